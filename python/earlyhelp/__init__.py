@@ -1,0 +1,27 @@
+"""earlyhelp: analytics for Early Help in English children's services.
+
+Modules
+-------
+data       : :class:`Dataset`, readers, validation, derived events.
+synthetic  : synthetic councils calibrated to published figures.
+network    : multi-agency networks on Boost.Graph.
+risk       : need profiles, risk models, calibration, fairness.
+forecast   : locality demand forecasts, reconciliation, capacity.
+report     : small-number suppression, pseudonymisation, HTML reports.
+"""
+from __future__ import annotations
+
+from ._errors import ConfigError, Problem, ValidationError
+from .data import Dataset, read_dataset, read_published
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "Dataset",
+    "Problem",
+    "ValidationError",
+    "__version__",
+    "read_dataset",
+    "read_published",
+]

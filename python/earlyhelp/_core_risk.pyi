@@ -1,0 +1,1 @@
+# Stubs for earlyhelp._core.risk (hand-kept; see the risk bindings in cpp/bindings/risk.cpp).

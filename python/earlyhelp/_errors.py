@@ -1,0 +1,59 @@
+"""Exceptions raised by earlyhelp."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is and what was wrong.
+
+    Attributes
+    ----------
+    table, column : where the problem is (column may be None for table-level problems).
+    rows : ids (or 0-based row numbers when there is no key) of the offending rows; at most
+        the first 10 are kept, ``n_rows`` says how many there were.
+    message : what was wrong, in words a user can act on.
+    value : an example offending value.
+    """
+
+    table: str
+    column: Optional[str]
+    message: str
+    rows: Sequence[Any] = field(default_factory=tuple)
+    n_rows: int = 0
+    value: Any = None
+
+    def __str__(self) -> str:
+        where = self.table if self.column is None else f"{self.table}.{self.column}"
+        text = f"{where}: {self.message}"
+        if self.n_rows:
+            shown = ", ".join(str(r) for r in list(self.rows)[:10])
+            more = f" and {self.n_rows - 10} more" if self.n_rows > 10 else ""
+            text += f" (rows {shown}{more})"
+        if self.value is not None:
+            text += f" [value: {self.value!r}]"
+        return text
+
+
+class ValidationError(ValueError):
+    """Bad input data or configuration.
+
+    ``problems`` lists every problem found, not just the first.
+    """
+
+    def __init__(self, problems: "Problem | str | Sequence[Problem]", *, table: Optional[str] = None,
+                 column: Optional[str] = None) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(table or "input", column, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: List[Problem] = list(problems)
+        n = len(self.problems)
+        lines = [f"{n} problem{'s' if n != 1 else ''} found:"] + [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class ConfigError(ValidationError):
+    """A bad configuration (TOML file, parameters)."""

@@ -1,0 +1,117 @@
+"""National and earlyhelp code lists: the one place each list is written down.
+
+See ``shared/data-model.md``. Every code column also accepts ``unknown``.
+"""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+UNKNOWN = "unknown"
+
+SEX: Tuple[str, ...] = ("M", "F", "U")
+
+# DfE ethnicity codes (20).
+ETHNICITY: Tuple[str, ...] = (
+    "WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND",
+    "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
+)
+
+# DfE CIN census disability codes; NONE = no disability recorded.
+DISABILITY: Tuple[str, ...] = (
+    "NONE", "MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA",
+)
+
+MEMBER_ROLE: Tuple[str, ...] = ("child", "parent_carer", "other_adult", "expectant_parent")
+
+LOCALITY_KIND: Tuple[str, ...] = ("family_hub_area", "neighbourhood", "district")
+
+AGENCY_TYPE: Tuple[str, ...] = (
+    "la_early_help", "la_social_care", "school", "early_years", "health_visitor", "school_nurse",
+    "gp", "camhs", "midwifery", "health_other", "police", "housing", "youth_justice",
+    "substance_misuse", "domestic_abuse_service", "adult_services", "vcs", "other",
+)
+
+# Agency types run by the council; everything else is a partner.
+COUNCIL_AGENCY_TYPES: Tuple[str, ...] = ("la_early_help", "la_social_care")
+
+TIER: Tuple[str, ...] = ("frequent_modelling", "regular_promoting", "sometimes_active", "occasional_aware")
+
+# Referral source codes (CIN census), shared by requests and social-care referrals.
+REFERRAL_SOURCE: Dict[str, str] = {
+    "1A": "family, relative or carer", "1B": "acquaintance", "1C": "self", "1D": "other individual",
+    "2A": "school", "2B": "education services", "3A": "GP", "3B": "health visitor",
+    "3C": "school nurse", "3D": "other primary health", "3E": "A&E", "3F": "other health",
+    "4": "housing", "5A": "council social care", "5B": "other council service",
+    "5C": "another council", "5D": "council early help", "6": "police", "7": "other legal agency",
+    "8": "other (voluntary, children's centres)", "9": "anonymous", "10": "unknown",
+}
+
+REQUEST_ROUTE: Tuple[str, ...] = ("direct", "mash_diversion", "step_down")
+
+REQUEST_DECISION: Tuple[str, ...] = (
+    "nfa", "advice_signpost", "early_help", "social_care_referral", "existing_case",
+)
+
+# Levels of need 1-4 (the continuum of need); episodes are at level 2, 3 or 4.
+LEVEL_NAMES: Dict[int, str] = {
+    1: "universal", 2: "earliest_help", 3: "early_help_multi_agency", 4: "statutory",
+}
+EPISODE_LEVEL: Tuple[int, ...] = (2, 3, 4)
+
+EPISODE_TYPE: Tuple[str, ...] = ("early_help", "family_help", "cin")
+
+EPISODE_ORIGIN: Tuple[str, ...] = ("request", "step_down", "other")
+
+END_REASON: Tuple[str, ...] = (
+    "outcomes_met", "step_up", "step_down_universal", "disengaged", "moved_away",
+    "transferred", "other", "unknown",
+)
+
+# The ten Supporting Families headline outcomes, in the framework's order.
+NEEDS: Tuple[str, ...] = (
+    "education", "early_years", "health", "substance_use", "child_safety",
+    "family_relationships", "crime", "domestic_abuse", "housing", "financial_stability",
+)
+NEED_TITLES: Dict[str, str] = {
+    "education": "Getting a good education",
+    "early_years": "Good early years development",
+    "health": "Improved mental and physical health",
+    "substance_use": "Promoting recovery and reducing harm from substance use",
+    "child_safety": "Children safe from abuse and exploitation",
+    "family_relationships": "Improved family relationships",
+    "crime": "Crime prevention and tackling crime",
+    "domestic_abuse": "Safe from domestic abuse",
+    "housing": "Secure housing",
+    "financial_stability": "Financial stability",
+}
+
+INVOLVEMENT_ROLE: Tuple[str, ...] = ("lead_practitioner", "taf_member", "allocated_worker", "other")
+
+PRIMARY_NEED: Dict[str, str] = {
+    "N0": "not stated", "N1": "abuse or neglect", "N2": "child's disability",
+    "N3": "parental disability or illness", "N4": "family in acute stress",
+    "N5": "family dysfunction", "N6": "socially unacceptable behaviour", "N7": "low income",
+    "N8": "absent parenting", "N9": "cases other than children in need",
+}
+
+CIN_CLOSE_REASON: Dict[str, str] = {
+    "RC1": "adopted", "RC2": "died", "RC3": "child arrangements order",
+    "RC4": "special guardianship order", "RC5": "transferred to another council",
+    "RC6": "moved permanently abroad", "RC7": "age 18 or over",
+    "RC8": "case closed after assessment, no further action",
+    "RC9": "case closed after assessment, referred to early help",
+}
+STEP_DOWN_CLOSE_REASON = "RC9"
+
+# Factors at the end of a statutory assessment (number part; A/B/C say who).
+ASSESSMENT_FACTOR_TO_NEED: Dict[str, str] = {
+    "1": "substance_use", "2": "substance_use", "3": "domestic_abuse", "4": "health",
+    "5": "health", "6": "health", "15A": "health", "7A": "family_relationships",
+    "10A": "child_safety", "11A": "child_safety", "12A": "child_safety", "13A": "child_safety",
+    "16A": "child_safety", "17A": "child_safety", "18": "child_safety", "19": "child_safety",
+    "22A": "child_safety", "23A": "child_safety", "24A": "child_safety", "14A": "crime",
+}
+ASSESSMENT_FACTORS: Tuple[str, ...] = (
+    "1", "2", "3", "4", "5", "6", "7A", "9A", "10A", "11A", "12A", "13A", "14A", "15A", "16A",
+    "17A", "18", "19", "20", "21", "22A", "23A", "24A",
+)

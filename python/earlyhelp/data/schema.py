@@ -1,0 +1,197 @@
+"""The earlyhelp tables: columns, types, keys, references and SSD aliases.
+
+This module is the single definition of the data model (``shared/data-model.md``).
+Readers, validation, the synthetic generator and every analysis read column names
+and types from here.
+
+Column kinds
+------------
+``id``     pseudonymous identifier, string up to 48 characters (``string[pyarrow]``)
+``str``    free text (``string[pyarrow]``)
+``date``   day precision (``datetime64[ns]``, normalised to midnight)
+``int``    whole number (nullable ``Int64``)
+``float``  real number (``float64``)
+``bool``   Y/N, true/false, 1/0 (nullable ``boolean``)
+``code``   one of a code list plus ``unknown`` (``category`` with fixed categories)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Sequence, Tuple
+
+from . import codes
+
+ID_MAX_LENGTH = 48
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = True          # must be present as a column
+    nullable: bool = False         # may hold missing values
+    codes: Optional[Tuple[str, ...]] = None
+    references: Optional[str] = None   # "table.column" this column must match
+    aliases: Tuple[str, ...] = ()      # SSD and common local names
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: Tuple[str, ...]
+    columns: Tuple[Column, ...]
+    aliases: Tuple[str, ...] = ()      # SSD table names
+    description: str = ""
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def names(self) -> Tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _codes(values: Sequence) -> Tuple[str, ...]:
+    return tuple(str(v) for v in values) + (codes.UNKNOWN,)
+
+
+C = Column
+
+TABLES: Dict[str, Table] = {t.name: t for t in (
+    Table("persons", ("person_id",), (
+        C("person_id", "id", aliases=("pers_person_id", "pers_legacy_id")),
+        C("birth_date", "date", nullable=True, aliases=("pers_dob",),
+          description="birth date, or expected birth date for the unborn"),
+        C("sex", "code", codes=_codes(codes.SEX), aliases=("pers_sex", "pers_gender")),
+        C("ethnicity", "code", nullable=True, codes=_codes(codes.ETHNICITY), aliases=("pers_ethnicity",)),
+        C("disability", "code", required=False, nullable=True, codes=_codes(codes.DISABILITY),
+          aliases=("disa_disability_code",)),
+        C("send", "bool", required=False, nullable=True, aliases=("pers_send_flag", "pers_send")),
+        C("expected_birth", "bool", required=False, nullable=True,
+          description="True when birth_date is an expected date (unborn child)"),
+    ), aliases=("ssd_person",)),
+    Table("families", ("family_id",), (
+        C("family_id", "id", aliases=("fami_family_id",)),
+        C("locality_id", "id", references="localities.locality_id"),
+    ), aliases=("ssd_family",)),
+    Table("family_members", ("family_id", "person_id", "valid_from"), (
+        C("family_id", "id", references="families.family_id", aliases=("fami_family_id",)),
+        C("person_id", "id", references="persons.person_id", aliases=("fami_person_id",)),
+        C("role", "code", codes=_codes(codes.MEMBER_ROLE)),
+        C("valid_from", "date", required=False, nullable=True),
+        C("valid_to", "date", required=False, nullable=True),
+    )),
+    Table("localities", ("locality_id",), (
+        C("locality_id", "id"),
+        C("name", "str"),
+        C("kind", "code", codes=_codes(codes.LOCALITY_KIND)),
+        C("council_code", "str", description="ONS code of the council (E08...)"),
+        C("council_name", "str", required=False, nullable=True),
+        C("region_code", "str", nullable=True),
+        C("child_population", "int", nullable=True, minimum=0),
+        C("deprivation", "float", nullable=True, minimum=0.0,
+          description="deprivation score (IDACI-like, 0 = least deprived)"),
+    )),
+    Table("agencies", ("agency_id",), (
+        C("agency_id", "id"),
+        C("name", "str"),
+        C("agency_type", "code", codes=_codes(codes.AGENCY_TYPE)),
+        C("locality_id", "id", required=False, nullable=True, references="localities.locality_id"),
+    )),
+    Table("practitioners", ("practitioner_id",), (
+        C("practitioner_id", "id", aliases=("prof_professional_id",)),
+        C("agency_id", "id", references="agencies.agency_id"),
+        C("locality_id", "id", nullable=True, references="localities.locality_id"),
+        C("tier", "code", codes=_codes(codes.TIER)),
+        C("fte", "float", minimum=0.0, maximum=1.5),
+        C("caseload_capacity", "int", minimum=0,
+          description="families this practitioner can hold at once"),
+        C("start_date", "date", required=False, nullable=True),
+        C("end_date", "date", required=False, nullable=True),
+    ), aliases=("ssd_professionals",)),
+    Table("requests", ("request_id",), (
+        C("request_id", "id", aliases=("cont_contact_id",)),
+        C("family_id", "id", nullable=True, references="families.family_id"),
+        C("person_id", "id", nullable=True, references="persons.person_id", aliases=("cont_person_id",)),
+        C("children", "int", required=False, nullable=True, minimum=1),
+        C("received_date", "date", aliases=("cont_contact_date",)),
+        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE), aliases=("cont_contact_source_code",)),
+        C("route", "code", codes=_codes(codes.REQUEST_ROUTE)),
+        C("decision", "code", nullable=True, codes=_codes(codes.REQUEST_DECISION),
+          aliases=("cont_contact_outcome_json",)),
+        C("decision_date", "date", nullable=True),
+    ), aliases=("ssd_contacts",)),
+    Table("episodes", ("episode_id",), (
+        C("episode_id", "id", aliases=("earl_table_id",)),
+        C("family_id", "id", nullable=True, references="families.family_id"),
+        C("person_id", "id", required=False, nullable=True, references="persons.person_id",
+          aliases=("earl_person_id",)),
+        C("start_date", "date", aliases=("earl_episode_start_date",)),
+        C("end_date", "date", nullable=True, aliases=("earl_episode_end_date",)),
+        C("level", "int", codes=tuple(str(v) for v in codes.EPISODE_LEVEL), minimum=2, maximum=4),
+        C("episode_type", "code", codes=_codes(codes.EPISODE_TYPE)),
+        C("lead_practitioner_id", "id", nullable=True, references="practitioners.practitioner_id",
+          aliases=("earl_episode_worker_id", "earl_episode_worker_name")),
+        C("lead_agency_id", "id", nullable=True, references="agencies.agency_id",
+          aliases=("earl_episode_organisation",)),
+        C("locality_id", "id", nullable=True, references="localities.locality_id"),
+        C("origin", "code", codes=_codes(codes.EPISODE_ORIGIN), aliases=("earl_episode_reason",)),
+        C("end_reason", "code", nullable=True, codes=_codes(codes.END_REASON),
+          aliases=("earl_episode_end_reason",)),
+        C("end_reason_local", "str", required=False, nullable=True),
+    ), aliases=("ssd_early_help_episodes",)),
+    Table("assessments", ("assessment_id",), (
+        C("assessment_id", "id"),
+        C("episode_id", "id", references="episodes.episode_id"),
+        C("started", "date"),
+        C("completed", "date", nullable=True),
+        C("agency_id", "id", nullable=True, references="agencies.agency_id"),
+    )),
+    Table("family_needs", ("episode_id", "need"), (
+        C("episode_id", "id", references="episodes.episode_id"),
+        C("need", "code", codes=_codes(codes.NEEDS)),
+        C("identified_date", "date"),
+        C("resolved", "bool", nullable=True),
+        C("sustained", "bool", required=False, nullable=True),
+    )),
+    Table("involvements", ("involvement_id",), (
+        C("involvement_id", "id", aliases=("invo_involvements_id",)),
+        C("practitioner_id", "id", references="practitioners.practitioner_id",
+          aliases=("invo_professional_id",)),
+        C("family_id", "id", nullable=True, references="families.family_id"),
+        C("episode_id", "id", required=False, nullable=True, references="episodes.episode_id"),
+        C("role", "code", codes=_codes(codes.INVOLVEMENT_ROLE), aliases=("invo_professional_role_id",)),
+        C("start_date", "date", aliases=("invo_involvement_start_date",)),
+        C("end_date", "date", nullable=True, aliases=("invo_involvement_end_date",)),
+    ), aliases=("ssd_involvements",)),
+    Table("csc_referrals", ("referral_id",), (
+        C("referral_id", "id", aliases=("cine_referral_id",)),
+        C("person_id", "id", references="persons.person_id", aliases=("cine_person_id",)),
+        C("referral_date", "date", aliases=("cine_referral_date",)),
+        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE), aliases=("cine_referral_source_code",)),
+        C("primary_need", "code", nullable=True, codes=_codes(codes.PRIMARY_NEED),
+          aliases=("cine_cin_primary_need_code", "cine_cin_primary_need")),
+        C("nfa", "bool", nullable=True, aliases=("cine_referral_nfa",)),
+        C("close_date", "date", nullable=True, aliases=("cine_close_date",)),
+        C("close_reason", "code", nullable=True, codes=_codes(codes.CIN_CLOSE_REASON),
+          aliases=("cine_close_reason",)),
+    ), aliases=("ssd_cin_episodes",)),
+    Table("csc_assessments", ("assessment_id",), (
+        C("assessment_id", "id", aliases=("cina_assessment_id",)),
+        C("referral_id", "id", references="csc_referrals.referral_id", aliases=("cina_referral_id",)),
+        C("person_id", "id", references="persons.person_id", aliases=("cina_person_id",)),
+        C("start_date", "date", aliases=("cina_assessment_start_date",)),
+        C("authorised_date", "date", nullable=True, aliases=("cina_assessment_auth_date",)),
+        C("factors", "str", nullable=True,
+          description="comma-separated assessment factor codes (1A-24A)",
+          aliases=("cinf_assessment_factors_json",)),
+    ), aliases=("ssd_cin_assessments",)),
+)}
+
+TABLE_NAMES: Tuple[str, ...] = tuple(TABLES)

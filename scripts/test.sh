@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: C++ (GoogleTest via ctest, no Python) then Python
+# (pytest, including every notebook). Installs what the tests need first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python="${PYTHON:-python3}"
+jobs="${JOBS:-2}"
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+
+need_apt=()
+ls /usr/lib/*/cmake/GTest/GTestConfig.cmake >/dev/null 2>&1 || ls /usr/lib/cmake/GTest/GTestConfig.cmake >/dev/null 2>&1 || need_apt+=(libgtest-dev)
+command -v pg_ctlcluster >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== apt-get install ${need_apt[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+echo "== Python packages: .[test]"
+"$python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+"$python" -m pip install -q cmeel-eigen cmeel-boost ninja "cmake>=3.18"
+
+echo "== C++ core and GoogleTest (no Python)"
+prefix=$("$python" -c "import sys, os; print(';'.join(p for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix'))))")
+cmake -S . -B build/cpp-tests -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+  -DEARLYHELP_BUILD_PYTHON=OFF -DEARLYHELP_BUILD_TESTS=ON >/dev/null
+cmake --build build/cpp-tests -j "$jobs"
+ctest --test-dir build/cpp-tests --output-on-failure -j "$jobs"
+
+echo "== pip install .[test]"
+"$python" -m pip install -q ".[test]"
+
+echo "== pytest (Python tests and notebooks)"
+cd tests  # import the installed package, not the source tree
+"$python" -m pytest -q -p no:cacheprovider "$@"
