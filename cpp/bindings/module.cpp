@@ -31,4 +31,5 @@ PYBIND11_MODULE(_core, m) {
   earlyhelp::bindings::register_risk(risk);
   auto forecast = m.def_submodule("forecast", "Time-series models and reconciliation.");
   earlyhelp::bindings::register_forecast(forecast);
+  earlyhelp::bindings::register_reconcile(forecast);
 }

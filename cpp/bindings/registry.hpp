@@ -8,4 +8,5 @@ void register_synthetic(pybind11::module_& m);
 void register_network(pybind11::module_& m);
 void register_risk(pybind11::module_& m);
 void register_forecast(pybind11::module_& m);
+void register_reconcile(pybind11::module_& m);  // also into _core.forecast
 }  // namespace earlyhelp::bindings

@@ -12,7 +12,7 @@ report     : small-number suppression, pseudonymisation, HTML reports.
 from __future__ import annotations
 
 from ._errors import ConfigError, Problem, ValidationError
-from .data import Dataset, read_dataset, read_published
+from .data import Dataset, read_dataset, read_published, write_dataset
 
 __version__ = "0.1.0"
 
@@ -24,4 +24,5 @@ __all__ = [
     "__version__",
     "read_dataset",
     "read_published",
+    "write_dataset",
 ]

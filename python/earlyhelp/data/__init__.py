@@ -3,6 +3,6 @@ from __future__ import annotations
 
 from . import codes, schema
 from .dataset import Dataset
-from .readers import read_dataset, read_published
+from .readers import read_dataset, read_published, write_dataset
 
-__all__ = ["Dataset", "codes", "read_dataset", "read_published", "schema"]
+__all__ = ["Dataset", "codes", "read_dataset", "read_published", "schema", "write_dataset"]

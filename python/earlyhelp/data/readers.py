@@ -47,3 +47,22 @@ def read_published(path):
     import pandas as pd
 
     return pd.read_csv(path, dtype=str)
+
+
+def write_dataset(ds, path, *, format: str = "parquet") -> list:
+    """Write every table of ``ds`` to ``path/<table>.parquet`` (or ``.csv``); returns the files."""
+    from pathlib import Path
+
+    if format not in ("parquet", "csv"):
+        raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, frame in ds.tables.items():
+        file = folder / f"{name}.{format}"
+        if format == "parquet":
+            frame.to_parquet(file, index=False)
+        else:
+            frame.to_csv(file, index=False)
+        files.append(file)
+    return files

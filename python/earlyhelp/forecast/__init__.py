@@ -1,1 +1,38 @@
-"""earlyhelp.forecast"""
+"""Locality demand forecasts: series, models, reconciliation, accuracy and capacity.
+
+Names are imported lazily from the submodules that define them, so that
+``import earlyhelp.forecast`` stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Dict, List
+
+# public name -> submodule that defines it (one place)
+_EXPORTS: Dict[str, str] = {
+    # models and the engine (forecast/models.py, forecast/forecaster.py)
+    "AutoETS": "models", "Theta": "models", "SeasonalNaive": "models", "Naive": "models",
+    "CrostonOptimized": "models", "TSB": "models", "CountRegression": "models",
+    "Forecaster": "forecaster",
+    # series, hierarchy, accuracy, capacity, plots
+    "demand_series": "demand", "MEASURES": "demand",
+    "aggregate": "hierarchy", "reconcile": "hierarchy",
+    "accuracy": "accuracy", "select_models": "accuracy", "ensemble": "accuracy",
+    "capacity": "capacity", "episode_duration_curve": "capacity",
+    "plot_forecast": "plots", "plot_accuracy": "plots",
+}
+
+__all__: List[str] = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'earlyhelp.forecast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return __all__
