@@ -155,6 +155,37 @@ class Dataset:
         counts = ", ".join(f"{k}={v:,}" for k, v in self.row_counts().items() if v)
         return f"<earlyhelp.Dataset {counts or 'empty'}>"
 
+    # -- derived events (definitions live in data/events.py) -----------------------
+    def step_ups(self, within_days: int = 28) -> pd.DataFrame:
+        """Stepped-up episodes, one row each; see :func:`earlyhelp.data.events.step_ups`."""
+        from .events import step_ups
+
+        return step_ups(self, within_days=within_days)
+
+    def step_downs(self, within_days: int = 28) -> pd.DataFrame:
+        """Step-downs from social care (RC9 closures, step_down origins); see :func:`events.step_downs`."""
+        from .events import step_downs
+
+        return step_downs(self, within_days=within_days)
+
+    def rereferrals(self, basis: str = "request", window_days: int = 365) -> pd.DataFrame:
+        """Re-referrals within ``window_days`` (DfE: of the previous request); see :func:`events.rereferrals`."""
+        from .events import rereferrals
+
+        return rereferrals(self, basis=basis, window_days=window_days)
+
+    def stitch_episodes(self, gap_days: int = 1, return_map: bool = False):
+        """Family episodes from overlapping/adjoining episodes; see :func:`events.stitch_episodes`."""
+        from .events import stitch_episodes
+
+        return stitch_episodes(self, gap_days=gap_days, return_map=return_map)
+
+    def snapshot(self, date: Any) -> "Dataset":
+        """The data as known at the end of ``date`` (later facts hidden); see :func:`events.snapshot`."""
+        from .events import snapshot
+
+        return snapshot(self, date)
+
     # -- checks -------------------------------------------------------------------
     def validate(self, *, as_of: Optional[Any] = None) -> "Dataset":
         """Check types, codes, dates and keys; raise :class:`ValidationError` listing every problem.
