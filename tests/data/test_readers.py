@@ -9,7 +9,6 @@ import pytest
 import earlyhelp
 from earlyhelp import ValidationError
 
-from conftest import small_frames
 
 
 def write_csv(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
