@@ -25,7 +25,7 @@ def small_council(n_families: int = 300, n_practitioners: int = 40, seed: int = 
         "locality_id": rng.choice(loc_ids, n_practitioners),
         "tier": rng.choice(codes.TIER, n_practitioners, p=[0.4, 0.3, 0.2, 0.1]),
         "fte": rng.choice([0.5, 0.8, 1.0], n_practitioners),
-        "caseload_capacity": rng.integers(0, 12, n_practitioners),
+        "caseload_capacity": rng.choice([0, 8, 16, 24, 32, 40], n_practitioners),
     })
     fam_ids = [f"F{i}" for i in range(n_families)]
     families = pd.DataFrame({"family_id": fam_ids, "locality_id": rng.choice(loc_ids, n_families)})

@@ -9,9 +9,8 @@ and who leads episodes (council or partners).
 
 What "as known at a date" means
 -------------------------------
-With ``at`` given, the data is cut at that date (``ds.snapshot(at)`` when the
-Dataset has it, otherwise the same rule here): rows that start after ``at`` are
-hidden and periods that end after ``at`` are open. A period is *current* when it
+With ``at`` given, the data is cut at that date with ``ds.snapshot(at)``: rows
+that start after ``at`` are hidden and periods that end after ``at`` are open. A period is *current* when it
 has started on or before ``at`` and has no end. With ``at=None`` the data is
 used as it is: current = no end date.
 
@@ -34,43 +33,11 @@ __all__ = ["FamilyNetwork", "AgencyCollaboration", "plot_agency_network", "snaps
 
 NODE_KINDS = ("person", "family", "practitioner", "agency", "locality")
 
-# (table, start column, end column) cut at the snapshot date.
-_PERIODS = {
-    "episodes": ("start_date", "end_date"),
-    "involvements": ("start_date", "end_date"),
-    "assessments": ("started", "completed"),
-    "family_members": ("valid_from", "valid_to"),
-    "practitioners": ("start_date", "end_date"),
-    "family_needs": ("identified_date", None),
-}
-
-
 def snapshot_at(ds: Any, at: Any) -> Any:
-    """The Dataset as known at ``at`` (uses ``ds.snapshot`` when the Dataset has it).
-
-    Fallback rule for the tables the network uses: rows starting after ``at`` are
-    dropped (a missing start, allowed for family_members and practitioners, is kept);
-    ends after ``at`` become missing (still open), and so does the episode's end reason.
-    """
+    """The Dataset as known at ``at`` (``ds.snapshot(at)``); ``at=None`` returns ``ds``."""
     if at is None:
         return ds
-    at = pd.Timestamp(at)
-    if hasattr(ds, "snapshot"):
-        return ds.snapshot(at)
-    tables = {}
-    for name, (start, end) in _PERIODS.items():
-        frame = ds[name]
-        if start not in frame.columns:
-            continue
-        frame = frame[~(frame[start] > at)].copy()
-        if end is not None and end in frame.columns:
-            later = frame[end] > at
-            frame.loc[later, end] = pd.NaT
-            if name == "episodes":
-                frame["end_reason"] = frame["end_reason"].astype("category")
-                frame.loc[later, "end_reason"] = np.nan
-        tables[name] = frame
-    return ds.replace(**tables)
+    return ds.snapshot(pd.Timestamp(at))
 
 
 def _ids(series: pd.Series) -> pd.Series:
