@@ -18,13 +18,13 @@ Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
   const std::string& k = spec.kind;
   if (k == "Naive") return naive(s, h, levels);
   if (k == "SeasonalNaive") return seasonal_naive(s, spec.season_length, h, levels);
-  // EARLYHELP_STAGE if (k == "AutoETS") return auto_ets(s, spec, h, levels);
-  // EARLYHELP_STAGE if (k == "Theta") return theta(s, spec.season_length, false, h, levels, spec.seed);
-  // EARLYHELP_STAGE if (k == "OptimizedTheta") return theta(s, spec.season_length, true, h, levels, spec.seed);
+  if (k == "AutoETS") return auto_ets(s, spec, h, levels);
+  if (k == "Theta") return theta(s, spec.season_length, false, h, levels, spec.seed);
+  if (k == "OptimizedTheta") return theta(s, spec.season_length, true, h, levels, spec.seed);
   if (k == "CrostonOptimized") return croston_optimized(s, h, levels);
   if (k == "TSB") return tsb(s, spec.alpha_d, spec.alpha_p, h, levels);
-  // EARLYHELP_STAGE if (k == "CountRegression")
-  //  return count_regression(s, spec.season_length, h, levels, spec.n_sim, spec.seed);
+  if (k == "CountRegression")
+    return count_regression(s, spec.season_length, h, levels, spec.n_sim, spec.seed);
   throw InputError("unknown model kind '" + k + "'");
 }
 
