@@ -83,7 +83,7 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
     times, at_risk, events, censored, surv = _kaplan_meier(weeks, closed)
     curve = pd.DataFrame({"weeks": times, "n_at_risk": at_risk, "events": events, "censored": censored,
                           "survival": surv})
-    step_up = (ep["end_reason"].astype(str) == "step_up").to_numpy() & closed
+    step_up = _stepped_up(ds, ep) & closed
     share = float(step_up.sum() / closed.sum())
     if by_outcome:
         for name, mask in (("survival_step_up", step_up), ("survival_other", closed & ~step_up)):
@@ -96,6 +96,15 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
                         "n_closed": int(closed.sum()), "n_open": int((~closed).sum()),
                         "step_up_share": share, "excluded": excluded, "as_of": as_of})
     return curve
+
+
+def _stepped_up(ds, ep: pd.DataFrame) -> np.ndarray:
+    """Episodes stepped up to social care, by the Dataset's own definition when it has one
+    (end reason or a social-care referral while open), else by end reason."""
+    if hasattr(ds, "step_ups"):
+        ids = set(ds.step_ups()["episode_id"].astype(str))
+        return ep["episode_id"].astype(str).isin(ids).to_numpy()
+    return (ep["end_reason"].astype(str) == "step_up").to_numpy()
 
 
 def _area(times: np.ndarray, surv: np.ndarray, upto: float) -> float:
