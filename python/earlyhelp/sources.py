@@ -148,3 +148,35 @@ def content_hash(ds) -> Dict[str, Any]:
         per_table[name] = digest.hexdigest()
         whole.update(name.encode() + digest.digest())
     return {"rows": ds.row_counts(), "tables": per_table, "sha256": whole.hexdigest()}
+
+
+def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = False,
+              if_exists: str = "replace") -> Dict[str, str]:
+    """Write every non-empty table of ``ds`` to a database; returns ``{our table: database table}``.
+
+    ``ssd_names`` names tables and columns as the SSD does where it has a name
+    (``ssd_person.pers_person_id``), as a council's warehouse would hold them.
+    """
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(with_driver(url))
+    written: Dict[str, str] = {}
+    try:
+        with engine.begin() as conn:
+            for name, frame in ds.tables.items():
+                if frame.empty:
+                    continue
+                table = TABLES[name]
+                target = name
+                out = frame.copy()
+                for col in out.columns:
+                    if isinstance(out[col].dtype, pd.CategoricalDtype):
+                        out[col] = out[col].astype("string")
+                if ssd_names:
+                    target = table.aliases[0] if table.aliases else name
+                    out = out.rename(columns={c.name: c.aliases[0] for c in table.columns if c.aliases})
+                out.to_sql(target, conn, schema=schema, index=False, if_exists=if_exists, chunksize=5000)
+                written[name] = target
+    finally:
+        engine.dispose()
+    return written
