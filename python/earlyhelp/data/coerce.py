@@ -27,6 +27,7 @@ FALSE_WORDS = frozenset({"n", "no", "false", "f", "0", "0.0"})
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y",
                 "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y", "%Y%m%d")
 UNKNOWN_CODES = ("raise", "keep")
+_TZ_SUFFIX = r"(?<=\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
 
 
 def new_report() -> Dict[str, Any]:
@@ -146,12 +147,17 @@ def _take(codes: np.ndarray, per_unique: np.ndarray, fill) -> np.ndarray:
     return out
 
 
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (so messages read 3.5, not np.float64(3.5))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _report_unreadable(problems: List[Problem], table: Table, column: Column, frame: pd.DataFrame,
                        bad: np.ndarray, raw: pd.Series, what: str) -> None:
     if not bad.any():
         return
     problems.append(Problem(table.name, column.name, what, _row_labels(frame, table, bad), int(bad.sum()),
-                            raw[bad].iloc[0]))
+                            plain(raw[bad].iloc[0])))
 
 
 def _marker_status(text: np.ndarray) -> np.ndarray:
@@ -163,10 +169,9 @@ def parse_dates(uniques: np.ndarray) -> np.ndarray:
     """Parse distinct text dates: ISO 8601 first, then day-first UK formats; NaT if unreadable."""
     if len(uniques) == 0:
         return np.array([], dtype="datetime64[ns]")
-    u = pd.Series(uniques, dtype=object)
+    # the calendar date as written: drop a time zone offset rather than convert to UTC
+    u = pd.Series(uniques, dtype=object).str.replace(_TZ_SUFFIX, "", regex=True)
     parsed = pd.to_datetime(u, format="ISO8601", errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
     for fmt in DATE_FORMATS:
         todo = parsed.isna() & u.notna()
         if not todo.any():
@@ -180,7 +185,7 @@ def _coerce_date(table: Table, column: Column, values: pd.Series, frame: pd.Data
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values
         if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert(None)
+            out = out.dt.tz_localize(None)  # local calendar date, not the UTC one
         return out.dt.normalize().astype("datetime64[ns]")
     codes, text = _distinct_text(values)
     parsed = parse_dates(text)
@@ -206,12 +211,13 @@ def _coerce_number(table: Table, column: Column, values: pd.Series, frame: pd.Da
         present = codes >= 0
         marker = present & marker_unique[at] if len(text) else np.zeros(len(codes), bool)
         if marker.any():
-            value = str(text[codes[marker][0]])
+            found = pd.Series(text[codes[marker]]).value_counts()
+            listed = ", ".join(f"{v!r} ({code_lists.PUBLISHED_MARKERS[v.lower()]}) x{n}" for v, n in found.items())
             problems.append(Problem(
                 table.name, column.name,
-                f"suppression marker {value!r} ({code_lists.PUBLISHED_MARKERS[value.lower()]}) in a count "
-                "column: record-level tables need real numbers; published aggregates with markers load "
-                "with earlyhelp.read_published", _row_labels(frame, table, marker), int(marker.sum()), value))
+                f"suppression marker {listed} in a count column: record-level tables need real numbers; "
+                "published aggregates with markers load with earlyhelp.read_published",
+                _row_labels(frame, table, marker), int(marker.sum()), str(found.index[0])))
         unreadable = present & (bad_unique & ~marker_unique)[at] if len(text) else np.zeros(len(codes), bool)
         _report_unreadable(problems, table, column, frame, unreadable, values, "not a number")
     if column.kind == "float":
@@ -220,7 +226,7 @@ def _coerce_number(table: Table, column: Column, values: pd.Series, frame: pd.Da
     frac = ~np.isnan(v) & (np.mod(v, 1) != 0)
     if frac.any():
         problems.append(Problem(table.name, column.name, "not a whole number", _row_labels(frame, table, frac),
-                                int(frac.sum()), values[frac].iloc[0]))
+                                int(frac.sum()), plain(values[frac].iloc[0])))
         num = num.where(~frac)
     return num.round().astype("Int64")
 

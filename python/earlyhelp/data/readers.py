@@ -161,7 +161,11 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
             report["files"][file.name] = f"{len(frames[name])} rows"
         else:
             frames[name] = read_csv_text(file, problems, report, name)
-    if problems:
+    if problems:  # also list what is wrong inside the files that did read (types, codes, columns)
+        try:
+            Dataset.from_frames(code_map=code_map, validate=False, unknown_codes=unknown_codes, **frames)
+        except ValidationError as exc:
+            problems += exc.problems
         raise ValidationError(problems)
     if not frames:
         raise ValidationError([Problem(str(folder), None, "no table files found (expected e.g. episodes.csv, "

@@ -40,7 +40,7 @@ def _first(values: pd.Series, mask: np.ndarray) -> Any:
     v = values[mask].iloc[0]
     if isinstance(v, pd.Timestamp):
         return str(v.date())
-    return v
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _type_problem(name: str, col: Column, values: pd.Series) -> Optional[str]:
@@ -94,18 +94,18 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
             low = ~np.isnan(v) & (v < col.minimum)
             if low.any():
                 problems.append(Problem(name, col.name, f"below the minimum {col.minimum:g}",
-                                        _labels(frame, key0, low), int(low.sum()), v[low][0]))
+                                        _labels(frame, key0, low), int(low.sum()), float(v[low][0])))
         if col.maximum is not None:
             high = ~np.isnan(v) & (v > col.maximum)
             if high.any():
                 problems.append(Problem(name, col.name, f"above the maximum {col.maximum:g}",
-                                        _labels(frame, key0, high), int(high.sum()), v[high][0]))
+                                        _labels(frame, key0, high), int(high.sum()), float(v[high][0])))
         if col.codes and col.kind == "int":
             allowed = np.array([float(c) for c in col.codes])
             off = ~np.isnan(v) & ~np.isin(v, allowed)
             if off.any():
                 problems.append(Problem(name, col.name, f"not one of {', '.join(col.codes)}",
-                                        _labels(frame, key0, off), int(off.sum()), v[off][0]))
+                                        _labels(frame, key0, off), int(off.sum()), float(v[off][0])))
     if col.kind == "date":
         future = (values > today).to_numpy(dtype=bool, na_value=False)
         if name == "persons" and col.name in ("birth_date", "expected_birth_date"):
