@@ -183,9 +183,10 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
     ----------
     basis : ``"request"`` (the DfE definition): a request received within ``window_days``
         of the family's previous request. ``"episode"``: a request received within
-        ``window_days`` after the family's most recent *closed* episode ended (requests
-        received while an episode is open are not re-referrals on this basis). Without
-        any requests, episode starts stand in for requests.
+        ``window_days`` after the family's most recent *closed* episode ended. Requests
+        received while another episode is open (one that started before the request's
+        day) are not re-referrals on this basis; the request that opens a new episode on
+        its day of receipt is. Without any requests, episode starts stand in for requests.
     window_days : 365 = 12 months.
 
     Returns
@@ -224,11 +225,12 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
         out = pd.merge_asof(left, right[["family_key", "previous_id", "previous_date"]], left_on="date",
                             right_on="previous_date", by="family_key", direction="backward",
                             allow_exact_matches=False)
-        # open at the request date: an episode started before and not ended before it
+        # open at the request date: an episode started before that day and not ended before it (an
+        # episode starting the same day is the one this request opened)
         spans = pd.DataFrame({"family_key": _family_key(ep).astype(object), "start": ep["start_date"],
                               "end": ep["end_date"].fillna(FAR_FUTURE)})
         o = out[["request_id", "family_key", "date"]].merge(spans, on="family_key", how="inner")
-        open_ids = o.loc[(o["start"] <= o["date"]) & (o["end"] >= o["date"]), "request_id"]
+        open_ids = o.loc[(o["start"] < o["date"]) & (o["end"] >= o["date"]), "request_id"]
         out = out[~out["request_id"].isin(open_ids)]
     days = (out["date"] - out["previous_date"]).dt.days
     hit = out["previous_date"].notna() & (days <= window_days)
