@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem
+from ._fast import isin
 from .schema import ID_MAX_LENGTH, TABLES, Column
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
             if target_table not in supplied and not len(target):
                 unchecked.append(f"{name}.{col.name} -> {target_table} (not supplied)")
                 continue
-            dangling = present & ~values.isin(target[target_col].dropna()).to_numpy(dtype=bool)
+            dangling = present & ~isin(values, target[target_col])
             if dangling.any():
                 problems.append(Problem(name, col.name, f"refers to a {target_table} row that does not exist",
                                         _labels(frame, key0, dangling), int(dangling.sum()),
