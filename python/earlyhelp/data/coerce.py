@@ -103,8 +103,17 @@ def _row_labels(frame: pd.DataFrame, table: Table, mask: np.ndarray) -> List:
 def _as_text(values: pd.Series) -> pd.Series:
     """Any column as stripped pyarrow strings; empty text is missing; 12.0 reads as '12'."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     dt = values.dtype
+    if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":  # already arrow text: trim in C++
+        arr = pa.chunked_array(values.array._pa_array) if hasattr(values.array, "_pa_array") else None
+        if arr is not None:
+            trimmed = pc.utf8_trim_whitespace(arr)
+            blank = pc.equal(trimmed, "")
+            if pc.any(blank).as_py():
+                trimmed = pc.if_else(blank, pa.scalar(None, trimmed.type), trimmed)
+            return pd.Series(pd.arrays.ArrowStringArray(trimmed), index=values.index, name=values.name)
     if pd.api.types.is_bool_dtype(dt):
         values = values.astype("boolean").astype(ID_DTYPE)
     elif pd.api.types.is_float_dtype(dt):
