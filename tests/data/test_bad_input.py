@@ -101,6 +101,14 @@ def test_duplicate_id(frames):
     assert "duplicate" in p.message and p.value == "E1" and p.n_rows == 1
 
 
+def test_duplicate_composite_key(frames):
+    frames["family_needs"].loc[2, "need"] = "health"  # E2 lists health twice
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "family_needs", "episode_id+need")
+    assert p.rows == ["E2"] and p.n_rows == 1
+
+
 def test_dangling_reference(frames):
     frames["episodes"].loc[0, "lead_practitioner_id"] = "P99"
     frames["family_members"].loc[0, "person_id"] = "ghost"
