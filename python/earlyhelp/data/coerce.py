@@ -322,6 +322,8 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
     if not isinstance(frame, pd.DataFrame):
         problems.append(Problem(table.name, None, f"expected a pandas DataFrame, got {type(frame).__name__}"))
         return empty_table(table)
+    if frame.shape == (0, 0):  # an empty file: documented to load as an empty table
+        return empty_table(table)
     frame = rename_aliases(table, frame.reset_index(drop=True))
     dupes = frame.columns[frame.columns.duplicated()]
     if len(dupes):
