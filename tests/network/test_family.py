@@ -183,3 +183,21 @@ def test_empty_dataset_gives_empty_answers(tiny):
     assert net.agency_collaboration().edges.empty
     assert (net.caseloads()["open_families"] == 0).all()
     assert len(net.linked_households()) == 3
+
+
+def test_lead_who_has_left_is_a_gap_and_gets_reallocated(tiny):
+    from earlyhelp.network import allocate_leads
+
+    prac = tiny.practitioners.copy()
+    prac["end_date"] = pd.Series([pd.Timestamp("2024-02-01")] + [pd.NaT] * (len(prac) - 1), dtype="datetime64[ns]")
+    left = tiny.replace(practitioners=prac)
+    net = FamilyNetwork.from_dataset(left, at="2024-03-01")
+    taf = net.team_around_family().set_index("family_id")
+    assert taf.loc["F1", "lead_practitioner_id"] == "P1"
+    assert not taf.loc["F1", "has_lead"] and taf.loc["F1", "lead_left"]
+    assert not taf.loc["F2", "lead_left"]
+    gaps = net.coordination_gaps(min_agencies=3).set_index("family_id")
+    assert gaps.loc["F1", "reason"] == "lead practitioner has left"
+    alloc = allocate_leads(left, at="2024-03-01")
+    assert "F1" in set(alloc.assignments["family_id"]) | set(alloc.unassigned["family_id"])
+    assert "P1" not in set(alloc.assignments["practitioner_id"])

@@ -232,8 +232,12 @@ class FamilyNetwork:
 
         Columns: family_id, locality_id, episode_id (open episode or missing),
         level, n_practitioners, practitioners, n_agencies, agencies, agency_types,
-        has_lead, lead_practitioner_id, lead_tier, lead_agency_id, lead_agency_type,
+        has_lead, lead_left, lead_practitioner_id, lead_tier, lead_agency_id, lead_agency_type,
         has_assessment (an assessment started for the open episode).
+
+        ``has_lead`` is True when the named lead practitioner is current at the date;
+        a lead who has left (no longer in the practitioners table as current) keeps
+        ``lead_practitioner_id`` but has ``has_lead`` False and ``lead_left`` True.
         """
         team = self.team
         grouped = team.groupby("family_id", observed=True)
@@ -261,7 +265,10 @@ class FamilyNetwork:
         missing = taf["lead_practitioner_id"].isna()
         taf.loc[missing, "lead_practitioner_id"] = taf.loc[missing, "family_id"].map(inv_leads)
         prac = self.practitioners.set_index("practitioner_id")
-        taf["has_lead"] = taf["lead_practitioner_id"].notna()
+        named = taf["lead_practitioner_id"].notna()
+        current = taf["lead_practitioner_id"].isin(prac.index)
+        taf["has_lead"] = named & current
+        taf["lead_left"] = named & ~current
         taf["lead_tier"] = taf["lead_practitioner_id"].map(prac["tier"])
         lead_agency = taf["lead_practitioner_id"].map(prac["agency_id"])
         taf["lead_agency_id"] = _ids(taf["lead_agency_id"].fillna(lead_agency))
@@ -275,9 +282,10 @@ class FamilyNetwork:
     def coordination_gaps(self, min_agencies: int = 3) -> pd.DataFrame:
         """Families with ``min_agencies`` or more agencies involved but no lead practitioner or no assessment.
 
-        The ``reason`` column says which: ``no lead practitioner``, ``no assessment``
-        or both (joined by ``; ``). "No assessment" means none started for the open
-        episode (or no open episode at all).
+        The ``reason`` column says which: ``no lead practitioner`` (or ``lead
+        practitioner has left`` when the named lead is no longer current),
+        ``no assessment``, or both (joined by ``; ``). "No assessment" means none
+        started for the open episode (or no open episode at all).
         """
         if min_agencies < 1:
             raise ValidationError(Problem("coordination_gaps", None, f"min_agencies must be >= 1, got {min_agencies}"))
@@ -286,8 +294,10 @@ class FamilyNetwork:
         no_lead = ~taf["has_lead"]
         no_assessment = ~taf["has_assessment"].astype(bool)
         taf = taf[no_lead | no_assessment].copy()
-        reasons = np.where(no_lead[taf.index] & no_assessment[taf.index], "no lead practitioner; no assessment",
-                           np.where(no_lead[taf.index], "no lead practitioner", "no assessment"))
+        lead_reason = np.where(taf["lead_left"], "lead practitioner has left", "no lead practitioner")
+        reasons = np.where(no_lead[taf.index] & no_assessment[taf.index],
+                           pd.Series(lead_reason, dtype=object) + "; no assessment",
+                           np.where(no_lead[taf.index], lead_reason, "no assessment"))
         taf["reason"] = reasons
         cols = ["family_id", "locality_id", "episode_id", "n_agencies", "agency_types", "n_practitioners",
                 "has_lead", "has_assessment", "reason"]
