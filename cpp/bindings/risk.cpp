@@ -137,20 +137,20 @@ void register_risk(py::module_& m) {
         },
         "Weighted non-decreasing fit of y in the given order.", py::arg("y"), py::arg("weight"));
   m.def("fit_isotonic",
-        [](const Array& x, const Array& y, const Array& w) {
+        [](const Array& x, const Array& y, const Array& w, bool increasing) {
           auto xm = as_vector(x, "x");
           auto ym = as_vector(y, "y");
           auto wm = as_vector(w, "weight");
           risk::IsotonicFit f;
           {
             py::gil_scoped_release release;
-            f = risk::fit_isotonic(xm, ym, wm);
+            f = risk::fit_isotonic(xm, ym, wm, increasing);
           }
           return py::make_tuple(py::array_t<double>(f.x.size(), f.x.data()),
                                 py::array_t<double>(f.y.size(), f.y.data()));
         },
-        "Weighted increasing isotonic regression; returns (knots_x, knots_y).", py::arg("x"), py::arg("y"),
-        py::arg("weight"));
+        "Weighted isotonic regression; returns (knots_x, knots_y).", py::arg("x"), py::arg("y"),
+        py::arg("weight"), py::arg("increasing") = true);
   m.def("predict_isotonic",
         [](const Array& kx, const Array& ky, const Array& x) {
           risk::IsotonicFit f;
@@ -169,7 +169,14 @@ void register_risk(py::module_& m) {
         "Interpolate an isotonic fit, clipped at the ends.", py::arg("knots_x"), py::arg("knots_y"), py::arg("x"));
   m.def("fit_platt",
         [](const Array& s, const Array& y, const Array& w) {
-          auto f = risk::fit_platt(as_vector(s, "score"), as_vector(y, "y"), as_vector(w, "weight"));
+          auto sm = as_vector(s, "score");
+          auto ym = as_vector(y, "y");
+          auto wm = as_vector(w, "weight");
+          risk::PlattFit f;
+          {
+            py::gil_scoped_release release;
+            f = risk::fit_platt(sm, ym, wm);
+          }
           return py::make_tuple(f.a, f.b);
         },
         "Platt scaling: returns (a, b) with p = 1 / (1 + exp(-(a * score + b))).", py::arg("score"), py::arg("y"),

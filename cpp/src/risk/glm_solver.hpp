@@ -41,6 +41,11 @@ void parallel_rows(Eigen::Index n, int n_threads, Fn&& fn) {
 
 void check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o);
 
+// With no penalty the estimate is unique only if [X, 1] has full column rank
+// on the rows with positive weight; throws InputError naming a constant
+// column, or saying the columns are collinear.
+void check_full_rank(ConstRowMatrixRef X, ConstVectorRef w, bool fit_intercept);
+
 // log(1 + exp(x)) without overflow.
 inline double log1pexp(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
 
@@ -363,10 +368,9 @@ GlmResult lbfgs(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions& o, 
   const int m = 10;
   GlmResult res;
   res.solver = "lbfgs";
+  // One fused, vectorised pass per evaluation.
   auto objective = [&](const Eigen::VectorXd& th, Eigen::VectorXd& g) {
-    P.set_point(th);
-    double f = P.data_loss(0.0) + P.penalty(th);
-    P.gradient_hessian(g, nullptr);
+    double f = P.evaluate(th, g, nullptr, false) + P.penalty(th);
     g.head(p) += P.lam2() * th.head(p);
     fix_intercept(g, o.fit_intercept);
     return f;
@@ -375,7 +379,7 @@ GlmResult lbfgs(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions& o, 
   double f = objective(theta, g);
   std::vector<Eigen::VectorXd> S, Y;
   std::vector<double> rho;
-  const int max_iter = std::max(o.max_iter, 1000);
+  const int max_iter = o.max_iter;
   for (int it = 0; it < max_iter; ++it) {
     res.gradient_norm = g.template lpNorm<Eigen::Infinity>() / P.weight_sum();
     res.n_iter = it;
@@ -409,7 +413,10 @@ GlmResult lbfgs(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions& o, 
     for (int ls = 0; ls < 60; ++ls) {
       trial = theta + t * q;
       f_new = objective(trial, g_new);
-      if (f_new <= f + 1e-4 * t * slope) {
+      // Near the optimum f changes below its rounding error: accept a step
+      // that does not increase f beyond that and reduces the gradient.
+      if (f_new <= f + 1e-4 * t * slope ||
+          (f_new <= f + 1e-13 * std::abs(f) && g_new.squaredNorm() < g.squaredNorm())) {
         accepted = true;
         break;
       }
@@ -425,6 +432,8 @@ GlmResult lbfgs(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions& o, 
     theta = trial, g = g_new, f = f_new;
     report(progress, static_cast<std::size_t>(it + 1), static_cast<std::size_t>(max_iter));
   }
+  res.gradient_norm = g.template lpNorm<Eigen::Infinity>() / P.weight_sum();
+  res.converged = res.gradient_norm <= o.tol;
   P.set_point(theta);
   if (o.compute_covariance) {
     Eigen::MatrixXd H;
@@ -462,7 +471,7 @@ GlmResult newton_cd(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions&
   double f = P.data_loss(0.0) + P.penalty(theta);
   Eigen::VectorXd g, gf;
   Eigen::MatrixXd H;
-  const int max_iter = std::max(o.max_iter, 200);
+  const int max_iter = o.max_iter;
   for (int it = 0; it < max_iter; ++it) {
     P.gradient_hessian(g, &H);
     gf = g;
@@ -552,6 +561,7 @@ GlmResult newton_cd(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions&
 
 template <class Family>
 GlmResult solve(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef s, const GlmOptions& o, Progress* progress) {
+  if (o.lambda == 0.0) check_full_rank(X, s, o.fit_intercept);
   Problem<Family> P(X, y, s, o);
   Eigen::VectorXd theta = start_point<Family>(y, s, X.cols(), o.fit_intercept);
   std::string solver = o.solver;

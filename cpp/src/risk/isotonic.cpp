@@ -1,6 +1,7 @@
 // Isotonic regression by pool adjacent violators (weighted, non-decreasing).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -36,19 +37,23 @@ Eigen::VectorXd pool_adjacent_violators(ConstVectorRef y, ConstVectorRef weight)
   return out;
 }
 
-IsotonicFit fit_isotonic(ConstVectorRef x, ConstVectorRef y, ConstVectorRef weight) {
+IsotonicFit fit_isotonic(ConstVectorRef x, ConstVectorRef y, ConstVectorRef weight, bool increasing) {
   const Eigen::Index n = x.size();
   require(n > 0, "isotonic regression needs at least one value");
   require(y.size() == n && weight.size() == n, "x, y and weight must have the same length");
-  for (Eigen::Index i = 0; i < n; ++i)
+  for (Eigen::Index i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) throw InputError("x has a missing or infinite value at row " + std::to_string(i));
+    if (!std::isfinite(y[i])) throw InputError("y has a missing or infinite value at row " + std::to_string(i));
+    if (!(std::isfinite(weight[i]) && weight[i] >= 0))
+      throw InputError("weights must be finite and >= 0; row " + std::to_string(i) + " has " +
+                       std::to_string(weight[i]));
+  }
   std::vector<Eigen::Index> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b]; });
   // Merge ties in x into one point with the weighted mean of y.
   std::vector<double> ux, uy, uw;
   for (Eigen::Index idx : order) {
-    require(std::isfinite(weight[idx]) && weight[idx] >= 0, "weights must be finite and >= 0");
     if (weight[idx] == 0) continue;
     if (!ux.empty() && ux.back() == x[idx]) {
       double w = uw.back() + weight[idx];
@@ -59,8 +64,11 @@ IsotonicFit fit_isotonic(ConstVectorRef x, ConstVectorRef y, ConstVectorRef weig
     }
   }
   require(!ux.empty(), "all weights are zero");
-  Eigen::Map<Eigen::VectorXd> my(uy.data(), uy.size()), mw(uw.data(), uw.size());
-  Eigen::VectorXd fitted = pool_adjacent_violators(my, mw);
+  // A non-increasing fit of y is minus the non-decreasing fit of -y.
+  const double sign = increasing ? 1.0 : -1.0;
+  Eigen::VectorXd my = sign * Eigen::Map<Eigen::VectorXd>(uy.data(), uy.size());
+  Eigen::Map<Eigen::VectorXd> mw(uw.data(), uw.size());
+  Eigen::VectorXd fitted = sign * pool_adjacent_violators(my, mw);
   // Keep only the knots needed for interpolation: the ends of each flat run.
   IsotonicFit fit;
   std::vector<double> kx, ky;

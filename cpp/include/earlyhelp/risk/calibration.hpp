@@ -7,12 +7,13 @@
 
 namespace earlyhelp::risk {
 
-// Weighted isotonic (non-decreasing) regression of y on x.
-// Result: the fitted step function as knots (x sorted, distinct) and values,
-// the same as scikit-learn's IsotonicRegression(increasing=True) thresholds.
+// Weighted isotonic regression of y on x (non-decreasing, or non-increasing
+// when increasing = false). Result: the fitted function as knots (x sorted,
+// distinct) and values, the same as scikit-learn's IsotonicRegression
+// X_thresholds_ / y_thresholds_.
 struct IsotonicFit {
   Eigen::VectorXd x;  // distinct, sorted knots
-  Eigen::VectorXd y;  // fitted value at each knot (non-decreasing)
+  Eigen::VectorXd y;  // fitted value at each knot (monotone)
 };
 
 // Pool adjacent violators on values already ordered; returns the fitted values
@@ -20,7 +21,8 @@ struct IsotonicFit {
 Eigen::VectorXd pool_adjacent_violators(ConstVectorRef y, ConstVectorRef weight);
 
 // Sorts by x, merges ties (weighted mean), runs PAVA and keeps the knots.
-IsotonicFit fit_isotonic(ConstVectorRef x, ConstVectorRef y, ConstVectorRef weight);
+// Rows with zero weight are ignored; weights must be finite and >= 0.
+IsotonicFit fit_isotonic(ConstVectorRef x, ConstVectorRef y, ConstVectorRef weight, bool increasing = true);
 
 // Piecewise-linear interpolation between knots, clipped at both ends
 // (scikit-learn's out_of_bounds="clip").
