@@ -1,1 +1,4 @@
-"""earlyhelp.risk"""
+"""earlyhelp.risk: need profiles, risk features, evaluation, fairness and model cards."""
+
+# riskeval: need profile, features, evaluation, fairness, model card, aggregation
+from .needs import DEFAULT_THRESHOLDS, NeedThresholds, need_profile
