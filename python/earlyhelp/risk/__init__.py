@@ -2,3 +2,4 @@
 
 # riskeval: need profile, features, evaluation, fairness, model card, aggregation
 from .needs import DEFAULT_THRESHOLDS, NeedThresholds, need_profile
+from .features import TARGETS, FeatureSet, build_features

@@ -178,9 +178,12 @@ def need_profile(ds: Any, at: Any, thresholds: ThresholdsLike = None) -> pd.Data
     ``need_score``, ``severe_signal`` (a severe combination present), ``statutory_open``
     (a child's social-care referral open at ``at``), ``level`` (1-4) and ``level_name``.
     """
-    t = _as_thresholds(thresholds)
     at = pd.Timestamp(at).normalize()
-    snap = ds.snapshot(at)
+    return profile_known(ds.snapshot(at), at, _as_thresholds(thresholds))
+
+
+def profile_known(snap: Any, at: pd.Timestamp, t: NeedThresholds) -> pd.DataFrame:
+    """:func:`need_profile` on a Dataset already cut at ``at`` (``snap = ds.snapshot(at)``)."""
     fam = snap.families[["family_id", "locality_id"]].dropna(subset=["family_id"]) \
         .sort_values("family_id", kind="stable").reset_index(drop=True)
     pairs = _family_needs_at(snap, at, t.lookback_days)
