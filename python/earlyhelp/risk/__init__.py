@@ -3,3 +3,4 @@
 # riskeval: need profile, features, evaluation, fairness, model card, aggregation
 from .needs import DEFAULT_THRESHOLDS, NeedThresholds, need_profile
 from .features import TARGETS, FeatureSet, build_features
+from .evaluate import backtest, evaluate, oracle_metrics, oracle_probabilities, predict_risk, score_metrics
