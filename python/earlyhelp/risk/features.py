@@ -37,7 +37,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from ..data import codes
-from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, profile_known
+from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_known
 
 TARGETS: Tuple[str, ...] = ("step_up_12m", "rereferral_12m")
 GROUP_COLUMNS: Tuple[str, ...] = ("ethnicity", "sex", "disability", "locality_id")
@@ -122,7 +122,7 @@ def _count_by_family(family: pd.Series, rows: pd.Index) -> np.ndarray:
     return counts.reindex(rows.astype(str), fill_value=0).to_numpy(dtype=float)
 
 
-def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int
+def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int, ups: pd.DataFrame
                 ) -> Tuple[pd.DataFrame, Dict[str, int]]:
     """Rows (family_id, episode_id, start_date, end_date) and exclusion counts."""
     ep = snap.episodes
@@ -134,8 +134,7 @@ def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int
             reasons["no_family"] = int(no_family.sum())
         rows = open_[~no_family].sort_values(["family_id", "start_date", "episode_id"], kind="stable")
         rows = rows.drop_duplicates("family_id", keep="last")
-        ups = snap.step_ups()
-        done = rows["episode_id"].isin(ups.loc[ups["date"] <= at, "episode_id"]).to_numpy(dtype=bool)
+        done = _in(rows["episode_id"], ups["episode_id"])
         if done.any():
             reasons["already_stepped_up"] = int(done.sum())
         rows = rows[~done]
@@ -151,19 +150,18 @@ def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int
         if bad_end.any():
             reasons["closed_by_step_up_or_move"] = int(bad_end.sum())
         closed = closed[~bad_end]
-        is_open = closed["family_id"].isin(open_["family_id"].dropna()).to_numpy(dtype=bool)
+        is_open = _in(closed["family_id"], open_["family_id"])
         if is_open.any():
             reasons["episode_open"] = int(is_open.sum())
         closed = closed[~is_open]
-        ups = snap.step_ups()
-        up = closed["episode_id"].isin(ups["episode_id"]).to_numpy(dtype=bool)
+        up = _in(closed["episode_id"], ups["episode_id"])
         if up.any():
             reasons["stepped_up"] = int(up.sum())
         closed = closed[~up]
         rq = snap.requests[["family_id", "received_date"]].dropna()
         j = closed[["family_id", "end_date"]].merge(rq, on="family_id")
         again = j.loc[j["received_date"] > j["end_date"], "family_id"].unique()
-        re = closed["family_id"].isin(again).to_numpy(dtype=bool)
+        re = _in(closed["family_id"], again)
         if re.any():
             reasons["already_rereferred"] = int(re.sum())
         rows = closed[~re]
@@ -176,13 +174,13 @@ def _labels(ds: Any, rows: pd.DataFrame, at: pd.Timestamp, target: str, horizon_
             events: pd.DataFrame) -> np.ndarray:
     if target == "step_up_12m":
         window = events[(events["date"] > at) & (events["date"] <= at + pd.Timedelta(days=horizon_days))]
-        return rows["family_id"].isin(window["family_id"].dropna()).to_numpy(dtype=np.int64)
+        return _in(rows["family_id"], window["family_id"]).astype(np.int64)
     hit = events[events["date"] > at]
-    return rows["episode_id"].isin(hit["previous_id"].dropna()).to_numpy(dtype=np.int64)
+    return _in(rows["episode_id"], hit["previous_id"]).astype(np.int64)
 
 
 def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: NeedThresholds,
-              localities: List[str]) -> pd.DataFrame:
+              localities: List[str], ups: pd.DataFrame, rr: pd.DataFrame) -> pd.DataFrame:
     fam = pd.Index(rows["family_id"].astype(str))
     X: Dict[str, np.ndarray] = {}
     # needs as known at the date
@@ -201,17 +199,18 @@ def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: N
     X["n_requests_12m"] = _count_by_family(rq.loc[(rq["received_date"] > year_ago).to_numpy(dtype=bool),
                                                   "family_id"], fam)
     ep = snap.episodes
-    X["n_prior_episodes"] = _count_by_family(ep.loc[~ep["episode_id"].isin(rows["episode_id"]), "family_id"], fam)
-    ups = snap.step_ups()
+    prior = ep[~_in(ep["episode_id"], rows["episode_id"])]
+    X["n_prior_episodes"] = _count_by_family(prior["family_id"], fam)
     X["n_prior_step_ups"] = _count_by_family(ups["family_id"], fam)
-    downs = snap.step_downs()
-    X["n_prior_step_downs"] = _count_by_family(downs["family_id"], fam)
-    rr = snap.rereferrals()
     X["n_prior_rereferrals"] = _count_by_family(rr["family_id"], fam)
     members = _members_at(snap, at)
     ref = snap.csc_referrals.merge(members[["person_id", "family_id"]], on="person_id")
     ref = ref.drop_duplicates(["referral_id", "family_id"])
     X["n_prior_csc_referrals"] = _count_by_family(ref["family_id"], fam)
+    # step-downs: referrals closed RC9 (referred to early help) and episodes that began as one
+    rc9 = ref[(ref["close_reason"] == codes.STEP_DOWN_CLOSE_REASON).to_numpy(dtype=bool, na_value=False)]
+    X["n_prior_step_downs"] = _count_by_family(rc9["family_id"], fam) + _count_by_family(
+        prior.loc[(prior["origin"] == "step_down").to_numpy(dtype=bool, na_value=False), "family_id"], fam)
     # the episode the row is about
     end = rows["end_date"].fillna(at)
     X["episode_days"] = (end - rows["start_date"]).dt.days.to_numpy(dtype=float)
@@ -221,14 +220,14 @@ def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: N
     X["origin_step_down"] = (rows["origin"] == "step_down").to_numpy(dtype=float, na_value=0.0)
     asm = snap.assessments
     done = asm.loc[asm["completed"].notna().to_numpy(), "episode_id"]
-    X["assessment_completed"] = rows["episode_id"].isin(done).to_numpy(dtype=float)
+    X["assessment_completed"] = _in(rows["episode_id"], done).astype(float)
     X["lead_named"] = rows["lead_practitioner_id"].notna().to_numpy(dtype=float)
     agency_type = snap.agencies.set_index("agency_id")["agency_type"].astype(str)
     lead_type = rows["lead_agency_id"].map(agency_type)
     X["lead_partner"] = (lead_type.notna() & ~lead_type.isin(codes.COUNCIL_AGENCY_TYPES)).to_numpy(dtype=float)
     # practitioners and agencies around the family in this episode
     inv = snap.involvements
-    by_ep = inv[inv["episode_id"].isin(rows["episode_id"])].merge(rows[["episode_id", "family_id"]]
+    by_ep = inv[_in(inv["episode_id"], rows["episode_id"])].merge(rows[["episode_id", "family_id"]]
                                                                   .rename(columns={"family_id": "row_family"}),
                                                                   on="episode_id")
     prac_agency = snap.practitioners.set_index("practitioner_id")["agency_id"]
@@ -239,7 +238,7 @@ def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: N
         .to_numpy(dtype=float)
     # household links: families sharing a current member
     persons_families = members.groupby("person_id")["family_id"].nunique()
-    shared = members[members["person_id"].isin(persons_families.index[persons_families > 1])]
+    shared = members[_in(members["person_id"], persons_families.index[persons_families > 1])]
     pairs = shared[["person_id", "family_id"]].merge(shared[["person_id", "family_id"]], on="person_id")
     pairs = pairs[pairs["family_id_x"] != pairs["family_id_y"]]
     linked = pairs.groupby(pairs["family_id_x"].astype(str))["family_id_y"].nunique()
@@ -384,10 +383,16 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     end = pd.Timestamp(data_end).normalize() if data_end is not None else data_end_of(ds)
     localities = sorted(ds.localities["locality_id"].dropna().astype(str).unique())
     events = ds.step_ups() if target == "step_up_12m" else ds.rereferrals(basis="episode", window_days=horizon_days)
+    # Step-ups and (request) re-referrals dated by ``at`` are exactly those ds.snapshot(at) would
+    # derive: each depends only on rows dated on or before its own date. Derive them once.
+    all_ups = events if target == "step_up_12m" else ds.step_ups()
+    all_rr = ds.rereferrals()
     parts, ids, groups, labels, excluded = [], [], [], [], []
     for d in dates:
         snap = ds.snapshot(d)
-        rows, reasons = _population(snap, d, target, lookback_days)
+        ups = all_ups[(all_ups["date"] <= d).to_numpy(dtype=bool)]
+        rr = all_rr[(all_rr["date"] <= d).to_numpy(dtype=bool)]
+        rows, reasons = _population(snap, d, target, lookback_days, ups)
         window_end = (d if target == "step_up_12m" else rows["end_date"]) + pd.Timedelta(days=horizon_days)
         incomplete = np.broadcast_to(np.asarray(window_end > end), (len(rows),))
         if incomplete.any():
@@ -396,7 +401,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
         excluded += [{"at": d, "reason": r, "n": n} for r, n in reasons.items()]
         if rows.empty:
             continue
-        X = _fill_missing_ages(_features(snap, d, rows, target, t, localities))
+        X = _fill_missing_ages(_features(snap, d, rows, target, t, localities, ups, rr))
         if extra:
             X = pd.concat([X, _extra_features(extra, snap, d, rows)], axis=1)
         parts.append(X)
