@@ -5,3 +5,4 @@ from .needs import DEFAULT_THRESHOLDS, NeedThresholds, need_profile
 from .features import TARGETS, FeatureSet, build_features
 from .evaluate import backtest, evaluate, oracle_metrics, oracle_probabilities, predict_risk, score_metrics
 from .fairness import fairness_audit
+from .evaluate import observable_oracle

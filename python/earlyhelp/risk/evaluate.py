@@ -239,6 +239,48 @@ def oracle_metrics(ds: Any, features: Any, top_k_percent: Union[Number, Sequence
     return score_metrics(features.y, oracle_probabilities(ds, features), top_k_percent, name="oracle")
 
 
+OBSERVABLE_TRUTH = ("core_needs", "deprivation_effect", "linked_household", "n_children", "locality_id")
+
+
+def _observable_traits(ds: Any, features: Any) -> pd.DataFrame:
+    from ..data import codes
+
+    fam = ds.truth["families"]
+    t = fam.set_index(fam["family_id"].astype(str)).loc[features.ids["family_id"].astype(str)]
+    out = pd.DataFrame({f"need_{n}": t["core_needs"].map(lambda v, n=n: n in v).to_numpy(dtype=float)
+                        for n in codes.NEEDS})
+    out["deprivation_effect"] = t["deprivation_effect"].to_numpy(dtype=float)
+    out["linked_household"] = t["linked_household"].to_numpy(dtype=float)
+    out["n_children"] = t["n_children"].to_numpy(dtype=float)
+    out["three_or_more_children"] = (out["n_children"] >= 3).astype(float)
+    locality = t["locality_id"].astype(str).to_numpy()
+    for lid in sorted(set(fam["locality_id"].astype(str)))[1:]:
+        out[f"locality_{lid}"] = (locality == lid).astype(float)
+    if "child_under_5" in features.X.columns:
+        out["child_under_5"] = features.X["child_under_5"].to_numpy(dtype=float)
+    return out
+
+
+def observable_oracle(ds: Any, train: Any, test: Any,
+                      top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20)) -> pd.Series:
+    """Metrics of the best model of the generator's *observable* family traits (synthetic only).
+
+    The oracle's true probabilities also use drivers no council records (the family's
+    latent need and pure noise in the generator). This fits a logistic regression on the
+    traits the generator draws the probabilities from and that a council can observe
+    (``ds.truth['families']``: the family's core needs, deprivation, linked household,
+    children and locality, plus a child under five) on the ``train`` rows and scores the
+    ``test`` rows: the ceiling for a model built from council data. The gap from this to
+    the model is what the features miss; the gap from this to the oracle is unobservable.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    oracle_probabilities(ds, train)  # same checks: truth present, every family known
+    model = LogisticRegression(C=1e4, max_iter=5000).fit(_observable_traits(ds, train), train.y)
+    p = model.predict_proba(_observable_traits(ds, test))[:, 1]
+    return score_metrics(test.y, p, top_k_percent, name="observable_oracle")
+
+
 # -- backtest ---------------------------------------------------------------------------------
 
 def _data_start(ds: Any) -> pd.Timestamp:
