@@ -68,7 +68,7 @@ def _metrics_section(metrics: Union[pd.Series, pd.DataFrame, None]) -> str:
     if isinstance(metrics, pd.DataFrame) and "scorer" in table.columns:
         table = table.set_index([c for c in ("test_at", "scorer") if c in table.columns]).T
         table.columns = [" ".join(_cell(v) for v in (c if isinstance(c, tuple) else (c,))) for c in table.columns]
-    text = markdown_table(table)
+    text = markdown_table(table.rename_axis("metric"))
     if "oracle" in " ".join(str(c) for c in table.columns):
         text += ("\n\nThe *oracle* column scores the synthetic generator's true probabilities: the best any "
                  "model could do on these rows. The gap between the columns is what the model misses.")
@@ -131,7 +131,7 @@ def model_card(path: Union[str, os.PathLike, None], model: Any, metrics: Union[p
             raise ValueError("period must be text or (start, end)")
         period = f"{_cell(pd.Timestamp(period[0]))} to {_cell(pd.Timestamp(period[1]))}"
     if features is None:
-        features = list(getattr(model, "feature_names_in_", []) or [])
+        features = [str(f) for f in getattr(model, "feature_names_in_", [])]
     sections = [
         f"# {title}",
         f"_Model card written {_dt.date.today().isoformat()} by earlyhelp._",
