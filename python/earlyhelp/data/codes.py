@@ -96,8 +96,9 @@ PRIMARY_NEED: Dict[str, str] = {
 
 CIN_CLOSE_REASON: Dict[str, str] = {
     "RC1": "adopted", "RC2": "died", "RC3": "child arrangements order",
-    "RC4": "special guardianship order", "RC5": "transferred to another council",
-    "RC6": "moved permanently abroad", "RC7": "age 18 or over",
+    "RC4": "special guardianship order", "RC5": "transferred to services of another council",
+    "RC6": "transferred to adult social care services",
+    "RC7": "services ceased for any other reason, including child no longer in need",
     "RC8": "case closed after assessment, no further action",
     "RC9": "case closed after assessment, referred to early help",
 }
@@ -115,3 +116,39 @@ ASSESSMENT_FACTORS: Tuple[str, ...] = (
     "1", "2", "3", "4", "5", "6", "7A", "9A", "10A", "11A", "12A", "13A", "14A", "15A", "16A",
     "17A", "18", "19", "20", "21", "22A", "23A", "24A",
 )
+
+# Markers published statistics put in numeric cells (DfE/GSS conventions). read_published turns
+# them into missing values with a status; in record-level count columns they are an error.
+PUBLISHED_MARKERS: Dict[str, str] = {
+    "c": "suppressed", "x": "not_available", "u": "low_reliability", "z": "not_applicable",
+    "k": "rounds_to_zero", "low": "rounds_to_zero", ":": "not_available", "..": "not_available",
+    "*": "suppressed", "-": "not_available", "[c]": "suppressed", "[x]": "not_available",
+    "[z]": "not_applicable", "[low]": "rounds_to_zero", "[u]": "low_reliability",
+}
+
+# Common local wordings of our codes, keyed by "table.column" (or "column" for every table).
+# Keys are normalised: lower case, runs of other characters replaced by "_". Councils' own
+# codes beyond these go in a user code_map.
+CODE_SYNONYMS: Dict[str, Dict[str, str]] = {
+    "sex": {"male": "M", "female": "F", "not_known": "U", "unknown": "U", "indeterminate": "U"},
+    "ethnicity": {"cnhe": "CHNE"},  # the SSD guidance spells Chinese CNHE
+    "episodes.end_reason": {
+        "outcomes_achieved": "outcomes_met", "needs_met": "outcomes_met",
+        "closed_outcomes_met": "outcomes_met", "plan_completed": "outcomes_met",
+        "stepped_up": "step_up", "step_up_to_social_care": "step_up", "step_up_to_csc": "step_up",
+        "escalated_to_social_care": "step_up", "step_down": "step_down_universal",
+        "stepped_down": "step_down_universal", "step_down_to_universal": "step_down_universal",
+        "universal_services": "step_down_universal", "consent_withdrawn": "disengaged",
+        "family_disengaged": "disengaged", "disengagement": "disengaged",
+        "moved": "moved_away", "moved_out_of_area": "moved_away", "family_moved": "moved_away",
+        "transfer": "transferred", "transferred_to_another_la": "transferred",
+        "nfa": "other", "no_further_action": "other",
+    },
+    "involvements.role": {
+        "allocated_case_worker": "allocated_worker", "allocated_social_worker": "allocated_worker",
+        "case_worker": "allocated_worker", "social_worker": "allocated_worker",
+        "key_worker": "allocated_worker", "lead_professional": "lead_practitioner",
+        "lead_worker": "lead_practitioner", "team_around_the_family": "taf_member", "taf": "taf_member",
+    },
+    "requests.route": {"mash": "mash_diversion", "step_down_from_social_care": "step_down"},
+}

@@ -35,37 +35,90 @@ class Dataset:
 
     # -- construction -------------------------------------------------------------
     @classmethod
-    def from_frames(cls, *, code_map: Optional[Mapping[str, Mapping[str, Mapping[str, str]]]] = None,
-                    validate: bool = True, truth: Optional[Mapping[str, Any]] = None,
-                    meta: Optional[Mapping[str, Any]] = None, **frames: pd.DataFrame) -> "Dataset":
+    def from_frames(cls, *, code_map: Optional[Mapping[str, Any]] = None, validate: bool = True,
+                    unknown_codes: str = "raise", as_of: Optional[Any] = None,
+                    truth: Optional[Mapping[str, Any]] = None, meta: Optional[Mapping[str, Any]] = None,
+                    **frames: pd.DataFrame) -> "Dataset":
         """Build a Dataset from DataFrames named by table (SSD table and column names accepted).
 
         Parameters
         ----------
-        code_map : ``{table: {column: {local code: earlyhelp code}}}`` for local codes,
-            e.g. ``{"episodes": {"end_reason": {"CLOSED-ACHIEVED": "outcomes_met"}}}``.
-            The original local value of ``episodes.end_reason`` is kept in ``end_reason_local``.
+        code_map : local codes -> ours, ``{table: {column: {local: ours}}}``, e.g.
+            ``{"episodes": {"end_reason": {"CLOSED-ACHIEVED": "outcomes_met"}}}``; a column
+            key at the top level (``{"end_reason": {...}}``) applies to every table with that
+            column. Matching is exact, then case-insensitive. The original local value of
+            ``episodes.end_reason`` is kept in ``end_reason_local``.
         validate : run :meth:`validate` and raise :class:`ValidationError` on problems.
-        **frames : one DataFrame per table, e.g. ``persons=df``.
+        unknown_codes : ``"raise"`` (default): a code not in its list (after code_map and the
+            built-in synonyms in ``codes.CODE_SYNONYMS``) is a problem naming the column with
+            counts and examples. ``"keep"``: such values load as ``unknown`` and their counts
+            are listed in ``ds.meta['load_report']['unknown_codes']``. Never silent.
+        as_of : the date after which dates count as "in the future" for validation
+            (default today).
+        **frames : one DataFrame per table, e.g. ``persons=df``; SSD names such as
+            ``ssd_early_help_episodes`` work too. ``ssd_disability`` and
+            ``ssd_assessment_factors`` are folded into persons and csc_assessments.
+
+        Notes
+        -----
+        SSD extracts have no family episodes: when episodes (or requests, involvements) carry a
+        person_id but no family_id, the family is looked up in family_members (the membership
+        valid on the start date) and the families table is derived from family_members if not
+        supplied. Every such step is listed in ``ds.meta['load_report']``.
         """
+        from . import ssd
+        from .coerce import new_report, rename_aliases
         from .readers import resolve_table_name
 
+        report = (dict(meta or {}).get("load_report")) or new_report()
         problems = []
         tables: Dict[str, pd.DataFrame] = {}
+        folded: Dict[str, pd.DataFrame] = {}
+        maps = _normalise_code_map(code_map)
         for given, frame in frames.items():
             name = resolve_table_name(given)
             if name is None:
+                fold = resolve_folded_name(given)
+                if fold is not None and isinstance(frame, pd.DataFrame):
+                    folded[fold] = frame
+                    continue
                 problems.append(Problem(given, None, f"not an earlyhelp table (known: {', '.join(TABLE_NAMES)})"))
                 continue
-            table_map = (code_map or {}).get(name) or (code_map or {}).get(given)
-            if name == "episodes" and isinstance(frame, pd.DataFrame):
-                frame = _keep_local_end_reason(frame)
-            tables[name] = coerce_table(TABLES[name], frame, problems, table_map)
+            if isinstance(frame, pd.DataFrame):
+                frame = rename_aliases(TABLES[name], frame)
+                if name == "episodes":
+                    frame = _keep_local_end_reason(frame)
+                if name == "requests" and "decision" in frame.columns:
+                    frame = frame.assign(decision=ssd.contact_outcome_to_decision(frame["decision"]))
+                if name == "csc_assessments" and "factors" in frame.columns:
+                    frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
+            tables[name] = frame
+        if "disability" in folded:
+            if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
+                tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
+            else:
+                problems.append(Problem("disability", None, "a disability table needs a persons table"))
+        if "assessment_factors" in folded:
+            if "csc_assessments" in tables and isinstance(tables["csc_assessments"], pd.DataFrame):
+                tables["csc_assessments"] = ssd.fold_factors(tables["csc_assessments"], folded["assessment_factors"],
+                                                             problems, report)
+            else:
+                problems.append(Problem("assessment_factors", None,
+                                        "an assessment factors table needs a csc_assessments table"))
+        for name in list(tables):
+            table_map = {**maps.get("*", {}), **maps.get(name, {})}
+            tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
+                                        unknown_codes=unknown_codes, report=report)
         if problems:
             raise ValidationError(problems)
+        supplied = sorted(tables)
+        _derive_ssd_links(tables, report)
+        meta = dict(meta or {})
+        meta["load_report"] = report
+        meta["supplied_tables"] = supplied
         ds = cls(tables, truth=truth, meta=meta)
         if validate:
-            ds.validate()
+            ds.validate(as_of=as_of)
         return ds
 
     # -- access -----------------------------------------------------------------
@@ -102,15 +155,54 @@ class Dataset:
         counts = ", ".join(f"{k}={v:,}" for k, v in self.row_counts().items() if v)
         return f"<earlyhelp.Dataset {counts or 'empty'}>"
 
+    # -- derived events (definitions live in data/events.py) -----------------------
+    def step_ups(self, within_days: int = 28) -> pd.DataFrame:
+        """Stepped-up episodes, one row each; see :func:`earlyhelp.data.events.step_ups`."""
+        from .events import step_ups
+
+        return step_ups(self, within_days=within_days)
+
+    def step_downs(self, within_days: int = 28) -> pd.DataFrame:
+        """Step-downs from social care (RC9 closures, step_down origins); see :func:`events.step_downs`."""
+        from .events import step_downs
+
+        return step_downs(self, within_days=within_days)
+
+    def rereferrals(self, basis: str = "request", window_days: int = 365) -> pd.DataFrame:
+        """Re-referrals within ``window_days`` (DfE: of the previous request); see :func:`events.rereferrals`."""
+        from .events import rereferrals
+
+        return rereferrals(self, basis=basis, window_days=window_days)
+
+    def stitch_episodes(self, gap_days: int = 1, return_map: bool = False):
+        """Family episodes from overlapping/adjoining episodes; see :func:`events.stitch_episodes`."""
+        from .events import stitch_episodes
+
+        return stitch_episodes(self, gap_days=gap_days, return_map=return_map)
+
+    def snapshot(self, date: Any) -> "Dataset":
+        """The data as known at the end of ``date`` (later facts hidden); see :func:`events.snapshot`."""
+        from .events import snapshot
+
+        return snapshot(self, date)
+
     # -- checks -------------------------------------------------------------------
-    def validate(self, *, as_of: Optional[pd.Timestamp] = None) -> "Dataset":
+    def validate(self, *, as_of: Optional[Any] = None) -> "Dataset":
         """Check types, codes, dates and keys; raise :class:`ValidationError` listing every problem.
+
+        Checks: column types, codes, required values, value ranges, dates after ``as_of``
+        (default today; expected births may be in the future), end before start, duplicate
+        keys, references to rows that do not exist. References into tables that were not
+        supplied are listed in ``meta['load_report']['unchecked_references']``.
 
         Returns the Dataset itself so calls can be chained.
         """
         from .validate import find_problems
 
-        problems = find_problems(self, as_of=as_of)
+        notes: Dict[str, Any] = {}
+        problems = find_problems(self, as_of=as_of, notes=notes)
+        report = self.meta.setdefault("load_report", {})
+        report["unchecked_references"] = notes.get("unchecked_references", [])
         if problems:
             raise ValidationError(problems)
         return self
@@ -118,9 +210,64 @@ class Dataset:
 
 def _keep_local_end_reason(frame: pd.DataFrame) -> pd.DataFrame:
     """Keep the council's own end-reason text before it is mapped to our codes."""
-    from .coerce import rename_aliases
-
-    frame = rename_aliases(TABLES["episodes"], frame)
     if "end_reason" in frame.columns and "end_reason_local" not in frame.columns:
         frame = frame.assign(end_reason_local=frame["end_reason"])
     return frame
+
+
+def resolve_folded_name(name: str) -> Optional[str]:
+    """'disability' or 'assessment_factors' for an SSD side table folded into ours, else None."""
+    from .schema import FOLDED_TABLES
+
+    lowered = name.strip().lower()
+    for fold, names in FOLDED_TABLES.items():
+        if lowered in names:
+            return fold
+    return None
+
+
+def _normalise_code_map(code_map: Optional[Mapping[str, Any]]) -> Dict[str, Dict[str, Mapping[str, str]]]:
+    """``{table: {column: map}}`` with SSD table names resolved; top-level columns under '*'."""
+    from .readers import resolve_table_name
+
+    out: Dict[str, Dict[str, Mapping[str, str]]] = {}
+    for key, value in (code_map or {}).items():
+        if not isinstance(value, Mapping):
+            raise ValidationError([Problem("code_map", str(key), "must map a table or column to a mapping")])
+        table = resolve_table_name(str(key))
+        if table is not None:
+            out.setdefault(table, {}).update({str(c): m for c, m in value.items()})
+        else:
+            out.setdefault("*", {})[str(key)] = value
+    return out
+
+
+def _derive_ssd_links(tables: Dict[str, pd.DataFrame], report: Dict[str, Any]) -> None:
+    """Fill what the SSD lacks: expected births, family ids from family_members, the families table."""
+    from . import ssd
+
+    if "persons" in tables:
+        tables["persons"] = ssd.expected_birth(tables["persons"])
+    members = tables.get("family_members")
+    if members is None or members.empty:
+        return
+    if "families" not in tables:
+        fam = pd.DataFrame({"family_id": pd.unique(members["family_id"].dropna())})
+        tables["families"] = coerce_table(TABLES["families"], fam, [], None)
+        report["derived"].append(f"families: {len(fam)} families from family_members (no locality)")
+    for name, date_col in (("episodes", "start_date"), ("requests", "received_date"),
+                           ("involvements", "start_date")):
+        frame = tables.get(name)
+        if frame is None or frame.empty or "person_id" not in frame.columns:
+            continue
+        todo = frame["family_id"].isna() & frame["person_id"].notna()
+        if not todo.any():
+            continue
+        found = ssd.family_of_persons(members, frame.loc[todo, "person_id"], frame.loc[todo, date_col])
+        frame = frame.copy()
+        frame.loc[todo, "family_id"] = found
+        tables[name] = frame
+        n_found, n_todo = int(found.notna().sum()), int(todo.sum())
+        report["derived"].append(f"{name}.family_id from family_members for {n_found} of {n_todo} rows "
+                                 f"recorded per person" + ("" if n_found == n_todo else
+                                                           f" ({n_todo - n_found} persons in no family)"))

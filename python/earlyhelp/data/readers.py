@@ -1,9 +1,29 @@
-"""Reading Datasets from folders of CSV or Parquet, and published aggregates."""
+"""Reading Datasets from folders of CSV or Parquet, and published aggregates.
+
+CSV files are read robustly and loudly:
+
+- encoding: UTF-8 (with or without a byte-order mark) first, then Windows-1252, then
+  Latin-1 (which reads any bytes); the one used is in ``ds.meta['load_report']['encodings']``.
+- ragged rows (more or fewer fields than the header) raise a :class:`ValidationError`
+  naming the file and line numbers; no row is ever dropped silently.
+- an empty file (no bytes, or a header only) loads as an empty table and is noted in
+  ``ds.meta['load_report']['files']``.
+- every cell is read as text and converted by the schema (so ``007`` stays an id).
+"""
 from __future__ import annotations
 
-from typing import Optional
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from . import codes as code_lists
 from .schema import TABLES
+
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
 def resolve_table_name(name: str) -> Optional[str]:
@@ -15,44 +35,303 @@ def resolve_table_name(name: str) -> Optional[str]:
     return None
 
 
-def read_dataset(path, *, code_map=None, validate: bool = True):
+def detect_encoding(data: bytes) -> Tuple[str, bytes]:
+    """(encoding name, bytes without a UTF-8 byte-order mark) for CSV bytes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        try:
+            data.decode("utf-8")
+            return "utf-8-sig", data
+        except UnicodeDecodeError:
+            pass
+    for enc in ENCODINGS:
+        try:
+            data.decode(enc)
+            return enc, data
+        except UnicodeDecodeError:
+            continue
+    return "latin-1", data  # unreachable: latin-1 decodes any bytes
+
+
+def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[str, Any],
+                  table: Optional[str] = None) -> pd.DataFrame:
+    """Read a CSV file with every cell as text (missing = empty cell); see the module notes."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = Path(path)
+    label = table or path.stem
+    data = path.read_bytes()
+    encoding, data = detect_encoding(data)
+    report.setdefault("encodings", {})[path.name] = encoding
+    if not data.strip():
+        report.setdefault("files", {})[path.name] = "empty file: loaded as an empty table"
+        return pd.DataFrame()
+    text = data.decode(encoding)
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    import csv
+    header = next(csv.reader([header_line]))
+    if len(set(header)) != len(header):
+        dup = [h for h in header if header.count(h) > 1][0]
+        problems.append(Problem(label, dup, f"{path.name}: column named twice in the header"))
+        return pd.DataFrame(columns=list(dict.fromkeys(header)))
+    bad_rows: List[Tuple[Optional[int], int, str]] = []
+
+    def on_bad_row(row) -> str:
+        bad_rows.append((row.number, row.actual_columns, row.text))
+        return "skip"  # collected and raised below: never silently dropped
+
+    utf8 = text.encode("utf-8") if encoding not in ("utf-8", "utf-8-sig") else data
+    table_ = pacsv.read_csv(
+        pa.BufferReader(utf8),
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                             strings_can_be_null=True, null_values=[""],
+                                             quoted_strings_can_be_null=True))
+    if bad_rows:
+        lines = [n for n, _, _ in bad_rows]
+        first = bad_rows[0]
+        problems.append(Problem(
+            label, None,
+            f"{path.name}: {len(bad_rows)} row(s) with a different number of fields than the header "
+            f"({len(header)}); e.g. line {first[0]} has {first[1]} (check delimiters and quotes)",
+            rows=[f"line {n}" for n in lines[:10]], n_rows=len(bad_rows), value=first[2][:80]))
+    frame = table_.to_pandas(types_mapper={pa.string(): pd.ArrowDtype(pa.string())}.get)
+    frame = frame.astype({c: "string[pyarrow]" for c in frame.columns})
+    if frame.empty:
+        report.setdefault("files", {})[path.name] = "header only: loaded as an empty table"
+    else:
+        report.setdefault("files", {})[path.name] = f"{len(frame)} rows, encoding {encoding}"
+    return frame
+
+
+def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]] = None,
+                 validate: bool = True, unknown_codes: str = "raise", as_of: Optional[Any] = None):
     """Load a Dataset from a folder of ``<table>.csv`` or ``<table>.parquet`` files.
 
-    Files are matched to tables by name (ours or SSD names such as ``ssd_person``).
+    Parameters
+    ----------
+    path : folder holding one file per table, named by our table names (``episodes.csv``)
+        or SSD names (``ssd_early_help_episodes.csv``, ``ssd_person.parquet``). Files that
+        match no table are listed in ``meta['load_report']['ignored']``.
+    code_map, unknown_codes, as_of : as for :meth:`Dataset.from_frames`.
+    validate : run :meth:`Dataset.validate`.
+
+    Returns
+    -------
+    Dataset, with ``meta['load_report']`` saying which encoding each file used, which
+    columns took defaults, what was derived and which codes loaded as unknown.
+
+    Raises
+    ------
+    ValidationError listing every problem (file, table, column, rows, value).
     """
-    from pathlib import Path
-
-    import pandas as pd
-
-    from .._errors import Problem, ValidationError
-    from .dataset import Dataset
+    from .coerce import new_report
+    from .dataset import Dataset, resolve_folded_name
 
     folder = Path(path)
     if not folder.is_dir():
         raise ValidationError([Problem(str(folder), None, "not a folder")])
-    frames = {}
+    report = new_report()
+    report["ignored"] = []
+    problems: List[Problem] = []
+    frames: Dict[str, pd.DataFrame] = {}
+    sources: Dict[str, str] = {}
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
-        if suffix not in (".csv", ".parquet"):
+        if suffix not in (".csv", ".parquet") or not file.is_file():
+            if file.is_file():
+                report["ignored"].append(file.name)
             continue
-        name = resolve_table_name(file.stem)
+        name = resolve_table_name(file.stem) or resolve_folded_name(file.stem)
         if name is None:
+            report["ignored"].append(file.name)
             continue
-        frames[name] = pd.read_parquet(file) if suffix == ".parquet" else pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-    return Dataset.from_frames(code_map=code_map, validate=validate, **frames)
+        if name in frames:
+            problems.append(Problem(name, None, f"given twice: {sources[name]} and {file.name}"))
+            continue
+        sources[name] = file.name
+        if suffix == ".parquet":
+            try:
+                frames[name] = pd.read_parquet(file)
+            except Exception as exc:  # a corrupt file is a user problem, not a crash
+                problems.append(Problem(name, None, f"{file.name}: cannot read Parquet ({exc})"))
+                continue
+            report["files"][file.name] = f"{len(frames[name])} rows"
+        else:
+            frames[name] = read_csv_text(file, problems, report, name)
+    if problems:
+        raise ValidationError(problems)
+    if not frames:
+        raise ValidationError([Problem(str(folder), None, "no table files found (expected e.g. episodes.csv, "
+                                       "ssd_early_help_episodes.csv or .parquet)")])
+    return Dataset.from_frames(code_map=code_map, validate=validate, unknown_codes=unknown_codes, as_of=as_of,
+                               meta={"load_report": report, "source": str(folder)}, **frames)
 
 
-def read_published(path):
-    """Load published aggregates in the DfE tidy format (markers become missing with a status)."""
-    import pandas as pd
+# -- published aggregates ---------------------------------------------------------------------
 
-    return pd.read_csv(path, dtype=str)
+# Columns of the DfE tidy format that describe a row rather than measure something.
+GEOGRAPHY_LEVELS = ("National", "Regional", "Local authority")
+DIMENSIONS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name",
+              "region_code", "region_name", "old_la_code", "new_la_code", "la_code", "la_name",
+              "lad_code", "lad_name")
+_LEVEL_WORDS = {"national": "National", "country": "National", "regional": "Regional", "region": "Regional",
+                "local authority": "Local authority", "local_authority": "Local authority", "la": "Local authority"}
+# "12 [u]" or "12u": a value with a low-reliability flag (kept, status low_reliability)
+_FLAGGED_VALUE = re.compile(r"^\s*(-?[\d,]*\.?\d+)\s*\[?\s*u\s*\]?\s*$", re.IGNORECASE)
+
+
+def _period_end(period: pd.Series, identifier: Optional[pd.Series]) -> pd.Series:
+    """The date a DfE time_period ends (financial year -> 31 March, academic -> 31 August)."""
+    p = period.astype("string").str.strip()
+    ident = (identifier.astype("string").str.lower() if identifier is not None
+             else pd.Series("", index=period.index, dtype="string"))
+    six = p.str.fullmatch(r"\d{6}").fillna(False)
+    four = p.str.fullmatch(r"\d{4}").fillna(False)
+    year = pd.Series(np.nan, index=period.index)
+    year[six] = p[six].str[:4].astype(float) + 1
+    year[four] = p[four].astype(float)
+    academic = ident.str.contains("academic").fillna(False)
+    calendar = ident.str.contains("calendar").fillna(False) | (four & ~ident.str.contains("financial").fillna(False))
+    month = np.where(academic, 8, np.where(calendar & ~six, 12, 3))
+    day = np.full(len(month), 31)  # 31 March, 31 August, 31 December
+    ok = year.notna()
+    out = pd.Series(pd.NaT, index=period.index, dtype="datetime64[ns]")
+    if ok.any():
+        out[ok] = pd.to_datetime(pd.DataFrame({"year": year[ok].astype(int), "month": month[ok.to_numpy()],
+                                               "day": day[ok.to_numpy()]}))
+    return out
+
+
+def _parse_measure(text: pd.Series) -> Tuple[pd.Series, pd.Series]:
+    """(values, status) for one published measure column; markers -> NaN, never zero."""
+    t = text.astype("string").str.strip()
+    low = t.str.lower()
+    status = pd.Series("ok", index=t.index, dtype=object)
+    status[t.isna() | (t == "")] = "missing"
+    marker = low.isin(list(code_lists.PUBLISHED_MARKERS)).fillna(False)
+    status[marker] = low[marker].map(code_lists.PUBLISHED_MARKERS)
+    flagged = t.str.extract(_FLAGGED_VALUE, expand=False)
+    has_flag = flagged.notna() & ~marker
+    number_text = t.where(~has_flag, flagged).str.replace(r"[,\s%£]", "", regex=True)
+    values = pd.to_numeric(number_text.where(~marker & t.notna()).astype(object), errors="coerce").astype(float)
+    status[has_flag] = "low_reliability"
+    unreadable = values.isna() & (status == "ok")
+    status[unreadable] = "unreadable"
+    return values, status
+
+
+def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: Optional[List[str]] = None
+                   ) -> pd.DataFrame:
+    """Load published aggregates in the DfE tidy format.
+
+    One row per period and geography (and any filter columns), one column per measure.
+
+    Parameters
+    ----------
+    path_or_frame : a CSV file (any of the encodings :func:`read_dataset` accepts) or a DataFrame.
+    measures : the measure columns; by default every column that is not a known dimension
+        (``time_period``, ``geographic_level``, codes and names) and whose cells are all
+        numbers, markers or blank.
+
+    Returns
+    -------
+    DataFrame with the dimension columns as text, each measure as ``float64`` and a
+    ``<measure>_status`` column: ``ok``, ``missing`` (blank), ``suppressed`` (c),
+    ``not_available`` (x, ``:``), ``low_reliability`` (u), ``not_applicable`` (z),
+    ``rounds_to_zero`` (k, low) or ``unreadable``. Every marker loads as NaN, never 0.
+    A bare ``u`` has no value (NaN); a value flagged ``12 [u]`` keeps 12 with status
+    ``low_reliability``. Thousands separators (``1,234``) parse.
+
+    Added columns: ``geographic_level`` normalised to National / Regional / Local authority
+    (an ordered categorical, so sorting puts the hierarchy top-down), ``geography_code`` and
+    ``geography_name`` (the row's own geography), ``parent_code`` (region for a council,
+    country for a region) and ``period_end`` (31 March for financial years). Councils that
+    merge or split simply have rows for the periods they existed: series start and stop.
+    ``df.attrs['measures']`` lists the measures.
+    """
+    problems: List[Problem] = []
+    if isinstance(path_or_frame, pd.DataFrame):
+        raw = path_or_frame.copy()
+        source = "published"
+    else:
+        file = Path(path_or_frame)
+        if not file.is_file():
+            raise ValidationError([Problem(str(file), None, "no such file")])
+        raw = read_csv_text(file, problems, {}, "published")
+        source = file.name
+        if problems:
+            raise ValidationError(problems)
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    if raw.empty:
+        raise ValidationError([Problem(source, None, "no rows")])
+    for need in ("time_period", "geographic_level"):
+        if need not in raw.columns:
+            problems.append(Problem(source, need, "required column of the DfE tidy format is missing"))
+    if problems:
+        raise ValidationError(problems)
+    text = raw.astype("string")
+    if measures is None:
+        measures = []
+        for col in text.columns:
+            if col in DIMENSIONS or col.endswith("_status"):
+                continue
+            values, status = _parse_measure(text[col])
+            if (status != "unreadable").all() and (status != "missing").any():
+                measures.append(col)
+    missing = [m for m in measures if m not in text.columns]
+    if missing:
+        raise ValidationError([Problem(source, m, "measure column not found") for m in missing])
+    out = pd.DataFrame(index=text.index)
+    for col in text.columns:
+        if col not in measures:
+            out[col] = text[col].str.strip()
+    level = out["geographic_level"].str.lower().map(_LEVEL_WORDS)
+    bad = level.isna()
+    if bad.any():
+        problems.append(Problem(source, "geographic_level",
+                                f"unknown geographic level (expected {', '.join(GEOGRAPHY_LEVELS)})",
+                                [int(i) for i in np.flatnonzero(bad)[:10]], int(bad.sum()),
+                                out.loc[bad, "geographic_level"].iloc[0]))
+    out["geographic_level"] = pd.Categorical(level, categories=list(GEOGRAPHY_LEVELS), ordered=True)
+    la_code = next((c for c in ("new_la_code", "la_code", "old_la_code") if c in out.columns), None)
+    la_name = "la_name" if "la_name" in out.columns else None
+
+    def col_or_na(name: Optional[str]) -> pd.Series:
+        return out[name] if name else pd.Series(pd.NA, index=out.index, dtype="string")
+
+    is_la = (out["geographic_level"] == "Local authority").to_numpy()
+    is_reg = (out["geographic_level"] == "Regional").to_numpy()
+    country_code, region_code = col_or_na("country_code" if "country_code" in out.columns else None), \
+        col_or_na("region_code" if "region_code" in out.columns else None)
+    country_name, region_name = col_or_na("country_name" if "country_name" in out.columns else None), \
+        col_or_na("region_name" if "region_name" in out.columns else None)
+    out["geography_code"] = np.where(is_la, col_or_na(la_code), np.where(is_reg, region_code, country_code))
+    out["geography_name"] = np.where(is_la, col_or_na(la_name), np.where(is_reg, region_name, country_name))
+    out["parent_code"] = np.where(is_la, region_code, np.where(is_reg, country_code, None))
+    for c in ("geography_code", "geography_name", "parent_code"):
+        out[c] = pd.Series(out[c], index=out.index).astype("string")
+    need_code = out["geography_code"].isna().to_numpy() & ~bad.to_numpy()
+    if need_code.any():
+        problems.append(Problem(source, "geography_code", "row without a code for its geographic level",
+                                [int(i) for i in np.flatnonzero(need_code)[:10]], int(need_code.sum())))
+    if problems:
+        raise ValidationError(problems)
+    out["period_end"] = _period_end(out["time_period"], out.get("time_identifier"))
+    for m in measures:
+        values, status = _parse_measure(text[m])
+        out[m] = values
+        out[f"{m}_status"] = pd.Categorical(status)
+    out.attrs["measures"] = list(measures)
+    out.attrs["source"] = source
+    return out.sort_values(["period_end", "geographic_level", "geography_code"], kind="stable") \
+        .reset_index(drop=True)
 
 
 def write_dataset(ds, path, *, format: str = "parquet") -> list:
     """Write every table of ``ds`` to ``path/<table>.parquet`` (or ``.csv``); returns the files."""
-    from pathlib import Path
-
     if format not in ("parquet", "csv"):
         raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
     folder = Path(path)

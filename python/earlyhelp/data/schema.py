@@ -36,6 +36,7 @@ class Column:
     minimum: Optional[float] = None
     maximum: Optional[float] = None
     description: str = ""
+    default: Optional[str] = None      # filled in when the column is absent (reported in load_report)
 
 
 @dataclass(frozen=True)
@@ -58,35 +59,42 @@ class Table:
 
 
 def _codes(values: Sequence) -> Tuple[str, ...]:
-    return tuple(str(v) for v in values) + (codes.UNKNOWN,)
+    listed = tuple(str(v) for v in values)
+    return listed if codes.UNKNOWN in listed else listed + (codes.UNKNOWN,)
 
 
 C = Column
 
+# SSD names below follow the Standard Safeguarding Dataset (data-to-insight/ssd-data-model,
+# data/objects/ssd_*.yml). The SSD has no family episode, level, origin, route or tier: those
+# columns are optional and take their ``default`` (reported in ``ds.meta['load_report']``).
 TABLES: Dict[str, Table] = {t.name: t for t in (
     Table("persons", ("person_id",), (
-        C("person_id", "id", aliases=("pers_person_id", "pers_legacy_id")),
+        C("person_id", "id", aliases=("pers_person_id",)),
         C("birth_date", "date", nullable=True, aliases=("pers_dob",),
           description="birth date, or expected birth date for the unborn"),
-        C("sex", "code", codes=_codes(codes.SEX), aliases=("pers_sex", "pers_gender")),
+        C("sex", "code", codes=_codes(codes.SEX), aliases=("pers_sex",)),
         C("ethnicity", "code", nullable=True, codes=_codes(codes.ETHNICITY), aliases=("pers_ethnicity",)),
         C("disability", "code", required=False, nullable=True, codes=_codes(codes.DISABILITY),
-          aliases=("disa_disability_code",)),
+          aliases=("disa_disability_code",),
+          description="main disability code; all codes of an SSD disability table are in disability_codes"),
         C("send", "bool", required=False, nullable=True, aliases=("pers_send_flag", "pers_send")),
         C("expected_birth", "bool", required=False, nullable=True,
           description="True when birth_date is an expected date (unborn child)"),
-    ), aliases=("ssd_person",)),
+        C("expected_birth_date", "date", required=False, nullable=True, aliases=("pers_expected_dob",),
+          description="SSD expected date of birth; copied into birth_date when that is missing"),
+    ), aliases=("ssd_person", "person")),
     Table("families", ("family_id",), (
-        C("family_id", "id", aliases=("fami_family_id",)),
-        C("locality_id", "id", references="localities.locality_id"),
-    ), aliases=("ssd_family",)),
+        C("family_id", "id"),
+        C("locality_id", "id", nullable=True, references="localities.locality_id"),
+    ), description="derived from family_members when not supplied (the SSD has no family table)"),
     Table("family_members", ("family_id", "person_id", "valid_from"), (
         C("family_id", "id", references="families.family_id", aliases=("fami_family_id",)),
         C("person_id", "id", references="persons.person_id", aliases=("fami_person_id",)),
-        C("role", "code", codes=_codes(codes.MEMBER_ROLE)),
+        C("role", "code", required=False, codes=_codes(codes.MEMBER_ROLE), default=codes.UNKNOWN),
         C("valid_from", "date", required=False, nullable=True),
         C("valid_to", "date", required=False, nullable=True),
-    )),
+    ), aliases=("ssd_family", "family")),
     Table("localities", ("locality_id",), (
         C("locality_id", "id"),
         C("name", "str"),
@@ -106,52 +114,59 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
     )),
     Table("practitioners", ("practitioner_id",), (
         C("practitioner_id", "id", aliases=("prof_professional_id",)),
-        C("agency_id", "id", references="agencies.agency_id"),
-        C("locality_id", "id", nullable=True, references="localities.locality_id"),
-        C("tier", "code", codes=_codes(codes.TIER)),
-        C("fte", "float", minimum=0.0, maximum=1.5),
-        C("caseload_capacity", "int", minimum=0,
+        C("agency_id", "id", required=False, nullable=True, references="agencies.agency_id"),
+        C("locality_id", "id", required=False, nullable=True, references="localities.locality_id"),
+        C("tier", "code", required=False, nullable=True, codes=_codes(codes.TIER)),
+        C("fte", "float", required=False, nullable=True, minimum=0.0, maximum=1.5,
+          aliases=("prof_full_time_equivalency",)),
+        C("caseload_capacity", "int", required=False, nullable=True, minimum=0,
           description="families this practitioner can hold at once"),
         C("start_date", "date", required=False, nullable=True),
         C("end_date", "date", required=False, nullable=True),
-    ), aliases=("ssd_professionals",)),
+    ), aliases=("ssd_professionals", "professionals")),
     Table("requests", ("request_id",), (
         C("request_id", "id", aliases=("cont_contact_id",)),
-        C("family_id", "id", nullable=True, references="families.family_id"),
+        C("family_id", "id", required=False, nullable=True, references="families.family_id"),
         C("person_id", "id", nullable=True, references="persons.person_id", aliases=("cont_person_id",)),
         C("children", "int", required=False, nullable=True, minimum=1),
         C("received_date", "date", aliases=("cont_contact_date",)),
         C("source", "code", codes=_codes(codes.REFERRAL_SOURCE), aliases=("cont_contact_source_code",)),
-        C("route", "code", codes=_codes(codes.REQUEST_ROUTE)),
+        C("route", "code", required=False, codes=_codes(codes.REQUEST_ROUTE), default=codes.UNKNOWN),
         C("decision", "code", nullable=True, codes=_codes(codes.REQUEST_DECISION),
-          aliases=("cont_contact_outcome_json",)),
-        C("decision_date", "date", nullable=True),
-    ), aliases=("ssd_contacts",)),
+          aliases=("cont_contact_outcome_json",),
+          description="SSD contact outcome JSON flags are read as a decision"),
+        C("decision_date", "date", required=False, nullable=True),
+    ), aliases=("ssd_contacts", "contacts")),
     Table("episodes", ("episode_id",), (
-        C("episode_id", "id", aliases=("earl_table_id",)),
-        C("family_id", "id", nullable=True, references="families.family_id"),
+        C("episode_id", "id", aliases=("earl_episode_id",)),
+        C("family_id", "id", required=False, nullable=True, references="families.family_id",
+          description="missing for SSD per-child episodes: filled from family_members"),
         C("person_id", "id", required=False, nullable=True, references="persons.person_id",
           aliases=("earl_person_id",)),
         C("start_date", "date", aliases=("earl_episode_start_date",)),
         C("end_date", "date", nullable=True, aliases=("earl_episode_end_date",)),
-        C("level", "int", codes=tuple(str(v) for v in codes.EPISODE_LEVEL), minimum=2, maximum=4),
-        C("episode_type", "code", codes=_codes(codes.EPISODE_TYPE)),
-        C("lead_practitioner_id", "id", nullable=True, references="practitioners.practitioner_id",
-          aliases=("earl_episode_worker_id", "earl_episode_worker_name")),
-        C("lead_agency_id", "id", nullable=True, references="agencies.agency_id",
+        C("level", "int", required=False, nullable=True, codes=tuple(str(v) for v in codes.EPISODE_LEVEL),
+          minimum=2, maximum=4),
+        C("episode_type", "code", required=False, codes=_codes(codes.EPISODE_TYPE), default="early_help"),
+        C("lead_practitioner_id", "id", nullable=True, required=False,
+          references="practitioners.practitioner_id", aliases=("earl_episode_worker_id",)),
+        C("lead_agency_id", "id", nullable=True, required=False, references="agencies.agency_id",
           aliases=("earl_episode_organisation",)),
-        C("locality_id", "id", nullable=True, references="localities.locality_id"),
-        C("origin", "code", codes=_codes(codes.EPISODE_ORIGIN), aliases=("earl_episode_reason",)),
+        C("locality_id", "id", nullable=True, required=False, references="localities.locality_id"),
+        C("origin", "code", required=False, codes=_codes(codes.EPISODE_ORIGIN), default=codes.UNKNOWN),
         C("end_reason", "code", nullable=True, codes=_codes(codes.END_REASON),
           aliases=("earl_episode_end_reason",)),
-        C("end_reason_local", "str", required=False, nullable=True),
-    ), aliases=("ssd_early_help_episodes",)),
+        C("end_reason_local", "str", required=False, nullable=True,
+          description="the council's own end-reason text, before code_map"),
+        C("reason", "str", required=False, nullable=True, aliases=("earl_episode_reason",),
+          description="SSD reason for involvement (free local categories)"),
+    ), aliases=("ssd_early_help_episodes", "early_help_episodes")),
     Table("assessments", ("assessment_id",), (
         C("assessment_id", "id"),
         C("episode_id", "id", references="episodes.episode_id"),
         C("started", "date"),
         C("completed", "date", nullable=True),
-        C("agency_id", "id", nullable=True, references="agencies.agency_id"),
+        C("agency_id", "id", nullable=True, required=False, references="agencies.agency_id"),
     )),
     Table("family_needs", ("episode_id", "need"), (
         C("episode_id", "id", references="episodes.episode_id"),
@@ -164,8 +179,12 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("involvement_id", "id", aliases=("invo_involvements_id",)),
         C("practitioner_id", "id", references="practitioners.practitioner_id",
           aliases=("invo_professional_id",)),
-        C("family_id", "id", nullable=True, references="families.family_id"),
+        C("family_id", "id", required=False, nullable=True, references="families.family_id"),
         C("episode_id", "id", required=False, nullable=True, references="episodes.episode_id"),
+        C("person_id", "id", required=False, nullable=True, references="persons.person_id",
+          aliases=("invo_person_id",)),
+        C("referral_id", "id", required=False, nullable=True, references="csc_referrals.referral_id",
+          aliases=("invo_referral_id",)),
         C("role", "code", codes=_codes(codes.INVOLVEMENT_ROLE), aliases=("invo_professional_role_id",)),
         C("start_date", "date", aliases=("invo_involvement_start_date",)),
         C("end_date", "date", nullable=True, aliases=("invo_involvement_end_date",)),
@@ -177,21 +196,36 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("source", "code", codes=_codes(codes.REFERRAL_SOURCE), aliases=("cine_referral_source_code",)),
         C("primary_need", "code", nullable=True, codes=_codes(codes.PRIMARY_NEED),
           aliases=("cine_cin_primary_need_code", "cine_cin_primary_need")),
-        C("nfa", "bool", nullable=True, aliases=("cine_referral_nfa",)),
+        C("nfa", "bool", nullable=True, required=False, aliases=("cine_referral_nfa",)),
         C("close_date", "date", nullable=True, aliases=("cine_close_date",)),
         C("close_reason", "code", nullable=True, codes=_codes(codes.CIN_CLOSE_REASON),
           aliases=("cine_close_reason",)),
-    ), aliases=("ssd_cin_episodes",)),
+    ), aliases=("ssd_cin_episodes", "cin_episodes")),
     Table("csc_assessments", ("assessment_id",), (
         C("assessment_id", "id", aliases=("cina_assessment_id",)),
         C("referral_id", "id", references="csc_referrals.referral_id", aliases=("cina_referral_id",)),
         C("person_id", "id", references="persons.person_id", aliases=("cina_person_id",)),
         C("start_date", "date", aliases=("cina_assessment_start_date",)),
         C("authorised_date", "date", nullable=True, aliases=("cina_assessment_auth_date",)),
-        C("factors", "str", nullable=True,
-          description="comma-separated assessment factor codes (1A-24A)",
+        C("factors", "str", nullable=True, required=False,
+          description="comma-separated assessment factor codes (1A-24A); read from the SSD "
+                      "ssd_assessment_factors JSON when that table is supplied",
           aliases=("cinf_assessment_factors_json",)),
-    ), aliases=("ssd_cin_assessments",)),
+    ), aliases=("ssd_cin_assessments", "cin_assessments")),
 )}
+
+# SSD tables that are folded into one of ours rather than kept as a table:
+# ssd_disability (disa_person_id, disa_disability_code) -> persons.disability / disability_codes;
+# ssd_assessment_factors (cinf_assessment_id, cinf_assessment_factors_json) -> csc_assessments.factors.
+FOLDED_TABLES: Dict[str, Tuple[str, ...]] = {
+    "disability": ("ssd_disability", "disability"),
+    "assessment_factors": ("ssd_assessment_factors", "assessment_factors"),
+}
+FOLDED_COLUMNS: Dict[str, Dict[str, Tuple[str, ...]]] = {
+    "disability": {"person_id": ("disa_person_id", "person_id"),
+                   "code": ("disa_disability_code", "disability", "code")},
+    "assessment_factors": {"assessment_id": ("cinf_assessment_id", "assessment_id"),
+                           "factors": ("cinf_assessment_factors_json", "factors")},
+}
 
 TABLE_NAMES: Tuple[str, ...] = tuple(TABLES)

@@ -1,13 +1,17 @@
-"""Dataset.validate(): keys, references, dates and value ranges across tables."""
+"""Dataset.validate(): types, codes, missing values, ranges, dates, keys and references.
+
+Every check is a vectorised pass over a column; every problem found is returned (table,
+column, the first row ids, how many rows, an offending value), not just the first.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 import numpy as np
 import pandas as pd
 
 from .._errors import Problem
-from .schema import TABLES
+from .schema import ID_MAX_LENGTH, TABLES, Column
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -32,69 +36,150 @@ def _labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> list:
     return [int(i) for i in idx]
 
 
-def find_problems(ds: "Dataset", as_of: Optional[pd.Timestamp] = None) -> List[Problem]:
-    """Every problem in the dataset, in table order."""
-    today = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
+def _first(values: pd.Series, mask: np.ndarray) -> Any:
+    v = values[mask].iloc[0]
+    if isinstance(v, pd.Timestamp):
+        return str(v.date())
+    return v
+
+
+def _type_problem(name: str, col: Column, values: pd.Series) -> Optional[str]:
+    """Why a column's dtype does not fit its kind, or None. Compatible dtypes are accepted."""
+    dt = values.dtype
+    kind = col.kind
+    ok = {
+        "id": pd.api.types.is_string_dtype(dt) or dt == object,
+        "str": pd.api.types.is_string_dtype(dt) or dt == object,
+        "date": pd.api.types.is_datetime64_any_dtype(dt),
+        "int": pd.api.types.is_integer_dtype(dt),
+        "float": pd.api.types.is_float_dtype(dt) or pd.api.types.is_integer_dtype(dt),
+        "bool": pd.api.types.is_bool_dtype(dt),
+        "code": isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dt) or dt == object,
+    }[kind]
+    if ok:
+        return None
+    return f"wrong type: {dt} where {kind} values are expected (load with Dataset.from_frames to convert)"
+
+
+def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today: pd.Timestamp,
+                  problems: List[Problem]) -> None:
+    values = frame[col.name]
+    why = _type_problem(name, col, values)
+    if why is not None:
+        problems.append(Problem(name, col.name, why, value=str(values.dtype)))
+        return
+    if not col.nullable and (col.required or col.default is not None):
+        miss = values.isna().to_numpy()
+        if miss.any():
+            problems.append(Problem(name, col.name, "missing value where one is required",
+                                    _labels(frame, key0, miss), int(miss.sum())))
+    if col.kind == "code":
+        allowed = list(col.codes or ())
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            extra = [c for c in values.cat.categories if c not in allowed]
+            outside = values.isin(extra).to_numpy(dtype=bool) if extra else np.zeros(len(values), bool)
+        else:
+            outside = (values.notna() & ~values.isin(allowed)).to_numpy(dtype=bool)
+        if outside.any():
+            problems.append(Problem(name, col.name, f"value not in the code list ({', '.join(allowed)})",
+                                    _labels(frame, key0, outside), int(outside.sum()), _first(values, outside)))
+    if col.kind == "id":
+        long = (values.astype("string[pyarrow]").str.len().fillna(0) > ID_MAX_LENGTH).to_numpy(dtype=bool)
+        if long.any():
+            problems.append(Problem(name, col.name, f"id longer than {ID_MAX_LENGTH} characters",
+                                    _labels(frame, key0, long), int(long.sum()), _first(values, long)))
+    if col.kind in ("int", "float"):
+        v = values.astype("float64").to_numpy(na_value=np.nan) if len(values) else np.array([])
+        if col.minimum is not None:
+            low = ~np.isnan(v) & (v < col.minimum)
+            if low.any():
+                problems.append(Problem(name, col.name, f"below the minimum {col.minimum:g}",
+                                        _labels(frame, key0, low), int(low.sum()), v[low][0]))
+        if col.maximum is not None:
+            high = ~np.isnan(v) & (v > col.maximum)
+            if high.any():
+                problems.append(Problem(name, col.name, f"above the maximum {col.maximum:g}",
+                                        _labels(frame, key0, high), int(high.sum()), v[high][0]))
+        if col.codes and col.kind == "int":
+            allowed = np.array([float(c) for c in col.codes])
+            off = ~np.isnan(v) & ~np.isin(v, allowed)
+            if off.any():
+                problems.append(Problem(name, col.name, f"not one of {', '.join(col.codes)}",
+                                        _labels(frame, key0, off), int(off.sum()), v[off][0]))
+    if col.kind == "date":
+        future = (values > today).to_numpy(dtype=bool, na_value=False)
+        if name == "persons" and col.name in ("birth_date", "expected_birth_date"):
+            expected = frame["expected_birth"].fillna(False).to_numpy(dtype=bool) \
+                if "expected_birth" in frame.columns else np.zeros(len(frame), bool)
+            future &= ~expected if col.name == "birth_date" else np.zeros(len(frame), bool)
+        if future.any():
+            problems.append(Problem(name, col.name, f"date in the future (after {today.date()}); pass as_of= "
+                                    "to validate against another date",
+                                    _labels(frame, key0, future), int(future.sum()), _first(values, future)))
+
+
+def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
+                  notes: Optional[Dict[str, Any]] = None) -> List[Problem]:
+    """Every problem in the dataset, in table order.
+
+    References into a table that was neither supplied nor holds rows are not checked; they
+    are listed in ``notes['unchecked_references']`` instead (never silently).
+    """
+    today = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.today().normalize()
+    supplied = set(ds.meta.get("supplied_tables", [n for n in TABLES if len(ds[n])]))
     problems: List[Problem] = []
+    unchecked: List[str] = []
     for name, table in TABLES.items():
         frame = ds[name]
         key0 = table.key[0]
-        # missing values where not allowed
         for col in table.columns:
             if col.name not in frame.columns:
+                if col.required and (len(frame) or name in supplied):
+                    problems.append(Problem(name, col.name, "required column is missing"))
                 continue
-            values = frame[col.name]
-            if not col.nullable and col.required:
-                miss = values.isna().to_numpy()
-                if miss.any():
-                    problems.append(Problem(name, col.name, "missing value where one is required",
-                                            _labels(frame, key0, miss), int(miss.sum())))
-            if col.kind in ("int", "float") and len(values):
-                v = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
-                if col.minimum is not None:
-                    low = ~np.isnan(v) & (v < col.minimum)
-                    if low.any():
-                        problems.append(Problem(name, col.name, f"below the minimum {col.minimum}",
-                                                _labels(frame, key0, low), int(low.sum()), v[low][0]))
-                if col.maximum is not None:
-                    high = ~np.isnan(v) & (v > col.maximum)
-                    if high.any():
-                        problems.append(Problem(name, col.name, f"above the maximum {col.maximum}",
-                                                _labels(frame, key0, high), int(high.sum()), v[high][0]))
-            if col.kind == "date" and len(values):
-                future = (values > today).to_numpy(dtype=bool, na_value=False)
-                if future.any() and not (name == "persons" and col.name == "birth_date"):
-                    problems.append(Problem(name, col.name, f"date in the future (after {today.date()})",
-                                            _labels(frame, key0, future), int(future.sum()),
-                                            str(values[future].iloc[0].date())))
-        # duplicate keys
+            _check_column(name, frame, col, key0, today, problems)
+        if not len(frame):
+            continue
         key_cols = [k for k in table.key if k in frame.columns]
-        if len(frame) and key_cols:
+        if key_cols:
             dup = frame.duplicated(subset=key_cols, keep="first").to_numpy()
             if dup.any():
-                problems.append(Problem(name, "+".join(key_cols), "duplicate key",
-                                        _labels(frame, key0, dup), int(dup.sum()),
-                                        frame.loc[dup, key0].iloc[0]))
-        # dangling references
+                problems.append(Problem(name, "+".join(key_cols), "duplicate key (each row must be unique)",
+                                        _labels(frame, key0, dup), int(dup.sum()), _first(frame[key0], dup)))
         for col in table.columns:
-            if col.references is None or col.name not in frame.columns or not len(frame):
+            if col.references is None or col.name not in frame.columns:
                 continue
             target_table, target_col = col.references.split(".")
             target = ds[target_table]
             values = frame[col.name]
             present = values.notna().to_numpy()
-            known = values.isin(target[target_col]).to_numpy(dtype=bool)
-            dangling = present & ~known
+            if not present.any():
+                continue
+            if target_table not in supplied and not len(target):
+                unchecked.append(f"{name}.{col.name} -> {target_table} (not supplied)")
+                continue
+            dangling = present & ~values.isin(target[target_col].dropna()).to_numpy(dtype=bool)
             if dangling.any():
                 problems.append(Problem(name, col.name, f"refers to a {target_table} row that does not exist",
                                         _labels(frame, key0, dangling), int(dangling.sum()),
-                                        values[dangling].iloc[0]))
-        # end before start
+                                        _first(values, dangling)))
         for start, end in DATE_ORDER.get(name, []):
-            if start in frame.columns and end in frame.columns and len(frame):
-                bad = (frame[end] < frame[start]).to_numpy(dtype=bool, na_value=False)
+            if start in frame.columns and end in frame.columns:
+                try:
+                    bad = (frame[end] < frame[start]).to_numpy(dtype=bool, na_value=False)
+                except TypeError:
+                    continue  # already reported as a wrong type
                 if bad.any():
-                    problems.append(Problem(name, end, f"{end} is before {start}",
-                                            _labels(frame, key0, bad), int(bad.sum()),
-                                            str(frame.loc[bad, end].iloc[0].date())))
+                    first = np.flatnonzero(bad)[0]
+                    problems.append(Problem(
+                        name, end, f"{end} is before {start}", _labels(frame, key0, bad), int(bad.sum()),
+                        f"{frame[start].iloc[first].date()} -> {frame[end].iloc[first].date()}"))
+        if name == "episodes" and "family_id" in frame.columns:
+            person = frame["person_id"] if "person_id" in frame.columns else pd.Series(pd.NA, index=frame.index)
+            orphan = (frame["family_id"].isna() & person.isna()).to_numpy(dtype=bool)
+            if orphan.any():
+                problems.append(Problem(name, "family_id", "episode with neither a family_id nor a person_id",
+                                        _labels(frame, key0, orphan), int(orphan.sum())))
+    if notes is not None:
+        notes["unchecked_references"] = unchecked
     return problems

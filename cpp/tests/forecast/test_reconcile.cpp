@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "earlyhelp/common/error.hpp"
+#include "earlyhelp/forecast/reconcile.hpp"
+
+using namespace earlyhelp::forecast;
+
+namespace {
+
+// total; A, B; A1 A2 B1 (rows 0..5), bottoms A1 A2 B1.
+SparseRows small_S() {
+  RowMatrix d(6, 3);
+  d << 1, 1, 1,  //
+      1, 1, 0,   //
+      0, 0, 1,   //
+      1, 0, 0,   //
+      0, 1, 0,   //
+      0, 0, 1;
+  return d.sparseView();
+}
+
+RowMatrix random_matrix(int r, int c, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> norm(10.0, 3.0);
+  RowMatrix m(r, c);
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < c; ++j) m(i, j) = norm(gen);
+  return m;
+}
+
+// Dense reference: S (S' W^-1 S)^-1 S' W^-1 y.
+RowMatrix dense_mint(const SparseRows& S, const RowMatrix& W, const RowMatrix& y) {
+  Eigen::MatrixXd Sd = Eigen::MatrixXd(S);
+  Eigen::MatrixXd Wi = Eigen::MatrixXd(W).inverse();
+  Eigen::MatrixXd G = (Sd.transpose() * Wi * Sd).ldlt().solve(Sd.transpose() * Wi);
+  return Sd * G * y;
+}
+
+void expect_coherent(const SummingStructure& s, const RowMatrix& y) {
+  RowMatrix again = s.S() * s.bottom_block(y);
+  EXPECT_LT((again - y).cwiseAbs().maxCoeff(), 1e-8);
+}
+
+}  // namespace
+
+TEST(Reconcile, StructureFindsBottomsAndTop) {
+  SummingStructure s(small_S());
+  EXPECT_EQ(s.n_aggregate(), 3);
+  EXPECT_EQ(s.top_row(), 0);
+  EXPECT_EQ(s.bottom_rows(), (std::vector<int>{3, 4, 5}));  // the last unit row is the bottom
+  RowMatrix y = random_matrix(6, 2, 1);
+  y = s.S() * s.bottom_block(y);
+  EXPECT_LT((s.constraints() * y).cwiseAbs().maxCoeff(), 1e-12);
+}
+
+TEST(Reconcile, MissingBottomRowIsAnError) {
+  RowMatrix d(2, 2);
+  d << 1, 1, 1, 1;
+  SparseRows S = d.sparseView();
+  EXPECT_THROW(SummingStructure s(S), earlyhelp::InputError);
+}
+
+TEST(Reconcile, BottomUpSumsAndPropagatesVariance) {
+  SummingStructure s(small_S());
+  RowMatrix y = random_matrix(6, 3, 2), sd = RowMatrix::Constant(6, 3, 2.0);
+  MatrixRef sd_ref(sd);
+  Reconciled r = bottom_up(s, y, &sd_ref);
+  expect_coherent(s, r.mean);
+  EXPECT_NEAR(r.mean(0, 0), y(3, 0) + y(4, 0) + y(5, 0), 1e-12);
+  EXPECT_NEAR(r.sd(0, 1), std::sqrt(12.0), 1e-12);
+  EXPECT_NEAR(r.sd(1, 1), std::sqrt(8.0), 1e-12);
+}
+
+TEST(Reconcile, MintMatchesDenseFormula) {
+  SummingStructure s(small_S());
+  RowMatrix y = random_matrix(6, 4, 3);
+  for (int which = 0; which < 3; ++which) {
+    LowRankCovariance W = which == 0   ? identity_covariance(6)
+                          : which == 1 ? structural_covariance(s)
+                                       : shrunk_covariance(random_matrix(6, 20, 4), 2e-8);
+    MinTrace mint(s, W);
+    RowMatrix ours = mint.project(y);
+    RowMatrix ref = dense_mint(s.S(), W.dense(), y);
+    EXPECT_LT((ours - ref).cwiseAbs().maxCoeff(), 1e-8) << "covariance " << which;
+    expect_coherent(s, ours);
+  }
+}
+
+TEST(Reconcile, MintVarianceMatchesDenseFormula) {
+  SummingStructure s(small_S());
+  LowRankCovariance W = shrunk_covariance(random_matrix(6, 15, 5), 2e-8);
+  MinTrace mint(s, W);
+  RowMatrix sd = random_matrix(6, 2, 6).cwiseAbs();
+  RowMatrix ours = mint.reconciled_sd(sd);
+  Eigen::MatrixXd Sd = Eigen::MatrixXd(s.S());
+  Eigen::MatrixXd Wd = W.dense();
+  Eigen::MatrixXd Wi = Wd.inverse();
+  Eigen::MatrixXd SP = Sd * (Sd.transpose() * Wi * Sd).ldlt().solve(Sd.transpose() * Wi);
+  Eigen::VectorXd w = Wd.diagonal().cwiseSqrt();
+  Eigen::MatrixXd R = w.cwiseInverse().asDiagonal() * Wd * w.cwiseInverse().asDiagonal();
+  for (int t = 0; t < 2; ++t) {
+    Eigen::VectorXd st = sd.col(t);
+    Eigen::MatrixXd Sig = st.asDiagonal() * R * st.asDiagonal();
+    Eigen::VectorXd ref = (SP * Sig * SP.transpose()).diagonal().cwiseSqrt();
+    EXPECT_LT((ours.col(t) - ref).cwiseAbs().maxCoeff(), 1e-8);
+  }
+}
+
+TEST(Reconcile, ShrinkageMatchesDirectPairSums) {
+  RowMatrix res = random_matrix(5, 12, 7);
+  LowRankCovariance W = shrunk_covariance(res, 2e-8);
+  // Direct O(n^2 T) computation of the intensity.
+  const int n = 5, T = 12;
+  RowMatrix Z(n, T);
+  for (int i = 0; i < n; ++i) {
+    Eigen::RowVectorXd x = res.row(i).array() - res.row(i).mean();
+    double sd = std::sqrt(x.squaredNorm() / T);
+    Z.row(i) = x / (sd + 2e-8);
+    Z.row(i).array() -= Z.row(i).mean();
+  }
+  double var = 0, sq = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < i; ++j) {
+      Eigen::RowVectorXd w = Z.row(i).cwiseProduct(Z.row(j));
+      double wm = w.mean();
+      var += (w.array() - wm).square().sum();
+      sq += wm * wm;
+    }
+  double lambda = std::clamp(var / (T * (T - 1.0)) / (sq + 2e-8), 0.0, 1.0);
+  EXPECT_NEAR(W.shrinkage, lambda, 1e-10);
+}
+
+TEST(Reconcile, TopDownProportions) {
+  SummingStructure s(small_S());
+  RowMatrix y(6, 1);
+  y << 100, 50, 30, 20, 40, 30;
+  std::vector<int> parent{-1, 0, 0, 1, 1, 2};  // B has a single child B1
+  RowMatrix prop = forecast_proportions(s, parent, y);
+  // A gets 100*50/80 = 62.5 split 20:40; B gets 37.5.
+  EXPECT_NEAR(prop(0, 0) * 100, 62.5 * 20 / 60, 1e-9);
+  EXPECT_NEAR(prop(2, 0) * 100, 37.5, 1e-9);
+  RowMatrix sd = RowMatrix::Constant(6, 1, 10.0);
+  MatrixRef sd_ref(sd);
+  Reconciled r = top_down(s, y, &sd_ref, prop);
+  expect_coherent(s, r.mean);
+  EXPECT_NEAR(r.mean(0, 0), 100.0, 1e-9);
+  EXPECT_NEAR(r.sd(2, 0), 3.75, 1e-9);
+}
+
+TEST(Reconcile, NonFiniteForecastIsAnError) {
+  SummingStructure s(small_S());
+  RowMatrix y = random_matrix(6, 2, 8);
+  y(2, 1) = std::nan("");
+  EXPECT_THROW(bottom_up(s, y, nullptr), earlyhelp::InputError);
+}
+
+TEST(Reconcile, SingularCovarianceIsAnError) {
+  SummingStructure s(small_S());
+  RowMatrix flat = RowMatrix::Constant(6, 10, 3.0);  // zero variance everywhere
+  LowRankCovariance W = shrunk_covariance(flat, 0.0);
+  EXPECT_THROW(MinTrace(s, W), earlyhelp::InputError);
+}

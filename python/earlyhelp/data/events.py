@@ -1,0 +1,382 @@
+"""Derived events: step-ups, step-downs, re-referrals, episode stitching and snapshots.
+
+This module is the one place these definitions live. The network, risk and forecast
+helpers call them (usually through the :class:`~earlyhelp.Dataset` methods of the same
+names), so the signatures are kept stable. Everything is vectorised with pandas
+(sort + groupby, merges, ``merge_asof``); no Python loop runs over rows.
+
+Families: an event belongs to ``family_id``. Rows recorded per person with no family
+(SSD early help episodes whose family could not be found) use the key ``"person:<id>"``
+so they are never dropped; such rows have a missing ``family_id`` in the results.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from . import codes
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
+
+STEP_UP_WITHIN_DAYS = 28
+STEP_DOWN_WITHIN_DAYS = 28
+FAR_FUTURE = pd.Timestamp("2262-04-01")  # stands for "still open" in interval arithmetic
+
+
+def _family_key(frame: pd.DataFrame) -> pd.Series:
+    """family_id, or "person:<person_id>" when the row has no family."""
+    fam = frame["family_id"].astype("string[pyarrow]") if "family_id" in frame.columns else \
+        pd.Series(pd.NA, index=frame.index, dtype="string[pyarrow]")
+    if "person_id" in frame.columns:
+        person = "person:" + frame["person_id"].astype("string[pyarrow]")
+        fam = fam.fillna(person)
+    return fam
+
+
+def _referral_families(ds: "Dataset") -> pd.DataFrame:
+    """Social-care referrals with every family the child belonged to at the referral date.
+
+    Columns: referral_id, person_id, family_key, referral_date, close_date, close_reason.
+    A child in no family keeps the key "person:<id>" (matches per-person episodes).
+    """
+    ref = ds.csc_referrals[["referral_id", "person_id", "referral_date", "close_date", "close_reason"]]
+    members = ds.family_members
+    if members.empty:
+        return ref.assign(family_key="person:" + ref["person_id"].astype("string[pyarrow]"))
+    m = members[["family_id", "person_id", "valid_from", "valid_to"]]
+    j = ref.merge(m, on="person_id", how="left")
+    valid = ((j["valid_from"].isna() | (j["valid_from"] <= j["referral_date"]))
+             & (j["valid_to"].isna() | (j["valid_to"] >= j["referral_date"])))
+    j = j[valid | j["family_id"].isna()]
+    j = j.assign(family_key=j["family_id"].astype("string[pyarrow]").fillna(
+        "person:" + j["person_id"].astype("string[pyarrow]")))
+    # a referral whose only memberships are outside their validity still belongs to the child
+    lost = ~ref["referral_id"].isin(j["referral_id"])
+    if lost.any():
+        extra = ref[lost].assign(family_key="person:" + ref.loc[lost, "person_id"].astype("string[pyarrow]"))
+        j = pd.concat([j, extra], ignore_index=True)
+    return j[["referral_id", "person_id", "family_key", "referral_date", "close_date", "close_reason"]]
+
+
+def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS) -> pd.DataFrame:
+    """Episodes stepped up to children's social care.
+
+    An episode is stepped up when it ends with ``end_reason == "step_up"``, or when a
+    social-care referral (``csc_referrals``) is made for a member of its family while the
+    episode is open or within ``within_days`` days of its end.
+
+    Parameters
+    ----------
+    within_days : days after an episode's end in which a referral still counts (default 28).
+
+    Returns
+    -------
+    DataFrame, one row per stepped-up episode: ``family_id``, ``episode_id``, ``date`` (the
+    earlier of the step-up end date and the first qualifying referral), ``how``
+    (``"end_reason"``, ``"csc_referral"`` or ``"end_reason+csc_referral"``),
+    ``referral_id`` (first qualifying referral, if any), ``n_referrals``.
+    """
+    if within_days < 0:
+        raise ValueError("within_days must be >= 0")
+    ep = ds.episodes
+    base = pd.DataFrame({"episode_id": ep["episode_id"], "family_key": _family_key(ep),
+                         "start_date": ep["start_date"], "end_date": ep["end_date"]})
+    by_reason = base[(ep["end_reason"] == "step_up").to_numpy(dtype=bool, na_value=False)
+                     & ep["end_date"].notna().to_numpy()]
+    by_reason = by_reason.assign(reason_date=by_reason["end_date"])[["episode_id", "reason_date"]]
+
+    ref = _referral_families(ds)
+    j = base.merge(ref[["referral_id", "family_key", "referral_date"]], on="family_key", how="inner")
+    window_end = j["end_date"].fillna(FAR_FUTURE - pd.Timedelta(days=within_days)) + pd.Timedelta(days=within_days)
+    j = j[(j["referral_date"] >= j["start_date"]) & (j["referral_date"] <= window_end)]
+    j = j.sort_values(["episode_id", "referral_date", "referral_id"], kind="stable")
+    by_ref = j.groupby("episode_id", sort=False).agg(referral_date=("referral_date", "first"),
+                                                    referral_id=("referral_id", "first"),
+                                                    n_referrals=("referral_id", "nunique")).reset_index()
+    out = by_reason.merge(by_ref, on="episode_id", how="outer")
+    how = np.where(out["reason_date"].notna() & out["referral_date"].notna(), "end_reason+csc_referral",
+                   np.where(out["reason_date"].notna(), "end_reason", "csc_referral"))
+    date = out[["reason_date", "referral_date"]].min(axis=1)
+    info = ep.set_index("episode_id")["family_id"]
+    result = pd.DataFrame({
+        "family_id": out["episode_id"].map(info).astype("string[pyarrow]"),
+        "episode_id": out["episode_id"].astype("string[pyarrow]"),
+        "date": date.astype("datetime64[ns]"),
+        "how": pd.Categorical(how, categories=["end_reason", "csc_referral", "end_reason+csc_referral"]),
+        "referral_id": out["referral_id"].astype("string[pyarrow]"),
+        "n_referrals": out["n_referrals"].fillna(0).astype("Int64"),
+    })
+    return result.sort_values(["date", "episode_id"], kind="stable").reset_index(drop=True)
+
+
+def step_downs(ds: "Dataset", within_days: int = STEP_DOWN_WITHIN_DAYS) -> pd.DataFrame:
+    """Step-downs from children's social care to Early Help.
+
+    A step-down is a social-care referral closed with ``RC9`` (closed after assessment,
+    referred to early help), or an episode whose ``origin`` is ``step_down``. An RC9
+    referral is linked to the family's first episode starting within ``within_days`` of
+    its close date (on or after it, or up to ``within_days`` before); several children's
+    RC9 referrals leading to one episode make one event.
+
+    Returns
+    -------
+    DataFrame, one row per event: ``family_id``, ``episode_id`` (missing when an RC9
+    referral led to no recorded episode), ``referral_id`` (missing for an origin-only
+    step-down), ``date`` (the referral close date, else the episode start),
+    ``how`` (``"csc_close_rc9"``, ``"episode_origin"`` or ``"csc_close_rc9+episode_origin"``).
+    """
+    ep = ds.episodes
+    eps = pd.DataFrame({"episode_id": ep["episode_id"], "family_key": _family_key(ep),
+                        "start_date": ep["start_date"],
+                        "origin_step_down": (ep["origin"] == "step_down").to_numpy(dtype=bool, na_value=False)})
+    ref = _referral_families(ds)
+    rc9 = ref[(ref["close_reason"] == codes.STEP_DOWN_CLOSE_REASON).to_numpy(dtype=bool, na_value=False)
+              & ref["close_date"].notna().to_numpy()]
+    j = rc9.merge(eps[["episode_id", "family_key", "start_date"]], on="family_key", how="left")
+    gap = (j["start_date"] - j["close_date"]).dt.days
+    ok = gap.between(-within_days, within_days)
+    j = j.assign(episode_id=j["episode_id"].where(ok), gap=gap.abs().where(ok))
+    j = j.sort_values(["referral_id", "gap", "start_date"], na_position="last", kind="stable") \
+        .drop_duplicates("referral_id")
+    linked = j[j["episode_id"].notna()].sort_values(["close_date", "referral_id"], kind="stable") \
+        .drop_duplicates("episode_id")
+    unlinked = j[j["episode_id"].isna()].sort_values(["close_date", "referral_id"], kind="stable") \
+        .drop_duplicates(["family_key", "close_date"])
+    from_ref = pd.concat([linked, unlinked], ignore_index=True)
+    from_ref = from_ref.assign(date=from_ref["close_date"])[["episode_id", "referral_id", "family_key", "date"]]
+    origin = eps[eps["origin_step_down"]][["episode_id", "family_key", "start_date"]]
+    linked_part = from_ref[from_ref["episode_id"].notna()].merge(
+        origin.rename(columns={"family_key": "family_key_o"}), on="episode_id", how="outer")
+    unlinked_part = from_ref[from_ref["episode_id"].isna()]
+    result = pd.concat([_step_down_rows(linked_part), _step_down_rows(unlinked_part)], ignore_index=True)
+    return result.sort_values(["date", "episode_id", "referral_id"], kind="stable").reset_index(drop=True)
+
+
+def _step_down_rows(out: pd.DataFrame) -> pd.DataFrame:
+    """Typed result rows for step_downs from referral and/or origin columns."""
+    n = len(out)
+    ref_id = out["referral_id"] if "referral_id" in out.columns else pd.Series([pd.NA] * n, index=out.index)
+    start = out["start_date"] if "start_date" in out.columns else pd.Series(pd.NaT, index=out.index)
+    key = out["family_key"].astype("string[pyarrow]")
+    if "family_key_o" in out.columns:
+        key = key.fillna(out["family_key_o"].astype("string[pyarrow]"))
+    has_ref = ref_id.notna().to_numpy()
+    has_origin = start.notna().to_numpy()
+    how = np.where(has_ref & has_origin, "csc_close_rc9+episode_origin",
+                   np.where(has_ref, "csc_close_rc9", "episode_origin"))
+    return pd.DataFrame({
+        "family_id": key.where(~key.str.startswith("person:").fillna(False)).astype("string[pyarrow]"),
+        "episode_id": out["episode_id"].astype("string[pyarrow]"),
+        "referral_id": ref_id.astype("string[pyarrow]"),
+        "date": pd.to_datetime(out["date"]).fillna(pd.to_datetime(start)).astype("datetime64[ns]"),
+        "how": pd.Categorical(how, categories=["csc_close_rc9", "episode_origin", "csc_close_rc9+episode_origin"]),
+    })
+
+
+def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -> pd.DataFrame:
+    """Re-referrals: new requests for a family soon after an earlier one.
+
+    Parameters
+    ----------
+    basis : ``"request"`` (the DfE definition): a request received within ``window_days``
+        of the family's previous request. ``"episode"``: a request received within
+        ``window_days`` after the family's most recent *closed* episode ended (requests
+        received while an episode is open are not re-referrals on this basis). Without
+        any requests, episode starts stand in for requests.
+    window_days : 365 = 12 months.
+
+    Returns
+    -------
+    DataFrame, one row per re-referral: ``family_id``, ``request_id`` (``episode_id``
+    when episodes stand in), ``date``, ``previous_id`` (the earlier request, or the
+    closed episode), ``previous_date`` (its receipt or end), ``days_since``.
+    """
+    if basis not in ("request", "episode"):
+        raise ValueError(f"basis must be 'request' or 'episode', not {basis!r}")
+    if window_days < 0:
+        raise ValueError("window_days must be >= 0")
+    rq = ds.requests
+    if len(rq):
+        events = pd.DataFrame({"request_id": rq["request_id"], "family_key": _family_key(rq),
+                               "date": rq["received_date"]})
+    else:
+        ep0 = ds.episodes
+        events = pd.DataFrame({"request_id": ep0["episode_id"], "family_key": _family_key(ep0),
+                               "date": ep0["start_date"]})
+    events = events[events["family_key"].notna() & events["date"].notna()]
+    if basis == "request":
+        events = events.sort_values(["family_key", "date", "request_id"], kind="stable")
+        grouped = events.groupby("family_key", sort=False)
+        prev_id = grouped["request_id"].shift(1)
+        prev_date = grouped["date"].shift(1)
+        out = events.assign(previous_id=prev_id, previous_date=prev_date)
+    else:
+        ep = ds.episodes
+        closed = pd.DataFrame({"family_key": _family_key(ep), "previous_id": ep["episode_id"],
+                               "previous_date": ep["end_date"], "start": ep["start_date"]})
+        closed = closed[closed["previous_date"].notna() & closed["family_key"].notna()]
+        left = events.assign(family_key=events["family_key"].astype(object)).sort_values("date", kind="stable")
+        right = closed.assign(family_key=closed["family_key"].astype(object)).sort_values("previous_date",
+                                                                                          kind="stable")
+        out = pd.merge_asof(left, right[["family_key", "previous_id", "previous_date"]], left_on="date",
+                            right_on="previous_date", by="family_key", direction="backward",
+                            allow_exact_matches=False)
+        # open at the request date: an episode started before and not ended before it
+        spans = pd.DataFrame({"family_key": _family_key(ep).astype(object), "start": ep["start_date"],
+                              "end": ep["end_date"].fillna(FAR_FUTURE)})
+        o = out[["request_id", "family_key", "date"]].merge(spans, on="family_key", how="inner")
+        open_ids = o.loc[(o["start"] <= o["date"]) & (o["end"] >= o["date"]), "request_id"]
+        out = out[~out["request_id"].isin(open_ids)]
+    days = (out["date"] - out["previous_date"]).dt.days
+    hit = out["previous_date"].notna() & (days <= window_days)
+    out = out[hit.to_numpy(dtype=bool)].assign(days_since=days[hit])
+    family = out["family_key"].astype("string[pyarrow]")
+    result = pd.DataFrame({
+        "family_id": family.where(~family.str.startswith("person:").fillna(False)),
+        "request_id": out["request_id"].astype("string[pyarrow]"),
+        "date": out["date"].astype("datetime64[ns]"),
+        "previous_id": out["previous_id"].astype("string[pyarrow]"),
+        "previous_date": pd.to_datetime(out["previous_date"]).astype("datetime64[ns]"),
+        "days_since": out["days_since"].astype("Int64"),
+    })
+    return result.sort_values(["date", "request_id"], kind="stable").reset_index(drop=True)
+
+
+def stitch_episodes(ds: "Dataset", gap_days: int = 1, return_map: bool = False
+                    ) -> Union[pd.DataFrame, Tuple[pd.DataFrame, pd.DataFrame]]:
+    """Merge a family's overlapping or adjoining episodes into family episodes.
+
+    Episodes of the same family are chained when one starts no more than ``gap_days``
+    after the latest end so far (``gap_days=1``: overlapping, or the next day). Per-child
+    episodes (SSD) whose family was found at load are grouped into family episodes the
+    same way; a child with no family is its own "family".
+
+    Returns
+    -------
+    DataFrame, one row per family episode: ``family_episode_id`` (the first episode's id),
+    ``family_id``, ``start_date``, ``end_date`` (missing while any part is open),
+    ``end_reason`` (of the part that ended last; ``step_up`` wins a tie), ``n_episodes``,
+    ``n_persons`` (distinct person_id, 0 when episodes are per family), ``episode_ids``
+    (tuple). With ``return_map=True`` also a DataFrame ``episode_id -> family_episode_id``.
+    """
+    if gap_days < 0:
+        raise ValueError("gap_days must be >= 0")
+    ep = ds.episodes
+    e = pd.DataFrame({"episode_id": ep["episode_id"].astype(object), "family_key": _family_key(ep).astype(object),
+                      "family_id": ep["family_id"], "start_date": ep["start_date"], "end_date": ep["end_date"],
+                      "end_reason": ep["end_reason"],
+                      "person_id": ep["person_id"] if "person_id" in ep.columns else pd.NA})
+    e = e.sort_values(["family_key", "start_date", "episode_id"], kind="stable").reset_index(drop=True)
+    end_filled = e["end_date"].fillna(FAR_FUTURE)
+    running_end = end_filled.groupby(e["family_key"], sort=False).cummax()
+    prev_end = running_end.groupby(e["family_key"], sort=False).shift(1)
+    new_group = prev_end.isna() | (e["start_date"] > prev_end + pd.Timedelta(days=gap_days))
+    e["group"] = new_group.cumsum()
+    e["end_filled"] = end_filled
+    e["step_up"] = (e["end_reason"] == "step_up").to_numpy(dtype=bool, na_value=False)
+    g = e.groupby("group", sort=False)
+    first = g.first()
+    last = e.sort_values(["group", "end_filled", "step_up"], kind="stable").groupby("group", sort=False).last()
+    end = g["end_filled"].max()
+    stitched = pd.DataFrame({
+        "family_episode_id": first["episode_id"].astype("string[pyarrow]"),
+        "family_id": first["family_id"].astype("string[pyarrow]"),
+        "start_date": g["start_date"].min(),
+        "end_date": end.where(end < FAR_FUTURE).astype("datetime64[ns]"),
+        "end_reason": last["end_reason"].astype(ep["end_reason"].dtype),
+        "n_episodes": g.size().astype("Int64"),
+        "n_persons": g["person_id"].nunique().astype("Int64"),
+        "episode_ids": g["episode_id"].agg(tuple),
+    }).reset_index(drop=True)
+    stitched.loc[stitched["end_date"].isna(), "end_reason"] = np.nan
+    stitched = stitched.sort_values(["start_date", "family_episode_id"], kind="stable").reset_index(drop=True)
+    if not return_map:
+        return stitched
+    mapping = pd.DataFrame({"episode_id": e["episode_id"].astype("string[pyarrow]"),
+                            "family_episode_id": e["group"].map(first["episode_id"]).astype("string[pyarrow]")})
+    return stitched, mapping
+
+
+# -- snapshot ----------------------------------------------------------------------------------
+
+# table -> (the date a row becomes known, {later date column: columns that become missing with it})
+SNAPSHOT_RULES: Dict[str, Tuple[Optional[str], Dict[str, Tuple[str, ...]]]] = {
+    "practitioners": ("start_date", {"end_date": ()}),
+    "family_members": ("valid_from", {"valid_to": ()}),
+    "requests": ("received_date", {"decision_date": ("decision",)}),
+    "episodes": ("start_date", {"end_date": ("end_reason", "end_reason_local")}),
+    "assessments": ("started", {"completed": ()}),
+    "family_needs": ("identified_date", {}),
+    "involvements": ("start_date", {"end_date": ()}),
+    "csc_referrals": ("referral_date", {"close_date": ("close_reason",)}),
+    "csc_assessments": ("start_date", {"authorised_date": ("factors",)}),
+}
+
+
+def _blank(frame: pd.DataFrame, mask: np.ndarray, columns) -> None:
+    for c in columns:
+        if c in frame.columns and mask.any():
+            if isinstance(frame[c].dtype, pd.CategoricalDtype) or str(frame[c].dtype) in (
+                    "string", "string[pyarrow]", "boolean", "Int64"):
+                frame.loc[mask, c] = pd.NA
+            elif pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
+                frame.loc[mask, c] = pd.NaT
+            else:
+                frame.loc[mask, c] = np.nan
+
+
+def snapshot(ds: "Dataset", date: Any) -> "Dataset":
+    """The data as it was known at the end of ``date``.
+
+    Rows that begin after the date (requests received, episodes started, referrals made,
+    needs identified, ...) are removed; ends, closures, decisions, authorisations and
+    end reasons after the date become missing, so those periods are open; assessments
+    not completed by the date are open; needs of episodes still open lose their
+    resolved/sustained flags (known at closure). Rows that refer to removed rows are
+    removed too. ``truth`` is passed on untouched (it is the generator's answer key,
+    not data a council holds); ``meta['snapshot_date']`` records the date.
+    """
+    cut = pd.Timestamp(date).normalize()
+    tables: Dict[str, pd.DataFrame] = {}
+    for name, frame in ds.tables.items():
+        rule = SNAPSHOT_RULES.get(name)
+        if rule is None or frame.empty:
+            tables[name] = frame
+            continue
+        known_from, later = rule
+        keep = ~(frame[known_from] > cut).to_numpy(dtype=bool, na_value=False) if known_from else \
+            np.ones(len(frame), bool)
+        out = frame[keep].copy()
+        for date_col, dependants in later.items():
+            if date_col not in out.columns:
+                continue
+            after = (out[date_col] > cut).to_numpy(dtype=bool, na_value=False)
+            _blank(out, after, (date_col,) + tuple(dependants))
+        tables[name] = out
+    episodes = tables["episodes"]
+    kept_episodes = set(episodes["episode_id"].dropna())
+    for name in ("assessments", "family_needs", "involvements"):
+        frame = tables[name]
+        if "episode_id" in frame.columns and len(frame):
+            gone = frame["episode_id"].notna() & ~frame["episode_id"].isin(kept_episodes)
+            if gone.any():
+                tables[name] = frame[~gone.to_numpy(dtype=bool)]
+    needs = tables["family_needs"]
+    if len(needs):
+        open_ids = episodes.loc[episodes["end_date"].isna(), "episode_id"]
+        still_open = needs["episode_id"].isin(open_ids).to_numpy(dtype=bool)
+        needs = needs.copy()
+        _blank(needs, still_open, ("resolved", "sustained"))
+        tables["family_needs"] = needs
+    csa = tables["csc_assessments"]
+    if len(csa):
+        tables["csc_assessments"] = csa[csa["referral_id"].isin(tables["csc_referrals"]["referral_id"])
+                                        .to_numpy(dtype=bool)]
+    from .dataset import Dataset
+
+    meta = dict(ds.meta)
+    meta["snapshot_date"] = cut
+    return Dataset({k: v.reset_index(drop=True) for k, v in tables.items()}, truth=ds.truth, meta=meta)

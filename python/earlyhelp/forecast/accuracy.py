@@ -1,0 +1,234 @@
+"""Backtest accuracy (MASE, sMAPE, RMSSE, interval coverage), model choice per series, ensembles.
+
+Everything works on statsforecast's ``cross_validation`` layout: ``unique_id, ds, cutoff, y``,
+one column per model alias and ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``; so
+``earlyhelp.forecast.Forecaster`` and ``statsforecast.StatsForecast`` output both work.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+_INTERVAL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
+_NOT_MODELS = {"unique_id", "ds", "y", "cutoff"}
+METRICS = ("mase", "smape", "rmsse")
+
+
+def model_columns(df: pd.DataFrame) -> List[str]:
+    """Model (point forecast) columns of a statsforecast-layout frame."""
+    return [c for c in df.columns if c not in _NOT_MODELS and not _INTERVAL.match(str(c))
+            and pd.api.types.is_numeric_dtype(df[c])]
+
+
+def _levels(df: pd.DataFrame, model: str) -> List[str]:
+    lo = {m["level"] for c in df.columns if (m := _INTERVAL.match(str(c))) and m["model"] == model
+          and m["side"] == "lo"}
+    hi = {m["level"] for c in df.columns if (m := _INTERVAL.match(str(c))) and m["model"] == model
+          and m["side"] == "hi"}
+    return sorted(lo & hi, key=float)
+
+
+def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, season_length: int = 12,
+             level: Optional[Sequence[float]] = None, *, by_cutoff: bool = False) -> pd.DataFrame:
+    """Accuracy per model and series from a rolling-origin backtest.
+
+    Parameters
+    ----------
+    cv_df : ``cross_validation`` output (``unique_id, ds, cutoff, y``, model columns, intervals).
+    train_df : the history (``unique_id, ds, y``). The scale of MASE and RMSSE for each window is
+        the in-sample seasonal naive error of the history up to that window's cutoff (as
+        utilsforecast computes it). Without it, MASE and RMSSE are NaN.
+    season_length : seasonal lag of the naive scale (12 for monthly).
+    level : interval levels to score (default: every level present for the model).
+    by_cutoff : return one row per (series, cutoff, model) instead of averaging the windows.
+
+    Returns
+    -------
+    DataFrame ``unique_id, [cutoff,] model, mase, smape, rmsse, coverage_<level>..., n``:
+    ``smape`` in percent (0-100: ``100 * mean(|y - f| / (|y| + |f|))``, 0 when both are 0),
+    ``coverage_<level>`` the share of actuals inside the interval, ``n`` the number of forecast
+    points. MASE/RMSSE are NaN where the scale is 0 or the history is shorter than a season.
+    """
+    _check_cv(cv_df, season_length)
+    models = model_columns(cv_df)
+    if not models:
+        raise ValidationError(Problem("cv_df", None, "no model columns to score"))
+    cv = cv_df.copy()
+    cv["unique_id"] = cv["unique_id"].astype(str)
+    mae_scale, mse_scale = _scales(cv, train_df, season_length)
+    keys = ["unique_id", "cutoff"]
+    frames = []
+    for model in models:
+        err = cv["y"].to_numpy(float) - cv[model].to_numpy(float)
+        denom = np.abs(cv["y"].to_numpy(float)) + np.abs(cv[model].to_numpy(float))
+        sm = np.divide(np.abs(err), denom, out=np.zeros_like(err), where=denom != 0)
+        work = pd.DataFrame({"unique_id": cv["unique_id"].to_numpy(), "cutoff": cv["cutoff"].to_numpy(),
+                             "ae": np.abs(err), "se": err ** 2, "sm": sm})
+        levels = [str(lv) if not float(lv).is_integer() else str(int(lv)) for lv in level] if level else \
+            _levels(cv, model)
+        for lv in levels:
+            lo, hi = f"{model}-lo-{lv}", f"{model}-hi-{lv}"
+            if lo not in cv or hi not in cv:
+                raise ValidationError(Problem("cv_df", lo, f"interval columns for level {lv} are missing"))
+            work[f"coverage_{lv}"] = ((cv["y"] >= cv[lo]) & (cv["y"] <= cv[hi])).to_numpy(float)
+        g = work.groupby(keys, sort=True)
+        per = g[["ae", "se", "sm"] + [c for c in work if c.startswith("coverage_")]].mean()
+        per["n"] = g.size()
+        per = per.join(mae_scale, how="left").join(mse_scale, how="left")
+        per["mase"] = per["ae"] / per["mae_scale"].where(per["mae_scale"] > 0)
+        per["rmsse"] = np.sqrt(per["se"] / per["mse_scale"].where(per["mse_scale"] > 0))
+        per["smape"] = 100.0 * per["sm"]
+        per["model"] = model
+        frames.append(per.reset_index())
+    out = pd.concat(frames, ignore_index=True)
+    cov = sorted({c for c in out.columns if c.startswith("coverage_")}, key=lambda c: float(c.split("_")[1]))
+    cols = ["mase", "smape", "rmsse", *cov]
+    if by_cutoff:
+        return out[["unique_id", "cutoff", "model", *cols, "n"]].reset_index(drop=True)
+    agg = out.groupby(["unique_id", "model"], sort=False)
+    result = agg[cols].mean()
+    result["n"] = agg["n"].sum()
+    result = result.reset_index()
+    result["model"] = pd.Categorical(result["model"], categories=models)
+    result = result.sort_values(["unique_id", "model"]).reset_index(drop=True)
+    result["model"] = result["model"].astype(str)
+    return result
+
+
+def _check_cv(cv_df: pd.DataFrame, season_length: int) -> None:
+    if not isinstance(cv_df, pd.DataFrame):
+        raise ValidationError(Problem("cv_df", None, "expected a DataFrame from cross_validation"))
+    problems = [Problem("cv_df", c, "required column is missing") for c in ("unique_id", "ds", "cutoff", "y")
+                if c not in cv_df.columns]
+    if not isinstance(season_length, (int, np.integer)) or season_length < 1:
+        problems.append(Problem("cv_df", None, "season_length must be a positive whole number",
+                                value=season_length))
+    if problems:
+        raise ValidationError(problems)
+    bad = cv_df["y"].isna()
+    if bad.any():
+        problems.append(Problem("cv_df", "y", "actuals are missing", rows=list(cv_df.loc[bad, "unique_id"][:10]),
+                                n_rows=int(bad.sum())))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _scales(cv: pd.DataFrame, train_df: Optional[pd.DataFrame], m: int):
+    """Seasonal-naive in-sample MAE and MSE per (series, cutoff), from the history up to the cutoff."""
+    index = pd.MultiIndex.from_frame(cv[["unique_id", "cutoff"]].drop_duplicates())
+    if train_df is None:
+        nan = pd.Series(np.nan, index=index)
+        return nan.rename("mae_scale"), nan.rename("mse_scale")
+    missing = [c for c in ("unique_id", "ds", "y") if c not in train_df.columns]
+    if missing:
+        raise ValidationError([Problem("train_df", c, "required column is missing") for c in missing])
+    train = train_df[["unique_id", "ds", "y"]].assign(unique_id=train_df["unique_id"].astype(str))
+    train = train.sort_values(["unique_id", "ds"])
+    mae, mse = {}, {}
+    by_id = {uid: g for uid, g in train.groupby("unique_id", sort=False)}
+    for uid, cutoff in index:
+        hist = by_id.get(uid)
+        if hist is None:
+            mae[(uid, cutoff)] = mse[(uid, cutoff)] = np.nan
+            continue
+        y = hist.loc[hist["ds"] <= cutoff, "y"].to_numpy(float)
+        d = y[m:] - y[:-m] if len(y) > m else np.array([])
+        d = d[np.isfinite(d)]
+        mae[(uid, cutoff)] = np.abs(d).mean() if len(d) else np.nan
+        mse[(uid, cutoff)] = (d ** 2).mean() if len(d) else np.nan
+    return (pd.Series(mae, name="mae_scale").reindex(index),
+            pd.Series(mse, name="mse_scale").reindex(index))
+
+
+def select_models(cv_df: pd.DataFrame, metric: str = "mase", *, train_df: Optional[pd.DataFrame] = None,
+                  season_length: int = 12) -> pd.DataFrame:
+    """The best model per series by backtest.
+
+    Parameters
+    ----------
+    cv_df : a ``cross_validation`` frame, or an :func:`accuracy` table (``unique_id, model``
+        and metric columns) already computed.
+    metric : ``"mase"``, ``"smape"``, ``"rmsse"`` (lower is better).
+    train_df, season_length : passed to :func:`accuracy` when ``cv_df`` is a backtest.
+
+    Returns
+    -------
+    DataFrame ``unique_id, model, <metric>, criterion``: the model with the lowest mean metric
+    (ties go to the model listed first). Where the metric is NaN for every model of a series
+    (e.g. MASE of a constant series), sMAPE decides and ``criterion`` says so.
+    """
+    if metric not in METRICS:
+        raise ValidationError(Problem("cv_df", None, f"unknown metric {metric!r}; choose one of {METRICS}"))
+    table = cv_df if {"model", metric}.issubset(cv_df.columns) else accuracy(
+        cv_df, train_df=train_df, season_length=season_length)
+    rows = []
+    for uid, g in table.groupby("unique_id", sort=True):
+        criterion = metric
+        scores = g[metric]
+        if scores.isna().all():
+            criterion, scores = "smape", g["smape"]
+        best = g.loc[scores.idxmin()] if scores.notna().any() else g.iloc[0]
+        rows.append({"unique_id": uid, "model": best["model"], metric: best[metric], "criterion": criterion})
+    return pd.DataFrame(rows, columns=["unique_id", "model", metric, "criterion"])
+
+
+def ensemble(forecasts: pd.DataFrame, models: Optional[Sequence[str]] = None, *, alias: str = "Ensemble"
+             ) -> pd.DataFrame:
+    """Add the simple mean of the models' forecasts as a new model column.
+
+    Intervals: for each level that every chosen model has, ``<alias>-lo/hi-<level>`` is the mean
+    of the models' bounds (quantile averaging, "Vincentisation"), which keeps the ensemble's
+    interval inside the range of its members'. Works on ``predict`` and on ``cross_validation``
+    frames.
+    """
+    available = model_columns(forecasts)
+    models = list(models) if models is not None else [m for m in available if m != alias]
+    problems = [Problem("forecasts", m, "model column is missing") for m in models if m not in forecasts.columns]
+    if len(models) < 1:
+        problems.append(Problem("forecasts", None, "no model columns to average"))
+    if problems:
+        raise ValidationError(problems)
+    out = forecasts.copy()
+    out[alias] = forecasts[models].mean(axis=1, skipna=False)
+    common = set(_levels(forecasts, models[0]))
+    for m in models[1:]:
+        common &= set(_levels(forecasts, m))
+    for lv in sorted(common, key=float):
+        for side in ("lo", "hi"):
+            out[f"{alias}-{side}-{lv}"] = forecasts[[f"{m}-{side}-{lv}" for m in models]].mean(axis=1, skipna=False)
+    out.attrs = dict(forecasts.attrs)
+    out.attrs["ensemble"] = {alias: models}
+    return out
+
+
+def pick(forecasts: pd.DataFrame, selection: pd.DataFrame, *, alias: str = "Selected") -> pd.DataFrame:
+    """Add a column with each series' selected model (from :func:`select_models`), with intervals.
+
+    Series without a selection are a ValidationError (named).
+    """
+    choice: Dict[str, str] = dict(zip(selection["unique_id"].astype(str), selection["model"]))
+    uid = forecasts["unique_id"].astype(str)
+    missing = sorted(set(uid) - set(choice))
+    if missing:
+        raise ValidationError(Problem("forecasts", "unique_id", "series with no selected model",
+                                      rows=missing[:10], n_rows=len(missing)))
+    out = forecasts.copy()
+    chosen = uid.map(choice).to_numpy()
+    models = sorted(set(chosen))
+    out[alias] = np.nan
+    common = None
+    for m in models:
+        lv = set(_levels(forecasts, m))
+        common = lv if common is None else common & lv
+    for m in models:
+        rows = chosen == m
+        out.loc[rows, alias] = forecasts.loc[rows, m]
+        for lv in sorted(common or [], key=float):
+            for side in ("lo", "hi"):
+                out.loc[rows, f"{alias}-{side}-{lv}"] = forecasts.loc[rows, f"{m}-{side}-{lv}"]
+    return out

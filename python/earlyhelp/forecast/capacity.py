@@ -1,0 +1,379 @@
+"""From forecast episodes to open caseload and practitioners needed.
+
+``episode_duration_curve`` estimates how long Early Help episodes stay open (Kaplan-Meier:
+closed episodes are events, open ones are censored at the data date). ``capacity`` convolves
+forecast episodes opened with that curve to get open caseload at the end of each period, and
+divides by the caseload one full-time practitioner holds to get FTE, with intervals and
+scenarios.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from .accuracy import _levels
+
+DAYS_PER_WEEK = 7.0
+WEEKS_PER_MONTH = 365.25 / 12.0 / DAYS_PER_WEEK
+SCENARIO_KEYS = ("inflow", "requests", "duration", "step_up_rate", "caseload_per_fte")
+
+
+# -- duration curve ----------------------------------------------------------------------
+def _kaplan_meier(weeks: np.ndarray, closed: np.ndarray):
+    """Distinct times, at risk, events, censored and survival just after each time."""
+    order = np.argsort(weeks, kind="stable")
+    t, e = weeks[order], closed[order]
+    times, first = np.unique(t, return_index=True)
+    counts = np.diff(np.append(first, len(t)))
+    events = np.add.reduceat(e.astype(int), first) if len(t) else np.array([], int)
+    at_risk = len(t) - first
+    surv = np.cumprod(1.0 - events / at_risk)
+    return times, at_risk, events, counts - events, surv
+
+
+def _step(times: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Right-continuous step function (1 before the first time) evaluated on grid."""
+    idx = np.searchsorted(times, grid, side="right") - 1
+    return np.where(idx >= 0, values[np.clip(idx, 0, None)], 1.0)
+
+
+def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
+                           by_outcome: bool = True) -> pd.DataFrame:
+    """Kaplan-Meier survival of Early Help episode duration, in weeks.
+
+    Parameters
+    ----------
+    ds : a :class:`earlyhelp.Dataset` (its ``episodes`` table).
+    as_of : the data date: open episodes are censored here (default ``ds.meta["as_of"]`` or the
+        latest start or end date in the table). Episodes starting after it are excluded.
+    by_outcome : also return the empirical duration curves of closed episodes that ended in a
+        step-up and of those that ended otherwise (used by the ``step_up_rate`` scenario).
+
+    Returns
+    -------
+    DataFrame ``weeks, n_at_risk, events, censored, survival`` (survival just after ``weeks``;
+    1 before the first row) and, with ``by_outcome``, ``survival_step_up, survival_other``.
+    ``attrs``: ``mean_weeks`` (restricted mean: the curve is taken to reach 0 after the last
+    time), ``median_weeks``, ``n_closed``, ``n_open``, ``step_up_share`` (among closed
+    episodes) and ``excluded`` (counts by reason: missing start, end before start, starts
+    after ``as_of``).
+    """
+    ep = ds["episodes"]
+    if as_of is None:
+        as_of = ds.meta.get("as_of") if hasattr(ds, "meta") else None
+    if as_of is None:
+        as_of = pd.concat([ep["start_date"], ep["end_date"]]).max()
+    as_of = pd.Timestamp(as_of)
+    start, end = ep["start_date"], ep["end_date"]
+    excluded = {
+        "missing start_date": int(start.isna().sum()),
+        "end_date before start_date": int(((end < start) & end.notna()).sum()),
+        "start_date after as_of": int((start > as_of).sum()),
+    }
+    keep = start.notna() & ~((end < start) & end.notna()) & (start <= as_of)
+    ep = ep[keep]
+    closed = (ep["end_date"].notna() & (ep["end_date"] <= as_of)).to_numpy()
+    stop = ep["end_date"].where(closed, as_of)
+    weeks = ((stop - ep["start_date"]).dt.days / DAYS_PER_WEEK).to_numpy(float)
+    if len(weeks) == 0 or not closed.any():
+        raise ValidationError(Problem("episodes", "end_date", "no closed episodes to estimate durations from"))
+    times, at_risk, events, censored, surv = _kaplan_meier(weeks, closed)
+    curve = pd.DataFrame({"weeks": times, "n_at_risk": at_risk, "events": events, "censored": censored,
+                          "survival": surv})
+    step_up = _stepped_up(ds, ep) & closed
+    share = float(step_up.sum() / closed.sum())
+    if by_outcome:
+        for name, mask in (("survival_step_up", step_up), ("survival_other", closed & ~step_up)):
+            if mask.any():
+                t, _, _, _, s = _kaplan_meier(weeks[mask], np.ones(mask.sum(), bool))
+                curve[name] = _step(t, s, times)
+            else:
+                curve[name] = np.nan
+    curve.attrs.update({"mean_weeks": _area(times, surv, np.inf), "median_weeks": _median(times, surv),
+                        "n_closed": int(closed.sum()), "n_open": int((~closed).sum()),
+                        "step_up_share": share, "excluded": excluded, "as_of": as_of})
+    return curve
+
+
+def _stepped_up(ds, ep: pd.DataFrame) -> np.ndarray:
+    """Episodes stepped up to social care, by the Dataset's own definition when it has one
+    (end reason or a social-care referral while open), else by end reason."""
+    if hasattr(ds, "step_ups"):
+        ids = set(ds.step_ups()["episode_id"].astype(str))
+        return ep["episode_id"].astype(str).isin(ids).to_numpy()
+    return (ep["end_reason"].astype(str) == "step_up").to_numpy()
+
+
+def _area(times: np.ndarray, surv: np.ndarray, upto: float) -> float:
+    """Integral of the step survival function from 0 to upto (taken as 0 after the last time)."""
+    if len(times) == 0:
+        return 0.0
+    starts = np.concatenate([[0.0], times])             # piece i starts here ...
+    ends = np.concatenate([times, [times[-1]]])          # ... and ends here (last piece: empty)
+    levels = np.concatenate([[1.0], surv])
+    widths = np.clip(np.minimum(ends, upto) - np.minimum(starts, upto), 0.0, None)
+    return float((levels * widths).sum())
+
+
+def _median(times: np.ndarray, surv: np.ndarray) -> float:
+    below = np.nonzero(surv <= 0.5)[0]
+    return float(times[below[0]]) if len(below) else float("nan")
+
+
+def period_survival(times: np.ndarray, surv: np.ndarray, period_weeks: float) -> np.ndarray:
+    """s_k: the chance an episode opened during a period is still open k periods after that
+    period's end, i.e. the survival curve averaged over [k, k+1] periods (so sum(s_k) is the
+    mean duration in periods: Little's law holds exactly)."""
+    if period_weeks <= 0:
+        raise ValidationError(Problem("capacity", None, "period length must be positive", value=period_weeks))
+    last = float(times[-1]) if len(times) else 0.0
+    K = int(np.ceil(last / period_weeks)) + 1
+    edges = np.arange(K + 1) * period_weeks
+    cum = np.array([_area(times, surv, e) for e in edges])
+    return np.diff(cum) / period_weeks
+
+
+# -- capacity ----------------------------------------------------------------------------
+def _deterministic_curve(episode_weeks: float):
+    return np.array([float(episode_weeks)]), np.array([0.0])
+
+
+def _period_weeks(ds_values: pd.Series) -> float:
+    d = pd.DatetimeIndex(pd.to_datetime(ds_values.unique())).sort_values()
+    if len(d) >= 1 and (d.is_month_start.all() or d.is_month_end.all()):
+        return WEEKS_PER_MONTH
+    if len(d) < 2:
+        raise ValidationError(Problem("forecast", "ds", "cannot tell the period length from one date; "
+                                                        "pass period_weeks"))
+    return float(np.median(np.diff(d.values).astype("timedelta64[D]").astype(float))) / DAYS_PER_WEEK
+
+
+def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str, float]] = 15.0,
+             episode_weeks: float = 16.0, duration_curve: Optional[pd.DataFrame] = None,
+             scenarios: Optional[Mapping[str, Mapping[str, Any]]] = None, *, model: Optional[str] = None,
+             history: Optional[pd.DataFrame] = None, level: Optional[Sequence[float]] = None,
+             period_weeks: Optional[float] = None) -> pd.DataFrame:
+    """Open caseload and practitioner FTE needed from forecast episodes opened.
+
+    Parameters
+    ----------
+    forecast : statsforecast layout of episodes opened per period (``unique_id, ds``, the
+        model column, optionally ``<model>-lo/hi-<level>``), typically one series per locality.
+    caseload_per_fte : families one full-time lead practitioner holds (one number, or one per
+        ``unique_id``).
+    episode_weeks : episode length used when no ``duration_curve`` is given: every episode then
+        lasts exactly this long (Coventry's 16-week intensive model).
+    duration_curve : from :func:`episode_duration_curve` (``weeks, survival``).
+    scenarios : name -> changes, applied on top of the baseline (always included as
+        ``"baseline"``): ``inflow`` (or ``requests``): multiplier on episodes opened (requests
+        +10% with an unchanged conversion -> ``1.10``); ``duration``: multiplier on episode
+        length; ``step_up_rate``: ``(current, new)`` or a new rate, moving that share of
+        episodes between the step-up and other-closure duration curves (needs a curve with
+        ``survival_step_up``/``survival_other``; current defaults to the observed share);
+        ``caseload_per_fte``: a different practitioner caseload.
+    model : the model column (default: the only model column).
+    history : ``unique_id, ds, y`` of past episodes opened, so episodes already open at the
+        forecast origin count. Without it the periods before the forecast are assumed to have
+        the first forecast value (steady state) and ``attrs["warm_start"]`` says so.
+    level : interval levels (default: all present).
+    period_weeks : length of one period in weeks (default: from ``ds``; 52.18/12 for months).
+
+    Returns
+    -------
+    Long DataFrame ``unique_id, ds, scenario, episodes_opened, caseload, fte`` plus
+    ``caseload-lo/hi-<level>`` and ``fte-lo/hi-<level>``. Interval bounds are propagated by
+    pushing the lower and upper inflow paths through the same convolution (errors taken as
+    perfectly correlated across periods, which is conservative: the true interval is no
+    wider). Negative lower bounds of inflow are set to 0 (count in ``attrs``).
+    """
+    model = _check_forecast(forecast, model)
+    levels = [str(int(lv)) if float(lv).is_integer() else str(lv) for lv in level] if level else \
+        _levels(forecast, model)
+    for lv in levels:
+        for side in ("lo", "hi"):
+            if f"{model}-{side}-{lv}" not in forecast.columns:
+                raise ValidationError(Problem("forecast", f"{model}-{side}-{lv}", "interval column is missing"))
+    _check_positive("episode_weeks", episode_weeks)
+    per_fte = _per_fte(caseload_per_fte)
+    if period_weeks is None:
+        period_weeks = _period_weeks(forecast["ds"])
+    _check_positive("period_weeks", period_weeks)
+    scen = {"baseline": {}}
+    scen.update({str(k): dict(v) for k, v in (scenarios or {}).items()})
+
+    if duration_curve is None:
+        times, surv = _deterministic_curve(episode_weeks)
+        split = None
+    else:
+        times, surv, split = _curve_arrays(duration_curve)
+
+    fc = forecast.assign(unique_id=forecast["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
+    clipped = 0
+    for lv in levels:
+        col = f"{model}-lo-{lv}"
+        clipped += int((fc[col] < 0).sum())
+    hist = _history(history, fc)
+    frames = []
+    for name, change in scen.items():
+        _check_scenario(name, change)
+        s_times, s_surv = _scenario_curve(times, surv, split, change, duration_curve)
+        s_times = s_times * float(change.get("duration", 1.0))
+        kernel = period_survival(s_times, s_surv, period_weeks)
+        inflow_factor = float(change.get("inflow", change.get("requests", 1.0)))
+        load = per_fte if "caseload_per_fte" not in change else _per_fte(change["caseload_per_fte"])
+        for uid, g in fc.groupby("unique_id", sort=True):
+            past = hist.get(uid)
+            if past is None:
+                past = np.full(len(kernel) - 1, g[model].iloc[0])
+            cap = _fte_for(load, uid)
+            row = {"unique_id": uid, "ds": g["ds"].to_numpy(), "scenario": name}
+            paths = {"": g[model].to_numpy(float)}
+            for lv in levels:
+                paths[f"-lo-{lv}"] = np.clip(g[f"{model}-lo-{lv}"].to_numpy(float), 0, None)
+                paths[f"-hi-{lv}"] = g[f"{model}-hi-{lv}"].to_numpy(float)
+            for suffix, path in paths.items():
+                inflow = path * inflow_factor
+                full = np.concatenate([np.asarray(past, float) * inflow_factor, inflow])
+                caseload = np.convolve(full, kernel)[len(past): len(past) + len(inflow)]
+                if suffix == "":
+                    row["episodes_opened"] = inflow
+                row[f"caseload{suffix}"] = caseload
+                row[f"fte{suffix}"] = caseload / cap
+            frames.append(pd.DataFrame(row))
+    out = pd.concat(frames, ignore_index=True)
+    ordered = ["unique_id", "ds", "scenario", "episodes_opened", "caseload"] + \
+        [f"caseload-{s}-{lv}" for lv in levels for s in ("lo", "hi")] + ["fte"] + \
+        [f"fte-{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    out = out[ordered]
+    out.attrs.update({"model": model, "period_weeks": period_weeks, "lower_bounds_clipped_to_0": clipped,
+                      "warm_start": "history" if history is not None else "first forecast value (steady state)",
+                      "mean_episode_weeks": {n: float(_area(*_scenario_curve(times, surv, split, c, duration_curve),
+                                                            np.inf) * float(c.get("duration", 1.0)))
+                                             for n, c in scen.items()}})
+    return out
+
+
+def _check_positive(name: str, value: Any) -> None:
+    try:
+        ok = np.isfinite(float(value)) and float(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValidationError(Problem("capacity", name, "must be a positive number", value=value))
+
+
+def _per_fte(value: Union[float, Mapping[str, float]]) -> Union[float, Dict[str, float]]:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _check_positive(f"caseload_per_fte[{k!r}]", v)
+        return {str(k): float(v) for k, v in value.items()}
+    _check_positive("caseload_per_fte", value)
+    return float(value)
+
+
+def _fte_for(load: Union[float, Dict[str, float]], uid: str) -> float:
+    if isinstance(load, dict):
+        if uid not in load:
+            raise ValidationError(Problem("capacity", "caseload_per_fte", "no caseload per FTE for series",
+                                          rows=[uid], n_rows=1))
+        return load[uid]
+    return load
+
+
+def _check_forecast(forecast: pd.DataFrame, model: Optional[str]) -> str:
+    from .accuracy import model_columns
+
+    if not isinstance(forecast, pd.DataFrame):
+        raise ValidationError(Problem("forecast", None, "expected a forecast DataFrame"))
+    missing = [c for c in ("unique_id", "ds") if c not in forecast.columns]
+    if missing:
+        raise ValidationError([Problem("forecast", c, "required column is missing") for c in missing])
+    models = model_columns(forecast)
+    if model is None:
+        if len(models) != 1:
+            raise ValidationError(Problem("forecast", None, f"several model columns {models}: pass model="))
+        model = models[0]
+    if model not in forecast.columns:
+        raise ValidationError(Problem("forecast", model, "model column is missing"))
+    values = forecast[model].to_numpy(float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        ids = list(forecast.loc[bad, "unique_id"].astype(str).unique()[:10])
+        raise ValidationError(Problem("forecast", model, "episodes opened must be finite and not negative",
+                                      rows=ids, n_rows=int(bad.sum()), value=float(values[bad][0])))
+    return model
+
+
+def _curve_arrays(curve: pd.DataFrame):
+    for col in ("weeks", "survival"):
+        if col not in curve.columns:
+            raise ValidationError(Problem("duration_curve", col, "required column is missing"))
+    t = curve["weeks"].to_numpy(float)
+    s = curve["survival"].to_numpy(float)
+    if (t < 0).any() or not np.isfinite(t).all():
+        raise ValidationError(Problem("duration_curve", "weeks", "durations must be finite and not negative"))
+    if (s < 0).any() or (s > 1).any() or (np.diff(s) > 1e-12).any() or (np.diff(t) <= 0).any():
+        raise ValidationError(Problem("duration_curve", "survival",
+                                      "survival must lie in [0, 1] and not rise, at increasing weeks"))
+    split = None
+    if {"survival_step_up", "survival_other"}.issubset(curve.columns):
+        split = (curve["survival_step_up"].to_numpy(float), curve["survival_other"].to_numpy(float))
+    return t, s, split
+
+
+def _check_scenario(name: str, change: Mapping[str, Any]) -> None:
+    unknown = set(change) - set(SCENARIO_KEYS)
+    if unknown:
+        raise ValidationError(Problem("scenarios", name, f"unknown settings {sorted(unknown)}; "
+                                                         f"known: {SCENARIO_KEYS}"))
+    for key in ("inflow", "requests", "duration"):
+        if key in change:
+            _check_positive(f"scenarios[{name!r}].{key}", change[key])
+    if "step_up_rate" in change:
+        rates = change["step_up_rate"]
+        rates = rates if isinstance(rates, (tuple, list)) else (None, rates)
+        for r in rates:
+            if r is not None and not (0.0 <= float(r) <= 1.0):
+                raise ValidationError(Problem("scenarios", name, "step-up rates must lie in [0, 1]", value=r))
+
+
+def _scenario_curve(times, surv, split, change, curve):
+    if "step_up_rate" not in change:
+        return times, surv
+    if split is None or np.isnan(split[0]).all() or np.isnan(split[1]).all():
+        raise ValidationError(Problem("scenarios", "step_up_rate", "needs a duration_curve with "
+                                                                   "survival_step_up and survival_other "
+                                                                   "(episode_duration_curve(by_outcome=True))"))
+    rates = change["step_up_rate"]
+    current, new = rates if isinstance(rates, (tuple, list)) else (None, rates)
+    if current is None:
+        current = curve.attrs.get("step_up_share")
+        if current is None:
+            raise ValidationError(Problem("scenarios", "step_up_rate", "give (current, new) rates"))
+    # Move (new - current) of episodes from the other-closure curve to the step-up curve.
+    adjusted = surv + (float(new) - float(current)) * (np.nan_to_num(split[0]) - np.nan_to_num(split[1]))
+    adjusted = np.minimum.accumulate(np.clip(adjusted, 0.0, 1.0))
+    return times, adjusted
+
+
+def _history(history: Optional[pd.DataFrame], fc: pd.DataFrame) -> Dict[str, np.ndarray]:
+    if history is None:
+        return {}
+    missing = [c for c in ("unique_id", "ds", "y") if c not in history.columns]
+    if missing:
+        raise ValidationError([Problem("history", c, "required column is missing") for c in missing])
+    h = history.assign(unique_id=history["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
+    first = fc.groupby("unique_id")["ds"].min()
+    out = {}
+    for uid, g in h.groupby("unique_id", sort=False):
+        if uid not in first.index:
+            continue
+        y = g.loc[g["ds"] < first[uid], "y"].to_numpy(float)
+        if (~np.isfinite(y)).any() or (y < 0).any():
+            raise ValidationError(Problem("history", "y", "episodes opened must be finite and not negative",
+                                          rows=[uid], n_rows=1))
+        out[uid] = y
+    return out

@@ -1,0 +1,365 @@
+"""Hierarchies of series and coherent forecasts: :func:`aggregate` and :func:`reconcile`.
+
+Both follow hierarchicalforecast's layout, so code moves between the two libraries:
+``aggregate`` returns ``(Y_df, S_df, tags)`` with ids joined by ``"/"`` and ``S_df`` holding
+a ``unique_id`` column followed by one column per bottom series; ``reconcile`` takes and
+returns statsforecast's forecast layout (``unique_id, ds, <alias>, <alias>-lo-<level>,
+<alias>-hi-<level>``) with the same columns and rows, made coherent.
+
+The arithmetic runs in the C++ core (Eigen, sparse ``S``); see ``cpp/include/earlyhelp/
+forecast/reconcile.hpp`` for how MinT avoids any dense series x series matrix.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.stats import norm
+
+from .._errors import Problem, ValidationError
+
+LEVEL_SEPARATOR = "/"
+METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink")
+TOP_DOWN_METHODS = ("forecast_proportions", "average_proportions", "proportion_averages")
+_INTERVAL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
+_NOT_MODELS = {"unique_id", "ds", "y", "cutoff"}
+
+
+# -- aggregate ----------------------------------------------------------------------------
+def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = "unique_id",
+              time_col: str = "ds", target_cols: Sequence[str] = ("y",)
+              ) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
+    """Aggregate bottom-level series up the levels of ``spec`` (as hierarchicalforecast does).
+
+    Parameters
+    ----------
+    df : long DataFrame with ``time_col``, the target columns and the columns named in ``spec``
+        (one row per bottom series and period).
+    spec : levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
+        ["country", "region", "council_code", "locality_id"]]``. The longest level is the bottom.
+    target_cols : columns summed at each level.
+
+    Returns
+    -------
+    Y_df : ``unique_id, ds, <targets>`` for every level (ids are the level's values joined by
+        ``"/"``), sorted by level (fewest columns first), id and period.
+    S_df : summing matrix: a ``unique_id`` column (all series, in the order of ``tags``) and one
+        0/1 column per bottom series.
+    tags : level name (columns joined by ``"/"``) -> array of the level's ids.
+    """
+    spec = [list(level) for level in spec]
+    problems = _check_aggregate_input(df, spec, time_col, list(target_cols))
+    if problems:
+        raise ValidationError(problems)
+    levels = sorted(spec, key=len)
+    bottom = levels[-1]
+    missing = set(c for level in levels for c in level) - set(bottom)
+    if missing:
+        raise ValidationError(Problem("series", None, "the bottom (longest) level of spec must contain every "
+                                                      f"column used in spec; missing {sorted(missing)}"))
+    keys = {col: df[col].astype(str) for col in bottom}
+    tags: Dict[str, np.ndarray] = {}
+    frames: List[pd.DataFrame] = []
+    ids_by_level: Dict[str, pd.Series] = {}
+    for level in levels:
+        name = LEVEL_SEPARATOR.join(level)
+        ids = keys[level[0]].copy()
+        for col in level[1:]:
+            ids = ids + LEVEL_SEPARATOR + keys[col]
+        ids_by_level[name] = ids
+        grouped = (df[list(target_cols)].groupby([ids.rename(id_col), df[time_col]], sort=True, observed=True)
+                   .sum().reset_index())
+        frames.append(grouped[[id_col, time_col, *target_cols]])
+        tags[name] = np.array(sorted(ids.unique()), dtype=object)
+    Y_df = pd.concat(frames, ignore_index=True)
+
+    bottom_name = LEVEL_SEPARATOR.join(bottom)
+    bottom_ids = tags[bottom_name]
+    col_of = {b: j for j, b in enumerate(bottom_ids)}
+    all_ids = np.concatenate(list(tags.values()))
+    row_of = {s: i for i, s in enumerate(all_ids)}
+    pairs = pd.DataFrame({name: ids for name, ids in ids_by_level.items()}).drop_duplicates(bottom_name)
+    rows, cols = [], []
+    for name in tags:
+        rows.extend(pairs[name].map(row_of).to_numpy())
+        cols.extend(pairs[bottom_name].map(col_of).to_numpy())
+    S = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(all_ids), len(bottom_ids))).toarray()
+    S_df = pd.DataFrame(S, columns=list(bottom_ids))
+    S_df.insert(0, id_col, all_ids)
+    return Y_df, S_df, tags
+
+
+def _check_aggregate_input(df: pd.DataFrame, spec: List[List[str]], time_col: str,
+                           target_cols: List[str]) -> List[Problem]:
+    if not spec or any(not level for level in spec):
+        return [Problem("series", None, "spec must be a non-empty list of non-empty lists of columns")]
+    needed = list(dict.fromkeys([time_col, *target_cols, *(c for level in spec for c in level)]))
+    problems = [Problem("series", c, "column named in spec / targets is missing") for c in needed
+                if c not in df.columns]
+    if problems:
+        return problems
+    for col in needed:
+        bad = df.index[df[col].isna().to_numpy()]
+        if len(bad):
+            problems.append(Problem("series", col, "missing values; aggregate needs complete columns",
+                                    rows=list(bad[:10]), n_rows=len(bad)))
+    return problems
+
+
+# -- summing matrix helpers --------------------------------------------------------------
+def _summing_matrix(S: pd.DataFrame, id_col: str = "unique_id") -> Tuple[np.ndarray, List[str], sp.csr_matrix]:
+    """(series ids, bottom ids, sparse S) from an S DataFrame (ids in a column or the index)."""
+    if not isinstance(S, pd.DataFrame):
+        raise ValidationError(Problem("S", None, "S must be a DataFrame: rows are series, columns bottom series"))
+    if id_col in S.columns:
+        ids = S[id_col].astype(str).to_numpy()
+        values = S.drop(columns=[id_col])
+    else:
+        ids = S.index.astype(str).to_numpy()
+        values = S
+    bottom = [str(c) for c in values.columns]
+    matrix = values.to_numpy(dtype=float)
+    problems = []
+    dup = pd.Index(ids)[pd.Index(ids).duplicated()]
+    if len(dup):
+        problems.append(Problem("S", id_col, "duplicate series ids", rows=list(dup[:10]), n_rows=len(dup)))
+    if not np.isfinite(matrix).all():
+        problems.append(Problem("S", None, "S holds missing or infinite values"))
+    if problems:
+        raise ValidationError(problems)
+    return ids, bottom, sp.csr_matrix(matrix)
+
+
+def _parents(S: sp.csr_matrix) -> List[int]:
+    """Parent row of each row in a strict hierarchy (-1 for the top): the smallest row whose
+    bottom set contains this row's, preferring the later row among equals (bottoms come last)."""
+    B = (S != 0).astype(np.int64).tocsr()
+    size = np.asarray(B.sum(axis=1)).ravel()
+    overlap = (B @ B.T).tocsr()
+    n = S.shape[0]
+    top = int(np.argmax(size))
+    parent = [-1] * n
+    for i in range(n):
+        if i == top:
+            continue
+        lo, hi = overlap.indptr[i], overlap.indptr[i + 1]
+        cand = overlap.indices[lo:hi][overlap.data[lo:hi] == size[i]]   # rows containing row i
+        cand = cand[(cand != i) & (size[cand] >= size[i])]
+        # among equal bottom sets keep a consistent chain: the earlier row is the parent
+        cand = cand[(size[cand] > size[i]) | (cand < i)]
+        if len(cand) == 0:
+            raise ValidationError(Problem("S", None, "top-down needs a strict hierarchy; a series is not "
+                                                     "contained in any other", rows=[i], n_rows=1))
+        smallest = cand[size[cand] == size[cand].min()]
+        parent[i] = int(smallest.max())
+    return parent
+
+
+# -- reconcile ---------------------------------------------------------------------------
+def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shrink", *,
+              insample: Optional[pd.DataFrame] = None, tags: Optional[Mapping[str, np.ndarray]] = None,
+              level: Optional[Sequence[float]] = None, top_down_method: str = "forecast_proportions",
+              models: Optional[Sequence[str]] = None, ridge: float = 2e-8) -> pd.DataFrame:
+    """Make forecasts coherent: every aggregate equals the sum of its bottom series.
+
+    Parameters
+    ----------
+    forecasts : statsforecast layout: ``unique_id, ds``, one column per model alias and
+        optionally ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``; every series in ``S`` with
+        the same periods.
+    S : summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
+    method : ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
+        ``"mint_shrink"`` (MinTrace with the Schafer-Strimmer shrunk covariance of in-sample
+        residuals, as hierarchicalforecast's ``MinTrace(method="mint_shrink")``).
+    insample : ``unique_id, ds, y`` and, for ``mint_shrink``, each model's fitted values in a
+        column named by its alias (statsforecast's ``forecast_fitted_values()`` layout).
+        Needed by ``mint_shrink`` and by top-down with historical proportions. Periods where a
+        series lacks a residual (e.g. the first season of a seasonal naive fit) are dropped for
+        every series; the count is in ``result.attrs["insample_periods_dropped"]``.
+    tags : accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
+    level : interval levels to reconcile (default: every level with both lo and hi columns).
+    top_down_method : ``"forecast_proportions"`` (split each parent among its children by their
+        base forecasts, level by level; needs no history), ``"average_proportions"`` (mean of the
+        historical ratios bottom / total; periods with a zero total skipped) or
+        ``"proportion_averages"`` (mean bottom / mean total).
+    models : model columns to reconcile (default: every column that is not an id, date, ``y``,
+        ``cutoff`` or interval).
+    ridge : floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
+
+    Returns
+    -------
+    DataFrame with the same columns and rows as ``forecasts``, point forecasts and intervals
+    reconciled. ``attrs`` records the method and, for ``mint_shrink``, the shrinkage intensity
+    per model.
+
+    Notes
+    -----
+    Intervals are kept coherent by Gaussian propagation (hierarchicalforecast's "normality"):
+    each base interval gives a standard deviation ``(hi - lo) / (2 z)``; the reconciled one is
+    ``sqrt(diag(M Sigma M'))`` with ``M`` the linear map of the method and ``Sigma`` the base
+    covariance: independent errors for bottom-up, top-down, ols and wls_struct, the correlation
+    of the shrunk covariance for mint_shrink. Each level is propagated on its own, so
+    non-Gaussian base intervals keep their own widths per level. For bottom-up and top-down the
+    map is the method's own: bottom-up adds bottom variances, top-down scales the total's
+    interval by each series' share.
+    """
+    from .._core import forecast as core
+
+    if method not in METHODS:
+        raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
+    if method == "top_down" and top_down_method not in TOP_DOWN_METHODS:
+        raise ValidationError(Problem("forecasts", None, f"unknown top_down_method {top_down_method!r}; "
+                                                         f"choose one of {TOP_DOWN_METHODS}"))
+    ids, _, S_sparse = _summing_matrix(S)
+    model_cols, intervals = _forecast_columns(forecasts, models, level)
+    horizon = _check_layout(forecasts, ids, model_cols, intervals)
+    order = pd.Series(np.arange(len(ids)), index=ids)
+    fc = forecasts.assign(_row=forecasts["unique_id"].astype(str).map(order).to_numpy())
+    fc = fc.sort_values(["_row", "ds"], kind="stable")
+    h = len(horizon)
+    n = len(ids)
+    core_method = f"top_down_{top_down_method}" if method == "top_down" else method
+    parent = _parents(S_sparse) if core_method == "top_down_forecast_proportions" else []
+    insample_y, residuals, dropped = None, {}, 0
+    if method == "mint_shrink" or (method == "top_down" and top_down_method != "forecast_proportions"):
+        insample_y, residuals, dropped = _insample_matrices(insample, ids, model_cols, method)
+
+    out = forecasts.copy()
+    shrinkage: Dict[str, float] = {}
+    for model in model_cols:
+        mean = fc[model].to_numpy(dtype=float).reshape(n, h)
+        levels = intervals.get(model, [])
+        sd = None
+        if levels:
+            z = np.array([norm.ppf(0.5 + lv / 200.0) for lv in levels])
+            widths = [(fc[f"{model}-hi-{_fmt(lv)}"].to_numpy(float) - fc[f"{model}-lo-{_fmt(lv)}"].to_numpy(float))
+                      .reshape(n, h) / (2 * zk) for lv, zk in zip(levels, z)]
+            sd = np.hstack(widths)
+            mean_in = np.hstack([mean] * len(levels))
+        else:
+            mean_in = mean
+        rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd, core_method,
+                                               residuals.get(model), insample_y, parent, ridge)
+        if not np.isnan(lam):
+            shrinkage[model] = float(lam)
+        values = {model: rec_mean[:, :h].ravel()}
+        for k, lv in enumerate(levels):
+            block = slice(k * h, (k + 1) * h)
+            zk = norm.ppf(0.5 + lv / 200.0)
+            values[f"{model}-lo-{_fmt(lv)}"] = (rec_mean[:, block] - zk * rec_sd[:, block]).ravel()
+            values[f"{model}-hi-{_fmt(lv)}"] = (rec_mean[:, block] + zk * rec_sd[:, block]).ravel()
+        for col, vals in values.items():
+            out.loc[fc.index, col] = vals
+    out.attrs = dict(forecasts.attrs)
+    out.attrs.update({"reconciliation": method if method != "top_down" else f"top_down/{top_down_method}",
+                      "shrinkage": shrinkage, "insample_periods_dropped": dropped})
+    return out
+
+
+def _fmt(level: float) -> str:
+    return str(int(level)) if float(level).is_integer() else str(level)
+
+
+def _forecast_columns(forecasts: pd.DataFrame, models: Optional[Sequence[str]],
+                      level: Optional[Sequence[float]]) -> Tuple[List[str], Dict[str, List[float]]]:
+    if not isinstance(forecasts, pd.DataFrame):
+        raise ValidationError(Problem("forecasts", None, "forecasts must be a DataFrame"))
+    missing = [c for c in ("unique_id", "ds") if c not in forecasts.columns]
+    if missing:
+        raise ValidationError([Problem("forecasts", c, "required column is missing") for c in missing])
+    found: Dict[str, Dict[str, set]] = {}
+    for col in forecasts.columns:
+        m = _INTERVAL.match(str(col))
+        if m:
+            found.setdefault(m["model"], {"lo": set(), "hi": set()})[m["side"]].add(float(m["level"]))
+    if models is None:
+        models = [c for c in forecasts.columns if c not in _NOT_MODELS and not _INTERVAL.match(str(c))
+                  and pd.api.types.is_numeric_dtype(forecasts[c])]
+    models = list(models)
+    problems = [Problem("forecasts", m, "model column is missing") for m in models if m not in forecasts.columns]
+    if not models:
+        problems.append(Problem("forecasts", None, "no model columns to reconcile"))
+    intervals: Dict[str, List[float]] = {}
+    for m in models:
+        sides = found.get(m, {"lo": set(), "hi": set()})
+        paired = sorted(sides["lo"] & sides["hi"])
+        if level is not None:
+            absent = [lv for lv in level if float(lv) not in paired]
+            if absent:
+                problems.append(Problem("forecasts", m, f"interval columns for level(s) {absent} are missing"))
+            paired = sorted(float(lv) for lv in level)
+        intervals[m] = paired
+    if problems:
+        raise ValidationError(problems)
+    return models, intervals
+
+
+def _check_layout(forecasts: pd.DataFrame, ids: np.ndarray, models: List[str],
+                  intervals: Dict[str, List[float]]) -> np.ndarray:
+    """Every series of S present with the same periods, no unknown ids, no missing values."""
+    fid = forecasts["unique_id"].astype(str)
+    known = set(ids)
+    problems: List[Problem] = []
+    unknown = sorted(set(fid) - known)
+    if unknown:
+        problems.append(Problem("forecasts", "unique_id", "series not in S", rows=unknown[:10], n_rows=len(unknown)))
+    absent = sorted(known - set(fid))
+    if absent:
+        problems.append(Problem("forecasts", "unique_id", "series of S with no forecasts", rows=absent[:10],
+                                n_rows=len(absent)))
+    dup = forecasts.duplicated(["unique_id", "ds"])
+    if dup.any():
+        rows = list(fid[dup].unique()[:10])
+        problems.append(Problem("forecasts", "ds", "duplicate (unique_id, ds) rows", rows=rows, n_rows=int(dup.sum())))
+    horizon = np.sort(forecasts["ds"].unique())
+    counts = forecasts.groupby(fid, sort=False)["ds"].nunique()
+    short = counts[counts != len(horizon)]
+    if len(short):
+        problems.append(Problem("forecasts", "ds", f"series without forecasts for all {len(horizon)} periods",
+                                rows=list(short.index[:10]), n_rows=len(short)))
+    cols = list(models) + [f"{m}-{side}-{_fmt(lv)}" for m in models for lv in intervals.get(m, [])
+                           for side in ("lo", "hi")]
+    for col in cols:
+        vals = pd.to_numeric(forecasts[col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            problems.append(Problem("forecasts", col, "NaN or infinite forecasts", rows=list(fid[bad].unique()[:10]),
+                                    n_rows=int(bad.sum())))
+    if problems:
+        raise ValidationError(problems)
+    return horizon
+
+
+def _insample_matrices(insample: Optional[pd.DataFrame], ids: np.ndarray, models: List[str], method: str
+                       ) -> Tuple[np.ndarray, Dict[str, np.ndarray], int]:
+    if insample is None:
+        raise ValidationError(Problem("insample", None, f"method {method!r} needs in-sample values "
+                                                        "(unique_id, ds, y and fitted values per model)"))
+    needed = ["unique_id", "ds", "y"] + (models if method == "mint_shrink" else [])
+    missing = [c for c in needed if c not in insample.columns]
+    if missing:
+        raise ValidationError([Problem("insample", c, "required column is missing") for c in missing])
+    uid = insample["unique_id"].astype(str)
+    absent = sorted(set(ids) - set(uid))
+    if absent:
+        raise ValidationError(Problem("insample", "unique_id", "series of S with no in-sample values",
+                                      rows=absent[:10], n_rows=len(absent)))
+    frame = insample.assign(unique_id=uid)
+    frame = frame[frame["unique_id"].isin(set(ids))]
+    wide_y = frame.pivot(index="unique_id", columns="ds", values="y").reindex(ids)
+    residuals: Dict[str, np.ndarray] = {}
+    keep = np.isfinite(wide_y.to_numpy(float)).all(axis=0)
+    if method == "mint_shrink":
+        for m in models:
+            fitted = frame.pivot(index="unique_id", columns="ds", values=m).reindex(ids)
+            residuals[m] = wide_y.to_numpy(float) - fitted.to_numpy(float)
+            keep &= np.isfinite(residuals[m]).all(axis=0)
+    dropped = int((~keep).sum())
+    if keep.sum() < 2:
+        raise ValidationError(Problem("insample", None, "fewer than 2 periods with values for every series",
+                                      n_rows=dropped))
+    residuals = {m: np.ascontiguousarray(r[:, keep]) for m, r in residuals.items()}
+    return np.ascontiguousarray(wide_y.to_numpy(float)[:, keep]), residuals, dropped

@@ -1,0 +1,212 @@
+"""Each kind of bad input: a clear ValidationError naming table, column, rows and value, or a documented load."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import earlyhelp
+from earlyhelp import ValidationError
+
+
+def load(frames, **kw):
+    kw.setdefault("as_of", "2025-01-01")
+    return earlyhelp.Dataset.from_frames(**kw, **frames)
+
+
+def problem(err: ValidationError, table: str, column: str):
+    found = [p for p in err.problems if p.table == table and p.column == column]
+    assert found, f"no problem for {table}.{column}: {err}"
+    return found[0]
+
+
+def test_missing_column(frames):
+    frames["episodes"] = frames["episodes"].drop(columns=["start_date"])
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "episodes", "start_date")
+    assert "required column is missing" in str(p) and "episode_id" in str(p)  # lists the columns present
+
+
+def test_wrong_type(frames):
+    frames["episodes"].loc[1, "start_date"] = "next tuesday"
+    frames["practitioners"]["fte"] = ["1.0", "half"]
+    frames["episodes"]["level"] = ["3", "3", "2.5", "3", "3"]
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "episodes", "start_date")
+    assert p.rows == ["E2"] and p.value == "next tuesday" and "not a date" in p.message
+    p = problem(exc.value, "practitioners", "fte")
+    assert p.rows == ["P2"] and p.value == "half"
+    p = problem(exc.value, "episodes", "level")
+    assert p.rows == ["E3"] and "whole number" in p.message
+    assert "episodes.start_date" in str(exc.value) and "'next tuesday'" in str(exc.value)
+
+
+def test_wrong_dtype_in_a_dataset_built_directly(small_ds):
+    bad = small_ds.episodes.assign(start_date=small_ds.episodes["start_date"].astype(str))
+    with pytest.raises(ValidationError) as exc:
+        small_ds.replace(episodes=bad).validate()
+    assert "wrong type" in problem(exc.value, "episodes", "start_date").message
+
+
+def test_unknown_code_raises_listing_counts(frames):
+    frames["episodes"]["end_reason"] = ["step_up", "CLOSED-ACHIEVED", "CLOSED-ACHIEVED", "Weird", None]
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "episodes", "end_reason")
+    assert p.n_rows == 3 and p.rows == ["E2", "E3", "E4"] and p.value == "CLOSED-ACHIEVED"
+    assert "'CLOSED-ACHIEVED' x2" in p.message and "'Weird' x1" in p.message and "code_map" in p.message
+
+
+def test_unknown_code_keep_loads_as_unknown_and_reports(frames):
+    frames["episodes"]["end_reason"] = ["step_up", "CLOSED-ACHIEVED", "CLOSED-ACHIEVED", "Weird", None]
+    ds = load(frames, unknown_codes="keep")
+    assert list(ds.episodes["end_reason"].astype(object).fillna("-")) == \
+        ["step_up", "unknown", "unknown", "unknown", "-"]
+    entry = ds.meta["load_report"]["unknown_codes"][0]
+    assert entry["table"] == "episodes" and entry["column"] == "end_reason" and entry["rows"] == 3
+    assert entry["values"] == {"CLOSED-ACHIEVED": 2, "Weird": 1}
+    assert list(ds.episodes["end_reason_local"].fillna("-")) == ["step_up", "CLOSED-ACHIEVED", "CLOSED-ACHIEVED",
+                                                                  "Weird", "-"]
+    with pytest.raises(ValueError):
+        load(frames, unknown_codes="ignore")
+
+
+def test_code_map_maps_local_codes_and_keeps_local_text(frames):
+    frames["episodes"]["end_reason"] = ["ESC-CSC", "CLOSED-ACHIEVED", "closed-achieved", "CLOSED-ACHIEVED", None]
+    code_map = {"episodes": {"end_reason": {"ESC-CSC": "step_up", "CLOSED-ACHIEVED": "outcomes_met"}}}
+    ds = load(frames, code_map=code_map)
+    assert list(ds.episodes["end_reason"].astype(object)[:4]) == ["step_up"] + ["outcomes_met"] * 3
+    assert ds.episodes["end_reason_local"].iloc[0] == "ESC-CSC"
+    # a column-level map applies to every table with that column; built-in synonyms work too
+    frames["episodes"]["end_reason"] = ["Step-up", "Outcomes met", "NFA", "X1", None]
+    ds = load(frames, code_map={"end_reason": {"X1": "moved_away"}})
+    assert list(ds.episodes["end_reason"].astype(object)[:4]) == ["step_up", "outcomes_met", "other", "moved_away"]
+
+
+def test_end_before_start(frames):
+    frames["episodes"].loc[2, "end_date"] = "2023-01-15"  # E3 starts 2023-02-01
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "episodes", "end_date")
+    assert p.rows == ["E3"] and "before start_date" in p.message and p.value == "2023-02-01 -> 2023-01-15"
+
+
+def test_duplicate_id(frames):
+    frames["episodes"].loc[3, "episode_id"] = "E1"
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "episodes", "episode_id")
+    assert "duplicate" in p.message and p.value == "E1" and p.n_rows == 1
+
+
+def test_dangling_reference(frames):
+    frames["episodes"].loc[0, "lead_practitioner_id"] = "P99"
+    frames["family_members"].loc[0, "person_id"] = "ghost"
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "episodes", "lead_practitioner_id")
+    assert p.rows == ["E1"] and p.value == "P99" and "practitioners row that does not exist" in p.message
+    assert problem(exc.value, "family_members", "person_id").value == "ghost"
+
+
+def test_references_into_tables_not_supplied_are_listed(frames):
+    del frames["agencies"], frames["practitioners"]
+    frames["assessments"] = frames["assessments"].drop(columns="agency_id")
+    frames["involvements"] = frames["involvements"].iloc[:0]
+    ds = load(frames)
+    unchecked = ds.meta["load_report"]["unchecked_references"]
+    assert "episodes.lead_practitioner_id -> practitioners (not supplied)" in unchecked
+
+
+def test_empty_table_loads_as_documented(frames):
+    frames["involvements"] = frames["involvements"].iloc[:0]
+    frames["family_needs"] = pd.DataFrame()
+    ds = load(frames)
+    assert len(ds.involvements) == 0 and list(ds.involvements.columns)[:3] == \
+        ["involvement_id", "practitioner_id", "family_id"]
+    assert len(ds.family_needs) == 0
+    # an empty table that others refer to is a dangling reference, not silence
+    frames["practitioners"] = frames["practitioners"].iloc[:0]
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    assert problem(exc.value, "episodes", "lead_practitioner_id").n_rows == 5
+
+
+def test_suppression_marker_in_a_count_column(frames):
+    frames["localities"]["child_population"] = ["30,000", "c"]
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "localities", "child_population")
+    assert "suppression marker 'c'" in p.message and p.rows == ["L2"] and "read_published" in p.message
+    assert len(exc.value.problems) == 1  # "30,000" parsed
+
+
+def test_future_date(frames):
+    frames["requests"].loc[4, "received_date"] = "2031-07-10"
+    frames["requests"].loc[4, "decision_date"] = "2031-07-11"
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "requests", "received_date")
+    assert p.rows == ["Q5"] and p.value == "2031-07-10" and "future" in p.message
+    load(frames, as_of="2032-01-01")  # fine against a later date
+    # an unborn child's expected birth date may be in the future
+    frames["persons"].loc[3, "birth_date"] = "2031-01-01"
+    frames["persons"]["expected_birth"] = ["N", "N", "N", "Y", "N", "N", "N"]
+    load(frames, as_of="2032-01-01")
+
+
+def test_id_too_long(frames):
+    frames["persons"].loc[0, "person_id"] = "x" * 60
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "persons", "person_id")
+    assert "longer than 48" in p.message and p.value == "x" * 60
+
+
+def test_every_problem_is_listed_not_just_the_first(frames):
+    frames["episodes"].loc[0, "lead_practitioner_id"] = "P99"
+    frames["episodes"].loc[2, "end_date"] = "2023-01-15"
+    frames["persons"].loc[1, "sex"] = "Q"
+    frames["csc_referrals"].loc[0, "close_reason"] = "RC99"
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    where = {(p.table, p.column) for p in exc.value.problems}
+    # code problems are found while reading; all of them together
+    assert {("persons", "sex"), ("csc_referrals", "close_reason")} <= where
+    frames["persons"].loc[1, "sex"] = "F"
+    frames["csc_referrals"].loc[0, "close_reason"] = "RC7"
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    where = {(p.table, p.column) for p in exc.value.problems}
+    assert {("episodes", "lead_practitioner_id"), ("episodes", "end_date")} <= where
+
+
+def test_missing_required_values_and_ranges(frames):
+    frames["episodes"].loc[0, "start_date"] = None
+    frames["practitioners"]["fte"] = [1.0, 3.0]
+    frames["localities"]["child_population"] = [-5, 100]
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    assert problem(exc.value, "episodes", "start_date").rows == ["E1"]
+    assert problem(exc.value, "practitioners", "fte").value == 3.0
+    assert problem(exc.value, "localities", "child_population").rows == ["L1"]
+
+
+def test_bool_values(frames):
+    frames["csc_referrals"]["nfa"] = ["Y", "no", "TRUE", "maybe"]
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "csc_referrals", "nfa")
+    assert p.rows == ["R4"] and p.value == "maybe"
+    frames["csc_referrals"]["nfa"] = ["Y", "no", "1", None]
+    ds = load(frames)
+    assert list(ds.csc_referrals["nfa"].astype(object).fillna("-")) == [True, False, True, "-"]
+
+
+def test_not_a_dataframe_and_unknown_table(frames):
+    with pytest.raises(ValidationError) as exc:
+        earlyhelp.Dataset.from_frames(episodes=[1, 2, 3], casework=pd.DataFrame())
+    text = str(exc.value)
+    assert "expected a pandas DataFrame" in text and "casework: not an earlyhelp table" in text

@@ -1,0 +1,121 @@
+"""Episode duration curve (Kaplan-Meier) and capacity: convolution, Little's law, scenarios, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlyhelp import ValidationError
+from earlyhelp.data.dataset import Dataset
+from earlyhelp.forecast import capacity, episode_duration_curve
+from earlyhelp.forecast.capacity import period_survival
+
+
+def episodes_dataset(n: int = 400, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    weeks = rng.gamma(3.0, 5.0, n)
+    step_up = rng.random(n) < 0.1
+    weeks[step_up] *= 0.5                      # step-ups close early
+    end = start + pd.to_timedelta(np.round(weeks * 7), unit="D")
+    as_of = pd.Timestamp("2024-01-01")
+    open_ = end > as_of
+    frame = pd.DataFrame({
+        "episode_id": [f"E{i}" for i in range(n)], "family_id": [f"F{i}" for i in range(n)],
+        "start_date": start, "end_date": end.where(~open_), "level": 3, "episode_type": "early_help",
+        "lead_practitioner_id": None, "lead_agency_id": None, "locality_id": None, "origin": "request",
+        "end_reason": np.where(open_, None, np.where(step_up, "step_up", "outcomes_met")),
+    })
+    return Dataset.from_frames(episodes=frame, validate=False, meta={"as_of": as_of})
+
+
+def test_duration_curve_matches_statsmodels_kaplan_meier():
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    ds = episodes_dataset()
+    curve = episode_duration_curve(ds)
+    ep = ds.episodes
+    as_of = pd.Timestamp("2024-01-01")
+    closed = ep["end_date"].notna().to_numpy()
+    stop = ep["end_date"].fillna(as_of)
+    weeks = ((stop - ep["start_date"]).dt.days / 7).to_numpy(float)
+    ref = SurvfuncRight(weeks, closed.astype(int))
+    # statsmodels reports the curve at event times; ours at every distinct time
+    ours = curve.set_index("weeks")["survival"]
+    np.testing.assert_allclose(ours.loc[ref.surv_times].to_numpy(), ref.surv_prob, rtol=1e-12)
+    assert curve.attrs["n_open"] == int((~closed).sum())
+    assert 0.05 < curve.attrs["step_up_share"] < 0.15
+    assert curve.attrs["median_weeks"] == pytest.approx(ref.quantile(0.5), abs=1e-9)
+
+
+def test_duration_curve_reports_excluded_episodes():
+    ds = episodes_dataset(50)
+    ep = ds.episodes.copy()
+    ep.loc[0, "end_date"] = ep.loc[0, "start_date"] - pd.Timedelta(days=3)
+    curve = episode_duration_curve(ds.replace(episodes=ep))
+    assert curve.attrs["excluded"]["end_date before start_date"] == 1
+
+
+def test_convolution_hand_computed():
+    # survival 1 for 4 weeks, 0.5 until 8 weeks, then 0; periods of 4 weeks:
+    # s_0 = 1, s_1 = 0.5 -> caseload_t = inflow_t + 0.5 inflow_{t-1}
+    curve = pd.DataFrame({"weeks": [4.0, 8.0], "survival": [0.5, 0.0]})
+    np.testing.assert_allclose(period_survival(curve["weeks"].to_numpy(), curve["survival"].to_numpy(), 4.0),
+                               [1.0, 0.5, 0.0])
+    dates = pd.date_range("2024-01-01", periods=3, freq="28D")
+    fc = pd.DataFrame({"unique_id": "L1", "ds": dates, "M": [10.0, 20.0, 30.0],
+                       "M-lo-80": [5.0, 10.0, 15.0], "M-hi-80": [15.0, 30.0, 45.0]})
+    hist = pd.DataFrame({"unique_id": "L1", "ds": dates - pd.Timedelta(days=28 * 3), "y": [0.0, 0.0, 8.0]})
+    out = capacity(fc, caseload_per_fte=5, duration_curve=curve, history=hist)
+    np.testing.assert_allclose(out["caseload"], [10 + 4, 20 + 5, 30 + 10])
+    np.testing.assert_allclose(out["fte"], np.array([14, 25, 40]) / 5)
+    np.testing.assert_allclose(out["caseload-lo-80"], [5 + 4, 10 + 2.5, 15 + 5])
+    np.testing.assert_allclose(out["fte-hi-80"], np.array([15 + 4, 30 + 7.5, 45 + 15]) / 5)
+
+
+def test_littles_law_steady_state():
+    ds = episodes_dataset(2000, seed=1)
+    curve = episode_duration_curve(ds)
+    dates = pd.date_range("2024-01-01", periods=36, freq="MS")
+    fc = pd.DataFrame({"unique_id": "L1", "ds": dates, "M": 40.0})
+    out = capacity(fc, caseload_per_fte=12, duration_curve=curve)     # steady-state warm start
+    mean_months = curve.attrs["mean_weeks"] / (365.25 / 12 / 7)
+    np.testing.assert_allclose(out["caseload"], 40.0 * mean_months, rtol=1e-10)
+    # default: every episode lasts episode_weeks
+    flat = capacity(fc, caseload_per_fte=12, episode_weeks=16)
+    np.testing.assert_allclose(flat["caseload"], 40.0 * 16 / (365.25 / 12 / 7), rtol=1e-10)
+
+
+def test_scenarios():
+    ds = episodes_dataset(2000, seed=2)
+    curve = episode_duration_curve(ds)
+    dates = pd.date_range("2024-01-01", periods=24, freq="MS")
+    fc = pd.DataFrame({"unique_id": "L1", "ds": dates, "M": 40.0})
+    out = capacity(fc, duration_curve=curve, scenarios={
+        "requests +10%": {"requests": 1.10},
+        "step-up 10% -> 8%": {"step_up_rate": (0.10, 0.08)},
+        "smaller caseloads": {"caseload_per_fte": 10},
+    })
+    last = out.groupby("scenario")[["caseload", "fte"]].last()
+    assert last.loc["requests +10%", "caseload"] == pytest.approx(1.1 * last.loc["baseline", "caseload"])
+    # fewer step-ups: families stay longer in Early Help
+    assert last.loc["step-up 10% -> 8%", "caseload"] > last.loc["baseline", "caseload"]
+    assert last.loc["smaller caseloads", "fte"] == pytest.approx(last.loc["baseline", "caseload"] / 10)
+
+
+def test_negative_inputs_are_errors():
+    dates = pd.date_range("2024-01-01", periods=3, freq="MS")
+    fc = pd.DataFrame({"unique_id": "L1", "ds": dates, "M": [10.0, -1.0, 5.0]})
+    with pytest.raises(ValidationError, match="not negative"):
+        capacity(fc)
+    fc["M"] = 10.0
+    with pytest.raises(ValidationError, match="caseload_per_fte"):
+        capacity(fc, caseload_per_fte=-3)
+    with pytest.raises(ValidationError, match="episode_weeks"):
+        capacity(fc, episode_weeks=0)
+    with pytest.raises(ValidationError, match="requests"):
+        capacity(fc, scenarios={"bad": {"requests": -0.1}})
+    with pytest.raises(ValidationError, match="unknown settings"):
+        capacity(fc, scenarios={"bad": {"staff": 2}})
+    with pytest.raises(ValidationError, match="survival"):
+        capacity(fc, duration_curve=pd.DataFrame({"weeks": [1.0, 2.0], "survival": [0.5, 0.7]}))
