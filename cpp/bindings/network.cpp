@@ -1,9 +1,188 @@
+// earlyhelp._core.network: converts numpy arrays and registers the graph
+// engine. Inputs are read in place (contiguous int64 / float64), results are
+// handed to numpy without copying, and the GIL is released around the work.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "earlyhelp/common/error.hpp"
+#include "earlyhelp/network/flow.hpp"
+#include "earlyhelp/network/graph.hpp"
+#include "progress.hpp"
 #include "registry.hpp"
 
 namespace py = pybind11;
 
 namespace earlyhelp::bindings {
 
-void register_network(py::module_& m) {}
+namespace {
+
+using IdArray = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+using FloatArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// Hands a vector's buffer to numpy: the array owns the moved vector.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& v) {
+  auto* owned = new std::vector<T>(std::move(v));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>({owned->size()}, {sizeof(T)}, owned->data(), free_when_done);
+}
+
+void require_1d(const py::array& a, const char* name) {
+  require(a.ndim() == 1, std::string(name) + " must be one-dimensional");
+}
+
+std::shared_ptr<network::Graph> make_graph(IdArray src, IdArray dst, std::optional<FloatArray> weight, bool directed,
+                                           std::int64_t n) {
+  require_1d(src, "src");
+  require_1d(dst, "dst");
+  require(src.size() == dst.size(), "src and dst have different lengths (" + std::to_string(src.size()) + " vs " +
+                                        std::to_string(dst.size()) + ")");
+  const double* w = nullptr;
+  if (weight) {
+    require_1d(*weight, "weight");
+    require(weight->size() == src.size(), "weight has length " + std::to_string(weight->size()) + ", expected " +
+                                              std::to_string(src.size()));
+    w = weight->data();
+  }
+  py::gil_scoped_release release;
+  return std::make_shared<network::Graph>(src.data(), dst.data(), w, static_cast<std::size_t>(src.size()), directed,
+                                          n);
+}
+
+}  // namespace
+
+void register_network(py::module_& m) {
+  py::class_<network::Graph, std::shared_ptr<network::Graph>>(m, "Graph",
+                                                               "CSR graph (Boost.Graph) built from an edge list.")
+      .def(py::init(&make_graph), py::arg("src"), py::arg("dst"), py::arg("weight") = py::none(),
+           py::arg("directed") = false, py::arg("n") = -1)
+      .def_property_readonly("n", &network::Graph::num_vertices)
+      .def_property_readonly("m", &network::Graph::num_edges)
+      .def_property_readonly("directed", &network::Graph::directed)
+      .def_property_readonly("weighted", &network::Graph::weighted)
+      .def("edges",
+           [](const network::Graph& g) {
+             std::vector<std::int64_t> s, d;
+             std::vector<double> w;
+             {
+               py::gil_scoped_release release;
+               g.edges(s, d, w);
+             }
+             return py::make_tuple(to_numpy(std::move(s)), to_numpy(std::move(d)), to_numpy(std::move(w)));
+           })
+      .def("degree",
+           [](const network::Graph& g) {
+             std::vector<double> out;
+             {
+               py::gil_scoped_release release;
+               out = network::degree(g);
+             }
+             return to_numpy(std::move(out));
+           })
+      .def("strength",
+           [](const network::Graph& g) {
+             std::vector<double> out;
+             {
+               py::gil_scoped_release release;
+               out = network::strength(g);
+             }
+             return to_numpy(std::move(out));
+           })
+      .def("components",
+           [](const network::Graph& g) {
+             std::vector<std::int64_t> out;
+             {
+               py::gil_scoped_release release;
+               out = network::components(g);
+             }
+             return to_numpy(std::move(out));
+           })
+      .def(
+          "pagerank",
+          [](const network::Graph& g, double damping, double tol, int max_iter) {
+            std::vector<double> out;
+            {
+              py::gil_scoped_release release;
+              out = network::pagerank(g, damping, tol, max_iter);
+            }
+            return to_numpy(std::move(out));
+          },
+          py::arg("damping") = 0.85, py::arg("tol") = 1e-6, py::arg("max_iter") = 100)
+      .def(
+          "betweenness",
+          [](const network::Graph& g, IdArray sources, bool sampled, bool normalized, py::object progress) {
+            require_1d(sources, "sources");
+            std::vector<std::int64_t> src(sources.data(), sources.data() + sources.size());
+            std::vector<double> out;
+            {
+              PythonProgress reporter(progress);
+              py::gil_scoped_release release;
+              out = network::betweenness(g, src, sampled, normalized, &reporter);
+            }
+            return to_numpy(std::move(out));
+          },
+          py::arg("sources"), py::arg("sampled"), py::arg("normalized") = true, py::arg("progress") = py::none())
+      .def(
+          "distances",
+          [](const network::Graph& g, IdArray sources, py::object progress) {
+            require_1d(sources, "sources");
+            const auto k = static_cast<std::size_t>(sources.size());
+            const auto n = static_cast<std::size_t>(g.num_vertices());
+            py::array_t<double> out({k, n});
+            double* data = out.mutable_data();
+            {
+              PythonProgress reporter(progress);
+              py::gil_scoped_release release;
+              network::distances(g, sources.data(), k, data, &reporter);
+            }
+            return out;
+          },
+          py::arg("sources"), py::arg("progress") = py::none());
+
+  m.def(
+      "bipartite_projection",
+      [](IdArray left, IdArray right, std::int64_t n_right, const std::string& weight) {
+        require_1d(left, "left");
+        require_1d(right, "right");
+        require(left.size() == right.size(), "left and right have different lengths (" + std::to_string(left.size()) +
+                                                 " vs " + std::to_string(right.size()) + ")");
+        require(weight == "count" || weight == "jaccard", "weight must be 'count' or 'jaccard', got '" + weight + "'");
+        auto kind = weight == "count" ? network::ProjectionWeight::count : network::ProjectionWeight::jaccard;
+        std::vector<std::int64_t> a, b;
+        std::vector<double> w;
+        {
+          py::gil_scoped_release release;
+          network::bipartite_projection(left.data(), right.data(), static_cast<std::size_t>(left.size()), n_right,
+                                        kind, a, b, w);
+        }
+        return py::make_tuple(to_numpy(std::move(a)), to_numpy(std::move(b)), to_numpy(std::move(w)));
+      },
+      py::arg("left"), py::arg("right"), py::arg("n_right") = -1, py::arg("weight") = "count",
+      "Project a bipartite edge list onto its right vertices: returns (a, b, weight), a < b.");
+
+  m.def(
+      "assign_min_cost",
+      [](std::int64_t n_families, IdArray capacity, IdArray family, IdArray practitioner, FloatArray cost) {
+        require_1d(capacity, "capacity");
+        require_1d(family, "family");
+        require(family.size() == practitioner.size() && family.size() == cost.size(),
+                "family, practitioner and cost must have the same length");
+        network::Assignment result;
+        {
+          py::gil_scoped_release release;
+          result = network::assign_min_cost(n_families, capacity.data(), static_cast<std::int64_t>(capacity.size()),
+                                            family.data(), practitioner.data(), cost.data(),
+                                            static_cast<std::size_t>(family.size()));
+        }
+        return py::make_tuple(to_numpy(std::move(result.practitioner)), to_numpy(std::move(result.cost)),
+                              result.total_cost, result.phases);
+      },
+      py::arg("n_families"), py::arg("capacity"), py::arg("family"), py::arg("practitioner"), py::arg("cost"),
+      "Min-cost max-flow assignment: returns (practitioner per family or -1, cost per family, total, phases).");
+}
 
 }  // namespace earlyhelp::bindings

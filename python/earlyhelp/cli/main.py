@@ -1,24 +1,87 @@
-"""The ``earlyhelp`` command line."""
+"""The ``earlyhelp`` command line.
+
+Commands: ``demo``, ``validate``, ``synth``, ``forecast`` (and ``score``, ``network``
+when those modules are installed). Exit codes, for schedulers:
+
+* 0  success
+* 1  failure (a bug, a crash, an interrupted run)
+* 2  bad input or config: the message says what to fix
+
+Logs go to stderr (``-v`` for more, ``-q`` for errors only); results and paths to
+stdout. Progress bars show on a terminal only (and never with
+``EARLYHELP_NO_PROGRESS`` set).
+"""
 from __future__ import annotations
 
+import functools
+import logging
 import sys
-from typing import Optional
+from pathlib import Path
+from typing import Callable, Optional
 
 import click
+
+from .._errors import ValidationError
+
+log = logging.getLogger("earlyhelp")
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("earlyhelp: %(levelname)s: %(message)s"))
+    root = logging.getLogger("earlyhelp")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _exits(func: Callable) -> Callable:
+    """Map errors to exit codes: bad input/config -> 2 with the message, anything else -> 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            kind = "config" if type(exc).__name__ == "ConfigError" else "input"
+            click.echo(f"earlyhelp: bad {kind}: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("earlyhelp: interrupted", err=True)
+            sys.exit(EXIT_FAILURE)
+        except Exception as exc:  # noqa: BLE001 - the scheduler needs an exit code, the log the details
+            log.debug("traceback", exc_info=True)
+            click.echo(f"earlyhelp: failed: {type(exc).__name__}: {exc} (run with -vv for the traceback)", err=True)
+            sys.exit(EXIT_FAILURE)
+
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="earlyhelp")
-def cli() -> None:
-    """earlyhelp: Early Help analytics for English children's services."""
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def cli(verbose: int, quiet: bool) -> None:
+    """earlyhelp: Early Help analytics for English children's services.
+
+    Exit codes: 0 ok, 1 failure, 2 bad input or config.
+    """
+    _setup_logging(verbose, quiet)
 
 
+# ---------------------------------------------------------------------------------
 @cli.command()
 @click.option("--preset", default="coventry", show_default=True, help="Synthetic council preset.")
 @click.option("--years", default=5, show_default=True, type=int, help="Years of history to generate.")
 @click.option("--scale", default=1.0, show_default=True, type=float, help="Population scale factor.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the tables as Parquet here.")
+@_exits
 def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -> None:
     """Generate a synthetic council, validate it and compare it with published figures."""
     from .. import synthetic
@@ -33,6 +96,100 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
     if out:
         files = write_dataset(ds, out, format="parquet")
         click.echo(f"Wrote {len(files)} tables to {out}", err=True)
+
+
+@cli.command()
+@click.option("--preset", default="coventry", show_default=True, help="Synthetic council preset.")
+@click.option("--years", default=5, show_default=True, type=click.IntRange(1, 30), help="Years of history.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.001, 100), help="Population scale.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder for the tables.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
+@click.option("--sql", "sql_url", default=None,
+              help="Also (or instead) write the tables to this database, e.g. sqlite:///earlyhelp.db.")
+@click.option("--ssd-names", is_flag=True, help="Name database tables as the SSD does (ssd_person, ...).")
+@_exits
+def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], fmt: str,
+          sql_url: Optional[str], ssd_names: bool) -> None:
+    """Generate a synthetic council and write its tables (a folder and/or a database)."""
+    from .. import synthetic
+    from ..data import write_dataset
+
+    if not out and not sql_url:
+        raise click.UsageError("give --out FOLDER and/or --sql URL")
+    ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
+    if out:
+        files = write_dataset(ds, out, format=fmt)
+        click.echo(f"wrote {len(files)} tables to {out}")
+    if sql_url:
+        from ..sources import write_sql
+
+        names = write_sql(ds, sql_url, ssd_names=ssd_names)
+        click.echo(f"wrote {len(names)} tables to {sql_url.split('@')[-1]}")
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="A run config (TOML).")
+@click.option("--data", type=click.Path(file_okay=False), help="A folder of <table>.csv / .parquet files.")
+@click.option("--sql", "sql_url", help="A database URL (postgresql://..., sqlite:///...).")
+@click.option("--schema", "db_schema", default=None, help="Database schema for --sql.")
+@_exits
+def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str]) -> None:
+    """Check a config and/or a dataset; list every problem found (exit 2 if any)."""
+    from ..sources import content_hash
+
+    given = [x for x in (config_path, data, sql_url) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --config, --data or --sql")
+    if config_path:
+        from .config import load_config
+        from ..sources import load_source
+
+        cfg = load_config(config_path)
+        click.echo(f"config {config_path}: valid")
+        ds = load_source(cfg.source)
+    elif data:
+        from ..data import read_dataset
+
+        ds = read_dataset(data)
+    else:
+        from ..sources import read_sql
+
+        ds = read_sql(sql_url, schema=db_schema)
+    summary = content_hash(ds)
+    click.echo("data: valid")
+    for name, n in summary["rows"].items():
+        if n:
+            click.echo(f"  {name:<16}{n:>10,} rows")
+    click.echo(f"  sha256 {summary['sha256']}")
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="The run config (TOML), e.g. examples/forecast.toml.")
+@click.option("--dry-run", is_flag=True, help="Only validate the config and the data; write nothing.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Output folder (overrides run.output in the config).")
+@_exits
+def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
+    """Forecast demand and capacity as the config says; write a new run folder.
+
+    The run folder (<output>/<date>-<time>-<digest>) holds forecasts, accuracy,
+    capacity, plots, report.html and run.json. It appears only when complete.
+    """
+    import dataclasses
+
+    from .config import load_config
+    from .pipeline import run_forecast
+
+    cfg = load_config(config_path)
+    if output:
+        cfg = dataclasses.replace(cfg, output=str(Path(output).resolve()))
+    result = run_forecast(cfg, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
+    else:
+        click.echo(str(result.folder))
 
 
 def main(argv: Optional[list] = None) -> int:

@@ -1,1 +1,169 @@
-"""earlyhelp.synthetic"""
+"""Synthetic councils calibrated to published Early Help figures.
+
+``council(preset="coventry")`` and ``england()`` run a family-level event
+simulation in C++ (``earlyhelp._core.synthetic``) and return a validated-shape
+:class:`earlyhelp.Dataset`; ``calibration_table(ds)`` compares the generated
+figures with the published ones in ``shared/domain.md``.
+
+The generative model
+--------------------
+Every council holds a population of families (child population / 1.9) spread
+over its localities. A family has
+
+* latent drivers: need ``z`` ~ N(0, 1), engagement ``e`` ~ N(0, 1) and
+  unobserved noise terms (never in the council tables);
+* observable traits: the locality's deprivation (``deprivation_effect`` =
+  (score - 0.2) / 0.08), 1-6 children with ages, 1-3 adults, a linked household
+  (7% of families share an adult or a child with another family in the
+  locality), and a stable set of core needs from the ten Supporting Families
+  outcomes. Needs co-occur: domestic abuse, mental health and substance use
+  share a "toxic trio" factor correlated with ``z``; housing and financial
+  stability follow deprivation; early years, education and crime follow the
+  children's ages; some localities carry a domestic-abuse boost.
+
+From these the generator fixes three true quantities per family
+(``ds.truth["families"]``):
+
+``request_rate``
+    requests a year while the family is idle, exp(0.35 dep + 0.75 z + 0.15
+    (children - 1) + 0.2 needs) scaled to the council's published volume;
+    arrivals follow a seasonal profile (low in August, late December and at
+    weekends).
+``p_step_up``
+    logistic in child safety, domestic abuse, substance use, mental health,
+    deprivation, locality, a child under five, three or more children, a
+    linked household, ``z`` and noise; the intercept is solved so that about
+    10% of closures step up. **Every episode of the family ends in step-up
+    with exactly this probability.**
+``p_rereferral_12m``
+    logistic in the number of needs, ``z``, engagement (-), deprivation, a
+    teenager, a linked household and noise. **After an episode closes (other
+    than by step-up or moving away) a new request follows within 365 days with
+    exactly this probability**; otherwise none comes for a year.
+
+Pathway: an arrival is either a referral straight to children's social care
+(probability rising with ``z`` and child-safety need) or a request for
+support (route direct or MASH diversion, a referral source, a decision: 89.5%
+early help). Early help opens an episode led by the council team or a partner
+(mostly schools; 5% with no lead named), with an Early Help Assessment in 71%
+of episodes, the episode's needs (most of the family's core needs), a team
+around the family matched to the needs, and requests during the episode
+recorded as ``existing_case``. The end reason is step-up with ``p_step_up``,
+otherwise outcomes met, step down to universal, disengaged (more often with
+low engagement), moved away, transferred or other; durations are log-normal
+by reason (87% within 16 weeks) and shorter in localities with more
+step-ups. A step-up makes a social-care referral and assessment (with factors
+from the needs); 40% close RC9 and come back as a ``step_down`` request and
+episode. A burn-in year precedes the data window; episodes open at its start
+are kept. Everything is deterministic given ``seed`` (a random stream per
+council and per family, independent of threads).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Dict, Optional, Union
+
+import pandas as pd
+
+from ..data.dataset import Dataset
+from ._build import build_tables, build_truth, progress_callback
+from .calibration import calibration_table
+
+__all__ = ["council", "england", "calibration_table", "PRESETS"]
+
+PRESETS = ("coventry", "wolverhampton")
+DateLike = Union[str, _dt.date, pd.Timestamp]
+
+
+def _check(preset: str, years: float, scale: float, seed: int, end_date: DateLike, presets) -> pd.Timestamp:
+    if preset not in presets:
+        raise ValueError(f"preset must be one of {', '.join(repr(p) for p in presets)}, not {preset!r}")
+    if not isinstance(years, (int, float)) or not years > 0:
+        raise ValueError(f"years must be a positive number, not {years!r}")
+    if not isinstance(scale, (int, float)) or not scale > 0 or scale != scale or scale == float("inf"):
+        raise ValueError(f"scale must be a positive finite number, not {scale!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0 or seed >= 2 ** 64:
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
+    try:
+        end = pd.Timestamp(end_date).normalize()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"end_date must be a date, not {end_date!r}") from exc
+    if end is pd.NaT or pd.isna(end):
+        raise ValueError(f"end_date must be a date, not {end_date!r}")
+    return end
+
+
+def _window(end: pd.Timestamp, years: float) -> pd.Timestamp:
+    if float(years).is_integer():
+        return end - pd.DateOffset(years=int(years)) + pd.Timedelta(days=1)
+    return end - pd.Timedelta(days=round(years * 365.25) - 1)
+
+
+def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timestamp,
+              threads: int) -> Dataset:
+    from .._core import synthetic as core
+
+    start = _window(end, years)
+    epoch = pd.Timestamp("1970-01-01")
+    callback, close = progress_callback(f"synthetic {preset}")
+    try:
+        raw = core.generate(preset, (start - epoch).days, (end - epoch).days, float(scale), int(seed),
+                            int(threads), callback)
+    finally:
+        close()
+    labels = core.code_labels()
+    truth_raw = raw.pop("truth_families")
+    tables, int_ids = build_tables(raw, labels, core.NO_DATE)
+    truth = build_truth(truth_raw, tables, int_ids, labels)
+    meta: Dict[str, Any] = {
+        "source": "earlyhelp.synthetic", "preset": preset, "years": years, "scale": scale, "seed": seed,
+        "window_start": start, "end_date": end,
+    }
+    return Dataset(tables, truth=truth, meta=meta)
+
+
+def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed: int = 0,
+            end_date: DateLike = "2025-03-31") -> Dataset:
+    """Generate one synthetic council.
+
+    Parameters
+    ----------
+    preset : ``"coventry"`` (4 locality teams over 8 Family Hub areas, calibrated to
+        Coventry's 2024 figures) or ``"wolverhampton"`` (its 8 named localities).
+    years : years of data ending on ``end_date`` (a burn-in year before is simulated
+        but not returned).
+    scale : population scale; 0.1 gives a council a tenth the size (counts scale with it).
+    seed : random seed; the same seed gives the same tables.
+    end_date : the extract date; no date in the tables is after it.
+
+    Returns
+    -------
+    Dataset
+        Council tables plus ``truth`` (``"families"``: latent drivers, ``p_step_up``,
+        ``p_rereferral_12m``, ``request_rate``; ``"episodes"``: the oracle per episode)
+        and ``meta``.
+
+    Raises
+    ------
+    ValueError
+        naming the parameter (``preset``, ``years``, ``scale``, ``seed``, ``end_date``).
+    """
+    end = _check(preset, years, scale, seed, end_date, PRESETS)
+    return _generate(preset, years, scale, seed, end, threads=1)
+
+
+def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateLike = "2025-03-31",
+            threads: Optional[int] = None) -> Dataset:
+    """Generate all 153 councils of a synthetic England (about 12 million children at scale 1).
+
+    Councils have skewed sizes, 4-14 localities each, and region codes E12000001-9.
+    Councils are generated in parallel (``threads``, default all cores); the result
+    does not depend on the number of threads.
+    """
+    end = _check("england", years, scale, seed, end_date, ("england",))
+    if threads is None:
+        threads = os.cpu_count() or 1
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive whole number, not {threads!r}")
+    return _generate("england", years, scale, seed, end, threads=threads)

@@ -1,0 +1,77 @@
+#pragma once
+// Statistical forecasting models for one series each, and a runner that fits
+// many independent series in parallel. Conventions follow statsforecast (and
+// R's forecast package, which it ports) so results can be compared directly.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "earlyhelp/common/progress.hpp"
+
+namespace earlyhelp::forecast {
+
+// One series to forecast: `n` observations (no NaN; gaps already filled by
+// the caller), optional exogenous regressors (row-major n x n_exog for the
+// history, h x n_exog for the future) and the seasonal position of the first
+// observation (e.g. month of year - 1), used by CountRegression.
+struct Series {
+  const double* y = nullptr;
+  std::size_t n = 0;
+  const double* X = nullptr;
+  const double* X_future = nullptr;
+  std::size_t n_exog = 0;
+  int phase0 = 0;
+};
+
+// The forecast of one series: h means, interval bounds for each level (level
+// k occupies [k*h, (k+1)*h)), in-sample one-step fitted values (NaN where the
+// model has none) and a description of the model actually used (e.g.
+// "ETS(M,Ad,M)", or a note when a fallback was needed).
+struct Forecast {
+  std::vector<double> mean;
+  std::vector<double> lo;
+  std::vector<double> hi;
+  std::vector<double> fitted;
+  std::string method;
+  bool fallback = false;  // a simpler model was used than the one asked for
+};
+
+// What to fit. `kind` is one of "Naive", "SeasonalNaive", "AutoETS", "Theta",
+// "OptimizedTheta", "CrostonOptimized", "TSB", "CountRegression".
+struct ModelSpec {
+  std::string kind = "Naive";
+  int season_length = 12;
+  std::string ets_model = "ZZZ";  // error, trend, season; Z = choose by AICc
+  int damped = -1;                // -1 choose, 0 no, 1 yes
+  double alpha_d = 0.1;           // TSB
+  double alpha_p = 0.1;           // TSB
+  int n_sim = 2000;               // paths for simulated intervals
+  std::uint64_t seed = 0;
+};
+
+// --- one model per source file (cpp/src/forecast/<model>.cpp) -------------
+// `levels` are coverage percentages (e.g. 80, 95).
+Forecast naive(const Series& s, int h, const std::vector<double>& levels);
+Forecast seasonal_naive(const Series& s, int m, int h, const std::vector<double>& levels);
+Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vector<double>& levels);
+Forecast theta(const Series& s, int m, bool optimized, int h, const std::vector<double>& levels,
+               std::uint64_t seed);
+Forecast croston_optimized(const Series& s, int h, const std::vector<double>& levels);
+Forecast tsb(const Series& s, double alpha_d, double alpha_p, int h,
+             const std::vector<double>& levels);
+Forecast count_regression(const Series& s, int m, int h, const std::vector<double>& levels,
+                          int n_sim, std::uint64_t seed);
+
+// Dispatch one series to the model named in spec.kind.
+Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
+                      const std::vector<double>& levels);
+
+// Fit every series independently over `n_threads` threads (series are
+// independent, so results do not depend on the thread count). Progress is
+// reported from the calling thread; Cancelled from it stops all workers.
+std::vector<Forecast> forecast_many(const std::vector<Series>& series, const ModelSpec& spec, int h,
+                                    const std::vector<double>& levels, int n_threads,
+                                    Progress* progress = nullptr);
+
+}  // namespace earlyhelp::forecast

@@ -1,0 +1,86 @@
+// Dispatch to the models and fit many independent series over threads.
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "earlyhelp/common/error.hpp"
+#include "earlyhelp/forecast/models.hpp"
+
+namespace earlyhelp::forecast {
+
+Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
+                      const std::vector<double>& levels) {
+  require(h >= 1, "forecast horizon h must be at least 1");
+  require(s.n >= 1, "a series needs at least one observation");
+  for (double level : levels) require(level > 0.0 && level < 100.0, "levels must be in (0, 100)");
+  const std::string& k = spec.kind;
+  if (k == "Naive") return naive(s, h, levels);
+  if (k == "SeasonalNaive") return seasonal_naive(s, spec.season_length, h, levels);
+  if (k == "AutoETS") return auto_ets(s, spec, h, levels);
+  if (k == "Theta") return theta(s, spec.season_length, false, h, levels, spec.seed);
+  if (k == "OptimizedTheta") return theta(s, spec.season_length, true, h, levels, spec.seed);
+  if (k == "CrostonOptimized") return croston_optimized(s, h, levels);
+  if (k == "TSB") return tsb(s, spec.alpha_d, spec.alpha_p, h, levels);
+  if (k == "CountRegression")
+    return count_regression(s, spec.season_length, h, levels, spec.n_sim, spec.seed);
+  throw InputError("unknown model kind '" + k + "'");
+}
+
+std::vector<Forecast> forecast_many(const std::vector<Series>& series, const ModelSpec& spec, int h,
+                                    const std::vector<double>& levels, int n_threads,
+                                    Progress* progress) {
+  const std::size_t total = series.size();
+  std::vector<Forecast> out(total);
+  std::atomic<std::size_t> next{0}, done{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&]() {
+    while (!stop.load()) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= total) return;
+      try {
+        out[i] = forecast_one(series[i], spec, h, levels);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        stop.store(true);
+        return;
+      }
+      done.fetch_add(1);
+    }
+  };
+  const int workers = std::max(1, std::min<int>(n_threads, static_cast<int>(total)));
+  std::vector<std::thread> threads;
+  for (int t = 1; t < workers; ++t) threads.emplace_back(work);
+  // the calling thread works too, and is the only one reporting progress
+  try {
+    while (!stop.load()) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= total) break;
+      try {
+        out[i] = forecast_one(series[i], spec, h, levels);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        stop.store(true);
+        break;
+      }
+      done.fetch_add(1);
+      report(progress, done.load(), total);
+    }
+    for (auto& th : threads) th.join();
+    threads.clear();
+    if (!error) report(progress, total, total);
+  } catch (...) {  // Cancelled from the progress reporter
+    stop.store(true);
+    for (auto& th : threads) th.join();
+    throw;
+  }
+  if (error) std::rethrow_exception(error);
+  return out;
+}
+
+}  // namespace earlyhelp::forecast

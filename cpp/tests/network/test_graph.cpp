@@ -1,0 +1,158 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/successive_shortest_path_nonnegative_weights.hpp>
+#include <boost/graph/find_flow_cost.hpp>
+
+#include "earlyhelp/common/error.hpp"
+#include "earlyhelp/network/flow.hpp"
+#include "earlyhelp/network/graph.hpp"
+
+using namespace earlyhelp::network;
+
+namespace {
+Graph make(std::vector<std::int64_t> s, std::vector<std::int64_t> d, bool directed = false, std::int64_t n = -1,
+           const std::vector<double>* w = nullptr) {
+  return Graph(s.data(), d.data(), w ? w->data() : nullptr, s.size(), directed, n);
+}
+}  // namespace
+
+TEST(NetworkGraph, DuplicatesMergedAndSelfLoopsKept) {
+  std::vector<double> w{1.0, 2.0, 5.0};
+  Graph g = make({0, 1, 2}, {1, 0, 2}, false, 4, &w);
+  EXPECT_EQ(g.num_vertices(), 4);
+  EXPECT_EQ(g.num_edges(), 2);  // 0-1 merged, 2-2 loop
+  auto s = strength(g);
+  EXPECT_DOUBLE_EQ(s[0], 3.0);
+  EXPECT_DOUBLE_EQ(s[2], 10.0);  // self-loop counts twice
+  auto d = degree(g);
+  EXPECT_DOUBLE_EQ(d[2], 2.0);
+  EXPECT_DOUBLE_EQ(d[3], 0.0);
+}
+
+TEST(NetworkGraph, BadInputThrows) {
+  std::vector<double> nan{std::nan("")};
+  std::vector<double> neg{-1.0};
+  EXPECT_THROW(make({0}, {5}, false, 3), earlyhelp::InputError);
+  EXPECT_THROW(make({-1}, {0}), earlyhelp::InputError);
+  EXPECT_THROW(make({0}, {1}, false, -1, &nan), earlyhelp::InputError);
+  EXPECT_THROW(make({0}, {1}, false, -1, &neg), earlyhelp::InputError);
+  Graph empty = make({}, {});
+  EXPECT_EQ(empty.num_vertices(), 0);
+  EXPECT_TRUE(pagerank(empty).empty());
+  EXPECT_TRUE(components(empty).empty());
+}
+
+TEST(NetworkGraph, ComponentsAndDistances) {
+  Graph g = make({0, 1, 3}, {1, 2, 4}, false, 6);
+  auto c = components(g);
+  EXPECT_EQ(c, (std::vector<std::int64_t>{0, 0, 0, 1, 1, 2}));
+  std::vector<std::int64_t> src{0};
+  std::vector<double> out(6);
+  distances(g, src.data(), 1, out.data());
+  EXPECT_DOUBLE_EQ(out[2], 2.0);
+  EXPECT_TRUE(std::isinf(out[3]));
+  std::vector<double> w{1.0, 0.5, 1.0};
+  Graph gw = make({0, 1, 3}, {1, 2, 4}, false, 6, &w);
+  distances(gw, src.data(), 1, out.data());
+  EXPECT_DOUBLE_EQ(out[2], 1.5);
+}
+
+TEST(NetworkGraph, PagerankSumsToOneWithDangling) {
+  Graph g = make({0, 1, 2}, {1, 2, 0}, true, 4);  // vertex 3 dangling, isolated
+  auto pr = pagerank(g);
+  double sum = 0;
+  for (double x : pr) sum += x;
+  EXPECT_NEAR(sum, 1.0, 1e-9);
+  EXPECT_NEAR(pr[0], pr[1], 1e-6);
+}
+
+TEST(NetworkGraph, BetweennessPath) {
+  // Path 0-1-2: vertex 1 lies on the only 0-2 path; normalized 1/((n-1)(n-2)) * 2 = 1.
+  Graph g = make({0, 1}, {1, 2});
+  auto bc = betweenness(g, {}, false, true);
+  EXPECT_NEAR(bc[1], 1.0, 1e-12);
+  EXPECT_NEAR(bc[0], 0.0, 1e-12);
+}
+
+TEST(NetworkGraph, ProjectionCountAndJaccard) {
+  // Families 0,1,2 with agencies: 0:{0,1}, 1:{0,1,2}, 2:{2}; repeated pair counts once.
+  std::vector<std::int64_t> l{0, 0, 1, 1, 1, 2, 0}, r{0, 1, 0, 1, 2, 2, 0};
+  std::vector<std::int64_t> a, b;
+  std::vector<double> w;
+  bipartite_projection(l.data(), r.data(), l.size(), -1, ProjectionWeight::count, a, b, w);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0], 0);
+  EXPECT_EQ(b[0], 1);
+  EXPECT_DOUBLE_EQ(w[0], 2.0);
+  bipartite_projection(l.data(), r.data(), l.size(), -1, ProjectionWeight::jaccard, a, b, w);
+  EXPECT_DOUBLE_EQ(w[0], 1.0);        // agencies 0 and 1 share both families
+  EXPECT_DOUBLE_EQ(w[2], 1.0 / 3.0);  // agencies 1 and 2: {0,1} vs {1,2}
+}
+
+// Boost's successive shortest path on the same network as the reference optimum.
+double boost_optimum(int nf, const std::vector<std::int64_t>& cap, const std::vector<std::int64_t>& fam,
+                     const std::vector<std::int64_t>& pr, const std::vector<double>& cost, long& flow) {
+  using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
+  using G = boost::adjacency_list<
+      boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+      boost::property<boost::edge_capacity_t, long,
+                      boost::property<boost::edge_residual_capacity_t, long,
+                                      boost::property<boost::edge_reverse_t, Traits::edge_descriptor,
+                                                      boost::property<boost::edge_weight_t, long>>>>>;
+  int np = static_cast<int>(cap.size());
+  G g(nf + np + 2);
+  int s = 0, t = nf + np + 1;
+  auto capm = get(boost::edge_capacity, g);
+  auto rev = get(boost::edge_reverse, g);
+  auto wm = get(boost::edge_weight, g);
+  auto add = [&](int u, int v, long c, long w) {
+    auto e = add_edge(u, v, g).first;
+    auto r = add_edge(v, u, g).first;
+    capm[e] = c, capm[r] = 0, wm[e] = w, wm[r] = -w, rev[e] = r, rev[r] = e;
+  };
+  for (int f = 0; f < nf; ++f) add(s, 1 + f, 1, 0);
+  for (std::size_t i = 0; i < fam.size(); ++i) add(1 + fam[i], 1 + nf + pr[i], 1, std::lround(cost[i]));
+  for (int p = 0; p < np; ++p) add(1 + nf + p, t, cap[p], 0);
+  boost::successive_shortest_path_nonnegative_weights(g, s, t);
+  auto res = get(boost::edge_residual_capacity, g);
+  flow = 0;
+  for (auto [e, end] = out_edges(s, g); e != end; ++e) flow += capm[*e] - res[*e];
+  return static_cast<double>(boost::find_flow_cost(g));
+}
+
+TEST(NetworkFlow, MatchesBoostSuccessiveShortestPath) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 30; ++trial) {
+    int nf = 5 + static_cast<int>(rng() % 30), np = 1 + static_cast<int>(rng() % 6);
+    std::vector<std::int64_t> cap(np), fam, pr;
+    std::vector<double> cost;
+    for (auto& c : cap) c = rng() % 5;  // includes zero capacity
+    for (int f = 0; f < nf; ++f)
+      for (int p = 0; p < np; ++p)
+        if (rng() % 3 != 0) fam.push_back(f), pr.push_back(p), cost.push_back(static_cast<double>(rng() % 10));
+    auto a = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size());
+    long flow = 0;
+    double opt = boost_optimum(nf, cap, fam, pr, cost, flow);
+    long ours = 0;
+    std::vector<std::int64_t> used(np, 0);
+    for (int f = 0; f < nf; ++f)
+      if (a.practitioner[f] >= 0) ++ours, ++used[a.practitioner[f]];
+    for (int p = 0; p < np; ++p) EXPECT_LE(used[p], cap[p]);
+    EXPECT_EQ(ours, flow);
+    EXPECT_NEAR(a.total_cost, opt, 1e-6);
+  }
+}
+
+TEST(NetworkFlow, BadInputThrows) {
+  std::vector<std::int64_t> cap{1}, fam{0}, pr{0};
+  std::vector<double> cost{-1.0};
+  EXPECT_THROW(assign_min_cost(1, cap.data(), 1, fam.data(), pr.data(), cost.data(), 1), earlyhelp::InputError);
+  cost[0] = 1.0;
+  pr[0] = 3;
+  EXPECT_THROW(assign_min_cost(1, cap.data(), 1, fam.data(), pr.data(), cost.data(), 1), earlyhelp::InputError);
+}

@@ -1,0 +1,478 @@
+"""The run configuration: a TOML file read, checked and turned into typed settings.
+
+A scheduled run is described by one TOML file (see ``examples/forecast.toml``)::
+
+    [run]
+    name = "coventry-monthly"        # appears in the report and the run folder
+    output = "runs"                  # a new folder per run is made inside
+
+    [source]
+    kind = "synthetic"               # "synthetic" | "folder" | "sql"
+    preset = "coventry"
+
+    [forecast]
+    measures = ["requests", "episodes_opened"]
+    horizon = 12
+    models = ["AutoETS", "SeasonalNaive"]
+
+    [capacity]
+    caseload_per_fte = 12
+
+    [publish]
+    suppression_threshold = 5
+
+Every problem found is reported at once as a :class:`earlyhelp.ConfigError` naming
+the key (``forecast.horizon``) and what to put there instead.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from .._errors import ConfigError, Problem
+
+try:  # Python 3.11+
+    import tomllib as _toml
+except ImportError:  # pragma: no cover - Python < 3.11
+    import tomli as _toml  # type: ignore[no-redef]
+
+SOURCE_KINDS = ("synthetic", "folder", "sql")
+MODEL_NAMES = ("AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized", "TSB", "CountRegression")
+FREQS = {"MS": 12, "QS": 4, "W": 52, "W-MON": 52}
+HIERARCHY_LEVELS = ("locality", "council", "region")
+RECONCILE_METHODS = ("none", "bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink")
+# measures named in issue 5; the forecast module's MEASURES is used when it is installed
+DEFAULT_MEASURES = ("requests", "children_referred", "episodes_opened", "assessments", "step_ups", "open_caseload")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    kind: str
+    # synthetic
+    preset: str = "coventry"
+    years: int = 5
+    scale: float = 1.0
+    seed: int = 0
+    # folder
+    path: Optional[str] = None
+    # sql
+    url: Optional[str] = None          # resolved (url_env read) - never written to run.json
+    url_env: Optional[str] = None
+    db_schema: Optional[str] = None
+    tables: Dict[str, str] = field(default_factory=dict)
+    code_map: Dict[str, Dict[str, Dict[str, str]]] = field(default_factory=dict)
+
+    def describe(self) -> Dict[str, Any]:
+        """Settings safe to publish in run.json (no passwords)."""
+        out = asdict(self)
+        if self.url:
+            out["url"] = redact_url(self.url)
+        return out
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    measures: Tuple[str, ...] = ("requests", "episodes_opened")
+    freq: str = "MS"
+    horizon: int = 12
+    season_length: int = 12
+    models: Tuple[str, ...] = ("AutoETS", "SeasonalNaive")
+    levels: Tuple[int, ...] = (80, 95)
+    hierarchy: Tuple[str, ...] = ("locality", "council")
+    reconcile: str = "mint_shrink"
+    start: Optional[str] = None     # first period used (ISO date)
+    end: Optional[str] = None       # last period used (default: last complete period)
+    backtest_windows: int = 3
+    backtest_step: int = 1
+
+
+@dataclass(frozen=True)
+class CapacityConfig:
+    measure: str = "episodes_opened"
+    caseload_per_fte: float = 12.0
+    episode_weeks: float = 16.0
+    scenarios: Dict[str, Dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    output: str
+    source: SourceConfig
+    forecast: ForecastConfig
+    capacity: Optional[CapacityConfig]
+    suppression_threshold: int = 5
+    pseudonymise: bool = False
+    path: Optional[str] = None      # the file read (for messages)
+
+    def describe(self) -> Dict[str, Any]:
+        """The config as plain data for run.json (no secrets, no local file path)."""
+        return {
+            "name": self.name,
+            "output": self.output,
+            "source": self.source.describe(),
+            "forecast": asdict(self.forecast),
+            "capacity": asdict(self.capacity) if self.capacity else None,
+            "publish": {"suppression_threshold": self.suppression_threshold, "pseudonymise": self.pseudonymise},
+        }
+
+
+def redact_url(url: str) -> str:
+    """The database URL with any password replaced by ``***``."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is reported elsewhere
+        return "<unparseable url>"
+
+
+# ---------------------------------------------------------------------------------
+def load_config(path: str | os.PathLike, *, environ: Optional[Mapping[str, str]] = None) -> Config:
+    """Read and check a TOML config file; raise :class:`ConfigError` listing every problem.
+
+    Relative paths in the file (``source.path``, ``run.output``, ``sqlite:///`` URLs) are
+    taken relative to the folder holding the config file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError([Problem(str(file), None, "config file not found: give the path to a .toml file "
+                                   "(see examples/forecast.toml)")])
+    try:
+        with file.open("rb") as handle:
+            data = _toml.load(handle)
+    except _toml.TOMLDecodeError as exc:
+        raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    return parse_config(data, base=file.parent, name=str(file), environ=environ)
+
+
+def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: str = "config",
+                 environ: Optional[Mapping[str, str]] = None) -> Config:
+    """Check a config already parsed into a dict (the body of :func:`load_config`)."""
+    check = _Checker(name)
+    base = Path(base) if base is not None else Path.cwd()
+    env = os.environ if environ is None else environ
+    check.known(data, "", ("run", "source", "forecast", "capacity", "publish"))
+
+    run = check.table(data, "run")
+    check.known(run, "run", ("name", "output"))
+    run_name = check.string(run, "run.name", default="earlyhelp-forecast")
+    output = check.string(run, "run.output", default="runs")
+    if run_name and any(ch in run_name for ch in "/\\:"):
+        check.bad("run.name", "must not contain '/', '\\' or ':' (it names the run folder)", run_name)
+
+    source = _parse_source(check, check.table(data, "source", required=True), base, env)
+    forecast = _parse_forecast(check, check.table(data, "forecast"))
+    capacity = _parse_capacity(check, data, forecast)
+
+    publish = check.table(data, "publish")
+    check.known(publish, "publish", ("suppression_threshold", "pseudonymise"))
+    threshold = check.integer(publish, "publish.suppression_threshold", default=5, minimum=0, maximum=100)
+    pseudo = check.boolean(publish, "publish.pseudonymise", default=False)
+
+    check.raise_if_any()
+    out_path = Path(output)
+    if not out_path.is_absolute():
+        out_path = base / out_path
+    return Config(name=run_name, output=str(out_path), source=source, forecast=forecast, capacity=capacity,
+                  suppression_threshold=threshold, pseudonymise=pseudo, path=name)
+
+
+def _parse_source(check: "_Checker", src: Mapping[str, Any], base: Path, env: Mapping[str, str]) -> SourceConfig:
+    kind = check.choice(src, "source.kind", SOURCE_KINDS, required=True)
+    common = ("kind", "code_map")
+    if kind == "synthetic":
+        check.known(src, "source", common + ("preset", "years", "scale", "seed"))
+        return SourceConfig(kind=kind, preset=check.string(src, "source.preset", default="coventry"),
+                            years=check.integer(src, "source.years", default=5, minimum=2, maximum=30),
+                            scale=check.number(src, "source.scale", default=1.0, minimum=0.001, maximum=100.0),
+                            seed=check.integer(src, "source.seed", default=0, minimum=0),
+                            code_map=_code_map(check, src))
+    if kind == "folder":
+        check.known(src, "source", common + ("path",))
+        raw = check.string(src, "source.path", required=True)
+        path = None
+        if raw:
+            p = Path(raw)
+            p = p if p.is_absolute() else base / p
+            if not p.is_dir():
+                check.bad("source.path", f"folder not found ({p}): give a folder of <table>.csv or .parquet files", raw)
+            path = str(p)
+        return SourceConfig(kind=kind, path=path, code_map=_code_map(check, src))
+    if kind == "sql":
+        check.known(src, "source", common + ("url", "url_env", "schema", "tables"))
+        url = check.string(src, "source.url")
+        url_env = check.string(src, "source.url_env")
+        if url and url_env:
+            check.bad("source.url", "give either url or url_env, not both")
+        elif url_env:
+            url = env.get(url_env)
+            if not url:
+                check.bad("source.url_env", f"environment variable {url_env} is not set: set it to the database URL")
+        elif not url:
+            check.bad("source.url", "missing: give url = \"postgresql://user@host/db\" (or url_env = \"VAR\" "
+                      "naming an environment variable that holds it)")
+        if url:
+            url = _check_url(check, url, base)
+        tables = check.table(src, "source.tables")
+        from ..data.schema import TABLE_NAMES
+
+        mapped: Dict[str, str] = {}
+        for key, value in tables.items():
+            if key not in TABLE_NAMES:
+                check.bad(f"source.tables.{key}", f"not an earlyhelp table; use one of {', '.join(TABLE_NAMES)}")
+            elif not isinstance(value, str) or not value:
+                check.bad(f"source.tables.{key}", "must be the database table name (a string)", value)
+            else:
+                mapped[key] = value
+        return SourceConfig(kind=kind, url=url, url_env=url_env, db_schema=check.string(src, "source.schema"),
+                            tables=mapped, code_map=_code_map(check, src))
+    return SourceConfig(kind=kind or "synthetic")
+
+
+def _check_url(check: "_Checker", url: str, base: Path) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001
+        check.bad("source.url", "not a database URL: use e.g. postgresql://user@host:5432/db or sqlite:///file.db",
+                  redact_url(url))
+        return url
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        db = Path(parsed.database)
+        if not db.is_absolute():
+            db = base / db
+            url = parsed.set(database=str(db)).render_as_string(hide_password=False)
+        if not db.is_file():
+            check.bad("source.url", f"SQLite file not found: {db}", redact_url(url))
+    return url
+
+
+def _code_map(check: "_Checker", src: Mapping[str, Any]) -> Dict[str, Dict[str, Dict[str, str]]]:
+    raw = check.table(src, "source.code_map")
+    out: Dict[str, Dict[str, Dict[str, str]]] = {}
+    for table, columns in raw.items():
+        if not isinstance(columns, dict):
+            check.bad(f"source.code_map.{table}", "must be a table of columns: [source.code_map.<table>.<column>]")
+            continue
+        for column, mapping in columns.items():
+            if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+                check.bad(f"source.code_map.{table}.{column}", "must map local codes to earlyhelp codes (strings)")
+                continue
+            out.setdefault(table, {})[column] = {str(k): v for k, v in mapping.items()}
+    return out
+
+
+def _parse_forecast(check: "_Checker", fc: Mapping[str, Any]) -> ForecastConfig:
+    check.known(fc, "forecast", ("measures", "freq", "horizon", "season_length", "models", "levels", "hierarchy",
+                                 "reconcile", "start", "end", "backtest_windows", "backtest_step"))
+    d = ForecastConfig()
+    known_measures = available_measures()
+    measures = check.string_list(fc, "forecast.measures", default=d.measures, choices=known_measures)
+    freq = check.choice(fc, "forecast.freq", tuple(FREQS), default=d.freq)
+    horizon = check.integer(fc, "forecast.horizon", default=d.horizon, minimum=1, maximum=60)
+    season = check.integer(fc, "forecast.season_length", default=FREQS.get(freq or "MS", 12), minimum=1, maximum=53)
+    models = check.string_list(fc, "forecast.models", default=d.models, choices=MODEL_NAMES)
+    levels = check.int_list(fc, "forecast.levels", default=d.levels, minimum=1, maximum=99)
+    hierarchy = check.string_list(fc, "forecast.hierarchy", default=d.hierarchy, choices=HIERARCHY_LEVELS)
+    if hierarchy and hierarchy[0] != "locality":
+        check.bad("forecast.hierarchy", "must start at \"locality\" (the bottom level), e.g. [\"locality\", \"council\"]",
+                  list(hierarchy))
+    if hierarchy and list(hierarchy) != [h for h in HIERARCHY_LEVELS if h in hierarchy]:
+        check.bad("forecast.hierarchy", "levels go from the bottom up: locality, council, region", list(hierarchy))
+    reconcile = check.choice(fc, "forecast.reconcile", RECONCILE_METHODS, default=d.reconcile)
+    start = check.date(fc, "forecast.start")
+    end = check.date(fc, "forecast.end")
+    if start and end and start >= end:
+        check.bad("forecast.end", f"must be after forecast.start ({start})", end)
+    windows = check.integer(fc, "forecast.backtest_windows", default=d.backtest_windows, minimum=0, maximum=24)
+    step = check.integer(fc, "forecast.backtest_step", default=d.backtest_step, minimum=1, maximum=60)
+    return ForecastConfig(measures=tuple(measures or ()), freq=freq or d.freq, horizon=horizon or d.horizon,
+                          season_length=season or d.season_length, models=tuple(models or ()),
+                          levels=tuple(sorted(set(levels or ()))), hierarchy=tuple(hierarchy or ("locality",)),
+                          reconcile=reconcile or d.reconcile, start=start, end=end,
+                          backtest_windows=windows if windows is not None else d.backtest_windows,
+                          backtest_step=step or d.backtest_step)
+
+
+def _parse_capacity(check: "_Checker", data: Mapping[str, Any], forecast: ForecastConfig) -> Optional[CapacityConfig]:
+    if "capacity" not in data:
+        return None
+    cap = check.table(data, "capacity")
+    check.known(cap, "capacity", ("measure", "caseload_per_fte", "episode_weeks", "scenarios"))
+    measure = check.string(cap, "capacity.measure", default="episodes_opened")
+    if measure and measure not in forecast.measures:
+        check.bad("capacity.measure", f"must be one of the forecast measures ({', '.join(forecast.measures)}): "
+                  "add it to forecast.measures", measure)
+    per_fte = check.number(cap, "capacity.caseload_per_fte", default=12.0, minimum=0.1, maximum=200.0)
+    weeks = check.number(cap, "capacity.episode_weeks", default=16.0, minimum=1.0, maximum=260.0)
+    scenarios: Dict[str, Dict[str, float]] = {}
+    for sname, params in check.table(cap, "capacity.scenarios").items():
+        if not isinstance(params, dict):
+            check.bad(f"capacity.scenarios.{sname}", "must be a table, e.g. {demand_multiplier = 1.1}")
+            continue
+        for key, value in params.items():
+            if key not in ("demand_multiplier", "caseload_per_fte", "episode_weeks"):
+                check.bad(f"capacity.scenarios.{sname}.{key}",
+                          "unknown: use demand_multiplier, caseload_per_fte or episode_weeks")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                check.bad(f"capacity.scenarios.{sname}.{key}", "must be a positive number", value)
+        scenarios[sname] = {k: float(v) for k, v in params.items() if isinstance(v, (int, float))}
+    return CapacityConfig(measure=measure or "episodes_opened", caseload_per_fte=per_fte or 12.0,
+                          episode_weeks=weeks or 16.0, scenarios=scenarios)
+
+
+def available_measures() -> Tuple[str, ...]:
+    """Measure names the forecast module knows (its ``MEASURES``), else the issue's list."""
+    try:
+        from .. import forecast
+
+        measures = forecast.MEASURES
+        return tuple(measures) if not isinstance(measures, dict) else tuple(measures.keys())
+    except Exception:  # noqa: BLE001 - forecast module not built yet
+        return DEFAULT_MEASURES
+
+
+# ---------------------------------------------------------------------------------
+class _Checker:
+    """Collects config problems so the user sees all of them in one go."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: List[Problem] = []
+
+    def bad(self, key: str, message: str, value: Any = None) -> None:
+        self.problems.append(Problem(self.name, key, message, value=value))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
+
+    def known(self, table: Mapping[str, Any], prefix: str, keys: Tuple[str, ...]) -> None:
+        for key in table:
+            if key not in keys:
+                where = f"{prefix}.{key}" if prefix else key
+                self.bad(where, f"unknown key; expected one of {', '.join(keys)}")
+
+    def table(self, data: Mapping[str, Any], key: str, required: bool = False) -> Mapping[str, Any]:
+        value = _get(data, key, flat=True)
+        if value is None:
+            if required:
+                self.bad(key, f"missing section [{key}]")
+            return {}
+        if not isinstance(value, dict):
+            self.bad(key, f"must be a table ([{key}])", value)
+            return {}
+        return value
+
+    def string(self, data, key, default=None, required=False) -> Optional[str]:
+        value = _get(data, key.split(".", 1)[1] if "." in key else key, flat=True)
+        if value is None:
+            if required:
+                self.bad(key, "missing")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.bad(key, "must be a non-empty string", value)
+            return default
+        return value
+
+    def choice(self, data, key, choices, default=None, required=False) -> Optional[str]:
+        value = self.string(data, key, default=None, required=required)
+        if value is None:
+            return default
+        if value not in choices:
+            self.bad(key, f"must be one of {', '.join(choices)}", value)
+            return default
+        return value
+
+    def integer(self, data, key, default=None, minimum=None, maximum=None) -> Optional[int]:
+        value = _get(data, key.split(".", 1)[1] if "." in key else key, flat=True)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.bad(key, "must be a whole number", value)
+            return default
+        return self._range(key, value, minimum, maximum, default)
+
+    def number(self, data, key, default=None, minimum=None, maximum=None) -> Optional[float]:
+        value = _get(data, key.split(".", 1)[1] if "." in key else key, flat=True)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.bad(key, "must be a number", value)
+            return default
+        return self._range(key, float(value), minimum, maximum, default)
+
+    def boolean(self, data, key, default=False) -> bool:
+        value = _get(data, key.split(".", 1)[1] if "." in key else key, flat=True)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.bad(key, "must be true or false", value)
+            return default
+        return value
+
+    def date(self, data, key) -> Optional[str]:
+        value = _get(data, key.split(".", 1)[1] if "." in key else key, flat=True)
+        if value is None:
+            return None
+        if isinstance(value, _dt.date):
+            return value.isoformat()[:10]
+        if isinstance(value, str):
+            try:
+                return _dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        self.bad(key, "must be a date like 2020-04-01", value)
+        return None
+
+    def string_list(self, data, key, default, choices=None) -> Optional[Tuple[str, ...]]:
+        value = _get(data, key.split(".", 1)[1] if "." in key else key, flat=True)
+        if value is None:
+            return tuple(default)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            self.bad(key, "must be a non-empty list of strings", value)
+            return tuple(default)
+        if choices is not None:
+            for v in value:
+                if v not in choices:
+                    self.bad(key, f"unknown value {v!r}; choose from {', '.join(choices)}", v)
+        if len(set(value)) != len(value):
+            self.bad(key, "lists a value twice", value)
+        return tuple(value)
+
+    def int_list(self, data, key, default, minimum=None, maximum=None) -> Optional[Tuple[int, ...]]:
+        value = _get(data, key.split(".", 1)[1] if "." in key else key, flat=True)
+        if value is None:
+            return tuple(default)
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            self.bad(key, "must be a list of whole numbers, e.g. [80, 95]", value)
+            return tuple(default)
+        out = []
+        for v in value:
+            checked = self._range(key, v, minimum, maximum, None)
+            if checked is not None:
+                out.append(checked)
+        return tuple(out)
+
+    def _range(self, key, value, minimum, maximum, default):
+        if minimum is not None and value < minimum:
+            self.bad(key, f"must be at least {minimum}", value)
+            return default
+        if maximum is not None and value > maximum:
+            self.bad(key, f"must be at most {maximum}", value)
+            return default
+        return value
+
+
+def _get(data: Mapping[str, Any], key: str, flat: bool = False) -> Any:
+    """``data[key]`` for a top-level key, or the last part of a dotted key when ``flat``."""
+    if flat:
+        key = key.rsplit(".", 1)[-1]
+    return data.get(key) if isinstance(data, Mapping) else None

@@ -1,0 +1,413 @@
+"""The scheduled forecast run: data -> series -> forecasts -> capacity -> published outputs.
+
+The same public calls a user makes in a notebook (``demand_series``, ``aggregate``,
+``Forecaster``, ``reconcile``, ``accuracy``, ``capacity``) strung together, with
+everything that is published passing through small-number suppression.
+
+Outputs (one folder per run, see :class:`earlyhelp.report.runfolder.RunFolder`)::
+
+    observed.{csv,parquet}    observed counts per series and period, suppressed ("c")
+    forecasts.{csv,parquet}   every model, point and intervals, reconciled
+    accuracy.{csv,parquet}    rolling-origin backtest accuracy per model and series
+    capacity.{csv,parquet}    open caseload and practitioners (FTE) needed, per scenario
+    plots/*.png               history and forecasts, accuracy, capacity
+    report.html               the self-contained report for managers
+    run.json                  version, config, inputs (rows, hashes), exclusions, timings, file hashes
+
+Everything except ``run.json`` (which holds timings) is byte-identical when the
+same config runs on the same data.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from .config import Config
+
+log = logging.getLogger("earlyhelp")
+
+SEP = "/"           # separator of the levels in series ids (as forecast.aggregate)
+LEVEL_COLUMNS = {"locality": "locality_id", "council": "council_code", "region": "region_code"}
+ROUND = 4           # decimals kept in published forecasts (stable text across platforms)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    folder: Optional[Path]
+    timings: Dict[str, float] = field(default_factory=dict)
+    inputs: Dict[str, Any] = field(default_factory=dict)
+    excluded: List[Dict[str, Any]] = field(default_factory=list)
+    files: Dict[str, str] = field(default_factory=dict)
+
+
+def progress_enabled() -> bool:
+    return not os.environ.get("EARLYHELP_NO_PROGRESS") and sys.stderr.isatty()
+
+
+class _Steps:
+    """Times each step and shows a progress bar on a terminal."""
+
+    def __init__(self, names: List[str]) -> None:
+        from tqdm.auto import tqdm
+
+        self.timings: Dict[str, float] = {}
+        self.bar = tqdm(total=len(names), desc="earlyhelp forecast", unit="step", disable=not progress_enabled(),
+                        file=sys.stderr, leave=False)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.bar.set_postfix_str(name)
+        log.info("%s ...", name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - start, 3)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+# ---------------------------------------------------------------------------------
+def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = None) -> RunResult:
+    """Run the forecast described by ``cfg``; write a new run folder (unless ``dry_run``).
+
+    ``dry_run`` loads and validates the data and builds the series (so data problems
+    surface), then stops without forecasting or writing anything.
+
+    Raises
+    ------
+    ValidationError / ConfigError
+        Bad data or config (the CLI exits with code 2).
+    """
+    from .. import __version__
+    from ..sources import content_hash, load_source
+
+    steps = _Steps(["load data", "series", "forecast", "reconcile", "backtest", "capacity", "write outputs"])
+    excluded: List[Dict[str, Any]] = []
+    try:
+        with steps.step("load data"):
+            ds = load_source(cfg.source)
+            if cfg.pseudonymise:
+                from ..report.pseudonymise import pseudonymise
+
+                ds = pseudonymise(ds)
+            inputs = content_hash(ds)
+            for item in ds.meta.get("excluded", []) or []:
+                excluded.append(dict(item))
+        with steps.step("series"):
+            bottom, hist_excluded = demand_history(ds, cfg)
+            excluded.extend(hist_excluded)
+            Y_df, S_df, tags = _aggregate(bottom, cfg)
+        digest = _run_digest(cfg, inputs)
+        rid = run_id or f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
+        if dry_run:
+            log.info("dry run: config and data are valid (%s series, %s periods); nothing written",
+                     Y_df["unique_id"].nunique(), Y_df["ds"].nunique())
+            return RunResult(run_id=rid, folder=None, timings=steps.timings, inputs=inputs, excluded=excluded)
+
+        fc = cfg.forecast
+        with steps.step("forecast"):
+            forecaster = _forecaster(cfg)
+            forecaster.fit(Y_df)
+            need_fitted = fc.reconcile == "mint_shrink"
+            forecasts = forecaster.predict(fc.horizon, level=list(fc.levels), fitted=need_fitted)
+            fitted = forecaster.forecast_fitted_values() if need_fitted else None
+            excluded.extend(_forecaster_exclusions(forecaster))
+        with steps.step("reconcile"):
+            if fc.reconcile != "none":
+                from ..forecast import reconcile
+
+                forecasts = reconcile(forecasts, S_df, fc.reconcile, insample=fitted, tags=tags,
+                                      level=list(fc.levels))
+        with steps.step("backtest"):
+            accuracy_table = backtest(cfg, Y_df)
+        with steps.step("capacity"):
+            capacity_table = capacity_plan(cfg, ds, forecasts, accuracy_table, Y_df)
+
+        with steps.step("write outputs"):
+            from ..report.runfolder import RunFolder
+
+            with RunFolder(cfg.output, rid) as folder:
+                write_outputs(folder, cfg, Y_df, S_df, forecasts, accuracy_table, capacity_table, excluded, inputs)
+                files = folder.hashes()
+                record = {
+                    "earlyhelp_version": __version__,
+                    "run_id": rid,
+                    "run_digest": digest,
+                    "config": cfg.describe(),
+                    "inputs": inputs,
+                    "excluded": excluded,
+                    "series": {"n_series": int(Y_df["unique_id"].nunique()), "first_period": _iso(Y_df["ds"].min()),
+                               "last_period": _iso(Y_df["ds"].max())},
+                    "files": files,
+                    "timings_seconds": steps.timings,
+                }
+                folder.write_json("run.json", record)
+        log.info("wrote %s", folder.final)
+        return RunResult(run_id=rid, folder=folder.final, timings=steps.timings, inputs=inputs,
+                         excluded=excluded, files=files)
+    finally:
+        steps.close()
+
+
+def _run_digest(cfg: Config, inputs: Dict[str, Any]) -> str:
+    text = json.dumps({"config": cfg.describe(), "data": inputs["sha256"]}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _iso(value) -> Optional[str]:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+# ---------------------------------------------------------------------------------
+# series
+# ---------------------------------------------------------------------------------
+def demand_history(ds, cfg: Config):
+    """Bottom-level (locality) series of each measure, cut to complete periods.
+
+    Returns the long frame ``ds, y, measure, locality_id, council_code, region_code`` and
+    the excluded periods with reasons.
+    """
+    from ..forecast import demand_series
+
+    fc = cfg.forecast
+    series = demand_series(ds, freq=fc.freq, measures=list(fc.measures), by="locality")
+    excluded: List[Dict[str, Any]] = []
+    for item in (series.attrs.get("excluded") or []) if isinstance(series.attrs.get("excluded"), list) else []:
+        excluded.append(dict(item))
+    extra = series.attrs.get("excluded")
+    if isinstance(extra, pd.DataFrame) and len(extra):
+        reasons = extra.groupby("reason").size() if "reason" in extra else pd.Series({"excluded": len(extra)})
+        excluded.extend({"step": "series", "reason": str(r), "rows": int(n)} for r, n in reasons.items())
+    series = series.copy()
+    series["ds"] = pd.to_datetime(series["ds"])
+    last_complete = _last_complete_period(ds, fc.freq)
+    end = pd.Timestamp(fc.end) if fc.end else last_complete
+    keep = series["ds"] <= end
+    if fc.start:
+        keep &= series["ds"] >= pd.Timestamp(fc.start)
+    dropped = series.loc[~keep]
+    if len(dropped):
+        after = dropped["ds"] > end
+        if after.any():
+            excluded.append({"step": "series", "reason": f"period after {end.date()} (incomplete or after forecast.end)",
+                             "rows": int(after.sum()), "periods": sorted({_iso(d) for d in dropped.loc[after, "ds"]})})
+        if (~after).any():
+            excluded.append({"step": "series", "reason": f"period before forecast.start ({fc.start})",
+                             "rows": int((~after).sum())})
+    series = series.loc[keep]
+    if series.empty:
+        raise ValidationError([Problem("series", None, "no complete periods of data to forecast from: check "
+                                       "forecast.start / forecast.end and the dates in the data")])
+    for col in ("measure", "locality_id", "council_code", "region_code"):
+        if col not in series.columns:
+            raise ValidationError([Problem("series", col, "demand_series did not return this column")])
+    unplaced = series["locality_id"].isna() | series["council_code"].isna()
+    if unplaced.any():
+        excluded.append({"step": "series", "reason": "no locality or council (cannot place in the hierarchy)",
+                         "rows": int(unplaced.sum()), "y_total": float(series.loc[unplaced, "y"].sum())})
+        series = series.loc[~unplaced]
+    if "region_code" in series:
+        series["region_code"] = series["region_code"].astype(object).where(series["region_code"].notna(), "unknown")
+    return series.reset_index(drop=True), excluded
+
+
+def _last_complete_period(ds, freq: str) -> pd.Timestamp:
+    """The start of the last period fully covered by the data (latest recorded event date)."""
+    dates = []
+    for table, cols in (("requests", ("received_date", "decision_date")), ("episodes", ("start_date", "end_date")),
+                        ("assessments", ("started", "completed")), ("csc_referrals", ("referral_date", "close_date"))):
+        frame = ds[table]
+        for col in cols:
+            if col in frame and frame[col].notna().any():
+                dates.append(frame[col].max())
+    if not dates:
+        raise ValidationError([Problem("dataset", None, "no dated events (requests, episodes) to build series from")])
+    latest = pd.Timestamp(max(dates)).normalize()
+    offset = pd.tseries.frequencies.to_offset(freq)
+    period_start = offset.rollback(latest) if hasattr(offset, "rollback") else latest
+    next_start = period_start + offset
+    if latest >= next_start - pd.Timedelta(days=1):   # the data runs to the period's last day
+        return period_start
+    return period_start - offset
+
+
+def _aggregate(bottom: pd.DataFrame, cfg: Config):
+    from ..forecast import aggregate
+
+    # measure > region > council > locality, from the highest level asked for down
+    cols = ["measure"] + [LEVEL_COLUMNS[level] for level in reversed(cfg.forecast.hierarchy)]
+    spec = [cols[:k] for k in range(2, len(cols) + 1)]
+    frame = bottom[["ds", "y", *cols]].copy()
+    for c in cols:
+        frame[c] = frame[c].astype(str)
+    return aggregate(frame, spec)
+
+
+def _forecaster(cfg: Config):
+    from .. import forecast
+
+    fc = cfg.forecast
+    models = []
+    for name in fc.models:
+        cls = getattr(forecast, name)
+        if name in ("AutoETS", "SeasonalNaive", "CountRegression"):
+            try:
+                models.append(cls(season_length=fc.season_length))
+                continue
+            except TypeError:
+                pass
+        if name == "Theta":
+            try:
+                models.append(cls(season_length=fc.season_length))
+                continue
+            except TypeError:
+                pass
+        models.append(cls())
+    return forecast.Forecaster(models=models, freq=fc.freq, season_length=fc.season_length)
+
+
+def _forecaster_exclusions(forecaster) -> List[Dict[str, Any]]:
+    out = []
+    excluded = getattr(forecaster, "excluded_", None)
+    if isinstance(excluded, pd.DataFrame) and len(excluded):
+        for reason, n in excluded.groupby("reason").size().items():
+            out.append({"step": "forecast", "reason": str(reason), "series": int(n)})
+    fallbacks = getattr(forecaster, "fallbacks_", None)
+    if isinstance(fallbacks, pd.DataFrame) and len(fallbacks):
+        for (model, method), n in fallbacks.groupby(["model", "method"]).size().items():
+            out.append({"step": "forecast", "reason": f"{model} fell back to {method}", "series": int(n)})
+    return out
+
+
+# ---------------------------------------------------------------------------------
+# backtest and capacity
+# ---------------------------------------------------------------------------------
+def backtest(cfg: Config, Y_df: pd.DataFrame) -> pd.DataFrame:
+    """Rolling-origin accuracy per model and series (empty when backtest_windows = 0)."""
+    fc = cfg.forecast
+    if fc.backtest_windows == 0:
+        return pd.DataFrame(columns=["unique_id", "model"])
+    from ..forecast import accuracy
+
+    cv = _forecaster(cfg).cross_validation(Y_df, h=fc.horizon, n_windows=fc.backtest_windows,
+                                           step_size=fc.backtest_step, level=list(fc.levels))
+    table = accuracy(cv, train_df=Y_df, season_length=fc.season_length, level=list(fc.levels))
+    return table.reset_index(drop=True)
+
+
+def best_model(cfg: Config, accuracy_table: pd.DataFrame) -> str:
+    """The model with the lowest mean MASE in backtests (the first configured model without them)."""
+    if accuracy_table is None or accuracy_table.empty or "mase" not in accuracy_table:
+        return cfg.forecast.models[0]
+    mean = accuracy_table.groupby("model", observed=True)["mase"].mean().dropna()
+    return str(mean.idxmin()) if len(mean) else cfg.forecast.models[0]
+
+
+def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.DataFrame,
+                  Y_df: pd.DataFrame) -> pd.DataFrame:
+    """Practitioners needed per locality from the forecast inflow, for the base case and each scenario."""
+    if cfg.capacity is None:
+        return pd.DataFrame()
+    from ..forecast import capacity
+
+    cap = cfg.capacity
+    model = best_model(cfg, accuracy_table)
+    prefix = f"{cap.measure}{SEP}"
+    inflow = forecasts[forecasts["unique_id"].astype(str).str.startswith(prefix)].copy()
+    frames = []
+    scenarios = {"base": {}}
+    scenarios.update(cap.scenarios)
+    for name, params in scenarios.items():
+        result = capacity(inflow, model=model, caseload_per_fte=params.get("caseload_per_fte", cap.caseload_per_fte),
+                          episode_weeks=params.get("episode_weeks", cap.episode_weeks),
+                          demand_multiplier=params.get("demand_multiplier", 1.0), dataset=ds,
+                          level=list(cfg.forecast.levels), freq=cfg.forecast.freq)
+        result = result.copy()
+        result.insert(0, "scenario", name)
+        frames.append(result)
+    return pd.concat(frames, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------
+# outputs
+# ---------------------------------------------------------------------------------
+def suppressed_history(Y_df: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Observed counts for publication: every series and period, small counts suppressed.
+
+    Secondary suppression uses the hierarchy in the ids (``measure/council`` is the sum of
+    ``measure/council/locality``), so a hidden locality count cannot be recovered from the
+    council total.
+    """
+    from ..report.suppression import suppress
+
+    frame = Y_df[["unique_id", "ds", "y"]].copy()
+    frame["unique_id"] = frame["unique_id"].astype(str)
+    ids = set(frame["unique_id"])
+    parents = {}
+    for uid in ids:
+        parent = uid.rsplit(SEP, 1)[0] if SEP in uid else None
+        if parent in ids:
+            parents[uid] = parent
+    # a child series may not cover every period of its parent: fill with 0 so relations hold
+    grid = pd.MultiIndex.from_product([sorted(ids), sorted(frame["ds"].unique())], names=["unique_id", "ds"])
+    frame = frame.set_index(["unique_id", "ds"]).reindex(grid, fill_value=0).reset_index()
+    frame["y"] = frame["y"].round().astype("int64")
+    out = suppress(frame, "y", dims=["unique_id", "ds"], hierarchies={"unique_id": parents}, threshold=threshold)
+    return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+def _round_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    out = forecasts.copy()
+    for col in out.columns:
+        if col not in ("unique_id", "ds", "cutoff") and pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(ROUND)
+    out["unique_id"] = out["unique_id"].astype(str)
+    return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+def write_outputs(folder, cfg: Config, Y_df, S_df, forecasts, accuracy_table, capacity_table, excluded, inputs) -> None:
+    from ..report.runfolder import figure_png
+    from ..report.suppression import published
+    from ..report import forecast_report as report_mod
+
+    history = suppressed_history(Y_df, cfg.suppression_threshold)
+    folder.write_table("observed", history, csv_frame=published(history))
+    forecasts = _round_forecasts(forecasts)
+    folder.write_table("forecasts", forecasts)
+    accuracy_table = accuracy_table.copy()
+    for col in accuracy_table.columns:
+        if pd.api.types.is_float_dtype(accuracy_table[col]):
+            accuracy_table[col] = accuracy_table[col].round(ROUND)
+    folder.write_table("accuracy", accuracy_table)
+    if capacity_table is not None and len(capacity_table):
+        capacity_table = capacity_table.copy()
+        for col in capacity_table.columns:
+            if pd.api.types.is_float_dtype(capacity_table[col]):
+                capacity_table[col] = capacity_table[col].round(ROUND)
+        folder.write_table("capacity", capacity_table)
+    figures = report_mod.figures(cfg, history, forecasts, accuracy_table, capacity_table)
+    import matplotlib.pyplot as plt
+
+    pngs = {}
+    for name, fig in figures.items():
+        pngs[name] = figure_png(fig)
+        plt.close(fig)
+        folder.write_bytes(f"plots/{name}.png", pngs[name])
+    html = report_mod.build_report(cfg, history, forecasts, accuracy_table, capacity_table, excluded, inputs, pngs)
+    folder.write_text("report.html", html)

@@ -1,0 +1,540 @@
+"""The forecasting engine: many series, several models, statsforecast's layout.
+
+Input is a long DataFrame ``unique_id, ds, y`` (plus optional exogenous
+columns), as statsforecast and hierarchicalforecast use. Output of
+:meth:`Forecaster.predict` is ``unique_id, ds, <alias>, <alias>-lo-<level>,
+<alias>-hi-<level>`` for each model, in statsforecast's column order.
+
+Data handling (documented and reported, never silent)
+-----------------------------------------------------
+* Rows may come in any order; each series is sorted by ``ds``.
+* Duplicate ``(unique_id, ds)`` rows raise :class:`earlyhelp.ValidationError`
+  naming the series and dates; so do dates off the ``freq`` grid.
+* Missing periods inside a series (a row absent) and interior NaN ``y`` are
+  filled by ``fill_missing``: ``"zero"`` (default: counts built from event
+  tables have no row when nothing happened), ``"interpolate"`` (linear), or
+  ``"error"``. Leading and trailing NaN rows are dropped (a series that starts
+  late or stops is simply shorter). Counts per series are in ``report_``.
+* Negative ``y`` raises ValidationError unless ``allow_negative=True``.
+* Series with no usable value are excluded and listed in ``excluded_``
+  (with the reason).
+* Each series is forecast from its own last date (a series that stopped,
+  e.g. a council that merged, is forecast from where it stopped; its
+  ``last_ds`` is in ``report_``).
+* Models that could not be used as asked on a series (e.g. a series shorter
+  than a season gets a non-seasonal model) are listed in ``fallbacks_``.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import sys
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from .models import CoreModel
+
+__all__ = ["Forecaster"]
+
+log = logging.getLogger(__name__)
+
+_TABLE = "forecast input"
+_FILL = ("zero", "interpolate", "error")
+
+
+def _progress(total: int, desc: str):
+    """A tqdm bar (or None) honouring EARLYHELP_NO_PROGRESS and non-terminal stderr."""
+    if os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty() or total < 50:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return None
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+class _Panel:
+    """Series on a common date grid, concatenated for the C++ core."""
+
+    def __init__(self, uids: np.ndarray, y: np.ndarray, indptr: np.ndarray, start: np.ndarray,
+                 grid: pd.DatetimeIndex, X: Optional[np.ndarray], exog: List[str]) -> None:
+        self.uids, self.y, self.indptr, self.start = uids, y, indptr, start
+        self.grid, self.X, self.exog = grid, X, exog
+
+    @property
+    def n_series(self) -> int:
+        return len(self.uids)
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def dates(self, h: int) -> pd.DatetimeIndex:
+        """Future dates (series-major, h per series) after each series' end."""
+        end = self.start + self.lengths()
+        idx = (end[:, None] + np.arange(h)[None, :]).ravel()
+        return self._grid_at(idx)
+
+    def history_dates(self) -> pd.DatetimeIndex:
+        idx = np.concatenate([s + np.arange(n) for s, n in zip(self.start, self.lengths())]) \
+            if self.n_series else np.array([], dtype=np.int64)
+        return self._grid_at(idx)
+
+    def _grid_at(self, idx: np.ndarray) -> pd.DatetimeIndex:
+        need = int(idx.max()) + 1 if len(idx) else 0
+        if need > len(self.grid):
+            self.grid = pd.date_range(self.grid[0], periods=need, freq=self.grid.freq)
+        return self.grid[idx]
+
+    def truncate(self, drop: int) -> "tuple[_Panel, np.ndarray]":
+        """Panel without the last `drop` points of each series (series left with
+        fewer than one point are removed); also returns the kept positions."""
+        n = self.lengths()
+        keep = np.flatnonzero(n - drop >= 1)
+        new_n = n[keep] - drop
+        indptr = np.concatenate([[0], np.cumsum(new_n)]).astype(np.int64)
+        rows = np.concatenate([self.indptr[i] + np.arange(k) for i, k in zip(keep, new_n)]) \
+            if len(keep) else np.array([], dtype=np.int64)
+        X = self.X[rows] if self.X is not None else None
+        return _Panel(self.uids[keep], self.y[rows], indptr, self.start[keep], self.grid, X,
+                      self.exog), keep
+
+
+class Forecaster:
+    """Fit several models to many series and forecast them (statsforecast layout).
+
+    Parameters
+    ----------
+    models : list
+        Built-in models (:class:`AutoETS`, :class:`Theta`, :class:`SeasonalNaive`,
+        :class:`Naive`, :class:`CrostonOptimized`, :class:`TSB`,
+        :class:`CountRegression`) and/or Python models following the protocol in
+        :mod:`earlyhelp.forecast.models`. Aliases must be unique.
+    freq : str
+        pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
+    season_length : int
+        Periods per season; used for the calendar position of each period
+        (month of year for "MS" with 12). Models carry their own season_length.
+    n_jobs : int
+        Threads for the C++ models (series are fitted independently).
+    fill_missing : {"zero", "interpolate", "error"}
+        What to do with missing periods and interior NaN values (see module doc).
+    allow_negative : bool
+        Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative).
+
+    Attributes (after ``fit``)
+    --------------------------
+    report_ : DataFrame
+        Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped.
+    excluded_ : DataFrame
+        Series left out, with ``reason``.
+    fallbacks_ : DataFrame
+        After ``predict``/``cross_validation``: unique_id, model, method used instead.
+    """
+
+    def __init__(self, models: Sequence[Any], freq: str = "MS", season_length: int = 12,
+                 n_jobs: int = 2, fill_missing: str = "zero", allow_negative: bool = False) -> None:
+        if not models:
+            raise ValidationError("Forecaster needs at least one model", table="Forecaster",
+                                  column="models")
+        aliases = []
+        for model in models:
+            alias = getattr(model, "alias", None)
+            if not isinstance(alias, str) or not alias:
+                raise ValidationError(f"model {model!r} has no alias", table="Forecaster",
+                                      column="models")
+            if not isinstance(model, CoreModel) and not (hasattr(model, "fit") and hasattr(model, "predict")):
+                raise ValidationError(f"model {alias!r} is neither a built-in model nor has "
+                                      "fit(y, X) and predict(h, X, level)", table="Forecaster",
+                                      column="models")
+            aliases.append(alias)
+        dup = sorted({a for a in aliases if aliases.count(a) > 1})
+        if dup:
+            raise ValidationError(f"model aliases must be unique; repeated: {dup}",
+                                  table="Forecaster", column="models")
+        if fill_missing not in _FILL:
+            raise ValidationError(f"fill_missing must be one of {_FILL}, got {fill_missing!r}",
+                                  table="Forecaster", column="fill_missing")
+        try:
+            self._offset = pd.tseries.frequencies.to_offset(freq)
+        except (ValueError, TypeError) as err:
+            raise ValidationError(f"unknown frequency {freq!r}: {err}", table="Forecaster",
+                                  column="freq") from None
+        if not isinstance(season_length, int) or season_length < 1:
+            raise ValidationError(f"season_length must be a positive integer, got {season_length!r}",
+                                  table="Forecaster", column="season_length")
+        self.models = list(models)
+        self.freq = freq
+        self.season_length = season_length
+        self.n_jobs = max(1, int(n_jobs))
+        self.fill_missing = fill_missing
+        self.allow_negative = allow_negative
+        self._panel: Optional[_Panel] = None
+        self._fitted: Optional[pd.DataFrame] = None
+        self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
+
+    # ------------------------------------------------------------------ input
+    def _exog_needed(self) -> List[str]:
+        cols: List[str] = []
+        for model in self.models:
+            for c in getattr(model, "exog", None) or []:
+                if c not in cols:
+                    cols.append(c)
+        return cols
+
+    def _prepare(self, df: pd.DataFrame) -> _Panel:
+        if not isinstance(df, pd.DataFrame):
+            raise ValidationError("df must be a pandas DataFrame", table=_TABLE)
+        missing = [c for c in ("unique_id", "ds", "y") if c not in df.columns]
+        if missing:
+            raise ValidationError([Problem(_TABLE, c, "required column is missing") for c in missing])
+        exog = self._exog_needed()
+        absent = [c for c in exog if c not in df.columns]
+        if absent:
+            raise ValidationError([Problem(_TABLE, c, "exogenous column named by a model is missing")
+                                   for c in absent])
+        data = df[["unique_id", "ds", "y"] + exog].copy()
+        try:
+            data["ds"] = pd.to_datetime(data["ds"])
+        except (ValueError, TypeError) as err:
+            raise ValidationError(f"ds must be dates: {err}", table=_TABLE, column="ds") from None
+        if data["ds"].isna().any():
+            rows = data.index[data["ds"].isna()]
+            raise ValidationError(Problem(_TABLE, "ds", "missing dates", list(rows[:10]), len(rows)))
+        if data["unique_id"].isna().any():
+            rows = data.index[data["unique_id"].isna()]
+            raise ValidationError(Problem(_TABLE, "unique_id", "missing series ids", list(rows[:10]),
+                                          len(rows)))
+        try:
+            data["y"] = pd.to_numeric(data["y"]).astype("float64")
+        except (ValueError, TypeError) as err:
+            raise ValidationError(f"y must be numeric: {err}", table=_TABLE, column="y") from None
+        for c in exog:
+            data[c] = pd.to_numeric(data[c]).astype("float64")
+        problems: List[Problem] = []
+        dup = data.duplicated(["unique_id", "ds"], keep=False)
+        if dup.any():
+            d = data.loc[dup]
+            for uid, grp in d.groupby("unique_id", sort=True):
+                dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
+                problems.append(Problem(_TABLE, "ds", f"series {uid!r} has duplicate dates "
+                                        f"{', '.join(dates[:10])}", list(grp.index[:10]), len(grp),
+                                        dates[0]))
+        neg = data["y"] < 0
+        if neg.any() and not self.allow_negative:
+            d = data.loc[neg]
+            for uid, grp in d.groupby("unique_id", sort=True):
+                dates = grp["ds"].dt.strftime("%Y-%m-%d").tolist()
+                problems.append(Problem(_TABLE, "y", f"series {uid!r} has negative counts on "
+                                        f"{', '.join(dates[:10])} (pass allow_negative=True if "
+                                        "negative values are meaningful)", list(grp.index[:10]),
+                                        len(grp), float(grp["y"].iloc[0])))
+        off = ~data["ds"].map(self._offset.is_on_offset).astype(bool) if len(data) else pd.Series([], dtype=bool)
+        if off.any():
+            d = data.loc[off]
+            for uid, grp in d.groupby("unique_id", sort=True):
+                dates = grp["ds"].dt.strftime("%Y-%m-%d").tolist()
+                problems.append(Problem(_TABLE, "ds", f"series {uid!r} has dates not on the "
+                                        f"{self.freq!r} grid: {', '.join(dates[:10])}",
+                                        list(grp.index[:10]), len(grp), dates[0]))
+        if problems:
+            raise ValidationError(problems)
+        if len(data) == 0:
+            raise ValidationError("the input has no rows", table=_TABLE)
+
+        grid = pd.date_range(data["ds"].min(), data["ds"].max(), freq=self._offset)
+        pos = grid.get_indexer(data["ds"])
+        data["_pos"] = pos
+        data = data.sort_values(["unique_id", "_pos"], kind="stable")
+        uids, ys, Xs, starts, report, excluded = [], [], [], [], [], []
+        for uid, grp in data.groupby("unique_id", sort=True):
+            p = grp["_pos"].to_numpy()
+            yv = grp["y"].to_numpy()
+            ok = ~np.isnan(yv)
+            if not ok.any():
+                excluded.append((uid, len(grp), "no non-missing y values"))
+                continue
+            first, last = p[ok][0], p[ok][-1]
+            n_dropped = int((p < first).sum() + (p > last).sum())
+            inside = (p >= first) & (p <= last)
+            p, yv = p[inside], yv[inside]
+            full = np.full(last - first + 1, np.nan)
+            full[p - first] = yv
+            n_absent = int(len(full) - len(p))
+            n_nan = int(np.isnan(yv).sum())
+            if (n_absent or n_nan) and self.fill_missing == "error":
+                gaps = grid[first + np.flatnonzero(np.isnan(full))].strftime("%Y-%m-%d")
+                raise ValidationError(Problem(_TABLE, "y", f"series {uid!r} has missing periods "
+                                              f"{', '.join(gaps[:10])} (fill_missing='error')",
+                                              list(gaps[:10]), len(gaps)))
+            holes = np.isnan(full)
+            if holes.any():
+                if self.fill_missing == "zero":
+                    full[holes] = 0.0
+                else:
+                    idx = np.arange(len(full))
+                    full[holes] = np.interp(idx[holes], idx[~holes], full[~holes])
+            if exog:
+                xf = np.full((len(full), len(exog)), np.nan)
+                xf[p - first] = grp[exog].to_numpy()[inside]
+                xf = pd.DataFrame(xf).ffill().bfill().to_numpy()
+                if np.isnan(xf).any():
+                    raise ValidationError(Problem(_TABLE, ",".join(exog), f"series {uid!r} has no "
+                                                  "values in an exogenous column"))
+                Xs.append(xf)
+            uids.append(uid)
+            ys.append(full)
+            starts.append(first)
+            report.append((uid, len(full), grid[first], grid[last], n_absent, n_nan, n_dropped))
+        self.report_ = pd.DataFrame(report, columns=["unique_id", "n_obs", "first_ds", "last_ds",
+                                                     "n_missing_filled", "n_nan_filled",
+                                                     "n_nan_dropped"])
+        self.excluded_ = pd.DataFrame(excluded, columns=["unique_id", "n_rows", "reason"])
+        if excluded:
+            log.warning("%d series excluded (see Forecaster.excluded_)", len(excluded))
+        if not uids:
+            raise ValidationError("no series with any non-missing y value", table=_TABLE, column="y")
+        lengths = np.array([len(v) for v in ys], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        X = np.vstack(Xs).astype(np.float64) if exog else None
+        uid_arr = np.empty(len(uids), dtype=object)
+        uid_arr[:] = uids
+        return _Panel(uid_arr, np.concatenate(ys).astype(np.float64), indptr,
+                      np.array(starts, dtype=np.int64), grid, X, exog)
+
+    def _phase0(self, panel: _Panel) -> np.ndarray:
+        """Calendar position (0..season_length-1) of each series' first period."""
+        m = self.season_length
+        origin = panel.grid[0]
+        base = 0
+        name = self._offset.name if hasattr(self._offset, "name") else ""
+        if m == 12 and name.startswith("M"):
+            base = origin.month - 1
+        elif m == 4 and name.startswith("Q"):
+            base = (origin.month - 1) // 3
+        elif m == 7 and name.startswith("D"):
+            base = origin.dayofweek
+        elif m in (52, 53) and name.startswith("W"):
+            base = int(origin.isocalendar()[1]) - 1
+        return ((panel.start + base) % m).astype(np.int64)
+
+    def _future_exog(self, panel: _Panel, h: int, X_df: Optional[pd.DataFrame]) -> Optional[np.ndarray]:
+        if not panel.exog:
+            return None
+        if X_df is None:
+            raise ValidationError(f"X_df with future values of {panel.exog} is required",
+                                  table="X_df")
+        missing = [c for c in ["unique_id", "ds"] + panel.exog if c not in X_df.columns]
+        if missing:
+            raise ValidationError([Problem("X_df", c, "required column is missing") for c in missing])
+        want = pd.DataFrame({"unique_id": np.repeat(panel.uids, h), "ds": panel.dates(h)})
+        fut = X_df[["unique_id", "ds"] + panel.exog].copy()
+        fut["ds"] = pd.to_datetime(fut["ds"])
+        merged = want.merge(fut.drop_duplicates(["unique_id", "ds"]), on=["unique_id", "ds"],
+                            how="left")
+        bad = merged[panel.exog].isna().any(axis=1)
+        if bad.any():
+            b = merged.loc[bad]
+            raise ValidationError(Problem("X_df", ",".join(panel.exog), "future exogenous values "
+                                          "missing for the forecast periods",
+                                          [f"{u} {d:%Y-%m-%d}" for u, d in zip(b["unique_id"][:10], b["ds"][:10])],
+                                          int(bad.sum())))
+        return merged[panel.exog].to_numpy(np.float64)
+
+    # ------------------------------------------------------------------ API
+    def fit(self, df: pd.DataFrame) -> "Forecaster":
+        """Validate and store the series (the models are estimated by ``predict``,
+        which knows the horizon, as statsforecast's ``forecast``)."""
+        self._panel = self._prepare(df)
+        self._fitted = None
+        return self
+
+    def predict(self, h: int, level: Optional[Sequence[float]] = None,
+                X_df: Optional[pd.DataFrame] = None, fitted: bool = False) -> pd.DataFrame:
+        """Forecast ``h`` periods after each series' last date.
+
+        Parameters
+        ----------
+        h : int
+            Horizon (positive).
+        level : list of float, optional
+            Interval coverages in percent, e.g. [80, 95].
+        X_df : DataFrame, optional
+            unique_id, ds and the future values of the exogenous columns models use.
+        fitted : bool
+            Also keep in-sample fitted values for :meth:`forecast_fitted_values`.
+        """
+        if self._panel is None:
+            raise ValidationError("call fit(df) before predict", table="Forecaster")
+        h = self._check_h(h)
+        levels = self._check_levels(level)
+        panel = self._panel
+        out, fits, fallbacks = self._run(panel, h, levels, X_df)
+        self.fallbacks_ = fallbacks
+        if fitted:
+            hist = pd.DataFrame({"unique_id": np.repeat(panel.uids, panel.lengths()),
+                                 "ds": panel.history_dates(), "y": panel.y})
+            for alias, values in fits.items():
+                hist[alias] = values
+            self._fitted = hist
+        return out
+
+    def forecast_fitted_values(self) -> pd.DataFrame:
+        """In-sample one-step fitted values (unique_id, ds, y, one column per alias)
+        from the last ``predict(..., fitted=True)``."""
+        if self._fitted is None:
+            raise ValidationError("call predict(h, fitted=True) first", table="Forecaster")
+        return self._fitted.copy()
+
+    def cross_validation(self, df: pd.DataFrame, h: int, n_windows: int = 1,
+                         step_size: Optional[int] = None, level: Optional[Sequence[float]] = None
+                         ) -> pd.DataFrame:
+        """Rolling-origin backtest: for each of ``n_windows`` cutoffs (the last one
+        ``h`` periods before each series' end, earlier ones ``step_size`` apart),
+        fit on the data up to the cutoff and forecast ``h`` periods.
+
+        Returns unique_id, ds, cutoff, y and the model columns (statsforecast
+        layout). Series too short for a window are skipped for that window; the
+        count per window is in ``cv_excluded_``. Exogenous future values come
+        from ``df`` itself.
+        """
+        h = self._check_h(h)
+        levels = self._check_levels(level)
+        if not isinstance(n_windows, (int, np.integer)) or n_windows < 1:
+            raise ValidationError(f"n_windows must be a positive integer, got {n_windows!r}",
+                                  table="cross_validation", column="n_windows")
+        step = h if step_size is None else int(step_size)
+        if step < 1:
+            raise ValidationError(f"step_size must be positive, got {step_size!r}",
+                                  table="cross_validation", column="step_size")
+        self.fit(df)
+        panel = self._panel
+        frames, excluded, fallbacks = [], [], []
+        for w in range(n_windows):
+            drop = h + step * (n_windows - 1 - w)
+            train, keep = panel.truncate(drop)
+            excluded.append((w, panel.n_series - train.n_series))
+            if train.n_series == 0:
+                continue
+            # future values and actuals come from the full panel
+            lengths = panel.lengths()[keep]
+            rows = np.concatenate([panel.indptr[i] + (n - drop) + np.arange(h)
+                                   for i, n in zip(keep, lengths)])
+            X_future = panel.X[rows] if panel.X is not None else None
+            out, _, fb = self._run(train, h, levels, None, X_future=X_future)
+            cutoff_idx = train.start + train.lengths() - 1
+            out.insert(2, "cutoff", np.repeat(train.grid[cutoff_idx] if cutoff_idx.max() < len(train.grid)
+                                              else panel.grid[cutoff_idx], h))
+            out.insert(3, "y", panel.y[rows])
+            frames.append(out)
+            fallbacks.append(fb)
+        self.cv_excluded_ = pd.DataFrame(excluded, columns=["window", "n_series_too_short"])
+        self.fallbacks_ = pd.concat(fallbacks, ignore_index=True) if fallbacks else \
+            pd.DataFrame(columns=["unique_id", "model", "method"])
+        if not frames:
+            raise ValidationError("no series is long enough for any cross-validation window",
+                                  table="cross_validation")
+        return pd.concat(frames, ignore_index=True)
+
+    # ------------------------------------------------------------------ internals
+    @staticmethod
+    def _check_h(h: Any) -> int:
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
+            raise ValidationError(f"horizon h must be a positive integer, got {h!r}",
+                                  table="Forecaster", column="h")
+        return int(h)
+
+    @staticmethod
+    def _check_levels(level: Optional[Sequence[float]]) -> List[float]:
+        if level is None:
+            return []
+        levels = list(level)
+        bad = [lv for lv in levels if not (isinstance(lv, (int, float, np.integer, np.floating))
+                                           and 0 < lv < 100)]
+        if bad:
+            raise ValidationError(f"levels must be numbers in (0, 100), got {bad}",
+                                  table="Forecaster", column="level")
+        return sorted(set(levels))
+
+    def _run(self, panel: _Panel, h: int, levels: List[float], X_df: Optional[pd.DataFrame],
+             X_future: Optional[np.ndarray] = None):
+        if X_future is None and panel.exog:
+            X_future = self._future_exog(panel, h, X_df)
+        out = pd.DataFrame({"unique_id": np.repeat(panel.uids, h), "ds": panel.dates(h)})
+        fits: Dict[str, np.ndarray] = {}
+        fallbacks = []
+        phase0 = self._phase0(panel)
+        for model in self.models:
+            if isinstance(model, CoreModel):
+                res = self._run_core(model, panel, h, levels, X_future, phase0)
+            else:
+                res = self._run_python(model, panel, h, levels, X_future)
+            alias = model.alias
+            out[alias] = res["mean"].ravel()
+            for i, lv in enumerate(levels):
+                out[f"{alias}-lo-{lv}"] = res["lo"][:, i, :].ravel()
+            for i, lv in enumerate(levels):
+                out[f"{alias}-hi-{lv}"] = res["hi"][:, i, :].ravel()
+            fits[alias] = res["fitted"]
+            for uid, fb, method in zip(panel.uids, res["fallback"], res["method"]):
+                if fb:
+                    fallbacks.append((uid, alias, method))
+        fb_df = pd.DataFrame(fallbacks, columns=["unique_id", "model", "method"])
+        if len(fb_df):
+            log.info("%d series/model pairs used a fallback model (see fallbacks_)", len(fb_df))
+        return out, fits, fb_df
+
+    def _run_core(self, model: CoreModel, panel: _Panel, h: int, levels: List[float],
+                  X_future: Optional[np.ndarray], phase0: np.ndarray) -> Dict[str, Any]:
+        from .. import _core
+
+        X = Xf = None
+        if model.exog:
+            cols = [panel.exog.index(c) for c in model.exog]
+            X = np.ascontiguousarray(panel.X[:, cols])
+            Xf = np.ascontiguousarray(X_future[:, cols])
+        bar = _progress(panel.n_series, model.alias)
+        last = [0]
+
+        def callback(done: int, total: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        try:
+            return _core.forecast.forecast_series(
+                y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
+                X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs,
+                progress=callback if bar is not None else None, **model._core_params())
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _run_python(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                    X_future: Optional[np.ndarray]) -> Dict[str, Any]:
+        S, L = panel.n_series, len(levels)
+        mean = np.full((S, h), np.nan)
+        lo = np.full((S, L, h), np.nan)
+        hi = np.full((S, L, h), np.nan)
+        fitted = np.full(len(panel.y), np.nan)
+        cols = [panel.exog.index(c) for c in (getattr(model, "exog", None) or [])]
+        for i in range(S):
+            a, b = panel.indptr[i], panel.indptr[i + 1]
+            X = panel.X[a:b][:, cols] if cols else None
+            Xf = X_future[i * h:(i + 1) * h][:, cols] if cols else None
+            m = copy.deepcopy(model).fit(panel.y[a:b].copy(), X)
+            res = m.predict(h, X=Xf, level=levels or None)
+            mean[i] = np.asarray(res["mean"], dtype=float)[:h]
+            for k, lv in enumerate(levels):
+                for key, arr in ((f"lo-{lv}", lo), (f"hi-{lv}", hi)):
+                    value = res.get(key, res.get(key.replace(f"{lv}", f"{int(lv)}")
+                                                 if float(lv).is_integer() else key))
+                    if value is not None:
+                        arr[i, k] = np.asarray(value, dtype=float)[:h]
+            fit_values = getattr(m, "fitted_", None)
+            if fit_values is not None and len(fit_values) == b - a:
+                fitted[a:b] = np.asarray(fit_values, dtype=float)
+        return {"mean": mean, "lo": lo, "hi": hi, "fitted": fitted,
+                "method": [model.alias] * S, "fallback": np.zeros(S, dtype=bool)}

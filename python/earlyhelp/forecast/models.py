@@ -1,0 +1,231 @@
+"""Forecasting models: small objects naming a C++ model and its settings.
+
+The built-in models are estimated in C++ (``earlyhelp._core.forecast``), many
+series at a time over threads; pass them to :class:`earlyhelp.forecast.Forecaster`.
+Their names, parameters and output columns follow statsforecast, so code can
+switch between the two libraries.
+
+Python models
+-------------
+Any object following this small protocol can be passed to ``Forecaster``
+alongside the built-in models; it is fitted once per series (on a deep copy),
+backtested and reconciled the same way:
+
+``alias`` : str
+    Column name of its forecasts (must be unique among the models).
+``fit(y, X=None) -> self``
+    ``y`` is one series as a float64 numpy array (gaps already filled, see
+    ``Forecaster``); ``X`` is an (n, k) array of the exogenous columns the
+    model names in an optional ``exog`` attribute (list of column names),
+    otherwise ``None``.
+``predict(h, X=None, level=None) -> dict``
+    ``"mean"``: array of ``h`` forecasts; for every level ``lv`` in ``level``
+    (percentages, e.g. ``[80, 95]``), ``"lo-{lv}"`` and ``"hi-{lv}"`` arrays.
+    ``X`` is the (h, k) future exogenous array when ``exog`` is set.
+``fitted_`` : optional array of ``n`` in-sample one-step fitted values, read
+    after ``fit``; NaN is used when absent.
+
+Example::
+
+    class Drift:
+        alias = "Drift"
+        def fit(self, y, X=None):
+            self.y_ = y
+            return self
+        def predict(self, h, X=None, level=None):
+            slope = (self.y_[-1] - self.y_[0]) / max(len(self.y_) - 1, 1)
+            return {"mean": self.y_[-1] + slope * np.arange(1, h + 1)}
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+__all__ = ["AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized", "TSB",
+           "CountRegression", "CoreModel"]
+
+
+class CoreModel:
+    """Base of the models estimated in C++: holds the alias and the settings
+    passed to ``earlyhelp._core.forecast.forecast_series``."""
+
+    kind: str = ""
+    exog: Optional[List[str]] = None
+
+    def __init__(self, alias: Optional[str] = None) -> None:
+        self.alias = alias if alias is not None else type(self).__name__
+
+    def _core_params(self) -> Dict[str, Any]:
+        return {"kind": self.kind}
+
+    def _with_season(self, season_length: int) -> Dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self._core_params().items() if k != "kind")
+        return f"{type(self).__name__}({params}{', ' if params else ''}alias={self.alias!r})"
+
+
+def _check_season(season_length: int) -> int:
+    if not isinstance(season_length, (int,)) or isinstance(season_length, bool) or season_length < 1:
+        raise ValueError(f"season_length must be a positive integer, got {season_length!r}")
+    return int(season_length)
+
+
+class AutoETS(CoreModel):
+    """Exponential smoothing state space model (Hyndman et al. 2008) chosen by AICc.
+
+    Error A/M, trend N/A/Ad, season N/A/M; parameters and initial states by
+    maximum likelihood (bounded Nelder-Mead, as statsforecast/R forecast), with
+    R's "usual" bounds (alpha, beta < alpha, gamma < 1 - alpha in [1e-4, 0.9999],
+    phi in [0.8, 0.98]). Multiplicative components are only tried on strictly
+    positive series. Analytic prediction intervals for the additive-error and
+    multiplicative-error/additive-season classes, simulated otherwise.
+
+    Parameters
+    ----------
+    season_length : int
+        Periods per season (12 for monthly data).
+    model : str
+        Three letters, error/trend/season, each A, M, N or Z (choose), e.g. "ZZZ", "AAN".
+    damped : bool or None
+        Force a damped (True) or undamped (False) trend; None chooses.
+    alias : str, optional
+        Column name for the forecasts (default "AutoETS").
+
+    Notes
+    -----
+    Series shorter than one season plus one period use non-seasonal models;
+    series too short for any ETS model (fewer than about 6 points) fall back to
+    Naive. Both are reported in ``Forecaster.fallbacks_``.
+    """
+
+    kind = "AutoETS"
+
+    def __init__(self, season_length: int = 12, model: str = "ZZZ", damped: Optional[bool] = None,
+                 alias: Optional[str] = None) -> None:
+        super().__init__(alias)
+        self.season_length = _check_season(season_length)
+        model = str(model).upper()
+        if (len(model) != 3 or model[0] not in "AMZ" or model[1] not in "ANZ"
+                or model[2] not in "AMNZ"):
+            raise ValueError(f"model must be 3 letters: error in A/M/Z, trend in A/N/Z, season in "
+                             f"A/M/N/Z; got {model!r}")
+        self.model = model
+        self.damped = damped
+
+    def _core_params(self) -> Dict[str, Any]:
+        return {"kind": self.kind, "season_length": self.season_length, "ets_model": self.model,
+                "damped": -1 if self.damped is None else int(bool(self.damped))}
+
+
+class Theta(CoreModel):
+    """Theta method (Assimakopoulos and Nikolopoulos 2000) in its state space form.
+
+    ``optimized=False`` is statsforecast's ``Theta`` (standard theta method,
+    theta = 2, alpha and initial level estimated); ``optimized=True`` is
+    ``OptimizedTheta`` (theta estimated too). Seasonality is tested at lag
+    ``season_length`` (90% ACF test) and removed by classical multiplicative
+    decomposition (additive when the series has zeros), as statsforecast.
+    Intervals are simulated (seeded).
+    """
+
+    kind = "Theta"
+
+    def __init__(self, season_length: int = 12, optimized: bool = False,
+                 alias: Optional[str] = None, seed: int = 0) -> None:
+        super().__init__(alias)
+        self.season_length = _check_season(season_length)
+        self.optimized = bool(optimized)
+        self.seed = int(seed)
+
+    def _core_params(self) -> Dict[str, Any]:
+        return {"kind": "OptimizedTheta" if self.optimized else "Theta",
+                "season_length": self.season_length, "seed": self.seed}
+
+
+class SeasonalNaive(CoreModel):
+    """The value one season earlier; normal intervals from seasonal differences
+    as statsforecast. Series of at most one season fall back to Naive."""
+
+    kind = "SeasonalNaive"
+
+    def __init__(self, season_length: int = 12, alias: Optional[str] = None) -> None:
+        super().__init__(alias)
+        self.season_length = _check_season(season_length)
+
+    def _core_params(self) -> Dict[str, Any]:
+        return {"kind": self.kind, "season_length": self.season_length}
+
+
+class Naive(CoreModel):
+    """The last value; intervals sigma * sqrt(step) from the first differences."""
+
+    kind = "Naive"
+
+
+class CrostonOptimized(CoreModel):
+    """Croston's method for intermittent counts, smoothing constants optimised in
+    [0.1, 0.3] for sizes and intervals separately (statsforecast's CrostonOptimized).
+
+    Intervals (which statsforecast offers only by conformal prediction) are the
+    empirical quantiles of the in-sample one-step errors around the forecast,
+    clipped at zero for non-negative series.
+    """
+
+    kind = "CrostonOptimized"
+
+
+class TSB(CoreModel):
+    """Teunter-Syntetos-Babai model: demand probability (``alpha_p``) and size
+    (``alpha_d``) smoothed separately. Intervals as :class:`CrostonOptimized`."""
+
+    kind = "TSB"
+
+    def __init__(self, alpha_d: float = 0.1, alpha_p: float = 0.1,
+                 alias: Optional[str] = None) -> None:
+        super().__init__(alias)
+        for name, value in (("alpha_d", alpha_d), ("alpha_p", alpha_p)):
+            if not 0.0 < float(value) <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+        self.alpha_d = float(alpha_d)
+        self.alpha_p = float(alpha_p)
+
+    def _core_params(self) -> Dict[str, Any]:
+        return {"kind": self.kind, "alpha_d": self.alpha_d, "alpha_p": self.alpha_p}
+
+
+class CountRegression(CoreModel):
+    """Negative binomial regression (log link) with a linear trend, season-of-year
+    effects and optional exogenous columns (e.g. child population).
+
+    Coefficients by iteratively reweighted least squares, the dispersion by
+    maximum likelihood (alternating, as MASS::glm.nb). Intervals by simulation
+    (``n_sim`` paths, seeded) including coefficient uncertainty. Season effects
+    are dropped for series shorter than two seasons (reported as a fallback).
+
+    Parameters
+    ----------
+    season_length : int
+        Periods per season; the season position comes from the calendar
+        (month of year for monthly data with season_length 12).
+    exog : list of str, optional
+        Columns of the training frame used as regressors; their future values
+        must be given to ``Forecaster.predict(X_df=...)``. Use ``log`` of a
+        population column for a rate-like effect.
+    """
+
+    kind = "CountRegression"
+
+    def __init__(self, season_length: int = 12, exog: Optional[Sequence[str]] = None,
+                 alias: Optional[str] = None, n_sim: int = 2000, seed: int = 0) -> None:
+        super().__init__(alias)
+        self.season_length = _check_season(season_length)
+        self.exog = list(exog) if exog is not None else None
+        if int(n_sim) < 100:
+            raise ValueError("n_sim must be at least 100")
+        self.n_sim = int(n_sim)
+        self.seed = int(seed)
+
+    def _core_params(self) -> Dict[str, Any]:
+        return {"kind": self.kind, "season_length": self.season_length, "n_sim": self.n_sim,
+                "seed": self.seed}

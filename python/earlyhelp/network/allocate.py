@@ -1,0 +1,259 @@
+"""Lead practitioner allocation by minimum-cost flow.
+
+Families with an open episode and no lead practitioner are assigned to
+current practitioners with spare caseload capacity. The assignment is a
+min-cost maximum flow solved in C++ (source -> family, capacity 1 -> practitioner,
+candidate arcs with a cost -> sink, capacity = spare caseload): as many families
+as capacity allows get a lead, and among those assignments the total cost is
+least. Capacity is never exceeded.
+
+Default cost (``DEFAULT_COSTS``; lower is a better match)
+--------------------------------------------------------
+==============================  =====================================================
+part                            cost
+==============================  =====================================================
+tier                            frequent_modelling 0, regular_promoting 2,
+                                sometimes_active 4; occasional_aware: not eligible
+locality                        0 same locality as the family, 3 another locality,
+                                1 practitioner with no locality (council-wide)
+needs vs agency type            0 when the agency type is a generalist lead
+                                (la_early_help) or specialises in one of the
+                                family's open needs (``NEED_AGENCY_TYPES``), else 2
+statutory level (4)             +5 unless the agency is la_social_care
+==============================  =====================================================
+
+A practitioner whose spare capacity is 0 (``caseload_capacity`` 0, or already
+full) takes no family; they stay in the ``practitioners`` table with
+``spare_before = 0``. Practitioners over capacity have spare 0, not negative.
+
+Candidate pruning
+-----------------
+With ``candidates=k`` each family keeps its ``k`` cheapest eligible practitioners
+(all of them with ``candidates=None``, the default when families x
+practitioners <= 250,000). If a family ends up unassigned while a pruned-away
+eligible practitioner still has room, those arcs are added and the flow is
+solved again, so pruning never leaves capacity unused that a family could take.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from ._core import core
+from .family import FamilyNetwork
+
+__all__ = ["allocate_leads", "default_cost", "DEFAULT_COSTS", "NEED_AGENCY_TYPES", "Allocation"]
+
+DEFAULT_COSTS: Dict[str, Any] = {
+    "tier": {"frequent_modelling": 0.0, "regular_promoting": 2.0, "sometimes_active": 4.0,
+             "occasional_aware": np.inf, "unknown": 4.0},
+    "other_locality": 3.0,
+    "no_locality": 1.0,
+    "needs_unmatched": 2.0,
+    "statutory_not_social_care": 5.0,
+    "generalist_types": ("la_early_help",),
+}
+
+# Agency types that specialise in each Supporting Families need.
+NEED_AGENCY_TYPES: Dict[str, Tuple[str, ...]] = {
+    "education": ("school",),
+    "early_years": ("early_years", "health_visitor"),
+    "health": ("health_visitor", "school_nurse", "gp", "camhs", "health_other", "midwifery"),
+    "substance_use": ("substance_misuse",),
+    "child_safety": ("la_social_care", "police"),
+    "family_relationships": ("vcs", "school"),
+    "crime": ("police", "youth_justice"),
+    "domestic_abuse": ("domestic_abuse_service", "police"),
+    "housing": ("housing",),
+    "financial_stability": ("vcs", "housing"),
+}
+
+AUTO_ALL_PAIRS = 250_000
+_CHUNK_PAIRS = 2_000_000
+
+CostFunction = Callable[[pd.DataFrame, pd.DataFrame], Any]
+
+
+def default_cost(families: pd.DataFrame, practitioners: pd.DataFrame) -> np.ndarray:
+    """The default cost of each (family, practitioner) pair, row by row (see the module docstring).
+
+    ``families`` rows have locality_id, level, needs (tuple of open needs);
+    ``practitioners`` rows have locality_id, tier, agency_type. ``inf`` = not eligible.
+    """
+    c = DEFAULT_COSTS
+    tier = practitioners["tier"].astype(str).map(c["tier"]).fillna(c["tier"]["unknown"]).to_numpy(float)
+    p_loc = practitioners["locality_id"].astype(object).to_numpy()
+    f_loc = families["locality_id"].astype(object).to_numpy()
+    p_missing = pd.isna(p_loc)
+    locality = np.where(p_missing, c["no_locality"], np.where(p_loc == f_loc, 0.0, c["other_locality"]))
+    agency_type = practitioners["agency_type"].astype(str).to_numpy()
+    matched = np.isin(agency_type, c["generalist_types"])
+    needs = families["needs"].to_numpy()
+    for need, types in NEED_AGENCY_TYPES.items():
+        has_need = np.fromiter((need in n for n in needs), bool, len(needs))
+        matched |= has_need & np.isin(agency_type, types)
+    need_cost = np.where(matched, 0.0, c["needs_unmatched"])
+    level = pd.to_numeric(families["level"], errors="coerce").to_numpy(float)
+    statutory = np.where((level == 4) & (agency_type != "la_social_care"), c["statutory_not_social_care"], 0.0)
+    return tier + locality + need_cost + statutory
+
+
+@dataclass
+class Allocation:
+    """Result of :func:`allocate_leads`.
+
+    Attributes
+    ----------
+    assignments : DataFrame
+        family_id, practitioner_id, cost, family and practitioner locality, agency, tier.
+    unassigned : DataFrame
+        family_id, locality_id, reason: ``no eligible practitioner`` (no practitioner
+        with a finite cost) or ``no capacity`` (eligible practitioners are all full).
+    practitioners : DataFrame
+        practitioner_id, spare_before, assigned, spare_after (never negative).
+    total_cost : float
+    """
+
+    assignments: pd.DataFrame
+    unassigned: pd.DataFrame
+    practitioners: pd.DataFrame
+    total_cost: float
+
+
+def _family_table(net: FamilyNetwork) -> pd.DataFrame:
+    """Families with an open episode and no lead, with their open needs."""
+    taf = net.team_around_family()
+    fams = taf[taf["episode_id"].notna() & ~taf["has_lead"]][["family_id", "locality_id", "episode_id", "level",
+                                                             "n_agencies"]].copy()
+    needs = net.ds.family_needs
+    if "resolved" in needs.columns:
+        needs = needs[~needs["resolved"].fillna(False).astype(bool)]
+    by_episode = needs.groupby(needs["episode_id"].astype(str))["need"].agg(lambda s: tuple(sorted(set(map(str, s)))))
+    fams["needs"] = fams["episode_id"].astype(str).map(by_episode)
+    fams["needs"] = fams["needs"].apply(lambda v: v if isinstance(v, tuple) else ())
+    return fams.reset_index(drop=True)
+
+
+def _pair_costs(fams: pd.DataFrame, pracs: pd.DataFrame, cost: CostFunction) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All (family, practitioner) pairs with a finite cost, computed in chunks."""
+    nf, npr = len(fams), len(pracs)
+    fi_all, pi_all, c_all = [], [], []
+    rows = max(1, _CHUNK_PAIRS // max(npr, 1))
+    for lo in range(0, nf, rows):
+        hi = min(nf, lo + rows)
+        fi = np.repeat(np.arange(lo, hi), npr)
+        pi = np.tile(np.arange(npr), hi - lo)
+        c = np.asarray(cost(fams.iloc[fi].reset_index(drop=True), pracs.iloc[pi].reset_index(drop=True)),
+                       dtype=np.float64)
+        if c.shape != fi.shape:
+            raise ValidationError(Problem("allocate_leads", "cost",
+                                          f"cost function returned shape {c.shape}, expected ({len(fi)},)"))
+        if (c < 0).any():
+            bad = np.flatnonzero(c < 0)
+            raise ValidationError(Problem("allocate_leads", "cost", "costs must be >= 0 (NaN or inf = not eligible)",
+                                          [f"{fams['family_id'].iat[fi[b]]}/{pracs['practitioner_id'].iat[pi[b]]}"
+                                           for b in bad[:10]], len(bad), float(c[bad[0]])))
+        ok = np.isfinite(c)
+        fi_all.append(fi[ok]), pi_all.append(pi[ok]), c_all.append(c[ok])
+    if not fi_all:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    return np.concatenate(fi_all), np.concatenate(pi_all), np.concatenate(c_all)
+
+
+def _cheapest(fi: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
+    """Mask of each family's k cheapest pairs (ties broken by practitioner order)."""
+    order = np.lexsort((c, fi))
+    fi_sorted = fi[order]
+    first = np.searchsorted(fi_sorted, fi_sorted, side="left")
+    rank = np.arange(len(fi_sorted)) - first
+    keep = np.zeros(len(fi), bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+def solve_assignment(n_families: int, spare: np.ndarray, fi: np.ndarray, pi: np.ndarray, c: np.ndarray,
+                     candidates: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
+    """Min-cost max-flow assignment over (possibly pruned) candidate pairs, with the repair rule."""
+    spare = np.ascontiguousarray(spare, dtype=np.int64)
+    keep = np.ones(len(fi), bool) if candidates is None else _cheapest(fi, c, candidates)
+    while True:
+        who, cost, _, _ = core.assign_min_cost(n_families, spare, fi[keep], pi[keep], c[keep])
+        if keep.all():
+            return who, cost
+        used = np.bincount(who[who >= 0], minlength=len(spare))
+        room = spare - used > 0
+        # Pruned eligible arcs from unassigned families to practitioners with room.
+        missing = ~keep & (who[fi] < 0) & room[pi]
+        if not missing.any():
+            return who, cost
+        keep |= missing
+
+
+def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None, candidates: Optional[int] = -1,
+                   network: Optional[FamilyNetwork] = None) -> Allocation:
+    """Assign lead practitioners to families that have none, by minimum-cost flow.
+
+    Parameters
+    ----------
+    ds : Dataset
+    at : date, optional
+        Allocate as the data stood at this date (``ds.snapshot(at)``).
+    cost : callable, optional
+        ``cost(families, practitioners) -> array``: a vectorised function of two
+        aligned DataFrames (row i of each is one pair) returning one cost per pair;
+        NaN or inf = not eligible, negative costs are an error. Family columns:
+        family_id, locality_id, episode_id, level, n_agencies, needs (tuple).
+        Practitioner columns: practitioner_id, agency_id, agency_type, locality_id,
+        tier, fte, caseload_capacity, open_families, spare. Default :func:`default_cost`.
+    candidates : int or None
+        Keep each family's ``candidates`` cheapest practitioners (see the module
+        docstring); ``None`` keeps all; the default (-1) keeps all up to 250,000
+        pairs, else 20.
+    network : FamilyNetwork, optional
+        Reuse an already built network (then ``ds`` and ``at`` are ignored).
+
+    Returns
+    -------
+    Allocation
+    """
+    net = network if network is not None else FamilyNetwork.from_dataset(ds, at)
+    fams = _family_table(net)
+    loads = net.caseloads()
+    pracs = loads.copy()
+    pracs["spare"] = pracs["spare"].fillna(0).astype(np.int64).clip(lower=0)
+    pracs = pracs.reset_index(drop=True)
+    if candidates == -1:
+        candidates = None if len(fams) * len(pracs) <= AUTO_ALL_PAIRS else 20
+    if candidates is not None and candidates < 1:
+        raise ValidationError(Problem("allocate_leads", None, f"candidates must be >= 1 or None, got {candidates}"))
+    fi, pi, c = _pair_costs(fams, pracs, cost or default_cost)
+    spare = pracs["spare"].to_numpy(np.int64)
+    who, fam_cost = solve_assignment(len(fams), spare, fi, pi, c, candidates)
+
+    got = who >= 0
+    assignments = pd.DataFrame({
+        "family_id": fams["family_id"].to_numpy()[got],
+        "episode_id": fams["episode_id"].to_numpy()[got],
+        "practitioner_id": pracs["practitioner_id"].to_numpy()[who[got]],
+        "cost": fam_cost[got],
+        "family_locality_id": fams["locality_id"].to_numpy()[got],
+        "practitioner_locality_id": pracs["locality_id"].to_numpy()[who[got]],
+        "agency_id": pracs["agency_id"].to_numpy()[who[got]],
+        "agency_type": pracs["agency_type"].to_numpy()[who[got]],
+        "tier": pracs["tier"].to_numpy()[who[got]],
+    })
+    for col in ("family_id", "episode_id", "practitioner_id", "family_locality_id", "practitioner_locality_id",
+                "agency_id"):
+        assignments[col] = assignments[col].astype("string[pyarrow]")
+    eligible = np.zeros(len(fams), bool)
+    eligible[fi] = True
+    unassigned = fams.loc[~got, ["family_id", "locality_id", "episode_id"]].copy()
+    unassigned["reason"] = np.where(eligible[~got], "no capacity", "no eligible practitioner")
+    used = np.bincount(who[got], minlength=len(pracs))
+    table = pd.DataFrame({"practitioner_id": pracs["practitioner_id"], "spare_before": spare, "assigned": used,
+                          "spare_after": spare - used})
+    return Allocation(assignments, unassigned.reset_index(drop=True), table, float(fam_cost[got].sum()))

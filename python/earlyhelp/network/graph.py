@@ -1,0 +1,314 @@
+"""A general graph engine: NetworkX-compatible answers from a C++ core on Boost.Graph.
+
+:class:`Graph` is built from an edge list of integer vertex ids (numpy arrays)
+and computes components, PageRank, betweenness, shortest-path distances,
+degree and strength in C++ with the GIL released; results come back as numpy
+arrays without copies.
+
+Edge-list conventions (documented, tested)
+------------------------------------------
+- **Vertex ids** are integers ``0..n-1``. With ``n=None``, ``n`` is the largest
+  id plus one; an id that is negative or ``>= n`` raises :class:`earlyhelp.ValidationError`.
+- **Weights** must be finite and ``>= 0``: NaN, infinite or negative weights raise
+  :class:`earlyhelp.ValidationError` (shortest paths and PageRank need them non-negative).
+- **Duplicate edges** are merged into one edge and their weights summed, as when
+  a NetworkX ``MultiGraph`` is collapsed to a ``Graph`` with summed weights.
+  An unweighted graph stays unweighted (the merged edge weighs 1), as
+  ``nx.Graph(edge_list)`` does. In an undirected graph ``(u, v)`` and ``(v, u)``
+  are the same edge.
+- **Self-loops** are kept: they count twice in an undirected vertex's degree and
+  strength (NetworkX's convention), pass rank to the vertex itself in PageRank and
+  play no part in components, distances or betweenness.
+- **Empty graphs** (no vertices) give empty arrays; isolated vertices are their own
+  component, have PageRank ``(1 - damping) / n + damping / n * (dangling share)``.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from ._core import core
+
+__all__ = ["Graph", "bipartite_projection"]
+
+
+def _id_array(values: Any, table: str, column: str) -> np.ndarray:
+    """Integer vertex ids as contiguous int64, or a ValidationError naming the bad rows."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValidationError(Problem(table, column, f"must be one-dimensional, got shape {arr.shape}"))
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise ValidationError(Problem(table, column, "vertex ids must be whole numbers", rows[:10].tolist(),
+                                          len(rows), arr[rows[0]].item()))
+    elif arr.dtype.kind not in "iub" and arr.size:
+        raise ValidationError(Problem(table, column, f"vertex ids must be integers, got dtype {arr.dtype}"))
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def _check_range(ids: np.ndarray, n: int, table: str, column: str) -> None:
+    bad = (ids < 0) | (ids >= n)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValidationError(Problem(table, column, f"vertex id out of range 0..{n - 1}", rows[:10].tolist(),
+                                      len(rows), int(ids[rows[0]])))
+
+
+def _check_weights(weight: Any, m: int, table: str = "edges") -> np.ndarray:
+    w = np.ascontiguousarray(np.asarray(weight, dtype=np.float64))
+    if w.shape != (m,):
+        raise ValidationError(Problem(table, "weight", f"has shape {w.shape}, expected ({m},) like src and dst"))
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValidationError(Problem(table, "weight", "weights must be finite and >= 0 (NaN, inf or negative found)",
+                                      rows[:10].tolist(), len(rows), float(w[rows[0]])))
+    return w
+
+
+class Graph:
+    """A directed or undirected graph on vertices ``0..n-1`` (C++ CSR graph on Boost.Graph).
+
+    Build it with :meth:`from_edges`. ``labels`` optionally names the vertices
+    (used by :meth:`nodes`, :meth:`edges` and :meth:`to_networkx`).
+    """
+
+    def __init__(self, core_graph: Any, labels: Optional[Sequence[Any]] = None) -> None:
+        self._g = core_graph
+        if labels is not None and len(labels) != core_graph.n:
+            raise ValidationError(Problem("nodes", "label", f"{len(labels)} labels for {core_graph.n} vertices"))
+        self.labels = None if labels is None else np.asarray(labels, dtype=object)
+
+    @classmethod
+    def from_edges(cls, src: Any, dst: Any, weight: Any = None, directed: bool = False, n: Optional[int] = None,
+                   labels: Optional[Sequence[Any]] = None) -> "Graph":
+        """Build a graph from parallel arrays of edge endpoints.
+
+        Parameters
+        ----------
+        src, dst : array-like of int
+            Edge endpoints, vertex ids in ``0..n-1``.
+        weight : array-like of float, optional
+            Non-negative finite edge weights; the graph is weighted when given.
+        directed : bool
+            Directed graph (out-edges) or undirected.
+        n : int, optional
+            Number of vertices (isolated vertices allowed); default max id + 1.
+        labels : sequence, optional
+            A name per vertex.
+
+        Duplicate edges are merged with summed weights; self-loops are kept
+        (see the module docstring).
+        """
+        s = _id_array(src, "edges", "src")
+        d = _id_array(dst, "edges", "dst")
+        if len(s) != len(d):
+            raise ValidationError(Problem("edges", "dst", f"src has {len(s)} rows but dst has {len(d)}"))
+        if n is None:
+            n = int(max(s.max(initial=-1), d.max(initial=-1))) + 1
+        if n < 0:
+            raise ValidationError(Problem("edges", None, f"n must be >= 0, got {n}"))
+        _check_range(s, n, "edges", "src")
+        _check_range(d, n, "edges", "dst")
+        w = None if weight is None else _check_weights(weight, len(s))
+        return cls(core.Graph(s, d, w, directed, int(n)), labels)
+
+    # -- shape -------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of vertices."""
+        return self._g.n
+
+    @property
+    def m(self) -> int:
+        """Number of distinct edges (duplicates merged; undirected edges counted once)."""
+        return self._g.m
+
+    @property
+    def directed(self) -> bool:
+        return self._g.directed
+
+    @property
+    def weighted(self) -> bool:
+        return self._g.weighted
+
+    def __repr__(self) -> str:
+        kind = "directed" if self.directed else "undirected"
+        w = ", weighted" if self.weighted else ""
+        return f"<earlyhelp.network.Graph {kind}{w}: {self.n} vertices, {self.m} edges>"
+
+    # -- algorithms --------------------------------------------------------
+    def degree(self) -> np.ndarray:
+        """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected)."""
+        return self._g.degree()
+
+    def strength(self) -> np.ndarray:
+        """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted."""
+        return self._g.strength()
+
+    def components(self) -> np.ndarray:
+        """Connected components (weakly connected when directed): a label per vertex.
+
+        Labels run 0..k-1 in order of each component's smallest vertex.
+        """
+        return self._g.components()
+
+    def pagerank(self, damping: float = 0.85, tol: float = 1e-6, max_iter: int = 100) -> np.ndarray:
+        """PageRank as NetworkX computes it (``nx.pagerank``), summing to 1.
+
+        Weighted by edge weight when the graph is weighted; dangling vertices
+        spread their rank uniformly; undirected edges count in both directions.
+        Raises :class:`earlyhelp.ValidationError` if it has not converged after ``max_iter``.
+        """
+        try:
+            return self._g.pagerank(float(damping), float(tol), int(max_iter))
+        except core.CoreInputError as err:
+            raise ValidationError(Problem("pagerank", None, str(err))) from None
+
+    def betweenness(self, samples: Optional[int] = None, seed: int = 0, normalized: bool = True,
+                    progress: bool = False) -> np.ndarray:
+        """Shortest-path betweenness centrality (Brandes), as ``nx.betweenness_centrality``.
+
+        Parameters
+        ----------
+        samples : int, optional
+            Use this many source vertices, drawn with ``random.Random(seed).sample(range(n), samples)``
+            - exactly the sources ``nx.betweenness_centrality(G, k=samples, seed=seed)`` picks on a graph
+            whose nodes are ``0..n-1`` - and rescale as NetworkX does. ``None``: exact.
+        seed : int
+            Seed for the sample.
+        normalized : bool
+            Divide by the number of vertex pairs, as NetworkX.
+        progress : bool
+            Show a tqdm bar.
+
+        Weighted graphs use Dijkstra (edge weights as lengths).
+        """
+        if samples is None:
+            sources = np.empty(0, dtype=np.int64)
+            sampled = False
+        else:
+            if not 0 < samples <= self.n:
+                raise ValidationError(Problem("betweenness", None, f"samples must be in 1..{self.n}, got {samples}"))
+            sources = np.asarray(random.Random(seed).sample(range(self.n), int(samples)), dtype=np.int64)
+            sampled = True
+        with _progress_bar(progress, "betweenness") as callback:
+            return self._g.betweenness(sources, sampled, normalized, callback)
+
+    def distances(self, sources: Any, progress: bool = False) -> np.ndarray:
+        """Shortest path lengths, shape ``(len(sources), n)``; ``inf`` when unreachable.
+
+        Hop counts when unweighted (breadth-first search), sums of weights when
+        weighted (Dijkstra). Follows edge direction when directed.
+        """
+        src = _id_array(np.atleast_1d(sources), "distances", "sources")
+        _check_range(src, self.n, "distances", "sources")
+        with _progress_bar(progress, "distances") as callback:
+            return self._g.distances(src, callback)
+
+    # -- interop -----------------------------------------------------------
+    def _names(self, ids: np.ndarray) -> np.ndarray:
+        return ids if self.labels is None else self.labels[ids]
+
+    def edges(self) -> pd.DataFrame:
+        """Edge table (duplicates merged, undirected edges once with ``source <= target``)."""
+        s, d, w = self._g.edges()
+        return pd.DataFrame({"source": self._names(s), "target": self._names(d), "weight": w})
+
+    def nodes(self) -> pd.DataFrame:
+        """Vertex table: id, label (when labelled), degree, strength, component."""
+        frame = pd.DataFrame({"vertex": np.arange(self.n)})
+        if self.labels is not None:
+            frame["label"] = self.labels
+        frame["degree"] = self.degree()
+        frame["strength"] = self.strength()
+        frame["component"] = self.components()
+        return frame
+
+    def to_networkx(self) -> Any:
+        """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes."""
+        import networkx as nx
+
+        g = nx.DiGraph() if self.directed else nx.Graph()
+        g.add_nodes_from(self._names(np.arange(self.n)).tolist())
+        s, d, w = self._g.edges()
+        names_s, names_d = self._names(s).tolist(), self._names(d).tolist()
+        if self.weighted:
+            g.add_weighted_edges_from(zip(names_s, names_d, w.tolist()))
+        else:
+            g.add_edges_from(zip(names_s, names_d))
+        return g
+
+
+class _progress_bar:
+    """Context manager giving a (done, total) callback for the C++ loop, or None."""
+
+    def __init__(self, show: bool, desc: str) -> None:
+        self.show, self.desc, self.bar = show, desc, None
+
+    def __enter__(self) -> Any:
+        import os
+        import sys
+
+        if not self.show or os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty():
+            return None
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(desc=self.desc, total=0)
+
+        def update(done: int, total: int) -> None:
+            self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: Optional[int] = None,
+                         labels: Optional[Sequence[Any]] = None) -> Graph:
+    """Project a bipartite edge list onto its right-hand vertices.
+
+    Right vertices ``a`` and ``b`` are joined when some left vertex is linked to
+    both (e.g. two agencies working with the same family). Repeated
+    ``(left, right)`` pairs count once.
+
+    Parameters
+    ----------
+    left, right : array-like of int
+        The bipartite edges ``(left[i], right[i])``; ids from 0.
+    weight : {"count", "jaccard"}
+        ``count``: number of shared left vertices (``nx.bipartite.weighted_projected_graph``);
+        ``jaccard``: shared / union of their left neighbourhoods
+        (``nx.bipartite.overlap_weighted_projected_graph``).
+    n_right : int, optional
+        Number of right vertices (default largest id + 1).
+    labels : sequence, optional
+        Names of the right vertices.
+
+    Returns
+    -------
+    Graph
+        Undirected, weighted, on the right vertices.
+    """
+    if weight not in ("count", "jaccard"):
+        raise ValidationError(Problem("projection", "weight", f"must be 'count' or 'jaccard', got {weight!r}"))
+    lft = _id_array(left, "edges", "left")
+    rgt = _id_array(right, "edges", "right")
+    if len(lft) != len(rgt):
+        raise ValidationError(Problem("edges", "right", f"left has {len(lft)} rows but right has {len(rgt)}"))
+    if n_right is None:
+        n_right = int(rgt.max(initial=-1)) + 1
+    _check_range(lft, np.iinfo(np.int64).max, "edges", "left")
+    _check_range(rgt, n_right, "edges", "right")
+    a, b, w = core.bipartite_projection(lft, rgt, int(n_right), weight)
+    return Graph(core.Graph(a, b, w, False, int(n_right)), labels)

@@ -1,0 +1,238 @@
+"""The forecast run's figures and HTML report (what was forecast, how accurate, what capacity).
+
+Everything here reads published frames only: the observed history after
+suppression, model forecasts, backtest metrics and capacity estimates. The text
+is deterministic (no clock times) so two runs on the same data give the same file.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import pandas as pd
+
+from .html import Section, render_html
+from .suppression import SUPPRESSED, published
+
+SEP = "/"
+MAX_PANELS = 12
+
+
+def _measure(uid: str) -> str:
+    return uid.split(SEP, 1)[0]
+
+
+def _label(uid: str) -> str:
+    parts = uid.split(SEP)
+    return " / ".join(parts[1:]) if len(parts) > 1 else uid
+
+
+def _series_for(history: pd.DataFrame, measure: str) -> List[str]:
+    ids = sorted({u for u in history["unique_id"].unique() if _measure(u) == measure}, key=lambda u: (u.count(SEP), u))
+    return ids[:MAX_PANELS]
+
+
+def chosen_model(cfg, accuracy: pd.DataFrame) -> str:
+    if accuracy is None or accuracy.empty or "mase" not in accuracy or "model" not in accuracy:
+        return cfg.forecast.models[0]
+    mean = accuracy.groupby("model", observed=True)["mase"].mean().dropna()
+    return str(mean.idxmin()) if len(mean) else cfg.forecast.models[0]
+
+
+def _interval_level(cfg) -> Optional[int]:
+    levels = list(cfg.forecast.levels)
+    return 80 if 80 in levels else (levels[0] if levels else None)
+
+
+def figures(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.DataFrame,
+            capacity: Optional[pd.DataFrame]) -> Dict[str, Any]:
+    """The run's matplotlib figures by file stem (history and forecast per measure, accuracy, capacity)."""
+    from .plots import plot_accuracy, plot_capacity, plot_history_forecast
+
+    model = chosen_model(cfg, accuracy)
+    level = _interval_level(cfg)
+    out: Dict[str, Any] = {}
+    for measure in cfg.forecast.measures:
+        ids = _series_for(history, measure)
+        if not ids:
+            continue
+        out[f"forecast_{measure}"] = plot_history_forecast(
+            history, forecasts, model, series=ids, level=level, labels={u: _label(u) for u in ids},
+            title=f"{measure.replace('_', ' ')}: observed and forecast ({model})")
+    if accuracy is not None and not accuracy.empty and "mase" in accuracy:
+        out["accuracy"] = plot_accuracy(accuracy, metric="mase", title="Backtest accuracy by model")
+    if capacity is not None and len(capacity) and {"fte", "locality"} <= set(capacity.columns):
+        base = capacity[capacity["scenario"] == "base"] if "scenario" in capacity else capacity
+        lo = next((c for c in base.columns if c.startswith("fte-lo-")), None)
+        hi = lo.replace("-lo-", "-hi-") if lo else None
+        out["capacity"] = plot_capacity(base, value="fte", lo=lo, hi=hi, by="locality",
+                                        title="Practitioners needed (base case)")
+    return out
+
+
+def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.DataFrame,
+                 capacity: Optional[pd.DataFrame], excluded: List[Dict[str, Any]], inputs: Dict[str, Any],
+                 pngs: Dict[str, bytes]) -> str:
+    """The self-contained HTML report."""
+    from .. import __version__
+
+    fc = cfg.forecast
+    model = chosen_model(cfg, accuracy)
+    level = _interval_level(cfg)
+    last = pd.Timestamp(history["ds"].max())
+    key_points = []
+    for measure in fc.measures:
+        point = _top_level_summary(history, forecasts, measure, model, fc.horizon)
+        if point:
+            key_points.append(point)
+    if accuracy is not None and not accuracy.empty and "mase" in accuracy:
+        mase = accuracy.groupby("model", observed=True)["mase"].mean()
+        key_points.append(f"Most accurate model in {fc.backtest_windows} backtests: {model} (mean scaled error "
+                          f"{mase[model]:.2f}; below 1 means better than a naive forecast).")
+    cap_point = _capacity_summary(capacity)
+    if cap_point:
+        key_points.append(cap_point)
+
+    sections: List[Section] = []
+    s = Section("What was forecast")
+    s.paragraphs.append(
+        f"Monthly demand ({', '.join(m.replace('_', ' ') for m in fc.measures)}) for each locality and for the "
+        f"council, {fc.horizon} periods ahead from {(last + pd.tseries.frequencies.to_offset(fc.freq)).strftime('%B %Y')}. "
+        f"Models compared: {', '.join(fc.models)}; the figures below use {model}, the most accurate in backtests. "
+        + (f"Forecasts were reconciled ({fc.reconcile.replace('_', ' ')}) so localities add up to the council. "
+           if fc.reconcile != "none" else "")
+        + (f"Shaded bands are {level}% prediction intervals." if level else ""))
+    for measure in fc.measures:
+        png = pngs.get(f"forecast_{measure}")
+        if png:
+            s.add_image(f"Observed and forecast {measure}", png)
+        table = _forecast_table(forecasts, measure, model, level)
+        if table is not None:
+            s.add_table(f"{measure.replace('_', ' ')}: forecast per period ({model}, {level}% interval)", table)
+    sections.append(s)
+
+    s = Section("How accurate it has been")
+    if accuracy is None or accuracy.empty:
+        s.paragraphs.append("No backtest was run (forecast.backtest_windows = 0).")
+    else:
+        s.paragraphs.append(
+            f"Each model was refitted at {fc.backtest_windows} earlier points in time and its forecasts compared "
+            f"with what happened. MASE and RMSSE compare the errors with a naive forecast (below 1 is better); "
+            f"coverage is how often the actual value fell inside the prediction interval.")
+        if "accuracy" in pngs:
+            s.add_image("Backtest accuracy by model", pngs["accuracy"])
+        s.add_table("Mean accuracy by model (all series)", _accuracy_table(accuracy))
+    sections.append(s)
+
+    s = Section("What capacity it implies")
+    if capacity is None or capacity.empty:
+        s.paragraphs.append("No capacity assumptions were given ([capacity] in the config).")
+    else:
+        cap = cfg.capacity
+        s.paragraphs.append(
+            f"Forecast {cap.measure.replace('_', ' ')} turned into open caseload (each episode lasting about "
+            f"{cap.episode_weeks:g} weeks, from the durations of closed episodes where there are enough) and into "
+            f"practitioners (full-time equivalents) at {cap.caseload_per_fte:g} families per practitioner.")
+        if "capacity" in pngs:
+            s.add_image("Practitioners needed", pngs["capacity"])
+        table = _capacity_table(capacity)
+        if table is not None:
+            s.add_table("Practitioners (FTE) needed at the end of the forecast, by scenario", table)
+    sections.append(s)
+
+    s = Section("Observed counts (last 12 periods)")
+    s.paragraphs.append(
+        f"Counts from 1 to {cfg.suppression_threshold} are shown as \"{SUPPRESSED}\" to protect families; "
+        "some larger counts are also hidden so that a small count cannot be worked out from totals. "
+        "Zero is shown.")
+    s.add_table("Observed counts", _observed_table(history))
+    sections.append(s)
+
+    s = Section("About this run")
+    rows = inputs.get("rows", {})
+    s.paragraphs.append(f"Data source: {cfg.source.kind}. Rows read: "
+                        + ", ".join(f"{k} {v:,}" for k, v in rows.items() if v) + ".")
+    if excluded:
+        s.add_table("Rows and series left out", pd.DataFrame(
+            [{"step": e.get("step", ""), "reason": e.get("reason", ""),
+              "count": e.get("rows", e.get("series", ""))} for e in excluded]))
+    else:
+        s.paragraphs.append("No rows were left out.")
+    s.notes.append(f"Input data SHA-256 {inputs.get('sha256', '')[:16]}...; full details in run.json.")
+    sections.append(s)
+
+    return render_html(f"{cfg.name}: Early Help demand forecast", sections,
+                       subtitle=f"Data to the end of {last.strftime('%B %Y')}. Produced by earlyhelp {__version__}.",
+                       key_points=key_points,
+                       footer="Forecasts are estimates with uncertainty; the intervals show the likely range.")
+
+
+def _top_level_summary(history, forecasts, measure, model, horizon) -> Optional[str]:
+    ids = [u for u in history["unique_id"].unique() if _measure(u) == measure]
+    if not ids:
+        return None
+    top = min(ids, key=lambda u: (u.count(SEP), u))
+    f = forecasts[forecasts["unique_id"] == top]
+    if f.empty or model not in f:
+        return None
+    per_period = f[model].mean()
+    h = history[history["unique_id"] == top].sort_values("ds").tail(12)
+    text = f"{measure.replace('_', ' ').capitalize()} ({_label(top)}): about {per_period:,.0f} a month forecast " \
+           f"over the next {horizon} months"
+    if (h["y_status"] != SUPPRESSED).all() and len(h):
+        text += f" (last {len(h)} months: {pd.to_numeric(h['y']).mean():,.0f} a month)"
+    return text + "."
+
+
+def _capacity_summary(capacity) -> Optional[str]:
+    if capacity is None or capacity.empty or "fte" not in capacity:
+        return None
+    base = capacity[capacity["scenario"] == "base"] if "scenario" in capacity else capacity
+    if "ds" not in base:
+        return None
+    end = base["ds"].max()
+    total = base.loc[base["ds"] == end, "fte"].sum()
+    return f"Practitioners needed by {pd.Timestamp(end).strftime('%B %Y')}: about {total:,.1f} FTE across localities " \
+           f"(base case)."
+
+
+def _forecast_table(forecasts, measure, model, level) -> Optional[pd.DataFrame]:
+    f = forecasts[forecasts["unique_id"].map(_measure) == measure]
+    if f.empty or model not in f:
+        return None
+    lo, hi = f"{model}-lo-{level}", f"{model}-hi-{level}"
+    out = pd.DataFrame({"series": f["unique_id"].map(_label), "period": f["ds"],
+                        "forecast": f[model].round(1)})
+    if lo in f and hi in f:
+        out["interval"] = [f"{max(a, 0):,.0f} to {b:,.0f}" for a, b in zip(f[lo], f[hi])]
+    wide = out.pivot(index="series", columns="period", values="forecast")
+    wide.columns = [pd.Timestamp(c).strftime("%b %Y") for c in wide.columns]
+    return wide.reset_index()
+
+
+def _accuracy_table(accuracy: pd.DataFrame) -> pd.DataFrame:
+    numeric = [c for c in accuracy.columns if c not in ("unique_id", "model", "cutoff")
+               and pd.api.types.is_numeric_dtype(accuracy[c])]
+    table = accuracy.groupby("model", observed=True)[numeric].mean().round(3).reset_index()
+    return table.sort_values("mase" if "mase" in table else "model").reset_index(drop=True)
+
+
+def _capacity_table(capacity: pd.DataFrame) -> Optional[pd.DataFrame]:
+    if not {"fte", "ds"} <= set(capacity.columns):
+        return None
+    end = capacity["ds"].max()
+    last = capacity[capacity["ds"] == end]
+    by = "locality" if "locality" in last else None
+    if "scenario" in last and by:
+        table = last.pivot_table(index=by, columns="scenario", values="fte", aggfunc="sum", observed=True).round(1)
+        return table.reset_index()
+    return last.round(1)
+
+
+def _observed_table(history: pd.DataFrame) -> pd.DataFrame:
+    periods = sorted(history["ds"].unique())[-12:]
+    recent = published(history[history["ds"].isin(periods)])
+    wide = recent.pivot(index="unique_id", columns="ds", values="y")
+    wide.columns = [pd.Timestamp(c).strftime("%b %Y") for c in wide.columns]
+    wide.index.name = "series"
+    return wide.reset_index()

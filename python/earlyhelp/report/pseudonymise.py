@@ -1,0 +1,120 @@
+"""Pseudonymisation: keyed hashing of person and family ids.
+
+Extracts that leave the council's warehouse (to an analyst's laptop, a partner, a
+test fixture) should not carry the case-recording system's real ids. Each person
+and family id is replaced by ``HMAC-SHA256(key, "<kind>:" + id)`` written as hex and
+truncated to 40 characters (160 bits; ids may be at most 48 characters).
+
+* **Keyed**: without the key nobody can rebuild the mapping by hashing a list of
+  known ids (a plain hash could be reversed that way). The key comes from the
+  environment variable ``EARLYHELP_PSEUDO_KEY`` (at least 32 characters), so it is
+  never written in a config file or notebook. Keep it in the council's secret store.
+* **Stable**: the same key and id always give the same pseudonym, so monthly
+  extracts still link up; change the key to break linkage.
+* **Consistent**: every column that refers to a person or a family (as declared in
+  :mod:`earlyhelp.data.schema`) is mapped with the same function, so joins keep
+  working across tables. Person and family ids are hashed in separate domains, so a
+  person and a family with the same raw id get different pseudonyms.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Dict, List, Optional, Tuple
+
+import pandas as pd
+
+from .._errors import ConfigError, Problem
+from ..data.schema import ID_MAX_LENGTH, TABLES
+
+KEY_VARIABLE = "EARLYHELP_PSEUDO_KEY"
+MIN_KEY_LENGTH = 32
+PSEUDONYM_LENGTH = 40
+
+# (table, column) -> domain ("person" or "family"), from the schema: keys and references
+ID_COLUMNS: Dict[Tuple[str, str], str] = {}
+for _table in TABLES.values():
+    for _col in _table.columns:
+        if _col.kind != "id":
+            continue
+        target = _col.references or (f"{_table.name}.{_col.name}" if _col.name in _table.key else "")
+        if target == "persons.person_id":
+            ID_COLUMNS[(_table.name, _col.name)] = "person"
+        elif target == "families.family_id":
+            ID_COLUMNS[(_table.name, _col.name)] = "family"
+
+
+def pseudo_key(key: Optional[str | bytes] = None) -> bytes:
+    """The hashing key: ``key`` if given, else ``$EARLYHELP_PSEUDO_KEY``; checked for length."""
+    if key is None:
+        key = os.environ.get(KEY_VARIABLE)
+        if key is None:
+            raise ConfigError([Problem("environment", KEY_VARIABLE,
+                                       f"is not set: set it to a secret of at least {MIN_KEY_LENGTH} characters, "
+                                       "e.g. `export EARLYHELP_PSEUDO_KEY=$(python -c 'import secrets; "
+                                       "print(secrets.token_hex(32))')`")])
+    raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    if len(raw) < MIN_KEY_LENGTH:
+        raise ConfigError([Problem("environment", KEY_VARIABLE,
+                                   f"is too short ({len(raw)} characters): use at least {MIN_KEY_LENGTH}")])
+    return raw
+
+
+def pseudonym(value: str, *, domain: str, key: bytes, length: int = PSEUDONYM_LENGTH) -> str:
+    """The pseudonym of one id (hex HMAC-SHA256 of ``"<domain>:<id>"``, first ``length`` characters)."""
+    digest = hmac.new(key, f"{domain}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return digest[:length]
+
+
+def pseudonymise_ids(ids: pd.Series, *, domain: str, key: Optional[str | bytes] = None,
+                     length: int = PSEUDONYM_LENGTH) -> pd.Series:
+    """Replace every id in ``ids`` by its pseudonym; missing values stay missing."""
+    if not 8 <= length <= min(64, ID_MAX_LENGTH):
+        raise ConfigError([Problem("pseudonymise", "length", f"must be between 8 and {ID_MAX_LENGTH}", value=length)])
+    raw = pseudo_key(key)
+    values = ids.astype("string[pyarrow]")
+    uniques = values.dropna().unique()
+    mapping = {u: pseudonym(str(u), domain=domain, key=raw, length=length) for u in uniques}
+    return values.map(mapping).astype("string[pyarrow]")
+
+
+def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDONYM_LENGTH,
+                 extra_columns: Optional[Dict[Tuple[str, str], str]] = None):
+    """A copy of Dataset ``ds`` with every person and family id replaced by its pseudonym.
+
+    Parameters
+    ----------
+    ds : :class:`earlyhelp.Dataset`.
+    key : the secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`ConfigError` if
+        missing or shorter than 32 characters.
+    length : characters kept of the hex digest (8-48; default 40).
+    extra_columns : more ``{(table, column): "person" | "family"}`` to map.
+
+    Returns
+    -------
+    Dataset
+        Same tables and rows; ``meta["pseudonymised"]`` lists the columns mapped.
+        Synthetic ground truth (``ds.truth``) is dropped: it is keyed by the raw ids.
+    """
+    from ..data.dataset import Dataset
+
+    raw = pseudo_key(key)
+    columns = dict(ID_COLUMNS)
+    columns.update(extra_columns or {})
+    tables = ds.tables
+    replaced: Dict[str, pd.DataFrame] = {}
+    done: List[str] = []
+    for (table, column), domain in sorted(columns.items()):
+        frame = replaced.get(table, tables[table])
+        if column not in frame.columns:
+            continue
+        frame = frame.copy() if table not in replaced else frame
+        frame[column] = pseudonymise_ids(frame[column], domain=domain, key=raw, length=length)
+        replaced[table] = frame
+        done.append(f"{table}.{column}")
+    merged = dict(tables)
+    merged.update(replaced)
+    meta = dict(ds.meta)
+    meta["pseudonymised"] = done
+    return Dataset(merged, truth=None, meta=meta)

@@ -1,0 +1,408 @@
+"""Small-number suppression for published counts (primary and secondary).
+
+Published Early Help figures must not let a reader identify a family. Following
+DfE practice, observed counts from 1 up to a threshold (default 5) are hidden and
+shown as ``"c"``; zero is shown. Hiding a cell is not enough when the table also
+publishes totals: a hidden cell could be worked out by difference. So cells are
+also hidden *secondarily* until every hidden cell is undetermined by the
+published numbers.
+
+How it works
+------------
+A table is a set of cells (one value each) and a set of additive relations
+``total = part_1 + ... + part_k`` (row and column totals, margins, and
+hierarchies such as locality -> council -> region). After primary suppression:
+
+1. every relation with exactly one hidden cell gets a second one: the smallest
+   published non-zero part (the total only if no part will do);
+2. an algebraic audit: a hidden cell is determined when its unit vector lies in
+   the row space of the relations restricted to hidden cells (a chain of
+   totals). Such a cell gets one more hidden neighbour, and step 1-2 repeat;
+3. a bounds audit (small tables, needs scipy): with the published cells fixed
+   and hidden cells >= 0, a linear programme finds each hidden cell's range;
+   a range that is a single value gets one more hidden neighbour.
+
+Steps repeat until nothing changes. The hidden values never leave this module:
+results hold ``<NA>`` and a status column with ``"c"``.
+
+Entry points: :func:`suppress` (a long, tidy table with dimension columns and
+total rows) and :func:`suppress_table` (a two-way table, optionally with margins).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+SUPPRESSED = "c"          # DfE marker for a confidential (suppressed) value
+DEFAULT_THRESHOLD = 5
+TOTAL = "Total"
+
+# the bounds audit solves two small linear programmes per hidden cell: keep it to tables
+# where that stays quick; the algebraic audit always runs
+_LP_AUDIT_MAX_HIDDEN = 400
+
+Relation = Tuple[int, Tuple[int, ...]]   # (index of the total cell, indices of the parts)
+
+
+@dataclass
+class SuppressionResult:
+    """Which cells are hidden and why (``"primary"``, ``"secondary"`` or ``""``)."""
+
+    hidden: np.ndarray      # bool per cell
+    reason: np.ndarray      # object per cell
+
+    @property
+    def n_primary(self) -> int:
+        return int((self.reason == "primary").sum())
+
+    @property
+    def n_secondary(self) -> int:
+        return int((self.reason == "secondary").sum())
+
+
+# ---------------------------------------------------------------------------------
+# the core: cells + relations
+# ---------------------------------------------------------------------------------
+def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
+                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> SuppressionResult:
+    """Choose the cells to hide among ``values`` linked by additive ``relations``.
+
+    Parameters
+    ----------
+    values : the counts (non-negative whole numbers).
+    relations : ``(total_index, (part_index, ...))`` meaning
+        ``values[total] == sum(values[parts])``.
+    threshold : counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
+    lp_audit : run the bounds audit (default: when scipy is installed and the number of
+        hidden cells is at most 400).
+    """
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    hidden = (v >= 1) & (v <= threshold)
+    reason = np.where(hidden, "primary", "").astype(object)
+    if not hidden.any() or not relations:
+        return SuppressionResult(hidden, reason)
+    rels = [(int(t), tuple(int(p) for p in parts)) for t, parts in relations]
+    cell_relations: List[List[int]] = [[] for _ in range(n)]
+    for k, (t, parts) in enumerate(rels):
+        for i in (t, *parts):
+            cell_relations[i].append(k)
+
+    def hide(i: int) -> None:
+        hidden[i] = True
+        reason[i] = "secondary"
+
+    def cover(i: int) -> bool:
+        """Hide one more cell next to hidden cell ``i`` (in any relation through it)."""
+        best, best_key = None, None
+        for k in cell_relations[i]:
+            pick = _pick_secondary(rels[k], v, hidden)
+            if pick is not None:
+                key = _order(pick, v, rels[k][0])
+                if best_key is None or key < best_key:
+                    best, best_key = pick, key
+        if best is None:
+            return False
+        hide(best)
+        return True
+
+    for _ in range(n + 1):
+        changed = _cover_single_hidden(rels, v, hidden, hide)
+        if changed:
+            continue
+        determined = _algebraically_determined(rels, v, hidden)
+        if determined.size:
+            if any(cover(int(i)) for i in determined):
+                continue
+        if lp_audit is not False and hidden.sum() <= _LP_AUDIT_MAX_HIDDEN:
+            pinned = _pinned_by_bounds(rels, v, hidden, required=bool(lp_audit))
+            if any(cover(int(i)) for i in pinned):
+                continue
+        break
+    return SuppressionResult(hidden, reason)
+
+
+def _order(i: int, v: np.ndarray, total: int) -> Tuple[int, int, float, int]:
+    # prefer parts to totals, non-zero to zero cells, then the smallest value
+    return (int(i == total), int(v[i] == 0), float(v[i]), i)
+
+
+def _pick_secondary(relation: Relation, v: np.ndarray, hidden: np.ndarray) -> Optional[int]:
+    total, parts = relation
+    candidates = [i for i in (*parts, total) if not hidden[i]]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda i: _order(i, v, total))
+
+
+def _cover_single_hidden(rels: List[Relation], v: np.ndarray, hidden: np.ndarray, hide) -> bool:
+    changed = False
+    for relation in rels:
+        total, parts = relation
+        n_hidden = int(hidden[total]) + int(hidden[list(parts)].sum())
+        if n_hidden == 1:
+            pick = _pick_secondary(relation, v, hidden)
+            if pick is not None:
+                hide(pick)
+                changed = True
+    return changed
+
+
+def _equations(rels: List[Relation], hidden: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The relations as ``A @ x_hidden = b`` restricted to relations touching hidden cells."""
+    idx = np.flatnonzero(hidden)
+    col = {int(i): j for j, i in enumerate(idx)}
+    rows = []
+    for total, parts in rels:
+        if not (hidden[total] or hidden[list(parts)].any()):
+            continue
+        row = np.zeros(len(idx))
+        if hidden[total]:
+            row[col[total]] -= 1.0
+        for p in parts:
+            if hidden[p]:
+                row[col[p]] += 1.0
+        rows.append(row)
+    return (np.array(rows) if rows else np.zeros((0, len(idx)))), idx
+
+
+def _algebraically_determined(rels: List[Relation], v: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """Hidden cells whose value follows from the published cells by linear algebra alone."""
+    a, idx = _equations(rels, hidden)
+    if a.shape[0] == 0:
+        return np.zeros(0, dtype=int)
+    # x_i is determined iff e_i is in the row space of A, i.e. the null space has no component i
+    _, s, vt = np.linalg.svd(a, full_matrices=True)
+    rank = int((s > 1e-9 * max(1.0, s.max() if s.size else 1.0)).sum())
+    null = vt[rank:]
+    if null.shape[0] == 0:
+        return idx
+    return idx[np.abs(null).max(axis=0) < 1e-9]
+
+
+def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden: np.ndarray) -> np.ndarray:
+    """The range ``[lo, hi]`` of each hidden cell an attacker can infer (hidden cells >= 0).
+
+    Solves, with the published cells fixed, ``min`` and ``max`` of each hidden cell by
+    linear programming (``scipy.optimize.linprog``). Rows follow the hidden cells in order;
+    ``hi`` is ``inf`` when unbounded.
+    """
+    from scipy.optimize import linprog
+
+    v = np.asarray(values, dtype=float)
+    hidden = np.asarray(hidden, dtype=bool)
+    rels = [(int(t), tuple(int(p) for p in parts)) for t, parts in relations]
+    a, idx = _equations(rels, hidden)
+    b = []
+    for total, parts in rels:
+        if not (hidden[total] or hidden[list(parts)].any()):
+            continue
+        known = sum(v[p] for p in parts if not hidden[p]) - (0.0 if hidden[total] else v[total])
+        b.append(-known)
+    b = np.array(b)
+    out = np.zeros((len(idx), 2))
+    for j in range(len(idx)):
+        c = np.zeros(len(idx))
+        c[j] = 1.0
+        bounds = [(0, None)] * len(idx)
+        lo = linprog(c, A_eq=a if len(b) else None, b_eq=b if len(b) else None, bounds=bounds, method="highs")
+        hi = linprog(-c, A_eq=a if len(b) else None, b_eq=b if len(b) else None, bounds=bounds, method="highs")
+        out[j, 0] = lo.fun if lo.status == 0 else 0.0
+        out[j, 1] = -hi.fun if hi.status == 0 else np.inf
+    return out
+
+
+def _pinned_by_bounds(rels: List[Relation], v: np.ndarray, hidden: np.ndarray, *, required: bool) -> np.ndarray:
+    try:
+        import scipy.optimize  # noqa: F401
+    except ImportError:
+        if required:
+            raise
+        return np.zeros(0, dtype=int)
+    idx = np.flatnonzero(hidden)
+    ranges = hidden_ranges(v, rels, hidden)
+    return idx[(ranges[:, 1] - ranges[:, 0]) < 0.5]
+
+
+# ---------------------------------------------------------------------------------
+# long (tidy) tables
+# ---------------------------------------------------------------------------------
+def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims: Optional[Sequence[str]] = None,
+             totals: Optional[Mapping[str, Hashable]] = None,
+             hierarchies: Optional[Mapping[str, Mapping[Hashable, Hashable]]] = None,
+             threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> pd.DataFrame:
+    """Suppress small observed counts in a long table, with secondary suppression.
+
+    Parameters
+    ----------
+    table : one row per cell: dimension columns and one or more count columns.
+    value : the count column(s) to suppress. Each is suppressed on its own (they are
+        separate tables published side by side, e.g. one per measure).
+    dims : the dimension columns (default: every column that is not a value column).
+        Rows must be unique on ``dims``.
+    totals : ``{dim: label}`` when rows with ``dim == label`` are totals over the other
+        values of ``dim`` (e.g. ``{"month": "Total"}``).
+    hierarchies : ``{dim: {child: parent}}`` when a row with ``dim == parent`` is the sum
+        of its children (e.g. localities in a council, councils in a region).
+    threshold : counts ``1..threshold`` are hidden; 0 is shown. Default 5 (DfE).
+
+    Returns
+    -------
+    DataFrame
+        The same rows, each value column as ``Int64`` with ``<NA>`` where hidden, and a
+        ``<value>_status`` column holding ``"c"`` for hidden cells (``""`` otherwise).
+        ``attrs["suppression"]`` counts primary and secondary suppressions.
+    """
+    values = [value] if isinstance(value, str) else list(value)
+    _check_threshold(threshold)
+    missing = [c for c in values if c not in table.columns]
+    if missing:
+        raise ValidationError([Problem("table", c, "no such column to suppress") for c in missing])
+    dims = [c for c in table.columns if c not in values] if dims is None else list(dims)
+    problems = []
+    for c in dims:
+        if c not in table.columns:
+            problems.append(Problem("table", c, "no such dimension column"))
+    if problems:
+        raise ValidationError(problems)
+    dup = table.duplicated(dims, keep=False)
+    if dup.any():
+        raise ValidationError([Problem("table", ", ".join(dims), "rows are not unique on the dimension columns",
+                                       rows=list(np.flatnonzero(dup))[:10], n_rows=int(dup.sum()))])
+    parents = _parent_maps(table, dims, totals or {}, hierarchies or {})
+    relations = _relations(table.reset_index(drop=True), dims, parents)
+    out = table.copy()
+    summary = {}
+    for col in values:
+        counts = _counts(table, col)
+        result = suppress_cells(counts, relations, threshold=threshold, lp_audit=lp_audit)
+        kept = pd.array(np.where(result.hidden, 0, counts).astype("int64"), dtype="Int64")
+        kept[result.hidden] = pd.NA
+        out[col] = kept
+        out[f"{col}_status"] = np.where(result.hidden, SUPPRESSED, "")
+        summary[col] = {"primary": result.n_primary, "secondary": result.n_secondary}
+    out.attrs["suppression"] = {"threshold": threshold, "counts": summary}
+    return out
+
+
+def _check_threshold(threshold) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 0:
+        raise ValidationError([Problem("suppression", "threshold",
+                                       "must be a whole number >= 0 (counts 1..threshold are hidden)",
+                                       value=threshold)])
+
+
+def _counts(table: pd.DataFrame, col: str) -> np.ndarray:
+    series = pd.to_numeric(table[col], errors="coerce")
+    bad = series.isna() | (series < 0) | (series.round() != series)
+    if bad.any():
+        rows = list(np.flatnonzero(bad.to_numpy()))
+        raise ValidationError([Problem("table", col, "observed counts must be whole numbers >= 0 (no gaps)",
+                                       rows=rows[:10], n_rows=len(rows), value=table[col].iloc[rows[0]])])
+    return series.to_numpy(dtype=float)
+
+
+def _parent_maps(table: pd.DataFrame, dims: List[str], totals: Mapping[str, Hashable],
+                 hierarchies: Mapping[str, Mapping[Hashable, Hashable]]) -> Dict[str, Dict[Hashable, Hashable]]:
+    problems = []
+    for d in list(totals) + list(hierarchies):
+        if d not in dims:
+            problems.append(Problem("table", d, f"total/hierarchy given for a column that is not a dimension ({dims})"))
+    if problems:
+        raise ValidationError(problems)
+    parents: Dict[str, Dict[Hashable, Hashable]] = {}
+    for d in dims:
+        mapping: Dict[Hashable, Hashable] = dict(hierarchies.get(d, {}))
+        if d in totals:
+            label = totals[d]
+            roots = {x for x in pd.unique(table[d]) if x != label and x not in mapping}
+            for x in roots:
+                mapping[x] = label
+        if mapping:
+            parents[d] = mapping
+    return parents
+
+
+def _relations(table: pd.DataFrame, dims: List[str], parents: Dict[str, Dict[Hashable, Hashable]]) -> List[Relation]:
+    """One relation per (dimension with a hierarchy, parent value, setting of the other dims)."""
+    index = {tuple(row): i for i, row in enumerate(table[dims].itertuples(index=False, name=None))}
+    relations: List[Relation] = []
+    for d, mapping in parents.items():
+        j = dims.index(d)
+        children: Dict[Hashable, List[Hashable]] = {}
+        for child, parent in mapping.items():
+            children.setdefault(parent, []).append(child)
+        seen: Set[Tuple] = set()
+        for key in index:
+            parent = key[j]
+            if parent not in children:
+                continue
+            rest = key[:j] + key[j + 1:]
+            if (parent, rest) in seen:
+                continue
+            seen.add((parent, rest))
+            parts = []
+            for child in children[parent]:
+                k = index.get(key[:j] + (child,) + key[j + 1:])
+                if k is not None:
+                    parts.append(k)
+            if parts:
+                relations.append((index[key], tuple(parts)))
+    return relations
+
+
+# ---------------------------------------------------------------------------------
+# two-way tables
+# ---------------------------------------------------------------------------------
+def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: Hashable = TOTAL,
+                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> pd.DataFrame:
+    """Suppress a two-way table of counts (rows x columns), optionally with margins.
+
+    Parameters
+    ----------
+    table : counts, index = row categories, columns = column categories.
+    margins : the row and column labelled ``total_label`` are totals of the others
+        (either may be absent: a table may carry only row totals).
+    threshold : counts ``1..threshold`` are hidden; 0 is shown.
+
+    Returns
+    -------
+    DataFrame
+        Same shape, ``object`` dtype: published counts as ints, hidden cells as ``"c"``.
+    """
+    long = table.rename_axis(index="_row", columns="_col").stack(future_stack=True).rename("_value").reset_index()
+    totals = {}
+    if margins:
+        if total_label in table.index:
+            totals["_row"] = total_label
+        if total_label in table.columns:
+            totals["_col"] = total_label
+        if not totals:
+            raise ValidationError([Problem("table", None, f"margins=True but no row or column is labelled {total_label!r}")])
+    out = suppress(long, "_value", dims=["_row", "_col"], totals=totals, threshold=threshold, lp_audit=lp_audit)
+    shown = out["_value"].astype(object).where(out["_value_status"] != SUPPRESSED, SUPPRESSED)
+    wide = pd.DataFrame({"_row": out["_row"], "_col": out["_col"], "v": shown}).pivot(index="_row", columns="_col", values="v")
+    wide = wide.reindex(index=table.index, columns=table.columns)
+    wide.index.name, wide.columns.name = table.index.name, table.columns.name
+    wide.attrs["suppression"] = out.attrs["suppression"]
+    return wide
+
+
+def published(frame: pd.DataFrame) -> pd.DataFrame:
+    """A suppressed long table for CSV/HTML: each value column holds the count or ``"c"``.
+
+    The status columns are dropped (the marker carries the same information).
+    """
+    out = frame.copy()
+    for status in [c for c in frame.columns if c.endswith("_status")]:
+        col = status[: -len("_status")]
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(out[status] != SUPPRESSED, SUPPRESSED)
+            out[col] = out[col].map(lambda x: x if x == SUPPRESSED else str(int(x)))
+            out = out.drop(columns=status)
+    return out

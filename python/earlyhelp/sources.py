@@ -1,0 +1,182 @@
+"""Where a run's data comes from: a folder, the synthetic council, or a SQL database.
+
+``read_sql`` reads a council's warehouse through SQLAlchemy (PostgreSQL, SQLite,
+SQL Server with the user's driver). Tables keep their own names, SSD names such
+as ``ssd_person`` included: the config maps each earlyhelp table to a database
+table, or, without a mapping, tables named like ours or like the SSD are found.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, Dict, Mapping, Optional
+
+import pandas as pd
+
+from ._errors import Problem, ValidationError
+from .data.schema import TABLE_NAMES, TABLES
+
+log = logging.getLogger("earlyhelp")
+
+
+def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Optional[str] = None,
+             code_map=None, validate: bool = True, engine: Any = None):
+    """Load a Dataset from a SQL database.
+
+    Parameters
+    ----------
+    url : SQLAlchemy URL, e.g. ``postgresql://user@host:5432/warehouse`` or ``sqlite:///eh.db``.
+    tables : ``{earlyhelp table: database table}``; tables not mapped are looked up by
+        our name or an SSD alias (``ssd_person`` for ``persons``), case-insensitively.
+    schema : database schema holding the tables (default: the connection's default).
+    code_map, validate : as for :meth:`earlyhelp.Dataset.from_frames`.
+    engine : an existing SQLAlchemy engine to use instead of ``url``.
+    """
+    import sqlalchemy as sa
+
+    from .data.dataset import Dataset
+
+    own_engine = engine is None
+    if engine is None:
+        try:
+            engine = sa.create_engine(with_driver(url))
+        except Exception as exc:  # noqa: BLE001 - bad URL or missing driver
+            raise ValidationError([Problem("source", "url", f"cannot use this database URL: {exc}")]) from None
+    try:
+        try:
+            inspector = sa.inspect(engine)
+            present = {name.lower(): name for name in inspector.get_table_names(schema=schema)}
+            present.update({name.lower(): name for name in inspector.get_view_names(schema=schema)})
+        except Exception as exc:  # noqa: BLE001 - connection refused, bad credentials, unknown schema
+            raise ValidationError([Problem("source", "url", f"cannot connect to the database: {_first_line(exc)}")]) from None
+        chosen, problems = _choose_tables(present, tables or {})
+        if problems:
+            raise ValidationError(problems)
+        if not chosen:
+            raise ValidationError([Problem("source", "tables", "no earlyhelp or SSD tables found in the database; map "
+                                           "them in [source.tables], e.g. persons = \"ssd_person\"")])
+        frames = {}
+        with engine.connect() as conn:
+            for ours, theirs in chosen.items():
+                table = sa.Table(theirs, sa.MetaData(), schema=schema, autoload_with=conn)
+                frames[ours] = pd.read_sql(sa.select(table), conn)
+                log.info("read %s rows from %s into %s", f"{len(frames[ours]):,}", theirs, ours)
+    finally:
+        if own_engine:
+            engine.dispose()
+    ds = Dataset.from_frames(code_map=code_map, validate=validate, **frames)
+    ds.meta.setdefault("source", {"kind": "sql", "tables": dict(chosen)})
+    return ds
+
+
+def with_driver(url: str) -> str:
+    """``url`` with an installed PostgreSQL driver named when it names none.
+
+    SQLAlchemy 2.1 picks psycopg (3) for ``postgresql://``; many machines have psycopg2.
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        import importlib.util
+
+        for module, driver in (("psycopg", "psycopg"), ("psycopg2", "psycopg2"), ("pg8000", "pg8000")):
+            if importlib.util.find_spec(module) is not None:
+                return parsed.set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
+    return url
+
+
+def _choose_tables(present: Dict[str, str], mapping: Mapping[str, str]):
+    chosen: Dict[str, str] = {}
+    problems = []
+    for ours, theirs in mapping.items():
+        if ours not in TABLES:
+            problems.append(Problem("source", f"tables.{ours}", f"not an earlyhelp table ({', '.join(TABLE_NAMES)})"))
+        elif theirs.lower() not in present:
+            problems.append(Problem("source", f"tables.{ours}", f"table {theirs!r} not found in the database "
+                                    f"(found: {', '.join(sorted(present.values())) or 'none'})"))
+        else:
+            chosen[ours] = present[theirs.lower()]
+    for name, table in TABLES.items():
+        if name in chosen or name in mapping:
+            continue
+        for candidate in (name, *table.aliases):
+            if candidate.lower() in present:
+                chosen[name] = present[candidate.lower()]
+                break
+    return chosen, problems
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def load_source(source, *, validate: bool = True):
+    """The Dataset described by a :class:`earlyhelp.cli.config.SourceConfig`."""
+    if source.kind == "synthetic":
+        from . import synthetic
+
+        ds = synthetic.council(preset=source.preset, years=source.years, scale=source.scale, seed=source.seed)
+        if validate:
+            ds.validate()
+        return ds
+    if source.kind == "folder":
+        from .data import read_dataset
+
+        return read_dataset(source.path, code_map=source.code_map or None, validate=validate)
+    if source.kind == "sql":
+        return read_sql(source.url, tables=source.tables, schema=source.db_schema,
+                        code_map=source.code_map or None, validate=validate)
+    raise ValidationError([Problem("source", "kind", f"unknown source kind {source.kind!r}")])
+
+
+def content_hash(ds) -> Dict[str, Any]:
+    """Row counts and a SHA-256 of each table's content, and one over all tables.
+
+    The same data gives the same hashes whichever source it came from (row order counts).
+    """
+    per_table: Dict[str, str] = {}
+    whole = hashlib.sha256()
+    for name in TABLE_NAMES:
+        frame = ds[name]
+        digest = hashlib.sha256()
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(",".join(str(t) for t in frame.dtypes).encode())
+        if len(frame):
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        per_table[name] = digest.hexdigest()
+        whole.update(name.encode() + digest.digest())
+    return {"rows": ds.row_counts(), "tables": per_table, "sha256": whole.hexdigest()}
+
+
+def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = False,
+              if_exists: str = "replace") -> Dict[str, str]:
+    """Write every non-empty table of ``ds`` to a database; returns ``{our table: database table}``.
+
+    ``ssd_names`` names tables and columns as the SSD does where it has a name
+    (``ssd_person.pers_person_id``), as a council's warehouse would hold them.
+    """
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(with_driver(url))
+    written: Dict[str, str] = {}
+    try:
+        with engine.begin() as conn:
+            for name, frame in ds.tables.items():
+                if frame.empty:
+                    continue
+                table = TABLES[name]
+                target = name
+                out = frame.copy()
+                for col in out.columns:
+                    if isinstance(out[col].dtype, pd.CategoricalDtype):
+                        out[col] = out[col].astype("string")
+                if ssd_names:
+                    target = table.aliases[0] if table.aliases else name
+                    out = out.rename(columns={c.name: c.aliases[0] for c in table.columns if c.aliases})
+                out.to_sql(target, conn, schema=schema, index=False, if_exists=if_exists, chunksize=5000)
+                written[name] = target
+    finally:
+        engine.dispose()
+    return written

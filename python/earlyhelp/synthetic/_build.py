@@ -1,0 +1,172 @@
+"""Turn the C++ generator's integer columns into typed earlyhelp tables, fast.
+
+Ids become ``string[pyarrow]`` built with pyarrow compute from integers, codes
+become categoricals with the schema's categories (``Categorical.from_codes``),
+dates ``datetime64[ns]``. Nothing here loops over rows in Python.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..data.coerce import dtype_of
+from ..data.schema import TABLES
+
+# One letter per table: pseudonymous ids such as "P0000123" (person) or "F0000042" (family).
+ID_PREFIX: Dict[str, str] = {
+    "persons": "P", "families": "F", "localities": "L", "agencies": "G", "practitioners": "W",
+    "requests": "R", "episodes": "E", "assessments": "A", "involvements": "V",
+    "csc_referrals": "C", "csc_assessments": "S",
+}
+ID_MIN_WIDTH = 7
+
+RawColumns = List[Tuple[str, str, str, Any]]
+
+
+def progress_callback(total_label: str) -> Tuple[Optional[Callable[[int, int], None]], Callable[[], None]]:
+    """A tqdm-backed callback, or None when progress is switched off or stderr is not a terminal."""
+    if os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=0, desc=total_label, unit="families", leave=False)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return update, bar.close
+
+
+def id_width(n_rows: int) -> int:
+    return max(ID_MIN_WIDTH, len(str(max(n_rows - 1, 0))))
+
+
+def ids_to_strings(values: np.ndarray, prefix: str, width: int) -> pd.Series:
+    """int64 ids (-1 = missing) -> "P0000123"-style ``string[pyarrow]``, vectorised in Arrow."""
+    values = np.asarray(values, dtype=np.int64)
+    mask = values < 0
+    arr = pa.array(values, type=pa.int64(), mask=mask if mask.any() else None)
+    text = pc.utf8_lpad(pc.cast(arr, pa.string()), width=width, padding="0")
+    text = pc.binary_join_element_wise(pa.scalar(prefix), text, "")
+    return pd.Series(pd.arrays.ArrowStringArray(pc.cast(text, pa.large_string())))
+
+
+def strings(values: List[str]) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string())))
+
+
+def dates(values: np.ndarray, no_date: int) -> pd.Series:
+    values = np.asarray(values)
+    out = values.astype("int64").astype("datetime64[D]").astype("datetime64[ns]")
+    out[values == no_date] = np.datetime64("NaT")
+    return pd.Series(out)
+
+
+def codes(values: np.ndarray, labels: List[str], dtype: pd.CategoricalDtype) -> pd.Series:
+    cats = list(dtype.categories)
+    lookup = np.array([cats.index(label) for label in labels] + [-1], dtype=np.int64)
+    idx = np.asarray(values, dtype=np.int64)
+    idx = np.where(idx < 0, len(labels), idx)
+    return pd.Series(pd.Categorical.from_codes(lookup[idx], dtype=dtype))
+
+
+def booleans(values: np.ndarray) -> pd.Series:
+    values = np.asarray(values)
+    return pd.Series(pd.arrays.BooleanArray(values == 1, values < 0))
+
+
+def label_sets(masks: np.ndarray, labels: List[str]) -> pd.Series:
+    """Bit masks -> comma-separated labels ("3,4,16A"), one string per distinct mask."""
+    masks = np.asarray(masks, dtype=np.int64)
+    uniq, inverse = np.unique(masks, return_inverse=True)
+    text = [",".join(labels[i] for i in range(len(labels)) if (int(m) >> i) & 1) for m in uniq]
+    arr = pa.DictionaryArray.from_arrays(pa.array(inverse.astype(np.int32)), pa.array(text, type=pa.large_string()))
+    return pd.Series(pd.arrays.ArrowStringArray(pc.cast(arr, pa.large_string())))
+
+
+def missing(n: int, dtype) -> pd.Series:
+    if str(dtype) == "string":
+        return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(n, pa.large_string())))
+    return pd.Series(pd.array([pd.NA] * n, dtype=dtype)) if n else pd.Series([], dtype=dtype)
+
+
+def build_tables(raw: Dict[str, RawColumns], labels: Dict[str, List[str]], no_date: int
+                 ) -> Tuple[Dict[str, pd.DataFrame], Dict[str, Dict[str, np.ndarray]]]:
+    """Typed tables in schema column order, plus the integer id columns (for truth)."""
+    rows = {name: len(cols[0][3]) for name, cols in raw.items()}
+    widths = {name: id_width(rows.get(name, 0)) for name in ID_PREFIX}
+    tables: Dict[str, pd.DataFrame] = {}
+    int_ids: Dict[str, Dict[str, np.ndarray]] = {}
+    for name, table in TABLES.items():
+        cols = {c[0]: c for c in raw[name]}
+        n = rows[name]
+        data: Dict[str, pd.Series] = {}
+        int_ids[name] = {}
+        for column in table.columns:
+            dtype = dtype_of(column)
+            if column.name not in cols:
+                data[column.name] = missing(n, dtype if column.kind != "date" else "datetime64[ns]")
+                continue
+            _, kind, ref, values = cols[column.name]
+            if kind == "id":
+                int_ids[name][column.name] = values
+                data[column.name] = ids_to_strings(values, ID_PREFIX[ref], widths[ref])
+            elif kind == "str":
+                data[column.name] = strings(values)
+            elif kind == "date":
+                data[column.name] = dates(values, no_date)
+            elif kind == "code":
+                data[column.name] = codes(values, labels[ref], dtype)
+            elif kind == "int":
+                data[column.name] = pd.Series(pd.array(np.asarray(values, dtype=np.int64), dtype="Int64"))
+            elif kind == "float":
+                data[column.name] = pd.Series(np.asarray(values, dtype=np.float64))
+            elif kind == "bool":
+                data[column.name] = booleans(values)
+            elif kind == "mask":
+                data[column.name] = label_sets(values, labels[ref])
+            else:  # pragma: no cover - the generator and this module are kept in step
+                raise RuntimeError(f"unknown column kind {kind!r} for {name}.{column.name}")
+        tables[name] = pd.DataFrame(data, copy=False)
+    return tables, int_ids
+
+
+def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[str, Dict[str, np.ndarray]],
+                labels: Dict[str, List[str]]) -> Dict[str, pd.DataFrame]:
+    """The generator's ground truth: one row per family, and the oracle per episode."""
+    cols = {c[0]: c for c in raw}
+    fam = pd.DataFrame({"family_id": tables["families"]["family_id"]}, copy=False)
+    fam["locality_id"] = tables["families"]["locality_id"].to_numpy()
+    for name, (_, kind, ref, values) in cols.items():
+        if name == "family_id":
+            continue
+        if kind == "float":
+            fam[name] = np.asarray(values, dtype=np.float64)
+        elif kind == "bool":
+            fam[name] = booleans(values).to_numpy()
+        elif kind == "int":
+            fam[name] = pd.array(np.asarray(values, dtype=np.int64), dtype="Int64")
+        elif kind == "needmask":
+            fam[name] = label_sets(values, labels["needs"]).to_numpy()
+    ep = tables["episodes"]
+    ep_family = int_ids["episodes"]["family_id"]
+    reason = ep["end_reason"]
+    closed = ep["end_date"].notna().to_numpy()
+    applies = closed & ~reason.isin(["step_up", "moved_away"]).to_numpy()
+    episodes = pd.DataFrame({
+        "episode_id": ep["episode_id"],
+        "family_id": ep["family_id"],
+        "p_step_up": fam["p_step_up"].to_numpy()[ep_family],
+        "p_rereferral_12m": fam["p_rereferral_12m"].to_numpy()[ep_family],
+        "rereferral_applies": applies,
+    }, copy=False)
+    return {"families": fam, "episodes": episodes}

@@ -1,0 +1,147 @@
+"""Generated figures beside the published figures they are calibrated to (shared/domain.md)."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import numpy as np
+import pandas as pd
+
+from ..data.codes import COUNCIL_AGENCY_TYPES
+from ..data.dataset import Dataset
+
+COLUMNS = ["figure", "generated", "target", "unit", "source", "relative_error", "within_10pct", "note"]
+SIXTEEN_WEEKS = pd.Timedelta(days=112)
+MINORITY_EXCLUDED = ("WBRI",)  # DfE: minority ethnic = every group except White British
+SEED_COVENTRY = "seed 002 (Coventry Early Help report, 2024)"
+SEED_WOLVES_2017 = "seed 001 (Wolverhampton Early Intervention report, 2017)"
+SEED_WOLVES_2025 = "seed 000 (Wolverhampton Early Help strategy, 2025)"
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.rows: List[dict] = []
+
+    def add(self, figure: str, generated: float, target: float, unit: str, source: str, note: str = "",
+            tolerance: Optional[float] = None) -> None:
+        rel = float("nan")
+        within: object = pd.NA
+        if target == target and generated == generated and target != 0:
+            rel = (generated - target) / target
+            within = bool(abs(rel) <= 0.10)
+        self.rows.append(dict(figure=figure, generated=float(generated), target=float(target), unit=unit,
+                              source=source, relative_error=rel, within_10pct=within, note=note))
+
+    def frame(self) -> pd.DataFrame:
+        out = pd.DataFrame(self.rows, columns=COLUMNS)
+        out["within_10pct"] = out["within_10pct"].astype("boolean")
+        return out
+
+
+def _in_window(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    return ((values >= start) & (values <= end)).to_numpy(dtype=bool, na_value=False)
+
+
+def calibration_table(ds: Dataset) -> pd.DataFrame:
+    """Compare a synthetic council's figures with the published targets.
+
+    Counts are annualised over the years generated and divided by ``scale``, so
+    they compare with the published yearly figures at any scale.
+
+    Returns
+    -------
+    DataFrame with columns ``figure, generated, target, unit, source,
+    relative_error, within_10pct, note``; ``note`` says why a figure cannot be
+    compared when it cannot.
+    """
+    meta = ds.meta
+    if meta.get("source") != "earlyhelp.synthetic":
+        raise ValueError("calibration_table needs a Dataset from earlyhelp.synthetic (ds.meta['source'])")
+    preset = meta["preset"]
+    start, end = pd.Timestamp(meta["window_start"]), pd.Timestamp(meta["end_date"])
+    years = ((end - start).days + 1) / 365.25
+    per_year = 1.0 / (years * float(meta["scale"]))
+    t = _Table()
+    req, ep, ass = ds.requests, ds.episodes, ds.assessments
+    opened = _in_window(ep["start_date"], start, end)
+    closed = _in_window(ep["end_date"], start, end)
+    reasons = ep.loc[closed, "end_reason"]
+    n_closed = max(int(closed.sum()), 1)
+    step_up_share = 100.0 * float((reasons == "step_up").sum()) / n_closed
+    agency_type = ds.agencies.set_index("agency_id")["agency_type"]
+    lead_type = ep.loc[opened, "lead_agency_id"].map(agency_type)
+    partner = ~lead_type.isin(COUNCIL_AGENCY_TYPES).to_numpy() & lead_type.notna().to_numpy()
+
+    if preset == "coventry":
+        t.add("requests for support a year", len(req) * per_year, 3195, "requests/year", SEED_COVENTRY)
+        t.add("children referred a year", float(req["children"].sum()) * per_year, 395 * 12, "children/year",
+              SEED_COVENTRY, "395 children a month")
+        t.add("episodes opened a year", opened.sum() * per_year, 2780, "episodes/year", SEED_COVENTRY)
+        t.add("Early Help Assessments a year", _in_window(ass["started"], start, end).sum() * per_year, 1963,
+              "assessments/year", SEED_COVENTRY)
+        t.add("episodes closed a year", closed.sum() * per_year, 2739, "episodes/year", SEED_COVENTRY)
+        t.add("closed with outcomes met", 100.0 * float((reasons == "outcomes_met").sum()) / n_closed, 54, "%",
+              SEED_COVENTRY)
+        dur = (ep.loc[closed, "end_date"] - ep.loc[closed, "start_date"])
+        t.add("closed within 16 weeks", 100.0 * float((dur <= SIXTEEN_WEEKS).sum()) / n_closed, 87, "%",
+              SEED_COVENTRY)
+        t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017,
+              "Wolverhampton's figure, used for every preset")
+        t.add("episodes held by partners", 100.0 * partner.sum() / max(int(opened.sum()), 1), 16.9, "%",
+              SEED_COVENTRY, "469 of 2,780")
+        t.add("partner-held episodes held by schools",
+              100.0 * float((lead_type[partner] == "school").sum()) / max(int(partner.sum()), 1),
+              100.0 * 428 / 469, "%", SEED_COVENTRY, "428 of 469")
+        eh = ds.practitioners.merge(ds.agencies[["agency_id", "agency_type"]], on="agency_id")
+        fte = float(eh.loc[eh["agency_type"] == "la_early_help", "fte"].sum()) / float(meta["scale"])
+        t.add("early help staff FTE per locality team", fte / 4, 12, "FTE", SEED_COVENTRY,
+              "2 team leaders + 10 FTE practitioners in each of 4 teams")
+    elif preset == "wolverhampton":
+        t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017)
+        t.add("step-ups a year", float((reasons == "step_up").sum()) * per_year, 375 * 12 / 9, "children/year",
+              SEED_WOLVES_2017, "375 children stepped up Apr-Dec 2017; one referral per stepped-up episode")
+        mash = (req["route"] == "mash_diversion").sum()
+        t.add("MASH diversions to early help a year", float(mash) * per_year, 3236 * 12 / 9, "requests/year",
+              SEED_WOLVES_2017, "3,236 referrals from the MASH in 9 months")
+        started = ass[_in_window(ass["started"], start, end)]
+        by_type = started["agency_id"].map(agency_type)
+        n = max(len(by_type), 1)
+        for label, types, share in (
+                ("council", ("la_early_help", "la_social_care"), 85.45), ("schools", ("school",), 12.56),
+                ("voluntary sector", ("vcs",), 1.84), ("health", ("health_visitor", "health_other", "gp",
+                                                                  "school_nurse", "camhs", "midwifery"), 0.16)):
+            count = int(by_type.isin(types).sum())
+            note = ""
+            if share < 1:
+                note = (f"{count} assessments: a 0.16% share rests on about 7 a year, so sampling error is large "
+                        f"(±{100 / max(np.sqrt(max(count, 1)), 1):.0f}%)")
+            t.add(f"assessments initiated by {label}", 100.0 * count / n, share, "%", SEED_WOLVES_2017, note)
+        members = ds.family_members
+        kids = members.loc[members["role"] == "child", "person_id"].unique()
+        eth = ds.persons.set_index("person_id").loc[kids, "ethnicity"]
+        known = eth[eth.notna() & ~eth.isin(["REFU", "NOBT", "unknown"])]
+        t.add("children from ethnic minorities", 100.0 * float((~known.isin(MINORITY_EXCLUDED)).sum()) / max(len(known), 1),
+              56, "%", SEED_WOLVES_2025, "children known to early help; seed gives the city's children")
+        fam_loc = ds.families.set_index("family_id")["locality_id"]
+        names = ds.localities.set_index("locality_id")["name"]
+        demand = req["family_id"].map(fam_loc).map(names).value_counts()
+        top2 = set(demand.index[:2])
+        t.add("highest demand in Children's Village and Whitmore Reans",
+              float(top2 == {"Children's Village", "Whitmore Reans"}), 1, "yes=1", SEED_WOLVES_2017,
+              f"top two by requests: {', '.join(sorted(top2))}")
+    else:  # england
+        t.add("councils", ds.localities["council_code"].nunique(), 153, "councils", "national (DfE)")
+        t.add("children", float(ds.localities["child_population"].sum()) / float(meta["scale"]), 12.0e6,
+              "children", "national (ONS mid-year estimates)", "about 12 million children in England")
+        t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017)
+        pop = float(ds.localities["child_population"].sum())
+        t.add("requests for support per 1,000 children a year", 1000.0 * len(req) / pop / years,
+              1000.0 * 3195 / 78500, "per 1,000 children", SEED_COVENTRY,
+              "Coventry's rate (78,500 children) applied nationally; deprivation moves it per council")
+
+    # A figure without a published target: shown, not compared.
+    rr = ds.truth.get("episodes")
+    if rr is not None and len(rr):
+        t.add("re-referral within 12 months of closure (true mean)", 100.0 * float(rr["p_rereferral_12m"].mean()),
+              float("nan"), "%", "none",
+              "no published re-referral rate in the seeds (Wigan and Wolverhampton monitor it); not compared")
+    return t.frame()

@@ -1,0 +1,84 @@
+"""A small, seeded Early Help dataset with seasonal monthly demand (for CLI tests)."""
+from __future__ import annotations
+
+from typing import Dict
+
+import numpy as np
+import pandas as pd
+
+LOCALITIES = ("L1", "L2", "L3")
+
+
+def make_frames(seed: int = 0, start: str = "2020-01-01", months: int = 48, base: float = 18.0) -> Dict[str, pd.DataFrame]:
+    """Plain DataFrames (our column names) for localities, families, persons, requests, episodes, assessments."""
+    rng = np.random.default_rng(seed)
+    localities = pd.DataFrame({
+        "locality_id": list(LOCALITIES), "name": ["North", "South", "East"],
+        "kind": ["family_hub_area"] * 3, "council_code": ["E08000026"] * 3, "council_name": ["Coventry"] * 3,
+        "region_code": ["E12000005"] * 3, "child_population": [21000, 18000, 9000], "deprivation": [0.31, 0.22, 0.12],
+    })
+    month_starts = pd.date_range(start, periods=months, freq="MS")
+    season = 1 + 0.25 * np.sin(2 * np.pi * (np.arange(months) % 12) / 12) - 0.3 * ((np.arange(months) % 12) == 7)
+    families, persons, members, requests, episodes, assessments = [], [], [], [], [], []
+    n_req = n_fam = 0
+    for li, loc in enumerate(LOCALITIES):
+        scale = (1.0, 0.8, 0.35)[li]
+        for m, ms in enumerate(month_starts):
+            for _ in range(rng.poisson(base * scale * season[m] * (1 + 0.004 * m))):
+                n_fam += 1
+                n_req += 1
+                fam, child = f"F{n_fam:05d}", f"P{n_fam:05d}"
+                families.append((fam, loc))
+                persons.append((child, pd.Timestamp("2012-01-01") + pd.Timedelta(days=int(rng.integers(0, 3000))),
+                                rng.choice(["M", "F"]), "WBRI"))
+                members.append((fam, child, "child"))
+                received = ms + pd.Timedelta(days=int(rng.integers(0, 28)))
+                decision = rng.choice(["early_help", "nfa", "advice_signpost"], p=[0.6, 0.25, 0.15])
+                decided = received + pd.Timedelta(days=int(rng.integers(1, 10)))
+                requests.append((f"R{n_req:05d}", fam, child, received, rng.choice(["2A", "3A", "6", "1A"]),
+                                 "direct", decision, decided))
+                if decision == "early_help":
+                    eid = f"E{n_req:05d}"
+                    end = decided + pd.Timedelta(days=int(rng.gamma(4.0, 28.0)))
+                    if end > month_starts[-1] + pd.offsets.MonthEnd(0):
+                        end, reason = pd.NaT, None
+                    else:
+                        reason = rng.choice(["outcomes_met", "step_up", "disengaged"], p=[0.75, 0.1, 0.15])
+                    episodes.append((eid, fam, child, decided, end, 3, "early_help", None, None, loc, "request", reason))
+                    assessments.append((f"A{n_req:05d}", eid, decided, decided + pd.Timedelta(days=20), None))
+    return {
+        "localities": localities,
+        "families": pd.DataFrame(families, columns=["family_id", "locality_id"]),
+        "persons": pd.DataFrame(persons, columns=["person_id", "birth_date", "sex", "ethnicity"]),
+        "family_members": pd.DataFrame(members, columns=["family_id", "person_id", "role"]),
+        "requests": pd.DataFrame(requests, columns=["request_id", "family_id", "person_id", "received_date", "source",
+                                                    "route", "decision", "decision_date"]),
+        "episodes": pd.DataFrame(episodes, columns=["episode_id", "family_id", "person_id", "start_date", "end_date",
+                                                    "level", "episode_type", "lead_practitioner_id",
+                                                    "lead_agency_id", "locality_id", "origin", "end_reason"]),
+        "assessments": pd.DataFrame(assessments, columns=["assessment_id", "episode_id", "started", "completed",
+                                                          "agency_id"]),
+    }
+
+
+# SSD names for the tables and columns that have them (what a council's SSD extract holds)
+SSD_TABLES = {"persons": "ssd_person", "families": "ssd_family", "requests": "ssd_contacts",
+              "episodes": "ssd_early_help_episodes"}
+SSD_COLUMNS = {
+    "persons": {"person_id": "pers_person_id", "birth_date": "pers_dob", "sex": "pers_sex",
+                "ethnicity": "pers_ethnicity"},
+    "families": {"family_id": "fami_family_id"},
+    "requests": {"request_id": "cont_contact_id", "person_id": "cont_person_id", "received_date": "cont_contact_date",
+                 "source": "cont_contact_source_code"},
+    "episodes": {"episode_id": "earl_table_id", "person_id": "earl_person_id", "start_date": "earl_episode_start_date",
+                 "end_date": "earl_episode_end_date", "origin": "earl_episode_reason",
+                 "end_reason": "earl_episode_end_reason"},
+}
+
+
+def ssd_frames(frames: Dict[str, pd.DataFrame]) -> Dict[str, pd.DataFrame]:
+    """The frames renamed as an SSD extract would name them."""
+    out = {}
+    for name, frame in frames.items():
+        out[SSD_TABLES.get(name, name)] = frame.rename(columns=SSD_COLUMNS.get(name, {}))
+    return out
