@@ -55,8 +55,8 @@ def test_plot_forecast_choices_and_limits():
     assert len(axes) == 4
     assert "11 more series" in fig._suptitle.get_text()
     assert len(axes[0].get_lines()) == 2 and len(axes[0].get_lines()[0].get_xdata()) == 12
-    fig = plot_forecast(None, forecasts, ids=["requests/L3", "requests/L1"])
-    assert [ax.get_title() for ax in fig.get_axes()] == ["requests/L3", "requests/L1"]
+    fig = plot_forecast(None, forecasts, ids=["requests/L3", "requests/L1"], labels={"requests/L3": "East"})
+    assert [ax.get_title() for ax in fig.get_axes()] == ["East", "requests/L1"]
     assert len(fig.get_axes()[0].get_lines()) == 2        # no history line
 
 

@@ -7,7 +7,7 @@ plots in :mod:`earlyhelp.report.plots`.)
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ def _require(frame: pd.DataFrame, table: str, columns: Sequence[str]) -> None:
 def plot_forecast(history: Optional[pd.DataFrame], forecasts: pd.DataFrame, *,
                   models: Optional[Sequence[str]] = None, level: Optional[float] = None,
                   ids: Optional[Sequence[str]] = None, max_series: int = 12, ncols: int = 3,
-                  last: Optional[int] = None, title: str = ""):
+                  last: Optional[int] = None, labels: Optional[Mapping[str, str]] = None, title: str = ""):
     """Small multiples: one panel per series with its history, each model's forecast and interval.
 
     Parameters
@@ -49,9 +49,10 @@ def plot_forecast(history: Optional[pd.DataFrame], forecasts: pd.DataFrame, *,
     level : the interval drawn as a band (default: the widest level present for each model;
         no band when a model has none).
     ids : series to draw, in order (default: the forecast's series in sorted order, at most
-        ``max_series`` of them; ``fig.attrs``-style note in the title says how many were left out).
+        ``max_series`` of them; the figure title says how many were left out).
     ncols : panels per row.
     last : draw only the last ``last`` periods of history (default: all).
+    labels : panel titles by series id (e.g. locality names; default: the id).
 
     Returns
     -------
@@ -108,7 +109,7 @@ def plot_forecast(history: Optional[pd.DataFrame], forecasts: pd.DataFrame, *,
                 ax.fill_between(f["ds"], f[f"{m}-lo-{lv}"].astype(float), f[f"{m}-hi-{lv}"].astype(float),
                                 color=colour, alpha=0.18, lw=0, label=f"{m} {lv}%")
             ax.plot(f["ds"], f[m].astype(float), color=colour, lw=1.5, label=m)
-        ax.set_title(uid, fontsize=8)
+        ax.set_title((labels or {}).get(uid, uid), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.25)
     axes[0].legend(fontsize=7, loc="upper left")
