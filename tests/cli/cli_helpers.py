@@ -61,24 +61,8 @@ def make_frames(seed: int = 0, start: str = "2020-01-01", months: int = 48, base
     }
 
 
-# SSD names for the tables and columns that have them (what a council's SSD extract holds)
-SSD_TABLES = {"persons": "ssd_person", "families": "ssd_family", "requests": "ssd_contacts",
-              "episodes": "ssd_early_help_episodes"}
-SSD_COLUMNS = {
-    "persons": {"person_id": "pers_person_id", "birth_date": "pers_dob", "sex": "pers_sex",
-                "ethnicity": "pers_ethnicity"},
-    "families": {"family_id": "fami_family_id"},
-    "requests": {"request_id": "cont_contact_id", "person_id": "cont_person_id", "received_date": "cont_contact_date",
-                 "source": "cont_contact_source_code"},
-    "episodes": {"episode_id": "earl_table_id", "person_id": "earl_person_id", "start_date": "earl_episode_start_date",
-                 "end_date": "earl_episode_end_date", "origin": "earl_episode_reason",
-                 "end_reason": "earl_episode_end_reason"},
-}
-
-
 def ssd_frames(frames: Dict[str, pd.DataFrame]) -> Dict[str, pd.DataFrame]:
-    """The frames renamed as an SSD extract would name them."""
-    out = {}
-    for name, frame in frames.items():
-        out[SSD_TABLES.get(name, name)] = frame.rename(columns=SSD_COLUMNS.get(name, {}))
-    return out
+    """The frames renamed as an SSD extract would name them (names from data/schema.py)."""
+    from earlyhelp.sources import to_ssd_names
+
+    return dict(to_ssd_names(name, frame) for name, frame in frames.items())
