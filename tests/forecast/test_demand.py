@@ -1,0 +1,100 @@
+"""demand_series: hand-counted measures, zero filling, complete periods, hierarchy, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlyhelp import ValidationError
+from earlyhelp.data.dataset import Dataset
+from earlyhelp.forecast import MEASURES, demand_series, reconcile
+from earlyhelp.forecast.demand import demand_hierarchy
+
+
+def small_dataset(as_of="2023-04-10") -> Dataset:
+    localities = pd.DataFrame({
+        "locality_id": ["L1", "L2", "L3"], "name": ["North", "South", "East"],
+        "kind": "family_hub_area", "council_code": ["E08000001", "E08000001", "E08000002"],
+        "region_code": ["E12000001", "E12000001", "E12000002"], "child_population": [1000, 1200, 900],
+        "deprivation": [0.2, 0.3, 0.1]})
+    families = pd.DataFrame({"family_id": ["F1", "F2", "F3", "F4"], "locality_id": ["L1", "L2", "L3", "L1"]})
+    requests = pd.DataFrame({
+        "request_id": [f"R{i}" for i in range(7)],
+        "family_id": ["F1", "F1", "F2", "F3", "F4", "F2", "F3"],
+        "person_id": None,
+        "children": [2, 1, None, 3, 1, 1, 1],
+        "received_date": pd.to_datetime(["2023-01-03", "2023-01-20", "2023-02-14", "2023-02-28",
+                                          "2023-03-31", "2023-04-05", "2022-12-30"]),
+        "source": "2A", "route": "direct", "decision": "early_help", "decision_date": None})
+    episodes = pd.DataFrame({
+        "episode_id": ["E1", "E2", "E3", "E4"], "family_id": ["F1", "F2", "F3", "F4"],
+        "start_date": pd.to_datetime(["2023-01-10", "2023-02-20", "2022-12-01", "2023-03-05"]),
+        "end_date": pd.to_datetime(["2023-02-28", None, "2023-03-15", "2023-04-20"]),
+        "level": 3, "episode_type": "early_help", "lead_practitioner_id": None, "lead_agency_id": None,
+        "locality_id": [None, "L2", "L3", None], "origin": "request",
+        "end_reason": ["outcomes_met", None, "step_up", None]})
+    assessments = pd.DataFrame({"assessment_id": ["A1", "A2", "A3"], "episode_id": ["E1", "E2", "E4"],
+                                "started": pd.to_datetime(["2023-01-15", "2023-03-01", "2023-03-10"]),
+                                "completed": None, "agency_id": None})
+    return Dataset.from_frames(localities=localities, families=families, requests=requests, episodes=episodes,
+                               assessments=assessments, validate=False, meta={"as_of": pd.Timestamp(as_of)})
+
+
+def value(series, measure, locality, month):
+    row = series[(series["measure"] == measure) & (series["locality_id"] == locality)
+                 & (series["ds"] == pd.Timestamp(month))]
+    assert len(row) == 1
+    return float(row["y"].iloc[0])
+
+
+def test_hand_counted_measures():
+    s = demand_series(small_dataset(), start="2023-01-01")
+    assert sorted(s["ds"].unique()) == list(pd.to_datetime(["2023-01-01", "2023-02-01", "2023-03-01"]))
+    # April is partial (data date 10 April)
+    assert [str(d.date()) for d, _ in s.attrs["dropped_periods"]] == ["2023-04-01"]
+    assert len(s) == len(MEASURES) * 3 * 3                       # every measure x locality x month
+    assert value(s, "requests", "L1", "2023-01-01") == 2
+    assert value(s, "requests", "L1", "2023-03-01") == 1         # F4 lives in L1
+    assert value(s, "children_referred", "L1", "2023-01-01") == 3
+    assert value(s, "children_referred", "L2", "2023-02-01") == 1  # children not recorded -> 1
+    assert value(s, "episodes_opened", "L1", "2023-01-01") == 1   # locality from the family
+    assert value(s, "assessments", "L1", "2023-03-01") == 1
+    assert value(s, "step_ups", "L3", "2023-03-01") == 1
+    assert value(s, "open_caseload", "L3", "2023-01-01") == 1     # opened before the window
+    assert value(s, "open_caseload", "L3", "2023-03-01") == 0
+    assert value(s, "open_caseload", "L1", "2023-02-01") == 0     # closed on 28 Feb
+    assert value(s, "open_caseload", "L1", "2023-03-01") == 1     # E4 still open
+    assert value(s, "requests", "L3", "2023-01-01") == 0          # zero-filled
+    excluded = s.attrs["excluded"].set_index(["measure", "reason"])["n_rows"]
+    assert excluded[("requests", "outside the complete periods")] == 2   # Dec 2022 and April 2023
+
+
+def test_default_window_drops_partial_first_month_and_ids_match_hierarchy():
+    s = demand_series(small_dataset(), measures=["requests"])
+    assert [str(d.date()) for d, _ in s.attrs["dropped_periods"]][0] == "2022-12-01"
+    Y, S, tags = demand_hierarchy(s)
+    bottom = set(S.columns[1:])
+    assert set(s["unique_id"]) == bottom
+    assert "requests/England" in set(Y["unique_id"])
+    council = Y[(Y["unique_id"] == "requests/England/E12000001/E08000001") & (Y["ds"] == "2023-01-01")]
+    assert float(council["y"].iloc[0]) == 2.0
+
+
+def test_by_council_and_quarters():
+    s = demand_series(small_dataset(), freq="QS", measures=["requests"], by="council",
+                      start="2023-01-01", end="2023-03-31")
+    assert set(s["council_code"]) == {"E08000001", "E08000002"}
+    q = s.set_index("council_code")["y"]
+    assert q["E08000001"] == 4 and q["E08000002"] == 1
+
+
+def test_bad_input():
+    ds = small_dataset()
+    with pytest.raises(ValidationError, match="unknown measures"):
+        demand_series(ds, measures=["referrals"])
+    with pytest.raises(ValidationError, match="unsupported frequency"):
+        demand_series(ds, freq="H")
+    with pytest.raises(ValidationError, match="no complete"):
+        demand_series(ds, start="2023-01-10", end="2023-01-20")
+    with pytest.raises(ValidationError, match="localities"):
+        demand_series(ds.replace(localities=ds.localities.iloc[0:0]))
