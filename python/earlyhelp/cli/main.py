@@ -180,6 +180,34 @@ def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[
 
 
 @cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="The run config (TOML), e.g. examples/forecast.toml.")
+@click.option("--dry-run", is_flag=True, help="Only validate the config and the data; write nothing.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Output folder (overrides run.output in the config).")
+@_exits
+def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
+    """Forecast demand and capacity as the config says; write a new run folder.
+
+    The run folder (<output>/<date>-<time>-<digest>) holds forecasts, accuracy,
+    capacity, plots, report.html and run.json. It appears only when complete.
+    """
+    import dataclasses
+
+    from .config import load_config
+    from .pipeline import run_forecast
+
+    cfg = load_config(config_path)
+    if output:
+        cfg = dataclasses.replace(cfg, output=str(Path(output).resolve()))
+    result = run_forecast(cfg, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
+    else:
+        click.echo(str(result.folder))
+
+
+@cli.command()
 @_data_options
 @click.option("--at", "at", default=None, help="Date the network is taken at (default: the end of the data).")
 @click.option("--allocate/--no-allocate", default=True, show_default=True,
