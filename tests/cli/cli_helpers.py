@@ -1,7 +1,10 @@
 """A small, seeded Early Help dataset with seasonal monthly demand (for CLI tests)."""
 from __future__ import annotations
 
-from typing import Dict
+import os
+import subprocess
+import sys
+from typing import Dict, Optional
 
 import numpy as np
 import pandas as pd
@@ -66,3 +69,12 @@ def ssd_frames(frames: Dict[str, pd.DataFrame]) -> Dict[str, pd.DataFrame]:
     from earlyhelp.sources import to_ssd_names
 
     return dict(to_ssd_names(name, frame) for name, frame in frames.items())
+
+
+def run_cli(*args: str, env: Optional[dict] = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """The real command in a child process (stdout and stderr are pipes: not a terminal)."""
+    full_env = dict(os.environ)
+    full_env.pop("EARLYHELP_NO_PROGRESS", None)      # progress must be off because stderr is not a TTY
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "earlyhelp.cli.main", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)

@@ -66,7 +66,7 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
         "linked_households": net.linked_households(),
     }
     collab = net.agency_collaboration(seed=0)
-    tables["agencies"] = collab.table
+    tables["agencies"] = collab.agencies
     tables["agency_links"] = collab.edges
     timings["network"] = round(time.perf_counter() - start, 3)
     excluded = []

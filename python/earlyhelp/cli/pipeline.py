@@ -171,7 +171,8 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
 
 
 def _run_digest(cfg: Config, inputs: Dict[str, Any]) -> str:
-    text = json.dumps({"config": cfg.describe(), "data": inputs["sha256"]}, sort_keys=True, default=str)
+    settings = {k: v for k, v in cfg.describe().items() if k != "output"}   # where it goes does not change it
+    text = json.dumps({"config": settings, "data": inputs["sha256"]}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
