@@ -163,6 +163,8 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
     written: Dict[str, str] = {}
     try:
         with engine.begin() as conn:
+            if schema and engine.dialect.name != "sqlite":
+                conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
             for name, frame in ds.tables.items():
                 if frame.empty:
                     continue

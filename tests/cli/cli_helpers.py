@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from html.parser import HTMLParser
 import subprocess
 import sys
 from typing import Dict, Optional
@@ -78,3 +79,39 @@ def run_cli(*args: str, env: Optional[dict] = None, timeout: int = 300) -> subpr
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "earlyhelp.cli.main", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout)
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page as (caption, rows of cell text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list = []
+        self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(["", []])
+        elif tag == "tr" and self.tables:
+            self.tables[-1][1].append([])
+        elif tag in ("td", "th", "caption"):
+            self._cell = []
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "caption" and self._cell is not None:
+            self.tables[-1][0] = "".join(self._cell)
+            self._cell = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][1][-1].append("".join(self._cell))
+            self._cell = None
+
+
+def html_tables(html: str) -> Dict[str, list]:
+    """``{caption: rows of cell text}`` for every table of an HTML page (no lxml needed)."""
+    parser = _Tables()
+    parser.feed(html)
+    return {caption: rows for caption, rows in parser.tables}

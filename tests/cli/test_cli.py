@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from earlyhelp import Dataset, write_dataset
 from earlyhelp.cli.main import cli
 
-from cli_helpers import make_frames, run_cli
+from cli_helpers import html_tables, make_frames, run_cli
 
 COMMANDS = ("demo", "validate", "synth", "forecast", "score", "network")
 
@@ -206,25 +206,22 @@ def test_published_counts_are_suppressed(small_run):
     assert (observed["y"] == "c").sum() > 0 and not shown.between(1, 5).any()
     typed = pd.read_parquet(run / "observed.parquet")
     assert typed["y"].isna().sum() == (observed["y"] == "c").sum()
-    html = (run / "report.html").read_text()
-    tables = pd.read_html(html) if _has_html_parser() else []
-    for table in tables:
-        if table.columns[0] == "series":                 # the observed counts table
-            values = table.drop(columns="series").astype(str).to_numpy().ravel()
-            numbers = [int(v.replace(",", "")) for v in values if v not in ("c", "nan")]
-            assert not any(1 <= n <= 5 for n in numbers)
-
-
-def _has_html_parser() -> bool:
-    try:
-        import lxml  # noqa: F401
-        return True
-    except ImportError:
-        try:
-            import bs4, html5lib  # noqa: F401,E401
-            return True
-        except ImportError:
-            return False
+    tables = html_tables((run / "report.html").read_text(encoding="utf-8"))
+    observed_rows = tables["Observed counts"]
+    cells = [c for row in observed_rows[1:] for c in row[1:]]
+    assert "c" in cells
+    numbers = [int(c.replace(",", "")) for c in cells if c != "c"]
+    assert numbers and not any(1 <= n <= 5 for n in numbers)
+    # the same cells as the CSV (the report shows the last 12 periods)
+    assert len(cells) == observed["unique_id"].nunique() * min(12, observed["ds"].nunique())
+    # standalone counts (rows left out, rows read) are hidden too when small
+    record = json.loads((run / "run.json").read_text())
+    small = [e for e in record["excluded"] if 1 <= e.get("rows", 0) <= 5]
+    left_out = tables["Rows and series left out"]
+    assert len(left_out) == len(record["excluded"]) + 1
+    shown = [row[-1] for row in left_out[1:]]
+    assert shown.count("c") >= len(small)
+    assert not any(c not in ("c", "") and 1 <= int(c.replace(",", "")) <= 5 for c in shown)
 
 
 def test_plots_draw_only_published_history(small_run):

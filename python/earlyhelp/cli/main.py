@@ -107,10 +107,11 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--sql", "sql_url", default=None,
               help="Also (or instead) write the tables to this database, e.g. sqlite:///earlyhelp.db.")
+@click.option("--schema", "db_schema", default=None, help="Database schema for --sql (made if missing).")
 @click.option("--ssd-names", is_flag=True, help="Name database tables as the SSD does (ssd_person, ...).")
 @_exits
 def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], fmt: str,
-          sql_url: Optional[str], ssd_names: bool) -> None:
+          sql_url: Optional[str], db_schema: Optional[str], ssd_names: bool) -> None:
     """Generate a synthetic council and write its tables (a folder and/or a database)."""
     from .. import synthetic
     from ..data import write_dataset
@@ -124,8 +125,10 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
     if sql_url:
         from ..sources import write_sql
 
-        names = write_sql(ds, sql_url, ssd_names=ssd_names)
-        click.echo(f"wrote {len(names)} tables to {sql_url.split('@')[-1]}")
+        from .config import redact_url
+
+        names = write_sql(ds, sql_url, schema=db_schema, ssd_names=ssd_names)
+        click.echo(f"wrote {len(names)} tables to {redact_url(sql_url)}")
 
 
 def _data_options(func: Callable) -> Callable:
