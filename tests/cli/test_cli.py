@@ -254,6 +254,16 @@ def test_plots_draw_only_published_history(small_run):
     assert lines >= 4
 
 
+def test_pseudonymised_run_needs_the_key(tmp_path, data_folder):
+    config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
+    config.write_text(config.read_text().replace("suppression_threshold = 5",
+                                                 "suppression_threshold = 5\npseudonymise = true"))
+    result = run_cli("forecast", "--config", str(config), "--dry-run", env={"EARLYHELP_PSEUDO_KEY": ""})
+    assert result.returncode == 2 and "EARLYHELP_PSEUDO_KEY" in result.stderr
+    result = run_cli("forecast", "--config", str(config), "--dry-run", env={"EARLYHELP_PSEUDO_KEY": "k" * 40})
+    assert result.returncode == 0, result.stderr
+
+
 def test_dry_run_writes_nothing(tmp_path, data_folder):
     config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
     result = run_cli("forecast", "--config", str(config), "--dry-run")

@@ -152,6 +152,9 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                     "config": cfg.describe(),
                     "inputs": inputs,
                     "excluded": excluded,
+                    # what loading did to the data: defaults filled, unknown codes, derived tables
+                    "load_report": ds.meta.get("load_report"),
+                    "pseudonymised": ds.meta.get("pseudonymised"),
                     "series": {"n_series": int(Y_df["unique_id"].nunique()), "first_period": _iso(Y_df["ds"].min()),
                                "last_period": _iso(Y_df["ds"].max())},
                     "capacity": ({"model": capacity_table.attrs.get("model"),

@@ -1,4 +1,4 @@
-"""`earlyhelp network`: the multi-agency picture at a date, written as a run folder."""
+"""`earlyhelp demo`, `synth`, `validate` and `network` (the multi-agency picture at a date, as a run folder)."""
 from __future__ import annotations
 
 import json
@@ -7,9 +7,27 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from click.testing import CliRunner
+
 from earlyhelp import write_dataset
+from earlyhelp.cli.main import cli
 
 from cli_helpers import run_cli
+
+
+def test_demo_and_synth(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--years", "2", "--scale", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output and "requests for support a year" in result.output
+    result = run_cli("synth", "--years", "2", "--scale", "0.05", "--out", str(tmp_path / "council"),
+                     "--format", "csv", "--sql", f"sqlite:///{tmp_path / 'council.db'}", "--ssd-names")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "council" / "episodes.csv").exists()
+    checked = run_cli("validate", "--sql", f"sqlite:///{tmp_path / 'council.db'}")
+    assert checked.returncode == 0 and "data: valid" in checked.stdout, checked.stderr
+    folder = run_cli("validate", "--data", str(tmp_path / "council"))
+    assert folder.stdout.splitlines()[-1] == checked.stdout.splitlines()[-1]     # same content hash
+    assert run_cli("synth", "--years", "2").returncode == 2                        # nowhere to write
 
 
 # -- network ------------------------------------------------------------------------------------
