@@ -58,7 +58,7 @@ def test_single_class(data):
 
 def test_more_than_two_classes_and_continuous_target(data):
     X, y = data
-    with pytest.raises(ValueError, match="binary"):
+    with pytest.raises(ValueError, match="Only binary"):
         LogisticRiskModel().fit(X, np.arange(len(X)) % 3)
     with pytest.raises(ValueError, match="Unknown label type"):
         LogisticRiskModel().fit(X, np.linspace(0, 1, len(X)))

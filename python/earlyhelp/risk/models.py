@@ -74,10 +74,8 @@ class _LinearRiskModel(BaseEstimator):
         if not (np.isscalar(self.tol) and self.tol > 0):
             raise ValidationError(f"tol must be > 0, got {self.tol!r}", table="parameters")
 
-    def _validate_X(self, X: Any, reset: bool, y: Any = None, **kw: Any) -> Any:
+    def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation", **kw: Any) -> Any:
         """validate_data without its finiteness check (ours names the column)."""
-        if y is None:
-            return validate_data(self, X, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False)
         return validate_data(self, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False, **kw)
 
     def _fit_core(self, fn: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, l1_ratio: float) -> None:
@@ -115,10 +113,6 @@ class _LinearRiskModel(BaseEstimator):
             check_finite(Xv, feature_names(self, Xv.shape[1]), X)
             raise
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Linear predictor ``X @ coef + intercept`` (log-odds or log-rate), one per row."""
-        return self._linear(X)
-
     def explain(self, X: Any, reference: str = "mean") -> pd.DataFrame:
         """Each feature's contribution to each row's score on the linear scale.
 
@@ -134,8 +128,8 @@ class _LinearRiskModel(BaseEstimator):
         -------
         DataFrame with one column per feature, then ``baseline`` (the score of
         the reference family: intercept plus the reference's contributions)
-        and the total (``log_odds`` or ``log_rate``), which equals
-        :meth:`decision_function`. The index is X's index when X is a DataFrame.
+        and the total (``log_odds`` or ``log_rate``), which equals the
+        linear predictor (``decision_function`` / ``log(predict)``). The index is X's index when X is a DataFrame.
         """
         if reference not in ("mean", "zero"):
             raise ValidationError(f"reference must be 'mean' or 'zero', got {reference!r}", table="parameters")
@@ -238,8 +232,8 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
             raise ValidationError(Problem("y", None, f"y has only one class ({classes[0]!r}); a risk model needs "
                                           "both outcomes"))
         if classes.shape[0] > 2:
-            raise ValidationError(Problem("y", None, f"y has {classes.shape[0]} classes; LogisticRiskModel is "
-                                          "binary (use one model per outcome)"))
+            raise ValidationError(Problem("y", None, f"y has {classes.shape[0]} classes. Only binary classification is "
+                                          "supported. (Fit one model per outcome.)"))
         self.classes_ = classes
         w = check_sample_weight(sample_weight, X.shape[0], original)
         if self.class_weight is not None:
@@ -254,6 +248,10 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         self.coef_ = self._coef.reshape(1, -1)
         self.intercept_ = np.array([self._intercept if self.fit_intercept else 0.0])
         return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Log-odds ``X @ coef + intercept``, one per row."""
+        return self._linear(X)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, 2) probabilities of ``classes_[0]`` and ``classes_[1]``."""
@@ -270,6 +268,7 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
 
     def predict(self, X: Any) -> np.ndarray:
         """The more likely class of each row (log-odds > 0 -> ``classes_[1]``)."""
+        check_is_fitted(self, "n_features_in_")
         return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
 
 
