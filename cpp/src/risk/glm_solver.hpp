@@ -176,10 +176,14 @@ class Problem {
   // if asked, the Hessian (lower triangle summed, then symmetrised). Each block
   // of X is read from memory once. single_precision computes the Hessian's
   // products in float (twice the SIMD width); it is used only for Newton
-  // directions, never for standard errors.
+  // directions, never for standard errors. hess_stride > 1 sums the Hessian
+  // over every hess_stride-th block of rows only (scaled up to all rows): a
+  // sub-sampled Hessian for the first Newton steps, when the exact curvature
+  // is not worth a full pass.
   double evaluate(const Eigen::VectorXd& theta, Eigen::VectorXd& grad, Eigen::MatrixXd* hess,
-                  bool single_precision) const {
+                  bool single_precision, Eigen::Index hess_stride = 1) const {
     std::vector<double> loss(threads_, 0.0);
+    std::vector<Eigen::Index> hess_rows(threads_, 0);
     std::vector<Eigen::VectorXd> g(threads_, Eigen::VectorXd::Zero(k_));
     std::vector<Eigen::MatrixXd> H(hess ? threads_ : 0, Eigen::MatrixXd::Zero(k_, k_));
     parallel_rows(n_, threads_, [&](int th, Eigen::Index begin, Eigen::Index end) {
@@ -198,6 +202,8 @@ class Problem {
                              d.head(len).array(), sq.head(len).array());
         g[th].head(p_).noalias() += Xb.transpose() * d.head(len);
         g[th](p_) += d.head(len).sum();
+        if (hess && hess_stride > 1 && (r / kBlock) % hess_stride != 0) continue;
+        if (hess) hess_rows[th] += len;
         if (hess && single_precision) {
           auto Zb = Zf.topRows(len);
           Zb.leftCols(p_) = (sq.head(len).asDiagonal() * Xb).template cast<float>();
@@ -220,7 +226,9 @@ class Problem {
     for (int t = 1; t < threads_; ++t) grad += g[t];
     if (hess) {
       *hess = H[0];
-      for (int t = 1; t < threads_; ++t) *hess += H[t];
+      Eigen::Index rows = hess_rows[0];
+      for (int t = 1; t < threads_; ++t) *hess += H[t], rows += hess_rows[t];
+      if (rows > 0 && rows < n_) *hess *= static_cast<double>(n_) / static_cast<double>(rows);
       hess->template triangularView<Eigen::StrictlyUpper>() = hess->transpose();
     }
     return total;
@@ -287,8 +295,15 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
   res.solver = "newton-cholesky";
   Eigen::VectorXd g, g_data, g_trial;
   Eigen::MatrixXd H, H_trial;
+  // Far from the solution the Newton direction needs only rough curvature: a
+  // float Hessian from a sample of about kHessianRows rows. Near it (gradient
+  // below kExact) the exact double Hessian gives quadratic convergence and is
+  // the one the standard errors need.
+  constexpr double kExact = 1e-4;
+  constexpr Eigen::Index kHessianRows = 131072;
+  const Eigen::Index stride = std::max<Eigen::Index>(1, P.n() / kHessianRows);
   bool single = true;
-  double f = P.evaluate(theta, g_data, &H, single) + P.penalty(theta);
+  double f = P.evaluate(theta, g_data, &H, single, stride) + P.penalty(theta);
   auto full_gradient = [&](const Eigen::VectorXd& gd, const Eigen::VectorXd& th) {
     Eigen::VectorXd out = gd;
     out.head(p) += P.lam2() * th.head(p);
@@ -323,13 +338,13 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
             "the Hessian is singular: constant or collinear columns with no penalty (use a finite C / alpha > 0, "
             "or drop the columns)");
     // Near the solution switch to double-precision Hessians.
-    bool next_single = res.gradient_norm > 1e-4;
+    bool next_single = res.gradient_norm > kExact;
     double slope = g.dot(step), t = 1.0, f_new = f;
     bool accepted = false;
     Eigen::VectorXd trial;
     for (int ls = 0; ls < 60; ++ls) {
       trial = theta + t * step;
-      f_new = P.evaluate(trial, g_trial, &H_trial, next_single) + P.penalty(trial);
+      f_new = P.evaluate(trial, g_trial, &H_trial, next_single, next_single ? stride : 1) + P.penalty(trial);
       if (f_new <= f + 1e-4 * t * slope || f_new <= f + 1e-13 * std::abs(f)) {
         accepted = true;
         break;

@@ -267,3 +267,21 @@ TEST(Predict, NonFiniteInputIsReportedNotReturned) {
     }
   }
 }
+
+TEST(Logistic, LargeDataUsesSampledHessianYetExactOptimumAndCovariance) {
+  // n > 2 * 131072 rows: the first Newton steps use a sub-sampled Hessian.
+  Data d = logistic_data(300000, 4, 12);
+  GlmResult r = fit_logistic(d.X, d.y, d.w, l2(1.0, "newton-cholesky"));
+  EXPECT_TRUE(r.converged);
+  Eigen::VectorXd g = logistic_gradient(d, r, 1.0);
+  EXPECT_LT(g.lpNorm<Eigen::Infinity>() / d.w.sum(), 1e-9);
+  Eigen::MatrixXd Z(d.X.rows(), 5);
+  Z.leftCols(4) = d.X;
+  Z.col(4).setOnes();
+  Eigen::VectorXd eta = (d.X * r.coef).array() + r.intercept;
+  Eigen::ArrayXd p = (1.0 + (-eta.array()).exp()).inverse();
+  Eigen::VectorXd h = d.w.array() * p * (1 - p);
+  Eigen::MatrixXd H = Z.transpose() * h.asDiagonal() * Z;
+  H.diagonal().head(4).array() += 1.0;
+  EXPECT_LT((r.covariance * H - Eigen::MatrixXd::Identity(5, 5)).lpNorm<Eigen::Infinity>(), 1e-8);
+}

@@ -51,7 +51,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._errors import Problem, ValidationError
-from ._glm import (call_core, check_finite, check_sample_weight, core, core_error, feature_names, n_threads,
+from ._glm import (check_finite, check_sample_weight, core, core_error, feature_names, n_threads,
                    row_labels)
 
 __all__ = ["LogisticRiskModel", "PoissonRiskModel"]
@@ -78,9 +78,16 @@ class _LinearRiskModel(BaseEstimator):
         """validate_data without its finiteness check (ours names the column)."""
         return validate_data(self, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False, **kw)
 
-    def _fit_core(self, fn: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, l1_ratio: float) -> None:
-        res = call_core(fn, X, np.ascontiguousarray(y, dtype=np.float64), w, lam, l1_ratio, self.fit_intercept,
-                        float(self.tol), int(self.max_iter), self.solver, n_threads(self.n_jobs), True)
+    def _fit_core(self, fn: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, l1_ratio: float,
+                  original: Any) -> None:
+        # The core checks X for NaN/inf in its first pass; only when it finds
+        # one do we look again to name every offending column and row.
+        try:
+            res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, lam, l1_ratio, self.fit_intercept,
+                     float(self.tol), int(self.max_iter), self.solver, n_threads(self.n_jobs), True)
+        except core_error() as err:
+            check_finite(X, feature_names(self, X.shape[1]), original)
+            raise ValidationError(Problem("X", None, str(err))) from None
         coef = np.asarray(res["coef"], dtype=np.float64)
         if not (np.all(np.isfinite(coef)) and math.isfinite(res["intercept"])):  # the core checks too
             raise ValidationError("the fit diverged (non-finite coefficients)", table="X")
@@ -96,7 +103,7 @@ class _LinearRiskModel(BaseEstimator):
             se = np.sqrt(np.where(diag >= 0, diag, np.nan))
         self.standard_errors_ = se[:p]
         self.intercept_standard_error_ = float(se[p]) if self.fit_intercept else np.nan
-        self.feature_means_ = np.average(X, axis=0, weights=w)
+        self.feature_means_ = (w @ X) / w.sum()  # np.average would build an n x p temporary
         if not res["converged"]:
             warnings.warn(f"{type(self).__name__} did not converge in {self.n_iter_} iterations (gradient "
                           f"{res['gradient_norm']:.2e} > tol {self.tol:g}); raise max_iter or standardise "
@@ -225,9 +232,8 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
             raise ValidationError(f"l1_ratio must be between 0 and 1, got {self.l1_ratio!r}", table="parameters")
         original = X
         X, y = self._validate_X(X, reset=True, y=y)
-        check_finite(X, feature_names(self, X.shape[1]), original)
         check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
+        classes = np.unique(y)
         if classes.shape[0] < 2:
             raise ValidationError(Problem("y", None, f"y has only one class ({classes[0]!r}); a risk model needs "
                                           "both outcomes"))
@@ -235,6 +241,7 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
             raise ValidationError(Problem("y", None, f"y has {classes.shape[0]} classes. Only binary classification is "
                                           "supported. (Fit one model per outcome.)"))
         self.classes_ = classes
+        y_index = (y == classes[1]).astype(np.intp)
         w = check_sample_weight(sample_weight, X.shape[0], original)
         if self.class_weight is not None:
             cw = compute_class_weight(self.class_weight, classes=classes, y=y, sample_weight=w)
@@ -244,7 +251,7 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
                 raise ValidationError(Problem("y", None, f"only one class has positive weight (class "
                                               f"{classes[1 - k]!r}); a risk model needs both outcomes"))
         lam = 0.0 if np.isinf(self.C) else 1.0 / float(self.C)
-        self._fit_core(core().fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio))
+        self._fit_core(core().fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio), original)
         self.coef_ = self._coef.reshape(1, -1)
         self.intercept_ = np.array([self._intercept if self.fit_intercept else 0.0])
         return self
@@ -316,7 +323,6 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
             raise ValidationError("solver 'newton-cd' is for the elastic-net logistic model", table="parameters")
         original = X
         X, y = self._validate_X(X, reset=True, y=y, y_numeric=True)
-        check_finite(X, feature_names(self, X.shape[1]), original)
         bad = np.flatnonzero(~(np.isfinite(y) & (y >= 0)))
         if bad.size:
             raise ValidationError(Problem("y", None, "counts must be finite and >= 0",
@@ -325,7 +331,7 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
         if not (w @ y) > 0:
             raise ValidationError(Problem("y", None, "y is zero everywhere (with positive weight); a Poisson model "
                                           "needs some events"))
-        self._fit_core(core().fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0)
+        self._fit_core(core().fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0, original)
         self.coef_ = self._coef.copy()
         self.intercept_ = self._intercept if self.fit_intercept else 0.0
         return self
