@@ -65,7 +65,7 @@ def test_hand_counted_measures():
     assert value(s, "open_caseload", "L1", "2023-02-01") == 0     # closed on 28 Feb
     assert value(s, "open_caseload", "L1", "2023-03-01") == 1     # E4 still open
     assert value(s, "requests", "L3", "2023-01-01") == 0          # zero-filled
-    excluded = s.attrs["excluded"].set_index(["measure", "reason"])["n_rows"]
+    excluded = pd.DataFrame(s.attrs["excluded"]).set_index(["measure", "reason"])["rows"]
     assert excluded[("requests", "outside the complete periods")] == 2   # Dec 2022 and April 2023
 
 
@@ -86,15 +86,124 @@ def test_by_council_and_quarters():
     assert set(s["council_code"]) == {"E08000001", "E08000002"}
     q = s.set_index("council_code")["y"]
     assert q["E08000001"] == 4 and q["E08000002"] == 1
+    Y, S, tags = demand_series(small_dataset(), freq="QS", measures=["requests"], by="council",
+                               start="2023-01-01", end="2023-03-31", hierarchy=True)
+    assert list(S.columns[1:]) == ["requests/England/E12000001/E08000001", "requests/England/E12000002/E08000002"]
+    assert float(Y.loc[Y["unique_id"] == "requests/England", "y"].iloc[0]) == 5
 
 
 def test_bad_input():
     ds = small_dataset()
     with pytest.raises(ValidationError, match="unknown measures"):
         demand_series(ds, measures=["referrals"])
+    with pytest.raises(ValidationError, match="by must be"):
+        demand_series(ds, by="region")
     with pytest.raises(ValidationError, match="unsupported frequency"):
         demand_series(ds, freq="H")
     with pytest.raises(ValidationError, match="no complete"):
         demand_series(ds, start="2023-01-10", end="2023-01-20")
     with pytest.raises(ValidationError, match="localities"):
         demand_series(ds.replace(localities=ds.localities.iloc[0:0]))
+
+
+# -- a synthetic council, counted directly with pandas ---------------------------------------
+@pytest.fixture(scope="module")
+def council():
+    from earlyhelp.synthetic import council as make_council
+
+    return make_council("coventry", years=2, scale=0.08, seed=3)
+
+
+def direct_counts(ds, measure: str, months: pd.DatetimeIndex) -> pd.Series:
+    """(locality_id, month) -> count, by plain pandas on the council tables."""
+    fam = ds.families.assign(family_id=ds.families["family_id"].astype(str))
+    fam_loc = fam.set_index("family_id")["locality_id"].astype(str)
+    ep = ds.episodes
+    ep_loc = ep["locality_id"].astype("string").fillna(ep["family_id"].astype("string").map(fam_loc))
+    ep_loc = pd.Series(ep_loc.to_numpy(), index=ep["episode_id"].astype(str))
+    if measure == "open_caseload":
+        as_of = pd.Timestamp(ds.meta["end_date"])
+        rows = {}
+        for m in months:
+            month_end = m + pd.offsets.MonthEnd(0)
+            open_ = (ep["start_date"] <= month_end) & (ep["end_date"].isna() | (ep["end_date"] > month_end)
+                                                      | (ep["end_date"] > as_of))
+            for loc, n in ep_loc[open_.to_numpy()].value_counts().items():
+                rows[(loc, m)] = float(n)
+        return pd.Series(rows, dtype=float)
+    if measure in ("requests", "children_referred"):
+        req = ds.requests
+        frame = pd.DataFrame({"loc": req["family_id"].astype(str).map(fam_loc).to_numpy(),
+                              "date": req["received_date"].to_numpy(),
+                              "w": req["children"].astype(float).fillna(1.0).to_numpy()
+                              if measure == "children_referred" else 1.0})
+    elif measure == "episodes_opened":
+        frame = pd.DataFrame({"loc": ep_loc.to_numpy(), "date": ep["start_date"].to_numpy(), "w": 1.0})
+    elif measure == "assessments":
+        a = ds.assessments
+        frame = pd.DataFrame({"loc": a["episode_id"].astype(str).map(ep_loc).to_numpy(),
+                              "date": a["started"].to_numpy(), "w": 1.0})
+    else:
+        su = ds.step_ups()
+        frame = pd.DataFrame({"loc": su["episode_id"].astype(str).map(ep_loc).to_numpy(),
+                              "date": su["date"].to_numpy(), "w": 1.0})
+    frame["month"] = frame["date"].dt.to_period("M").dt.start_time
+    frame = frame[frame["month"].isin(months)]
+    return frame.groupby(["loc", "month"])["w"].sum()
+
+
+def test_synthetic_council_counts_equal_direct_pandas_counts(council):
+    s = demand_series(council)
+    months = pd.DatetimeIndex(sorted(s["ds"].unique()))
+    localities = sorted(council.localities["locality_id"].astype(str))
+    # two years ending 31 March: 24 complete months; every locality x month x measure present
+    assert len(months) == 24 and months[0] == pd.Timestamp("2023-04-01")
+    assert len(s) == len(MEASURES) * len(localities) * 24
+    assert not s["y"].isna().any()
+    for measure in MEASURES:
+        got = s[s["measure"] == measure].set_index(["locality_id", "ds"])["y"]
+        want = direct_counts(council, measure, months)
+        want = want.reindex(got.index, fill_value=0.0)
+        pd.testing.assert_series_equal(got.astype(float), want.astype(float), check_names=False)
+        assert got.sum() > 0, measure
+    # zero months are rows with 0, not missing (small localities have empty months)
+    assert (s["y"] == 0).any()
+
+
+def test_hierarchy_matches_aggregate_and_hierarchicalforecast(council):
+    from hierarchicalforecast.utils import aggregate as hf_aggregate
+
+    from earlyhelp.forecast import aggregate
+    from earlyhelp.forecast.demand import SPEC
+
+    s = demand_series(council, measures=["requests", "open_caseload"])
+    Y, S, tags = demand_series(council, measures=["requests", "open_caseload"], hierarchy=True)
+    Y2, S2, tags2 = aggregate(s, SPEC)
+    pd.testing.assert_frame_equal(S, S2)
+    pd.testing.assert_frame_equal(Y, Y2)
+    assert list(tags) == ["measure/country", "measure/country/region_code",
+                          "measure/country/region_code/council_code",
+                          "measure/country/region_code/council_code/locality_id"]
+    # summing matrix times the bottom series gives every series, every month
+    wide = Y.pivot(index="unique_id", columns="ds", values="y")
+    bottom = wide.loc[S.columns[1:]].to_numpy()
+    np.testing.assert_allclose(S.drop(columns="unique_id").to_numpy() @ bottom,
+                               wide.loc[S["unique_id"]].to_numpy())
+    # England total of requests = all requests counted in the window
+    total = Y[Y["unique_id"] == "requests/England"]["y"].sum()
+    assert total == s[s["measure"] == "requests"]["y"].sum() > 0
+    # the same summing matrix as hierarchicalforecast
+    hf_in = s[["measure", "country", "region_code", "council_code", "locality_id", "ds", "y"]]
+    _, S_hf, tags_hf = hf_aggregate(hf_in, SPEC)
+    S_hf = S_hf.set_index("unique_id") if "unique_id" in S_hf.columns else S_hf
+    ours = S.set_index("unique_id")
+    pd.testing.assert_frame_equal(ours.loc[S_hf.index, S_hf.columns].astype(float), S_hf.astype(float),
+                                  check_names=False)
+
+
+def test_weekly_dates_lie_on_the_pandas_grid(council):
+    for freq, weekday in (("W-MON", 0), ("W", 6)):
+        s = demand_series(council, freq=freq, measures=["requests"])
+        d = pd.DatetimeIndex(sorted(s["ds"].unique()))
+        assert (d.weekday == weekday).all()
+        assert (d == pd.date_range(d[0], periods=len(d), freq=freq)).all()

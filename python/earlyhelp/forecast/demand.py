@@ -25,38 +25,52 @@ SPEC: List[List[str]] = [
     ["measure", "country", "region_code", "council_code", "locality_id"],
 ]
 UNKNOWN_REGION = "unknown_region"
-# pandas frequency of the series -> the period used to bucket dates
-_PERIODS = {"MS": "M", "M": "M", "QS": "Q", "QS-JAN": "Q", "W-MON": "W-SUN", "W": "W-SUN", "D": "D"}
+# pandas frequency of the series -> (period that buckets dates, which day dates the period), so
+# that ``ds`` lies on the grid ``pd.date_range(freq=freq)`` gives (W-MON: weeks starting Monday,
+# dated Monday; W / W-SUN: weeks ending Sunday, dated Sunday)
+_PERIODS = {"MS": ("M", "start"), "M": ("M", "end"), "ME": ("M", "end"), "QS": ("Q", "start"),
+            "QS-JAN": ("Q", "start"), "W-MON": ("W-SUN", "start"), "W": ("W-SUN", "end"),
+            "W-SUN": ("W-SUN", "end"), "D": ("D", "start")}
 _AS_OF_KEYS = ("as_of", "snapshot_date", "end_date", "end")
 
 
 def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: str = "locality",
-                  start: Optional[pd.Timestamp] = None, end: Optional[pd.Timestamp] = None) -> pd.DataFrame:
+                  start: Optional[pd.Timestamp] = None, end: Optional[pd.Timestamp] = None, *,
+                  hierarchy: bool = False):
     """Count Early Help demand per locality (or council) and period.
 
     Parameters
     ----------
     ds : :class:`earlyhelp.Dataset`.
-    freq : ``"MS"`` (months, dated by their first day), ``"QS"`` (quarters) or ``"W-MON"``
-        (weeks starting Monday).
+    freq : ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
+        ``"QS"`` (quarters), ``"W-MON"`` (weeks starting Monday, dated Monday), ``"W"`` (weeks
+        ending Sunday, dated Sunday) or ``"D"``.
     measures : any of :data:`MEASURES`: ``requests`` (requests for support received),
         ``children_referred`` (children those requests cover; 1 when not recorded),
         ``episodes_opened``, ``assessments`` (Early Help Assessments started), ``step_ups``
         (episodes stepped up to social care, by the Dataset's derived events, dated when they
         stepped up) and ``open_caseload`` (episodes open at the end of the period).
     by : ``"locality"`` (bottom series are localities) or ``"council"``.
-    start, end : the window. Default: from the earliest event to the data date
-        (``ds.meta["as_of"]`` or ``["snapshot_date"]``, else the latest event). Only complete
+    start, end : the window. Default: from ``ds.meta["window_start"]`` (else the earliest
+        event) to the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
+        else the latest event). Only complete
         periods are kept; the partial first/last periods dropped are listed in
         ``attrs["dropped_periods"]``.
+    hierarchy : also return the totals up the hierarchy and its summing matrix (see Returns).
 
     Returns
     -------
     DataFrame ``unique_id, ds, y, measure, country, region_code, council_code, locality_id``,
     one row per series and period (zero where nothing happened; every locality in the
-    ``localities`` table gets a series). ``unique_id`` is the bottom id :func:`demand_hierarchy`
-    uses (``measure/England/region/council/locality``). ``attrs["excluded"]`` counts events
-    left out and why (no locality, outside the window).
+    ``localities`` table gets a series). ``unique_id`` is the bottom id of the hierarchy
+    (``measure/England/region/council/locality``). ``attrs["excluded"]`` counts events
+    left out and why: a list of ``{"step", "measure", "reason", "rows"}`` (no date, no known
+    locality, outside the complete periods).
+
+    With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
+    (see :func:`demand_hierarchy`): ``Y_df`` holds every series (each measure's England,
+    region, council and locality totals), ``S_df`` the summing matrix (one row per series, one
+    column per bottom series), ``tags`` the ids of each level. Each measure is its own tree.
     """
     problems = []
     unknown = [m for m in measures if m not in MEASURES]
@@ -68,7 +82,7 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         problems.append(Problem("by", None, "by must be 'locality' or 'council'", value=by))
     if problems:
         raise ValidationError(problems)
-    period = _PERIODS[freq]
+    period, label = _PERIODS[freq]
     places = _places(ds)
     events, excluded = _events(ds, measures, places)
     dates = [e["date"] for e in events.values() if len(e)]
@@ -76,7 +90,7 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         raise ValidationError(Problem("dataset", None, "no dated events to count"))
     all_dates = pd.concat(dates)
     as_of = _as_of(ds, all_dates)
-    lo = pd.Timestamp(start) if start is not None else all_dates.min()
+    lo = pd.Timestamp(start) if start is not None else _window_start(ds, all_dates)
     hi = pd.Timestamp(end) if end is not None else as_of
     periods, dropped = _complete_periods(lo, hi, period)
     if len(periods) == 0:
@@ -94,14 +108,14 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
             ev = ev[inside]
             counts = (ev.assign(period=ev["date"].dt.to_period(period))
                       .groupby([key, "period"], observed=True)["weight"].sum())
-        frames.append(_zero_filled(counts, places, periods, key, measure))
+        frames.append(_zero_filled(counts, places, periods, key, measure, label))
     out = pd.concat(frames, ignore_index=True)
     out.attrs["dropped_periods"] = dropped
-    out.attrs["excluded"] = pd.DataFrame(excluded, columns=["measure", "reason", "n_rows"]).query("n_rows > 0") \
-        .reset_index(drop=True)
+    # plain dicts, not a DataFrame: pandas compares attrs when frames are concatenated
+    out.attrs["excluded"] = [{"step": "series", "measure": m, "reason": r, "rows": n} for m, r, n in excluded if n]
     out.attrs["as_of"] = as_of
     out.attrs["freq"] = freq
-    return out
+    return demand_hierarchy(out) if hierarchy else out
 
 
 def demand_hierarchy(series: pd.DataFrame) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
@@ -115,6 +129,7 @@ def demand_hierarchy(series: pd.DataFrame) -> Tuple[pd.DataFrame, pd.DataFrame, 
 
     spec = SPEC if series["locality_id"].notna().all() else SPEC[:-1]
     Y, S, tags = aggregate(series, spec)
+    Y.attrs.update({k: v for k, v in series.attrs.items()})
     return Y, S, tags
 
 
@@ -197,6 +212,18 @@ def _as_of(ds, dates: pd.Series) -> pd.Timestamp:
     return pd.Timestamp(dates.max()).normalize()
 
 
+def _window_start(ds, dates: pd.Series) -> pd.Timestamp:
+    """The first day of the data window: ``meta["window_start"]`` when the Dataset records one
+    (an extract can hold episodes opened before its window), else the earliest event."""
+    meta = getattr(ds, "meta", {}) or {}
+    if meta.get("window_start") is not None:
+        try:
+            return pd.Timestamp(meta["window_start"]).normalize()
+        except (TypeError, ValueError):
+            pass
+    return pd.Timestamp(dates.min()).normalize()
+
+
 def _complete_periods(lo: pd.Timestamp, hi: pd.Timestamp, period: str):
     """Periods wholly inside [lo, hi] (days), and the partial ones dropped at either end."""
     lo, hi = pd.Timestamp(lo).normalize(), pd.Timestamp(hi).normalize()
@@ -231,7 +258,7 @@ def _open_at_period_end(ev: pd.DataFrame, periods: pd.PeriodIndex, key: str, as_
 
 
 def _zero_filled(counts: pd.Series, places: pd.DataFrame, periods: pd.PeriodIndex, key: str,
-                 measure: str) -> pd.DataFrame:
+                 measure: str, label: str = "start") -> pd.DataFrame:
     if key == "locality_id":
         units = places.reset_index()
     else:
@@ -244,7 +271,7 @@ def _zero_filled(counts: pd.Series, places: pd.DataFrame, periods: pd.PeriodInde
     grid["measure"] = measure
     grid["country"] = COUNTRY
     grid["y"] = y
-    grid["ds"] = grid["period"].dt.start_time
+    grid["ds"] = grid["period"].dt.start_time if label == "start" else grid["period"].dt.end_time.dt.normalize()
     parts = [grid["measure"], grid["country"], grid["region_code"], grid["council_code"]]
     if key == "locality_id":
         parts.append(grid["locality_id"])
