@@ -1,7 +1,6 @@
 """The ``earlyhelp`` command line.
 
-Commands: ``demo``, ``validate``, ``synth``, ``forecast`` (and ``score``, ``network``
-when those modules are installed). Exit codes, for schedulers:
+Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``. Exit codes, for schedulers:
 
 * 0  success
 * 1  failure (a bug, a crash, an interrupted run)
@@ -243,18 +242,34 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
 @cli.command()
 @_data_options
 @click.option("--at", "at", default=None, help="Date the families are scored at (default: the end of the data).")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the scores run folder.")
+@click.option("--train-years", default=2, show_default=True, type=click.IntRange(1, 10),
+              help="Years of quarterly cut-offs the model learns from.")
+@click.option("--suppression-threshold", default=5, show_default=True, type=click.IntRange(0, 100),
+              help="Observed counts 1..threshold in the locality table are shown as 'c'.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder in which a new run folder score-<date>-<digest> is written.")
 @_exits
 def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
-          at: Optional[str], out: str) -> None:
-    """Score families' risk of stepping up to children's social care (needs earlyhelp.risk).
+          at: Optional[str], train_years: int, suppression_threshold: int, out: str) -> None:
+    """Score families with an open episode for the risk of stepping up to social care within a year.
 
-    Not available yet: the risk models (issue 4) have not landed in this build; the
-    command says so and exits 1 rather than writing anything.
+    Trains earlyhelp's logistic model on outcomes known at --at, reports its accuracy on
+    families open a year earlier (trained only on what was known then), and writes scores,
+    coefficients, evaluation, expected step-ups per locality and run.json. The scores are an
+    operational list (pseudonymous family ids) to support practitioners' judgement, not a
+    publication. The folder appears only when complete.
     """
-    click.echo("earlyhelp: score is not available in this build: earlyhelp.risk (the step-up risk models, "
-               "issue 4) is not installed yet. Nothing was read or written.", err=True)
-    sys.exit(EXIT_FAILURE)
+    from .scorerun import risk_missing, run_score
+
+    missing = risk_missing()
+    if missing:
+        click.echo(f"earlyhelp: score is not available here: {missing}. Nothing was read or written.", err=True)
+        sys.exit(EXIT_FAILURE)
+    ds = _load_dataset(config_path, data, sql_url, db_schema)
+    result = run_score(ds, out, at=at, train_years=train_years, suppression_threshold=suppression_threshold)
+    for line in result.summary:
+        click.echo(line, err=True)
+    click.echo(str(result.folder))
 
 
 def main(argv: Optional[list] = None) -> int:
