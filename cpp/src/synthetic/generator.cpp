@@ -73,6 +73,10 @@ const std::vector<std::string> kDisability = {"NONE", "MOB", "HAND", "PC", "INC"
 
 constexpr double kYear = 365.25;
 constexpr double kGoldenFraction = 0.6180339887498949;
+// Weight of pure noise on the step-up and re-referral logits. Kept small so that a
+// model of the council's tables can come close to the oracle (ds.truth): the gap
+// then measures modelling, not unknowable luck.
+constexpr double kUnobserved = 0.15;
 constexpr double kAssessedShare = 0.69;  // episodes with an Early Help Assessment (1,963 of 2,780)
 constexpr int32_t kNa = -1;
 
@@ -380,9 +384,9 @@ class CouncilSim {
         auto has = [&](int k2) { return (F.needs >> k2) & 1u ? 1.0 : 0.0; };
         F.lp_step = static_cast<float>(0.9 * has(CHILD_SAFETY) + 0.5 * has(DOMESTIC_ABUSE) +
                                        0.5 * has(SUBSTANCE_USE) + 0.25 * has(HEALTH) + 0.2 * dep_z + L.step_up +
-                                       0.35 * (under5 ? 1 : 0) + 0.25 * (F.n_children >= 3 ? 1 : 0) + 0.6 * z +
-                                       0.6 * u);
-        F.lp_rr = static_cast<float>(0.15 * nn + 0.4 * z - 0.5 * e + 0.15 * dep_z + 0.3 * (teen ? 1 : 0) + 0.5 * u2);
+                                       0.35 * (under5 ? 1 : 0) + 0.25 * (F.n_children >= 3 ? 1 : 0) + 0.2 * z +
+                                       kUnobserved * u);
+        F.lp_rr = static_cast<float>(0.15 * nn + 0.3 * z - 0.35 * e + 0.15 * dep_z + 0.3 * (teen ? 1 : 0) + kUnobserved * u2);
         F.p_front = static_cast<float>(sigmoid(-3.2 + 0.7 * z + 1.0 * has(CHILD_SAFETY) + 0.4 * has(DOMESTIC_ABUSE)));
         // Request rate (relative; scaled below).
         F.lambda = static_cast<float>(std::exp(0.35 * dep_z + std::log(L.demand) + 0.75 * z +
@@ -573,7 +577,8 @@ class CouncilSim {
     if (r.bernoulli(F.p_step)) {
       reason = STEP_UP;
     } else {
-      const double dis = 0.14 * std::exp(-0.5 * F.engagement) / 1.133;
+      // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
+      const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
       const double w[7] = {0.54, 0.0, 0.12, dis, 0.04, 0.03, 0.03};
       reason = r.categorical(w);
     }
