@@ -119,3 +119,81 @@ def test_negative_inputs_are_errors():
         capacity(fc, scenarios={"bad": {"staff": 2}})
     with pytest.raises(ValidationError, match="survival"):
         capacity(fc, duration_curve=pd.DataFrame({"weeks": [1.0, 2.0], "survival": [0.5, 0.7]}))
+
+
+# -- audit of issue 5 item 5: intervals under scenarios, per-locality caseloads, real data ---------
+def _flat_forecast(n: int = 24, level: float = 40.0, half_width: float = 8.0, ids=("L1",)) -> pd.DataFrame:
+    dates = pd.date_range("2024-01-01", periods=n, freq="MS")
+    return pd.concat([pd.DataFrame({"unique_id": uid, "ds": dates, "M": level, "M-lo-80": level - half_width,
+                                    "M-hi-80": level + half_width}) for uid in ids], ignore_index=True)
+
+
+def test_intervals_follow_scenarios():
+    curve = episode_duration_curve(episodes_dataset(2000, seed=3))
+    out = capacity(_flat_forecast(), duration_curve=curve, caseload_per_fte=12,
+                   scenarios={"requests +10%": {"requests": 1.10},
+                              "step-up 10% -> 8%": {"step_up_rate": (0.10, 0.08)}})
+    base = out[out["scenario"] == "baseline"].reset_index(drop=True)
+    more = out[out["scenario"] == "requests +10%"].reset_index(drop=True)
+    for col in ("caseload", "caseload-lo-80", "caseload-hi-80", "fte", "fte-lo-80", "fte-hi-80"):
+        np.testing.assert_allclose(more[col], 1.10 * base[col], rtol=1e-12)
+    for frame in (base, out[out["scenario"] == "step-up 10% -> 8%"]):
+        assert (frame["fte-lo-80"] < frame["fte"]).all() and (frame["fte"] < frame["fte-hi-80"]).all()
+    np.testing.assert_allclose(base["fte"], base["caseload"] / 12)
+    # the step-up scenario changes how long episodes last, not how many open
+    shifted = out[out["scenario"] == "step-up 10% -> 8%"].reset_index(drop=True)
+    np.testing.assert_allclose(shifted["episodes_opened"], base["episodes_opened"])
+    assert out.attrs["mean_episode_weeks"]["step-up 10% -> 8%"] > out.attrs["mean_episode_weeks"]["baseline"]
+
+
+def test_step_up_rate_defaults_to_observed_share():
+    curve = episode_duration_curve(episodes_dataset(2000, seed=4))
+    share = curve.attrs["step_up_share"]
+    a = capacity(_flat_forecast(), duration_curve=curve, scenarios={"s": {"step_up_rate": 0.08}})
+    b = capacity(_flat_forecast(), duration_curve=curve, scenarios={"s": {"step_up_rate": (share, 0.08)}})
+    pd.testing.assert_frame_equal(a, b)
+    same = capacity(_flat_forecast(), duration_curve=curve, scenarios={"s": {"step_up_rate": share}})
+    np.testing.assert_allclose(same.loc[same["scenario"] == "s", "caseload"].to_numpy(),
+                               same.loc[same["scenario"] == "baseline", "caseload"].to_numpy())
+
+
+def test_caseload_per_fte_per_locality():
+    fc = _flat_forecast(ids=("L1", "L2"))
+    out = capacity(fc, caseload_per_fte={"L1": 10, "L2": 20}, episode_weeks=16)
+    last = out.groupby("unique_id")[["caseload", "fte"]].last()
+    assert last.loc["L1", "fte"] == pytest.approx(last.loc["L1", "caseload"] / 10)
+    assert last.loc["L2", "fte"] == pytest.approx(last.loc["L2", "caseload"] / 20)
+    with pytest.raises(ValidationError, match="no caseload per FTE"):
+        capacity(fc, caseload_per_fte={"L1": 10})
+
+
+def test_scenario_bad_input():
+    fc = _flat_forecast()
+    with pytest.raises(ValidationError, match="step-up rates"):
+        capacity(fc, scenarios={"bad": {"step_up_rate": (0.1, 1.5)}})
+    with pytest.raises(ValidationError, match="survival_step_up"):
+        capacity(fc, scenarios={"s": {"step_up_rate": 0.08}})          # no curve split by outcome
+    with pytest.raises(ValidationError, match="interval column"):
+        capacity(fc, level=[95])
+    two = fc.assign(N=fc["M"])
+    with pytest.raises(ValidationError, match="pass model="):
+        capacity(two)
+
+
+def test_convolution_reproduces_observed_open_caseload_on_a_synthetic_council():
+    """Feed the observed episodes opened through the KM curve: the caseload it implies matches
+    the open caseload demand_series counts directly (per locality, over the last year)."""
+    from earlyhelp.forecast import demand_series
+    from earlyhelp.synthetic import council
+
+    ds = council("coventry", years=4, scale=0.1, seed=5)
+    s = demand_series(ds, measures=["episodes_opened", "open_caseload"], by="council")
+    opened = s[s["measure"] == "episodes_opened"].assign(unique_id="C")
+    observed = s[s["measure"] == "open_caseload"].set_index("ds")["y"]
+    cut = opened["ds"].max() - pd.DateOffset(months=11)
+    future = opened[opened["ds"] >= cut].rename(columns={"y": "M"})[["unique_id", "ds", "M"]]
+    out = capacity(future, duration_curve=episode_duration_curve(ds), history=opened[opened["ds"] < cut])
+    implied = out.set_index("ds")["caseload"]
+    ratio = implied / observed.loc[implied.index]
+    assert abs(ratio.mean() - 1.0) < 0.1, ratio.describe()
+    assert (ratio - 1.0).abs().mean() < 0.15                  # month by month too (August dip included)

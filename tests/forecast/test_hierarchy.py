@@ -190,3 +190,67 @@ def test_aggregate_bad_input():
     df.loc[2, "locality"] = None
     with pytest.raises(ValidationError, match="missing values"):
         aggregate(df, SPEC)
+
+
+# -- intervals stay coherent ----------------------------------------------------------------
+def _dense_projection(S: pd.DataFrame, method: str) -> np.ndarray:
+    """P (bottom x all) of the method, written out densely from its textbook formula."""
+    Smat = S.drop(columns="unique_id").to_numpy(float)
+    n, m = Smat.shape
+    if method == "bottom_up":
+        return np.hstack([np.zeros((m, n - m)), np.eye(m)])
+    W_inv = np.eye(n) if method == "mint_ols" else np.diag(1.0 / Smat.sum(axis=1))
+    return np.linalg.solve(Smat.T @ W_inv @ Smat, Smat.T @ W_inv)
+
+
+@pytest.mark.parametrize("method", ["bottom_up", "mint_ols", "mint_wls_struct"])
+def test_reconciled_intervals_are_the_coherent_gaussian_ones(method):
+    """Each reconciled interval is mean +- z sqrt(diag(S P Sigma P' S')) with Sigma the base
+    variances; both levels give the same standard deviation, and the means are coherent."""
+    Y, S, tags = aggregate(bottom_frame(seed=5), SPEC)
+    Y_hat, _ = base_forecasts(Y, seed=6)
+    sd80 = (Y_hat["model-hi-80"] - Y_hat["model"]) / 1.2815515655446004
+    Y_hat["model-lo-95"] = Y_hat["model"] - 1.959963984540054 * sd80
+    Y_hat["model-hi-95"] = Y_hat["model"] + 1.959963984540054 * sd80
+    rec = reconcile(Y_hat, S, method=method)
+    Smat = S.drop(columns="unique_id").to_numpy(float)
+    SP = Smat @ _dense_projection(S, method)
+    ids = S["unique_id"].to_numpy()
+    base_mean = Y_hat.pivot(index="unique_id", columns="ds", values="model").loc[ids].to_numpy()
+    base_sd = Y_hat.assign(sd=sd80).pivot(index="unique_id", columns="ds", values="sd").loc[ids].to_numpy()
+    want_mean = SP @ base_mean
+    want_sd = np.sqrt(np.stack([np.diag(SP @ np.diag(base_sd[:, t] ** 2) @ SP.T) for t in range(base_sd.shape[1])],
+                               axis=1))
+    wide = {c: rec.pivot(index="unique_id", columns="ds", values=c).loc[ids].to_numpy()
+            for c in ["model", "model-lo-80", "model-hi-80", "model-lo-95", "model-hi-95"]}
+    np.testing.assert_allclose(wide["model"], want_mean, rtol=1e-9)
+    for lv, z in ((80, 1.2815515655446004), (95, 1.959963984540054)):
+        np.testing.assert_allclose((wide[f"model-hi-{lv}"] - wide["model"]) / z, want_sd, rtol=1e-9)
+        np.testing.assert_allclose((wide["model"] - wide[f"model-lo-{lv}"]) / z, want_sd, rtol=1e-9)
+    if method == "bottom_up":
+        # independent bottom errors: every aggregate's variance is the sum of its bottoms'
+        bottom_var = want_sd[-Smat.shape[1]:] ** 2
+        np.testing.assert_allclose(want_sd ** 2, Smat @ bottom_var, rtol=1e-12)
+
+
+def test_forecaster_output_on_demand_series_reconciles_exactly():
+    """End to end: synthetic council -> demand_series hierarchy -> Forecaster -> mint_shrink;
+    every level sums exactly (to rounding) and intervals are ordered and contain the mean."""
+    from earlyhelp.forecast import AutoETS, Forecaster, SeasonalNaive, demand_series
+    from earlyhelp.synthetic import council
+
+    ds = council("coventry", years=3, scale=0.08, seed=4)
+    Y, S, tags = demand_series(ds, measures=["episodes_opened"], hierarchy=True)
+    fc = Forecaster([AutoETS(season_length=12), SeasonalNaive(season_length=12)], freq="MS")
+    fc.fit(Y)
+    Y_hat = fc.predict(6, level=[80, 95], fitted=True)
+    fitted = fc.forecast_fitted_values()
+    for method in ("bottom_up", "mint_wls_struct", "mint_shrink"):
+        rec = reconcile(Y_hat, S, method=method, insample=fitted, level=[80, 95])
+        for model in ("AutoETS", "SeasonalNaive"):
+            scale = float(rec[model].abs().max())
+            assert coherence_error(rec, S, model) <= 1e-10 * scale, (method, model)
+            assert (rec[f"{model}-lo-95"] <= rec[f"{model}-lo-80"] + 1e-9).all()
+            assert (rec[f"{model}-lo-80"] <= rec[model] + 1e-9).all()
+            assert (rec[model] <= rec[f"{model}-hi-80"] + 1e-9).all()
+            assert (rec[f"{model}-hi-80"] <= rec[f"{model}-hi-95"] + 1e-9).all()

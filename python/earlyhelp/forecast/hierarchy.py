@@ -116,21 +116,65 @@ def _summing_matrix(S: pd.DataFrame, id_col: str = "unique_id") -> Tuple[np.ndar
         raise ValidationError(Problem("S", None, "S must be a DataFrame: rows are series, columns bottom series"))
     if id_col in S.columns:
         ids = S[id_col].astype(str).to_numpy()
-        values = S.drop(columns=[id_col])
+        columns = [c for c in S.columns if c != id_col]
     else:
         ids = S.index.astype(str).to_numpy()
-        values = S
-    bottom = [str(c) for c in values.columns]
-    matrix = values.to_numpy(dtype=float)
+        columns = list(S.columns)
+    bottom = [str(c) for c in columns]
+    rows, cols, vals, finite = _nonzeros(S, columns)
     problems = []
     dup = pd.Index(ids)[pd.Index(ids).duplicated()]
     if len(dup):
         problems.append(Problem("S", id_col, "duplicate series ids", rows=list(dup[:10]), n_rows=len(dup)))
-    if not np.isfinite(matrix).all():
+    if not finite:
         problems.append(Problem("S", None, "S holds missing or infinite values"))
     if problems:
         raise ValidationError(problems)
-    return ids, bottom, sp.csr_matrix(matrix)
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(ids), len(columns)))
+    return ids, bottom, matrix
+
+
+def _nonzeros(S: pd.DataFrame, columns: List) -> Tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """(rows, cols, values, all finite) of the non-zero entries of S's columns, without copying S.
+
+    S is mostly zeros and can be large (5,000 x 5,000 is 200 MB dense), so the numeric blocks
+    pandas holds are read in place; sparse columns and anything else go column by column.
+    """
+    position = {c: j for j, c in enumerate(columns)}
+    rows, cols, vals = [], [], []
+    finite = True
+    done = set()
+    try:   # pandas' numeric blocks, each (columns in block x rows), read in place
+        for block in S._mgr.blocks:
+            values = block.values
+            if not (isinstance(values, np.ndarray) and values.ndim == 2 and values.dtype.kind in "fiub"):
+                continue
+            names = S.columns[block.mgr_locs.as_array]
+            keep = np.array([n in position for n in names])
+            if not keep.all():
+                continue
+            finite = finite and bool(np.isfinite(values).all()) if values.dtype.kind == "f" else finite
+            k, r = np.nonzero(values)
+            rows.append(r)
+            cols.append(np.array([position[n] for n in names])[k])
+            vals.append(values[k, r].astype(float))
+            done.update(names)
+    except AttributeError:     # a pandas without block managers: the generic path below
+        rows, cols, vals, finite, done = [], [], [], True, set()
+    for c in columns:
+        if c in done:
+            continue
+        col = S[c]
+        if isinstance(col.dtype, pd.SparseDtype):
+            col = col.sparse.to_dense()
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        finite = finite and bool(np.isfinite(x).all())
+        nz = np.flatnonzero(x)
+        rows.append(nz)
+        cols.append(np.full(len(nz), position[c]))
+        vals.append(x[nz])
+    cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.array([], dtype))
+    return cat(rows, np.int64), cat(cols, np.int64), cat(vals, float), finite
 
 
 def _parents(S: sp.csr_matrix) -> List[int]:
@@ -347,19 +391,30 @@ def _insample_matrices(insample: Optional[pd.DataFrame], ids: np.ndarray, models
     if absent:
         raise ValidationError(Problem("insample", "unique_id", "series of S with no in-sample values",
                                       rows=absent[:10], n_rows=len(absent)))
-    frame = insample.assign(unique_id=uid)
-    frame = frame[frame["unique_id"].isin(set(ids))]
-    wide_y = frame.pivot(index="unique_id", columns="ds", values="y").reindex(ids)
+    # series x period matrices by position (a pivot without pandas' reshaping cost)
+    row = pd.Series(np.arange(len(ids)), index=ids).reindex(uid.to_numpy()).to_numpy()
+    inside = ~np.isnan(row)
+    row = row[inside].astype(np.int64)
+    period_codes, periods = pd.factorize(insample["ds"].to_numpy()[inside], sort=True)
+    cell = row * len(periods) + period_codes
+    if len(cell) and np.bincount(cell).max() > 1:
+        raise ValidationError(Problem("insample", "ds", "duplicate (unique_id, ds) rows"))
+
+    def wide(column: str) -> np.ndarray:
+        out = np.full((len(ids), len(periods)), np.nan)
+        out[row, period_codes] = pd.to_numeric(insample[column], errors="coerce").to_numpy(float)[inside]
+        return out
+
+    y = wide("y")
     residuals: Dict[str, np.ndarray] = {}
-    keep = np.isfinite(wide_y.to_numpy(float)).all(axis=0)
+    keep = np.isfinite(y).all(axis=0)
     if method == "mint_shrink":
         for m in models:
-            fitted = frame.pivot(index="unique_id", columns="ds", values=m).reindex(ids)
-            residuals[m] = wide_y.to_numpy(float) - fitted.to_numpy(float)
+            residuals[m] = y - wide(m)
             keep &= np.isfinite(residuals[m]).all(axis=0)
     dropped = int((~keep).sum())
     if keep.sum() < 2:
         raise ValidationError(Problem("insample", None, "fewer than 2 periods with values for every series",
                                       n_rows=dropped))
     residuals = {m: np.ascontiguousarray(r[:, keep]) for m, r in residuals.items()}
-    return np.ascontiguousarray(wide_y.to_numpy(float)[:, keep]), residuals, dropped
+    return np.ascontiguousarray(y[:, keep]), residuals, dropped

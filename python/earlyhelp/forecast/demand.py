@@ -1,0 +1,282 @@
+"""Demand series from a Dataset: counts per locality and period, in statsforecast's long layout.
+
+``demand_series`` gives one bottom-level series per measure and locality (``unique_id, ds, y``
+plus ``measure, country, region_code, council_code, locality_id``), zero-filled over complete
+periods. ``demand_hierarchy`` adds the council, region and England totals with
+:func:`earlyhelp.forecast.aggregate`, returning ``(Y_df, S_df, tags)``.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+MEASURES: Tuple[str, ...] = ("requests", "children_referred", "episodes_opened", "assessments", "step_ups",
+                             "open_caseload")
+COUNTRY = "England"
+#: Levels of the hierarchy, top first (measure on top: each measure is its own tree).
+SPEC: List[List[str]] = [
+    ["measure", "country"],
+    ["measure", "country", "region_code"],
+    ["measure", "country", "region_code", "council_code"],
+    ["measure", "country", "region_code", "council_code", "locality_id"],
+]
+UNKNOWN_REGION = "unknown_region"
+# pandas frequency of the series -> (period that buckets dates, which day dates the period), so
+# that ``ds`` lies on the grid ``pd.date_range(freq=freq)`` gives (W-MON: weeks starting Monday,
+# dated Monday; W / W-SUN: weeks ending Sunday, dated Sunday)
+_PERIODS = {"MS": ("M", "start"), "M": ("M", "end"), "ME": ("M", "end"), "QS": ("Q", "start"),
+            "QS-JAN": ("Q", "start"), "W-MON": ("W-SUN", "start"), "W": ("W-SUN", "end"),
+            "W-SUN": ("W-SUN", "end"), "D": ("D", "start")}
+_AS_OF_KEYS = ("as_of", "snapshot_date", "end_date", "end")
+
+
+def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: str = "locality",
+                  start: Optional[pd.Timestamp] = None, end: Optional[pd.Timestamp] = None, *,
+                  hierarchy: bool = False):
+    """Count Early Help demand per locality (or council) and period.
+
+    Parameters
+    ----------
+    ds : :class:`earlyhelp.Dataset`.
+    freq : ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
+        ``"QS"`` (quarters), ``"W-MON"`` (weeks starting Monday, dated Monday), ``"W"`` (weeks
+        ending Sunday, dated Sunday) or ``"D"``.
+    measures : any of :data:`MEASURES`: ``requests`` (requests for support received),
+        ``children_referred`` (children those requests cover; 1 when not recorded),
+        ``episodes_opened``, ``assessments`` (Early Help Assessments started), ``step_ups``
+        (episodes stepped up to social care, by the Dataset's derived events, dated when they
+        stepped up) and ``open_caseload`` (episodes open at the end of the period).
+    by : ``"locality"`` (bottom series are localities) or ``"council"``.
+    start, end : the window. Default: from ``ds.meta["window_start"]`` (else the earliest
+        event) to the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
+        else the latest event). Only complete
+        periods are kept; the partial first/last periods dropped are listed in
+        ``attrs["dropped_periods"]``.
+    hierarchy : also return the totals up the hierarchy and its summing matrix (see Returns).
+
+    Returns
+    -------
+    DataFrame ``unique_id, ds, y, measure, country, region_code, council_code, locality_id``,
+    one row per series and period (zero where nothing happened; every locality in the
+    ``localities`` table gets a series). ``unique_id`` is the bottom id of the hierarchy
+    (``measure/England/region/council/locality``). ``attrs["excluded"]`` counts events
+    left out and why: a list of ``{"step", "measure", "reason", "rows"}`` (no date, no known
+    locality, outside the complete periods).
+
+    With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
+    (see :func:`demand_hierarchy`): ``Y_df`` holds every series (each measure's England,
+    region, council and locality totals), ``S_df`` the summing matrix (one row per series, one
+    column per bottom series), ``tags`` the ids of each level. Each measure is its own tree.
+    """
+    problems = []
+    unknown = [m for m in measures if m not in MEASURES]
+    if unknown:
+        problems.append(Problem("measures", None, f"unknown measures {unknown}; choose from {MEASURES}"))
+    if freq not in _PERIODS:
+        problems.append(Problem("freq", None, f"unsupported frequency {freq!r}; use one of {sorted(_PERIODS)}"))
+    if by not in ("locality", "council"):
+        problems.append(Problem("by", None, "by must be 'locality' or 'council'", value=by))
+    if problems:
+        raise ValidationError(problems)
+    period, label = _PERIODS[freq]
+    places = _places(ds)
+    events, excluded = _events(ds, measures, places)
+    dates = [e["date"] for e in events.values() if len(e)]
+    if not dates:
+        raise ValidationError(Problem("dataset", None, "no dated events to count"))
+    all_dates = pd.concat(dates)
+    as_of = _as_of(ds, all_dates)
+    lo = pd.Timestamp(start) if start is not None else _window_start(ds, all_dates)
+    hi = pd.Timestamp(end) if end is not None else as_of
+    periods, dropped = _complete_periods(lo, hi, period)
+    if len(periods) == 0:
+        raise ValidationError(Problem("dataset", None, f"no complete {freq} period between {lo.date()} and "
+                                                       f"{hi.date()}"))
+    key = "locality_id" if by == "locality" else "council_code"
+    frames = []
+    for measure in measures:
+        ev = events[measure]
+        if measure == "open_caseload":
+            counts = _open_at_period_end(ev, periods, key, as_of)
+        else:
+            inside = (ev["date"] >= periods[0].start_time) & (ev["date"] <= periods[-1].end_time)
+            excluded.append((measure, "outside the complete periods", int((~inside).sum())))
+            ev = ev[inside]
+            counts = (ev.assign(period=ev["date"].dt.to_period(period))
+                      .groupby([key, "period"], observed=True)["weight"].sum())
+        frames.append(_zero_filled(counts, places, periods, key, measure, label))
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["dropped_periods"] = dropped
+    # plain dicts, not a DataFrame: pandas compares attrs when frames are concatenated
+    out.attrs["excluded"] = [{"step": "series", "measure": m, "reason": r, "rows": n} for m, r, n in excluded if n]
+    out.attrs["as_of"] = as_of
+    out.attrs["freq"] = freq
+    return demand_hierarchy(out) if hierarchy else out
+
+
+def demand_hierarchy(series: pd.DataFrame) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
+    """Council, region and England totals for :func:`demand_series` output: ``(Y_df, S_df, tags)``.
+
+    ``S_df`` has one row per series (all measures) and one column per bottom series; ``tags``
+    names the levels (``measure/country``, ... ``.../locality_id``). With ``by="council"`` the
+    bottom level is the council.
+    """
+    from .hierarchy import aggregate
+
+    spec = SPEC if series["locality_id"].notna().all() else SPEC[:-1]
+    Y, S, tags = aggregate(series, spec)
+    Y.attrs.update({k: v for k, v in series.attrs.items()})
+    return Y, S, tags
+
+
+# -- places ------------------------------------------------------------------------------
+def _places(ds) -> pd.DataFrame:
+    """locality_id -> council_code, region_code (unknown region filled), from localities."""
+    loc = ds["localities"]
+    if len(loc) == 0:
+        raise ValidationError(Problem("localities", None, "demand series need the localities table "
+                                                          "(locality -> council -> region)"))
+    places = pd.DataFrame({
+        "locality_id": loc["locality_id"].astype(str),
+        "council_code": loc["council_code"].astype(str),
+        "region_code": loc["region_code"].astype("string").fillna(UNKNOWN_REGION).astype(str),
+    }).drop_duplicates("locality_id")
+    return places.set_index("locality_id")
+
+
+def _events(ds, measures: Sequence[str], places: pd.DataFrame):
+    """Per measure: date, weight, locality_id, council_code of each counted event."""
+    fam_loc = ds["families"].set_index(ds["families"]["family_id"].astype(str))["locality_id"].astype("string")
+    ep = ds["episodes"]
+    ep_loc = ep["locality_id"].astype("string")
+    if "family_id" in ep.columns:
+        ep_loc = ep_loc.fillna(ep["family_id"].astype("string").map(fam_loc))
+    ep_loc = pd.Series(ep_loc.to_numpy(), index=ep["episode_id"].astype(str))
+    excluded: List[Tuple[str, str, int]] = []
+    out: Dict[str, pd.DataFrame] = {}
+
+    def frame(measure: str, date: pd.Series, locality: pd.Series, weight=None, extra=None) -> pd.DataFrame:
+        f = pd.DataFrame({"date": pd.to_datetime(date).to_numpy(),
+                          "locality_id": locality.astype("string").to_numpy(),
+                          "weight": 1.0 if weight is None else np.asarray(weight, float)})
+        if extra is not None:
+            for k, v in extra.items():
+                f[k] = np.asarray(v)
+        no_date = f["date"].isna()
+        no_place = f["locality_id"].isna() | ~f["locality_id"].isin(places.index)
+        excluded.append((measure, "no date", int(no_date.sum())))
+        excluded.append((measure, "no known locality", int((no_place & ~no_date).sum())))
+        f = f[~no_date & ~no_place].copy()
+        f["council_code"] = f["locality_id"].map(places["council_code"]).astype(str)
+        return f
+
+    req = ds["requests"]
+    req_loc = req["family_id"].astype("string").map(fam_loc) if len(req) else pd.Series([], dtype="string")
+    if "requests" in measures:
+        out["requests"] = frame("requests", req["received_date"], req_loc)
+    if "children_referred" in measures:
+        children = req["children"].astype("Float64").fillna(1.0) if "children" in req.columns else 1.0
+        out["children_referred"] = frame("children_referred", req["received_date"], req_loc, children)
+    if "episodes_opened" in measures:
+        out["episodes_opened"] = frame("episodes_opened", ep["start_date"], pd.Series(ep_loc.to_numpy()))
+    if "assessments" in measures:
+        ass = ds["assessments"]
+        out["assessments"] = frame("assessments", ass["started"], ass["episode_id"].astype(str).map(ep_loc))
+    if "step_ups" in measures:
+        su = ds.step_ups() if hasattr(ds, "step_ups") else _step_ups_by_reason(ep)
+        out["step_ups"] = frame("step_ups", su["date"], su["episode_id"].astype(str).map(ep_loc))
+    if "open_caseload" in measures:
+        out["open_caseload"] = frame("open_caseload", ep["start_date"], pd.Series(ep_loc.to_numpy()),
+                                     extra={"end_date": pd.to_datetime(ep["end_date"]).to_numpy()})
+    return out, excluded
+
+
+def _step_ups_by_reason(ep: pd.DataFrame) -> pd.DataFrame:
+    mask = (ep["end_reason"].astype(str) == "step_up").to_numpy() & ep["end_date"].notna().to_numpy()
+    return pd.DataFrame({"episode_id": ep.loc[mask, "episode_id"], "date": ep.loc[mask, "end_date"]})
+
+
+# -- periods -----------------------------------------------------------------------------
+def _as_of(ds, dates: pd.Series) -> pd.Timestamp:
+    meta = getattr(ds, "meta", {}) or {}
+    for k in _AS_OF_KEYS:
+        if meta.get(k) is not None:
+            try:
+                return pd.Timestamp(meta[k]).normalize()
+            except (TypeError, ValueError):
+                continue
+    return pd.Timestamp(dates.max()).normalize()
+
+
+def _window_start(ds, dates: pd.Series) -> pd.Timestamp:
+    """The first day of the data window: ``meta["window_start"]`` when the Dataset records one
+    (an extract can hold episodes opened before its window), else the earliest event."""
+    meta = getattr(ds, "meta", {}) or {}
+    if meta.get("window_start") is not None:
+        try:
+            return pd.Timestamp(meta["window_start"]).normalize()
+        except (TypeError, ValueError):
+            pass
+    return pd.Timestamp(dates.min()).normalize()
+
+
+def _complete_periods(lo: pd.Timestamp, hi: pd.Timestamp, period: str):
+    """Periods wholly inside [lo, hi] (days), and the partial ones dropped at either end."""
+    lo, hi = pd.Timestamp(lo).normalize(), pd.Timestamp(hi).normalize()
+    if hi < lo:
+        return pd.PeriodIndex([], freq=period), []
+    span = pd.period_range(lo.to_period(period), hi.to_period(period), freq=period)
+    dropped = []
+    keep = []
+    for p in span:
+        if p.start_time < lo:
+            dropped.append((p.start_time, f"partial: data start {lo.date()}"))
+        elif p.end_time.normalize() > hi:
+            dropped.append((p.start_time, f"partial: data end {hi.date()}"))
+        else:
+            keep.append(p)
+    return pd.PeriodIndex(keep, freq=period), dropped
+
+
+def _open_at_period_end(ev: pd.DataFrame, periods: pd.PeriodIndex, key: str, as_of: pd.Timestamp) -> pd.Series:
+    """Episodes open at the end of each period: started on or before that day, not ended by it."""
+    ends = np.array([p.end_time.normalize() for p in periods], dtype="datetime64[ns]")
+    end_date = ev["end_date"].where(ev["end_date"] <= as_of)     # closures after the data date are unknown
+    rows = {}
+    for place, g in ev.groupby(key, observed=True):
+        starts = np.sort(g["date"].to_numpy("datetime64[ns]"))
+        stops = np.sort(end_date[g.index].dropna().to_numpy("datetime64[ns]"))
+        opened = np.searchsorted(starts, ends, side="right")
+        closed = np.searchsorted(stops, ends, side="right")
+        for p, value in zip(periods, opened - closed):
+            rows[(place, p)] = float(value)
+    return pd.Series(rows, dtype=float)
+
+
+def _zero_filled(counts: pd.Series, places: pd.DataFrame, periods: pd.PeriodIndex, key: str,
+                 measure: str, label: str = "start") -> pd.DataFrame:
+    if key == "locality_id":
+        units = places.reset_index()
+    else:
+        units = places.reset_index()[["council_code", "region_code"]].drop_duplicates("council_code")
+        units["locality_id"] = None
+    index = pd.MultiIndex.from_product([units[key].to_numpy(), periods], names=[key, "period"])
+    y = counts.reindex(index, fill_value=0.0).to_numpy(float) if len(counts) else np.zeros(len(index))
+    grid = pd.DataFrame(index=index).reset_index()
+    grid = grid.merge(units, on=key, how="left")
+    grid["measure"] = measure
+    grid["country"] = COUNTRY
+    grid["y"] = y
+    grid["ds"] = grid["period"].dt.start_time if label == "start" else grid["period"].dt.end_time.dt.normalize()
+    parts = [grid["measure"], grid["country"], grid["region_code"], grid["council_code"]]
+    if key == "locality_id":
+        parts.append(grid["locality_id"])
+    uid = parts[0].astype(str)
+    for p in parts[1:]:
+        uid = uid + "/" + p.astype(str)
+    grid["unique_id"] = uid
+    return grid[["unique_id", "ds", "y", "measure", "country", "region_code", "council_code", "locality_id"]]
