@@ -86,36 +86,94 @@ inline void update(State& st, const Structure& k, const Params& p, double y) {
     if (k.season == Comp::A) t = y - q;
     else t = std::abs(q) < kTol ? kHuge : y / q;
     st.ring[st.head] = old_s + p.gamma * (t - old_s);
-    st.head = (st.head + 1) % k.m;
+    if (++st.head == k.m) st.head = 0;
   }
 }
 
 // Run the filter from initial state x. Returns -2 log-likelihood up to a
 // constant (n log SSE [+ 2 sum log|f|]), NaN if a forecast was impossible.
-double calc(const double* y, std::size_t n, const double* x, const Structure& k, const Params& p,
-            State& st, double* resid) {
+// The filter is the optimiser's inner loop, so it is compiled once per
+// (error, trend, season) combination without branches on them; the
+// arithmetic is that of one_step() and update() above.
+template <Comp E, Comp T, Comp S>
+double calc_t(const double* y, std::size_t n, const double* x, const Structure& k,
+              const Params& p, State& st, double* resid) {
   load(st, k, x);
+  double level = st.level, growth = st.growth;
+  double* ring = st.ring.data();
+  int head = st.head;
+  const int m = k.m;
+  const double phi = p.phi, alpha = p.alpha, gamma = p.gamma;
+  const double beta_star = T == Comp::A ? p.beta / p.alpha : 0.0;
   double sse = 0.0, sumlog = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double f = one_step(st, k, p.phi);
+    double phib = 0.0, q = level;
+    if constexpr (T == Comp::A) {
+      phib = phi * growth;
+      q = level + phib;
+    }
+    double s = 0.0, f = q;
+    if constexpr (S == Comp::A) {
+      s = ring[head];
+      f = q + s;
+    } else if constexpr (S == Comp::M) {
+      s = ring[head];
+      f = q * s;
+    }
     if (std::isnan(f)) return std::numeric_limits<double>::quiet_NaN();
     double e;
-    if (k.error == Comp::A) {
+    if constexpr (E == Comp::A) {
       e = y[i] - f;
     } else {
       const double denom = std::abs(f) < kTol ? f + kTol : f;
       e = (y[i] - f) / denom;
+      const double af = std::abs(f);
+      sumlog += std::log(af > 0.0 ? af : af + 1e-8);
     }
     if (resid != nullptr) resid[i] = e;
     sse += e * e;
-    const double af = std::abs(f);
-    sumlog += std::log(af > 0.0 ? af : af + 1e-8);
-    update(st, k, p, y[i]);
+    double deseason = y[i];
+    if constexpr (S == Comp::A) deseason = y[i] - s;
+    if constexpr (S == Comp::M) deseason = std::abs(s) < kTol ? kHuge : y[i] / s;
+    const double new_level = q + alpha * (deseason - q);
+    if constexpr (T == Comp::A) growth = phib + beta_star * ((new_level - level) - phib);
+    if constexpr (S != Comp::N) {
+      double t;
+      if constexpr (S == Comp::A) t = y[i] - q;
+      else t = std::abs(q) < kTol ? kHuge : y[i] / q;
+      ring[head] = s + gamma * (t - s);
+      if (++head == m) head = 0;
+    }
+    level = new_level;
   }
+  st.level = level;
+  st.growth = growth;
+  st.head = head;
   const double dn = static_cast<double>(n);
   double lik = dn * std::log(sse > 0.0 ? sse : sse + 1e-8);
-  if (k.error == Comp::M) lik += 2.0 * sumlog;
+  if constexpr (E == Comp::M) lik += 2.0 * sumlog;
   return lik;
+}
+
+template <Comp E, Comp T>
+double calc_season(const double* y, std::size_t n, const double* x, const Structure& k,
+                   const Params& p, State& st, double* resid) {
+  if (k.season == Comp::N) return calc_t<E, T, Comp::N>(y, n, x, k, p, st, resid);
+  if (k.season == Comp::A) return calc_t<E, T, Comp::A>(y, n, x, k, p, st, resid);
+  return calc_t<E, T, Comp::M>(y, n, x, k, p, st, resid);
+}
+
+template <Comp E>
+double calc_trend(const double* y, std::size_t n, const double* x, const Structure& k,
+                  const Params& p, State& st, double* resid) {
+  if (k.trend == Comp::A) return calc_season<E, Comp::A>(y, n, x, k, p, st, resid);
+  return calc_season<E, Comp::N>(y, n, x, k, p, st, resid);
+}
+
+double calc(const double* y, std::size_t n, const double* x, const Structure& k, const Params& p,
+            State& st, double* resid) {
+  if (k.error == Comp::A) return calc_trend<Comp::A>(y, n, x, k, p, st, resid);
+  return calc_trend<Comp::M>(y, n, x, k, p, st, resid);
 }
 
 // ---- initial states (R's / statsforecast's initstate) -----------------------
