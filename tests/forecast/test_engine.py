@@ -184,7 +184,7 @@ def test_progress_reports_and_ctrl_c_cancels():
 
 
 def test_gil_released_during_fit():
-    y, indptr = _many(60)
+    y, indptr = _many(25)
     worker = threading.Thread(target=lambda: _core.forecast.forecast_series(
         kind="AutoETS", y=y, indptr=indptr, h=3, levels=[], n_threads=1))
     ticks = 0
@@ -206,3 +206,30 @@ def test_core_rejects_bad_arrays():
     with pytest.raises(ValueError, match="unknown model kind"):
         _core.forecast.forecast_series(kind="Prophet", y=np.ones(5), indptr=np.array([0, 5]), h=2,
                                        levels=[])
+
+
+def test_python_model_reconciled_like_builtin():
+    from earlyhelp.forecast import aggregate, reconcile
+
+    rng = np.random.default_rng(8)
+    ds = pd.date_range("2020-01-01", periods=36, freq="MS")
+    bottom = pd.concat([pd.DataFrame({"council": "C", "locality": loc, "ds": ds,
+                                      "y": rng.poisson(20 + 5 * k, 36).astype(float)})
+                        for k, loc in enumerate(["east", "west", "centre"])])
+    Y, S, tags = aggregate(bottom, [["council"], ["council", "locality"]])
+    fc = Forecaster([Naive(), Drift()], freq="MS").fit(Y)
+    rec = reconcile(fc.predict(3), S, method="bottom_up")
+    for alias in ("Naive", "Drift"):
+        wide = rec.pivot(index="ds", columns="unique_id", values=alias)
+        bottoms = [c for c in wide.columns if "/" in c]
+        np.testing.assert_allclose(wide["C"], wide[bottoms].sum(axis=1))
+
+
+def test_auto_ets_simulated_intervals_follow_the_seed():
+    y = np.concatenate([s for _, s, _ in synthetic_series(1, seed=21)])
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2015-01-01", periods=len(y), freq="MS"), "y": y})
+    runs = [Forecaster([AutoETS(12, model="MNM", seed=s)], freq="MS").fit(df).predict(6, level=[80])
+            for s in (1, 1, 2)]
+    pd.testing.assert_frame_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0]["AutoETS-lo-80"], runs[2]["AutoETS-lo-80"])
+    np.testing.assert_allclose(runs[0]["AutoETS"], runs[2]["AutoETS"])
