@@ -5,12 +5,15 @@ statsmodels' ETSModel on a subset) on the same series, in one run.
 intermittent series for Croston); the last 12 points are held out. Prints the
 time ratio (statsforecast / ours) and mean MASE (scaled by the in-sample
 seasonal naive MAE; naive for intermittent series) for AutoETS, Theta and
-CrostonOptimized.
+CrostonOptimized. Times include the DataFrame handling of both libraries
+(``Forecaster.fit(...).predict`` against ``StatsForecast.forecast``).
 
-statsforecast compiles some models with numba on first use; each
-statsforecast model is warmed up on 5 series before it is timed, so its
-timings exclude JIT compilation. statsforecast runs in one process
-(n_jobs=1); ours is timed on 1 thread and on ``--threads`` threads.
+statsforecast compiles some models with numba on first use; each model (of
+both libraries) is warmed up on 5 series before it is timed, so the timings
+exclude JIT compilation. statsforecast runs in one process (n_jobs=1).
+The machine running it may be shared, so the main ratio ``speedup_cpu``
+compares CPU seconds of single-threaded runs; wall-clock times are printed
+too, with ours also on ``--threads`` threads.
 
 Usage::
 
