@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import click
+import pandas as pd
 
 from .._errors import ValidationError
 
@@ -75,9 +76,11 @@ def cli(verbose: int, quiet: bool) -> None:
 
 # ---------------------------------------------------------------------------------
 @cli.command()
-@click.option("--preset", default="coventry", show_default=True, help="Synthetic council preset.")
-@click.option("--years", default=5, show_default=True, type=int, help="Years of history to generate.")
-@click.option("--scale", default=1.0, show_default=True, type=float, help="Population scale factor.")
+@click.option("--preset", default="coventry", show_default=True, type=click.Choice(["coventry", "wolverhampton"]),
+              help="Synthetic council preset.")
+@click.option("--years", default=5, show_default=True, type=click.IntRange(1, 30), help="Years of history to generate.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.001, 100),
+              help="Population scale factor.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the tables as Parquet here.")
 @_exits
@@ -91,9 +94,10 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
     click.echo(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
     click.echo(repr(ds))
     table = synthetic.calibration_table(ds)
-    shown = [c for c in ("figure", "generated", "target", "unit", "within_10pct") if c in table.columns]
+    shown = [c for c in ("figure", "generated", "target", "unit", "within_10pct", "note") if c in table.columns]
     click.echo("Generated figures against the published ones they are calibrated to:")
-    click.echo(table[shown].round(1).to_string(index=False))
+    with pd.option_context("display.max_colwidth", 70, "display.width", 250):
+        click.echo(table[shown].round(1).to_string(index=False))
     if out:
         files = write_dataset(ds, out, format="parquet")
         click.echo(f"Wrote {len(files)} tables to {out}", err=True)
