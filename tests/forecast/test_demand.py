@@ -7,7 +7,7 @@ import pytest
 
 from earlyhelp import ValidationError
 from earlyhelp.data.dataset import Dataset
-from earlyhelp.forecast import MEASURES, demand_series, reconcile
+from earlyhelp.forecast import MEASURES, demand_series
 from earlyhelp.forecast.demand import demand_hierarchy
 
 

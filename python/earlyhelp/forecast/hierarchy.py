@@ -12,7 +12,7 @@ forecast/reconcile.hpp`` for how MinT avoids any dense series x series matrix.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
