@@ -277,3 +277,18 @@ def test_summing_matrix_layouts_give_the_same_answer():
     bad.iloc[1, 2] = np.nan
     with pytest.raises(ValidationError, match="missing or infinite"):
         reconcile(Y_hat, bad, method="bottom_up")
+
+
+def test_sparse_summing_matrix_from_aggregate():
+    df = bottom_frame()
+    Y, S, tags = aggregate(df, SPEC)
+    Ys, Ss, tags_s = aggregate(df, SPEC, sparse_s=True)
+    pd.testing.assert_frame_equal(Ys, Y)
+    assert all(isinstance(Ss[c].dtype, pd.SparseDtype) for c in Ss.columns[1:])
+    pd.testing.assert_frame_equal(Ss.sparse.to_dense() if hasattr(Ss, "sparse") else
+                                  Ss.astype({c: float for c in Ss.columns[1:]}),
+                                  S, check_dtype=False)
+    Y_hat, fitted = base_forecasts(Y)
+    for method in ("bottom_up", "mint_shrink"):
+        pd.testing.assert_frame_equal(reconcile(Y_hat, Ss, method=method, insample=fitted),
+                                      reconcile(Y_hat, S, method=method, insample=fitted))

@@ -36,7 +36,7 @@ _AS_OF_KEYS = ("as_of", "snapshot_date", "end_date", "end")
 
 def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: str = "locality",
                   start: Optional[pd.Timestamp] = None, end: Optional[pd.Timestamp] = None, *,
-                  hierarchy: bool = False):
+                  hierarchy: bool = False, sparse_s: bool = False):
     """Count Early Help demand per locality (or council) and period.
 
     Parameters
@@ -57,6 +57,8 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         periods are kept; the partial first/last periods dropped are listed in
         ``attrs["dropped_periods"]``.
     hierarchy : also return the totals up the hierarchy and its summing matrix (see Returns).
+    sparse_s : with ``hierarchy``, hold ``S_df``'s columns as pandas sparse columns (see
+        :func:`aggregate`; worth it for many councils at once).
 
     Returns
     -------
@@ -115,10 +117,11 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     out.attrs["excluded"] = [{"step": "series", "measure": m, "reason": r, "rows": n} for m, r, n in excluded if n]
     out.attrs["as_of"] = as_of
     out.attrs["freq"] = freq
-    return demand_hierarchy(out) if hierarchy else out
+    return demand_hierarchy(out, sparse_s=sparse_s) if hierarchy else out
 
 
-def demand_hierarchy(series: pd.DataFrame) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
+def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False
+                     ) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
     """Council, region and England totals for :func:`demand_series` output: ``(Y_df, S_df, tags)``.
 
     ``S_df`` has one row per series (all measures) and one column per bottom series; ``tags``
@@ -128,7 +131,7 @@ def demand_hierarchy(series: pd.DataFrame) -> Tuple[pd.DataFrame, pd.DataFrame, 
     from .hierarchy import aggregate
 
     spec = SPEC if series["locality_id"].notna().all() else SPEC[:-1]
-    Y, S, tags = aggregate(series, spec)
+    Y, S, tags = aggregate(series, spec, sparse_s=sparse_s)
     Y.attrs.update({k: v for k, v in series.attrs.items()})
     return Y, S, tags
 
