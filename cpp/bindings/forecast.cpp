@@ -75,6 +75,8 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
   py::array_t<double> hi({static_cast<py::ssize_t>(n_series), L, static_cast<py::ssize_t>(h)});
   py::array_t<double> fitted(y.size());
   py::array_t<bool> fallback(static_cast<py::ssize_t>(n_series));
+  py::array_t<double> loglik(static_cast<py::ssize_t>(n_series));
+  py::array_t<double> aicc(static_cast<py::ssize_t>(n_series));
   py::list method;
   double* m = mean.mutable_data();
   double* l = lo.mutable_data();
@@ -88,6 +90,8 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
     std::copy(f.hi.begin(), f.hi.end(), u + i * L * h);
     std::copy(f.fitted.begin(), f.fitted.end(), fit + ptr[i]);
     fb[i] = f.fallback;
+    loglik.mutable_data()[i] = f.loglik;
+    aicc.mutable_data()[i] = f.aicc;
     method.append(f.method);
   }
   py::dict result;
@@ -97,6 +101,8 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
   result["fitted"] = fitted;
   result["method"] = method;
   result["fallback"] = fallback;
+  result["loglik"] = loglik;
+  result["aicc"] = aicc;
   return result;
 }
 
@@ -112,7 +118,7 @@ void register_forecast(py::module_& m) {
         py::arg("progress") = py::none(),
         "Fit one model to many series (concatenated in y, split by indptr) and forecast h "
         "steps. Returns dict(mean (S, h), lo/hi (S, len(levels), h), fitted (len(y),), "
-        "method list, fallback (S,)).");
+        "method list, fallback (S,), loglik (S,), aicc (S,)).");
 }
 
 }  // namespace earlyhelp::bindings

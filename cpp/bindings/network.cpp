@@ -166,7 +166,8 @@ void register_network(py::module_& m) {
 
   m.def(
       "assign_min_cost",
-      [](std::int64_t n_families, IdArray capacity, IdArray family, IdArray practitioner, FloatArray cost) {
+      [](std::int64_t n_families, IdArray capacity, IdArray family, IdArray practitioner, FloatArray cost,
+         std::int64_t candidates) {
         require_1d(capacity, "capacity");
         require_1d(family, "family");
         require(family.size() == practitioner.size() && family.size() == cost.size(),
@@ -176,13 +177,15 @@ void register_network(py::module_& m) {
           py::gil_scoped_release release;
           result = network::assign_min_cost(n_families, capacity.data(), static_cast<std::int64_t>(capacity.size()),
                                             family.data(), practitioner.data(), cost.data(),
-                                            static_cast<std::size_t>(family.size()));
+                                            static_cast<std::size_t>(family.size()), candidates);
         }
         return py::make_tuple(to_numpy(std::move(result.practitioner)), to_numpy(std::move(result.cost)),
-                              result.total_cost, result.phases);
+                              result.total_cost, result.phases, result.rounds);
       },
       py::arg("n_families"), py::arg("capacity"), py::arg("family"), py::arg("practitioner"), py::arg("cost"),
-      "Min-cost max-flow assignment: returns (practitioner per family or -1, cost per family, total, phases).");
+      py::arg("candidates") = 0,
+      "Min-cost max-flow assignment: returns (practitioner per family or -1, cost per family, total, phases, "
+      "rounds). candidates > 0: start from each family's cheapest arcs and add the rest by pricing (exact).");
 }
 
 }  // namespace earlyhelp::bindings

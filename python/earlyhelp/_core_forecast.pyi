@@ -27,6 +27,7 @@ def forecast_series(
     """Fit model `kind` to each series (y split by indptr) and forecast h steps.
 
     Returns dict(mean (S, h), lo (S, L, h), hi (S, L, h), fitted (len(y),),
-    method: list[str], fallback: bool array (S,)).
+    method: list[str], fallback: bool array (S,), loglik (S,), aicc (S,)
+    (NaN for models without a likelihood).
     """
     ...

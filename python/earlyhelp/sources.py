@@ -163,20 +163,28 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
     written: Dict[str, str] = {}
     try:
         with engine.begin() as conn:
+            if schema and engine.dialect.name != "sqlite":
+                conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
             for name, frame in ds.tables.items():
                 if frame.empty:
                     continue
-                table = TABLES[name]
-                target = name
-                out = frame.copy()
+                target, out = to_ssd_names(name, frame) if ssd_names else (name, frame.copy())
                 for col in out.columns:
                     if isinstance(out[col].dtype, pd.CategoricalDtype):
                         out[col] = out[col].astype("string")
-                if ssd_names:
-                    target = table.aliases[0] if table.aliases else name
-                    out = out.rename(columns={c.name: c.aliases[0] for c in table.columns if c.aliases})
                 out.to_sql(target, conn, schema=schema, index=False, if_exists=if_exists, chunksize=5000)
                 written[name] = target
     finally:
         engine.dispose()
     return written
+
+
+def to_ssd_names(name: str, frame: pd.DataFrame):
+    """``(SSD table name, frame with SSD column names)`` for one of our tables.
+
+    The names are the first SSD alias declared in :mod:`earlyhelp.data.schema` (the one
+    place they are kept); tables and columns without an SSD name keep ours.
+    """
+    table = TABLES[name]
+    target = table.aliases[0] if table.aliases else name
+    return target, frame.rename(columns={c.name: c.aliases[0] for c in table.columns if c.aliases})

@@ -1,7 +1,11 @@
 """A small, seeded Early Help dataset with seasonal monthly demand (for CLI tests)."""
 from __future__ import annotations
 
-from typing import Dict
+import os
+from html.parser import HTMLParser
+import subprocess
+import sys
+from typing import Dict, Optional
 
 import numpy as np
 import pandas as pd
@@ -61,24 +65,53 @@ def make_frames(seed: int = 0, start: str = "2020-01-01", months: int = 48, base
     }
 
 
-# SSD names for the tables and columns that have them (what a council's SSD extract holds)
-SSD_TABLES = {"persons": "ssd_person", "families": "ssd_family", "requests": "ssd_contacts",
-              "episodes": "ssd_early_help_episodes"}
-SSD_COLUMNS = {
-    "persons": {"person_id": "pers_person_id", "birth_date": "pers_dob", "sex": "pers_sex",
-                "ethnicity": "pers_ethnicity"},
-    "families": {"family_id": "fami_family_id"},
-    "requests": {"request_id": "cont_contact_id", "person_id": "cont_person_id", "received_date": "cont_contact_date",
-                 "source": "cont_contact_source_code"},
-    "episodes": {"episode_id": "earl_table_id", "person_id": "earl_person_id", "start_date": "earl_episode_start_date",
-                 "end_date": "earl_episode_end_date", "origin": "earl_episode_reason",
-                 "end_reason": "earl_episode_end_reason"},
-}
-
-
 def ssd_frames(frames: Dict[str, pd.DataFrame]) -> Dict[str, pd.DataFrame]:
-    """The frames renamed as an SSD extract would name them."""
-    out = {}
-    for name, frame in frames.items():
-        out[SSD_TABLES.get(name, name)] = frame.rename(columns=SSD_COLUMNS.get(name, {}))
-    return out
+    """The frames renamed as an SSD extract would name them (names from data/schema.py)."""
+    from earlyhelp.sources import to_ssd_names
+
+    return dict(to_ssd_names(name, frame) for name, frame in frames.items())
+
+
+def run_cli(*args: str, env: Optional[dict] = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """The real command in a child process (stdout and stderr are pipes: not a terminal)."""
+    full_env = dict(os.environ)
+    full_env.pop("EARLYHELP_NO_PROGRESS", None)      # progress must be off because stderr is not a TTY
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "earlyhelp.cli.main", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page as (caption, rows of cell text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list = []
+        self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(["", []])
+        elif tag == "tr" and self.tables:
+            self.tables[-1][1].append([])
+        elif tag in ("td", "th", "caption"):
+            self._cell = []
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "caption" and self._cell is not None:
+            self.tables[-1][0] = "".join(self._cell)
+            self._cell = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][1][-1].append("".join(self._cell))
+            self._cell = None
+
+
+def html_tables(html: str) -> Dict[str, list]:
+    """``{caption: rows of cell text}`` for every table of an HTML page (no lxml needed)."""
+    parser = _Tables()
+    parser.feed(html)
+    return {caption: rows for caption, rows in parser.tables}

@@ -49,7 +49,15 @@ def test_folder_source(tmp_path, reference):
 
 def test_sqlite_ssd_names(tmp_path, frames, reference):
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    write_sql(sa.create_engine(url), frames)
+    engine = sa.create_engine(url)
+    write_sql(engine, frames)
+    # the warehouse holds the SSD's own names (data-to-insight/ssd-data-model)
+    inspector = sa.inspect(engine)
+    assert {"ssd_person", "ssd_contacts", "ssd_early_help_episodes", "ssd_family"} <= set(inspector.get_table_names())
+    columns = {c["name"] for c in inspector.get_columns("ssd_early_help_episodes")}
+    assert {"earl_episode_id", "earl_person_id", "earl_episode_start_date", "earl_episode_end_reason"} <= columns
+    assert "pers_person_id" in {c["name"] for c in inspector.get_columns("ssd_person")}
+    engine.dispose()
     ds = read_sql(url)                      # SSD names found without a mapping
     assert_same(ds, reference)
     assert content_hash(ds)["sha256"] == content_hash(reference)["sha256"]

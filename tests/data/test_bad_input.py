@@ -101,6 +101,14 @@ def test_duplicate_id(frames):
     assert "duplicate" in p.message and p.value == "E1" and p.n_rows == 1
 
 
+def test_duplicate_composite_key(frames):
+    frames["family_needs"].loc[2, "need"] = "health"  # E2 lists health twice
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "family_needs", "episode_id+need")
+    assert p.rows == ["E2"] and p.n_rows == 1
+
+
 def test_dangling_reference(frames):
     frames["episodes"].loc[0, "lead_practitioner_id"] = "P99"
     frames["family_members"].loc[0, "person_id"] = "ghost"
@@ -143,6 +151,22 @@ def test_suppression_marker_in_a_count_column(frames):
     assert len(exc.value.problems) == 1  # "30,000" parsed
 
 
+def test_suppression_markers_in_a_csv_count_column(small_ds, tmp_path):
+    earlyhelp.write_dataset(small_ds, tmp_path, format="csv")
+    text = (tmp_path / "localities.csv").read_text().splitlines()
+    header = text[0].split(",")
+    at = header.index("child_population")
+    rows = [line.split(",") for line in text[1:]]
+    rows[0][at], rows[1][at] = "[c]", "x"
+    (tmp_path / "localities.csv").write_text("\n".join([text[0]] + [",".join(r) for r in rows]) + "\n")
+    with pytest.raises(ValidationError) as exc:
+        earlyhelp.read_dataset(tmp_path, as_of="2025-01-01")
+    p = problem(exc.value, "localities", "child_population")
+    assert p.rows == ["L1", "L2"] and p.n_rows == 2
+    assert "'[c]' (suppressed) x1" in p.message and "'x' (not_available) x1" in p.message
+    assert len(exc.value.problems) == 1  # never read as 0, and nothing else is wrong
+
+
 def test_future_date(frames):
     frames["requests"].loc[4, "received_date"] = "2031-07-10"
     frames["requests"].loc[4, "decision_date"] = "2031-07-11"
@@ -155,6 +179,14 @@ def test_future_date(frames):
     frames["persons"].loc[3, "birth_date"] = "2031-01-01"
     frames["persons"]["expected_birth"] = ["N", "N", "N", "Y", "N", "N", "N"]
     load(frames, as_of="2032-01-01")
+    # every date column is checked, each future value named
+    frames["episodes"].loc[4, "end_date"] = "2030-01-01"
+    frames["csc_referrals"].loc[1, "close_date"] = "2029-12-31"
+    with pytest.raises(ValidationError) as exc:
+        load(frames, as_of="2025-01-01")
+    assert problem(exc.value, "episodes", "end_date").rows == ["E5"]
+    p = problem(exc.value, "csc_referrals", "close_date")
+    assert p.rows == ["R2"] and p.value == "2029-12-31" and "2025-01-01" in p.message
 
 
 def test_id_too_long(frames):
@@ -170,17 +202,46 @@ def test_every_problem_is_listed_not_just_the_first(frames):
     frames["episodes"].loc[2, "end_date"] = "2023-01-15"
     frames["persons"].loc[1, "sex"] = "Q"
     frames["csc_referrals"].loc[0, "close_reason"] = "RC99"
+    frames["episodes"].loc[3, "start_date"] = "soon"
     with pytest.raises(ValidationError) as exc:
         load(frames)
-    where = {(p.table, p.column) for p in exc.value.problems}
-    # code problems are found while reading; all of them together
-    assert {("persons", "sex"), ("csc_referrals", "close_reason")} <= where
-    frames["persons"].loc[1, "sex"] = "F"
-    frames["csc_referrals"].loc[0, "close_reason"] = "RC7"
+    found = {(p.table, p.column): p for p in exc.value.problems}
+    # reading problems (codes, types) and key/date problems come in one error
+    assert set(found) == {("persons", "sex"), ("csc_referrals", "close_reason"), ("episodes", "start_date"),
+                          ("episodes", "lead_practitioner_id"), ("episodes", "end_date")}
+    assert (found["persons", "sex"].rows, found["persons", "sex"].value) == (["c2"], "Q")
+    assert (found["csc_referrals", "close_reason"].rows, found["csc_referrals", "close_reason"].value) == \
+        (["R1"], "RC99")
+    assert (found["episodes", "start_date"].rows, found["episodes", "start_date"].value) == (["E4"], "soon")
+    # the unreadable start date is reported once, not again as "missing value"
+    assert sum(p.column == "start_date" for p in exc.value.problems) == 1
+    assert found["episodes", "lead_practitioner_id"].rows == ["E1"]
+    assert found["episodes", "end_date"].rows == ["E3"]
+    text = str(exc.value)
+    assert text.startswith("5 problems found:") and "persons.sex" in text and "[value: 'RC99']" in text
+
+
+def test_values_in_messages_are_plain_python(frames):
+    frames["episodes"]["level"] = [3, 3, 2.5, 3, 3]
+    frames["practitioners"]["fte"] = [1.0, 2.0]
     with pytest.raises(ValidationError) as exc:
         load(frames)
-    where = {(p.table, p.column) for p in exc.value.problems}
-    assert {("episodes", "lead_practitioner_id"), ("episodes", "end_date")} <= where
+    assert "[value: 2.5]" in str(exc.value) and "[value: 2.0]" in str(exc.value)
+    assert "np." not in str(exc.value)
+
+
+def test_dates_with_times_and_time_zones_keep_the_calendar_date(frames):
+    frames["episodes"]["start_date"] = ["2023-01-01T00:30:00+01:00", "2023-01-10 23:30Z",
+                                        "2023-02-01 23:30:12.5-05:00", "02/03/2023 09:15", "20230810"]
+    ds = load(frames)
+    assert [str(d.date()) for d in ds.episodes["start_date"]] == \
+        ["2023-01-01", "2023-01-10", "2023-02-01", "2023-03-02", "2023-08-10"]
+    aware = pd.Series(pd.to_datetime(["2023-01-01 00:30", "2023-01-10 12:00", "2023-02-01", "2023-03-02",
+                                      "2023-08-10"], format="mixed").tz_localize("Europe/London"))
+    frames["episodes"]["start_date"] = aware
+    ds = load(frames)
+    assert str(ds.episodes["start_date"].iloc[0].date()) == "2023-01-01"
+    assert ds.episodes["start_date"].dtype == "datetime64[ns]"
 
 
 def test_missing_required_values_and_ranges(frames):

@@ -124,3 +124,14 @@ def test_snapshot_at_the_end_changes_nothing(small_ds):
     snap = small_ds.snapshot("2030-01-01")
     for name in small_ds:
         assert len(snap[name]) == len(small_ds[name]), name
+
+
+def test_rereferral_episode_basis_counts_the_request_that_opens_an_episode(frames):
+    # Q6 for F3 arrives the day E5 starts: E5 is the episode it opened, not one it arrived during
+    extra = pd.DataFrame({"request_id": ["Q6"], "family_id": ["F3"], "person_id": ["c4"],
+                          "received_date": ["2023-08-10"], "source": ["2A"], "route": ["direct"],
+                          "decision": ["early_help"], "decision_date": ["2023-08-10"]})
+    frames["requests"] = pd.concat([frames["requests"], extra], ignore_index=True)
+    ds = earlyhelp.Dataset.from_frames(as_of="2025-01-01", **frames)
+    rr = ds.rereferrals(basis="episode")
+    assert dict(zip(rr["request_id"], rr["previous_id"])) == {"Q4": "E2", "Q5": "E3", "Q6": "E3"}

@@ -9,7 +9,6 @@ import pytest
 import earlyhelp
 from earlyhelp import ValidationError
 
-from conftest import small_frames
 
 
 def write_csv(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -186,3 +185,28 @@ def test_same_table_twice_is_an_error(tmp_path):
     write_csv(tmp_path, "ssd_person.csv", "pers_person_id,pers_sex\np9,M\n")
     with pytest.raises(ValidationError, match="given twice"):
         earlyhelp.read_dataset(tmp_path)
+
+
+def test_file_problems_and_problems_inside_files_are_listed_together(tmp_path):
+    write_csv(tmp_path, "persons.csv", "person_id,birth_date,sex,ethnicity\n"
+                                       "p1,2015-01-01,M,WBRI\np2,2015-01-01,F\n")
+    # Windows-1252 bytes (not UTF-8) with a bad code and a bad date
+    write_csv(tmp_path, "localities.csv", "locality_id,name,kind,council_code,region_code,child_population,"
+                                          "deprivation\nL1,Bishopsgate – Nörth,hub,E08000026,E12000005,100,0.2\n"
+                                          "L2,South,district,E08000026,E12000005,c,0.1\n", "cp1252")
+    with pytest.raises(ValidationError) as exc:
+        earlyhelp.read_dataset(tmp_path)
+    found = {(p.table, p.column): p for p in exc.value.problems}
+    assert set(found) == {("persons", None), ("localities", "kind"), ("localities", "child_population")}
+    assert found["persons", None].rows == ["line 3"]
+    assert (found["localities", "kind"].rows, found["localities", "kind"].value) == (["L1"], "hub")
+    assert found["localities", "child_population"].rows == ["L2"]
+
+
+def test_non_utf8_csv_with_invalid_bytes_never_crashes(tmp_path):
+    # bytes that are invalid UTF-8 and undefined in cp1252 inside an id and a code
+    (tmp_path / "persons.csv").write_bytes(b"person_id,birth_date,sex,ethnicity\np\x81,2015-01-01,\x9d,WBRI\n")
+    with pytest.raises(ValidationError) as exc:
+        earlyhelp.read_dataset(tmp_path)
+    p = exc.value.problems[0]
+    assert (p.table, p.column, p.rows, p.value) == ("persons", "sex", ["p\x81"], "\x9d")

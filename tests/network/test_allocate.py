@@ -29,7 +29,7 @@ def exact_optimum(nf, spare, fi, pi, c):
     return nf - n_un, total - n_un * unassigned
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("seed", range(40))
 def test_flow_matches_exact_solver(seed):
     rng = np.random.default_rng(seed)
     nf, npr = int(rng.integers(1, 25)), int(rng.integers(1, 7))
@@ -42,9 +42,12 @@ def test_flow_matches_exact_solver(seed):
     assert (who >= 0).sum() == n_opt
     assert np.nansum(cost) == pytest.approx(cost_opt, abs=1e-6)
     assert (np.bincount(who[who >= 0], minlength=npr) <= spare).all()
-    # Pruned candidates with the repair rule still assign as many families.
-    who_k, _ = solve_assignment(nf, spare, fi, pi, c, candidates=1)
-    assert (who_k >= 0).sum() == n_opt
+    # Pruned candidates with pricing reach the same optimum (count and cost).
+    for k in (1, 2):
+        who_k, cost_k = solve_assignment(nf, spare, fi, pi, c, candidates=k)
+        assert (who_k >= 0).sum() == n_opt
+        assert np.nansum(cost_k) == pytest.approx(cost_opt, abs=1e-6)
+        assert (np.bincount(who_k[who_k >= 0], minlength=npr) <= spare).all()
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +123,22 @@ def test_core_flow_bad_input():
         core.assign_min_cost(2, np.array([-1]), np.array([0]), np.array([0]), np.array([1.0]))
     with pytest.raises(CoreInputError):
         core.assign_min_cost(2, np.array([1]), np.array([5]), np.array([0]), np.array([1.0]))
+
+
+def test_pricing_matches_full_solve_on_a_larger_case():
+    """5,000 pairs, 20 candidates per family to start: pricing must recover the full optimum."""
+    rng = np.random.default_rng(42)
+    nf, npr = 250, 20
+    spare = rng.integers(0, 12, npr)
+    f_loc, p_loc = rng.integers(0, 4, nf), rng.integers(0, 4, npr)
+    cost = rng.choice([0.0, 2.0, 4.0], npr)[None, :] + np.where(f_loc[:, None] == p_loc[None, :], 0.0, 3.0) \
+        + rng.random((nf, npr))
+    fi, pi = np.divmod(np.arange(nf * npr), npr)
+    c = cost.ravel()
+    full_who, full_cost = solve_assignment(nf, spare, fi, pi, c, candidates=None)
+    n_opt, cost_opt = exact_optimum(nf, spare, fi, pi, c)
+    assert (full_who >= 0).sum() == n_opt and np.nansum(full_cost) == pytest.approx(cost_opt, abs=1e-6)
+    for k in (1, 3, 20):
+        who, fam_cost = solve_assignment(nf, spare, fi, pi, c, candidates=k)
+        assert (who >= 0).sum() == n_opt
+        assert np.nansum(fam_cost) == pytest.approx(cost_opt, abs=1e-6)

@@ -152,3 +152,52 @@ def test_multipartite_graph_and_households_match_networkx():
     linked = net.linked_households()
     got = {frozenset(g["family_id"].astype(str)) for _, g in linked.groupby("household_group")}
     assert got == expected
+
+
+def test_interop_tables_and_networkx(net):
+    g = net.to_networkx()
+    assert g.number_of_nodes() == net.graph.n == len(net.nodes)
+    assert g.number_of_edges() == net.graph.m == len(net.edges)
+    assert g.nodes["family:F1"]["kind"] == "family"
+    assert g["family:F1"]["practitioner:P3"]["relation"] == "team"
+    assert g["practitioner:P3"]["agency:HV"]["relation"] == "employment"
+    assert "practitioner:P4" not in g["family:F1"]  # starts after the date
+    assert set(net.edges["relation"]) == {"member", "team", "employment", "lives_in"}
+    degree = dict(g.degree())
+    labels = net.graph.labels
+    assert [degree[labels[v]] for v in range(net.graph.n)] == net.graph.degree().astype(int).tolist()
+    collab = net.agency_collaboration()
+    cg = collab.to_networkx()
+    assert cg.nodes["HV"]["families"] == 3 and cg["SCH"]["HV"]["shared_families"] == 2
+    bc = nx.betweenness_centrality(cg)
+    ag = collab.agencies.set_index("agency_id")
+    for a, value in bc.items():
+        assert ag.loc[a, "betweenness"] == pytest.approx(value, abs=1e-12)
+
+
+def test_empty_dataset_gives_empty_answers(tiny):
+    empty = tiny.replace(episodes=tiny.episodes.iloc[:0], involvements=tiny.involvements.iloc[:0],
+                         assessments=tiny.assessments.iloc[:0])
+    net = FamilyNetwork.from_dataset(empty)
+    assert net.team_around_family().empty and net.coordination_gaps().empty and net.lead_share().empty
+    assert net.agency_collaboration().edges.empty
+    assert (net.caseloads()["open_families"] == 0).all()
+    assert len(net.linked_households()) == 3
+
+
+def test_lead_who_has_left_is_a_gap_and_gets_reallocated(tiny):
+    from earlyhelp.network import allocate_leads
+
+    prac = tiny.practitioners.copy()
+    prac["end_date"] = pd.Series([pd.Timestamp("2024-02-01")] + [pd.NaT] * (len(prac) - 1), dtype="datetime64[ns]")
+    left = tiny.replace(practitioners=prac)
+    net = FamilyNetwork.from_dataset(left, at="2024-03-01")
+    taf = net.team_around_family().set_index("family_id")
+    assert taf.loc["F1", "lead_practitioner_id"] == "P1"
+    assert not taf.loc["F1", "has_lead"] and taf.loc["F1", "lead_left"]
+    assert not taf.loc["F2", "lead_left"]
+    gaps = net.coordination_gaps(min_agencies=3).set_index("family_id")
+    assert gaps.loc["F1", "reason"] == "lead practitioner has left"
+    alloc = allocate_leads(left, at="2024-03-01")
+    assert "F1" in set(alloc.assignments["family_id"]) | set(alloc.unassigned["family_id"])
+    assert "P1" not in set(alloc.assignments["practitioner_id"])

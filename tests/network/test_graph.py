@@ -228,3 +228,51 @@ def test_pagerank_not_converging_raises():
     g = Graph.from_edges([0, 1], [1, 0], directed=True, n=3)
     with pytest.raises(ValidationError):
         g.pagerank(max_iter=1, tol=1e-15)
+
+
+def test_bipartite_projection_bad_input():
+    with pytest.raises(ValidationError) as err:
+        bipartite_projection([0, -1], [0, 1])
+    assert err.value.problems[0].column == "left" and err.value.problems[0].value == -1
+    with pytest.raises(ValidationError) as err:
+        bipartite_projection([0, 1], [0, 5], n_right=3)
+    assert err.value.problems[0].column == "right" and err.value.problems[0].value == 5
+    with pytest.raises(ValidationError):
+        bipartite_projection([0, 1], [0, 1], weight="cosine")
+    with pytest.raises(ValidationError):
+        bipartite_projection([0, 1, 2], [0, 1])
+    # Repeated (left, right) pairs count once, as in a simple bipartite graph.
+    proj = bipartite_projection([0, 0, 0, 1], [0, 1, 1, 1])
+    assert proj.edges()["weight"].tolist() == [1.0]
+
+
+def test_zero_weights_distances_match_networkx_and_betweenness_refuses():
+    g = nx.gnp_random_graph(30, 0.15, seed=1)
+    rng = np.random.default_rng(1)
+    for u, v in g.edges():
+        g[u][v]["weight"] = float(rng.integers(0, 3))
+    ours, nodes = _from_nx(g, "weight")
+    lengths = nx.single_source_dijkstra_path_length(g, nodes[0], weight="weight")
+    np.testing.assert_allclose(ours.distances([0])[0], [lengths.get(v, math.inf) for v in nodes])
+    np.testing.assert_allclose(ours.pagerank(), _vec(nx.pagerank(g, weight="weight"), nodes), rtol=1e-6)
+    with pytest.raises(ValidationError) as err:
+        ours.betweenness()
+    assert err.value.problems[0].column == "weight" and err.value.problems[0].value == 0.0
+    # Unweighted betweenness of the same graph is fine.
+    plain, _ = _from_nx(g)
+    np.testing.assert_allclose(plain.betweenness(), _vec(nx.betweenness_centrality(g), nodes), atol=1e-12)
+
+
+def test_florentine_families_all_measures():
+    """The Florentine families (Padgett): the Medici lead on PageRank and betweenness, as in NetworkX."""
+    g = nx.florentine_families_graph()
+    ours, nodes = _from_nx(g)
+    bc = ours.betweenness()
+    np.testing.assert_allclose(bc, _vec(nx.betweenness_centrality(g), nodes), rtol=1e-9)
+    assert nodes[int(np.argmax(bc))] == "Medici"
+    assert nodes[int(np.argmax(ours.pagerank()))] == "Medici"
+    edges = ours.edges()
+    back = ours.to_networkx()
+    assert set(map(frozenset, back.edges())) == set(map(frozenset, g.edges())) and len(edges) == g.number_of_edges()
+    table = ours.nodes()
+    assert table["degree"].tolist() == [g.degree(v) for v in nodes] and table["component"].nunique() == 1

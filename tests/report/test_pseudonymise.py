@@ -17,12 +17,13 @@ def small_dataset() -> Dataset:
     localities = pd.DataFrame({"locality_id": ["L1"], "name": ["North"], "kind": ["family_hub_area"],
                                "council_code": ["E08000026"], "region_code": ["E12000005"],
                                "child_population": [1000], "deprivation": [0.2]})
-    persons = pd.DataFrame({"person_id": ["P1", "P2", "P3"], "birth_date": ["2015-01-01", "1985-05-05", "2018-02-02"],
-                            "sex": ["F", "M", "M"], "ethnicity": ["WBRI", "WBRI", "WBRI"]})
+    persons = pd.DataFrame({"person_id": ["P1", "P2", "P3", "P4"],
+                            "birth_date": ["2015-01-01", "1985-05-05", "2018-02-02", "2019-03-03"],
+                            "sex": ["F", "M", "M", "F"], "ethnicity": ["WBRI", "WBRI", "WBRI", "WBRI"]})
     families = pd.DataFrame({"family_id": ["F1", "P1"], "locality_id": ["L1", "L1"]})
     members = pd.DataFrame({"family_id": ["F1", "F1", "P1"], "person_id": ["P1", "P2", "P3"],
                             "role": ["child", "parent_carer", "child"]})
-    requests = pd.DataFrame({"request_id": ["R1", "R2"], "family_id": ["F1", None], "person_id": ["P1", "P3"],
+    requests = pd.DataFrame({"request_id": ["R1", "R2"], "family_id": ["F1", None], "person_id": ["P1", "P4"],
                              "received_date": ["2023-01-05", "2023-02-05"], "source": ["2A", "3A"],
                              "route": ["direct", "direct"], "decision": ["early_help", "nfa"],
                              "decision_date": ["2023-01-10", "2023-02-10"]})
@@ -46,10 +47,10 @@ def test_consistent_across_tables_and_stable(monkeypatch):
     for name in ("persons", "families", "family_members", "requests"):
         pd.testing.assert_frame_equal(out[name], again[name])
     # no raw id survives; joins still work
-    assert not set(out.persons.person_id) & {"P1", "P2", "P3"}
-    assert set(out.family_members.person_id) == set(out.persons.person_id)
+    assert not set(out.persons.person_id) & {"P1", "P2", "P3", "P4"}
+    assert set(out.family_members.person_id) == set(out.persons.person_id) - {out.requests.person_id.iloc[1]}
     assert set(out.family_members.family_id) == set(out.families.family_id)
-    assert out.requests.family_id.isna().sum() == 1          # missing stays missing
+    assert out.requests.family_id.isna().sum() == 1          # P4 belongs to no family: missing stays missing
     assert out.requests.request_id.tolist() == ["R1", "R2"]   # not a person/family id
     assert out.persons.person_id.str.len().max() <= 48
     # the expected value is HMAC-SHA256 of "person:P1"

@@ -190,3 +190,13 @@ def test_attack_catches_primary_only_suppression():
     shown = table.astype(object).where(~table.isin([1, 2, 3, 4, 5]), SUPPRESSED)
     with pytest.raises(AssertionError):
         assert_safe(table, shown)
+
+
+def test_shown_count_hides_standalone_small_counts():
+    from earlyhelp.report.suppression import shown_count
+
+    assert [shown_count(n) for n in (0, 1, 5, 6, 1234)] == ["0", "c", "c", "6", "1,234"]
+    assert shown_count(3, threshold=0) == "3" and shown_count(10, threshold=10) == "c"
+    assert shown_count(None) == "" and shown_count(float("nan")) == ""
+    with pytest.raises(ValidationError, match="threshold"):
+        shown_count(3, threshold=-1)

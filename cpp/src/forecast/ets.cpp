@@ -447,6 +447,8 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
     f.method += " [" + note + "]";
     f.fallback = true;
   }
+  f.loglik = -0.5 * best->lik;
+  f.aicc = best->aicc;
   State st;
   std::vector<double> resid(n);
   calc(y, n, best->x0.data(), k, best->p, st, resid.data());

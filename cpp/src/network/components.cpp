@@ -1,26 +1,46 @@
-// Connected (weakly connected when directed) components with Boost's
-// disjoint sets, relabelled 0..k-1 in order of each component's smallest vertex.
-#include <boost/pending/disjoint_sets.hpp>
-
+// Connected (weakly connected when directed) components by union-find over
+// the CSR arcs (path halving, union by smaller root id, so each root is its
+// component's smallest vertex), then labels 0..k-1 in order of that vertex.
+// A flat array loop rather than boost::disjoint_sets: the same algorithm
+// without the property-map indirection, which this hot loop pays for.
 #include "earlyhelp/network/graph.hpp"
 
 namespace earlyhelp::network {
 
+namespace {
+
+inline std::uint32_t find(std::uint32_t* parent, std::uint32_t v) {
+  while (parent[v] != v) {
+    parent[v] = parent[parent[v]];
+    v = parent[v];
+  }
+  return v;
+}
+
+}  // namespace
+
 std::vector<std::int64_t> components(const Graph& g) {
   const auto n = static_cast<std::size_t>(g.num_vertices());
-  std::vector<std::size_t> rank(n, 0), parent(n);
-  boost::disjoint_sets<std::size_t*, std::size_t*> sets(rank.data(), parent.data());
-  for (std::size_t v = 0; v < n; ++v) sets.make_set(v);
+  std::vector<std::uint32_t> parent(n);
+  for (std::size_t v = 0; v < n; ++v) parent[v] = static_cast<std::uint32_t>(v);
   const auto* off = g.offsets();
   const auto* tgt = g.targets();
-  for (std::size_t u = 0; u < n; ++u)
-    for (auto e = off[u]; e < off[u + 1]; ++e) sets.union_set(u, static_cast<std::size_t>(tgt[e]));
-  std::vector<std::int64_t> label(n, -1), root_label(n, -1);
+  const bool both_ways = !g.directed();  // undirected: each edge is stored twice, look at one copy
+  for (std::size_t u = 0; u < n; ++u) {
+    for (auto e = off[u]; e < off[u + 1]; ++e) {
+      const std::uint32_t v = tgt[e];
+      if (both_ways && v >= u) continue;
+      std::uint32_t a = find(parent.data(), static_cast<std::uint32_t>(u)), b = find(parent.data(), v);
+      if (a == b) continue;
+      if (a < b) std::swap(a, b);
+      parent[a] = b;  // the smaller id stays root
+    }
+  }
+  std::vector<std::int64_t> label(n);
   std::int64_t next = 0;
   for (std::size_t v = 0; v < n; ++v) {
-    std::size_t r = sets.find_set(v);
-    if (root_label[r] < 0) root_label[r] = next++;
-    label[v] = root_label[r];
+    const std::uint32_t r = find(parent.data(), static_cast<std::uint32_t>(v));
+    label[v] = r == v ? next++ : label[r];  // the root (smallest vertex) was labelled first
   }
   return label;
 }

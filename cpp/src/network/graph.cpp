@@ -24,15 +24,20 @@ Graph::Graph(const std::int64_t* src, const std::int64_t* dst, const double* wei
              bool directed, std::int64_t n)
     : directed_(directed), weighted_(weight != nullptr) {
   std::int64_t max_id = -1;
+  // Checks build their message only on failure (this loop runs over every edge).
   for (std::size_t i = 0; i < m; ++i) {
-    require(src[i] >= 0 && dst[i] >= 0,
-            "edge " + std::to_string(i) + " has a negative vertex id (" + std::to_string(std::min(src[i], dst[i])) + ")");
+    if (src[i] < 0 || dst[i] < 0)
+      throw InputError("edge " + std::to_string(i) + " has a negative vertex id (" +
+                       std::to_string(std::min(src[i], dst[i])) + ")");
     max_id = std::max({max_id, src[i], dst[i]});
-    if (weight != nullptr) {
-      require(std::isfinite(weight[i]), "edge " + std::to_string(i) + " has a weight that is NaN or infinite");
-      require(weight[i] >= 0.0, "edge " + std::to_string(i) + " has a negative weight (" + std::to_string(weight[i]) + ")");
-    }
   }
+  if (weight != nullptr)
+    for (std::size_t i = 0; i < m; ++i) {
+      if (!std::isfinite(weight[i]))
+        throw InputError("edge " + std::to_string(i) + " has a weight that is NaN or infinite");
+      if (weight[i] < 0.0)
+        throw InputError("edge " + std::to_string(i) + " has a negative weight (" + std::to_string(weight[i]) + ")");
+    }
   if (n < 0) n = max_id + 1;
   require(max_id < n, "edge vertex id " + std::to_string(max_id) + " is out of range for n=" + std::to_string(n));
   require(n < std::int64_t(0xFFFFFFF0), "too many vertices for the graph engine");

@@ -53,6 +53,8 @@ class PrimalDual {
   PrimalDual(Network& net, std::int64_t s, std::int64_t t)
       : g_(net), s_(s), t_(t), pot_(net.n, 0), dist_(net.n), level_(net.n), iter_(net.n) {}
 
+  const std::vector<Cost>& potentials() const { return pot_; }
+
   std::int64_t run(std::int64_t& phases) {
     std::int64_t flow = 0;
     while (dijkstra()) {
@@ -157,63 +159,174 @@ class PrimalDual {
 
 }  // namespace
 
+namespace {
+
+// Network on the arcs in `in_set`: source 0, families 1..nf, practitioners, sink.
+// arc_pos[i] = position of arc i's forward residual arc (or -1 when not in the set).
+void build_network(std::int64_t nf, std::int64_t np, const std::int64_t* capacity, const std::int64_t* family,
+                   const std::int64_t* practitioner, const std::vector<Cost>& ic, const std::vector<char>& in_set,
+                   Network& net, std::vector<std::int64_t>& arc_pos) {
+  const std::int64_t s = 0, t = nf + np + 1;
+  const std::size_t m = ic.size();
+  std::vector<std::int64_t> tail, head, cap;
+  std::vector<Cost> c;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < m; ++i) k += in_set[i] != 0;
+  const std::size_t arcs = k + static_cast<std::size_t>(nf + np);
+  tail.reserve(arcs), head.reserve(arcs), cap.reserve(arcs), c.reserve(arcs);
+  for (std::int64_t f = 0; f < nf; ++f) tail.push_back(s), head.push_back(1 + f), cap.push_back(1), c.push_back(0);
+  std::vector<std::int64_t> order;  // arc i -> index in tail/head
+  order.assign(m, -1);
+  for (std::size_t i = 0; i < m; ++i) {
+    if (!in_set[i]) continue;
+    order[i] = static_cast<std::int64_t>(tail.size());
+    tail.push_back(1 + family[i]);
+    head.push_back(1 + nf + practitioner[i]);
+    cap.push_back(1);
+    c.push_back(ic[i]);
+  }
+  for (std::int64_t p = 0; p < np; ++p)
+    tail.push_back(1 + nf + p), head.push_back(t), cap.push_back(capacity[p]), c.push_back(0);
+  net.build(t + 1, tail, head, cap, c);
+  // Where build() put each forward arc (it fills rows in input order).
+  arc_pos.assign(m, -1);
+  std::vector<std::int64_t> pos_of_input(tail.size(), -1);
+  {
+    std::vector<std::int64_t> cursor(net.start.begin(), net.start.end() - 1);
+    for (std::size_t j = 0; j < tail.size(); ++j) {
+      // build(): forward arc j goes to pos[tail[j]]++ and its reverse to pos[head[j]]++, in j order.
+      pos_of_input[j] = cursor[tail[j]]++;
+      cursor[head[j]]++;
+    }
+  }
+  for (std::size_t i = 0; i < m; ++i)
+    if (order[i] >= 0) arc_pos[i] = pos_of_input[static_cast<std::size_t>(order[i])];
+}
+
+}  // namespace
+
 Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity, std::int64_t n_practitioners,
                            const std::int64_t* family, const std::int64_t* practitioner, const double* cost,
-                           std::size_t m) {
-  require(n_families >= 0 && n_practitioners >= 0, "numbers of families and practitioners must be >= 0");
+                           std::size_t m, std::int64_t candidates) {
+  if (n_families < 0 || n_practitioners < 0)
+    throw InputError("numbers of families and practitioners must be >= 0");
   for (std::int64_t p = 0; p < n_practitioners; ++p)
-    require(capacity[p] >= 0, "practitioner " + std::to_string(p) + " has negative capacity");
+    if (capacity[p] < 0) throw InputError("practitioner " + std::to_string(p) + " has negative capacity");
   double cmax = 0.0;
   for (std::size_t i = 0; i < m; ++i) {
-    require(family[i] >= 0 && family[i] < n_families,
-            "candidate " + std::to_string(i) + ": family " + std::to_string(family[i]) + " out of range");
-    require(practitioner[i] >= 0 && practitioner[i] < n_practitioners,
-            "candidate " + std::to_string(i) + ": practitioner " + std::to_string(practitioner[i]) + " out of range");
-    require(std::isfinite(cost[i]) && cost[i] >= 0.0,
-            "candidate " + std::to_string(i) + ": cost must be finite and >= 0");
+    if (family[i] < 0 || family[i] >= n_families)
+      throw InputError("candidate " + std::to_string(i) + ": family " + std::to_string(family[i]) + " out of range");
+    if (practitioner[i] < 0 || practitioner[i] >= n_practitioners)
+      throw InputError("candidate " + std::to_string(i) + ": practitioner " + std::to_string(practitioner[i]) +
+                       " out of range");
+    if (!(std::isfinite(cost[i]) && cost[i] >= 0.0))
+      throw InputError("candidate " + std::to_string(i) + ": cost must be finite and >= 0");
     cmax = std::max(cmax, cost[i]);
   }
   // Integer costs: the largest maps to 1e9 (path sums stay far below int64 limits).
   const double scale = cmax > 0.0 ? 1e9 / cmax : 1.0;
-  const std::int64_t s = 0, t = n_families + n_practitioners + 1;
-  std::vector<std::int64_t> tail, head, cap;
-  std::vector<Cost> c;
-  const std::size_t arcs = m + static_cast<std::size_t>(n_families + n_practitioners);
-  tail.reserve(arcs), head.reserve(arcs), cap.reserve(arcs), c.reserve(arcs);
-  for (std::int64_t f = 0; f < n_families; ++f) tail.push_back(s), head.push_back(1 + f), cap.push_back(1), c.push_back(0);
-  for (std::size_t i = 0; i < m; ++i) {
-    tail.push_back(1 + family[i]);
-    head.push_back(1 + n_families + practitioner[i]);
-    cap.push_back(1);
-    c.push_back(static_cast<Cost>(std::llround(cost[i] * scale)));
+  std::vector<Cost> ic(m);
+  for (std::size_t i = 0; i < m; ++i) ic[i] = static_cast<Cost>(std::llround(cost[i] * scale));
+
+  // Arcs grouped by family (counting sort), for pruning and pricing.
+  const auto nf = static_cast<std::size_t>(n_families);
+  std::vector<std::int64_t> fstart(nf + 1, 0), by_family(m);
+  for (std::size_t i = 0; i < m; ++i) ++fstart[family[i] + 1];
+  std::partial_sum(fstart.begin(), fstart.end(), fstart.begin());
+  {
+    std::vector<std::int64_t> pos(fstart.begin(), fstart.end() - 1);
+    for (std::size_t i = 0; i < m; ++i) by_family[pos[family[i]]++] = static_cast<std::int64_t>(i);
   }
-  for (std::int64_t p = 0; p < n_practitioners; ++p)
-    tail.push_back(1 + n_families + p), head.push_back(t), cap.push_back(capacity[p]), c.push_back(0);
-  Network net;
-  net.build(t + 1, tail, head, cap, c);
-
-  Assignment result;
-  PrimalDual solver(net, s, t);
-  solver.run(result.phases);
-
-  result.practitioner.assign(static_cast<std::size_t>(n_families), -1);
-  result.cost.assign(static_cast<std::size_t>(n_families), std::numeric_limits<double>::quiet_NaN());
-  for (std::int64_t f = 0; f < n_families; ++f) {
-    std::int64_t u = 1 + f;
-    for (auto e = net.start[u]; e < net.start[u + 1]; ++e) {
-      std::int64_t v = net.to[e];
-      if (v > n_families && v < t && net.cap[e] == 0 && net.cost[e] >= 0) {
-        result.practitioner[f] = v - 1 - n_families;
-        break;
-      }
+  std::vector<char> in_set(m, 1);
+  if (candidates > 0) {
+    std::fill(in_set.begin(), in_set.end(), 0);
+    for (std::size_t f = 0; f < nf; ++f) {
+      auto b = by_family.begin() + fstart[f], e = by_family.begin() + fstart[f + 1];
+      auto less = [&](std::int64_t x, std::int64_t y) { return ic[x] != ic[y] ? ic[x] < ic[y] : x < y; };
+      if (e - b > candidates) std::nth_element(b, b + candidates, e, less);
+      for (auto it = b; it != e && it - b < candidates; ++it) in_set[*it] = 1;
     }
   }
+
+  const std::int64_t t = n_families + n_practitioners + 1;
+  Assignment result;
+  std::vector<std::int64_t> arc_pos;
+  std::vector<std::int64_t> who(nf, -1), used(static_cast<std::size_t>(n_practitioners), 0);
+  std::vector<std::int64_t> chosen(nf, -1);  // input arc carrying each family's flow
+  while (true) {
+    ++result.rounds;
+    Network net;
+    build_network(n_families, n_practitioners, capacity, family, practitioner, ic, in_set, net, arc_pos);
+    PrimalDual solver(net, 0, t);
+    solver.run(result.phases);
+    std::fill(who.begin(), who.end(), -1);
+    std::fill(chosen.begin(), chosen.end(), -1);
+    std::fill(used.begin(), used.end(), 0);
+    for (std::size_t i = 0; i < m; ++i) {
+      if (arc_pos[i] >= 0 && net.cap[arc_pos[i]] == 0 && chosen[family[i]] < 0) {
+        chosen[family[i]] = static_cast<std::int64_t>(i);
+        who[family[i]] = practitioner[i];
+        ++used[practitioner[i]];
+      }
+    }
+    if (candidates <= 0) break;
+    // Pricing: arcs left out that have negative reduced cost could lower the total.
+    const auto& pot = solver.potentials();
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      if (in_set[i]) continue;
+      if (ic[i] + pot[1 + family[i]] - pot[1 + n_families + practitioner[i]] < 0) in_set[i] = 1, ++added;
+    }
+    // Augmenting paths through left-out arcs: search the full residual network
+    // from the unassigned families; if the sink is reachable, add the arcs out
+    // of every family reached.
+    std::vector<char> seen_f(nf, 0), seen_p(static_cast<std::size_t>(n_practitioners), 0);
+    std::vector<std::int64_t> queue;
+    for (std::size_t f = 0; f < nf; ++f)
+      if (who[f] < 0) seen_f[f] = 1, queue.push_back(static_cast<std::int64_t>(f));
+    // Families assigned to each practitioner (reverse arcs p -> f).
+    std::vector<std::int64_t> pstart(static_cast<std::size_t>(n_practitioners) + 1, 0), pfam(nf);
+    for (std::size_t f = 0; f < nf; ++f)
+      if (who[f] >= 0) ++pstart[who[f] + 1];
+    std::partial_sum(pstart.begin(), pstart.end(), pstart.begin());
+    {
+      std::vector<std::int64_t> pos(pstart.begin(), pstart.end() - 1);
+      for (std::size_t f = 0; f < nf; ++f)
+        if (who[f] >= 0) pfam[pos[who[f]]++] = static_cast<std::int64_t>(f);
+    }
+    bool sink = false;
+    for (std::size_t h = 0; h < queue.size() && !sink; ++h) {
+      const std::int64_t f = queue[h];
+      for (auto e = fstart[f]; e < fstart[f + 1] && !sink; ++e) {
+        const std::int64_t i = by_family[e];
+        const std::int64_t p = practitioner[i];
+        if (i == chosen[f] || seen_p[p]) continue;
+        seen_p[p] = 1;
+        if (used[p] < capacity[p]) {
+          sink = true;
+          break;
+        }
+        for (auto j = pstart[p]; j < pstart[p + 1]; ++j)
+          if (!seen_f[pfam[j]]) seen_f[pfam[j]] = 1, queue.push_back(pfam[j]);
+      }
+    }
+    if (sink)
+      for (std::size_t f = 0; f < nf; ++f)
+        if (seen_f[f])
+          for (auto e = fstart[f]; e < fstart[f + 1]; ++e)
+            if (!in_set[by_family[e]]) in_set[by_family[e]] = 1, ++added;
+    if (added == 0) break;
+  }
+
+  result.practitioner.assign(nf, -1);
+  result.cost.assign(nf, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t f = 0; f < nf; ++f) result.practitioner[f] = who[f];
   // Cost of each assignment: the cheapest candidate for that (family, practitioner).
   for (std::size_t i = 0; i < m; ++i) {
     std::int64_t f = family[i];
     if (result.practitioner[f] == practitioner[i] && !(result.cost[f] <= cost[i])) result.cost[f] = cost[i];
   }
-  for (std::int64_t f = 0; f < n_families; ++f)
+  for (std::size_t f = 0; f < nf; ++f)
     if (result.practitioner[f] >= 0) result.total_cost += result.cost[f];
   return result;
 }

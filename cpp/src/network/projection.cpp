@@ -42,8 +42,8 @@ void bipartite_projection(const std::int64_t* left, const std::int64_t* right, s
                           std::vector<double>& out_w) {
   std::int64_t n_left = 0, max_right = -1;
   for (std::size_t i = 0; i < m; ++i) {
-    require(left[i] >= 0, "left id at position " + std::to_string(i) + " is negative");
-    require(right[i] >= 0, "right id at position " + std::to_string(i) + " is negative");
+    if (left[i] < 0) throw InputError("left id at position " + std::to_string(i) + " is negative");
+    if (right[i] < 0) throw InputError("right id at position " + std::to_string(i) + " is negative");
     n_left = std::max(n_left, left[i] + 1);
     max_right = std::max(max_right, right[i]);
   }

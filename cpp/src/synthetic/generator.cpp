@@ -72,6 +72,8 @@ const std::vector<std::string> kDisability = {"NONE", "MOB", "HAND", "PC", "INC"
                                               "HEAR", "VIS", "BEH", "CON", "AUT", "DDA"};
 
 constexpr double kYear = 365.25;
+constexpr double kGoldenFraction = 0.6180339887498949;
+constexpr double kAssessedShare = 0.69;  // episodes with an Early Help Assessment (1,963 of 2,780)
 constexpr int32_t kNa = -1;
 
 // ------------------------------------------------------------ output builders
@@ -199,6 +201,9 @@ class CouncilSim {
     season_ = seasonality(sim_start(), opt_.window_end);
     smax_ = *std::max_element(season_.begin(), season_.end());
     included_.assign(fam_.size(), 0);
+    Rng quota(stream_key(opt_.seed, index_, 0x1EAD));
+    lead_u_ = quota.uniform();
+    for (double& u : assess_u_) u = quota.uniform();
     for (std::size_t f = 0; f < fam_.size(); ++f) {
       simulate(static_cast<int32_t>(f));
       if ((f & 4095) == 4095) {
@@ -256,8 +261,12 @@ class CouncilSim {
       if (team_locs[t].empty()) continue;
       const int64_t agency = static_cast<int64_t>(out_.ag_name.size());
       add_agency(spec_.name + " Early Help " + spec_.team_names[t], LA_EH, team_locs[t][0]);
-      for (int k = 0; k < 2; ++k) add_practitioner(agency, team_locs[t][k % team_locs[t].size()], 0, 1.0, 4);
-      double remaining = std::max(1.0, spec_.team_fte[t] * opt_.scale);
+      // Leaders scale with the council too: at scale 0.5 one leader, below that a part-time one.
+      const double leader_fte = 2.0 * opt_.scale;
+      const int leaders = std::max(1, static_cast<int>(std::lround(leader_fte)));
+      for (int k = 0; k < leaders; ++k)
+        add_practitioner(agency, team_locs[t][k % team_locs[t].size()], 0, std::min(1.0, leader_fte / leaders), 4);
+      double remaining = std::max(0.1, spec_.team_fte[t] * opt_.scale);
       int k = 0;
       while (remaining > 0.05) {
         double fte = r.bernoulli(0.7) ? 1.0 : (r.bernoulli(0.5) ? 0.8 : 0.6);
@@ -334,17 +343,17 @@ class CouncilSim {
         F.engagement = static_cast<float>(e);
         // Core needs: a "toxic trio" factor (domestic abuse, mental health, substance use),
         // deprivation (housing, money) and children's ages (early years, education, crime).
-        const double trio = 0.7 * z + 0.7 * r.normal();
+        const double trio = 0.4 * z + 0.9 * r.normal();
         const bool under5 = F.youngest < 5, school = F.oldest >= 5, teen = F.oldest >= 13;
         double logit[N_NEED];
         logit[EDUCATION] = school ? -0.5 + 0.2 * z : -6;
         logit[EARLY_YEARS_N] = under5 ? -0.6 + 0.2 * dep_z : -6;
-        logit[HEALTH] = -0.4 + 0.9 * trio;
-        logit[SUBSTANCE_USE] = -2.4 + 1.1 * trio;
-        logit[CHILD_SAFETY] = -1.5 + 0.5 * trio + 0.5 * z;
+        logit[HEALTH] = -0.4 + 1.4 * trio;
+        logit[SUBSTANCE_USE] = -2.7 + 1.6 * trio;
+        logit[CHILD_SAFETY] = -1.5 + 0.5 * trio + 0.6 * z;
         logit[FAMILY_REL] = -0.3 + 0.3 * z;
         logit[CRIME] = teen ? -1.6 + 0.5 * z : -5;
-        logit[DOMESTIC_ABUSE] = -1.1 + 1.0 * trio + L.domestic_abuse;
+        logit[DOMESTIC_ABUSE] = -1.2 + 1.5 * trio + L.domestic_abuse;
         logit[HOUSING_N] = -1.7 + 0.35 * dep_z + 0.3 * z;
         logit[FINANCIAL] = -1.2 + 0.4 * dep_z + 0.2 * z;
         for (int k2 = 0; k2 < N_NEED; ++k2)
@@ -561,8 +570,13 @@ class CouncilSim {
     const int32_t cap = open ? wend : end;
 
     // Who leads: council team or a partner (mostly schools); sometimes nobody named.
+    // In the data window, lead kinds and whether an assessment is done follow the
+    // published shares through low-discrepancy sequences (quotas, not independent
+    // draws): small shares such as health's 0.16% would otherwise rest on a
+    // handful of random episodes. Burn-in episodes draw independently.
+    const bool in_window = start >= opt_.window_start;
     const double lead_w[4] = {spec_.lead_council, spec_.lead_school, spec_.lead_health, spec_.lead_vcs};
-    const int lead_kind = r.categorical(lead_w);
+    const int lead_kind = in_window ? detail::categorical_at(lead_w, advance(lead_u_)) : r.categorical(lead_w);
     int64_t lead = pick(r, leads_[F.loc][lead_kind]);
     if (lead < 0) lead = pick(r, leads_[F.loc][0]);
     const int64_t lead_agency = lead >= 0 ? out_.pr_agency[lead] : -1;
@@ -597,7 +611,8 @@ class CouncilSim {
       out_.ep_end_reason.push_back(open ? kNa : reason);
       included_[f] = 1;
       // Early Help Assessment (about 7 in 10 episodes), by the lead agency.
-      if (r.bernoulli(0.69)) {
+      const double assess_u = in_window ? advance(assess_u_[lead_kind]) : r.uniform();
+      if (assess_u < kAssessedShare) {
         int32_t s = std::min(start + r.integer(0, 21), cap);
         int32_t c = s + r.integer(5, 40);
         if (!open && c > end) c = end;
@@ -690,7 +705,7 @@ class CouncilSim {
       }
       const int route = r.bernoulli(spec_.mash_share) ? 1 : 0;
       const int source = draw_source(r, route, F);
-      const double w[4] = {0.035, 0.065, 0.88, 0.02};
+      const double w[4] = {0.045, 0.075, 0.86, 0.02};
       const int decision = r.categorical(w);
       const int32_t dd = day + r.integer(0, 7);
       add_request(f, child, children, day, source, route, decision, dd);
@@ -730,6 +745,15 @@ class CouncilSim {
   std::vector<uint8_t> included_;
   std::vector<double> season_;
   double smax_ = 1;
+  // Positions in the council's quota sequences (lead kind; assessment per lead kind).
+  double lead_u_ = 0;
+  double assess_u_[4] = {0, 0, 0, 0};
+
+  static double advance(double& u) {
+    u += kGoldenFraction;
+    if (u >= 1.0) u -= 1.0;
+    return u;
+  }
   std::vector<std::vector<std::vector<int64_t>>> by_type_;  // [locality][agency type] practitioners
   std::vector<std::vector<std::vector<int64_t>>> leads_;    // [locality][council, school, health, vcs]
 };

@@ -75,7 +75,7 @@ CouncilSpec wolverhampton_preset() {
   }
   // 3,236 MASH referrals in 9 months (~4,300 a year) and ~500 step-ups a year at 10%.
   c.requests_per_year = 6500;
-  c.mash_share = 0.80;
+  c.mash_share = 0.84;
   // Early Help Assessments by initiating agency since Oct 2017 (4,467).
   c.lead_council = 0.8545;
   c.lead_school = 0.1256;

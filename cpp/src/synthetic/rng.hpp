@@ -71,23 +71,32 @@ class Rng {
   }
   // Index drawn with probability proportional to w[i].
   template <class W>
-  int categorical(const W& w) {
-    double total = 0;
-    for (double v : w) total += v;
-    double u = uniform() * total;
-    int i = 0;
-    for (double v : w) {
-      if (u < v) return i;
-      u -= v;
-      ++i;
-    }
-    return i - 1;
-  }
+  int categorical(const W& w);
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
+
+// Index whose cumulative share of w covers u in [0, 1) (a categorical draw for a given u).
+template <class W>
+int categorical_at(const W& w, double u) {
+  double total = 0;
+  for (double v : w) total += v;
+  u *= total;
+  int i = 0;
+  for (double v : w) {
+    if (u < v) return i;
+    u -= v;
+    ++i;
+  }
+  return i - 1;
+}
+
+template <class W>
+int Rng::categorical(const W& w) {
+  return categorical_at(w, uniform());
+}
 
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 

@@ -316,9 +316,9 @@ def _parse_capacity(check: "_Checker", data: Mapping[str, Any], forecast: Foreca
             check.bad(f"capacity.scenarios.{sname}", "must be a table, e.g. {demand_multiplier = 1.1}")
             continue
         for key, value in params.items():
-            if key not in ("demand_multiplier", "caseload_per_fte", "episode_weeks"):
+            if key not in ("demand_multiplier", "caseload_per_fte", "duration_multiplier"):
                 check.bad(f"capacity.scenarios.{sname}.{key}",
-                          "unknown: use demand_multiplier, caseload_per_fte or episode_weeks")
+                          "unknown: use demand_multiplier, duration_multiplier or caseload_per_fte")
             elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 check.bad(f"capacity.scenarios.{sname}.{key}", "must be a positive number", value)
         scenarios[sname] = {k: float(v) for k, v in params.items() if isinstance(v, (int, float))}

@@ -92,7 +92,9 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
     click.echo(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
     click.echo(repr(ds))
     table = synthetic.calibration_table(ds)
-    click.echo(table.to_string(index=False))
+    shown = [c for c in ("figure", "generated", "target", "unit", "within_10pct") if c in table.columns]
+    click.echo("Generated figures against the published ones they are calibrated to:")
+    click.echo(table[shown].round(1).to_string(index=False))
     if out:
         files = write_dataset(ds, out, format="parquet")
         click.echo(f"Wrote {len(files)} tables to {out}", err=True)
@@ -107,10 +109,11 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--sql", "sql_url", default=None,
               help="Also (or instead) write the tables to this database, e.g. sqlite:///earlyhelp.db.")
+@click.option("--schema", "db_schema", default=None, help="Database schema for --sql (made if missing).")
 @click.option("--ssd-names", is_flag=True, help="Name database tables as the SSD does (ssd_person, ...).")
 @_exits
 def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], fmt: str,
-          sql_url: Optional[str], ssd_names: bool) -> None:
+          sql_url: Optional[str], db_schema: Optional[str], ssd_names: bool) -> None:
     """Generate a synthetic council and write its tables (a folder and/or a database)."""
     from .. import synthetic
     from ..data import write_dataset
@@ -124,20 +127,26 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
     if sql_url:
         from ..sources import write_sql
 
-        names = write_sql(ds, sql_url, ssd_names=ssd_names)
-        click.echo(f"wrote {len(names)} tables to {sql_url.split('@')[-1]}")
+        from .config import redact_url
+
+        names = write_sql(ds, sql_url, schema=db_schema, ssd_names=ssd_names)
+        click.echo(f"wrote {len(names)} tables to {redact_url(sql_url)}")
 
 
-@cli.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="A run config (TOML).")
-@click.option("--data", type=click.Path(file_okay=False), help="A folder of <table>.csv / .parquet files.")
-@click.option("--sql", "sql_url", help="A database URL (postgresql://..., sqlite:///...).")
-@click.option("--schema", "db_schema", default=None, help="Database schema for --sql.")
-@_exits
-def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str]) -> None:
-    """Check a config and/or a dataset; list every problem found (exit 2 if any)."""
-    from ..sources import content_hash
+def _data_options(func: Callable) -> Callable:
+    """--config / --data / --sql / --schema: where a command's Dataset comes from."""
+    func = click.option("--schema", "db_schema", default=None, help="Database schema for --sql.")(func)
+    func = click.option("--sql", "sql_url", help="A database URL (postgresql://..., sqlite:///...).")(func)
+    func = click.option("--data", type=click.Path(file_okay=False),
+                        help="A folder of <table>.csv / .parquet files.")(func)
+    func = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                        help="A run config (TOML): its [source] is read.")(func)
+    return func
 
+
+def _load_dataset(config_path: Optional[str], data: Optional[str], sql_url: Optional[str],
+                  db_schema: Optional[str]):
+    """The Dataset named by exactly one of --config, --data, --sql (validated)."""
     given = [x for x in (config_path, data, sql_url) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of --config, --data or --sql")
@@ -146,16 +155,27 @@ def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[
         from ..sources import load_source
 
         cfg = load_config(config_path)
-        click.echo(f"config {config_path}: valid")
-        ds = load_source(cfg.source)
-    elif data:
+        log.info("config %s: valid", config_path)
+        return load_source(cfg.source)
+    if data:
         from ..data import read_dataset
 
-        ds = read_dataset(data)
-    else:
-        from ..sources import read_sql
+        return read_dataset(data)
+    from ..sources import read_sql
 
-        ds = read_sql(sql_url, schema=db_schema)
+    return read_sql(sql_url, schema=db_schema)
+
+
+@cli.command()
+@_data_options
+@_exits
+def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str]) -> None:
+    """Check a config and/or a dataset; list every problem found (exit 2 if any)."""
+    from ..sources import content_hash
+
+    ds = _load_dataset(config_path, data, sql_url, db_schema)
+    if config_path:
+        click.echo(f"config {config_path}: valid")
     summary = content_hash(ds)
     click.echo("data: valid")
     for name, n in summary["rows"].items():
@@ -190,6 +210,51 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
         click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
     else:
         click.echo(str(result.folder))
+
+
+@cli.command()
+@_data_options
+@click.option("--at", "at", default=None, help="Date the network is taken at (default: the end of the data).")
+@click.option("--allocate/--no-allocate", default=True, show_default=True,
+              help="Also propose lead practitioners for families without one (minimum-cost flow).")
+@click.option("--min-agencies", default=3, show_default=True, type=click.IntRange(1, 50),
+              help="Agencies involved from which a family without a lead or assessment is a coordination gap.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder in which a new run folder network-<date>-<digest> is written.")
+@_exits
+def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
+            at: Optional[str], allocate: bool, min_agencies: int, out: str) -> None:
+    """Multi-agency network at a date: caseloads, coordination gaps, agency collaboration, lead allocation.
+
+    Writes caseloads, coordination_gaps, agencies, agency_links, linked_households and (with
+    --allocate) lead_allocation and lead_unallocated as CSV and Parquet, and run.json. These
+    are operational lists for the Early Help service (they hold pseudonymous family ids),
+    not publications. The folder appears only when complete.
+    """
+    from .netrun import run_network
+
+    ds = _load_dataset(config_path, data, sql_url, db_schema)
+    result = run_network(ds, out, at=at, allocate=allocate, min_agencies=min_agencies)
+    for line in result.summary:
+        click.echo(line, err=True)
+    click.echo(str(result.folder))
+
+
+@cli.command()
+@_data_options
+@click.option("--at", "at", default=None, help="Date the families are scored at (default: the end of the data).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the scores run folder.")
+@_exits
+def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
+          at: Optional[str], out: str) -> None:
+    """Score families' risk of stepping up to children's social care (needs earlyhelp.risk).
+
+    Not available yet: the risk models (issue 4) have not landed in this build; the
+    command says so and exits 1 rather than writing anything.
+    """
+    click.echo("earlyhelp: score is not available in this build: earlyhelp.risk (the step-up risk models, "
+               "issue 4) is not installed yet. Nothing was read or written.", err=True)
+    sys.exit(EXIT_FAILURE)
 
 
 def main(argv: Optional[list] = None) -> int:

@@ -152,8 +152,16 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                     "config": cfg.describe(),
                     "inputs": inputs,
                     "excluded": excluded,
+                    # what loading did to the data: defaults filled, unknown codes, derived tables
+                    "load_report": ds.meta.get("load_report"),
+                    "pseudonymised": ds.meta.get("pseudonymised"),
                     "series": {"n_series": int(Y_df["unique_id"].nunique()), "first_period": _iso(Y_df["ds"].min()),
                                "last_period": _iso(Y_df["ds"].max())},
+                    "capacity": ({"model": capacity_table.attrs.get("model"),
+                                  "episode_durations": capacity_table.attrs.get("duration")}
+                                 if len(capacity_table) else None),
+                    "suppression": {"threshold": cfg.suppression_threshold,
+                                    "observed": folder.notes.get("suppression")},
                     "files": files,
                     "timings_seconds": steps.timings,
                 }
@@ -166,7 +174,8 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
 
 
 def _run_digest(cfg: Config, inputs: Dict[str, Any]) -> str:
-    text = json.dumps({"config": cfg.describe(), "data": inputs["sha256"]}, sort_keys=True, default=str)
+    settings = {k: v for k, v in cfg.describe().items() if k != "output"}   # where it goes does not change it
+    text = json.dumps({"config": settings, "data": inputs["sha256"]}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -188,29 +197,40 @@ def demand_history(ds, cfg: Config):
     fc = cfg.forecast
     series = demand_series(ds, freq=fc.freq, measures=list(fc.measures), by="locality")
     excluded: List[Dict[str, Any]] = []
-    for item in (series.attrs.get("excluded") or []) if isinstance(series.attrs.get("excluded"), list) else []:
-        excluded.append(dict(item))
-    extra = series.attrs.get("excluded")
-    if isinstance(extra, pd.DataFrame) and len(extra):
-        reasons = extra.groupby("reason").size() if "reason" in extra else pd.Series({"excluded": len(extra)})
-        excluded.extend({"step": "series", "reason": str(r), "rows": int(n)} for r, n in reasons.items())
+    events = series.attrs.get("excluded")
+    if isinstance(events, pd.DataFrame) and len(events):
+        for row in events.itertuples(index=False):
+            excluded.append({"step": "series", "measure": str(row.measure), "reason": str(row.reason),
+                             "rows": int(row.n_rows)})
+    for start, reason in series.attrs.get("dropped_periods") or []:
+        excluded.append({"step": "series", "reason": f"period {_iso(start)} dropped ({reason})", "periods": 1})
     series = series.copy()
+    series.attrs = {}        # read above; a DataFrame in attrs trips later pandas operations
     series["ds"] = pd.to_datetime(series["ds"])
-    last_complete = _last_complete_period(ds, fc.freq)
-    end = pd.Timestamp(fc.end) if fc.end else last_complete
-    keep = series["ds"] <= end
-    if fc.start:
-        keep &= series["ds"] >= pd.Timestamp(fc.start)
-    dropped = series.loc[~keep]
-    if len(dropped):
-        after = dropped["ds"] > end
+    # demand_series keeps complete periods only; forecast.start / end narrow the window further
+    keep = pd.Series(True, index=series.index)
+    if fc.end:
+        after = series["ds"] > pd.Timestamp(fc.end)
         if after.any():
-            excluded.append({"step": "series", "reason": f"period after {end.date()} (incomplete or after forecast.end)",
-                             "rows": int(after.sum()), "periods": sorted({_iso(d) for d in dropped.loc[after, "ds"]})})
-        if (~after).any():
+            excluded.append({"step": "series", "reason": f"period after forecast.end ({fc.end})",
+                             "rows": int(after.sum())})
+        keep &= ~after
+    if fc.start:
+        before = series["ds"] < pd.Timestamp(fc.start)
+        if before.any():
             excluded.append({"step": "series", "reason": f"period before forecast.start ({fc.start})",
-                             "rows": int((~after).sum())})
+                             "rows": int(before.sum())})
+        keep &= ~before
     series = series.loc[keep]
+    # demand_series zero-fills from the earliest event of any measure; a measure recorded from a
+    # later date (a new system, a new form) would start with a run of false zeros
+    totals = series.groupby(["measure", "ds"], observed=True)["y"].sum()
+    first = totals[totals > 0].reset_index().groupby("measure", observed=True)["ds"].min()
+    lead = series["ds"] < series["measure"].map(first).fillna(series["ds"].min())   # never recorded: keep the zeros
+    for measure, n in series.loc[lead].groupby("measure", observed=True).size().items():
+        excluded.append({"step": "series", "measure": str(measure), "rows": int(n),
+                         "reason": f"periods before the first recorded {measure} ({_iso(first.get(measure))})"})
+    series = series.loc[~lead]
     if series.empty:
         raise ValidationError([Problem("series", None, "no complete periods of data to forecast from: check "
                                        "forecast.start / forecast.end and the dates in the data")])
@@ -225,26 +245,6 @@ def demand_history(ds, cfg: Config):
     if "region_code" in series:
         series["region_code"] = series["region_code"].astype(object).where(series["region_code"].notna(), "unknown")
     return series.reset_index(drop=True), excluded
-
-
-def _last_complete_period(ds, freq: str) -> pd.Timestamp:
-    """The start of the last period fully covered by the data (latest recorded event date)."""
-    dates = []
-    for table, cols in (("requests", ("received_date", "decision_date")), ("episodes", ("start_date", "end_date")),
-                        ("assessments", ("started", "completed")), ("csc_referrals", ("referral_date", "close_date"))):
-        frame = ds[table]
-        for col in cols:
-            if col in frame and frame[col].notna().any():
-                dates.append(frame[col].max())
-    if not dates:
-        raise ValidationError([Problem("dataset", None, "no dated events (requests, episodes) to build series from")])
-    latest = pd.Timestamp(max(dates)).normalize()
-    offset = pd.tseries.frequencies.to_offset(freq)
-    period_start = offset.rollback(latest) if hasattr(offset, "rollback") else latest
-    next_start = period_start + offset
-    if latest >= next_start - pd.Timedelta(days=1):   # the data runs to the period's last day
-        return period_start
-    return period_start - offset
 
 
 def _aggregate(bottom: pd.DataFrame, cfg: Config):
@@ -319,29 +319,57 @@ def best_model(cfg: Config, accuracy_table: pd.DataFrame) -> str:
     return str(mean.idxmin()) if len(mean) else cfg.forecast.models[0]
 
 
+#: closed episodes needed before their durations (Kaplan-Meier) replace capacity.episode_weeks
+MIN_CLOSED_EPISODES = 30
+#: config scenario keys -> :func:`earlyhelp.forecast.capacity` scenario keys
+SCENARIO_KEYS = {"demand_multiplier": "inflow", "duration_multiplier": "duration",
+                 "caseload_per_fte": "caseload_per_fte"}
+
+
 def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.DataFrame,
                   Y_df: pd.DataFrame) -> pd.DataFrame:
-    """Practitioners needed per locality from the forecast inflow, for the base case and each scenario."""
+    """Open caseload and practitioners (FTE) needed per locality and council, baseline and scenarios.
+
+    Uses :func:`earlyhelp.forecast.capacity` on the forecast of ``capacity.measure`` by the most
+    accurate model, with the observed history (episodes already open at the forecast origin
+    count) and the Kaplan-Meier duration of the data's episodes when enough have closed.
+    Columns: ``scenario, unique_id, level, area, ds, episodes_opened, caseload, fte`` and intervals;
+    ``attrs["duration"]`` says which episode durations were used.
+    """
     if cfg.capacity is None:
         return pd.DataFrame()
-    from ..forecast import capacity
+    from ..forecast import capacity, episode_duration_curve
 
     cap = cfg.capacity
     model = best_model(cfg, accuracy_table)
     prefix = f"{cap.measure}{SEP}"
-    inflow = forecasts[forecasts["unique_id"].astype(str).str.startswith(prefix)].copy()
-    frames = []
-    scenarios = {"base": {}}
-    scenarios.update(cap.scenarios)
-    for name, params in scenarios.items():
-        result = capacity(inflow, model=model, caseload_per_fte=params.get("caseload_per_fte", cap.caseload_per_fte),
-                          episode_weeks=params.get("episode_weeks", cap.episode_weeks),
-                          demand_multiplier=params.get("demand_multiplier", 1.0), dataset=ds,
-                          level=list(cfg.forecast.levels), freq=cfg.forecast.freq)
-        result = result.copy()
-        result.insert(0, "scenario", name)
-        frames.append(result)
-    return pd.concat(frames, ignore_index=True)
+    inflow = forecasts[forecasts["unique_id"].astype(str).str.startswith(prefix)]
+    keep = ["unique_id", "ds", model] + [c for c in inflow.columns if c.startswith(f"{model}-lo-")
+                                         or c.startswith(f"{model}-hi-")]
+    inflow = inflow[keep].copy()
+    history = Y_df[Y_df["unique_id"].astype(str).str.startswith(prefix)][["unique_id", "ds", "y"]]
+    curve, duration = None, f"every episode lasts {cap.episode_weeks:g} weeks (capacity.episode_weeks)"
+    closed = int(ds["episodes"]["end_date"].notna().sum())
+    if closed >= MIN_CLOSED_EPISODES:
+        curve = episode_duration_curve(ds)
+        duration = (f"Kaplan-Meier durations of {curve.attrs.get('n_closed', closed):,} closed and "
+                    f"{curve.attrs.get('n_open', 0):,} open episodes (mean "
+                    f"{curve.attrs.get('mean_weeks', float('nan')):.1f} weeks)")
+    scenarios = {name: {SCENARIO_KEYS[k]: v for k, v in params.items()} for name, params in cap.scenarios.items()}
+    table = capacity(inflow, caseload_per_fte=cap.caseload_per_fte, episode_weeks=cap.episode_weeks,
+                     duration_curve=curve, scenarios=scenarios, model=model, history=history,
+                     level=list(cfg.forecast.levels))
+    depth = table["unique_id"].str.count(SEP)
+    table.insert(2, "level", np.where(depth == depth.max(), "locality", "council"))
+    table.insert(3, "area", table["unique_id"].str.rsplit(SEP, n=1).str[-1])
+    order = {name: k for k, name in enumerate(["baseline", *scenarios])}
+    table = table.sort_values(["scenario", "unique_id", "ds"], key=lambda c: c.map(order) if c.name == "scenario"
+                              else c).reset_index(drop=True)
+    cols = ["scenario"] + [c for c in table.columns if c != "scenario"]
+    table = table[cols]
+    table.attrs["duration"] = duration
+    table.attrs["model"] = model
+    return table
 
 
 # ---------------------------------------------------------------------------------
@@ -387,6 +415,7 @@ def write_outputs(folder, cfg: Config, Y_df, S_df, forecasts, accuracy_table, ca
     from ..report import forecast_report as report_mod
 
     history = suppressed_history(Y_df, cfg.suppression_threshold)
+    folder.notes["suppression"] = history.attrs.get("suppression", {}).get("counts", {}).get("y")
     folder.write_table("observed", history, csv_frame=published(history))
     forecasts = _round_forecasts(forecasts)
     folder.write_table("forecasts", forecasts)

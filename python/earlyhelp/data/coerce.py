@@ -27,6 +27,7 @@ FALSE_WORDS = frozenset({"n", "no", "false", "f", "0", "0.0"})
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y",
                 "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y", "%Y%m%d")
 UNKNOWN_CODES = ("raise", "keep")
+_TZ_SUFFIX = r"(?<=\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
 
 
 def new_report() -> Dict[str, Any]:
@@ -101,23 +102,63 @@ def _row_labels(frame: pd.DataFrame, table: Table, mask: np.ndarray) -> List:
 
 def _as_text(values: pd.Series) -> pd.Series:
     """Any column as stripped pyarrow strings; empty text is missing; 12.0 reads as '12'."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype("boolean").astype(ID_DTYPE)
-    if pd.api.types.is_float_dtype(values.dtype):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dt = values.dtype
+    if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":  # already arrow text: trim in C++
+        arr = pa.chunked_array(values.array._pa_array) if hasattr(values.array, "_pa_array") else None
+        if arr is not None:
+            trimmed = pc.utf8_trim_whitespace(arr)
+            blank = pc.equal(trimmed, "")
+            if pc.any(blank).as_py():
+                trimmed = pc.if_else(blank, pa.scalar(None, trimmed.type), trimmed)
+            return pd.Series(pd.arrays.ArrowStringArray(trimmed), index=values.index, name=values.name)
+    if pd.api.types.is_bool_dtype(dt):
+        values = values.astype("boolean").astype(ID_DTYPE)
+    elif pd.api.types.is_float_dtype(dt):
         v = values.to_numpy(dtype="float64", na_value=np.nan)
-        whole = np.isnan(v) | (np.mod(v, 1) == 0)
-        if whole.all():
+        if (np.isnan(v) | (np.mod(v, 1) == 0)).all():
             values = values.astype("Int64")
-    if isinstance(values.dtype, pd.CategoricalDtype):
+    elif isinstance(dt, pd.CategoricalDtype):
         values = values.astype("object")
+    if values.dtype == object:
+        try:  # strings (and None/NaN) convert in one arrow call; anything else falls back
+            arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            values = pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
     out = values.astype(ID_DTYPE).str.strip()
     return out.mask(out == "")
 
 
-def _factorize(text: pd.Series) -> Tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 = missing) and the distinct values."""
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    return np.asarray(codes), np.asarray(uniques, dtype=object)
+def _distinct_text(values: pd.Series) -> Tuple[np.ndarray, np.ndarray]:
+    """Row codes (-1 = missing or blank) and the stripped text of each distinct value.
+
+    Parsers then work on the distinct values only and ``take`` the answers back.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = np.asarray(codes)
+    text = _as_text(pd.Series(uniques))
+    blank = text.isna().to_numpy()
+    if blank.any():
+        codes = np.where((codes >= 0) & blank[np.maximum(codes, 0)], -1, codes)
+    return codes, text.to_numpy(dtype=object, na_value=None)
+
+
+def _take(codes: np.ndarray, per_unique: np.ndarray, fill) -> np.ndarray:
+    """per_unique[codes] with ``fill`` where the code is -1."""
+    pu = np.asarray(per_unique)
+    if len(pu) == 0:
+        return np.full(len(codes), fill, dtype=pu.dtype)
+    out = pu[np.maximum(codes, 0)]  # fancy indexing copies
+    out[codes < 0] = fill
+    return out
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (so messages read 3.5, not np.float64(3.5))."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _report_unreadable(problems: List[Problem], table: Table, column: Column, frame: pd.DataFrame,
@@ -125,68 +166,68 @@ def _report_unreadable(problems: List[Problem], table: Table, column: Column, fr
     if not bad.any():
         return
     problems.append(Problem(table.name, column.name, what, _row_labels(frame, table, bad), int(bad.sum()),
-                            raw[bad].iloc[0]))
+                            plain(raw[bad].iloc[0])))
 
 
-def _suppression_marker_check(problems: List[Problem], table: Table, column: Column, frame: pd.DataFrame,
-                              text: pd.Series, unreadable: np.ndarray) -> np.ndarray:
-    """Report published-statistics markers (c, x, ...) in a count column; returns the rest."""
-    lowered = text.str.lower()
-    marker = unreadable & lowered.isin(list(code_lists.PUBLISHED_MARKERS)).to_numpy(dtype=bool, na_value=False)
-    if marker.any():
-        value = text[marker].iloc[0]
-        problems.append(Problem(
-            table.name, column.name,
-            f"suppression marker {value!r} ({code_lists.PUBLISHED_MARKERS[value.lower()]}) in a count column: "
-            "record-level tables need real numbers; published aggregates with markers load with "
-            "earlyhelp.read_published", _row_labels(frame, table, marker), int(marker.sum()), value))
-    return unreadable & ~marker
+def _marker_status(text: np.ndarray) -> np.ndarray:
+    """Which distinct text values are published-statistics markers (c, x, ...)."""
+    return np.array([t is not None and t.lower() in code_lists.PUBLISHED_MARKERS for t in text], dtype=bool)
 
 
-def parse_dates(text: pd.Series) -> pd.Series:
-    """Parse text dates (ISO 8601 first, then day-first UK formats) on distinct values only."""
-    codes, uniques = _factorize(text)
+def parse_dates(uniques: np.ndarray) -> np.ndarray:
+    """Parse distinct text dates: ISO 8601 first, then day-first UK formats; NaT if unreadable."""
     if len(uniques) == 0:
-        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    u = pd.Series(uniques, dtype=object)
+        return np.array([], dtype="datetime64[ns]")
+    # the calendar date as written: drop a time zone offset rather than convert to UTC
+    u = pd.Series(uniques, dtype=object).str.replace(_TZ_SUFFIX, "", regex=True)
     parsed = pd.to_datetime(u, format="ISO8601", errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
     for fmt in DATE_FORMATS:
-        todo = parsed.isna()
+        todo = parsed.isna() & u.notna()
         if not todo.any():
             break
         parsed = parsed.where(~todo, pd.to_datetime(u.where(todo), format=fmt, errors="coerce"))
-    values = parsed.dt.normalize().to_numpy(dtype="datetime64[ns]")
-    out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = codes >= 0
-    out[ok] = values[codes[ok]]
-    return pd.Series(out, index=text.index)
+    return parsed.dt.normalize().to_numpy(dtype="datetime64[ns]")
 
 
-def _coerce_date(values: pd.Series) -> pd.Series:
+def _coerce_date(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
+                 problems: List[Problem]) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values
         if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert(None)
+            out = out.dt.tz_localize(None)  # local calendar date, not the UTC one
         return out.dt.normalize().astype("datetime64[ns]")
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        # numbers are not dates: read as text so 20240131 (yyyymmdd) works and 3.5 fails
-        pass
-    return parse_dates(_as_text(values))
+    codes, text = _distinct_text(values)
+    parsed = parse_dates(text)
+    out = _take(codes, parsed, np.datetime64("NaT"))
+    bad_unique = np.isnat(parsed)
+    bad = (codes >= 0) & bad_unique[np.maximum(codes, 0)] if len(parsed) else np.zeros(len(codes), bool)
+    _report_unreadable(problems, table, column, frame, bad, values, "not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+    return pd.Series(out.astype("datetime64[ns]"), index=values.index)
 
 
 def _coerce_number(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
                    problems: List[Problem]) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         num = pd.to_numeric(values, errors="coerce").astype("float64")
-        text = None
     else:
-        text = _as_text(values)
-        cleaned = text.str.replace(r"[,\s£%]", "", regex=True)  # thousands separators, units
-        num = pd.to_numeric(cleaned.astype(object), errors="coerce").astype("float64")
-        unreadable = num.isna().to_numpy() & text.notna().to_numpy()
-        unreadable = _suppression_marker_check(problems, table, column, frame, text, unreadable)
+        codes, text = _distinct_text(values)
+        cleaned = pd.Series(text, dtype=object).str.replace(r"[,\s£%]", "", regex=True)  # 1,234 -> 1234
+        parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
+        num = pd.Series(_take(codes, parsed, np.nan), index=values.index)
+        bad_unique = np.isnan(parsed)
+        marker_unique = bad_unique & _marker_status(text)
+        at = np.maximum(codes, 0)
+        present = codes >= 0
+        marker = present & marker_unique[at] if len(text) else np.zeros(len(codes), bool)
+        if marker.any():
+            found = pd.Series(text[codes[marker]]).value_counts()
+            listed = ", ".join(f"{v!r} ({code_lists.PUBLISHED_MARKERS[v.lower()]}) x{n}" for v, n in found.items())
+            problems.append(Problem(
+                table.name, column.name,
+                f"suppression marker {listed} in a count column: record-level tables need real numbers; "
+                "published aggregates with markers load with earlyhelp.read_published",
+                _row_labels(frame, table, marker), int(marker.sum()), str(found.index[0])))
+        unreadable = present & (bad_unique & ~marker_unique)[at] if len(text) else np.zeros(len(codes), bool)
         _report_unreadable(problems, table, column, frame, unreadable, values, "not a number")
     if column.kind == "float":
         return num
@@ -194,7 +235,7 @@ def _coerce_number(table: Table, column: Column, values: pd.Series, frame: pd.Da
     frac = ~np.isnan(v) & (np.mod(v, 1) != 0)
     if frac.any():
         problems.append(Problem(table.name, column.name, "not a whole number", _row_labels(frame, table, frac),
-                                int(frac.sum()), values[frac].iloc[0]))
+                                int(frac.sum()), plain(values[frac].iloc[0])))
         num = num.where(~frac)
     return num.round().astype("Int64")
 
@@ -203,7 +244,7 @@ def _coerce_bool(table: Table, column: Column, values: pd.Series, frame: pd.Data
                  problems: List[Problem]) -> pd.Series:
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.astype("boolean")
-    codes, uniques = _factorize(_as_text(values))
+    codes, uniques = _distinct_text(values)
     lookup = np.array([True if str(u).lower() in TRUE_WORDS else False if str(u).lower() in FALSE_WORDS
                        else None for u in uniques] + [None], dtype=object)
     mapped = lookup[codes]  # code -1 picks the trailing None
@@ -243,12 +284,12 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
                  problems: List[Problem], code_map: Optional[Mapping[str, str]], unknown_codes: str,
                  report: Dict[str, Any]) -> pd.Series:
     categories = list(column.codes or ())
-    text = _as_text(values)
-    codes, uniques = _factorize(text)
+    codes, uniques = _distinct_text(values)
     resolve = _code_resolver(table, column, code_map)
-    resolved = [resolve(str(u)) for u in uniques]
+    resolved = [resolve(str(u)) if u is not None else None for u in uniques]
     unknown_at = categories.index(code_lists.UNKNOWN) if code_lists.UNKNOWN in categories else -1
-    target = np.array([categories.index(r) if r is not None else -2 for r in resolved] + [-1], dtype=np.int64)
+    target = np.array([categories.index(r) if r is not None else (-2 if u is not None else -1)
+                       for r, u in zip(resolved, uniques)] + [-1], dtype=np.int64)
     new_codes = target[codes]
     unknown = new_codes == -2
     if unknown.any():
@@ -297,13 +338,7 @@ def coerce_column(table: Table, column: Column, values: pd.Series, frame: pd.Dat
     if kind in ("int", "float"):
         return _coerce_number(table, column, values, frame, problems)
     if kind == "date":
-        out = _coerce_date(values)
-        present = values.notna().to_numpy()
-        if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-            present &= _as_text(values).notna().to_numpy()
-        _report_unreadable(problems, table, column, frame, out.isna().to_numpy() & present, values,
-                           "not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-        return out
+        return _coerce_date(table, column, values, frame, problems)
     raise ValueError(f"unknown column kind {kind!r}")
 
 

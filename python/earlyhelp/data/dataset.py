@@ -109,9 +109,11 @@ class Dataset:
             table_map = {**maps.get("*", {}), **maps.get(name, {})}
             tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
                                         unknown_codes=unknown_codes, report=report)
-        if problems:
-            raise ValidationError(problems)
         supplied = sorted(tables)
+        if problems:
+            if validate:  # list the key and date problems too, not only what failed to read
+                problems += _later_problems(tables, supplied, problems, as_of)
+            raise ValidationError(problems)
         _derive_ssd_links(tables, report)
         meta = dict(meta or {})
         meta["load_report"] = report
@@ -206,6 +208,26 @@ class Dataset:
         if problems:
             raise ValidationError(problems)
         return self
+
+
+def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of) -> list:
+    """Validation problems of tables that failed to read, minus columns already reported.
+
+    Values that could not be read are missing after coercion; a second report about the
+    same column ("missing value") would only repeat the first, so it is left out.
+    """
+    from .validate import find_problems
+
+    seen = {(p.table, p.column) for p in found}
+    seen_tables = {p.table for p in found if p.column is None}  # unreadable tables: not checked against
+    typed = {name: frame for name, frame in tables.items() if name not in seen_tables}
+    try:
+        _derive_ssd_links(typed, {"derived": []})
+        later = find_problems(Dataset(typed, meta={"supplied_tables": [n for n in supplied if n in typed]}),
+                              as_of=as_of)
+    except Exception:  # the reading problems are the error; checks on half-read tables are a bonus
+        return []
+    return [p for p in later if (p.table, p.column) not in seen and p.table not in seen_tables]
 
 
 def _keep_local_end_reason(frame: pd.DataFrame) -> pd.DataFrame:

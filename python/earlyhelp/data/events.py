@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import codes
+from ._fast import isin
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -54,7 +55,7 @@ def _referral_families(ds: "Dataset") -> pd.DataFrame:
     j = j.assign(family_key=j["family_id"].astype("string[pyarrow]").fillna(
         "person:" + j["person_id"].astype("string[pyarrow]")))
     # a referral whose only memberships are outside their validity still belongs to the child
-    lost = ~ref["referral_id"].isin(j["referral_id"])
+    lost = ~isin(ref["referral_id"], j["referral_id"])
     if lost.any():
         extra = ref[lost].assign(family_key="person:" + ref.loc[lost, "person_id"].astype("string[pyarrow]"))
         j = pd.concat([j, extra], ignore_index=True)
@@ -183,9 +184,10 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
     ----------
     basis : ``"request"`` (the DfE definition): a request received within ``window_days``
         of the family's previous request. ``"episode"``: a request received within
-        ``window_days`` after the family's most recent *closed* episode ended (requests
-        received while an episode is open are not re-referrals on this basis). Without
-        any requests, episode starts stand in for requests.
+        ``window_days`` after the family's most recent *closed* episode ended. Requests
+        received while another episode is open (one that started before the request's
+        day) are not re-referrals on this basis; the request that opens a new episode on
+        its day of receipt is. Without any requests, episode starts stand in for requests.
     window_days : 365 = 12 months.
 
     Returns
@@ -224,12 +226,13 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
         out = pd.merge_asof(left, right[["family_key", "previous_id", "previous_date"]], left_on="date",
                             right_on="previous_date", by="family_key", direction="backward",
                             allow_exact_matches=False)
-        # open at the request date: an episode started before and not ended before it
+        # open at the request date: an episode started before that day and not ended before it (an
+        # episode starting the same day is the one this request opened)
         spans = pd.DataFrame({"family_key": _family_key(ep).astype(object), "start": ep["start_date"],
                               "end": ep["end_date"].fillna(FAR_FUTURE)})
         o = out[["request_id", "family_key", "date"]].merge(spans, on="family_key", how="inner")
-        open_ids = o.loc[(o["start"] <= o["date"]) & (o["end"] >= o["date"]), "request_id"]
-        out = out[~out["request_id"].isin(open_ids)]
+        open_ids = o.loc[(o["start"] < o["date"]) & (o["end"] >= o["date"]), "request_id"]
+        out = out[~isin(out["request_id"], open_ids)]
     days = (out["date"] - out["previous_date"]).dt.days
     hit = out["previous_date"].notna() & (days <= window_days)
     out = out[hit.to_numpy(dtype=bool)].assign(days_since=days[hit])
@@ -357,24 +360,22 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
             _blank(out, after, (date_col,) + tuple(dependants))
         tables[name] = out
     episodes = tables["episodes"]
-    kept_episodes = set(episodes["episode_id"].dropna())
     for name in ("assessments", "family_needs", "involvements"):
         frame = tables[name]
         if "episode_id" in frame.columns and len(frame):
-            gone = frame["episode_id"].notna() & ~frame["episode_id"].isin(kept_episodes)
+            gone = frame["episode_id"].notna().to_numpy() & ~isin(frame["episode_id"], episodes["episode_id"])
             if gone.any():
-                tables[name] = frame[~gone.to_numpy(dtype=bool)]
+                tables[name] = frame[~gone]
     needs = tables["family_needs"]
     if len(needs):
         open_ids = episodes.loc[episodes["end_date"].isna(), "episode_id"]
-        still_open = needs["episode_id"].isin(open_ids).to_numpy(dtype=bool)
+        still_open = isin(needs["episode_id"], open_ids)
         needs = needs.copy()
         _blank(needs, still_open, ("resolved", "sustained"))
         tables["family_needs"] = needs
     csa = tables["csc_assessments"]
     if len(csa):
-        tables["csc_assessments"] = csa[csa["referral_id"].isin(tables["csc_referrals"]["referral_id"])
-                                        .to_numpy(dtype=bool)]
+        tables["csc_assessments"] = csa[isin(csa["referral_id"], tables["csc_referrals"]["referral_id"])]
     from .dataset import Dataset
 
     meta = dict(ds.meta)

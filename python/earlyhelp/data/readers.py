@@ -97,8 +97,7 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
             f"{path.name}: {len(bad_rows)} row(s) with a different number of fields than the header "
             f"({len(header)}); e.g. line {first[0]} has {first[1]} (check delimiters and quotes)",
             rows=[f"line {n}" for n in lines[:10]], n_rows=len(bad_rows), value=first[2][:80]))
-    frame = table_.to_pandas(types_mapper={pa.string(): pd.ArrowDtype(pa.string())}.get)
-    frame = frame.astype({c: "string[pyarrow]" for c in frame.columns})
+    frame = table_.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)  # no Python objects
     if frame.empty:
         report.setdefault("files", {})[path.name] = "header only: loaded as an empty table"
     else:
@@ -161,7 +160,11 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
             report["files"][file.name] = f"{len(frames[name])} rows"
         else:
             frames[name] = read_csv_text(file, problems, report, name)
-    if problems:
+    if problems:  # also list what is wrong inside the files that did read (types, codes, columns)
+        try:
+            Dataset.from_frames(code_map=code_map, validate=False, unknown_codes=unknown_codes, **frames)
+        except ValidationError as exc:
+            problems += exc.problems
         raise ValidationError(problems)
     if not frames:
         raise ValidationError([Problem(str(folder), None, "no table files found (expected e.g. episodes.csv, "

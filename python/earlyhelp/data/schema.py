@@ -228,4 +228,72 @@ FOLDED_COLUMNS: Dict[str, Dict[str, Tuple[str, ...]]] = {
                            "factors": ("cinf_assessment_factors_json", "factors")},
 }
 
+# What each column means, for users (docs/data-model.md is generated from these and the
+# ``description`` given inline above, which wins).
+DESCRIPTIONS: Dict[str, Dict[str, str]] = {
+    "persons": {"person_id": "pseudonymous child or adult id", "sex": "M, F or U (SSD pers_sex)",
+                "ethnicity": "DfE ethnicity code", "send": "special educational needs or disability flag"},
+    "families": {"family_id": "pseudonymous household id", "locality_id": "the locality the family lives in"},
+    "family_members": {"family_id": "the family", "person_id": "the member", "role": "the member's role",
+                       "valid_from": "membership start (missing = always)",
+                       "valid_to": "membership end (missing = still a member)"},
+    "localities": {"locality_id": "Family Hub area, neighbourhood or district id", "name": "locality name",
+                   "kind": "what kind of area", "region_code": "ONS region code (E12...)",
+                   "child_population": "children aged 0-17 living in the locality",
+                   "council_name": "council name"},
+    "agencies": {"agency_id": "agency id (a school, a health visiting team, ...)", "name": "agency name",
+                 "agency_type": "the kind of agency", "locality_id": "the locality it mainly serves"},
+    "practitioners": {"practitioner_id": "pseudonymous worker id", "agency_id": "employing agency",
+                      "locality_id": "locality team", "tier": "workforce tier (how often they lead)",
+                      "fte": "full-time equivalent", "start_date": "in post from", "end_date": "left post on"},
+    "requests": {"request_id": "one request for support about a family",
+                 "family_id": "the family (filled from family_members for per-child SSD contacts)",
+                 "person_id": "the child it is mainly about",
+                 "children": "how many children it covers", "received_date": "date received",
+                 "source": "who asked (CIN census referral source)", "route": "how it arrived",
+                 "decision": "screening decision", "decision_date": "date of the decision"},
+    "episodes": {"episode_id": "one period of Early Help support",
+                 "person_id": "the child, when episodes are recorded per child (SSD)",
+                 "start_date": "episode start", "end_date": "episode end (missing = open)",
+                 "level": "level of need: 2 earliest help, 3 early help, 4 statutory",
+                 "episode_type": "early help, Family Help or child in need",
+                 "lead_practitioner_id": "the named lead practitioner",
+                 "lead_agency_id": "the agency holding the episode (council team or partner)",
+                 "locality_id": "locality team holding the episode",
+                 "origin": "how the episode began", "end_reason": "why it closed (map local codes with code_map)"},
+    "assessments": {"assessment_id": "an Early Help Assessment", "episode_id": "the episode it belongs to",
+                    "started": "assessment start", "completed": "assessment completed (missing = in progress)",
+                    "agency_id": "the agency that completed it"},
+    "family_needs": {"episode_id": "the episode", "need": "one of the ten Supporting Families outcomes",
+                     "identified_date": "when the need was identified",
+                     "resolved": "met at closure", "sustained": "still met at a later check"},
+    "involvements": {"involvement_id": "a practitioner's involvement with a family",
+                     "practitioner_id": "the practitioner", "family_id": "the family",
+                     "episode_id": "the episode", "person_id": "the child (SSD involvements are per child)",
+                     "referral_id": "the social-care referral (SSD)", "role": "the practitioner's role",
+                     "start_date": "involvement start", "end_date": "involvement end (missing = ongoing)"},
+    "csc_referrals": {"referral_id": "a referral to children's social care", "person_id": "the child",
+                      "referral_date": "date of referral", "source": "referral source",
+                      "primary_need": "CIN primary need code", "nfa": "no further action after referral",
+                      "close_date": "date the CIN episode closed",
+                      "close_reason": "CIN closure reason (RC9 = referred to early help: a step-down)"},
+    "csc_assessments": {"assessment_id": "a statutory (single) assessment", "referral_id": "its referral",
+                        "person_id": "the child", "start_date": "assessment start",
+                        "authorised_date": "date authorised (missing = in progress)"},
+}
+
+
+def _describe(table: Table) -> Table:
+    from dataclasses import replace
+
+    words = DESCRIPTIONS.get(table.name, {})
+    unknown = set(words) - set(table.names)
+    if unknown:
+        raise KeyError(f"DESCRIPTIONS names columns {table.name} does not have: {sorted(unknown)}")
+    columns = tuple(c if c.description else replace(c, description=words.get(c.name, "")) for c in table.columns)
+    return replace(table, columns=columns)
+
+
+TABLES = {name: _describe(table) for name, table in TABLES.items()}
+
 TABLE_NAMES: Tuple[str, ...] = tuple(TABLES)

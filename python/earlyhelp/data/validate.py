@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem
+from ._fast import isin
 from .schema import ID_MAX_LENGTH, TABLES, Column
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _first(values: pd.Series, mask: np.ndarray) -> Any:
     v = values[mask].iloc[0]
     if isinstance(v, pd.Timestamp):
         return str(v.date())
-    return v
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _type_problem(name: str, col: Column, values: pd.Series) -> Optional[str]:
@@ -94,18 +95,18 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
             low = ~np.isnan(v) & (v < col.minimum)
             if low.any():
                 problems.append(Problem(name, col.name, f"below the minimum {col.minimum:g}",
-                                        _labels(frame, key0, low), int(low.sum()), v[low][0]))
+                                        _labels(frame, key0, low), int(low.sum()), float(v[low][0])))
         if col.maximum is not None:
             high = ~np.isnan(v) & (v > col.maximum)
             if high.any():
                 problems.append(Problem(name, col.name, f"above the maximum {col.maximum:g}",
-                                        _labels(frame, key0, high), int(high.sum()), v[high][0]))
+                                        _labels(frame, key0, high), int(high.sum()), float(v[high][0])))
         if col.codes and col.kind == "int":
             allowed = np.array([float(c) for c in col.codes])
             off = ~np.isnan(v) & ~np.isin(v, allowed)
             if off.any():
                 problems.append(Problem(name, col.name, f"not one of {', '.join(col.codes)}",
-                                        _labels(frame, key0, off), int(off.sum()), v[off][0]))
+                                        _labels(frame, key0, off), int(off.sum()), float(v[off][0])))
     if col.kind == "date":
         future = (values > today).to_numpy(dtype=bool, na_value=False)
         if name == "persons" and col.name in ("birth_date", "expected_birth_date"):
@@ -158,7 +159,7 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
             if target_table not in supplied and not len(target):
                 unchecked.append(f"{name}.{col.name} -> {target_table} (not supplied)")
                 continue
-            dangling = present & ~values.isin(target[target_col].dropna()).to_numpy(dtype=bool)
+            dangling = present & ~isin(values, target[target_col])
             if dangling.any():
                 problems.append(Problem(name, col.name, f"refers to a {target_table} row that does not exist",
                                         _labels(frame, key0, dangling), int(dangling.sum()),

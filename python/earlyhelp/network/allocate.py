@@ -26,13 +26,16 @@ A practitioner whose spare capacity is 0 (``caseload_capacity`` 0, or already
 full) takes no family; they stay in the ``practitioners`` table with
 ``spare_before = 0``. Practitioners over capacity have spare 0, not negative.
 
-Candidate pruning
------------------
-With ``candidates=k`` each family keeps its ``k`` cheapest eligible practitioners
-(all of them with ``candidates=None``, the default when families x
-practitioners <= 250,000). If a family ends up unassigned while a pruned-away
-eligible practitioner still has room, those arcs are added and the flow is
-solved again, so pruning never leaves capacity unused that a family could take.
+Candidate pruning (exact)
+-------------------------
+With ``candidates=k`` the solver starts from each family's ``k`` cheapest
+eligible practitioners (all of them with ``candidates=None``; the default
+prunes only when families x practitioners > 250,000). It then prices every
+left-out pair against the solution: pairs with a negative reduced cost (they
+would lower the total) or on an augmenting path (they would let one more
+family through) are added and the flow is solved again, until none is left.
+The result is therefore the same min-cost maximum flow as over all pairs;
+pruning only makes it faster.
 """
 from __future__ import annotations
 
@@ -164,33 +167,15 @@ def _pair_costs(fams: pd.DataFrame, pracs: pd.DataFrame, cost: CostFunction) -> 
     return np.concatenate(fi_all), np.concatenate(pi_all), np.concatenate(c_all)
 
 
-def _cheapest(fi: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
-    """Mask of each family's k cheapest pairs (ties broken by practitioner order)."""
-    order = np.lexsort((c, fi))
-    fi_sorted = fi[order]
-    first = np.searchsorted(fi_sorted, fi_sorted, side="left")
-    rank = np.arange(len(fi_sorted)) - first
-    keep = np.zeros(len(fi), bool)
-    keep[order[rank < k]] = True
-    return keep
-
-
 def solve_assignment(n_families: int, spare: np.ndarray, fi: np.ndarray, pi: np.ndarray, c: np.ndarray,
                      candidates: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
-    """Min-cost max-flow assignment over (possibly pruned) candidate pairs, with the repair rule."""
-    spare = np.ascontiguousarray(spare, dtype=np.int64)
-    keep = np.ones(len(fi), bool) if candidates is None else _cheapest(fi, c, candidates)
-    while True:
-        who, cost, _, _ = core.assign_min_cost(n_families, spare, fi[keep], pi[keep], c[keep])
-        if keep.all():
-            return who, cost
-        used = np.bincount(who[who >= 0], minlength=len(spare))
-        room = spare - used > 0
-        # Pruned eligible arcs from unassigned families to practitioners with room.
-        missing = ~keep & (who[fi] < 0) & room[pi]
-        if not missing.any():
-            return who, cost
-        keep |= missing
+    """Min-cost max-flow assignment over all (family, practitioner) pairs, starting from
+    ``candidates`` cheapest per family (exact either way; see the module docstring)."""
+    who, cost, _, _, _ = core.assign_min_cost(int(n_families), np.ascontiguousarray(spare, dtype=np.int64),
+                                              np.ascontiguousarray(fi, dtype=np.int64),
+                                              np.ascontiguousarray(pi, dtype=np.int64),
+                                              np.ascontiguousarray(c, dtype=np.float64), int(candidates or 0))
+    return who, cost
 
 
 def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None, candidates: Optional[int] = -1,
@@ -210,9 +195,10 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
         Practitioner columns: practitioner_id, agency_id, agency_type, locality_id,
         tier, fte, caseload_capacity, open_families, spare. Default :func:`default_cost`.
     candidates : int or None
-        Keep each family's ``candidates`` cheapest practitioners (see the module
-        docstring); ``None`` keeps all; the default (-1) keeps all up to 250,000
-        pairs, else 20.
+        Start the solver from each family's ``candidates`` cheapest practitioners
+        and add the others by pricing (see the module docstring; the answer is the
+        same); ``None`` uses all pairs from the start; the default (-1) uses all up
+        to 250,000 pairs, else 20.
     network : FamilyNetwork, optional
         Reuse an already built network (then ``ds`` and ``at`` are ignored).
 

@@ -67,6 +67,19 @@ class AgencyCollaboration:
         """Draw the network (see :func:`plot_agency_network`)."""
         return plot_agency_network(self, ax=ax, top=top, seed=seed)
 
+    def to_networkx(self) -> Any:
+        """A ``networkx.Graph`` of agencies (every column of :attr:`agencies` as node
+        attributes) with ``shared_families`` (also as ``weight``) and ``jaccard`` on edges."""
+        import networkx as nx
+
+        g = nx.Graph()
+        for row in self.agencies.to_dict("records"):
+            g.add_node(str(row["agency_id"]), **{k: v for k, v in row.items() if k != "agency_id"})
+        for row in self.edges.to_dict("records"):
+            g.add_edge(str(row["agency_id_a"]), str(row["agency_id_b"]), weight=row["shared_families"],
+                       shared_families=row["shared_families"], jaccard=row["jaccard"])
+        return g
+
 
 class FamilyNetwork:
     """Persons, families, practitioners, agencies and localities as one graph at a date.
@@ -174,16 +187,44 @@ class FamilyNetwork:
             ok = va.notna().values & vb.notna().values
             return np.stack([va[ok].astype(np.int64).values, vb[ok].astype(np.int64).values])
 
-        pieces = [
-            link("family", self.members["family_id"], "person", self.members["person_id"]),
-            link("family", self.team["family_id"], "practitioner", self.team["practitioner_id"]),
-            link("practitioner", self.practitioners["practitioner_id"], "agency", self.practitioners["agency_id"]),
-            link("family", ds.families["family_id"], "locality", ds.families["locality_id"]),
-        ]
-        edges = np.concatenate(pieces, axis=1)
+        team = self.team.drop_duplicates(["family_id", "practitioner_id"])
+        pieces = {
+            "member": link("family", self.members["family_id"], "person", self.members["person_id"]),
+            "team": link("family", team["family_id"], "practitioner", team["practitioner_id"]),
+            "employment": link("practitioner", self.practitioners["practitioner_id"], "agency",
+                               self.practitioners["agency_id"]),
+            "lives_in": link("family", ds.families["family_id"], "locality", ds.families["locality_id"]),
+        }
+        edges = np.concatenate(list(pieces.values()), axis=1)
+        relation = np.repeat(list(pieces), [p.shape[1] for p in pieces.values()])
         labels = (nodes["kind"] + ":" + nodes["id"].astype(str)).tolist()
         self._graph = Graph.from_edges(edges[0], edges[1], n=len(nodes), labels=labels)
         self._nodes = nodes[["vertex", "kind", "id"]]
+        kind, ident = nodes["kind"].to_numpy(), nodes["id"].to_numpy()
+        self._edges = pd.DataFrame({"source": edges[0], "target": edges[1], "relation": relation,
+                                    "source_kind": kind[edges[0]], "source_id": ident[edges[0]],
+                                    "target_kind": kind[edges[1]], "target_id": ident[edges[1]]})
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        """Edges of :attr:`graph`: source and target vertex, relation (``member``: family-person,
+        ``team``: family-practitioner, ``employment``: practitioner-agency, ``lives_in``:
+        family-locality), and each end's kind and id."""
+        self._ensure_graph()
+        return self._edges
+
+    def to_networkx(self) -> Any:
+        """The multipartite graph as a ``networkx.Graph``: nodes ``"kind:id"`` with ``kind`` and
+        ``id`` attributes, edges with a ``relation`` attribute."""
+        import networkx as nx
+
+        g = nx.Graph()
+        labels = self.graph.labels
+        g.add_nodes_from((labels[v], {"kind": k, "id": i}) for v, k, i in self.nodes.itertuples(index=False))
+        e = self.edges
+        g.add_edges_from((labels[s], labels[t], {"relation": r})
+                         for s, t, r in zip(e["source"].to_numpy(), e["target"].to_numpy(), e["relation"]))
+        return g
 
     # -- questions ----------------------------------------------------------------
     def team_around_family(self) -> pd.DataFrame:
@@ -191,8 +232,12 @@ class FamilyNetwork:
 
         Columns: family_id, locality_id, episode_id (open episode or missing),
         level, n_practitioners, practitioners, n_agencies, agencies, agency_types,
-        has_lead, lead_practitioner_id, lead_tier, lead_agency_id, lead_agency_type,
+        has_lead, lead_left, lead_practitioner_id, lead_tier, lead_agency_id, lead_agency_type,
         has_assessment (an assessment started for the open episode).
+
+        ``has_lead`` is True when the named lead practitioner is current at the date;
+        a lead who has left (no longer in the practitioners table as current) keeps
+        ``lead_practitioner_id`` but has ``has_lead`` False and ``lead_left`` True.
         """
         team = self.team
         grouped = team.groupby("family_id", observed=True)
@@ -220,7 +265,10 @@ class FamilyNetwork:
         missing = taf["lead_practitioner_id"].isna()
         taf.loc[missing, "lead_practitioner_id"] = taf.loc[missing, "family_id"].map(inv_leads)
         prac = self.practitioners.set_index("practitioner_id")
-        taf["has_lead"] = taf["lead_practitioner_id"].notna()
+        named = taf["lead_practitioner_id"].notna()
+        current = taf["lead_practitioner_id"].isin(prac.index)
+        taf["has_lead"] = named & current
+        taf["lead_left"] = named & ~current
         taf["lead_tier"] = taf["lead_practitioner_id"].map(prac["tier"])
         lead_agency = taf["lead_practitioner_id"].map(prac["agency_id"])
         taf["lead_agency_id"] = _ids(taf["lead_agency_id"].fillna(lead_agency))
@@ -234,9 +282,10 @@ class FamilyNetwork:
     def coordination_gaps(self, min_agencies: int = 3) -> pd.DataFrame:
         """Families with ``min_agencies`` or more agencies involved but no lead practitioner or no assessment.
 
-        The ``reason`` column says which: ``no lead practitioner``, ``no assessment``
-        or both (joined by ``; ``). "No assessment" means none started for the open
-        episode (or no open episode at all).
+        The ``reason`` column says which: ``no lead practitioner`` (or ``lead
+        practitioner has left`` when the named lead is no longer current),
+        ``no assessment``, or both (joined by ``; ``). "No assessment" means none
+        started for the open episode (or no open episode at all).
         """
         if min_agencies < 1:
             raise ValidationError(Problem("coordination_gaps", None, f"min_agencies must be >= 1, got {min_agencies}"))
@@ -245,8 +294,10 @@ class FamilyNetwork:
         no_lead = ~taf["has_lead"]
         no_assessment = ~taf["has_assessment"].astype(bool)
         taf = taf[no_lead | no_assessment].copy()
-        reasons = np.where(no_lead[taf.index] & no_assessment[taf.index], "no lead practitioner; no assessment",
-                           np.where(no_lead[taf.index], "no lead practitioner", "no assessment"))
+        lead_reason = np.where(taf["lead_left"], "lead practitioner has left", "no lead practitioner")
+        reasons = np.where(no_lead[taf.index] & no_assessment[taf.index],
+                           pd.Series(lead_reason, dtype=object) + "; no assessment",
+                           np.where(no_lead[taf.index], lead_reason, "no assessment"))
         taf["reason"] = reasons
         cols = ["family_id", "locality_id", "episode_id", "n_agencies", "agency_types", "n_practitioners",
                 "has_lead", "has_assessment", "reason"]

@@ -16,6 +16,8 @@ Edge-list conventions (documented, tested)
   An unweighted graph stays unweighted (the merged edge weighs 1), as
   ``nx.Graph(edge_list)`` does. In an undirected graph ``(u, v)`` and ``(v, u)``
   are the same edge.
+- **Zero weights** are allowed for distances and PageRank; betweenness on a weighted
+  graph refuses them (see :meth:`Graph.betweenness`).
 - **Self-loops** are kept: they count twice in an undirected vertex's degree and
   strength (NetworkX's convention), pass rank to the vertex itself in PageRank and
   play no part in components, distances or betweenness.
@@ -188,8 +190,17 @@ class Graph:
         progress : bool
             Show a tqdm bar.
 
-        Weighted graphs use Dijkstra (edge weights as lengths).
+        Weighted graphs use Dijkstra (edge weights as lengths). Their weights must be
+        positive: a zero-weight edge makes the number of shortest paths ill-defined
+        (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
         """
+        if self.weighted and self.m:
+            w = self._g.edges()[2]
+            if (w <= 0).any():
+                rows = np.flatnonzero(w <= 0)
+                raise ValidationError(Problem("edges", "weight", "betweenness needs positive weights on a weighted "
+                                              "graph (zero-weight edge found; rows of Graph.edges())", rows[:10].tolist(), len(rows),
+                                              float(w[rows[0]])))
         if samples is None:
             sources = np.empty(0, dtype=np.int64)
             sampled = False
@@ -308,7 +319,10 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
         raise ValidationError(Problem("edges", "right", f"left has {len(lft)} rows but right has {len(rgt)}"))
     if n_right is None:
         n_right = int(rgt.max(initial=-1)) + 1
-    _check_range(lft, np.iinfo(np.int64).max, "edges", "left")
+    if (lft < 0).any():
+        rows = np.flatnonzero(lft < 0)
+        raise ValidationError(Problem("edges", "left", "vertex ids must be >= 0", rows[:10].tolist(), len(rows),
+                                      int(lft[rows[0]])))
     _check_range(rgt, n_right, "edges", "right")
     a, b, w = core.bipartite_projection(lft, rgt, int(n_right), weight)
     return Graph(core.Graph(a, b, w, False, int(n_right)), labels)

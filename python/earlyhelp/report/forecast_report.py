@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .html import Section, render_html
-from .suppression import SUPPRESSED, published
+from .suppression import SUPPRESSED, published, shown_count
 
 SEP = "/"
 MAX_PANELS = 12
@@ -61,12 +61,12 @@ def figures(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.Da
             title=f"{measure.replace('_', ' ')}: observed and forecast ({model})")
     if accuracy is not None and not accuracy.empty and "mase" in accuracy:
         out["accuracy"] = plot_accuracy(accuracy, metric="mase", title="Backtest accuracy by model")
-    if capacity is not None and len(capacity) and {"fte", "locality"} <= set(capacity.columns):
-        base = capacity[capacity["scenario"] == "base"] if "scenario" in capacity else capacity
-        lo = next((c for c in base.columns if c.startswith("fte-lo-")), None)
+    if capacity is not None and len(capacity) and {"fte", "area"} <= set(capacity.columns):
+        base = _localities(_baseline(capacity))
+        lo = f"fte-lo-{level}" if level is not None and f"fte-lo-{level}" in base else None
         hi = lo.replace("-lo-", "-hi-") if lo else None
-        out["capacity"] = plot_capacity(base, value="fte", lo=lo, hi=hi, by="locality",
-                                        title="Practitioners needed (base case)")
+        out["capacity"] = plot_capacity(base, value="fte", lo=lo, hi=hi, by="area",
+                                        title="Practitioners needed per locality (baseline)")
     return out
 
 
@@ -130,9 +130,10 @@ def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: 
     else:
         cap = cfg.capacity
         s.paragraphs.append(
-            f"Forecast {cap.measure.replace('_', ' ')} turned into open caseload (each episode lasting about "
-            f"{cap.episode_weeks:g} weeks, from the durations of closed episodes where there are enough) and into "
-            f"practitioners (full-time equivalents) at {cap.caseload_per_fte:g} families per practitioner.")
+            f"Forecast {cap.measure.replace('_', ' ')} turned into open caseload (episode durations: "
+            f"{capacity.attrs.get('duration', f'{cap.episode_weeks:g} weeks each')}) and into "
+            f"practitioners (full-time equivalents) at {cap.caseload_per_fte:g} families per practitioner. "
+            "Episodes already open when the forecast starts are counted.")
         if "capacity" in pngs:
             s.add_image("Practitioners needed", pngs["capacity"])
         table = _capacity_table(capacity)
@@ -150,12 +151,14 @@ def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: 
 
     s = Section("About this run")
     rows = inputs.get("rows", {})
+    threshold = cfg.suppression_threshold
     s.paragraphs.append(f"Data source: {cfg.source.kind}. Rows read: "
-                        + ", ".join(f"{k} {v:,}" for k, v in rows.items() if v) + ".")
+                        + ", ".join(f"{k} {shown_count(v, threshold)}" for k, v in rows.items() if v) + ".")
     if excluded:
         s.add_table("Rows and series left out", pd.DataFrame(
-            [{"step": e.get("step", ""), "reason": e.get("reason", ""),
-              "count": e.get("rows", e.get("series", ""))} for e in excluded]))
+            [{"step": e.get("step", ""), "measure": e.get("measure", ""), "reason": e.get("reason", ""),
+              "count": shown_count(e.get("rows", e.get("series", e.get("periods"))), threshold)}
+             for e in excluded]))
     else:
         s.paragraphs.append("No rows were left out.")
     s.notes.append(f"Input data SHA-256 {inputs.get('sha256', '')[:16]}...; full details in run.json.")
@@ -184,16 +187,22 @@ def _top_level_summary(history, forecasts, measure, model, horizon) -> Optional[
     return text + "."
 
 
+def _baseline(capacity: pd.DataFrame) -> pd.DataFrame:
+    return capacity[capacity["scenario"] == "baseline"] if "scenario" in capacity else capacity
+
+
+def _localities(capacity: pd.DataFrame) -> pd.DataFrame:
+    return capacity[capacity["level"] == "locality"] if "level" in capacity else capacity
+
+
 def _capacity_summary(capacity) -> Optional[str]:
-    if capacity is None or capacity.empty or "fte" not in capacity:
+    if capacity is None or capacity.empty or not {"fte", "ds"} <= set(capacity.columns):
         return None
-    base = capacity[capacity["scenario"] == "base"] if "scenario" in capacity else capacity
-    if "ds" not in base:
-        return None
+    base = _localities(_baseline(capacity))
     end = base["ds"].max()
     total = base.loc[base["ds"] == end, "fte"].sum()
     return f"Practitioners needed by {pd.Timestamp(end).strftime('%B %Y')}: about {total:,.1f} FTE across localities " \
-           f"(base case)."
+           f"(baseline)."
 
 
 def _forecast_table(forecasts, measure, model, level) -> Optional[pd.DataFrame]:
@@ -222,9 +231,10 @@ def _capacity_table(capacity: pd.DataFrame) -> Optional[pd.DataFrame]:
         return None
     end = capacity["ds"].max()
     last = capacity[capacity["ds"] == end]
-    by = "locality" if "locality" in last else None
-    if "scenario" in last and by:
-        table = last.pivot_table(index=by, columns="scenario", values="fte", aggfunc="sum", observed=True).round(1)
+    if "scenario" in last and "area" in last:
+        table = last.pivot_table(index=["level", "area"], columns="scenario", values="fte", aggfunc="sum",
+                                 observed=True, sort=False).round(1)
+        table = table[list(dict.fromkeys(last["scenario"]))]     # baseline first, then as configured
         return table.reset_index()
     return last.round(1)
 

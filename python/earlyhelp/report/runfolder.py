@@ -37,6 +37,7 @@ class RunFolder:
         self.final = self.output / run_id
         self.tmp = self.output / f".{run_id}.partial"
         self.files: List[str] = []
+        self.notes: Dict[str, Any] = {}      # facts gathered while writing, for run.json
 
     def __enter__(self) -> "RunFolder":
         self.output.mkdir(parents=True, exist_ok=True)

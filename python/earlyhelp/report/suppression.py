@@ -406,3 +406,17 @@ def published(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(lambda x: x if x == SUPPRESSED else str(int(x)))
             out = out.drop(columns=status)
     return out
+
+
+def shown_count(value, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """One count standing alone in published text (no totals beside it): ``"c"`` for 1..threshold.
+
+    For a table of counts with totals use :func:`suppress`, which also hides cells secondarily.
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, str):
+        return value
+    _check_threshold(threshold)
+    n = int(value)
+    return SUPPRESSED if 1 <= n <= threshold else f"{n:,}"

@@ -43,10 +43,12 @@ From these the generator fixes three true quantities per family
 
 Pathway: an arrival is either a referral straight to children's social care
 (probability rising with ``z`` and child-safety need) or a request for
-support (route direct or MASH diversion, a referral source, a decision: 89.5%
+support (route direct or MASH diversion, a referral source, a decision: 86%
 early help). Early help opens an episode led by the council team or a partner
-(mostly schools; 5% with no lead named), with an Early Help Assessment in 71%
-of episodes, the episode's needs (most of the family's core needs), a team
+(mostly schools; 5% with no lead named), with an Early Help Assessment in 69%
+of episodes (in the data window both follow quotas - low-discrepancy sequences
+per council - so small published shares such as health's 0.16% hold at any
+seed), the episode's needs (most of the family's core needs), a team
 around the family matched to the needs, and requests during the episode
 recorded as ``existing_case``. The end reason is step-up with ``p_step_up``,
 otherwise outcomes met, step down to universal, disengaged (more often with
@@ -72,7 +74,7 @@ from .calibration import calibration_table
 
 __all__ = ["council", "england", "calibration_table", "PRESETS"]
 
-PRESETS = ("coventry", "wolverhampton")
+PRESETS = ("coventry", "wolverhampton", "england")
 DateLike = Union[str, _dt.date, pd.Timestamp]
 
 
@@ -130,7 +132,9 @@ def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed
     Parameters
     ----------
     preset : ``"coventry"`` (4 locality teams over 8 Family Hub areas, calibrated to
-        Coventry's 2024 figures) or ``"wolverhampton"`` (its 8 named localities).
+        Coventry's 2024 figures), ``"wolverhampton"`` (its 8 named localities) or
+        ``"england"`` (153 councils, about 12 million children; same as :func:`england`,
+        using every core).
     years : years of data ending on ``end_date`` (a burn-in year before is simulated
         but not returned).
     scale : population scale; 0.1 gives a council a tenth the size (counts scale with it).
@@ -150,7 +154,8 @@ def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed
         naming the parameter (``preset``, ``years``, ``scale``, ``seed``, ``end_date``).
     """
     end = _check(preset, years, scale, seed, end_date, PRESETS)
-    return _generate(preset, years, scale, seed, end, threads=1)
+    threads = (os.cpu_count() or 1) if preset == "england" else 1
+    return _generate(preset, years, scale, seed, end, threads=threads)
 
 
 def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateLike = "2025-03-31",

@@ -15,14 +15,22 @@ struct Assignment {
   std::vector<std::int64_t> practitioner;  // per family: practitioner index or -1
   std::vector<double> cost;                // per family: arc cost, NaN when unassigned
   double total_cost = 0.0;
-  std::int64_t phases = 0;                 // Dijkstra rounds (diagnostics)
+  std::int64_t phases = 0;                 // Dijkstra rounds, summed over solves (diagnostics)
+  std::int64_t rounds = 0;                 // solves on a growing candidate set (1 without pruning)
 };
 
 // family[i], practitioner[i], cost[i]: candidate arcs (costs finite, >= 0;
 // a repeated pair keeps its cheapest cost). capacity: per practitioner,
 // >= 0 (0 means none can be assigned to them).
+//
+// candidates > 0: solve first on each family's `candidates` cheapest arcs,
+// then price the others against the solution's node potentials and its
+// residual network: arcs that would lower the cost (negative reduced cost) or
+// let more families through (an augmenting path) are added and the problem is
+// solved again, until none is left. The answer is then a min-cost maximum
+// flow over ALL the arcs, as without pruning, only faster.
 Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity, std::int64_t n_practitioners,
                            const std::int64_t* family, const std::int64_t* practitioner, const double* cost,
-                           std::size_t m);
+                           std::size_t m, std::int64_t candidates = 0);
 
 }  // namespace earlyhelp::network

@@ -1,0 +1,110 @@
+"""The ``earlyhelp network`` run: the multi-agency picture at a date, written as one run folder.
+
+The same public calls a user makes in a notebook (:class:`earlyhelp.network.FamilyNetwork`,
+:func:`earlyhelp.network.allocate_leads`), with the results written through
+:class:`earlyhelp.report.runfolder.RunFolder` (complete or absent) and a ``run.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+log = logging.getLogger("earlyhelp")
+
+
+@dataclass
+class NetworkResult:
+    run_id: str
+    folder: Path
+    summary: List[str] = field(default_factory=list)
+    excluded: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """List cells (practitioners, agencies of a family) as ``;``-joined text, for CSV and Parquet alike."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return out.reset_index(drop=True)
+
+
+def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
+    if at is None:
+        return None
+    try:
+        return pd.Timestamp(at)
+    except (ValueError, TypeError):
+        raise ValidationError([Problem("option", "--at", "not a date: give it like 2024-03-31", value=at)]) from None
+
+
+def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = True, min_agencies: int = 3,
+                run_id: Optional[str] = None) -> NetworkResult:
+    """Build the family network at ``at``, write its tables to a new run folder in ``output``."""
+    from .. import __version__
+    from ..network import FamilyNetwork, allocate_leads
+    from ..report.runfolder import RunFolder
+    from ..sources import content_hash
+
+    when = _as_of(ds, at)
+    timings: Dict[str, float] = {}
+    start = time.perf_counter()
+    inputs = content_hash(ds)
+    net = FamilyNetwork.from_dataset(ds, when)
+    tables = {
+        "caseloads": net.caseloads(),
+        "coordination_gaps": net.coordination_gaps(min_agencies=min_agencies),
+        "linked_households": net.linked_households(),
+    }
+    collab = net.agency_collaboration(seed=0)
+    tables["agencies"] = collab.agencies
+    tables["agency_links"] = collab.edges
+    timings["network"] = round(time.perf_counter() - start, 3)
+    excluded = []
+    if getattr(net, "excluded_involvements", 0):
+        excluded.append({"step": "network", "reason": "involvement or lead of a practitioner not in practitioners "
+                         "(left or unknown)", "rows": int(net.excluded_involvements)})
+    if getattr(net, "excluded_memberships", 0):
+        excluded.append({"step": "network", "reason": "family member of a family not in families",
+                         "rows": int(net.excluded_memberships)})
+    allocation = None
+    if allocate:
+        start = time.perf_counter()
+        allocation = allocate_leads(ds, network=net)
+        tables["lead_allocation"] = allocation.assignments
+        tables["lead_unallocated"] = allocation.unassigned
+        timings["allocate"] = round(time.perf_counter() - start, 3)
+
+    params = {"at": None if when is None else when.date().isoformat(), "allocate": allocate,
+              "min_agencies": min_agencies}
+    digest = hashlib.sha256(json.dumps({"params": params, "data": inputs["sha256"]}, sort_keys=True)
+                            .encode()).hexdigest()
+    rid = run_id or f"network-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
+    with RunFolder(output, rid) as folder:
+        for name, frame in tables.items():
+            folder.write_table(name, _flat(frame))
+        record = {
+            "earlyhelp_version": __version__, "command": "network", "run_id": rid, "run_digest": digest,
+            "parameters": params, "inputs": inputs, "excluded": excluded,
+            "rows_written": {name: int(len(frame)) for name, frame in tables.items()},
+            "files": folder.hashes(), "timings_seconds": timings,
+        }
+        if allocation is not None:
+            record["allocation_total_cost"] = round(float(allocation.total_cost), 6)
+        folder.write_json("run.json", record)
+    summary = [f"{len(tables['caseloads']):,} current practitioners; "
+               f"{len(tables['coordination_gaps']):,} families with {min_agencies}+ agencies and no lead or "
+               "no assessment"]
+    if allocation is not None:
+        summary.append(f"proposed a lead for {len(allocation.assignments):,} families; "
+                       f"{len(allocation.unassigned):,} could not be allocated")
+    return NetworkResult(run_id=rid, folder=folder.final, summary=summary, excluded=excluded)

@@ -1,0 +1,218 @@
+"""Probability calibration: isotonic (pool adjacent violators, in C++) and
+Platt scaling, and the reliability diagram to check a model's calibration.
+
+A score is calibrated when, among families given a risk of 30%, about 30%
+have the outcome. Fit a calibrator on held-out predictions (never on the
+rows the model was trained on), then ``transform`` new predictions.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._errors import Problem, ValidationError
+from ._glm import call_core, check_sample_weight, core, row_labels
+
+__all__ = ["IsotonicCalibrator", "PlattCalibrator", "reliability_diagram", "reliability_table"]
+
+
+def _vector(values: Any, name: str, original: Any = None) -> np.ndarray:
+    a = np.asarray(values, dtype=np.float64)
+    if a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
+    if a.ndim != 1:
+        raise ValidationError(Problem(name, None, f"must be one-dimensional, got shape {a.shape}"))
+    bad = np.flatnonzero(~np.isfinite(a))
+    if bad.size:
+        raise ValidationError(Problem(name, None, "missing (NaN) or infinite values",
+                                      rows=row_labels(original if original is not None else values, bad),
+                                      n_rows=bad.size, value=float(a[bad[0]])))
+    return np.ascontiguousarray(a)
+
+
+def _pair(p: Any, y: Any, sample_weight: Any, binary: bool) -> tuple:
+    x = _vector(p, "p")
+    yv = _vector(y, "y")
+    if yv.shape[0] != x.shape[0]:
+        raise ValidationError(Problem("y", None, f"has {yv.shape[0]} values but p has {x.shape[0]}"))
+    if binary:
+        bad = np.flatnonzero((yv != 0) & (yv != 1))
+        if bad.size:
+            raise ValidationError(Problem("y", None, "outcomes must be 0 or 1", rows=row_labels(y, bad),
+                                          n_rows=bad.size, value=float(yv[bad[0]])))
+    w = check_sample_weight(sample_weight, x.shape[0], p)
+    return x, yv, w
+
+
+class IsotonicCalibrator(TransformerMixin, BaseEstimator):
+    """Isotonic regression of outcomes on scores (weighted pool adjacent violators).
+
+    The same fit as scikit-learn's ``IsotonicRegression``: ties in the score
+    are pooled, the fitted step function is interpolated linearly between its
+    knots, and scores outside the training range are clipped
+    (``out_of_bounds="clip"``), set to NaN (``"nan"``) or refused (``"raise"``).
+
+    Attributes
+    ----------
+    X_thresholds_, y_thresholds_ : the knots (as scikit-learn's attributes).
+    X_min_, X_max_ : the training range of the scores.
+    """
+
+    def __init__(self, increasing: bool = True, out_of_bounds: str = "clip") -> None:
+        self.increasing = increasing
+        self.out_of_bounds = out_of_bounds
+
+    def fit(self, p: Any, y: Any, sample_weight: Optional[Any] = None) -> "IsotonicCalibrator":
+        """Fit on scores ``p`` (e.g. predicted probabilities) and outcomes ``y`` (any real values)."""
+        if self.out_of_bounds not in ("clip", "nan", "raise"):
+            raise ValidationError(f"out_of_bounds must be 'clip', 'nan' or 'raise', got {self.out_of_bounds!r}",
+                                  table="parameters")
+        x, yv, w = _pair(p, y, sample_weight, binary=False)
+        kx, ky = call_core(core().fit_isotonic, x, yv, w, bool(self.increasing))
+        self.X_thresholds_, self.y_thresholds_ = np.asarray(kx), np.asarray(ky)
+        kept = x[w > 0]
+        self.X_min_, self.X_max_ = float(kept.min()), float(kept.max())
+        return self
+
+    def transform(self, p: Any) -> np.ndarray:
+        """Calibrated values for scores ``p``."""
+        check_is_fitted(self, "X_thresholds_")
+        x = _vector(p, "p")
+        out = call_core(core().predict_isotonic, self.X_thresholds_, self.y_thresholds_, x)
+        outside = (x < self.X_min_) | (x > self.X_max_)
+        if outside.any():
+            if self.out_of_bounds == "raise":
+                rows = np.flatnonzero(outside)
+                raise ValidationError(Problem("p", None, f"scores outside the training range "
+                                              f"[{self.X_min_}, {self.X_max_}]", rows=row_labels(p, rows),
+                                              n_rows=rows.size, value=float(x[rows[0]])))
+            if self.out_of_bounds == "nan":
+                out[outside] = np.nan
+        return out
+
+    def predict(self, p: Any) -> np.ndarray:
+        """Same as :meth:`transform`."""
+        return self.transform(p)
+
+
+class PlattCalibrator(TransformerMixin, BaseEstimator):
+    """Platt scaling: ``1 / (1 + exp(-(a * s + b)))`` fitted by logistic regression.
+
+    Parameters
+    ----------
+    input : ``"probability"`` (default): ``p`` are probabilities and ``s`` is
+        their log-odds (clipped to ``eps``); ``"score"``: ``p`` are raw scores
+        (e.g. ``decision_function``) used as they are.
+    eps : clipping of probabilities away from 0 and 1 before the log-odds.
+
+    Attributes
+    ----------
+    a_, b_ : slope and intercept. On the log-odds of a model's own
+    probabilities these are the calibration slope and intercept (slope < 1:
+    predictions too extreme).
+    """
+
+    def __init__(self, input: str = "probability", eps: float = 1e-12) -> None:
+        self.input = input
+        self.eps = eps
+
+    def _score(self, p: Any) -> np.ndarray:
+        x = _vector(p, "p")
+        if self.input == "probability":
+            if ((x < 0) | (x > 1)).any():
+                rows = np.flatnonzero((x < 0) | (x > 1))
+                raise ValidationError(Problem("p", None, "probabilities must be in [0, 1] (use input='score' for "
+                                              "raw scores)", rows=row_labels(p, rows), n_rows=rows.size,
+                                              value=float(x[rows[0]])))
+            x = np.clip(x, self.eps, 1 - self.eps)
+            return np.ascontiguousarray(np.log(x) - np.log1p(-x))
+        if self.input != "score":
+            raise ValidationError(f"input must be 'probability' or 'score', got {self.input!r}", table="parameters")
+        return x
+
+    def fit(self, p: Any, y: Any, sample_weight: Optional[Any] = None) -> "PlattCalibrator":
+        """Fit on scores or probabilities ``p`` and 0/1 outcomes ``y``."""
+        _, yv, w = _pair(p, y, sample_weight, binary=True)
+        s = self._score(p)
+        self.a_, self.b_ = call_core(core().fit_platt, s, yv, w)
+        return self
+
+    def transform(self, p: Any) -> np.ndarray:
+        """Calibrated probabilities."""
+        check_is_fitted(self, "a_")
+        eta = self.a_ * self._score(p) + self.b_
+        return 0.5 * (1 + np.tanh(0.5 * eta))  # the logistic function without overflow
+
+    def predict(self, p: Any) -> np.ndarray:
+        """Same as :meth:`transform`."""
+        return self.transform(p)
+
+
+def reliability_table(y: Any, p: Any, n_bins: int = 10, strategy: str = "uniform",
+                      sample_weight: Optional[Any] = None) -> pd.DataFrame:
+    """Observed rate against mean predicted probability in bins of p.
+
+    Parameters
+    ----------
+    y : 0/1 outcomes. p : predicted probabilities in [0, 1].
+    n_bins : number of bins. strategy : ``"uniform"`` (equal-width bins on
+        [0, 1], as scikit-learn's ``calibration_curve``) or ``"quantile"``
+        (equal-count bins).
+
+    Returns
+    -------
+    DataFrame, one row per non-empty bin: ``bin_low``, ``bin_high``, ``n``
+    (rows), ``weight``, ``mean_predicted``, ``observed_rate``.
+    """
+    x, yv, w = _pair(p, y, sample_weight, binary=True)
+    if ((x < 0) | (x > 1)).any():
+        raise ValidationError(Problem("p", None, "probabilities must be in [0, 1]"))
+    if not (isinstance(n_bins, (int, np.integer)) and n_bins >= 1):
+        raise ValidationError(f"n_bins must be an integer >= 1, got {n_bins!r}", table="parameters")
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    elif strategy == "quantile":
+        edges = np.quantile(x, np.linspace(0.0, 1.0, n_bins + 1))
+    else:
+        raise ValidationError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}", table="parameters")
+    # Same binning as sklearn.calibration.calibration_curve.
+    ids = np.searchsorted(edges[1:-1], x)
+    n = np.bincount(ids, minlength=n_bins)
+    wsum = np.bincount(ids, weights=w, minlength=n_bins)
+    psum = np.bincount(ids, weights=w * x, minlength=n_bins)
+    ysum = np.bincount(ids, weights=w * yv, minlength=n_bins)
+    keep = wsum > 0
+    return pd.DataFrame({"bin_low": edges[:-1][keep], "bin_high": edges[1:][keep], "n": n[keep],
+                         "weight": wsum[keep], "mean_predicted": psum[keep] / wsum[keep],
+                         "observed_rate": ysum[keep] / wsum[keep]})
+
+
+def reliability_diagram(y: Any, p: Any, n_bins: int = 10, ax: Any = None, strategy: str = "uniform",
+                        sample_weight: Optional[Any] = None, label: Optional[str] = None) -> Any:
+    """Plot observed rate against mean predicted probability (a calibration plot).
+
+    Points on the diagonal are well calibrated; below it the model
+    over-predicts risk. Bars at the bottom show how many rows fall in each bin.
+    Returns the matplotlib Axes; pass ``ax`` to draw several models on one plot.
+    """
+    import matplotlib.pyplot as plt
+
+    table = reliability_table(y, p, n_bins=n_bins, strategy=strategy, sample_weight=sample_weight)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfectly calibrated")
+    ax.plot(table["mean_predicted"], table["observed_rate"], marker="o", label=label or "model")
+    share = table["weight"] / table["weight"].sum()
+    ax.bar((table["bin_low"] + table["bin_high"]) / 2, share * 0.2, width=(table["bin_high"] - table["bin_low"]),
+           bottom=0, alpha=0.2, color="grey", label="share of rows (x0.2)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed rate")
+    ax.set_title("Reliability diagram")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax

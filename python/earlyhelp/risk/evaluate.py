@@ -1,0 +1,359 @@
+"""Honest evaluation of risk scores: discrimination, calibration, top-k, backtests, the oracle.
+
+Every function takes any scikit-learn compatible estimator with ``predict_proba``
+(earlyhelp's :class:`LogisticRiskModel`, scikit-learn's ``LogisticRegression``, a
+council's own pipeline), so models are compared on equal terms.
+
+Metric definitions (:func:`score_metrics`)
+-----------------------------------------
+``auc``                 area under the ROC curve (ties count one half).
+``average_precision``   sum over thresholds of (recall step) x precision, as scikit-learn.
+``brier``               mean of (p - y)^2.
+``log_loss``            mean of -(y log p + (1 - y) log(1 - p)), p clipped to [1e-15, 1 - 1e-15].
+``calibration_slope``   b in logit P(y=1) = a + b logit(p) (maximum likelihood); 1 is ideal,
+                        below 1 means scores are too extreme.
+``calibration_intercept``  a in logit P(y=1) = a + logit(p) (slope fixed at 1: calibration
+                        in the large); 0 is ideal, above 0 means scores are too low on average.
+``precision_top_k``, ``recall_top_k``  among the ceil(k% of n) highest scores (ties broken by
+                        row order): the share that are positive, and the share of all
+                        positives they hold.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+EPS = 1e-15
+Number = Union[int, float]
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+def _as_labels(y: Any, name: str = "y") -> np.ndarray:
+    arr = np.asarray(pd.Series(y).astype("float64") if isinstance(y, pd.Series) else y, dtype=float).ravel()
+    bad = ~np.isin(arr, (0.0, 1.0))
+    if bad.any():
+        raise ValueError(f"{name} must hold only 0 and 1 (or True/False); found {arr[bad][:5].tolist()} "
+                         f"in {int(bad.sum())} rows")
+    return arr.astype(np.int64)
+
+
+def _as_probabilities(p: Any, name: str = "p") -> np.ndarray:
+    arr = np.asarray(p, dtype=float).ravel()
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
+    if bad.any():
+        rows = np.flatnonzero(bad)[:10].tolist()
+        raise ValueError(f"{name} must be probabilities in [0, 1]; {int(bad.sum())} rows are not "
+                         f"(rows {rows}, e.g. {arr[bad][0]!r})")
+    return arr
+
+
+def _check_pair(y: np.ndarray, p: np.ndarray) -> None:
+    if len(y) != len(p):
+        raise ValueError(f"y and p have different lengths ({len(y)} and {len(p)})")
+    if len(y) == 0:
+        raise ValueError("no rows to evaluate")
+
+
+def _check_k(top_k: Union[Number, Sequence[Number]]) -> List[float]:
+    ks = [top_k] if np.isscalar(top_k) else list(top_k)
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)) or not 0 < k <= 100:
+            raise ValueError(f"top_k must be percentages in (0, 100], not {k!r}")
+    return [float(k) for k in ks]
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+def auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC by the Mann-Whitney rank sum (average ranks for ties)."""
+    pos = y == 1
+    n1, n0 = int(pos.sum()), int((~pos).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    ranks = pd.Series(p).rank(method="average").to_numpy()
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def average_precision(y: np.ndarray, p: np.ndarray) -> float:
+    """Average precision: sum of (R_n - R_{n-1}) P_n over distinct score thresholds."""
+    n1 = int(y.sum())
+    if n1 == 0:
+        return float("nan")
+    order = np.argsort(-p, kind="mergesort")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    last = np.r_[np.flatnonzero(np.diff(ps) != 0), len(ps) - 1]  # last row of each tied score
+    tp_t = tp[last].astype(float)
+    precision = tp_t / (last + 1)
+    recall_step = np.diff(np.r_[0.0, tp_t]) / n1
+    return float(np.sum(recall_step * precision))
+
+
+def log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    q = np.clip(p, EPS, 1 - EPS)
+    return float(-np.mean(y * np.log(q) + (1 - y) * np.log1p(-q)))
+
+
+def _logistic_fit(y: np.ndarray, x: Optional[np.ndarray], offset: np.ndarray) -> np.ndarray:
+    """Maximum likelihood (a[, b]) in logit P = a + b x + offset, by Newton's method."""
+    cols = [np.ones_like(offset)] + ([x] if x is not None else [])
+    Z = np.column_stack(cols)
+    beta = np.zeros(Z.shape[1])
+    for _ in range(100):
+        eta = Z @ beta + offset
+        mu = 1 / (1 + np.exp(-eta))
+        w = np.maximum(mu * (1 - mu), 1e-12)
+        grad = Z.T @ (y - mu)
+        hess = Z.T @ (Z * w[:, None])
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            return np.full(Z.shape[1], np.nan)
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 1e6:
+            return np.full(Z.shape[1], np.nan)  # separation: no finite maximum
+    return beta
+
+
+def calibration_slope_intercept(y: np.ndarray, p: np.ndarray) -> Dict[str, float]:
+    """Calibration slope (logistic recalibration) and intercept (calibration in the large)."""
+    if y.min() == y.max():
+        return {"calibration_slope": float("nan"), "calibration_intercept": float("nan")}
+    lp = np.log(np.clip(p, EPS, 1 - EPS)) - np.log1p(-np.clip(p, EPS, 1 - EPS))
+    slope = _logistic_fit(y, lp, np.zeros_like(lp))[1] if np.ptp(lp) > 0 else float("nan")
+    intercept = _logistic_fit(y, None, lp)[0]
+    return {"calibration_slope": float(slope), "calibration_intercept": float(intercept)}
+
+
+def top_k(y: np.ndarray, p: np.ndarray, k: float) -> Dict[str, float]:
+    """Precision and recall among the ceil(k% of n) highest scores."""
+    n_top = max(1, math.ceil(len(p) * k / 100 - 1e-9))
+    order = np.argsort(-p, kind="mergesort")[:n_top]
+    hits = int(y[order].sum())
+    n1 = int(y.sum())
+    label = f"{k:g}"
+    return {f"precision_top_{label}pct": hits / n_top,
+            f"recall_top_{label}pct": hits / n1 if n1 else float("nan")}
+
+
+def score_metrics(y: Any, p: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20),
+                  name: str = "model") -> pd.Series:
+    """All metrics (see the module docstring) of scores ``p`` against labels ``y``.
+
+    A single class in ``y`` is allowed: the metrics that need both classes (AUC,
+    average precision, calibration slope and intercept) are NaN.
+
+    Returns
+    -------
+    Series named ``name``: ``n``, ``positives``, ``prevalence``, ``mean_p``, ``auc``,
+    ``average_precision``, ``brier``, ``log_loss``, ``calibration_slope``,
+    ``calibration_intercept`` and ``precision_top_<k>pct`` / ``recall_top_<k>pct``.
+    """
+    yy, pp = _as_labels(y), _as_probabilities(p)
+    _check_pair(yy, pp)
+    ks = _check_k(top_k_percent)
+    out: Dict[str, float] = {"n": float(len(yy)), "positives": float(yy.sum()), "prevalence": float(yy.mean()),
+                             "mean_p": float(pp.mean()), "auc": auc(yy, pp),
+                             "average_precision": average_precision(yy, pp),
+                             "brier": float(np.mean((pp - yy) ** 2)), "log_loss": log_loss(yy, pp)}
+    out.update(calibration_slope_intercept(yy, pp))
+    for k in ks:
+        out.update(top_k(yy, pp, k))
+    return pd.Series(out, name=name)
+
+
+def predict_risk(model: Any, X: Any) -> np.ndarray:
+    """P(y = 1) from any estimator with ``predict_proba`` (column of class 1)."""
+    if not hasattr(model, "predict_proba"):
+        raise TypeError(f"{type(model).__name__} has no predict_proba; risk scores must be probabilities "
+                        "(wrap a classifier in sklearn.calibration.CalibratedClassifierCV)")
+    proba = np.asarray(model.predict_proba(X))
+    if proba.ndim != 2 or proba.shape[0] != len(X):
+        raise ValueError(f"predict_proba returned shape {proba.shape} for {len(X)} rows")
+    classes = list(getattr(model, "classes_", [0, 1]))
+    col = classes.index(1) if 1 in classes else proba.shape[1] - 1
+    return proba[:, col]
+
+
+def _check_X(X: Any, y: Any) -> None:
+    n = len(X)
+    if n != len(y):
+        raise ValueError(f"X and y have different lengths ({n} and {len(y)})")
+    values = X.to_numpy(dtype=float, na_value=np.nan) if isinstance(X, pd.DataFrame) else np.asarray(X, float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        col = X.columns[c] if isinstance(X, pd.DataFrame) else c
+        raise ValidationError([Problem("features", str(col), "features must be finite numbers (NaN or infinite "
+                                       "found)", rows=np.unique(np.argwhere(bad)[:, 0])[:10].tolist(),
+                                       n_rows=int(bad.any(axis=1).sum()), value=values[r, c])])
+
+
+def evaluate(model: Any, X: Any, y: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20),
+             name: str = "model") -> pd.Series:
+    """Metrics of a fitted model's ``predict_proba`` on ``X`` against ``y`` (:func:`score_metrics`)."""
+    _check_X(X, y)
+    return score_metrics(y, predict_risk(model, X), top_k_percent, name=name)
+
+
+# -- the oracle (synthetic councils) ------------------------------------------------------------
+
+ORACLE_COLUMN = {"step_up_12m": "p_step_up", "rereferral_12m": "p_rereferral_12m"}
+
+
+def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
+    """The generator's true probabilities for the rows of a :class:`FeatureSet`.
+
+    ``step_up_12m``: the family's ``p_step_up`` (every episode ends in step-up with exactly
+    this probability; the episode open at ``at`` nearly always ends within 12 months).
+    ``rereferral_12m``: the family's ``p_rereferral_12m`` (a new request within 365 days of
+    the closure). Both are the best possible scores up to those approximations.
+    """
+    truth = getattr(ds, "truth", {}) or {}
+    fam = truth.get("families")
+    if fam is None or len(fam) == 0:
+        raise ValueError("this Dataset has no ground truth (ds.truth['families']); only synthetic councils "
+                         "from earlyhelp.synthetic have an oracle")
+    col = ORACLE_COLUMN[features.target]
+    p = fam.assign(family_id=fam["family_id"].astype(str)).set_index("family_id")[col]
+    out = features.ids["family_id"].astype(str).map(p)
+    if out.isna().any():
+        missing = features.ids.loc[out.isna(), "family_id"].tolist()
+        raise ValidationError([Problem("truth", "family_id", "families without a true probability",
+                                       rows=missing[:10], n_rows=len(missing))])
+    return out.to_numpy(dtype=float)
+
+
+def oracle_metrics(ds: Any, features: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20)
+                   ) -> pd.Series:
+    """:func:`score_metrics` of the true probabilities in ``ds.truth`` on a FeatureSet's rows:
+    the figures of the best possible model, to show beside a fitted model's."""
+    return score_metrics(features.y, oracle_probabilities(ds, features), top_k_percent, name="oracle")
+
+
+OBSERVABLE_TRUTH = ("core_needs", "deprivation_effect", "linked_household", "n_children", "locality_id")
+
+
+def _observable_traits(ds: Any, features: Any) -> pd.DataFrame:
+    from ..data import codes
+
+    fam = ds.truth["families"]
+    t = fam.set_index(fam["family_id"].astype(str)).loc[features.ids["family_id"].astype(str)]
+    out = pd.DataFrame({f"need_{n}": t["core_needs"].map(lambda v, n=n: n in v).to_numpy(dtype=float)
+                        for n in codes.NEEDS})
+    out["deprivation_effect"] = t["deprivation_effect"].to_numpy(dtype=float)
+    out["linked_household"] = t["linked_household"].to_numpy(dtype=float)
+    out["n_children"] = t["n_children"].to_numpy(dtype=float)
+    out["three_or_more_children"] = (out["n_children"] >= 3).astype(float)
+    locality = t["locality_id"].astype(str).to_numpy()
+    for lid in sorted(set(fam["locality_id"].astype(str)))[1:]:
+        out[f"locality_{lid}"] = (locality == lid).astype(float)
+    if "child_under_5" in features.X.columns:
+        out["child_under_5"] = features.X["child_under_5"].to_numpy(dtype=float)
+    return out
+
+
+def observable_oracle(ds: Any, train: Any, test: Any,
+                      top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20)) -> pd.Series:
+    """Metrics of the best model of the generator's *observable* family traits (synthetic only).
+
+    The oracle's true probabilities also use drivers no council records (the family's
+    latent need and pure noise in the generator). This fits a logistic regression on the
+    traits the generator draws the probabilities from and that a council can observe
+    (``ds.truth['families']``: the family's core needs, deprivation, linked household,
+    children and locality, plus a child under five) on the ``train`` rows and scores the
+    ``test`` rows: the ceiling for a model built from council data. The gap from this to
+    the model is what the features miss; the gap from this to the oracle is unobservable.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    oracle_probabilities(ds, train)  # same checks: truth present, every family known
+    model = LogisticRegression(C=1e4, max_iter=5000).fit(_observable_traits(ds, train), train.y)
+    p = model.predict_proba(_observable_traits(ds, test))[:, 1]
+    return score_metrics(test.y, p, top_k_percent, name="observable_oracle")
+
+
+# -- backtest ---------------------------------------------------------------------------------
+
+def _data_start(ds: Any) -> pd.Timestamp:
+    start = ds.meta.get("window_start")
+    if start is not None:
+        return pd.Timestamp(start).normalize()
+    return pd.Timestamp(ds.episodes["start_date"].min()).normalize()
+
+
+def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int, Iterable[Any]] = 2,
+             train_years: int = 2, cutoffs_per_year: int = 4,
+             top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20), oracle: Optional[bool] = None,
+             features: Optional[Dict[str, Any]] = None) -> pd.DataFrame:
+    """Time-based backtest: train on cut-off dates before each test date, test on the next year.
+
+    For a test date T the model (a fresh ``sklearn.base.clone``) is trained on features at
+    ``cutoffs_per_year`` cut-offs a year over the ``train_years`` years whose outcome
+    windows end by T (labels known at T: ``build_features(..., data_end=T)``), and tested
+    on features at T with labels from the year after T.
+
+    Parameters
+    ----------
+    years : number of test years (the latest whose window fits in the data, going back a
+        year at a time), or a list of test dates.
+    oracle : also score the truth probabilities (default: when ``ds.truth`` has them).
+    features : extra keyword arguments for :func:`build_features` (``extra``, ``horizon_days``...).
+
+    Returns
+    -------
+    DataFrame, one row per test date and scorer (``model``, ``oracle``): ``test_at``,
+    ``scorer``, ``n_train``, ``train_positives`` and the metrics of :func:`score_metrics`.
+    """
+    from sklearn.base import clone
+
+    from .features import build_features, data_end_of
+
+    kwargs = dict(features or {})
+    horizon = pd.Timedelta(days=int(kwargs.get("horizon_days", 365)))
+    if isinstance(train_years, bool) or not isinstance(train_years, int) or train_years < 1:
+        raise ValueError(f"train_years must be a whole number >= 1, not {train_years!r}")
+    if isinstance(cutoffs_per_year, bool) or not isinstance(cutoffs_per_year, int) or cutoffs_per_year < 1:
+        raise ValueError(f"cutoffs_per_year must be a whole number >= 1, not {cutoffs_per_year!r}")
+    end = data_end_of(ds)
+    start = _data_start(ds)
+    if isinstance(years, (int, np.integer)) and not isinstance(years, bool):
+        if years < 1:
+            raise ValueError(f"years must be >= 1 or a list of dates, not {years!r}")
+        last = end - horizon
+        tests = [last - pd.Timedelta(days=365 * i) for i in reversed(range(int(years)))]
+    else:
+        tests = [pd.Timestamp(d).normalize() for d in years]
+    if oracle is None:
+        oracle = bool(getattr(ds, "truth", None)) and "families" in ds.truth
+    step = pd.Timedelta(days=365 / cutoffs_per_year)
+    rows = []
+    for T in tests:
+        latest_train = T - horizon
+        train_at = [latest_train - step * j for j in range(train_years * cutoffs_per_year)]
+        train_at = sorted(d.normalize() for d in train_at if d >= start)
+        if not train_at or latest_train < start:
+            raise ValueError(f"no training cut-off for test date {T.date()}: the data start on {start.date()}; "
+                             f"test dates need at least {horizon.days} days of outcomes before them")
+        train = build_features(ds, train_at, target, data_end=T, **kwargs)
+        test = build_features(ds, T, target, **kwargs)
+        if len(test) == 0:
+            raise ValueError(f"no test rows at {T.date()} (excluded: {test.excluded.to_dict('records')})")
+        if train.y.nunique() < 2:
+            raise ValueError(f"the training rows before {T.date()} hold one class only; cannot fit")
+        fitted = clone(model).fit(train.X, train.y)
+        scored = [evaluate(fitted, test.X, test.y, top_k_percent, name="model")]
+        if oracle:
+            scored.append(oracle_metrics(ds, test, top_k_percent))
+        for s in scored:
+            rows.append({"test_at": T, "scorer": s.name, "n_train": len(train), "train_positives": int(train.y.sum()),
+                         **s.to_dict()})
+    return pd.DataFrame(rows)

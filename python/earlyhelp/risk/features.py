@@ -1,0 +1,426 @@
+"""Risk features known at a date, and labels from the following months.
+
+``build_features(ds, at, target)`` cuts the data at ``at`` with ``ds.snapshot(at)``
+and computes every feature from that cut only, so nothing after ``at`` can leak into
+``X``. Labels come from the derived events of the full data (``ds.step_ups()``,
+``ds.rereferrals(basis="episode")``) in the outcome window after ``at``.
+
+Targets and the families they are about
+---------------------------------------
+``step_up_12m``
+    Families in an Early Help episode open at ``at``: is the family stepped up to
+    children's social care (``ds.step_ups()``) within ``horizon_days`` after ``at``?
+    Families whose open episode has already been stepped up by ``at`` are excluded.
+``rereferral_12m``
+    Families whose latest episode closed in the ``lookback_days`` before ``at`` (not by
+    step-up or moving away) and who have no episode open at ``at``: does a re-referral
+    (a new request within ``horizon_days`` of the closure, ``ds.rereferrals(basis=
+    "episode")``) arrive after ``at``? Families already re-referred by ``at`` are excluded.
+
+A row whose outcome window ends after the end of the data is excluded and counted
+(``excluded`` with reason ``window_incomplete``); so is every other excluded row, with
+its reason. ``at`` may be a list of dates: the rows of all dates are stacked (a family
+can appear once per date), which is how :func:`earlyhelp.risk.backtest` trains.
+
+Extra features: ``extra=[f, ...]`` where ``f(snap, at, rows) -> DataFrame`` gets the
+Dataset cut at ``at`` and the rows (``family_id``, ``episode_id``) and returns numeric
+columns indexed by ``family_id`` (or with a ``family_id`` column). A council plugs in its
+own or network features this way, with the same protection against leakage.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from ..data import codes
+from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_known
+
+TARGETS: Tuple[str, ...] = ("step_up_12m", "rereferral_12m")
+GROUP_COLUMNS: Tuple[str, ...] = ("ethnicity", "sex", "disability", "locality_id")
+NOT_REREFERRED_END_REASONS = ("step_up", "moved_away")
+
+ExtraFeature = Callable[[Any, pd.Timestamp, pd.DataFrame], pd.DataFrame]
+DateLike = Any
+
+
+@dataclass
+class FeatureSet:
+    """Features, labels and row ids from :func:`build_features`.
+
+    Unpacks as ``X, y, ids = build_features(...)``.
+
+    Attributes
+    ----------
+    X : features, one row per family and date (numeric; booleans as 0/1).
+    y : 0/1 labels (the target in the outcome window).
+    ids : ``family_id``, ``at`` and ``episode_id`` (the open or just-closed episode).
+    groups : per row, the family's ``ethnicity``, ``sex`` and ``disability`` (of the
+        child the latest request was about, else the youngest child) and ``locality_id``,
+        for :func:`earlyhelp.risk.fairness_audit`.
+    excluded : ``at``, ``reason``, ``n``: rows left out and why.
+    target, horizon_days, data_end : what was built.
+    """
+
+    X: pd.DataFrame
+    y: pd.Series
+    ids: pd.DataFrame
+    groups: pd.DataFrame
+    excluded: pd.DataFrame
+    target: str
+    horizon_days: int
+    data_end: pd.Timestamp
+    feature_info: Dict[str, str] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.X, self.y, self.ids))
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    @property
+    def family_id(self) -> pd.Series:
+        return self.ids["family_id"]
+
+    def __repr__(self) -> str:
+        n_ex = int(self.excluded["n"].sum()) if len(self.excluded) else 0
+        return (f"<FeatureSet target={self.target} rows={len(self.X)} features={self.X.shape[1]} "
+                f"positives={int(self.y.sum())} excluded={n_ex}>")
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def data_end_of(ds: Any) -> pd.Timestamp:
+    """The last date the data covers: ``meta['end_date']`` (synthetic, extracts), else the
+    latest date in any table."""
+    end = ds.meta.get("end_date") if hasattr(ds, "meta") else None
+    if end is not None:
+        return pd.Timestamp(end).normalize()
+    latest = pd.NaT
+    for frame in ds.tables.values():
+        for c in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) and frame[c].notna().any():
+                m = frame[c].max()
+                latest = m if pd.isna(latest) else max(latest, m)
+    if pd.isna(latest):
+        raise ValidationError([Problem("episodes", None, "the data hold no dates, so the outcome window "
+                                       "cannot be checked; pass data_end")])
+    return pd.Timestamp(latest).normalize()
+
+
+def _members_at(snap: Any, at: pd.Timestamp) -> pd.DataFrame:
+    m = snap.family_members
+    valid = (m["valid_from"].isna() | (m["valid_from"] <= at)) & (m["valid_to"].isna() | (m["valid_to"] >= at))
+    return m[valid.to_numpy(dtype=bool, na_value=True) & m["family_id"].notna().to_numpy()]
+
+
+def _count_by_family(family: pd.Series, rows: pd.Index) -> np.ndarray:
+    counts = family.dropna().astype(str).value_counts()
+    return counts.reindex(rows.astype(str), fill_value=0).to_numpy(dtype=float)
+
+
+def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int, ups: pd.DataFrame
+                ) -> Tuple[pd.DataFrame, Dict[str, int]]:
+    """Rows (family_id, episode_id, start_date, end_date) and exclusion counts."""
+    ep = snap.episodes
+    reasons: Dict[str, int] = {}
+    open_ = ep[ep["end_date"].isna().to_numpy() & (ep["start_date"] <= at).to_numpy(dtype=bool, na_value=False)]
+    no_family = open_["family_id"].isna().to_numpy() if target == "step_up_12m" else None
+    if target == "step_up_12m":
+        if no_family.any():
+            reasons["no_family"] = int(no_family.sum())
+        rows = open_[~no_family].sort_values(["family_id", "start_date", "episode_id"], kind="stable")
+        rows = rows.drop_duplicates("family_id", keep="last")
+        done = _in(rows["episode_id"], ups["episode_id"])
+        if done.any():
+            reasons["already_stepped_up"] = int(done.sum())
+        rows = rows[~done]
+    else:
+        closed = ep[ep["end_date"].notna().to_numpy()
+                    & (ep["end_date"] > at - pd.Timedelta(days=lookback_days)).to_numpy(dtype=bool)]
+        if closed["family_id"].isna().any():
+            reasons["no_family"] = int(closed["family_id"].isna().sum())
+        closed = closed[closed["family_id"].notna().to_numpy()]
+        closed = closed.sort_values(["family_id", "end_date", "episode_id"], kind="stable") \
+            .drop_duplicates("family_id", keep="last")
+        bad_end = closed["end_reason"].isin(NOT_REREFERRED_END_REASONS).to_numpy(dtype=bool)
+        if bad_end.any():
+            reasons["closed_by_step_up_or_move"] = int(bad_end.sum())
+        closed = closed[~bad_end]
+        is_open = _in(closed["family_id"], open_["family_id"])
+        if is_open.any():
+            reasons["episode_open"] = int(is_open.sum())
+        closed = closed[~is_open]
+        up = _in(closed["episode_id"], ups["episode_id"])
+        if up.any():
+            reasons["stepped_up"] = int(up.sum())
+        closed = closed[~up]
+        rq = snap.requests[["family_id", "received_date"]].dropna()
+        j = closed[["family_id", "end_date"]].merge(rq, on="family_id")
+        again = j.loc[j["received_date"] > j["end_date"], "family_id"].unique()
+        re = _in(closed["family_id"], again)
+        if re.any():
+            reasons["already_rereferred"] = int(re.sum())
+        rows = closed[~re]
+    rows = rows[["family_id", "episode_id", "start_date", "end_date", "level", "origin", "lead_practitioner_id",
+                 "lead_agency_id", "locality_id"]].reset_index(drop=True)
+    return rows, reasons
+
+
+def _labels(ds: Any, rows: pd.DataFrame, at: pd.Timestamp, target: str, horizon_days: int,
+            events: pd.DataFrame) -> np.ndarray:
+    if target == "step_up_12m":
+        window = events[(events["date"] > at) & (events["date"] <= at + pd.Timedelta(days=horizon_days))]
+        return _in(rows["family_id"], window["family_id"]).astype(np.int64)
+    hit = events[events["date"] > at]
+    return _in(rows["episode_id"], hit["previous_id"]).astype(np.int64)
+
+
+def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: NeedThresholds,
+              localities: List[str], ups: pd.DataFrame, rr: pd.DataFrame) -> pd.DataFrame:
+    fam = pd.Index(rows["family_id"].astype(str))
+    X: Dict[str, np.ndarray] = {}
+    # needs as known at the date
+    prof = profile_known(snap, at, t).assign(family_id=lambda d: d["family_id"].astype(str)).set_index("family_id")
+    prof = prof.reindex(fam)
+    for need in codes.NEEDS:
+        X[f"need_{need}"] = prof[need].fillna(False).to_numpy(dtype=float)
+    X["n_needs"] = prof["n_needs"].fillna(0).to_numpy(dtype=float)
+    X["need_score"] = prof["need_score"].fillna(0).to_numpy(dtype=float)
+    X["level_of_need"] = prof["level"].fillna(1).to_numpy(dtype=float)
+    X["statutory_open"] = prof["statutory_open"].fillna(False).to_numpy(dtype=float)
+    # history: requests, episodes, step-ups, re-referrals, social-care referrals
+    year_ago = at - pd.Timedelta(days=365)
+    rq = snap.requests
+    X["n_requests"] = _count_by_family(rq["family_id"], fam)
+    X["n_requests_12m"] = _count_by_family(rq.loc[(rq["received_date"] > year_ago).to_numpy(dtype=bool),
+                                                  "family_id"], fam)
+    ep = snap.episodes
+    prior = ep[~_in(ep["episode_id"], rows["episode_id"])]
+    X["n_prior_episodes"] = _count_by_family(prior["family_id"], fam)
+    X["n_prior_step_ups"] = _count_by_family(ups["family_id"], fam)
+    X["n_prior_rereferrals"] = _count_by_family(rr["family_id"], fam)
+    members = _members_at(snap, at)
+    ref = snap.csc_referrals.merge(members[["person_id", "family_id"]], on="person_id")
+    ref = ref.drop_duplicates(["referral_id", "family_id"])
+    X["n_prior_csc_referrals"] = _count_by_family(ref["family_id"], fam)
+    # step-downs: referrals closed RC9 (referred to early help) and episodes that began as one
+    rc9 = ref[(ref["close_reason"] == codes.STEP_DOWN_CLOSE_REASON).to_numpy(dtype=bool, na_value=False)]
+    X["n_prior_step_downs"] = _count_by_family(rc9["family_id"], fam) + _count_by_family(
+        prior.loc[(prior["origin"] == "step_down").to_numpy(dtype=bool, na_value=False), "family_id"], fam)
+    # the episode the row is about
+    end = rows["end_date"].fillna(at)
+    X["episode_days"] = (end - rows["start_date"]).dt.days.to_numpy(dtype=float)
+    if target == "rereferral_12m":
+        X["days_since_close"] = (at - rows["end_date"]).dt.days.to_numpy(dtype=float)
+    X["episode_level"] = pd.to_numeric(rows["level"], errors="coerce").fillna(3).to_numpy(dtype=float)
+    X["origin_step_down"] = (rows["origin"] == "step_down").to_numpy(dtype=float, na_value=0.0)
+    asm = snap.assessments
+    done = asm.loc[asm["completed"].notna().to_numpy(), "episode_id"]
+    X["assessment_completed"] = _in(rows["episode_id"], done).astype(float)
+    X["lead_named"] = rows["lead_practitioner_id"].notna().to_numpy(dtype=float)
+    agency_type = snap.agencies.set_index("agency_id")["agency_type"].astype(str)
+    lead_type = rows["lead_agency_id"].map(agency_type)
+    X["lead_partner"] = (lead_type.notna() & ~lead_type.isin(codes.COUNCIL_AGENCY_TYPES)).to_numpy(dtype=float)
+    # practitioners and agencies around the family in this episode
+    inv = snap.involvements
+    by_ep = inv[_in(inv["episode_id"], rows["episode_id"])].merge(rows[["episode_id", "family_id"]]
+                                                                  .rename(columns={"family_id": "row_family"}),
+                                                                  on="episode_id")
+    prac_agency = snap.practitioners.set_index("practitioner_id")["agency_id"]
+    by_ep = by_ep.assign(agency_id=by_ep["practitioner_id"].map(prac_agency))
+    X["n_practitioners"] = by_ep.groupby("row_family")["practitioner_id"].nunique() \
+        .reindex(fam, fill_value=0).to_numpy(dtype=float)
+    X["n_agencies"] = by_ep.groupby("row_family")["agency_id"].nunique().reindex(fam, fill_value=0) \
+        .to_numpy(dtype=float)
+    # household links: families sharing a current member
+    persons_families = members.groupby("person_id")["family_id"].nunique()
+    shared = members[_in(members["person_id"], persons_families.index[persons_families > 1])]
+    pairs = shared[["person_id", "family_id"]].merge(shared[["person_id", "family_id"]], on="person_id")
+    pairs = pairs[pairs["family_id_x"] != pairs["family_id_y"]]
+    linked = pairs.groupby(pairs["family_id_x"].astype(str))["family_id_y"].nunique()
+    X["n_linked_households"] = linked.reindex(fam, fill_value=0).to_numpy(dtype=float)
+    X["linked_household"] = (X["n_linked_households"] > 0).astype(float)
+    # locality
+    loc = snap.families.assign(family_id=lambda d: d["family_id"].astype(str)).set_index("family_id")["locality_id"]
+    family_loc = pd.Series(fam.map(loc), index=fam).astype(object)
+    family_loc = family_loc.where(family_loc.notna(), rows["locality_id"].astype(object).to_numpy())
+    dep = snap.localities.set_index("locality_id")["deprivation"]
+    X["deprivation"] = family_loc.map(dep).astype(float).to_numpy()
+    for lid in localities[1:]:
+        X[f"locality_{lid}"] = (family_loc == lid).to_numpy(dtype=float)
+    # children and adults
+    persons = snap.persons.set_index("person_id")
+    kids = members[(members["role"] == "child").to_numpy(dtype=bool, na_value=False)]
+    age = (at - kids["person_id"].map(persons["birth_date"])).dt.days / 365.25
+    kids = kids.assign(age=age.clip(lower=0).to_numpy(), family_id=kids["family_id"].astype(str))
+    g = kids.groupby("family_id")["age"]
+    X["n_children"] = kids.groupby("family_id").size().reindex(fam, fill_value=0).to_numpy(dtype=float)
+    X["youngest_age"] = g.min().reindex(fam).to_numpy(dtype=float)
+    X["oldest_age"] = g.max().reindex(fam).to_numpy(dtype=float)
+    X["child_under_5"] = (g.min().reindex(fam) < 5).to_numpy(dtype=float)
+    X["teenager"] = (g.max().reindex(fam) >= 13).to_numpy(dtype=float)
+    adults = members[members["role"].isin(["parent_carer", "other_adult"]).to_numpy(dtype=bool)]
+    X["n_adults"] = _count_by_family(adults["family_id"], fam)
+    out = pd.DataFrame(X, index=rows.index)
+    return out
+
+
+def _fill_missing_ages(X: pd.DataFrame) -> pd.DataFrame:
+    """Families with no child recorded: ages unknown -> 0 plus an indicator (documented)."""
+    missing = X["youngest_age"].isna()
+    X["no_child_recorded"] = missing.astype(float)
+    X[["youngest_age", "oldest_age"]] = X[["youngest_age", "oldest_age"]].fillna(0.0)
+    return X
+
+
+def _groups(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+    """Ethnicity, sex and disability of the family's index child, and the locality."""
+    members = _members_at(snap, at)
+    persons = snap.persons.set_index("person_id")
+    rq = snap.requests.dropna(subset=["family_id", "person_id"]).sort_values("received_date", kind="stable")
+    latest = rq.drop_duplicates("family_id", keep="last").set_index("family_id")["person_id"]
+    kids = members[(members["role"] == "child").to_numpy(dtype=bool, na_value=False)]
+    kids = kids.assign(birth=kids["person_id"].map(persons["birth_date"])).sort_values("birth", kind="stable")
+    youngest = kids.drop_duplicates("family_id", keep="last").set_index("family_id")["person_id"]
+    child = rows["family_id"].map(latest).fillna(rows["family_id"].map(youngest))
+    out = pd.DataFrame({"family_id": rows["family_id"].to_numpy()}, index=rows.index)
+    for col in ("ethnicity", "sex", "disability"):
+        values = child.map(persons[col].astype(object)) if col in persons.columns else pd.Series(pd.NA, index=rows.index)
+        if col == "disability":
+            values = values.map(lambda v: "unknown" if pd.isna(v) or v == "unknown" else ("none" if v == "NONE"
+                                                                                         else "disabled"))
+        out[col] = pd.Series(values, index=rows.index).astype(object).fillna("unknown").astype(str)
+    loc = snap.families.set_index("family_id")["locality_id"]
+    out["locality_id"] = rows["family_id"].map(loc).fillna(rows["locality_id"]).astype(object).fillna("unknown") \
+        .astype(str)
+    return out.drop(columns="family_id")
+
+
+def _extra_features(extra: Sequence[ExtraFeature], snap: Any, at: pd.Timestamp, rows: pd.DataFrame
+                    ) -> pd.DataFrame:
+    parts = []
+    for f in extra:
+        name = getattr(f, "__name__", repr(f))
+        got = f(snap, at, rows[["family_id", "episode_id"]].copy())
+        if not isinstance(got, pd.DataFrame):
+            raise TypeError(f"extra feature function {name} must return a DataFrame, not {type(got).__name__}")
+        if "family_id" in got.columns:
+            got = got.set_index("family_id")
+        got.index = got.index.astype(str)
+        if got.index.duplicated().any():
+            raise ValidationError([Problem("features", name, "extra feature function returned a family twice",
+                                           rows=list(got.index[got.index.duplicated()][:10]))])
+        got = got.reindex(rows["family_id"].astype(str))
+        for col in got.columns:
+            values = pd.to_numeric(got[col], errors="coerce") if got[col].dtype != bool else got[col].astype(float)
+            bad = ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+            if bad.any():
+                raise ValidationError([Problem("features", f"{name}.{col}",
+                                               "extra feature is missing, not numeric or not finite for families",
+                                               rows=list(got.index[bad][:10]), n_rows=int(bad.sum()))])
+            got[col] = values.to_numpy(dtype=float)
+        parts.append(got.set_axis(rows.index, axis=0))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=rows.index)
+
+
+def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str = "step_up_12m",
+                   extra: Optional[Sequence[ExtraFeature]] = None, *, horizon_days: int = 365,
+                   lookback_days: int = 91, data_end: Optional[DateLike] = None,
+                   thresholds: ThresholdsLike = None) -> FeatureSet:
+    """Features known at ``at`` and labels from the ``horizon_days`` after it.
+
+    Parameters
+    ----------
+    ds : Dataset
+    at : a date, or a list of dates (rows stacked).
+    target : ``"step_up_12m"`` or ``"rereferral_12m"`` (see the module docstring).
+    extra : functions ``f(snap, at, rows) -> DataFrame`` adding numeric features.
+    horizon_days : the outcome window (365 = 12 months).
+    lookback_days : for ``rereferral_12m``, episodes closed this many days before ``at``.
+    data_end : the last date of the data (default :func:`data_end_of`).
+    thresholds : thresholds for the need profile features (see :func:`need_profile`).
+
+    Returns
+    -------
+    FeatureSet (unpacks as ``X, y, ids``), with ``groups`` and ``excluded``.
+
+    Features (all as known at ``at``)
+    ---------------------------------
+    ``need_<need>`` for the ten needs, ``n_needs``, ``need_score``, ``level_of_need``,
+    ``statutory_open``; ``n_requests``, ``n_requests_12m``, ``n_prior_episodes``,
+    ``n_prior_step_ups``, ``n_prior_step_downs``, ``n_prior_rereferrals``,
+    ``n_prior_csc_referrals`` (any family member); ``episode_days`` (open so far or
+    total), ``days_since_close`` (re-referral only), ``episode_level``,
+    ``origin_step_down``, ``assessment_completed``, ``lead_named``, ``lead_partner``
+    (lead agency is not the council), ``n_practitioners``, ``n_agencies`` (involved in
+    the episode); ``linked_household``, ``n_linked_households`` (families sharing a
+    current member); ``deprivation`` and ``locality_<id>`` indicators (first locality
+    is the reference); ``n_children``, ``youngest_age``, ``oldest_age``,
+    ``child_under_5``, ``teenager``, ``n_adults``, ``no_child_recorded`` (ages then 0).
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(repr(t) for t in TARGETS)}, not {target!r}")
+    for name, v in (("horizon_days", horizon_days), ("lookback_days", lookback_days)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
+            raise ValueError(f"{name} must be a positive whole number of days, not {v!r}")
+    extra = list(extra or [])
+    for f in extra:
+        if not callable(f):
+            raise TypeError(f"extra feature functions must be callable, not {type(f).__name__}")
+    dates = [at] if isinstance(at, (str, pd.Timestamp)) or not isinstance(at, Sequence) else list(at)
+    try:
+        dates = [pd.Timestamp(d) for d in dates]
+        dates = [d if pd.isna(d) else d.normalize() for d in dates]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"at must be a date or a list of dates, not {at!r}") from exc
+    if not dates or any(pd.isna(d) for d in dates):
+        raise ValueError(f"at must be a date or a non-empty list of dates, not {at!r}")
+    t = _as_thresholds(thresholds)
+    end = pd.Timestamp(data_end).normalize() if data_end is not None else data_end_of(ds)
+    localities = sorted(ds.localities["locality_id"].dropna().astype(str).unique())
+    events = ds.step_ups() if target == "step_up_12m" else ds.rereferrals(basis="episode", window_days=horizon_days)
+    # Step-ups and (request) re-referrals dated by ``at`` are exactly those ds.snapshot(at) would
+    # derive: each depends only on rows dated on or before its own date. Derive them once.
+    all_ups = events if target == "step_up_12m" else ds.step_ups()
+    all_rr = ds.rereferrals()
+    parts, ids, groups, labels, excluded = [], [], [], [], []
+    for d in dates:
+        snap = ds.snapshot(d)
+        ups = all_ups[(all_ups["date"] <= d).to_numpy(dtype=bool)]
+        rr = all_rr[(all_rr["date"] <= d).to_numpy(dtype=bool)]
+        rows, reasons = _population(snap, d, target, lookback_days, ups)
+        window_end = (d if target == "step_up_12m" else rows["end_date"]) + pd.Timedelta(days=horizon_days)
+        incomplete = np.broadcast_to(np.asarray(window_end > end), (len(rows),))
+        if incomplete.any():
+            reasons["window_incomplete"] = int(incomplete.sum())
+        rows = rows[~incomplete].reset_index(drop=True)
+        excluded += [{"at": d, "reason": r, "n": n} for r, n in reasons.items()]
+        if rows.empty:
+            continue
+        X = _fill_missing_ages(_features(snap, d, rows, target, t, localities, ups, rr))
+        if extra:
+            X = pd.concat([X, _extra_features(extra, snap, d, rows)], axis=1)
+        parts.append(X)
+        labels.append(_labels(ds, rows, d, target, horizon_days, events))
+        ids.append(pd.DataFrame({"family_id": rows["family_id"].astype("string[pyarrow]"), "at": d,
+                                 "episode_id": rows["episode_id"].astype("string[pyarrow]")}))
+        groups.append(_groups(snap, d, rows, X))
+    if parts:
+        X = pd.concat(parts, ignore_index=True)
+        y = pd.Series(np.concatenate(labels), name=target)
+        id_frame = pd.concat(ids, ignore_index=True)
+        group_frame = pd.concat(groups, ignore_index=True)
+    else:
+        X = pd.DataFrame()
+        y = pd.Series([], dtype=np.int64, name=target)
+        id_frame = pd.DataFrame({"family_id": pd.Series([], dtype="string[pyarrow]"),
+                                 "at": pd.Series([], dtype="datetime64[ns]"),
+                                 "episode_id": pd.Series([], dtype="string[pyarrow]")})
+        group_frame = pd.DataFrame(columns=list(GROUP_COLUMNS))
+    excluded_frame = pd.DataFrame(excluded, columns=["at", "reason", "n"])
+    return FeatureSet(X=X, y=y, ids=id_frame, groups=group_frame, excluded=excluded_frame, target=target,
+                      horizon_days=int(horizon_days), data_end=end)

@@ -1,0 +1,156 @@
+"""A Markdown model card: what the model is, what it was trained on, how well and how fairly
+it works, what it is for and what it must not be used for."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Iterable, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+JUDGEMENT = ("Risk scores support a practitioner's professional judgement; they never decide. No family "
+             "is offered, refused or escalated because of a score alone.")
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            return "-"
+        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else ""
+    if isinstance(v, pd.Timestamp):
+        return str(v.date())
+    text = "" if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)) else str(v)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(frame: pd.DataFrame, index: bool = True) -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    df = frame.reset_index() if index else frame
+    header = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def _model_section(model: Any) -> str:
+    lines = [f"- Estimator: `{type(model).__module__}.{type(model).__name__}`"]
+    if hasattr(model, "get_params"):
+        params = {k: v for k, v in model.get_params(deep=False).items() if not hasattr(v, "get_params")}
+        if params:
+            lines.append("- Parameters: " + ", ".join(f"`{k}={v!r}`" for k, v in sorted(params.items())))
+    final = model
+    if hasattr(model, "steps"):  # a Pipeline: describe each step and the final estimator's coefficients
+        lines.append("- Steps: " + " -> ".join(f"`{name}` ({type(step).__name__})" for name, step in model.steps))
+        final = model.steps[-1][1]
+    coef = getattr(final, "coef_", None)
+    names = getattr(model, "feature_names_in_", None)
+    if coef is not None:
+        coef = np.asarray(coef).ravel()
+        if names is None or len(names) != len(coef):
+            names = [f"x{i}" for i in range(len(coef))]
+        table = pd.DataFrame({"feature": names, "coefficient": coef})
+        table = table.reindex(table["coefficient"].abs().sort_values(ascending=False).index).head(15)
+        lines += ["", "Largest coefficients (on the model's own scale):", "",
+                  markdown_table(table, index=False)]
+        intercept = getattr(final, "intercept_", None)
+        if intercept is not None:
+            lines.append(f"\nIntercept: {_cell(float(np.ravel(intercept)[0]))}")
+    return "\n".join(lines)
+
+
+def _metrics_section(metrics: Union[pd.Series, pd.DataFrame, None]) -> str:
+    if metrics is None:
+        return "_No metrics supplied._"
+    table = metrics.to_frame() if isinstance(metrics, pd.Series) else metrics
+    if isinstance(metrics, pd.DataFrame) and "scorer" in table.columns:
+        table = table.set_index([c for c in ("test_at", "scorer") if c in table.columns]).T
+        table.columns = [" ".join(_cell(v) for v in (c if isinstance(c, tuple) else (c,))) for c in table.columns]
+    text = markdown_table(table.rename_axis("metric"))
+    if "oracle" in " ".join(str(c) for c in table.columns):
+        text += ("\n\nThe *oracle* column scores the synthetic generator's true probabilities: the best any "
+                 "model could do on these rows. The gap between the columns is what the model misses.")
+    return text
+
+
+def _fairness_section(fairness: Optional[pd.DataFrame]) -> str:
+    if fairness is None or len(fairness) == 0:
+        return "_No fairness audit supplied._"
+    cols = [c for c in ("attribute", "group", "n", "positives", "selection_rate", "tpr", "fpr", "ppv", "mean_p",
+                        "observed_rate", "selection_rate_ratio", "tpr_ratio", "fpr_ratio", "ppv_ratio",
+                        "is_reference", "small_group", "flags") if c in fairness.columns]
+    lines = []
+    if "threshold" in fairness.attrs:
+        lines.append(f"Selected: score at least {_cell(fairness.attrs['threshold'])}. "
+                     f"Flag band: ratios to the reference group outside "
+                     f"[{_cell(1 - fairness.attrs.get('max_ratio_gap', 0.2))}, "
+                     f"{_cell(1 / (1 - fairness.attrs.get('max_ratio_gap', 0.2)))}].")
+    flagged = fairness[fairness["flagged"]] if "flagged" in fairness.columns else fairness.iloc[:0]
+    small = fairness[fairness["small_group"]] if "small_group" in fairness.columns else fairness.iloc[:0]
+    lines.append(f"{len(flagged)} of {len(fairness)} groups flagged; {len(small)} groups too small to judge "
+                 "(shown, not flagged).")
+    lines += ["", markdown_table(fairness[cols], index=False)]
+    return "\n".join(lines)
+
+
+def _bullets(items: Union[str, Iterable[str], None], empty: str) -> str:
+    if items is None:
+        return empty
+    if isinstance(items, str):
+        return items
+    items = list(items)
+    return "\n".join(f"- {i}" for i in items) if items else empty
+
+
+def model_card(path: Union[str, os.PathLike, None], model: Any, metrics: Union[pd.Series, pd.DataFrame, None],
+               fairness: Optional[pd.DataFrame], data_description: str, period: Union[str, Sequence[Any]],
+               intended_use: Union[str, Sequence[str]], limits: Union[str, Sequence[str]],
+               title: str = "Early Help risk model", features: Optional[Sequence[str]] = None) -> str:
+    """Write a Markdown model card and return its text.
+
+    Parameters
+    ----------
+    path : file to write (parent folders are created); None only returns the text.
+    model : the fitted estimator (class, parameters and largest coefficients are shown).
+    metrics : a Series from :func:`evaluate` / :func:`oracle_metrics`, a DataFrame of
+        several side by side (e.g. ``pd.concat([model_m, oracle_m], axis=1)``) or a
+        :func:`backtest` result.
+    fairness : a :func:`fairness_audit` result.
+    data_description : where the data come from and which families are in it.
+    period : text, or (start, end) of the training and test period.
+    intended_use, limits : text or a list of points.
+    features : names of the features (default the model's ``feature_names_in_``).
+    """
+    if not isinstance(data_description, str) or not data_description.strip():
+        raise ValueError("data_description must say what data the model was built on")
+    if not isinstance(period, str):
+        period = list(period)
+        if len(period) != 2:
+            raise ValueError("period must be text or (start, end)")
+        period = f"{_cell(pd.Timestamp(period[0]))} to {_cell(pd.Timestamp(period[1]))}"
+    if features is None:
+        features = [str(f) for f in getattr(model, "feature_names_in_", [])]
+    sections = [
+        f"# {title}",
+        f"_Model card written {_dt.date.today().isoformat()} by earlyhelp._",
+        f"> {JUDGEMENT}",
+        "## Model", _model_section(model),
+        "## Intended use", _bullets(intended_use, "_Not stated._"),
+        "## Data", data_description.strip(),
+        f"Period: {period}.",
+    ]
+    if features:
+        sections.append(f"Features ({len(features)}): " + ", ".join(f"`{f}`" for f in features))
+    sections += ["## Metrics", _metrics_section(metrics),
+                 "## Fairness", _fairness_section(fairness),
+                 "## Limits", _bullets(limits, "_Not stated._")]
+    text = "\n\n".join(sections) + "\n"
+    if path is not None:
+        folder = os.path.dirname(os.fspath(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return text

@@ -1,0 +1,315 @@
+"""The `earlyhelp` command line: help, exit codes, stderr/stdout, progress, run folders, failures.
+
+Runs on a small seeded dataset in a folder (tests/cli/cli_helpers.py) so it stays quick; the
+full example against the synthetic council and PostgreSQL is in test_forecast_run.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from earlyhelp import Dataset, write_dataset
+from earlyhelp.cli.main import cli
+
+from cli_helpers import html_tables, make_frames, run_cli
+
+COMMANDS = ("demo", "validate", "synth", "forecast", "score", "network")
+
+
+@pytest.fixture(scope="module")
+def data_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("data")
+    write_dataset(Dataset.from_frames(**make_frames(seed=3, months=40, base=8.0)), folder, format="parquet")
+    return folder
+
+
+def write_config(path: Path, data: Path, output: Path, **forecast) -> Path:
+    settings = {"measures": '["requests", "episodes_opened"]', "horizon": "6",
+                "models": '["SeasonalNaive", "Naive"]', "backtest_windows": "2", "backtest_step": "3",
+                "reconcile": '"bottom_up"'}
+    settings.update({k: v for k, v in forecast.items()})
+    lines = ["[run]", 'name = "test-run"', f'output = "{output}"', "", "[source]", 'kind = "folder"',
+             f'path = "{data}"', "", "[forecast]"]
+    lines += [f"{k} = {v}" for k, v in settings.items()]
+    lines += ["", "[capacity]", 'measure = "episodes_opened"', "caseload_per_fte = 12", "",
+              "[capacity.scenarios]", "busier = { demand_multiplier = 1.2 }", "", "[publish]",
+              "suppression_threshold = 5"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# -- help ---------------------------------------------------------------------------------
+def test_top_level_help_lists_every_command():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert f"  {name}" in result.output
+    assert "Exit codes: 0 ok, 1 failure, 2 bad input or config" in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_for_each_command(command):
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"Usage: cli {command}" in result.output or f"Usage: earlyhelp {command}" in result.output
+    assert "--help" in result.output
+
+
+# -- exit codes and messages ----------------------------------------------------------------
+def test_bad_config_exit_2_names_the_key(tmp_path, data_folder):
+    config = write_config(tmp_path / "bad.toml", data_folder, tmp_path / "runs", horizon="0", models='["Prophet"]')
+    result = run_cli("forecast", "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert "bad config" in result.stderr
+    assert "forecast.horizon: must be at least 1" in result.stderr
+    assert "unknown value 'Prophet'" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_missing_config_file_exit_2(tmp_path):
+    result = run_cli("forecast", "--config", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2
+    assert "config file not found" in result.stderr
+
+
+def test_bad_data_exit_2_says_what_to_fix(tmp_path):
+    frames = make_frames(seed=3, months=30, base=6.0)
+    episodes = frames["episodes"].copy()
+    episodes.loc[4, "end_date"] = episodes.loc[4, "start_date"] - pd.Timedelta(days=10)
+    frames["episodes"] = episodes
+    folder = tmp_path / "bad_data"
+    folder.mkdir()
+    for name, frame in frames.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    config = write_config(tmp_path / "c.toml", folder, tmp_path / "runs")
+    for args in (["forecast", "--config", str(config)], ["forecast", "--config", str(config), "--dry-run"],
+                 ["validate", "--data", str(folder)]):
+        result = run_cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "bad input" in result.stderr
+        assert "episodes.end_date" in result.stderr and "before start_date" in result.stderr
+        assert episodes.loc[4, "episode_id"] in result.stderr          # names the row
+    assert not (tmp_path / "runs").exists()
+
+
+def test_usage_errors_exit_2():
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 2 and "give exactly one of --config, --data or --sql" in result.output
+    result = CliRunner().invoke(cli, ["forecast"])
+    assert result.exit_code == 2 and "--config" in result.output
+
+
+def test_score_says_not_available_and_exits_1(data_folder, tmp_path):
+    result = run_cli("score", "--data", str(data_folder), "--out", str(tmp_path / "scores"))
+    assert result.returncode == 1
+    assert "score is not available" in result.stderr and result.stdout == ""
+    assert not (tmp_path / "scores").exists()
+
+
+def test_unexpected_failure_exit_1(monkeypatch, tmp_path, data_folder):
+    import earlyhelp.cli.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline, "backtest", broken)
+    config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
+    result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "failed: RuntimeError: disk on fire" in result.output
+    assert not list((tmp_path / "runs").glob("*")) if (tmp_path / "runs").exists() else True
+
+
+# -- a run ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory, data_folder):
+    base = tmp_path_factory.mktemp("run")
+    config = write_config(base / "c.toml", data_folder, base / "runs")
+    result = run_cli("forecast", "--config", str(config))
+    return base, config, result
+
+
+def test_run_writes_the_full_folder_and_logs_to_stderr(small_run):
+    base, _, result = small_run
+    assert result.returncode == 0, result.stderr
+    folders = [p for p in (base / "runs").iterdir()]
+    assert len(folders) == 1 and result.stdout.strip() == str(folders[0])     # stdout: just the folder
+    run = folders[0]
+    for name in ("observed", "forecasts", "accuracy", "capacity"):
+        assert (run / f"{name}.csv").stat().st_size > 0 and (run / f"{name}.parquet").stat().st_size > 0
+    for png in ("forecast_requests", "forecast_episodes_opened", "accuracy", "capacity"):
+        assert (run / "plots" / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (run / "report.html").read_text().startswith("<!DOCTYPE html>")
+    # no progress bar when stderr is not a terminal (tqdm draws with \r and "|")
+    assert "\r" not in result.stderr and "it/s" not in result.stderr and "step/s" not in result.stderr
+
+
+def test_run_json_records_what_was_run(small_run, data_folder):
+    from earlyhelp import __version__, read_dataset
+    from earlyhelp.report.runfolder import sha256_file
+    from earlyhelp.sources import content_hash
+
+    base, _, _ = small_run
+    run = next((base / "runs").iterdir())
+    record = json.loads((run / "run.json").read_text())
+    assert record["earlyhelp_version"] == __version__
+    assert record["config"]["forecast"]["horizon"] == 6 and record["config"]["source"]["kind"] == "folder"
+    expected = content_hash(read_dataset(data_folder))
+    assert record["inputs"]["rows"] == {k: int(v) for k, v in expected["rows"].items()}
+    assert record["inputs"]["sha256"] == expected["sha256"]
+    assert set(record["timings_seconds"]) >= {"load data", "series", "forecast", "backtest", "capacity"}
+    assert all(v >= 0 for v in record["timings_seconds"].values())
+    # excluded rows carry a reason and a count; the partial first period is one of them
+    assert record["excluded"] and all(e.get("reason") for e in record["excluded"])
+    assert any("partial" in e["reason"] for e in record["excluded"])
+    # every file is listed with its hash
+    for name, digest in record["files"].items():
+        assert sha256_file(run / name) == digest
+    assert {"forecasts.csv", "report.html", "plots/capacity.png"} <= set(record["files"])
+
+
+def test_two_runs_give_identical_outputs(small_run):
+    base, config, _ = small_run
+    again = run_cli("forecast", "--config", str(config), "--output", str(base / "again"))
+    assert again.returncode == 0, again.stderr
+    first = next((base / "runs").iterdir())
+    second = next((base / "again").iterdir())
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for rel in files:
+        if rel.name == "run.json":
+            continue
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+    a, b = (json.loads((f / "run.json").read_text()) for f in (first, second))
+    for key in ("timings_seconds", "run_id"):
+        a.pop(key), b.pop(key)
+    a["config"].pop("output"), b["config"].pop("output")
+    assert a == b            # only the timings, the run id (clock) and output path differ
+    assert first.name.split("-")[-1] == second.name.split("-")[-1]      # same digest in the folder name
+
+
+def test_published_counts_are_suppressed(small_run):
+    """No observed count from 1 to 5 in the CSV, the report tables or the plotted history."""
+    base, _, _ = small_run
+    run = next((base / "runs").iterdir())
+    observed = pd.read_csv(run / "observed.csv", dtype=str)
+    shown = observed.loc[observed["y"] != "c", "y"].astype(int)
+    assert (observed["y"] == "c").sum() > 0 and not shown.between(1, 5).any()
+    typed = pd.read_parquet(run / "observed.parquet")
+    assert typed["y"].isna().sum() == (observed["y"] == "c").sum()
+    tables = html_tables((run / "report.html").read_text(encoding="utf-8"))
+    observed_rows = tables["Observed counts"]
+    cells = [c for row in observed_rows[1:] for c in row[1:]]
+    assert "c" in cells
+    numbers = [int(c.replace(",", "")) for c in cells if c != "c"]
+    assert numbers and not any(1 <= n <= 5 for n in numbers)
+    # the same cells as the CSV (the report shows the last 12 periods)
+    assert len(cells) == observed["unique_id"].nunique() * min(12, observed["ds"].nunique())
+    # standalone counts (rows left out, rows read) are hidden too when small
+    record = json.loads((run / "run.json").read_text())
+    small = [e for e in record["excluded"] if 1 <= e.get("rows", 0) <= 5]
+    left_out = tables["Rows and series left out"]
+    assert len(left_out) == len(record["excluded"]) + 1
+    shown = [row[-1] for row in left_out[1:]]
+    assert shown.count("c") >= len(small)
+    assert not any(c not in ("c", "") and 1 <= int(c.replace(",", "")) <= 5 for c in shown)
+
+
+def test_plots_draw_only_published_history(small_run):
+    """The plot functions are handed the suppressed history: every drawn value is 0, > 5 or a gap."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from earlyhelp.cli.config import load_config
+    from earlyhelp.report import forecast_report
+
+    base, config, _ = small_run
+    run = next((base / "runs").iterdir())
+    history = pd.read_parquet(run / "observed.parquet")
+    history["unique_id"] = history["unique_id"].astype(str)
+    forecasts = pd.read_parquet(run / "forecasts.parquet")
+    accuracy = pd.read_parquet(run / "accuracy.parquet")
+    capacity = pd.read_parquet(run / "capacity.parquet")
+    figures = forecast_report.figures(load_config(config), history, forecasts, accuracy, capacity)
+    lines = 0
+    for name, fig in figures.items():
+        if not name.startswith("forecast_"):
+            continue
+        for ax in fig.axes:
+            for line in ax.get_lines():
+                if line.get_label() == "observed":
+                    y = np.asarray(line.get_ydata(), dtype=float)
+                    y = y[~np.isnan(y)]
+                    assert not ((y >= 1) & (y <= 5)).any(), name
+                    lines += 1
+    assert lines >= 4
+
+
+def test_pseudonymised_run_needs_the_key(tmp_path, data_folder):
+    config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
+    config.write_text(config.read_text().replace("suppression_threshold = 5",
+                                                 "suppression_threshold = 5\npseudonymise = true"))
+    result = run_cli("forecast", "--config", str(config), "--dry-run", env={"EARLYHELP_PSEUDO_KEY": ""})
+    assert result.returncode == 2 and "EARLYHELP_PSEUDO_KEY" in result.stderr
+    result = run_cli("forecast", "--config", str(config), "--dry-run", env={"EARLYHELP_PSEUDO_KEY": "k" * 40})
+    assert result.returncode == 0, result.stderr
+
+
+def test_dry_run_writes_nothing(tmp_path, data_folder):
+    config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
+    result = run_cli("forecast", "--config", str(config), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "dry run: config and data valid" in result.stdout
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("where", ["report", "run.json"])
+def test_failed_run_leaves_no_folder(monkeypatch, tmp_path, data_folder, where):
+    """A failure while the outputs are being written leaves neither a run folder nor partial files."""
+    import earlyhelp.report.forecast_report as report_mod
+    from earlyhelp.report.runfolder import RunFolder
+
+    if where == "report":
+        def broken(*args, **kwargs):
+            raise OSError("no space left on device")
+        monkeypatch.setattr(report_mod, "build_report", broken)
+    else:
+        original = RunFolder.write_json
+
+        def broken(self, name, data):
+            original(self, name, data)          # half written ...
+            raise OSError("no space left on device")
+        monkeypatch.setattr(RunFolder, "write_json", broken)
+    config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
+    result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "no space left on device" in result.output
+    assert list((tmp_path / "runs").iterdir()) == []        # nothing that looks like a run, no .partial
+
+
+def test_progress_on_a_terminal_only():
+    """tqdm shows on a terminal, not in a pipe, and never with EARLYHELP_NO_PROGRESS."""
+    import pty
+
+    code = "from earlyhelp.cli.pipeline import progress_enabled; import sys; print(progress_enabled())"
+    env = {k: v for k, v in os.environ.items() if k != "EARLYHELP_NO_PROGRESS"}
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert piped.stdout.strip() == "False"
+    for extra, expected in (({}, "True"), ({"EARLYHELP_NO_PROGRESS": "1"}, "False")):
+        leader, follower = pty.openpty()
+        try:
+            done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=follower, text=True,
+                                  env={**env, **extra}, timeout=60)
+        finally:
+            os.close(follower)
+            os.close(leader)
+        assert done.stdout.strip() == expected, extra

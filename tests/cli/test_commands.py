@@ -1,0 +1,72 @@
+"""`earlyhelp demo`, `synth`, `validate` and `network` (the multi-agency picture at a date, as a run folder)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from click.testing import CliRunner
+
+from earlyhelp import write_dataset
+from earlyhelp.cli.main import cli
+
+from cli_helpers import run_cli
+
+
+def test_demo_and_synth(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--years", "2", "--scale", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output and "requests for support a year" in result.output
+    result = run_cli("synth", "--years", "2", "--scale", "0.05", "--out", str(tmp_path / "council"),
+                     "--format", "csv", "--sql", f"sqlite:///{tmp_path / 'council.db'}", "--ssd-names")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "council" / "episodes.csv").exists()
+    checked = run_cli("validate", "--sql", f"sqlite:///{tmp_path / 'council.db'}")
+    assert checked.returncode == 0 and "data: valid" in checked.stdout, checked.stderr
+    folder = run_cli("validate", "--data", str(tmp_path / "council"))
+    assert folder.stdout.splitlines()[-1] == checked.stdout.splitlines()[-1]     # same content hash
+    assert run_cli("synth", "--years", "2").returncode == 2                        # nowhere to write
+
+
+# -- network ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def synthetic_folder(tmp_path_factory) -> Path:
+    from earlyhelp import synthetic
+
+    folder = tmp_path_factory.mktemp("council")
+    write_dataset(synthetic.council(preset="coventry", years=3, scale=0.1, seed=2), folder, format="parquet")
+    return folder
+
+
+def test_network_command(tmp_path, synthetic_folder):
+    from earlyhelp import read_dataset
+    from earlyhelp.network import FamilyNetwork
+
+    result = run_cli("network", "--data", str(synthetic_folder), "--out", str(tmp_path / "net"))
+    assert result.returncode == 0, result.stderr
+    run = Path(result.stdout.strip())
+    assert run.parent == tmp_path / "net" and run.name.startswith("network-")
+    for name in ("caseloads", "coordination_gaps", "linked_households", "agencies", "agency_links",
+                 "lead_allocation", "lead_unallocated"):
+        assert (run / f"{name}.csv").exists() and (run / f"{name}.parquet").exists(), name
+    record = json.loads((run / "run.json").read_text())
+    assert record["command"] == "network" and record["parameters"]["allocate"] is True
+    # the tables are the library's own answers
+    net = FamilyNetwork.from_dataset(read_dataset(synthetic_folder))
+    caseloads = pd.read_parquet(run / "caseloads.parquet")
+    assert len(caseloads) == len(net.caseloads())
+    assert caseloads["open_families"].sum() == net.caseloads()["open_families"].sum()
+    assert record["rows_written"]["coordination_gaps"] == len(net.coordination_gaps())
+    assert "proposed a lead for" in result.stderr
+    again = run_cli("network", "--data", str(synthetic_folder), "--out", str(tmp_path / "net2"))
+    run2 = Path(again.stdout.strip())
+    for name in record["files"]:
+        if name != "run.json":
+            assert (run / name).read_bytes() == (run2 / name).read_bytes(), name
+
+
+def test_network_bad_date_exit_2(tmp_path, synthetic_folder):
+    result = run_cli("network", "--data", str(synthetic_folder), "--out", str(tmp_path / "n"), "--at", "soon")
+    assert result.returncode == 2 and "--at" in result.stderr and "not a date" in result.stderr

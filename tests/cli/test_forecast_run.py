@@ -1,0 +1,169 @@
+"""The scheduled run of issue 6's "done when": the example configs against the synthetic council
+and against PostgreSQL produce the full output folder, and the report shows its plots in a
+headless browser.
+
+PostgreSQL: ``$EARLYHELP_TEST_POSTGRES_URL`` or a throwaway server started by
+``scripts/postgres.sh`` (see conftest.py). Browser: Playwright's Chromium, else a system
+Chromium (``$EARLYHELP_CHROMIUM``, ``chromium``, ``chromium-browser``, ``google-chrome``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import List
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from earlyhelp.sources import with_driver
+
+from cli_helpers import html_tables, run_cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TABLES = ("observed", "forecasts", "accuracy", "capacity")
+PLOTS = ("forecast_requests", "forecast_episodes_opened", "accuracy", "capacity")
+
+
+def only_folder(parent: Path) -> Path:
+    entries = list(parent.iterdir())
+    assert len(entries) == 1, entries          # one complete run, no partial folder beside it
+    return entries[0]
+
+
+def assert_full_folder(run: Path) -> dict:
+    for name in TABLES:
+        assert (run / f"{name}.csv").stat().st_size > 0, name
+        assert len(pd.read_parquet(run / f"{name}.parquet")) > 0, name
+    for name in PLOTS:
+        assert (run / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert html.count('<img alt="') == len(PLOTS) and "http://" not in html and "https://" not in html
+    record = json.loads((run / "run.json").read_text())
+    assert set(record["files"]) == {p.relative_to(run).as_posix() for p in run.rglob("*")
+                                     if p.is_file() and p.name != "run.json"}
+    forecasts = pd.read_parquet(run / "forecasts.parquet")
+    assert forecasts["unique_id"].nunique() == record["series"]["n_series"]
+    assert forecasts.groupby("unique_id").size().eq(12).all()        # horizon = 12
+    return record
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synthetic_runs")
+    result = run_cli("forecast", "--config", str(EXAMPLES / "forecast.toml"), "--output", str(out), timeout=600)
+    assert result.returncode == 0, result.stderr
+    run = only_folder(out)
+    assert result.stdout.strip() == str(run)
+    return run
+
+
+def test_example_against_the_synthetic_council(synthetic_run):
+    record = assert_full_folder(synthetic_run)
+    assert record["config"]["source"]["kind"] == "synthetic"
+    assert record["inputs"]["rows"]["episodes"] > 1000
+    capacity = pd.read_parquet(synthetic_run / "capacity.parquet")
+    assert list(dict.fromkeys(capacity["scenario"])) == ["baseline", "demand_up_10pc", "lighter_caseloads"]
+    base = capacity[capacity["scenario"] == "baseline"].set_index(["unique_id", "ds"])
+    busier = capacity[capacity["scenario"] == "demand_up_10pc"].set_index(["unique_id", "ds"])
+    lighter = capacity[capacity["scenario"] == "lighter_caseloads"].set_index(["unique_id", "ds"])
+    assert (busier["fte"] > base["fte"]).all()
+    assert (lighter["fte"] - base["fte"] * 12 / 10).abs().max() < 1e-3       # same caseload, 10 per FTE
+
+
+def test_example_against_postgresql(postgres_url, synthetic_run, tmp_path):
+    """The SSD-named warehouse holding the same council gives the same published numbers."""
+    engine = sa.create_engine(with_driver(postgres_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS ssd CASCADE"))
+    engine.dispose()
+    wrote = run_cli("synth", "--preset", "coventry", "--years", "5", "--scale", "0.25", "--seed", "0",
+                    "--sql", postgres_url, "--schema", "ssd", "--ssd-names", timeout=600)
+    assert wrote.returncode == 0, wrote.stderr
+    engine = sa.create_engine(with_driver(postgres_url))
+    names = set(sa.inspect(engine).get_table_names(schema="ssd"))
+    engine.dispose()
+    assert {"ssd_person", "ssd_family", "ssd_contacts", "ssd_early_help_episodes"} <= names
+
+    config = tmp_path / "forecast-postgres.toml"
+    shutil.copy(EXAMPLES / "forecast-postgres.toml", config)
+    result = run_cli("forecast", "--config", str(config), "--output", str(tmp_path / "runs"),
+                     env={"EARLYHELP_DB_URL": postgres_url}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    run = only_folder(tmp_path / "runs")
+    record = assert_full_folder(run)
+    assert record["config"]["source"]["kind"] == "sql"
+    # same council, same settings: the published tables are byte-identical to the synthetic run
+    for name in ("observed.csv", "forecasts.csv", "accuracy.csv", "capacity.csv"):
+        assert (run / name).read_bytes() == (synthetic_run / name).read_bytes(), name
+
+    # a database that cannot be reached is bad input: exit 2 and what to check
+    bad = run_cli("forecast", "--config", str(config), "--dry-run",
+                  env={"EARLYHELP_DB_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert bad.returncode == 2 and "cannot connect to the database" in bad.stderr
+
+
+# -- the report in a browser ---------------------------------------------------------------------
+def _system_chromium() -> List[str]:
+    names = [os.environ.get("EARLYHELP_CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome",
+             "google-chrome-stable"]
+    return [path for path in (shutil.which(n) for n in names if n) if path]
+
+
+def _launch(playwright):
+    """Playwright's own Chromium, else a system one; None when there is no browser."""
+    errors = []
+    try:
+        return playwright.chromium.launch(headless=True)
+    except Exception as exc:  # noqa: BLE001 - browser not downloaded (`playwright install chromium`)
+        errors.append(str(exc).splitlines()[0])
+    for path in _system_chromium():
+        try:
+            return playwright.chromium.launch(headless=True, executable_path=path,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{path}: {str(exc).splitlines()[0]}")
+    pytest.skip("no headless Chromium: run `python -m playwright install chromium` or install the chromium "
+                f"package ({'; '.join(errors)})")
+
+
+def test_report_shows_its_plots_in_a_headless_browser(synthetic_run):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    report = synthetic_run / "report.html"
+    with sync_api.sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            failed = []
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.goto(report.as_uri(), wait_until="load")
+            images = page.eval_on_selector_all(
+                "img", "els => els.map(e => ({alt: e.alt, complete: e.complete, w: e.naturalWidth, "
+                       "h: e.naturalHeight, shown: e.getBoundingClientRect().width}))")
+            title = page.title()
+            headings = page.eval_on_selector_all("h2", "els => els.map(e => e.textContent)")
+        finally:
+            browser.close()
+    assert len(images) == len(PLOTS)
+    for image in images:
+        assert image["complete"] and image["w"] > 0 and image["h"] > 0, image
+        assert image["shown"] > 300, image                    # laid out at a readable width
+    assert not failed
+    assert "Early Help demand forecast" in title
+    assert headings[:3] == ["What was forecast", "How accurate it has been", "What capacity it implies"]
+
+
+# -- suppression in the report's tables ------------------------------------------------------------
+def test_report_tables_publish_no_small_counts(synthetic_run):
+    tables = html_tables((synthetic_run / "report.html").read_text(encoding="utf-8"))
+    observed = tables["Observed counts"]
+    cells = [c for row in observed[1:] for c in row[1:]]
+    assert "c" in cells
+    numbers = [int(c.replace(",", "")) for c in cells if c != "c"]
+    assert numbers and not any(1 <= n <= 5 for n in numbers)
+    left_out = tables.get("Rows and series left out", [])
+    for row in left_out[1:]:
+        count = row[-1]
+        assert count == "c" or count == "" or not 1 <= int(count.replace(",", "")) <= 5, row
