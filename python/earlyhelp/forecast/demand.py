@@ -51,8 +51,9 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         (episodes stepped up to social care, by the Dataset's derived events, dated when they
         stepped up) and ``open_caseload`` (episodes open at the end of the period).
     by : ``"locality"`` (bottom series are localities) or ``"council"``.
-    start, end : the window. Default: from ``ds.meta["window_start"]`` (else the earliest
-        event) to the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
+    start, end : the window. Default: from the later of the earliest request and the earliest
+        episode start (extracts keep episodes opened before their window, not the requests) to
+        the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
         else the latest event). Only complete
         periods are kept; the partial first/last periods dropped are listed in
         ``attrs["dropped_periods"]``.
@@ -216,15 +217,17 @@ def _as_of(ds, dates: pd.Series) -> pd.Timestamp:
 
 
 def _window_start(ds, dates: pd.Series) -> pd.Timestamp:
-    """The first day of the data window: ``meta["window_start"]`` when the Dataset records one
-    (an extract can hold episodes opened before its window), else the earliest event."""
-    meta = getattr(ds, "meta", {}) or {}
-    if meta.get("window_start") is not None:
-        try:
-            return pd.Timestamp(meta["window_start"]).normalize()
-        except (TypeError, ValueError):
-            pass
-    return pd.Timestamp(dates.min()).normalize()
+    """The first day both requests and episodes are on record: the later of the earliest
+    request and the earliest episode start. An extract often keeps episodes opened before its
+    window (still open when it starts) but not the requests before it, so counting from the
+    earliest episode would begin with months of missing requests. Read from the data only, so
+    the same data gives the same series whatever it was loaded from."""
+    firsts = []
+    for table, column in (("requests", "received_date"), ("episodes", "start_date")):
+        frame = ds[table]
+        if len(frame) and column in frame.columns and frame[column].notna().any():
+            firsts.append(pd.Timestamp(frame[column].min()))
+    return (max(firsts) if firsts else pd.Timestamp(dates.min())).normalize()
 
 
 def _complete_periods(lo: pd.Timestamp, hi: pd.Timestamp, period: str):
