@@ -254,3 +254,41 @@ def test_forecaster_output_on_demand_series_reconciles_exactly():
             assert (rec[f"{model}-lo-80"] <= rec[model] + 1e-9).all()
             assert (rec[model] <= rec[f"{model}-hi-80"] + 1e-9).all()
             assert (rec[f"{model}-hi-80"] <= rec[f"{model}-hi-95"] + 1e-9).all()
+
+
+def test_summing_matrix_layouts_give_the_same_answer():
+    """S with ids in a column, in the index, with sparse or integer columns, or a C-ordered
+    block: all read the same (S is read in place, not copied)."""
+    Y, S, tags = aggregate(bottom_frame(), SPEC)
+    Y_hat, fitted = base_forecasts(Y)
+    want = reconcile(Y_hat, S, method="mint_shrink", insample=fitted)
+    values = S.drop(columns="unique_id")
+    layouts = [
+        S.set_index("unique_id"),
+        pd.concat([S[["unique_id"]], values.astype(pd.SparseDtype(float, 0.0))], axis=1),
+        pd.concat([S[["unique_id"]], values.astype(int)], axis=1),
+        pd.DataFrame(np.ascontiguousarray(values.to_numpy().T).T, columns=values.columns).assign(
+            unique_id=S["unique_id"].to_numpy())[list(S.columns)],
+    ]
+    for layout in layouts:
+        got = reconcile(Y_hat, layout, method="mint_shrink", insample=fitted)
+        pd.testing.assert_frame_equal(got, want)
+    bad = S.copy()
+    bad.iloc[1, 2] = np.nan
+    with pytest.raises(ValidationError, match="missing or infinite"):
+        reconcile(Y_hat, bad, method="bottom_up")
+
+
+def test_sparse_summing_matrix_from_aggregate():
+    df = bottom_frame()
+    Y, S, tags = aggregate(df, SPEC)
+    Ys, Ss, tags_s = aggregate(df, SPEC, sparse_s=True)
+    pd.testing.assert_frame_equal(Ys, Y)
+    assert all(isinstance(Ss[c].dtype, pd.SparseDtype) for c in Ss.columns[1:])
+    pd.testing.assert_frame_equal(Ss.sparse.to_dense() if hasattr(Ss, "sparse") else
+                                  Ss.astype({c: float for c in Ss.columns[1:]}),
+                                  S, check_dtype=False)
+    Y_hat, fitted = base_forecasts(Y)
+    for method in ("bottom_up", "mint_shrink"):
+        pd.testing.assert_frame_equal(reconcile(Y_hat, Ss, method=method, insample=fitted),
+                                      reconcile(Y_hat, S, method=method, insample=fitted))

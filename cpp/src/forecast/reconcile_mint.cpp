@@ -78,11 +78,13 @@ MinTrace::MinTrace(const SummingStructure& s, LowRankCovariance W) : C_(s.constr
   require(W_.diagonal.allFinite() && W_.factor.allFinite() && W_.diagonal.minCoeff() >= 0.0,
           "the covariance W is not finite or has negative variances");
   if (C_.rows() == 0) return;  // nothing to reconcile
-  // A = W C' (n x a), K = C W C' (a x a).
-  const Eigen::MatrixXd Ct = Eigen::MatrixXd(C_.transpose());
-  A_ = W_.diagonal.asDiagonal() * Ct;
-  if (W_.factor.cols() > 0) A_.noalias() += W_.factor * (W_.factor.transpose() * Ct);
-  Eigen::MatrixXd K = C_ * A_;
+  // K = C W C' = C D C' + G' G with G = V' C': sparse products and an a x r x a one;
+  // A = W C' is never formed (see apply_a).
+  Ct_ = C_.transpose();
+  G_ = (C_ * W_.factor).transpose();
+  const SparseRows CD = C_ * W_.diagonal.asDiagonal();
+  Eigen::MatrixXd K = Eigen::MatrixXd(CD * Ct_);
+  if (G_.rows() > 0) K.noalias() += G_.transpose() * G_;
   K = 0.5 * (K + K.transpose());
   K_.compute(K);
   bool ok = K_.info() == Eigen::Success;
@@ -95,9 +97,9 @@ MinTrace::MinTrace(const SummingStructure& s, LowRankCovariance W) : C_(s.constr
           "series with zero forecast-error variance; use a positive ridge or another method");
 }
 
-Eigen::MatrixXd MinTrace::apply_w(const Eigen::MatrixXd& x) const {
-  Eigen::MatrixXd out = W_.diagonal.asDiagonal() * x;
-  if (W_.factor.cols() > 0) out.noalias() += W_.factor * (W_.factor.transpose() * x);
+Eigen::MatrixXd MinTrace::apply_a(const Eigen::MatrixXd& x) const {
+  Eigen::MatrixXd out = W_.diagonal.asDiagonal() * Eigen::MatrixXd(Ct_ * x);
+  if (G_.rows() > 0) out.noalias() += W_.factor * (G_ * x);
   return out;
 }
 
@@ -106,7 +108,7 @@ RowMatrix MinTrace::project(const MatrixRef& mean) const {
   RowMatrix out = mean;
   if (C_.rows() == 0) return out;
   const Eigen::MatrixXd z = C_ * mean;
-  out.noalias() -= A_ * K_.solve(z);
+  out.noalias() -= apply_a(K_.solve(z));
   return out;
 }
 
@@ -115,26 +117,56 @@ RowMatrix MinTrace::reconciled_sd(const MatrixRef& sd) const {
   require(sd.rows() == n, "standard deviations do not match S");
   if (C_.rows() == 0) return sd;
   const Eigen::VectorXd w = W_.variances();
-  // B' = C' K^-1 (n x a); diag(A B) once.
-  const Eigen::MatrixXd Bt = K_.solve(Eigen::MatrixXd(C_)).transpose();
-  const Eigen::VectorXd ab = A_.cwiseProduct(Bt).rowwise().sum();
+  const Eigen::VectorXd& d = W_.diagonal;
+  const RowMatrix& V = W_.factor;
+  const Eigen::Index r = V.cols();
+  const Eigen::Index a = C_.rows();
+  // With A = D C' + V G (sparse plus rank r) and K^-1 explicit (a x a), every quantity
+  // below costs O(nnz(C) (nnz per column + r) + n r^2 + a^3) per horizon: no n x a product.
+  const Eigen::MatrixXd Kinv = K_.solve(Eigen::MatrixXd::Identity(a, a));
+  const Eigen::MatrixXd H = r > 0 ? Eigen::MatrixXd(G_ * Kinv) : Eigen::MatrixXd(0, a);   // r x a
+  // diag(A B), B = K^-1 C: d_i c_i' K^-1 c_i + v_i' G K^-1 c_i
+  Eigen::VectorXd ab(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double ckc = 0.0, vhc = 0.0;
+    for (SparseRows::InnerIterator k(Ct_, i); k; ++k) {
+      for (SparseRows::InnerIterator l(Ct_, i); l; ++l) ckc += k.value() * l.value() * Kinv(k.col(), l.col());
+      if (r > 0) vhc += k.value() * V.row(i).dot(H.col(k.col()).transpose());
+    }
+    ab(i) = d(i) * ckc + vhc;
+  }
   RowMatrix out(n, sd.cols());
+  Eigen::VectorXd e(n), scale(n);
   for (Eigen::Index t = 0; t < sd.cols(); ++t) {
-    // Sigma_h = diag(sd) corr(W) diag(sd) = diag(e) + F F'.
-    Eigen::VectorXd e(n), scale(n);
+    // Sigma_h = diag(sd) corr(W) diag(sd) = diag(e) + F F', F = diag(scale) V.
     for (Eigen::Index i = 0; i < n; ++i) {
       const double s = sd(i, t);
       scale(i) = w(i) > 0.0 ? s / std::sqrt(w(i)) : 0.0;
       e(i) = w(i) > 0.0 ? s * s * W_.diagonal(i) / w(i) : s * s;
     }
     // diag(M E M') with M = I - A B: e - 2 e.*diag(AB) + diag(A Q A'), Q = B E B'.
-    const Eigen::MatrixXd CEC = Eigen::MatrixXd(C_ * e.asDiagonal() * C_.transpose());
-    const Eigen::MatrixXd Q = K_.solve(Eigen::MatrixXd(K_.solve(CEC).transpose()));
-    const Eigen::MatrixXd AQ = A_ * Q;
-    Eigen::VectorXd var = e - 2.0 * e.cwiseProduct(ab) + AQ.cwiseProduct(A_).rowwise().sum();
-    if (W_.factor.cols() > 0) {
-      const Eigen::MatrixXd F = scale.asDiagonal() * W_.factor;
-      const Eigen::MatrixXd MF = F - A_ * K_.solve(Eigen::MatrixXd(C_ * F));
+    const Eigen::MatrixXd CEC = Eigen::MatrixXd(C_ * e.asDiagonal() * Ct_);
+    const Eigen::MatrixXd Q = Kinv * CEC * Kinv;
+    Eigen::MatrixXd P, VR;
+    if (r > 0) {
+      P = Q * G_.transpose();                                        // a x r
+      VR = V * (G_ * P);                                             // n x r
+    }
+    Eigen::VectorXd var(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      // (A Q A')_ii = d_i^2 c_i' Q c_i + 2 d_i c_i' P v_i + v_i' G Q G' v_i
+      double cqc = 0.0, cpv = 0.0;
+      for (SparseRows::InnerIterator k(Ct_, i); k; ++k) {
+        for (SparseRows::InnerIterator l(Ct_, i); l; ++l) cqc += k.value() * l.value() * Q(k.col(), l.col());
+        if (r > 0) cpv += k.value() * P.row(k.col()).dot(V.row(i));
+      }
+      const double vrv = r > 0 ? VR.row(i).dot(V.row(i)) : 0.0;
+      var(i) = e(i) - 2.0 * e(i) * ab(i) + d(i) * d(i) * cqc + 2.0 * d(i) * cpv + vrv;
+    }
+    if (r > 0) {
+      // rows of M F = F - A K^-1 C F
+      const RowMatrix F = scale.asDiagonal() * V;
+      const RowMatrix MF = F - RowMatrix(apply_a(Kinv * Eigen::MatrixXd(C_ * F)));
       var += MF.rowwise().squaredNorm();
     }
     out.col(t) = var.cwiseMax(0.0).cwiseSqrt();

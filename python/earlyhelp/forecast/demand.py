@@ -36,7 +36,7 @@ _AS_OF_KEYS = ("as_of", "snapshot_date", "end_date", "end")
 
 def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: str = "locality",
                   start: Optional[pd.Timestamp] = None, end: Optional[pd.Timestamp] = None, *,
-                  hierarchy: bool = False):
+                  hierarchy: bool = False, sparse_s: bool = False):
     """Count Early Help demand per locality (or council) and period.
 
     Parameters
@@ -51,12 +51,15 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         (episodes stepped up to social care, by the Dataset's derived events, dated when they
         stepped up) and ``open_caseload`` (episodes open at the end of the period).
     by : ``"locality"`` (bottom series are localities) or ``"council"``.
-    start, end : the window. Default: from ``ds.meta["window_start"]`` (else the earliest
-        event) to the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
+    start, end : the window. Default: from the later of the earliest request and the earliest
+        episode start (extracts keep episodes opened before their window, not the requests) to
+        the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
         else the latest event). Only complete
         periods are kept; the partial first/last periods dropped are listed in
         ``attrs["dropped_periods"]``.
     hierarchy : also return the totals up the hierarchy and its summing matrix (see Returns).
+    sparse_s : with ``hierarchy``, hold ``S_df``'s columns as pandas sparse columns (see
+        :func:`aggregate`; worth it for many councils at once).
 
     Returns
     -------
@@ -115,10 +118,11 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     out.attrs["excluded"] = [{"step": "series", "measure": m, "reason": r, "rows": n} for m, r, n in excluded if n]
     out.attrs["as_of"] = as_of
     out.attrs["freq"] = freq
-    return demand_hierarchy(out) if hierarchy else out
+    return demand_hierarchy(out, sparse_s=sparse_s) if hierarchy else out
 
 
-def demand_hierarchy(series: pd.DataFrame) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
+def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False
+                     ) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
     """Council, region and England totals for :func:`demand_series` output: ``(Y_df, S_df, tags)``.
 
     ``S_df`` has one row per series (all measures) and one column per bottom series; ``tags``
@@ -128,7 +132,7 @@ def demand_hierarchy(series: pd.DataFrame) -> Tuple[pd.DataFrame, pd.DataFrame, 
     from .hierarchy import aggregate
 
     spec = SPEC if series["locality_id"].notna().all() else SPEC[:-1]
-    Y, S, tags = aggregate(series, spec)
+    Y, S, tags = aggregate(series, spec, sparse_s=sparse_s)
     Y.attrs.update({k: v for k, v in series.attrs.items()})
     return Y, S, tags
 
@@ -213,15 +217,17 @@ def _as_of(ds, dates: pd.Series) -> pd.Timestamp:
 
 
 def _window_start(ds, dates: pd.Series) -> pd.Timestamp:
-    """The first day of the data window: ``meta["window_start"]`` when the Dataset records one
-    (an extract can hold episodes opened before its window), else the earliest event."""
-    meta = getattr(ds, "meta", {}) or {}
-    if meta.get("window_start") is not None:
-        try:
-            return pd.Timestamp(meta["window_start"]).normalize()
-        except (TypeError, ValueError):
-            pass
-    return pd.Timestamp(dates.min()).normalize()
+    """The first day both requests and episodes are on record: the later of the earliest
+    request and the earliest episode start. An extract often keeps episodes opened before its
+    window (still open when it starts) but not the requests before it, so counting from the
+    earliest episode would begin with months of missing requests. Read from the data only, so
+    the same data gives the same series whatever it was loaded from."""
+    firsts = []
+    for table, column in (("requests", "received_date"), ("episodes", "start_date")):
+        frame = ds[table]
+        if len(frame) and column in frame.columns and frame[column].notna().any():
+            firsts.append(pd.Timestamp(frame[column].min()))
+    return (max(firsts) if firsts else pd.Timestamp(dates.min())).normalize()
 
 
 def _complete_periods(lo: pd.Timestamp, hi: pd.Timestamp, period: str):

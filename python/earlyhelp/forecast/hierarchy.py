@@ -12,7 +12,7 @@ forecast/reconcile.hpp`` for how MinT avoids any dense series x series matrix.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ _NOT_MODELS = {"unique_id", "ds", "y", "cutoff"}
 
 # -- aggregate ----------------------------------------------------------------------------
 def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = "unique_id",
-              time_col: str = "ds", target_cols: Sequence[str] = ("y",)
+              time_col: str = "ds", target_cols: Sequence[str] = ("y",), sparse_s: bool = False
               ) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
     """Aggregate bottom-level series up the levels of ``spec`` (as hierarchicalforecast does).
 
@@ -41,6 +41,9 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
     spec : levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
         ["country", "region", "council_code", "locality_id"]]``. The longest level is the bottom.
     target_cols : columns summed at each level.
+    sparse_s : hold the 0/1 columns of ``S_df`` as pandas sparse columns (``Sparse[float64, 0]``)
+        instead of dense ones: a national hierarchy of 8,000 series is 470 MB dense. Every
+        earlyhelp function taking ``S`` accepts both.
 
     Returns
     -------
@@ -86,8 +89,11 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
     for name in tags:
         rows.extend(pairs[name].map(row_of).to_numpy())
         cols.extend(pairs[bottom_name].map(col_of).to_numpy())
-    S = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(all_ids), len(bottom_ids))).toarray()
-    S_df = pd.DataFrame(S, columns=list(bottom_ids))
+    S = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(all_ids), len(bottom_ids)))
+    if sparse_s:
+        S_df = pd.DataFrame.sparse.from_spmatrix(S.tocsc(), columns=list(bottom_ids))
+    else:
+        S_df = pd.DataFrame(S.toarray(), columns=list(bottom_ids))
     S_df.insert(0, id_col, all_ids)
     return Y_df, S_df, tags
 
@@ -134,6 +140,16 @@ def _summing_matrix(S: pd.DataFrame, id_col: str = "unique_id") -> Tuple[np.ndar
     return ids, bottom, matrix
 
 
+def _nonzero_2d(values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """np.nonzero, but scanning memory in order (10x faster on a transposed block)."""
+    if values.flags.c_contiguous:
+        return np.divmod(np.flatnonzero((values != 0).ravel()), values.shape[1])
+    if values.T.flags.c_contiguous:
+        r, k = np.divmod(np.flatnonzero((values.T != 0).ravel()), values.shape[0])
+        return k, r
+    return np.nonzero(values)
+
+
 def _nonzeros(S: pd.DataFrame, columns: List) -> Tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """(rows, cols, values, all finite) of the non-zero entries of S's columns, without copying S.
 
@@ -141,6 +157,16 @@ def _nonzeros(S: pd.DataFrame, columns: List) -> Tuple[np.ndarray, np.ndarray, n
     pandas holds are read in place; sparse columns and anything else go column by column.
     """
     position = {c: j for j, c in enumerate(columns)}
+    if len(columns) and all(isinstance(S[c].dtype, pd.SparseDtype) for c in columns):
+        # pandas sparse columns (aggregate(sparse_s=True)): their stored entries, column by column
+        arrays = [S[c].array for c in columns]
+        if any(float(a.fill_value) != 0.0 for a in arrays):
+            raise ValidationError(Problem("S", None, "sparse columns of S must have fill value 0"))
+        rows = np.concatenate([a.sp_index.indices for a in arrays]).astype(np.int64)
+        vals = np.concatenate([a.sp_values for a in arrays]).astype(float)
+        cols = np.repeat(np.arange(len(arrays)), [len(a.sp_values) for a in arrays])
+        nz = vals != 0
+        return rows[nz], cols[nz], vals[nz], bool(np.isfinite(vals).all())
     rows, cols, vals = [], [], []
     finite = True
     done = set()
@@ -154,7 +180,7 @@ def _nonzeros(S: pd.DataFrame, columns: List) -> Tuple[np.ndarray, np.ndarray, n
             if not keep.all():
                 continue
             finite = finite and bool(np.isfinite(values).all()) if values.dtype.kind == "f" else finite
-            k, r = np.nonzero(values)
+            k, r = _nonzero_2d(values)
             rows.append(r)
             cols.append(np.array([position[n] for n in names])[k])
             vals.append(values[k, r].astype(float))

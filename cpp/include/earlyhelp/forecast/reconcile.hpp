@@ -109,11 +109,13 @@ class MinTrace {
   RowMatrix reconciled_sd(const MatrixRef& sd) const;
 
  private:
-  Eigen::MatrixXd apply_w(const Eigen::MatrixXd& x) const;  // W x
+  // A x with A = W C' = D C' + V G (n x a, never formed: sparse plus rank r).
+  Eigen::MatrixXd apply_a(const Eigen::MatrixXd& x) const;
   SparseRows C_;                    // constraints (a x n)
-  LowRankCovariance W_;
-  Eigen::LLT<Eigen::MatrixXd> K_;   // C W C'
-  Eigen::MatrixXd A_;               // W C'  (n x a)
+  SparseRows Ct_;                   // C' (n x a)
+  LowRankCovariance W_;             // diag(D) + V V'
+  Eigen::MatrixXd G_;               // V' C' (r x a)
+  Eigen::LLT<Eigen::MatrixXd> K_;   // C W C' = C D C' + G' G
 };
 
 // Covariances for the MinT variants without residuals.
