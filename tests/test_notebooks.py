@@ -23,4 +23,11 @@ def test_notebook_runs(path, tmp_path):
 
 def test_every_issue_notebook_is_present():
     names = {p.name for p in NOTEBOOKS}
-    assert "01_quickstart.ipynb" in names, names
+    expected = {"01_quickstart.ipynb", "02_network.ipynb", "03_risk.ipynb", "04_forecast.ipynb"}
+    assert expected <= names, expected - names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_are_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    assert not any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), path.name
