@@ -231,10 +231,12 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
 
   // Arcs grouped by family (counting sort), for pruning and pricing.
   const auto nf = static_cast<std::size_t>(n_families);
-  std::vector<std::int64_t> fstart(nf + 1, 0), by_family(m);
-  for (std::size_t i = 0; i < m; ++i) ++fstart[family[i] + 1];
-  std::partial_sum(fstart.begin(), fstart.end(), fstart.begin());
-  {
+  std::vector<std::int64_t> fstart, by_family;
+  if (candidates > 0) {
+    fstart.assign(nf + 1, 0);
+    by_family.resize(m);
+    for (std::size_t i = 0; i < m; ++i) ++fstart[family[i] + 1];
+    std::partial_sum(fstart.begin(), fstart.end(), fstart.begin());
     std::vector<std::int64_t> pos(fstart.begin(), fstart.end() - 1);
     for (std::size_t i = 0; i < m; ++i) by_family[pos[family[i]]++] = static_cast<std::int64_t>(i);
   }
@@ -271,16 +273,33 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
       }
     }
     if (candidates <= 0) break;
-    // Pricing: arcs left out that have negative reduced cost could lower the total.
+    // Pricing: arcs left out that have negative reduced cost could lower the
+    // total. Each family brings in at most `candidates` of them per round, the
+    // most negative first (partial pricing keeps each re-solve small).
     const auto& pot = solver.potentials();
     std::size_t added = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      if (in_set[i]) continue;
-      if (ic[i] + pot[1 + family[i]] - pot[1 + n_families + practitioner[i]] < 0) in_set[i] = 1, ++added;
+    std::vector<std::pair<Cost, std::int64_t>> negative;
+    for (std::size_t f = 0; f < nf; ++f) {
+      negative.clear();
+      const Cost pf = pot[1 + f];
+      for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
+        const std::int64_t i = by_family[e];
+        if (in_set[i]) continue;
+        const Cost rc = ic[i] + pf - pot[1 + n_families + practitioner[i]];
+        if (rc < 0) negative.emplace_back(rc, i);
+      }
+      if (static_cast<std::int64_t>(negative.size()) > candidates) {
+        std::nth_element(negative.begin(), negative.begin() + candidates, negative.end());
+        negative.resize(static_cast<std::size_t>(candidates));
+      }
+      for (const auto& [rc, i] : negative) in_set[i] = 1, ++added;
     }
+    // Re-solve at once when pricing found arcs; the reachability search below
+    // is only needed to certify (or repair) maximality at the end.
+    if (added > 0) continue;
     // Augmenting paths through left-out arcs: search the full residual network
-    // from the unassigned families; if the sink is reachable, add the arcs out
-    // of every family reached.
+    // from the unassigned families; if the sink is reachable, add the arcs from
+    // every family reached to practitioners with room (the path's last arc is one).
     std::vector<char> seen_f(nf, 0), seen_p(static_cast<std::size_t>(n_practitioners), 0);
     std::vector<std::int64_t> queue;
     for (std::size_t f = 0; f < nf; ++f)
@@ -314,8 +333,10 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
     if (sink)
       for (std::size_t f = 0; f < nf; ++f)
         if (seen_f[f])
-          for (auto e = fstart[f]; e < fstart[f + 1]; ++e)
-            if (!in_set[by_family[e]]) in_set[by_family[e]] = 1, ++added;
+          for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
+            const std::int64_t i = by_family[e];
+            if (!in_set[i] && used[practitioner[i]] < capacity[practitioner[i]]) in_set[i] = 1, ++added;
+          }
     if (added == 0) break;
   }
 
