@@ -201,3 +201,9 @@ def test_lead_who_has_left_is_a_gap_and_gets_reallocated(tiny):
     alloc = allocate_leads(left, at="2024-03-01")
     assert "F1" in set(alloc.assignments["family_id"]) | set(alloc.unassigned["family_id"])
     assert "P1" not in set(alloc.assignments["practitioner_id"])
+
+
+def test_bad_date_raises(tiny):
+    with pytest.raises(ValidationError) as err:
+        FamilyNetwork.from_dataset(tiny, at="not a date")
+    assert err.value.problems[0].column == "at" and err.value.problems[0].value == "not a date"

@@ -276,3 +276,13 @@ def test_florentine_families_all_measures():
     assert set(map(frozenset, back.edges())) == set(map(frozenset, g.edges())) and len(edges) == g.number_of_edges()
     table = ours.nodes()
     assert table["degree"].tolist() == [g.degree(v) for v in nodes] and table["component"].nunique() == 1
+
+
+def test_pagerank_tight_tolerance_matches_igraph_exact():
+    """With a tight tol the power iteration reaches igraph's exact (PRPACK) PageRank."""
+    ig = pytest.importorskip("igraph")
+    g = ig.Graph.Barabasi(3000, 2, directed=False)
+    e = np.asarray(g.get_edgelist())
+    ours = Graph.from_edges(e[:, 0], e[:, 1], n=g.vcount())
+    exact = np.asarray(g.pagerank(damping=0.85))
+    np.testing.assert_allclose(ours.pagerank(tol=1e-14, max_iter=1000), exact, rtol=1e-6, atol=1e-12)

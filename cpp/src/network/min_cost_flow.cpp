@@ -3,6 +3,7 @@
 // then Dinic's blocking flow on the arcs whose reduced cost is 0. Costs are
 // scaled to integers so "reduced cost is 0" is exact.
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -19,33 +20,14 @@ namespace {
 using Cost = std::int64_t;
 constexpr Cost kInf = std::numeric_limits<Cost>::max() / 4;
 
-// Residual network in CSR form; arc i and its reverse partner[i].
+// Residual network in CSR form; arc i and its reverse partner[i]. 32-bit
+// node ids and capacities (capacities are clamped to the number of families)
+// halve the memory traffic of the scans that dominate the run time.
 struct Network {
   std::int64_t n = 0;
-  std::vector<std::int64_t> start, to, cap, partner;
+  std::vector<std::int64_t> start;
+  std::vector<std::int32_t> to, cap, partner;
   std::vector<Cost> cost;
-
-  void build(std::int64_t nodes, const std::vector<std::int64_t>& tail, const std::vector<std::int64_t>& head,
-             const std::vector<std::int64_t>& capacity, const std::vector<Cost>& c) {
-    n = nodes;
-    const std::size_t m = tail.size();
-    start.assign(static_cast<std::size_t>(n) + 1, 0);
-    for (std::size_t i = 0; i < m; ++i) {
-      ++start[tail[i] + 1];
-      ++start[head[i] + 1];
-    }
-    std::partial_sum(start.begin(), start.end(), start.begin());
-    to.resize(2 * m);
-    cap.resize(2 * m);
-    partner.resize(2 * m);
-    cost.resize(2 * m);
-    std::vector<std::int64_t> pos(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < m; ++i) {
-      std::int64_t f = pos[tail[i]]++, r = pos[head[i]]++;
-      to[f] = head[i], cap[f] = capacity[i], cost[f] = c[i], partner[f] = r;
-      to[r] = tail[i], cap[r] = 0, cost[r] = -c[i], partner[r] = f;
-    }
-  }
 };
 
 class PrimalDual {
@@ -59,8 +41,9 @@ class PrimalDual {
     std::int64_t flow = 0;
     while (dijkstra()) {
       ++phases;
+      collect_admissible();
       while (bfs_admissible()) {
-        for (std::int64_t v = 0; v < g_.n; ++v) iter_[v] = g_.start[v];
+        for (std::int64_t v = 0; v < g_.n; ++v) iter_[v] = zstart_[v];
         std::int64_t f;
         while ((f = augment()) > 0) flow += f;
       }
@@ -70,6 +53,20 @@ class PrimalDual {
 
  private:
   Cost reduced(std::int64_t u, std::int64_t e) const { return g_.cost[e] + pot_[u] - pot_[g_.to[e]]; }
+
+  // Arcs with zero reduced cost, per node. Potentials are fixed within a phase
+  // and an arc's partner has the opposite reduced cost, so this list holds every
+  // arc the phase's blocking flows can use: one scan of all arcs per phase
+  // instead of one per breadth-first pass.
+  void collect_admissible() {
+    zstart_.assign(static_cast<std::size_t>(g_.n) + 1, 0);
+    zarc_.clear();
+    for (std::int64_t u = 0; u < g_.n; ++u) {
+      for (auto e = g_.start[u]; e < g_.start[u + 1]; ++e)
+        if (reduced(u, e) == 0) zarc_.push_back(e);
+      zstart_[u + 1] = static_cast<std::int64_t>(zarc_.size());
+    }
+  }
 
   // Shortest reduced distances from s (stops once t is settled); updates potentials.
   bool dijkstra() {
@@ -108,9 +105,12 @@ class PrimalDual {
     level_[s_] = 0;
     for (std::size_t head = 0; head < queue.size(); ++head) {
       std::int64_t u = queue[head];
-      for (auto e = g_.start[u]; e < g_.start[u + 1]; ++e) {
+      // Levels beyond the sink's are never on a shortest augmenting path.
+      if (level_[t_] >= 0 && level_[u] >= level_[t_]) break;
+      for (auto z = zstart_[u]; z < zstart_[u + 1]; ++z) {
+        const std::int64_t e = zarc_[z];
         std::int64_t v = g_.to[e];
-        if (g_.cap[e] > 0 && level_[v] < 0 && reduced(u, e) == 0) {
+        if (g_.cap[e] > 0 && level_[v] < 0) {
           level_[v] = level_[u] + 1;
           queue.push_back(v);
         }
@@ -125,9 +125,10 @@ class PrimalDual {
     std::int64_t u = s_;
     while (u != t_) {
       bool advanced = false;
-      for (auto& e = iter_[u]; e < g_.start[u + 1]; ++e) {
+      for (auto& z = iter_[u]; z < zstart_[u + 1]; ++z) {
+        const std::int64_t e = zarc_[z];
         std::int64_t v = g_.to[e];
-        if (g_.cap[e] > 0 && level_[v] == level_[u] + 1 && reduced(u, e) == 0) {
+        if (g_.cap[e] > 0 && level_[v] == level_[u] + 1) {
           path_.push_back(e);
           u = v;
           advanced = true;
@@ -143,10 +144,10 @@ class PrimalDual {
       ++iter_[u];
     }
     std::int64_t push = std::numeric_limits<std::int64_t>::max();
-    for (auto e : path_) push = std::min(push, g_.cap[e]);
+    for (auto e : path_) push = std::min<std::int64_t>(push, g_.cap[e]);
     for (auto e : path_) {
-      g_.cap[e] -= push;
-      g_.cap[g_.partner[e]] += push;
+      g_.cap[e] -= static_cast<std::int32_t>(push);
+      g_.cap[g_.partner[e]] += static_cast<std::int32_t>(push);
     }
     return push;
   }
@@ -154,53 +155,49 @@ class PrimalDual {
   Network& g_;
   std::int64_t s_, t_;
   std::vector<Cost> pot_, dist_;
-  std::vector<std::int64_t> level_, iter_, path_;
+  std::vector<std::int64_t> level_, iter_, path_, zstart_, zarc_;
 };
 
 }  // namespace
 
 namespace {
 
-// Network on the arcs in `in_set`: source 0, families 1..nf, practitioners, sink.
-// arc_pos[i] = position of arc i's forward residual arc (or -1 when not in the set).
+// Network on the arcs in `in_set`: source 0, families 1..nf, practitioners, sink,
+// built straight into `net` (its buffers are reused from round to round: fresh
+// large allocations cost page faults comparable to the solve itself).
+// arc_pos[i] = position of arc i's forward residual arc, or -1 when not in the set.
 void build_network(std::int64_t nf, std::int64_t np, const std::int64_t* capacity, const std::int64_t* family,
                    const std::int64_t* practitioner, const std::vector<Cost>& ic, const std::vector<char>& in_set,
                    Network& net, std::vector<std::int64_t>& arc_pos) {
-  const std::int64_t s = 0, t = nf + np + 1;
+  const std::int64_t t = nf + np + 1;
   const std::size_t m = ic.size();
-  std::vector<std::int64_t> tail, head, cap;
-  std::vector<Cost> c;
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < m; ++i) k += in_set[i] != 0;
-  const std::size_t arcs = k + static_cast<std::size_t>(nf + np);
-  tail.reserve(arcs), head.reserve(arcs), cap.reserve(arcs), c.reserve(arcs);
-  for (std::int64_t f = 0; f < nf; ++f) tail.push_back(s), head.push_back(1 + f), cap.push_back(1), c.push_back(0);
-  std::vector<std::int64_t> order;  // arc i -> index in tail/head
-  order.assign(m, -1);
-  for (std::size_t i = 0; i < m; ++i) {
-    if (!in_set[i]) continue;
-    order[i] = static_cast<std::int64_t>(tail.size());
-    tail.push_back(1 + family[i]);
-    head.push_back(1 + nf + practitioner[i]);
-    cap.push_back(1);
-    c.push_back(ic[i]);
-  }
-  for (std::int64_t p = 0; p < np; ++p)
-    tail.push_back(1 + nf + p), head.push_back(t), cap.push_back(capacity[p]), c.push_back(0);
-  net.build(t + 1, tail, head, cap, c);
-  // Where build() put each forward arc (it fills rows in input order).
-  arc_pos.assign(m, -1);
-  std::vector<std::int64_t> pos_of_input(tail.size(), -1);
-  {
-    std::vector<std::int64_t> cursor(net.start.begin(), net.start.end() - 1);
-    for (std::size_t j = 0; j < tail.size(); ++j) {
-      // build(): forward arc j goes to pos[tail[j]]++ and its reverse to pos[head[j]]++, in j order.
-      pos_of_input[j] = cursor[tail[j]]++;
-      cursor[head[j]]++;
-    }
-  }
+  net.n = t + 1;
+  auto& start = net.start;
+  start.assign(static_cast<std::size_t>(t) + 2, 0);
+  std::size_t arcs = 0;
+  for (std::int64_t f = 0; f < nf; ++f) ++start[1], ++start[1 + f + 1], ++arcs;
   for (std::size_t i = 0; i < m; ++i)
-    if (order[i] >= 0) arc_pos[i] = pos_of_input[static_cast<std::size_t>(order[i])];
+    if (in_set[i]) ++start[1 + family[i] + 1], ++start[1 + nf + practitioner[i] + 1], ++arcs;
+  for (std::int64_t p = 0; p < np; ++p) ++start[1 + nf + p + 1], ++start[t + 1], ++arcs;
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  net.to.resize(2 * arcs);
+  net.cap.resize(2 * arcs);
+  net.partner.resize(2 * arcs);
+  net.cost.resize(2 * arcs);
+  std::vector<std::int64_t> pos(start.begin(), start.end() - 1);
+  auto add = [&](std::int64_t u, std::int64_t v, std::int64_t capa, Cost c) {
+    const std::int64_t f = pos[u]++, r = pos[v]++;
+    net.to[f] = static_cast<std::int32_t>(v), net.cap[f] = static_cast<std::int32_t>(capa), net.cost[f] = c;
+    net.partner[f] = static_cast<std::int32_t>(r);
+    net.to[r] = static_cast<std::int32_t>(u), net.cap[r] = 0, net.cost[r] = -c;
+    net.partner[r] = static_cast<std::int32_t>(f);
+    return f;
+  };
+  for (std::int64_t f = 0; f < nf; ++f) add(0, 1 + f, 1, 0);
+  arc_pos.assign(m, -1);
+  for (std::size_t i = 0; i < m; ++i)
+    if (in_set[i]) arc_pos[i] = add(1 + family[i], 1 + nf + practitioner[i], 1, ic[i]);
+  for (std::int64_t p = 0; p < np; ++p) add(1 + nf + p, t, std::min(capacity[p], nf), 0);
 }
 
 }  // namespace
@@ -210,6 +207,10 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
                            std::size_t m, std::int64_t candidates) {
   if (n_families < 0 || n_practitioners < 0)
     throw InputError("numbers of families and practitioners must be >= 0");
+  // Residual arcs (two per arc) are indexed with 32-bit integers.
+  if (2 * (static_cast<double>(m) + static_cast<double>(n_families) + static_cast<double>(n_practitioners)) >=
+      static_cast<double>(INT32_MAX))
+    throw InputError("too many families, practitioners or candidate pairs for the flow solver");
   for (std::int64_t p = 0; p < n_practitioners; ++p)
     if (capacity[p] < 0) throw InputError("practitioner " + std::to_string(p) + " has negative capacity");
   double cmax = 0.0;
@@ -230,10 +231,12 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
 
   // Arcs grouped by family (counting sort), for pruning and pricing.
   const auto nf = static_cast<std::size_t>(n_families);
-  std::vector<std::int64_t> fstart(nf + 1, 0), by_family(m);
-  for (std::size_t i = 0; i < m; ++i) ++fstart[family[i] + 1];
-  std::partial_sum(fstart.begin(), fstart.end(), fstart.begin());
-  {
+  std::vector<std::int64_t> fstart, by_family;
+  if (candidates > 0) {
+    fstart.assign(nf + 1, 0);
+    by_family.resize(m);
+    for (std::size_t i = 0; i < m; ++i) ++fstart[family[i] + 1];
+    std::partial_sum(fstart.begin(), fstart.end(), fstart.begin());
     std::vector<std::int64_t> pos(fstart.begin(), fstart.end() - 1);
     for (std::size_t i = 0; i < m; ++i) by_family[pos[family[i]]++] = static_cast<std::int64_t>(i);
   }
@@ -253,9 +256,9 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
   std::vector<std::int64_t> arc_pos;
   std::vector<std::int64_t> who(nf, -1), used(static_cast<std::size_t>(n_practitioners), 0);
   std::vector<std::int64_t> chosen(nf, -1);  // input arc carrying each family's flow
+  Network net;
   while (true) {
     ++result.rounds;
-    Network net;
     build_network(n_families, n_practitioners, capacity, family, practitioner, ic, in_set, net, arc_pos);
     PrimalDual solver(net, 0, t);
     solver.run(result.phases);
@@ -270,16 +273,33 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
       }
     }
     if (candidates <= 0) break;
-    // Pricing: arcs left out that have negative reduced cost could lower the total.
+    // Pricing: arcs left out that have negative reduced cost could lower the
+    // total. Each family brings in at most `candidates` of them per round, the
+    // most negative first (partial pricing keeps each re-solve small).
     const auto& pot = solver.potentials();
     std::size_t added = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      if (in_set[i]) continue;
-      if (ic[i] + pot[1 + family[i]] - pot[1 + n_families + practitioner[i]] < 0) in_set[i] = 1, ++added;
+    std::vector<std::pair<Cost, std::int64_t>> negative;
+    for (std::size_t f = 0; f < nf; ++f) {
+      negative.clear();
+      const Cost pf = pot[1 + f];
+      for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
+        const std::int64_t i = by_family[e];
+        if (in_set[i]) continue;
+        const Cost rc = ic[i] + pf - pot[1 + n_families + practitioner[i]];
+        if (rc < 0) negative.emplace_back(rc, i);
+      }
+      if (static_cast<std::int64_t>(negative.size()) > candidates) {
+        std::nth_element(negative.begin(), negative.begin() + candidates, negative.end());
+        negative.resize(static_cast<std::size_t>(candidates));
+      }
+      for (const auto& [rc, i] : negative) in_set[i] = 1, ++added;
     }
+    // Re-solve at once when pricing found arcs; the reachability search below
+    // is only needed to certify (or repair) maximality at the end.
+    if (added > 0) continue;
     // Augmenting paths through left-out arcs: search the full residual network
-    // from the unassigned families; if the sink is reachable, add the arcs out
-    // of every family reached.
+    // from the unassigned families; if the sink is reachable, add the arcs from
+    // every family reached to practitioners with room (the path's last arc is one).
     std::vector<char> seen_f(nf, 0), seen_p(static_cast<std::size_t>(n_practitioners), 0);
     std::vector<std::int64_t> queue;
     for (std::size_t f = 0; f < nf; ++f)
@@ -313,8 +333,10 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
     if (sink)
       for (std::size_t f = 0; f < nf; ++f)
         if (seen_f[f])
-          for (auto e = fstart[f]; e < fstart[f + 1]; ++e)
-            if (!in_set[by_family[e]]) in_set[by_family[e]] = 1, ++added;
+          for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
+            const std::int64_t i = by_family[e];
+            if (!in_set[i] && used[practitioner[i]] < capacity[practitioner[i]]) in_set[i] = 1, ++added;
+          }
     if (added == 0) break;
   }
 

@@ -145,6 +145,14 @@ TEST(NetworkFlow, MatchesBoostSuccessiveShortestPath) {
     for (int p = 0; p < np; ++p) EXPECT_LE(used[p], cap[p]);
     EXPECT_EQ(ours, flow);
     EXPECT_NEAR(a.total_cost, opt, 1e-6);
+    // Starting from one or two candidates per family and pricing the rest reaches the same optimum.
+    for (std::int64_t k : {1, 2}) {
+      auto pk = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size(), k);
+      long assigned = 0;
+      for (int f = 0; f < nf; ++f) assigned += pk.practitioner[f] >= 0;
+      EXPECT_EQ(assigned, flow);
+      EXPECT_NEAR(pk.total_cost, opt, 1e-6);
+    }
   }
 }
 

@@ -30,7 +30,7 @@ Candidate pruning (exact)
 -------------------------
 With ``candidates=k`` the solver starts from each family's ``k`` cheapest
 eligible practitioners (all of them with ``candidates=None``; the default
-prunes only when families x practitioners > 250,000). It then prices every
+prunes only when families x practitioners > 5,000,000). It then prices every
 left-out pair against the solution: pairs with a negative reduced cost (they
 would lower the total) or on an augmenting path (they would let one more
 family through) are added and the flow is solved again, until none is left.
@@ -75,7 +75,10 @@ NEED_AGENCY_TYPES: Dict[str, Tuple[str, ...]] = {
     "financial_stability": ("vcs", "housing"),
 }
 
-AUTO_ALL_PAIRS = 250_000
+# Up to this many pairs the solver starts from all of them (fastest: one round);
+# beyond, from each family's DEFAULT_CANDIDATES cheapest, to bound memory.
+AUTO_ALL_PAIRS = 5_000_000
+DEFAULT_CANDIDATES = 40
 _CHUNK_PAIRS = 2_000_000
 
 CostFunction = Callable[[pd.DataFrame, pd.DataFrame], Any]
@@ -198,7 +201,7 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
         Start the solver from each family's ``candidates`` cheapest practitioners
         and add the others by pricing (see the module docstring; the answer is the
         same); ``None`` uses all pairs from the start; the default (-1) uses all up
-        to 250,000 pairs, else 20.
+        to 5,000,000 pairs, else 40.
     network : FamilyNetwork, optional
         Reuse an already built network (then ``ds`` and ``at`` are ignored).
 
@@ -213,7 +216,7 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     pracs["spare"] = pracs["spare"].fillna(0).astype(np.int64).clip(lower=0)
     pracs = pracs.reset_index(drop=True)
     if candidates == -1:
-        candidates = None if len(fams) * len(pracs) <= AUTO_ALL_PAIRS else 20
+        candidates = None if len(fams) * len(pracs) <= AUTO_ALL_PAIRS else DEFAULT_CANDIDATES
     if candidates is not None and candidates < 1:
         raise ValidationError(Problem("allocate_leads", None, f"candidates must be >= 1 or None, got {candidates}"))
     fi, pi, c = _pair_costs(fams, pracs, cost or default_cost)

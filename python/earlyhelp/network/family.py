@@ -98,8 +98,19 @@ class FamilyNetwork:
 
     @classmethod
     def from_dataset(cls, ds: Any, at: Any = None) -> "FamilyNetwork":
-        """The network as known at ``at`` (a date; ``None`` = the data as given)."""
-        at = None if at is None else pd.Timestamp(at)
+        """The network as known at ``at`` (a date; ``None`` = the data as given).
+
+        An ``at`` that is not a date raises :class:`earlyhelp.ValidationError`.
+        """
+        if at is not None:
+            raw = at
+            try:
+                at = pd.Timestamp(at)
+            except (TypeError, ValueError):
+                at = pd.NaT
+            if pd.isna(at):
+                raise ValidationError(Problem("network", "at", "must be a date such as '2024-12-31'",
+                                              value=str(raw)))
         return cls(snapshot_at(ds, at), at)
 
     # -- the current picture ---------------------------------------------------

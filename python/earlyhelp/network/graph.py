@@ -167,6 +167,12 @@ class Graph:
         Weighted by edge weight when the graph is weighted; dangling vertices
         spread their rank uniformly; undirected edges count in both directions.
         Raises :class:`earlyhelp.ValidationError` if it has not converged after ``max_iter``.
+
+        The stopping rule is NetworkX's: the L1 change between iterations below
+        ``n * tol``. On large graphs that is loose (with a million vertices the
+        default stops after a couple of iterations, as NetworkX does); pass a
+        smaller ``tol`` (e.g. ``1e-12``, with a larger ``max_iter``) for an answer
+        close to the exact one.
         """
         try:
             return self._g.pagerank(float(damping), float(tol), int(max_iter))
