@@ -299,7 +299,7 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
   // float Hessian from a sample of about kHessianRows rows. Near it (gradient
   // below kExact) the exact double Hessian gives quadratic convergence and is
   // the one the standard errors need.
-  constexpr double kExact = 1e-4;
+  constexpr double kExact = 1e-3;
   constexpr Eigen::Index kHessianRows = 131072;
   const Eigen::Index stride = std::max<Eigen::Index>(1, P.n() / kHessianRows);
   bool single = true;
