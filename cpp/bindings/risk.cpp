@@ -41,6 +41,7 @@ py::dict to_dict(const risk::GlmResult& r) {
   d["objective"] = r.objective;
   d["gradient_norm"] = r.gradient_norm;
   d["solver"] = r.solver;
+  d["feature_means"] = py::array_t<double>(r.feature_means.size(), r.feature_means.data());
   if (r.covariance.size() > 0) d["covariance"] = py::cast(r.covariance);
   else d["covariance"] = py::none();
   return d;
@@ -93,7 +94,7 @@ void register_risk(py::module_& m) {
   const char* fit_doc =
       "Fit a penalised GLM. Objective: sum_i s_i loss_i + lam * (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1),\n"
       "intercept unpenalised. Returns a dict: coef, intercept, n_iter, converged, objective,\n"
-      "gradient_norm, solver, covariance (inverse Hessian, order coef..., intercept).";
+      "gradient_norm, solver, covariance (inverse Hessian, order coef..., intercept), feature_means.";
   m.def("fit_logistic",
         [](const Array& X, const Array& y, const Array& w, double lam, double l1_ratio, bool fit_intercept, double tol,
            int max_iter, const std::string& solver, int n_threads, bool cov, py::object progress) {

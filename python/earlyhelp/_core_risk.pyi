@@ -16,6 +16,7 @@ class GlmFit(TypedDict):
     gradient_norm: float
     solver: str
     covariance: Optional[npt.NDArray[np.float64]]
+    feature_means: npt.NDArray[np.float64]
 
 def fit_logistic(X: _Array, y: _Array, sample_weight: _Array, lam: float, l1_ratio: float = 0.0,
                  fit_intercept: bool = True, tol: float = 1e-08, max_iter: int = 100, solver: str = "auto",

@@ -22,7 +22,7 @@ int choose_threads(Eigen::Index n, Eigen::Index p, int requested) {
   return static_cast<int>(std::max(1u, std::min(hw, 2u)));
 }
 
-void check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o) {
+Eigen::VectorXd check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o) {
   require(X.rows() > 0, "X has no rows");
   require(y.size() == X.rows(), "y has " + std::to_string(y.size()) + " values but X has " +
                                     std::to_string(X.rows()) + " rows");
@@ -32,21 +32,28 @@ void check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const
   require(o.l1_ratio >= 0.0 && o.l1_ratio <= 1.0, "l1_ratio must be between 0 and 1");
   require(o.tol > 0.0, "tol must be > 0");
   require(o.max_iter >= 1, "max_iter must be >= 1");
-  const bool all_finite = X.allFinite();
-  for (Eigen::Index i = 0; i < X.rows() && !all_finite; ++i) {
-    if (!X.row(i).allFinite()) {
-      Eigen::Index j = 0;
-      while (std::isfinite(X(i, j))) ++j;
-      std::ostringstream msg;
-      msg << "X has a missing or infinite value at row " << i << ", column " << j << " (" << X(i, j) << ")";
-      throw InputError(msg.str());
-    }
-  }
   for (Eigen::Index i = 0; i < w.size(); ++i)
     if (!(std::isfinite(w[i]) && w[i] >= 0.0))
       throw InputError("sample_weight must be finite and >= 0; row " + std::to_string(i) + " has " +
                        std::to_string(w[i]));
-  require(w.sum() > 0.0, "sample_weight sums to zero");
+  const double S = w.sum();
+  require(S > 0.0, "sample_weight sums to zero");
+  // One pass gives the weighted means and checks X: a NaN or infinite value
+  // makes its column's sum non-finite whatever its weight (inf * 0 = NaN).
+  Eigen::VectorXd means = X.transpose() * w;
+  if (!means.allFinite()) {
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      if (!X.row(i).allFinite()) {
+        Eigen::Index j = 0;
+        while (std::isfinite(X(i, j))) ++j;
+        std::ostringstream msg;
+        msg << "X has a missing or infinite value at row " << i << ", column " << j << " (" << X(i, j) << ")";
+        throw InputError(msg.str());
+      }
+    }
+    throw InputError("the weighted column sums of X overflow; rescale the features");
+  }
+  return means / S;
 }
 
 void check_full_rank(ConstRowMatrixRef X, ConstVectorRef w, bool fit_intercept) {

@@ -39,7 +39,8 @@ void parallel_rows(Eigen::Index n, int n_threads, Fn&& fn) {
   for (auto& w : workers) w.join();
 }
 
-void check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o);
+// Checks the inputs and returns the weighted column means of X.
+Eigen::VectorXd check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o);
 
 // With no penalty the estimate is unique only if [X, 1] has full column rank
 // on the rows with positive weight; throws InputError naming a constant

@@ -52,6 +52,8 @@ struct GlmResult {
   // (coef..., intercept); empty if not computed. For the elastic net it covers
   // the non-zero coefficients only (rows and columns of zero coefficients are NaN).
   Eigen::MatrixXd covariance;
+  // Weighted means of the columns of X (a by-product of the input check).
+  Eigen::VectorXd feature_means;
 };
 
 // Logistic regression. y holds 0/1; sample_weight >= 0 (class weights already
