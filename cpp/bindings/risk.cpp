@@ -122,6 +122,20 @@ void register_risk(py::module_& m) {
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::predict_logistic, X, coef, b, t); },
         "1 / (1 + exp(-(X @ coef + intercept)))", py::arg("X"), py::arg("coef"), py::arg("intercept"),
         py::arg("n_threads") = 0);
+  m.def("predict_logistic_proba",
+        [](const Array& X, const Array& coef, double b, int t) {
+          auto Xm = as_matrix(X);
+          auto c = as_vector(coef, "coef");
+          py::array_t<double> out({Xm.rows(), Eigen::Index(2)});
+          Eigen::Map<RowMatrix> o(out.mutable_data(), Xm.rows(), 2);
+          {
+            py::gil_scoped_release release;
+            risk::predict_logistic_proba(Xm, c, b, o, t);
+          }
+          return out;
+        },
+        "(n, 2) array of (1 - p, p), p = 1 / (1 + exp(-(X @ coef + intercept)))", py::arg("X"), py::arg("coef"),
+        py::arg("intercept"), py::arg("n_threads") = 0);
   m.def("predict_poisson",
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::predict_poisson, X, coef, b, t); },
         "exp(X @ coef + intercept)", py::arg("X"), py::arg("coef"), py::arg("intercept"), py::arg("n_threads") = 0);

@@ -263,11 +263,7 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, 2) probabilities of ``classes_[0]`` and ``classes_[1]``."""
-        p = self._linear(X, core().predict_logistic)
-        out = np.empty((p.shape[0], 2))
-        out[:, 1] = p
-        np.subtract(1.0, p, out=out[:, 0])
-        return out
+        return self._linear(X, core().predict_logistic_proba)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         eta = self.decision_function(X)

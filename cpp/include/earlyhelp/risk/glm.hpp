@@ -17,6 +17,7 @@ using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::R
 using ConstRowMatrixRef = Eigen::Ref<const RowMatrix>;
 using ConstVectorRef = Eigen::Ref<const Eigen::VectorXd>;
 using VectorRef = Eigen::Ref<Eigen::VectorXd>;
+using RowMatrixRef = Eigen::Ref<RowMatrix>;
 
 // Options shared by both models.
 struct GlmOptions {
@@ -74,6 +75,9 @@ void linear_predictor(ConstRowMatrixRef X, ConstVectorRef coef, double intercept
 // out = 1 / (1 + exp(-(X * coef + intercept))).
 void predict_logistic(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out,
                       int n_threads = 0);
+// out (n x 2) = (1 - p, p) with p as predict_logistic: predict_proba's layout.
+void predict_logistic_proba(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, RowMatrixRef out,
+                            int n_threads = 0);
 // out = exp(X * coef + intercept).
 void predict_poisson(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out,
                      int n_threads = 0);
