@@ -17,19 +17,24 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-echo "== Python packages: .[test]"
+echo "== build tools (the same ones pip install . uses)"
 "$python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-"$python" -m pip install -q cmeel-eigen cmeel-boost ninja "cmake>=3.18"
+"$python" -m pip install -q "scikit-build-core>=0.10" "pybind11>=3.0" cmeel-eigen cmeel-boost ninja "cmake>=3.18"
 
+# One build directory serves both steps, so the core is compiled once:
+# first the core and GoogleTest alone (no Python), then pip adds the _core
+# module to the same tree (no build isolation, same compiler flags).
+build=build/ci
 echo "== C++ core and GoogleTest (no Python)"
 prefix=$("$python" -c "import sys, os; print(';'.join(p for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix'))))")
-cmake -S . -B build/cpp-tests -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
   -DEARLYHELP_BUILD_PYTHON=OFF -DEARLYHELP_BUILD_TESTS=ON >/dev/null
-cmake --build build/cpp-tests -j "$jobs"
-ctest --test-dir build/cpp-tests --output-on-failure -j "$jobs"
+cmake --build "$build" -j "$jobs"
+ctest --test-dir "$build" --output-on-failure -j "$jobs"
 
 echo "== pip install .[test]"
-"$python" -m pip install -q ".[test]"
+"$python" -m pip install -q --no-build-isolation -C build-dir="$build" \
+  -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]"
 
 echo "== pytest (Python tests and notebooks)"
 cd tests  # import the installed package, not the source tree

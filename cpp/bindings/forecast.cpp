@@ -24,7 +24,7 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
                          const std::string& ets_model, int damped, double alpha_d, double alpha_p,
                          int n_sim, std::uint64_t seed, std::optional<DoubleArray> X,
                          std::optional<DoubleArray> X_future, std::optional<IndexArray> phase0,
-                         int n_threads, py::object progress) {
+                         int n_threads, py::object progress, bool fitted_values) {
   require(y.ndim() == 1 && indptr.ndim() == 1 && indptr.size() >= 1,
           "y must be 1-d and indptr 1-d with at least one entry");
   require(h >= 1, "forecast horizon h must be at least 1");
@@ -63,6 +63,7 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
   spec.alpha_p = alpha_p;
   spec.n_sim = n_sim;
   spec.seed = seed;
+  spec.fitted = fitted_values;
   std::vector<forecast::Forecast> out;
   {
     PythonProgress reporter(progress);
@@ -115,7 +116,7 @@ void register_forecast(py::module_& m) {
         py::arg("alpha_p") = 0.1, py::arg("n_sim") = 2000, py::arg("seed") = 0,
         py::arg("X") = py::none(), py::arg("X_future") = py::none(),
         py::arg("phase0") = py::none(), py::arg("n_threads") = 2,
-        py::arg("progress") = py::none(),
+        py::arg("progress") = py::none(), py::arg("fitted") = true,
         "Fit one model to many series (concatenated in y, split by indptr) and forecast h "
         "steps. Returns dict(mean (S, h), lo/hi (S, len(levels), h), fitted (len(y),), "
         "method list, fallback (S,), loglik (S,), aicc (S,)).");

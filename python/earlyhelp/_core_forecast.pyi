@@ -23,8 +23,12 @@ def forecast_series(
     phase0: Optional[npt.NDArray[np.int64]] = None,
     n_threads: int = 2,
     progress: Optional[Callable[[int, int], Any]] = None,
+    fitted: bool = True,
 ) -> Dict[str, Any]:
     """Fit model `kind` to each series (y split by indptr) and forecast h steps.
+
+    ``fitted=False`` lets a model skip costly in-sample fitted values (Croston
+    refits every prefix); they may then be NaN.
 
     Returns dict(mean (S, h), lo (S, L, h), hi (S, L, h), fitted (len(y),),
     method: list[str], fallback: bool array (S,), loglik (S,), aicc (S,)

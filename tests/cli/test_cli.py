@@ -108,10 +108,13 @@ def test_usage_errors_exit_2():
     assert result.exit_code == 2 and "--config" in result.output
 
 
-def test_score_says_not_available_and_exits_1(data_folder, tmp_path):
-    result = run_cli("score", "--data", str(data_folder), "--out", str(tmp_path / "scores"))
-    assert result.returncode == 1
-    assert "score is not available" in result.stderr and result.stdout == ""
+def test_score_without_its_dependencies_exits_1(monkeypatch, data_folder, tmp_path):
+    import earlyhelp.cli.scorerun as scorerun
+
+    monkeypatch.setattr(scorerun, "risk_missing", lambda: "it needs scikit-learn: pip install scikit-learn")
+    result = CliRunner().invoke(cli, ["score", "--data", str(data_folder), "--out", str(tmp_path / "scores")])
+    assert result.exit_code == 1
+    assert "score is not available here: it needs scikit-learn" in result.output
     assert not (tmp_path / "scores").exists()
 
 

@@ -101,10 +101,12 @@ def test_sql_bad_inputs(tmp_path, frames):
 
 def test_postgres_ssd_names(postgres_url, frames, reference):
     engine = sa.create_engine(with_driver(postgres_url))
+    schema = "ssd_sources_test"            # its own schema: the server is shared by the session
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS ssd"))
-    write_sql(engine, frames, schema="ssd")
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    write_sql(engine, frames, schema=schema)
     engine.dispose()
-    ds = read_sql(postgres_url, schema="ssd")
+    ds = read_sql(postgres_url, schema=schema)
     assert_same(ds, reference)
     assert content_hash(ds)["sha256"] == content_hash(reference)["sha256"]

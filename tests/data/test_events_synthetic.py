@@ -79,6 +79,10 @@ def test_stitching_keeps_every_episode_once(council):
     stitched, mapping = council.stitch_episodes(return_map=True)
     assert sorted(mapping["episode_id"]) == sorted(council.episodes["episode_id"])
     assert stitched["n_episodes"].sum() == len(council.episodes)
+    assert (stitched["episode_ids"].map(len) == stitched["n_episodes"]).all()
+    first_of = dict(zip(mapping["episode_id"], mapping["family_episode_id"]))
+    assert all(first_of[e] == fe for fe, ids in zip(stitched["family_episode_id"], stitched["episode_ids"])
+               for e in ids)
     assert (stitched["start_date"] <= stitched["end_date"].fillna(pd.Timestamp.max)).all()
 
 

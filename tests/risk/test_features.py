@@ -142,3 +142,9 @@ def test_bad_arguments(needs_ds, kwargs):
     args = {"at": "2023-07-01", **kwargs}
     with pytest.raises(ValueError):
         build_features(needs_ds, data_end=END, **args)
+
+
+def test_rereferral_closure_reason_features(needs_ds):
+    fs = build_features(needs_ds, "2023-07-01", "rereferral_12m", data_end=END)
+    assert fs.X.loc[0, "closed_outcomes_met"] == 1 and fs.X.loc[0, "closed_disengaged"] == 0
+    assert "closed_outcomes_met" not in build_features(needs_ds, "2023-07-01", data_end=END).X.columns

@@ -14,7 +14,8 @@ double optimised_ses(const std::vector<double>& x, std::size_t n) {
 }
 }  // namespace
 
-Forecast croston_optimized(const Series& s, int h, const std::vector<double>& levels) {
+Forecast croston_optimized(const Series& s, int h, const std::vector<double>& levels,
+                           bool with_fitted) {
   std::vector<double> sizes, intervals;
   std::size_t last = 0;
   for (std::size_t t = 0; t < s.n; ++t) {
@@ -35,6 +36,7 @@ Forecast croston_optimized(const Series& s, int h, const std::vector<double>& le
   const double interval_fc = optimised_ses(intervals, intervals.size());
   const double mean = interval_fc != 0.0 ? size_fc / interval_fc : size_fc;
   std::fill(f.mean.begin(), f.mean.end(), mean);
+  if (!with_fitted && levels.empty()) return f;  // the prefix refits are O(n^2)
   // fitted: refit on each prefix of demands, as statsforecast does
   std::vector<double> size_fit(sizes.size() + 1, NAN), interval_fit(intervals.size() + 1, NAN);
   for (std::size_t i = 0; i < sizes.size(); ++i) size_fit[i + 1] = optimised_ses(sizes, i + 1);

@@ -20,6 +20,7 @@ enum class Comp { N, A, M };
 constexpr double kTol = 1e-10;
 constexpr double kHuge = 1e10;
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kRefine = 10.0;  // AICc window of the models searched twice
 constexpr double kLower = 1e-4, kUpper = 0.9999, kPhiLower = 0.8, kPhiUpper = 0.98;
 
 char letter(Comp c) { return c == Comp::N ? 'N' : (c == Comp::A ? 'A' : 'M'); }
@@ -85,36 +86,94 @@ inline void update(State& st, const Structure& k, const Params& p, double y) {
     if (k.season == Comp::A) t = y - q;
     else t = std::abs(q) < kTol ? kHuge : y / q;
     st.ring[st.head] = old_s + p.gamma * (t - old_s);
-    st.head = (st.head + 1) % k.m;
+    if (++st.head == k.m) st.head = 0;
   }
 }
 
 // Run the filter from initial state x. Returns -2 log-likelihood up to a
 // constant (n log SSE [+ 2 sum log|f|]), NaN if a forecast was impossible.
-double calc(const double* y, std::size_t n, const double* x, const Structure& k, const Params& p,
-            State& st, double* resid) {
+// The filter is the optimiser's inner loop, so it is compiled once per
+// (error, trend, season) combination without branches on them; the
+// arithmetic is that of one_step() and update() above.
+template <Comp E, Comp T, Comp S>
+double calc_t(const double* y, std::size_t n, const double* x, const Structure& k,
+              const Params& p, State& st, double* resid) {
   load(st, k, x);
+  double level = st.level, growth = st.growth;
+  double* ring = st.ring.data();
+  int head = st.head;
+  const int m = k.m;
+  const double phi = p.phi, alpha = p.alpha, gamma = p.gamma;
+  const double beta_star = T == Comp::A ? p.beta / p.alpha : 0.0;
   double sse = 0.0, sumlog = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double f = one_step(st, k, p.phi);
+    double phib = 0.0, q = level;
+    if constexpr (T == Comp::A) {
+      phib = phi * growth;
+      q = level + phib;
+    }
+    double s = 0.0, f = q;
+    if constexpr (S == Comp::A) {
+      s = ring[head];
+      f = q + s;
+    } else if constexpr (S == Comp::M) {
+      s = ring[head];
+      f = q * s;
+    }
     if (std::isnan(f)) return std::numeric_limits<double>::quiet_NaN();
     double e;
-    if (k.error == Comp::A) {
+    if constexpr (E == Comp::A) {
       e = y[i] - f;
     } else {
       const double denom = std::abs(f) < kTol ? f + kTol : f;
       e = (y[i] - f) / denom;
+      const double af = std::abs(f);
+      sumlog += std::log(af > 0.0 ? af : af + 1e-8);
     }
     if (resid != nullptr) resid[i] = e;
     sse += e * e;
-    const double af = std::abs(f);
-    sumlog += std::log(af > 0.0 ? af : af + 1e-8);
-    update(st, k, p, y[i]);
+    double deseason = y[i];
+    if constexpr (S == Comp::A) deseason = y[i] - s;
+    if constexpr (S == Comp::M) deseason = std::abs(s) < kTol ? kHuge : y[i] / s;
+    const double new_level = q + alpha * (deseason - q);
+    if constexpr (T == Comp::A) growth = phib + beta_star * ((new_level - level) - phib);
+    if constexpr (S != Comp::N) {
+      double t;
+      if constexpr (S == Comp::A) t = y[i] - q;
+      else t = std::abs(q) < kTol ? kHuge : y[i] / q;
+      ring[head] = s + gamma * (t - s);
+      if (++head == m) head = 0;
+    }
+    level = new_level;
   }
+  st.level = level;
+  st.growth = growth;
+  st.head = head;
   const double dn = static_cast<double>(n);
   double lik = dn * std::log(sse > 0.0 ? sse : sse + 1e-8);
-  if (k.error == Comp::M) lik += 2.0 * sumlog;
+  if constexpr (E == Comp::M) lik += 2.0 * sumlog;
   return lik;
+}
+
+template <Comp E, Comp T>
+double calc_season(const double* y, std::size_t n, const double* x, const Structure& k,
+                   const Params& p, State& st, double* resid) {
+  if (k.season == Comp::N) return calc_t<E, T, Comp::N>(y, n, x, k, p, st, resid);
+  if (k.season == Comp::A) return calc_t<E, T, Comp::A>(y, n, x, k, p, st, resid);
+  return calc_t<E, T, Comp::M>(y, n, x, k, p, st, resid);
+}
+
+template <Comp E>
+double calc_trend(const double* y, std::size_t n, const double* x, const Structure& k,
+                  const Params& p, State& st, double* resid) {
+  if (k.trend == Comp::A) return calc_season<E, Comp::A>(y, n, x, k, p, st, resid);
+  return calc_season<E, Comp::N>(y, n, x, k, p, st, resid);
+}
+
+double calc(const double* y, std::size_t n, const double* x, const Structure& k, const Params& p,
+            State& st, double* resid) {
+  if (k.error == Comp::A) return calc_trend<Comp::A>(y, n, x, k, p, st, resid);
+  return calc_trend<Comp::M>(y, n, x, k, p, st, resid);
 }
 
 // ---- initial states (R's / statsforecast's initstate) -----------------------
@@ -197,7 +256,8 @@ struct Fit {
   Params p{};
   std::vector<double> x0;  // full initial state (with the last seasonal)
   double lik = kInf, aic = kInf, aicc = kInf, bic = kInf, sigma2 = 0.0;
-  int n_params = 0;
+  int n_params = 0, n_smooth = 0;
+  std::vector<double> xopt;  // the optimiser's solution (smoothing parameters, free states)
   bool ok = false;
 };
 
@@ -218,21 +278,32 @@ bool full_state(const Structure& k, const double* free, int n_free, std::vector<
   return true;
 }
 
-Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_alpha) {
+// `beta_cap` is the upper bound of beta for the first search. statsforecast's
+// initparam lowers its upper bounds in place (beta below the initial alpha,
+// gamma below 1 - initial alpha), and the lowered beta bound carries over to
+// the models fitted after it; the first search reproduces that, so it finds
+// statsforecast's optimum. When a capped parameter ends on its cap, a second
+// search from there with R's full bounds can only improve the likelihood.
+// With `start` (a previous solution) one search runs from it with full bounds.
+Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_alpha,
+              double beta_cap, const std::vector<double>* start = nullptr) {
   Fit fit;
   fit.k = k;
   const int m = k.m;
   const bool has_trend = k.trend != Comp::N, has_season = k.season != Comp::N;
   // initial parameters, as R's initparam with bounds = "both"
   const double alpha0 = kLower + 0.2 * (kUpper - kLower) / m;
-  const double beta0 = kLower + 0.1 * (std::min(kUpper, alpha0) - kLower);
-  const double gamma0 = kLower + 0.05 * (std::min(kUpper, 1.0 - alpha0) - kLower);
+  const double beta_hi = std::min(kUpper, beta_cap), gamma_hi = std::min(kUpper, 1.0 - alpha0);
+  const double beta0 = kLower + 0.1 * (beta_hi - kLower);
+  const double gamma0 = kLower + 0.05 * (gamma_hi - kLower);
   const double phi0 = kPhiLower + 0.99 * (kPhiUpper - kPhiLower);
   const bool opt_alpha = std::isnan(fixed_alpha);
   std::vector<double> x0, lo, hi;
   if (opt_alpha) { x0.push_back(alpha0); lo.push_back(kLower); hi.push_back(kUpper); }
-  if (has_trend) { x0.push_back(beta0); lo.push_back(kLower); hi.push_back(kUpper); }
-  if (has_season) { x0.push_back(gamma0); lo.push_back(kLower); hi.push_back(kUpper); }
+  const int i_beta = static_cast<int>(x0.size());
+  if (has_trend) { x0.push_back(beta0); lo.push_back(kLower); hi.push_back(beta_hi); }
+  const int i_gamma = static_cast<int>(x0.size());
+  if (has_season) { x0.push_back(gamma0); lo.push_back(kLower); hi.push_back(gamma_hi); }
   if (k.damped) { x0.push_back(phi0); lo.push_back(kPhiLower); hi.push_back(kPhiUpper); }
   const int n_smooth = static_cast<int>(x0.size());
   const std::vector<double> states = init_states(y, n, k);
@@ -240,6 +311,7 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
   for (double s : states) { x0.push_back(s); lo.push_back(-kInf); hi.push_back(kInf); }
   const int np = static_cast<int>(x0.size());
   if (np >= static_cast<int>(n) - 1) return fit;  // too many parameters for the data
+  if (start != nullptr) x0 = *start;
 
   auto unpack = [&](const double* v) {
     Params p{opt_alpha ? v[0] : fixed_alpha, 0.0, 0.0, 1.0};
@@ -263,6 +335,16 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
   };
   auto best = detail::nelder_mead(objective, x0, lo, hi, 1e-4, 1000);
   if (!std::isfinite(best.value)) return fit;
+  const bool capped = (has_trend && beta_hi < kUpper && best.x[i_beta] >= beta_hi * (1 - 1e-6)) ||
+                      (has_season && gamma_hi < kUpper && best.x[i_gamma] >= gamma_hi * (1 - 1e-6));
+  if (capped) {
+    if (has_trend) hi[i_beta] = kUpper;
+    if (has_season) hi[i_gamma] = kUpper;
+    auto again = detail::nelder_mead(objective, best.x, lo, hi, 1e-4, 1000);
+    if (again.value < best.value) best = again;
+  }
+  fit.n_smooth = n_smooth;
+  fit.xopt = best.x;
   fit.p = unpack(best.x.data());
   full_state(k, best.x.data() + n_smooth, n_states, fit.x0);
   std::vector<double> resid(n);
@@ -404,7 +486,7 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
 
   std::vector<Fit> fits;
   if (constant) {
-    fits.push_back(fit_model(y, n, {Comp::A, Comp::N, Comp::N, false, 1}, 0.9999));
+    fits.push_back(fit_model(y, n, {Comp::A, Comp::N, Comp::N, false, 1}, 0.9999, kUpper));
   } else {
     auto errors = choices(spec.ets_model[0], {Comp::A, Comp::M});
     auto trends = choices(spec.ets_model[1], {Comp::N, Comp::A});
@@ -421,14 +503,30 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
       errors = e2.empty() ? std::vector<Comp>{Comp::A} : e2;
       seasons = s2.empty() ? std::vector<Comp>{Comp::A} : s2;
     }
+    double beta_cap = kUpper;  // statsforecast's carried-over bound (see fit_model)
     for (auto e : errors)
       for (auto t : trends)
         for (auto se : seasons)
           for (bool d : damps) {
             if (t == Comp::N && d) continue;
             if (e == Comp::A && se == Comp::M) continue;  // forbidden (unstable) combination
-            fits.push_back(fit_model(y, n, {e, t, se, d, se == Comp::N ? 1 : m}, NAN));
+            const int mm = se == Comp::N ? 1 : m;
+            if (t != Comp::N) beta_cap = std::min(beta_cap, kLower + 0.2 * (kUpper - kLower) / mm);
+            fits.push_back(fit_model(y, n, {e, t, se, d, mm}, NAN, beta_cap));
           }
+  }
+  // Nelder-Mead often stalls on the ridges between several smoothing
+  // parameters and the initial states. The candidates that could be chosen
+  // (AICc within kRefine of the best) get one more search from their optimum
+  // with a fresh simplex; it is kept only if better, so the likelihood never
+  // gets worse than statsforecast's.
+  double lowest = kInf;
+  for (const auto& f : fits)
+    if (f.ok && f.aicc < lowest) lowest = f.aicc;
+  for (auto& f : fits) {
+    if (!f.ok || f.n_smooth < 2 || !(f.aicc < lowest + kRefine)) continue;
+    Fit again = fit_model(y, n, f.k, NAN, kUpper, &f.xopt);
+    if (again.ok && again.aicc < f.aicc) f = std::move(again);
   }
   const Fit* best = nullptr;
   for (const auto& f : fits)

@@ -21,7 +21,7 @@ Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
   if (k == "AutoETS") return auto_ets(s, spec, h, levels);
   if (k == "Theta") return theta(s, spec.season_length, false, h, levels, spec.seed);
   if (k == "OptimizedTheta") return theta(s, spec.season_length, true, h, levels, spec.seed);
-  if (k == "CrostonOptimized") return croston_optimized(s, h, levels);
+  if (k == "CrostonOptimized") return croston_optimized(s, h, levels, spec.fitted);
   if (k == "TSB") return tsb(s, spec.alpha_d, spec.alpha_p, h, levels);
   if (k == "CountRegression")
     return count_regression(s, spec.season_length, h, levels, spec.n_sim, spec.seed);

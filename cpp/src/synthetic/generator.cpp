@@ -73,6 +73,10 @@ const std::vector<std::string> kDisability = {"NONE", "MOB", "HAND", "PC", "INC"
 
 constexpr double kYear = 365.25;
 constexpr double kGoldenFraction = 0.6180339887498949;
+// Weight of pure noise on the step-up and re-referral logits. Kept small so that a
+// model of the council's tables can come close to the oracle (ds.truth): the gap
+// then measures modelling, not unknowable luck.
+constexpr double kUnobserved = 0.15;
 constexpr double kAssessedShare = 0.69;  // episodes with an Early Help Assessment (1,963 of 2,780)
 constexpr int32_t kNa = -1;
 
@@ -171,22 +175,39 @@ std::vector<double> seasonality(int32_t first, int32_t last) {
   return s;
 }
 
-// Solve b so that the weighted mean of sigmoid(b + lp) equals target.
+// Solve b so that the weighted mean of sigmoid(b + lp) equals target: Newton's
+// method inside a shrinking bracket (the mean is increasing in b), a few passes
+// over the families instead of the dozens bisection needs.
 double solve_intercept(const std::vector<Family>& fam, bool step, double target) {
-  double lo = -15, hi = 10;
-  for (int it = 0; it < 50; ++it) {
-    double mid = 0.5 * (lo + hi), num = 0, den = 0;
-    for (const auto& f : fam) {
-      double lp = step ? f.lp_step : f.lp_rr;
-      // Episodes per family saturate with the request rate (arrivals wait while an episode is open).
-      const double w = f.lambda / (1.0 + 0.6 * f.lambda);
-      num += w * sigmoid(mid + lp);
-      den += w;
-    }
-    if (den <= 0) return mid;
-    if (num / den < target) lo = mid; else hi = mid;
+  // Episodes per family saturate with the request rate (arrivals wait while an episode is open).
+  auto weight = [](const Family& f) { return f.lambda / (1.0 + 0.6 * f.lambda); };
+  double lo = -15, hi = 10, b = 0, wsum = 0, wlp = 0;
+  for (const auto& f : fam) {
+    const double w = weight(f);
+    wsum += w;
+    wlp += w * (step ? f.lp_step : f.lp_rr);
   }
-  return 0.5 * (lo + hi);
+  if (wsum <= 0) return 0;
+  b = std::clamp(std::log(target / (1 - target)) - wlp / wsum, lo, hi);
+  for (int it = 0; it < 40; ++it) {
+    double mean = 0, slope = 0;
+    for (const auto& f : fam) {
+      const double p = sigmoid(b + (step ? f.lp_step : f.lp_rr));
+      const double w = weight(f);
+      mean += w * p;
+      slope += w * p * (1 - p);
+    }
+    mean /= wsum;
+    slope /= wsum;
+    const double gap = mean - target;
+    if (std::abs(gap) < 1e-9) break;
+    (gap < 0 ? lo : hi) = b;
+    double next = slope > 0 ? b - gap / slope : 0.5 * (lo + hi);
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);  // Newton left the bracket: bisect
+    if (hi - lo < 1e-10) break;
+    b = next;
+  }
+  return b;
 }
 
 class CouncilSim {
@@ -363,9 +384,9 @@ class CouncilSim {
         auto has = [&](int k2) { return (F.needs >> k2) & 1u ? 1.0 : 0.0; };
         F.lp_step = static_cast<float>(0.9 * has(CHILD_SAFETY) + 0.5 * has(DOMESTIC_ABUSE) +
                                        0.5 * has(SUBSTANCE_USE) + 0.25 * has(HEALTH) + 0.2 * dep_z + L.step_up +
-                                       0.35 * (under5 ? 1 : 0) + 0.25 * (F.n_children >= 3 ? 1 : 0) + 0.6 * z +
-                                       0.6 * u);
-        F.lp_rr = static_cast<float>(0.15 * nn + 0.4 * z - 0.5 * e + 0.15 * dep_z + 0.3 * (teen ? 1 : 0) + 0.5 * u2);
+                                       0.35 * (under5 ? 1 : 0) + 0.25 * (F.n_children >= 3 ? 1 : 0) + 0.2 * z +
+                                       kUnobserved * u);
+        F.lp_rr = static_cast<float>(0.15 * nn + 0.3 * z - 0.35 * e + 0.15 * dep_z + 0.3 * (teen ? 1 : 0) + kUnobserved * u2);
         F.p_front = static_cast<float>(sigmoid(-3.2 + 0.7 * z + 1.0 * has(CHILD_SAFETY) + 0.4 * has(DOMESTIC_ABUSE)));
         // Request rate (relative; scaled below).
         F.lambda = static_cast<float>(std::exp(0.35 * dep_z + std::log(L.demand) + 0.75 * z +
@@ -556,7 +577,8 @@ class CouncilSim {
     if (r.bernoulli(F.p_step)) {
       reason = STEP_UP;
     } else {
-      const double dis = 0.14 * std::exp(-0.5 * F.engagement) / 1.133;
+      // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
+      const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
       const double w[7] = {0.54, 0.0, 0.12, dis, 0.04, 0.03, 0.03};
       reason = r.categorical(w);
     }
@@ -972,20 +994,29 @@ Tables council_tables(CouncilSim& sim, Rows&& o) {
 }
 
 template <class T>
-void append(std::vector<T>& dst, const std::vector<T>& src, int64_t offset = 0) {
+void append(std::vector<T>& dst, std::vector<T>& src, int64_t offset = 0) {
   if constexpr (std::is_same_v<T, int64_t>) {
-    dst.reserve(dst.size() + src.size());
     for (int64_t v : src) dst.push_back(v < 0 ? v : v + offset);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
   } else {
     dst.insert(dst.end(), src.begin(), src.end());
   }
+  std::vector<T>().swap(src);  // free each council's part as soon as it is merged
 }
 
 Tables merge(std::vector<Tables>& parts) {
   if (parts.size() == 1) return std::move(parts[0]);
   Tables out;
+  // Reserve every column once: growing by each council's part would copy the
+  // whole column again for every council.
+  std::map<std::string, std::size_t> total_rows;
+  for (const auto& part : parts)
+    for (const auto& [name, table] : part) total_rows[name] += table.rows();
   std::map<std::string, int64_t> offset;
   for (auto& part : parts) {
+    std::map<std::string, std::size_t> part_rows;  // taken before the columns are moved out
+    for (const auto& [name, table] : part) part_rows[name] = table.rows();
     for (auto& [name, table] : part) {
       auto& dst = out[name];
       if (dst.columns.empty()) {
@@ -994,24 +1025,30 @@ Tables merge(std::vector<Tables>& parts) {
           e.name = c.name;
           e.kind = c.kind;
           e.ref = c.ref;
-          std::visit([&](const auto& v) { e.data = std::decay_t<decltype(v)>(); }, c.data);
+          std::visit(
+              [&](const auto& v) {
+                std::decay_t<decltype(v)> empty;
+                empty.reserve(total_rows[name]);
+                e.data = std::move(empty);
+              },
+              c.data);
           dst.columns.push_back(std::move(e));
         }
       }
       for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        const Column& c = table.columns[i];
+        Column& c = table.columns[i];
         const int64_t off = c.kind == "id" ? offset[c.ref] : 0;
         std::visit(
-            [&](const auto& v) {
+            [&](auto& v) {
               using V = std::decay_t<decltype(v)>;
               append(std::get<V>(dst.columns[i].data), v, off);
             },
             c.data);
       }
     }
-    for (auto& [name, table] : part) {
+    for (const auto& [name, rows] : part_rows) {
       if (name == "truth_families") continue;
-      offset[name] += static_cast<int64_t>(table.rows());
+      offset[name] += static_cast<int64_t>(rows);
     }
     part.clear();
   }

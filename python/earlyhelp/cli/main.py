@@ -1,7 +1,6 @@
 """The ``earlyhelp`` command line.
 
-Commands: ``demo``, ``validate``, ``synth``, ``forecast`` (and ``score``, ``network``
-when those modules are installed). Exit codes, for schedulers:
+Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``. Exit codes, for schedulers:
 
 * 0  success
 * 1  failure (a bug, a crash, an interrupted run)
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import click
+import pandas as pd
 
 from .._errors import ValidationError
 
@@ -76,9 +76,11 @@ def cli(verbose: int, quiet: bool) -> None:
 
 # ---------------------------------------------------------------------------------
 @cli.command()
-@click.option("--preset", default="coventry", show_default=True, help="Synthetic council preset.")
-@click.option("--years", default=5, show_default=True, type=int, help="Years of history to generate.")
-@click.option("--scale", default=1.0, show_default=True, type=float, help="Population scale factor.")
+@click.option("--preset", default="coventry", show_default=True, type=click.Choice(["coventry", "wolverhampton"]),
+              help="Synthetic council preset.")
+@click.option("--years", default=5, show_default=True, type=click.IntRange(1, 30), help="Years of history to generate.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.001, 100),
+              help="Population scale factor.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the tables as Parquet here.")
 @_exits
@@ -92,9 +94,10 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
     click.echo(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
     click.echo(repr(ds))
     table = synthetic.calibration_table(ds)
-    shown = [c for c in ("figure", "generated", "target", "unit", "within_10pct") if c in table.columns]
+    shown = [c for c in ("figure", "generated", "target", "unit", "within_10pct", "note") if c in table.columns]
     click.echo("Generated figures against the published ones they are calibrated to:")
-    click.echo(table[shown].round(1).to_string(index=False))
+    with pd.option_context("display.max_colwidth", 70, "display.width", 250):
+        click.echo(table[shown].round(1).to_string(index=False))
     if out:
         files = write_dataset(ds, out, format="parquet")
         click.echo(f"Wrote {len(files)} tables to {out}", err=True)
@@ -243,18 +246,34 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
 @cli.command()
 @_data_options
 @click.option("--at", "at", default=None, help="Date the families are scored at (default: the end of the data).")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the scores run folder.")
+@click.option("--train-years", default=2, show_default=True, type=click.IntRange(1, 10),
+              help="Years of quarterly cut-offs the model learns from.")
+@click.option("--suppression-threshold", default=5, show_default=True, type=click.IntRange(0, 100),
+              help="Observed counts 1..threshold in the locality table are shown as 'c'.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder in which a new run folder score-<date>-<digest> is written.")
 @_exits
 def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
-          at: Optional[str], out: str) -> None:
-    """Score families' risk of stepping up to children's social care (needs earlyhelp.risk).
+          at: Optional[str], train_years: int, suppression_threshold: int, out: str) -> None:
+    """Score families with an open episode for the risk of stepping up to social care within a year.
 
-    Not available yet: the risk models (issue 4) have not landed in this build; the
-    command says so and exits 1 rather than writing anything.
+    Trains earlyhelp's logistic model on outcomes known at --at, reports its accuracy on
+    families open a year earlier (trained only on what was known then), and writes scores,
+    coefficients, evaluation, expected step-ups per locality and run.json. The scores are an
+    operational list (pseudonymous family ids) to support practitioners' judgement, not a
+    publication. The folder appears only when complete.
     """
-    click.echo("earlyhelp: score is not available in this build: earlyhelp.risk (the step-up risk models, "
-               "issue 4) is not installed yet. Nothing was read or written.", err=True)
-    sys.exit(EXIT_FAILURE)
+    from .scorerun import risk_missing, run_score
+
+    missing = risk_missing()
+    if missing:
+        click.echo(f"earlyhelp: score is not available here: {missing}. Nothing was read or written.", err=True)
+        sys.exit(EXIT_FAILURE)
+    ds = _load_dataset(config_path, data, sql_url, db_schema)
+    result = run_score(ds, out, at=at, train_years=train_years, suppression_threshold=suppression_threshold)
+    for line in result.summary:
+        click.echo(line, err=True)
+    click.echo(str(result.folder))
 
 
 def main(argv: Optional[list] = None) -> int:

@@ -22,19 +22,32 @@ def _arrow_strings(values: pd.Series):
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
-def isin(values: pd.Series, target: Union[pd.Series, Iterable]) -> np.ndarray:
+class ValueSet:
+    """The distinct non-missing values of a key column, computed once for many lookups."""
+
+    def __init__(self, target: Union[pd.Series, Iterable]) -> None:
+        import pyarrow.compute as pc
+
+        if not isinstance(target, pd.Series):
+            target = pd.Series(list(target), dtype=object)
+        self.series = target
+        right = _arrow_strings(target.astype("string[pyarrow]") if target.dtype == object else target)
+        self.arrow = pc.unique(right.drop_null()) if right is not None else None
+
+
+def value_set(target: Union[pd.Series, Iterable]) -> ValueSet:
+    return ValueSet(target)
+
+
+def isin(values: pd.Series, target: Union[pd.Series, Iterable, ValueSet]) -> np.ndarray:
     """``values.isin(target)`` as a numpy bool array; missing values are never "in"."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not isinstance(target, pd.Series):
-        target = pd.Series(list(target), dtype=object)
+    target = target if isinstance(target, ValueSet) else ValueSet(target)
     left = _arrow_strings(values)
-    if left is not None:
-        right = _arrow_strings(target.astype("string[pyarrow]") if target.dtype == object else target)
-        if right is not None:
-            if left.type != right.type:
-                right = right.cast(left.type)
-            found = pc.is_in(left, value_set=pc.unique(right.drop_null()), skip_nulls=True)
-            return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-    return (values.isin(target) & values.notna()).to_numpy(dtype=bool, na_value=False)
+    if left is not None and target.arrow is not None:
+        right = target.arrow if target.arrow.type == left.type else target.arrow.cast(left.type)
+        found = pc.is_in(left, value_set=right, skip_nulls=True)
+        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return (values.isin(target.series) & values.notna()).to_numpy(dtype=bool, na_value=False)
+

@@ -105,6 +105,19 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
     return frame
 
 
+def read_parquet_table(path: Union[str, Path]) -> pd.DataFrame:
+    """A Parquet file as a DataFrame whose text columns stay Arrow strings (no Python objects).
+
+    ``pd.read_parquet`` restores text as ``string[python]``, one Python object per cell.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow_text = pd.StringDtype("pyarrow")
+    return pq.read_table(path).to_pandas(
+        types_mapper={pa.string(): arrow_text, pa.large_string(): arrow_text}.get)
+
+
 def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]] = None,
                  validate: bool = True, unknown_codes: str = "raise", as_of: Optional[Any] = None):
     """Load a Dataset from a folder of ``<table>.csv`` or ``<table>.parquet`` files.
@@ -153,7 +166,7 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
         sources[name] = file.name
         if suffix == ".parquet":
             try:
-                frames[name] = pd.read_parquet(file)
+                frames[name] = read_parquet_table(file)
             except Exception as exc:  # a corrupt file is a user problem, not a crash
                 problems.append(Problem(name, None, f"{file.name}: cannot read Parquet ({exc})"))
                 continue

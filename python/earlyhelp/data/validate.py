@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem
-from ._fast import isin
+from ._fast import isin, value_set
 from .schema import ID_MAX_LENGTH, TABLES, Column
 
 if TYPE_CHECKING:
@@ -130,6 +130,7 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
     supplied = set(ds.meta.get("supplied_tables", [n for n in TABLES if len(ds[n])]))
     problems: List[Problem] = []
     unchecked: List[str] = []
+    value_sets: Dict[tuple, Any] = {}
     for name, table in TABLES.items():
         frame = ds[name]
         key0 = table.key[0]
@@ -159,7 +160,9 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
             if target_table not in supplied and not len(target):
                 unchecked.append(f"{name}.{col.name} -> {target_table} (not supplied)")
                 continue
-            dangling = present & ~isin(values, target[target_col])
+            if (target_table, target_col) not in value_sets:  # one hash set per referenced key
+                value_sets[target_table, target_col] = value_set(target[target_col])
+            dangling = present & ~isin(values, value_sets[target_table, target_col])
             if dangling.any():
                 problems.append(Problem(name, col.name, f"refers to a {target_table} row that does not exist",
                                         _labels(frame, key0, dangling), int(dangling.sum()),

@@ -196,114 +196,134 @@ class Forecaster:
         if absent:
             raise ValidationError([Problem(_TABLE, c, "exogenous column named by a model is missing")
                                    for c in absent])
-        data = df[["unique_id", "ds", "y"] + exog].copy()
+        if len(df) == 0:
+            raise ValidationError("the input has no rows", table=_TABLE)
+        ds = df["ds"]
+        if not pd.api.types.is_datetime64_any_dtype(ds):
+            try:
+                ds = pd.to_datetime(ds)
+            except (ValueError, TypeError) as err:
+                raise ValidationError(f"ds must be dates: {err}", table=_TABLE, column="ds") from None
+        for col, values, what in (("ds", ds, "missing dates"),
+                                  ("unique_id", df["unique_id"], "missing series ids")):
+            if values.isna().any():
+                rows = df.index[values.isna().to_numpy()]
+                raise ValidationError(Problem(_TABLE, col, what, list(rows[:10]), len(rows)))
         try:
-            data["ds"] = pd.to_datetime(data["ds"])
-        except (ValueError, TypeError) as err:
-            raise ValidationError(f"ds must be dates: {err}", table=_TABLE, column="ds") from None
-        if data["ds"].isna().any():
-            rows = data.index[data["ds"].isna()]
-            raise ValidationError(Problem(_TABLE, "ds", "missing dates", list(rows[:10]), len(rows)))
-        if data["unique_id"].isna().any():
-            rows = data.index[data["unique_id"].isna()]
-            raise ValidationError(Problem(_TABLE, "unique_id", "missing series ids", list(rows[:10]),
-                                          len(rows)))
-        try:
-            data["y"] = pd.to_numeric(data["y"]).astype("float64")
+            y = pd.to_numeric(df["y"]).to_numpy(np.float64, na_value=np.nan)
         except (ValueError, TypeError) as err:
             raise ValidationError(f"y must be numeric: {err}", table=_TABLE, column="y") from None
-        for c in exog:
-            data[c] = pd.to_numeric(data[c]).astype("float64")
-        problems: List[Problem] = []
-        dup = data.duplicated(["unique_id", "ds"], keep=False)
-        if dup.any():
-            d = data.loc[dup]
-            for uid, grp in d.groupby("unique_id", sort=True):
-                dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
-                problems.append(Problem(_TABLE, "ds", f"series {uid!r} has duplicate dates "
-                                        f"{', '.join(dates[:10])}", list(grp.index[:10]), len(grp),
-                                        dates[0]))
-        neg = data["y"] < 0
-        if neg.any() and not self.allow_negative:
-            d = data.loc[neg]
-            for uid, grp in d.groupby("unique_id", sort=True):
-                dates = grp["ds"].dt.strftime("%Y-%m-%d").tolist()
-                problems.append(Problem(_TABLE, "y", f"series {uid!r} has negative counts on "
-                                        f"{', '.join(dates[:10])} (pass allow_negative=True if "
-                                        "negative values are meaningful)", list(grp.index[:10]),
-                                        len(grp), float(grp["y"].iloc[0])))
-        off = ~data["ds"].map(self._offset.is_on_offset).astype(bool) if len(data) else pd.Series([], dtype=bool)
-        if off.any():
-            d = data.loc[off]
-            for uid, grp in d.groupby("unique_id", sort=True):
-                dates = grp["ds"].dt.strftime("%Y-%m-%d").tolist()
-                problems.append(Problem(_TABLE, "ds", f"series {uid!r} has dates not on the "
-                                        f"{self.freq!r} grid: {', '.join(dates[:10])}",
-                                        list(grp.index[:10]), len(grp), dates[0]))
-        if problems:
-            raise ValidationError(problems)
-        if len(data) == 0:
-            raise ValidationError("the input has no rows", table=_TABLE)
+        X = df[exog].apply(pd.to_numeric).to_numpy(np.float64, na_value=np.nan) if exog else None
+        codes, uniques = pd.factorize(df["unique_id"], sort=True)
+        # the grid of periods from the first date; a date not on it is off the frequency
+        grid = pd.date_range(ds.min(), ds.max(), freq=self._offset)
+        pos = grid.get_indexer(ds).astype(np.int64)
+        order = np.lexsort((pos, codes))
+        codes_s, pos_s = codes[order], pos[order]
+        # sorted by (series, period): duplicates are neighbours
+        same = (codes_s[1:] == codes_s[:-1]) & (pos_s[1:] == pos_s[:-1]) & (pos_s[1:] >= 0)
+        dup = np.zeros(len(df), dtype=bool)
+        dup[order[1:][same]] = True
+        dup[order[:-1][same]] = True
+        neg = (y < 0) if not self.allow_negative else np.zeros(len(df), dtype=bool)
+        off = pos < 0
+        if dup.any() or neg.any() or off.any():
+            raise ValidationError(self._problems(df, ds, y, dup, neg, off))
+        Xs = X[order] if X is not None else None
+        return self._assemble(codes_s, np.asarray(uniques, dtype=object), pos_s, y[order], Xs,
+                              grid, exog)
 
-        grid = pd.date_range(data["ds"].min(), data["ds"].max(), freq=self._offset)
-        pos = grid.get_indexer(data["ds"])
-        data["_pos"] = pos
-        data = data.sort_values(["unique_id", "_pos"], kind="stable")
-        uids, ys, Xs, starts, report, excluded = [], [], [], [], [], []
-        for uid, grp in data.groupby("unique_id", sort=True):
-            p = grp["_pos"].to_numpy()
-            yv = grp["y"].to_numpy()
-            ok = ~np.isnan(yv)
-            if not ok.any():
-                excluded.append((uid, len(grp), "no non-missing y values"))
+    def _problems(self, df: pd.DataFrame, ds: pd.Series, y: np.ndarray, dup: np.ndarray,
+                  neg: np.ndarray, off: np.ndarray) -> List[Problem]:
+        """One Problem per series and kind of bad row, naming the dates."""
+        frame = pd.DataFrame({"unique_id": df["unique_id"].to_numpy(), "ds": ds.to_numpy(), "y": y},
+                             index=df.index)
+        problems: List[Problem] = []
+        for mask, column, text in ((dup, "ds", "has duplicate dates"),
+                                   (neg, "y", "has negative counts on"),
+                                   (off, "ds", f"has dates not on the {self.freq!r} grid:")):
+            if not mask.any():
                 continue
-            first, last = p[ok][0], p[ok][-1]
-            n_dropped = int((p < first).sum() + (p > last).sum())
-            inside = (p >= first) & (p <= last)
-            p, yv = p[inside], yv[inside]
-            full = np.full(last - first + 1, np.nan)
-            full[p - first] = yv
-            n_absent = int(len(full) - len(p))
-            n_nan = int(np.isnan(yv).sum())
-            if (n_absent or n_nan) and self.fill_missing == "error":
-                gaps = grid[first + np.flatnonzero(np.isnan(full))].strftime("%Y-%m-%d")
-                raise ValidationError(Problem(_TABLE, "y", f"series {uid!r} has missing periods "
-                                              f"{', '.join(gaps[:10])} (fill_missing='error')",
-                                              list(gaps[:10]), len(gaps)))
-            holes = np.isnan(full)
-            if holes.any():
-                if self.fill_missing == "zero":
-                    full[holes] = 0.0
-                else:
-                    idx = np.arange(len(full))
-                    full[holes] = np.interp(idx[holes], idx[~holes], full[~holes])
-            if exog:
-                xf = np.full((len(full), len(exog)), np.nan)
-                xf[p - first] = grp[exog].to_numpy()[inside]
-                xf = pd.DataFrame(xf).ffill().bfill().to_numpy()
-                if np.isnan(xf).any():
-                    raise ValidationError(Problem(_TABLE, ",".join(exog), f"series {uid!r} has no "
-                                                  "values in an exogenous column"))
-                Xs.append(xf)
-            uids.append(uid)
-            ys.append(full)
-            starts.append(first)
-            report.append((uid, len(full), grid[first], grid[last], n_absent, n_nan, n_dropped))
-        self.report_ = pd.DataFrame(report, columns=["unique_id", "n_obs", "first_ds", "last_ds",
-                                                     "n_missing_filled", "n_nan_filled",
-                                                     "n_nan_dropped"])
+            for uid, grp in frame.loc[mask].groupby("unique_id", sort=True):
+                dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
+                note = (" (pass allow_negative=True if negative values are meaningful)"
+                        if column == "y" else "")
+                value = float(grp["y"].iloc[0]) if column == "y" else dates[0]
+                problems.append(Problem(_TABLE, column, f"series {uid!r} {text} "
+                                        f"{', '.join(dates[:10])}{note}", list(grp.index[:10]),
+                                        len(grp), value))
+        return problems
+
+    def _assemble(self, codes: np.ndarray, uniques: np.ndarray, p: np.ndarray, yv: np.ndarray,
+                  Xrows: Optional[np.ndarray], grid: pd.DatetimeIndex, exog: List[str]) -> _Panel:
+        """Concatenate the rows (sorted by series code, then period) into one
+        gap-free array per series (vectorised: thousands of series are common)."""
+        S = len(uniques)
+        ok = ~np.isnan(yv)
+        okc, okp = codes[ok], p[ok]
+        # rows are sorted by (series, period): first and last usable period of each series
+        heads = np.flatnonzero(np.r_[True, okc[1:] != okc[:-1]]) if len(okc) else np.array([], int)
+        tails = np.r_[heads[1:], len(okc)] - 1
+        first = np.full(S, -1, dtype=np.int64)
+        last = np.full(S, -1, dtype=np.int64)
+        first[okc[heads]] = okp[heads]
+        last[okc[heads]] = okp[tails]
+        kept = np.flatnonzero(last >= 0)
+        n_rows = np.bincount(codes, minlength=S)
+        excluded = [(uniques[c], int(n_rows[c]), "no non-missing y values")
+                    for c in np.flatnonzero(last < 0)]
         self.excluded_ = pd.DataFrame(excluded, columns=["unique_id", "n_rows", "reason"])
         if excluded:
             log.warning("%d series excluded (see Forecaster.excluded_)", len(excluded))
-        if not uids:
+        if not len(kept):
             raise ValidationError("no series with any non-missing y value", table=_TABLE, column="y")
-        lengths = np.array([len(v) for v in ys], dtype=np.int64)
+
+        K = len(kept)
+        new = np.full(S, -1, dtype=np.int64)
+        new[kept] = np.arange(K)
+        lengths = last[kept] - first[kept] + 1
         indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        X = np.vstack(Xs).astype(np.float64) if exog else None
-        uid_arr = np.empty(len(uids), dtype=object)
-        uid_arr[:] = uids
-        return _Panel(uid_arr, np.concatenate(ys).astype(np.float64), indptr,
-                      np.array(starts, dtype=np.int64), grid, X, exog)
+        inside = (last[codes] >= 0) & (p >= first[codes]) & (p <= last[codes])
+        series_of = new[codes[inside]]
+        target = indptr[series_of] + p[inside] - first[codes[inside]]
+        full = np.full(int(indptr[-1]), np.nan)
+        full[target] = yv[inside]
+        n_dropped = np.bincount(codes[~inside & (last[codes] >= 0)], minlength=S)[kept]
+        n_absent = lengths - np.bincount(series_of, minlength=K)
+        n_nan = np.bincount(series_of[np.isnan(yv[inside])], minlength=K)
+        holes = np.isnan(full)
+        if holes.any():
+            if self.fill_missing == "error":
+                problems = []
+                for k in np.flatnonzero(n_absent + n_nan):
+                    at = np.flatnonzero(holes[indptr[k]:indptr[k + 1]])
+                    gaps = grid[first[kept[k]] + at].strftime("%Y-%m-%d")
+                    problems.append(Problem(_TABLE, "y", f"series {uniques[kept[k]]!r} has missing "
+                                            f"periods {', '.join(gaps[:10])} (fill_missing='error')",
+                                            list(gaps[:10]), len(gaps)))
+                raise ValidationError(problems)
+            if self.fill_missing == "zero":
+                full[holes] = 0.0
+            else:  # each series starts and ends with a value, so holes are interior
+                idx = np.arange(len(full))
+                full[holes] = np.interp(idx[holes], idx[~holes], full[~holes])
+        X = None
+        if exog:
+            xf = np.full((len(full), len(exog)), np.nan)
+            xf[target] = Xrows[inside]
+            row_series = np.repeat(np.arange(K), lengths)
+            frame = pd.DataFrame(xf).groupby(row_series).ffill()
+            X = frame.groupby(row_series).bfill().to_numpy(np.float64)
+            if np.isnan(X).any():
+                bad = np.unique(row_series[np.isnan(X).any(axis=1)])
+                raise ValidationError([Problem(_TABLE, ",".join(exog), f"series {uniques[kept[k]]!r} "
+                                               "has no values in an exogenous column")
+                                       for k in bad[:10]])
+        self.report_ = pd.DataFrame({
+            "unique_id": uniques[kept], "n_obs": lengths, "first_ds": grid[first[kept]],
+            "last_ds": grid[last[kept]], "n_missing_filled": n_absent, "n_nan_filled": n_nan,
+            "n_nan_dropped": n_dropped})
+        return _Panel(uniques[kept], full, indptr, first[kept].astype(np.int64), grid, X, exog)
 
     def _phase0(self, panel: _Panel) -> np.ndarray:
         """Calendar position (0..season_length-1) of each series' first period."""
@@ -372,7 +392,7 @@ class Forecaster:
         h = self._check_h(h)
         levels = self._check_levels(level)
         panel = self._panel
-        out, fits, fallbacks = self._run(panel, h, levels, X_df)
+        out, fits, fallbacks = self._run(panel, h, levels, X_df, want_fitted=fitted)
         self.fallbacks_ = fallbacks
         if fitted:
             hist = pd.DataFrame({"unique_id": np.repeat(panel.uids, panel.lengths()),
@@ -460,7 +480,7 @@ class Forecaster:
         return sorted(set(levels))
 
     def _run(self, panel: _Panel, h: int, levels: List[float], X_df: Optional[pd.DataFrame],
-             X_future: Optional[np.ndarray] = None):
+             X_future: Optional[np.ndarray] = None, want_fitted: bool = False):
         if X_future is None and panel.exog:
             X_future = self._future_exog(panel, h, X_df)
         out = pd.DataFrame({"unique_id": np.repeat(panel.uids, h), "ds": panel.dates(h)})
@@ -469,7 +489,7 @@ class Forecaster:
         phase0 = self._phase0(panel)
         for model in self.models:
             if isinstance(model, CoreModel):
-                res = self._run_core(model, panel, h, levels, X_future, phase0)
+                res = self._run_core(model, panel, h, levels, X_future, phase0, want_fitted)
             else:
                 res = self._run_python(model, panel, h, levels, X_future)
             alias = model.alias
@@ -488,7 +508,8 @@ class Forecaster:
         return out, fits, fb_df
 
     def _run_core(self, model: CoreModel, panel: _Panel, h: int, levels: List[float],
-                  X_future: Optional[np.ndarray], phase0: np.ndarray) -> Dict[str, Any]:
+                  X_future: Optional[np.ndarray], phase0: np.ndarray,
+                  want_fitted: bool) -> Dict[str, Any]:
         from .. import _core
 
         X = Xf = None
@@ -506,7 +527,7 @@ class Forecaster:
         try:
             return _core.forecast.forecast_series(
                 y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
-                X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs,
+                X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted,
                 progress=callback if bar is not None else None, **model._core_params())
         finally:
             if bar is not None:
@@ -520,7 +541,10 @@ class Forecaster:
         hi = np.full((S, L, h), np.nan)
         fitted = np.full(len(panel.y), np.nan)
         cols = [panel.exog.index(c) for c in (getattr(model, "exog", None) or [])]
+        bar = _progress(S, model.alias)
         for i in range(S):
+            if bar is not None:
+                bar.update(1)
             a, b = panel.indptr[i], panel.indptr[i + 1]
             X = panel.X[a:b][:, cols] if cols else None
             Xf = X_future[i * h:(i + 1) * h][:, cols] if cols else None
@@ -536,5 +560,7 @@ class Forecaster:
             fit_values = getattr(m, "fitted_", None)
             if fit_values is not None and len(fit_values) == b - a:
                 fitted[a:b] = np.asarray(fit_values, dtype=float)
+        if bar is not None:
+            bar.close()
         return {"mean": mean, "lo": lo, "hi": hi, "fitted": fitted,
                 "method": [model.alias] * S, "fallback": np.zeros(S, dtype=bool)}

@@ -91,18 +91,27 @@ class AutoETS(CoreModel):
         Force a damped (True) or undamped (False) trend; None chooses.
     alias : str, optional
         Column name for the forecasts (default "AutoETS").
+    seed : int
+        Seed of the simulated intervals (models with a multiplicative season).
+    n_sim : int
+        Number of simulated paths for those intervals.
 
     Notes
     -----
     Series shorter than one season plus one period use non-seasonal models;
     series too short for any ETS model (fewer than about 6 points) fall back to
     Naive. Both are reported in ``Forecaster.fallbacks_``.
+
+    The models that could be chosen (AICc within 10 of the best) are searched a
+    second time from their optimum, so the likelihood reached is at least
+    statsforecast's and often better; unlike statsforecast, R's "usual" region
+    (beta <= alpha, gamma <= 1 - alpha) is enforced, as in R's forecast::ets.
     """
 
     kind = "AutoETS"
 
     def __init__(self, season_length: int = 12, model: str = "ZZZ", damped: Optional[bool] = None,
-                 alias: Optional[str] = None) -> None:
+                 alias: Optional[str] = None, seed: int = 0, n_sim: int = 2000) -> None:
         super().__init__(alias)
         self.season_length = _check_season(season_length)
         model = str(model).upper()
@@ -112,10 +121,15 @@ class AutoETS(CoreModel):
                              f"A/M/N/Z; got {model!r}")
         self.model = model
         self.damped = damped
+        self.seed = int(seed)
+        if int(n_sim) < 100:
+            raise ValueError("n_sim must be at least 100")
+        self.n_sim = int(n_sim)
 
     def _core_params(self) -> Dict[str, Any]:
         return {"kind": self.kind, "season_length": self.season_length, "ets_model": self.model,
-                "damped": -1 if self.damped is None else int(bool(self.damped))}
+                "damped": -1 if self.damped is None else int(bool(self.damped)),
+                "seed": self.seed, "n_sim": self.n_sim}
 
 
 class Theta(CoreModel):

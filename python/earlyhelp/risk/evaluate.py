@@ -256,8 +256,9 @@ def _observable_traits(ds: Any, features: Any) -> pd.DataFrame:
     locality = t["locality_id"].astype(str).to_numpy()
     for lid in sorted(set(fam["locality_id"].astype(str)))[1:]:
         out[f"locality_{lid}"] = (locality == lid).astype(float)
-    if "child_under_5" in features.X.columns:
-        out["child_under_5"] = features.X["child_under_5"].to_numpy(dtype=float)
+    for age_flag in ("child_under_5", "teenager"):  # the ages drive both targets; the truth keeps no ages
+        if age_flag in features.X.columns:
+            out[age_flag] = features.X[age_flag].to_numpy(dtype=float)
     return out
 
 
@@ -269,7 +270,7 @@ def observable_oracle(ds: Any, train: Any, test: Any,
     latent need and pure noise in the generator). This fits a logistic regression on the
     traits the generator draws the probabilities from and that a council can observe
     (``ds.truth['families']``: the family's core needs, deprivation, linked household,
-    children and locality, plus a child under five) on the ``train`` rows and scores the
+    children and locality, plus a child under five and a teenager) on the ``train`` rows and scores the
     ``test`` rows: the ceiling for a model built from council data. The gap from this to
     the model is what the features miss; the gap from this to the oracle is unobservable.
     """

@@ -10,7 +10,7 @@ never hidden.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional
 
 import numpy as np
 import pandas as pd

@@ -42,6 +42,7 @@ from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_
 TARGETS: Tuple[str, ...] = ("step_up_12m", "rereferral_12m")
 GROUP_COLUMNS: Tuple[str, ...] = ("ethnicity", "sex", "disability", "locality_id")
 NOT_REREFERRED_END_REASONS = ("step_up", "moved_away")
+CLOSURE_REASONS = ("outcomes_met", "step_down_universal", "disengaged", "transferred")
 
 ExtraFeature = Callable[[Any, pd.Timestamp, pd.DataFrame], pd.DataFrame]
 DateLike = Any
@@ -165,8 +166,8 @@ def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int, up
         if re.any():
             reasons["already_rereferred"] = int(re.sum())
         rows = closed[~re]
-    rows = rows[["family_id", "episode_id", "start_date", "end_date", "level", "origin", "lead_practitioner_id",
-                 "lead_agency_id", "locality_id"]].reset_index(drop=True)
+    rows = rows[["family_id", "episode_id", "start_date", "end_date", "end_reason", "level", "origin",
+                 "lead_practitioner_id", "lead_agency_id", "locality_id"]].reset_index(drop=True)
     return rows, reasons
 
 
@@ -216,6 +217,9 @@ def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: N
     X["episode_days"] = (end - rows["start_date"]).dt.days.to_numpy(dtype=float)
     if target == "rereferral_12m":
         X["days_since_close"] = (at - rows["end_date"]).dt.days.to_numpy(dtype=float)
+        reason = rows["end_reason"].astype(object)
+        for r in CLOSURE_REASONS:  # how the episode ended (disengagement predicts a return)
+            X[f"closed_{r}"] = (reason == r).to_numpy(dtype=float)
     X["episode_level"] = pd.to_numeric(rows["level"], errors="coerce").fillna(3).to_numpy(dtype=float)
     X["origin_step_down"] = (rows["origin"] == "step_down").to_numpy(dtype=float, na_value=0.0)
     asm = snap.assessments
@@ -354,7 +358,8 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     ``statutory_open``; ``n_requests``, ``n_requests_12m``, ``n_prior_episodes``,
     ``n_prior_step_ups``, ``n_prior_step_downs``, ``n_prior_rereferrals``,
     ``n_prior_csc_referrals`` (any family member); ``episode_days`` (open so far or
-    total), ``days_since_close`` (re-referral only), ``episode_level``,
+    total), ``days_since_close`` and ``closed_<reason>`` (re-referral only: outcomes_met,
+    step_down_universal, disengaged, transferred; other reasons are the reference), ``episode_level``,
     ``origin_step_down``, ``assessment_completed``, ``lead_named``, ``lead_partner``
     (lead agency is not the council), ``n_practitioners``, ``n_agencies`` (involved in
     the episode); ``linked_household``, ``n_linked_households`` (families sharing a

@@ -23,7 +23,7 @@ Weights for the need score default to 1, with the safeguarding needs weighted mo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd

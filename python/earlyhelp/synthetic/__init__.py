@@ -63,6 +63,8 @@ council and per family, independent of threads).
 from __future__ import annotations
 
 import datetime as _dt
+import math
+import numbers
 import os
 from typing import Any, Dict, Optional, Union
 
@@ -78,21 +80,48 @@ PRESETS = ("coventry", "wolverhampton", "england")
 DateLike = Union[str, _dt.date, pd.Timestamp]
 
 
-def _check(preset: str, years: float, scale: float, seed: int, end_date: DateLike, presets) -> pd.Timestamp:
-    if preset not in presets:
+MAX_YEARS = 100
+MAX_SCALE = 100.0
+END_DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
+
+
+def _real(value: Any) -> Optional[float]:
+    """``value`` as a float if it is a real number (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    return float(value)
+
+
+def _whole(value: Any) -> Optional[int]:
+    """``value`` as an int if it is a whole number type (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
+
+
+def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, presets) -> pd.Timestamp:
+    """Check the generator's arguments; raise ValueError naming the first bad one."""
+    if not isinstance(preset, str) or preset not in presets:
         raise ValueError(f"preset must be one of {', '.join(repr(p) for p in presets)}, not {preset!r}")
-    if not isinstance(years, (int, float)) or not years > 0:
-        raise ValueError(f"years must be a positive number, not {years!r}")
-    if not isinstance(scale, (int, float)) or not scale > 0 or scale != scale or scale == float("inf"):
-        raise ValueError(f"scale must be a positive finite number, not {scale!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0 or seed >= 2 ** 64:
+    y = _real(years)
+    if y is None or not math.isfinite(y) or not 1 / 365.25 <= y <= MAX_YEARS:
+        raise ValueError(f"years must be a number from one day (1/365.25) to {MAX_YEARS}, not {years!r}")
+    sc = _real(scale)
+    if sc is None or not math.isfinite(sc) or not 0 < sc <= MAX_SCALE:
+        raise ValueError(f"scale must be a positive number up to {MAX_SCALE:g}, not {scale!r}")
+    sd = _whole(seed)
+    if sd is None or not 0 <= sd < 2 ** 64:
         raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
     try:
-        end = pd.Timestamp(end_date).normalize()
-    except (ValueError, TypeError) as exc:
+        end = pd.Timestamp(end_date)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"end_date must be a date, not {end_date!r}") from exc
     if end is pd.NaT or pd.isna(end):
         raise ValueError(f"end_date must be a date, not {end_date!r}")
+    end = end.normalize()
+    if not END_DATE_RANGE[0] <= end <= END_DATE_RANGE[1]:
+        raise ValueError(f"end_date must be between {END_DATE_RANGE[0].date()} and {END_DATE_RANGE[1].date()}, "
+                         f"not {end_date!r}")
     return end
 
 
@@ -169,6 +198,6 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
     end = _check("england", years, scale, seed, end_date, ("england",))
     if threads is None:
         threads = os.cpu_count() or 1
-    if not isinstance(threads, int) or threads < 1:
+    if _whole(threads) is None or threads < 1:
         raise ValueError(f"threads must be a positive whole number, not {threads!r}")
-    return _generate("england", years, scale, seed, end, threads=threads)
+    return _generate("england", years, scale, seed, end, threads=int(threads))

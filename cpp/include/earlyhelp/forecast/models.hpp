@@ -51,6 +51,7 @@ struct ModelSpec {
   double alpha_p = 0.1;           // TSB
   int n_sim = 2000;               // paths for simulated intervals
   std::uint64_t seed = 0;
+  bool fitted = true;  // in-sample fitted values wanted (costly for Croston only)
 };
 
 // --- one model per source file (cpp/src/forecast/<model>.cpp) -------------
@@ -60,7 +61,10 @@ Forecast seasonal_naive(const Series& s, int m, int h, const std::vector<double>
 Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vector<double>& levels);
 Forecast theta(const Series& s, int m, bool optimized, int h, const std::vector<double>& levels,
                std::uint64_t seed);
-Forecast croston_optimized(const Series& s, int h, const std::vector<double>& levels);
+// Fitted values (needed for its intervals too) refit on every prefix of the
+// demands, as statsforecast; skipped when neither is wanted.
+Forecast croston_optimized(const Series& s, int h, const std::vector<double>& levels,
+                           bool with_fitted = true);
 Forecast tsb(const Series& s, double alpha_d, double alpha_p, int h,
              const std::vector<double>& levels);
 Forecast count_regression(const Series& s, int m, int h, const std::vector<double>& levels,

@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "earlyhelp/common/error.hpp"
+#include "earlyhelp/forecast/models.hpp"
+
+using namespace earlyhelp::forecast;
+
+namespace {
+
+Series as_series(const std::vector<double>& y) {
+  Series s;
+  s.y = y.data();
+  s.n = y.size();
+  return s;
+}
+
+// Monthly counts with a known multiplicative season and a level.
+std::vector<double> seasonal_counts(int n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<double> y(n);
+  for (int t = 0; t < n; ++t) {
+    const double lam = 80.0 * (1.0 + 0.3 * std::sin(2.0 * M_PI * t / 12.0));
+    y[t] = static_cast<double>(std::poisson_distribution<int>(lam)(rng));
+  }
+  return y;
+}
+
+class CancelAtOnce : public earlyhelp::Progress {
+ public:
+  void update(std::size_t, std::size_t) override { throw earlyhelp::Cancelled(); }
+};
+
+}  // namespace
+
+TEST(ForecastModels, NaiveAndSeasonalNaive) {
+  std::vector<double> y;
+  for (int t = 0; t < 30; ++t) y.push_back(t % 12 + 0.5 * t);
+  const auto s = as_series(y);
+  const auto naive_fc = forecast_one(s, ModelSpec{"Naive"}, 3, {80.0});
+  for (double v : naive_fc.mean) EXPECT_DOUBLE_EQ(v, y.back());
+  // the interval widens with sqrt(step)
+  const double w1 = naive_fc.hi[0] - naive_fc.lo[0], w3 = naive_fc.hi[2] - naive_fc.lo[2];
+  EXPECT_NEAR(w3 / w1, std::sqrt(3.0), 1e-12);
+  ModelSpec seasonal{"SeasonalNaive"};
+  seasonal.season_length = 12;
+  const auto sn = forecast_one(s, seasonal, 14, {});
+  for (int j = 0; j < 14; ++j) EXPECT_DOUBLE_EQ(sn.mean[j], y[30 - 12 + (j % 12)]);
+}
+
+TEST(ForecastModels, AutoEtsFindsTheSeasonAndForecastsIt) {
+  const auto y = seasonal_counts(96, 3);
+  ModelSpec spec{"AutoETS"};
+  const auto f = forecast_one(as_series(y), spec, 12, {95.0});
+  EXPECT_EQ(f.method.find(",N)"), std::string::npos) << f.method;  // a seasonal model
+  EXPECT_FALSE(f.fallback);
+  EXPECT_TRUE(std::isfinite(f.aicc));
+  for (int j = 0; j < 12; ++j) {
+    const double truth = 80.0 * (1.0 + 0.3 * std::sin(2.0 * M_PI * (96 + j) / 12.0));
+    EXPECT_NEAR(f.mean[j], truth, 0.15 * truth);
+    EXPECT_LT(f.lo[j], f.mean[j]);
+    EXPECT_GT(f.hi[j], f.mean[j]);
+  }
+}
+
+TEST(ForecastModels, ThreadsDoNotChangeResults) {
+  std::vector<std::vector<double>> data;
+  std::vector<Series> series;
+  for (unsigned i = 0; i < 12; ++i) data.push_back(seasonal_counts(40 + 5 * i, i));
+  for (const auto& y : data) series.push_back(as_series(y));
+  ModelSpec spec{"AutoETS"};
+  const auto one = forecast_many(series, spec, 6, {80.0}, 1);
+  const auto two = forecast_many(series, spec, 6, {80.0}, 2);
+  ASSERT_EQ(one.size(), two.size());
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].method, two[i].method);
+    EXPECT_EQ(one[i].mean, two[i].mean);
+    EXPECT_EQ(one[i].lo, two[i].lo);
+  }
+}
+
+TEST(ForecastModels, ShortSeriesFallBack) {
+  const std::vector<double> y{3.0, 4.0, 5.0};
+  ModelSpec spec{"AutoETS"};
+  const auto f = forecast_one(as_series(y), spec, 2, {});
+  EXPECT_TRUE(f.fallback);
+  EXPECT_EQ(f.method.rfind("Naive", 0), 0u) << f.method;
+  EXPECT_DOUBLE_EQ(f.mean[0], 5.0);
+}
+
+TEST(ForecastModels, BadInputAndCancel) {
+  const auto y = seasonal_counts(24, 1);
+  const auto s = as_series(y);
+  EXPECT_THROW(forecast_one(s, ModelSpec{"Naive"}, 0, {}), earlyhelp::InputError);
+  EXPECT_THROW(forecast_one(s, ModelSpec{"Prophet"}, 3, {}), earlyhelp::InputError);
+  EXPECT_THROW(forecast_one(s, ModelSpec{"Naive"}, 3, {100.0}), earlyhelp::InputError);
+  std::vector<double> negative{1.0, -2.0, 3.0, 4.0, 5.0, 6.0};
+  EXPECT_THROW(forecast_one(as_series(negative), ModelSpec{"CountRegression"}, 3, {}),
+               earlyhelp::InputError);
+  CancelAtOnce cancel;
+  std::vector<Series> many(8, s);
+  EXPECT_THROW(forecast_many(many, ModelSpec{"AutoETS"}, 3, {}, 2, &cancel), earlyhelp::Cancelled);
+}

@@ -1,0 +1,185 @@
+"""The ``earlyhelp score`` run: each family's risk of stepping up to social care, as one run folder.
+
+The same public calls a user makes in a notebook (:func:`earlyhelp.risk.build_features`,
+:class:`earlyhelp.risk.LogisticRiskModel`, :func:`earlyhelp.risk.evaluate`,
+:func:`earlyhelp.risk.expected_step_ups`):
+
+1. **honest accuracy**: a model trained on cut-offs whose outcome year ended before the
+   *test date* (``at`` minus the horizon) is scored on the families open at the test date,
+   whose outcomes are known by ``at``;
+2. **scores**: the same model refitted on the latest cut-offs with known outcomes scores the
+   families open at ``at`` (their outcomes are the future: not known, not used).
+
+Outputs: ``scores`` (family, episode, p, rank), ``coefficients``, ``evaluation``, ``expected``
+(expected step-ups per locality; the count of families scored is an observed count and is
+suppressed), ``run.json``. Scores name families (pseudonymous ids): an operational list for
+the service, not a publication.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+HORIZON_DAYS = 365
+CUTOFFS_PER_YEAR = 4
+
+
+@dataclass
+class ScoreResult:
+    run_id: str
+    folder: Path
+    summary: List[str] = field(default_factory=list)
+
+
+def risk_missing() -> Optional[str]:
+    """Why ``earlyhelp.risk`` cannot be used here (None when it can)."""
+    try:
+        from .. import risk  # noqa: F401
+        from ..risk import LogisticRiskModel, build_features  # noqa: F401
+    except ImportError as exc:
+        name = getattr(exc, "name", "") or ""
+        if name.startswith("sklearn"):
+            return "it needs scikit-learn: pip install scikit-learn"
+        return f"earlyhelp.risk cannot be imported ({exc})"
+    return None
+
+
+def cutoffs(last: pd.Timestamp, years: int) -> List[pd.Timestamp]:
+    """``years * 4`` quarterly cut-off dates ending at ``last`` (oldest first)."""
+    step = pd.Timedelta(days=round(365.25 / CUTOFFS_PER_YEAR))
+    return [(last - k * step).normalize() for k in range(years * CUTOFFS_PER_YEAR - 1, -1, -1)]
+
+
+def _features(ds, dates, *, data_end=None):
+    from ..risk import build_features
+
+    try:
+        return build_features(ds, dates, target="step_up_12m", horizon_days=HORIZON_DAYS, data_end=data_end)
+    except ValueError as exc:
+        raise ValidationError([Problem("features", None, str(exc))]) from None
+
+
+def _fit(fs):
+    from ..risk import LogisticRiskModel
+
+    if len(fs) == 0 or fs.y.nunique() < 2:
+        raise ValidationError([Problem("history", None, "not enough history to train on: the training dates hold "
+                                       f"{len(fs)} families and {int(fs.y.sum()) if len(fs) else 0} step-ups; "
+                                       "give a later --at or fewer --train-years")])
+    return LogisticRiskModel().fit(fs.X, fs.y)
+
+
+def _excluded(fs, step: str) -> List[Dict[str, Any]]:
+    if fs.excluded is None or fs.excluded.empty:
+        return []
+    table = fs.excluded.groupby("reason", observed=True)["n"].sum()
+    return [{"step": step, "reason": str(reason), "rows": int(n)} for reason, n in table.items() if n]
+
+
+def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2,
+              suppression_threshold: int = 5, run_id: Optional[str] = None) -> ScoreResult:
+    """Train, evaluate and score as the module docstring says; write a new run folder in ``output``."""
+    from .. import __version__
+    from ..report.runfolder import RunFolder
+    from ..report.suppression import published, suppress
+    from ..risk import evaluate, expected_step_ups
+    from ..risk.features import data_end_of
+    from ..sources import content_hash
+
+    timings: Dict[str, float] = {}
+    clock = time.perf_counter()
+    end = data_end_of(ds)
+    try:
+        when = end if at is None else pd.Timestamp(at).normalize()
+    except (TypeError, ValueError):
+        raise ValidationError([Problem("option", "--at", "not a date: give it like 2024-03-31", value=at)]) from None
+    if when > end:
+        raise ValidationError([Problem("option", "--at", f"after the end of the data ({end.date()})",
+                                       value=str(when.date()))])
+    horizon = pd.Timedelta(days=HORIZON_DAYS)
+    test_at = when - horizon                        # outcomes of families open then are known by `when`
+    inputs = content_hash(ds)
+
+    # 1. accuracy on the test date, from a model that saw only outcomes known by then
+    past = _features(ds, cutoffs(test_at - horizon, train_years), data_end=test_at)
+    held_out = _features(ds, [test_at], data_end=when)
+    checked = _fit(past)
+    if len(held_out) == 0:
+        raise ValidationError([Problem("history", None, f"no families open on {test_at.date()} to test the model on: "
+                                       "give a later --at")])
+    metrics = evaluate(checked, held_out.X, held_out.y, name="logistic")
+    timings["evaluate"] = round(time.perf_counter() - clock, 3)
+
+    # 2. the model on the latest outcomes known at `when`, scoring the families open at `when`
+    clock = time.perf_counter()
+    train = _features(ds, cutoffs(test_at, train_years), data_end=when)
+    model = _fit(train)
+    # the scoring rows' outcomes lie after the data: a data_end past their window keeps them
+    # (their labels are not used)
+    now = _features(ds, [when], data_end=when + horizon)
+    if len(now) == 0:
+        raise ValidationError([Problem("dataset", None, f"no families with an open episode on {when.date()} to score")])
+    p = model.predict_proba(now.X[train.X.columns])[:, 1]
+    timings["train and score"] = round(time.perf_counter() - clock, 3)
+
+    scores = now.ids.copy()
+    scores["at"] = scores["at"].dt.date.astype(str)
+    scores["p_step_up_12m"] = np.round(p, 6)
+    scores = scores.sort_values(["p_step_up_12m", "family_id"], ascending=[False, True], kind="mergesort")
+    scores["rank"] = np.arange(1, len(scores) + 1)
+    scores = scores.reset_index(drop=True)
+    coefficients = pd.DataFrame({"feature": list(train.X.columns), "coefficient": np.round(model.coef_[0], 6),
+                                 "standard_error": np.round(getattr(model, "standard_errors_",
+                                                                    np.full(train.X.shape[1], np.nan)), 6)})
+    coefficients = pd.concat([pd.DataFrame({"feature": ["(intercept)"],
+                                            "coefficient": [round(float(model.intercept_[0]), 6)],
+                                            "standard_error": [round(float(getattr(
+                                                model, "intercept_standard_error_", np.nan)), 6)]}),
+                              coefficients], ignore_index=True)
+    evaluation = metrics.rename("value").rename_axis("metric").reset_index()
+    evaluation["value"] = pd.to_numeric(evaluation["value"], errors="coerce").round(6)
+    evaluation.insert(0, "test_at", str(test_at.date()))
+    expected = expected_step_ups(scores[["family_id", "p_step_up_12m"]].rename(columns={"p_step_up_12m": "p"}), ds)
+    families = suppress(expected[["locality_id", "families"]].astype({"families": "int64"}), "families",
+                        dims=["locality_id"], threshold=suppression_threshold)
+    expected["families"] = published(families)["families"].to_numpy()
+    for col in ("expected", "sd", "lower", "upper"):
+        if col in expected:
+            expected[col] = expected[col].round(4)
+
+    excluded = _excluded(past, "evaluate: training") + _excluded(held_out, "evaluate: test") + \
+        _excluded(train, "training") + [e for e in _excluded(now, "scoring") if e["reason"] != "window_incomplete"]
+    params = {"at": str(when.date()), "test_at": str(test_at.date()), "train_years": train_years,
+              "target": "step_up_12m", "horizon_days": HORIZON_DAYS, "model": "LogisticRiskModel()",
+              "suppression_threshold": suppression_threshold}
+    digest = hashlib.sha256(json.dumps({"params": params, "data": inputs["sha256"]}, sort_keys=True)
+                            .encode()).hexdigest()
+    rid = run_id or f"score-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
+    with RunFolder(output, rid) as folder:
+        folder.write_table("scores", scores)
+        folder.write_table("coefficients", coefficients)
+        folder.write_table("evaluation", evaluation)
+        folder.write_table("expected", expected)
+        folder.write_json("run.json", {
+            "earlyhelp_version": __version__, "command": "score", "run_id": rid, "run_digest": digest,
+            "parameters": params, "inputs": inputs, "excluded": excluded,
+            "rows": {"training": len(train), "scored": len(now), "evaluation_training": len(past),
+                     "evaluation_test": len(held_out)},
+            "evaluation": {k: (None if pd.isna(v) else float(v)) for k, v in metrics.items()
+                           if isinstance(v, (int, float, np.number))},
+            "files": folder.hashes(), "timings_seconds": timings,
+        })
+    auc = metrics.get("auc", float("nan"))
+    summary = [f"scored {len(now):,} families open on {when.date()}; expected step-ups in the next year: "
+               f"{float(p.sum()):,.1f}",
+               f"accuracy on families open on {test_at.date()} (model trained on earlier outcomes): AUC {auc:.3f}"]
+    return ScoreResult(run_id=rid, folder=folder.final, summary=summary)

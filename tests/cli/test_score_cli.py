@@ -1,0 +1,66 @@
+"""`earlyhelp score`: step-up risk scores from the library's own model, as a run folder."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from earlyhelp import write_dataset
+
+from cli_helpers import run_cli
+
+
+# -- score --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scoring_folder(tmp_path_factory) -> Path:
+    from earlyhelp import synthetic
+
+    folder = tmp_path_factory.mktemp("council_for_scores")
+    write_dataset(synthetic.council(preset="coventry", years=4, scale=0.15, seed=5), folder, format="parquet")
+    return folder
+
+
+def test_score_command(tmp_path, scoring_folder):
+    from earlyhelp import read_dataset
+    from earlyhelp.cli.scorerun import cutoffs
+    from earlyhelp.risk import LogisticRiskModel, build_features
+    from earlyhelp.risk.features import data_end_of
+
+    result = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    run = Path(result.stdout.strip())
+    assert run.name.startswith("score-") and "AUC" in result.stderr
+    record = json.loads((run / "run.json").read_text())
+    scores = pd.read_parquet(run / "scores.parquet")
+    assert record["rows"]["scored"] == len(scores) > 0
+    assert scores["p_step_up_12m"].between(0, 1).all() and scores["p_step_up_12m"].is_monotonic_decreasing
+    assert scores["rank"].tolist() == list(range(1, len(scores) + 1))
+    # the same scores as the library called directly, on outcomes known at the end of the data
+    ds = read_dataset(scoring_folder)
+    end = data_end_of(ds)
+    train = build_features(ds, cutoffs(end - pd.Timedelta(days=365), 2), data_end=end)
+    model = LogisticRiskModel().fit(train.X, train.y)
+    now = build_features(ds, [end], data_end=end + pd.Timedelta(days=365))
+    direct = pd.Series(model.predict_proba(now.X)[:, 1], index=now.ids["family_id"].astype(str))
+    ours = scores.set_index(scores["family_id"].astype(str))["p_step_up_12m"]
+    assert (ours - direct.reindex(ours.index)).abs().max() < 1e-6
+    evaluation = pd.read_parquet(run / "evaluation.parquet").set_index("metric")["value"]
+    assert 0.5 < evaluation["auc"] <= 1.0        # better than chance on held-out families
+    expected = pd.read_csv(run / "expected.csv", dtype=str)
+    shown = expected.loc[expected["families"] != "c", "families"].astype(int)
+    assert not shown.between(1, 5).any()
+    again = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s2"))
+    run2 = Path(again.stdout.strip())
+    for name in record["files"]:
+        assert (run / name).read_bytes() == (run2 / name).read_bytes(), name
+
+
+def test_score_bad_inputs_exit_2(tmp_path, scoring_folder):
+    late = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s"), "--at", "2099-01-01")
+    assert late.returncode == 2 and "after the end of the data" in late.stderr
+    early = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s"), "--at", "2021-06-01",
+                    "--train-years", "3")
+    assert early.returncode == 2 and "not enough history" in early.stderr, early.stderr
+    assert not (tmp_path / "s").exists()
