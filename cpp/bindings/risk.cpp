@@ -41,6 +41,7 @@ py::dict to_dict(const risk::GlmResult& r) {
   d["objective"] = r.objective;
   d["gradient_norm"] = r.gradient_norm;
   d["solver"] = r.solver;
+  d["feature_means"] = py::array_t<double>(r.feature_means.size(), r.feature_means.data());
   if (r.covariance.size() > 0) d["covariance"] = py::cast(r.covariance);
   else d["covariance"] = py::none();
   return d;
@@ -93,7 +94,7 @@ void register_risk(py::module_& m) {
   const char* fit_doc =
       "Fit a penalised GLM. Objective: sum_i s_i loss_i + lam * (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1),\n"
       "intercept unpenalised. Returns a dict: coef, intercept, n_iter, converged, objective,\n"
-      "gradient_norm, solver, covariance (inverse Hessian, order coef..., intercept).";
+      "gradient_norm, solver, covariance (inverse Hessian, order coef..., intercept), feature_means.";
   m.def("fit_logistic",
         [](const Array& X, const Array& y, const Array& w, double lam, double l1_ratio, bool fit_intercept, double tol,
            int max_iter, const std::string& solver, int n_threads, bool cov, py::object progress) {
@@ -121,6 +122,20 @@ void register_risk(py::module_& m) {
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::predict_logistic, X, coef, b, t); },
         "1 / (1 + exp(-(X @ coef + intercept)))", py::arg("X"), py::arg("coef"), py::arg("intercept"),
         py::arg("n_threads") = 0);
+  m.def("predict_logistic_proba",
+        [](const Array& X, const Array& coef, double b, int t) {
+          auto Xm = as_matrix(X);
+          auto c = as_vector(coef, "coef");
+          py::array_t<double> out({Xm.rows(), Eigen::Index(2)});
+          Eigen::Map<RowMatrix> o(out.mutable_data(), Xm.rows(), 2);
+          {
+            py::gil_scoped_release release;
+            risk::predict_logistic_proba(Xm, c, b, o, t);
+          }
+          return out;
+        },
+        "(n, 2) array of (1 - p, p), p = 1 / (1 + exp(-(X @ coef + intercept)))", py::arg("X"), py::arg("coef"),
+        py::arg("intercept"), py::arg("n_threads") = 0);
   m.def("predict_poisson",
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::predict_poisson, X, coef, b, t); },
         "exp(X @ coef + intercept)", py::arg("X"), py::arg("coef"), py::arg("intercept"), py::arg("n_threads") = 0);

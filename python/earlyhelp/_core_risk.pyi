@@ -16,6 +16,7 @@ class GlmFit(TypedDict):
     gradient_norm: float
     solver: str
     covariance: Optional[npt.NDArray[np.float64]]
+    feature_means: npt.NDArray[np.float64]
 
 def fit_logistic(X: _Array, y: _Array, sample_weight: _Array, lam: float, l1_ratio: float = 0.0,
                  fit_intercept: bool = True, tol: float = 1e-08, max_iter: int = 100, solver: str = "auto",
@@ -31,6 +32,8 @@ def fit_poisson(X: _Array, y: _Array, sample_weight: _Array, lam: float, l1_rati
 
 def linear_predictor(X: _Array, coef: _Array, intercept: float, n_threads: int = 0) -> npt.NDArray[np.float64]: ...
 def predict_logistic(X: _Array, coef: _Array, intercept: float, n_threads: int = 0) -> npt.NDArray[np.float64]: ...
+def predict_logistic_proba(X: _Array, coef: _Array, intercept: float,
+                           n_threads: int = 0) -> npt.NDArray[np.float64]: ...
 def predict_poisson(X: _Array, coef: _Array, intercept: float, n_threads: int = 0) -> npt.NDArray[np.float64]: ...
 def pool_adjacent_violators(y: _Array, weight: _Array) -> npt.NDArray[np.float64]: ...
 def fit_isotonic(x: _Array, y: _Array, weight: _Array,

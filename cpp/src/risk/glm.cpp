@@ -22,7 +22,7 @@ int choose_threads(Eigen::Index n, Eigen::Index p, int requested) {
   return static_cast<int>(std::max(1u, std::min(hw, 2u)));
 }
 
-void check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o) {
+Eigen::VectorXd check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o) {
   require(X.rows() > 0, "X has no rows");
   require(y.size() == X.rows(), "y has " + std::to_string(y.size()) + " values but X has " +
                                     std::to_string(X.rows()) + " rows");
@@ -32,21 +32,28 @@ void check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const
   require(o.l1_ratio >= 0.0 && o.l1_ratio <= 1.0, "l1_ratio must be between 0 and 1");
   require(o.tol > 0.0, "tol must be > 0");
   require(o.max_iter >= 1, "max_iter must be >= 1");
-  const bool all_finite = X.allFinite();
-  for (Eigen::Index i = 0; i < X.rows() && !all_finite; ++i) {
-    if (!X.row(i).allFinite()) {
-      Eigen::Index j = 0;
-      while (std::isfinite(X(i, j))) ++j;
-      std::ostringstream msg;
-      msg << "X has a missing or infinite value at row " << i << ", column " << j << " (" << X(i, j) << ")";
-      throw InputError(msg.str());
-    }
-  }
   for (Eigen::Index i = 0; i < w.size(); ++i)
     if (!(std::isfinite(w[i]) && w[i] >= 0.0))
       throw InputError("sample_weight must be finite and >= 0; row " + std::to_string(i) + " has " +
                        std::to_string(w[i]));
-  require(w.sum() > 0.0, "sample_weight sums to zero");
+  const double S = w.sum();
+  require(S > 0.0, "sample_weight sums to zero");
+  // One pass gives the weighted means and checks X: a NaN or infinite value
+  // makes its column's sum non-finite whatever its weight (inf * 0 = NaN).
+  Eigen::VectorXd means = X.transpose() * w;
+  if (!means.allFinite()) {
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      if (!X.row(i).allFinite()) {
+        Eigen::Index j = 0;
+        while (std::isfinite(X(i, j))) ++j;
+        std::ostringstream msg;
+        msg << "X has a missing or infinite value at row " << i << ", column " << j << " (" << X(i, j) << ")";
+        throw InputError(msg.str());
+      }
+    }
+    throw InputError("the weighted column sums of X overflow; rescale the features");
+  }
+  return means / S;
 }
 
 void check_full_rank(ConstRowMatrixRef X, ConstVectorRef w, bool fit_intercept) {
@@ -91,23 +98,23 @@ Eigen::MatrixXd spd_inverse(const Eigen::MatrixXd& H) {
 
 namespace {
 
-// Shared by the predictors: eta = X coef + intercept block by block, then
-// finish(segment) in place. A non-finite eta can only come from a NaN or
-// infinite value in X (coef is finite), so checking eta checks X for free;
-// the first bad row is reported after the threads have joined.
-template <class Finish>
-void predict_rows(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out, int n_threads,
-                  Finish finish) {
+// Shared by the predictors: eta = X coef + intercept for a block of rows into
+// a per-thread buffer, then emit(first_row, eta_block) writes the output. A
+// non-finite eta can only come from a NaN or infinite value in X (coef is
+// finite), so checking eta checks X for free; the first bad row is reported
+// after the threads have joined.
+template <class Emit>
+void predict_rows(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, int n_threads, Emit emit) {
   require(coef.size() == X.cols(), "X has " + std::to_string(X.cols()) + " columns but the model has " +
                                        std::to_string(coef.size()) + " coefficients");
-  require(out.size() == X.rows(), "output length does not match the rows of X");
   require(coef.allFinite() && std::isfinite(intercept), "the coefficients are not finite");
   int threads = detail::choose_threads(X.rows(), X.cols(), n_threads);
   std::vector<Eigen::Index> bad(std::max(threads, 1), -1);
   detail::parallel_rows(X.rows(), threads, [&](int th, Eigen::Index begin, Eigen::Index end) {
+    Eigen::VectorXd eta(detail::kBlock);
     for (Eigen::Index r = begin; r < end; r += detail::kBlock) {
       Eigen::Index len = std::min(detail::kBlock, end - r);
-      auto seg = out.segment(r, len);
+      auto seg = eta.head(len);
       seg.noalias() = X.middleRows(r, len) * coef;
       seg.array() += intercept;
       if (!seg.allFinite() && bad[th] < 0) {
@@ -117,7 +124,7 @@ void predict_rows(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, Ve
             break;
           }
       }
-      finish(seg);
+      emit(r, seg);
     }
   });
   for (Eigen::Index b : bad) {
@@ -130,20 +137,40 @@ void predict_rows(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, Ve
   }
 }
 
+void check_out(ConstRowMatrixRef X, Eigen::Index out_size) {
+  require(out_size == X.rows(), "output length does not match the rows of X");
+}
+
 }  // namespace
 
 void linear_predictor(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out, int n_threads) {
-  predict_rows(X, coef, intercept, out, n_threads, [](auto&) {});
+  check_out(X, out.size());
+  predict_rows(X, coef, intercept, n_threads,
+               [&](Eigen::Index r, const auto& eta) { out.segment(r, eta.size()) = eta; });
 }
 
 void predict_logistic(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out, int n_threads) {
-  // 1 / (1 + e^-eta), written so that large |eta| gives 0 or 1, never NaN.
-  predict_rows(X, coef, intercept, out, n_threads,
-               [](auto& seg) { seg = (1.0 + (-seg.array()).exp()).inverse().matrix(); });
+  check_out(X, out.size());
+  // 1 / (1 + e^-eta): large |eta| gives exactly 0 or 1, never NaN.
+  predict_rows(X, coef, intercept, n_threads, [&](Eigen::Index r, const auto& eta) {
+    out.segment(r, eta.size()) = (1.0 + (-eta.array()).exp()).inverse().matrix();
+  });
+}
+
+void predict_logistic_proba(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, RowMatrixRef out,
+                            int n_threads) {
+  require(out.rows() == X.rows() && out.cols() == 2, "output must have one row per row of X and 2 columns");
+  predict_rows(X, coef, intercept, n_threads, [&](Eigen::Index r, const auto& eta) {
+    Eigen::ArrayXd p = (1.0 + (-eta.array()).exp()).inverse();
+    out.block(r, 0, eta.size(), 1) = (1.0 - p).matrix();
+    out.block(r, 1, eta.size(), 1) = p.matrix();
+  });
 }
 
 void predict_poisson(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out, int n_threads) {
-  predict_rows(X, coef, intercept, out, n_threads, [](auto& seg) { seg = seg.array().exp().matrix(); });
+  check_out(X, out.size());
+  predict_rows(X, coef, intercept, n_threads,
+               [&](Eigen::Index r, const auto& eta) { out.segment(r, eta.size()) = eta.array().exp().matrix(); });
 }
 
 }  // namespace earlyhelp::risk

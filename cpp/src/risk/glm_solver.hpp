@@ -39,7 +39,8 @@ void parallel_rows(Eigen::Index n, int n_threads, Fn&& fn) {
   for (auto& w : workers) w.join();
 }
 
-void check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o);
+// Checks the inputs and returns the weighted column means of X.
+Eigen::VectorXd check_inputs(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef w, const GlmOptions& o);
 
 // With no penalty the estimate is unique only if [X, 1] has full column rank
 // on the rows with positive weight; throws InputError naming a constant
@@ -296,10 +297,12 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
   Eigen::VectorXd g, g_data, g_trial;
   Eigen::MatrixXd H, H_trial;
   // Far from the solution the Newton direction needs only rough curvature: a
-  // float Hessian from a sample of about kHessianRows rows. Near it (gradient
-  // below kExact) the exact double Hessian gives quadratic convergence and is
-  // the one the standard errors need.
-  constexpr double kExact = 1e-4;
+  // float Hessian from a sample of about kHessianRows rows. Nearer (gradient
+  // below kExact) a float Hessian over all rows gives near-quadratic
+  // convergence; at the end (below kDouble) the exact double Hessian, the one
+  // the standard errors need.
+  constexpr double kExact = 1e-3;
+  constexpr double kDouble = 1e-5;
   constexpr Eigen::Index kHessianRows = 131072;
   const Eigen::Index stride = std::max<Eigen::Index>(1, P.n() / kHessianRows);
   bool single = true;
@@ -338,13 +341,14 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
             "the Hessian is singular: constant or collinear columns with no penalty (use a finite C / alpha > 0, "
             "or drop the columns)");
     // Near the solution switch to double-precision Hessians.
-    bool next_single = res.gradient_norm > kExact;
+    bool next_single = res.gradient_norm > kDouble;
+    Eigen::Index next_stride = res.gradient_norm > kExact ? stride : 1;
     double slope = g.dot(step), t = 1.0, f_new = f;
     bool accepted = false;
     Eigen::VectorXd trial;
     for (int ls = 0; ls < 60; ++ls) {
       trial = theta + t * step;
-      f_new = P.evaluate(trial, g_trial, &H_trial, next_single, next_single ? stride : 1) + P.penalty(trial);
+      f_new = P.evaluate(trial, g_trial, &H_trial, next_single, next_stride) + P.penalty(trial);
       if (f_new <= f + 1e-4 * t * slope || f_new <= f + 1e-13 * std::abs(f)) {
         accepted = true;
         break;

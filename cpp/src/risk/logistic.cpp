@@ -9,7 +9,7 @@ namespace earlyhelp::risk {
 
 GlmResult fit_logistic(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef sample_weight, const GlmOptions& options,
                        Progress* progress) {
-  detail::check_inputs(X, y, sample_weight, options);
+  Eigen::VectorXd means = detail::check_inputs(X, y, sample_weight, options);
   double w0 = 0.0, w1 = 0.0;
   for (Eigen::Index i = 0; i < y.size(); ++i) {
     if (!(y[i] == 0.0 || y[i] == 1.0))
@@ -18,6 +18,7 @@ GlmResult fit_logistic(ConstRowMatrixRef X, ConstVectorRef y, ConstVectorRef sam
   }
   require(w0 > 0.0 && w1 > 0.0, "y has a single class (with positive weight); a risk model needs both outcomes");
   GlmResult res = detail::solve<detail::Logistic>(X, y, sample_weight, options, progress);
+  res.feature_means = std::move(means);
   require(res.coef.allFinite() && std::isfinite(res.intercept), "the fit diverged (non-finite coefficients)");
   if (options.lambda == 0.0) {
     // With no penalty, separated classes have no finite estimate: the solver

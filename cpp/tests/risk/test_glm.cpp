@@ -285,3 +285,14 @@ TEST(Logistic, LargeDataUsesSampledHessianYetExactOptimumAndCovariance) {
   H.diagonal().head(4).array() += 1.0;
   EXPECT_LT((r.covariance * H - Eigen::MatrixXd::Identity(5, 5)).lpNorm<Eigen::Infinity>(), 1e-8);
 }
+
+TEST(Predict, ProbaLayoutMatchesPredictLogistic) {
+  Data d = logistic_data(3000, 3, 13);
+  Eigen::VectorXd coef(3), p(3000);
+  coef << 0.4, -0.8, 2.0;
+  predict_logistic(d.X, coef, 0.3, p, 1);
+  RowMatrix both(3000, 2);
+  predict_logistic_proba(d.X, coef, 0.3, both, 2);
+  EXPECT_LT((both.col(1) - p).lpNorm<Eigen::Infinity>(), 1e-15);
+  EXPECT_LT((both.rowwise().sum().array() - 1.0).abs().maxCoeff(), 1e-15);
+}

@@ -103,7 +103,7 @@ class _LinearRiskModel(BaseEstimator):
             se = np.sqrt(np.where(diag >= 0, diag, np.nan))
         self.standard_errors_ = se[:p]
         self.intercept_standard_error_ = float(se[p]) if self.fit_intercept else np.nan
-        self.feature_means_ = (w @ X) / w.sum()  # np.average would build an n x p temporary
+        self.feature_means_ = np.asarray(res["feature_means"], dtype=np.float64)
         if not res["converged"]:
             warnings.warn(f"{type(self).__name__} did not converge in {self.n_iter_} iterations (gradient "
                           f"{res['gradient_norm']:.2e} > tol {self.tol:g}); raise max_iter or standardise "
@@ -232,7 +232,8 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
             raise ValidationError(f"l1_ratio must be between 0 and 1, got {self.l1_ratio!r}", table="parameters")
         original = X
         X, y = self._validate_X(X, reset=True, y=y)
-        check_classification_targets(y)
+        if y.dtype.kind not in "iub":  # integer labels are always classes; others need sklearn's check
+            check_classification_targets(y)
         classes = np.unique(y)
         if classes.shape[0] < 2:
             raise ValidationError(Problem("y", None, f"y has only one class ({classes[0]!r}); a risk model needs "
@@ -262,11 +263,7 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, 2) probabilities of ``classes_[0]`` and ``classes_[1]``."""
-        p = self._linear(X, core().predict_logistic)
-        out = np.empty((p.shape[0], 2))
-        out[:, 1] = p
-        np.subtract(1.0, p, out=out[:, 0])
-        return out
+        return self._linear(X, core().predict_logistic_proba)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         eta = self.decision_function(X)

@@ -17,6 +17,7 @@ using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::R
 using ConstRowMatrixRef = Eigen::Ref<const RowMatrix>;
 using ConstVectorRef = Eigen::Ref<const Eigen::VectorXd>;
 using VectorRef = Eigen::Ref<Eigen::VectorXd>;
+using RowMatrixRef = Eigen::Ref<RowMatrix>;
 
 // Options shared by both models.
 struct GlmOptions {
@@ -52,6 +53,8 @@ struct GlmResult {
   // (coef..., intercept); empty if not computed. For the elastic net it covers
   // the non-zero coefficients only (rows and columns of zero coefficients are NaN).
   Eigen::MatrixXd covariance;
+  // Weighted means of the columns of X (a by-product of the input check).
+  Eigen::VectorXd feature_means;
 };
 
 // Logistic regression. y holds 0/1; sample_weight >= 0 (class weights already
@@ -72,6 +75,9 @@ void linear_predictor(ConstRowMatrixRef X, ConstVectorRef coef, double intercept
 // out = 1 / (1 + exp(-(X * coef + intercept))).
 void predict_logistic(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out,
                       int n_threads = 0);
+// out (n x 2) = (1 - p, p) with p as predict_logistic: predict_proba's layout.
+void predict_logistic_proba(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, RowMatrixRef out,
+                            int n_threads = 0);
 // out = exp(X * coef + intercept).
 void predict_poisson(ConstRowMatrixRef X, ConstVectorRef coef, double intercept, VectorRef out,
                      int n_threads = 0);
