@@ -8,7 +8,7 @@ import pytest
 import earlyhelp
 from earlyhelp.risk import build_features
 
-from conftest import needs_frames
+from risk_frames import needs_frames
 
 END = "2024-12-31"
 
