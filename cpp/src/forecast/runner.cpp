@@ -37,19 +37,25 @@ std::vector<Forecast> forecast_many(const std::vector<Series>& series, const Mod
   std::atomic<bool> stop{false};
   std::exception_ptr error;
   std::mutex error_mutex;
+  // Takes the next series and forecasts it; false when there is nothing left or a
+  // worker has failed (the first error is kept and rethrown by the caller).
+  auto forecast_next = [&]() -> bool {
+    if (stop.load()) return false;
+    const std::size_t i = next.fetch_add(1);
+    if (i >= total) return false;
+    try {
+      out[i] = forecast_one(series[i], spec, h, levels);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      stop.store(true);
+      return false;
+    }
+    done.fetch_add(1);
+    return true;
+  };
   auto work = [&]() {
-    while (!stop.load()) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= total) return;
-      try {
-        out[i] = forecast_one(series[i], spec, h, levels);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        stop.store(true);
-        return;
-      }
-      done.fetch_add(1);
+    while (forecast_next()) {
     }
   };
   const int workers = std::max(1, std::min<int>(n_threads, static_cast<int>(total)));
@@ -57,20 +63,7 @@ std::vector<Forecast> forecast_many(const std::vector<Series>& series, const Mod
   for (int t = 1; t < workers; ++t) threads.emplace_back(work);
   // the calling thread works too, and is the only one reporting progress
   try {
-    while (!stop.load()) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= total) break;
-      try {
-        out[i] = forecast_one(series[i], spec, h, levels);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        stop.store(true);
-        break;
-      }
-      done.fetch_add(1);
-      report(progress, done.load(), total);
-    }
+    while (forecast_next()) report(progress, done.load(), total);
     for (auto& th : threads) th.join();
     threads.clear();
     if (!error) report(progress, total, total);
