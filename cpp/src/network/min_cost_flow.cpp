@@ -7,7 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <queue>
+
 #include <string>
 
 #include "earlyhelp/common/error.hpp"
@@ -20,6 +20,12 @@ namespace {
 using Cost = std::int64_t;
 constexpr Cost kInf = std::numeric_limits<Cost>::max() / 4;
 
+// A family's arc as the solver scans it: practitioner and integer cost (costs
+// are scaled to at most 1e9, so both fit 32 bits; half the memory traffic).
+struct PackedArc {
+  std::int32_t p, c;
+};
+
 // Primal-dual min-cost max flow on the bipartite network source -> family
 // (capacity 1) -> practitioner -> sink, without materialising a residual
 // network: a family carries at most one unit, so its flow is the one arc
@@ -29,13 +35,11 @@ constexpr Cost kInf = std::numeric_limits<Cost>::max() / 4;
 // nf+1..nf+np, sink nf+np+1.
 class BipartiteFlow {
  public:
-  // Arcs of family f: arc(k) for k in [fstart[f], fstart[f+1]); order == nullptr
-  // when the input is already grouped by family. in_set == nullptr: all arcs.
-  BipartiteFlow(std::int64_t nf, std::int64_t np, const std::int64_t* capacity, const std::int64_t* practitioner,
-                const std::vector<Cost>& ic, const std::vector<std::int64_t>& fstart, const std::int64_t* order,
-                const char* in_set)
-      : nf_(nf), np_(np), t_(nf + np + 1), prac_(practitioner), ic_(ic), fstart_(fstart), order_(order),
-        in_set_(in_set), pot_(static_cast<std::size_t>(nf + np + 2), 0), dist_(pot_.size()), settled_(pot_.size()),
+  // Arcs of family f: arcs[k] for k in [fstart[f], fstart[f+1]); chosen() holds
+  // positions k.
+  BipartiteFlow(std::int64_t nf, std::int64_t np, const std::int64_t* capacity, const std::vector<PackedArc>& arcs,
+                const std::vector<std::int64_t>& fstart)
+      : nf_(nf), np_(np), t_(nf + np + 1), arcs_(arcs), fstart_(fstart), pot_(static_cast<std::size_t>(nf + np + 2), 0), dist_(pot_.size()), settled_(pot_.size()),
         chosen_(static_cast<std::size_t>(nf), -1), used_(static_cast<std::size_t>(np), 0),
         cap_(static_cast<std::size_t>(np)), assigned_(static_cast<std::size_t>(np)),
         level_f_(static_cast<std::size_t>(nf)), level_p_(static_cast<std::size_t>(np)),
@@ -58,8 +62,6 @@ class BipartiteFlow {
   }
 
  private:
-  std::int64_t arc(std::int64_t k) const { return order_ ? order_[k] : k; }
-  bool usable(std::int64_t i) const { return in_set_ == nullptr || in_set_[i]; }
   Cost& pf(std::int64_t f) { return pot_[1 + f]; }
   Cost& pp(std::int64_t p) { return pot_[1 + nf_ + p]; }
 
@@ -91,17 +93,17 @@ class BipartiteFlow {
         const Cost base = d + pf(f);
         const std::int64_t own = chosen_[f];
         for (auto k = fstart_[f]; k < fstart_[f + 1]; ++k) {
-          const std::int64_t i = arc(k);
-          if (i == own || !usable(i)) continue;
-          const std::int64_t v = 1 + nf_ + prac_[i];
-          const Cost nd = base + ic_[i] - pot_[v];
+          if (k == own) continue;
+          const PackedArc a = arcs_[k];
+          const std::int64_t v = 1 + nf_ + a.p;
+          const Cost nd = base + a.c - pot_[v];
           if (nd < dist_[v]) push(nd, v);
         }
       } else {  // practitioner
         const std::int64_t p = u - 1 - nf_;
         const Cost base = d + pp(p);
         for (auto f : assigned_[p]) {
-          const Cost nd = base - ic_[chosen_[f]] - pf(f);
+          const Cost nd = base - arcs_[chosen_[f]].c - pf(f);
           if (nd < dist_[1 + f]) push(nd, 1 + f);
         }
         if (used_[p] < cap_[p]) push(base - pot_[t_], t_);
@@ -113,8 +115,8 @@ class BipartiteFlow {
     return true;
   }
 
-  bool zero_fp(std::int64_t f, std::int64_t i, std::int64_t p) { return ic_[i] + pf(f) - pp(p) == 0; }
-  bool zero_pf(std::int64_t p, std::int64_t g) { return pp(p) - ic_[chosen_[g]] - pf(g) == 0; }
+  bool zero_fp(std::int64_t f, std::int64_t k, std::int64_t p) { return arcs_[k].c + pf(f) - pp(p) == 0; }
+  bool zero_pf(std::int64_t p, std::int64_t g) { return pp(p) - arcs_[chosen_[g]].c - pf(g) == 0; }
   bool to_sink(std::int64_t p) { return used_[p] < cap_[p] && pp(p) == pot_[t_]; }
 
   // Breadth-first levels from the free families over residual arcs with zero
@@ -133,10 +135,9 @@ class BipartiteFlow {
         if (l + 1 >= sink_level) break;
         const std::int64_t own = chosen_[f];
         for (auto k = fstart_[f]; k < fstart_[f + 1]; ++k) {
-          const std::int64_t i = arc(k);
-          if (i == own || !usable(i)) continue;
-          const std::int64_t p = prac_[i];
-          if (level_p_[p] < 0 && zero_fp(f, i, p)) level_p_[p] = l + 1, queue_.push_back(nf_ + p);
+          if (k == own) continue;
+          const std::int64_t p = arcs_[k].p;
+          if (level_p_[p] < 0 && zero_fp(f, k, p)) level_p_[p] = l + 1, queue_.push_back(nf_ + p);
         }
       } else {
         const std::int64_t p = u - nf_, l = level_p_[p];
@@ -182,11 +183,10 @@ class BipartiteFlow {
       const std::int64_t f = fr.f, own = chosen_[f], next_level = level_f_[f] + 1;
       bool next = false;
       for (auto& k = iter_f_[f]; k < fstart_[f + 1]; ++k) {
-        const std::int64_t i = arc(k);
-        if (i == own || !usable(i)) continue;
-        const std::int64_t p = prac_[i];
-        if (level_p_[p] != next_level || !zero_fp(f, i, p)) continue;
-        fr.i = i, fr.p = p;
+        if (k == own) continue;
+        const std::int64_t p = arcs_[k].p;
+        if (level_p_[p] != next_level || !zero_fp(f, k, p)) continue;
+        fr.i = k, fr.p = p;
         next = true;
         if (to_sink(p)) found = true;
         break;
@@ -219,11 +219,8 @@ class BipartiteFlow {
   }
 
   std::int64_t nf_, np_, t_;
-  const std::int64_t* prac_;
-  const std::vector<Cost>& ic_;
+  const std::vector<PackedArc>& arcs_;
   const std::vector<std::int64_t>& fstart_;
-  const std::int64_t* order_;
-  const char* in_set_;
   std::vector<Cost> pot_, dist_;
   std::vector<char> settled_;
   std::vector<std::int64_t> chosen_, used_, cap_;
@@ -265,7 +262,8 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
   // Integer costs: the largest maps to 1e9 (path sums stay far below int64 limits).
   const double scale = cmax > 0.0 ? 1e9 / cmax : 1.0;
   std::vector<Cost> ic(m);
-  for (std::size_t i = 0; i < m; ++i) ic[i] = static_cast<Cost>(std::llround(cost[i] * scale));
+  // Round half up (costs are >= 0): a plain conversion, much cheaper than llround.
+  for (std::size_t i = 0; i < m; ++i) ic[i] = static_cast<Cost>(cost[i] * scale + 0.5);
 
   // Arcs grouped by family (counting sort; not needed when the input already is).
   const auto nf = static_cast<std::size_t>(n_families);
@@ -300,12 +298,29 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
   Assignment result;
   std::vector<std::int64_t> who(nf, -1), used(static_cast<std::size_t>(n_practitioners), 0);
   std::vector<std::int64_t> chosen(nf, -1);  // input arc carrying each family's flow
+  std::vector<std::int64_t> sub_fstart, sub_order;
+  std::vector<PackedArc> packed;
   while (true) {
     ++result.rounds;
-    BipartiteFlow solver(n_families, n_practitioners, capacity, practitioner, ic, fstart, order,
-                         candidates > 0 ? in_set.data() : nullptr);
+    // The solver's arcs: those in the set (all without pruning), grouped by family.
+    sub_fstart.assign(nf + 1, 0);
+    sub_order.clear();
+    packed.clear();
+    packed.reserve(candidates > 0 ? m / 2 : m);
+    for (std::size_t f = 0; f < nf; ++f) {
+      for (auto k = fstart[f]; k < fstart[f + 1]; ++k) {
+        const std::int64_t i = arc_at(k);
+        if (candidates > 0 && !in_set[i]) continue;
+        if (candidates > 0) sub_order.push_back(i);
+        packed.push_back({static_cast<std::int32_t>(practitioner[i]), static_cast<std::int32_t>(ic[i])});
+      }
+      sub_fstart[f + 1] = static_cast<std::int64_t>(packed.size());
+    }
+    BipartiteFlow solver(n_families, n_practitioners, capacity, packed, sub_fstart);
     solver.run(result.phases);
     chosen = solver.chosen();
+    for (auto& k : chosen)
+      if (k >= 0) k = candidates > 0 ? sub_order[k] : arc_at(k);
     std::fill(who.begin(), who.end(), -1);
     std::fill(used.begin(), used.end(), 0);
     for (std::size_t f = 0; f < nf; ++f)
