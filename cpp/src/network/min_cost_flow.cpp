@@ -7,7 +7,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-
 #include <string>
 
 #include "earlyhelp/common/error.hpp"
@@ -281,17 +280,17 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
   }
   const std::int64_t* order = grouped ? nullptr : by_family.data();
   auto arc_at = [&](std::int64_t k) { return order ? order[k] : k; };
-  std::vector<std::int64_t> sorted_arcs;
+  std::vector<std::pair<Cost, std::int64_t>> sorted_arcs;
   std::vector<char> in_set;
   if (candidates > 0) {
     in_set.assign(m, 0);
     for (std::size_t f = 0; f < nf; ++f) {
+      // (cost, arc) keys: cheapest first, ties by input order.
       sorted_arcs.clear();
-      for (auto k = fstart[f]; k < fstart[f + 1]; ++k) sorted_arcs.push_back(arc_at(k));
+      for (auto k = fstart[f]; k < fstart[f + 1]; ++k) sorted_arcs.emplace_back(ic[arc_at(k)], arc_at(k));
       auto b = sorted_arcs.begin(), e = sorted_arcs.end();
-      auto less = [&](std::int64_t x, std::int64_t y) { return ic[x] != ic[y] ? ic[x] < ic[y] : x < y; };
-      if (e - b > candidates) std::nth_element(b, b + candidates, e, less);
-      for (auto it = b; it != e && it - b < candidates; ++it) in_set[*it] = 1;
+      if (e - b > candidates) std::nth_element(b, b + candidates, e);
+      for (auto it = b; it != e && it - b < candidates; ++it) in_set[it->second] = 1;
     }
   }
 
