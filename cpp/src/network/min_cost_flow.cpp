@@ -1,7 +1,8 @@
 // Min-cost maximum flow for assigning families to practitioners, by the
 // primal-dual method: Dijkstra on reduced costs (potentials keep them >= 0),
 // then Dinic's blocking flow on the arcs whose reduced cost is 0. Costs are
-// scaled to integers so "reduced cost is 0" is exact.
+// scaled to integers so "reduced cost is 0" is exact. The residual network is
+// implicit in the bipartite structure (see BipartiteFlow).
 #include <algorithm>
 #include <cstdint>
 #include <cmath>
@@ -241,7 +242,7 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
                            std::size_t m, std::int64_t candidates) {
   if (n_families < 0 || n_practitioners < 0)
     throw InputError("numbers of families and practitioners must be >= 0");
-  // Residual arcs (two per arc) are indexed with 32-bit integers.
+  // Bound kept from the residual-network solver: practitioners are packed as 32-bit ids.
   if (2 * (static_cast<double>(m) + static_cast<double>(n_families) + static_cast<double>(n_practitioners)) >=
       static_cast<double>(INT32_MAX))
     throw InputError("too many families, practitioners or candidate pairs for the flow solver");
