@@ -1,13 +1,13 @@
 // Min-cost maximum flow for assigning families to practitioners, by the
 // primal-dual method: Dijkstra on reduced costs (potentials keep them >= 0),
 // then Dinic's blocking flow on the arcs whose reduced cost is 0. Costs are
-// scaled to integers so "reduced cost is 0" is exact.
+// scaled to integers so "reduced cost is 0" is exact. The residual network is
+// implicit in the bipartite structure (see BipartiteFlow).
 #include <algorithm>
 #include <cstdint>
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <queue>
 #include <string>
 
 #include "earlyhelp/common/error.hpp"
@@ -20,185 +20,220 @@ namespace {
 using Cost = std::int64_t;
 constexpr Cost kInf = std::numeric_limits<Cost>::max() / 4;
 
-// Residual network in CSR form; arc i and its reverse partner[i]. 32-bit
-// node ids and capacities (capacities are clamped to the number of families)
-// halve the memory traffic of the scans that dominate the run time.
-struct Network {
-  std::int64_t n = 0;
-  std::vector<std::int64_t> start;
-  std::vector<std::int32_t> to, cap, partner;
-  std::vector<Cost> cost;
+// A family's arc as the solver scans it: practitioner and integer cost (costs
+// are scaled to at most 1e9, so both fit 32 bits; half the memory traffic).
+struct PackedArc {
+  std::int32_t p, c;
 };
 
-class PrimalDual {
+// Primal-dual min-cost max flow on the bipartite network source -> family
+// (capacity 1) -> practitioner -> sink, without materialising a residual
+// network: a family carries at most one unit, so its flow is the one arc
+// `chosen[f]`, the reverse arcs out of practitioner p are the families
+// assigned to it, and p -> sink has room while used[p] < capacity[p].
+// Node ids (for the potentials): source 0, families 1..nf, practitioners
+// nf+1..nf+np, sink nf+np+1.
+class BipartiteFlow {
  public:
-  PrimalDual(Network& net, std::int64_t s, std::int64_t t)
-      : g_(net), s_(s), t_(t), pot_(net.n, 0), dist_(net.n), level_(net.n), iter_(net.n) {}
+  // Arcs of family f: arcs[k] for k in [fstart[f], fstart[f+1]); chosen() holds
+  // positions k.
+  BipartiteFlow(std::int64_t nf, std::int64_t np, const std::int64_t* capacity, const std::vector<PackedArc>& arcs,
+                const std::vector<std::int64_t>& fstart)
+      : nf_(nf), np_(np), t_(nf + np + 1), arcs_(arcs), fstart_(fstart), pot_(static_cast<std::size_t>(nf + np + 2), 0), dist_(pot_.size()), settled_(pot_.size()),
+        chosen_(static_cast<std::size_t>(nf), -1), used_(static_cast<std::size_t>(np), 0),
+        cap_(static_cast<std::size_t>(np)), assigned_(static_cast<std::size_t>(np)),
+        level_f_(static_cast<std::size_t>(nf)), level_p_(static_cast<std::size_t>(np)),
+        iter_f_(static_cast<std::size_t>(nf)), iter_p_(static_cast<std::size_t>(np)) {
+    for (std::int64_t p = 0; p < np; ++p) cap_[p] = std::min(capacity[p], nf);
+  }
 
   const std::vector<Cost>& potentials() const { return pot_; }
+  const std::vector<std::int64_t>& chosen() const { return chosen_; }
 
-  std::int64_t run(std::int64_t& phases) {
-    std::int64_t flow = 0;
+  void run(std::int64_t& phases) {
     while (dijkstra()) {
       ++phases;
-      collect_admissible();
-      while (bfs_admissible()) {
-        for (std::int64_t v = 0; v < g_.n; ++v) iter_[v] = zstart_[v];
-        std::int64_t f;
-        while ((f = augment()) > 0) flow += f;
+      // Blocking flows on the zero reduced-cost arcs (Dinic) until none is left.
+      while (levels()) {
+        for (std::int64_t f = 0; f < nf_; ++f)
+          if (chosen_[f] < 0 && level_f_[f] == 0) augment(f);
       }
     }
-    return flow;
   }
 
  private:
-  Cost reduced(std::int64_t u, std::int64_t e) const { return g_.cost[e] + pot_[u] - pot_[g_.to[e]]; }
+  Cost& pf(std::int64_t f) { return pot_[1 + f]; }
+  Cost& pp(std::int64_t p) { return pot_[1 + nf_ + p]; }
 
-  // Arcs with zero reduced cost, per node. Potentials are fixed within a phase
-  // and an arc's partner has the opposite reduced cost, so this list holds every
-  // arc the phase's blocking flows can use: one scan of all arcs per phase
-  // instead of one per breadth-first pass.
-  void collect_admissible() {
-    zstart_.assign(static_cast<std::size_t>(g_.n) + 1, 0);
-    zarc_.clear();
-    for (std::int64_t u = 0; u < g_.n; ++u) {
-      for (auto e = g_.start[u]; e < g_.start[u + 1]; ++e)
-        if (reduced(u, e) == 0) zarc_.push_back(e);
-      zstart_[u + 1] = static_cast<std::int64_t>(zarc_.size());
-    }
-  }
-
-  // Shortest reduced distances from s (stops once t is settled); updates potentials.
   bool dijkstra() {
     std::fill(dist_.begin(), dist_.end(), kInf);
-    std::vector<char> settled(g_.n, 0);
+    std::fill(settled_.begin(), settled_.end(), 0);
     using Item = std::pair<Cost, std::int64_t>;
-    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap;
-    dist_[s_] = 0;
-    heap.push({0, s_});
-    while (!heap.empty()) {
-      auto [d, u] = heap.top();
-      heap.pop();
-      if (settled[u]) continue;
-      settled[u] = 1;
+    heap_.clear();
+    auto push = [&](Cost d, std::int64_t v) {
+      if (d < dist_[v]) {
+        dist_[v] = d;
+        heap_.push_back({d, v});
+        std::push_heap(heap_.begin(), heap_.end(), std::greater<Item>());
+      }
+    };
+    dist_[0] = 0;
+    settled_[0] = 1;
+    for (std::int64_t f = 0; f < nf_; ++f)
+      if (chosen_[f] < 0 && fstart_[f] < fstart_[f + 1]) push(pot_[0] - pf(f), 1 + f);
+    while (!heap_.empty()) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<Item>());
+      auto [d, u] = heap_.back();
+      heap_.pop_back();
+      if (settled_[u]) continue;
+      settled_[u] = 1;
       if (u == t_) break;
-      for (auto e = g_.start[u]; e < g_.start[u + 1]; ++e) {
-        if (g_.cap[e] == 0) continue;
-        Cost nd = d + reduced(u, e);
-        std::int64_t v = g_.to[e];
-        if (nd < dist_[v]) {
-          dist_[v] = nd;
-          heap.push({nd, v});
+      if (u <= nf_) {  // family
+        const std::int64_t f = u - 1;
+        const Cost base = d + pf(f);
+        const std::int64_t own = chosen_[f];
+        for (auto k = fstart_[f]; k < fstart_[f + 1]; ++k) {
+          if (k == own) continue;
+          const PackedArc a = arcs_[k];
+          const std::int64_t v = 1 + nf_ + a.p;
+          const Cost nd = base + a.c - pot_[v];
+          if (nd < dist_[v]) push(nd, v);
         }
+      } else {  // practitioner
+        const std::int64_t p = u - 1 - nf_;
+        const Cost base = d + pp(p);
+        for (auto f : assigned_[p]) {
+          const Cost nd = base - arcs_[chosen_[f]].c - pf(f);
+          if (nd < dist_[1 + f]) push(nd, 1 + f);
+        }
+        if (used_[p] < cap_[p]) push(base - pot_[t_], t_);
       }
     }
-    if (!settled[t_]) return false;
+    if (!settled_[t_]) return false;
     const Cost dt = dist_[t_];
-    for (std::int64_t v = 0; v < g_.n; ++v) pot_[v] += settled[v] ? dist_[v] : dt;
+    for (std::size_t v = 0; v < pot_.size(); ++v) pot_[v] += settled_[v] ? dist_[v] : dt;
     return true;
   }
 
-  // Dinic levels over residual arcs with zero reduced cost.
-  bool bfs_admissible() {
-    std::fill(level_.begin(), level_.end(), -1);
-    std::vector<std::int64_t> queue{s_};
-    level_[s_] = 0;
-    for (std::size_t head = 0; head < queue.size(); ++head) {
-      std::int64_t u = queue[head];
-      // Levels beyond the sink's are never on a shortest augmenting path.
-      if (level_[t_] >= 0 && level_[u] >= level_[t_]) break;
-      for (auto z = zstart_[u]; z < zstart_[u + 1]; ++z) {
-        const std::int64_t e = zarc_[z];
-        std::int64_t v = g_.to[e];
-        if (g_.cap[e] > 0 && level_[v] < 0) {
-          level_[v] = level_[u] + 1;
-          queue.push_back(v);
+  bool zero_fp(std::int64_t f, std::int64_t k, std::int64_t p) { return arcs_[k].c + pf(f) - pp(p) == 0; }
+  bool zero_pf(std::int64_t p, std::int64_t g) { return pp(p) - arcs_[chosen_[g]].c - pf(g) == 0; }
+  bool to_sink(std::int64_t p) { return used_[p] < cap_[p] && pp(p) == pot_[t_]; }
+
+  // Breadth-first levels from the free families over residual arcs with zero
+  // reduced cost; false when the sink is not reached. Resets the current-arc pointers.
+  bool levels() {
+    std::fill(level_f_.begin(), level_f_.end(), -1);
+    std::fill(level_p_.begin(), level_p_.end(), -1);
+    queue_.clear();
+    for (std::int64_t f = 0; f < nf_; ++f)
+      if (chosen_[f] < 0 && pot_[0] == pf(f) && fstart_[f] < fstart_[f + 1]) level_f_[f] = 0, queue_.push_back(f);
+    std::int64_t sink_level = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t h = 0; h < queue_.size(); ++h) {
+      const std::int64_t u = queue_[h];
+      if (u < nf_) {
+        const std::int64_t f = u, l = level_f_[f];
+        if (l + 1 >= sink_level) break;
+        const std::int64_t own = chosen_[f];
+        for (auto k = fstart_[f]; k < fstart_[f + 1]; ++k) {
+          if (k == own) continue;
+          const std::int64_t p = arcs_[k].p;
+          if (level_p_[p] < 0 && zero_fp(f, k, p)) level_p_[p] = l + 1, queue_.push_back(nf_ + p);
         }
+      } else {
+        const std::int64_t p = u - nf_, l = level_p_[p];
+        if (to_sink(p)) sink_level = std::min(sink_level, l + 1);
+        if (l + 1 >= sink_level) continue;
+        for (auto g : assigned_[p])
+          if (level_f_[g] < 0 && zero_pf(p, g)) level_f_[g] = l + 1, queue_.push_back(g);
       }
     }
-    return level_[t_] >= 0;
+    if (sink_level == std::numeric_limits<std::int64_t>::max()) return false;
+    for (std::int64_t f = 0; f < nf_; ++f) iter_f_[f] = fstart_[f];
+    std::fill(iter_p_.begin(), iter_p_.end(), 0);
+    return true;
   }
 
-  // One augmenting path in the level graph (iterative DFS with current-arc pointers).
-  std::int64_t augment() {
-    path_.clear();
-    std::int64_t u = s_;
-    while (u != t_) {
-      bool advanced = false;
-      for (auto& z = iter_[u]; z < zstart_[u + 1]; ++z) {
-        const std::int64_t e = zarc_[z];
-        std::int64_t v = g_.to[e];
-        if (g_.cap[e] > 0 && level_[v] == level_[u] + 1) {
-          path_.push_back(e);
-          u = v;
-          advanced = true;
-          break;
+  // One augmenting path from free family f0 in the level graph (iterative
+  // depth-first search with current-arc pointers; dead ends leave the level graph).
+  bool augment(std::int64_t f0) {
+    stack_.clear();
+    stack_.push_back({f0, -1, -1, 0});
+    bool found = false;
+    while (!stack_.empty() && !found) {
+      Frame& fr = stack_.back();
+      if (fr.p >= 0) {  // at practitioner fr.p: on to a family assigned to it
+        const std::int64_t p = fr.p;
+        const auto& list = assigned_[p];
+        const std::int64_t next_level = level_p_[p] + 1;
+        bool pushed = false;
+        for (auto& j = iter_p_[p]; j < list.size(); ++j) {
+          const std::int64_t g = list[j];
+          if (level_f_[g] == next_level && zero_pf(p, g)) {
+            fr.j = j;
+            stack_.push_back({g, -1, -1, 0});
+            pushed = true;
+            break;
+          }
         }
+        if (pushed) continue;
+        level_p_[p] = -1;  // dead end
+        fr.p = -1;
+        ++iter_f_[fr.f];
       }
-      if (advanced) continue;
-      if (path_.empty()) return 0;
-      level_[u] = -1;  // dead end: retreat
-      std::int64_t e = path_.back();
-      path_.pop_back();
-      u = g_.to[g_.partner[e]];
-      ++iter_[u];
+      const std::int64_t f = fr.f, own = chosen_[f], next_level = level_f_[f] + 1;
+      bool next = false;
+      for (auto& k = iter_f_[f]; k < fstart_[f + 1]; ++k) {
+        if (k == own) continue;
+        const std::int64_t p = arcs_[k].p;
+        if (level_p_[p] != next_level || !zero_fp(f, k, p)) continue;
+        fr.i = k, fr.p = p;
+        next = true;
+        if (to_sink(p)) found = true;
+        break;
+      }
+      if (next) continue;
+      level_f_[f] = -1;  // dead end
+      stack_.pop_back();
+      if (!stack_.empty()) ++iter_p_[stack_.back().p];
     }
-    std::int64_t push = std::numeric_limits<std::int64_t>::max();
-    for (auto e : path_) push = std::min<std::int64_t>(push, g_.cap[e]);
-    for (auto e : path_) {
-      g_.cap[e] -= static_cast<std::int32_t>(push);
-      g_.cap[g_.partner[e]] += static_cast<std::int32_t>(push);
+    if (!found) return false;
+    // Unwind: the deepest family takes the sink's room at its practitioner;
+    // each one above takes the place of the family below it.
+    {
+      const Frame& fr = stack_.back();
+      chosen_[fr.f] = fr.i;
+      ++used_[fr.p];
+      assigned_[fr.p].push_back(fr.f);
+      ++iter_f_[fr.f];
+      stack_.pop_back();
     }
-    return push;
+    while (!stack_.empty()) {
+      const Frame& fr = stack_.back();
+      chosen_[fr.f] = fr.i;
+      assigned_[fr.p][fr.j] = fr.f;
+      ++iter_p_[fr.p];
+      ++iter_f_[fr.f];
+      stack_.pop_back();
+    }
+    return true;
   }
 
-  Network& g_;
-  std::int64_t s_, t_;
+  std::int64_t nf_, np_, t_;
+  const std::vector<PackedArc>& arcs_;
+  const std::vector<std::int64_t>& fstart_;
   std::vector<Cost> pot_, dist_;
-  std::vector<std::int64_t> level_, iter_, path_, zstart_, zarc_;
-};
-
-}  // namespace
-
-namespace {
-
-// Network on the arcs in `in_set`: source 0, families 1..nf, practitioners, sink,
-// built straight into `net` (its buffers are reused from round to round: fresh
-// large allocations cost page faults comparable to the solve itself).
-// arc_pos[i] = position of arc i's forward residual arc, or -1 when not in the set.
-void build_network(std::int64_t nf, std::int64_t np, const std::int64_t* capacity, const std::int64_t* family,
-                   const std::int64_t* practitioner, const std::vector<Cost>& ic, const std::vector<char>& in_set,
-                   Network& net, std::vector<std::int64_t>& arc_pos) {
-  const std::int64_t t = nf + np + 1;
-  const std::size_t m = ic.size();
-  net.n = t + 1;
-  auto& start = net.start;
-  start.assign(static_cast<std::size_t>(t) + 2, 0);
-  std::size_t arcs = 0;
-  for (std::int64_t f = 0; f < nf; ++f) ++start[1], ++start[1 + f + 1], ++arcs;
-  for (std::size_t i = 0; i < m; ++i)
-    if (in_set[i]) ++start[1 + family[i] + 1], ++start[1 + nf + practitioner[i] + 1], ++arcs;
-  for (std::int64_t p = 0; p < np; ++p) ++start[1 + nf + p + 1], ++start[t + 1], ++arcs;
-  std::partial_sum(start.begin(), start.end(), start.begin());
-  net.to.resize(2 * arcs);
-  net.cap.resize(2 * arcs);
-  net.partner.resize(2 * arcs);
-  net.cost.resize(2 * arcs);
-  std::vector<std::int64_t> pos(start.begin(), start.end() - 1);
-  auto add = [&](std::int64_t u, std::int64_t v, std::int64_t capa, Cost c) {
-    const std::int64_t f = pos[u]++, r = pos[v]++;
-    net.to[f] = static_cast<std::int32_t>(v), net.cap[f] = static_cast<std::int32_t>(capa), net.cost[f] = c;
-    net.partner[f] = static_cast<std::int32_t>(r);
-    net.to[r] = static_cast<std::int32_t>(u), net.cap[r] = 0, net.cost[r] = -c;
-    net.partner[r] = static_cast<std::int32_t>(f);
-    return f;
+  std::vector<char> settled_;
+  std::vector<std::int64_t> chosen_, used_, cap_;
+  std::vector<std::vector<std::int64_t>> assigned_;
+  std::vector<std::pair<Cost, std::int64_t>> heap_;
+  struct Frame {
+    std::int64_t f, i, p;  // family, arc taken out of it, that arc's practitioner (-1: none yet)
+    std::size_t j;         // position in assigned_[p] of the family the path goes on to
   };
-  for (std::int64_t f = 0; f < nf; ++f) add(0, 1 + f, 1, 0);
-  arc_pos.assign(m, -1);
-  for (std::size_t i = 0; i < m; ++i)
-    if (in_set[i]) arc_pos[i] = add(1 + family[i], 1 + nf + practitioner[i], 1, ic[i]);
-  for (std::int64_t p = 0; p < np; ++p) add(1 + nf + p, t, std::min(capacity[p], nf), 0);
-}
+  std::vector<std::int64_t> level_f_, level_p_, iter_f_, queue_;
+  std::vector<std::size_t> iter_p_;
+  std::vector<Frame> stack_;
+};
 
 }  // namespace
 
@@ -207,7 +242,7 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
                            std::size_t m, std::int64_t candidates) {
   if (n_families < 0 || n_practitioners < 0)
     throw InputError("numbers of families and practitioners must be >= 0");
-  // Residual arcs (two per arc) are indexed with 32-bit integers.
+  // Bound kept from the residual-network solver: practitioners are packed as 32-bit ids.
   if (2 * (static_cast<double>(m) + static_cast<double>(n_families) + static_cast<double>(n_practitioners)) >=
       static_cast<double>(INT32_MAX))
     throw InputError("too many families, practitioners or candidate pairs for the flow solver");
@@ -227,51 +262,69 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
   // Integer costs: the largest maps to 1e9 (path sums stay far below int64 limits).
   const double scale = cmax > 0.0 ? 1e9 / cmax : 1.0;
   std::vector<Cost> ic(m);
-  for (std::size_t i = 0; i < m; ++i) ic[i] = static_cast<Cost>(std::llround(cost[i] * scale));
+  // Round half up (costs are >= 0): a plain conversion, much cheaper than llround.
+  for (std::size_t i = 0; i < m; ++i) ic[i] = static_cast<Cost>(cost[i] * scale + 0.5);
 
-  // Arcs grouped by family (counting sort), for pruning and pricing.
+  // Arcs grouped by family (counting sort; not needed when the input already is).
   const auto nf = static_cast<std::size_t>(n_families);
-  std::vector<std::int64_t> fstart, by_family;
-  if (candidates > 0) {
-    fstart.assign(nf + 1, 0);
+  std::vector<std::int64_t> fstart(nf + 1, 0), by_family;
+  bool grouped = true;
+  for (std::size_t i = 0; i < m; ++i) {
+    ++fstart[family[i] + 1];
+    if (i > 0 && family[i] < family[i - 1]) grouped = false;
+  }
+  std::partial_sum(fstart.begin(), fstart.end(), fstart.begin());
+  if (!grouped) {
     by_family.resize(m);
-    for (std::size_t i = 0; i < m; ++i) ++fstart[family[i] + 1];
-    std::partial_sum(fstart.begin(), fstart.end(), fstart.begin());
     std::vector<std::int64_t> pos(fstart.begin(), fstart.end() - 1);
     for (std::size_t i = 0; i < m; ++i) by_family[pos[family[i]]++] = static_cast<std::int64_t>(i);
   }
-  std::vector<char> in_set(m, 1);
+  const std::int64_t* order = grouped ? nullptr : by_family.data();
+  auto arc_at = [&](std::int64_t k) { return order ? order[k] : k; };
+  std::vector<std::pair<Cost, std::int64_t>> sorted_arcs;
+  std::vector<char> in_set;
   if (candidates > 0) {
-    std::fill(in_set.begin(), in_set.end(), 0);
+    in_set.assign(m, 0);
     for (std::size_t f = 0; f < nf; ++f) {
-      auto b = by_family.begin() + fstart[f], e = by_family.begin() + fstart[f + 1];
-      auto less = [&](std::int64_t x, std::int64_t y) { return ic[x] != ic[y] ? ic[x] < ic[y] : x < y; };
-      if (e - b > candidates) std::nth_element(b, b + candidates, e, less);
-      for (auto it = b; it != e && it - b < candidates; ++it) in_set[*it] = 1;
+      // (cost, arc) keys: cheapest first, ties by input order.
+      sorted_arcs.clear();
+      for (auto k = fstart[f]; k < fstart[f + 1]; ++k) sorted_arcs.emplace_back(ic[arc_at(k)], arc_at(k));
+      auto b = sorted_arcs.begin(), e = sorted_arcs.end();
+      if (e - b > candidates) std::nth_element(b, b + candidates, e);
+      for (auto it = b; it != e && it - b < candidates; ++it) in_set[it->second] = 1;
     }
   }
 
-  const std::int64_t t = n_families + n_practitioners + 1;
   Assignment result;
-  std::vector<std::int64_t> arc_pos;
   std::vector<std::int64_t> who(nf, -1), used(static_cast<std::size_t>(n_practitioners), 0);
   std::vector<std::int64_t> chosen(nf, -1);  // input arc carrying each family's flow
-  Network net;
+  std::vector<std::int64_t> sub_fstart, sub_order;
+  std::vector<PackedArc> packed;
   while (true) {
     ++result.rounds;
-    build_network(n_families, n_practitioners, capacity, family, practitioner, ic, in_set, net, arc_pos);
-    PrimalDual solver(net, 0, t);
-    solver.run(result.phases);
-    std::fill(who.begin(), who.end(), -1);
-    std::fill(chosen.begin(), chosen.end(), -1);
-    std::fill(used.begin(), used.end(), 0);
-    for (std::size_t i = 0; i < m; ++i) {
-      if (arc_pos[i] >= 0 && net.cap[arc_pos[i]] == 0 && chosen[family[i]] < 0) {
-        chosen[family[i]] = static_cast<std::int64_t>(i);
-        who[family[i]] = practitioner[i];
-        ++used[practitioner[i]];
+    // The solver's arcs: those in the set (all without pruning), grouped by family.
+    sub_fstart.assign(nf + 1, 0);
+    sub_order.clear();
+    packed.clear();
+    packed.reserve(candidates > 0 ? m / 2 : m);
+    for (std::size_t f = 0; f < nf; ++f) {
+      for (auto k = fstart[f]; k < fstart[f + 1]; ++k) {
+        const std::int64_t i = arc_at(k);
+        if (candidates > 0 && !in_set[i]) continue;
+        if (candidates > 0) sub_order.push_back(i);
+        packed.push_back({static_cast<std::int32_t>(practitioner[i]), static_cast<std::int32_t>(ic[i])});
       }
+      sub_fstart[f + 1] = static_cast<std::int64_t>(packed.size());
     }
+    BipartiteFlow solver(n_families, n_practitioners, capacity, packed, sub_fstart);
+    solver.run(result.phases);
+    chosen = solver.chosen();
+    for (auto& k : chosen)
+      if (k >= 0) k = candidates > 0 ? sub_order[k] : arc_at(k);
+    std::fill(who.begin(), who.end(), -1);
+    std::fill(used.begin(), used.end(), 0);
+    for (std::size_t f = 0; f < nf; ++f)
+      if (chosen[f] >= 0) who[f] = practitioner[chosen[f]], ++used[who[f]];
     if (candidates <= 0) break;
     // Pricing: arcs left out that have negative reduced cost could lower the
     // total. Each family brings in at most `candidates` of them per round, the
@@ -283,7 +336,7 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
       negative.clear();
       const Cost pf = pot[1 + f];
       for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
-        const std::int64_t i = by_family[e];
+        const std::int64_t i = arc_at(e);
         if (in_set[i]) continue;
         const Cost rc = ic[i] + pf - pot[1 + n_families + practitioner[i]];
         if (rc < 0) negative.emplace_back(rc, i);
@@ -318,7 +371,7 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
     for (std::size_t h = 0; h < queue.size() && !sink; ++h) {
       const std::int64_t f = queue[h];
       for (auto e = fstart[f]; e < fstart[f + 1] && !sink; ++e) {
-        const std::int64_t i = by_family[e];
+        const std::int64_t i = arc_at(e);
         const std::int64_t p = practitioner[i];
         if (i == chosen[f] || seen_p[p]) continue;
         seen_p[p] = 1;
@@ -334,7 +387,7 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
       for (std::size_t f = 0; f < nf; ++f)
         if (seen_f[f])
           for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
-            const std::int64_t i = by_family[e];
+            const std::int64_t i = arc_at(e);
             if (!in_set[i] && used[practitioner[i]] < capacity[practitioner[i]]) in_set[i] = 1, ++added;
           }
     if (added == 0) break;
