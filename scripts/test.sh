@@ -37,5 +37,7 @@ echo "== pip install .[test]"
   -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]"
 
 echo "== pytest (Python tests and notebooks)"
+# PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
+export EARLYHELP_REQUIRE_SERVICES=1
 cd tests  # import the installed package, not the source tree
 "$python" -m pytest -q -p no:cacheprovider "$@"

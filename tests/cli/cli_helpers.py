@@ -13,6 +13,21 @@ import pandas as pd
 LOCALITIES = ("L1", "L2", "L3")
 
 
+def service_missing(message: str) -> None:
+    """Skip a test whose server or browser is missing, or fail when the run requires them.
+
+    The test command (scripts/test.sh) installs PostgreSQL and Chromium and sets
+    EARLYHELP_REQUIRE_SERVICES=1, so there a missing service is an error, not a skip;
+    CI=true has the same effect.
+    """
+    import pytest
+
+    required = any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("EARLYHELP_REQUIRE_SERVICES", "CI"))
+    if required:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def make_frames(seed: int = 0, start: str = "2020-01-01", months: int = 48, base: float = 18.0) -> Dict[str, pd.DataFrame]:
     """Plain DataFrames (our column names) for localities, families, persons, requests, episodes, assessments."""
     rng = np.random.default_rng(seed)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from earlyhelp.sources import with_driver
 
-from cli_helpers import html_tables, run_cli
+from cli_helpers import html_tables, run_cli, service_missing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TABLES = ("observed", "forecasts", "accuracy", "capacity")
@@ -130,7 +130,7 @@ def _launch(playwright):
                                               args=["--no-sandbox", "--disable-gpu"])
         except Exception as exc:  # noqa: BLE001
             errors.append(f"{path}: {str(exc).splitlines()[0]}")
-    pytest.skip("no headless Chromium: run `python -m playwright install chromium` or install the chromium "
+    service_missing("no headless Chromium: run `python -m playwright install chromium` or install the chromium "
                 f"package ({'; '.join(errors)})")
 
 
