@@ -11,22 +11,15 @@ report     : small-number suppression, pseudonymisation, HTML reports.
 """
 from __future__ import annotations
 
+from ._lazy import lazy_exports
 from ._errors import ConfigError, Problem, ValidationError
 from .data import Dataset, read_dataset, read_published, write_dataset
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("synthetic", "network", "risk", "forecast", "report")
-
-
-def __getattr__(name: str):
-    # earlyhelp.synthetic etc. work without importing them first, but importing
-    # earlyhelp stays fast (matplotlib and scikit-learn load only when needed).
-    if name in _SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'earlyhelp' has no attribute {name!r}")
+# earlyhelp.synthetic etc. work without importing them first, while importing
+# earlyhelp stays fast (matplotlib and scikit-learn load only when needed).
+_, __getattr__, _ = lazy_exports(__name__, {name: "" for name in ("synthetic", "network", "risk", "forecast", "report")})
 
 __all__ = [
     "ConfigError",

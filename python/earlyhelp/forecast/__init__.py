@@ -5,8 +5,9 @@ Names are imported lazily from the submodules that define them, so that
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any, Dict, List
+from typing import Dict
+
+from .._lazy import lazy_exports
 
 # public name -> submodule that defines it (one place)
 _EXPORTS: Dict[str, str] = {
@@ -22,17 +23,4 @@ _EXPORTS: Dict[str, str] = {
     "plot_forecast": "plots", "plot_accuracy": "plots",
 }
 
-__all__: List[str] = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'earlyhelp.forecast' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

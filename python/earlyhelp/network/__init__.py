@@ -6,8 +6,9 @@
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any, Dict, List
+from typing import Dict
+
+from .._lazy import lazy_exports
 
 _EXPORTS: Dict[str, str] = {
     "Graph": "graph", "bipartite_projection": "graph",
@@ -15,17 +16,4 @@ _EXPORTS: Dict[str, str] = {
     "allocate_leads": "allocate", "DEFAULT_COSTS": "allocate",
 }
 
-__all__: List[str] = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'earlyhelp.network' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
