@@ -109,10 +109,10 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
                                         _labels(frame, key0, off), int(off.sum()), float(v[off][0])))
     if col.kind == "date":
         future = (values > today).to_numpy(dtype=bool, na_value=False)
-        if name == "persons" and col.name in ("birth_date", "expected_birth_date"):
-            expected = frame["expected_birth"].fillna(False).to_numpy(dtype=bool) \
-                if "expected_birth" in frame.columns else np.zeros(len(frame), bool)
-            future &= ~expected if col.name == "birth_date" else np.zeros(len(frame), bool)
+        if name == "persons" and col.name == "expected_birth_date":
+            future = np.zeros(len(frame), bool)  # a due date lies ahead by nature
+        elif name == "persons" and col.name == "birth_date" and "expected_birth" in frame.columns:
+            future = future & ~frame["expected_birth"].fillna(False).to_numpy(dtype=bool)  # unborn: a due date
         if future.any():
             problems.append(Problem(name, col.name, f"date in the future (after {today.date()}); pass as_of= "
                                     "to validate against another date",
