@@ -157,9 +157,9 @@ void register_flow(py::module_& m) {
           "Array (periods, series) of means over runs.")
       .def("runs", &flow::Bands::runs, py::arg("period"), py::arg("series"))
       .def("merge", &flow::Bands::merge, py::arg("other"), "Add another set of runs' histograms to these.")
-      .def(py::pickle([](const flow::Bands& b) { return to_flat(b); },
-                      [](const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& a) {
-                        return from_flat(a);
+      .def(py::pickle([](const flow::Bands& b) { return py::object(to_flat(b)); },
+                      [](const py::object& a) {
+                        return from_flat(a.cast<py::array_t<int64_t, py::array::c_style | py::array::forcecast>>());
                       }));
   m.def("project", &project, py::arg("rates"), py::arg("entrants"), py::arg("initial"), py::arg("regime_of_day"),
         "Deterministic daily stock-flow projection; returns (days + 1, n) stocks.");

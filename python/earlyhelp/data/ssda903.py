@@ -99,8 +99,8 @@ def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[st
         if len(differ):
             problems.append(Problem("header", col, "differs between years' files for the same child",
                                     list(differ[:10]), int(len(differ)),
-                                    ", ".join(f"{r._file}: {getattr(r, col)}" for r in
-                                              header[header["CHILD"] == differ[0]].itertuples())))
+                                    ", ".join(f"{f}: {v}" for f, v in
+                                              header.loc[header["CHILD"] == differ[0], ["_file", col]].to_numpy())))
     n = len(header)
     header = header.drop_duplicates(subset=["CHILD"], keep="first")
     report["header_rows_repeated_across_years"] = n - len(header)
@@ -130,7 +130,7 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
                 problems.append(Problem(
                     "episodes", col, "differs between years' files for the same episode (CHILD, DECOM)",
                     [f"{c} {d.date()}" for c, d in differ.index[:10]], int(len(differ)),
-                    ", ".join(f"{r._file}: {getattr(r, col)}" for r in shown.itertuples())))
+                    ", ".join(f"{f}: {v}" for f, v in zip(shown["_file"], shown[col]))))
     ep = ep.sort_values(["CHILD", "DECOM", "DEC"], na_position="first", kind="stable")
     n0 = len(ep)
     ep = ep.drop_duplicates(["CHILD", "DECOM"], keep="last")

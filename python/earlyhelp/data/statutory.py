@@ -73,13 +73,15 @@ def care_periods(ds: "Dataset") -> pd.DataFrame:
     joined = same & (ep["start_date"].eq(ep["end_date"].shift())
                      | ep["reason_for_leaving"].shift().astype("string").eq(CLA_CONTINUES))
     period = np.cumsum(~joined.to_numpy(dtype=bool, na_value=False))
-    g = ep.groupby(period, sort=False)
+    first = np.r_[True, period[1:] != period[:-1]]
+    last = np.r_[period[1:] != period[:-1], True]
+    head, tail = ep[first].reset_index(drop=True), ep[last].reset_index(drop=True)
     out = pd.DataFrame({
-        "person_id": g["person_id"].first(), "start_date": g["start_date"].first(),
-        "end_date": g["end_date"].last(), "episodes": g.size(),
-        "first_placement": g["placement"].first() if "placement" in ep else pd.NA,
-        "last_placement": g["placement"].last() if "placement" in ep else pd.NA,
-        "reason_for_leaving": g["reason_for_leaving"].last() if "reason_for_leaving" in ep else pd.NA,
+        "person_id": head["person_id"], "start_date": head["start_date"], "end_date": tail["end_date"],
+        "episodes": np.bincount(period)[np.unique(period)],
+        "first_placement": head["placement"] if "placement" in ep else pd.NA,
+        "last_placement": tail["placement"] if "placement" in ep else pd.NA,
+        "reason_for_leaving": tail["reason_for_leaving"] if "reason_for_leaving" in ep else pd.NA,
     })
     return out.reset_index(drop=True)[cols]
 
