@@ -38,6 +38,7 @@ class Categories:
     other_placement: str
     services: Mapping[str, str] = field(default_factory=dict)  # table -> state for non-care services
     max_age: float = 18.0
+    gap_days: int = 0  # a spell starting within this many days of the previous one's end continues the path
 
     def bracket_of(self, age_years):
         """Index of the bracket holding each age (-1 when none does)."""
@@ -82,7 +83,8 @@ def _continuum() -> Categories:
     return Categories("continuum", brackets,
                       ("early_help", "cin", "cp", "fostering", "residential", "supported", "other_care"),
                       placements, "other_care", services={"episodes": "early_help", "cin_plans": "cin",
-                                                          "cp_plans": "cp"})
+                                                          "cp_plans": "cp"},
+                      gap_days=45)  # a CIN plan follows the referral (and the step-up) by weeks
 
 
 PRESETS = {"cs-demand-model": _cs_demand_model, "continuum": _continuum}

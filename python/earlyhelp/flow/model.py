@@ -46,16 +46,17 @@ class StockFlow:
         brackets), ``"cs-demand-model"`` (that model's standard age brackets and placement
         categories, looked-after children only) or a :class:`Categories`.
     gap_days : a spell beginning within this many days of the previous one's end continues the
-        child's path (0 as in cs-demand-model; default 0).
+        child's path (default: the categories' own, 0 for cs-demand-model as that model does, 45
+        for the continuum, where a CIN plan follows the step-up referral by weeks).
     unit_costs : cost per day of one child in each state, ``{state: cost}``; see :meth:`costs`.
     unit : ``"day"`` or ``"week"`` for ``unit_costs``.
     inflation : yearly cost inflation (0.03 = 3 %).
     """
 
-    def __init__(self, categories: Union[str, Categories, None] = "continuum", *, gap_days: int = 0,
+    def __init__(self, categories: Union[str, Categories, None] = "continuum", *, gap_days: Optional[int] = None,
                  unit_costs: Optional[Dict[str, float]] = None, unit: str = "day", inflation: float = 0.0) -> None:
         self.categories = resolve_categories(categories)
-        self.gap_days = int(gap_days)
+        self.gap_days = int(self.categories.gap_days if gap_days is None else gap_days)
         if unit not in ("day", "week"):
             raise ValidationError(f"unit must be 'day' or 'week', not {unit!r}", table="StockFlow", column="unit")
         unknown = set(unit_costs or {}) - set(self.categories.states)
