@@ -66,6 +66,14 @@ class Runner {
     run_end_.assign(o.days, o.days);
     for (const Segment& g : segments_)
       for (int32_t d = g.start; d < g.end; ++d) run_end_[d] = g.end;
+    // Cumulative hazard at each duration bin's lower edge, per (state, age band).
+    cumh_.assign(static_cast<std::size_t>(n_) * n_age_ * (n_dur_ + 1), 0.0);
+    for (std::size_t c = 0; c < static_cast<std::size_t>(n_) * n_age_; ++c)
+      for (int b = 0; b < n_dur_; ++b) {
+        const double width = b + 1 < n_dur_ ? m.dur_edges[b + 1] - m.dur_edges[b] : INFINITY;
+        const double h = m.hazard[c * n_dur_ + b];
+        cumh_[c * (n_dur_ + 1) + b + 1] = cumh_[c * (n_dur_ + 1) + b] + (h > 0 ? h * width : 0.0);
+      }
     period_of_day_.assign(o.days, -1);
     int p = 0;
     for (int32_t d = 0; d < o.days; ++d) {
@@ -147,6 +155,32 @@ class Runner {
       double need = rng.exponential(1.0);
       double tt = t, ee = e;
       bool exited = false, forced = false, aged_out = false;
+      const int day0 = std::min(o_.days - 1, static_cast<int>(t));
+      if (run_end_[day0] >= o_.days) {
+        // One regime to the horizon: invert the cumulative hazard directly.
+        const int k = o_.regime_of_day[day0];
+        const std::size_t cell = static_cast<std::size_t>(s) * n_age_ + a;
+        const double mult = total_mult_[(static_cast<std::size_t>(k) * n_ + s) * n_age_ + a];
+        const double* h = &m_.hazard[cell * n_dur_];
+        const double* H = &cumh_[cell * (n_dur_ + 1)];
+        int b = std::max(0, static_cast<int>(std::upper_bound(m_.dur_edges.begin(), m_.dur_edges.end(), e) -
+                                             m_.dur_edges.begin()) - 1);
+        double exit_e = INFINITY;
+        if (mult > 0) {
+          const double target = H[b] + h[b] * (e - m_.dur_edges[b]) + need / mult;
+          while (b + 1 < n_dur_ && H[b + 1] <= target) ++b;
+          if (h[b] > 0) exit_e = m_.dur_edges[b] + (target - H[b]) / h[b];
+        }
+        const double t_exit = t + (exit_e - e), t_cap = t + (cap - e);
+        tt = std::min({t_exit, t_cap, leave_age});
+        if (tt >= horizon) {
+          tt = horizon;
+        } else {
+          exited = true;
+          aged_out = tt == leave_age;
+          forced = !aged_out && tt == t_cap && t_cap < t_exit;
+        }
+      } else {
       while (tt < horizon) {
         const int b = std::max(0, static_cast<int>(std::upper_bound(m_.dur_edges.begin(), m_.dur_edges.end(), ee) -
                                                    m_.dur_edges.begin()) - 1);
@@ -179,6 +213,7 @@ class Runner {
           tt = horizon;
           break;
         }
+      }
       }
       occupy(s, t, std::min(tt, horizon), birth);
       if (!exited || tt >= horizon) return;
@@ -254,6 +289,7 @@ class Runner {
   std::vector<double> total_mult_;
   std::vector<int> period_of_day_;
   std::vector<int32_t> run_end_;  // first day after the regime run holding each day
+  std::vector<double> cumh_;      // [state][age][n_dur + 1] cumulative hazard at bin edges
   std::vector<int32_t> diff_;
   std::vector<int64_t> entr_;
 };
