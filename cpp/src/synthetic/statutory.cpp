@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "earlyhelp/common/error.hpp"
 #include "rng.hpp"
@@ -85,34 +86,37 @@ class Journeys {
   Journeys(Rng& rng, const Options& o, Out& out) : r_(rng), o_(o), out_(out) {}
 
   // Follow one child from day t (birth on `birth`), starting in state 0 CIN, 1 CP, 2 care.
-  void run(int64_t person, int64_t referral, double birth, double t, int state) {
+  // Returns the day the journey ends (the child is in no statutory service after it).
+  double run(int64_t person, int64_t referral, double birth, double t, int state) {
     const double adult = birth + kAdult;
     for (int guard = 0; guard < 6 && t < o_.window_end && t < adult; ++guard) {
       if (state == 0) {
         const double end = std::min(t + r_.lognormal(kCinMedian, kCinSigma), adult);
         const bool up = end < adult && r_.bernoulli(kCinToCp);
         add_cin(person, referral, t, end);
-        if (!up) return;
         t = end;
+        if (!up) return t;
         state = 1;
       } else if (state == 1) {
         const double end = std::min(t + r_.lognormal(kCpMedian, kCpSigma), adult);
         add_cp(person, referral, t, end);
-        if (end >= adult) return;
-        const double u = r_.uniform();
         t = end;
+        if (end >= adult) return t;
+        const double u = r_.uniform();
         if (u < kCpToCare) {
           state = 2;
         } else if (u < kCpToCare + kCpToCin) {
           state = 0;
         } else {
-          return;
+          return t;
         }
       } else {
-        care(person, birth, t, std::min(t + r_.lognormal(kCareMedian, kCareSigma), adult));
-        return;
+        const double end = std::min(t + r_.lognormal(kCareMedian, kCareSigma), adult);
+        care(person, birth, t, end);
+        return end;
       }
     }
+    return t;
   }
 
  private:
@@ -205,12 +209,19 @@ void add_statutory(Tables& t, const CouncilSpec& council, std::size_t council_in
     const auto& person = column<int64_t>(ref, "person_id");
     const auto& date = column<int32_t>(ref, "referral_date");
     const auto& nfa = column<int8_t>(ref, "nfa");
-    for (std::size_t i = 0; i < person.size(); ++i) {
+    std::vector<std::size_t> order(person.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return date[a] < date[b]; });
+    std::unordered_map<int64_t, double> busy_until;  // a child already in a statutory service starts no new journey
+    for (std::size_t i : order) {
       if (nfa[i] == 1 || person[i] < 0 || birth[person[i]] == kNoDate) continue;
       const double start = date[i] + rng.uniform(20, 45);
       if (start - birth[person[i]] >= kAdult || start < birth[person[i]]) continue;
+      auto busy = busy_until.find(person[i]);
+      if (busy != busy_until.end() && start <= busy->second + 1) continue;
       const double u = rng.uniform();
-      journeys.run(person[i], static_cast<int64_t>(i), birth[person[i]], start, u < kFirstCare ? 2 : u < kFirstCare + kFirstCp ? 1 : 0);
+      busy_until[person[i]] = journeys.run(person[i], static_cast<int64_t>(i), birth[person[i]], start,
+                                           u < kFirstCare ? 2 : u < kFirstCare + kFirstCp ? 1 : 0);
       ++from_referrals;
     }
   }
