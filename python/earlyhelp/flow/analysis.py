@@ -136,7 +136,7 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
         m = StockFlow(categories, **kwargs).fit(ds, start=cut - pd.DateOffset(months=window_months), end=cut)
         full = StockFlow(categories, **kwargs).fit(ds)
         det = m.project(until=cut + pd.DateOffset(months=months), freq="M")
-        det = det.groupby(["date", "state"], as_index=False)["stock"].sum()
+        det = det[det["date"] > cut].groupby(["date", "state"], as_index=False)["stock"].sum()
         sim = m.simulate(months=months, runs=runs, seed=seed, quantiles=(0.05, 0.5, 0.95))
         sim = sim[(sim["age"] == "all") & (sim["state"] != "all")]
         actual = full._actual_stocks(det["date"].unique())
