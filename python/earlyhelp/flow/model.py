@@ -290,13 +290,17 @@ class StockFlow:
         entering = (prev == NONE) & (s_day >= w0) & (s_day <= w1)
         k_entry = np.zeros((n_s, n_a))
         np.add.at(k_entry, (state[entering], age[entering]), 1)
+        # Jeffreys' half-event only where entries were ever seen: no phantom entrants into
+        # impossible cells (supported accommodation under 1).
+        ever = np.zeros((n_s, n_a), bool)
+        ever[state[prev == NONE], age[prev == NONE]] = True
         window = float(w1 - w0 + 1)
         lo = np.array([max(br.min, 0.0) for br in cats.brackets]) * 365.25
         hi = np.array([min(br.max, cats.max_age) for br in cats.brackets]) * 365.25
         open_ = (s_day <= w1) & ((e_day < 0) | (e_day > w1))
         births = ((sp["birth"] - f.first).dt.days.to_numpy() - w1).astype(float)
         return {
-            "hazard": hazard, "dest": dest, "entry_shape": k_entry + 0.5, "entry_rate": np.full((n_s, n_a), window),
+            "hazard": hazard, "dest": dest, "entry_shape": np.where(ever, k_entry + 0.5, 0.0), "entry_rate": np.full((n_s, n_a), window),
             "entry_age_lo": np.tile(lo, (n_s, 1)), "entry_age_hi": np.tile(np.maximum(hi, lo + 1), (n_s, 1)),
             "age_edges": np.array([br.min for br in cats.brackets]) * 365.25, "dur_edges": DURATION_EDGES,
             "max_age": cats.max_age * 365.25,
