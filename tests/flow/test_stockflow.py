@@ -10,7 +10,7 @@ from earlyhelp import _core
 from earlyhelp.flow import Scenario, StockFlow, compare, goal_seek
 
 COSTS = {"fostering": 120, "residential": 800, "supported": 300, "other_care": 200, "cp": 30, "cin": 15,
-         "early_help": 10}
+         "early_help": 10, "earliest_help": 5}
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 ``"cs-demand-model"`` reproduces that model's standard configuration (its ``standard-v1``
 file): five age brackets with the placement categories each may hold, placements grouped into
 fostering, residential and supported (everything else is ``OTHER``). ``"continuum"`` adds the
-services before care: Early Help, child in need and child protection.
+services before care: Early Help by level (``earliest_help`` for level 2, ``early_help`` for
+level 3 and episodes without a level), child in need and child protection.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Categories:
     services: Mapping[str, str] = field(default_factory=dict)  # table -> state for non-care services
     max_age: float = 18.0
     gap_days: int = 0  # a spell starting within this many days of the previous one's end continues the path
+    levels: Mapping[int, str] = field(default_factory=dict)  # Early Help episode level -> state
 
     def bracket_of(self, age_years):
         """Index of the bracket holding each age (-1 when none does)."""
@@ -81,10 +83,12 @@ def _continuum() -> Categories:
         AgeBracket("16_to_17", "16 to 17", 16, 18, 2 * 365),
     )
     return Categories("continuum", brackets,
-                      ("early_help", "cin", "cp", "fostering", "residential", "supported", "other_care"),
+                      ("earliest_help", "early_help", "cin", "cp", "fostering", "residential", "supported",
+                       "other_care"),
                       placements, "other_care", services={"episodes": "early_help", "cin_plans": "cin",
                                                           "cp_plans": "cp"},
-                      gap_days=45)  # a CIN plan follows the referral (and the step-up) by weeks
+                      gap_days=45,  # a CIN plan follows the referral (and the step-up) by weeks
+                      levels={2: "earliest_help", 3: "early_help", 4: "early_help"})
 
 
 PRESETS = {"cs-demand-model": _cs_demand_model, "continuum": _continuum}

@@ -19,17 +19,19 @@ NONE = -1  # no service (before entry, after exit)
 
 def _child_episodes(ds) -> pd.DataFrame:
     """Early Help episodes per child: per-child rows as they are, family episodes for each child member."""
+    cols = ["person_id", "start_date", "end_date", "level"]
     ep = ds.episodes
     if ep.empty:
-        return pd.DataFrame(columns=["person_id", "start_date", "end_date"])
-    per_child = ep[ep["person_id"].notna()][["person_id", "start_date", "end_date"]]
-    fam = ep[ep["person_id"].isna() & ep["family_id"].notna()][["family_id", "start_date", "end_date"]]
+        return pd.DataFrame(columns=cols)
+    ep = ep.assign(level=ep["level"]) if "level" in ep.columns else ep.assign(level=pd.NA)
+    per_child = ep[ep["person_id"].notna()][cols]
+    fam = ep[ep["person_id"].isna() & ep["family_id"].notna()][["family_id", "start_date", "end_date", "level"]]
     members = ds.family_members
     if len(fam) and len(members):
         kids = members[members["role"].astype("string") == "child"][["family_id", "person_id"]]
-        fam = fam.merge(kids, on="family_id", how="inner")[["person_id", "start_date", "end_date"]]
+        fam = fam.merge(kids, on="family_id", how="inner")[cols]
     else:
-        fam = fam.iloc[0:0].reindex(columns=["person_id", "start_date", "end_date"])
+        fam = fam.iloc[0:0].reindex(columns=cols)
     return pd.concat([per_child, fam], ignore_index=True)
 
 
@@ -48,9 +50,14 @@ def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame,
     for table, state in cats.services.items():
         frame = _child_episodes(ds) if table == "episodes" else ds[table]
         if len(frame):
+            states = np.full(len(frame), state_index[state])
+            if table == "episodes" and cats.levels:  # Early Help by level
+                level = pd.to_numeric(frame["level"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                for lv, name in cats.levels.items():
+                    states[level == lv] = state_index[name]
             parts.append(pd.DataFrame({"person_id": frame["person_id"].astype(str).to_numpy(),
                                        "start": frame["start_date"].to_numpy(), "end": frame["end_date"].to_numpy(),
-                                       "state": state_index[state]}))
+                                       "state": states}))
     if not parts:
         from .._errors import ValidationError
 
