@@ -119,12 +119,12 @@ def test_score_without_its_dependencies_exits_1(monkeypatch, data_folder, tmp_pa
 
 
 def test_unexpected_failure_exit_1(monkeypatch, tmp_path, data_folder):
-    import earlyhelp.cli.pipeline as pipeline
+    import earlyhelp.cli.forecastrun as forecastrun
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline, "backtest", broken)
+    monkeypatch.setattr(forecastrun, "backtest", broken)
     config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
     result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
     assert result.exit_code == 1
@@ -303,7 +303,7 @@ def test_progress_on_a_terminal_only():
     """tqdm shows on a terminal, not in a pipe, and never with EARLYHELP_NO_PROGRESS."""
     import pty
 
-    code = "from earlyhelp.cli.pipeline import progress_enabled; import sys; print(progress_enabled())"
+    code = "from earlyhelp.cli.forecastrun import progress_enabled; import sys; print(progress_enabled())"
     env = {k: v for k, v in os.environ.items() if k != "EARLYHELP_NO_PROGRESS"}
     piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert piped.stdout.strip() == "False"

@@ -203,7 +203,7 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
     import dataclasses
 
     from .config import load_config
-    from .pipeline import run_forecast
+    from .forecastrun import run_forecast
 
     cfg = load_config(config_path)
     if output:
