@@ -242,7 +242,9 @@ def test_plots_draw_only_published_history(small_run):
     forecasts = pd.read_parquet(run / "forecasts.parquet")
     accuracy = pd.read_parquet(run / "accuracy.parquet")
     capacity = pd.read_parquet(run / "capacity.parquet")
-    figures = forecast_report.figures(load_config(config), history, forecasts, accuracy, capacity)
+    fc = load_config(config).forecast
+    figures = forecast_report.figures(history, forecasts, accuracy, capacity, measures=fc.measures, models=fc.models,
+                                      levels=fc.levels)
     lines = 0
     for name, fig in figures.items():
         if not name.startswith("forecast_"):
