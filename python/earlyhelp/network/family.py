@@ -165,6 +165,18 @@ class FamilyNetwork:
         known = self.members["family_id"].astype(str).isin(_ids(ds.families["family_id"]).astype(str))
         self.excluded_memberships = int((~known).sum())
 
+    def __repr__(self) -> str:
+        at = "(the data as given)" if self.at is None else f"at {pd.Timestamp(self.at).date()}"
+        families = int(self.team["family_id"].nunique())
+        lines = [f"<earlyhelp.network.FamilyNetwork {at}:",
+                 f"  {len(self.open_episodes):,} families with an open episode; {families:,} with a current team",
+                 f"  {len(self.practitioners):,} current practitioners in {len(self.agencies):,} agencies; "
+                 f"{len(self.team):,} practitioner-family links",
+                 f"  {len(self.members):,} current family memberships"]
+        if self.excluded:
+            lines.append(f"  left out: {self.excluded.total():,} rows (see .excluded)")
+        return "\n".join(lines) + ">"
+
     @property
     def excluded(self) -> Exclusions:
         """Rows the network leaves out, and why (nothing is dropped without being counted)."""
