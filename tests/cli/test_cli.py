@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from earlyhelp import Dataset, write_dataset
 from earlyhelp.cli.main import cli
 
-from cli_helpers import html_tables, make_frames, run_cli
+from cli_helpers import html_tables, make_frames, run_cli, write_config
 
 COMMANDS = ("demo", "validate", "synth", "forecast", "score", "network")
 
@@ -29,21 +29,6 @@ def data_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("data")
     write_dataset(Dataset.from_frames(**make_frames(seed=3, months=40, base=8.0)), folder, format="parquet")
     return folder
-
-
-def write_config(path: Path, data: Path, output: Path, **forecast) -> Path:
-    settings = {"measures": '["requests", "episodes_opened"]', "horizon": "6",
-                "models": '["SeasonalNaive", "Naive"]', "backtest_windows": "2", "backtest_step": "3",
-                "reconcile": '"bottom_up"'}
-    settings.update({k: v for k, v in forecast.items()})
-    lines = ["[run]", 'name = "test-run"', f'output = "{output}"', "", "[source]", 'kind = "folder"',
-             f'path = "{data}"', "", "[forecast]"]
-    lines += [f"{k} = {v}" for k, v in settings.items()]
-    lines += ["", "[capacity]", 'measure = "episodes_opened"', "caseload_per_fte = 12", "",
-              "[capacity.scenarios]", "busier = { demand_multiplier = 1.2 }", "", "[publish]",
-              "suppression_threshold = 5"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 # -- help ---------------------------------------------------------------------------------

@@ -71,8 +71,8 @@ def rounded(frame: pd.DataFrame, decimals: int = DECIMALS) -> pd.DataFrame:
 
 
 #: column names of counts (float only when computed as a sum or a mean of counts)
-_COUNT_WORDS = ("families", "episodes", "requests", "rows", "count", "n", "n_series", "members", "partners",
-                "open_families", "lead_families", "spare", "group_size", "shared_members", "caseload_capacity")
+_COUNT_WORDS = ("families", "episodes", "requests", "rows", "count", "n", "members", "partners", "open_families",
+                "lead_families", "shared_families", "spare", "group_size", "shared_members", "caseload_capacity")
 
 
 def _is_count(column: Any) -> bool:
