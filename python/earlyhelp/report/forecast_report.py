@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
-import numpy as np
 import pandas as pd
 
 from ..forecast.accuracy import best_model
