@@ -10,8 +10,6 @@ subtraction).
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,13 +146,15 @@ def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: 
 
 def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     """Fit, project, simulate and compare scenarios; write one run folder. Returns its path."""
-    from .. import __version__
     from ..flow import StockFlow, compare, local_client
-    from ..report.runfolder import RunFolder, figure_png
+    from ..report.runfolder import RunFolder, figure_png, new_run_id, run_digest
+    from ..results import Excluded
+    from ..sources import content_hash
 
     timings: Dict[str, float] = {}
     t = time.perf_counter()
     ds = _load(cfg)
+    inputs = content_hash(ds)
     timings["load"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     model = StockFlow(cfg.categories, unit_costs=cfg.unit_costs or None, unit=cfg.unit,
@@ -186,19 +186,18 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
               "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed, "quantiles": cfg.quantiles,
               "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
               "scenarios": [s.to_dict() for s in scenarios], "suppression_threshold": cfg.suppression_threshold}
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
-    rid = run_id or f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
-    with RunFolder(cfg.output, rid) as folder:
+    digest = run_digest(params, inputs)
+    excluded = [Excluded(table="spells", reason=reason.replace("_", " "), rows=int(n), step="fit")
+                for reason, n in model.report.items() if n]
+    with RunFolder(cfg.output, run_id or new_run_id(digest, prefix=f"{cfg.name}-")) as folder:
         publish(folder, "stocks", det, hidden=hidden)
         publish(folder, "fan", fan, hidden=hidden)
         publish(folder, "scenarios", table, hidden=hidden)
         if costs is not None and not hidden:
             publish(folder, "costs", costs)
         publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
-        folder.write_json("run.json", {
-            "earlyhelp_version": __version__, "command": "flow", "run_id": rid, "run_digest": digest,
-            "parameters": params, "config": cfg.path, "excluded": model.report,
-            "suppressed_states": sorted(hidden), "files": folder.hashes(), "timings_seconds": timings})
+        folder.record("flow", inputs=inputs, digest=digest, excluded=excluded, timings=timings,
+                      parameters=params, config=cfg.path, suppressed_states=sorted(hidden))
     return folder.final
 
 
