@@ -63,6 +63,14 @@ class Runner {
           for (int j = 0; j < out_; ++j) t += dest(s, a, j) * move_mult(k, s, j);
           total_mult_[(static_cast<std::size_t>(k) * n_ + s) * n_age_ + a] = t;
         }
+    dest_cum_.assign(static_cast<std::size_t>(m.n_regimes) * n_ * n_age_ * out_, 0.0);
+    for (int k = 0; k < m.n_regimes; ++k)
+      for (int s = 0; s < n_; ++s)
+        for (int a = 0; a < n_age_; ++a) {
+          double c = 0;
+          double* row = &dest_cum_[((static_cast<std::size_t>(k) * n_ + s) * n_age_ + a) * out_];
+          for (int j = 0; j < out_; ++j) row[j] = (c += dest(s, a, j) * move_mult(k, s, j));
+        }
     run_end_.assign(o.days, o.days);
     for (const Segment& g : segments_)
       for (int32_t d = g.start; d < g.end; ++d) run_end_[d] = g.end;
@@ -131,15 +139,18 @@ class Runner {
     const int days = o_.days;
     int d0 = std::max(0, static_cast<int>(std::ceil(t0)));
     const int d1 = std::min(days, static_cast<int>(std::ceil(t1)));
-    while (d0 < d1) {
-      const int a = age_band(d0 - birth);
+    if (d0 >= d1) return;
+    int a = age_band(d0 - birth);
+    while (true) {
       int dend = d1;
       if (a + 1 < n_age_) dend = std::min(d1, static_cast<int>(std::ceil(birth + m_.age_edges[a + 1])));
       if (dend <= d0) dend = d0 + 1;
       int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + a) * (days + 1)];
       ++row[d0];
       --row[dend];
+      if (dend >= d1) return;
       d0 = dend;
+      a = std::min(a + 1, n_age_ - 1);
     }
   }
 
@@ -221,17 +232,26 @@ class Runner {
       // Destination, with the regime's cause-specific multipliers (the cap
       // forces an exit: "stay" is then not an option).
       const int k = regime_at(tt);
-      double total = 0;
-      for (int j = 0; j < out_; ++j) total += (forced && j == s ? 0.0 : dest(s, a, j) * move_mult(k, s, j));
       int j = n_;
-      if (total > 0) {
-        double u = rng.uniform() * total;
-        for (j = 0; j < out_; ++j) {
-          const double w = forced && j == s ? 0.0 : dest(s, a, j) * move_mult(k, s, j);
-          if (u < w) break;
-          u -= w;
+      if (!forced) {
+        const double* cum = &dest_cum_[((static_cast<std::size_t>(k) * n_ + s) * n_age_ + a) * out_];
+        const double u = rng.uniform() * cum[out_ - 1];
+        if (cum[out_ - 1] > 0) {
+          j = 0;
+          while (j < out_ - 1 && u >= cum[j]) ++j;
         }
-        if (j >= out_) j = n_;
+      } else {
+        double total = 0;
+        for (int d = 0; d < out_; ++d) total += d == s ? 0.0 : dest(s, a, d) * move_mult(k, s, d);
+        if (total > 0) {
+          double u = rng.uniform() * total;
+          for (j = 0; j < out_; ++j) {
+            const double w = j == s ? 0.0 : dest(s, a, j) * move_mult(k, s, j);
+            if (u < w) break;
+            u -= w;
+          }
+          if (j >= out_) j = n_;
+        }
       }
       if (j >= n_) return;
       s = j;
@@ -290,6 +310,7 @@ class Runner {
   std::vector<int> period_of_day_;
   std::vector<int32_t> run_end_;  // first day after the regime run holding each day
   std::vector<double> cumh_;      // [state][age][n_dur + 1] cumulative hazard at bin edges
+  std::vector<double> dest_cum_;  // [regime][state][age][n_states + 1] cumulative destination weights
   std::vector<int32_t> diff_;
   std::vector<int64_t> entr_;
 };
