@@ -189,6 +189,11 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     digest = run_digest(params, inputs)
     excluded = [Excluded(table="spells", reason=reason.replace("_", " "), rows=int(n), step="fit")
                 for reason, n in model.report.items() if n]
+    read = ds.meta.get("ssda903_report") or {}
+    excluded += [Excluded(table="episodes", reason=key.replace("_", " "), rows=int(read[key]), step="read_ssda903")
+                 for key in ("episodes_without_header_dropped", "episodes_sharing_an_end_date_dropped")
+                 if read.get(key)]
+    sections = {"ssda903": read} if read else {}
     with RunFolder(cfg.output, run_id or new_run_id(digest, prefix=f"{cfg.name}-")) as folder:
         publish(folder, "stocks", det, hidden=hidden)
         publish(folder, "fan", fan, hidden=hidden)
@@ -197,7 +202,7 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
             publish(folder, "costs", costs)
         publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
         folder.record("flow", inputs=inputs, digest=digest, excluded=excluded, timings=timings,
-                      parameters=params, config=cfg.path, suppressed_states=sorted(hidden))
+                      parameters=params, config=cfg.path, suppressed_states=sorted(hidden), **sections)
     return folder.final
 
 
