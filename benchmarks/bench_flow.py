@@ -12,7 +12,7 @@
 
 Wall time counts; CPU time is shown because the machine may be shared.
 
-Run:  PYTHONPATH=python /work/venv/bin/python benchmarks/bench_flow.py [--councils 153 --runs 1000]
+Run:  PYTHONPATH=python python benchmarks/bench_flow.py [--councils 153 --runs 1000]
 """
 from __future__ import annotations
 
