@@ -116,3 +116,16 @@ def test_bad_input_is_named():
 def test_unknown_scenario_state_is_named(model):
     with pytest.raises(earlyhelp.ValidationError, match="'nowhere' is not a state"):
         model.project(until=30, scenario=Scenario("x").multiply(("nowhere", "cp"), 2))
+
+
+def test_simulated_scenarios_cap_durations_and_change_entries(model):
+    base = model.simulate(months=12, runs=60, seed=9)
+    capped = model.simulate(months=12, runs=60, seed=9, scenario=Scenario("30 days").cap("early_help", 30))
+    more = model.simulate(months=12, runs=60, seed=9,
+                          scenario=Scenario("more CP").add("entry:cp", 0.5, start="2025-06-01"))
+    pick = lambda s, state: s[(s["state"] == state) & (s["age"] == "all")]["mean"].to_numpy()
+    assert (pick(capped, "early_help")[3:] < 0.8 * pick(base, "early_help")[3:]).all()
+    extra = pick(more, "cp") - pick(base, "cp")
+    assert extra[0] == pytest.approx(0, abs=1.0) and extra[-1] > 30  # ~0.5 a day from June
+    with pytest.raises(earlyhelp.ValidationError, match="caps apply to simulate"):
+        model.project(until=30, scenario=Scenario("16 weeks").cap("early_help", 112))

@@ -166,7 +166,7 @@ class Runner {
       double need = rng.exponential(1.0);
       double tt = t, ee = e;
       bool exited = false, forced = false, aged_out = false;
-      const int day0 = std::min(o_.days - 1, static_cast<int>(t));
+      const int day0 = std::clamp(static_cast<int>(t), 0, o_.days - 1);
       if (run_end_[day0] >= o_.days) {
         // One regime to the horizon: invert the cumulative hazard directly.
         const int k = o_.regime_of_day[day0];
@@ -182,7 +182,8 @@ class Runner {
           while (b + 1 < n_dur_ && H[b + 1] <= target) ++b;
           if (h[b] > 0) exit_e = m_.dur_edges[b] + (target - H[b]) / h[b];
         }
-        const double t_exit = t + (exit_e - e), t_cap = t + (cap - e);
+        // A child already past the cap (an open case) leaves at once.
+        const double t_exit = t + (exit_e - e), t_cap = t + std::max(0.0, cap - e);
         tt = std::min({t_exit, t_cap, leave_age});
         if (tt >= horizon) {
           tt = horizon;
@@ -196,7 +197,7 @@ class Runner {
         const int b = std::max(0, static_cast<int>(std::upper_bound(m_.dur_edges.begin(), m_.dur_edges.end(), ee) -
                                                    m_.dur_edges.begin()) - 1);
         double seg = b + 1 < n_dur_ ? m_.dur_edges[b + 1] - ee : INFINITY;
-        const int day = std::min(o_.days - 1, static_cast<int>(tt));
+        const int day = std::clamp(static_cast<int>(tt), 0, o_.days - 1);
         const int k = o_.regime_of_day[day];
         seg = std::min(seg, run_end_[day] - tt);
         seg = std::min(seg, horizon - tt);

@@ -98,3 +98,18 @@ TEST(FlowSimulate, RejectsDestinationsThatDoNotSum) {
   o.runs = 1;
   EXPECT_THROW(flow::simulate(m, {}, o), InputError);
 }
+
+TEST(FlowSimulate, CapEndsStaysIncludingOpenCasesPastIt) {
+  auto m = one_state(0.001, 1.0);
+  m.max_duration = {30.0};
+  flow::SimOptions o;
+  o.days = 400;
+  o.period_ends = {399};
+  o.regime_of_day.assign(o.days, 0);
+  o.runs = 50;
+  // 100 open cases already 200 days in: all leave at once; entrants stay at most 30 days.
+  std::vector<flow::OpenCase> open(100, flow::OpenCase{0, -3000.0, -200.0});
+  auto r = flow::simulate(m, open, o);
+  EXPECT_LE(r.stocks.quantile(0, 0, 1.0), 60);
+  EXPECT_NEAR(r.stocks.mean(0, 0), 30.0, 5.0);
+}
