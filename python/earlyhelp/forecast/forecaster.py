@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from . import intervals as _intervals
 from .models import CoreModel
 
 __all__ = ["Forecaster"]
@@ -134,6 +135,16 @@ class Forecaster:
         What to do with missing periods and interior NaN values (see module doc).
     allow_negative : bool
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative).
+    interval : {"backtest", "count", "model"} or dict
+        How prediction intervals are made: one name for every built-in model (Python models
+        keep their own), or a dict by model alias (models left out use ``"model"``). ``"model"``: each model's own (mostly Gaussian);
+        ``"count"``: negative binomial quantiles around the point forecast with the model's
+        variance; ``"backtest"`` (default): as ``"count"`` with each series' variance
+        calibrated on rolling-origin backtests (see :mod:`earlyhelp.forecast.intervals`).
+        The count methods never give a negative bound.
+    interval_windows : int
+        Rolling-origin windows (origins one period apart, ``h`` to ``h + interval_windows - 1``
+        periods before the end) that calibrate ``"backtest"`` intervals.
 
     Attributes (after ``fit``)
     --------------------------
@@ -146,7 +157,8 @@ class Forecaster:
     """
 
     def __init__(self, models: Sequence[Any], freq: str = "MS", season_length: int = 12,
-                 n_jobs: int = 2, fill_missing: str = "zero", allow_negative: bool = False) -> None:
+                 n_jobs: int = 2, fill_missing: str = "zero", allow_negative: bool = False,
+                 interval: Any = "backtest", interval_windows: int = 3) -> None:
         if not models:
             raise ValidationError("Forecaster needs at least one model", table="Forecaster",
                                   column="models")
@@ -182,6 +194,13 @@ class Forecaster:
         self.n_jobs = max(1, int(n_jobs))
         self.fill_missing = fill_missing
         self.allow_negative = allow_negative
+        self.interval = interval
+        self._interval_of = _intervals.resolve(
+            interval, aliases, [m.alias for m in self.models if isinstance(m, CoreModel)])
+        if not isinstance(interval_windows, (int, np.integer)) or interval_windows < 1:
+            raise ValidationError(f"interval_windows must be a positive integer, got {interval_windows!r}",
+                                  table="Forecaster", column="interval_windows")
+        self.interval_windows = int(interval_windows)
         self._panel: Optional[_Panel] = None
         self._dask: Any = None  # a Dask DataFrame partitioned by unique_id (see forecast/distributed.py)
         self._fitted: Optional[pd.DataFrame] = None
@@ -549,6 +568,8 @@ class Forecaster:
             else:
                 res = self._run_python(model, panel, h, levels, X_future)
             alias = model.alias
+            if levels and self._interval_of.get(alias, "model") != "model":
+                res["lo"], res["hi"] = self._count_bounds(model, panel, h, levels, res, phase0)
             out[alias] = res["mean"].ravel()
             for i, lv in enumerate(levels):
                 out[f"{alias}-lo-{lv}"] = res["lo"][:, i, :].ravel()
@@ -562,6 +583,52 @@ class Forecaster:
         if len(fb_df):
             log.info("%d series/model pairs used a fallback model (see fallbacks_)", len(fb_df))
         return out, fits, fb_df
+
+    def _run_one(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                 X_future: Optional[np.ndarray], phase0: np.ndarray) -> Dict[str, Any]:
+        if isinstance(model, CoreModel):
+            return self._run_core(model, panel, h, levels, X_future, phase0, False)
+        return self._run_python(model, panel, h, levels, X_future)
+
+    def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                      res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
+        """Negative binomial bounds around the point forecasts (see forecast/intervals.py)."""
+        var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+        if self._interval_of[model.alias] == "backtest":
+            var = var * self._calibration(model, panel, h, levels, phase0)[:, None]
+        return _intervals.nb_bounds(res["mean"], var, levels)
+
+    def _calibration(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                     phase0: np.ndarray) -> np.ndarray:
+        """Per-series variance factors from rolling-origin backtests of this model."""
+        S = panel.n_series
+        err2 = np.full((S, self.interval_windows * h), np.nan)
+        var = np.full_like(err2, np.nan)
+        for w in range(self.interval_windows):
+            drop = h + w  # origins one period apart: training as long as possible
+            train, keep = panel.truncate(drop)
+            # too short to learn from: the model's own variance stands for that window
+            long_enough = train.lengths() >= 2 * max(self.season_length, 4)
+            if not long_enough.any():
+                continue
+            kept = keep
+            sub = np.flatnonzero(long_enough)
+            train = _Panel(train.uids[sub], np.concatenate([train.y[train.indptr[i]:train.indptr[i + 1]]
+                                                            for i in sub]),
+                           np.concatenate([[0], np.cumsum(train.lengths()[sub])]).astype(np.int64),
+                           train.start[sub], train.grid,
+                           None if train.X is None else np.concatenate(
+                               [train.X[train.indptr[i]:train.indptr[i + 1]] for i in sub]),
+                           train.exog)
+            idx = kept[sub]
+            lengths = panel.lengths()[idx]
+            rows = np.concatenate([panel.indptr[i] + (n - drop) + np.arange(h) for i, n in zip(idx, lengths)])
+            X_future = panel.X[rows] if panel.X is not None else None
+            res = self._run_one(model, train, h, levels, X_future, phase0[idx])
+            actual = panel.y[rows].reshape(len(idx), h)
+            err2[idx, w * h:(w + 1) * h] = (actual - res["mean"]) ** 2
+            var[idx, w * h:(w + 1) * h] = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+        return _intervals.calibration_factors(err2, var)
 
     def _run_core(self, model: CoreModel, panel: _Panel, h: int, levels: List[float],
                   X_future: Optional[np.ndarray], phase0: np.ndarray,
