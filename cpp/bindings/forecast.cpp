@@ -78,6 +78,7 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
   py::array_t<bool> fallback(static_cast<py::ssize_t>(n_series));
   py::array_t<double> loglik(static_cast<py::ssize_t>(n_series));
   py::array_t<double> aicc(static_cast<py::ssize_t>(n_series));
+  py::array_t<double> params({static_cast<py::ssize_t>(n_series), static_cast<py::ssize_t>(4)});
   py::list method;
   double* m = mean.mutable_data();
   double* l = lo.mutable_data();
@@ -93,6 +94,7 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
     fb[i] = f.fallback;
     loglik.mutable_data()[i] = f.loglik;
     aicc.mutable_data()[i] = f.aicc;
+    std::copy(f.params.begin(), f.params.end(), params.mutable_data() + 4 * i);
     method.append(f.method);
   }
   py::dict result;
@@ -104,6 +106,7 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
   result["fallback"] = fallback;
   result["loglik"] = loglik;
   result["aicc"] = aicc;
+  result["params"] = params;
   return result;
 }
 
@@ -119,7 +122,7 @@ void register_forecast(py::module_& m) {
         py::arg("progress") = py::none(), py::arg("fitted") = true,
         "Fit one model to many series (concatenated in y, split by indptr) and forecast h "
         "steps. Returns dict(mean (S, h), lo/hi (S, len(levels), h), fitted (len(y),), "
-        "method list, fallback (S,), loglik (S,), aicc (S,)).");
+        "method list, fallback (S,), loglik (S,), aicc (S,), params (S, 4): alpha, beta, gamma, phi).");
 }
 
 }  // namespace earlyhelp::bindings

@@ -31,7 +31,8 @@ def forecast_series(
     refits every prefix); they may then be NaN.
 
     Returns dict(mean (S, h), lo (S, L, h), hi (S, L, h), fitted (len(y),),
-    method: list[str], fallback: bool array (S,), loglik (S,), aicc (S,)
+    method: list[str], fallback: bool array (S,), loglik (S,), aicc (S,),
+    params (S, 4): ETS alpha, beta, gamma, phi (NaN where not in the model)
     (NaN for models without a likelihood).
     """
     ...

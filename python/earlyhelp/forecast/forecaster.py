@@ -154,6 +154,8 @@ class Forecaster:
         Series left out, with ``reason``.
     fallbacks_ : DataFrame
         After ``predict``/``cross_validation``: unique_id, model, method used instead.
+    fitted_models_ : DataFrame
+        After ``predict``: the model each series got (see :meth:`model_summary`).
     """
 
     def __init__(self, models: Sequence[Any], freq: str = "MS", season_length: int = 12,
@@ -449,6 +451,7 @@ class Forecaster:
         panel = self._panel
         out, fits, fallbacks = self._run(panel, h, levels, X_df, want_fitted=fitted)
         self.fallbacks_ = fallbacks
+        self.fitted_models_ = self._last_models
         if fitted:
             hist = pd.DataFrame({"unique_id": np.repeat(panel.uids, panel.lengths()),
                                  "ds": panel.history_dates(), "y": panel.y})
@@ -534,6 +537,14 @@ class Forecaster:
                                   table="cross_validation")
         return pd.concat(frames, ignore_index=True)
 
+    def model_summary(self) -> pd.DataFrame:
+        """The model fitted to each series by the last ``predict``/``forecast``: unique_id, model
+        (alias), method (e.g. ``"ETS(M,Ad,M)"``, as R's ``forecast::ets`` prints it), aicc and the
+        smoothing parameters alpha, beta, gamma, phi (NaN where the model has none)."""
+        if getattr(self, "fitted_models_", None) is None:
+            raise ValidationError("call predict or forecast first", table="Forecaster")
+        return self.fitted_models_.copy()
+
     # ------------------------------------------------------------------ internals
     @staticmethod
     def _check_h(h: Any) -> int:
@@ -561,6 +572,7 @@ class Forecaster:
         out = pd.DataFrame({"unique_id": np.repeat(panel.uids, h), "ds": panel.dates(h)})
         fits: Dict[str, np.ndarray] = {}
         fallbacks = []
+        chosen = []
         phase0 = self._phase0(panel)
         for model in self.models:
             if isinstance(model, CoreModel):
@@ -579,6 +591,12 @@ class Forecaster:
             for uid, fb, method in zip(panel.uids, res["fallback"], res["method"]):
                 if fb:
                     fallbacks.append((uid, alias, method))
+            params = res.get("params", np.full((panel.n_series, 4), np.nan))
+            aicc = res.get("aicc", np.full(panel.n_series, np.nan))
+            chosen.append(pd.DataFrame({"unique_id": panel.uids, "model": alias, "method": res["method"],
+                                        "aicc": aicc, "alpha": params[:, 0], "beta": params[:, 1],
+                                        "gamma": params[:, 2], "phi": params[:, 3]}))
+        self._last_models = pd.concat(chosen, ignore_index=True)
         fb_df = pd.DataFrame(fallbacks, columns=["unique_id", "model", "method"])
         if len(fb_df):
             log.info("%d series/model pairs used a fallback model (see fallbacks_)", len(fb_df))
