@@ -332,7 +332,8 @@ def available_measures() -> Tuple[str, ...]:
         from .. import forecast
 
         measures = forecast.MEASURES
-        return tuple(measures) if not isinstance(measures, dict) else tuple(measures.keys())
+        named = tuple(measures) if not isinstance(measures, dict) else tuple(measures.keys())
+        return named + tuple(getattr(forecast, "CHILD_MEASURES", ()))
     except Exception:  # noqa: BLE001 - forecast module not built yet
         return DEFAULT_MEASURES
 

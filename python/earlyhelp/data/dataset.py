@@ -35,10 +35,10 @@ class Dataset:
 
     # -- construction -------------------------------------------------------------
     @classmethod
-    def from_frames(cls, *, code_map: Optional[Mapping[str, Any]] = None, validate: bool = True,
+    def from_frames(cls, *, code_map: Optional[Any] = None, validate: bool = True,
                     unknown_codes: str = "raise", as_of: Optional[Any] = None,
                     truth: Optional[Mapping[str, Any]] = None, meta: Optional[Mapping[str, Any]] = None,
-                    **frames: pd.DataFrame) -> "Dataset":
+                    ssd: Optional[Any] = None, **frames: pd.DataFrame) -> "Dataset":
         """Build a Dataset from DataFrames named by table (SSD table and column names accepted).
 
         Parameters
@@ -48,6 +48,13 @@ class Dataset:
             key at the top level (``{"end_reason": {...}}``) applies to every table with that
             column. Matching is exact, then case-insensitive. The original local value of
             ``episodes.end_reason`` is kept in ``end_reason_local``.
+            ``code_map`` may also be the path of a code-map file (TOML, see
+            :func:`earlyhelp.data.ssd_profiles.load_code_map`), whose ``[ssd]`` table says how
+            to read an SSD extract.
+        ssd : how to read an SSD extract: a case-system profile name (``"spec"``,
+            ``"systemc"``/``"liquidlogic"``, ``"eclipse"``, ``"mosaic"``), a mapping as the
+            code-map file's ``[ssd]`` table, or :class:`~earlyhelp.data.ssd_profiles.SSDSettings`.
+            Wins over the code-map file's ``[ssd]``. See ``docs/guides/ssd.md``.
         validate : run :meth:`validate` and raise :class:`ValidationError` on problems.
         unknown_codes : ``"raise"`` (default): a code not in its list (after code_map and the
             built-in synonyms in ``codes.CODE_SYNONYMS``) is a problem naming the column with
@@ -70,10 +77,13 @@ class Dataset:
         from .coerce import new_report, rename_aliases
         from .readers import resolve_table_name
 
+        from .ssd_profiles import resolve_code_map
+
         report = (dict(meta or {}).get("load_report")) or new_report()
         problems = []
         tables: Dict[str, pd.DataFrame] = {}
         folded: Dict[str, pd.DataFrame] = {}
+        code_map, settings = resolve_code_map(code_map, ssd)
         maps = _normalise_code_map(code_map)
         for given, frame in frames.items():
             name = resolve_table_name(given)
@@ -88,11 +98,10 @@ class Dataset:
                 frame = rename_aliases(TABLES[name], frame)
                 if name == "episodes":
                     frame = _keep_local_end_reason(frame)
-                if name == "requests" and "decision" in frame.columns:
-                    frame = frame.assign(decision=ssd.contact_outcome_to_decision(frame["decision"]))
                 if name == "csc_assessments" and "factors" in frame.columns:
                     frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
             tables[name] = frame
+        tables = ssd.prepare_frames(tables, settings, maps, report)
         if "disability" in folded:
             if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
                 tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
@@ -114,9 +123,15 @@ class Dataset:
             if validate:  # list the key and date problems too, not only what failed to read
                 problems += _later_problems(tables, supplied, problems, as_of)
             raise ValidationError(problems)
+        ssd.derive_family_level(tables, folded, settings, report)
         _derive_ssd_links(tables, report)
         meta = dict(meta or {})
         meta["load_report"] = report
+        if settings is not None:
+            meta["ssd"] = settings.describe()
+            for key in ("council_code", "region_code"):
+                if getattr(settings, key):
+                    meta.setdefault(key, getattr(settings, key))
         meta["supplied_tables"] = supplied
         ds = cls(tables, truth=truth, meta=meta)
         if validate:
@@ -158,11 +173,19 @@ class Dataset:
         return f"<earlyhelp.Dataset {counts or 'empty'}>"
 
     # -- derived events (definitions live in data/events.py) -----------------------
-    def step_ups(self, within_days: int = 28) -> pd.DataFrame:
-        """Stepped-up episodes, one row each; see :func:`earlyhelp.data.events.step_ups`."""
+    def step_ups(self, within_days: int = 28, level: str = "episode") -> pd.DataFrame:
+        """Stepped-up episodes (``level="family"``: family episodes), one row each; see
+        :func:`earlyhelp.data.events.step_ups`."""
         from .events import step_ups
 
-        return step_ups(self, within_days=within_days)
+        return step_ups(self, within_days=within_days, level=level)
+
+    def family_requests(self) -> pd.DataFrame:
+        """Requests as family events (siblings' same-day contacts are one); see
+        :func:`earlyhelp.data.events.family_requests`."""
+        from .events import family_requests
+
+        return family_requests(self)
 
     def step_downs(self, within_days: int = 28) -> pd.DataFrame:
         """Step-downs from social care (RC9 closures, step_down origins); see :func:`events.step_downs`."""
@@ -258,10 +281,20 @@ def _normalise_code_map(code_map: Optional[Mapping[str, Any]]) -> Dict[str, Dict
             raise ValidationError([Problem("code_map", str(key), "must map a table or column to a mapping")])
         table = resolve_table_name(str(key))
         if table is not None:
-            out.setdefault(table, {}).update({str(c): m for c, m in value.items()})
+            out.setdefault(table, {}).update({_column_name(table, str(c)): m for c, m in value.items()})
         else:
-            out.setdefault("*", {})[str(key)] = value
+            out.setdefault("*", {})[_column_name(None, str(key))] = value
     return out
+
+
+def _column_name(table: Optional[str], column: str) -> str:
+    """Our name for a column named by its SSD alias (``earl_episode_end_reason`` -> ``end_reason``)."""
+    lowered = column.strip().lower()
+    for t in ([TABLES[table]] if table else TABLES.values()):
+        for c in t.columns:
+            if lowered == c.name or lowered in (a.lower() for a in c.aliases):
+                return c.name
+    return column
 
 
 def _derive_ssd_links(tables: Dict[str, pd.DataFrame], report: Dict[str, Any]) -> None:

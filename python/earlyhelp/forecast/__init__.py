@@ -16,7 +16,7 @@ _EXPORTS: Dict[str, str] = {
     "CrostonOptimized": "models", "TSB": "models", "CountRegression": "models",
     "Forecaster": "forecaster",
     # series, hierarchy, accuracy, capacity, plots
-    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand",
+    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand", "CHILD_MEASURES": "demand",
     "aggregate": "hierarchy", "reconcile": "hierarchy",
     "accuracy": "accuracy", "select_models": "accuracy", "ensemble": "accuracy",
     "capacity": "capacity", "episode_duration_curve": "capacity",
