@@ -73,7 +73,7 @@ class Dataset:
         valid on the start date) and the families table is derived from family_members if not
         supplied. Every such step is listed in ``ds.meta['load_report']``.
         """
-        from . import ssd
+        from . import ssd as ssd_read
         from .coerce import new_report, rename_aliases
         from .readers import resolve_table_name
 
@@ -99,17 +99,17 @@ class Dataset:
                 if name == "episodes":
                     frame = _keep_local_end_reason(frame)
                 if name == "csc_assessments" and "factors" in frame.columns:
-                    frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
+                    frame = frame.assign(factors=ssd_read.factors_to_text(frame["factors"]))
             tables[name] = frame
-        tables = ssd.prepare_frames(tables, settings, maps, report)
+        tables = ssd_read.prepare_frames(tables, settings, maps, report)
         if "disability" in folded:
             if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
-                tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
+                tables["persons"] = ssd_read.fold_disability(tables["persons"], folded["disability"], problems, report)
             else:
                 problems.append(Problem("disability", None, "a disability table needs a persons table"))
         if "assessment_factors" in folded:
             if "csc_assessments" in tables and isinstance(tables["csc_assessments"], pd.DataFrame):
-                tables["csc_assessments"] = ssd.fold_factors(tables["csc_assessments"], folded["assessment_factors"],
+                tables["csc_assessments"] = ssd_read.fold_factors(tables["csc_assessments"], folded["assessment_factors"],
                                                              problems, report)
             else:
                 problems.append(Problem("assessment_factors", None,
@@ -123,7 +123,7 @@ class Dataset:
             if validate:  # list the key and date problems too, not only what failed to read
                 problems += _later_problems(tables, supplied, problems, as_of)
             raise ValidationError(problems)
-        ssd.derive_family_level(tables, folded, settings, report)
+        ssd_read.derive_family_level(tables, folded, settings, report)
         _derive_ssd_links(tables, report)
         meta = dict(meta or {})
         meta["load_report"] = report
