@@ -164,9 +164,9 @@ def family_requests(ds: "Dataset") -> pd.DataFrame:
     e = e.sort_values(["family_key", "date", "request_id"], kind="stable", na_position="last")
     # rows without a date or family stay separate events (counted, and excluded where a date is needed)
     same = (e["family_key"].eq(e["family_key"].shift()) & e["date"].eq(e["date"].shift())
-            & e["family_key"].notna() & e["date"].notna())
-    group = (~same).cumsum()
-    g = e.groupby(group.to_numpy(), sort=False)
+            & e["family_key"].notna() & e["date"].notna()).to_numpy(dtype=bool, na_value=False)
+    group = np.cumsum(~same)
+    g = e.groupby(group, sort=False)
     out = pd.DataFrame({
         "family_request_id": g["request_id"].first().astype("string[pyarrow]"),
         "family_id": g["family_id"].first().astype("string[pyarrow]"),

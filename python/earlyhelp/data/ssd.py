@@ -426,13 +426,15 @@ def date_family_rows(members: pd.DataFrame, requests: pd.DataFrame, report: Dict
     parts = [m[has_dates]]
     if use.any():
         d = m[use].assign(_date=dated[use]).sort_values(["person_id", "_date", "_row"], kind="stable")
-        new_run = (d["person_id"].ne(d["person_id"].shift()) | d["family_id"].ne(d["family_id"].shift())).to_numpy()
+        person, family = d["person_id"].astype(object), d["family_id"].astype(object)
+        new_run = (person.ne(person.shift()) | family.ne(family.shift())).to_numpy(dtype=bool)
         run = np.cumsum(new_run)
         g = d.groupby(run, sort=False)
         seg = g.first()
         seg["first"] = g["_date"].min()
-        first_of_person = seg["person_id"].ne(seg["person_id"].shift()).to_numpy()
-        next_start = seg["first"].shift(-1).where(seg["person_id"].eq(seg["person_id"].shift(-1)))
+        seg_person = seg["person_id"].astype(object)
+        first_of_person = seg_person.ne(seg_person.shift()).to_numpy(dtype=bool)
+        next_start = seg["first"].shift(-1).where(seg_person.eq(seg_person.shift(-1)).to_numpy(dtype=bool))
         seg["valid_from"] = seg["first"].where(~first_of_person)
         seg["valid_to"] = (next_start - pd.Timedelta(days=1)).astype("datetime64[ns]")
         parts.append(seg.drop(columns=["first", "_date"]).reset_index(drop=True))
