@@ -303,7 +303,8 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
             problems.append(Problem(
                 table.name, column.name,
                 f"{int(unknown.sum())} value(s) not in the code list ({counts}); map local codes with "
-                f"code_map={{'{table.name}': {{'{column.name}': {{'local': 'ours'}}}}}} or load them as "
+                f"code_map={{'{table.name}': {{'{column.name}': {{'local': 'ours'}}}}}} (or a code-map file: "
+                f"[{table.name}.{column.name}] in the TOML given to --code-map) or load them as "
                 f"'unknown' with unknown_codes='keep' (allowed: {', '.join(categories)})",
                 _row_labels(frame, table, unknown), int(unknown.sum()), str(bad_values.index[0])))
         new_codes = np.where(unknown, unknown_at, new_codes)

@@ -121,7 +121,7 @@ class Dataset:
         supplied = sorted(tables)
         if problems:
             if validate:  # list the key and date problems too, not only what failed to read
-                problems += _later_problems(tables, supplied, problems, as_of)
+                problems += _later_problems(tables, supplied, problems, as_of, folded, settings)
             raise ValidationError(problems)
         ssd_read.derive_family_level(tables, folded, settings, report)
         _derive_ssd_links(tables, report)
@@ -233,7 +233,7 @@ class Dataset:
         return self
 
 
-def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of) -> list:
+def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of, folded=None, settings=None) -> list:
     """Validation problems of tables that failed to read, minus columns already reported.
 
     Values that could not be read are missing after coercion; a second report about the
@@ -245,6 +245,9 @@ def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of) -> 
     seen_tables = {p.table for p in found if p.column is None}  # unreadable tables: not checked against
     typed = {name: frame for name, frame in tables.items() if name not in seen_tables}
     try:
+        from . import ssd as ssd_read
+
+        ssd_read.derive_family_level(typed, folded or {}, settings, {"derived": []})
         _derive_ssd_links(typed, {"derived": []})
         later = find_problems(Dataset(typed, meta={"supplied_tables": [n for n in supplied if n in typed]}),
                               as_of=as_of)

@@ -236,6 +236,7 @@ FOLDED_COLUMNS: Dict[str, Dict[str, Tuple[str, ...]]] = {
     "address": {"person_id": ("addr_person_id", "person_id"), "postcode": ("addr_address_postcode", "postcode"),
                 "address": ("addr_address_json", "address"),
                 "start_date": ("addr_address_start_date", "start_date")},
+    "department": {"team_id": ("dept_team_id", "team_id"), "team_name": ("dept_team_name", "team_name")},
 }
 
 # What each column means, for users (docs/data-model.md is generated from these and the

@@ -223,7 +223,8 @@ def family_of_persons(members: pd.DataFrame, person_ids: pd.Series, dates: pd.Se
 
     A child in several families gets the membership valid on the date (valid_from <= date
     <= valid_to); if none is, the most recent membership starting on or before the date,
-    else the first listed.
+    else the first listed. Among equally valid memberships, the family with more of the
+    asked rows on that date (siblings' episodes opened together) wins, then the latest.
     """
     out = pd.Series(pd.NA, index=person_ids.index, dtype="string[pyarrow]")
     if members.empty or person_ids.isna().all():
@@ -237,7 +238,10 @@ def family_of_persons(members: pd.DataFrame, person_ids: pd.Series, dates: pd.Se
              & (j["valid_to"].isna() | (j["valid_to"] >= j["date"])))
     started = j["valid_from"].isna() | (j["valid_from"] <= j["date"])
     j["score"] = valid.astype(int) * 2 + started.astype(int)
-    j = j.sort_values(["row", "score", "valid_from", "order"], ascending=[True, False, False, True],
+    # a child in two families with no dates to tell them apart: the family whose other members
+    # have a row on the same day (siblings' episodes start together)
+    j["support"] = j.groupby(["family_id", "date"], sort=False)["row"].transform("nunique")
+    j = j.sort_values(["row", "score", "support", "valid_from", "order"], ascending=[True, False, False, False, True],
                       na_position="last", kind="stable").drop_duplicates("row")
     values = out.to_numpy(dtype=object)
     values[j["row"].to_numpy()] = j["family_id"].astype(object).to_numpy()
@@ -698,7 +702,8 @@ def apply_geography(tables: Dict[str, pd.DataFrame], folded: Dict[str, pd.DataFr
             key = prac[dept].astype("string[pyarrow]").str.strip().str.lower()
             if "department" in folded:   # a team id -> its name too
                 d = folded["department"]
-                tid, tname = _pick(d, ("dept_team_id",)), _pick(d, ("dept_team_name",))
+                cols = FOLDED_COLUMNS["department"]
+                tid, tname = _pick(d, cols["team_id"]), _pick(d, cols["team_name"])
                 if tid and tname:
                     names = pd.Series(d[tname].astype("string").str.strip().str.lower().to_numpy(),
                                       index=d[tid].astype("string").str.strip().str.lower())
