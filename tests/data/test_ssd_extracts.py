@@ -243,3 +243,35 @@ def test_config_code_map_key_and_run_record(extract, tmp_path):
     with pytest.raises(ValidationError, match="code_map.file"):
         parse_config({"source": {"kind": "folder", "path": str(folder)}, "code_map": {"file": "nope.toml"}},
                      base=tmp_path)
+
+
+def test_mosaic_workflow_steps_per_child():
+    from earlyhelp import Dataset
+
+    frames = dict(
+        ssd_person=pd.DataFrame({"pers_person_id": ["101", "102", "103"], "pers_sex": ["M", "F", "F"],
+                                 "pers_ethnicity": ["WBRI"] * 3, "pers_dob": ["2015-01-01", "2016-01-01", "2012-05-05"]}),
+        ssd_family=pd.DataFrame({"fami_table_id": ["1", "2", "3"], "fami_family_id": ["900", "900", "901"],
+                                 "fami_person_id": ["101", "102", "103"]}),
+        # one workflow step about two children: the same contact and episode id on two rows
+        ssd_contacts=pd.DataFrame({"cont_contact_id": ["5001", "5001", "5002"], "cont_person_id": ["101", "102", "103"],
+                                   "cont_contact_date": ["2024-01-10"] * 2 + ["2024-02-01"],
+                                   "cont_contact_source": ["2A", "2A", "6"],
+                                   "cont_contact_outcome_json": ["EH Referral", "EH Referral", None]}),
+        ssd_early_help_episodes=pd.DataFrame({
+            "earl_episode_id": ["7001", "7001"], "earl_person_id": ["101", "102"],
+            "earl_episode_start_date": ["2024-01-20"] * 2, "earl_episode_end_date": ["2024-05-01"] * 2,
+            "earl_episode_end_reason": ["outcomes_met"] * 2, "earl_episode_worker_id": ["SSD_PH", "-1"]}))
+    ds = Dataset.from_frames(ssd="mosaic", as_of="2025-01-01", **frames)
+    assert len(ds.requests) == 2 and ds.requests.set_index("request_id").loc["5001", "children"] == 2
+    decision = ds.requests.set_index("request_id")["decision"].astype(object)
+    assert decision["5001"] == "early_help" and pd.isna(decision["5002"])
+    assert sorted(ds.episodes["episode_id"]) == ["7001-101", "7001-102"]
+    assert len(ds.stitch_episodes()) == 1
+    report = ds.meta["load_report"]
+    assert {e["reason"]: e["rows"] for e in report["not_derived"]} == {"no outcome recorded (empty or NULL)": 1}
+    workers = ds.episodes["lead_practitioner_id"]
+    assert pd.isna(workers.iloc[0]) and workers.iloc[1] == "-1"        # SSD_PH everywhere; '-1' is SystemC's "no one"
+    systemc = Dataset.from_frames(ssd="systemc", as_of="2025-01-01", validate=False,
+                                  **{k: v for k, v in frames.items() if k != "ssd_contacts"})
+    assert systemc.episodes["lead_practitioner_id"].isna().all()

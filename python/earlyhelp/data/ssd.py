@@ -88,9 +88,9 @@ def contact_outcome_to_decision(values: pd.Series, flags: Optional[Mapping[str, 
     uniques = pd.Series(text.dropna().unique(), dtype=object)
     is_json = uniques.str.lstrip().str.startswith("{") if len(uniques) else pd.Series([], dtype=bool)
     if not is_json.any():
-        if report is not None and len(text) and len(uniques) == 0:   # an outcome column with nothing in it
+        if report is not None and text.isna().any():   # nothing recorded: counted, never silently missing
             report.setdefault("not_derived", []).append(
-                {"table": "requests", "column": "decision", "rows": int(len(text)),
+                {"table": "requests", "column": "decision", "rows": int(text.isna().sum()),
                  "reason": "no outcome recorded (empty or NULL)"})
         return values
     decided: Dict[str, Any] = {}
@@ -312,6 +312,22 @@ def _collapse_child_rows(requests: pd.DataFrame, report: Dict[str, Any]) -> pd.D
     return out.reset_index(drop=True)
 
 
+def _unique_child_episodes(episodes: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
+    """One episode id written once per child (a Mosaic workflow step) -> ``<id>-<person>`` ids."""
+    if "episode_id" not in episodes.columns or "person_id" not in episodes.columns:
+        return episodes
+    ids = episodes["episode_id"].astype("string[pyarrow]").str.strip()
+    dup = ids.duplicated(keep=False).fillna(False).to_numpy(dtype=bool)
+    if not dup.any():
+        return episodes
+    out = episodes.copy()
+    person = out["person_id"].astype("string[pyarrow]").str.strip()
+    out["episode_id"] = ids.where(~dup, ids + "-" + person.fillna(""))
+    report["derived"].append(f"episodes: {int(dup.sum())} rows share {int(ids[dup].nunique())} episode ids (one "
+                             "row per child): ids made <episode id>-<person id>")
+    return out
+
+
 def _count_mapped(name: str, frame: pd.DataFrame, maps: Mapping[str, Mapping[str, str]],
                   report: Dict[str, Any]) -> None:
     """How many rows of each column the code map (council's and profile's) translates."""
@@ -345,6 +361,8 @@ def prepare_frames(tables: Dict[str, pd.DataFrame], settings, maps: Mapping[str,
             out[name] = frame
             continue
         frame = _blank_missing(name, frame, prof, report)
+        if name == "episodes" and prof.episode_rows_per_child:
+            frame = _unique_child_episodes(frame, report)
         if name == "requests":
             if prof.contact_rows_per_child:
                 frame = _collapse_child_rows(frame, report)

@@ -28,8 +28,11 @@ extract loads as the case system wrote it:
     an unborn child has the due date in both ``pers_dob`` and ``pers_expected_dob``;
     ethnicity may be ``ORAB`` (Arab) or ``??`` (not mapped by the deployment).
 ``mosaic``
-    Mosaic: ids are numbers (``12345`` or ``12345.0`` when saved through a spreadsheet);
-    otherwise as the specification, as far as the public deployment SQL shows.
+    Mosaic: a contact and an early help episode are workflow steps about a group of people,
+    so ``cont_contact_id`` and ``earl_episode_id`` (the step id) repeat once per child;
+    ``cont_contact_outcome_json`` is text, ``'CIN Referral'`` or ``'EH Referral'`` (else
+    NULL); the contact source column may be ``cont_contact_source`` (the lookup's answer
+    text); end reasons are free form answers (map them); ids are numbers.
 
 Local codes beyond these (end reasons, involvement roles such as Liquidlogic's ``KATAF``,
 contact sources) come from the council's code map (:func:`load_code_map`).
@@ -78,6 +81,7 @@ class Profile:
     family_rows : ``"per_contact"`` (``fami_table_id`` is a contact id: memberships are
         dated by the contacts) or ``"membership"`` (one row per family and person).
     contact_rows_per_child : one contact id written once per child it is about.
+    episode_rows_per_child : one early help episode id written once per child it is about.
     estimated_birth_in_expected_dob : ``pers_expected_dob`` holds estimated birth dates.
     """
 
@@ -87,6 +91,7 @@ class Profile:
     code_map: CodeMap = field(default_factory=dict)
     family_rows: str = "membership"
     contact_rows_per_child: bool = False
+    episode_rows_per_child: bool = False
     estimated_birth_in_expected_dob: bool = False
 
 
@@ -100,7 +105,9 @@ PROFILES: Dict[str, Profile] = {p.name: p for p in (
             code_map={"persons": {"ethnicity": {"ORAB": "OOTH", "??": "unknown"}},
                       "requests": {"source": ECLIPSE_CONTACT_SOURCE}},
             contact_rows_per_child=True),
-    Profile("mosaic", "Mosaic SSD deployment"),
+    Profile("mosaic", "Mosaic SSD deployment",
+            code_map={"requests": {"decision": {"CIN Referral": "social_care_referral", "EH Referral": "early_help"}}},
+            contact_rows_per_child=True, episode_rows_per_child=True),
 )}
 PROFILE_ALIASES = {"liquidlogic": "systemc", "liquid_logic": "systemc", "ll": "systemc", "olm": "eclipse",
                    "ssd": "spec"}
