@@ -275,3 +275,22 @@ def test_mosaic_workflow_steps_per_child():
     systemc = Dataset.from_frames(ssd="systemc", as_of="2025-01-01", validate=False,
                                   **{k: v for k, v in frames.items() if k != "ssd_contacts"})
     assert systemc.episodes["lead_practitioner_id"].isna().all()
+
+
+def test_every_command_takes_a_code_map(extract, tmp_path):
+    from click.testing import CliRunner
+
+    from earlyhelp.cli.main import cli
+
+    for command in ("validate", "forecast", "network", "score"):
+        assert "--code-map" in CliRunner().invoke(cli, [command, "--help"]).output
+    system, folder, files = extract
+    if system != "eclipse":
+        return
+    config = tmp_path / "run.toml"
+    config.write_text(f'[source]\nkind = "folder"\npath = "{folder.as_posix()}"\n'
+                      '[forecast]\nmeasures = ["requests", "episodes_opened", "step_ups"]\nmodels = ["Naive"]\n')
+    result = CliRunner().invoke(cli, ["forecast", "--config", str(config), "--code-map", str(files["codes"]),
+                                      "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "dry run: config and data valid" in result.output and "could not derive" in result.output
