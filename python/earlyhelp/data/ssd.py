@@ -53,7 +53,8 @@ def read_outcome_json(text: str) -> Dict[str, str]:
     return pairs
 
 
-def _decide(pairs: Dict[str, str], flags: Mapping[str, str], comments: Mapping[str, str]) -> Tuple[Optional[str], str]:
+def _decide(pairs: Dict[str, str], flags: Mapping[str, str], comments: Mapping[str, str],
+            values: Optional[Mapping[str, Mapping[str, str]]] = None) -> Tuple[Optional[str], str]:
     """(decision or None, how it was decided or why not) for one contact outcome."""
     on = {k for k, v in pairs.items() if str(v).strip().upper() in _TRUE}
     for flag, decision in STATUTORY_OUTCOME_FLAGS:
@@ -63,6 +64,11 @@ def _decide(pairs: Dict[str, str], flags: Mapping[str, str], comments: Mapping[s
     for words, decision in comments.items():
         if words.lower() in text:
             return decision, f"COMMENTS ~ {words!r} (code map)"
+    for key, table in (values or {}).items():   # a local key's value, e.g. the deciding team's code
+        value = str(pairs.get(key.upper(), "")).strip().upper()
+        for local, decision in table.items():
+            if value and value == str(local).strip().upper():
+                return decision, f"{key.upper()} = {local!r} (code map)"
     for flag, decision in flags.items():
         if flag in on:
             return decision, f"{flag} (code map)"
@@ -76,11 +82,13 @@ def _decide(pairs: Dict[str, str], flags: Mapping[str, str], comments: Mapping[s
 
 def contact_outcome_to_decision(values: pd.Series, flags: Optional[Mapping[str, str]] = None,
                                 comments: Optional[Mapping[str, str]] = None,
-                                report: Optional[Dict[str, Any]] = None) -> pd.Series:
+                                report: Optional[Dict[str, Any]] = None,
+                                keys: Optional[Mapping[str, Mapping[str, str]]] = None) -> pd.Series:
     """SSD contact-outcome JSON (``{"NFA_FLAG": "Y", ...}``) -> decision text; other text unchanged.
 
     ``flags`` (flag -> decision) and ``comments`` (words -> decision) are the council's own
-    practice, e.g. ``{"OTHER_OUTCOMES_EXIST_FLAG": "early_help"}``. Contacts whose decision
+    practice, e.g. ``{"OTHER_OUTCOMES_EXIST_FLAG": "early_help"}``; ``keys`` maps the value of
+    a (local) key to a decision, e.g. ``{"TEAM": {"EHHUB": "early_help"}}``. Contacts whose decision
     cannot be derived are missing and counted in ``report["not_derived"]``; how the others
     were decided is counted in ``report["mapped"]``. Distinct values only are parsed.
     """
@@ -98,7 +106,7 @@ def contact_outcome_to_decision(values: pd.Series, flags: Optional[Mapping[str, 
     for u, j in zip(uniques, is_json):
         if j:
             decided[u], how[u] = _decide(read_outcome_json(u), {k.upper(): v for k, v in (flags or {}).items()},
-                                         comments or {})
+                                         comments or {}, keys)
         else:
             decided[u], how[u] = u, "decision text"
     result = text.map(pd.Series(decided, dtype=object)).astype("string[pyarrow]")
@@ -369,7 +377,7 @@ def prepare_frames(tables: Dict[str, pd.DataFrame], settings, maps: Mapping[str,
             if "decision" in frame.columns:
                 frame = frame.assign(decision=contact_outcome_to_decision(
                     frame["decision"], getattr(settings, "outcome_flags", None),
-                    getattr(settings, "outcome_comments", None), report))
+                    getattr(settings, "outcome_comments", None), report, getattr(settings, "outcome_keys", None)))
         _count_mapped(name, frame, {**maps.get("*", {}), **maps.get(name, {})}, report)
         out[name] = frame
     if prof.name != "spec" or settings is not None:
@@ -505,9 +513,10 @@ def _addresses(address: pd.DataFrame) -> pd.DataFrame:
                                         raw.str.upper().str.replace(r"[^0-9A-Z]", "", regex=True).fillna(""))
     household = household.where(uprn.notna() | raw.notna())
     from .coerce import coerce_column
-    from .schema import Column
+    from .schema import Column, Table
 
-    when = coerce_column(_ADDRESS_TABLE, Column("start", "date", nullable=True), address[start], address, []) \
+    column = Column("start_date", "date", nullable=True)
+    when = coerce_column(Table("address", ("addr_table_id",), (column,)), column, address[start], address, []) \
         if start else pd.Series(pd.NaT, index=address.index)
     return pd.DataFrame({"person_id": person, "household": household, "postcode": postcode, "start": when})
 
@@ -777,9 +786,3 @@ def _empty_members() -> pd.DataFrame:
     return empty_table(TABLES["family_members"])
 
 
-class _AddressTable:   # enough of a Table for coerce_column's messages
-    name = "address"
-    key = ("addr_table_id",)
-
-
-_ADDRESS_TABLE = _AddressTable()

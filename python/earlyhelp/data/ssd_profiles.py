@@ -126,6 +126,8 @@ class SSDSettings:
         decision, for local practice; overrides the specification's meaning of that flag
         except for statutory outcomes (a new referral, an existing referral, a CP enquiry).
     outcome_comments : words found in the outcome ``COMMENTS`` (case-insensitive) -> decision.
+    outcome_keys : a key of the outcome JSON (a local one, e.g. the deciding ``TEAM``) ->
+        {its value -> decision}.
     geography : a lookup from postcode (full, sector or district) or team to locality
         (a DataFrame, see :func:`earlyhelp.data.ssd.read_geography`), or None.
     council_code, region_code : ONS codes of the council and its region, for series and
@@ -135,6 +137,7 @@ class SSDSettings:
     profile: Profile = PROFILES["spec"]
     outcome_flags: Mapping[str, str] = field(default_factory=dict)
     outcome_comments: Mapping[str, str] = field(default_factory=dict)
+    outcome_keys: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     geography: Optional[pd.DataFrame] = None
     council_code: Optional[str] = None
     region_code: Optional[str] = None
@@ -143,6 +146,7 @@ class SSDSettings:
         """Plain data for run records."""
         return {"profile": self.profile.name, "outcome_flags": dict(self.outcome_flags),
                 "outcome_comments": dict(self.outcome_comments),
+                "outcome_keys": {k: dict(v) for k, v in self.outcome_keys.items()},
                 "geography_rows": None if self.geography is None else int(len(self.geography)),
                 "council_code": self.council_code, "region_code": self.region_code}
 
@@ -217,6 +221,9 @@ def load_code_map(path: Union[str, os.PathLike]) -> LocalCodes:
 
         [ssd.contact_outcomes.comments]
         "early help" = "early_help"
+
+        [ssd.contact_outcomes.keys.TEAM]     # a local key of the outcome JSON: value -> decision
+        EHHUB = "early_help"
 
     Relative paths are taken relative to the file's folder.
     """
@@ -294,9 +301,24 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
                                         f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
             else:
                 target[str(local).upper() if key == "flags" else str(local)] = decision
+    keys: Dict[str, Dict[str, str]] = {}
+    given_keys = outcomes.get("keys", {}) or {}
+    if not isinstance(given_keys, Mapping):
+        problems.append(Problem(name, "ssd.contact_outcomes.keys", "must be tables: [ssd.contact_outcomes.keys.<KEY>]"))
+        given_keys = {}
+    for key, table in given_keys.items():
+        if not isinstance(table, Mapping):
+            problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}", "must map values to decisions"))
+            continue
+        for local, decision in table.items():
+            if decision not in DECISIONS:
+                problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}.{local}",
+                                        f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
+            else:
+                keys.setdefault(str(key).upper(), {})[str(local)] = decision
     for key in outcomes:
-        if key not in ("flags", "comments"):
-            problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "unknown key; use flags, comments"))
+        if key not in ("flags", "comments", "keys"):
+            problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "unknown key; use flags, comments, keys"))
     geography = None
     geo = part.get("geography")
     if geo is not None:
@@ -316,7 +338,8 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
             problems.append(Problem(name, f"ssd.{key}", "must be a string (an ONS code)", value=part.get(key)))
     if problems:
         raise ConfigError(problems)
-    return SSDSettings(profile=prof, outcome_flags=flags, outcome_comments=comments, geography=geography,
+    return SSDSettings(profile=prof, outcome_flags=flags, outcome_comments=comments, outcome_keys=keys,
+                       geography=geography,
                        council_code=part.get("council_code"), region_code=part.get("region_code"))
 
 
