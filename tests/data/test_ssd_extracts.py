@@ -298,3 +298,12 @@ def test_every_command_takes_a_code_map(extract, tmp_path):
                                       "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "dry run: config and data valid" in result.output and "could not derive" in result.output
+
+
+def test_council_codes_override_the_profile_code_by_code():
+    from earlyhelp.data.dataset import _normalise_code_map
+    from earlyhelp.data.ssd_profiles import resolve_code_map
+
+    code_map, settings = resolve_code_map({"ssd_contacts": {"cont_contact_source_code": {"OTHER": "5D"}}}, "eclipse")
+    merged = _normalise_code_map(code_map)["requests"]["source"]
+    assert merged["OTHER"] == "5D" and merged["SCHOOLS"] == "2A" and settings.profile.name == "eclipse"

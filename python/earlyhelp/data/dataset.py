@@ -283,10 +283,16 @@ def _normalise_code_map(code_map: Optional[Mapping[str, Any]]) -> Dict[str, Dict
         if not isinstance(value, Mapping):
             raise ValidationError([Problem("code_map", str(key), "must map a table or column to a mapping")])
         table = resolve_table_name(str(key))
+        # the same column named twice (SSD and our names, a profile's list and the council's): merged,
+        # the later local codes winning
         if table is not None:
-            out.setdefault(table, {}).update({_column_name(table, str(c)): m for c, m in value.items()})
+            columns = out.setdefault(table, {})
+            for c, m in value.items():
+                name = _column_name(table, str(c))
+                columns[name] = {**columns.get(name, {}), **m}
         else:
-            out.setdefault("*", {})[_column_name(None, str(key))] = value
+            name = _column_name(None, str(key))
+            out.setdefault("*", {})[name] = {**out.get("*", {}).get(name, {}), **value}
     return out
 
 
