@@ -98,12 +98,13 @@ def geography_csv(ds) -> pd.DataFrame:
     loc = ds.localities.reset_index(drop=True)
     rows = []
     for i, r in loc.iterrows():
-        if i == len(loc) - 2:
-            rows += [{"sector": f"CV9 {s}", "locality_id": r["locality_id"], "locality_name": r["name"]} for s in (1, 2)]
-        elif i == len(loc) - 1:
-            rows += [{"sector": f"CV9 {s}", "locality_id": r["locality_id"], "locality_name": r["name"]} for s in (3, 4)]
+        if i >= len(loc) - 2:
+            rows += [{"sector": f"CV9 {s}", "locality_id": r["locality_id"], "locality_name": r["name"],
+                      "deprivation": r["deprivation"], "child_population": r["child_population"]}
+                     for s in ((1, 2) if i == len(loc) - 2 else (3, 4))]
         else:
-            rows.append({"district": f"CV{i + 1}", "locality_id": r["locality_id"], "locality_name": r["name"]})
+            rows.append({"district": f"CV{i + 1}", "locality_id": r["locality_id"], "locality_name": r["name"],
+                         "deprivation": r["deprivation"], "child_population": r["child_population"]})
         rows.append({"team": f"Early Help Team {r['name']}", "locality_id": r["locality_id"],
                      "locality_name": r["name"]})
     return pd.DataFrame(rows)

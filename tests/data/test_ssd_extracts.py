@@ -307,3 +307,16 @@ def test_council_codes_override_the_profile_code_by_code():
     code_map, settings = resolve_code_map({"ssd_contacts": {"cont_contact_source_code": {"OTHER": "5D"}}}, "eclipse")
     merged = _normalise_code_map(code_map)["requests"]["source"]
     assert merged["OTHER"] == "5D" and merged["SCHOOLS"] == "2A" and settings.profile.name == "eclipse"
+
+
+def test_lead_costs_with_practitioners_of_unknown_locality():
+    # SSD practitioners outside a mapped team have no locality (pd.NA in Arrow strings)
+    from earlyhelp.network.allocate import DEFAULT_COSTS, default_cost
+
+    fams = pd.DataFrame({"locality_id": pd.array(["L1", "L1", None], dtype="string[pyarrow]"),
+                         "level": [3, 3, 3], "needs": [(), (), ()]})
+    pracs = pd.DataFrame({"locality_id": pd.array(["L1", None, "L1"], dtype="string[pyarrow]"),
+                          "tier": ["frequent_modelling"] * 3, "agency_type": ["la_early_help"] * 3})
+    cost = np.asarray(default_cost(fams, pracs), float)
+    assert cost[1] - cost[0] == pytest.approx(DEFAULT_COSTS["no_locality"])
+    assert cost[2] - cost[0] == pytest.approx(DEFAULT_COSTS["other_locality"])

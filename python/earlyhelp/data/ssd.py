@@ -611,11 +611,13 @@ def read_geography(path_or_frame) -> pd.DataFrame:
     A CSV (or DataFrame) with a ``locality_id`` column and, per row, one of ``postcode``
     (full: ``CV1 2AB``), ``sector`` (``CV1 2``), ``district`` (``CV1``) or ``team`` (a team
     id or name as in ``ssd_department`` / ``prof_professional_department``); optional
-    ``locality_name`` and ``kind`` (family_hub_area, neighbourhood, district).
+    ``locality_name``, ``kind`` (family_hub_area, neighbourhood, district), ``child_population``
+    and ``deprivation`` (an IDACI-like score; the risk model uses it) for the localities table.
 
     Returns
     -------
-    DataFrame ``level, key, locality_id, locality_name, kind`` (keys normalised).
+    DataFrame ``level, key, locality_id, locality_name, kind, child_population, deprivation``
+    (keys normalised).
     """
     from .._errors import ConfigError, Problem
     from .readers import read_csv_text
@@ -649,6 +651,8 @@ def read_geography(path_or_frame) -> pd.DataFrame:
                              "locality_name": raw["locality_name"].astype("string[pyarrow]")
                              if "locality_name" in raw.columns else pd.NA,
                              "kind": raw["kind"].astype("string[pyarrow]") if "kind" in raw.columns else pd.NA})
+        for extra in ("child_population", "deprivation"):
+            part[extra] = raw[extra].astype("string[pyarrow]") if extra in raw.columns else pd.NA
         parts.append(part.dropna(subset=["key"]))
     out = pd.concat(parts, ignore_index=True)
     missing = out["locality_id"].isna()
@@ -742,15 +746,28 @@ def apply_geography(tables: Dict[str, pd.DataFrame], folded: Dict[str, pd.DataFr
             report["derived"].append(f"practitioners.locality_id from their team for {int(found.notna().sum())} of "
                                      f"{len(prac)} practitioners")
     if "localities" not in tables:
-        loc = lookup.drop_duplicates("locality_id")
+        # a locality's first row carrying each value (team rows often carry none)
+        loc = lookup.groupby("locality_id", sort=False).first().reset_index()
         kind = loc["kind"].astype("string").fillna("family_hub_area")
         frame = pd.DataFrame({"locality_id": loc["locality_id"].to_numpy(),
                               "name": loc["locality_name"].astype("string").fillna(loc["locality_id"]).to_numpy(),
                               "kind": kind.to_numpy(),
                               "council_code": getattr(settings, "council_code", None) or "council",
-                              "region_code": getattr(settings, "region_code", None)})
-        tables["localities"] = coerce_table(TABLES["localities"], frame, [], None)
+                              "region_code": getattr(settings, "region_code", None),
+                              "child_population": loc["child_population"].to_numpy(),
+                              "deprivation": loc["deprivation"].to_numpy()})
+        problems: List[Any] = []
+        tables["localities"] = coerce_table(TABLES["localities"], frame, problems, None)
         report["derived"].append(f"localities: {len(frame)} localities from the geography lookup")
+        if problems:   # a lookup value that is not a number: say so, keep the locality
+            report.setdefault("not_derived", []).extend(
+                {"table": "localities", "column": p.column, "rows": p.n_rows or 1, "reason": p.message}
+                for p in problems)
+        for extra in ("deprivation", "child_population"):
+            if frame[extra].isna().all():
+                report.setdefault("not_derived", []).append(
+                    {"table": "localities", "column": extra, "rows": len(frame),
+                     "reason": f"not in the geography lookup (add a {extra} column; the risk model needs deprivation)"})
         if loc["kind"].isna().any():
             report.setdefault("defaults", []).append({"table": "localities", "column": "kind",
                                                       "value": "family_hub_area", "rows": int(loc["kind"].isna().sum())})
