@@ -323,7 +323,10 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
     geo = part.get("geography")
     if geo is not None:
         if isinstance(geo, pd.DataFrame):
-            geography = geo
+            try:
+                geography = geo if {"level", "key", "locality_id"} <= set(geo.columns) else ssd.read_geography(geo)
+            except (ConfigError, ValueError) as exc:
+                problems += getattr(exc, "problems", [Problem(name, "ssd.geography", str(exc))])
         elif isinstance(geo, (str, os.PathLike)):
             file = Path(geo)
             file = file if file.is_absolute() else base / file
