@@ -119,12 +119,14 @@ def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS, level: str =
         "n_referrals": out["n_referrals"].fillna(0).astype("Int64"),
     })
     result = result.sort_values(["date", "episode_id"], kind="stable").reset_index(drop=True)
-    return _family_step_ups(ds, result) if level == "family" else result
+    return family_step_ups(ds, result) if level == "family" else result
 
 
-def _family_step_ups(ds: "Dataset", ups: pd.DataFrame) -> pd.DataFrame:
-    """Stepped-up episodes grouped into the family episodes they belong to (earliest first)."""
-    _, mapping = stitch_episodes(ds, return_map=True)
+def family_step_ups(ds: "Dataset", ups: pd.DataFrame, mapping: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """Stepped-up episodes (``step_ups`` rows) grouped into the family episodes they belong to
+    (earliest first); ``mapping`` is ``stitch_episodes(return_map=True)[1]`` when already made."""
+    if mapping is None:
+        _, mapping = stitch_episodes(ds, return_map=True)
     j = ups.merge(mapping, on="episode_id", how="left")
     j["family_episode_id"] = j["family_episode_id"].fillna(j["episode_id"])
     g = j.groupby("family_episode_id", sort=False)   # ups are sorted by date: first = earliest

@@ -219,8 +219,9 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
         children = req["children"].astype("Float64").fillna(1.0) if "children" in req.columns else 1.0
         out["children_referred"] = frame("children_referred", req["received_date"], family_loc(req["family_id"]),
                                          children)
-    if "episodes_opened" in measures or "open_caseload" in measures:
-        fe = _call(ds, "stitch_episodes")
+    fmap = None
+    if any(m in measures for m in ("episodes_opened", "open_caseload", "step_ups")):
+        fe, fmap = _call(ds, "stitch_episodes", return_map=True)   # once, for the step-ups too
         fe_loc = fe["family_episode_id"].astype(str).map(ep_loc).astype("string").fillna(family_loc(fe["family_id"]))
         if "episodes_opened" in measures:
             out["episodes_opened"] = frame("episodes_opened", fe["start_date"], fe_loc)
@@ -235,12 +236,15 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
     if "assessments" in measures:
         ass = ds["assessments"]
         out["assessments"] = frame("assessments", ass["started"], ass["episode_id"].astype(str).map(ep_loc))
-    if "step_ups" in measures:
-        su = _call(ds, "step_ups", level="family") if hasattr(ds, "step_ups") else _step_ups_by_reason(ep)
-        out["step_ups"] = frame("step_ups", su["date"], su["episode_id"].astype(str).map(ep_loc))
-    if "child_step_ups" in measures:
-        su = ds.step_ups() if hasattr(ds, "step_ups") else _step_ups_by_reason(ep)
-        out["child_step_ups"] = frame("child_step_ups", su["date"], su["episode_id"].astype(str).map(ep_loc))
+    if "step_ups" in measures or "child_step_ups" in measures:
+        ups = _call(ds, "step_ups")
+        if "child_step_ups" in measures:
+            out["child_step_ups"] = frame("child_step_ups", ups["date"], ups["episode_id"].astype(str).map(ep_loc))
+        if "step_ups" in measures:
+            from ..data.events import family_step_ups
+
+            su = family_step_ups(ds, ups, fmap)
+            out["step_ups"] = frame("step_ups", su["date"], su["episode_id"].astype(str).map(ep_loc))
     return out, excluded
 
 
@@ -252,11 +256,6 @@ def _call(ds, name: str, **kwargs):
     from ..data import events
 
     return getattr(events, name)(ds, **kwargs)
-
-
-def _step_ups_by_reason(ep: pd.DataFrame) -> pd.DataFrame:
-    mask = (ep["end_reason"].astype(str) == "step_up").to_numpy() & ep["end_date"].notna().to_numpy()
-    return pd.DataFrame({"episode_id": ep.loc[mask, "episode_id"], "date": ep.loc[mask, "end_date"]})
 
 
 # -- periods -----------------------------------------------------------------------------
