@@ -496,7 +496,7 @@ def normalise_postcode(values: pd.Series) -> pd.Series:
     return values.astype("string[pyarrow]").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True).replace("", pd.NA)
 
 
-def _addresses(address: pd.DataFrame) -> pd.DataFrame:
+def _addresses(address: pd.DataFrame, report: Optional[Dict[str, Any]] = None) -> pd.DataFrame:
     """person_id, household (UPRN, else postcode + address text), postcode, start of each address row."""
     from .schema import FOLDED_COLUMNS
 
@@ -516,8 +516,14 @@ def _addresses(address: pd.DataFrame) -> pd.DataFrame:
     from .schema import Column, Table
 
     column = Column("start_date", "date", nullable=True)
-    when = coerce_column(Table("address", ("addr_table_id",), (column,)), column, address[start], address, []) \
-        if start else pd.Series(pd.NaT, index=address.index)
+    unreadable: List[Problem] = []
+    when = coerce_column(Table("address", ("addr_table_id",), (column,)), column, address[start], address,
+                         unreadable) if start else pd.Series(pd.NaT, index=address.index)
+    if unreadable and report is not None and not report.get("_address_dates_noted"):
+        report["_address_dates_noted"] = True
+        report.setdefault("not_derived", []).append(
+            {"table": "address", "column": "addr_address_start_date", "rows": sum(p.n_rows for p in unreadable),
+             "reason": "not a date: those addresses count as the oldest when finding where a person lives now"})
     return pd.DataFrame({"person_id": person, "household": household, "postcode": postcode, "start": when})
 
 
@@ -530,7 +536,7 @@ def link_households(members: pd.DataFrame, address: pd.DataFrame, persons: pd.Da
     members of a family live joins that family (the one most of them belong to); people
     at an address where nobody is in a family make a family of that household.
     """
-    a = _addresses(address).dropna(subset=["person_id", "household"])
+    a = _addresses(address, report).dropna(subset=["person_id", "household"])
     if a.empty:
         return members
     latest = a.sort_values(["person_id", "start"], na_position="first", kind="stable").drop_duplicates(
@@ -695,7 +701,7 @@ def apply_geography(tables: Dict[str, pd.DataFrame], folded: Dict[str, pd.DataFr
         return
     members = tables.get("family_members")
     if members is not None and len(members) and "address" in folded:
-        a = _addresses(folded["address"]).dropna(subset=["person_id"])
+        a = _addresses(folded["address"], report).dropna(subset=["person_id"])
         a = a.sort_values(["person_id", "start"], na_position="first", kind="stable").drop_duplicates(
             "person_id", keep="last")
         a["locality_id"] = postcode_locality(a["postcode"], lookup)
@@ -794,6 +800,7 @@ def derive_family_level(tables: Dict[str, pd.DataFrame], folded: Dict[str, pd.Da
             members = member_roles(members, tables["persons"], data_end, report)
         tables["family_members"] = members
     apply_geography(tables, folded, settings, report)
+    report.pop("_address_dates_noted", None)
 
 
 def _empty_members() -> pd.DataFrame:
