@@ -104,6 +104,12 @@ def _choose_tables(present: Dict[str, str], mapping: Mapping[str, str]):
             if candidate.lower() in present:
                 chosen[name] = present[candidate.lower()]
                 break
+    from .data.schema import FOLDED_TABLES
+
+    for fold, names in FOLDED_TABLES.items():   # SSD side tables: ssd_disability, ssd_address, ...
+        found = next((present[n.lower()] for n in names if n.lower() in present), None)
+        if found is not None:
+            chosen[fold] = found
     return chosen, problems
 
 

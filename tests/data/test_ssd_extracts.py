@@ -320,3 +320,24 @@ def test_lead_costs_with_practitioners_of_unknown_locality():
     cost = np.asarray(default_cost(fams, pracs), float)
     assert cost[1] - cost[0] == pytest.approx(DEFAULT_COSTS["no_locality"])
     assert cost[2] - cost[0] == pytest.approx(DEFAULT_COSTS["other_locality"])
+
+
+def test_an_ssd_warehouse_reads_like_the_folder(extract, tmp_path):
+    import sqlalchemy as sa
+
+    from earlyhelp.data.readers import read_csv_text
+    from earlyhelp.sources import read_sql
+
+    system, folder, files = extract
+    if system != "systemc":
+        return
+    url = f"sqlite:///{tmp_path / 'ssd.db'}"
+    engine = sa.create_engine(url)
+    for file in folder.glob("ssd_*.csv"):     # the extract as the warehouse holds it (text columns)
+        read_csv_text(file, [], {}).to_sql(file.stem, engine, index=False)
+    engine.dispose()
+    from_sql = read_sql(url, code_map=files["codes"])
+    from_folder = read_dataset(folder, code_map=files["codes"])
+    assert "address" in from_sql.meta["source"]["tables"]
+    assert from_sql.row_counts() == from_folder.row_counts()
+    assert _monthly(from_sql, FAMILY).equals(_monthly(from_folder, FAMILY))
