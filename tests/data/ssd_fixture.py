@@ -253,6 +253,24 @@ def write_ssd(ds, folder, system: str = "systemc", *, quirks: bool = True) -> Di
         "cine_referral_nfa": nfa.map({"Y": "Y    ", "N": "N    "}) if sc and quirks else nfa,
         "cine_close_reason": ref["close_reason"].astype(object), "cine_close_date": stamp(ref["close_date"])})
 
+    # statutory tables, where this build has them (CIN plans, CP plans, looked-after episodes)
+    from earlyhelp.data.schema import TABLES
+
+    for ours, ssd_name in (("cin_plans", "ssd_cin_plans"), ("cp_plans", "ssd_cp_plans"),
+                           ("cla_episodes", "ssd_cla_episodes")):
+        if ours not in TABLES or ours not in ds.tables or ds[ours].empty:
+            continue
+        frame = ds[ours]
+        out = {}
+        for column in TABLES[ours].columns:
+            if column.name not in frame.columns or not column.aliases:
+                continue
+            values = frame[column.name]
+            if column.kind == "date":
+                values = stamp(values)
+            out[column.aliases[0]] = values.astype(object).where(values.notna()).to_numpy()
+        tables[ssd_name] = pd.DataFrame(out)
+
     # addresses: every member at the family's address (the latest family for someone in two)
     post = _postcodes(ds)
     fam_index = {f: i for i, f in enumerate(ds.families["family_id"].astype(str))}
