@@ -286,7 +286,7 @@ def test_every_command_takes_a_code_map(extract, tmp_path):
 
     from earlyhelp.cli.main import cli
 
-    for command in ("validate", "forecast", "network", "score"):
+    for command in ("validate", "forecast", "network", "score", "flow"):
         assert "--code-map" in CliRunner().invoke(cli, [command, "--help"]).output
     system, folder, files = extract
     if system != "eclipse":

@@ -320,16 +320,22 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
 @cli.command()
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="TOML file (see examples/flow.toml).")
+@_code_map_option
 @_exits
-def flow(config_path: str) -> None:
+def flow(config_path: str, code_map: Optional[str]) -> None:
     """Continuum stock-flow model: projections, Monte Carlo fan charts, costs and scenarios.
 
     Writes stocks, fan, scenarios and costs (CSV and Parquet), fan_chart.png and run.json into a
     new run folder; the folder appears only when complete.
     """
+    import dataclasses
+
     from .flowrun import load_flow_config, run_flow
 
-    click.echo(str(run_flow(load_flow_config(config_path))))
+    cfg = load_flow_config(config_path)
+    if code_map and cfg.source is not None:
+        cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
+    click.echo(str(run_flow(cfg)))
 
 
 def main(argv: Optional[list] = None) -> int:
