@@ -23,6 +23,7 @@
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
+#include "earlyhelp/synthetic/plans.hpp"
 #include "rng.hpp"
 
 namespace earlyhelp::synthetic {
@@ -1069,7 +1070,7 @@ const Column& Table::column(const std::string& name) const {
 }
 
 const std::map<std::string, std::vector<std::string>>& code_labels() {
-  static const std::map<std::string, std::vector<std::string>> labels = {
+  static std::map<std::string, std::vector<std::string>> labels = {
       {"sex", {"M", "F", "U"}},
       {"ethnicity", kEthnicity},
       {"disability", kDisability},
@@ -1089,6 +1090,11 @@ const std::map<std::string, std::vector<std::string>>& code_labels() {
       {"cin_close_reason", {"RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"}},
       {"assessment_factor", kFactors},
   };
+  static const bool merged = [] {
+    for (const auto& kv : plans_code_labels()) labels.insert(kv);
+    return true;
+  }();
+  (void)merged;
   return labels;
 }
 
@@ -1123,6 +1129,7 @@ Tables generate(const std::vector<CouncilSpec>& councils, const Options& opt, Pr
         CouncilSim sim(councils[i], i, opt, &done, &cancel);
         Rows rows = sim.run();
         parts[i] = council_tables(sim, std::move(rows));
+        add_plans_and_voice(parts[i], councils[i], i, opt);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
