@@ -174,3 +174,10 @@ def test_custom_measure_from_spec(ds, tmp_path):
         measures.unregister(added[0].id)
     with pytest.raises(ValueError, match="unknown keys"):
         measures.measure_from_spec(dict(id="x", title="x", source="episodes", date="end_date", colour="red"))
+
+
+def test_lookback_periods_are_marked_incomplete(ds):
+    r = measures.compute(ds, ["rereferrals_12m", "requests"], period="quarter", **WINDOW)
+    # the data start in January 2024: no quarter of 2024 can see 12 months back
+    assert not r.loc[r["measure"] == "rereferrals_12m", "complete"].any()
+    assert r.loc[r["measure"] == "requests", "complete"].all()

@@ -56,6 +56,7 @@ class Measure:
     targets: Mapping[str, float] = field(default_factory=dict)
     reference: str = ""
     unit: str = ""
+    lookback_days: int = 0                       # history a row needs before it (re-referral windows)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -133,13 +134,13 @@ _BUILTIN: Tuple[Measure, ...] = (
                   "with a screening decision."),
     _m(id="families_two_plus_requests_12m", title="Repeat requests within 12 months", source="requests",
        date="received_date", kind="proportion", numerator="repeat_request_12m", denominator="all",
-       direction="lower_is_better", theme="front_door", reference=DFE_REREFERRAL,
+       direction="lower_is_better", theme="front_door", reference=DFE_REREFERRAL, lookback_days=365,
        definition="Requests received in the period for a family with another request in the 365 days before "
                   "(the family's second or later request in 12 months; the DfE re-referral rule applied to "
                   "requests) among all requests received."),
     _m(id="rereferrals_12m", title="Re-referrals within 12 months of support ending", source="requests",
        date="received_date", kind="proportion", numerator="rereferral_12m", denominator="all",
-       direction="lower_is_better", theme="outcomes", reference=DFE_REREFERRAL +
+       direction="lower_is_better", theme="outcomes", lookback_days=365, reference=DFE_REREFERRAL +
        "; adapted to Early Help: the previous event is the family's last closed episode",
        definition="Requests received in the period within 365 days after the family's previous episode closed "
                   "(not while another episode is open) among all requests received. The lead agency type of "

@@ -80,6 +80,9 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     -------
     DataFrame with ``measure, period, period_start, period_end, <by columns>, numerator, denominator,
     value, lo, hi, previous, change, change_p, change_significant, rate_per_10k, complete``.
+    ``complete`` is False for a period partly outside ``start``-``end`` and, for measures that look
+    back (re-referrals within 12 months), for periods starting less than that window after the
+    data's first date (``ds.meta['window_start']`` or the earliest date of the source).
     Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
     intervals (counts); ``previous`` is the same period a year before and ``change_p`` a two-sided
     test that the change is more than noise (two-proportion z test, or the conditional binomial test
@@ -349,7 +352,13 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     })
     frame = pd.DataFrame(out)
     frame["rate_per_10k"] = _rate(frame, m, dims, builder)
-    frame["complete"] = np.tile(np.asarray(complete, dtype=bool), G)
+    complete = np.asarray(complete, dtype=bool)
+    if m.lookback_days:  # periods whose rows cannot see a full window of earlier data
+        first_day = builder.first_day(m.source, m.date)
+        if first_day is not None:
+            need = (_mdate(firsts, False).astype("datetime64[D]").astype(np.int64) - first_day) < m.lookback_days
+            complete = complete & ~need
+    frame["complete"] = np.tile(complete, G)
     if dims:  # groups that never occur (all zero and no denominator) are left out
         seen = (np.nan_to_num(num).sum(axis=1) + np.nan_to_num(den).sum(axis=1)) > 0
         frame = frame[np.repeat(seen, P)]

@@ -175,6 +175,15 @@ class Builder:
         self.as_of = pd.Timestamp(as_of if as_of is not None else end) if (as_of is not None or end is not None) \
             else None
 
+    def first_day(self, source: str, date: str) -> Optional[int]:
+        """First day of the data (window start, else the source's earliest date), days since 1970."""
+        start = self.ds.meta.get("window_start")
+        if start is not None:
+            return int(days(pd.Series([pd.Timestamp(start)]))[0])
+        col = self.source(source).frame[date].to_numpy()
+        col = col[col != NO_DAY]
+        return int(col.min()) if len(col) else None
+
     # -- availability ---------------------------------------------------------------
     def require(self, table: str, column: Optional[str] = None) -> None:
         if self.supplied is not None and table not in self.supplied:
