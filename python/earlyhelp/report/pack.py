@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress
+from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress_cells
 
 ALL = "All localities"
 COUNT_COLUMNS = ("numerator", "denominator")
@@ -152,39 +152,61 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
 
 
 def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, keys: Sequence[str]):
-    """Hide small counts across localities and the council total, then what derives from them."""
+    """Hide small counts across localities and the council total, then what derives from them.
+
+    Each (measure, period) is one additive relation: the council total is the sum of its
+    localities (a family lives in one locality). Relations of different periods share no cell,
+    so they are suppressed one at a time; with one relation, hidden cells are never pinned by
+    non-negativity (at least two hidden cells with a positive sum each range from 0 to that sum),
+    so the bounds audit of :func:`suppress_cells` is not needed.
+    """
     out = []
     counts: Dict[str, Dict[str, int]] = {}
+    group_keys = [k for k in keys if k != "measure"]
     for mid, part in frame.groupby("measure", sort=False):
         part = part.reset_index(drop=True)
         kind = kinds.get(mid, "count")
         value_cols = ["numerator", "denominator"] if kind == "proportion" else ["numerator"]
-        cells = part[[*keys, "locality", *value_cols]].copy()
-        for c in value_cols:
-            cells[c] = np.round(pd.to_numeric(cells[c], errors="coerce").fillna(0)).astype("int64")
-        names = sorted(set(cells["locality"]) - {ALL})
-        dims = [k for k in keys if k != "measure"] + ["locality"]
-        s = suppress(cells.drop(columns="measure"), value_cols, dims=dims, threshold=threshold,
-                     hierarchies={"locality": {n: ALL for n in names}} if names else None)
+        status = {c: np.zeros(len(part), dtype=bool) for c in COUNT_COLUMNS}
+        primary = secondary = 0
+        groups = part.groupby(group_keys, sort=False).indices if group_keys else {None: np.arange(len(part))}
+        locality = part["locality"].to_numpy()
+        for _, rows in groups.items():
+            rows = np.asarray(rows)
+            is_total = locality[rows] == ALL
+            if is_total.sum() > 1:
+                raise ValueError(f"{mid}: more than one council total in a period")
+            rel = [(int(np.flatnonzero(is_total)[0]), tuple(int(i) for i in np.flatnonzero(~is_total)))] \
+                if is_total.any() and (~is_total).any() else []
+            for c in value_cols:
+                v = np.round(pd.to_numeric(part[c].to_numpy()[rows], errors="coerce"))
+                v = np.nan_to_num(v, nan=0.0)
+                res = suppress_cells(v, rel, threshold=threshold, lp_audit=False)
+                status[c][rows] = res.hidden
+                if c == "numerator":
+                    primary += res.n_primary
+                    secondary += res.n_secondary
         hidden = np.zeros(len(part), dtype=bool)
-        for c in value_cols:
-            h = (s[f"{c}_status"] == SUPPRESSED).to_numpy()
-            part[c] = part[c].astype(object).where(~h, None)
+        for c in COUNT_COLUMNS:
+            h = status[c]
+            part[c] = pd.to_numeric(part[c], errors="coerce").where(~h, np.nan)
+            part[f"{c}_status"] = np.where(h, SUPPRESSED, "")
             hidden |= h
         part["value_status"] = np.where(hidden, SUPPRESSED, "")
         for c in DERIVED:
             part[c] = part[c].where(~hidden, np.nan)
         # the same period a year before: hidden there -> previous and change hidden here
-        if "period" in part.columns and "period_start" in part.columns:
-            key = part[["locality", "period_start"]].assign(h=hidden)
-            prev_start = part["period_start"] - pd.DateOffset(years=1)
-            look = key.set_index(["locality", "period_start"])["h"]
-            prev_hidden = pd.MultiIndex.from_arrays([part["locality"], prev_start]).map(
-                lambda k: bool(look.get(k, False))).to_numpy(dtype=bool)
+        if "period_start" in part.columns:
+            look = pd.Series(hidden, index=pd.MultiIndex.from_arrays([part["locality"], part["period_start"]]))
+            look = look[~look.index.duplicated()]
+            year_before = (part["period_start"].to_numpy().astype("datetime64[M]") - 12).astype("datetime64[ns]")
+            prev = pd.MultiIndex.from_arrays([part["locality"], year_before])
+            prev_hidden = look.reindex(prev).fillna(False).to_numpy(dtype=bool)
             gone = hidden | prev_hidden
-            for c in CHANGE:
-                part[c] = part[c].astype(object).where(~gone, None)
-        counts[mid] = s.attrs.get("suppression", {}).get("counts", {}).get("numerator", {"primary": 0, "secondary": 0})
+            for c in ("previous", "change", "change_p"):
+                part[c] = pd.to_numeric(part[c], errors="coerce").where(~gone, np.nan)
+            part["change_significant"] = part["change_significant"].astype("boolean").where(~gone, pd.NA)
+        counts[mid] = {"primary": primary, "secondary": secondary}
         out.append(part)
     return (pd.concat(out, ignore_index=True) if out else frame), counts
 
@@ -229,7 +251,7 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
     """
     if kind == "table":
         frame = neutralise_formulas(payload)
-        folder.write_table(name, frame)
+        folder.write_table(name, frame, csv_frame=csv_view(frame))
     elif kind == "text":
         folder.write_text(name, payload)
     elif kind == "bytes":
@@ -241,15 +263,24 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
 
 
 def tidy_tables(pack: Pack) -> Dict[str, pd.DataFrame]:
-    """The pack's published tables, as written to CSV/Parquet and Excel."""
-    monthly = pack.monthly.drop(columns=["value_status"]).assign(suppressed=pack.monthly["value_status"] == SUPPRESSED)
-    loc = pack.localities.drop(columns=["value_status"]).assign(suppressed=pack.localities["value_status"] == SUPPRESSED)
-    for frame, src in ((monthly, pack.monthly), (loc, pack.localities)):
-        for c in ("numerator", "denominator"):
-            hidden = src[c].isna().to_numpy() & (src["value_status"] == SUPPRESSED).to_numpy()
-            frame[c] = frame[c].astype(object).where(~hidden, SUPPRESSED)
-    return {"measures_monthly": monthly, "measures_localities_12m": loc, "summary": pack.summary,
+    """The pack's published tables (typed: hidden numbers are missing and ``*_status`` says ``"c"``)."""
+    return {"measures_monthly": pack.monthly, "measures_localities_12m": pack.localities, "summary": pack.summary,
             "catalogue": pack.catalogue}
+
+
+def csv_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The CSV form of a published table: each hidden number is the text ``c``; status columns dropped."""
+    out = frame.copy()
+    status = [c for c in out.columns if c.endswith("_status")]
+    for st in status:
+        col = st[: -len("_status")]
+        hidden = (out[st] == SUPPRESSED).to_numpy()
+        targets = [col] if col in out.columns else []
+        if col == "value":
+            targets = [c for c in (*DERIVED, *CHANGE) if c in out.columns]
+        for c in targets:
+            out[c] = out[c].astype(object).where(~hidden, SUPPRESSED)
+    return out.drop(columns=status)
 
 
 def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Optional[str] = None,
