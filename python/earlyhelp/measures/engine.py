@@ -317,9 +317,9 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         num = np.where(ok, num, np.nan)
         den = np.where(ok, den, np.nan) if m.kind in ("proportion", "ratio") else den
     with np.errstate(invalid="ignore", divide="ignore"):
-        if m.kind in ("proportion", "ratio"):
-            value = num / den
-            prev = prev_num / prev_den
+        if m.kind in ("proportion", "ratio"):  # nothing to divide by: no value (not 0, not infinity)
+            value = np.where(den > 0, num / den, np.nan)
+            prev = np.where(prev_den > 0, prev_num / prev_den, np.nan)
         else:
             value, prev = num.copy(), prev_num.copy()
     if m.kind == "proportion":
@@ -342,7 +342,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         for k, d in enumerate(dims):
             vals = idx.get_level_values(k) if idx is not None else levels[0]
             out[d] = pd.Categorical(np.repeat(np.asarray(vals, dtype=object), P), categories=levels[k])
-    change = value - prev
+    with np.errstate(invalid="ignore"):
+        change = value - prev
     pc = p_change.ravel()
     sig = pd.arrays.BooleanArray(np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc))
     out.update({

@@ -201,7 +201,7 @@ def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, k
             look = look[~look.index.duplicated()]
             year_before = (part["period_start"].to_numpy().astype("datetime64[M]") - 12).astype("datetime64[ns]")
             prev = pd.MultiIndex.from_arrays([part["locality"], year_before])
-            prev_hidden = look.reindex(prev).fillna(False).to_numpy(dtype=bool)
+            prev_hidden = look.astype(bool).reindex(prev, fill_value=False).to_numpy(dtype=bool)
             gone = hidden | prev_hidden
             for c in ("previous", "change", "change_p"):
                 part[c] = pd.to_numeric(part[c], errors="coerce").where(~gone, np.nan)
