@@ -118,8 +118,11 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         _warn_blocked(blocked, chosen)
     m0, m1 = _window(ds, builder, ready, start, end)
     parts = [_one(m, src, den, dims, period, m0, m1, alpha, builder) for m, src, den in ready]
+    order = [m.id for m in chosen]
+    for p in parts:
+        p["measure"] = p["measure"].cat.set_categories(order)
     out = pd.concat(parts, ignore_index=True) if parts else _empty(dims)
-    out["measure"] = pd.Categorical(out["measure"], categories=[m.id for m in chosen])
+    out["measure"] = pd.Categorical(out["measure"], categories=order)
     out.attrs["blocked"] = blocked
     out.attrs["skipped"] = skipped
     out.attrs["period"] = period
@@ -247,17 +250,20 @@ def _periods(period: str, m0: int, M: int, stock: bool, num: np.ndarray, den: np
         first, last = pid * 12 + 3, pid * 12 + 14
     uniq, inv = np.unique(pid, return_inverse=True)
     P = len(uniq)
-    if stock:
-        # value at the last month of the period that is in the window
-        last_pos = np.zeros(P, dtype=np.int64)
-        np.maximum.at(last_pos, inv, np.arange(M))
-        num, den = num[:, last_pos], den[:, last_pos]
-    else:
-        agg = np.zeros((P, M))
-        agg[inv, np.arange(M)] = 1.0
-        num, den = num @ agg.T, den @ agg.T
-    firsts = np.array([first[inv == i].min() for i in range(P)])
-    lasts = np.array([last[inv == i].max() for i in range(P)])
+    if period != "month":
+        if stock:
+            # value at the last month of the period that is in the window
+            last_pos = np.zeros(P, dtype=np.int64)
+            np.maximum.at(last_pos, inv, np.arange(M))
+            num, den = num[:, last_pos], den[:, last_pos]
+        else:
+            agg = np.zeros((P, M))
+            agg[inv, np.arange(M)] = 1.0
+            num, den = num @ agg.T, den @ agg.T
+    firsts = np.full(P, np.iinfo(np.int64).max)
+    lasts = np.full(P, np.iinfo(np.int64).min)
+    np.minimum.at(firsts, inv, first)
+    np.maximum.at(lasts, inv, last)
     complete = (firsts >= m0) & (lasts <= m0 + M - 1)
     if period == "month":
         lab = [_mlabel(x) for x in uniq]
@@ -332,7 +338,7 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         lo = hi = np.full_like(value, np.nan)
         p_change = np.full_like(value, np.nan)
     out = {
-        "measure": np.repeat(m.id, G * P),
+        "measure": pd.Categorical.from_codes(np.zeros(G * P, dtype=np.int8), categories=[m.id]),
         "period": np.tile(np.asarray(lab, dtype=object), G),
         "period_start": np.tile(_mdate(firsts, False), G),
         "period_end": np.tile(_mdate(lasts, True), G),

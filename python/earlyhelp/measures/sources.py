@@ -127,15 +127,31 @@ def _ids(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, na_value=None)
 
 
+def _arrow_strings(values: pd.Series):
+    import pyarrow as pa
+
+    arr = getattr(values, "array", values)
+    if hasattr(arr, "_pa_array"):               # string[pyarrow]: no copy
+        return arr._pa_array
+    return pa.array(pd.Series(values, dtype=object).astype("string").to_numpy(dtype=object, na_value=None),
+                    type=pa.large_string())
+
+
 def _lookup(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
-    """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing)."""
-    index = pd.Index(table_keys.astype("string"))
-    if not index.is_unique:
-        index = index.drop_duplicates()  # duplicate keys are a validation problem; first wins
-        pos = pd.Index(table_keys.astype("string")).get_indexer_for(index)
-        got = index.get_indexer(keys.astype("string"))
-        return np.where(got >= 0, pos[np.maximum(got, 0)], -1)
-    return index.get_indexer(keys.astype("string"))
+    """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing; first of duplicates).
+
+    A hash look-up in Arrow (``index_in``): ids are strings and tables have millions of rows.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    k, t = _arrow_strings(keys), _arrow_strings(table_keys)
+    if k.type != t.type:
+        k, t = k.cast(pa.large_string()), t.cast(pa.large_string())
+    pos = pc.index_in(k, value_set=t).fill_null(-1)
+    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _take(values: np.ndarray, pos: np.ndarray, fill) -> np.ndarray:
