@@ -22,10 +22,11 @@ __all__ = ["DIMENSIONS", "PERIODS", "Measure", "MeasuresBlockedWarning", "blocke
 
 
 def __getattr__(name: str):
-    if name in ("xmr", "funnel", "variation_summary", "assurance", "variation"):
-        from . import spc
+    if name in ("spc", "xmr", "funnel", "variation_summary", "assurance", "variation"):
+        import importlib
 
-        return getattr(spc, name)
+        spc = importlib.import_module(f"{__name__}.spc")
+        return spc if name == "spc" else getattr(spc, name)
     if name == "load_measures_toml":
         from .custom import load_measures_toml
 
