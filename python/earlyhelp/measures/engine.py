@@ -26,7 +26,8 @@ class MeasuresBlockedWarning(UserWarning):
 
 def _month_of_day(d: np.ndarray) -> np.ndarray:
     """int64 days since 1970 -> months since January 1970 (NO_DAY stays very negative)."""
-    out = d.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    clipped = np.clip(d, -(10 ** 6), 10 ** 7)     # far past/future (always in post) stay representable
+    out = clipped.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     out[d == NO_DAY] = np.iinfo(np.int64).min // 8
     return out
 
@@ -117,12 +118,13 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     if blocked:
         _warn_blocked(blocked, chosen)
     m0, m1 = _window(ds, builder, ready, start, end)
-    parts = [_one(m, src, den, dims, period, m0, m1, alpha, builder) for m, src, den in ready]
+    parts = []
+    for m, src, den in ready:
+        cols = _one(m, src, den, dims, period, m0, m1, alpha, builder)
+        cols["__id__"] = m.id
+        parts.append(cols)
     order = [m.id for m in chosen]
-    for p in parts:
-        p["measure"] = p["measure"].cat.set_categories(order)
-    out = pd.concat(parts, ignore_index=True) if parts else _empty(dims)
-    out["measure"] = pd.Categorical(out["measure"], categories=order)
+    out = _assemble(parts, order, dims) if parts else _empty(dims)
     out.attrs["blocked"] = blocked
     out.attrs["skipped"] = skipped
     out.attrs["period"] = period
@@ -183,6 +185,15 @@ def _mask(src: Source, expr: Optional[str]) -> np.ndarray:
 
 
 def _groups(src: Source, dims: List[str]) -> Tuple[np.ndarray, int, List[pd.Index]]:
+    """Group number of every row (mixed radix over the dimensions' categories), once per source."""
+    cache = src.__dict__.setdefault("_groups", {})
+    key = tuple(dims)
+    if key not in cache:
+        cache[key] = _make_groups(src, dims)
+    return cache[key]
+
+
+def _make_groups(src: Source, dims: List[str]) -> Tuple[np.ndarray, int, List[pd.Index]]:
     n = len(src.frame)
     code = np.zeros(n, dtype=np.int64)
     levels: List[pd.Index] = []
@@ -199,13 +210,30 @@ def _groups(src: Source, dims: List[str]) -> Tuple[np.ndarray, int, List[pd.Inde
     return code, size, levels
 
 
+def _months(src: Source, column: str) -> np.ndarray:
+    """Month index of a date column, computed once per source and column."""
+    cache = src.__dict__.setdefault("_months", {})
+    if column not in cache:
+        cache[column] = _month_of_day(src.frame[column].to_numpy())
+    return cache[column]
+
+
+def _cells(src: Source, date: str, g: np.ndarray, G: int, m0: int, M: int) -> np.ndarray:
+    """(group, month) cell of every row for a date column (-1 outside the window), once per source."""
+    cache = src.__dict__.setdefault("_cells", {})
+    key = (date, id(g), m0, M)
+    if key not in cache:
+        mo = _months(src, date) - m0
+        cache[key] = np.where((mo >= 0) & (mo < M), g * M + mo, -1)
+    return cache[key]
+
+
 def _flow(src: Source, m: cat.Measure, expr: Optional[str], g: np.ndarray, G: int, m0: int, M: int,
           weight: Optional[str] = None) -> np.ndarray:
-    mask = _mask(src, expr)
-    mo = _month_of_day(src.frame[m.date].to_numpy()) - m0
-    keep = mask & (mo >= 0) & (mo < M)
+    cell = _cells(src, m.date, g, G, m0, M)
+    keep = _mask(src, expr) & (cell >= 0)
     w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else None
-    return np.bincount(g[keep] * M + mo[keep], weights=w, minlength=G * M).reshape(G, M).astype(float)
+    return np.bincount(cell[keep], weights=w, minlength=G * M).reshape(G, M).astype(float)
 
 
 def _stock(src: Source, date: str, end: str, expr: Optional[str], g: np.ndarray, G: int, m0: int, M: int,
@@ -214,9 +242,9 @@ def _stock(src: Source, date: str, end: str, expr: Optional[str], g: np.ndarray,
     mask = _mask(src, expr)
     s = src.frame[date].to_numpy()
     e = src.frame[end].to_numpy()
-    sm = np.where(s == NO_DAY, np.iinfo(np.int64).max // 8, _month_of_day(np.maximum(s, -(10 ** 6))))
+    sm = np.where(s == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, date))
     # ended on day e: not open at the end of e's month (the end of a month is its last day)
-    em = np.where(e == NO_DAY, np.iinfo(np.int64).max // 8, _month_of_day(e))
+    em = np.where(e == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, end))
     s_i = np.maximum(sm - m0, 0)
     e_i = np.minimum(em - m0, M)
     keep = mask & (s_i < M) & (e_i > s_i) & (s != NO_DAY)
@@ -292,7 +320,8 @@ def _mdate(m: np.ndarray, end: bool) -> np.ndarray:
 
 
 def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str], period: str, m0: int, m1: int,
-         alpha: float, builder: Builder) -> pd.DataFrame:
+         alpha: float, builder: Builder) -> Dict[str, Any]:
+    """One measure as column arrays (only groups that occur), for :func:`_assemble`."""
     M = m1 - m0 + 1
     g, G, levels = _groups(src, dims)
     stock = m.kind in ("stock", "ratio")
@@ -337,56 +366,83 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     else:
         lo = hi = np.full_like(value, np.nan)
         p_change = np.full_like(value, np.nan)
-    out = {
-        "measure": pd.Categorical.from_codes(np.zeros(G * P, dtype=np.int8), categories=[m.id]),
-        "period": np.tile(np.asarray(lab, dtype=object), G),
-        "period_start": np.tile(_mdate(firsts, False), G),
-        "period_end": np.tile(_mdate(lasts, True), G),
-    }
-    if dims:
-        idx = pd.MultiIndex.from_product(levels, names=dims) if len(dims) > 1 else None
-        for k, d in enumerate(dims):
-            vals = idx.get_level_values(k) if idx is not None else levels[0]
-            out[d] = pd.Categorical(np.repeat(np.asarray(vals, dtype=object), P), categories=levels[k])
     with np.errstate(invalid="ignore"):
         change = value - prev
-    pc = p_change.ravel()
-    sig = pd.arrays.BooleanArray(np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc))
-    out.update({
-        "numerator": num.ravel(), "denominator": den.ravel(), "value": value.ravel(), "lo": lo.ravel(),
-        "hi": hi.ravel(), "previous": prev.ravel(), "change": change.ravel(), "change_p": p_change.ravel(),
-        "change_significant": sig,
-    })
-    frame = pd.DataFrame(out)
-    frame["rate_per_10k"] = _rate(frame, m, dims, builder)
     complete = np.asarray(complete, dtype=bool)
     if m.lookback_days:  # periods whose rows cannot see a full window of earlier data
         first_day = builder.first_day(m.source, m.date)
         if first_day is not None:
             need = (_mdate(firsts, False).astype("datetime64[D]").astype(np.int64) - first_day) < m.lookback_days
             complete = complete & ~need
-    frame["complete"] = np.tile(complete, G)
+    keep_groups = np.ones(G, dtype=bool)
     if dims:  # groups that never occur (all zero and no denominator) are left out
-        seen = (np.nan_to_num(num).sum(axis=1) + np.nan_to_num(den).sum(axis=1)) > 0
-        frame = frame[np.repeat(seen, P)]
-    return frame.reset_index(drop=True)
+        keep_groups = (np.nan_to_num(num).sum(axis=1) + np.nan_to_num(den).sum(axis=1)) > 0
+    rows = np.repeat(keep_groups, P)
+    kept = np.flatnonzero(keep_groups)
+    n = len(kept) * P
+    cols: Dict[str, Any] = {
+        "period": (np.tile(np.arange(P), len(kept)), list(lab)),
+        "period_start": np.tile(_mdate(firsts, False), len(kept)),
+        "period_end": np.tile(_mdate(lasts, True), len(kept)),
+    }
+    if dims:
+        sizes = [len(lv) for lv in levels]
+        for k, d in enumerate(dims):
+            stride = int(np.prod(sizes[k + 1:])) if k + 1 < len(sizes) else 1
+            cols[d] = (np.repeat((kept // stride) % sizes[k], P), list(levels[k]))
+    pc = p_change.ravel()[rows]
+    cols.update({
+        "numerator": num.ravel()[rows], "denominator": den.ravel()[rows], "value": value.ravel()[rows],
+        "lo": lo.ravel()[rows], "hi": hi.ravel()[rows], "previous": prev.ravel()[rows],
+        "change": change.ravel()[rows], "change_p": pc,
+        "change_significant": (np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc)),
+        "rate_per_10k": (value / _population(m, dims, levels, builder)[:, None] * 1e4).ravel()[rows],
+        "complete": np.tile(complete, len(kept)),
+    })
+    cols["__n__"] = n
+    return cols
 
 
-def _rate(frame: pd.DataFrame, m: cat.Measure, dims: List[str], builder: Builder) -> np.ndarray:
-    """Counts per 10,000 children (council or locality child population), else NaN."""
-    n = len(frame)
+def _population(m: cat.Measure, dims: List[str], levels: List[pd.Index], builder: Builder) -> np.ndarray:
+    """Child population per group for counts per 10,000 children (NaN where it does not apply)."""
+    G = int(np.prod([len(lv) for lv in levels])) if levels else 1
     if m.kind not in ("count", "stock") or any(d != "locality" for d in dims):
-        return np.full(n, np.nan)
+        return np.full(G, np.nan)
     try:
         pop = builder.population()
-    except Exception:
-        return np.full(n, np.nan)
-    if "locality" in dims:
-        p = frame["locality"].astype(object).map(pop).to_numpy(dtype=float, na_value=np.nan)
+    except Exception:  # no usable child_population: no rates
+        return np.full(G, np.nan)
+    if dims:
+        p = pd.Series(list(levels[0])).map(pop).to_numpy(dtype=float, na_value=np.nan)
     else:
-        p = np.full(n, float(pop.sum(min_count=1)) if len(pop) else np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(p > 0, frame["value"].to_numpy(dtype=float) / p * 1e4, np.nan)
+        p = np.array([float(pop.sum(min_count=1)) if len(pop) else np.nan])
+    return np.where(p > 0, p, np.nan)
+
+
+def _assemble(parts: List[Dict[str, Any]], ids: List[str], dims: List[str]) -> pd.DataFrame:
+    """One DataFrame from the measures' column arrays (categoricals built once)."""
+    sizes = [p["__n__"] for p in parts]
+    data: Dict[str, Any] = {"measure": pd.Categorical.from_codes(
+        np.repeat(np.array([ids.index(p["__id__"]) for p in parts], dtype=np.int32), sizes), categories=ids)}
+    for col in ("period", *dims):
+        cats = list(dict.fromkeys(c for p in parts for c in p[col][1]))
+        where = {c: i for i, c in enumerate(cats)}
+        codes_ = [np.array([where[c] for c in p[col][1]], dtype=np.int64)[p[col][0]] for p in parts]
+        data[col] = pd.Categorical.from_codes(np.concatenate(codes_), categories=cats, ordered=col == "period")
+        if col == "period":
+            data["period_start"] = np.concatenate([p["period_start"] for p in parts])
+            data["period_end"] = np.concatenate([p["period_end"] for p in parts])
+    for col in ("numerator", "denominator", "value", "lo", "hi", "previous", "change", "change_p"):
+        data[col] = np.concatenate([p[col] for p in parts])
+    data["change_significant"] = pd.arrays.BooleanArray(np.concatenate([p["change_significant"][0] for p in parts]),
+                                                        np.concatenate([p["change_significant"][1] for p in parts]))
+    data["rate_per_10k"] = np.concatenate([p["rate_per_10k"] for p in parts])
+    data["complete"] = np.concatenate([p["complete"] for p in parts])
+    # column by column: one block each, nothing stacked into a 2-D block and copied again
+    frame = pd.DataFrame(index=pd.RangeIndex(len(data["complete"])))
+    for name, values in data.items():
+        frame[name] = values
+    return frame
 
 
 def _empty(dims: List[str]) -> pd.DataFrame:

@@ -117,7 +117,9 @@ class Source:
 
 def days(values: pd.Series) -> np.ndarray:
     """Dates -> int64 days since 1970-01-01 (missing -> NO_DAY)."""
-    v = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+    if not pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
+        values = pd.to_datetime(values)
+    v = np.asarray(values.to_numpy()).astype("datetime64[D]")
     out = v.astype(np.int64)
     out[np.isnat(v)] = NO_DAY
     return out
@@ -163,15 +165,17 @@ def _take(values: np.ndarray, pos: np.ndarray, fill) -> np.ndarray:
 
 
 def _labels(values, names: Optional[Dict] = None, order: Optional[List[str]] = None) -> pd.Categorical:
-    """Labels from codes/names: missing -> 'not recorded'; categories in a stable order."""
-    s = pd.Series(values, dtype=object)
-    if names is not None:
-        s = s.map(lambda v: names.get(v, str(v)) if v is not None and v == v else None)
-    s = s.where(s.notna(), NOT_RECORDED).astype(str)
-    cats = list(order) if order is not None else sorted(set(s.unique()) - {NOT_RECORDED})
-    cats = [c for c in cats if c != NOT_RECORDED] + [NOT_RECORDED]
-    extra = sorted(set(s.unique()) - set(cats))
-    return pd.Categorical(s, categories=cats[:-1] + extra + [NOT_RECORDED])
+    """Labels from codes/names: missing -> 'not recorded'; categories in a stable order.
+
+    Vectorised: the distinct values are named once and the rows take their codes.
+    """
+    codes_, uniq = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    named = [names.get(u, str(u)) if names is not None else str(u) for u in uniq]
+    cats = [c for c in (order if order is not None else sorted(set(named))) if c != NOT_RECORDED]
+    cats += sorted(set(named) - set(cats) - {NOT_RECORDED}) + [NOT_RECORDED]
+    where = {c: i for i, c in enumerate(cats)}
+    lookup = np.array([where[n] for n in named] + [len(cats) - 1], dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[np.where(codes_ < 0, len(named), codes_)], categories=cats)
 
 
 def _bool(values: pd.Series) -> np.ndarray:
@@ -246,10 +250,23 @@ class Builder:
         return self._memo("locality_names", make)
 
     def locality_label(self, locality_ids: pd.Series) -> pd.Categorical:
+        return self.locality_cat(self.locality_pos(locality_ids))
+
+    def locality_pos(self, locality_ids: pd.Series) -> np.ndarray:
+        return _lookup(locality_ids, self.ds.localities["locality_id"])
+
+    def family_locality_pos(self, family_ids: pd.Series) -> np.ndarray:
+        """Row of each family's locality in the localities table (-1 unknown)."""
+        per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
+        pos = _lookup(family_ids, self.ds.families["family_id"])
+        return np.where(pos >= 0, per_family[np.maximum(pos, 0)] if len(per_family) else -1, -1)
+
+    def locality_cat(self, pos: np.ndarray) -> pd.Categorical:
         ids, names = self.locality_names()
-        pos = _lookup(locality_ids, ids)
-        order = list(dict.fromkeys(names.tolist()))
-        return _labels(_take(names, pos, None), order=order)
+        cats = list(dict.fromkeys(names.tolist())) + [NOT_RECORDED]
+        where = {c: i for i, c in enumerate(cats)}
+        code_of_row = np.array([where[n] for n in names] + [len(cats) - 1], dtype=np.int64)
+        return pd.Categorical.from_codes(code_of_row[np.where(pos < 0, len(names), pos)], categories=cats)
 
     def family_locality(self, family_ids: pd.Series) -> pd.Series:
         fam = self.ds.families
@@ -262,10 +279,17 @@ class Builder:
         pop = pd.to_numeric(self.ds.localities["child_population"], errors="coerce")
         return pd.Series(pop.to_numpy(dtype=float, na_value=np.nan), index=names).groupby(level=0).sum(min_count=1)
 
-    def agency_types(self, agency_ids: pd.Series) -> np.ndarray:
+    def episode_lead_types(self) -> pd.Categorical:
+        """The lead agency type of every episode (looked up once per call of compute)."""
+        return self._memo("episode_lead_types", lambda: self.agency_types(self.ds.episodes["lead_agency_id"]))
+
+    def agency_types(self, agency_ids: pd.Series) -> pd.Categorical:
+        """Agency type of each id (a Categorical; missing where the id is missing or unknown)."""
         ag = self.ds.agencies
+        types = pd.Categorical(ag["agency_type"])
         pos = _lookup(agency_ids, ag["agency_id"])
-        return _take(_ids(ag["agency_type"].astype(object)), pos, None)
+        taken = np.where(pos >= 0, np.asarray(types.codes)[np.maximum(pos, 0)] if len(types) else -1, -1)
+        return pd.Categorical.from_codes(taken, dtype=types.dtype)
 
     def episode_index(self, episode_ids: pd.Series) -> np.ndarray:
         return _lookup(episode_ids, self.ds.episodes["episode_id"])
@@ -328,8 +352,10 @@ def _sub(cat: pd.Categorical, pos: np.ndarray) -> pd.Categorical:
 def _family_keys(frame: pd.DataFrame) -> pd.Series:
     fam = frame["family_id"].astype("string") if "family_id" in frame.columns else \
         pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "person_id" in frame.columns:
-        fam = fam.fillna("person:" + frame["person_id"].astype("string"))
+    missing = fam.isna()
+    if "person_id" in frame.columns and missing.any():
+        fam = fam.copy()
+        fam[missing] = "person:" + frame.loc[missing, "person_id"].astype("string")
     return fam
 
 
@@ -385,13 +411,16 @@ def _requests(b: Builder) -> Source:
         "repeat_request_12m": repeat, "rereferral_12m": rereferral,
         "days_since_episode": np.where(has_prev, since, np.nan),
     }, copy=False)
-    prev_type = b.agency_types(ep["lead_agency_id"]) if len(ep) else np.zeros(0, dtype=object)
-    lead = np.where(prev_ep >= 0, _take(prev_type, prev_ep, None) if len(prev_type) else None, "none")
+    prev_type = b.episode_lead_types()
+    none = len(prev_type.categories)
+    prev_codes = np.asarray(prev_type.codes)
+    lead = pd.Categorical.from_codes(
+        np.where(prev_ep >= 0, prev_codes[np.maximum(prev_ep, 0)] if len(prev_codes) else -1, none),
+        categories=list(prev_type.categories) + ["none"])
     names = dict(AGENCY_TYPE_NAMES, none="No previous episode")
     src_names = {k: f"{v} ({k})" for k, v in codes.REFERRAL_SOURCE.items()}
-    fam_loc = b.family_locality(rq["family_id"]) if "family_id" in rq.columns else pd.Series([None] * n)
     dims: Dict[str, object] = {
-        "locality": lambda: b.locality_label(fam_loc.astype("string")),
+        "locality": lambda: b.locality_cat(b.family_locality_pos(rq["family_id"])),
         "lead_agency_type": lambda: _labels(lead, names),
         "request_source": lambda: _labels(source.to_numpy(), src_names,
                                           order=[src_names[k] for k in codes.REFERRAL_SOURCE]),
@@ -421,9 +450,9 @@ def _episodes(b: Builder) -> Source:
     dur = np.where(closed & (s != NO_DAY), e - s, -1)
     reason = ep["end_reason"].astype(object)
     level = pd.to_numeric(ep["level"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    lead_type = b.agency_types(ep["lead_agency_id"]) if len(b.ds.agencies) else np.full(n, None, dtype=object)
-    lead_known = pd.notna(pd.Series(lead_type, dtype=object)).to_numpy()
-    council = np.isin(lead_type.astype(str), codes.COUNCIL_AGENCY_TYPES) & lead_known
+    lead_type = b.episode_lead_types()
+    lead_known = np.asarray(lead_type.codes) >= 0
+    council = pd.Series(lead_type).isin(codes.COUNCIL_AGENCY_TYPES).to_numpy() & lead_known
     ass = b.ds.assessments
     has_ass = np.zeros(n, dtype=bool)
     if len(ass):
@@ -446,15 +475,18 @@ def _episodes(b: Builder) -> Source:
         "level": level, "level_recorded": ~np.isnan(level),
         "level_2": level == 2, "level_3": level == 3, "level_4": level == 4,
         "lead_recorded": lead_known, "partner_led": lead_known & ~council, "council_led": council,
-        "school_led": lead_type == "school",
+        "school_led": np.asarray(lead_type == "school"),
         "has_lead_practitioner": ep["lead_practitioner_id"].notna().to_numpy(),
         "has_assessment": has_ass, "n_needs": n_needs, "three_plus_needs": n_needs >= 3,
     }, copy=False)
-    loc = ep["locality_id"].astype(object)
-    if loc.isna().any() and "family_id" in ep.columns:
-        loc = loc.where(loc.notna(), b.family_locality(ep["family_id"]).to_numpy())
+    def ep_locality() -> pd.Categorical:
+        pos = b.locality_pos(ep["locality_id"])
+        if (pos < 0).any():
+            pos = np.where(pos < 0, b.family_locality_pos(ep["family_id"]), pos)
+        return b.locality_cat(pos)
+
     dims: Dict[str, object] = {
-        "locality": lambda: b.locality_label(loc.astype("string")),
+        "locality": ep_locality,
         "lead_agency_type": lambda: _labels(lead_type, AGENCY_TYPE_NAMES,
                                             order=[AGENCY_TYPE_NAMES[t] for t in codes.AGENCY_TYPE]),
         "level": lambda: _labels(np.where(np.isnan(level), None, level).astype(object), LEVEL_LABELS,
@@ -490,7 +522,7 @@ def _family_needs(b: Builder) -> Source:
     resolved = _bool(fn["resolved"])
     sustained = _bool(fn["sustained"]) & resolved
     frame = pd.DataFrame({"identified_date": days(fn["identified_date"]), "episode_end": ep_end,
-                          "episode_closed": ep_end != NO_DAY, "need": fn["need"].astype(object).to_numpy(),
+                          "episode_closed": ep_end != NO_DAY, "need": fn["need"].array,
                           "resolved_flag": resolved, "sustained_flag": sustained}, copy=False)
     return Source("family_needs", frame, b.episode_dims(pos))
 
@@ -524,9 +556,8 @@ def _service_referrals(b: Builder) -> Source:
     frame = pd.DataFrame({"referral_date": d, "service": service.to_numpy(),
                           "outcome": sr["outcome"].astype(object).to_numpy(),
                           "accepted": (sr["outcome"].astype(object) == "accepted").to_numpy()}, copy=False)
-    fam_loc = b.family_locality(sr["family_id"])
     dims: Dict[str, object] = {
-        "locality": lambda: b.locality_label(fam_loc.astype("string")),
+        "locality": lambda: b.locality_cat(b.family_locality_pos(sr["family_id"])),
         "service": lambda: _labels(service.to_numpy(), codes.SERVICE, order=list(codes.SERVICE.values())),
     }
     ep_dims = b.episode_dims(pos)
@@ -542,11 +573,14 @@ def _family_voice(b: Builder) -> Source:
     question = fv["question"].astype(object)
     frame = pd.DataFrame({"response_date": days(fv["response_date"]), "question": question.to_numpy(),
                           "answer": answer, "positive": answer >= codes.VOICE_POSITIVE_FROM}, copy=False)
-    loc = fv["locality_id"].astype(object)
-    if loc.isna().any():
-        loc = loc.where(loc.notna(), b.family_locality(fv["family_id"]).to_numpy())
+    def fv_locality() -> pd.Categorical:
+        pos = b.locality_pos(fv["locality_id"])
+        if (pos < 0).any():
+            pos = np.where(pos < 0, b.family_locality_pos(fv["family_id"]), pos)
+        return b.locality_cat(pos)
+
     dims: Dict[str, object] = {
-        "locality": lambda: b.locality_label(loc.astype("string")),
+        "locality": fv_locality,
         "question": lambda: _labels(question.to_numpy(), codes.VOICE_QUESTION,
                                     order=list(codes.VOICE_QUESTION.values())),
     }

@@ -26,11 +26,15 @@ def wilson_interval(k: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> Tuple[
 def poisson_interval(k: np.ndarray, alpha: float = 0.05) -> Tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) interval for a Poisson count."""
     k = np.asarray(k, dtype=float)
+    shape = k.shape
+    # counts repeat a lot: evaluate the quantiles once per distinct count
+    uniq, inverse = np.unique(k.ravel(), return_inverse=True)
     with np.errstate(invalid="ignore"):
-        lo = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
-        hi = stats.chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
-    nan = np.isnan(k)
-    return np.where(nan, np.nan, lo), np.where(nan, np.nan, hi)
+        lo = np.where(uniq > 0, stats.chi2.ppf(alpha / 2, 2 * uniq) / 2, 0.0)
+        hi = stats.chi2.ppf(1 - alpha / 2, 2 * (uniq + 1)) / 2
+    nan = np.isnan(uniq)
+    lo, hi = np.where(nan, np.nan, lo), np.where(nan, np.nan, hi)
+    return lo[inverse].reshape(shape), hi[inverse].reshape(shape)
 
 
 def change_test(k1: np.ndarray, n1: Optional[np.ndarray], k0: np.ndarray, n0: Optional[np.ndarray],
