@@ -163,13 +163,13 @@ def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, k
     out = []
     counts: Dict[str, Dict[str, int]] = {}
     group_keys = [k for k in keys if k != "measure"]
-    for mid, part in frame.groupby("measure", sort=False):
+    for mid, part in frame.groupby("measure", sort=False, observed=True):
         part = part.reset_index(drop=True)
         kind = kinds.get(mid, "count")
         value_cols = ["numerator", "denominator"] if kind == "proportion" else ["numerator"]
         status = {c: np.zeros(len(part), dtype=bool) for c in COUNT_COLUMNS}
         primary = secondary = 0
-        groups = part.groupby(group_keys, sort=False).indices if group_keys else {None: np.arange(len(part))}
+        groups = part.groupby(group_keys, sort=False, observed=True).indices if group_keys else {None: np.arange(len(part))}
         locality = part["locality"].to_numpy()
         for _, rows in groups.items():
             rows = np.asarray(rows)
@@ -215,7 +215,7 @@ def _funnels(loc12: pd.DataFrame, kinds: Dict[str, str]) -> Dict[str, dict]:
     from ..measures import spc
 
     out = {}
-    for mid, part in loc12.groupby("measure", sort=False):
+    for mid, part in loc12.groupby("measure", sort=False, observed=True):
         if kinds.get(mid) != "proportion":
             continue
         units = part[(part["locality"] != ALL) & (part["value_status"] != SUPPRESSED)]
@@ -247,7 +247,8 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
     """Every file the pack writes passes here (the publication gate can replace this function).
 
     ``kind``: ``"table"`` (a published DataFrame: Parquet + CSV), ``"text"`` (HTML), ``"bytes"``
-    (the workbook), ``"json"`` (run.json). Tables have their formula-like text neutralised.
+    (the workbook), ``"json"``, or ``"record"`` (run.json through :meth:`RunFolder.record`, with
+    ``payload`` its keyword arguments). Tables have their formula-like text neutralised.
     """
     if kind == "table":
         frame = neutralise_formulas(payload)
@@ -258,6 +259,9 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
         folder.write_bytes(name, payload)
     elif kind == "json":
         folder.write_json(name, payload)
+    elif kind == "record":
+        payload = dict(payload)
+        folder.record(payload.pop("command"), **payload)
     else:  # pragma: no cover - callers are in this package
         raise ValueError(f"unknown kind {kind!r}")
 
@@ -291,33 +295,33 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     measure), ``measures_monthly``, ``measures_localities_12m``, ``summary``, ``catalogue`` as CSV
     and Parquet, and ``run.json``. The folder appears only when complete.
     """
-    import hashlib
-    import json
-
-    from .. import __version__
+    from ..sources import content_hash
     from .dashboard import render_dashboard
     from .excel import workbook_bytes
-    from .runfolder import RunFolder
+    from .runfolder import RunFolder, new_run_id, run_digest
 
     opt = options or PackOptions()
+    timings: Dict[str, float] = {}
     t0 = time.perf_counter()
     pack = build_pack(ds, opt)
-    t_build = time.perf_counter() - t0
+    timings["measures"] = round(time.perf_counter() - t0, 3)
     tables = tidy_tables(pack)
-    digest = hashlib.sha256(json.dumps({"config": config or {}, "window": pack.window, "rows": ds.row_counts()},
-                                       sort_keys=True, default=str).encode()).hexdigest()
-    rid = run_id or f"report-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
+    inputs = content_hash(ds)
+    parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
+                  "measures": list(pack.catalogue["id"])}
+    digest = run_digest(parameters, inputs)
+    rid = run_id or new_run_id(digest, prefix="report-")
     with RunFolder(output, rid) as folder:
+        t1 = time.perf_counter()
         for name, frame in tables.items():
             publish_file(folder, name, frame, "table")
         publish_file(folder, "dashboard.html", render_dashboard(pack, opt), "text")
         publish_file(folder, "measures.xlsx", workbook_bytes(pack, tables), "bytes")
-        publish_file(folder, "run.json", {
-            "earlyhelp_version": __version__, "command": "report", "run_id": rid, "run_digest": digest,
-            "config": dict(config or {}), "window": pack.window, "inputs": {"rows": ds.row_counts()},
-            "measures": [m for m in pack.catalogue["id"]], "blocked": pack.blocked,
-            "suppression": {"threshold": opt.threshold, "by_measure": pack.suppression},
-            "timings_seconds": {"build": round(t_build, 3), "total": round(time.perf_counter() - t0, 3)},
-            "files": folder.hashes(),
-        }, "json")
+        timings["write"] = round(time.perf_counter() - t1, 3)
+        timings["total"] = round(time.perf_counter() - t0, 3)
+        publish_file(folder, "run.json", dict(
+            command="report", inputs=inputs, digest=digest, timings=timings,
+            config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
+            blocked=pack.blocked, suppression={"threshold": opt.threshold, "by_measure": pack.suppression}),
+            "record")
     return folder.final
