@@ -255,10 +255,10 @@ class Builder:
     def locality_pos(self, locality_ids: pd.Series) -> np.ndarray:
         return _lookup(locality_ids, self.ds.localities["locality_id"])
 
-    def family_locality_pos(self, family_ids: pd.Series) -> np.ndarray:
-        """Row of each family's locality in the localities table (-1 unknown)."""
+    def family_locality_pos(self, table: str) -> np.ndarray:
+        """Row of the locality of each row's family (rows of ``table``), -1 unknown."""
         per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
-        pos = _lookup(family_ids, self.ds.families["family_id"])
+        pos = self.ref_pos("families", table)
         return np.where(pos >= 0, per_family[np.maximum(pos, 0)] if len(per_family) else -1, -1)
 
     def locality_cat(self, pos: np.ndarray) -> pd.Categorical:
@@ -293,6 +293,42 @@ class Builder:
 
     def episode_index(self, episode_ids: pd.Series) -> np.ndarray:
         return _lookup(episode_ids, self.ds.episodes["episode_id"])
+
+    _REFS = {"episodes": ("episode_id", ("assessments", "family_needs", "plans", "taf_reviews", "service_referrals")),
+             "families": ("family_id", ("requests", "episodes", "service_referrals", "family_voice"))}
+
+    def ref_pos(self, domain: str, table: str) -> np.ndarray:
+        """Row in ``domain`` (episodes or families) of each row of ``table``, -1 if none.
+
+        All tables that refer to the domain are encoded with one Arrow dictionary in one pass,
+        instead of one hash look-up (and one hash table of the domain) per table.
+        """
+        def make():
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            key, refs = self._REFS[domain]
+            names = [domain] + [t for t in refs if key in self.ds[t].columns and len(self.ds[t])]
+            arrays = []
+            for name in names:
+                a = _arrow_strings(self.ds[name][key])
+                a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+                arrays.append(a.cast(pa.large_string()))
+            enc = pc.dictionary_encode(pa.concat_arrays(arrays))
+            codes_ = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            n_dom = len(arrays[0])
+            row_of = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)
+            own = codes_[:n_dom]
+            ok = own >= 0
+            row_of[own[ok][::-1]] = np.flatnonzero(ok)[::-1]    # the first row wins for a duplicated key
+            out, at = {}, 0
+            for name, a in zip(names, arrays):
+                c = codes_[at:at + len(a)]
+                out[name] = np.where(c >= 0, row_of[c], -1)
+                at += len(a)
+            return out
+        got = self._memo(f"ref_pos:{domain}", make)
+        return got.get(table, np.full(len(self.ds[table]), -1, dtype=np.int64))
 
     def index_child(self) -> Tuple[pd.Series, pd.Series]:
         """(family ids, person id of the family's first child member): stands for the family in age/sex."""
@@ -349,14 +385,38 @@ def _sub(cat: pd.Categorical, pos: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(taken, dtype=cat.dtype)
 
 
-def _family_keys(frame: pd.DataFrame) -> pd.Series:
-    fam = frame["family_id"].astype("string") if "family_id" in frame.columns else \
-        pd.Series(pd.NA, index=frame.index, dtype="string")
-    missing = fam.isna()
-    if "person_id" in frame.columns and missing.any():
-        fam = fam.copy()
-        fam[missing] = "person:" + frame.loc[missing, "person_id"].astype("string")
+def _family_keys(frame: pd.DataFrame):
+    """The family of each row as Arrow strings; a row with no family is its person ("person:<id>")."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "family_id" in frame.columns:
+        fam = _arrow_strings(frame["family_id"])
+    else:
+        fam = pa.nulls(len(frame), pa.large_string())
+    if isinstance(fam, pa.ChunkedArray):
+        fam = fam.combine_chunks()
+    fam = fam.cast(pa.large_string())
+    if fam.null_count and "person_id" in frame.columns:
+        person = _arrow_strings(frame["person_id"])
+        person = (person.combine_chunks() if isinstance(person, pa.ChunkedArray) else person).cast(pa.large_string())
+        fam = pc.coalesce(fam, pc.binary_join_element_wise(pa.scalar("person:", pa.large_string()), person, ""))
     return fam
+
+
+def _family_codes(*frames: pd.DataFrame):
+    """One integer per family shared across frames (-1 for none), by Arrow dictionary encoding."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pa.concat_arrays([_family_keys(f) for f in frames])     # one dictionary for all frames
+    enc = pc.dictionary_encode(keys)
+    whole = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    out, at = [], 0
+    for f in frames:
+        out.append(whole[at:at + len(f)])
+        at += len(f)
+    return out
 
 
 def _requests(b: Builder) -> Source:
@@ -370,9 +430,9 @@ def _requests(b: Builder) -> Source:
     children = np.where(np.isnan(children), 1.0, children)
     # family integer codes shared by requests and episodes
     ep = b.ds.episodes
-    keys_r, keys_e = _family_keys(rq), _family_keys(ep)
-    codes_all, _ = pd.factorize(pd.concat([keys_r, keys_e], ignore_index=True), use_na_sentinel=True)
-    fr, fe = codes_all[:n].astype(np.int64), codes_all[n:].astype(np.int64)
+    fr, fe = b.ref_pos("families", "requests"), b.ref_pos("families", "episodes")
+    if (fr < 0).any() or (fe < 0).any():   # rows without a known family: key them by family or person
+        fr, fe = _family_codes(rq, ep)
     # DfE rule: another request of the family in the 365 days before
     order = np.lexsort((d, fr))
     fs, ds_ = fr[order], d[order]
@@ -420,7 +480,7 @@ def _requests(b: Builder) -> Source:
     names = dict(AGENCY_TYPE_NAMES, none="No previous episode")
     src_names = {k: f"{v} ({k})" for k, v in codes.REFERRAL_SOURCE.items()}
     dims: Dict[str, object] = {
-        "locality": lambda: b.locality_cat(b.family_locality_pos(rq["family_id"])),
+        "locality": lambda: b.locality_cat(b.family_locality_pos("requests")),
         "lead_agency_type": lambda: _labels(lead, names),
         "request_source": lambda: _labels(source.to_numpy(), src_names,
                                           order=[src_names[k] for k in codes.REFERRAL_SOURCE]),
@@ -456,12 +516,12 @@ def _episodes(b: Builder) -> Source:
     ass = b.ds.assessments
     has_ass = np.zeros(n, dtype=bool)
     if len(ass):
-        pos = b_episode_pos(b, ass["episode_id"], ep)
+        pos = b.ref_pos("episodes", "assessments")
         has_ass[pos[pos >= 0]] = True
     needs = b.ds.family_needs
     n_needs = np.zeros(n, dtype=np.int64)
     if len(needs):
-        pos = b_episode_pos(b, needs["episode_id"], ep)
+        pos = b.ref_pos("episodes", "family_needs")
         n_needs = np.bincount(pos[pos >= 0], minlength=n)
     frame = pd.DataFrame({
         "start_date": s, "end_date": e, "duration_days": np.where(dur >= 0, dur, np.nan).astype(float),
@@ -482,7 +542,7 @@ def _episodes(b: Builder) -> Source:
     def ep_locality() -> pd.Categorical:
         pos = b.locality_pos(ep["locality_id"])
         if (pos < 0).any():
-            pos = np.where(pos < 0, b.family_locality_pos(ep["family_id"]), pos)
+            pos = np.where(pos < 0, b.family_locality_pos("episodes"), pos)
         return b.locality_cat(pos)
 
     dims: Dict[str, object] = {
@@ -496,12 +556,8 @@ def _episodes(b: Builder) -> Source:
     return Source("episodes", frame, dims)
 
 
-def b_episode_pos(b: Builder, episode_ids: pd.Series, ep: pd.DataFrame) -> np.ndarray:
-    return _lookup(episode_ids, ep["episode_id"])
-
-
-def _child_rows(b: Builder, name: str, episode_ids: pd.Series, frame: pd.DataFrame) -> Source:
-    pos = b.episode_index(episode_ids)
+def _child_rows(b: Builder, name: str, frame: pd.DataFrame) -> Source:
+    pos = b.ref_pos("episodes", name)
     return Source(name, frame, b.episode_dims(pos))
 
 
@@ -512,12 +568,12 @@ def _assessments(b: Builder) -> Source:
     frame = pd.DataFrame({"started": st, "completed": co, "completed_flag": done,
                           "days_to_complete": np.where(done, co - st, np.nan).astype(float),
                           "within_standard": done & (co - st <= ASSESSMENT_DAYS) & (co >= st)}, copy=False)
-    return _child_rows(b, "assessments", a["episode_id"], frame)
+    return _child_rows(b, "assessments", frame)
 
 
 def _family_needs(b: Builder) -> Source:
     fn = b.ds.family_needs
-    pos = b.episode_index(fn["episode_id"])
+    pos = b.ref_pos("episodes", "family_needs")
     ep_end = _take(days(b.ds.episodes["end_date"]), pos, NO_DAY).astype(np.int64)
     resolved = _bool(fn["resolved"])
     sustained = _bool(fn["sustained"]) & resolved
@@ -529,7 +585,7 @@ def _family_needs(b: Builder) -> Source:
 
 def _plans(b: Builder) -> Source:
     p = b.ds.plans
-    pos = b.episode_index(p["episode_id"])
+    pos = b.ref_pos("episodes", "plans")
     ep_start = _take(days(b.ds.episodes["start_date"]), pos, NO_DAY).astype(np.int64)
     agreed = days(p["agreed_date"])
     lag = np.where((ep_start != NO_DAY) & (agreed != NO_DAY), agreed - ep_start, np.nan).astype(float)
@@ -545,19 +601,19 @@ def _taf_reviews(b: Builder) -> Source:
     is_due = (due != NO_DAY) & (due <= as_of)
     frame = pd.DataFrame({"due_date": due, "held_date": held, "due": is_due, "held": held != NO_DAY,
                           "on_time": is_due & (held != NO_DAY) & (held <= due)}, copy=False)
-    return _child_rows(b, "taf_reviews", r["episode_id"], frame)
+    return _child_rows(b, "taf_reviews", frame)
 
 
 def _service_referrals(b: Builder) -> Source:
     sr = b.ds.service_referrals
     d = days(sr["referral_date"])
     service = sr["service"].astype(object)
-    pos = b.episode_index(sr["episode_id"]) if "episode_id" in sr.columns else np.full(len(sr), -1)
+    pos = b.ref_pos("episodes", "service_referrals")
     frame = pd.DataFrame({"referral_date": d, "service": service.to_numpy(),
                           "outcome": sr["outcome"].astype(object).to_numpy(),
                           "accepted": (sr["outcome"].astype(object) == "accepted").to_numpy()}, copy=False)
     dims: Dict[str, object] = {
-        "locality": lambda: b.locality_cat(b.family_locality_pos(sr["family_id"])),
+        "locality": lambda: b.locality_cat(b.family_locality_pos("service_referrals")),
         "service": lambda: _labels(service.to_numpy(), codes.SERVICE, order=list(codes.SERVICE.values())),
     }
     ep_dims = b.episode_dims(pos)
@@ -576,7 +632,7 @@ def _family_voice(b: Builder) -> Source:
     def fv_locality() -> pd.Categorical:
         pos = b.locality_pos(fv["locality_id"])
         if (pos < 0).any():
-            pos = np.where(pos < 0, b.family_locality_pos(fv["family_id"]), pos)
+            pos = np.where(pos < 0, b.family_locality_pos("family_voice"), pos)
         return b.locality_cat(pos)
 
     dims: Dict[str, object] = {
