@@ -3,7 +3,8 @@
 Each measure sheet has one row per month and locality (the council as "All localities"):
 period, locality, numerator, denominator, value, interval, the same month a year before and
 whether the change is more than noise. Hidden numbers are the text ``c``. Written with
-openpyxl in write-only mode; text that starts like a formula was neutralised before it got here.
+XlsxWriter (strings are never read as formulas; text that starts like a formula was also
+neutralised before it got here).
 """
 from __future__ import annotations
 
@@ -44,21 +45,31 @@ def _cell(value):
 
 def workbook_bytes(pack, tables: Dict[str, pd.DataFrame]) -> bytes:
     """The workbook as bytes (written through the pack's publish_file)."""
-    from openpyxl import Workbook
+    import xlsxwriter
 
     from .pack import csv_view
 
-    wb = Workbook(write_only=True)
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False})
     used: set = set()
-    contents = wb.create_sheet(sheet_name("Contents", used))
-    contents.append([f"Early Help performance pack: {pack.council}"])
-    contents.append([f"Months {pack.window['first_month']} to {pack.window['last_month']}"])
-    contents.append([f"{SUPPRESSED} = a small number hidden (or hidden so a small number cannot be worked out); "
-                     "figures built on it are hidden too"])
-    contents.append([])
-    contents.append(["sheet", "measure", "title", "definition", "direction", "source tables"])
+
+    def sheet(name, rows):
+        ws = wb.add_worksheet(name)
+        for r, values in enumerate(rows):
+            ws.write_row(r, 0, [_cell(v) for v in values])
+
     monthly = csv_view(tables["measures_monthly"])
-    plan = []
+    plan, contents = [], [
+        [f"Early Help performance pack: {pack.council}"],
+        [f"Months {pack.window['first_month']} to {pack.window['last_month']}"],
+        [f"{SUPPRESSED} = a small number hidden (or hidden so a small number cannot be worked out); "
+         "figures built on it are hidden too"],
+        [],
+        ["sheet", "measure", "title", "definition", "direction", "source tables"],
+    ]
+    contents_name = sheet_name("Contents", used)
+    summary_name = sheet_name("Summary", used)
     for _, row in pack.catalogue.iterrows():
         if row["id"] in pack.blocked:
             continue
@@ -67,17 +78,12 @@ def workbook_bytes(pack, tables: Dict[str, pd.DataFrame]) -> bytes:
         contents.append([name, row["id"], row["title"], row["definition"], row["direction"], row["source_tables"]])
     for mid, why in pack.blocked.items():
         contents.append(["", mid, "not computed", f"missing: {why}"])
-    summary = wb.create_sheet(sheet_name("Summary", used))
+    sheet(contents_name, contents)
     shown = csv_view(tables["summary"])
-    summary.append(list(shown.columns))
-    for r in shown.itertuples(index=False, name=None):
-        summary.append([_cell(v) for v in r])
+    sheet(summary_name, [list(shown.columns), *shown.itertuples(index=False, name=None)])
+    by_measure = {mid: part for mid, part in monthly.groupby("measure", sort=False, observed=True)}
     for name, row in plan:
-        ws = wb.create_sheet(name)
-        part = monthly[monthly["measure"] == row["id"]]
-        ws.append(SHEET_COLUMNS)
-        for r in part[SHEET_COLUMNS].itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in r])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+        part = by_measure.get(row["id"], monthly.iloc[:0])
+        sheet(name, [SHEET_COLUMNS, *part[SHEET_COLUMNS].itertuples(index=False, name=None)])
+    wb.close()
     return buffer.getvalue()
