@@ -286,7 +286,7 @@ def test_every_command_takes_a_code_map(extract, tmp_path):
 
     from earlyhelp.cli.main import cli
 
-    for command in ("validate", "forecast", "network", "score", "flow"):
+    for command in ("validate", "forecast", "network", "score", "flow", "report"):
         assert "--code-map" in CliRunner().invoke(cli, [command, "--help"]).output
     system, folder, files = extract
     if system != "eclipse":
@@ -353,3 +353,14 @@ def test_statutory_tables_read_through_their_ssd_names(council, loaded):
     for name in names:
         assert len(ds[name]) == len(council[name]), name
         assert set(ds[name]["person_id"].dropna()) <= set(ds.persons["person_id"])
+
+
+def test_report_config_takes_the_code_map(extract, tmp_path):
+    from earlyhelp.cli.reportrun import load_report_config
+
+    system, folder, files = extract
+    config = tmp_path / "report.toml"
+    config.write_text(f'[source]\nkind = "folder"\npath = "{folder.as_posix()}"\n'
+                      f'[code_map]\nfile = "{files["codes"].as_posix()}"\n[report]\nmonths = 12\n')
+    cfg = load_report_config(str(config))
+    assert cfg.base.source.code_map_file == str(files["codes"])

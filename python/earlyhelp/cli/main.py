@@ -343,12 +343,13 @@ def flow(config_path: str, code_map: Optional[str]) -> None:
               help="A report config (TOML), e.g. examples/report.toml.")
 @click.option("--output", default=None, type=click.Path(file_okay=False),
               help="Folder for the run folder (default: the config's run.output).")
+@_code_map_option
 @_exits
-def report(config_path: str, output: Optional[str]) -> None:
+def report(config_path: str, output: Optional[str], code_map: Optional[str]) -> None:
     """The monthly performance pack: HTML dashboard, Excel workbook, CSV/Parquet, run.json."""
     from .reportrun import run_report
 
-    click.echo(str(run_report(config_path, output)))
+    click.echo(str(run_report(config_path, output, code_map=code_map)))
 
 
 def main(argv: Optional[list] = None) -> int:
