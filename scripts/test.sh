@@ -4,7 +4,7 @@
 #   2. build tools (the same ones pip install . uses)
 #   3. C++: the core and GoogleTest (no Python), warnings as errors, run by ctest
 #   4. Python, source build: pip install into this environment with the newest pandas 2,
-#      pytest (every test and notebook)
+#      peers in their own environments, pytest (every test and notebook)
 #   5. Python, Linux wheel: built, repaired by auditwheel, installed into a fresh venv with
 #      pandas 3 and no compiler on the PATH, pytest again (scripts/test-wheel.sh)
 # Extra arguments go to both pytest runs. CI (.ci/run) runs exactly this script.
@@ -46,6 +46,14 @@ echo "== pip install .[test] with the newest pandas 2"
 "$python" -m pip install -q --no-build-isolation -C build-dir="$build" \
   -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.EARLYHELP_WERROR=ON \
   -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]" "pandas>=2,<3"
+
+# Peers that cannot share an environment with us get their own (both pytest runs use them).
+echo "== cs-demand-model in its own environment (the flow module's peer: pandas<2, numpy<2)"
+if peer=$(PEER_PYTHON="$python" scripts/peer-venv.sh build/peer-venv); then
+  export EARLYHELP_PEER_PYTHON="$peer"
+else
+  echo "could not build it: the comparison with cs-demand-model will be skipped"
+fi
 
 echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(pandas.__version__)')"
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
