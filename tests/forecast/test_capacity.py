@@ -8,7 +8,7 @@ import pytest
 from earlyhelp import ValidationError
 from earlyhelp.data.dataset import Dataset
 from earlyhelp.forecast import capacity, episode_duration_curve
-from earlyhelp.forecast.capacity import period_survival
+from earlyhelp.forecast._capacity import period_survival
 
 
 def episodes_dataset(n: int = 400, seed: int = 0) -> Dataset:

@@ -9,7 +9,9 @@ from typing import Dict
 
 from .._lazy import lazy_exports
 
-# public name -> submodule that defines it (one place)
+# public name -> submodule that defines it (one place). Submodules are never named like a
+# public function: importing a submodule binds its name on the package, which would
+# shadow the function of that name.
 _EXPORTS: Dict[str, str] = {
     # models and the engine (forecast/models.py, forecast/forecaster.py)
     "AutoETS": "models", "Theta": "models", "SeasonalNaive": "models", "Naive": "models",
@@ -18,8 +20,8 @@ _EXPORTS: Dict[str, str] = {
     # series, hierarchy, accuracy, capacity, plots
     "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand",
     "aggregate": "hierarchy", "reconcile": "hierarchy",
-    "accuracy": "accuracy", "select_models": "accuracy", "ensemble": "accuracy",
-    "capacity": "capacity", "episode_duration_curve": "capacity",
+    "accuracy": "_accuracy", "select_models": "_accuracy", "ensemble": "_accuracy", "pick": "_accuracy",
+    "capacity": "_capacity", "episode_duration_curve": "_capacity",
     "plot_forecast": "plots", "plot_accuracy": "plots",
 }
 

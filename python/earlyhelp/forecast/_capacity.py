@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from .accuracy import _levels
+from ._accuracy import _levels
 
 DAYS_PER_WEEK = 7.0
 WEEKS_PER_MONTH = 365.25 / 12.0 / DAYS_PER_WEEK
@@ -284,7 +284,7 @@ def _fte_for(load: Union[float, Dict[str, float]], uid: str) -> float:
 
 
 def _check_forecast(forecast: pd.DataFrame, model: Optional[str]) -> str:
-    from .accuracy import model_columns
+    from ._accuracy import model_columns
 
     if not isinstance(forecast, pd.DataFrame):
         raise ValidationError(Problem("forecast", None, "expected a forecast DataFrame"))
