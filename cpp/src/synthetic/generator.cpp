@@ -23,6 +23,7 @@
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
+#include "earlyhelp/synthetic/oracle.hpp"
 #include "rng.hpp"
 
 namespace earlyhelp::synthetic {
@@ -103,6 +104,9 @@ struct Rows {
   std::vector<int64_t> ep_family, ep_lead, ep_lead_agency, ep_loc;
   std::vector<int32_t> ep_start, ep_end, ep_origin, ep_end_reason;
   std::vector<int64_t> ep_level;
+  // the closure model of each episode (truth_episodes; oracle.hpp)
+  std::vector<double> te_p_end[kEndReasonCount];
+  std::vector<double> te_duration_scale, te_p_rr;
   // assessments
   std::vector<int64_t> as_episode, as_agency;
   std::vector<int32_t> as_started, as_completed;
@@ -573,19 +577,14 @@ class CouncilSim {
     const auto& L = spec_.localities[F.loc];
     const int32_t wend = opt_.window_end;
     // How it ends, and when: the family's own step-up probability is used as is.
-    int reason;
-    if (r.bernoulli(F.p_step)) {
-      reason = STEP_UP;
-    } else {
-      // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
-      const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
-      const double w[7] = {0.54, 0.0, 0.12, dis, 0.04, 0.03, 0.03};
-      reason = r.categorical(w);
-    }
-    static const double median[7] = {84, 46, 78, 44, 52, 62, 62};
+    // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
+    const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
+    const double w[kEndReasonCount] = {0.54, 0.0, 0.12, dis, 0.04, 0.03, 0.03};
+    const int reason = r.bernoulli(F.p_step) ? static_cast<int>(STEP_UP) : r.categorical(w);
     // Localities with more step-ups close fastest (seed 001).
     const double loc_speed = std::exp(-0.35 * L.step_up - 0.04 * F.dep_z);
-    const int dur = std::max(7, static_cast<int>(std::lround(r.lognormal(median[reason] * loc_speed, 0.36))));
+    const int dur = std::max(kMinDuration, static_cast<int>(std::lround(
+                                               r.lognormal(kDurationMedian[reason] * loc_speed, kDurationSigma))));
     const int32_t end = start + dur;
     const bool open = end > wend;
     const bool recorded = open || end >= opt_.window_start;
@@ -631,6 +630,7 @@ class CouncilSim {
       out_.ep_loc.push_back(F.loc);
       out_.ep_origin.push_back(origin);
       out_.ep_end_reason.push_back(open ? kNa : reason);
+      record_closure_model(F, w, loc_speed);
       included_[f] = 1;
       // Early Help Assessment (about 7 in 10 episodes), by the lead agency.
       const double assess_u = in_window ? advance(assess_u_[lead_kind]) : r.uniform();
@@ -694,10 +694,20 @@ class CouncilSim {
     // Re-referral: with probability p_rereferral a new request within 365 days,
     // otherwise none for a year.
     if (r.bernoulli(F.p_rr)) {
-      const double gap = 1.0 + 364.0 * std::pow(r.uniform(), 1.4);
+      const double gap = 1.0 + 364.0 * std::pow(r.uniform(), kGapPower);
       return {end + gap, true, false};
     }
-    return {next_arrival(r, F, end + 365.0), false, false};
+    return {next_arrival(r, F, end + kNoRequestDays + 1.0), false, false};
+  }
+
+  // The probabilities the episode's end reason was drawn with, for the oracle.
+  void record_closure_model(const Family& F, const double (&other)[kEndReasonCount], double duration_scale) {
+    double sum = 0;
+    for (double v : other) sum += v;
+    for (int k = 0; k < kEndReasonCount; ++k)
+      out_.te_p_end[k].push_back(k == STEP_UP ? F.p_step : (1.0 - F.p_step) * other[k] / sum);
+    out_.te_duration_scale.push_back(duration_scale);
+    out_.te_p_rr.push_back(F.p_rr);
   }
 
   void simulate(int32_t f) {
@@ -727,8 +737,7 @@ class CouncilSim {
       }
       const int route = r.bernoulli(spec_.mash_share) ? 1 : 0;
       const int source = draw_source(r, route, F);
-      const double w[4] = {0.045, 0.075, 0.86, 0.02};
-      const int decision = r.categorical(w);
+      const int decision = r.categorical(kDecisionWeights);
       const int32_t dd = day + r.integer(0, 7);
       add_request(f, child, children, day, source, route, decision, dd);
       if (dd > wend) break;
@@ -979,6 +988,11 @@ Tables council_tables(CouncilSim& sim, Rows&& o) {
     nchild.push_back(F.n_children);
     needs.push_back(F.needs);
   }
+  auto& te = t["truth_episodes"].columns;
+  te.push_back(col("episode_id", "id", iota64(nep), "episodes"));
+  for (int k = 0; k < kEndReasonCount; ++k) te.push_back(col("p_end_" + kEndReasons[k], "float", std::move(o.te_p_end[k])));
+  te.push_back(col("duration_scale", "float", std::move(o.te_duration_scale)));
+  te.push_back(col("p_rereferral", "float", std::move(o.te_p_rr)));
   t["truth_families"].columns = {col("family_id", "id", iota64(nfam), "families"),
                                  col("latent_need", "float", std::move(z)),
                                  col("engagement", "float", std::move(e)),
@@ -1047,7 +1061,7 @@ Tables merge(std::vector<Tables>& parts) {
       }
     }
     for (const auto& [name, rows] : part_rows) {
-      if (name == "truth_families") continue;
+      if (name.rfind("truth_", 0) == 0) continue;
       offset[name] += static_cast<int64_t>(rows);
     }
     part.clear();

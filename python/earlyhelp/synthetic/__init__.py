@@ -145,8 +145,9 @@ def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timest
         close()
     labels = core.code_labels()
     truth_raw = raw.pop("truth_families")
+    truth_episodes_raw = raw.pop("truth_episodes")
     tables, int_ids = build_tables(raw, labels, core.NO_DATE)
-    truth = build_truth(truth_raw, tables, int_ids, labels)
+    truth = build_truth(truth_raw, tables, int_ids, labels, truth_episodes_raw)
     meta: Dict[str, Any] = {
         "source": "earlyhelp.synthetic", "preset": preset, "years": years, "scale": scale, "seed": seed,
         "window_start": start, "end_date": end,

@@ -141,8 +141,9 @@ def build_tables(raw: Dict[str, RawColumns], labels: Dict[str, List[str]], no_da
 
 
 def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[str, Dict[str, np.ndarray]],
-                labels: Dict[str, List[str]]) -> Dict[str, pd.DataFrame]:
-    """The generator's ground truth: one row per family, and the oracle per episode."""
+                labels: Dict[str, List[str]], raw_episodes: Optional[RawColumns] = None) -> Dict[str, pd.DataFrame]:
+    """The generator's ground truth: one row per family, and per episode the closure model
+    it was drawn from (``p_end_<reason>``, ``duration_scale``, ``p_rereferral``)."""
     cols = {c[0]: c for c in raw}
     fam = pd.DataFrame({"family_id": tables["families"]["family_id"]}, copy=False)
     fam["locality_id"] = tables["families"]["locality_id"].to_numpy()
@@ -169,4 +170,7 @@ def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[
         "p_rereferral_12m": fam["p_rereferral_12m"].to_numpy()[ep_family],
         "rereferral_applies": applies,
     }, copy=False)
+    for name, _, _, values in raw_episodes or []:
+        if name != "episode_id":  # rows are in episode order
+            episodes[name] = np.asarray(values, dtype=np.float64)
     return {"families": fam, "episodes": episodes}
