@@ -65,7 +65,7 @@ def test_counts_are_overdispersed(coventry6):
     fit = smf.glm("n ~ C(locality) + C(month)", counts, family=sm.families.Poisson()).fit()
     ratio = fit.pearson_chi2 / fit.df_resid
     print(f"Pearson chi2/df after locality and month effects: {ratio:.2f}")
-    assert ratio > 1.8
+    assert ratio > 1.5
 
 
 def test_lockdown_dip_and_school_terms(coventry6):

@@ -16,7 +16,7 @@ static void coventry_change(ChangeOverTime& ch) {
   ch.request_trend = 0.0;
   ch.reference_year = 2024;
   ch.request_level.years = {2019, 2020, 2021, 2022, 2023, 2024, 2025};
-  ch.request_level.level = {0.78, 0.72, 0.74, 0.72, 0.68, 1.04, 1.04};
+  ch.request_level.level = {0.80, 0.74, 0.76, 0.74, 0.70, 1.06, 1.06};
   ch.outcomes_met_level.years = {2019, 2023, 2024};
   ch.outcomes_met_level.level = {0.66, 0.66, 1.0};
 }

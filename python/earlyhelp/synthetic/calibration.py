@@ -78,6 +78,7 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
     if preset == "coventry":
         # Coventry's figures are for 2024: compare calendar 2024 when it was generated
         # (the council changes over the years), else the yearly average of the window.
+        window_opened = max(int(opened.sum()), 1)
         y0, y1 = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31")
         if start <= y0 and end >= y1:
             start, end, per_year, basis = y0, y1, 1.0 / float(meta["scale"]), "calendar 2024"
@@ -87,9 +88,8 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         closed = _in_window(ep["end_date"], start, end)
         reasons = ep.loc[closed, "end_reason"]
         n_closed = max(int(closed.sum()), 1)
-        # (the step-up share stays the whole window's: it is Wolverhampton's figure, not 2024's)
-        lead_type = ep.loc[opened, "lead_agency_id"].map(agency_type)
-        partner = ~lead_type.isin(COUNCIL_AGENCY_TYPES).to_numpy() & lead_type.notna().to_numpy()
+        # The step-up share stays the whole window's (Wolverhampton's figure, not 2024's), and so
+        # do the lead-agency shares: the generator holds them over the window by quota.
         req = req[_in_window(req["received_date"], start, end)]
         t.add("requests for support a year", len(req) * per_year, 3195, "requests/year", SEED_COVENTRY, basis)
         t.add("children referred a year", float(req["children"].sum()) * per_year, 395 * 12, "children/year",
@@ -105,7 +105,7 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
               SEED_COVENTRY)
         t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017,
               "Wolverhampton's figure, used for every preset")
-        t.add("episodes held by partners", 100.0 * partner.sum() / max(int(opened.sum()), 1), 16.9, "%",
+        t.add("episodes held by partners", 100.0 * partner.sum() / window_opened, 16.9, "%",
               SEED_COVENTRY, "469 of 2,780")
         t.add("partner-held episodes held by schools",
               100.0 * float((lead_type[partner] == "school").sum()) / max(int(partner.sum()), 1),

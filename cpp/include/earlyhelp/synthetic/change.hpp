@@ -35,7 +35,7 @@ struct ChangeOverTime {
   int reference_year = 0;
   YearLevels request_level;           // level by year (empty: none), changing smoothly between mid-years
   YearLevels outcomes_met_level;      // outcomes-met weight by the year an episode typically closes in
-  double overdispersion_shape = 12;   // gamma shape of locality-month effects; 0 = none
+  double overdispersion_shape = 20;   // gamma shape of locality-month effects; 0 = none
   double locality_sd = 0.15;          // sd of the log locality rate effects; 0 = none
   double school_share = 0.28;         // share of requests sourced by schools on an average day
   bool school_terms = true;           // school-sourced requests follow the school year
