@@ -1,6 +1,6 @@
 """The ``earlyhelp`` command line.
 
-Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``. Exit codes, for schedulers:
+Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``, ``report``. Exit codes, for schedulers:
 
 * 0  success
 * 1  failure (a bug, a crash, an interrupted run)
@@ -123,6 +123,9 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
 
     if not out and not sql_url:
         raise click.UsageError("give --out FOLDER and/or --sql URL")
+    if preset not in synthetic.PRESETS:
+        raise click.BadParameter(f"{preset!r} is not a preset; choose one of {', '.join(synthetic.PRESETS)}",
+                                 param_hint="--preset")
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     if out:
         files = write_dataset(ds, out, format=fmt)
@@ -203,7 +206,7 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
     import dataclasses
 
     from .config import load_config
-    from .pipeline import run_forecast
+    from .forecastrun import run_forecast
 
     cfg = load_config(config_path)
     if output:
@@ -211,8 +214,19 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
     result = run_forecast(cfg, dry_run=dry_run)
     if dry_run:
         click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
+        return
+    for line in forecast_summary(result):
+        click.echo(line, err=True)
+    click.echo(str(result.folder))
+
+
+def forecast_summary(result) -> list:
+    """The lines ``earlyhelp forecast`` ends with on stderr: series, best model, the report."""
+    if result.best_mase is not None:
+        best = f"best model by MASE: {result.best_model} (mean MASE {result.best_mase:.2f} in backtests)"
     else:
-        click.echo(str(result.folder))
+        best = f"no backtest: the report uses {result.best_model}"
+    return [f"forecast {result.n_series:,} series; {best}", f"report: {Path(result.folder) / 'report.html'}"]
 
 
 @cli.command()
@@ -276,6 +290,34 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     click.echo(str(result.folder))
 
 
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="TOML file (see examples/flow.toml).")
+@_exits
+def flow(config_path: str) -> None:
+    """Continuum stock-flow model: projections, Monte Carlo fan charts, costs and scenarios.
+
+    Writes stocks, fan, scenarios and costs (CSV and Parquet), fan_chart.png and run.json into a
+    new run folder; the folder appears only when complete.
+    """
+    from .flowrun import load_flow_config, run_flow
+
+    click.echo(str(run_flow(load_flow_config(config_path))))
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="A report config (TOML), e.g. examples/report.toml.")
+@click.option("--output", default=None, type=click.Path(file_okay=False),
+              help="Folder for the run folder (default: the config's run.output).")
+@_exits
+def report(config_path: str, output: Optional[str]) -> None:
+    """The monthly performance pack: HTML dashboard, Excel workbook, CSV/Parquet, run.json."""
+    from .reportrun import run_report
+
+    click.echo(str(run_report(config_path, output)))
+
+
 def main(argv: Optional[list] = None) -> int:
     try:
         cli.main(args=argv, standalone_mode=True)
@@ -286,3 +328,4 @@ def main(argv: Optional[list] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -9,19 +9,19 @@ from typing import Dict
 
 from .._lazy import lazy_exports
 
-# public name -> submodule that defines it (one place). Submodules are never named like a
-# public function: importing a submodule binds its name on the package, which would
-# shadow the function of that name.
+# public name -> submodule that defines it (one place)
 _EXPORTS: Dict[str, str] = {
     # models and the engine (forecast/models.py, forecast/forecaster.py)
     "AutoETS": "models", "Theta": "models", "SeasonalNaive": "models", "Naive": "models",
     "CrostonOptimized": "models", "TSB": "models", "CountRegression": "models",
     "Forecaster": "forecaster",
     # series, hierarchy, accuracy, capacity, plots
-    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand",
+    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand", "DemandSeries": "demand",
     "aggregate": "hierarchy", "reconcile": "hierarchy",
-    "accuracy": "_accuracy", "select_models": "_accuracy", "ensemble": "_accuracy", "pick": "_accuracy",
-    "capacity": "_capacity", "episode_duration_curve": "_capacity",
+    "accuracy": "accuracy", "select_models": "accuracy", "ensemble": "accuracy", "Ensembled": "accuracy",
+    "best_model": "accuracy",
+    "capacity": "capacity", "episode_duration_curve": "capacity", "CapacityPlan": "capacity",
+    "DurationCurve": "capacity", "Reconciled": "hierarchy",
     "plot_forecast": "plots", "plot_accuracy": "plots",
 }
 

@@ -103,6 +103,15 @@ class _Panel:
                       self.exog), keep
 
 
+def _seasoned(model: Any, season_length: int) -> Any:
+    """``model`` with the Forecaster's season_length when it has none of its own (a copy: the
+    caller's object is left as it was)."""
+    if getattr(model, "season_length", 0) is None:
+        model = copy.copy(model)
+        model.season_length = season_length
+    return model
+
+
 class Forecaster:
     """Fit several models to many series and forecast them (statsforecast layout).
 
@@ -116,8 +125,9 @@ class Forecaster:
     freq : str
         pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
     season_length : int
-        Periods per season; used for the calendar position of each period
-        (month of year for "MS" with 12). Models carry their own season_length.
+        Periods per season, said once: the calendar position of each period (month of
+        year for "MS" with 12) and the season of every model not given its own
+        ``season_length`` (``AutoETS()`` here is ``AutoETS(season_length=12)``).
     n_jobs : int
         Threads for the C++ models (series are fitted independently).
     fill_missing : {"zero", "interpolate", "error"}
@@ -166,15 +176,24 @@ class Forecaster:
         if not isinstance(season_length, int) or season_length < 1:
             raise ValidationError(f"season_length must be a positive integer, got {season_length!r}",
                                   table="Forecaster", column="season_length")
-        self.models = list(models)
+        self.models = [_seasoned(model, season_length) for model in models]
         self.freq = freq
         self.season_length = season_length
         self.n_jobs = max(1, int(n_jobs))
         self.fill_missing = fill_missing
         self.allow_negative = allow_negative
         self._panel: Optional[_Panel] = None
+        self._dask: Any = None  # a Dask DataFrame partitioned by unique_id (see forecast/distributed.py)
         self._fitted: Optional[pd.DataFrame] = None
         self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
+
+    def __repr__(self) -> str:
+        models = ", ".join(repr(m) for m in self.models)
+        state = ""
+        if self._panel is not None:
+            state = f", fitted on {self._panel.n_series:,} series"
+        return (f"Forecaster(models=[{models}], freq={self.freq!r}, season_length={self.season_length}, "
+                f"n_jobs={self.n_jobs}{state})")
 
     # ------------------------------------------------------------------ input
     def _exog_needed(self) -> List[str]:
@@ -367,7 +386,17 @@ class Forecaster:
     # ------------------------------------------------------------------ API
     def fit(self, df: pd.DataFrame) -> "Forecaster":
         """Validate and store the series (the models are estimated by ``predict``,
-        which knows the horizon, as statsforecast's ``forecast``)."""
+        which knows the horizon, as statsforecast's ``forecast``).
+
+        ``df`` may be a Dask DataFrame partitioned by ``unique_id``: ``predict`` then forecasts
+        each partition where it lives (statsforecast's distributed layout), with the same result.
+        """
+        from .distributed import is_dask_frame
+
+        if is_dask_frame(df):
+            self._dask, self._panel = df, None
+            return self
+        self._dask = None
         self._panel = self._prepare(df)
         self._fitted = None
         return self
@@ -387,6 +416,13 @@ class Forecaster:
         fitted : bool
             Also keep in-sample fitted values for :meth:`forecast_fitted_values`.
         """
+        if self._dask is not None:
+            from .distributed import predict_dask
+
+            if X_df is not None or fitted:
+                raise ValidationError("X_df and fitted are not supported with a Dask DataFrame", table="Forecaster")
+            self._check_levels(level)
+            return predict_dask(self, self._dask, self._check_h(h), level)
         if self._panel is None:
             raise ValidationError("call fit(df) before predict", table="Forecaster")
         h = self._check_h(h)
@@ -401,6 +437,26 @@ class Forecaster:
                 hist[alias] = values
             self._fitted = hist
         return out
+
+    def forecast(self, h: int, df: Optional[pd.DataFrame] = None, X_df: Optional[pd.DataFrame] = None,
+                 level: Optional[Sequence[float]] = None, fitted: bool = False) -> pd.DataFrame:
+        """Fit on ``df`` and forecast ``h`` periods, in one call (statsforecast's
+        ``StatsForecast.forecast``): ``Forecaster(...).forecast(df=Y_df, h=12, level=[80, 95])``.
+
+        Parameters
+        ----------
+        h : int
+            Horizon (positive).
+        df : DataFrame, optional
+            ``unique_id, ds, y`` (and exogenous columns); default: the data of the last ``fit``.
+        X_df, level, fitted : as :meth:`predict`.
+        """
+        if df is not None:
+            self.fit(df)
+        elif self._panel is None:
+            raise ValidationError("give the series to forecast: forecast(df=..., h=...)", table="Forecaster",
+                                  column="df")
+        return self.predict(h, level=level, X_df=X_df, fitted=fitted)
 
     def forecast_fitted_values(self) -> pd.DataFrame:
         """In-sample one-step fitted values (unique_id, ds, y, one column per alias)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from ._accuracy import METRICS, _levels, model_columns
+from .accuracy import METRICS, _levels, model_columns
 
 _HISTORY_COLOUR = "#1f4e79"
 

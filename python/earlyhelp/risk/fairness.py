@@ -21,7 +21,19 @@ from typing import Any, Dict, List, Mapping, Optional
 import numpy as np
 import pandas as pd
 
+from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities, _check_pair
+
+
+class FairnessAudit(FrameResult):
+    """:func:`fairness_audit`'s table with the settings it used and the number of tests."""
+
+    _metadata = ["threshold", "max_ratio_gap", "alpha", "min_positives", "n_tests"]
+    threshold: float = float("nan")
+    max_ratio_gap: float = 0.2
+    alpha: float = 0.05
+    min_positives: int = 10
+    n_tests: int = 0
 
 RATIO_METRICS = ("selection_rate", "tpr", "fpr", "ppv")
 # metric -> (successes, trials) in _rates' counts
@@ -118,7 +130,7 @@ def holm(p_values: np.ndarray) -> np.ndarray:
 
 def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = None, top_k_percent: float = 10,
                    reference: Optional[Mapping[str, str]] = None, max_ratio_gap: float = 0.2,
-                   min_positives: int = 10, alpha: float = 0.05, level: float = 0.95) -> pd.DataFrame:
+                   min_positives: int = 10, alpha: float = 0.05, level: float = 0.95) -> FairnessAudit:
     """Selection, error rates and calibration by group, with intervals, ratios to a reference
     group and flags that need statistical evidence.
 
@@ -150,8 +162,9 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     ``mean_p``, ``observed_rate``, ``calibration_ratio`` (observed / mean score) and
     ``calibration_ratio_vs_reference`` with ``_low``, ``_high`` and ``calibration_p``;
     ``is_reference``, ``small_group``, ``flags`` (comma-joined metrics flagged) and
-    ``flagged``. ``attrs`` hold ``threshold``, ``max_ratio_gap``, ``alpha``,
-    ``min_positives`` and ``n_tests`` (the tests Holm's correction ran over).
+    ``flagged``, as a :class:`FairnessAudit` whose fields hold ``threshold``,
+    ``max_ratio_gap``, ``alpha``, ``min_positives`` and ``n_tests`` (the tests Holm's
+    correction ran over).
     """
     from scipy.stats import norm
 
@@ -229,6 +242,5 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     names = list(RATIO_METRICS) + ["calibration"]
     result["flags"] = [",".join(n for n, h in zip(names, row) if h) for row in hit]
     result["flagged"] = hit.any(axis=1)
-    result.attrs.update({"threshold": threshold, "max_ratio_gap": max_ratio_gap, "alpha": alpha,
-                         "min_positives": int(min_positives), "n_tests": int(np.isfinite(raw).sum())})
-    return result
+    return FairnessAudit.of(result, threshold=threshold, max_ratio_gap=max_ratio_gap, alpha=alpha,
+                            min_positives=int(min_positives), n_tests=int(np.isfinite(raw).sum()))
