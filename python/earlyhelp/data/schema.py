@@ -78,7 +78,10 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("disability", "code", required=False, nullable=True, codes=_codes(codes.DISABILITY),
           aliases=("disa_disability_code",),
           description="main disability code; all codes of an SSD disability table are in disability_codes"),
-        C("send", "bool", required=False, nullable=True, aliases=("pers_send_flag", "pers_send")),
+        C("send", "bool", required=False, nullable=True, aliases=("pers_send",),
+          description="special educational needs or disability (SEN support or an EHC plan)"),
+        C("ehc_plan", "bool", required=False, nullable=True, aliases=("pers_send_flag",),
+          description="has an Education, Health and Care plan (the SSD's pers_send_flag means this)"),
         C("expected_birth", "bool", required=False, nullable=True,
           description="True when birth_date is an expected date (unborn child)"),
         C("expected_birth_date", "date", required=False, nullable=True, aliases=("pers_expected_dob",),
@@ -130,7 +133,8 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("person_id", "id", nullable=True, references="persons.person_id", aliases=("cont_person_id",)),
         C("children", "int", required=False, nullable=True, minimum=1),
         C("received_date", "date", aliases=("cont_contact_date",)),
-        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE), aliases=("cont_contact_source_code",)),
+        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE),
+          aliases=("cont_contact_source_code", "cont_contact_source")),
         C("route", "code", required=False, codes=_codes(codes.REQUEST_ROUTE), default=codes.UNKNOWN),
         C("decision", "code", nullable=True, codes=_codes(codes.REQUEST_DECISION),
           aliases=("cont_contact_outcome_json",),
@@ -249,20 +253,63 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("placement_provider", "str", required=False, nullable=True,
           aliases=("clap_cla_placement_provider", "place_provider")),
     ), aliases=("ssd_cla_episodes",)),
+    Table("plans", ("plan_id",), (
+        C("plan_id", "id"),
+        C("episode_id", "id", references="episodes.episode_id"),
+        C("agreed_date", "date", description="date the Early Help plan was agreed with the family"),
+        C("end_date", "date", required=False, nullable=True,
+          description="plan ended (missing = current)"),
+    ), description="Early Help plans (Early Support Plan, family plan) that follow the assessment"),
+    Table("taf_reviews", ("review_id",), (
+        C("review_id", "id"),
+        C("episode_id", "id", references="episodes.episode_id"),
+        C("plan_id", "id", required=False, nullable=True, references="plans.plan_id"),
+        C("due_date", "date", description="date the review was due (local standard, e.g. every 6 weeks)"),
+        C("held_date", "date", nullable=True, description="date the meeting was held (missing = not held)"),
+    ), aliases=("team_around_the_family_reviews",),
+       description="Team Around the Family meetings that review the plan"),
+    Table("service_referrals", ("service_referral_id",), (
+        C("service_referral_id", "id"),
+        C("family_id", "id", references="families.family_id"),
+        C("episode_id", "id", required=False, nullable=True, references="episodes.episode_id"),
+        C("person_id", "id", required=False, nullable=True, references="persons.person_id"),
+        C("service", "code", codes=_codes(codes.SERVICE)),
+        C("referral_date", "date"),
+        C("outcome", "code", required=False, nullable=True, codes=_codes(codes.SERVICE_REFERRAL_OUTCOME),
+          default=codes.UNKNOWN),
+    ), description="referrals to named services and interventions (young carers, children's centre, ...)"),
+    Table("family_voice", ("response_id",), (
+        C("response_id", "id"),
+        C("family_id", "id", required=False, nullable=True, references="families.family_id"),
+        C("episode_id", "id", required=False, nullable=True, references="episodes.episode_id"),
+        C("locality_id", "id", required=False, nullable=True, references="localities.locality_id"),
+        C("response_date", "date"),
+        C("question", "code", codes=_codes(codes.VOICE_QUESTION)),
+        C("answer", "int", minimum=1, maximum=codes.VOICE_SCALE_MAX,
+          description="1-5 (strongly disagree .. strongly agree; 4 and 5 are positive)"),
+    ), description="family-voice survey answers, one row per family and question"),
 )}
 
 # SSD tables that are folded into one of ours rather than kept as a table:
 # ssd_disability (disa_person_id, disa_disability_code) -> persons.disability / disability_codes;
 # ssd_assessment_factors (cinf_assessment_id, cinf_assessment_factors_json) -> csc_assessments.factors.
+# ssd_address (addr_person_id, addr_address_postcode, addr_address_json) -> households and families'
+# localities (with a geography lookup); ssd_department (dept_team_id, dept_team_name) -> teams.
 FOLDED_TABLES: Dict[str, Tuple[str, ...]] = {
     "disability": ("ssd_disability", "disability"),
     "assessment_factors": ("ssd_assessment_factors", "assessment_factors"),
+    "address": ("ssd_address", "address"),
+    "department": ("ssd_department", "department"),
 }
 FOLDED_COLUMNS: Dict[str, Dict[str, Tuple[str, ...]]] = {
     "disability": {"person_id": ("disa_person_id", "person_id"),
                    "code": ("disa_disability_code", "disability", "code")},
     "assessment_factors": {"assessment_id": ("cinf_assessment_id", "assessment_id"),
                            "factors": ("cinf_assessment_factors_json", "factors")},
+    "address": {"person_id": ("addr_person_id", "person_id"), "postcode": ("addr_address_postcode", "postcode"),
+                "address": ("addr_address_json", "address"),
+                "start_date": ("addr_address_start_date", "start_date")},
+    "department": {"team_id": ("dept_team_id", "team_id"), "team_name": ("dept_team_name", "team_name")},
 }
 
 # What each column means, for users (docs/data-model.md is generated from these and the
@@ -329,6 +376,16 @@ DESCRIPTIONS: Dict[str, Dict[str, str]] = {
                      "placement": "placement type (PLACE)",
                      "reason_for_leaving": "why the episode ended (REC; X1 = still looked after)",
                      "placement_provider": "placement provider (PLACE_PROVIDER)"},
+    "plans": {"plan_id": "an Early Help plan", "episode_id": "the episode it belongs to"},
+    "taf_reviews": {"review_id": "a Team Around the Family review", "episode_id": "the episode",
+                    "plan_id": "the plan reviewed"},
+    "service_referrals": {"service_referral_id": "a referral to a service or intervention",
+                          "family_id": "the family", "episode_id": "the episode it was made in",
+                          "person_id": "the child (if for one child)", "service": "the service",
+                          "referral_date": "date of referral", "outcome": "accepted, declined, waiting"},
+    "family_voice": {"response_id": "one answer of one family", "family_id": "the family (if known)",
+                     "episode_id": "the episode (if asked at closure)", "locality_id": "the locality",
+                     "response_date": "date answered", "question": "the question asked"},
 }
 
 
