@@ -8,10 +8,14 @@ own Gaussian/simulated intervals, ``count``: negative binomial around the model'
 coverage, the share of actuals below and above the interval and the share of negative lower
 bounds; statsforecast's own intervals for the same models on the same windows are the peer.
 
+With ``--councils K`` the series are instead the monthly requests per locality of K synthetic
+Coventry-like councils over 6 years (``synthetic.council``, seeds 0..K-1: trend, level shifts,
+lockdown dip, overdispersion), last (possibly partial) month dropped.
+
 Usage::
 
     PYTHONPATH=python EARLYHELP_NO_PROGRESS=1 python benchmarks/bench_intervals.py \
-        [--series 100] [--length 96] [--windows 3] [--no-peer]
+        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3]
 """
 from __future__ import annotations
 
@@ -38,6 +42,21 @@ def _rows(cv: pd.DataFrame, alias: str, who: str, method: str, seconds: float):
                "above": (cv.y > hi).mean(), "negative_lo": (lo < 0).mean(), "seconds": seconds}
 
 
+def council_panel(k: int) -> pd.DataFrame:
+    """Monthly requests per locality of k synthetic councils."""
+    from earlyhelp import synthetic
+
+    frames = []
+    for seed in range(k):
+        ds = synthetic.council("coventry", years=6, seed=seed)
+        locality = ds.families.set_index("family_id")["locality_id"]
+        f = pd.DataFrame({"ds": ds.requests["received_date"].dt.to_period("M").dt.to_timestamp(),
+                          "unique_id": f"{seed}-" + ds.requests["family_id"].map(locality).astype(str)})
+        frames.append(f.groupby(["unique_id", "ds"]).size().rename("y").reset_index())
+    df = pd.concat(frames, ignore_index=True)
+    return df[df.ds < df.ds.max()]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--series", type=int, default=100)
@@ -45,8 +64,9 @@ def main() -> None:
     ap.add_argument("--windows", type=int, default=3)
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--councils", type=int, default=0)
     args = ap.parse_args()
-    df = nb_trend_panel(args.series, args.length, args.seed)
+    df = council_panel(args.councils) if args.councils else nb_trend_panel(args.series, args.length, args.seed)
     cv_args = dict(h=12, n_windows=args.windows, step_size=6, level=list(LEVELS))
     rows = []
     for make in (AutoETS, Theta):
@@ -63,9 +83,9 @@ def main() -> None:
             cv = StatsForecast(models=[model], freq="MS", n_jobs=1).cross_validation(df=df, **cv_args)
             rows += _rows(cv, type(model).__name__, "statsforecast", "model", time.perf_counter() - t0)
     table = pd.DataFrame(rows)
-    n = args.series * args.windows * 12
-    print(f"{args.series} series x {args.length} months, {args.windows} windows x 12 months "
-          f"({n} forecasts per row)")
+    n_series = df.unique_id.nunique()
+    print(f"{n_series} series x {df.groupby('unique_id').size().median():.0f} months, {args.windows} windows "
+          f"x 12 months ({n_series * args.windows * 12} forecasts per row)")
     print(table.round(3).to_string(index=False))
 
 
