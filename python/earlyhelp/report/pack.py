@@ -235,7 +235,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Text starting like a spreadsheet formula gets a leading apostrophe (CSV and Excel injection)."""
     out = frame.copy()
     for c in out.columns:
-        if out[c].dtype == object or str(out[c].dtype).startswith(("string", "category")):
+        dtype = out[c].dtype  # pandas 3's default text dtype is "str": ask pandas, not the dtype's name
+        if dtype == object or pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
             s = out[c].astype(object)
             bad = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
             if bad.any():
