@@ -1,4 +1,5 @@
 import earlyhelp
+import numpy as np
 import pytest
 from earlyhelp import _core
 
@@ -9,6 +10,45 @@ def test_core_version_matches_package():
 
 def test_core_input_error_is_a_value_error():
     assert issubclass(_core.CoreInputError, ValueError)
+
+
+def test_core_input_error_is_a_validation_error_naming_where():
+    from earlyhelp._native import naming
+
+    assert issubclass(_core.CoreInputError, earlyhelp.ValidationError)
+    with pytest.raises(earlyhelp.ValidationError, match="preset must be one of") as err:
+        _core.synthetic.generate("nowhere", 0, 10)
+    assert err.value.message.startswith("preset must be one of")
+    with pytest.raises(_core.CoreInputError) as err, naming("edges", "src"):
+        _core.network.Graph(np.array([0, 5]), np.array([1, 1]), None, False, 3)
+    problem = err.value.problems[0]
+    assert (problem.table, problem.column) == ("edges", "src") and "out of range" in problem.message
+
+
+def test_version_comes_from_the_build_once():
+    import re
+    from pathlib import Path
+
+    cmake = (Path(__file__).resolve().parents[1] / "CMakeLists.txt").read_text()
+    assert re.search(r"project\(earlyhelp VERSION ([0-9.]+)", cmake).group(1) == earlyhelp.__version__
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert "\nversion =" not in pyproject and '"version"' in pyproject  # dynamic, read from CMakeLists.txt
+
+
+def test_progress_adapter_shows_on_a_terminal_only(monkeypatch):
+    from earlyhelp import _native
+
+    monkeypatch.delenv("EARLYHELP_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(_native.sys.stderr, "isatty", lambda: True, raising=False)
+    with _native.progress("work") as callback:
+        assert callback is not None
+        callback(3, 10)
+        callback(10, 10)
+    with _native.progress("work", show=False) as callback:
+        assert callback is None
+    monkeypatch.setenv("EARLYHELP_NO_PROGRESS", "1")
+    with _native.progress("work") as callback:
+        assert callback is None
 
 
 def test_validation_error_lists_every_problem():

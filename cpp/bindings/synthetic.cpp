@@ -1,12 +1,9 @@
 // earlyhelp._core.synthetic: runs the C++ generator and hands its columns to
-// numpy without copying (each vector is moved to the heap and owned by a capsule).
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
+// numpy without copying.
 #include <pybind11/stl.h>
 
-#include <memory>
-
 #include "earlyhelp/synthetic/generator.hpp"
+#include "numpy.hpp"
 #include "progress.hpp"
 #include "registry.hpp"
 
@@ -14,14 +11,6 @@ namespace py = pybind11;
 
 namespace earlyhelp::bindings {
 namespace {
-
-template <class T>
-py::array to_numpy(std::vector<T>&& v) {
-  auto* heap = new std::vector<T>(std::move(v));
-  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>({static_cast<py::ssize_t>(heap->size())}, {static_cast<py::ssize_t>(sizeof(T))},
-                        heap->data(), owner);
-}
 
 py::object column_to_python(synthetic::ColumnData&& data) {
   return std::visit(
@@ -36,13 +25,6 @@ py::object column_to_python(synthetic::ColumnData&& data) {
       std::move(data));
 }
 
-std::vector<synthetic::CouncilSpec> preset_councils(const std::string& preset, uint64_t seed) {
-  if (preset == "coventry") return {synthetic::coventry_preset()};
-  if (preset == "wolverhampton") return {synthetic::wolverhampton_preset()};
-  if (preset == "england") return synthetic::england_preset(seed);
-  throw InputError("preset must be one of 'coventry', 'wolverhampton', 'england', not '" + preset + "'");
-}
-
 py::dict generate(const std::string& preset, int32_t window_start, int32_t window_end, double scale, uint64_t seed,
                   int threads, py::object progress) {
   synthetic::Options opt;
@@ -51,10 +33,10 @@ py::dict generate(const std::string& preset, int32_t window_start, int32_t windo
   opt.scale = scale;
   opt.seed = seed;
   opt.threads = threads;
-  auto councils = preset_councils(preset, seed);
+  auto councils = synthetic::preset_councils(preset, seed);
   synthetic::Tables tables;
   {
-    PythonProgress reporter(progress);
+    PythonProgress reporter(std::move(progress));
     py::gil_scoped_release release;
     tables = synthetic::generate(councils, opt, &reporter);
   }
@@ -71,7 +53,7 @@ py::dict generate(const std::string& preset, int32_t window_start, int32_t windo
 
 }  // namespace
 
-void register_synthetic(py::module_& m) {
+void register_synthetic(py::module_ m) {
   m.def("generate", &generate, py::arg("preset"), py::arg("window_start"), py::arg("window_end"),
         py::arg("scale") = 1.0, py::arg("seed") = 0, py::arg("threads") = 1, py::arg("progress") = py::none(),
         "Generate a synthetic council (or England). Dates are days since 1970-01-01.\n\n"

@@ -448,7 +448,7 @@ class CouncilSim {
     }
   }
 
-  int draw_source(Rng& r, int route, const Family& F) const {
+  int draw_source(Rng& r, int route) const {
     if (route == 2) return S5A;
     if (route == 1) {  // MASH front door: police notifications dominate
       static const double w[N_SOURCE] = {0.04, 0.01, 0.02, 0.02, 0.16, 0.03, 0.03, 0.03, 0.02, 0.02, 0.04,
@@ -616,7 +616,7 @@ class CouncilSim {
     const int extra = r.poisson(F.lambda * 0.25 * (cap - start) / kYear);
     for (int k = 0; k < extra; ++k) {
       int32_t d = start + r.integer(0, std::max(0, cap - start));
-      add_request(f, child, 1, d, draw_source(r, r.bernoulli(spec_.mash_share) ? 1 : 0, F), r.bernoulli(spec_.mash_share) ? 1 : 0,
+      add_request(f, child, 1, d, draw_source(r, r.bernoulli(spec_.mash_share) ? 1 : 0), r.bernoulli(spec_.mash_share) ? 1 : 0,
                   EXISTING_CASE, d);
     }
 
@@ -726,7 +726,7 @@ class CouncilSim {
         continue;
       }
       const int route = r.bernoulli(spec_.mash_share) ? 1 : 0;
-      const int source = draw_source(r, route, F);
+      const int source = draw_source(r, route);
       const double w[4] = {0.045, 0.075, 0.86, 0.02};
       const int decision = r.categorical(w);
       const int32_t dd = day + r.integer(0, 7);

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import numpy as np
 import pandas as pd
 
+from .. import _native
 from .._errors import Problem, ValidationError
 from .config import Config
 
@@ -54,7 +54,7 @@ class RunResult:
 
 
 def progress_enabled() -> bool:
-    return not os.environ.get("EARLYHELP_NO_PROGRESS") and sys.stderr.isatty()
+    return _native.progress_enabled()
 
 
 class _Steps:

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.stats import norm
 
 from .._errors import Problem, ValidationError
+from .._native import forecast as core
 
 LEVEL_SEPARATOR = "/"
 METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink")
@@ -276,8 +277,6 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     map is the method's own: bottom-up adds bottom variances, top-down scales the total's
     interval by each series' share.
     """
-    from .._core import forecast as core
-
     if method not in METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
     if method == "top_down" and top_down_method not in TOP_DOWN_METHODS:
@@ -311,7 +310,8 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
             mean_in = np.hstack([mean] * len(levels))
         else:
             mean_in = mean
-        rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd, core_method,
+        rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
+                                               core.ReconcileMethod.__members__[core_method],
                                                residuals.get(model), insample_y, parent, ridge)
         if not np.isnan(lam):
             shrinkage[model] = float(lam)

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from ._core import core
+from .._native import network as core
 from .family import FamilyNetwork
 
 __all__ = ["allocate_leads", "default_cost", "DEFAULT_COSTS", "NEED_AGENCY_TYPES", "Allocation"]
