@@ -41,3 +41,4 @@ echo "== pytest (Python tests and notebooks)"
 export EARLYHELP_REQUIRE_SERVICES=1
 cd tests  # import the installed package, not the source tree
 "$python" -m pytest -q -p no:cacheprovider "$@"
+(cd .. && PYTHON="$python" scripts/check-stubs.sh)  # stubs of earlyhelp._core against the installed module
