@@ -59,3 +59,24 @@ def test_validation_error_lists_every_problem():
     text = str(err)
     assert "2 problems" in text and "episodes.end_date" in text and "persons.sex" in text
     assert isinstance(err, ValueError)
+
+
+def test_only_the_bridge_imports_the_compiled_core():
+    """Modules reach C++ through earlyhelp._native, never by importing _core themselves."""
+    import ast
+    from pathlib import Path
+
+    package = Path(earlyhelp.__file__).parent
+    offenders = []
+    for path in package.rglob("*.py"):
+        if path.name == "_native.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            if any(name == "_core" or name.endswith("._core") or name.startswith("_core.") for name in names):
+                offenders.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert offenders == []
