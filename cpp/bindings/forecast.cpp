@@ -108,7 +108,7 @@ py::dict forecast_series(const forecast::ModelSpec& spec, const DoubleArray& y, 
   return to_python(out, indptr, y.size(), h, levels.size());
 }
 
-void register_specs(py::module_ m) {
+void register_specs(py::module_& m) {
   py::enum_<forecast::ModelKind>(m, "ModelKind", "The models, named as statsforecast names them.")
       .value("Naive", forecast::ModelKind::Naive)
       .value("SeasonalNaive", forecast::ModelKind::SeasonalNaive)
@@ -167,7 +167,7 @@ void register_specs(py::module_ m) {
 
 }  // namespace
 
-void register_forecast(py::module_ m) {
+void register_forecast(py::module_& m) {
   register_specs(m);
   m.def("forecast_series", &forecast_series, py::arg("spec"), py::arg("y"), py::arg("indptr"), py::arg("h"),
         py::arg("levels"), py::arg("X") = py::none(), py::arg("X_future") = py::none(),

@@ -28,11 +28,13 @@ PYBIND11_MODULE(_core, m) {
     }
   });
 
-  using namespace earlyhelp::bindings;
-  register_synthetic(m.def_submodule("synthetic", "Synthetic council generator."));
-  register_network(m.def_submodule("network", "Graph algorithms on Boost.Graph."));
-  register_risk(m.def_submodule("risk", "Generalised linear models and calibration on Eigen."));
+  auto synthetic = m.def_submodule("synthetic", "Synthetic council generator.");
+  earlyhelp::bindings::register_synthetic(synthetic);
+  auto network = m.def_submodule("network", "Graph algorithms on Boost.Graph.");
+  earlyhelp::bindings::register_network(network);
+  auto risk = m.def_submodule("risk", "Generalised linear models and calibration on Eigen.");
+  earlyhelp::bindings::register_risk(risk);
   auto forecast = m.def_submodule("forecast", "Time-series models and reconciliation.");
-  register_forecast(forecast);
-  register_reconcile(forecast);
+  earlyhelp::bindings::register_forecast(forecast);
+  earlyhelp::bindings::register_reconcile(forecast);
 }

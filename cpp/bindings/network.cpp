@@ -38,7 +38,7 @@ std::shared_ptr<network::Graph> make_graph(IdArray src, IdArray dst, std::option
 
 }  // namespace
 
-void register_network(py::module_ m) {
+void register_network(py::module_& m) {
   m.attr("MAX_VERTICES") = network::kMaxVertices;
   py::class_<network::Graph, std::shared_ptr<network::Graph>>(m, "Graph",
                                                                "CSR graph (Boost.Graph) built from an edge list.")

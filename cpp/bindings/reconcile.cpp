@@ -37,7 +37,7 @@ py::tuple reconcile(const forecast::SparseRows& S, const MatrixRef& mean, const 
 
 }  // namespace
 
-void register_reconcile(py::module_ m) {
+void register_reconcile(py::module_& m) {
   py::enum_<forecast::ReconcileMethod>(m, "ReconcileMethod", "Reconciliation methods (hierarchicalforecast's names).")
       .value("bottom_up", forecast::ReconcileMethod::bottom_up)
       .value("top_down_forecast_proportions", forecast::ReconcileMethod::top_down_forecast_proportions)

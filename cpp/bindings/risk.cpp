@@ -36,28 +36,46 @@ py::dict to_dict(const risk::GlmResult& r) {
 using FitFn = risk::GlmResult (*)(risk::ConstRowMatrixRef, risk::ConstVectorRef, risk::ConstVectorRef,
                                   const risk::GlmOptions&, Progress*);
 
-py::dict fit(FitFn fn, const Array& X, const Array& y, const Array& w, double lambda, double l1_ratio,
-             bool fit_intercept, double tol, int max_iter, const std::string& solver, int n_threads,
-             bool compute_covariance, py::object progress) {
+py::dict fit(FitFn fn, const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options,
+             py::object progress) {
   auto Xm = as_matrix(X, "X");
   auto ym = as_vector(y, "y");
   auto wm = as_vector(w, "sample_weight");
-  risk::GlmOptions o;
-  o.lambda = lambda;
-  o.l1_ratio = l1_ratio;
-  o.fit_intercept = fit_intercept;
-  o.tol = tol;
-  o.max_iter = max_iter;
-  o.solver = solver;
-  o.n_threads = n_threads;
-  o.compute_covariance = compute_covariance;
   risk::GlmResult r;
   {
     PythonProgress reporter(std::move(progress));
     py::gil_scoped_release release;
-    r = fn(Xm, ym, wm, o, &reporter);
+    r = fn(Xm, ym, wm, options, &reporter);
   }
   return to_dict(r);
+}
+
+void register_options(py::module_& m) {
+  py::class_<risk::GlmOptions>(m, "GlmOptions", "Penalty, intercept, convergence and solver of a GLM fit.")
+      .def(py::init([](double lam, double l1_ratio, bool fit_intercept, double tol, int max_iter,
+                       std::string solver, int n_threads, bool compute_covariance) {
+             risk::GlmOptions o;
+             o.lambda = lam;
+             o.l1_ratio = l1_ratio;
+             o.fit_intercept = fit_intercept;
+             o.tol = tol;
+             o.max_iter = max_iter;
+             o.solver = std::move(solver);
+             o.n_threads = n_threads;
+             o.compute_covariance = compute_covariance;
+             return o;
+           }),
+           py::arg("lam") = 1.0, py::arg("l1_ratio") = 0.0, py::arg("fit_intercept") = true, py::arg("tol") = 1e-8,
+           py::arg("max_iter") = 100, py::arg("solver") = "auto", py::arg("n_threads") = 0,
+           py::arg("compute_covariance") = true)
+      .def_readwrite("lam", &risk::GlmOptions::lambda)
+      .def_readwrite("l1_ratio", &risk::GlmOptions::l1_ratio)
+      .def_readwrite("fit_intercept", &risk::GlmOptions::fit_intercept)
+      .def_readwrite("tol", &risk::GlmOptions::tol)
+      .def_readwrite("max_iter", &risk::GlmOptions::max_iter)
+      .def_readwrite("solver", &risk::GlmOptions::solver)
+      .def_readwrite("n_threads", &risk::GlmOptions::n_threads)
+      .def_readwrite("compute_covariance", &risk::GlmOptions::compute_covariance);
 }
 
 using PredictFn = void (*)(risk::ConstRowMatrixRef, risk::ConstVectorRef, double, risk::VectorRef, int);
@@ -76,31 +94,26 @@ py::array_t<double> predict(PredictFn fn, const Array& X, const Array& coef, dou
 
 }  // namespace
 
-void register_risk(py::module_ m) {
+void register_risk(py::module_& m) {
   const char* fit_doc =
       "Fit a penalised GLM. Objective: sum_i s_i loss_i + lam * (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1),\n"
       "intercept unpenalised. Returns a dict: coef, intercept, n_iter, converged, objective,\n"
       "gradient_norm, solver, covariance (inverse Hessian, order coef..., intercept), feature_means.";
-  m.def("fit_logistic",
-        [](const Array& X, const Array& y, const Array& w, double lam, double l1_ratio, bool fit_intercept, double tol,
-           int max_iter, const std::string& solver, int n_threads, bool cov, py::object progress) {
-          return fit(&risk::fit_logistic, X, y, w, lam, l1_ratio, fit_intercept, tol, max_iter, solver, n_threads,
-                     cov, std::move(progress));
-        },
-        fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("lam"), py::arg("l1_ratio") = 0.0,
-        py::arg("fit_intercept") = true, py::arg("tol") = 1e-8, py::arg("max_iter") = 100,
-        py::arg("solver") = "auto", py::arg("n_threads") = 0, py::arg("compute_covariance") = true,
-        py::arg("progress") = py::none());
-  m.def("fit_poisson",
-        [](const Array& X, const Array& y, const Array& w, double lam, double l1_ratio, bool fit_intercept, double tol,
-           int max_iter, const std::string& solver, int n_threads, bool cov, py::object progress) {
-          return fit(&risk::fit_poisson, X, y, w, lam, l1_ratio, fit_intercept, tol, max_iter, solver, n_threads,
-                     cov, std::move(progress));
-        },
-        fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("lam"), py::arg("l1_ratio") = 0.0,
-        py::arg("fit_intercept") = true, py::arg("tol") = 1e-8, py::arg("max_iter") = 100,
-        py::arg("solver") = "auto", py::arg("n_threads") = 0, py::arg("compute_covariance") = true,
-        py::arg("progress") = py::none());
+  register_options(m);
+  m.def(
+      "fit_logistic",
+      [](const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options, py::object progress) {
+        return fit(&risk::fit_logistic, X, y, w, options, std::move(progress));
+      },
+      fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("options"),
+      py::arg("progress") = py::none());
+  m.def(
+      "fit_poisson",
+      [](const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options, py::object progress) {
+        return fit(&risk::fit_poisson, X, y, w, options, std::move(progress));
+      },
+      fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("options"),
+      py::arg("progress") = py::none());
   m.def("linear_predictor",
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::linear_predictor, X, coef, b, t); },
         "X @ coef + intercept", py::arg("X"), py::arg("coef"), py::arg("intercept"), py::arg("n_threads") = 0);

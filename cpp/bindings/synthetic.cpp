@@ -53,7 +53,7 @@ py::dict generate(const std::string& preset, int32_t window_start, int32_t windo
 
 }  // namespace
 
-void register_synthetic(py::module_ m) {
+void register_synthetic(py::module_& m) {
   m.def("generate", &generate, py::arg("preset"), py::arg("window_start"), py::arg("window_end"),
         py::arg("scale") = 1.0, py::arg("seed") = 0, py::arg("threads") = 1, py::arg("progress") = py::none(),
         "Generate a synthetic council (or England). Dates are days since 1970-01-01.\n\n"

@@ -19,17 +19,33 @@ class _GlmFit(TypedDict):
     covariance: Optional[_Out]
     feature_means: _Out
 
-def fit_logistic(X: _Array, y: _Array, sample_weight: _Array, lam: float, l1_ratio: float = 0.0,
-                 fit_intercept: bool = True, tol: float = 1e-08, max_iter: int = 100, solver: str = "auto",
-                 n_threads: int = 0, compute_covariance: bool = True,
-                 progress: Optional[Callable[[int, int], Any]] = None) -> _GlmFit:
-    """Objective sum_i s_i logloss_i + lam * (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1); lam = 1 / C."""
+class GlmOptions:
+    """Penalty, intercept, convergence and solver of a GLM fit.
 
-def fit_poisson(X: _Array, y: _Array, sample_weight: _Array, lam: float, l1_ratio: float = 0.0,
-                fit_intercept: bool = True, tol: float = 1e-08, max_iter: int = 100, solver: str = "auto",
-                n_threads: int = 0, compute_covariance: bool = True,
+    Objective: sum_i s_i loss_i + lam * (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1), intercept
+    unpenalised; logistic: lam = 1 / C; Poisson: lam = alpha * sum_i s_i. ``solver``: "auto",
+    "newton-cholesky", "lbfgs" or "newton-cd"; ``n_threads`` 0 decides from the size.
+    """
+
+    lam: float
+    l1_ratio: float
+    fit_intercept: bool
+    tol: float
+    max_iter: int
+    solver: str
+    n_threads: int
+    compute_covariance: bool
+    def __init__(self, lam: float = 1.0, l1_ratio: float = 0.0, fit_intercept: bool = True, tol: float = 1e-08,
+                 max_iter: int = 100, solver: str = "auto", n_threads: int = 0,
+                 compute_covariance: bool = True) -> None: ...
+
+def fit_logistic(X: _Array, y: _Array, sample_weight: _Array, options: GlmOptions,
+                 progress: Optional[Callable[[int, int], Any]] = None) -> _GlmFit:
+    """Penalised logistic regression (y in {0, 1})."""
+
+def fit_poisson(X: _Array, y: _Array, sample_weight: _Array, options: GlmOptions,
                 progress: Optional[Callable[[int, int], Any]] = None) -> _GlmFit:
-    """Objective sum_i s_i (mu_i - y_i eta_i) + lam/2 |w|^2; lam = alpha * sum_i s_i."""
+    """Penalised Poisson regression with log link."""
 
 def linear_predictor(X: _Array, coef: _Array, intercept: float, n_threads: int = 0) -> _Out: ...
 def predict_logistic_proba(X: _Array, coef: _Array, intercept: float, n_threads: int = 0) -> _Out: ...

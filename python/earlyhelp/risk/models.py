@@ -85,8 +85,10 @@ class _LinearRiskModel(BaseEstimator):
         # one do we look again to name every offending column and row.
         with naming("X"):
             try:
-                res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, lam, l1_ratio, self.fit_intercept,
-                         float(self.tol), int(self.max_iter), self.solver, n_threads(self.n_jobs), True)
+                options = core.GlmOptions(lam=lam, l1_ratio=l1_ratio, fit_intercept=bool(self.fit_intercept),
+                                          tol=float(self.tol), max_iter=int(self.max_iter), solver=self.solver,
+                                          n_threads=n_threads(self.n_jobs), compute_covariance=True)
+                res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, options)
             except CoreInputError:
                 check_finite(X, feature_names(self, X.shape[1]), original)
                 raise
