@@ -35,7 +35,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from .._native import forecast as core
-from .._native import progress
+from .._native import naming, progress
 from .models import CoreModel
 
 __all__ = ["Forecaster"]
@@ -509,7 +509,7 @@ class Forecaster:
             cols = [panel.exog.index(c) for c in model.exog]
             X = np.ascontiguousarray(panel.X[:, cols])
             Xf = np.ascontiguousarray(X_future[:, cols])
-        with _progress(panel.n_series, model.alias) as callback:
+        with naming(_TABLE), _progress(panel.n_series, model.alias) as callback:
             return core.forecast_series(
                 model._core_spec(), y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
                 X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted, progress=callback)

@@ -21,6 +21,7 @@ from scipy.stats import norm
 
 from .._errors import Problem, ValidationError
 from .._native import forecast as core
+from .._native import naming
 
 LEVEL_SEPARATOR = "/"
 METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink")
@@ -310,9 +311,10 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
             mean_in = np.hstack([mean] * len(levels))
         else:
             mean_in = mean
-        rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
-                                               core.ReconcileMethod.__members__[core_method],
-                                               residuals.get(model), insample_y, parent, ridge)
+        with naming("forecasts"):
+            rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
+                                                   core.ReconcileMethod.__members__[core_method],
+                                                   residuals.get(model), insample_y, parent, ridge)
         if not np.isnan(lam):
             shrinkage[model] = float(lam)
         values = {model: rec_mean[:, :h].ravel()}

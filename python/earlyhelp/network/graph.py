@@ -136,7 +136,8 @@ class Graph:
         _check_range(s, n, "edges", "src")
         _check_range(d, n, "edges", "dst")
         w = None if weight is None else _check_weights(weight, len(s))
-        return cls(core.Graph(s, d, w, directed, int(n)), labels)
+        with naming("edges"):
+            return cls(core.Graph(s, d, w, directed, int(n)), labels)
 
     # -- shape -------------------------------------------------------------
     @property
@@ -230,7 +231,7 @@ class Graph:
                 raise ValidationError(Problem("betweenness", None, f"samples must be in 1..{self.n}, got {samples}"))
             sources = np.asarray(random.Random(seed).sample(range(self.n), int(samples)), dtype=np.int64)
             sampled = True
-        with progress_bar("betweenness", show=progress) as callback:
+        with naming("betweenness"), progress_bar("betweenness", show=progress) as callback:
             return self._g.betweenness(sources, sampled, normalized, callback)
 
     def distances(self, sources: Any, progress: bool = False) -> np.ndarray:
@@ -241,7 +242,7 @@ class Graph:
         """
         src = _id_array(np.atleast_1d(sources), "distances", "sources")
         _check_range(src, self.n, "distances", "sources")
-        with progress_bar("distances", show=progress) as callback:
+        with naming("distances"), progress_bar("distances", show=progress) as callback:
             return self._g.distances(src, callback)
 
     # -- interop -----------------------------------------------------------
@@ -319,5 +320,6 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
                                       int(lft[rows[0]])))
     _check_vertex_count(n_right, "edges", "n_right")
     _check_range(rgt, n_right, "edges", "right")
-    a, b, w = core.bipartite_projection(lft, rgt, int(n_right), core.ProjectionWeight.__members__[weight])
-    return Graph(core.Graph(a, b, w, False, int(n_right)), labels)
+    with naming("edges"):
+        a, b, w = core.bipartite_projection(lft, rgt, int(n_right), core.ProjectionWeight.__members__[weight])
+        return Graph(core.Graph(a, b, w, False, int(n_right)), labels)

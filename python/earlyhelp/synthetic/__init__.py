@@ -71,7 +71,7 @@ from typing import Any, Dict, Optional, Union
 import pandas as pd
 
 from ..data.dataset import Dataset
-from .._native import progress
+from .._native import naming, progress
 from .._native import synthetic as core
 from ._build import build_tables, build_truth
 from .calibration import calibration_table
@@ -137,7 +137,7 @@ def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timest
               threads: int) -> Dataset:
     start = _window(end, years)
     epoch = pd.Timestamp("1970-01-01")
-    with progress(f"synthetic {preset}", unit="families") as callback:
+    with naming("synthetic"), progress(f"synthetic {preset}", unit="families") as callback:
         raw = core.generate(preset, (start - epoch).days, (end - epoch).days, float(scale), int(seed),
                             int(threads), callback)
     labels = core.code_labels()
