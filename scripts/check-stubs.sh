@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 export MYPYPATH="$PWD/python"
-"$python" -m mypy.stubtest earlyhelp._core --allowlist scripts/stubtest-allowlist.txt
-"$python" -m mypy --follow-imports=silent --ignore-missing-imports -p earlyhelp._core -m earlyhelp._native
+"$python" -m mypy.stubtest earlyhelp._core --mypy-config-file scripts/mypy-stubs.ini \
+  --allowlist scripts/stubtest-allowlist.txt
+"$python" -m mypy --config-file scripts/mypy-stubs.ini -p earlyhelp._core -m earlyhelp._native
 "$python" scripts/check_stub_signatures.py
