@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from ._lazy import lazy_exports
 from ._errors import ConfigError, CoreInputError, Problem, ValidationError
-from .data import Dataset, read_dataset, read_published, write_dataset
+from .data import Dataset, read_dataset, read_published, read_ssda903, write_dataset
 
 # earlyhelp.synthetic etc. work without importing them first, while importing
 # earlyhelp stays fast (matplotlib and scikit-learn load only when needed).
 # __version__ is the compiled core's, set by the build from CMakeLists.txt.
-_, __getattr__, _ = lazy_exports(__name__, {**{name: "" for name in ("synthetic", "network", "risk", "forecast", "report")},
+_, __getattr__, _ = lazy_exports(__name__, {**{name: "" for name in ("synthetic", "network", "risk", "forecast", "report",
+                                                                     "flow")},
                                             "__version__": "_core"})
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "__version__",
     "read_dataset",
     "read_published",
+    "read_ssda903",
     "write_dataset",
 ]

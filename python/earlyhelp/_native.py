@@ -1,7 +1,7 @@
 """The one bridge to the compiled core, ``earlyhelp._core``.
 
-Every module reaches C++ through here: the submodules (``forecast``, ``network``,
-``risk``, ``synthetic``), the core's input error and one progress adapter.
+Every module reaches C++ through here: the submodules (``flow``, ``forecast``,
+``network``, ``risk``, ``synthetic``), the core's input error and one progress adapter.
 
 * Input errors: the core raises :class:`earlyhelp._errors.CoreInputError`, a
   :class:`earlyhelp.ValidationError`; :func:`naming` relabels it with the table
@@ -19,10 +19,10 @@ import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator, Optional
 
-from ._core import forecast, network, risk, synthetic
+from ._core import flow, forecast, network, risk, synthetic
 from ._errors import CoreInputError
 
-__all__ = ["CoreInputError", "ProgressCallback", "forecast", "naming", "network", "progress", "progress_enabled",
+__all__ = ["CoreInputError", "ProgressCallback", "flow", "forecast", "naming", "network", "progress", "progress_enabled",
            "risk", "synthetic"]
 
 ProgressCallback = Callable[[int, int], None]
