@@ -19,7 +19,7 @@ from .data import Dataset, read_dataset, read_published, read_ssda903, write_dat
 # earlyhelp stays fast (matplotlib and scikit-learn load only when needed).
 # __version__ is the compiled core's, set by the build from CMakeLists.txt.
 _, __getattr__, _ = lazy_exports(__name__, {**{name: "" for name in ("synthetic", "network", "risk", "forecast", "report",
-                                                                     "flow")},
+                                                                     "flow", "measures")},
                                             "__version__": "_core"})
 
 __all__ = [
