@@ -59,6 +59,7 @@ echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(panda
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1
 (cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider "$@")  # the installed package, not the sources
+PYTHON="$python" scripts/check-stubs.sh  # stubs of earlyhelp._core against the installed module
 
 # -- 5. Python: the Linux wheel, pandas 3, no compiler ----------------------------------
 PYTHON="$python" CMAKE_PREFIX="$prefix" scripts/test-wheel.sh "$build" "$@"

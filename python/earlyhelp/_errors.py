@@ -113,3 +113,17 @@ class ValidationError(ValueError):
 
 class ConfigError(ValidationError):
     """A bad configuration (TOML file, parameters)."""
+
+
+class CoreInputError(ValidationError):
+    """Bad input found by the compiled core (``earlyhelp._core``).
+
+    The core checks its own inputs and raises this with a message saying what was
+    wrong; :func:`earlyhelp._native.naming` relabels it with the table and column
+    the caller knows it came from. Being a :class:`ValidationError`, it is handled
+    like every other input error (the CLI exits 2).
+    """
+
+    def __init__(self, message: str, *, table: str = "input", column: Optional[str] = None) -> None:
+        self.message = message
+        super().__init__(Problem(table, column, message))

@@ -117,6 +117,23 @@ def test_unexpected_failure_exit_1(monkeypatch, tmp_path, data_folder):
     assert not list((tmp_path / "runs").glob("*")) if (tmp_path / "runs").exists() else True
 
 
+def test_forecast_input_error_from_the_core_exit_2(monkeypatch, tmp_path, data_folder):
+    """Input the compiled core rejects is bad input like any other: exit 2 with its message."""
+    import earlyhelp.cli.forecastrun as forecastrun
+    from earlyhelp._native import forecast as core
+
+    def core_rejects(*args, **kwargs):  # indptr that does not cover y: the core's own check
+        return core.forecast_series(core.ModelSpec(core.ModelKind.Naive), y=np.ones(3), indptr=np.array([0, 5]),
+                                    h=1, levels=[])
+
+    monkeypatch.setattr(forecastrun, "backtest", core_rejects)
+    config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
+    result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "indptr must run from 0 to len(y)" in result.output
+    assert not list((tmp_path / "runs").glob("*")) if (tmp_path / "runs").exists() else True
+
+
 # -- a run ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory, data_folder):

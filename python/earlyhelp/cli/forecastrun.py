@@ -20,7 +20,6 @@ same config runs on the same data.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
+from .. import _native
 from .._errors import Problem, ValidationError
 from ..results import Excluded, Exclusions
 from .config import Config
@@ -57,7 +57,7 @@ class RunResult:
 
 
 def progress_enabled() -> bool:
-    return not os.environ.get("EARLYHELP_NO_PROGRESS") and sys.stderr.isatty()
+    return _native.progress_enabled()
 
 
 class _Steps:

@@ -16,10 +16,12 @@ import pandas as pd
 
 
 def _run(args: Dict[str, Any], seed: int, first: int, runs: int, threads: int = 1, progress=None):
-    from .. import _core
+    from .._native import flow as core
+    from .._native import naming
 
-    return _core.flow.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
-                               progress=progress, **args)
+    with naming("simulate"):
+        return core.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
+                             progress=progress, **args)
 
 
 def _merge(parts: Iterable[Tuple[Any, Any, Any]]):
@@ -52,21 +54,10 @@ def run_chunks(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
     if runs <= 0:
         raise ValidationError("runs must be positive", table="simulate", column="runs")
     if client is None:
-        callback = None
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
+        from .._native import progress as progress_bar
 
-            bar = tqdm(total=runs, desc="simulate", unit="run")
-
-            def callback(done, total):
-                bar.n = done
-                bar.refresh()
-        try:
+        with progress_bar("simulate", unit="run", show=progress) as callback:
             return _run(args, seed, 0, runs, threads, callback)
-        finally:
-            if bar is not None:
-                bar.close()
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     parts = _chunks(runs, chunks or 2 * n_workers)
     shared = client.scatter(args, broadcast=True)

@@ -216,12 +216,14 @@ class StockFlow:
         Returns a tidy DataFrame: ``date``, ``state``, ``age``, ``stock`` (and ``cost`` when unit
         costs were given); ``freq="M"`` keeps month ends only.
         """
-        from .. import _core
+        from .._native import flow as core
+        from .._native import naming
 
         f = self._need_fit()
         days = self._days_until(until)
         rates, entrants, regime = self._regimes(scenario, days)
-        x = _core.flow.project(rates, entrants, f.initial, regime)
+        with naming("StockFlow"):
+            x = core.project(rates, entrants, f.initial, regime)
         return self._tidy_projection(x, freq)
 
     def _regimes(self, scenario: Optional[Scenario], days: int):

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
-import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .._native import forecast as core
+from .._native import naming, progress
 from .models import CoreModel
 
 __all__ = ["Forecaster"]
@@ -47,14 +47,8 @@ _FILL = ("zero", "interpolate", "error")
 
 
 def _progress(total: int, desc: str):
-    """A tqdm bar (or None) honouring EARLYHELP_NO_PROGRESS and non-terminal stderr."""
-    if os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty() or total < 50:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(total=total, desc=desc, leave=False)
+    """The progress adapter, for work big enough to be worth a bar."""
+    return progress(desc, unit="series", show=total >= 50)
 
 
 class _Panel:
@@ -566,28 +560,15 @@ class Forecaster:
     def _run_core(self, model: CoreModel, panel: _Panel, h: int, levels: List[float],
                   X_future: Optional[np.ndarray], phase0: np.ndarray,
                   want_fitted: bool) -> Dict[str, Any]:
-        from .. import _core
-
         X = Xf = None
         if model.exog:
             cols = [panel.exog.index(c) for c in model.exog]
             X = np.ascontiguousarray(panel.X[:, cols])
             Xf = np.ascontiguousarray(X_future[:, cols])
-        bar = _progress(panel.n_series, model.alias)
-        last = [0]
-
-        def callback(done: int, total: int) -> None:
-            bar.update(done - last[0])
-            last[0] = done
-
-        try:
-            return _core.forecast.forecast_series(
-                y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
-                X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted,
-                progress=callback if bar is not None else None, **model._core_params())
-        finally:
-            if bar is not None:
-                bar.close()
+        with naming(_TABLE), _progress(panel.n_series, model.alias) as callback:
+            return core.forecast_series(
+                model._core_spec(), y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
+                X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted, progress=callback)
 
     def _run_python(self, model: Any, panel: _Panel, h: int, levels: List[float],
                     X_future: Optional[np.ndarray]) -> Dict[str, Any]:
@@ -597,26 +578,24 @@ class Forecaster:
         hi = np.full((S, L, h), np.nan)
         fitted = np.full(len(panel.y), np.nan)
         cols = [panel.exog.index(c) for c in (getattr(model, "exog", None) or [])]
-        bar = _progress(S, model.alias)
-        for i in range(S):
-            if bar is not None:
-                bar.update(1)
-            a, b = panel.indptr[i], panel.indptr[i + 1]
-            X = panel.X[a:b][:, cols] if cols else None
-            Xf = X_future[i * h:(i + 1) * h][:, cols] if cols else None
-            m = copy.deepcopy(model).fit(panel.y[a:b].copy(), X)
-            res = m.predict(h, X=Xf, level=levels or None)
-            mean[i] = np.asarray(res["mean"], dtype=float)[:h]
-            for k, lv in enumerate(levels):
-                for key, arr in ((f"lo-{lv}", lo), (f"hi-{lv}", hi)):
-                    value = res.get(key, res.get(key.replace(f"{lv}", f"{int(lv)}")
-                                                 if float(lv).is_integer() else key))
-                    if value is not None:
-                        arr[i, k] = np.asarray(value, dtype=float)[:h]
-            fit_values = getattr(m, "fitted_", None)
-            if fit_values is not None and len(fit_values) == b - a:
-                fitted[a:b] = np.asarray(fit_values, dtype=float)
-        if bar is not None:
-            bar.close()
+        with _progress(S, model.alias) as callback:
+            for i in range(S):
+                if callback is not None:
+                    callback(i, S)
+                a, b = panel.indptr[i], panel.indptr[i + 1]
+                X = panel.X[a:b][:, cols] if cols else None
+                Xf = X_future[i * h:(i + 1) * h][:, cols] if cols else None
+                m = copy.deepcopy(model).fit(panel.y[a:b].copy(), X)
+                res = m.predict(h, X=Xf, level=levels or None)
+                mean[i] = np.asarray(res["mean"], dtype=float)[:h]
+                for k, lv in enumerate(levels):
+                    for key, arr in ((f"lo-{lv}", lo), (f"hi-{lv}", hi)):
+                        value = res.get(key, res.get(key.replace(f"{lv}", f"{int(lv)}")
+                                                     if float(lv).is_integer() else key))
+                        if value is not None:
+                            arr[i, k] = np.asarray(value, dtype=float)[:h]
+                fit_values = getattr(m, "fitted_", None)
+                if fit_values is not None and len(fit_values) == b - a:
+                    fitted[a:b] = np.asarray(fit_values, dtype=float)
         return {"mean": mean, "lo": lo, "hi": hi, "fitted": fitted,
                 "method": [model.alias] * S, "fallback": np.zeros(S, dtype=bool)}

@@ -20,6 +20,8 @@ import scipy.sparse as sp
 from scipy.stats import norm
 
 from .._errors import Problem, ValidationError
+from .._native import forecast as core
+from .._native import naming
 from ..results import FrameResult
 
 LEVEL_SEPARATOR = "/"
@@ -293,8 +295,6 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     map is the method's own: bottom-up adds bottom variances, top-down scales the total's
     interval by each series' share.
     """
-    from .._core import forecast as core
-
     if method not in METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
     if method == "top_down" and top_down_method not in TOP_DOWN_METHODS:
@@ -328,8 +328,10 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
             mean_in = np.hstack([mean] * len(levels))
         else:
             mean_in = mean
-        rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd, core_method,
-                                               residuals.get(model), insample_y, parent, ridge)
+        with naming("forecasts"):
+            rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
+                                                   core.ReconcileMethod.__members__[core_method],
+                                                   residuals.get(model), insample_y, parent, ridge)
         if not np.isnan(lam):
             shrinkage[model] = float(lam)
         values = {model: rec_mean[:, :h].ravel()}

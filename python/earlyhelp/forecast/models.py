@@ -40,13 +40,15 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
+from .._native import forecast as core
+
 __all__ = ["AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized", "TSB",
            "CountRegression", "CoreModel"]
 
 
 class CoreModel:
     """Base of the models estimated in C++: holds the alias and the settings
-    passed to ``earlyhelp._core.forecast.forecast_series``."""
+    passed to ``earlyhelp._core.forecast.forecast_series`` as a ``ModelSpec``."""
 
     kind: str = ""
     exog: Optional[List[str]] = None
@@ -56,6 +58,14 @@ class CoreModel:
 
     def _core_params(self) -> Dict[str, Any]:
         return {"kind": self.kind}
+
+    def _core_spec(self) -> Any:
+        """The settings as the core's ``ModelSpec`` (ETS letters and ``damped`` as an ``EtsSpec``)."""
+        params = dict(self._core_params())
+        kind = core.model_kind(params.pop("kind"))
+        letters, damped = params.pop("ets_model", "ZZZ"), params.pop("damped", -1)
+        ets = core.EtsSpec.from_letters(letters, None if damped < 0 else bool(damped))
+        return core.ModelSpec(kind, ets=ets, **params)
 
     def _with_season(self, season_length: int) -> Dict[str, Any]:
         return {}

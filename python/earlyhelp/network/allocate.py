@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from ._core import core
+from .._native import naming
+from .._native import network as core
 from .family import FamilyNetwork
 
 __all__ = ["allocate_leads", "default_cost", "DEFAULT_COSTS", "NEED_AGENCY_TYPES", "Allocation"]
@@ -176,10 +177,11 @@ def solve_assignment(n_families: int, spare: np.ndarray, fi: np.ndarray, pi: np.
                      candidates: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
     """Min-cost max-flow assignment over all (family, practitioner) pairs, starting from
     ``candidates`` cheapest per family (exact either way; see the module docstring)."""
-    who, cost, _, _, _ = core.assign_min_cost(int(n_families), np.ascontiguousarray(spare, dtype=np.int64),
-                                              np.ascontiguousarray(fi, dtype=np.int64),
-                                              np.ascontiguousarray(pi, dtype=np.int64),
-                                              np.ascontiguousarray(c, dtype=np.float64), int(candidates or 0))
+    with naming("allocate_leads"):
+        who, cost, _, _, _ = core.assign_min_cost(int(n_families), np.ascontiguousarray(spare, dtype=np.int64),
+                                                  np.ascontiguousarray(fi, dtype=np.int64),
+                                                  np.ascontiguousarray(pi, dtype=np.int64),
+                                                  np.ascontiguousarray(c, dtype=np.float64), int(candidates or 0))
     return who, cost
 
 

@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from ._core import core
+from .._native import network as core
+from .._native import naming, progress as progress_bar
 
 __all__ = ["Graph", "bipartite_projection"]
 
@@ -59,6 +60,12 @@ def _id_array(values: Any, table: str, column: str) -> np.ndarray:
                                           len(rows), arr[rows[0]].item()))
     elif arr.dtype.kind not in "iub" and arr.size:
         raise ValidationError(Problem(table, column, f"vertex ids must be integers, got dtype {arr.dtype}"))
+    if arr.dtype.kind in "uf":  # values from 2**63 up would wrap round when cast to int64
+        too_big = arr >= (np.uint64(2 ** 63) if arr.dtype.kind == "u" else 2.0 ** 63)
+        if too_big.any():
+            rows = np.flatnonzero(too_big)
+            raise ValidationError(Problem(table, column, "vertex ids must fit in 64-bit signed integers",
+                                          rows[:10].tolist(), len(rows), arr[rows[0]].item()))
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
@@ -68,6 +75,13 @@ def _check_range(ids: np.ndarray, n: int, table: str, column: str) -> None:
         rows = np.flatnonzero(bad)
         raise ValidationError(Problem(table, column, f"vertex id out of range 0..{n - 1}", rows[:10].tolist(),
                                       len(rows), int(ids[rows[0]])))
+
+
+def _check_vertex_count(n: int, table: str, column: str) -> None:
+    """n vertices must fit the engine's 32-bit vertex ids."""
+    if n > core.MAX_VERTICES:
+        raise ValidationError(Problem(table, column, f"{n} vertices is more than the graph engine's limit of "
+                                      f"{core.MAX_VERTICES}", value=n))
 
 
 def _check_weights(weight: Any, m: int, table: str = "edges") -> np.ndarray:
@@ -129,13 +143,17 @@ class Graph:
         if len(s) != len(d):
             raise ValidationError(Problem("edges", "dst", f"src has {len(s)} rows but dst has {len(d)}"))
         if n is None:
+            _check_range(s, core.MAX_VERTICES, "edges", "src")
+            _check_range(d, core.MAX_VERTICES, "edges", "dst")
             n = int(max(s.max(initial=-1), d.max(initial=-1))) + 1
         if n < 0:
             raise ValidationError(Problem("edges", None, f"n must be >= 0, got {n}"))
+        _check_vertex_count(n, "edges", "n")
         _check_range(s, n, "edges", "src")
         _check_range(d, n, "edges", "dst")
         w = None if weight is None else _check_weights(weight, len(s))
-        return cls(core.Graph(s, d, w, directed, int(n)), labels)
+        with naming("edges"):
+            return cls(core.Graph(s, d, w, directed, int(n)), labels)
 
     @classmethod
     def _from_labelled(cls, edges: Any, weight: Any, directed: bool) -> "Graph":
@@ -225,10 +243,8 @@ class Graph:
         smaller ``tol`` (e.g. ``1e-12``, with a larger ``max_iter``) for an answer
         close to the exact one.
         """
-        try:
+        with naming("pagerank"):
             return self._keyed(self._g.pagerank(float(damping), float(tol), int(max_iter)), "pagerank")
-        except core.CoreInputError as err:
-            raise ValidationError(Problem("pagerank", None, str(err))) from None
 
     def betweenness(self, samples: Optional[int] = None, seed: int = 0, normalized: bool = True,
                     progress: bool = False) -> np.ndarray:
@@ -266,7 +282,7 @@ class Graph:
                 raise ValidationError(Problem("betweenness", None, f"samples must be in 1..{self.n}, got {samples}"))
             sources = np.asarray(random.Random(seed).sample(range(self.n), int(samples)), dtype=np.int64)
             sampled = True
-        with _progress_bar(progress, "betweenness") as callback:
+        with naming("betweenness"), progress_bar("betweenness", show=progress) as callback:
             return self._keyed(self._g.betweenness(sources, sampled, normalized, callback), "betweenness")
 
     def distances(self, sources: Any, progress: bool = False) -> np.ndarray:
@@ -278,7 +294,7 @@ class Graph:
         """
         src = self._vertex_ids(sources, "distances")
         _check_range(src, self.n, "distances", "sources")
-        with _progress_bar(progress, "distances") as callback:
+        with naming("distances"), progress_bar("distances", show=progress) as callback:
             out = self._g.distances(src, callback)
         if not self.by_label:
             return out
@@ -346,34 +362,6 @@ def _label_columns(edges: Any, weight: Any):
     return u, v, w
 
 
-class _progress_bar:
-    """Context manager giving a (done, total) callback for the C++ loop, or None."""
-
-    def __init__(self, show: bool, desc: str) -> None:
-        self.show, self.desc, self.bar = show, desc, None
-
-    def __enter__(self) -> Any:
-        import os
-        import sys
-
-        if not self.show or os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty():
-            return None
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(desc=self.desc, total=0)
-
-        def update(done: int, total: int) -> None:
-            self.bar.total = total
-            self.bar.n = done
-            self.bar.refresh()
-
-        return update
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: Optional[int] = None,
                          labels: Optional[Sequence[Any]] = None) -> Graph:
     """Project a bipartite edge list onto its right-hand vertices.
@@ -407,11 +395,14 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
     if len(lft) != len(rgt):
         raise ValidationError(Problem("edges", "right", f"left has {len(lft)} rows but right has {len(rgt)}"))
     if n_right is None:
+        _check_range(rgt, core.MAX_VERTICES, "edges", "right")
         n_right = int(rgt.max(initial=-1)) + 1
     if (lft < 0).any():
         rows = np.flatnonzero(lft < 0)
         raise ValidationError(Problem("edges", "left", "vertex ids must be >= 0", rows[:10].tolist(), len(rows),
                                       int(lft[rows[0]])))
+    _check_vertex_count(n_right, "edges", "n_right")
     _check_range(rgt, n_right, "edges", "right")
-    a, b, w = core.bipartite_projection(lft, rgt, int(n_right), weight)
-    return Graph(core.Graph(a, b, w, False, int(n_right)), labels)
+    with naming("edges"):
+        a, b, w = core.bipartite_projection(lft, rgt, int(n_right), core.ProjectionWeight.__members__[weight])
+        return Graph(core.Graph(a, b, w, False, int(n_right)), labels)

@@ -15,7 +15,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._errors import Problem, ValidationError
-from ._glm import call_core, check_sample_weight, core, row_labels
+from .._native import risk as core
+from ._glm import call_core, check_sample_weight, row_labels
 
 __all__ = ["IsotonicCalibrator", "PlattCalibrator", "reliability_diagram", "reliability_table"]
 
@@ -72,7 +73,7 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
             raise ValidationError(f"out_of_bounds must be 'clip', 'nan' or 'raise', got {self.out_of_bounds!r}",
                                   table="parameters")
         x, yv, w = _pair(p, y, sample_weight, binary=False)
-        kx, ky = call_core(core().fit_isotonic, x, yv, w, bool(self.increasing))
+        kx, ky = call_core(core.fit_isotonic, x, yv, w, bool(self.increasing))
         self.X_thresholds_, self.y_thresholds_ = np.asarray(kx), np.asarray(ky)
         kept = x[w > 0]
         self.X_min_, self.X_max_ = float(kept.min()), float(kept.max())
@@ -82,7 +83,7 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
         """Calibrated values for scores ``p``."""
         check_is_fitted(self, "X_thresholds_")
         x = _vector(p, "p")
-        out = call_core(core().predict_isotonic, self.X_thresholds_, self.y_thresholds_, x)
+        out = call_core(core.predict_isotonic, self.X_thresholds_, self.y_thresholds_, x)
         outside = (x < self.X_min_) | (x > self.X_max_)
         if outside.any():
             if self.out_of_bounds == "raise":
@@ -138,7 +139,7 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
         """Fit on scores or probabilities ``p`` and 0/1 outcomes ``y``."""
         _, yv, w = _pair(p, y, sample_weight, binary=True)
         s = self._score(p)
-        self.a_, self.b_ = call_core(core().fit_platt, s, yv, w)
+        self.a_, self.b_ = call_core(core.fit_platt, s, yv, w)
         return self
 
     def transform(self, p: Any) -> np.ndarray:

@@ -50,9 +50,10 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._errors import Problem, ValidationError
-from ._glm import (check_finite, check_sample_weight, core, core_error, feature_names, n_threads,
-                   row_labels)
+from .._errors import CoreInputError, Problem, ValidationError
+from .._native import naming
+from .._native import risk as core
+from ._glm import check_finite, check_sample_weight, feature_names, n_threads, row_labels
 
 __all__ = ["LogisticRiskModel", "PoissonRiskModel"]
 
@@ -82,12 +83,15 @@ class _LinearRiskModel(BaseEstimator):
                   original: Any) -> None:
         # The core checks X for NaN/inf in its first pass; only when it finds
         # one do we look again to name every offending column and row.
-        try:
-            res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, lam, l1_ratio, self.fit_intercept,
-                     float(self.tol), int(self.max_iter), self.solver, n_threads(self.n_jobs), True)
-        except core_error() as err:
-            check_finite(X, feature_names(self, X.shape[1]), original)
-            raise ValidationError(Problem("X", None, str(err))) from None
+        with naming("X"):
+            try:
+                options = core.GlmOptions(lam=lam, l1_ratio=l1_ratio, fit_intercept=bool(self.fit_intercept),
+                                          tol=float(self.tol), max_iter=int(self.max_iter), solver=self.solver,
+                                          n_threads=n_threads(self.n_jobs), compute_covariance=True)
+                res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, options)
+            except CoreInputError:
+                check_finite(X, feature_names(self, X.shape[1]), original)
+                raise
         coef = np.asarray(res["coef"], dtype=np.float64)
         if not (np.all(np.isfinite(coef)) and math.isfinite(res["intercept"])):  # the core checks too
             raise ValidationError("the fit diverged (non-finite coefficients)", table="X")
@@ -113,12 +117,13 @@ class _LinearRiskModel(BaseEstimator):
         """The core's predictor on validated X; NaN/inf in X raise a named error."""
         check_is_fitted(self, "n_features_in_")
         Xv = self._validate_X(X, reset=False)
-        fn = fn or core().linear_predictor
-        try:
-            return fn(Xv, self._coef, self._intercept, n_threads(self.n_jobs))
-        except core_error():
-            check_finite(Xv, feature_names(self, Xv.shape[1]), X)
-            raise
+        fn = fn or core.linear_predictor
+        with naming("X"):
+            try:
+                return fn(Xv, self._coef, self._intercept, n_threads(self.n_jobs))
+            except CoreInputError:
+                check_finite(Xv, feature_names(self, Xv.shape[1]), X)
+                raise
 
     def explain(self, X: Any, reference: str = "mean") -> pd.DataFrame:
         """Each feature's contribution to each row's score on the linear scale.
@@ -252,7 +257,7 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
                 raise ValidationError(Problem("y", None, f"only one class has positive weight (class "
                                               f"{classes[1 - k]!r}); a risk model needs both outcomes"))
         lam = 0.0 if np.isinf(self.C) else 1.0 / float(self.C)
-        self._fit_core(core().fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio), original)
+        self._fit_core(core.fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio), original)
         self.coef_ = self._coef.reshape(1, -1)
         self.intercept_ = np.array([self._intercept if self.fit_intercept else 0.0])
         return self
@@ -263,7 +268,7 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, 2) probabilities of ``classes_[0]`` and ``classes_[1]``."""
-        return self._linear(X, core().predict_logistic_proba)
+        return self._linear(X, core.predict_logistic_proba)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         eta = self.decision_function(X)
@@ -328,14 +333,14 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
         if not (w @ y) > 0:
             raise ValidationError(Problem("y", None, "y is zero everywhere (with positive weight); a Poisson model "
                                           "needs some events"))
-        self._fit_core(core().fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0, original)
+        self._fit_core(core.fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0, original)
         self.coef_ = self._coef.copy()
         self.intercept_ = self._intercept if self.fit_intercept else 0.0
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         """Expected count ``exp(X @ coef + intercept)`` per row."""
-        return self._linear(X, core().predict_poisson)
+        return self._linear(X, core.predict_poisson)
 
     def score(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> float:
         """D^2: the fraction of Poisson deviance explained (as PoissonRegressor.score)."""

@@ -88,7 +88,9 @@ from typing import Any, Dict, Optional, Union
 import pandas as pd
 
 from ..data.dataset import Dataset
-from ._build import build_change_truth, build_tables, build_truth, progress_callback
+from .._native import naming, progress
+from .._native import synthetic as core
+from ._build import build_change_truth, build_tables, build_truth
 from .calibration import calibration_table
 
 __all__ = ["council", "england", "calibration_table", "PRESETS"]
@@ -150,16 +152,11 @@ def _window(end: pd.Timestamp, years: float) -> pd.Timestamp:
 
 def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timestamp,
               threads: int) -> Dataset:
-    from .._core import synthetic as core
-
     start = _window(end, years)
     epoch = pd.Timestamp("1970-01-01")
-    callback, close = progress_callback(f"synthetic {preset}")
-    try:
+    with naming("synthetic"), progress(f"synthetic {preset}", unit="families") as callback:
         raw = core.generate(preset, (start - epoch).days, (end - epoch).days, float(scale), int(seed),
                             int(threads), callback)
-    finally:
-        close()
     labels = core.code_labels()
     truth_raw = raw.pop("truth_families")
     truth_episodes_raw = raw.pop("truth_episodes")
