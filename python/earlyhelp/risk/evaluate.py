@@ -296,7 +296,7 @@ def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
 
     Windows of 1 to 365 days.
     """
-    from .._core import synthetic as core
+    from .._native import synthetic as core
     from ..data.events import STEP_UP_WITHIN_DAYS
 
     if len(features) == 0:
