@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Optional
@@ -72,6 +73,8 @@ def cli(verbose: int, quiet: bool) -> None:
     Exit codes: 0 ok, 1 failure, 2 bad input or config.
     """
     _setup_logging(verbose, quiet)
+    # The commands only write figures to files: no window, no display needed.
+    os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 # ---------------------------------------------------------------------------------

@@ -14,13 +14,7 @@ from .suppression import SUPPRESSED
 
 
 def _pyplot():
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        try:
-            matplotlib.use("Agg", force=False)
-        except Exception:  # noqa: BLE001 - an interactive backend already in use is fine
-            pass
+    # The caller's backend is kept (inline in Jupyter); the CLI chooses Agg for its files.
     import matplotlib.pyplot as plt
 
     return plt
