@@ -66,7 +66,8 @@ def _defined(module: ModuleType) -> List[str]:
             continue
         if inspect.isclass(value) or inspect.isfunction(value):
             home = getattr(value, "__module__", "") or ""
-            if home == module.__name__ or home.startswith(module.__name__ + "."):
+            own_name = getattr(value, "__name__", name) == name  # not an alias such as C = Column
+            if own_name and (home == module.__name__ or home.startswith(module.__name__ + ".")):
                 out.append(name)
         elif name in own:
             out.append(name)
@@ -112,7 +113,7 @@ def sections(package: str, seen: Dict[int, str]) -> List[Section]:
     for name in names:
         value = getattr(module, name)
         if inspect.ismodule(value):
-            section.modules.append(name)
+            section.modules.append(value.__name__)
             continue
         if (inspect.isclass(value) or inspect.isfunction(value)) and id(value) in seen:
             continue  # documented under the package that lists it first
@@ -123,7 +124,10 @@ def sections(package: str, seen: Dict[int, str]) -> List[Section]:
             section.functions.append(name)
         else:
             section.data.append(name)
-    return [section]
+    out = [section] if section.names() != section.modules else []
+    for sub in section.modules:  # modules a package lists get their own sections
+        out += sections(sub, seen)
+    return out
 
 
 def _title(text: str, char: str) -> List[str]:
@@ -148,10 +152,6 @@ def page(package: str, parts: List[Section]) -> str:
         for heading, names in (("Classes", part.classes), ("Functions", part.functions), ("Constants", part.data)):
             if names:
                 lines += [f".. rubric:: {heading}", ""] + _autosummary(part.module, names)
-        for name in part.modules:
-            sub = f"{part.module}.{name}"
-            lines += [f".. rubric:: ``{sub}``", "", f".. automodule:: {sub}", "   :members:",
-                      "   :no-index:", ""]
     return "\n".join(lines)
 
 

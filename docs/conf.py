@@ -14,9 +14,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-if (ROOT / "python" / "earlyhelp").is_dir() and os.environ.get("EARLYHELP_DOCS_INSTALLED") != "1":
-    sys.path.insert(0, str(ROOT / "python"))  # the source tree with its built core (scripts/dev-build.sh)
 sys.path.insert(0, str(HERE))
+# earlyhelp is imported as installed, or from the source tree when PYTHONPATH says so
+# (scripts/build-docs.sh --source): the kernels that run the pages inherit the same.
 os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")  # no progress bars in rendered outputs
 
 import earlyhelp  # noqa: E402
@@ -100,3 +100,14 @@ html_theme_options = {
 }
 html_static_path: list = []
 html_last_updated_fmt = None
+
+
+def _skip_generated_members(app, what, name, obj, skip, options):
+    """scikit-learn adds ``set_*_request`` methods to estimators; they are its API, documented there."""
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_generated_members)
