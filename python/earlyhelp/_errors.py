@@ -9,7 +9,7 @@ from typing import Any, List, Optional, Sequence
 class Problem:
     """One thing wrong with the input: where it is and what was wrong.
 
-    Attributes
+    Parameters
     ----------
     table, column : where the problem is (column may be None for table-level problems).
     rows : ids (or 0-based row numbers when there is no key) of the offending rows; at most
@@ -41,6 +41,15 @@ class ValidationError(ValueError):
     """Bad input data or configuration.
 
     ``problems`` lists every problem found, not just the first.
+
+    Parameters
+    ----------
+    problems : Problem, str or sequence of Problem
+        every problem found; a string is one problem in ``table``/``column``.
+    table : str, optional
+        the table a string problem is in (default ``"input"``).
+    column : str, optional
+        the column a string problem is in.
     """
 
     def __init__(self, problems: "Problem | str | Sequence[Problem]", *, table: Optional[str] = None,
@@ -56,4 +65,14 @@ class ValidationError(ValueError):
 
 
 class ConfigError(ValidationError):
-    """A bad configuration (TOML file, parameters)."""
+    """A bad configuration (TOML file, parameters).
+
+    Parameters
+    ----------
+    problems : Problem, str or sequence of Problem
+        every problem found; a string is one problem in ``table``/``column``.
+    table : str, optional
+        where a string problem is (the config section).
+    column : str, optional
+        the key a string problem is about.
+    """

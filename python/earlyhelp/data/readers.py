@@ -347,7 +347,22 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
 
 
 def write_dataset(ds, path, *, format: str = "parquet") -> list:
-    """Write every table of ``ds`` to ``path/<table>.parquet`` (or ``.csv``); returns the files."""
+    """Write every table of ``ds`` to ``path/<table>.parquet`` (or ``.csv``); returns the files.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the tables to write.
+    path : str or Path
+        the folder (created if missing).
+    format : {"parquet", "csv"}, default "parquet"
+        the file format.
+
+    Returns
+    -------
+    list of Path
+        the files written.
+    """
     if format not in ("parquet", "csv"):
         raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
     folder = Path(path)

@@ -185,6 +185,20 @@ def ensemble(forecasts: pd.DataFrame, models: Optional[Sequence[str]] = None, *,
     of the models' bounds (quantile averaging, "Vincentisation"), which keeps the ensemble's
     interval inside the range of its members'. Works on ``predict`` and on ``cross_validation``
     frames.
+
+    Parameters
+    ----------
+    forecasts : DataFrame
+        ``predict`` or ``cross_validation`` output.
+    models : list of str, optional
+        the model columns to average (default: all but ``alias``).
+    alias : str, default "Ensemble"
+        the new column's name.
+
+    Returns
+    -------
+    DataFrame
+        a copy of ``forecasts`` with the ensemble's columns added.
     """
     available = model_columns(forecasts)
     models = list(models) if models is not None else [m for m in available if m != alias]

@@ -128,6 +128,18 @@ def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False
     ``S_df`` has one row per series (all measures) and one column per bottom series; ``tags``
     names the levels (``measure/country``, ... ``.../locality_id``). With ``by="council"`` the
     bottom level is the council.
+
+    Parameters
+    ----------
+    series : DataFrame
+        :func:`demand_series` output.
+    sparse_s : bool, default False
+        hold ``S_df``'s columns as pandas sparse columns.
+
+    Returns
+    -------
+    tuple of (DataFrame, DataFrame, dict)
+        ``(Y_df, S_df, tags)`` as :func:`aggregate` returns them.
     """
     from .hierarchy import aggregate
 

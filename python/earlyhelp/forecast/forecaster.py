@@ -367,7 +367,18 @@ class Forecaster:
     # ------------------------------------------------------------------ API
     def fit(self, df: pd.DataFrame) -> "Forecaster":
         """Validate and store the series (the models are estimated by ``predict``,
-        which knows the horizon, as statsforecast's ``forecast``)."""
+        which knows the horizon, as statsforecast's ``forecast``).
+
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y`` (and exogenous columns), one row per series and period.
+
+        Returns
+        -------
+        Forecaster
+            itself.
+        """
         self._panel = self._prepare(df)
         self._fitted = None
         return self
@@ -386,6 +397,12 @@ class Forecaster:
             unique_id, ds and the future values of the exogenous columns models use.
         fitted : bool
             Also keep in-sample fitted values for :meth:`forecast_fitted_values`.
+
+        Returns
+        -------
+        DataFrame
+            ``unique_id, ds``, a column per model alias and ``<alias>-lo-<level>`` /
+            ``<alias>-hi-<level>`` per level (statsforecast layout).
         """
         if self._panel is None:
             raise ValidationError("call fit(df) before predict", table="Forecaster")
@@ -404,7 +421,12 @@ class Forecaster:
 
     def forecast_fitted_values(self) -> pd.DataFrame:
         """In-sample one-step fitted values (unique_id, ds, y, one column per alias)
-        from the last ``predict(..., fitted=True)``."""
+        from the last ``predict(..., fitted=True)``.
+
+        Returns
+        -------
+        DataFrame
+        """
         if self._fitted is None:
             raise ValidationError("call predict(h, fitted=True) first", table="Forecaster")
         return self._fitted.copy()
@@ -420,6 +442,23 @@ class Forecaster:
         layout). Series too short for a window are skipped for that window; the
         count per window is in ``cv_excluded_``. Exogenous future values come
         from ``df`` itself.
+
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y`` (and exogenous columns).
+        h : int
+            horizon of each window.
+        n_windows : int, default 1
+            number of cutoffs.
+        step_size : int, optional
+            periods between cutoffs (default ``h``).
+        level : list of float, optional
+            interval coverages in percent.
+
+        Returns
+        -------
+        DataFrame
         """
         h = self._check_h(h)
         levels = self._check_levels(level)

@@ -45,13 +45,21 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
         instead of dense ones: a national hierarchy of 8,000 series is 470 MB dense. Every
         earlyhelp function taking ``S`` accepts both.
 
+    id_col : str, default "unique_id"
+        the name of the series id column of ``Y_df`` and ``S_df``.
+    time_col : str, default "ds"
+        the period column.
+
     Returns
     -------
-    Y_df : ``unique_id, ds, <targets>`` for every level (ids are the level's values joined by
+    Y_df : DataFrame
+        ``unique_id, ds, <targets>`` for every level (ids are the level's values joined by
         ``"/"``), sorted by level (fewest columns first), id and period.
-    S_df : summing matrix: a ``unique_id`` column (all series, in the order of ``tags``) and one
+    S_df : DataFrame
+        summing matrix: a ``unique_id`` column (all series, in the order of ``tags``) and one
         0/1 column per bottom series.
-    tags : level name (columns joined by ``"/"``) -> array of the level's ids.
+    tags : dict of str to ndarray
+        level name (columns joined by ``"/"``) -> array of the level's ids.
     """
     spec = [list(level) for level in spec]
     problems = _check_aggregate_input(df, spec, time_col, list(target_cols))

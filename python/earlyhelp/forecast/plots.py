@@ -53,6 +53,10 @@ def plot_forecast(history: Optional[pd.DataFrame], forecasts: pd.DataFrame, *,
     ncols : panels per row.
     last : draw only the last ``last`` periods of history (default: all).
     labels : panel titles by series id (e.g. locality names; default: the id).
+    max_series : int, default 12
+        at most this many panels when ``ids`` is not given.
+    title : str, default ""
+        the figure title.
 
     Returns
     -------
@@ -151,6 +155,8 @@ def plot_accuracy(accuracy: pd.DataFrame, metrics: Optional[Sequence[str]] = Non
     metrics : columns to draw (default: ``mase, smape, rmsse`` and every ``coverage_<level>``
         present). MASE/RMSSE panels mark 1 (as good as the seasonal naive in-sample); coverage
         panels mark the nominal level.
+    title : str, default ""
+        the figure title.
 
     Returns
     -------
