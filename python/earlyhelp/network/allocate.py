@@ -112,7 +112,7 @@ def default_cost(families: pd.DataFrame, practitioners: pd.DataFrame) -> np.ndar
 class Allocation:
     """Result of :func:`allocate_leads`.
 
-    Attributes
+    Parameters
     ----------
     assignments : DataFrame
         family_id, practitioner_id, cost, family and practitioner locality, agency, tier.

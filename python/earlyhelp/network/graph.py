@@ -79,6 +79,13 @@ class Graph:
 
     Build it with :meth:`from_edges`. ``labels`` optionally names the vertices
     (used by :meth:`nodes`, :meth:`edges` and :meth:`to_networkx`).
+
+    Parameters
+    ----------
+    core_graph : object
+        the compiled graph (use :meth:`from_edges` rather than this constructor).
+    labels : sequence, optional
+        a name per vertex.
     """
 
     def __init__(self, core_graph: Any, labels: Optional[Sequence[Any]] = None) -> None:
@@ -105,6 +112,12 @@ class Graph:
         labels : sequence, optional
             A name per vertex.
 
+        Returns
+        -------
+        Graph
+
+        Notes
+        -----
         Duplicate edges are merged with summed weights; self-loops are kept
         (see the module docstring).
         """
@@ -147,17 +160,31 @@ class Graph:
 
     # -- algorithms --------------------------------------------------------
     def degree(self) -> np.ndarray:
-        """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected)."""
+        """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected).
+
+        Returns
+        -------
+        ndarray of int
+        """
         return self._g.degree()
 
     def strength(self) -> np.ndarray:
-        """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted."""
+        """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted.
+
+        Returns
+        -------
+        ndarray of float
+        """
         return self._g.strength()
 
     def components(self) -> np.ndarray:
         """Connected components (weakly connected when directed): a label per vertex.
 
         Labels run 0..k-1 in order of each component's smallest vertex.
+
+        Returns
+        -------
+        ndarray of int
         """
         return self._g.components()
 
@@ -173,6 +200,20 @@ class Graph:
         default stops after a couple of iterations, as NetworkX does); pass a
         smaller ``tol`` (e.g. ``1e-12``, with a larger ``max_iter``) for an answer
         close to the exact one.
+
+        Parameters
+        ----------
+        damping : float, default 0.85
+            the damping factor.
+        tol : float, default 1e-6
+            the stopping tolerance (see below).
+        max_iter : int, default 100
+            the most iterations.
+
+        Returns
+        -------
+        ndarray of float
+            the PageRank of each vertex.
         """
         try:
             return self._g.pagerank(float(damping), float(tol), int(max_iter))
@@ -196,6 +237,13 @@ class Graph:
         progress : bool
             Show a tqdm bar.
 
+        Returns
+        -------
+        ndarray
+            the betweenness of each vertex.
+
+        Notes
+        -----
         Weighted graphs use Dijkstra (edge weights as lengths). Their weights must be
         positive: a zero-weight edge makes the number of shortest paths ill-defined
         (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
@@ -223,6 +271,17 @@ class Graph:
 
         Hop counts when unweighted (breadth-first search), sums of weights when
         weighted (Dijkstra). Follows edge direction when directed.
+
+        Parameters
+        ----------
+        sources : array-like of int
+            the source vertices.
+        progress : bool, default False
+            show a tqdm bar.
+
+        Returns
+        -------
+        ndarray of float
         """
         src = _id_array(np.atleast_1d(sources), "distances", "sources")
         _check_range(src, self.n, "distances", "sources")
@@ -234,12 +293,23 @@ class Graph:
         return ids if self.labels is None else self.labels[ids]
 
     def edges(self) -> pd.DataFrame:
-        """Edge table (duplicates merged, undirected edges once with ``source <= target``)."""
+        """Edge table (duplicates merged, undirected edges once with ``source <= target``).
+
+        Returns
+        -------
+        DataFrame
+            ``source, target, weight``.
+        """
         s, d, w = self._g.edges()
         return pd.DataFrame({"source": self._names(s), "target": self._names(d), "weight": w})
 
     def nodes(self) -> pd.DataFrame:
-        """Vertex table: id, label (when labelled), degree, strength, component."""
+        """Vertex table: id, label (when labelled), degree, strength, component.
+
+        Returns
+        -------
+        DataFrame
+        """
         frame = pd.DataFrame({"vertex": np.arange(self.n)})
         if self.labels is not None:
             frame["label"] = self.labels
@@ -249,7 +319,12 @@ class Graph:
         return frame
 
     def to_networkx(self) -> Any:
-        """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes."""
+        """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes.
+
+        Returns
+        -------
+        networkx.Graph or networkx.DiGraph
+        """
         import networkx as nx
 
         g = nx.DiGraph() if self.directed else nx.Graph()

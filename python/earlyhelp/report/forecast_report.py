@@ -33,6 +33,19 @@ def _series_for(history: pd.DataFrame, measure: str) -> List[str]:
 
 
 def chosen_model(cfg, accuracy: pd.DataFrame) -> str:
+    """The model the report shows: the lowest mean backtest MASE, else the first configured.
+
+    Parameters
+    ----------
+    cfg : earlyhelp.cli.config.Config
+        the run's config.
+    accuracy : DataFrame
+        backtest accuracy (``model`` and ``mase`` columns).
+
+    Returns
+    -------
+    str
+    """
     if accuracy is None or accuracy.empty or "mase" not in accuracy or "model" not in accuracy:
         return cfg.forecast.models[0]
     mean = accuracy.groupby("model", observed=True)["mase"].mean().dropna()
@@ -46,7 +59,25 @@ def _interval_level(cfg) -> Optional[int]:
 
 def figures(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.DataFrame,
             capacity: Optional[pd.DataFrame]) -> Dict[str, Any]:
-    """The run's matplotlib figures by file stem (history and forecast per measure, accuracy, capacity)."""
+    """The run's matplotlib figures by file stem (history and forecast per measure, accuracy, capacity).
+
+    Parameters
+    ----------
+    cfg : earlyhelp.cli.config.Config
+        the run's config.
+    history : DataFrame
+        the published (suppressed) history.
+    forecasts : DataFrame
+        the forecasts (statsforecast layout).
+    accuracy : DataFrame
+        backtest accuracy.
+    capacity : DataFrame or None
+        the capacity plan.
+
+    Returns
+    -------
+    dict of str to matplotlib Figure
+    """
     from .plots import plot_accuracy, plot_capacity, plot_history_forecast
 
     model = chosen_model(cfg, accuracy)
@@ -73,7 +104,32 @@ def figures(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.Da
 def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.DataFrame,
                  capacity: Optional[pd.DataFrame], excluded: List[Dict[str, Any]], inputs: Dict[str, Any],
                  pngs: Dict[str, bytes]) -> str:
-    """The self-contained HTML report."""
+    """The self-contained HTML report.
+
+    Parameters
+    ----------
+    cfg : earlyhelp.cli.config.Config
+        the run's config.
+    history : DataFrame
+        the published (suppressed) history.
+    forecasts : DataFrame
+        the forecasts (statsforecast layout).
+    accuracy : DataFrame
+        backtest accuracy.
+    capacity : DataFrame or None
+        the capacity plan.
+    excluded : list of dict
+        rows left out and why.
+    inputs : dict
+        what was read (rows per table, digests).
+    pngs : dict of str to bytes
+        the figures as PNG, by file stem.
+
+    Returns
+    -------
+    str
+        the HTML.
+    """
     from .. import __version__
 
     fc = cfg.forecast

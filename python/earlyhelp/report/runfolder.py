@@ -29,6 +29,13 @@ class RunFolder:
         with RunFolder(output, run_id) as run:
             run.write_table("forecasts", df)
         # here the folder exists as output/run_id, or not at all if the block raised
+
+    Parameters
+    ----------
+    output : str or path-like
+        the folder the run folder is published in.
+    run_id : str
+        the run folder's name.
     """
 
     def __init__(self, output: str | os.PathLike, run_id: str) -> None:
@@ -85,7 +92,15 @@ class RunFolder:
 
 
 def write_parquet(frame: pd.DataFrame, file: Path) -> None:
-    """Parquet written the same way every time (byte-identical for identical frames)."""
+    """Parquet written the same way every time (byte-identical for identical frames).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+    file : Path
+        where to write it.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -94,6 +109,17 @@ def write_parquet(frame: pd.DataFrame, file: Path) -> None:
 
 
 def sha256_file(file: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex.
+
+    Parameters
+    ----------
+    file : Path
+        the file.
+
+    Returns
+    -------
+    str
+    """
     digest = hashlib.sha256()
     with open(file, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -102,7 +128,17 @@ def sha256_file(file: Path) -> str:
 
 
 def figure_png(fig) -> bytes:
-    """A matplotlib figure as PNG bytes without metadata that varies between runs."""
+    """A matplotlib figure as PNG bytes without metadata that varies between runs.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        the figure.
+
+    Returns
+    -------
+    bytes
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()
