@@ -144,11 +144,11 @@ def _autosummary(module: str, names: List[str], template: Optional[str] = None) 
 def page(package: str, parts: List[Section]) -> str:
     """The reST source of one package's reference page."""
     lines = _title(f"``{package}``", "=")
-    lines += [f".. automodule:: {package}", "   :no-members:", "   :no-index:", ""]
+    lines += [f".. automodule:: {package}", "   :no-members:", ""]
     for part in parts:
         if part.module != package:
             lines += _title(f"``{part.module}``", "-")
-            lines += [f".. automodule:: {part.module}", "   :no-members:", "   :no-index:", ""]
+            lines += [f".. automodule:: {part.module}", "   :no-members:", ""]
         for heading, names in (("Classes", part.classes), ("Functions", part.functions), ("Constants", part.data)):
             if names:
                 lines += [f".. rubric:: {heading}", ""] + _autosummary(part.module, names)

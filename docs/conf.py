@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")  # no progress bars in rendered outputs
 
 import earlyhelp  # noqa: E402
-from _gen_api import write_pages  # noqa: E402
+from _gen_api import listing, write_pages  # noqa: E402
 
 
 def _copy_notebooks() -> None:
@@ -68,7 +68,9 @@ numpydoc_xref_param_type = False
 # Rejects public functions and methods without a docstring, undocumented or unknown
 # parameters, and a missing Returns section.
 numpydoc_validation_checks = {"GL08", "PR01", "PR02", "RT01"}
-numpydoc_validation_exclude = {r"\.__\w+__$"}  # dunder methods
+# Constants carry their type's docstring (a tuple's, a dataclass's): not theirs to validate.
+CONSTANTS = {f"{part.module}.{name}" for _, parts in listing() for part in parts for name in part.data}
+numpydoc_validation_exclude = {r"\.__\w+__$"} | {"^" + name.replace(".", r"\.") + "$" for name in CONSTANTS}
 
 # Cross-references: ours must resolve (-n); other projects' inventories are not
 # fetched (the build runs offline), so references into them are not checked.
@@ -109,5 +111,13 @@ def _skip_generated_members(app, what, name, obj, skip, options):
     return None
 
 
+def _no_type_docstring(app, what, name, obj, options, lines):
+    """A constant shows its own doc comment, never its type's docstring."""
+    if name in CONSTANTS and type(obj).__doc__ and "\n".join(lines).strip() == \
+            "\n".join(l.strip() for l in type(obj).__doc__.strip().splitlines()).strip():
+        lines.clear()
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_generated_members)
+    app.connect("autodoc-process-docstring", _no_type_docstring, priority=100)

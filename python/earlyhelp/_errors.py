@@ -13,7 +13,8 @@ class Problem:
     ----------
     table, column : where the problem is (column may be None for table-level problems).
     rows : ids (or 0-based row numbers when there is no key) of the offending rows; at most
-        the first 10 are kept, ``n_rows`` says how many there were.
+        the first 10 are kept.
+    n_rows : how many offending rows there were.
     message : what was wrong, in words a user can act on.
     value : an example offending value.
     """

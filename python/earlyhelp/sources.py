@@ -31,6 +31,10 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
     schema : database schema holding the tables (default: the connection's default).
     code_map, validate : as for :meth:`earlyhelp.Dataset.from_frames`.
     engine : an existing SQLAlchemy engine to use instead of ``url``.
+
+    Returns
+    -------
+    Dataset
     """
     import sqlalchemy as sa
 
@@ -73,6 +77,15 @@ def with_driver(url: str) -> str:
     """``url`` with an installed PostgreSQL driver named when it names none.
 
     SQLAlchemy 2.1 picks psycopg (3) for ``postgresql://``; many machines have psycopg2.
+
+    Parameters
+    ----------
+    url : str
+        a SQLAlchemy URL.
+
+    Returns
+    -------
+    str
     """
     from sqlalchemy.engine import make_url
 
@@ -113,7 +126,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 def load_source(source, *, validate: bool = True):
-    """The Dataset described by a :class:`earlyhelp.cli.config.SourceConfig`."""
+    """The Dataset described by the `[source]` of a run config (``earlyhelp.cli.config.SourceConfig``).
+
+    Parameters
+    ----------
+    source : earlyhelp.cli.config.SourceConfig
+        where the data is.
+    validate : bool, default True
+        validate the Dataset.
+
+    Returns
+    -------
+    Dataset
+    """
     if source.kind == "synthetic":
         from . import synthetic
 
@@ -135,6 +160,16 @@ def content_hash(ds) -> Dict[str, Any]:
     """Row counts and a SHA-256 of each table's content, and one over all tables.
 
     The same data gives the same hashes whichever source it came from (row order counts).
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data.
+
+    Returns
+    -------
+    dict
+        ``rows`` and ``tables`` (per table) and ``sha256`` (over all).
     """
     per_table: Dict[str, str] = {}
     whole = hashlib.sha256()
@@ -156,6 +191,24 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
 
     ``ssd_names`` names tables and columns as the SSD does where it has a name
     (``ssd_person.pers_person_id``), as a council's warehouse would hold them.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data.
+    url : str
+        a SQLAlchemy URL.
+    schema : str, optional
+        the database schema (default the connection's).
+    ssd_names : bool, default False
+        use the SSD's table and column names.
+    if_exists : str, default "replace"
+        as :meth:`pandas.DataFrame.to_sql`.
+
+    Returns
+    -------
+    dict of str to str
+        ``{our table: database table}``.
     """
     import sqlalchemy as sa
 
@@ -184,6 +237,17 @@ def to_ssd_names(name: str, frame: pd.DataFrame):
 
     The names are the first SSD alias declared in :mod:`earlyhelp.data.schema` (the one
     place they are kept); tables and columns without an SSD name keep ours.
+
+    Parameters
+    ----------
+    name : str
+        our table name.
+    frame : DataFrame
+        the table.
+
+    Returns
+    -------
+    tuple of (str, DataFrame)
     """
     table = TABLES[name]
     target = table.aliases[0] if table.aliases else name

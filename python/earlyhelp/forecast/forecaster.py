@@ -112,7 +112,7 @@ class Forecaster:
         Built-in models (:class:`AutoETS`, :class:`Theta`, :class:`SeasonalNaive`,
         :class:`Naive`, :class:`CrostonOptimized`, :class:`TSB`,
         :class:`CountRegression`) and/or Python models following the protocol in
-        :mod:`earlyhelp.forecast.models`. Aliases must be unique.
+        :mod:`earlyhelp.forecast`. Aliases must be unique.
     freq : str
         pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
     season_length : int

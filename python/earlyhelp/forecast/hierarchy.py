@@ -36,12 +36,16 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
 
     Parameters
     ----------
-    df : long DataFrame with ``time_col``, the target columns and the columns named in ``spec``
+    df : DataFrame
+        long, with ``time_col``, the target columns and the columns named in ``spec``
         (one row per bottom series and period).
-    spec : levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
+    spec : list of list of str
+        levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
         ["country", "region", "council_code", "locality_id"]]``. The longest level is the bottom.
-    target_cols : columns summed at each level.
-    sparse_s : hold the 0/1 columns of ``S_df`` as pandas sparse columns (``Sparse[float64, 0]``)
+    target_cols : sequence of str, default ("y",)
+        columns summed at each level.
+    sparse_s : bool, default False
+        hold the 0/1 columns of ``S_df`` as pandas sparse columns (``Sparse[float64, 0]``)
         instead of dense ones: a national hierarchy of 8,000 series is 470 MB dense. Every
         earlyhelp function taking ``S`` accepts both.
 

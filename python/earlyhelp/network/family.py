@@ -64,12 +64,31 @@ class AgencyCollaboration:
     edges: pd.DataFrame
 
     def plot(self, ax: Any = None, top: Optional[int] = 40, seed: int = 0) -> Any:
-        """Draw the network (see :func:`plot_agency_network`)."""
+        """Draw the network (see :func:`plot_agency_network`).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            where to draw (default a new figure).
+        top : int or None, default 40
+            draw this many agencies (None: all).
+        seed : int, default 0
+            seed of the layout.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         return plot_agency_network(self, ax=ax, top=top, seed=seed)
 
     def to_networkx(self) -> Any:
-        """A ``networkx.Graph`` of agencies (every column of :attr:`agencies` as node
-        attributes) with ``shared_families`` (also as ``weight``) and ``jaccard`` on edges."""
+        """A ``networkx.Graph`` of agencies (every column of ``agencies`` as node
+        attributes) with ``shared_families`` (also as ``weight``) and ``jaccard`` on edges.
+
+        Returns
+        -------
+        networkx.Graph
+        """
         import networkx as nx
 
         g = nx.Graph()
@@ -324,7 +343,7 @@ class FamilyNetwork:
 
         The ``reason`` column says which: ``no lead practitioner`` (or ``lead
         practitioner has left`` when the named lead is no longer current),
-        ``no assessment``, or both (joined by ``; ``). "No assessment" means none
+        ``no assessment``, or both (joined by ``"; "``). "No assessment" means none
         started for the open episode (or no open episode at all).
 
         Parameters

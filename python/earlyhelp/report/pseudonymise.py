@@ -128,7 +128,7 @@ def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDON
     Parameters
     ----------
     ds : :class:`earlyhelp.Dataset`.
-    key : the secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`ConfigError` if
+    key : the secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`earlyhelp.ConfigError` if
         missing or shorter than 32 characters.
     length : characters kept of the hex digest (8-48; default 40).
     extra_columns : more ``{(table, column): "person" | "family"}`` to map.

@@ -71,7 +71,17 @@ class RunFolder:
         return file
 
     def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None) -> None:
-        """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers)."""
+        """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers).
+
+        Parameters
+        ----------
+        name : str
+            the file stem.
+        frame : DataFrame
+            the typed table.
+        csv_frame : DataFrame, optional
+            the table as published in CSV.
+        """
         frame = frame.reset_index(drop=True)
         write_parquet(frame, self.path(f"{name}.parquet"))
         (csv_frame if csv_frame is not None else frame).to_csv(self.path(f"{name}.csv"), index=False,
@@ -87,7 +97,13 @@ class RunFolder:
         self.write_text(name, json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n")
 
     def hashes(self) -> Dict[str, str]:
-        """SHA-256 of every file written so far (for run.json)."""
+        """SHA-256 of every file written so far (for run.json).
+
+        Returns
+        -------
+        dict of str to str
+            hex digest by file name.
+        """
         return {name: sha256_file(self.tmp / name) for name in sorted(set(self.files))}
 
 

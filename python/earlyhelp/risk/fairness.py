@@ -66,6 +66,8 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         and a calibration ratio (observed / mean score) outside the same band.
     min_group_size : groups with fewer rows are reported with ``small_group=True`` and
         not flagged.
+    top_k_percent : float, default 10
+        without ``threshold``: select the scores in this top percentage.
 
     Returns
     -------

@@ -54,7 +54,7 @@ class FeatureSet:
 
     Unpacks as ``X, y, ids = build_features(...)``.
 
-    Attributes
+    Parameters
     ----------
     X : features, one row per family and date (numeric; booleans as 0/1).
     y : 0/1 labels (the target in the outcome window).
@@ -64,6 +64,7 @@ class FeatureSet:
         for :func:`earlyhelp.risk.fairness_audit`.
     excluded : ``at``, ``reason``, ``n``: rows left out and why.
     target, horizon_days, data_end : what was built.
+    feature_info : notes on the features by column name (empty unless given).
     """
 
     X: pd.DataFrame
@@ -345,7 +346,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     extra : functions ``f(snap, at, rows) -> DataFrame`` adding numeric features.
     horizon_days : the outcome window (365 = 12 months).
     lookback_days : for ``rereferral_12m``, episodes closed this many days before ``at``.
-    data_end : the last date of the data (default :func:`data_end_of`).
+    data_end : the last date of the data (default ``ds.meta['end_date']``, else the latest date in any table).
     thresholds : thresholds for the need profile features (see :func:`need_profile`).
 
     Returns

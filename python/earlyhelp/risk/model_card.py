@@ -122,6 +122,13 @@ def model_card(path: Union[str, os.PathLike, None], model: Any, metrics: Union[p
     period : text, or (start, end) of the training and test period.
     intended_use, limits : text or a list of points.
     features : names of the features (default the model's ``feature_names_in_``).
+    title : str, default "Early Help risk model"
+        the card's title.
+
+    Returns
+    -------
+    str
+        the model card (Markdown).
     """
     if not isinstance(data_description, str) or not data_description.strip():
         raise ValueError("data_description must say what data the model was built on")

@@ -67,7 +67,12 @@ class NeedThresholds:
     lookback_days: int = 365
 
     def checked(self) -> "NeedThresholds":
-        """The same thresholds with levels as a sorted dict; raises ValidationError when invalid."""
+        """The same thresholds with levels as a sorted dict; raises ValidationError when invalid.
+
+        Returns
+        -------
+        NeedThresholds
+        """
         problems = []
         levels = self.levels
         if isinstance(levels, pd.DataFrame):
@@ -114,7 +119,12 @@ class NeedThresholds:
                               statutory_open=self.statutory_open, lookback_days=int(self.lookback_days))
 
     def table(self) -> pd.DataFrame:
-        """The levels table as a DataFrame (minimum, level, level_name), for reports."""
+        """The levels table as a DataFrame (minimum, level, level_name), for reports.
+
+        Returns
+        -------
+        DataFrame
+        """
         t = self.checked()
         return pd.DataFrame({"minimum": list(t.levels), "level": list(t.levels.values()),
                              "level_name": [codes.LEVEL_NAMES[v] for v in t.levels.values()]})

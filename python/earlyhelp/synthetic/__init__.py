@@ -194,6 +194,24 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
     Councils have skewed sizes, 4-14 localities each, and region codes E12000001-9.
     Councils are generated in parallel (``threads``, default all cores); the result
     does not depend on the number of threads.
+
+    Parameters
+    ----------
+    scale : float, default 1.0
+        population scale (0.01 is quick).
+    seed : int, default 0
+        random seed; the same seed gives the same tables.
+    years : float, default 1
+        years of data ending on ``end_date``.
+    end_date : date-like, default "2025-03-31"
+        the extract date.
+    threads : int, optional
+        councils generated in parallel (default all cores).
+
+    Returns
+    -------
+    Dataset
+        every council's tables, with ``truth`` and ``meta`` as :func:`council`.
     """
     end = _check("england", years, scale, seed, end_date, ("england",))
     if threads is None:
