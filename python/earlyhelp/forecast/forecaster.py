@@ -125,8 +125,8 @@ class Forecaster:
     allow_negative : bool
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative).
 
-    Attributes (after ``fit``)
-    --------------------------
+    Attributes
+    ----------
     report_ : DataFrame
         Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped.
     excluded_ : DataFrame

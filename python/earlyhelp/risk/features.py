@@ -353,9 +353,9 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     -------
     FeatureSet (unpacks as ``X, y, ids``), with ``groups`` and ``excluded``.
 
-    Features (all as known at ``at``)
-    ---------------------------------
-    ``need_<need>`` for the ten needs, ``n_needs``, ``need_score``, ``level_of_need``,
+    Notes
+    -----
+    The features, all as known at ``at``: ``need_<need>`` for the ten needs, ``n_needs``, ``need_score``, ``level_of_need``,
     ``statutory_open``; ``n_requests``, ``n_requests_12m``, ``n_prior_episodes``,
     ``n_prior_step_ups``, ``n_prior_step_downs``, ``n_prior_rereferrals``,
     ``n_prior_csc_referrals`` (any family member); ``episode_days`` (open so far or
