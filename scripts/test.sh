@@ -36,6 +36,12 @@ echo "== pip install .[test]"
 "$python" -m pip install -q --no-build-isolation -C build-dir="$build" \
   -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]"
 
+# --- documentation site -------------------------------------------------------
+# Builds docs/ with Sphinx, warnings as errors; runs every guide and notebook
+# against the earlyhelp installed above.
+PYTHON="$python" scripts/build-docs.sh
+# --- end documentation site -----------------------------------------------------
+
 echo "== pytest (Python tests and notebooks)"
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1
