@@ -113,8 +113,8 @@ def _skip_generated_members(app, what, name, obj, skip, options):
 
 def _no_type_docstring(app, what, name, obj, options, lines):
     """A constant shows its own doc comment, never its type's docstring."""
-    if name in CONSTANTS and type(obj).__doc__ and "\n".join(lines).strip() == \
-            "\n".join(l.strip() for l in type(obj).__doc__.strip().splitlines()).strip():
+    own = type(obj).__doc__
+    if name in CONSTANTS and own and " ".join(" ".join(lines).split()) == " ".join(own.split()):
         lines.clear()
 
 
