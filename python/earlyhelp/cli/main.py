@@ -73,8 +73,6 @@ def cli(verbose: int, quiet: bool) -> None:
     Exit codes: 0 ok, 1 failure, 2 bad input or config.
     """
     _setup_logging(verbose, quiet)
-    # The commands only write figures to files: no window, no display needed.
-    os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 # ---------------------------------------------------------------------------------
@@ -280,6 +278,8 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
 
 
 def main(argv: Optional[list] = None) -> int:
+    # The commands only write figures to files: no window, no display needed.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         cli.main(args=argv, standalone_mode=True)
     except SystemExit as exit_:
