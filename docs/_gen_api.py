@@ -16,6 +16,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,7 @@ def sections(package: str, seen: Dict[int, str]) -> List[Section]:
             section.functions.append(name)
         else:
             section.data.append(name)
-    out = [section] if section.names() != section.modules else []
+    out = [section] if section.classes or section.functions or section.data else []
     for sub in section.modules:  # modules a package lists get their own sections
         out += sections(sub, seen)
     return out
@@ -134,11 +135,9 @@ def _title(text: str, char: str) -> List[str]:
     return [text, char * len(text), ""]
 
 
-def _autosummary(module: str, names: List[str], template: Optional[str] = None) -> List[str]:
-    lines = [f".. currentmodule:: {module}", "", ".. autosummary::", "   :toctree: generated/", "   :nosignatures:"]
-    if template:
-        lines.append(f"   :template: {template}")
-    return lines + [""] + [f"   {n}" for n in names] + [""]
+def _autosummary(module: str, names: List[str]) -> List[str]:
+    return [f".. currentmodule:: {module}", "", ".. autosummary::", "   :toctree: generated/", "   :nosignatures:",
+            ""] + [f"   {n}" for n in names] + [""]
 
 
 def page(package: str, parts: List[Section]) -> str:
@@ -161,8 +160,13 @@ def listing() -> List[Tuple[str, List[Section]]]:
 
 
 def write_pages(folder: Path) -> List[str]:
-    """Write one page per public package and an index; return the page names."""
+    """Write one page per public package and an index; return the page names.
+
+    Pages and autosummary stubs of names that no longer exist are removed, so a rename
+    never leaves an orphan page behind (an orphan is a warning, and warnings fail the build).
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder / "generated", ignore_errors=True)
     pages = []
     for package, parts in listing():
         text = page(package, parts)
@@ -174,6 +178,9 @@ def write_pages(folder: Path) -> List[str]:
         "Every public name of each package, generated from the docstrings. Types and defaults",
         "are those of the signatures; the numpydoc sections say what each parameter means.", "",
         ".. toctree::", "   :maxdepth: 1", ""] + [f"   {p}" for p in pages] + [""]
+    for old in folder.glob("*.rst"):
+        if old.stem not in pages and old.name != "index.rst":
+            old.unlink()
     text = "\n".join(index)
     target = folder / "index.rst"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
