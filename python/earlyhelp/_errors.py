@@ -11,12 +11,17 @@ class Problem:
 
     Parameters
     ----------
-    table, column : where the problem is (column may be None for table-level problems).
-    rows : ids (or 0-based row numbers when there is no key) of the offending rows; at most
+    table, column : str
+        Where the problem is (column may be None for table-level problems).
+    rows : sequence
+        Ids (or 0-based row numbers when there is no key) of the offending rows; at most
         the first 10 are kept.
-    n_rows : how many offending rows there were.
-    message : what was wrong, in words a user can act on.
-    value : an example offending value.
+    n_rows : int, default 0
+        How many offending rows there were.
+    message : str
+        What was wrong, in words a user can act on.
+    value : object, optional
+        An example offending value.
     """
 
     table: str

@@ -25,10 +25,13 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
 
     Parameters
     ----------
-    url : SQLAlchemy URL, e.g. ``postgresql://user@host:5432/warehouse`` or ``sqlite:///eh.db``.
-    tables : ``{earlyhelp table: database table}``; tables not mapped are looked up by
+    url : str
+        SQLAlchemy URL, e.g. ``postgresql://user@host:5432/warehouse`` or ``sqlite:///eh.db``.
+    tables : mapping of str to str, optional
+        ``{earlyhelp table: database table}``; tables not mapped are looked up by
         our name or an SSD alias (``ssd_person`` for ``persons``), case-insensitively.
-    schema : database schema holding the tables (default: the connection's default).
+    schema : str, optional
+        Database schema holding the tables (default: the connection's default).
     code_map, validate : as for :meth:`earlyhelp.Dataset.from_frames`.
     engine : an existing SQLAlchemy engine to use instead of ``url``.
 

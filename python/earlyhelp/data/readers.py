@@ -124,11 +124,13 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
 
     Parameters
     ----------
-    path : folder holding one file per table, named by our table names (``episodes.csv``)
+    path : str or Path
+        Folder holding one file per table, named by our table names (``episodes.csv``)
         or SSD names (``ssd_early_help_episodes.csv``, ``ssd_person.parquet``). Files that
         match no table are listed in ``meta['load_report']['ignored']``.
     code_map, unknown_codes, as_of : as for :meth:`Dataset.from_frames`.
-    validate : run :meth:`Dataset.validate`.
+    validate : bool, default True
+        Run :meth:`Dataset.validate`.
 
     Returns
     -------
@@ -247,8 +249,10 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
 
     Parameters
     ----------
-    path_or_frame : a CSV file (any of the encodings :func:`read_dataset` accepts) or a DataFrame.
-    measures : the measure columns; by default every column that is not a known dimension
+    path_or_frame : str or Path or DataFrame
+        A CSV file (any of the encodings :func:`read_dataset` accepts) or a DataFrame.
+    measures : list of str, optional
+        The measure columns; by default every column that is not a known dimension
         (``time_period``, ``geographic_level``, codes and names) and whose cells are all
         numbers, markers or blank.
 

@@ -39,13 +39,18 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
 
     Parameters
     ----------
-    cv_df : ``cross_validation`` output (``unique_id, ds, cutoff, y``, model columns, intervals).
-    train_df : the history (``unique_id, ds, y``). The scale of MASE and RMSSE for each window is
+    cv_df : DataFrame
+        ``cross_validation`` output (``unique_id, ds, cutoff, y``, model columns, intervals).
+    train_df : DataFrame, optional
+        The history (``unique_id, ds, y``). The scale of MASE and RMSSE for each window is
         the in-sample seasonal naive error of the history up to that window's cutoff (as
         utilsforecast computes it). Without it, MASE and RMSSE are NaN.
-    season_length : seasonal lag of the naive scale (12 for monthly).
-    level : interval levels to score (default: every level present for the model).
-    by_cutoff : return one row per (series, cutoff, model) instead of averaging the windows.
+    season_length : int, default 12
+        Seasonal lag of the naive scale (12 for monthly).
+    level : sequence of float, optional
+        Interval levels to score (default: every level present for the model).
+    by_cutoff : bool, default False
+        Return one row per (series, cutoff, model) instead of averaging the windows.
 
     Returns
     -------
@@ -151,9 +156,11 @@ def select_models(cv_df: pd.DataFrame, metric: str = "mase", *, train_df: Option
 
     Parameters
     ----------
-    cv_df : a ``cross_validation`` frame, or an :func:`accuracy` table (``unique_id, model``
+    cv_df : DataFrame
+        A ``cross_validation`` frame, or an :func:`accuracy` table (``unique_id, model``
         and metric columns) already computed.
-    metric : ``"mase"``, ``"smape"``, ``"rmsse"`` (lower is better).
+    metric : str, default "mase"
+        ``"mase"``, ``"smape"``, ``"rmsse"`` (lower is better).
     train_df, season_length : passed to :func:`accuracy` when ``cv_df`` is a backtest.
 
     Returns

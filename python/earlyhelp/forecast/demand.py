@@ -41,24 +41,31 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
 
     Parameters
     ----------
-    ds : :class:`earlyhelp.Dataset`.
-    freq : ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
+    ds : Dataset
+        The council's data.
+    freq : str, default "MS"
+        ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
         ``"QS"`` (quarters), ``"W-MON"`` (weeks starting Monday, dated Monday), ``"W"`` (weeks
         ending Sunday, dated Sunday) or ``"D"``.
-    measures : any of :data:`MEASURES`: ``requests`` (requests for support received),
+    measures : sequence of str
+        Any of :data:`MEASURES`: ``requests`` (requests for support received),
         ``children_referred`` (children those requests cover; 1 when not recorded),
         ``episodes_opened``, ``assessments`` (Early Help Assessments started), ``step_ups``
         (episodes stepped up to social care, by the Dataset's derived events, dated when they
         stepped up) and ``open_caseload`` (episodes open at the end of the period).
-    by : ``"locality"`` (bottom series are localities) or ``"council"``.
-    start, end : the window. Default: from the later of the earliest request and the earliest
+    by : str, default "locality"
+        ``"locality"`` (bottom series are localities) or ``"council"``.
+    start, end : Timestamp, optional
+        The window. Default: from the later of the earliest request and the earliest
         episode start (extracts keep episodes opened before their window, not the requests) to
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
         else the latest event). Only complete
         periods are kept; the partial first/last periods dropped are listed in
         ``attrs["dropped_periods"]``.
-    hierarchy : also return the totals up the hierarchy and its summing matrix (see Returns).
-    sparse_s : with ``hierarchy``, hold ``S_df``'s columns as pandas sparse columns (see
+    hierarchy : bool, default False
+        Also return the totals up the hierarchy and its summing matrix (see Returns).
+    sparse_s : bool, default False
+        With ``hierarchy``, hold ``S_df``'s columns as pandas sparse columns (see
         :func:`aggregate`; worth it for many councils at once).
 
     Returns

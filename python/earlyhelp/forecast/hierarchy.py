@@ -249,27 +249,36 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
 
     Parameters
     ----------
-    forecasts : statsforecast layout: ``unique_id, ds``, one column per model alias and
+    forecasts : DataFrame
+        Statsforecast layout: ``unique_id, ds``, one column per model alias and
         optionally ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``; every series in ``S`` with
         the same periods.
-    S : summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
-    method : ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
+    S : DataFrame
+        Summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
+    method : str, default "mint_shrink"
+        ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
         ``"mint_shrink"`` (MinTrace with the Schafer-Strimmer shrunk covariance of in-sample
         residuals, as hierarchicalforecast's ``MinTrace(method="mint_shrink")``).
-    insample : ``unique_id, ds, y`` and, for ``mint_shrink``, each model's fitted values in a
+    insample : DataFrame, optional
+        ``unique_id, ds, y`` and, for ``mint_shrink``, each model's fitted values in a
         column named by its alias (statsforecast's ``forecast_fitted_values()`` layout).
         Needed by ``mint_shrink`` and by top-down with historical proportions. Periods where a
         series lacks a residual (e.g. the first season of a seasonal naive fit) are dropped for
         every series; the count is in ``result.attrs["insample_periods_dropped"]``.
-    tags : accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
-    level : interval levels to reconcile (default: every level with both lo and hi columns).
-    top_down_method : ``"forecast_proportions"`` (split each parent among its children by their
+    tags : mapping of str to ndarray, optional
+        Accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
+    level : sequence of float, optional
+        Interval levels to reconcile (default: every level with both lo and hi columns).
+    top_down_method : str, default "forecast_proportions"
+        ``"forecast_proportions"`` (split each parent among its children by their
         base forecasts, level by level; needs no history), ``"average_proportions"`` (mean of the
         historical ratios bottom / total; periods with a zero total skipped) or
         ``"proportion_averages"`` (mean bottom / mean total).
-    models : model columns to reconcile (default: every column that is not an id, date, ``y``,
+    models : sequence of str, optional
+        Model columns to reconcile (default: every column that is not an id, date, ``y``,
         ``cutoff`` or interval).
-    ridge : floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
+    ridge : float, default 2e-08
+        Floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
 
     Returns
     -------

@@ -477,9 +477,11 @@ class FamilyNetwork:
 
         Parameters
         ----------
-        freq : pandas period frequency (``"Q"`` quarters, ``"Y"`` years, ``"M"`` months) or
+        freq : str, default "Q"
+            Pandas period frequency (``"Q"`` quarters, ``"Y"`` years, ``"M"`` months) or
             ``None`` for all episodes together.
-        by_locality : also split by the episode's locality (else the whole council).
+        by_locality : bool, default True
+            Also split by the episode's locality (else the whole council).
 
         Returns
         -------

@@ -27,9 +27,12 @@ def plot_history_forecast(history: pd.DataFrame, forecasts: pd.DataFrame, model:
 
     Parameters
     ----------
-    history : ``unique_id, ds, y, y_status`` after suppression (``y`` is ``<NA>`` where hidden).
-    forecasts : statsforecast layout with ``model`` and ``model-lo-<level>``/``-hi-`` columns.
-    series : the ids to draw (in order).
+    history : DataFrame
+        ``unique_id, ds, y, y_status`` after suppression (``y`` is ``<NA>`` where hidden).
+    forecasts : DataFrame
+        Statsforecast layout with ``model`` and ``model-lo-<level>``/``-hi-`` columns.
+    series : sequence of str
+        The ids to draw (in order).
     model : str
         the model column to draw.
     level : int, optional

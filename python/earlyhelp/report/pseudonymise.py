@@ -127,11 +127,15 @@ def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDON
 
     Parameters
     ----------
-    ds : :class:`earlyhelp.Dataset`.
-    key : the secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`earlyhelp.ConfigError` if
+    ds : Dataset
+        The data to pseudonymise.
+    key : str or bytes, optional
+        The secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`earlyhelp.ConfigError` if
         missing or shorter than 32 characters.
-    length : characters kept of the hex digest (8-48; default 40).
-    extra_columns : more ``{(table, column): "person" | "family"}`` to map.
+    length : int, default 40
+        Characters kept of the hex digest (8-48; default 40).
+    extra_columns : dict of tuple to str, optional
+        More ``{(table, column): "person" | "family"}`` to map.
 
     Returns
     -------

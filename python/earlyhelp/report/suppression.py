@@ -82,11 +82,15 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
 
     Parameters
     ----------
-    values : the counts (non-negative whole numbers).
-    relations : ``(total_index, (part_index, ...))`` meaning
+    values : sequence of float
+        The counts (non-negative whole numbers).
+    relations : sequence of Relation
+        ``(total_index, (part_index, ...))`` meaning
         ``values[total] == sum(values[parts])``.
-    threshold : counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
-    lp_audit : run the bounds audit (default: when scipy is installed and the number of
+    threshold : int, default 5
+        Counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
+    lp_audit : bool, optional
+        Run the bounds audit (default: when scipy is installed and the number of
         hidden cells is at most 400).
 
     Returns
@@ -266,16 +270,22 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
 
     Parameters
     ----------
-    table : one row per cell: dimension columns and one or more count columns.
-    value : the count column(s) to suppress. Each is suppressed on its own (they are
+    table : DataFrame
+        One row per cell: dimension columns and one or more count columns.
+    value : str or sequence of str, default "count"
+        The count column(s) to suppress. Each is suppressed on its own (they are
         separate tables published side by side, e.g. one per measure).
-    dims : the dimension columns (default: every column that is not a value column).
+    dims : sequence of str, optional
+        The dimension columns (default: every column that is not a value column).
         Rows must be unique on ``dims``.
-    totals : ``{dim: label}`` when rows with ``dim == label`` are totals over the other
+    totals : mapping of str to hashable, optional
+        ``{dim: label}`` when rows with ``dim == label`` are totals over the other
         values of ``dim`` (e.g. ``{"month": "Total"}``).
-    hierarchies : ``{dim: {child: parent}}`` when a row with ``dim == parent`` is the sum
+    hierarchies : mapping of str to mapping of hashable to hashable, optional
+        ``{dim: {child: parent}}`` when a row with ``dim == parent`` is the sum
         of its children (e.g. localities in a council, councils in a region).
-    threshold : counts ``1..threshold`` are hidden; 0 is shown. Default 5 (DfE).
+    threshold : int, default 5
+        Counts ``1..threshold`` are hidden; 0 is shown. Default 5 (DfE).
     lp_audit : bool, optional
         run the bounds audit (default: when scipy is installed and at most 400 cells are hidden).
 
@@ -393,10 +403,13 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
 
     Parameters
     ----------
-    table : counts, index = row categories, columns = column categories.
-    margins : the row and column labelled ``total_label`` are totals of the others
+    table : DataFrame
+        Counts, index = row categories, columns = column categories.
+    margins : bool, default False
+        The row and column labelled ``total_label`` are totals of the others
         (either may be absent: a table may carry only row totals).
-    threshold : counts ``1..threshold`` are hidden; 0 is shown.
+    threshold : int, default 5
+        Counts ``1..threshold`` are hidden; 0 is shown.
     total_label : hashable, default "Total"
         the label of the margins.
     lp_audit : bool, optional

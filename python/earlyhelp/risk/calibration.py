@@ -146,10 +146,12 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    input : ``"probability"`` (default): ``p`` are probabilities and ``s`` is
+    input : str, default "probability"
+        ``"probability"`` (default): ``p`` are probabilities and ``s`` is
         their log-odds (clipped to ``eps``); ``"score"``: ``p`` are raw scores
         (e.g. ``decision_function``) used as they are.
-    eps : clipping of probabilities away from 0 and 1 before the log-odds.
+    eps : float, default 1e-12
+        Clipping of probabilities away from 0 and 1 before the log-odds.
 
     Attributes
     ----------

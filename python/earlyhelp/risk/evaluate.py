@@ -392,7 +392,8 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
     ----------
     years : number of test years (the latest whose window fits in the data, going back a
         year at a time), or a list of test dates.
-    oracle : also score the truth probabilities (default: when ``ds.truth`` has them).
+    oracle : bool, optional
+        Also score the truth probabilities (default: when ``ds.truth`` has them).
     features : extra keyword arguments for :func:`build_features` (``extra``, ``horizon_days``...).
     ds : Dataset
         the council's data.

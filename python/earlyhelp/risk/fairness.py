@@ -59,12 +59,16 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     groups : DataFrame of group columns (e.g. ``FeatureSet.groups``: ethnicity, sex,
         disability, locality_id), a Series, or a dict of columns. Missing values are the
         group ``"unknown"``.
-    threshold : a family is "selected" when its score is at least this. Default: the score
+    threshold : float, optional
+        A family is "selected" when its score is at least this. Default: the score
         of the ``top_k_percent`` highest (the families a service would prioritise).
-    reference : ``{attribute: group}``; default the largest group of each attribute.
-    max_ratio_gap : flag a ratio outside [1 - gap, 1 / (1 - gap)] (0.2: the four-fifths rule),
+    reference : mapping of str to str, optional
+        ``{attribute: group}``; default the largest group of each attribute.
+    max_ratio_gap : float, default 0.2
+        Flag a ratio outside [1 - gap, 1 / (1 - gap)] (0.2: the four-fifths rule),
         and a calibration ratio (observed / mean score) outside the same band.
-    min_group_size : groups with fewer rows are reported with ``small_group=True`` and
+    min_group_size : int, default 30
+        Groups with fewer rows are reported with ``small_group=True`` and
         not flagged.
     top_k_percent : float, default 10
         without ``threshold``: select the scores in this top percentage.

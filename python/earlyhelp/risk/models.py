@@ -192,18 +192,25 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
 
     Parameters
     ----------
-    C : inverse penalty strength (``np.inf``: no penalty). Same meaning as
+    C : float, default 1.0
+        Inverse penalty strength (``np.inf``: no penalty). Same meaning as
         scikit-learn's LogisticRegression: the loss is ``C * sum_i s_i logloss_i``.
-    l1_ratio : 0 for L2 (ridge), 1 for L1 (lasso), in between for the elastic net.
+    l1_ratio : float, default 0.0
+        0 for L2 (ridge), 1 for L1 (lasso), in between for the elastic net.
     class_weight : None, a dict ``{class: weight}`` or ``"balanced"`` (as scikit-learn).
-    fit_intercept : fit an unpenalised intercept.
-    max_iter : maximum Newton (or L-BFGS / proximal Newton) iterations.
-    tol : stop when the largest absolute gradient of the objective, divided by
+    fit_intercept : bool, default True
+        Fit an unpenalised intercept.
+    max_iter : int, default 100
+        Maximum Newton (or L-BFGS / proximal Newton) iterations.
+    tol : float, default 1e-08
+        Stop when the largest absolute gradient of the objective, divided by
         the sum of the sample weights, is below tol.
-    solver : ``"auto"`` (Newton-Cholesky for up to 1000 features and L2,
+    solver : str, default "auto"
+        ``"auto"`` (Newton-Cholesky for up to 1000 features and L2,
         L-BFGS beyond, proximal Newton with coordinate descent for L1),
         ``"newton-cholesky"``, ``"lbfgs"`` or ``"newton-cd"``.
-    n_jobs : threads for the passes over the rows (None: decide from the size).
+    n_jobs : int, optional
+        Threads for the passes over the rows (None: decide from the size).
 
     Attributes
     ----------
@@ -349,7 +356,8 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
 
     Parameters
     ----------
-    alpha : L2 penalty (0: none), on PoissonRegressor's scale.
+    alpha : float, default 1.0
+        L2 penalty (0: none), on PoissonRegressor's scale.
     fit_intercept, max_iter, tol, solver, n_jobs : as :class:`LogisticRiskModel`.
 
     Attributes
