@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")  # no progress bars in rendered outputs
 
 import earlyhelp  # noqa: E402
+import pandas as pd  # noqa: E402
 from _gen_api import listing, write_pages  # noqa: E402
 
 
@@ -70,7 +71,10 @@ numpydoc_xref_param_type = False
 numpydoc_validation_checks = {"GL08", "PR01", "PR02", "RT01"}
 # Constants carry their type's docstring (a tuple's, a dataclass's): not theirs to validate.
 CONSTANTS = {f"{part.module}.{name}" for _, parts in listing() for part in parts for name in part.data}
-numpydoc_validation_exclude = {r"\.__\w+__$"} | {"^" + name.replace(".", r"\.") + "$" for name in CONSTANTS}
+# Results that are DataFrames take pandas' constructor arguments: pandas documents those.
+FRAMES = {f"{part.module}.{name}" for _, parts in listing() for part in parts for name in part.classes
+          if issubclass(getattr(sys.modules[part.module], name), pd.DataFrame)}
+numpydoc_validation_exclude = {r"\.__\w+__$"} | {"^" + name.replace(".", r"\.") + "$" for name in CONSTANTS | FRAMES}
 
 # Cross-references: ours must resolve (-n); other projects' inventories are not
 # fetched (the build runs offline), so references into them are not checked.
@@ -81,6 +85,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"(array-like|optional|default.*|callable|path-like|file-like|mapping|sequence|iterable)"),
     (r"py:class", r"(str|int|float|bool|bytes|dict|list|tuple|set|object|None|type|Path|DataFrame|Series|"
                   r"Timestamp|Figure|Axes|ndarray|Any|Optional|Union|Sequence|Mapping|Iterable|Callable|Hashable)"),
+    (r"py:class", r"Dtype"),  # pandas' typing alias in the constructor of results that are DataFrames
 ]
 
 # Pages written in MyST and notebooks executed at build time.
