@@ -18,6 +18,8 @@ sys.path.insert(0, str(HERE))
 # earlyhelp is imported as installed, or from the source tree when PYTHONPATH says so
 # (scripts/build-docs.sh --source): the kernels that run the pages inherit the same.
 os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")  # no progress bars in rendered outputs
+# tqdm.auto warns in a kernel without ipywidgets even when no bar is shown
+os.environ.setdefault("PYTHONWARNINGS", "ignore:IProgress not found")
 
 import earlyhelp  # noqa: E402
 import pandas as pd  # noqa: E402
