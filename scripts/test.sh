@@ -36,6 +36,13 @@ echo "== pip install .[test]"
 "$python" -m pip install -q --no-build-isolation -C build-dir="$build" \
   -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]"
 
+echo "== cs-demand-model in its own environment (the flow module's peer: pandas<2, numpy<2)"
+if peer=$(PEER_PYTHON="$python" scripts/peer-venv.sh build/peer-venv); then
+  export EARLYHELP_PEER_PYTHON="$peer"
+else
+  echo "could not build it: the comparison with cs-demand-model will be skipped"
+fi
+
 # --- documentation site -------------------------------------------------------
 # Builds docs/ with Sphinx, warnings as errors; runs every guide and notebook
 # against the earlyhelp installed above.

@@ -23,6 +23,7 @@
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
+#include "earlyhelp/synthetic/statutory.hpp"
 #include "rng.hpp"
 
 namespace earlyhelp::synthetic {
@@ -1069,7 +1070,8 @@ const Column& Table::column(const std::string& name) const {
 }
 
 const std::map<std::string, std::vector<std::string>>& code_labels() {
-  static const std::map<std::string, std::vector<std::string>> labels = {
+  static const std::map<std::string, std::vector<std::string>> labels = [] {
+    std::map<std::string, std::vector<std::string>> l = {
       {"sex", {"M", "F", "U"}},
       {"ethnicity", kEthnicity},
       {"disability", kDisability},
@@ -1088,7 +1090,10 @@ const std::map<std::string, std::vector<std::string>>& code_labels() {
       {"primary_need", {"N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"}},
       {"cin_close_reason", {"RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"}},
       {"assessment_factor", kFactors},
-  };
+    };
+    l.insert(statutory_code_labels().begin(), statutory_code_labels().end());
+    return l;
+  }();
   return labels;
 }
 
@@ -1123,6 +1128,7 @@ Tables generate(const std::vector<CouncilSpec>& councils, const Options& opt, Pr
         CouncilSim sim(councils[i], i, opt, &done, &cancel);
         Rows rows = sim.run();
         parts[i] = council_tables(sim, std::move(rows));
+        add_statutory(parts[i], councils[i], i, opt);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

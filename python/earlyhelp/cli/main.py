@@ -291,6 +291,21 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     click.echo(str(result.folder))
 
 
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="TOML file (see examples/flow.toml).")
+@_exits
+def flow(config_path: str) -> None:
+    """Continuum stock-flow model: projections, Monte Carlo fan charts, costs and scenarios.
+
+    Writes stocks, fan, scenarios and costs (CSV and Parquet), fan_chart.png and run.json into a
+    new run folder; the folder appears only when complete.
+    """
+    from .flowrun import load_flow_config, run_flow
+
+    click.echo(str(run_flow(load_flow_config(config_path))))
+
+
 def main(argv: Optional[list] = None) -> int:
     # The commands only write figures to files: no window, no display needed.
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -303,3 +318,4 @@ def main(argv: Optional[list] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -254,6 +254,43 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
                       "ssd_assessment_factors JSON when that table is supplied",
           aliases=("cinf_assessment_factors_json",)),
     ), aliases=("ssd_cin_assessments", "cin_assessments")),
+    # -- statutory care: CIN plans, CP plans and looked-after episodes (SSDA903) ----------
+    Table("cin_plans", ("cin_plan_id",), (
+        C("cin_plan_id", "id", aliases=("cinp_cin_plan_id",)),
+        C("person_id", "id", references="persons.person_id", aliases=("cinp_person_id",)),
+        C("referral_id", "id", required=False, nullable=True, references="csc_referrals.referral_id",
+          aliases=("cinp_referral_id",)),
+        C("start_date", "date", aliases=("cinp_cin_plan_start_date", "cinp_cin_plan_start")),
+        C("end_date", "date", nullable=True, aliases=("cinp_cin_plan_end_date", "cinp_cin_plan_end")),
+    ), aliases=("ssd_cin_plans",)),
+    Table("cp_plans", ("cp_plan_id",), (
+        C("cp_plan_id", "id", aliases=("cppl_cp_plan_id",)),
+        C("person_id", "id", references="persons.person_id", aliases=("cppl_person_id",)),
+        C("referral_id", "id", required=False, nullable=True, references="csc_referrals.referral_id",
+          aliases=("cppl_referral_id",)),
+        C("start_date", "date", aliases=("cppl_cp_plan_start_date",)),
+        C("end_date", "date", nullable=True, aliases=("cppl_cp_plan_end_date",)),
+        C("category", "code", required=False, nullable=True, codes=_codes(codes.CP_CATEGORY),
+          aliases=("cppl_cp_plan_initial_category",)),
+    ), aliases=("ssd_cp_plans",)),
+    Table("cla_episodes", ("cla_episode_id",), (
+        C("cla_episode_id", "id", aliases=("clae_cla_episode_id",),
+          description="one SSDA903 episode: a period with one legal status and one placement"),
+        C("person_id", "id", references="persons.person_id", aliases=("clae_person_id", "child")),
+        C("start_date", "date", aliases=("clae_cla_episode_start_date", "decom")),
+        C("end_date", "date", nullable=True, aliases=("clae_cla_episode_ceased_date", "clae_cla_episode_ceased",
+                                                      "dec")),
+        C("reason_new_episode", "code", required=False, nullable=True, codes=_codes(codes.REASON_NEW_EPISODE),
+          aliases=("clae_cla_episode_start_reason", "rne")),
+        C("legal_status", "code", required=False, nullable=True, codes=_codes(codes.LEGAL_STATUS),
+          aliases=("lega_legal_status", "ls")),
+        C("placement", "code", required=False, nullable=True, codes=_codes(codes.PLACEMENT),
+          aliases=("clap_cla_placement_type", "place")),
+        C("reason_for_leaving", "code", required=False, nullable=True, codes=_codes(codes.REASON_FOR_LEAVING),
+          aliases=("clae_cla_episode_ceased_reason", "rec")),
+        C("placement_provider", "str", required=False, nullable=True,
+          aliases=("clap_cla_placement_provider", "place_provider")),
+    ), aliases=("ssd_cla_episodes",)),
 )}
 
 # SSD tables that are folded into one of ours rather than kept as a table:
@@ -322,6 +359,18 @@ DESCRIPTIONS: Dict[str, Dict[str, str]] = {
     "csc_assessments": {"assessment_id": "a statutory (single) assessment", "referral_id": "its referral",
                         "person_id": "the child", "start_date": "assessment start",
                         "authorised_date": "date authorised (missing = in progress)"},
+    "cin_plans": {"cin_plan_id": "a child in need plan", "person_id": "the child",
+                  "referral_id": "the social-care referral it follows", "start_date": "plan start",
+                  "end_date": "plan end (missing = open)"},
+    "cp_plans": {"cp_plan_id": "a child protection plan", "person_id": "the child",
+                 "referral_id": "the social-care referral it follows", "start_date": "plan start",
+                 "end_date": "plan end (missing = open)", "category": "initial category of abuse"},
+    "cla_episodes": {"person_id": "the child (SSDA903 CHILD)", "start_date": "episode start (DECOM)",
+                     "end_date": "episode end (DEC; missing = open)",
+                     "reason_new_episode": "why the episode began (RNE)", "legal_status": "legal status (LS)",
+                     "placement": "placement type (PLACE)",
+                     "reason_for_leaving": "why the episode ended (REC; X1 = still looked after)",
+                     "placement_provider": "placement provider (PLACE_PROVIDER)"},
 }
 
 

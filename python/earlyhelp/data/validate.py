@@ -27,6 +27,9 @@ DATE_ORDER = {
     "requests": [("received_date", "decision_date")],
     "family_members": [("valid_from", "valid_to")],
     "practitioners": [("start_date", "end_date")],
+    "cin_plans": [("start_date", "end_date")],
+    "cp_plans": [("start_date", "end_date")],
+    "cla_episodes": [("start_date", "end_date")],
 }
 
 
@@ -184,6 +187,9 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
             if orphan.any():
                 problems.append(Problem(name, "family_id", "episode with neither a family_id nor a person_id",
                                         _labels(frame, key0, orphan), int(orphan.sum())))
+    from .statutory import statutory_problems
+
+    problems += statutory_problems(ds)
     if notes is not None:
         notes["unchecked_references"] = unchecked
     return problems

@@ -183,6 +183,7 @@ class Forecaster:
         self.fill_missing = fill_missing
         self.allow_negative = allow_negative
         self._panel: Optional[_Panel] = None
+        self._dask: Any = None  # a Dask DataFrame partitioned by unique_id (see forecast/distributed.py)
         self._fitted: Optional[pd.DataFrame] = None
         self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
 
@@ -387,6 +388,9 @@ class Forecaster:
         """Validate and store the series (the models are estimated by ``predict``,
         which knows the horizon, as statsforecast's ``forecast``).
 
+        ``df`` may be a Dask DataFrame partitioned by ``unique_id``: ``predict`` then forecasts
+        each partition where it lives (statsforecast's distributed layout), with the same result.
+
         Parameters
         ----------
         df : DataFrame
@@ -397,6 +401,12 @@ class Forecaster:
         Forecaster
             itself.
         """
+        from .distributed import is_dask_frame
+
+        if is_dask_frame(df):
+            self._dask, self._panel = df, None
+            return self
+        self._dask = None
         self._panel = self._prepare(df)
         self._fitted = None
         return self
@@ -422,6 +432,13 @@ class Forecaster:
             ``unique_id, ds``, a column per model alias and ``<alias>-lo-<level>`` /
             ``<alias>-hi-<level>`` per level (statsforecast layout).
         """
+        if self._dask is not None:
+            from .distributed import predict_dask
+
+            if X_df is not None or fitted:
+                raise ValidationError("X_df and fitted are not supported with a Dask DataFrame", table="Forecaster")
+            self._check_levels(level)
+            return predict_dask(self, self._dask, self._check_h(h), level)
         if self._panel is None:
             raise ValidationError("call fit(df) before predict", table="Forecaster")
         h = self._check_h(h)

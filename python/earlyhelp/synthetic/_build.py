@@ -22,7 +22,7 @@ from ..data.schema import TABLES
 ID_PREFIX: Dict[str, str] = {
     "persons": "P", "families": "F", "localities": "L", "agencies": "G", "practitioners": "W",
     "requests": "R", "episodes": "E", "assessments": "A", "involvements": "V",
-    "csc_referrals": "C", "csc_assessments": "S",
+    "csc_referrals": "C", "csc_assessments": "S", "cin_plans": "N", "cp_plans": "K", "cla_episodes": "Y",
 }
 ID_MIN_WIDTH = 7
 
