@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 # earlyhelp.synthetic etc. work without importing them first, while importing
 # earlyhelp stays fast (matplotlib and scikit-learn load only when needed).
-_, __getattr__, _ = lazy_exports(__name__, {name: "" for name in ("synthetic", "network", "risk", "forecast", "report", "flow")})
+_, __getattr__, _ = lazy_exports(__name__, {name: "" for name in ("synthetic", "network", "risk", "forecast", "report", "flow", "measures")})
 
 __all__ = [
     "ConfigError",

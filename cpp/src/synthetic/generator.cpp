@@ -23,6 +23,7 @@
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
+#include "earlyhelp/synthetic/plans.hpp"
 #include "earlyhelp/synthetic/statutory.hpp"
 #include "rng.hpp"
 
@@ -1092,6 +1093,7 @@ const std::map<std::string, std::vector<std::string>>& code_labels() {
       {"assessment_factor", kFactors},
     };
     l.insert(statutory_code_labels().begin(), statutory_code_labels().end());
+    l.insert(plans_code_labels().begin(), plans_code_labels().end());
     return l;
   }();
   return labels;
@@ -1129,6 +1131,7 @@ Tables generate(const std::vector<CouncilSpec>& councils, const Options& opt, Pr
         Rows rows = sim.run();
         parts[i] = council_tables(sim, std::move(rows));
         add_statutory(parts[i], councils[i], i, opt);
+        add_plans_and_voice(parts[i], councils[i], i, opt);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

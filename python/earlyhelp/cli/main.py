@@ -1,6 +1,6 @@
 """The ``earlyhelp`` command line.
 
-Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``. Exit codes, for schedulers:
+Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``, ``report``. Exit codes, for schedulers:
 
 * 0  success
 * 1  failure (a bug, a crash, an interrupted run)
@@ -304,6 +304,19 @@ def flow(config_path: str) -> None:
     from .flowrun import load_flow_config, run_flow
 
     click.echo(str(run_flow(load_flow_config(config_path))))
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="A report config (TOML), e.g. examples/report.toml.")
+@click.option("--output", default=None, type=click.Path(file_okay=False),
+              help="Folder for the run folder (default: the config's run.output).")
+@_exits
+def report(config_path: str, output: Optional[str]) -> None:
+    """The monthly performance pack: HTML dashboard, Excel workbook, CSV/Parquet, run.json."""
+    from .reportrun import run_report
+
+    click.echo(str(run_report(config_path, output)))
 
 
 def main(argv: Optional[list] = None) -> int:

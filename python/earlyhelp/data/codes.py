@@ -241,3 +241,28 @@ CP_CATEGORY: Dict[str, str] = {
     "NEG": "neglect", "PHY": "physical abuse", "SAB": "sexual abuse", "EMO": "emotional abuse",
     "MUL": "multiple",
 }
+
+# Services and interventions a family is referred to during Early Help (Wigan's dashboard names
+# young carers and children's centres; Coventry's Family Hub offer names the rest).
+SERVICE: Dict[str, str] = {
+    "young_carers": "young carers service", "childrens_centre": "children's centre targeted support",
+    "parenting_programme": "parenting programme", "family_hub_activity": "Family Hub activity",
+    "emotional_wellbeing": "emotional wellbeing / CAMHS getting help", "domestic_abuse_support":
+    "domestic abuse support", "substance_misuse_service": "substance misuse service",
+    "housing_support": "housing support", "money_advice": "money and benefits advice",
+    "youth_service": "targeted youth support", "speech_language": "speech, language and communication",
+    "other": "other service",
+}
+SERVICE_REFERRAL_OUTCOME: Tuple[str, ...] = ("accepted", "declined", "waiting", "not_eligible")
+
+# Family-voice survey questions (Coventry's Family Hub survey, Wigan's "families say they ...").
+VOICE_QUESTION: Dict[str, str] = {
+    "felt_welcomed": "felt welcomed", "got_help_needed": "received the help they needed",
+    "experience_good": "rated their experience as good or better",
+    "knew_where_to_go": "know how to navigate local services and get help",
+    "listened_to": "felt those that helped listened and cared",
+    "worked_together": "felt all professionals worked together to support the family",
+    "told_story_once": "only had to tell their story once",
+}
+VOICE_SCALE_MAX = 5  # answers on a 1-5 scale (strongly disagree .. strongly agree; poor .. excellent)
+VOICE_POSITIVE_FROM = 4  # 4 and 5 count as positive ("agree", "good or better")

@@ -291,6 +291,41 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("placement_provider", "str", required=False, nullable=True,
           aliases=("clap_cla_placement_provider", "place_provider")),
     ), aliases=("ssd_cla_episodes",)),
+    Table("plans", ("plan_id",), (
+        C("plan_id", "id"),
+        C("episode_id", "id", references="episodes.episode_id"),
+        C("agreed_date", "date", description="date the Early Help plan was agreed with the family"),
+        C("end_date", "date", required=False, nullable=True,
+          description="plan ended (missing = current)"),
+    ), description="Early Help plans (Early Support Plan, family plan) that follow the assessment"),
+    Table("taf_reviews", ("review_id",), (
+        C("review_id", "id"),
+        C("episode_id", "id", references="episodes.episode_id"),
+        C("plan_id", "id", required=False, nullable=True, references="plans.plan_id"),
+        C("due_date", "date", description="date the review was due (local standard, e.g. every 6 weeks)"),
+        C("held_date", "date", nullable=True, description="date the meeting was held (missing = not held)"),
+    ), aliases=("team_around_the_family_reviews",),
+       description="Team Around the Family meetings that review the plan"),
+    Table("service_referrals", ("service_referral_id",), (
+        C("service_referral_id", "id"),
+        C("family_id", "id", references="families.family_id"),
+        C("episode_id", "id", required=False, nullable=True, references="episodes.episode_id"),
+        C("person_id", "id", required=False, nullable=True, references="persons.person_id"),
+        C("service", "code", codes=_codes(codes.SERVICE)),
+        C("referral_date", "date"),
+        C("outcome", "code", required=False, nullable=True, codes=_codes(codes.SERVICE_REFERRAL_OUTCOME),
+          default=codes.UNKNOWN),
+    ), description="referrals to named services and interventions (young carers, children's centre, ...)"),
+    Table("family_voice", ("response_id",), (
+        C("response_id", "id"),
+        C("family_id", "id", required=False, nullable=True, references="families.family_id"),
+        C("episode_id", "id", required=False, nullable=True, references="episodes.episode_id"),
+        C("locality_id", "id", required=False, nullable=True, references="localities.locality_id"),
+        C("response_date", "date"),
+        C("question", "code", codes=_codes(codes.VOICE_QUESTION)),
+        C("answer", "int", minimum=1, maximum=codes.VOICE_SCALE_MAX,
+          description="1-5 (strongly disagree .. strongly agree; 4 and 5 are positive)"),
+    ), description="family-voice survey answers, one row per family and question"),
 )}
 
 # SSD tables that are folded into one of ours rather than kept as a table:
@@ -371,6 +406,16 @@ DESCRIPTIONS: Dict[str, Dict[str, str]] = {
                      "placement": "placement type (PLACE)",
                      "reason_for_leaving": "why the episode ended (REC; X1 = still looked after)",
                      "placement_provider": "placement provider (PLACE_PROVIDER)"},
+    "plans": {"plan_id": "an Early Help plan", "episode_id": "the episode it belongs to"},
+    "taf_reviews": {"review_id": "a Team Around the Family review", "episode_id": "the episode",
+                    "plan_id": "the plan reviewed"},
+    "service_referrals": {"service_referral_id": "a referral to a service or intervention",
+                          "family_id": "the family", "episode_id": "the episode it was made in",
+                          "person_id": "the child (if for one child)", "service": "the service",
+                          "referral_date": "date of referral", "outcome": "accepted, declined, waiting"},
+    "family_voice": {"response_id": "one answer of one family", "family_id": "the family (if known)",
+                     "episode_id": "the episode (if asked at closure)", "locality_id": "the locality",
+                     "response_date": "date answered", "question": "the question asked"},
 }
 
 
