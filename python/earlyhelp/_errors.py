@@ -64,6 +64,8 @@ class Problem:
         What was wrong, in words a user can act on.
     value : object, optional
         An example offending value.
+    fix : object, optional
+        How to fix it (a code-map or Python fix), rendered per audience by :meth:`format`.
     """
 
     table: str
@@ -78,7 +80,17 @@ class Problem:
         return self.format("python")
 
     def format(self, fixes: str = "python") -> str:
-        """The problem as text, with its fix in the user's form: ``"python"`` or ``"toml"`` (a config file)."""
+        """The problem as text, with its fix in the user's form: ``"python"`` or ``"toml"`` (a config file).
+
+        Parameters
+        ----------
+        fixes : str, default "python"
+            The form of the fix: ``"python"`` or ``"toml"``.
+
+        Returns
+        -------
+        str
+        """
         where = self.table if self.column is None else f"{self.table}.{self.column}"
         text = f"{where}: {self.message}"
         if self.n_rows:
