@@ -55,6 +55,12 @@ else
   echo "could not build it: the comparison with cs-demand-model will be skipped"
 fi
 
+# --- documentation site -------------------------------------------------------
+# Builds docs/ with Sphinx, warnings as errors; runs every guide and notebook
+# against the earlyhelp installed above.
+PYTHON="$python" scripts/build-docs.sh
+# --- end documentation site -----------------------------------------------------
+
 echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(pandas.__version__)')"
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1

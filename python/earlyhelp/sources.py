@@ -25,12 +25,19 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
 
     Parameters
     ----------
-    url : SQLAlchemy URL, e.g. ``postgresql://user@host:5432/warehouse`` or ``sqlite:///eh.db``.
-    tables : ``{earlyhelp table: database table}``; tables not mapped are looked up by
+    url : str
+        SQLAlchemy URL, e.g. ``postgresql://user@host:5432/warehouse`` or ``sqlite:///eh.db``.
+    tables : mapping of str to str, optional
+        ``{earlyhelp table: database table}``; tables not mapped are looked up by
         our name or an SSD alias (``ssd_person`` for ``persons``), case-insensitively.
-    schema : database schema holding the tables (default: the connection's default).
+    schema : str, optional
+        Database schema holding the tables (default: the connection's default).
     code_map, validate : as for :meth:`earlyhelp.Dataset.from_frames`.
     engine : an existing SQLAlchemy engine to use instead of ``url``.
+
+    Returns
+    -------
+    Dataset
     """
     import sqlalchemy as sa
 
@@ -73,6 +80,15 @@ def with_driver(url: str) -> str:
     """``url`` with an installed PostgreSQL driver named when it names none.
 
     SQLAlchemy 2.1 picks psycopg (3) for ``postgresql://``; many machines have psycopg2.
+
+    Parameters
+    ----------
+    url : str
+        a SQLAlchemy URL.
+
+    Returns
+    -------
+    str
     """
     from sqlalchemy.engine import make_url
 
@@ -119,9 +135,23 @@ def _first_line(exc: BaseException) -> str:
 
 
 def source_code_map(source, code_map_file: Optional[str] = None):
-    """The code map a source reads with: its code-map file (``code_map_file`` overrides the
-    config's), the config's inline codes over it and the inline ``[code_map.ssd]`` over the
-    file's ``[ssd]``, as one :class:`~earlyhelp.data.ssd_profiles.LocalCodes` (or None)."""
+    """The code map a source reads with.
+
+    Its code-map file (``code_map_file`` overrides the config's), the config's inline codes
+    over it and the inline ``[code_map.ssd]`` over the file's ``[ssd]``.
+
+    Parameters
+    ----------
+    source : earlyhelp.cli.config.SourceConfig
+        where the data is.
+    code_map_file : str, optional
+        a council code-map file that overrides the config's.
+
+    Returns
+    -------
+    LocalCodes or None
+        one :class:`~earlyhelp.data.ssd_profiles.LocalCodes`, or None when nothing is mapped.
+    """
     from .data.ssd_profiles import LocalCodes, load_code_map, merge_code_maps, ssd_settings
 
     file = code_map_file or getattr(source, "code_map_file", None)
@@ -135,8 +165,21 @@ def source_code_map(source, code_map_file: Optional[str] = None):
 
 
 def load_source(source, *, validate: bool = True, code_map_file: Optional[str] = None):
-    """The Dataset described by a :class:`earlyhelp.cli.config.SourceConfig` (``code_map_file``:
-    a council code-map file that overrides the config's)."""
+    """The Dataset described by the `[source]` of a run config (``earlyhelp.cli.config.SourceConfig``).
+
+    Parameters
+    ----------
+    source : earlyhelp.cli.config.SourceConfig
+        where the data is.
+    validate : bool, default True
+        validate the Dataset.
+    code_map_file : str, optional
+        a council code-map file that overrides the config's.
+
+    Returns
+    -------
+    Dataset
+    """
     if source.kind == "synthetic":
         from . import synthetic
 
@@ -159,6 +202,16 @@ def content_hash(ds) -> Dict[str, Any]:
     """Row counts and a SHA-256 of each table's content, and one over all tables.
 
     The same data gives the same hashes whichever source it came from (row order counts).
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data.
+
+    Returns
+    -------
+    dict
+        ``rows`` and ``tables`` (per table) and ``sha256`` (over all).
     """
     per_table: Dict[str, str] = {}
     whole = hashlib.sha256()
@@ -183,6 +236,24 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
 
     ``ssd_names`` names tables and columns as the SSD does where it has a name
     (``ssd_person.pers_person_id``), as a council's warehouse would hold them.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data.
+    url : str
+        a SQLAlchemy URL.
+    schema : str, optional
+        the database schema (default the connection's).
+    ssd_names : bool, default False
+        use the SSD's table and column names.
+    if_exists : str, default "replace"
+        as :meth:`pandas.DataFrame.to_sql`.
+
+    Returns
+    -------
+    dict of str to str
+        ``{our table: database table}``.
     """
     import sqlalchemy as sa
 
@@ -211,6 +282,17 @@ def to_ssd_names(name: str, frame: pd.DataFrame):
 
     The names are the first SSD alias declared in :mod:`earlyhelp.data.schema` (the one
     place they are kept); tables and columns without an SSD name keep ours.
+
+    Parameters
+    ----------
+    name : str
+        our table name.
+    frame : DataFrame
+        the table.
+
+    Returns
+    -------
+    tuple of (str, DataFrame)
     """
     table = TABLES[name]
     target = table.aliases[0] if table.aliases else name

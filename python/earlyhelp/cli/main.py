@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Optional
@@ -353,6 +354,8 @@ def report(config_path: str, output: Optional[str], code_map: Optional[str]) -> 
 
 
 def main(argv: Optional[list] = None) -> int:
+    # The commands only write figures to files: no window, no display needed.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         cli.main(args=argv, standalone_mode=True)
     except SystemExit as exit_:

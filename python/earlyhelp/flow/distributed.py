@@ -82,6 +82,27 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     One task per (council, scenario), on ``client`` (a ``dask.distributed.Client``; ``None``
     runs them here one after another). Returns the tidy bands of :meth:`StockFlow.simulate`
     with ``council`` and ``scenario`` columns; identical with or without a client.
+
+    Parameters
+    ----------
+    models : mapping of str to StockFlow
+        fitted models by council.
+    scenarios : sequence of Scenario, optional
+        the scenarios (default the baseline).
+    months : int, default 60
+        months ahead.
+    runs : int, default 1000
+        Monte Carlo runs.
+    seed : int, default 0
+        the random seed.
+    client : dask.distributed.Client, optional
+        where the tasks go (default here).
+    quantiles : sequence of float
+        the quantiles reported.
+
+    Returns
+    -------
+    DataFrame
     """
     scen = list(scenarios) if scenarios else [None]
     tasks = [(name, s) for name in models for s in scen]
@@ -98,7 +119,21 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
 
 
 def local_client(address: Optional[str] = None, workers: int = 2, threads_per_worker: int = 1):
-    """A ``dask.distributed`` Client: to ``address`` when given, else to a new LocalCluster."""
+    """A ``dask.distributed`` Client: to ``address`` when given, else to a new LocalCluster.
+
+    Parameters
+    ----------
+    address : str, optional
+        a scheduler's address.
+    workers : int, default 2
+        workers of a new LocalCluster.
+    threads_per_worker : int, default 1
+        threads per worker.
+
+    Returns
+    -------
+    dask.distributed.Client
+    """
     from dask.distributed import Client, LocalCluster
 
     if address:

@@ -115,7 +115,7 @@ class Forecaster:
         Built-in models (:class:`AutoETS`, :class:`Theta`, :class:`SeasonalNaive`,
         :class:`Naive`, :class:`CrostonOptimized`, :class:`TSB`,
         :class:`CountRegression`) and/or Python models following the protocol in
-        :mod:`earlyhelp.forecast.models`. Aliases must be unique.
+        :mod:`earlyhelp.forecast`. Aliases must be unique.
     freq : str
         pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
     season_length : int
@@ -129,8 +129,8 @@ class Forecaster:
     allow_negative : bool
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative).
 
-    Attributes (after ``fit``)
-    --------------------------
+    Attributes
+    ----------
     report_ : DataFrame
         Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped.
     excluded_ : DataFrame
@@ -384,6 +384,16 @@ class Forecaster:
 
         ``df`` may be a Dask DataFrame partitioned by ``unique_id``: ``predict`` then forecasts
         each partition where it lives (statsforecast's distributed layout), with the same result.
+
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y`` (and exogenous columns), one row per series and period.
+
+        Returns
+        -------
+        Forecaster
+            itself.
         """
         from .distributed import is_dask_frame
 
@@ -409,6 +419,12 @@ class Forecaster:
             unique_id, ds and the future values of the exogenous columns models use.
         fitted : bool
             Also keep in-sample fitted values for :meth:`forecast_fitted_values`.
+
+        Returns
+        -------
+        DataFrame
+            ``unique_id, ds``, a column per model alias and ``<alias>-lo-<level>`` /
+            ``<alias>-hi-<level>`` per level (statsforecast layout).
         """
         if self._dask is not None:
             from .distributed import predict_dask
@@ -444,6 +460,11 @@ class Forecaster:
         df : DataFrame, optional
             ``unique_id, ds, y`` (and exogenous columns); default: the data of the last ``fit``.
         X_df, level, fitted : as :meth:`predict`.
+
+        Returns
+        -------
+        DataFrame
+            As :meth:`predict`.
         """
         if df is not None:
             self.fit(df)
@@ -454,7 +475,12 @@ class Forecaster:
 
     def forecast_fitted_values(self) -> pd.DataFrame:
         """In-sample one-step fitted values (unique_id, ds, y, one column per alias)
-        from the last ``predict(..., fitted=True)``."""
+        from the last ``predict(..., fitted=True)``.
+
+        Returns
+        -------
+        DataFrame
+        """
         if self._fitted is None:
             raise ValidationError("call predict(h, fitted=True) first", table="Forecaster")
         return self._fitted.copy()
@@ -470,6 +496,23 @@ class Forecaster:
         layout). Series too short for a window are skipped for that window; the
         count per window is in ``cv_excluded_``. Exogenous future values come
         from ``df`` itself.
+
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y`` (and exogenous columns).
+        h : int
+            horizon of each window.
+        n_windows : int, default 1
+            number of cutoffs.
+        step_size : int, optional
+            periods between cutoffs (default ``h``).
+        level : list of float, optional
+            interval coverages in percent.
+
+        Returns
+        -------
+        DataFrame
         """
         h = self._check_h(h)
         levels = self._check_levels(level)

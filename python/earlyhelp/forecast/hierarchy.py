@@ -39,22 +39,34 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
 
     Parameters
     ----------
-    df : long DataFrame with ``time_col``, the target columns and the columns named in ``spec``
+    df : DataFrame
+        long, with ``time_col``, the target columns and the columns named in ``spec``
         (one row per bottom series and period).
-    spec : levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
+    spec : list of list of str
+        levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
         ["country", "region", "council_code", "locality_id"]]``. The longest level is the bottom.
-    target_cols : columns summed at each level.
-    sparse_s : hold the 0/1 columns of ``S_df`` as pandas sparse columns (``Sparse[float64, 0]``)
+    target_cols : sequence of str, default ("y",)
+        columns summed at each level.
+    sparse_s : bool, default False
+        hold the 0/1 columns of ``S_df`` as pandas sparse columns (``Sparse[float64, 0]``)
         instead of dense ones: a national hierarchy of 8,000 series is 470 MB dense. Every
         earlyhelp function taking ``S`` accepts both.
 
+    id_col : str, default "unique_id"
+        the name of the series id column of ``Y_df`` and ``S_df``.
+    time_col : str, default "ds"
+        the period column.
+
     Returns
     -------
-    Y_df : ``unique_id, ds, <targets>`` for every level (ids are the level's values joined by
+    Y_df : DataFrame
+        ``unique_id, ds, <targets>`` for every level (ids are the level's values joined by
         ``"/"``), sorted by level (fewest columns first), id and period.
-    S_df : summing matrix: a ``unique_id`` column (all series, in the order of ``tags``) and one
+    S_df : DataFrame
+        summing matrix: a ``unique_id`` column (all series, in the order of ``tags``) and one
         0/1 column per bottom series.
-    tags : level name (columns joined by ``"/"``) -> array of the level's ids.
+    tags : dict of str to ndarray
+        level name (columns joined by ``"/"``) -> array of the level's ids.
     """
     spec = [list(level) for level in spec]
     problems = _check_aggregate_input(df, spec, time_col, list(target_cols))
@@ -256,27 +268,36 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
 
     Parameters
     ----------
-    forecasts : statsforecast layout: ``unique_id, ds``, one column per model alias and
+    forecasts : DataFrame
+        Statsforecast layout: ``unique_id, ds``, one column per model alias and
         optionally ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``; every series in ``S`` with
         the same periods.
-    S : summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
-    method : ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
+    S : DataFrame
+        Summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
+    method : str, default "mint_shrink"
+        ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
         ``"mint_shrink"`` (MinTrace with the Schafer-Strimmer shrunk covariance of in-sample
         residuals, as hierarchicalforecast's ``MinTrace(method="mint_shrink")``).
-    insample : ``unique_id, ds, y`` and, for ``mint_shrink``, each model's fitted values in a
+    insample : DataFrame, optional
+        ``unique_id, ds, y`` and, for ``mint_shrink``, each model's fitted values in a
         column named by its alias (statsforecast's ``forecast_fitted_values()`` layout).
         Needed by ``mint_shrink`` and by top-down with historical proportions. Periods where a
         series lacks a residual (e.g. the first season of a seasonal naive fit) are dropped for
         every series; the count is in ``result.insample_periods_dropped``.
-    tags : accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
-    level : interval levels to reconcile (default: every level with both lo and hi columns).
-    top_down_method : ``"forecast_proportions"`` (split each parent among its children by their
+    tags : mapping of str to ndarray, optional
+        Accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
+    level : sequence of float, optional
+        Interval levels to reconcile (default: every level with both lo and hi columns).
+    top_down_method : str, default "forecast_proportions"
+        ``"forecast_proportions"`` (split each parent among its children by their
         base forecasts, level by level; needs no history), ``"average_proportions"`` (mean of the
         historical ratios bottom / total; periods with a zero total skipped) or
         ``"proportion_averages"`` (mean bottom / mean total).
-    models : model columns to reconcile (default: every column that is not an id, date, ``y``,
+    models : sequence of str, optional
+        Model columns to reconcile (default: every column that is not an id, date, ``y``,
         ``cutoff`` or interval).
-    ridge : floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
+    ridge : float, default 2e-08
+        Floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
 
     Returns
     -------

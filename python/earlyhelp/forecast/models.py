@@ -154,6 +154,17 @@ class Theta(CoreModel):
     ``season_length`` (90% ACF test) and removed by classical multiplicative
     decomposition (additive when the series has zeros), as statsforecast.
     Intervals are simulated (seeded).
+
+    Parameters
+    ----------
+    season_length : int, default 12
+        periods per season (12 for monthly data).
+    optimized : bool, default False
+        estimate theta too (statsforecast's ``OptimizedTheta``).
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    seed : int, default 0
+        seed of the simulated intervals.
     """
 
     kind = "Theta"
@@ -172,7 +183,15 @@ class Theta(CoreModel):
 
 class SeasonalNaive(CoreModel):
     """The value one season earlier; normal intervals from seasonal differences
-    as statsforecast. Series of at most one season fall back to Naive."""
+    as statsforecast. Series of at most one season fall back to Naive.
+
+    Parameters
+    ----------
+    season_length : int, default 12
+        periods per season (12 for monthly data).
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    """
 
     kind = "SeasonalNaive"
 
@@ -185,7 +204,13 @@ class SeasonalNaive(CoreModel):
 
 
 class Naive(CoreModel):
-    """The last value; intervals sigma * sqrt(step) from the first differences."""
+    """The last value; intervals sigma * sqrt(step) from the first differences.
+
+    Parameters
+    ----------
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    """
 
     kind = "Naive"
 
@@ -197,6 +222,11 @@ class CrostonOptimized(CoreModel):
     Intervals (which statsforecast offers only by conformal prediction) are the
     empirical quantiles of the in-sample one-step errors around the forecast,
     clipped at zero for non-negative series.
+
+    Parameters
+    ----------
+    alias : str, optional
+        column name for the forecasts (default the class name).
     """
 
     kind = "CrostonOptimized"
@@ -204,7 +234,17 @@ class CrostonOptimized(CoreModel):
 
 class TSB(CoreModel):
     """Teunter-Syntetos-Babai model: demand probability (``alpha_p``) and size
-    (``alpha_d``) smoothed separately. Intervals as :class:`CrostonOptimized`."""
+    (``alpha_d``) smoothed separately. Intervals as :class:`CrostonOptimized`.
+
+    Parameters
+    ----------
+    alpha_d : float, default 0.1
+        smoothing constant of the demand size, in (0, 1].
+    alpha_p : float, default 0.1
+        smoothing constant of the demand probability, in (0, 1].
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    """
 
     kind = "TSB"
 
@@ -239,6 +279,12 @@ class CountRegression(CoreModel):
         Columns of the training frame used as regressors; their future values
         must be given to ``Forecaster.predict(X_df=...)``. Use ``log`` of a
         population column for a rate-like effect.
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    seed : int, default 0
+        seed of the simulated intervals.
+    n_sim : int
+        number of simulated paths for the intervals.
     """
 
     kind = "CountRegression"

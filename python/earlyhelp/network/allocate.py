@@ -90,6 +90,18 @@ def default_cost(families: pd.DataFrame, practitioners: pd.DataFrame) -> np.ndar
 
     ``families`` rows have locality_id, level, needs (tuple of open needs);
     ``practitioners`` rows have locality_id, tier, agency_type. ``inf`` = not eligible.
+
+    Parameters
+    ----------
+    families : DataFrame
+        one row per family.
+    practitioners : DataFrame
+        one row per practitioner, aligned with ``families``.
+
+    Returns
+    -------
+    ndarray of float
+        one cost per row.
     """
     c = DEFAULT_COSTS
     tier = practitioners["tier"].astype(str).map(c["tier"]).fillna(c["tier"]["unknown"]).to_numpy(float)
@@ -115,7 +127,7 @@ def default_cost(families: pd.DataFrame, practitioners: pd.DataFrame) -> np.ndar
 class Allocation:
     """Result of :func:`allocate_leads`.
 
-    Attributes
+    Parameters
     ----------
     assignments : DataFrame
         family_id, practitioner_id, cost, family and practitioner locality, agency, tier.

@@ -101,6 +101,13 @@ class Graph:
 
     Build it with :meth:`from_edges`. ``labels`` optionally names the vertices
     (used by :meth:`nodes`, :meth:`edges` and :meth:`to_networkx`).
+
+    Parameters
+    ----------
+    core_graph : object
+        the compiled graph (use :meth:`from_edges` rather than this constructor).
+    labels : sequence, optional
+        a name per vertex.
     """
 
     def __init__(self, core_graph: Any, labels: Optional[Sequence[Any]] = None) -> None:
@@ -133,6 +140,12 @@ class Graph:
         labels : sequence, optional
             A name per vertex.
 
+        Returns
+        -------
+        Graph
+
+        Notes
+        -----
         Duplicate edges are merged with summed weights; self-loops are kept
         (see the module docstring).
         """
@@ -216,17 +229,33 @@ class Graph:
 
     # -- algorithms --------------------------------------------------------
     def degree(self) -> np.ndarray:
-        """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected)."""
+        """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected).
+
+        Returns
+        -------
+        ndarray or Series
+            a Series keyed by label for a graph built from labels.
+        """
         return self._keyed(self._g.degree(), "degree")
 
     def strength(self) -> np.ndarray:
-        """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted."""
+        """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted.
+
+        Returns
+        -------
+        ndarray or Series
+            a Series keyed by label for a graph built from labels.
+        """
         return self._keyed(self._g.strength(), "strength")
 
     def components(self) -> np.ndarray:
         """Connected components (weakly connected when directed): a label per vertex.
 
         Labels run 0..k-1 in order of each component's smallest vertex.
+
+        Returns
+        -------
+        ndarray of int
         """
         return self._keyed(self._g.components(), "component")
 
@@ -242,6 +271,20 @@ class Graph:
         default stops after a couple of iterations, as NetworkX does); pass a
         smaller ``tol`` (e.g. ``1e-12``, with a larger ``max_iter``) for an answer
         close to the exact one.
+
+        Parameters
+        ----------
+        damping : float, default 0.85
+            the damping factor.
+        tol : float, default 1e-6
+            the stopping tolerance (see below).
+        max_iter : int, default 100
+            the most iterations.
+
+        Returns
+        -------
+        ndarray of float
+            the PageRank of each vertex.
         """
         with naming("pagerank"):
             return self._keyed(self._g.pagerank(float(damping), float(tol), int(max_iter)), "pagerank")
@@ -263,6 +306,13 @@ class Graph:
         progress : bool
             Show a tqdm bar.
 
+        Returns
+        -------
+        ndarray
+            the betweenness of each vertex.
+
+        Notes
+        -----
         Weighted graphs use Dijkstra (edge weights as lengths). Their weights must be
         positive: a zero-weight edge makes the number of shortest paths ill-defined
         (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
@@ -291,6 +341,17 @@ class Graph:
         Hop counts when unweighted (breadth-first search), sums of weights when
         weighted (Dijkstra). Follows edge direction when directed. For a graph built from
         labels, ``sources`` are labels and the result is a DataFrame (sources x nodes).
+
+        Parameters
+        ----------
+        sources : array-like
+            the source vertices (labels for a graph built from labels).
+        progress : bool, default False
+            show a tqdm bar.
+
+        Returns
+        -------
+        ndarray or DataFrame
         """
         src = self._vertex_ids(sources, "distances")
         _check_range(src, self.n, "distances", "sources")
@@ -306,12 +367,23 @@ class Graph:
         return ids if self.labels is None else self.labels[ids]
 
     def edges(self) -> pd.DataFrame:
-        """Edge table (duplicates merged, undirected edges once with ``source <= target``)."""
+        """Edge table (duplicates merged, undirected edges once with ``source <= target``).
+
+        Returns
+        -------
+        DataFrame
+            ``source, target, weight``.
+        """
         s, d, w = self._g.edges()
         return pd.DataFrame({"source": self._names(s), "target": self._names(d), "weight": w})
 
     def nodes(self) -> pd.DataFrame:
-        """Vertex table: id, label (when labelled), degree, strength, component."""
+        """Vertex table: id, label (when labelled), degree, strength, component.
+
+        Returns
+        -------
+        DataFrame
+        """
         frame = pd.DataFrame({"vertex": np.arange(self.n)})
         if self.labels is not None:
             frame["label"] = self.labels
@@ -321,7 +393,12 @@ class Graph:
         return frame
 
     def to_networkx(self) -> Any:
-        """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes."""
+        """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes.
+
+        Returns
+        -------
+        networkx.Graph or networkx.DiGraph
+        """
         import networkx as nx
 
         g = nx.DiGraph() if self.directed else nx.Graph()

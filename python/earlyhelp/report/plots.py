@@ -14,13 +14,7 @@ from .suppression import SUPPRESSED
 
 
 def _pyplot():
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        try:
-            matplotlib.use("Agg", force=False)
-        except Exception:  # noqa: BLE001 - an interactive backend already in use is fine
-            pass
+    # The caller's backend is kept (inline in Jupyter); the CLI chooses Agg for its files.
     import matplotlib.pyplot as plt
 
     return plt
@@ -33,9 +27,26 @@ def plot_history_forecast(history: pd.DataFrame, forecasts: pd.DataFrame, model:
 
     Parameters
     ----------
-    history : ``unique_id, ds, y, y_status`` after suppression (``y`` is ``<NA>`` where hidden).
-    forecasts : statsforecast layout with ``model`` and ``model-lo-<level>``/``-hi-`` columns.
-    series : the ids to draw (in order).
+    history : DataFrame
+        ``unique_id, ds, y, y_status`` after suppression (``y`` is ``<NA>`` where hidden).
+    forecasts : DataFrame
+        Statsforecast layout with ``model`` and ``model-lo-<level>``/``-hi-`` columns.
+    series : sequence of str
+        The ids to draw (in order).
+    model : str
+        the model column to draw.
+    level : int, optional
+        the interval drawn as a band.
+    title : str, default ""
+        the figure title.
+    labels : dict, optional
+        panel titles by series id.
+    ncols : int, default 3
+        panels per row.
+
+    Returns
+    -------
+    matplotlib Figure
     """
     plt = _pyplot()
     n = len(series)
@@ -72,7 +83,23 @@ def plot_history_forecast(history: pd.DataFrame, forecasts: pd.DataFrame, model:
 
 
 def plot_accuracy(accuracy: pd.DataFrame, *, metric: str = "mase", by: str = "model", title: str = ""):
-    """Bar chart of a backtest metric (mean over series) per model."""
+    """Bar chart of a backtest metric (mean over series) per model.
+
+    Parameters
+    ----------
+    accuracy : DataFrame
+        backtest accuracy (one row per series and model).
+    metric : str, default "mase"
+        the metric column.
+    by : str, default "model"
+        the column the bars are grouped by.
+    title : str, default ""
+        the figure title.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     plt = _pyplot()
     data = accuracy.groupby(by, observed=True)[metric].mean().sort_values()
     fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * len(data)))
@@ -90,7 +117,27 @@ def plot_accuracy(accuracy: pd.DataFrame, *, metric: str = "mase", by: str = "mo
 
 def plot_capacity(table: pd.DataFrame, *, value: str, lo: Optional[str] = None, hi: Optional[str] = None,
                   by: str = "locality", x: str = "ds", title: str = ""):
-    """Practitioners (FTE) needed per locality over the forecast horizon."""
+    """Practitioners (FTE) needed per locality over the forecast horizon.
+
+    Parameters
+    ----------
+    table : DataFrame
+        the capacity plan.
+    value : str
+        the column drawn (e.g. ``fte``).
+    lo, hi : str, optional
+        the interval's bound columns, drawn as a band.
+    by : str, default "locality"
+        one line per value of this column.
+    x : str, default "ds"
+        the period column.
+    title : str, default ""
+        the figure title.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     for key, part in table.groupby(by, observed=True, sort=True):

@@ -46,7 +46,17 @@ for _table in TABLES.values():
 
 
 def pseudo_key(key: Optional[str | bytes] = None) -> bytes:
-    """The hashing key: ``key`` if given, else ``$EARLYHELP_PSEUDO_KEY``; checked for length."""
+    """The hashing key: ``key`` if given, else ``$EARLYHELP_PSEUDO_KEY``; checked for length.
+
+    Parameters
+    ----------
+    key : str or bytes, optional
+        the secret (default ``$EARLYHELP_PSEUDO_KEY``).
+
+    Returns
+    -------
+    bytes
+    """
     if key is None:
         key = os.environ.get(KEY_VARIABLE)
         if key is None:
@@ -62,14 +72,46 @@ def pseudo_key(key: Optional[str | bytes] = None) -> bytes:
 
 
 def pseudonym(value: str, *, domain: str, key: bytes, length: int = PSEUDONYM_LENGTH) -> str:
-    """The pseudonym of one id (hex HMAC-SHA256 of ``"<domain>:<id>"``, first ``length`` characters)."""
+    """The pseudonym of one id (hex HMAC-SHA256 of ``"<domain>:<id>"``, first ``length`` characters).
+
+    Parameters
+    ----------
+    value : str
+        the id.
+    domain : str
+        ``"person"`` or ``"family"`` (the same id in two domains gets two pseudonyms).
+    key : bytes
+        the secret (:func:`pseudo_key`).
+    length : int
+        characters kept of the hex digest.
+
+    Returns
+    -------
+    str
+    """
     digest = hmac.new(key, f"{domain}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
     return digest[:length]
 
 
 def pseudonymise_ids(ids: pd.Series, *, domain: str, key: Optional[str | bytes] = None,
                      length: int = PSEUDONYM_LENGTH) -> pd.Series:
-    """Replace every id in ``ids`` by its pseudonym; missing values stay missing."""
+    """Replace every id in ``ids`` by its pseudonym; missing values stay missing.
+
+    Parameters
+    ----------
+    ids : Series
+        the ids.
+    domain : str
+        ``"person"`` or ``"family"``.
+    key : str or bytes, optional
+        the secret (default ``$EARLYHELP_PSEUDO_KEY``).
+    length : int
+        characters kept of the hex digest.
+
+    Returns
+    -------
+    Series
+    """
     if not 8 <= length <= min(64, ID_MAX_LENGTH):
         raise ConfigError([Problem("pseudonymise", "length", f"must be between 8 and {ID_MAX_LENGTH}", value=length)])
     raw = pseudo_key(key)
@@ -85,11 +127,15 @@ def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDON
 
     Parameters
     ----------
-    ds : :class:`earlyhelp.Dataset`.
-    key : the secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`ConfigError` if
+    ds : Dataset
+        The data to pseudonymise.
+    key : str or bytes, optional
+        The secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`earlyhelp.ConfigError` if
         missing or shorter than 32 characters.
-    length : characters kept of the hex digest (8-48; default 40).
-    extra_columns : more ``{(table, column): "person" | "family"}`` to map.
+    length : int, default 40
+        Characters kept of the hex digest (8-48; default 40).
+    extra_columns : dict of tuple to str, optional
+        More ``{(table, column): "person" | "family"}`` to map.
 
     Returns
     -------

@@ -43,19 +43,54 @@ def run_digest(parameters: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
     """SHA-256 of what was asked for and of the data it ran on (``inputs["sha256"]``).
 
     The same parameters on the same data give the same digest, whenever and wherever they run.
+
+    Parameters
+    ----------
+    parameters : mapping
+        what was asked for.
+    inputs : mapping
+        :func:`earlyhelp.sources.content_hash` of the data.
+
+    Returns
+    -------
+    str
     """
     text = json.dumps({"parameters": parameters, "data": inputs["sha256"]}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def new_run_id(digest: str, prefix: str = "") -> str:
-    """``<prefix><UTC date>-<time>-<first 10 digits of digest>``: sorts by time, names the content."""
+    """``<prefix><UTC date>-<time>-<first 10 digits of digest>``: sorts by time, names the content.
+
+    Parameters
+    ----------
+    digest : str
+        :func:`run_digest` of the run.
+    prefix : str, default ""
+        put before the id.
+
+    Returns
+    -------
+    str
+    """
     return f"{prefix}{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
 
 
 def rounded(frame: pd.DataFrame, decimals: int = DECIMALS) -> pd.DataFrame:
     """A copy for publication: floats rounded to ``decimals``, float columns that hold only whole
-    numbers (counts) as integers (nullable ``Int64`` where values are missing)."""
+    numbers (counts) as integers (nullable ``Int64`` where values are missing).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+    decimals : int
+        decimals kept in floats.
+
+    Returns
+    -------
+    DataFrame
+    """
     out = frame.copy()
     for col in out.columns:
         values = out[col]
@@ -88,6 +123,13 @@ class RunFolder:
         with RunFolder(output, run_id) as run:
             run.write_table("forecasts", df)
         # here the folder exists as output/run_id, or not at all if the block raised
+
+    Parameters
+    ----------
+    output : str or path-like
+        the folder the run folder is published in.
+    run_id : str
+        the run folder's name.
     """
 
     def __init__(self, output: str | os.PathLike, run_id: str) -> None:
@@ -127,6 +169,17 @@ class RunFolder:
 
         Both are written as :func:`rounded` makes them: floats to ``decimals`` decimals, whole
         counts as integers.
+
+        Parameters
+        ----------
+        name : str
+            the file stem.
+        frame : DataFrame
+            the typed table.
+        csv_frame : DataFrame, optional
+            the table as published in CSV.
+        decimals : int
+            decimals kept in floats.
         """
         frame = rounded(frame.reset_index(drop=True), decimals)
         if csv_frame is not None:
@@ -145,7 +198,13 @@ class RunFolder:
         self.write_text(name, json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n")
 
     def hashes(self) -> Dict[str, str]:
-        """SHA-256 of every file written so far (for run.json)."""
+        """SHA-256 of every file written so far (for run.json).
+
+        Returns
+        -------
+        dict of str to str
+            hex digest by file name.
+        """
         return {name: sha256_file(self.tmp / name) for name in sorted(set(self.files))}
 
     def record(self, command: str, *, inputs: Mapping[str, Any], digest: str,
@@ -155,17 +214,24 @@ class RunFolder:
 
         Parameters
         ----------
-        command : the command that ran (``"forecast"``, ``"score"``, ``"network"``).
-        inputs : :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
-        digest : :func:`run_digest` of the parameters and the data.
-        excluded : what the run left out (:class:`~earlyhelp.results.Excluded` items).
-        timings : seconds per step.
-        sections : the command's own sections (``parameters=...``, ``config=...``, ``rows=...``),
+        command : str
+            The command that ran (``"forecast"``, ``"score"``, ``"network"``).
+        inputs : mapping
+            :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
+        digest : str
+            :func:`run_digest` of the parameters and the data.
+        excluded : iterable of Excluded, default ()
+            What the run left out (:class:`~earlyhelp.results.Excluded` items).
+        timings : mapping of str to float, optional
+            Seconds per step.
+        **sections : object
+            The command's own sections (``parameters=...``, ``config=...``, ``rows=...``),
             written as given (plain data; dates, numpy numbers and paths are converted).
 
         Returns
         -------
-        The record as written, with ``files`` (the SHA-256 of every file written before it).
+        dict
+            The record as written, with ``files`` (the SHA-256 of every file written before it).
         """
         from .. import __version__
 
@@ -184,7 +250,15 @@ class RunFolder:
 
 
 def write_parquet(frame: pd.DataFrame, file: Path) -> None:
-    """Parquet written the same way every time (byte-identical for identical frames)."""
+    """Parquet written the same way every time (byte-identical for identical frames).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+    file : Path
+        where to write it.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -193,6 +267,17 @@ def write_parquet(frame: pd.DataFrame, file: Path) -> None:
 
 
 def sha256_file(file: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex.
+
+    Parameters
+    ----------
+    file : Path
+        the file.
+
+    Returns
+    -------
+    str
+    """
     digest = hashlib.sha256()
     with open(file, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -201,7 +286,17 @@ def sha256_file(file: Path) -> str:
 
 
 def figure_png(fig) -> bytes:
-    """A matplotlib figure as PNG bytes without metadata that varies between runs."""
+    """A matplotlib figure as PNG bytes without metadata that varies between runs.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        the figure.
+
+    Returns
+    -------
+    bytes
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()

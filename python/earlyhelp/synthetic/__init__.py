@@ -177,15 +177,20 @@ def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed
 
     Parameters
     ----------
-    preset : ``"coventry"`` (4 locality teams over 8 Family Hub areas, calibrated to
+    preset : str, default "coventry"
+        ``"coventry"`` (4 locality teams over 8 Family Hub areas, calibrated to
         Coventry's 2024 figures), ``"wolverhampton"`` (its 8 named localities) or
         ``"england"`` (153 councils, about 12 million children; same as :func:`england`,
         using every core).
-    years : years of data ending on ``end_date`` (a burn-in year before is simulated
+    years : float, default 5
+        Years of data ending on ``end_date`` (a burn-in year before is simulated
         but not returned).
-    scale : population scale; 0.1 gives a council a tenth the size (counts scale with it).
-    seed : random seed; the same seed gives the same tables.
-    end_date : the extract date; no date in the tables is after it.
+    scale : float, default 1.0
+        Population scale; 0.1 gives a council a tenth the size (counts scale with it).
+    seed : int, default 0
+        Random seed; the same seed gives the same tables.
+    end_date : date-like, default "2025-03-31"
+        The extract date; no date in the tables is after it.
 
     Returns
     -------
@@ -211,6 +216,24 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
     Councils have skewed sizes, 4-14 localities each, and region codes E12000001-9.
     Councils are generated in parallel (``threads``, default all cores); the result
     does not depend on the number of threads.
+
+    Parameters
+    ----------
+    scale : float, default 1.0
+        population scale (0.01 is quick).
+    seed : int, default 0
+        random seed; the same seed gives the same tables.
+    years : float, default 1
+        years of data ending on ``end_date``.
+    end_date : date-like, default "2025-03-31"
+        the extract date.
+    threads : int, optional
+        councils generated in parallel (default all cores).
+
+    Returns
+    -------
+    Dataset
+        every council's tables, with ``truth`` and ``meta`` as :func:`council`.
     """
     end = _check("england", years, scale, seed, end_date, ("england",))
     if threads is None:
