@@ -95,7 +95,7 @@ def main() -> None:
     wide = ours.pivot(index="unique_id", columns="ds", values="model").loc[S["unique_id"]].to_numpy()
     gap = np.abs(S.drop(columns="unique_id").to_numpy() @ wide[-m:] - wide).max()
     print(f"earlyhelp.reconcile(mint_shrink):           {ours_s:8.3f} s wall, {ours_cpu:8.3f} s CPU (best of {args.repeat}; "
-          f"shrinkage {ours.attrs['shrinkage']['model']:.4f}; largest coherence gap {gap:.1e})")
+          f"shrinkage {ours.shrinkage['model']:.4f}; largest coherence gap {gap:.1e})")
     if args.no_peer:
         return
 

@@ -3,7 +3,25 @@ submodule on first use, so that importing earlyhelp (or one of its packages) sta
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any, Callable, Dict, List, Tuple
+
+
+class _LazyPackage(types.ModuleType):
+    """A package whose exported names win over its submodules of the same name.
+
+    Importing a submodule binds it to the package attribute of its name (``forecast.accuracy``
+    the module); where the package exports a function of that name (``forecast.accuracy`` the
+    function), the function is bound instead, whatever was imported first.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        exports = self.__dict__.get("_lazy_exports", {})
+        sub = exports.get(name)
+        if sub and isinstance(value, types.ModuleType) and value.__name__ == f"{self.__name__}.{sub}":
+            value = getattr(value, name, value)
+        super().__setattr__(name, value)
 
 
 def lazy_exports(package: str, exports: Dict[str, str]) -> Tuple[List[str], Callable[[str], Any], Callable[[], List[str]]]:
@@ -13,6 +31,9 @@ def lazy_exports(package: str, exports: Dict[str, str]) -> Tuple[List[str], Call
     ``""`` is the submodule of that name itself.
     """
     names = sorted(exports)
+    module = sys.modules[package]
+    module.__class__ = _LazyPackage
+    module._lazy_exports = dict(exports)
 
     def __getattr__(name: str) -> Any:
         if name not in exports:

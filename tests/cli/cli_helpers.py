@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from html.parser import HTMLParser
 import subprocess
 import sys
@@ -130,3 +131,18 @@ def html_tables(html: str) -> Dict[str, list]:
     parser = _Tables()
     parser.feed(html)
     return {caption: rows for caption, rows in parser.tables}
+
+
+def write_config(path: Path, data: Path, output: Path, **forecast) -> Path:
+    settings = {"measures": '["requests", "episodes_opened"]', "horizon": "6",
+                "models": '["SeasonalNaive", "Naive"]', "backtest_windows": "2", "backtest_step": "3",
+                "reconcile": '"bottom_up"'}
+    settings.update({k: v for k, v in forecast.items()})
+    lines = ["[run]", 'name = "test-run"', f'output = "{output}"', "", "[source]", 'kind = "folder"',
+             f'path = "{data}"', "", "[forecast]"]
+    lines += [f"{k} = {v}" for k, v in settings.items()]
+    lines += ["", "[capacity]", 'measure = "episodes_opened"', "caseload_per_fte = 12", "",
+              "[capacity.scenarios]", "busier = { demand_multiplier = 1.2 }", "", "[publish]",
+              "suppression_threshold = 5"]
+    path.write_text("\n".join(lines) + "\n")
+    return path

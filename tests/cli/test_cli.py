@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from earlyhelp import Dataset, write_dataset
 from earlyhelp.cli.main import cli
 
-from cli_helpers import html_tables, make_frames, run_cli
+from cli_helpers import html_tables, make_frames, run_cli, write_config
 
 COMMANDS = ("demo", "validate", "synth", "forecast", "score", "network")
 
@@ -29,21 +29,6 @@ def data_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("data")
     write_dataset(Dataset.from_frames(**make_frames(seed=3, months=40, base=8.0)), folder, format="parquet")
     return folder
-
-
-def write_config(path: Path, data: Path, output: Path, **forecast) -> Path:
-    settings = {"measures": '["requests", "episodes_opened"]', "horizon": "6",
-                "models": '["SeasonalNaive", "Naive"]', "backtest_windows": "2", "backtest_step": "3",
-                "reconcile": '"bottom_up"'}
-    settings.update({k: v for k, v in forecast.items()})
-    lines = ["[run]", 'name = "test-run"', f'output = "{output}"', "", "[source]", 'kind = "folder"',
-             f'path = "{data}"', "", "[forecast]"]
-    lines += [f"{k} = {v}" for k, v in settings.items()]
-    lines += ["", "[capacity]", 'measure = "episodes_opened"', "caseload_per_fte = 12", "",
-              "[capacity.scenarios]", "busier = { demand_multiplier = 1.2 }", "", "[publish]",
-              "suppression_threshold = 5"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 # -- help ---------------------------------------------------------------------------------
@@ -119,12 +104,12 @@ def test_score_without_its_dependencies_exits_1(monkeypatch, data_folder, tmp_pa
 
 
 def test_unexpected_failure_exit_1(monkeypatch, tmp_path, data_folder):
-    import earlyhelp.cli.pipeline as pipeline
+    import earlyhelp.cli.forecastrun as forecastrun
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline, "backtest", broken)
+    monkeypatch.setattr(forecastrun, "backtest", broken)
     config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
     result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
     assert result.exit_code == 1
@@ -242,7 +227,9 @@ def test_plots_draw_only_published_history(small_run):
     forecasts = pd.read_parquet(run / "forecasts.parquet")
     accuracy = pd.read_parquet(run / "accuracy.parquet")
     capacity = pd.read_parquet(run / "capacity.parquet")
-    figures = forecast_report.figures(load_config(config), history, forecasts, accuracy, capacity)
+    fc = load_config(config).forecast
+    figures = forecast_report.figures(history, forecasts, accuracy, capacity, measures=fc.measures, models=fc.models,
+                                      levels=fc.levels)
     lines = 0
     for name, fig in figures.items():
         if not name.startswith("forecast_"):
@@ -303,7 +290,7 @@ def test_progress_on_a_terminal_only():
     """tqdm shows on a terminal, not in a pipe, and never with EARLYHELP_NO_PROGRESS."""
     import pty
 
-    code = "from earlyhelp.cli.pipeline import progress_enabled; import sys; print(progress_enabled())"
+    code = "from earlyhelp.cli.forecastrun import progress_enabled; import sys; print(progress_enabled())"
     env = {k: v for k, v in os.environ.items() if k != "EARLYHELP_NO_PROGRESS"}
     piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert piped.stdout.strip() == "False"

@@ -43,9 +43,9 @@ def test_duration_curve_matches_statsmodels_kaplan_meier():
     # statsmodels reports the curve at event times; ours at every distinct time
     ours = curve.set_index("weeks")["survival"]
     np.testing.assert_allclose(ours.loc[ref.surv_times].to_numpy(), ref.surv_prob, rtol=1e-12)
-    assert curve.attrs["n_open"] == int((~closed).sum())
-    assert 0.05 < curve.attrs["step_up_share"] < 0.15
-    assert curve.attrs["median_weeks"] == pytest.approx(ref.quantile(0.5), abs=1e-9)
+    assert curve.n_open == int((~closed).sum())
+    assert 0.05 < curve.step_up_share < 0.15
+    assert curve.median_weeks == pytest.approx(ref.quantile(0.5), abs=1e-9)
 
 
 def test_duration_curve_reports_excluded_episodes():
@@ -53,7 +53,7 @@ def test_duration_curve_reports_excluded_episodes():
     ep = ds.episodes.copy()
     ep.loc[0, "end_date"] = ep.loc[0, "start_date"] - pd.Timedelta(days=3)
     curve = episode_duration_curve(ds.replace(episodes=ep))
-    assert curve.attrs["excluded"]["end_date before start_date"] == 1
+    assert curve.excluded.by_reason()["end_date before start_date"] == 1
 
 
 def test_convolution_hand_computed():
@@ -79,7 +79,7 @@ def test_littles_law_steady_state():
     dates = pd.date_range("2024-01-01", periods=36, freq="MS")
     fc = pd.DataFrame({"unique_id": "L1", "ds": dates, "M": 40.0})
     out = capacity(fc, caseload_per_fte=12, duration_curve=curve)     # steady-state warm start
-    mean_months = curve.attrs["mean_weeks"] / (365.25 / 12 / 7)
+    mean_months = curve.mean_weeks / (365.25 / 12 / 7)
     np.testing.assert_allclose(out["caseload"], 40.0 * mean_months, rtol=1e-10)
     # default: every episode lasts episode_weeks
     flat = capacity(fc, caseload_per_fte=12, episode_weeks=16)
@@ -143,12 +143,12 @@ def test_intervals_follow_scenarios():
     # the step-up scenario changes how long episodes last, not how many open
     shifted = out[out["scenario"] == "step-up 10% -> 8%"].reset_index(drop=True)
     np.testing.assert_allclose(shifted["episodes_opened"], base["episodes_opened"])
-    assert out.attrs["mean_episode_weeks"]["step-up 10% -> 8%"] > out.attrs["mean_episode_weeks"]["baseline"]
+    assert out.mean_episode_weeks["step-up 10% -> 8%"] > out.mean_episode_weeks["baseline"]
 
 
 def test_step_up_rate_defaults_to_observed_share():
     curve = episode_duration_curve(episodes_dataset(2000, seed=4))
-    share = curve.attrs["step_up_share"]
+    share = curve.step_up_share
     a = capacity(_flat_forecast(), duration_curve=curve, scenarios={"s": {"step_up_rate": 0.08}})
     b = capacity(_flat_forecast(), duration_curve=curve, scenarios={"s": {"step_up_rate": (share, 0.08)}})
     pd.testing.assert_frame_equal(a, b)

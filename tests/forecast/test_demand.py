@@ -51,7 +51,7 @@ def test_hand_counted_measures():
     s = demand_series(small_dataset(), start="2023-01-01")
     assert sorted(s["ds"].unique()) == list(pd.to_datetime(["2023-01-01", "2023-02-01", "2023-03-01"]))
     # April is partial (data date 10 April)
-    assert [str(d.date()) for d, _ in s.attrs["dropped_periods"]] == ["2023-04-01"]
+    assert [str(d.date()) for d, _ in s.dropped_periods] == ["2023-04-01"]
     assert len(s) == len(MEASURES) * 3 * 3                       # every measure x locality x month
     assert value(s, "requests", "L1", "2023-01-01") == 2
     assert value(s, "requests", "L1", "2023-03-01") == 1         # F4 lives in L1
@@ -65,13 +65,13 @@ def test_hand_counted_measures():
     assert value(s, "open_caseload", "L1", "2023-02-01") == 0     # closed on 28 Feb
     assert value(s, "open_caseload", "L1", "2023-03-01") == 1     # E4 still open
     assert value(s, "requests", "L3", "2023-01-01") == 0          # zero-filled
-    excluded = pd.DataFrame(s.attrs["excluded"]).set_index(["measure", "reason"])["rows"]
+    excluded = s.excluded.to_frame().set_index(["measure", "reason"])["rows"]
     assert excluded[("requests", "outside the complete periods")] == 2   # Dec 2022 and April 2023
 
 
 def test_default_window_drops_partial_first_month_and_ids_match_hierarchy():
     s = demand_series(small_dataset(), measures=["requests"])
-    assert [str(d.date()) for d, _ in s.attrs["dropped_periods"]][0] == "2022-12-01"
+    assert [str(d.date()) for d, _ in s.dropped_periods][0] == "2022-12-01"
     Y, S, tags = demand_hierarchy(s)
     bottom = set(S.columns[1:])
     assert set(s["unique_id"]) == bottom
@@ -213,3 +213,20 @@ def test_weekly_dates_lie_on_the_pandas_grid(council):
         d = pd.DatetimeIndex(sorted(s["ds"].unique()))
         assert (d.weekday == weekday).all()
         assert (d == pd.date_range(d[0], periods=len(d), freq=freq)).all()
+
+
+def test_demand_series_is_a_typed_result():
+    """The facts are named fields of the result (not DataFrame.attrs) and do not follow derived frames."""
+    from earlyhelp.forecast import DemandSeries
+    from earlyhelp.results import Excluded, Exclusions
+
+    s = demand_series(small_dataset(), start="2023-01-01")
+    assert isinstance(s, DemandSeries) and isinstance(s.excluded, Exclusions)
+    assert s.attrs == {}
+    assert s.as_of == pd.Timestamp("2023-04-10") and s.freq == "MS"
+    assert all(isinstance(e, Excluded) and e.rows > 0 and e.step == "series" for e in s.excluded)
+    assert {e.table for e in s.excluded if e.measure == "episodes_opened"} <= {"episodes"}
+    derived = s[s["measure"] == "requests"]
+    assert type(derived) is pd.DataFrame                 # a filtered frame no longer claims the facts
+    Y, _, _ = demand_hierarchy(s)
+    assert isinstance(Y, DemandSeries) and Y.excluded == s.excluded

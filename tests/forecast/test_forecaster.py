@@ -194,3 +194,42 @@ def test_bad_horizon_frequency_and_levels():
         Forecaster([Naive(), Naive()])
     with pytest.raises(ValidationError, match="required column"):
         Forecaster([Naive()]).fit(df.drop(columns="y"))
+
+
+def test_forecast_in_one_call_as_statsforecast_users_type_it():
+    """``forecast(df=..., h=...)`` fits and predicts like StatsForecast.forecast, same answer as fit + predict."""
+    import inspect
+
+    from statsforecast import StatsForecast
+
+    df = _panel()
+    ours = Forecaster([Naive(), SeasonalNaive()], freq="MS").forecast(df=df, h=4, level=[80])
+    again = Forecaster([Naive(), SeasonalNaive()], freq="MS").fit(df).predict(4, level=[80])
+    pd.testing.assert_frame_equal(ours, again)
+    theirs = inspect.signature(StatsForecast.forecast).parameters
+    for name in ("h", "df", "X_df", "level", "fitted"):
+        assert name in theirs and name in inspect.signature(Forecaster.forecast).parameters
+    with pytest.raises(ValidationError, match="forecast"):
+        Forecaster([Naive()]).forecast(h=3)
+
+
+def test_season_length_given_once():
+    """Models without their own season_length take the Forecaster's; the caller's model is not changed."""
+    df = _panel(n_series=2, base=30)
+    model = SeasonalNaive()
+    fc = Forecaster([model, SeasonalNaive(season_length=12, alias="Yearly")], freq="MS", season_length=4)
+    assert model.season_length is None
+    assert [m.season_length for m in fc.models] == [4, 12]
+    once = fc.forecast(df=df, h=4)
+    explicit = Forecaster([SeasonalNaive(season_length=4)], freq="MS", season_length=4).forecast(df=df, h=4)
+    np.testing.assert_allclose(once["SeasonalNaive"], explicit["SeasonalNaive"])
+    last = df.groupby("unique_id")["y"].apply(lambda y: y.to_numpy()[-4:])
+    np.testing.assert_allclose(once["SeasonalNaive"], np.concatenate(last.to_list()))
+
+
+def test_forecaster_repr_is_readable():
+    fc = Forecaster([Naive(), SeasonalNaive()], freq="MS", season_length=12)
+    text = repr(fc)
+    assert text.startswith("Forecaster(models=[Naive(alias='Naive'), SeasonalNaive(season_length=12")
+    assert "freq='MS'" in text and "fitted" not in text
+    assert "fitted on 3 series" in repr(fc.fit(_panel()))

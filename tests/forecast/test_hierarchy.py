@@ -90,7 +90,7 @@ def test_reconcile_matches_hierarchicalforecast(method, reconciler):
     np.testing.assert_allclose(merged["model-lo-80_x"], merged[f"{name}-lo-80"], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(merged["model-hi-80_x"], merged[f"{name}-hi-80"], rtol=1e-6, atol=1e-6)
     if method == "mint_shrink":
-        assert 0.0 <= ours.attrs["shrinkage"]["model"] <= 1.0
+        assert 0.0 <= ours.shrinkage["model"] <= 1.0
 
 
 @pytest.mark.parametrize("td_method", ["forecast_proportions", "average_proportions", "proportion_averages"])
@@ -136,7 +136,7 @@ def test_mint_shrink_drops_insample_periods_with_missing_fits():
     first = fitted["ds"] == fitted["ds"].min()
     fitted.loc[first, "model"] = np.nan
     rec = reconcile(Y_hat, S, method="mint_shrink", insample=fitted)
-    assert rec.attrs["insample_periods_dropped"] == 1
+    assert rec.insample_periods_dropped == 1
     assert coherence_error(rec, S, "model") < 1e-8
 
 

@@ -207,3 +207,18 @@ def test_bad_date_raises(tiny):
     with pytest.raises(ValidationError) as err:
         FamilyNetwork.from_dataset(tiny, at="not a date")
     assert err.value.problems[0].column == "at" and err.value.problems[0].value == "not a date"
+
+
+def test_repr_and_exclusions(tiny, net):
+    text = repr(net)
+    assert text.startswith("<earlyhelp.network.FamilyNetwork at 2024-03-01:")
+    assert f"{len(net.practitioners)} current practitioners in 5 agencies" in text
+    assert "families with an open episode" in text
+    assert net.excluded.total() == net.excluded_involvements + net.excluded_memberships
+    # a member of a family that is not in families is left out and counted
+    extra = pd.DataFrame({"family_id": ["F9"], "person_id": ["C1"], "role": ["child"]})
+    odd = tiny.replace(family_members=pd.concat([tiny.family_members, extra], ignore_index=True))
+    counted = FamilyNetwork.from_dataset(odd, at="2024-03-01")
+    assert counted.excluded.by_reason()["family member of a family not in families"] == 1
+    assert "left out: 1 rows" in repr(counted)
+    assert "F9" not in set(counted.linked_households()["family_id"])

@@ -286,3 +286,61 @@ def test_pagerank_tight_tolerance_matches_igraph_exact():
     ours = Graph.from_edges(e[:, 0], e[:, 1], n=g.vcount())
     exact = np.asarray(g.pagerank(damping=0.85))
     np.testing.assert_allclose(ours.pagerank(tol=1e-14, max_iter=1000), exact, rtol=1e-6, atol=1e-12)
+
+
+# -- graphs of labelled nodes (as NetworkX users build them) -------------------------------
+def test_edge_list_of_labels_gives_results_keyed_by_label():
+    import pandas as pd
+
+    edges = [("ann", "bob"), ("bob", "cat"), ("cat", "ann"), ("dan", "eve"), ("bob", "dan")]
+    ours = Graph.from_edges(edges)
+    g = nx.Graph(edges)
+    assert list(ours.labels) == list(g.nodes())                 # nodes in order of first appearance
+    for mine, theirs in ((ours.degree(), dict(g.degree())), (ours.pagerank(), nx.pagerank(g)),
+                         (ours.betweenness(), nx.betweenness_centrality(g))):
+        assert isinstance(mine, pd.Series)
+        assert mine.to_dict() == pytest.approx(theirs, rel=1e-6)
+    component = ours.components()
+    for part in nx.connected_components(g):
+        assert component[list(part)].nunique() == 1
+    assert component.nunique() == nx.number_connected_components(g)
+    dist = ours.distances(["ann", "eve"])
+    assert dist.loc["ann"].to_dict() == pytest.approx(dict(nx.single_source_shortest_path_length(g, "ann")))
+    assert dist.loc["eve", "bob"] == 2
+    with pytest.raises(ValidationError, match="not a node"):
+        ours.distances("zed")
+
+
+def test_edge_list_dataframe_with_weights_matches_from_pandas_edgelist():
+    import pandas as pd
+
+    df = pd.DataFrame({"source": ["a", "b", "c", "a"], "target": ["b", "c", "d", "d"],
+                       "weight": [1.0, 2.0, 1.0, 5.0]})
+    ours = Graph.from_edges(df)
+    g = nx.from_pandas_edgelist(df, edge_attr="weight")
+    assert ours.weighted and ours.strength().to_dict() == dict(g.degree(weight="weight"))
+    assert ours.pagerank().to_dict() == pytest.approx(nx.pagerank(g, weight="weight"), rel=1e-6)
+    assert ours.distances("a").loc["a"].to_dict() == pytest.approx(nx.single_source_dijkstra_path_length(g, "a"))
+    triples = Graph.from_edges(list(df.itertuples(index=False, name=None)), directed=True)
+    assert triples.directed and triples.strength()["a"] == 6.0
+    unweighted = Graph.from_edges(df[["source", "target"]])
+    assert not unweighted.weighted
+
+
+@pytest.mark.parametrize("edges, message", [
+    ([("a", "b"), ("b",)], "pairs"),
+    ([("a", "b"), ("b", None)], "must not be missing"),
+    ([("a", "b", -1.0)], "weights must be finite"),
+])
+def test_bad_labelled_edge_lists(edges, message):
+    with pytest.raises(ValidationError, match=message):
+        Graph.from_edges(edges)
+
+
+def test_bad_labelled_edge_frame():
+    import pandas as pd
+
+    with pytest.raises(ValidationError, match="target"):
+        Graph.from_edges(pd.DataFrame({"source": ["a"], "to": ["b"]}))
+    with pytest.raises(ValidationError, match="w2"):
+        Graph.from_edges(pd.DataFrame({"source": ["a"], "target": ["b"]}), weight="w2")

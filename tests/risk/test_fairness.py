@@ -23,7 +23,7 @@ def _data(seed=0, n=4000):
 def test_rates_match_sklearn_per_group():
     y, p, g = _data()
     audit = fairness_audit(y, p, g, threshold=0.4)
-    assert audit.attrs["threshold"] == 0.4
+    assert audit.threshold == 0.4
     for _, row in audit.iterrows():
         m = (g[row["attribute"]] == row["group"]).to_numpy()
         pred = (p[m] >= 0.4).astype(int)

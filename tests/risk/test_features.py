@@ -40,23 +40,23 @@ def test_rereferral_population(needs_ds):
     assert fs.ids["episode_id"].tolist() == ["E2"] and fs.y.tolist() == [1]
     fs = build_features(needs_ds, "2023-06-15", "rereferral_12m", data_end=END)
     # by 2023-06-15 Q3 is known and E3 is open: F2 is excluded with that reason
-    assert dict(zip(fs.excluded["reason"], fs.excluded["n"])) == {"episode_open": 1}
+    assert fs.excluded.by_reason() == {"episode_open": 1}
 
 
 def test_incomplete_window_excluded_and_counted(needs_ds):
     fs = build_features(needs_ds, ["2023-07-01", "2024-03-01"], data_end="2024-06-29")
     assert len(fs) == 0 and len(fs.X) == 0
-    ex = fs.excluded.set_index(["at", "reason"])["n"]
+    ex = fs.excluded.to_frame().set_index(["at", "reason"])["rows"]
     assert ex[(pd.Timestamp("2023-07-01"), "window_incomplete")] == 2
     fs = build_features(needs_ds, ["2023-03-01", "2023-07-01"], data_end="2024-04-30")
     assert fs.ids["at"].dt.strftime("%Y-%m-%d").tolist() == ["2023-03-01", "2023-03-01", "2023-03-01"]
-    assert fs.excluded["reason"].tolist() == ["window_incomplete"] and fs.excluded["n"].sum() == 2
+    assert [e.reason for e in fs.excluded] == ["window_incomplete"] and fs.excluded.total() == 2
 
 
 def test_already_stepped_up_excluded(needs_ds):
     fs = build_features(needs_ds, "2023-11-01", data_end=END)
     assert "E1" not in fs.ids["episode_id"].tolist()
-    assert dict(zip(fs.excluded["reason"], fs.excluded["n"]))["already_stepped_up"] == 1
+    assert fs.excluded.by_reason()["already_stepped_up"] == 1
 
 
 def _perturb_after(frames: dict, at: str) -> dict:

@@ -85,7 +85,7 @@ def test_rereferral_model_reaches_the_observable_oracle(council):
     train = build_features(ds, list(pd.date_range("2020-04-01", "2022-12-31", freq="QS")), "rereferral_12m",
                            data_end="2023-12-31")
     test = build_features(ds, list(pd.date_range("2023-01-01", "2024-03-31", freq="QS")), "rereferral_12m")
-    assert {"closed_by_step_up_or_move", "episode_open"} <= set(test.excluded["reason"])
+    assert {"closed_by_step_up_or_move", "episode_open"} <= set(test.excluded.by_reason())
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=3000)).fit(train.X, train.y)
     m = evaluate(model, test.X, test.y)
     ceiling = observable_oracle(ds, train, test)

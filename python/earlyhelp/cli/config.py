@@ -186,7 +186,9 @@ def _parse_source(check: "_Checker", src: Mapping[str, Any], base: Path, env: Ma
     common = ("kind", "code_map")
     if kind == "synthetic":
         check.known(src, "source", common + ("preset", "years", "scale", "seed"))
-        return SourceConfig(kind=kind, preset=check.string(src, "source.preset", default="coventry"),
+        from ..synthetic import PRESETS
+
+        return SourceConfig(kind=kind, preset=check.choice(src, "source.preset", PRESETS, default="coventry"),
                             years=check.integer(src, "source.years", default=5, minimum=2, maximum=30),
                             scale=check.number(src, "source.scale", default=1.0, minimum=0.001, maximum=100.0),
                             seed=check.integer(src, "source.seed", default=0, minimum=0),

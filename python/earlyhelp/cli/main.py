@@ -123,6 +123,9 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
 
     if not out and not sql_url:
         raise click.UsageError("give --out FOLDER and/or --sql URL")
+    if preset not in synthetic.PRESETS:
+        raise click.BadParameter(f"{preset!r} is not a preset; choose one of {', '.join(synthetic.PRESETS)}",
+                                 param_hint="--preset")
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     if out:
         files = write_dataset(ds, out, format=fmt)
@@ -203,7 +206,7 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
     import dataclasses
 
     from .config import load_config
-    from .pipeline import run_forecast
+    from .forecastrun import run_forecast
 
     cfg = load_config(config_path)
     if output:
@@ -211,8 +214,19 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
     result = run_forecast(cfg, dry_run=dry_run)
     if dry_run:
         click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
+        return
+    for line in forecast_summary(result):
+        click.echo(line, err=True)
+    click.echo(str(result.folder))
+
+
+def forecast_summary(result) -> list:
+    """The lines ``earlyhelp forecast`` ends with on stderr: series, best model, the report."""
+    if result.best_mase is not None:
+        best = f"best model by MASE: {result.best_model} (mean MASE {result.best_mase:.2f} in backtests)"
     else:
-        click.echo(str(result.folder))
+        best = f"no backtest: the report uses {result.best_model}"
+    return [f"forecast {result.n_series:,} series; {best}", f"report: {Path(result.folder) / 'report.html'}"]
 
 
 @cli.command()

@@ -6,17 +6,16 @@ The same public calls a user makes in a notebook (:class:`earlyhelp.network.Fami
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional
 
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..results import Exclusions
 
 log = logging.getLogger("earlyhelp")
 
@@ -26,7 +25,7 @@ class NetworkResult:
     run_id: str
     folder: Path
     summary: List[str] = field(default_factory=list)
-    excluded: List[Dict[str, Any]] = field(default_factory=list)
+    excluded: Exclusions = Exclusions()
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
@@ -42,17 +41,23 @@ def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
     if at is None:
         return None
     try:
-        return pd.Timestamp(at)
+        when = pd.Timestamp(at)
     except (ValueError, TypeError):
-        raise ValidationError([Problem("option", "--at", "not a date: give it like 2024-03-31", value=at)]) from None
+        when = pd.NaT
+    if pd.isna(when):
+        raise ValidationError([Problem("option", "--at", "not a date: give it like 2024-03-31", value=at)])
+    end = ds.data_end()
+    if end is not None and when.normalize() > end:
+        log.warning("--at %s is after the end of the data (%s): the network shows the data as they stand at "
+                    "their end, not what happened since", when.date(), end.date())
+    return when
 
 
 def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = True, min_agencies: int = 3,
                 run_id: Optional[str] = None) -> NetworkResult:
     """Build the family network at ``at``, write its tables to a new run folder in ``output``."""
-    from .. import __version__
     from ..network import FamilyNetwork, allocate_leads
-    from ..report.runfolder import RunFolder
+    from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..sources import content_hash
 
     when = _as_of(ds, at)
@@ -63,19 +68,13 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
     tables = {
         "caseloads": net.caseloads(),
         "coordination_gaps": net.coordination_gaps(min_agencies=min_agencies),
-        "linked_households": net.linked_households(),
+        "linked_households": linked_families(net),
     }
     collab = net.agency_collaboration(seed=0)
     tables["agencies"] = collab.agencies
     tables["agency_links"] = collab.edges
     timings["network"] = round(time.perf_counter() - start, 3)
-    excluded = []
-    if getattr(net, "excluded_involvements", 0):
-        excluded.append({"step": "network", "reason": "involvement or lead of a practitioner not in practitioners "
-                         "(left or unknown)", "rows": int(net.excluded_involvements)})
-    if getattr(net, "excluded_memberships", 0):
-        excluded.append({"step": "network", "reason": "family member of a family not in families",
-                         "rows": int(net.excluded_memberships)})
+    excluded = net.excluded.at_step("network")
     allocation = None
     if allocate:
         start = time.perf_counter()
@@ -86,25 +85,25 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
 
     params = {"at": None if when is None else when.date().isoformat(), "allocate": allocate,
               "min_agencies": min_agencies}
-    digest = hashlib.sha256(json.dumps({"params": params, "data": inputs["sha256"]}, sort_keys=True)
-                            .encode()).hexdigest()
-    rid = run_id or f"network-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
-    with RunFolder(output, rid) as folder:
+    digest = run_digest(params, inputs)
+    with RunFolder(output, run_id or new_run_id(digest, prefix="network-")) as folder:
         for name, frame in tables.items():
             folder.write_table(name, _flat(frame))
-        record = {
-            "earlyhelp_version": __version__, "command": "network", "run_id": rid, "run_digest": digest,
-            "parameters": params, "inputs": inputs, "excluded": excluded,
-            "rows_written": {name: int(len(frame)) for name, frame in tables.items()},
-            "files": folder.hashes(), "timings_seconds": timings,
-        }
-        if allocation is not None:
-            record["allocation_total_cost"] = round(float(allocation.total_cost), 6)
-        folder.write_json("run.json", record)
+        extra = {} if allocation is None else {"allocation_total_cost": round(float(allocation.total_cost), 6)}
+        folder.record("network", digest=digest, inputs=inputs, excluded=excluded, timings=timings,
+                      parameters=params, rows_written={name: int(len(frame)) for name, frame in tables.items()},
+                      **extra)
     summary = [f"{len(tables['caseloads']):,} current practitioners; "
                f"{len(tables['coordination_gaps']):,} families with {min_agencies}+ agencies and no lead or "
                "no assessment"]
     if allocation is not None:
         summary.append(f"proposed a lead for {len(allocation.assignments):,} families; "
                        f"{len(allocation.unassigned):,} could not be allocated")
-    return NetworkResult(run_id=rid, folder=folder.final, summary=summary, excluded=excluded)
+    return NetworkResult(run_id=folder.run_id, folder=folder.final, summary=summary, excluded=excluded)
+
+
+def linked_families(net) -> pd.DataFrame:
+    """:meth:`FamilyNetwork.linked_households` without the families that share no member with
+    another family (groups of one): the operational list of linked households."""
+    table = net.linked_households()
+    return table[table["group_size"] > 1].reset_index(drop=True)

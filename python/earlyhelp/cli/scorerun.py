@@ -17,17 +17,16 @@ the service, not a publication.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..results import Excluded, Exclusions
 
 HORIZON_DAYS = 365
 CUTOFFS_PER_YEAR = 4
@@ -78,18 +77,16 @@ def _fit(fs):
     return LogisticRiskModel().fit(fs.X, fs.y)
 
 
-def _excluded(fs, step: str) -> List[Dict[str, Any]]:
-    if fs.excluded is None or fs.excluded.empty:
-        return []
-    table = fs.excluded.groupby("reason", observed=True)["n"].sum()
-    return [{"step": step, "reason": str(reason), "rows": int(n)} for reason, n in table.items() if n]
+def _excluded(fs, step: str, *, leave_out: Tuple[str, ...] = ()) -> Exclusions:
+    """The feature set's exclusions summed over its cut-off dates, per reason."""
+    return Exclusions(Excluded("families", reason, n, step=step) for reason, n in fs.excluded.by_reason().items()
+                      if reason not in leave_out)
 
 
 def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2,
               suppression_threshold: int = 5, run_id: Optional[str] = None) -> ScoreResult:
     """Train, evaluate and score as the module docstring says; write a new run folder in ``output``."""
-    from .. import __version__
-    from ..report.runfolder import RunFolder
+    from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..report.suppression import published, suppress
     from ..risk import evaluate, expected_step_ups
     from ..risk.features import data_end_of
@@ -156,30 +153,25 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
         if col in expected:
             expected[col] = expected[col].round(4)
 
+    # the scored families' outcome windows run past the data by design: not a row left out
     excluded = _excluded(past, "evaluate: training") + _excluded(held_out, "evaluate: test") + \
-        _excluded(train, "training") + [e for e in _excluded(now, "scoring") if e["reason"] != "window_incomplete"]
+        _excluded(train, "training") + _excluded(now, "scoring", leave_out=("window_incomplete",))
     params = {"at": str(when.date()), "test_at": str(test_at.date()), "train_years": train_years,
               "target": "step_up_12m", "horizon_days": HORIZON_DAYS, "model": "LogisticRiskModel()",
               "suppression_threshold": suppression_threshold}
-    digest = hashlib.sha256(json.dumps({"params": params, "data": inputs["sha256"]}, sort_keys=True)
-                            .encode()).hexdigest()
-    rid = run_id or f"score-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
-    with RunFolder(output, rid) as folder:
-        folder.write_table("scores", scores)
-        folder.write_table("coefficients", coefficients)
-        folder.write_table("evaluation", evaluation)
+    digest = run_digest(params, inputs)
+    with RunFolder(output, run_id or new_run_id(digest, prefix="score-")) as folder:
+        folder.write_table("scores", scores, decimals=6)
+        folder.write_table("coefficients", coefficients, decimals=6)
+        folder.write_table("evaluation", evaluation, decimals=6)
         folder.write_table("expected", expected)
-        folder.write_json("run.json", {
-            "earlyhelp_version": __version__, "command": "score", "run_id": rid, "run_digest": digest,
-            "parameters": params, "inputs": inputs, "excluded": excluded,
-            "rows": {"training": len(train), "scored": len(now), "evaluation_training": len(past),
-                     "evaluation_test": len(held_out)},
-            "evaluation": {k: (None if pd.isna(v) else float(v)) for k, v in metrics.items()
-                           if isinstance(v, (int, float, np.number))},
-            "files": folder.hashes(), "timings_seconds": timings,
-        })
+        folder.record("score", digest=digest, inputs=inputs, excluded=excluded, timings=timings, parameters=params,
+                      rows={"training": len(train), "scored": len(now), "evaluation_training": len(past),
+                            "evaluation_test": len(held_out)},
+                      evaluation={k: (None if pd.isna(v) else float(v)) for k, v in metrics.items()
+                                  if isinstance(v, (int, float, np.number))})
     auc = metrics.get("auc", float("nan"))
     summary = [f"scored {len(now):,} families open on {when.date()}; expected step-ups in the next year: "
                f"{float(p.sum()):,.1f}",
                f"accuracy on families open on {test_at.date()} (model trained on earlier outcomes): AUC {auc:.3f}"]
-    return ScoreResult(run_id=rid, folder=folder.final, summary=summary)
+    return ScoreResult(run_id=folder.run_id, folder=folder.final, summary=summary)

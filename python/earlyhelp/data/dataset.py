@@ -153,9 +153,41 @@ class Dataset:
         merged.update(tables)
         return Dataset(merged, truth=self.truth, meta=self.meta)
 
+    def data_end(self) -> Optional[pd.Timestamp]:
+        """The last date the data covers: ``meta['end_date']`` (synthetic data, extracts), else the
+        latest date in any table (None when no table holds a date)."""
+        end = self.meta.get("end_date")
+        if end is not None:
+            return pd.Timestamp(end).normalize()
+        latest = pd.NaT
+        for frame in self._tables.values():
+            for c in frame.columns:
+                if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) and frame[c].notna().any():
+                    m = frame[c].max()
+                    latest = m if pd.isna(latest) else max(latest, m)
+        return None if pd.isna(latest) else pd.Timestamp(latest).normalize()
+
     def __repr__(self) -> str:
-        counts = ", ".join(f"{k}={v:,}" for k, v in self.row_counts().items() if v)
-        return f"<earlyhelp.Dataset {counts or 'empty'}>"
+        counts = {k: v for k, v in self.row_counts().items() if v}
+        if not counts:
+            return "<earlyhelp.Dataset: empty>"
+        meta = self.meta
+        about = []
+        if meta.get("source") == "earlyhelp.synthetic":
+            about.append(f"synthetic {meta.get('preset', '')}, seed {meta.get('seed', '')}".strip())
+        elif meta.get("source"):
+            about.append(str(meta["source"]))
+        end = meta.get("end_date")
+        if end is not None:
+            about.append(f"data to {pd.Timestamp(end).date()}")
+        width = max(len(k) for k in counts)
+        digits = max(len(f"{v:,}") for v in counts.values())
+        lines = [f"<earlyhelp.Dataset{': ' + '; '.join(about) if about else ''}"]
+        lines += [f"  {k:<{width}}  {v:>{digits},} rows" for k, v in counts.items()]
+        empty = [k for k, v in self.row_counts().items() if not v]
+        if empty:
+            lines.append(f"  ({len(empty)} empty: {', '.join(empty)})")
+        return "\n".join(lines) + ">"
 
     # -- derived events (definitions live in data/events.py) -----------------------
     def step_ups(self, within_days: int = 28) -> pd.DataFrame:

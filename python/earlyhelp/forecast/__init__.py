@@ -16,10 +16,12 @@ _EXPORTS: Dict[str, str] = {
     "CrostonOptimized": "models", "TSB": "models", "CountRegression": "models",
     "Forecaster": "forecaster",
     # series, hierarchy, accuracy, capacity, plots
-    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand",
+    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand", "DemandSeries": "demand",
     "aggregate": "hierarchy", "reconcile": "hierarchy",
-    "accuracy": "accuracy", "select_models": "accuracy", "ensemble": "accuracy",
-    "capacity": "capacity", "episode_duration_curve": "capacity",
+    "accuracy": "accuracy", "select_models": "accuracy", "ensemble": "accuracy", "Ensembled": "accuracy",
+    "best_model": "accuracy",
+    "capacity": "capacity", "episode_duration_curve": "capacity", "CapacityPlan": "capacity",
+    "DurationCurve": "capacity", "Reconciled": "hierarchy",
     "plot_forecast": "plots", "plot_accuracy": "plots",
 }
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..results import FrameResult
 
 _INTERVAL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
 _NOT_MODELS = {"unique_id", "ds", "y", "cutoff"}
@@ -177,8 +178,28 @@ def select_models(cv_df: pd.DataFrame, metric: str = "mase", *, train_df: Option
     return pd.DataFrame(rows, columns=["unique_id", "model", metric, "criterion"])
 
 
+def best_model(table: Optional[pd.DataFrame], models: Sequence[str], metric: str = "mase") -> str:
+    """The model with the lowest mean ``metric`` over all series in an :func:`accuracy` table.
+
+    Without a usable table (no backtest, or the metric NaN everywhere) it is the first of ``models``.
+    """
+    if not len(models):
+        raise ValidationError(Problem("models", None, "no models to choose from"))
+    if table is None or table.empty or metric not in table or "model" not in table:
+        return str(models[0])
+    mean = table.groupby("model", observed=True)[metric].mean().dropna()
+    return str(mean.idxmin()) if len(mean) else str(models[0])
+
+
+class Ensembled(FrameResult):
+    """:func:`ensemble`'s forecasts; ``ensemble`` maps the new column to the models it averages."""
+
+    _metadata = ["ensemble"]
+    ensemble: Dict[str, List[str]] = {}
+
+
 def ensemble(forecasts: pd.DataFrame, models: Optional[Sequence[str]] = None, *, alias: str = "Ensemble"
-             ) -> pd.DataFrame:
+             ) -> Ensembled:
     """Add the simple mean of the models' forecasts as a new model column.
 
     Intervals: for each level that every chosen model has, ``<alias>-lo/hi-<level>`` is the mean
@@ -201,9 +222,7 @@ def ensemble(forecasts: pd.DataFrame, models: Optional[Sequence[str]] = None, *,
     for lv in sorted(common, key=float):
         for side in ("lo", "hi"):
             out[f"{alias}-{side}-{lv}"] = forecasts[[f"{m}-{side}-{lv}" for m in models]].mean(axis=1, skipna=False)
-    out.attrs = dict(forecasts.attrs)
-    out.attrs["ensemble"] = {alias: models}
-    return out
+    return Ensembled.of(out, ensemble={alias: list(models)})
 
 
 def pick(forecasts: pd.DataFrame, selection: pd.DataFrame, *, alias: str = "Selected") -> pd.DataFrame:

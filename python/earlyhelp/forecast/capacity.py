@@ -14,11 +14,60 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..results import Excluded, Exclusions, FrameResult
 from .accuracy import _levels
 
 DAYS_PER_WEEK = 7.0
 WEEKS_PER_MONTH = 365.25 / 12.0 / DAYS_PER_WEEK
 SCENARIO_KEYS = ("inflow", "requests", "duration", "step_up_rate", "caseload_per_fte")
+
+
+class DurationCurve(FrameResult):
+    """:func:`episode_duration_curve`'s table with the facts about it.
+
+    Attributes
+    ----------
+    mean_weeks : restricted mean duration (the curve is taken to reach 0 after the last time).
+    median_weeks : median duration (NaN when the curve never falls to one half).
+    n_closed, n_open : episodes closed by ``as_of`` (events) and still open (censored).
+    step_up_share : the share of closed episodes that ended in a step-up.
+    excluded : episodes left out (missing start, end before start, start after ``as_of``).
+    as_of : the data date open episodes are censored at.
+    """
+
+    _metadata = ["mean_weeks", "median_weeks", "n_closed", "n_open", "step_up_share", "excluded", "as_of"]
+    mean_weeks: float = float("nan")
+    median_weeks: float = float("nan")
+    n_closed: int = 0
+    n_open: int = 0
+    step_up_share: Optional[float] = None
+    excluded: Exclusions = Exclusions()
+    as_of: Optional[pd.Timestamp] = None
+
+
+class CapacityPlan(FrameResult):
+    """:func:`capacity`'s table with the assumptions behind it.
+
+    Attributes
+    ----------
+    model : the forecast model column the caseload was computed from.
+    period_weeks : the length of one period in weeks.
+    lower_bounds_clipped_to_0 : negative lower interval bounds of inflow set to 0.
+    warm_start : what the periods before the forecast were taken to be (``"history"`` or the
+        steady state).
+    mean_episode_weeks : mean episode duration per scenario.
+    durations : in words, which episode durations were used (set by the caller that knows,
+        e.g. the forecast run).
+    """
+
+    _metadata = ["model", "period_weeks", "lower_bounds_clipped_to_0", "warm_start", "mean_episode_weeks",
+                 "durations"]
+    model: Optional[str] = None
+    period_weeks: float = float("nan")
+    lower_bounds_clipped_to_0: int = 0
+    warm_start: str = ""
+    mean_episode_weeks: Dict[str, float] = {}
+    durations: Optional[str] = None
 
 
 # -- duration curve ----------------------------------------------------------------------
@@ -41,7 +90,7 @@ def _step(times: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarray
 
 
 def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
-                           by_outcome: bool = True) -> pd.DataFrame:
+                           by_outcome: bool = True) -> DurationCurve:
     """Kaplan-Meier survival of Early Help episode duration, in weeks.
 
     Parameters
@@ -54,12 +103,12 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
 
     Returns
     -------
-    DataFrame ``weeks, n_at_risk, events, censored, survival`` (survival just after ``weeks``;
-    1 before the first row) and, with ``by_outcome``, ``survival_step_up, survival_other``.
-    ``attrs``: ``mean_weeks`` (restricted mean: the curve is taken to reach 0 after the last
-    time), ``median_weeks``, ``n_closed``, ``n_open``, ``step_up_share`` (among closed
-    episodes) and ``excluded`` (counts by reason: missing start, end before start, starts
-    after ``as_of``).
+    :class:`DurationCurve`: a DataFrame ``weeks, n_at_risk, events, censored, survival``
+    (survival just after ``weeks``; 1 before the first row) and, with ``by_outcome``,
+    ``survival_step_up, survival_other``; its fields ``mean_weeks`` (restricted mean: the curve
+    is taken to reach 0 after the last time), ``median_weeks``, ``n_closed``, ``n_open``,
+    ``step_up_share`` (among closed episodes) and ``excluded`` (missing start, end before
+    start, starts after ``as_of``).
     """
     ep = ds["episodes"]
     if as_of is None:
@@ -68,11 +117,11 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
         as_of = pd.concat([ep["start_date"], ep["end_date"]]).max()
     as_of = pd.Timestamp(as_of)
     start, end = ep["start_date"], ep["end_date"]
-    excluded = {
-        "missing start_date": int(start.isna().sum()),
-        "end_date before start_date": int(((end < start) & end.notna()).sum()),
-        "start_date after as_of": int((start > as_of).sum()),
-    }
+    excluded = Exclusions([
+        Excluded("episodes", "missing start_date", int(start.isna().sum())),
+        Excluded("episodes", "end_date before start_date", int(((end < start) & end.notna()).sum())),
+        Excluded("episodes", "start_date after as_of", int((start > as_of).sum())),
+    ])
     keep = start.notna() & ~((end < start) & end.notna()) & (start <= as_of)
     ep = ep[keep]
     closed = (ep["end_date"].notna() & (ep["end_date"] <= as_of)).to_numpy()
@@ -92,10 +141,9 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
                 curve[name] = _step(t, s, times)
             else:
                 curve[name] = np.nan
-    curve.attrs.update({"mean_weeks": _area(times, surv, np.inf), "median_weeks": _median(times, surv),
-                        "n_closed": int(closed.sum()), "n_open": int((~closed).sum()),
-                        "step_up_share": share, "excluded": excluded, "as_of": as_of})
-    return curve
+    return DurationCurve.of(curve, mean_weeks=_area(times, surv, np.inf), median_weeks=_median(times, surv),
+                            n_closed=int(closed.sum()), n_open=int((~closed).sum()), step_up_share=share,
+                            excluded=excluded, as_of=as_of)
 
 
 def _stepped_up(ds, ep: pd.DataFrame) -> np.ndarray:
@@ -155,7 +203,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
              episode_weeks: float = 16.0, duration_curve: Optional[pd.DataFrame] = None,
              scenarios: Optional[Mapping[str, Mapping[str, Any]]] = None, *, model: Optional[str] = None,
              history: Optional[pd.DataFrame] = None, level: Optional[Sequence[float]] = None,
-             period_weeks: Optional[float] = None) -> pd.DataFrame:
+             period_weeks: Optional[float] = None) -> CapacityPlan:
     """Open caseload and practitioner FTE needed from forecast episodes opened.
 
     Parameters
@@ -177,17 +225,18 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     model : the model column (default: the only model column).
     history : ``unique_id, ds, y`` of past episodes opened, so episodes already open at the
         forecast origin count. Without it the periods before the forecast are assumed to have
-        the first forecast value (steady state) and ``attrs["warm_start"]`` says so.
+        the first forecast value (steady state) and the result's ``warm_start`` says so.
     level : interval levels (default: all present).
     period_weeks : length of one period in weeks (default: from ``ds``; 52.18/12 for months).
 
     Returns
     -------
-    Long DataFrame ``unique_id, ds, scenario, episodes_opened, caseload, fte`` plus
-    ``caseload-lo/hi-<level>`` and ``fte-lo/hi-<level>``. Interval bounds are propagated by
-    pushing the lower and upper inflow paths through the same convolution (errors taken as
-    perfectly correlated across periods, which is conservative: the true interval is no
-    wider). Negative lower bounds of inflow are set to 0 (count in ``attrs``).
+    :class:`CapacityPlan`: a long DataFrame ``unique_id, ds, scenario, episodes_opened,
+    caseload, fte`` plus ``caseload-lo/hi-<level>`` and ``fte-lo/hi-<level>``. Interval bounds
+    are propagated by pushing the lower and upper inflow paths through the same convolution
+    (errors taken as perfectly correlated across periods, which is conservative: the true
+    interval is no wider). Negative lower bounds of inflow are set to 0 (counted in
+    ``lower_bounds_clipped_to_0``).
     """
     model = _check_forecast(forecast, model)
     levels = [str(int(lv)) if float(lv).is_integer() else str(lv) for lv in level] if level else \
@@ -247,13 +296,11 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     ordered = ["unique_id", "ds", "scenario", "episodes_opened", "caseload"] + \
         [f"caseload-{s}-{lv}" for lv in levels for s in ("lo", "hi")] + ["fte"] + \
         [f"fte-{s}-{lv}" for lv in levels for s in ("lo", "hi")]
-    out = out[ordered]
-    out.attrs.update({"model": model, "period_weeks": period_weeks, "lower_bounds_clipped_to_0": clipped,
-                      "warm_start": "history" if history is not None else "first forecast value (steady state)",
-                      "mean_episode_weeks": {n: float(_area(*_scenario_curve(times, surv, split, c, duration_curve),
-                                                            np.inf) * float(c.get("duration", 1.0)))
-                                             for n, c in scen.items()}})
-    return out
+    mean_weeks = {n: float(_area(*_scenario_curve(times, surv, split, c, duration_curve), np.inf)
+                           * float(c.get("duration", 1.0))) for n, c in scen.items()}
+    return CapacityPlan.of(out[ordered], model=model, period_weeks=period_weeks, lower_bounds_clipped_to_0=clipped,
+                           warm_start="history" if history is not None else "first forecast value (steady state)",
+                           mean_episode_weeks=mean_weeks)
 
 
 def _check_positive(name: str, value: Any) -> None:
@@ -350,7 +397,7 @@ def _scenario_curve(times, surv, split, change, curve):
     rates = change["step_up_rate"]
     current, new = rates if isinstance(rates, (tuple, list)) else (None, rates)
     if current is None:
-        current = curve.attrs.get("step_up_share")
+        current = getattr(curve, "step_up_share", None)
         if current is None:
             raise ValidationError(Problem("scenarios", "step_up_rate", "give (current, new) rates"))
     # Move (new - current) of episodes from the other-closure curve to the step-up curve.

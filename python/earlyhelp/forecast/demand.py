@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..results import Excluded, Exclusions, FrameResult
 
 MEASURES: Tuple[str, ...] = ("requests", "children_referred", "episodes_opened", "assessments", "step_ups",
                              "open_caseload")
@@ -32,6 +33,25 @@ _PERIODS = {"MS": ("M", "start"), "M": ("M", "end"), "ME": ("M", "end"), "QS": (
             "QS-JAN": ("Q", "start"), "W-MON": ("W-SUN", "start"), "W": ("W-SUN", "end"),
             "W-SUN": ("W-SUN", "end"), "D": ("D", "start")}
 _AS_OF_KEYS = ("as_of", "snapshot_date", "end_date", "end")
+
+
+class DemandSeries(FrameResult):
+    """:func:`demand_series`'s table with what it left out.
+
+    Attributes
+    ----------
+    excluded : :class:`~earlyhelp.results.Exclusions`: events left out per measure and
+        reason (no date, no known locality, outside the complete periods).
+    dropped_periods : ``(period start, reason)`` of the partial first/last periods dropped.
+    as_of : the data date the series run to.
+    freq : the pandas frequency of ``ds``.
+    """
+
+    _metadata = ["excluded", "dropped_periods", "as_of", "freq"]
+    excluded: Exclusions = Exclusions()
+    dropped_periods: Tuple[Tuple[pd.Timestamp, str], ...] = ()
+    as_of: Optional[pd.Timestamp] = None
+    freq: str = "MS"
 
 
 def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: str = "locality",
@@ -56,19 +76,19 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
         else the latest event). Only complete
         periods are kept; the partial first/last periods dropped are listed in
-        ``attrs["dropped_periods"]``.
+        ``dropped_periods``.
     hierarchy : also return the totals up the hierarchy and its summing matrix (see Returns).
     sparse_s : with ``hierarchy``, hold ``S_df``'s columns as pandas sparse columns (see
         :func:`aggregate`; worth it for many councils at once).
 
     Returns
     -------
-    DataFrame ``unique_id, ds, y, measure, country, region_code, council_code, locality_id``,
-    one row per series and period (zero where nothing happened; every locality in the
-    ``localities`` table gets a series). ``unique_id`` is the bottom id of the hierarchy
-    (``measure/England/region/council/locality``). ``attrs["excluded"]`` counts events
-    left out and why: a list of ``{"step", "measure", "reason", "rows"}`` (no date, no known
-    locality, outside the complete periods).
+    :class:`DemandSeries`: a DataFrame ``unique_id, ds, y, measure, country, region_code,
+    council_code, locality_id``, one row per series and period (zero where nothing happened;
+    every locality in the ``localities`` table gets a series). ``unique_id`` is the bottom id of
+    the hierarchy (``measure/England/region/council/locality``). ``excluded`` lists the events
+    left out and why (no date, no known locality, outside the complete periods);
+    ``dropped_periods``, ``as_of`` and ``freq`` describe the window.
 
     With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
     (see :func:`demand_hierarchy`): ``Y_df`` holds every series (each measure's England,
@@ -107,17 +127,14 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
             counts = _open_at_period_end(ev, periods, key, as_of)
         else:
             inside = (ev["date"] >= periods[0].start_time) & (ev["date"] <= periods[-1].end_time)
-            excluded.append((measure, "outside the complete periods", int((~inside).sum())))
+            excluded.append(Excluded(_TABLE_OF[measure], "outside the complete periods", int((~inside).sum()),
+                                     step="series", measure=measure))
             ev = ev[inside]
             counts = (ev.assign(period=ev["date"].dt.to_period(period))
                       .groupby([key, "period"], observed=True)["weight"].sum())
         frames.append(_zero_filled(counts, places, periods, key, measure, label))
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs["dropped_periods"] = dropped
-    # plain dicts, not a DataFrame: pandas compares attrs when frames are concatenated
-    out.attrs["excluded"] = [{"step": "series", "measure": m, "reason": r, "rows": n} for m, r, n in excluded if n]
-    out.attrs["as_of"] = as_of
-    out.attrs["freq"] = freq
+    out = DemandSeries.of(pd.concat(frames, ignore_index=True), excluded=Exclusions(excluded),
+                          dropped_periods=tuple(dropped), as_of=as_of, freq=freq)
     return demand_hierarchy(out, sparse_s=sparse_s) if hierarchy else out
 
 
@@ -127,13 +144,15 @@ def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False
 
     ``S_df`` has one row per series (all measures) and one column per bottom series; ``tags``
     names the levels (``measure/country``, ... ``.../locality_id``). With ``by="council"`` the
-    bottom level is the council.
+    bottom level is the council. ``Y_df`` is a :class:`DemandSeries` with the facts of
+    ``series`` (when it is one: the totals leave out nothing more).
     """
     from .hierarchy import aggregate
 
     spec = SPEC if series["locality_id"].notna().all() else SPEC[:-1]
     Y, S, tags = aggregate(series, spec, sparse_s=sparse_s)
-    Y.attrs.update({k: v for k, v in series.attrs.items()})
+    if isinstance(series, DemandSeries):
+        Y = DemandSeries.of(Y, **series.facts())
     return Y, S, tags
 
 
@@ -152,6 +171,11 @@ def _places(ds) -> pd.DataFrame:
     return places.set_index("locality_id")
 
 
+#: the table each measure's events are read from
+_TABLE_OF = {"requests": "requests", "children_referred": "requests", "episodes_opened": "episodes",
+             "assessments": "assessments", "step_ups": "episodes", "open_caseload": "episodes"}
+
+
 def _events(ds, measures: Sequence[str], places: pd.DataFrame):
     """Per measure: date, weight, locality_id, council_code of each counted event."""
     fam_loc = ds["families"].set_index(ds["families"]["family_id"].astype(str))["locality_id"].astype("string")
@@ -160,7 +184,7 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame):
     if "family_id" in ep.columns:
         ep_loc = ep_loc.fillna(ep["family_id"].astype("string").map(fam_loc))
     ep_loc = pd.Series(ep_loc.to_numpy(), index=ep["episode_id"].astype(str))
-    excluded: List[Tuple[str, str, int]] = []
+    excluded: List[Excluded] = []
     out: Dict[str, pd.DataFrame] = {}
 
     def frame(measure: str, date: pd.Series, locality: pd.Series, weight=None, extra=None) -> pd.DataFrame:
@@ -172,8 +196,10 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame):
                 f[k] = np.asarray(v)
         no_date = f["date"].isna()
         no_place = f["locality_id"].isna() | ~f["locality_id"].isin(places.index)
-        excluded.append((measure, "no date", int(no_date.sum())))
-        excluded.append((measure, "no known locality", int((no_place & ~no_date).sum())))
+        table = _TABLE_OF[measure]
+        excluded.append(Excluded(table, "no date", int(no_date.sum()), step="series", measure=measure))
+        excluded.append(Excluded(table, "no known locality", int((no_place & ~no_date).sum()), step="series",
+                                 measure=measure))
         f = f[~no_date & ~no_place].copy()
         f["council_code"] = f["locality_id"].map(places["council_code"]).astype(str)
         return f

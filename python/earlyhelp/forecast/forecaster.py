@@ -103,6 +103,15 @@ class _Panel:
                       self.exog), keep
 
 
+def _seasoned(model: Any, season_length: int) -> Any:
+    """``model`` with the Forecaster's season_length when it has none of its own (a copy: the
+    caller's object is left as it was)."""
+    if getattr(model, "season_length", 0) is None:
+        model = copy.copy(model)
+        model.season_length = season_length
+    return model
+
+
 class Forecaster:
     """Fit several models to many series and forecast them (statsforecast layout).
 
@@ -116,8 +125,9 @@ class Forecaster:
     freq : str
         pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
     season_length : int
-        Periods per season; used for the calendar position of each period
-        (month of year for "MS" with 12). Models carry their own season_length.
+        Periods per season, said once: the calendar position of each period (month of
+        year for "MS" with 12) and the season of every model not given its own
+        ``season_length`` (``AutoETS()`` here is ``AutoETS(season_length=12)``).
     n_jobs : int
         Threads for the C++ models (series are fitted independently).
     fill_missing : {"zero", "interpolate", "error"}
@@ -166,7 +176,7 @@ class Forecaster:
         if not isinstance(season_length, int) or season_length < 1:
             raise ValidationError(f"season_length must be a positive integer, got {season_length!r}",
                                   table="Forecaster", column="season_length")
-        self.models = list(models)
+        self.models = [_seasoned(model, season_length) for model in models]
         self.freq = freq
         self.season_length = season_length
         self.n_jobs = max(1, int(n_jobs))
@@ -175,6 +185,14 @@ class Forecaster:
         self._panel: Optional[_Panel] = None
         self._fitted: Optional[pd.DataFrame] = None
         self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
+
+    def __repr__(self) -> str:
+        models = ", ".join(repr(m) for m in self.models)
+        state = ""
+        if self._panel is not None:
+            state = f", fitted on {self._panel.n_series:,} series"
+        return (f"Forecaster(models=[{models}], freq={self.freq!r}, season_length={self.season_length}, "
+                f"n_jobs={self.n_jobs}{state})")
 
     # ------------------------------------------------------------------ input
     def _exog_needed(self) -> List[str]:
@@ -401,6 +419,26 @@ class Forecaster:
                 hist[alias] = values
             self._fitted = hist
         return out
+
+    def forecast(self, h: int, df: Optional[pd.DataFrame] = None, X_df: Optional[pd.DataFrame] = None,
+                 level: Optional[Sequence[float]] = None, fitted: bool = False) -> pd.DataFrame:
+        """Fit on ``df`` and forecast ``h`` periods, in one call (statsforecast's
+        ``StatsForecast.forecast``): ``Forecaster(...).forecast(df=Y_df, h=12, level=[80, 95])``.
+
+        Parameters
+        ----------
+        h : int
+            Horizon (positive).
+        df : DataFrame, optional
+            ``unique_id, ds, y`` (and exogenous columns); default: the data of the last ``fit``.
+        X_df, level, fitted : as :meth:`predict`.
+        """
+        if df is not None:
+            self.fit(df)
+        elif self._panel is None:
+            raise ValidationError("give the series to forecast: forecast(df=..., h=...)", table="Forecaster",
+                                  column="df")
+        return self.predict(h, level=level, X_df=X_df, fitted=fitted)
 
     def forecast_fitted_values(self) -> pd.DataFrame:
         """In-sample one-step fitted values (unique_id, ds, y, one column per alias)

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.stats import norm
 
 from .._errors import Problem, ValidationError
+from ..results import FrameResult
 
 LEVEL_SEPARATOR = "/"
 METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink")
@@ -229,10 +230,26 @@ def _parents(S: sp.csr_matrix) -> List[int]:
 
 
 # -- reconcile ---------------------------------------------------------------------------
+class Reconciled(FrameResult):
+    """:func:`reconcile`'s forecasts with how they were reconciled.
+
+    Attributes
+    ----------
+    reconciliation : the method (``"top_down/<top_down_method>"`` for top-down).
+    shrinkage : ``mint_shrink``'s shrinkage intensity per model (empty for other methods).
+    insample_periods_dropped : in-sample periods left out because a series lacked a residual.
+    """
+
+    _metadata = ["reconciliation", "shrinkage", "insample_periods_dropped"]
+    reconciliation: str = ""
+    shrinkage: Dict[str, float] = {}
+    insample_periods_dropped: int = 0
+
+
 def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shrink", *,
               insample: Optional[pd.DataFrame] = None, tags: Optional[Mapping[str, np.ndarray]] = None,
               level: Optional[Sequence[float]] = None, top_down_method: str = "forecast_proportions",
-              models: Optional[Sequence[str]] = None, ridge: float = 2e-8) -> pd.DataFrame:
+              models: Optional[Sequence[str]] = None, ridge: float = 2e-8) -> Reconciled:
     """Make forecasts coherent: every aggregate equals the sum of its bottom series.
 
     Parameters
@@ -248,7 +265,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         column named by its alias (statsforecast's ``forecast_fitted_values()`` layout).
         Needed by ``mint_shrink`` and by top-down with historical proportions. Periods where a
         series lacks a residual (e.g. the first season of a seasonal naive fit) are dropped for
-        every series; the count is in ``result.attrs["insample_periods_dropped"]``.
+        every series; the count is in ``result.insample_periods_dropped``.
     tags : accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
     level : interval levels to reconcile (default: every level with both lo and hi columns).
     top_down_method : ``"forecast_proportions"`` (split each parent among its children by their
@@ -261,9 +278,9 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
 
     Returns
     -------
-    DataFrame with the same columns and rows as ``forecasts``, point forecasts and intervals
-    reconciled. ``attrs`` records the method and, for ``mint_shrink``, the shrinkage intensity
-    per model.
+    :class:`Reconciled`: a DataFrame with the same columns and rows as ``forecasts``, point
+    forecasts and intervals reconciled; its fields record the method and, for ``mint_shrink``,
+    the shrinkage intensity per model.
 
     Notes
     -----
@@ -323,10 +340,8 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
             values[f"{model}-hi-{_fmt(lv)}"] = (rec_mean[:, block] + zk * rec_sd[:, block]).ravel()
         for col, vals in values.items():
             out.loc[fc.index, col] = vals
-    out.attrs = dict(forecasts.attrs)
-    out.attrs.update({"reconciliation": method if method != "top_down" else f"top_down/{top_down_method}",
-                      "shrinkage": shrinkage, "insample_periods_dropped": dropped})
-    return out
+    return Reconciled.of(out, reconciliation=method if method != "top_down" else f"top_down/{top_down_method}",
+                         shrinkage=shrinkage, insample_periods_dropped=dropped)
 
 
 def _fmt(level: float) -> str:

@@ -65,7 +65,10 @@ class CoreModel:
         return f"{type(self).__name__}({params}{', ' if params else ''}alias={self.alias!r})"
 
 
-def _check_season(season_length: int) -> int:
+def _check_season(season_length: Optional[int]) -> Optional[int]:
+    """A positive whole number, or None: the :class:`Forecaster`'s season_length is used."""
+    if season_length is None:
+        return None
     if not isinstance(season_length, (int,)) or isinstance(season_length, bool) or season_length < 1:
         raise ValueError(f"season_length must be a positive integer, got {season_length!r}")
     return int(season_length)
@@ -83,8 +86,8 @@ class AutoETS(CoreModel):
 
     Parameters
     ----------
-    season_length : int
-        Periods per season (12 for monthly data).
+    season_length : int, optional
+        Periods per season (12 for monthly data); default: the Forecaster's.
     model : str
         Three letters, error/trend/season, each A, M, N or Z (choose), e.g. "ZZZ", "AAN".
     damped : bool or None
@@ -110,7 +113,7 @@ class AutoETS(CoreModel):
 
     kind = "AutoETS"
 
-    def __init__(self, season_length: int = 12, model: str = "ZZZ", damped: Optional[bool] = None,
+    def __init__(self, season_length: Optional[int] = None, model: str = "ZZZ", damped: Optional[bool] = None,
                  alias: Optional[str] = None, seed: int = 0, n_sim: int = 2000) -> None:
         super().__init__(alias)
         self.season_length = _check_season(season_length)
@@ -145,7 +148,7 @@ class Theta(CoreModel):
 
     kind = "Theta"
 
-    def __init__(self, season_length: int = 12, optimized: bool = False,
+    def __init__(self, season_length: Optional[int] = None, optimized: bool = False,
                  alias: Optional[str] = None, seed: int = 0) -> None:
         super().__init__(alias)
         self.season_length = _check_season(season_length)
@@ -163,7 +166,7 @@ class SeasonalNaive(CoreModel):
 
     kind = "SeasonalNaive"
 
-    def __init__(self, season_length: int = 12, alias: Optional[str] = None) -> None:
+    def __init__(self, season_length: Optional[int] = None, alias: Optional[str] = None) -> None:
         super().__init__(alias)
         self.season_length = _check_season(season_length)
 
@@ -219,9 +222,9 @@ class CountRegression(CoreModel):
 
     Parameters
     ----------
-    season_length : int
-        Periods per season; the season position comes from the calendar
-        (month of year for monthly data with season_length 12).
+    season_length : int, optional
+        Periods per season (default: the Forecaster's); the season position comes from
+        the calendar (month of year for monthly data with season_length 12).
     exog : list of str, optional
         Columns of the training frame used as regressors; their future values
         must be given to ``Forecaster.predict(X_df=...)``. Use ``log`` of a
@@ -230,7 +233,7 @@ class CountRegression(CoreModel):
 
     kind = "CountRegression"
 
-    def __init__(self, season_length: int = 12, exog: Optional[Sequence[str]] = None,
+    def __init__(self, season_length: Optional[int] = None, exog: Optional[Sequence[str]] = None,
                  alias: Optional[str] = None, n_sim: int = 2000, seed: int = 0) -> None:
         super().__init__(alias)
         self.season_length = _check_season(season_length)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from ..data import codes
+from ..results import Excluded, Exclusions
 from .graph import Graph, bipartite_projection
 
 __all__ = ["FamilyNetwork", "AgencyCollaboration", "plot_agency_network", "snapshot_at"]
@@ -161,6 +162,29 @@ class FamilyNetwork:
         if "valid_to" in members.columns:
             members = members[members["valid_to"].isna()]
         self.members = members[["family_id", "person_id", "role"]].drop_duplicates(["family_id", "person_id"])
+        known = self.members["family_id"].astype(str).isin(_ids(ds.families["family_id"]).astype(str))
+        self.excluded_memberships = int((~known).sum())
+
+    def __repr__(self) -> str:
+        at = "(the data as given)" if self.at is None else f"at {pd.Timestamp(self.at).date()}"
+        families = int(self.team["family_id"].nunique())
+        lines = [f"<earlyhelp.network.FamilyNetwork {at}:",
+                 f"  {len(self.open_episodes):,} families with an open episode; {families:,} with a current team",
+                 f"  {len(self.practitioners):,} current practitioners in {len(self.agencies):,} agencies; "
+                 f"{len(self.team):,} practitioner-family links",
+                 f"  {len(self.members):,} current family memberships"]
+        if self.excluded:
+            lines.append(f"  left out: {self.excluded.total():,} rows (see .excluded)")
+        return "\n".join(lines) + ">"
+
+    @property
+    def excluded(self) -> Exclusions:
+        """Rows the network leaves out, and why (nothing is dropped without being counted)."""
+        return Exclusions([
+            Excluded("involvements", "involvement or lead of a practitioner not in practitioners (left or unknown)",
+                     self.excluded_involvements),
+            Excluded("family_members", "family member of a family not in families", self.excluded_memberships),
+        ])
 
     # -- the multipartite graph ------------------------------------------------
     @property
@@ -354,9 +378,7 @@ class FamilyNetwork:
         members = self.members
         families = _ids(self.ds.families["family_id"]).astype(str)
         f_index = pd.Series(np.arange(len(families)), index=families.values)
-        known = members["family_id"].astype(str).isin(f_index.index)
-        self.excluded_memberships = int((~known).sum())
-        members = members[known]
+        members = members[members["family_id"].astype(str).isin(f_index.index)]   # counted in excluded
         person_codes, _ = pd.factorize(members["person_id"].astype(str))
         right = members["family_id"].astype(str).map(f_index).to_numpy(dtype=np.int64)
         proj = bipartite_projection(person_codes, right, n_right=len(families))

@@ -23,6 +23,14 @@ Edge-list conventions (documented, tested)
   play no part in components, distances or betweenness.
 - **Empty graphs** (no vertices) give empty arrays; isolated vertices are their own
   component, have PageRank ``(1 - damping) / n + damping / n * (dangling share)``.
+
+Graphs of labelled nodes
+------------------------
+``Graph.from_edges([("a", "b"), ("b", "c")])`` (pairs, ``(u, v, weight)`` triples, or a
+DataFrame with ``source`` and ``target`` columns) builds the graph from node labels, as
+``nx.Graph(edges)`` or ``nx.from_pandas_edgelist(df)`` do: nodes are numbered in order of
+first appearance, and every per-node result (degree, PageRank, components, ...) comes back
+as a :class:`pandas.Series` keyed by label, like NetworkX's dicts.
 """
 from __future__ import annotations
 
@@ -86,18 +94,24 @@ class Graph:
         if labels is not None and len(labels) != core_graph.n:
             raise ValidationError(Problem("nodes", "label", f"{len(labels)} labels for {core_graph.n} vertices"))
         self.labels = None if labels is None else np.asarray(labels, dtype=object)
+        self.by_label = False      # per-node results keyed by label (built from a labelled edge list)
 
     @classmethod
-    def from_edges(cls, src: Any, dst: Any, weight: Any = None, directed: bool = False, n: Optional[int] = None,
-                   labels: Optional[Sequence[Any]] = None) -> "Graph":
-        """Build a graph from parallel arrays of edge endpoints.
+    def from_edges(cls, src: Any, dst: Any = None, weight: Any = None, directed: bool = False,
+                   n: Optional[int] = None, labels: Optional[Sequence[Any]] = None) -> "Graph":
+        """Build a graph from parallel arrays of edge endpoints, or from an edge list of node labels.
 
         Parameters
         ----------
         src, dst : array-like of int
-            Edge endpoints, vertex ids in ``0..n-1``.
+            Edge endpoints, vertex ids in ``0..n-1``. Or, with ``dst`` omitted, ``src`` is an
+            edge list of node labels: ``(u, v)`` pairs, ``(u, v, weight)`` triples, or a
+            DataFrame with ``source`` and ``target`` columns (see "Graphs of labelled nodes"
+            in the module docstring); per-node results are then keyed by label.
         weight : array-like of float, optional
-            Non-negative finite edge weights; the graph is weighted when given.
+            Non-negative finite edge weights; the graph is weighted when given. With a
+            DataFrame edge list: the name of its weight column (default ``"weight"`` when
+            there is one).
         directed : bool
             Directed graph (out-edges) or undirected.
         n : int, optional
@@ -108,6 +122,8 @@ class Graph:
         Duplicate edges are merged with summed weights; self-loops are kept
         (see the module docstring).
         """
+        if dst is None:
+            return cls._from_labelled(src, weight, directed)
         s = _id_array(src, "edges", "src")
         d = _id_array(dst, "edges", "dst")
         if len(s) != len(d):
@@ -120,6 +136,41 @@ class Graph:
         _check_range(d, n, "edges", "dst")
         w = None if weight is None else _check_weights(weight, len(s))
         return cls(core.Graph(s, d, w, directed, int(n)), labels)
+
+    @classmethod
+    def _from_labelled(cls, edges: Any, weight: Any, directed: bool) -> "Graph":
+        u, v, w = _label_columns(edges, weight)
+        missing = pd.isna(u) | pd.isna(v)
+        if missing.any():
+            rows = np.flatnonzero(missing)
+            raise ValidationError(Problem("edges", "source/target", "node labels must not be missing",
+                                          rows[:10].tolist(), len(rows)))
+        # nodes in order of first appearance (u then v of each edge), as NetworkX adds them
+        both = np.empty(2 * len(u), dtype=object)
+        both[0::2], both[1::2] = u, v
+        codes, names = pd.factorize(both, sort=False)
+        graph = cls.from_edges(codes[0::2], codes[1::2], w, directed=directed, n=len(names),
+                               labels=list(names))
+        graph.by_label = True
+        return graph
+
+    def _keyed(self, values: np.ndarray, name: str) -> Any:
+        """Per-node values: a Series keyed by label for a labelled edge list, else the array."""
+        if not self.by_label:
+            return values
+        return pd.Series(values, index=pd.Index(self.labels, name="node"), name=name)
+
+    def _vertex_ids(self, nodes: Any, column: str) -> np.ndarray:
+        if not self.by_label:
+            return _id_array(np.atleast_1d(nodes), column, "sources")
+        nodes = [nodes] if np.ndim(nodes) == 0 else list(nodes)
+        index = pd.Index(self.labels)
+        ids = index.get_indexer(nodes)
+        if (ids < 0).any():
+            rows = np.flatnonzero(ids < 0)
+            raise ValidationError(Problem(column, "sources", "not a node of the graph", rows[:10].tolist(),
+                                          len(rows), nodes[rows[0]]))
+        return ids.astype(np.int64)
 
     # -- shape -------------------------------------------------------------
     @property
@@ -148,18 +199,18 @@ class Graph:
     # -- algorithms --------------------------------------------------------
     def degree(self) -> np.ndarray:
         """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected)."""
-        return self._g.degree()
+        return self._keyed(self._g.degree(), "degree")
 
     def strength(self) -> np.ndarray:
         """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted."""
-        return self._g.strength()
+        return self._keyed(self._g.strength(), "strength")
 
     def components(self) -> np.ndarray:
         """Connected components (weakly connected when directed): a label per vertex.
 
         Labels run 0..k-1 in order of each component's smallest vertex.
         """
-        return self._g.components()
+        return self._keyed(self._g.components(), "component")
 
     def pagerank(self, damping: float = 0.85, tol: float = 1e-6, max_iter: int = 100) -> np.ndarray:
         """PageRank as NetworkX computes it (``nx.pagerank``), summing to 1.
@@ -175,7 +226,7 @@ class Graph:
         close to the exact one.
         """
         try:
-            return self._g.pagerank(float(damping), float(tol), int(max_iter))
+            return self._keyed(self._g.pagerank(float(damping), float(tol), int(max_iter)), "pagerank")
         except core.CoreInputError as err:
             raise ValidationError(Problem("pagerank", None, str(err))) from None
 
@@ -216,18 +267,23 @@ class Graph:
             sources = np.asarray(random.Random(seed).sample(range(self.n), int(samples)), dtype=np.int64)
             sampled = True
         with _progress_bar(progress, "betweenness") as callback:
-            return self._g.betweenness(sources, sampled, normalized, callback)
+            return self._keyed(self._g.betweenness(sources, sampled, normalized, callback), "betweenness")
 
     def distances(self, sources: Any, progress: bool = False) -> np.ndarray:
         """Shortest path lengths, shape ``(len(sources), n)``; ``inf`` when unreachable.
 
         Hop counts when unweighted (breadth-first search), sums of weights when
-        weighted (Dijkstra). Follows edge direction when directed.
+        weighted (Dijkstra). Follows edge direction when directed. For a graph built from
+        labels, ``sources`` are labels and the result is a DataFrame (sources x nodes).
         """
-        src = _id_array(np.atleast_1d(sources), "distances", "sources")
+        src = self._vertex_ids(sources, "distances")
         _check_range(src, self.n, "distances", "sources")
         with _progress_bar(progress, "distances") as callback:
-            return self._g.distances(src, callback)
+            out = self._g.distances(src, callback)
+        if not self.by_label:
+            return out
+        return pd.DataFrame(out, index=pd.Index(self.labels[src], name="source"),
+                            columns=pd.Index(self.labels, name="node"))
 
     # -- interop -----------------------------------------------------------
     def _names(self, ids: np.ndarray) -> np.ndarray:
@@ -261,6 +317,33 @@ class Graph:
         else:
             g.add_edges_from(zip(names_s, names_d))
         return g
+
+
+def _label_columns(edges: Any, weight: Any):
+    """Sources, targets (object arrays of labels) and weights (or None) of a labelled edge list."""
+    if isinstance(edges, pd.DataFrame):
+        missing = [c for c in ("source", "target") if c not in edges.columns]
+        if weight is not None and not isinstance(weight, str):
+            raise ValidationError(Problem("edges", "weight", "with a DataFrame edge list, weight names its column"))
+        column = weight if weight is not None else ("weight" if "weight" in edges.columns else None)
+        if column is not None and column not in edges.columns:
+            missing.append(column)
+        if missing:
+            raise ValidationError([Problem("edges", c, "required column is missing (edge list: source, target "
+                                           "and optionally weight)") for c in missing])
+        w = None if column is None else edges[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        return edges["source"].to_numpy(dtype=object), edges["target"].to_numpy(dtype=object), w
+    rows = list(edges)
+    sizes = {len(r) if isinstance(r, (tuple, list)) else -1 for r in rows}
+    if not sizes <= {2} and not sizes <= {3}:
+        raise ValidationError(Problem("edges", None, "an edge list holds (u, v) pairs or (u, v, weight) triples, "
+                                      "all of one kind, or is a DataFrame with source and target columns"))
+    if weight is not None:
+        raise ValidationError(Problem("edges", "weight", "give weights as (u, v, weight) triples"))
+    u = np.array([r[0] for r in rows], dtype=object)
+    v = np.array([r[1] for r in rows], dtype=object)
+    w = np.array([r[2] for r in rows], dtype=np.float64) if sizes == {3} else None
+    return u, v, w
 
 
 class _progress_bar:

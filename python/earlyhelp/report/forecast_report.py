@@ -3,14 +3,19 @@
 Everything here reads published frames only: the observed history after
 suppression, model forecasts, backtest metrics and capacity estimates. The text
 is deterministic (no clock times) so two runs on the same data give the same file.
+
+The functions take what they describe as explicit arguments (the models compared, the
+interval levels, the measures, the suppression threshold, the title), so a notebook can
+build the same report as ``earlyhelp forecast`` without a run config.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
-import numpy as np
 import pandas as pd
 
+from ..forecast.accuracy import best_model
+from ..results import Excluded, Exclusions
 from .html import Section, render_html
 from .suppression import SUPPRESSED, published, shown_count
 
@@ -32,27 +37,33 @@ def _series_for(history: pd.DataFrame, measure: str) -> List[str]:
     return ids[:MAX_PANELS]
 
 
-def chosen_model(cfg, accuracy: pd.DataFrame) -> str:
-    if accuracy is None or accuracy.empty or "mase" not in accuracy or "model" not in accuracy:
-        return cfg.forecast.models[0]
-    mean = accuracy.groupby("model", observed=True)["mase"].mean().dropna()
-    return str(mean.idxmin()) if len(mean) else cfg.forecast.models[0]
-
-
-def _interval_level(cfg) -> Optional[int]:
-    levels = list(cfg.forecast.levels)
+def interval_level(levels: Sequence[int]) -> Optional[int]:
+    """The interval drawn and tabulated: 80% when computed, else the first level (None without)."""
+    levels = list(levels)
     return 80 if 80 in levels else (levels[0] if levels else None)
 
 
-def figures(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.DataFrame,
-            capacity: Optional[pd.DataFrame]) -> Dict[str, Any]:
-    """The run's matplotlib figures by file stem (history and forecast per measure, accuracy, capacity)."""
+def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[pd.DataFrame],
+            capacity: Optional[pd.DataFrame] = None, *, measures: Sequence[str], models: Sequence[str],
+            levels: Sequence[int] = ()) -> Dict[str, Any]:
+    """The run's matplotlib figures by file stem (history and forecast per measure, accuracy, capacity).
+
+    Parameters
+    ----------
+    history : the published (suppressed) observed counts ``unique_id, ds, y, y_status``.
+    forecasts : statsforecast layout, one column per model in ``models``.
+    accuracy : backtest accuracy per model and series (``model, mase``), or None.
+    capacity : the capacity table (``scenario, level, area, ds, fte``), or None.
+    measures : the measures drawn (one figure each).
+    models : the models compared; the figures draw the most accurate (the first without backtests).
+    levels : the interval levels computed (80 is drawn when present).
+    """
     from .plots import plot_accuracy, plot_capacity, plot_history_forecast
 
-    model = chosen_model(cfg, accuracy)
-    level = _interval_level(cfg)
+    model = best_model(accuracy, models)
+    level = interval_level(levels)
     out: Dict[str, Any] = {}
-    for measure in cfg.forecast.measures:
+    for measure in measures:
         ids = _series_for(history, measure)
         if not ids:
             continue
@@ -70,24 +81,47 @@ def figures(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.Da
     return out
 
 
-def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: pd.DataFrame,
-                 capacity: Optional[pd.DataFrame], excluded: List[Dict[str, Any]], inputs: Dict[str, Any],
-                 pngs: Dict[str, bytes]) -> str:
-    """The self-contained HTML report."""
+def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[pd.DataFrame],
+                 capacity: Optional[pd.DataFrame] = None, *, title: str, measures: Sequence[str],
+                 models: Sequence[str], levels: Sequence[int], horizon: int, threshold: int,
+                 inputs: Mapping[str, Any], excluded: Iterable[Excluded] = (),
+                 pngs: Optional[Mapping[str, bytes]] = None, freq: str = "MS", reconciliation: str = "none",
+                 backtest_windows: int = 0, source: str = "", capacity_measure: Optional[str] = None,
+                 caseload_per_fte: Optional[float] = None, durations: Optional[str] = None) -> str:
+    """The self-contained HTML report.
+
+    Parameters
+    ----------
+    history, forecasts, accuracy, capacity, measures, models, levels : as :func:`figures`.
+    title : the report's heading.
+    horizon : periods forecast.
+    threshold : counts ``1..threshold`` are hidden (the suppression applied to ``history``);
+        counts standing alone in the text (rows read, rows left out) are hidden the same way.
+    inputs : :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
+    excluded : what the run left out (:class:`~earlyhelp.results.Excluded` items).
+    pngs : the figures as PNG bytes by file stem (from :func:`figures`).
+    freq : the pandas frequency of the series.
+    reconciliation : the reconciliation method (``"none"``: not reconciled).
+    backtest_windows : rolling-origin windows behind ``accuracy``.
+    source : where the data came from, in a word (``"folder"``, ``"sql"``, ``"synthetic"``).
+    capacity_measure, caseload_per_fte, durations : what the capacity table was computed from
+        (the measure, the families one practitioner holds, the episode durations in words).
+    """
     from .. import __version__
 
-    fc = cfg.forecast
-    model = chosen_model(cfg, accuracy)
-    level = _interval_level(cfg)
+    pngs = dict(pngs or {})
+    excluded = Exclusions(excluded)
+    model = best_model(accuracy, models)
+    level = interval_level(levels)
     last = pd.Timestamp(history["ds"].max())
     key_points = []
-    for measure in fc.measures:
-        point = _top_level_summary(history, forecasts, measure, model, fc.horizon)
+    for measure in measures:
+        point = _top_level_summary(history, forecasts, measure, model, horizon)
         if point:
             key_points.append(point)
     if accuracy is not None and not accuracy.empty and "mase" in accuracy:
         mase = accuracy.groupby("model", observed=True)["mase"].mean()
-        key_points.append(f"Most accurate model in {fc.backtest_windows} backtests: {model} (mean scaled error "
+        key_points.append(f"Most accurate model in {backtest_windows} backtests: {model} (mean scaled error "
                           f"{mase[model]:.2f}; below 1 means better than a naive forecast).")
     cap_point = _capacity_summary(capacity)
     if cap_point:
@@ -96,13 +130,13 @@ def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: 
     sections: List[Section] = []
     s = Section("What was forecast")
     s.paragraphs.append(
-        f"Monthly demand ({', '.join(m.replace('_', ' ') for m in fc.measures)}) for each locality and for the "
-        f"council, {fc.horizon} periods ahead from {(last + pd.tseries.frequencies.to_offset(fc.freq)).strftime('%B %Y')}. "
-        f"Models compared: {', '.join(fc.models)}; the figures below use {model}, the most accurate in backtests. "
-        + (f"Forecasts were reconciled ({fc.reconcile.replace('_', ' ')}) so localities add up to the council. "
-           if fc.reconcile != "none" else "")
+        f"Monthly demand ({', '.join(m.replace('_', ' ') for m in measures)}) for each locality and for the "
+        f"council, {horizon} periods ahead from {(last + pd.tseries.frequencies.to_offset(freq)).strftime('%B %Y')}. "
+        f"Models compared: {', '.join(models)}; the figures below use {model}, the most accurate in backtests. "
+        + (f"Forecasts were reconciled ({reconciliation.replace('_', ' ')}) so localities add up to the council. "
+           if reconciliation != "none" else "")
         + (f"Shaded bands are {level}% prediction intervals." if level else ""))
-    for measure in fc.measures:
+    for measure in measures:
         png = pngs.get(f"forecast_{measure}")
         if png:
             s.add_image(f"Observed and forecast {measure}", png)
@@ -116,7 +150,7 @@ def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: 
         s.paragraphs.append("No backtest was run (forecast.backtest_windows = 0).")
     else:
         s.paragraphs.append(
-            f"Each model was refitted at {fc.backtest_windows} earlier points in time and its forecasts compared "
+            f"Each model was refitted at {backtest_windows} earlier points in time and its forecasts compared "
             f"with what happened. MASE and RMSSE compare the errors with a naive forecast (below 1 is better); "
             f"coverage is how often the actual value fell inside the prediction interval.")
         if "accuracy" in pngs:
@@ -128,12 +162,11 @@ def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: 
     if capacity is None or capacity.empty:
         s.paragraphs.append("No capacity assumptions were given ([capacity] in the config).")
     else:
-        cap = cfg.capacity
         s.paragraphs.append(
-            f"Forecast {cap.measure.replace('_', ' ')} turned into open caseload (episode durations: "
-            f"{capacity.attrs.get('duration', f'{cap.episode_weeks:g} weeks each')}) and into "
-            f"practitioners (full-time equivalents) at {cap.caseload_per_fte:g} families per practitioner. "
-            "Episodes already open when the forecast starts are counted.")
+            f"Forecast {(capacity_measure or 'episodes opened').replace('_', ' ')} turned into open caseload "
+            f"(episode durations: {durations or 'as given'}) and into practitioners (full-time equivalents)"
+            + (f" at {caseload_per_fte:g} families per practitioner" if caseload_per_fte is not None else "")
+            + ". Episodes already open when the forecast starts are counted.")
         if "capacity" in pngs:
             s.add_image("Practitioners needed", pngs["capacity"])
         table = _capacity_table(capacity)
@@ -143,7 +176,7 @@ def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: 
 
     s = Section("Observed counts (last 12 periods)")
     s.paragraphs.append(
-        f"Counts from 1 to {cfg.suppression_threshold} are shown as \"{SUPPRESSED}\" to protect families; "
+        f"Counts from 1 to {threshold} are shown as \"{SUPPRESSED}\" to protect families; "
         "some larger counts are also hidden so that a small count cannot be worked out from totals. "
         "Zero is shown.")
     s.add_table("Observed counts", _observed_table(history))
@@ -151,20 +184,18 @@ def build_report(cfg, history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: 
 
     s = Section("About this run")
     rows = inputs.get("rows", {})
-    threshold = cfg.suppression_threshold
-    s.paragraphs.append(f"Data source: {cfg.source.kind}. Rows read: "
+    s.paragraphs.append(f"Data source: {source}. Rows read: "
                         + ", ".join(f"{k} {shown_count(v, threshold)}" for k, v in rows.items() if v) + ".")
     if excluded:
         s.add_table("Rows and series left out", pd.DataFrame(
-            [{"step": e.get("step", ""), "measure": e.get("measure", ""), "reason": e.get("reason", ""),
-              "count": shown_count(e.get("rows", e.get("series", e.get("periods"))), threshold)}
-             for e in excluded]))
+            [{"step": e.step or e.table, "measure": e.measure or "", "reason": e.reason,
+              "count": shown_count(e.rows, threshold)} for e in excluded]))
     else:
         s.paragraphs.append("No rows were left out.")
     s.notes.append(f"Input data SHA-256 {inputs.get('sha256', '')[:16]}...; full details in run.json.")
     sections.append(s)
 
-    return render_html(f"{cfg.name}: Early Help demand forecast", sections,
+    return render_html(title, sections,
                        subtitle=f"Data to the end of {last.strftime('%B %Y')}. Produced by earlyhelp {__version__}.",
                        key_points=key_points,
                        footer="Forecasts are estimates with uncertainty; the intervals show the likely range.")

@@ -1,9 +1,20 @@
-"""One folder per run, written in full or not at all.
+"""One folder per run, written in full or not at all, with one record of what was run.
 
 A scheduled job that dies half way must not leave a folder that looks like a
 finished run. Files are written into ``<output>/.<run_id>.partial`` and the folder
 is renamed to ``<output>/<run_id>`` only when everything has been written; on an
 error the partial folder is deleted. A rename within one file system is atomic.
+
+Every command writes its folder the same way::
+
+    digest = run_digest(parameters, inputs)
+    with RunFolder(output, new_run_id(digest, prefix="network-")) as folder:
+        folder.write_table("caseloads", table)            # name.csv + name.parquet
+        folder.record("network", digest=digest, inputs=inputs, excluded=excluded,
+                      timings=timings, parameters=parameters, rows_written={...})
+
+:meth:`RunFolder.record` writes ``run.json`` last (it lists the hash of every file
+written before it).
 """
 from __future__ import annotations
 
@@ -14,11 +25,59 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+import time
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
+import numpy as np
 import pandas as pd
 
+from ..results import Excluded, Exclusions
+
 log = logging.getLogger("earlyhelp")
+
+#: decimals kept in published tables (stable text across platforms)
+DECIMALS = 4
+
+
+def run_digest(parameters: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
+    """SHA-256 of what was asked for and of the data it ran on (``inputs["sha256"]``).
+
+    The same parameters on the same data give the same digest, whenever and wherever they run.
+    """
+    text = json.dumps({"parameters": parameters, "data": inputs["sha256"]}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def new_run_id(digest: str, prefix: str = "") -> str:
+    """``<prefix><UTC date>-<time>-<first 10 digits of digest>``: sorts by time, names the content."""
+    return f"{prefix}{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
+
+
+def rounded(frame: pd.DataFrame, decimals: int = DECIMALS) -> pd.DataFrame:
+    """A copy for publication: floats rounded to ``decimals``, float columns that hold only whole
+    numbers (counts) as integers (nullable ``Int64`` where values are missing)."""
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        finite = values.dropna().to_numpy(dtype=float)
+        if len(finite) and np.isfinite(finite).all() and (finite == np.round(finite)).all() \
+                and _is_count(col):
+            out[col] = values.round().astype("Int64" if values.isna().any() else "int64")
+        else:
+            out[col] = values.round(decimals)
+    return out
+
+
+#: column names of counts (float only when computed as a sum or a mean of counts)
+_COUNT_WORDS = ("families", "episodes", "requests", "rows", "count", "n", "members", "partners", "open_families",
+                "lead_families", "shared_families", "spare", "group_size", "shared_members", "caseload_capacity")
+
+
+def _is_count(column: Any) -> bool:
+    name = str(column)
+    return name in _COUNT_WORDS or name.startswith("n_") or name.endswith("_count")
 
 
 class RunFolder:
@@ -37,7 +96,6 @@ class RunFolder:
         self.final = self.output / run_id
         self.tmp = self.output / f".{run_id}.partial"
         self.files: List[str] = []
-        self.notes: Dict[str, Any] = {}      # facts gathered while writing, for run.json
 
     def __enter__(self) -> "RunFolder":
         self.output.mkdir(parents=True, exist_ok=True)
@@ -63,9 +121,16 @@ class RunFolder:
         self.files.append(name)
         return file
 
-    def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None) -> None:
-        """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers)."""
-        frame = frame.reset_index(drop=True)
+    def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
+                    decimals: int = DECIMALS) -> None:
+        """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers).
+
+        Both are written as :func:`rounded` makes them: floats to ``decimals`` decimals, whole
+        counts as integers.
+        """
+        frame = rounded(frame.reset_index(drop=True), decimals)
+        if csv_frame is not None:
+            csv_frame = rounded(csv_frame.reset_index(drop=True), decimals)
         write_parquet(frame, self.path(f"{name}.parquet"))
         (csv_frame if csv_frame is not None else frame).to_csv(self.path(f"{name}.csv"), index=False,
                                                                 lineterminator="\n")
@@ -82,6 +147,40 @@ class RunFolder:
     def hashes(self) -> Dict[str, str]:
         """SHA-256 of every file written so far (for run.json)."""
         return {name: sha256_file(self.tmp / name) for name in sorted(set(self.files))}
+
+    def record(self, command: str, *, inputs: Mapping[str, Any], digest: str,
+               excluded: Iterable[Excluded] = (), timings: Optional[Mapping[str, float]] = None,
+               **sections: Any) -> Dict[str, Any]:
+        """Write ``run.json``, the record of the run; call it last, after every other file.
+
+        Parameters
+        ----------
+        command : the command that ran (``"forecast"``, ``"score"``, ``"network"``).
+        inputs : :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
+        digest : :func:`run_digest` of the parameters and the data.
+        excluded : what the run left out (:class:`~earlyhelp.results.Excluded` items).
+        timings : seconds per step.
+        sections : the command's own sections (``parameters=...``, ``config=...``, ``rows=...``),
+            written as given (plain data; dates, numpy numbers and paths are converted).
+
+        Returns
+        -------
+        The record as written, with ``files`` (the SHA-256 of every file written before it).
+        """
+        from .. import __version__
+
+        reserved = {"earlyhelp_version", "command", "run_id", "run_digest", "inputs", "excluded", "files",
+                    "timings_seconds"} & set(sections)
+        if reserved:
+            raise TypeError(f"record() sections may not be named {sorted(reserved)}")
+        record: Dict[str, Any] = {"earlyhelp_version": __version__, "command": command, "run_id": self.run_id,
+                                  "run_digest": digest, "inputs": dict(inputs),
+                                  "excluded": Exclusions(excluded).records()}
+        record.update(sections)
+        record["files"] = self.hashes()
+        record["timings_seconds"] = dict(timings or {})
+        self.write_json("run.json", record)
+        return record
 
 
 def write_parquet(frame: pd.DataFrame, file: Path) -> None:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..results import FrameResult
 
 SUPPRESSED = "c"          # DfE marker for a confidential (suppressed) value
 DEFAULT_THRESHOLD = 5
@@ -232,10 +233,24 @@ def _pinned_by_bounds(rels: List[Relation], v: np.ndarray, hidden: np.ndarray, *
 # ---------------------------------------------------------------------------------
 # long (tidy) tables
 # ---------------------------------------------------------------------------------
+class Suppressed(FrameResult):
+    """A suppressed table (:func:`suppress`, :func:`suppress_table`) with what was hidden.
+
+    Attributes
+    ----------
+    threshold : counts ``1..threshold`` were hidden.
+    counts : per value column, ``{"primary": n, "secondary": n}`` cells hidden.
+    """
+
+    _metadata = ["threshold", "counts"]
+    threshold: int = DEFAULT_THRESHOLD
+    counts: Dict[str, Dict[str, int]] = {}
+
+
 def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims: Optional[Sequence[str]] = None,
              totals: Optional[Mapping[str, Hashable]] = None,
              hierarchies: Optional[Mapping[str, Mapping[Hashable, Hashable]]] = None,
-             threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> pd.DataFrame:
+             threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> Suppressed:
     """Suppress small observed counts in a long table, with secondary suppression.
 
     Parameters
@@ -253,10 +268,10 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
 
     Returns
     -------
-    DataFrame
+    Suppressed
         The same rows, each value column as ``Int64`` with ``<NA>`` where hidden, and a
         ``<value>_status`` column holding ``"c"`` for hidden cells (``""`` otherwise).
-        ``attrs["suppression"]`` counts primary and secondary suppressions.
+        Its ``counts`` field counts primary and secondary suppressions per value column.
     """
     values = [value] if isinstance(value, str) else list(value)
     _check_threshold(threshold)
@@ -286,8 +301,7 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
         out[col] = kept
         out[f"{col}_status"] = np.where(result.hidden, SUPPRESSED, "")
         summary[col] = {"primary": result.n_primary, "secondary": result.n_secondary}
-    out.attrs["suppression"] = {"threshold": threshold, "counts": summary}
-    return out
+    return Suppressed.of(out, threshold=threshold, counts=summary)
 
 
 def _check_threshold(threshold) -> None:
@@ -360,7 +374,7 @@ def _relations(table: pd.DataFrame, dims: List[str], parents: Dict[str, Dict[Has
 # two-way tables
 # ---------------------------------------------------------------------------------
 def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: Hashable = TOTAL,
-                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> pd.DataFrame:
+                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> Suppressed:
     """Suppress a two-way table of counts (rows x columns), optionally with margins.
 
     Parameters
@@ -372,7 +386,7 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
 
     Returns
     -------
-    DataFrame
+    Suppressed
         Same shape, ``object`` dtype: published counts as ints, hidden cells as ``"c"``.
     """
     long = table.rename_axis(index="_row", columns="_col").stack(future_stack=True).rename("_value").reset_index()
@@ -389,8 +403,7 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
     wide = pd.DataFrame({"_row": out["_row"], "_col": out["_col"], "v": shown}).pivot(index="_row", columns="_col", values="v")
     wide = wide.reindex(index=table.index, columns=table.columns)
     wide.index.name, wide.columns.name = table.index.name, table.columns.name
-    wide.attrs["suppression"] = out.attrs["suppression"]
-    return wide
+    return Suppressed.of(wide, threshold=out.threshold, counts=out.counts)
 
 
 def published(frame: pd.DataFrame) -> pd.DataFrame:

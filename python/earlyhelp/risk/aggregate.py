@@ -13,7 +13,15 @@ import pandas as pd
 from scipy import stats
 
 from .._errors import Problem, ValidationError
+from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities
+
+
+class ExpectedStepUps(FrameResult):
+    """:func:`expected_step_ups`'s table; ``level`` is the coverage of ``lower``/``upper``."""
+
+    _metadata = ["level"]
+    level: float = 0.95
 
 
 def _scores_frame(scores: Any) -> pd.DataFrame:
@@ -36,7 +44,7 @@ def _scores_frame(scores: Any) -> pd.DataFrame:
 
 
 def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float = 0.95,
-                      observed: Optional[Any] = None) -> pd.DataFrame:
+                      observed: Optional[Any] = None) -> ExpectedStepUps:
     """Expected number of step-ups per locality (or for the council) with an interval.
 
     Parameters
@@ -92,6 +100,4 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
         out["name"] = out["locality_id"].map(names).fillna("unknown")
         cols.append("name")
     cols += ["families", "expected", "sd", "lower", "upper"] + (["observed"] if observed is not None else [])
-    out = out[cols]
-    out.attrs["level"] = level
-    return out
+    return ExpectedStepUps.of(out[cols], level=level)

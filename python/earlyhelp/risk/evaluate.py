@@ -347,7 +347,7 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
         train = build_features(ds, train_at, target, data_end=T, **kwargs)
         test = build_features(ds, T, target, **kwargs)
         if len(test) == 0:
-            raise ValueError(f"no test rows at {T.date()} (excluded: {test.excluded.to_dict('records')})")
+            raise ValueError(f"no test rows at {T.date()} (excluded: {test.excluded.by_reason()})")
         if train.y.nunique() < 2:
             raise ValueError(f"the training rows before {T.date()} hold one class only; cannot fit")
         fitted = clone(model).fit(train.X, train.y)

@@ -15,7 +15,16 @@ from typing import Any, Dict, List, Mapping, Optional
 import numpy as np
 import pandas as pd
 
+from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities, _check_pair
+
+
+class FairnessAudit(FrameResult):
+    """:func:`fairness_audit`'s table with the ``threshold`` and ``max_ratio_gap`` it used."""
+
+    _metadata = ["threshold", "max_ratio_gap"]
+    threshold: float = float("nan")
+    max_ratio_gap: float = 0.2
 
 RATIO_METRICS = ("selection_rate", "tpr", "fpr", "ppv")
 
@@ -49,7 +58,7 @@ def _rates(y: np.ndarray, p: np.ndarray, sel: np.ndarray) -> Dict[str, float]:
 
 def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = None, top_k_percent: float = 10,
                    reference: Optional[Mapping[str, str]] = None, max_ratio_gap: float = 0.2,
-                   min_group_size: int = 30) -> pd.DataFrame:
+                   min_group_size: int = 30) -> FairnessAudit:
     """Selection, error rates and calibration by group, with ratios to a reference group.
 
     Parameters
@@ -73,8 +82,8 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     ``positives``, ``selected``, ``selection_rate``, ``tpr``, ``fpr``, ``ppv``, ``mean_p``,
     ``observed_rate``, ``calibration_ratio`` (observed / mean score), ``<metric>_ratio``
     (to the reference group), ``is_reference``, ``small_group``, ``flags`` (comma-joined
-    names of the metrics out of band) and ``flagged``. ``attrs['threshold']`` holds the
-    threshold used.
+    names of the metrics out of band) and ``flagged``, as a :class:`FairnessAudit` whose
+    ``threshold`` and ``max_ratio_gap`` fields hold the values used.
     """
     yy, pp = _as_labels(y), _as_probabilities(p)
     _check_pair(yy, pp)
@@ -121,7 +130,4 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
             small = r["n"] < min_group_size
             rows.append({"attribute": attr, "group": g, **r, "is_reference": g == ref, "small_group": small,
                          "flags": "" if small else ",".join(flags), "flagged": bool(flags) and not small})
-    out = pd.DataFrame(rows)
-    out.attrs["threshold"] = threshold
-    out.attrs["max_ratio_gap"] = max_ratio_gap
-    return out
+    return FairnessAudit.of(pd.DataFrame(rows), threshold=threshold, max_ratio_gap=max_ratio_gap)

@@ -37,6 +37,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from ..data import codes
+from ..results import Excluded, Exclusions
 from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_known
 
 TARGETS: Tuple[str, ...] = ("step_up_12m", "rereferral_12m")
@@ -62,7 +63,8 @@ class FeatureSet:
     groups : per row, the family's ``ethnicity``, ``sex`` and ``disability`` (of the
         child the latest request was about, else the youngest child) and ``locality_id``,
         for :func:`earlyhelp.risk.fairness_audit`.
-    excluded : ``at``, ``reason``, ``n``: rows left out and why.
+    excluded : :class:`~earlyhelp.results.Exclusions`: families left out at each cut-off
+        date (``at``) and why.
     target, horizon_days, data_end : what was built.
     """
 
@@ -70,7 +72,7 @@ class FeatureSet:
     y: pd.Series
     ids: pd.DataFrame
     groups: pd.DataFrame
-    excluded: pd.DataFrame
+    excluded: Exclusions
     target: str
     horizon_days: int
     data_end: pd.Timestamp
@@ -87,7 +89,7 @@ class FeatureSet:
         return self.ids["family_id"]
 
     def __repr__(self) -> str:
-        n_ex = int(self.excluded["n"].sum()) if len(self.excluded) else 0
+        n_ex = self.excluded.total()
         return (f"<FeatureSet target={self.target} rows={len(self.X)} features={self.X.shape[1]} "
                 f"positives={int(self.y.sum())} excluded={n_ex}>")
 
@@ -95,21 +97,12 @@ class FeatureSet:
 # -- helpers --------------------------------------------------------------------------------
 
 def data_end_of(ds: Any) -> pd.Timestamp:
-    """The last date the data covers: ``meta['end_date']`` (synthetic, extracts), else the
-    latest date in any table."""
-    end = ds.meta.get("end_date") if hasattr(ds, "meta") else None
-    if end is not None:
-        return pd.Timestamp(end).normalize()
-    latest = pd.NaT
-    for frame in ds.tables.values():
-        for c in frame.columns:
-            if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) and frame[c].notna().any():
-                m = frame[c].max()
-                latest = m if pd.isna(latest) else max(latest, m)
-    if pd.isna(latest):
+    """The last date the data covers (:meth:`earlyhelp.Dataset.data_end`)."""
+    end = ds.data_end()
+    if end is None:
         raise ValidationError([Problem("episodes", None, "the data hold no dates, so the outcome window "
                                        "cannot be checked; pass data_end")])
-    return pd.Timestamp(latest).normalize()
+    return end
 
 
 def _members_at(snap: Any, at: pd.Timestamp) -> pd.DataFrame:
@@ -403,7 +396,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
         if incomplete.any():
             reasons["window_incomplete"] = int(incomplete.sum())
         rows = rows[~incomplete].reset_index(drop=True)
-        excluded += [{"at": d, "reason": r, "n": n} for r, n in reasons.items()]
+        excluded += [Excluded("families", r, n, at=d) for r, n in reasons.items()]
         if rows.empty:
             continue
         X = _fill_missing_ages(_features(snap, d, rows, target, t, localities, ups, rr))
@@ -426,6 +419,5 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
                                  "at": pd.Series([], dtype="datetime64[ns]"),
                                  "episode_id": pd.Series([], dtype="string[pyarrow]")})
         group_frame = pd.DataFrame(columns=list(GROUP_COLUMNS))
-    excluded_frame = pd.DataFrame(excluded, columns=["at", "reason", "n"])
-    return FeatureSet(X=X, y=y, ids=id_frame, groups=group_frame, excluded=excluded_frame, target=target,
+    return FeatureSet(X=X, y=y, ids=id_frame, groups=group_frame, excluded=Exclusions(excluded), target=target,
                       horizon_days=int(horizon_days), data_end=end)

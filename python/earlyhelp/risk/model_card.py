@@ -9,6 +9,8 @@ from typing import Any, Iterable, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from .fairness import FairnessAudit
+
 JUDGEMENT = ("Risk scores support a practitioner's professional judgement; they never decide. No family "
              "is offered, refused or escalated because of a score alone.")
 
@@ -82,11 +84,10 @@ def _fairness_section(fairness: Optional[pd.DataFrame]) -> str:
                         "observed_rate", "selection_rate_ratio", "tpr_ratio", "fpr_ratio", "ppv_ratio",
                         "is_reference", "small_group", "flags") if c in fairness.columns]
     lines = []
-    if "threshold" in fairness.attrs:
-        lines.append(f"Selected: score at least {_cell(fairness.attrs['threshold'])}. "
+    if isinstance(fairness, FairnessAudit):
+        lines.append(f"Selected: score at least {_cell(fairness.threshold)}. "
                      f"Flag band: ratios to the reference group outside "
-                     f"[{_cell(1 - fairness.attrs.get('max_ratio_gap', 0.2))}, "
-                     f"{_cell(1 / (1 - fairness.attrs.get('max_ratio_gap', 0.2)))}].")
+                     f"[{_cell(1 - fairness.max_ratio_gap)}, {_cell(1 / (1 - fairness.max_ratio_gap))}].")
     flagged = fairness[fairness["flagged"]] if "flagged" in fairness.columns else fairness.iloc[:0]
     small = fairness[fairness["small_group"]] if "small_group" in fairness.columns else fairness.iloc[:0]
     lines.append(f"{len(flagged)} of {len(fairness)} groups flagged; {len(small)} groups too small to judge "

@@ -19,8 +19,6 @@ same config runs on the same data.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import sys
@@ -28,29 +26,34 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..results import Excluded, Exclusions
 from .config import Config
 
 log = logging.getLogger("earlyhelp")
 
 SEP = "/"           # separator of the levels in series ids (as forecast.aggregate)
 LEVEL_COLUMNS = {"locality": "locality_id", "council": "council_code", "region": "region_code"}
-ROUND = 4           # decimals kept in published forecasts (stable text across platforms)
 
 
 @dataclass
 class RunResult:
+    """What ``earlyhelp forecast`` did: the run folder (None for a dry run) and a summary of it."""
+
     run_id: str
     folder: Optional[Path]
     timings: Dict[str, float] = field(default_factory=dict)
     inputs: Dict[str, Any] = field(default_factory=dict)
-    excluded: List[Dict[str, Any]] = field(default_factory=list)
+    excluded: Exclusions = Exclusions()
     files: Dict[str, str] = field(default_factory=dict)
+    n_series: int = 0
+    best_model: Optional[str] = None
+    best_mase: Optional[float] = None
 
 
 def progress_enabled() -> bool:
@@ -94,11 +97,11 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
     ValidationError / ConfigError
         Bad data or config (the CLI exits with code 2).
     """
-    from .. import __version__
+    from ..forecast import best_model
+    from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..sources import content_hash, load_source
 
     steps = _Steps(["load data", "series", "forecast", "reconcile", "backtest", "capacity", "write outputs"])
-    excluded: List[Dict[str, Any]] = []
     try:
         with steps.step("load data"):
             ds = load_source(cfg.source)
@@ -107,27 +110,28 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
 
                 ds = pseudonymise(ds)
             inputs = content_hash(ds)
-            for item in ds.meta.get("excluded", []) or []:
-                excluded.append(dict(item))
+            # a loader lists what it left out as Excluded items in meta["excluded"]
+            excluded = Exclusions(ds.meta.get("excluded") or ()).at_step("load data")
         with steps.step("series"):
-            bottom, hist_excluded = demand_history(ds, cfg)
-            excluded.extend(hist_excluded)
+            bottom, history_excluded = demand_history(ds, cfg)
+            excluded += history_excluded
             Y_df, S_df, tags = _aggregate(bottom, cfg)
-        digest = _run_digest(cfg, inputs)
-        rid = run_id or f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
+        digest = run_digest(_settings(cfg), inputs)
+        rid = run_id or new_run_id(digest)
+        n_series = int(Y_df["unique_id"].nunique())
         if dry_run:
             log.info("dry run: config and data are valid (%s series, %s periods); nothing written",
-                     Y_df["unique_id"].nunique(), Y_df["ds"].nunique())
-            return RunResult(run_id=rid, folder=None, timings=steps.timings, inputs=inputs, excluded=excluded)
+                     n_series, Y_df["ds"].nunique())
+            return RunResult(run_id=rid, folder=None, timings=steps.timings, inputs=inputs, excluded=excluded,
+                             n_series=n_series)
 
         fc = cfg.forecast
         with steps.step("forecast"):
             forecaster = _forecaster(cfg)
-            forecaster.fit(Y_df)
             need_fitted = fc.reconcile == "mint_shrink"
-            forecasts = forecaster.predict(fc.horizon, level=list(fc.levels), fitted=need_fitted)
+            forecasts = forecaster.forecast(df=Y_df, h=fc.horizon, level=list(fc.levels), fitted=need_fitted)
             fitted = forecaster.forecast_fitted_values() if need_fitted else None
-            excluded.extend(_forecaster_exclusions(forecaster))
+            excluded += _forecaster_exclusions(forecaster)
         with steps.step("reconcile"):
             if fc.reconcile != "none":
                 from ..forecast import reconcile
@@ -140,43 +144,40 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             capacity_table = capacity_plan(cfg, ds, forecasts, accuracy_table, Y_df)
 
         with steps.step("write outputs"):
-            from ..report.runfolder import RunFolder
-
             with RunFolder(cfg.output, rid) as folder:
-                write_outputs(folder, cfg, Y_df, S_df, forecasts, accuracy_table, capacity_table, excluded, inputs)
-                files = folder.hashes()
-                record = {
-                    "earlyhelp_version": __version__,
-                    "run_id": rid,
-                    "run_digest": digest,
-                    "config": cfg.describe(),
-                    "inputs": inputs,
-                    "excluded": excluded,
+                suppressed = write_outputs(folder, cfg, Y_df, forecasts, accuracy_table, capacity_table, excluded,
+                                           inputs)
+                record = folder.record(
+                    "forecast", digest=digest, inputs=inputs, excluded=excluded, timings=steps.timings,
+                    config=cfg.describe(),
                     # what loading did to the data: defaults filled, unknown codes, derived tables
-                    "load_report": ds.meta.get("load_report"),
-                    "pseudonymised": ds.meta.get("pseudonymised"),
-                    "series": {"n_series": int(Y_df["unique_id"].nunique()), "first_period": _iso(Y_df["ds"].min()),
-                               "last_period": _iso(Y_df["ds"].max())},
-                    "capacity": ({"model": capacity_table.attrs.get("model"),
-                                  "episode_durations": capacity_table.attrs.get("duration")}
-                                 if len(capacity_table) else None),
-                    "suppression": {"threshold": cfg.suppression_threshold,
-                                    "observed": folder.notes.get("suppression")},
-                    "files": files,
-                    "timings_seconds": steps.timings,
-                }
-                folder.write_json("run.json", record)
+                    load_report=ds.meta.get("load_report"),
+                    pseudonymised=ds.meta.get("pseudonymised"),
+                    series={"n_series": n_series, "first_period": _iso(Y_df["ds"].min()),
+                            "last_period": _iso(Y_df["ds"].max())},
+                    capacity=({"model": capacity_table.model, "episode_durations": capacity_table.durations}
+                              if len(capacity_table) else None),
+                    suppression={"threshold": cfg.suppression_threshold, "observed": suppressed})
         log.info("wrote %s", folder.final)
+        model = best_model(accuracy_table, fc.models)
+        mase = _mean_mase(accuracy_table, model)
         return RunResult(run_id=rid, folder=folder.final, timings=steps.timings, inputs=inputs,
-                         excluded=excluded, files=files)
+                         excluded=excluded, files=record["files"], n_series=n_series, best_model=model,
+                         best_mase=mase)
     finally:
         steps.close()
 
 
-def _run_digest(cfg: Config, inputs: Dict[str, Any]) -> str:
-    settings = {k: v for k, v in cfg.describe().items() if k != "output"}   # where it goes does not change it
-    text = json.dumps({"config": settings, "data": inputs["sha256"]}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+def _settings(cfg: Config) -> Dict[str, Any]:
+    """The config without where the run goes (which does not change what it computes)."""
+    return {k: v for k, v in cfg.describe().items() if k != "output"}
+
+
+def _mean_mase(accuracy_table: pd.DataFrame, model: str) -> Optional[float]:
+    if accuracy_table is None or accuracy_table.empty or "mase" not in accuracy_table:
+        return None
+    value = accuracy_table.loc[accuracy_table["model"] == model, "mase"].mean()
+    return None if pd.isna(value) else float(value)
 
 
 def _iso(value) -> Optional[str]:
@@ -186,40 +187,33 @@ def _iso(value) -> Optional[str]:
 # ---------------------------------------------------------------------------------
 # series
 # ---------------------------------------------------------------------------------
-def demand_history(ds, cfg: Config):
+def demand_history(ds, cfg: Config) -> Tuple[pd.DataFrame, Exclusions]:
     """Bottom-level (locality) series of each measure, cut to complete periods.
 
     Returns the long frame ``ds, y, measure, locality_id, council_code, region_code`` and
-    the excluded periods with reasons.
+    what was left out (events, partial periods, periods outside the configured window).
     """
     from ..forecast import demand_series
 
     fc = cfg.forecast
     series = demand_series(ds, freq=fc.freq, measures=list(fc.measures), by="locality")
-    excluded: List[Dict[str, Any]] = []
-    events = series.attrs.get("excluded")
-    if isinstance(events, pd.DataFrame) and len(events):
-        for row in events.itertuples(index=False):
-            excluded.append({"step": "series", "measure": str(row.measure), "reason": str(row.reason),
-                             "rows": int(row.n_rows)})
-    for start, reason in series.attrs.get("dropped_periods") or []:
-        excluded.append({"step": "series", "reason": f"period {_iso(start)} dropped ({reason})", "periods": 1})
-    series = series.copy()
-    series.attrs = {}        # read above; a DataFrame in attrs trips later pandas operations
+    excluded: List[Excluded] = list(series.excluded.at_step("series"))
+    for start, reason in series.dropped_periods:
+        excluded.append(Excluded("series", f"period {_iso(start)} dropped ({reason})", 1, unit="periods",
+                                 step="series"))
+    series = pd.DataFrame(series)
     series["ds"] = pd.to_datetime(series["ds"])
     # demand_series keeps complete periods only; forecast.start / end narrow the window further
     keep = pd.Series(True, index=series.index)
     if fc.end:
         after = series["ds"] > pd.Timestamp(fc.end)
-        if after.any():
-            excluded.append({"step": "series", "reason": f"period after forecast.end ({fc.end})",
-                             "rows": int(after.sum())})
+        excluded.append(Excluded("series", f"period after forecast.end ({fc.end})", int(after.sum()),
+                                 step="series"))
         keep &= ~after
     if fc.start:
         before = series["ds"] < pd.Timestamp(fc.start)
-        if before.any():
-            excluded.append({"step": "series", "reason": f"period before forecast.start ({fc.start})",
-                             "rows": int(before.sum())})
+        excluded.append(Excluded("series", f"period before forecast.start ({fc.start})", int(before.sum()),
+                                 step="series"))
         keep &= ~before
     series = series.loc[keep]
     # demand_series zero-fills from the earliest event of any measure; a measure recorded from a
@@ -228,8 +222,9 @@ def demand_history(ds, cfg: Config):
     first = totals[totals > 0].reset_index().groupby("measure", observed=True)["ds"].min()
     lead = series["ds"] < series["measure"].map(first).fillna(series["ds"].min())   # never recorded: keep the zeros
     for measure, n in series.loc[lead].groupby("measure", observed=True).size().items():
-        excluded.append({"step": "series", "measure": str(measure), "rows": int(n),
-                         "reason": f"periods before the first recorded {measure} ({_iso(first.get(measure))})"})
+        excluded.append(Excluded("series", f"periods before the first recorded {measure} "
+                                           f"({_iso(first.get(measure))})", int(n), step="series",
+                                 measure=str(measure)))
     series = series.loc[~lead]
     if series.empty:
         raise ValidationError([Problem("series", None, "no complete periods of data to forecast from: check "
@@ -238,13 +233,12 @@ def demand_history(ds, cfg: Config):
         if col not in series.columns:
             raise ValidationError([Problem("series", col, "demand_series did not return this column")])
     unplaced = series["locality_id"].isna() | series["council_code"].isna()
-    if unplaced.any():
-        excluded.append({"step": "series", "reason": "no locality or council (cannot place in the hierarchy)",
-                         "rows": int(unplaced.sum()), "y_total": float(series.loc[unplaced, "y"].sum())})
-        series = series.loc[~unplaced]
+    excluded.append(Excluded("series", "no locality or council (cannot place in the hierarchy)",
+                             int(unplaced.sum()), step="series"))
+    series = series.loc[~unplaced]
     if "region_code" in series:
         series["region_code"] = series["region_code"].astype(object).where(series["region_code"].notna(), "unknown")
-    return series.reset_index(drop=True), excluded
+    return series.reset_index(drop=True), Exclusions(excluded)
 
 
 def _aggregate(bottom: pd.DataFrame, cfg: Config):
@@ -260,39 +254,23 @@ def _aggregate(bottom: pd.DataFrame, cfg: Config):
 
 
 def _forecaster(cfg: Config):
+    """The configured models; each takes ``forecast.season_length`` from the Forecaster."""
     from .. import forecast
 
     fc = cfg.forecast
-    models = []
-    for name in fc.models:
-        cls = getattr(forecast, name)
-        if name in ("AutoETS", "SeasonalNaive", "CountRegression"):
-            try:
-                models.append(cls(season_length=fc.season_length))
-                continue
-            except TypeError:
-                pass
-        if name == "Theta":
-            try:
-                models.append(cls(season_length=fc.season_length))
-                continue
-            except TypeError:
-                pass
-        models.append(cls())
+    models = [getattr(forecast, name)() for name in fc.models]
     return forecast.Forecaster(models=models, freq=fc.freq, season_length=fc.season_length)
 
 
-def _forecaster_exclusions(forecaster) -> List[Dict[str, Any]]:
+def _forecaster_exclusions(forecaster) -> Exclusions:
     out = []
-    excluded = getattr(forecaster, "excluded_", None)
-    if isinstance(excluded, pd.DataFrame) and len(excluded):
-        for reason, n in excluded.groupby("reason").size().items():
-            out.append({"step": "forecast", "reason": str(reason), "series": int(n)})
-    fallbacks = getattr(forecaster, "fallbacks_", None)
-    if isinstance(fallbacks, pd.DataFrame) and len(fallbacks):
-        for (model, method), n in fallbacks.groupby(["model", "method"]).size().items():
-            out.append({"step": "forecast", "reason": f"{model} fell back to {method}", "series": int(n)})
-    return out
+    excluded = forecaster.excluded_
+    for reason, n in excluded.groupby("reason").size().items():
+        out.append(Excluded("series", str(reason), int(n), unit="series", step="forecast"))
+    fallbacks = forecaster.fallbacks_
+    for (model, method), n in fallbacks.groupby(["model", "method"]).size().items():
+        out.append(Excluded("series", f"{model} fell back to {method}", int(n), unit="series", step="forecast"))
+    return Exclusions(out)
 
 
 # ---------------------------------------------------------------------------------
@@ -311,14 +289,6 @@ def backtest(cfg: Config, Y_df: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def best_model(cfg: Config, accuracy_table: pd.DataFrame) -> str:
-    """The model with the lowest mean MASE in backtests (the first configured model without them)."""
-    if accuracy_table is None or accuracy_table.empty or "mase" not in accuracy_table:
-        return cfg.forecast.models[0]
-    mean = accuracy_table.groupby("model", observed=True)["mase"].mean().dropna()
-    return str(mean.idxmin()) if len(mean) else cfg.forecast.models[0]
-
-
 #: closed episodes needed before their durations (Kaplan-Meier) replace capacity.episode_weeks
 MIN_CLOSED_EPISODES = 30
 #: config scenario keys -> :func:`earlyhelp.forecast.capacity` scenario keys
@@ -327,21 +297,22 @@ SCENARIO_KEYS = {"demand_multiplier": "inflow", "duration_multiplier": "duration
 
 
 def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.DataFrame,
-                  Y_df: pd.DataFrame) -> pd.DataFrame:
+                  Y_df: pd.DataFrame):
     """Open caseload and practitioners (FTE) needed per locality and council, baseline and scenarios.
 
     Uses :func:`earlyhelp.forecast.capacity` on the forecast of ``capacity.measure`` by the most
     accurate model, with the observed history (episodes already open at the forecast origin
     count) and the Kaplan-Meier duration of the data's episodes when enough have closed.
-    Columns: ``scenario, unique_id, level, area, ds, episodes_opened, caseload, fte`` and intervals;
-    ``attrs["duration"]`` says which episode durations were used.
+    A :class:`~earlyhelp.forecast.CapacityPlan`: columns ``scenario, unique_id, level, area, ds,
+    episodes_opened, caseload, fte`` and intervals; ``durations`` says which episode durations
+    were used (empty without a ``[capacity]`` section).
     """
-    if cfg.capacity is None:
-        return pd.DataFrame()
-    from ..forecast import capacity, episode_duration_curve
+    from ..forecast import CapacityPlan, best_model, capacity, episode_duration_curve
 
+    if cfg.capacity is None:
+        return CapacityPlan.of(pd.DataFrame())
     cap = cfg.capacity
-    model = best_model(cfg, accuracy_table)
+    model = best_model(accuracy_table, cfg.forecast.models)
     prefix = f"{cap.measure}{SEP}"
     inflow = forecasts[forecasts["unique_id"].astype(str).str.startswith(prefix)]
     keep = ["unique_id", "ds", model] + [c for c in inflow.columns if c.startswith(f"{model}-lo-")
@@ -352,13 +323,13 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     closed = int(ds["episodes"]["end_date"].notna().sum())
     if closed >= MIN_CLOSED_EPISODES:
         curve = episode_duration_curve(ds)
-        duration = (f"Kaplan-Meier durations of {curve.attrs.get('n_closed', closed):,} closed and "
-                    f"{curve.attrs.get('n_open', 0):,} open episodes (mean "
-                    f"{curve.attrs.get('mean_weeks', float('nan')):.1f} weeks)")
+        duration = (f"Kaplan-Meier durations of {curve.n_closed:,} closed and {curve.n_open:,} open episodes "
+                    f"(mean {curve.mean_weeks:.1f} weeks)")
     scenarios = {name: {SCENARIO_KEYS[k]: v for k, v in params.items()} for name, params in cap.scenarios.items()}
-    table = capacity(inflow, caseload_per_fte=cap.caseload_per_fte, episode_weeks=cap.episode_weeks,
+    plan = capacity(inflow, caseload_per_fte=cap.caseload_per_fte, episode_weeks=cap.episode_weeks,
                      duration_curve=curve, scenarios=scenarios, model=model, history=history,
                      level=list(cfg.forecast.levels))
+    table = pd.DataFrame(plan)
     depth = table["unique_id"].str.count(SEP)
     table.insert(2, "level", np.where(depth == depth.max(), "locality", "council"))
     table.insert(3, "area", table["unique_id"].str.rsplit(SEP, n=1).str[-1])
@@ -366,23 +337,20 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     table = table.sort_values(["scenario", "unique_id", "ds"], key=lambda c: c.map(order) if c.name == "scenario"
                               else c).reset_index(drop=True)
     cols = ["scenario"] + [c for c in table.columns if c != "scenario"]
-    table = table[cols]
-    table.attrs["duration"] = duration
-    table.attrs["model"] = model
-    return table
+    return CapacityPlan.of(table[cols], **{**plan.facts(), "durations": duration})
 
 
 # ---------------------------------------------------------------------------------
 # outputs
 # ---------------------------------------------------------------------------------
-def suppressed_history(Y_df: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def suppressed_history(Y_df: pd.DataFrame, threshold: int):
     """Observed counts for publication: every series and period, small counts suppressed.
 
     Secondary suppression uses the hierarchy in the ids (``measure/council`` is the sum of
     ``measure/council/locality``), so a hidden locality count cannot be recovered from the
-    council total.
+    council total. Returns a :class:`~earlyhelp.report.suppression.Suppressed` table.
     """
-    from ..report.suppression import suppress
+    from ..report.suppression import Suppressed, suppress
 
     frame = Y_df[["unique_id", "ds", "y"]].copy()
     frame["unique_id"] = frame["unique_id"].astype(str)
@@ -397,40 +365,35 @@ def suppressed_history(Y_df: pd.DataFrame, threshold: int) -> pd.DataFrame:
     frame = frame.set_index(["unique_id", "ds"]).reindex(grid, fill_value=0).reset_index()
     frame["y"] = frame["y"].round().astype("int64")
     out = suppress(frame, "y", dims=["unique_id", "ds"], hierarchies={"unique_id": parents}, threshold=threshold)
-    return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    return Suppressed.of(out.sort_values(["unique_id", "ds"]).reset_index(drop=True), **out.facts())
 
 
-def _round_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
-    out = forecasts.copy()
-    for col in out.columns:
-        if col not in ("unique_id", "ds", "cutoff") and pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(ROUND)
+def _sorted_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(forecasts).copy()
     out["unique_id"] = out["unique_id"].astype(str)
     return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
 
-def write_outputs(folder, cfg: Config, Y_df, S_df, forecasts, accuracy_table, capacity_table, excluded, inputs) -> None:
-    from ..report.runfolder import figure_png
+def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity_table, excluded: Exclusions,
+                  inputs) -> Dict[str, int]:
+    """Write the tables, plots and report into ``folder``; return the observed-count suppressions."""
+    from ..report.runfolder import figure_png, rounded
     from ..report.suppression import published
     from ..report import forecast_report as report_mod
 
+    fc = cfg.forecast
     history = suppressed_history(Y_df, cfg.suppression_threshold)
-    folder.notes["suppression"] = history.attrs.get("suppression", {}).get("counts", {}).get("y")
     folder.write_table("observed", history, csv_frame=published(history))
-    forecasts = _round_forecasts(forecasts)
+    # the report shows what is published: the rounded tables
+    forecasts = rounded(_sorted_forecasts(forecasts))
     folder.write_table("forecasts", forecasts)
-    accuracy_table = accuracy_table.copy()
-    for col in accuracy_table.columns:
-        if pd.api.types.is_float_dtype(accuracy_table[col]):
-            accuracy_table[col] = accuracy_table[col].round(ROUND)
+    accuracy_table = rounded(accuracy_table)
     folder.write_table("accuracy", accuracy_table)
-    if capacity_table is not None and len(capacity_table):
-        capacity_table = capacity_table.copy()
-        for col in capacity_table.columns:
-            if pd.api.types.is_float_dtype(capacity_table[col]):
-                capacity_table[col] = capacity_table[col].round(ROUND)
+    if len(capacity_table):
         folder.write_table("capacity", capacity_table)
-    figures = report_mod.figures(cfg, history, forecasts, accuracy_table, capacity_table)
+    capacity_shown = rounded(capacity_table) if len(capacity_table) else None
+    described = dict(measures=list(fc.measures), models=list(fc.models), levels=list(fc.levels))
+    figures = report_mod.figures(history, forecasts, accuracy_table, capacity_shown, **described)
     import matplotlib.pyplot as plt
 
     pngs = {}
@@ -438,5 +401,13 @@ def write_outputs(folder, cfg: Config, Y_df, S_df, forecasts, accuracy_table, ca
         pngs[name] = figure_png(fig)
         plt.close(fig)
         folder.write_bytes(f"plots/{name}.png", pngs[name])
-    html = report_mod.build_report(cfg, history, forecasts, accuracy_table, capacity_table, excluded, inputs, pngs)
+    cap = cfg.capacity
+    html = report_mod.build_report(
+        history, forecasts, accuracy_table, capacity_shown, **described,
+        title=f"{cfg.name}: Early Help demand forecast", horizon=fc.horizon, threshold=cfg.suppression_threshold,
+        inputs=inputs, excluded=excluded, pngs=pngs, freq=fc.freq, reconciliation=fc.reconcile,
+        backtest_windows=fc.backtest_windows, source=cfg.source.kind,
+        capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
+        durations=getattr(capacity_table, "durations", None))
     folder.write_text("report.html", html)
+    return history.counts.get("y", {})

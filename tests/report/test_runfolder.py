@@ -1,0 +1,55 @@
+"""RunFolder: one record of every run (run.json), published numbers rounded, complete or absent."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlyhelp import __version__
+from earlyhelp.report.runfolder import RunFolder, new_run_id, rounded, run_digest, sha256_file
+from earlyhelp.results import Excluded
+
+
+def test_record_writes_run_json_last_with_every_file(tmp_path):
+    inputs = {"rows": {"episodes": 10}, "sha256": "ab" * 32}
+    digest = run_digest({"at": "2024-03-31"}, inputs)
+    assert digest == run_digest({"at": "2024-03-31"}, inputs) != run_digest({"at": "2024-04-01"}, inputs)
+    rid = new_run_id(digest, prefix="network-")
+    assert rid.startswith("network-") and rid.endswith(digest[:10])
+    with RunFolder(tmp_path, rid) as folder:
+        folder.write_table("caseloads", pd.DataFrame({"fte": [0.123456789], "open_families": [3.0]}))
+        record = folder.record("network", digest=digest, inputs=inputs,
+                               excluded=[Excluded("involvements", "practitioner left", 2, step="network"),
+                                         Excluded("family_members", "no family", 0)],
+                               timings={"network": 0.5}, parameters={"at": "2024-03-31"}, rows_written={"x": 1})
+    written = json.loads((tmp_path / rid / "run.json").read_text())
+    assert written == json.loads(json.dumps(record, default=str))
+    assert written["earlyhelp_version"] == __version__ and written["command"] == "network"
+    assert written["run_id"] == rid and written["run_digest"] == digest and written["inputs"] == inputs
+    assert written["excluded"] == [{"step": "network", "table": "involvements", "reason": "practitioner left",
+                                    "rows": 2}]
+    assert written["parameters"] == {"at": "2024-03-31"} and written["timings_seconds"] == {"network": 0.5}
+    assert set(written["files"]) == {"caseloads.csv", "caseloads.parquet"}
+    for name, sha in written["files"].items():
+        assert sha256_file(tmp_path / rid / name) == sha
+    assert (tmp_path / rid / "caseloads.csv").read_text() == "fte,open_families\n0.1235,3\n"
+
+
+def test_record_refuses_to_overwrite_its_own_sections(tmp_path):
+    with pytest.raises(TypeError, match="files"):
+        with RunFolder(tmp_path, "r") as folder:
+            folder.record("x", digest="d", inputs={"sha256": "s"}, files={})
+    assert not (tmp_path / "r").exists()
+
+
+def test_rounded_keeps_counts_whole_and_other_numbers_short():
+    frame = pd.DataFrame({"families": [2.0, np.nan], "n_agencies": [3.0, 4.0], "fte": [1.0, 2.0],
+                          "pagerank": [0.123456789, 0.5], "name": ["a", "b"]})
+    out = rounded(frame)
+    assert str(out["families"].dtype) == "Int64" and out["n_agencies"].dtype == np.int64
+    assert out["fte"].dtype == np.float64              # not a count: stays a number with decimals
+    assert out["pagerank"].tolist() == [0.1235, 0.5] and out["name"].tolist() == ["a", "b"]
+    assert frame["families"].dtype == np.float64       # the input is not changed
+    assert rounded(pd.DataFrame({"families": [2.5]}))["families"].tolist() == [2.5]   # not whole: not a count
