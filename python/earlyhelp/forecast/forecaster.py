@@ -43,6 +43,8 @@ __all__ = ["Forecaster"]
 log = logging.getLogger(__name__)
 
 _TABLE = "forecast input"
+#: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
+MAX_HORIZON = 1000
 _FILL = ("zero", "interpolate", "error")
 
 
@@ -502,6 +504,9 @@ class Forecaster:
     def _check_h(h: Any) -> int:
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
             raise ValidationError(f"horizon h must be a positive integer, got {h!r}",
+                                  table="Forecaster", column="h")
+        if h > MAX_HORIZON:
+            raise ValidationError(f"horizon h={h} is longer than earlyhelp forecasts ({MAX_HORIZON} periods at most)",
                                   table="Forecaster", column="h")
         return int(h)
 

@@ -43,7 +43,18 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from ._core import core
 
-__all__ = ["Graph", "bipartite_projection"]
+__all__ = ["Graph", "bipartite_projection", "MAX_VERTICES"]
+
+#: most vertices a graph may have: ids index arrays, so a sparse id (2**31) would allocate
+#: for every id below it. Sparse or large ids belong in a labelled edge list, which renumbers them.
+MAX_VERTICES = 100_000_000
+
+
+def _check_n(n: int, table: str, column: str) -> None:
+    if n > MAX_VERTICES:
+        raise ValidationError(Problem(table, column, f"{n:,} vertices is more than a graph may have "
+                                      f"({MAX_VERTICES:,}): ids index arrays, so give a labelled edge list "
+                                      "(from_edges(edges)) to renumber sparse ids", value=n))
 
 
 def _id_array(values: Any, table: str, column: str) -> np.ndarray:
@@ -132,6 +143,7 @@ class Graph:
             n = int(max(s.max(initial=-1), d.max(initial=-1))) + 1
         if n < 0:
             raise ValidationError(Problem("edges", None, f"n must be >= 0, got {n}"))
+        _check_n(n, "edges", "n")
         _check_range(s, n, "edges", "src")
         _check_range(d, n, "edges", "dst")
         w = None if weight is None else _check_weights(weight, len(s))
@@ -408,6 +420,7 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
         raise ValidationError(Problem("edges", "right", f"left has {len(lft)} rows but right has {len(rgt)}"))
     if n_right is None:
         n_right = int(rgt.max(initial=-1)) + 1
+    _check_n(n_right, "edges", "n_right")
     if (lft < 0).any():
         rows = np.flatnonzero(lft < 0)
         raise ValidationError(Problem("edges", "left", "vertex ids must be >= 0", rows[:10].tolist(), len(rows),
