@@ -268,6 +268,9 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     already = suppressed_columns(text) if text_frame is not None else suppressed_columns(typed)
     cols = [c for c in (count_columns(typed) if counts is None else counts) if c not in not_counts
             and str(c) not in already]
+    declared = [str(c) for c in count_columns(typed) if c not in cols and str(c) not in already]
+    if declared:
+        record["not_counts"] = declared     # count-named, declared by the caller as not observed counts
     if cols:
         text, done = _suppress_counts(text, cols, policy, totals, dims)
         record["suppressed"] = done
