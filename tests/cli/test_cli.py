@@ -273,12 +273,12 @@ def test_failed_run_leaves_no_folder(monkeypatch, tmp_path, data_folder, where):
             raise OSError("no space left on device")
         monkeypatch.setattr(report_mod, "build_report", broken)
     else:
-        original = RunFolder.write_json
+        original = RunFolder._write_json
 
         def broken(self, name, data):
             original(self, name, data)          # half written ...
             raise OSError("no space left on device")
-        monkeypatch.setattr(RunFolder, "write_json", broken)
+        monkeypatch.setattr(RunFolder, "_write_json", broken)
     config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
     result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
     assert result.exit_code == 1

@@ -104,8 +104,9 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
         extra = {} if allocation is None else {"allocation_total_cost": round(float(allocation.total_cost), 6)}
         folder.record("network", digest=digest, inputs=inputs, excluded=excluded, timings=timings,
                       parameters=params,
-                      rows_written={name: shown_count(len(frame), folder.policy.threshold) if "famil" in name
-                                    or name in ("coordination_gaps", "lead_allocation", "lead_unallocated")
+                      rows_written={name: ("c" if 1 <= len(frame) <= folder.policy.threshold else int(len(frame)))
+                                    if "famil" in name
+                                    or name in ("coordination_gaps", "lead_allocation", "lead_unallocated", "linked_households")
                                     else int(len(frame)) for name, frame in tables.items()},
                       **extra)
     shown = lambda n: shown_count(n, folder.policy.threshold)  # noqa: E731 - counts of families on stderr too

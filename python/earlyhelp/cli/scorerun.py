@@ -182,7 +182,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
         folder.write_table("evaluation", evaluation, csv_frame=evaluation_csv, decimals=6)
         folder.write_table("expected", expected, not_counts=("expected",))
         folder.record("score", digest=digest, inputs=inputs, excluded=excluded, timings=timings, parameters=params,
-                      rows={"training": len(train), "scored": shown_count(len(now), policy.threshold),
+                      rows={"training": len(train), "scored": _count_or_c(len(now), policy.threshold),
                             "evaluation_training": len(past), "evaluation_test": len(held_out)},
                       evaluation={k: (None if pd.isna(v) else float(v)) for k, v in metrics.items()
                                   if isinstance(v, (int, float, np.number))})
@@ -233,3 +233,8 @@ def protect_evaluation(evaluation: pd.DataFrame, metrics: pd.Series, threshold: 
     kept = metrics[[k for k in metrics.index if not (k in OUTCOME_COUNT_METRICS
                                                      or str(k).startswith(OUTCOME_COUNT_PREFIXES))]]
     return typed, text, kept
+
+
+def _count_or_c(n: int, threshold: int):
+    """A count for run.json: the number, or ``"c"`` when it is 1..threshold."""
+    return "c" if 1 <= n <= threshold else int(n)

@@ -50,6 +50,14 @@ __all__ = ["Graph", "bipartite_projection", "MAX_VERTICES"]
 MAX_VERTICES = 100_000_000
 
 
+def _whole(value: Any, table: str, column: str) -> int:
+    """``value`` as an int if it is a whole number (2.5 is an error, not 2)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) \
+            or not float(value).is_integer():
+        raise ValidationError(Problem(table, column, "must be a whole number", value=value))
+    return int(value)
+
+
 def _check_n(n: int, table: str, column: str) -> None:
     if n > MAX_VERTICES:
         raise ValidationError(Problem(table, column, f"{n:,} vertices is more than a graph may have "
@@ -141,6 +149,7 @@ class Graph:
             raise ValidationError(Problem("edges", "dst", f"src has {len(s)} rows but dst has {len(d)}"))
         if n is None:
             n = int(max(s.max(initial=-1), d.max(initial=-1))) + 1
+        n = _whole(n, "edges", "n")
         if n < 0:
             raise ValidationError(Problem("edges", None, f"n must be >= 0, got {n}"))
         _check_n(n, "edges", "n")
@@ -420,6 +429,7 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
         raise ValidationError(Problem("edges", "right", f"left has {len(lft)} rows but right has {len(rgt)}"))
     if n_right is None:
         n_right = int(rgt.max(initial=-1)) + 1
+    n_right = _whole(n_right, "edges", "n_right")
     _check_n(n_right, "edges", "n_right")
     if (lft < 0).any():
         rows = np.flatnonzero(lft < 0)
