@@ -32,12 +32,20 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 
+echo "== C++ core and GoogleTest under AddressSanitizer and UndefinedBehaviorSanitizer"
+PYTHON="$python" JOBS="$jobs" scripts/test-sanitizers.sh build/sanitize
+
 echo "== pip install .[test]"
 "$python" -m pip install -q --no-build-isolation -C build-dir="$build" \
   -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]"
+
+echo "== fuzz: every public entry point into the C++ core (hypothesis, each probe in a child process)"
+# Derandomised with a fixed budget per entry point: a crash, a hang or an exception other
+# than ValueError fails the run with the input that caused it.
+(cd tests && "$python" -m pytest -q -p no:cacheprovider fuzz)
 
 echo "== pytest (Python tests and notebooks)"
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1
 cd tests  # import the installed package, not the source tree
-"$python" -m pytest -q -p no:cacheprovider "$@"
+"$python" -m pytest -q -p no:cacheprovider --ignore=fuzz "$@"   # fuzz ran in its own section above
