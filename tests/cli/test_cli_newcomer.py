@@ -63,7 +63,7 @@ def test_series_exclusions_reach_run_json(forecast_run, small_folder):
     run = next((base / "runs").iterdir())
     record = json.loads((run / "run.json").read_text())
     series = demand_series(read_dataset(small_folder), freq="MS", measures=["requests", "episodes_opened"])
-    expected = series.excluded.records()
+    expected = [{**e, "rows": "c"} if 1 <= e["rows"] <= 5 else e for e in series.excluded.records()]
     assert expected, "the test data should leave some events out"
     for item in expected:
         assert item in record["excluded"], item

@@ -101,6 +101,9 @@ def test_every_command_wrote_its_files_through_the_gate(runs):
         assert gate["policy"]["suppression_threshold"] == THRESHOLD and gate["policy"]["pseudonymise"] is True
         written = {p.relative_to(folder).as_posix() for p in _files(folder)} - {"run.json"}
         assert written == set(gate["files"]), f"{command}: files written around the gate"
+        for name, what in gate["files"].items():
+            if name.endswith((".html", ".png")):
+                assert isinstance(what["built_from"], list) and what["built_from"], f"{command}/{name}: sources"
 
 
 def test_no_small_observed_count_in_any_table(runs):

@@ -29,7 +29,7 @@ def test_record_writes_run_json_last_with_every_file(tmp_path):
     assert written["earlyhelp_version"] == __version__ and written["command"] == "network"
     assert written["run_id"] == rid and written["run_digest"] == digest and written["inputs"] == inputs
     assert written["excluded"] == [{"step": "network", "table": "involvements", "reason": "practitioner left",
-                                    "rows": 2}]
+                                    "rows": "c"}]          # run.json is published: 1..5 hidden
     assert written["parameters"] == {"at": "2024-03-31"} and written["timings_seconds"] == {"network": 0.5}
     assert set(written["files"]) == {"caseloads.csv", "caseloads.parquet"}
     for name, sha in written["files"].items():

@@ -25,6 +25,8 @@ DERIVED = {
                   "families_per_fte": ["open_families"]},
     "agency_links": {"jaccard": ["shared_families"]},
 }
+#: count-named columns that are settings, not observed counts (a practitioner's agreed capacity)
+NOT_COUNTS = {"caseloads": ("caseload_capacity",)}
 
 
 @dataclass
@@ -100,7 +102,7 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
     digest = run_digest(params, inputs)
     with RunFolder(output, run_id or new_run_id(digest, prefix="network-"), policy=policy) as folder:
         for name, frame in tables.items():
-            folder.write_table(name, _flat(frame), derived=DERIVED.get(name))
+            folder.write_table(name, _flat(frame), derived=DERIVED.get(name), not_counts=NOT_COUNTS.get(name, ()))
         extra = {} if allocation is None else {"allocation_total_cost": round(float(allocation.total_cost), 6)}
         folder.record("network", digest=digest, inputs=inputs, excluded=excluded, timings=timings,
                       parameters=params,

@@ -196,10 +196,13 @@ class RunFolder:
     def _derived(self, name: str, sources: Iterable[str], kind: str) -> None:
         sources = sorted(set(sources))
         unknown = [s for s in sources if s not in self._tables]
-        if unknown or not sources:
+        if unknown:
             raise ValueError(f"{name}: a {kind} file is built from tables published in this run "
-                             f"(write_table first); not published: {unknown or 'no sources given'}")
-        self.publication[name] = {"built_from": sources, "threshold": int(self.policy.threshold)}
+                             f"(write_table first); not published: {unknown}")
+        if not sources:
+            # recorded as such: the publication test requires every command to name its sources
+            log.warning("%s: written without naming the published tables it shows", name)
+        self.publication[name] = {"built_from": sources or "not stated", "threshold": int(self.policy.threshold)}
 
     def write_text(self, name: str, text: str, *, sources: Iterable[str] = ()) -> None:
         """Text files by kind: ``.html`` through :meth:`write_html`; tables go through :meth:`write_table`."""
@@ -218,6 +221,12 @@ class RunFolder:
     def _write_json(self, name: str, data: Any) -> None:
         self._path(name).write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n",
                                     encoding="utf-8")
+
+    def _counts_shown(self, records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Exclusions for run.json: a count of 1..threshold records is ``"c"`` (run.json is published too)."""
+        t = int(self.policy.threshold)
+        return [{**r, "rows": "c"} if isinstance(r.get("rows"), (int, np.integer)) and 1 <= r["rows"] <= t else r
+                for r in records]
 
     def hashes(self) -> Dict[str, str]:
         """SHA-256 of every file written so far (for run.json)."""
@@ -252,7 +261,7 @@ class RunFolder:
             raise TypeError(f"record() sections may not be named {sorted(reserved)}")
         record: Dict[str, Any] = {"earlyhelp_version": __version__, "command": command, "run_id": self.run_id,
                                   "run_digest": digest, "inputs": dict(inputs),
-                                  "excluded": Exclusions(excluded).records()}
+                                  "excluded": self._counts_shown(Exclusions(excluded).records())}
         record.update(sections)
         record["pseudonymised"] = bool(self.policy.pseudonymise) or bool(sections.get("pseudonymised"))
         record["publication"] = {"policy": self.policy.describe(), "files": dict(sorted(self.publication.items()))}
