@@ -23,7 +23,8 @@ def test_notebook_runs(path, tmp_path):
 
 def test_every_issue_notebook_is_present():
     names = {p.name for p in NOTEBOOKS}
-    expected = {"01_quickstart.ipynb", "02_network.ipynb", "03_risk.ipynb", "04_forecast.ipynb"}
+    expected = {"01_quickstart.ipynb", "02_network.ipynb", "03_risk.ipynb", "04_forecast.ipynb", "05_measures.ipynb",
+                "06_continuum.ipynb"}
     assert expected <= names, expected - names
 
 

@@ -32,4 +32,6 @@ PYBIND11_MODULE(_core, m) {
   auto forecast = m.def_submodule("forecast", "Time-series models and reconciliation.");
   earlyhelp::bindings::register_forecast(forecast);
   earlyhelp::bindings::register_reconcile(forecast);
+  auto flow = m.def_submodule("flow", "Stock-flow projection and Monte Carlo simulation.");
+  earlyhelp::bindings::register_flow(flow);
 }

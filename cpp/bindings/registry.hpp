@@ -9,4 +9,5 @@ void register_network(pybind11::module_& m);
 void register_risk(pybind11::module_& m);
 void register_forecast(pybind11::module_& m);
 void register_reconcile(pybind11::module_& m);  // also into _core.forecast
+void register_flow(pybind11::module_& m);
 }  // namespace earlyhelp::bindings

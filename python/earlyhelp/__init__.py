@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from ._lazy import lazy_exports
 from ._errors import ConfigError, Problem, ValidationError
-from .data import Dataset, read_dataset, read_published, write_dataset
+from .data import Dataset, read_dataset, read_published, read_ssda903, write_dataset
 
 __version__ = "0.1.0"
 
 # earlyhelp.synthetic etc. work without importing them first, while importing
 # earlyhelp stays fast (matplotlib and scikit-learn load only when needed).
-_, __getattr__, _ = lazy_exports(__name__, {name: "" for name in ("synthetic", "network", "risk", "forecast", "report")})
+_, __getattr__, _ = lazy_exports(__name__, {name: "" for name in ("synthetic", "network", "risk", "forecast", "report", "flow", "measures")})
 
 __all__ = [
     "ConfigError",
@@ -29,5 +29,6 @@ __all__ = [
     "__version__",
     "read_dataset",
     "read_published",
+    "read_ssda903",
     "write_dataset",
 ]

@@ -106,8 +106,10 @@ def test_snapshot_drops_nothing_known_and_hides_everything_later(council, snap):
                 if dep in kept.columns:
                     assert part[dep][~was_known].isna().all(), f"{name}.{dep}"
                     assert part[dep][was_known].astype(object).equals(kept[dep][was_known].astype(object))
-    for name in ("persons", "families", "localities", "agencies"):
+    for name in ("families", "localities", "agencies"):
         assert len(snap[name]) == len(council[name])
+    born = ~(council.persons["birth_date"] > SNAP_DATE) | council.persons["expected_birth"].fillna(False)
+    assert len(snap.persons) == int(born.sum())  # children born later are not known yet
     snap.validate(as_of=SNAP_DATE)  # no date after the snapshot date remains
 
 

@@ -23,6 +23,8 @@
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
+#include "earlyhelp/synthetic/plans.hpp"
+#include "earlyhelp/synthetic/statutory.hpp"
 #include "rng.hpp"
 
 namespace earlyhelp::synthetic {
@@ -146,7 +148,14 @@ int popcount16(uint16_t v) {
 void children_ages(uint64_t key, int n, int* ages) {
   Rng r(key);
   for (int i = 0; i < n; ++i) ages[i] = std::min(17, static_cast<int>(r.uniform() * 18.0));
-  std::sort(ages, ages + n);
+  // Insertion sort (what std::sort does for so few): GCC 12 warns falsely about std::sort's
+  // 16-element branch on an 8-element array.
+  for (int i = 1; i < n; ++i) {
+    const int v = ages[i];
+    int j = i;
+    for (; j > 0 && ages[j - 1] > v; --j) ages[j] = ages[j - 1];
+    ages[j] = v;
+  }
 }
 
 // Seasonal intensity by day: low in August and late December, weekends quiet.
@@ -448,7 +457,7 @@ class CouncilSim {
     }
   }
 
-  int draw_source(Rng& r, int route, const Family& F) const {
+  int draw_source(Rng& r, int route, const Family& /*family*/) const {
     if (route == 2) return S5A;
     if (route == 1) {  // MASH front door: police notifications dominate
       static const double w[N_SOURCE] = {0.04, 0.01, 0.02, 0.02, 0.16, 0.03, 0.03, 0.03, 0.02, 0.02, 0.04,
@@ -1069,7 +1078,8 @@ const Column& Table::column(const std::string& name) const {
 }
 
 const std::map<std::string, std::vector<std::string>>& code_labels() {
-  static const std::map<std::string, std::vector<std::string>> labels = {
+  static const std::map<std::string, std::vector<std::string>> labels = [] {
+    std::map<std::string, std::vector<std::string>> l = {
       {"sex", {"M", "F", "U"}},
       {"ethnicity", kEthnicity},
       {"disability", kDisability},
@@ -1088,7 +1098,11 @@ const std::map<std::string, std::vector<std::string>>& code_labels() {
       {"primary_need", {"N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"}},
       {"cin_close_reason", {"RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"}},
       {"assessment_factor", kFactors},
-  };
+    };
+    l.insert(statutory_code_labels().begin(), statutory_code_labels().end());
+    l.insert(plans_code_labels().begin(), plans_code_labels().end());
+    return l;
+  }();
   return labels;
 }
 
@@ -1123,6 +1137,8 @@ Tables generate(const std::vector<CouncilSpec>& councils, const Options& opt, Pr
         CouncilSim sim(councils[i], i, opt, &done, &cancel);
         Rows rows = sim.run();
         parts[i] = council_tables(sim, std::move(rows));
+        add_statutory(parts[i], councils[i], i, opt);
+        add_plans_and_voice(parts[i], councils[i], i, opt);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

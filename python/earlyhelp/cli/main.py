@@ -1,6 +1,6 @@
 """The ``earlyhelp`` command line.
 
-Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``. Exit codes, for schedulers:
+Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``, ``report``. Exit codes, for schedulers:
 
 * 0  success
 * 1  failure (a bug, a crash, an interrupted run)
@@ -49,7 +49,7 @@ def _exits(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except ValidationError as exc:
             kind = "config" if type(exc).__name__ == "ConfigError" else "input"
-            click.echo(redact_text(f"earlyhelp: bad {kind}: {exc}"), err=True)
+            click.echo(redact_text(f"earlyhelp: bad {kind}: {exc.format(fixes='toml')}"), err=True)  # fixes as config keys
             sys.exit(EXIT_BAD_INPUT)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
@@ -322,6 +322,34 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     click.echo(str(result.folder))
 
 
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="TOML file (see examples/flow.toml).")
+@_exits
+def flow(config_path: str) -> None:
+    """Continuum stock-flow model: projections, Monte Carlo fan charts, costs and scenarios.
+
+    Writes stocks, fan, scenarios and costs (CSV and Parquet), fan_chart.png and run.json into a
+    new run folder; the folder appears only when complete.
+    """
+    from .flowrun import load_flow_config, run_flow
+
+    click.echo(str(run_flow(load_flow_config(config_path))))
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="A report config (TOML), e.g. examples/report.toml.")
+@click.option("--output", default=None, type=click.Path(file_okay=False),
+              help="Folder for the run folder (default: the config's run.output).")
+@_exits
+def report(config_path: str, output: Optional[str]) -> None:
+    """The monthly performance pack: HTML dashboard, Excel workbook, CSV/Parquet, run.json."""
+    from .reportrun import run_report
+
+    click.echo(str(run_report(config_path, output)))
+
+
 def main(argv: Optional[list] = None) -> int:
     try:
         cli.main(args=argv, standalone_mode=True)
@@ -332,3 +360,4 @@ def main(argv: Optional[list] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

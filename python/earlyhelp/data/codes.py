@@ -152,3 +152,117 @@ CODE_SYNONYMS: Dict[str, Dict[str, str]] = {
     },
     "requests.route": {"mash": "mash_diversion", "step_down_from_social_care": "step_down"},
 }
+
+# -- statutory care (SSDA903 return, CIN census) -----------------------------------------
+# SSDA903 placement types (PLACE), as in the DfE guidance for the children looked after return.
+PLACEMENT: Dict[str, str] = {
+    "A3": "placed for adoption with consent with current foster carer",
+    "A4": "placed for adoption with consent not with current foster carer",
+    "A5": "placed for adoption with placement order with current foster carer",
+    "A6": "placed for adoption with placement order not with current foster carer",
+    "H5": "semi-independent living accommodation not subject to children's homes regulations",
+    "K1": "secure children's home",
+    "K2": "children's home subject to children's homes regulations",
+    "P1": "placed with own parent(s) or other person(s) with parental responsibility",
+    "P2": "independent living, e.g. flat, lodgings, bedsit, B&B or with friends",
+    "P3": "residential employment",
+    "R1": "residential care home",
+    "R2": "NHS/health trust or other establishment providing medical or nursing care",
+    "R3": "family centre or mother and baby unit",
+    "R5": "young offender institution or prison",
+    "S1": "all residential schools, except where dual-registered as a school and children's home",
+    "T0": "temporary placement (all types) lasting no more than seven days",
+    "T1": "temporary periods in hospital",
+    "T2": "temporary absences of the child on holiday",
+    "T3": "temporary accommodation whilst normal foster carer is on holiday",
+    "T4": "temporary accommodation of seven days or less, for any reason not covered by codes T1-T3",
+    "U1": "foster placement with relative or friend, long term fostering",
+    "U2": "foster placement with relative or friend who is also an approved adopter (FFA/concurrent planning)",
+    "U3": "foster placement with relative or friend, not long term or FFA/concurrent planning",
+    "U4": "foster placement with other foster carer, long term fostering",
+    "U5": "foster placement with other foster carer who is also an approved adopter (FFA/concurrent planning)",
+    "U6": "foster placement with other foster carer, not long term or FFA/concurrent planning",
+    "Z1": "other placements (must be listed on a schedule sent to DfE with annual submission)",
+}
+
+# SSDA903 legal status (LS).
+LEGAL_STATUS: Dict[str, str] = {
+    "C1": "interim care order", "C2": "full care order", "D1": "freeing order granted",
+    "E1": "placement order granted", "J1": "remanded to local authority accommodation or to youth detention",
+    "J2": "placed in local authority accommodation under PACE", "J3": "sentenced to a youth rehabilitation order",
+    "L1": "under police protection and in local authority accommodation",
+    "L2": "emergency protection order", "L3": "under child assessment order and in local authority accommodation",
+    "V2": "single period of accommodation under section 20",
+    "V3": "accommodated under an agreed series of short-term breaks, individual episodes",
+    "V4": "accommodated under an agreed series of short-term breaks, when agreements are recorded",
+}
+
+# SSDA903 reason for new episode (RNE).
+REASON_NEW_EPISODE: Dict[str, str] = {
+    "S": "started to be looked after", "L": "change of legal status only",
+    "P": "change of placement and carer(s) only", "T": "change of placement only, same carer(s)",
+    "B": "change of legal status and placement and carer(s) at the same time",
+    "U": "change of legal status and change of placement at the same time, same carer(s)",
+}
+
+# SSDA903 reason episode ceased (REC); X1 = the episode ceased but the child stays looked after.
+REASON_FOR_LEAVING: Dict[str, str] = {
+    "X1": "episode ceases, and new episode begins on same day, for any reason",
+    "E11": "adopted: application unopposed", "E12": "adopted: consent dispensed with by the court",
+    "E13": "left care to live with parent(s), relative(s), or other person(s) with no parental responsibility",
+    "E14": "accommodation on remand ended", "E15": "age assessment determined child is aged 18 or over",
+    "E16": "child moved abroad", "E17": "aged 18 (or over) and remained with current carers (staying put)",
+    "E2": "died", "E3": "care taken over by another local authority in the UK",
+    "E41": "residence order or child arrangement order granted",
+    "E45": "special guardianship order made to former foster carer(s), who was/are a relative(s) or friend(s)",
+    "E46": "special guardianship order made to former foster carer(s), other than relative(s) or friend(s)",
+    "E47": "special guardianship order made to carer(s), other than former foster carer(s), who was/are a "
+           "relative(s) or friend(s)",
+    "E48": "special guardianship order made to carer(s), other than former foster carer(s), other than "
+           "relative(s) or friend(s)",
+    "E4A": "returned home to live with parent(s), relative(s), or other person(s) with parental responsibility "
+           "as part of the care planning process",
+    "E4B": "returned home to live with parent(s), relative(s), or other person(s) with parental responsibility "
+           "which was not part of the current care planning process",
+    "E43": "special guardianship order made to former foster carer(s) (before 2014-15)",
+    "E44": "special guardianship order made to carer(s), not former foster carer(s) (before 2014-15)",
+    "E5": "moved into independent living arrangement and no longer looked-after: supportive accommodation "
+          "providing formalised advice/support",
+    "E6": "moved into independent living arrangement and no longer looked-after: accommodation providing no "
+          "formalised advice/support",
+    "E7": "transferred to residential care funded by adult social care services",
+    "E8": "period of being looked-after ceased for any other reason",
+    "E9": "sentenced to custody",
+}
+CLA_CONTINUES = "X1"  # reason_for_leaving that ends an episode but not the period of care
+
+# Child protection plan initial category of abuse (CIN census).
+CP_CATEGORY: Dict[str, str] = {
+    "NEG": "neglect", "PHY": "physical abuse", "SAB": "sexual abuse", "EMO": "emotional abuse",
+    "MUL": "multiple",
+}
+
+# Services and interventions a family is referred to during Early Help (Wigan's dashboard names
+# young carers and children's centres; Coventry's Family Hub offer names the rest).
+SERVICE: Dict[str, str] = {
+    "young_carers": "young carers service", "childrens_centre": "children's centre targeted support",
+    "parenting_programme": "parenting programme", "family_hub_activity": "Family Hub activity",
+    "emotional_wellbeing": "emotional wellbeing / CAMHS getting help", "domestic_abuse_support":
+    "domestic abuse support", "substance_misuse_service": "substance misuse service",
+    "housing_support": "housing support", "money_advice": "money and benefits advice",
+    "youth_service": "targeted youth support", "speech_language": "speech, language and communication",
+    "other": "other service",
+}
+SERVICE_REFERRAL_OUTCOME: Tuple[str, ...] = ("accepted", "declined", "waiting", "not_eligible")
+
+# Family-voice survey questions (Coventry's Family Hub survey, Wigan's "families say they ...").
+VOICE_QUESTION: Dict[str, str] = {
+    "felt_welcomed": "felt welcomed", "got_help_needed": "received the help they needed",
+    "experience_good": "rated their experience as good or better",
+    "knew_where_to_go": "know how to navigate local services and get help",
+    "listened_to": "felt those that helped listened and cared",
+    "worked_together": "felt all professionals worked together to support the family",
+    "told_story_once": "only had to tell their story once",
+}
+VOICE_SCALE_MAX = 5  # answers on a 1-5 scale (strongly disagree .. strongly agree; poor .. excellent)
+VOICE_POSITIVE_FROM = 4  # 4 and 5 count as positive ("agree", "good or better")

@@ -326,6 +326,13 @@ SNAPSHOT_RULES: Dict[str, Tuple[Optional[str], Dict[str, Tuple[str, ...]]]] = {
     "involvements": ("start_date", {"end_date": ()}),
     "csc_referrals": ("referral_date", {"close_date": ("close_reason",)}),
     "csc_assessments": ("start_date", {"authorised_date": ("factors",)}),
+    "plans": ("agreed_date", {"end_date": ()}),
+    "taf_reviews": ("due_date", {"held_date": ()}),
+    "service_referrals": ("referral_date", {}),
+    "family_voice": ("response_date", {}),
+    "cin_plans": ("start_date", {"end_date": ()}),
+    "cp_plans": ("start_date", {"end_date": ()}),
+    "cla_episodes": ("start_date", {"end_date": ("reason_for_leaving",)}),
 }
 
 
@@ -370,7 +377,8 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
             _blank(out, after, (date_col,) + tuple(dependants))
         tables[name] = out
     episodes = tables["episodes"]
-    for name in ("assessments", "family_needs", "involvements"):
+    for name in ("assessments", "family_needs", "involvements", "plans", "taf_reviews", "service_referrals",
+                 "family_voice"):
         frame = tables[name]
         if "episode_id" in frame.columns and len(frame):
             gone = frame["episode_id"].notna().to_numpy() & ~isin(frame["episode_id"], episodes["episode_id"])
@@ -383,6 +391,13 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
         needs = needs.copy()
         _blank(needs, still_open, ("resolved", "sustained"))
         tables["family_needs"] = needs
+    persons = tables["persons"]
+    if len(persons):  # children born after the date are not known yet (expected births are)
+        expected = persons["expected_birth"].fillna(False).to_numpy(dtype=bool) \
+            if "expected_birth" in persons.columns else np.zeros(len(persons), bool)
+        unborn = (persons["birth_date"] > cut).to_numpy(dtype=bool, na_value=False) & ~expected
+        if unborn.any():
+            tables["persons"] = persons[~unborn]
     csa = tables["csc_assessments"]
     if len(csa):
         tables["csc_assessments"] = csa[isin(csa["referral_id"], tables["csc_referrals"]["referral_id"])]

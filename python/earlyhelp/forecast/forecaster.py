@@ -185,6 +185,7 @@ class Forecaster:
         self.fill_missing = fill_missing
         self.allow_negative = allow_negative
         self._panel: Optional[_Panel] = None
+        self._dask: Any = None  # a Dask DataFrame partitioned by unique_id (see forecast/distributed.py)
         self._fitted: Optional[pd.DataFrame] = None
         self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
 
@@ -353,7 +354,7 @@ class Forecaster:
         m = self.season_length
         origin = panel.grid[0]
         base = 0
-        name = self._offset.name if hasattr(self._offset, "name") else ""
+        name = getattr(self._offset, "rule_code", "")  # "name" is deprecated in pandas 3
         if m == 12 and name.startswith("M"):
             base = origin.month - 1
         elif m == 4 and name.startswith("Q"):
@@ -390,7 +391,17 @@ class Forecaster:
     # ------------------------------------------------------------------ API
     def fit(self, df: pd.DataFrame) -> "Forecaster":
         """Validate and store the series (the models are estimated by ``predict``,
-        which knows the horizon, as statsforecast's ``forecast``)."""
+        which knows the horizon, as statsforecast's ``forecast``).
+
+        ``df`` may be a Dask DataFrame partitioned by ``unique_id``: ``predict`` then forecasts
+        each partition where it lives (statsforecast's distributed layout), with the same result.
+        """
+        from .distributed import is_dask_frame
+
+        if is_dask_frame(df):
+            self._dask, self._panel = df, None
+            return self
+        self._dask = None
         self._panel = self._prepare(df)
         self._fitted = None
         return self
@@ -410,6 +421,13 @@ class Forecaster:
         fitted : bool
             Also keep in-sample fitted values for :meth:`forecast_fitted_values`.
         """
+        if self._dask is not None:
+            from .distributed import predict_dask
+
+            if X_df is not None or fitted:
+                raise ValidationError("X_df and fitted are not supported with a Dask DataFrame", table="Forecaster")
+            self._check_levels(level)
+            return predict_dask(self, self._dask, self._check_h(h), level)
         if self._panel is None:
             raise ValidationError("call fit(df) before predict", table="Forecaster")
         h = self._check_h(h)

@@ -212,11 +212,25 @@ class RunFolder:
         raise TypeError(f"{name}: write tables with write_table or write_excel, pages with write_html")
 
     def write_bytes(self, name: str, data: bytes, *, sources: Iterable[str] = ()) -> None:
-        """Binary files by kind: ``.png`` through :meth:`write_png`."""
+        """Binary files by kind: ``.png`` through :meth:`write_png`; an ``.xlsx`` workbook built from
+        tables already published (``sources``), whose text cells must not hold formulas."""
         if name.endswith(".png"):
             self.write_png(name, data, sources=sources)
             return
-        raise TypeError(f"{name}: only figures (PNG) are written as bytes; tables go through write_table")
+        if name.endswith(".xlsx"):
+            _check_workbook(name, data)
+            self._derived(name, sources, "xlsx")
+            self._path(name).write_bytes(data)
+            return
+        raise TypeError(f"{name}: only figures (PNG) and workbooks are written as bytes; tables go through "
+                        "write_table or write_excel")
+
+    def write_json(self, name: str, data: Any) -> None:
+        """A JSON file of the run's settings (not a table: tables go through :meth:`write_table`)."""
+        if name == "run.json":
+            raise ValueError("run.json is written by record()")
+        self.publication[name] = {"kind": "json", "threshold": int(self.policy.threshold)}
+        self._write_json(name, data)
 
     def _write_json(self, name: str, data: Any) -> None:
         self._path(name).write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n",
@@ -269,6 +283,32 @@ class RunFolder:
         record["timings_seconds"] = dict(timings or {})
         self._write_json("run.json", record)
         return record
+
+
+def _check_workbook(name: str, data: bytes) -> None:
+    """A workbook passes only when no cell holds a formula or formula-leading text."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        for member in book.namelist():
+            if member.startswith("xl/worksheets/") and member.endswith(".xml") and b"<f>" in book.read(member):
+                raise ValueError(f"{name}: a sheet holds a formula ({member})")
+        strings = book.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in \
+            book.namelist() else ""
+    import re
+
+    risky = re.findall(r"<t(?: [^>]*)?>([=+\-@\t\r][^<]*)</t>", strings)
+    risky = [t for t in risky if not _number(t)]
+    if risky:
+        raise ValueError(f"{name}: text cells start like a formula: {risky[:3]}")
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 #: marks a partial folder with the id of the process writing it

@@ -22,7 +22,8 @@ from ..data.schema import TABLES
 ID_PREFIX: Dict[str, str] = {
     "persons": "P", "families": "F", "localities": "L", "agencies": "G", "practitioners": "W",
     "requests": "R", "episodes": "E", "assessments": "A", "involvements": "V",
-    "csc_referrals": "C", "csc_assessments": "S",
+    "csc_referrals": "C", "csc_assessments": "S", "cin_plans": "N", "cp_plans": "K", "cla_episodes": "Y",
+    "plans": "Q", "taf_reviews": "T", "service_referrals": "X", "family_voice": "J",
 }
 ID_MIN_WIDTH = 7
 

@@ -1,0 +1,139 @@
+"""Benchmark: earlyhelp.flow against cs-demand-model and the goals of the continuum issue.
+
+1. Deterministic projection, side by side with cs-demand-model (run in its own virtual
+   environment, built by scripts/peer-venv.sh) on its bundled sample SSDA903 data: both fit the
+   same 6-month window and project the same horizon day by day; the ratio is printed. Goal:
+   ours at least 100x faster.
+2. Monte Carlo: 1,000 runs of a 5-year monthly projection of a Coventry-size synthetic council
+   (the continuum: Early Help, CIN, CP and care), 2 threads. Goal: under 1 s.
+3. Many councils on Dask: ``--councils`` synthetic councils (Coventry preset, a seed and a size
+   each) x ``--runs`` runs on a LocalCluster with 1 worker, then 2 workers (the scaling), results
+   checked identical. Goal for 153 councils x 1,000 runs: under 60 s.
+
+Wall time counts; CPU time is shown because the machine may be shared.
+
+Run:  PYTHONPATH=python python benchmarks/bench_flow.py [--councils 153 --runs 1000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import earlyhelp  # noqa: E402
+from earlyhelp.flow import StockFlow, simulate_many  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn, repeat=1):
+    best_wall, best_cpu, out = np.inf, np.inf, None
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        best_wall = min(best_wall, time.perf_counter() - w)
+        best_cpu = min(best_cpu, time.process_time() - c)
+    return out, best_wall, best_cpu
+
+
+def deterministic(days: int) -> None:
+    peer_python = os.environ.get("EARLYHELP_PEER_PYTHON") or subprocess.run(
+        ["bash", str(ROOT / "scripts" / "peer-venv.sh")], cwd=ROOT, capture_output=True, text=True,
+        check=True).stdout.strip().splitlines()[-1]
+    with tempfile.TemporaryDirectory() as tmp:
+        run = subprocess.run([peer_python, str(ROOT / "scripts" / "peer_csdm.py"), f"{tmp}/p.csv", "--days",
+                              str(days)], capture_output=True, text=True, check=True)
+        info = json.loads(run.stdout.strip().splitlines()[-1])
+        peer = pd.read_csv(f"{tmp}/p.csv", parse_dates=["date"])
+    ds = earlyhelp.read_ssda903(info["folder"])
+
+    def ours():
+        m = StockFlow(categories="cs-demand-model").fit(ds, start=info["start"], end=info["end"])
+        return m.project(until=days)
+
+    proj, wall, cpu = timed(ours, repeat=5)
+    peer = peer[peer["placement_type"] != "NOT_IN_CARE"]
+    last = peer["date"].max()
+    ours_total = proj[proj["date"] == last]["stock"].sum()
+    peer_total = peer[peer["date"] == last]["stock"].sum()
+    print(f"deterministic, {days} days: cs-demand-model fit+predict {info['fit_predict_seconds']:.2f} s wall; "
+          f"ours fit+project {wall * 1000:.1f} ms wall ({cpu * 1000:.1f} ms CPU), best of 5; "
+          f"ratio {info['fit_predict_seconds'] / wall:.0f}x (goal >= 100x); "
+          f"stock on {last.date()}: peer {peer_total:.3f}, ours {ours_total:.3f}")
+
+
+def fitted_council(seed: int, scale: float) -> StockFlow:
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=scale, seed=seed)
+    return StockFlow().fit(ds, start="2024-04-01", end="2025-03-31")
+
+
+def monte_carlo(runs: int) -> None:
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=1.0, seed=1)
+    for categories, what in (("continuum", "Early Help, CIN, CP and care"),
+                             ("cs-demand-model", "looked-after children only")):
+        m = StockFlow(categories).fit(ds, start="2024-04-01", end="2025-03-31")
+        open_cases = len(m._sim_inputs()["open_state"])
+        m.simulate(months=60, runs=20, seed=1, threads=2)  # warm up
+        _, wall, cpu = timed(lambda: m.simulate(months=60, runs=runs, seed=1, threads=2), repeat=3)
+        print(f"Monte Carlo, Coventry-size council, {what} ({open_cases} children open at the start), "
+              f"{runs} runs x 60 months, 2 threads: {wall:.2f} s wall, {cpu:.2f} s CPU (both threads), "
+              f"best of 3 (goal < 1 s)")
+
+
+def many(councils: int, runs: int, scaling_councils: int) -> None:
+    from earlyhelp.flow import local_client
+
+    rng = np.random.default_rng(0)
+    scales = np.clip(rng.lognormal(0.0, 0.55, councils), 0.25, 4.0)  # council sizes around Coventry's
+    t = time.perf_counter()
+    models = {f"council_{i:03d}": fitted_council(100 + i, float(s)) for i, s in enumerate(scales)}
+    print(f"{councils} councils generated and fitted in {time.perf_counter() - t:.1f} s")
+    subset = dict(list(models.items())[:scaling_councils])
+    results = {}
+    for workers, chosen in ((1, subset), (2, subset), (2, models)):
+        client = local_client(workers=workers)
+        try:
+            client.run(lambda: __import__("earlyhelp.flow.model"))  # import once per worker, outside the timing
+            out, wall, _ = timed(lambda: simulate_many(chosen, months=60, runs=runs, seed=1, client=client))
+        finally:
+            cluster = client.cluster
+            client.close()
+            cluster.close()
+        results[workers, len(chosen)] = (out, wall)
+        print(f"{len(chosen)} councils x {runs} runs x 60 months on a LocalCluster with {workers} worker(s): "
+              f"{wall:.1f} s" + (" (goal for 153 councils: < 60 s)" if len(chosen) == councils else ""))
+    one, two = results[1, len(subset)], results[2, len(subset)]
+    print(f"scaling 1 -> 2 workers ({len(subset)} councils): {one[1] / two[1]:.2f}x; results identical: "
+          f"{one[0].equals(two[0])}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--runs", type=int, default=1000)
+    p.add_argument("--councils", type=int, default=153)
+    p.add_argument("--scaling-councils", type=int, default=10)
+    p.add_argument("--skip", nargs="*", default=[], choices=["deterministic", "monte-carlo", "many"])
+    a = p.parse_args()
+    print(f"load average at start: {os.getloadavg()}")
+    if "deterministic" not in a.skip:
+        deterministic(a.days)
+    if "monte-carlo" not in a.skip:
+        monte_carlo(a.runs)
+    if "many" not in a.skip:
+        many(a.councils, a.runs, a.scaling_councils)
+    print(f"load average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

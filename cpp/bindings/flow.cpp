@@ -1,0 +1,176 @@
+// earlyhelp._core.flow: converts numpy arrays for the stock-flow projection
+// and the Monte Carlo simulation, and releases the GIL around both.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "earlyhelp/common/error.hpp"
+#include "earlyhelp/flow/flow.hpp"
+#include "progress.hpp"
+#include "registry.hpp"
+
+namespace py = pybind11;
+
+namespace earlyhelp::bindings {
+namespace {
+
+using DArr = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using IArr = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+std::vector<T> vec(const py::array_t<T, py::array::c_style | py::array::forcecast>& a) {
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+template <class T>
+void shape(const py::array_t<T, py::array::c_style | py::array::forcecast>& a, std::vector<py::ssize_t> want,
+           const char* name) {
+  bool ok = a.ndim() == static_cast<py::ssize_t>(want.size());
+  for (std::size_t i = 0; ok && i < want.size(); ++i) ok = a.shape(i) == want[i];
+  if (!ok) {
+    std::string w = "(";
+    for (std::size_t i = 0; i < want.size(); ++i) w += (i ? ", " : "") + std::to_string(want[i]);
+    throw InputError(std::string(name) + " must have shape " + w + ")");
+  }
+}
+
+py::array_t<double> project(const DArr& rates, const DArr& entrants, const DArr& initial, const IArr& regime_of_day) {
+  if (rates.ndim() != 3) throw InputError("rates must have shape (regimes, n, n) or (regimes, n, n + 1)");
+  flow::Projection m;
+  m.n_regimes = static_cast<int>(rates.shape(0));
+  m.n_states = static_cast<int>(rates.shape(1));
+  if (rates.shape(2) != m.n_states && rates.shape(2) != m.n_states + 1)
+    throw InputError("rates must have shape (regimes, n, n) or (regimes, n, n + 1)");
+  m.exits_column = rates.shape(2) == m.n_states + 1;
+  shape(entrants, {m.n_regimes, m.n_states}, "entrants");
+  shape(initial, {m.n_states}, "initial");
+  m.rates = vec(rates);
+  m.entrants = vec(entrants);
+  auto x0 = vec(initial);
+  auto regimes = vec(regime_of_day);
+  std::vector<double> out;
+  {
+    py::gil_scoped_release release;
+    out = flow::project(m, x0, regimes);
+  }
+  py::array_t<double> arr({static_cast<py::ssize_t>(regimes.size() + 1), static_cast<py::ssize_t>(m.n_states)});
+  std::copy(out.begin(), out.end(), arr.mutable_data());
+  return arr;
+}
+
+py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape, const DArr& entry_rate,
+                   const DArr& entry_age_lo, const DArr& entry_age_hi, const DArr& age_edges, const DArr& dur_edges,
+                   double max_age, const DArr& entry_mult, const DArr& move_mult, const DArr& max_duration,
+                   const DArr& unit_cost, const IArr& open_state, const DArr& open_birth, const DArr& open_entered,
+                   int days, const IArr& period_ends, const IArr& regime_of_day, const DArr& cost_factor,
+                   double cost_quantum, uint64_t seed, int64_t first_run, int64_t runs, int threads,
+                   py::object progress) {
+  if (hazard.ndim() != 3) throw InputError("hazard must have shape (states, age bands, duration bins)");
+  const auto S = hazard.shape(0), A = hazard.shape(1), D = hazard.shape(2);
+  shape(dest, {S, A, S + 1}, "dest");
+  for (const auto* a : {&entry_shape, &entry_rate, &entry_age_lo, &entry_age_hi}) shape(*a, {S, A}, "entry arrays");
+  shape(age_edges, {A}, "age_edges");
+  shape(dur_edges, {D}, "dur_edges");
+  if (entry_mult.ndim() != 3) throw InputError("entry_mult must have shape (regimes, states, age bands)");
+  const auto K = entry_mult.shape(0);
+  shape(entry_mult, {K, S, A}, "entry_mult");
+  shape(move_mult, {K, S, S + 1}, "move_mult");
+  if (open_birth.size() != open_state.size() || open_entered.size() != open_state.size())
+    throw InputError("open_state, open_birth and open_entered must have the same length");
+  flow::SimModel m;
+  m.n_states = static_cast<int>(S);
+  m.n_regimes = static_cast<int>(K);
+  m.hazard = vec(hazard);
+  m.dest = vec(dest);
+  m.entry_shape = vec(entry_shape);
+  m.entry_rate = vec(entry_rate);
+  m.entry_age_lo = vec(entry_age_lo);
+  m.entry_age_hi = vec(entry_age_hi);
+  m.age_edges = vec(age_edges);
+  m.dur_edges = vec(dur_edges);
+  m.max_age = max_age;
+  m.entry_mult = vec(entry_mult);
+  m.move_mult = vec(move_mult);
+  m.max_duration = vec(max_duration);
+  m.unit_cost = vec(unit_cost);
+  std::vector<flow::OpenCase> open(open_state.size());
+  for (py::ssize_t i = 0; i < open_state.size(); ++i)
+    open[i] = {open_state.data()[i], open_birth.data()[i], open_entered.data()[i]};
+  flow::SimOptions o;
+  o.days = days;
+  o.period_ends = vec(period_ends);
+  o.regime_of_day = vec(regime_of_day);
+  o.cost_factor = vec(cost_factor);
+  o.cost_quantum = cost_quantum;
+  o.seed = seed;
+  o.first_run = first_run;
+  o.runs = runs;
+  o.threads = threads;
+  flow::SimResult r;
+  {
+    PythonProgress reporter(progress);
+    py::gil_scoped_release release;
+    r = flow::simulate(m, open, o, progress.is_none() ? nullptr : &reporter);
+  }
+  return py::make_tuple(std::move(r.stocks), std::move(r.costs), std::move(r.entrants));
+}
+
+py::array_t<int64_t> to_flat(const flow::Bands& b) {
+  auto flat = b.to_flat();
+  py::array_t<int64_t> arr(static_cast<py::ssize_t>(flat.size()));
+  std::copy(flat.begin(), flat.end(), arr.mutable_data());
+  return arr;
+}
+
+flow::Bands from_flat(const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& a) {
+  return flow::Bands::from_flat(std::vector<int64_t>(a.data(), a.data() + a.size()));
+}
+
+}  // namespace
+
+void register_flow(py::module_& m) {
+  py::class_<flow::Bands>(m, "Bands", "Per-period integer histograms of simulated outcomes (mergeable).")
+      .def_property_readonly("periods", &flow::Bands::periods)
+      .def_property_readonly("series", &flow::Bands::series)
+      .def(
+          "quantiles",
+          [](const flow::Bands& b, const DArr& qs) {
+            py::array_t<double> out({static_cast<py::ssize_t>(b.periods()), static_cast<py::ssize_t>(b.series()),
+                                     static_cast<py::ssize_t>(qs.size())});
+            double* o = out.mutable_data();
+            for (int p = 0; p < b.periods(); ++p)
+              for (int s = 0; s < b.series(); ++s)
+                for (py::ssize_t q = 0; q < qs.size(); ++q)
+                  *o++ = static_cast<double>(b.quantile(p, s, qs.data()[q]));
+            return out;
+          },
+          py::arg("q"), "Array (periods, series, len(q)) of quantiles.")
+      .def(
+          "means",
+          [](const flow::Bands& b) {
+            py::array_t<double> out({static_cast<py::ssize_t>(b.periods()), static_cast<py::ssize_t>(b.series())});
+            double* o = out.mutable_data();
+            for (int p = 0; p < b.periods(); ++p)
+              for (int s = 0; s < b.series(); ++s) *o++ = b.mean(p, s);
+            return out;
+          },
+          "Array (periods, series) of means over runs.")
+      .def("runs", &flow::Bands::runs, py::arg("period"), py::arg("series"))
+      .def("merge", &flow::Bands::merge, py::arg("other"), "Add another set of runs' histograms to these.")
+      .def(py::pickle([](const flow::Bands& b) { return py::object(to_flat(b)); },
+                      [](const py::object& a) {
+                        return from_flat(a.cast<py::array_t<int64_t, py::array::c_style | py::array::forcecast>>());
+                      }));
+  m.def("project", &project, py::arg("rates"), py::arg("entrants"), py::arg("initial"), py::arg("regime_of_day"),
+        "Deterministic daily stock-flow projection; returns (days + 1, n) stocks.");
+  m.def("simulate", &simulate, py::arg("hazard"), py::arg("dest"), py::arg("entry_shape"), py::arg("entry_rate"),
+        py::arg("entry_age_lo"), py::arg("entry_age_hi"), py::arg("age_edges"), py::arg("dur_edges"),
+        py::arg("max_age"), py::arg("entry_mult"), py::arg("move_mult"), py::arg("max_duration"),
+        py::arg("unit_cost"), py::arg("open_state"), py::arg("open_birth"), py::arg("open_entered"), py::arg("days"),
+        py::arg("period_ends"), py::arg("regime_of_day"), py::arg("cost_factor"), py::arg("cost_quantum"),
+        py::arg("seed"), py::arg("first_run"), py::arg("runs"), py::arg("threads") = 1,
+        py::arg("progress") = py::none(),
+        "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands.");
+}
+
+}  // namespace earlyhelp::bindings

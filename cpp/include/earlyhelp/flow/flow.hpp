@@ -1,0 +1,117 @@
+#pragma once
+// Stock-flow models of children's services: a deterministic daily Markov
+// projection of stocks by state (the cs-demand-model update), and a Monte
+// Carlo simulation of individual children whose time in a state follows a
+// piecewise-constant hazard (survival-based durations), with bands kept as
+// per-period histograms rather than every run.
+//
+// Time is in days from the projection start (day 0). Scenarios are "regimes":
+// day d uses regime regime_of_day[d], each with its own rate multipliers.
+#include <cstdint>
+#include <vector>
+
+#include "earlyhelp/common/progress.hpp"
+
+namespace earlyhelp::flow {
+
+// ---- deterministic projection ------------------------------------------------
+// x_{d+1}[i] = x_d[i] - out_d[i] + sum_j in_d[j -> i] + entrants[k][i], with
+// out_d[i] = clamp(x_d[i] * sum_j R_k[i][j], 0, x_d[i]) shared among the
+// destinations j in proportion to R_k[i][j]; k = regime_of_day[d]. Destination
+// column n (when `exits_column` is true, R has n + 1 columns) leaves the model.
+struct Projection {
+  int n_states = 0;
+  int n_regimes = 1;
+  bool exits_column = false;
+  std::vector<double> rates;     // n_regimes x n x (n or n + 1), daily, row-major
+  std::vector<double> entrants;  // n_regimes x n, children entering per day
+};
+
+// Returns (days + 1) x n stocks, row d the stocks at the start of day d.
+std::vector<double> project(const Projection& model, const std::vector<double>& initial,
+                            const std::vector<int32_t>& regime_of_day);
+
+// ---- streaming bands ------------------------------------------------------------
+// One integer histogram per (period, series): values are whole numbers (a
+// count of children, or a cost in whole units of `quantum`). Histograms from
+// different runs merge by addition, so bands do not depend on how runs were
+// split between threads or machines.
+class Bands {
+ public:
+  Bands() = default;
+  Bands(int periods, int series);
+  void add(int period, int series, int64_t value);
+  void merge(const Bands& other);
+  // q-quantile (0..1) of series s at period p: the smallest value v with
+  // P(X <= v) >= q.
+  int64_t quantile(int period, int series, double q) const;
+  double mean(int period, int series) const;
+  int64_t runs(int period, int series) const;
+  int periods() const { return periods_; }
+  int series() const { return series_; }
+  // Flat state for transport: per cell, the offset into values/counts.
+  std::vector<int64_t> to_flat() const;
+  static Bands from_flat(const std::vector<int64_t>& flat);
+
+ private:
+  int periods_ = 0, series_ = 0;
+  struct Cell {
+    int64_t lo = 0;               // value of counts[0]
+    std::vector<int64_t> counts;  // counts[v - lo]
+    int64_t n = 0;
+    double sum = 0;
+  };
+  std::vector<Cell> cells_;
+};
+
+// ---- individual Monte Carlo ---------------------------------------------------
+// States 0..n_states-1 are services (EH, CIN, CP, care by placement, ...);
+// "leaving" is destination n_states. Hazards depend on the state, the age band
+// at entry to the state and the time already spent in it (duration bins).
+struct SimModel {
+  int n_states = 0;
+  std::vector<double> age_edges;  // ascending lower edges of the age bands, in days (first <= 0)
+  std::vector<double> dur_edges;  // ascending lower edges of duration bins, days (first 0)
+  std::vector<double> hazard;     // [state][age][dur bin] daily exit hazard
+  std::vector<double> dest;       // [state][age][n_states + 1] destination probabilities on exit
+  std::vector<double> entry_shape, entry_rate;  // [state][age]: daily entry rate ~ Gamma(shape, rate)
+  std::vector<double> entry_age_lo, entry_age_hi;  // [state][age]: entrant's age, days, uniform
+  double max_age = 18 * 365.25;  // children leave every service at this age (days)
+  // Regimes (scenarios): multipliers applied on days with regime k.
+  int n_regimes = 1;
+  std::vector<double> entry_mult;  // [k][state][age]
+  std::vector<double> move_mult;   // [k][state][n_states + 1]: cause-specific exit rate multipliers
+  std::vector<double> max_duration;  // [state]: cap on days in a state (0 = none)
+  std::vector<double> unit_cost;     // [state] cost per day
+};
+
+struct OpenCase {
+  int state;
+  double birth;    // day of birth (negative: before day 0)
+  double entered;  // day the child entered the state (<= 0)
+};
+
+struct SimOptions {
+  int days = 0;                         // horizon
+  std::vector<int32_t> period_ends;     // ascending days at which stocks are counted (< days)
+  std::vector<int32_t> regime_of_day;   // size days
+  std::vector<double> cost_factor;      // per period (inflation); empty = 1
+  double cost_quantum = 1.0;            // cost histogram resolution
+  uint64_t seed = 0;
+  int64_t first_run = 0;                // runs first_run .. first_run + runs - 1
+  int64_t runs = 0;
+  int threads = 1;
+};
+
+struct SimResult {
+  // series: state * n_age + age band at the count date; then n_states totals
+  // by state; then one total; cost series: one per period (period cost).
+  Bands stocks;
+  Bands costs;     // series 0: cost in the period (units of cost_quantum)
+  Bands entrants;  // series = state: entrants during the period
+};
+
+SimResult simulate(const SimModel& model, const std::vector<OpenCase>& open, const SimOptions& options,
+                   Progress* progress = nullptr);
+
+}  // namespace earlyhelp::flow

@@ -1,0 +1,31 @@
+# Stubs for earlyhelp._core.flow (hand-kept; see cpp/bindings/flow.cpp).
+from typing import Callable, Optional, Tuple
+
+import numpy as np
+
+class Bands:
+    """Per-period integer histograms of simulated outcomes; merge by addition."""
+
+    @property
+    def periods(self) -> int: ...
+    @property
+    def series(self) -> int: ...
+    def quantiles(self, q: np.ndarray) -> np.ndarray:
+        """Array (periods, series, len(q))."""
+    def means(self) -> np.ndarray:
+        """Array (periods, series)."""
+    def runs(self, period: int, series: int) -> int: ...
+    def merge(self, other: "Bands") -> None: ...
+
+def project(rates: np.ndarray, entrants: np.ndarray, initial: np.ndarray, regime_of_day: np.ndarray) -> np.ndarray:
+    """Daily stock-flow projection: rates (regimes, n, n or n + 1), entrants (regimes, n), initial (n),
+    regime_of_day (days,) -> stocks (days + 1, n). Raises CoreInputError for negative rates."""
+
+def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entry_rate: np.ndarray,
+             entry_age_lo: np.ndarray, entry_age_hi: np.ndarray, age_edges: np.ndarray, dur_edges: np.ndarray,
+             max_age: float, entry_mult: np.ndarray, move_mult: np.ndarray, max_duration: np.ndarray,
+             unit_cost: np.ndarray, open_state: np.ndarray, open_birth: np.ndarray, open_entered: np.ndarray,
+             days: int, period_ends: np.ndarray, regime_of_day: np.ndarray, cost_factor: np.ndarray,
+             cost_quantum: float, seed: int, first_run: int, runs: int, threads: int = 1,
+             progress: Optional[Callable[[int, int], None]] = None) -> Tuple[Bands, Bands, Bands]:
+    """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands."""

@@ -1,0 +1,226 @@
+"""The ``earlyhelp flow`` run: the continuum stock-flow model from a TOML config, one run folder.
+
+The same public calls a user makes in a notebook (:class:`earlyhelp.flow.StockFlow`,
+:func:`earlyhelp.flow.compare`), written through :class:`earlyhelp.report.runfolder.RunFolder`
+(complete or absent) with a ``run.json``. Every file goes through :func:`publish`, the one place
+small numbers are protected: tables are by state (no age split); a state whose starting stock is
+1 to ``suppression_threshold`` children is left out of every table and chart (its projections
+would reveal it), and so are the all-states total and the costs (which would give it away by
+subtraction).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import pandas as pd
+
+from .._errors import ConfigError, Problem
+
+try:  # Python 3.11+
+    import tomllib as _toml
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as _toml  # type: ignore[no-redef]
+
+
+@dataclass
+class FlowConfig:
+    name: str
+    output: str
+    source: Any
+    categories: str = "continuum"
+    start: Optional[str] = None
+    end: Optional[str] = None
+    months: int = 60
+    runs: int = 1000
+    seed: int = 0
+    quantiles: List[float] = field(default_factory=lambda: [0.05, 0.5, 0.95])
+    unit_costs: Dict[str, float] = field(default_factory=dict)
+    unit: str = "week"
+    inflation: float = 0.0
+    scenarios: List[Dict[str, Any]] = field(default_factory=list)
+    dask: Optional[str] = None
+    suppression_threshold: int = 5
+    ssda903: Optional[str] = None
+    path: str = "config"
+
+
+def load_flow_config(path: str) -> FlowConfig:
+    """Read and check ``earlyhelp flow``'s TOML file; raise :class:`ConfigError` listing every problem."""
+    from .config import _Checker, _parse_source
+
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError([Problem(str(file), None, "config file not found (see examples/flow.toml)")])
+    try:
+        data = _toml.loads(file.read_text())
+    except _toml.TOMLDecodeError as exc:
+        raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    check = _Checker(str(file))
+    base = file.parent
+    check.known(data, "", ("run", "source", "model", "costs", "scenarios", "dask", "publish"))
+    run = check.table(data, "run")
+    name = check.string(run, "run.name", default="earlyhelp-flow")
+    output = check.string(run, "run.output", default="runs")
+    src = dict(check.table(data, "source", required=True))
+    ssda903 = None
+    if src.get("kind") == "ssda903":
+        raw = check.string(src, "source.path", required=True)
+        ssda903 = str(Path(raw) if Path(raw).is_absolute() else base / raw) if raw else None
+        source = None
+    else:
+        source = _parse_source(check, src, base, {})
+    model = check.table(data, "model")
+    check.known(model, "model", ("categories", "start", "end", "months", "runs", "seed", "quantiles"))
+    categories = check.choice(model, "model.categories", ("continuum", "cs-demand-model"), default="continuum")
+    months = check.integer(model, "model.months", default=60, minimum=1, maximum=600)
+    runs = check.integer(model, "model.runs", default=1000, minimum=1, maximum=1_000_000)
+    seed = check.integer(model, "model.seed", default=0, minimum=0)
+    quantiles = model.get("quantiles", [0.05, 0.5, 0.95])
+    if not isinstance(quantiles, list) or not all(isinstance(q, (int, float)) and 0 <= q <= 1 for q in quantiles):
+        check.bad("model.quantiles", "must be a list of numbers between 0 and 1", quantiles)
+    costs = check.table(data, "costs")
+    check.known(costs, "costs", ("unit", "inflation", "unit_costs"))
+    unit = check.choice(costs, "costs.unit", ("day", "week"), default="week")
+    inflation = check.number(costs, "costs.inflation", default=0.0, minimum=-0.5, maximum=1.0)
+    unit_costs = dict(costs.get("unit_costs", {}))
+    scenarios = data.get("scenarios", [])
+    if not isinstance(scenarios, list):
+        check.bad("scenarios", "must be an array of tables ([[scenarios]])", scenarios)
+        scenarios = []
+    dask = check.table(data, "dask")
+    check.known(dask, "dask", ("address",))
+    address = dask.get("address") or None
+    if address is not None and not isinstance(address, str):
+        check.bad("dask.address", "must be a string: \"local\" or a scheduler address", address)
+    publish = check.table(data, "publish")
+    check.known(publish, "publish", ("suppression_threshold",))
+    threshold = check.integer(publish, "publish.suppression_threshold", default=5, minimum=0, maximum=100)
+    check.raise_if_any()
+    out = Path(output)
+    return FlowConfig(name=name, output=str(out if out.is_absolute() else base / out), source=source,
+                      categories=categories, start=model.get("start"), end=model.get("end"), months=months,
+                      runs=runs, seed=seed, quantiles=[float(q) for q in quantiles], unit_costs=unit_costs,
+                      unit=unit, inflation=inflation, scenarios=scenarios, dask=address,
+                      suppression_threshold=threshold, ssda903=ssda903, path=str(file))
+
+
+def _load(cfg: FlowConfig):
+    import earlyhelp
+
+    if cfg.ssda903 is not None:
+        return earlyhelp.read_ssda903(cfg.ssda903)
+    from ..sources import load_source
+
+    return load_source(cfg.source)
+
+
+def _scenarios(cfg: FlowConfig):
+    from ..flow import Scenario
+
+    out = []
+    for i, raw in enumerate(cfg.scenarios):
+        try:
+            out.append(Scenario.from_dict({"name": raw.get("name", f"scenario {i + 1}"),
+                                           "changes": raw.get("changes", []), "caps": raw.get("caps", {})}))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError([Problem(cfg.path, f"scenarios[{i}]", f"not a scenario: {exc}")]) from None
+    return out
+
+
+def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: Mapping[str, Any] = (),
+            png: Optional[bytes] = None) -> None:
+    """The one way this run writes a file: drops the hidden states' rows (and the total) first."""
+    if png is not None:
+        folder.write_png(name, png, sources=["fan"])      # drawn from the published fan table
+        return
+    if "state" in frame.columns and hidden:
+        frame = frame[~frame["state"].isin(list(hidden) + ["all"])]
+    # with a state hidden, totals and costs over all states would give it away
+    frame = frame[[c for c in frame.columns
+                   if not (hidden and c in list(hidden) + ["stock", "cost", "cost_avoided", "cost_per_day"])]]
+    folder.write_table(name, frame.reset_index(drop=True))
+
+
+def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
+    """Fit, project, simulate and compare scenarios; write one run folder. Returns its path."""
+    from ..flow import StockFlow, compare, local_client
+    from ..report.runfolder import RunFolder, figure_png, new_run_id, run_digest
+    from ..results import Excluded
+    from ..sources import content_hash
+
+    timings: Dict[str, float] = {}
+    t = time.perf_counter()
+    ds = _load(cfg)
+    inputs = content_hash(ds)
+    timings["load"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    model = StockFlow(cfg.categories, unit_costs=cfg.unit_costs or None, unit=cfg.unit,
+                      inflation=cfg.inflation).fit(ds, start=cfg.start, end=cfg.end)
+    timings["fit"] = round(time.perf_counter() - t, 3)
+    f = model._fit
+    until = f.end + pd.DateOffset(months=cfg.months)
+    start_stock = model._bin_frame().assign(stock=f.initial).groupby("state", sort=False)["stock"].sum()
+    hidden = {s: "c" for s, v in start_stock.items() if 0 < v <= cfg.suppression_threshold}
+    scenarios = _scenarios(cfg)
+    t = time.perf_counter()
+    det = model.project(until=until, freq="M")
+    det = det.groupby(["date", "state"], sort=False, as_index=False).sum(numeric_only=True)
+    table = compare(model, scenarios, until=until)
+    timings["project"] = round(time.perf_counter() - t, 3)
+    client = None
+    if cfg.dask:
+        client = local_client() if cfg.dask == "local" else local_client(cfg.dask)
+    t = time.perf_counter()
+    try:
+        fan = model.simulate(months=cfg.months, runs=cfg.runs, seed=cfg.seed, client=client, quantiles=cfg.quantiles)
+        costs = model.simulate_costs(cfg.quantiles) if cfg.unit_costs else None
+    finally:
+        if client is not None:
+            client.close()
+    timings["simulate"] = round(time.perf_counter() - t, 3)
+    fan = fan[fan["age"] == "all"].drop(columns="age")
+    params = {"categories": cfg.categories, "start": str(f.start.date()), "end": str(f.end.date()),
+              "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed, "quantiles": cfg.quantiles,
+              "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
+              "scenarios": [s.to_dict() for s in scenarios], "suppression_threshold": cfg.suppression_threshold}
+    digest = run_digest(params, inputs)
+    excluded = [Excluded(table="spells", reason=reason.replace("_", " "), rows=int(n), step="fit")
+                for reason, n in model.report.items() if n]
+    read = ds.meta.get("ssda903_report") or {}
+    excluded += [Excluded(table="episodes", reason=key.replace("_", " "), rows=int(read[key]), step="read_ssda903")
+                 for key in ("episodes_without_header_dropped", "episodes_sharing_an_end_date_dropped")
+                 if read.get(key)]
+    sections = {"ssda903": read} if read else {}
+    with RunFolder(cfg.output, run_id or new_run_id(digest, prefix=f"{cfg.name}-")) as folder:
+        publish(folder, "stocks", det, hidden=hidden)
+        publish(folder, "fan", fan, hidden=hidden)
+        publish(folder, "scenarios", table, hidden=hidden)
+        if costs is not None and not hidden:
+            publish(folder, "costs", costs)
+        publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
+        folder.record("flow", inputs=inputs, digest=digest, excluded=excluded, timings=timings,
+                      parameters=params, config=cfg.path, suppressed_states=sorted(hidden), **sections)
+    return folder.final
+
+
+def _fan_chart(fan: pd.DataFrame, hidden):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    states = [s for s in fan["state"].unique() if s not in hidden and s != "all"]
+    cols = [c for c in fan.columns if c.startswith("q")]
+    fig, axes = plt.subplots(1, len(states), figsize=(3 * len(states), 3), squeeze=False)
+    for ax, state in zip(axes[0], states):
+        part = fan[fan["state"] == state]
+        ax.fill_between(part["date"], part[cols[0]], part[cols[-1]], alpha=0.3, label=f"{cols[0]}-{cols[-1]}")
+        ax.plot(part["date"], part["mean"], label="mean")
+        ax.set_title(state)
+        ax.tick_params(axis="x", labelrotation=45)
+    axes[0][0].legend()
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,117 @@
+"""State categories of a stock-flow model: age brackets and service/placement categories.
+
+``"cs-demand-model"`` reproduces that model's standard configuration (its ``standard-v1``
+file): five age brackets with the placement categories each may hold, placements grouped into
+fostering, residential and supported (everything else is ``OTHER``). ``"continuum"`` adds the
+services before care: Early Help by level (``earliest_help`` for level 2, ``early_help`` for
+level 3 and episodes without a level), child in need and child protection.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Tuple, Union
+
+YEAR_IN_DAYS = 365.24  # cs-demand-model's year, used for ages
+
+
+@dataclass(frozen=True)
+class AgeBracket:
+    name: str
+    label: str
+    min: float               # years, inclusive
+    max: float               # years, exclusive
+    length_in_days: float    # time spent in the bracket (ageing rate = 1 / length)
+
+
+@dataclass(frozen=True)
+class Categories:
+    """Age brackets and states of a stock-flow model.
+
+    ``states`` are the service states in order (``FOSTERING``, ..., or ``early_help``, ``cin``,
+    ...); ``placements`` maps SSDA903 placement codes to a looked-after state (codes not listed
+    fall into ``other_placement``); ``max_age`` (years) is when a child leaves every service.
+    """
+
+    name: str
+    brackets: Tuple[AgeBracket, ...]
+    states: Tuple[str, ...]
+    placements: Mapping[str, str]
+    other_placement: str
+    services: Mapping[str, str] = field(default_factory=dict)  # table -> state for non-care services
+    max_age: float = 18.0
+    gap_days: int = 0  # a spell starting within this many days of the previous one's end continues the path
+    levels: Mapping[int, str] = field(default_factory=dict)  # Early Help episode level -> state
+
+    def bracket_of(self, age_years):
+        """Index of the bracket holding each age (-1 when none does)."""
+        import numpy as np
+
+        age = np.asarray(age_years, dtype=float)
+        out = np.full(age.shape, -1, dtype=np.int64)
+        for i, b in enumerate(self.brackets):
+            out[(age >= b.min) & (age < b.max)] = i
+        return out
+
+    @property
+    def age_labels(self) -> Tuple[str, ...]:
+        return tuple(b.label for b in self.brackets)
+
+
+def _cs_demand_model() -> Categories:
+    placements = {c: "FOSTERING" for c in ("U1", "U2", "U3", "U4", "U5", "U6")}
+    placements.update({"K2": "RESIDENTIAL", "R1": "RESIDENTIAL", "H5": "SUPPORTED", "P2": "SUPPORTED"})
+    brackets = (
+        AgeBracket("BIRTH_TO_ONE", "Birth to 1", -1, 1, 365),
+        AgeBracket("ONE_TO_FIVE", "1 to 5", 1, 5, 4 * 365),
+        AgeBracket("FIVE_TO_TEN", "5 to 10", 5, 10, 5 * 365),
+        AgeBracket("TEN_TO_SIXTEEN", "10 to 16", 10, 16, 6 * 365),
+        AgeBracket("SIXTEEN_TO_EIGHTEEN", "16 to 18+", 16, 30, 14 * 365),
+    )
+    return Categories("cs-demand-model", brackets, ("FOSTERING", "RESIDENTIAL", "SUPPORTED", "OTHER"), placements,
+                      "OTHER")
+
+
+def _continuum() -> Categories:
+    placements = {c: "fostering" for c in ("U1", "U2", "U3", "U4", "U5", "U6")}
+    placements.update({c: "residential" for c in ("K1", "K2", "R1", "S1")})
+    placements.update({"H5": "supported", "P2": "supported"})
+    brackets = (
+        AgeBracket("under_1", "0 to 1", -1, 1, 365),
+        AgeBracket("1_to_4", "1 to 4", 1, 5, 4 * 365),
+        AgeBracket("5_to_9", "5 to 9", 5, 10, 5 * 365),
+        AgeBracket("10_to_15", "10 to 15", 10, 16, 6 * 365),
+        AgeBracket("16_to_17", "16 to 17", 16, 18, 2 * 365),
+    )
+    return Categories("continuum", brackets,
+                      ("earliest_help", "early_help", "cin", "cp", "fostering", "residential", "supported",
+                       "other_care"),
+                      placements, "other_care", services={"episodes": "early_help", "cin_plans": "cin",
+                                                          "cp_plans": "cp"},
+                      gap_days=45,  # a CIN plan follows the referral (and the step-up) by weeks
+                      levels={2: "earliest_help", 3: "early_help", 4: "early_help"})
+
+
+PRESETS = {"cs-demand-model": _cs_demand_model, "continuum": _continuum}
+
+
+def categories(spec: Union[str, Categories, None] = None) -> Categories:
+    """The categories named by ``spec`` (``"continuum"``, default, or ``"cs-demand-model"``)."""
+    from .._errors import ConfigError
+
+    if isinstance(spec, Categories):
+        return spec
+    name = spec or "continuum"
+    if name not in PRESETS:
+        raise ConfigError(f"categories must be one of {', '.join(PRESETS)} or a Categories, not {name!r}",
+                          table="StockFlow", column="categories")
+    return PRESETS[name]()
+
+
+def state_of_placement(cats: Categories, placement) -> "object":
+    """Looked-after state of each SSDA903 placement code."""
+    import pandas as pd
+
+    codes = pd.Series(placement, dtype="string")
+    return codes.map(dict(cats.placements)).fillna(cats.other_placement).astype(object).to_numpy()
+
+

@@ -1,0 +1,392 @@
+"""StockFlow: estimate flows between services from history, then project and simulate.
+
+The deterministic projection is the daily Markov stock-flow of ``cs-demand-model``: stocks by
+(state, age bracket), daily transition rates estimated as the mean over the reference window of
+(transitions that day / stock the day before), ageing at 1 / (bracket length) a day, and new
+entrants at their mean daily count. The Monte Carlo simulation follows individual children:
+time in a state has a piecewise-constant hazard by state, age bracket at entry and time already
+spent (a survival model), exits go where exits went, and entrants arrive as a Poisson process
+whose rate is itself drawn from its posterior (so bands carry parameter uncertainty).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from .._errors import ValidationError
+from .categories import Categories, categories as resolve_categories
+from .scenario import Scenario, regimes_for
+from .spells import NONE, build_spells, day_index
+
+DURATION_EDGES = np.array([0, 7, 30, 91, 182, 365, 730, 1461], dtype=float)  # days
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+@dataclass
+class _Fit:
+    first: pd.Timestamp
+    start: pd.Timestamp
+    end: pd.Timestamp
+    rates: np.ndarray        # (n, n + 1) daily, bins x (bins, exit)
+    entrants: np.ndarray     # (n,) per day
+    initial: np.ndarray      # (n,) stock at end
+    counts: np.ndarray       # (n, n + 1) transitions in the window
+    exposure: np.ndarray     # (n,) child-days at risk in the window
+
+
+class StockFlow:
+    """A stock-flow model of children's services.
+
+    Parameters
+    ----------
+    categories : ``"continuum"`` (default: Early Help, CIN, CP and care by placement, five age
+        brackets), ``"cs-demand-model"`` (that model's standard age brackets and placement
+        categories, looked-after children only) or a :class:`Categories`.
+    gap_days : a spell beginning within this many days of the previous one's end continues the
+        child's path (default: the categories' own, 0 for cs-demand-model as that model does, 45
+        for the continuum, where a CIN plan follows the step-up referral by weeks).
+    unit_costs : cost per day of one child in each state, ``{state: cost}``; see :meth:`costs`.
+    unit : ``"day"`` or ``"week"`` for ``unit_costs``.
+    inflation : yearly cost inflation (0.03 = 3 %).
+    """
+
+    def __init__(self, categories: Union[str, Categories, None] = "continuum", *, gap_days: Optional[int] = None,
+                 unit_costs: Optional[Dict[str, float]] = None, unit: str = "day", inflation: float = 0.0) -> None:
+        self.categories = resolve_categories(categories)
+        self.gap_days = int(self.categories.gap_days if gap_days is None else gap_days)
+        if unit not in ("day", "week"):
+            raise ValidationError(f"unit must be 'day' or 'week', not {unit!r}", table="StockFlow", column="unit")
+        unknown = set(unit_costs or {}) - set(self.categories.states)
+        if unknown:
+            raise ValidationError(f"unit_costs name states that do not exist: {sorted(unknown)} "
+                                  f"(states: {', '.join(self.categories.states)})", table="StockFlow",
+                                  column="unit_costs")
+        for state, cost in (unit_costs or {}).items():
+            if not np.isfinite(cost) or cost < 0:
+                raise ValidationError(f"unit cost of {state} is negative or not finite ({cost})", table="StockFlow",
+                                      column="unit_costs")
+        per_day = 1.0 if unit == "day" else 1.0 / 7.0
+        self.unit_costs = {s: float((unit_costs or {}).get(s, 0.0)) * per_day for s in self.categories.states}
+        self.inflation = float(inflation)
+        self._fit: Optional[_Fit] = None
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, ds, start: Any = None, end: Any = None) -> "StockFlow":
+        """Estimate stocks, transition rates and entry rates from ``ds`` over [start, end].
+
+        ``end`` defaults to the last date in the data, ``start`` to six months before ``end``
+        (as cs-demand-model). The projection starts at ``end``.
+        """
+        cats = self.categories
+        sp, report = build_spells(ds, cats, self.gap_days)
+        first, s_day, e_day = day_index(sp)
+        last_day = int(max(s_day.max(), e_day.max()))
+        end_ts = first + pd.Timedelta(days=last_day) if end is None else pd.Timestamp(end).normalize()
+        start_ts = end_ts - pd.DateOffset(months=6) if start is None else pd.Timestamp(start).normalize()
+        if start_ts >= end_ts:
+            raise ValidationError(f"start ({start_ts.date()}) must be before end ({end_ts.date()})", table="StockFlow",
+                                  column="start")
+        n_age = len(cats.brackets)
+        n_states = len(cats.states)
+        n = n_states * n_age
+        b = sp["state"].to_numpy() * n_age + sp["age"].to_numpy()
+        days = last_day + 1
+        # Daily stock by bin: starts counted from their day, ends from theirs (cs-demand-model).
+        starts = np.zeros((days, n))
+        np.add.at(starts, (s_day, b), 1)
+        ends = np.zeros((days, n))
+        closed = e_day >= 0
+        np.add.at(ends, (e_day[closed], b[closed]), 1)
+        stock = np.cumsum(starts - ends, axis=0)
+        w0 = max(0, (start_ts - first).days)
+        w1 = min(days - 1, (end_ts - first).days)
+        if w1 < w0:
+            raise ValidationError(f"the window {start_ts.date()} to {end_ts.date()} holds no data", table="StockFlow",
+                                  column="start")
+        length = w1 - w0 + 1
+        # Transitions: a spell of bin b ending on day d in the window, to (same age, next state) or out.
+        nxt = sp["next"].to_numpy()
+        to = np.where(nxt == NONE, n, nxt * n_age + sp["age"].to_numpy())
+        in_win = closed & (e_day >= w0) & (e_day <= w1)
+        den_day = np.where(e_day == w0, w0, e_day - 1)
+        den = stock[np.clip(den_day, 0, days - 1), b]
+        rates = np.zeros((n, n + 1))
+        counts = np.zeros((n, n + 1))
+        ok = in_win & (den > 0)
+        report["transitions_from_an_empty_stock_ignored"] = int((in_win & (den <= 0)).sum())
+        np.add.at(rates, (b[ok], to[ok]), 1.0 / den[ok])
+        rates /= length
+        np.add.at(counts, (b[in_win], to[in_win]), 1)
+        exposure = stock[w0:w1 + 1].sum(axis=0)
+        # Ageing: each bin moves to the next bracket at 1 / length a day; the last leaves.
+        for s in range(n_states):
+            for a, br in enumerate(cats.brackets):
+                i = s * n_age + a
+                rates[i, i + 1 if a + 1 < n_age else n] += 1.0 / br.length_in_days
+        prev = sp["prev"].to_numpy()
+        entering = (prev == NONE) & (s_day >= w0) & (s_day <= w1)
+        entrants = np.bincount(b[entering], minlength=n).astype(float) / (end_ts - start_ts).days
+        self._fit = _Fit(first, start_ts, end_ts, rates, entrants, stock[min(w1, days - 1)].copy(), counts, exposure)
+        self._spells, self._report = sp, report
+        self._window = (w0, w1)
+        self._s_day, self._e_day, self._bins = s_day, e_day, b
+        return self
+
+    @property
+    def report(self) -> Dict[str, Any]:
+        """What fit excluded or changed, with counts and reasons."""
+        self._need_fit()
+        return dict(self._report)
+
+    def _need_fit(self) -> _Fit:
+        if self._fit is None:
+            raise ValidationError("call fit(ds) first", table="StockFlow")
+        return self._fit
+
+    def _bin_frame(self) -> pd.DataFrame:
+        cats = self.categories
+        return pd.DataFrame([(s, br.label) for s in cats.states for br in cats.brackets], columns=["state", "age"])
+
+    def _actual_stocks(self, dates) -> pd.DataFrame:
+        """Children in each state on each date according to the fitted data (start <= date < end)."""
+        self._need_fit()
+        sp = self._spells
+        rows = []
+        for d in pd.DatetimeIndex(dates):
+            inside = (sp["start"] <= d) & (sp["end"].isna() | (sp["end"] > d))
+            counts = np.bincount(sp.loc[inside, "state"].to_numpy(), minlength=len(self.categories.states))
+            rows += [(d, s, float(c)) for s, c in zip(self.categories.states, counts)]
+        return pd.DataFrame(rows, columns=["date", "state", "actual"])
+
+    # ------------------------------------------------------------------ estimates
+    def transition_rates(self, level: float = 0.95) -> pd.DataFrame:
+        """Daily transition rates between bins with a ``level`` confidence interval (exact
+        Poisson interval on transitions / child-days at risk). ``rate`` is the mean of daily
+        ratios used by the projection; ``to_state`` ``"out"`` means leaving every service."""
+        from scipy import stats
+
+        f = self._need_fit()
+        bins = self._bin_frame()
+        n = len(bins)
+        rows = []
+        alpha = 1 - level
+        for i in range(n):
+            for j in range(n + 1):
+                k = f.counts[i, j]
+                if k == 0 and f.rates[i, j] == 0:
+                    continue
+                e = f.exposure[i]
+                lo = stats.chi2.ppf(alpha / 2, 2 * k) / 2 / e if k > 0 and e > 0 else 0.0
+                hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / e if e > 0 else np.inf
+                rows.append((bins.state[i], bins.age[i], "out" if j == n else bins.state[j],
+                             "out" if j == n else bins.age[j], f.rates[i, j], int(k), e, lo, hi))
+        return pd.DataFrame(rows, columns=["from_state", "from_age", "to_state", "to_age", "rate", "transitions",
+                                           "child_days", "lower", "upper"])
+
+    def entry_rates(self, level: float = 0.95) -> pd.DataFrame:
+        """Children entering from no service per day by bin, with an exact Poisson interval."""
+        from scipy import stats
+
+        f = self._need_fit()
+        bins = self._bin_frame()
+        days = (f.end - f.start).days
+        k = np.rint(f.entrants * days)
+        alpha = 1 - level
+        lo = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0) / days
+        hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / days
+        return bins.assign(per_day=f.entrants, entrants=k.astype(int), lower=lo, upper=hi)
+
+    # ------------------------------------------------------------------ projection
+    def _days_until(self, until: Any) -> int:
+        f = self._need_fit()
+        if isinstance(until, (int, np.integer)):
+            return int(until)
+        days = (pd.Timestamp(until).normalize() - f.end).days
+        if days <= 0:
+            raise ValidationError(f"until ({until}) must be after the end of the fit window ({f.end.date()})",
+                                  table="StockFlow", column="until")
+        return days
+
+    def project(self, until: Any, scenario: Optional[Scenario] = None, freq: str = "D") -> pd.DataFrame:
+        """Deterministic daily stock-flow projection from the end of the fit window.
+
+        Returns a tidy DataFrame: ``date``, ``state``, ``age``, ``stock`` (and ``cost`` when unit
+        costs were given); ``freq="M"`` keeps month ends only.
+        """
+        from .. import _core
+
+        f = self._need_fit()
+        days = self._days_until(until)
+        rates, entrants, regime = self._regimes(scenario, days)
+        x = _core.flow.project(rates, entrants, f.initial, regime)
+        return self._tidy_projection(x, freq)
+
+    def _regimes(self, scenario: Optional[Scenario], days: int):
+        f = self._need_fit()
+        dates = f.end + pd.to_timedelta(np.arange(days), unit="D")
+        return regimes_for(scenario, self, f.rates, f.entrants, dates)
+
+    def _tidy_projection(self, x: np.ndarray, freq: str) -> pd.DataFrame:
+        f = self._need_fit()
+        bins = self._bin_frame()
+        dates = f.end + pd.to_timedelta(np.arange(x.shape[0]), unit="D")
+        keep = np.arange(x.shape[0])
+        if freq == "M":
+            keep = np.flatnonzero(dates.is_month_end)
+        out = pd.DataFrame({
+            "date": np.repeat(dates[keep], len(bins)), "state": np.tile(bins.state.to_numpy(), len(keep)),
+            "age": np.tile(bins.age.to_numpy(), len(keep)), "stock": x[keep].ravel()})
+        unit = bins.state.map(self.unit_costs).to_numpy()
+        if unit.any():
+            years = (dates[keep] - f.end).days.to_numpy() / 365.25
+            factor = (1 + self.inflation) ** years
+            out["cost_per_day"] = (x[keep] * unit[None, :] * factor[:, None]).ravel()
+        return out
+
+    # ------------------------------------------------------------------ simulation
+    def _sim_inputs(self) -> Dict[str, np.ndarray]:
+        """Hazards, destinations, entry rates and open cases for the Monte Carlo core."""
+        f = self._need_fit()
+        cats = self.categories
+        sp = self._spells
+        n_s, n_a = len(cats.states), len(cats.brackets)
+        w0, w1 = self._window
+        s_day, e_day = self._s_day, self._e_day
+        state, age = sp["state"].to_numpy(), sp["age"].to_numpy()
+        end = np.where(e_day < 0, np.inf, e_day.astype(float))
+        t0 = np.maximum(s_day, w0).astype(float)
+        t1 = np.minimum(end, w1 + 1.0)
+        live = t1 > t0
+        u0, u1 = t0 - s_day, t1 - s_day
+        edges = np.append(DURATION_EDGES, np.inf)
+        n_d = len(DURATION_EDGES)
+        exposure = np.zeros((n_s, n_a, n_d))
+        events = np.zeros((n_s, n_a, n_d))
+        for k in range(n_d):
+            over = np.clip(np.minimum(u1, edges[k + 1]) - np.maximum(u0, edges[k]), 0, None)
+            np.add.at(exposure, (state[live], age[live], k), over[live])
+        exited = (e_day >= w0) & (e_day <= w1)
+        dur = (e_day - s_day).astype(float)
+        kbin = np.clip(np.searchsorted(DURATION_EDGES, dur, side="right") - 1, 0, n_d - 1)
+        np.add.at(events, (state[exited], age[exited], kbin[exited]), 1)
+        # Shrink sparse cells towards the state's pooled hazard (one pseudo-event).
+        pooled = events.sum(axis=(1, 2)) / np.maximum(exposure.sum(axis=(1, 2)), 1.0)
+        prior_days = 1.0 / np.maximum(pooled, 1e-6)
+        hazard = (events + 1.0 * (pooled > 0)[:, None, None]) / (exposure + prior_days[:, None, None])
+        nxt = sp["next"].to_numpy()
+        dest_j = np.where(nxt == NONE, n_s, nxt)
+        dest = np.zeros((n_s, n_a, n_s + 1))
+        np.add.at(dest, (state[exited], age[exited], dest_j[exited]), 1)
+        pooled_dest = dest.sum(axis=1, keepdims=True)
+        pooled_dest = pooled_dest / np.maximum(pooled_dest.sum(axis=2, keepdims=True), 1)
+        dest = dest + pooled_dest
+        total = dest.sum(axis=2, keepdims=True)
+        dest = np.where(total > 0, dest / np.where(total > 0, total, 1), 0.0)
+        dest[total[..., 0] == 0, n_s] = 1.0
+        prev = sp["prev"].to_numpy()
+        entering = (prev == NONE) & (s_day >= w0) & (s_day <= w1)
+        k_entry = np.zeros((n_s, n_a))
+        np.add.at(k_entry, (state[entering], age[entering]), 1)
+        # Jeffreys' half-event only where entries were ever seen: no phantom entrants into
+        # impossible cells (supported accommodation under 1).
+        ever = np.zeros((n_s, n_a), bool)
+        ever[state[prev == NONE], age[prev == NONE]] = True
+        window = float(w1 - w0 + 1)
+        lo = np.array([max(br.min, 0.0) for br in cats.brackets]) * 365.25
+        hi = np.array([min(br.max, cats.max_age) for br in cats.brackets]) * 365.25
+        open_ = (s_day <= w1) & ((e_day < 0) | (e_day > w1))
+        births = ((sp["birth"] - f.first).dt.days.to_numpy() - w1).astype(float)
+        return {
+            "hazard": hazard, "dest": dest, "entry_shape": np.where(ever, k_entry + 0.5, 0.0), "entry_rate": np.full((n_s, n_a), window),
+            "entry_age_lo": np.tile(lo, (n_s, 1)), "entry_age_hi": np.tile(np.maximum(hi, lo + 1), (n_s, 1)),
+            "age_edges": np.array([br.min for br in cats.brackets]) * 365.25, "dur_edges": DURATION_EDGES,
+            "max_age": cats.max_age * 365.25,
+            "open_state": state[open_].astype(np.int32), "open_birth": births[open_],
+            "open_entered": (s_day[open_] - w1).astype(float),
+        }
+
+    def simulate(self, months: int = 60, runs: int = 1000, seed: int = 0, client: Any = None,
+                 scenario: Optional[Scenario] = None, quantiles: Sequence[float] = QUANTILES,
+                 threads: int = 2, chunks: Optional[int] = None, progress: bool = False) -> pd.DataFrame:
+        """Monte Carlo projection of individual children, ``runs`` times, ``months`` ahead.
+
+        Returns a tidy DataFrame: ``date`` (month ends), ``state`` (``"all"`` for the total),
+        ``age`` (``"all"`` for the state's total), ``mean`` and one column per quantile
+        (``q05``, ``q50``, ...). Run ``r`` always draws from the stream keyed by (``seed``,
+        ``r``), so the result is identical whether the runs are computed here or split over
+        a ``dask.distributed`` ``client``'s workers. Costs: :meth:`simulate_costs`.
+        """
+        result = self._simulate_bands(months, runs, seed, client, scenario, threads, chunks, progress)
+        self._last_sim = result
+        return self._tidy_bands(result, quantiles)
+
+    def _sim_plan(self, months: int, scenario: Optional[Scenario]):
+        f = self._need_fit()
+        if months <= 0:
+            raise ValidationError("months must be positive", table="StockFlow", column="months")
+        until = f.end + pd.DateOffset(months=months)
+        days = (until - f.end).days + 1
+        dates = f.end + pd.to_timedelta(np.arange(days), unit="D")
+        period_dates = dates[dates.is_month_end & (dates > f.end)]
+        period_ends = (period_dates - f.end).days.to_numpy().astype(np.int32)
+        inputs = self._sim_inputs()
+        entry_mult, move_mult, caps, regime = _sim_regimes(scenario, self, dates, inputs)
+        years = (period_dates - f.end).days.to_numpy() / 365.25
+        unit = np.array([self.unit_costs[s] for s in self.categories.states])
+        expected = float(np.sum(unit * np.bincount(inputs["open_state"], minlength=len(unit)))) * 30.4
+        quantum = max(expected / 2000.0, 1.0) if unit.any() else 1.0
+        args = dict(inputs, entry_mult=entry_mult, move_mult=move_mult, max_duration=caps, unit_cost=unit,
+                    days=int(days), period_ends=period_ends, regime_of_day=regime,
+                    cost_factor=(1 + self.inflation) ** years, cost_quantum=quantum)
+        return args, period_dates
+
+    def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress):
+        from .distributed import run_chunks
+
+        args, period_dates = self._sim_plan(months, scenario)
+        stocks, costs, entrants = run_chunks(args, runs, seed, client, threads, chunks, progress)
+        return {"stocks": stocks, "costs": costs, "entrants": entrants, "dates": period_dates,
+                "quantum": args["cost_quantum"], "runs": runs, "seed": seed}
+
+    def _tidy_bands(self, result, quantiles) -> pd.DataFrame:
+        cats = self.categories
+        n_s, n_a = len(cats.states), len(cats.brackets)
+        labels = ([(s, br.label) for s in cats.states for br in cats.brackets]
+                  + [(s, "all") for s in cats.states] + [("all", "all")])
+        q = np.asarray(quantiles, dtype=float)
+        values = result["stocks"].quantiles(q)
+        means = result["stocks"].means()
+        dates = result["dates"]
+        n_series = len(labels)
+        assert values.shape[1] == n_series == n_s * n_a + n_s + 1
+        out = pd.DataFrame({"date": np.repeat(dates, n_series),
+                            "state": np.tile([l[0] for l in labels], len(dates)),
+                            "age": np.tile([l[1] for l in labels], len(dates)),
+                            "mean": means.ravel()})
+        for k, qq in enumerate(q):
+            out[f"q{int(round(qq * 100)):02d}"] = values[:, :, k].ravel()
+        return out
+
+    def simulate_costs(self, quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
+        """Cost per month of the last :meth:`simulate` call: ``date``, ``mean`` and quantiles
+        (currency units, inflation applied). Needs ``unit_costs``."""
+        result = getattr(self, "_last_sim", None)
+        if result is None:
+            raise ValidationError("call simulate() first", table="StockFlow")
+        q = np.asarray(quantiles, dtype=float)
+        values = result["costs"].quantiles(q)[:, 0, :] * result["quantum"]
+        out = pd.DataFrame({"date": result["dates"], "mean": result["costs"].means()[:, 0] * result["quantum"]})
+        for k, qq in enumerate(q):
+            out[f"q{int(round(qq * 100)):02d}"] = values[:, k]
+        return out
+
+
+def _sim_regimes(scenario, model: StockFlow, dates, inputs):
+    from .scenario import sim_regimes_for
+
+    return sim_regimes_for(scenario, model, dates, inputs)
+
+

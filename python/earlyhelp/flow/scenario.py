@@ -1,0 +1,192 @@
+"""Scenarios: named changes to rates over date ranges ("20% fewer step-ups from April").
+
+A change multiplies or adds to one rate: the flow from one state to another (``("early_help",
+"cin")``, ``("cp", "out")``), or the entry rate into a state (``"entry:cp"``); it applies to every
+age bracket, from ``start`` (inclusive) to ``end`` (exclusive; open = for ever). ``cap`` limits
+the time a child spends in a state (Monte Carlo only). Days with the same set of active changes
+share one "regime", so the cores see a few rate sets and a regime number per day.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from .._errors import ValidationError
+
+Target = Union[str, Tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Change:
+    target: Target
+    kind: str             # "multiply" or "add"
+    value: float
+    start: Optional[str] = None
+    end: Optional[str] = None
+
+
+@dataclass
+class Scenario:
+    """A named set of changes. Build with :meth:`multiply`, :meth:`add`, :meth:`cap` (each
+    returns the scenario, so calls chain); save with :meth:`save`, load with :meth:`load`."""
+
+    name: str
+    changes: List[Change] = field(default_factory=list)
+    caps: Dict[str, float] = field(default_factory=dict)
+
+    def multiply(self, target: Target, factor: float, start: Any = None, end: Any = None) -> "Scenario":
+        if not np.isfinite(factor) or factor < 0:
+            raise ValidationError(f"factor must be a non-negative number, not {factor}", table=f"scenario {self.name}",
+                                  column=str(target))
+        self.changes.append(Change(_target(target), "multiply", float(factor), _date(start), _date(end)))
+        return self
+
+    def add(self, target: Target, amount: float, start: Any = None, end: Any = None) -> "Scenario":
+        """Add ``amount`` per day to a rate (children a day for ``entry:``, a daily rate for flows)."""
+        if not np.isfinite(amount):
+            raise ValidationError(f"amount must be a number, not {amount}", table=f"scenario {self.name}",
+                                  column=str(target))
+        self.changes.append(Change(_target(target), "add", float(amount), _date(start), _date(end)))
+        return self
+
+    def cap(self, state: str, days: float) -> "Scenario":
+        if not days > 0:
+            raise ValidationError(f"a cap must be a positive number of days, not {days}", table=f"scenario {self.name}",
+                                  column=state)
+        self.caps[state] = float(days)
+        return self
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"name": self.name, "changes": [dict(asdict(c), target=list(c.target) if isinstance(c.target, tuple)
+                                                     else c.target) for c in self.changes], "caps": self.caps}
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "Scenario":
+        s = cls(str(d["name"]))
+        for c in d.get("changes", []):
+            getattr(s, c["kind"])(tuple(c["target"]) if isinstance(c["target"], list) else c["target"], c["value"],
+                                  c.get("start"), c.get("end"))
+        for state, days in d.get("caps", {}).items():
+            s.cap(state, days)
+        return s
+
+    def save(self, path: Union[str, Path]) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "Scenario":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def _target(target: Target) -> Target:
+    if isinstance(target, (list, tuple)) and len(target) == 2:
+        return (str(target[0]), str(target[1]))
+    if isinstance(target, str) and target.startswith("entry:"):
+        return target
+    raise ValidationError(f"a target is ('from_state', 'to_state') or 'entry:<state>', not {target!r}",
+                          table="scenario", column="target")
+
+
+def _date(value: Any) -> Optional[str]:
+    return None if value is None else str(pd.Timestamp(value).date())
+
+
+def _active(change: Change, dates: pd.DatetimeIndex) -> np.ndarray:
+    on = np.ones(len(dates), bool)
+    if change.start is not None:
+        on &= dates >= pd.Timestamp(change.start)
+    if change.end is not None:
+        on &= dates < pd.Timestamp(change.end)
+    return on
+
+
+def _regime_of_day(scenario: Optional[Scenario], dates) -> Tuple[np.ndarray, List[Tuple[bool, ...]]]:
+    if scenario is None or not scenario.changes:
+        return np.zeros(len(dates), np.int32), [()]
+    masks = np.stack([_active(c, dates) for c in scenario.changes], axis=1)
+    combos, regime = np.unique(masks, axis=0, return_inverse=True)
+    return regime.astype(np.int32).ravel(), [tuple(bool(v) for v in row) for row in combos]
+
+
+def _state(model, name: str, what: str) -> int:
+    states = list(model.categories.states)
+    if name not in states:
+        raise ValidationError(f"{what} {name!r} is not a state ({', '.join(states)})", table="scenario",
+                              column=what)
+    return states.index(name)
+
+
+def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants: np.ndarray, dates):
+    """Rates (K, n, n + 1), entrants (K, n) and a regime per day for the deterministic core."""
+    if scenario is not None and scenario.caps:
+        raise ValidationError(f"scenario {scenario.name!r} caps durations: caps apply to simulate(), not to the "
+                              "deterministic project()", table="scenario", column="caps")
+    regime, combos = _regime_of_day(scenario, dates)
+    n_age = len(model.categories.brackets)
+    n = rates.shape[0]
+    R = np.repeat(rates[None], len(combos), axis=0)
+    E = np.repeat(entrants[None], len(combos), axis=0)
+    for k, combo in enumerate(combos):
+        for change, on in zip(scenario.changes if scenario else [], combo):
+            if not on:
+                continue
+            if isinstance(change.target, str):
+                s = _state(model, change.target[len("entry:"):], "entry state")
+                idx = slice(s * n_age, (s + 1) * n_age)
+                if change.kind == "multiply":
+                    E[k, idx] *= change.value
+                else:
+                    base = entrants[idx]
+                    share = base / base.sum() if base.sum() > 0 else np.full(n_age, 1.0 / n_age)
+                    E[k, idx] = np.maximum(E[k, idx] + change.value * share, 0)
+            else:
+                a = _state(model, change.target[0], "from state")
+                for age in range(n_age):
+                    i = a * n_age + age
+                    j = n if change.target[1] == "out" else _state(model, change.target[1], "to state") * n_age + age
+                    if change.kind == "multiply":
+                        R[k, i, j] *= change.value
+                    else:
+                        R[k, i, j] = max(R[k, i, j] + change.value, 0.0)
+    return R, E, regime
+
+
+def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
+    """entry_mult (K, S, A), move_mult (K, S, S + 1), caps (S) and regime per day for the Monte Carlo core."""
+    cats = model.categories
+    n_s, n_a = len(cats.states), len(cats.brackets)
+    regime, combos = _regime_of_day(scenario, dates)
+    entry_mult = np.ones((len(combos), n_s, n_a))
+    move_mult = np.ones((len(combos), n_s, n_s + 1))
+    base_entry = inputs["entry_shape"].sum(axis=1) / inputs["entry_rate"][:, 0]
+    f = model._fit
+    counts = f.counts.reshape(n_s, n_a, -1)
+    exposure = f.exposure.reshape(n_s, n_a).sum(axis=1)
+    for k, combo in enumerate(combos):
+        for change, on in zip(scenario.changes if scenario else [], combo):
+            if not on:
+                continue
+            if isinstance(change.target, str):
+                s = _state(model, change.target[len("entry:"):], "entry state")
+                if change.kind == "multiply":
+                    entry_mult[k, s] *= change.value
+                else:
+                    entry_mult[k, s] *= max(base_entry[s] + change.value, 0) / max(base_entry[s], 1e-12)
+            else:
+                a = _state(model, change.target[0], "from state")
+                j = n_s if change.target[1] == "out" else _state(model, change.target[1], "to state")
+                if change.kind == "multiply":
+                    move_mult[k, a, j] *= change.value
+                else:
+                    cols = [n_s * n_a] if j == n_s else list(range(j * n_a, (j + 1) * n_a))
+                    rate = counts[a][:, cols].sum() / max(exposure[a], 1.0)
+                    move_mult[k, a, j] *= max(rate + change.value, 0) / max(rate, 1e-12)
+    caps = np.zeros(n_s)
+    for state, days in (scenario.caps.items() if scenario else []):
+        caps[_state(model, state, "capped state")] = days
+    return entry_mult, move_mult, caps, regime

@@ -1,0 +1,56 @@
+"""Forecasting a Dask DataFrame partitioned by ``unique_id`` (statsforecast's distributed layout).
+
+Each partition must hold whole series. Every partition is forecast by an ordinary
+:class:`~earlyhelp.forecast.Forecaster` on the worker that holds it; series are fitted
+independently, so the result equals the single-process forecast of the same frame.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+
+def is_dask_frame(df: Any) -> bool:
+    return type(df).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(df, "map_partitions")
+
+
+def _ids(pdf: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": pd.unique(pdf["unique_id"].astype(str))})
+
+
+def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]]) -> pd.DataFrame:
+    from .forecaster import Forecaster
+
+    if pdf.empty:
+        return pd.DataFrame()
+    return Forecaster(**params).fit(pdf.reset_index(drop=True)).predict(h, level=level)
+
+
+def check_partitions(ddf) -> None:
+    """Raise when one series is split between partitions (each must hold whole series)."""
+    ids = ddf.map_partitions(_ids, meta={"unique_id": "object"}).compute()
+    split = ids["unique_id"][ids["unique_id"].duplicated()].unique()
+    if len(split):
+        raise ValidationError([Problem("df", "unique_id", "series split between partitions: partition the Dask "
+                                       "DataFrame by unique_id (e.g. ddf.shuffle('unique_id'))", list(split[:10]),
+                                       len(split))])
+
+
+def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = None) -> pd.DataFrame:
+    """Forecast every partition on the cluster; returns one pandas DataFrame sorted as the
+    single-process forecast (by unique_id, then ds)."""
+    import dask
+
+    check_partitions(ddf)
+    params = dict(models=forecaster.models, freq=forecaster.freq, season_length=forecaster.season_length, n_jobs=1,
+                  fill_missing=forecaster.fill_missing, allow_negative=forecaster.allow_negative)
+    lv = None if level is None else list(level)
+    parts = [dask.delayed(_forecast_part)(p, params, int(h), lv) for p in ddf.to_delayed()]
+    frames = [f for f in dask.compute(*parts) if len(f)]
+    if not frames:
+        raise ValidationError("the Dask DataFrame holds no series", table="df")
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,463 @@
+"""compute(): every measure by period and dimension, as one tidy DataFrame.
+
+Each measure becomes two (group x month) arrays, numerator and denominator, filled with one
+``np.bincount`` (flows) or a cumulative sum of +1/-1 at start and end months (stocks); periods
+other than the month are sums (flows) or period-end values (stocks) of those arrays.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _catalogue as cat
+from .sources import DIMENSIONS, NO_DAY, SOURCE_DIMENSIONS, SOURCE_TABLES, Builder, MissingData, Source
+from .stats import change_test, poisson_interval, wilson_interval
+
+PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
+_LAG = {"month": 12, "quarter": 4, "financial_year": 1, "rolling_12m": 12}
+
+
+class MeasuresBlockedWarning(UserWarning):
+    """Some measures could not be computed (a table or column is missing); see ``result.attrs['blocked']``."""
+
+
+def _month_of_day(d: np.ndarray) -> np.ndarray:
+    """int64 days since 1970 -> months since January 1970 (NO_DAY stays very negative)."""
+    clipped = np.clip(d, -(10 ** 6), 10 ** 7)     # far past/future (always in post) stay representable
+    out = clipped.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    out[d == NO_DAY] = np.iinfo(np.int64).min // 8
+    return out
+
+
+def _as_list(value, name: str, valid: Sequence[str]) -> List[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    bad = [v for v in items if v not in valid]
+    if bad:
+        raise ValueError(f"unknown {name} {', '.join(repr(b) for b in bad)}; valid {name}s: {', '.join(valid)}")
+    return items
+
+
+def resolve_measures(measures) -> List[cat.Measure]:
+    if measures is None:
+        return [cat.get(i) for i in cat.ids()]
+    items = [measures] if isinstance(measures, (str, cat.Measure)) else list(measures)
+    out, bad = [], []
+    for m in items:
+        if isinstance(m, cat.Measure):
+            out.append(m)
+        elif isinstance(m, dict):
+            out.append(cat.measure_from_spec(m))
+        elif m in cat.ids():
+            out.append(cat.get(m))
+        else:
+            bad.append(m)
+    if bad:
+        raise ValueError(f"unknown measure {', '.join(repr(b) for b in bad)}; valid measures: {', '.join(cat.ids())}")
+    return out
+
+
+def compute(ds, measures=None, period: str = "month", by: Union[None, str, Sequence[str]] = None, *,
+            start: Any = None, end: Any = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Compute catalogue measures from a Dataset.
+
+    Parameters
+    ----------
+    ds : :class:`earlyhelp.Dataset`.
+    measures : ids (or :class:`Measure` objects or spec dicts); default every catalogue measure.
+    period : ``"month"``, ``"quarter"`` (calendar), ``"financial_year"`` (April-March) or
+        ``"rolling_12m"`` (12 months ending each month). Stocks are taken at the period end.
+    by : dimensions to split by, any of ``locality, lead_agency_type, age_band, sex, ethnicity,
+        level`` (and ``request_source, route, service, question`` where the source has them).
+    start, end : the months to report (default: the data window, ``ds.meta['window_start']`` and
+        ``['end_date']`` for synthetic councils, else the first and last date of the sources).
+    alpha : 1 - confidence of the intervals and the level of the change test (default 95%).
+
+    Returns
+    -------
+    DataFrame with ``measure, period, period_start, period_end, <by columns>, numerator, denominator,
+    value, lo, hi, previous, change, change_p, change_significant, rate_per_10k, complete``.
+    ``complete`` is False for a period partly outside ``start``-``end`` and, for measures that look
+    back (re-referrals within 12 months), for periods starting less than that window after the
+    data's first date (``ds.meta['window_start']`` or the earliest date of the source).
+    Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
+    intervals (counts); ``previous`` is the same period a year before and ``change_p`` a two-sided
+    test that the change is more than noise (two-proportion z test, or the conditional binomial test
+    of two Poisson counts). ``attrs['blocked']`` maps each measure that could not be computed to the
+    missing table or column; ``attrs['skipped']`` those that cannot be split by ``by``.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}; valid periods: {', '.join(PERIODS)}")
+    dims = _as_list(by, "dimension", DIMENSIONS)
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"by names a dimension twice: {dims}")
+    chosen = resolve_measures(measures)
+    builder = Builder(ds)
+    blocked: Dict[str, str] = {}
+    skipped: Dict[str, str] = {}
+    ready: List[Tuple[cat.Measure, Source, Optional[Source]]] = []
+    for m in chosen:
+        try:
+            builder.check(m, tuple(dims))
+            src = builder.source(m.source)
+            den = builder.source(m.denominator_source) if m.denominator_source else None
+        except MissingData as exc:
+            blocked[m.id] = f"{exc.what} ({exc.reason})"
+            continue
+        missing_dims = [d for d in dims if d not in SOURCE_DIMENSIONS[m.source]
+                        or (m.denominator_source and d not in SOURCE_DIMENSIONS[m.denominator_source])]
+        if missing_dims:
+            skipped[m.id] = f"source {m.source}{'/' + m.denominator_source if m.denominator_source else ''} " \
+                            f"has no {', '.join(missing_dims)}"
+            continue
+        ready.append((m, src, den))
+    if blocked:
+        _warn_blocked(blocked, chosen)
+    m0, m1 = _window(ds, builder, ready, start, end)
+    parts = []
+    for m, src, den in ready:
+        cols = _one(m, src, den, dims, period, m0, m1, alpha, builder)
+        cols["__id__"] = m.id
+        parts.append(cols)
+    order = [m.id for m in chosen]
+    out = _assemble(parts, order, dims) if parts else _empty(dims)
+    out.attrs["blocked"] = blocked
+    out.attrs["skipped"] = skipped
+    out.attrs["period"] = period
+    out.attrs["by"] = dims
+    return out
+
+
+def _warn_blocked(blocked: Dict[str, str], chosen: List[cat.Measure]) -> None:
+    by_what: Dict[str, List[str]] = {}
+    for mid, what in blocked.items():
+        by_what.setdefault(what, []).append(mid)
+    lines = [f"{what} blocks {', '.join(ids)}" for what, ids in by_what.items()]
+    warnings.warn("measures not computed: " + "; ".join(lines) + f" ({len(chosen) - len(blocked)} of "
+                  f"{len(chosen)} computed)", MeasuresBlockedWarning, stacklevel=3)
+
+
+def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
+    def month(x) -> int:
+        return int(np.datetime64(pd.Timestamp(x).to_datetime64(), "M").astype(np.int64))
+
+    lo = start if start is not None else ds.meta.get("window_start")
+    hi = end if end is not None else ds.meta.get("end_date")
+    if lo is None or hi is None:
+        first, last = [], []
+        for m, src, _ in ready:
+            col = src.frame[m.date].to_numpy()
+            col = col[(col != NO_DAY) & (np.abs(col) < 10 ** 7)]
+            if len(col):
+                first.append(col.min())
+                last.append(col.max())
+        if not first:
+            today = pd.Timestamp.today().normalize()
+            return month(today), month(today)
+        lo = lo if lo is not None else pd.Timestamp(np.datetime64(int(min(first)), "D"))
+        hi = hi if hi is not None else pd.Timestamp(np.datetime64(int(max(last)), "D"))
+    m0, m1 = month(lo), month(hi)
+    if m1 < m0:
+        raise ValueError(f"end ({hi}) is before start ({lo})")
+    return m0, m1
+
+
+def _mask(src: Source, expr: Optional[str]) -> np.ndarray:
+    n = len(src.frame)
+    if expr is None or expr == "all":
+        return np.ones(n, dtype=bool)
+    if expr in src.frame.columns:
+        col = src.frame[expr].to_numpy()
+        if col.dtype != bool:
+            raise ValueError(f"{src.name}.{expr} is not a true/false column; write a condition such as "
+                             f"'{expr} > 0'")
+        return col
+    try:
+        got = src.frame.eval(expr, engine="python")
+    except Exception as exc:  # a user's expression: say which and why
+        raise ValueError(f"cannot evaluate {expr!r} on source {src.name} (columns: "
+                         f"{', '.join(src.frame.columns)}): {exc}") from None
+    return np.asarray(pd.Series(got).to_numpy(dtype=bool, na_value=False))
+
+
+def _groups(src: Source, dims: List[str]) -> Tuple[np.ndarray, int, List[pd.Index]]:
+    """Group number of every row (mixed radix over the dimensions' categories), once per source."""
+    cache = src.__dict__.setdefault("_groups", {})
+    key = tuple(dims)
+    if key not in cache:
+        cache[key] = _make_groups(src, dims)
+    return cache[key]
+
+
+def _make_groups(src: Source, dims: List[str]) -> Tuple[np.ndarray, int, List[pd.Index]]:
+    n = len(src.frame)
+    code = np.zeros(n, dtype=np.int64)
+    levels: List[pd.Index] = []
+    size = 1
+    for d in dims:
+        c = src.dims[d]
+        if callable(c):
+            c = c()
+            src.dims[d] = c
+        k = len(c.categories)
+        code = code * k + np.asarray(c.codes, dtype=np.int64)
+        size *= k
+        levels.append(pd.Index(c.categories))
+    return code, size, levels
+
+
+def _months(src: Source, column: str) -> np.ndarray:
+    """Month index of a date column, computed once per source and column."""
+    cache = src.__dict__.setdefault("_months", {})
+    if column not in cache:
+        cache[column] = _month_of_day(src.frame[column].to_numpy())
+    return cache[column]
+
+
+def _cells(src: Source, date: str, g: np.ndarray, G: int, m0: int, M: int) -> np.ndarray:
+    """(group, month) cell of every row for a date column (-1 outside the window), once per source."""
+    cache = src.__dict__.setdefault("_cells", {})
+    key = (date, id(g), m0, M)
+    if key not in cache:
+        mo = _months(src, date) - m0
+        cache[key] = np.where((mo >= 0) & (mo < M), g * M + mo, -1)
+    return cache[key]
+
+
+def _flow(src: Source, m: cat.Measure, expr: Optional[str], g: np.ndarray, G: int, m0: int, M: int,
+          weight: Optional[str] = None) -> np.ndarray:
+    cell = _cells(src, m.date, g, G, m0, M)
+    keep = _mask(src, expr) & (cell >= 0)
+    w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else None
+    return np.bincount(cell[keep], weights=w, minlength=G * M).reshape(G, M).astype(float)
+
+
+def _stock(src: Source, date: str, end: str, expr: Optional[str], g: np.ndarray, G: int, m0: int, M: int,
+           weight: Optional[str] = None) -> np.ndarray:
+    """Rows open at each month end: started on or before it and not ended by it."""
+    mask = _mask(src, expr)
+    s = src.frame[date].to_numpy()
+    e = src.frame[end].to_numpy()
+    sm = np.where(s == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, date))
+    # ended on day e: not open at the end of e's month (the end of a month is its last day)
+    em = np.where(e == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, end))
+    s_i = np.maximum(sm - m0, 0)
+    e_i = np.minimum(em - m0, M)
+    keep = mask & (s_i < M) & (e_i > s_i) & (s != NO_DAY)
+    w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else np.ones(int(keep.sum()))
+    diff = np.zeros(G * (M + 1))
+    diff += np.bincount(g[keep] * (M + 1) + s_i[keep], weights=w, minlength=G * (M + 1))
+    diff -= np.bincount(g[keep] * (M + 1) + e_i[keep], weights=w, minlength=G * (M + 1))
+    return np.cumsum(diff.reshape(G, M + 1), axis=1)[:, :M]
+
+
+def _periods(period: str, m0: int, M: int, stock: bool, num: np.ndarray, den: np.ndarray):
+    """Aggregate (G, M) month arrays to periods: returns (labels, starts, ends, complete, num, den)."""
+    months = np.arange(m0, m0 + M)
+    if period == "month":
+        pid = months
+        first = last = months
+    elif period == "rolling_12m":
+        if not stock:
+            num = _moving(num, 12)
+            den = _moving(den, 12)
+        valid = np.arange(M) >= 11
+        first, last = months - 11, months
+        lab = [f"12 months to {_mlabel(x)}" for x in months]
+        complete = valid
+        return lab, first, last, complete, num, den
+    elif period == "quarter":
+        pid = months // 3
+        first, last = pid * 3, pid * 3 + 2
+    else:  # financial year April-March: month 3 of a year is April
+        pid = (months - 3) // 12
+        first, last = pid * 12 + 3, pid * 12 + 14
+    uniq, inv = np.unique(pid, return_inverse=True)
+    P = len(uniq)
+    if period != "month":
+        if stock:
+            # value at the last month of the period that is in the window
+            last_pos = np.zeros(P, dtype=np.int64)
+            np.maximum.at(last_pos, inv, np.arange(M))
+            num, den = num[:, last_pos], den[:, last_pos]
+        else:
+            agg = np.zeros((P, M))
+            agg[inv, np.arange(M)] = 1.0
+            num, den = num @ agg.T, den @ agg.T
+    firsts = np.full(P, np.iinfo(np.int64).max)
+    lasts = np.full(P, np.iinfo(np.int64).min)
+    np.minimum.at(firsts, inv, first)
+    np.maximum.at(lasts, inv, last)
+    complete = (firsts >= m0) & (lasts <= m0 + M - 1)
+    if period == "month":
+        lab = [_mlabel(x) for x in uniq]
+    elif period == "quarter":
+        lab = [f"{1970 + q // 4}Q{q % 4 + 1}" for q in uniq]
+    else:
+        lab = [f"{1970 + y}-{(1971 + y) % 100:02d}" for y in uniq]
+    return lab, firsts, lasts, complete, num, den
+
+
+def _moving(a: np.ndarray, k: int) -> np.ndarray:
+    c = np.cumsum(np.pad(a, ((0, 0), (1, 0))), axis=1)
+    out = c[:, k:] - c[:, :-k]
+    return np.concatenate([np.full((a.shape[0], min(k - 1, a.shape[1])), np.nan), out], axis=1)[:, :a.shape[1]]
+
+
+def _mlabel(m: int) -> str:
+    return f"{1970 + m // 12}-{m % 12 + 1:02d}"
+
+
+def _mdate(m: np.ndarray, end: bool) -> np.ndarray:
+    first = np.asarray(m).astype("datetime64[M]")
+    if not end:
+        return first.astype("datetime64[ns]")
+    return ((first + 1).astype("datetime64[D]") - 1).astype("datetime64[ns]")
+
+
+def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str], period: str, m0: int, m1: int,
+         alpha: float, builder: Builder) -> Dict[str, Any]:
+    """One measure as column arrays (only groups that occur), for :func:`_assemble`."""
+    M = m1 - m0 + 1
+    g, G, levels = _groups(src, dims)
+    stock = m.kind in ("stock", "ratio")
+    if m.kind == "count":
+        num = _flow(src, m, m.numerator, g, G, m0, M, m.weight)
+        den = np.full_like(num, np.nan)
+    elif m.kind == "proportion":
+        nmask = _mask(src, m.numerator) & _mask(src, m.denominator)
+        src.frame["__num__"] = nmask
+        num = _flow(src, m, "__num__", g, G, m0, M)
+        den = _flow(src, m, m.denominator, g, G, m0, M)
+    elif m.kind == "stock":
+        num = _stock(src, m.date, m.end, m.numerator, g, G, m0, M, m.weight)
+        den = np.full_like(num, np.nan)
+    else:
+        num = _stock(src, m.date, m.end, m.numerator, g, G, m0, M, m.weight)
+        gd, Gd, _ = _groups(den_src, dims)
+        den = _stock(den_src, "start_date", "end_date", None, gd, Gd, m0, M, m.denominator_weight)
+    lab, firsts, lasts, complete, num, den = _periods(period, m0, M, stock, num, den)
+    P = len(lab)
+    lag = _LAG[period]
+    prev_num = np.full_like(num, np.nan)
+    prev_den = np.full_like(den, np.nan)
+    if P > lag:
+        prev_num[:, lag:], prev_den[:, lag:] = num[:, :-lag], den[:, :-lag]
+    if period == "rolling_12m":
+        ok = np.asarray(complete)
+        num = np.where(ok, num, np.nan)
+        den = np.where(ok, den, np.nan) if m.kind in ("proportion", "ratio") else den
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if m.kind in ("proportion", "ratio"):  # nothing to divide by: no value (not 0, not infinity)
+            value = np.where(den > 0, num / den, np.nan)
+            prev = np.where(prev_den > 0, prev_num / prev_den, np.nan)
+        else:
+            value, prev = num.copy(), prev_num.copy()
+    if m.kind == "proportion":
+        lo, hi = wilson_interval(num, den, alpha)
+        p_change = change_test(num, den, prev_num, prev_den, "proportion")
+    elif m.kind == "count":
+        lo, hi = poisson_interval(num, alpha)
+        p_change = change_test(num, None, prev_num, None, "count")
+    else:
+        lo = hi = np.full_like(value, np.nan)
+        p_change = np.full_like(value, np.nan)
+    with np.errstate(invalid="ignore"):
+        change = value - prev
+    complete = np.asarray(complete, dtype=bool)
+    if m.lookback_days:  # periods whose rows cannot see a full window of earlier data
+        first_day = builder.first_day(m.source, m.date)
+        if first_day is not None:
+            need = (_mdate(firsts, False).astype("datetime64[D]").astype(np.int64) - first_day) < m.lookback_days
+            complete = complete & ~need
+    keep_groups = np.ones(G, dtype=bool)
+    if dims:  # groups that never occur (all zero and no denominator) are left out
+        keep_groups = (np.nan_to_num(num).sum(axis=1) + np.nan_to_num(den).sum(axis=1)) > 0
+    rows = np.repeat(keep_groups, P)
+    kept = np.flatnonzero(keep_groups)
+    n = len(kept) * P
+    cols: Dict[str, Any] = {
+        "period": (np.tile(np.arange(P), len(kept)), list(lab)),
+        "period_start": np.tile(_mdate(firsts, False), len(kept)),
+        "period_end": np.tile(_mdate(lasts, True), len(kept)),
+    }
+    if dims:
+        sizes = [len(lv) for lv in levels]
+        for k, d in enumerate(dims):
+            stride = int(np.prod(sizes[k + 1:])) if k + 1 < len(sizes) else 1
+            cols[d] = (np.repeat((kept // stride) % sizes[k], P), list(levels[k]))
+    pc = p_change.ravel()[rows]
+    cols.update({
+        "numerator": num.ravel()[rows], "denominator": den.ravel()[rows], "value": value.ravel()[rows],
+        "lo": lo.ravel()[rows], "hi": hi.ravel()[rows], "previous": prev.ravel()[rows],
+        "change": change.ravel()[rows], "change_p": pc,
+        "change_significant": (np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc)),
+        "rate_per_10k": (value / _population(m, dims, levels, builder)[:, None] * 1e4).ravel()[rows],
+        "complete": np.tile(complete, len(kept)),
+    })
+    cols["__n__"] = n
+    return cols
+
+
+def _population(m: cat.Measure, dims: List[str], levels: List[pd.Index], builder: Builder) -> np.ndarray:
+    """Child population per group for counts per 10,000 children (NaN where it does not apply)."""
+    G = int(np.prod([len(lv) for lv in levels])) if levels else 1
+    if m.kind not in ("count", "stock") or any(d != "locality" for d in dims):
+        return np.full(G, np.nan)
+    try:
+        pop = builder.population()
+    except Exception:  # no usable child_population: no rates
+        return np.full(G, np.nan)
+    if dims:
+        p = pd.Series(list(levels[0])).map(pop).to_numpy(dtype=float, na_value=np.nan)
+    else:
+        p = np.array([float(pop.sum(min_count=1)) if len(pop) else np.nan])
+    return np.where(p > 0, p, np.nan)
+
+
+def _assemble(parts: List[Dict[str, Any]], ids: List[str], dims: List[str]) -> pd.DataFrame:
+    """One DataFrame from the measures' column arrays (categoricals built once)."""
+    sizes = [p["__n__"] for p in parts]
+    data: Dict[str, Any] = {"measure": pd.Categorical.from_codes(
+        np.repeat(np.array([ids.index(p["__id__"]) for p in parts], dtype=np.int32), sizes), categories=ids)}
+    for col in ("period", *dims):
+        cats = list(dict.fromkeys(c for p in parts for c in p[col][1]))
+        where = {c: i for i, c in enumerate(cats)}
+        codes_ = [np.array([where[c] for c in p[col][1]], dtype=np.int64)[p[col][0]] for p in parts]
+        data[col] = pd.Categorical.from_codes(np.concatenate(codes_), categories=cats, ordered=col == "period")
+        if col == "period":
+            data["period_start"] = np.concatenate([p["period_start"] for p in parts])
+            data["period_end"] = np.concatenate([p["period_end"] for p in parts])
+    for col in ("numerator", "denominator", "value", "lo", "hi", "previous", "change", "change_p"):
+        data[col] = np.concatenate([p[col] for p in parts])
+    data["change_significant"] = pd.arrays.BooleanArray(np.concatenate([p["change_significant"][0] for p in parts]),
+                                                        np.concatenate([p["change_significant"][1] for p in parts]))
+    data["rate_per_10k"] = np.concatenate([p["rate_per_10k"] for p in parts])
+    data["complete"] = np.concatenate([p["complete"] for p in parts])
+    # column by column: one block each, nothing stacked into a 2-D block and copied again
+    frame = pd.DataFrame(index=pd.RangeIndex(len(data["complete"])))
+    for name, values in data.items():
+        frame[name] = values
+    return frame
+
+
+def _empty(dims: List[str]) -> pd.DataFrame:
+    cols = ["measure", "period", "period_start", "period_end", *dims, "numerator", "denominator", "value", "lo",
+            "hi", "previous", "change", "change_p", "change_significant", "rate_per_10k", "complete"]
+    return pd.DataFrame({c: [] for c in cols})
+
+
+def blocked_by(ds, measures=None) -> pd.DataFrame:
+    """Which measures cannot be computed on this Dataset, and the table or column missing."""
+    b = Builder(ds)
+    rows = []
+    for m in resolve_measures(measures):
+        try:
+            b.check(m, ())
+        except MissingData as exc:
+            rows.append(dict(measure=m.id, missing=exc.what, reason=exc.reason))
+    return pd.DataFrame(rows, columns=["measure", "missing", "reason"])

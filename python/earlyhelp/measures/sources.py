@@ -1,0 +1,711 @@
+"""Event sources for the measures: one row per request, episode, assessment, ... with flags and dimensions.
+
+Each source is built once per :func:`earlyhelp.measures.compute` call from the Dataset's tables,
+vectorised with numpy (ids are factorised to integers, joins are index look-ups, the
+re-referral rule is a sorted search), so every measure is a ``bincount`` over
+(group, month) afterwards.
+
+Dimensions are labelled with names a manager reads (locality names, agency types in words),
+never internal codes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import pandas as pd
+
+from ..data import codes
+from ._catalogue import ASSESSMENT_DAYS, PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS, Measure
+
+if TYPE_CHECKING:
+    from ..data.dataset import Dataset
+
+NOT_RECORDED = "not recorded"
+DIMENSIONS = ("locality", "lead_agency_type", "age_band", "sex", "ethnicity", "level", "request_source",
+              "route", "service", "question")
+AGE_BANDS = ("under 1", "1-4", "5-9", "10-15", "16-17", "18 and over")
+AGE_EDGES = np.array([0, 1, 5, 10, 16, 18])
+NO_DAY = np.iinfo(np.int64).min // 4   # missing date as days since 1970-01-01
+FAR_DAY = np.iinfo(np.int64).max // 4
+
+AGENCY_TYPE_NAMES: Dict[str, str] = {
+    "la_early_help": "Council early help", "la_social_care": "Council social care", "school": "School",
+    "early_years": "Early years setting", "health_visitor": "Health visiting", "school_nurse": "School nursing",
+    "gp": "GP", "camhs": "CAMHS", "midwifery": "Midwifery", "health_other": "Other health", "police": "Police",
+    "housing": "Housing", "youth_justice": "Youth justice", "substance_misuse": "Substance misuse service",
+    "domestic_abuse_service": "Domestic abuse service", "adult_services": "Adult services",
+    "vcs": "Voluntary and community sector", "other": "Other agency", "unknown": NOT_RECORDED,
+}
+LEVEL_LABELS = {2: "Level 2 earliest help", 3: "Level 3 early help", 4: "Level 4 statutory"}
+ROUTE_NAMES = {"direct": "Direct request", "mash_diversion": "MASH diversion", "step_down": "Step-down",
+               "unknown": NOT_RECORDED}
+SEX_NAMES = {"M": "Male", "F": "Female", "U": "Unknown or indeterminate", "unknown": NOT_RECORDED}
+ETHNIC_GROUPS = {"W": "White", "M": "Mixed", "A": "Asian or Asian British", "B": "Black or Black British",
+                 "C": "Chinese", "O": "Any other ethnic group", "R": "Refused", "N": "Not obtained"}
+PARTNER_SOURCES = ("2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "6", "7", "8")
+
+# The tables behind each source (for the catalogue and for naming what blocks a measure).
+SOURCE_TABLES: Dict[str, Tuple[str, ...]] = {
+    "requests": ("requests", "families", "localities", "episodes"),
+    "episodes": ("episodes", "agencies", "localities", "assessments", "family_needs"),
+    "assessments": ("assessments", "episodes"),
+    "family_needs": ("family_needs", "episodes"),
+    "plans": ("plans", "episodes"),
+    "taf_reviews": ("taf_reviews", "episodes"),
+    "service_referrals": ("service_referrals", "families", "localities"),
+    "family_voice": ("family_voice", "localities"),
+    "practitioners": ("practitioners", "localities"),
+    "teams": ("agencies",),
+}
+# Tables and columns without which a source cannot be built at all.
+REQUIRED: Dict[str, Tuple[Tuple[str, str], ...]] = {
+    "requests": (("requests", "received_date"),),
+    "episodes": (("episodes", "start_date"), ("episodes", "end_date")),
+    "assessments": (("assessments", "started"), ("episodes", "episode_id")),
+    "family_needs": (("family_needs", "identified_date"), ("episodes", "end_date")),
+    "plans": (("plans", "agreed_date"), ("episodes", "start_date")),
+    "taf_reviews": (("taf_reviews", "due_date"),),
+    "service_referrals": (("service_referrals", "referral_date"),),
+    "family_voice": (("family_voice", "response_date"), ("family_voice", "answer")),
+    "practitioners": (("practitioners", "fte"),),
+    "teams": (("agencies", "agency_type"),),
+}
+# Columns a flag needs: a measure using the flag is blocked when the column holds no values.
+FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
+    ("requests", "converted"): ("requests", "decision"), ("requests", "decided"): ("requests", "decision"),
+    ("requests", "from_partner"): ("requests", "source"),
+    ("requests", "mash_diversion"): ("requests", "route"), ("requests", "step_down_route"): ("requests", "route"),
+    ("episodes", "outcomes_met"): ("episodes", "end_reason"), ("episodes", "step_up"): ("episodes", "end_reason"),
+    ("episodes", "level_2"): ("episodes", "level"), ("episodes", "level_3"): ("episodes", "level"),
+    ("episodes", "level_4"): ("episodes", "level"), ("episodes", "level_recorded"): ("episodes", "level"),
+    ("episodes", "partner_led"): ("episodes", "lead_agency_id"),
+    ("episodes", "lead_recorded"): ("episodes", "lead_agency_id"),
+    ("episodes", "school_led"): ("episodes", "lead_agency_id"),
+    ("episodes", "council_led"): ("episodes", "lead_agency_id"),
+    ("episodes", "has_lead_practitioner"): ("episodes", "lead_practitioner_id"),
+    ("episodes", "from_step_down"): ("episodes", "origin"),
+    ("episodes", "has_assessment"): ("assessments", "episode_id"),
+    ("episodes", "three_plus_needs"): ("family_needs", "episode_id"),
+    ("assessments", "within_standard"): ("assessments", "completed"),
+    ("assessments", "completed_flag"): ("assessments", "completed"),
+    ("family_needs", "resolved_flag"): ("family_needs", "resolved"),
+    ("family_needs", "sustained_flag"): ("family_needs", "sustained"),
+    ("taf_reviews", "on_time"): ("taf_reviews", "held_date"),
+}
+
+
+class MissingData(LookupError):
+    """A source table or column a measure needs is missing; ``what`` names it."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"{what}: {reason}")
+        self.what = what
+        self.reason = reason
+
+
+@dataclass
+class Source:
+    """One row per event: ``frame`` holds dates (int64 days), flags and codes; ``dims`` the labels."""
+
+    name: str
+    frame: pd.DataFrame
+    dims: Dict[str, pd.Categorical] = field(default_factory=dict)
+    population: Optional[pd.Series] = None  # child population by locality name
+
+
+def days(values: pd.Series) -> np.ndarray:
+    """Dates -> int64 days since 1970-01-01 (missing -> NO_DAY)."""
+    if not pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
+        values = pd.to_datetime(values)
+    v = np.asarray(values.to_numpy()).astype("datetime64[D]")
+    out = v.astype(np.int64)
+    out[np.isnat(v)] = NO_DAY
+    return out
+
+
+def _ids(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype=object, na_value=None)
+
+
+def _arrow_strings(values: pd.Series):
+    import pyarrow as pa
+
+    arr = getattr(values, "array", values)
+    if hasattr(arr, "_pa_array"):               # string[pyarrow]: no copy
+        return arr._pa_array
+    return pa.array(pd.Series(values, dtype=object).astype("string").to_numpy(dtype=object, na_value=None),
+                    type=pa.large_string())
+
+
+def _lookup(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
+    """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing; first of duplicates).
+
+    A hash look-up in Arrow (``index_in``): ids are strings and tables have millions of rows.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    k, t = _arrow_strings(keys), _arrow_strings(table_keys)
+    if k.type != t.type:
+        k, t = k.cast(pa.large_string()), t.cast(pa.large_string())
+    pos = pc.index_in(k, value_set=t).fill_null(-1)
+    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _take(values: np.ndarray, pos: np.ndarray, fill) -> np.ndarray:
+    out = values[np.maximum(pos, 0)] if len(values) else np.full(len(pos), fill, dtype=object)
+    if len(values):
+        out = out.copy()
+        out[pos < 0] = fill
+    return out
+
+
+def _labels(values, names: Optional[Dict] = None, order: Optional[List[str]] = None) -> pd.Categorical:
+    """Labels from codes/names: missing -> 'not recorded'; categories in a stable order.
+
+    Vectorised: the distinct values are named once and the rows take their codes.
+    """
+    codes_, uniq = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    named = [names.get(u, str(u)) if names is not None else str(u) for u in uniq]
+    cats = [c for c in (order if order is not None else sorted(set(named))) if c != NOT_RECORDED]
+    cats += sorted(set(named) - set(cats) - {NOT_RECORDED}) + [NOT_RECORDED]
+    where = {c: i for i, c in enumerate(cats)}
+    lookup = np.array([where[n] for n in named] + [len(cats) - 1], dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[np.where(codes_ < 0, len(named), codes_)], categories=cats)
+
+
+def _bool(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype=bool, na_value=False) if len(values) else np.zeros(0, dtype=bool)
+
+
+class Builder:
+    """Builds sources from one Dataset on demand and keeps them for the call."""
+
+    def __init__(self, ds: "Dataset", as_of: Optional[pd.Timestamp] = None) -> None:
+        self.ds = ds
+        self._cache: Dict[str, Source] = {}
+        self._shared: Dict[str, object] = {}
+        supplied = ds.meta.get("supplied_tables")
+        self.supplied = set(supplied) if supplied is not None else None
+        end = ds.meta.get("end_date")
+        self.as_of = pd.Timestamp(as_of if as_of is not None else end) if (as_of is not None or end is not None) \
+            else None
+
+    def first_day(self, source: str, date: str) -> Optional[int]:
+        """First day of the data (window start, else the source's earliest date), days since 1970."""
+        start = self.ds.meta.get("window_start")
+        if start is not None:
+            return int(days(pd.Series([pd.Timestamp(start)]))[0])
+        col = self.source(source).frame[date].to_numpy()
+        col = col[col != NO_DAY]
+        return int(col.min()) if len(col) else None
+
+    # -- availability ---------------------------------------------------------------
+    def require(self, table: str, column: Optional[str] = None) -> None:
+        if self.supplied is not None and table not in self.supplied:
+            raise MissingData(table, "table not supplied")
+        frame = self.ds[table]
+        if len(frame) == 0:
+            raise MissingData(table, "table has no rows")
+        if column is not None and (column not in frame.columns or frame[column].isna().all()):
+            raise MissingData(f"{table}.{column}", "column has no values")
+
+    def check(self, m: Measure, by: Tuple[str, ...]) -> None:
+        """Raise MissingData when a table, column or flag the measure needs is missing."""
+        for src in (m.source, m.denominator_source):
+            if src is None:
+                continue
+            for table, column in REQUIRED[src]:
+                self.require(table, column)
+        for expr in (m.numerator, m.denominator):
+            if expr and (m.source, expr) in FLAG_COLUMNS:
+                self.require(*FLAG_COLUMNS[(m.source, expr)])
+
+    def source(self, name: str) -> Source:
+        if name not in self._cache:
+            for table, column in REQUIRED[name]:
+                self.require(table, column)
+            self._cache[name] = BUILDERS[name](self)
+        return self._cache[name]
+
+    # -- shared pieces ------------------------------------------------------------------
+    def _memo(self, key: str, make: Callable[[], object]):
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
+
+    def locality_names(self) -> Tuple[pd.Series, np.ndarray]:
+        """(locality ids, names) with duplicate names told apart by council."""
+        def make():
+            loc = self.ds.localities
+            names = loc["name"].astype(object).to_numpy()
+            if "council_name" in loc.columns and pd.Series(names).duplicated().any():
+                council = loc["council_name"].astype(object).fillna(loc["council_code"].astype(object))
+                names = np.array([f"{c}: {n}" for c, n in zip(council, names)], dtype=object)
+            return loc["locality_id"], names
+        return self._memo("locality_names", make)
+
+    def locality_label(self, locality_ids: pd.Series) -> pd.Categorical:
+        return self.locality_cat(self.locality_pos(locality_ids))
+
+    def locality_pos(self, locality_ids: pd.Series) -> np.ndarray:
+        return _lookup(locality_ids, self.ds.localities["locality_id"])
+
+    def family_locality_pos(self, table: str) -> np.ndarray:
+        """Row of the locality of each row's family (rows of ``table``), -1 unknown."""
+        per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
+        pos = self.ref_pos("families", table)
+        return np.where(pos >= 0, per_family[np.maximum(pos, 0)] if len(per_family) else -1, -1)
+
+    def locality_cat(self, pos: np.ndarray) -> pd.Categorical:
+        ids, names = self.locality_names()
+        cats = list(dict.fromkeys(names.tolist())) + [NOT_RECORDED]
+        where = {c: i for i, c in enumerate(cats)}
+        code_of_row = np.array([where[n] for n in names] + [len(cats) - 1], dtype=np.int64)
+        return pd.Categorical.from_codes(code_of_row[np.where(pos < 0, len(names), pos)], categories=cats)
+
+    def family_locality(self, family_ids: pd.Series) -> pd.Series:
+        fam = self.ds.families
+        pos = _lookup(family_ids, fam["family_id"])
+        vals = _take(_ids(fam["locality_id"]), pos, None)
+        return pd.Series(vals, dtype=object)
+
+    def population(self) -> pd.Series:
+        ids, names = self.locality_names()
+        pop = pd.to_numeric(self.ds.localities["child_population"], errors="coerce")
+        return pd.Series(pop.to_numpy(dtype=float, na_value=np.nan), index=names).groupby(level=0).sum(min_count=1)
+
+    def episode_lead_types(self) -> pd.Categorical:
+        """The lead agency type of every episode (looked up once per call of compute)."""
+        return self._memo("episode_lead_types", lambda: self.agency_types(self.ds.episodes["lead_agency_id"]))
+
+    def agency_types(self, agency_ids: pd.Series) -> pd.Categorical:
+        """Agency type of each id (a Categorical; missing where the id is missing or unknown)."""
+        ag = self.ds.agencies
+        types = pd.Categorical(ag["agency_type"])
+        pos = _lookup(agency_ids, ag["agency_id"])
+        taken = np.where(pos >= 0, np.asarray(types.codes)[np.maximum(pos, 0)] if len(types) else -1, -1)
+        return pd.Categorical.from_codes(taken, dtype=types.dtype)
+
+    def episode_index(self, episode_ids: pd.Series) -> np.ndarray:
+        return _lookup(episode_ids, self.ds.episodes["episode_id"])
+
+    _REFS = {"episodes": ("episode_id", ("assessments", "family_needs", "plans", "taf_reviews", "service_referrals")),
+             "families": ("family_id", ("requests", "episodes", "service_referrals", "family_voice"))}
+
+    def ref_pos(self, domain: str, table: str) -> np.ndarray:
+        """Row in ``domain`` (episodes or families) of each row of ``table``, -1 if none.
+
+        All tables that refer to the domain are encoded with one Arrow dictionary in one pass,
+        instead of one hash look-up (and one hash table of the domain) per table.
+        """
+        def make():
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            key, refs = self._REFS[domain]
+            names = [domain] + [t for t in refs if key in self.ds[t].columns and len(self.ds[t])]
+            arrays = []
+            for name in names:
+                a = _arrow_strings(self.ds[name][key])
+                a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+                arrays.append(a.cast(pa.large_string()))
+            enc = pc.dictionary_encode(pa.concat_arrays(arrays))
+            codes_ = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            n_dom = len(arrays[0])
+            row_of = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)
+            own = codes_[:n_dom]
+            ok = own >= 0
+            row_of[own[ok][::-1]] = np.flatnonzero(ok)[::-1]    # the first row wins for a duplicated key
+            out, at = {}, 0
+            for name, a in zip(names, arrays):
+                c = codes_[at:at + len(a)]
+                out[name] = np.where(c >= 0, row_of[c], -1)
+                at += len(a)
+            return out
+        got = self._memo(f"ref_pos:{domain}", make)
+        return got.get(table, np.full(len(self.ds[table]), -1, dtype=np.int64))
+
+    def index_child(self) -> Tuple[pd.Series, pd.Series]:
+        """(family ids, person id of the family's first child member): stands for the family in age/sex."""
+        def make():
+            fm = self.ds.family_members
+            kids = fm[(fm["role"] == "child").to_numpy(dtype=bool, na_value=False)]
+            first = kids.drop_duplicates("family_id")
+            return first["family_id"], first["person_id"]
+        return self._memo("index_child", make)
+
+    def person_dims(self, person_ids: np.ndarray, on_day: np.ndarray) -> Dict[str, pd.Categorical]:
+        per = self.ds.persons
+        pos = _lookup(pd.Series(person_ids, dtype="string"), per["person_id"])
+        birth = _take(days(per["birth_date"]), pos, NO_DAY).astype(np.int64)
+        ok = (birth != NO_DAY) & (on_day != NO_DAY) & (pos >= 0)
+        age = np.where(ok, (on_day - birth) / 365.25, np.nan)
+        band = np.full(len(age), None, dtype=object)
+        valid = ok & (age >= 0)
+        idx = np.searchsorted(AGE_EDGES, np.where(valid, age, 0), side="right") - 1
+        band[valid] = np.array(AGE_BANDS, dtype=object)[idx[valid]]
+        sex = _take(_ids(per["sex"].astype(object)), pos, None)
+        eth = _take(_ids(per["ethnicity"].astype(object)), pos, None)
+        eth_names = {c: ETHNIC_GROUPS.get(c[0], c) for c in codes.ETHNICITY}
+        return {"age_band": _labels(band, order=list(AGE_BANDS)),
+                "sex": _labels(sex, SEX_NAMES, order=["Female", "Male", "Unknown or indeterminate"]),
+                "ethnicity": _labels(eth, eth_names, order=list(dict.fromkeys(ETHNIC_GROUPS.values())))}
+
+    def child_of(self, person_ids: pd.Series, family_ids: pd.Series) -> np.ndarray:
+        """The row's child, or the family's index child when the row names none."""
+        person = _ids(person_ids) if person_ids is not None else np.full(len(family_ids), None, dtype=object)
+        if pd.isna(pd.Series(person, dtype=object)).any():
+            fams, kids = self.index_child()
+            pos = _lookup(family_ids, fams)
+            fill = _take(_ids(kids), pos, None)
+            person = np.where(pd.isna(pd.Series(person, dtype=object)).to_numpy(), fill, person)
+        return person
+
+    def episode_dims(self, ep_pos: np.ndarray) -> Dict[str, object]:
+        """Lazy dimensions of rows that belong to an episode (by row position in episodes)."""
+        base = self.source("episodes")
+        out: Dict[str, object] = {}
+        for dim, cat in base.dims.items():
+            if callable(cat):
+                out[dim] = (lambda c=cat: _sub(c(), ep_pos))
+            else:
+                out[dim] = _sub(cat, ep_pos)
+        return out
+
+
+def _sub(cat: pd.Categorical, pos: np.ndarray) -> pd.Categorical:
+    codes_ = np.asarray(cat.codes)
+    nr = list(cat.categories).index(NOT_RECORDED)
+    taken = np.where(pos >= 0, codes_[np.maximum(pos, 0)] if len(codes_) else nr, nr)
+    return pd.Categorical.from_codes(taken, dtype=cat.dtype)
+
+
+def _family_keys(frame: pd.DataFrame):
+    """The family of each row as Arrow strings; a row with no family is its person ("person:<id>")."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "family_id" in frame.columns:
+        fam = _arrow_strings(frame["family_id"])
+    else:
+        fam = pa.nulls(len(frame), pa.large_string())
+    if isinstance(fam, pa.ChunkedArray):
+        fam = fam.combine_chunks()
+    fam = fam.cast(pa.large_string())
+    if fam.null_count and "person_id" in frame.columns:
+        person = _arrow_strings(frame["person_id"])
+        person = (person.combine_chunks() if isinstance(person, pa.ChunkedArray) else person).cast(pa.large_string())
+        fam = pc.coalesce(fam, pc.binary_join_element_wise(pa.scalar("person:", pa.large_string()), person, ""))
+    return fam
+
+
+def _family_codes(*frames: pd.DataFrame):
+    """One integer per family shared across frames (-1 for none), by Arrow dictionary encoding."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pa.concat_arrays([_family_keys(f) for f in frames])     # one dictionary for all frames
+    enc = pc.dictionary_encode(keys)
+    whole = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    out, at = [], 0
+    for f in frames:
+        out.append(whole[at:at + len(f)])
+        at += len(f)
+    return out
+
+
+def _requests(b: Builder) -> Source:
+    rq = b.ds.requests
+    n = len(rq)
+    d = days(rq["received_date"])
+    source = rq["source"].astype(object)
+    route = rq["route"].astype(object)
+    decision = rq["decision"].astype(object)
+    children = pd.to_numeric(rq["children"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    children = np.where(np.isnan(children), 1.0, children)
+    # family integer codes shared by requests and episodes
+    ep = b.ds.episodes
+    fr, fe = b.ref_pos("families", "requests"), b.ref_pos("families", "episodes")
+    if (fr < 0).any() or (fe < 0).any():   # rows without a known family: key them by family or person
+        fr, fe = _family_codes(rq, ep)
+    # DfE rule: another request of the family in the 365 days before
+    order = np.lexsort((d, fr))
+    fs, ds_ = fr[order], d[order]
+    prev_same = np.r_[False, fs[1:] == fs[:-1]] & (fs >= 0)
+    gap = np.r_[FAR_DAY, ds_[1:] - ds_[:-1]]
+    repeat = np.zeros(n, dtype=bool)
+    repeat[order] = prev_same & (gap <= 365) & (ds_ != NO_DAY)
+    # re-referral: within 365 days after the family's last closed episode, none open on the day
+    s_e, e_e = days(ep["start_date"]), days(ep["end_date"])
+    shift = np.int64(1) << 21
+    closed = (e_e != NO_DAY) & (fe >= 0)
+    end_key = fe[closed] * (shift * 2) + (e_e[closed] + shift)
+    ord_e = np.argsort(end_key, kind="stable")
+    end_key_s = end_key[ord_e]
+    ep_closed_idx = np.flatnonzero(closed)[ord_e]
+    req_key = fr * (shift * 2) + (d + shift)
+    k = np.searchsorted(end_key_s, req_key, side="left") - 1
+    has_prev = (k >= 0) & (fr >= 0) & (d != NO_DAY)
+    prev_ep = np.where(has_prev, ep_closed_idx[np.maximum(k, 0)], -1)
+    has_prev &= (prev_ep >= 0) & (fe[np.maximum(prev_ep, 0)] == fr)
+    prev_ep = np.where(has_prev, prev_ep, -1)
+    since = np.where(has_prev, d - e_e[np.maximum(prev_ep, 0)], FAR_DAY)
+    started = (s_e != NO_DAY) & (fe >= 0)
+    start_key = np.sort(fe[started] * (shift * 2) + (s_e[started] + shift))
+    family_floor = fr * (shift * 2)
+    n_started = np.searchsorted(start_key, req_key, "left") - np.searchsorted(start_key, family_floor, "left")
+    n_ended = np.searchsorted(end_key_s, req_key, "left") - np.searchsorted(end_key_s, family_floor, "left")
+    open_now = (n_started - n_ended) > 0
+    rereferral = has_prev & (since <= 365) & ~open_now
+    frame = pd.DataFrame({
+        "received_date": d, "children": children, "source": source.to_numpy(), "route": route.to_numpy(),
+        "decision": decision.to_numpy(),
+        "converted": (decision == "early_help").to_numpy(), "decided": decision.notna().to_numpy(),
+        "from_partner": source.isin(PARTNER_SOURCES).to_numpy(),
+        "mash_diversion": (route == "mash_diversion").to_numpy(), "step_down_route": (route == "step_down").to_numpy(),
+        "repeat_request_12m": repeat, "rereferral_12m": rereferral,
+        "days_since_episode": np.where(has_prev, since, np.nan),
+    }, copy=False)
+    prev_type = b.episode_lead_types()
+    none = len(prev_type.categories)
+    prev_codes = np.asarray(prev_type.codes)
+    lead = pd.Categorical.from_codes(
+        np.where(prev_ep >= 0, prev_codes[np.maximum(prev_ep, 0)] if len(prev_codes) else -1, none),
+        categories=list(prev_type.categories) + ["none"])
+    names = dict(AGENCY_TYPE_NAMES, none="No previous episode")
+    src_names = {k: f"{v} ({k})" for k, v in codes.REFERRAL_SOURCE.items()}
+    dims: Dict[str, object] = {
+        "locality": lambda: b.locality_cat(b.family_locality_pos("requests")),
+        "lead_agency_type": lambda: _labels(lead, names),
+        "request_source": lambda: _labels(source.to_numpy(), src_names,
+                                          order=[src_names[k] for k in codes.REFERRAL_SOURCE]),
+        "route": lambda: _labels(route.to_numpy(), ROUTE_NAMES, order=list(ROUTE_NAMES.values())),
+    }
+    _person_dims(b, dims, rq.get("person_id"), rq["family_id"], d)
+    return Source("requests", frame, dims)
+
+
+def _person_dims(b: Builder, dims: Dict[str, object], person_ids, family_ids, on_day: np.ndarray) -> None:
+    cache: Dict[str, Dict[str, pd.Categorical]] = {}
+
+    def get(dim: str) -> pd.Categorical:
+        if "all" not in cache:
+            cache["all"] = b.person_dims(b.child_of(person_ids, family_ids), on_day)
+        return cache["all"][dim]
+
+    for dim in ("age_band", "sex", "ethnicity"):
+        dims[dim] = (lambda d_=dim: get(d_))
+
+
+def _episodes(b: Builder) -> Source:
+    ep = b.ds.episodes
+    n = len(ep)
+    s, e = days(ep["start_date"]), days(ep["end_date"])
+    closed = e != NO_DAY
+    dur = np.where(closed & (s != NO_DAY), e - s, -1)
+    reason = ep["end_reason"].astype(object)
+    level = pd.to_numeric(ep["level"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    lead_type = b.episode_lead_types()
+    lead_known = np.asarray(lead_type.codes) >= 0
+    council = pd.Series(lead_type).isin(codes.COUNCIL_AGENCY_TYPES).to_numpy() & lead_known
+    ass = b.ds.assessments
+    has_ass = np.zeros(n, dtype=bool)
+    if len(ass):
+        pos = b.ref_pos("episodes", "assessments")
+        has_ass[pos[pos >= 0]] = True
+    needs = b.ds.family_needs
+    n_needs = np.zeros(n, dtype=np.int64)
+    if len(needs):
+        pos = b.ref_pos("episodes", "family_needs")
+        n_needs = np.bincount(pos[pos >= 0], minlength=n)
+    frame = pd.DataFrame({
+        "start_date": s, "end_date": e, "duration_days": np.where(dur >= 0, dur, np.nan).astype(float),
+        "closed": closed,
+        "within_16_weeks": closed & (dur >= 0) & (dur <= SIXTEEN_WEEKS_DAYS),
+        "over_20_weeks": closed & (dur > TWENTY_WEEKS_DAYS),
+        "end_reason": reason.to_numpy(),
+        "outcomes_met": closed & (reason == "outcomes_met").to_numpy(),
+        "step_up": closed & (reason == "step_up").to_numpy(),
+        "from_step_down": (ep["origin"].astype(object) == "step_down").to_numpy(),
+        "level": level, "level_recorded": ~np.isnan(level),
+        "level_2": level == 2, "level_3": level == 3, "level_4": level == 4,
+        "lead_recorded": lead_known, "partner_led": lead_known & ~council, "council_led": council,
+        "school_led": np.asarray(lead_type == "school"),
+        "has_lead_practitioner": ep["lead_practitioner_id"].notna().to_numpy(),
+        "has_assessment": has_ass, "n_needs": n_needs, "three_plus_needs": n_needs >= 3,
+    }, copy=False)
+    def ep_locality() -> pd.Categorical:
+        pos = b.locality_pos(ep["locality_id"])
+        if (pos < 0).any():
+            pos = np.where(pos < 0, b.family_locality_pos("episodes"), pos)
+        return b.locality_cat(pos)
+
+    dims: Dict[str, object] = {
+        "locality": ep_locality,
+        "lead_agency_type": lambda: _labels(lead_type, AGENCY_TYPE_NAMES,
+                                            order=[AGENCY_TYPE_NAMES[t] for t in codes.AGENCY_TYPE]),
+        "level": lambda: _labels(np.where(np.isnan(level), None, level).astype(object), LEVEL_LABELS,
+                                 order=list(LEVEL_LABELS.values())),
+    }
+    _person_dims(b, dims, ep["person_id"], ep["family_id"], s)
+    return Source("episodes", frame, dims)
+
+
+def _child_rows(b: Builder, name: str, frame: pd.DataFrame) -> Source:
+    pos = b.ref_pos("episodes", name)
+    return Source(name, frame, b.episode_dims(pos))
+
+
+def _assessments(b: Builder) -> Source:
+    a = b.ds.assessments
+    st, co = days(a["started"]), days(a["completed"])
+    done = co != NO_DAY
+    frame = pd.DataFrame({"started": st, "completed": co, "completed_flag": done,
+                          "days_to_complete": np.where(done, co - st, np.nan).astype(float),
+                          "within_standard": done & (co - st <= ASSESSMENT_DAYS) & (co >= st)}, copy=False)
+    return _child_rows(b, "assessments", frame)
+
+
+def _family_needs(b: Builder) -> Source:
+    fn = b.ds.family_needs
+    pos = b.ref_pos("episodes", "family_needs")
+    ep_end = _take(days(b.ds.episodes["end_date"]), pos, NO_DAY).astype(np.int64)
+    resolved = _bool(fn["resolved"])
+    sustained = _bool(fn["sustained"]) & resolved
+    frame = pd.DataFrame({"identified_date": days(fn["identified_date"]), "episode_end": ep_end,
+                          "episode_closed": ep_end != NO_DAY, "need": fn["need"].array,
+                          "resolved_flag": resolved, "sustained_flag": sustained}, copy=False)
+    return Source("family_needs", frame, b.episode_dims(pos))
+
+
+def _plans(b: Builder) -> Source:
+    p = b.ds.plans
+    pos = b.ref_pos("episodes", "plans")
+    ep_start = _take(days(b.ds.episodes["start_date"]), pos, NO_DAY).astype(np.int64)
+    agreed = days(p["agreed_date"])
+    lag = np.where((ep_start != NO_DAY) & (agreed != NO_DAY), agreed - ep_start, np.nan).astype(float)
+    frame = pd.DataFrame({"agreed_date": agreed, "end_date": days(p["end_date"]), "days_from_start": lag,
+                          "within_standard": lag <= PLAN_DAYS}, copy=False)
+    return Source("plans", frame, b.episode_dims(pos))
+
+
+def _taf_reviews(b: Builder) -> Source:
+    r = b.ds.taf_reviews
+    due, held = days(r["due_date"]), days(r["held_date"])
+    as_of = days(pd.Series([b.as_of]))[0] if b.as_of is not None else max(int(due.max()), int(held.max()))
+    is_due = (due != NO_DAY) & (due <= as_of)
+    frame = pd.DataFrame({"due_date": due, "held_date": held, "due": is_due, "held": held != NO_DAY,
+                          "on_time": is_due & (held != NO_DAY) & (held <= due)}, copy=False)
+    return _child_rows(b, "taf_reviews", frame)
+
+
+def _service_referrals(b: Builder) -> Source:
+    sr = b.ds.service_referrals
+    d = days(sr["referral_date"])
+    service = sr["service"].astype(object)
+    pos = b.ref_pos("episodes", "service_referrals")
+    frame = pd.DataFrame({"referral_date": d, "service": service.to_numpy(),
+                          "outcome": sr["outcome"].astype(object).to_numpy(),
+                          "accepted": (sr["outcome"].astype(object) == "accepted").to_numpy()}, copy=False)
+    dims: Dict[str, object] = {
+        "locality": lambda: b.locality_cat(b.family_locality_pos("service_referrals")),
+        "service": lambda: _labels(service.to_numpy(), codes.SERVICE, order=list(codes.SERVICE.values())),
+    }
+    ep_dims = b.episode_dims(pos)
+    for dim in ("lead_agency_type", "level"):
+        dims[dim] = ep_dims[dim]
+    _person_dims(b, dims, sr["person_id"], sr["family_id"], d)
+    return Source("service_referrals", frame, dims)
+
+
+def _family_voice(b: Builder) -> Source:
+    fv = b.ds.family_voice
+    answer = pd.to_numeric(fv["answer"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    question = fv["question"].astype(object)
+    frame = pd.DataFrame({"response_date": days(fv["response_date"]), "question": question.to_numpy(),
+                          "answer": answer, "positive": answer >= codes.VOICE_POSITIVE_FROM}, copy=False)
+    def fv_locality() -> pd.Categorical:
+        pos = b.locality_pos(fv["locality_id"])
+        if (pos < 0).any():
+            pos = np.where(pos < 0, b.family_locality_pos("family_voice"), pos)
+        return b.locality_cat(pos)
+
+    dims: Dict[str, object] = {
+        "locality": fv_locality,
+        "question": lambda: _labels(question.to_numpy(), codes.VOICE_QUESTION,
+                                    order=list(codes.VOICE_QUESTION.values())),
+    }
+    return Source("family_voice", frame, dims)
+
+
+def _practitioners(b: Builder) -> Source:
+    p = b.ds.practitioners
+    start = days(p["start_date"])
+    fte = pd.to_numeric(p["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    frame = pd.DataFrame({"start_date": np.where(start == NO_DAY, -FAR_DAY, start), "end_date": days(p["end_date"]),
+                          "fte": np.nan_to_num(fte, nan=0.0), "all": np.ones(len(p), dtype=bool)}, copy=False)
+    loc = p["locality_id"].astype("string")
+    return Source("practitioners", frame, {"locality": lambda: b.locality_label(loc)})
+
+
+def _teams(b: Builder) -> Source:
+    ag = b.ds.agencies
+    teams = ag[(ag["agency_type"] == "la_early_help").to_numpy(dtype=bool, na_value=False)]
+    if teams.empty:
+        raise MissingData("agencies.agency_type", "no agency of type la_early_help (council team)")
+    n = len(teams)
+    frame = pd.DataFrame({"start_date": np.full(n, -FAR_DAY), "end_date": np.full(n, NO_DAY),
+                          "one": np.ones(n)}, copy=False)
+    loc = teams["locality_id"].astype("string") if "locality_id" in teams.columns else pd.Series([pd.NA] * n)
+    return Source("teams", frame, {"locality": lambda: b.locality_label(loc)})
+
+
+BUILDERS: Dict[str, Callable[[Builder], Source]] = {
+    "requests": _requests, "episodes": _episodes, "assessments": _assessments, "family_needs": _family_needs,
+    "plans": _plans, "taf_reviews": _taf_reviews, "service_referrals": _service_referrals,
+    "family_voice": _family_voice, "practitioners": _practitioners, "teams": _teams,
+}
+SOURCE_DIMENSIONS: Dict[str, Tuple[str, ...]] = {
+    "requests": ("locality", "lead_agency_type", "age_band", "sex", "ethnicity", "request_source", "route"),
+    "episodes": ("locality", "lead_agency_type", "level", "age_band", "sex", "ethnicity"),
+    "assessments": ("locality", "lead_agency_type", "level", "age_band", "sex", "ethnicity"),
+    "family_needs": ("locality", "lead_agency_type", "level", "age_band", "sex", "ethnicity"),
+    "plans": ("locality", "lead_agency_type", "level", "age_band", "sex", "ethnicity"),
+    "taf_reviews": ("locality", "lead_agency_type", "level", "age_band", "sex", "ethnicity"),
+    "service_referrals": ("locality", "service", "lead_agency_type", "level", "age_band", "sex", "ethnicity"),
+    "family_voice": ("locality", "question"),
+    "practitioners": ("locality",),
+    "teams": ("locality",),
+}
+
+
+def check_measure(m: Measure) -> None:
+    """Raise ValueError when a measure names a source that does not exist."""
+    for src in (m.source, m.denominator_source):
+        if src is not None and src not in BUILDERS:
+            raise ValueError(f"measure {m.id!r}: unknown source {src!r}; sources: {', '.join(BUILDERS)}")
+
+
+def describe() -> pd.DataFrame:
+    """The sources a measure can use: their tables, dimensions and columns (for custom measures)."""
+    cols = {
+        "requests": "received_date children source route decision converted decided from_partner mash_diversion "
+                    "step_down_route repeat_request_12m rereferral_12m days_since_episode",
+        "episodes": "start_date end_date duration_days closed within_16_weeks over_20_weeks end_reason outcomes_met "
+                    "step_up from_step_down level level_recorded level_2 level_3 level_4 lead_recorded partner_led "
+                    "council_led school_led has_lead_practitioner has_assessment n_needs three_plus_needs",
+        "assessments": "started completed completed_flag days_to_complete within_standard",
+        "family_needs": "identified_date episode_end episode_closed need resolved_flag sustained_flag",
+        "plans": "agreed_date end_date days_from_start within_standard",
+        "taf_reviews": "due_date held_date due held on_time",
+        "service_referrals": "referral_date service outcome accepted",
+        "family_voice": "response_date question answer positive",
+        "practitioners": "start_date end_date fte all", "teams": "start_date end_date one",
+    }
+    return pd.DataFrame([dict(source=s, tables=", ".join(SOURCE_TABLES[s]), dimensions=", ".join(SOURCE_DIMENSIONS[s]),
+                              columns=cols[s].replace(" ", ", ")) for s in BUILDERS])

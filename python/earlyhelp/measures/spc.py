@@ -1,0 +1,264 @@
+"""Statistical process control as NHS England's "Making Data Count" reads it.
+
+* :func:`xmr` - an XmR (individuals) chart: centre = mean, limits = mean +/- 2.66 x mean moving
+  range, recalculated from each known change point, with one flag column per rule:
+  ``beyond_limits`` (a point outside the limits), ``shift`` (a run of ``shift_run`` = 7 points on
+  one side of the centre line), ``trend`` (``trend_run`` = 6 points all rising or all falling),
+  ``two_of_three`` (two of three points beyond 2 sigma, i.e. beyond mean +/- 1.77 x mean moving
+  range, all three on the same side).
+* :func:`variation` and :func:`assurance` - the programme's icons: special cause improvement or
+  concern (high/low) or common cause; the target consistently passed, hit and miss, or
+  consistently failed.
+* :func:`funnel` - a funnel plot's limits (95% and 99.8%) around the overall rate by denominator,
+  for comparing localities or councils.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+D2 = 1.128                      # moving range of two: E|x1 - x2| = 1.128 sigma
+LIMIT = 3.0 / D2                # 2.66
+NEAR = 2.0 / D2                 # 1.77: two sigma
+MIN_POINTS = 15                 # Making Data Count: limits on fewer points are provisional
+
+RULES = ("beyond_limits", "shift", "trend", "two_of_three")
+
+
+def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline: Optional[int] = None,
+        shift_run: int = 7, trend_run: int = 6) -> pd.DataFrame:
+    """An XmR chart of ``series`` with the Making Data Count rules.
+
+    Parameters
+    ----------
+    series : values in time order (missing values are left out of the limits and flags are False).
+    change_points : index labels where the process is known to change (a new service model);
+        centre and limits are recalculated from each (the point itself starts the new phase).
+    baseline : compute each phase's centre and limits from its first ``baseline`` points only
+        and extend them (default: every point of the phase).
+    shift_run, trend_run : run lengths of the shift and trend rules (7 and 6 in Making Data Count).
+
+    Returns
+    -------
+    DataFrame indexed like ``series`` with ``value, centre, lower, upper, near_lower, near_upper,
+    moving_range, phase`` and one boolean column per rule (``beyond_limits, shift, trend,
+    two_of_three``) plus ``special_cause`` (any rule).
+    """
+    if not isinstance(series, pd.Series):
+        series = pd.Series(series)
+    if shift_run < 2 or trend_run < 2:
+        raise ValueError("shift_run and trend_run must be at least 2")
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    n = len(values)
+    phase = np.zeros(n, dtype=np.int64)
+    if change_points is not None:
+        for cp in change_points:
+            try:
+                pos = series.index.get_loc(cp)
+            except KeyError:
+                raise ValueError(f"change point {cp!r} is not in the series index") from None
+            if not isinstance(pos, (int, np.integer)):
+                raise ValueError(f"change point {cp!r} is not a unique index label")
+            phase[pos:] += 1
+    centre = np.full(n, np.nan)
+    mr_bar = np.full(n, np.nan)
+    mr = np.full(n, np.nan)
+    for p in np.unique(phase):
+        idx = np.flatnonzero(phase == p)
+        v = values[idx]
+        ok = ~np.isnan(v)
+        used = idx[ok]
+        if baseline is not None:
+            used = used[:baseline]
+        vv = values[used]
+        if len(vv) == 0:
+            continue
+        ranges = np.abs(np.diff(vv))
+        centre[idx] = vv.mean()
+        mr_bar[idx] = ranges.mean() if len(ranges) else np.nan
+        if len(idx) > 1:  # moving ranges within the phase (between consecutive observed points)
+            obs = idx[ok]
+            mr[obs[1:]] = np.abs(np.diff(values[obs]))
+    upper, lower = centre + LIMIT * mr_bar, centre - LIMIT * mr_bar
+    near_up, near_lo = centre + NEAR * mr_bar, centre - NEAR * mr_bar
+    out = pd.DataFrame({"value": values, "centre": centre, "lower": lower, "upper": upper, "near_lower": near_lo,
+                        "near_upper": near_up, "moving_range": mr, "phase": phase}, index=series.index)
+    beyond = np.nan_to_num((values > upper) | (values < lower), nan=False).astype(bool)
+    side = np.sign(values - centre)
+    side[np.isnan(side)] = 0
+    out["beyond_limits"] = beyond
+    out["shift"] = _runs_same_side(side, phase, shift_run)
+    out["trend"] = _trends(values, phase, trend_run)
+    near = ~beyond & ((values > near_up) | (values < near_lo))
+    out["two_of_three"] = _two_of_three(near, side, phase)
+    out["special_cause"] = out[list(RULES)].any(axis=1)
+    return out
+
+
+def _runs_same_side(side: np.ndarray, phase: np.ndarray, k: int) -> np.ndarray:
+    """Points in a run of at least k consecutive points on one side (a point on the line breaks it)."""
+    n = len(side)
+    flags = np.zeros(n, dtype=bool)
+    start = 0
+    for i in range(1, n + 1):
+        if i == n or side[i] != side[start] or phase[i] != phase[start] or side[i] == 0:
+            if side[start] != 0 and i - start >= k:
+                flags[start:i] = True
+            start = i
+    return flags
+
+
+def _trends(values: np.ndarray, phase: np.ndarray, k: int) -> np.ndarray:
+    """Points in k or more consecutive points each higher (or each lower) than the one before
+    (within a phase: a change point starts counting afresh)."""
+    n = len(values)
+    flags = np.zeros(n, dtype=bool)
+    d = np.sign(np.diff(values))
+    d[np.isnan(d)] = 0
+    d[np.diff(phase) != 0] = 0
+    start = 0  # run of equal-signed differences d[start:i]
+    for i in range(1, len(d) + 1):
+        if i == len(d) or d[i] != d[start] or d[i] == 0:
+            if d[start] != 0 and (i - start) + 1 >= k:
+                flags[start:i + 1] = True
+            start = i
+    return flags
+
+
+def _two_of_three(near: np.ndarray, side: np.ndarray, phase: np.ndarray) -> np.ndarray:
+    """Near points in a window of three with at least two near and all three on the same side."""
+    n = len(near)
+    flags = np.zeros(n, dtype=bool)
+    for s in range(0, n - 2):
+        w = slice(s, s + 3)
+        if near[w].sum() >= 2 and abs(side[w].sum()) == 3 and phase[s] == phase[s + 2]:
+            flags[w] |= near[w]
+    return flags
+
+
+def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> str:
+    """The variation icon of the latest point: ``special_cause_improvement_high`` (or ``_low``),
+    ``special_cause_concern_high`` (or ``_low``), ``special_cause_neither_high`` (``_low``) for a
+    measure without a direction, or ``common_cause``."""
+    last = chart.dropna(subset=["value"]).tail(1)
+    if last.empty or not bool(last["special_cause"].iloc[0]):
+        return "common_cause"
+    row = last.iloc[0]
+    if bool(row["trend"]) and not (row["beyond_limits"] or row["shift"] or row["two_of_three"]):
+        prev = chart["value"].dropna()
+        high = len(prev) > 1 and prev.iloc[-1] > prev.iloc[-2]
+    else:
+        high = row["value"] > row["centre"]
+    side = "high" if high else "low"
+    if direction == "neither":
+        return f"special_cause_neither_{side}"
+    good = (direction == "higher_is_better") == high
+    return f"special_cause_{'improvement' if good else 'concern'}_{side}"
+
+
+def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "higher_is_better") -> str:
+    """``consistently_pass``, ``hit_and_miss``, ``consistently_fail`` or ``no_target``, from the
+    latest phase's limits against the target."""
+    if target is None or (isinstance(target, float) and np.isnan(target)) or direction == "neither":
+        return "no_target"
+    last = chart.dropna(subset=["upper", "lower"]).tail(1)
+    if last.empty:
+        return "no_target"
+    lo, hi = float(last["lower"].iloc[0]), float(last["upper"].iloc[0])
+    if direction == "higher_is_better":
+        return "consistently_pass" if target <= lo else "consistently_fail" if target >= hi else "hit_and_miss"
+    return "consistently_pass" if target >= hi else "consistently_fail" if target <= lo else "hit_and_miss"
+
+
+def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, by: Sequence[str] = (),
+                      change_points: Optional[dict] = None) -> pd.DataFrame:
+    """One row per measure (and group): latest value, variation and assurance icons, from
+    :func:`earlyhelp.measures.compute` output (monthly periods in order)."""
+    from ._catalogue import get
+
+    rows = []
+    keys = ["measure", *by]
+    for key, g in results.groupby(keys, observed=True, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        mid = str(key[0])
+        try:
+            m = get(mid)
+            direction, target = m.direction, m.targets.get("target")
+        except KeyError:
+            direction, target = "neither", None
+        if targets and mid in targets:
+            target = targets[mid]
+        s = g.set_index("period")["value"]
+        chart = xmr(s, change_points=(change_points or {}).get(mid))
+        last = chart.dropna(subset=["value"]).tail(1)
+        rows.append(dict(zip(keys, key), latest_period=last.index[0] if len(last) else None,
+                         latest=float(last["value"].iloc[0]) if len(last) else np.nan,
+                         centre=float(last["centre"].iloc[0]) if len(last) else np.nan,
+                         lower=float(last["lower"].iloc[0]) if len(last) else np.nan,
+                         upper=float(last["upper"].iloc[0]) if len(last) else np.nan,
+                         points=int(chart["value"].notna().sum()),
+                         variation=variation(chart, direction), assurance=assurance(chart, target, direction),
+                         target=target if target is not None else np.nan, direction=direction))
+    return pd.DataFrame(rows)
+
+
+def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = None,
+           kind: str = "proportion", levels: Sequence[float] = (0.95, 0.998), points: int = 200) -> dict:
+    """Funnel plot limits for comparing units (localities, councils) on a rate.
+
+    Parameters
+    ----------
+    numerator, denominator : per unit (events and the population or opportunities).
+    overall : the target rate (default the pooled rate sum(numerator) / sum(denominator)).
+    kind : ``"proportion"`` (binomial limits) or ``"rate"`` (Poisson limits, per unit of denominator).
+    levels : two-sided coverage of the limits (95% and 99.8% by default).
+
+    Returns
+    -------
+    dict with ``units`` (DataFrame: label, numerator, denominator, value, and for each level
+    ``lower_<level>``, ``upper_<level>`` at the unit's denominator and ``outside_<level>``),
+    ``curve`` (DataFrame of limits over a grid of denominators, for drawing) and ``overall``.
+    """
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    if num.shape != den.shape:
+        raise ValueError("numerator and denominator must have the same length")
+    if np.any(den <= 0) or np.any(num < 0):
+        raise ValueError("denominators must be positive and numerators not negative")
+    if kind not in ("proportion", "rate"):
+        raise ValueError(f"kind must be 'proportion' or 'rate', not {kind!r}")
+    p0 = float(num.sum() / den.sum()) if overall is None else float(overall)
+    units = pd.DataFrame({"label": list(labels) if labels is not None else np.arange(len(num)),
+                          "numerator": num, "denominator": den, "value": num / den})
+    grid = np.unique(np.round(np.geomspace(max(1.0, den.min() / 2), den.max() * 1.2, points)))
+    curve = pd.DataFrame({"denominator": grid})
+    for lev in levels:
+        tag = f"{lev * 100:g}".replace(".", "_")
+        for frame, n in ((units, den), (curve, grid)):
+            lo, hi = _funnel_limits(p0, n, lev, kind)
+            frame[f"lower_{tag}"] = lo
+            frame[f"upper_{tag}"] = hi
+        units[f"outside_{tag}"] = (units["value"] < units[f"lower_{tag}"]) | (units["value"] > units[f"upper_{tag}"])
+    return {"units": units, "curve": curve, "overall": p0}
+
+
+def _funnel_limits(p0: float, n: np.ndarray, level: float, kind: str):
+    """Exact limits with the interpolation of Spiegelhalter (2005) for discrete distributions."""
+    a = (1 - level) / 2
+    n = np.asarray(n, dtype=float)
+    if kind == "proportion":
+        dist_lo = stats.binom(np.round(n).astype(int), p0)
+    else:
+        dist_lo = stats.poisson(n * p0)
+    out = []
+    for q in (a, 1 - a):
+        r = dist_lo.ppf(q)
+        cdf_r = dist_lo.cdf(r)
+        cdf_r1 = dist_lo.cdf(r - 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            alpha = np.where(cdf_r > cdf_r1, (cdf_r - q) / (cdf_r - cdf_r1), 0.0)
+        out.append(np.clip((r - alpha) / n, 0, None if kind == "rate" else 1))
+    return out[0], out[1]

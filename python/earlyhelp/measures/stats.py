@@ -1,0 +1,63 @@
+"""Intervals and change tests for the measures (vectorised over numpy arrays)."""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numpy as np
+from scipy import stats
+
+
+def wilson_interval(k: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> Tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for k successes in n trials (NaN where n is 0 or missing)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = stats.norm.ppf(1 - alpha / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        lo, hi = centre - half, centre + half
+    bad = ~(n > 0)
+    lo = np.where(bad, np.nan, np.clip(lo, 0, 1))
+    hi = np.where(bad, np.nan, np.clip(hi, 0, 1))
+    return lo, hi
+
+
+def poisson_interval(k: np.ndarray, alpha: float = 0.05) -> Tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval for a Poisson count."""
+    k = np.asarray(k, dtype=float)
+    shape = k.shape
+    # counts repeat a lot: evaluate the quantiles once per distinct count
+    uniq, inverse = np.unique(k.ravel(), return_inverse=True)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(uniq > 0, stats.chi2.ppf(alpha / 2, 2 * uniq) / 2, 0.0)
+        hi = stats.chi2.ppf(1 - alpha / 2, 2 * (uniq + 1)) / 2
+    nan = np.isnan(uniq)
+    lo, hi = np.where(nan, np.nan, lo), np.where(nan, np.nan, hi)
+    return lo[inverse].reshape(shape), hi[inverse].reshape(shape)
+
+
+def change_test(k1: np.ndarray, n1: Optional[np.ndarray], k0: np.ndarray, n0: Optional[np.ndarray],
+                kind: str) -> np.ndarray:
+    """Two-sided p-value that period 1 differs from period 0 by more than noise.
+
+    ``proportion``: pooled two-proportion z test. ``count``: conditional exact test of two
+    Poisson counts over equal exposure (k1 ~ Binomial(k1 + k0, 1/2)).
+    """
+    k1 = np.asarray(k1, dtype=float)
+    k0 = np.asarray(k0, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "proportion":
+            n1 = np.asarray(n1, dtype=float)
+            n0 = np.asarray(n0, dtype=float)
+            pooled = (k1 + k0) / (n1 + n0)
+            se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+            z = (k1 / n1 - k0 / n0) / se
+            p = 2 * stats.norm.sf(np.abs(z))
+            p = np.where((se == 0) & (n1 > 0) & (n0 > 0), 1.0, p)
+            return np.where((n1 > 0) & (n0 > 0), p, np.nan)
+        total = k1 + k0
+        lo = stats.binom.cdf(k1, total, 0.5)
+        hi = stats.binom.sf(k1 - 1, total, 0.5)
+        p = np.minimum(1.0, 2 * np.minimum(lo, hi))
+        return np.where(np.isnan(total), np.nan, np.where(total == 0, 1.0, p))

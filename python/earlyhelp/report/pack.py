@@ -1,0 +1,333 @@
+"""The monthly performance pack: measures, SPC, locality comparison, suppressed for publication.
+
+:func:`build_pack` computes the catalogue measures for the council and each locality, hides
+small numbers (primary and secondary suppression across localities and the council total,
+then every figure derived from a hidden count), and adds the XmR variation/assurance summary
+and funnel limits. :func:`write_pack` writes it as an offline HTML dashboard, an Excel workbook
+(one tidy sheet per measure), CSV and Parquet tables and ``run.json`` - every file through
+:func:`publish_file`, the one door out of this module.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress_cells
+
+ALL = "All localities"
+COUNT_COLUMNS = ("numerator", "denominator")
+DERIVED = ("value", "lo", "hi", "rate_per_10k")
+CHANGE = ("previous", "change", "change_p", "change_significant")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class PackOptions:
+    """What goes in the pack (the ``[report]`` section of a report config)."""
+
+    measures: Optional[Sequence[str]] = None          # default: every catalogue measure
+    months: int = 24                                  # months shown
+    title: str = "Early Help performance pack"
+    targets: Mapping[str, float] = field(default_factory=dict)
+    change_points: Mapping[str, Sequence[str]] = field(default_factory=dict)   # measure -> ["2024-01", ...]
+    threshold: int = DEFAULT_THRESHOLD
+    end: Optional[str] = None                         # last month (default: the end of the data)
+
+
+@dataclass
+class Pack:
+    monthly: pd.DataFrame            # measure, period, locality (incl. ALL), counts and values, published
+    localities: pd.DataFrame         # rolling 12 months to the last month, by locality, published
+    summary: pd.DataFrame            # one row per measure: latest, SPC icons, assurance
+    charts: Dict[str, pd.DataFrame]  # measure -> XmR chart on the published council series
+    funnels: Dict[str, dict]         # measure -> funnel limits over localities
+    catalogue: pd.DataFrame
+    blocked: Dict[str, str]
+    suppression: Dict[str, Dict[str, int]]
+    window: Dict[str, str]
+    council: str
+
+
+def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
+    if end:
+        return pd.Timestamp(end)
+    if ds.meta.get("end_date") is not None:
+        return pd.Timestamp(ds.meta["end_date"])
+    dates = [ds.requests["received_date"].max(), ds.episodes["start_date"].max(), ds.episodes["end_date"].max()]
+    dates = [d for d in dates if pd.notna(d)]
+    if not dates:
+        raise ValueError("the dataset has no requests or episodes to report on")
+    return max(dates)
+
+
+def _council_name(ds) -> str:
+    loc = ds.localities
+    if "council_name" in loc.columns and loc["council_name"].notna().any():
+        names = loc["council_name"].dropna().unique()
+        return str(names[0]) if len(names) == 1 else f"{len(names)} councils"
+    return "the council"
+
+
+def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
+    """Compute and suppress everything the pack publishes (nothing is written)."""
+    import warnings
+
+    from .. import measures as M
+    from ..measures import spc
+
+    opt = options or PackOptions()
+    chosen = M.engine.resolve_measures(opt.measures)
+    ids = [m.id for m in chosen]
+    last = _last_month(ds, opt.end)
+    # a complete last month only: an extract taken mid-month reports up to the month before
+    month_end = last + pd.offsets.MonthEnd(0)
+    if last.normalize() != month_end.normalize():
+        month_end = last - pd.offsets.MonthEnd(1)
+    first_shown = (month_end - pd.offsets.MonthBegin(1)).normalize() - pd.DateOffset(months=opt.months - 1)
+    first = first_shown - pd.DateOffset(months=12)          # a year more for the year-on-year change
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", M.MeasuresBlockedWarning)
+        council = M.compute(ds, ids, period="month", start=first, end=month_end)
+        by_loc = M.compute(ds, ids, period="month", by="locality", start=first, end=month_end)
+        rolling = M.compute(ds, ids, period="rolling_12m", by="locality", start=month_end - pd.DateOffset(months=11),
+                            end=month_end)
+        rolling_all = M.compute(ds, ids, period="rolling_12m", start=month_end - pd.DateOffset(months=11), end=month_end)
+    blocked = dict(council.attrs.get("blocked", {}))
+    kinds = {m.id: m.kind for m in chosen}
+    monthly = pd.concat([council.assign(locality=ALL), by_loc], ignore_index=True)
+    monthly["locality"] = monthly["locality"].astype(str)
+    monthly["measure"] = monthly["measure"].astype(str)
+    monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
+    monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
+    last_label = f"12 months to {month_end.strftime('%Y-%m')}"
+    loc12 = pd.concat([rolling_all.assign(locality=ALL), rolling], ignore_index=True)
+    loc12 = loc12[loc12["period"] == last_label].copy()
+    loc12["locality"] = loc12["locality"].astype(str)
+    loc12["measure"] = loc12["measure"].astype(str)
+    loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
+    for mid, c in counts12.items():
+        for k, v in c.items():
+            counts.setdefault(mid, {}).setdefault(k, 0)
+            counts[mid][k] += v
+    charts: Dict[str, pd.DataFrame] = {}
+    rows = []
+    cat = M.catalogue().set_index("id")
+    for m in chosen:
+        if m.id in blocked:
+            continue
+        s = monthly[(monthly["measure"] == m.id) & (monthly["locality"] == ALL)].set_index("period")["value"]
+        s = pd.to_numeric(s, errors="coerce")
+        cps = [p for p in opt.change_points.get(m.id, ()) if p in s.index]
+        chart = spc.xmr(s, change_points=cps or None)
+        charts[m.id] = chart
+        target = opt.targets.get(m.id, m.targets.get("target"))
+        latest = chart.dropna(subset=["value"]).tail(1)
+        row_all = monthly[(monthly["measure"] == m.id) & (monthly["locality"] == ALL)].tail(1)
+        rows.append(dict(
+            measure=m.id, title=m.title, theme=m.theme, kind=m.kind, direction=m.direction,
+            latest_period=str(row_all["period"].iloc[0]) if len(row_all) else "",
+            latest=row_all["value"].iloc[0] if len(row_all) else np.nan,
+            latest_status=row_all["value_status"].iloc[0] if len(row_all) else "",
+            previous=row_all["previous"].iloc[0] if len(row_all) else np.nan,
+            change_significant=row_all["change_significant"].iloc[0] if len(row_all) else pd.NA,
+            centre=float(latest["centre"].iloc[0]) if len(latest) else np.nan,
+            lower=float(latest["lower"].iloc[0]) if len(latest) else np.nan,
+            upper=float(latest["upper"].iloc[0]) if len(latest) else np.nan,
+            variation=spc.variation(chart, m.direction),
+            assurance=spc.assurance(chart, target, m.direction),
+            target=np.nan if target is None else float(target),
+            points=int(chart["value"].notna().sum()), unit=cat.loc[m.id, "unit"]))
+    summary = pd.DataFrame(rows)
+    funnels = _funnels(loc12, kinds)
+    return Pack(monthly=monthly, localities=loc12.reset_index(drop=True), summary=summary, charts=charts,
+                funnels=funnels, catalogue=M.catalogue()[lambda c: c["id"].isin(ids)].reset_index(drop=True),
+                blocked=blocked, suppression=counts,
+                window={"first_month": first_shown.strftime("%Y-%m"), "last_month": month_end.strftime("%Y-%m")},
+                council=_council_name(ds))
+
+
+def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, keys: Sequence[str]):
+    """Hide small counts across localities and the council total, then what derives from them.
+
+    Each (measure, period) is one additive relation: the council total is the sum of its
+    localities (a family lives in one locality). Relations of different periods share no cell,
+    so they are suppressed one at a time; with one relation, hidden cells are never pinned by
+    non-negativity (at least two hidden cells with a positive sum each range from 0 to that sum),
+    so the bounds audit of :func:`suppress_cells` is not needed.
+    """
+    out = []
+    counts: Dict[str, Dict[str, int]] = {}
+    group_keys = [k for k in keys if k != "measure"]
+    for mid, part in frame.groupby("measure", sort=False, observed=True):
+        part = part.reset_index(drop=True)
+        kind = kinds.get(mid, "count")
+        value_cols = ["numerator", "denominator"] if kind == "proportion" else ["numerator"]
+        status = {c: np.zeros(len(part), dtype=bool) for c in COUNT_COLUMNS}
+        primary = secondary = 0
+        groups = part.groupby(group_keys, sort=False, observed=True).indices if group_keys else {None: np.arange(len(part))}
+        locality = part["locality"].to_numpy()
+        for _, rows in groups.items():
+            rows = np.asarray(rows)
+            is_total = locality[rows] == ALL
+            if is_total.sum() > 1:
+                raise ValueError(f"{mid}: more than one council total in a period")
+            rel = [(int(np.flatnonzero(is_total)[0]), tuple(int(i) for i in np.flatnonzero(~is_total)))] \
+                if is_total.any() and (~is_total).any() else []
+            for c in value_cols:
+                v = np.round(pd.to_numeric(part[c].to_numpy()[rows], errors="coerce"))
+                v = np.nan_to_num(v, nan=0.0)
+                res = suppress_cells(v, rel, threshold=threshold, lp_audit=False)
+                status[c][rows] = res.hidden
+                if c == "numerator":
+                    primary += res.n_primary
+                    secondary += res.n_secondary
+        hidden = np.zeros(len(part), dtype=bool)
+        for c in COUNT_COLUMNS:
+            h = status[c]
+            part[c] = pd.to_numeric(part[c], errors="coerce").where(~h, np.nan)
+            part[f"{c}_status"] = np.where(h, SUPPRESSED, "")
+            hidden |= h
+        part["value_status"] = np.where(hidden, SUPPRESSED, "")
+        for c in DERIVED:
+            part[c] = part[c].where(~hidden, np.nan)
+        # the same period a year before: hidden there -> previous and change hidden here
+        if "period_start" in part.columns:
+            look = pd.Series(hidden, index=pd.MultiIndex.from_arrays([part["locality"], part["period_start"]]))
+            look = look[~look.index.duplicated()]
+            year_before = (part["period_start"].to_numpy().astype("datetime64[M]") - 12).astype("datetime64[ns]")
+            prev = pd.MultiIndex.from_arrays([part["locality"], year_before])
+            prev_hidden = look.astype(bool).reindex(prev, fill_value=False).to_numpy(dtype=bool)
+            gone = hidden | prev_hidden
+            for c in ("previous", "change", "change_p"):
+                part[c] = pd.to_numeric(part[c], errors="coerce").where(~gone, np.nan)
+            part["change_significant"] = part["change_significant"].astype("boolean").where(~gone, pd.NA)
+        counts[mid] = {"primary": primary, "secondary": secondary}
+        out.append(part)
+    return (pd.concat(out, ignore_index=True) if out else frame), counts
+
+
+def _funnels(loc12: pd.DataFrame, kinds: Dict[str, str]) -> Dict[str, dict]:
+    from ..measures import spc
+
+    out = {}
+    for mid, part in loc12.groupby("measure", sort=False, observed=True):
+        if kinds.get(mid) != "proportion":
+            continue
+        units = part[(part["locality"] != ALL) & (part["value_status"] != SUPPRESSED)]
+        units = units[pd.to_numeric(units["denominator"], errors="coerce") > 0]
+        total = part[part["locality"] == ALL]
+        if len(units) < 2 or total.empty or total["value_status"].iloc[0] == SUPPRESSED:
+            continue
+        f = spc.funnel(units["numerator"].astype(float), units["denominator"].astype(float),
+                       labels=units["locality"], overall=float(total["value"].iloc[0]))
+        f["left_out"] = int(((part["locality"] != ALL) & (part["value_status"] == SUPPRESSED)).sum())
+        out[mid] = f
+    return out
+
+
+# -- the one way out -----------------------------------------------------------------------------
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text starting like a spreadsheet formula gets a leading apostrophe (CSV and Excel injection)."""
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype).startswith(("string", "category")):
+            s = out[c].astype(object)
+            bad = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+            if bad.any():
+                out[c] = s.where(~bad, "'" + s.astype(str))
+    return out
+
+
+def publish_file(folder, name: str, payload: Any, kind: str) -> None:
+    """Every file the pack writes passes here (the publication gate can replace this function).
+
+    ``kind``: ``"table"`` (a published DataFrame: Parquet + CSV), ``"text"`` (HTML), ``"bytes"``
+    (the workbook), ``"json"``, or ``"record"`` (run.json through :meth:`RunFolder.record`, with
+    ``payload`` its keyword arguments). Tables have their formula-like text neutralised.
+    """
+    if kind == "table":
+        # the run folder's publication gate (earlyhelp.report.publish) suppresses, pseudonymises
+        # and neutralises formulas; the pack's own suppression (status columns) is kept as it is
+        frame = neutralise_formulas(payload)
+        folder.write_table(name, frame, csv_frame=csv_view(frame))
+    elif kind == "text":
+        folder.write_html(name, payload, sources=list(PACK_TABLES))
+    elif kind == "bytes":
+        folder.write_bytes(name, payload, sources=list(PACK_TABLES))
+    elif kind == "json":
+        folder.write_json(name, payload)
+    elif kind == "record":
+        payload = dict(payload)
+        folder.record(payload.pop("command"), **payload)
+    else:  # pragma: no cover - callers are in this package
+        raise ValueError(f"unknown kind {kind!r}")
+
+
+#: the pack's published tables: the dashboard and the workbook show only these
+PACK_TABLES = ("measures_monthly", "measures_localities_12m", "summary", "catalogue")
+
+
+def tidy_tables(pack: Pack) -> Dict[str, pd.DataFrame]:
+    """The pack's published tables (typed: hidden numbers are missing and ``*_status`` says ``"c"``)."""
+    return {"measures_monthly": pack.monthly, "measures_localities_12m": pack.localities, "summary": pack.summary,
+            "catalogue": pack.catalogue}
+
+
+def csv_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The CSV form of a published table: each hidden number is the text ``c``; status columns dropped."""
+    out = frame.copy()
+    status = [c for c in out.columns if c.endswith("_status")]
+    for st in status:
+        col = st[: -len("_status")]
+        hidden = (out[st] == SUPPRESSED).to_numpy()
+        targets = [col] if col in out.columns else []
+        if col == "value":
+            targets = [c for c in (*DERIVED, *CHANGE) if c in out.columns]
+        for c in targets:
+            out[c] = out[c].astype(object).where(~hidden, SUPPRESSED)
+    return out.drop(columns=status)
+
+
+def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Optional[str] = None,
+               config: Optional[Mapping[str, Any]] = None) -> Path:
+    """Write the pack into a new run folder under ``output``; return the folder.
+
+    Files: ``dashboard.html`` (offline, one page per theme), ``measures.xlsx`` (one sheet per
+    measure), ``measures_monthly``, ``measures_localities_12m``, ``summary``, ``catalogue`` as CSV
+    and Parquet, and ``run.json``. The folder appears only when complete.
+    """
+    from ..sources import content_hash
+    from .dashboard import render_dashboard
+    from .excel import workbook_bytes
+    from .runfolder import RunFolder, new_run_id, run_digest
+
+    opt = options or PackOptions()
+    timings: Dict[str, float] = {}
+    t0 = time.perf_counter()
+    pack = build_pack(ds, opt)
+    timings["measures"] = round(time.perf_counter() - t0, 3)
+    tables = tidy_tables(pack)
+    inputs = content_hash(ds)
+    parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
+                  "measures": list(pack.catalogue["id"])}
+    digest = run_digest(parameters, inputs)
+    rid = run_id or new_run_id(digest, prefix="report-")
+    with RunFolder(output, rid) as folder:
+        t1 = time.perf_counter()
+        for name, frame in tables.items():
+            publish_file(folder, name, frame, "table")
+        publish_file(folder, "dashboard.html", render_dashboard(pack, opt), "text")
+        publish_file(folder, "measures.xlsx", workbook_bytes(pack, tables), "bytes")
+        timings["write"] = round(time.perf_counter() - t1, 3)
+        timings["total"] = round(time.perf_counter() - t0, 3)
+        publish_file(folder, "run.json", dict(
+            command="report", inputs=inputs, digest=digest, timings=timings,
+            config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
+            blocked=pack.blocked, suppression={"threshold": opt.threshold, "by_measure": pack.suppression}),
+            "record")
+    return folder.final

@@ -1,0 +1,59 @@
+"""``earlyhelp flow --config``: one complete run folder, small numbers kept out, bad config named."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from earlyhelp.cli.main import cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "flow.toml"
+
+
+def _config(tmp_path: Path, **replace: str) -> Path:
+    text = EXAMPLE.read_text().replace('output = "runs"', f'output = "{tmp_path / "runs"}"')
+    text = text.replace("runs = 500", "runs = 50").replace("months = 36", "months = 12")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = tmp_path / "flow.toml"
+    path.write_text(text)
+    return path
+
+
+def test_flow_run_writes_one_complete_folder(tmp_path):
+    result = CliRunner().invoke(cli, ["flow", "--config", str(_config(tmp_path))])
+    assert result.exit_code == 0, result.output
+    folder = Path(result.output.strip().splitlines()[-1])
+    names = {p.name for p in folder.iterdir()}
+    assert {"stocks.csv", "fan.csv", "scenarios.csv", "costs.csv", "fan_chart.png", "run.json"} <= names
+    record = json.loads((folder / "run.json").read_text())
+    assert record["command"] == "flow" and set(record["files"]) >= {"fan.csv", "scenarios.parquet"}
+    scen = pd.read_csv(folder / "scenarios.csv")
+    assert set(scen["scenario"]) == {"baseline", "20% fewer step-ups from April 2025", "10% more Early Help"}
+    fan = pd.read_csv(folder / "fan.csv")
+    assert {"q05", "q50", "q95", "mean"} <= set(fan.columns)
+
+
+def test_small_starting_stocks_are_left_out(tmp_path):
+    path = _config(tmp_path, **{"suppression_threshold = 5": "suppression_threshold = 30"})
+    result = CliRunner().invoke(cli, ["flow", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    folder = Path(result.output.strip().splitlines()[-1])
+    record = json.loads((folder / "run.json").read_text())
+    hidden = record["suppressed_states"]
+    assert hidden  # a quarter-size council has fewer than 30 children in some placement
+    for name in ("stocks.csv", "fan.csv"):
+        frame = pd.read_csv(folder / name)
+        assert not set(frame["state"]) & set(hidden + ["all"])
+    scen = pd.read_csv(folder / "scenarios.csv")
+    assert not set(scen.columns) & set(hidden + ["stock", "cost", "cost_avoided"])
+    assert not (folder / "costs.csv").exists()
+
+
+def test_bad_config_is_named(tmp_path):
+    path = _config(tmp_path, **{'categories = "continuum"': 'categories = "mystery"'})
+    result = CliRunner().invoke(cli, ["flow", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "model.categories" in result.output

@@ -1,0 +1,45 @@
+"""Simulations on a dask.distributed LocalCluster (2 workers) equal the single-process ones."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import earlyhelp
+from earlyhelp.flow import Scenario, StockFlow, local_client, simulate_many
+
+distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = local_client(workers=2)
+    yield c
+    cluster = c.cluster
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def models():
+    out = {}
+    for seed, name in ((1, "north"), (2, "south")):
+        ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.15, seed=seed)
+        out[name] = StockFlow(categories="continuum").fit(ds, start="2024-04-01", end="2025-03-31")
+    return out
+
+
+def test_simulate_on_the_cluster_equals_here(client, models):
+    m = models["north"]
+    here = m.simulate(months=12, runs=80, seed=11)
+    there = m.simulate(months=12, runs=80, seed=11, client=client)
+    pd.testing.assert_frame_equal(here, there)
+    chunked = m.simulate(months=12, runs=80, seed=11, client=client, chunks=7)
+    pd.testing.assert_frame_equal(here, chunked)
+
+
+def test_councils_and_scenarios_partitioned_on_the_cluster(client, models):
+    scenarios = [None, Scenario("fewer step-ups").multiply(("early_help", "cin"), 0.8, start="2025-06-01")]
+    here = simulate_many(models, scenarios, months=6, runs=40, seed=3)
+    there = simulate_many(models, scenarios, months=6, runs=40, seed=3, client=client)
+    pd.testing.assert_frame_equal(here, there)
+    assert set(here["council"]) == {"north", "south"} and set(here["scenario"]) == {"baseline", "fewer step-ups"}

@@ -1,0 +1,113 @@
+"""read_ssda903 and the statutory tables: de-duplication across years, bad input named."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import earlyhelp
+from earlyhelp.data.statutory import care_periods, statutory_events
+
+from _ssda903 import random_return, write_years
+
+
+@pytest.fixture(scope="module")
+def council_return():
+    return random_return(np.random.default_rng(1), children=200)
+
+
+def test_years_are_deduplicated_and_counted(tmp_path, council_return):
+    folder = write_years(tmp_path / "903", council_return, [2018, 2019, 2020, 2021])
+    ds = earlyhelp.read_ssda903(folder)
+    report = ds.meta["ssda903_report"]
+    truth = council_return["episodes"]
+    truth = truth[truth["DECOM"] <= pd.Timestamp("2021-03-31")]
+    truth = truth[truth["DEC"].isna() | (truth["DEC"] >= pd.Timestamp("2017-04-01"))]
+    assert len(ds.cla_episodes) == len(truth)
+    assert report["episodes_repeated_across_years"] > 0
+    # The latest year's closure wins over an earlier year's open episode.
+    merged = ds.cla_episodes.set_index(["person_id", "start_date"])["end_date"]
+    expect = truth.assign(CHILD=truth["CHILD"].astype(str)).set_index(["CHILD", "DECOM"])["DEC"]
+    got = merged.reindex(expect.index)
+    assert ((got == expect) | (got.isna() & expect.isna())).all()
+    assert set(ds.cla_episodes["placement"].astype(str)) <= {"U4", "U6", "K2", "H5", "P1"}
+    assert ds.persons["sex"].isin(["M", "F"]).all()
+
+
+def test_years_that_disagree_are_named(tmp_path, council_return):
+    folder = write_years(tmp_path / "903", council_return, [2019, 2020])
+    path = folder / "2020" / "episodes.csv"
+    ep = pd.read_csv(path, dtype=str)
+    first = pd.read_csv(folder / "2019" / "episodes.csv", dtype=str)
+    both = ep.merge(first, on=["CHILD", "DECOM"])["CHILD"].iloc[0]
+    ep.loc[ep["CHILD"] == both, "PLACE"] = "R1"
+    ep.to_csv(path, index=False)
+    with pytest.raises(earlyhelp.ValidationError) as err:
+        earlyhelp.read_ssda903(folder)
+    problem = next(p for p in err.value.problems if p.column == "PLACE")
+    assert problem.table == "episodes" and any(str(both) in str(r) for r in problem.rows)
+    assert "2019" in str(problem.value) and "2020" in str(problem.value)
+
+
+def test_unknown_placement_code_is_named(tmp_path, council_return):
+    folder = write_years(tmp_path / "903", council_return, [2021])
+    path = folder / "2021" / "episodes.csv"
+    ep = pd.read_csv(path, dtype=str)
+    ep.loc[3, "PLACE"] = "ZZ9"
+    ep.to_csv(path, index=False)
+    with pytest.raises(earlyhelp.ValidationError) as err:
+        earlyhelp.read_ssda903(folder)
+    problem = next(p for p in err.value.problems if p.column == "placement")
+    assert problem.table == "cla_episodes" and problem.n_rows == 1 and "ZZ9" in str(err.value)
+    ds = earlyhelp.read_ssda903(folder, unknown_codes="keep")
+    assert (ds.cla_episodes["placement"] == "unknown").sum() == 1
+
+
+def test_overlapping_episodes_raise_or_are_cut_with_a_count(tmp_path, council_return):
+    folder = write_years(tmp_path / "903", council_return, [2021])
+    path = folder / "2021" / "episodes.csv"
+    ep = pd.read_csv(path, dtype=str)
+    child = ep["CHILD"].value_counts().index[0]
+    rows = ep.index[ep["CHILD"] == child]
+    ep.loc[rows[0], "DEC"] = ""  # open while the next one runs
+    ep.to_csv(path, index=False)
+    with pytest.raises(earlyhelp.ValidationError, match="episodes.DEC"):
+        earlyhelp.read_ssda903(folder, overlaps="raise")
+    ds = earlyhelp.read_ssda903(folder)
+    assert ds.meta["ssda903_report"]["overlapping_episodes_truncated"] == 1
+
+
+def test_overlapping_care_episodes_fail_validation():
+    persons = pd.DataFrame({"person_id": ["a", "b"], "birth_date": ["2010-01-01", "2012-01-01"], "sex": ["M", "F"],
+                            "ethnicity": ["WBRI", "WBRI"]})
+    cla = pd.DataFrame({"cla_episode_id": ["e1", "e2", "e3"], "person_id": ["a", "a", "b"],
+                        "start_date": ["2020-01-01", "2020-03-01", "2020-01-01"],
+                        "end_date": ["2020-06-01", None, None], "placement": ["U4", "K2", "U6"]})
+    with pytest.raises(earlyhelp.ValidationError) as err:
+        earlyhelp.Dataset.from_frames(persons=persons, ssd_cla_episodes=cla, as_of="2024-01-01")
+    problem = next(p for p in err.value.problems if p.table == "cla_episodes")
+    assert problem.rows == ["e2"] and problem.column == "start_date"
+
+
+def test_ssd_aliases_and_derived_events():
+    persons = pd.DataFrame({"pers_person_id": ["a", "b"], "pers_dob": ["2010-01-01", "2012-01-01"],
+                            "pers_sex": ["M", "F"], "pers_ethnicity": ["WBRI", "WBRI"]})
+    cin = pd.DataFrame({"cinp_cin_plan_id": ["n1"], "cinp_person_id": ["a"], "cinp_cin_plan_start_date": ["2019-01-01"],
+                        "cinp_cin_plan_end_date": ["2019-06-01"]})
+    cp = pd.DataFrame({"cppl_cp_plan_id": ["k1"], "cppl_person_id": ["a"], "cppl_cp_plan_start_date": ["2019-06-01"],
+                       "cppl_cp_plan_end_date": ["2019-12-01"], "cppl_cp_plan_initial_category": ["NEG"]})
+    cla = pd.DataFrame({"clae_cla_episode_id": ["e1", "e2", "e3"], "clae_person_id": ["a", "a", "b"],
+                        "clae_cla_episode_start_date": ["2019-12-01", "2020-03-01", "2020-01-01"],
+                        "clae_cla_episode_ceased_date": ["2020-03-01", None, "2020-05-01"],
+                        "clap_cla_placement_type": ["U4", "K2", "U6"],
+                        "clae_cla_episode_ceased_reason": ["X1", None, "E4A"]})
+    ds = earlyhelp.Dataset.from_frames(persons=persons, ssd_cin_plans=cin, ssd_cp_plans=cp, ssd_cla_episodes=cla,
+                                       as_of="2024-01-01")
+    periods = care_periods(ds)
+    assert list(periods["episodes"]) == [2, 1]
+    ev = statutory_events(ds)
+    counts = ev.groupby(["event", "state"]).size().to_dict()
+    assert counts == {("entry", "cin"): 1, ("exit", "cin"): 1, ("entry", "cp"): 1, ("exit", "cp"): 1,
+                      ("entry", "looked_after"): 2, ("exit", "looked_after"): 1, ("move", "looked_after"): 1}
+    move = ev[ev["event"] == "move"].iloc[0]
+    assert (move["from_placement"], move["to_placement"]) == ("U4", "K2")

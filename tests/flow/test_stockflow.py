@@ -1,0 +1,131 @@
+"""StockFlow: estimates, deterministic projection, scenarios, costs, goal-seek, Monte Carlo."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import earlyhelp
+from earlyhelp import _core
+from earlyhelp.flow import Scenario, StockFlow, compare, goal_seek
+
+COSTS = {"fostering": 120, "residential": 800, "supported": 300, "other_care": 200, "cp": 30, "cin": 15,
+         "early_help": 10, "earliest_help": 5}
+
+
+@pytest.fixture(scope="module")
+def council():
+    return earlyhelp.synthetic.council("coventry", years=4, scale=0.3, seed=3)
+
+
+@pytest.fixture(scope="module")
+def model(council):
+    return StockFlow(unit_costs=COSTS).fit(council, start="2024-04-01", end="2025-03-31")
+
+
+def _reference(f, days):
+    """The cs-demand-model daily update written out in numpy."""
+    n = len(f.initial)
+    x, out = f.initial.copy(), [f.initial.copy()]
+    total = f.rates.sum(axis=1)
+    for _ in range(days):
+        leave = np.minimum(x * total, x)
+        share = np.where(total > 0, leave / np.where(total > 0, total, 1), 0)
+        x = x + f.entrants - leave + (f.rates[:, :n] * share[:, None]).sum(axis=0)
+        out.append(x)
+    return np.array(out)
+
+
+def test_projection_is_the_daily_markov_update(model):
+    p = model.project(until=400)
+    ref = _reference(model._fit, 400)
+    np.testing.assert_allclose(p["stock"].to_numpy().reshape(ref.shape), ref, rtol=1e-10, atol=1e-9)
+    assert set(p.columns) >= {"date", "state", "age", "stock", "cost_per_day"}
+
+
+def test_rates_have_intervals_and_entries_from_history(model):
+    rates = model.transition_rates()
+    assert (rates["lower"] <= rates["upper"]).all() and (rates["rate"] >= 0).all()
+    step = rates[(rates["from_state"] == "early_help") & (rates["to_state"] == "cin")]
+    assert step["transitions"].sum() > 0  # step-ups from Early Help into CIN are seen
+    entries = model.entry_rates()
+    assert entries["per_day"].sum() > 0 and (entries["lower"] <= entries["per_day"]).all()
+
+
+def test_scenario_changes_only_its_date_range_and_saves(model, tmp_path):
+    s = Scenario("fewer CP starts").multiply("entry:cp", 0.5, start="2026-04-01").multiply(("early_help", "cin"), 0.8)
+    base = model.project(until="2027-03-31", freq="M")
+    alt = model.project(until="2027-03-31", freq="M", scenario=s)
+    cp = lambda p: p[p["state"] == "cp"].groupby("date")["stock"].sum()
+    diff = cp(alt) - cp(base)
+    assert (diff[diff.index > pd.Timestamp("2026-06-30")] < 0).all()
+    s.save(tmp_path / "s.json")
+    again = model.project(until="2027-03-31", freq="M", scenario=Scenario.load(tmp_path / "s.json"))
+    pd.testing.assert_frame_equal(again, alt)
+    table = compare(model, [s], until="2027-03-31")
+    assert set(table["scenario"]) == {"baseline", "fewer CP starts"}
+    assert table.loc[table["scenario"] == "fewer CP starts", "cost_avoided"].iloc[-1] > 0
+
+
+def test_goal_seek_reaches_the_target_with_an_interval(model):
+    base = model.project(until="2026-03-31")
+    cp_now = base[(base["date"] == base["date"].max()) & (base["state"] == "cp")]["stock"].sum()
+    res = goal_seek(model, "entry:cp", "2026-03-31", target_stock=0.8 * cp_now, state="cp", draws=30, seed=1)
+    assert 0 < res["multiplier"] < 1
+    check = model.project(until="2026-03-31", scenario=Scenario("g").multiply("entry:cp", res["multiplier"]))
+    got = check[(check["date"] == check["date"].max()) & (check["state"] == "cp")]["stock"].sum()
+    assert got == pytest.approx(0.8 * cp_now, rel=0.01)
+    assert res["lower"] <= res["multiplier"] <= res["upper"]
+
+
+def test_simulation_is_reproducible_and_thread_independent(model):
+    a = model.simulate(months=12, runs=60, seed=5, threads=1)
+    b = model.simulate(months=12, runs=60, seed=5, threads=2)
+    pd.testing.assert_frame_equal(a, b)
+    c = model.simulate(months=12, runs=60, seed=6, threads=2)
+    assert not a.equals(c)
+    total = a[(a["state"] == "all")]
+    assert (total["q05"] <= total["q50"]).all() and (total["q50"] <= total["q95"]).all()
+    costs = model.simulate_costs()
+    assert len(costs) == 12 and (costs["q05"] <= costs["q95"]).all() and costs["mean"].gt(0).all()
+
+
+def test_simulation_mean_tracks_the_deterministic_projection(model):
+    sim = model.simulate(months=12, runs=200, seed=2)
+    det = model.project(until=sim["date"].max(), freq="M")
+    last = sim["date"].max()
+    s = sim[(sim["date"] == last) & (sim["age"] == "all") & (sim["state"].isin(["cin", "cp", "fostering"]))]
+    d = det[det["date"] == last].groupby("state")["stock"].sum()
+    for row in s.itertuples():
+        assert row.mean == pytest.approx(d[row.state], rel=0.25)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="negative"):
+        _core.flow.project(np.array([[[-0.1, 0.0]]]), np.zeros((1, 1)), np.ones(1), np.zeros(3, np.int32))
+    with pytest.raises(earlyhelp.ValidationError, match="unit_costs"):
+        StockFlow(unit_costs={"nowhere": 3})
+    with pytest.raises(earlyhelp.ValidationError, match="negative"):
+        StockFlow(unit_costs={"cp": -3})
+    with pytest.raises(earlyhelp.ValidationError, match="categories"):
+        StockFlow(categories="mystery")
+    with pytest.raises(earlyhelp.ValidationError, match="target"):
+        Scenario("x").multiply("cp", 2)
+
+
+def test_unknown_scenario_state_is_named(model):
+    with pytest.raises(earlyhelp.ValidationError, match="'nowhere' is not a state"):
+        model.project(until=30, scenario=Scenario("x").multiply(("nowhere", "cp"), 2))
+
+
+def test_simulated_scenarios_cap_durations_and_change_entries(model):
+    base = model.simulate(months=12, runs=60, seed=9)
+    capped = model.simulate(months=12, runs=60, seed=9, scenario=Scenario("30 days").cap("early_help", 30))
+    more = model.simulate(months=12, runs=60, seed=9,
+                          scenario=Scenario("more CP").add("entry:cp", 0.5, start="2025-06-01"))
+    pick = lambda s, state: s[(s["state"] == state) & (s["age"] == "all")]["mean"].to_numpy()
+    assert (pick(capped, "early_help")[3:] < 0.8 * pick(base, "early_help")[3:]).all()
+    extra = pick(more, "cp") - pick(base, "cp")
+    assert extra[0] == pytest.approx(0, abs=1.0) and extra[-1] > 30  # ~0.5 a day from June
+    with pytest.raises(earlyhelp.ValidationError, match="caps apply to simulate"):
+        model.project(until=30, scenario=Scenario("16 weeks").cap("early_help", 112))

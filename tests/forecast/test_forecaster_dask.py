@@ -1,0 +1,48 @@
+"""Forecaster on a Dask DataFrame partitioned by unique_id, on a 2-worker LocalCluster."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import earlyhelp
+from earlyhelp.forecast import AutoETS, Forecaster, SeasonalNaive
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from earlyhelp.flow import local_client
+
+    c = local_client(workers=2)
+    yield c
+    cluster = c.cluster
+    c.close()
+    cluster.close()
+
+
+def _panel(n_series=8, n=48):
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2020-01-01", periods=n, freq="MS")
+    frames = [pd.DataFrame({"unique_id": f"loc{i}", "ds": ds,
+                            "y": rng.poisson(20 + 5 * np.sin(np.arange(n) * 2 * np.pi / 12) + i).astype(float)})
+              for i in range(n_series)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_dask_frame_forecast_equals_pandas(client):
+    df = _panel()
+    models = [AutoETS(season_length=12), SeasonalNaive(season_length=12)]
+    here = Forecaster(models, freq="MS").fit(df).predict(6, level=[80])
+    ddf = dd.from_pandas(df.set_index("unique_id"), npartitions=4, sort=True).reset_index()
+    there = Forecaster(models, freq="MS").fit(ddf).predict(6, level=[80])
+    pd.testing.assert_frame_equal(here.reset_index(drop=True), there[here.columns].reset_index(drop=True))
+
+
+def test_series_split_between_partitions_is_named(client):
+    df = _panel(n_series=2)
+    ddf = dd.from_pandas(df, npartitions=4, sort=False)  # rows cut in four: series span partitions
+    with pytest.raises(earlyhelp.ValidationError, match="split between partitions"):
+        Forecaster([SeasonalNaive(season_length=12)], freq="MS").fit(ddf).predict(3)

@@ -1,0 +1,183 @@
+"""Measures against counts made by hand on a small hand-made council (tests/measures/measures_council.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlyhelp import measures
+from measures_council import tiny_council
+
+WINDOW = dict(start="2024-01-01", end="2024-06-30")
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return tiny_council()
+
+
+def one(frame: pd.DataFrame, measure: str, column: str = "value") -> list:
+    rows = frame[frame["measure"] == measure]
+    return [None if pd.isna(v) else float(v) for v in rows[column]]
+
+
+def test_catalogue_has_the_named_columns_and_measures():
+    cat = measures.catalogue()
+    for col in ("id", "title", "definition", "numerator", "denominator", "period_rule", "direction",
+                "source_tables", "reference"):
+        assert col in cat.columns
+    assert len(cat) >= 25
+    assert {"requests", "episodes_opened", "closed_within_16_weeks", "rereferrals_12m"} <= set(cat["id"])
+    assert cat["id"].is_unique
+    assert set(cat["direction"]) <= {"higher_is_better", "lower_is_better", "neither"}
+
+
+def test_monthly_counts_by_hand(ds):
+    r = measures.compute(ds, ["requests", "children_referred", "requests_mash_diversions", "episodes_opened",
+                              "episodes_closed", "episodes_open", "step_ups", "step_downs", "assessments_started"],
+                         **WINDOW)
+    assert list(r["period"].unique()) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    assert one(r, "requests") == [2, 1, 2, 1, 1, 0]
+    assert one(r, "children_referred") == [3, 1, 4, 1, 2, 0]
+    assert one(r, "requests_mash_diversions") == [1, 1, 0, 0, 0, 0]
+    assert one(r, "episodes_opened") == [2, 0, 2, 1, 0, 1]
+    assert one(r, "episodes_closed") == [0, 1, 0, 0, 1, 0]
+    # open at month end: E1 ends 17 Feb, E2 ends 31 May (not open at the end of May)
+    assert one(r, "episodes_open") == [2, 1, 3, 4, 3, 4]
+    assert one(r, "step_ups") == [0, 0, 0, 0, 1, 0]
+    assert one(r, "step_downs") == [0, 0, 0, 1, 0, 0]
+    assert one(r, "assessments_started") == [2, 0, 1, 0, 0, 0]
+
+
+def test_proportions_by_hand(ds):
+    r = measures.compute(ds, ["closed_within_16_weeks", "closed_over_20_weeks", "outcomes_met", "rereferrals_12m",
+                              "families_two_plus_requests_12m", "request_conversion", "plans_timely",
+                              "reviews_timely", "sf_outcomes_resolved", "sf_outcomes_sustained",
+                              "episodes_partner_led", "voice_felt_welcomed"], **WINDOW)
+    assert one(r, "closed_within_16_weeks") == [None, 1.0, None, None, 0.0, None]   # E1 40 days, E2 130
+    assert one(r, "closed_over_20_weeks", "numerator") == [0, 0, 0, 0, 0, 0]        # E2 130 days <= 140
+    assert one(r, "outcomes_met") == [None, 1.0, None, None, 0.0, None]
+    # R4: F1 asks again 26 days after E1 closed (no episode open) -> re-referral; R7: F2's E2 still open
+    assert one(r, "rereferrals_12m", "numerator") == [0, 0, 1, 0, 0, 0]
+    assert one(r, "rereferrals_12m", "denominator") == [2, 1, 2, 1, 1, 0]
+    # DfE rule on requests: R4 (F1 after R1) and R7 (F2 after R2)
+    assert one(r, "families_two_plus_requests_12m", "numerator") == [0, 0, 1, 0, 1, 0]
+    assert one(r, "request_conversion", "denominator") == [2, 1, 2, 0, 1, 0]        # R6 undecided
+    assert one(r, "plans_timely") == [1.0, None, 0.0, 1.0, None, None]               # N2 39 days after start
+    assert one(r, "reviews_timely") == [None, 1.0, 0.0, 1.0, 0.0, None]              # T2 late, T4 not held
+    assert one(r, "sf_outcomes_resolved", "numerator")[1] == 2 and one(r, "sf_outcomes_resolved", "denominator")[1] == 3
+    assert one(r, "sf_outcomes_sustained")[1] == 0.5
+    assert one(r, "episodes_partner_led") == [0.0, None, 0.5, 1.0, None, 0.0]
+    assert one(r, "voice_felt_welcomed") == [None, 1.0, None, None, None, 0.5]
+
+
+def test_wilson_interval_matches_the_formula(ds):
+    r = measures.compute(ds, ["episodes_partner_led"], **WINDOW)
+    row = r[r["period"] == "2024-03"].iloc[0]
+    k, n, z = 1, 2, 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert row["lo"] == pytest.approx(centre - half) and row["hi"] == pytest.approx(centre + half)
+
+
+def test_ratios_by_hand(ds):
+    r = measures.compute(ds, ["caseload_per_practitioner", "caseload_per_team"], **WINDOW)
+    # W3 (1.0 FTE) starts in March; E5 has no lead practitioner
+    assert one(r, "caseload_per_practitioner", "numerator") == [2, 1, 3, 3, 2, 3]
+    assert one(r, "caseload_per_practitioner", "denominator") == [1.5, 1.5, 2.5, 2.5, 2.5, 2.5]
+    assert one(r, "caseload_per_team") == [2, 1, 2, 2, 1, 2]
+
+
+def test_by_locality_and_quarter(ds):
+    r = measures.compute(ds, ["requests", "episodes_open"], period="quarter", by="locality", **WINDOW)
+    q = r.set_index(["measure", "period", "locality"])["value"]
+    # requests by the family's locality: North = F1, F2; South = F3, F4, F5
+    assert q[("requests", "2024Q1", "North")] == 3 and q[("requests", "2024Q1", "South")] == 2
+    assert q[("requests", "2024Q2", "North")] == 1 and q[("requests", "2024Q2", "South")] == 1
+    # stock at the quarter end: 31 Mar North E2, E3; South E4
+    assert q[("episodes_open", "2024Q1", "North")] == 2 and q[("episodes_open", "2024Q1", "South")] == 1
+    rate = r.set_index(["measure", "period", "locality"])["rate_per_10k"]
+    assert rate[("requests", "2024Q1", "South")] == pytest.approx(2 / 3000 * 1e4)
+
+
+def test_financial_year_and_rolling(ds):
+    fy = measures.compute(ds, ["requests"], period="financial_year", start="2023-04-01", end="2025-03-31")
+    assert one(fy, "requests") == [5, 2] and list(fy["period"]) == ["2023-24", "2024-25"]
+    roll = measures.compute(ds, ["requests"], period="rolling_12m", start="2023-07-01", end="2024-06-30")
+    assert one(roll, "requests")[-1] == 7 and one(roll, "requests")[0] is None
+
+
+def test_by_age_band_uses_the_requests_child(ds):
+    r = measures.compute(ds, ["requests"], period="quarter", by="age_band", **WINDOW)
+    q1 = r[r["period"] == "2024Q1"].set_index("age_band")["value"]
+    # R1 P1 (4y), R2 P2 (13y), R3 P3 (8y), R4 P1 (4y), R5 P4 (0y)
+    assert q1["1-4"] == 2 and q1["10-15"] == 1 and q1["5-9"] == 1 and q1["under 1"] == 1
+
+
+def test_rereferrals_split_by_previous_lead_agency(ds):
+    r = measures.compute(ds, ["rereferrals_12m"], period="quarter", by="lead_agency_type", **WINDOW)
+    got = r[(r["period"] == "2024Q1") & (r["numerator"] > 0)]
+    assert list(got["lead_agency_type"].astype(str)) == ["Council early help"]
+
+
+def test_year_on_year_change_test():
+    from earlyhelp.measures.stats import change_test
+
+    # 30 vs 10 events: the conditional binomial test is decisive; 11 vs 10 is noise
+    p = change_test(np.array([30.0, 11.0]), None, np.array([10.0, 10.0]), None, "count")
+    assert p[0] < 0.01 and p[1] > 0.5
+
+
+def test_missing_table_names_it_and_the_others_compute():
+    ds = tiny_council(plans=True, taf_reviews=True)
+    with pytest.warns(measures.MeasuresBlockedWarning, match="plans .* blocks plans_timely"):
+        r = measures.compute(ds, ["requests", "plans_timely", "reviews_timely"], **WINDOW)
+    assert set(r["measure"].astype(str)) == {"requests"}
+    assert "plans" in r.attrs["blocked"]["plans_timely"]
+    assert "taf_reviews" in r.attrs["blocked"]["reviews_timely"]
+
+
+def test_missing_column_names_it():
+    ds = tiny_council()
+    ep = ds.episodes.assign(level=pd.array([pd.NA] * len(ds.episodes), dtype="Int64"))
+    ds2 = ds.replace(episodes=ep)
+    with pytest.warns(measures.MeasuresBlockedWarning, match="episodes.level"):
+        r = measures.compute(ds2, ["level_2_share", "episodes_opened"], **WINDOW)
+    assert "episodes.level" in r.attrs["blocked"]["level_2_share"]
+    assert (r["measure"] == "episodes_opened").any()
+
+
+def test_unknown_ids_periods_dimensions(ds):
+    with pytest.raises(ValueError, match="valid measures: .*requests"):
+        measures.compute(ds, ["requests", "no_such"])
+    with pytest.raises(ValueError, match="valid periods: month, quarter"):
+        measures.compute(ds, period="week")
+    with pytest.raises(ValueError, match="valid dimensions: locality"):
+        measures.compute(ds, by="colour")
+
+
+def test_custom_measure_from_spec(ds, tmp_path):
+    spec = dict(id="closed_within_6_weeks", title="Closed within 6 weeks", source="episodes", date="end_date",
+                kind="proportion", numerator="closed and duration_days <= 42", denominator="closed",
+                direction="higher_is_better")
+    r = measures.compute(ds, [spec], **WINDOW)
+    assert one(r, "closed_within_6_weeks") == [None, 1.0, None, None, 0.0, None]
+    toml = tmp_path / "m.toml"
+    toml.write_text('[[measures]]\nid = "young_carer_referrals_accepted"\ntitle = "x"\nsource = "service_referrals"\n'
+                    'date = "referral_date"\nnumerator = "service == \'young_carers\'"\n')
+    added = measures.load_measures_toml(toml)
+    try:
+        r = measures.compute(ds, ["young_carer_referrals_accepted"], **WINDOW)
+        assert one(r, "young_carer_referrals_accepted") == [1, 0, 0, 1, 0, 0]
+    finally:
+        measures.unregister(added[0].id)
+    with pytest.raises(ValueError, match="unknown keys"):
+        measures.measure_from_spec(dict(id="x", title="x", source="episodes", date="end_date", colour="red"))
+
+
+def test_lookback_periods_are_marked_incomplete(ds):
+    r = measures.compute(ds, ["rereferrals_12m", "requests"], period="quarter", **WINDOW)
+    # the data start in January 2024: no quarter of 2024 can see 12 months back
+    assert not r.loc[r["measure"] == "rereferrals_12m", "complete"].any()
+    assert r.loc[r["measure"] == "requests", "complete"].all()

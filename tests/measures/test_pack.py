@@ -1,0 +1,41 @@
+"""The pack on a small hand-made council: blocked measures listed, everything small hidden, formulas
+neutralised, every file through publish_file."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from earlyhelp.report import pack as P
+from measures_council import tiny_council
+
+
+def test_pack_on_a_tiny_council_hides_everything_small(tmp_path, monkeypatch):
+    ds = tiny_council(plans=True)
+    written = []
+    real = P.publish_file
+    monkeypatch.setattr(P, "publish_file", lambda folder, name, payload, kind: (written.append(name),
+                                                                                 real(folder, name, payload, kind)))
+    run = P.write_pack(ds, tmp_path, options=P.PackOptions(months=6, end="2024-06-30"))
+    assert sorted(written) == sorted(["measures_monthly", "measures_localities_12m", "summary", "catalogue",
+                                      "dashboard.html", "measures.xlsx", "run.json"])
+    record = json.loads((run / "run.json").read_text())
+    assert "plans_timely" in record["blocked"] and "plans" in record["blocked"]["plans_timely"]
+    html = (run / "dashboard.html").read_text(encoding="utf-8")
+    assert "plans_timely" in html and "could not be computed" in html
+    monthly = pd.read_csv(run / "measures_monthly.csv", dtype=str)
+    for col in ("numerator", "denominator"):
+        shown = pd.to_numeric(monthly[col].where(monthly[col] != "c"), errors="coerce")
+        kinds = pd.read_csv(run / "catalogue.csv").set_index("id")["kind"]
+        counts = shown[monthly["measure"].map(kinds) != "ratio"].dropna()
+        assert not ((counts >= 1) & (counts <= 5)).any(), col
+    # a count of 2 North requests in January is hidden, and so is the value built on it
+    north = monthly[(monthly["measure"] == "requests") & (monthly["locality"] == "North")]
+    assert (north["numerator"] == "c").any() and (north.loc[north["numerator"] == "c", "value"] == "c").all()
+
+
+def test_formula_like_text_is_neutralised():
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1", "-2", "@a", "ok"], "n": [1, 2, 3, 4, 5]})
+    out = P.neutralise_formulas(frame)
+    assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@a", "ok"]
+    assert out["n"].tolist() == [1, 2, 3, 4, 5]
