@@ -14,8 +14,8 @@ every run folder is read back and checked:
 """
 from __future__ import annotations
 
-import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +25,14 @@ import pytest
 from hostile_data import write_hostile_council
 
 THRESHOLD = 5
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KEY = "k3y-for-tests-0123456789abcdefghijklmnop"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """{command: run folder} for forecast, score and network on the hostile council."""
+    """{command: run folder} for forecast, score, network, report and flow on the hostile council."""
     from earlyhelp.cli.main import main
 
     mp = pytest.MonkeyPatch()
@@ -72,6 +73,19 @@ pseudonymise = true
         folders["score"] = _newest(out, "score-")
         assert main(["network", "--config", str(config), "--out", str(out)]) == 0
         folders["network"] = _newest(out, "network-")
+        source = f'[source]\nkind = "folder"\npath = "{data.as_posix()}"\n'
+        report = root / "report.toml"
+        report.write_text(f'[run]\nname = "pack"\noutput = "{out.as_posix()}"\n{source}'
+                          f'[report]\nmonths = 12\n[publish]\nsuppression_threshold = {THRESHOLD}\n')
+        assert main(["report", "--config", str(report)]) == 0
+        folders["report"] = _newest(out, "report-")
+        flow = (EXAMPLES / "flow.toml").read_text()
+        flow = re.sub(r"\[run\].*?(?=\n\[model\])", f'[run]\nname = "flow"\noutput = "{out.as_posix()}"\n{source}',
+                      flow, flags=re.S)
+        flow = re.sub(r"(?m)^runs = \d+", "runs = 40", re.sub(r"(?m)^months = \d+", "months = 6", flow))
+        (root / "flow.toml").write_text(flow)
+        assert main(["flow", "--config", str(root / "flow.toml")]) == 0
+        folders["flow"] = _newest(out, "flow-")
     finally:
         mp.undo()
     return folders, raw
@@ -96,9 +110,9 @@ def test_every_command_wrote_its_files_through_the_gate(runs):
     folders, _ = runs
     for command, folder in folders.items():
         record = json.loads((folder / "run.json").read_text())
-        assert record["pseudonymised"] is True, command
+        assert record["pseudonymised"] is (command in ("forecast", "score", "network")), command
         gate = record["publication"]
-        assert gate["policy"]["suppression_threshold"] == THRESHOLD and gate["policy"]["pseudonymise"] is True
+        assert gate["policy"]["suppression_threshold"] == THRESHOLD
         written = {p.relative_to(folder).as_posix() for p in _files(folder)} - {"run.json"}
         assert written == set(gate["files"]), f"{command}: files written around the gate"
         for name, what in gate["files"].items():

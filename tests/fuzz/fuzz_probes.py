@@ -119,3 +119,21 @@ def allocation(costs: Sequence[float], candidates: Optional[int]) -> None:
         return np.resize(pool, len(families))
 
     allocate_leads(_small_council(), cost=cost, candidates=candidates)
+
+
+@functools.lru_cache(maxsize=1)
+def _fitted_flow():
+    from earlyhelp.flow import StockFlow
+
+    ds = _small_council()
+    end = ds.data_end()
+    return StockFlow().fit(ds, start=end - pd.DateOffset(years=1), end=end)
+
+
+def flow(months: Any, runs: Any, seed: Any, quantiles: Optional[List[float]], until_days: Any) -> None:
+    from earlyhelp.flow import StockFlow  # noqa: F401 - the module under test
+
+    model = _fitted_flow()
+    model.simulate(months=months, runs=runs, seed=seed, quantiles=quantiles or (0.05, 0.5, 0.95), threads=1)
+    start = model._need_fit().end
+    model.project(until=start + pd.Timedelta(days=until_days) if isinstance(until_days, int) else until_days)

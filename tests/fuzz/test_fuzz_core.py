@@ -136,3 +136,14 @@ def test_synthetic(runner, data):
 def test_allocation(runner, data):
     check(runner, "allocation", costs=data.draw(st.lists(FLOATS, min_size=1, max_size=5)),
           candidates=data.draw(st.one_of(st.none(), st.sampled_from([-1, 0, 1, 3, 2**40]))))
+
+
+@settings(FUZZ, max_examples=12)
+@given(data=st.data())
+def test_flow(runner, data):
+    check(runner, "flow", months=data.draw(st.one_of(st.integers(-2, 4), st.sampled_from([2**31, 10**9, 2.5]))),
+          runs=data.draw(st.one_of(st.integers(-1, 5), st.sampled_from([2**31, 2**40, 3.5]))),
+          seed=data.draw(st.one_of(st.integers(0, 3), st.sampled_from([-1, 2**64, 2.5]))),
+          quantiles=data.draw(st.one_of(st.none(), st.lists(st.one_of(st.floats(0, 1), FLOATS), min_size=1,
+                                                             max_size=3))),
+          until_days=data.draw(st.one_of(st.integers(-40, 90), st.sampled_from([10**6, "not a date"]))))

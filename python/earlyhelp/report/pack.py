@@ -317,7 +317,9 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
                   "measures": list(pack.catalogue["id"])}
     digest = run_digest(parameters, inputs)
     rid = run_id or new_run_id(digest, prefix="report-")
-    with RunFolder(output, rid) as folder:
+    from .publish import PublishPolicy
+
+    with RunFolder(output, rid, policy=PublishPolicy(threshold=opt.threshold)) as folder:
         t1 = time.perf_counter()
         for name, frame in tables.items():
             publish_file(folder, name, frame, "table")
