@@ -150,8 +150,10 @@ def test_no_raw_identifier_anywhere(runs):
         for file in _files(folder):
             if file.suffix == ".png":
                 continue
-            if file.suffix == ".parquet":
-                frame = pd.read_parquet(file).astype(str)
+            if file.suffix in (".parquet", ".xlsx"):
+                frames = ([pd.read_parquet(file)] if file.suffix == ".parquet"
+                          else list(pd.read_excel(file, sheet_name=None).values()))
+                frame = pd.concat([f.astype(str).T.reset_index().T for f in frames], ignore_index=True).astype(str)
                 cells = set(frame.to_numpy().ravel())
                 cells |= {part for cell in cells for part in cell.split(";")}
                 leaked = cells & ids
