@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from typing import Any, Dict, Mapping, Optional
 
 import pandas as pd
 
 from ._errors import Problem, ValidationError
+from ._redact import redact_text, redact_url
 from .data.schema import TABLE_NAMES, TABLES
 
 log = logging.getLogger("earlyhelp")
@@ -46,16 +48,20 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
     own_engine = engine is None
     if engine is None:
         try:
+            _check_sqlite_file(url)
             engine = sa.create_engine(with_driver(url))
+        except ValidationError:
+            raise
         except Exception as exc:  # noqa: BLE001 - bad URL or missing driver
-            raise ValidationError([Problem("source", "url", f"cannot use this database URL: {exc}")]) from None
+            raise ValidationError([Problem("source", "url", "cannot use this database URL: "
+                                           f"{redact_text(exc)}")]) from None
     try:
         try:
             inspector = sa.inspect(engine)
             present = {name.lower(): name for name in inspector.get_table_names(schema=schema)}
             present.update({name.lower(): name for name in inspector.get_view_names(schema=schema)})
         except Exception as exc:  # noqa: BLE001 - connection refused, bad credentials, unknown schema
-            raise ValidationError([Problem("source", "url", f"cannot connect to the database: {_first_line(exc)}")]) from None
+            raise ValidationError([Problem("source", "url", f"cannot connect to the database: {redact_text(_first_line(exc))}")]) from None
         chosen, problems = _choose_tables(present, tables or {})
         if problems:
             raise ValidationError(problems)
@@ -74,6 +80,21 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
     ds = Dataset.from_frames(code_map=code_map, validate=validate, **frames)
     ds.meta.setdefault("source", {"kind": "sql", "tables": dict(chosen)})
     return ds
+
+
+def _check_sqlite_file(url: str) -> None:
+    """Reading a SQLite file that does not exist would create an empty one: refuse instead."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    db = parsed.database or ""
+    if db in ("", ":memory:") or db.startswith("file:"):
+        return
+    if not os.path.isfile(db):
+        raise ValidationError([Problem("source", "url", f"SQLite file not found: {db} (nothing was created)",
+                                       value=redact_url(url))])
 
 
 def with_driver(url: str) -> str:

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from .._redact import redact_url  # noqa: F401 - re-exported: config messages use it
 from .._errors import ConfigError, Problem
 
 try:  # Python 3.11+
@@ -119,16 +120,6 @@ class Config:
             "capacity": asdict(self.capacity) if self.capacity else None,
             "publish": {"suppression_threshold": self.suppression_threshold, "pseudonymise": self.pseudonymise},
         }
-
-
-def redact_url(url: str) -> str:
-    """The database URL with any password replaced by ``***``."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL is reported elsewhere
-        return "<unparseable url>"
 
 
 # ---------------------------------------------------------------------------------

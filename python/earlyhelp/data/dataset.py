@@ -457,7 +457,27 @@ def _normalise_code_map(code_map: Optional[Mapping[str, Any]]) -> Dict[str, Dict
         else:
             name = _column_name(None, str(key))
             out.setdefault("*", {})[name] = {**out.get("*", {}).get(name, {}), **value}
+    _check_code_map(out)
     return out
+
+
+def _check_code_map(maps: Dict[str, Dict[str, Mapping[str, str]]]) -> None:
+    """Every table and column a code map names exists and holds codes: a typo is an error, not ignored."""
+    from .schema import TABLES
+
+    coded = {name: {c.name for c in table.columns if c.kind == "code"} for name, table in TABLES.items()}
+    every = set().union(*coded.values())
+    problems = []
+    for table, columns in maps.items():
+        known = every if table == "*" else coded.get(table, set())
+        for column in columns:
+            if column not in known:
+                where = "any table" if table == "*" else f"table {table!r}"
+                problems.append(Problem("code_map", f"{table}.{column}" if table != "*" else column,
+                                        f"no coded column {column!r} in {where} (coded columns: "
+                                        f"{', '.join(sorted(known)) or 'none'})"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _column_name(table: Optional[str], column: str) -> str:

@@ -86,8 +86,15 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         report.setdefault("files", {})[path.name] = "not read: not a text file"
         return pd.DataFrame()
     header = next(csv.reader(io.StringIO(text, newline="")))  # any line ending, quoted names
+    from .coerce import MAX_COLUMNS
+
+    if len(header) > MAX_COLUMNS:
+        problems.append(Problem(label, None, f"{path.name}: {len(header):,} columns in the header; a table may have "
+                                f"at most {MAX_COLUMNS:,} (is this the right file?)"))
+        return pd.DataFrame()
     if len(set(header)) != len(header):
-        dup = [h for h in header if header.count(h) > 1][0]
+        seen: set = set()
+        dup = next(h for h in header if h in seen or seen.add(h))   # linear, not header.count per column
         problems.append(Problem(label, dup, f"{path.name}: column named twice in the header"))
         return pd.DataFrame(columns=list(dict.fromkeys(header)))
     bad_rows: List[Tuple[Optional[int], int, str]] = []

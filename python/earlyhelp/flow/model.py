@@ -37,6 +37,20 @@ class _Fit:
     exposure: np.ndarray     # (n,) child-days at risk in the window
 
 
+#: longest simulation (months) and most Monte Carlo runs one call makes: beyond them the
+#: arrays of individual children would not fit in memory (or the run would not end)
+MAX_MONTHS = 1200
+MAX_RUNS = 1_000_000
+
+
+def _check_size(value: Any, name: str, limit: int) -> None:
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= limit:
+        raise ValidationError(f"{name} must be a whole number from 1 to {limit:,}, got {value!r}",
+                              table="StockFlow", column=name)
+
+
 class StockFlow:
     """A stock-flow model of children's services.
 
@@ -418,6 +432,8 @@ class StockFlow:
     def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress):
         from .distributed import run_chunks
 
+        _check_size(months, "months", MAX_MONTHS)
+        _check_size(runs, "runs", MAX_RUNS)
         args, period_dates = self._sim_plan(months, scenario)
         stocks, costs, entrants = run_chunks(args, runs, seed, client, threads, chunks, progress)
         return {"stocks": stocks, "costs": costs, "entrants": entrants, "dates": period_dates,

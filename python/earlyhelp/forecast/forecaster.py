@@ -43,6 +43,8 @@ __all__ = ["Forecaster"]
 log = logging.getLogger(__name__)
 
 _TABLE = "forecast input"
+#: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
+MAX_HORIZON = 1000
 _FILL = ("zero", "interpolate", "error")
 
 
@@ -239,28 +241,31 @@ class Forecaster:
         dup[order[1:][same]] = True
         dup[order[:-1][same]] = True
         neg = (y < 0) if not self.allow_negative else np.zeros(len(df), dtype=bool)
+        inf = np.isinf(y)
         off = pos < 0
-        if dup.any() or neg.any() or off.any():
-            raise ValidationError(self._problems(df, ds, y, dup, neg, off))
+        if dup.any() or neg.any() or off.any() or inf.any():
+            raise ValidationError(self._problems(df, ds, y, dup, neg & ~inf, off, inf))
         Xs = X[order] if X is not None else None
         return self._assemble(codes_s, np.asarray(uniques, dtype=object), pos_s, y[order], Xs,
                               grid, exog)
 
     def _problems(self, df: pd.DataFrame, ds: pd.Series, y: np.ndarray, dup: np.ndarray,
-                  neg: np.ndarray, off: np.ndarray) -> List[Problem]:
+                  neg: np.ndarray, off: np.ndarray, inf: Optional[np.ndarray] = None) -> List[Problem]:
         """One Problem per series and kind of bad row, naming the dates."""
         frame = pd.DataFrame({"unique_id": df["unique_id"].to_numpy(), "ds": ds.to_numpy(), "y": y},
                              index=df.index)
         problems: List[Problem] = []
         for mask, column, text in ((dup, "ds", "has duplicate dates"),
                                    (neg, "y", "has negative counts on"),
-                                   (off, "ds", f"has dates not on the {self.freq!r} grid:")):
+                                   (off, "ds", f"has dates not on the {self.freq!r} grid:"),
+                                   (np.zeros(len(y), dtype=bool) if inf is None else inf, "y",
+                                    "has infinite values (not a count) on")):
             if not mask.any():
                 continue
             for uid, grp in frame.loc[mask].groupby("unique_id", sort=True):
                 dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
                 note = (" (pass allow_negative=True if negative values are meaningful)"
-                        if column == "y" else "")
+                        if text.startswith("has negative") else "")
                 value = float(grp["y"].iloc[0]) if column == "y" else dates[0]
                 problems.append(Problem(_TABLE, column, f"series {uid!r} {text} "
                                         f"{', '.join(dates[:10])}{note}", list(grp.index[:10]),
@@ -276,7 +281,7 @@ class Forecaster:
         okc, okp = codes[ok], p[ok]
         # rows are sorted by (series, period): first and last usable period of each series
         heads = np.flatnonzero(np.r_[True, okc[1:] != okc[:-1]]) if len(okc) else np.array([], int)
-        tails = np.r_[heads[1:], len(okc)] - 1
+        tails = np.r_[heads[1:], len(okc)] - 1 if len(okc) else np.array([], int)
         first = np.full(S, -1, dtype=np.int64)
         last = np.full(S, -1, dtype=np.int64)
         first[okc[heads]] = okp[heads]
@@ -557,6 +562,9 @@ class Forecaster:
     def _check_h(h: Any) -> int:
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
             raise ValidationError(f"horizon h must be a positive integer, got {h!r}",
+                                  table="Forecaster", column="h")
+        if h > MAX_HORIZON:
+            raise ValidationError(f"horizon h={h} is longer than earlyhelp forecasts ({MAX_HORIZON} periods at most)",
                                   table="Forecaster", column="h")
         return int(h)
 

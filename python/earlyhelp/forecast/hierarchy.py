@@ -32,6 +32,21 @@ _NOT_MODELS = {"unique_id", "ds", "y", "cutoff"}
 
 
 # -- aggregate ----------------------------------------------------------------------------
+def escape_level(values: pd.Series) -> pd.Series:
+    """Level values safe to join into ids: ``%`` and ``/`` percent-encoded (``%25``, ``%2F``).
+
+    An unescaped ``/`` inside a value (a locality named ``North/East``) would add a level to
+    the id, so the series would lose its place under its parent (and a suppressed count its
+    link to the total it is part of).
+    """
+    return values.str.replace("%", "%25", regex=False).str.replace(LEVEL_SEPARATOR, "%2F", regex=False)
+
+
+def unescape_level(value: str) -> str:
+    """One level value as it was before :func:`escape_level`."""
+    return value.replace("%2F", LEVEL_SEPARATOR).replace("%25", "%")
+
+
 def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = "unique_id",
               time_col: str = "ds", target_cols: Sequence[str] = ("y",), sparse_s: bool = False
               ) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
@@ -78,7 +93,7 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
     if missing:
         raise ValidationError(Problem("series", None, "the bottom (longest) level of spec must contain every "
                                                       f"column used in spec; missing {sorted(missing)}"))
-    keys = {col: df[col].astype(str) for col in bottom}
+    keys = {col: escape_level(df[col].astype(str)) for col in bottom}
     tags: Dict[str, np.ndarray] = {}
     frames: List[pd.DataFrame] = []
     ids_by_level: Dict[str, pd.Series] = {}

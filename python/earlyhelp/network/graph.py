@@ -44,7 +44,26 @@ from .._errors import Problem, ValidationError
 from .._native import network as core
 from .._native import naming, progress as progress_bar
 
-__all__ = ["Graph", "bipartite_projection"]
+__all__ = ["Graph", "bipartite_projection", "MAX_VERTICES"]
+
+#: most vertices a graph may have: ids index arrays, so a sparse id (2**31) would allocate
+#: for every id below it. Sparse or large ids belong in a labelled edge list, which renumbers them.
+MAX_VERTICES = min(100_000_000, core.MAX_VERTICES)
+
+
+def _whole(value: Any, table: str, column: str) -> int:
+    """``value`` as an int if it is a whole number (2.5 is an error, not 2)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) \
+            or not float(value).is_integer():
+        raise ValidationError(Problem(table, column, "must be a whole number", value=value))
+    return int(value)
+
+
+def _check_n(n: int, table: str, column: str) -> None:
+    if n > MAX_VERTICES:
+        raise ValidationError(Problem(table, column, f"{n:,} vertices is more than a graph may have "
+                                      f"({MAX_VERTICES:,}): ids index arrays, so give a labelled edge list "
+                                      "(from_edges(edges)) to renumber sparse ids", value=n))
 
 
 def _id_array(values: Any, table: str, column: str) -> np.ndarray:
@@ -75,13 +94,6 @@ def _check_range(ids: np.ndarray, n: int, table: str, column: str) -> None:
         rows = np.flatnonzero(bad)
         raise ValidationError(Problem(table, column, f"vertex id out of range 0..{n - 1}", rows[:10].tolist(),
                                       len(rows), int(ids[rows[0]])))
-
-
-def _check_vertex_count(n: int, table: str, column: str) -> None:
-    """n vertices must fit the engine's 32-bit vertex ids."""
-    if n > core.MAX_VERTICES:
-        raise ValidationError(Problem(table, column, f"{n} vertices is more than the graph engine's limit of "
-                                      f"{core.MAX_VERTICES}", value=n))
 
 
 def _check_weights(weight: Any, m: int, table: str = "edges") -> np.ndarray:
@@ -159,9 +171,10 @@ class Graph:
             _check_range(s, core.MAX_VERTICES, "edges", "src")
             _check_range(d, core.MAX_VERTICES, "edges", "dst")
             n = int(max(s.max(initial=-1), d.max(initial=-1))) + 1
+        n = _whole(n, "edges", "n")
         if n < 0:
             raise ValidationError(Problem("edges", None, f"n must be >= 0, got {n}"))
-        _check_vertex_count(n, "edges", "n")
+        _check_n(n, "edges", "n")
         _check_range(s, n, "edges", "src")
         _check_range(d, n, "edges", "dst")
         w = None if weight is None else _check_weights(weight, len(s))
@@ -474,11 +487,13 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
     if n_right is None:
         _check_range(rgt, core.MAX_VERTICES, "edges", "right")
         n_right = int(rgt.max(initial=-1)) + 1
+    n_right = _whole(n_right, "edges", "n_right")
+    _check_n(n_right, "edges", "n_right")
     if (lft < 0).any():
         rows = np.flatnonzero(lft < 0)
         raise ValidationError(Problem("edges", "left", "vertex ids must be >= 0", rows[:10].tolist(), len(rows),
                                       int(lft[rows[0]])))
-    _check_vertex_count(n_right, "edges", "n_right")
+    _check_n(n_right, "edges", "n_right")
     _check_range(rgt, n_right, "edges", "right")
     with naming("edges"):
         a, b, w = core.bipartite_projection(lft, rgt, int(n_right), core.ProjectionWeight.__members__[weight])

@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import pandas as pd
 
 from ..forecast.accuracy import best_model
+from ..forecast.hierarchy import unescape_level
 from ..results import Excluded, Exclusions
 from .html import Section, render_html
 from .suppression import SUPPRESSED, published, shown_count
@@ -28,8 +29,8 @@ def _measure(uid: str) -> str:
 
 
 def _label(uid: str) -> str:
-    parts = uid.split(SEP)
-    return " / ".join(parts[1:]) if len(parts) > 1 else uid
+    parts = [unescape_level(p) for p in uid.split(SEP)]
+    return " / ".join(parts[1:]) if len(parts) > 1 else parts[0]
 
 
 def _series_for(history: pd.DataFrame, measure: str) -> List[str]:
@@ -242,7 +243,7 @@ def _top_level_summary(history, forecasts, measure, model, horizon) -> Optional[
         return None
     top = min(ids, key=lambda u: (u.count(SEP), u))
     f = forecasts[forecasts["unique_id"] == top]
-    if f.empty or model not in f:
+    if f.empty or model not in f or f[model].isna().all():
         return None
     per_period = f[model].mean()
     h = history[history["unique_id"] == top].sort_values("ds").tail(12)
@@ -279,8 +280,10 @@ def _forecast_table(forecasts, measure, model, level) -> Optional[pd.DataFrame]:
     out = pd.DataFrame({"series": f["unique_id"].map(_label), "period": f["ds"],
                         "forecast": f[model].round(1)})
     if lo in f and hi in f:
-        out["interval"] = [f"{max(a, 0):,.0f} to {b:,.0f}" for a, b in zip(f[lo], f[hi])]
+        out["interval"] = [SUPPRESSED if pd.isna(a) or pd.isna(b) else f"{max(a, 0):,.0f} to {b:,.0f}"
+                           for a, b in zip(f[lo], f[hi])]
     wide = out.pivot(index="series", columns="period", values="forecast")
+    wide = wide.astype(object).where(wide.notna(), SUPPRESSED)    # forecasts of suppressed series
     wide.columns = [pd.Timestamp(c).strftime("%b %Y") for c in wide.columns]
     return wide.reset_index()
 

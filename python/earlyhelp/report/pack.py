@@ -329,12 +329,14 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
         see above.
     """
     if kind == "table":
+        # the run folder's publication gate (earlyhelp.report.publish) suppresses, pseudonymises
+        # and neutralises formulas; the pack's own suppression (status columns) is kept as it is
         frame = neutralise_formulas(payload)
         folder.write_table(name, frame, csv_frame=csv_view(frame))
     elif kind == "text":
-        folder.write_text(name, payload)
+        folder.write_html(name, payload, sources=list(PACK_TABLES))
     elif kind == "bytes":
-        folder.write_bytes(name, payload)
+        folder.write_bytes(name, payload, sources=list(PACK_TABLES))
     elif kind == "json":
         folder.write_json(name, payload)
     elif kind == "record":
@@ -342,6 +344,10 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
         folder.record(payload.pop("command"), **payload)
     else:  # pragma: no cover - callers are in this package
         raise ValueError(f"unknown kind {kind!r}")
+
+
+#: the pack's published tables: the dashboard and the workbook show only these
+PACK_TABLES = ("measures_monthly", "measures_localities_12m", "summary", "catalogue")
 
 
 def tidy_tables(pack: Pack) -> Dict[str, pd.DataFrame]:
@@ -426,7 +432,9 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
                   "measures": list(pack.catalogue["id"])}
     digest = run_digest(parameters, inputs)
     rid = run_id or new_run_id(digest, prefix="report-")
-    with RunFolder(output, rid) as folder:
+    from .publish import PublishPolicy
+
+    with RunFolder(output, rid, policy=PublishPolicy(threshold=opt.threshold)) as folder:
         t1 = time.perf_counter()
         for name, frame in tables.items():
             publish_file(folder, name, frame, "table")

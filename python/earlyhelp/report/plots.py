@@ -13,6 +13,12 @@ import pandas as pd
 from .suppression import SUPPRESSED
 
 
+
+def plain_text(text: str) -> str:
+    """Text from the data drawn as it is: ``$`` would start matplotlib's maths (TeX) parser,
+    which fails on names such as ``$\\nosuchcmd{$``."""
+    return str(text).replace("$", r"\$")
+
 def _pyplot():
     # The caller's backend is kept (inline in Jupyter); the CLI chooses Agg for its files.
     import matplotlib.pyplot as plt
@@ -70,13 +76,13 @@ def plot_history_forecast(history: pd.DataFrame, forecasts: pd.DataFrame, model:
                 ax.fill_between(f["ds"], f[lo].clip(lower=0), f[hi], color="#f4a261", alpha=0.35,
                                 label=f"{level}% interval", lw=0)
             ax.plot(f["ds"], f[model], color="#e76f51", lw=1.6, label="forecast")
-        ax.set_title((labels or {}).get(uid, uid), fontsize=9)
+        ax.set_title(plain_text((labels or {}).get(uid, uid)), fontsize=9)
         ax.set_ylim(bottom=0)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.25)
     axes.flat[0].legend(fontsize=7, loc="upper left")
     if title:
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(plain_text(title), fontsize=11)
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
@@ -110,7 +116,7 @@ def plot_accuracy(accuracy: pd.DataFrame, *, metric: str = "mase", by: str = "mo
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.25)
     if title:
-        ax.set_title(title, fontsize=11)
+        ax.set_title(plain_text(title), fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -142,7 +148,7 @@ def plot_capacity(table: pd.DataFrame, *, value: str, lo: Optional[str] = None, 
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     for key, part in table.groupby(by, observed=True, sort=True):
         part = part.sort_values(x)
-        line, = ax.plot(part[x], part[value], lw=1.6, label=str(key))
+        line, = ax.plot(part[x], part[value], lw=1.6, label=plain_text(str(key)))
         if lo and hi and lo in part and hi in part:
             ax.fill_between(part[x], part[lo], part[hi], color=line.get_color(), alpha=0.15, lw=0)
     ax.set_ylabel("FTE needed")
@@ -150,7 +156,7 @@ def plot_capacity(table: pd.DataFrame, *, value: str, lo: Optional[str] = None, 
     ax.grid(alpha=0.25)
     ax.legend(fontsize=7, ncol=2)
     if title:
-        ax.set_title(title, fontsize=11)
+        ax.set_title(plain_text(title), fontsize=11)
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig

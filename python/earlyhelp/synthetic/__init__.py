@@ -101,6 +101,11 @@ DateLike = Union[str, _dt.date, pd.Timestamp]
 
 MAX_YEARS = 100
 MAX_SCALE = 100.0
+#: children in each preset at scale 1 (as the generator's presets)
+PRESET_CHILDREN = {"coventry": 78_500, "wolverhampton": 71_000, "england": 12_000_000}
+#: most child-years one call generates (children x scale x years): England at scale 1 for
+#: 10 years; beyond it the tables would not fit in a machine's memory
+MAX_CHILD_YEARS = 120_000_000
 END_DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 
 
@@ -128,6 +133,10 @@ def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, p
     sc = _real(scale)
     if sc is None or not math.isfinite(sc) or not 0 < sc <= MAX_SCALE:
         raise ValueError(f"scale must be a positive number up to {MAX_SCALE:g}, not {scale!r}")
+    size = PRESET_CHILDREN.get(preset, 0) * sc * y
+    if size > MAX_CHILD_YEARS:
+        raise ValueError(f"preset {preset!r} at scale {scale!r} for {years!r} years is {size:,.0f} child-years; "
+                         f"at most {MAX_CHILD_YEARS:,} are generated at once (lower scale or years)")
     sd = _whole(seed)
     if sd is None or not 0 <= sd < 2 ** 64:
         raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
