@@ -12,8 +12,8 @@ and prints the ratio of CPU times, then times each derived event on the loaded D
 
 Usage::
 
-    PYTHONPATH=python /work/venv/bin/python benchmarks/bench_data.py --preset coventry --scale 20 --years 3
-    PYTHONPATH=python /work/venv/bin/python benchmarks/bench_data.py --preset england --scale 0.25 --years 1
+    PYTHONPATH=python python benchmarks/bench_data.py --preset coventry --scale 20 --years 3
+    PYTHONPATH=python python benchmarks/bench_data.py --preset england --scale 0.25 --years 1
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ Each timing is the CPU time of the best of several runs (one for slow ones); rat
 so above 1 means we are faster. Results are checked against the peers (same components,
 PageRank within 1e-6, same distances, same projected edges and weights, same flow and cost).
 
-Run:  PYTHONPATH=python /work/venv/bin/python benchmarks/bench_network.py
+Run:  PYTHONPATH=python python benchmarks/bench_network.py
       (``--quick``: 60,000 families in the family network)
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ the objective each reached (relative gap to the best) and the ratio of the
 fastest scikit-learn solver's time to ours. Then scores 12 million rows with
 the same coefficients.
 
-    PYTHONPATH=python /work/venv/bin/python benchmarks/bench_risk.py [--rows 1000000] [--score-rows 12000000]
+    PYTHONPATH=python python benchmarks/bench_risk.py [--rows 1000000] [--score-rows 12000000]
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ shown because the machine may be shared: on a busy machine wall time exceeds wha
 free cores would take. England runs in a fresh process so its peak resident memory
 (``ru_maxrss``) is its own.
 
-Run:  PYTHONPATH=python /work/venv/bin/python benchmarks/bench_synthetic.py
+Run:  PYTHONPATH=python python benchmarks/bench_synthetic.py
       (``--england-scale 0.1`` for a quick run; ``--repeat N`` council-year runs)
 """
 from __future__ import annotations

@@ -107,7 +107,7 @@ def block_codes() -> List[str]:
                                      for k, v in codes.ASSESSMENT_FACTOR_TO_NEED.items()}}
     for name, values in _code_lists().items():
         labels = getattr(codes, name)
-        lines.append(f"#### {name}")
+        lines.append(f"### {name}")
         lines.append("")
         if isinstance(labels, dict):
             lines += _table(["code", "meaning"], [[f"`{k}`", v] for k, v in labels.items()])
@@ -116,7 +116,7 @@ def block_codes() -> List[str]:
         else:
             lines.append(", ".join(f"`{v}`" for v in values))
         lines.append("")
-    lines.append("#### Built-in synonyms (applied before `code_map` fails)")
+    lines.append("### Built-in synonyms (applied before `code_map` fails)")
     lines.append("")
     rows = [[f"`{where}`", f"`{local}`", f"`{ours}`"] for where, mapping in codes.CODE_SYNONYMS.items()
             for local, ours in mapping.items()]

@@ -43,11 +43,21 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 
+# -- sanitizers: the C++ tests under ASan + UBSan ----------------------------------------
+echo "== C++ core and GoogleTest under AddressSanitizer and UndefinedBehaviorSanitizer"
+PYTHON="$python" JOBS="$jobs" scripts/test-sanitizers.sh build/sanitize
+
 # -- 4. Python: source build, newest pandas 2 -------------------------------------------
 echo "== pip install .[test] with the newest pandas 2"
 "$python" -m pip install -q --no-build-isolation -C build-dir="$build" \
   -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.EARLYHELP_WERROR=ON \
   -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]" "pandas>=2,<3"
+
+# -- fuzz: every public entry point into the C++ core ------------------------------------
+echo "== fuzz: every public entry point into the C++ core (hypothesis, each probe in a child process)"
+# Derandomised with a fixed budget per entry point: a crash, a hang or an exception other
+# than ValueError fails the run with the input that caused it.
+(cd tests && "$python" -m pytest -q -p no:cacheprovider fuzz)
 
 # Peers that cannot share an environment with us get their own (both pytest runs use them).
 echo "== cs-demand-model in its own environment (the flow module's peer: pandas<2, numpy<2)"
@@ -57,10 +67,17 @@ else
   echo "could not build it: the comparison with cs-demand-model will be skipped"
 fi
 
+# --- documentation site -------------------------------------------------------
+# Builds docs/ with Sphinx, warnings as errors; runs every guide and notebook
+# against the earlyhelp installed above.
+PYTHON="$python" scripts/build-docs.sh
+# --- end documentation site -----------------------------------------------------
+
 echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(pandas.__version__)')"
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1
-(cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider "$@")  # the installed package, not the sources
+(cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider --ignore=fuzz "$@")  # the installed package; fuzz ran above
+PYTHON="$python" scripts/check-stubs.sh  # stubs of earlyhelp._core against the installed module
 
 # -- 5. Python: the Linux wheel, pandas 3, no compiler ----------------------------------
 PYTHON="$python" CMAKE_PREFIX="$prefix" scripts/test-wheel.sh "$build" "$@"

@@ -1,12 +1,11 @@
-// Bindings for earlyhelp._core.forecast: convert arrays, release the GIL,
-// call the C++ models (cpp/src/forecast/).
-#include <pybind11/numpy.h>
+// earlyhelp._core.forecast: the model specs as classes and enums, and the
+// many-series runner (cpp/src/forecast/); converts arrays, releases the GIL.
 #include <pybind11/stl.h>
 
 #include <optional>
 
-#include "earlyhelp/common/error.hpp"
 #include "earlyhelp/forecast/models.hpp"
+#include "numpy.hpp"
 #include "progress.hpp"
 #include "registry.hpp"
 
@@ -16,17 +15,14 @@ namespace earlyhelp::bindings {
 
 namespace {
 
-using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
-using IndexArray = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-
-py::dict forecast_series(const std::string& kind, const DoubleArray& y, const IndexArray& indptr,
-                         int h, const std::vector<double>& levels, int season_length,
-                         const std::string& ets_model, int damped, double alpha_d, double alpha_p,
-                         int n_sim, std::uint64_t seed, std::optional<DoubleArray> X,
-                         std::optional<DoubleArray> X_future, std::optional<IndexArray> phase0,
-                         int n_threads, py::object progress, bool fitted_values) {
-  require(y.ndim() == 1 && indptr.ndim() == 1 && indptr.size() >= 1,
-          "y must be 1-d and indptr 1-d with at least one entry");
+// Series concatenated in y and split by indptr, viewed in place.
+std::vector<forecast::Series> as_series(const DoubleArray& y, const IdArray& indptr, int h,
+                                        const std::optional<DoubleArray>& X,
+                                        const std::optional<DoubleArray>& X_future,
+                                        const std::optional<IdArray>& phase0) {
+  require_1d(y, "y");
+  require_1d(indptr, "indptr");
+  require(indptr.size() >= 1, "indptr needs at least one entry");
   require(h >= 1, "forecast horizon h must be at least 1");
   const auto n_series = static_cast<std::size_t>(indptr.size() - 1);
   const auto* ptr = indptr.data();
@@ -40,10 +36,14 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
                 X_future->shape(1) == static_cast<py::ssize_t>(n_exog),
             "X_future must have h rows per series and the columns of X");
   }
-  if (phase0) require(phase0->size() == static_cast<py::ssize_t>(n_series), "phase0 needs one entry per series");
+  if (phase0) {
+    require_1d(*phase0, "phase0");
+    require(phase0->size() == static_cast<py::ssize_t>(n_series), "phase0 needs one entry per series");
+  }
   std::vector<forecast::Series> series(n_series);
   for (std::size_t i = 0; i < n_series; ++i) {
-    require(ptr[i + 1] > ptr[i], "every series needs at least one observation");
+    require(ptr[i + 1] > ptr[i] && ptr[i + 1] <= y.size(),
+            "indptr must increase: every series needs at least one observation");
     auto& s = series[i];
     s.y = y.data() + ptr[i];
     s.n = static_cast<std::size_t>(ptr[i + 1] - ptr[i]);
@@ -54,44 +54,29 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
     }
     s.phase0 = phase0 ? static_cast<int>(phase0->data()[i]) : 0;
   }
-  forecast::ModelSpec spec;
-  spec.kind = kind;
-  spec.season_length = season_length;
-  spec.ets_model = ets_model;
-  spec.damped = damped;
-  spec.alpha_d = alpha_d;
-  spec.alpha_p = alpha_p;
-  spec.n_sim = n_sim;
-  spec.seed = seed;
-  spec.fitted = fitted_values;
-  std::vector<forecast::Forecast> out;
-  {
-    PythonProgress reporter(progress);
-    py::gil_scoped_release release;
-    out = forecast::forecast_many(series, spec, h, levels, n_threads, &reporter);
-  }
-  const auto L = static_cast<py::ssize_t>(levels.size());
-  py::array_t<double> mean({static_cast<py::ssize_t>(n_series), static_cast<py::ssize_t>(h)});
-  py::array_t<double> lo({static_cast<py::ssize_t>(n_series), L, static_cast<py::ssize_t>(h)});
-  py::array_t<double> hi({static_cast<py::ssize_t>(n_series), L, static_cast<py::ssize_t>(h)});
-  py::array_t<double> fitted(y.size());
-  py::array_t<bool> fallback(static_cast<py::ssize_t>(n_series));
-  py::array_t<double> loglik(static_cast<py::ssize_t>(n_series));
-  py::array_t<double> aicc(static_cast<py::ssize_t>(n_series));
-  py::array_t<double> params({static_cast<py::ssize_t>(n_series), static_cast<py::ssize_t>(4)});
+  return series;
+}
+
+py::dict to_python(const std::vector<forecast::Forecast>& out, const IdArray& indptr, py::ssize_t n_obs, int h,
+                   std::size_t n_levels) {
+  const auto S = static_cast<py::ssize_t>(out.size());
+  const auto L = static_cast<py::ssize_t>(n_levels);
+  py::array_t<double> mean({S, static_cast<py::ssize_t>(h)});
+  py::array_t<double> lo({S, L, static_cast<py::ssize_t>(h)});
+  py::array_t<double> hi({S, L, static_cast<py::ssize_t>(h)});
+  py::array_t<double> fitted(n_obs);
+  py::array_t<bool> fallback(S);
+  py::array_t<double> loglik(S);
+  py::array_t<double> aicc(S);
+  py::array_t<double> params({S, static_cast<py::ssize_t>(4)});
   py::list method;
-  double* m = mean.mutable_data();
-  double* l = lo.mutable_data();
-  double* u = hi.mutable_data();
-  double* fit = fitted.mutable_data();
-  bool* fb = fallback.mutable_data();
-  for (std::size_t i = 0; i < n_series; ++i) {
-    const auto& f = out[i];
-    std::copy(f.mean.begin(), f.mean.end(), m + i * h);
-    std::copy(f.lo.begin(), f.lo.end(), l + i * L * h);
-    std::copy(f.hi.begin(), f.hi.end(), u + i * L * h);
-    std::copy(f.fitted.begin(), f.fitted.end(), fit + ptr[i]);
-    fb[i] = f.fallback;
+  for (py::ssize_t i = 0; i < S; ++i) {
+    const auto& f = out[static_cast<std::size_t>(i)];
+    std::copy(f.mean.begin(), f.mean.end(), mean.mutable_data() + i * h);
+    std::copy(f.lo.begin(), f.lo.end(), lo.mutable_data() + i * L * h);
+    std::copy(f.hi.begin(), f.hi.end(), hi.mutable_data() + i * L * h);
+    std::copy(f.fitted.begin(), f.fitted.end(), fitted.mutable_data() + indptr.data()[i]);
+    fallback.mutable_data()[i] = f.fallback;
     loglik.mutable_data()[i] = f.loglik;
     aicc.mutable_data()[i] = f.aicc;
     std::copy(f.params.begin(), f.params.end(), params.mutable_data() + 4 * i);
@@ -110,16 +95,87 @@ py::dict forecast_series(const std::string& kind, const DoubleArray& y, const In
   return result;
 }
 
+py::dict forecast_series(const forecast::ModelSpec& spec, const DoubleArray& y, const IdArray& indptr, int h,
+                         const std::vector<double>& levels, const std::optional<DoubleArray>& X,
+                         const std::optional<DoubleArray>& X_future, const std::optional<IdArray>& phase0,
+                         int n_threads, py::object progress, bool fitted) {
+  auto series = as_series(y, indptr, h, X, X_future, phase0);
+  forecast::ModelSpec run = spec;
+  run.fitted = fitted;
+  std::vector<forecast::Forecast> out;
+  {
+    PythonProgress reporter(std::move(progress));
+    py::gil_scoped_release release;
+    out = forecast::forecast_many(series, run, h, levels, n_threads, &reporter);
+  }
+  return to_python(out, indptr, y.size(), h, levels.size());
+}
+
+void register_specs(py::module_& m) {
+  py::enum_<forecast::ModelKind>(m, "ModelKind", "The models, named as statsforecast names them.")
+      .value("Naive", forecast::ModelKind::Naive)
+      .value("SeasonalNaive", forecast::ModelKind::SeasonalNaive)
+      .value("AutoETS", forecast::ModelKind::AutoETS)
+      .value("Theta", forecast::ModelKind::Theta)
+      .value("OptimizedTheta", forecast::ModelKind::OptimizedTheta)
+      .value("CrostonOptimized", forecast::ModelKind::CrostonOptimized)
+      .value("TSB", forecast::ModelKind::TSB)
+      .value("CountRegression", forecast::ModelKind::CountRegression);
+  m.def("model_kind", &forecast::model_kind, py::arg("name"),
+        "The ModelKind called `name` (e.g. 'AutoETS'); CoreInputError naming the kinds otherwise.");
+
+  py::enum_<forecast::EtsComponent>(m, "EtsComponent", "One component of an ETS model; `choose`: by AICc.")
+      .value("additive", forecast::EtsComponent::additive)
+      .value("multiplicative", forecast::EtsComponent::multiplicative)
+      .value("none", forecast::EtsComponent::none)
+      .value("choose", forecast::EtsComponent::choose);
+
+  py::class_<forecast::EtsSpec>(m, "EtsSpec", "The ETS models AutoETS may choose from.")
+      .def(py::init([](forecast::EtsComponent error, forecast::EtsComponent trend, forecast::EtsComponent season,
+                       std::optional<bool> damped) {
+             return forecast::EtsSpec{error, trend, season, damped};
+           }),
+           py::arg("error") = forecast::EtsComponent::choose, py::arg("trend") = forecast::EtsComponent::choose,
+           py::arg("season") = forecast::EtsComponent::choose, py::arg("damped") = py::none())
+      .def_static("from_letters", &forecast::ets_spec, py::arg("letters"), py::arg("damped") = py::none(),
+                  "From statsforecast's letters, error/trend/season, e.g. 'ZZZ' or 'AAN'.")
+      .def_readwrite("error", &forecast::EtsSpec::error)
+      .def_readwrite("trend", &forecast::EtsSpec::trend)
+      .def_readwrite("season", &forecast::EtsSpec::season)
+      .def_readwrite("damped", &forecast::EtsSpec::damped);
+
+  py::class_<forecast::ModelSpec>(m, "ModelSpec", "What to fit, and the settings the kind uses.")
+      .def(py::init([](forecast::ModelKind kind, int season_length, const forecast::EtsSpec& ets, double alpha_d,
+                       double alpha_p, int n_sim, std::uint64_t seed) {
+             forecast::ModelSpec s;
+             s.kind = kind;
+             s.season_length = season_length;
+             s.ets = ets;
+             s.alpha_d = alpha_d;
+             s.alpha_p = alpha_p;
+             s.n_sim = n_sim;
+             s.seed = seed;
+             return s;
+           }),
+           py::arg("kind"), py::arg("season_length") = 12, py::arg("ets") = forecast::EtsSpec{},
+           py::arg("alpha_d") = 0.1, py::arg("alpha_p") = 0.1, py::arg("n_sim") = 2000, py::arg("seed") = 0)
+      .def_readwrite("kind", &forecast::ModelSpec::kind)
+      .def_readwrite("season_length", &forecast::ModelSpec::season_length)
+      .def_readwrite("ets", &forecast::ModelSpec::ets)
+      .def_readwrite("alpha_d", &forecast::ModelSpec::alpha_d)
+      .def_readwrite("alpha_p", &forecast::ModelSpec::alpha_p)
+      .def_readwrite("n_sim", &forecast::ModelSpec::n_sim)
+      .def_readwrite("seed", &forecast::ModelSpec::seed);
+}
+
 }  // namespace
 
 void register_forecast(py::module_& m) {
-  m.def("forecast_series", &forecast_series, py::arg("kind"), py::arg("y"), py::arg("indptr"),
-        py::arg("h"), py::arg("levels"), py::arg("season_length") = 12,
-        py::arg("ets_model") = "ZZZ", py::arg("damped") = -1, py::arg("alpha_d") = 0.1,
-        py::arg("alpha_p") = 0.1, py::arg("n_sim") = 2000, py::arg("seed") = 0,
-        py::arg("X") = py::none(), py::arg("X_future") = py::none(),
-        py::arg("phase0") = py::none(), py::arg("n_threads") = 2,
-        py::arg("progress") = py::none(), py::arg("fitted") = true,
+  register_specs(m);
+  m.def("forecast_series", &forecast_series, py::arg("spec"), py::arg("y"), py::arg("indptr"), py::arg("h"),
+        py::arg("levels"), py::arg("X") = py::none(), py::arg("X_future") = py::none(),
+        py::arg("phase0") = py::none(), py::arg("n_threads") = 2, py::arg("progress") = py::none(),
+        py::arg("fitted") = true,
         "Fit one model to many series (concatenated in y, split by indptr) and forecast h "
         "steps. Returns dict(mean (S, h), lo/hi (S, len(levels), h), fitted (len(y),), "
         "method list, fallback (S,), loglik (S,), aicc (S,), params (S, 4): alpha, beta, gamma, phi).");

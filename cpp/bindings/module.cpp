@@ -1,3 +1,6 @@
+// earlyhelp._core: one submodule per core module, each filled by the
+// register_<module>() of its own bindings file (see README.md here for how
+// to add one). Bindings only convert and register; the work is in cpp/src/.
 #include <pybind11/pybind11.h>
 
 #include "earlyhelp/common/error.hpp"
@@ -8,16 +11,18 @@ namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "earlyhelp C++ core (Boost.Graph, Eigen).";
-  m.attr("__version__") = earlyhelp::core_version();
+  m.attr("__version__") = earlyhelp::kVersion;
 
-  // InputError -> earlyhelp._core.CoreInputError (a ValueError);
+  // InputError -> earlyhelp.CoreInputError, a ValidationError defined in
+  // Python so every module handles core input errors like its own;
   // Cancelled -> KeyboardInterrupt, so Ctrl-C in C++ work behaves as in Python.
-  static py::exception<earlyhelp::InputError> input_error(m, "CoreInputError", PyExc_ValueError);
+  static py::handle input_error = py::object(py::module_::import("earlyhelp._errors").attr("CoreInputError")).release();
+  m.attr("CoreInputError") = input_error;
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const earlyhelp::InputError& e) {
-      py::set_error(input_error, e.what());
+      PyErr_SetString(input_error.ptr(), e.what());
     } catch (const earlyhelp::Cancelled&) {
       PyErr_SetNone(PyExc_KeyboardInterrupt);
     }

@@ -1,16 +1,15 @@
 // earlyhelp._core.network: converts numpy arrays and registers the graph
 // engine. Inputs are read in place (contiguous int64 / float64), results are
 // handed to numpy without copying, and the GIL is released around the work.
-#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "earlyhelp/common/error.hpp"
 #include "earlyhelp/network/flow.hpp"
 #include "earlyhelp/network/graph.hpp"
+#include "numpy.hpp"
 #include "progress.hpp"
 #include "registry.hpp"
 
@@ -20,27 +19,11 @@ namespace earlyhelp::bindings {
 
 namespace {
 
-using IdArray = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-using FloatArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-// Hands a vector's buffer to numpy: the array owns the moved vector.
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& v) {
-  auto* owned = new std::vector<T>(std::move(v));
-  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>({owned->size()}, {sizeof(T)}, owned->data(), free_when_done);
-}
-
-void require_1d(const py::array& a, const char* name) {
-  require(a.ndim() == 1, std::string(name) + " must be one-dimensional");
-}
-
-std::shared_ptr<network::Graph> make_graph(IdArray src, IdArray dst, std::optional<FloatArray> weight, bool directed,
+std::shared_ptr<network::Graph> make_graph(IdArray src, IdArray dst, std::optional<DoubleArray> weight, bool directed,
                                            std::int64_t n) {
   require_1d(src, "src");
   require_1d(dst, "dst");
-  require(src.size() == dst.size(), "src and dst have different lengths (" + std::to_string(src.size()) + " vs " +
-                                        std::to_string(dst.size()) + ")");
+  require_same_length(src, "src", dst, "dst");
   const double* w = nullptr;
   if (weight) {
     require_1d(*weight, "weight");
@@ -56,6 +39,7 @@ std::shared_ptr<network::Graph> make_graph(IdArray src, IdArray dst, std::option
 }  // namespace
 
 void register_network(py::module_& m) {
+  m.attr("MAX_VERTICES") = network::kMaxVertices;
   py::class_<network::Graph, std::shared_ptr<network::Graph>>(m, "Graph",
                                                                "CSR graph (Boost.Graph) built from an edge list.")
       .def(py::init(&make_graph), py::arg("src"), py::arg("dst"), py::arg("weight") = py::none(),
@@ -119,7 +103,7 @@ void register_network(py::module_& m) {
             std::vector<std::int64_t> src(sources.data(), sources.data() + sources.size());
             std::vector<double> out;
             {
-              PythonProgress reporter(progress);
+              PythonProgress reporter(std::move(progress));
               py::gil_scoped_release release;
               out = network::betweenness(g, src, sampled, normalized, &reporter);
             }
@@ -135,7 +119,7 @@ void register_network(py::module_& m) {
             py::array_t<double> out({k, n});
             double* data = out.mutable_data();
             {
-              PythonProgress reporter(progress);
+              PythonProgress reporter(std::move(progress));
               py::gil_scoped_release release;
               network::distances(g, sources.data(), k, data, &reporter);
             }
@@ -143,35 +127,38 @@ void register_network(py::module_& m) {
           },
           py::arg("sources"), py::arg("progress") = py::none());
 
+  py::enum_<network::ProjectionWeight>(m, "ProjectionWeight", "Edge weight of a bipartite projection.")
+      .value("count", network::ProjectionWeight::count)
+      .value("jaccard", network::ProjectionWeight::jaccard);
   m.def(
       "bipartite_projection",
-      [](IdArray left, IdArray right, std::int64_t n_right, const std::string& weight) {
+      [](IdArray left, IdArray right, std::int64_t n_right, network::ProjectionWeight weight) {
         require_1d(left, "left");
         require_1d(right, "right");
-        require(left.size() == right.size(), "left and right have different lengths (" + std::to_string(left.size()) +
-                                                 " vs " + std::to_string(right.size()) + ")");
-        require(weight == "count" || weight == "jaccard", "weight must be 'count' or 'jaccard', got '" + weight + "'");
-        auto kind = weight == "count" ? network::ProjectionWeight::count : network::ProjectionWeight::jaccard;
+        require_same_length(left, "left", right, "right");
         std::vector<std::int64_t> a, b;
         std::vector<double> w;
         {
           py::gil_scoped_release release;
           network::bipartite_projection(left.data(), right.data(), static_cast<std::size_t>(left.size()), n_right,
-                                        kind, a, b, w);
+                                        weight, a, b, w);
         }
         return py::make_tuple(to_numpy(std::move(a)), to_numpy(std::move(b)), to_numpy(std::move(w)));
       },
-      py::arg("left"), py::arg("right"), py::arg("n_right") = -1, py::arg("weight") = "count",
+      py::arg("left"), py::arg("right"), py::arg("n_right") = -1,
+      py::arg("weight") = network::ProjectionWeight::count,
       "Project a bipartite edge list onto its right vertices: returns (a, b, weight), a < b.");
 
   m.def(
       "assign_min_cost",
-      [](std::int64_t n_families, IdArray capacity, IdArray family, IdArray practitioner, FloatArray cost,
+      [](std::int64_t n_families, IdArray capacity, IdArray family, IdArray practitioner, DoubleArray cost,
          std::int64_t candidates) {
         require_1d(capacity, "capacity");
         require_1d(family, "family");
-        require(family.size() == practitioner.size() && family.size() == cost.size(),
-                "family, practitioner and cost must have the same length");
+        require_1d(practitioner, "practitioner");
+        require_1d(cost, "cost");
+        require_same_length(family, "family", practitioner, "practitioner");
+        require_same_length(family, "family", cost, "cost");
         network::Assignment result;
         {
           py::gil_scoped_release release;

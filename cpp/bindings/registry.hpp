@@ -1,6 +1,7 @@
 #pragma once
-// One register function per module; each lives in its own bindings file and
-// only converts arrays and registers functions into earlyhelp._core.<module>.
+// One register function per core module, each in its own bindings file
+// (<module>.cpp), called once from module.cpp with the submodule
+// earlyhelp._core.<module> to fill. See README.md here.
 #include <pybind11/pybind11.h>
 
 namespace earlyhelp::bindings {

@@ -2,15 +2,11 @@
 // Arrays arrive as C-contiguous float64 and are mapped, not copied; the work
 // runs with the GIL released.
 #include <pybind11/eigen.h>
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <memory>
-
-#include "earlyhelp/common/error.hpp"
 #include "earlyhelp/risk/calibration.hpp"
 #include "earlyhelp/risk/glm.hpp"
+#include "numpy.hpp"
 #include "progress.hpp"
 #include "registry.hpp"
 
@@ -19,29 +15,19 @@ namespace py = pybind11;
 namespace earlyhelp::bindings {
 namespace {
 
-using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using Array = DoubleArray;
 using risk::RowMatrix;
-
-Eigen::Map<const RowMatrix> as_matrix(const Array& a) {
-  require(a.ndim() == 2, "X must be 2-dimensional");
-  return Eigen::Map<const RowMatrix>(a.data(), a.shape(0), a.shape(1));
-}
-
-Eigen::Map<const Eigen::VectorXd> as_vector(const Array& a, const char* name) {
-  require(a.ndim() == 1, std::string(name) + " must be 1-dimensional");
-  return Eigen::Map<const Eigen::VectorXd>(a.data(), a.shape(0));
-}
 
 py::dict to_dict(const risk::GlmResult& r) {
   py::dict d;
-  d["coef"] = py::array_t<double>(r.coef.size(), r.coef.data());
+  d["coef"] = to_numpy(r.coef);
   d["intercept"] = r.intercept;
   d["n_iter"] = r.n_iter;
   d["converged"] = r.converged;
   d["objective"] = r.objective;
   d["gradient_norm"] = r.gradient_norm;
   d["solver"] = r.solver;
-  d["feature_means"] = py::array_t<double>(r.feature_means.size(), r.feature_means.data());
+  d["feature_means"] = to_numpy(r.feature_means);
   if (r.covariance.size() > 0) d["covariance"] = py::cast(r.covariance);
   else d["covariance"] = py::none();
   return d;
@@ -50,34 +36,52 @@ py::dict to_dict(const risk::GlmResult& r) {
 using FitFn = risk::GlmResult (*)(risk::ConstRowMatrixRef, risk::ConstVectorRef, risk::ConstVectorRef,
                                   const risk::GlmOptions&, Progress*);
 
-py::dict fit(FitFn fn, const Array& X, const Array& y, const Array& w, double lambda, double l1_ratio,
-             bool fit_intercept, double tol, int max_iter, const std::string& solver, int n_threads,
-             bool compute_covariance, py::object progress) {
-  auto Xm = as_matrix(X);
+py::dict fit(FitFn fn, const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options,
+             py::object progress) {
+  auto Xm = as_matrix(X, "X");
   auto ym = as_vector(y, "y");
   auto wm = as_vector(w, "sample_weight");
-  risk::GlmOptions o;
-  o.lambda = lambda;
-  o.l1_ratio = l1_ratio;
-  o.fit_intercept = fit_intercept;
-  o.tol = tol;
-  o.max_iter = max_iter;
-  o.solver = solver;
-  o.n_threads = n_threads;
-  o.compute_covariance = compute_covariance;
-  auto reporter = std::make_unique<PythonProgress>(progress);
   risk::GlmResult r;
   {
+    PythonProgress reporter(std::move(progress));
     py::gil_scoped_release release;
-    r = fn(Xm, ym, wm, o, reporter.get());
+    r = fn(Xm, ym, wm, options, &reporter);
   }
   return to_dict(r);
+}
+
+void register_options(py::module_& m) {
+  py::class_<risk::GlmOptions>(m, "GlmOptions", "Penalty, intercept, convergence and solver of a GLM fit.")
+      .def(py::init([](double lam, double l1_ratio, bool fit_intercept, double tol, int max_iter,
+                       std::string solver, int n_threads, bool compute_covariance) {
+             risk::GlmOptions o;
+             o.lambda = lam;
+             o.l1_ratio = l1_ratio;
+             o.fit_intercept = fit_intercept;
+             o.tol = tol;
+             o.max_iter = max_iter;
+             o.solver = std::move(solver);
+             o.n_threads = n_threads;
+             o.compute_covariance = compute_covariance;
+             return o;
+           }),
+           py::arg("lam") = 1.0, py::arg("l1_ratio") = 0.0, py::arg("fit_intercept") = true, py::arg("tol") = 1e-8,
+           py::arg("max_iter") = 100, py::arg("solver") = "auto", py::arg("n_threads") = 0,
+           py::arg("compute_covariance") = true)
+      .def_readwrite("lam", &risk::GlmOptions::lambda)
+      .def_readwrite("l1_ratio", &risk::GlmOptions::l1_ratio)
+      .def_readwrite("fit_intercept", &risk::GlmOptions::fit_intercept)
+      .def_readwrite("tol", &risk::GlmOptions::tol)
+      .def_readwrite("max_iter", &risk::GlmOptions::max_iter)
+      .def_readwrite("solver", &risk::GlmOptions::solver)
+      .def_readwrite("n_threads", &risk::GlmOptions::n_threads)
+      .def_readwrite("compute_covariance", &risk::GlmOptions::compute_covariance);
 }
 
 using PredictFn = void (*)(risk::ConstRowMatrixRef, risk::ConstVectorRef, double, risk::VectorRef, int);
 
 py::array_t<double> predict(PredictFn fn, const Array& X, const Array& coef, double intercept, int n_threads) {
-  auto Xm = as_matrix(X);
+  auto Xm = as_matrix(X, "X");
   auto c = as_vector(coef, "coef");
   py::array_t<double> out(Xm.rows());
   Eigen::Map<Eigen::VectorXd> o(out.mutable_data(), Xm.rows());
@@ -95,36 +99,27 @@ void register_risk(py::module_& m) {
       "Fit a penalised GLM. Objective: sum_i s_i loss_i + lam * (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1),\n"
       "intercept unpenalised. Returns a dict: coef, intercept, n_iter, converged, objective,\n"
       "gradient_norm, solver, covariance (inverse Hessian, order coef..., intercept), feature_means.";
-  m.def("fit_logistic",
-        [](const Array& X, const Array& y, const Array& w, double lam, double l1_ratio, bool fit_intercept, double tol,
-           int max_iter, const std::string& solver, int n_threads, bool cov, py::object progress) {
-          return fit(&risk::fit_logistic, X, y, w, lam, l1_ratio, fit_intercept, tol, max_iter, solver, n_threads,
-                     cov, std::move(progress));
-        },
-        fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("lam"), py::arg("l1_ratio") = 0.0,
-        py::arg("fit_intercept") = true, py::arg("tol") = 1e-8, py::arg("max_iter") = 100,
-        py::arg("solver") = "auto", py::arg("n_threads") = 0, py::arg("compute_covariance") = true,
-        py::arg("progress") = py::none());
-  m.def("fit_poisson",
-        [](const Array& X, const Array& y, const Array& w, double lam, double l1_ratio, bool fit_intercept, double tol,
-           int max_iter, const std::string& solver, int n_threads, bool cov, py::object progress) {
-          return fit(&risk::fit_poisson, X, y, w, lam, l1_ratio, fit_intercept, tol, max_iter, solver, n_threads,
-                     cov, std::move(progress));
-        },
-        fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("lam"), py::arg("l1_ratio") = 0.0,
-        py::arg("fit_intercept") = true, py::arg("tol") = 1e-8, py::arg("max_iter") = 100,
-        py::arg("solver") = "auto", py::arg("n_threads") = 0, py::arg("compute_covariance") = true,
-        py::arg("progress") = py::none());
+  register_options(m);
+  m.def(
+      "fit_logistic",
+      [](const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options, py::object progress) {
+        return fit(&risk::fit_logistic, X, y, w, options, std::move(progress));
+      },
+      fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("options"),
+      py::arg("progress") = py::none());
+  m.def(
+      "fit_poisson",
+      [](const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options, py::object progress) {
+        return fit(&risk::fit_poisson, X, y, w, options, std::move(progress));
+      },
+      fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("options"),
+      py::arg("progress") = py::none());
   m.def("linear_predictor",
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::linear_predictor, X, coef, b, t); },
         "X @ coef + intercept", py::arg("X"), py::arg("coef"), py::arg("intercept"), py::arg("n_threads") = 0);
-  m.def("predict_logistic",
-        [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::predict_logistic, X, coef, b, t); },
-        "1 / (1 + exp(-(X @ coef + intercept)))", py::arg("X"), py::arg("coef"), py::arg("intercept"),
-        py::arg("n_threads") = 0);
   m.def("predict_logistic_proba",
         [](const Array& X, const Array& coef, double b, int t) {
-          auto Xm = as_matrix(X);
+          auto Xm = as_matrix(X, "X");
           auto c = as_vector(coef, "coef");
           py::array_t<double> out({Xm.rows(), Eigen::Index(2)});
           Eigen::Map<RowMatrix> o(out.mutable_data(), Xm.rows(), 2);
@@ -139,18 +134,6 @@ void register_risk(py::module_& m) {
   m.def("predict_poisson",
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::predict_poisson, X, coef, b, t); },
         "exp(X @ coef + intercept)", py::arg("X"), py::arg("coef"), py::arg("intercept"), py::arg("n_threads") = 0);
-  m.def("pool_adjacent_violators",
-        [](const Array& y, const Array& w) {
-          auto ym = as_vector(y, "y");
-          auto wm = as_vector(w, "weight");
-          Eigen::VectorXd r;
-          {
-            py::gil_scoped_release release;
-            r = risk::pool_adjacent_violators(ym, wm);
-          }
-          return py::array_t<double>(r.size(), r.data());
-        },
-        "Weighted non-decreasing fit of y in the given order.", py::arg("y"), py::arg("weight"));
   m.def("fit_isotonic",
         [](const Array& x, const Array& y, const Array& w, bool increasing) {
           auto xm = as_vector(x, "x");
@@ -161,8 +144,7 @@ void register_risk(py::module_& m) {
             py::gil_scoped_release release;
             f = risk::fit_isotonic(xm, ym, wm, increasing);
           }
-          return py::make_tuple(py::array_t<double>(f.x.size(), f.x.data()),
-                                py::array_t<double>(f.y.size(), f.y.data()));
+          return py::make_tuple(to_numpy(f.x), to_numpy(f.y));
         },
         "Weighted isotonic regression; returns (knots_x, knots_y).", py::arg("x"), py::arg("y"),
         py::arg("weight"), py::arg("increasing") = true);

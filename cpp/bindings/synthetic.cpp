@@ -1,13 +1,10 @@
 // earlyhelp._core.synthetic: runs the C++ generator and hands its columns to
-// numpy without copying (each vector is moved to the heap and owned by a capsule).
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
+// numpy without copying.
 #include <pybind11/stl.h>
-
-#include <memory>
 
 #include "earlyhelp/synthetic/generator.hpp"
 #include "earlyhelp/synthetic/oracle.hpp"
+#include "numpy.hpp"
 #include "progress.hpp"
 #include "registry.hpp"
 
@@ -15,14 +12,6 @@ namespace py = pybind11;
 
 namespace earlyhelp::bindings {
 namespace {
-
-template <class T>
-py::array to_numpy(std::vector<T>&& v) {
-  auto* heap = new std::vector<T>(std::move(v));
-  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>({static_cast<py::ssize_t>(heap->size())}, {static_cast<py::ssize_t>(sizeof(T))},
-                        heap->data(), owner);
-}
 
 py::object column_to_python(synthetic::ColumnData&& data) {
   return std::visit(
@@ -37,13 +26,6 @@ py::object column_to_python(synthetic::ColumnData&& data) {
       std::move(data));
 }
 
-std::vector<synthetic::CouncilSpec> preset_councils(const std::string& preset, uint64_t seed) {
-  if (preset == "coventry") return {synthetic::coventry_preset()};
-  if (preset == "wolverhampton") return {synthetic::wolverhampton_preset()};
-  if (preset == "england") return synthetic::england_preset(seed);
-  throw InputError("preset must be one of 'coventry', 'wolverhampton', 'england', not '" + preset + "'");
-}
-
 py::dict generate(const std::string& preset, int32_t window_start, int32_t window_end, double scale, uint64_t seed,
                   int threads, py::object progress) {
   synthetic::Options opt;
@@ -52,10 +34,10 @@ py::dict generate(const std::string& preset, int32_t window_start, int32_t windo
   opt.scale = scale;
   opt.seed = seed;
   opt.threads = threads;
-  auto councils = preset_councils(preset, seed);
+  auto councils = synthetic::preset_councils(preset, seed);
   synthetic::Tables tables;
   {
-    PythonProgress reporter(progress);
+    PythonProgress reporter(std::move(progress));
     py::gil_scoped_release release;
     tables = synthetic::generate(councils, opt, &reporter);
   }

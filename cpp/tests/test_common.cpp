@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <string>
+
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/common/version.hpp"
 
@@ -13,4 +16,7 @@ TEST(Common, RequireThrowsInputErrorWithMessage) {
   }
 }
 
-TEST(Common, VersionIsSet) { EXPECT_EQ(earlyhelp::core_version(), "0.1.0"); }
+TEST(Common, VersionIsMajorMinorPatchFromTheBuild) {
+  const std::string version = earlyhelp::kVersion;
+  EXPECT_TRUE(std::regex_match(version, std::regex(R"([0-9]+\.[0-9]+\.[0-9]+)"))) << version;
+}

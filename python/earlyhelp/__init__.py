@@ -12,17 +12,19 @@ report     : small-number suppression, pseudonymisation, HTML reports.
 from __future__ import annotations
 
 from ._lazy import lazy_exports
-from ._errors import ConfigError, Problem, ValidationError
+from ._errors import ConfigError, CoreInputError, Problem, ValidationError
 from .data import Dataset, read_dataset, read_published, read_ssda903, write_dataset
-
-__version__ = "0.1.0"
 
 # earlyhelp.synthetic etc. work without importing them first, while importing
 # earlyhelp stays fast (matplotlib and scikit-learn load only when needed).
-_, __getattr__, _ = lazy_exports(__name__, {name: "" for name in ("synthetic", "network", "risk", "forecast", "report", "flow", "measures")})
+# __version__ is the compiled core's, set by the build from CMakeLists.txt.
+_, __getattr__, _ = lazy_exports(__name__, {**{name: "" for name in ("synthetic", "network", "risk", "forecast", "report",
+                                                                     "flow", "measures")},
+                                            "__version__": "_core"})
 
 __all__ = [
     "ConfigError",
+    "CoreInputError",
     "Dataset",
     "Problem",
     "ValidationError",

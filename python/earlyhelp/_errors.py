@@ -51,13 +51,21 @@ class PythonOnlyFix:
 class Problem:
     """One thing wrong with the input: where it is and what was wrong.
 
-    Attributes
+    Parameters
     ----------
-    table, column : where the problem is (column may be None for table-level problems).
-    rows : ids (or 0-based row numbers when there is no key) of the offending rows; at most
-        the first 10 are kept, ``n_rows`` says how many there were.
-    message : what was wrong, in words a user can act on.
-    value : an example offending value.
+    table, column : str
+        Where the problem is (column may be None for table-level problems).
+    rows : sequence
+        Ids (or 0-based row numbers when there is no key) of the offending rows; at most
+        the first 10 are kept.
+    n_rows : int, default 0
+        How many offending rows there were.
+    message : str
+        What was wrong, in words a user can act on.
+    value : object, optional
+        An example offending value.
+    fix : object, optional
+        How to fix it (a code-map or Python fix), rendered per audience by :meth:`format`.
     """
 
     table: str
@@ -72,7 +80,17 @@ class Problem:
         return self.format("python")
 
     def format(self, fixes: str = "python") -> str:
-        """The problem as text, with its fix in the user's form: ``"python"`` or ``"toml"`` (a config file)."""
+        """The problem as text, with its fix in the user's form: ``"python"`` or ``"toml"`` (a config file).
+
+        Parameters
+        ----------
+        fixes : str, default "python"
+            The form of the fix: ``"python"`` or ``"toml"``.
+
+        Returns
+        -------
+        str
+        """
         where = self.table if self.column is None else f"{self.table}.{self.column}"
         text = f"{where}: {self.message}"
         if self.n_rows:
@@ -91,6 +109,15 @@ class ValidationError(ValueError):
     """Bad input data or configuration.
 
     ``problems`` lists every problem found, not just the first.
+
+    Parameters
+    ----------
+    problems : Problem, str or sequence of Problem
+        every problem found; a string is one problem in ``table``/``column``.
+    table : str, optional
+        the table a string problem is in (default ``"input"``).
+    column : str, optional
+        the column a string problem is in.
     """
 
     def __init__(self, problems: "Problem | str | Sequence[Problem]", *, table: Optional[str] = None,
@@ -112,4 +139,37 @@ class ValidationError(ValueError):
 
 
 class ConfigError(ValidationError):
-    """A bad configuration (TOML file, parameters)."""
+    """A bad configuration (TOML file, parameters).
+
+    Parameters
+    ----------
+    problems : Problem, str or sequence of Problem
+        every problem found; a string is one problem in ``table``/``column``.
+    table : str, optional
+        where a string problem is (the config section).
+    column : str, optional
+        the key a string problem is about.
+    """
+
+
+class CoreInputError(ValidationError):
+    """Bad input found by the compiled core (``earlyhelp._core``).
+
+    The core checks its own inputs and raises this with a message saying what was
+    wrong; :func:`earlyhelp._native.naming` relabels it with the table and column
+    the caller knows it came from. Being a :class:`ValidationError`, it is handled
+    like every other input error (the CLI exits 2).
+
+    Parameters
+    ----------
+    message : str
+        what was wrong.
+    table : str, default "input"
+        the table the input came from.
+    column : str, optional
+        the column it came from.
+    """
+
+    def __init__(self, message: str, *, table: str = "input", column: Optional[str] = None) -> None:
+        self.message = message
+        super().__init__(Problem(table, column, message))

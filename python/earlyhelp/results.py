@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple
 
 import pandas as pd
 
-#: what :attr:`Excluded.rows` counts
+#: what ``Excluded.rows`` counts
 UNITS = ("rows", "series", "periods", "families")
 
 
@@ -27,7 +27,7 @@ UNITS = ("rows", "series", "periods", "families")
 class Excluded:
     """Some rows (or series, or periods) left out of a result, and why.
 
-    Attributes
+    Parameters
     ----------
     table : where they came from: a Dataset table (``"episodes"``), a derived table
         (``"series"``) or a measure's events (``"requests"``).
@@ -53,7 +53,12 @@ class Excluded:
         object.__setattr__(self, "rows", int(self.rows))
 
     def record(self) -> Dict[str, Any]:
-        """Plain data for ``run.json``: ``step, table, measure, at, reason`` and ``<unit>: count``."""
+        """Plain data for ``run.json``: ``step, table, measure, at, reason`` and ``<unit>: count``.
+
+        Returns
+        -------
+        dict
+        """
         out: Dict[str, Any] = {"step": self.step or self.table, "table": self.table}
         if self.measure is not None:
             out["measure"] = self.measure
@@ -68,6 +73,11 @@ class Exclusions(Tuple[Excluded, ...]):
     """An immutable list of :class:`Excluded` items (empty counts are not kept).
 
     ``a + b`` joins two lists; :meth:`at_step` names the run step; :meth:`to_frame` gives a table.
+
+    Parameters
+    ----------
+    items : iterable of Excluded
+        the items (empty counts are dropped).
     """
 
     def __new__(cls, items: Iterable[Excluded] = ()) -> "Exclusions":
@@ -91,26 +101,61 @@ class Exclusions(Tuple[Excluded, ...]):
         return "Exclusions(\n" + "\n".join(lines) + "\n)"
 
     def at_step(self, step: str) -> "Exclusions":
-        """The same items attributed to a run step (kept where one is already named)."""
+        """The same items attributed to a run step (kept where one is already named).
+
+        Parameters
+        ----------
+        step : str
+            the run step.
+
+        Returns
+        -------
+        Exclusions
+        """
         return Exclusions(e if e.step else _replace(e, step=step) for e in self)
 
     def total(self, unit: str = "rows") -> int:
-        """How many ``unit`` were left out in all."""
+        """How many ``unit`` were left out in all.
+
+        Parameters
+        ----------
+        unit : str, default "rows"
+            what is counted.
+
+        Returns
+        -------
+        int
+        """
         return sum(e.rows for e in self if e.unit == unit)
 
     def by_reason(self) -> Dict[str, int]:
-        """Count left out per reason (all units together)."""
+        """Count left out per reason (all units together).
+
+        Returns
+        -------
+        dict of str to int
+        """
         out: Dict[str, int] = {}
         for e in self:
             out[e.reason] = out.get(e.reason, 0) + e.rows
         return out
 
     def records(self) -> List[Dict[str, Any]]:
-        """Plain data for ``run.json``."""
+        """Plain data for ``run.json``.
+
+        Returns
+        -------
+        list of dict
+        """
         return [e.record() for e in self]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per item: ``step, table, measure, at, reason, rows, unit``."""
+        """One row per item: ``step, table, measure, at, reason, rows, unit``.
+
+        Returns
+        -------
+        DataFrame
+        """
         cols = ["step", "table", "measure", "at", "reason", "rows", "unit"]
         return pd.DataFrame([{c: getattr(e, c) for c in cols} for e in self], columns=cols)
 
@@ -142,7 +187,20 @@ class FrameResult(pd.DataFrame):
 
     @classmethod
     def of(cls, frame: pd.DataFrame, **facts: Any):
-        """``frame`` (not copied) as this result, with ``facts`` (the others keep their defaults)."""
+        """``frame`` (not copied) as this result, with ``facts`` (the others keep their defaults).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            the table.
+        **facts : object
+            the named fields to set.
+
+        Returns
+        -------
+        FrameResult
+            of the class it is called on.
+        """
         unknown = sorted(set(facts) - set(cls._metadata))
         if unknown:
             raise TypeError(f"{cls.__name__} has no fields {unknown}; its fields are {cls._metadata}")
@@ -152,5 +210,10 @@ class FrameResult(pd.DataFrame):
         return out
 
     def facts(self) -> Dict[str, Any]:
-        """The named fields as a dict."""
+        """The named fields as a dict.
+
+        Returns
+        -------
+        dict
+        """
         return {name: getattr(self, name) for name in self._metadata}

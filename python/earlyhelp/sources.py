@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from typing import Any, Dict, Mapping, Optional
 
 import pandas as pd
 
 from ._errors import Problem, ValidationError
+from ._redact import redact_text, redact_url
 from .data.schema import TABLE_NAMES, TABLES
 
 log = logging.getLogger("earlyhelp")
@@ -25,12 +27,19 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
 
     Parameters
     ----------
-    url : SQLAlchemy URL, e.g. ``postgresql://user@host:5432/warehouse`` or ``sqlite:///eh.db``.
-    tables : ``{earlyhelp table: database table}``; tables not mapped are looked up by
+    url : str
+        SQLAlchemy URL, e.g. ``postgresql://user@host:5432/warehouse`` or ``sqlite:///eh.db``.
+    tables : mapping of str to str, optional
+        ``{earlyhelp table: database table}``; tables not mapped are looked up by
         our name or an SSD alias (``ssd_person`` for ``persons``), case-insensitively.
-    schema : database schema holding the tables (default: the connection's default).
+    schema : str, optional
+        Database schema holding the tables (default: the connection's default).
     code_map, validate : as for :meth:`earlyhelp.Dataset.from_frames`.
     engine : an existing SQLAlchemy engine to use instead of ``url``.
+
+    Returns
+    -------
+    Dataset
     """
     import sqlalchemy as sa
 
@@ -39,16 +48,20 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
     own_engine = engine is None
     if engine is None:
         try:
+            _check_sqlite_file(url)
             engine = sa.create_engine(with_driver(url))
+        except ValidationError:
+            raise
         except Exception as exc:  # noqa: BLE001 - bad URL or missing driver
-            raise ValidationError([Problem("source", "url", f"cannot use this database URL: {exc}")]) from None
+            raise ValidationError([Problem("source", "url", "cannot use this database URL: "
+                                           f"{redact_text(exc)}")]) from None
     try:
         try:
             inspector = sa.inspect(engine)
             present = {name.lower(): name for name in inspector.get_table_names(schema=schema)}
             present.update({name.lower(): name for name in inspector.get_view_names(schema=schema)})
         except Exception as exc:  # noqa: BLE001 - connection refused, bad credentials, unknown schema
-            raise ValidationError([Problem("source", "url", f"cannot connect to the database: {_first_line(exc)}")]) from None
+            raise ValidationError([Problem("source", "url", f"cannot connect to the database: {redact_text(_first_line(exc))}")]) from None
         chosen, problems = _choose_tables(present, tables or {})
         if problems:
             raise ValidationError(problems)
@@ -69,10 +82,34 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
     return ds
 
 
+def _check_sqlite_file(url: str) -> None:
+    """Reading a SQLite file that does not exist would create an empty one: refuse instead."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    db = parsed.database or ""
+    if db in ("", ":memory:") or db.startswith("file:"):
+        return
+    if not os.path.isfile(db):
+        raise ValidationError([Problem("source", "url", f"SQLite file not found: {db} (nothing was created)",
+                                       value=redact_url(url))])
+
+
 def with_driver(url: str) -> str:
     """``url`` with an installed PostgreSQL driver named when it names none.
 
     SQLAlchemy 2.1 picks psycopg (3) for ``postgresql://``; many machines have psycopg2.
+
+    Parameters
+    ----------
+    url : str
+        a SQLAlchemy URL.
+
+    Returns
+    -------
+    str
     """
     from sqlalchemy.engine import make_url
 
@@ -119,9 +156,23 @@ def _first_line(exc: BaseException) -> str:
 
 
 def source_code_map(source, code_map_file: Optional[str] = None):
-    """The code map a source reads with: its code-map file (``code_map_file`` overrides the
-    config's), the config's inline codes over it and the inline ``[code_map.ssd]`` over the
-    file's ``[ssd]``, as one :class:`~earlyhelp.data.ssd_profiles.LocalCodes` (or None)."""
+    """The code map a source reads with.
+
+    Its code-map file (``code_map_file`` overrides the config's), the config's inline codes
+    over it and the inline ``[code_map.ssd]`` over the file's ``[ssd]``.
+
+    Parameters
+    ----------
+    source : earlyhelp.cli.config.SourceConfig
+        where the data is.
+    code_map_file : str, optional
+        a council code-map file that overrides the config's.
+
+    Returns
+    -------
+    LocalCodes or None
+        one :class:`~earlyhelp.data.ssd_profiles.LocalCodes`, or None when nothing is mapped.
+    """
     from .data.ssd_profiles import LocalCodes, load_code_map, merge_code_maps, ssd_settings
 
     file = code_map_file or getattr(source, "code_map_file", None)
@@ -135,8 +186,21 @@ def source_code_map(source, code_map_file: Optional[str] = None):
 
 
 def load_source(source, *, validate: bool = True, code_map_file: Optional[str] = None):
-    """The Dataset described by a :class:`earlyhelp.cli.config.SourceConfig` (``code_map_file``:
-    a council code-map file that overrides the config's)."""
+    """The Dataset described by the `[source]` of a run config (``earlyhelp.cli.config.SourceConfig``).
+
+    Parameters
+    ----------
+    source : earlyhelp.cli.config.SourceConfig
+        where the data is.
+    validate : bool, default True
+        validate the Dataset.
+    code_map_file : str, optional
+        a council code-map file that overrides the config's.
+
+    Returns
+    -------
+    Dataset
+    """
     if source.kind == "synthetic":
         from . import synthetic
 
@@ -159,6 +223,16 @@ def content_hash(ds) -> Dict[str, Any]:
     """Row counts and a SHA-256 of each table's content, and one over all tables.
 
     The same data gives the same hashes whichever source it came from (row order counts).
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data.
+
+    Returns
+    -------
+    dict
+        ``rows`` and ``tables`` (per table) and ``sha256`` (over all).
     """
     per_table: Dict[str, str] = {}
     whole = hashlib.sha256()
@@ -183,6 +257,24 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
 
     ``ssd_names`` names tables and columns as the SSD does where it has a name
     (``ssd_person.pers_person_id``), as a council's warehouse would hold them.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data.
+    url : str
+        a SQLAlchemy URL.
+    schema : str, optional
+        the database schema (default the connection's).
+    ssd_names : bool, default False
+        use the SSD's table and column names.
+    if_exists : str, default "replace"
+        as :meth:`pandas.DataFrame.to_sql`.
+
+    Returns
+    -------
+    dict of str to str
+        ``{our table: database table}``.
     """
     import sqlalchemy as sa
 
@@ -211,6 +303,17 @@ def to_ssd_names(name: str, frame: pd.DataFrame):
 
     The names are the first SSD alias declared in :mod:`earlyhelp.data.schema` (the one
     place they are kept); tables and columns without an SSD name keep ours.
+
+    Parameters
+    ----------
+    name : str
+        our table name.
+    frame : DataFrame
+        the table.
+
+    Returns
+    -------
+    tuple of (str, DataFrame)
     """
     table = TABLES[name]
     target = table.aliases[0] if table.aliases else name

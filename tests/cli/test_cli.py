@@ -117,6 +117,23 @@ def test_unexpected_failure_exit_1(monkeypatch, tmp_path, data_folder):
     assert not list((tmp_path / "runs").glob("*")) if (tmp_path / "runs").exists() else True
 
 
+def test_forecast_input_error_from_the_core_exit_2(monkeypatch, tmp_path, data_folder):
+    """Input the compiled core rejects is bad input like any other: exit 2 with its message."""
+    import earlyhelp.cli.forecastrun as forecastrun
+    from earlyhelp._native import forecast as core
+
+    def core_rejects(*args, **kwargs):  # indptr that does not cover y: the core's own check
+        return core.forecast_series(core.ModelSpec(core.ModelKind.Naive), y=np.ones(3), indptr=np.array([0, 5]),
+                                    h=1, levels=[])
+
+    monkeypatch.setattr(forecastrun, "backtest", core_rejects)
+    config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
+    result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "indptr must run from 0 to len(y)" in result.output
+    assert not list((tmp_path / "runs").glob("*")) if (tmp_path / "runs").exists() else True
+
+
 # -- a run ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory, data_folder):
@@ -204,7 +221,8 @@ def test_published_counts_are_suppressed(small_run):
     assert len(cells) == observed["unique_id"].nunique() * min(12, observed["ds"].nunique())
     # standalone counts (rows left out, rows read) are hidden too when small
     record = json.loads((run / "run.json").read_text())
-    small = [e for e in record["excluded"] if 1 <= e.get("rows", 0) <= 5]
+    small = [e for e in record["excluded"] if e.get("rows") == "c"]      # run.json is published: hidden there too
+    assert not any(isinstance(e.get("rows"), int) and 1 <= e["rows"] <= 5 for e in record["excluded"])
     left_out = tables["Rows and series left out"]
     assert len(left_out) == len(record["excluded"]) + 1
     shown = [row[-1] for row in left_out[1:]]
@@ -250,7 +268,7 @@ def test_pseudonymised_run_needs_the_key(tmp_path, data_folder):
                                                  "suppression_threshold = 5\npseudonymise = true"))
     result = run_cli("forecast", "--config", str(config), "--dry-run", env={"EARLYHELP_PSEUDO_KEY": ""})
     assert result.returncode == 2 and "EARLYHELP_PSEUDO_KEY" in result.stderr
-    result = run_cli("forecast", "--config", str(config), "--dry-run", env={"EARLYHELP_PSEUDO_KEY": "k" * 40})
+    result = run_cli("forecast", "--config", str(config), "--dry-run", env={"EARLYHELP_PSEUDO_KEY": "k3y-0123456789-abcdefghij-klmnopqrstu"})
     assert result.returncode == 0, result.stderr
 
 
@@ -273,12 +291,12 @@ def test_failed_run_leaves_no_folder(monkeypatch, tmp_path, data_folder, where):
             raise OSError("no space left on device")
         monkeypatch.setattr(report_mod, "build_report", broken)
     else:
-        original = RunFolder.write_json
+        original = RunFolder._write_json
 
         def broken(self, name, data):
             original(self, name, data)          # half written ...
             raise OSError("no space left on device")
-        monkeypatch.setattr(RunFolder, "write_json", broken)
+        monkeypatch.setattr(RunFolder, "_write_json", broken)
     config = write_config(tmp_path / "c.toml", data_folder, tmp_path / "runs")
     result = CliRunner().invoke(cli, ["forecast", "--config", str(config)])
     assert result.exit_code == 1

@@ -10,6 +10,12 @@ import pandas as pd
 import pytest
 
 from earlyhelp import ValidationError, _core
+
+_fc = _core.forecast
+
+
+def _spec(kind: str):
+    return _fc.ModelSpec(_fc.model_kind(kind))
 from earlyhelp.forecast import (AutoETS, CountRegression, Forecaster, Naive, SeasonalNaive, Theta)
 
 from _series import long_frame, synthetic_series
@@ -171,7 +177,7 @@ def _many(n_series=40):
 def test_progress_reports_and_ctrl_c_cancels():
     y, indptr = _many(20)
     seen = []
-    _core.forecast.forecast_series(kind="AutoETS", y=y, indptr=indptr, h=3, levels=[],
+    _fc.forecast_series(_spec("AutoETS"), y=y, indptr=indptr, h=3, levels=[],
                                    n_threads=2, progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (20, 20)
 
@@ -179,14 +185,14 @@ def test_progress_reports_and_ctrl_c_cancels():
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        _core.forecast.forecast_series(kind="AutoETS", y=y, indptr=indptr, h=3, levels=[],
+        _fc.forecast_series(_spec("AutoETS"), y=y, indptr=indptr, h=3, levels=[],
                                        n_threads=2, progress=interrupt)
 
 
 def test_gil_released_during_fit():
     y, indptr = _many(25)
-    worker = threading.Thread(target=lambda: _core.forecast.forecast_series(
-        kind="AutoETS", y=y, indptr=indptr, h=3, levels=[], n_threads=1))
+    worker = threading.Thread(target=lambda: _fc.forecast_series(
+        _spec("AutoETS"), y=y, indptr=indptr, h=3, levels=[], n_threads=1))
     ticks = 0
     worker.start()
     while worker.is_alive():
@@ -198,13 +204,13 @@ def test_gil_released_during_fit():
 
 def test_core_rejects_bad_arrays():
     with pytest.raises(ValueError, match="indptr"):
-        _core.forecast.forecast_series(kind="Naive", y=np.ones(5), indptr=np.array([0, 4]), h=2,
+        _fc.forecast_series(_spec("Naive"), y=np.ones(5), indptr=np.array([0, 4]), h=2,
                                        levels=[])
     with pytest.raises(ValueError, match="horizon"):
-        _core.forecast.forecast_series(kind="Naive", y=np.ones(5), indptr=np.array([0, 5]), h=0,
+        _fc.forecast_series(_spec("Naive"), y=np.ones(5), indptr=np.array([0, 5]), h=0,
                                        levels=[])
     with pytest.raises(ValueError, match="unknown model kind"):
-        _core.forecast.forecast_series(kind="Prophet", y=np.ones(5), indptr=np.array([0, 5]), h=2,
+        _fc.forecast_series(_spec("Prophet"), y=np.ones(5), indptr=np.array([0, 5]), h=2,
                                        levels=[])
 
 

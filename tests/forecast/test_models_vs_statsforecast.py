@@ -19,10 +19,10 @@ SERIES = real_series() + synthetic_series()
 IDS = [name for name, _, _ in SERIES]
 
 
-def _ours(kind: str, y: np.ndarray, m: int, levels=(80, 95), **params):
-    return _core.forecast.forecast_series(kind=kind, y=y, indptr=np.array([0, len(y)]), h=H,
-                                          levels=list(levels), season_length=m, n_threads=1,
-                                          **params)
+def _ours(kind: str, y: np.ndarray, m: int, levels=(80, 95), ets_model: str = "ZZZ", damped=None):
+    core = _core.forecast
+    spec = core.ModelSpec(core.model_kind(kind), season_length=m, ets=core.EtsSpec.from_letters(ets_model, damped))
+    return core.forecast_series(spec, y=y, indptr=np.array([0, len(y)]), h=H, levels=list(levels), n_threads=1)
 
 
 def _outside_usual_region(model_) -> bool:
@@ -96,7 +96,7 @@ def test_auto_ets_fixed_structures_match(spec):
     from statsforecast.models import AutoETS as SfETS
 
     for name, y, m in synthetic_series(6, seed=11):
-        ours = _ours("AutoETS", y, m, ets_model=spec, damped=0)
+        ours = _ours("AutoETS", y, m, ets_model=spec, damped=False)
         sf = SfETS(season_length=m, model=spec, damped=False).fit(y)
         assert ours["method"][0] == sf.model_["method"], name
         assert ours["aicc"][0] <= sf.model_["aicc"] + 0.25 or _outside_usual_region(sf.model_), \

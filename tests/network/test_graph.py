@@ -288,6 +288,45 @@ def test_pagerank_tight_tolerance_matches_igraph_exact():
     np.testing.assert_allclose(ours.pagerank(tol=1e-14, max_iter=1000), exact, rtol=1e-6, atol=1e-12)
 
 
+_HUGE_ID_PROBE = """
+import numpy as np
+from earlyhelp import ValidationError
+from earlyhelp.network import bipartite_projection
+from earlyhelp._core import CoreInputError, network as core
+
+big = 2 ** 63 - 1
+g = bipartite_projection([big, big], [0, 1])
+assert g.n == 2 and g.m == 1, (g.n, g.m)
+a, b, w = core.bipartite_projection(np.array([big, big, 7]), np.array([0, 1, 1]))
+assert a.tolist() == [0] and b.tolist() == [1] and w.tolist() == [1.0]
+for call, arg in ((lambda: core.bipartite_projection(np.array([0, 0]), np.array([big, 0])), None),
+                  (lambda: core.bipartite_projection(np.array([0]), np.array([0]), big), None),
+                  (lambda: core.Graph(np.array([big]), np.array([0])), None),
+                  (lambda: bipartite_projection([0, 0], [big, 0]), "right"),
+                  (lambda: bipartite_projection([0], [0], n_right=big), "n_right"),
+                  (lambda: bipartite_projection(np.array([2 ** 64 - 1], dtype=np.uint64), [0]), "left"),
+                  (lambda: __import__("earlyhelp").network.Graph.from_edges([0], [1], n=big), "n")):
+    try:
+        call()
+    except (CoreInputError, ValidationError) as err:
+        assert arg is None or err.problems[0].column == arg, (arg, str(err))
+    else:
+        raise AssertionError("no error for " + str(arg))
+print("ok")
+"""
+
+
+def test_huge_ids_raise_instead_of_crashing():
+    # In a subprocess: before the bounds, the first call wrote out of bounds and
+    # killed the interpreter, which would have taken pytest with it.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _HUGE_ID_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
+    assert done.stdout.strip() == "ok"
+
+
 # -- graphs of labelled nodes (as NetworkX users build them) -------------------------------
 def test_edge_list_of_labels_gives_results_keyed_by_label():
     import pandas as pd

@@ -19,7 +19,7 @@ def test_record_writes_run_json_last_with_every_file(tmp_path):
     rid = new_run_id(digest, prefix="network-")
     assert rid.startswith("network-") and rid.endswith(digest[:10])
     with RunFolder(tmp_path, rid) as folder:
-        folder.write_table("caseloads", pd.DataFrame({"fte": [0.123456789], "open_families": [3.0]}))
+        folder.write_table("caseloads", pd.DataFrame({"fte": [0.123456789], "open_families": [7.0]}))
         record = folder.record("network", digest=digest, inputs=inputs,
                                excluded=[Excluded("involvements", "practitioner left", 2, step="network"),
                                          Excluded("family_members", "no family", 0)],
@@ -29,12 +29,12 @@ def test_record_writes_run_json_last_with_every_file(tmp_path):
     assert written["earlyhelp_version"] == __version__ and written["command"] == "network"
     assert written["run_id"] == rid and written["run_digest"] == digest and written["inputs"] == inputs
     assert written["excluded"] == [{"step": "network", "table": "involvements", "reason": "practitioner left",
-                                    "rows": 2}]
+                                    "rows": "c"}]          # run.json is published: 1..5 hidden
     assert written["parameters"] == {"at": "2024-03-31"} and written["timings_seconds"] == {"network": 0.5}
     assert set(written["files"]) == {"caseloads.csv", "caseloads.parquet"}
     for name, sha in written["files"].items():
         assert sha256_file(tmp_path / rid / name) == sha
-    assert (tmp_path / rid / "caseloads.csv").read_text() == "fte,open_families\n0.1235,3\n"
+    assert (tmp_path / rid / "caseloads.csv").read_text() == "fte,open_families\n0.1235,7\n"
 
 
 def test_record_refuses_to_overwrite_its_own_sections(tmp_path):

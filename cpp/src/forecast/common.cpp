@@ -6,7 +6,7 @@
 #include <limits>
 #include <numeric>
 
-#include "earlyhelp/forecast/detail.hpp"
+#include "detail.hpp"
 
 namespace earlyhelp::forecast::detail {
 

@@ -11,7 +11,7 @@
 #include <random>
 
 #include "earlyhelp/common/error.hpp"
-#include "earlyhelp/forecast/detail.hpp"
+#include "detail.hpp"
 
 namespace earlyhelp::forecast {
 

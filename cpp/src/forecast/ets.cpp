@@ -10,7 +10,7 @@
 #include <random>
 
 #include "earlyhelp/common/error.hpp"
-#include "earlyhelp/forecast/detail.hpp"
+#include "detail.hpp"
 
 namespace earlyhelp::forecast {
 
@@ -457,10 +457,8 @@ std::vector<Comp> choices(char c, const std::vector<Comp>& all) {
 }  // namespace
 
 Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vector<double>& levels) {
-  require(spec.ets_model.size() == 3, "ETS model must have three letters");
-  require(std::string("AMZ").find(spec.ets_model[0]) != std::string::npos &&
-              std::string("ANZ").find(spec.ets_model[1]) != std::string::npos &&
-              std::string("AMNZ").find(spec.ets_model[2]) != std::string::npos,
+  const EtsSpec& ets = spec.ets;
+  require(ets.error != EtsComponent::none && ets.trend != EtsComponent::multiplicative,
           "ETS model letters: error A/M/Z, trend A/N/Z, season A/M/N/Z");
   const double* y = s.y;
   const std::size_t n = s.n;
@@ -472,7 +470,7 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
     constant = constant && y[t] == y[0];
   }
   std::string note;
-  const char want_season = spec.ets_model[2];
+  const char want_season = static_cast<char>(ets.season);
   const bool seasonal_possible = m > 1 && n > static_cast<std::size_t>(m);
   if (!seasonal_possible && m > 1 && (want_season == 'A' || want_season == 'M' || want_season == 'Z'))
     note = "non-seasonal: series not longer than one season";
@@ -481,11 +479,10 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
   if (constant) {
     fits.push_back(fit_model(y, n, {Comp::A, Comp::N, Comp::N, false, 1}, 0.9999));
   } else {
-    auto errors = choices(spec.ets_model[0], {Comp::A, Comp::M});
-    auto trends = choices(spec.ets_model[1], {Comp::N, Comp::A});
+    auto errors = choices(static_cast<char>(ets.error), {Comp::A, Comp::M});
+    auto trends = choices(static_cast<char>(ets.trend), {Comp::N, Comp::A});
     auto seasons = choices(want_season, {Comp::N, Comp::A, Comp::M});
-    std::vector<bool> damps = spec.damped < 0 ? std::vector<bool>{true, false}
-                                              : std::vector<bool>{spec.damped == 1};
+    std::vector<bool> damps = ets.damped ? std::vector<bool>{*ets.damped} : std::vector<bool>{true, false};
     if (!seasonal_possible) seasons = {Comp::N};
     if (!positive) {  // multiplicative components need strictly positive data
       std::vector<Comp> e2, s2;

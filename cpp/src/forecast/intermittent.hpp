@@ -4,7 +4,7 @@
 #include <limits>
 #include <vector>
 
-#include "earlyhelp/forecast/detail.hpp"
+#include "detail.hpp"
 
 namespace earlyhelp::forecast::detail {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "earlyhelp/common/error.hpp"
-#include "earlyhelp/forecast/detail.hpp"
+#include "detail.hpp"
 
 namespace earlyhelp::forecast {
 

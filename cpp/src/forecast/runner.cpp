@@ -15,17 +15,18 @@ Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
   require(h >= 1, "forecast horizon h must be at least 1");
   require(s.n >= 1, "a series needs at least one observation");
   for (double level : levels) require(level > 0.0 && level < 100.0, "levels must be in (0, 100)");
-  const std::string& k = spec.kind;
-  if (k == "Naive") return naive(s, h, levels);
-  if (k == "SeasonalNaive") return seasonal_naive(s, spec.season_length, h, levels);
-  if (k == "AutoETS") return auto_ets(s, spec, h, levels);
-  if (k == "Theta") return theta(s, spec.season_length, false, h, levels, spec.seed);
-  if (k == "OptimizedTheta") return theta(s, spec.season_length, true, h, levels, spec.seed);
-  if (k == "CrostonOptimized") return croston_optimized(s, h, levels, spec.fitted);
-  if (k == "TSB") return tsb(s, spec.alpha_d, spec.alpha_p, h, levels);
-  if (k == "CountRegression")
-    return count_regression(s, spec.season_length, h, levels, spec.n_sim, spec.seed);
-  throw InputError("unknown model kind '" + k + "'");
+  switch (spec.kind) {
+    case ModelKind::Naive: return naive(s, h, levels);
+    case ModelKind::SeasonalNaive: return seasonal_naive(s, spec.season_length, h, levels);
+    case ModelKind::AutoETS: return auto_ets(s, spec, h, levels);
+    case ModelKind::Theta: return theta(s, spec.season_length, false, h, levels, spec.seed);
+    case ModelKind::OptimizedTheta: return theta(s, spec.season_length, true, h, levels, spec.seed);
+    case ModelKind::CrostonOptimized: return croston_optimized(s, h, levels, spec.fitted);
+    case ModelKind::TSB: return tsb(s, spec.alpha_d, spec.alpha_p, h, levels);
+    case ModelKind::CountRegression:
+      return count_regression(s, spec.season_length, h, levels, spec.n_sim, spec.seed);
+  }
+  throw InputError("unknown model kind " + std::to_string(static_cast<int>(spec.kind)));
 }
 
 std::vector<Forecast> forecast_many(const std::vector<Series>& series, const ModelSpec& spec, int h,

@@ -9,7 +9,7 @@
 #include <limits>
 #include <random>
 
-#include "earlyhelp/forecast/detail.hpp"
+#include "detail.hpp"
 
 namespace earlyhelp::forecast {
 

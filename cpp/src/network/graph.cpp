@@ -38,9 +38,12 @@ Graph::Graph(const std::int64_t* src, const std::int64_t* dst, const double* wei
       if (weight[i] < 0.0)
         throw InputError("edge " + std::to_string(i) + " has a negative weight (" + std::to_string(weight[i]) + ")");
     }
+  require(max_id < kMaxVertices, "edge vertex id " + std::to_string(max_id) + " is too large for the graph engine (ids "
+                                  "must be below " + std::to_string(kMaxVertices) + ")");
   if (n < 0) n = max_id + 1;
   require(max_id < n, "edge vertex id " + std::to_string(max_id) + " is out of range for n=" + std::to_string(n));
-  require(n < std::int64_t(0xFFFFFFF0), "too many vertices for the graph engine");
+  require(n <= kMaxVertices, "n=" + std::to_string(n) + " is too many vertices for the graph engine (at most " +
+                                 std::to_string(kMaxVertices) + ")");
   n_ = n;
 
   // Arcs in both directions when undirected (a self-loop once).

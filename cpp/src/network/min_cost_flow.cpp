@@ -242,7 +242,7 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
                            std::size_t m, std::int64_t candidates) {
   if (n_families < 0 || n_practitioners < 0)
     throw InputError("numbers of families and practitioners must be >= 0");
-  // Bound kept from the residual-network solver: practitioners are packed as 32-bit ids.
+  // Arcs are packed as 32-bit (practitioner, cost) pairs and nodes indexed by int.
   if (2 * (static_cast<double>(m) + static_cast<double>(n_families) + static_cast<double>(n_practitioners)) >=
       static_cast<double>(INT32_MAX))
     throw InputError("too many families, practitioners or candidate pairs for the flow solver");

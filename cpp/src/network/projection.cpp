@@ -35,21 +35,43 @@ void build_csr(const std::int64_t* from, const std::int64_t* to, std::size_t m, 
   adj.resize(static_cast<std::size_t>(w));
 }
 
+// Left ids only group the edges: when they are sparse (some id >= m, which
+// also covers ids near INT64_MAX) they are renumbered 0..k-1 in order, so the
+// dense arrays indexed by left id never outgrow the edge list.
+std::int64_t dense_left_ids(const std::int64_t* left, std::size_t m, std::int64_t max_left,
+                            std::vector<std::int64_t>& renumbered) {
+  if (max_left < static_cast<std::int64_t>(m)) return max_left + 1;
+  std::vector<std::int64_t> ids(left, left + m);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  renumbered.resize(m);
+  for (std::size_t i = 0; i < m; ++i)
+    renumbered[i] = std::lower_bound(ids.begin(), ids.end(), left[i]) - ids.begin();
+  return static_cast<std::int64_t>(ids.size());
+}
+
 }  // namespace
 
 void bipartite_projection(const std::int64_t* left, const std::int64_t* right, std::size_t m, std::int64_t n_right,
                           ProjectionWeight kind, std::vector<std::int64_t>& out_a, std::vector<std::int64_t>& out_b,
                           std::vector<double>& out_w) {
-  std::int64_t n_left = 0, max_right = -1;
+  std::int64_t max_left = -1, max_right = -1;
   for (std::size_t i = 0; i < m; ++i) {
     if (left[i] < 0) throw InputError("left id at position " + std::to_string(i) + " is negative");
     if (right[i] < 0) throw InputError("right id at position " + std::to_string(i) + " is negative");
-    n_left = std::max(n_left, left[i] + 1);
+    max_left = std::max(max_left, left[i]);
     max_right = std::max(max_right, right[i]);
   }
+  require(max_right < kMaxVertices, "right id " + std::to_string(max_right) + " is too large for the graph engine "
+                                    "(ids must be below " + std::to_string(kMaxVertices) + ")");
+  require(n_right <= kMaxVertices, "n_right=" + std::to_string(n_right) + " is too many vertices for the graph "
+                                   "engine (at most " + std::to_string(kMaxVertices) + ")");
   if (n_right < 0) n_right = max_right + 1;
   require(max_right < n_right,
           "right id " + std::to_string(max_right) + " is out of range for n_right=" + std::to_string(n_right));
+  std::vector<std::int64_t> renumbered;
+  const std::int64_t n_left = dense_left_ids(left, m, max_left, renumbered);
+  if (!renumbered.empty()) left = renumbered.data();
   std::vector<std::int64_t> l_start, l_adj, r_start, r_adj;
   build_csr(left, right, m, n_left, l_start, l_adj);
   // Right -> left from the de-duplicated left CSR.

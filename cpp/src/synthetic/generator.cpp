@@ -454,8 +454,7 @@ class CouncilSim {
 
   // The source of a request on `day`: schools (2A, 2B) with the day's school share
   // (change.hpp), relative to each route's usual school share; otherwise by the route's mix.
-  int draw_source(Rng& r, int route, const Family& F, int32_t day) const {
-    (void)F;
+  int draw_source(Rng& r, int route, int32_t day) const {
     if (route == 2) return S5A;
     static const double mash[N_SOURCE] = {0.04, 0.01, 0.02, 0.02, 0.16, 0.03, 0.03, 0.03, 0.02, 0.02, 0.04,
                                           0.04, 0.04, 0.00, 0.05, 0.02, 0.00, 0.38, 0.02, 0.03, 0.02, 0.04};
@@ -630,7 +629,9 @@ class CouncilSim {
     const int extra = r.poisson(F.lambda * 0.25 * (cap - start) / kYear);
     for (int k = 0; k < extra; ++k) {
       int32_t d = start + r.integer(0, std::max(0, cap - start));
-      add_request(f, child, 1, d, draw_source(r, r.bernoulli(spec_.mash_share) ? 1 : 0, F, d), r.bernoulli(spec_.mash_share) ? 1 : 0,
+      // one route for the request and its source, drawn before the call (argument order is unspecified)
+      const int route = r.bernoulli(spec_.mash_share) ? 1 : 0;
+      add_request(f, child, 1, d, draw_source(r, route, d), route,
                   EXISTING_CASE, d);
     }
 
@@ -772,7 +773,7 @@ class CouncilSim {
         continue;
       }
       const int route = r.bernoulli(spec_.mash_share) ? 1 : 0;
-      const int source = draw_source(r, route, F, day);
+      const int source = draw_source(r, route, day);
       const int decision = r.categorical(kDecisionWeights);
       const int32_t dd = day + r.integer(0, 7);
       add_request(f, child, children, day, source, route, decision, dd);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
 #include "rng.hpp"
 
@@ -160,6 +161,13 @@ std::vector<CouncilSpec> england_preset(uint64_t seed) {
     }
   }
   return out;
+}
+
+std::vector<CouncilSpec> preset_councils(const std::string& name, uint64_t seed) {
+  if (name == "coventry") return {coventry_preset()};
+  if (name == "wolverhampton") return {wolverhampton_preset()};
+  if (name == "england") return england_preset(seed);
+  throw InputError("preset must be one of 'coventry', 'wolverhampton', 'england', not '" + name + "'");
 }
 
 }  // namespace earlyhelp::synthetic

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "earlyhelp/common/error.hpp"
@@ -10,6 +12,12 @@
 using namespace earlyhelp::forecast;
 
 namespace {
+
+ModelSpec spec_of(ModelKind kind) {
+  ModelSpec spec;
+  spec.kind = kind;
+  return spec;
+}
 
 Series as_series(const std::vector<double>& y) {
   Series s;
@@ -40,12 +48,12 @@ TEST(ForecastModels, NaiveAndSeasonalNaive) {
   std::vector<double> y;
   for (int t = 0; t < 30; ++t) y.push_back(t % 12 + 0.5 * t);
   const auto s = as_series(y);
-  const auto naive_fc = forecast_one(s, ModelSpec{"Naive"}, 3, {80.0});
+  const auto naive_fc = forecast_one(s, spec_of(ModelKind::Naive), 3, {80.0});
   for (double v : naive_fc.mean) EXPECT_DOUBLE_EQ(v, y.back());
   // the interval widens with sqrt(step)
   const double w1 = naive_fc.hi[0] - naive_fc.lo[0], w3 = naive_fc.hi[2] - naive_fc.lo[2];
   EXPECT_NEAR(w3 / w1, std::sqrt(3.0), 1e-12);
-  ModelSpec seasonal{"SeasonalNaive"};
+  ModelSpec seasonal = spec_of(ModelKind::SeasonalNaive);
   seasonal.season_length = 12;
   const auto sn = forecast_one(s, seasonal, 14, {});
   for (int j = 0; j < 14; ++j) EXPECT_DOUBLE_EQ(sn.mean[j], y[30 - 12 + (j % 12)]);
@@ -53,7 +61,7 @@ TEST(ForecastModels, NaiveAndSeasonalNaive) {
 
 TEST(ForecastModels, AutoEtsFindsTheSeasonAndForecastsIt) {
   const auto y = seasonal_counts(96, 3);
-  ModelSpec spec{"AutoETS"};
+  ModelSpec spec = spec_of(ModelKind::AutoETS);
   const auto f = forecast_one(as_series(y), spec, 12, {95.0});
   EXPECT_EQ(f.method.find(",N)"), std::string::npos) << f.method;  // a seasonal model
   EXPECT_FALSE(f.fallback);
@@ -71,7 +79,7 @@ TEST(ForecastModels, ThreadsDoNotChangeResults) {
   std::vector<Series> series;
   for (unsigned i = 0; i < 12; ++i) data.push_back(seasonal_counts(40 + 5 * i, i));
   for (const auto& y : data) series.push_back(as_series(y));
-  ModelSpec spec{"AutoETS"};
+  ModelSpec spec = spec_of(ModelKind::AutoETS);
   const auto one = forecast_many(series, spec, 6, {80.0}, 1);
   const auto two = forecast_many(series, spec, 6, {80.0}, 2);
   ASSERT_EQ(one.size(), two.size());
@@ -84,7 +92,7 @@ TEST(ForecastModels, ThreadsDoNotChangeResults) {
 
 TEST(ForecastModels, ShortSeriesFallBack) {
   const std::vector<double> y{3.0, 4.0, 5.0};
-  ModelSpec spec{"AutoETS"};
+  ModelSpec spec = spec_of(ModelKind::AutoETS);
   const auto f = forecast_one(as_series(y), spec, 2, {});
   EXPECT_TRUE(f.fallback);
   EXPECT_EQ(f.method.rfind("Naive", 0), 0u) << f.method;
@@ -94,13 +102,42 @@ TEST(ForecastModels, ShortSeriesFallBack) {
 TEST(ForecastModels, BadInputAndCancel) {
   const auto y = seasonal_counts(24, 1);
   const auto s = as_series(y);
-  EXPECT_THROW(forecast_one(s, ModelSpec{"Naive"}, 0, {}), earlyhelp::InputError);
-  EXPECT_THROW(forecast_one(s, ModelSpec{"Prophet"}, 3, {}), earlyhelp::InputError);
-  EXPECT_THROW(forecast_one(s, ModelSpec{"Naive"}, 3, {100.0}), earlyhelp::InputError);
+  EXPECT_THROW(forecast_one(s, spec_of(ModelKind::Naive), 0, {}), earlyhelp::InputError);
+  EXPECT_THROW(model_kind("Prophet"), earlyhelp::InputError);
+  EXPECT_THROW(forecast_one(s, spec_of(ModelKind::Naive), 3, {100.0}), earlyhelp::InputError);
   std::vector<double> negative{1.0, -2.0, 3.0, 4.0, 5.0, 6.0};
-  EXPECT_THROW(forecast_one(as_series(negative), ModelSpec{"CountRegression"}, 3, {}),
+  EXPECT_THROW(forecast_one(as_series(negative), spec_of(ModelKind::CountRegression), 3, {}),
                earlyhelp::InputError);
   CancelAtOnce cancel;
   std::vector<Series> many(8, s);
-  EXPECT_THROW(forecast_many(many, ModelSpec{"AutoETS"}, 3, {}, 2, &cancel), earlyhelp::Cancelled);
+  EXPECT_THROW(forecast_many(many, spec_of(ModelKind::AutoETS), 3, {}, 2, &cancel), earlyhelp::Cancelled);
+}
+
+TEST(ForecastModels, KindsAndEtsLettersAsStatsforecastSpellsThem) {
+  EXPECT_EQ(model_kind("AutoETS"), ModelKind::AutoETS);
+  EXPECT_EQ(model_kind("CountRegression"), ModelKind::CountRegression);
+  for (auto kind : {ModelKind::Naive, ModelKind::SeasonalNaive, ModelKind::AutoETS, ModelKind::Theta,
+                    ModelKind::OptimizedTheta, ModelKind::CrostonOptimized, ModelKind::TSB,
+                    ModelKind::CountRegression})
+    EXPECT_EQ(model_kind(model_name(kind)), kind);
+  try {
+    model_kind("Prophet");
+    FAIL() << "expected InputError";
+  } catch (const earlyhelp::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown model kind 'Prophet'"), std::string::npos);
+  }
+  const EtsSpec aan = ets_spec("AAN", false);
+  EXPECT_EQ(aan.error, EtsComponent::additive);
+  EXPECT_EQ(aan.trend, EtsComponent::additive);
+  EXPECT_EQ(aan.season, EtsComponent::none);
+  EXPECT_EQ(aan.damped, std::optional<bool>(false));
+  EXPECT_FALSE(ets_spec("ZZZ").damped.has_value());
+  EXPECT_THROW(ets_spec("ZZ"), earlyhelp::InputError);
+  EXPECT_THROW(ets_spec("NZZ"), earlyhelp::InputError);  // the error cannot be none
+  EXPECT_THROW(ets_spec("ZMZ"), earlyhelp::InputError);  // nor the trend multiplicative
+  // A spec built field by field is checked by the model too.
+  std::vector<double> y(30, 5.0);
+  ModelSpec spec = spec_of(ModelKind::AutoETS);
+  spec.ets.error = EtsComponent::none;
+  EXPECT_THROW(forecast_one(as_series(y), spec, 3, {}), earlyhelp::InputError);
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "earlyhelp/common/error.hpp"
@@ -161,4 +162,46 @@ TEST(Reconcile, SingularCovarianceIsAnError) {
   RowMatrix flat = RowMatrix::Constant(6, 10, 3.0);  // zero variance everywhere
   LowRankCovariance W = shrunk_covariance(flat, 0.0);
   EXPECT_THROW(MinTrace(s, W), earlyhelp::InputError);
+}
+
+TEST(Reconcile, MethodDispatchMatchesTheBuildingBlocks) {
+  SummingStructure s(small_S());
+  RowMatrix y = random_matrix(6, 3, 9), sd = RowMatrix::Constant(6, 3, 2.0);
+  RowMatrix residuals = random_matrix(6, 20, 10), insample = random_matrix(6, 20, 11).cwiseAbs();
+  MatrixRef sd_ref(sd), res_ref(residuals), ins_ref(insample);
+  ReconcileInputs in;
+  in.sd = &sd_ref;
+  in.residuals = &res_ref;
+  in.insample = &ins_ref;
+  in.parent = {-1, 0, 0, 1, 1, 2};
+
+  const Reconciled bu = reconcile(s, y, ReconcileMethod::bottom_up, in);
+  EXPECT_LT((bu.mean - bottom_up(s, y, &sd_ref).mean).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_TRUE(std::isnan(bu.shrinkage));
+
+  const Reconciled td = reconcile(s, y, ReconcileMethod::top_down_proportion_averages, in);
+  EXPECT_LT((td.mean - top_down(s, y, &sd_ref, historical_proportions(s, insample, false)).mean)
+                .cwiseAbs().maxCoeff(), 1e-12);
+
+  const Reconciled shrink = reconcile(s, y, ReconcileMethod::mint_shrink, in);
+  const LowRankCovariance W = shrunk_covariance(residuals, in.ridge);
+  EXPECT_NEAR(shrink.shrinkage, W.shrinkage, 1e-12);
+  EXPECT_LT((shrink.mean - MinTrace(s, W).project(y)).cwiseAbs().maxCoeff(), 1e-10);
+  EXPECT_EQ(shrink.sd.rows(), 6);
+  for (auto method : {ReconcileMethod::top_down_forecast_proportions, ReconcileMethod::top_down_average_proportions,
+                      ReconcileMethod::mint_ols, ReconcileMethod::mint_wls_struct})
+    expect_coherent(s, reconcile(s, y, method, in).mean);
+}
+
+TEST(Reconcile, MethodWithoutItsInputsIsAnError) {
+  SummingStructure s(small_S());
+  RowMatrix y = random_matrix(6, 2, 12);
+  ReconcileInputs none;
+  EXPECT_THROW(reconcile(s, y, ReconcileMethod::mint_shrink, none), earlyhelp::InputError);
+  EXPECT_THROW(reconcile(s, y, ReconcileMethod::top_down_average_proportions, none), earlyhelp::InputError);
+  RowMatrix short_residuals = random_matrix(4, 10, 13);
+  MatrixRef res_ref(short_residuals);
+  ReconcileInputs wrong;
+  wrong.residuals = &res_ref;
+  EXPECT_THROW(reconcile(s, y, ReconcileMethod::mint_shrink, wrong), earlyhelp::InputError);
 }

@@ -94,6 +94,31 @@ TEST(NetworkGraph, ProjectionCountAndJaccard) {
   EXPECT_DOUBLE_EQ(w[2], 1.0 / 3.0);  // agencies 1 and 2: {0,1} vs {1,2}
 }
 
+TEST(NetworkGraph, ProjectionHugeIdsAreBoundedNotOverflowed) {
+  // Left ids are only labels: any non-negative int64 works, the same answer as small ids.
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+  std::vector<std::int64_t> l{big, big, 5'000'000'000'000, 5'000'000'000'000}, r{0, 1, 1, 2};
+  std::vector<std::int64_t> a, b;
+  std::vector<double> w;
+  bipartite_projection(l.data(), r.data(), l.size(), -1, ProjectionWeight::count, a, b, w);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0], 0);
+  EXPECT_EQ(b[0], 1);
+  EXPECT_EQ(a[1], 1);
+  EXPECT_EQ(b[1], 2);
+  // Right ids become vertices: beyond the engine's limit they are an error, never an overflow.
+  std::vector<std::int64_t> l2{0, 0}, r2{big, 0};
+  EXPECT_THROW(bipartite_projection(l2.data(), r2.data(), 2, -1, ProjectionWeight::count, a, b, w),
+               earlyhelp::InputError);
+  std::vector<std::int64_t> r3{0, 1};
+  EXPECT_THROW(bipartite_projection(l2.data(), r3.data(), 2, big, ProjectionWeight::count, a, b, w),
+               earlyhelp::InputError);
+  std::vector<std::int64_t> src{big}, dst{0};
+  EXPECT_THROW(Graph(src.data(), dst.data(), nullptr, 1, false), earlyhelp::InputError);
+  std::vector<std::int64_t> s0{0}, d0{1};
+  EXPECT_THROW(Graph(s0.data(), d0.data(), nullptr, 1, false, big), earlyhelp::InputError);
+}
+
 // Boost's successive shortest path on the same network as the reference optimum.
 double boost_optimum(int nf, const std::vector<std::int64_t>& cap, const std::vector<std::int64_t>& fam,
                      const std::vector<std::int64_t>& pr, const std::vector<double>& cost, long& flow) {

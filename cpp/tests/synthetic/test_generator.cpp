@@ -105,3 +105,16 @@ TEST(SyntheticGenerator, BadInputThrowsInputError) {
   broken.localities.clear();
   EXPECT_THROW(generate({broken}, options(0)), earlyhelp::InputError);
 }
+
+TEST(SyntheticGenerator, PresetsByName) {
+  EXPECT_EQ(preset_councils("coventry", 0).size(), 1u);
+  EXPECT_EQ(preset_councils("wolverhampton", 0).size(), 1u);
+  EXPECT_EQ(preset_councils("england", 7).size(), 153u);
+  EXPECT_EQ(preset_councils("coventry", 0)[0].localities.size(), coventry_preset().localities.size());
+  try {
+    preset_councils("nowhere", 0);
+    FAIL() << "expected InputError";
+  } catch (const earlyhelp::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("preset must be one of"), std::string::npos);
+  }
+}

@@ -38,7 +38,9 @@ TEST(SyntheticPlans, FollowTheirEpisodes) {
   for (std::size_t i = 0; i < pl_ep.size(); ++i) {
     const auto e = static_cast<std::size_t>(pl_ep[i]);
     EXPECT_GE(pl_agreed[i], ep_start[e]);
-    if (ep_end[e] != kNoDate) EXPECT_LE(pl_agreed[i], ep_end[e]);
+    if (ep_end[e] != kNoDate) {
+      EXPECT_LE(pl_agreed[i], ep_end[e]);
+    }
     EXPECT_LE(pl_agreed[i], kEnd);
   }
   const auto& rv_plan = col<int64_t>(t, "taf_reviews", "plan_id");

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from .._redact import redact_url  # noqa: F401 - re-exported: config messages use it
 from .._errors import ConfigError, Problem
 
 try:  # Python 3.11+
@@ -44,8 +45,6 @@ MODEL_NAMES = ("AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized",
 FREQS = {"MS": 12, "QS": 4, "W": 52, "W-MON": 52}
 HIERARCHY_LEVELS = ("locality", "council", "region")
 RECONCILE_METHODS = ("none", "bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink")
-# measures named in issue 5; the forecast module's MEASURES is used when it is installed
-DEFAULT_MEASURES = ("requests", "children_referred", "episodes_opened", "assessments", "step_ups", "open_caseload")
 
 
 @dataclass(frozen=True)
@@ -121,16 +120,6 @@ class Config:
             "capacity": asdict(self.capacity) if self.capacity else None,
             "publish": {"suppression_threshold": self.suppression_threshold, "pseudonymise": self.pseudonymise},
         }
-
-
-def redact_url(url: str) -> str:
-    """The database URL with any password replaced by ``***``."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL is reported elsewhere
-        return "<unparseable url>"
 
 
 # ---------------------------------------------------------------------------------
@@ -373,15 +362,12 @@ def _parse_capacity(check: "_Checker", data: Mapping[str, Any], forecast: Foreca
 
 
 def available_measures() -> Tuple[str, ...]:
-    """Measure names the forecast module knows (its ``MEASURES``), else the issue's list."""
-    try:
-        from .. import forecast
+    """Measure names the forecast module knows (its ``MEASURES``)."""
+    from ..forecast.demand import MEASURES
 
-        measures = forecast.MEASURES
-        named = tuple(measures) if not isinstance(measures, dict) else tuple(measures.keys())
-        return named + tuple(getattr(forecast, "CHILD_MEASURES", ()))
-    except Exception:  # noqa: BLE001 - forecast module not built yet
-        return DEFAULT_MEASURES
+    from ..forecast.demand import CHILD_MEASURES
+
+    return tuple(MEASURES) + tuple(CHILD_MEASURES)
 
 
 # ---------------------------------------------------------------------------------

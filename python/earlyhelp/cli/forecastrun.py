@@ -20,7 +20,6 @@ same config runs on the same data.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
+from .. import _native
 from .._errors import Problem, ValidationError
 from ..results import Excluded, Exclusions
 from .config import Config
@@ -57,7 +57,7 @@ class RunResult:
 
 
 def progress_enabled() -> bool:
-    return not os.environ.get("EARLYHELP_NO_PROGRESS") and sys.stderr.isatty()
+    return _native.progress_enabled()
 
 
 class _Steps:
@@ -101,6 +101,10 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..sources import content_hash, load_source
 
+    from ..report.publish import PublishPolicy
+
+    # made first: a missing pseudonymisation key stops the run before it computes anything
+    policy = PublishPolicy(threshold=cfg.suppression_threshold, pseudonymise=cfg.pseudonymise)
     steps = _Steps(["load data", "series", "forecast", "reconcile", "backtest", "capacity", "write outputs"])
     try:
         with steps.step("load data"):
@@ -144,7 +148,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             capacity_table = capacity_plan(cfg, ds, forecasts, accuracy_table, Y_df)
 
         with steps.step("write outputs"):
-            with RunFolder(cfg.output, rid) as folder:
+            with RunFolder(cfg.output, rid, policy=policy) as folder:
                 suppressed = write_outputs(folder, cfg, Y_df, forecasts, accuracy_table, capacity_table, excluded,
                                            inputs)
                 record = folder.record(
@@ -308,6 +312,7 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     were used (empty without a ``[capacity]`` section).
     """
     from ..forecast import CapacityPlan, best_model, capacity, episode_duration_curve
+    from ..forecast.hierarchy import unescape_level
 
     if cfg.capacity is None:
         return CapacityPlan.of(pd.DataFrame())
@@ -332,7 +337,7 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     table = pd.DataFrame(plan)
     depth = table["unique_id"].str.count(SEP)
     table.insert(2, "level", np.where(depth == depth.max(), "locality", "council"))
-    table.insert(3, "area", table["unique_id"].str.rsplit(SEP, n=1).str[-1])
+    table.insert(3, "area", table["unique_id"].str.rsplit(SEP, n=1).str[-1].map(unescape_level))
     order = {name: k for k, name in enumerate(["baseline", *scenarios])}
     table = table.sort_values(["scenario", "unique_id", "ds"], key=lambda c: c.map(order) if c.name == "scenario"
                               else c).reset_index(drop=True)
@@ -374,24 +379,62 @@ def _sorted_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
 
+def hidden_series(history: pd.DataFrame) -> set:
+    """Series with at least one suppressed observed count (``y_status == "c"``)."""
+    return set(history.loc[history["y_status"] == "c", "unique_id"].astype(str))
+
+
+def withhold(frame: pd.DataFrame, hidden: set, keep: tuple = ("unique_id", "ds", "cutoff", "model", "scenario",
+                                                              "level", "area")) -> pd.DataFrame:
+    """``frame`` with every number of the series in ``hidden`` removed (``<NA>``).
+
+    Forecasts, fitted values and backtest errors of a series with a suppressed observed count
+    are derived from it: SeasonalNaive and Naive repeat observed values exactly, and a coherent
+    (reconciled) forecast of a locality is its council's forecast minus the others'. Every such
+    series is withheld whole; secondary suppression guarantees that each total with a hidden
+    part has at least two hidden parts, so differencing the published forecasts gives sums only.
+    """
+    out = frame.copy()
+    if out.empty or "unique_id" not in out:
+        return out
+    rows = out["unique_id"].astype(str).isin(hidden).to_numpy()
+    if rows.any():
+        for col in out.columns:
+            if col not in keep and pd.api.types.is_numeric_dtype(out[col]):
+                out[col] = out[col].astype(float)
+                out.loc[rows, col] = np.nan
+    out.insert(len(out.columns), "status", np.where(rows, "c", ""))
+    return out
+
+
 def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity_table, excluded: Exclusions,
                   inputs) -> Dict[str, int]:
-    """Write the tables, plots and report into ``folder``; return the observed-count suppressions."""
+    """Write the tables, plots and report into ``folder``; return the observed-count suppressions.
+
+    Every number derived from a suppressed observed count is withheld (:func:`withhold`): the
+    forecasts, backtest accuracy and capacity of a series with a suppressed count.
+    """
     from ..report.runfolder import figure_png, rounded
     from ..report.suppression import published
     from ..report import forecast_report as report_mod
 
     fc = cfg.forecast
     history = suppressed_history(Y_df, cfg.suppression_threshold)
+    hidden = hidden_series(history)
     folder.write_table("observed", history, csv_frame=published(history))
-    # the report shows what is published: the rounded tables
-    forecasts = rounded(_sorted_forecasts(forecasts))
-    folder.write_table("forecasts", forecasts)
-    accuracy_table = rounded(accuracy_table)
-    folder.write_table("accuracy", accuracy_table)
+    # the report shows what is published: the rounded, withheld tables
+    forecasts = withhold(rounded(_sorted_forecasts(forecasts)), hidden)
+    folder.write_table("forecasts", forecasts, counts=[])
+    accuracy_table = withhold(rounded(accuracy_table), hidden)
+    folder.write_table("accuracy", accuracy_table, counts=[])
+    sources = ["observed", "forecasts", "accuracy"]
+    capacity_shown = None
     if len(capacity_table):
-        folder.write_table("capacity", capacity_table)
-    capacity_shown = rounded(capacity_table) if len(capacity_table) else None
+        facts = capacity_table.facts() if hasattr(capacity_table, "facts") else {}
+        withheld = withhold(rounded(capacity_table), hidden)
+        folder.write_table("capacity", withheld)
+        capacity_shown = type(capacity_table).of(withheld, **facts) if facts else withheld
+        sources.append("capacity")
     described = dict(measures=list(fc.measures), models=list(fc.models), levels=list(fc.levels))
     figures = report_mod.figures(history, forecasts, accuracy_table, capacity_shown, **described)
     import matplotlib.pyplot as plt
@@ -400,7 +443,7 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     for name, fig in figures.items():
         pngs[name] = figure_png(fig)
         plt.close(fig)
-        folder.write_bytes(f"plots/{name}.png", pngs[name])
+        folder.write_png(f"plots/{name}.png", pngs[name], sources=sources)
     cap = cfg.capacity
     html = report_mod.build_report(
         history, forecasts, accuracy_table, capacity_shown, **described,
@@ -409,5 +452,5 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         backtest_windows=fc.backtest_windows, source=cfg.source.kind,
         capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
         durations=getattr(capacity_table, "durations", None))
-    folder.write_text("report.html", html)
+    folder.write_html("report.html", html, sources=sources)
     return history.counts.get("y", {})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Optional
@@ -22,6 +23,7 @@ import click
 import pandas as pd
 
 from .._errors import ValidationError
+from .._redact import RedactingFilter, redact_text
 
 log = logging.getLogger("earlyhelp")
 
@@ -32,6 +34,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("earlyhelp: %(levelname)s: %(message)s"))
+    handler.addFilter(RedactingFilter())     # no log line shows a password
     root = logging.getLogger("earlyhelp")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -47,7 +50,7 @@ def _exits(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except ValidationError as exc:
             kind = "config" if type(exc).__name__ == "ConfigError" else "input"
-            click.echo(f"earlyhelp: bad {kind}: {exc.format(fixes='toml')}", err=True)  # fixes as config keys
+            click.echo(redact_text(f"earlyhelp: bad {kind}: {exc.format(fixes='toml')}"), err=True)  # fixes as config keys
             sys.exit(EXIT_BAD_INPUT)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
@@ -56,7 +59,8 @@ def _exits(func: Callable) -> Callable:
             sys.exit(EXIT_FAILURE)
         except Exception as exc:  # noqa: BLE001 - the scheduler needs an exit code, the log the details
             log.debug("traceback", exc_info=True)
-            click.echo(f"earlyhelp: failed: {type(exc).__name__}: {exc} (run with -vv for the traceback)", err=True)
+            click.echo(redact_text(f"earlyhelp: failed: {type(exc).__name__}: {exc} (run with -vv for the traceback)"),
+                       err=True)
             sys.exit(EXIT_FAILURE)
 
     return wrapper
@@ -172,6 +176,22 @@ def _load_dataset(config_path: Optional[str], data: Optional[str], sql_url: Opti
                   db_schema: Optional[str], code_map: Optional[str] = None):
     """The Dataset named by exactly one of --config, --data, --sql (validated), read with the
     code map (--code-map, else the config's [code_map])."""
+    return _load(config_path, data, sql_url, db_schema, code_map)[0]
+
+
+def _publish_policy(cfg, threshold: Optional[int], pseudonymise: bool):
+    """The publication gate's policy: the config's [publish] section, else the options."""
+    from ..report.publish import PublishPolicy
+
+    if cfg is not None:
+        return PublishPolicy(threshold=cfg.suppression_threshold if threshold is None else threshold,
+                             pseudonymise=cfg.pseudonymise or pseudonymise)
+    return PublishPolicy(threshold=5 if threshold is None else threshold, pseudonymise=pseudonymise)
+
+
+def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
+          code_map: Optional[str] = None):
+    """(Dataset, config or None) from exactly one of --config, --data, --sql."""
     given = [x for x in (config_path, data, sql_url) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of --config, --data or --sql")
@@ -181,14 +201,18 @@ def _load_dataset(config_path: Optional[str], data: Optional[str], sql_url: Opti
 
         cfg = load_config(config_path)
         log.info("config %s: valid", config_path)
-        return load_source(cfg.source, code_map_file=code_map)
+        return load_source(cfg.source, code_map_file=code_map), cfg
     if data:
         from ..data import read_dataset
 
-        return read_dataset(data, code_map=code_map)
+        return read_dataset(data, code_map=code_map), None
     from ..sources import read_sql
 
-    return read_sql(sql_url, schema=db_schema, code_map=code_map)
+    return read_sql(sql_url, schema=db_schema, code_map=code_map), None
+
+
+_PSEUDO_HELP = ("Replace every family, person, episode, request, practitioner and referral id in the outputs by "
+                "its keyed pseudonym ($EARLYHELP_PSEUDO_KEY); on when the config's publish.pseudonymise is.")
 
 
 @cli.command()
@@ -263,21 +287,26 @@ def forecast_summary(result) -> list:
               help="Agencies involved from which a family without a lead or assessment is a coordination gap.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder in which a new run folder network-<date>-<digest> is written.")
+@click.option("--pseudonymise", is_flag=True, default=False, help=_PSEUDO_HELP)
 @_exits
 def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
-            code_map: Optional[str], at: Optional[str], allocate: bool, min_agencies: int, out: str) -> None:
+            code_map: Optional[str], at: Optional[str], allocate: bool, min_agencies: int, out: str,
+            pseudonymise: bool) -> None:
     """Multi-agency network at a date: caseloads, coordination gaps, agency collaboration, lead allocation.
 
     Writes caseloads, coordination_gaps, agencies, agency_links, linked_households and (with
     --allocate) lead_allocation and lead_unallocated as CSV and Parquet, and run.json. These
-    are operational lists for the Early Help service (they hold pseudonymous family ids),
-    not publications. The folder appears only when complete.
+    are operational lists for the Early Help service, not publications; every file still
+    passes the publication gate (counts 1..5 shown as 'c'; ids pseudonymous with
+    --pseudonymise or the config's publish.pseudonymise). The folder appears only when complete.
     """
     from .netrun import run_network
 
-    ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
+    _publish_policy(None, None, pseudonymise)    # a missing key fails before any work
+    ds, cfg = _load(config_path, data, sql_url, db_schema, code_map)
     _print_load_report(ds)
-    result = run_network(ds, out, at=at, allocate=allocate, min_agencies=min_agencies)
+    policy = _publish_policy(cfg, None, pseudonymise)
+    result = run_network(ds, out, at=at, allocate=allocate, min_agencies=min_agencies, policy=policy)
     for line in result.summary:
         click.echo(line, err=True)
     click.echo(str(result.folder))
@@ -288,20 +317,23 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
 @click.option("--at", "at", default=None, help="Date the families are scored at (default: the end of the data).")
 @click.option("--train-years", default=2, show_default=True, type=click.IntRange(1, 10),
               help="Years of quarterly cut-offs the model learns from.")
-@click.option("--suppression-threshold", default=5, show_default=True, type=click.IntRange(0, 100),
-              help="Observed counts 1..threshold in the locality table are shown as 'c'.")
+@click.option("--suppression-threshold", default=None, type=click.IntRange(0, 100),
+              help="Observed counts 1..threshold are shown as 'c' (default: the config's, else 5).")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder in which a new run folder score-<date>-<digest> is written.")
+@click.option("--pseudonymise", is_flag=True, default=False, help=_PSEUDO_HELP)
 @_exits
 def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
-          code_map: Optional[str], at: Optional[str], train_years: int, suppression_threshold: int, out: str) -> None:
+          code_map: Optional[str], at: Optional[str], train_years: int, suppression_threshold: Optional[int],
+          out: str, pseudonymise: bool) -> None:
     """Score families with an open episode for the risk of stepping up to social care within a year.
 
     Trains earlyhelp's logistic model on outcomes known at --at, reports its accuracy on
     families open a year earlier (trained only on what was known then), and writes scores,
     coefficients, evaluation, expected step-ups per locality and run.json. The scores are an
-    operational list (pseudonymous family ids) to support practitioners' judgement, not a
-    publication. The folder appears only when complete.
+    operational list to support practitioners' judgement, not a publication; every file still
+    passes the publication gate (ids pseudonymous with --pseudonymise or the config's
+    publish.pseudonymise). The folder appears only when complete.
     """
     from .scorerun import risk_missing, run_score
 
@@ -309,9 +341,12 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     if missing:
         click.echo(f"earlyhelp: score is not available here: {missing}. Nothing was read or written.", err=True)
         sys.exit(EXIT_FAILURE)
-    ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
+    _publish_policy(None, suppression_threshold, pseudonymise)    # a missing key fails before any work
+    ds, cfg = _load(config_path, data, sql_url, db_schema, code_map)
     _print_load_report(ds)
-    result = run_score(ds, out, at=at, train_years=train_years, suppression_threshold=suppression_threshold)
+    policy = _publish_policy(cfg, suppression_threshold, pseudonymise)
+    result = run_score(ds, out, at=at, train_years=train_years, suppression_threshold=policy.threshold,
+                       policy=policy)
     for line in result.summary:
         click.echo(line, err=True)
     click.echo(str(result.folder))
@@ -353,6 +388,8 @@ def report(config_path: str, output: Optional[str], code_map: Optional[str]) -> 
 
 
 def main(argv: Optional[list] = None) -> int:
+    # The commands only write figures to files: no window, no display needed.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         cli.main(args=argv, standalone_mode=True)
     except SystemExit as exit_:

@@ -19,6 +19,15 @@ from ..results import Exclusions
 
 log = logging.getLogger("earlyhelp")
 
+#: columns computed from a count in the same row: withheld where the count is suppressed
+DERIVED = {
+    "caseloads": {"spare": ["open_families"], "utilisation": ["open_families"],
+                  "families_per_fte": ["open_families"]},
+    "agency_links": {"jaccard": ["shared_families"]},
+}
+#: count-named columns that are settings, not observed counts (a practitioner's agreed capacity)
+NOT_COUNTS = {"caseloads": ("caseload_capacity",)}
+
 
 @dataclass
 class NetworkResult:
@@ -54,10 +63,15 @@ def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
 
 
 def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = True, min_agencies: int = 3,
-                run_id: Optional[str] = None) -> NetworkResult:
-    """Build the family network at ``at``, write its tables to a new run folder in ``output``."""
+                run_id: Optional[str] = None, policy=None) -> NetworkResult:
+    """Build the family network at ``at``, write its tables to a new run folder in ``output``.
+
+    Every table passes the publication gate with ``policy``
+    (:class:`~earlyhelp.report.publish.PublishPolicy`; default: counts 1..5 hidden, raw ids).
+    """
     from ..network import FamilyNetwork, allocate_leads
     from ..report.runfolder import RunFolder, new_run_id, run_digest
+    from ..report.suppression import shown_count
     from ..sources import content_hash
 
     when = _as_of(ds, at)
@@ -86,19 +100,24 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
     params = {"at": None if when is None else when.date().isoformat(), "allocate": allocate,
               "min_agencies": min_agencies}
     digest = run_digest(params, inputs)
-    with RunFolder(output, run_id or new_run_id(digest, prefix="network-")) as folder:
+    with RunFolder(output, run_id or new_run_id(digest, prefix="network-"), policy=policy) as folder:
         for name, frame in tables.items():
-            folder.write_table(name, _flat(frame))
+            folder.write_table(name, _flat(frame), derived=DERIVED.get(name), not_counts=NOT_COUNTS.get(name, ()))
         extra = {} if allocation is None else {"allocation_total_cost": round(float(allocation.total_cost), 6)}
         folder.record("network", digest=digest, inputs=inputs, excluded=excluded, timings=timings,
-                      parameters=params, rows_written={name: int(len(frame)) for name, frame in tables.items()},
+                      parameters=params,
+                      rows_written={name: ("c" if 1 <= len(frame) <= folder.policy.threshold else int(len(frame)))
+                                    if "famil" in name
+                                    or name in ("coordination_gaps", "lead_allocation", "lead_unallocated", "linked_households")
+                                    else int(len(frame)) for name, frame in tables.items()},
                       **extra)
+    shown = lambda n: shown_count(n, folder.policy.threshold)  # noqa: E731 - counts of families on stderr too
     summary = [f"{len(tables['caseloads']):,} current practitioners; "
-               f"{len(tables['coordination_gaps']):,} families with {min_agencies}+ agencies and no lead or "
+               f"{shown(len(tables['coordination_gaps']))} families with {min_agencies}+ agencies and no lead or "
                "no assessment"]
     if allocation is not None:
-        summary.append(f"proposed a lead for {len(allocation.assignments):,} families; "
-                       f"{len(allocation.unassigned):,} could not be allocated")
+        summary.append(f"proposed a lead for {shown(len(allocation.assignments))} families; "
+                       f"{shown(len(allocation.unassigned))} could not be allocated")
     return NetworkResult(run_id=folder.run_id, folder=folder.final, summary=summary, excluded=excluded)
 
 

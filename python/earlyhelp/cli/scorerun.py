@@ -29,6 +29,7 @@ from .._errors import Problem, ValidationError
 from ..results import Excluded, Exclusions
 
 HORIZON_DAYS = 365
+TOTAL_LABEL = "Total"
 CUTOFFS_PER_YEAR = 4
 
 
@@ -84,8 +85,16 @@ def _excluded(fs, step: str, *, leave_out: Tuple[str, ...] = ()) -> Exclusions:
 
 
 def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2,
-              suppression_threshold: int = 5, run_id: Optional[str] = None) -> ScoreResult:
-    """Train, evaluate and score as the module docstring says; write a new run folder in ``output``."""
+              suppression_threshold: int = 5, run_id: Optional[str] = None, policy=None) -> ScoreResult:
+    """Train, evaluate and score as the module docstring says; write a new run folder in ``output``.
+
+    Every table passes the publication gate with ``policy``
+    (:class:`~earlyhelp.report.publish.PublishPolicy`; default: ``suppression_threshold``, raw ids).
+    """
+    from ..report.publish import PublishPolicy
+    from ..report.suppression import shown_count
+
+    policy = policy if policy is not None else PublishPolicy(threshold=suppression_threshold)
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..report.suppression import published, suppress
     from ..risk import evaluate, expected_step_ups
@@ -145,13 +154,20 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     evaluation = metrics.rename("value").rename_axis("metric").reset_index()
     evaluation["value"] = pd.to_numeric(evaluation["value"], errors="coerce").round(6)
     evaluation.insert(0, "test_at", str(test_at.date()))
+    evaluation, evaluation_csv, metrics = protect_evaluation(evaluation, metrics, policy.threshold)
     expected = expected_step_ups(scores[["family_id", "p_step_up_12m"]].rename(columns={"p_step_up_12m": "p"}), ds)
+    expected = expected_with_total(expected)
+    # the total of families scored is published (the Total row, run.json, the summary): the
+    # localities are suppressed against it, secondarily too
     families = suppress(expected[["locality_id", "families"]].astype({"families": "int64"}), "families",
-                        dims=["locality_id"], threshold=suppression_threshold)
+                        dims=["locality_id"], totals={"locality_id": TOTAL_LABEL}, threshold=policy.threshold)
+    hidden = (families["families_status"] == "c").to_numpy()
     expected["families"] = published(families)["families"].to_numpy()
     for col in ("expected", "sd", "lower", "upper"):
         if col in expected:
-            expected[col] = expected[col].round(4)
+            # expected step-ups of a hidden locality are withheld: with few families they
+            # (and their interval) narrow down how many families there are
+            expected[col] = expected[col].astype(float).round(4).where(~hidden)
 
     # the scored families' outcome windows run past the data by design: not a row left out
     excluded = _excluded(past, "evaluate: training") + _excluded(held_out, "evaluate: test") + \
@@ -160,18 +176,65 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
               "target": "step_up_12m", "horizon_days": HORIZON_DAYS, "model": "LogisticRiskModel()",
               "suppression_threshold": suppression_threshold}
     digest = run_digest(params, inputs)
-    with RunFolder(output, run_id or new_run_id(digest, prefix="score-")) as folder:
+    with RunFolder(output, run_id or new_run_id(digest, prefix="score-"), policy=policy) as folder:
         folder.write_table("scores", scores, decimals=6)
         folder.write_table("coefficients", coefficients, decimals=6)
-        folder.write_table("evaluation", evaluation, decimals=6)
-        folder.write_table("expected", expected)
+        folder.write_table("evaluation", evaluation, csv_frame=evaluation_csv, decimals=6)
+        folder.write_table("expected", expected, not_counts=("expected",))
         folder.record("score", digest=digest, inputs=inputs, excluded=excluded, timings=timings, parameters=params,
-                      rows={"training": len(train), "scored": len(now), "evaluation_training": len(past),
-                            "evaluation_test": len(held_out)},
+                      rows={"training": len(train), "scored": _count_or_c(len(now), policy.threshold),
+                            "evaluation_training": len(past), "evaluation_test": len(held_out)},
                       evaluation={k: (None if pd.isna(v) else float(v)) for k, v in metrics.items()
                                   if isinstance(v, (int, float, np.number))})
     auc = metrics.get("auc", float("nan"))
-    summary = [f"scored {len(now):,} families open on {when.date()}; expected step-ups in the next year: "
+    summary = [f"scored {shown_count(len(now), policy.threshold)} families open on {when.date()}; "
+               "expected step-ups in the next year: "
                f"{float(p.sum()):,.1f}",
                f"accuracy on families open on {test_at.date()} (model trained on earlier outcomes): AUC {auc:.3f}"]
     return ScoreResult(run_id=folder.run_id, folder=folder.final, summary=summary)
+
+
+def expected_with_total(expected: pd.DataFrame) -> pd.DataFrame:
+    """The expected step-ups per locality with a ``Total`` row (families and expected summed)."""
+    table = pd.DataFrame(expected).reset_index(drop=True)
+    total = {"locality_id": TOTAL_LABEL, "families": int(table["families"].sum())}
+    if "expected" in table:
+        total["expected"] = float(table["expected"].sum())
+    row = pd.DataFrame([total])
+    table = table.astype({"locality_id": object})
+    return pd.concat([table, row], ignore_index=True)
+
+
+#: metrics that count (or are a count divided by n) the families that stepped up
+OUTCOME_COUNT_METRICS = ("positives", "prevalence")
+OUTCOME_COUNT_PREFIXES = ("precision_top_", "recall_top_")
+
+
+def protect_evaluation(evaluation: pd.DataFrame, metrics: pd.Series, threshold: int):
+    """The evaluation with the step-up count withheld when it is small.
+
+    When 1..threshold families (or all but 1..threshold) stepped up, their number is
+    suppressed, and so is every metric it can be worked back from (prevalence = positives / n,
+    precision and recall at the top k). Returns the typed table, its CSV layout (``"c"``) and
+    the metrics for run.json (withheld ones dropped).
+    """
+    n = float(metrics.get("n", np.nan))
+    positives = float(metrics.get("positives", np.nan))
+    small = any(1 <= k <= threshold for k in (positives, n - positives) if not np.isnan(k))
+    if not small:
+        return evaluation, None, metrics
+    names = evaluation["metric"].astype(str)
+    hidden = names.isin(OUTCOME_COUNT_METRICS) | names.str.startswith(OUTCOME_COUNT_PREFIXES)
+    typed = evaluation.copy()
+    typed.loc[hidden, "value"] = np.nan
+    text = evaluation.copy()
+    text["value"] = text["value"].astype(object)
+    text.loc[hidden, "value"] = "c"
+    kept = metrics[[k for k in metrics.index if not (k in OUTCOME_COUNT_METRICS
+                                                     or str(k).startswith(OUTCOME_COUNT_PREFIXES))]]
+    return typed, text, kept
+
+
+def _count_or_c(n: int, threshold: int):
+    """A count for run.json: the number, or ``"c"`` when it is 1..threshold."""
+    return "c" if 1 <= n <= threshold else int(n)

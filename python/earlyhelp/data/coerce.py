@@ -343,6 +343,10 @@ def coerce_column(table: Table, column: Column, values: pd.Series, frame: pd.Dat
     raise ValueError(f"unknown column kind {kind!r}")
 
 
+#: most columns a table may have (schema columns and extra ones together)
+MAX_COLUMNS = 10_000
+
+
 def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
                  code_map: Optional[Mapping[str, Mapping[str, str]]] = None, *,
                  unknown_codes: str = "raise", report: Optional[Dict[str, Any]] = None) -> pd.DataFrame:
@@ -360,6 +364,10 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
         return empty_table(table)
     if frame.shape == (0, 0):  # an empty file: documented to load as an empty table
         return empty_table(table)
+    if frame.shape[1] > MAX_COLUMNS:
+        problems.append(Problem(table.name, None, f"{frame.shape[1]:,} columns: a table may have at most "
+                                f"{MAX_COLUMNS:,} (is this the right file?)"))
+        return empty_table(table)
     frame = rename_aliases(table, frame.reset_index(drop=True))
     dupes = frame.columns[frame.columns.duplicated()]
     if len(dupes):
@@ -369,8 +377,10 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
     for column in table.columns:
         if column.name not in frame.columns:
             if column.required:
+                present = ", ".join(map(str, frame.columns[:20])) or "none"
+                more = f" and {len(frame.columns) - 20:,} more" if len(frame.columns) > 20 else ""
                 problems.append(Problem(table.name, column.name, "required column is missing"
-                                        f" (columns present: {', '.join(map(str, frame.columns)) or 'none'})"))
+                                        f" (columns present: {present}{more})"))
             elif column.default is not None and len(frame):
                 report.setdefault("defaults", []).append(
                     {"table": table.name, "column": column.name, "value": column.default, "rows": len(frame)})
@@ -380,7 +390,9 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
         out[column.name] = coerce_column(table, column, frame[column.name], frame, problems, mapping,
                                          unknown_codes, report)
     result = pd.DataFrame(out, index=frame.index)
-    for c in frame.columns:
-        if c not in result.columns:
-            result[c] = frame[c]
+    known = set(result.columns)
+    extra = [c for c in frame.columns if c not in known]
+    if extra:
+        # one concatenation: adding columns one at a time is quadratic in their number
+        result = pd.concat([result, frame[extra]], axis=1)
     return result

@@ -19,6 +19,16 @@ class Dataset:
 
     Build one with :meth:`from_frames`, :func:`earlyhelp.read_dataset` or
     :func:`earlyhelp.synthetic.council`.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        tables by our table name, already typed (use :meth:`from_frames` to convert and check raw
+        frames).
+    truth : mapping, optional
+        a synthetic generator's ground truth.
+    meta : mapping, optional
+        provenance (source, dates, the load report).
     """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], *, truth: Optional[Mapping[str, Any]] = None,
@@ -65,6 +75,10 @@ class Dataset:
         **frames : one DataFrame per table, e.g. ``persons=df``; SSD names such as
             ``ssd_early_help_episodes`` work too. ``ssd_disability`` and
             ``ssd_assessment_factors`` are folded into persons and csc_assessments.
+        truth : mapping, optional
+            stored as ``ds.truth``.
+        meta : mapping, optional
+            stored as ``ds.meta`` (the load report is added to it).
 
         Notes
         -----
@@ -126,14 +140,29 @@ class Dataset:
         return {name: len(frame) for name, frame in self._tables.items()}
 
     def replace(self, **tables: pd.DataFrame) -> "Dataset":
-        """A new Dataset with some tables replaced (truth and meta carried over)."""
+        """A new Dataset with some tables replaced (truth and meta carried over).
+
+        Parameters
+        ----------
+        **tables : DataFrame
+            the tables to replace, by our table name.
+
+        Returns
+        -------
+        Dataset
+        """
         merged = dict(self._tables)
         merged.update(tables)
         return Dataset(merged, truth=self.truth, meta=self.meta)
 
     def data_end(self) -> Optional[pd.Timestamp]:
         """The last date the data covers: ``meta['end_date']`` (synthetic data, extracts), else the
-        latest date in any table (None when no table holds a date)."""
+        latest date in any table (None when no table holds a date).
+
+        Returns
+        -------
+        Timestamp or None
+        """
         end = self.meta.get("end_date")
         if end is not None:
             return pd.Timestamp(end).normalize()
@@ -169,8 +198,20 @@ class Dataset:
 
     # -- derived events (definitions live in data/events.py) -----------------------
     def step_ups(self, within_days: int = 28, level: str = "episode") -> pd.DataFrame:
-        """Stepped-up episodes (``level="family"``: family episodes), one row each; see
-        :func:`earlyhelp.data.events.step_ups`."""
+        """Stepped-up episodes, one row each (``events.step_ups``).
+
+        Parameters
+        ----------
+        within_days : int, default 28
+            days after an episode's end in which a social-care referral for its family still counts.
+        level : {"episode", "family"}, default "episode"
+            ``"family"``: family episodes (stitched per-child rows).
+
+        Returns
+        -------
+        DataFrame
+            one row per stepped-up episode.
+        """
         from .events import step_ups
 
         return step_ups(self, within_days=within_days, level=level)
@@ -183,25 +224,75 @@ class Dataset:
         return family_requests(self)
 
     def step_downs(self, within_days: int = 28) -> pd.DataFrame:
-        """Step-downs from social care (RC9 closures, step_down origins); see :func:`events.step_downs`."""
+        """Step-downs from social care (RC9 closures, step_down origins) (``events.step_downs``).
+
+        Parameters
+        ----------
+        within_days : int, default 28
+            an RC9 referral is linked to the family's first episode starting within this many days of
+            its close date.
+
+        Returns
+        -------
+        DataFrame
+            one row per step-down.
+        """
         from .events import step_downs
 
         return step_downs(self, within_days=within_days)
 
     def rereferrals(self, basis: str = "request", window_days: int = 365) -> pd.DataFrame:
-        """Re-referrals within ``window_days`` (DfE: of the previous request); see :func:`events.rereferrals`."""
+        """Re-referrals within ``window_days`` (DfE: of the previous request) (``events.rereferrals``).
+
+        Parameters
+        ----------
+        basis : str, default ``"request"``
+            ``"request"`` (the DfE definition: within ``window_days`` of the family's previous
+            request) or ``"episode"`` (after its most recent closed episode ended).
+        window_days : int, default 365
+            the re-referral window.
+
+        Returns
+        -------
+        DataFrame
+            one row per re-referral.
+        """
         from .events import rereferrals
 
         return rereferrals(self, basis=basis, window_days=window_days)
 
     def stitch_episodes(self, gap_days: int = 1, return_map: bool = False):
-        """Family episodes from overlapping/adjoining episodes; see :func:`events.stitch_episodes`."""
+        """Family episodes from overlapping/adjoining episodes (``events.stitch_episodes``).
+
+        Parameters
+        ----------
+        gap_days : int, default 1
+            episodes of a family that overlap or start within this many days of the previous end are
+            one family episode.
+        return_map : bool, default False
+            also return the map from episode to family episode.
+
+        Returns
+        -------
+        DataFrame, or (DataFrame, DataFrame) with ``return_map``
+        """
         from .events import stitch_episodes
 
         return stitch_episodes(self, gap_days=gap_days, return_map=return_map)
 
     def snapshot(self, date: Any) -> "Dataset":
-        """The data as known at the end of ``date`` (later facts hidden); see :func:`events.snapshot`."""
+        """The data as known at the end of ``date`` (later facts hidden) (``events.snapshot``).
+
+        Parameters
+        ----------
+        date : date-like
+            the date the data is known at.
+
+        Returns
+        -------
+        Dataset
+            rows recorded after ``date`` removed, later facts set missing.
+        """
         from .events import snapshot
 
         return snapshot(self, date)
@@ -216,6 +307,16 @@ class Dataset:
         supplied are listed in ``meta['load_report']['unchecked_references']``.
 
         Returns the Dataset itself so calls can be chained.
+
+        Parameters
+        ----------
+        as_of : date-like, optional
+            dates after it are problems (default today).
+
+        Returns
+        -------
+        Dataset
+            the Dataset itself.
         """
         from .validate import find_problems
 
@@ -356,7 +457,27 @@ def _normalise_code_map(code_map: Optional[Mapping[str, Any]]) -> Dict[str, Dict
         else:
             name = _column_name(None, str(key))
             out.setdefault("*", {})[name] = {**out.get("*", {}).get(name, {}), **value}
+    _check_code_map(out)
     return out
+
+
+def _check_code_map(maps: Dict[str, Dict[str, Mapping[str, str]]]) -> None:
+    """Every table and column a code map names exists and holds codes: a typo is an error, not ignored."""
+    from .schema import TABLES
+
+    coded = {name: {c.name for c in table.columns if c.kind == "code"} for name, table in TABLES.items()}
+    every = set().union(*coded.values())
+    problems = []
+    for table, columns in maps.items():
+        known = every if table == "*" else coded.get(table, set())
+        for column in columns:
+            if column not in known:
+                where = "any table" if table == "*" else f"table {table!r}"
+                problems.append(Problem("code_map", f"{table}.{column}" if table != "*" else column,
+                                        f"no coded column {column!r} in {where} (coded columns: "
+                                        f"{', '.join(sorted(known)) or 'none'})"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _column_name(table: Optional[str], column: str) -> str:

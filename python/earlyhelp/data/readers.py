@@ -86,8 +86,15 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         report.setdefault("files", {})[path.name] = "not read: not a text file"
         return pd.DataFrame()
     header = next(csv.reader(io.StringIO(text, newline="")))  # any line ending, quoted names
+    from .coerce import MAX_COLUMNS
+
+    if len(header) > MAX_COLUMNS:
+        problems.append(Problem(label, None, f"{path.name}: {len(header):,} columns in the header; a table may have "
+                                f"at most {MAX_COLUMNS:,} (is this the right file?)"))
+        return pd.DataFrame()
     if len(set(header)) != len(header):
-        dup = [h for h in header if header.count(h) > 1][0]
+        seen: set = set()
+        dup = next(h for h in header if h in seen or seen.add(h))   # linear, not header.count per column
         problems.append(Problem(label, dup, f"{path.name}: column named twice in the header"))
         return pd.DataFrame(columns=list(dict.fromkeys(header)))
     bad_rows: List[Tuple[Optional[int], int, str]] = []
@@ -147,12 +154,14 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
 
     Parameters
     ----------
-    path : folder holding one file per table, named by our table names (``episodes.csv``)
+    path : str or Path
+        Folder holding one file per table, named by our table names (``episodes.csv``)
         or SSD names (``ssd_early_help_episodes.csv``, ``ssd_person.parquet``). Files that
         match no table are listed in ``meta['load_report']['ignored']``.
-    code_map, unknown_codes, as_of, ssd : as for :meth:`Dataset.from_frames` (``code_map`` may be
-        the path of a code-map file; ``ssd`` names the case system, e.g. ``"systemc"``).
-    validate : run :meth:`Dataset.validate`.
+    code_map, unknown_codes, as_of, ssd : as for :meth:`Dataset.from_frames`
+        ``code_map`` may be the path of a code-map file; ``ssd`` names the case system, e.g. ``"systemc"``.
+    validate : bool, default True
+        Run :meth:`Dataset.validate`.
 
     Returns
     -------
@@ -269,8 +278,10 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
 
     Parameters
     ----------
-    path_or_frame : a CSV file (any of the encodings :func:`read_dataset` accepts) or a DataFrame.
-    measures : the measure columns; by default every column that is not a known dimension
+    path_or_frame : str or Path or DataFrame
+        A CSV file (any of the encodings :func:`read_dataset` accepts) or a DataFrame.
+    measures : list of str, optional
+        The measure columns; by default every column that is not a known dimension
         (``time_period``, ``geographic_level``, codes and names) and whose cells are all
         numbers, markers or blank.
 
@@ -369,7 +380,22 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
 
 
 def write_dataset(ds, path, *, format: str = "parquet") -> list:
-    """Write every table of ``ds`` to ``path/<table>.parquet`` (or ``.csv``); returns the files."""
+    """Write every table of ``ds`` to ``path/<table>.parquet`` (or ``.csv``); returns the files.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the tables to write.
+    path : str or Path
+        the folder (created if missing).
+    format : {"parquet", "csv"}, default "parquet"
+        the file format.
+
+    Returns
+    -------
+    list of Path
+        the files written.
+    """
     if format not in ("parquet", "csv"):
         raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
     folder = Path(path)

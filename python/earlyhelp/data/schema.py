@@ -26,6 +26,32 @@ ID_MAX_LENGTH = 48
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a table: its name, kind and what values it accepts.
+
+    Parameters
+    ----------
+    name : str
+        our column name.
+    kind : str
+        ``id``, ``str``, ``date``, ``int``, ``float``, ``bool`` or ``code`` (see the data model).
+    required : bool, default True
+        the column must be present.
+    nullable : bool, default False
+        the column may hold missing values.
+    codes : tuple of str, optional
+        the code list of a ``code`` column.
+    references : str, optional
+        ``"table.column"`` every value must match.
+    aliases : tuple of str, default ()
+        SSD and common local names accepted for the column.
+    minimum, maximum : float, optional
+        the range of a numeric column.
+    description : str, default ""
+        what the column means.
+    default : str, optional
+        filled in when the column is absent (reported in the load report).
+    """
+
     name: str
     kind: str
     required: bool = True          # must be present as a column
@@ -41,6 +67,22 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """One table of the data model.
+
+    Parameters
+    ----------
+    name : str
+        our table name.
+    key : tuple of str
+        the columns that identify a row.
+    columns : tuple of Column
+        the table's columns.
+    aliases : tuple of str, default ()
+        SSD table names accepted for the table.
+    description : str, default ""
+        what one row is.
+    """
+
     name: str
     key: Tuple[str, ...]
     columns: Tuple[Column, ...]

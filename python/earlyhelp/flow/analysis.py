@@ -17,6 +17,19 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     Returns one row per (scenario, date) at month ends: ``stock`` (all states) and per-state
     columns, ``cost`` in the month (when unit costs were given) and ``cost_avoided``: the
     baseline's cost minus the scenario's, cumulated from the start (the invest-to-save case).
+
+    Parameters
+    ----------
+    model : StockFlow
+        a fitted model.
+    scenarios : sequence of Scenario
+        the scenarios.
+    until : date-like
+        the last day projected.
+
+    Returns
+    -------
+    DataFrame
     """
     frames = []
     for s in [None, *scenarios]:
@@ -81,6 +94,36 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     (transitions and entrants ~ Gamma(count + 0.5) over child-days / days at risk); the result
     gives the point multiplier and the ``level`` interval of the drawn ones. ``nan`` where the
     target cannot be reached within ``bounds``.
+
+    Parameters
+    ----------
+    model : StockFlow
+        a fitted model.
+    rate : tuple of (str, str) or str
+        the rate changed.
+    until : date-like
+        the date of the target.
+    target_stock : float, optional
+        the stock wanted at ``until``.
+    state : str, optional
+        the state whose stock is the target (default all).
+    budget : float, optional
+        the total cost wanted to ``until``.
+    start : date-like, optional
+        when the change starts.
+    bounds : tuple of float, default (0.0, 3.0)
+        the multipliers searched.
+    draws : int, default 200
+        posterior draws.
+    seed : int, default 0
+        the random seed.
+    level : float, default 0.9
+        the interval level.
+
+    Returns
+    -------
+    dict
+        the point multiplier and its interval.
     """
     if (target_stock is None) == (budget is None):
         raise ValidationError("give exactly one of target_stock and budget", table="goal_seek", column="target")
@@ -127,6 +170,29 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     """Fit on the ``window_months`` before each cutoff, project ``months`` ahead, and compare with
     the stocks the data show. One row per (cutoff, state, date) at month ends: actual,
     deterministic forecast, Monte Carlo q05/q50/q95 and whether the 90 % band covered the actual.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    categories : str or Categories, default "continuum"
+        as :class:`StockFlow`.
+    cutoffs : sequence of date-like
+        the forecast origins.
+    months : int, default 12
+        months projected.
+    window_months : int, default 12
+        months fitted before each cutoff.
+    runs : int, default 200
+        Monte Carlo runs.
+    seed : int, default 0
+        the random seed.
+    **kwargs : object
+        more arguments of :class:`StockFlow`.
+
+    Returns
+    -------
+    DataFrame
     """
     from .model import StockFlow
 

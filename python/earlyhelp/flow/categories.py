@@ -30,6 +30,27 @@ class Categories:
     ``states`` are the service states in order (``FOSTERING``, ..., or ``early_help``, ``cin``,
     ...); ``placements`` maps SSDA903 placement codes to a looked-after state (codes not listed
     fall into ``other_placement``); ``max_age`` (years) is when a child leaves every service.
+
+    Parameters
+    ----------
+    name : str
+        the categories' name.
+    brackets : tuple of AgeBracket
+        the age brackets.
+    states : tuple of str
+        the service states, in order.
+    placements : mapping of str to str
+        SSDA903 placement code to looked-after state.
+    other_placement : str
+        the state of placement codes not listed.
+    services : mapping of str to str
+        service to state.
+    max_age : float, default 18.0
+        age (years) at which a child leaves every service.
+    gap_days : int, default 0
+        a spell beginning within this many days of the previous one's end continues the path.
+    levels : mapping of int to str
+        level of need to state.
     """
 
     name: str
@@ -43,7 +64,17 @@ class Categories:
     levels: Mapping[int, str] = field(default_factory=dict)  # Early Help episode level -> state
 
     def bracket_of(self, age_years):
-        """Index of the bracket holding each age (-1 when none does)."""
+        """Index of the bracket holding each age (-1 when none does).
+
+        Parameters
+        ----------
+        age_years : array-like of float
+            ages in years.
+
+        Returns
+        -------
+        ndarray of int
+        """
         import numpy as np
 
         age = np.asarray(age_years, dtype=float)
@@ -95,7 +126,17 @@ PRESETS = {"cs-demand-model": _cs_demand_model, "continuum": _continuum}
 
 
 def categories(spec: Union[str, Categories, None] = None) -> Categories:
-    """The categories named by ``spec`` (``"continuum"``, default, or ``"cs-demand-model"``)."""
+    """The categories named by ``spec`` (``"continuum"``, default, or ``"cs-demand-model"``).
+
+    Parameters
+    ----------
+    spec : str or Categories, optional
+        ``"continuum"`` (default) or ``"cs-demand-model"``, or categories as they are.
+
+    Returns
+    -------
+    Categories
+    """
     from .._errors import ConfigError
 
     if isinstance(spec, Categories):

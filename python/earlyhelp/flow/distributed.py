@@ -16,10 +16,12 @@ import pandas as pd
 
 
 def _run(args: Dict[str, Any], seed: int, first: int, runs: int, threads: int = 1, progress=None):
-    from .. import _core
+    from .._native import flow as core
+    from .._native import naming
 
-    return _core.flow.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
-                               progress=progress, **args)
+    with naming("simulate"):
+        return core.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
+                             progress=progress, **args)
 
 
 def _merge(parts: Iterable[Tuple[Any, Any, Any]]):
@@ -52,21 +54,10 @@ def run_chunks(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
     if runs <= 0:
         raise ValidationError("runs must be positive", table="simulate", column="runs")
     if client is None:
-        callback = None
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
+        from .._native import progress as progress_bar
 
-            bar = tqdm(total=runs, desc="simulate", unit="run")
-
-            def callback(done, total):
-                bar.n = done
-                bar.refresh()
-        try:
+        with progress_bar("simulate", unit="run", show=progress) as callback:
             return _run(args, seed, 0, runs, threads, callback)
-        finally:
-            if bar is not None:
-                bar.close()
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     parts = _chunks(runs, chunks or 2 * n_workers)
     shared = client.scatter(args, broadcast=True)
@@ -91,6 +82,27 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     One task per (council, scenario), on ``client`` (a ``dask.distributed.Client``; ``None``
     runs them here one after another). Returns the tidy bands of :meth:`StockFlow.simulate`
     with ``council`` and ``scenario`` columns; identical with or without a client.
+
+    Parameters
+    ----------
+    models : mapping of str to StockFlow
+        fitted models by council.
+    scenarios : sequence of Scenario, optional
+        the scenarios (default the baseline).
+    months : int, default 60
+        months ahead.
+    runs : int, default 1000
+        Monte Carlo runs.
+    seed : int, default 0
+        the random seed.
+    client : dask.distributed.Client, optional
+        where the tasks go (default here).
+    quantiles : sequence of float
+        the quantiles reported.
+
+    Returns
+    -------
+    DataFrame
     """
     scen = list(scenarios) if scenarios else [None]
     tasks = [(name, s) for name in models for s in scen]
@@ -107,7 +119,21 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
 
 
 def local_client(address: Optional[str] = None, workers: int = 2, threads_per_worker: int = 1):
-    """A ``dask.distributed`` Client: to ``address`` when given, else to a new LocalCluster."""
+    """A ``dask.distributed`` Client: to ``address`` when given, else to a new LocalCluster.
+
+    Parameters
+    ----------
+    address : str, optional
+        a scheduler's address.
+    workers : int, default 2
+        workers of a new LocalCluster.
+    threads_per_worker : int, default 1
+        threads per worker.
+
+    Returns
+    -------
+    dask.distributed.Client
+    """
     from dask.distributed import Client, LocalCluster
 
     if address:

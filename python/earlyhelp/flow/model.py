@@ -37,6 +37,20 @@ class _Fit:
     exposure: np.ndarray     # (n,) child-days at risk in the window
 
 
+#: longest simulation (months) and most Monte Carlo runs one call makes: beyond them the
+#: arrays of individual children would not fit in memory (or the run would not end)
+MAX_MONTHS = 1200
+MAX_RUNS = 1_000_000
+
+
+def _check_size(value: Any, name: str, limit: int) -> None:
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= limit:
+        raise ValidationError(f"{name} must be a whole number from 1 to {limit:,}, got {value!r}",
+                              table="StockFlow", column=name)
+
+
 class StockFlow:
     """A stock-flow model of children's services.
 
@@ -48,7 +62,7 @@ class StockFlow:
     gap_days : a spell beginning within this many days of the previous one's end continues the
         child's path (default: the categories' own, 0 for cs-demand-model as that model does, 45
         for the continuum, where a CIN plan follows the step-up referral by weeks).
-    unit_costs : cost per day of one child in each state, ``{state: cost}``; see :meth:`costs`.
+    unit_costs : cost per day of one child in each state, ``{state: cost}``; see :meth:`simulate_costs`.
     unit : ``"day"`` or ``"week"`` for ``unit_costs``.
     inflation : yearly cost inflation (0.03 = 3 %).
     """
@@ -79,6 +93,18 @@ class StockFlow:
 
         ``end`` defaults to the last date in the data, ``start`` to six months before ``end``
         (as cs-demand-model). The projection starts at ``end``.
+
+        Parameters
+        ----------
+        ds : Dataset
+            the council's data.
+        start, end : date-like, optional
+            the fit window.
+
+        Returns
+        -------
+        StockFlow
+            itself, fitted.
         """
         cats = self.categories
         sp, report = build_spells(ds, cats, self.gap_days)
@@ -165,7 +191,17 @@ class StockFlow:
     def transition_rates(self, level: float = 0.95) -> pd.DataFrame:
         """Daily transition rates between bins with a ``level`` confidence interval (exact
         Poisson interval on transitions / child-days at risk). ``rate`` is the mean of daily
-        ratios used by the projection; ``to_state`` ``"out"`` means leaving every service."""
+        ratios used by the projection; ``to_state`` ``"out"`` means leaving every service.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            the confidence level.
+
+        Returns
+        -------
+        DataFrame
+        """
         from scipy import stats
 
         f = self._need_fit()
@@ -187,7 +223,17 @@ class StockFlow:
                                            "child_days", "lower", "upper"])
 
     def entry_rates(self, level: float = 0.95) -> pd.DataFrame:
-        """Children entering from no service per day by bin, with an exact Poisson interval."""
+        """Children entering from no service per day by bin, with an exact Poisson interval.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            the confidence level.
+
+        Returns
+        -------
+        DataFrame
+        """
         from scipy import stats
 
         f = self._need_fit()
@@ -215,13 +261,28 @@ class StockFlow:
 
         Returns a tidy DataFrame: ``date``, ``state``, ``age``, ``stock`` (and ``cost`` when unit
         costs were given); ``freq="M"`` keeps month ends only.
+
+        Parameters
+        ----------
+        until : date-like
+            the last day projected.
+        scenario : Scenario, optional
+            changes to the rates (default none).
+        freq : str, default "D"
+            ``"D"`` (every day) or ``"M"`` (month ends).
+
+        Returns
+        -------
+        DataFrame
         """
-        from .. import _core
+        from .._native import flow as core
+        from .._native import naming
 
         f = self._need_fit()
         days = self._days_until(until)
         rates, entrants, regime = self._regimes(scenario, days)
-        x = _core.flow.project(rates, entrants, f.initial, regime)
+        with naming("StockFlow"):
+            x = core.project(rates, entrants, f.initial, regime)
         return self._tidy_projection(x, freq)
 
     def _regimes(self, scenario: Optional[Scenario], days: int):
@@ -318,6 +379,31 @@ class StockFlow:
         (``q05``, ``q50``, ...). Run ``r`` always draws from the stream keyed by (``seed``,
         ``r``), so the result is identical whether the runs are computed here or split over
         a ``dask.distributed`` ``client``'s workers. Costs: :meth:`simulate_costs`.
+
+        Parameters
+        ----------
+        months : int, default 60
+            months ahead.
+        runs : int, default 1000
+            Monte Carlo runs.
+        seed : int, default 0
+            the random seed.
+        client : dask.distributed.Client, optional
+            where the runs go (default here).
+        scenario : Scenario, optional
+            changes to the rates.
+        quantiles : sequence of float
+            the quantiles reported.
+        threads : int, default 2
+            threads here.
+        chunks : int, optional
+            runs per task on a client.
+        progress : bool, default False
+            show a progress bar.
+
+        Returns
+        -------
+        DataFrame
         """
         result = self._simulate_bands(months, runs, seed, client, scenario, threads, chunks, progress)
         self._last_sim = result
@@ -346,6 +432,8 @@ class StockFlow:
     def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress):
         from .distributed import run_chunks
 
+        _check_size(months, "months", MAX_MONTHS)
+        _check_size(runs, "runs", MAX_RUNS)
         args, period_dates = self._sim_plan(months, scenario)
         stocks, costs, entrants = run_chunks(args, runs, seed, client, threads, chunks, progress)
         return {"stocks": stocks, "costs": costs, "entrants": entrants, "dates": period_dates,
@@ -372,7 +460,17 @@ class StockFlow:
 
     def simulate_costs(self, quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
         """Cost per month of the last :meth:`simulate` call: ``date``, ``mean`` and quantiles
-        (currency units, inflation applied). Needs ``unit_costs``."""
+        (currency units, inflation applied). Needs ``unit_costs``.
+
+        Parameters
+        ----------
+        quantiles : sequence of float
+            the quantiles reported.
+
+        Returns
+        -------
+        DataFrame
+        """
         result = getattr(self, "_last_sim", None)
         if result is None:
             raise ValidationError("call simulate() first", table="StockFlow")

@@ -33,13 +33,39 @@ class Change:
 @dataclass
 class Scenario:
     """A named set of changes. Build with :meth:`multiply`, :meth:`add`, :meth:`cap` (each
-    returns the scenario, so calls chain); save with :meth:`save`, load with :meth:`load`."""
+    returns the scenario, so calls chain); save with :meth:`save`, load with :meth:`load`.
+
+    Parameters
+    ----------
+    name : str
+        the scenario's name.
+    changes : list of Change
+        the rate changes (use the methods).
+    caps : dict of str to float
+        the longest stay per state, in days.
+    """
 
     name: str
     changes: List[Change] = field(default_factory=list)
     caps: Dict[str, float] = field(default_factory=dict)
 
     def multiply(self, target: Target, factor: float, start: Any = None, end: Any = None) -> "Scenario":
+        """Multiply a rate by ``factor`` (0.9: ten per cent fewer).
+
+        Parameters
+        ----------
+        target : tuple of (str, str) or str
+            A flow ``(from_state, to_state)`` or ``"entry:<state>"`` (children entering it).
+        start, end : date-like, optional
+            When the change applies (default: the whole projection).
+        factor : float
+            The multiplier (non-negative).
+
+        Returns
+        -------
+        Scenario
+            Itself, so calls chain.
+        """
         if not np.isfinite(factor) or factor < 0:
             raise ValidationError(f"factor must be a non-negative number, not {factor}", table=f"scenario {self.name}",
                                   column=str(target))
@@ -47,7 +73,22 @@ class Scenario:
         return self
 
     def add(self, target: Target, amount: float, start: Any = None, end: Any = None) -> "Scenario":
-        """Add ``amount`` per day to a rate (children a day for ``entry:``, a daily rate for flows)."""
+        """Add ``amount`` per day to a rate (children a day for ``entry:``, a daily rate for flows).
+
+        Parameters
+        ----------
+        target : tuple of (str, str) or str
+            a flow ``(from_state, to_state)`` or ``"entry:<state>"``.
+        amount : float
+            per day.
+        start, end : date-like, optional
+            when the change applies (default: the whole projection).
+
+        Returns
+        -------
+        Scenario
+            itself, so calls chain.
+        """
         if not np.isfinite(amount):
             raise ValidationError(f"amount must be a number, not {amount}", table=f"scenario {self.name}",
                                   column=str(target))
@@ -55,6 +96,20 @@ class Scenario:
         return self
 
     def cap(self, state: str, days: float) -> "Scenario":
+        """Limit the time a child stays in ``state`` to ``days``.
+
+        Parameters
+        ----------
+        state : str
+            The state.
+        days : float
+            The longest stay (positive).
+
+        Returns
+        -------
+        Scenario
+            Itself, so calls chain.
+        """
         if not days > 0:
             raise ValidationError(f"a cap must be a positive number of days, not {days}", table=f"scenario {self.name}",
                                   column=state)
@@ -76,10 +131,28 @@ class Scenario:
         return s
 
     def save(self, path: Union[str, Path]) -> None:
+        """Write the scenario as JSON.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+        """
         Path(path).write_text(json.dumps(self.to_dict(), indent=2))
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> "Scenario":
+        """Read a scenario written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+
+        Returns
+        -------
+        Scenario
+        """
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 

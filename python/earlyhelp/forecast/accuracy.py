@@ -40,13 +40,18 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
 
     Parameters
     ----------
-    cv_df : ``cross_validation`` output (``unique_id, ds, cutoff, y``, model columns, intervals).
-    train_df : the history (``unique_id, ds, y``). The scale of MASE and RMSSE for each window is
+    cv_df : DataFrame
+        ``cross_validation`` output (``unique_id, ds, cutoff, y``, model columns, intervals).
+    train_df : DataFrame, optional
+        The history (``unique_id, ds, y``). The scale of MASE and RMSSE for each window is
         the in-sample seasonal naive error of the history up to that window's cutoff (as
         utilsforecast computes it). Without it, MASE and RMSSE are NaN.
-    season_length : seasonal lag of the naive scale (12 for monthly).
-    level : interval levels to score (default: every level present for the model).
-    by_cutoff : return one row per (series, cutoff, model) instead of averaging the windows.
+    season_length : int, default 12
+        Seasonal lag of the naive scale (12 for monthly).
+    level : sequence of float, optional
+        Interval levels to score (default: every level present for the model).
+    by_cutoff : bool, default False
+        Return one row per (series, cutoff, model) instead of averaging the windows.
 
     Returns
     -------
@@ -152,9 +157,11 @@ def select_models(cv_df: pd.DataFrame, metric: str = "mase", *, train_df: Option
 
     Parameters
     ----------
-    cv_df : a ``cross_validation`` frame, or an :func:`accuracy` table (``unique_id, model``
+    cv_df : DataFrame
+        A ``cross_validation`` frame, or an :func:`accuracy` table (``unique_id, model``
         and metric columns) already computed.
-    metric : ``"mase"``, ``"smape"``, ``"rmsse"`` (lower is better).
+    metric : str, default "mase"
+        ``"mase"``, ``"smape"``, ``"rmsse"`` (lower is better).
     train_df, season_length : passed to :func:`accuracy` when ``cv_df`` is a backtest.
 
     Returns
@@ -182,6 +189,19 @@ def best_model(table: Optional[pd.DataFrame], models: Sequence[str], metric: str
     """The model with the lowest mean ``metric`` over all series in an :func:`accuracy` table.
 
     Without a usable table (no backtest, or the metric NaN everywhere) it is the first of ``models``.
+
+    Parameters
+    ----------
+    table : DataFrame or None
+        an :func:`accuracy` table.
+    models : sequence of str
+        the models to choose from.
+    metric : str, default "mase"
+        the metric (lower is better).
+
+    Returns
+    -------
+    str
     """
     if not len(models):
         raise ValidationError(Problem("models", None, "no models to choose from"))
@@ -206,6 +226,20 @@ def ensemble(forecasts: pd.DataFrame, models: Optional[Sequence[str]] = None, *,
     of the models' bounds (quantile averaging, "Vincentisation"), which keeps the ensemble's
     interval inside the range of its members'. Works on ``predict`` and on ``cross_validation``
     frames.
+
+    Parameters
+    ----------
+    forecasts : DataFrame
+        ``predict`` or ``cross_validation`` output.
+    models : list of str, optional
+        the model columns to average (default: all but ``alias``).
+    alias : str, default "Ensemble"
+        the new column's name.
+
+    Returns
+    -------
+    DataFrame
+        a copy of ``forecasts`` with the ensemble's columns added.
     """
     available = model_columns(forecasts)
     models = list(models) if models is not None else [m for m in available if m != alias]

@@ -95,10 +95,13 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
 
     Parameters
     ----------
-    ds : a :class:`earlyhelp.Dataset` (its ``episodes`` table).
-    as_of : the data date: open episodes are censored here (default ``ds.meta["as_of"]`` or the
+    ds : Dataset
+        The council's data (its ``episodes`` table).
+    as_of : Timestamp, optional
+        The data date: open episodes are censored here (default ``ds.meta["as_of"]`` or the
         latest start or end date in the table). Episodes starting after it are excluded.
-    by_outcome : also return the empirical duration curves of closed episodes that ended in a
+    by_outcome : bool, default True
+        Also return the empirical duration curves of closed episodes that ended in a
         step-up and of those that ended otherwise (used by the ``step_up_rate`` scenario).
 
     Returns
@@ -208,13 +211,17 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
 
     Parameters
     ----------
-    forecast : statsforecast layout of episodes opened per period (``unique_id, ds``, the
+    forecast : DataFrame
+        Statsforecast layout of episodes opened per period (``unique_id, ds``, the
         model column, optionally ``<model>-lo/hi-<level>``), typically one series per locality.
-    caseload_per_fte : families one full-time lead practitioner holds (one number, or one per
+    caseload_per_fte : float or mapping of str to float, default 15.0
+        Families one full-time lead practitioner holds (one number, or one per
         ``unique_id``).
-    episode_weeks : episode length used when no ``duration_curve`` is given: every episode then
+    episode_weeks : float, default 16.0
+        Episode length used when no ``duration_curve`` is given: every episode then
         lasts exactly this long (Coventry's 16-week intensive model).
-    duration_curve : from :func:`episode_duration_curve` (``weeks, survival``).
+    duration_curve : DataFrame, optional
+        From :func:`episode_duration_curve` (``weeks, survival``).
     scenarios : name -> changes, applied on top of the baseline (always included as
         ``"baseline"``): ``inflow`` (or ``requests``): multiplier on episodes opened (requests
         +10% with an unchanged conversion -> ``1.10``); ``duration``: multiplier on episode
@@ -222,21 +229,26 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         episodes between the step-up and other-closure duration curves (needs a curve with
         ``survival_step_up``/``survival_other``; current defaults to the observed share);
         ``caseload_per_fte``: a different practitioner caseload.
-    model : the model column (default: the only model column).
-    history : ``unique_id, ds, y`` of past episodes opened, so episodes already open at the
+    model : str, optional
+        The model column (default: the only model column).
+    history : DataFrame, optional
+        ``unique_id, ds, y`` of past episodes opened, so episodes already open at the
         forecast origin count. Without it the periods before the forecast are assumed to have
         the first forecast value (steady state) and the result's ``warm_start`` says so.
-    level : interval levels (default: all present).
-    period_weeks : length of one period in weeks (default: from ``ds``; 52.18/12 for months).
+    level : sequence of float, optional
+        Interval levels (default: all present).
+    period_weeks : float, optional
+        Length of one period in weeks (default: from ``ds``; 52.18/12 for months).
 
     Returns
     -------
-    :class:`CapacityPlan`: a long DataFrame ``unique_id, ds, scenario, episodes_opened,
-    caseload, fte`` plus ``caseload-lo/hi-<level>`` and ``fte-lo/hi-<level>``. Interval bounds
-    are propagated by pushing the lower and upper inflow paths through the same convolution
-    (errors taken as perfectly correlated across periods, which is conservative: the true
-    interval is no wider). Negative lower bounds of inflow are set to 0 (counted in
-    ``lower_bounds_clipped_to_0``).
+    CapacityPlan
+        A long DataFrame ``unique_id, ds, scenario, episodes_opened, caseload, fte`` plus
+        ``caseload-lo/hi-<level>`` and ``fte-lo/hi-<level>``. Interval bounds are propagated by
+        pushing the lower and upper inflow paths through the same convolution (errors taken as
+        perfectly correlated across periods, which is conservative: the true interval is no
+        wider). Negative lower bounds of inflow are set to 0 (counted in
+        ``lower_bounds_clipped_to_0``).
     """
     model = _check_forecast(forecast, model)
     levels = [str(int(lv)) if float(lv).is_integer() else str(lv) for lv in level] if level else \

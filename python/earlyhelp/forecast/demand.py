@@ -66,11 +66,14 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
 
     Parameters
     ----------
-    ds : :class:`earlyhelp.Dataset`.
-    freq : ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
+    ds : Dataset
+        The council's data.
+    freq : str, default "MS"
+        ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
         ``"QS"`` (quarters), ``"W-MON"`` (weeks starting Monday, dated Monday), ``"W"`` (weeks
         ending Sunday, dated Sunday) or ``"D"``.
-    measures : any of :data:`MEASURES`, all family events: ``requests`` (family requests for
+    measures : sequence of str
+        Any of :data:`MEASURES`, all family events: ``requests`` (family requests for
         support: a family's requests received on one day are one, see
         :func:`earlyhelp.data.events.family_requests`), ``children_referred`` (children those
         requests cover; 1 per row when not recorded), ``episodes_opened`` (family episodes,
@@ -80,33 +83,39 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         (family episodes open at the end of the period). Per recorded row (per child in an SSD
         extract), by name only: :data:`CHILD_MEASURES` ``child_requests``,
         ``child_episodes_opened``, ``child_step_ups``, ``child_open_caseload``.
-    by : ``"locality"`` (bottom series are localities) or ``"council"``. Council series need
+    by : str, default "locality"
+        ``"locality"`` (bottom series are localities) or ``"council"``. Council series need
         no localities table: without one, every event counts for the council
         (``ds.meta["council_code"]``, else ``"council"``); with one council in it, events of
         families with no known locality still count for the council.
-    start, end : the window. Default: from the later of the earliest request and the earliest
+    start, end : Timestamp, optional
+        The window. Default: from the later of the earliest request and the earliest
         episode start (extracts keep episodes opened before their window, not the requests) to
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
         else the latest event). Only complete
         periods are kept; the partial first/last periods dropped are listed in
         ``dropped_periods``.
-    hierarchy : also return the totals up the hierarchy and its summing matrix (see Returns).
-    sparse_s : with ``hierarchy``, hold ``S_df``'s columns as pandas sparse columns (see
+    hierarchy : bool, default False
+        Also return the totals up the hierarchy and its summing matrix (see Returns).
+    sparse_s : bool, default False
+        With ``hierarchy``, hold ``S_df``'s columns as pandas sparse columns (see
         :func:`aggregate`; worth it for many councils at once).
 
     Returns
     -------
-    :class:`DemandSeries`: a DataFrame ``unique_id, ds, y, measure, country, region_code,
-    council_code, locality_id``, one row per series and period (zero where nothing happened;
-    every locality in the ``localities`` table gets a series). ``unique_id`` is the bottom id of
-    the hierarchy (``measure/England/region/council/locality``). ``excluded`` lists the events
-    left out and why (no date, no known locality, outside the complete periods);
-    ``dropped_periods``, ``as_of`` and ``freq`` describe the window.
+    DemandSeries or tuple of (DemandSeries, DataFrame, dict)
+        A DataFrame ``unique_id, ds, y, measure, country, region_code, council_code,
+        locality_id``, one row per series and period (zero where nothing happened; every
+        locality in the ``localities`` table gets a series). ``unique_id`` is the bottom id of
+        the hierarchy (``measure/England/region/council/locality``). ``excluded`` lists the
+        events left out and why (no date, no known locality, outside the complete periods);
+        ``dropped_periods``, ``as_of`` and ``freq`` describe the window.
 
-    With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
-    (see :func:`demand_hierarchy`): ``Y_df`` holds every series (each measure's England,
-    region, council and locality totals), ``S_df`` the summing matrix (one row per series, one
-    column per bottom series), ``tags`` the ids of each level. Each measure is its own tree.
+        With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
+        (see :func:`demand_hierarchy`): ``Y_df`` holds every series (each measure's England,
+        region, council and locality totals), ``S_df`` the summing matrix (one row per series,
+        one column per bottom series), ``tags`` the ids of each level. Each measure is its own
+        tree.
     """
     problems = []
     unknown = [m for m in measures if m not in MEASURES + CHILD_MEASURES]
@@ -160,6 +169,18 @@ def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False
     names the levels (``measure/country``, ... ``.../locality_id``). With ``by="council"`` the
     bottom level is the council. ``Y_df`` is a :class:`DemandSeries` with the facts of
     ``series`` (when it is one: the totals leave out nothing more).
+
+    Parameters
+    ----------
+    series : DataFrame
+        :func:`demand_series` output.
+    sparse_s : bool, default False
+        hold ``S_df``'s columns as pandas sparse columns.
+
+    Returns
+    -------
+    tuple of (DataFrame, DataFrame, dict)
+        ``(Y_df, S_df, tags)`` as :func:`aggregate` returns them.
     """
     from .hierarchy import aggregate
 

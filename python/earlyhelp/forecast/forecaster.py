@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
-import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -37,6 +35,8 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from . import intervals as _intervals
+from .._native import forecast as core
+from .._native import naming, progress
 from .models import CoreModel
 
 __all__ = ["Forecaster"]
@@ -44,18 +44,14 @@ __all__ = ["Forecaster"]
 log = logging.getLogger(__name__)
 
 _TABLE = "forecast input"
+#: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
+MAX_HORIZON = 1000
 _FILL = ("zero", "interpolate", "error")
 
 
 def _progress(total: int, desc: str):
-    """A tqdm bar (or None) honouring EARLYHELP_NO_PROGRESS and non-terminal stderr."""
-    if os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty() or total < 50:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(total=total, desc=desc, leave=False)
+    """The progress adapter, for work big enough to be worth a bar."""
+    return progress(desc, unit="series", show=total >= 50)
 
 
 class _Panel:
@@ -122,7 +118,7 @@ class Forecaster:
         Built-in models (:class:`AutoETS`, :class:`Theta`, :class:`SeasonalNaive`,
         :class:`Naive`, :class:`CrostonOptimized`, :class:`TSB`,
         :class:`CountRegression`) and/or Python models following the protocol in
-        :mod:`earlyhelp.forecast.models`. Aliases must be unique.
+        :mod:`earlyhelp.forecast`. Aliases must be unique.
     freq : str
         pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
     season_length : int
@@ -146,8 +142,8 @@ class Forecaster:
         Rolling-origin windows (origins one period apart, ``h`` to ``h + interval_windows - 1``
         periods before the end) that calibrate ``"backtest"`` intervals.
 
-    Attributes (after ``fit``)
-    --------------------------
+    Attributes
+    ----------
     report_ : DataFrame
         Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped.
     excluded_ : DataFrame
@@ -266,28 +262,31 @@ class Forecaster:
         dup[order[1:][same]] = True
         dup[order[:-1][same]] = True
         neg = (y < 0) if not self.allow_negative else np.zeros(len(df), dtype=bool)
+        inf = np.isinf(y)
         off = pos < 0
-        if dup.any() or neg.any() or off.any():
-            raise ValidationError(self._problems(df, ds, y, dup, neg, off))
+        if dup.any() or neg.any() or off.any() or inf.any():
+            raise ValidationError(self._problems(df, ds, y, dup, neg & ~inf, off, inf))
         Xs = X[order] if X is not None else None
         return self._assemble(codes_s, np.asarray(uniques, dtype=object), pos_s, y[order], Xs,
                               grid, exog)
 
     def _problems(self, df: pd.DataFrame, ds: pd.Series, y: np.ndarray, dup: np.ndarray,
-                  neg: np.ndarray, off: np.ndarray) -> List[Problem]:
+                  neg: np.ndarray, off: np.ndarray, inf: Optional[np.ndarray] = None) -> List[Problem]:
         """One Problem per series and kind of bad row, naming the dates."""
         frame = pd.DataFrame({"unique_id": df["unique_id"].to_numpy(), "ds": ds.to_numpy(), "y": y},
                              index=df.index)
         problems: List[Problem] = []
         for mask, column, text in ((dup, "ds", "has duplicate dates"),
                                    (neg, "y", "has negative counts on"),
-                                   (off, "ds", f"has dates not on the {self.freq!r} grid:")):
+                                   (off, "ds", f"has dates not on the {self.freq!r} grid:"),
+                                   (np.zeros(len(y), dtype=bool) if inf is None else inf, "y",
+                                    "has infinite values (not a count) on")):
             if not mask.any():
                 continue
             for uid, grp in frame.loc[mask].groupby("unique_id", sort=True):
                 dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
                 note = (" (pass allow_negative=True if negative values are meaningful)"
-                        if column == "y" else "")
+                        if text.startswith("has negative") else "")
                 value = float(grp["y"].iloc[0]) if column == "y" else dates[0]
                 problems.append(Problem(_TABLE, column, f"series {uid!r} {text} "
                                         f"{', '.join(dates[:10])}{note}", list(grp.index[:10]),
@@ -303,7 +302,7 @@ class Forecaster:
         okc, okp = codes[ok], p[ok]
         # rows are sorted by (series, period): first and last usable period of each series
         heads = np.flatnonzero(np.r_[True, okc[1:] != okc[:-1]]) if len(okc) else np.array([], int)
-        tails = np.r_[heads[1:], len(okc)] - 1
+        tails = np.r_[heads[1:], len(okc)] - 1 if len(okc) else np.array([], int)
         first = np.full(S, -1, dtype=np.int64)
         last = np.full(S, -1, dtype=np.int64)
         first[okc[heads]] = okp[heads]
@@ -411,6 +410,16 @@ class Forecaster:
 
         ``df`` may be a Dask DataFrame partitioned by ``unique_id``: ``predict`` then forecasts
         each partition where it lives (statsforecast's distributed layout), with the same result.
+
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y`` (and exogenous columns), one row per series and period.
+
+        Returns
+        -------
+        Forecaster
+            itself.
         """
         from .distributed import is_dask_frame
 
@@ -436,6 +445,12 @@ class Forecaster:
             unique_id, ds and the future values of the exogenous columns models use.
         fitted : bool
             Also keep in-sample fitted values for :meth:`forecast_fitted_values`.
+
+        Returns
+        -------
+        DataFrame
+            ``unique_id, ds``, a column per model alias and ``<alias>-lo-<level>`` /
+            ``<alias>-hi-<level>`` per level (statsforecast layout).
         """
         if self._dask is not None:
             from .distributed import predict_dask
@@ -472,6 +487,11 @@ class Forecaster:
         df : DataFrame, optional
             ``unique_id, ds, y`` (and exogenous columns); default: the data of the last ``fit``.
         X_df, level, fitted : as :meth:`predict`.
+
+        Returns
+        -------
+        DataFrame
+            As :meth:`predict`.
         """
         if df is not None:
             self.fit(df)
@@ -482,7 +502,12 @@ class Forecaster:
 
     def forecast_fitted_values(self) -> pd.DataFrame:
         """In-sample one-step fitted values (unique_id, ds, y, one column per alias)
-        from the last ``predict(..., fitted=True)``."""
+        from the last ``predict(..., fitted=True)``.
+
+        Returns
+        -------
+        DataFrame
+        """
         if self._fitted is None:
             raise ValidationError("call predict(h, fitted=True) first", table="Forecaster")
         return self._fitted.copy()
@@ -498,6 +523,23 @@ class Forecaster:
         layout). Series too short for a window are skipped for that window; the
         count per window is in ``cv_excluded_``. Exogenous future values come
         from ``df`` itself.
+
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y`` (and exogenous columns).
+        h : int
+            horizon of each window.
+        n_windows : int, default 1
+            number of cutoffs.
+        step_size : int, optional
+            periods between cutoffs (default ``h``).
+        level : list of float, optional
+            interval coverages in percent.
+
+        Returns
+        -------
+        DataFrame
         """
         h = self._check_h(h)
         levels = self._check_levels(level)
@@ -550,6 +592,9 @@ class Forecaster:
     def _check_h(h: Any) -> int:
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
             raise ValidationError(f"horizon h must be a positive integer, got {h!r}",
+                                  table="Forecaster", column="h")
+        if h > MAX_HORIZON:
+            raise ValidationError(f"horizon h={h} is longer than earlyhelp forecasts ({MAX_HORIZON} periods at most)",
                                   table="Forecaster", column="h")
         return int(h)
 
@@ -651,28 +696,15 @@ class Forecaster:
     def _run_core(self, model: CoreModel, panel: _Panel, h: int, levels: List[float],
                   X_future: Optional[np.ndarray], phase0: np.ndarray,
                   want_fitted: bool) -> Dict[str, Any]:
-        from .. import _core
-
         X = Xf = None
         if model.exog:
             cols = [panel.exog.index(c) for c in model.exog]
             X = np.ascontiguousarray(panel.X[:, cols])
             Xf = np.ascontiguousarray(X_future[:, cols])
-        bar = _progress(panel.n_series, model.alias)
-        last = [0]
-
-        def callback(done: int, total: int) -> None:
-            bar.update(done - last[0])
-            last[0] = done
-
-        try:
-            return _core.forecast.forecast_series(
-                y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
-                X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted,
-                progress=callback if bar is not None else None, **model._core_params())
-        finally:
-            if bar is not None:
-                bar.close()
+        with naming(_TABLE), _progress(panel.n_series, model.alias) as callback:
+            return core.forecast_series(
+                model._core_spec(), y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
+                X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted, progress=callback)
 
     def _run_python(self, model: Any, panel: _Panel, h: int, levels: List[float],
                     X_future: Optional[np.ndarray]) -> Dict[str, Any]:
@@ -682,26 +714,24 @@ class Forecaster:
         hi = np.full((S, L, h), np.nan)
         fitted = np.full(len(panel.y), np.nan)
         cols = [panel.exog.index(c) for c in (getattr(model, "exog", None) or [])]
-        bar = _progress(S, model.alias)
-        for i in range(S):
-            if bar is not None:
-                bar.update(1)
-            a, b = panel.indptr[i], panel.indptr[i + 1]
-            X = panel.X[a:b][:, cols] if cols else None
-            Xf = X_future[i * h:(i + 1) * h][:, cols] if cols else None
-            m = copy.deepcopy(model).fit(panel.y[a:b].copy(), X)
-            res = m.predict(h, X=Xf, level=levels or None)
-            mean[i] = np.asarray(res["mean"], dtype=float)[:h]
-            for k, lv in enumerate(levels):
-                for key, arr in ((f"lo-{lv}", lo), (f"hi-{lv}", hi)):
-                    value = res.get(key, res.get(key.replace(f"{lv}", f"{int(lv)}")
-                                                 if float(lv).is_integer() else key))
-                    if value is not None:
-                        arr[i, k] = np.asarray(value, dtype=float)[:h]
-            fit_values = getattr(m, "fitted_", None)
-            if fit_values is not None and len(fit_values) == b - a:
-                fitted[a:b] = np.asarray(fit_values, dtype=float)
-        if bar is not None:
-            bar.close()
+        with _progress(S, model.alias) as callback:
+            for i in range(S):
+                if callback is not None:
+                    callback(i, S)
+                a, b = panel.indptr[i], panel.indptr[i + 1]
+                X = panel.X[a:b][:, cols] if cols else None
+                Xf = X_future[i * h:(i + 1) * h][:, cols] if cols else None
+                m = copy.deepcopy(model).fit(panel.y[a:b].copy(), X)
+                res = m.predict(h, X=Xf, level=levels or None)
+                mean[i] = np.asarray(res["mean"], dtype=float)[:h]
+                for k, lv in enumerate(levels):
+                    for key, arr in ((f"lo-{lv}", lo), (f"hi-{lv}", hi)):
+                        value = res.get(key, res.get(key.replace(f"{lv}", f"{int(lv)}")
+                                                     if float(lv).is_integer() else key))
+                        if value is not None:
+                            arr[i, k] = np.asarray(value, dtype=float)[:h]
+                fit_values = getattr(m, "fitted_", None)
+                if fit_values is not None and len(fit_values) == b - a:
+                    fitted[a:b] = np.asarray(fit_values, dtype=float)
         return {"mean": mean, "lo": lo, "hi": hi, "fitted": fitted,
                 "method": [model.alias] * S, "fallback": np.zeros(S, dtype=bool)}

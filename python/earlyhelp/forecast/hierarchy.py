@@ -21,6 +21,8 @@ import scipy.sparse as sp
 from scipy.stats import norm
 
 from .._errors import Problem, ValidationError
+from .._native import forecast as core
+from .._native import naming
 from ..results import FrameResult
 from .reconcile_intervals import joint_sd
 
@@ -34,6 +36,21 @@ _NOT_MODELS = {"unique_id", "ds", "y", "cutoff"}
 
 
 # -- aggregate ----------------------------------------------------------------------------
+def escape_level(values: pd.Series) -> pd.Series:
+    """Level values safe to join into ids: ``%`` and ``/`` percent-encoded (``%25``, ``%2F``).
+
+    An unescaped ``/`` inside a value (a locality named ``North/East``) would add a level to
+    the id, so the series would lose its place under its parent (and a suppressed count its
+    link to the total it is part of).
+    """
+    return values.str.replace("%", "%25", regex=False).str.replace(LEVEL_SEPARATOR, "%2F", regex=False)
+
+
+def unescape_level(value: str) -> str:
+    """One level value as it was before :func:`escape_level`."""
+    return value.replace("%2F", LEVEL_SEPARATOR).replace("%25", "%")
+
+
 def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = "unique_id",
               time_col: str = "ds", target_cols: Sequence[str] = ("y",), sparse_s: bool = False
               ) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, np.ndarray]]:
@@ -41,22 +58,34 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
 
     Parameters
     ----------
-    df : long DataFrame with ``time_col``, the target columns and the columns named in ``spec``
+    df : DataFrame
+        long, with ``time_col``, the target columns and the columns named in ``spec``
         (one row per bottom series and period).
-    spec : levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
+    spec : list of list of str
+        levels, each a list of columns, e.g. ``[["country"], ["country", "region"],
         ["country", "region", "council_code", "locality_id"]]``. The longest level is the bottom.
-    target_cols : columns summed at each level.
-    sparse_s : hold the 0/1 columns of ``S_df`` as pandas sparse columns (``Sparse[float64, 0]``)
+    target_cols : sequence of str, default ("y",)
+        columns summed at each level.
+    sparse_s : bool, default False
+        hold the 0/1 columns of ``S_df`` as pandas sparse columns (``Sparse[float64, 0]``)
         instead of dense ones: a national hierarchy of 8,000 series is 470 MB dense. Every
         earlyhelp function taking ``S`` accepts both.
 
+    id_col : str, default "unique_id"
+        the name of the series id column of ``Y_df`` and ``S_df``.
+    time_col : str, default "ds"
+        the period column.
+
     Returns
     -------
-    Y_df : ``unique_id, ds, <targets>`` for every level (ids are the level's values joined by
+    Y_df : DataFrame
+        ``unique_id, ds, <targets>`` for every level (ids are the level's values joined by
         ``"/"``), sorted by level (fewest columns first), id and period.
-    S_df : summing matrix: a ``unique_id`` column (all series, in the order of ``tags``) and one
+    S_df : DataFrame
+        summing matrix: a ``unique_id`` column (all series, in the order of ``tags``) and one
         0/1 column per bottom series.
-    tags : level name (columns joined by ``"/"``) -> array of the level's ids.
+    tags : dict of str to ndarray
+        level name (columns joined by ``"/"``) -> array of the level's ids.
     """
     spec = [list(level) for level in spec]
     problems = _check_aggregate_input(df, spec, time_col, list(target_cols))
@@ -68,7 +97,7 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
     if missing:
         raise ValidationError(Problem("series", None, "the bottom (longest) level of spec must contain every "
                                                       f"column used in spec; missing {sorted(missing)}"))
-    keys = {col: df[col].astype(str) for col in bottom}
+    keys = {col: escape_level(df[col].astype(str)) for col in bottom}
     tags: Dict[str, np.ndarray] = {}
     frames: List[pd.DataFrame] = []
     ids_by_level: Dict[str, pd.Series] = {}
@@ -263,30 +292,39 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
 
     Parameters
     ----------
-    forecasts : statsforecast layout: ``unique_id, ds``, one column per model alias and
+    forecasts : DataFrame
+        Statsforecast layout: ``unique_id, ds``, one column per model alias and
         optionally ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``; every series in ``S`` with
         the same periods.
-    S : summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
-    method : ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
+    S : DataFrame
+        Summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
+    method : str, default "mint_shrink"
+        ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
         ``"mint_shrink"`` (MinTrace with the Schafer-Strimmer shrunk covariance of in-sample
         residuals, as hierarchicalforecast's ``MinTrace(method="mint_shrink")``).
-    insample : ``unique_id, ds, y`` and each model's fitted values in a column named by its
-        alias (statsforecast's ``forecast_fitted_values()`` layout). Needed by ``mint_shrink``
-        and by top-down with historical proportions; with intervals, every method uses its
-        residuals for the correlation of the base errors (without them ``bottom_up`` and the
-        other MinTrace methods must assume independent errors, which understates the
-        aggregates' intervals, and a warning says so). Periods where a
+    insample : DataFrame, optional
+        ``unique_id, ds, y`` and each model's fitted values in a column named by its alias
+        (statsforecast's ``forecast_fitted_values()`` layout). Needed by ``mint_shrink`` and by
+        top-down with historical proportions; with intervals, every method uses its residuals
+        for the correlation of the base errors (without them ``bottom_up`` and the other
+        MinTrace methods must assume independent errors, which understates the aggregates'
+        intervals, and a warning says so). Periods where a
         series lacks a residual (e.g. the first season of a seasonal naive fit) are dropped for
         every series; the count is in ``result.insample_periods_dropped``.
-    tags : accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
-    level : interval levels to reconcile (default: every level with both lo and hi columns).
-    top_down_method : ``"forecast_proportions"`` (split each parent among its children by their
+    tags : mapping of str to ndarray, optional
+        Accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
+    level : sequence of float, optional
+        Interval levels to reconcile (default: every level with both lo and hi columns).
+    top_down_method : str, default "forecast_proportions"
+        ``"forecast_proportions"`` (split each parent among its children by their
         base forecasts, level by level; needs no history), ``"average_proportions"`` (mean of the
         historical ratios bottom / total; periods with a zero total skipped) or
         ``"proportion_averages"`` (mean bottom / mean total).
-    models : model columns to reconcile (default: every column that is not an id, date, ``y``,
+    models : sequence of str, optional
+        Model columns to reconcile (default: every column that is not an id, date, ``y``,
         ``cutoff`` or interval).
-    ridge : floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
+    ridge : float, default 2e-08
+        Floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
 
     Returns
     -------
@@ -305,8 +343,6 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     per level. Top-down scales the total's interval by each series' share (the total's base
     interval already holds the localities' joint variation).
     """
-    from .._core import forecast as core
-
     if method not in METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
     if method == "top_down" and top_down_method not in TOP_DOWN_METHODS:
@@ -350,11 +386,15 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
             mean_in = np.hstack([mean] * len(levels))
         else:
             mean_in = mean
-        rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd, core_method,
-                                               residuals.get(model), insample_y, parent, ridge)
+        with naming("forecasts"):
+            rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
+                                                   core.ReconcileMethod.__members__[core_method],
+                                                   residuals.get(model), insample_y, parent, ridge)
         if joint and sd is not None:
-            M = core.reconcile(S_sparse, np.eye(n), None, core_method, None, None, [], ridge)[0]
-            diagonal, factor, _ = core.shrunk_covariance(residuals[model], ridge)
+            with naming("forecasts"):
+                M = core.reconcile(S_sparse, np.eye(n), None, core.ReconcileMethod.__members__[core_method],
+                                   None, None, [], ridge)[0]
+                diagonal, factor, _ = core.shrunk_covariance(residuals[model], ridge)
             rec_sd = joint_sd(np.asarray(M), sd, np.asarray(diagonal), np.asarray(factor))
         if not np.isnan(lam):
             shrinkage[model] = float(lam)

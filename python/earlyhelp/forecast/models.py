@@ -40,13 +40,15 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
+from .._native import forecast as core
+
 __all__ = ["AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized", "TSB",
            "CountRegression", "CoreModel"]
 
 
 class CoreModel:
     """Base of the models estimated in C++: holds the alias and the settings
-    passed to ``earlyhelp._core.forecast.forecast_series``."""
+    passed to ``earlyhelp._core.forecast.forecast_series`` as a ``ModelSpec``."""
 
     kind: str = ""
     exog: Optional[List[str]] = None
@@ -56,6 +58,14 @@ class CoreModel:
 
     def _core_params(self) -> Dict[str, Any]:
         return {"kind": self.kind}
+
+    def _core_spec(self) -> Any:
+        """The settings as the core's ``ModelSpec`` (ETS letters and ``damped`` as an ``EtsSpec``)."""
+        params = dict(self._core_params())
+        kind = core.model_kind(params.pop("kind"))
+        letters, damped = params.pop("ets_model", "ZZZ"), params.pop("damped", -1)
+        ets = core.EtsSpec.from_letters(letters, None if damped < 0 else bool(damped))
+        return core.ModelSpec(kind, ets=ets, **params)
 
     def _with_season(self, season_length: int) -> Dict[str, Any]:
         return {}
@@ -144,6 +154,17 @@ class Theta(CoreModel):
     ``season_length`` (90% ACF test) and removed by classical multiplicative
     decomposition (additive when the series has zeros), as statsforecast.
     Intervals are simulated (seeded).
+
+    Parameters
+    ----------
+    season_length : int, default 12
+        periods per season (12 for monthly data).
+    optimized : bool, default False
+        estimate theta too (statsforecast's ``OptimizedTheta``).
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    seed : int, default 0
+        seed of the simulated intervals.
     """
 
     kind = "Theta"
@@ -162,7 +183,15 @@ class Theta(CoreModel):
 
 class SeasonalNaive(CoreModel):
     """The value one season earlier; normal intervals from seasonal differences
-    as statsforecast. Series of at most one season fall back to Naive."""
+    as statsforecast. Series of at most one season fall back to Naive.
+
+    Parameters
+    ----------
+    season_length : int, default 12
+        periods per season (12 for monthly data).
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    """
 
     kind = "SeasonalNaive"
 
@@ -175,7 +204,13 @@ class SeasonalNaive(CoreModel):
 
 
 class Naive(CoreModel):
-    """The last value; intervals sigma * sqrt(step) from the first differences."""
+    """The last value; intervals sigma * sqrt(step) from the first differences.
+
+    Parameters
+    ----------
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    """
 
     kind = "Naive"
 
@@ -187,6 +222,11 @@ class CrostonOptimized(CoreModel):
     Intervals (which statsforecast offers only by conformal prediction) are the
     empirical quantiles of the in-sample one-step errors around the forecast,
     clipped at zero for non-negative series.
+
+    Parameters
+    ----------
+    alias : str, optional
+        column name for the forecasts (default the class name).
     """
 
     kind = "CrostonOptimized"
@@ -194,7 +234,17 @@ class CrostonOptimized(CoreModel):
 
 class TSB(CoreModel):
     """Teunter-Syntetos-Babai model: demand probability (``alpha_p``) and size
-    (``alpha_d``) smoothed separately. Intervals as :class:`CrostonOptimized`."""
+    (``alpha_d``) smoothed separately. Intervals as :class:`CrostonOptimized`.
+
+    Parameters
+    ----------
+    alpha_d : float, default 0.1
+        smoothing constant of the demand size, in (0, 1].
+    alpha_p : float, default 0.1
+        smoothing constant of the demand probability, in (0, 1].
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    """
 
     kind = "TSB"
 
@@ -229,6 +279,12 @@ class CountRegression(CoreModel):
         Columns of the training frame used as regressors; their future values
         must be given to ``Forecaster.predict(X_df=...)``. Use ``log`` of a
         population column for a rate-like effect.
+    alias : str, optional
+        column name for the forecasts (default the class name).
+    seed : int, default 0
+        seed of the simulated intervals.
+    n_sim : int
+        number of simulated paths for the intervals.
     """
 
     kind = "CountRegression"

@@ -40,19 +40,31 @@ def plot_forecast(history: Optional[pd.DataFrame], forecasts: pd.DataFrame, *,
 
     Parameters
     ----------
-    history : ``unique_id, ds, y`` (e.g. :func:`demand_series` output or ``Y_df``); ``None`` to
+    history : DataFrame, optional
+        ``unique_id, ds, y`` (e.g. :func:`demand_series` output or ``Y_df``); ``None`` to
         draw forecasts only.
-    forecasts : statsforecast layout (``unique_id, ds``, a column per model alias,
+    forecasts : DataFrame
+        Statsforecast layout (``unique_id, ds``, a column per model alias,
         ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``), e.g. ``Forecaster.predict`` or
         :func:`reconcile` output.
-    models : model columns to draw (default: all).
-    level : the interval drawn as a band (default: the widest level present for each model;
+    models : sequence of str, optional
+        Model columns to draw (default: all).
+    level : float, optional
+        The interval drawn as a band (default: the widest level present for each model;
         no band when a model has none).
-    ids : series to draw, in order (default: the forecast's series in sorted order, at most
+    ids : sequence of str, optional
+        Series to draw, in order (default: the forecast's series in sorted order, at most
         ``max_series`` of them; the figure title says how many were left out).
-    ncols : panels per row.
-    last : draw only the last ``last`` periods of history (default: all).
-    labels : panel titles by series id (e.g. locality names; default: the id).
+    ncols : int, default 3
+        Panels per row.
+    last : int, optional
+        Draw only the last ``last`` periods of history (default: all).
+    labels : mapping of str to str, optional
+        Panel titles by series id (e.g. locality names; default: the id).
+    max_series : int, default 12
+        at most this many panels when ``ids`` is not given.
+    title : str, default ""
+        the figure title.
 
     Returns
     -------
@@ -146,11 +158,15 @@ def plot_accuracy(accuracy: pd.DataFrame, metrics: Optional[Sequence[str]] = Non
 
     Parameters
     ----------
-    accuracy : :func:`earlyhelp.forecast.accuracy` output (``unique_id, model`` and metric
+    accuracy : DataFrame
+        :func:`earlyhelp.forecast.accuracy` output (``unique_id, model`` and metric
         columns such as ``mase, smape, rmsse, coverage_80``).
-    metrics : columns to draw (default: ``mase, smape, rmsse`` and every ``coverage_<level>``
+    metrics : sequence of str, optional
+        Columns to draw (default: ``mase, smape, rmsse`` and every ``coverage_<level>``
         present). MASE/RMSSE panels mark 1 (as good as the seasonal naive in-sample); coverage
         panels mark the nominal level.
+    title : str, default ""
+        the figure title.
 
     Returns
     -------

@@ -37,7 +37,47 @@ SF_FRAMEWORK = "Supporting Families Outcome Framework (DLUHC/MHCLG, 2022)"
 
 @dataclass(frozen=True)
 class Measure:
-    """One named indicator. See the module docstring for the fields' meaning."""
+    """One named indicator. See the module docstring for the fields' meaning.
+
+    Parameters
+    ----------
+    id : str
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    title : str
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    definition : str
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    source : str
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    date : str
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    kind : str, default "count"
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    numerator : str, default "all"
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    denominator : str, optional
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    end : str, optional
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    weight : str, optional
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    denominator_source : str, optional
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    denominator_weight : str, optional
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    direction : str, default "neither"
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    theme : str, default "episodes_timeliness"
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    targets : mapping of str to float
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    reference : str, default ""
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    unit : str, default ""
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    lookback_days : int, default 0
+        as described in the module docstring of :mod:`earlyhelp.measures`.
+    """
 
     id: str
     title: str
@@ -287,7 +327,17 @@ COLUMNS = ["id", "title", "definition", "numerator", "denominator", "period_rule
 
 
 def get(measure_id: str) -> Measure:
-    """The measure with this id (built in or registered); KeyError naming the valid ids."""
+    """The measure with this id (built in or registered); KeyError naming the valid ids.
+
+    Parameters
+    ----------
+    measure_id : str
+        the measure's id.
+
+    Returns
+    -------
+    Measure
+    """
     try:
         return _REGISTRY[measure_id]
     except KeyError:
@@ -295,11 +345,30 @@ def get(measure_id: str) -> Measure:
 
 
 def ids() -> List[str]:
+    """The ids of every measure in the catalogue (built in and registered).
+
+    Returns
+    -------
+    list of str
+    """
     return list(_REGISTRY)
 
 
 def register(measure: "Measure | Mapping[str, Any]", *, replace_existing: bool = False) -> Measure:
-    """Add a measure to the catalogue (a :class:`Measure` or a spec for :func:`measure_from_spec`)."""
+    """Add a measure to the catalogue (a :class:`Measure` or a spec for :func:`measure_from_spec`).
+
+    Parameters
+    ----------
+    measure : Measure or mapping
+        the measure, or a spec for :func:`measure_from_spec`.
+    replace_existing : bool, default False
+        replace a measure with the same id (else an error).
+
+    Returns
+    -------
+    Measure
+        the measure registered.
+    """
     m = measure if isinstance(measure, Measure) else measure_from_spec(measure)
     if m.id in _REGISTRY and not replace_existing:
         raise ValueError(f"measure {m.id!r} is already in the catalogue (pass replace_existing=True)")
@@ -311,6 +380,13 @@ def register(measure: "Measure | Mapping[str, Any]", *, replace_existing: bool =
 
 
 def unregister(measure_id: str) -> None:
+    """Remove a registered measure from the catalogue (built-in measures stay).
+
+    Parameters
+    ----------
+    measure_id : str
+        The measure's id.
+    """
     if measure_id in {m.id for m in _BUILTIN}:
         raise ValueError(f"{measure_id!r} is a built-in measure")
     _REGISTRY.pop(measure_id, None)
@@ -337,6 +413,15 @@ def measure_from_spec(spec: Mapping[str, Any]) -> Measure:
 
     ``numerator``/``denominator`` name a true/false column of the source, ``"all"``, or a pandas
     expression over its columns (see ``earlyhelp.measures.sources.describe()``).
+
+    Parameters
+    ----------
+    spec : mapping
+        the spec.
+
+    Returns
+    -------
+    Measure
     """
     unknown = set(spec) - _SPEC_KEYS
     if unknown:
@@ -352,7 +437,12 @@ def measure_from_spec(spec: Mapping[str, Any]) -> Measure:
 
 def catalogue() -> pd.DataFrame:
     """One row per measure: ``id, title, definition, numerator, denominator, period_rule, direction,
-    source_tables, reference`` (and ``kind, theme, unit, target``)."""
+    source_tables, reference`` (and ``kind, theme, unit, target``).
+
+    Returns
+    -------
+    DataFrame
+    """
     from .sources import SOURCE_TABLES
 
     rows = []

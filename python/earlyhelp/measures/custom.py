@@ -8,7 +8,19 @@ from ._catalogue import Measure, measure_from_spec, register
 
 
 def load_measures_toml(path: Union[str, Path], *, add: bool = True) -> List[Measure]:
-    """Read ``[[measures]]`` specs from a TOML file; with ``add`` register them in the catalogue."""
+    """Read ``[[measures]]`` specs from a TOML file; with ``add`` register them in the catalogue.
+
+    Parameters
+    ----------
+    path : str or Path
+        the TOML file.
+    add : bool, default True
+        register the measures.
+
+    Returns
+    -------
+    list of Measure
+    """
     try:
         import tomllib
     except ModuleNotFoundError:  # Python < 3.11

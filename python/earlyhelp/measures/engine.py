@@ -71,24 +71,27 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     measures : ids (or :class:`Measure` objects or spec dicts); default every catalogue measure.
     period : ``"month"``, ``"quarter"`` (calendar), ``"financial_year"`` (April-March) or
         ``"rolling_12m"`` (12 months ending each month). Stocks are taken at the period end.
-    by : dimensions to split by, any of ``locality, lead_agency_type, age_band, sex, ethnicity,
+    by : str or sequence of str, optional
+        Dimensions to split by, any of ``locality, lead_agency_type, age_band, sex, ethnicity,
         level`` (and ``request_source, route, service, question`` where the source has them).
-    start, end : the months to report (default: the data window, ``ds.meta['window_start']`` and
+    start, end : date-like, optional
+        The months to report (default: the data window, ``ds.meta['window_start']`` and
         ``['end_date']`` for synthetic councils, else the first and last date of the sources).
     alpha : 1 - confidence of the intervals and the level of the change test (default 95%).
 
     Returns
     -------
-    DataFrame with ``measure, period, period_start, period_end, <by columns>, numerator, denominator,
-    value, lo, hi, previous, change, change_p, change_significant, rate_per_10k, complete``.
-    ``complete`` is False for a period partly outside ``start``-``end`` and, for measures that look
-    back (re-referrals within 12 months), for periods starting less than that window after the
-    data's first date (``ds.meta['window_start']`` or the earliest date of the source).
-    Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
-    intervals (counts); ``previous`` is the same period a year before and ``change_p`` a two-sided
-    test that the change is more than noise (two-proportion z test, or the conditional binomial test
-    of two Poisson counts). ``attrs['blocked']`` maps each measure that could not be computed to the
-    missing table or column; ``attrs['skipped']`` those that cannot be split by ``by``.
+    DataFrame
+        With ``measure, period, period_start, period_end, <by columns>, numerator, denominator,
+        value, lo, hi, previous, change, change_p, change_significant, rate_per_10k, complete``.
+        ``complete`` is False for a period partly outside ``start``-``end`` and, for measures that look
+        back (re-referrals within 12 months), for periods starting less than that window after the
+        data's first date (``ds.meta['window_start']`` or the earliest date of the source).
+        Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
+        intervals (counts); ``previous`` is the same period a year before and ``change_p`` a two-sided
+        test that the change is more than noise (two-proportion z test, or the conditional binomial test
+        of two Poisson counts). ``attrs['blocked']`` maps each measure that could not be computed to the
+        missing table or column; ``attrs['skipped']`` those that cannot be split by ``by``.
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; valid periods: {', '.join(PERIODS)}")
@@ -452,7 +455,19 @@ def _empty(dims: List[str]) -> pd.DataFrame:
 
 
 def blocked_by(ds, measures=None) -> pd.DataFrame:
-    """Which measures cannot be computed on this Dataset, and the table or column missing."""
+    """Which measures cannot be computed on this Dataset, and the table or column missing.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    measures : sequence of str, optional
+        measure ids (default all).
+
+    Returns
+    -------
+    DataFrame
+    """
     b = Builder(ds)
     rows = []
     for m in resolve_measures(measures):

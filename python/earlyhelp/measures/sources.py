@@ -692,7 +692,12 @@ def check_measure(m: Measure) -> None:
 
 
 def describe() -> pd.DataFrame:
-    """The sources a measure can use: their tables, dimensions and columns (for custom measures)."""
+    """The sources a measure can use: their tables, dimensions and columns (for custom measures).
+
+    Returns
+    -------
+    DataFrame
+    """
     cols = {
         "requests": "received_date children source route decision converted decided from_partner mash_diversion "
                     "step_down_route repeat_request_12m rereferral_12m days_since_episode",

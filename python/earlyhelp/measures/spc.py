@@ -43,9 +43,10 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
 
     Returns
     -------
-    DataFrame indexed like ``series`` with ``value, centre, lower, upper, near_lower, near_upper,
-    moving_range, phase`` and one boolean column per rule (``beyond_limits, shift, trend,
-    two_of_three``) plus ``special_cause`` (any rule).
+    DataFrame
+        Indexed like ``series`` with ``value, centre, lower, upper, near_lower, near_upper,
+        moving_range, phase`` and one boolean column per rule (``beyond_limits, shift, trend,
+        two_of_three``) plus ``special_cause`` (any rule).
     """
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
@@ -176,7 +177,23 @@ def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "hi
 def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, by: Sequence[str] = (),
                       change_points: Optional[dict] = None) -> pd.DataFrame:
     """One row per measure (and group): latest value, variation and assurance icons, from
-    :func:`earlyhelp.measures.compute` output (monthly periods in order)."""
+    :func:`earlyhelp.measures.compute` output (monthly periods in order).
+
+    Parameters
+    ----------
+    results : DataFrame
+        :func:`compute` output.
+    targets : dict, optional
+        target per measure id.
+    by : sequence of str, default ()
+        group columns.
+    change_points : dict, optional
+        dates where a measure's process changed, per measure id.
+
+    Returns
+    -------
+    DataFrame
+    """
     from ._catalogue import get
 
     rows = []
@@ -215,6 +232,10 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     overall : the target rate (default the pooled rate sum(numerator) / sum(denominator)).
     kind : ``"proportion"`` (binomial limits) or ``"rate"`` (Poisson limits, per unit of denominator).
     levels : two-sided coverage of the limits (95% and 99.8% by default).
+    labels : sequence, optional
+        a name per unit.
+    points : int, default 200
+        points along each limit line.
 
     Returns
     -------

@@ -12,8 +12,8 @@ from .._lazy import lazy_exports
 
 _EXPORTS: Dict[str, str] = {
     "Graph": "graph", "bipartite_projection": "graph",
-    "FamilyNetwork": "family", "plot_agency_network": "family",
-    "allocate_leads": "allocate", "DEFAULT_COSTS": "allocate",
+    "FamilyNetwork": "family", "AgencyCollaboration": "family", "plot_agency_network": "family",
+    "allocate_leads": "allocate", "Allocation": "allocate", "default_cost": "allocate", "DEFAULT_COSTS": "allocate",
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from ._core import core
+from .._native import naming
+from .._native import network as core
 from .family import FamilyNetwork
 
 __all__ = ["allocate_leads", "default_cost", "DEFAULT_COSTS", "NEED_AGENCY_TYPES", "Allocation"]
@@ -89,6 +90,18 @@ def default_cost(families: pd.DataFrame, practitioners: pd.DataFrame) -> np.ndar
 
     ``families`` rows have locality_id, level, needs (tuple of open needs);
     ``practitioners`` rows have locality_id, tier, agency_type. ``inf`` = not eligible.
+
+    Parameters
+    ----------
+    families : DataFrame
+        one row per family.
+    practitioners : DataFrame
+        one row per practitioner, aligned with ``families``.
+
+    Returns
+    -------
+    ndarray of float
+        one cost per row.
     """
     c = DEFAULT_COSTS
     tier = practitioners["tier"].astype(str).map(c["tier"]).fillna(c["tier"]["unknown"]).to_numpy(float)
@@ -114,7 +127,7 @@ def default_cost(families: pd.DataFrame, practitioners: pd.DataFrame) -> np.ndar
 class Allocation:
     """Result of :func:`allocate_leads`.
 
-    Attributes
+    Parameters
     ----------
     assignments : DataFrame
         family_id, practitioner_id, cost, family and practitioner locality, agency, tier.
@@ -176,10 +189,11 @@ def solve_assignment(n_families: int, spare: np.ndarray, fi: np.ndarray, pi: np.
                      candidates: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
     """Min-cost max-flow assignment over all (family, practitioner) pairs, starting from
     ``candidates`` cheapest per family (exact either way; see the module docstring)."""
-    who, cost, _, _, _ = core.assign_min_cost(int(n_families), np.ascontiguousarray(spare, dtype=np.int64),
-                                              np.ascontiguousarray(fi, dtype=np.int64),
-                                              np.ascontiguousarray(pi, dtype=np.int64),
-                                              np.ascontiguousarray(c, dtype=np.float64), int(candidates or 0))
+    with naming("allocate_leads"):
+        who, cost, _, _, _ = core.assign_min_cost(int(n_families), np.ascontiguousarray(spare, dtype=np.int64),
+                                                  np.ascontiguousarray(fi, dtype=np.int64),
+                                                  np.ascontiguousarray(pi, dtype=np.int64),
+                                                  np.ascontiguousarray(c, dtype=np.float64), int(candidates or 0))
     return who, cost
 
 

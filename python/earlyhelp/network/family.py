@@ -55,7 +55,7 @@ def _sorted_lists(column) -> pd.Series:
 class AgencyCollaboration:
     """Agencies joined by the families they work with at the same time.
 
-    Attributes
+    Parameters
     ----------
     graph : Graph
         Undirected agency graph (labels = agency ids), weight = shared families.
@@ -71,12 +71,31 @@ class AgencyCollaboration:
     edges: pd.DataFrame
 
     def plot(self, ax: Any = None, top: Optional[int] = 40, seed: int = 0) -> Any:
-        """Draw the network (see :func:`plot_agency_network`)."""
+        """Draw the network (see :func:`plot_agency_network`).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            where to draw (default a new figure).
+        top : int or None, default 40
+            draw this many agencies (None: all).
+        seed : int, default 0
+            seed of the layout.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         return plot_agency_network(self, ax=ax, top=top, seed=seed)
 
     def to_networkx(self) -> Any:
-        """A ``networkx.Graph`` of agencies (every column of :attr:`agencies` as node
-        attributes) with ``shared_families`` (also as ``weight``) and ``jaccard`` on edges."""
+        """A ``networkx.Graph`` of agencies (every column of ``agencies`` as node
+        attributes) with ``shared_families`` (also as ``weight``) and ``jaccard`` on edges.
+
+        Returns
+        -------
+        networkx.Graph
+        """
         import networkx as nx
 
         g = nx.Graph()
@@ -95,6 +114,13 @@ class FamilyNetwork:
     (undirected; vertices described by ``nodes``: kind and id), with edges
     family-person (membership), family-practitioner (current involvement or lead
     of the open episode), practitioner-agency (employment), family-locality.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data, already cut at ``at`` (use :meth:`from_dataset`).
+    at : Timestamp or None
+        the date the network is known at.
     """
 
     def __init__(self, ds: Any, at: Optional[pd.Timestamp]) -> None:
@@ -108,6 +134,17 @@ class FamilyNetwork:
         """The network as known at ``at`` (a date; ``None`` = the data as given).
 
         An ``at`` that is not a date raises :class:`earlyhelp.ValidationError`.
+
+        Parameters
+        ----------
+        ds : Dataset
+            the council's data.
+        at : date-like, optional
+            the date (default: the data as given).
+
+        Returns
+        -------
+        FamilyNetwork
         """
         if at is not None:
             raw = at
@@ -256,7 +293,14 @@ class FamilyNetwork:
 
     def to_networkx(self) -> Any:
         """The multipartite graph as a ``networkx.Graph``: nodes ``"kind:id"`` with ``kind`` and
-        ``id`` attributes, edges with a ``relation`` attribute."""
+        ``id`` attributes, edges with a ``relation`` attribute.
+
+        Returns
+        -------
+        networkx.Graph
+            vertices named by kind and id, with ``kind`` and ``id`` attributes; edges with
+            ``relation``.
+        """
         import networkx as nx
 
         g = nx.Graph()
@@ -279,6 +323,10 @@ class FamilyNetwork:
         ``has_lead`` is True when the named lead practitioner is current at the date;
         a lead who has left (no longer in the practitioners table as current) keeps
         ``lead_practitioner_id`` but has ``has_lead`` False and ``lead_left`` True.
+
+        Returns
+        -------
+        DataFrame
         """
         team = self.team
         grouped = team.groupby("family_id", observed=True)
@@ -324,8 +372,18 @@ class FamilyNetwork:
 
         The ``reason`` column says which: ``no lead practitioner`` (or ``lead
         practitioner has left`` when the named lead is no longer current),
-        ``no assessment``, or both (joined by ``; ``). "No assessment" means none
+        ``no assessment``, or both (joined by ``"; "``). "No assessment" means none
         started for the open episode (or no open episode at all).
+
+        Parameters
+        ----------
+        min_agencies : int, default 3
+            the fewest agencies involved for a family to be listed.
+
+        Returns
+        -------
+        DataFrame
+            the families of :meth:`team_around_family` with a ``reason`` column.
         """
         if min_agencies < 1:
             raise ValidationError(Problem("coordination_gaps", None, f"min_agencies must be >= 1, got {min_agencies}"))
@@ -348,6 +406,18 @@ class FamilyNetwork:
 
         Centrality (PageRank weighted by shared families; betweenness on hops,
         sampled when ``betweenness_samples`` is given) comes from the C++ engine.
+
+        Parameters
+        ----------
+        betweenness_samples : int, optional
+            sample this many source vertices for betweenness (default exact).
+        seed : int, default 0
+            seed of the sample.
+
+        Returns
+        -------
+        AgencyCollaboration
+            ``agencies`` (with centrality), ``edges`` and ``graph``.
         """
         pairs = self.team[["family_id", "agency_id"]].dropna().drop_duplicates()
         agency_ids = self.agencies["agency_id"].astype(str).tolist()
@@ -379,6 +449,10 @@ class FamilyNetwork:
         One row per family: family_id, household_group (component label), group_size
         (families in the group), shared_members (members of this family also in another).
         Sorted with the largest groups first; singletons have group_size 1.
+
+        Returns
+        -------
+        DataFrame
         """
         members = self.members
         families = _ids(self.ds.families["family_id"]).astype(str)
@@ -405,6 +479,10 @@ class FamilyNetwork:
         involvement or open episode led), lead_families, spare (capacity - open,
         may be negative when over capacity), utilisation (open / capacity; NaN
         when capacity is 0), families_per_fte (NaN when fte is 0).
+
+        Returns
+        -------
+        DataFrame
         """
         team = self.team
         open_fam = team.groupby("practitioner_id", observed=True)["family_id"].nunique()
@@ -426,9 +504,11 @@ class FamilyNetwork:
 
         Parameters
         ----------
-        freq : pandas period frequency (``"Q"`` quarters, ``"Y"`` years, ``"M"`` months) or
+        freq : str, default "Q"
+            Pandas period frequency (``"Q"`` quarters, ``"Y"`` years, ``"M"`` months) or
             ``None`` for all episodes together.
-        by_locality : also split by the episode's locality (else the whole council).
+        by_locality : bool, default True
+            Also split by the episode's locality (else the whole council).
 
         Returns
         -------
@@ -465,6 +545,21 @@ def plot_agency_network(collab: AgencyCollaboration, ax: Any = None, top: Option
     Vertices are the ``top`` agencies by PageRank, sized by families and coloured
     council / partner; edge width follows shared families. Layout: NetworkX spring
     layout with ``seed``. Returns the matplotlib Axes.
+
+    Parameters
+    ----------
+    collab : AgencyCollaboration
+        :meth:`FamilyNetwork.agency_collaboration` output.
+    ax : matplotlib Axes, optional
+        where to draw (default a new figure).
+    top : int or None, default 40
+        draw this many agencies (None: all).
+    seed : int, default 0
+        seed of the layout.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     import matplotlib.pyplot as plt
     import networkx as nx

@@ -41,9 +41,29 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from ._core import core
+from .._native import network as core
+from .._native import naming, progress as progress_bar
 
-__all__ = ["Graph", "bipartite_projection"]
+__all__ = ["Graph", "bipartite_projection", "MAX_VERTICES"]
+
+#: most vertices a graph may have: ids index arrays, so a sparse id (2**31) would allocate
+#: for every id below it. Sparse or large ids belong in a labelled edge list, which renumbers them.
+MAX_VERTICES = min(100_000_000, core.MAX_VERTICES)
+
+
+def _whole(value: Any, table: str, column: str) -> int:
+    """``value`` as an int if it is a whole number (2.5 is an error, not 2)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) \
+            or not float(value).is_integer():
+        raise ValidationError(Problem(table, column, "must be a whole number", value=value))
+    return int(value)
+
+
+def _check_n(n: int, table: str, column: str) -> None:
+    if n > MAX_VERTICES:
+        raise ValidationError(Problem(table, column, f"{n:,} vertices is more than a graph may have "
+                                      f"({MAX_VERTICES:,}): ids index arrays, so give a labelled edge list "
+                                      "(from_edges(edges)) to renumber sparse ids", value=n))
 
 
 def _id_array(values: Any, table: str, column: str) -> np.ndarray:
@@ -59,6 +79,12 @@ def _id_array(values: Any, table: str, column: str) -> np.ndarray:
                                           len(rows), arr[rows[0]].item()))
     elif arr.dtype.kind not in "iub" and arr.size:
         raise ValidationError(Problem(table, column, f"vertex ids must be integers, got dtype {arr.dtype}"))
+    if arr.dtype.kind in "uf":  # values from 2**63 up would wrap round when cast to int64
+        too_big = arr >= (np.uint64(2 ** 63) if arr.dtype.kind == "u" else 2.0 ** 63)
+        if too_big.any():
+            rows = np.flatnonzero(too_big)
+            raise ValidationError(Problem(table, column, "vertex ids must fit in 64-bit signed integers",
+                                          rows[:10].tolist(), len(rows), arr[rows[0]].item()))
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
@@ -87,6 +113,13 @@ class Graph:
 
     Build it with :meth:`from_edges`. ``labels`` optionally names the vertices
     (used by :meth:`nodes`, :meth:`edges` and :meth:`to_networkx`).
+
+    Parameters
+    ----------
+    core_graph : object
+        the compiled graph (use :meth:`from_edges` rather than this constructor).
+    labels : sequence, optional
+        a name per vertex.
     """
 
     def __init__(self, core_graph: Any, labels: Optional[Sequence[Any]] = None) -> None:
@@ -119,6 +152,12 @@ class Graph:
         labels : sequence, optional
             A name per vertex.
 
+        Returns
+        -------
+        Graph
+
+        Notes
+        -----
         Duplicate edges are merged with summed weights; self-loops are kept
         (see the module docstring).
         """
@@ -129,13 +168,18 @@ class Graph:
         if len(s) != len(d):
             raise ValidationError(Problem("edges", "dst", f"src has {len(s)} rows but dst has {len(d)}"))
         if n is None:
+            _check_range(s, core.MAX_VERTICES, "edges", "src")
+            _check_range(d, core.MAX_VERTICES, "edges", "dst")
             n = int(max(s.max(initial=-1), d.max(initial=-1))) + 1
+        n = _whole(n, "edges", "n")
         if n < 0:
             raise ValidationError(Problem("edges", None, f"n must be >= 0, got {n}"))
+        _check_n(n, "edges", "n")
         _check_range(s, n, "edges", "src")
         _check_range(d, n, "edges", "dst")
         w = None if weight is None else _check_weights(weight, len(s))
-        return cls(core.Graph(s, d, w, directed, int(n)), labels)
+        with naming("edges"):
+            return cls(core.Graph(s, d, w, directed, int(n)), labels)
 
     @classmethod
     def _from_labelled(cls, edges: Any, weight: Any, directed: bool) -> "Graph":
@@ -198,17 +242,33 @@ class Graph:
 
     # -- algorithms --------------------------------------------------------
     def degree(self) -> np.ndarray:
-        """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected)."""
+        """Number of edges at each vertex (out-degree when directed; self-loops count twice when undirected).
+
+        Returns
+        -------
+        ndarray or Series
+            a Series keyed by label for a graph built from labels.
+        """
         return self._keyed(self._g.degree(), "degree")
 
     def strength(self) -> np.ndarray:
-        """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted."""
+        """Sum of edge weights at each vertex (out-strength when directed); equals degree when unweighted.
+
+        Returns
+        -------
+        ndarray or Series
+            a Series keyed by label for a graph built from labels.
+        """
         return self._keyed(self._g.strength(), "strength")
 
     def components(self) -> np.ndarray:
         """Connected components (weakly connected when directed): a label per vertex.
 
         Labels run 0..k-1 in order of each component's smallest vertex.
+
+        Returns
+        -------
+        ndarray of int
         """
         return self._keyed(self._g.components(), "component")
 
@@ -224,11 +284,23 @@ class Graph:
         default stops after a couple of iterations, as NetworkX does); pass a
         smaller ``tol`` (e.g. ``1e-12``, with a larger ``max_iter``) for an answer
         close to the exact one.
+
+        Parameters
+        ----------
+        damping : float, default 0.85
+            the damping factor.
+        tol : float, default 1e-6
+            the stopping tolerance (see below).
+        max_iter : int, default 100
+            the most iterations.
+
+        Returns
+        -------
+        ndarray of float
+            the PageRank of each vertex.
         """
-        try:
+        with naming("pagerank"):
             return self._keyed(self._g.pagerank(float(damping), float(tol), int(max_iter)), "pagerank")
-        except core.CoreInputError as err:
-            raise ValidationError(Problem("pagerank", None, str(err))) from None
 
     def betweenness(self, samples: Optional[int] = None, seed: int = 0, normalized: bool = True,
                     progress: bool = False) -> np.ndarray:
@@ -247,6 +319,13 @@ class Graph:
         progress : bool
             Show a tqdm bar.
 
+        Returns
+        -------
+        ndarray
+            the betweenness of each vertex.
+
+        Notes
+        -----
         Weighted graphs use Dijkstra (edge weights as lengths). Their weights must be
         positive: a zero-weight edge makes the number of shortest paths ill-defined
         (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
@@ -266,7 +345,7 @@ class Graph:
                 raise ValidationError(Problem("betweenness", None, f"samples must be in 1..{self.n}, got {samples}"))
             sources = np.asarray(random.Random(seed).sample(range(self.n), int(samples)), dtype=np.int64)
             sampled = True
-        with _progress_bar(progress, "betweenness") as callback:
+        with naming("betweenness"), progress_bar("betweenness", show=progress) as callback:
             return self._keyed(self._g.betweenness(sources, sampled, normalized, callback), "betweenness")
 
     def distances(self, sources: Any, progress: bool = False) -> np.ndarray:
@@ -275,10 +354,21 @@ class Graph:
         Hop counts when unweighted (breadth-first search), sums of weights when
         weighted (Dijkstra). Follows edge direction when directed. For a graph built from
         labels, ``sources`` are labels and the result is a DataFrame (sources x nodes).
+
+        Parameters
+        ----------
+        sources : array-like
+            the source vertices (labels for a graph built from labels).
+        progress : bool, default False
+            show a tqdm bar.
+
+        Returns
+        -------
+        ndarray or DataFrame
         """
         src = self._vertex_ids(sources, "distances")
         _check_range(src, self.n, "distances", "sources")
-        with _progress_bar(progress, "distances") as callback:
+        with naming("distances"), progress_bar("distances", show=progress) as callback:
             out = self._g.distances(src, callback)
         if not self.by_label:
             return out
@@ -290,12 +380,23 @@ class Graph:
         return ids if self.labels is None else self.labels[ids]
 
     def edges(self) -> pd.DataFrame:
-        """Edge table (duplicates merged, undirected edges once with ``source <= target``)."""
+        """Edge table (duplicates merged, undirected edges once with ``source <= target``).
+
+        Returns
+        -------
+        DataFrame
+            ``source, target, weight``.
+        """
         s, d, w = self._g.edges()
         return pd.DataFrame({"source": self._names(s), "target": self._names(d), "weight": w})
 
     def nodes(self) -> pd.DataFrame:
-        """Vertex table: id, label (when labelled), degree, strength, component."""
+        """Vertex table: id, label (when labelled), degree, strength, component.
+
+        Returns
+        -------
+        DataFrame
+        """
         frame = pd.DataFrame({"vertex": np.arange(self.n)})
         if self.labels is not None:
             frame["label"] = self.labels
@@ -305,7 +406,12 @@ class Graph:
         return frame
 
     def to_networkx(self) -> Any:
-        """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes."""
+        """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes.
+
+        Returns
+        -------
+        networkx.Graph or networkx.DiGraph
+        """
         import networkx as nx
 
         g = nx.DiGraph() if self.directed else nx.Graph()
@@ -346,34 +452,6 @@ def _label_columns(edges: Any, weight: Any):
     return u, v, w
 
 
-class _progress_bar:
-    """Context manager giving a (done, total) callback for the C++ loop, or None."""
-
-    def __init__(self, show: bool, desc: str) -> None:
-        self.show, self.desc, self.bar = show, desc, None
-
-    def __enter__(self) -> Any:
-        import os
-        import sys
-
-        if not self.show or os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty():
-            return None
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(desc=self.desc, total=0)
-
-        def update(done: int, total: int) -> None:
-            self.bar.total = total
-            self.bar.n = done
-            self.bar.refresh()
-
-        return update
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: Optional[int] = None,
                          labels: Optional[Sequence[Any]] = None) -> Graph:
     """Project a bipartite edge list onto its right-hand vertices.
@@ -407,11 +485,16 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
     if len(lft) != len(rgt):
         raise ValidationError(Problem("edges", "right", f"left has {len(lft)} rows but right has {len(rgt)}"))
     if n_right is None:
+        _check_range(rgt, core.MAX_VERTICES, "edges", "right")
         n_right = int(rgt.max(initial=-1)) + 1
+    n_right = _whole(n_right, "edges", "n_right")
+    _check_n(n_right, "edges", "n_right")
     if (lft < 0).any():
         rows = np.flatnonzero(lft < 0)
         raise ValidationError(Problem("edges", "left", "vertex ids must be >= 0", rows[:10].tolist(), len(rows),
                                       int(lft[rows[0]])))
+    _check_n(n_right, "edges", "n_right")
     _check_range(rgt, n_right, "edges", "right")
-    a, b, w = core.bipartite_projection(lft, rgt, int(n_right), weight)
-    return Graph(core.Graph(a, b, w, False, int(n_right)), labels)
+    with naming("edges"):
+        a, b, w = core.bipartite_projection(lft, rgt, int(n_right), core.ProjectionWeight.__members__[weight])
+        return Graph(core.Graph(a, b, w, False, int(n_right)), labels)

@@ -71,6 +71,21 @@ def _esc(text) -> str:
 
 
 def fmt(value, kind: str, unit: str = "") -> str:
+    """A value as the dashboard shows it (a hidden count as the suppression marker).
+
+    Parameters
+    ----------
+    value : object
+        The value.
+    kind : str
+        The measure's kind.
+    unit : str, default ""
+        The measure's unit.
+
+    Returns
+    -------
+    str
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return SUPPRESSED if value is None else ""
     if isinstance(value, str):
@@ -84,6 +99,19 @@ def fmt(value, kind: str, unit: str = "") -> str:
 
 
 def icon(code: str, table: Dict[str, tuple]) -> str:
+    """An SVG icon for a variation or assurance code.
+
+    Parameters
+    ----------
+    code : str
+        The code.
+    table : dict of str to tuple
+        ``code -> (text, colour, letter)``.
+
+    Returns
+    -------
+    str
+    """
     text, colour, letter = table.get(code, (code, "#7b8794", "?"))
     return (f'<svg role="img" width="26" height="26" viewBox="0 0 26 26"><title>{_esc(text)}</title>'
             f'<circle cx="13" cy="13" r="12" fill="{colour}"/><text x="13" y="18" font-size="13" fill="#fff" '
@@ -91,7 +119,26 @@ def icon(code: str, table: Dict[str, tuple]) -> str:
 
 
 def xmr_svg(chart: pd.DataFrame, title: str, kind: str, direction: str, width: int = 600, height: int = 230) -> str:
-    """An XmR chart: values, centre line, process limits; special-cause points coloured."""
+    """An XmR chart: values, centre line, process limits; special-cause points coloured.
+
+    Parameters
+    ----------
+    chart : DataFrame
+        the XmR chart of one measure.
+    title : str
+        the chart title.
+    kind : str
+        the measure's kind.
+    direction : str
+        which way is better.
+    width, height : int
+        the size in pixels.
+
+    Returns
+    -------
+    str
+        the SVG.
+    """
     v = chart["value"].to_numpy(dtype=float)
     n = len(v)
     if n == 0 or np.all(np.isnan(v)):
@@ -147,7 +194,22 @@ def xmr_svg(chart: pd.DataFrame, title: str, kind: str, direction: str, width: i
 
 
 def funnel_svg(f: dict, title: str, width: int = 600, height: int = 300) -> str:
-    """A funnel plot: each locality's rate against its denominator, 95% and 99.8% limits."""
+    """A funnel plot: each locality's rate against its denominator, 95% and 99.8% limits.
+
+    Parameters
+    ----------
+    f : dict
+        :func:`earlyhelp.measures.funnel` output.
+    title : str
+        the chart title.
+    width, height : int
+        the size in pixels.
+
+    Returns
+    -------
+    str
+        the SVG.
+    """
     units, curve = f["units"], f["curve"]
     xs = np.log10(curve["denominator"].to_numpy(dtype=float))
     cols = [c for c in curve.columns if c.startswith(("lower_", "upper_"))]
@@ -213,7 +275,19 @@ def _table(frame: pd.DataFrame, caption: str = "") -> str:
 
 
 def render_dashboard(pack, options) -> str:
-    """The dashboard as one HTML string."""
+    """The dashboard as one HTML string.
+
+    Parameters
+    ----------
+    pack : Pack
+        :func:`earlyhelp.report.pack.build_pack` output.
+    options : PackOptions
+        what the pack holds.
+
+    Returns
+    -------
+    str
+    """
     s = pack.summary
     pages: List[tuple] = []
     for theme in ("front_door", "episodes_timeliness", "outcomes", "partnership"):

@@ -21,7 +21,19 @@ SHEET_COLUMNS = ["period", "locality", "numerator", "denominator", "value", "lo"
 
 
 def sheet_name(text: str, used: set) -> str:
-    """A valid, unique Excel sheet name (at most 31 characters, no []:*?/\\)."""
+    """A valid, unique Excel sheet name (at most 31 characters, none of ``[]:*?/\\``).
+
+    Parameters
+    ----------
+    text : str
+        the wanted name.
+    used : set
+        names already taken (the new one is added).
+
+    Returns
+    -------
+    str
+    """
     base = re.sub(r"[\[\]:*?/\\]", "_", text)[:31] or "sheet"
     name, k = base, 1
     while name.lower() in used:
@@ -44,7 +56,19 @@ def _cell(value):
 
 
 def workbook_bytes(pack, tables: Dict[str, pd.DataFrame]) -> bytes:
-    """The workbook as bytes (written through the pack's publish_file)."""
+    """The workbook as bytes (written through the pack's publish_file).
+
+    Parameters
+    ----------
+    pack : Pack
+        the pack.
+    tables : dict of str to DataFrame
+        the published tables by name.
+
+    Returns
+    -------
+    bytes
+    """
     import xlsxwriter
 
     from .pack import csv_view

@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import pandas as pd
 
 from ..forecast.accuracy import best_model
+from ..forecast.hierarchy import unescape_level
 from ..results import Excluded, Exclusions
 from .html import Section, render_html
 from .suppression import SUPPRESSED, published, shown_count
@@ -28,8 +29,8 @@ def _measure(uid: str) -> str:
 
 
 def _label(uid: str) -> str:
-    parts = uid.split(SEP)
-    return " / ".join(parts[1:]) if len(parts) > 1 else uid
+    parts = [unescape_level(p) for p in uid.split(SEP)]
+    return " / ".join(parts[1:]) if len(parts) > 1 else parts[0]
 
 
 def _series_for(history: pd.DataFrame, measure: str) -> List[str]:
@@ -38,7 +39,17 @@ def _series_for(history: pd.DataFrame, measure: str) -> List[str]:
 
 
 def interval_level(levels: Sequence[int]) -> Optional[int]:
-    """The interval drawn and tabulated: 80% when computed, else the first level (None without)."""
+    """The interval drawn and tabulated: 80% when computed, else the first level (None without).
+
+    Parameters
+    ----------
+    levels : sequence of int
+        the interval levels computed.
+
+    Returns
+    -------
+    int or None
+    """
     levels = list(levels)
     return 80 if 80 in levels else (levels[0] if levels else None)
 
@@ -50,13 +61,24 @@ def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[p
 
     Parameters
     ----------
-    history : the published (suppressed) observed counts ``unique_id, ds, y, y_status``.
-    forecasts : statsforecast layout, one column per model in ``models``.
-    accuracy : backtest accuracy per model and series (``model, mase``), or None.
-    capacity : the capacity table (``scenario, level, area, ds, fte``), or None.
-    measures : the measures drawn (one figure each).
-    models : the models compared; the figures draw the most accurate (the first without backtests).
-    levels : the interval levels computed (80 is drawn when present).
+    history : DataFrame
+        The published (suppressed) observed counts ``unique_id, ds, y, y_status``.
+    forecasts : DataFrame
+        Statsforecast layout, one column per model in ``models``.
+    accuracy : DataFrame, optional
+        Backtest accuracy per model and series (``model, mase``), or None.
+    capacity : DataFrame, optional
+        The capacity table (``scenario, level, area, ds, fte``), or None.
+    measures : sequence of str
+        The measures drawn (one figure each).
+    models : sequence of str
+        The models compared; the figures draw the most accurate (the first without backtests).
+    levels : sequence of int, default ()
+        The interval levels computed (80 is drawn when present).
+
+    Returns
+    -------
+    dict of str to matplotlib Figure
     """
     from .plots import plot_accuracy, plot_capacity, plot_history_forecast
 
@@ -93,19 +115,33 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
     Parameters
     ----------
     history, forecasts, accuracy, capacity, measures, models, levels : as :func:`figures`.
-    title : the report's heading.
-    horizon : periods forecast.
-    threshold : counts ``1..threshold`` are hidden (the suppression applied to ``history``);
+    title : str
+        The report's heading.
+    horizon : int
+        Periods forecast.
+    threshold : int
+        Counts ``1..threshold`` are hidden (the suppression applied to ``history``);
         counts standing alone in the text (rows read, rows left out) are hidden the same way.
     inputs : :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
-    excluded : what the run left out (:class:`~earlyhelp.results.Excluded` items).
-    pngs : the figures as PNG bytes by file stem (from :func:`figures`).
-    freq : the pandas frequency of the series.
-    reconciliation : the reconciliation method (``"none"``: not reconciled).
-    backtest_windows : rolling-origin windows behind ``accuracy``.
-    source : where the data came from, in a word (``"folder"``, ``"sql"``, ``"synthetic"``).
+    excluded : iterable of Excluded, default ()
+        What the run left out (:class:`~earlyhelp.results.Excluded` items).
+    pngs : mapping of str to bytes, optional
+        The figures as PNG bytes by file stem (from :func:`figures`).
+    freq : str, default "MS"
+        The pandas frequency of the series.
+    reconciliation : str, default "none"
+        The reconciliation method (``"none"``: not reconciled).
+    backtest_windows : int, default 0
+        Rolling-origin windows behind ``accuracy``.
+    source : str, default ""
+        Where the data came from, in a word (``"folder"``, ``"sql"``, ``"synthetic"``).
     capacity_measure, caseload_per_fte, durations : what the capacity table was computed from
         (the measure, the families one practitioner holds, the episode durations in words).
+
+    Returns
+    -------
+    str
+        the HTML.
     """
     from .. import __version__
 
@@ -207,7 +243,7 @@ def _top_level_summary(history, forecasts, measure, model, horizon) -> Optional[
         return None
     top = min(ids, key=lambda u: (u.count(SEP), u))
     f = forecasts[forecasts["unique_id"] == top]
-    if f.empty or model not in f:
+    if f.empty or model not in f or f[model].isna().all():
         return None
     per_period = f[model].mean()
     h = history[history["unique_id"] == top].sort_values("ds").tail(12)
@@ -244,8 +280,10 @@ def _forecast_table(forecasts, measure, model, level) -> Optional[pd.DataFrame]:
     out = pd.DataFrame({"series": f["unique_id"].map(_label), "period": f["ds"],
                         "forecast": f[model].round(1)})
     if lo in f and hi in f:
-        out["interval"] = [f"{max(a, 0):,.0f} to {b:,.0f}" for a, b in zip(f[lo], f[hi])]
+        out["interval"] = [SUPPRESSED if pd.isna(a) or pd.isna(b) else f"{max(a, 0):,.0f} to {b:,.0f}"
+                           for a, b in zip(f[lo], f[hi])]
     wide = out.pivot(index="series", columns="period", values="forecast")
+    wide = wide.astype(object).where(wide.notna(), SUPPRESSED)    # forecasts of suppressed series
     wide.columns = [pd.Timestamp(c).strftime("%b %Y") for c in wide.columns]
     return wide.reset_index()
 

@@ -30,7 +30,21 @@ img { max-width: 100%; height: auto; display: block; margin: 0.6rem 0; }
 
 @dataclass
 class Section:
-    """One part of the report: a heading, paragraphs, tables and images."""
+    """One part of the report: a heading, paragraphs, tables and images.
+
+    Parameters
+    ----------
+    title : str
+        the heading.
+    paragraphs : list of str
+        paragraphs of text.
+    tables : list of (str, DataFrame)
+        captions and tables.
+    images : list of (str, bytes)
+        alt texts and PNG bytes.
+    notes : list of str
+        small print under the section.
+    """
 
     title: str
     paragraphs: List[str] = field(default_factory=list)
@@ -49,7 +63,25 @@ class Section:
 
 def render_html(title: str, sections: List[Section], *, subtitle: str = "", key_points: Optional[List[str]] = None,
                 footer: str = "") -> str:
-    """The report as one HTML string (UTF-8, no external resources)."""
+    """The report as one HTML string (UTF-8, no external resources).
+
+    Parameters
+    ----------
+    title : str
+        the page title.
+    sections : list of Section
+        the parts, in order.
+    subtitle : str, default ""
+        a line under the title.
+    key_points : list of str, optional
+        bullet points before the sections.
+    footer : str, default ""
+        the closing line.
+
+    Returns
+    -------
+    str
+    """
     esc = html.escape
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',

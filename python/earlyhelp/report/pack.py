@@ -28,7 +28,25 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass
 class PackOptions:
-    """What goes in the pack (the ``[report]`` section of a report config)."""
+    """What goes in the pack (the ``[report]`` section of a report config).
+
+    Parameters
+    ----------
+    measures : sequence of str, optional
+        measure ids (default all).
+    months : int, default 24
+        months shown.
+    title : str, default "Early Help performance pack"
+        the title.
+    targets : mapping of str to float
+        target per measure id.
+    change_points : mapping of str to sequence of str
+        dates where a measure's process changed.
+    threshold : int, default 5
+        counts 1..threshold are hidden.
+    end : str, optional
+        the last month (default the data's).
+    """
 
     measures: Optional[Sequence[str]] = None          # default: every catalogue measure
     months: int = 24                                  # months shown
@@ -41,6 +59,32 @@ class PackOptions:
 
 @dataclass
 class Pack:
+    """Everything the pack publishes, computed and suppressed (see :func:`build_pack`).
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        measures by month (suppressed).
+    localities : DataFrame
+        measures by locality over 12 months (suppressed).
+    summary : DataFrame
+        one row per measure.
+    charts : dict of str to DataFrame
+        XmR chart per measure.
+    funnels : dict of str to dict
+        funnel limits per measure.
+    catalogue : DataFrame
+        the measures' definitions.
+    blocked : dict of str to str
+        measures that could not be computed, and why.
+    suppression : dict
+        cells hidden per table.
+    window : dict of str to str
+        the period covered.
+    council : str
+        the council's name.
+    """
+
     monthly: pd.DataFrame            # measure, period, locality (incl. ALL), counts and values, published
     localities: pd.DataFrame         # rolling 12 months to the last month, by locality, published
     summary: pd.DataFrame            # one row per measure: latest, SPC icons, assurance
@@ -74,7 +118,19 @@ def _council_name(ds) -> str:
 
 
 def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
-    """Compute and suppress everything the pack publishes (nothing is written)."""
+    """Compute and suppress everything the pack publishes (nothing is written).
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    options : PackOptions, optional
+        what goes in the pack.
+
+    Returns
+    -------
+    Pack
+    """
     import warnings
 
     from .. import measures as M
@@ -232,10 +288,21 @@ def _funnels(loc12: pd.DataFrame, kinds: Dict[str, str]) -> Dict[str, dict]:
 
 # -- the one way out -----------------------------------------------------------------------------
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text starting like a spreadsheet formula gets a leading apostrophe (CSV and Excel injection)."""
+    """Text starting like a spreadsheet formula gets a leading apostrophe (CSV and Excel injection).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        a table.
+
+    Returns
+    -------
+    DataFrame
+    """
     out = frame.copy()
     for c in out.columns:
-        if out[c].dtype == object or str(out[c].dtype).startswith(("string", "category")):
+        dtype = out[c].dtype  # pandas 3's default text dtype is "str": ask pandas, not the dtype's name
+        if dtype == object or pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
             s = out[c].astype(object)
             bad = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
             if bad.any():
@@ -247,16 +314,29 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
     """Every file the pack writes passes here (the publication gate can replace this function).
 
     ``kind``: ``"table"`` (a published DataFrame: Parquet + CSV), ``"text"`` (HTML), ``"bytes"``
-    (the workbook), ``"json"``, or ``"record"`` (run.json through :meth:`RunFolder.record`, with
+    (the workbook), ``"json"``, or ``"record"`` (run.json through :meth:`earlyhelp.report.runfolder.RunFolder.record`, with
     ``payload`` its keyword arguments). Tables have their formula-like text neutralised.
+
+    Parameters
+    ----------
+    folder : RunFolder
+        where the file goes.
+    name : str
+        the file name.
+    payload : object
+        the content.
+    kind : str
+        see above.
     """
     if kind == "table":
+        # the run folder's publication gate (earlyhelp.report.publish) suppresses, pseudonymises
+        # and neutralises formulas; the pack's own suppression (status columns) is kept as it is
         frame = neutralise_formulas(payload)
         folder.write_table(name, frame, csv_frame=csv_view(frame))
     elif kind == "text":
-        folder.write_text(name, payload)
+        folder.write_html(name, payload, sources=list(PACK_TABLES))
     elif kind == "bytes":
-        folder.write_bytes(name, payload)
+        folder.write_bytes(name, payload, sources=list(PACK_TABLES))
     elif kind == "json":
         folder.write_json(name, payload)
     elif kind == "record":
@@ -266,14 +346,38 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
         raise ValueError(f"unknown kind {kind!r}")
 
 
+#: the pack's published tables: the dashboard and the workbook show only these
+PACK_TABLES = ("measures_monthly", "measures_localities_12m", "summary", "catalogue")
+
+
 def tidy_tables(pack: Pack) -> Dict[str, pd.DataFrame]:
-    """The pack's published tables (typed: hidden numbers are missing and ``*_status`` says ``"c"``)."""
+    """The pack's published tables (typed: hidden numbers are missing and ``*_status`` says ``"c"``).
+
+    Parameters
+    ----------
+    pack : Pack
+        the pack.
+
+    Returns
+    -------
+    dict of str to DataFrame
+    """
     return {"measures_monthly": pack.monthly, "measures_localities_12m": pack.localities, "summary": pack.summary,
             "catalogue": pack.catalogue}
 
 
 def csv_view(frame: pd.DataFrame) -> pd.DataFrame:
-    """The CSV form of a published table: each hidden number is the text ``c``; status columns dropped."""
+    """The CSV form of a published table: each hidden number is the text ``c``; status columns dropped.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        a published table.
+
+    Returns
+    -------
+    DataFrame
+    """
     out = frame.copy()
     status = [c for c in out.columns if c.endswith("_status")]
     for st in status:
@@ -294,6 +398,23 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     Files: ``dashboard.html`` (offline, one page per theme), ``measures.xlsx`` (one sheet per
     measure), ``measures_monthly``, ``measures_localities_12m``, ``summary``, ``catalogue`` as CSV
     and Parquet, and ``run.json``. The folder appears only when complete.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    output : str or Path
+        the folder the run folder goes in.
+    options : PackOptions, optional
+        what goes in the pack.
+    run_id : str, optional
+        the run folder's name.
+    config : mapping, optional
+        recorded in run.json.
+
+    Returns
+    -------
+    Path
     """
     from ..sources import content_hash
     from .dashboard import render_dashboard
@@ -311,7 +432,9 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
                   "measures": list(pack.catalogue["id"])}
     digest = run_digest(parameters, inputs)
     rid = run_id or new_run_id(digest, prefix="report-")
-    with RunFolder(output, rid) as folder:
+    from .publish import PublishPolicy
+
+    with RunFolder(output, rid, policy=PublishPolicy(threshold=opt.threshold)) as folder:
         t1 = time.perf_counter()
         for name, frame in tables.items():
             publish_file(folder, name, frame, "table")

@@ -1,8 +1,9 @@
-"""Pseudonymisation: keyed hashing of person and family ids.
+"""Pseudonymisation: keyed hashing of the ids of people and cases.
 
 Extracts that leave the council's warehouse (to an analyst's laptop, a partner, a
-test fixture) should not carry the case-recording system's real ids. Each person
-and family id is replaced by ``HMAC-SHA256(key, "<kind>:" + id)`` written as hex and
+test fixture) should not carry the case-recording system's real ids. Each id of a
+person, family, episode, request, practitioner, assessment, involvement or referral is
+replaced by ``HMAC-SHA256(key, "<kind>:" + id)`` written as hex and
 truncated to 40 characters (160 bits; ids may be at most 48 characters).
 
 * **Keyed**: without the key nobody can rebuild the mapping by hashing a list of
@@ -11,10 +12,11 @@ truncated to 40 characters (160 bits; ids may be at most 48 characters).
   never written in a config file or notebook. Keep it in the council's secret store.
 * **Stable**: the same key and id always give the same pseudonym, so monthly
   extracts still link up; change the key to break linkage.
-* **Consistent**: every column that refers to a person or a family (as declared in
+* **Consistent**: every column that refers to a person or a case (as declared in
   :mod:`earlyhelp.data.schema`) is mapped with the same function, so joins keep
-  working across tables. Person and family ids are hashed in separate domains, so a
-  person and a family with the same raw id get different pseudonyms.
+  working across tables. Each kind of id is hashed in its own domain, so a person and
+  a family with the same raw id get different pseudonyms. Locality and agency ids
+  (places and organisations) are kept.
 """
 from __future__ import annotations
 
@@ -30,23 +32,43 @@ from ..data.schema import ID_MAX_LENGTH, TABLES
 
 KEY_VARIABLE = "EARLYHELP_PSEUDO_KEY"
 MIN_KEY_LENGTH = 32
+#: different characters a key must hold at least (a run of one character is no secret;
+#: 32 random hex digits hold about 15)
+MIN_KEY_DISTINCT = 8
 PSEUDONYM_LENGTH = 40
 
-# (table, column) -> domain ("person" or "family"), from the schema: keys and references
+#: tables whose ids name an organisation or a place, not a person or a case: kept as they are
+ORGANISATION_TABLES = ("localities", "agencies")
+
+# (table, column) -> domain: every id column (key or reference) of a person or a case, so no
+# episode, request, practitioner or referral id links a pseudonymised family back to the case system
 ID_COLUMNS: Dict[Tuple[str, str], str] = {}
 for _table in TABLES.values():
     for _col in _table.columns:
         if _col.kind != "id":
             continue
         target = _col.references or (f"{_table.name}.{_col.name}" if _col.name in _table.key else "")
-        if target == "persons.person_id":
-            ID_COLUMNS[(_table.name, _col.name)] = "person"
-        elif target == "families.family_id":
-            ID_COLUMNS[(_table.name, _col.name)] = "family"
+        if not target or target.split(".")[0] in ORGANISATION_TABLES:
+            continue
+        target_table, target_column = target.split(".")
+        domain = target_column[: -len("_id")] if target_column.endswith("_id") else target_column
+        if target_table == "csc_assessments":
+            domain = "csc_assessment"
+        ID_COLUMNS[(_table.name, _col.name)] = domain
 
 
 def pseudo_key(key: Optional[str | bytes] = None) -> bytes:
-    """The hashing key: ``key`` if given, else ``$EARLYHELP_PSEUDO_KEY``; checked for length."""
+    """The hashing key: ``key`` if given, else ``$EARLYHELP_PSEUDO_KEY``; checked for length.
+
+    Parameters
+    ----------
+    key : str or bytes, optional
+        the secret (default ``$EARLYHELP_PSEUDO_KEY``).
+
+    Returns
+    -------
+    bytes
+    """
     if key is None:
         key = os.environ.get(KEY_VARIABLE)
         if key is None:
@@ -58,18 +80,54 @@ def pseudo_key(key: Optional[str | bytes] = None) -> bytes:
     if len(raw) < MIN_KEY_LENGTH:
         raise ConfigError([Problem("environment", KEY_VARIABLE,
                                    f"is too short ({len(raw)} characters): use at least {MIN_KEY_LENGTH}")])
+    if len(set(raw)) < MIN_KEY_DISTINCT:
+        raise ConfigError([Problem("environment", KEY_VARIABLE,
+                                   f"is not a secret: only {len(set(raw))} different characters; use a random "
+                                   "one, e.g. python -c 'import secrets; print(secrets.token_hex(32))'")])
     return raw
 
 
 def pseudonym(value: str, *, domain: str, key: bytes, length: int = PSEUDONYM_LENGTH) -> str:
-    """The pseudonym of one id (hex HMAC-SHA256 of ``"<domain>:<id>"``, first ``length`` characters)."""
+    """The pseudonym of one id (hex HMAC-SHA256 of ``"<domain>:<id>"``, first ``length`` characters).
+
+    Parameters
+    ----------
+    value : str
+        the id.
+    domain : str
+        ``"person"`` or ``"family"`` (the same id in two domains gets two pseudonyms).
+    key : bytes
+        the secret (:func:`pseudo_key`).
+    length : int
+        characters kept of the hex digest.
+
+    Returns
+    -------
+    str
+    """
     digest = hmac.new(key, f"{domain}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
     return digest[:length]
 
 
 def pseudonymise_ids(ids: pd.Series, *, domain: str, key: Optional[str | bytes] = None,
                      length: int = PSEUDONYM_LENGTH) -> pd.Series:
-    """Replace every id in ``ids`` by its pseudonym; missing values stay missing."""
+    """Replace every id in ``ids`` by its pseudonym; missing values stay missing.
+
+    Parameters
+    ----------
+    ids : Series
+        the ids.
+    domain : str
+        ``"person"`` or ``"family"``.
+    key : str or bytes, optional
+        the secret (default ``$EARLYHELP_PSEUDO_KEY``).
+    length : int
+        characters kept of the hex digest.
+
+    Returns
+    -------
+    Series
+    """
     if not 8 <= length <= min(64, ID_MAX_LENGTH):
         raise ConfigError([Problem("pseudonymise", "length", f"must be between 8 and {ID_MAX_LENGTH}", value=length)])
     raw = pseudo_key(key)
@@ -81,15 +139,19 @@ def pseudonymise_ids(ids: pd.Series, *, domain: str, key: Optional[str | bytes] 
 
 def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDONYM_LENGTH,
                  extra_columns: Optional[Dict[Tuple[str, str], str]] = None):
-    """A copy of Dataset ``ds`` with every person and family id replaced by its pseudonym.
+    """A copy of Dataset ``ds`` with every id of a person or a case replaced by its pseudonym.
 
     Parameters
     ----------
-    ds : :class:`earlyhelp.Dataset`.
-    key : the secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`ConfigError` if
+    ds : Dataset
+        The data to pseudonymise.
+    key : str or bytes, optional
+        The secret; default ``$EARLYHELP_PSEUDO_KEY``. Raises :class:`earlyhelp.ConfigError` if
         missing or shorter than 32 characters.
-    length : characters kept of the hex digest (8-48; default 40).
-    extra_columns : more ``{(table, column): "person" | "family"}`` to map.
+    length : int, default 40
+        Characters kept of the hex digest (8-48; default 40).
+    extra_columns : dict of tuple to str, optional
+        More ``{(table, column): "person" | "family"}`` to map.
 
     Returns
     -------

@@ -9,7 +9,7 @@ Every command writes its folder the same way::
 
     digest = run_digest(parameters, inputs)
     with RunFolder(output, new_run_id(digest, prefix="network-")) as folder:
-        folder.write_table("caseloads", table)            # name.csv + name.parquet
+        folder.write_table("caseloads", table)            # name.csv + name.parquet, through the gate
         folder.record("network", digest=digest, inputs=inputs, excluded=excluded,
                       timings=timings, parameters=parameters, rows_written={...})
 
@@ -26,12 +26,13 @@ import os
 import shutil
 from pathlib import Path
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..results import Excluded, Exclusions
+from .publish import PublishPolicy, Published, excel_bytes, publish
 
 log = logging.getLogger("earlyhelp")
 
@@ -43,19 +44,54 @@ def run_digest(parameters: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
     """SHA-256 of what was asked for and of the data it ran on (``inputs["sha256"]``).
 
     The same parameters on the same data give the same digest, whenever and wherever they run.
+
+    Parameters
+    ----------
+    parameters : mapping
+        what was asked for.
+    inputs : mapping
+        :func:`earlyhelp.sources.content_hash` of the data.
+
+    Returns
+    -------
+    str
     """
     text = json.dumps({"parameters": parameters, "data": inputs["sha256"]}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def new_run_id(digest: str, prefix: str = "") -> str:
-    """``<prefix><UTC date>-<time>-<first 10 digits of digest>``: sorts by time, names the content."""
+    """``<prefix><UTC date>-<time>-<first 10 digits of digest>``: sorts by time, names the content.
+
+    Parameters
+    ----------
+    digest : str
+        :func:`run_digest` of the run.
+    prefix : str, default ""
+        put before the id.
+
+    Returns
+    -------
+    str
+    """
     return f"{prefix}{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{digest[:10]}"
 
 
 def rounded(frame: pd.DataFrame, decimals: int = DECIMALS) -> pd.DataFrame:
     """A copy for publication: floats rounded to ``decimals``, float columns that hold only whole
-    numbers (counts) as integers (nullable ``Int64`` where values are missing)."""
+    numbers (counts) as integers (nullable ``Int64`` where values are missing).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+    decimals : int
+        decimals kept in floats.
+
+    Returns
+    -------
+    DataFrame
+    """
     out = frame.copy()
     for col in out.columns:
         values = out[col]
@@ -85,25 +121,47 @@ class RunFolder:
 
     Use as a context manager::
 
-        with RunFolder(output, run_id) as run:
+        with RunFolder(output, run_id, policy=PublishPolicy(threshold=5)) as run:
             run.write_table("forecasts", df)
         # here the folder exists as output/run_id, or not at all if the block raised
+
+    Every file passes the publication gate (:func:`earlyhelp.report.publish.publish`):
+    tables are suppressed, pseudonymised and formula-neutralised according to ``policy``;
+    HTML and PNG files name the published tables they were built from. There is no
+    writer that goes around the gate; ``run.json`` lists what the gate did to each file.
+
+    Parameters
+    ----------
+    output : str or path-like
+        the folder the run folder is published in.
+    run_id : str
+        the run folder's name.
     """
 
-    def __init__(self, output: str | os.PathLike, run_id: str) -> None:
+    def __init__(self, output: str | os.PathLike, run_id: str, policy: Optional[PublishPolicy] = None) -> None:
         self.output = Path(output)
         self.run_id = run_id
+        self.policy = policy if policy is not None else PublishPolicy()
         self.final = self.output / run_id
         self.tmp = self.output / f".{run_id}.partial"
         self.files: List[str] = []
+        self.publication: Dict[str, Dict[str, Any]] = {}
+        self._tables: set = set()
 
     def __enter__(self) -> "RunFolder":
         self.output.mkdir(parents=True, exist_ok=True)
+        _clean_stale_partials(self.output)
         if self.final.exists():
             raise FileExistsError(f"run folder already exists: {self.final}")
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
-        self.tmp.mkdir()
+        try:
+            # exclusive: a second identical run started at the same second gets its own folder
+            self.tmp.mkdir()
+        except FileExistsError:
+            self.run_id = f"{self.run_id}-{os.getpid()}"
+            self.final = self.output / self.run_id
+            self.tmp = self.output / f".{self.run_id}.partial"
+            self.tmp.mkdir()
+        (self.tmp / _OWNER).write_text(str(os.getpid()))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -111,41 +169,142 @@ class RunFolder:
             shutil.rmtree(self.tmp, ignore_errors=True)
             log.error("run failed: no output folder written (partial files removed)")
             return False
-        os.replace(self.tmp, self.final)
+        (self.tmp / _OWNER).unlink(missing_ok=True)
+        try:
+            os.rename(self.tmp, self.final)
+        except OSError:
+            # the same run id finished meanwhile (two identical runs at once): keep both
+            self.run_id = f"{self.run_id}-{os.getpid()}"
+            self.final = self.output / self.run_id
+            os.rename(self.tmp, self.final)
         return False
 
-    # -- writers -----------------------------------------------------------------
-    def path(self, name: str) -> Path:
+    # -- writers: each goes through the publication gate ------------------------------
+    def _path(self, name: str) -> Path:
         file = self.tmp / name
+        if not file.resolve().is_relative_to(self.tmp.resolve()):
+            raise ValueError(f"file name {name!r} leaves the run folder")
         file.parent.mkdir(parents=True, exist_ok=True)
         self.files.append(name)
         return file
 
     def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
-                    decimals: int = DECIMALS) -> None:
+                    decimals: int = DECIMALS, counts: Optional[Sequence[Any]] = None,
+                    totals: Optional[Mapping[str, Any]] = None, dims: Optional[Sequence[str]] = None,
+                    not_counts: Sequence[Any] = (), derived: Optional[Mapping[Any, Sequence[Any]]] = None) -> None:
         """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers).
 
-        Both are written as :func:`rounded` makes them: floats to ``decimals`` decimals, whole
-        counts as integers.
+        Both pass the gate (:func:`~earlyhelp.report.publish.publish` with ``counts``,
+        ``totals``, ``dims``, ``not_counts``, ``derived``) after :func:`rounded`: floats to ``decimals``
+        decimals, whole counts as integers.
+
+        Parameters
+        ----------
+        name : str
+            the file stem.
+        frame : DataFrame
+            the typed table.
+        csv_frame : DataFrame, optional
+            the table as published in CSV.
+        decimals : int
+            decimals kept in floats.
+        counts, totals, dims, not_counts, derived : optional
+            passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
         """
+        out = self.published_table(name, frame, csv_frame=csv_frame, decimals=decimals, counts=counts,
+                                   totals=totals, dims=dims, not_counts=not_counts, derived=derived)
+        write_parquet(out.typed, self._path(f"{name}.parquet"))
+        out.text.to_csv(self._path(f"{name}.csv"), index=False, lineterminator="\n")
+        self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = out.record
+
+    def published_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
+                        decimals: int = DECIMALS, **gate: Any) -> Published:
+        """The table as the gate lets it out (for a report built from it); registers it as a source."""
         frame = rounded(frame.reset_index(drop=True), decimals)
         if csv_frame is not None:
             csv_frame = rounded(csv_frame.reset_index(drop=True), decimals)
-        write_parquet(frame, self.path(f"{name}.parquet"))
-        (csv_frame if csv_frame is not None else frame).to_csv(self.path(f"{name}.csv"), index=False,
-                                                                lineterminator="\n")
+        out = publish(frame, self.policy, text_frame=csv_frame, **gate)
+        self._tables.add(name)
+        return out
 
-    def write_bytes(self, name: str, data: bytes) -> None:
-        self.path(name).write_bytes(data)
+    def write_excel(self, name: str, sheets: Mapping[str, pd.DataFrame], **gate: Any) -> None:
+        """``name.xlsx``: one sheet per table, each through the gate; text never becomes a formula."""
+        shown = {}
+        records = {}
+        for sheet, frame in sheets.items():
+            out = self.published_table(f"{name}:{sheet}", frame, **gate)
+            shown[sheet] = out.text
+            records[str(sheet)] = out.record
+        self._path(f"{name}.xlsx").write_bytes(excel_bytes(shown))
+        self.publication[f"{name}.xlsx"] = {"sheets": records}
 
-    def write_text(self, name: str, text: str) -> None:
-        self.path(name).write_text(text, encoding="utf-8")
+    def write_html(self, name: str, html: str, *, sources: Iterable[str]) -> None:
+        """An HTML page built from tables already published through the gate (``sources``)."""
+        self._derived(name, sources, "html")
+        self._path(name).write_text(html, encoding="utf-8")
+
+    def write_png(self, name: str, data: bytes, *, sources: Iterable[str]) -> None:
+        """A figure (PNG bytes) drawn from tables already published through the gate (``sources``)."""
+        self._derived(name, sources, "png")
+        self._path(name).write_bytes(data)
+
+    def _derived(self, name: str, sources: Iterable[str], kind: str) -> None:
+        sources = sorted(set(sources))
+        unknown = [s for s in sources if s not in self._tables]
+        if unknown:
+            raise ValueError(f"{name}: a {kind} file is built from tables published in this run "
+                             f"(write_table first); not published: {unknown}")
+        if not sources:
+            # recorded as such: the publication test requires every command to name its sources
+            log.warning("%s: written without naming the published tables it shows", name)
+        self.publication[name] = {"built_from": sources or "not stated", "threshold": int(self.policy.threshold)}
+
+    def write_text(self, name: str, text: str, *, sources: Iterable[str] = ()) -> None:
+        """Text files by kind: ``.html`` through :meth:`write_html`; tables go through :meth:`write_table`."""
+        if name.endswith((".html", ".htm", ".md", ".txt")):
+            self.write_html(name, text, sources=sources)
+            return
+        raise TypeError(f"{name}: write tables with write_table or write_excel, pages with write_html")
+
+    def write_bytes(self, name: str, data: bytes, *, sources: Iterable[str] = ()) -> None:
+        """Binary files by kind: ``.png`` through :meth:`write_png`; an ``.xlsx`` workbook built from
+        tables already published (``sources``), whose text cells must not hold formulas."""
+        if name.endswith(".png"):
+            self.write_png(name, data, sources=sources)
+            return
+        if name.endswith(".xlsx"):
+            _check_workbook(name, data)
+            self._derived(name, sources, "xlsx")
+            self._path(name).write_bytes(data)
+            return
+        raise TypeError(f"{name}: only figures (PNG) and workbooks are written as bytes; tables go through "
+                        "write_table or write_excel")
 
     def write_json(self, name: str, data: Any) -> None:
-        self.write_text(name, json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n")
+        """A JSON file of the run's settings (not a table: tables go through :meth:`write_table`)."""
+        if name == "run.json":
+            raise ValueError("run.json is written by record()")
+        self.publication[name] = {"kind": "json", "threshold": int(self.policy.threshold)}
+        self._write_json(name, data)
+
+    def _write_json(self, name: str, data: Any) -> None:
+        self._path(name).write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n",
+                                    encoding="utf-8")
+
+    def _counts_shown(self, records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Exclusions for run.json: a count of 1..threshold records is ``"c"`` (run.json is published too)."""
+        t = int(self.policy.threshold)
+        return [{**r, "rows": "c"} if isinstance(r.get("rows"), (int, np.integer)) and 1 <= r["rows"] <= t else r
+                for r in records]
 
     def hashes(self) -> Dict[str, str]:
-        """SHA-256 of every file written so far (for run.json)."""
+        """SHA-256 of every file written so far (for run.json).
+
+        Returns
+        -------
+        dict of str to str
+            hex digest by file name.
+        """
         return {name: sha256_file(self.tmp / name) for name in sorted(set(self.files))}
 
     def record(self, command: str, *, inputs: Mapping[str, Any], digest: str,
@@ -155,36 +314,123 @@ class RunFolder:
 
         Parameters
         ----------
-        command : the command that ran (``"forecast"``, ``"score"``, ``"network"``).
-        inputs : :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
-        digest : :func:`run_digest` of the parameters and the data.
-        excluded : what the run left out (:class:`~earlyhelp.results.Excluded` items).
-        timings : seconds per step.
-        sections : the command's own sections (``parameters=...``, ``config=...``, ``rows=...``),
+        command : str
+            The command that ran (``"forecast"``, ``"score"``, ``"network"``).
+        inputs : mapping
+            :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
+        digest : str
+            :func:`run_digest` of the parameters and the data.
+        excluded : iterable of Excluded, default ()
+            What the run left out (:class:`~earlyhelp.results.Excluded` items).
+        timings : mapping of str to float, optional
+            Seconds per step.
+        **sections : object
+            The command's own sections (``parameters=...``, ``config=...``, ``rows=...``),
             written as given (plain data; dates, numpy numbers and paths are converted).
 
         Returns
         -------
-        The record as written, with ``files`` (the SHA-256 of every file written before it).
+        Both pass the gate (:func:`~earlyhelp.report.publish.publish` with ``counts``,
+        ``totals``, ``dims``, ``not_counts``, ``derived``) after :func:`rounded`: floats to ``decimals``
+        decimals, whole counts as integers.
+
+        Parameters
+        ----------
+        name : str
+            the file stem.
+        frame : DataFrame
+            the typed table.
+        csv_frame : DataFrame, optional
+            the table as published in CSV.
+        decimals : int
+            decimals kept in floats.
+        counts, totals, dims, not_counts, derived : optional
+            passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
         """
         from .. import __version__
 
         reserved = {"earlyhelp_version", "command", "run_id", "run_digest", "inputs", "excluded", "files",
-                    "timings_seconds"} & set(sections)
+                    "timings_seconds", "publication"} & set(sections)
         if reserved:
             raise TypeError(f"record() sections may not be named {sorted(reserved)}")
         record: Dict[str, Any] = {"earlyhelp_version": __version__, "command": command, "run_id": self.run_id,
                                   "run_digest": digest, "inputs": dict(inputs),
-                                  "excluded": Exclusions(excluded).records()}
+                                  "excluded": self._counts_shown(Exclusions(excluded).records())}
         record.update(sections)
+        record["pseudonymised"] = bool(self.policy.pseudonymise) or bool(sections.get("pseudonymised"))
+        record["publication"] = {"policy": self.policy.describe(), "files": dict(sorted(self.publication.items()))}
         record["files"] = self.hashes()
         record["timings_seconds"] = dict(timings or {})
-        self.write_json("run.json", record)
+        self._write_json("run.json", record)
         return record
 
 
+def _check_workbook(name: str, data: bytes) -> None:
+    """A workbook passes only when no cell holds a formula or formula-leading text."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        for member in book.namelist():
+            if member.startswith("xl/worksheets/") and member.endswith(".xml") and b"<f>" in book.read(member):
+                raise ValueError(f"{name}: a sheet holds a formula ({member})")
+        strings = book.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in \
+            book.namelist() else ""
+    import re
+
+    risky = re.findall(r"<t(?: [^>]*)?>([=+\-@\t\r][^<]*)</t>", strings)
+    risky = [t for t in risky if not _number(t)]
+    if risky:
+        raise ValueError(f"{name}: text cells start like a formula: {risky[:3]}")
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: marks a partial folder with the id of the process writing it
+_OWNER = ".owner"
+
+
+def _clean_stale_partials(output: Path) -> None:
+    """Remove ``.<run>.partial`` folders left by killed runs (their process is gone)."""
+    for partial in output.glob(".*.partial"):
+        owner = partial / _OWNER
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            pid = None
+        if pid is not None and _alive(pid):
+            continue
+        if pid is None and time.time() - partial.stat().st_mtime < 3600:
+            continue    # no owner file yet: may be starting right now
+        shutil.rmtree(partial, ignore_errors=True)
+        log.info("removed %s (left by a run that did not finish)", partial.name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_parquet(frame: pd.DataFrame, file: Path) -> None:
-    """Parquet written the same way every time (byte-identical for identical frames)."""
+    """Parquet written the same way every time (byte-identical for identical frames).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+    file : Path
+        where to write it.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -193,6 +439,17 @@ def write_parquet(frame: pd.DataFrame, file: Path) -> None:
 
 
 def sha256_file(file: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex.
+
+    Parameters
+    ----------
+    file : Path
+        the file.
+
+    Returns
+    -------
+    str
+    """
     digest = hashlib.sha256()
     with open(file, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -201,7 +458,17 @@ def sha256_file(file: Path) -> str:
 
 
 def figure_png(fig) -> bytes:
-    """A matplotlib figure as PNG bytes without metadata that varies between runs."""
+    """A matplotlib figure as PNG bytes without metadata that varies between runs.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        the figure.
+
+    Returns
+    -------
+    bytes
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()

@@ -52,7 +52,15 @@ Relation = Tuple[int, Tuple[int, ...]]   # (index of the total cell, indices of 
 
 @dataclass
 class SuppressionResult:
-    """Which cells are hidden and why (``"primary"``, ``"secondary"`` or ``""``)."""
+    """Which cells are hidden and why (``"primary"``, ``"secondary"`` or ``""``).
+
+    Parameters
+    ----------
+    hidden : ndarray of bool
+        per cell: hidden.
+    reason : ndarray of object
+        per cell: ``"primary"``, ``"secondary"`` or ``""``.
+    """
 
     hidden: np.ndarray      # bool per cell
     reason: np.ndarray      # object per cell
@@ -75,12 +83,20 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
 
     Parameters
     ----------
-    values : the counts (non-negative whole numbers).
-    relations : ``(total_index, (part_index, ...))`` meaning
+    values : sequence of float
+        The counts (non-negative whole numbers).
+    relations : sequence of Relation
+        ``(total_index, (part_index, ...))`` meaning
         ``values[total] == sum(values[parts])``.
-    threshold : counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
-    lp_audit : run the bounds audit (default: when scipy is installed and the number of
+    threshold : int, default 5
+        Counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
+    lp_audit : bool, optional
+        Run the bounds audit (default: when scipy is installed and the number of
         hidden cells is at most 400).
+
+    Returns
+    -------
+    SuppressionResult
     """
     v = np.asarray(values, dtype=float)
     n = len(v)
@@ -192,6 +208,20 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
     Solves, with the published cells fixed, ``min`` and ``max`` of each hidden cell by
     linear programming (``scipy.optimize.linprog``). Rows follow the hidden cells in order;
     ``hi`` is ``inf`` when unbounded.
+
+    Parameters
+    ----------
+    values : sequence of float
+        the counts.
+    relations : sequence of (int, tuple of int)
+        ``(total, parts)`` as in :func:`suppress_cells`.
+    hidden : ndarray of bool
+        the hidden cells.
+
+    Returns
+    -------
+    ndarray
+        shape ``(n_hidden, 2)``: ``lo, hi`` per hidden cell.
     """
     from scipy.optimize import linprog
 
@@ -255,16 +285,24 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
 
     Parameters
     ----------
-    table : one row per cell: dimension columns and one or more count columns.
-    value : the count column(s) to suppress. Each is suppressed on its own (they are
+    table : DataFrame
+        One row per cell: dimension columns and one or more count columns.
+    value : str or sequence of str, default "count"
+        The count column(s) to suppress. Each is suppressed on its own (they are
         separate tables published side by side, e.g. one per measure).
-    dims : the dimension columns (default: every column that is not a value column).
+    dims : sequence of str, optional
+        The dimension columns (default: every column that is not a value column).
         Rows must be unique on ``dims``.
-    totals : ``{dim: label}`` when rows with ``dim == label`` are totals over the other
+    totals : mapping of str to hashable, optional
+        ``{dim: label}`` when rows with ``dim == label`` are totals over the other
         values of ``dim`` (e.g. ``{"month": "Total"}``).
-    hierarchies : ``{dim: {child: parent}}`` when a row with ``dim == parent`` is the sum
+    hierarchies : mapping of str to mapping of hashable to hashable, optional
+        ``{dim: {child: parent}}`` when a row with ``dim == parent`` is the sum
         of its children (e.g. localities in a council, councils in a region).
-    threshold : counts ``1..threshold`` are hidden; 0 is shown. Default 5 (DfE).
+    threshold : int, default 5
+        Counts ``1..threshold`` are hidden; 0 is shown. Default 5 (DfE).
+    lp_audit : bool, optional
+        run the bounds audit (default: when scipy is installed and at most 400 cells are hidden).
 
     Returns
     -------
@@ -379,10 +417,17 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
 
     Parameters
     ----------
-    table : counts, index = row categories, columns = column categories.
-    margins : the row and column labelled ``total_label`` are totals of the others
+    table : DataFrame
+        Counts, index = row categories, columns = column categories.
+    margins : bool, default False
+        The row and column labelled ``total_label`` are totals of the others
         (either may be absent: a table may carry only row totals).
-    threshold : counts ``1..threshold`` are hidden; 0 is shown.
+    threshold : int, default 5
+        Counts ``1..threshold`` are hidden; 0 is shown.
+    total_label : hashable, default "Total"
+        the label of the margins.
+    lp_audit : bool, optional
+        run the bounds audit (as :func:`suppress`).
 
     Returns
     -------
@@ -410,6 +455,15 @@ def published(frame: pd.DataFrame) -> pd.DataFrame:
     """A suppressed long table for CSV/HTML: each value column holds the count or ``"c"``.
 
     The status columns are dropped (the marker carries the same information).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`suppress` output.
+
+    Returns
+    -------
+    DataFrame
     """
     out = frame.copy()
     for status in [c for c in frame.columns if c.endswith("_status")]:
@@ -425,6 +479,17 @@ def shown_count(value, threshold: int = DEFAULT_THRESHOLD) -> str:
     """One count standing alone in published text (no totals beside it): ``"c"`` for 1..threshold.
 
     For a table of counts with totals use :func:`suppress`, which also hides cells secondarily.
+
+    Parameters
+    ----------
+    value : number
+        the count.
+    threshold : int, default 5
+        counts ``1..threshold`` are hidden.
+
+    Returns
+    -------
+    str
     """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""

@@ -10,7 +10,7 @@ from .needs import DEFAULT_THRESHOLDS, NeedThresholds, need_profile
 from .features import TARGETS, FeatureSet, build_features
 from .evaluate import (auc_difference, backtest, evaluate, observable_oracle, oracle_metrics, oracle_probabilities,
                        predict_risk, score_metrics)
-from .fairness import fairness_audit
-from .aggregate import expected_step_ups
+from .fairness import FairnessAudit, fairness_audit
+from .aggregate import ExpectedStepUps, expected_step_ups
 from .model_card import model_card
 # --- end riskeval ---

@@ -7,19 +7,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from .._errors import Problem, ValidationError
-
-
-def core() -> Any:
-    """The compiled module ``earlyhelp._core.risk`` (imported on first use)."""
-    from .. import _core
-
-    return _core.risk
-
-
-def core_error() -> type:
-    from .. import _core
-
-    return _core.CoreInputError
+from .._native import naming
 
 
 def row_labels(X: Any, positions: np.ndarray) -> list:
@@ -84,8 +72,6 @@ def n_threads(n_jobs: Optional[int]) -> int:
 
 
 def call_core(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a compiled function, turning its input errors into ValidationError."""
-    try:
+    """Call a compiled function; its input errors name the table ``X``."""
+    with naming("X"):
         return fn(*args, **kwargs)
-    except core_error() as err:
-        raise ValidationError(Problem("X", None, str(err))) from None

@@ -52,9 +52,12 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     scores : DataFrame with ``family_id`` and ``p`` (e.g. ``fs.ids.assign(p=model.predict_proba(fs.X)[:, 1])``),
         or a Series of probabilities indexed by ``family_id``. A family may appear more than
         once (several dates): each row counts.
-    ds : the Dataset (families give the locality; localities give the name).
-    by : ``"locality"`` or ``"council"`` (one row).
-    level : interval coverage (normal approximation to the Poisson-binomial).
+    ds : Dataset
+        The council's data (families give the locality; localities give the name).
+    by : str, default "locality"
+        ``"locality"`` or ``"council"`` (one row).
+    level : float, default 0.95
+        Interval coverage (normal approximation to the Poisson-binomial).
     observed : optional 0/1 outcomes aligned with ``scores``, to show the observed count.
 
     Returns

@@ -15,7 +15,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._errors import Problem, ValidationError
-from ._glm import call_core, check_sample_weight, core, row_labels
+from .._native import risk as core
+from ._glm import call_core, check_sample_weight, row_labels
 
 __all__ = ["IsotonicCalibrator", "PlattCalibrator", "reliability_diagram", "reliability_table"]
 
@@ -60,6 +61,13 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
     ----------
     X_thresholds_, y_thresholds_ : the knots (as scikit-learn's attributes).
     X_min_, X_max_ : the training range of the scores.
+
+    Parameters
+    ----------
+    increasing : bool, default True
+        fit a non-decreasing (else non-increasing) function.
+    out_of_bounds : {"clip", "nan", "raise"}, default "clip"
+        what happens to scores outside the training range.
     """
 
     def __init__(self, increasing: bool = True, out_of_bounds: str = "clip") -> None:
@@ -67,22 +75,47 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
         self.out_of_bounds = out_of_bounds
 
     def fit(self, p: Any, y: Any, sample_weight: Optional[Any] = None) -> "IsotonicCalibrator":
-        """Fit on scores ``p`` (e.g. predicted probabilities) and outcomes ``y`` (any real values)."""
+        """Fit on scores ``p`` (e.g. predicted probabilities) and outcomes ``y`` (any real values).
+
+        Parameters
+        ----------
+        p : array-like
+            the scores.
+        y : array-like
+            the outcomes.
+        sample_weight : array-like, optional
+            a weight per row.
+
+        Returns
+        -------
+        IsotonicCalibrator
+            itself, fitted.
+        """
         if self.out_of_bounds not in ("clip", "nan", "raise"):
             raise ValidationError(f"out_of_bounds must be 'clip', 'nan' or 'raise', got {self.out_of_bounds!r}",
                                   table="parameters")
         x, yv, w = _pair(p, y, sample_weight, binary=False)
-        kx, ky = call_core(core().fit_isotonic, x, yv, w, bool(self.increasing))
+        kx, ky = call_core(core.fit_isotonic, x, yv, w, bool(self.increasing))
         self.X_thresholds_, self.y_thresholds_ = np.asarray(kx), np.asarray(ky)
         kept = x[w > 0]
         self.X_min_, self.X_max_ = float(kept.min()), float(kept.max())
         return self
 
     def transform(self, p: Any) -> np.ndarray:
-        """Calibrated values for scores ``p``."""
+        """Calibrated values for scores ``p``.
+
+        Parameters
+        ----------
+        p : array-like
+            the scores.
+
+        Returns
+        -------
+        ndarray
+        """
         check_is_fitted(self, "X_thresholds_")
         x = _vector(p, "p")
-        out = call_core(core().predict_isotonic, self.X_thresholds_, self.y_thresholds_, x)
+        out = call_core(core.predict_isotonic, self.X_thresholds_, self.y_thresholds_, x)
         outside = (x < self.X_min_) | (x > self.X_max_)
         if outside.any():
             if self.out_of_bounds == "raise":
@@ -95,7 +128,17 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
         return out
 
     def predict(self, p: Any) -> np.ndarray:
-        """Same as :meth:`transform`."""
+        """Same as :meth:`transform`.
+
+        Parameters
+        ----------
+        p : array-like
+            the scores.
+
+        Returns
+        -------
+        ndarray
+        """
         return self.transform(p)
 
 
@@ -104,10 +147,12 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    input : ``"probability"`` (default): ``p`` are probabilities and ``s`` is
+    input : str, default "probability"
+        ``"probability"`` (default): ``p`` are probabilities and ``s`` is
         their log-odds (clipped to ``eps``); ``"score"``: ``p`` are raw scores
         (e.g. ``decision_function``) used as they are.
-    eps : clipping of probabilities away from 0 and 1 before the log-odds.
+    eps : float, default 1e-12
+        Clipping of probabilities away from 0 and 1 before the log-odds.
 
     Attributes
     ----------
@@ -135,20 +180,55 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
         return x
 
     def fit(self, p: Any, y: Any, sample_weight: Optional[Any] = None) -> "PlattCalibrator":
-        """Fit on scores or probabilities ``p`` and 0/1 outcomes ``y``."""
+        """Fit on scores or probabilities ``p`` and 0/1 outcomes ``y``.
+
+        Parameters
+        ----------
+        p : array-like
+            probabilities or scores (see ``input``).
+        y : array-like
+            0/1 outcomes.
+        sample_weight : array-like, optional
+            a weight per row.
+
+        Returns
+        -------
+        PlattCalibrator
+            itself, fitted.
+        """
         _, yv, w = _pair(p, y, sample_weight, binary=True)
         s = self._score(p)
-        self.a_, self.b_ = call_core(core().fit_platt, s, yv, w)
+        self.a_, self.b_ = call_core(core.fit_platt, s, yv, w)
         return self
 
     def transform(self, p: Any) -> np.ndarray:
-        """Calibrated probabilities."""
+        """Calibrated probabilities.
+
+        Parameters
+        ----------
+        p : array-like
+            probabilities or scores (see ``input``).
+
+        Returns
+        -------
+        ndarray
+        """
         check_is_fitted(self, "a_")
         eta = self.a_ * self._score(p) + self.b_
         return 0.5 * (1 + np.tanh(0.5 * eta))  # the logistic function without overflow
 
     def predict(self, p: Any) -> np.ndarray:
-        """Same as :meth:`transform`."""
+        """Same as :meth:`transform`.
+
+        Parameters
+        ----------
+        p : array-like
+            probabilities or scores (see ``input``).
+
+        Returns
+        -------
+        ndarray
+        """
         return self.transform(p)
 
 
@@ -158,10 +238,17 @@ def reliability_table(y: Any, p: Any, n_bins: int = 10, strategy: str = "uniform
 
     Parameters
     ----------
-    y : 0/1 outcomes. p : predicted probabilities in [0, 1].
-    n_bins : number of bins. strategy : ``"uniform"`` (equal-width bins on
-        [0, 1], as scikit-learn's ``calibration_curve``) or ``"quantile"``
-        (equal-count bins).
+    y : array-like
+        0/1 outcomes.
+    p : array-like
+        predicted probabilities in [0, 1].
+    n_bins : int, default 10
+        number of bins.
+    strategy : {"uniform", "quantile"}, default "uniform"
+        equal-width bins on [0, 1] (as scikit-learn's ``calibration_curve``) or
+        equal-count bins.
+    sample_weight : array-like, optional
+        a weight per row.
 
     Returns
     -------
@@ -198,6 +285,27 @@ def reliability_diagram(y: Any, p: Any, n_bins: int = 10, ax: Any = None, strate
     Points on the diagonal are well calibrated; below it the model
     over-predicts risk. Bars at the bottom show how many rows fall in each bin.
     Returns the matplotlib Axes; pass ``ax`` to draw several models on one plot.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes.
+    p : array-like
+        predicted probabilities in [0, 1].
+    n_bins : int, default 10
+        number of bins.
+    ax : matplotlib Axes, optional
+        where to draw (default a new figure).
+    strategy : {"uniform", "quantile"}, default "uniform"
+        as :func:`reliability_table`.
+    sample_weight : array-like, optional
+        a weight per row.
+    label : str, optional
+        the legend label.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     import matplotlib.pyplot as plt
 

@@ -205,6 +205,17 @@ def score_metrics(y: Any, p: Any, top_k_percent: Union[Number, Sequence[Number]]
     Series named ``name``: ``n``, ``positives``, ``prevalence``, ``mean_p``, ``auc``,
     ``average_precision``, ``brier``, ``log_loss``, ``calibration_slope``,
     ``calibration_intercept`` and ``precision_top_<k>pct`` / ``recall_top_<k>pct``.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 labels.
+    p : array-like
+        scores (probabilities).
+    top_k_percent : number or sequence of numbers, default (5, 10, 20)
+        the percentages of highest scores for precision and recall at the top.
+    name : str, default "model"
+        the name of the returned Series.
     """
     yy, pp = _as_labels(y), _as_probabilities(p)
     _check_pair(yy, pp)
@@ -220,7 +231,20 @@ def score_metrics(y: Any, p: Any, top_k_percent: Union[Number, Sequence[Number]]
 
 
 def predict_risk(model: Any, X: Any) -> np.ndarray:
-    """P(y = 1) from any estimator with ``predict_proba`` (column of class 1)."""
+    """P(y = 1) from any estimator with ``predict_proba`` (column of class 1).
+
+    Parameters
+    ----------
+    model : estimator
+        a fitted classifier with ``predict_proba``.
+    X : DataFrame or array-like
+        features, one row per case.
+
+    Returns
+    -------
+    ndarray
+        one probability per row.
+    """
     if not hasattr(model, "predict_proba"):
         raise TypeError(f"{type(model).__name__} has no predict_proba; risk scores must be probabilities "
                         "(wrap a classifier in sklearn.calibration.CalibratedClassifierCV)")
@@ -248,7 +272,26 @@ def _check_X(X: Any, y: Any) -> None:
 
 def evaluate(model: Any, X: Any, y: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20),
              name: str = "model") -> pd.Series:
-    """Metrics of a fitted model's ``predict_proba`` on ``X`` against ``y`` (:func:`score_metrics`)."""
+    """Metrics of a fitted model's ``predict_proba`` on ``X`` against ``y`` (:func:`score_metrics`).
+
+    Parameters
+    ----------
+    model : estimator
+        a fitted classifier with ``predict_proba``.
+    X : DataFrame or array-like
+        features, one row per case.
+    y : array-like
+        0/1 labels.
+    top_k_percent : number or sequence of numbers, default (5, 10, 20)
+        the percentages of highest scores for precision and recall at the top.
+    name : str, default "model"
+        the name of the returned Series.
+
+    Returns
+    -------
+    Series
+        as :func:`score_metrics`.
+    """
     _check_X(X, y)
     return score_metrics(y, predict_risk(model, X), top_k_percent, name=name)
 
@@ -295,8 +338,20 @@ def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
     | none between the closure and ``at``).
 
     Windows of 1 to 365 days.
+
+    Parameters
+    ----------
+    ds : Dataset
+        a synthetic council (with ``ds.truth``).
+    features : FeatureSet
+        :func:`build_features` output on ``ds``.
+
+    Returns
+    -------
+    ndarray
+        one probability per row of ``features``.
     """
-    from .._core import synthetic as core
+    from .._native import synthetic as core
     from ..data.events import STEP_UP_WITHIN_DAYS
 
     if len(features) == 0:
@@ -317,7 +372,22 @@ def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
 def oracle_metrics(ds: Any, features: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20)
                    ) -> pd.Series:
     """:func:`score_metrics` of the true probabilities in ``ds.truth`` on a FeatureSet's rows:
-    the figures of the best possible model, to show beside a fitted model's."""
+    the figures of the best possible model, to show beside a fitted model's.
+
+    Parameters
+    ----------
+    ds : Dataset
+        a synthetic council (with ``ds.truth``).
+    features : FeatureSet
+        :func:`build_features` output on ``ds``.
+    top_k_percent : number or sequence of numbers, default (5, 10, 20)
+        the percentages of highest scores for precision and recall at the top.
+
+    Returns
+    -------
+    Series
+        named ``oracle``, as :func:`score_metrics`.
+    """
     return score_metrics(features.y, oracle_probabilities(ds, features), top_k_percent, name="oracle")
 
 
@@ -355,6 +425,22 @@ def observable_oracle(ds: Any, train: Any, test: Any,
     children and locality, plus a child under five and a teenager) on the ``train`` rows and scores the
     ``test`` rows: the ceiling for a model built from council data. The gap from this to
     the model is what the features miss; the gap from this to the oracle is unobservable.
+
+    Parameters
+    ----------
+    ds : Dataset
+        a synthetic council (with ``ds.truth``).
+    train : FeatureSet
+        the rows to fit on.
+    test : FeatureSet
+        the rows to score.
+    top_k_percent : number or sequence of numbers, default (5, 10, 20)
+        the percentages of highest scores for precision and recall at the top.
+
+    Returns
+    -------
+    Series
+        named ``observable_oracle``, as :func:`score_metrics`.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -388,8 +474,21 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
     ----------
     years : number of test years (the latest whose window fits in the data, going back a
         year at a time), or a list of test dates.
-    oracle : also score the truth probabilities (default: when ``ds.truth`` has them).
+    oracle : bool, optional
+        Also score the truth probabilities (default: when ``ds.truth`` has them).
     features : extra keyword arguments for :func:`build_features` (``extra``, ``horizon_days``...).
+    ds : Dataset
+        the council's data.
+    model : estimator
+        an unfitted scikit-learn classifier (cloned for each test date).
+    target : str, default "step_up_12m"
+        the label (see :func:`build_features`).
+    train_years : int, default 2
+        years of training cut-offs before each test date.
+    cutoffs_per_year : int, default 4
+        training cut-offs a year.
+    top_k_percent : number or sequence of numbers, default (5, 10, 20)
+        the percentages of highest scores for precision and recall at the top.
 
     Returns
     -------

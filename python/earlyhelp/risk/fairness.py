@@ -141,30 +141,38 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     groups : DataFrame of group columns (e.g. ``FeatureSet.groups``: ethnicity, sex,
         disability, locality_id), a Series, or a dict of columns. Missing values are the
         group ``"unknown"``.
-    threshold : a family is "selected" when its score is at least this. Default: the score
+    threshold : float, optional
+        A family is "selected" when its score is at least this. Default: the score
         of the ``top_k_percent`` highest (the families a service would prioritise).
-    reference : ``{attribute: group}``; default the largest group of each attribute.
-    max_ratio_gap : a ratio must be outside [1 - gap, 1 / (1 - gap)] to be flagged (0.2: the
+    top_k_percent : float, default 10
+        without ``threshold``: select the scores in this top percentage.
+    reference : mapping of str to str, optional
+        ``{attribute: group}``; default the largest group of each attribute.
+    max_ratio_gap : float, default 0.2
+        A ratio must be outside [1 - gap, 1 / (1 - gap)] to be flagged (0.2: the
         four-fifths rule); so must the calibration ratio relative to the reference group.
-    min_positives : groups (or reference groups) with fewer positives are reported with
+    min_positives : int, default 10
+        Groups (or reference groups) with fewer positives are reported with
         ``small_group=True`` and not flagged: at base rates of 5-10% a group needs about
         100-200 rows to hold 10 positives.
-    alpha : family-wise error rate of the flags (Holm's correction over every test).
-    level : confidence level of the intervals.
+    alpha : float, default 0.05
+        Family-wise error rate of the flags (Holm's correction over every test).
+    level : float, default 0.95
+        Confidence level of the intervals.
 
     Returns
     -------
-    DataFrame, one row per attribute and group: ``attribute``, ``group``, ``n``,
-    ``positives``, ``selected``, and for ``selection_rate``, ``tpr``, ``fpr``, ``ppv``: the
-    rate, its Wilson interval (``<metric>_low``, ``<metric>_high``), the ratio to the
-    reference group with a Katz interval (``<metric>_ratio``, ``_ratio_low``,
-    ``_ratio_high``) and Fisher's exact p-value against the reference (``<metric>_p``);
-    ``mean_p``, ``observed_rate``, ``calibration_ratio`` (observed / mean score) and
-    ``calibration_ratio_vs_reference`` with ``_low``, ``_high`` and ``calibration_p``;
-    ``is_reference``, ``small_group``, ``flags`` (comma-joined metrics flagged) and
-    ``flagged``, as a :class:`FairnessAudit` whose fields hold ``threshold``,
-    ``max_ratio_gap``, ``alpha``, ``min_positives`` and ``n_tests`` (the tests Holm's
-    correction ran over).
+    FairnessAudit
+        One row per attribute and group: ``attribute``, ``group``, ``n``,
+        ``positives``, ``selected``, and for ``selection_rate``, ``tpr``, ``fpr``, ``ppv``: the
+        rate, its Wilson interval (``<metric>_low``, ``<metric>_high``), the ratio to the
+        reference group with a Katz interval (``<metric>_ratio``, ``_ratio_low``,
+        ``_ratio_high``) and Fisher's exact p-value against the reference (``<metric>_p``);
+        ``mean_p``, ``observed_rate``, ``calibration_ratio`` (observed / mean score) and
+        ``calibration_ratio_vs_reference`` with ``_low``, ``_high`` and ``calibration_p``;
+        ``is_reference``, ``small_group``, ``flags`` (comma-joined metrics flagged) and
+        ``flagged``; its fields hold ``threshold``, ``max_ratio_gap``, ``alpha``,
+        ``min_positives`` and ``n_tests`` (the tests Holm's correction ran over).
     """
     from scipy.stats import norm
 

@@ -55,17 +55,24 @@ class FeatureSet:
 
     Unpacks as ``X, y, ids = build_features(...)``.
 
-    Attributes
+    Parameters
     ----------
-    X : features, one row per family and date (numeric; booleans as 0/1).
-    y : 0/1 labels (the target in the outcome window).
-    ids : ``family_id``, ``at`` and ``episode_id`` (the open or just-closed episode).
-    groups : per row, the family's ``ethnicity``, ``sex`` and ``disability`` (of the
+    X : DataFrame
+        Features, one row per family and date (numeric; booleans as 0/1).
+    y : Series
+        0/1 labels (the target in the outcome window).
+    ids : DataFrame
+        ``family_id``, ``at`` and ``episode_id`` (the open or just-closed episode).
+    groups : DataFrame
+        Per row, the family's ``ethnicity``, ``sex`` and ``disability`` (of the
         child the latest request was about, else the youngest child) and ``locality_id``,
         for :func:`earlyhelp.risk.fairness_audit`.
-    excluded : :class:`~earlyhelp.results.Exclusions`: families left out at each cut-off
+    excluded : Exclusions
+        :class:`~earlyhelp.results.Exclusions`: families left out at each cut-off
         date (``at``) and why.
     target, horizon_days, data_end : what was built.
+    feature_info : dict of str to str
+        Notes on the features by column name (empty unless given).
     """
 
     X: pd.DataFrame
@@ -333,21 +340,28 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     Parameters
     ----------
     ds : Dataset
-    at : a date, or a list of dates (rows stacked).
-    target : ``"step_up_12m"`` or ``"rereferral_12m"`` (see the module docstring).
-    extra : functions ``f(snap, at, rows) -> DataFrame`` adding numeric features.
-    horizon_days : the outcome window (365 = 12 months).
-    lookback_days : for ``rereferral_12m``, episodes closed this many days before ``at``.
-    data_end : the last date of the data (default :func:`data_end_of`).
-    thresholds : thresholds for the need profile features (see :func:`need_profile`).
+    at : date-like or sequence of date-like
+        A date, or a list of dates (rows stacked).
+    target : str, default "step_up_12m"
+        ``"step_up_12m"`` or ``"rereferral_12m"`` (see the module docstring).
+    extra : sequence of ExtraFeature, optional
+        Functions ``f(snap, at, rows) -> DataFrame`` adding numeric features.
+    horizon_days : int, default 365
+        The outcome window (365 = 12 months).
+    lookback_days : int, default 91
+        For ``rereferral_12m``, episodes closed this many days before ``at``.
+    data_end : date-like, optional
+        The last date of the data (default ``ds.meta['end_date']``, else the latest date in any table).
+    thresholds : ThresholdsLike, optional
+        Thresholds for the need profile features (see :func:`need_profile`).
 
     Returns
     -------
     FeatureSet (unpacks as ``X, y, ids``), with ``groups`` and ``excluded``.
 
-    Features (all as known at ``at``)
-    ---------------------------------
-    ``need_<need>`` for the ten needs, ``n_needs``, ``need_score``, ``level_of_need``,
+    Notes
+    -----
+    The features, all as known at ``at``: ``need_<need>`` for the ten needs, ``n_needs``, ``need_score``, ``level_of_need``,
     ``statutory_open``; ``n_requests``, ``n_requests_12m``, ``n_prior_episodes``,
     ``n_prior_step_ups``, ``n_prior_step_downs``, ``n_prior_rereferrals``,
     ``n_prior_csc_referrals`` (any family member); ``episode_days`` (open so far or

@@ -113,16 +113,29 @@ def model_card(path: Union[str, os.PathLike, None], model: Any, metrics: Union[p
 
     Parameters
     ----------
-    path : file to write (parent folders are created); None only returns the text.
+    path : str or path-like or None
+        File to write (parent folders are created); None only returns the text.
     model : the fitted estimator (class, parameters and largest coefficients are shown).
-    metrics : a Series from :func:`evaluate` / :func:`oracle_metrics`, a DataFrame of
+    metrics : Series or DataFrame or None
+        A Series from :func:`evaluate` / :func:`oracle_metrics`, a DataFrame of
         several side by side (e.g. ``pd.concat([model_m, oracle_m], axis=1)``) or a
         :func:`backtest` result.
-    fairness : a :func:`fairness_audit` result.
-    data_description : where the data come from and which families are in it.
+    fairness : DataFrame, optional
+        A :func:`fairness_audit` result.
+    data_description : str
+        Where the data come from and which families are in it.
     period : text, or (start, end) of the training and test period.
-    intended_use, limits : text or a list of points.
-    features : names of the features (default the model's ``feature_names_in_``).
+    intended_use, limits : str or sequence of str
+        Text or a list of points.
+    features : sequence of str, optional
+        Names of the features (default the model's ``feature_names_in_``).
+    title : str, default "Early Help risk model"
+        the card's title.
+
+    Returns
+    -------
+    str
+        the model card (Markdown).
     """
     if not isinstance(data_description, str) or not data_description.strip():
         raise ValueError("data_description must say what data the model was built on")

@@ -50,9 +50,10 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._errors import Problem, ValidationError
-from ._glm import (check_finite, check_sample_weight, core, core_error, feature_names, n_threads,
-                   row_labels)
+from .._errors import CoreInputError, Problem, ValidationError
+from .._native import naming
+from .._native import risk as core
+from ._glm import check_finite, check_sample_weight, feature_names, n_threads, row_labels
 
 __all__ = ["LogisticRiskModel", "PoissonRiskModel"]
 
@@ -82,12 +83,15 @@ class _LinearRiskModel(BaseEstimator):
                   original: Any) -> None:
         # The core checks X for NaN/inf in its first pass; only when it finds
         # one do we look again to name every offending column and row.
-        try:
-            res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, lam, l1_ratio, self.fit_intercept,
-                     float(self.tol), int(self.max_iter), self.solver, n_threads(self.n_jobs), True)
-        except core_error() as err:
-            check_finite(X, feature_names(self, X.shape[1]), original)
-            raise ValidationError(Problem("X", None, str(err))) from None
+        with naming("X"):
+            try:
+                options = core.GlmOptions(lam=lam, l1_ratio=l1_ratio, fit_intercept=bool(self.fit_intercept),
+                                          tol=float(self.tol), max_iter=int(self.max_iter), solver=self.solver,
+                                          n_threads=n_threads(self.n_jobs), compute_covariance=True)
+                res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, options)
+            except CoreInputError:
+                check_finite(X, feature_names(self, X.shape[1]), original)
+                raise
         coef = np.asarray(res["coef"], dtype=np.float64)
         if not (np.all(np.isfinite(coef)) and math.isfinite(res["intercept"])):  # the core checks too
             raise ValidationError("the fit diverged (non-finite coefficients)", table="X")
@@ -113,12 +117,13 @@ class _LinearRiskModel(BaseEstimator):
         """The core's predictor on validated X; NaN/inf in X raise a named error."""
         check_is_fitted(self, "n_features_in_")
         Xv = self._validate_X(X, reset=False)
-        fn = fn or core().linear_predictor
-        try:
-            return fn(Xv, self._coef, self._intercept, n_threads(self.n_jobs))
-        except core_error():
-            check_finite(Xv, feature_names(self, Xv.shape[1]), X)
-            raise
+        fn = fn or core.linear_predictor
+        with naming("X"):
+            try:
+                return fn(Xv, self._coef, self._intercept, n_threads(self.n_jobs))
+            except CoreInputError:
+                check_finite(Xv, feature_names(self, Xv.shape[1]), X)
+                raise
 
     def explain(self, X: Any, reference: str = "mean") -> pd.DataFrame:
         """Each feature's contribution to each row's score on the linear scale.
@@ -158,6 +163,15 @@ class _LinearRiskModel(BaseEstimator):
         ``ci_high`` (Wald interval at ``level``), and ``exp(coef)`` with its
         interval (``odds_ratio`` or ``rate_ratio``, ``*_low``, ``*_high``).
         Coefficients are per unit of each feature as given to ``fit``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            the level of the Wald intervals.
+
+        Returns
+        -------
+        DataFrame
         """
         check_is_fitted(self, "n_features_in_")
         if not 0 < level < 1:
@@ -183,27 +197,44 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
 
     Parameters
     ----------
-    C : inverse penalty strength (``np.inf``: no penalty). Same meaning as
+    C : float, default 1.0
+        Inverse penalty strength (``np.inf``: no penalty). Same meaning as
         scikit-learn's LogisticRegression: the loss is ``C * sum_i s_i logloss_i``.
-    l1_ratio : 0 for L2 (ridge), 1 for L1 (lasso), in between for the elastic net.
+    l1_ratio : float, default 0.0
+        0 for L2 (ridge), 1 for L1 (lasso), in between for the elastic net.
     class_weight : None, a dict ``{class: weight}`` or ``"balanced"`` (as scikit-learn).
-    fit_intercept : fit an unpenalised intercept.
-    max_iter : maximum Newton (or L-BFGS / proximal Newton) iterations.
-    tol : stop when the largest absolute gradient of the objective, divided by
+    fit_intercept : bool, default True
+        Fit an unpenalised intercept.
+    max_iter : int, default 100
+        Maximum Newton (or L-BFGS / proximal Newton) iterations.
+    tol : float, default 1e-08
+        Stop when the largest absolute gradient of the objective, divided by
         the sum of the sample weights, is below tol.
-    solver : ``"auto"`` (Newton-Cholesky for up to 1000 features and L2,
+    solver : str, default "auto"
+        ``"auto"`` (Newton-Cholesky for up to 1000 features and L2,
         L-BFGS beyond, proximal Newton with coordinate descent for L1),
         ``"newton-cholesky"``, ``"lbfgs"`` or ``"newton-cd"``.
-    n_jobs : threads for the passes over the rows (None: decide from the size).
+    n_jobs : int, optional
+        Threads for the passes over the rows (None: decide from the size).
 
     Attributes
     ----------
-    coef_ : (1, n_features) as scikit-learn; intercept_ : (1,); classes_ : the two labels.
-    standard_errors_ : (n_features,) from the inverse Hessian; intercept_standard_error_.
-    covariance_ : (n_features + 1, n_features + 1) inverse Hessian, intercept last.
-    feature_means_ : weighted training means (the reference of :meth:`explain`).
-    n_iter_, solver_ : iterations taken and the solver used.
-    n_features_in_, feature_names_in_ (when fitted on a DataFrame).
+    coef_ : ndarray of shape (1, n_features)
+        as scikit-learn.
+    intercept_ : ndarray of shape (1,)
+    classes_ : ndarray
+        the two labels.
+    standard_errors_ : ndarray of shape (n_features,)
+        from the inverse Hessian.
+    intercept_standard_error_ : float
+    covariance_ : ndarray of shape (n_features + 1, n_features + 1)
+        inverse Hessian, intercept last.
+    feature_means_ : ndarray
+        weighted training means (the reference of :meth:`explain`).
+    n_iter_, solver_ : int, str
+        iterations taken and the solver used.
+    n_features_in_, feature_names_in_ : int, ndarray
+        (names when fitted on a DataFrame).
     """
 
     def __init__(self, C: float = 1.0, l1_ratio: float = 0.0, class_weight: Any = None, *,
@@ -224,7 +255,22 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         return tags
 
     def fit(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> "LogisticRiskModel":
-        """Fit on features X (DataFrame or array) and binary outcomes y."""
+        """Fit on features X (DataFrame or array) and binary outcomes y.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            features, one row per case (the columns of fitting).
+        y : array-like
+            binary outcomes.
+        sample_weight : array-like, optional
+            a weight per row.
+
+        Returns
+        -------
+        LogisticRiskModel
+            itself, fitted.
+        """
         self._check_common_params()
         if not (np.isscalar(self.C) and self.C > 0):
             raise ValidationError(f"C must be > 0 (np.inf for no penalty), got {self.C!r}", table="parameters")
@@ -252,18 +298,38 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
                 raise ValidationError(Problem("y", None, f"only one class has positive weight (class "
                                               f"{classes[1 - k]!r}); a risk model needs both outcomes"))
         lam = 0.0 if np.isinf(self.C) else 1.0 / float(self.C)
-        self._fit_core(core().fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio), original)
+        self._fit_core(core.fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio), original)
         self.coef_ = self._coef.reshape(1, -1)
         self.intercept_ = np.array([self._intercept if self.fit_intercept else 0.0])
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Log-odds ``X @ coef + intercept``, one per row."""
+        """Log-odds ``X @ coef + intercept``, one per row.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            features, one row per case (the columns of fitting).
+
+        Returns
+        -------
+        ndarray
+        """
         return self._linear(X)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """(n, 2) probabilities of ``classes_[0]`` and ``classes_[1]``."""
-        return self._linear(X, core().predict_logistic_proba)
+        """(n, 2) probabilities of ``classes_[0]`` and ``classes_[1]``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            features, one row per case (the columns of fitting).
+
+        Returns
+        -------
+        ndarray of shape (n, 2)
+        """
+        return self._linear(X, core.predict_logistic_proba)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         eta = self.decision_function(X)
@@ -271,7 +337,17 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         return np.column_stack([-np.logaddexp(0, eta), -np.logaddexp(0, -eta)])
 
     def predict(self, X: Any) -> np.ndarray:
-        """The more likely class of each row (log-odds > 0 -> ``classes_[1]``)."""
+        """The more likely class of each row (log-odds > 0 -> ``classes_[1]``).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            features, one row per case (the columns of fitting).
+
+        Returns
+        -------
+        ndarray
+        """
         check_is_fitted(self, "n_features_in_")
         return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
 
@@ -285,13 +361,16 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
 
     Parameters
     ----------
-    alpha : L2 penalty (0: none), on PoissonRegressor's scale.
+    alpha : float, default 1.0
+        L2 penalty (0: none), on PoissonRegressor's scale.
     fit_intercept, max_iter, tol, solver, n_jobs : as :class:`LogisticRiskModel`.
 
     Attributes
     ----------
-    coef_ : (n_features,); intercept_ : float; standard_errors_, covariance_,
-    feature_means_, n_iter_, solver_, n_features_in_, feature_names_in_.
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    standard_errors_, covariance_, feature_means_, n_iter_, solver_, n_features_in_, feature_names_in_
+        as :class:`LogisticRiskModel`.
     """
 
     _scale = "log_rate"
@@ -312,7 +391,22 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
         return tags
 
     def fit(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> "PoissonRiskModel":
-        """Fit on features X and non-negative counts (or rates) y."""
+        """Fit on features X and non-negative counts (or rates) y.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            features, one row per case (the columns of fitting).
+        y : array-like
+            non-negative counts or rates.
+        sample_weight : array-like, optional
+            a weight per row.
+
+        Returns
+        -------
+        PoissonRiskModel
+            itself, fitted.
+        """
         self._check_common_params()
         if not (np.isscalar(self.alpha) and np.isfinite(self.alpha) and self.alpha >= 0):
             raise ValidationError(f"alpha must be finite and >= 0, got {self.alpha!r}", table="parameters")
@@ -328,17 +422,41 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
         if not (w @ y) > 0:
             raise ValidationError(Problem("y", None, "y is zero everywhere (with positive weight); a Poisson model "
                                           "needs some events"))
-        self._fit_core(core().fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0, original)
+        self._fit_core(core.fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0, original)
         self.coef_ = self._coef.copy()
         self.intercept_ = self._intercept if self.fit_intercept else 0.0
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        """Expected count ``exp(X @ coef + intercept)`` per row."""
-        return self._linear(X, core().predict_poisson)
+        """Expected count ``exp(X @ coef + intercept)`` per row.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            features, one row per case (the columns of fitting).
+
+        Returns
+        -------
+        ndarray
+        """
+        return self._linear(X, core.predict_poisson)
 
     def score(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> float:
-        """D^2: the fraction of Poisson deviance explained (as PoissonRegressor.score)."""
+        """D^2: the fraction of Poisson deviance explained (as PoissonRegressor.score).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            features, one row per case (the columns of fitting).
+        y : array-like
+            the observed counts.
+        sample_weight : array-like, optional
+            a weight per row.
+
+        Returns
+        -------
+        float
+        """
         from sklearn.metrics import d2_tweedie_score
 
         return float(d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1))

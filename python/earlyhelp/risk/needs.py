@@ -45,17 +45,23 @@ class NeedThresholds:
 
     Parameters
     ----------
-    levels : ``{minimum: level}``: a family whose count of needs (or need score, with
+    levels : mapping of float to int
+        ``{minimum: level}``: a family whose count of needs (or need score, with
         ``basis="score"``) is at least ``minimum`` gets ``level`` (the largest minimum
         reached wins). Must contain 0; levels 1-4, not decreasing with the minimum.
         A DataFrame with columns ``minimum`` and ``level`` is accepted too.
-    basis : ``"count"`` (number of needs) or ``"score"`` (weighted need score).
-    weights : weight of each need in the need score; needs not named keep their
+    basis : str, default "count"
+        ``"count"`` (number of needs) or ``"score"`` (weighted need score).
+    weights : mapping of str to float
+        Weight of each need in the need score; needs not named keep their
         default weight (``DEFAULT_WEIGHTS``).
-    severe : combinations of needs that signal level 4 when all are present.
-    statutory_open : a family with a child whose social-care referral is open at the
+    severe : sequence of sequence of str
+        Combinations of needs that signal level 4 when all are present.
+    statutory_open : bool, default True
+        A family with a child whose social-care referral is open at the
         date is at level 4 (it is already known to statutory services).
-    lookback_days : needs identified up to this many days before the date count, while
+    lookback_days : int, default 365
+        Needs identified up to this many days before the date count, while
         not recorded as resolved.
     """
 
@@ -67,7 +73,12 @@ class NeedThresholds:
     lookback_days: int = 365
 
     def checked(self) -> "NeedThresholds":
-        """The same thresholds with levels as a sorted dict; raises ValidationError when invalid."""
+        """The same thresholds with levels as a sorted dict; raises ValidationError when invalid.
+
+        Returns
+        -------
+        NeedThresholds
+        """
         problems = []
         levels = self.levels
         if isinstance(levels, pd.DataFrame):
@@ -114,7 +125,12 @@ class NeedThresholds:
                               statutory_open=self.statutory_open, lookback_days=int(self.lookback_days))
 
     def table(self) -> pd.DataFrame:
-        """The levels table as a DataFrame (minimum, level, level_name), for reports."""
+        """The levels table as a DataFrame (minimum, level, level_name), for reports.
+
+        Returns
+        -------
+        DataFrame
+        """
         t = self.checked()
         return pd.DataFrame({"minimum": list(t.levels), "level": list(t.levels.values()),
                              "level_name": [codes.LEVEL_NAMES[v] for v in t.levels.values()]})
@@ -174,7 +190,8 @@ def need_profile(ds: Any, at: Any, thresholds: ThresholdsLike = None) -> pd.Data
     ----------
     ds : Dataset
     at : the date; only data known by its end is used (``ds.snapshot(at)``).
-    thresholds : :class:`NeedThresholds`, a dict of its settings, or None for
+    thresholds : ThresholdsLike, optional
+        :class:`NeedThresholds`, a dict of its settings, or None for
         ``DEFAULT_THRESHOLDS`` (see the module docstring).
 
     Returns

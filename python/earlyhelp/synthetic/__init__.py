@@ -88,7 +88,9 @@ from typing import Any, Dict, Optional, Union
 import pandas as pd
 
 from ..data.dataset import Dataset
-from ._build import build_change_truth, build_tables, build_truth, progress_callback
+from .._native import naming, progress
+from .._native import synthetic as core
+from ._build import build_change_truth, build_tables, build_truth
 from .calibration import calibration_table
 
 __all__ = ["council", "england", "calibration_table", "PRESETS"]
@@ -99,6 +101,11 @@ DateLike = Union[str, _dt.date, pd.Timestamp]
 
 MAX_YEARS = 100
 MAX_SCALE = 100.0
+#: children in each preset at scale 1 (as the generator's presets)
+PRESET_CHILDREN = {"coventry": 78_500, "wolverhampton": 71_000, "england": 12_000_000}
+#: most child-years one call generates (children x scale x years): England at scale 1 for
+#: 10 years; beyond it the tables would not fit in a machine's memory
+MAX_CHILD_YEARS = 120_000_000
 END_DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 
 
@@ -126,6 +133,10 @@ def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, p
     sc = _real(scale)
     if sc is None or not math.isfinite(sc) or not 0 < sc <= MAX_SCALE:
         raise ValueError(f"scale must be a positive number up to {MAX_SCALE:g}, not {scale!r}")
+    size = PRESET_CHILDREN.get(preset, 0) * sc * y
+    if size > MAX_CHILD_YEARS:
+        raise ValueError(f"preset {preset!r} at scale {scale!r} for {years!r} years is {size:,.0f} child-years; "
+                         f"at most {MAX_CHILD_YEARS:,} are generated at once (lower scale or years)")
     sd = _whole(seed)
     if sd is None or not 0 <= sd < 2 ** 64:
         raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
@@ -150,16 +161,11 @@ def _window(end: pd.Timestamp, years: float) -> pd.Timestamp:
 
 def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timestamp,
               threads: int) -> Dataset:
-    from .._core import synthetic as core
-
     start = _window(end, years)
     epoch = pd.Timestamp("1970-01-01")
-    callback, close = progress_callback(f"synthetic {preset}")
-    try:
+    with naming("synthetic"), progress(f"synthetic {preset}", unit="families") as callback:
         raw = core.generate(preset, (start - epoch).days, (end - epoch).days, float(scale), int(seed),
                             int(threads), callback)
-    finally:
-        close()
     labels = core.code_labels()
     truth_raw = raw.pop("truth_families")
     truth_episodes_raw = raw.pop("truth_episodes")
@@ -180,15 +186,20 @@ def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed
 
     Parameters
     ----------
-    preset : ``"coventry"`` (4 locality teams over 8 Family Hub areas, calibrated to
+    preset : str, default "coventry"
+        ``"coventry"`` (4 locality teams over 8 Family Hub areas, calibrated to
         Coventry's 2024 figures), ``"wolverhampton"`` (its 8 named localities) or
         ``"england"`` (153 councils, about 12 million children; same as :func:`england`,
         using every core).
-    years : years of data ending on ``end_date`` (a burn-in year before is simulated
+    years : float, default 5
+        Years of data ending on ``end_date`` (a burn-in year before is simulated
         but not returned).
-    scale : population scale; 0.1 gives a council a tenth the size (counts scale with it).
-    seed : random seed; the same seed gives the same tables.
-    end_date : the extract date; no date in the tables is after it.
+    scale : float, default 1.0
+        Population scale; 0.1 gives a council a tenth the size (counts scale with it).
+    seed : int, default 0
+        Random seed; the same seed gives the same tables.
+    end_date : date-like, default "2025-03-31"
+        The extract date; no date in the tables is after it.
 
     Returns
     -------
@@ -214,6 +225,24 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
     Councils have skewed sizes, 4-14 localities each, and region codes E12000001-9.
     Councils are generated in parallel (``threads``, default all cores); the result
     does not depend on the number of threads.
+
+    Parameters
+    ----------
+    scale : float, default 1.0
+        population scale (0.01 is quick).
+    seed : int, default 0
+        random seed; the same seed gives the same tables.
+    years : float, default 1
+        years of data ending on ``end_date``.
+    end_date : date-like, default "2025-03-31"
+        the extract date.
+    threads : int, optional
+        councils generated in parallel (default all cores).
+
+    Returns
+    -------
+    Dataset
+        every council's tables, with ``truth`` and ``meta`` as :func:`council`.
     """
     end = _check("england", years, scale, seed, end_date, ("england",))
     if threads is None:

@@ -6,9 +6,7 @@ dates ``datetime64[ns]``. Nothing here loops over rows in Python.
 """
 from __future__ import annotations
 
-import os
-import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import pandas as pd
@@ -28,23 +26,6 @@ ID_PREFIX: Dict[str, str] = {
 ID_MIN_WIDTH = 7
 
 RawColumns = List[Tuple[str, str, str, Any]]
-
-
-def progress_callback(total_label: str) -> Tuple[Optional[Callable[[int, int], None]], Callable[[], None]]:
-    """A tqdm-backed callback, or None when progress is switched off or stderr is not a terminal."""
-    if os.environ.get("EARLYHELP_NO_PROGRESS") or not sys.stderr.isatty():
-        return None, lambda: None
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=0, desc=total_label, unit="families", leave=False)
-
-    def update(done: int, total: int) -> None:
-        if bar.total != total:
-            bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    return update, bar.close
 
 
 def id_width(n_rows: int) -> int:

@@ -51,11 +51,16 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
     Counts are annualised over the years generated and divided by ``scale``, so
     they compare with the published yearly figures at any scale.
 
+    Parameters
+    ----------
+    ds : Dataset
+        a synthetic council from :func:`council`.
+
     Returns
     -------
-    DataFrame with columns ``figure, generated, target, unit, source,
-    relative_error, within_10pct, note``; ``note`` says why a figure cannot be
-    compared when it cannot.
+    DataFrame
+        columns ``figure, generated, target, unit, source, relative_error, within_10pct,
+        note``; ``note`` says why a figure cannot be compared when it cannot.
     """
     meta = ds.meta
     if meta.get("source") != "earlyhelp.synthetic":

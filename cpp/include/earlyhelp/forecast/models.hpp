@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,16 +43,46 @@ struct Forecast {
   std::array<double, 4> params{NAN, NAN, NAN, NAN};  // ETS alpha, beta, gamma, phi (NaN: not in the model)
 };
 
-// What to fit. `kind` is one of "Naive", "SeasonalNaive", "AutoETS", "Theta",
-// "OptimizedTheta", "CrostonOptimized", "TSB", "CountRegression".
+// The models, named as statsforecast names them.
+enum class ModelKind {
+  Naive,
+  SeasonalNaive,
+  AutoETS,
+  Theta,
+  OptimizedTheta,
+  CrostonOptimized,
+  TSB,
+  CountRegression,
+};
+
+// The kind called `name` (e.g. "AutoETS"); throws InputError naming the kinds otherwise.
+ModelKind model_kind(const std::string& name);
+const char* model_name(ModelKind kind);
+
+// One component of an ETS model; `choose` lets AutoETS pick by AICc.
+enum class EtsComponent : char { additive = 'A', multiplicative = 'M', none = 'N', choose = 'Z' };
+
+// The ETS models AutoETS may choose from. The error is never `none` and the
+// trend never `multiplicative` (as statsforecast and R's forecast::ets).
+struct EtsSpec {
+  EtsComponent error = EtsComponent::choose;
+  EtsComponent trend = EtsComponent::choose;
+  EtsComponent season = EtsComponent::choose;
+  std::optional<bool> damped;  // empty: choose
+};
+
+// From statsforecast's three letters, error/trend/season, e.g. "ZZZ" or "AAN"
+// (error A/M/Z, trend A/N/Z, season A/M/N/Z); throws InputError otherwise.
+EtsSpec ets_spec(const std::string& letters, std::optional<bool> damped = std::nullopt);
+
+// What to fit, and the settings the kind uses.
 struct ModelSpec {
-  std::string kind = "Naive";
-  int season_length = 12;
-  std::string ets_model = "ZZZ";  // error, trend, season; Z = choose by AICc
-  int damped = -1;                // -1 choose, 0 no, 1 yes
-  double alpha_d = 0.1;           // TSB
-  double alpha_p = 0.1;           // TSB
-  int n_sim = 2000;               // paths for simulated intervals
+  ModelKind kind = ModelKind::Naive;
+  int season_length = 12;  // SeasonalNaive, AutoETS, Theta, CountRegression
+  EtsSpec ets;             // AutoETS
+  double alpha_d = 0.1;    // TSB
+  double alpha_p = 0.1;    // TSB
+  int n_sim = 2000;        // paths for simulated intervals
   std::uint64_t seed = 0;
   bool fitted = true;  // in-sample fitted values wanted (costly for Croston only)
 };
@@ -72,7 +103,7 @@ Forecast tsb(const Series& s, double alpha_d, double alpha_p, int h,
 Forecast count_regression(const Series& s, int m, int h, const std::vector<double>& levels,
                           int n_sim, std::uint64_t seed);
 
-// Dispatch one series to the model named in spec.kind.
+// Dispatch one series to the model of spec.kind.
 Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
                       const std::vector<double>& levels);
 

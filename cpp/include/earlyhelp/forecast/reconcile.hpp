@@ -10,6 +10,7 @@
 // number of in-sample residual columns).
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
+#include <limits>
 #include <vector>
 
 namespace earlyhelp::forecast {
@@ -49,10 +50,12 @@ class SummingStructure {
 };
 
 // Reconciled means (n x h) and, when base standard deviations were given,
-// reconciled standard deviations (n x h, else empty).
+// reconciled standard deviations (n x h, else empty); for mint_shrink the
+// shrinkage intensity used (else NaN).
 struct Reconciled {
   RowMatrix mean;
   RowMatrix sd;
+  double shrinkage = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Bottom-up: y~ = S y^_bottom. Standard deviations assume independent bottom
@@ -124,5 +127,30 @@ LowRankCovariance structural_covariance(const SummingStructure& s);       // wls
 
 // Checks shared by every method: shapes agree and values are finite.
 void check_forecasts(const SummingStructure& s, const MatrixRef& mean, const MatrixRef* sd);
+
+// The methods, named as hierarchicalforecast names them.
+enum class ReconcileMethod {
+  bottom_up,
+  top_down_forecast_proportions,
+  top_down_average_proportions,
+  top_down_proportion_averages,
+  mint_ols,
+  mint_wls_struct,
+  mint_shrink,
+};
+
+// What some methods need besides the base forecasts (null/empty when unused).
+struct ReconcileInputs {
+  const MatrixRef* sd = nullptr;         // base standard deviations (n x h), for intervals
+  const MatrixRef* residuals = nullptr;  // in-sample residuals (n x T): mint_shrink
+  const MatrixRef* insample = nullptr;   // in-sample values (n x T): historical top-down proportions
+  std::vector<int> parent;               // parent row of each row, -1 at the top: forecast proportions
+  double ridge = 2e-8;                   // variance floor of the shrunk covariance
+};
+
+// Reconciles base forecasts (n x h) by `method`; throws InputError when an
+// input the method needs is missing or has the wrong shape.
+Reconciled reconcile(const SummingStructure& s, const MatrixRef& mean, ReconcileMethod method,
+                     const ReconcileInputs& inputs);
 
 }  // namespace earlyhelp::forecast

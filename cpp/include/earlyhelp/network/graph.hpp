@@ -16,6 +16,10 @@
 
 namespace earlyhelp::network {
 
+// Vertex ids are stored in 32 bits (CsrGraph below): ids and vertex counts
+// must stay below this.
+constexpr std::int64_t kMaxVertices = 0xFFFFFFF0;
+
 struct EdgeWeight {
   double weight = 1.0;
 };
@@ -81,7 +85,9 @@ void distances(const Graph& g, const std::int64_t* sources, std::size_t k, doubl
 // Projection of a bipartite edge list (left[i], right[i]) onto the right
 // vertices: right a and b are joined when they share a left vertex. Repeated
 // (left, right) pairs count once. Weight: shared count, or Jaccard
-// |N(a) & N(b)| / |N(a) | N(b)|. Output edges a < b.
+// |N(a) & N(b)| / |N(a) | N(b)|. Output edges a < b. Left ids may be any
+// non-negative int64 (memory stays proportional to m); right ids and n_right
+// (< 0: max right id + 1) must be below kMaxVertices.
 enum class ProjectionWeight { count, jaccard };
 void bipartite_projection(const std::int64_t* left, const std::int64_t* right, std::size_t m,
                           std::int64_t n_right, ProjectionWeight kind, std::vector<std::int64_t>& out_a,

@@ -81,6 +81,9 @@ using Tables = std::map<std::string, Table>;
 CouncilSpec coventry_preset();
 CouncilSpec wolverhampton_preset();
 std::vector<CouncilSpec> england_preset(uint64_t seed);
+// The councils of the preset called `name` ("coventry", "wolverhampton" or
+// "england"); throws InputError naming the presets otherwise.
+std::vector<CouncilSpec> preset_councils(const std::string& name, uint64_t seed);
 
 Tables generate(const std::vector<CouncilSpec>& councils, const Options& options, Progress* progress = nullptr);
 

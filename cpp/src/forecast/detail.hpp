@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the forecasting models (not part of the public API).
+// Helpers shared by the forecasting models (private to cpp/src/forecast/).
 #include <cstddef>
 #include <functional>
 #include <vector>

@@ -1,18 +1,18 @@
-# Stubs for earlyhelp._core.synthetic (hand-kept; see the synthetic bindings in cpp/bindings/synthetic.cpp).
+# Stubs for earlyhelp._core.synthetic (cpp/bindings/synthetic.cpp).
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
 NO_DATE: int
 
-Column = Tuple[str, str, str, Union[np.ndarray, List[str]]]
+_Column = Tuple[str, str, str, Union[np.ndarray, List[str]]]
 
 def generate(preset: str, window_start: int, window_end: int, scale: float = 1.0, seed: int = 0,
-             threads: int = 1, progress: Optional[Callable[[int, int], None]] = None) -> Dict[str, List[Column]]:
+             threads: int = 1, progress: Optional[Callable[[int, int], None]] = None) -> Dict[str, List[_Column]]:
     """Generate a synthetic council (or England); dates are days since 1970-01-01.
 
-    Returns {table: [(column, kind, ref, values)]}; raises CoreInputError (a ValueError)
-    for an unknown preset, a window that ends before it starts or a scale that is not positive.
+    Returns {table: [(column, kind, ref, values)]}; raises CoreInputError for an unknown
+    preset, a window that ends before it starts or a scale that is not positive.
     """
 
 def code_labels() -> Dict[str, List[str]]: ...

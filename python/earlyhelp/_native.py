@@ -1,0 +1,75 @@
+"""The one bridge to the compiled core, ``earlyhelp._core``.
+
+Every module reaches C++ through here: the submodules (``flow``, ``forecast``,
+``network``, ``risk``, ``synthetic``), the core's input error and one progress adapter.
+
+* Input errors: the core raises :class:`earlyhelp._errors.CoreInputError`, a
+  :class:`earlyhelp.ValidationError`; :func:`naming` relabels it with the table
+  (and column) the caller passed in, so messages say where the problem is.
+* Progress and Ctrl-C: :func:`progress` gives the ``(done, total)`` callback the
+  core's long loops call now and then. It drives a tqdm bar on a terminal or in a
+  notebook (never with ``EARLYHELP_NO_PROGRESS`` set). Ctrl-C stops the work with
+  ``KeyboardInterrupt`` whether or not a bar shows: the core checks for it at each
+  update.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional
+
+from ._core import flow, forecast, network, risk, synthetic
+from ._errors import CoreInputError
+
+__all__ = ["CoreInputError", "ProgressCallback", "flow", "forecast", "naming", "network", "progress", "progress_enabled",
+           "risk", "synthetic"]
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@contextmanager
+def naming(table: str, column: Optional[str] = None) -> Iterator[None]:
+    """Re-raise the core's input errors as about ``table`` (and ``column``)."""
+    try:
+        yield
+    except CoreInputError as err:
+        raise CoreInputError(err.message, table=table, column=column) from None
+
+
+def _in_notebook() -> bool:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def progress_enabled() -> bool:
+    """Whether progress bars show: on a terminal or in a notebook, unless ``EARLYHELP_NO_PROGRESS`` is set."""
+    if os.environ.get("EARLYHELP_NO_PROGRESS"):
+        return False
+    return sys.stderr.isatty() or _in_notebook()
+
+
+@contextmanager
+def progress(desc: str, unit: str = "it", show: bool = True) -> Iterator[Optional[ProgressCallback]]:
+    """A ``(done, total)`` callback driving a tqdm bar, closed on exit; None when no bar should show.
+
+    ``show=False`` (a caller's ``progress=False``, or work too small to be worth a
+    bar) gives None; the core still stops on Ctrl-C.
+    """
+    if not (show and progress_enabled()):
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=0, desc=desc, unit=unit, leave=False)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()

@@ -1,0 +1,325 @@
+"""The publication gate: every file a run publishes passes :func:`publish` on its way out.
+
+A run folder leaves the council. Whatever a command computes, the file written
+for it goes through this one function, which applies the council's publication
+policy (:class:`PublishPolicy`) and says what it did:
+
+* **Small-number suppression.** Every count column of a table (named like a count,
+  see :func:`count_columns`, or declared with ``counts=``) has its observed values
+  ``1..threshold`` hidden as ``"c"``. When the table publishes totals of its own
+  rows (``totals={dim: label}``) or a hierarchy, hidden cells are also hidden
+  secondarily so that no hidden cell can be worked out from the totals
+  (:func:`earlyhelp.report.suppression.suppress`). A column already suppressed
+  (a ``<col>_status`` column beside it) is kept as it is.
+* **Pseudonymous ids.** With ``pseudonymise`` on, every identifier column (family,
+  person, episode, request, practitioner, referral, assessment, involvement ids,
+  alone or as ``;``-joined lists) is replaced by its keyed pseudonym
+  (:mod:`earlyhelp.report.pseudonymise`): the same pseudonym in every table, none
+  of the case system's ids.
+* **Formula neutralising.** A text cell (or column name) that starts with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return would run as a formula when a
+  spreadsheet opens the file; it is prefixed with ``'`` as OWASP recommends
+  (CSV injection). Excel sheets are written with formulas and URLs off as well.
+* **HTML and PNG** are built from tables that already passed the gate: the gate
+  requires their ``sources`` to be tables published in the same run, and records them.
+
+:class:`earlyhelp.report.runfolder.RunFolder` writes files only through this gate and
+lists what it did to each file in ``run.json`` (``publication``).
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress
+
+#: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+#: identifier columns of published tables -> pseudonym domain (as :mod:`.pseudonymise`)
+IDENTIFIER_COLUMNS: Dict[str, str] = {
+    "person_id": "person", "family_id": "family", "episode_id": "episode", "request_id": "request",
+    "practitioner_id": "practitioner", "lead_practitioner_id": "practitioner", "referral_id": "referral",
+    "assessment_id": "assessment", "involvement_id": "involvement",
+    # list cells (``;``-joined ids)
+    "family_ids": "family", "person_ids": "person", "practitioner_ids": "practitioner", "episode_ids": "episode",
+}
+#: organisational codes: published as they are (a locality, an agency, a council)
+ORGANISATION_COLUMNS = ("locality_id", "agency_id", "lead_agency_id", "council_code", "region_code", "unique_id")
+
+#: a count column counts people or their cases: its name holds one of these words ...
+_PEOPLE_WORDS = ("famil", "person", "people", "member", "child", "episode", "request", "referral", "case")
+#: ... or is one of these
+_COUNT_NAMES = ("count", "n", "y", "rows", "group_size")
+
+
+@dataclass(frozen=True)
+class PublishPolicy:
+    """What the gate does: hide counts ``1..threshold``; pseudonymise ids when asked.
+
+    ``key`` is the pseudonymisation secret (default ``$EARLYHELP_PSEUDO_KEY``, read when the
+    policy is made so a run fails before it computes anything).
+    """
+
+    threshold: int = DEFAULT_THRESHOLD
+    pseudonymise: bool = False
+    key: Optional[bytes] = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, np.integer)) or self.threshold < 0:
+            raise ValidationError([Problem("publish", "suppression_threshold", "must be a whole number >= 0",
+                                           value=self.threshold)])
+        if self.pseudonymise and self.key is None:
+            from .pseudonymise import pseudo_key
+
+            object.__setattr__(self, "key", pseudo_key())
+
+    def describe(self) -> Dict[str, Any]:
+        return {"suppression_threshold": int(self.threshold), "pseudonymise": bool(self.pseudonymise),
+                "formula_neutralising": "OWASP: cells starting with = + - @ tab CR prefixed with '"}
+
+
+# ---------------------------------------------------------------------------------
+# formula neutralising
+# ---------------------------------------------------------------------------------
+def neutralise_text(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet: text starting with a formula character gets a ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _text_columns(frame: pd.DataFrame) -> List[Hashable]:
+    return [c for c in frame.columns if not (pd.api.types.is_numeric_dtype(frame[c])
+                                             or pd.api.types.is_datetime64_any_dtype(frame[c])
+                                             or pd.api.types.is_bool_dtype(frame[c]))]
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> "tuple[pd.DataFrame, int]":
+    """A copy with every formula-leading text cell and column name neutralised; and how many cells were."""
+    out = frame.copy()
+    changed = 0
+    for col in _text_columns(out):
+        values = out[col].astype(object)
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
+        if risky.any():
+            changed += int(risky.sum())
+            converted = values.copy()
+            converted[risky] = ["'" + v for v in values[risky]]
+            out[col] = converted
+    renamed = {c: neutralise_text(c) for c in out.columns if isinstance(c, str) and c.startswith(FORMULA_START)}
+    if renamed:
+        changed += len(renamed)
+        out = out.rename(columns=renamed)
+    return out, changed
+
+
+# ---------------------------------------------------------------------------------
+# identifiers
+# ---------------------------------------------------------------------------------
+def identifier_columns(frame: pd.DataFrame) -> Dict[Hashable, str]:
+    """The frame's identifier columns and their pseudonym domains."""
+    out: Dict[Hashable, str] = {}
+    for col in frame.columns:
+        name = str(col)
+        if name in ORGANISATION_COLUMNS:
+            continue
+        if name in IDENTIFIER_COLUMNS:
+            out[col] = IDENTIFIER_COLUMNS[name]
+        elif name.endswith("_id") and not name.endswith(("locality_id", "agency_id")):
+            out[col] = name[: -len("_id")].split("_")[-1]
+    return out
+
+
+def _pseudonymise_column(values: pd.Series, domain: str, key: bytes) -> pd.Series:
+    from .pseudonymise import pseudonym
+
+    cache: Dict[str, str] = {}
+
+    def one(v: Any) -> Any:
+        if v is None or (not isinstance(v, (list, tuple, str)) and pd.isna(v)):
+            return v
+        if isinstance(v, (list, tuple)):
+            return ";".join(one(x) for x in v)
+        text = str(v)
+        if ";" in text:
+            return ";".join(one(x) for x in text.split(";"))
+        if text not in cache:
+            cache[text] = pseudonym(text, domain=domain, key=key)
+        return cache[text]
+
+    return values.astype(object).map(one)
+
+
+# ---------------------------------------------------------------------------------
+# counts
+# ---------------------------------------------------------------------------------
+def count_columns(frame: pd.DataFrame) -> List[Hashable]:
+    """Columns holding observed counts of people or cases: whole-number columns named so
+    (``families``, ``open_families``, ``n_children``, ``episodes_opened``, ``count``, ``y``, ...).
+
+    Counts of organisations or staff (``n_agencies``, ``partners``) are not hidden.
+    """
+    out = []
+    for col in frame.columns:
+        name = str(col).lower()
+        if name.endswith("_id") or name.endswith("_ids"):
+            continue
+        if not (name in _COUNT_NAMES or any(w in name for w in _PEOPLE_WORDS)):
+            continue
+        if f"{name}_status" in frame.columns:
+            continue
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            finite = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+            if (finite == np.round(finite)).all():
+                out.append(col)
+    return out
+
+
+def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: PublishPolicy,
+                     totals: Optional[Mapping[str, Hashable]], dims: Optional[Sequence[str]]) -> "tuple[pd.DataFrame, Dict]":
+    """Counts ``1..threshold`` shown as ``"c"`` (secondary suppression against declared totals)."""
+    out = frame.copy()
+    done: Dict[str, Dict[str, int]] = {}
+    if totals:
+        keys = list(dims) if dims else [c for c in frame.columns if c in totals]
+        table = frame[keys + list(counts)].copy()
+        for c in counts:
+            table[c] = pd.to_numeric(table[c]).fillna(0).round().astype("int64")
+        result = suppress(table, list(counts), dims=keys, totals=totals, threshold=policy.threshold)
+        for c in counts:
+            hidden = (result[f"{c}_status"] == SUPPRESSED).to_numpy()
+            out[c] = _shown(frame[c], hidden)
+            done[str(c)] = result.counts[c]
+        return out, done
+    for c in counts:
+        values = pd.to_numeric(frame[c], errors="coerce")
+        hidden = ((values >= 1) & (values <= policy.threshold)).fillna(False).to_numpy(dtype=bool)
+        if hidden.any():
+            out[c] = _shown(frame[c], hidden)
+        done[str(c)] = {"primary": int(hidden.sum()), "secondary": 0}
+    return out, done
+
+
+def _shown(values: pd.Series, hidden: np.ndarray) -> pd.Series:
+    shown = values.astype(object).copy()
+    shown[hidden] = SUPPRESSED
+    return shown.map(lambda v: v if v == SUPPRESSED or v is None or (not isinstance(v, str) and pd.isna(v))
+                     else (str(int(v)) if float(v) == int(v) else str(v)))
+
+
+def suppressed_columns(frame: pd.DataFrame) -> List[str]:
+    """Columns suppressed before the gate (a ``<col>_status`` column, or ``"c"`` markers)."""
+    out = [str(c)[: -len("_status")] for c in frame.columns if str(c).endswith("_status")]
+    for c in frame.columns:
+        if str(c) == "status" or str(c).endswith("_status"):
+            continue     # the marker column itself
+        if frame[c].dtype == object and (frame[c] == SUPPRESSED).any():
+            out.append(str(c))
+    return sorted(set(out))
+
+
+# ---------------------------------------------------------------------------------
+# the gate
+# ---------------------------------------------------------------------------------
+@dataclass
+class Published:
+    """A table as it may leave the council (``typed``: for Parquet; ``text``: for CSV and Excel)."""
+
+    typed: pd.DataFrame
+    text: pd.DataFrame
+    record: Dict[str, Any]
+
+
+def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequence[Hashable]] = None,
+            totals: Optional[Mapping[str, Hashable]] = None, dims: Optional[Sequence[str]] = None,
+            text_frame: Optional[pd.DataFrame] = None, not_counts: Sequence[Hashable] = (),
+            derived: Optional[Mapping[Hashable, Sequence[Hashable]]] = None) -> Published:
+    """Apply ``policy`` to one table: suppression, pseudonymous ids, formula neutralising.
+
+    Parameters
+    ----------
+    frame : the table as computed.
+    counts : its observed-count columns (default :func:`count_columns`, less ``not_counts``).
+    totals : ``{dim: label}`` when rows with ``dim == label`` total the other rows: hidden
+        cells are then also hidden secondarily.
+    dims : the dimension columns that identify a row (with ``totals``).
+    text_frame : the CSV layout of an already-suppressed table (``"c"`` markers), if any.
+    not_counts : count-named columns that are not observed counts (e.g. an expected value).
+    derived : ``{column: [count columns]}``: values computed from counts in the same row
+        (a rate, a difference); a cell is withheld where one of its counts is hidden.
+
+    Returns
+    -------
+    Published
+        ``typed`` (hidden counts as ``<NA>``) for Parquet, ``text`` for CSV/Excel, and a
+        ``record`` of what was done (for ``run.json``).
+    """
+    record: Dict[str, Any] = {"rows": int(len(frame))}
+    typed = frame.reset_index(drop=True)
+    text = typed if text_frame is None else text_frame.reset_index(drop=True)
+    already = suppressed_columns(text) if text_frame is not None else suppressed_columns(typed)
+    cols = [c for c in (count_columns(typed) if counts is None else counts) if c not in not_counts
+            and str(c) not in already]
+    declared = [str(c) for c in count_columns(typed) if c not in cols and str(c) not in already]
+    if declared:
+        record["not_counts"] = declared     # count-named, declared by the caller as not observed counts
+    if cols:
+        text, done = _suppress_counts(text, cols, policy, totals, dims)
+        record["suppressed"] = done
+        typed = typed.copy()
+        for c in cols:
+            typed[c] = pd.to_numeric(text[c].where(text[c] != SUPPRESSED), errors="coerce").astype("Float64")
+            if (typed[c].dropna() == typed[c].dropna().round()).all():
+                typed[c] = typed[c].round().astype("Int64")
+    if derived:
+        typed, text = typed.copy(), text.copy()
+        withheld = {}
+        for col, sources in derived.items():
+            hidden = np.zeros(len(text), dtype=bool)
+            for src in sources:
+                hidden |= (text[src].astype(object) == SUPPRESSED).to_numpy()
+            if col in typed.columns:
+                typed[col] = typed[col].astype("Float64" if pd.api.types.is_numeric_dtype(typed[col]) else object)
+                typed.loc[hidden, col] = pd.NA
+            text[col] = text[col].astype(object)
+            text.loc[hidden, col] = SUPPRESSED
+            withheld[str(col)] = int(hidden.sum())
+        record["withheld_derived"] = withheld
+    if already:
+        record["suppressed_before"] = already
+    record["threshold"] = int(policy.threshold)
+    ids = identifier_columns(typed)
+    if ids:
+        if policy.pseudonymise:
+            typed, text = typed.copy(), text.copy()
+            for col, domain in ids.items():
+                typed[col] = _pseudonymise_column(typed[col], domain, policy.key)
+                if col in text.columns:
+                    text[col] = _pseudonymise_column(text[col], domain, policy.key)
+            record["pseudonymised"] = sorted(str(c) for c in ids)
+        else:
+            record["raw_ids"] = sorted(str(c) for c in ids)
+    typed, n_typed = neutralise_formulas(typed)
+    text, n_text = neutralise_formulas(text)
+    record["formulas_neutralised"] = max(n_typed, n_text)
+    return Published(typed=typed, text=text, record=record)
+
+
+def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook of already-published sheets, with text never read as a formula or a URL."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
+                                                   "strings_to_numbers": False}}) as writer:
+        for sheet, frame in sheets.items():
+            name = re.sub(r"[\[\]:*?/\\]", "_", str(sheet))[:31] or "Sheet"
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
