@@ -68,6 +68,7 @@ py::dict to_python(const std::vector<forecast::Forecast>& out, const IdArray& in
   py::array_t<bool> fallback(S);
   py::array_t<double> loglik(S);
   py::array_t<double> aicc(S);
+  py::array_t<double> params({S, static_cast<py::ssize_t>(4)});
   py::list method;
   for (py::ssize_t i = 0; i < S; ++i) {
     const auto& f = out[static_cast<std::size_t>(i)];
@@ -78,6 +79,7 @@ py::dict to_python(const std::vector<forecast::Forecast>& out, const IdArray& in
     fallback.mutable_data()[i] = f.fallback;
     loglik.mutable_data()[i] = f.loglik;
     aicc.mutable_data()[i] = f.aicc;
+    std::copy(f.params.begin(), f.params.end(), params.mutable_data() + 4 * i);
     method.append(f.method);
   }
   py::dict result;
@@ -89,6 +91,7 @@ py::dict to_python(const std::vector<forecast::Forecast>& out, const IdArray& in
   result["fallback"] = fallback;
   result["loglik"] = loglik;
   result["aicc"] = aicc;
+  result["params"] = params;
   return result;
 }
 
@@ -175,7 +178,7 @@ void register_forecast(py::module_& m) {
         py::arg("fitted") = true,
         "Fit one model to many series (concatenated in y, split by indptr) and forecast h "
         "steps. Returns dict(mean (S, h), lo/hi (S, len(levels), h), fitted (len(y),), "
-        "method list, fallback (S,), loglik (S,), aicc (S,)).");
+        "method list, fallback (S,), loglik (S,), aicc (S,), params (S, 4): alpha, beta, gamma, phi).");
 }
 
 }  // namespace earlyhelp::bindings

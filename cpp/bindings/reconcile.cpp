@@ -35,6 +35,15 @@ py::tuple reconcile(const forecast::SparseRows& S, const MatrixRef& mean, const 
   return py::make_tuple(py::cast(std::move(out.mean)), sd_out, out.shrinkage);
 }
 
+py::tuple shrunk_covariance(const MatrixRef& residuals, double ridge) {
+  forecast::LowRankCovariance W;
+  {
+    py::gil_scoped_release release;
+    W = forecast::shrunk_covariance(residuals, ridge);
+  }
+  return py::make_tuple(py::cast(std::move(W.diagonal)), py::cast(std::move(W.factor)), W.shrinkage);
+}
+
 }  // namespace
 
 void register_reconcile(py::module_& m) {
@@ -51,6 +60,9 @@ void register_reconcile(py::module_& m) {
         py::arg("insample") = py::none(), py::arg("parent") = std::vector<int>{}, py::arg("ridge") = 2e-8,
         "Reconcile n x h forecasts on a sparse summing matrix S (n x m). Returns (mean, sd or None, "
         "shrinkage intensity or nan).");
+  m.def("shrunk_covariance", &shrunk_covariance, py::arg("residuals"), py::arg("ridge") = 2e-8,
+        "Schafer-Strimmer shrunk covariance of n x T residuals as (diagonal, factor, lambda): "
+        "W = diag(diagonal) + factor factor'.");
 }
 
 }  // namespace earlyhelp::bindings

@@ -177,7 +177,9 @@ double calc(const double* y, std::size_t n, const double* x, const Structure& k,
 }
 
 // ---- initial states (R's / statsforecast's initstate) -----------------------
-std::vector<double> init_states(const double* y, std::size_t n, const Structure& k) {
+// `first_seasons`: decompose the first three seasons only (R's initstate) rather than
+// the whole series (statsforecast's).
+std::vector<double> init_states(const double* y, std::size_t n, const Structure& k, bool first_seasons) {
   std::vector<double> ysa(y, y + n);
   std::vector<double> seas;  // m-1 values, s[0..m-2]
   const int m = k.m;
@@ -204,7 +206,11 @@ std::vector<double> init_states(const double* y, std::size_t n, const Structure&
         seasonal[t] = mult ? y[t] / trend : y[t] - trend;
       }
     } else {
-      seasonal = detail::seasonal_component(y, n, m, mult);
+      // R's initstate: a classical decomposition of the first three seasons only
+      const std::size_t nd = first_seasons ? static_cast<std::size_t>(3 * m) : n;
+      seasonal = detail::seasonal_component(y, nd, m, mult);
+      seasonal.resize(n);
+      for (std::size_t t = nd; t < n; ++t) seasonal[t] = seasonal[t - m];
     }
     for (int j = m - 1; j >= 1; --j) seas.push_back(seasonal[j]);  // seasonal[1:m][::-1]
     if (!mult) {
@@ -278,35 +284,30 @@ bool full_state(const Structure& k, const double* free, int n_free, std::vector<
   return true;
 }
 
-// `beta_cap` is the upper bound of beta for the first search. statsforecast's
-// initparam lowers its upper bounds in place (beta below the initial alpha,
-// gamma below 1 - initial alpha), and the lowered beta bound carries over to
-// the models fitted after it; the first search reproduces that, so it finds
-// statsforecast's optimum. When a capped parameter ends on its cap, a second
-// search from there with R's full bounds can only improve the likelihood.
-// With `start` (a previous solution) one search runs from it with full bounds.
+// Starting values as R's initparam (bounds = "both"): beta starts below the
+// starting alpha and gamma below 1 - alpha; the search itself has R's full
+// bounds, with the "usual" region (beta < alpha, gamma < 1 - alpha) enforced.
+// With `start` (a previous solution) the search runs from it.
 Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_alpha,
-              double beta_cap, const std::vector<double>* start = nullptr) {
+              const std::vector<double>* start = nullptr, bool r_init = true) {
   Fit fit;
   fit.k = k;
   const int m = k.m;
   const bool has_trend = k.trend != Comp::N, has_season = k.season != Comp::N;
   // initial parameters, as R's initparam with bounds = "both"
   const double alpha0 = kLower + 0.2 * (kUpper - kLower) / m;
-  const double beta_hi = std::min(kUpper, beta_cap), gamma_hi = std::min(kUpper, 1.0 - alpha0);
-  const double beta0 = kLower + 0.1 * (beta_hi - kLower);
-  const double gamma0 = kLower + 0.05 * (gamma_hi - kLower);
+  const double alpha_start = std::isnan(fixed_alpha) ? alpha0 : fixed_alpha;
+  const double beta0 = kLower + 0.1 * (std::min(kUpper, alpha_start) - kLower);
+  const double gamma0 = kLower + 0.05 * (std::min(kUpper, 1.0 - alpha_start) - kLower);
   const double phi0 = kPhiLower + 0.99 * (kPhiUpper - kPhiLower);
   const bool opt_alpha = std::isnan(fixed_alpha);
   std::vector<double> x0, lo, hi;
   if (opt_alpha) { x0.push_back(alpha0); lo.push_back(kLower); hi.push_back(kUpper); }
-  const int i_beta = static_cast<int>(x0.size());
-  if (has_trend) { x0.push_back(beta0); lo.push_back(kLower); hi.push_back(beta_hi); }
-  const int i_gamma = static_cast<int>(x0.size());
-  if (has_season) { x0.push_back(gamma0); lo.push_back(kLower); hi.push_back(gamma_hi); }
+  if (has_trend) { x0.push_back(beta0); lo.push_back(kLower); hi.push_back(kUpper); }
+  if (has_season) { x0.push_back(gamma0); lo.push_back(kLower); hi.push_back(kUpper); }
   if (k.damped) { x0.push_back(phi0); lo.push_back(kPhiLower); hi.push_back(kPhiUpper); }
   const int n_smooth = static_cast<int>(x0.size());
-  const std::vector<double> states = init_states(y, n, k);
+  const std::vector<double> states = init_states(y, n, k, r_init);
   const int n_states = static_cast<int>(states.size());
   for (double s : states) { x0.push_back(s); lo.push_back(-kInf); hi.push_back(kInf); }
   const int np = static_cast<int>(x0.size());
@@ -335,14 +336,6 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
   };
   auto best = detail::nelder_mead(objective, x0, lo, hi, 1e-4, 1000);
   if (!std::isfinite(best.value)) return fit;
-  const bool capped = (has_trend && beta_hi < kUpper && best.x[i_beta] >= beta_hi * (1 - 1e-6)) ||
-                      (has_season && gamma_hi < kUpper && best.x[i_gamma] >= gamma_hi * (1 - 1e-6));
-  if (capped) {
-    if (has_trend) hi[i_beta] = kUpper;
-    if (has_season) hi[i_gamma] = kUpper;
-    auto again = detail::nelder_mead(objective, best.x, lo, hi, 1e-4, 1000);
-    if (again.value < best.value) best = again;
-  }
   fit.n_smooth = n_smooth;
   fit.xopt = best.x;
   fit.p = unpack(best.x.data());
@@ -484,7 +477,7 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
 
   std::vector<Fit> fits;
   if (constant) {
-    fits.push_back(fit_model(y, n, {Comp::A, Comp::N, Comp::N, false, 1}, 0.9999, kUpper));
+    fits.push_back(fit_model(y, n, {Comp::A, Comp::N, Comp::N, false, 1}, 0.9999));
   } else {
     auto errors = choices(static_cast<char>(ets.error), {Comp::A, Comp::M});
     auto trends = choices(static_cast<char>(ets.trend), {Comp::N, Comp::A});
@@ -500,7 +493,6 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
       errors = e2.empty() ? std::vector<Comp>{Comp::A} : e2;
       seasons = s2.empty() ? std::vector<Comp>{Comp::A} : s2;
     }
-    double beta_cap = kUpper;  // statsforecast's carried-over bound (see fit_model)
     for (auto e : errors)
       for (auto t : trends)
         for (auto se : seasons)
@@ -508,22 +500,25 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
             if (t == Comp::N && d) continue;
             if (e == Comp::A && se == Comp::M) continue;  // forbidden (unstable) combination
             const int mm = se == Comp::N ? 1 : m;
-            if (t != Comp::N) beta_cap = std::min(beta_cap, kLower + 0.2 * (kUpper - kLower) / mm);
-            fits.push_back(fit_model(y, n, {e, t, se, d, mm}, NAN, beta_cap));
+            fits.push_back(fit_model(y, n, {e, t, se, d, mm}, NAN, nullptr, false));
           }
   }
   // Nelder-Mead often stalls on the ridges between several smoothing
   // parameters and the initial states. The candidates that could be chosen
   // (AICc within kRefine of the best) get one more search from their optimum
-  // with a fresh simplex; it is kept only if better, so the likelihood never
-  // gets worse than statsforecast's.
+  // with a fresh simplex, and seasonal ones one from R's initial states (a
+  // decomposition of the first three seasons); a search is kept only if better.
   double lowest = kInf;
   for (const auto& f : fits)
     if (f.ok && f.aicc < lowest) lowest = f.aicc;
   for (auto& f : fits) {
     if (!f.ok || f.n_smooth < 2 || !(f.aicc < lowest + kRefine)) continue;
-    Fit again = fit_model(y, n, f.k, NAN, kUpper, &f.xopt);
+    Fit again = fit_model(y, n, f.k, NAN, &f.xopt, false);
     if (again.ok && again.aicc < f.aicc) f = std::move(again);
+    if (f.k.season == Comp::N) continue;
+    // the likelihood has local optima: seasonal models also start from R's initial states
+    Fit r = fit_model(y, n, f.k, NAN, nullptr, true);
+    if (r.ok && r.aicc < f.aicc) f = std::move(r);
   }
   const Fit* best = nullptr;
   for (const auto& f : fits)
@@ -544,6 +539,8 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
   }
   f.loglik = -0.5 * best->lik;
   f.aicc = best->aicc;
+  f.params = {best->p.alpha, k.trend != Comp::N ? best->p.beta : NAN,
+              k.season != Comp::N ? best->p.gamma : NAN, k.damped ? best->p.phi : NAN};
   State st;
   std::vector<double> resid(n);
   calc(y, n, best->x0.data(), k, best->p, st, resid.data());

@@ -97,7 +97,8 @@ def forecast_series(
 
     Returns dict(mean (S, h), lo (S, L, h), hi (S, L, h), fitted (len(y),),
     method: list[str], fallback: bool array (S,), loglik (S,), aicc (S,)
-    (NaN for models without a likelihood).
+    (NaN for models without a likelihood), params (S, 4): ETS alpha, beta, gamma, phi
+    (NaN where not in the model).
     """
 
 class ReconcileMethod:
@@ -133,3 +134,9 @@ def reconcile(
     ridge: float = 2e-8,
 ) -> Tuple[npt.NDArray[np.float64], Optional[npt.NDArray[np.float64]], float]:
     """Reconcile n x h forecasts on a sparse summing matrix S (n x m): (mean, sd or None, shrinkage or nan)."""
+
+def shrunk_covariance(
+    residuals: npt.NDArray[np.float64], ridge: float = 2e-8
+) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
+    """Schafer-Strimmer shrunk covariance of n x T residuals as (diagonal, factor, lambda):
+    W = diag(diagonal) + factor factor'."""

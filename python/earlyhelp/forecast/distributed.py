@@ -46,7 +46,8 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
 
     check_partitions(ddf)
     params = dict(models=forecaster.models, freq=forecaster.freq, season_length=forecaster.season_length, n_jobs=1,
-                  fill_missing=forecaster.fill_missing, allow_negative=forecaster.allow_negative)
+                  fill_missing=forecaster.fill_missing, allow_negative=forecaster.allow_negative,
+                  interval=forecaster.interval, interval_windows=forecaster.interval_windows)
     lv = None if level is None else list(level)
     parts = [dask.delayed(_forecast_part)(p, params, int(h), lv) for p in ddf.to_delayed()]
     frames = [f for f in dask.compute(*parts) if len(f)]

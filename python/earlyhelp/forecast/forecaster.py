@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from . import intervals as _intervals
 from .._native import forecast as core
 from .._native import naming, progress
 from .models import CoreModel
@@ -130,6 +131,16 @@ class Forecaster:
         What to do with missing periods and interior NaN values (see module doc).
     allow_negative : bool
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative).
+    interval : {"backtest", "count", "model"} or dict
+        How prediction intervals are made: one name for every built-in model (Python models
+        keep their own), or a dict by model alias (models left out use ``"model"``). ``"model"``: each model's own (mostly Gaussian);
+        ``"count"``: negative binomial quantiles around the point forecast with the model's
+        variance; ``"backtest"`` (default): as ``"count"`` with each series' variance
+        calibrated on rolling-origin backtests (see :mod:`earlyhelp.forecast.intervals`).
+        The count methods never give a negative bound.
+    interval_windows : int
+        Rolling-origin windows (origins one period apart, ``h`` to ``h + interval_windows - 1``
+        periods before the end) that calibrate ``"backtest"`` intervals.
 
     Attributes
     ----------
@@ -139,10 +150,13 @@ class Forecaster:
         Series left out, with ``reason``.
     fallbacks_ : DataFrame
         After ``predict``/``cross_validation``: unique_id, model, method used instead.
+    fitted_models_ : DataFrame
+        After ``predict``: the model each series got (see :meth:`model_summary`).
     """
 
     def __init__(self, models: Sequence[Any], freq: str = "MS", season_length: int = 12,
-                 n_jobs: int = 2, fill_missing: str = "zero", allow_negative: bool = False) -> None:
+                 n_jobs: int = 2, fill_missing: str = "zero", allow_negative: bool = False,
+                 interval: Any = "backtest", interval_windows: int = 3) -> None:
         if not models:
             raise ValidationError("Forecaster needs at least one model", table="Forecaster",
                                   column="models")
@@ -178,6 +192,13 @@ class Forecaster:
         self.n_jobs = max(1, int(n_jobs))
         self.fill_missing = fill_missing
         self.allow_negative = allow_negative
+        self.interval = interval
+        self._interval_of = _intervals.resolve(
+            interval, aliases, [m.alias for m in self.models if isinstance(m, CoreModel)])
+        if not isinstance(interval_windows, (int, np.integer)) or interval_windows < 1:
+            raise ValidationError(f"interval_windows must be a positive integer, got {interval_windows!r}",
+                                  table="Forecaster", column="interval_windows")
+        self.interval_windows = int(interval_windows)
         self._panel: Optional[_Panel] = None
         self._dask: Any = None  # a Dask DataFrame partitioned by unique_id (see forecast/distributed.py)
         self._fitted: Optional[pd.DataFrame] = None
@@ -445,6 +466,7 @@ class Forecaster:
         panel = self._panel
         out, fits, fallbacks = self._run(panel, h, levels, X_df, want_fitted=fitted)
         self.fallbacks_ = fallbacks
+        self.fitted_models_ = self._last_models
         if fitted:
             hist = pd.DataFrame({"unique_id": np.repeat(panel.uids, panel.lengths()),
                                  "ds": panel.history_dates(), "y": panel.y})
@@ -557,6 +579,14 @@ class Forecaster:
                                   table="cross_validation")
         return pd.concat(frames, ignore_index=True)
 
+    def model_summary(self) -> pd.DataFrame:
+        """The model fitted to each series by the last ``predict``/``forecast``: unique_id, model
+        (alias), method (e.g. ``"ETS(M,Ad,M)"``, as R's ``forecast::ets`` prints it), aicc and the
+        smoothing parameters alpha, beta, gamma, phi (NaN where the model has none)."""
+        if getattr(self, "fitted_models_", None) is None:
+            raise ValidationError("call predict or forecast first", table="Forecaster")
+        return self.fitted_models_.copy()
+
     # ------------------------------------------------------------------ internals
     @staticmethod
     def _check_h(h: Any) -> int:
@@ -587,6 +617,7 @@ class Forecaster:
         out = pd.DataFrame({"unique_id": np.repeat(panel.uids, h), "ds": panel.dates(h)})
         fits: Dict[str, np.ndarray] = {}
         fallbacks = []
+        chosen = []
         phase0 = self._phase0(panel)
         for model in self.models:
             if isinstance(model, CoreModel):
@@ -594,6 +625,8 @@ class Forecaster:
             else:
                 res = self._run_python(model, panel, h, levels, X_future)
             alias = model.alias
+            if levels and self._interval_of.get(alias, "model") != "model":
+                res["lo"], res["hi"] = self._count_bounds(model, panel, h, levels, res, phase0)
             out[alias] = res["mean"].ravel()
             for i, lv in enumerate(levels):
                 out[f"{alias}-lo-{lv}"] = res["lo"][:, i, :].ravel()
@@ -603,10 +636,62 @@ class Forecaster:
             for uid, fb, method in zip(panel.uids, res["fallback"], res["method"]):
                 if fb:
                     fallbacks.append((uid, alias, method))
+            params = res.get("params", np.full((panel.n_series, 4), np.nan))
+            aicc = res.get("aicc", np.full(panel.n_series, np.nan))
+            chosen.append(pd.DataFrame({"unique_id": panel.uids, "model": alias, "method": res["method"],
+                                        "aicc": aicc, "alpha": params[:, 0], "beta": params[:, 1],
+                                        "gamma": params[:, 2], "phi": params[:, 3]}))
+        self._last_models = pd.concat(chosen, ignore_index=True)
         fb_df = pd.DataFrame(fallbacks, columns=["unique_id", "model", "method"])
         if len(fb_df):
             log.info("%d series/model pairs used a fallback model (see fallbacks_)", len(fb_df))
         return out, fits, fb_df
+
+    def _run_one(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                 X_future: Optional[np.ndarray], phase0: np.ndarray) -> Dict[str, Any]:
+        if isinstance(model, CoreModel):
+            return self._run_core(model, panel, h, levels, X_future, phase0, False)
+        return self._run_python(model, panel, h, levels, X_future)
+
+    def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                      res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
+        """Negative binomial bounds around the point forecasts (see forecast/intervals.py)."""
+        var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+        if self._interval_of[model.alias] == "backtest":
+            var = var * self._calibration(model, panel, h, levels, phase0)[:, None]
+        return _intervals.nb_bounds(res["mean"], var, levels)
+
+    def _calibration(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                     phase0: np.ndarray) -> np.ndarray:
+        """Per-series variance factors from rolling-origin backtests of this model."""
+        S = panel.n_series
+        err2 = np.full((S, self.interval_windows * h), np.nan)
+        var = np.full_like(err2, np.nan)
+        for w in range(self.interval_windows):
+            drop = h + w  # origins one period apart: training as long as possible
+            train, keep = panel.truncate(drop)
+            # too short to learn from: the model's own variance stands for that window
+            long_enough = train.lengths() >= 2 * max(self.season_length, 4)
+            if not long_enough.any():
+                continue
+            kept = keep
+            sub = np.flatnonzero(long_enough)
+            train = _Panel(train.uids[sub], np.concatenate([train.y[train.indptr[i]:train.indptr[i + 1]]
+                                                            for i in sub]),
+                           np.concatenate([[0], np.cumsum(train.lengths()[sub])]).astype(np.int64),
+                           train.start[sub], train.grid,
+                           None if train.X is None else np.concatenate(
+                               [train.X[train.indptr[i]:train.indptr[i + 1]] for i in sub]),
+                           train.exog)
+            idx = kept[sub]
+            lengths = panel.lengths()[idx]
+            rows = np.concatenate([panel.indptr[i] + (n - drop) + np.arange(h) for i, n in zip(idx, lengths)])
+            X_future = panel.X[rows] if panel.X is not None else None
+            res = self._run_one(model, train, h, levels, X_future, phase0[idx])
+            actual = panel.y[rows].reshape(len(idx), h)
+            err2[idx, w * h:(w + 1) * h] = (actual - res["mean"]) ** 2
+            var[idx, w * h:(w + 1) * h] = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+        return _intervals.calibration_factors(err2, var)
 
     def _run_core(self, model: CoreModel, panel: _Panel, h: int, levels: List[float],
                   X_future: Optional[np.ndarray], phase0: np.ndarray,

@@ -11,6 +11,7 @@ forecast/reconcile.hpp`` for how MinT avoids any dense series x series matrix.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -23,6 +24,9 @@ from .._errors import Problem, ValidationError
 from .._native import forecast as core
 from .._native import naming
 from ..results import FrameResult
+from .reconcile_intervals import joint_sd
+
+log = logging.getLogger(__name__)
 
 LEVEL_SEPARATOR = "/"
 METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink")
@@ -267,9 +271,14 @@ class Reconciled(FrameResult):
     reconciliation : the method (``"top_down/<top_down_method>"`` for top-down).
     shrinkage : ``mint_shrink``'s shrinkage intensity per model (empty for other methods).
     insample_periods_dropped : in-sample periods left out because a series lacked a residual.
+    interval_errors : how base errors were combined into reconciled intervals:
+        ``"correlated"`` (shrunk residual correlation), ``"top_down"`` (the total's own
+        interval split by shares), ``"independent"`` (no in-sample fitted values were given)
+        or ``""`` (no intervals).
     """
 
-    _metadata = ["reconciliation", "shrinkage", "insample_periods_dropped"]
+    _metadata = ["reconciliation", "shrinkage", "insample_periods_dropped", "interval_errors"]
+    interval_errors: str = ""
     reconciliation: str = ""
     shrinkage: Dict[str, float] = {}
     insample_periods_dropped: int = 0
@@ -294,9 +303,12 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         ``"mint_shrink"`` (MinTrace with the Schafer-Strimmer shrunk covariance of in-sample
         residuals, as hierarchicalforecast's ``MinTrace(method="mint_shrink")``).
     insample : DataFrame, optional
-        ``unique_id, ds, y`` and, for ``mint_shrink``, each model's fitted values in a
-        column named by its alias (statsforecast's ``forecast_fitted_values()`` layout).
-        Needed by ``mint_shrink`` and by top-down with historical proportions. Periods where a
+        ``unique_id, ds, y`` and each model's fitted values in a column named by its alias
+        (statsforecast's ``forecast_fitted_values()`` layout). Needed by ``mint_shrink`` and by
+        top-down with historical proportions; with intervals, every method uses its residuals
+        for the correlation of the base errors (without them ``bottom_up`` and the other
+        MinTrace methods must assume independent errors, which understates the aggregates'
+        intervals, and a warning says so). Periods where a
         series lacks a residual (e.g. the first season of a seasonal naive fit) are dropped for
         every series; the count is in ``result.insample_periods_dropped``.
     tags : mapping of str to ndarray, optional
@@ -325,11 +337,11 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     Intervals are kept coherent by Gaussian propagation (hierarchicalforecast's "normality"):
     each base interval gives a standard deviation ``(hi - lo) / (2 z)``; the reconciled one is
     ``sqrt(diag(M Sigma M'))`` with ``M`` the linear map of the method and ``Sigma`` the base
-    covariance: independent errors for bottom-up, top-down, ols and wls_struct, the correlation
-    of the shrunk covariance for mint_shrink. Each level is propagated on its own, so
-    non-Gaussian base intervals keep their own widths per level. For bottom-up and top-down the
-    map is the method's own: bottom-up adds bottom variances, top-down scales the total's
-    interval by each series' share.
+    covariance: each series' standard deviation with the correlation of the shrunk covariance
+    of in-sample residuals, for every method (see ``forecast/reconcile_intervals.py``).
+    Each level is propagated on its own, so non-Gaussian base intervals keep their own widths
+    per level. Top-down scales the total's interval by each series' share (the total's base
+    interval already holds the localities' joint variation).
     """
     if method not in METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
@@ -349,6 +361,16 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     insample_y, residuals, dropped = None, {}, 0
     if method == "mint_shrink" or (method == "top_down" and top_down_method != "forecast_proportions"):
         insample_y, residuals, dropped = _insample_matrices(insample, ids, model_cols, method)
+    joint = method in ("bottom_up", "mint_ols", "mint_wls_struct") and any(intervals.get(m) for m in model_cols)
+    interval_errors = "" if not any(intervals.get(m) for m in model_cols) else \
+        "top_down" if method == "top_down" else "correlated"
+    if joint:
+        if insample is not None and all(m in insample.columns for m in model_cols):
+            _, residuals, dropped = _insample_matrices(insample, ids, model_cols, "mint_shrink")
+        else:
+            joint, interval_errors = False, "independent"
+            log.warning("reconcile(%s): no in-sample fitted values, so base errors are taken as "
+                        "independent and aggregate intervals are too narrow when they correlate", method)
 
     out = forecasts.copy()
     shrinkage: Dict[str, float] = {}
@@ -368,6 +390,12 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
             rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
                                                    core.ReconcileMethod.__members__[core_method],
                                                    residuals.get(model), insample_y, parent, ridge)
+        if joint and sd is not None:
+            with naming("forecasts"):
+                M = core.reconcile(S_sparse, np.eye(n), None, core.ReconcileMethod.__members__[core_method],
+                                   None, None, [], ridge)[0]
+                diagonal, factor, _ = core.shrunk_covariance(residuals[model], ridge)
+            rec_sd = joint_sd(np.asarray(M), sd, np.asarray(diagonal), np.asarray(factor))
         if not np.isnan(lam):
             shrinkage[model] = float(lam)
         values = {model: rec_mean[:, :h].ravel()}
@@ -379,7 +407,8 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         for col, vals in values.items():
             out.loc[fc.index, col] = vals
     return Reconciled.of(out, reconciliation=method if method != "top_down" else f"top_down/{top_down_method}",
-                         shrinkage=shrinkage, insample_periods_dropped=dropped)
+                         shrinkage=shrinkage, insample_periods_dropped=dropped,
+                         interval_errors=interval_errors)
 
 
 def _fmt(level: float) -> str:

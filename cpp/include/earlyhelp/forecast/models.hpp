@@ -2,6 +2,7 @@
 // Statistical forecasting models for one series each, and a runner that fits
 // many independent series in parallel. Conventions follow statsforecast (and
 // R's forecast package, which it ports) so results can be compared directly.
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,7 @@ struct Forecast {
   bool fallback = false;  // a simpler model was used than the one asked for
   double loglik = NAN;    // log-likelihood up to a constant (ETS: -0.5 * n log SSE ...)
   double aicc = NAN;      // AICc of the chosen model, where the model has one
+  std::array<double, 4> params{NAN, NAN, NAN, NAN};  // ETS alpha, beta, gamma, phi (NaN: not in the model)
 };
 
 // The models, named as statsforecast names them.

@@ -1,0 +1,93 @@
+"""Benchmark: coverage of 80% and 95% prediction intervals on overdispersed count series.
+
+Negative binomial monthly series with trend (-1.5% to +2% a month), seasonality and size 4-30
+(``tests/forecast/_count_series.py``); rolling-origin backtests (12 months ahead, windows 6
+months apart). For AutoETS and Theta it prints, per interval method (``model``: the model's
+own Gaussian/simulated intervals, ``count``: negative binomial around the model's variance,
+``backtest``: the default, variance calibrated per series on rolling-origin backtests), the
+coverage, the share of actuals below and above the interval and the share of negative lower
+bounds; statsforecast's own intervals for the same models on the same windows are the peer.
+
+With ``--councils K`` the series are instead the monthly requests per locality of K synthetic
+Coventry-like councils over 6 years (``synthetic.council``, seeds 0..K-1: trend, level shifts,
+lockdown dip, overdispersion), last (possibly partial) month dropped.
+
+Usage::
+
+    PYTHONPATH=python EARLYHELP_NO_PROGRESS=1 python benchmarks/bench_intervals.py \
+        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3]
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+import time
+
+import pandas as pd
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "forecast"))
+from _count_series import nb_trend_panel  # noqa: E402
+
+from earlyhelp.forecast import AutoETS, Forecaster, Theta  # noqa: E402
+
+LEVELS = (80, 95)
+
+
+def _rows(cv: pd.DataFrame, alias: str, who: str, method: str, seconds: float):
+    for lv in LEVELS:
+        lo, hi = cv[f"{alias}-lo-{lv}"], cv[f"{alias}-hi-{lv}"]
+        yield {"model": alias, "library": who, "interval": method, "level": lv,
+               "coverage": ((cv.y >= lo) & (cv.y <= hi)).mean(), "below": (cv.y < lo).mean(),
+               "above": (cv.y > hi).mean(), "negative_lo": (lo < 0).mean(), "seconds": seconds}
+
+
+def council_panel(k: int) -> pd.DataFrame:
+    """Monthly requests per locality of k synthetic councils."""
+    from earlyhelp import synthetic
+
+    frames = []
+    for seed in range(k):
+        ds = synthetic.council("coventry", years=6, seed=seed)
+        locality = ds.families.set_index("family_id")["locality_id"]
+        f = pd.DataFrame({"ds": ds.requests["received_date"].dt.to_period("M").dt.to_timestamp(),
+                          "unique_id": f"{seed}-" + ds.requests["family_id"].map(locality).astype(str)})
+        frames.append(f.groupby(["unique_id", "ds"]).size().rename("y").reset_index())
+    df = pd.concat(frames, ignore_index=True)
+    return df[df.ds < df.ds.max()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--series", type=int, default=100)
+    ap.add_argument("--length", type=int, default=96)
+    ap.add_argument("--windows", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=2)
+    ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--councils", type=int, default=0)
+    args = ap.parse_args()
+    df = council_panel(args.councils) if args.councils else nb_trend_panel(args.series, args.length, args.seed)
+    cv_args = dict(h=12, n_windows=args.windows, step_size=6, level=list(LEVELS))
+    rows = []
+    for make in (AutoETS, Theta):
+        for method in ("model", "count", "backtest"):
+            t0 = time.perf_counter()
+            cv = Forecaster([make()], freq="MS", interval=method).cross_validation(df, **cv_args)
+            rows += _rows(cv, make.__name__, "earlyhelp", method, time.perf_counter() - t0)
+    if not args.no_peer:
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoETS as SfETS, Theta as SfTheta
+
+        for model in (SfETS(season_length=12), SfTheta(season_length=12)):
+            t0 = time.perf_counter()
+            cv = StatsForecast(models=[model], freq="MS", n_jobs=1).cross_validation(df=df, **cv_args)
+            rows += _rows(cv, type(model).__name__, "statsforecast", "model", time.perf_counter() - t0)
+    table = pd.DataFrame(rows)
+    n_series = df.unique_id.nunique()
+    print(f"{n_series} series x {df.groupby('unique_id').size().median():.0f} months, {args.windows} windows "
+          f"x 12 months ({n_series * args.windows * 12} forecasts per row)")
+    print(table.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
