@@ -629,9 +629,10 @@ class CouncilSim {
     const int extra = r.poisson(F.lambda * 0.25 * (cap - start) / kYear);
     for (int k = 0; k < extra; ++k) {
       int32_t d = start + r.integer(0, std::max(0, cap - start));
-      // one route for the request and its source, drawn before the call (argument order is unspecified)
+      // drawn in a fixed order before the call (argument order is unspecified in C++)
       const int route = r.bernoulli(spec_.mash_share) ? 1 : 0;
-      add_request(f, child, 1, d, draw_source(r, route, d), route,
+      const int source = draw_source(r, r.bernoulli(spec_.mash_share) ? 1 : 0, d);
+      add_request(f, child, 1, d, source, route,
                   EXISTING_CASE, d);
     }
 
