@@ -97,6 +97,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
     ValidationError / ConfigError
         Bad data or config (the CLI exits with code 2).
     """
+    from ..data.names import Names
     from ..forecast import best_model
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..sources import content_hash, load_source
@@ -142,11 +143,12 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             accuracy_table = backtest(cfg, Y_df)
         with steps.step("capacity"):
             capacity_table = capacity_plan(cfg, ds, forecasts, accuracy_table, Y_df)
+            names = Names.of(ds)
 
         with steps.step("write outputs"):
             with RunFolder(cfg.output, rid) as folder:
                 suppressed = write_outputs(folder, cfg, Y_df, forecasts, accuracy_table, capacity_table, excluded,
-                                           inputs)
+                                           inputs, names=names)
                 record = folder.record(
                     "forecast", digest=digest, inputs=inputs, excluded=excluded, timings=steps.timings,
                     config=cfg.describe(),
@@ -307,6 +309,7 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     episodes_opened, caseload, fte`` and intervals; ``durations`` says which episode durations
     were used (empty without a ``[capacity]`` section).
     """
+    from ..data.names import Names
     from ..forecast import CapacityPlan, best_model, capacity, episode_duration_curve
 
     if cfg.capacity is None:
@@ -332,7 +335,10 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     table = pd.DataFrame(plan)
     depth = table["unique_id"].str.count(SEP)
     table.insert(2, "level", np.where(depth == depth.max(), "locality", "council"))
-    table.insert(3, "area", table["unique_id"].str.rsplit(SEP, n=1).str[-1])
+    # the area in words: the locality's or the council's name (its code where it has none)
+    names = Names.of(ds)
+    places = {u: names.series_label(u).rsplit(" / ", 1)[-1] for u in table["unique_id"].unique()}
+    table.insert(3, "area", table["unique_id"].map(places))
     order = {name: k for k, name in enumerate(["baseline", *scenarios])}
     table = table.sort_values(["scenario", "unique_id", "ds"], key=lambda c: c.map(order) if c.name == "scenario"
                               else c).reset_index(drop=True)
@@ -374,26 +380,44 @@ def _sorted_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
 
+def with_place_names(frame: pd.DataFrame, names) -> pd.DataFrame:
+    """``frame`` with ``council`` and ``locality`` names beside its ``unique_id`` (the key stays)."""
+    if names is None or "unique_id" not in frame.columns or not len(frame):
+        return frame
+    out = pd.DataFrame(frame).copy()
+    places = names.series_columns(out["unique_id"].astype(str))
+    at = out.columns.get_loc("unique_id") + 1
+    for k, col in enumerate(("council", "locality")):
+        if col not in out.columns:
+            out.insert(at + k, col, places[col].to_numpy())
+    return out
+
+
 def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity_table, excluded: Exclusions,
-                  inputs) -> Dict[str, int]:
-    """Write the tables, plots and report into ``folder``; return the observed-count suppressions."""
+                  inputs, names=None) -> Dict[str, int]:
+    """Write the tables, plots and report into ``folder``; return the observed-count suppressions.
+
+    ``names`` (:class:`earlyhelp.data.names.Names`) puts the places' names beside the series ids
+    in every table and in the figures and report; without it they show ids.
+    """
     from ..report.runfolder import figure_png, rounded
     from ..report.suppression import published
     from ..report import forecast_report as report_mod
 
     fc = cfg.forecast
     history = suppressed_history(Y_df, cfg.suppression_threshold)
-    folder.write_table("observed", history, csv_frame=published(history))
+    folder.write_table("observed", with_place_names(history, names),
+                       csv_frame=with_place_names(published(history), names))
     # the report shows what is published: the rounded tables
     forecasts = rounded(_sorted_forecasts(forecasts))
-    folder.write_table("forecasts", forecasts)
+    folder.write_table("forecasts", with_place_names(forecasts, names))
     accuracy_table = rounded(accuracy_table)
-    folder.write_table("accuracy", accuracy_table)
+    folder.write_table("accuracy", with_place_names(accuracy_table, names))
     if len(capacity_table):
-        folder.write_table("capacity", capacity_table)
+        folder.write_table("capacity", with_place_names(capacity_table, names))
     capacity_shown = rounded(capacity_table) if len(capacity_table) else None
     described = dict(measures=list(fc.measures), models=list(fc.models), levels=list(fc.levels))
-    figures = report_mod.figures(history, forecasts, accuracy_table, capacity_shown, **described)
+    figures = report_mod.figures(history, forecasts, accuracy_table, capacity_shown, **described, names=names)
     import matplotlib.pyplot as plt
 
     pngs = {}
@@ -408,6 +432,6 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         inputs=inputs, excluded=excluded, pngs=pngs, freq=fc.freq, reconciliation=fc.reconcile,
         backtest_windows=fc.backtest_windows, source=cfg.source.kind,
         capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
-        durations=getattr(capacity_table, "durations", None))
+        durations=getattr(capacity_table, "durations", None), names=names)
     folder.write_text("report.html", html)
     return history.counts.get("y", {})
