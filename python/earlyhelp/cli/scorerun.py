@@ -10,9 +10,9 @@ The same public calls a user makes in a notebook (:func:`earlyhelp.risk.build_fe
 2. **scores**: the same model refitted on the latest cut-offs with known outcomes scores the
    families open at ``at`` (their outcomes are the future: not known, not used).
 
-Outputs: ``scores`` (family, episode, p, rank), ``coefficients``, ``evaluation``, ``expected``
-(expected step-ups per locality; the count of families scored is an observed count and is
-suppressed), ``run.json``. Scores name families (pseudonymous ids): an operational list for
+Outputs: ``scores`` (family, episode, locality name, p, rank), ``coefficients``, ``evaluation``,
+``expected`` (expected step-ups per locality, by id and name; the count of families scored is an
+observed count and is suppressed), ``run.json``. Scores name families (pseudonymous ids): an operational list for
 the service, not a publication.
 """
 from __future__ import annotations
@@ -86,6 +86,7 @@ def _excluded(fs, step: str, *, leave_out: Tuple[str, ...] = ()) -> Exclusions:
 def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2,
               suppression_threshold: int = 5, run_id: Optional[str] = None) -> ScoreResult:
     """Train, evaluate and score as the module docstring says; write a new run folder in ``output``."""
+    from ..data.names import Names
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..report.suppression import published, suppress
     from ..risk import evaluate, expected_step_ups
@@ -130,6 +131,9 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
 
     scores = now.ids.copy()
     scores["at"] = scores["at"].dt.date.astype(str)
+    names = Names.of(ds)
+    if "locality_id" in getattr(now, "groups", pd.DataFrame()).columns and len(now.groups) == len(scores):
+        scores["locality"] = names.locality(now.groups["locality_id"]).to_numpy()   # a name, for the reader
     scores["p_step_up_12m"] = np.round(p, 6)
     scores = scores.sort_values(["p_step_up_12m", "family_id"], ascending=[False, True], kind="mergesort")
     scores["rank"] = np.arange(1, len(scores) + 1)
@@ -152,6 +156,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     for col in ("expected", "sd", "lower", "upper"):
         if col in expected:
             expected[col] = expected[col].round(4)
+    expected = pd.DataFrame(expected).rename(columns={"name": "locality"})     # the locality's name by its id
 
     # the scored families' outcome windows run past the data by design: not a row left out
     excluded = _excluded(past, "evaluate: training") + _excluded(held_out, "evaluate: test") + \

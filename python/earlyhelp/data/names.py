@@ -7,7 +7,7 @@ codes. One place builds the lookups; where no name is recorded the id itself is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -132,3 +132,31 @@ class Names:
         uids = [str(u) for u in uids]
         return pd.DataFrame({"council": [rows[u][0] for u in uids], "locality": [rows[u][1] for u in uids]},
                             dtype=object)
+
+
+def _name_column(column: str) -> Optional[Tuple[str, str]]:
+    """(kind, name column) for an id column: ``locality_id`` -> ``locality``, ``agency_id_a`` -> ``agency_a``."""
+    for kind in ("locality", "agency"):
+        key = f"{kind}_id"
+        if column == key or column.endswith(f"_{key}"):
+            return kind, column[: -len("_id")]
+        if column.startswith(f"{key}_"):
+            return kind, f"{kind}{column[len(key):]}"
+    return None
+
+
+def add_names(frame: pd.DataFrame, names: "Names") -> pd.DataFrame:
+    """``frame`` with a name column after each locality or agency id column (the ids stay as keys).
+
+    ``locality_id`` gets ``locality``, ``lead_agency_id`` ``lead_agency``, ``agency_id_a``
+    ``agency_a``; a name column already present is left as it is.
+    """
+    out = frame.copy()
+    for column in list(out.columns):
+        found = _name_column(str(column))
+        if found is None or found[1] in out.columns:
+            continue
+        kind, target = found
+        lookup = names.locality if kind == "locality" else names.agency
+        out.insert(out.columns.get_loc(column) + 1, target, lookup(out[column]).to_numpy())
+    return out
