@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# The whole test suite: C++ (GoogleTest via ctest, no Python) then Python
-# (pytest, including every notebook). Installs what the tests need first.
+# The whole test suite. Sections, in order:
+#   1. system packages the tests need (apt-get: GoogleTest, PostgreSQL, Chromium)
+#   2. build tools (the same ones pip install . uses)
+#   3. C++: the core and GoogleTest (no Python), warnings as errors, run by ctest
+#   4. Python, source build: pip install into this environment with the newest pandas 2,
+#      peers in their own environments, pytest (every test and notebook)
+#   5. Python, Linux wheel: built, repaired by auditwheel, installed into a fresh venv with
+#      pandas 3 and no compiler on the PATH, pytest again (scripts/test-wheel.sh)
+# Extra arguments go to both pytest runs. CI (.ci/run) runs exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 jobs="${JOBS:-2}"
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+build=build/ci  # one build directory for every step: the core is compiled once
 
+# -- 1. system packages -----------------------------------------------------------------
 need_apt=()
 ls /usr/lib/*/cmake/GTest/GTestConfig.cmake >/dev/null 2>&1 || ls /usr/lib/cmake/GTest/GTestConfig.cmake >/dev/null 2>&1 || need_apt+=(libgtest-dev)
 command -v pg_ctlcluster >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
@@ -17,25 +26,28 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# -- 2. build tools ---------------------------------------------------------------------
 echo "== build tools (the same ones pip install . uses)"
 "$python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 "$python" -m pip install -q "scikit-build-core>=0.10" "pybind11>=3.0" cmeel-eigen cmeel-boost ninja "cmake>=3.18"
-
-# One build directory serves both steps, so the core is compiled once:
-# first the core and GoogleTest alone (no Python), then pip adds the _core
-# module to the same tree (no build isolation, same compiler flags).
-build=build/ci
-echo "== C++ core and GoogleTest (no Python)"
 prefix=$("$python" -c "import sys, os; print(';'.join(p for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix'))))")
+
+# -- 3. C++ -----------------------------------------------------------------------------
+# First the core and GoogleTest alone (no Python); pip later adds the _core module to the
+# same tree (no build isolation, same compiler flags).
+echo "== C++ core and GoogleTest (no Python, warnings are errors)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  -DEARLYHELP_BUILD_PYTHON=OFF -DEARLYHELP_BUILD_TESTS=ON >/dev/null
+  -DEARLYHELP_BUILD_PYTHON=OFF -DEARLYHELP_BUILD_TESTS=ON -DEARLYHELP_WERROR=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 
-echo "== pip install .[test]"
+# -- 4. Python: source build, newest pandas 2 -------------------------------------------
+echo "== pip install .[test] with the newest pandas 2"
 "$python" -m pip install -q --no-build-isolation -C build-dir="$build" \
-  -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]"
+  -C cmake.define.EARLYHELP_BUILD_TESTS=ON -C cmake.define.EARLYHELP_WERROR=ON \
+  -C cmake.define.CMAKE_PREFIX_PATH="$prefix" ".[test]" "pandas>=2,<3"
 
+# Peers that cannot share an environment with us get their own (both pytest runs use them).
 echo "== cs-demand-model in its own environment (the flow module's peer: pandas<2, numpy<2)"
 if peer=$(PEER_PYTHON="$python" scripts/peer-venv.sh build/peer-venv); then
   export EARLYHELP_PEER_PYTHON="$peer"
@@ -43,8 +55,10 @@ else
   echo "could not build it: the comparison with cs-demand-model will be skipped"
 fi
 
-echo "== pytest (Python tests and notebooks)"
+echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(pandas.__version__)')"
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1
-cd tests  # import the installed package, not the source tree
-"$python" -m pytest -q -p no:cacheprovider "$@"
+(cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider "$@")  # the installed package, not the sources
+
+# -- 5. Python: the Linux wheel, pandas 3, no compiler ----------------------------------
+PYTHON="$python" CMAKE_PREFIX="$prefix" scripts/test-wheel.sh "$build" "$@"

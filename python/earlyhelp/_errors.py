@@ -1,8 +1,50 @@
 """Exceptions raised by earlyhelp."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
+
+FIX_FORMS = ("python", "toml")
+
+
+@dataclass(frozen=True)
+class CodeMapFix:
+    """How to map local codes to earlyhelp's, given in the form the user writes it.
+
+    ``python()`` is the ``code_map=`` argument of :func:`earlyhelp.read_dataset` and
+    :meth:`earlyhelp.Dataset.from_frames`; ``toml()`` is the ``[source.code_map]`` table of a
+    run config. Each local value maps to ``"?"``: the user puts one of ``allowed`` there.
+    """
+
+    table: str
+    column: str
+    values: Sequence[str]
+    allowed: Sequence[str] = ()
+
+    def python(self) -> str:
+        mapping: Dict[str, str] = {v: "?" for v in self.values}
+        return (f"replace each '?' with an earlyhelp code: code_map={{{self.table!r}: {{{self.column!r}: "
+                f"{mapping!r}}}}} (or unknown_codes='keep' to load them as 'unknown')")
+
+    def toml(self) -> str:
+        lines = ["add to the config file, replacing each \"?\" with an earlyhelp code:",
+                 f"[source.code_map.{self.table}.{self.column}]"]
+        lines += [f"{json.dumps(str(v), ensure_ascii=False)} = \"?\"" for v in self.values]
+        return "\n".join(lines)
+
+    def render(self, form: str) -> Optional[str]:
+        return self.toml() if form == "toml" else self.python()
+
+
+@dataclass(frozen=True)
+class PythonOnlyFix:
+    """A fix that only exists as a Python argument (no config key): shown to Python users only."""
+
+    text: str
+
+    def render(self, form: str) -> Optional[str]:
+        return self.text if form == "python" else None
 
 
 @dataclass(frozen=True)
@@ -24,8 +66,13 @@ class Problem:
     rows: Sequence[Any] = field(default_factory=tuple)
     n_rows: int = 0
     value: Any = None
+    fix: Any = None  # a CodeMapFix / PythonOnlyFix: how to fix it, rendered per audience
 
     def __str__(self) -> str:
+        return self.format("python")
+
+    def format(self, fixes: str = "python") -> str:
+        """The problem as text, with its fix in the user's form: ``"python"`` or ``"toml"`` (a config file)."""
         where = self.table if self.column is None else f"{self.table}.{self.column}"
         text = f"{where}: {self.message}"
         if self.n_rows:
@@ -34,6 +81,9 @@ class Problem:
             text += f" (rows {shown}{more})"
         if self.value is not None:
             text += f" [value: {self.value!r}]"
+        fix = self.fix.render(fixes) if self.fix is not None else None
+        if fix:
+            text += "\n    fix: " + fix.replace("\n", "\n      ")
         return text
 
 
@@ -50,9 +100,15 @@ class ValidationError(ValueError):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: List[Problem] = list(problems)
+        super().__init__(self.format("python"))
+
+    def format(self, fixes: str = "python") -> str:
+        """Every problem, one per line, with fixes as Python arguments or as config-file TOML."""
+        if fixes not in FIX_FORMS:
+            raise ValueError(f"fixes must be one of {FIX_FORMS}, not {fixes!r}")
         n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} found:"] + [f"  - {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
+        lines = [f"{n} problem{'s' if n != 1 else ''} found:"] + [f"  - {p.format(fixes)}" for p in self.problems]
+        return "\n".join(lines)
 
 
 class ConfigError(ValidationError):

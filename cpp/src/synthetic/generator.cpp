@@ -148,7 +148,14 @@ int popcount16(uint16_t v) {
 void children_ages(uint64_t key, int n, int* ages) {
   Rng r(key);
   for (int i = 0; i < n; ++i) ages[i] = std::min(17, static_cast<int>(r.uniform() * 18.0));
-  std::sort(ages, ages + n);
+  // Insertion sort (what std::sort does for so few): GCC 12 warns falsely about std::sort's
+  // 16-element branch on an 8-element array.
+  for (int i = 1; i < n; ++i) {
+    const int v = ages[i];
+    int j = i;
+    for (; j > 0 && ages[j - 1] > v; --j) ages[j] = ages[j - 1];
+    ages[j] = v;
+  }
 }
 
 // Seasonal intensity by day: low in August and late December, weekends quiet.
@@ -450,7 +457,7 @@ class CouncilSim {
     }
   }
 
-  int draw_source(Rng& r, int route, const Family& F) const {
+  int draw_source(Rng& r, int route, const Family& /*family*/) const {
     if (route == 2) return S5A;
     if (route == 1) {  // MASH front door: police notifications dominate
       static const double w[N_SOURCE] = {0.04, 0.01, 0.02, 0.02, 0.16, 0.03, 0.03, 0.03, 0.02, 0.02, 0.04,

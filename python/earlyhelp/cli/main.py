@@ -47,7 +47,7 @@ def _exits(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except ValidationError as exc:
             kind = "config" if type(exc).__name__ == "ConfigError" else "input"
-            click.echo(f"earlyhelp: bad {kind}: {exc}", err=True)
+            click.echo(f"earlyhelp: bad {kind}: {exc.format(fixes='toml')}", err=True)  # fixes as config keys
             sys.exit(EXIT_BAD_INPUT)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 import pandas as pd
 
-from .._errors import Problem
+from .._errors import CodeMapFix, Problem
 from . import codes as code_lists
 from .schema import ID_MAX_LENGTH, Column, Table
 
@@ -302,10 +302,10 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
         else:
             problems.append(Problem(
                 table.name, column.name,
-                f"{int(unknown.sum())} value(s) not in the code list ({counts}); map local codes with "
-                f"code_map={{'{table.name}': {{'{column.name}': {{'local': 'ours'}}}}}} or load them as "
-                f"'unknown' with unknown_codes='keep' (allowed: {', '.join(categories)})",
-                _row_labels(frame, table, unknown), int(unknown.sum()), str(bad_values.index[0])))
+                f"{int(unknown.sum())} value(s) not in the code list ({counts}); map local codes to ours "
+                f"with a code_map (allowed: {', '.join(categories)})",
+                _row_labels(frame, table, unknown), int(unknown.sum()), str(bad_values.index[0]),
+                fix=CodeMapFix(table.name, column.name, [str(v) for v in bad_values.index[:8]], categories)))
         new_codes = np.where(unknown, unknown_at, new_codes)
     return pd.Series(pd.Categorical.from_codes(new_codes, categories=categories), index=values.index)
 

@@ -66,49 +66,10 @@ class Dataset:
         valid on the start date) and the families table is derived from family_members if not
         supplied. Every such step is listed in ``ds.meta['load_report']``.
         """
-        from . import ssd
-        from .coerce import new_report, rename_aliases
-        from .readers import resolve_table_name
+        from .coerce import new_report
 
         report = (dict(meta or {}).get("load_report")) or new_report()
-        problems = []
-        tables: Dict[str, pd.DataFrame] = {}
-        folded: Dict[str, pd.DataFrame] = {}
-        maps = _normalise_code_map(code_map)
-        for given, frame in frames.items():
-            name = resolve_table_name(given)
-            if name is None:
-                fold = resolve_folded_name(given)
-                if fold is not None and isinstance(frame, pd.DataFrame):
-                    folded[fold] = frame
-                    continue
-                problems.append(Problem(given, None, f"not an earlyhelp table (known: {', '.join(TABLE_NAMES)})"))
-                continue
-            if isinstance(frame, pd.DataFrame):
-                frame = rename_aliases(TABLES[name], frame)
-                if name == "episodes":
-                    frame = _keep_local_end_reason(frame)
-                if name == "requests" and "decision" in frame.columns:
-                    frame = frame.assign(decision=ssd.contact_outcome_to_decision(frame["decision"]))
-                if name == "csc_assessments" and "factors" in frame.columns:
-                    frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
-            tables[name] = frame
-        if "disability" in folded:
-            if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
-                tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
-            else:
-                problems.append(Problem("disability", None, "a disability table needs a persons table"))
-        if "assessment_factors" in folded:
-            if "csc_assessments" in tables and isinstance(tables["csc_assessments"], pd.DataFrame):
-                tables["csc_assessments"] = ssd.fold_factors(tables["csc_assessments"], folded["assessment_factors"],
-                                                             problems, report)
-            else:
-                problems.append(Problem("assessment_factors", None,
-                                        "an assessment factors table needs a csc_assessments table"))
-        for name in list(tables):
-            table_map = {**maps.get("*", {}), **maps.get(name, {})}
-            tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
-                                        unknown_codes=unknown_codes, report=report)
+        tables, problems = _typed_tables(frames, code_map, unknown_codes, report)
         supplied = sorted(tables)
         if problems:
             if validate:  # list the key and date problems too, not only what failed to read
@@ -242,24 +203,89 @@ class Dataset:
         return self
 
 
+def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any]], unknown_codes: str,
+                  report: Dict[str, Any]) -> "tuple[Dict[str, pd.DataFrame], list]":
+    """Frames renamed, folded and cast to the schema, with every problem found on the way."""
+    from . import ssd
+    from .coerce import rename_aliases
+    from .readers import resolve_table_name
+
+    problems = []
+    tables: Dict[str, pd.DataFrame] = {}
+    folded: Dict[str, pd.DataFrame] = {}
+    maps = _normalise_code_map(code_map)
+    for given, frame in frames.items():
+        name = resolve_table_name(given)
+        if name is None:
+            fold = resolve_folded_name(given)
+            if fold is not None and isinstance(frame, pd.DataFrame):
+                folded[fold] = frame
+                continue
+            problems.append(Problem(given, None, f"not an earlyhelp table (known: {', '.join(TABLE_NAMES)})"))
+            continue
+        if isinstance(frame, pd.DataFrame):
+            frame = rename_aliases(TABLES[name], frame)
+            if name == "episodes":
+                frame = _keep_local_end_reason(frame)
+            if name == "requests" and "decision" in frame.columns:
+                frame = frame.assign(decision=ssd.contact_outcome_to_decision(frame["decision"]))
+            if name == "csc_assessments" and "factors" in frame.columns:
+                frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
+        tables[name] = frame
+    if "disability" in folded:
+        if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
+            tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
+        else:
+            problems.append(Problem("disability", None, "a disability table needs a persons table"))
+    if "assessment_factors" in folded:
+        if "csc_assessments" in tables and isinstance(tables["csc_assessments"], pd.DataFrame):
+            tables["csc_assessments"] = ssd.fold_factors(tables["csc_assessments"], folded["assessment_factors"],
+                                                         problems, report)
+        else:
+            problems.append(Problem("assessment_factors", None,
+                                    "an assessment factors table needs a csc_assessments table"))
+    for name in list(tables):
+        table_map = {**maps.get("*", {}), **maps.get(name, {})}
+        tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
+                                    unknown_codes=unknown_codes, report=report)
+    return tables, problems
+
+
+def problems_beyond_reading(frames: Mapping[str, Any], found: list, *, code_map: Optional[Mapping[str, Any]] = None,
+                            unknown_codes: str = "raise", as_of: Optional[Any] = None,
+                            validate: bool = True) -> list:
+    """What else is wrong once some files failed to read (``found``): types, codes, and with
+    ``validate`` keys, dates and references, so one pass lists every problem."""
+    from .coerce import new_report
+
+    tables, problems = _typed_tables(frames, code_map, unknown_codes, new_report())
+    if validate:
+        problems += _later_problems(tables, sorted(tables), found + problems, as_of)
+    return problems
+
+
 def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of) -> list:
     """Validation problems of tables that failed to read, minus columns already reported.
 
     Values that could not be read are missing after coercion; a second report about the
-    same column ("missing value") would only repeat the first, so it is left out.
+    same column ("missing value") would only repeat the first, so it is left out. A table
+    with a problem of its own (a ragged or unreadable file) is checked for the rows that
+    did read, but references into it are not checked: its missing rows would show as
+    dangling references elsewhere.
     """
     from .validate import find_problems
 
     seen = {(p.table, p.column) for p in found}
-    seen_tables = {p.table for p in found if p.column is None}  # unreadable tables: not checked against
-    typed = {name: frame for name, frame in tables.items() if name not in seen_tables}
+    partial = {p.table for p in found if p.column is None}
+    typed = {name: frame for name, frame in tables.items()
+             if not (name in partial and (not isinstance(frame, pd.DataFrame) or frame.empty))}
     try:
         _derive_ssd_links(typed, {"derived": []})
         later = find_problems(Dataset(typed, meta={"supplied_tables": [n for n in supplied if n in typed]}),
-                              as_of=as_of)
+                              as_of=as_of, partial=partial)
     except Exception:  # the reading problems are the error; checks on half-read tables are a bonus
         return []
-    return [p for p in later if (p.table, p.column) not in seen and p.table not in seen_tables]
+    return [p for p in later if (p.table, p.column) not in seen]
 
 
 def _keep_local_end_reason(frame: pd.DataFrame) -> pd.DataFrame:

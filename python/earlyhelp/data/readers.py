@@ -2,16 +2,22 @@
 
 CSV files are read robustly and loudly:
 
-- encoding: UTF-8 (with or without a byte-order mark) first, then Windows-1252, then
-  Latin-1 (which reads any bytes); the one used is in ``ds.meta['load_report']['encodings']``.
+- encoding: UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"),
+  else UTF-8 (with or without a byte-order mark), then Windows-1252, then Latin-1 (which
+  reads any bytes); the one used is in ``ds.meta['load_report']['encodings']``. A file
+  holding NUL bytes is not text (a spreadsheet saved as .csv, UTF-16 without its mark)
+  and is reported, not read.
 - ragged rows (more or fewer fields than the header) raise a :class:`ValidationError`
-  naming the file and line numbers; no row is ever dropped silently.
+  naming the file and line numbers; no row is ever dropped silently. A file that cannot
+  be read is one problem in the list: the other files are still read and checked.
 - an empty file (no bytes, or a header only) loads as an empty table and is noted in
   ``ds.meta['load_report']['files']``.
 - every cell is read as text and converted by the schema (so ``007`` stays an id).
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
@@ -37,6 +43,12 @@ def resolve_table_name(name: str) -> Optional[str]:
 
 def detect_encoding(data: bytes) -> Tuple[str, bytes]:
     """(encoding name, bytes without a UTF-8 byte-order mark) for CSV bytes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            data.decode("utf-16")
+            return "utf-16", data
+        except UnicodeDecodeError:
+            pass
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         try:
@@ -68,9 +80,12 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         report.setdefault("files", {})[path.name] = "empty file: loaded as an empty table"
         return pd.DataFrame()
     text = data.decode(encoding)
-    header_line = text.split("\n", 1)[0].rstrip("\r")
-    import csv
-    header = next(csv.reader([header_line]))
+    if "\x00" in text:
+        problems.append(Problem(label, None, f"{path.name}: not a text CSV file (it holds NUL bytes): save it "
+                                "as 'CSV UTF-8 (comma delimited)'", value=text[:20]))
+        report.setdefault("files", {})[path.name] = "not read: not a text file"
+        return pd.DataFrame()
+    header = next(csv.reader(io.StringIO(text, newline="")))  # any line ending, quoted names
     if len(set(header)) != len(header):
         dup = [h for h in header if header.count(h) > 1][0]
         problems.append(Problem(label, dup, f"{path.name}: column named twice in the header"))
@@ -82,13 +97,20 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         return "skip"  # collected and raised below: never silently dropped
 
     utf8 = text.encode("utf-8") if encoding not in ("utf-8", "utf-8-sig") else data
-    table_ = pacsv.read_csv(
-        pa.BufferReader(utf8),
-        read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                             strings_can_be_null=True, null_values=[""],
-                                             quoted_strings_can_be_null=True))
+    if not utf8.endswith((b"\n", b"\r")):
+        utf8 += b"\n"  # a header without a line end is still a header
+    try:
+        table_ = pacsv.read_csv(
+            pa.BufferReader(utf8),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                 strings_can_be_null=True, null_values=[""],
+                                                 quoted_strings_can_be_null=True))
+    except (pa.ArrowException, ValueError) as exc:  # one unreadable file is one problem, not the end
+        problems.append(Problem(label, None, f"{path.name}: cannot read as CSV ({exc})"))
+        report.setdefault("files", {})[path.name] = "not read: not a CSV file"
+        return pd.DataFrame(columns=header)
     if bad_rows:
         lines = [n for n, _, _ in bad_rows]
         first = bad_rows[0]
@@ -140,7 +162,7 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
     ValidationError listing every problem (file, table, column, rows, value).
     """
     from .coerce import new_report
-    from .dataset import Dataset, resolve_folded_name
+    from .dataset import Dataset, problems_beyond_reading, resolve_folded_name
 
     folder = Path(path)
     if not folder.is_dir():
@@ -173,11 +195,9 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
             report["files"][file.name] = f"{len(frames[name])} rows"
         else:
             frames[name] = read_csv_text(file, problems, report, name)
-    if problems:  # also list what is wrong inside the files that did read (types, codes, columns)
-        try:
-            Dataset.from_frames(code_map=code_map, validate=False, unknown_codes=unknown_codes, **frames)
-        except ValidationError as exc:
-            problems += exc.problems
+    if problems:  # also list what is wrong inside the files that did read: every problem in one pass
+        problems += problems_beyond_reading(frames, problems, code_map=code_map, unknown_codes=unknown_codes,
+                                            as_of=as_of, validate=validate)
         raise ValidationError(problems)
     if not frames:
         raise ValidationError([Problem(str(folder), None, "no table files found (expected e.g. episodes.csv, "

@@ -5,12 +5,12 @@ column, the first row ids, how many rows, an offending value), not just the firs
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
 import numpy as np
 import pandas as pd
 
-from .._errors import Problem
+from .._errors import Problem, PythonOnlyFix
 from ._fast import isin, value_set
 from .schema import ID_MAX_LENGTH, TABLES, Column
 
@@ -117,18 +117,20 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
         elif name == "persons" and col.name == "birth_date" and "expected_birth" in frame.columns:
             future = future & ~frame["expected_birth"].fillna(False).to_numpy(dtype=bool)  # unborn: a due date
         if future.any():
-            problems.append(Problem(name, col.name, f"date in the future (after {today.date()}); pass as_of= "
-                                    "to validate against another date",
-                                    _labels(frame, key0, future), int(future.sum()), _first(values, future)))
+            problems.append(Problem(name, col.name, f"date in the future (after {today.date()})",
+                                    _labels(frame, key0, future), int(future.sum()), _first(values, future),
+                                    fix=PythonOnlyFix("pass as_of= to validate against another date")))
 
 
 def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
-                  notes: Optional[Dict[str, Any]] = None) -> List[Problem]:
+                  notes: Optional[Dict[str, Any]] = None, partial: Iterable[str] = ()) -> List[Problem]:
     """Every problem in the dataset, in table order.
 
     References into a table that was neither supplied nor holds rows are not checked; they
-    are listed in ``notes['unchecked_references']`` instead (never silently).
+    are listed in ``notes['unchecked_references']`` instead (never silently). Nor are
+    references into the ``partial`` tables (files of which some rows could not be read).
     """
+    partial = set(partial)
     today = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.today().normalize()
     supplied = set(ds.meta.get("supplied_tables", [n for n in TABLES if len(ds[n])]))
     problems: List[Problem] = []
@@ -162,6 +164,9 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
                 continue
             if target_table not in supplied and not len(target):
                 unchecked.append(f"{name}.{col.name} -> {target_table} (not supplied)")
+                continue
+            if target_table in partial:
+                unchecked.append(f"{name}.{col.name} -> {target_table} (some rows could not be read)")
                 continue
             if (target_table, target_col) not in value_sets:  # one hash set per referenced key
                 value_sets[target_table, target_col] = value_set(target[target_col])

@@ -349,7 +349,7 @@ class Forecaster:
         m = self.season_length
         origin = panel.grid[0]
         base = 0
-        name = self._offset.name if hasattr(self._offset, "name") else ""
+        name = getattr(self._offset, "rule_code", "")  # "name" is deprecated in pandas 3
         if m == 12 and name.startswith("M"):
             base = origin.month - 1
         elif m == 4 and name.startswith("Q"):

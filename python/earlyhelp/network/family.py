@@ -45,6 +45,12 @@ def _ids(series: pd.Series) -> pd.Series:
     return series.astype("string[pyarrow]")
 
 
+def _sorted_lists(column) -> pd.Series:
+    """Per group, its distinct values as a sorted list of text (an object column of Python lists:
+    ``agg`` returning lists would give pandas 3's Arrow list dtype instead)."""
+    return pd.Series({key: sorted(set(values.dropna().astype(str))) for key, values in column}, dtype=object)
+
+
 @dataclass
 class AgencyCollaboration:
     """Agencies joined by the families they work with at the same time.
@@ -278,10 +284,10 @@ class FamilyNetwork:
         grouped = team.groupby("family_id", observed=True)
         taf = pd.DataFrame({
             "n_practitioners": grouped["practitioner_id"].nunique(),
-            "practitioners": grouped["practitioner_id"].agg(lambda s: sorted(set(s.astype(str)))),
+            "practitioners": _sorted_lists(grouped["practitioner_id"]),
             "n_agencies": grouped["agency_id"].nunique(),
-            "agencies": grouped["agency_id"].agg(lambda s: sorted(set(s.dropna().astype(str)))),
-            "agency_types": grouped["agency_type"].agg(lambda s: sorted(set(s.dropna().astype(str)))),
+            "agencies": _sorted_lists(grouped["agency_id"]),
+            "agency_types": _sorted_lists(grouped["agency_type"]),
         })
         families = pd.Index(_ids(self.open_episodes["family_id"])).union(taf.index)
         taf = taf.reindex(families)
@@ -297,8 +303,7 @@ class FamilyNetwork:
         # A lead named by involvement role counts when the episode names none.
         inv_leads = (team[team["role"] == "lead_practitioner"].drop_duplicates("family_id")
                      .set_index("family_id")["practitioner_id"])
-        missing = taf["lead_practitioner_id"].isna()
-        taf.loc[missing, "lead_practitioner_id"] = taf.loc[missing, "family_id"].map(inv_leads)
+        taf["lead_practitioner_id"] = _ids(taf["lead_practitioner_id"]).fillna(_ids(taf["family_id"].map(inv_leads)))
         prac = self.practitioners.set_index("practitioner_id")
         named = taf["lead_practitioner_id"].notna()
         current = taf["lead_practitioner_id"].isin(prac.index)
