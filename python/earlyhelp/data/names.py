@@ -16,8 +16,11 @@ SEP = "/"          # separator of the levels in forecast series ids (measure/cou
 
 
 def _text(values: Any) -> pd.Series:
-    s = pd.Series(values).astype(object)
-    return s.where(s.notna(), None)
+    """Values as Python objects, missing as None (any pandas version, any dtype)."""
+    s = pd.Series(values)
+    arr = s.to_numpy(dtype=object, na_value=None)
+    arr = np.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in arr], dtype=object)
+    return pd.Series(arr, index=s.index, dtype=object)
 
 
 def _lookup(ids: Any, names: Any) -> pd.Series:
@@ -60,8 +63,8 @@ def name_of(ids: Any, names: pd.Series) -> pd.Series:
     """The name of each id (the id itself where none is recorded; missing stays missing)."""
     s = pd.Series(ids)
     text = _text(s)
-    shown = text.map(lambda v: None if v is None else names.get(str(v), str(v)))
-    return pd.Series(shown.to_numpy(dtype=object), index=s.index, name=s.name, dtype=object)
+    shown = np.array([None if v is None else names.get(str(v), str(v)) for v in text], dtype=object)
+    return pd.Series(shown, index=s.index, name=s.name, dtype=object)
 
 
 def _table(ds: Any, name: str) -> Optional[pd.DataFrame]:
