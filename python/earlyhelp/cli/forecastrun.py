@@ -14,6 +14,10 @@ Outputs (one folder per run, see :class:`earlyhelp.report.runfolder.RunFolder`):
     report.html               the self-contained report for managers
     run.json                  version, config, inputs (rows, hashes), exclusions, timings, file hashes
 
+Places are named, never coded, in what people read: the report, the plots, and the
+``council`` and ``locality`` columns each table carries beside its ``unique_id`` key (names
+from the ``localities`` table; the id where none is recorded).
+
 Everything except ``run.json`` (which holds timings) is byte-identical when the
 same config runs on the same data.
 """

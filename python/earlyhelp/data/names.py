@@ -81,7 +81,6 @@ class Names:
     localities: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     councils: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     agencies: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
-    regions: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
     @classmethod
     def of(cls, ds: Any) -> "Names":
@@ -104,7 +103,7 @@ class Names:
 
         The levels run down to the locality (``forecast.hierarchy`` starts there): the last part is
         a locality when one has that id, the others councils when one has that code; anything else
-        (a region) is shown as its code.
+        (a region: the data model records no region names) is shown as its code.
         """
         parts = str(uid).split(SEP)[1:]
         out = []
@@ -117,7 +116,7 @@ class Names:
             elif not last and part in self.localities.index:
                 out.append(("locality", self.localities[part]))
             else:
-                out.append(("region", self.regions.get(part, part)))
+                out.append(("region", part))
         return out
 
     def series_label(self, uid: str) -> str:
