@@ -135,7 +135,10 @@ def block_folded() -> List[str]:
     from earlyhelp.data.schema import FOLDED_COLUMNS, FOLDED_TABLES
 
     where = {"disability": "`persons.disability` (main code) and `persons.disability_codes` (all, comma-separated)",
-             "assessment_factors": "`csc_assessments.factors` (comma-separated codes)"}
+             "assessment_factors": "`csc_assessments.factors` (comma-separated codes)",
+             "address": "households (people in no family join the family at their address) and, with a "
+                        "geography lookup, `families.locality_id`",
+             "department": "`practitioners.locality_id` (team -> locality, with a geography lookup)"}
     rows = [[", ".join(f"`{n}`" for n in names),
              "; ".join(f"`{ours}` <- " + " / ".join(f"`{a}`" for a in aka) for ours, aka in FOLDED_COLUMNS[fold].items()),
              where[fold]] for fold, names in FOLDED_TABLES.items()]

@@ -16,3 +16,10 @@ def generate(preset: str, window_start: int, window_end: int, scale: float = 1.0
     """
 
 def code_labels() -> Dict[str, List[str]]: ...
+
+def oracle_step_up(p_end: np.ndarray, duration_scale: np.ndarray, p_rereferral: np.ndarray, days_open: np.ndarray,
+                   window_days: int, link_days: int) -> np.ndarray:
+    """P(step-up within window_days | the episode is still open after days_open days); p_end is rows x 7."""
+
+def oracle_rereferral(p_rereferral: np.ndarray, days_since_closure: np.ndarray, window_days: int) -> np.ndarray:
+    """P(a new request within window_days of the closure, after the cut-off | none so far)."""

@@ -104,6 +104,12 @@ def _choose_tables(present: Dict[str, str], mapping: Mapping[str, str]):
             if candidate.lower() in present:
                 chosen[name] = present[candidate.lower()]
                 break
+    from .data.schema import FOLDED_TABLES
+
+    for fold, names in FOLDED_TABLES.items():   # SSD side tables: ssd_disability, ssd_address, ...
+        found = next((present[n.lower()] for n in names if n.lower() in present), None)
+        if found is not None:
+            chosen[fold] = found
     return chosen, problems
 
 
@@ -112,8 +118,25 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def load_source(source, *, validate: bool = True):
-    """The Dataset described by a :class:`earlyhelp.cli.config.SourceConfig`."""
+def source_code_map(source, code_map_file: Optional[str] = None):
+    """The code map a source reads with: its code-map file (``code_map_file`` overrides the
+    config's), the config's inline codes over it and the inline ``[code_map.ssd]`` over the
+    file's ``[ssd]``, as one :class:`~earlyhelp.data.ssd_profiles.LocalCodes` (or None)."""
+    from .data.ssd_profiles import LocalCodes, load_code_map, merge_code_maps, ssd_settings
+
+    file = code_map_file or getattr(source, "code_map_file", None)
+    inline = getattr(source, "code_map", None) or {}
+    ssd_raw = getattr(source, "ssd", None) or {}
+    if not file and not inline and not ssd_raw:
+        return None
+    base = load_code_map(file) if file else LocalCodes(code_map={})
+    ssd = ssd_settings(ssd_raw) if ssd_raw else base.ssd
+    return LocalCodes(code_map=merge_code_maps(base.code_map, inline), ssd=ssd, path=base.path)
+
+
+def load_source(source, *, validate: bool = True, code_map_file: Optional[str] = None):
+    """The Dataset described by a :class:`earlyhelp.cli.config.SourceConfig` (``code_map_file``:
+    a council code-map file that overrides the config's)."""
     if source.kind == "synthetic":
         from . import synthetic
 
@@ -121,13 +144,14 @@ def load_source(source, *, validate: bool = True):
         if validate:
             ds.validate()
         return ds
+    codes = source_code_map(source, code_map_file)
     if source.kind == "folder":
         from .data import read_dataset
 
-        return read_dataset(source.path, code_map=source.code_map or None, validate=validate)
+        return read_dataset(source.path, code_map=codes, validate=validate)
     if source.kind == "sql":
         return read_sql(source.url, tables=source.tables, schema=source.db_schema,
-                        code_map=source.code_map or None, validate=validate)
+                        code_map=codes, validate=validate)
     raise ValidationError([Problem("source", "kind", f"unknown source kind {source.kind!r}")])
 
 
@@ -147,7 +171,10 @@ def content_hash(ds) -> Dict[str, Any]:
             digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
         per_table[name] = digest.hexdigest()
         whole.update(name.encode() + digest.digest())
-    return {"rows": ds.row_counts(), "tables": per_table, "sha256": whole.hexdigest()}
+    from .data.load_report import as_record
+
+    return {"rows": ds.row_counts(), "tables": per_table, "sha256": whole.hexdigest(),
+            "load_report": as_record((getattr(ds, "meta", {}) or {}).get("load_report"))}
 
 
 def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = False,

@@ -145,7 +145,7 @@ def test_ssd_folder_loads_with_no_mapping(tmp_path):
     ds = earlyhelp.read_dataset(tmp_path, as_of="2025-01-01")
     p = ds.persons.set_index("person_id")
     assert p.loc["C1", "birth_date"] == pd.Timestamp("2014-02-14")
-    assert p.loc["C2", "ethnicity"] == "CHNE" and bool(p.loc["C2", "send"])
+    assert p.loc["C2", "ethnicity"] == "CHNE" and bool(p.loc["C2", "ehc_plan"])   # pers_send_flag: an EHC plan
     assert p.loc["C3", "birth_date"] == pd.Timestamp("2024-01-15") and bool(p.loc["C3", "expected_birth"])
     assert p.loc["C2", "disability"] == "COMM" and p.loc["C2", "disability_codes"] == "COMM,AUT"  # list order
     assert p.loc["C1", "disability"] == "NONE" and pd.isna(p.loc["A1", "disability"])

@@ -1,4 +1,5 @@
-"""fairness_audit: per-group rates against scikit-learn on each group's rows, ratios and flags."""
+"""fairness_audit: per-group rates against scikit-learn on each group's rows, intervals, ratios and flags
+that need evidence (a permutation test of the flag rate under no effect)."""
 from __future__ import annotations
 
 import numpy as np
@@ -55,12 +56,76 @@ def test_reference_ratios_and_flags():
 
 def test_small_groups_reported_not_flagged():
     y, p, g = _data()
-    g.loc[:9, "ethnicity"] = "CHNE"
+    g.loc[:29, "ethnicity"] = "CHNE"
+    y = y.copy()
+    y[:30] = 0
+    y[:6] = 1          # 30 rows, 6 positives: below min_positives
     p = p.copy()
-    p[:10] = 0.99  # all selected: would be flagged if it were large
-    audit = fairness_audit(y, p, g, threshold=0.4, min_group_size=30).set_index(["attribute", "group"])
+    p[:30] = 0.99      # all selected: would be flagged if it held enough positives
+    result = fairness_audit(y, p, g, threshold=0.4, min_positives=10)
+    audit = result.set_index(["attribute", "group"])
     row = audit.loc[("ethnicity", "CHNE")]
-    assert row["n"] == 10 and row["small_group"] and not row["flagged"] and row["flags"] == ""
+    assert row["n"] == 30 and row["positives"] == 6
+    assert row["small_group"] and not row["flagged"] and row["flags"] == ""
+    assert result.min_positives == 10 and result.n_tests > 0
+
+
+def test_intervals_cover_the_rates():
+    y, p, g = _data()
+    audit = fairness_audit(y, p, g, threshold=0.4)
+    for metric in ("selection_rate", "tpr", "fpr", "ppv"):
+        assert (audit[f"{metric}_low"] <= audit[metric]).all() and (audit[metric] <= audit[f"{metric}_high"]).all()
+        ok = audit[f"{metric}_ratio"].notna()
+        assert (audit.loc[ok, f"{metric}_ratio_low"] <= audit.loc[ok, f"{metric}_ratio"] + 1e-12).all()
+        assert (audit.loc[ok, f"{metric}_ratio"] <= audit.loc[ok, f"{metric}_ratio_high"] + 1e-12).all()
+    ref = audit[audit["is_reference"]]
+    assert ref["selection_rate_p"].isna().all() and (ref["calibration_ratio_vs_reference"] == 1).all()
+
+
+def test_holm():
+    from earlyhelp.risk.fairness import holm
+
+    p = np.array([0.01, 0.04, np.nan, 0.03, 0.005])
+    # sorted 0.005, 0.01, 0.03, 0.04 (m = 4): 0.02, 0.03, 0.06, 0.06 (monotone)
+    np.testing.assert_allclose(holm(p), [0.03, 0.06, np.nan, 0.06, 0.02])
+
+
+def _realistic(seed, n=2500, base_rate=0.07):
+    """Scores and outcomes at a 5-10% base rate, twelve groups of very different sizes."""
+    rng = np.random.default_rng(seed)
+    lp = np.log(base_rate / (1 - base_rate)) - 0.6 + 1.1 * rng.normal(size=n)
+    p = 1 / (1 + np.exp(-lp))
+    y = (rng.uniform(size=n) < p).astype(int)
+    sizes = np.array([40, 12, 8, 6, 5, 5, 4, 4, 3, 3, 2, 1], float)
+    eth = rng.choice([f"E{i}" for i in range(12)], size=n, p=sizes / sizes.sum())
+    loc = rng.choice([f"L{i}" for i in range(8)], size=n)
+    return y, p, pd.DataFrame({"ethnicity": eth, "locality_id": loc})
+
+
+@pytest.mark.parametrize("base_rate", [0.05, 0.10])
+def test_permuted_groups_are_rarely_flagged(base_rate):
+    y, p, g = _realistic(1, base_rate=base_rate)
+    rng = np.random.default_rng(2)
+    shares, any_flag = [], 0
+    for _ in range(100):
+        perm = g.apply(lambda c: rng.permutation(c.to_numpy()))
+        audit = fairness_audit(y, p, perm)
+        judged = audit[~audit["is_reference"]]
+        shares.append(judged["flagged"].mean())
+        any_flag += bool(judged["flagged"].any())
+    print(f"base rate {base_rate}: mean share of groups flagged {np.mean(shares):.4f}, "
+          f"audits with a flag {any_flag}/100")
+    assert np.mean(shares) <= 0.05
+    assert any_flag <= 10  # Holm keeps the family-wise rate near alpha = 0.05
+
+
+def test_a_real_disparity_is_still_flagged_at_a_low_base_rate():
+    y, p, g = _realistic(3, n=4000, base_rate=0.07)
+    biased = np.where(g["locality_id"] == "L3", np.minimum(1, p * 3), p)  # over-selects one locality
+    audit = fairness_audit(y, biased, g).set_index(["attribute", "group"])
+    row = audit.loc[("locality_id", "L3")]
+    assert row["flagged"] and "selection_rate" in row["flags"] and "calibration" in row["flags"]
+    assert row["selection_rate_ratio_low"] > 1.25
 
 
 def test_default_threshold_is_top_k():
@@ -91,6 +156,10 @@ def test_bad_input():
         fairness_audit(y, p, g, threshold=1.5)
     with pytest.raises(ValueError, match="max_ratio_gap"):
         fairness_audit(y, p, g, max_ratio_gap=0)
+    with pytest.raises(ValueError, match="min_positives"):
+        fairness_audit(y, p, g, min_positives=0)
+    with pytest.raises(ValueError, match="alpha"):
+        fairness_audit(y, p, g, alpha=1.5)
     with pytest.raises(ValueError, match="probabilities"):
         fairness_audit(y, np.full(100, np.nan), g)
     with pytest.raises(TypeError):

@@ -23,6 +23,7 @@
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
+#include "earlyhelp/synthetic/oracle.hpp"
 #include "earlyhelp/synthetic/plans.hpp"
 #include "earlyhelp/synthetic/statutory.hpp"
 #include "rng.hpp"
@@ -81,6 +82,7 @@ constexpr double kGoldenFraction = 0.6180339887498949;
 constexpr double kUnobserved = 0.15;
 constexpr double kAssessedShare = 0.69;  // episodes with an Early Help Assessment (1,963 of 2,780)
 constexpr int32_t kNa = -1;
+constexpr int32_t kPreBirthDays = 180;  // requests about a coming baby start this long before birth
 
 // ------------------------------------------------------------ output builders
 struct Rows {
@@ -105,6 +107,9 @@ struct Rows {
   std::vector<int64_t> ep_family, ep_lead, ep_lead_agency, ep_loc;
   std::vector<int32_t> ep_start, ep_end, ep_origin, ep_end_reason;
   std::vector<int64_t> ep_level;
+  // the closure model of each episode (truth_episodes; oracle.hpp)
+  std::vector<double> te_p_end[kEndReasonCount];
+  std::vector<double> te_duration_scale, te_p_rr;
   // assessments
   std::vector<int64_t> as_episode, as_agency;
   std::vector<int32_t> as_started, as_completed;
@@ -158,31 +163,16 @@ void children_ages(uint64_t key, int n, int* ages) {
   }
 }
 
-// Seasonal intensity by day: low in August and late December, weekends quiet.
-std::vector<double> seasonality(int32_t first, int32_t last) {
-  static const double month[12] = {1.05, 1.05, 1.08, 0.95, 1.05, 1.05, 1.0, 0.62, 1.08, 1.15, 1.12, 0.92};
-  std::vector<double> s(last - first + 1);
-  for (int32_t d = first; d <= last; ++d) {
-    // civil date from days since epoch (Howard Hinnant's algorithm)
-    int32_t zz = d + 719468;
-    int32_t era = (zz >= 0 ? zz : zz - 146096) / 146097;
-    unsigned doe = static_cast<unsigned>(zz - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned day = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    double v = month[m - 1];
-    if (m == 12 && day >= 21) v *= 0.35;
-    if (m == 1 && day == 1) v *= 0.35;
-    int dow = ((d % 7) + 7 + 3) % 7;  // 0 = Monday (1970-01-01 was a Thursday)
-    if (dow >= 5) v *= 0.12;
-    s[d - first] = v;
-  }
-  double mean = std::accumulate(s.begin(), s.end(), 0.0) / static_cast<double>(s.size());
-  for (auto& v : s) v /= mean;
-  return s;
+// Children's birth days: ages at `mid` (children_ages) less a day of the year, own stream.
+// Children age over the window: some are born in it, some turn 18 in it.
+void children_births(uint64_t seed, std::size_t council, uint64_t f, int n, int32_t mid, int32_t* births) {
+  int ages[8];
+  children_ages(stream_key(seed, council, f, 1), n, ages);
+  Rng r(stream_key(seed, council, f, 4));
+  for (int i = 0; i < n; ++i) births[i] = mid - static_cast<int32_t>(ages[i] * kYear) - r.integer(0, 364);
 }
+
+int32_t eighteenth_birthday(int32_t birth) { return birth + static_cast<int32_t>(std::lround(18 * kYear)); }
 
 // Solve b so that the weighted mean of sigmoid(b + lp) equals target: Newton's
 // method inside a shrinking bracket (the mean is increasing in b), a few passes
@@ -227,9 +217,9 @@ class CouncilSim {
 
   Rows run() {
     build_localities_and_workforce();
+    profile_ = arrival_profile(spec_.change, spec_.localities.size(), sim_start(), opt_.window_end,
+                               stream_key(opt_.seed, index_, 0xC4A6));
     build_families();
-    season_ = seasonality(sim_start(), opt_.window_end);
-    smax_ = *std::max_element(season_.begin(), season_.end());
     included_.assign(fam_.size(), 0);
     Rng quota(stream_key(opt_.seed, index_, 0x1EAD));
     lead_u_ = quota.uniform();
@@ -249,6 +239,8 @@ class CouncilSim {
   std::vector<int64_t> truth_family_index;  // population index of each output family
 
   const std::vector<Family>& families() const { return fam_; }
+  const ArrivalProfile& profile() const { return profile_; }
+  const CouncilSpec& spec() const { return spec_; }
 
  private:
   int32_t sim_start() const { return opt_.window_start - 365; }
@@ -398,7 +390,7 @@ class CouncilSim {
         F.lp_rr = static_cast<float>(0.15 * nn + 0.3 * z - 0.35 * e + 0.15 * dep_z + 0.3 * (teen ? 1 : 0) + kUnobserved * u2);
         F.p_front = static_cast<float>(sigmoid(-3.2 + 0.7 * z + 1.0 * has(CHILD_SAFETY) + 0.4 * has(DOMESTIC_ABUSE)));
         // Request rate (relative; scaled below).
-        F.lambda = static_cast<float>(std::exp(0.35 * dep_z + std::log(L.demand) + 0.75 * z +
+        F.lambda = static_cast<float>(std::exp(0.35 * dep_z + std::log(L.demand * profile_.locality_effect[l]) + 0.75 * z +
                                                0.15 * (F.n_children - 1) + 0.2 * nn));
         fam_.push_back(F);
       }
@@ -446,27 +438,42 @@ class CouncilSim {
   // ------------------------------------------------------------ simulation
   double next_arrival(Rng& r, const Family& F, double t) const {
     if (F.lambda <= 0) return std::numeric_limits<double>::infinity();
-    const double rate = F.lambda / kYear * smax_;
+    const auto& intensity = profile_.intensity[F.loc];
+    const double smax = profile_.max_intensity[F.loc];
+    const double rate = F.lambda / kYear * smax;
     const int32_t first = sim_start();
     while (true) {
       t += r.exponential(rate);
       if (t > opt_.window_end + 1.0) return std::numeric_limits<double>::infinity();
       auto d = static_cast<int32_t>(std::floor(t));
       if (d < first) continue;
-      if (r.uniform() * smax_ < season_[d - first]) return t;
+      if (d - first >= static_cast<int32_t>(intensity.size())) return std::numeric_limits<double>::infinity();
+      if (r.uniform() * smax < intensity[d - first]) return t;
     }
   }
 
-  int draw_source(Rng& r, int route, const Family& /*family*/) const {
+  // The source of a request on `day`: schools (2A, 2B) with the day's school share
+  // (change.hpp), relative to each route's usual school share; otherwise by the route's mix.
+  int draw_source(Rng& r, int route, const Family& F, int32_t day) const {
+    (void)F;
     if (route == 2) return S5A;
-    if (route == 1) {  // MASH front door: police notifications dominate
-      static const double w[N_SOURCE] = {0.04, 0.01, 0.02, 0.02, 0.16, 0.03, 0.03, 0.03, 0.02, 0.02, 0.04,
-                                         0.04, 0.04, 0.00, 0.05, 0.02, 0.00, 0.38, 0.02, 0.03, 0.02, 0.04};
-      return r.categorical(w);
-    }
-    static const double w[N_SOURCE] = {0.08, 0.01, 0.06, 0.01, 0.28, 0.04, 0.05, 0.08, 0.04, 0.03, 0.01,
-                                       0.03, 0.05, 0.00, 0.07, 0.01, 0.06, 0.04, 0.01, 0.08, 0.01, 0.01};
-    return r.categorical(w);
+    static const double mash[N_SOURCE] = {0.04, 0.01, 0.02, 0.02, 0.16, 0.03, 0.03, 0.03, 0.02, 0.02, 0.04,
+                                          0.04, 0.04, 0.00, 0.05, 0.02, 0.00, 0.38, 0.02, 0.03, 0.02, 0.04};
+    static const double direct[N_SOURCE] = {0.08, 0.01, 0.06, 0.01, 0.28, 0.04, 0.05, 0.08, 0.04, 0.03, 0.01,
+                                            0.03, 0.05, 0.00, 0.07, 0.01, 0.06, 0.04, 0.01, 0.08, 0.01, 0.01};
+    const double* w = route == 1 ? mash : direct;
+    double total = 0;
+    for (int s = 0; s < N_SOURCE; ++s) total += w[s];
+    const double base_school = (w[S2A] + w[S2B]) / total;
+    const auto i = static_cast<std::size_t>(std::clamp<int64_t>(int64_t{day} - profile_.first, 0,
+                                                                static_cast<int64_t>(profile_.school_probability.size()) - 1));
+    // odds of a school source scaled by the day's odds against the average day's
+    const double q = profile_.school_probability[i], q0 = spec_.change.school_share;
+    const double odds = base_school / (1 - base_school) * (q / std::max(1e-9, 1 - q)) / (q0 / (1 - q0));
+    const bool school = r.bernoulli(odds / (1 + odds));
+    double sub[N_SOURCE];
+    for (int s = 0; s < N_SOURCE; ++s) sub[s] = ((s == S2A || s == S2B) == school) ? w[s] : 0.0;
+    return r.categorical(sub);
   }
 
   void add_request(int32_t f, int child, int children, int32_t day, int source, int route, int decision,
@@ -582,19 +589,17 @@ class CouncilSim {
     const auto& L = spec_.localities[F.loc];
     const int32_t wend = opt_.window_end;
     // How it ends, and when: the family's own step-up probability is used as is.
-    int reason;
-    if (r.bernoulli(F.p_step)) {
-      reason = STEP_UP;
-    } else {
-      // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
-      const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
-      const double w[7] = {0.54, 0.0, 0.12, dis, 0.04, 0.03, 0.03};
-      reason = r.categorical(w);
-    }
-    static const double median[7] = {84, 46, 78, 44, 52, 62, 62};
+    // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
+    const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
     // Localities with more step-ups close fastest (seed 001).
     const double loc_speed = std::exp(-0.35 * L.step_up - 0.04 * F.dep_z);
-    const int dur = std::max(7, static_cast<int>(std::lround(r.lognormal(median[reason] * loc_speed, 0.36))));
+    // The outcomes-met level of the year the episode would typically close in.
+    const auto typical_end = start + static_cast<int32_t>(kDurationMedian[OUTCOMES_MET] * loc_speed);
+    const double met = 0.54 * spec_.change.outcomes_met_level.at(year_of(typical_end));
+    const double w[kEndReasonCount] = {met, 0.0, 0.12, dis, 0.04, 0.03, 0.03};
+    const int reason = r.bernoulli(F.p_step) ? static_cast<int>(STEP_UP) : r.categorical(w);
+    const int dur = std::max(kMinDuration, static_cast<int>(std::lround(
+                                               r.lognormal(kDurationMedian[reason] * loc_speed, kDurationSigma))));
     const int32_t end = start + dur;
     const bool open = end > wend;
     const bool recorded = open || end >= opt_.window_start;
@@ -625,7 +630,7 @@ class CouncilSim {
     const int extra = r.poisson(F.lambda * 0.25 * (cap - start) / kYear);
     for (int k = 0; k < extra; ++k) {
       int32_t d = start + r.integer(0, std::max(0, cap - start));
-      add_request(f, child, 1, d, draw_source(r, r.bernoulli(spec_.mash_share) ? 1 : 0, F), r.bernoulli(spec_.mash_share) ? 1 : 0,
+      add_request(f, child, 1, d, draw_source(r, r.bernoulli(spec_.mash_share) ? 1 : 0, F, d), r.bernoulli(spec_.mash_share) ? 1 : 0,
                   EXISTING_CASE, d);
     }
 
@@ -640,6 +645,7 @@ class CouncilSim {
       out_.ep_loc.push_back(F.loc);
       out_.ep_origin.push_back(origin);
       out_.ep_end_reason.push_back(open ? kNa : reason);
+      record_closure_model(F, w, loc_speed);
       included_[f] = 1;
       // Early Help Assessment (about 7 in 10 episodes), by the lead agency.
       const double assess_u = in_window ? advance(assess_u_[lead_kind]) : r.uniform();
@@ -703,11 +709,35 @@ class CouncilSim {
     // Re-referral: with probability p_rereferral a new request within 365 days,
     // otherwise none for a year.
     if (r.bernoulli(F.p_rr)) {
-      const double gap = 1.0 + 364.0 * std::pow(r.uniform(), 1.4);
+      const double gap = 1.0 + 364.0 * std::pow(r.uniform(), kGapPower);
       return {end + gap, true, false};
     }
-    return {next_arrival(r, F, end + 365.0), false, false};
+    return {next_arrival(r, F, end + kNoRequestDays + 1.0), false, false};
   }
+
+  // The probabilities the episode's end reason was drawn with, for the oracle.
+  void record_closure_model(const Family& F, const double (&other)[kEndReasonCount], double duration_scale) {
+    double sum = 0;
+    for (double v : other) sum += v;
+    for (int k = 0; k < kEndReasonCount; ++k)
+      out_.te_p_end[k].push_back(k == STEP_UP ? F.p_step : (1.0 - F.p_step) * other[k] / sum);
+    out_.te_duration_scale.push_back(duration_scale);
+    out_.te_p_rr.push_back(F.p_rr);
+  }
+
+  // A child of the family aged 0-17 on `day`, or due within kPreBirthDays (a referral
+  // before birth); -1 when the family has no such child (no request then).
+  int child_on(Rng& r, int32_t f, int32_t day) const {
+    const Family& F = fam_[f];
+    int32_t births[8];
+    children_births(opt_.seed, index_, static_cast<uint64_t>(f), F.n_children, mid_day(), births);
+    int eligible[8], n = 0;
+    for (int c = 0; c < F.n_children; ++c)
+      if (births[c] - kPreBirthDays <= day && day < eighteenth_birthday(births[c])) eligible[n++] = c;
+    if (n == 0) return -1;
+    return eligible[r.integer(0, n - 1)];
+  }
+  int32_t mid_day() const { return opt_.window_start + (opt_.window_end - opt_.window_start) / 2; }
 
   void simulate(int32_t f) {
     const Family& F = fam_[f];
@@ -717,7 +747,14 @@ class CouncilSim {
     int guard = 0;
     while (next.t <= wend + 0.999 && ++guard < 200) {
       const auto day = static_cast<int32_t>(std::floor(next.t));
-      const int child = r.integer(0, F.n_children - 1);
+      int child = child_on(r, f, day);
+      if (child < 0) {
+        if (!next.step_down && !next.forced_request) {  // no child of the age early help serves: no request
+          next = {next_arrival(r, F, day + 1.0), false, false};
+          continue;
+        }
+        child = 0;  // a re-referral or step-down keeps to the closure model (the oracle's): the youngest
+      }
       const int children = 1 + (F.n_children > 1 ? std::min(F.n_children - 1, r.poisson(0.55 * (F.n_children - 1))) : 0);
       if (next.step_down) {  // stepped down from social care: a request by social care, early help opens
         const int32_t dd = day + r.integer(0, 5);
@@ -735,9 +772,8 @@ class CouncilSim {
         continue;
       }
       const int route = r.bernoulli(spec_.mash_share) ? 1 : 0;
-      const int source = draw_source(r, route, F);
-      const double w[4] = {0.045, 0.075, 0.86, 0.02};
-      const int decision = r.categorical(w);
+      const int source = draw_source(r, route, F, day);
+      const int decision = r.categorical(kDecisionWeights);
       const int32_t dd = day + r.integer(0, 7);
       add_request(f, child, children, day, source, route, decision, dd);
       if (dd > wend) break;
@@ -762,7 +798,7 @@ class CouncilSim {
   std::vector<int32_t> pe_sex, pe_eth, pe_dis;
   std::vector<int8_t> pe_send;
   std::vector<int64_t> fm_family, fm_person;
-  std::vector<int32_t> fm_role, fm_from;
+  std::vector<int32_t> fm_role, fm_from, fm_to;
   std::vector<int64_t> fam_out_loc;
 
  private:
@@ -774,8 +810,7 @@ class CouncilSim {
   Rows out_;
   std::vector<Family> fam_;
   std::vector<uint8_t> included_;
-  std::vector<double> season_;
-  double smax_ = 1;
+  ArrivalProfile profile_;
   // Positions in the council's quota sequences (lead kind; assessment per lead kind).
   double lead_u_ = 0;
   double assess_u_[4] = {0, 0, 0, 0};
@@ -803,14 +838,16 @@ void CouncilSim::finalise() {
     person0[f] = nper;
     nper += fam_[f].n_adults + fam_[f].n_children;
   }
-  const int32_t mid = opt_.window_start + (opt_.window_end - opt_.window_start) / 2;
+  const int32_t mid = mid_day();
   int ages[8];
+  int32_t births[8];
   static const double minority_w[19] = {1, 0.3, 3, 0.8, 5, 2, 3, 4, 9, 4, 3, 4, 4, 4, 2, 1, 2, 0.5, 0.2};
   for (std::size_t f = 0; f < fam_.size(); ++f) {
     if (!included_[f]) continue;
     const Family& F = fam_[f];
     Rng r(stream_key(opt_.seed, index_, f, 2));
     children_ages(stream_key(opt_.seed, index_, f, 1), F.n_children, ages);
+    children_births(opt_.seed, index_, f, F.n_children, mid, births);
     int eth;
     if (r.bernoulli(spec_.minority_share)) {
       eth = 1 + r.categorical(minority_w);  // WIRI..REFU
@@ -829,10 +866,11 @@ void CouncilSim::finalise() {
       fm_person.push_back(person0[f] + a);
       fm_role.push_back(a < 2 ? 1 : 2);
       fm_from.push_back(kNoDate);
+      fm_to.push_back(kNoDate);
     }
     const bool edu = (F.needs >> EDUCATION) & 1u;
     for (int c = 0; c < F.n_children; ++c) {
-      pe_birth.push_back(mid - static_cast<int32_t>(ages[c] * kYear) - r.integer(0, 364));
+      pe_birth.push_back(births[c]);
       pe_sex.push_back(r.bernoulli(0.005) ? 2 : r.integer(0, 1));
       pe_eth.push_back(eth);
       const bool disabled = r.bernoulli(0.07);
@@ -841,7 +879,10 @@ void CouncilSim::finalise() {
       fm_family.push_back(local[f]);
       fm_person.push_back(person0[f] + F.n_adults + c);
       fm_role.push_back(0);
-      fm_from.push_back(kNoDate);
+      // a child from birth (when born in the window) to the day before turning 18
+      fm_from.push_back(births[c] > opt_.window_start ? births[c] : kNoDate);
+      const int32_t adult = eighteenth_birthday(births[c]);
+      fm_to.push_back(adult <= opt_.window_end ? adult - 1 : kNoDate);
     }
     // The partner household lists the owner's shared adult or child from a date.
     if (F.partner >= 0 && !F.link_owner && included_[F.partner]) {
@@ -850,7 +891,18 @@ void CouncilSim::finalise() {
       fm_family.push_back(local[f]);
       fm_person.push_back(shared);
       fm_role.push_back(F.link_child ? 0 : (r.bernoulli(0.5) ? 1 : 2));
-      fm_from.push_back(opt_.window_start - r.integer(0, 720));
+      int32_t from = opt_.window_start - r.integer(0, 720);
+      int32_t to = kNoDate;
+      if (F.link_child) {  // a shared child is a member from birth (at the earliest) until 18
+        int32_t owner_births[8];
+        children_births(opt_.seed, index_, static_cast<uint64_t>(F.partner), O.n_children, mid, owner_births);
+        from = std::max(from, owner_births[0]);
+        const int32_t adult = eighteenth_birthday(owner_births[0]);
+        if (adult <= opt_.window_end) to = adult - 1;
+        if (to != kNoDate && to < from) from = to;
+      }
+      fm_from.push_back(from);
+      fm_to.push_back(to);
     }
   }
   auto person_of = [&](int64_t f, int64_t child) { return person0[f] + fam_[f].n_adults + child; };
@@ -882,6 +934,65 @@ std::vector<int64_t> iota64(std::size_t n) {
   return v;
 }
 
+// Parameters of change over time and the noise-free expected request arrivals of
+// each locality and month (before arrivals are held back by open episodes).
+void change_truth(const CouncilSim& sim, Tables& t) {
+  const auto& p = sim.profile();
+  const auto& ch = sim.spec().change;
+  const std::size_t nl = p.intensity.size();
+  std::vector<double> rate(nl, 0.0);
+  for (const auto& F : sim.families()) rate[F.loc] += F.lambda / kYear;
+  std::vector<int64_t> loc;
+  std::vector<int32_t> month_start;
+  std::vector<double> effect, loc_effect, expected;
+  int last_month = -1;
+  const std::size_t days = p.intensity.empty() ? 0 : p.intensity[0].size();
+  for (std::size_t i = 0; i < days; ++i) {
+    const int32_t d = p.first + static_cast<int32_t>(i);
+    const int m = month_index(p.first, d);
+    if (m != last_month) {
+      last_month = m;
+      for (std::size_t l = 0; l < nl; ++l) {
+        loc.push_back(static_cast<int64_t>(l));
+        month_start.push_back(d);
+        effect.push_back(p.month_effect[l][m]);
+        loc_effect.push_back(p.locality_effect[l]);
+        expected.push_back(0.0);
+      }
+    }
+    for (std::size_t l = 0; l < nl; ++l) expected[expected.size() - nl + l] += rate[l] * p.intensity[l][i];
+  }
+  t["truth_locality_months"].columns = {col("locality_id", "id", std::move(loc), "localities"),
+                                        col("month_start", "date", std::move(month_start)),
+                                        col("month_effect", "float", std::move(effect)),
+                                        col("locality_effect", "float", std::move(loc_effect)),
+                                        col("expected_arrivals", "float", std::move(expected))};
+  std::vector<std::string> codes;
+  std::vector<int64_t> years;
+  std::vector<double> req_level, met_level, trend;
+  const int y0 = year_of(p.first), y1 = year_of(p.first + static_cast<int32_t>(days) - 1);
+  for (int y = y0; y <= y1; ++y) {
+    codes.push_back(sim.spec().code);
+    years.push_back(y);
+    req_level.push_back(ch.request_level.at(y));
+    met_level.push_back(ch.outcomes_met_level.at(y));
+  }
+  t["truth_years"].columns = {col("council_code", "str", std::move(codes)), col("year", "int", std::move(years)),
+                              col("request_level", "float", std::move(req_level)),
+                              col("outcomes_met_level", "float", std::move(met_level))};
+  auto one = [](double v) { return std::vector<double>{v}; };
+  t["truth_change"].columns = {col("council_code", "str", std::vector<std::string>{sim.spec().code}),
+                               col("request_trend", "float", one(ch.request_trend)),
+                               col("reference_year", "float", one(ch.reference_year)),
+                               col("overdispersion_shape", "float", one(ch.overdispersion_shape)),
+                               col("locality_sd", "float", one(ch.locality_sd)),
+                               col("school_share", "float", one(ch.school_share)),
+                               col("school_terms", "float", one(ch.school_terms ? 1 : 0)),
+                               col("lockdown", "float", one(ch.lockdown ? 1 : 0)),
+                               col("lockdown_factor", "float", one(ch.lockdown_factor)),
+                               col("rebound_factor", "float", one(ch.rebound_factor))};
+}
+
 Tables council_tables(CouncilSim& sim, Rows&& o) {
   Tables t;
   const auto& fam = sim.families();
@@ -911,12 +1022,11 @@ Tables council_tables(CouncilSim& sim, Rows&& o) {
                           col("disability", "code", std::move(sim.pe_dis), "disability"),
                           col("send", "bool", std::move(sim.pe_send)),
                           col("expected_birth", "bool", std::vector<int8_t>(nper, 0))};
-  const std::size_t nfm = sim.fm_family.size();
   t["family_members"].columns = {col("family_id", "id", std::move(sim.fm_family), "families"),
                                  col("person_id", "id", std::move(sim.fm_person), "persons"),
                                  col("role", "code", std::move(sim.fm_role), "member_role"),
                                  col("valid_from", "date", std::move(sim.fm_from)),
-                                 col("valid_to", "date", std::vector<int32_t>(nfm, kNoDate))};
+                                 col("valid_to", "date", std::move(sim.fm_to))};
   t["requests"].columns = {col("request_id", "id", iota64(o.rq_family.size()), "requests"),
                            col("family_id", "id", std::move(o.rq_family), "families"),
                            col("person_id", "id", std::move(o.rq_child), "persons"),
@@ -988,6 +1098,12 @@ Tables council_tables(CouncilSim& sim, Rows&& o) {
     nchild.push_back(F.n_children);
     needs.push_back(F.needs);
   }
+  change_truth(sim, t);
+  auto& te = t["truth_episodes"].columns;
+  te.push_back(col("episode_id", "id", iota64(nep), "episodes"));
+  for (int k = 0; k < kEndReasonCount; ++k) te.push_back(col("p_end_" + kEndReasons[k], "float", std::move(o.te_p_end[k])));
+  te.push_back(col("duration_scale", "float", std::move(o.te_duration_scale)));
+  te.push_back(col("p_rereferral", "float", std::move(o.te_p_rr)));
   t["truth_families"].columns = {col("family_id", "id", iota64(nfam), "families"),
                                  col("latent_need", "float", std::move(z)),
                                  col("engagement", "float", std::move(e)),
@@ -1056,7 +1172,7 @@ Tables merge(std::vector<Tables>& parts) {
       }
     }
     for (const auto& [name, rows] : part_rows) {
-      if (name == "truth_families") continue;
+      if (name.rfind("truth_", 0) == 0) continue;
       offset[name] += static_cast<int64_t>(rows);
     }
     part.clear();

@@ -9,6 +9,18 @@
 
 namespace earlyhelp::synthetic {
 
+// Coventry over the years (seed 002): requests as published for 2024 (the level rises
+// from mid-2023 to mid-2024, so that 2024 closures are about 25% above 2023's); the outcomes-met share up 17% on the year in 2024 to 54%, the highest in
+// seven years; 2020-2023 flat after the lockdown year.
+static void coventry_change(ChangeOverTime& ch) {
+  ch.request_trend = 0.0;
+  ch.reference_year = 2024;
+  ch.request_level.years = {2019, 2020, 2021, 2022, 2023, 2024, 2025};
+  ch.request_level.level = {0.80, 0.74, 0.76, 0.74, 0.70, 1.06, 1.06};
+  ch.outcomes_met_level.years = {2019, 2023, 2024};
+  ch.outcomes_met_level.level = {0.66, 0.66, 1.0};
+}
+
 CouncilSpec coventry_preset() {
   CouncilSpec c;
   c.code = "E08000026";
@@ -34,6 +46,7 @@ CouncilSpec coventry_preset() {
   }
   c.requests_per_year = 3195;
   c.mash_share = 0.30;
+  coventry_change(c.change);
   // 2780 episodes, 469 partner-held: 428 schools, 2 health, 39 other partners.
   c.lead_council = 1.0 - 469.0 / 2780.0;
   c.lead_school = 428.0 / 2780.0;
@@ -82,6 +95,9 @@ CouncilSpec wolverhampton_preset() {
   c.lead_health = 0.0016;
   c.lead_vcs = 0.0184;
   c.minority_share = 0.56;
+  // The localities carry their published demand differences (the highest demand in
+  // Children's Village and Whitmore Reans): no random locality effect on top.
+  c.change.locality_sd = 0.0;
   return c;
 }
 

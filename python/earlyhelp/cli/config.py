@@ -64,6 +64,9 @@ class SourceConfig:
     db_schema: Optional[str] = None
     tables: Dict[str, str] = field(default_factory=dict)
     code_map: Dict[str, Dict[str, Dict[str, str]]] = field(default_factory=dict)
+    # the council's code-map file ([code_map] file = ..., or --code-map) and an inline [code_map.ssd]
+    code_map_file: Optional[str] = None
+    ssd: Dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> Dict[str, Any]:
         """Settings safe to publish in run.json (no passwords)."""
@@ -155,7 +158,7 @@ def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: 
     check = _Checker(name)
     base = Path(base) if base is not None else Path.cwd()
     env = os.environ if environ is None else environ
-    check.known(data, "", ("run", "source", "forecast", "capacity", "publish"))
+    check.known(data, "", ("run", "source", "code_map", "forecast", "capacity", "publish"))
 
     run = check.table(data, "run")
     check.known(run, "run", ("name", "output"))
@@ -165,6 +168,7 @@ def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: 
         check.bad("run.name", "must not contain '/', '\\' or ':' (it names the run folder)", run_name)
 
     source = _parse_source(check, check.table(data, "source", required=True), base, env)
+    source = _with_code_map(check, check.table(data, "code_map"), source, base)
     forecast = _parse_forecast(check, check.table(data, "forecast"))
     capacity = _parse_capacity(check, data, forecast)
 
@@ -269,6 +273,46 @@ def _code_map(check: "_Checker", src: Mapping[str, Any]) -> Dict[str, Dict[str, 
     return out
 
 
+def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConfig, base: Path) -> SourceConfig:
+    """The run config's [code_map]: ``file = "codes.toml"`` (a code-map file, see
+    :func:`earlyhelp.data.ssd_profiles.load_code_map`) and/or inline ``[code_map.<table>.<column>]``
+    tables and ``[code_map.ssd]``; inline codes win over the file's, [source.code_map] over both."""
+    import dataclasses
+
+    from .._errors import ConfigError
+    from ..data.ssd_profiles import parse_code_map
+
+    if not raw:
+        return source
+    raw = dict(raw)
+    file = raw.pop("file", None)
+    path = None
+    if file is not None:
+        if not isinstance(file, str) or not file:
+            check.bad("code_map.file", "must be the path of a code-map file (TOML)", file)
+        else:
+            p = Path(file)
+            p = p if p.is_absolute() else base / p
+            if not p.is_file():
+                check.bad("code_map.file", f"file not found ({p}): give a code-map file (TOML)", file)
+            path = str(p)
+    ssd = raw.get("ssd", {})
+    try:
+        inline = parse_code_map(raw, base=base, name="code_map")
+    except ConfigError as exc:
+        for problem in exc.problems:
+            check.bad(f"code_map.{problem.column}" if problem.column else "code_map", problem.message, problem.value)
+        return source
+    from ..data.ssd_profiles import merge_code_maps
+
+    merged = merge_code_maps(inline.code_map, source.code_map)
+    if isinstance(ssd, Mapping) and isinstance(ssd.get("geography"), str):   # relative to the config's folder
+        g = Path(ssd["geography"])
+        ssd = {**ssd, "geography": str(g if g.is_absolute() else base / g)}
+    return dataclasses.replace(source, code_map=merged, code_map_file=path or source.code_map_file,
+                               ssd=dict(ssd) if isinstance(ssd, Mapping) else {})
+
+
 def _parse_forecast(check: "_Checker", fc: Mapping[str, Any]) -> ForecastConfig:
     check.known(fc, "forecast", ("measures", "freq", "horizon", "season_length", "models", "levels", "hierarchy",
                                  "reconcile", "start", "end", "backtest_windows", "backtest_step"))
@@ -334,7 +378,8 @@ def available_measures() -> Tuple[str, ...]:
         from .. import forecast
 
         measures = forecast.MEASURES
-        return tuple(measures) if not isinstance(measures, dict) else tuple(measures.keys())
+        named = tuple(measures) if not isinstance(measures, dict) else tuple(measures.keys())
+        return named + tuple(getattr(forecast, "CHILD_MEASURES", ()))
     except Exception:  # noqa: BLE001 - forecast module not built yet
         return DEFAULT_MEASURES
 

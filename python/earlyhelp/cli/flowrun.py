@@ -49,7 +49,7 @@ class FlowConfig:
 
 def load_flow_config(path: str) -> FlowConfig:
     """Read and check ``earlyhelp flow``'s TOML file; raise :class:`ConfigError` listing every problem."""
-    from .config import _Checker, _parse_source
+    from .config import _Checker, _parse_source, _with_code_map
 
     file = Path(path)
     if not file.is_file():
@@ -60,7 +60,7 @@ def load_flow_config(path: str) -> FlowConfig:
         raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
     check = _Checker(str(file))
     base = file.parent
-    check.known(data, "", ("run", "source", "model", "costs", "scenarios", "dask", "publish"))
+    check.known(data, "", ("run", "source", "code_map", "model", "costs", "scenarios", "dask", "publish"))
     run = check.table(data, "run")
     name = check.string(run, "run.name", default="earlyhelp-flow")
     output = check.string(run, "run.output", default="runs")
@@ -71,7 +71,7 @@ def load_flow_config(path: str) -> FlowConfig:
         ssda903 = str(Path(raw) if Path(raw).is_absolute() else base / raw) if raw else None
         source = None
     else:
-        source = _parse_source(check, src, base, {})
+        source = _with_code_map(check, check.table(data, "code_map"), _parse_source(check, src, base, {}), base)
     model = check.table(data, "model")
     check.known(model, "model", ("categories", "start", "end", "months", "runs", "seed", "quantiles"))
     categories = check.choice(model, "model.categories", ("continuum", "cs-demand-model"), default="continuum")

@@ -139,8 +139,26 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
         click.echo(f"wrote {len(names)} tables to {redact_url(sql_url)}")
 
 
+def _code_map_option(func: Callable) -> Callable:
+    """--code-map FILE: the council's code map (TOML; see docs/guides/ssd.md), for every command."""
+    return click.option("--code-map", "code_map", type=click.Path(dir_okay=False, exists=True), default=None,
+                        help="The council's code map (TOML): local codes -> earlyhelp codes and, in [ssd], how "
+                             "to read an SSD extract (case system, contact outcomes, geography). Overrides "
+                             "the config's [code_map].")(func)
+
+
+def _print_load_report(ds_or_report, err: bool = True) -> None:
+    """What loading did (defaulted, ignored, mapped, derived, could not derive), with counts."""
+    from ..data.load_report import summary_lines
+
+    report = ds_or_report if isinstance(ds_or_report, dict) else (ds_or_report.meta or {}).get("load_report")
+    for line in summary_lines(report):
+        click.echo(line, err=err)
+
+
 def _data_options(func: Callable) -> Callable:
-    """--config / --data / --sql / --schema: where a command's Dataset comes from."""
+    """--config / --data / --sql / --schema / --code-map: where a command's Dataset comes from."""
+    func = _code_map_option(func)
     func = click.option("--schema", "db_schema", default=None, help="Database schema for --sql.")(func)
     func = click.option("--sql", "sql_url", help="A database URL (postgresql://..., sqlite:///...).")(func)
     func = click.option("--data", type=click.Path(file_okay=False),
@@ -151,8 +169,9 @@ def _data_options(func: Callable) -> Callable:
 
 
 def _load_dataset(config_path: Optional[str], data: Optional[str], sql_url: Optional[str],
-                  db_schema: Optional[str]):
-    """The Dataset named by exactly one of --config, --data, --sql (validated)."""
+                  db_schema: Optional[str], code_map: Optional[str] = None):
+    """The Dataset named by exactly one of --config, --data, --sql (validated), read with the
+    code map (--code-map, else the config's [code_map])."""
     given = [x for x in (config_path, data, sql_url) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of --config, --data or --sql")
@@ -162,24 +181,25 @@ def _load_dataset(config_path: Optional[str], data: Optional[str], sql_url: Opti
 
         cfg = load_config(config_path)
         log.info("config %s: valid", config_path)
-        return load_source(cfg.source)
+        return load_source(cfg.source, code_map_file=code_map)
     if data:
         from ..data import read_dataset
 
-        return read_dataset(data)
+        return read_dataset(data, code_map=code_map)
     from ..sources import read_sql
 
-    return read_sql(sql_url, schema=db_schema)
+    return read_sql(sql_url, schema=db_schema, code_map=code_map)
 
 
 @cli.command()
 @_data_options
 @_exits
-def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str]) -> None:
+def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
+             code_map: Optional[str]) -> None:
     """Check a config and/or a dataset; list every problem found (exit 2 if any)."""
     from ..sources import content_hash
 
-    ds = _load_dataset(config_path, data, sql_url, db_schema)
+    ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
     if config_path:
         click.echo(f"config {config_path}: valid")
     summary = content_hash(ds)
@@ -188,6 +208,7 @@ def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[
         if n:
             click.echo(f"  {name:<16}{n:>10,} rows")
     click.echo(f"  sha256 {summary['sha256']}")
+    _print_load_report(ds, err=False)
 
 
 @cli.command()
@@ -196,8 +217,9 @@ def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[
 @click.option("--dry-run", is_flag=True, help="Only validate the config and the data; write nothing.")
 @click.option("--output", type=click.Path(file_okay=False), default=None,
               help="Output folder (overrides run.output in the config).")
+@_code_map_option
 @_exits
-def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
+def forecast(config_path: str, dry_run: bool, output: Optional[str], code_map: Optional[str]) -> None:
     """Forecast demand and capacity as the config says; write a new run folder.
 
     The run folder (<output>/<date>-<time>-<digest>) holds forecasts, accuracy,
@@ -211,7 +233,10 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str]) -> None:
     cfg = load_config(config_path)
     if output:
         cfg = dataclasses.replace(cfg, output=str(Path(output).resolve()))
+    if code_map:
+        cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
     result = run_forecast(cfg, dry_run=dry_run)
+    _print_load_report(result.inputs.get("load_report"))
     if dry_run:
         click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
         return
@@ -240,7 +265,7 @@ def forecast_summary(result) -> list:
               help="Folder in which a new run folder network-<date>-<digest> is written.")
 @_exits
 def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
-            at: Optional[str], allocate: bool, min_agencies: int, out: str) -> None:
+            code_map: Optional[str], at: Optional[str], allocate: bool, min_agencies: int, out: str) -> None:
     """Multi-agency network at a date: caseloads, coordination gaps, agency collaboration, lead allocation.
 
     Writes caseloads, coordination_gaps, agencies, agency_links, linked_households and (with
@@ -250,7 +275,8 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
     """
     from .netrun import run_network
 
-    ds = _load_dataset(config_path, data, sql_url, db_schema)
+    ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
+    _print_load_report(ds)
     result = run_network(ds, out, at=at, allocate=allocate, min_agencies=min_agencies)
     for line in result.summary:
         click.echo(line, err=True)
@@ -268,7 +294,7 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
               help="Folder in which a new run folder score-<date>-<digest> is written.")
 @_exits
 def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
-          at: Optional[str], train_years: int, suppression_threshold: int, out: str) -> None:
+          code_map: Optional[str], at: Optional[str], train_years: int, suppression_threshold: int, out: str) -> None:
     """Score families with an open episode for the risk of stepping up to social care within a year.
 
     Trains earlyhelp's logistic model on outcomes known at --at, reports its accuracy on
@@ -283,7 +309,8 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     if missing:
         click.echo(f"earlyhelp: score is not available here: {missing}. Nothing was read or written.", err=True)
         sys.exit(EXIT_FAILURE)
-    ds = _load_dataset(config_path, data, sql_url, db_schema)
+    ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
+    _print_load_report(ds)
     result = run_score(ds, out, at=at, train_years=train_years, suppression_threshold=suppression_threshold)
     for line in result.summary:
         click.echo(line, err=True)
@@ -293,16 +320,22 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
 @cli.command()
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="TOML file (see examples/flow.toml).")
+@_code_map_option
 @_exits
-def flow(config_path: str) -> None:
+def flow(config_path: str, code_map: Optional[str]) -> None:
     """Continuum stock-flow model: projections, Monte Carlo fan charts, costs and scenarios.
 
     Writes stocks, fan, scenarios and costs (CSV and Parquet), fan_chart.png and run.json into a
     new run folder; the folder appears only when complete.
     """
+    import dataclasses
+
     from .flowrun import load_flow_config, run_flow
 
-    click.echo(str(run_flow(load_flow_config(config_path))))
+    cfg = load_flow_config(config_path)
+    if code_map and cfg.source is not None:
+        cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
+    click.echo(str(run_flow(cfg)))
 
 
 @cli.command()
@@ -310,12 +343,13 @@ def flow(config_path: str) -> None:
               help="A report config (TOML), e.g. examples/report.toml.")
 @click.option("--output", default=None, type=click.Path(file_okay=False),
               help="Folder for the run folder (default: the config's run.output).")
+@_code_map_option
 @_exits
-def report(config_path: str, output: Optional[str]) -> None:
+def report(config_path: str, output: Optional[str], code_map: Optional[str]) -> None:
     """The monthly performance pack: HTML dashboard, Excel workbook, CSV/Parquet, run.json."""
     from .reportrun import run_report
 
-    click.echo(str(run_report(config_path, output)))
+    click.echo(str(run_report(config_path, output, code_map=code_map)))
 
 
 def main(argv: Optional[list] = None) -> int:

@@ -53,10 +53,11 @@ def load_report_config(path: str) -> ReportConfig:
         raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
     report = data.get("report", {})
     problems: List[Problem] = []
-    base_data = {k: v for k, v in data.items() if k in ("run", "source", "publish")}
+    base_data = {k: v for k, v in data.items() if k in ("run", "source", "code_map", "publish")}
     for key in data:
-        if key not in ("run", "source", "publish", "report"):
-            problems.append(Problem(str(file), key, "unknown section; expected run, source, publish, report"))
+        if key not in ("run", "source", "code_map", "publish", "report"):
+            problems.append(Problem(str(file), key, "unknown section; expected run, source, code_map, publish, "
+                                                    "report"))
     try:
         base = parse_config(base_data, base=file.parent, name=str(file))
     except ConfigError as exc:
@@ -168,12 +169,14 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
                        change_points=checked_cps, end=end), custom
 
 
-def run_report(path: str, output: Optional[str] = None) -> Path:
-    """Load the config's data, build the pack and write it; return the run folder."""
+def run_report(path: str, output: Optional[str] = None, *, code_map: Optional[str] = None) -> Path:
+    """Load the config's data, build the pack and write it; return the run folder.
+
+    ``code_map``: a council code-map file, instead of the config's ``[code_map]``."""
     from ..report.pack import write_pack
     from ..sources import load_source
 
     cfg = load_report_config(path)
-    ds = load_source(cfg.base.source)
+    ds = load_source(cfg.base.source, code_map_file=code_map)
     out = output or cfg.base.output
     return write_pack(ds, out, options=cfg.options, config=cfg.record)

@@ -303,7 +303,8 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
             problems.append(Problem(
                 table.name, column.name,
                 f"{int(unknown.sum())} value(s) not in the code list ({counts}); map local codes to ours "
-                f"with a code_map (allowed: {', '.join(categories)})",
+                f"with a code_map (or in a code-map file, [{table.name}.{column.name}], given with --code-map) "
+                f"(allowed: {', '.join(categories)})",
                 _row_labels(frame, table, unknown), int(unknown.sum()), str(bad_values.index[0]),
                 fix=CodeMapFix(table.name, column.name, [str(v) for v in bad_values.index[:8]], categories)))
         new_codes = np.where(unknown, unknown_at, new_codes)

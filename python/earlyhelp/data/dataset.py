@@ -35,10 +35,10 @@ class Dataset:
 
     # -- construction -------------------------------------------------------------
     @classmethod
-    def from_frames(cls, *, code_map: Optional[Mapping[str, Any]] = None, validate: bool = True,
+    def from_frames(cls, *, code_map: Optional[Any] = None, validate: bool = True,
                     unknown_codes: str = "raise", as_of: Optional[Any] = None,
                     truth: Optional[Mapping[str, Any]] = None, meta: Optional[Mapping[str, Any]] = None,
-                    **frames: pd.DataFrame) -> "Dataset":
+                    ssd: Optional[Any] = None, **frames: pd.DataFrame) -> "Dataset":
         """Build a Dataset from DataFrames named by table (SSD table and column names accepted).
 
         Parameters
@@ -48,6 +48,13 @@ class Dataset:
             key at the top level (``{"end_reason": {...}}``) applies to every table with that
             column. Matching is exact, then case-insensitive. The original local value of
             ``episodes.end_reason`` is kept in ``end_reason_local``.
+            ``code_map`` may also be the path of a code-map file (TOML, see
+            :func:`earlyhelp.data.ssd_profiles.load_code_map`), whose ``[ssd]`` table says how
+            to read an SSD extract.
+        ssd : how to read an SSD extract: a case-system profile name (``"spec"``,
+            ``"systemc"``/``"liquidlogic"``, ``"eclipse"``, ``"mosaic"``), a mapping as the
+            code-map file's ``[ssd]`` table, or :class:`~earlyhelp.data.ssd_profiles.SSDSettings`.
+            Wins over the code-map file's ``[ssd]``. See ``docs/guides/ssd.md``.
         validate : run :meth:`validate` and raise :class:`ValidationError` on problems.
         unknown_codes : ``"raise"`` (default): a code not in its list (after code_map and the
             built-in synonyms in ``codes.CODE_SYNONYMS``) is a problem naming the column with
@@ -66,18 +73,28 @@ class Dataset:
         valid on the start date) and the families table is derived from family_members if not
         supplied. Every such step is listed in ``ds.meta['load_report']``.
         """
+        from . import ssd as ssd_read
         from .coerce import new_report
 
+        from .ssd_profiles import resolve_code_map
+
         report = (dict(meta or {}).get("load_report")) or new_report()
-        tables, problems = _typed_tables(frames, code_map, unknown_codes, report)
+        code_map, settings = resolve_code_map(code_map, ssd)
+        tables, problems, folded = _typed_tables(frames, code_map, unknown_codes, report, settings)
         supplied = sorted(tables)
         if problems:
             if validate:  # list the key and date problems too, not only what failed to read
-                problems += _later_problems(tables, supplied, problems, as_of)
+                problems += _later_problems(tables, supplied, problems, as_of, folded, settings)
             raise ValidationError(problems)
+        ssd_read.derive_family_level(tables, folded, settings, report)
         _derive_ssd_links(tables, report)
         meta = dict(meta or {})
         meta["load_report"] = report
+        if settings is not None:
+            meta["ssd"] = settings.describe()
+            for key in ("council_code", "region_code"):
+                if getattr(settings, key):
+                    meta.setdefault(key, getattr(settings, key))
         meta["supplied_tables"] = supplied
         ds = cls(tables, truth=truth, meta=meta)
         if validate:
@@ -151,11 +168,19 @@ class Dataset:
         return "\n".join(lines) + ">"
 
     # -- derived events (definitions live in data/events.py) -----------------------
-    def step_ups(self, within_days: int = 28) -> pd.DataFrame:
-        """Stepped-up episodes, one row each; see :func:`earlyhelp.data.events.step_ups`."""
+    def step_ups(self, within_days: int = 28, level: str = "episode") -> pd.DataFrame:
+        """Stepped-up episodes (``level="family"``: family episodes), one row each; see
+        :func:`earlyhelp.data.events.step_ups`."""
         from .events import step_ups
 
-        return step_ups(self, within_days=within_days)
+        return step_ups(self, within_days=within_days, level=level)
+
+    def family_requests(self) -> pd.DataFrame:
+        """Requests as family events (siblings' same-day contacts are one); see
+        :func:`earlyhelp.data.events.family_requests`."""
+        from .events import family_requests
+
+        return family_requests(self)
 
     def step_downs(self, within_days: int = 28) -> pd.DataFrame:
         """Step-downs from social care (RC9 closures, step_down origins); see :func:`events.step_downs`."""
@@ -204,8 +229,10 @@ class Dataset:
 
 
 def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any]], unknown_codes: str,
-                  report: Dict[str, Any]) -> "tuple[Dict[str, pd.DataFrame], list]":
-    """Frames renamed, folded and cast to the schema, with every problem found on the way."""
+                  report: Dict[str, Any], settings: Optional[Any] = None
+                  ) -> "tuple[Dict[str, pd.DataFrame], list, Dict[str, pd.DataFrame]]":
+    """Frames renamed, read as their case system wrote them (``settings``: SSD profile), folded
+    and cast to the schema, with every problem found on the way; and the SSD side tables."""
     from . import ssd
     from .coerce import rename_aliases
     from .readers import resolve_table_name
@@ -227,11 +254,10 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
             frame = rename_aliases(TABLES[name], frame)
             if name == "episodes":
                 frame = _keep_local_end_reason(frame)
-            if name == "requests" and "decision" in frame.columns:
-                frame = frame.assign(decision=ssd.contact_outcome_to_decision(frame["decision"]))
             if name == "csc_assessments" and "factors" in frame.columns:
                 frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
         tables[name] = frame
+    tables = ssd.prepare_frames(tables, settings, maps, report)
     if "disability" in folded:
         if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
             tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
@@ -248,23 +274,25 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
         table_map = {**maps.get("*", {}), **maps.get(name, {})}
         tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
                                     unknown_codes=unknown_codes, report=report)
-    return tables, problems
+    return tables, problems, folded
 
 
-def problems_beyond_reading(frames: Mapping[str, Any], found: list, *, code_map: Optional[Mapping[str, Any]] = None,
+def problems_beyond_reading(frames: Mapping[str, Any], found: list, *, code_map: Optional[Any] = None,
                             unknown_codes: str = "raise", as_of: Optional[Any] = None,
-                            validate: bool = True) -> list:
+                            validate: bool = True, ssd: Optional[Any] = None) -> list:
     """What else is wrong once some files failed to read (``found``): types, codes, and with
     ``validate`` keys, dates and references, so one pass lists every problem."""
     from .coerce import new_report
+    from .ssd_profiles import resolve_code_map
 
-    tables, problems = _typed_tables(frames, code_map, unknown_codes, new_report())
+    code_map, settings = resolve_code_map(code_map, ssd)
+    tables, problems, folded = _typed_tables(frames, code_map, unknown_codes, new_report(), settings)
     if validate:
-        problems += _later_problems(tables, sorted(tables), found + problems, as_of)
+        problems += _later_problems(tables, sorted(tables), found + problems, as_of, folded, settings)
     return problems
 
 
-def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of) -> list:
+def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of, folded=None, settings=None) -> list:
     """Validation problems of tables that failed to read, minus columns already reported.
 
     Values that could not be read are missing after coercion; a second report about the
@@ -280,6 +308,9 @@ def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of) -> 
     typed = {name: frame for name, frame in tables.items()
              if not (name in partial and (not isinstance(frame, pd.DataFrame) or frame.empty))}
     try:
+        from . import ssd as ssd_read
+
+        ssd_read.derive_family_level(typed, folded or {}, settings, {"derived": []})
         _derive_ssd_links(typed, {"derived": []})
         later = find_problems(Dataset(typed, meta={"supplied_tables": [n for n in supplied if n in typed]}),
                               as_of=as_of, partial=partial)
@@ -315,11 +346,27 @@ def _normalise_code_map(code_map: Optional[Mapping[str, Any]]) -> Dict[str, Dict
         if not isinstance(value, Mapping):
             raise ValidationError([Problem("code_map", str(key), "must map a table or column to a mapping")])
         table = resolve_table_name(str(key))
+        # the same column named twice (SSD and our names, a profile's list and the council's): merged,
+        # the later local codes winning
         if table is not None:
-            out.setdefault(table, {}).update({str(c): m for c, m in value.items()})
+            columns = out.setdefault(table, {})
+            for c, m in value.items():
+                name = _column_name(table, str(c))
+                columns[name] = {**columns.get(name, {}), **m}
         else:
-            out.setdefault("*", {})[str(key)] = value
+            name = _column_name(None, str(key))
+            out.setdefault("*", {})[name] = {**out.get("*", {}).get(name, {}), **value}
     return out
+
+
+def _column_name(table: Optional[str], column: str) -> str:
+    """Our name for a column named by its SSD alias (``earl_episode_end_reason`` -> ``end_reason``)."""
+    lowered = column.strip().lower()
+    for t in ([TABLES[table]] if table else TABLES.values()):
+        for c in t.columns:
+            if lowered == c.name or lowered in (a.lower() for a in c.aliases):
+                return c.name
+    return column
 
 
 def _derive_ssd_links(tables: Dict[str, pd.DataFrame], report: Dict[str, Any]) -> None:

@@ -62,7 +62,7 @@ def _referral_families(ds: "Dataset") -> pd.DataFrame:
     return j[["referral_id", "person_id", "family_key", "referral_date", "close_date", "close_reason"]]
 
 
-def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS) -> pd.DataFrame:
+def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS, level: str = "episode") -> pd.DataFrame:
     """Episodes stepped up to children's social care.
 
     An episode is stepped up when it ends with ``end_reason == "step_up"``, or when a
@@ -72,16 +72,24 @@ def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS) -> pd.DataFr
     Parameters
     ----------
     within_days : days after an episode's end in which a referral still counts (default 28).
+    level : ``"episode"`` (default): one row per stepped-up episode as recorded (per child in
+        an SSD extract). ``"family"``: one row per stepped-up *family episode* (the
+        episodes :func:`stitch_episodes` merges), the family-level count.
 
     Returns
     -------
     DataFrame, one row per stepped-up episode: ``family_id``, ``episode_id``, ``date`` (the
     earlier of the step-up end date and the first qualifying referral), ``how``
     (``"end_reason"``, ``"csc_referral"`` or ``"end_reason+csc_referral"``),
-    ``referral_id`` (first qualifying referral, if any), ``n_referrals``.
+    ``referral_id`` (first qualifying referral, if any), ``n_referrals``. With
+    ``level="family"`` also ``family_episode_id`` and ``n_episodes`` (recorded episodes of
+    the family episode that stepped up); ``episode_id`` is the first of them, ``date`` the
+    earliest.
     """
     if within_days < 0:
         raise ValueError("within_days must be >= 0")
+    if level not in ("episode", "family"):
+        raise ValueError(f"level must be 'episode' or 'family', not {level!r}")
     ep = ds.episodes
     base = pd.DataFrame({"episode_id": ep["episode_id"], "family_key": _family_key(ep),
                          "start_date": ep["start_date"], "end_date": ep["end_date"]})
@@ -110,7 +118,66 @@ def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS) -> pd.DataFr
         "referral_id": out["referral_id"].astype("string[pyarrow]"),
         "n_referrals": out["n_referrals"].fillna(0).astype("Int64"),
     })
-    return result.sort_values(["date", "episode_id"], kind="stable").reset_index(drop=True)
+    result = result.sort_values(["date", "episode_id"], kind="stable").reset_index(drop=True)
+    return family_step_ups(ds, result) if level == "family" else result
+
+
+def family_step_ups(ds: "Dataset", ups: pd.DataFrame, mapping: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """Stepped-up episodes (``step_ups`` rows) grouped into the family episodes they belong to
+    (earliest first); ``mapping`` is ``stitch_episodes(return_map=True)[1]`` when already made."""
+    if mapping is None:
+        _, mapping = stitch_episodes(ds, return_map=True)
+    j = ups.merge(mapping, on="episode_id", how="left")
+    j["family_episode_id"] = j["family_episode_id"].fillna(j["episode_id"])
+    g = j.groupby("family_episode_id", sort=False)   # ups are sorted by date: first = earliest
+    out = pd.DataFrame({
+        "family_episode_id": g["family_episode_id"].first().astype("string[pyarrow]"),
+        "family_id": g["family_id"].first().astype("string[pyarrow]"),
+        "episode_id": g["episode_id"].first().astype("string[pyarrow]"),
+        "date": g["date"].min().astype("datetime64[ns]"),
+        "how": g["how"].first(),
+        "referral_id": g["referral_id"].first().astype("string[pyarrow]"),
+        "n_referrals": g["referral_id"].nunique().astype("Int64"),
+        "n_episodes": g.size().astype("Int64"),
+    }).reset_index(drop=True)
+    return out.sort_values(["date", "family_episode_id"], kind="stable").reset_index(drop=True)
+
+
+def family_requests(ds: "Dataset") -> pd.DataFrame:
+    """Requests for support as family events.
+
+    The SSD records a contact per child: siblings referred together are several rows. A
+    family's requests received on the same day are one family request here (rows with no
+    family, a child in no family, are their own family). Requests already recorded per
+    family (one row covering ``children`` children) are unchanged.
+
+    Returns
+    -------
+    DataFrame, one row per family request: ``family_request_id`` (the first request id),
+    ``family_id``, ``date``, ``n_requests`` (rows merged), ``children`` (children covered:
+    the rows' ``children``, 1 for a row that does not say), ``person_id`` (of the first row).
+    """
+    rq = ds.requests
+    children = rq["children"].astype("Float64").fillna(1.0) if "children" in rq.columns else 1.0
+    e = pd.DataFrame({"request_id": rq["request_id"].astype(object), "family_key": _family_key(rq).astype(object),
+                      "family_id": rq["family_id"], "date": rq["received_date"],
+                      "person_id": rq["person_id"] if "person_id" in rq.columns else pd.NA,
+                      "children": children})
+    e = e.sort_values(["family_key", "date", "request_id"], kind="stable", na_position="last")
+    # rows without a date or family stay separate events (counted, and excluded where a date is needed)
+    same = (e["family_key"].eq(e["family_key"].shift()) & e["date"].eq(e["date"].shift())
+            & e["family_key"].notna() & e["date"].notna()).to_numpy(dtype=bool, na_value=False)
+    group = np.cumsum(~same)
+    g = e.groupby(group, sort=False)
+    out = pd.DataFrame({
+        "family_request_id": g["request_id"].first().astype("string[pyarrow]"),
+        "family_id": g["family_id"].first().astype("string[pyarrow]"),
+        "date": g["date"].first().astype("datetime64[ns]"),
+        "n_requests": g.size().astype("Int64"),
+        "children": g["children"].sum().astype(float),
+        "person_id": g["person_id"].first().astype("string[pyarrow]"),
+    }).reset_index(drop=True)
+    return out.sort_values(["date", "family_request_id"], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def step_downs(ds: "Dataset", within_days: int = STEP_DOWN_WITHIN_DAYS) -> pd.DataFrame:

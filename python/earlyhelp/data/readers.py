@@ -140,8 +140,9 @@ def read_parquet_table(path: Union[str, Path]) -> pd.DataFrame:
         types_mapper={pa.string(): arrow_text, pa.large_string(): arrow_text}.get)
 
 
-def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]] = None,
-                 validate: bool = True, unknown_codes: str = "raise", as_of: Optional[Any] = None):
+def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
+                 validate: bool = True, unknown_codes: str = "raise", as_of: Optional[Any] = None,
+                 ssd: Optional[Any] = None):
     """Load a Dataset from a folder of ``<table>.csv`` or ``<table>.parquet`` files.
 
     Parameters
@@ -149,7 +150,8 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
     path : folder holding one file per table, named by our table names (``episodes.csv``)
         or SSD names (``ssd_early_help_episodes.csv``, ``ssd_person.parquet``). Files that
         match no table are listed in ``meta['load_report']['ignored']``.
-    code_map, unknown_codes, as_of : as for :meth:`Dataset.from_frames`.
+    code_map, unknown_codes, as_of, ssd : as for :meth:`Dataset.from_frames` (``code_map`` may be
+        the path of a code-map file; ``ssd`` names the case system, e.g. ``"systemc"``).
     validate : run :meth:`Dataset.validate`.
 
     Returns
@@ -197,13 +199,13 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Mapping[str, Any]
             frames[name] = read_csv_text(file, problems, report, name)
     if problems:  # also list what is wrong inside the files that did read: every problem in one pass
         problems += problems_beyond_reading(frames, problems, code_map=code_map, unknown_codes=unknown_codes,
-                                            as_of=as_of, validate=validate)
+                                            as_of=as_of, validate=validate, ssd=ssd)
         raise ValidationError(problems)
     if not frames:
         raise ValidationError([Problem(str(folder), None, "no table files found (expected e.g. episodes.csv, "
                                        "ssd_early_help_episodes.csv or .parquet)")])
     return Dataset.from_frames(code_map=code_map, validate=validate, unknown_codes=unknown_codes, as_of=as_of,
-                               meta={"load_report": report, "source": str(folder)}, **frames)
+                               meta={"load_report": report, "source": str(folder)}, ssd=ssd, **frames)
 
 
 # -- published aggregates ---------------------------------------------------------------------

@@ -78,7 +78,10 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("disability", "code", required=False, nullable=True, codes=_codes(codes.DISABILITY),
           aliases=("disa_disability_code",),
           description="main disability code; all codes of an SSD disability table are in disability_codes"),
-        C("send", "bool", required=False, nullable=True, aliases=("pers_send_flag", "pers_send")),
+        C("send", "bool", required=False, nullable=True, aliases=("pers_send",),
+          description="special educational needs or disability (SEN support or an EHC plan)"),
+        C("ehc_plan", "bool", required=False, nullable=True, aliases=("pers_send_flag",),
+          description="has an Education, Health and Care plan (the SSD's pers_send_flag means this)"),
         C("expected_birth", "bool", required=False, nullable=True,
           description="True when birth_date is an expected date (unborn child)"),
         C("expected_birth_date", "date", required=False, nullable=True, aliases=("pers_expected_dob",),
@@ -130,7 +133,8 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("person_id", "id", nullable=True, references="persons.person_id", aliases=("cont_person_id",)),
         C("children", "int", required=False, nullable=True, minimum=1),
         C("received_date", "date", aliases=("cont_contact_date",)),
-        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE), aliases=("cont_contact_source_code",)),
+        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE),
+          aliases=("cont_contact_source_code", "cont_contact_source")),
         C("route", "code", required=False, codes=_codes(codes.REQUEST_ROUTE), default=codes.UNKNOWN),
         C("decision", "code", nullable=True, codes=_codes(codes.REQUEST_DECISION),
           aliases=("cont_contact_outcome_json",),
@@ -289,15 +293,23 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
 # SSD tables that are folded into one of ours rather than kept as a table:
 # ssd_disability (disa_person_id, disa_disability_code) -> persons.disability / disability_codes;
 # ssd_assessment_factors (cinf_assessment_id, cinf_assessment_factors_json) -> csc_assessments.factors.
+# ssd_address (addr_person_id, addr_address_postcode, addr_address_json) -> households and families'
+# localities (with a geography lookup); ssd_department (dept_team_id, dept_team_name) -> teams.
 FOLDED_TABLES: Dict[str, Tuple[str, ...]] = {
     "disability": ("ssd_disability", "disability"),
     "assessment_factors": ("ssd_assessment_factors", "assessment_factors"),
+    "address": ("ssd_address", "address"),
+    "department": ("ssd_department", "department"),
 }
 FOLDED_COLUMNS: Dict[str, Dict[str, Tuple[str, ...]]] = {
     "disability": {"person_id": ("disa_person_id", "person_id"),
                    "code": ("disa_disability_code", "disability", "code")},
     "assessment_factors": {"assessment_id": ("cinf_assessment_id", "assessment_id"),
                            "factors": ("cinf_assessment_factors_json", "factors")},
+    "address": {"person_id": ("addr_person_id", "person_id"), "postcode": ("addr_address_postcode", "postcode"),
+                "address": ("addr_address_json", "address"),
+                "start_date": ("addr_address_start_date", "start_date")},
+    "department": {"team_id": ("dept_team_id", "team_id"), "team_name": ("dept_team_name", "team_name")},
 }
 
 # What each column means, for users (docs/data-model.md is generated from these and the

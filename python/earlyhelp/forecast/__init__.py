@@ -16,7 +16,8 @@ _EXPORTS: Dict[str, str] = {
     "CrostonOptimized": "models", "TSB": "models", "CountRegression": "models",
     "Forecaster": "forecaster",
     # series, hierarchy, accuracy, capacity, plots
-    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand", "DemandSeries": "demand",
+    "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand", "CHILD_MEASURES": "demand",
+    "DemandSeries": "demand",
     "aggregate": "hierarchy", "reconcile": "hierarchy",
     "accuracy": "accuracy", "select_models": "accuracy", "ensemble": "accuracy", "Ensembled": "accuracy",
     "best_model": "accuracy",

@@ -17,6 +17,11 @@ from ..results import Excluded, Exclusions, FrameResult
 
 MEASURES: Tuple[str, ...] = ("requests", "children_referred", "episodes_opened", "assessments", "step_ups",
                              "open_caseload")
+#: The same events counted per recorded row (per child in an SSD extract), by name only.
+CHILD_MEASURES: Tuple[str, ...] = ("child_requests", "child_episodes_opened", "child_step_ups",
+                                   "child_open_caseload")
+#: The placeholder locality of council-level series built without a localities table.
+WHOLE_COUNCIL = "(whole council)"
 COUNTRY = "England"
 #: Levels of the hierarchy, top first (measure on top: each measure is its own tree).
 SPEC: List[List[str]] = [
@@ -65,12 +70,20 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     freq : ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
         ``"QS"`` (quarters), ``"W-MON"`` (weeks starting Monday, dated Monday), ``"W"`` (weeks
         ending Sunday, dated Sunday) or ``"D"``.
-    measures : any of :data:`MEASURES`: ``requests`` (requests for support received),
-        ``children_referred`` (children those requests cover; 1 when not recorded),
-        ``episodes_opened``, ``assessments`` (Early Help Assessments started), ``step_ups``
-        (episodes stepped up to social care, by the Dataset's derived events, dated when they
-        stepped up) and ``open_caseload`` (episodes open at the end of the period).
-    by : ``"locality"`` (bottom series are localities) or ``"council"``.
+    measures : any of :data:`MEASURES`, all family events: ``requests`` (family requests for
+        support: a family's requests received on one day are one, see
+        :func:`earlyhelp.data.events.family_requests`), ``children_referred`` (children those
+        requests cover; 1 per row when not recorded), ``episodes_opened`` (family episodes,
+        :func:`~earlyhelp.data.events.stitch_episodes`, by start), ``assessments`` (Early Help
+        Assessments started), ``step_ups`` (family episodes stepped up to social care,
+        ``step_ups(level="family")``, dated when they first stepped up) and ``open_caseload``
+        (family episodes open at the end of the period). Per recorded row (per child in an SSD
+        extract), by name only: :data:`CHILD_MEASURES` ``child_requests``,
+        ``child_episodes_opened``, ``child_step_ups``, ``child_open_caseload``.
+    by : ``"locality"`` (bottom series are localities) or ``"council"``. Council series need
+        no localities table: without one, every event counts for the council
+        (``ds.meta["council_code"]``, else ``"council"``); with one council in it, events of
+        families with no known locality still count for the council.
     start, end : the window. Default: from the later of the earliest request and the earliest
         episode start (extracts keep episodes opened before their window, not the requests) to
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
@@ -96,9 +109,10 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     column per bottom series), ``tags`` the ids of each level. Each measure is its own tree.
     """
     problems = []
-    unknown = [m for m in measures if m not in MEASURES]
+    unknown = [m for m in measures if m not in MEASURES + CHILD_MEASURES]
     if unknown:
-        problems.append(Problem("measures", None, f"unknown measures {unknown}; choose from {MEASURES}"))
+        problems.append(Problem("measures", None, f"unknown measures {unknown}; choose from "
+                                                  f"{MEASURES + CHILD_MEASURES}"))
     if freq not in _PERIODS:
         problems.append(Problem("freq", None, f"unsupported frequency {freq!r}; use one of {sorted(_PERIODS)}"))
     if by not in ("locality", "council"):
@@ -106,8 +120,8 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     if problems:
         raise ValidationError(problems)
     period, label = _PERIODS[freq]
-    places = _places(ds)
-    events, excluded = _events(ds, measures, places)
+    places = _places(ds, by)
+    events, excluded = _events(ds, measures, places, by)
     dates = [e["date"] for e in events.values() if len(e)]
     if not dates:
         raise ValidationError(Problem("dataset", None, "no dated events to count"))
@@ -123,7 +137,7 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     frames = []
     for measure in measures:
         ev = events[measure]
-        if measure == "open_caseload":
+        if measure in ("open_caseload", "child_open_caseload"):
             counts = _open_at_period_end(ev, periods, key, as_of)
         else:
             inside = (ev["date"] >= periods[0].start_time) & (ev["date"] <= periods[-1].end_time)
@@ -157,12 +171,21 @@ def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False
 
 
 # -- places ------------------------------------------------------------------------------
-def _places(ds) -> pd.DataFrame:
-    """locality_id -> council_code, region_code (unknown region filled), from localities."""
+def _places(ds, by: str = "locality") -> pd.DataFrame:
+    """locality_id -> council_code, region_code (unknown region filled), from localities.
+
+    Council series without a localities table: one place standing for the whole council."""
     loc = ds["localities"]
     if len(loc) == 0:
-        raise ValidationError(Problem("localities", None, "demand series need the localities table "
-                                                          "(locality -> council -> region)"))
+        if by == "council":
+            meta = getattr(ds, "meta", {}) or {}
+            return pd.DataFrame({"council_code": [str(meta.get("council_code") or "council")],
+                                 "region_code": [str(meta.get("region_code") or UNKNOWN_REGION)]},
+                                index=pd.Index([WHOLE_COUNCIL], name="locality_id"))
+        raise ValidationError(Problem("localities", None, "locality series need the localities table "
+                                                          "(locality -> council -> region); give one (for an "
+                                                          "SSD extract: a postcode or team -> locality lookup) "
+                                                          "or count for the whole council with by='council'"))
     places = pd.DataFrame({
         "locality_id": loc["locality_id"].astype(str),
         "council_code": loc["council_code"].astype(str),
@@ -173,10 +196,12 @@ def _places(ds) -> pd.DataFrame:
 
 #: the table each measure's events are read from
 _TABLE_OF = {"requests": "requests", "children_referred": "requests", "episodes_opened": "episodes",
-             "assessments": "assessments", "step_ups": "episodes", "open_caseload": "episodes"}
+             "assessments": "assessments", "step_ups": "episodes", "open_caseload": "episodes",
+             "child_requests": "requests", "child_episodes_opened": "episodes", "child_step_ups": "episodes",
+             "child_open_caseload": "episodes"}
 
 
-def _events(ds, measures: Sequence[str], places: pd.DataFrame):
+def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locality"):
     """Per measure: date, weight, locality_id, council_code of each counted event."""
     fam_loc = ds["families"].set_index(ds["families"]["family_id"].astype(str))["locality_id"].astype("string")
     ep = ds["episodes"]
@@ -186,6 +211,8 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame):
     ep_loc = pd.Series(ep_loc.to_numpy(), index=ep["episode_id"].astype(str))
     excluded: List[Excluded] = []
     out: Dict[str, pd.DataFrame] = {}
+    # one council: an event with no known locality still belongs to it
+    whole = places.index[0] if by == "council" and places["council_code"].nunique() == 1 else None
 
     def frame(measure: str, date: pd.Series, locality: pd.Series, weight=None, extra=None) -> pd.DataFrame:
         f = pd.DataFrame({"date": pd.to_datetime(date).to_numpy(),
@@ -196,6 +223,9 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame):
                 f[k] = np.asarray(v)
         no_date = f["date"].isna()
         no_place = f["locality_id"].isna() | ~f["locality_id"].isin(places.index)
+        if whole is not None:
+            f.loc[no_place, "locality_id"] = whole
+            no_place = no_place & False
         table = _TABLE_OF[measure]
         excluded.append(Excluded(table, "no date", int(no_date.sum()), step="series", measure=measure))
         excluded.append(Excluded(table, "no known locality", int((no_place & ~no_date).sum()), step="series",
@@ -204,30 +234,56 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame):
         f["council_code"] = f["locality_id"].map(places["council_code"]).astype(str)
         return f
 
+    def family_loc(family_id: pd.Series) -> pd.Series:
+        return family_id.astype("string").map(fam_loc)
+
     req = ds["requests"]
-    req_loc = req["family_id"].astype("string").map(fam_loc) if len(req) else pd.Series([], dtype="string")
     if "requests" in measures:
-        out["requests"] = frame("requests", req["received_date"], req_loc)
+        fr = _call(ds, "family_requests")
+        out["requests"] = frame("requests", fr["date"], family_loc(fr["family_id"]))
+    if "child_requests" in measures:
+        out["child_requests"] = frame("child_requests", req["received_date"], family_loc(req["family_id"]))
     if "children_referred" in measures:
         children = req["children"].astype("Float64").fillna(1.0) if "children" in req.columns else 1.0
-        out["children_referred"] = frame("children_referred", req["received_date"], req_loc, children)
-    if "episodes_opened" in measures:
-        out["episodes_opened"] = frame("episodes_opened", ep["start_date"], pd.Series(ep_loc.to_numpy()))
+        out["children_referred"] = frame("children_referred", req["received_date"], family_loc(req["family_id"]),
+                                         children)
+    fmap = None
+    if any(m in measures for m in ("episodes_opened", "open_caseload", "step_ups")):
+        fe, fmap = _call(ds, "stitch_episodes", return_map=True)   # once, for the step-ups too
+        fe_loc = fe["family_episode_id"].astype(str).map(ep_loc).astype("string").fillna(family_loc(fe["family_id"]))
+        if "episodes_opened" in measures:
+            out["episodes_opened"] = frame("episodes_opened", fe["start_date"], fe_loc)
+        if "open_caseload" in measures:
+            out["open_caseload"] = frame("open_caseload", fe["start_date"], fe_loc,
+                                         extra={"end_date": pd.to_datetime(fe["end_date"]).to_numpy()})
+    if "child_episodes_opened" in measures:
+        out["child_episodes_opened"] = frame("child_episodes_opened", ep["start_date"], pd.Series(ep_loc.to_numpy()))
+    if "child_open_caseload" in measures:
+        out["child_open_caseload"] = frame("child_open_caseload", ep["start_date"], pd.Series(ep_loc.to_numpy()),
+                                           extra={"end_date": pd.to_datetime(ep["end_date"]).to_numpy()})
     if "assessments" in measures:
         ass = ds["assessments"]
         out["assessments"] = frame("assessments", ass["started"], ass["episode_id"].astype(str).map(ep_loc))
-    if "step_ups" in measures:
-        su = ds.step_ups() if hasattr(ds, "step_ups") else _step_ups_by_reason(ep)
-        out["step_ups"] = frame("step_ups", su["date"], su["episode_id"].astype(str).map(ep_loc))
-    if "open_caseload" in measures:
-        out["open_caseload"] = frame("open_caseload", ep["start_date"], pd.Series(ep_loc.to_numpy()),
-                                     extra={"end_date": pd.to_datetime(ep["end_date"]).to_numpy()})
+    if "step_ups" in measures or "child_step_ups" in measures:
+        ups = _call(ds, "step_ups")
+        if "child_step_ups" in measures:
+            out["child_step_ups"] = frame("child_step_ups", ups["date"], ups["episode_id"].astype(str).map(ep_loc))
+        if "step_ups" in measures:
+            from ..data.events import family_step_ups
+
+            su = family_step_ups(ds, ups, fmap)
+            out["step_ups"] = frame("step_ups", su["date"], su["episode_id"].astype(str).map(ep_loc))
     return out, excluded
 
 
-def _step_ups_by_reason(ep: pd.DataFrame) -> pd.DataFrame:
-    mask = (ep["end_reason"].astype(str) == "step_up").to_numpy() & ep["end_date"].notna().to_numpy()
-    return pd.DataFrame({"episode_id": ep.loc[mask, "episode_id"], "date": ep.loc[mask, "end_date"]})
+def _call(ds, name: str, **kwargs):
+    """A derived event of ``ds`` (its method, else the function in data/events.py)."""
+    method = getattr(ds, name, None)
+    if callable(method):
+        return method(**kwargs)
+    from ..data import events
+
+    return getattr(events, name)(ds, **kwargs)
 
 
 # -- periods -----------------------------------------------------------------------------

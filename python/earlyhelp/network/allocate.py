@@ -92,10 +92,12 @@ def default_cost(families: pd.DataFrame, practitioners: pd.DataFrame) -> np.ndar
     """
     c = DEFAULT_COSTS
     tier = practitioners["tier"].astype(str).map(c["tier"]).fillna(c["tier"]["unknown"]).to_numpy(float)
-    p_loc = practitioners["locality_id"].astype(object).to_numpy()
-    f_loc = families["locality_id"].astype(object).to_numpy()
+    # None, not pd.NA, for a missing locality: comparing pd.NA has no truth value
+    p_loc = practitioners["locality_id"].astype("string").to_numpy(dtype=object, na_value=None)
+    f_loc = families["locality_id"].astype("string").to_numpy(dtype=object, na_value=None)
     p_missing = pd.isna(p_loc)
-    locality = np.where(p_missing, c["no_locality"], np.where(p_loc == f_loc, 0.0, c["other_locality"]))
+    same = (p_loc == f_loc) & ~pd.isna(f_loc)
+    locality = np.where(p_missing, c["no_locality"], np.where(same, 0.0, c["other_locality"]))
     agency_type = practitioners["agency_type"].astype(str).to_numpy()
     matched = np.isin(agency_type, c["generalist_types"])
     needs = families["needs"].to_numpy()

@@ -80,6 +80,55 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
     return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def _placements(y: np.ndarray, p: np.ndarray) -> tuple:
+    """DeLong's placement values: for each positive the share of negatives it outranks, and
+    for each negative the share of positives that outrank it (ties count one half)."""
+    pos = y == 1
+    all_ranks = pd.Series(p).rank(method="average").to_numpy()
+    pos_ranks = pd.Series(p[pos]).rank(method="average").to_numpy()
+    neg_ranks = pd.Series(p[~pos]).rank(method="average").to_numpy()
+    n1, n0 = int(pos.sum()), int((~pos).sum())
+    v10 = (all_ranks[pos] - pos_ranks) / n0
+    v01 = 1.0 - (all_ranks[~pos] - neg_ranks) / n1
+    return v10, v01
+
+
+def auc_difference(y: Any, p_a: Any, p_b: Any, level: float = 0.95) -> Dict[str, float]:
+    """Difference of two paired AUCs on the same rows (a minus b), with DeLong's variance.
+
+    DeLong, DeLong & Clarke-Pearson (1988), computed from midranks (Sun & Xu 2014).
+    Rows are taken as independent; rows of the same family at several cut-offs are not,
+    so the interval is then somewhat too narrow.
+
+    Returns
+    -------
+    dict: ``auc_a``, ``auc_b``, ``difference``, ``se``, ``ci_low``, ``ci_high`` (two-sided
+    ``level``) and ``p_value`` (two-sided, no difference).
+    """
+    from scipy.stats import norm
+
+    yy = _as_labels(y)
+    a, b = _as_probabilities(p_a, "p_a"), _as_probabilities(p_b, "p_b")
+    _check_pair(yy, a)
+    _check_pair(yy, b)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), not {level!r}")
+    n1, n0 = int(yy.sum()), int(len(yy) - yy.sum())
+    if n1 < 2 or n0 < 2:
+        raise ValueError(f"need at least 2 positives and 2 negatives, not {n1} and {n0}")
+    v10a, v01a = _placements(yy, a)
+    v10b, v01b = _placements(yy, b)
+    s10 = np.cov(np.vstack([v10a, v10b]))
+    s01 = np.cov(np.vstack([v01a, v01b]))
+    cov = s10 / n1 + s01 / n0
+    diff = float(v10a.mean() - v10b.mean())
+    se = float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0)))
+    z = float(norm.ppf(0.5 + level / 2))
+    p_value = float(2 * norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
+    return {"auc_a": float(v10a.mean()), "auc_b": float(v10b.mean()), "difference": diff, "se": se,
+            "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p_value}
+
+
 def average_precision(y: np.ndarray, p: np.ndarray) -> float:
     """Average precision: sum of (R_n - R_{n-1}) P_n over distinct score thresholds."""
     n1 = int(y.sum())
@@ -206,30 +255,63 @@ def evaluate(model: Any, X: Any, y: Any, top_k_percent: Union[Number, Sequence[N
 
 # -- the oracle (synthetic councils) ------------------------------------------------------------
 
-ORACLE_COLUMN = {"step_up_12m": "p_step_up", "rereferral_12m": "p_rereferral_12m"}
+END_REASONS = ("outcomes_met", "step_up", "step_down_universal", "disengaged", "moved_away", "transferred",
+               "other")  # the generator's order (code_labels()["end_reason"])
+
+
+def _truth_episodes(ds: Any, features: Any) -> pd.DataFrame:
+    """The truth row of each FeatureSet row's episode, with its start and end dates."""
+    truth = getattr(ds, "truth", {}) or {}
+    ep = truth.get("episodes")
+    if ep is None or len(ep) == 0 or "duration_scale" not in ep.columns:
+        raise ValueError("this Dataset has no ground truth (ds.truth['episodes'] with the closure model); only "
+                         "synthetic councils from earlyhelp.synthetic have an oracle")
+    t = ep.set_index(ep["episode_id"].astype(str))
+    dates = ds.episodes.set_index(ds.episodes["episode_id"].astype(str))[["start_date", "end_date"]]
+    ids = features.ids["episode_id"].astype(str)
+    known = ids.isin(t.index) & ids.isin(dates.index)
+    if not known.all():
+        missing = features.ids.loc[~known.to_numpy(), "episode_id"].tolist()
+        raise ValidationError([Problem("truth", "episode_id", "episodes without a true closure model",
+                                       rows=missing[:10], n_rows=len(missing))])
+    out = t.loc[ids.to_numpy()].reset_index(drop=True)
+    d = dates.loc[ids.to_numpy()].reset_index(drop=True)
+    return out.assign(start_date=d["start_date"].to_numpy(), end_date=d["end_date"].to_numpy())
 
 
 def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
-    """The generator's true probabilities for the rows of a :class:`FeatureSet`.
+    """The true probability of each FeatureSet row's label, given the state at its cut-off.
 
-    ``step_up_12m``: the family's ``p_step_up`` (every episode ends in step-up with exactly
-    this probability; the episode open at ``at`` nearly always ends within 12 months).
-    ``rereferral_12m``: the family's ``p_rereferral_12m`` (a new request within 365 days of
-    the closure). Both are the best possible scores up to those approximations.
+    Computed in C++ from the generator's own model of how episodes end
+    (``earlyhelp._core.synthetic.oracle_step_up`` / ``oracle_rereferral``) with each
+    episode's hidden closure model in ``ds.truth['episodes']``:
+
+    ``step_up_12m``: P(a step-up within ``horizon_days`` after ``at`` | the family's episode
+    is still open after ``at - start_date`` days). Step-up episodes close faster than others,
+    so the chance falls with days open. It counts this episode ending by step-up and a
+    re-referral after a closure that goes to social care or opens an episode that steps up;
+    paths that need a third request within the window are left out (well under 0.1%).
+    ``rereferral_12m``: P(a new request within ``horizon_days`` of the closure, after ``at``
+    | none between the closure and ``at``).
+
+    Windows of 1 to 365 days.
     """
-    truth = getattr(ds, "truth", {}) or {}
-    fam = truth.get("families")
-    if fam is None or len(fam) == 0:
-        raise ValueError("this Dataset has no ground truth (ds.truth['families']); only synthetic councils "
-                         "from earlyhelp.synthetic have an oracle")
-    col = ORACLE_COLUMN[features.target]
-    p = fam.assign(family_id=fam["family_id"].astype(str)).set_index("family_id")[col]
-    out = features.ids["family_id"].astype(str).map(p)
-    if out.isna().any():
-        missing = features.ids.loc[out.isna(), "family_id"].tolist()
-        raise ValidationError([Problem("truth", "family_id", "families without a true probability",
-                                       rows=missing[:10], n_rows=len(missing))])
-    return out.to_numpy(dtype=float)
+    from .._core import synthetic as core
+    from ..data.events import STEP_UP_WITHIN_DAYS
+
+    if len(features) == 0:
+        return np.zeros(0)
+    t = _truth_episodes(ds, features)
+    at = pd.to_datetime(features.ids["at"]).to_numpy()
+    window = int(features.horizon_days)
+    if features.target == "step_up_12m":
+        days_open = ((at - t["start_date"].to_numpy()) // np.timedelta64(1, "D")).astype(np.int32)
+        p_end = t[[f"p_end_{r}" for r in END_REASONS]].to_numpy(dtype=np.float64)
+        return core.oracle_step_up(p_end, t["duration_scale"].to_numpy(dtype=np.float64),
+                                   t["p_rereferral"].to_numpy(dtype=np.float64), days_open, window,
+                                   STEP_UP_WITHIN_DAYS)
+    since = ((at - t["end_date"].to_numpy()) // np.timedelta64(1, "D")).astype(np.int32)
+    return core.oracle_rereferral(t["p_rereferral"].to_numpy(dtype=np.float64), since, window)
 
 
 def oracle_metrics(ds: Any, features: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20)

@@ -1,11 +1,17 @@
 """Fairness audit of risk scores by group (ethnicity, sex, disability, locality).
 
 For each attribute and each of its groups: selection rate (share above the threshold),
-true and false positive rates, positive predictive value, calibration within the group
-(mean score against the observed rate), and the ratio of each to the reference group.
-A ratio further than ``max_ratio_gap`` from 1 raises a flag. Small groups are kept in the
-table and marked ``small_group`` (their flags are not raised: the figures are too noisy),
-never hidden.
+true and false positive rates, positive predictive value and calibration (observed rate
+over mean score), each with a confidence interval, and the ratio of each to the reference
+group with a confidence interval.
+
+A group is flagged on a metric only when the evidence says so: the ratio is outside the
+band [1 - max_ratio_gap, 1 / (1 - max_ratio_gap)] (four-fifths rule by default) *and* it
+differs from the reference group beyond chance (Fisher's exact test for rates; a z test
+of log observed/expected for calibration), after Holm's correction over every test of the
+audit, *and* both groups hold at least ``min_positives`` positives. Groups with fewer are
+kept in the table and marked ``small_group``, never hidden. With group labels that carry
+no information, at most ``alpha`` of audits flag anything.
 """
 from __future__ import annotations
 
@@ -20,13 +26,19 @@ from .evaluate import _as_labels, _as_probabilities, _check_pair
 
 
 class FairnessAudit(FrameResult):
-    """:func:`fairness_audit`'s table with the ``threshold`` and ``max_ratio_gap`` it used."""
+    """:func:`fairness_audit`'s table with the settings it used and the number of tests."""
 
-    _metadata = ["threshold", "max_ratio_gap"]
+    _metadata = ["threshold", "max_ratio_gap", "alpha", "min_positives", "n_tests"]
     threshold: float = float("nan")
     max_ratio_gap: float = 0.2
+    alpha: float = 0.05
+    min_positives: int = 10
+    n_tests: int = 0
 
 RATIO_METRICS = ("selection_rate", "tpr", "fpr", "ppv")
+# metric -> (successes, trials) in _rates' counts
+_COUNTS = {"selection_rate": ("selected", "n"), "tpr": ("tp", "positives"), "fpr": ("fp", "negatives"),
+           "ppv": ("tp", "selected")}
 
 
 def _groups_frame(groups: Any, n: int) -> pd.DataFrame:
@@ -51,15 +63,76 @@ def _rates(y: np.ndarray, p: np.ndarray, sel: np.ndarray) -> Dict[str, float]:
     tp, fp = int((sel & pos).sum()), int((sel & neg).sum())
     n1, n0, ns = int(pos.sum()), int(neg.sum()), int(sel.sum())
     nan = float("nan")
-    return {"n": len(y), "positives": n1, "selected": ns, "selection_rate": ns / len(y) if len(y) else nan,
+    return {"n": len(y), "positives": n1, "negatives": n0, "selected": ns, "tp": tp, "fp": fp,
+            "selection_rate": ns / len(y) if len(y) else nan,
             "tpr": tp / n1 if n1 else nan, "fpr": fp / n0 if n0 else nan, "ppv": tp / ns if ns else nan,
-            "mean_p": float(p.mean()) if len(p) else nan, "observed_rate": n1 / len(y) if len(y) else nan}
+            "mean_p": float(p.mean()) if len(p) else nan, "observed_rate": n1 / len(y) if len(y) else nan,
+            "expected": float(p.sum()), "expected_var": float((p * (1 - p)).sum())}
+
+
+def _wilson(k: int, n: int, z: float) -> tuple:
+    """Wilson score interval for k successes in n trials."""
+    if n == 0:
+        return float("nan"), float("nan")
+    phat = k / n
+    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _ratio_ci(k1: int, n1: int, k0: int, n0: int, z: float) -> tuple:
+    """Katz log interval for (k1/n1) / (k0/n0); half a count is added when one is zero."""
+    if min(n1, n0) == 0:
+        return float("nan"), float("nan")
+    if k1 == 0 or k0 == 0:
+        k1, k0, n1, n0 = k1 + 0.5, k0 + 0.5, n1 + 0.5, n0 + 0.5
+    ratio = (k1 / n1) / (k0 / n0)
+    se = math.sqrt(max(1 / k1 - 1 / n1 + 1 / k0 - 1 / n0, 0.0))
+    return ratio * math.exp(-z * se), ratio * math.exp(z * se)
+
+
+def _fisher_p(k1: int, n1: int, k0: int, n0: int) -> float:
+    from scipy.stats import fisher_exact
+
+    if min(n1, n0) == 0:
+        return float("nan")
+    return float(fisher_exact([[k1, n1 - k1], [k0, n0 - k0]])[1])
+
+
+def _calibration_test(g: Dict[str, float], ref: Dict[str, float], z: float) -> tuple:
+    """Ratio of observed/expected in the group to the reference's, its interval and p-value
+    (log O/E has variance about var(O) / O^2 with var(O) = sum p(1 - p))."""
+    from scipy.stats import norm
+
+    if min(g["positives"], ref["positives"]) == 0 or min(g["expected"], ref["expected"]) <= 0:
+        return float("nan"), float("nan"), float("nan"), float("nan")
+    log_ratio = math.log(g["positives"] / g["expected"]) - math.log(ref["positives"] / ref["expected"])
+    se = math.sqrt(g["expected_var"] / g["expected"] ** 2 + ref["expected_var"] / ref["expected"] ** 2)
+    if se <= 0:
+        return math.exp(log_ratio), float("nan"), float("nan"), float("nan")
+    return (math.exp(log_ratio), math.exp(log_ratio - z * se), math.exp(log_ratio + z * se),
+            float(2 * norm.sf(abs(log_ratio) / se)))
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN entries stay NaN and are not counted)."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="mergesort")]
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
 
 
 def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = None, top_k_percent: float = 10,
                    reference: Optional[Mapping[str, str]] = None, max_ratio_gap: float = 0.2,
-                   min_group_size: int = 30) -> FairnessAudit:
-    """Selection, error rates and calibration by group, with ratios to a reference group.
+                   min_positives: int = 10, alpha: float = 0.05, level: float = 0.95) -> FairnessAudit:
+    """Selection, error rates and calibration by group, with intervals, ratios to a reference
+    group and flags that need statistical evidence.
 
     Parameters
     ----------
@@ -71,27 +144,40 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     threshold : a family is "selected" when its score is at least this. Default: the score
         of the ``top_k_percent`` highest (the families a service would prioritise).
     reference : ``{attribute: group}``; default the largest group of each attribute.
-    max_ratio_gap : flag a ratio outside [1 - gap, 1 / (1 - gap)] (0.2: the four-fifths rule),
-        and a calibration ratio (observed / mean score) outside the same band.
-    min_group_size : groups with fewer rows are reported with ``small_group=True`` and
-        not flagged.
+    max_ratio_gap : a ratio must be outside [1 - gap, 1 / (1 - gap)] to be flagged (0.2: the
+        four-fifths rule); so must the calibration ratio relative to the reference group.
+    min_positives : groups (or reference groups) with fewer positives are reported with
+        ``small_group=True`` and not flagged: at base rates of 5-10% a group needs about
+        100-200 rows to hold 10 positives.
+    alpha : family-wise error rate of the flags (Holm's correction over every test).
+    level : confidence level of the intervals.
 
     Returns
     -------
     DataFrame, one row per attribute and group: ``attribute``, ``group``, ``n``,
-    ``positives``, ``selected``, ``selection_rate``, ``tpr``, ``fpr``, ``ppv``, ``mean_p``,
-    ``observed_rate``, ``calibration_ratio`` (observed / mean score), ``<metric>_ratio``
-    (to the reference group), ``is_reference``, ``small_group``, ``flags`` (comma-joined
-    names of the metrics out of band) and ``flagged``, as a :class:`FairnessAudit` whose
-    ``threshold`` and ``max_ratio_gap`` fields hold the values used.
+    ``positives``, ``selected``, and for ``selection_rate``, ``tpr``, ``fpr``, ``ppv``: the
+    rate, its Wilson interval (``<metric>_low``, ``<metric>_high``), the ratio to the
+    reference group with a Katz interval (``<metric>_ratio``, ``_ratio_low``,
+    ``_ratio_high``) and Fisher's exact p-value against the reference (``<metric>_p``);
+    ``mean_p``, ``observed_rate``, ``calibration_ratio`` (observed / mean score) and
+    ``calibration_ratio_vs_reference`` with ``_low``, ``_high`` and ``calibration_p``;
+    ``is_reference``, ``small_group``, ``flags`` (comma-joined metrics flagged) and
+    ``flagged``, as a :class:`FairnessAudit` whose fields hold ``threshold``,
+    ``max_ratio_gap``, ``alpha``, ``min_positives`` and ``n_tests`` (the tests Holm's
+    correction ran over).
     """
+    from scipy.stats import norm
+
     yy, pp = _as_labels(y), _as_probabilities(p)
     _check_pair(yy, pp)
     frame = _groups_frame(groups, len(yy))
     if not (isinstance(max_ratio_gap, (int, float)) and 0 < max_ratio_gap < 1):
         raise ValueError(f"max_ratio_gap must be between 0 and 1, not {max_ratio_gap!r}")
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) or min_group_size < 1:
-        raise ValueError(f"min_group_size must be a whole number >= 1, not {min_group_size!r}")
+    if isinstance(min_positives, bool) or not isinstance(min_positives, (int, np.integer)) or min_positives < 1:
+        raise ValueError(f"min_positives must be a whole number >= 1, not {min_positives!r}")
+    for name, value in (("alpha", alpha), ("level", level)):
+        if not (isinstance(value, (int, float)) and 0 < value < 1):
+            raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
     if threshold is None:
         if not 0 < top_k_percent <= 100:
             raise ValueError(f"top_k_percent must be in (0, 100], not {top_k_percent!r}")
@@ -105,6 +191,8 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         raise ValueError(f"reference names attributes not in groups: {unknown}")
     selected = pp >= threshold
     lo, hi = 1 - max_ratio_gap, 1 / (1 - max_ratio_gap)
+    z = float(norm.ppf(0.5 + level / 2))
+    nan = float("nan")
     rows: List[Dict[str, Any]] = []
     for attr in frame.columns:
         values = frame[attr].to_numpy()
@@ -113,21 +201,46 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         if ref not in sizes.index:
             raise ValueError(f"reference group {ref!r} of {attr!r} is not in the data (groups: {list(sizes.index)})")
         ref_mask = values == ref
-        ref_rates = _rates(yy[ref_mask], pp[ref_mask], selected[ref_mask])
+        rr = _rates(yy[ref_mask], pp[ref_mask], selected[ref_mask])
         for g in sorted(sizes.index, key=lambda v: (-sizes[v], v)):
             m = values == g
             r = _rates(yy[m], pp[m], selected[m])
-            r["calibration_ratio"] = r["observed_rate"] / r["mean_p"] if r["mean_p"] > 0 else float("nan")
-            flags = []
+            out: Dict[str, Any] = {"attribute": attr, "group": g}
+            for key in ("n", "positives", "selected"):
+                out[key] = r[key]
+            is_ref = g == ref
             for metric in RATIO_METRICS:
-                base = ref_rates[metric]
-                ratio = r[metric] / base if base and np.isfinite(base) and np.isfinite(r[metric]) else float("nan")
-                r[f"{metric}_ratio"] = ratio
-                if np.isfinite(ratio) and not lo <= ratio <= hi:
-                    flags.append(metric)
-            if np.isfinite(r["calibration_ratio"]) and not lo <= r["calibration_ratio"] <= hi:
-                flags.append("calibration")
-            small = r["n"] < min_group_size
-            rows.append({"attribute": attr, "group": g, **r, "is_reference": g == ref, "small_group": small,
-                         "flags": "" if small else ",".join(flags), "flagged": bool(flags) and not small})
-    return FairnessAudit.of(pd.DataFrame(rows), threshold=threshold, max_ratio_gap=max_ratio_gap)
+                k_name, n_name = _COUNTS[metric]
+                k1, n1, k0, n0 = r[k_name], r[n_name], rr[k_name], rr[n_name]
+                out[metric] = r[metric]
+                out[f"{metric}_low"], out[f"{metric}_high"] = _wilson(k1, n1, z)
+                base = rr[metric]
+                out[f"{metric}_ratio"] = r[metric] / base if base and np.isfinite(base) and np.isfinite(r[metric]) \
+                    else nan
+                out[f"{metric}_ratio_low"], out[f"{metric}_ratio_high"] = _ratio_ci(k1, n1, k0, n0, z)
+                out[f"{metric}_p"] = nan if is_ref else _fisher_p(k1, n1, k0, n0)
+            out["mean_p"], out["observed_rate"] = r["mean_p"], r["observed_rate"]
+            out["calibration_ratio"] = r["observed_rate"] / r["mean_p"] if r["mean_p"] > 0 else nan
+            c, c_lo, c_hi, c_p = _calibration_test(r, rr, z)
+            out["calibration_ratio_vs_reference"], out["calibration_ratio_vs_reference_low"] = c, c_lo
+            out["calibration_ratio_vs_reference_high"] = c_hi
+            out["calibration_p"] = nan if is_ref else c_p
+            out["is_reference"] = is_ref
+            out["small_group"] = min(r["positives"], rr["positives"]) < min_positives
+            rows.append(out)
+    result = pd.DataFrame(rows)
+    # Holm over every test of groups large enough to judge
+    tests = [f"{m}_p" for m in RATIO_METRICS] + ["calibration_p"]
+    judged = ~result["small_group"].to_numpy()
+    raw = result[tests].to_numpy(dtype=float).copy()
+    raw[~judged] = np.nan
+    adjusted = holm(raw.ravel()).reshape(raw.shape)
+    ratio_cols = [f"{m}_ratio" for m in RATIO_METRICS] + ["calibration_ratio_vs_reference"]
+    ratios = result[ratio_cols].to_numpy(dtype=float)
+    outside = np.isfinite(ratios) & ((ratios < lo) | (ratios > hi))
+    hit = outside & (np.nan_to_num(adjusted, nan=1.0) < alpha)
+    names = list(RATIO_METRICS) + ["calibration"]
+    result["flags"] = [",".join(n for n, h in zip(names, row) if h) for row in hit]
+    result["flagged"] = hit.any(axis=1)
+    return FairnessAudit.of(result, threshold=threshold, max_ratio_gap=max_ratio_gap, alpha=alpha,
+                            min_positives=int(min_positives), n_tests=int(np.isfinite(raw).sum()))

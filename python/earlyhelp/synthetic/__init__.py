@@ -26,9 +26,8 @@ From these the generator fixes three true quantities per family
 
 ``request_rate``
     requests a year while the family is idle, exp(0.35 dep + 0.75 z + 0.15
-    (children - 1) + 0.2 needs) scaled to the council's published volume;
-    arrivals follow a seasonal profile (low in August, late December and at
-    weekends).
+    (children - 1) + 0.2 needs) times a locality effect, scaled to the council's
+    published volume; arrivals follow the council's changing intensity (below).
 ``p_step_up``
     logistic in child safety, domestic abuse, substance use, mental health,
     deprivation, locality, a child under five, three or more children, a
@@ -59,6 +58,24 @@ from the needs); 40% close RC9 and come back as a ``step_down`` request and
 episode. A burn-in year precedes the data window; episodes open at its start
 are kept. Everything is deterministic given ``seed`` (a random stream per
 council and per family, independent of threads).
+
+Councils that change (``ChangeOverTime`` in the C++ presets): the request
+intensity moves with a trend and level shifts by year (Coventry: requests as
+published for 2024, rising from mid-2023 so that 2024 closures are about 25%
+above 2023's; the outcomes-met share of episodes started before 2024 lower, so
+that 2024's is 17% up on 2023's), school-sourced requests follow the school
+year (August lowest) and fell in the 2020-21 lockdowns then rebounded, other
+sources keep a milder seasonal pattern, every locality and month carries a
+gamma random effect (overdispersion) and every locality a log-normal rate
+effect. Children age: they join their family at birth and leave at 18, and a
+request names a child aged 0-17 on its day.
+
+The truth (``ds.truth``): ``families`` (above), ``episodes`` (each episode's
+closure model: ``p_end_<reason>``, ``duration_scale``, ``p_rereferral``; the
+risk oracle uses it), ``change`` (the change parameters of each council),
+``years`` (request and outcomes-met levels by year) and ``locality_months``
+(each locality and month's random effects and noise-free expected request
+arrivals, before arrivals are held back by open episodes).
 """
 from __future__ import annotations
 
@@ -71,7 +88,7 @@ from typing import Any, Dict, Optional, Union
 import pandas as pd
 
 from ..data.dataset import Dataset
-from ._build import build_tables, build_truth, progress_callback
+from ._build import build_change_truth, build_tables, build_truth, progress_callback
 from .calibration import calibration_table
 
 __all__ = ["council", "england", "calibration_table", "PRESETS"]
@@ -145,8 +162,11 @@ def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timest
         close()
     labels = core.code_labels()
     truth_raw = raw.pop("truth_families")
+    truth_episodes_raw = raw.pop("truth_episodes")
+    change_raw = {name: raw.pop(name) for name in ("truth_locality_months", "truth_change", "truth_years")}
     tables, int_ids = build_tables(raw, labels, core.NO_DATE)
-    truth = build_truth(truth_raw, tables, int_ids, labels)
+    truth = build_truth(truth_raw, tables, int_ids, labels, truth_episodes_raw)
+    truth.update(build_change_truth(change_raw, tables, core.NO_DATE))
     meta: Dict[str, Any] = {
         "source": "earlyhelp.synthetic", "preset": preset, "years": years, "scale": scale, "seed": seed,
         "window_start": start, "end_date": end,

@@ -142,8 +142,9 @@ def build_tables(raw: Dict[str, RawColumns], labels: Dict[str, List[str]], no_da
 
 
 def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[str, Dict[str, np.ndarray]],
-                labels: Dict[str, List[str]]) -> Dict[str, pd.DataFrame]:
-    """The generator's ground truth: one row per family, and the oracle per episode."""
+                labels: Dict[str, List[str]], raw_episodes: Optional[RawColumns] = None) -> Dict[str, pd.DataFrame]:
+    """The generator's ground truth: one row per family, and per episode the closure model
+    it was drawn from (``p_end_<reason>``, ``duration_scale``, ``p_rereferral``)."""
     cols = {c[0]: c for c in raw}
     fam = pd.DataFrame({"family_id": tables["families"]["family_id"]}, copy=False)
     fam["locality_id"] = tables["families"]["locality_id"].to_numpy()
@@ -170,4 +171,33 @@ def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[
         "p_rereferral_12m": fam["p_rereferral_12m"].to_numpy()[ep_family],
         "rereferral_applies": applies,
     }, copy=False)
+    for name, _, _, values in raw_episodes or []:
+        if name != "episode_id":  # rows are in episode order
+            episodes[name] = np.asarray(values, dtype=np.float64)
     return {"families": fam, "episodes": episodes}
+
+
+def build_change_truth(raw: Dict[str, RawColumns], tables: Dict[str, pd.DataFrame], no_date: int
+                       ) -> Dict[str, pd.DataFrame]:
+    """Change over time: ``change`` (the parameters, one row per council), ``years`` (the
+    request and outcomes-met levels of each calendar year) and ``locality_months`` (each
+    locality's random effects and noise-free expected request arrivals a month)."""
+    out: Dict[str, pd.DataFrame] = {}
+    loc_ids = tables["localities"]["locality_id"]
+    cols = {c[0]: c for c in raw["truth_locality_months"]}
+    lm = pd.DataFrame({"locality_id": loc_ids.to_numpy()[np.asarray(cols["locality_id"][3], dtype=np.int64)],
+                       "month_start": dates(cols["month_start"][3], no_date).to_numpy()})
+    for name in ("month_effect", "locality_effect", "expected_arrivals"):
+        lm[name] = np.asarray(cols[name][3], dtype=np.float64)
+    out["locality_months"] = lm
+    change = {}
+    for name, kind, _, values in raw["truth_change"]:
+        change[name] = list(values) if kind == "str" else np.asarray(values, dtype=np.float64)
+    frame = pd.DataFrame(change)
+    for flag in ("school_terms", "lockdown"):
+        frame[flag] = frame[flag].astype(bool)
+    frame["reference_year"] = frame["reference_year"].astype(np.int64)
+    out["change"] = frame
+    out["years"] = pd.DataFrame({name: (list(values) if kind == "str" else np.asarray(values))
+                                 for name, kind, _, values in raw["truth_years"]})
+    return out

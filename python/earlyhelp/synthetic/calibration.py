@@ -1,7 +1,7 @@
 """Generated figures beside the published figures they are calibrated to (shared/domain.md)."""
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,22 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
     partner = ~lead_type.isin(COUNCIL_AGENCY_TYPES).to_numpy() & lead_type.notna().to_numpy()
 
     if preset == "coventry":
-        t.add("requests for support a year", len(req) * per_year, 3195, "requests/year", SEED_COVENTRY)
+        # Coventry's figures are for 2024: compare calendar 2024 when it was generated
+        # (the council changes over the years), else the yearly average of the window.
+        window_opened = max(int(opened.sum()), 1)
+        y0, y1 = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31")
+        if start <= y0 and end >= y1:
+            start, end, per_year, basis = y0, y1, 1.0 / float(meta["scale"]), "calendar 2024"
+        else:
+            basis = "yearly average of the window (2024 not fully generated)"
+        opened = _in_window(ep["start_date"], start, end)
+        closed = _in_window(ep["end_date"], start, end)
+        reasons = ep.loc[closed, "end_reason"]
+        n_closed = max(int(closed.sum()), 1)
+        # The step-up share stays the whole window's (Wolverhampton's figure, not 2024's), and so
+        # do the lead-agency shares: the generator holds them over the window by quota.
+        req = req[_in_window(req["received_date"], start, end)]
+        t.add("requests for support a year", len(req) * per_year, 3195, "requests/year", SEED_COVENTRY, basis)
         t.add("children referred a year", float(req["children"].sum()) * per_year, 395 * 12, "children/year",
               SEED_COVENTRY, "395 children a month")
         t.add("episodes opened a year", opened.sum() * per_year, 2780, "episodes/year", SEED_COVENTRY)
@@ -90,7 +105,7 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
               SEED_COVENTRY)
         t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017,
               "Wolverhampton's figure, used for every preset")
-        t.add("episodes held by partners", 100.0 * partner.sum() / max(int(opened.sum()), 1), 16.9, "%",
+        t.add("episodes held by partners", 100.0 * partner.sum() / window_opened, 16.9, "%",
               SEED_COVENTRY, "469 of 2,780")
         t.add("partner-held episodes held by schools",
               100.0 * float((lead_type[partner] == "school").sum()) / max(int(partner.sum()), 1),
@@ -99,6 +114,7 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         fte = float(eh.loc[eh["agency_type"] == "la_early_help", "fte"].sum()) / float(meta["scale"])
         t.add("early help staff FTE per locality team", fte / 4, 12, "FTE", SEED_COVENTRY,
               "2 team leaders + 10 FTE practitioners in each of 4 teams")
+        _coventry_year_on_year(t, ds, pd.Timestamp(meta["window_start"]), pd.Timestamp(meta["end_date"]))
     elif preset == "wolverhampton":
         t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017)
         t.add("step-ups a year", float((reasons == "step_up").sum()) * per_year, 375 * 12 / 9, "children/year",
@@ -158,6 +174,28 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
               float("nan"), "%", "none",
               "no published re-referral rate in the seeds (Wigan and Wolverhampton monitor it); not compared")
     return t.frame()
+
+
+def _year_figures(ep: pd.DataFrame, year: int) -> Dict[str, float]:
+    y0, y1 = pd.Timestamp(f"{year}-01-01"), pd.Timestamp(f"{year}-12-31")
+    closed = _in_window(ep["end_date"], y0, y1)
+    met = float((ep.loc[closed, "end_reason"] == "outcomes_met").sum())
+    return {"closed": float(closed.sum()), "met_share": 100.0 * met / max(int(closed.sum()), 1)}
+
+
+def _coventry_year_on_year(t: _Table, ds: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """2024 against 2023 (seed 002): closures up 25%, outcomes met up 17% to 54%."""
+    if not (start <= pd.Timestamp("2023-01-01") and end >= pd.Timestamp("2024-12-31")):
+        t.add("episodes closed in 2024 / 2023", float("nan"), 1.25, "ratio", SEED_COVENTRY,
+              "not compared: the window does not hold both calendar years")
+        return
+    y23, y24 = _year_figures(ds.episodes, 2023), _year_figures(ds.episodes, 2024)
+    t.add("episodes closed in 2024 / 2023", y24["closed"] / max(y23["closed"], 1.0), 1.25, "ratio", SEED_COVENTRY,
+          "'25% more than in 2023'")
+    t.add("closed with outcomes met in 2023", y23["met_share"], 54 / 1.17, "%", SEED_COVENTRY,
+          "54% in 2024, 'up 17% on the year'")
+    t.add("outcomes-met share 2024 / 2023", y24["met_share"] / max(y23["met_share"], 1e-9), 1.17, "ratio",
+          SEED_COVENTRY)
 
 
 # Published Wolverhampton figures the generator does not produce, and why.

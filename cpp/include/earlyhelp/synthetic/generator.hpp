@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "earlyhelp/common/progress.hpp"
+#include "earlyhelp/synthetic/change.hpp"
 
 namespace earlyhelp::synthetic {
 
@@ -61,6 +62,7 @@ struct CouncilSpec {
   double step_up_rate = 0.10;           // target share of closures stepped up
   double rereferral_rate = 0.18;        // target mean p_rereferral_12m
   double no_lead_share = 0.05;          // episodes with no lead practitioner named
+  ChangeOverTime change;                // trend, shocks, seasonality by source, overdispersion
 };
 
 struct Options {
