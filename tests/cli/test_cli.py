@@ -321,3 +321,50 @@ def test_progress_on_a_terminal_only():
             os.close(follower)
             os.close(leader)
         assert done.stdout.strip() == expected, extra
+
+
+def test_outputs_name_places_never_code_them(small_run):
+    """Report, figures and the tables' label columns say "Coventry / South", never "E08000026/L2"."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from earlyhelp.cli.config import load_config
+    from earlyhelp.report import forecast_report
+
+    codes = re.compile(r"\bE08000026\b|\bL[123]\b")
+    base, config, _ = small_run
+    run = next((base / "runs").iterdir())
+    text = re.sub(r"<img[^>]*>", "", (run / "report.html").read_text(encoding="utf-8"))
+    assert not codes.search(text), codes.search(text)
+    observed = html_tables(text)["Observed counts"]
+    assert {"Requests: Coventry", "Requests: Coventry / North", "Episodes opened: Coventry / East"} <= \
+        {row[0] for row in observed[1:]}
+    for name in ("observed", "forecasts", "accuracy", "capacity"):
+        table = pd.read_csv(run / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert list(table.columns[table.columns.get_loc("unique_id"):][:3]) == ["unique_id", "council", "locality"]
+        assert set(table["council"]) == {"Coventry"} and set(table["locality"]) == {"", "North", "South", "East"}
+        depth = table["unique_id"].str.count("/")
+        assert (table["locality"] == "").eq(depth == 1).all(), name        # council rows: no locality
+    capacity = pd.read_csv(run / "capacity.csv", dtype=str)
+    assert set(capacity["area"]) == {"Coventry", "North", "South", "East"}
+    # the figures, drawn again from the published tables
+    fc = load_config(config).forecast
+    figures = forecast_report.figures(pd.read_parquet(run / "observed.parquet"),
+                                      pd.read_parquet(run / "forecasts.parquet"),
+                                      pd.read_parquet(run / "accuracy.parquet"),
+                                      pd.read_parquet(run / "capacity.parquet"),
+                                      measures=fc.measures, models=fc.models, levels=fc.levels)
+    labels = []
+    for fig in figures.values():
+        labels.append(fig.get_suptitle())
+        for ax in fig.axes:
+            labels.append(ax.get_title())
+            labels += [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []
+            labels += [t.get_text() for t in ax.get_yticklabels()]
+        plt.close(fig)
+    assert {"Coventry", "Coventry / North", "North", "East"} <= set(labels)
+    assert not [t for t in labels if codes.search(t)]

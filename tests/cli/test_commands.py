@@ -64,6 +64,27 @@ def test_network_command(tmp_path, synthetic_folder):
     gaps = len(net.coordination_gaps())
     assert record["rows_written"]["coordination_gaps"] == (gaps if not 1 <= gaps <= 5 else "c")
     assert "proposed a lead for" in result.stderr
+    # agencies and localities by name beside their ids
+    ds = read_dataset(synthetic_folder)
+    agency = ds.agencies.set_index("agency_id")["name"].astype(str)
+    locality = ds.localities.set_index("locality_id")["name"].astype(str)
+    pairs = {"caseloads": [("agency_id", "agency"), ("locality_id", "locality")],
+             "coordination_gaps": [("locality_id", "locality")],
+             "agency_links": [("agency_id_a", "agency_a"), ("agency_id_b", "agency_b")],
+             "lead_allocation": [("agency_id", "agency"), ("family_locality_id", "family_locality"),
+                                 ("practitioner_locality_id", "practitioner_locality")]}
+    for name, columns in pairs.items():
+        table = pd.read_csv(run / f"{name}.csv", dtype=str)
+        assert len(table), name
+        for id_col, name_col in columns:
+            lookup = agency if id_col.startswith("agency") else locality
+            ok = table[id_col].notna()
+            assert table.columns.get_loc(name_col) == table.columns.get_loc(id_col) + 1, (name, name_col)
+            assert (table.loc[ok, name_col] == table.loc[ok, id_col].map(lookup)).all(), (name, name_col)
+    gaps = pd.read_csv(run / "coordination_gaps.csv", dtype=str)
+    listed = gaps["agencies"].str.split(";")
+    assert (listed.map(len) == gaps["n_agencies"].astype(int)).all()
+    assert set(listed.explode()) <= set(agency) and not set(listed.explode()) & set(agency.index)
     again = run_cli("network", "--data", str(synthetic_folder), "--out", str(tmp_path / "net2"))
     run2 = Path(again.stdout.strip())
     for name in record["files"]:

@@ -173,3 +173,15 @@ def test_report_tables_publish_no_small_counts(synthetic_run):
     for row in left_out[1:]:
         count = row[-1]
         assert count == "c" or count == "" or not 1 <= int(count.replace(",", "")) <= 5, row
+
+
+def test_report_names_the_synthetic_councils_places(synthetic_run):
+    import re
+
+    from earlyhelp import synthetic
+
+    loc = synthetic.council(preset="coventry", years=1, scale=0.05, seed=0).localities
+    text = re.sub(r"<img[^>]*>", "", (synthetic_run / "report.html").read_text(encoding="utf-8"))
+    codes = set(loc["locality_id"].astype(str)) | set(loc["council_code"].astype(str))
+    assert not [c for c in codes if re.search(rf"\b{re.escape(c)}\b", text)]
+    assert all(f"Coventry / {name}" in text for name in loc["name"])

@@ -51,6 +51,12 @@ def test_score_command(tmp_path, scoring_folder):
     expected = pd.read_csv(run / "expected.csv", dtype=str)
     shown = expected.loc[expected["families"] != "c", "families"].astype(int)
     assert not shown.between(1, 5).any()
+    # places by name beside their ids, never only a code
+    names = ds.localities.set_index("locality_id")["name"].astype(str)
+    assert list(expected.columns[:2]) == ["locality_id", "locality"]
+    assert (expected["locality"] == expected["locality_id"].map(names)).all()
+    assert set(scores["locality"]) <= set(names) and scores["locality"].notna().all()
+    assert not scores["locality"].isin(names.index).any()
     again = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s2"))
     run2 = Path(again.stdout.strip())
     for name in record["files"]:

@@ -14,6 +14,10 @@ Outputs (one folder per run, see :class:`earlyhelp.report.runfolder.RunFolder`):
     report.html               the self-contained report for managers
     run.json                  version, config, inputs (rows, hashes), exclusions, timings, file hashes
 
+Places are named, never coded, in what people read: the report, the plots, and the
+``council`` and ``locality`` columns each table carries beside its ``unique_id`` key (names
+from the ``localities`` table; the id where none is recorded).
+
 Everything except ``run.json`` (which holds timings) is byte-identical when the
 same config runs on the same data.
 """
@@ -97,6 +101,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
     ValidationError / ConfigError
         Bad data or config (the CLI exits with code 2).
     """
+    from ..data.names import Names
     from ..forecast import best_model
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..sources import content_hash, load_source
@@ -146,11 +151,12 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             accuracy_table = backtest(cfg, Y_df)
         with steps.step("capacity"):
             capacity_table = capacity_plan(cfg, ds, forecasts, accuracy_table, Y_df)
+            names = Names.of(ds)
 
         with steps.step("write outputs"):
             with RunFolder(cfg.output, rid, policy=policy) as folder:
                 suppressed = write_outputs(folder, cfg, Y_df, forecasts, accuracy_table, capacity_table, excluded,
-                                           inputs)
+                                           inputs, names=names)
                 record = folder.record(
                     "forecast", digest=digest, inputs=inputs, excluded=excluded, timings=steps.timings,
                     config=cfg.describe(),
@@ -311,6 +317,7 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     episodes_opened, caseload, fte`` and intervals; ``durations`` says which episode durations
     were used (empty without a ``[capacity]`` section).
     """
+    from ..data.names import Names
     from ..forecast import CapacityPlan, best_model, capacity, episode_duration_curve
     from ..forecast.hierarchy import unescape_level
 
@@ -337,7 +344,10 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     table = pd.DataFrame(plan)
     depth = table["unique_id"].str.count(SEP)
     table.insert(2, "level", np.where(depth == depth.max(), "locality", "council"))
-    table.insert(3, "area", table["unique_id"].str.rsplit(SEP, n=1).str[-1].map(unescape_level))
+    # the area in words: the locality's or the council's name (its code where it has none)
+    names = Names.of(ds)
+    places = {u: names.series_label(u).rsplit(" / ", 1)[-1] for u in table["unique_id"].unique()}
+    table.insert(3, "area", table["unique_id"].map(places))
     order = {name: k for k, name in enumerate(["baseline", *scenarios])}
     table = table.sort_values(["scenario", "unique_id", "ds"], key=lambda c: c.map(order) if c.name == "scenario"
                               else c).reset_index(drop=True)
@@ -407,12 +417,28 @@ def withhold(frame: pd.DataFrame, hidden: set, keep: tuple = ("unique_id", "ds",
     return out
 
 
+def with_place_names(frame: pd.DataFrame, names) -> pd.DataFrame:
+    """``frame`` with ``council`` and ``locality`` names beside its ``unique_id`` (the key stays)."""
+    if names is None or "unique_id" not in frame.columns or not len(frame):
+        return frame
+    out = pd.DataFrame(frame).copy()
+    places = names.series_columns(out["unique_id"].astype(str))
+    at = out.columns.get_loc("unique_id") + 1
+    for k, col in enumerate(("council", "locality")):
+        if col not in out.columns:
+            out.insert(at + k, col, places[col].to_numpy())
+    return out
+
+
 def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity_table, excluded: Exclusions,
-                  inputs) -> Dict[str, int]:
+                  inputs, names=None) -> Dict[str, int]:
     """Write the tables, plots and report into ``folder``; return the observed-count suppressions.
 
     Every number derived from a suppressed observed count is withheld (:func:`withhold`): the
     forecasts, backtest accuracy and capacity of a series with a suppressed count.
+
+    ``names`` (:class:`earlyhelp.data.names.Names`) puts the places' names beside the series ids
+    in every table and in the figures and report; without it they show ids.
     """
     from ..report.runfolder import figure_png, rounded
     from ..report.suppression import published
@@ -421,22 +447,23 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     fc = cfg.forecast
     history = suppressed_history(Y_df, cfg.suppression_threshold)
     hidden = hidden_series(history)
-    folder.write_table("observed", history, csv_frame=published(history))
+    folder.write_table("observed", with_place_names(history, names),
+                       csv_frame=with_place_names(published(history), names))
     # the report shows what is published: the rounded, withheld tables
     forecasts = withhold(rounded(_sorted_forecasts(forecasts)), hidden)
-    folder.write_table("forecasts", forecasts, counts=[])
+    folder.write_table("forecasts", with_place_names(forecasts, names), counts=[])
     accuracy_table = withhold(rounded(accuracy_table), hidden)
-    folder.write_table("accuracy", accuracy_table, counts=[])
+    folder.write_table("accuracy", with_place_names(accuracy_table, names), counts=[])
     sources = ["observed", "forecasts", "accuracy"]
     capacity_shown = None
     if len(capacity_table):
         facts = capacity_table.facts() if hasattr(capacity_table, "facts") else {}
         withheld = withhold(rounded(capacity_table), hidden)
-        folder.write_table("capacity", withheld)
+        folder.write_table("capacity", with_place_names(withheld, names))
         capacity_shown = type(capacity_table).of(withheld, **facts) if facts else withheld
         sources.append("capacity")
     described = dict(measures=list(fc.measures), models=list(fc.models), levels=list(fc.levels))
-    figures = report_mod.figures(history, forecasts, accuracy_table, capacity_shown, **described)
+    figures = report_mod.figures(history, forecasts, accuracy_table, capacity_shown, **described, names=names)
     import matplotlib.pyplot as plt
 
     pngs = {}
@@ -451,6 +478,6 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         inputs=inputs, excluded=excluded, pngs=pngs, freq=fc.freq, reconciliation=fc.reconcile,
         backtest_windows=fc.backtest_windows, source=cfg.source.kind,
         capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
-        durations=getattr(capacity_table, "durations", None))
+        durations=getattr(capacity_table, "durations", None), names=names)
     folder.write_html("report.html", html, sources=sources)
     return history.counts.get("y", {})

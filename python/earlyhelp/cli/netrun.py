@@ -100,6 +100,7 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
     params = {"at": None if when is None else when.date().isoformat(), "allocate": allocate,
               "min_agencies": min_agencies}
     digest = run_digest(params, inputs)
+    tables = named_tables(tables, net)
     with RunFolder(output, run_id or new_run_id(digest, prefix="network-"), policy=policy) as folder:
         for name, frame in tables.items():
             folder.write_table(name, _flat(frame), derived=DERIVED.get(name), not_counts=NOT_COUNTS.get(name, ()))
@@ -126,3 +127,23 @@ def linked_families(net) -> pd.DataFrame:
     another family (groups of one): the operational list of linked households."""
     table = net.linked_households()
     return table[table["group_size"] > 1].reset_index(drop=True)
+
+
+def named_tables(tables: Dict[str, pd.DataFrame], net) -> Dict[str, pd.DataFrame]:
+    """The tables with locality and agency names beside their ids, and each coordination gap's
+    agencies by name (what a manager reads; the ids stay as keys)."""
+    from ..data.names import Names, add_names
+
+    names = Names.of(net.ds)
+    out = {name: frame if name == "agencies" else add_names(frame, names) for name, frame in tables.items()}
+    gaps = out.get("coordination_gaps")
+    if gaps is not None and "family_id" in gaps.columns:
+        team = net.team[["family_id", "agency_id"]].dropna().drop_duplicates()
+        team = team.assign(family_id=team["family_id"].astype(str), agency=names.agency(team["agency_id"]).to_numpy())
+        involved = team.groupby("family_id")["agency"].agg(lambda v: sorted(set(map(str, v))))
+        at = gaps.columns.get_loc("n_agencies") + 1 if "n_agencies" in gaps.columns else len(gaps.columns)
+        gaps = gaps.copy()
+        gaps.insert(at, "agencies", gaps["family_id"].astype(str).map(involved).map(
+            lambda v: v if isinstance(v, list) else []))
+        out["coordination_gaps"] = gaps
+    return out

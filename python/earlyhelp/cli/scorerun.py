@@ -10,9 +10,9 @@ The same public calls a user makes in a notebook (:func:`earlyhelp.risk.build_fe
 2. **scores**: the same model refitted on the latest cut-offs with known outcomes scores the
    families open at ``at`` (their outcomes are the future: not known, not used).
 
-Outputs: ``scores`` (family, episode, p, rank), ``coefficients``, ``evaluation``, ``expected``
-(expected step-ups per locality; the count of families scored is an observed count and is
-suppressed), ``run.json``. Scores name families (pseudonymous ids): an operational list for
+Outputs: ``scores`` (family, episode, locality name, p, rank), ``coefficients``, ``evaluation``,
+``expected`` (expected step-ups per locality, by id and name; the count of families scored is an
+observed count and is suppressed), ``run.json``. Scores name families (pseudonymous ids): an operational list for
 the service, not a publication.
 """
 from __future__ import annotations
@@ -91,6 +91,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     Every table passes the publication gate with ``policy``
     (:class:`~earlyhelp.report.publish.PublishPolicy`; default: ``suppression_threshold``, raw ids).
     """
+    from ..data.names import Names
     from ..report.publish import PublishPolicy
     from ..report.suppression import shown_count
 
@@ -139,6 +140,9 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
 
     scores = now.ids.copy()
     scores["at"] = scores["at"].dt.date.astype(str)
+    names = Names.of(ds)
+    if "locality_id" in getattr(now, "groups", pd.DataFrame()).columns and len(now.groups) == len(scores):
+        scores["locality"] = names.locality(now.groups["locality_id"]).to_numpy()   # a name, for the reader
     scores["p_step_up_12m"] = np.round(p, 6)
     scores = scores.sort_values(["p_step_up_12m", "family_id"], ascending=[False, True], kind="mergesort")
     scores["rank"] = np.arange(1, len(scores) + 1)
@@ -168,6 +172,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
             # expected step-ups of a hidden locality are withheld: with few families they
             # (and their interval) narrow down how many families there are
             expected[col] = expected[col].astype(float).round(4).where(~hidden)
+    expected = pd.DataFrame(expected).rename(columns={"name": "locality"})     # the locality's name by its id
 
     # the scored families' outcome windows run past the data by design: not a row left out
     excluded = _excluded(past, "evaluate: training") + _excluded(held_out, "evaluate: test") + \

@@ -241,12 +241,10 @@ class Builder:
     def locality_names(self) -> Tuple[pd.Series, np.ndarray]:
         """(locality ids, names) with duplicate names told apart by council."""
         def make():
+            from ..data.names import locality_names, name_of
+
             loc = self.ds.localities
-            names = loc["name"].astype(object).to_numpy()
-            if "council_name" in loc.columns and pd.Series(names).duplicated().any():
-                council = loc["council_name"].astype(object).fillna(loc["council_code"].astype(object))
-                names = np.array([f"{c}: {n}" for c, n in zip(council, names)], dtype=object)
-            return loc["locality_id"], names
+            return loc["locality_id"], name_of(loc["locality_id"], locality_names(loc)).to_numpy(dtype=object)
         return self._memo("locality_names", make)
 
     def locality_label(self, locality_ids: pd.Series) -> pd.Categorical:

@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import pandas as pd
 
+from ..data.names import Names
 from ..forecast.accuracy import best_model
 from ..forecast.hierarchy import unescape_level
 from ..results import Excluded, Exclusions
@@ -31,6 +32,32 @@ def _measure(uid: str) -> str:
 def _label(uid: str) -> str:
     parts = [unescape_level(p) for p in uid.split(SEP)]
     return " / ".join(parts[1:]) if len(parts) > 1 else parts[0]
+
+
+def series_labels(frames: Sequence[Optional[pd.DataFrame]], names: Optional[Names] = None) -> Dict[str, str]:
+    """Each series' place in words (``"Coventry / South"``), never its codes where a name is known.
+
+    From ``names`` (the dataset's localities, councils) when given, else from the ``council`` and
+    ``locality`` columns a published table carries; a series with neither shows its id levels.
+    """
+    uids = list(dict.fromkeys(str(u) for f in frames if f is not None and "unique_id" in f
+                              for u in f["unique_id"].unique()))
+    if names is not None:
+        return {u: names.series_label(u) for u in uids}
+    out = {u: _label(u) for u in uids}
+    for f in frames:
+        if f is None or not {"unique_id", "council", "locality"} <= set(f.columns):
+            continue
+        first = f.drop_duplicates("unique_id")
+        for u, c, loc in zip(first["unique_id"].astype(str), first["council"], first["locality"]):
+            words = [str(v) for v in (c, loc) if isinstance(v, str) and v]
+            if words:
+                out[u] = " / ".join(words)
+    return out
+
+
+def _measure_words(measure: str) -> str:
+    return measure.replace("_", " ")
 
 
 def _series_for(history: pd.DataFrame, measure: str) -> List[str]:
@@ -56,7 +83,7 @@ def interval_level(levels: Sequence[int]) -> Optional[int]:
 
 def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[pd.DataFrame],
             capacity: Optional[pd.DataFrame] = None, *, measures: Sequence[str], models: Sequence[str],
-            levels: Sequence[int] = ()) -> Dict[str, Any]:
+            levels: Sequence[int] = (), names: Optional[Names] = None) -> Dict[str, Any]:
     """The run's matplotlib figures by file stem (history and forecast per measure, accuracy, capacity).
 
     Parameters
@@ -76,6 +103,10 @@ def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[p
     levels : sequence of int, default ()
         The interval levels computed (80 is drawn when present).
 
+    names : Names, optional
+        The dataset's names (:meth:`earlyhelp.data.names.Names.of`) for the panel titles;
+        default: the ``council``/``locality`` columns of the tables, else the ids.
+
     Returns
     -------
     dict of str to matplotlib Figure
@@ -84,14 +115,15 @@ def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[p
 
     model = best_model(accuracy, models)
     level = interval_level(levels)
+    labels = series_labels([history, forecasts], names)
     out: Dict[str, Any] = {}
     for measure in measures:
         ids = _series_for(history, measure)
         if not ids:
             continue
         out[f"forecast_{measure}"] = plot_history_forecast(
-            history, forecasts, model, series=ids, level=level, labels={u: _label(u) for u in ids},
-            title=f"{measure.replace('_', ' ')}: observed and forecast ({model})")
+            history, forecasts, model, series=ids, level=level, labels={u: labels.get(u, u) for u in ids},
+            title=f"{_measure_words(measure).capitalize()}: observed and forecast ({model})")
     if accuracy is not None and not accuracy.empty and "mase" in accuracy:
         out["accuracy"] = plot_accuracy(accuracy, metric="mase", title="Backtest accuracy by model")
     if capacity is not None and len(capacity) and {"fte", "area"} <= set(capacity.columns):
@@ -109,7 +141,8 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
                  inputs: Mapping[str, Any], excluded: Iterable[Excluded] = (),
                  pngs: Optional[Mapping[str, bytes]] = None, freq: str = "MS", reconciliation: str = "none",
                  backtest_windows: int = 0, source: str = "", capacity_measure: Optional[str] = None,
-                 caseload_per_fte: Optional[float] = None, durations: Optional[str] = None) -> str:
+                 caseload_per_fte: Optional[float] = None, durations: Optional[str] = None,
+                 names: Optional[Names] = None) -> str:
     """The self-contained HTML report.
 
     Parameters
@@ -137,6 +170,8 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
         Where the data came from, in a word (``"folder"``, ``"sql"``, ``"synthetic"``).
     capacity_measure, caseload_per_fte, durations : what the capacity table was computed from
         (the measure, the families one practitioner holds, the episode durations in words).
+    names : Names, optional
+        As :func:`figures` (places are named, never coded, in the text and tables).
 
     Returns
     -------
@@ -149,10 +184,11 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
     excluded = Exclusions(excluded)
     model = best_model(accuracy, models)
     level = interval_level(levels)
+    labels = series_labels([history, forecasts], names)
     last = pd.Timestamp(history["ds"].max())
     key_points = []
     for measure in measures:
-        point = _top_level_summary(history, forecasts, measure, model, horizon)
+        point = _top_level_summary(history, forecasts, measure, model, horizon, labels)
         if point:
             key_points.append(point)
     if accuracy is not None and not accuracy.empty and "mase" in accuracy:
@@ -176,7 +212,7 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
         png = pngs.get(f"forecast_{measure}")
         if png:
             s.add_image(f"Observed and forecast {measure}", png)
-        table = _forecast_table(forecasts, measure, model, level)
+        table = _forecast_table(forecasts, measure, model, level, labels)
         if table is not None:
             s.add_table(f"{measure.replace('_', ' ')}: forecast per period ({model}, {level}% interval)", table)
     sections.append(s)
@@ -215,7 +251,7 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
         f"Counts from 1 to {threshold} are shown as \"{SUPPRESSED}\" to protect families; "
         "some larger counts are also hidden so that a small count cannot be worked out from totals. "
         "Zero is shown.")
-    s.add_table("Observed counts", _observed_table(history))
+    s.add_table("Observed counts", _observed_table(history, labels))
     sections.append(s)
 
     s = Section("About this run")
@@ -237,7 +273,7 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
                        footer="Forecasts are estimates with uncertainty; the intervals show the likely range.")
 
 
-def _top_level_summary(history, forecasts, measure, model, horizon) -> Optional[str]:
+def _top_level_summary(history, forecasts, measure, model, horizon, labels) -> Optional[str]:
     ids = [u for u in history["unique_id"].unique() if _measure(u) == measure]
     if not ids:
         return None
@@ -247,7 +283,7 @@ def _top_level_summary(history, forecasts, measure, model, horizon) -> Optional[
         return None
     per_period = f[model].mean()
     h = history[history["unique_id"] == top].sort_values("ds").tail(12)
-    text = f"{measure.replace('_', ' ').capitalize()} ({_label(top)}): about {per_period:,.0f} a month forecast " \
+    text = f"{measure.replace('_', ' ').capitalize()} ({labels.get(top, _label(top))}): about {per_period:,.0f} a month forecast " \
            f"over the next {horizon} months"
     if (h["y_status"] != SUPPRESSED).all() and len(h):
         text += f" (last {len(h)} months: {pd.to_numeric(h['y']).mean():,.0f} a month)"
@@ -272,20 +308,22 @@ def _capacity_summary(capacity) -> Optional[str]:
            f"(baseline)."
 
 
-def _forecast_table(forecasts, measure, model, level) -> Optional[pd.DataFrame]:
+def _forecast_table(forecasts, measure, model, level, labels) -> Optional[pd.DataFrame]:
     f = forecasts[forecasts["unique_id"].map(_measure) == measure]
     if f.empty or model not in f:
         return None
     lo, hi = f"{model}-lo-{level}", f"{model}-hi-{level}"
-    out = pd.DataFrame({"series": f["unique_id"].map(_label), "period": f["ds"],
+    out = pd.DataFrame({"unique_id": f["unique_id"].astype(str), "period": f["ds"],
                         "forecast": f[model].round(1)})
     if lo in f and hi in f:
         out["interval"] = [SUPPRESSED if pd.isna(a) or pd.isna(b) else f"{max(a, 0):,.0f} to {b:,.0f}"
                            for a, b in zip(f[lo], f[hi])]
-    wide = out.pivot(index="series", columns="period", values="forecast")
+    # pivoted on the id (two places may share a name), then named
+    wide = out.pivot(index="unique_id", columns="period", values="forecast")
     wide = wide.astype(object).where(wide.notna(), SUPPRESSED)    # forecasts of suppressed series
     wide.columns = [pd.Timestamp(c).strftime("%b %Y") for c in wide.columns]
-    return wide.reset_index()
+    wide.insert(0, "series", [labels.get(u, _label(u)) for u in wide.index])
+    return wide.reset_index(drop=True)
 
 
 def _accuracy_table(accuracy: pd.DataFrame) -> pd.DataFrame:
@@ -308,10 +346,11 @@ def _capacity_table(capacity: pd.DataFrame) -> Optional[pd.DataFrame]:
     return last.round(1)
 
 
-def _observed_table(history: pd.DataFrame) -> pd.DataFrame:
+def _observed_table(history: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
     periods = sorted(history["ds"].unique())[-12:]
     recent = published(history[history["ds"].isin(periods)])
     wide = recent.pivot(index="unique_id", columns="ds", values="y")
     wide.columns = [pd.Timestamp(c).strftime("%b %Y") for c in wide.columns]
-    wide.index.name = "series"
-    return wide.reset_index()
+    wide.insert(0, "series", [f"{_measure_words(_measure(u)).capitalize()}: {labels.get(u, _label(u))}"
+                              for u in wide.index.astype(str)])
+    return wide.reset_index(drop=True)

@@ -95,12 +95,13 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     out["sd"] = np.sqrt(out["var"])
     out["lower"] = np.maximum(0.0, out["expected"] - z * out["sd"])
     out["upper"] = out["expected"] + z * out["sd"]
-    names = ds.localities.set_index(ds.localities["locality_id"].astype(str))["name"].astype(object)
     id_col = "locality_id" if by == "locality" else "council"
     out = out.rename(columns={"key": id_col})
     cols = [id_col]
     if by == "locality":
-        out["name"] = out["locality_id"].map(names).fillna("unknown")
+        from ..data.names import locality_names, name_of
+
+        out["name"] = name_of(out["locality_id"], locality_names(ds.localities)).to_numpy()
         cols.append("name")
     cols += ["families", "expected", "sd", "lower", "upper"] + (["observed"] if observed is not None else [])
     return ExpectedStepUps.of(out[cols], level=level)

@@ -1,0 +1,164 @@
+"""Names of localities, councils and agencies for what people read (reports, charts, tables).
+
+Every human-facing output names places and agencies by the ``name`` columns of the
+``localities`` and ``agencies`` tables (and ``localities.council_name``), never by internal
+codes. One place builds the lookups; where no name is recorded the id itself is shown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Tuple
+
+import numpy as np
+import pandas as pd
+
+SEP = "/"          # separator of the levels in forecast series ids (measure/council/locality)
+
+
+def _text(values: Any) -> pd.Series:
+    """Values as Python objects, missing as None (any pandas version, any dtype)."""
+    s = pd.Series(values)
+    arr = s.to_numpy(dtype=object, na_value=None)
+    arr = np.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in arr], dtype=object)
+    return pd.Series(arr, index=s.index, dtype=object)
+
+
+def _lookup(ids: Any, names: Any) -> pd.Series:
+    """id -> name (as text), the first row of a repeated id; the id itself where the name is blank."""
+    frame = pd.DataFrame({"id": _text(ids).to_numpy(), "name": _text(names).to_numpy()})
+    frame = frame[frame["id"].notna()].drop_duplicates("id")
+    blank = ~frame["name"].map(lambda v: isinstance(v, str) and v.strip() != "")
+    frame.loc[blank, "name"] = frame.loc[blank, "id"]
+    return pd.Series(frame["name"].astype(str).to_numpy(), index=frame["id"].astype(str).to_numpy(), dtype=object)
+
+
+def locality_names(localities: pd.DataFrame) -> pd.Series:
+    """locality_id -> name; a name held by localities of two councils is told apart as ``council: name``."""
+    if localities is None or "locality_id" not in localities.columns or "name" not in localities.columns:
+        return pd.Series(dtype=object)
+    names = _text(localities["name"]).to_numpy()
+    if "council_name" in localities.columns and pd.Series(names).dropna().duplicated().any():
+        council = _text(localities["council_name"]).fillna(
+            _text(localities.get("council_code", pd.Series(None, index=localities.index))))
+        names = np.array([n if n is None or c is None else f"{c}: {n}" for c, n in zip(council, names)],
+                         dtype=object)
+    return _lookup(localities["locality_id"].to_numpy(), names)
+
+
+def council_names(localities: pd.DataFrame) -> pd.Series:
+    """council_code -> council_name (from the localities table)."""
+    if localities is None or not {"council_code", "council_name"} <= set(localities.columns):
+        return pd.Series(dtype=object)
+    return _lookup(localities["council_code"].to_numpy(), localities["council_name"].to_numpy())
+
+
+def agency_names(agencies: pd.DataFrame) -> pd.Series:
+    """agency_id -> name."""
+    if agencies is None or not {"agency_id", "name"} <= set(agencies.columns):
+        return pd.Series(dtype=object)
+    return _lookup(agencies["agency_id"].to_numpy(), agencies["name"].to_numpy())
+
+
+def name_of(ids: Any, names: pd.Series) -> pd.Series:
+    """The name of each id (the id itself where none is recorded; missing stays missing)."""
+    s = pd.Series(ids)
+    text = _text(s)
+    shown = np.array([None if v is None else names.get(str(v), str(v)) for v in text], dtype=object)
+    return pd.Series(shown, index=s.index, name=s.name, dtype=object)
+
+
+def _table(ds: Any, name: str) -> Optional[pd.DataFrame]:
+    try:
+        return ds[name]
+    except (KeyError, AttributeError, TypeError):
+        return getattr(ds, name, None)
+
+
+@dataclass
+class Names:
+    """The lookups of one dataset: ``Names.of(ds)``; ``Names()`` shows ids as they are."""
+
+    localities: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    councils: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    agencies: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+
+    @classmethod
+    def of(cls, ds: Any) -> "Names":
+        loc = _table(ds, "localities")
+        return cls(localities=locality_names(loc), councils=council_names(loc),
+                   agencies=agency_names(_table(ds, "agencies")))
+
+    def locality(self, ids: Any) -> pd.Series:
+        return name_of(ids, self.localities)
+
+    def council(self, codes: Any) -> pd.Series:
+        return name_of(codes, self.councils)
+
+    def agency(self, ids: Any) -> pd.Series:
+        return name_of(ids, self.agencies)
+
+    # -- forecast series ids: measure / [region /] council / locality -------------------------
+    def _levels(self, uid: str) -> list:
+        """The levels below the measure of a series id, as ``[(kind, name), ...]``.
+
+        The levels run down to the locality (``forecast.hierarchy`` starts there): the last part is
+        a locality when one has that id, the others councils when one has that code; anything else
+        (a region: the data model records no region names) is shown as its code.
+        """
+        parts = str(uid).split(SEP)[1:]
+        out = []
+        for k, part in enumerate(parts):
+            last = k == len(parts) - 1
+            if last and part in self.localities.index:
+                out.append(("locality", self.localities[part]))
+            elif part in self.councils.index:
+                out.append(("council", self.councils[part]))
+            elif not last and part in self.localities.index:
+                out.append(("locality", self.localities[part]))
+            else:
+                out.append(("region", part))
+        return out
+
+    def series_label(self, uid: str) -> str:
+        """A series' place in words, e.g. ``"Coventry / South"`` (the id where it has no levels)."""
+        levels = self._levels(uid)
+        return " / ".join(str(n) for _, n in levels) if levels else str(uid)
+
+    def series_columns(self, uids: Iterable[str]) -> pd.DataFrame:
+        """``council`` and ``locality`` names of each series id (empty where the series is above that level)."""
+        uniq = list(dict.fromkeys(str(u) for u in uids))
+        rows = {}
+        for u in uniq:
+            found = dict(self._levels(u))
+            rows[u] = (found.get("council", ""), found.get("locality", ""))
+        uids = [str(u) for u in uids]
+        return pd.DataFrame({"council": [rows[u][0] for u in uids], "locality": [rows[u][1] for u in uids]},
+                            dtype=object)
+
+
+def _name_column(column: str) -> Optional[Tuple[str, str]]:
+    """(kind, name column) for an id column: ``locality_id`` -> ``locality``, ``agency_id_a`` -> ``agency_a``."""
+    for kind in ("locality", "agency"):
+        key = f"{kind}_id"
+        if column == key or column.endswith(f"_{key}"):
+            return kind, column[: -len("_id")]
+        if column.startswith(f"{key}_"):
+            return kind, f"{kind}{column[len(key):]}"
+    return None
+
+
+def add_names(frame: pd.DataFrame, names: "Names") -> pd.DataFrame:
+    """``frame`` with a name column after each locality or agency id column (the ids stay as keys).
+
+    ``locality_id`` gets ``locality``, ``lead_agency_id`` ``lead_agency``, ``agency_id_a``
+    ``agency_a``; a name column already present is left as it is.
+    """
+    out = frame.copy()
+    for column in list(out.columns):
+        found = _name_column(str(column))
+        if found is None or found[1] in out.columns:
+            continue
+        kind, target = found
+        lookup = names.locality if kind == "locality" else names.agency
+        out.insert(out.columns.get_loc(column) + 1, target, lookup(out[column]).to_numpy())
+    return out
