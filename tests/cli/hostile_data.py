@@ -39,6 +39,9 @@ def write_hostile_council(folder: Path, *, scale: float = 0.05, years: int = 3, 
         for col in frame.columns:
             if col.endswith("locality_id"):
                 frame[col] = frame[col].astype(object).map(lambda v: HOSTILE_LOCALITIES.get(v, v))
+        if name == "localities":  # names as hostile as the ids: reports show names
+            hostile = frame["locality_id"].isin(list(HOSTILE_LOCALITIES.values()))
+            frame["name"] = frame["name"].astype(object).where(~hostile, frame["locality_id"])
         if name == "agencies":
             names = frame["name"].astype(object).copy()
             for k, text in enumerate(HOSTILE_AGENCY_NAMES):

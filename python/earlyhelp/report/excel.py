@@ -14,6 +14,7 @@ from typing import Dict
 
 import pandas as pd
 
+from .publish import neutralise_text
 from .suppression import SUPPRESSED
 
 SHEET_COLUMNS = ["period", "locality", "numerator", "denominator", "value", "lo", "hi", "previous", "change",
@@ -43,6 +44,7 @@ def sheet_name(text: str, used: set) -> str:
     return name
 
 
+
 def _cell(value):
     if value is None:
         return None
@@ -52,7 +54,8 @@ def _cell(value):
         return None
     if hasattr(value, "item"):
         return value.item()
-    return value
+    # names joined in after the gate (localities, agencies) are data too: never a formula
+    return neutralise_text(value)
 
 
 def workbook_bytes(pack, tables: Dict[str, pd.DataFrame]) -> bytes:
