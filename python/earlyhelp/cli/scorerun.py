@@ -203,6 +203,8 @@ def expected_with_total(expected: pd.DataFrame) -> pd.DataFrame:
     """The expected step-ups per locality with a ``Total`` row (families and expected summed)."""
     table = pd.DataFrame(expected).reset_index(drop=True)
     total = {"locality_id": TOTAL_LABEL, "families": int(table["families"].sum())}
+    if "name" in table:
+        total["name"] = TOTAL_LABEL
     if "expected" in table:
         total["expected"] = float(table["expected"].sum())
     row = pd.DataFrame([total])
