@@ -57,7 +57,7 @@ echo "== pip install .[test] with the newest pandas 2"
 echo "== fuzz: every public entry point into the C++ core (hypothesis, each probe in a child process)"
 # Derandomised with a fixed budget per entry point: a crash, a hang or an exception other
 # than ValueError fails the run with the input that caused it.
-(cd tests && "$python" -m pytest -q -p no:cacheprovider fuzz)
+(cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider fuzz)
 
 # Peers that cannot share an environment with us get their own (both pytest runs use them).
 echo "== cs-demand-model in its own environment (the flow module's peer: pandas<2, numpy<2)"

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
-from fuzz_runner import ProbeRunner, describe  # noqa: E402
+from fuzz_runner import ProbeRunner, describe
 
 # No shrinking: a failure reports the generated input as is, and the budget stays fixed.
 PHASES = (Phase.explicit, Phase.generate)
