@@ -136,6 +136,8 @@ class RunFolder:
         the folder the run folder is published in.
     run_id : str
         the run folder's name.
+    policy : PublishPolicy, optional
+        what the gate does (default: :class:`~earlyhelp.report.publish.PublishPolicy()`).
     """
 
     def __init__(self, output: str | os.PathLike, run_id: str, policy: Optional[PublishPolicy] = None) -> None:
@@ -330,22 +332,10 @@ class RunFolder:
 
         Returns
         -------
-        Both pass the gate (:func:`~earlyhelp.report.publish.publish` with ``counts``,
-        ``totals``, ``dims``, ``not_counts``, ``derived``) after :func:`rounded`: floats to ``decimals``
-        decimals, whole counts as integers.
-
-        Parameters
-        ----------
-        name : str
-            the file stem.
-        frame : DataFrame
-            the typed table.
-        csv_frame : DataFrame, optional
-            the table as published in CSV.
-        decimals : int
-            decimals kept in floats.
-        counts, totals, dims, not_counts, derived : optional
-            passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
+        dict
+            The record as written, with ``files`` (the SHA-256 of every file written before it),
+            ``pseudonymised`` (whether ids were pseudonymised) and ``publication`` (the gate's
+            policy and what it did to each file).
         """
         from .. import __version__
 
