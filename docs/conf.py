@@ -90,6 +90,9 @@ nitpick_ignore_regex = [
     (r"py:class", r"Dtype"),  # pandas' typing alias in the constructor of results that are DataFrames
     # records in public signatures that their packages do not export (yet)
     (r"py:class", r"earlyhelp\.flow\.(scenario\.Change|categories\.AgeBracket)"),
+    # internal modules, documented through the public objects that use them
+    (r"py:.*", r"earlyhelp\.(_native|data\.(names|events|ssd_profiles)|forecast\.intervals)(\..*)?"),
+    (r"py:class", r"(Names|Published|PublishPolicy|LocalCodes)"),
 ]
 
 # Pages written in MyST and notebooks executed at build time.

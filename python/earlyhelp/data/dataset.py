@@ -218,7 +218,13 @@ class Dataset:
 
     def family_requests(self) -> pd.DataFrame:
         """Requests as family events (siblings' same-day contacts are one); see
-        :func:`earlyhelp.data.events.family_requests`."""
+        :func:`earlyhelp.data.events.family_requests`.
+
+        Returns
+        -------
+        DataFrame
+            one row per family request.
+        """
         from .events import family_requests
 
         return family_requests(self)

@@ -582,7 +582,13 @@ class Forecaster:
     def model_summary(self) -> pd.DataFrame:
         """The model fitted to each series by the last ``predict``/``forecast``: unique_id, model
         (alias), method (e.g. ``"ETS(M,Ad,M)"``, as R's ``forecast::ets`` prints it), aicc and the
-        smoothing parameters alpha, beta, gamma, phi (NaN where the model has none)."""
+        smoothing parameters alpha, beta, gamma, phi (NaN where the model has none).
+
+        Returns
+        -------
+        DataFrame
+            one row per series and model.
+        """
         if getattr(self, "fitted_models_", None) is None:
             raise ValidationError("call predict or forecast first", table="Forecaster")
         return self.fitted_models_.copy()

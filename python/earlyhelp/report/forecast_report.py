@@ -39,6 +39,18 @@ def series_labels(frames: Sequence[Optional[pd.DataFrame]], names: Optional[Name
 
     From ``names`` (the dataset's localities, councils) when given, else from the ``council`` and
     ``locality`` columns a published table carries; a series with neither shows its id levels.
+
+    Parameters
+    ----------
+    frames : sequence of DataFrame
+        tables with a ``unique_id`` column (None entries are skipped).
+    names : Names, optional
+        the dataset's names.
+
+    Returns
+    -------
+    dict of str to str
+        the label of each series id.
     """
     uids = list(dict.fromkeys(str(u) for f in frames if f is not None and "unique_id" in f
                               for u in f["unique_id"].unique()))

@@ -16,7 +16,18 @@ from .suppression import SUPPRESSED
 
 def plain_text(text: str) -> str:
     """Text from the data drawn as it is: ``$`` would start matplotlib's maths (TeX) parser,
-    which fails on names such as ``$\\nosuchcmd{$``."""
+    which fails on names such as ``$\\nosuchcmd{$``.
+
+    Parameters
+    ----------
+    text : str
+        a name from the data.
+
+    Returns
+    -------
+    str
+        the text with ``$`` escaped.
+    """
     return str(text).replace("$", r"\$")
 
 def _pyplot():

@@ -65,6 +65,15 @@ class PublishPolicy:
 
     ``key`` is the pseudonymisation secret (default ``$EARLYHELP_PSEUDO_KEY``, read when the
     policy is made so a run fails before it computes anything).
+
+    Parameters
+    ----------
+    threshold : int, default 5
+        counts ``1..threshold`` are hidden.
+    pseudonymise : bool, default False
+        replace ids of people and cases by keyed pseudonyms.
+    key : bytes, optional
+        the pseudonymisation secret.
     """
 
     threshold: int = DEFAULT_THRESHOLD
@@ -89,7 +98,18 @@ class PublishPolicy:
 # formula neutralising
 # ---------------------------------------------------------------------------------
 def neutralise_text(value: Any) -> Any:
-    """``value`` safe to open in a spreadsheet: text starting with a formula character gets a ``'``."""
+    """``value`` safe to open in a spreadsheet: text starting with a formula character gets a ``'``.
+
+    Parameters
+    ----------
+    value : object
+        a cell value.
+
+    Returns
+    -------
+    object
+        the value, with ``'`` before a formula-leading text.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -102,7 +122,18 @@ def _text_columns(frame: pd.DataFrame) -> List[Hashable]:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> "tuple[pd.DataFrame, int]":
-    """A copy with every formula-leading text cell and column name neutralised; and how many cells were."""
+    """A copy with every formula-leading text cell and column name neutralised; and how many cells were.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+
+    Returns
+    -------
+    tuple of (DataFrame, int)
+        the neutralised copy and the number of cells changed.
+    """
     out = frame.copy()
     changed = 0
     for col in _text_columns(out):
@@ -124,7 +155,18 @@ def neutralise_formulas(frame: pd.DataFrame) -> "tuple[pd.DataFrame, int]":
 # identifiers
 # ---------------------------------------------------------------------------------
 def identifier_columns(frame: pd.DataFrame) -> Dict[Hashable, str]:
-    """The frame's identifier columns and their pseudonym domains."""
+    """The frame's identifier columns and their pseudonym domains.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+
+    Returns
+    -------
+    dict
+        column -> pseudonym domain.
+    """
     out: Dict[Hashable, str] = {}
     for col in frame.columns:
         name = str(col)
@@ -165,6 +207,16 @@ def count_columns(frame: pd.DataFrame) -> List[Hashable]:
     (``families``, ``open_families``, ``n_children``, ``episodes_opened``, ``count``, ``y``, ...).
 
     Counts of organisations or staff (``n_agencies``, ``partners``) are not hidden.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+
+    Returns
+    -------
+    list
+        the count columns.
     """
     out = []
     for col in frame.columns:
@@ -216,7 +268,18 @@ def _shown(values: pd.Series, hidden: np.ndarray) -> pd.Series:
 
 
 def suppressed_columns(frame: pd.DataFrame) -> List[str]:
-    """Columns suppressed before the gate (a ``<col>_status`` column, or ``"c"`` markers)."""
+    """Columns suppressed before the gate (a ``<col>_status`` column, or ``"c"`` markers).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+
+    Returns
+    -------
+    list of str
+        the suppressed columns.
+    """
     out = [str(c)[: -len("_status")] for c in frame.columns if str(c).endswith("_status")]
     for c in frame.columns:
         if str(c) == "status" or str(c).endswith("_status"):
@@ -231,7 +294,17 @@ def suppressed_columns(frame: pd.DataFrame) -> List[str]:
 # ---------------------------------------------------------------------------------
 @dataclass
 class Published:
-    """A table as it may leave the council (``typed``: for Parquet; ``text``: for CSV and Excel)."""
+    """A table as it may leave the council (``typed``: for Parquet; ``text``: for CSV and Excel).
+
+    Parameters
+    ----------
+    typed : DataFrame
+        the table for Parquet.
+    text : DataFrame
+        the table for CSV and Excel.
+    record : dict
+        what the gate did.
+    """
 
     typed: pd.DataFrame
     text: pd.DataFrame
@@ -247,6 +320,8 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     Parameters
     ----------
     frame : the table as computed.
+    policy : PublishPolicy
+        what the gate does.
     counts : its observed-count columns (default :func:`count_columns`, less ``not_counts``).
     totals : ``{dim: label}`` when rows with ``dim == label`` total the other rows: hidden
         cells are then also hidden secondarily.
@@ -314,7 +389,18 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
 
 
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook of already-published sheets, with text never read as a formula or a URL."""
+    """An Excel workbook of already-published sheets, with text never read as a formula or a URL.
+
+    Parameters
+    ----------
+    sheets : mapping of str to DataFrame
+        published tables by sheet name.
+
+    Returns
+    -------
+    bytes
+        the workbook.
+    """
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,

@@ -221,7 +221,26 @@ class RunFolder:
 
     def published_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
                         decimals: int = DECIMALS, **gate: Any) -> Published:
-        """The table as the gate lets it out (for a report built from it); registers it as a source."""
+        """The table as the gate lets it out (for a report built from it); registers it as a source.
+
+        Parameters
+        ----------
+        name : str
+            the table's name.
+        frame : DataFrame
+            the typed table.
+        csv_frame : DataFrame, optional
+            the table as published in CSV.
+        decimals : int
+            decimals kept in floats.
+        **gate
+            passed to :func:`~earlyhelp.report.publish.publish`.
+
+        Returns
+        -------
+        Published
+            the table as the gate lets it out.
+        """
         frame = rounded(frame.reset_index(drop=True), decimals)
         if csv_frame is not None:
             csv_frame = rounded(csv_frame.reset_index(drop=True), decimals)
@@ -230,7 +249,17 @@ class RunFolder:
         return out
 
     def write_excel(self, name: str, sheets: Mapping[str, pd.DataFrame], **gate: Any) -> None:
-        """``name.xlsx``: one sheet per table, each through the gate; text never becomes a formula."""
+        """``name.xlsx``: one sheet per table, each through the gate; text never becomes a formula.
+
+        Parameters
+        ----------
+        name : str
+            the file stem.
+        sheets : mapping of str to DataFrame
+            the tables by sheet name.
+        **gate
+            passed to :func:`~earlyhelp.report.publish.publish`.
+        """
         shown = {}
         records = {}
         for sheet, frame in sheets.items():
@@ -241,12 +270,32 @@ class RunFolder:
         self.publication[f"{name}.xlsx"] = {"sheets": records}
 
     def write_html(self, name: str, html: str, *, sources: Iterable[str]) -> None:
-        """An HTML page built from tables already published through the gate (``sources``)."""
+        """An HTML page built from tables already published through the gate (``sources``).
+
+        Parameters
+        ----------
+        name : str
+            the file name.
+        html : str
+            the page.
+        sources : iterable of str
+            the published tables it shows.
+        """
         self._derived(name, sources, "html")
         self._path(name).write_text(html, encoding="utf-8")
 
     def write_png(self, name: str, data: bytes, *, sources: Iterable[str]) -> None:
-        """A figure (PNG bytes) drawn from tables already published through the gate (``sources``)."""
+        """A figure (PNG bytes) drawn from tables already published through the gate (``sources``).
+
+        Parameters
+        ----------
+        name : str
+            the file name.
+        data : bytes
+            the PNG.
+        sources : iterable of str
+            the published tables it draws.
+        """
         self._derived(name, sources, "png")
         self._path(name).write_bytes(data)
 
@@ -262,7 +311,17 @@ class RunFolder:
         self.publication[name] = {"built_from": sources or "not stated", "threshold": int(self.policy.threshold)}
 
     def write_text(self, name: str, text: str, *, sources: Iterable[str] = ()) -> None:
-        """Text files by kind: ``.html`` through :meth:`write_html`; tables go through :meth:`write_table`."""
+        """Text files by kind: ``.html`` through :meth:`write_html`; tables go through :meth:`write_table`.
+
+        Parameters
+        ----------
+        name : str
+            the file name.
+        text : str
+            the content.
+        sources : iterable of str
+            the published tables it shows.
+        """
         if name.endswith((".html", ".htm", ".md", ".txt")):
             self.write_html(name, text, sources=sources)
             return
@@ -270,7 +329,17 @@ class RunFolder:
 
     def write_bytes(self, name: str, data: bytes, *, sources: Iterable[str] = ()) -> None:
         """Binary files by kind: ``.png`` through :meth:`write_png`; an ``.xlsx`` workbook built from
-        tables already published (``sources``), whose text cells must not hold formulas."""
+        tables already published (``sources``), whose text cells must not hold formulas.
+
+        Parameters
+        ----------
+        name : str
+            the file name.
+        data : bytes
+            the content.
+        sources : iterable of str
+            the published tables it shows.
+        """
         if name.endswith(".png"):
             self.write_png(name, data, sources=sources)
             return
@@ -283,7 +352,15 @@ class RunFolder:
                         "write_table or write_excel")
 
     def write_json(self, name: str, data: Any) -> None:
-        """A JSON file of the run's settings (not a table: tables go through :meth:`write_table`)."""
+        """A JSON file of the run's settings (not a table: tables go through :meth:`write_table`).
+
+        Parameters
+        ----------
+        name : str
+            the file name.
+        data : object
+            plain data.
+        """
         if name == "run.json":
             raise ValueError("run.json is written by record()")
         self.publication[name] = {"kind": "json", "threshold": int(self.policy.threshold)}

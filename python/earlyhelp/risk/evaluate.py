@@ -100,10 +100,20 @@ def auc_difference(y: Any, p_a: Any, p_b: Any, level: float = 0.95) -> Dict[str,
     Rows are taken as independent; rows of the same family at several cut-offs are not,
     so the interval is then somewhat too narrow.
 
+    Parameters
+    ----------
+    y : array-like of 0/1
+        outcomes.
+    p_a, p_b : array-like of float
+        the two scores of the same rows.
+    level : float, default 0.95
+        confidence level of the interval.
+
     Returns
     -------
-    dict: ``auc_a``, ``auc_b``, ``difference``, ``se``, ``ci_low``, ``ci_high`` (two-sided
-    ``level``) and ``p_value`` (two-sided, no difference).
+    dict
+        ``auc_a``, ``auc_b``, ``difference``, ``se``, ``ci_low``, ``ci_high`` (two-sided
+        ``level``) and ``p_value`` (two-sided, no difference).
     """
     from scipy.stats import norm
 
