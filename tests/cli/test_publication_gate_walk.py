@@ -154,7 +154,7 @@ def test_no_raw_identifier_anywhere(runs):
                 frames = ([pd.read_parquet(file)] if file.suffix == ".parquet"
                           else list(pd.read_excel(file, sheet_name=None).values()))
                 frame = pd.concat([f.astype(str).T.reset_index().T for f in frames], ignore_index=True).astype(str)
-                cells = set(frame.to_numpy().ravel())
+                cells = set(map(str, frame.to_numpy().ravel()))  # pandas 3 keeps NaN through astype(str)
                 cells |= {part for cell in cells for part in cell.split(";")}
                 leaked = cells & ids
             else:

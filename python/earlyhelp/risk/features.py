@@ -290,7 +290,9 @@ def _groups(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, X: pd.DataFrame) ->
     kids = members[(members["role"] == "child").to_numpy(dtype=bool, na_value=False)]
     kids = kids.assign(birth=kids["person_id"].map(persons["birth_date"])).sort_values("birth", kind="stable")
     youngest = kids.drop_duplicates("family_id", keep="last").set_index("family_id")["person_id"]
-    child = rows["family_id"].map(latest).fillna(rows["family_id"].map(youngest))
+    # object: with no request naming a child the first map is all-missing floats (pandas 3 would
+    # refuse to fill those with ids)
+    child = rows["family_id"].map(latest).astype(object).fillna(rows["family_id"].map(youngest).astype(object))
     out = pd.DataFrame({"family_id": rows["family_id"].to_numpy()}, index=rows.index)
     for col in ("ethnicity", "sex", "disability"):
         values = child.map(persons[col].astype(object)) if col in persons.columns else pd.Series(pd.NA, index=rows.index)
