@@ -24,6 +24,7 @@
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
 #include "earlyhelp/synthetic/oracle.hpp"
+#include "columns.hpp"
 #include "earlyhelp/synthetic/plans.hpp"
 #include "earlyhelp/synthetic/statutory.hpp"
 #include "rng.hpp"
@@ -920,21 +921,8 @@ void CouncilSim::finalise() {
 }
 
 // ------------------------------------------------------------ assembling tables
-template <class T>
-Column col(const std::string& name, const std::string& kind, std::vector<T>&& v, const std::string& ref = "") {
-  Column c;
-  c.name = name;
-  c.kind = kind;
-  c.data = std::move(v);
-  c.ref = ref;
-  return c;
-}
-
-std::vector<int64_t> iota64(std::size_t n) {
-  std::vector<int64_t> v(n);
-  std::iota(v.begin(), v.end(), 0);
-  return v;
-}
+using columns::col;
+using columns::iota64;
 
 // Parameters of change over time and the noise-free expected request arrivals of
 // each locality and month (before arrivals are held back by open episodes).

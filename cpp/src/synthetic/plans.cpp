@@ -6,10 +6,13 @@
 #include <cstdint>
 
 #include "earlyhelp/common/error.hpp"
+#include "columns.hpp"
 #include "rng.hpp"
 
 namespace earlyhelp::synthetic {
 namespace {
+using columns::col;
+using columns::iota64;
 
 using detail::Rng;
 using detail::stream_key;
@@ -64,21 +67,6 @@ const std::vector<T>& get(const Table& t, const std::string& name) {
   return std::get<std::vector<T>>(t.column(name).data);
 }
 
-template <class T>
-Column make(const std::string& name, const std::string& kind, std::vector<T>&& v, const std::string& ref = "") {
-  Column c;
-  c.name = name;
-  c.kind = kind;
-  c.data = std::move(v);
-  c.ref = ref;
-  return c;
-}
-
-std::vector<int64_t> iota(std::size_t n) {
-  std::vector<int64_t> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(i);
-  return v;
-}
 
 double children_of(const CouncilSpec& c) {
   double s = 0;
@@ -231,25 +219,25 @@ void add_plans_and_voice(Tables& t, const CouncilSpec& council, std::size_t coun
   }
   const std::size_t npl = pl_episode.size(), nrv = rv_episode.size(), nsr = sr_family.size(),
                     nfv = fv_family.size();
-  t["plans"].columns = {make("plan_id", "id", iota(npl), "plans"), make("episode_id", "id", std::move(pl_episode), "episodes"),
-                        make("agreed_date", "date", std::move(pl_agreed)), make("end_date", "date", std::move(pl_end))};
-  t["taf_reviews"].columns = {make("review_id", "id", iota(nrv), "taf_reviews"),
-                              make("episode_id", "id", std::move(rv_episode), "episodes"),
-                              make("plan_id", "id", std::move(rv_plan), "plans"),
-                              make("due_date", "date", std::move(rv_due)), make("held_date", "date", std::move(rv_held))};
-  t["service_referrals"].columns = {make("service_referral_id", "id", iota(nsr), "service_referrals"),
-                                    make("family_id", "id", std::move(sr_family), "families"),
-                                    make("episode_id", "id", std::move(sr_episode), "episodes"),
-                                    make("person_id", "id", std::move(sr_person), "persons"),
-                                    make("service", "code", std::move(sr_service), "service"),
-                                    make("referral_date", "date", std::move(sr_date)),
-                                    make("outcome", "code", std::move(sr_outcome), "service_referral_outcome")};
-  t["family_voice"].columns = {make("response_id", "id", iota(nfv), "family_voice"),
-                               make("family_id", "id", std::move(fv_family), "families"),
-                               make("locality_id", "id", std::move(fv_loc), "localities"),
-                               make("response_date", "date", std::move(fv_date)),
-                               make("question", "code", std::move(fv_question), "voice_question"),
-                               make("answer", "int", std::move(fv_answer))};
+  t["plans"].columns = {col("plan_id", "id", iota64(npl), "plans"), col("episode_id", "id", std::move(pl_episode), "episodes"),
+                        col("agreed_date", "date", std::move(pl_agreed)), col("end_date", "date", std::move(pl_end))};
+  t["taf_reviews"].columns = {col("review_id", "id", iota64(nrv), "taf_reviews"),
+                              col("episode_id", "id", std::move(rv_episode), "episodes"),
+                              col("plan_id", "id", std::move(rv_plan), "plans"),
+                              col("due_date", "date", std::move(rv_due)), col("held_date", "date", std::move(rv_held))};
+  t["service_referrals"].columns = {col("service_referral_id", "id", iota64(nsr), "service_referrals"),
+                                    col("family_id", "id", std::move(sr_family), "families"),
+                                    col("episode_id", "id", std::move(sr_episode), "episodes"),
+                                    col("person_id", "id", std::move(sr_person), "persons"),
+                                    col("service", "code", std::move(sr_service), "service"),
+                                    col("referral_date", "date", std::move(sr_date)),
+                                    col("outcome", "code", std::move(sr_outcome), "service_referral_outcome")};
+  t["family_voice"].columns = {col("response_id", "id", iota64(nfv), "family_voice"),
+                               col("family_id", "id", std::move(fv_family), "families"),
+                               col("locality_id", "id", std::move(fv_loc), "localities"),
+                               col("response_date", "date", std::move(fv_date)),
+                               col("question", "code", std::move(fv_question), "voice_question"),
+                               col("answer", "int", std::move(fv_answer))};
 }
 
 }  // namespace earlyhelp::synthetic
