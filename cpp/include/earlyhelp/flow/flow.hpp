@@ -41,6 +41,8 @@ class Bands {
   Bands() = default;
   Bands(int periods, int series);
   void add(int period, int series, int64_t value);
+  // Adds `count` values (one per run) to one histogram.
+  void add_many(int period, int series, const int64_t* values, int count);
   void merge(const Bands& other);
   // q-quantile (0..1) of series s at period p: the smallest value v with
   // P(X <= v) >= q.
@@ -60,6 +62,7 @@ class Bands {
     std::vector<int64_t> counts;  // counts[v - lo]
     int64_t n = 0;
     double sum = 0;
+    void cover(int64_t lo, int64_t hi);  // widen counts to hold every value in [lo, hi]
   };
   std::vector<Cell> cells_;
 };
