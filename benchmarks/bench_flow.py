@@ -103,7 +103,7 @@ def many(councils: int, runs: int, scaling_councils: int) -> None:
     for workers, chosen in ((1, subset), (2, subset), (2, models)):
         client = local_client(workers=workers)
         try:
-            client.run(lambda: __import__("earlyhelp.flow.model"))  # import once per worker, outside the timing
+            client.run(lambda: bool(__import__("earlyhelp.flow.model")))  # import once per worker, outside the timing
             out, wall, _ = timed(lambda: simulate_many(chosen, months=60, runs=runs, seed=1, client=client))
         finally:
             cluster = client.cluster

@@ -34,7 +34,9 @@ void shape(const py::array_t<T, py::array::c_style | py::array::forcecast>& a, s
   }
 }
 
-py::array_t<double> project(const DArr& rates, const DArr& entrants, const DArr& initial, const IArr& regime_of_day) {
+py::array_t<double> project(const DArr& rates, const DArr& entrants, const DArr& initial, const IArr& regime_of_day,
+                            const IArr& cap_group, const IArr& cap_days, const std::vector<DArr>& initial_elapsed,
+                            const std::vector<DArr>& cap_survival) {
   if (rates.ndim() != 3) throw InputError("rates must have shape (regimes, n, n) or (regimes, n, n + 1)");
   flow::Projection m;
   m.n_regimes = static_cast<int>(rates.shape(0));
@@ -48,6 +50,10 @@ py::array_t<double> project(const DArr& rates, const DArr& entrants, const DArr&
   m.entrants = vec(entrants);
   auto x0 = vec(initial);
   auto regimes = vec(regime_of_day);
+  m.cap_group = vec(cap_group);
+  m.cap_days = vec(cap_days);
+  for (const auto& h : initial_elapsed) m.initial_elapsed.push_back(vec(h));
+  for (const auto& h : cap_survival) m.cap_survival.push_back(vec(h));
   std::vector<double> out;
   {
     py::gil_scoped_release release;
@@ -162,7 +168,12 @@ void register_flow(py::module_& m) {
                         return from_flat(a.cast<py::array_t<int64_t, py::array::c_style | py::array::forcecast>>());
                       }));
   m.def("project", &project, py::arg("rates"), py::arg("entrants"), py::arg("initial"), py::arg("regime_of_day"),
-        "Deterministic daily stock-flow projection; returns (days + 1, n) stocks.");
+        py::arg("cap_group") = IArr(0), py::arg("cap_days") = IArr(0),
+        py::arg("initial_elapsed") = std::vector<DArr>{}, py::arg("cap_survival") = std::vector<DArr>{},
+        "Deterministic daily stock-flow projection; returns (days + 1, n) stocks. Optional duration caps: "
+        "cap_group (n,) the capped group of each bin or -1, cap_days per group, initial_elapsed per group "
+        "(cap + 1 values: initial stock by days already spent, then the stock at or past the cap), "
+        "cap_survival per group (cap values: the chance of staying another day after u days).");
   m.def("simulate", &simulate, py::arg("hazard"), py::arg("dest"), py::arg("entry_shape"), py::arg("entry_rate"),
         py::arg("entry_age_lo"), py::arg("entry_age_hi"), py::arg("age_edges"), py::arg("dur_edges"),
         py::arg("max_age"), py::arg("entry_mult"), py::arg("move_mult"), py::arg("max_duration"),

@@ -1,5 +1,5 @@
 # Stubs for earlyhelp._core.flow (hand-kept; see cpp/bindings/flow.cpp).
-from typing import Callable, Optional, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -17,9 +17,15 @@ class Bands:
     def runs(self, period: int, series: int) -> int: ...
     def merge(self, other: "Bands") -> None: ...
 
-def project(rates: np.ndarray, entrants: np.ndarray, initial: np.ndarray, regime_of_day: np.ndarray) -> np.ndarray:
+def project(rates: np.ndarray, entrants: np.ndarray, initial: np.ndarray, regime_of_day: np.ndarray,
+            cap_group: np.ndarray = ..., cap_days: np.ndarray = ...,
+            initial_elapsed: Sequence[np.ndarray] = ..., cap_survival: Sequence[np.ndarray] = ...) -> np.ndarray:
     """Daily stock-flow projection: rates (regimes, n, n or n + 1), entrants (regimes, n), initial (n),
-    regime_of_day (days,) -> stocks (days + 1, n). Raises CoreInputError for negative rates."""
+    regime_of_day (days,) -> stocks (days + 1, n). Duration caps (optional): cap_group (n,) the capped
+    group of each bin or -1, cap_days (groups,) whole days, initial_elapsed one array per group of
+    cap + 1 values (initial stock by days already spent, then the stock at or past the cap),
+    cap_survival one array per group of cap values (the chance of staying another day after u days).
+    Raises CoreInputError for negative rates."""
 
 def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entry_rate: np.ndarray,
              entry_age_lo: np.ndarray, entry_age_hi: np.ndarray, age_edges: np.ndarray, dur_edges: np.ndarray,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._errors import ValidationError
 from .categories import Categories, categories as resolve_categories
-from .scenario import Scenario, regimes_for
+from .scenario import Scenario, capped_states, regimes_for
 from .spells import NONE, build_spells, day_index
 
 DURATION_EDGES = np.array([0, 7, 30, 91, 182, 365, 730, 1461], dtype=float)  # days
@@ -282,8 +282,34 @@ class StockFlow:
         days = self._days_until(until)
         rates, entrants, regime = self._regimes(scenario, days)
         with naming("StockFlow"):
-            x = core.project(rates, entrants, f.initial, regime)
+            x = core.project(rates, entrants, f.initial, regime, **self._project_caps(scenario))
         return self._tidy_projection(x, freq)
+
+    def _project_caps(self, scenario: Optional[Scenario]) -> Dict[str, Any]:
+        """Caps for the deterministic core: the capped group of each bin, the initial stock by
+        days already spent in the state (the open spells at the fit's end) and the daily chance
+        of staying on after u days (the Monte Carlo's duration hazards, pooled over age brackets
+        by the initial stock)."""
+        caps = capped_states(scenario, self)
+        if not caps:
+            return {}
+        f = self._need_fit()
+        n_s, n_a = len(self.categories.states), len(self.categories.brackets)
+        group = np.full(n_s * n_a, -1, np.int32)
+        days = np.maximum(1, np.rint(list(caps.values()))).astype(np.int32)
+        w1 = self._window[1]
+        open_ = (self._s_day <= w1) & ((self._e_day < 0) | (self._e_day > w1))
+        state, spent = self._spells["state"].to_numpy()[open_], (w1 - self._s_day[open_]).astype(int)
+        hazard = self._sim_inputs()["hazard"]
+        weight = f.initial.reshape(n_s, n_a) + 1e-9
+        elapsed, survival = [], []
+        for g, (s, cap) in enumerate(zip(caps, days)):
+            group[s * n_a:(s + 1) * n_a] = g
+            elapsed.append(np.bincount(np.minimum(spent[state == s], cap), minlength=cap + 1).astype(float))
+            pooled = weight[s] @ hazard[s] / weight[s].sum()
+            dur_bin = np.searchsorted(DURATION_EDGES, np.arange(cap), side="right") - 1
+            survival.append(np.exp(-pooled[dur_bin]))
+        return {"cap_group": group, "cap_days": days, "initial_elapsed": elapsed, "cap_survival": survival}
 
     def _regimes(self, scenario: Optional[Scenario], days: int):
         f = self._need_fit()

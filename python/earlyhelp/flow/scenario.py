@@ -3,7 +3,8 @@
 A change multiplies or adds to one rate: the flow from one state to another (``("early_help",
 "cin")``, ``("cp", "out")``), or the entry rate into a state (``"entry:cp"``); it applies to every
 age bracket, from ``start`` (inclusive) to ``end`` (exclusive; open = for ever). ``cap`` limits
-the time a child spends in a state (Monte Carlo only). Days with the same set of active changes
+the time a child spends in a state (in the Monte Carlo exactly; in the deterministic projection
+by following each capped state's stock as daily cohorts, see :meth:`StockFlow.project`). Days with the same set of active changes
 share one "regime", so the cores see a few rate sets and a regime number per day.
 """
 from __future__ import annotations
@@ -196,9 +197,6 @@ def _state(model, name: str, what: str) -> int:
 
 def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants: np.ndarray, dates):
     """Rates (K, n, n + 1), entrants (K, n) and a regime per day for the deterministic core."""
-    if scenario is not None and scenario.caps:
-        raise ValidationError(f"scenario {scenario.name!r} caps durations: caps apply to simulate(), not to the "
-                              "deterministic project()", table="scenario", column="caps")
     regime, combos = _regime_of_day(scenario, dates)
     n_age = len(model.categories.brackets)
     n = rates.shape[0]
@@ -227,6 +225,12 @@ def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants
                     else:
                         R[k, i, j] = max(R[k, i, j] + change.value, 0.0)
     return R, E, regime
+
+
+def capped_states(scenario: Optional[Scenario], model) -> Dict[int, float]:
+    """The capped states of ``scenario`` by state number: the longest stay in days."""
+    caps = scenario.caps.items() if scenario is not None else []
+    return {_state(model, state, "capped state"): float(days) for state, days in caps}
 
 
 def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
@@ -260,6 +264,6 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
                     rate = counts[a][:, cols].sum() / max(exposure[a], 1.0)
                     move_mult[k, a, j] *= max(rate + change.value, 0) / max(rate, 1e-12)
     caps = np.zeros(n_s)
-    for state, days in (scenario.caps.items() if scenario else []):
-        caps[_state(model, state, "capped state")] = days
+    for s, days in capped_states(scenario, model).items():
+        caps[s] = days
     return entry_mult, move_mult, caps, regime
