@@ -201,26 +201,21 @@ class StockFlow:
         Returns
         -------
         DataFrame
+            one row per observed or modelled flow: from and to state and age, ``rate``,
+            ``transitions``, ``child_days``, ``lower``, ``upper``.
         """
-        from scipy import stats
-
         f = self._need_fit()
         bins = self._bin_frame()
         n = len(bins)
-        rows = []
-        alpha = 1 - level
-        for i in range(n):
-            for j in range(n + 1):
-                k = f.counts[i, j]
-                if k == 0 and f.rates[i, j] == 0:
-                    continue
-                e = f.exposure[i]
-                lo = stats.chi2.ppf(alpha / 2, 2 * k) / 2 / e if k > 0 and e > 0 else 0.0
-                hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / e if e > 0 else np.inf
-                rows.append((bins.state[i], bins.age[i], "out" if j == n else bins.state[j],
-                             "out" if j == n else bins.age[j], f.rates[i, j], int(k), e, lo, hi))
-        return pd.DataFrame(rows, columns=["from_state", "from_age", "to_state", "to_age", "rate", "transitions",
-                                           "child_days", "lower", "upper"])
+        i, j = np.nonzero((f.counts != 0) | (f.rates != 0))
+        exposure = f.exposure[i]
+        lo, hi = _poisson_interval(f.counts[i, j], exposure, level)
+        to_state = np.where(j == n, "out", bins.state.to_numpy()[np.minimum(j, n - 1)])
+        to_age = np.where(j == n, "out", bins.age.to_numpy()[np.minimum(j, n - 1)])
+        return pd.DataFrame({"from_state": bins.state.to_numpy()[i], "from_age": bins.age.to_numpy()[i],
+                             "to_state": to_state, "to_age": to_age, "rate": f.rates[i, j],
+                             "transitions": f.counts[i, j].astype(int), "child_days": exposure, "lower": lo,
+                             "upper": hi})
 
     def entry_rates(self, level: float = 0.95) -> pd.DataFrame:
         """Children entering from no service per day by bin, with an exact Poisson interval.
@@ -228,22 +223,18 @@ class StockFlow:
         Parameters
         ----------
         level : float, default 0.95
-            the confidence level.
+            the confidence level of ``lower`` and ``upper``.
 
         Returns
         -------
         DataFrame
+            one row per bin: ``state``, ``age``, ``per_day``, ``entrants``, ``lower``, ``upper``.
         """
-        from scipy import stats
-
         f = self._need_fit()
-        bins = self._bin_frame()
         days = (f.end - f.start).days
         k = np.rint(f.entrants * days)
-        alpha = 1 - level
-        lo = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0) / days
-        hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / days
-        return bins.assign(per_day=f.entrants, entrants=k.astype(int), lower=lo, upper=hi)
+        lo, hi = _poisson_interval(k, np.full(len(k), float(days)), level)
+        return self._bin_frame().assign(per_day=f.entrants, entrants=k.astype(int), lower=lo, upper=hi)
 
     # ------------------------------------------------------------------ projection
     def _days_until(self, until: Any) -> int:
@@ -506,6 +497,19 @@ class StockFlow:
         for k, qq in enumerate(q):
             out[f"q{int(round(qq * 100)):02d}"] = values[:, k]
         return out
+
+
+def _poisson_interval(events: np.ndarray, exposure: np.ndarray, level: float):
+    """Exact (Garwood) interval of a Poisson rate: ``events`` over ``exposure``."""
+    from scipy import stats
+
+    alpha = 1 - level
+    k = np.asarray(events, dtype=float)
+    e = np.asarray(exposure, dtype=float)
+    safe = np.where(e > 0, e, 1.0)
+    lo = np.where((k > 0) & (e > 0), stats.chi2.ppf(alpha / 2, np.maximum(2 * k, 1e-300)) / 2 / safe, 0.0)
+    hi = np.where(e > 0, stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / safe, np.inf)
+    return lo, hi
 
 
 def _sim_regimes(scenario, model: StockFlow, dates, inputs):
