@@ -137,15 +137,20 @@ class Runner {
     cap_.assign(n_, INFINITY);
     for (int s = 0; s < n_ && !m.max_duration.empty(); ++s)
       if (m.max_duration[s] > 0) cap_[s] = m.max_duration[s];
-    period_of_day_.assign(o.days, -1);
+    // Stocks are only counted at period ends and costs by period, so a stay
+    // is marked on periods, not days: small arrays that stay in cache.
+    period_of_day_.assign(o.days + 1, periods_);
     int p = 0;
-    for (int32_t d = 0; d < o.days; ++d) {
+    for (int32_t d = 0; d <= o.days; ++d) {
       while (p < periods_ && o.period_ends[p] < d) ++p;
-      period_of_day_[d] = p < periods_ ? p : -1;
+      period_of_day_[d] = p;
     }
-    diff_.assign(cells_ * (o.days + 1), 0);
+    costed_.assign(n_, 0);
+    for (int s = 0; s < n_ && !m.unit_cost.empty(); ++s) costed_[s] = m.unit_cost[s] != 0;
+    diff_.assign(cells_ * (periods_ + 1), 0);
+    whole_.assign(static_cast<std::size_t>(n_) * (periods_ + 1), 0);
+    part_days_.assign(static_cast<std::size_t>(n_) * (periods_ + 1), 0);
     entr_.assign(static_cast<std::size_t>(periods_) * n_, 0);
-    child_days_.assign(static_cast<std::size_t>(periods_) * n_, 0);
     buffer_.assign(slots() * kBatch, 0);
   }
 
@@ -167,7 +172,7 @@ class Runner {
           const double t = g.start + (g.end - g.start) * rng.uniform();
           const double age = age_lo + age_span * rng.uniform();
           const int period = period_of_day_[std::min(o_.days - 1, static_cast<int>(t))];
-          if (period >= 0) ++entr_[static_cast<std::size_t>(period) * n_ + s];
+          if (period < periods_) ++entr_[static_cast<std::size_t>(period) * n_ + s];
           follow(rng, s, t, 0.0, t - age);
         }
       }
@@ -218,13 +223,32 @@ class Runner {
         const double next = birth + m_.age_edges[a + 1];  // > d0
         if (next < d1) dend = std::max(d0 + 1, ceil_int(next));
       }
-      int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + a) * (days + 1)];
-      ++row[d0];
-      --row[dend];
+      // In the stock at the ends of periods period_of_day_[d0] .. period_of_day_[dend] - 1.
+      int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + a) * (periods_ + 1)];
+      ++row[period_of_day_[d0]];
+      --row[period_of_day_[dend]];
+      if (costed_[s]) add_days(s, d0, dend);
       if (dend >= d1) return;
       d0 = dend;
       a = std::min(a + 1, n_age_ - 1);
     }
+  }
+
+  // Days [d0, d1) spent in state s, by period: the part of the first and
+  // last period, and the periods wholly between them.
+  void add_days(int s, int d0, int d1) {
+    const int q0 = period_of_day_[d0], q1 = period_of_day_[d1 - 1];
+    if (q0 >= periods_) return;  // after the last period end
+    int64_t* part = &part_days_[static_cast<std::size_t>(s) * (periods_ + 1)];
+    if (q0 == q1) {
+      part[q0] += d1 - d0;
+      return;
+    }
+    part[q0] += o_.period_ends[q0] + 1 - d0;
+    if (q1 < periods_) part[q1] += d1 - (o_.period_ends[q1 - 1] + 1);
+    int32_t* whole = &whole_[static_cast<std::size_t>(s) * (periods_ + 1)];
+    ++whole[q0 + 1];
+    --whole[q1];
   }
 
   // Time of leaving state s (cell c, entered e days before t) when one regime
@@ -314,41 +338,39 @@ class Runner {
   // Stocks at each period end, cost and entrants of the period, into the
   // batch buffer; clears the run's arrays for the next run.
   void record() {
-    const int days = o_.days;
     const int series = n_series();
-    std::fill(child_days_.begin(), child_days_.end(), 0);
-    std::vector<int64_t> by_state(static_cast<std::size_t>(periods_) * (n_ + 1), 0);
+    const std::size_t width = periods_ + 1;
+    for (int p = 0; p < periods_; ++p)
+      for (int s = 0; s <= n_; ++s) slot(p * series + cells_ + s)[filled_] = 0;
     for (std::size_t c = 0; c < cells_; ++c) {
       const int s = static_cast<int>(c / n_age_);
-      const bool costed = !m_.unit_cost.empty() && m_.unit_cost[s] != 0;
-      int32_t* row = &diff_[c * (days + 1)];
+      int32_t* row = &diff_[c * width];
       int64_t level = 0;
-      int d = 0;
       for (int p = 0; p < periods_; ++p) {
-        const int end = o_.period_ends[p];
-        if (costed) {
-          int64_t occupied = 0;
-          for (; d <= end; ++d) occupied += level += row[d];
-          child_days_[static_cast<std::size_t>(p) * n_ + s] += occupied;
-        } else {
-          int32_t step = 0;
-          for (; d <= end; ++d) step += row[d];
-          level += step;
-        }
+        level += row[p];
         slot(p * series + c)[filled_] = level;
-        by_state[static_cast<std::size_t>(p) * (n_ + 1) + s] += level;
-        by_state[static_cast<std::size_t>(p) * (n_ + 1) + n_] += level;
+        slot(p * series + cells_ + s)[filled_] += level;
+        slot(p * series + cells_ + n_)[filled_] += level;
       }
-      std::fill(row, row + days + 1, 0);
+      std::fill(row, row + width, 0);
+    }
+    std::vector<double> cost(periods_, 0.0);
+    for (int s = 0; s < n_; ++s) {
+      if (!costed_[s]) continue;
+      int32_t* whole = &whole_[s * width];
+      int64_t* part = &part_days_[s * width];
+      int64_t covering = 0;
+      for (int p = 0; p < periods_; ++p) {
+        covering += whole[p];
+        const int length = o_.period_ends[p] - (p ? o_.period_ends[p - 1] : -1);
+        cost[p] += m_.unit_cost[s] * static_cast<double>(part[p] + covering * length);
+      }
+      std::fill(whole, whole + width, 0);
+      std::fill(part, part + width, 0);
     }
     for (int p = 0; p < periods_; ++p) {
-      for (int s = 0; s <= n_; ++s)
-        slot(p * series + cells_ + s)[filled_] = by_state[static_cast<std::size_t>(p) * (n_ + 1) + s];
-      double cost = 0;
-      for (int s = 0; s < n_ && !m_.unit_cost.empty(); ++s)
-        cost += m_.unit_cost[s] * static_cast<double>(child_days_[static_cast<std::size_t>(p) * n_ + s]);
       const double factor = o_.cost_factor.empty() ? 1.0 : o_.cost_factor[p];
-      slot(periods_ * series + p)[filled_] = std::llround(cost * factor / o_.cost_quantum);
+      slot(periods_ * series + p)[filled_] = std::llround(cost[p] * factor / o_.cost_quantum);
       for (int s = 0; s < n_; ++s)
         slot(periods_ * (series + 1) + p * n_ + s)[filled_] = entr_[static_cast<std::size_t>(p) * n_ + s];
     }
@@ -366,14 +388,16 @@ class Runner {
   AliasTables dest_, forced_dest_;  // per (regime, state, age)
   std::vector<Segment> segments_;
   std::vector<double> total_mult_, inv_mult_;  // per (regime, state, age)
-  std::vector<int> period_of_day_;
+  std::vector<int> period_of_day_;  // [day 0 .. days]: first period ending on or after it (periods: none)
   std::vector<int32_t> run_end_;  // first day after the regime run holding each day
   std::vector<double> cumh_;      // [state][age][n_dur + 1] cumulative hazard at bin edges
   std::vector<double> inv_h_;     // [state][age][n_dur] 1 / hazard (0 where the hazard is 0)
   std::vector<double> cap_;       // [state] longest stay (infinite: no cap)
-  std::vector<int32_t> diff_;     // [state][age][day]: changes of the stock on each day
+  std::vector<int32_t> diff_;     // [state][age][period + 1]: changes of the stock at period ends
+  std::vector<char> costed_;      // [state]: has a unit cost
+  std::vector<int32_t> whole_;    // [state][period + 1]: changes of the stays covering whole periods
+  std::vector<int64_t> part_days_;  // [state][period + 1]: days of stays covering part of a period
   std::vector<int64_t> entr_;     // [period][state] entrants of this run
-  std::vector<int64_t> child_days_;  // [period][state] days spent in the state in the period
   std::vector<int64_t> buffer_;   // [slot][run in batch]
   int filled_ = 0;
 };
