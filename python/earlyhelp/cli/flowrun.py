@@ -134,7 +134,7 @@ def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: 
             png: Optional[bytes] = None) -> None:
     """The one way this run writes a file: drops the hidden states' rows (and the total) first."""
     if png is not None:
-        folder.write_png(name, png, sources=["fan"])      # drawn from the published fan table
+        folder.write_bytes(name, png, sources=["fan"])      # drawn from the published fan table
         return
     if "state" in frame.columns and hidden:
         frame = frame[~frame["state"].isin(list(hidden) + ["all"])]
