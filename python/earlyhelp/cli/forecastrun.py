@@ -319,7 +319,6 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     """
     from ..data.names import Names
     from ..forecast import CapacityPlan, best_model, capacity, episode_duration_curve
-    from ..forecast.hierarchy import unescape_level
 
     if cfg.capacity is None:
         return CapacityPlan.of(pd.DataFrame())

@@ -47,11 +47,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 import pandas as pd
 
 from .._errors import ConfigError, Problem
+from .._tomlfile import read_toml
 
-try:  # Python 3.11+
-    import tomllib as _toml
-except ImportError:  # pragma: no cover - Python < 3.11
-    import tomli as _toml  # type: ignore[no-redef]
 
 CodeMap = Dict[str, Dict[str, Dict[str, str]]]
 
@@ -228,13 +225,7 @@ def load_code_map(path: Union[str, os.PathLike]) -> LocalCodes:
     Relative paths are taken relative to the file's folder.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError([Problem(str(file), None, "code-map file not found: give the path to a .toml file")])
-    try:
-        with file.open("rb") as handle:
-            data = _toml.load(handle)
-    except _toml.TOMLDecodeError as exc:
-        raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    data = read_toml(file, missing="code-map file not found: give the path to a .toml file")
     return parse_code_map(data, base=file.parent, name=str(file))
 
 
