@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import pandas as pd
 
@@ -262,6 +262,18 @@ def parse_code_map(data: Mapping[str, Any], *, base: Optional[Path] = None, name
     return LocalCodes(code_map=code_map, ssd=ssd, path=name)
 
 
+def _decisions(given: Mapping[str, Any], where: str, name: str, problems: List[Problem]) -> Dict[str, str]:
+    """The local value -> decision entries of ``given`` that name a decision; a problem for each other."""
+    out: Dict[str, str] = {}
+    for local, decision in given.items():
+        if decision in DECISIONS:
+            out[str(local)] = decision
+        else:
+            problems.append(Problem(name, f"{where}.{local}", f"not a decision; use one of {', '.join(DECISIONS)}",
+                                    value=decision))
+    return out
+
+
 def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
     from . import ssd
 
@@ -286,12 +298,8 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
         if not isinstance(given, Mapping):
             problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "must map to decisions"))
             continue
-        for local, decision in given.items():
-            if decision not in DECISIONS:
-                problems.append(Problem(name, f"ssd.contact_outcomes.{key}.{local}",
-                                        f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
-            else:
-                target[str(local).upper() if key == "flags" else str(local)] = decision
+        for local, decision in _decisions(given, f"ssd.contact_outcomes.{key}", name, problems).items():
+            target[local.upper() if key == "flags" else local] = decision
     keys: Dict[str, Dict[str, str]] = {}
     given_keys = outcomes.get("keys", {}) or {}
     if not isinstance(given_keys, Mapping):
@@ -301,12 +309,8 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
         if not isinstance(table, Mapping):
             problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}", "must map values to decisions"))
             continue
-        for local, decision in table.items():
-            if decision not in DECISIONS:
-                problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}.{local}",
-                                        f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
-            else:
-                keys.setdefault(str(key).upper(), {})[str(local)] = decision
+        keys.setdefault(str(key).upper(), {}).update(
+            _decisions(table, f"ssd.contact_outcomes.keys.{key}", name, problems))
     for key in outcomes:
         if key not in ("flags", "comments", "keys"):
             problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "unknown key; use flags, comments, keys"))
