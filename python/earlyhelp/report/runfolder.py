@@ -31,6 +31,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from .._docstrings import with_sections
 from ..results import Excluded, Exclusions
 from .publish import PublishPolicy, Published, excel_bytes, publish
 
@@ -116,6 +117,11 @@ def _is_count(column: Any) -> bool:
     return name in _COUNT_WORDS or name.startswith("n_") or name.endswith("_count")
 
 
+_table_doc = with_sections(frame_parameters="frame : DataFrame\n    the typed table.\n"
+                                            "csv_frame : DataFrame, optional\n    the table as published in CSV.\n"
+                                            "decimals : int\n    decimals kept in floats.")
+
+
 class RunFolder:
     """Collects a run's files in a temporary folder and publishes them at the end.
 
@@ -190,6 +196,7 @@ class RunFolder:
         self.files.append(name)
         return file
 
+    @_table_doc
     def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
                     decimals: int = DECIMALS, counts: Optional[Sequence[Any]] = None,
                     totals: Optional[Mapping[str, Any]] = None, dims: Optional[Sequence[str]] = None,
@@ -204,12 +211,7 @@ class RunFolder:
         ----------
         name : str
             the file stem.
-        frame : DataFrame
-            the typed table.
-        csv_frame : DataFrame, optional
-            the table as published in CSV.
-        decimals : int
-            decimals kept in floats.
+        {frame_parameters}
         counts, totals, dims, not_counts, derived : optional
             passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
         """
@@ -219,6 +221,7 @@ class RunFolder:
         out.text.to_csv(self._path(f"{name}.csv"), index=False, lineterminator="\n")
         self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = out.record
 
+    @_table_doc
     def published_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
                         decimals: int = DECIMALS, **gate: Any) -> Published:
         """The table as the gate lets it out (for a report built from it); registers it as a source.
@@ -227,12 +230,7 @@ class RunFolder:
         ----------
         name : str
             the table's name.
-        frame : DataFrame
-            the typed table.
-        csv_frame : DataFrame, optional
-            the table as published in CSV.
-        decimals : int
-            decimals kept in floats.
+        {frame_parameters}
         **gate
             passed to :func:`~earlyhelp.report.publish.publish`.
 
