@@ -10,9 +10,9 @@ matplotlib.use("Agg")
 os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client():
-    """A dask.distributed Client on a 2-worker LocalCluster, closed after the module's tests."""
+    """A dask.distributed LocalCluster of 2 workers, shared by every test that runs on Dask."""
     pytest.importorskip("dask.distributed")
     from earlyhelp.flow import local_client
 
