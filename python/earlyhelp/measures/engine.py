@@ -441,11 +441,8 @@ def _assemble(parts: List[Dict[str, Any]], ids: List[str], dims: List[str]) -> p
                                                         np.concatenate([p["change_significant"][1] for p in parts]))
     data["rate_per_10k"] = np.concatenate([p["rate_per_10k"] for p in parts])
     data["complete"] = np.concatenate([p["complete"] for p in parts])
-    # column by column: one block each, nothing stacked into a 2-D block and copied again
-    frame = pd.DataFrame(index=pd.RangeIndex(len(data["complete"])))
-    for name, values in data.items():
-        frame[name] = values
-    return frame
+    # copy=False: one block per column, nothing stacked into a 2-D block or copied again
+    return pd.DataFrame(data, copy=False)
 
 
 def _empty(dims: List[str]) -> pd.DataFrame:

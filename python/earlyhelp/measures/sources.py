@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..data import codes
-from ._catalogue import ASSESSMENT_DAYS, PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS, Measure
+from ._catalogue import (ASSESSMENT_DAYS, PLAN_DAYS, REPEAT_CP_PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS,
+                         Measure)
 
 if TYPE_CHECKING:
     from ..data.dataset import Dataset
@@ -58,6 +59,9 @@ SOURCE_TABLES: Dict[str, Tuple[str, ...]] = {
     "family_voice": ("family_voice", "localities"),
     "practitioners": ("practitioners", "localities"),
     "teams": ("agencies",),
+    "cin_plans": ("cin_plans", "persons", "family_members", "families", "localities"),
+    "cp_plans": ("cp_plans", "persons", "family_members", "families", "localities"),
+    "cla_episodes": ("cla_episodes", "persons", "family_members", "families", "localities"),
 }
 # Tables and columns without which a source cannot be built at all.
 REQUIRED: Dict[str, Tuple[Tuple[str, str], ...]] = {
@@ -71,6 +75,9 @@ REQUIRED: Dict[str, Tuple[Tuple[str, str], ...]] = {
     "family_voice": (("family_voice", "response_date"), ("family_voice", "answer")),
     "practitioners": (("practitioners", "fte"),),
     "teams": (("agencies", "agency_type"),),
+    "cin_plans": (("cin_plans", "start_date"), ("cin_plans", "person_id")),
+    "cp_plans": (("cp_plans", "start_date"), ("cp_plans", "person_id")),
+    "cla_episodes": (("cla_episodes", "start_date"), ("cla_episodes", "person_id")),
 }
 # Columns a flag needs: a measure using the flag is blocked when the column holds no values.
 FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
@@ -93,6 +100,7 @@ FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
     ("family_needs", "resolved_flag"): ("family_needs", "resolved"),
     ("family_needs", "sustained_flag"): ("family_needs", "sustained"),
     ("taf_reviews", "on_time"): ("taf_reviews", "held_date"),
+    ("cla_episodes", "started_care"): ("cla_episodes", "reason_new_episode"),
 }
 
 
@@ -258,6 +266,18 @@ class Builder:
         per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
         pos = self.ref_pos("families", table)
         return np.where(pos >= 0, per_family[np.maximum(pos, 0)] if len(per_family) else -1, -1)
+
+    def person_locality_pos(self, person_ids: pd.Series) -> np.ndarray:
+        """Row of the locality of each person's family (their first family in family_members), -1 unknown."""
+        def make():
+            fm = self.ds.family_members
+            fam_pos = _lookup(fm["family_id"], self.ds.families["family_id"])
+            per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
+            loc = np.where(fam_pos >= 0, per_family[np.maximum(fam_pos, 0)] if len(per_family) else -1, -1)
+            return fm["person_id"], loc
+        members, loc = self._memo("person_loc", make)
+        pos = _lookup(person_ids, members)
+        return np.where(pos >= 0, loc[np.maximum(pos, 0)] if len(loc) else -1, -1)
 
     def locality_cat(self, pos: np.ndarray) -> pd.Categorical:
         ids, names = self.locality_names()
@@ -663,10 +683,82 @@ def _teams(b: Builder) -> Source:
     return Source("teams", frame, {"locality": lambda: b.locality_label(loc)})
 
 
+def _spells(person: np.ndarray, start: np.ndarray, end: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Per row: (first row of a child's spell, the spell's end) for overlapping or back-to-back spans.
+
+    Rows of one person whose spans overlap or touch (one ends the day the next starts) form one
+    spell; its first row carries the spell's end (NO_DAY while open), so a stock of first rows
+    counts children, not plans or episodes.
+    """
+    n = len(person)
+    if n == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    open_end = np.where(end == NO_DAY, FAR_DAY, end)
+    order = np.lexsort((start, person))
+    p, s_, e = person[order], start[order], open_end[order]
+    new_person = np.r_[True, p[1:] != p[:-1]]
+    # running latest end within the person, up to the row before
+    run = pd.Series(e).groupby(np.cumsum(new_person)).cummax().to_numpy()
+    prev_end = np.r_[NO_DAY, run[:-1]]
+    first = new_person | (s_ > prev_end) | (p < 0)
+    spell = np.cumsum(first) - 1
+    spell_end = np.maximum.reduceat(e, np.flatnonzero(first)) if first.any() else e
+    out_first = np.zeros(n, dtype=bool)
+    out_first[order] = first
+    out_end = np.full(n, NO_DAY, dtype=np.int64)
+    ends = spell_end[spell]
+    out_end[order] = np.where(first, np.where(ends >= FAR_DAY, NO_DAY, ends), NO_DAY)
+    return out_first, out_end
+
+
+def _statutory(b: Builder, name: str, extra: Callable[[pd.DataFrame, np.ndarray, Dict[str, np.ndarray]], None]
+               ) -> Source:
+    """A statutory table (one row per plan or episode of a child): dates, spells, the child's dimensions."""
+    t = b.ds[name]
+    s, e = days(t["start_date"]), days(t["end_date"]) if "end_date" in t.columns else np.full(len(t), NO_DAY)
+    person = pd.factorize(t["person_id"], use_na_sentinel=True)[0].astype(np.int64)
+    first, spell_end = _spells(person, s, e)
+    cols: Dict[str, np.ndarray] = {"start_date": s, "end_date": e, "spell_start": first & (s != NO_DAY),
+                                   "spell_end": spell_end, "all": np.ones(len(t), dtype=bool)}
+    extra(t, person, cols)
+    dims: Dict[str, object] = {"locality": lambda: b.locality_cat(b.person_locality_pos(t["person_id"]))}
+    _person_dims(b, dims, t["person_id"], pd.Series([None] * len(t), dtype=object), s)
+    return Source(name, pd.DataFrame(cols, copy=False), dims)
+
+
+def _cin_plans(b: Builder) -> Source:
+    return _statutory(b, "cin_plans", lambda t, person, cols: None)
+
+
+def _cp_plans(b: Builder) -> Source:
+    def repeat(t: pd.DataFrame, person: np.ndarray, cols: Dict[str, np.ndarray]) -> None:
+        # the child's latest plan that ended on or before this one started (DfE: within two years)
+        s, e = cols["start_date"], cols["end_date"]
+        shift = np.int64(1) << 21
+        ended = (e != NO_DAY) & (person >= 0)
+        end_key = np.sort(person[ended] * (shift * 2) + (e[ended] + shift))
+        key = person * (shift * 2) + (s + shift)
+        k = np.searchsorted(end_key, key, side="right") - 1
+        prev = end_key[np.maximum(k, 0)] if len(end_key) else np.zeros(len(s), dtype=np.int64)
+        has = (k >= 0) & (person >= 0) & (s != NO_DAY) & (prev // (shift * 2) == person)
+        since = np.where(has, s - (prev % (shift * 2) - shift), FAR_DAY)
+        cols["days_since_previous"] = np.where(has, since, np.nan).astype(float)
+        cols["repeat_within_2y"] = has & (since <= REPEAT_CP_PLAN_DAYS)
+    return _statutory(b, "cp_plans", repeat)
+
+
+def _cla_episodes(b: Builder) -> Source:
+    def started(t: pd.DataFrame, person: np.ndarray, cols: Dict[str, np.ndarray]) -> None:
+        rne = t["reason_new_episode"] if "reason_new_episode" in t.columns else pd.Series([None] * len(t))
+        cols["started_care"] = (rne.astype(object) == "S").to_numpy(dtype=bool)
+    return _statutory(b, "cla_episodes", started)
+
+
 BUILDERS: Dict[str, Callable[[Builder], Source]] = {
     "requests": _requests, "episodes": _episodes, "assessments": _assessments, "family_needs": _family_needs,
     "plans": _plans, "taf_reviews": _taf_reviews, "service_referrals": _service_referrals,
     "family_voice": _family_voice, "practitioners": _practitioners, "teams": _teams,
+    "cin_plans": _cin_plans, "cp_plans": _cp_plans, "cla_episodes": _cla_episodes,
 }
 SOURCE_DIMENSIONS: Dict[str, Tuple[str, ...]] = {
     "requests": ("locality", "lead_agency_type", "age_band", "sex", "ethnicity", "request_source", "route"),
@@ -679,6 +771,9 @@ SOURCE_DIMENSIONS: Dict[str, Tuple[str, ...]] = {
     "family_voice": ("locality", "question"),
     "practitioners": ("locality",),
     "teams": ("locality",),
+    "cin_plans": ("locality", "age_band", "sex", "ethnicity"),
+    "cp_plans": ("locality", "age_band", "sex", "ethnicity"),
+    "cla_episodes": ("locality", "age_band", "sex", "ethnicity"),
 }
 
 
@@ -709,6 +804,9 @@ def describe() -> pd.DataFrame:
         "service_referrals": "referral_date service outcome accepted",
         "family_voice": "response_date question answer positive",
         "practitioners": "start_date end_date fte all", "teams": "start_date end_date one",
+        "cin_plans": "start_date end_date spell_start spell_end all",
+        "cp_plans": "start_date end_date spell_start spell_end all days_since_previous repeat_within_2y",
+        "cla_episodes": "start_date end_date spell_start spell_end all started_care",
     }
     return pd.DataFrame([dict(source=s, tables=", ".join(SOURCE_TABLES[s]), dimensions=", ".join(SOURCE_DIMENSIONS[s]),
                               columns=cols[s].replace(" ", ", ")) for s in BUILDERS])
