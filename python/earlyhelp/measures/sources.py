@@ -736,9 +736,14 @@ def _cp_plans(b: Builder) -> Source:
         s, e = cols["start_date"], cols["end_date"]
         shift = np.int64(1) << 21
         ended = (e != NO_DAY) & (person >= 0)
-        end_key = np.sort(person[ended] * (shift * 2) + (e[ended] + shift))
+        raw = person[ended] * (shift * 2) + (e[ended] + shift)
+        order = np.argsort(raw, kind="stable")
+        end_key, end_row = raw[order], np.flatnonzero(ended)[order]
         key = person * (shift * 2) + (s + shift)
         k = np.searchsorted(end_key, key, side="right") - 1
+        # a plan that ends the day it starts is not its own previous plan
+        self_hit = (k >= 0) & (end_row[np.maximum(k, 0)] == np.arange(len(s))) if len(end_row) else k < -1
+        k = np.where(self_hit, k - 1, k)
         prev = end_key[np.maximum(k, 0)] if len(end_key) else np.zeros(len(s), dtype=np.int64)
         has = (k >= 0) & (person >= 0) & (s != NO_DAY) & (prev // (shift * 2) == person)
         since = np.where(has, s - (prev % (shift * 2) - shift), FAR_DAY)
