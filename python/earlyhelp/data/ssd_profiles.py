@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import pandas as pd
 
@@ -271,6 +271,21 @@ def parse_code_map(data: Mapping[str, Any], *, base: Optional[Path] = None, name
     return LocalCodes(code_map=code_map, ssd=ssd, path=name)
 
 
+
+def _decisions(name: str, where: str, given, not_a_table: str, problems: List[Problem]) -> Dict[str, str]:
+    """A table of local value -> decision from the code map; problems for anything else."""
+    if not isinstance(given, Mapping):
+        problems.append(Problem(name, where, not_a_table))
+        return {}
+    out: Dict[str, str] = {}
+    for local, decision in given.items():
+        if decision not in DECISIONS:
+            problems.append(Problem(name, f"{where}.{local}", f"not a decision; use one of {', '.join(DECISIONS)}",
+                                    value=decision))
+        else:
+            out[str(local)] = decision
+    return out
+
 def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
     from . import ssd
 
@@ -291,31 +306,18 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
         problems.append(Problem(name, "ssd.contact_outcomes", "must be a table with flags and/or comments"))
         outcomes = {}
     for key, target in (("flags", flags), ("comments", comments)):
-        given = outcomes.get(key, {}) or {}
-        if not isinstance(given, Mapping):
-            problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "must map to decisions"))
-            continue
-        for local, decision in given.items():
-            if decision not in DECISIONS:
-                problems.append(Problem(name, f"ssd.contact_outcomes.{key}.{local}",
-                                        f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
-            else:
-                target[str(local).upper() if key == "flags" else str(local)] = decision
+        mapped = _decisions(name, f"ssd.contact_outcomes.{key}", outcomes.get(key, {}) or {},
+                            "must map to decisions", problems)
+        target.update({(local.upper() if key == "flags" else local): d for local, d in mapped.items()})
     keys: Dict[str, Dict[str, str]] = {}
     given_keys = outcomes.get("keys", {}) or {}
     if not isinstance(given_keys, Mapping):
         problems.append(Problem(name, "ssd.contact_outcomes.keys", "must be tables: [ssd.contact_outcomes.keys.<KEY>]"))
         given_keys = {}
     for key, table in given_keys.items():
-        if not isinstance(table, Mapping):
-            problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}", "must map values to decisions"))
-            continue
-        for local, decision in table.items():
-            if decision not in DECISIONS:
-                problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}.{local}",
-                                        f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
-            else:
-                keys.setdefault(str(key).upper(), {})[str(local)] = decision
+        mapped = _decisions(name, f"ssd.contact_outcomes.keys.{key}", table, "must map values to decisions", problems)
+        if mapped:
+            keys.setdefault(str(key).upper(), {}).update(mapped)
     for key in outcomes:
         if key not in ("flags", "comments", "keys"):
             problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "unknown key; use flags, comments, keys"))

@@ -7,13 +7,13 @@ other than the month are sums (flows) or period-end values (stocks) of those arr
 from __future__ import annotations
 
 import warnings
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _catalogue as cat
-from .sources import DIMENSIONS, NO_DAY, SOURCE_DIMENSIONS, SOURCE_TABLES, Builder, MissingData, Source
+from .sources import DIMENSIONS, NO_DAY, SOURCE_DIMENSIONS, Builder, MissingData, Source
 from .stats import change_test, poisson_interval, wilson_interval
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")

@@ -267,6 +267,13 @@ class Builder:
         pos = self.ref_pos("families", table)
         return np.where(pos >= 0, per_family[np.maximum(pos, 0)] if len(per_family) else -1, -1)
 
+    def own_or_family_locality(self, table: str) -> pd.Categorical:
+        """Each row's own ``locality_id``, else its family's (episodes, family-voice answers)."""
+        pos = self.locality_pos(self.ds[table]["locality_id"])
+        if (pos < 0).any():
+            pos = np.where(pos < 0, self.family_locality_pos(table), pos)
+        return self.locality_cat(pos)
+
     def person_locality_pos(self, person_ids: pd.Series) -> np.ndarray:
         """Row of the locality of each person's family (their first family in family_members), -1 unknown."""
         def make():
@@ -557,14 +564,8 @@ def _episodes(b: Builder) -> Source:
         "has_lead_practitioner": ep["lead_practitioner_id"].notna().to_numpy(),
         "has_assessment": has_ass, "n_needs": n_needs, "three_plus_needs": n_needs >= 3,
     }, copy=False)
-    def ep_locality() -> pd.Categorical:
-        pos = b.locality_pos(ep["locality_id"])
-        if (pos < 0).any():
-            pos = np.where(pos < 0, b.family_locality_pos("episodes"), pos)
-        return b.locality_cat(pos)
-
     dims: Dict[str, object] = {
-        "locality": ep_locality,
+        "locality": lambda: b.own_or_family_locality("episodes"),
         "lead_agency_type": lambda: _labels(lead_type, AGENCY_TYPE_NAMES,
                                             order=[AGENCY_TYPE_NAMES[t] for t in codes.AGENCY_TYPE]),
         "level": lambda: _labels(np.where(np.isnan(level), None, level).astype(object), LEVEL_LABELS,
@@ -647,14 +648,8 @@ def _family_voice(b: Builder) -> Source:
     question = fv["question"].astype(object)
     frame = pd.DataFrame({"response_date": days(fv["response_date"]), "question": question.to_numpy(),
                           "answer": answer, "positive": answer >= codes.VOICE_POSITIVE_FROM}, copy=False)
-    def fv_locality() -> pd.Categorical:
-        pos = b.locality_pos(fv["locality_id"])
-        if (pos < 0).any():
-            pos = np.where(pos < 0, b.family_locality_pos("family_voice"), pos)
-        return b.locality_cat(pos)
-
     dims: Dict[str, object] = {
-        "locality": fv_locality,
+        "locality": lambda: b.own_or_family_locality("family_voice"),
         "question": lambda: _labels(question.to_numpy(), codes.VOICE_QUESTION,
                                     order=list(codes.VOICE_QUESTION.values())),
     }
