@@ -27,8 +27,14 @@ class MeasuresBlockedWarning(UserWarning):
 def _month_of_day(d: np.ndarray) -> np.ndarray:
     """int64 days since 1970 -> months since January 1970 (NO_DAY stays very negative)."""
     clipped = np.clip(d, -(10 ** 6), 10 ** 7)     # far past/future (always in post) stay representable
-    out = clipped.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    out[d == NO_DAY] = np.iinfo(np.int64).min // 8
+    known = d != NO_DAY
+    lo, hi = (int(clipped[known].min()), int(clipped[known].max())) if known.any() else (0, 0)
+    if hi - lo < 100_000:   # the usual span of years: one look-up table of the days in it
+        table = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        out = table[np.clip(clipped, lo, hi) - lo]
+    else:
+        out = clipped.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    out[~known] = np.iinfo(np.int64).min // 8
     return out
 
 
@@ -393,15 +399,14 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         for k, d in enumerate(dims):
             stride = int(np.prod(sizes[k + 1:])) if k + 1 < len(sizes) else 1
             cols[d] = (np.repeat((kept // stride) % sizes[k], P), list(levels[k]))
-    pc = p_change.ravel()[rows]
-    cols.update({
-        "numerator": num.ravel()[rows], "denominator": den.ravel()[rows], "value": value.ravel()[rows],
-        "lo": lo.ravel()[rows], "hi": hi.ravel()[rows], "previous": prev.ravel()[rows],
-        "change": change.ravel()[rows], "change_p": pc,
-        "change_significant": (np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc)),
-        "rate_per_10k": (value / _population(m, dims, levels, builder)[:, None] * 1e4).ravel()[rows],
-        "complete": np.tile(complete, len(kept)),
-    })
+    # (group x period) arrays and the cells kept: _assemble gathers them straight into the output
+    idx = np.flatnonzero(rows)
+    pc = p_change.ravel()[idx]
+    cols.update({name: (arr, idx) for name, arr in (
+        ("numerator", num), ("denominator", den), ("value", value), ("lo", lo), ("hi", hi), ("previous", prev),
+        ("change", change), ("rate_per_10k", value / _population(m, dims, levels, builder)[:, None] * 1e4))})
+    cols.update({"change_p": pc, "change_significant": (np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc)),
+                 "complete": np.tile(complete, len(kept))})
     cols["__n__"] = n
     return cols
 
@@ -435,11 +440,21 @@ def _assemble(parts: List[Dict[str, Any]], ids: List[str], dims: List[str]) -> p
         if col == "period":
             data["period_start"] = np.concatenate([p["period_start"] for p in parts])
             data["period_end"] = np.concatenate([p["period_end"] for p in parts])
-    for col in ("numerator", "denominator", "value", "lo", "hi", "previous", "change", "change_p"):
-        data[col] = np.concatenate([p[col] for p in parts])
+    starts = np.r_[0, np.cumsum(sizes)]
+
+    def gather(col: str) -> np.ndarray:
+        out = np.empty(int(starts[-1]))
+        for k, p in enumerate(parts):
+            arr, idx = p[col]
+            np.take(np.ascontiguousarray(arr, dtype=float).ravel(), idx, out=out[starts[k]:starts[k + 1]])
+        return out
+
+    for col in ("numerator", "denominator", "value", "lo", "hi", "previous", "change"):
+        data[col] = gather(col)
+    data["change_p"] = np.concatenate([p["change_p"] for p in parts])
     data["change_significant"] = pd.arrays.BooleanArray(np.concatenate([p["change_significant"][0] for p in parts]),
                                                         np.concatenate([p["change_significant"][1] for p in parts]))
-    data["rate_per_10k"] = np.concatenate([p["rate_per_10k"] for p in parts])
+    data["rate_per_10k"] = gather("rate_per_10k")
     data["complete"] = np.concatenate([p["complete"] for p in parts])
     # copy=False: one block per column, nothing stacked into a 2-D block or copied again
     return pd.DataFrame(data, copy=False)

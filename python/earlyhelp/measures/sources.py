@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import codes
+from ._ids import arrow_strings, positions
 from ._catalogue import (ASSESSMENT_DAYS, PLAN_DAYS, REPEAT_CP_PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS,
                          Measure)
 
@@ -137,31 +138,11 @@ def _ids(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, na_value=None)
 
 
-def _arrow_strings(values: pd.Series):
-    import pyarrow as pa
-
-    arr = getattr(values, "array", values)
-    if hasattr(arr, "_pa_array"):               # string[pyarrow]: no copy
-        return arr._pa_array
-    return pa.array(pd.Series(values, dtype=object).astype("string").to_numpy(dtype=object, na_value=None),
-                    type=pa.large_string())
-
-
 def _lookup(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
-    """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing; first of duplicates).
-
-    A hash look-up in Arrow (``index_in``): ids are strings and tables have millions of rows.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing; first of duplicates)."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64)
-    k, t = _arrow_strings(keys), _arrow_strings(table_keys)
-    if k.type != t.type:
-        k, t = k.cast(pa.large_string()), t.cast(pa.large_string())
-    pos = pc.index_in(k, value_set=t).fill_null(-1)
-    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return positions([keys], table_keys)[0]
 
 
 def _take(values: np.ndarray, pos: np.ndarray, fill) -> np.ndarray:
@@ -274,17 +255,25 @@ class Builder:
             pos = np.where(pos < 0, self.family_locality_pos(table), pos)
         return self.locality_cat(pos)
 
-    def person_locality_pos(self, person_ids: pd.Series) -> np.ndarray:
-        """Row of the locality of each person's family (their first family in family_members), -1 unknown."""
+    def person_locality_pos(self, table: str) -> np.ndarray:
+        """Row of the locality of each row's child's family (their first in family_members), -1 unknown."""
         def make():
             fm = self.ds.family_members
             fam_pos = _lookup(fm["family_id"], self.ds.families["family_id"])
             per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
-            loc = np.where(fam_pos >= 0, per_family[np.maximum(fam_pos, 0)] if len(per_family) else -1, -1)
-            return fm["person_id"], loc
-        members, loc = self._memo("person_loc", make)
-        pos = _lookup(person_ids, members)
+            return np.where(fam_pos >= 0, per_family[np.maximum(fam_pos, 0)] if len(per_family) else -1, -1)
+        loc = self._memo("member_loc_pos", make)
+        pos = self._memo("statutory_member_pos", self._statutory_member_pos).get(table)
+        if pos is None:
+            pos = np.full(len(self.ds[table]), -1, dtype=np.int64)
         return np.where(pos >= 0, loc[np.maximum(pos, 0)] if len(loc) else -1, -1)
+
+    def _statutory_member_pos(self) -> Dict[str, np.ndarray]:
+        """Row in family_members of each statutory row's child (first row wins), -1 if none."""
+        names = [t for t in ("cin_plans", "cp_plans", "cla_episodes")
+                 if t in self.ds.tables and len(self.ds[t]) and "person_id" in self.ds[t].columns]
+        found = positions([self.ds[t]["person_id"] for t in names], self.ds.family_members["person_id"])
+        return dict(zip(names, found))
 
     def locality_cat(self, pos: np.ndarray) -> pd.Categorical:
         ids, names = self.locality_names()
@@ -325,33 +314,13 @@ class Builder:
     def ref_pos(self, domain: str, table: str) -> np.ndarray:
         """Row in ``domain`` (episodes or families) of each row of ``table``, -1 if none.
 
-        All tables that refer to the domain are encoded with one Arrow dictionary in one pass,
-        instead of one hash look-up (and one hash table of the domain) per table.
+        All tables that refer to the domain are looked up in one pass (``_ids.positions``).
         """
         def make():
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
             key, refs = self._REFS[domain]
-            names = [domain] + [t for t in refs if key in self.ds[t].columns and len(self.ds[t])]
-            arrays = []
-            for name in names:
-                a = _arrow_strings(self.ds[name][key])
-                a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
-                arrays.append(a.cast(pa.large_string()))
-            enc = pc.dictionary_encode(pa.concat_arrays(arrays))
-            codes_ = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-            n_dom = len(arrays[0])
-            row_of = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)
-            own = codes_[:n_dom]
-            ok = own >= 0
-            row_of[own[ok][::-1]] = np.flatnonzero(ok)[::-1]    # the first row wins for a duplicated key
-            out, at = {}, 0
-            for name, a in zip(names, arrays):
-                c = codes_[at:at + len(a)]
-                out[name] = np.where(c >= 0, row_of[c], -1)
-                at += len(a)
-            return out
+            names = [t for t in refs if key in self.ds[t].columns and len(self.ds[t])]
+            found = positions([self.ds[t][key] for t in names], self.ds[domain][key])
+            return dict(zip(names, found))
         got = self._memo(f"ref_pos:{domain}", make)
         return got.get(table, np.full(len(self.ds[table]), -1, dtype=np.int64))
 
@@ -416,14 +385,14 @@ def _family_keys(frame: pd.DataFrame):
     import pyarrow.compute as pc
 
     if "family_id" in frame.columns:
-        fam = _arrow_strings(frame["family_id"])
+        fam = arrow_strings(frame["family_id"])
     else:
         fam = pa.nulls(len(frame), pa.large_string())
     if isinstance(fam, pa.ChunkedArray):
         fam = fam.combine_chunks()
     fam = fam.cast(pa.large_string())
     if fam.null_count and "person_id" in frame.columns:
-        person = _arrow_strings(frame["person_id"])
+        person = arrow_strings(frame["person_id"])
         person = (person.combine_chunks() if isinstance(person, pa.ChunkedArray) else person).cast(pa.large_string())
         fam = pc.coalesce(fam, pc.binary_join_element_wise(pa.scalar("person:", pa.large_string()), person, ""))
     return fam
@@ -716,7 +685,7 @@ def _statutory(b: Builder, name: str, extra: Callable[[pd.DataFrame, np.ndarray,
     cols: Dict[str, np.ndarray] = {"start_date": s, "end_date": e, "spell_start": first & (s != NO_DAY),
                                    "spell_end": spell_end, "all": np.ones(len(t), dtype=bool)}
     extra(t, person, cols)
-    dims: Dict[str, object] = {"locality": lambda: b.locality_cat(b.person_locality_pos(t["person_id"]))}
+    dims: Dict[str, object] = {"locality": lambda: b.locality_cat(b.person_locality_pos(name))}
     _person_dims(b, dims, t["person_id"], pd.Series([None] * len(t), dtype=object), s)
     return Source(name, pd.DataFrame(cols, copy=False), dims)
 
