@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import codes
-from ._ids import arrow_strings, positions
+from ._ids import arrow_strings, int_ids, positions
 from ._catalogue import (ASSESSMENT_DAYS, PLAN_DAYS, REPEAT_CP_PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS,
                          Measure)
 
@@ -165,6 +165,11 @@ def _labels(values, names: Optional[Dict] = None, order: Optional[List[str]] = N
     where = {c: i for i, c in enumerate(cats)}
     lookup = np.array([where[n] for n in named] + [len(cats) - 1], dtype=np.int64)
     return pd.Categorical.from_codes(lookup[np.where(codes_ < 0, len(named), codes_)], categories=cats)
+
+
+def _eq(values: pd.Series, code: str) -> np.ndarray:
+    """values == code as a plain bool array (missing is False); categoricals compare codes."""
+    return np.asarray((values == code).to_numpy(dtype=bool, na_value=False), dtype=bool)
 
 
 def _bool(values: pd.Series) -> np.ndarray:
@@ -417,9 +422,8 @@ def _requests(b: Builder) -> Source:
     rq = b.ds.requests
     n = len(rq)
     d = days(rq["received_date"])
-    source = rq["source"].astype(object)
-    route = rq["route"].astype(object)
-    decision = rq["decision"].astype(object)
+    # codes stay categorical (compared by code, not as Python strings)
+    source, route, decision = rq["source"], rq["route"], rq["decision"]
     children = pd.to_numeric(rq["children"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     children = np.where(np.isnan(children), 1.0, children)
     # family integer codes shared by requests and episodes
@@ -457,11 +461,11 @@ def _requests(b: Builder) -> Source:
     open_now = (n_started - n_ended) > 0
     rereferral = has_prev & (since <= 365) & ~open_now
     frame = pd.DataFrame({
-        "received_date": d, "children": children, "source": source.to_numpy(), "route": route.to_numpy(),
-        "decision": decision.to_numpy(),
-        "converted": (decision == "early_help").to_numpy(), "decided": decision.notna().to_numpy(),
-        "from_partner": source.isin(PARTNER_SOURCES).to_numpy(),
-        "mash_diversion": (route == "mash_diversion").to_numpy(), "step_down_route": (route == "step_down").to_numpy(),
+        "received_date": d, "children": children, "source": source.array, "route": route.array,
+        "decision": decision.array,
+        "converted": _eq(decision, "early_help"), "decided": decision.notna().to_numpy(),
+        "from_partner": source.isin(PARTNER_SOURCES).to_numpy(dtype=bool),
+        "mash_diversion": _eq(route, "mash_diversion"), "step_down_route": _eq(route, "step_down"),
         "repeat_request_12m": repeat, "rereferral_12m": rereferral,
         "days_since_episode": np.where(has_prev, since, np.nan),
     }, copy=False)
@@ -476,9 +480,9 @@ def _requests(b: Builder) -> Source:
     dims: Dict[str, object] = {
         "locality": lambda: b.locality_cat(b.family_locality_pos("requests")),
         "lead_agency_type": lambda: _labels(lead, names),
-        "request_source": lambda: _labels(source.to_numpy(), src_names,
+        "request_source": lambda: _labels(source, src_names,
                                           order=[src_names[k] for k in codes.REFERRAL_SOURCE]),
-        "route": lambda: _labels(route.to_numpy(), ROUTE_NAMES, order=list(ROUTE_NAMES.values())),
+        "route": lambda: _labels(route, ROUTE_NAMES, order=list(ROUTE_NAMES.values())),
     }
     _person_dims(b, dims, rq.get("person_id"), rq["family_id"], d)
     return Source("requests", frame, dims)
@@ -502,7 +506,7 @@ def _episodes(b: Builder) -> Source:
     s, e = days(ep["start_date"]), days(ep["end_date"])
     closed = e != NO_DAY
     dur = np.where(closed & (s != NO_DAY), e - s, -1)
-    reason = ep["end_reason"].astype(object)
+    reason = ep["end_reason"]
     level = pd.to_numeric(ep["level"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     lead_type = b.episode_lead_types()
     lead_known = np.asarray(lead_type.codes) >= 0
@@ -522,10 +526,10 @@ def _episodes(b: Builder) -> Source:
         "closed": closed,
         "within_16_weeks": closed & (dur >= 0) & (dur <= SIXTEEN_WEEKS_DAYS),
         "over_20_weeks": closed & (dur > TWENTY_WEEKS_DAYS),
-        "end_reason": reason.to_numpy(),
-        "outcomes_met": closed & (reason == "outcomes_met").to_numpy(),
-        "step_up": closed & (reason == "step_up").to_numpy(),
-        "from_step_down": (ep["origin"].astype(object) == "step_down").to_numpy(),
+        "end_reason": reason.array,
+        "outcomes_met": closed & _eq(reason, "outcomes_met"),
+        "step_up": closed & _eq(reason, "step_up"),
+        "from_step_down": _eq(ep["origin"], "step_down"),
         "level": level, "level_recorded": ~np.isnan(level),
         "level_2": level == 2, "level_3": level == 3, "level_4": level == 4,
         "lead_recorded": lead_known, "partner_led": lead_known & ~council, "council_led": council,
@@ -595,14 +599,13 @@ def _taf_reviews(b: Builder) -> Source:
 def _service_referrals(b: Builder) -> Source:
     sr = b.ds.service_referrals
     d = days(sr["referral_date"])
-    service = sr["service"].astype(object)
+    service = sr["service"]
     pos = b.ref_pos("episodes", "service_referrals")
-    frame = pd.DataFrame({"referral_date": d, "service": service.to_numpy(),
-                          "outcome": sr["outcome"].astype(object).to_numpy(),
-                          "accepted": (sr["outcome"].astype(object) == "accepted").to_numpy()}, copy=False)
+    frame = pd.DataFrame({"referral_date": d, "service": service.array, "outcome": sr["outcome"].array,
+                          "accepted": _eq(sr["outcome"], "accepted")}, copy=False)
     dims: Dict[str, object] = {
         "locality": lambda: b.locality_cat(b.family_locality_pos("service_referrals")),
-        "service": lambda: _labels(service.to_numpy(), codes.SERVICE, order=list(codes.SERVICE.values())),
+        "service": lambda: _labels(service, codes.SERVICE, order=list(codes.SERVICE.values())),
     }
     ep_dims = b.episode_dims(pos)
     for dim in ("lead_agency_type", "level"):
@@ -614,12 +617,12 @@ def _service_referrals(b: Builder) -> Source:
 def _family_voice(b: Builder) -> Source:
     fv = b.ds.family_voice
     answer = pd.to_numeric(fv["answer"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    question = fv["question"].astype(object)
-    frame = pd.DataFrame({"response_date": days(fv["response_date"]), "question": question.to_numpy(),
+    question = fv["question"]
+    frame = pd.DataFrame({"response_date": days(fv["response_date"]), "question": question.array,
                           "answer": answer, "positive": answer >= codes.VOICE_POSITIVE_FROM}, copy=False)
     dims: Dict[str, object] = {
         "locality": lambda: b.own_or_family_locality("family_voice"),
-        "question": lambda: _labels(question.to_numpy(), codes.VOICE_QUESTION,
+        "question": lambda: _labels(question, codes.VOICE_QUESTION,
                                     order=list(codes.VOICE_QUESTION.values())),
     }
     return Source("family_voice", frame, dims)
@@ -645,6 +648,18 @@ def _teams(b: Builder) -> Source:
                           "one": np.ones(n)}, copy=False)
     loc = teams["locality_id"].astype("string") if "locality_id" in teams.columns else pd.Series([pd.NA] * n)
     return Source("teams", frame, {"locality": lambda: b.locality_label(loc)})
+
+
+def _id_codes(ids: pd.Series) -> np.ndarray:
+    """One small integer per distinct id (-1 where missing): fixed-width ids' digits, else factorized."""
+    got = int_ids([arrow_strings(ids)]) if len(ids) else None
+    if got is None:
+        return np.asarray(pd.factorize(ids, use_na_sentinel=True)[0], dtype=np.int64)
+    codes_ = got[0]
+    if len(codes_) and codes_.max() >= 2 ** 31:     # keep keys built from them (code x 2^22) in int64
+        known = codes_ >= 0
+        codes_ = np.where(known, np.unique(codes_, return_inverse=True)[1].reshape(-1), -1)
+    return codes_
 
 
 def _spells(person: np.ndarray, start: np.ndarray, end: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -680,7 +695,7 @@ def _statutory(b: Builder, name: str, extra: Callable[[pd.DataFrame, np.ndarray,
     """A statutory table (one row per plan or episode of a child): dates, spells, the child's dimensions."""
     t = b.ds[name]
     s, e = days(t["start_date"]), days(t["end_date"]) if "end_date" in t.columns else np.full(len(t), NO_DAY)
-    person = pd.factorize(t["person_id"], use_na_sentinel=True)[0].astype(np.int64)
+    person = _id_codes(t["person_id"])
     first, spell_end = _spells(person, s, e)
     cols: Dict[str, np.ndarray] = {"start_date": s, "end_date": e, "spell_start": first & (s != NO_DAY),
                                    "spell_end": spell_end, "all": np.ones(len(t), dtype=bool)}
@@ -719,7 +734,7 @@ def _cp_plans(b: Builder) -> Source:
 def _cla_episodes(b: Builder) -> Source:
     def started(t: pd.DataFrame, person: np.ndarray, cols: Dict[str, np.ndarray]) -> None:
         rne = t["reason_new_episode"] if "reason_new_episode" in t.columns else pd.Series([None] * len(t))
-        cols["started_care"] = (rne.astype(object) == "S").to_numpy(dtype=bool)
+        cols["started_care"] = _eq(rne, "S")
     return _statutory(b, "cla_episodes", started)
 
 
