@@ -8,7 +8,7 @@ through one Arrow hash (``dictionary_encode``). Both give the same positions.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -56,42 +56,63 @@ def _fixed_width(a) -> Optional[np.ndarray]:
     return data[offsets[0]:offsets[-1]].reshape(-1, width)
 
 
-def int_ids(arrays: Sequence) -> Optional[List[np.ndarray]]:
-    """Each array's ids as int64 (-1 where missing) when all share one prefix and digit count; else None."""
-    mats = []
-    for a in arrays:
-        m = _fixed_width(a)
-        if m is None:
-            return None
-        mats.append(m)
-    widths = {m.shape[1] for m in mats if len(m)}
-    if len(widths) > 1:
+def _parse(a) -> Optional[Tuple[int, bytes, np.ndarray]]:
+    """(width, prefix, int64 ids with -1 where missing) of fixed-width prefixed ids; None otherwise."""
+    m = _fixed_width(a)
+    if m is None:
         return None
-    first = next((m[0] for m in mats if len(m)), None)
-    out: List[np.ndarray] = []
-    if first is None:                            # nothing but missing values
-        return [np.full(len(a), -1, dtype=np.int64) for a in arrays]
+    if len(m) == 0:                              # nothing but missing values
+        return 0, b"", np.full(len(a), -1, dtype=np.int64)
+    first = m[0]
     is_digit = (first >= 48) & (first <= 57)
     k = int(np.argmax(is_digit)) if is_digit.any() else len(first)
     if len(first) - k == 0 or len(first) - k > MAX_DIGITS or not is_digit[k:].all():
         return None
-    prefix = first[:k]
-    for a, m in zip(arrays, mats):
-        if len(m) and ((m[:, :k] != prefix).any() or ((m[:, k:] < 48) | (m[:, k:] > 57)).any()):
-            return None
-        value = np.zeros(len(m), dtype=np.int64)
-        for col in range(k, m.shape[1]):
-            value = value * 10 + (m[:, col].astype(np.int64) - 48)
+    if (m[:, :k] != first[:k]).any() or ((m[:, k:] < 48) | (m[:, k:] > 57)).any():
+        return None
+    value = np.zeros(len(m), dtype=np.int64)
+    digit = np.empty(len(m), dtype=np.int64)
+    for col in range(k, m.shape[1]):             # in place: one strided read per digit
+        np.subtract(m[:, col], 48, out=digit, casting="unsafe")
+        value *= 10
+        value += digit
+    if a.null_count:
         ids = np.full(len(a), -1, dtype=np.int64)
-        if a.null_count:
-            ids[np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)] = value
+        ids[np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)] = value
+    else:
+        ids = value
+    return m.shape[1], first[:k].tobytes(), ids
+
+
+def _key(a) -> tuple:
+    bufs = a.buffers()
+    return tuple(b.address if b is not None else 0 for b in bufs) + (a.offset, len(a))
+
+
+def int_ids(arrays: Sequence, cache: Optional[Dict[tuple, Any]] = None) -> Optional[List[np.ndarray]]:
+    """Each array's ids as int64 (-1 where missing) when all share one prefix and width; else None.
+
+    ``cache`` (a dict kept for one computation) remembers each array's reading by its buffers.
+    """
+    parsed = []
+    for a in arrays:
+        key = _key(a)
+        if cache is not None and key in cache:
+            got = cache[key][1]
         else:
-            ids[:] = value
-        out.append(ids)
-    return out
+            got = _parse(a)
+            if cache is not None:   # the array is kept too: its buffers' addresses cannot be reused
+                cache[key] = (a, got)
+        if got is None:
+            return None
+        parsed.append(got)
+    shapes = {(w, p) for w, p, _ in parsed if w}
+    if len(shapes) > 1:
+        return None
+    return [ids for _, _, ids in parsed]
 
 
-def positions(keys: Sequence, domain) -> List[np.ndarray]:
+def positions(keys: Sequence, domain, cache: Optional[Dict[tuple, Any]] = None) -> List[np.ndarray]:
     """For each of ``keys`` (Series or Arrow arrays of ids): the row of each id in ``domain``.
 
     -1 where the id is missing or not in ``domain``; the first row wins for an id repeated
@@ -103,13 +124,15 @@ def positions(keys: Sequence, domain) -> List[np.ndarray]:
         the ids to look up.
     domain : Series or Arrow array
         the ids of the table looked in.
+    cache : dict, optional
+        kept across the look-ups of one computation (see :func:`int_ids`).
 
     Returns
     -------
     list of ndarray of int64
     """
     arrays = [arrow_strings(domain)] + [arrow_strings(k) for k in keys]
-    as_int = int_ids(arrays)
+    as_int = int_ids(arrays, cache)
     if as_int is not None:
         return _int_positions(as_int[0], as_int[1:])
     return _hashed_positions(arrays[0], arrays[1:])

@@ -138,11 +138,11 @@ def _ids(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, na_value=None)
 
 
-def _lookup(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
+def _lookup(keys: pd.Series, table_keys: pd.Series, cache: Optional[Dict[tuple, object]] = None) -> np.ndarray:
     """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing; first of duplicates)."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64)
-    return positions([keys], table_keys)[0]
+    return positions([keys], table_keys, cache)[0]
 
 
 def _take(values: np.ndarray, pos: np.ndarray, fill) -> np.ndarray:
@@ -183,6 +183,7 @@ class Builder:
         self.ds = ds
         self._cache: Dict[str, Source] = {}
         self._shared: Dict[str, object] = {}
+        self.id_cache: Dict[tuple, object] = {}     # ids read as integers, for this call's look-ups
         supplied = ds.meta.get("supplied_tables")
         self.supplied = set(supplied) if supplied is not None else None
         end = ds.meta.get("end_date")
@@ -245,7 +246,7 @@ class Builder:
         return self.locality_cat(self.locality_pos(locality_ids))
 
     def locality_pos(self, locality_ids: pd.Series) -> np.ndarray:
-        return _lookup(locality_ids, self.ds.localities["locality_id"])
+        return _lookup(locality_ids, self.ds.localities["locality_id"], self.id_cache)
 
     def family_locality_pos(self, table: str) -> np.ndarray:
         """Row of the locality of each row's family (rows of ``table``), -1 unknown."""
@@ -264,7 +265,7 @@ class Builder:
         """Row of the locality of each row's child's family (their first in family_members), -1 unknown."""
         def make():
             fm = self.ds.family_members
-            fam_pos = _lookup(fm["family_id"], self.ds.families["family_id"])
+            fam_pos = _lookup(fm["family_id"], self.ds.families["family_id"], self.id_cache)
             per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
             return np.where(fam_pos >= 0, per_family[np.maximum(fam_pos, 0)] if len(per_family) else -1, -1)
         loc = self._memo("member_loc_pos", make)
@@ -277,7 +278,8 @@ class Builder:
         """Row in family_members of each statutory row's child (first row wins), -1 if none."""
         names = [t for t in ("cin_plans", "cp_plans", "cla_episodes")
                  if t in self.ds.tables and len(self.ds[t]) and "person_id" in self.ds[t].columns]
-        found = positions([self.ds[t]["person_id"] for t in names], self.ds.family_members["person_id"])
+        found = positions([self.ds[t]["person_id"] for t in names], self.ds.family_members["person_id"],
+                          self.id_cache)
         return dict(zip(names, found))
 
     def locality_cat(self, pos: np.ndarray) -> pd.Categorical:
@@ -289,7 +291,7 @@ class Builder:
 
     def family_locality(self, family_ids: pd.Series) -> pd.Series:
         fam = self.ds.families
-        pos = _lookup(family_ids, fam["family_id"])
+        pos = _lookup(family_ids, fam["family_id"], self.id_cache)
         vals = _take(_ids(fam["locality_id"]), pos, None)
         return pd.Series(vals, dtype=object)
 
@@ -311,7 +313,7 @@ class Builder:
         return pd.Categorical.from_codes(taken, dtype=types.dtype)
 
     def episode_index(self, episode_ids: pd.Series) -> np.ndarray:
-        return _lookup(episode_ids, self.ds.episodes["episode_id"])
+        return _lookup(episode_ids, self.ds.episodes["episode_id"], self.id_cache)
 
     _REFS = {"episodes": ("episode_id", ("assessments", "family_needs", "plans", "taf_reviews", "service_referrals")),
              "families": ("family_id", ("requests", "episodes", "service_referrals", "family_voice"))}
@@ -324,7 +326,7 @@ class Builder:
         def make():
             key, refs = self._REFS[domain]
             names = [t for t in refs if key in self.ds[t].columns and len(self.ds[t])]
-            found = positions([self.ds[t][key] for t in names], self.ds[domain][key])
+            found = positions([self.ds[t][key] for t in names], self.ds[domain][key], self.id_cache)
             return dict(zip(names, found))
         got = self._memo(f"ref_pos:{domain}", make)
         return got.get(table, np.full(len(self.ds[table]), -1, dtype=np.int64))
@@ -340,7 +342,7 @@ class Builder:
 
     def person_dims(self, person_ids: np.ndarray, on_day: np.ndarray) -> Dict[str, pd.Categorical]:
         per = self.ds.persons
-        pos = _lookup(pd.Series(person_ids, dtype="string"), per["person_id"])
+        pos = _lookup(pd.Series(person_ids, dtype="string"), per["person_id"], self.id_cache)
         birth = _take(days(per["birth_date"]), pos, NO_DAY).astype(np.int64)
         ok = (birth != NO_DAY) & (on_day != NO_DAY) & (pos >= 0)
         age = np.where(ok, (on_day - birth) / 365.25, np.nan)
@@ -360,7 +362,7 @@ class Builder:
         person = _ids(person_ids) if person_ids is not None else np.full(len(family_ids), None, dtype=object)
         if pd.isna(pd.Series(person, dtype=object)).any():
             fams, kids = self.index_child()
-            pos = _lookup(family_ids, fams)
+            pos = _lookup(family_ids, fams, self.id_cache)
             fill = _take(_ids(kids), pos, None)
             person = np.where(pd.isna(pd.Series(person, dtype=object)).to_numpy(), fill, person)
         return person
