@@ -127,11 +127,9 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     if blocked:
         _warn_blocked(blocked, chosen)
     m0, m1 = _window(ds, builder, ready, start, end)
-    parts = []
-    for m, src, den in ready:
-        cols = _one(m, src, den, dims, period, m0, m1, alpha, builder)
-        cols["__id__"] = m.id
-        parts.append(cols)
+    parts = [dict(_one(m, src, den, dims, period, m0, m1, alpha, builder), __id__=m.id) for m, src, den in ready]
+    ready.clear()
+    builder.release()           # the sources are done with: not held while the output is built
     order = [m.id for m in chosen]
     out = _assemble(parts, order, dims) if parts else _empty(dims)
     out.attrs["blocked"] = blocked

@@ -190,6 +190,12 @@ class Builder:
         self.as_of = pd.Timestamp(as_of if as_of is not None else end) if (as_of is not None or end is not None) \
             else None
 
+    def release(self) -> None:
+        """Forget the sources and look-ups built so far (their memory can go)."""
+        self._cache.clear()
+        self._shared.clear()
+        self.id_cache.clear()
+
     def first_day(self, source: str, date: str) -> Optional[int]:
         """First day of the data (window start, else the source's earliest date), days since 1970."""
         start = self.ds.meta.get("window_start")
