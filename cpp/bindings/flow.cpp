@@ -70,7 +70,7 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
                    const DArr& unit_cost, const IArr& open_state, const DArr& open_birth, const DArr& open_entered,
                    int days, const IArr& period_ends, const IArr& regime_of_day, const DArr& cost_factor,
                    double cost_quantum, uint64_t seed, int64_t first_run, int64_t runs, int threads,
-                   py::object progress) {
+                   py::object progress, const DArr& entry_trend) {
   if (hazard.ndim() != 3) throw InputError("hazard must have shape (states, age bands, duration bins)");
   const auto S = hazard.shape(0), A = hazard.shape(1), D = hazard.shape(2);
   shape(dest, {S, A, S + 1}, "dest");
@@ -99,6 +99,8 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   m.move_mult = vec(move_mult);
   m.max_duration = vec(max_duration);
   m.unit_cost = vec(unit_cost);
+  if (entry_trend.size() > 0) shape(entry_trend, {S, 5}, "entry_trend");
+  m.entry_trend = vec(entry_trend);
   std::vector<flow::OpenCase> open(open_state.size());
   for (py::ssize_t i = 0; i < open_state.size(); ++i)
     open[i] = {open_state.data()[i], open_birth.data()[i], open_entered.data()[i]};
@@ -180,8 +182,10 @@ void register_flow(py::module_& m) {
         py::arg("unit_cost"), py::arg("open_state"), py::arg("open_birth"), py::arg("open_entered"), py::arg("days"),
         py::arg("period_ends"), py::arg("regime_of_day"), py::arg("cost_factor"), py::arg("cost_quantum"),
         py::arg("seed"), py::arg("first_run"), py::arg("runs"), py::arg("threads") = 1,
-        py::arg("progress") = py::none(),
-        "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands.");
+        py::arg("progress") = py::none(), py::arg("entry_trend") = DArr(0),
+        "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands. "
+        "entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of a log-linear entry rate "
+        "exp(alpha + beta t) a day, (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended.");
 }
 
 }  // namespace earlyhelp::bindings

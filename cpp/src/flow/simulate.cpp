@@ -134,6 +134,13 @@ class Runner {
         cumh_[c * (n_dur_ + 1) + b + 1] = cumh_[c * (n_dur_ + 1) + b] + (h > 0 ? h * width : 0.0);
         inv_h_[c * n_dur_ + b] = h > 0 ? 1.0 / h : 0.0;
       }
+    if (!m.entry_trend.empty()) {
+      trend_.assign(n_, Trend{});
+      for (int s = 0; s < n_; ++s) {
+        if (std::isnan(m.entry_trend[s * 5])) continue;
+        for (int a = 0; a < n_age_; ++a) trend_[s].share_total += m.entry_shape[s * n_age_ + a];
+      }
+    }
     cap_.assign(n_, INFINITY);
     for (int s = 0; s < n_ && !m.max_duration.empty(); ++s)
       if (m.max_duration[s] > 0) cap_[s] = m.max_duration[s];
@@ -160,16 +167,27 @@ class Runner {
     Rng rng(stream_key(o_.seed, static_cast<uint64_t>(r), 0x466c6f77));  // "Flow"
     for (const OpenCase& c : open_) follow(rng, c.state, 0.0, -c.entered, c.birth);
     // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
+    draw_trends(rng);
     for (std::size_t i = 0; i < cells_; ++i) {
-      if (m_.entry_shape[i] <= 0 || m_.entry_rate[i] <= 0) continue;
       const int s = static_cast<int>(i / n_age_);
-      const double lambda = gamma_draw(rng, m_.entry_shape[i]) / m_.entry_rate[i];
+      const bool trended = !trend_.empty() && trend_[s].share_total > 0;
+      if (!trended && (m_.entry_shape[i] <= 0 || m_.entry_rate[i] <= 0)) continue;
+      if (trended && m_.entry_shape[i] <= 0) continue;
+      const double lambda = trended ? std::exp(trend_[s].alpha) * m_.entry_shape[i] / trend_[s].share_total
+                                    : gamma_draw(rng, m_.entry_shape[i]) / m_.entry_rate[i];
+      const double beta = trended ? trend_[s].beta : 0.0;
       const double age_lo = m_.entry_age_lo[i], age_span = m_.entry_age_hi[i] - m_.entry_age_lo[i];
       for (const Segment& g : segments_) {
-        const double mean = lambda * m_.entry_mult[g.regime * cells_ + i] * (g.end - g.start);
-        const int k = rng.poisson(mean);
+        // Expected entrants in [start, end) at rate lambda exp(beta t), and arrival times
+        // drawn from that rate (uniform when it is flat).
+        const double length = g.end - g.start, flat = std::abs(beta) * length < 1e-9;
+        const double e0 = flat ? 1.0 : std::exp(beta * g.start), e1 = flat ? 1.0 : std::exp(beta * g.end);
+        const double mass = flat ? length * e0 : (e1 - e0) / beta;
+        const int k = rng.poisson(lambda * m_.entry_mult[g.regime * cells_ + i] * mass);
         for (int e = 0; e < k; ++e) {
-          const double t = g.start + (g.end - g.start) * rng.uniform();
+          const double u = rng.uniform();
+          const double t = flat ? g.start + length * u : std::clamp(std::log(e0 + u * (e1 - e0)) / beta,
+                                                                    static_cast<double>(g.start), std::nextafter(static_cast<double>(g.end), 0.0));
           const double age = age_lo + age_span * rng.uniform();
           const int period = period_of_day_[std::min(o_.days - 1, static_cast<int>(t))];
           if (period < periods_) ++entr_[static_cast<std::size_t>(period) * n_ + s];
@@ -178,6 +196,17 @@ class Runner {
       }
     }
     record();
+  }
+
+  // This run's trended entry rates: (alpha, beta) = (a, b) + L z per trended state.
+  void draw_trends(Rng& rng) {
+    for (std::size_t s = 0; s < trend_.size(); ++s) {
+      if (!(trend_[s].share_total > 0)) continue;
+      const double* v = &m_.entry_trend[s * 5];
+      const double z1 = rng.normal(), z2 = rng.normal();
+      trend_[s].alpha = v[0] + v[2] * z1;
+      trend_[s].beta = v[1] + v[3] * z1 + v[4] * z2;
+    }
   }
 
   // Adds the buffered runs' outcomes to the histograms.
@@ -393,6 +422,11 @@ class Runner {
   std::vector<double> cumh_;      // [state][age][n_dur + 1] cumulative hazard at bin edges
   std::vector<double> inv_h_;     // [state][age][n_dur] 1 / hazard (0 where the hazard is 0)
   std::vector<double> cap_;       // [state] longest stay (infinite: no cap)
+  struct Trend {
+    double share_total = 0;    // sum of the state's entry_shape (0: not trended)
+    double alpha = 0, beta = 0;  // this run's draw
+  };
+  std::vector<Trend> trend_;      // [state] (empty: no trended entry)
   std::vector<int32_t> diff_;     // [state][age][period + 1]: changes of the stock at period ends
   std::vector<char> costed_;      // [state]: has a unit cost
   std::vector<int32_t> whole_;    // [state][period + 1]: changes of the stays covering whole periods
@@ -433,6 +467,13 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
                                                   std::to_string(s) + ", not 1");
   }
   for (double v : m.entry_mult) require(v >= 0 && std::isfinite(v), "an entry multiplier is negative");
+  require(m.entry_trend.empty() || m.entry_trend.size() == static_cast<std::size_t>(n) * 5,
+          "entry_trend must hold n_states x 5 values");
+  for (std::size_t s = 0; s < m.entry_trend.size() / 5; ++s) {
+    if (std::isnan(m.entry_trend[s * 5])) continue;
+    for (int j = 0; j < 5; ++j)
+      require(std::isfinite(m.entry_trend[s * 5 + j]), "entry trend of state " + std::to_string(s) + " is not finite");
+  }
   for (double v : m.move_mult) require(v >= 0 && std::isfinite(v), "a rate multiplier is negative");
   require(o.days > 0, "days must be positive");
   require(o.regime_of_day.size() == static_cast<std::size_t>(o.days), "regime_of_day must hold one value per day");

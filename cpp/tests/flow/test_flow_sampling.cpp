@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../../src/flow/ziggurat.hpp"
+#include "earlyhelp/common/error.hpp"
 #include "earlyhelp/flow/flow.hpp"
 
 using namespace earlyhelp;
@@ -62,4 +63,35 @@ TEST(FlowSampling, DestinationsFollowTheirProbabilities) {
   EXPECT_NEAR(r.stocks.mean(0, 1) / 5000, 0.2, 0.005);
   EXPECT_NEAR(r.stocks.mean(0, 2) / 5000, 0.5, 0.005);
   EXPECT_NEAR(r.stocks.mean(0, 6) / 5000, 0.7, 0.005);
+}
+
+TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
+  // Entry rate exp(a + b t) a day with no uncertainty: entrants in [0, 200) and [200, 400)
+  // are the integrals of the curve.
+  flow::SimModel m;
+  m.n_states = 1;
+  m.age_edges = {0.0};
+  m.dur_edges = {0.0};
+  m.hazard = {1.0};
+  m.dest = {0.0, 1.0};
+  m.entry_shape = {1.0};
+  m.entry_rate = {1.0};
+  m.entry_age_lo = {0.0};
+  m.entry_age_hi = {100.0};
+  m.max_age = 1e9;
+  m.entry_mult = {1.0};
+  m.move_mult = {1.0, 1.0};
+  const double a = std::log(2.0), b = 0.002;
+  m.entry_trend = {a, b, 0.0, 0.0, 0.0};
+  flow::SimOptions o;
+  o.days = 400;
+  o.period_ends = {199, 399};
+  o.regime_of_day.assign(o.days, 0);
+  o.runs = 400;
+  auto r = flow::simulate(m, {}, o);
+  const auto integral = [&](double t0, double t1) { return std::exp(a) * (std::exp(b * t1) - std::exp(b * t0)) / b; };
+  EXPECT_NEAR(r.entrants.mean(0, 0), integral(0, 200), 3.0);
+  EXPECT_NEAR(r.entrants.mean(1, 0), integral(200, 400), 3.0);
+  m.entry_trend = {a, b, 0.0};  // wrong length
+  EXPECT_THROW(flow::simulate(m, {}, o), InputError);
 }

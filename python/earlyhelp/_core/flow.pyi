@@ -33,5 +33,8 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
              unit_cost: np.ndarray, open_state: np.ndarray, open_birth: np.ndarray, open_entered: np.ndarray,
              days: int, period_ends: np.ndarray, regime_of_day: np.ndarray, cost_factor: np.ndarray,
              cost_quantum: float, seed: int, first_run: int, runs: int, threads: int = 1,
-             progress: Optional[Callable[[int, int], None]] = None) -> Tuple[Bands, Bands, Bands]:
-    """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands."""
+             progress: Optional[Callable[[int, int], None]] = None,
+             entry_trend: np.ndarray = ...) -> Tuple[Bands, Bands, Bands]:
+    """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands.
+    entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of an entry rate
+    exp(alpha + beta t) a day with (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended."""

@@ -96,6 +96,12 @@ struct SimModel {
   std::vector<double> dest;       // [state][age][n_states + 1] destination probabilities on exit
   std::vector<double> entry_shape, entry_rate;  // [state][age]: daily entry rate ~ Gamma(shape, rate)
   std::vector<double> entry_age_lo, entry_age_hi;  // [state][age]: entrant's age, days, uniform
+  // Trended entry (optional, [state][5]; a NaN first value: the state's entry is not trended):
+  // the state's entry rate per day at day t is exp(alpha + beta t), with (alpha, beta) drawn
+  // once per run as (a, b) + L z, z standard normal, from the values (a, b, L00, L10, L11)
+  // (L the Cholesky factor of the estimates' covariance). An age band's share of the state's
+  // entrants is its entry_shape over the state's total; entry_rate is then not used.
+  std::vector<double> entry_trend;
   double max_age = 18 * 365.25;  // children leave every service at this age (days)
   // Regimes (scenarios): multipliers applied on days with regime k.
   int n_regimes = 1;
