@@ -92,7 +92,7 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     months, runs : int
         the horizon in months (default 60) and the Monte Carlo runs per task (default 1000).
     seed : int, default 0
-        the seed; each council draws from its own (:func:`council_seed`).
+        the seed; each council draws from its own (the seed plus a stable hash of its name).
     client : dask.distributed.Client, optional
         the cluster the tasks go to (default: run them here).
     quantiles : sequence of float
