@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <utility>
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/forecast/ets.hpp"
@@ -178,6 +179,45 @@ double calc(const double* y, std::size_t n, const double* x, const Structure& k,
 }
 
 // ---- initial states (R's initstate) ------------------------------------------
+// The optimiser's path depends on the last digits of its start, so the start is
+// computed with R's arithmetic: means as R's mean() (extended precision, one
+// correction pass) and the moving average summed as R's filter().
+double r_mean(const double* x, std::size_t n) {
+  long double s = 0.0L;
+  for (std::size_t i = 0; i < n; ++i) s += x[i];
+  s /= static_cast<long double>(n);
+  if (std::isfinite(static_cast<double>(s))) {
+    long double t = 0.0L;
+    for (std::size_t i = 0; i < n; ++i) t += x[i] - s;
+    s += t / static_cast<long double>(n);
+  }
+  return static_cast<double>(s);
+}
+
+// Seasonal component of R's decompose(): a centred moving average (2 x m for
+// even m), the mean detrended value per position in the season, centred.
+std::vector<double> r_decompose_seasonal(const double* y, std::size_t n, int m, bool mult) {
+  const bool even = m % 2 == 0;
+  const std::size_t nf = static_cast<std::size_t>(even ? m + 1 : m), shift = nf / 2;
+  std::vector<double> weights(nf, 1.0 / m);
+  if (even) weights.front() = weights.back() = 0.5 / m;
+  std::vector<std::vector<double>> by_position(m);
+  for (std::size_t i = nf - 1 - shift; i + shift < n; ++i) {
+    double z = 0.0;
+    for (std::size_t j = 0; j < nf; ++j) z += weights[j] * y[i + shift - j];
+    const double d = mult ? y[i] / z : y[i] - z;
+    if (!std::isnan(d)) by_position[i % m].push_back(d);
+  }
+  std::vector<double> figure(m);
+  for (int i = 0; i < m; ++i)
+    figure[i] = by_position[i].empty() ? NAN : r_mean(by_position[i].data(), by_position[i].size());
+  const double centre = r_mean(figure.data(), figure.size());
+  for (double& f : figure) f = mult ? f / centre : f - centre;
+  std::vector<double> seasonal(n);
+  for (std::size_t t = 0; t < n; ++t) seasonal[t] = figure[t % m];
+  return seasonal;
+}
+
 // Seasonal states from a classical decomposition of the whole series (a line
 // plus one harmonic when shorter than three seasons), then level and growth
 // from a line through the first max(10, 2m) seasonally adjusted points.
@@ -208,7 +248,7 @@ std::vector<double> init_states(const double* y, std::size_t n, const Structure&
         seasonal[t] = mult ? y[t] / trend : y[t] - trend;
       }
     } else {
-      seasonal = detail::seasonal_component(y, n, m, mult);
+      seasonal = r_decompose_seasonal(y, n, m, mult);
     }
     for (int j = m - 1; j >= 1; --j) seas.push_back(seasonal[j]);  // seasonal[1:m][::-1]
     if (!mult) {
@@ -230,9 +270,7 @@ std::vector<double> init_states(const double* y, std::size_t n, const Structure&
   const std::size_t maxn = std::min<std::size_t>(std::max(10, 2 * m), n);
   std::vector<double> x;
   if (k.trend == Comp::N) {
-    double mean = 0.0;
-    for (std::size_t t = 0; t < maxn; ++t) mean += ysa[t];
-    x.push_back(mean / static_cast<double>(maxn));
+    x.push_back(r_mean(ysa.data(), maxn));
   } else {
     // least squares line through the first maxn seasonally adjusted points
     double st = 0, sy = 0, stt = 0, sty = 0;
@@ -260,8 +298,7 @@ struct Fit {
   Params p{};
   std::vector<double> x0;  // full initial state (with the last seasonal)
   double lik = kInf, aic = kInf, aicc = kInf, bic = kInf, sigma2 = 0.0;
-  int n_params = 0, n_smooth = 0;
-  std::vector<double> xopt;  // the optimiser's solution (smoothing parameters, free states)
+  int n_params = 0;
   bool ok = false;
 };
 
@@ -334,10 +371,14 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
     if (std::isnan(lik)) return kInf;
     return std::max(lik, -1e10);  // a perfect fit
   };
-  const auto best = ets::nelder_mead_r(objective, x0);
+  auto best = ets::nelder_mead_r(objective, x0);
+  if (best.stalled) {
+    // The simplex collapsed (a shrink that did not shrink): R stops there; a
+    // fresh simplex from the best vertex continues, kept only if it is better.
+    auto again = ets::nelder_mead_r(objective, best.x);
+    if (again.value < best.value) best = std::move(again);
+  }
   if (!std::isfinite(best.value)) return fit;
-  fit.n_smooth = n_smooth;
-  fit.xopt = best.x;
   fit.p = unpack(best.x.data());
   full_state(k, best.x.data() + n_smooth, n_states, fit.x0);
   std::vector<double> resid(n);
@@ -351,7 +392,7 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
   fit.aicc = (n - npe - 1 != 0) ? fit.aic + 2.0 * npe * (npe + 1) / (dn - npe - 1) : kInf;
   double sse = 0.0;
   for (double e : resid) sse += e * e;
-  fit.sigma2 = sse / std::max(1.0, dn - npe - 1);
+  fit.sigma2 = sse / std::max(1.0, dn - np);  // R: residual variance over n - (parameters + states)
   fit.ok = true;
   return fit;
 }

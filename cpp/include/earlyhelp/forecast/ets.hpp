@@ -17,6 +17,7 @@ struct SimplexResult {
   double value = std::numeric_limits<double>::infinity();
   int evaluations = 0;
   bool converged = false;  // false: evaluation budget spent, shrink stalled, or bad start
+  bool stalled = false;    // a shrink step did not make the simplex smaller
 };
 
 // Nash's Nelder-Mead (the algorithm of R's optim(method = "Nelder-Mead")):
@@ -123,6 +124,7 @@ SimplexResult nelder_mead_r(Objective&& f, const std::vector<double>& start,
         if (size < oldsize) {
           oldsize = size;
         } else {
+          out.stalled = true;
           break;
         }
       }

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "earlyhelp/forecast/ets.hpp"
+
+using namespace earlyhelp::forecast;
+
+namespace {
+
+double rosenbrock(const double* x) {
+  return 100.0 * (x[1] - x[0] * x[0]) * (x[1] - x[0] * x[0]) + (1.0 - x[0]) * (1.0 - x[0]);
+}
+
+}  // namespace
+
+// R 4.2: optim(c(-1.2, 1), fr) gives par 1.00026013872567 1.00050599930377,
+// value 8.82524109672275e-08 after 195 function evaluations.
+TEST(EtsNelderMead, FollowsROptimStepByStep) {
+  const auto r = ets::nelder_mead_r(rosenbrock, {-1.2, 1.0});
+  EXPECT_TRUE(r.converged);
+  EXPECT_EQ(r.evaluations, 195);
+  EXPECT_NEAR(r.x[0], 1.00026013872567, 1e-12);
+  EXPECT_NEAR(r.x[1], 1.00050599930377, 1e-12);
+  EXPECT_NEAR(r.value, 8.82524109672275e-08, 1e-18);
+}
+
+TEST(EtsNelderMead, StaysInTheFeasibleRegionAndStopsAtTheBudget) {
+  // minimum of (x-2)^2 + (y+1)^2 outside the feasible box x <= 1: the search ends on the edge
+  auto f = [](const double* x) {
+    if (x[0] > 1.0) return std::numeric_limits<double>::infinity();
+    return (x[0] - 2.0) * (x[0] - 2.0) + (x[1] + 1.0) * (x[1] + 1.0);
+  };
+  const auto r = ets::nelder_mead_r(f, {0.0, 0.0});
+  EXPECT_LE(r.x[0], 1.0);
+  EXPECT_NEAR(r.x[0], 1.0, 1e-3);
+  EXPECT_NEAR(r.x[1], -1.0, 1e-3);
+  const auto capped = ets::nelder_mead_r(rosenbrock, {-1.2, 1.0}, 1.4901161193847656e-8, 50);
+  EXPECT_FALSE(capped.converged);
+  EXPECT_LE(capped.evaluations, 53);
+  EXPECT_GT(capped.value, r.value);
+}
+
+TEST(EtsNelderMead, InfeasibleStartFails) {
+  auto f = [](const double*) { return std::numeric_limits<double>::infinity(); };
+  const auto r = ets::nelder_mead_r(f, {0.5, 0.5});
+  EXPECT_FALSE(r.converged);
+  EXPECT_FALSE(std::isfinite(r.value));
+  EXPECT_EQ(r.evaluations, 1);
+}
+
+TEST(EtsAdmissible, RootsWithin) {
+  // (z - 0.5)(z + 0.9) = z^2 + 0.4 z - 0.45
+  EXPECT_TRUE(ets::roots_within({-0.45, 0.4, 1.0}, 1.0));
+  EXPECT_FALSE(ets::roots_within({-0.45, 0.4, 1.0}, 0.8));
+  // z^2 + 0.9025 (roots +-0.95i), z - 1.1, and z^13 - 0.5 (all roots of modulus 0.948)
+  EXPECT_TRUE(ets::roots_within({0.9025, 0.0, 1.0}, 1.0));
+  EXPECT_FALSE(ets::roots_within({-1.1, 1.0}, 1.0));
+  std::vector<double> c(14, 0.0);
+  c[0] = -0.5;
+  c[13] = 1.0;
+  EXPECT_TRUE(ets::roots_within(c, 1.0));
+  EXPECT_FALSE(ets::roots_within(c, 0.94));
+}
+
+// Parameter sets and the answers of forecast:::admissible(alpha, beta, gamma, phi, 12)
+// (forecast 8.20); NaN gamma: a non-seasonal model.
+TEST(EtsAdmissible, AgreesWithR) {
+  struct Case {
+    double alpha, beta, gamma, phi;
+    bool expected;
+  };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<Case> cases = {
+      {0.2202, 0.2426, 0.8252, 0.8569, false}, {0.1151, 0.2505, 0.4752, 0.9616, false},
+      {1.0522, -0.0448, 0.2460, 0.8981, true}, {0.3502, 0.1796, 0.2363, 0.8404, false},
+      {0.4263, 0.3439, 0.4994, 0.9684, false}, {0.9792, 0.2604, 0.1902, 0.8451, false},
+      {0.1540, 0.1400, 0.3937, 0.9932, false}, {0.1561, 0.3775, 0.4003, 0.8119, false},
+      {0.3027, -0.0844, 0.0130, 0.8974, false}, {0.6547, 0.1989, 0.3579, 0.8794, false},
+      {0.8977, 0.0176, 0.7442, 0.9067, true},  {1.0218, 0.1749, 0.6841, 0.8137, false},
+      {0.8730, 0.2164, 0.3461, 0.9133, false}, {1.0142, 0.3879, 0.8397, 0.8762, false},
+      {0.2811, 0.0287, 0.1772, 0.8273, true},  {0.6864, -0.0131, 0.7798, 0.9979, false},
+      {2.4599, 2.6220, nan, 0.9441, false},    {-0.0280, 2.7566, nan, 0.9135, true},
+      {1.9880, 2.0107, nan, 0.5782, false},    {2.0064, -0.4205, nan, 0.9596, false},
+      {-0.3829, 1.9504, nan, 0.7216, true},    {0.4416, 2.7880, nan, 0.9119, true},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(ets::admissible(c.alpha, c.beta, c.gamma, c.phi, 12), c.expected)
+        << c.alpha << " " << c.beta << " " << c.gamma << " " << c.phi;
+  // typical fitted values are admissible; phi above one is not
+  EXPECT_TRUE(ets::admissible(0.3, 0.01, 0.1, 0.98, 12));
+  EXPECT_FALSE(ets::admissible(0.3, 0.01, 0.1, 1.01, 12));
+}
