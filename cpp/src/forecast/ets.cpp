@@ -194,6 +194,48 @@ double r_mean(const double* x, std::size_t n) {
   return static_cast<double>(s);
 }
 
+// Intercept and slope of the least squares line through (1, v[0]), ..., (n, v[n-1])
+// as R's lsfit() computes them: Householder QR of [1, t] (LINPACK dqrdc2), Q'v
+// and back substitution (dqrsl), summed in the same order.
+void r_line_fit(const double* v, std::size_t n, double& intercept, double& slope) {
+  std::vector<double> cols[2] = {std::vector<double>(n, 1.0), std::vector<double>(n)};
+  for (std::size_t i = 0; i < n; ++i) cols[1][i] = static_cast<double>(i + 1);
+  double qraux[2] = {0.0, 0.0};
+  for (std::size_t l = 0; l < 2 && l < n; ++l) {
+    std::vector<double>& c = cols[l];
+    double ss = 0.0;
+    for (std::size_t i = l; i < n; ++i) ss += c[i] * c[i];
+    double norm = std::sqrt(ss);
+    if (norm == 0.0) continue;
+    if (c[l] != 0.0) norm = std::copysign(norm, c[l]);
+    const double inv = 1.0 / norm;
+    for (std::size_t i = l; i < n; ++i) c[i] = inv * c[i];
+    c[l] = 1.0 + c[l];
+    if (l == 0) {
+      double t = 0.0;
+      for (std::size_t i = 0; i < n; ++i) t += c[i] * cols[1][i];
+      t = -t / c[0];
+      for (std::size_t i = 0; i < n; ++i) cols[1][i] = cols[1][i] + t * c[i];
+    }
+    qraux[l] = c[l];
+    c[l] = -norm;
+  }
+  std::vector<double> qty(v, v + n);
+  for (std::size_t j = 0; j < 2 && j < n; ++j) {
+    if (qraux[j] == 0.0) continue;
+    std::vector<double>& c = cols[j];
+    const double diagonal = c[j];
+    c[j] = qraux[j];
+    double t = 0.0;
+    for (std::size_t i = j; i < n; ++i) t += c[i] * qty[i];
+    t = -t / c[j];
+    for (std::size_t i = j; i < n; ++i) qty[i] = qty[i] + t * c[i];
+    c[j] = diagonal;
+  }
+  slope = qty[1] / cols[1][1];
+  intercept = (qty[0] + (-slope) * cols[1][0]) / cols[0][0];
+}
+
 // Seasonal component of R's decompose(): a centred moving average (2 x m for
 // even m), the mean detrended value per position in the season, centred.
 std::vector<double> r_decompose_seasonal(const double* y, std::size_t n, int m, bool mult) {
@@ -273,14 +315,8 @@ std::vector<double> init_states(const double* y, std::size_t n, const Structure&
     x.push_back(r_mean(ysa.data(), maxn));
   } else {
     // least squares line through the first maxn seasonally adjusted points
-    double st = 0, sy = 0, stt = 0, sty = 0;
-    for (std::size_t t = 0; t < maxn; ++t) {
-      const double tt = static_cast<double>(t + 1);
-      st += tt; sy += ysa[t]; stt += tt * tt; sty += tt * ysa[t];
-    }
-    const double dn = static_cast<double>(maxn);
-    const double b = (dn * sty - st * sy) / (dn * stt - st * st);
-    double l0 = (sy - b * st) / dn, b0 = b;
+    double l0 = 0.0, b0 = 0.0;
+    r_line_fit(ysa.data(), maxn, l0, b0);
     if (std::abs(l0 + b0) < 1e-8) {  // keep l0 + b0 away from 0 for M errors
       l0 *= 1 + 1e-3;
       b0 *= 1 - 1e-3;
@@ -398,8 +434,10 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
 }
 
 // ---- forecasting -----------------------------------------------------------
+// l + (phi + ... + phi^h) b, seasonal term of the step: the forecasts R's
+// forecast.ets prints for additive seasons (its class1/class2 matrices).
 void point_forecasts(const State& st, const Structure& k, double phi, int h, double* f) {
-  double phistar = phi;
+  double phistar = phi, phi_power = phi;
   for (int i = 0; i < h; ++i) {
     double v = st.level;
     if (k.trend == Comp::A) v += phistar * st.growth;
@@ -408,7 +446,8 @@ void point_forecasts(const State& st, const Structure& k, double phi, int h, dou
       v = k.season == Comp::A ? v + s : v * s;
     }
     f[i] = v;
-    phistar += std::abs(phi - 1.0) < kTol ? 1.0 : std::pow(phi, i + 1);
+    phi_power *= phi;
+    phistar += phi_power;
   }
 }
 
