@@ -93,3 +93,51 @@ TEST(EtsAdmissible, AgreesWithR) {
   EXPECT_TRUE(ets::admissible(0.3, 0.01, 0.1, 0.98, 12));
   EXPECT_FALSE(ets::admissible(0.3, 0.01, 0.1, 1.01, 12));
 }
+
+namespace {
+
+// AirPassengers, January 1949 to April 1952
+const std::vector<double> kAirPassengers40 = {
+    112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118, 115, 126, 141, 135, 125, 149, 170, 170,
+    158, 133, 114, 140, 145, 150, 178, 163, 172, 178, 199, 199, 184, 162, 146, 166, 171, 180, 193, 181};
+
+}  // namespace
+
+// The values R 4.2 prints with sprintf("%.17g"): the start values are R's to the last digit.
+TEST(EtsStart, LineFitIsRsLsfit) {
+  std::vector<double> v(24);
+  for (int i = 0; i < 24; ++i) v[i] = kAirPassengers40[i] / 3.0;
+  double intercept = 0.0, slope = 0.0;
+  ets::r_line_fit(v.data(), v.size(), intercept, slope);  // lsfit(1:24, y[1:24] / 3)
+  EXPECT_EQ(intercept, 40.345410628019344);
+  EXPECT_EQ(slope, 0.32347826086956477);
+  double one_i = 0.0, one_s = 1.0;
+  ets::r_line_fit(v.data(), 1, one_i, one_s);
+  EXPECT_EQ(one_i, v[0]);
+  EXPECT_EQ(one_s, 0.0);
+}
+
+TEST(EtsStart, MeanIsRsMean) {
+  std::vector<double> v(24);
+  for (int i = 0; i < 24; ++i) v[i] = kAirPassengers40[i] / 7.0;
+  EXPECT_EQ(ets::r_mean(v.data(), v.size()), 19.023809523809522);  // mean(y[1:24] / 7)
+}
+
+TEST(EtsStart, DecomposeIsRsDecompose) {
+  // decompose(ts(y[1:40], frequency = 12), type)$figure
+  const std::vector<double> mult = {0.90331380980551723, 0.94747262105423014, 1.0770270353752449,
+                                    0.99557116830817494, 0.97492505310619848, 1.0677995104025229,
+                                    1.1835487149959441,  1.1705660010354995,  1.0697986610735515,
+                                    0.9164285438127584,  0.78252900950151594, 0.9110198715288419};
+  const std::vector<double> add = {-13.820023148148145, -7.9450231481481453, 11.492476851851855,
+                                   -0.90335648148147429, -3.1741898148148171, 9.9508101851851833,
+                                   26.381365740740751,  24.700810185185169,  9.9924768518518494,
+                                   -12.910300925925931, -30.903356481481474, -12.861689814814817};
+  const auto m = ets::r_decompose_seasonal(kAirPassengers40.data(), 40, 12, true);
+  const auto a = ets::r_decompose_seasonal(kAirPassengers40.data(), 40, 12, false);
+  ASSERT_EQ(m.size(), 40u);
+  for (int t = 0; t < 40; ++t) {
+    EXPECT_EQ(m[t], mult[t % 12]) << t;
+    EXPECT_EQ(a[t], add[t % 12]) << t;
+  }
+}

@@ -1,8 +1,9 @@
 #pragma once
 // The parts of AutoETS that follow R's forecast::ets step by step: the
 // optimiser (the Nelder-Mead simplex of R's optim(), which ets() calls with
-// maxit = 2000 and reltol = sqrt(machine epsilon)) and the admissible region
-// of the smoothing parameters (bounds = "both").
+// maxit = 2000 and reltol = sqrt(machine epsilon)), the admissible region
+// of the smoothing parameters (bounds = "both") and the arithmetic of the
+// start values.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -143,5 +144,17 @@ bool roots_within(std::vector<double> c, double radius);
 // (Hyndman et al. 2008, ch. 10). beta = NaN without trend, gamma = NaN without
 // season, phi = 1 undamped; m is the season length.
 bool admissible(double alpha, double beta, double gamma, double phi, int m);
+
+// ---- start values computed with R's arithmetic (R's initstate) ----
+
+// R's mean(): extended-precision sum, then one correction pass.
+double r_mean(const double* x, std::size_t n);
+
+// Intercept and slope of the least squares line through (1, v[0]), ..., (n, v[n-1])
+// as R's lsfit() computes them (Householder QR, LINPACK's order of operations).
+void r_line_fit(const double* v, std::size_t n, double& intercept, double& slope);
+
+// Seasonal component (length n) of R's decompose(ts(y, frequency = m), type).
+std::vector<double> r_decompose_seasonal(const double* y, std::size_t n, int m, bool multiplicative);
 
 }  // namespace earlyhelp::forecast::ets
