@@ -139,15 +139,28 @@ def monthly_training_frame(series: List[Tuple[str, np.ndarray]], holdout: int = 
     return pd.concat(frames, ignore_index=True)
 
 
-def run_r_ets(train: pd.DataFrame, h: int = ETS_R_HOLDOUT) -> Tuple[pd.DataFrame, float]:
+def run_r_ets(train: pd.DataFrame, h: int = ETS_R_HOLDOUT, processes: int = 1) -> Tuple[pd.DataFrame, float]:
     """R's ``ets`` (defaults, frequency 12) on every series of `train`: per series and step the
-    point forecast, the model (``method``) and its AICc; and R's elapsed seconds."""
+    point forecast, the model (``method``) and its AICc; and R's elapsed seconds (summed over
+    `processes` Rscript processes, each fitting a share of the series)."""
+    ids = list(train["unique_id"].unique())
+    shares = [ids[k::processes] for k in range(processes)]
     with tempfile.TemporaryDirectory() as d:
-        src, dst = Path(d) / "train.csv", Path(d) / "r_forecasts.csv"
-        train.assign(t=train.groupby("unique_id").cumcount() + 1)[["unique_id", "t", "y"]].to_csv(src, index=False)
-        done = subprocess.run(["Rscript", "-e", _R_FIT, str(src), str(dst), str(h)], check=True,
-                              capture_output=True, text=True)
-        return pd.read_csv(dst), float(done.stdout.split()[-1])
+        runs = []
+        for k, share in enumerate(shares):
+            part = train[train["unique_id"].isin(share)]
+            src, dst = Path(d) / f"train{k}.csv", Path(d) / f"r_forecasts{k}.csv"
+            part.assign(t=part.groupby("unique_id").cumcount() + 1)[["unique_id", "t", "y"]].to_csv(src, index=False)
+            runs.append((subprocess.Popen(["Rscript", "-e", _R_FIT, str(src), str(dst), str(h)],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), dst))
+        frames, seconds = [], 0.0
+        for proc, dst in runs:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                raise RuntimeError(f"Rscript failed: {err[-2000:]}")
+            frames.append(pd.read_csv(dst))
+            seconds += float(out.split()[-1])
+    return pd.concat(frames, ignore_index=True), seconds
 
 
 def mase(train: np.ndarray, actual: np.ndarray, forecast: np.ndarray, m: int = 12) -> float:

@@ -53,7 +53,7 @@ def auto_comparison() -> pd.DataFrame:
     fc = Forecaster([AutoETS()], freq="MS", n_jobs=1)
     ours = fc.forecast(df=train, h=H)
     summary = fc.model_summary().set_index("unique_id")
-    r_fc, _ = run_r_ets(train, H)
+    r_fc, _ = run_r_ets(train, H, processes=2)
     rows = []
     for uid, y in series:
         r = r_fc[r_fc.unique_id == uid].sort_values("step")
