@@ -3,7 +3,7 @@
 // N/A/Ad, season N/A/M (R's restricted set), initial states from R's
 // initstate, parameters and initial states by maximum likelihood with R's
 // Nelder-Mead inside the usual and admissible bounds, model chosen by AICc;
-// prediction intervals analytic for classes 1 and 2, simulated otherwise.
+// forecasts and prediction intervals analytic (classes 1, 2 and 3).
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -529,9 +529,24 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
   for (std::size_t t = 0; t < n; ++t)
     f.fitted[t] = k.error == Comp::A ? y[t] - resid[t] : y[t] / (1.0 + resid[t]);
   point_forecasts(st, k, best->p.phi, h, f.mean.data());
+  std::vector<double> var;
+  bool analytic = analytic_variance(*best, f.mean, var);
+  if (k.season == Comp::M) {
+    // class 3: the mean of the model, which after one season departs from the
+    // point forecast above, and its variance (R's forecast.ets reports both)
+    std::vector<double> seasons(k.m);
+    for (int j = 0; j < k.m; ++j) seasons[j] = st.ring[(st.head + k.m - 1 - j) % k.m];
+    const auto c3 = ets::class3_forecast(st.level, k.trend != Comp::N ? st.growth : NAN, seasons, best->p.alpha,
+                                         best->p.beta, best->p.gamma, best->p.phi, best->sigma2, h);
+    analytic = true;
+    for (int i = 0; i < h; ++i) analytic = analytic && std::isfinite(c3.mean[i]) && std::isfinite(c3.variance[i]);
+    if (analytic) {
+      std::copy(c3.mean.begin(), c3.mean.end(), f.mean.begin());
+      var = c3.variance;
+    }
+  }
   if (!levels.empty()) {
-    std::vector<double> var;
-    if (analytic_variance(*best, f.mean, var)) {
+    if (analytic) {
       for (double& v : var) v = std::sqrt(std::max(v, 0.0));
       detail::normal_intervals(f, var, levels);
     } else {

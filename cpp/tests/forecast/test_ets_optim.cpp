@@ -141,3 +141,32 @@ TEST(EtsStart, DecomposeIsRsDecompose) {
     EXPECT_EQ(a[t], add[t % 12]) << t;
   }
 }
+
+// forecast:::class3(15, c(100, 1, s), "A", "M", FALSE, 12, 0.002, c(alpha = 0.3, beta = 0.01, gamma = 0.1))
+// and class3(14, c(50, s), "N", "M", FALSE, 12, 0.01, c(alpha = 0.5, gamma = 0.2)) in R 4.2
+// (s = 1 + 0.2 sin(2 pi (1:12) / 12), normalised).
+TEST(EtsClass3, MeansAndVariancesAreRs) {
+  const std::vector<double> s = {1.1000000000000001, 1.1732050807568877, 1.2, 1.1732050807568877,
+                                 1.1000000000000001, 1, 0.90000000000000002, 0.82679491924311233,
+                                 0.80000000000000004, 0.82679491924311233, 0.89999999999999991, 1};
+  const auto t = ets::class3_forecast(100.0, 1.0, s, 0.3, 0.01, 0.1, 1.0, 0.002, 15);
+  const std::vector<int> steps = {0, 11, 12, 14};
+  const std::vector<double> mu = {101, 123.19999999999995, 113.00848400000002, 95.088569142599241};
+  const std::vector<double> var = {20.402000000000001, 69.163605337044288, 64.024766803034851, 50.746742757254268};
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_NEAR(t.mean[steps[i]], mu[i], 1e-10 * mu[i]) << steps[i];
+    EXPECT_NEAR(t.variance[steps[i]], var[i], 1e-10 * var[i]) << steps[i];
+  }
+  const auto n = ets::class3_forecast(50.0, std::numeric_limits<double>::quiet_NaN(), s, 0.5, 0.0, 0.2, 1.0, 0.01, 14);
+  const std::vector<int> steps_n = {0, 12, 13};
+  const std::vector<double> mu_n = {50, 50.049999999999997, 45.044999999999995};
+  const std::vector<double> var_n = {25, 108.22494999182561, 92.95399507961217};
+  for (std::size_t i = 0; i < steps_n.size(); ++i) {
+    EXPECT_NEAR(n.mean[steps_n[i]], mu_n[i], 1e-10 * mu_n[i]) << steps_n[i];
+    EXPECT_NEAR(n.variance[steps_n[i]], var_n[i], 1e-10 * var_n[i]) << steps_n[i];
+  }
+  // a damped trend enters with phi: one step ahead (l + phi b) s
+  const auto d = ets::class3_forecast(100.0, 1.0, s, 0.3, 0.01, 0.1, 0.9, 0.002, 2);
+  EXPECT_NEAR(d.mean[0], (100.0 + 0.9) * s[11], 1e-12);
+  EXPECT_NEAR(d.mean[1], (100.0 + 0.9 + 0.81) * s[10], 1e-12);
+}

@@ -111,7 +111,7 @@ class AutoETS(CoreModel):
     alias : str, optional
         Column name for the forecasts (default "AutoETS").
     seed : int
-        Seed of the simulated intervals (models with a multiplicative season).
+        Seed of simulated intervals (used only where the analytic ones fail numerically).
     n_sim : int
         Number of simulated paths for those intervals.
 
@@ -121,9 +121,11 @@ class AutoETS(CoreModel):
     ``Forecaster.model_summary()``, as R prints them (e.g. ``ETS(M,Ad,M)``).
 
     Where R's search stops because its simplex collapsed, a fresh simplex continues from the
-    best point, and is kept only if it reaches a higher likelihood. Prediction intervals are
-    analytic for additive seasons (R's classes 1 and 2) and simulated for multiplicative ones
-    (R computes those analytically).
+    best point, and is kept only if it reaches a higher likelihood. Forecasts and prediction
+    intervals are R's analytic ones (Hyndman et al. 2008, classes 1 to 3): with a
+    multiplicative season the forecast is the mean of the model, which after one season departs
+    slightly from the point forecast. Unlike R, a damped trend enters that mean with phi.
+    Intervals are simulated (``seed``, ``n_sim``) only if those formulas fail numerically.
 
     Series shorter than one season plus one period use non-seasonal models;
     series too short for any ETS model (fewer than about 6 points) fall back to

@@ -145,6 +145,20 @@ bool roots_within(std::vector<double> c, double radius);
 // season, phi = 1 undamped; m is the season length.
 bool admissible(double alpha, double beta, double gamma, double phi, int m);
 
+// ---- forecasts of ETS(M, N/A/Ad, M), R's class 3 ----
+
+struct Class3Forecast {
+  std::vector<double> mean, variance;  // per step ahead
+};
+
+// Means and variances h steps ahead of a model with multiplicative error and
+// season from its last state: level, growth (NaN without trend), the m seasonal
+// states oldest last (seasons[m - 1] is used next; R's s1..sm). phi = 1 when
+// not damped. As R's forecast:::class3, except that a damped trend enters the
+// measurement and the innovations with phi (R uses 1 there).
+Class3Forecast class3_forecast(double level, double growth, const std::vector<double>& seasons,
+                               double alpha, double beta, double gamma, double phi, double sigma2, int h);
+
 // ---- start values computed with R's arithmetic (R's initstate) ----
 
 // R's mean(): extended-precision sum, then one correction pass.
