@@ -1242,6 +1242,7 @@ Tables generate(const std::vector<CouncilSpec>& councils, const Options& opt, Pr
       parts[i] = council_tables(sim, std::move(rows));
       add_statutory(parts[i], councils[i], i, opt);
       add_plans_and_voice(parts[i], councils[i], i, opt);
+      add_statutory_households(parts[i], councils[i], i, opt);
     }
   };
   const int nthreads = std::max(1, std::min<int>(opt.threads, static_cast<int>(councils.size())));

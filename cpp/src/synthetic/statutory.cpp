@@ -6,6 +6,8 @@
 // top the starts up to the national rate. Journeys start years before the
 // window so stocks are settled when it opens; rows wholly before the window
 // are dropped, rows after its end are cut (an open plan has no end date).
+// The front-door children then get a household of their own (a family with a
+// locality and the child as its member) so every statutory child has a locality.
 #include "earlyhelp/synthetic/statutory.hpp"
 
 #include <algorithm>
@@ -195,6 +197,15 @@ double age_at_start(Rng& r) {
   return r.uniform(16.0, 17.9);
 }
 
+// Every person named in cin_plans, cp_plans or cla_episodes (a flag per person).
+std::vector<char> statutory_children(Tables& t, std::size_t n_persons) {
+  std::vector<char> in(n_persons, 0);
+  for (const char* name : {"cin_plans", "cp_plans", "cla_episodes"})
+    for (int64_t p : column<int64_t>(t.at(name), "person_id"))
+      if (p >= 0 && static_cast<std::size_t>(p) < n_persons) in[static_cast<std::size_t>(p)] = 1;
+  return in;
+}
+
 }  // namespace
 
 const std::map<std::string, std::vector<std::string>>& statutory_code_labels() {
@@ -276,6 +287,40 @@ void add_statutory(Tables& t, const CouncilSpec& council, std::size_t council_in
                                col("legal_status", "code", std::move(out.cla_ls), "legal_status"),
                                col("placement", "code", std::move(out.cla_place), "placement"),
                                col("reason_for_leaving", "code", std::move(out.cla_rec), "reason_for_leaving")};
+}
+
+void add_statutory_households(Tables& t, const CouncilSpec& council, std::size_t council_index, const Options& o) {
+  Table& persons = t.at("persons");
+  const auto& birth = column<int32_t>(persons, "birth_date");
+  std::vector<char> in = statutory_children(t, birth.size());
+  Table& members = t.at("family_members");
+  for (int64_t p : column<int64_t>(members, "person_id"))
+    if (p >= 0 && static_cast<std::size_t>(p) < in.size()) in[static_cast<std::size_t>(p)] = 0;
+  // Where the children live: the Early Help request rate's locality gradient.
+  std::vector<double> weight;
+  for (const auto& l : council.localities)
+    weight.push_back(l.child_population * l.demand * std::exp(0.35 * (l.deprivation - 0.2) / 0.08));
+  Rng rng(detail::stream_key(o.seed, council_index, 0x486F757365ULL));  // "House"
+  auto& fam_id = column<int64_t>(t.at("families"), "family_id");
+  auto& fam_loc = column<int64_t>(t.at("families"), "locality_id");
+  auto& m_family = column<int64_t>(members, "family_id");
+  auto& m_person = column<int64_t>(members, "person_id");
+  auto& m_role = column<int32_t>(members, "role");
+  auto& m_from = column<int32_t>(members, "valid_from");
+  auto& m_to = column<int32_t>(members, "valid_to");
+  for (std::size_t p = 0; p < in.size(); ++p) {
+    if (!in[p]) continue;
+    const auto family = static_cast<int64_t>(fam_id.size());
+    fam_id.push_back(family);
+    fam_loc.push_back(rng.categorical(weight));
+    // a child from birth (when born in the window) to the day before turning 18, as in the Early Help families
+    const int32_t adult = birth[p] + static_cast<int32_t>(std::lround(kAdult));
+    m_family.push_back(family);
+    m_person.push_back(static_cast<int64_t>(p));
+    m_role.push_back(0);
+    m_from.push_back(birth[p] > o.window_start ? birth[p] : kNoDate);
+    m_to.push_back(adult <= o.window_end ? adult - 1 : kNoDate);
+  }
 }
 
 }  // namespace earlyhelp::synthetic

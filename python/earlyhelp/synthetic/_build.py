@@ -127,8 +127,11 @@ def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[
     """The generator's ground truth: one row per family, and per episode the closure model
     it was drawn from (``p_end_<reason>``, ``duration_scale``, ``p_rereferral``)."""
     cols = {c[0]: c for c in raw}
-    fam = pd.DataFrame({"family_id": tables["families"]["family_id"]}, copy=False)
-    fam["locality_id"] = tables["families"]["locality_id"].to_numpy()
+    # Families of the Early Help simulation; households known only to statutory services have no truth row.
+    modelled = np.asarray(cols["family_id"][3], dtype=np.int64)
+    fam = tables["families"][["family_id", "locality_id"]].iloc[modelled].reset_index(drop=True)
+    row_of = np.full(len(tables["families"]), -1, dtype=np.int64)
+    row_of[modelled] = np.arange(len(modelled))
     for name, (_, kind, ref, values) in cols.items():
         if name == "family_id":
             continue
@@ -141,7 +144,7 @@ def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[
         elif kind == "needmask":
             fam[name] = label_sets(values, labels["needs"]).to_numpy()
     ep = tables["episodes"]
-    ep_family = int_ids["episodes"]["family_id"]
+    ep_family = row_of[int_ids["episodes"]["family_id"]]
     reason = ep["end_reason"]
     closed = ep["end_date"].notna().to_numpy()
     applies = closed & ~reason.isin(["step_up", "moved_away"]).to_numpy()
