@@ -135,7 +135,7 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
 
     point = solve(model)
     rng = np.random.default_rng(seed)
-    f = model._fit
+    f = model._need_fit()
     window = max((f.end - f.start).days, 1)
     found = []
     for _ in range(draws):

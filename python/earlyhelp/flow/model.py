@@ -10,7 +10,7 @@ whose rate is itself drawn from its posterior (so bands carry parameter uncertai
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._errors import ValidationError
 from .categories import Categories, categories as resolve_categories
+from .localities import check_by, locality_seed, split_spells, stacked
 from .scenario import Scenario, capped_states, regimes_for
 from .spells import NONE, build_spells, day_index
 
@@ -98,9 +99,10 @@ class StockFlow:
         self.trend_months = int(trend_months)
         self._fit: Optional[_Fit] = None
         self._trend: Optional[np.ndarray] = None
+        self._parts: Optional[Dict[str, "StockFlow"]] = None  # one model per locality (fit by="locality")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, ds, start: Any = None, end: Any = None) -> "StockFlow":
+    def fit(self, ds, start: Any = None, end: Any = None, by: Optional[str] = None) -> "StockFlow":
         """Estimate stocks, transition rates and entry rates from ``ds`` over [start, end].
 
         ``end`` defaults to the last date in the data, ``start`` to six months before ``end``
@@ -112,21 +114,54 @@ class StockFlow:
             the council's data.
         start, end : date-like, optional
             the fit window.
+        by : {None, "locality"}, optional
+            ``"locality"``: estimate every rate per locality (a child's locality is their
+            family's: their first row in ``family_members``, then ``families.locality_id``), on
+            the same window. :meth:`transition_rates`, :meth:`entry_rates`, :meth:`project`,
+            :meth:`simulate` and :meth:`simulate_costs` then return one block per locality with
+            a ``locality`` column first; the localities' stocks (and simulated means) add up to
+            the council. Children with no locality are excluded and counted in :attr:`report`
+            (``children_without_a_locality_excluded``, ``spells_without_a_locality_excluded``).
 
         Returns
         -------
         StockFlow
             itself, fitted.
         """
+        check_by(by)
+        sp, report = build_spells(ds, self.categories, self.gap_days)
+        start_ts, end_ts, last = _fit_window(sp, start, end)
+        self._parts = None
+        if by is None:
+            return self._fit_spells(sp, report, start_ts, end_ts)
+        parts: Dict[str, StockFlow] = {}
+        for name, spells in split_spells(sp, ds, report):
+            part = self._unfitted_copy()
+            try:
+                part._fit_spells(spells, {}, start_ts, end_ts, last)
+            except ValidationError as e:
+                raise ValidationError([replace(p, message=f"locality {name}: {p.message}")
+                                       for p in e.problems]) from e
+            parts[name] = part
+        report["transitions_from_an_empty_stock_ignored"] = sum(
+            m._report["transitions_from_an_empty_stock_ignored"] for m in parts.values())
+        self._fit, self._trend, self._parts, self._report = None, None, parts, report
+        return self
+
+    def _unfitted_copy(self) -> "StockFlow":
+        """A model with the same settings, not fitted (unit costs are already per day)."""
+        return StockFlow(self.categories, gap_days=self.gap_days, unit_costs=dict(self.unit_costs), unit="day",
+                         inflation=self.inflation, entry_trend=self.entry_trend, trend_months=self.trend_months)
+
+    def _fit_spells(self, sp: pd.DataFrame, report: Dict[str, Any], start_ts: pd.Timestamp, end_ts: pd.Timestamp,
+                    last: Optional[pd.Timestamp] = None) -> "StockFlow":
+        """Fit on spells ``sp``; ``last``: the last date of the whole data when these spells are a
+        part of it (a locality's), so the part's days run as far as the council's."""
         cats = self.categories
-        sp, report = build_spells(ds, cats, self.gap_days)
         first, s_day, e_day = day_index(sp)
         last_day = int(max(s_day.max(), e_day.max()))
-        end_ts = first + pd.Timedelta(days=last_day) if end is None else pd.Timestamp(end).normalize()
-        start_ts = end_ts - pd.DateOffset(months=6) if start is None else pd.Timestamp(start).normalize()
-        if start_ts >= end_ts:
-            raise ValidationError(f"start ({start_ts.date()}) must be before end ({end_ts.date()})", table="StockFlow",
-                                  column="start")
+        if last is not None:
+            last_day = max(last_day, (last - first).days)
         n_age = len(cats.brackets)
         n_states = len(cats.states)
         n = n_states * n_age
@@ -202,10 +237,21 @@ class StockFlow:
     @property
     def report(self) -> Dict[str, Any]:
         """What fit excluded or changed, with counts and reasons."""
-        self._need_fit()
+        if self._parts is None:
+            self._need_fit()
         return dict(self._report)
 
+    @property
+    def localities(self) -> Dict[str, "StockFlow"]:
+        """The model of each locality, by name (after ``fit(ds, by="locality")``)."""
+        if self._parts is None:
+            raise ValidationError("fit(ds, by='locality') first", table="StockFlow", column="by")
+        return dict(self._parts)
+
     def _need_fit(self) -> _Fit:
+        if self._parts is not None:
+            raise ValidationError("this model was fitted by locality: use its localities' models "
+                                  "(model.localities) or fit without by", table="StockFlow", column="by")
         if self._fit is None:
             raise ValidationError("call fit(ds) first", table="StockFlow")
         return self._fit
@@ -242,6 +288,8 @@ class StockFlow:
             one row per observed or modelled flow: from and to state and age, ``rate``,
             ``transitions``, ``child_days``, ``lower``, ``upper``.
         """
+        if self._parts is not None:
+            return stacked(self._parts, lambda _, m: m.transition_rates(level))
         f = self._need_fit()
         bins = self._bin_frame()
         n = len(bins)
@@ -268,6 +316,8 @@ class StockFlow:
         DataFrame
             one row per bin: ``state``, ``age``, ``per_day``, ``entrants``, ``lower``, ``upper``.
         """
+        if self._parts is not None:
+            return stacked(self._parts, lambda _, m: m.entry_rates(level))
         f = self._need_fit()
         days = (f.end - f.start).days
         k = np.rint(f.entrants * days)
@@ -307,6 +357,8 @@ class StockFlow:
         from .._native import flow as core
         from .._native import naming
 
+        if self._parts is not None:
+            return stacked(self._parts, lambda _, m: m.project(until, scenario=scenario, freq=freq))
         f = self._need_fit()
         days = self._days_until(until)
         rates, entrants, regime = self._regimes(scenario, days)
@@ -477,6 +529,9 @@ class StockFlow:
         -------
         DataFrame
         """
+        if self._parts is not None:
+            return stacked(self._parts, lambda name, m: m.simulate(
+                months, runs, locality_seed(seed, name), client, scenario, quantiles, threads, chunks, progress))
         result = self._simulate_bands(months, runs, seed, client, scenario, threads, chunks, progress)
         self._last_sim = result
         return self._tidy_bands(result, quantiles)
@@ -545,6 +600,8 @@ class StockFlow:
         -------
         DataFrame
         """
+        if self._parts is not None:
+            return stacked(self._parts, lambda _, m: m.simulate_costs(quantiles))
         result = getattr(self, "_last_sim", None)
         if result is None:
             raise ValidationError("call simulate() first", table="StockFlow")
@@ -554,6 +611,19 @@ class StockFlow:
         for k, qq in enumerate(q):
             out[f"q{int(round(qq * 100)):02d}"] = values[:, k]
         return out
+
+
+def _fit_window(sp: pd.DataFrame, start: Any, end: Any):
+    """(start, end) of the fit window and the last date in the spells: ``end`` defaults to that
+    date, ``start`` to six months before ``end``."""
+    first, s_day, e_day = day_index(sp)
+    last = first + pd.Timedelta(days=int(max(s_day.max(), e_day.max())))
+    end_ts = last if end is None else pd.Timestamp(end).normalize()
+    start_ts = end_ts - pd.DateOffset(months=6) if start is None else pd.Timestamp(start).normalize()
+    if start_ts >= end_ts:
+        raise ValidationError(f"start ({start_ts.date()}) must be before end ({end_ts.date()})", table="StockFlow",
+                              column="start")
+    return start_ts, end_ts, last
 
 
 def _poisson_trend(counts: np.ndarray, exposure: np.ndarray, x: np.ndarray):
