@@ -90,6 +90,8 @@ def check(stub_dir: Path) -> List[str]:
             for part in path:
                 obj = getattr(obj, part, None)
             where = f"{module_name}.{'.'.join(path)}"
+            if obj is None and path[0].startswith("_") and not hasattr(module, path[0]):
+                continue  # a stub-only private base (the enums' shared methods), as stubtest allows
             if obj is None:
                 problems.append(f"{where}: in the stub but not in the module")
                 continue

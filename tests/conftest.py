@@ -4,6 +4,20 @@ from __future__ import annotations
 import os
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")
+
+
+@pytest.fixture(scope="session")
+def client():
+    """A dask.distributed LocalCluster of 2 workers, shared by every test that runs on Dask."""
+    pytest.importorskip("dask.distributed")
+    from earlyhelp.flow import local_client
+
+    c = local_client(workers=2)
+    yield c
+    cluster = c.cluster
+    c.close()
+    cluster.close()

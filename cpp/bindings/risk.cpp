@@ -100,20 +100,15 @@ void register_risk(py::module_& m) {
       "intercept unpenalised. Returns a dict: coef, intercept, n_iter, converged, objective,\n"
       "gradient_norm, solver, covariance (inverse Hessian, order coef..., intercept), feature_means.";
   register_options(m);
-  m.def(
-      "fit_logistic",
-      [](const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options, py::object progress) {
-        return fit(&risk::fit_logistic, X, y, w, options, std::move(progress));
-      },
-      fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("options"),
-      py::arg("progress") = py::none());
-  m.def(
-      "fit_poisson",
-      [](const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options, py::object progress) {
-        return fit(&risk::fit_poisson, X, y, w, options, std::move(progress));
-      },
-      fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("options"),
-      py::arg("progress") = py::none());
+  for (const auto& [name, solver] : {std::pair{"fit_logistic", &risk::fit_logistic},
+                                      std::pair{"fit_poisson", &risk::fit_poisson}}) {
+    m.def(
+        name,
+        [solver = solver](const Array& X, const Array& y, const Array& w, const risk::GlmOptions& options,
+                          py::object progress) { return fit(solver, X, y, w, options, std::move(progress)); },
+        fit_doc, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("options"),
+        py::arg("progress") = py::none());
+  }
   m.def("linear_predictor",
         [](const Array& X, const Array& coef, double b, int t) { return predict(&risk::linear_predictor, X, coef, b, t); },
         "X @ coef + intercept", py::arg("X"), py::arg("coef"), py::arg("intercept"), py::arg("n_threads") = 0);

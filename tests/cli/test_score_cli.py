@@ -65,9 +65,25 @@ def test_score_command(tmp_path, scoring_folder):
         assert (run / name).read_bytes() == (run2 / name).read_bytes(), name
 
 
+def test_score_at_after_the_end_of_the_data_warns_and_scores_at_the_end(tmp_path, scoring_folder):
+    from earlyhelp import read_dataset
+    from earlyhelp.risk.features import data_end_of
+
+    end = data_end_of(read_dataset(scoring_folder)).date()
+    late = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "late"), "--at", "2099-01-01")
+    assert late.returncode == 0, late.stderr
+    assert f"--at 2099-01-01 is after the end of the data ({end}): families are scored at {end}" in late.stderr
+    record = json.loads((Path(late.stdout.strip()) / "run.json").read_text())
+    assert record["parameters"]["at"] == str(end) and record["parameters"]["at_requested"] == "2099-01-01"
+    at_end = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "end"), "--at", str(end))
+    assert at_end.returncode == 0 and "after the end of the data" not in at_end.stderr
+    scores = [pd.read_csv(Path(r.stdout.strip()) / "scores.csv") for r in (late, at_end)]
+    pd.testing.assert_frame_equal(*scores)
+
+
 def test_score_bad_inputs_exit_2(tmp_path, scoring_folder):
-    late = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s"), "--at", "2099-01-01")
-    assert late.returncode == 2 and "after the end of the data" in late.stderr
+    bad = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s"), "--at", "not-a-date")
+    assert bad.returncode == 2 and "not a date" in bad.stderr
     early = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s"), "--at", "2021-06-01",
                     "--train-years", "3")
     assert early.returncode == 2 and "not enough history" in early.stderr, early.stderr

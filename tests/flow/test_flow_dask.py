@@ -5,18 +5,9 @@ import pandas as pd
 import pytest
 
 import earlyhelp
-from earlyhelp.flow import Scenario, StockFlow, local_client, simulate_many
+from earlyhelp.flow import Scenario, StockFlow, simulate_many
 
 distributed = pytest.importorskip("dask.distributed")
-
-
-@pytest.fixture(scope="module")
-def client():
-    c = local_client(workers=2)
-    yield c
-    cluster = c.cluster
-    c.close()
-    cluster.close()
 
 
 @pytest.fixture(scope="module")

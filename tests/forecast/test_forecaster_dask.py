@@ -12,17 +12,6 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    from earlyhelp.flow import local_client
-
-    c = local_client(workers=2)
-    yield c
-    cluster = c.cluster
-    c.close()
-    cluster.close()
-
-
 def _panel(n_series=8, n=48):
     rng = np.random.default_rng(0)
     ds = pd.date_range("2020-01-01", periods=n, freq="MS")

@@ -244,13 +244,13 @@ def test_nothing_is_written_around_the_gate(tmp_path):
         with pytest.raises(TypeError):
             folder.write_bytes("raw.parquet", b"")
         with pytest.raises(ValueError, match="not published"):
-            folder.write_html("report.html", "<p>3 families</p>", sources=["nothing"])
-        folder.write_png("plots/x.png", b"\x89PNG", sources=[])
+            folder.write_text("report.html", "<p>3 families</p>", sources=["nothing"])
+        folder.write_bytes("plots/x.png", b"\x89PNG", sources=[])
         with pytest.raises(ValueError):
             folder.write_table("../escape", pd.DataFrame({"a": [1]}))
         assert not hasattr(folder, "path")
         folder.write_table("t", pd.DataFrame({"families": [3, 7]}))
-        folder.write_html("report.html", "<p>ok</p>", sources=["t"])
+        folder.write_text("report.html", "<p>ok</p>", sources=["t"])
         record = folder.record("x", inputs={"sha256": "s"}, digest="d")
     assert record["publication"]["files"]["report.html"]["built_from"] == ["t"]
     assert record["publication"]["files"]["plots/x.png"]["built_from"] == "not stated"

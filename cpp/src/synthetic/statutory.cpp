@@ -13,12 +13,15 @@
 #include <unordered_map>
 
 #include "earlyhelp/common/error.hpp"
+#include "columns.hpp"
 #include "rng.hpp"
 
 namespace earlyhelp::synthetic {
 
 namespace {
 
+using columns::col;
+using columns::iota64;
 using detail::Rng;
 
 // Rates per 10,000 children a year and mean durations that give England's stocks.
@@ -53,18 +56,30 @@ std::vector<T>& column(Table& t, const std::string& name) {
   throw std::out_of_range("no column " + name);
 }
 
-Column make(const std::string& name, const std::string& kind, ColumnData data, const std::string& ref = "") {
-  Column c;
-  c.name = name;
-  c.kind = kind;
-  c.data = std::move(data);
-  c.ref = ref;
-  return c;
-}
+// The rows of one kind of plan (CIN, CP): who, from which referral, when.
+struct Plans {
+  std::vector<int64_t> person, referral;
+  std::vector<int32_t> start, end;
+
+  void add(int64_t who, int64_t from, int32_t first_day, int32_t last_day) {
+    person.push_back(who);
+    referral.push_back(from);
+    start.push_back(first_day);
+    end.push_back(last_day);
+  }
+  // id, person, referral, start and end columns of the table `name`
+  std::vector<Column> columns(const std::string& name, const std::string& id) {
+    return {col(id, "id", iota64(person.size()), name),
+            col("person_id", "id", std::move(person), "persons"),
+            col("referral_id", "id", std::move(referral), "csc_referrals"),
+            col("start_date", "date", std::move(start)), col("end_date", "date", std::move(end))};
+  }
+};
 
 struct Out {
-  std::vector<int64_t> cin_person, cin_ref, cp_person, cp_ref, cla_person;
-  std::vector<int32_t> cin_start, cin_end, cp_start, cp_end, cp_cat;
+  Plans cin, cp;
+  std::vector<int32_t> cp_cat;
+  std::vector<int64_t> cla_person;
   std::vector<int32_t> cla_start, cla_end, cla_rne, cla_ls, cla_place, cla_rec;
 };
 
@@ -125,18 +140,11 @@ class Journeys {
   int32_t end_day(double t) const { return t > o_.window_end ? kNoDate : day(t); }
 
   void add_cin(int64_t person, int64_t referral, double s, double e) {
-    if (!keep(s, e)) return;
-    out_.cin_person.push_back(person);
-    out_.cin_ref.push_back(referral);
-    out_.cin_start.push_back(day(s));
-    out_.cin_end.push_back(end_day(e));
+    if (keep(s, e)) out_.cin.add(person, referral, day(s), end_day(e));
   }
   void add_cp(int64_t person, int64_t referral, double s, double e) {
     if (!keep(s, e)) return;
-    out_.cp_person.push_back(person);
-    out_.cp_ref.push_back(referral);
-    out_.cp_start.push_back(day(s));
-    out_.cp_end.push_back(end_day(e));
+    out_.cp.add(person, referral, day(s), end_day(e));
     const double u = r_.uniform();
     out_.cp_cat.push_back(u < 0.50 ? 0 : u < 0.57 ? 1 : u < 0.61 ? 2 : u < 0.95 ? 3 : 4);
   }
@@ -245,10 +253,10 @@ void add_statutory(Tables& t, const CouncilSpec& council, std::size_t council_in
     const double age = age_at_start(rng);
     const double b = std::floor(start - age * kYear);
     const int64_t person = static_cast<int64_t>(birth.size());
-    const std::size_t before = out.cin_person.size() + out.cp_person.size() + out.cla_person.size();
+    const std::size_t before = out.cin.person.size() + out.cp.person.size() + out.cla_person.size();
     const double u = rng.uniform();
     journeys.run(person, -1, b, start, u < kFirstCare ? 2 : u < kFirstCare + kFirstCp ? 1 : 0);
-    if (out.cin_person.size() + out.cp_person.size() + out.cla_person.size() == before) continue;  // wholly outside
+    if (out.cin.person.size() + out.cp.person.size() + out.cla_person.size() == before) continue;  // wholly outside
     pid.push_back(person);
     birth.push_back(static_cast<int32_t>(b));
     sex.push_back(rng.integer(0, 1));
@@ -257,31 +265,17 @@ void add_statutory(Tables& t, const CouncilSpec& council, std::size_t council_in
     send.push_back(rng.bernoulli(0.3) ? 1 : 0);
     expected_birth.push_back(0);
   }
-  auto ids = [](std::size_t n) {
-    std::vector<int64_t> v(n);
-    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(i);
-    return v;
-  };
-  const std::size_t n_cin = out.cin_person.size(), n_cp = out.cp_person.size(), n_cla = out.cla_person.size();
-  t["cin_plans"].columns = {make("cin_plan_id", "id", ids(n_cin), "cin_plans"),
-                            make("person_id", "id", std::move(out.cin_person), "persons"),
-                            make("referral_id", "id", std::move(out.cin_ref), "csc_referrals"),
-                            make("start_date", "date", std::move(out.cin_start)),
-                            make("end_date", "date", std::move(out.cin_end))};
-  t["cp_plans"].columns = {make("cp_plan_id", "id", ids(n_cp), "cp_plans"),
-                           make("person_id", "id", std::move(out.cp_person), "persons"),
-                           make("referral_id", "id", std::move(out.cp_ref), "csc_referrals"),
-                           make("start_date", "date", std::move(out.cp_start)),
-                           make("end_date", "date", std::move(out.cp_end)),
-                           make("category", "code", std::move(out.cp_cat), "cp_category")};
-  t["cla_episodes"].columns = {make("cla_episode_id", "id", ids(n_cla), "cla_episodes"),
-                               make("person_id", "id", std::move(out.cla_person), "persons"),
-                               make("start_date", "date", std::move(out.cla_start)),
-                               make("end_date", "date", std::move(out.cla_end)),
-                               make("reason_new_episode", "code", std::move(out.cla_rne), "reason_new_episode"),
-                               make("legal_status", "code", std::move(out.cla_ls), "legal_status"),
-                               make("placement", "code", std::move(out.cla_place), "placement"),
-                               make("reason_for_leaving", "code", std::move(out.cla_rec), "reason_for_leaving")};
+  t["cin_plans"].columns = out.cin.columns("cin_plans", "cin_plan_id");
+  t["cp_plans"].columns = out.cp.columns("cp_plans", "cp_plan_id");
+  t["cp_plans"].columns.push_back(col("category", "code", std::move(out.cp_cat), "cp_category"));
+  t["cla_episodes"].columns = {col("cla_episode_id", "id", iota64(out.cla_person.size()), "cla_episodes"),
+                               col("person_id", "id", std::move(out.cla_person), "persons"),
+                               col("start_date", "date", std::move(out.cla_start)),
+                               col("end_date", "date", std::move(out.cla_end)),
+                               col("reason_new_episode", "code", std::move(out.cla_rne), "reason_new_episode"),
+                               col("legal_status", "code", std::move(out.cla_ls), "legal_status"),
+                               col("placement", "code", std::move(out.cla_place), "placement"),
+                               col("reason_for_leaving", "code", std::move(out.cla_rec), "reason_for_leaving")};
 }
 
 }  // namespace earlyhelp::synthetic

@@ -79,33 +79,43 @@ TEST(NetworkGraph, BetweennessPath) {
   EXPECT_NEAR(bc[0], 0.0, 1e-12);
 }
 
-TEST(NetworkGraph, ProjectionCountAndJaccard) {
-  // Families 0,1,2 with agencies: 0:{0,1}, 1:{0,1,2}, 2:{2}; repeated pair counts once.
-  std::vector<std::int64_t> l{0, 0, 1, 1, 1, 2, 0}, r{0, 1, 0, 1, 2, 2, 0};
+namespace {
+// The projection of the bipartite edges l -> r as (a, b, weight) arcs.
+struct Projection {
   std::vector<std::int64_t> a, b;
   std::vector<double> w;
-  bipartite_projection(l.data(), r.data(), l.size(), -1, ProjectionWeight::count, a, b, w);
-  ASSERT_EQ(a.size(), 3u);
-  EXPECT_EQ(a[0], 0);
-  EXPECT_EQ(b[0], 1);
-  EXPECT_DOUBLE_EQ(w[0], 2.0);
-  bipartite_projection(l.data(), r.data(), l.size(), -1, ProjectionWeight::jaccard, a, b, w);
-  EXPECT_DOUBLE_EQ(w[0], 1.0);        // agencies 0 and 1 share both families
-  EXPECT_DOUBLE_EQ(w[2], 1.0 / 3.0);  // agencies 1 and 2: {0,1} vs {1,2}
+};
+Projection project(const std::vector<std::int64_t>& l, const std::vector<std::int64_t>& r, ProjectionWeight weight) {
+  Projection p;
+  bipartite_projection(l.data(), r.data(), l.size(), -1, weight, p.a, p.b, p.w);
+  return p;
+}
+}  // namespace
+
+TEST(NetworkGraph, ProjectionCountAndJaccard) {
+  // Families 0,1,2 with agencies: 0:{0,1}, 1:{0,1,2}, 2:{2}; repeated pair counts once.
+  const std::vector<std::int64_t> l{0, 0, 1, 1, 1, 2, 0}, r{0, 1, 0, 1, 2, 2, 0};
+  const Projection counts = project(l, r, ProjectionWeight::count);
+  ASSERT_EQ(counts.a.size(), 3u);
+  EXPECT_EQ(counts.a[0], 0);
+  EXPECT_EQ(counts.b[0], 1);
+  EXPECT_DOUBLE_EQ(counts.w[0], 2.0);
+  const Projection jaccard = project(l, r, ProjectionWeight::jaccard);
+  EXPECT_DOUBLE_EQ(jaccard.w[0], 1.0);        // agencies 0 and 1 share both families
+  EXPECT_DOUBLE_EQ(jaccard.w[2], 1.0 / 3.0);  // agencies 1 and 2: {0,1} vs {1,2}
 }
 
 TEST(NetworkGraph, ProjectionHugeIdsAreBoundedNotOverflowed) {
   // Left ids are only labels: any non-negative int64 works, the same answer as small ids.
   const std::int64_t big = std::numeric_limits<std::int64_t>::max();
-  std::vector<std::int64_t> l{big, big, 5'000'000'000'000, 5'000'000'000'000}, r{0, 1, 1, 2};
+  const Projection p = project({big, big, 5'000'000'000'000, 5'000'000'000'000}, {0, 1, 1, 2}, ProjectionWeight::count);
+  ASSERT_EQ(p.a.size(), 2u);
+  EXPECT_EQ(p.a[0], 0);
+  EXPECT_EQ(p.b[0], 1);
+  EXPECT_EQ(p.a[1], 1);
+  EXPECT_EQ(p.b[1], 2);
   std::vector<std::int64_t> a, b;
   std::vector<double> w;
-  bipartite_projection(l.data(), r.data(), l.size(), -1, ProjectionWeight::count, a, b, w);
-  ASSERT_EQ(a.size(), 2u);
-  EXPECT_EQ(a[0], 0);
-  EXPECT_EQ(b[0], 1);
-  EXPECT_EQ(a[1], 1);
-  EXPECT_EQ(b[1], 2);
   // Right ids become vertices: beyond the engine's limit they are an error, never an overflow.
   std::vector<std::int64_t> l2{0, 0}, r2{big, 0};
   EXPECT_THROW(bipartite_projection(l2.data(), r2.data(), 2, -1, ProjectionWeight::count, a, b, w),

@@ -34,11 +34,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .._redact import redact_url  # noqa: F401 - re-exported: config messages use it
 from .._errors import ConfigError, Problem
+from .._tomlfile import read_toml
 
-try:  # Python 3.11+
-    import tomllib as _toml
-except ImportError:  # pragma: no cover - Python < 3.11
-    import tomli as _toml  # type: ignore[no-redef]
 
 SOURCE_KINDS = ("synthetic", "folder", "sql")
 MODEL_NAMES = ("AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized", "TSB", "CountRegression")
@@ -130,14 +127,7 @@ def load_config(path: str | os.PathLike, *, environ: Optional[Mapping[str, str]]
     taken relative to the folder holding the config file.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError([Problem(str(file), None, "config file not found: give the path to a .toml file "
-                                   "(see examples/forecast.toml)")])
-    try:
-        with file.open("rb") as handle:
-            data = _toml.load(handle)
-    except _toml.TOMLDecodeError as exc:
-        raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    data = read_toml(file, missing="config file not found: give the path to a .toml file (see examples/forecast.toml)")
     return parse_config(data, base=file.parent, name=str(file), environ=environ)
 
 

@@ -18,11 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional
 import pandas as pd
 
 from .._errors import ConfigError, Problem
-
-try:  # Python 3.11+
-    import tomllib as _toml
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as _toml  # type: ignore[no-redef]
+from .._tomlfile import read_toml
 
 
 @dataclass
@@ -52,12 +48,7 @@ def load_flow_config(path: str) -> FlowConfig:
     from .config import _Checker, _parse_source, _with_code_map
 
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError([Problem(str(file), None, "config file not found (see examples/flow.toml)")])
-    try:
-        data = _toml.loads(file.read_text())
-    except _toml.TOMLDecodeError as exc:
-        raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    data = read_toml(file, missing="config file not found: give the path to a .toml file (see examples/flow.toml)")
     check = _Checker(str(file))
     base = file.parent
     check.known(data, "", ("run", "source", "code_map", "model", "costs", "scenarios", "dask", "publish"))
@@ -134,7 +125,7 @@ def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: 
             png: Optional[bytes] = None) -> None:
     """The one way this run writes a file: drops the hidden states' rows (and the total) first."""
     if png is not None:
-        folder.write_png(name, png, sources=["fan"])      # drawn from the published fan table
+        folder.write_bytes(name, png, sources=["fan"])      # drawn from the published fan table
         return
     if "state" in frame.columns and hidden:
         frame = frame[~frame["state"].isin(list(hidden) + ["all"])]

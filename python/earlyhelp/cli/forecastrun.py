@@ -319,7 +319,6 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     """
     from ..data.names import Names
     from ..forecast import CapacityPlan, best_model, capacity, episode_duration_curve
-    from ..forecast.hierarchy import unescape_level
 
     if cfg.capacity is None:
         return CapacityPlan.of(pd.DataFrame())
@@ -470,7 +469,7 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     for name, fig in figures.items():
         pngs[name] = figure_png(fig)
         plt.close(fig)
-        folder.write_png(f"plots/{name}.png", pngs[name], sources=sources)
+        folder.write_bytes(f"plots/{name}.png", pngs[name], sources=sources)
     cap = cfg.capacity
     html = report_mod.build_report(
         history, forecasts, accuracy_table, capacity_shown, **described,
@@ -479,5 +478,5 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         backtest_windows=fc.backtest_windows, source=cfg.source.kind,
         capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
         durations=getattr(capacity_table, "durations", None), names=names)
-    folder.write_html("report.html", html, sources=sources)
+    folder.write_text("report.html", html, sources=sources)
     return history.counts.get("y", {})

@@ -280,7 +280,7 @@ def forecast_summary(result) -> list:
 
 @cli.command()
 @_data_options
-@click.option("--at", "at", default=None, help="Date the network is taken at (default: the end of the data).")
+@click.option("--at", "at", default=None, help="Date the network is taken at (default: the end of the data; a later date warns).")
 @click.option("--allocate/--no-allocate", default=True, show_default=True,
               help="Also propose lead practitioners for families without one (minimum-cost flow).")
 @click.option("--min-agencies", default=3, show_default=True, type=click.IntRange(1, 50),
@@ -314,7 +314,7 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
 
 @cli.command()
 @_data_options
-@click.option("--at", "at", default=None, help="Date the families are scored at (default: the end of the data).")
+@click.option("--at", "at", default=None, help="Date the families are scored at (default, and at most: the end of the data; a later date warns).")
 @click.option("--train-years", default=2, show_default=True, type=click.IntRange(1, 10),
               help="Years of quarterly cut-offs the model learns from.")
 @click.option("--suppression-threshold", default=None, type=click.IntRange(0, 100),

@@ -6,7 +6,6 @@ The same public calls a user makes in a notebook (:class:`earlyhelp.network.Fami
 """
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +13,8 @@ from typing import Dict, List, Optional
 
 import pandas as pd
 
-from .._errors import Problem, ValidationError
 from ..results import Exclusions
-
-log = logging.getLogger("earlyhelp")
+from .asof import as_of
 
 #: columns computed from a count in the same row: withheld where the count is suppressed
 DERIVED = {
@@ -47,19 +44,8 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
-    if at is None:
-        return None
-    try:
-        when = pd.Timestamp(at)
-    except (ValueError, TypeError):
-        when = pd.NaT
-    if pd.isna(when):
-        raise ValidationError([Problem("option", "--at", "not a date: give it like 2024-03-31", value=at)])
-    end = ds.data_end()
-    if end is not None and when.normalize() > end:
-        log.warning("--at %s is after the end of the data (%s): the network shows the data as they stand at "
-                    "their end, not what happened since", when.date(), end.date())
-    return when
+    return as_of(at, ds.data_end(),
+                 after_end="the network shows the data as they stand at their end, not what happened since")
 
 
 def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = True, min_agencies: int = 3,

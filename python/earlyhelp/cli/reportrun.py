@@ -40,17 +40,11 @@ class ReportConfig:
 
 def load_report_config(path: str) -> ReportConfig:
     """Read and check a report config; raise :class:`ConfigError` listing every problem."""
-    from .config import _toml, parse_config
+    from .._tomlfile import read_toml
+    from .config import parse_config
 
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError([Problem(str(file), None, "config file not found: give the path to a .toml file "
-                                   "(see examples/report.toml)")])
-    try:
-        with file.open("rb") as handle:
-            data = _toml.load(handle)
-    except _toml.TOMLDecodeError as exc:
-        raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    data = read_toml(file, missing="config file not found: give the path to a .toml file (see examples/report.toml)")
     report = data.get("report", {})
     problems: List[Problem] = []
     base_data = {k: v for k, v in data.items() if k in ("run", "source", "code_map", "publish")}

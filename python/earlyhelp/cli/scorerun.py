@@ -27,6 +27,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from ..results import Excluded, Exclusions
+from .asof import as_of
 
 HORIZON_DAYS = 365
 TOTAL_LABEL = "Total"
@@ -105,13 +106,8 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     timings: Dict[str, float] = {}
     clock = time.perf_counter()
     end = data_end_of(ds)
-    try:
-        when = end if at is None else pd.Timestamp(at).normalize()
-    except (TypeError, ValueError):
-        raise ValidationError([Problem("option", "--at", "not a date: give it like 2024-03-31", value=at)]) from None
-    if when > end:
-        raise ValidationError([Problem("option", "--at", f"after the end of the data ({end.date()})",
-                                       value=str(when.date()))])
+    asked = as_of(at, end, after_end=f"families are scored at {end.date()}, the last date the data describe")
+    when = end if asked is None else min(asked.normalize(), end)
     horizon = pd.Timedelta(days=HORIZON_DAYS)
     test_at = when - horizon                        # outcomes of families open then are known by `when`
     inputs = content_hash(ds)
@@ -180,6 +176,8 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     params = {"at": str(when.date()), "test_at": str(test_at.date()), "train_years": train_years,
               "target": "step_up_12m", "horizon_days": HORIZON_DAYS, "model": "LogisticRiskModel()",
               "suppression_threshold": suppression_threshold}
+    if asked is not None and asked.normalize() > end:
+        params["at_requested"] = str(asked.date())       # the run says what it was asked and what it did
     digest = run_digest(params, inputs)
     with RunFolder(output, run_id or new_run_id(digest, prefix="score-"), policy=policy) as folder:
         folder.write_table("scores", scores, decimals=6)

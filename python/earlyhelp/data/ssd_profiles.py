@@ -42,16 +42,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import pandas as pd
 
 from .._errors import ConfigError, Problem
+from .._tomlfile import read_toml
 
-try:  # Python 3.11+
-    import tomllib as _toml
-except ImportError:  # pragma: no cover - Python < 3.11
-    import tomli as _toml  # type: ignore[no-redef]
 
 CodeMap = Dict[str, Dict[str, Dict[str, str]]]
 
@@ -228,13 +225,7 @@ def load_code_map(path: Union[str, os.PathLike]) -> LocalCodes:
     Relative paths are taken relative to the file's folder.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError([Problem(str(file), None, "code-map file not found: give the path to a .toml file")])
-    try:
-        with file.open("rb") as handle:
-            data = _toml.load(handle)
-    except _toml.TOMLDecodeError as exc:
-        raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    data = read_toml(file, missing="code-map file not found: give the path to a .toml file")
     return parse_code_map(data, base=file.parent, name=str(file))
 
 
@@ -271,6 +262,18 @@ def parse_code_map(data: Mapping[str, Any], *, base: Optional[Path] = None, name
     return LocalCodes(code_map=code_map, ssd=ssd, path=name)
 
 
+def _decisions(given: Mapping[str, Any], where: str, name: str, problems: List[Problem]) -> Dict[str, str]:
+    """The local value -> decision entries of ``given`` that name a decision; a problem for each other."""
+    out: Dict[str, str] = {}
+    for local, decision in given.items():
+        if decision in DECISIONS:
+            out[str(local)] = decision
+        else:
+            problems.append(Problem(name, f"{where}.{local}", f"not a decision; use one of {', '.join(DECISIONS)}",
+                                    value=decision))
+    return out
+
+
 def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
     from . import ssd
 
@@ -295,12 +298,8 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
         if not isinstance(given, Mapping):
             problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "must map to decisions"))
             continue
-        for local, decision in given.items():
-            if decision not in DECISIONS:
-                problems.append(Problem(name, f"ssd.contact_outcomes.{key}.{local}",
-                                        f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
-            else:
-                target[str(local).upper() if key == "flags" else str(local)] = decision
+        for local, decision in _decisions(given, f"ssd.contact_outcomes.{key}", name, problems).items():
+            target[local.upper() if key == "flags" else local] = decision
     keys: Dict[str, Dict[str, str]] = {}
     given_keys = outcomes.get("keys", {}) or {}
     if not isinstance(given_keys, Mapping):
@@ -310,12 +309,8 @@ def _parse_ssd(part: Dict[str, Any], base: Path, name: str) -> SSDSettings:
         if not isinstance(table, Mapping):
             problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}", "must map values to decisions"))
             continue
-        for local, decision in table.items():
-            if decision not in DECISIONS:
-                problems.append(Problem(name, f"ssd.contact_outcomes.keys.{key}.{local}",
-                                        f"not a decision; use one of {', '.join(DECISIONS)}", value=decision))
-            else:
-                keys.setdefault(str(key).upper(), {})[str(local)] = decision
+        keys.setdefault(str(key).upper(), {}).update(
+            _decisions(table, f"ssd.contact_outcomes.keys.{key}", name, problems))
     for key in outcomes:
         if key not in ("flags", "comments", "keys"):
             problems.append(Problem(name, f"ssd.contact_outcomes.{key}", "unknown key; use flags, comments, keys"))

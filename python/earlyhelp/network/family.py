@@ -20,11 +20,12 @@ in the C++ engine (:class:`earlyhelp.network.Graph`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 
+from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from ..data import codes
 from ..results import Excluded, Exclusions
@@ -51,6 +52,11 @@ def _sorted_lists(column) -> pd.Series:
     return pd.Series({key: sorted(set(values.dropna().astype(str))) for key, values in column}, dtype=object)
 
 
+_plot_doc = with_sections(plot_parameters="ax : matplotlib Axes, optional\n    where to draw (default a new figure).\n"
+                                          "top : int or None, default 40\n    draw this many agencies (None: all).\n"
+                                          "seed : int, default 0\n    seed of the layout.")
+
+
 @dataclass
 class AgencyCollaboration:
     """Agencies joined by the families they work with at the same time.
@@ -70,17 +76,13 @@ class AgencyCollaboration:
     agencies: pd.DataFrame
     edges: pd.DataFrame
 
+    @_plot_doc
     def plot(self, ax: Any = None, top: Optional[int] = 40, seed: int = 0) -> Any:
         """Draw the network (see :func:`plot_agency_network`).
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            where to draw (default a new figure).
-        top : int or None, default 40
-            draw this many agencies (None: all).
-        seed : int, default 0
-            seed of the layout.
+        {plot_parameters}
 
         Returns
         -------
@@ -539,6 +541,7 @@ class FamilyNetwork:
         return counts.sort_values(keys + ["episodes"], ascending=[True, True, False]).reset_index(drop=True)
 
 
+@_plot_doc
 def plot_agency_network(collab: AgencyCollaboration, ax: Any = None, top: Optional[int] = 40, seed: int = 0) -> Any:
     """Draw the agency collaboration network with matplotlib.
 
@@ -550,12 +553,7 @@ def plot_agency_network(collab: AgencyCollaboration, ax: Any = None, top: Option
     ----------
     collab : AgencyCollaboration
         :meth:`FamilyNetwork.agency_collaboration` output.
-    ax : matplotlib Axes, optional
-        where to draw (default a new figure).
-    top : int or None, default 40
-        draw this many agencies (None: all).
-    seed : int, default 0
-        seed of the layout.
+    {plot_parameters}
 
     Returns
     -------

@@ -334,7 +334,7 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
         frame = neutralise_formulas(payload)
         folder.write_table(name, frame, csv_frame=csv_view(frame))
     elif kind == "text":
-        folder.write_html(name, payload, sources=list(PACK_TABLES))
+        folder.write_text(name, payload, sources=list(PACK_TABLES))
     elif kind == "bytes":
         folder.write_bytes(name, payload, sources=list(PACK_TABLES))
     elif kind == "json":

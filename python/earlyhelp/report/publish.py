@@ -36,6 +36,7 @@ from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress
 
@@ -97,6 +98,9 @@ class PublishPolicy:
 # ---------------------------------------------------------------------------------
 # formula neutralising
 # ---------------------------------------------------------------------------------
+_table_doc = with_sections(parameters_frame="Parameters\n----------\nframe : DataFrame\n    the table.")
+
+
 def neutralise_text(value: Any) -> Any:
     """``value`` safe to open in a spreadsheet: text starting with a formula character gets a ``'``.
 
@@ -121,13 +125,11 @@ def _text_columns(frame: pd.DataFrame) -> List[Hashable]:
                                              or pd.api.types.is_bool_dtype(frame[c]))]
 
 
+@_table_doc
 def neutralise_formulas(frame: pd.DataFrame) -> "tuple[pd.DataFrame, int]":
     """A copy with every formula-leading text cell and column name neutralised; and how many cells were.
 
-    Parameters
-    ----------
-    frame : DataFrame
-        the table.
+    {parameters_frame}
 
     Returns
     -------
@@ -154,13 +156,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> "tuple[pd.DataFrame, int]":
 # ---------------------------------------------------------------------------------
 # identifiers
 # ---------------------------------------------------------------------------------
+@_table_doc
 def identifier_columns(frame: pd.DataFrame) -> Dict[Hashable, str]:
     """The frame's identifier columns and their pseudonym domains.
 
-    Parameters
-    ----------
-    frame : DataFrame
-        the table.
+    {parameters_frame}
 
     Returns
     -------
@@ -202,16 +202,14 @@ def _pseudonymise_column(values: pd.Series, domain: str, key: bytes) -> pd.Serie
 # ---------------------------------------------------------------------------------
 # counts
 # ---------------------------------------------------------------------------------
+@_table_doc
 def count_columns(frame: pd.DataFrame) -> List[Hashable]:
     """Columns holding observed counts of people or cases: whole-number columns named so
     (``families``, ``open_families``, ``n_children``, ``episodes_opened``, ``count``, ``y``, ...).
 
     Counts of organisations or staff (``n_agencies``, ``partners``) are not hidden.
 
-    Parameters
-    ----------
-    frame : DataFrame
-        the table.
+    {parameters_frame}
 
     Returns
     -------
@@ -267,13 +265,11 @@ def _shown(values: pd.Series, hidden: np.ndarray) -> pd.Series:
                      else (str(int(v)) if float(v) == int(v) else str(v)))
 
 
+@_table_doc
 def suppressed_columns(frame: pd.DataFrame) -> List[str]:
     """Columns suppressed before the gate (a ``<col>_status`` column, or ``"c"`` markers).
 
-    Parameters
-    ----------
-    frame : DataFrame
-        the table.
+    {parameters_frame}
 
     Returns
     -------

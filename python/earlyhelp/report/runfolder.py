@@ -31,6 +31,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from .._docstrings import with_sections
 from ..results import Excluded, Exclusions
 from .publish import PublishPolicy, Published, excel_bytes, publish
 
@@ -116,6 +117,11 @@ def _is_count(column: Any) -> bool:
     return name in _COUNT_WORDS or name.startswith("n_") or name.endswith("_count")
 
 
+_table_doc = with_sections(frame_parameters="frame : DataFrame\n    the typed table.\n"
+                                            "csv_frame : DataFrame, optional\n    the table as published in CSV.\n"
+                                            "decimals : int\n    decimals kept in floats.")
+
+
 class RunFolder:
     """Collects a run's files in a temporary folder and publishes them at the end.
 
@@ -190,6 +196,7 @@ class RunFolder:
         self.files.append(name)
         return file
 
+    @_table_doc
     def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
                     decimals: int = DECIMALS, counts: Optional[Sequence[Any]] = None,
                     totals: Optional[Mapping[str, Any]] = None, dims: Optional[Sequence[str]] = None,
@@ -204,12 +211,7 @@ class RunFolder:
         ----------
         name : str
             the file stem.
-        frame : DataFrame
-            the typed table.
-        csv_frame : DataFrame, optional
-            the table as published in CSV.
-        decimals : int
-            decimals kept in floats.
+        {frame_parameters}
         counts, totals, dims, not_counts, derived : optional
             passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
         """
@@ -219,6 +221,7 @@ class RunFolder:
         out.text.to_csv(self._path(f"{name}.csv"), index=False, lineterminator="\n")
         self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = out.record
 
+    @_table_doc
     def published_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
                         decimals: int = DECIMALS, **gate: Any) -> Published:
         """The table as the gate lets it out (for a report built from it); registers it as a source.
@@ -227,12 +230,7 @@ class RunFolder:
         ----------
         name : str
             the table's name.
-        frame : DataFrame
-            the typed table.
-        csv_frame : DataFrame, optional
-            the table as published in CSV.
-        decimals : int
-            decimals kept in floats.
+        {frame_parameters}
         **gate
             passed to :func:`~earlyhelp.report.publish.publish`.
 
@@ -269,36 +267,6 @@ class RunFolder:
         self._path(f"{name}.xlsx").write_bytes(excel_bytes(shown))
         self.publication[f"{name}.xlsx"] = {"sheets": records}
 
-    def write_html(self, name: str, html: str, *, sources: Iterable[str]) -> None:
-        """An HTML page built from tables already published through the gate (``sources``).
-
-        Parameters
-        ----------
-        name : str
-            the file name.
-        html : str
-            the page.
-        sources : iterable of str
-            the published tables it shows.
-        """
-        self._derived(name, sources, "html")
-        self._path(name).write_text(html, encoding="utf-8")
-
-    def write_png(self, name: str, data: bytes, *, sources: Iterable[str]) -> None:
-        """A figure (PNG bytes) drawn from tables already published through the gate (``sources``).
-
-        Parameters
-        ----------
-        name : str
-            the file name.
-        data : bytes
-            the PNG.
-        sources : iterable of str
-            the published tables it draws.
-        """
-        self._derived(name, sources, "png")
-        self._path(name).write_bytes(data)
-
     def _derived(self, name: str, sources: Iterable[str], kind: str) -> None:
         sources = sorted(set(sources))
         unknown = [s for s in sources if s not in self._tables]
@@ -311,7 +279,8 @@ class RunFolder:
         self.publication[name] = {"built_from": sources or "not stated", "threshold": int(self.policy.threshold)}
 
     def write_text(self, name: str, text: str, *, sources: Iterable[str] = ()) -> None:
-        """Text files by kind: ``.html`` through :meth:`write_html`; tables go through :meth:`write_table`.
+        """A page (``.html``, ``.md``, ``.txt``) built from tables already published through the gate
+        (``sources``); tables themselves go through :meth:`write_table`.
 
         Parameters
         ----------
@@ -322,14 +291,14 @@ class RunFolder:
         sources : iterable of str
             the published tables it shows.
         """
-        if name.endswith((".html", ".htm", ".md", ".txt")):
-            self.write_html(name, text, sources=sources)
-            return
-        raise TypeError(f"{name}: write tables with write_table or write_excel, pages with write_html")
+        if not name.endswith((".html", ".htm", ".md", ".txt")):
+            raise TypeError(f"{name}: write tables with write_table or write_excel, pages with write_text")
+        self._derived(name, sources, "page")
+        self._path(name).write_text(text, encoding="utf-8")
 
     def write_bytes(self, name: str, data: bytes, *, sources: Iterable[str] = ()) -> None:
-        """Binary files by kind: ``.png`` through :meth:`write_png`; an ``.xlsx`` workbook built from
-        tables already published (``sources``), whose text cells must not hold formulas.
+        """A figure (``.png``) or an ``.xlsx`` workbook built from tables already published through the
+        gate (``sources``); a workbook's text cells must not hold formulas.
 
         Parameters
         ----------
@@ -340,12 +309,10 @@ class RunFolder:
         sources : iterable of str
             the published tables it shows.
         """
-        if name.endswith(".png"):
-            self.write_png(name, data, sources=sources)
-            return
-        if name.endswith(".xlsx"):
-            _check_workbook(name, data)
-            self._derived(name, sources, "xlsx")
+        if name.endswith((".png", ".xlsx")):
+            if name.endswith(".xlsx"):
+                _check_workbook(name, data)
+            self._derived(name, sources, name.rsplit(".", 1)[1])
             self._path(name).write_bytes(data)
             return
         raise TypeError(f"{name}: only figures (PNG) and workbooks are written as bytes; tables go through "

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from .._native import risk as core
 from ._glm import call_core, check_sample_weight, row_labels
@@ -127,19 +128,7 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
                 out[outside] = np.nan
         return out
 
-    def predict(self, p: Any) -> np.ndarray:
-        """Same as :meth:`transform`.
-
-        Parameters
-        ----------
-        p : array-like
-            the scores.
-
-        Returns
-        -------
-        ndarray
-        """
-        return self.transform(p)
+    predict = transform   # scikit-learn calibrators answer to both names
 
 
 class PlattCalibrator(TransformerMixin, BaseEstimator):
@@ -217,33 +206,21 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
         eta = self.a_ * self._score(p) + self.b_
         return 0.5 * (1 + np.tanh(0.5 * eta))  # the logistic function without overflow
 
-    def predict(self, p: Any) -> np.ndarray:
-        """Same as :meth:`transform`.
-
-        Parameters
-        ----------
-        p : array-like
-            probabilities or scores (see ``input``).
-
-        Returns
-        -------
-        ndarray
-        """
-        return self.transform(p)
+    predict = transform   # scikit-learn calibrators answer to both names
 
 
+_bins_doc = with_sections(bins="y : array-like\n    0/1 outcomes.\np : array-like\n    predicted probabilities in [0, 1].\n"
+                               "n_bins : int, default 10\n    number of bins.")
+
+
+@_bins_doc
 def reliability_table(y: Any, p: Any, n_bins: int = 10, strategy: str = "uniform",
                       sample_weight: Optional[Any] = None) -> pd.DataFrame:
     """Observed rate against mean predicted probability in bins of p.
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes.
-    p : array-like
-        predicted probabilities in [0, 1].
-    n_bins : int, default 10
-        number of bins.
+    {bins}
     strategy : {"uniform", "quantile"}, default "uniform"
         equal-width bins on [0, 1] (as scikit-learn's ``calibration_curve``) or
         equal-count bins.
@@ -278,6 +255,7 @@ def reliability_table(y: Any, p: Any, n_bins: int = 10, strategy: str = "uniform
                          "observed_rate": ysum[keep] / wsum[keep]})
 
 
+@_bins_doc
 def reliability_diagram(y: Any, p: Any, n_bins: int = 10, ax: Any = None, strategy: str = "uniform",
                         sample_weight: Optional[Any] = None, label: Optional[str] = None) -> Any:
     """Plot observed rate against mean predicted probability (a calibration plot).
@@ -288,12 +266,7 @@ def reliability_diagram(y: Any, p: Any, n_bins: int = 10, ax: Any = None, strate
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes.
-    p : array-like
-        predicted probabilities in [0, 1].
-    n_bins : int, default 10
-        number of bins.
+    {bins}
     ax : matplotlib Axes, optional
         where to draw (default a new figure).
     strategy : {"uniform", "quantile"}, default "uniform"

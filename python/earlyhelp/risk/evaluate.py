@@ -26,10 +26,19 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 
 EPS = 1e-15
 Number = Union[int, float]
+
+
+_evaluation_doc = with_sections(
+    top_k_percent="top_k_percent : number or sequence of numbers, default (5, 10, 20)\n"
+                  "    the percentages of highest scores for precision and recall at the top.",
+    synthetic_ds="ds : Dataset\n    a synthetic council (with ``ds.truth``).",
+    model_X="model : estimator\n    a fitted classifier with ``predict_proba``.\n"
+            "X : DataFrame or array-like\n    features, one row per case.")
 
 
 # -- checks -----------------------------------------------------------------------------------
@@ -203,6 +212,7 @@ def top_k(y: np.ndarray, p: np.ndarray, k: float) -> Dict[str, float]:
             f"recall_top_{label}pct": hits / n1 if n1 else float("nan")}
 
 
+@_evaluation_doc
 def score_metrics(y: Any, p: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20),
                   name: str = "model") -> pd.Series:
     """All metrics (see the module docstring) of scores ``p`` against labels ``y``.
@@ -222,8 +232,7 @@ def score_metrics(y: Any, p: Any, top_k_percent: Union[Number, Sequence[Number]]
         0/1 labels.
     p : array-like
         scores (probabilities).
-    top_k_percent : number or sequence of numbers, default (5, 10, 20)
-        the percentages of highest scores for precision and recall at the top.
+    {top_k_percent}
     name : str, default "model"
         the name of the returned Series.
     """
@@ -240,15 +249,13 @@ def score_metrics(y: Any, p: Any, top_k_percent: Union[Number, Sequence[Number]]
     return pd.Series(out, name=name)
 
 
+@_evaluation_doc
 def predict_risk(model: Any, X: Any) -> np.ndarray:
     """P(y = 1) from any estimator with ``predict_proba`` (column of class 1).
 
     Parameters
     ----------
-    model : estimator
-        a fitted classifier with ``predict_proba``.
-    X : DataFrame or array-like
-        features, one row per case.
+    {model_X}
 
     Returns
     -------
@@ -280,20 +287,17 @@ def _check_X(X: Any, y: Any) -> None:
                                        n_rows=int(bad.any(axis=1).sum()), value=values[r, c])])
 
 
+@_evaluation_doc
 def evaluate(model: Any, X: Any, y: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20),
              name: str = "model") -> pd.Series:
     """Metrics of a fitted model's ``predict_proba`` on ``X`` against ``y`` (:func:`score_metrics`).
 
     Parameters
     ----------
-    model : estimator
-        a fitted classifier with ``predict_proba``.
-    X : DataFrame or array-like
-        features, one row per case.
+    {model_X}
     y : array-like
         0/1 labels.
-    top_k_percent : number or sequence of numbers, default (5, 10, 20)
-        the percentages of highest scores for precision and recall at the top.
+    {top_k_percent}
     name : str, default "model"
         the name of the returned Series.
 
@@ -332,6 +336,7 @@ def _truth_episodes(ds: Any, features: Any) -> pd.DataFrame:
     return out.assign(start_date=d["start_date"].to_numpy(), end_date=d["end_date"].to_numpy())
 
 
+@_evaluation_doc
 def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
     """The true probability of each FeatureSet row's label, given the state at its cut-off.
 
@@ -351,8 +356,7 @@ def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
 
     Parameters
     ----------
-    ds : Dataset
-        a synthetic council (with ``ds.truth``).
+    {synthetic_ds}
     features : FeatureSet
         :func:`build_features` output on ``ds``.
 
@@ -379,6 +383,7 @@ def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
     return core.oracle_rereferral(t["p_rereferral"].to_numpy(dtype=np.float64), since, window)
 
 
+@_evaluation_doc
 def oracle_metrics(ds: Any, features: Any, top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20)
                    ) -> pd.Series:
     """:func:`score_metrics` of the true probabilities in ``ds.truth`` on a FeatureSet's rows:
@@ -386,12 +391,10 @@ def oracle_metrics(ds: Any, features: Any, top_k_percent: Union[Number, Sequence
 
     Parameters
     ----------
-    ds : Dataset
-        a synthetic council (with ``ds.truth``).
+    {synthetic_ds}
     features : FeatureSet
         :func:`build_features` output on ``ds``.
-    top_k_percent : number or sequence of numbers, default (5, 10, 20)
-        the percentages of highest scores for precision and recall at the top.
+    {top_k_percent}
 
     Returns
     -------
@@ -424,6 +427,7 @@ def _observable_traits(ds: Any, features: Any) -> pd.DataFrame:
     return out
 
 
+@_evaluation_doc
 def observable_oracle(ds: Any, train: Any, test: Any,
                       top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20)) -> pd.Series:
     """Metrics of the best model of the generator's *observable* family traits (synthetic only).
@@ -438,14 +442,12 @@ def observable_oracle(ds: Any, train: Any, test: Any,
 
     Parameters
     ----------
-    ds : Dataset
-        a synthetic council (with ``ds.truth``).
+    {synthetic_ds}
     train : FeatureSet
         the rows to fit on.
     test : FeatureSet
         the rows to score.
-    top_k_percent : number or sequence of numbers, default (5, 10, 20)
-        the percentages of highest scores for precision and recall at the top.
+    {top_k_percent}
 
     Returns
     -------
@@ -469,6 +471,7 @@ def _data_start(ds: Any) -> pd.Timestamp:
     return pd.Timestamp(ds.episodes["start_date"].min()).normalize()
 
 
+@_evaluation_doc
 def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int, Iterable[Any]] = 2,
              train_years: int = 2, cutoffs_per_year: int = 4,
              top_k_percent: Union[Number, Sequence[Number]] = (5, 10, 20), oracle: Optional[bool] = None,
@@ -497,8 +500,7 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
         years of training cut-offs before each test date.
     cutoffs_per_year : int, default 4
         training cut-offs a year.
-    top_k_percent : number or sequence of numbers, default (5, 10, 20)
-        the percentages of highest scores for precision and recall at the top.
+    {top_k_percent}
 
     Returns
     -------

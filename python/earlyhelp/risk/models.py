@@ -50,6 +50,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._docstrings import with_sections
 from .._errors import CoreInputError, Problem, ValidationError
 from .._native import naming
 from .._native import risk as core
@@ -58,6 +59,11 @@ from ._glm import check_finite, check_sample_weight, feature_names, n_threads, r
 __all__ = ["LogisticRiskModel", "PoissonRiskModel"]
 
 _SOLVERS = ("auto", "newton-cholesky", "lbfgs", "newton-cd")
+
+
+_X = "X : DataFrame or array-like\n    features, one row per case (the columns of fitting)."
+_rows_doc = with_sections(X=_X, parameters_X="Parameters\n----------\n" + _X,
+                          sample_weight="sample_weight : array-like, optional\n    a weight per row.")
 
 
 class _LinearRiskModel(BaseEstimator):
@@ -254,17 +260,16 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         tags.classifier_tags.multi_class = False
         return tags
 
+    @_rows_doc
     def fit(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> "LogisticRiskModel":
         """Fit on features X (DataFrame or array) and binary outcomes y.
 
         Parameters
         ----------
-        X : DataFrame or array-like
-            features, one row per case (the columns of fitting).
+        {X}
         y : array-like
             binary outcomes.
-        sample_weight : array-like, optional
-            a weight per row.
+        {sample_weight}
 
         Returns
         -------
@@ -303,31 +308,29 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         self.intercept_ = np.array([self._intercept if self.fit_intercept else 0.0])
         return self
 
+    @_rows_doc
     def decision_function(self, X: Any) -> np.ndarray:
         """Log-odds ``X @ coef + intercept``, one per row.
 
-        Parameters
-        ----------
-        X : DataFrame or array-like
-            features, one row per case (the columns of fitting).
+        {parameters_X}
 
         Returns
         -------
-        ndarray
+        ndarray of shape (n,)
+            the log-odds of ``classes_[1]``.
         """
         return self._linear(X)
 
+    @_rows_doc
     def predict_proba(self, X: Any) -> np.ndarray:
-        """(n, 2) probabilities of ``classes_[0]`` and ``classes_[1]``.
+        """Probabilities of ``classes_[0]`` and ``classes_[1]``, one row per case.
 
-        Parameters
-        ----------
-        X : DataFrame or array-like
-            features, one row per case (the columns of fitting).
+        {parameters_X}
 
         Returns
         -------
         ndarray of shape (n, 2)
+            each row sums to 1.
         """
         return self._linear(X, core.predict_logistic_proba)
 
@@ -336,17 +339,16 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         # log sigmoid without overflow
         return np.column_stack([-np.logaddexp(0, eta), -np.logaddexp(0, -eta)])
 
+    @_rows_doc
     def predict(self, X: Any) -> np.ndarray:
         """The more likely class of each row (log-odds > 0 -> ``classes_[1]``).
 
-        Parameters
-        ----------
-        X : DataFrame or array-like
-            features, one row per case (the columns of fitting).
+        {parameters_X}
 
         Returns
         -------
-        ndarray
+        ndarray of shape (n,)
+            values from ``classes_``.
         """
         check_is_fitted(self, "n_features_in_")
         return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
@@ -390,17 +392,16 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
         tags.target_tags.positive_only = True
         return tags
 
+    @_rows_doc
     def fit(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> "PoissonRiskModel":
         """Fit on features X and non-negative counts (or rates) y.
 
         Parameters
         ----------
-        X : DataFrame or array-like
-            features, one row per case (the columns of fitting).
+        {X}
         y : array-like
             non-negative counts or rates.
-        sample_weight : array-like, optional
-            a weight per row.
+        {sample_weight}
 
         Returns
         -------
@@ -427,31 +428,29 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
         self.intercept_ = self._intercept if self.fit_intercept else 0.0
         return self
 
+    @_rows_doc
     def predict(self, X: Any) -> np.ndarray:
         """Expected count ``exp(X @ coef + intercept)`` per row.
 
-        Parameters
-        ----------
-        X : DataFrame or array-like
-            features, one row per case (the columns of fitting).
+        {parameters_X}
 
         Returns
         -------
-        ndarray
+        ndarray of shape (n,)
+            non-negative expected counts.
         """
         return self._linear(X, core.predict_poisson)
 
+    @_rows_doc
     def score(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> float:
         """D^2: the fraction of Poisson deviance explained (as PoissonRegressor.score).
 
         Parameters
         ----------
-        X : DataFrame or array-like
-            features, one row per case (the columns of fitting).
+        {X}
         y : array-like
             the observed counts.
-        sample_weight : array-like, optional
-            a weight per row.
+        {sample_weight}
 
         Returns
         -------
