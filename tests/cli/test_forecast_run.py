@@ -33,6 +33,15 @@ def only_folder(parent: Path) -> Path:
     return entries[0]
 
 
+def example_run(command: str, config: str, out: Path) -> Path:
+    """Run ``earlyhelp <command> --config examples/<config>`` into ``out``; its one run folder."""
+    result = run_cli(command, "--config", str(EXAMPLES / config), "--output", str(out), timeout=600)
+    assert result.returncode == 0, result.stderr
+    run = only_folder(out)
+    assert result.stdout.strip() == str(run)
+    return run
+
+
 def assert_full_folder(run: Path) -> dict:
     for name in TABLES:
         assert (run / f"{name}.csv").stat().st_size > 0, name
@@ -52,12 +61,7 @@ def assert_full_folder(run: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def synthetic_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("synthetic_runs")
-    result = run_cli("forecast", "--config", str(EXAMPLES / "forecast.toml"), "--output", str(out), timeout=600)
-    assert result.returncode == 0, result.stderr
-    run = only_folder(out)
-    assert result.stdout.strip() == str(run)
-    return run
+    return example_run("forecast", "forecast.toml", tmp_path_factory.mktemp("synthetic_runs"))
 
 
 def test_example_against_the_synthetic_council(synthetic_run):

@@ -10,19 +10,14 @@ import pandas as pd
 import pytest
 
 from cli_helpers import run_cli
-from test_forecast_run import _launch, only_folder
+from test_forecast_run import _launch, example_run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="module")
 def pack_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("report_runs")
-    result = run_cli("report", "--config", str(EXAMPLES / "report.toml"), "--output", str(out), timeout=600)
-    assert result.returncode == 0, result.stderr
-    run = only_folder(out)
-    assert result.stdout.strip() == str(run)
-    return run
+    return example_run("report", "report.toml", tmp_path_factory.mktemp("report_runs"))
 
 
 def test_pack_files_and_run_json(pack_run):

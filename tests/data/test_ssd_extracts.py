@@ -364,3 +364,37 @@ def test_report_config_takes_the_code_map(extract, tmp_path):
                       f'[code_map]\nfile = "{files["codes"].as_posix()}"\n[report]\nmonths = 12\n')
     cfg = load_report_config(str(config))
     assert cfg.base.source.code_map_file == str(files["codes"])
+
+
+def test_early_help_plans_reviews_services_and_voice_beside_an_ssd_extract(council, tmp_path):
+    """The SSD has no Early Help plan, review, service-referral or family-voice table: a council
+    exports them from its Early Help system beside the SSD extract, keyed on the SSD's own
+    ``earl_episode_id`` and family ids, and they read back into the Dataset with the rest."""
+    from earlyhelp import measures
+
+    files = write_ssd(council, tmp_path, "eclipse")
+    episodes = pd.read_csv(files["ssd_early_help_episodes"], dtype=str)
+    # the first child's row of each family episode stands for it (what the EH system would export)
+    first_row = episodes[episodes["earl_episode_id"].str.endswith("-0")]
+    ssd_id = pd.Series(first_row["earl_episode_id"].to_numpy(),
+                       index=first_row["earl_episode_id"].str[:-2].to_numpy())
+    local = {}
+    for name in ("plans", "taf_reviews", "service_referrals", "family_voice"):
+        frame = council[name].copy()
+        if "episode_id" in frame.columns:
+            frame["episode_id"] = frame["episode_id"].astype(object).map(ssd_id)
+            frame = frame[frame["episode_id"].notna() | (name in ("service_referrals", "family_voice"))]
+        local[name] = frame
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    ds = read_dataset(tmp_path, code_map=files["codes"])
+    for name, frame in local.items():
+        assert len(ds[name]) == len(frame), name
+    assert set(ds.plans["episode_id"]) <= set(ds.episodes["episode_id"])
+    assert set(ds.taf_reviews["episode_id"]) <= set(ds.episodes["episode_id"])
+    got = measures.compute(ds, ["plans_timely", "reviews_timely", "service_referrals", "family_voice_positive"],
+                           period="financial_year", start="2022-04-01", end="2025-03-31")
+    want = measures.compute(council, ["plans_timely", "reviews_timely", "service_referrals", "family_voice_positive"],
+                            period="financial_year", start="2022-04-01", end="2025-03-31")
+    assert not got.attrs["blocked"]
+    for col in ("numerator", "denominator"):
+        np.testing.assert_allclose(got[col].to_numpy(dtype=float), want[col].to_numpy(dtype=float))

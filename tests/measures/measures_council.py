@@ -6,8 +6,12 @@ import pandas as pd
 import earlyhelp
 
 
-def tiny_council(**drop) -> earlyhelp.Dataset:
-    """Two localities (North, South), five families, requests and episodes in Jan-Jun 2024."""
+def tiny_council(statutory: bool = False, **drop) -> earlyhelp.Dataset:
+    """Two localities (North, South), five families, requests and episodes in Jan-Jun 2024.
+
+    ``statutory=True`` adds child in need plans, child protection plans and looked-after episodes
+    (:func:`statutory_frames`) and P7, a child in no family.
+    """
     localities = pd.DataFrame({"locality_id": ["L1", "L2"], "name": ["North", "South"],
                                "kind": ["family_hub_area"] * 2, "council_code": ["E08000026"] * 2,
                                "child_population": [1000, 3000], "region_code": ["E12000005"] * 2,
@@ -77,6 +81,32 @@ def tiny_council(**drop) -> earlyhelp.Dataset:
                   agencies=agencies, practitioners=practitioners, requests=requests, episodes=episodes,
                   assessments=assessments, family_needs=needs, plans=plans, taf_reviews=reviews,
                   service_referrals=services, family_voice=voice)
+    if statutory:
+        frames.update(statutory_frames())
+        frames["persons"] = pd.concat([persons, pd.DataFrame({"person_id": ["P7"], "birth_date": ["2012-06-06"],
+                                                              "sex": ["M"], "ethnicity": ["WBRI"]})])
     for name in drop:
         frames.pop(name)
     return earlyhelp.Dataset.from_frames(as_of="2024-12-31", **frames)
+
+
+def statutory_frames() -> dict:
+    """Statutory tables of the tiny council, counted by hand in tests/measures/test_measures_statutory.py.
+
+    P1 North, P2 North, P3 South, P4 South, P5 South (their families' localities); P7 is in no family.
+    """
+    cp = pd.DataFrame({
+        "cp_plan_id": ["K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", "K9"],
+        "person_id": ["P2", "P2", "P3", "P3", "P5", "P5", "P1", "P1", "P7"],
+        "start_date": ["2022-03-01", "2024-02-10", "2024-01-15", "2024-03-31", "2021-01-01", "2024-04-01",
+                       "2024-01-10", "2024-04-20", "2024-02-05"],
+        "end_date": ["2022-09-01", None, "2024-03-31", "2024-05-10", "2021-06-01", None, "2024-04-20", None, None],
+    })
+    cin = pd.DataFrame({"cin_plan_id": ["N1", "N2", "N3"], "person_id": ["P4", "P4", "P5"],
+                        "start_date": ["2023-11-01", "2024-02-15", "2024-03-05"],
+                        "end_date": ["2024-02-15", None, "2024-06-30"]})
+    cla = pd.DataFrame({"cla_episode_id": ["C1", "C2", "C3", "C4"], "person_id": ["P2", "P2", "P3", "P7"],
+                        "start_date": ["2024-01-20", "2024-03-01", "2024-05-15", "2023-06-01"],
+                        "end_date": ["2024-03-01", None, None, "2024-02-10"],
+                        "reason_new_episode": ["S", "P", "S", "S"]})
+    return {"cp_plans": cp, "cin_plans": cin, "cla_episodes": cla}

@@ -39,3 +39,35 @@ def test_formula_like_text_is_neutralised():
     out = P.neutralise_formulas(frame)
     assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@a", "ok"]
     assert out["n"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_vectorised_suppression_matches_the_general_rule():
+    """The pack's one-relation-per-group suppression hides exactly what suppress_cells hides."""
+    import numpy as np
+
+    from earlyhelp.report.suppression import suppress_cells
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n_groups = int(rng.integers(1, 6))
+        sizes = rng.integers(1, 7, n_groups)
+        group = np.repeat(np.arange(n_groups), sizes)
+        parts = rng.choice([0, 0, 1, 2, 3, 5, 6, 9, 20], size=len(group)).astype(float)
+        is_total = np.zeros(len(group), dtype=bool)
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        with_total = rng.random(n_groups) < 0.8
+        is_total[starts[with_total]] = True
+        values = parts.copy()
+        for g in np.flatnonzero(with_total):      # the total is the sum of the group's parts
+            rows = np.flatnonzero(group == g)
+            values[rows[0]] = parts[rows[1:]].sum()
+        shuffle = rng.permutation(len(group))
+        group, is_total, values = group[shuffle], is_total[shuffle], values[shuffle]
+        primary, secondary = P._one_relation_each(values, group, is_total, 5, pd.Series(["m"] * len(group)))
+        for g in range(n_groups):
+            rows = np.flatnonzero(group == g)
+            tot = [i for i, r in enumerate(rows) if is_total[r]]
+            rel = [(tot[0], tuple(i for i in range(len(rows)) if i != tot[0]))] if tot and len(rows) > 1 else []
+            want = suppress_cells(values[rows], rel, threshold=5, lp_audit=False)
+            assert (want.reason == "primary").tolist() == primary[rows].tolist(), trial
+            assert (want.reason == "secondary").tolist() == secondary[rows].tolist(), trial

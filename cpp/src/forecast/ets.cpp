@@ -1,15 +1,18 @@
 // AutoETS: the exponential smoothing state space family of Hyndman, Koehler,
-// Ord and Snyder (2008) in the parameterisation of R's forecast::ets, which
-// statsforecast ports. Error A/M, trend N/A/Ad, season N/A/M; parameters and
-// initial states by maximum likelihood (bounded Nelder-Mead), model chosen by
-// AICc; prediction intervals analytic for classes 1 and 2, simulated otherwise.
+// Ord and Snyder (2008) fitted as R's forecast::ets does: error A/M, trend
+// N/A/Ad, season N/A/M (R's restricted set), initial states from R's
+// initstate, parameters and initial states by maximum likelihood with R's
+// Nelder-Mead inside the usual and admissible bounds, model chosen by AICc;
+// forecasts and prediction intervals analytic (classes 1, 2 and 3).
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <utility>
 
 #include "earlyhelp/common/error.hpp"
+#include "earlyhelp/forecast/ets.hpp"
 #include "detail.hpp"
 
 namespace earlyhelp::forecast {
@@ -20,7 +23,6 @@ enum class Comp { N, A, M };
 constexpr double kTol = 1e-10;
 constexpr double kHuge = 1e10;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kRefine = 10.0;  // AICc window of the models searched twice
 constexpr double kLower = 1e-4, kUpper = 0.9999, kPhiLower = 0.8, kPhiUpper = 0.98;
 
 char letter(Comp c) { return c == Comp::N ? 'N' : (c == Comp::A ? 'A' : 'M'); }
@@ -176,10 +178,11 @@ double calc(const double* y, std::size_t n, const double* x, const Structure& k,
   return calc_trend<Comp::M>(y, n, x, k, p, st, resid);
 }
 
-// ---- initial states (R's / statsforecast's initstate) -----------------------
-// `first_seasons`: decompose the first three seasons only (R's initstate) rather than
-// the whole series (statsforecast's).
-std::vector<double> init_states(const double* y, std::size_t n, const Structure& k, bool first_seasons) {
+// ---- initial states (R's initstate) ------------------------------------------
+// Seasonal states from a classical decomposition of the whole series (a line
+// plus one harmonic when shorter than three seasons), then level and growth
+// from a line through the first max(10, 2m) seasonally adjusted points.
+std::vector<double> init_states(const double* y, std::size_t n, const Structure& k) {
   std::vector<double> ysa(y, y + n);
   std::vector<double> seas;  // m-1 values, s[0..m-2]
   const int m = k.m;
@@ -206,11 +209,7 @@ std::vector<double> init_states(const double* y, std::size_t n, const Structure&
         seasonal[t] = mult ? y[t] / trend : y[t] - trend;
       }
     } else {
-      // R's initstate: a classical decomposition of the first three seasons only
-      const std::size_t nd = first_seasons ? static_cast<std::size_t>(3 * m) : n;
-      seasonal = detail::seasonal_component(y, nd, m, mult);
-      seasonal.resize(n);
-      for (std::size_t t = nd; t < n; ++t) seasonal[t] = seasonal[t - m];
+      seasonal = ets::r_decompose_seasonal(y, n, m, mult);
     }
     for (int j = m - 1; j >= 1; --j) seas.push_back(seasonal[j]);  // seasonal[1:m][::-1]
     if (!mult) {
@@ -232,19 +231,11 @@ std::vector<double> init_states(const double* y, std::size_t n, const Structure&
   const std::size_t maxn = std::min<std::size_t>(std::max(10, 2 * m), n);
   std::vector<double> x;
   if (k.trend == Comp::N) {
-    double mean = 0.0;
-    for (std::size_t t = 0; t < maxn; ++t) mean += ysa[t];
-    x.push_back(mean / static_cast<double>(maxn));
+    x.push_back(ets::r_mean(ysa.data(), maxn));
   } else {
     // least squares line through the first maxn seasonally adjusted points
-    double st = 0, sy = 0, stt = 0, sty = 0;
-    for (std::size_t t = 0; t < maxn; ++t) {
-      const double tt = static_cast<double>(t + 1);
-      st += tt; sy += ysa[t]; stt += tt * tt; sty += tt * ysa[t];
-    }
-    const double dn = static_cast<double>(maxn);
-    const double b = (dn * sty - st * sy) / (dn * stt - st * st);
-    double l0 = (sy - b * st) / dn, b0 = b;
+    double l0 = 0.0, b0 = 0.0;
+    ets::r_line_fit(ysa.data(), maxn, l0, b0);
     if (std::abs(l0 + b0) < 1e-8) {  // keep l0 + b0 away from 0 for M errors
       l0 *= 1 + 1e-3;
       b0 *= 1 - 1e-3;
@@ -262,8 +253,7 @@ struct Fit {
   Params p{};
   std::vector<double> x0;  // full initial state (with the last seasonal)
   double lik = kInf, aic = kInf, aicc = kInf, bic = kInf, sigma2 = 0.0;
-  int n_params = 0, n_smooth = 0;
-  std::vector<double> xopt;  // the optimiser's solution (smoothing parameters, free states)
+  int n_params = 0;
   bool ok = false;
 };
 
@@ -284,35 +274,32 @@ bool full_state(const Structure& k, const double* free, int n_free, std::vector<
   return true;
 }
 
-// Starting values as R's initparam (bounds = "both"): beta starts below the
-// starting alpha and gamma below 1 - alpha; the search itself has R's full
-// bounds, with the "usual" region (beta < alpha, gamma < 1 - alpha) enforced.
-// With `start` (a previous solution) the search runs from it.
-Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_alpha,
-              const std::vector<double>* start = nullptr, bool r_init = true) {
+// R's etsmodel(): starting values from initparam (bounds = "both"), initial
+// states from initstate, then Nelder-Mead over the smoothing parameters and
+// the free initial states jointly, inside the usual bounds (each parameter in
+// [lower, upper], beta <= alpha, gamma <= 1 - alpha) and the admissible region.
+Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_alpha) {
   Fit fit;
   fit.k = k;
   const int m = k.m;
   const bool has_trend = k.trend != Comp::N, has_season = k.season != Comp::N;
-  // initial parameters, as R's initparam with bounds = "both"
   const double alpha0 = kLower + 0.2 * (kUpper - kLower) / m;
   const double alpha_start = std::isnan(fixed_alpha) ? alpha0 : fixed_alpha;
   const double beta0 = kLower + 0.1 * (std::min(kUpper, alpha_start) - kLower);
   const double gamma0 = kLower + 0.05 * (std::min(kUpper, 1.0 - alpha_start) - kLower);
   const double phi0 = kPhiLower + 0.99 * (kPhiUpper - kPhiLower);
   const bool opt_alpha = std::isnan(fixed_alpha);
-  std::vector<double> x0, lo, hi;
-  if (opt_alpha) { x0.push_back(alpha0); lo.push_back(kLower); hi.push_back(kUpper); }
-  if (has_trend) { x0.push_back(beta0); lo.push_back(kLower); hi.push_back(kUpper); }
-  if (has_season) { x0.push_back(gamma0); lo.push_back(kLower); hi.push_back(kUpper); }
-  if (k.damped) { x0.push_back(phi0); lo.push_back(kPhiLower); hi.push_back(kPhiUpper); }
+  std::vector<double> x0;
+  if (opt_alpha) x0.push_back(alpha0);
+  if (has_trend) x0.push_back(beta0);
+  if (has_season) x0.push_back(gamma0);
+  if (k.damped) x0.push_back(phi0);
   const int n_smooth = static_cast<int>(x0.size());
-  const std::vector<double> states = init_states(y, n, k, r_init);
+  const std::vector<double> states = init_states(y, n, k);
   const int n_states = static_cast<int>(states.size());
-  for (double s : states) { x0.push_back(s); lo.push_back(-kInf); hi.push_back(kInf); }
+  x0.insert(x0.end(), states.begin(), states.end());
   const int np = static_cast<int>(x0.size());
   if (np >= static_cast<int>(n) - 1) return fit;  // too many parameters for the data
-  if (start != nullptr) x0 = *start;
 
   auto unpack = [&](const double* v) {
     Params p{opt_alpha ? v[0] : fixed_alpha, 0.0, 0.0, 1.0};
@@ -322,22 +309,31 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
     if (k.damped) p.phi = v[j++];
     return p;
   };
+  auto in_bounds = [&](const Params& p) {
+    if (opt_alpha && (p.alpha < kLower || p.alpha > kUpper)) return false;
+    if (has_trend && (p.beta < kLower || p.beta > p.alpha || p.beta > kUpper)) return false;
+    if (k.damped && (p.phi < kPhiLower || p.phi > kPhiUpper)) return false;
+    if (has_season && (p.gamma < kLower || p.gamma > 1.0 - p.alpha || p.gamma > kUpper)) return false;
+    return ets::admissible(p.alpha, has_trend ? p.beta : NAN, has_season ? p.gamma : NAN, p.phi, m);
+  };
   State st;
   std::vector<double> x;
   auto objective = [&](const double* v) -> double {
     const Params p = unpack(v);
-    // R's "usual" region: beta < alpha, gamma < 1 - alpha
-    if (has_trend && p.beta > p.alpha) return kInf;
-    if (has_season && p.gamma > 1.0 - p.alpha) return kInf;
+    if (!in_bounds(p)) return kInf;
     if (!full_state(k, v + n_smooth, n_states, x)) return kInf;
-    double lik = calc(y, n, x.data(), k, p, st, nullptr);
+    const double lik = calc(y, n, x.data(), k, p, st, nullptr);
     if (std::isnan(lik)) return kInf;
-    return std::max(lik, -1e10);
+    return std::max(lik, -1e10);  // a perfect fit
   };
-  auto best = detail::nelder_mead(objective, x0, lo, hi, 1e-4, 1000);
+  auto best = ets::nelder_mead_r(objective, x0);
+  if (best.stalled) {
+    // The simplex collapsed (a shrink that did not shrink): R stops there; a
+    // fresh simplex from the best vertex continues, kept only if it is better.
+    auto again = ets::nelder_mead_r(objective, best.x);
+    if (again.value < best.value) best = std::move(again);
+  }
   if (!std::isfinite(best.value)) return fit;
-  fit.n_smooth = n_smooth;
-  fit.xopt = best.x;
   fit.p = unpack(best.x.data());
   full_state(k, best.x.data() + n_smooth, n_states, fit.x0);
   std::vector<double> resid(n);
@@ -351,14 +347,16 @@ Fit fit_model(const double* y, std::size_t n, const Structure& k, double fixed_a
   fit.aicc = (n - npe - 1 != 0) ? fit.aic + 2.0 * npe * (npe + 1) / (dn - npe - 1) : kInf;
   double sse = 0.0;
   for (double e : resid) sse += e * e;
-  fit.sigma2 = sse / std::max(1.0, dn - npe - 1);
+  fit.sigma2 = sse / std::max(1.0, dn - np);  // R: residual variance over n - (parameters + states)
   fit.ok = true;
   return fit;
 }
 
 // ---- forecasting -----------------------------------------------------------
+// l + (phi + ... + phi^h) b, seasonal term of the step: the forecasts R's
+// forecast.ets prints for additive seasons (its class1/class2 matrices).
 void point_forecasts(const State& st, const Structure& k, double phi, int h, double* f) {
-  double phistar = phi;
+  double phistar = phi, phi_power = phi;
   for (int i = 0; i < h; ++i) {
     double v = st.level;
     if (k.trend == Comp::A) v += phistar * st.growth;
@@ -367,7 +365,8 @@ void point_forecasts(const State& st, const Structure& k, double phi, int h, dou
       v = k.season == Comp::A ? v + s : v * s;
     }
     f[i] = v;
-    phistar += std::abs(phi - 1.0) < kTol ? 1.0 : std::pow(phi, i + 1);
+    phi_power *= phi;
+    phistar += phi_power;
   }
 }
 
@@ -500,25 +499,8 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
             if (t == Comp::N && d) continue;
             if (e == Comp::A && se == Comp::M) continue;  // forbidden (unstable) combination
             const int mm = se == Comp::N ? 1 : m;
-            fits.push_back(fit_model(y, n, {e, t, se, d, mm}, NAN, nullptr, false));
+            fits.push_back(fit_model(y, n, {e, t, se, d, mm}, NAN));
           }
-  }
-  // Nelder-Mead often stalls on the ridges between several smoothing
-  // parameters and the initial states. The candidates that could be chosen
-  // (AICc within kRefine of the best) get one more search from their optimum
-  // with a fresh simplex, and seasonal ones one from R's initial states (a
-  // decomposition of the first three seasons); a search is kept only if better.
-  double lowest = kInf;
-  for (const auto& f : fits)
-    if (f.ok && f.aicc < lowest) lowest = f.aicc;
-  for (auto& f : fits) {
-    if (!f.ok || f.n_smooth < 2 || !(f.aicc < lowest + kRefine)) continue;
-    Fit again = fit_model(y, n, f.k, NAN, &f.xopt, false);
-    if (again.ok && again.aicc < f.aicc) f = std::move(again);
-    if (f.k.season == Comp::N) continue;
-    // the likelihood has local optima: seasonal models also start from R's initial states
-    Fit r = fit_model(y, n, f.k, NAN, nullptr, true);
-    if (r.ok && r.aicc < f.aicc) f = std::move(r);
   }
   const Fit* best = nullptr;
   for (const auto& f : fits)
@@ -547,9 +529,24 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
   for (std::size_t t = 0; t < n; ++t)
     f.fitted[t] = k.error == Comp::A ? y[t] - resid[t] : y[t] / (1.0 + resid[t]);
   point_forecasts(st, k, best->p.phi, h, f.mean.data());
+  std::vector<double> var;
+  bool analytic = analytic_variance(*best, f.mean, var);
+  if (k.season == Comp::M) {
+    // class 3: the mean of the model, which after one season departs from the
+    // point forecast above, and its variance (R's forecast.ets reports both)
+    std::vector<double> seasons(k.m);
+    for (int j = 0; j < k.m; ++j) seasons[j] = st.ring[(st.head + k.m - 1 - j) % k.m];
+    const auto c3 = ets::class3_forecast(st.level, k.trend != Comp::N ? st.growth : NAN, seasons, best->p.alpha,
+                                         best->p.beta, best->p.gamma, best->p.phi, best->sigma2, h);
+    analytic = true;
+    for (int i = 0; i < h; ++i) analytic = analytic && std::isfinite(c3.mean[i]) && std::isfinite(c3.variance[i]);
+    if (analytic) {
+      std::copy(c3.mean.begin(), c3.mean.end(), f.mean.begin());
+      var = c3.variance;
+    }
+  }
   if (!levels.empty()) {
-    std::vector<double> var;
-    if (analytic_variance(*best, f.mean, var)) {
+    if (analytic) {
       for (double& v : var) v = std::sqrt(std::max(v, 0.0));
       detail::normal_intervals(f, var, levels);
     } else {

@@ -301,7 +301,9 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("agreed_date", "date", description="date the Early Help plan was agreed with the family"),
         C("end_date", "date", required=False, nullable=True,
           description="plan ended (missing = current)"),
-    ), description="Early Help plans (Early Support Plan, family plan) that follow the assessment"),
+    ), description="Early Help plans (Early Support Plan, family plan) that follow the assessment. Not in the "
+                   "SSD (its nearest table, ssd_cin_plans, holds statutory child in need plans): export it from "
+                   "the Early Help system with episode_id = the SSD's earl_episode_id"),
     Table("taf_reviews", ("review_id",), (
         C("review_id", "id"),
         C("episode_id", "id", references="episodes.episode_id"),
@@ -309,7 +311,9 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("due_date", "date", description="date the review was due (local standard, e.g. every 6 weeks)"),
         C("held_date", "date", nullable=True, description="date the meeting was held (missing = not held)"),
     ), aliases=("team_around_the_family_reviews",),
-       description="Team Around the Family meetings that review the plan"),
+       description="Team Around the Family meetings that review the plan. Not in the SSD (its nearest tables, "
+                   "ssd_cp_reviews and ssd_cla_reviews, hold statutory reviews): export it from the Early Help "
+                   "system with episode_id = the SSD's earl_episode_id"),
     Table("service_referrals", ("service_referral_id",), (
         C("service_referral_id", "id"),
         C("family_id", "id", references="families.family_id"),
@@ -319,7 +323,9 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("referral_date", "date"),
         C("outcome", "code", required=False, nullable=True, codes=_codes(codes.SERVICE_REFERRAL_OUTCOME),
           default=codes.UNKNOWN),
-    ), description="referrals to named services and interventions (young carers, children's centre, ...)"),
+    ), description="referrals to named services and interventions (young carers, children's centre, ...). Not "
+                   "in the SSD (its nearest table, ssd_involvements, lists professionals involved, not services "
+                   "referred to): export it from the Early Help system"),
     Table("family_voice", ("response_id",), (
         C("response_id", "id"),
         C("family_id", "id", required=False, nullable=True, references="families.family_id"),
@@ -329,7 +335,9 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("question", "code", codes=_codes(codes.VOICE_QUESTION)),
         C("answer", "int", minimum=1, maximum=codes.VOICE_SCALE_MAX,
           description="1-5 (strongly disagree .. strongly agree; 4 and 5 are positive)"),
-    ), description="family-voice survey answers, one row per family and question"),
+    ), description="family-voice survey answers, one row per family and question. Not in the SSD: its nearest "
+                   "table, ssd_voice_of_child, holds a child's yes/no answers to five fixed questions without a "
+                   "date (a placeholder in the SSD deployment), so it is not read"),
 )}
 
 # SSD tables that are folded into one of ours rather than kept as a table:

@@ -85,14 +85,20 @@ def _check_season(season_length: Optional[int]) -> Optional[int]:
 
 
 class AutoETS(CoreModel):
-    """Exponential smoothing state space model (Hyndman et al. 2008) chosen by AICc.
+    """Exponential smoothing state space model (Hyndman et al. 2008) chosen by AICc, as R's ``forecast::ets``.
 
-    Error A/M, trend N/A/Ad, season N/A/M; parameters and initial states by
-    maximum likelihood (bounded Nelder-Mead, as statsforecast/R forecast), with
-    R's "usual" bounds (alpha, beta < alpha, gamma < 1 - alpha in [1e-4, 0.9999],
-    phi in [0.8, 0.98]). Multiplicative components are only tried on strictly
-    positive series. Analytic prediction intervals for the additive-error and
-    multiplicative-error/additive-season classes, simulated otherwise.
+    The fit follows R's ``ets`` with its defaults step by step. Candidates: error A/M, trend
+    N/A/Ad, season N/A/M, without the unstable combinations (additive error with a
+    multiplicative season); multiplicative errors only on strictly positive series;
+    only non-seasonal models when the series is not longer than one season. Initial states as
+    R's ``initstate``: seasonal states from a classical decomposition (a line plus one harmonic
+    for series shorter than three seasons), level and growth from a least squares line through
+    the first ``max(10, 2 * season_length)`` seasonally adjusted points. Smoothing parameters
+    and initial states are estimated jointly by maximum likelihood with R's Nelder-Mead
+    (``optim``: at most 2,000 evaluations, relative tolerance 1.5e-8) inside R's
+    ``bounds="both"``: alpha, beta, gamma in [1e-4, 0.9999] with beta <= alpha and
+    gamma <= 1 - alpha, phi in [0.8, 0.98], and the admissible (forecastable) region. The
+    model with the lowest AICc is chosen.
 
     Parameters
     ----------
@@ -105,20 +111,26 @@ class AutoETS(CoreModel):
     alias : str, optional
         Column name for the forecasts (default "AutoETS").
     seed : int
-        Seed of the simulated intervals (models with a multiplicative season).
+        Seed of simulated intervals (used only where the analytic ones fail numerically).
     n_sim : int
         Number of simulated paths for those intervals.
 
     Notes
     -----
+    The method string, AICc and smoothing parameters of each fitted model are in
+    ``Forecaster.model_summary()``, as R prints them (e.g. ``ETS(M,Ad,M)``).
+
+    Where R's search stops because its simplex collapsed, a fresh simplex continues from the
+    best point, and is kept only if it reaches a higher likelihood. Forecasts and prediction
+    intervals are R's analytic ones (Hyndman et al. 2008, classes 1 to 3): with a
+    multiplicative season the forecast is the mean of the model, which after one season departs
+    slightly from the point forecast. Unlike R, a damped trend enters that mean with phi.
+    Intervals are simulated (``seed``, ``n_sim``) only if those formulas fail numerically.
+
     Series shorter than one season plus one period use non-seasonal models;
     series too short for any ETS model (fewer than about 6 points) fall back to
-    Naive. Both are reported in ``Forecaster.fallbacks_``.
-
-    The models that could be chosen (AICc within 10 of the best) are searched a
-    second time from their optimum, so the likelihood reached is at least
-    statsforecast's and often better; unlike statsforecast, R's "usual" region
-    (beta <= alpha, gamma <= 1 - alpha) is enforced, as in R's forecast::ets.
+    Naive. Both are reported in ``Forecaster.fallbacks_``. Unlike R, seasons longer than 24
+    periods are modelled rather than dropped.
     """
 
     kind = "AutoETS"

@@ -29,9 +29,13 @@ TWENTY_WEEKS_DAYS = 140
 ASSESSMENT_DAYS = 45   # a common local standard for completing an Early Help Assessment
 PLAN_DAYS = 28         # plan agreed within four weeks of the episode starting
 REVIEW_GRACE_DAYS = 0  # a review is on time when held on or before its due date
+REPEAT_CP_PLAN_DAYS = 730  # DfE: a second or subsequent plan within two years of the previous one ending
 
 DFE_REREFERRAL = ("DfE Characteristics of children in need: re-referral = a referral within 12 months "
                   "of a previous referral")
+DFE_CIN_CENSUS = ("DfE Characteristics of children in need (children in need census): children in need, "
+                  "on a child protection plan at 31 March and plans starting in the year")
+DFE_SSDA903 = "DfE Children looked after in England (SSDA903 return): looked after at 31 March, started in the year"
 SF_FRAMEWORK = "Supporting Families Outcome Framework (DLUHC/MHCLG, 2022)"
 
 
@@ -140,187 +144,33 @@ class Measure:
         return f"{self.source}.{self.date} within the period"
 
 
-def _m(**kw: Any) -> Measure:
-    return Measure(**kw)
+# The built-in measures are data: ``catalogue.toml`` next to this module, in the same spec as a
+# user's own measures (:func:`measure_from_spec`); ``{NAME}`` in its text is one of these constants.
+_TEXT_CONSTANTS = {"SIXTEEN_WEEKS_DAYS": SIXTEEN_WEEKS_DAYS, "TWENTY_WEEKS_DAYS": TWENTY_WEEKS_DAYS,
+                   "ASSESSMENT_DAYS": ASSESSMENT_DAYS, "PLAN_DAYS": PLAN_DAYS,
+                   "REPEAT_CP_PLAN_DAYS": REPEAT_CP_PLAN_DAYS, "DFE_REREFERRAL": DFE_REREFERRAL,
+                   "DFE_CIN_CENSUS": DFE_CIN_CENSUS, "DFE_SSDA903": DFE_SSDA903, "SF_FRAMEWORK": SF_FRAMEWORK}
 
 
-# One row per measure; the definitions here are the one place each is written down.
-_BUILTIN: Tuple[Measure, ...] = (
-    # -- front door ---------------------------------------------------------------
-    _m(id="requests", title="Requests for support", source="requests", date="received_date",
-       definition="Requests for Early Help support about a family received in the period, from any source "
-                  "and route (direct, MASH diversion, step-down).", theme="front_door", unit="requests"),
-    _m(id="children_referred", title="Children referred for support", source="requests", date="received_date",
-       weight="children", definition="Children covered by the requests received in the period (a request "
-       "about a family counts each child it covers; one when not recorded).", theme="front_door",
-       unit="children"),
-    _m(id="requests_mash_diversions", title="Requests diverted from the MASH", source="requests",
-       date="received_date", numerator="mash_diversion",
-       definition="Requests received in the period that arrived as a diversion from the Multi-Agency "
-                  "Safeguarding Hub (route = mash_diversion).", theme="front_door", unit="requests"),
-    _m(id="requests_step_down", title="Requests stepped down from social care", source="requests",
-       date="received_date", numerator="step_down_route", direction="neither",
-       definition="Requests received in the period that came as step-downs from children's social care "
-                  "(route = step_down).", theme="front_door", unit="requests"),
-    _m(id="requests_from_partners", title="Share of requests from partner agencies", source="requests",
-       date="received_date", kind="proportion", numerator="from_partner", denominator="all",
-       direction="higher_is_better", theme="front_door",
-       definition="Requests whose referral source is a partner (schools, education, health, housing, police, "
-                  "legal, voluntary sector: CIN source codes 2A-4, 6-8) among all requests received."),
-    _m(id="request_conversion", title="Requests that became an episode", source="requests",
-       date="received_date", kind="proportion", numerator="converted", denominator="decided",
-       direction="neither", theme="front_door",
-       definition="Requests decided 'early_help' (an episode opened) among requests received in the period "
-                  "with a screening decision."),
-    _m(id="families_two_plus_requests_12m", title="Repeat requests within 12 months", source="requests",
-       date="received_date", kind="proportion", numerator="repeat_request_12m", denominator="all",
-       direction="lower_is_better", theme="front_door", reference=DFE_REREFERRAL, lookback_days=365,
-       definition="Requests received in the period for a family with another request in the 365 days before "
-                  "(the family's second or later request in 12 months; the DfE re-referral rule applied to "
-                  "requests) among all requests received."),
-    _m(id="rereferrals_12m", title="Re-referrals within 12 months of support ending", source="requests",
-       date="received_date", kind="proportion", numerator="rereferral_12m", denominator="all",
-       direction="lower_is_better", theme="outcomes", lookback_days=365, reference=DFE_REREFERRAL +
-       "; adapted to Early Help: the previous event is the family's last closed episode",
-       definition="Requests received in the period within 365 days after the family's previous episode closed "
-                  "(not while another episode is open) among all requests received. The lead agency type of "
-                  "a re-referral is that of the previous episode ('no previous episode' otherwise)."),
-    # -- episodes and timeliness ---------------------------------------------------
-    _m(id="episodes_opened", title="Episodes opened", source="episodes", date="start_date",
-       definition="Early Help episodes (family support periods) that started in the period.",
-       unit="episodes"),
-    _m(id="episodes_closed", title="Episodes closed", source="episodes", date="end_date", numerator="closed",
-       definition="Early Help episodes that ended in the period.", unit="episodes"),
-    _m(id="episodes_open", title="Episodes open at period end", source="episodes", date="start_date",
-       kind="stock", end="end_date", unit="episodes",
-       definition="Episodes started on or before the last day of the period and not ended by then."),
-    _m(id="assessments_started", title="Early Help Assessments started", source="assessments", date="started",
-       definition="Early Help Assessments started in the period.", unit="assessments"),
-    _m(id="assessments_timely", title="Assessments completed within 45 days", source="assessments",
-       date="completed", kind="proportion", numerator="within_standard", denominator="completed_flag",
-       direction="higher_is_better",
-       definition=f"Assessments completed in the period within {ASSESSMENT_DAYS} days of starting, among all "
-                  "assessments completed in the period (a local standard; set your own with a custom measure)."),
-    _m(id="episodes_with_assessment", title="Episodes with an Early Help Assessment", source="episodes",
-       date="start_date", kind="proportion", numerator="has_assessment", denominator="all",
-       direction="higher_is_better",
-       definition="Episodes opened in the period that have an Early Help Assessment started, among episodes "
-                  "opened."),
-    _m(id="closed_within_16_weeks", title="Episodes closed within 16 weeks", source="episodes", date="end_date",
-       kind="proportion", numerator="within_16_weeks", denominator="closed", direction="higher_is_better",
-       targets={"target": 0.87},
-       definition=f"Episodes closed in the period that lasted at most 16 weeks ({SIXTEEN_WEEKS_DAYS} days from "
-                  "start to end), among all episodes closed in the period.",
-       reference="Coventry 16-week Supporting Families practice model"),
-    _m(id="closed_over_20_weeks", title="Episodes lasting over 20 weeks", source="episodes", date="end_date",
-       kind="proportion", numerator="over_20_weeks", denominator="closed", direction="lower_is_better",
-       definition=f"Episodes closed in the period that lasted more than 20 weeks ({TWENTY_WEEKS_DAYS} days), "
-                  "among all episodes closed in the period."),
-    _m(id="plans_timely", title="Plans agreed within 4 weeks", source="plans", date="agreed_date",
-       kind="proportion", numerator="within_standard", denominator="all", direction="higher_is_better",
-       definition=f"Early Help plans agreed in the period within {PLAN_DAYS} days of the episode starting, "
-                  "among plans agreed in the period."),
-    _m(id="reviews_timely", title="Team Around the Family reviews held on time", source="taf_reviews",
-       date="due_date", kind="proportion", numerator="on_time", denominator="due", direction="higher_is_better",
-       definition="Team Around the Family reviews due in the period (and due on or before the extract date) "
-                  "that were held on or before their due date, among reviews due."),
-    _m(id="caseload_per_practitioner", title="Caseload per practitioner (FTE)", source="episodes",
-       date="start_date", end="end_date", kind="ratio", numerator="has_lead_practitioner",
-       denominator_source="practitioners", denominator_weight="fte", direction="neither",
-       theme="partnership", unit="episodes per FTE",
-       definition="Episodes with a named lead practitioner open at the period end, divided by the full-time "
-                  "equivalent of practitioners in post at the period end."),
-    _m(id="caseload_per_team", title="Caseload per council Early Help team", source="episodes",
-       date="start_date", end="end_date", kind="ratio", numerator="council_led",
-       denominator_source="teams", direction="neither", theme="partnership", unit="episodes per team",
-       definition="Council-led episodes open at the period end, divided by the council's Early Help teams "
-                  "(agencies of type la_early_help)."),
-    # -- outcomes -------------------------------------------------------------------
-    _m(id="outcomes_met", title="Episodes closed with outcomes met", source="episodes", date="end_date",
-       kind="proportion", numerator="outcomes_met", denominator="closed", direction="higher_is_better",
-       theme="outcomes", reference=SF_FRAMEWORK,
-       definition="Episodes closed in the period with end reason 'outcomes_met', among all episodes closed."),
-    _m(id="step_ups", title="Step-ups to children's social care", source="episodes", date="end_date",
-       numerator="step_up", direction="lower_is_better", theme="outcomes", unit="episodes",
-       definition="Episodes closed in the period with end reason 'step_up' (escalated to children's social "
-                  "care). Derived step-ups (a social-care referral within 28 days) are in Dataset.step_ups()."),
-    _m(id="step_up_rate", title="Closures stepped up to social care", source="episodes", date="end_date",
-       kind="proportion", numerator="step_up", denominator="closed", direction="lower_is_better",
-       theme="outcomes", definition="Episodes closed with end reason 'step_up' among all episodes closed."),
-    _m(id="step_downs", title="Step-downs from social care", source="episodes", date="start_date",
-       numerator="from_step_down", direction="neither", theme="outcomes", unit="episodes",
-       definition="Episodes opened in the period whose origin is a step-down from children's social care."),
-    _m(id="sf_outcomes_identified", title="Supporting Families needs identified", source="family_needs",
-       date="identified_date", theme="outcomes", reference=SF_FRAMEWORK, unit="needs",
-       definition="Needs (one of the ten Supporting Families outcomes) identified for families in the period."),
-    _m(id="sf_outcomes_resolved", title="Supporting Families needs resolved at closure", source="family_needs",
-       date="episode_end", kind="proportion", numerator="resolved_flag", denominator="episode_closed",
-       direction="higher_is_better", theme="outcomes", reference=SF_FRAMEWORK,
-       definition="Needs of episodes closed in the period that were resolved (outcome met), among all needs "
-                  "of episodes closed in the period."),
-    _m(id="sf_outcomes_sustained", title="Resolved needs sustained", source="family_needs", date="episode_end",
-       kind="proportion", numerator="sustained_flag", denominator="resolved_flag",
-       direction="higher_is_better", theme="outcomes", reference=SF_FRAMEWORK,
-       definition="Resolved needs of episodes closed in the period still met at the later check (sustained), "
-                  "among resolved needs."),
-    _m(id="families_three_plus_needs", title="Families with three or more needs", source="episodes",
-       date="start_date", kind="proportion", numerator="three_plus_needs", denominator="all",
-       direction="neither", theme="outcomes", reference=SF_FRAMEWORK,
-       definition="Episodes opened in the period whose family has three or more Supporting Families needs "
-                  "identified, among episodes opened."),
-    _m(id="level_2_share", title="Episodes at level 2 (earliest help)", source="episodes", date="start_date",
-       kind="proportion", numerator="level_2", denominator="level_recorded", theme="episodes_timeliness",
-       definition="Episodes opened in the period at level of need 2, among episodes opened with a level."),
-    _m(id="level_3_share", title="Episodes at level 3 (early help)", source="episodes", date="start_date",
-       kind="proportion", numerator="level_3", denominator="level_recorded", theme="episodes_timeliness",
-       definition="Episodes opened in the period at level of need 3, among episodes opened with a level."),
-    _m(id="level_4_share", title="Episodes at level 4 (statutory)", source="episodes", date="start_date",
-       kind="proportion", numerator="level_4", denominator="level_recorded", theme="episodes_timeliness",
-       definition="Episodes opened in the period at level of need 4, among episodes opened with a level."),
-    # -- partnership ------------------------------------------------------------------
-    _m(id="episodes_partner_led", title="Episodes led by partners", source="episodes", date="start_date",
-       kind="proportion", numerator="partner_led", denominator="lead_recorded", direction="higher_is_better",
-       theme="partnership",
-       definition="Episodes opened in the period whose lead agency is a partner (not a council team), among "
-                  "episodes opened with a lead agency. Split by lead agency type with by='lead_agency_type'."),
-    _m(id="episodes_school_led", title="Episodes led by schools", source="episodes", date="start_date",
-       numerator="school_led", direction="higher_is_better", theme="partnership", unit="episodes",
-       definition="Episodes opened in the period whose lead agency is a school."),
-    _m(id="service_referrals", title="Referrals to services", source="service_referrals", date="referral_date",
-       theme="partnership", unit="referrals",
-       definition="Referrals of families to named services and interventions in the period (split by "
-                  "by='service')."),
-    _m(id="referrals_young_carers", title="Referred to young carers", source="service_referrals",
-       date="referral_date", numerator="service == 'young_carers'", theme="partnership", unit="referrals",
-       definition="Referrals to the young carers service made in the period."),
-    _m(id="referrals_childrens_centre", title="Referred to a children's centre for targeted support",
-       source="service_referrals", date="referral_date", numerator="service == 'childrens_centre'",
-       theme="partnership", unit="referrals",
-       definition="Referrals to a children's centre for targeted support made in the period."),
-    _m(id="referrals_parenting_programme", title="Referred to a parenting programme",
-       source="service_referrals", date="referral_date", numerator="service == 'parenting_programme'",
-       theme="partnership", unit="referrals",
-       definition="Referrals to a parenting programme made in the period."),
-    _m(id="family_voice_positive", title="Family-voice answers that are positive", source="family_voice",
-       date="response_date", kind="proportion", numerator="positive", denominator="all",
-       direction="higher_is_better", theme="outcomes",
-       definition="Survey answers given in the period that are positive (4 or 5 on the 1-5 scale), among all "
-                  "answers; split by question with by='question'."),
-    _m(id="voice_felt_welcomed", title="Families who felt welcomed", source="family_voice",
-       date="response_date", kind="proportion", numerator="positive", denominator="question == 'felt_welcomed'",
-       direction="higher_is_better", theme="outcomes",
-       definition="Families answering 4 or 5 to 'felt welcomed', among families answering it."),
-    _m(id="voice_got_help_needed", title="Families who received the help they needed", source="family_voice",
-       date="response_date", kind="proportion", numerator="positive",
-       denominator="question == 'got_help_needed'", direction="higher_is_better", theme="outcomes",
-       definition="Families answering 4 or 5 to 'received the help they needed', among families answering it."),
-    _m(id="voice_experience_good", title="Families rating their experience good or better",
-       source="family_voice", date="response_date", kind="proportion", numerator="positive",
-       denominator="question == 'experience_good'", direction="higher_is_better", theme="outcomes",
-       definition="Families rating their experience 4 or 5 (good or better), among families answering."),
-)
+def _load_builtin() -> Tuple[Measure, ...]:
+    from importlib import resources
 
-_REGISTRY: Dict[str, Measure] = {m.id: m for m in _BUILTIN}
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    text = resources.files(__package__).joinpath("catalogue.toml").read_text(encoding="utf-8")
+    specs = tomllib.loads(text)["measures"]
+    out = []
+    for spec in specs:
+        spec = {k: (v.format_map(_TEXT_CONSTANTS) if isinstance(v, str) else v) for k, v in spec.items()}
+        if isinstance(spec.get("lookback_days"), str):   # a constant named in the file
+            spec["lookback_days"] = int(spec["lookback_days"])
+        out.append(measure_from_spec(spec))
+    return tuple(out)
+
+
 
 COLUMNS = ["id", "title", "definition", "numerator", "denominator", "period_rule", "direction",
            "source_tables", "reference", "kind", "theme", "unit", "target"]
@@ -456,6 +306,10 @@ def catalogue() -> pd.DataFrame:
                          unit=m.unit or ("share" if m.kind == "proportion" else ""),
                          target=m.targets.get("target", float("nan"))))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+_BUILTIN: Tuple[Measure, ...] = _load_builtin()
+_REGISTRY: Dict[str, Measure] = {m.id: m for m in _BUILTIN}
 
 
 def with_targets(measure: Measure, **targets: float) -> Measure:

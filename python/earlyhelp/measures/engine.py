@@ -7,13 +7,13 @@ other than the month are sums (flows) or period-end values (stocks) of those arr
 from __future__ import annotations
 
 import warnings
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _catalogue as cat
-from .sources import DIMENSIONS, NO_DAY, SOURCE_DIMENSIONS, SOURCE_TABLES, Builder, MissingData, Source
+from .sources import DIMENSIONS, NO_DAY, SOURCE_DIMENSIONS, Builder, MissingData, Source
 from .stats import change_test, poisson_interval, wilson_interval
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
@@ -27,8 +27,14 @@ class MeasuresBlockedWarning(UserWarning):
 def _month_of_day(d: np.ndarray) -> np.ndarray:
     """int64 days since 1970 -> months since January 1970 (NO_DAY stays very negative)."""
     clipped = np.clip(d, -(10 ** 6), 10 ** 7)     # far past/future (always in post) stay representable
-    out = clipped.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    out[d == NO_DAY] = np.iinfo(np.int64).min // 8
+    known = d != NO_DAY
+    lo, hi = (int(clipped[known].min()), int(clipped[known].max())) if known.any() else (0, 0)
+    if hi - lo < 100_000:   # the usual span of years: one look-up table of the days in it
+        table = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        out = table[np.clip(clipped, lo, hi) - lo]
+    else:
+        out = clipped.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    out[~known] = np.iinfo(np.int64).min // 8
     return out
 
 
@@ -121,11 +127,9 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     if blocked:
         _warn_blocked(blocked, chosen)
     m0, m1 = _window(ds, builder, ready, start, end)
-    parts = []
-    for m, src, den in ready:
-        cols = _one(m, src, den, dims, period, m0, m1, alpha, builder)
-        cols["__id__"] = m.id
-        parts.append(cols)
+    parts = [dict(_one(m, src, den, dims, period, m0, m1, alpha, builder), __id__=m.id) for m, src, den in ready]
+    ready.clear()
+    builder.release()           # the sources are done with: not held while the output is built
     order = [m.id for m in chosen]
     out = _assemble(parts, order, dims) if parts else _empty(dims)
     out.attrs["blocked"] = blocked
@@ -393,15 +397,14 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         for k, d in enumerate(dims):
             stride = int(np.prod(sizes[k + 1:])) if k + 1 < len(sizes) else 1
             cols[d] = (np.repeat((kept // stride) % sizes[k], P), list(levels[k]))
-    pc = p_change.ravel()[rows]
-    cols.update({
-        "numerator": num.ravel()[rows], "denominator": den.ravel()[rows], "value": value.ravel()[rows],
-        "lo": lo.ravel()[rows], "hi": hi.ravel()[rows], "previous": prev.ravel()[rows],
-        "change": change.ravel()[rows], "change_p": pc,
-        "change_significant": (np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc)),
-        "rate_per_10k": (value / _population(m, dims, levels, builder)[:, None] * 1e4).ravel()[rows],
-        "complete": np.tile(complete, len(kept)),
-    })
+    # (group x period) arrays and the cells kept: _assemble gathers them straight into the output
+    idx = np.flatnonzero(rows)
+    pc = p_change.ravel()[idx]
+    cols.update({name: (arr, idx) for name, arr in (
+        ("numerator", num), ("denominator", den), ("value", value), ("lo", lo), ("hi", hi), ("previous", prev),
+        ("change", change), ("rate_per_10k", value / _population(m, dims, levels, builder)[:, None] * 1e4))})
+    cols.update({"change_p": pc, "change_significant": (np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc)),
+                 "complete": np.tile(complete, len(kept))})
     cols["__n__"] = n
     return cols
 
@@ -435,17 +438,24 @@ def _assemble(parts: List[Dict[str, Any]], ids: List[str], dims: List[str]) -> p
         if col == "period":
             data["period_start"] = np.concatenate([p["period_start"] for p in parts])
             data["period_end"] = np.concatenate([p["period_end"] for p in parts])
-    for col in ("numerator", "denominator", "value", "lo", "hi", "previous", "change", "change_p"):
-        data[col] = np.concatenate([p[col] for p in parts])
+    starts = np.r_[0, np.cumsum(sizes)]
+
+    def gather(col: str) -> np.ndarray:
+        out = np.empty(int(starts[-1]))
+        for k, p in enumerate(parts):
+            arr, idx = p[col]
+            np.take(np.ascontiguousarray(arr, dtype=float).ravel(), idx, out=out[starts[k]:starts[k + 1]])
+        return out
+
+    for col in ("numerator", "denominator", "value", "lo", "hi", "previous", "change"):
+        data[col] = gather(col)
+    data["change_p"] = np.concatenate([p["change_p"] for p in parts])
     data["change_significant"] = pd.arrays.BooleanArray(np.concatenate([p["change_significant"][0] for p in parts]),
                                                         np.concatenate([p["change_significant"][1] for p in parts]))
-    data["rate_per_10k"] = np.concatenate([p["rate_per_10k"] for p in parts])
+    data["rate_per_10k"] = gather("rate_per_10k")
     data["complete"] = np.concatenate([p["complete"] for p in parts])
-    # column by column: one block each, nothing stacked into a 2-D block and copied again
-    frame = pd.DataFrame(index=pd.RangeIndex(len(data["complete"])))
-    for name, values in data.items():
-        frame[name] = values
-    return frame
+    # copy=False: one block per column, nothing stacked into a 2-D block or copied again
+    return pd.DataFrame(data, copy=False)
 
 
 def _empty(dims: List[str]) -> pd.DataFrame:

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..data import codes
-from ._catalogue import ASSESSMENT_DAYS, PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS, Measure
+from ._ids import arrow_strings, int_ids, positions
+from ._catalogue import (ASSESSMENT_DAYS, PLAN_DAYS, REPEAT_CP_PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS,
+                         Measure)
 
 if TYPE_CHECKING:
     from ..data.dataset import Dataset
@@ -58,6 +60,9 @@ SOURCE_TABLES: Dict[str, Tuple[str, ...]] = {
     "family_voice": ("family_voice", "localities"),
     "practitioners": ("practitioners", "localities"),
     "teams": ("agencies",),
+    "cin_plans": ("cin_plans", "persons", "family_members", "families", "localities"),
+    "cp_plans": ("cp_plans", "persons", "family_members", "families", "localities"),
+    "cla_episodes": ("cla_episodes", "persons", "family_members", "families", "localities"),
 }
 # Tables and columns without which a source cannot be built at all.
 REQUIRED: Dict[str, Tuple[Tuple[str, str], ...]] = {
@@ -71,6 +76,9 @@ REQUIRED: Dict[str, Tuple[Tuple[str, str], ...]] = {
     "family_voice": (("family_voice", "response_date"), ("family_voice", "answer")),
     "practitioners": (("practitioners", "fte"),),
     "teams": (("agencies", "agency_type"),),
+    "cin_plans": (("cin_plans", "start_date"), ("cin_plans", "person_id")),
+    "cp_plans": (("cp_plans", "start_date"), ("cp_plans", "person_id")),
+    "cla_episodes": (("cla_episodes", "start_date"), ("cla_episodes", "person_id")),
 }
 # Columns a flag needs: a measure using the flag is blocked when the column holds no values.
 FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
@@ -93,6 +101,7 @@ FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
     ("family_needs", "resolved_flag"): ("family_needs", "resolved"),
     ("family_needs", "sustained_flag"): ("family_needs", "sustained"),
     ("taf_reviews", "on_time"): ("taf_reviews", "held_date"),
+    ("cla_episodes", "started_care"): ("cla_episodes", "reason_new_episode"),
 }
 
 
@@ -129,31 +138,11 @@ def _ids(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, na_value=None)
 
 
-def _arrow_strings(values: pd.Series):
-    import pyarrow as pa
-
-    arr = getattr(values, "array", values)
-    if hasattr(arr, "_pa_array"):               # string[pyarrow]: no copy
-        return arr._pa_array
-    return pa.array(pd.Series(values, dtype=object).astype("string").to_numpy(dtype=object, na_value=None),
-                    type=pa.large_string())
-
-
-def _lookup(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
-    """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing; first of duplicates).
-
-    A hash look-up in Arrow (``index_in``): ids are strings and tables have millions of rows.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+def _lookup(keys: pd.Series, table_keys: pd.Series, cache: Optional[Dict[tuple, object]] = None) -> np.ndarray:
+    """Row positions of ``keys`` in ``table_keys`` (-1 where absent or missing; first of duplicates)."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64)
-    k, t = _arrow_strings(keys), _arrow_strings(table_keys)
-    if k.type != t.type:
-        k, t = k.cast(pa.large_string()), t.cast(pa.large_string())
-    pos = pc.index_in(k, value_set=t).fill_null(-1)
-    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return positions([keys], table_keys, cache)[0]
 
 
 def _take(values: np.ndarray, pos: np.ndarray, fill) -> np.ndarray:
@@ -178,6 +167,11 @@ def _labels(values, names: Optional[Dict] = None, order: Optional[List[str]] = N
     return pd.Categorical.from_codes(lookup[np.where(codes_ < 0, len(named), codes_)], categories=cats)
 
 
+def _eq(values: pd.Series, code: str) -> np.ndarray:
+    """values == code as a plain bool array (missing is False); categoricals compare codes."""
+    return np.asarray((values == code).to_numpy(dtype=bool, na_value=False), dtype=bool)
+
+
 def _bool(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=bool, na_value=False) if len(values) else np.zeros(0, dtype=bool)
 
@@ -189,11 +183,18 @@ class Builder:
         self.ds = ds
         self._cache: Dict[str, Source] = {}
         self._shared: Dict[str, object] = {}
+        self.id_cache: Dict[tuple, object] = {}     # ids read as integers, for this call's look-ups
         supplied = ds.meta.get("supplied_tables")
         self.supplied = set(supplied) if supplied is not None else None
         end = ds.meta.get("end_date")
         self.as_of = pd.Timestamp(as_of if as_of is not None else end) if (as_of is not None or end is not None) \
             else None
+
+    def release(self) -> None:
+        """Forget the sources and look-ups built so far (their memory can go)."""
+        self._cache.clear()
+        self._shared.clear()
+        self.id_cache.clear()
 
     def first_day(self, source: str, date: str) -> Optional[int]:
         """First day of the data (window start, else the source's earliest date), days since 1970."""
@@ -251,13 +252,41 @@ class Builder:
         return self.locality_cat(self.locality_pos(locality_ids))
 
     def locality_pos(self, locality_ids: pd.Series) -> np.ndarray:
-        return _lookup(locality_ids, self.ds.localities["locality_id"])
+        return _lookup(locality_ids, self.ds.localities["locality_id"], self.id_cache)
 
     def family_locality_pos(self, table: str) -> np.ndarray:
         """Row of the locality of each row's family (rows of ``table``), -1 unknown."""
         per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
         pos = self.ref_pos("families", table)
         return np.where(pos >= 0, per_family[np.maximum(pos, 0)] if len(per_family) else -1, -1)
+
+    def own_or_family_locality(self, table: str) -> pd.Categorical:
+        """Each row's own ``locality_id``, else its family's (episodes, family-voice answers)."""
+        pos = self.locality_pos(self.ds[table]["locality_id"])
+        if (pos < 0).any():
+            pos = np.where(pos < 0, self.family_locality_pos(table), pos)
+        return self.locality_cat(pos)
+
+    def person_locality_pos(self, table: str) -> np.ndarray:
+        """Row of the locality of each row's child's family (their first in family_members), -1 unknown."""
+        def make():
+            fm = self.ds.family_members
+            fam_pos = _lookup(fm["family_id"], self.ds.families["family_id"], self.id_cache)
+            per_family = self._memo("family_loc_pos", lambda: self.locality_pos(self.ds.families["locality_id"]))
+            return np.where(fam_pos >= 0, per_family[np.maximum(fam_pos, 0)] if len(per_family) else -1, -1)
+        loc = self._memo("member_loc_pos", make)
+        pos = self._memo("statutory_member_pos", self._statutory_member_pos).get(table)
+        if pos is None:
+            pos = np.full(len(self.ds[table]), -1, dtype=np.int64)
+        return np.where(pos >= 0, loc[np.maximum(pos, 0)] if len(loc) else -1, -1)
+
+    def _statutory_member_pos(self) -> Dict[str, np.ndarray]:
+        """Row in family_members of each statutory row's child (first row wins), -1 if none."""
+        names = [t for t in ("cin_plans", "cp_plans", "cla_episodes")
+                 if t in self.ds.tables and len(self.ds[t]) and "person_id" in self.ds[t].columns]
+        found = positions([self.ds[t]["person_id"] for t in names], self.ds.family_members["person_id"],
+                          self.id_cache)
+        return dict(zip(names, found))
 
     def locality_cat(self, pos: np.ndarray) -> pd.Categorical:
         ids, names = self.locality_names()
@@ -268,7 +297,7 @@ class Builder:
 
     def family_locality(self, family_ids: pd.Series) -> pd.Series:
         fam = self.ds.families
-        pos = _lookup(family_ids, fam["family_id"])
+        pos = _lookup(family_ids, fam["family_id"], self.id_cache)
         vals = _take(_ids(fam["locality_id"]), pos, None)
         return pd.Series(vals, dtype=object)
 
@@ -290,7 +319,7 @@ class Builder:
         return pd.Categorical.from_codes(taken, dtype=types.dtype)
 
     def episode_index(self, episode_ids: pd.Series) -> np.ndarray:
-        return _lookup(episode_ids, self.ds.episodes["episode_id"])
+        return _lookup(episode_ids, self.ds.episodes["episode_id"], self.id_cache)
 
     _REFS = {"episodes": ("episode_id", ("assessments", "family_needs", "plans", "taf_reviews", "service_referrals")),
              "families": ("family_id", ("requests", "episodes", "service_referrals", "family_voice"))}
@@ -298,33 +327,13 @@ class Builder:
     def ref_pos(self, domain: str, table: str) -> np.ndarray:
         """Row in ``domain`` (episodes or families) of each row of ``table``, -1 if none.
 
-        All tables that refer to the domain are encoded with one Arrow dictionary in one pass,
-        instead of one hash look-up (and one hash table of the domain) per table.
+        All tables that refer to the domain are looked up in one pass (``_ids.positions``).
         """
         def make():
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
             key, refs = self._REFS[domain]
-            names = [domain] + [t for t in refs if key in self.ds[t].columns and len(self.ds[t])]
-            arrays = []
-            for name in names:
-                a = _arrow_strings(self.ds[name][key])
-                a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
-                arrays.append(a.cast(pa.large_string()))
-            enc = pc.dictionary_encode(pa.concat_arrays(arrays))
-            codes_ = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-            n_dom = len(arrays[0])
-            row_of = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)
-            own = codes_[:n_dom]
-            ok = own >= 0
-            row_of[own[ok][::-1]] = np.flatnonzero(ok)[::-1]    # the first row wins for a duplicated key
-            out, at = {}, 0
-            for name, a in zip(names, arrays):
-                c = codes_[at:at + len(a)]
-                out[name] = np.where(c >= 0, row_of[c], -1)
-                at += len(a)
-            return out
+            names = [t for t in refs if key in self.ds[t].columns and len(self.ds[t])]
+            found = positions([self.ds[t][key] for t in names], self.ds[domain][key], self.id_cache)
+            return dict(zip(names, found))
         got = self._memo(f"ref_pos:{domain}", make)
         return got.get(table, np.full(len(self.ds[table]), -1, dtype=np.int64))
 
@@ -339,7 +348,7 @@ class Builder:
 
     def person_dims(self, person_ids: np.ndarray, on_day: np.ndarray) -> Dict[str, pd.Categorical]:
         per = self.ds.persons
-        pos = _lookup(pd.Series(person_ids, dtype="string"), per["person_id"])
+        pos = _lookup(pd.Series(person_ids, dtype="string"), per["person_id"], self.id_cache)
         birth = _take(days(per["birth_date"]), pos, NO_DAY).astype(np.int64)
         ok = (birth != NO_DAY) & (on_day != NO_DAY) & (pos >= 0)
         age = np.where(ok, (on_day - birth) / 365.25, np.nan)
@@ -359,7 +368,7 @@ class Builder:
         person = _ids(person_ids) if person_ids is not None else np.full(len(family_ids), None, dtype=object)
         if pd.isna(pd.Series(person, dtype=object)).any():
             fams, kids = self.index_child()
-            pos = _lookup(family_ids, fams)
+            pos = _lookup(family_ids, fams, self.id_cache)
             fill = _take(_ids(kids), pos, None)
             person = np.where(pd.isna(pd.Series(person, dtype=object)).to_numpy(), fill, person)
         return person
@@ -389,14 +398,14 @@ def _family_keys(frame: pd.DataFrame):
     import pyarrow.compute as pc
 
     if "family_id" in frame.columns:
-        fam = _arrow_strings(frame["family_id"])
+        fam = arrow_strings(frame["family_id"])
     else:
         fam = pa.nulls(len(frame), pa.large_string())
     if isinstance(fam, pa.ChunkedArray):
         fam = fam.combine_chunks()
     fam = fam.cast(pa.large_string())
     if fam.null_count and "person_id" in frame.columns:
-        person = _arrow_strings(frame["person_id"])
+        person = arrow_strings(frame["person_id"])
         person = (person.combine_chunks() if isinstance(person, pa.ChunkedArray) else person).cast(pa.large_string())
         fam = pc.coalesce(fam, pc.binary_join_element_wise(pa.scalar("person:", pa.large_string()), person, ""))
     return fam
@@ -421,9 +430,8 @@ def _requests(b: Builder) -> Source:
     rq = b.ds.requests
     n = len(rq)
     d = days(rq["received_date"])
-    source = rq["source"].astype(object)
-    route = rq["route"].astype(object)
-    decision = rq["decision"].astype(object)
+    # codes stay categorical (compared by code, not as Python strings)
+    source, route, decision = rq["source"], rq["route"], rq["decision"]
     children = pd.to_numeric(rq["children"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     children = np.where(np.isnan(children), 1.0, children)
     # family integer codes shared by requests and episodes
@@ -461,11 +469,11 @@ def _requests(b: Builder) -> Source:
     open_now = (n_started - n_ended) > 0
     rereferral = has_prev & (since <= 365) & ~open_now
     frame = pd.DataFrame({
-        "received_date": d, "children": children, "source": source.to_numpy(), "route": route.to_numpy(),
-        "decision": decision.to_numpy(),
-        "converted": (decision == "early_help").to_numpy(), "decided": decision.notna().to_numpy(),
-        "from_partner": source.isin(PARTNER_SOURCES).to_numpy(),
-        "mash_diversion": (route == "mash_diversion").to_numpy(), "step_down_route": (route == "step_down").to_numpy(),
+        "received_date": d, "children": children, "source": source.array, "route": route.array,
+        "decision": decision.array,
+        "converted": _eq(decision, "early_help"), "decided": decision.notna().to_numpy(),
+        "from_partner": source.isin(PARTNER_SOURCES).to_numpy(dtype=bool),
+        "mash_diversion": _eq(route, "mash_diversion"), "step_down_route": _eq(route, "step_down"),
         "repeat_request_12m": repeat, "rereferral_12m": rereferral,
         "days_since_episode": np.where(has_prev, since, np.nan),
     }, copy=False)
@@ -480,9 +488,9 @@ def _requests(b: Builder) -> Source:
     dims: Dict[str, object] = {
         "locality": lambda: b.locality_cat(b.family_locality_pos("requests")),
         "lead_agency_type": lambda: _labels(lead, names),
-        "request_source": lambda: _labels(source.to_numpy(), src_names,
+        "request_source": lambda: _labels(source, src_names,
                                           order=[src_names[k] for k in codes.REFERRAL_SOURCE]),
-        "route": lambda: _labels(route.to_numpy(), ROUTE_NAMES, order=list(ROUTE_NAMES.values())),
+        "route": lambda: _labels(route, ROUTE_NAMES, order=list(ROUTE_NAMES.values())),
     }
     _person_dims(b, dims, rq.get("person_id"), rq["family_id"], d)
     return Source("requests", frame, dims)
@@ -506,7 +514,7 @@ def _episodes(b: Builder) -> Source:
     s, e = days(ep["start_date"]), days(ep["end_date"])
     closed = e != NO_DAY
     dur = np.where(closed & (s != NO_DAY), e - s, -1)
-    reason = ep["end_reason"].astype(object)
+    reason = ep["end_reason"]
     level = pd.to_numeric(ep["level"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     lead_type = b.episode_lead_types()
     lead_known = np.asarray(lead_type.codes) >= 0
@@ -526,10 +534,10 @@ def _episodes(b: Builder) -> Source:
         "closed": closed,
         "within_16_weeks": closed & (dur >= 0) & (dur <= SIXTEEN_WEEKS_DAYS),
         "over_20_weeks": closed & (dur > TWENTY_WEEKS_DAYS),
-        "end_reason": reason.to_numpy(),
-        "outcomes_met": closed & (reason == "outcomes_met").to_numpy(),
-        "step_up": closed & (reason == "step_up").to_numpy(),
-        "from_step_down": (ep["origin"].astype(object) == "step_down").to_numpy(),
+        "end_reason": reason.array,
+        "outcomes_met": closed & _eq(reason, "outcomes_met"),
+        "step_up": closed & _eq(reason, "step_up"),
+        "from_step_down": _eq(ep["origin"], "step_down"),
         "level": level, "level_recorded": ~np.isnan(level),
         "level_2": level == 2, "level_3": level == 3, "level_4": level == 4,
         "lead_recorded": lead_known, "partner_led": lead_known & ~council, "council_led": council,
@@ -537,14 +545,8 @@ def _episodes(b: Builder) -> Source:
         "has_lead_practitioner": ep["lead_practitioner_id"].notna().to_numpy(),
         "has_assessment": has_ass, "n_needs": n_needs, "three_plus_needs": n_needs >= 3,
     }, copy=False)
-    def ep_locality() -> pd.Categorical:
-        pos = b.locality_pos(ep["locality_id"])
-        if (pos < 0).any():
-            pos = np.where(pos < 0, b.family_locality_pos("episodes"), pos)
-        return b.locality_cat(pos)
-
     dims: Dict[str, object] = {
-        "locality": ep_locality,
+        "locality": lambda: b.own_or_family_locality("episodes"),
         "lead_agency_type": lambda: _labels(lead_type, AGENCY_TYPE_NAMES,
                                             order=[AGENCY_TYPE_NAMES[t] for t in codes.AGENCY_TYPE]),
         "level": lambda: _labels(np.where(np.isnan(level), None, level).astype(object), LEVEL_LABELS,
@@ -605,14 +607,13 @@ def _taf_reviews(b: Builder) -> Source:
 def _service_referrals(b: Builder) -> Source:
     sr = b.ds.service_referrals
     d = days(sr["referral_date"])
-    service = sr["service"].astype(object)
+    service = sr["service"]
     pos = b.ref_pos("episodes", "service_referrals")
-    frame = pd.DataFrame({"referral_date": d, "service": service.to_numpy(),
-                          "outcome": sr["outcome"].astype(object).to_numpy(),
-                          "accepted": (sr["outcome"].astype(object) == "accepted").to_numpy()}, copy=False)
+    frame = pd.DataFrame({"referral_date": d, "service": service.array, "outcome": sr["outcome"].array,
+                          "accepted": _eq(sr["outcome"], "accepted")}, copy=False)
     dims: Dict[str, object] = {
         "locality": lambda: b.locality_cat(b.family_locality_pos("service_referrals")),
-        "service": lambda: _labels(service.to_numpy(), codes.SERVICE, order=list(codes.SERVICE.values())),
+        "service": lambda: _labels(service, codes.SERVICE, order=list(codes.SERVICE.values())),
     }
     ep_dims = b.episode_dims(pos)
     for dim in ("lead_agency_type", "level"):
@@ -624,18 +625,12 @@ def _service_referrals(b: Builder) -> Source:
 def _family_voice(b: Builder) -> Source:
     fv = b.ds.family_voice
     answer = pd.to_numeric(fv["answer"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    question = fv["question"].astype(object)
-    frame = pd.DataFrame({"response_date": days(fv["response_date"]), "question": question.to_numpy(),
+    question = fv["question"]
+    frame = pd.DataFrame({"response_date": days(fv["response_date"]), "question": question.array,
                           "answer": answer, "positive": answer >= codes.VOICE_POSITIVE_FROM}, copy=False)
-    def fv_locality() -> pd.Categorical:
-        pos = b.locality_pos(fv["locality_id"])
-        if (pos < 0).any():
-            pos = np.where(pos < 0, b.family_locality_pos("family_voice"), pos)
-        return b.locality_cat(pos)
-
     dims: Dict[str, object] = {
-        "locality": fv_locality,
-        "question": lambda: _labels(question.to_numpy(), codes.VOICE_QUESTION,
+        "locality": lambda: b.own_or_family_locality("family_voice"),
+        "question": lambda: _labels(question, codes.VOICE_QUESTION,
                                     order=list(codes.VOICE_QUESTION.values())),
     }
     return Source("family_voice", frame, dims)
@@ -663,10 +658,99 @@ def _teams(b: Builder) -> Source:
     return Source("teams", frame, {"locality": lambda: b.locality_label(loc)})
 
 
+def _id_codes(ids: pd.Series) -> np.ndarray:
+    """One small integer per distinct id (-1 where missing): fixed-width ids' digits, else factorized."""
+    got = int_ids([arrow_strings(ids)]) if len(ids) else None
+    if got is None:
+        return np.asarray(pd.factorize(ids, use_na_sentinel=True)[0], dtype=np.int64)
+    codes_ = got[0]
+    if len(codes_) and codes_.max() >= 2 ** 31:     # keep keys built from them (code x 2^22) in int64
+        known = codes_ >= 0
+        codes_ = np.where(known, np.unique(codes_, return_inverse=True)[1].reshape(-1), -1)
+    return codes_
+
+
+def _spells(person: np.ndarray, start: np.ndarray, end: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Per row: (first row of a child's spell, the spell's end) for overlapping or back-to-back spans.
+
+    Rows of one person whose spans overlap or touch (one ends the day the next starts) form one
+    spell; its first row carries the spell's end (NO_DAY while open), so a stock of first rows
+    counts children, not plans or episodes.
+    """
+    n = len(person)
+    if n == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    open_end = np.where(end == NO_DAY, FAR_DAY, end)
+    order = np.lexsort((start, person))
+    p, s_, e = person[order], start[order], open_end[order]
+    new_person = np.r_[True, p[1:] != p[:-1]]
+    # running latest end within the person, up to the row before
+    run = pd.Series(e).groupby(np.cumsum(new_person)).cummax().to_numpy()
+    prev_end = np.r_[NO_DAY, run[:-1]]
+    first = new_person | (s_ > prev_end) | (p < 0)
+    spell = np.cumsum(first) - 1
+    spell_end = np.maximum.reduceat(e, np.flatnonzero(first)) if first.any() else e
+    out_first = np.zeros(n, dtype=bool)
+    out_first[order] = first
+    out_end = np.full(n, NO_DAY, dtype=np.int64)
+    ends = spell_end[spell]
+    out_end[order] = np.where(first, np.where(ends >= FAR_DAY, NO_DAY, ends), NO_DAY)
+    return out_first, out_end
+
+
+def _statutory(b: Builder, name: str, extra: Callable[[pd.DataFrame, np.ndarray, Dict[str, np.ndarray]], None]
+               ) -> Source:
+    """A statutory table (one row per plan or episode of a child): dates, spells, the child's dimensions."""
+    t = b.ds[name]
+    s, e = days(t["start_date"]), days(t["end_date"]) if "end_date" in t.columns else np.full(len(t), NO_DAY)
+    person = _id_codes(t["person_id"])
+    first, spell_end = _spells(person, s, e)
+    cols: Dict[str, np.ndarray] = {"start_date": s, "end_date": e, "spell_start": first & (s != NO_DAY),
+                                   "spell_end": spell_end, "all": np.ones(len(t), dtype=bool)}
+    extra(t, person, cols)
+    dims: Dict[str, object] = {"locality": lambda: b.locality_cat(b.person_locality_pos(name))}
+    _person_dims(b, dims, t["person_id"], pd.Series([None] * len(t), dtype=object), s)
+    return Source(name, pd.DataFrame(cols, copy=False), dims)
+
+
+def _cin_plans(b: Builder) -> Source:
+    return _statutory(b, "cin_plans", lambda t, person, cols: None)
+
+
+def _cp_plans(b: Builder) -> Source:
+    def repeat(t: pd.DataFrame, person: np.ndarray, cols: Dict[str, np.ndarray]) -> None:
+        # the child's latest plan that ended on or before this one started (DfE: within two years)
+        s, e = cols["start_date"], cols["end_date"]
+        shift = np.int64(1) << 21
+        ended = (e != NO_DAY) & (person >= 0)
+        raw = person[ended] * (shift * 2) + (e[ended] + shift)
+        order = np.argsort(raw, kind="stable")
+        end_key, end_row = raw[order], np.flatnonzero(ended)[order]
+        key = person * (shift * 2) + (s + shift)
+        k = np.searchsorted(end_key, key, side="right") - 1
+        # a plan that ends the day it starts is not its own previous plan
+        self_hit = (k >= 0) & (end_row[np.maximum(k, 0)] == np.arange(len(s))) if len(end_row) else k < -1
+        k = np.where(self_hit, k - 1, k)
+        prev = end_key[np.maximum(k, 0)] if len(end_key) else np.zeros(len(s), dtype=np.int64)
+        has = (k >= 0) & (person >= 0) & (s != NO_DAY) & (prev // (shift * 2) == person)
+        since = np.where(has, s - (prev % (shift * 2) - shift), FAR_DAY)
+        cols["days_since_previous"] = np.where(has, since, np.nan).astype(float)
+        cols["repeat_within_2y"] = has & (since <= REPEAT_CP_PLAN_DAYS)
+    return _statutory(b, "cp_plans", repeat)
+
+
+def _cla_episodes(b: Builder) -> Source:
+    def started(t: pd.DataFrame, person: np.ndarray, cols: Dict[str, np.ndarray]) -> None:
+        rne = t["reason_new_episode"] if "reason_new_episode" in t.columns else pd.Series([None] * len(t))
+        cols["started_care"] = _eq(rne, "S")
+    return _statutory(b, "cla_episodes", started)
+
+
 BUILDERS: Dict[str, Callable[[Builder], Source]] = {
     "requests": _requests, "episodes": _episodes, "assessments": _assessments, "family_needs": _family_needs,
     "plans": _plans, "taf_reviews": _taf_reviews, "service_referrals": _service_referrals,
     "family_voice": _family_voice, "practitioners": _practitioners, "teams": _teams,
+    "cin_plans": _cin_plans, "cp_plans": _cp_plans, "cla_episodes": _cla_episodes,
 }
 SOURCE_DIMENSIONS: Dict[str, Tuple[str, ...]] = {
     "requests": ("locality", "lead_agency_type", "age_band", "sex", "ethnicity", "request_source", "route"),
@@ -679,6 +763,9 @@ SOURCE_DIMENSIONS: Dict[str, Tuple[str, ...]] = {
     "family_voice": ("locality", "question"),
     "practitioners": ("locality",),
     "teams": ("locality",),
+    "cin_plans": ("locality", "age_band", "sex", "ethnicity"),
+    "cp_plans": ("locality", "age_band", "sex", "ethnicity"),
+    "cla_episodes": ("locality", "age_band", "sex", "ethnicity"),
 }
 
 
@@ -709,6 +796,9 @@ def describe() -> pd.DataFrame:
         "service_referrals": "referral_date service outcome accepted",
         "family_voice": "response_date question answer positive",
         "practitioners": "start_date end_date fte all", "teams": "start_date end_date one",
+        "cin_plans": "start_date end_date spell_start spell_end all",
+        "cp_plans": "start_date end_date spell_start spell_end all days_since_previous repeat_within_2y",
+        "cla_episodes": "start_date end_date spell_start spell_end all started_care",
     }
     return pd.DataFrame([dict(source=s, tables=", ".join(SOURCE_TABLES[s]), dimensions=", ".join(SOURCE_DIMENSIONS[s]),
                               columns=cols[s].replace(" ", ", ")) for s in BUILDERS])

@@ -201,14 +201,14 @@ def funnel_svg(f: dict, title: str, width: int = 600, height: int = 300) -> str:
     f : dict
         :func:`earlyhelp.measures.funnel` output.
     title : str
-        the chart title.
+        the caption above the plot.
     width, height : int
-        the size in pixels.
+        the drawing's size in pixels (default 600 by 300).
 
     Returns
     -------
     str
-        the SVG.
+        an inline ``<figure>`` with the SVG plot.
     """
     units, curve = f["units"], f["curve"]
     xs = np.log10(curve["denominator"].to_numpy(dtype=float))

@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress_cells
+from .suppression import DEFAULT_THRESHOLD, SUPPRESSED
 
 ALL = "All localities"
 COUNT_COLUMNS = ("numerator", "denominator")
@@ -211,60 +211,92 @@ def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, k
     """Hide small counts across localities and the council total, then what derives from them.
 
     Each (measure, period) is one additive relation: the council total is the sum of its
-    localities (a family lives in one locality). Relations of different periods share no cell,
-    so they are suppressed one at a time; with one relation, hidden cells are never pinned by
-    non-negativity (at least two hidden cells with a positive sum each range from 0 to that sum),
-    so the bounds audit of :func:`suppress_cells` is not needed.
+    localities (a family lives in one locality). Relations share no cell, so all are suppressed
+    at once (:func:`_one_relation_each`). Rows come back grouped by measure (in order of first
+    appearance), each measure's rows in their original order.
     """
-    out = []
-    counts: Dict[str, Dict[str, int]] = {}
-    group_keys = [k for k in keys if k != "measure"]
-    for mid, part in frame.groupby("measure", sort=False, observed=True):
-        part = part.reset_index(drop=True)
-        kind = kinds.get(mid, "count")
-        value_cols = ["numerator", "denominator"] if kind == "proportion" else ["numerator"]
-        status = {c: np.zeros(len(part), dtype=bool) for c in COUNT_COLUMNS}
-        primary = secondary = 0
-        groups = part.groupby(group_keys, sort=False, observed=True).indices if group_keys else {None: np.arange(len(part))}
-        locality = part["locality"].to_numpy()
-        for _, rows in groups.items():
-            rows = np.asarray(rows)
-            is_total = locality[rows] == ALL
-            if is_total.sum() > 1:
-                raise ValueError(f"{mid}: more than one council total in a period")
-            rel = [(int(np.flatnonzero(is_total)[0]), tuple(int(i) for i in np.flatnonzero(~is_total)))] \
-                if is_total.any() and (~is_total).any() else []
-            for c in value_cols:
-                v = np.round(pd.to_numeric(part[c].to_numpy()[rows], errors="coerce"))
-                v = np.nan_to_num(v, nan=0.0)
-                res = suppress_cells(v, rel, threshold=threshold, lp_audit=False)
-                status[c][rows] = res.hidden
-                if c == "numerator":
-                    primary += res.n_primary
-                    secondary += res.n_secondary
-        hidden = np.zeros(len(part), dtype=bool)
-        for c in COUNT_COLUMNS:
-            h = status[c]
-            part[c] = pd.to_numeric(part[c], errors="coerce").where(~h, np.nan)
-            part[f"{c}_status"] = np.where(h, SUPPRESSED, "")
-            hidden |= h
-        part["value_status"] = np.where(hidden, SUPPRESSED, "")
-        for c in DERIVED:
-            part[c] = part[c].where(~hidden, np.nan)
+    if frame.empty:
+        return frame, {}
+    mcodes, mids = pd.factorize(frame["measure"], sort=False)
+    frame = frame.iloc[np.argsort(mcodes, kind="stable")].reset_index(drop=True)
+    mcodes = np.sort(mcodes, kind="stable")
+    group = mcodes.astype(np.int64)
+    for k in keys:
+        if k != "measure":
+            kc = pd.factorize(frame[k], sort=False)[0].astype(np.int64)
+            group = group * (int(kc.max()) + 1) + kc
+    group = pd.factorize(group, sort=False)[0]
+    is_total = (frame["locality"] == ALL).to_numpy(dtype=bool)
+    proportion = np.array([kinds.get(m, "count") == "proportion" for m in mids])[mcodes]
+    status = {}
+    for c in COUNT_COLUMNS:
+        v = np.nan_to_num(np.round(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)),
+                          nan=0.0)
+        primary, secondary = _one_relation_each(v, group, is_total, threshold, frame["measure"])
+        use = np.ones(len(frame), dtype=bool) if c == "numerator" else proportion
+        status[c] = (primary | secondary) & use
+        if c == "numerator":
+            n_primary = np.bincount(mcodes, weights=primary, minlength=len(mids))
+            n_secondary = np.bincount(mcodes, weights=secondary, minlength=len(mids))
+    counts = {str(m): {"primary": int(n_primary[i]), "secondary": int(n_secondary[i])} for i, m in enumerate(mids)}
+    hidden = np.zeros(len(frame), dtype=bool)
+    for c in COUNT_COLUMNS:
+        h = status[c]
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").where(~h, np.nan)
+        frame[f"{c}_status"] = np.where(h, SUPPRESSED, "")
+        hidden |= h
+    frame["value_status"] = np.where(hidden, SUPPRESSED, "")
+    for c in DERIVED:
+        frame[c] = frame[c].where(~hidden, np.nan)
+    if "period_start" in frame.columns:
         # the same period a year before: hidden there -> previous and change hidden here
-        if "period_start" in part.columns:
-            look = pd.Series(hidden, index=pd.MultiIndex.from_arrays([part["locality"], part["period_start"]]))
-            look = look[~look.index.duplicated()]
-            year_before = (part["period_start"].to_numpy().astype("datetime64[M]") - 12).astype("datetime64[ns]")
-            prev = pd.MultiIndex.from_arrays([part["locality"], year_before])
-            prev_hidden = look.astype(bool).reindex(prev, fill_value=False).to_numpy(dtype=bool)
-            gone = hidden | prev_hidden
-            for c in ("previous", "change", "change_p"):
-                part[c] = pd.to_numeric(part[c], errors="coerce").where(~gone, np.nan)
-            part["change_significant"] = part["change_significant"].astype("boolean").where(~gone, pd.NA)
-        counts[mid] = {"primary": primary, "secondary": secondary}
-        out.append(part)
-    return (pd.concat(out, ignore_index=True) if out else frame), counts
+        gone = hidden | _hidden_year_before(frame, mcodes, hidden)
+        for c in ("previous", "change", "change_p"):
+            frame[c] = pd.to_numeric(frame[c], errors="coerce").where(~gone, np.nan)
+        frame["change_significant"] = frame["change_significant"].astype("boolean").where(~gone, pd.NA)
+    return frame, counts
+
+
+def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, threshold: int, measure):
+    """Primary and secondary suppression where each group is one relation ``total = sum(parts)``.
+
+    The rule of :func:`earlyhelp.report.suppression.suppress_cells`, vectorised: counts
+    1..threshold are hidden; a relation with exactly one hidden cell hides one more (a part
+    before the total, non-zero before zero, the smallest, the first). With one relation and two
+    hidden cells no hidden cell is determined, so nothing more is needed.
+    """
+    n_groups = int(group.max()) + 1
+    n_total = np.bincount(group, weights=is_total, minlength=n_groups)
+    if (n_total > 1).any():
+        bad = np.flatnonzero(n_total > 1)[0]
+        raise ValueError(f"{measure.to_numpy()[np.flatnonzero(group == bad)[0]]}: more than one council total "
+                         "in a period")
+    n_parts = np.bincount(group, weights=~is_total, minlength=n_groups)
+    primary = (v >= 1) & (v <= threshold)
+    n_hidden = np.bincount(group, weights=primary, minlength=n_groups)
+    lone = (n_total == 1) & (n_parts >= 1) & (n_hidden == 1)
+    cand = np.flatnonzero(~primary & lone[group])
+    order = np.lexsort((cand, v[cand], v[cand] == 0, is_total[cand], group[cand]))
+    picked = cand[order]
+    first = np.r_[True, group[picked][1:] != group[picked][:-1]] if len(picked) else np.zeros(0, dtype=bool)
+    secondary = np.zeros(len(v), dtype=bool)
+    secondary[picked[first]] = True
+    return primary, secondary
+
+
+def _hidden_year_before(frame: pd.DataFrame, mcodes: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """Per row: the row of the same measure and locality twelve months before is hidden."""
+    loc = pd.factorize(frame["locality"], sort=False)[0].astype(np.int64)
+    month = frame["period_start"].to_numpy().astype("datetime64[M]").astype(np.int64)
+    span = int(month.max() - month.min()) + 13
+    base = (mcodes.astype(np.int64) * (int(loc.max()) + 1) + loc) * span
+    key = base + (month - month.min() + 12)
+    order = np.argsort(key, kind="stable")          # the first row of a duplicated key wins
+    sorted_key = key[order]
+    want = key - 12
+    at = np.minimum(np.searchsorted(sorted_key, want, side="left"), len(key) - 1)
+    found = sorted_key[at] == want
+    return found & hidden[order[at]]
 
 
 def _funnels(loc12: pd.DataFrame, kinds: Dict[str, str]) -> Dict[str, dict]:
