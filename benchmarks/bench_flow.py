@@ -103,15 +103,18 @@ def many(councils: int, runs: int, scaling_councils: int) -> None:
     for workers, chosen in ((1, subset), (2, subset), (2, models)):
         client = local_client(workers=workers)
         try:
-            client.run(lambda: __import__("earlyhelp.flow.model"))  # import once per worker, outside the timing
+            client.run(lambda: bool(__import__("earlyhelp.flow.model")))  # import once per worker, outside the timing
+            cpu0 = client.run(time.process_time)
             out, wall, _ = timed(lambda: simulate_many(chosen, months=60, runs=runs, seed=1, client=client))
+            cpu = sum(client.run(time.process_time)[w] - c for w, c in cpu0.items())
         finally:
             cluster = client.cluster
             client.close()
             cluster.close()
         results[workers, len(chosen)] = (out, wall)
         print(f"{len(chosen)} councils x {runs} runs x 60 months on a LocalCluster with {workers} worker(s): "
-              f"{wall:.1f} s" + (" (goal for 153 councils: < 60 s)" if len(chosen) == councils else ""))
+              f"{wall:.1f} s wall, {cpu:.1f} s CPU in the workers"
+              + (" (goal for 153 councils: < 60 s)" if len(chosen) == councils else ""))
     one, two = results[1, len(subset)], results[2, len(subset)]
     print(f"scaling 1 -> 2 workers ({len(subset)} councils): {one[1] / two[1]:.2f}x; results identical: "
           f"{one[0].equals(two[0])}")

@@ -34,7 +34,9 @@ void shape(const py::array_t<T, py::array::c_style | py::array::forcecast>& a, s
   }
 }
 
-py::array_t<double> project(const DArr& rates, const DArr& entrants, const DArr& initial, const IArr& regime_of_day) {
+py::array_t<double> project(const DArr& rates, const DArr& entrants, const DArr& initial, const IArr& regime_of_day,
+                            const IArr& cap_group, const IArr& cap_days, const std::vector<DArr>& initial_elapsed,
+                            const std::vector<DArr>& cap_survival) {
   if (rates.ndim() != 3) throw InputError("rates must have shape (regimes, n, n) or (regimes, n, n + 1)");
   flow::Projection m;
   m.n_regimes = static_cast<int>(rates.shape(0));
@@ -48,6 +50,10 @@ py::array_t<double> project(const DArr& rates, const DArr& entrants, const DArr&
   m.entrants = vec(entrants);
   auto x0 = vec(initial);
   auto regimes = vec(regime_of_day);
+  m.cap_group = vec(cap_group);
+  m.cap_days = vec(cap_days);
+  for (const auto& h : initial_elapsed) m.initial_elapsed.push_back(vec(h));
+  for (const auto& h : cap_survival) m.cap_survival.push_back(vec(h));
   std::vector<double> out;
   {
     py::gil_scoped_release release;
@@ -64,7 +70,7 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
                    const DArr& unit_cost, const IArr& open_state, const DArr& open_birth, const DArr& open_entered,
                    int days, const IArr& period_ends, const IArr& regime_of_day, const DArr& cost_factor,
                    double cost_quantum, uint64_t seed, int64_t first_run, int64_t runs, int threads,
-                   py::object progress) {
+                   py::object progress, const DArr& entry_trend) {
   if (hazard.ndim() != 3) throw InputError("hazard must have shape (states, age bands, duration bins)");
   const auto S = hazard.shape(0), A = hazard.shape(1), D = hazard.shape(2);
   shape(dest, {S, A, S + 1}, "dest");
@@ -93,6 +99,8 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   m.move_mult = vec(move_mult);
   m.max_duration = vec(max_duration);
   m.unit_cost = vec(unit_cost);
+  if (entry_trend.size() > 0) shape(entry_trend, {S, 5}, "entry_trend");
+  m.entry_trend = vec(entry_trend);
   std::vector<flow::OpenCase> open(open_state.size());
   for (py::ssize_t i = 0; i < open_state.size(); ++i)
     open[i] = {open_state.data()[i], open_birth.data()[i], open_entered.data()[i]};
@@ -162,15 +170,22 @@ void register_flow(py::module_& m) {
                         return from_flat(a.cast<py::array_t<int64_t, py::array::c_style | py::array::forcecast>>());
                       }));
   m.def("project", &project, py::arg("rates"), py::arg("entrants"), py::arg("initial"), py::arg("regime_of_day"),
-        "Deterministic daily stock-flow projection; returns (days + 1, n) stocks.");
+        py::arg("cap_group") = IArr(0), py::arg("cap_days") = IArr(0),
+        py::arg("initial_elapsed") = std::vector<DArr>{}, py::arg("cap_survival") = std::vector<DArr>{},
+        "Deterministic daily stock-flow projection; returns (days + 1, n) stocks. Optional duration caps: "
+        "cap_group (n,) the capped group of each bin or -1, cap_days per group, initial_elapsed per group "
+        "(cap + 1 values: initial stock by days already spent, then the stock at or past the cap), "
+        "cap_survival per group (cap values: the chance of staying another day after u days).");
   m.def("simulate", &simulate, py::arg("hazard"), py::arg("dest"), py::arg("entry_shape"), py::arg("entry_rate"),
         py::arg("entry_age_lo"), py::arg("entry_age_hi"), py::arg("age_edges"), py::arg("dur_edges"),
         py::arg("max_age"), py::arg("entry_mult"), py::arg("move_mult"), py::arg("max_duration"),
         py::arg("unit_cost"), py::arg("open_state"), py::arg("open_birth"), py::arg("open_entered"), py::arg("days"),
         py::arg("period_ends"), py::arg("regime_of_day"), py::arg("cost_factor"), py::arg("cost_quantum"),
         py::arg("seed"), py::arg("first_run"), py::arg("runs"), py::arg("threads") = 1,
-        py::arg("progress") = py::none(),
-        "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands.");
+        py::arg("progress") = py::none(), py::arg("entry_trend") = DArr(0),
+        "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands. "
+        "entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of a log-linear entry rate "
+        "exp(alpha + beta t) a day, (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended.");
 }
 
 }  // namespace earlyhelp::bindings

@@ -57,3 +57,13 @@ def test_bad_config_is_named(tmp_path):
     result = CliRunner().invoke(cli, ["flow", "--config", str(path)])
     assert result.exit_code == 2
     assert "model.categories" in result.output
+
+
+def test_entry_trend_is_read_and_recorded(tmp_path):
+    from earlyhelp.cli.flowrun import load_flow_config
+
+    trended = _config(tmp_path, **{"entry_trend = false": "entry_trend = true"})
+    assert load_flow_config(str(trended)).entry_trend is True
+    bad = _config(tmp_path, **{"entry_trend = false": 'entry_trend = "yes"'})
+    result = CliRunner().invoke(cli, ["flow", "--config", str(bad)])
+    assert result.exit_code == 2 and "model.entry_trend" in result.output

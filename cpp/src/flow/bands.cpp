@@ -14,20 +14,31 @@ Bands::Bands(int periods, int series)
   require(periods >= 0 && series >= 0, "bands need a non-negative number of periods and series");
 }
 
-void Bands::add(int period, int series, int64_t value) {
-  Cell& c = cells_[static_cast<std::size_t>(period) * series_ + series];
-  if (c.counts.empty()) {
-    c.lo = value;
-    c.counts.assign(1, 0);
-  } else if (value < c.lo) {
-    c.counts.insert(c.counts.begin(), static_cast<std::size_t>(c.lo - value), 0);
-    c.lo = value;
-  } else if (value - c.lo >= static_cast<int64_t>(c.counts.size())) {
-    c.counts.resize(static_cast<std::size_t>(value - c.lo + 1), 0);
+void Bands::Cell::cover(int64_t from, int64_t to) {
+  if (counts.empty()) {
+    lo = from;
+    counts.assign(static_cast<std::size_t>(to - from + 1), 0);
+    return;
   }
-  ++c.counts[static_cast<std::size_t>(value - c.lo)];
-  ++c.n;
-  c.sum += static_cast<double>(value);
+  if (from < lo) {
+    counts.insert(counts.begin(), static_cast<std::size_t>(lo - from), 0);
+    lo = from;
+  }
+  if (to - lo >= static_cast<int64_t>(counts.size())) counts.resize(static_cast<std::size_t>(to - lo + 1), 0);
+}
+
+void Bands::add(int period, int series, int64_t value) { add_many(period, series, &value, 1); }
+
+void Bands::add_many(int period, int series, const int64_t* values, int count) {
+  if (count <= 0) return;
+  Cell& c = cells_[static_cast<std::size_t>(period) * series_ + series];
+  const auto [lo, hi] = std::minmax_element(values, values + count);
+  c.cover(*lo, *hi);
+  for (int i = 0; i < count; ++i) {
+    ++c.counts[static_cast<std::size_t>(values[i] - c.lo)];
+    c.sum += static_cast<double>(values[i]);
+  }
+  c.n += count;
 }
 
 void Bands::merge(const Bands& other) {
@@ -39,23 +50,13 @@ void Bands::merge(const Bands& other) {
   require(other.periods_ == periods_ && other.series_ == series_, "bands of different shapes cannot merge");
   for (std::size_t i = 0; i < cells_.size(); ++i) {
     const Cell& o = other.cells_[i];
-    for (std::size_t v = 0; v < o.counts.size(); ++v) {
-      if (o.counts[v] == 0) continue;
-      Cell& c = cells_[i];
-      const int64_t value = o.lo + static_cast<int64_t>(v);
-      if (c.counts.empty()) {
-        c.lo = value;
-        c.counts.assign(1, 0);
-      } else if (value < c.lo) {
-        c.counts.insert(c.counts.begin(), static_cast<std::size_t>(c.lo - value), 0);
-        c.lo = value;
-      } else if (value - c.lo >= static_cast<int64_t>(c.counts.size())) {
-        c.counts.resize(static_cast<std::size_t>(value - c.lo + 1), 0);
-      }
-      c.counts[static_cast<std::size_t>(value - c.lo)] += o.counts[v];
+    Cell& c = cells_[i];
+    if (!o.counts.empty()) {
+      c.cover(o.lo, o.lo + static_cast<int64_t>(o.counts.size()) - 1);
+      for (std::size_t v = 0; v < o.counts.size(); ++v) c.counts[static_cast<std::size_t>(o.lo - c.lo) + v] += o.counts[v];
     }
-    cells_[i].n += o.n;
-    cells_[i].sum += o.sum;
+    c.n += o.n;
+    c.sum += o.sum;
   }
 }
 

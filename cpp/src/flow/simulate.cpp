@@ -2,318 +2,438 @@
 // (see flow.hpp). Each run draws from its own random stream, keyed by the
 // seed and the run number, so a run is the same whichever thread, process or
 // machine computes it; bands are histograms that merge by addition.
+//
+// The inner loop does per episode: an exponential draw (ziggurat, no
+// logarithm), the inversion of a piecewise-linear cumulative hazard, two
+// writes into a difference array of daily stocks and one alias-table draw of
+// the destination. Runs' outcomes are buffered and added to the histograms a
+// batch at a time, so each histogram is touched once per batch, not per run.
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
-#include <exception>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "../synthetic/gamma.hpp"
 #include "../synthetic/rng.hpp"
 #include "earlyhelp/common/error.hpp"
+#include "earlyhelp/common/parallel.hpp"
 #include "earlyhelp/flow/flow.hpp"
+#include "ziggurat.hpp"
 
 namespace earlyhelp::flow {
 
 namespace {
 
+using synthetic::detail::gamma_draw;
 using synthetic::detail::Rng;
 using synthetic::detail::stream_key;
 
-double gamma_draw(Rng& rng, double shape) {
-  if (shape <= 0) return 0;
-  if (shape < 1) return gamma_draw(rng, shape + 1) * std::pow(std::max(rng.uniform(), 1e-300), 1.0 / shape);
-  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9 * d);
-  while (true) {
-    double x, v;
-    do {
-      x = rng.normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const double u = rng.uniform();
-    if (u < 1 - 0.0331 * x * x * x * x) return d * v;
-    if (std::log(std::max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + std::log(v))) return d * v;
-  }
+constexpr int kBatch = 32;  // runs buffered before their outcomes go into the histograms
+
+// Smallest whole number >= x (x well inside the int range).
+inline int ceil_int(double x) {
+  const int i = static_cast<int>(x);
+  return i + (static_cast<double>(i) < x ? 1 : 0);
 }
 
 struct Segment {
   int32_t start, end, regime;  // days [start, end)
 };
 
+// Walker's alias tables: one uniform draw picks an outcome among `m` with
+// given weights. Tables are stored flat, `m` entries per table.
+class AliasTables {
+ public:
+  AliasTables(std::size_t tables, int m) : m_(m), prob_(tables * m, 1.0), alias_(tables * m), empty_(tables, 1) {
+    for (std::size_t i = 0; i < alias_.size(); ++i) alias_[i] = static_cast<int>(i % m);
+  }
+
+  void set(std::size_t table, const std::vector<double>& w) {
+    double total = 0;
+    for (double v : w) total += v;
+    empty_[table] = !(total > 0);
+    if (empty_[table]) return;
+    double* prob = &prob_[table * m_];
+    int* alias = &alias_[table * m_];
+    std::vector<double> p(m_);
+    std::vector<int> small, large;
+    for (int j = 0; j < m_; ++j) {
+      p[j] = w[j] * m_ / total;
+      (p[j] < 1 ? small : large).push_back(j);
+    }
+    while (!small.empty() && !large.empty()) {
+      const int l = small.back(), g = large.back();
+      small.pop_back();
+      large.pop_back();
+      prob[l] = p[l];
+      alias[l] = g;
+      p[g] += p[l] - 1;
+      (p[g] < 1 ? small : large).push_back(g);
+    }
+    for (int j : small) prob[j] = 1.0, alias[j] = j;  // rounding leftovers
+    for (int j : large) prob[j] = 1.0, alias[j] = j;
+  }
+
+  // Outcome for `table`, or `none` when every weight is zero.
+  int draw(Rng& rng, std::size_t table, int none) const {
+    if (empty_[table]) return none;
+    const double u = rng.uniform() * m_;
+    const int i = std::min(static_cast<int>(u), m_ - 1);
+    const int other = alias_[table * m_ + i];
+    return u - i < prob_[table * m_ + i] ? i : other;
+  }
+
+ private:
+  int m_;
+  std::vector<double> prob_;
+  std::vector<int> alias_;
+  std::vector<char> empty_;
+};
+
 class Runner {
  public:
   Runner(const SimModel& m, const std::vector<OpenCase>& open, const SimOptions& o)
       : m_(m), open_(open), o_(o), n_(m.n_states), n_age_(static_cast<int>(m.age_edges.size())),
-        n_dur_(static_cast<int>(m.dur_edges.size())), out_(n_ + 1) {
-    // Regime segments and the total exit multiplier per (regime, state, age).
+        n_dur_(static_cast<int>(m.dur_edges.size())), out_(n_ + 1), cells_(static_cast<std::size_t>(n_) * n_age_),
+        periods_(static_cast<int>(o.period_ends.size())), expo_(detail::ExponentialZiggurat::instance()),
+        dest_(m.n_regimes * cells_, out_), forced_dest_(m.n_regimes * cells_, out_) {
     int32_t d0 = 0;
     for (int32_t d = 1; d <= o.days; ++d)
       if (d == o.days || o.regime_of_day[d] != o.regime_of_day[d0]) {
         segments_.push_back({d0, d, o.regime_of_day[d0]});
         d0 = d;
       }
-    total_mult_.assign(static_cast<std::size_t>(m.n_regimes) * n_ * n_age_, 0.0);
-    for (int k = 0; k < m.n_regimes; ++k)
-      for (int s = 0; s < n_; ++s)
-        for (int a = 0; a < n_age_; ++a) {
-          double t = 0;
-          for (int j = 0; j < out_; ++j) t += dest(s, a, j) * move_mult(k, s, j);
-          total_mult_[(static_cast<std::size_t>(k) * n_ + s) * n_age_ + a] = t;
-        }
-    dest_cum_.assign(static_cast<std::size_t>(m.n_regimes) * n_ * n_age_ * out_, 0.0);
-    for (int k = 0; k < m.n_regimes; ++k)
-      for (int s = 0; s < n_; ++s)
-        for (int a = 0; a < n_age_; ++a) {
-          double c = 0;
-          double* row = &dest_cum_[((static_cast<std::size_t>(k) * n_ + s) * n_age_ + a) * out_];
-          for (int j = 0; j < out_; ++j) row[j] = (c += dest(s, a, j) * move_mult(k, s, j));
-        }
     run_end_.assign(o.days, o.days);
     for (const Segment& g : segments_)
       for (int32_t d = g.start; d < g.end; ++d) run_end_[d] = g.end;
+    // Per (regime, state, age): the total exit multiplier and the destination
+    // tables, with and without "stay" (a cap forces a move elsewhere).
+    total_mult_.assign(m.n_regimes * cells_, 0.0);
+    inv_mult_.assign(m.n_regimes * cells_, 0.0);
+    std::vector<double> w(out_), wf(out_);
+    for (int k = 0; k < m.n_regimes; ++k)
+      for (std::size_t c = 0; c < cells_; ++c) {
+        const int s = static_cast<int>(c / n_age_);
+        for (int j = 0; j < out_; ++j) {
+          w[j] = m.dest[c * out_ + j] * m.move_mult[(static_cast<std::size_t>(k) * n_ + s) * out_ + j];
+          wf[j] = j == s ? 0.0 : w[j];
+        }
+        const std::size_t kc = k * cells_ + c;
+        for (double v : w) total_mult_[kc] += v;
+        inv_mult_[kc] = total_mult_[kc] > 0 ? 1.0 / total_mult_[kc] : 0.0;
+        dest_.set(kc, w);
+        forced_dest_.set(kc, wf);
+      }
     // Cumulative hazard at each duration bin's lower edge, per (state, age band).
-    cumh_.assign(static_cast<std::size_t>(n_) * n_age_ * (n_dur_ + 1), 0.0);
-    for (std::size_t c = 0; c < static_cast<std::size_t>(n_) * n_age_; ++c)
+    cumh_.assign(cells_ * (n_dur_ + 1), 0.0);
+    inv_h_.assign(cells_ * n_dur_, 0.0);
+    for (std::size_t c = 0; c < cells_; ++c)
       for (int b = 0; b < n_dur_; ++b) {
         const double width = b + 1 < n_dur_ ? m.dur_edges[b + 1] - m.dur_edges[b] : INFINITY;
         const double h = m.hazard[c * n_dur_ + b];
         cumh_[c * (n_dur_ + 1) + b + 1] = cumh_[c * (n_dur_ + 1) + b] + (h > 0 ? h * width : 0.0);
+        inv_h_[c * n_dur_ + b] = h > 0 ? 1.0 / h : 0.0;
       }
-    period_of_day_.assign(o.days, -1);
+    if (!m.entry_trend.empty()) {
+      trend_.assign(n_, Trend{});
+      for (int s = 0; s < n_; ++s) {
+        if (std::isnan(m.entry_trend[s * 5])) continue;
+        for (int a = 0; a < n_age_; ++a) trend_[s].share_total += m.entry_shape[s * n_age_ + a];
+      }
+    }
+    cap_.assign(n_, INFINITY);
+    for (int s = 0; s < n_ && !m.max_duration.empty(); ++s)
+      if (m.max_duration[s] > 0) cap_[s] = m.max_duration[s];
+    // Stocks are only counted at period ends and costs by period, so a stay
+    // is marked on periods, not days: small arrays that stay in cache.
+    period_of_day_.assign(o.days + 1, periods_);
     int p = 0;
-    for (int32_t d = 0; d < o.days; ++d) {
-      while (p < static_cast<int>(o.period_ends.size()) && o.period_ends[p] < d) ++p;
-      period_of_day_[d] = p < static_cast<int>(o.period_ends.size()) ? p : -1;
+    for (int32_t d = 0; d <= o.days; ++d) {
+      while (p < periods_ && o.period_ends[p] < d) ++p;
+      period_of_day_[d] = p;
+    }
+    costed_.assign(n_, 0);
+    for (int s = 0; s < n_ && !m.unit_cost.empty(); ++s) costed_[s] = m.unit_cost[s] != 0;
+    diff_.assign(cells_ * (periods_ + 1), 0);
+    whole_.assign(static_cast<std::size_t>(n_) * (periods_ + 1), 0);
+    part_days_.assign(static_cast<std::size_t>(n_) * (periods_ + 1), 0);
+    entr_.assign(static_cast<std::size_t>(periods_) * n_, 0);
+    buffer_.assign(slots() * kBatch, 0);
+  }
+
+  int n_series() const { return static_cast<int>(cells_) + n_ + 1; }
+
+  void run(int64_t r) {
+    Rng rng(stream_key(o_.seed, static_cast<uint64_t>(r), 0x466c6f77));  // "Flow"
+    for (const OpenCase& c : open_) follow(rng, c.state, 0.0, -c.entered, c.birth);
+    // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
+    draw_trends(rng);
+    for (std::size_t i = 0; i < cells_; ++i) {
+      const int s = static_cast<int>(i / n_age_);
+      const bool trended = !trend_.empty() && trend_[s].share_total > 0;
+      if (!trended && (m_.entry_shape[i] <= 0 || m_.entry_rate[i] <= 0)) continue;
+      if (trended && m_.entry_shape[i] <= 0) continue;
+      const double lambda = trended ? std::exp(trend_[s].alpha) * m_.entry_shape[i] / trend_[s].share_total
+                                    : gamma_draw(rng, m_.entry_shape[i]) / m_.entry_rate[i];
+      const double beta = trended ? trend_[s].beta : 0.0;
+      const double age_lo = m_.entry_age_lo[i], age_span = m_.entry_age_hi[i] - m_.entry_age_lo[i];
+      for (const Segment& g : segments_) {
+        // Expected entrants in [start, end) at rate lambda exp(beta t), and arrival times
+        // drawn from that rate (uniform when it is flat).
+        const double length = g.end - g.start, flat = std::abs(beta) * length < 1e-9;
+        const double e0 = flat ? 1.0 : std::exp(beta * g.start), e1 = flat ? 1.0 : std::exp(beta * g.end);
+        const double mass = flat ? length * e0 : (e1 - e0) / beta;
+        const int k = rng.poisson(lambda * m_.entry_mult[g.regime * cells_ + i] * mass);
+        for (int e = 0; e < k; ++e) {
+          const double u = rng.uniform();
+          const double t = flat ? g.start + length * u : std::clamp(std::log(e0 + u * (e1 - e0)) / beta,
+                                                                    static_cast<double>(g.start), std::nextafter(static_cast<double>(g.end), 0.0));
+          const double age = age_lo + age_span * rng.uniform();
+          const int period = period_of_day_[std::min(o_.days - 1, static_cast<int>(t))];
+          if (period < periods_) ++entr_[static_cast<std::size_t>(period) * n_ + s];
+          follow(rng, s, t, 0.0, t - age);
+        }
+      }
+    }
+    record();
+  }
+
+  // This run's trended entry rates: (alpha, beta) = (a, b) + L z per trended state.
+  void draw_trends(Rng& rng) {
+    for (std::size_t s = 0; s < trend_.size(); ++s) {
+      if (!(trend_[s].share_total > 0)) continue;
+      const double* v = &m_.entry_trend[s * 5];
+      const double z1 = rng.normal(), z2 = rng.normal();
+      trend_[s].alpha = v[0] + v[2] * z1;
+      trend_[s].beta = v[1] + v[3] * z1 + v[4] * z2;
     }
   }
 
-  int n_series() const { return n_ * n_age_ + n_ + 1; }
-
-  void run(int64_t r, SimResult& result) {
-    Rng rng(stream_key(o_.seed, static_cast<uint64_t>(r), 0x466c6f77));  // "Flow"
-    const int days = o_.days;
-    const std::size_t cells = static_cast<std::size_t>(n_) * n_age_;
-    diff_.assign(cells * (days + 1), 0);
-    entr_.assign(o_.period_ends.size() * n_, 0);
-    for (const OpenCase& c : open_) follow(rng, c.state, 0.0, -c.entered, c.birth);
-    // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
-    for (int s = 0; s < n_; ++s)
-      for (int a = 0; a < n_age_; ++a) {
-        const std::size_t i = static_cast<std::size_t>(s) * n_age_ + a;
-        if (m_.entry_shape[i] <= 0 || m_.entry_rate[i] <= 0) continue;
-        const double lambda = gamma_draw(rng, m_.entry_shape[i]) / m_.entry_rate[i];
-        for (const Segment& g : segments_) {
-          const double mean = lambda * m_.entry_mult[static_cast<std::size_t>(g.regime) * cells + i] * (g.end - g.start);
-          const int k = rng.poisson(mean);
-          for (int e = 0; e < k; ++e) {
-            const double t = rng.uniform(g.start, g.end);
-            const double age = rng.uniform(m_.entry_age_lo[i], m_.entry_age_hi[i]);
-            const int day = std::min(days - 1, static_cast<int>(t));
-            if (period_of_day_[day] >= 0) ++entr_[static_cast<std::size_t>(period_of_day_[day]) * n_ + s];
-            follow(rng, s, t, 0.0, t - age);
-          }
-        }
-      }
-    record(result);
+  // Adds the buffered runs' outcomes to the histograms.
+  void flush(SimResult& r) {
+    if (filled_ == 0) return;
+    const int series = n_series();
+    for (int p = 0; p < periods_; ++p) {
+      for (int s = 0; s < series; ++s) r.stocks.add_many(p, s, slot(p * series + s), filled_);
+      r.costs.add_many(p, 0, slot(periods_ * series + p), filled_);
+      for (int s = 0; s < n_; ++s) r.entrants.add_many(p, s, slot(periods_ * (series + 1) + p * n_ + s), filled_);
+    }
+    filled_ = 0;
   }
+
+  bool batch_full() const { return filled_ == kBatch; }
 
  private:
-  double dest(int s, int a, int j) const { return m_.dest[(static_cast<std::size_t>(s) * n_age_ + a) * out_ + j]; }
-  double move_mult(int k, int s, int j) const {
-    return m_.move_mult[(static_cast<std::size_t>(k) * n_ + s) * out_ + j];
-  }
-  int age_band(double age) const {
-    int a = static_cast<int>(std::upper_bound(m_.age_edges.begin(), m_.age_edges.end(), age) - m_.age_edges.begin()) - 1;
-    return std::max(0, a);
-  }
-  int regime_at(double t) const {
-    const int d = std::clamp(static_cast<int>(t), 0, o_.days - 1);
-    return o_.regime_of_day[d];
-  }
+  std::size_t slots() const { return static_cast<std::size_t>(periods_) * (n_series() + 1 + n_); }
+  int64_t* slot(std::size_t i) { return &buffer_[i * kBatch]; }
 
-  // Mark days [t0, t1) in state s (split at age-band boundaries).
-  void occupy(int s, double t0, double t1, double birth) {
+  // Index of the last of the ascending `edges[0..n)` at or below x (0 when
+  // none): a count of comparisons, without data-dependent branches.
+  static int last_at_or_below(const double* edges, int n, double x) {
+    int i = 0;
+    for (int j = 1; j < n; ++j) i += edges[j] <= x;
+    return i;
+  }
+  int age_band(double age) const { return last_at_or_below(m_.age_edges.data(), n_age_, age); }
+  int dur_bin(double e) const { return last_at_or_below(m_.dur_edges.data(), n_dur_, e); }
+  int day_of(double t) const { return std::clamp(static_cast<int>(t), 0, o_.days - 1); }
+
+  // Mark days [t0, t1) in state s (split at age-band boundaries); the child
+  // is in age band `a` or an older one at t0.
+  void occupy(int s, int a, double t0, double t1, double birth) {
     const int days = o_.days;
-    int d0 = std::max(0, static_cast<int>(std::ceil(t0)));
-    const int d1 = std::min(days, static_cast<int>(std::ceil(t1)));
+    int d0 = std::max(0, ceil_int(t0));
+    const int d1 = std::min(days, ceil_int(t1));
     if (d0 >= d1) return;
-    int a = age_band(d0 - birth);
+    while (a + 1 < n_age_ && birth + m_.age_edges[a + 1] <= d0) ++a;
     while (true) {
       int dend = d1;
-      if (a + 1 < n_age_) dend = std::min(d1, static_cast<int>(std::ceil(birth + m_.age_edges[a + 1])));
-      if (dend <= d0) dend = d0 + 1;
-      int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + a) * (days + 1)];
-      ++row[d0];
-      --row[dend];
+      if (a + 1 < n_age_) {
+        const double next = birth + m_.age_edges[a + 1];  // > d0
+        if (next < d1) dend = std::max(d0 + 1, ceil_int(next));
+      }
+      // In the stock at the ends of periods period_of_day_[d0] .. period_of_day_[dend] - 1.
+      int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + a) * (periods_ + 1)];
+      ++row[period_of_day_[d0]];
+      --row[period_of_day_[dend]];
+      if (costed_[s]) add_days(s, d0, dend);
       if (dend >= d1) return;
       d0 = dend;
       a = std::min(a + 1, n_age_ - 1);
     }
   }
 
+  // Days [d0, d1) spent in state s, by period: the part of the first and
+  // last period, and the periods wholly between them.
+  void add_days(int s, int d0, int d1) {
+    const int q0 = period_of_day_[d0], q1 = period_of_day_[d1 - 1];
+    if (q0 >= periods_) return;  // after the last period end
+    int64_t* part = &part_days_[static_cast<std::size_t>(s) * (periods_ + 1)];
+    if (q0 == q1) {
+      part[q0] += d1 - d0;
+      return;
+    }
+    part[q0] += o_.period_ends[q0] + 1 - d0;
+    if (q1 < periods_) part[q1] += d1 - (o_.period_ends[q1 - 1] + 1);
+    int32_t* whole = &whole_[static_cast<std::size_t>(s) * (periods_ + 1)];
+    ++whole[q0 + 1];
+    --whole[q1];
+  }
+
+  // Time of leaving state s (cell c, entered e days before t) when one regime
+  // k holds to the horizon: invert the cumulative hazard at an exponential draw.
+  double exit_time(Rng& rng, std::size_t c, std::size_t kc, double t, double e) const {
+    const double inv_mult = inv_mult_[kc];
+    if (inv_mult <= 0) return INFINITY;
+    const double* H = &cumh_[c * (n_dur_ + 1)];
+    const double* h = &m_.hazard[c * n_dur_];
+    double target = expo_(rng) * inv_mult;
+    if (e > 0) {
+      const int b0 = dur_bin(e);
+      target += H[b0] + h[b0] * (e - m_.dur_edges[b0]);
+    }
+    const int b = last_at_or_below(H, n_dur_, target);  // H is ascending: the bin where the exit falls
+    if (!(h[b] > 0)) return INFINITY;
+    return t + (m_.dur_edges[b] + (target - H[b]) * inv_h_[c * n_dur_ + b] - e);
+  }
+
+  // The same when the regime changes before the horizon: walk through the
+  // pieces where both the duration bin and the regime are constant.
+  // Returns the exit time (or the horizon); sets `forced`/`aged_out`.
+  double exit_time_regimes(Rng& rng, int s, int a, double t, double e, double leave_age, bool& forced,
+                           bool& aged_out) const {
+    const double horizon = o_.days, cap = cap_[s];
+    const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
+    double need = expo_(rng), tt = t, ee = e;
+    while (tt < horizon) {
+      const int b = dur_bin(ee);
+      const int day = day_of(tt);
+      double seg = b + 1 < n_dur_ ? m_.dur_edges[b + 1] - ee : INFINITY;
+      seg = std::min({seg, run_end_[day] - tt, horizon - tt, std::max(0.0, cap - ee), std::max(0.0, leave_age - tt)});
+      const double rate = m_.hazard[c * n_dur_ + b] * total_mult_[o_.regime_of_day[day] * cells_ + c];
+      if (rate > 0 && rate * seg >= need) return tt + need / rate;
+      need -= rate * seg;
+      tt += seg;
+      ee += seg;
+      if (tt >= leave_age - 1e-9) {
+        aged_out = true;
+        return tt;
+      }
+      if (ee >= cap - 1e-9) {
+        forced = true;
+        return tt;
+      }
+      if (seg <= 0 && rate <= 0) break;  // nothing can happen before the horizon
+    }
+    return horizon;
+  }
+
   // Follow one child from time t in state s (already e days in it) until they
   // leave every service or the horizon ends.
   void follow(Rng& rng, int s, double t, double e, double birth) {
     const double horizon = o_.days;
-    int guard = 0;
-    while (t < horizon && ++guard < 10000) {
+    const double leave_age = birth + m_.max_age;  // day the child is too old for services
+    for (int guard = 0; t < horizon && guard < 10000; ++guard) {
       const int a = age_band(t - e - birth);  // age band at entry to the state
-      const double cap = m_.max_duration.empty() || m_.max_duration[s] <= 0 ? INFINITY : m_.max_duration[s];
-      const double leave_age = birth + m_.max_age;  // day the child is too old for services
-      double need = rng.exponential(1.0);
-      double tt = t, ee = e;
-      bool exited = false, forced = false, aged_out = false;
-      const int day0 = std::clamp(static_cast<int>(t), 0, o_.days - 1);
+      const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
+      const int day0 = day_of(t);
+      bool forced = false, aged_out = false;
+      double tt;
       if (run_end_[day0] >= o_.days) {
-        // One regime to the horizon: invert the cumulative hazard directly.
-        const int k = o_.regime_of_day[day0];
-        const std::size_t cell = static_cast<std::size_t>(s) * n_age_ + a;
-        const double mult = total_mult_[(static_cast<std::size_t>(k) * n_ + s) * n_age_ + a];
-        const double* h = &m_.hazard[cell * n_dur_];
-        const double* H = &cumh_[cell * (n_dur_ + 1)];
-        int b = std::max(0, static_cast<int>(std::upper_bound(m_.dur_edges.begin(), m_.dur_edges.end(), e) -
-                                             m_.dur_edges.begin()) - 1);
-        double exit_e = INFINITY;
-        if (mult > 0) {
-          const double target = H[b] + h[b] * (e - m_.dur_edges[b]) + need / mult;
-          while (b + 1 < n_dur_ && H[b + 1] <= target) ++b;
-          if (h[b] > 0) exit_e = m_.dur_edges[b] + (target - H[b]) / h[b];
-        }
-        // A child already past the cap (an open case) leaves at once.
-        const double t_exit = t + (exit_e - e), t_cap = t + std::max(0.0, cap - e);
+        const double t_exit = exit_time(rng, c, o_.regime_of_day[day0] * cells_ + c, t, e);
+        const double t_cap = t + std::max(0.0, cap_[s] - e);  // an open case past the cap leaves at once
         tt = std::min({t_exit, t_cap, leave_age});
-        if (tt >= horizon) {
-          tt = horizon;
-        } else {
-          exited = true;
-          aged_out = tt == leave_age;
-          forced = !aged_out && tt == t_cap && t_cap < t_exit;
-        }
+        aged_out = tt == leave_age;
+        forced = !aged_out && tt == t_cap && t_cap < t_exit;
       } else {
-      while (tt < horizon) {
-        const int b = std::max(0, static_cast<int>(std::upper_bound(m_.dur_edges.begin(), m_.dur_edges.end(), ee) -
-                                                   m_.dur_edges.begin()) - 1);
-        double seg = b + 1 < n_dur_ ? m_.dur_edges[b + 1] - ee : INFINITY;
-        const int day = std::clamp(static_cast<int>(tt), 0, o_.days - 1);
-        const int k = o_.regime_of_day[day];
-        seg = std::min(seg, run_end_[day] - tt);
-        seg = std::min(seg, horizon - tt);
-        double to_cap = cap - ee, to_age = leave_age - tt;
-        seg = std::min({seg, std::max(0.0, to_cap), std::max(0.0, to_age)});
-        const double rate = m_.hazard[(static_cast<std::size_t>(s) * n_age_ + a) * n_dur_ + b] *
-                            total_mult_[(static_cast<std::size_t>(k) * n_ + s) * n_age_ + a];
-        if (rate * seg >= need && rate > 0) {
-          tt += need / rate;
-          exited = true;
-          break;
-        }
-        need -= rate * seg;
-        tt += seg;
-        ee += seg;
-        if (tt >= leave_age - 1e-9) {
-          exited = aged_out = true;
-          break;
-        }
-        if (ee >= cap - 1e-9) {
-          exited = forced = true;
-          break;
-        }
-        if (seg <= 0 && rate <= 0) {  // nothing can happen before the horizon
-          tt = horizon;
-          break;
-        }
+        tt = exit_time_regimes(rng, s, a, t, e, leave_age, forced, aged_out);
       }
+      if (tt >= horizon) {
+        occupy(s, a, t, horizon, birth);
+        return;
       }
-      occupy(s, t, std::min(tt, horizon), birth);
-      if (!exited || tt >= horizon) return;
+      occupy(s, a, t, tt, birth);
       if (aged_out) return;
-      // Destination, with the regime's cause-specific multipliers (the cap
-      // forces an exit: "stay" is then not an option).
-      const int k = regime_at(tt);
-      int j = n_;
-      if (!forced) {
-        const double* cum = &dest_cum_[((static_cast<std::size_t>(k) * n_ + s) * n_age_ + a) * out_];
-        const double u = rng.uniform() * cum[out_ - 1];
-        if (cum[out_ - 1] > 0) {
-          j = 0;
-          while (j < out_ - 1 && u >= cum[j]) ++j;
-        }
-      } else {
-        double total = 0;
-        for (int d = 0; d < out_; ++d) total += d == s ? 0.0 : dest(s, a, d) * move_mult(k, s, d);
-        if (total > 0) {
-          double u = rng.uniform() * total;
-          for (j = 0; j < out_; ++j) {
-            const double w = j == s ? 0.0 : dest(s, a, j) * move_mult(k, s, j);
-            if (u < w) break;
-            u -= w;
-          }
-          if (j >= out_) j = n_;
-        }
-      }
+      // Destination, with the regime's cause-specific multipliers.
+      const std::size_t kc = o_.regime_of_day[day_of(tt)] * cells_ + c;
+      const int j = (forced ? forced_dest_ : dest_).draw(rng, kc, n_);
       if (j >= n_) return;
       s = j;
       t = tt;
       e = 0;
-      (void)forced;
     }
   }
 
-  void record(SimResult& r) {
-    const int days = o_.days;
-    const std::size_t cells = static_cast<std::size_t>(n_) * n_age_;
-    const int periods = static_cast<int>(o_.period_ends.size());
-    std::vector<int64_t> by_state(n_);
-    std::vector<double> cost(periods, 0.0);
-    std::vector<int64_t> at_end(cells * periods, 0);
-    for (std::size_t c = 0; c < cells; ++c) {
+  // Stocks at each period end, cost and entrants of the period, into the
+  // batch buffer; clears the run's arrays for the next run.
+  void record() {
+    const int series = n_series();
+    const std::size_t width = periods_ + 1;
+    for (int p = 0; p < periods_; ++p)
+      for (int s = 0; s <= n_; ++s) slot(p * series + cells_ + s)[filled_] = 0;
+    for (std::size_t c = 0; c < cells_; ++c) {
       const int s = static_cast<int>(c / n_age_);
-      const double unit = m_.unit_cost.empty() ? 0.0 : m_.unit_cost[s];
-      int32_t* row = &diff_[c * (days + 1)];
+      int32_t* row = &diff_[c * width];
       int64_t level = 0;
-      int p = 0;
-      for (int d = 0; d < days; ++d) {
-        level += row[d];
-        const int pd = period_of_day_[d];
-        if (pd >= 0 && unit != 0) cost[pd] += unit * static_cast<double>(level);
-        while (p < periods && o_.period_ends[p] == d) {
-          at_end[static_cast<std::size_t>(p) * cells + c] = level;
-          ++p;
-        }
+      for (int p = 0; p < periods_; ++p) {
+        level += row[p];
+        slot(p * series + c)[filled_] = level;
+        slot(p * series + cells_ + s)[filled_] += level;
+        slot(p * series + cells_ + n_)[filled_] += level;
       }
+      std::fill(row, row + width, 0);
     }
-    for (int p = 0; p < periods; ++p) {
-      std::fill(by_state.begin(), by_state.end(), 0);
-      int64_t total = 0;
-      for (std::size_t c = 0; c < cells; ++c) {
-        const int64_t v = at_end[static_cast<std::size_t>(p) * cells + c];
-        r.stocks.add(p, static_cast<int>(c), v);
-        by_state[c / n_age_] += v;
-        total += v;
+    std::vector<double> cost(periods_, 0.0);
+    for (int s = 0; s < n_; ++s) {
+      if (!costed_[s]) continue;
+      int32_t* whole = &whole_[s * width];
+      int64_t* part = &part_days_[s * width];
+      int64_t covering = 0;
+      for (int p = 0; p < periods_; ++p) {
+        covering += whole[p];
+        const int length = o_.period_ends[p] - (p ? o_.period_ends[p - 1] : -1);
+        cost[p] += m_.unit_cost[s] * static_cast<double>(part[p] + covering * length);
       }
-      for (int s = 0; s < n_; ++s) r.stocks.add(p, static_cast<int>(cells) + s, by_state[s]);
-      r.stocks.add(p, static_cast<int>(cells) + n_, total);
+      std::fill(whole, whole + width, 0);
+      std::fill(part, part + width, 0);
+    }
+    for (int p = 0; p < periods_; ++p) {
       const double factor = o_.cost_factor.empty() ? 1.0 : o_.cost_factor[p];
-      r.costs.add(p, 0, std::llround(cost[p] * factor / o_.cost_quantum));
-      for (int s = 0; s < n_; ++s) r.entrants.add(p, s, entr_[static_cast<std::size_t>(p) * n_ + s]);
+      slot(periods_ * series + p)[filled_] = std::llround(cost[p] * factor / o_.cost_quantum);
+      for (int s = 0; s < n_; ++s)
+        slot(periods_ * (series + 1) + p * n_ + s)[filled_] = entr_[static_cast<std::size_t>(p) * n_ + s];
     }
+    std::fill(entr_.begin(), entr_.end(), 0);
+    ++filled_;
   }
 
   const SimModel& m_;
   const std::vector<OpenCase>& open_;
   const SimOptions& o_;
   int n_, n_age_, n_dur_, out_;
+  std::size_t cells_;
+  int periods_;
+  const detail::ExponentialZiggurat& expo_;
+  AliasTables dest_, forced_dest_;  // per (regime, state, age)
   std::vector<Segment> segments_;
-  std::vector<double> total_mult_;
-  std::vector<int> period_of_day_;
+  std::vector<double> total_mult_, inv_mult_;  // per (regime, state, age)
+  std::vector<int> period_of_day_;  // [day 0 .. days]: first period ending on or after it (periods: none)
   std::vector<int32_t> run_end_;  // first day after the regime run holding each day
   std::vector<double> cumh_;      // [state][age][n_dur + 1] cumulative hazard at bin edges
-  std::vector<double> dest_cum_;  // [regime][state][age][n_states + 1] cumulative destination weights
-  std::vector<int32_t> diff_;
-  std::vector<int64_t> entr_;
+  std::vector<double> inv_h_;     // [state][age][n_dur] 1 / hazard (0 where the hazard is 0)
+  std::vector<double> cap_;       // [state] longest stay (infinite: no cap)
+  struct Trend {
+    double share_total = 0;    // sum of the state's entry_shape (0: not trended)
+    double alpha = 0, beta = 0;  // this run's draw
+  };
+  std::vector<Trend> trend_;      // [state] (empty: no trended entry)
+  std::vector<int32_t> diff_;     // [state][age][period + 1]: changes of the stock at period ends
+  std::vector<char> costed_;      // [state]: has a unit cost
+  std::vector<int32_t> whole_;    // [state][period + 1]: changes of the stays covering whole periods
+  std::vector<int64_t> part_days_;  // [state][period + 1]: days of stays covering part of a period
+  std::vector<int64_t> entr_;     // [period][state] entrants of this run
+  std::vector<int64_t> buffer_;   // [slot][run in batch]
+  int filled_ = 0;
 };
 
 void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOptions& o) {
@@ -347,6 +467,13 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
                                                   std::to_string(s) + ", not 1");
   }
   for (double v : m.entry_mult) require(v >= 0 && std::isfinite(v), "an entry multiplier is negative");
+  require(m.entry_trend.empty() || m.entry_trend.size() == static_cast<std::size_t>(n) * 5,
+          "entry_trend must hold n_states x 5 values");
+  for (std::size_t s = 0; s < m.entry_trend.size() / 5; ++s) {
+    if (std::isnan(m.entry_trend[s * 5])) continue;
+    for (int j = 0; j < 5; ++j)
+      require(std::isfinite(m.entry_trend[s * 5 + j]), "entry trend of state " + std::to_string(s) + " is not finite");
+  }
   for (double v : m.move_mult) require(v >= 0 && std::isfinite(v), "a rate multiplier is negative");
   require(o.days > 0, "days must be positive");
   require(o.regime_of_day.size() == static_cast<std::size_t>(o.days), "regime_of_day must hold one value per day");
@@ -359,6 +486,7 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
   for (const OpenCase& c : open) {
     require(c.state >= 0 && c.state < n, "an open case names a state that does not exist");
     require(c.entered <= 0, "an open case entered its state after day 0");
+    require(std::isfinite(c.birth) && std::isfinite(c.entered), "an open case has a birth or entry day that is not finite");
   }
 }
 
@@ -371,48 +499,23 @@ SimResult simulate(const SimModel& model, const std::vector<OpenCase>& open, con
   std::vector<SimResult> parts(threads);
   std::atomic<int64_t> next{0}, done{0};
   std::atomic<bool> cancel{false};
-  std::atomic<int> exited{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&](int w) {
-    try {
-      Runner runner(model, open, o);
-      SimResult& r = parts[w];
-      r.stocks = Bands(periods, runner.n_series());
-      r.costs = Bands(periods, 1);
-      r.entrants = Bands(periods, model.n_states);
-      while (!cancel.load()) {
-        const int64_t i = next.fetch_add(1);
-        if (i >= o.runs) break;
-        runner.run(o.first_run + i, r);
-        done.fetch_add(1);
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-      cancel.store(true);
+  auto work = [&](int w) {
+    Runner runner(model, open, o);
+    SimResult& r = parts[w];
+    r.stocks = Bands(periods, runner.n_series());
+    r.costs = Bands(periods, 1);
+    r.entrants = Bands(periods, model.n_states);
+    while (!cancel.load()) {
+      const int64_t i = next.fetch_add(1);
+      if (i >= o.runs) break;
+      runner.run(o.first_run + i);
+      if (runner.batch_full()) runner.flush(r);
+      done.fetch_add(1);
     }
-    exited.fetch_add(1);
+    runner.flush(r);
   };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < threads; ++w) pool.emplace_back(worker, w);
-  if (progress == nullptr) {
-    worker(0);
-  } else {
-    pool.emplace_back(worker, 0);
-    while (exited.load() < threads) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      try {
-        report(progress, static_cast<std::size_t>(done.load()), static_cast<std::size_t>(o.runs));
-      } catch (...) {
-        cancel.store(true);
-        for (auto& th : pool) th.join();
-        throw;
-      }
-    }
-  }
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
+  run_workers(threads, work, cancel, [&] { return static_cast<std::size_t>(done.load()); },
+              static_cast<std::size_t>(o.runs), progress);
   SimResult out = std::move(parts[0]);
   for (int w = 1; w < threads; ++w) {
     out.stocks.merge(parts[w].stocks);

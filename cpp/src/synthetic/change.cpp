@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "gamma.hpp"
 #include "rng.hpp"
 
 namespace earlyhelp::synthetic {
@@ -70,22 +71,6 @@ double school_shock(const ChangeOverTime& ch, int32_t d) {
   if ((d >= first_start && d <= first_end) || (d >= third_start && d <= third_end)) return ch.lockdown_factor;
   if ((d >= day(2020, 9, 1) && d <= reopen_end) || (d > third_end && d <= third_rebound_end)) return ch.rebound_factor;
   return 1.0;
-}
-
-// Gamma(shape, 1) by Marsaglia and Tsang (shape < 1 boosted by U^(1/shape)).
-double gamma_draw(detail::Rng& r, double shape) {
-  if (shape < 1) return gamma_draw(r, shape + 1) * std::pow(r.uniform(), 1.0 / shape);
-  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9 * d);
-  while (true) {
-    double x, v;
-    do {
-      x = r.normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const double u = r.uniform();
-    if (u < 1 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d * (1 - v + std::log(v))) return d * v;
-  }
 }
 
 void normalise(std::vector<double>& v) {

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "earlyhelp/common/error.hpp"
+#include "earlyhelp/common/parallel.hpp"
 #include "earlyhelp/synthetic/generator.hpp"
 #include "earlyhelp/synthetic/oracle.hpp"
 #include "columns.hpp"
@@ -1230,47 +1231,21 @@ Tables generate(const std::vector<CouncilSpec>& councils, const Options& opt, Pr
     total += static_cast<std::size_t>(std::llround(children * opt.scale / 1.9));
   }
   std::atomic<std::size_t> done{0}, next{0};
-  std::atomic<int> exited{0};
   std::atomic<bool> cancel{false};
   std::vector<Tables> parts(councils.size());
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&]() {
+  auto work = [&](int) {
     while (true) {
       const std::size_t i = next.fetch_add(1);
       if (i >= councils.size() || cancel.load()) break;
-      try {
-        CouncilSim sim(councils[i], i, opt, &done, &cancel);
-        Rows rows = sim.run();
-        parts[i] = council_tables(sim, std::move(rows));
-        add_statutory(parts[i], councils[i], i, opt);
-        add_plans_and_voice(parts[i], councils[i], i, opt);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        cancel.store(true);
-        break;
-      }
+      CouncilSim sim(councils[i], i, opt, &done, &cancel);
+      Rows rows = sim.run();
+      parts[i] = council_tables(sim, std::move(rows));
+      add_statutory(parts[i], councils[i], i, opt);
+      add_plans_and_voice(parts[i], councils[i], i, opt);
     }
-    exited.fetch_add(1);
   };
   const int nthreads = std::max(1, std::min<int>(opt.threads, static_cast<int>(councils.size())));
-  std::vector<std::thread> threads;
-  for (int k = 0; k < nthreads; ++k) threads.emplace_back(worker);
-  // Only this thread reports progress (Progress is never called concurrently).
-  while (exited.load() < nthreads) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    try {
-      report(progress, std::min(done.load(), total), total);
-    } catch (...) {
-      cancel.store(true);
-      for (auto& th : threads) th.join();
-      throw;
-    }
-  }
-  for (auto& th : threads) th.join();
-  if (error) std::rethrow_exception(error);
-  report(progress, total, total);
+  run_workers(nthreads, work, cancel, [&] { return done.load(); }, total, progress);
   return merge(parts);
 }
 

@@ -113,3 +113,22 @@ TEST(FlowSimulate, CapEndsStaysIncludingOpenCasesPastIt) {
   EXPECT_LE(r.stocks.quantile(0, 0, 1.0), 60);
   EXPECT_NEAR(r.stocks.mean(0, 0), 30.0, 5.0);
 }
+
+TEST(FlowProject, CapKeepsOnlyTheStaysShorterThanIt) {
+  // Entry 1/day, exit 0.01/day, stays capped at 50 days: the steady stock is about
+  // sum over u < 50 of 0.99^u = 39.5 (100 without the cap).
+  flow::Projection m;
+  m.n_states = 1;
+  m.exits_column = true;
+  m.rates = {0.0, 0.01};
+  m.entrants = {1.0};
+  m.cap_group = {0};
+  m.cap_days = {50};
+  m.initial_elapsed = {std::vector<double>(51, 0.0)};
+  m.cap_survival = {std::vector<double>(50, 0.99)};
+  std::vector<int32_t> regimes(2000, 0);
+  auto x = flow::project(m, {0.0}, regimes);
+  EXPECT_NEAR(x.back(), (1 - std::pow(0.99, 50)) / 0.01, 0.5);
+  m.initial_elapsed[0].assign(50, 1.0);  // wrong length
+  EXPECT_THROW(flow::project(m, {0.0}, regimes), InputError);
+}

@@ -1,5 +1,5 @@
 # Stubs for earlyhelp._core.flow (hand-kept; see cpp/bindings/flow.cpp).
-from typing import Callable, Optional, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -17,9 +17,15 @@ class Bands:
     def runs(self, period: int, series: int) -> int: ...
     def merge(self, other: "Bands") -> None: ...
 
-def project(rates: np.ndarray, entrants: np.ndarray, initial: np.ndarray, regime_of_day: np.ndarray) -> np.ndarray:
+def project(rates: np.ndarray, entrants: np.ndarray, initial: np.ndarray, regime_of_day: np.ndarray,
+            cap_group: np.ndarray = ..., cap_days: np.ndarray = ...,
+            initial_elapsed: Sequence[np.ndarray] = ..., cap_survival: Sequence[np.ndarray] = ...) -> np.ndarray:
     """Daily stock-flow projection: rates (regimes, n, n or n + 1), entrants (regimes, n), initial (n),
-    regime_of_day (days,) -> stocks (days + 1, n). Raises CoreInputError for negative rates."""
+    regime_of_day (days,) -> stocks (days + 1, n). Duration caps (optional): cap_group (n,) the capped
+    group of each bin or -1, cap_days (groups,) whole days, initial_elapsed one array per group of
+    cap + 1 values (initial stock by days already spent, then the stock at or past the cap),
+    cap_survival one array per group of cap values (the chance of staying another day after u days).
+    Raises CoreInputError for negative rates."""
 
 def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entry_rate: np.ndarray,
              entry_age_lo: np.ndarray, entry_age_hi: np.ndarray, age_edges: np.ndarray, dur_edges: np.ndarray,
@@ -27,5 +33,8 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
              unit_cost: np.ndarray, open_state: np.ndarray, open_birth: np.ndarray, open_entered: np.ndarray,
              days: int, period_ends: np.ndarray, regime_of_day: np.ndarray, cost_factor: np.ndarray,
              cost_quantum: float, seed: int, first_run: int, runs: int, threads: int = 1,
-             progress: Optional[Callable[[int, int], None]] = None) -> Tuple[Bands, Bands, Bands]:
-    """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands."""
+             progress: Optional[Callable[[int, int], None]] = None,
+             entry_trend: np.ndarray = ...) -> Tuple[Bands, Bands, Bands]:
+    """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands.
+    entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of an entry rate
+    exp(alpha + beta t) a day with (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended."""

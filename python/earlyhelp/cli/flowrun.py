@@ -36,6 +36,7 @@ class FlowConfig:
     unit_costs: Dict[str, float] = field(default_factory=dict)
     unit: str = "week"
     inflation: float = 0.0
+    entry_trend: bool = False
     scenarios: List[Dict[str, Any]] = field(default_factory=list)
     dask: Optional[str] = None
     suppression_threshold: int = 5
@@ -64,11 +65,12 @@ def load_flow_config(path: str) -> FlowConfig:
     else:
         source = _with_code_map(check, check.table(data, "code_map"), _parse_source(check, src, base, {}), base)
     model = check.table(data, "model")
-    check.known(model, "model", ("categories", "start", "end", "months", "runs", "seed", "quantiles"))
+    check.known(model, "model", ("categories", "start", "end", "months", "runs", "seed", "quantiles", "entry_trend"))
     categories = check.choice(model, "model.categories", ("continuum", "cs-demand-model"), default="continuum")
     months = check.integer(model, "model.months", default=60, minimum=1, maximum=600)
     runs = check.integer(model, "model.runs", default=1000, minimum=1, maximum=1_000_000)
     seed = check.integer(model, "model.seed", default=0, minimum=0)
+    entry_trend = check.boolean(model, "model.entry_trend", default=False)
     quantiles = model.get("quantiles", [0.05, 0.5, 0.95])
     if not isinstance(quantiles, list) or not all(isinstance(q, (int, float)) and 0 <= q <= 1 for q in quantiles):
         check.bad("model.quantiles", "must be a list of numbers between 0 and 1", quantiles)
@@ -94,7 +96,7 @@ def load_flow_config(path: str) -> FlowConfig:
     return FlowConfig(name=name, output=str(out if out.is_absolute() else base / out), source=source,
                       categories=categories, start=model.get("start"), end=model.get("end"), months=months,
                       runs=runs, seed=seed, quantiles=[float(q) for q in quantiles], unit_costs=unit_costs,
-                      unit=unit, inflation=inflation, scenarios=scenarios, dask=address,
+                      unit=unit, inflation=inflation, entry_trend=entry_trend, scenarios=scenarios, dask=address,
                       suppression_threshold=threshold, ssda903=ssda903, path=str(file))
 
 
@@ -148,8 +150,8 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     inputs = content_hash(ds)
     timings["load"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
-    model = StockFlow(cfg.categories, unit_costs=cfg.unit_costs or None, unit=cfg.unit,
-                      inflation=cfg.inflation).fit(ds, start=cfg.start, end=cfg.end)
+    model = StockFlow(cfg.categories, unit_costs=cfg.unit_costs or None, unit=cfg.unit, inflation=cfg.inflation,
+                      entry_trend=cfg.entry_trend).fit(ds, start=cfg.start, end=cfg.end)
     timings["fit"] = round(time.perf_counter() - t, 3)
     f = model._fit
     until = f.end + pd.DateOffset(months=cfg.months)
@@ -176,6 +178,7 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     params = {"categories": cfg.categories, "start": str(f.start.date()), "end": str(f.end.date()),
               "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed, "quantiles": cfg.quantiles,
               "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
+              "entry_trend": cfg.entry_trend,
               "scenarios": [s.to_dict() for s in scenarios], "suppression_threshold": cfg.suppression_threshold}
     digest = run_digest(params, inputs)
     excluded = [Excluded(table="spells", reason=reason.replace("_", " "), rows=int(n), step="fit")

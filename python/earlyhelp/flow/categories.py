@@ -88,16 +88,21 @@ class Categories:
         return tuple(b.label for b in self.brackets)
 
 
+# cs-demand-model's age brackets (lower and upper age in years, length in days); the oldest
+# bracket (from 16) ends where each category set says.
+_AGES = ((-1, 1, 365), (1, 5, 4 * 365), (5, 10, 5 * 365), (10, 16, 6 * 365))
+
+
+def _brackets(names: Tuple[str, ...], labels: Tuple[str, ...], last: Tuple[int, int]) -> Tuple[AgeBracket, ...]:
+    ages = _AGES + ((16,) + last,)
+    return tuple(AgeBracket(n, label, *a) for n, label, a in zip(names, labels, ages))
+
+
 def _cs_demand_model() -> Categories:
     placements = {c: "FOSTERING" for c in ("U1", "U2", "U3", "U4", "U5", "U6")}
     placements.update({"K2": "RESIDENTIAL", "R1": "RESIDENTIAL", "H5": "SUPPORTED", "P2": "SUPPORTED"})
-    brackets = (
-        AgeBracket("BIRTH_TO_ONE", "Birth to 1", -1, 1, 365),
-        AgeBracket("ONE_TO_FIVE", "1 to 5", 1, 5, 4 * 365),
-        AgeBracket("FIVE_TO_TEN", "5 to 10", 5, 10, 5 * 365),
-        AgeBracket("TEN_TO_SIXTEEN", "10 to 16", 10, 16, 6 * 365),
-        AgeBracket("SIXTEEN_TO_EIGHTEEN", "16 to 18+", 16, 30, 14 * 365),
-    )
+    brackets = _brackets(("BIRTH_TO_ONE", "ONE_TO_FIVE", "FIVE_TO_TEN", "TEN_TO_SIXTEEN", "SIXTEEN_TO_EIGHTEEN"),
+                         ("Birth to 1", "1 to 5", "5 to 10", "10 to 16", "16 to 18+"), last=(30, 14 * 365))
     return Categories("cs-demand-model", brackets, ("FOSTERING", "RESIDENTIAL", "SUPPORTED", "OTHER"), placements,
                       "OTHER")
 
@@ -106,13 +111,8 @@ def _continuum() -> Categories:
     placements = {c: "fostering" for c in ("U1", "U2", "U3", "U4", "U5", "U6")}
     placements.update({c: "residential" for c in ("K1", "K2", "R1", "S1")})
     placements.update({"H5": "supported", "P2": "supported"})
-    brackets = (
-        AgeBracket("under_1", "0 to 1", -1, 1, 365),
-        AgeBracket("1_to_4", "1 to 4", 1, 5, 4 * 365),
-        AgeBracket("5_to_9", "5 to 9", 5, 10, 5 * 365),
-        AgeBracket("10_to_15", "10 to 15", 10, 16, 6 * 365),
-        AgeBracket("16_to_17", "16 to 17", 16, 18, 2 * 365),
-    )
+    brackets = _brackets(("under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"),
+                         ("0 to 1", "1 to 4", "5 to 9", "10 to 15", "16 to 17"), last=(18, 2 * 365))
     return Categories("continuum", brackets,
                       ("earliest_help", "early_help", "cin", "cp", "fostering", "residential", "supported",
                        "other_care"),

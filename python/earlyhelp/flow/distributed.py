@@ -89,16 +89,14 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
         fitted models by council.
     scenarios : sequence of Scenario, optional
         the scenarios (default the baseline).
-    months : int, default 60
-        months ahead.
-    runs : int, default 1000
-        Monte Carlo runs.
+    months, runs : int
+        the horizon in months (default 60) and the Monte Carlo runs per task (default 1000).
     seed : int, default 0
-        the random seed.
+        the seed; each council draws from its own (the seed plus a stable hash of its name).
     client : dask.distributed.Client, optional
-        where the tasks go (default here).
+        the cluster the tasks go to (default: run them here).
     quantiles : sequence of float
-        the quantiles reported.
+        the quantiles reported (default 5 %, 50 % and 95 %).
 
     Returns
     -------

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._errors import ValidationError
 from .categories import Categories, categories as resolve_categories
-from .scenario import Scenario, regimes_for
+from .scenario import Scenario, capped_states, regimes_for
 from .spells import NONE, build_spells, day_index
 
 DURATION_EDGES = np.array([0, 7, 30, 91, 182, 365, 730, 1461], dtype=float)  # days
@@ -65,10 +65,18 @@ class StockFlow:
     unit_costs : cost per day of one child in each state, ``{state: cost}``; see :meth:`simulate_costs`.
     unit : ``"day"`` or ``"week"`` for ``unit_costs``.
     inflation : yearly cost inflation (0.03 = 3 %).
+    entry_trend : bool, default False
+        trend the entries from no service: per state, a Poisson regression of monthly entries on
+        time over the ``trend_months`` before the end of the fit window (log-linear, with a
+        Pearson overdispersion factor). The projection follows the fitted curve; each Monte Carlo
+        run draws the curve's level and slope from their estimated (normal) distribution.
+    trend_months : int, default 36
+        the months of history the trend is fitted on.
     """
 
     def __init__(self, categories: Union[str, Categories, None] = "continuum", *, gap_days: Optional[int] = None,
-                 unit_costs: Optional[Dict[str, float]] = None, unit: str = "day", inflation: float = 0.0) -> None:
+                 unit_costs: Optional[Dict[str, float]] = None, unit: str = "day", inflation: float = 0.0,
+                 entry_trend: bool = False, trend_months: int = 36) -> None:
         self.categories = resolve_categories(categories)
         self.gap_days = int(self.categories.gap_days if gap_days is None else gap_days)
         if unit not in ("day", "week"):
@@ -85,7 +93,11 @@ class StockFlow:
         per_day = 1.0 if unit == "day" else 1.0 / 7.0
         self.unit_costs = {s: float((unit_costs or {}).get(s, 0.0)) * per_day for s in self.categories.states}
         self.inflation = float(inflation)
+        self.entry_trend = bool(entry_trend)
+        _check_size(trend_months, "trend_months", MAX_MONTHS)
+        self.trend_months = int(trend_months)
         self._fit: Optional[_Fit] = None
+        self._trend: Optional[np.ndarray] = None
 
     # ------------------------------------------------------------------ fit
     def fit(self, ds, start: Any = None, end: Any = None) -> "StockFlow":
@@ -159,7 +171,33 @@ class StockFlow:
         self._spells, self._report = sp, report
         self._window = (w0, w1)
         self._s_day, self._e_day, self._bins = s_day, e_day, b
+        self._trend = self._fit_entry_trend(entering_any=(prev == NONE)) if self.entry_trend else None
         return self
+
+    def _fit_entry_trend(self, entering_any: np.ndarray) -> np.ndarray:
+        """(states, 5): per state (a, b, L00, L10, L11) of the entry rate exp(a + b t) a day, t in
+        days from the end of the fit window, and the Cholesky factor of the estimates'
+        covariance; NaN rows for states with no entries in the history used."""
+        w1 = self._window[1]
+        month = 365.25 / 12
+        edges = np.rint(w1 + 1 - month * np.arange(self.trend_months, -1, -1)).astype(int)
+        edges = edges[edges >= 0]
+        out = np.full((len(self.categories.states), 5), np.nan)
+        if len(edges) < 4:
+            return out
+        length = np.diff(edges).astype(float)
+        x = (edges[:-1] + length / 2 - w1) / 365.25  # years from the end of the window
+        state = self._spells["state"].to_numpy()
+        for s in range(len(self.categories.states)):
+            starts = self._s_day[entering_any & (state == s)]
+            counts = np.histogram(starts, bins=edges)[0].astype(float)
+            if counts.sum() == 0:
+                continue
+            theta, cov = _poisson_trend(counts, length, x)
+            scale = np.array([1.0, 1.0 / 365.25])  # slope per year -> per day
+            chol = np.linalg.cholesky(cov * np.outer(scale, scale) + np.diag([1e-15, 1e-21]))
+            out[s] = [theta[0], theta[1] / 365.25, chol[0, 0], chol[1, 0], chol[1, 1]]
+        return out
 
     @property
     def report(self) -> Dict[str, Any]:
@@ -201,26 +239,21 @@ class StockFlow:
         Returns
         -------
         DataFrame
+            one row per observed or modelled flow: from and to state and age, ``rate``,
+            ``transitions``, ``child_days``, ``lower``, ``upper``.
         """
-        from scipy import stats
-
         f = self._need_fit()
         bins = self._bin_frame()
         n = len(bins)
-        rows = []
-        alpha = 1 - level
-        for i in range(n):
-            for j in range(n + 1):
-                k = f.counts[i, j]
-                if k == 0 and f.rates[i, j] == 0:
-                    continue
-                e = f.exposure[i]
-                lo = stats.chi2.ppf(alpha / 2, 2 * k) / 2 / e if k > 0 and e > 0 else 0.0
-                hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / e if e > 0 else np.inf
-                rows.append((bins.state[i], bins.age[i], "out" if j == n else bins.state[j],
-                             "out" if j == n else bins.age[j], f.rates[i, j], int(k), e, lo, hi))
-        return pd.DataFrame(rows, columns=["from_state", "from_age", "to_state", "to_age", "rate", "transitions",
-                                           "child_days", "lower", "upper"])
+        i, j = np.nonzero((f.counts != 0) | (f.rates != 0))
+        exposure = f.exposure[i]
+        lo, hi = _poisson_interval(f.counts[i, j], exposure, level)
+        to_state = np.where(j == n, "out", bins.state.to_numpy()[np.minimum(j, n - 1)])
+        to_age = np.where(j == n, "out", bins.age.to_numpy()[np.minimum(j, n - 1)])
+        return pd.DataFrame({"from_state": bins.state.to_numpy()[i], "from_age": bins.age.to_numpy()[i],
+                             "to_state": to_state, "to_age": to_age, "rate": f.rates[i, j],
+                             "transitions": f.counts[i, j].astype(int), "child_days": exposure, "lower": lo,
+                             "upper": hi})
 
     def entry_rates(self, level: float = 0.95) -> pd.DataFrame:
         """Children entering from no service per day by bin, with an exact Poisson interval.
@@ -228,22 +261,18 @@ class StockFlow:
         Parameters
         ----------
         level : float, default 0.95
-            the confidence level.
+            the confidence level of ``lower`` and ``upper``.
 
         Returns
         -------
         DataFrame
+            one row per bin: ``state``, ``age``, ``per_day``, ``entrants``, ``lower``, ``upper``.
         """
-        from scipy import stats
-
         f = self._need_fit()
-        bins = self._bin_frame()
         days = (f.end - f.start).days
         k = np.rint(f.entrants * days)
-        alpha = 1 - level
-        lo = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0) / days
-        hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / days
-        return bins.assign(per_day=f.entrants, entrants=k.astype(int), lower=lo, upper=hi)
+        lo, hi = _poisson_interval(k, np.full(len(k), float(days)), level)
+        return self._bin_frame().assign(per_day=f.entrants, entrants=k.astype(int), lower=lo, upper=hi)
 
     # ------------------------------------------------------------------ projection
     def _days_until(self, until: Any) -> int:
@@ -282,13 +311,56 @@ class StockFlow:
         days = self._days_until(until)
         rates, entrants, regime = self._regimes(scenario, days)
         with naming("StockFlow"):
-            x = core.project(rates, entrants, f.initial, regime)
+            x = core.project(rates, entrants, f.initial, regime, **self._project_caps(scenario))
         return self._tidy_projection(x, freq)
+
+    def _project_caps(self, scenario: Optional[Scenario]) -> Dict[str, Any]:
+        """Caps for the deterministic core: the capped group of each bin, the initial stock by
+        days already spent in the state (the open spells at the fit's end) and the daily chance
+        of staying on after u days (the Monte Carlo's duration hazards, pooled over age brackets
+        by the initial stock)."""
+        caps = capped_states(scenario, self)
+        if not caps:
+            return {}
+        f = self._need_fit()
+        n_s, n_a = len(self.categories.states), len(self.categories.brackets)
+        group = np.full(n_s * n_a, -1, np.int32)
+        days = np.maximum(1, np.rint(list(caps.values()))).astype(np.int32)
+        w1 = self._window[1]
+        open_ = (self._s_day <= w1) & ((self._e_day < 0) | (self._e_day > w1))
+        state, spent = self._spells["state"].to_numpy()[open_], (w1 - self._s_day[open_]).astype(int)
+        hazard = self._sim_inputs()["hazard"]
+        weight = f.initial.reshape(n_s, n_a) + 1e-9
+        elapsed, survival = [], []
+        for g, (s, cap) in enumerate(zip(caps, days)):
+            group[s * n_a:(s + 1) * n_a] = g
+            elapsed.append(np.bincount(np.minimum(spent[state == s], cap), minlength=cap + 1).astype(float))
+            pooled = weight[s] @ hazard[s] / weight[s].sum()
+            dur_bin = np.searchsorted(DURATION_EDGES, np.arange(cap), side="right") - 1
+            survival.append(np.exp(-pooled[dur_bin]))
+        return {"cap_group": group, "cap_days": days, "initial_elapsed": elapsed, "cap_survival": survival}
 
     def _regimes(self, scenario: Optional[Scenario], days: int):
         f = self._need_fit()
         dates = f.end + pd.to_timedelta(np.arange(days), unit="D")
-        return regimes_for(scenario, self, f.rates, f.entrants, dates)
+        rates, entrants, regime = regimes_for(scenario, self, f.rates, f.entrants, dates)
+        if self._trend is None:
+            return rates, entrants, regime
+        # Trended entry: one regime per (scenario regime, month), entrants scaled from the
+        # window's mean to the fitted curve at the middle of the month.
+        n_a = len(self.categories.brackets)
+        month = (np.arange(days) // (365.25 / 12)).astype(np.int32)
+        n_months = int(month.max()) + 1
+        mid = (np.arange(n_months) + 0.5) * 365.25 / 12
+        base = f.entrants.reshape(-1, n_a).sum(axis=1)
+        a, b = self._trend[:, 0], self._trend[:, 1]
+        trended = np.isfinite(a) & (base > 0)
+        level = np.exp(np.where(trended, a, 0.0)[None, :] + np.where(trended, b, 0.0)[None, :] * mid[:, None])
+        factor = np.where(trended[None, :], level / np.where(base > 0, base, 1.0)[None, :], 1.0)  # (months, states)
+        k = rates.shape[0]
+        rates = np.repeat(rates, n_months, axis=0)
+        entrants = (entrants[:, None, :] * np.repeat(factor, n_a, axis=1)[None, :, :]).reshape(k * n_months, -1)
+        return rates, entrants, (regime * n_months + month).astype(np.int32)
 
     def _tidy_projection(self, x: np.ndarray, freq: str) -> pd.DataFrame:
         f = self._need_fit()
@@ -427,6 +499,8 @@ class StockFlow:
         args = dict(inputs, entry_mult=entry_mult, move_mult=move_mult, max_duration=caps, unit_cost=unit,
                     days=int(days), period_ends=period_ends, regime_of_day=regime,
                     cost_factor=(1 + self.inflation) ** years, cost_quantum=quantum)
+        if self._trend is not None:
+            args["entry_trend"] = self._trend
         return args, period_dates
 
     def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress):
@@ -480,6 +554,36 @@ class StockFlow:
         for k, qq in enumerate(q):
             out[f"q{int(round(qq * 100)):02d}"] = values[:, k]
         return out
+
+
+def _poisson_trend(counts: np.ndarray, exposure: np.ndarray, x: np.ndarray):
+    """Poisson regression log(rate) = a + b x with exposure, by Newton's method: (a, b) and their
+    covariance (inverse information times the Pearson dispersion, at least 1)."""
+    X = np.column_stack([np.ones_like(x), x])
+    theta = np.array([np.log(counts.sum() / exposure.sum()), 0.0])
+    for _ in range(50):
+        mu = exposure * np.exp(X @ theta)
+        info = X.T @ (mu[:, None] * X)
+        step = np.linalg.solve(info, X.T @ (counts - mu))
+        theta = theta + step
+        if np.abs(step).max() < 1e-10:
+            break
+    mu = exposure * np.exp(X @ theta)
+    dispersion = max(1.0, float(((counts - mu) ** 2 / mu).sum()) / max(len(counts) - 2, 1))
+    return theta, np.linalg.inv(X.T @ (mu[:, None] * X)) * dispersion
+
+
+def _poisson_interval(events: np.ndarray, exposure: np.ndarray, level: float):
+    """Exact (Garwood) interval of a Poisson rate: ``events`` over ``exposure``."""
+    from scipy import stats
+
+    alpha = 1 - level
+    k = np.asarray(events, dtype=float)
+    e = np.asarray(exposure, dtype=float)
+    safe = np.where(e > 0, e, 1.0)
+    lo = np.where((k > 0) & (e > 0), stats.chi2.ppf(alpha / 2, np.maximum(2 * k, 1e-300)) / 2 / safe, 0.0)
+    hi = np.where(e > 0, stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / safe, np.inf)
+    return lo, hi
 
 
 def _sim_regimes(scenario, model: StockFlow, dates, inputs):

@@ -3,7 +3,8 @@
 A change multiplies or adds to one rate: the flow from one state to another (``("early_help",
 "cin")``, ``("cp", "out")``), or the entry rate into a state (``"entry:cp"``); it applies to every
 age bracket, from ``start`` (inclusive) to ``end`` (exclusive; open = for ever). ``cap`` limits
-the time a child spends in a state (Monte Carlo only). Days with the same set of active changes
+the time a child spends in a state (in the Monte Carlo exactly; in the deterministic projection
+by following each capped state's stock as daily cohorts, see :meth:`StockFlow.project`). Days with the same set of active changes
 share one "regime", so the cores see a few rate sets and a regime number per day.
 """
 from __future__ import annotations
@@ -196,37 +197,50 @@ def _state(model, name: str, what: str) -> int:
 
 def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants: np.ndarray, dates):
     """Rates (K, n, n + 1), entrants (K, n) and a regime per day for the deterministic core."""
-    if scenario is not None and scenario.caps:
-        raise ValidationError(f"scenario {scenario.name!r} caps durations: caps apply to simulate(), not to the "
-                              "deterministic project()", table="scenario", column="caps")
     regime, combos = _regime_of_day(scenario, dates)
     n_age = len(model.categories.brackets)
     n = rates.shape[0]
     R = np.repeat(rates[None], len(combos), axis=0)
     E = np.repeat(entrants[None], len(combos), axis=0)
+    for k, change, s, to in _active_changes(scenario, combos, model):
+        if to is None:
+            idx = slice(s * n_age, (s + 1) * n_age)
+            if change.kind == "multiply":
+                E[k, idx] *= change.value
+            else:
+                base = entrants[idx]
+                share = base / base.sum() if base.sum() > 0 else np.full(n_age, 1.0 / n_age)
+                E[k, idx] = np.maximum(E[k, idx] + change.value * share, 0)
+            continue
+        for age in range(n_age):
+            i = s * n_age + age
+            j = n if to == len(model.categories.states) else to * n_age + age
+            if change.kind == "multiply":
+                R[k, i, j] *= change.value
+            else:
+                R[k, i, j] = max(R[k, i, j] + change.value, 0.0)
+    return R, E, regime
+
+
+def _active_changes(scenario: Optional[Scenario], combos, model):
+    """(regime, change, state, to) for every change active in each regime: ``to`` is None for
+    an entry change (into ``state``), else the destination state (the number of states: out)."""
+    n_states = len(model.categories.states)
     for k, combo in enumerate(combos):
         for change, on in zip(scenario.changes if scenario else [], combo):
             if not on:
                 continue
             if isinstance(change.target, str):
-                s = _state(model, change.target[len("entry:"):], "entry state")
-                idx = slice(s * n_age, (s + 1) * n_age)
-                if change.kind == "multiply":
-                    E[k, idx] *= change.value
-                else:
-                    base = entrants[idx]
-                    share = base / base.sum() if base.sum() > 0 else np.full(n_age, 1.0 / n_age)
-                    E[k, idx] = np.maximum(E[k, idx] + change.value * share, 0)
+                yield k, change, _state(model, change.target[len("entry:"):], "entry state"), None
             else:
-                a = _state(model, change.target[0], "from state")
-                for age in range(n_age):
-                    i = a * n_age + age
-                    j = n if change.target[1] == "out" else _state(model, change.target[1], "to state") * n_age + age
-                    if change.kind == "multiply":
-                        R[k, i, j] *= change.value
-                    else:
-                        R[k, i, j] = max(R[k, i, j] + change.value, 0.0)
-    return R, E, regime
+                to = n_states if change.target[1] == "out" else _state(model, change.target[1], "to state")
+                yield k, change, _state(model, change.target[0], "from state"), to
+
+
+def capped_states(scenario: Optional[Scenario], model) -> Dict[int, float]:
+    """The capped states of ``scenario`` by state number: the longest stay in days."""
+    caps = scenario.caps.items() if scenario is not None else []
+    return {_state(model, state, "capped state"): float(days) for state, days in caps}
 
 
 def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
@@ -240,26 +254,19 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
     f = model._fit
     counts = f.counts.reshape(n_s, n_a, -1)
     exposure = f.exposure.reshape(n_s, n_a).sum(axis=1)
-    for k, combo in enumerate(combos):
-        for change, on in zip(scenario.changes if scenario else [], combo):
-            if not on:
-                continue
-            if isinstance(change.target, str):
-                s = _state(model, change.target[len("entry:"):], "entry state")
-                if change.kind == "multiply":
-                    entry_mult[k, s] *= change.value
-                else:
-                    entry_mult[k, s] *= max(base_entry[s] + change.value, 0) / max(base_entry[s], 1e-12)
+    for k, change, s, to in _active_changes(scenario, combos, model):
+        if to is None:
+            if change.kind == "multiply":
+                entry_mult[k, s] *= change.value
             else:
-                a = _state(model, change.target[0], "from state")
-                j = n_s if change.target[1] == "out" else _state(model, change.target[1], "to state")
-                if change.kind == "multiply":
-                    move_mult[k, a, j] *= change.value
-                else:
-                    cols = [n_s * n_a] if j == n_s else list(range(j * n_a, (j + 1) * n_a))
-                    rate = counts[a][:, cols].sum() / max(exposure[a], 1.0)
-                    move_mult[k, a, j] *= max(rate + change.value, 0) / max(rate, 1e-12)
+                entry_mult[k, s] *= max(base_entry[s] + change.value, 0) / max(base_entry[s], 1e-12)
+        elif change.kind == "multiply":
+            move_mult[k, s, to] *= change.value
+        else:
+            cols = [n_s * n_a] if to == n_s else list(range(to * n_a, (to + 1) * n_a))
+            rate = counts[s][:, cols].sum() / max(exposure[s], 1.0)
+            move_mult[k, s, to] *= max(rate + change.value, 0) / max(rate, 1e-12)
     caps = np.zeros(n_s)
-    for state, days in (scenario.caps.items() if scenario else []):
-        caps[_state(model, state, "capped state")] = days
+    for s, days in capped_states(scenario, model).items():
+        caps[s] = days
     return entry_mult, move_mult, caps, regime

@@ -19,12 +19,29 @@ namespace earlyhelp::flow {
 // out_d[i] = clamp(x_d[i] * sum_j R_k[i][j], 0, x_d[i]) shared among the
 // destinations j in proportion to R_k[i][j]; k = regime_of_day[d]. Destination
 // column n (when `exits_column` is true, R has n + 1 columns) leaves the model.
+//
+// Duration caps: bins may belong to a capped group (a state over its age
+// bins; moves between bins of one group, such as ageing, stay inside it).
+// The group's stock is followed as daily cohorts by days since entering the
+// group: the cohorts' profile follows the group's survival curve (the chance
+// of staying another day after u days, `cap_survival`, from the duration
+// hazards the Monte Carlo uses), their level is the Markov stock, and the
+// part still there when it reaches the cap is moved out that day, to the
+// bins' other destinations in proportion to their rates (or out of the
+// model). The initial stock's cohorts come from the days it had already
+// spent in the group.
 struct Projection {
   int n_states = 0;
   int n_regimes = 1;
   bool exits_column = false;
   std::vector<double> rates;     // n_regimes x n x (n or n + 1), daily, row-major
   std::vector<double> entrants;  // n_regimes x n, children entering per day
+  std::vector<int32_t> cap_group;  // n: capped group of each bin, -1 for none (empty: no caps)
+  std::vector<int32_t> cap_days;   // per group: the longest stay, whole days (>= 1)
+  // per group, cap_days[g] + 1 values: initial stock by days already spent in
+  // the group (0 .. cap - 1), then the stock already at or past the cap
+  std::vector<std::vector<double>> initial_elapsed;
+  std::vector<std::vector<double>> cap_survival;  // per group, cap_days[g] values in [0, 1]
 };
 
 // Returns (days + 1) x n stocks, row d the stocks at the start of day d.
@@ -41,6 +58,8 @@ class Bands {
   Bands() = default;
   Bands(int periods, int series);
   void add(int period, int series, int64_t value);
+  // Adds `count` values (one per run) to one histogram.
+  void add_many(int period, int series, const int64_t* values, int count);
   void merge(const Bands& other);
   // q-quantile (0..1) of series s at period p: the smallest value v with
   // P(X <= v) >= q.
@@ -60,6 +79,7 @@ class Bands {
     std::vector<int64_t> counts;  // counts[v - lo]
     int64_t n = 0;
     double sum = 0;
+    void cover(int64_t lo, int64_t hi);  // widen counts to hold every value in [lo, hi]
   };
   std::vector<Cell> cells_;
 };
@@ -76,6 +96,12 @@ struct SimModel {
   std::vector<double> dest;       // [state][age][n_states + 1] destination probabilities on exit
   std::vector<double> entry_shape, entry_rate;  // [state][age]: daily entry rate ~ Gamma(shape, rate)
   std::vector<double> entry_age_lo, entry_age_hi;  // [state][age]: entrant's age, days, uniform
+  // Trended entry (optional, [state][5]; a NaN first value: the state's entry is not trended):
+  // the state's entry rate per day at day t is exp(alpha + beta t), with (alpha, beta) drawn
+  // once per run as (a, b) + L z, z standard normal, from the values (a, b, L00, L10, L11)
+  // (L the Cholesky factor of the estimates' covariance). An age band's share of the state's
+  // entrants is its entry_shape over the state's total; entry_rate is then not used.
+  std::vector<double> entry_trend;
   double max_age = 18 * 365.25;  // children leave every service at this age (days)
   // Regimes (scenarios): multipliers applied on days with regime k.
   int n_regimes = 1;

@@ -1,0 +1,44 @@
+#pragma once
+// Exponential(1) draws by the ziggurat method (Marsaglia and Tsang, 2000):
+// 256 layers of equal area under exp(-x); about 99% of draws take one random
+// number and one comparison, with no logarithm. The distribution is exact.
+#include <cmath>
+#include <cstdint>
+
+#include "../synthetic/rng.hpp"
+
+namespace earlyhelp::flow::detail {
+
+class ExponentialZiggurat {
+ public:
+  static const ExponentialZiggurat& instance() {
+    static const ExponentialZiggurat z;
+    return z;
+  }
+
+  double operator()(synthetic::detail::Rng& rng) const {
+    while (true) {
+      const uint64_t bits = rng.next();
+      const int i = static_cast<int>(bits & 0xff);  // layer; bits 11..63 give the position
+      const double z = static_cast<double>(bits >> 11) * 0x1.0p-53 * x_[i];
+      if (z < x_[i + 1]) return z;                                // inside the layer's core
+      if (i == 0) return kR - std::log(1.0 - rng.uniform());      // the tail beyond kR
+      if (f_[i] + rng.uniform() * (f_[i + 1] - f_[i]) < std::exp(-z)) return z;
+    }
+  }
+
+ private:
+  static constexpr double kR = 7.69711747013104972;    // right edge of the base layer
+  static constexpr double kV = 3.949659822581572e-3;   // area of every layer
+  ExponentialZiggurat() {
+    x_[0] = kV / std::exp(-kR);  // base layer: rectangle [0, kR] x [0, f(kR)] plus the tail
+    x_[1] = kR;
+    for (int i = 1; i < 255; ++i) x_[i + 1] = -std::log(std::exp(-x_[i]) + kV / x_[i]);
+    x_[256] = 0;
+    for (int i = 0; i <= 256; ++i) f_[i] = std::exp(-x_[i]);
+  }
+  double x_[257];
+  double f_[257];
+};
+
+}  // namespace earlyhelp::flow::detail
