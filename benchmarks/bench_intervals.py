@@ -4,18 +4,21 @@ Negative binomial monthly series with trend (-1.5% to +2% a month), seasonality 
 (``tests/forecast/_count_series.py``); rolling-origin backtests (12 months ahead, windows 6
 months apart). For AutoETS and Theta it prints, per interval method (``model``: the model's
 own Gaussian/simulated intervals, ``count``: negative binomial around the model's variance,
-``backtest``: the default, variance calibrated per series on rolling-origin backtests), the
+``backtest``: the default, negative binomial quantiles whose variance, centre and spread are
+calibrated per series on rolling-origin backtests before each origin), the
 coverage, the share of actuals below and above the interval and the share of negative lower
 bounds; statsforecast's own intervals for the same models on the same windows are the peer.
 
 With ``--councils K`` the series are instead the monthly requests per locality of K synthetic
-Coventry-like councils over 6 years (``synthetic.council``, seeds 0..K-1: trend, level shifts,
-lockdown dip, overdispersion), last (possibly partial) month dropped.
+councils over 6 years (``synthetic.council(preset)``, seeds 0..K-1), last (possibly partial)
+month dropped: ``--preset coventry`` (level shifts: flat 2020-23, then 2024's requests about a fifth
+above 2023's; lockdown dip, overdispersion) or ``--preset wolverhampton`` (requests growing
+about 8% a year, lockdown dip, overdispersion).
 
 Usage::
 
     PYTHONPATH=python EARLYHELP_NO_PROGRESS=1 python benchmarks/bench_intervals.py \
-        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3]
+        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3 [--preset wolverhampton]]
 """
 from __future__ import annotations
 
@@ -42,13 +45,13 @@ def _rows(cv: pd.DataFrame, alias: str, who: str, method: str, seconds: float):
                "above": (cv.y > hi).mean(), "negative_lo": (lo < 0).mean(), "seconds": seconds}
 
 
-def council_panel(k: int) -> pd.DataFrame:
-    """Monthly requests per locality of k synthetic councils."""
+def council_panel(k: int, preset: str = "coventry") -> pd.DataFrame:
+    """Monthly requests per locality of k synthetic councils of a preset."""
     from earlyhelp import synthetic
 
     frames = []
     for seed in range(k):
-        ds = synthetic.council("coventry", years=6, seed=seed)
+        ds = synthetic.council(preset, years=6, seed=seed)
         locality = ds.families.set_index("family_id")["locality_id"]
         f = pd.DataFrame({"ds": ds.requests["received_date"].dt.to_period("M").dt.to_timestamp(),
                           "unique_id": f"{seed}-" + ds.requests["family_id"].map(locality).astype(str)})
@@ -65,8 +68,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--councils", type=int, default=0)
+    ap.add_argument("--preset", default="coventry", choices=("coventry", "wolverhampton"))
     args = ap.parse_args()
-    df = council_panel(args.councils) if args.councils else nb_trend_panel(args.series, args.length, args.seed)
+    df = council_panel(args.councils, args.preset) if args.councils else nb_trend_panel(args.series, args.length, args.seed)
     cv_args = dict(h=12, n_windows=args.windows, step_size=6, level=list(LEVELS))
     rows = []
     for make in (AutoETS, Theta):

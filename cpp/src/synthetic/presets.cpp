@@ -57,6 +57,13 @@ CouncilSpec coventry_preset() {
   return c;
 }
 
+// Wolverhampton over the years (seed 000): child poverty rose from 32.9% (2020) to 38.3%
+// (2023). Requests follow deprivation (exp(0.35 (score - 0.2) / 0.08), the generator's
+// request model), so the rise carries into a request trend of 0.35 * 0.054 / 0.08 / 3 a
+// year (log scale, +8.2% a year), centred on the window so that the yearly figures of
+// 2017 (seed 001) stay the window's average.
+static double wolverhampton_request_trend() { return 1.55 * 0.35 * (0.383 - 0.329) / 0.08 / 3.0; }
+
 CouncilSpec wolverhampton_preset() {
   CouncilSpec c;
   c.code = "E08000031";
@@ -99,6 +106,7 @@ CouncilSpec wolverhampton_preset() {
   // The localities carry their published demand differences (the highest demand in
   // Children's Village and Whitmore Reans): no random locality effect on top.
   c.change.locality_sd = 0.0;
+  c.change.request_trend = wolverhampton_request_trend();
   return c;
 }
 

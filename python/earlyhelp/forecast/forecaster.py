@@ -133,14 +133,16 @@ class Forecaster:
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative).
     interval : {"backtest", "count", "model"} or dict
         How prediction intervals are made: one name for every built-in model (Python models
-        keep their own), or a dict by model alias (models left out use ``"model"``). ``"model"``: each model's own (mostly Gaussian);
-        ``"count"``: negative binomial quantiles around the point forecast with the model's
-        variance; ``"backtest"`` (default): as ``"count"`` with each series' variance
-        calibrated on rolling-origin backtests (see :mod:`earlyhelp.forecast.intervals`).
-        The count methods never give a negative bound.
+        keep their own), or a dict by model alias (models left out use ``"model"``).
+        ``"model"``: each model's own (mostly Gaussian); ``"count"``: negative binomial
+        quantiles around the point forecast with the model's variance; ``"backtest"``
+        (default): negative binomial quantiles whose variance, centre and spread are
+        calibrated per series on rolling-origin backtests of the same model (see
+        :mod:`earlyhelp.forecast.intervals`). The count methods never give a negative bound.
     interval_windows : int
-        Rolling-origin windows (origins one period apart, ``h`` to ``h + interval_windows - 1``
-        periods before the end) that calibrate ``"backtest"`` intervals.
+        Rolling-origin windows that calibrate ``"backtest"`` intervals: origins a quarter of
+        the horizon apart (3 months for ``h=12``), the latest ``h`` periods before each
+        series' end; a window leaves out series with less than two seasons before its origin.
 
     Attributes
     ----------
@@ -156,7 +158,7 @@ class Forecaster:
 
     def __init__(self, models: Sequence[Any], freq: str = "MS", season_length: int = 12,
                  n_jobs: int = 2, fill_missing: str = "zero", allow_negative: bool = False,
-                 interval: Any = "backtest", interval_windows: int = 3) -> None:
+                 interval: Any = "backtest", interval_windows: int = 8) -> None:
         if not models:
             raise ValidationError("Forecaster needs at least one model", table="Forecaster",
                                   column="models")
@@ -661,26 +663,28 @@ class Forecaster:
 
     def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
                       res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
-        """Negative binomial bounds around the point forecasts (see forecast/intervals.py)."""
+        """Count bounds around the point forecasts (see forecast/intervals.py)."""
         var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
-        if self._interval_of[model.alias] == "backtest":
-            var = var * self._calibration(model, panel, h, levels, phase0)[:, None]
-        return _intervals.nb_bounds(res["mean"], var, levels)
+        if self._interval_of[model.alias] == "count":
+            return _intervals.nb_bounds(res["mean"], var, levels)
+        backtests = self._backtests(model, panel, h, levels, phase0)
+        return _intervals.calibrated_bounds(res["mean"], var, levels, backtests)
 
-    def _calibration(self, model: Any, panel: _Panel, h: int, levels: List[float],
-                     phase0: np.ndarray) -> np.ndarray:
-        """Per-series variance factors from rolling-origin backtests of this model."""
-        S = panel.n_series
-        err2 = np.full((S, self.interval_windows * h), np.nan)
-        var = np.full_like(err2, np.nan)
-        for w in range(self.interval_windows):
-            drop = h + w  # origins one period apart: training as long as possible
+    def _backtests(self, model: Any, panel: _Panel, h: int, levels: List[float],
+                   phase0: np.ndarray) -> Dict[str, np.ndarray]:
+        """Rolling-origin backtests of this model on each series' own history: point
+        forecasts, the variance the model claimed and the actuals, each (S, windows, h)
+        (NaN where a series was too short for a window)."""
+        S, W = panel.n_series, self.interval_windows
+        out = {k: np.full((S, W, h), np.nan) for k in ("mean", "var", "actual")}
+        step = _intervals.window_step(h)
+        for w in range(W):
+            drop = h + w * step
             train, keep = panel.truncate(drop)
-            # too short to learn from: the model's own variance stands for that window
+            # too short to learn from: the window is left out for that series
             long_enough = train.lengths() >= 2 * max(self.season_length, 4)
             if not long_enough.any():
                 continue
-            kept = keep
             sub = np.flatnonzero(long_enough)
             train = _Panel(train.uids[sub], np.concatenate([train.y[train.indptr[i]:train.indptr[i + 1]]
                                                             for i in sub]),
@@ -689,15 +693,15 @@ class Forecaster:
                            None if train.X is None else np.concatenate(
                                [train.X[train.indptr[i]:train.indptr[i + 1]] for i in sub]),
                            train.exog)
-            idx = kept[sub]
+            idx = keep[sub]
             lengths = panel.lengths()[idx]
             rows = np.concatenate([panel.indptr[i] + (n - drop) + np.arange(h) for i, n in zip(idx, lengths)])
             X_future = panel.X[rows] if panel.X is not None else None
             res = self._run_one(model, train, h, levels, X_future, phase0[idx])
-            actual = panel.y[rows].reshape(len(idx), h)
-            err2[idx, w * h:(w + 1) * h] = (actual - res["mean"]) ** 2
-            var[idx, w * h:(w + 1) * h] = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
-        return _intervals.calibration_factors(err2, var)
+            out["mean"][idx, w] = res["mean"]
+            out["var"][idx, w] = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+            out["actual"][idx, w] = panel.y[rows].reshape(len(idx), h)
+        return out
 
     def _run_core(self, model: CoreModel, panel: _Panel, h: int, levels: List[float],
                   X_future: Optional[np.ndarray], phase0: np.ndarray,

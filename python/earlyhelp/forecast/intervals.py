@@ -2,36 +2,63 @@
 
 A model's own intervals (``interval="model"``) are mostly symmetric Gaussian: on small
 counts their lower bounds go below zero and the upper tail is too short. The count
-methods keep the model's point forecast and replace the bounds by quantiles of a
-negative binomial distribution with that mean:
+methods keep the model's point forecast and give bounds that are quantiles of a negative
+binomial distribution with that mean:
 
 ``"count"``
     variance from the model's own interval (its half-width over the normal quantile),
-    at least the mean (Poisson).
-``"backtest"``
-    variance as ``"count"``, multiplied per series by a calibration factor: the ratio of
-    the squared errors of rolling-origin backtests (every horizon step) to the variance
-    the model claimed for them (origins one period apart, ending ``h`` periods before the
-    last observation), shrunk towards 1 (the model's own variance) so that a few backtest
-    errors cannot make an interval collapse. Each series is calibrated on its own: results
-    do not depend on which series are forecast together. This
-    also repairs models whose own variance ignores trend and parameter uncertainty
-    (Theta's simulated intervals).
+    at least the mean (Poisson); the central quantiles of that distribution.
+``"backtest"`` (the default)
+    calibrated on rolling-origin backtests of the same model on each series' own history
+    (``windows`` origins ``step`` periods apart, the latest ``h`` periods before the last
+    observation, each fitted on the data before it only):
+
+    1. the variance is multiplied by the ratio of the backtests' squared errors to the
+       variance the model claimed for them, shrunk towards 1;
+    2. each backtest actual is turned into a normal score ``z`` (the normal quantile of its
+       mid-probability under that negative binomial); a well-calibrated distribution
+       gives ``z ~ N(0, 1)``;
+    3. per series, the location of ``z`` (its bias) and its root mean square (the spread,
+       bias included: the next window's bias is known only roughly) are fitted as straight
+       lines in the horizon step, ridge-shrunk towards 0 and 1, so intervals move with the
+       bias the model showed (point forecasts lag a compounding trend, more so further
+       ahead) and widen where its errors were wider than it claimed;
+    4. the bounds are the negative binomial quantiles at the probabilities
+       ``Phi(b(k) -/+ s(k) t)``, ``t`` the Student-t quantile of the level (for the
+       uncertainty of the estimated spread), rounded to the count whose tail probability
+       is nearest.
+
+    Each series is calibrated on its own: results do not depend on which series are
+    forecast together (a Dask frame gives the same intervals as one process).
 
 Bounds are whole numbers and never negative.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Sequence, Union
+from typing import Dict, Mapping, Sequence, Union
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["INTERVAL_METHODS", "nb_bounds", "model_variance", "calibration_factors"]
+__all__ = ["INTERVAL_METHODS", "nb_bounds", "model_variance", "calibration_factors", "window_step",
+           "calibrated_bounds"]
 
 INTERVAL_METHODS = ("model", "count", "backtest")
 # the model's own variance counts as this many backtest errors when a series' factor is estimated
 _PRIOR_WEIGHT = 24.0
+# the normal-score spread: the prior of a calibrated model (spread 1) counts as this many errors
+_SPREAD_PRIOR = 12.0
+# the normal-score bias: its prior (no bias) counts as this many times the backtest errors.
+# The bias of past windows carries over only in part (a shock such as the 2020 lockdowns
+# biases them and does not recur), so half of the estimated bias is used when every window
+# is available.
+_BIAS_PRIOR_RATIO = 1.0
+# degrees of freedom of the t quantile: about the number of independent errors in the
+# backtests (8 windows 3 months apart cover 33 months; errors of neighbouring months and of
+# overlapping windows correlate, so about a third of that)
+_T_DF = 10.0
+_SPREAD_FLOOR = 0.5  # a series' normal scores are never taken to be less than half as spread as claimed
+_EPS = 1e-4
 
 
 def model_variance(mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: Sequence[float]) -> np.ndarray:
@@ -41,25 +68,45 @@ def model_variance(mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: Seq
     return ((hi[:, k, :] - lo[:, k, :]) / (2.0 * z)) ** 2
 
 
-def nb_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float]) -> "tuple[np.ndarray, np.ndarray]":
-    """Lower and upper bounds (S, L, h) of central intervals of a negative binomial with the
-    given mean and variance (Poisson where the variance is not above the mean; NaN where
-    either is missing)."""
+def _nb(mean: np.ndarray, var: np.ndarray):
+    """Mean (floored), whether overdispersed, and negative binomial size."""
     m = np.clip(np.nan_to_num(mean, nan=0.0), 1e-9, None)
     v = np.where(np.isfinite(var), var, m)
     over = v > m * (1 + 1e-6)
     size = np.where(over, m * m / np.where(over, v - m, 1.0), 1.0)
-    lo = np.empty((m.shape[0], len(levels), m.shape[1]))
-    hi = np.empty_like(lo)
-    for i, level in enumerate(levels):
-        a = (1.0 - level / 100.0) / 2.0
-        for q, out in ((a, lo), (1.0 - a, hi)):
-            pois = stats.poisson.ppf(q, m)
-            nb = stats.nbinom.ppf(q, size, size / (size + m))
-            out[:, i, :] = np.where(over, nb, pois)
+    return m, over, size
+
+
+def nb_cdf(y: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """P(Y <= y) for a negative binomial with this mean and variance (Poisson where the
+    variance is not above the mean)."""
+    m, over, size = _nb(mean, var)
+    return np.where(over, stats.nbinom.cdf(y, size, size / (size + m)), stats.poisson.cdf(y, m))
+
+
+def nb_quantile(q: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """The smallest count whose distribution function reaches ``q`` (as :func:`nb_cdf`)."""
+    m, over, size = _nb(mean, var)
+    q = np.clip(q, 1e-12, 1 - 1e-12)
+    return np.where(over, stats.nbinom.ppf(q, size, size / (size + m)), stats.poisson.ppf(q, m))
+
+
+def _mask_missing(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, var: np.ndarray) -> None:
     bad = ~np.isfinite(mean) | ~np.isfinite(var)  # a model without intervals gets none
     lo[np.broadcast_to(bad[:, None, :], lo.shape)] = np.nan
     hi[np.broadcast_to(bad[:, None, :], hi.shape)] = np.nan
+
+
+def nb_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float]) -> "tuple[np.ndarray, np.ndarray]":
+    """Lower and upper bounds (S, L, h) of central intervals of a negative binomial with the
+    given mean and variance (Poisson where the variance is not above the mean; NaN where
+    either is missing)."""
+    a = np.array([(1.0 - lv / 100.0) / 2.0 for lv in levels])[None, :, None]
+    M, V = mean[:, None, :], var[:, None, :]
+    shape = (mean.shape[0], len(levels), mean.shape[1])
+    lo = nb_quantile(np.broadcast_to(a, shape), M, V)
+    hi = nb_quantile(np.broadcast_to(1.0 - a, shape), M, V)
+    _mask_missing(lo, hi, mean, var)
     return lo, hi
 
 
@@ -72,6 +119,90 @@ def calibration_factors(err2: np.ndarray, var: np.ndarray) -> np.ndarray:
     n = ok.sum(axis=1)
     mean_v = np.where(n > 0, v / np.maximum(n, 1), 1.0)
     return (e + _PRIOR_WEIGHT * mean_v) / (v + _PRIOR_WEIGHT * mean_v)
+
+
+def window_step(h: int) -> int:
+    """Periods between the origins of the calibrating backtests: a quarter of the horizon,
+    so that the windows reach back over more than a year of monthly history."""
+    return max(1, int(round(h / 4)))
+
+
+def normal_scores(actual: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Normal quantile of the mid-probability of each actual count under the negative
+    binomial with this mean and variance (NaN where any is missing)."""
+    ok = np.isfinite(actual) & np.isfinite(mean) & np.isfinite(var)
+    y = np.where(ok, np.round(actual), 0.0)
+    u = 0.5 * (nb_cdf(y - 1, mean, var) + nb_cdf(y, mean, var))
+    return np.where(ok, stats.norm.ppf(np.clip(u, _EPS, 1 - _EPS)), np.nan)
+
+
+def _ridge_line(t: np.ndarray, y: np.ndarray, prior: np.ndarray, weight: float) -> np.ndarray:
+    """Intercept and slope of y on t, shrunk towards ``prior`` with ``weight`` pseudo-points."""
+    X = np.column_stack([np.ones_like(t), t])
+    return np.linalg.solve(X.T @ X + weight * np.eye(2), X.T @ y + weight * prior)
+
+
+def score_fit(z: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
+    """Per series, the location b (S, h) and spread s (S, h) of backtest normal scores
+    ``z`` (S, windows, h) as straight lines in the horizon step, shrunk towards 0 and 1."""
+    S, W, h = z.shape
+    t = (np.arange(h) + 1.0) / h
+    b = np.zeros((S, h))
+    s = np.ones((S, h))
+    for i in range(S):
+        ok = np.isfinite(z[i])
+        if not ok.any():
+            continue
+        tt = np.broadcast_to(t, z[i].shape)[ok]
+        zz = z[i][ok]
+        beta = _ridge_line(tt, zz, np.zeros(2), _BIAS_PRIOR_RATIO * W * h)
+        # the spread around the centre used (the shrunk bias)
+        r2 = (zz - beta[0] - beta[1] * tt) ** 2
+        gamma = _ridge_line(tt, r2, np.array([1.0, 0.0]), _SPREAD_PRIOR)
+        b[i] = beta[0] + beta[1] * t
+        s[i] = np.sqrt(np.clip(gamma[0] + gamma[1] * t, _SPREAD_FLOOR ** 2, None))
+    return b, s
+
+
+def calibrated_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float],
+                      backtests: Mapping[str, np.ndarray]) -> "tuple[np.ndarray, np.ndarray]":
+    """The ``"backtest"`` intervals (see the module doc).
+
+    Parameters
+    ----------
+    mean, var : ndarray (S, h)
+        Point forecasts and the model's own variance.
+    levels : sequence of float
+        Coverages in percent.
+    backtests : mapping
+        ``"mean"``, ``"var"`` and ``"actual"``, each (S, windows, h): the backtests'
+        point forecasts, claimed variances and actuals (NaN where a series had no window).
+
+    Returns
+    -------
+    lo, hi : ndarray (S, L, h)
+        Whole, non-negative bounds (NaN where the model gave no variance).
+    """
+    S = mean.shape[0]
+    err2 = ((backtests["actual"] - backtests["mean"]) ** 2).reshape(S, -1)
+    factor = calibration_factors(err2, backtests["var"].reshape(S, -1))
+    var = var * factor[:, None]
+    z = normal_scores(backtests["actual"], backtests["mean"], backtests["var"] * factor[:, None, None])
+    b, s = score_fit(z)
+    tq = stats.t.ppf(np.array([0.5 + lv / 200.0 for lv in levels]), _T_DF)[None, :, None]
+    q_lo = stats.norm.cdf(b[:, None, :] - s[:, None, :] * tq)
+    q_hi = stats.norm.cdf(b[:, None, :] + s[:, None, :] * tq)
+    M, V = mean[:, None, :], var[:, None, :]
+    lo = nb_quantile(q_lo, M, V)
+    hi = nb_quantile(q_hi, M, V)
+    # the count whose tail probability is nearest the target: P(Y < lo) ~ q_lo, P(Y > hi) ~ 1 - q_hi
+    up = lo + 1
+    lo = np.where(np.abs(nb_cdf(up - 1, M, V) - q_lo) < np.abs(nb_cdf(lo - 1, M, V) - q_lo), up, lo)
+    down = np.maximum(hi - 1, 0)
+    hi = np.where(np.abs(nb_cdf(down, M, V) - q_hi) < np.abs(nb_cdf(hi, M, V) - q_hi), down, hi)
+    hi = np.maximum(hi, lo)
+    _mask_missing(lo, hi, mean, var)
+    return lo, hi
 
 
 def resolve(interval: Union[str, Mapping[str, str]], aliases: Sequence[str],
@@ -97,5 +228,3 @@ def resolve(interval: Union[str, Mapping[str, str]], aliases: Sequence[str],
         raise ValidationError(f"unknown interval method(s) {bad}; choose from {INTERVAL_METHODS}",
                               table="Forecaster", column="interval")
     return chosen
-
-

@@ -63,7 +63,10 @@ Councils that change (``ChangeOverTime`` in the C++ presets): the request
 intensity moves with a trend and level shifts by year (Coventry: requests as
 published for 2024, rising from mid-2023 so that 2024 closures are about 25%
 above 2023's; the outcomes-met share of episodes started before 2024 lower, so
-that 2024's is 17% up on 2023's), school-sourced requests follow the school
+that 2024's is 17% up on 2023's; Wolverhampton: requests grow about 8% a year, the
+growth child poverty's rise from 32.9% in 2020 to 38.3% in 2023 implies through the
+request model's deprivation effect, centred on the window so that its average keeps the
+2017 figures), school-sourced requests follow the school
 year (August lowest) and fell in the 2020-21 lockdowns then rebounded, other
 sources keep a milder seasonal pattern, every locality and month carries a
 gamma random effect (overdispersion) and every locality a log-normal rate

@@ -1,6 +1,7 @@
 """Generated figures beside the published figures they are calibrated to (shared/domain.md)."""
 from __future__ import annotations
 
+import math
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -11,10 +12,17 @@ from ..data.dataset import Dataset
 
 COLUMNS = ["figure", "generated", "target", "unit", "source", "relative_error", "within_10pct", "note"]
 SIXTEEN_WEEKS = pd.Timedelta(days=112)
-MINORITY_EXCLUDED = ("WBRI",)  # DfE: minority ethnic = every group except White British
+MINORITY_EXCLUDED = ("WBRI",)
+SCHOOL_SOURCES = ("2A", "2B")  # referral sources: school, education services  # DfE: minority ethnic = every group except White British
 SEED_COVENTRY = "seed 002 (Coventry Early Help report, 2024)"
 SEED_WOLVES_2017 = "seed 001 (Wolverhampton Early Intervention report, 2017)"
 SEED_WOLVES_2025 = "seed 000 (Wolverhampton Early Help strategy, 2025)"
+#: child poverty in Wolverhampton (seed 000): 32.9% in 2020, 38.3% in 2023
+WOLVES_CHILD_POVERTY = {2020: 32.9, 2023: 38.3}
+#: the generator's request rate per unit of deprivation score: exp(0.35 (score - 0.2) / 0.08)
+DEPRIVATION_ELASTICITY = 0.35 / 0.08
+#: months of the 2020-21 lockdowns and the rebound after them (left out of the request trend)
+LOCKDOWN_MONTHS = (pd.Period("2020-03", "M"), pd.Period("2021-05", "M"))
 
 
 class _Table:
@@ -150,9 +158,14 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         closed_well = reasons.isin(["outcomes_met", "step_down_universal"]).sum()
         t.add("closures without escalation (outcomes met or stepped down)", 100.0 * float(closed_well) / n_closed, 65,
               "%", SEED_WOLVES_2017, "'65% close with only 10% requiring escalation'")
-        t.add("children supported in 16 months", _children_supported(ds, end, months=16) / float(meta["scale"]),
+        # the 2017 figures are the window's average (requests trend up over it): the 16 months
+        # are those around the middle of the window, or up to the extract date if it is shorter
+        middle = start + (end - start) / 2
+        until = min(end, (middle + pd.DateOffset(months=8)).normalize())
+        t.add("children supported in 16 months", _children_supported(ds, until, months=16) / float(meta["scale"]),
               9710, "children", SEED_WOLVES_2017,
-              "families with an episode open in the 16 months to the extract date x children named per request")
+              "families with an episode open in the 16 months around the middle of the window x children "
+              "named per request")
         fam_loc = ds.families.set_index("family_id")["locality_id"]
         names = ds.localities.set_index("locality_id")["name"]
         demand = req["family_id"].map(fam_loc).map(names).value_counts()
@@ -160,6 +173,14 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         t.add("highest demand in Children's Village and Whitmore Reans",
               float(top2 == {"Children's Village", "Whitmore Reans"}), 1, "yes=1", SEED_WOLVES_2017,
               f"top two by requests: {', '.join(sorted(top2))}")
+        poverty = WOLVES_CHILD_POVERTY
+        implied = math.exp(DEPRIVATION_ELASTICITY * (poverty[2023] - poverty[2020]) / 100 / (2023 - 2020))
+        growth = _request_growth(ds)
+        t.add("requests for support: growth a year", growth, implied, "ratio", SEED_WOLVES_2025,
+              "implied by child poverty 32.9% (2020) -> 38.3% (2023) through the generator's deprivation "
+              "effect on requests; log-linear fit of monthly requests with month-of-year effects, lockdown "
+              "months (Mar 2020 - May 2021) and partial months left out"
+              if growth == growth else "not compared: fewer than two years of whole months outside the lockdowns")
         for figure, value, unit, reason in NOT_MODELLED:
             t.add(figure, float("nan"), value, unit, SEED_WOLVES_2017 if "looked" in figure or "domestic" in figure
                   else SEED_WOLVES_2025, f"not compared: {reason}")
@@ -172,7 +193,9 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         t.add("requests for support per 1,000 children a year", 1000.0 * len(req) / pop / years,
               1000.0 * 3195 / 78500, "per 1,000 children", SEED_COVENTRY,
               "Coventry's rate (78,500 children) applied nationally; deprivation moves it per council")
+        _lockdown_rows(t, ds)
 
+    _requests_year_on_year(t, ds)
     # A figure without a published target: shown, not compared.
     rr = ds.truth.get("episodes")
     if rr is not None and len(rr):
@@ -202,6 +225,13 @@ def _coventry_year_on_year(t: _Table, ds: Dataset, start: pd.Timestamp, end: pd.
           "54% in 2024, 'up 17% on the year'")
     t.add("outcomes-met share 2024 / 2023", y24["met_share"] / max(y23["met_share"], 1e-9), 1.17, "ratio",
           SEED_COVENTRY)
+    years = _whole_years(ds)
+    opened = ds.episodes["start_date"].dt.year.value_counts().reindex(years, fill_value=0)
+    t.add("episodes opened in 2024 the most of the years generated", float(opened.idxmax() == 2024), 1, "yes=1",
+          SEED_COVENTRY, "'the highest since 2017'; " + ", ".join(f"{y}: {n}" for y, n in opened.items()))
+    assessed = ds.assessments["started"].dt.year.value_counts().reindex(years, fill_value=0)
+    t.add("Early Help Assessments 2024 / 2023", assessed[2024] / max(assessed[2023], 1), float("nan"), "ratio",
+          SEED_COVENTRY, "'a sharp rise in 2024' with no figure for 2023; not compared")
 
 
 # Published Wolverhampton figures the generator does not produce, and why.
@@ -231,3 +261,71 @@ def _children_supported(ds: Dataset, end: pd.Timestamp, months: int) -> float:
     per_request = float(req.loc[taken, "children"].astype("float64").mean()) if taken.any() else float("nan")
     families = ep.loc[open_in, "family_id"].nunique()
     return float(families) * per_request
+
+
+def _whole_years(ds: Dataset) -> List[int]:
+    """Calendar years the window holds in full."""
+    start, end = pd.Timestamp(ds.meta["window_start"]), pd.Timestamp(ds.meta["end_date"])
+    first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+    last = end.year if (end.month, end.day) == (12, 31) else end.year - 1
+    return list(range(first, last + 1))
+
+
+def _requests_year_on_year(t: _Table, ds: Dataset) -> None:
+    """Requests in each whole calendar year against the year before (no published figure:
+    shown, not compared; Coventry's published changes are for closures and outcomes met)."""
+    years = _whole_years(ds)
+    by_year = ds.requests["received_date"].dt.year.value_counts()
+    for prev, year in zip(years[:-1], years[1:]):
+        t.add(f"requests for support {year} / {prev}", by_year.get(year, 0) / max(by_year.get(prev, 0), 1),
+              float("nan"), "ratio", "none", "no published figure for this pair of years; not compared")
+
+
+def _monthly_requests(ds: Dataset, mask: Optional[np.ndarray] = None) -> pd.Series:
+    """Requests by month over the whole months of the window."""
+    start, end = pd.Timestamp(ds.meta["window_start"]), pd.Timestamp(ds.meta["end_date"])
+    received = ds.requests["received_date"] if mask is None else ds.requests.loc[mask, "received_date"]
+    months = pd.period_range(start, end, freq="M")
+    whole = months[(months.start_time >= start) & (months.end_time.normalize() <= end)]
+    return received.dt.to_period("M").value_counts().reindex(whole, fill_value=0).sort_index()
+
+
+def _request_growth(ds: Dataset) -> float:
+    """Growth factor of requests a year: Poisson log-linear fit of monthly requests on time
+    with month-of-year effects, the lockdown months left out (NaN with under 24 months)."""
+    counts = _monthly_requests(ds)
+    keep = (counts.index < LOCKDOWN_MONTHS[0]) | (counts.index > LOCKDOWN_MONTHS[1])
+    counts = counts[keep]
+    if len(counts) < 24:
+        return float("nan")
+    t = np.array([(p - counts.index[0]).n for p in counts.index], dtype=float) / 12.0
+    X = np.column_stack([t] + [(counts.index.month == m).astype(float) for m in range(1, 13)])
+    y = counts.to_numpy(dtype=float)
+    used = X.any(axis=0)
+    X = X[:, used]
+    beta = np.linalg.lstsq(X, np.log(y + 0.5), rcond=None)[0]
+    for _ in range(50):  # Poisson IRLS from the log-linear start
+        mu = np.exp(X @ beta)
+        step = np.linalg.solve(X.T @ (X * mu[:, None]), X.T @ (y - mu))
+        beta = beta + step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(math.exp(beta[0]))
+
+
+def _lockdown_rows(t: _Table, ds: Dataset) -> None:
+    """School-sourced requests in the first lockdown and after schools reopened, against the
+    same months of 2019 (domain.md: they fell and rebounded; no national figure is published)."""
+    school = ds.requests["source"].astype("string").isin(SCHOOL_SOURCES).to_numpy(dtype=bool, na_value=False)
+    counts = _monthly_requests(ds, school)
+    for label, months in (("Apr-Jun", (4, 5, 6)), ("Sep-Nov", (9, 10, 11))):
+        now = [pd.Period(f"2020-{m:02d}", "M") for m in months]
+        before = [pd.Period(f"2019-{m:02d}", "M") for m in months]
+        figure = f"school-sourced requests {label} 2020 / {label} 2019"
+        if all(p in counts.index for p in now + before):
+            t.add(figure, counts[now].sum() / max(counts[before].sum(), 1), float("nan"), "ratio",
+                  "national (domain.md)", "fell in the 2020 lockdowns and rebounded; no published figure, "
+                  "not compared")
+        else:
+            t.add(figure, float("nan"), float("nan"), "ratio", "national (domain.md)",
+                  "not compared: the window does not hold 2019 and 2020")
