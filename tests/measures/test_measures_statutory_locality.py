@@ -29,6 +29,7 @@ def test_statutory_children_fall_in_named_localities(ds):
         total = whole[whole["measure"] == measure].set_index("period")["numerator"]
         assert total.sum() > 1000, measure
         # the localities add up to the council, and (almost) nobody is left unrecorded
-        assert part.groupby("period", observed=True)["numerator"].sum().reindex(total.index).tolist() == total.tolist(), measure
+        summed = part.groupby("period", observed=True)["numerator"].sum().reindex(total.index)
+        assert summed.tolist() == total.tolist(), measure
         assert (named.reindex(total.index).fillna(0) >= 0.99 * total).all(), measure
         assert part[part["locality"] != "not recorded"]["rate_per_10k"].notna().all(), measure

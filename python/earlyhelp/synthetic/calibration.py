@@ -148,7 +148,8 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
                 note = (f"{count} assessments (about 7 a year at scale 1): held to the share by the generator's "
                         "lead-agency quota, not left to chance")
             t.add(f"assessments initiated by {label}", 100.0 * count / n, share, "%", SEED_WOLVES_2017, note)
-        members = ds.family_members  # children of the Early Help families (not households known only to statutory services)
+        # children of the Early Help families (not the households known only to statutory services)
+        members = ds.family_members
         kids = members.loc[(members["role"] == "child") & members["family_id"].isin(ds.truth["families"]["family_id"]),
                            "person_id"].unique()
         eth = ds.persons.set_index("person_id").loc[kids, "ethnicity"]
