@@ -10,9 +10,9 @@ matplotlib.use("Agg")
 os.environ.setdefault("EARLYHELP_NO_PROGRESS", "1")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def client():
-    """A dask.distributed LocalCluster of 2 workers, shared by every test that runs on Dask."""
+    """A dask.distributed LocalCluster of 2 workers for the tests of one module that run on Dask."""
     pytest.importorskip("dask.distributed")
     from earlyhelp.flow import local_client
 
