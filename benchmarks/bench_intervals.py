@@ -30,7 +30,7 @@ import time
 import pandas as pd
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "forecast"))
-from _count_series import nb_trend_panel  # noqa: E402
+from _count_series import council_panel, nb_trend_panel  # noqa: E402
 
 from earlyhelp.forecast import AutoETS, Forecaster, Theta  # noqa: E402
 
@@ -43,21 +43,6 @@ def _rows(cv: pd.DataFrame, alias: str, who: str, method: str, seconds: float):
         yield {"model": alias, "library": who, "interval": method, "level": lv,
                "coverage": ((cv.y >= lo) & (cv.y <= hi)).mean(), "below": (cv.y < lo).mean(),
                "above": (cv.y > hi).mean(), "negative_lo": (lo < 0).mean(), "seconds": seconds}
-
-
-def council_panel(k: int, preset: str = "coventry") -> pd.DataFrame:
-    """Monthly requests per locality of k synthetic councils of a preset."""
-    from earlyhelp import synthetic
-
-    frames = []
-    for seed in range(k):
-        ds = synthetic.council(preset, years=6, seed=seed)
-        locality = ds.families.set_index("family_id")["locality_id"]
-        f = pd.DataFrame({"ds": ds.requests["received_date"].dt.to_period("M").dt.to_timestamp(),
-                          "unique_id": f"{seed}-" + ds.requests["family_id"].map(locality).astype(str)})
-        frames.append(f.groupby(["unique_id", "ds"]).size().rename("y").reset_index())
-    df = pd.concat(frames, ignore_index=True)
-    return df[df.ds < df.ds.max()]
 
 
 def main() -> None:

@@ -23,3 +23,19 @@ def nb_trend_panel(n_series: int, n: int, seed: int) -> pd.DataFrame:
         frames.append(pd.DataFrame({"unique_id": f"s{i:03d}",
                                     "ds": pd.date_range("2016-04-01", periods=n, freq="MS"), "y": y}))
     return pd.concat(frames, ignore_index=True)
+
+
+def council_panel(k: int, preset: str = "coventry") -> pd.DataFrame:
+    """``unique_id, ds, y``: monthly requests per locality of k synthetic councils of a preset
+    (6 years, seeds 0..k-1; the last, partial month dropped)."""
+    from earlyhelp import synthetic
+
+    frames = []
+    for seed in range(k):
+        ds = synthetic.council(preset, years=6, seed=seed)
+        locality = ds.families.set_index("family_id")["locality_id"]
+        f = pd.DataFrame({"ds": ds.requests["received_date"].dt.to_period("M").dt.to_timestamp(),
+                          "unique_id": f"{seed}-" + ds.requests["family_id"].map(locality).astype(str)})
+        frames.append(f.groupby(["unique_id", "ds"]).size().rename("y").reset_index())
+    df = pd.concat(frames, ignore_index=True)
+    return df[df.ds < df.ds.max()]

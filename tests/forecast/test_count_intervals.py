@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _count_series import nb_trend_panel
-from earlyhelp import ValidationError, synthetic
+from _count_series import council_panel, nb_trend_panel
+from earlyhelp import ValidationError
 from earlyhelp.forecast import AutoETS, Forecaster, Naive, Theta
 from earlyhelp.forecast.intervals import nb_bounds
 
@@ -136,23 +136,10 @@ def test_autoets_default_interval_coverage_80(autoets_cv):
     assert abs(cov - 0.80) <= 0.02, (cov, below, above)
 
 
-def _council_panel(preset, k):
-    """Monthly requests per locality of k synthetic councils (6 years, last month dropped)."""
-    frames = []
-    for seed in range(k):
-        ds = synthetic.council(preset, years=6, seed=seed)
-        locality = ds.families.set_index("family_id")["locality_id"]
-        f = pd.DataFrame({"ds": ds.requests["received_date"].dt.to_period("M").dt.to_timestamp(),
-                          "unique_id": f"{seed}-" + ds.requests["family_id"].map(locality).astype(str)})
-        frames.append(f.groupby(["unique_id", "ds"]).size().rename("y").reset_index())
-    df = pd.concat(frames, ignore_index=True)
-    return df[df.ds < df.ds.max()]
-
-
 def test_default_intervals_on_councils_that_change():
     """Wolverhampton-like councils: requests growing about 8% a year, the 2020 lockdown dip
     and rebound, overdispersed locality-month counts."""
-    df = _council_panel("wolverhampton", 8)
+    df = council_panel(8, "wolverhampton")
     cv = Forecaster([Theta()], freq="MS").cross_validation(df, h=12, n_windows=3, step_size=6,
                                                             level=list(LEVELS))
     # 64 localities x 36 = 2,304 forecasts: standard errors about 1.0 point at 80% and
