@@ -147,15 +147,7 @@ void register_specs(py::module_& m) {
   py::class_<forecast::ModelSpec>(m, "ModelSpec", "What to fit, and the settings the kind uses.")
       .def(py::init([](forecast::ModelKind kind, int season_length, const forecast::EtsSpec& ets, double alpha_d,
                        double alpha_p, int n_sim, std::uint64_t seed) {
-             forecast::ModelSpec s;
-             s.kind = kind;
-             s.season_length = season_length;
-             s.ets = ets;
-             s.alpha_d = alpha_d;
-             s.alpha_p = alpha_p;
-             s.n_sim = n_sim;
-             s.seed = seed;
-             return s;
+             return forecast::ModelSpec{kind, season_length, ets, alpha_d, alpha_p, n_sim, seed, /*fitted=*/true};
            }),
            py::arg("kind"), py::arg("season_length") = 12, py::arg("ets") = forecast::EtsSpec{},
            py::arg("alpha_d") = 0.1, py::arg("alpha_p") = 0.1, py::arg("n_sim") = 2000, py::arg("seed") = 0)

@@ -54,16 +54,8 @@ void register_options(py::module_& m) {
   py::class_<risk::GlmOptions>(m, "GlmOptions", "Penalty, intercept, convergence and solver of a GLM fit.")
       .def(py::init([](double lam, double l1_ratio, bool fit_intercept, double tol, int max_iter,
                        std::string solver, int n_threads, bool compute_covariance) {
-             risk::GlmOptions o;
-             o.lambda = lam;
-             o.l1_ratio = l1_ratio;
-             o.fit_intercept = fit_intercept;
-             o.tol = tol;
-             o.max_iter = max_iter;
-             o.solver = std::move(solver);
-             o.n_threads = n_threads;
-             o.compute_covariance = compute_covariance;
-             return o;
+             return risk::GlmOptions{lam, l1_ratio, fit_intercept, tol, max_iter,
+                                     std::move(solver), n_threads, compute_covariance};
            }),
            py::arg("lam") = 1.0, py::arg("l1_ratio") = 0.0, py::arg("fit_intercept") = true, py::arg("tol") = 1e-8,
            py::arg("max_iter") = 100, py::arg("solver") = "auto", py::arg("n_threads") = 0,

@@ -28,12 +28,7 @@ py::object column_to_python(synthetic::ColumnData&& data) {
 
 py::dict generate(const std::string& preset, int32_t window_start, int32_t window_end, double scale, uint64_t seed,
                   int threads, py::object progress) {
-  synthetic::Options opt;
-  opt.window_start = window_start;
-  opt.window_end = window_end;
-  opt.scale = scale;
-  opt.seed = seed;
-  opt.threads = threads;
+  const synthetic::Options opt{window_start, window_end, scale, seed, threads};
   auto councils = synthetic::preset_councils(preset, seed);
   synthetic::Tables tables;
   {

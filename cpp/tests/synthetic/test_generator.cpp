@@ -16,13 +16,7 @@ constexpr int32_t kStart = 19448;  // 2023-04-01
 constexpr int32_t kEnd = 20178;    // 2025-03-31
 
 Options options(uint64_t seed, double scale = 0.25, int threads = 1) {
-  Options o;
-  o.window_start = kStart;
-  o.window_end = kEnd;
-  o.scale = scale;
-  o.seed = seed;
-  o.threads = threads;
-  return o;
+  return Options{kStart, kEnd, scale, seed, threads};
 }
 
 template <class T>
