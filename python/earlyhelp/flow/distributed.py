@@ -60,7 +60,10 @@ def run_chunks(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
             return _run(args, seed, 0, runs, threads, callback)
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     parts = _chunks(runs, chunks or 2 * n_workers)
-    shared = client.scatter(args, broadcast=True)
+    # one object under a fresh key: a dict would be scattered value by value under its own
+    # keys ("days", "unit_cost", ...), which the next call reuses while the last one's are
+    # being released, and the tasks then lose their inputs
+    [shared] = client.scatter([args], broadcast=True, hash=False)
     futures = [client.submit(_run, shared, seed, first, count, 1, pure=False) for first, count in parts]
     return _merge(client.gather(futures))
 
