@@ -5,7 +5,6 @@ repeat plans inside and outside two years, a child in no family (locality not re
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest

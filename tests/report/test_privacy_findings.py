@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import time
 
 import numpy as np
 import pandas as pd

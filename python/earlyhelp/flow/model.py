@@ -11,7 +11,7 @@ whose rate is itself drawn from its posterior (so bands carry parameter uncertai
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd

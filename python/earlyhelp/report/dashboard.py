@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List
 
 import numpy as np
 import pandas as pd

@@ -6,7 +6,7 @@ dates ``datetime64[ns]``. Nothing here loops over rows in Python.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
