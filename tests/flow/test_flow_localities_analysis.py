@@ -78,6 +78,8 @@ def test_goal_seek_by_locality_reaches_the_council_target(local):
     assert _council_stock(local, got["multiplier"], "cp") == pytest.approx(target, rel=2e-3)
     # the interval comes from independent draws in every locality: not degenerate, reproducible
     assert got["lower"] < got["upper"] and got["unreachable_draws"] < got["draws"]
+    # and centres on the estimate (draws adding half an entrant to each sparse bin did not)
+    assert got["lower"] <= got["multiplier"] <= got["upper"]
     again = goal_seek(local, ("cin", "cp"), UNTIL, target_stock=target, state="cp", draws=12, seed=5)
     assert again == got
     other = goal_seek(local, ("cin", "cp"), UNTIL, target_stock=target, state="cp", draws=12, seed=6)

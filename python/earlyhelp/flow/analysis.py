@@ -108,8 +108,9 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     from ``start`` that brings the stock of ``state`` (all states when None) at ``until`` to
     ``target_stock``, or the total cost to ``until`` to ``budget``.
 
-    Uncertainty: the same search on ``draws`` sets of rates drawn from their posteriors
-    (transitions and entrants ~ Gamma(count + 0.5) over child-days / days at risk); the result
+    Uncertainty: the same search on ``draws`` sets of rates drawn from their posteriors (each
+    transition and entry rate times Gamma(count + 0.5) / (count + 0.5), count the transitions
+    or entrants seen in the fit window: draws centred on the estimate); the result
     gives the point multiplier and the ``level`` interval of the drawn ones. ``nan`` where the
     target cannot be reached within ``bounds``.
 
@@ -204,8 +205,11 @@ def _drawn_fit(f, rng: np.random.Generator):
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(k > 0, rng.gamma(k + 0.5) / (k + 0.5), 1.0)
     drawn.rates = f.rates * scale
+    # scaled like the rates, so the draws centre on the estimate: a Gamma(k + 0.5) count would add
+    # half an entrant per bin, which in a locality's sparse bins shifts the whole interval
     k_e = np.rint(f.entrants * window)
-    drawn.entrants = rng.gamma(k_e + 0.5) / window * (k_e > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drawn.entrants = np.where(k_e > 0, f.entrants * rng.gamma(k_e + 0.5) / (k_e + 0.5), 0.0)
     return drawn
 
 
