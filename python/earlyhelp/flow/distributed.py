@@ -92,6 +92,19 @@ def _run_each(args: Dict[str, Any], seed: int, first: int, runs: int, progress=N
     return stocks, costs, entrants, np.stack(run_stocks), np.stack(run_costs)
 
 
+def _counter(callback, total: int):
+    """A per-run callback for threads that drives ``callback(done, total)`` over all of them."""
+    if callback is None:
+        return None
+    lock, done = threading.Lock(), [0]
+
+    def tick(_k: int, _n: int) -> None:
+        with lock:
+            done[0] += 1
+            callback(done[0], total)
+    return tick
+
+
 def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads: int = 2,
                chunks: Optional[int] = None, progress: bool = False):
     """As :func:`run_chunks`, keeping every run's outcome too (to add localities run by run):
@@ -107,14 +120,7 @@ def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
 
         parts = _chunks(runs, max(1, int(threads)))
         with progress_bar("simulate", unit="run", show=progress) as callback:
-            tick = None
-            if callback is not None:
-                lock, done = threading.Lock(), [0]
-
-                def tick(_k: int, _n: int) -> None:
-                    with lock:
-                        done[0] += 1
-                        callback(done[0], runs)
+            tick = _counter(callback, runs)
             with ThreadPoolExecutor(len(parts)) as pool:  # the core releases the GIL
                 results = list(pool.map(lambda p: _run_each(args, seed, p[0], p[1], tick), parts))
     else:

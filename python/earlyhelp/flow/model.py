@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._errors import ValidationError
 from .categories import Categories, categories as resolve_categories
-from .localities import check_by, locality_seed, split_spells, stacked
+from .localities import check_by, split_spells, stacked
 from .scenario import Scenario, capped_states, regimes_for
 from .spells import NONE, build_spells, day_index
 
