@@ -29,6 +29,7 @@ using synthetic::detail::Rng;
 using synthetic::detail::stream_key;
 
 constexpr int kBatch = 32;  // runs buffered before their outcomes go into the histograms
+constexpr uint32_t kNoSpare = 0xffffffffu;  // no spare random bits (they have 24 bits)
 
 // Smallest whole number >= x (x well inside the int range).
 inline int ceil_int(double x) {
@@ -74,10 +75,11 @@ class AliasTables {
     for (int j : large) prob[j] = 1.0, alias[j] = j;
   }
 
-  // Outcome for `table`, or `none` when every weight is zero.
-  int draw(Rng& rng, std::size_t table, int none) const {
+  // Outcome for `table` from 24 random bits, or `none` when every weight is
+  // zero (probabilities resolved to m / 2^24).
+  int draw(uint32_t bits24, std::size_t table, int none) const {
     if (empty_[table]) return none;
-    const double u = rng.uniform() * m_;
+    const double u = static_cast<double>(bits24) * (m_ * 0x1.0p-24);
     const int i = std::min(static_cast<int>(u), m_ - 1);
     const int other = alias_[table * m_ + i];
     return u - i < prob_[table * m_ + i] ? i : other;
@@ -88,6 +90,42 @@ class AliasTables {
   std::vector<double> prob_;
   std::vector<int> alias_;
   std::vector<char> empty_;
+};
+
+// Ascending values padded with +infinity to a power of two above their count
+// (8 at least), so the last one at or below x is a count of comparisons of a
+// fixed length: independent comparisons, short on the critical path.
+class SortedEdges {
+ public:
+  SortedEdges() = default;
+  SortedEdges(const double* v, int n) : steps_(3) {
+    while ((1 << steps_) <= n) ++steps_;  // one +infinity at least: v[n] ends any upward walk
+    v_.assign(v, v + n);
+    v_.resize(std::size_t{1} << steps_, INFINITY);
+  }
+  int steps() const { return steps_; }
+  const double* data() const { return v_.data(); }
+
+  // Index of the last of the padded `v[0 .. 2^steps)` at or below x (0 when
+  // none; v[0] is never compared).
+  static int last_at_or_below(const double* v, int steps, double x) {
+    if (steps == 3) return count_at_or_below<8>(v, x);
+    if (steps == 4) return count_at_or_below<16>(v, x);
+    int i = 0;
+    for (int j = 1; j < (1 << steps); ++j) i += v[j] <= x;
+    return i;
+  }
+  int last_at_or_below(double x) const { return last_at_or_below(v_.data(), steps_, x); }
+
+ private:
+  template <int N>
+  static int count_at_or_below(const double* v, double x) {
+    int i = 0;
+    for (int j = 1; j < N; ++j) i += v[j] <= x;
+    return i;
+  }
+  std::vector<double> v_;
+  int steps_ = 0;
 };
 
 class Runner {
@@ -125,15 +163,23 @@ class Runner {
         forced_dest_.set(kc, wf);
       }
     // Cumulative hazard at each duration bin's lower edge, per (state, age band).
-    cumh_.assign(cells_ * (n_dur_ + 1), 0.0);
+    ages_ = SortedEdges(m.age_edges.data(), n_age_);
+    durations_ = SortedEdges(m.dur_edges.data(), n_dur_);
+    const std::size_t stride = std::size_t{1} << durations_.steps();
+    cumh_.assign(cells_ * stride, INFINITY);  // padded like durations_
     inv_h_.assign(cells_ * n_dur_, 0.0);
-    for (std::size_t c = 0; c < cells_; ++c)
-      for (int b = 0; b < n_dur_; ++b) {
-        const double width = b + 1 < n_dur_ ? m.dur_edges[b + 1] - m.dur_edges[b] : INFINITY;
+    for (std::size_t c = 0; c < cells_; ++c) {
+      double* H = &cumh_[c * stride];
+      H[0] = 0.0;
+      for (int b = 0; b + 1 < n_dur_; ++b) {
         const double h = m.hazard[c * n_dur_ + b];
-        cumh_[c * (n_dur_ + 1) + b + 1] = cumh_[c * (n_dur_ + 1) + b] + (h > 0 ? h * width : 0.0);
+        H[b + 1] = H[b] + (h > 0 ? h * (m.dur_edges[b + 1] - m.dur_edges[b]) : 0.0);
+      }
+      for (int b = 0; b < n_dur_; ++b) {
+        const double h = m.hazard[c * n_dur_ + b];
         inv_h_[c * n_dur_ + b] = h > 0 ? 1.0 / h : 0.0;
       }
+    }
     if (!m.entry_trend.empty()) {
       trend_.assign(n_, Trend{});
       for (int s = 0; s < n_; ++s) {
@@ -185,10 +231,12 @@ class Runner {
         const double mass = flat ? length * e0 : (e1 - e0) / beta;
         const int k = rng.poisson(lambda * m_.entry_mult[g.regime * cells_ + i] * mass);
         for (int e = 0; e < k; ++e) {
-          const double u = rng.uniform();
+          // One number gives the arrival time and the age: 32 bits each.
+          const uint64_t bits = rng.next();
+          const double u = static_cast<double>(bits >> 32) * 0x1.0p-32;
           const double t = flat ? g.start + length * u : std::clamp(std::log(e0 + u * (e1 - e0)) / beta,
                                                                     static_cast<double>(g.start), std::nextafter(static_cast<double>(g.end), 0.0));
-          const double age = age_lo + age_span * rng.uniform();
+          const double age = age_lo + age_span * static_cast<double>(bits & 0xffffffffu) * 0x1.0p-32;
           const int period = period_of_day_[std::min(o_.days - 1, static_cast<int>(t))];
           if (period < periods_) ++entr_[static_cast<std::size_t>(period) * n_ + s];
           follow(rng, s, t, 0.0, t - age);
@@ -227,15 +275,8 @@ class Runner {
   std::size_t slots() const { return static_cast<std::size_t>(periods_) * (n_series() + 1 + n_); }
   int64_t* slot(std::size_t i) { return &buffer_[i * kBatch]; }
 
-  // Index of the last of the ascending `edges[0..n)` at or below x (0 when
-  // none): a count of comparisons, without data-dependent branches.
-  static int last_at_or_below(const double* edges, int n, double x) {
-    int i = 0;
-    for (int j = 1; j < n; ++j) i += edges[j] <= x;
-    return i;
-  }
-  int age_band(double age) const { return last_at_or_below(m_.age_edges.data(), n_age_, age); }
-  int dur_bin(double e) const { return last_at_or_below(m_.dur_edges.data(), n_dur_, e); }
+  int age_band(double age) const { return ages_.last_at_or_below(age); }
+  int dur_bin(double e) const { return durations_.last_at_or_below(e); }
   int day_of(double t) const { return std::clamp(static_cast<int>(t), 0, o_.days - 1); }
 
   // Mark days [t0, t1) in state s (split at age-band boundaries); the child
@@ -245,13 +286,12 @@ class Runner {
     int d0 = std::max(0, ceil_int(t0));
     const int d1 = std::min(days, ceil_int(t1));
     if (d0 >= d1) return;
-    while (a + 1 < n_age_ && birth + m_.age_edges[a + 1] <= d0) ++a;
+    const double* age_edges = ages_.data();  // padded: the oldest band's next edge is +infinity
+    while (birth + age_edges[a + 1] <= d0) ++a;
     while (true) {
       int dend = d1;
-      if (a + 1 < n_age_) {
-        const double next = birth + m_.age_edges[a + 1];  // > d0
-        if (next < d1) dend = std::max(d0 + 1, ceil_int(next));
-      }
+      const double next = birth + age_edges[a + 1];  // > d0
+      if (next < d1) dend = std::max(d0 + 1, ceil_int(next));
       // In the stock at the ends of periods period_of_day_[d0] .. period_of_day_[dend] - 1.
       int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + a) * (periods_ + 1)];
       ++row[period_of_day_[d0]];
@@ -259,7 +299,7 @@ class Runner {
       if (costed_[s]) add_days(s, d0, dend);
       if (dend >= d1) return;
       d0 = dend;
-      a = std::min(a + 1, n_age_ - 1);
+      ++a;
     }
   }
 
@@ -282,17 +322,17 @@ class Runner {
 
   // Time of leaving state s (cell c, entered e days before t) when one regime
   // k holds to the horizon: invert the cumulative hazard at an exponential draw.
-  double exit_time(Rng& rng, std::size_t c, std::size_t kc, double t, double e) const {
+  double exit_time(Rng& rng, std::size_t c, std::size_t kc, double t, double e, uint32_t& spare) const {
     const double inv_mult = inv_mult_[kc];
     if (inv_mult <= 0) return INFINITY;
-    const double* H = &cumh_[c * (n_dur_ + 1)];
+    const double* H = &cumh_[c << durations_.steps()];
     const double* h = &m_.hazard[c * n_dur_];
-    double target = expo_(rng) * inv_mult;
+    double target = expo_(rng, spare) * inv_mult;
     if (e > 0) {
       const int b0 = dur_bin(e);
       target += H[b0] + h[b0] * (e - m_.dur_edges[b0]);
     }
-    const int b = last_at_or_below(H, n_dur_, target);  // H is ascending: the bin where the exit falls
+    const int b = SortedEdges::last_at_or_below(H, durations_.steps(), target);  // the bin where the exit falls
     if (!(h[b] > 0)) return INFINITY;
     return t + (m_.dur_edges[b] + (target - H[b]) * inv_h_[c * n_dur_ + b] - e);
   }
@@ -300,11 +340,11 @@ class Runner {
   // The same when the regime changes before the horizon: walk through the
   // pieces where both the duration bin and the regime are constant.
   // Returns the exit time (or the horizon); sets `forced`/`aged_out`.
-  double exit_time_regimes(Rng& rng, int s, int a, double t, double e, double leave_age, bool& forced,
+  double exit_time_regimes(Rng& rng, int s, int a, double t, double e, double leave_age, uint32_t& spare, bool& forced,
                            bool& aged_out) const {
     const double horizon = o_.days, cap = cap_[s];
     const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
-    double need = expo_(rng), tt = t, ee = e;
+    double need = expo_(rng, spare), tt = t, ee = e;
     while (tt < horizon) {
       const int b = dur_bin(ee);
       const int day = day_of(tt);
@@ -333,20 +373,28 @@ class Runner {
   void follow(Rng& rng, int s, double t, double e, double birth) {
     const double horizon = o_.days;
     const double leave_age = birth + m_.max_age;  // day the child is too old for services
+    const double* age_edges = ages_.data();
+    int a = age_band(t - e - birth);  // age band at entry to the state
     for (int guard = 0; t < horizon && guard < 10000; ++guard) {
-      const int a = age_band(t - e - birth);  // age band at entry to the state
       const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
       const int day0 = day_of(t);
       bool forced = false, aged_out = false;
+      uint32_t spare = kNoSpare;  // bits the exit draw left for the destination
       double tt;
-      if (run_end_[day0] >= o_.days) {
-        const double t_exit = exit_time(rng, c, o_.regime_of_day[day0] * cells_ + c, t, e);
+      std::size_t kc;  // (regime, cell) at the exit
+      if (run_end_[day0] >= o_.days) {  // one regime to the horizon
+        kc = o_.regime_of_day[day0] * cells_ + c;
+        const double t_exit = exit_time(rng, c, kc, t, e, spare);
         const double t_cap = t + std::max(0.0, cap_[s] - e);  // an open case past the cap leaves at once
-        tt = std::min({t_exit, t_cap, leave_age});
-        aged_out = tt == leave_age;
-        forced = !aged_out && tt == t_cap && t_cap < t_exit;
+        tt = t_exit;
+        if (!(t_exit < t_cap && t_exit < leave_age)) {  // the cap or the age limit may come first
+          tt = std::min({t_exit, t_cap, leave_age});
+          aged_out = tt == leave_age;
+          forced = !aged_out && tt == t_cap && t_cap < t_exit;
+        }
       } else {
-        tt = exit_time_regimes(rng, s, a, t, e, leave_age, forced, aged_out);
+        tt = exit_time_regimes(rng, s, a, t, e, leave_age, spare, forced, aged_out);
+        kc = tt < horizon ? o_.regime_of_day[day_of(tt)] * cells_ + c : 0;
       }
       if (tt >= horizon) {
         occupy(s, a, t, horizon, birth);
@@ -355,12 +403,13 @@ class Runner {
       occupy(s, a, t, tt, birth);
       if (aged_out) return;
       // Destination, with the regime's cause-specific multipliers.
-      const std::size_t kc = o_.regime_of_day[day_of(tt)] * cells_ + c;
-      const int j = (forced ? forced_dest_ : dest_).draw(rng, kc, n_);
+      if (spare == kNoSpare) spare = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
+      const int j = (forced ? forced_dest_ : dest_).draw(spare, kc, n_);
       if (j >= n_) return;
       s = j;
       t = tt;
       e = 0;
+      while (age_edges[a + 1] <= t - birth) ++a;  // the age band at entry to the new state
     }
   }
 
@@ -419,7 +468,8 @@ class Runner {
   std::vector<double> total_mult_, inv_mult_;  // per (regime, state, age)
   std::vector<int> period_of_day_;  // [day 0 .. days]: first period ending on or after it (periods: none)
   std::vector<int32_t> run_end_;  // first day after the regime run holding each day
-  std::vector<double> cumh_;      // [state][age][n_dur + 1] cumulative hazard at bin edges
+  SortedEdges ages_, durations_;  // age_edges, dur_edges
+  std::vector<double> cumh_;      // [state][age][2^durations_.steps()] cumulative hazard at bin edges, padded
   std::vector<double> inv_h_;     // [state][age][n_dur] 1 / hazard (0 where the hazard is 0)
   std::vector<double> cap_;       // [state] longest stay (infinite: no cap)
   struct Trend {

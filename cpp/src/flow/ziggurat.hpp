@@ -1,7 +1,8 @@
 #pragma once
 // Exponential(1) draws by the ziggurat method (Marsaglia and Tsang, 2000):
 // 256 layers of equal area under exp(-x); about 99% of draws take one random
-// number and one comparison, with no logarithm. The distribution is exact.
+// number and one comparison, with no logarithm. The distribution is exact
+// up to the 32-bit resolution of the position within a layer.
 #include <cmath>
 #include <cstdint>
 
@@ -17,10 +18,18 @@ class ExponentialZiggurat {
   }
 
   double operator()(synthetic::detail::Rng& rng) const {
+    uint32_t spare;
+    return (*this)(rng, spare);
+  }
+
+  // The same draw; `spare` receives 24 random bits that the draw did not use
+  // (independent of it), so a caller's next small choice needs no new number.
+  double operator()(synthetic::detail::Rng& rng, uint32_t& spare) const {
     while (true) {
       const uint64_t bits = rng.next();
-      const int i = static_cast<int>(bits & 0xff);  // layer; bits 11..63 give the position
-      const double z = static_cast<double>(bits >> 11) * 0x1.0p-53 * x_[i];
+      const int i = static_cast<int>(bits & 0xff);  // layer; bits 32..63 give the position
+      spare = static_cast<uint32_t>(bits >> 8) & 0xffffffu;
+      const double z = static_cast<double>(bits >> 32) * 0x1.0p-32 * x_[i];
       if (z < x_[i + 1]) return z;                                // inside the layer's core
       if (i == 0) return kR - std::log(1.0 - rng.uniform());      // the tail beyond kR
       if (f_[i] + rng.uniform() * (f_[i + 1] - f_[i]) < std::exp(-z)) return z;
