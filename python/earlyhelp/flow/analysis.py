@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
+from .localities import TOTAL, check_by, locality_model, locality_seed
 from .scenario import Scenario
 
 
@@ -18,10 +19,15 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     columns, ``cost`` in the month (when unit costs were given) and ``cost_avoided``: the
     baseline's cost minus the scenario's, cumulated from the start (the invest-to-save case).
 
+    A model fitted by locality (``fit(ds, by="locality")``) gives one row per (scenario,
+    locality, date), with a ``locality`` column after ``scenario``: each locality's projection
+    under the scenario, then the council total as locality ``"all"`` (the sum of the
+    localities' rows; stocks, costs and ``cost_avoided`` all add).
+
     Parameters
     ----------
     model : StockFlow
-        a fitted model.
+        a fitted model, whole-council or by locality.
     scenarios : sequence of Scenario
         the scenarios.
     until : date-like
@@ -31,11 +37,25 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     -------
     DataFrame
     """
+    if model._parts is None:
+        return _compare_one(model, scenarios, until)
+    frames = [_compare_one(part, scenarios, until).assign(locality=name) for name, part in model._parts.items()]
+    parts = pd.concat(frames, ignore_index=True)
+    values = [c for c in parts.columns if c not in ("scenario", "date", "locality")]
+    total = parts.groupby(["scenario", "date"], sort=False, as_index=False)[values].sum().assign(locality=TOTAL)
+    out = pd.concat([parts, total], ignore_index=True)
+    order = {name: k for k, name in enumerate([*model._parts, TOTAL])}
+    scen = {name: k for k, name in enumerate(dict.fromkeys(out["scenario"]))}
+    out = out.sort_values(["scenario", "locality", "date"], key=lambda c: c.map(scen) if c.name == "scenario"
+                          else c.map(order) if c.name == "locality" else c, kind="stable")
+    return out[["scenario", "locality", "date", *values]].reset_index(drop=True)
+
+
+def _compare_one(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     frames = []
     for s in [None, *scenarios]:
         p = model.project(until=until, scenario=s)
         p["month"] = p["date"].dt.to_period("M")
-        wide = p.pivot_table(index="month", columns="state", values="stock", aggfunc="sum", sort=False)
         month_end = p.groupby("month")["date"].max()
         last = p[p["date"].isin(month_end)].groupby(["month", "state"])["stock"].sum().unstack()
         out = pd.DataFrame({"date": month_end, "stock": last.sum(axis=1)})
@@ -45,7 +65,6 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
             out["cost"] = p.groupby("month")["cost_per_day"].sum()
         out["scenario"] = "baseline" if s is None else s.name
         frames.append(out.reset_index(drop=True))
-        del wide
     res = pd.concat(frames, ignore_index=True)
     if "cost" in res:
         base = res[res["scenario"] == "baseline"].set_index("date")["cost"]
@@ -55,16 +74,15 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     return res[cols]
 
 
-def _outcome(model, scenario: Scenario, until, target_state: Optional[str], measure: str) -> float:
-    p = model.project(until=until, scenario=scenario)
+def _outcome(model, scenario: Scenario, until, state: Optional[str], measure: str) -> float:
+    """The stock of ``state`` (all when None) on ``until``, or the total cost from the start."""
+    x = model._project_array(until, scenario)
     if measure == "cost":
-        if "cost_per_day" not in p:
-            raise ValidationError("a budget target needs unit_costs", table="goal_seek", column="budget")
-        return float(p["cost_per_day"].sum())
-    last = p[p["date"] == p["date"].max()]
-    if target_state is not None:
-        last = last[last["state"] == target_state]
-    return float(last["stock"].sum())
+        return float(model._daily_cost(x).sum())
+    last = x[-1]
+    if state is not None:
+        last = last[model._bin_frame()["state"].to_numpy() == state]
+    return float(last.sum())
 
 
 def _bisect(f, target: float, lo: float, hi: float, tol: float = 1e-4, steps: int = 60) -> float:
@@ -85,20 +103,28 @@ def _bisect(f, target: float, lo: float, hi: float, tol: float = 1e-4, steps: in
 
 def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, state: Optional[str] = None,
               budget: Optional[float] = None, start: Any = None, bounds=(0.0, 3.0), draws: int = 200,
-              seed: int = 0, level: float = 0.9) -> Dict[str, Any]:
+              seed: int = 0, level: float = 0.9, locality: Optional[str] = None) -> Dict[str, Any]:
     """The multiplier on ``rate`` (a scenario target: ``("early_help", "cin")`` or ``"entry:cp"``)
     from ``start`` that brings the stock of ``state`` (all states when None) at ``until`` to
     ``target_stock``, or the total cost to ``until`` to ``budget``.
 
-    Uncertainty: the same search on ``draws`` sets of rates drawn from their posteriors
-    (transitions and entrants ~ Gamma(count + 0.5) over child-days / days at risk); the result
+    Uncertainty: the same search on ``draws`` sets of rates drawn from their posteriors (each
+    transition and entry rate times Gamma(count + 0.5) / (count + 0.5), count the transitions
+    or entrants seen in the fit window: draws centred on the estimate); the result
     gives the point multiplier and the ``level`` interval of the drawn ones. ``nan`` where the
     target cannot be reached within ``bounds``.
+
+    A model fitted by locality (``fit(ds, by="locality")``): the multiplier is one policy lever
+    applied in every locality, and the target is the council's (the sum over localities of the
+    stock, or of the cost). Each draw draws every locality's rates, independently, locality
+    ``L`` from a generator seeded with :func:`~earlyhelp.flow.localities.locality_seed`
+    (``seed``, ``L``); so ``locality="L"``, which seeks the target within ``L`` alone, uses the
+    draws ``L`` has in the council-wide search.
 
     Parameters
     ----------
     model : StockFlow
-        a fitted model.
+        a fitted model, whole-council or by locality.
     rate : tuple of (str, str) or str
         the rate changed.
     until : date-like
@@ -119,42 +145,72 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
         the random seed.
     level : float, default 0.9
         the interval level.
+    locality : str, optional
+        a model fitted by locality: seek the target within this locality only (its stock or
+        cost, the multiplier applied there).
 
     Returns
     -------
     dict
-        the point multiplier and its interval.
+        ``rate``, ``locality`` (the locality sought in, ``"all"`` for a council fitted by
+        locality, None for a whole-council model), ``multiplier``, ``lower`` and ``upper`` (the
+        ``level`` interval), ``draws``, ``unreachable_draws`` and ``level``.
     """
     if (target_stock is None) == (budget is None):
         raise ValidationError("give exactly one of target_stock and budget", table="goal_seek", column="target")
     measure, target = ("cost", budget) if budget is not None else ("stock", target_stock)
+    models = _seek_models(model, locality)
+    first = next(iter(models.values()))
+    if state is not None and state not in first.categories.states:
+        raise ValidationError(f"no state named {state!r}; states: {', '.join(first.categories.states)}",
+                              table="goal_seek", column="state")
+    if measure == "cost" and not any(first.unit_costs.values()):
+        raise ValidationError("a budget target needs unit_costs", table="goal_seek", column="budget")
 
-    def solve(m) -> float:
-        return _bisect(lambda x: _outcome(m, Scenario("goal").multiply(rate, x, start=start), until, state, measure),
-                       float(target), *bounds)
+    def solve(ms) -> float:
+        return _bisect(lambda x: sum(_outcome(m, Scenario("goal").multiply(rate, x, start=start), until, state,
+                                              measure) for m in ms), float(target), *bounds)
 
-    point = solve(model)
-    rng = np.random.default_rng(seed)
-    f = model._need_fit()
-    window = max((f.end - f.start).days, 1)
+    point = solve(list(models.values()))
+    by_locality = model._parts is not None
+    rngs = [np.random.default_rng(locality_seed(seed, name) if by_locality else seed) for name in models]
     found = []
     for _ in range(draws):
-        drawn = replace(f)
-        k = f.counts
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(k > 0, rng.gamma(k + 0.5) / (k + 0.5), 1.0)
-        drawn.rates = f.rates * scale
-        k_e = np.rint(f.entrants * window)
-        drawn.entrants = rng.gamma(k_e + 0.5) / window * (k_e > 0)
-        clone = _with_fit(model, drawn)
-        found.append(solve(clone))
+        found.append(solve([_with_fit(m, _drawn_fit(m._need_fit(), rng)) for m, rng in zip(models.values(), rngs)]))
     found = np.array(found)
     ok = np.isfinite(found)
     alpha = (1 - level) / 2
-    return {"rate": rate, "multiplier": point,
+    where = (locality or TOTAL) if by_locality else None
+    return {"rate": rate, "locality": where, "multiplier": point,
             "lower": float(np.quantile(found[ok], alpha)) if ok.any() else np.nan,
             "upper": float(np.quantile(found[ok], 1 - alpha)) if ok.any() else np.nan,
             "draws": int(draws), "unreachable_draws": int((~ok).sum()), "level": level}
+
+
+def _seek_models(model, locality: Optional[str]) -> Dict[str, Any]:
+    """The models whose outcomes add up to the target, by name."""
+    if locality is not None:
+        return {locality: locality_model(model, locality, "goal_seek")}
+    if model._parts is not None:
+        return dict(model._parts)
+    model._need_fit()
+    return {"": model}
+
+
+def _drawn_fit(f, rng: np.random.Generator):
+    """The fit with its transition and entry rates drawn from their posteriors."""
+    window = max((f.end - f.start).days, 1)
+    drawn = replace(f)
+    k = f.counts
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(k > 0, rng.gamma(k + 0.5) / (k + 0.5), 1.0)
+    drawn.rates = f.rates * scale
+    # scaled like the rates, so the draws centre on the estimate: a Gamma(k + 0.5) count would add
+    # half an entrant per bin, which in a locality's sparse bins shifts the whole interval
+    k_e = np.rint(f.entrants * window)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drawn.entrants = np.where(k_e > 0, f.entrants * rng.gamma(k_e + 0.5) / (k_e + 0.5), 0.0)
+    return drawn
 
 
 def _with_fit(model, fit):
@@ -166,10 +222,18 @@ def _with_fit(model, fit):
 
 
 def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int = 12, window_months: int = 12,
-             runs: int = 200, seed: int = 0, **kwargs) -> pd.DataFrame:
+             runs: int = 200, seed: int = 0, by: Optional[str] = None, **kwargs) -> pd.DataFrame:
     """Fit on the ``window_months`` before each cutoff, project ``months`` ahead, and compare with
     the stocks the data show. One row per (cutoff, state, date) at month ends: actual,
     deterministic forecast, Monte Carlo q05/q50/q95 and whether the 90 % band covered the actual.
+
+    With ``by="locality"`` the models are fitted by locality at each cutoff
+    (:meth:`StockFlow.fit`), and the rows are per (cutoff, locality, state, date), with a
+    ``locality`` column after ``cutoff``, then the council total as locality ``"all"``: actual
+    and forecast are the localities' sums, and the band is the council total of
+    :meth:`StockFlow.simulate` (each run's localities added, then the quantiles taken), not a
+    sum of the localities' quantiles. Children with no locality are left out of every row (the
+    total too) and counted in ``attrs["children_without_a_locality_excluded"]``.
 
     Parameters
     ----------
@@ -187,6 +251,8 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
         Monte Carlo runs.
     seed : int, default 0
         the random seed.
+    by : {None, "locality"}, optional
+        ``"locality"``: fit, forecast and compare per locality, plus the council total.
     **kwargs : object
         more arguments of :class:`StockFlow`.
 
@@ -196,22 +262,39 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     """
     from .model import StockFlow
 
+    check_by(by)
+    keys = ["date", "state"] if by is None else ["locality", "date", "state"]
+    full = StockFlow(categories, **kwargs).fit(ds, by=by)
     rows = []
     for cutoff in cutoffs:
         cut = pd.Timestamp(cutoff)
-        m = StockFlow(categories, **kwargs).fit(ds, start=cut - pd.DateOffset(months=window_months), end=cut)
-        full = StockFlow(categories, **kwargs).fit(ds)
+        m = StockFlow(categories, **kwargs).fit(ds, start=cut - pd.DateOffset(months=window_months), end=cut, by=by)
         det = m.project(until=cut + pd.DateOffset(months=months), freq="M")
-        det = det[det["date"] > cut].groupby(["date", "state"], as_index=False)["stock"].sum()
+        det = det[det["date"] > cut].groupby(keys, as_index=False, sort=False)["stock"].sum()
         sim = m.simulate(months=months, runs=runs, seed=seed, quantiles=(0.05, 0.5, 0.95))
         sim = sim[(sim["age"] == "all") & (sim["state"] != "all")]
-        actual = full._actual_stocks(det["date"].unique())
-        merged = det.merge(sim[["date", "state", "q05", "q50", "q95"]], on=["date", "state"], how="left")
-        merged = merged.merge(actual, on=["date", "state"], how="left").assign(cutoff=cut)
+        dates = det["date"].unique()
+        if by is None:
+            actual = full._actual_stocks(dates)
+        else:
+            det = pd.concat([det, det.groupby(["date", "state"], as_index=False, sort=False)["stock"].sum()
+                             .assign(locality=TOTAL)], ignore_index=True)
+            actual = _locality_actuals(full, dates)
+        merged = det.merge(sim[[*keys, "q05", "q50", "q95"]], on=keys, how="left")
+        merged = merged.merge(actual, on=keys, how="left").assign(cutoff=cut)
         rows.append(merged)
     out = pd.concat(rows, ignore_index=True).rename(columns={"stock": "forecast"})
     out["covered"] = (out["actual"] >= out["q05"]) & (out["actual"] <= out["q95"])
     out["abs_pct_error"] = (out["forecast"] - out["actual"]).abs() / out["actual"].where(out["actual"] > 0)
-    return out[["cutoff", "date", "state", "actual", "forecast", "q05", "q50", "q95", "covered", "abs_pct_error"]]
+    out = out[["cutoff", *keys, "actual", "forecast", "q05", "q50", "q95", "covered", "abs_pct_error"]]
+    if by is not None:
+        out.attrs["children_without_a_locality_excluded"] = full.report["children_without_a_locality_excluded"]
+    return out
 
 
+def _locality_actuals(full, dates) -> pd.DataFrame:
+    """The stocks each locality's data show on ``dates``, then their sum as locality ``"all"``."""
+    parts = pd.concat([m._actual_stocks(dates).assign(locality=name) for name, m in full._parts.items()],
+                      ignore_index=True)
+    total = parts.groupby(["date", "state"], as_index=False, sort=False)["actual"].sum().assign(locality=TOTAL)
+    return pd.concat([parts, total], ignore_index=True)

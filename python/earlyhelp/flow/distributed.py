@@ -9,9 +9,11 @@ make scenario differences sharper).
 """
 from __future__ import annotations
 
+import threading
 import zlib
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
 import pandas as pd
 
 
@@ -68,28 +70,123 @@ def run_chunks(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
     return _merge(client.gather(futures))
 
 
+def _run_each(args: Dict[str, Any], seed: int, first: int, runs: int, progress=None):
+    """Runs ``first`` .. ``first + runs - 1`` one at a time: their merged bands and each run's
+    outcome, stocks (runs, periods, series) int32 and costs (runs, periods) in units of the cost
+    quantum. A run draws from the stream keyed by (seed, run) however it is computed, so the
+    merged bands are those of one call for all the runs."""
+    stocks = costs = entrants = None
+    run_stocks, run_costs = [], []
+    for k in range(runs):
+        s, c, e = _run(args, seed, first + k, 1)
+        run_stocks.append(s.means().astype(np.int32))  # one run: its mean is its value
+        run_costs.append(c.means()[:, 0])
+        if stocks is None:
+            stocks, costs, entrants = s, c, e
+        else:
+            stocks.merge(s)
+            costs.merge(c)
+            entrants.merge(e)
+        if progress is not None:
+            progress(k + 1, runs)
+    return stocks, costs, entrants, np.stack(run_stocks), np.stack(run_costs)
+
+
+def _counter(callback, total: int):
+    """A per-run callback for threads that drives ``callback(done, total)`` over all of them."""
+    if callback is None:
+        return None
+    lock, done = threading.Lock(), [0]
+
+    def tick(_k: int, _n: int) -> None:
+        with lock:
+            done[0] += 1
+            callback(done[0], total)
+    return tick
+
+
+def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads: int = 2,
+               chunks: Optional[int] = None, progress: bool = False):
+    """As :func:`run_chunks`, keeping every run's outcome too (to add localities run by run):
+    (stocks, costs, entrants, run_stocks, run_costs), the runs in order."""
+    from .._errors import ValidationError
+
+    if runs <= 0:
+        raise ValidationError("runs must be positive", table="simulate", column="runs")
+    if client is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .._native import progress as progress_bar
+
+        parts = _chunks(runs, max(1, int(threads)))
+        with progress_bar("simulate", unit="run", show=progress) as callback:
+            tick = _counter(callback, runs)
+            with ThreadPoolExecutor(len(parts)) as pool:  # the core releases the GIL
+                results = list(pool.map(lambda p: _run_each(args, seed, p[0], p[1], tick), parts))
+    else:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        [shared] = client.scatter([args], broadcast=True, hash=False)
+        futures = [client.submit(_run_each, shared, seed, first, count, pure=False)
+                   for first, count in _chunks(runs, chunks or 2 * n_workers)]
+        results = client.gather(futures)
+    stocks, costs, entrants = _merge(r[:3] for r in results)
+    return (stocks, costs, entrants, np.concatenate([r[3] for r in results]),
+            np.concatenate([r[4] for r in results]))
+
+
 def council_seed(seed: int, council: str) -> int:
     """The seed of one council in a many-council run: stable across processes and machines."""
     return (int(seed) + zlib.crc32(str(council).encode())) % (2 ** 63)
 
 
-def _one(model, scenario, months: int, runs: int, seed: int, quantiles) -> pd.DataFrame:
-    model.simulate(months=months, runs=runs, seed=seed, scenario=scenario, threads=1, quantiles=quantiles)
-    return model._tidy_bands(model._last_sim, quantiles)
+def _one(model, scenario, months: int, runs: int, seed: int, quantiles, paired: bool = False):
+    """One task: the tidy bands of ``model`` under ``scenario`` and, when ``paired``, every run's
+    outcome (to add localities run by run), else None."""
+    result = model._simulate_bands(months, runs, seed, None, scenario, 1, None, False, paired=paired)
+    frame = model._tidy_bands(result, quantiles)
+    if not paired:
+        return frame, None
+    return frame, {"run_stocks": result["run_stocks"], "run_costs": result["run_costs"],
+                   "quantum": result["quantum"], "dates": result["dates"]}
+
+
+def _tasks(models: Mapping[str, Any], scenarios: Sequence[Any], seed: int):
+    """(council, scenario's index, scenario, locality or None, model, seed) of every task: a council fitted by
+    locality gives one task per locality, seeded as its own ``simulate`` seeds it."""
+    from .localities import locality_seed
+
+    out = []
+    for name, model in models.items():
+        own = council_seed(seed, name)
+        for k, s in enumerate(scenarios):
+            if getattr(model, "_parts", None) is None:
+                out.append((name, k, s, None, model, own))
+            else:
+                out += [(name, k, s, loc, part, locality_seed(own, loc)) for loc, part in model._parts.items()]
+    return out
 
 
 def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] = None, *, months: int = 60,
-                  runs: int = 1000, seed: int = 0, client=None, quantiles=(0.05, 0.5, 0.95)) -> pd.DataFrame:
+                  runs: int = 1000, seed: int = 0, client=None, quantiles=(0.05, 0.5, 0.95),
+                  total: bool = True) -> pd.DataFrame:
     """Simulate every council in ``models`` (name -> fitted StockFlow) under every scenario.
 
     One task per (council, scenario), on ``client`` (a ``dask.distributed.Client``; ``None``
     runs them here one after another). Returns the tidy bands of :meth:`StockFlow.simulate`
     with ``council`` and ``scenario`` columns; identical with or without a client.
 
+    A council fitted by locality (``fit(ds, by="locality")``) is partitioned further, one task
+    per (council, scenario, locality), locality ``L`` seeded with
+    :func:`~earlyhelp.flow.localities.locality_seed` (the council's seed, ``L``) as
+    :meth:`StockFlow.simulate` seeds it; the result then has a ``locality`` column first, and
+    with ``total`` the council total rows (locality ``"all"``) are built from the localities'
+    runs added run by run, exactly as ``model.simulate(seed=council_seed(seed, name))`` builds
+    them. Councils not fitted by locality have locality ``"all"`` in such a result.
+
     Parameters
     ----------
     models : mapping of str to StockFlow
-        fitted models by council.
+        fitted models by council, whole-council or by locality.
     scenarios : sequence of Scenario, optional
         the scenarios (default the baseline).
     months, runs : int
@@ -100,22 +197,45 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
         the cluster the tasks go to (default: run them here).
     quantiles : sequence of float
         the quantiles reported (default 5 %, 50 % and 95 %).
+    total : bool, default True
+        add the council total rows of councils fitted by locality (each task then returns every
+        run's outcome, ``runs`` x ``months`` x series values).
 
     Returns
     -------
     DataFrame
     """
+    from .._errors import ValidationError
+    from .localities import TOTAL, add_runs
+
+    if not len(models):
+        raise ValidationError("no models given", table="simulate_many", column="models")
     scen = list(scenarios) if scenarios else [None]
-    tasks = [(name, s) for name in models for s in scen]
+    tasks = _tasks(models, scen, seed)
+    paired = [bool(total) and t[3] is not None for t in tasks]
     if client is None:
-        frames = [_one(models[name], s, months, runs, council_seed(seed, name), quantiles) for name, s in tasks]
+        done = [_one(m, s, months, runs, sd, quantiles, p) for (_, _, s, _, m, sd), p in zip(tasks, paired)]
     else:
-        futures = [client.submit(_one, models[name], s, months, runs, council_seed(seed, name), quantiles, pure=False)
-                   for name, s in tasks]
-        frames = client.gather(futures)
-    out = []
-    for (name, s), frame in zip(tasks, frames):
-        out.append(frame.assign(council=name, scenario="baseline" if s is None else s.name))
+        futures = [client.submit(_one, m, s, months, runs, sd, quantiles, p, pure=False)
+                   for (_, _, s, _, m, sd), p in zip(tasks, paired)]
+        done = client.gather(futures)
+    by_locality = any(t[3] is not None for t in tasks)
+    last = {t[:2]: k for k, t in enumerate(tasks)}  # the last task of each (council, scenario)
+    out, summed = [], None
+    for k, ((name, j, s, loc, model, _), (frame, runs_of)) in enumerate(zip(tasks, done)):
+        label = "baseline" if s is None else s.name
+        frame = frame.assign(council=name, scenario=label)
+        if by_locality:
+            frame.insert(0, "locality", loc if loc is not None else TOTAL)
+        out.append(frame)
+        if runs_of is None:
+            continue
+        summed = add_runs(summed, runs_of)
+        if last[(name, j)] == k:
+            total_frame = model._tidy_runs(summed, quantiles).assign(council=name, scenario=label)
+            total_frame.insert(0, "locality", TOTAL)
+            out.append(total_frame)
+            summed = None
     return pd.concat(out, ignore_index=True)
 
 

@@ -4,6 +4,11 @@ the spells of the children who live there, their outputs stacked with a ``locali
 A child's locality is that of their family (their first row in ``family_members``), as in the
 measures; every spell of the child belongs to it, so a child's path stays in one model. Children
 with no family, or whose family has no locality, are excluded and counted in the report.
+
+The council total (locality ``"all"``) of a Monte Carlo band is built run by run: run ``r`` of
+the council is the sum of run ``r`` of every locality (each locality drawing from its own
+stream), and the band is the quantiles of those sums. Quantiles do not add, so the total band
+is never the sum of the localities' bands.
 """
 from __future__ import annotations
 
@@ -16,6 +21,10 @@ import pandas as pd
 from .._errors import ValidationError
 
 BY = ("locality",)
+#: the ``locality`` of the council total rows
+TOTAL = "all"
+#: most memory (bytes) the runs of a council total may hold: each run's outcome of every series
+MAX_TOTAL_BYTES = 2 ** 31
 
 
 def check_by(by) -> None:
@@ -55,6 +64,9 @@ def split_spells(sp: pd.DataFrame, ds, report: Dict) -> List[Tuple[str, pd.DataF
         if rows.any():
             parts.append((name, sp[rows].reset_index(drop=True)))
     report["localities_without_spells"] = [n for n in seen if n not in {p[0] for p in parts}]
+    if TOTAL in {p[0] for p in parts}:
+        raise ValidationError(f"a locality is named {TOTAL!r}, the name of the council total rows of a model "
+                              "fitted by locality; rename it", table="localities", column="name")
     if not parts:
         raise ValidationError("no child in the spells has a family with a locality (family_members -> "
                               "families.locality_id); fit without by=", table="family_members", column="family_id")
@@ -74,3 +86,62 @@ def stacked(parts: Dict[str, object], call: Callable[[str, object], pd.DataFrame
         frame.insert(0, "locality", np.full(len(frame), name, dtype=object))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def locality_model(model, locality: str, table: str):
+    """The model of ``locality`` in ``model`` (fitted by locality), or a ValidationError naming the
+    localities there are."""
+    if model._parts is None:
+        raise ValidationError(f"locality={locality!r} needs a model fitted with fit(ds, by='locality')",
+                              table=table, column="locality")
+    if locality not in model._parts:
+        raise ValidationError(f"no locality named {locality!r}; the model's localities are: "
+                              f"{', '.join(map(repr, model._parts))}", table=table, column="locality")
+    return model._parts[locality]
+
+
+def run_quantiles(values: np.ndarray, quantiles) -> np.ndarray:
+    """Quantiles over runs (axis 0) as the bands define them: the smallest value v with
+    P(X <= v) >= q. ``values`` (runs, ...) -> (..., len(quantiles))."""
+    q = np.asarray(quantiles, dtype=float)
+    return np.moveaxis(np.quantile(values, q, axis=0, method="inverted_cdf"), 0, -1)
+
+
+def check_total_size(runs: int, periods: int, series: int, table: str = "StockFlow") -> None:
+    """The council total keeps every run's outcome of every series: refuse what would not fit."""
+    need = int(runs) * int(periods) * (int(series) * 4 + 8)
+    if need > MAX_TOTAL_BYTES:
+        raise ValidationError(f"the council total of {runs:,} runs over {periods} months needs "
+                              f"{need / 2 ** 30:.1f} GiB (every run's outcome is kept to add the localities "
+                              f"run by run; at most {MAX_TOTAL_BYTES / 2 ** 30:.0f} GiB): use fewer runs or "
+                              "total=False", table=table, column="runs")
+
+
+def simulate_localities(model, months: int, runs: int, seed: int, client, scenario, quantiles, threads: int,
+                        chunks, progress: bool, total: bool) -> pd.DataFrame:
+    """:meth:`StockFlow.simulate` of a model fitted by locality: each locality's bands from its
+    own seed (:func:`locality_seed`), then, with ``total``, the council's from the run-by-run sums."""
+    parts = model._parts
+    frames: Dict[str, pd.DataFrame] = {}
+    summed = None
+    for name, part in parts.items():
+        result = part._simulate_bands(months, runs, locality_seed(seed, name), client, scenario, threads, chunks,
+                                      progress, paired=total)
+        part._last_sim = result
+        frames[name] = part._tidy_bands(result, quantiles)
+        summed = add_runs(summed, result) if total else None
+    model._last_total = summed
+    if summed is not None:
+        frames[TOTAL] = next(iter(parts.values()))._tidy_runs(summed, quantiles)
+    return stacked(frames, lambda _, frame: frame)
+
+
+def add_runs(summed, result):
+    """The council's runs so far plus one locality's (``result`` of a paired simulation): stocks
+    child by child, costs in currency (each locality's histogram unit times its values)."""
+    stocks, costs = result["run_stocks"], result["run_costs"] * result["quantum"]
+    if summed is None:
+        return {"stocks": stocks.astype(np.int32), "costs": costs, "dates": result["dates"]}
+    summed["stocks"] += stocks
+    summed["costs"] += costs
+    return summed

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._errors import ValidationError
 from .categories import Categories, categories as resolve_categories
-from .localities import check_by, locality_seed, split_spells, stacked
+from .localities import check_by, split_spells, stacked
 from .scenario import Scenario, capped_states, regimes_for
 from .spells import NONE, build_spells, day_index
 
@@ -131,7 +131,7 @@ class StockFlow:
         check_by(by)
         sp, report = build_spells(ds, self.categories, self.gap_days)
         start_ts, end_ts, last = _fit_window(sp, start, end)
-        self._parts = None
+        self._parts, self._last_total = None, None
         if by is None:
             return self._fit_spells(sp, report, start_ts, end_ts)
         parts: Dict[str, StockFlow] = {}
@@ -354,17 +354,28 @@ class StockFlow:
         -------
         DataFrame
         """
+        if self._parts is not None:
+            return stacked(self._parts, lambda _, m: m.project(until, scenario=scenario, freq=freq))
+        return self._tidy_projection(self._project_array(until, scenario), freq)
+
+    def _project_array(self, until: Any, scenario: Optional[Scenario]) -> np.ndarray:
+        """The daily stocks (days + 1, bins) from the end of the fit window to ``until``."""
         from .._native import flow as core
         from .._native import naming
 
-        if self._parts is not None:
-            return stacked(self._parts, lambda _, m: m.project(until, scenario=scenario, freq=freq))
         f = self._need_fit()
         days = self._days_until(until)
         rates, entrants, regime = self._regimes(scenario, days)
         with naming("StockFlow"):
-            x = core.project(rates, entrants, f.initial, regime, **self._project_caps(scenario))
-        return self._tidy_projection(x, freq)
+            return core.project(rates, entrants, f.initial, regime, **self._project_caps(scenario))
+
+    def _daily_cost(self, x: np.ndarray) -> Optional[np.ndarray]:
+        """Cost of each day's stocks ``x`` (days + 1, bins), inflation applied; None without unit costs."""
+        unit = self._bin_frame().state.map(self.unit_costs).to_numpy()
+        if not unit.any():
+            return None
+        years = np.arange(x.shape[0]) / 365.25
+        return x * unit[None, :] * ((1 + self.inflation) ** years)[:, None]
 
     def _project_caps(self, scenario: Optional[Scenario]) -> Dict[str, Any]:
         """Caps for the deterministic core: the capped group of each bin, the initial stock by
@@ -424,11 +435,9 @@ class StockFlow:
         out = pd.DataFrame({
             "date": np.repeat(dates[keep], len(bins)), "state": np.tile(bins.state.to_numpy(), len(keep)),
             "age": np.tile(bins.age.to_numpy(), len(keep)), "stock": x[keep].ravel()})
-        unit = bins.state.map(self.unit_costs).to_numpy()
-        if unit.any():
-            years = (dates[keep] - f.end).days.to_numpy() / 365.25
-            factor = (1 + self.inflation) ** years
-            out["cost_per_day"] = (x[keep] * unit[None, :] * factor[:, None]).ravel()
+        cost = self._daily_cost(x)
+        if cost is not None:
+            out["cost_per_day"] = cost[keep].ravel()
         return out
 
     # ------------------------------------------------------------------ simulation
@@ -495,7 +504,8 @@ class StockFlow:
 
     def simulate(self, months: int = 60, runs: int = 1000, seed: int = 0, client: Any = None,
                  scenario: Optional[Scenario] = None, quantiles: Sequence[float] = QUANTILES,
-                 threads: int = 2, chunks: Optional[int] = None, progress: bool = False) -> pd.DataFrame:
+                 threads: int = 2, chunks: Optional[int] = None, progress: bool = False,
+                 total: bool = True) -> pd.DataFrame:
         """Monte Carlo projection of individual children, ``runs`` times, ``months`` ahead.
 
         Returns a tidy DataFrame: ``date`` (month ends), ``state`` (``"all"`` for the total),
@@ -503,6 +513,14 @@ class StockFlow:
         (``q05``, ``q50``, ...). Run ``r`` always draws from the stream keyed by (``seed``,
         ``r``), so the result is identical whether the runs are computed here or split over
         a ``dask.distributed`` ``client``'s workers. Costs: :meth:`simulate_costs`.
+
+        A model fitted by locality returns one block per locality (``locality`` column first),
+        locality ``L`` drawing from the stream of :func:`~earlyhelp.flow.localities.locality_seed`
+        (``seed``, ``L``), then the council total as locality ``"all"``: run ``r`` of the
+        council is the sum of run ``r`` of every locality, and its mean and quantiles are taken
+        over those sums (quantiles do not add: the total's band is narrower than the sum of the
+        localities' bands). The runs are then made one at a time to pair them, keeping
+        ``runs`` x ``months`` x series outcomes in memory; ``total=False`` skips the total.
 
         Parameters
         ----------
@@ -524,14 +542,18 @@ class StockFlow:
             runs per task on a client.
         progress : bool, default False
             show a progress bar.
+        total : bool, default True
+            for a model fitted by locality: add the council total rows (locality ``"all"``).
 
         Returns
         -------
         DataFrame
         """
         if self._parts is not None:
-            return stacked(self._parts, lambda name, m: m.simulate(
-                months, runs, locality_seed(seed, name), client, scenario, quantiles, threads, chunks, progress))
+            from .localities import simulate_localities
+
+            return simulate_localities(self, months, runs, seed, client, scenario, quantiles, threads, chunks,
+                                       progress, bool(total))
         result = self._simulate_bands(months, runs, seed, client, scenario, threads, chunks, progress)
         self._last_sim = result
         return self._tidy_bands(result, quantiles)
@@ -558,25 +580,44 @@ class StockFlow:
             args["entry_trend"] = self._trend
         return args, period_dates
 
-    def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress):
-        from .distributed import run_chunks
+    def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress, paired=False):
+        """The bands of ``runs`` runs; ``paired``: with every run's outcome too (``run_stocks``,
+        ``run_costs``), to add localities run by run."""
+        from .distributed import run_chunks, run_paired
+        from .localities import check_total_size
 
         _check_size(months, "months", MAX_MONTHS)
         _check_size(runs, "runs", MAX_RUNS)
         args, period_dates = self._sim_plan(months, scenario)
-        stocks, costs, entrants = run_chunks(args, runs, seed, client, threads, chunks, progress)
-        return {"stocks": stocks, "costs": costs, "entrants": entrants, "dates": period_dates,
-                "quantum": args["cost_quantum"], "runs": runs, "seed": seed}
+        out = {"dates": period_dates, "quantum": args["cost_quantum"], "runs": runs, "seed": seed}
+        if not paired:
+            out["stocks"], out["costs"], out["entrants"] = run_chunks(args, runs, seed, client, threads, chunks,
+                                                                      progress)
+            return out
+        n_series = len(self.categories.states) * (len(self.categories.brackets) + 1) + 1
+        check_total_size(runs, len(period_dates), n_series)
+        (out["stocks"], out["costs"], out["entrants"], out["run_stocks"],
+         out["run_costs"]) = run_paired(args, runs, seed, client, threads, chunks, progress)
+        return out
 
     def _tidy_bands(self, result, quantiles) -> pd.DataFrame:
+        q = np.asarray(quantiles, dtype=float)
+        return self._tidy_series(result["dates"], result["stocks"].means(), result["stocks"].quantiles(q), q)
+
+    def _tidy_runs(self, summed, quantiles) -> pd.DataFrame:
+        """The tidy bands of runs summed over localities (``summed["stocks"]``: runs, periods, series)."""
+        from .localities import run_quantiles
+
+        runs = summed["stocks"]
+        return self._tidy_series(summed["dates"], runs.mean(axis=0), run_quantiles(runs, quantiles),
+                                 np.asarray(quantiles, dtype=float))
+
+    def _tidy_series(self, dates, means: np.ndarray, values: np.ndarray, q: np.ndarray) -> pd.DataFrame:
+        """date, state, age, mean and quantiles of every series: bins, states' totals, the total."""
         cats = self.categories
         n_s, n_a = len(cats.states), len(cats.brackets)
         labels = ([(s, br.label) for s in cats.states for br in cats.brackets]
                   + [(s, "all") for s in cats.states] + [("all", "all")])
-        q = np.asarray(quantiles, dtype=float)
-        values = result["stocks"].quantiles(q)
-        means = result["stocks"].means()
-        dates = result["dates"]
         n_series = len(labels)
         assert values.shape[1] == n_series == n_s * n_a + n_s + 1
         out = pd.DataFrame({"date": np.repeat(dates, n_series),
@@ -591,6 +632,10 @@ class StockFlow:
         """Cost per month of the last :meth:`simulate` call: ``date``, ``mean`` and quantiles
         (currency units, inflation applied). Needs ``unit_costs``.
 
+        A model fitted by locality returns one block per locality (``locality`` column first)
+        and, when that simulation made the council total, locality ``"all"``: the quantiles of
+        each run's cost summed over the localities.
+
         Parameters
         ----------
         quantiles : sequence of float
@@ -601,7 +646,7 @@ class StockFlow:
         DataFrame
         """
         if self._parts is not None:
-            return stacked(self._parts, lambda _, m: m.simulate_costs(quantiles))
+            return self._locality_costs(quantiles)
         result = getattr(self, "_last_sim", None)
         if result is None:
             raise ValidationError("call simulate() first", table="StockFlow")
@@ -611,6 +656,19 @@ class StockFlow:
         for k, qq in enumerate(q):
             out[f"q{int(round(qq * 100)):02d}"] = values[:, k]
         return out
+
+    def _locality_costs(self, quantiles: Sequence[float]) -> pd.DataFrame:
+        from .localities import TOTAL, run_quantiles
+
+        out = stacked(self._parts, lambda _, m: m.simulate_costs(quantiles))
+        summed = getattr(self, "_last_total", None)
+        if summed is None:
+            return out
+        total = pd.DataFrame({"locality": TOTAL, "date": summed["dates"], "mean": summed["costs"].mean(axis=0)})
+        values = run_quantiles(summed["costs"], quantiles)
+        for k, qq in enumerate(np.asarray(quantiles, dtype=float)):
+            total[f"q{int(round(qq * 100)):02d}"] = values[:, k]
+        return pd.concat([out, total], ignore_index=True)
 
 
 def _fit_window(sp: pd.DataFrame, start: Any, end: Any):
