@@ -142,10 +142,12 @@ def _ridge_line(t: np.ndarray, y: np.ndarray, prior: np.ndarray, weight: float) 
     return np.linalg.solve(X.T @ X + weight * np.eye(2), X.T @ y + weight * prior)
 
 
-def score_fit(z: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
+def score_fit(z: np.ndarray, centre: np.ndarray = None) -> "tuple[np.ndarray, np.ndarray]":
     """Per series, the location b (S, h) and spread s (S, h) of backtest normal scores
-    ``z`` (S, windows, h) as straight lines in the horizon step, shrunk towards 0 and 1."""
+    ``z`` (S, windows, h) as straight lines in the horizon step, shrunk towards ``centre``
+    (S,; default 0) and 1."""
     S, W, h = z.shape
+    centre = np.zeros(S) if centre is None else np.nan_to_num(centre)
     t = (np.arange(h) + 1.0) / h
     b = np.zeros((S, h))
     s = np.ones((S, h))
@@ -155,7 +157,7 @@ def score_fit(z: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
             continue
         tt = np.broadcast_to(t, z[i].shape)[ok]
         zz = z[i][ok]
-        beta = _ridge_line(tt, zz, np.zeros(2), _BIAS_PRIOR_RATIO * W * h)
+        beta = _ridge_line(tt, zz, np.array([centre[i], 0.0]), _BIAS_PRIOR_RATIO * W * h)
         # the spread around the centre used (the shrunk bias)
         r2 = (zz - beta[0] - beta[1] * tt) ** 2
         gamma = _ridge_line(tt, r2, np.array([1.0, 0.0]), _SPREAD_PRIOR)
@@ -188,7 +190,10 @@ def calibrated_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float]
     factor = calibration_factors(err2, backtests["var"].reshape(S, -1))
     var = var * factor[:, None]
     z = normal_scores(backtests["actual"], backtests["mean"], backtests["var"] * factor[:, None, None])
-    b, s = score_fit(z)
+    # no bias means the point forecast stays where it is: the score of the forecast itself,
+    # above 0 as a skewed count's median lies below its mean
+    z_mean = normal_scores(backtests["mean"], backtests["mean"], backtests["var"] * factor[:, None, None])
+    b, s = score_fit(z, np.nanmean(z_mean.reshape(S, -1), axis=1))
     tq = stats.t.ppf(np.array([0.5 + lv / 200.0 for lv in levels]), _T_DF)[None, :, None]
     q_lo = stats.norm.cdf(b[:, None, :] - s[:, None, :] * tq)
     q_hi = stats.norm.cdf(b[:, None, :] + s[:, None, :] * tq)
