@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..flow.localities import TOTAL
+from ..report.plots import plain_text as plain
 from ..report.runfolder import DECIMALS
 
 Cell = Tuple[str, str]
@@ -150,7 +151,7 @@ def file_stem(name: str, taken: Set[str]) -> str:
 def _band(ax, part: pd.DataFrame, title: str) -> None:
     cols = [c for c in part.columns if c.startswith("q")]
     part = part.dropna(subset=["mean"])
-    ax.set_title(title, fontsize=9)
+    ax.set_title(plain(title), fontsize=9)
     if not len(part):
         ax.text(0.5, 0.5, "suppressed\n(small numbers)", ha="center", va="center", transform=ax.transAxes)
         ax.set_xticks([])
@@ -182,7 +183,7 @@ def locality_chart(published: pd.DataFrame, locality: str, title: str, columns: 
     drawn = [ax for ax in axes.flat if ax.get_legend_handles_labels()[0]]
     if drawn:
         drawn[0].legend(fontsize=7)
-    fig.suptitle(title)
+    fig.suptitle(plain(title))
     fig.tight_layout()
     return fig
 

@@ -2,11 +2,24 @@
 
 The same public calls a user makes in a notebook (:class:`earlyhelp.flow.StockFlow`,
 :func:`earlyhelp.flow.compare`), written through :class:`earlyhelp.report.runfolder.RunFolder`
-(complete or absent) with a ``run.json``. Every file goes through :func:`publish`, the one place
-small numbers are protected: tables are by state (no age split); a state whose starting stock is
-1 to ``suppression_threshold`` children is left out of every table and chart (its projections
-would reveal it), and so are the all-states total and the costs (which would give it away by
-subtraction).
+(complete or absent) with a ``run.json``. Every table passes the publication gate
+(:func:`earlyhelp.report.publish.publish`, through the run folder, with the run's
+``suppression_threshold``); small numbers are protected there and here:
+
+* Fitted for the council (``[model] by = "council"``, the default), tables are by state (no age
+  split); a state whose starting stock is 1 to ``suppression_threshold`` children is left out of
+  every table and chart (its projections would reveal it), and so are the all-states total and
+  the costs (which would give it away by subtraction); see :func:`publish`.
+* Fitted by locality (``by = "locality"``), every table has a ``locality`` column and the council
+  total (locality ``"all"``). The starting stock by locality and state is published as
+  ``start_stock`` with its totals declared to the gate, which hides small counts within each
+  locality and, secondarily, enough other cells that none can be worked out as the council total
+  minus the other localities or a locality's total minus its other states. Every projection,
+  band and scenario of a hidden cell is withheld (``"c"``), and a locality's costs whenever one of
+  its cells is hidden (:mod:`earlyhelp.cli.flowlocal`). Fan charts: the council's
+  (``fan_chart.png``), one panel per locality (``fan_localities.png``) and one chart per locality
+  in ``fan_charts/``. ``run.json`` records ``by``, the hidden cells, the localities whose costs
+  were withheld and the children left out for having no locality, with the reason.
 """
 from __future__ import annotations
 
@@ -135,7 +148,8 @@ def _scenarios(cfg: FlowConfig):
 
 def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: Mapping[str, Any] = (),
             png: Optional[bytes] = None) -> None:
-    """The one way this run writes a file: drops the hidden states' rows (and the total) first."""
+    """The one way a run fitted for the council writes a file: drops the hidden states' rows (and
+    the total) first, then writes through the gate."""
     if png is not None:
         folder.write_bytes(name, png, sources=["fan"])      # drawn from the published fan table
         return
