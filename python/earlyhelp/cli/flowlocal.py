@@ -13,7 +13,8 @@ place, the publication gate:
 2. Every projection, band and scenario of a hidden (locality, state) cell is withheld (``"c"``
    in CSV, empty in Parquet): at the start date a projection *is* the starting stock, and the
    stock tables have the same sums (council = localities, all states = states) at every date,
-   so the gate's pattern protects them too.
+   so the gate's pattern protects them too. (A later projection is a function of the starting
+   stock through the locality's fitted rates, which the run does not publish.)
 3. A cost adds states with different weights (their unit costs), so beside the stock totals it
    would solve for two hidden states of one locality. A locality's cost totals (``cost``,
    ``cost_avoided``, the simulated costs, the all-states ``cost_per_day``) are therefore withheld
