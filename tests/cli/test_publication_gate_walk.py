@@ -32,7 +32,8 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """{command: run folder} for forecast, score, network, report and flow on the hostile council."""
+    """{command: run folder} for forecast, score, network, report and flow (for the council and by
+    locality) on the hostile council."""
     from earlyhelp.cli.main import main
 
     mp = pytest.MonkeyPatch()
@@ -86,6 +87,10 @@ pseudonymise = true
         (root / "flow.toml").write_text(flow)
         assert main(["flow", "--config", str(root / "flow.toml")]) == 0
         folders["flow"] = _newest(out, "flow-")
+        by_locality = flow.replace('name = "flow"', 'name = "flowloc"').replace('# by = "locality"', 'by = "locality"')
+        (root / "flowloc.toml").write_text(by_locality)
+        assert main(["flow", "--config", str(root / "flowloc.toml")]) == 0
+        folders["flow by locality"] = _newest(out, "flowloc-")
     finally:
         mp.undo()
     return folders, raw

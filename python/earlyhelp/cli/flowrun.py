@@ -2,11 +2,24 @@
 
 The same public calls a user makes in a notebook (:class:`earlyhelp.flow.StockFlow`,
 :func:`earlyhelp.flow.compare`), written through :class:`earlyhelp.report.runfolder.RunFolder`
-(complete or absent) with a ``run.json``. Every file goes through :func:`publish`, the one place
-small numbers are protected: tables are by state (no age split); a state whose starting stock is
-1 to ``suppression_threshold`` children is left out of every table and chart (its projections
-would reveal it), and so are the all-states total and the costs (which would give it away by
-subtraction).
+(complete or absent) with a ``run.json``. Every table passes the publication gate
+(:func:`earlyhelp.report.publish.publish`, through the run folder, with the run's
+``suppression_threshold``); small numbers are protected there and here:
+
+* Fitted for the council (``[model] by = "council"``, the default), tables are by state (no age
+  split); a state whose starting stock is 1 to ``suppression_threshold`` children is left out of
+  every table and chart (its projections would reveal it), and so are the all-states total and
+  the costs (which would give it away by subtraction); see :func:`publish`.
+* Fitted by locality (``by = "locality"``), every table has a ``locality`` column and the council
+  total (locality ``"all"``). The starting stock by locality and state is published as
+  ``start_stock`` with its totals declared to the gate, which hides small counts within each
+  locality and, secondarily, enough other cells that none can be worked out as the council total
+  minus the other localities or a locality's total minus its other states. Every projection,
+  band and scenario of a hidden cell is withheld (``"c"``), and a locality's costs whenever one of
+  its cells is hidden (:mod:`earlyhelp.cli.flowlocal`). Fan charts: the council's
+  (``fan_chart.png``), one panel per locality (``fan_localities.png``) and one chart per locality
+  in ``fan_charts/``. ``run.json`` records ``by``, the hidden cells, the localities whose costs
+  were withheld and the children left out for having no locality, with the reason.
 """
 from __future__ import annotations
 
@@ -15,10 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
+import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError, Problem
 from .._tomlfile import read_toml
+
+
+#: ``[model] by``: one model for the council, or one per locality (``StockFlow.fit(by=...)``)
+BY_CHOICES = ("council", "locality")
 
 
 @dataclass
@@ -27,6 +45,7 @@ class FlowConfig:
     output: str
     source: Any
     categories: str = "continuum"
+    by: Optional[str] = None
     start: Optional[str] = None
     end: Optional[str] = None
     months: int = 60
@@ -65,8 +84,12 @@ def load_flow_config(path: str) -> FlowConfig:
     else:
         source = _with_code_map(check, check.table(data, "code_map"), _parse_source(check, src, base, {}), base)
     model = check.table(data, "model")
-    check.known(model, "model", ("categories", "start", "end", "months", "runs", "seed", "quantiles", "entry_trend"))
+    check.known(model, "model", ("categories", "by", "start", "end", "months", "runs", "seed", "quantiles",
+                                   "entry_trend"))
     categories = check.choice(model, "model.categories", ("continuum", "cs-demand-model"), default="continuum")
+    by = check.choice(model, "model.by", BY_CHOICES, default="council")
+    if by == "locality" and src.get("kind") == "ssda903":
+        check.bad("model.by", "an SSDA903 return has no families, so no localities: use by = \"council\"", by)
     months = check.integer(model, "model.months", default=60, minimum=1, maximum=600)
     runs = check.integer(model, "model.runs", default=1000, minimum=1, maximum=1_000_000)
     seed = check.integer(model, "model.seed", default=0, minimum=0)
@@ -94,7 +117,7 @@ def load_flow_config(path: str) -> FlowConfig:
     check.raise_if_any()
     out = Path(output)
     return FlowConfig(name=name, output=str(out if out.is_absolute() else base / out), source=source,
-                      categories=categories, start=model.get("start"), end=model.get("end"), months=months,
+                      categories=categories, by=None if by == "council" else by, start=model.get("start"), end=model.get("end"), months=months,
                       runs=runs, seed=seed, quantiles=[float(q) for q in quantiles], unit_costs=unit_costs,
                       unit=unit, inflation=inflation, entry_trend=entry_trend, scenarios=scenarios, dask=address,
                       suppression_threshold=threshold, ssda903=ssda903, path=str(file))
@@ -125,7 +148,8 @@ def _scenarios(cfg: FlowConfig):
 
 def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: Mapping[str, Any] = (),
             png: Optional[bytes] = None) -> None:
-    """The one way this run writes a file: drops the hidden states' rows (and the total) first."""
+    """The one way a run fitted for the council writes a file: drops the hidden states' rows (and
+    the total) first, then writes through the gate."""
     if png is not None:
         folder.write_bytes(name, png, sources=["fan"])      # drawn from the published fan table
         return
@@ -140,8 +164,8 @@ def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: 
 def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     """Fit, project, simulate and compare scenarios; write one run folder. Returns its path."""
     from ..flow import StockFlow, compare, local_client
+    from ..report.publish import PublishPolicy
     from ..report.runfolder import RunFolder, figure_png, new_run_id, run_digest
-    from ..results import Excluded
     from ..sources import content_hash
 
     timings: Dict[str, float] = {}
@@ -151,16 +175,13 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     timings["load"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     model = StockFlow(cfg.categories, unit_costs=cfg.unit_costs or None, unit=cfg.unit, inflation=cfg.inflation,
-                      entry_trend=cfg.entry_trend).fit(ds, start=cfg.start, end=cfg.end)
+                      entry_trend=cfg.entry_trend).fit(ds, start=cfg.start, end=cfg.end, by=cfg.by)
     timings["fit"] = round(time.perf_counter() - t, 3)
-    f = model._fit
+    f = model._fit if cfg.by is None else next(iter(model.localities.values()))._fit
     until = f.end + pd.DateOffset(months=cfg.months)
-    start_stock = model._bin_frame().assign(stock=f.initial).groupby("state", sort=False)["stock"].sum()
-    hidden = {s: "c" for s, v in start_stock.items() if 0 < v <= cfg.suppression_threshold}
     scenarios = _scenarios(cfg)
     t = time.perf_counter()
     det = model.project(until=until, freq="M")
-    det = det.groupby(["date", "state"], sort=False, as_index=False).sum(numeric_only=True)
     table = compare(model, scenarios, until=until)
     timings["project"] = round(time.perf_counter() - t, 3)
     client = None
@@ -174,30 +195,86 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
         if client is not None:
             client.close()
     timings["simulate"] = round(time.perf_counter() - t, 3)
-    fan = fan[fan["age"] == "all"].drop(columns="age")
-    params = {"categories": cfg.categories, "start": str(f.start.date()), "end": str(f.end.date()),
-              "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed, "quantiles": cfg.quantiles,
-              "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
+    params = {"categories": cfg.categories, "by": cfg.by or "council", "start": str(f.start.date()),
+              "end": str(f.end.date()), "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed,
+              "quantiles": cfg.quantiles, "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
               "entry_trend": cfg.entry_trend,
               "scenarios": [s.to_dict() for s in scenarios], "suppression_threshold": cfg.suppression_threshold}
     digest = run_digest(params, inputs)
+    excluded, sections = _excluded(model, ds, cfg.suppression_threshold)
+    policy = PublishPolicy(threshold=cfg.suppression_threshold)
+    with RunFolder(cfg.output, run_id or new_run_id(digest, prefix=f"{cfg.name}-"), policy=policy) as folder:
+        if cfg.by is None:
+            hidden = _hidden_states(model, f, cfg.suppression_threshold)
+            det = det.groupby(["date", "state"], sort=False, as_index=False).sum(numeric_only=True)
+            fan = fan[fan["age"] == "all"].drop(columns="age")
+            publish(folder, "stocks", det, hidden=hidden)
+            publish(folder, "fan", fan, hidden=hidden)
+            publish(folder, "scenarios", table, hidden=hidden)
+            if costs is not None and not hidden:
+                publish(folder, "costs", costs)
+            publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
+            sections["suppressed_states"] = sorted(hidden)
+        else:
+            sections.update(_publish_by_locality(folder, model, det, fan, table, costs))
+        folder.record("flow", inputs=inputs, digest=digest, excluded=excluded, timings=timings,
+                      parameters=params, config=cfg.path, by=cfg.by or "council", **sections)
+    return folder.final
+
+
+def _hidden_states(model, f, threshold: int) -> Dict[str, str]:
+    """States whose council starting stock is 1..threshold children."""
+    start_stock = model._bin_frame().assign(stock=f.initial).groupby("state", sort=False)["stock"].sum()
+    return {s: "c" for s, v in start_stock.items() if 0 < v <= threshold}
+
+
+def _excluded(model, ds, threshold: int):
+    """What the fit and the read left out (for run.json), and the sections that say more."""
+    from ..results import Excluded
+
+    report = model.report
     excluded = [Excluded(table="spells", reason=reason.replace("_", " "), rows=int(n), step="fit")
-                for reason, n in model.report.items() if n]
+                for reason, n in report.items()
+                if isinstance(n, (int, np.integer)) and n and reason != "children_without_a_locality_excluded"]
     read = ds.meta.get("ssda903_report") or {}
     excluded += [Excluded(table="episodes", reason=key.replace("_", " "), rows=int(read[key]), step="read_ssda903")
                  for key in ("episodes_without_header_dropped", "episodes_sharing_an_end_date_dropped")
                  if read.get(key)]
-    sections = {"ssda903": read} if read else {}
-    with RunFolder(cfg.output, run_id or new_run_id(digest, prefix=f"{cfg.name}-")) as folder:
-        publish(folder, "stocks", det, hidden=hidden)
-        publish(folder, "fan", fan, hidden=hidden)
-        publish(folder, "scenarios", table, hidden=hidden)
-        if costs is not None and not hidden:
-            publish(folder, "costs", costs)
-        publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
-        folder.record("flow", inputs=inputs, digest=digest, excluded=excluded, timings=timings,
-                      parameters=params, config=cfg.path, suppressed_states=sorted(hidden), **sections)
-    return folder.final
+    sections: Dict[str, Any] = {"ssda903": read} if read else {}
+    if "children_without_a_locality_excluded" in report:
+        n = int(report["children_without_a_locality_excluded"])
+        sections["localities"] = {
+            "children_without_a_locality_excluded": "c" if 1 <= n <= threshold else n,
+            "reason": "no family in family_members, or the family has no locality_id: their spells are left "
+                      "out of every locality and of the council total",
+            "localities_without_spells": list(report.get("localities_without_spells", [])),
+            "fitted": list(model.localities)}
+    return excluded, sections
+
+
+def _publish_by_locality(folder, model, det: pd.DataFrame, fan: pd.DataFrame, table: pd.DataFrame,
+                         costs: Optional[pd.DataFrame]) -> Dict[str, Any]:
+    """The run's tables by locality through the gate (see :mod:`earlyhelp.cli.flowlocal`); returns
+    the run.json sections saying what was withheld."""
+    from ..flow.localities import TOTAL
+    from . import flowlocal as fl
+
+    start = fl.start_stock(model)
+    shown = folder.write_table("start_stock", start, **fl.START_GATE)
+    hidden = fl.hidden_cells(start, shown.typed)
+    costs_hidden = fl.cost_withheld(hidden, list(model.localities) + [TOTAL])
+    typed, text = fl.stocks(det, hidden, costs_hidden)
+    folder.write_table("stocks", typed, csv_frame=text)
+    typed, text = fl.fan(fan, hidden)
+    published_fan = folder.write_table("fan", typed, csv_frame=text).typed
+    typed, text = fl.scenarios(table, hidden, costs_hidden, list(model.categories.states))
+    folder.write_table("scenarios", typed, csv_frame=text)
+    if costs is not None:
+        typed, text = fl.costs(costs, costs_hidden)
+        folder.write_table("costs", typed, csv_frame=text)
+    charts = fl.write_charts(folder, published_fan)
+    return {"suppressed_cells": [{"locality": loc, "state": s} for loc, s in sorted(hidden)],
+            "costs_withheld": sorted(costs_hidden), "fan_charts": charts}
 
 
 def _fan_chart(fan: pd.DataFrame, hidden):

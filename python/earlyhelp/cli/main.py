@@ -361,7 +361,9 @@ def flow(config_path: str, code_map: Optional[str]) -> None:
     """Continuum stock-flow model: projections, Monte Carlo fan charts, costs and scenarios.
 
     Writes stocks, fan, scenarios and costs (CSV and Parquet), fan_chart.png and run.json into a
-    new run folder; the folder appears only when complete.
+    new run folder; the folder appears only when complete. With [model] by = "locality": one
+    model per locality, every table by locality with the council total, plus start_stock,
+    fan_localities.png and fan_charts/<locality>.png.
     """
     import dataclasses
 
