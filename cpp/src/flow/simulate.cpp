@@ -92,14 +92,15 @@ class AliasTables {
   std::vector<char> empty_;
 };
 
-// Ascending values padded with +infinity to a power of two above their count
-// (8 at least), so the last one at or below x is a count of comparisons of a
-// fixed length: independent comparisons, short on the critical path.
+// Ascending values padded with +infinity to a power of two (8 at least), so the
+// last one at or below x is a count of comparisons of a fixed length:
+// independent comparisons, short on the critical path. With `sentinel`, one
+// +infinity at least follows the values, so v[n] ends any upward walk.
 class SortedEdges {
  public:
   SortedEdges() = default;
-  SortedEdges(const double* v, int n) : steps_(3) {
-    while ((1 << steps_) <= n) ++steps_;  // one +infinity at least: v[n] ends any upward walk
+  SortedEdges(const double* v, int n, bool sentinel) : steps_(3) {
+    while ((1 << steps_) < n + (sentinel ? 1 : 0)) ++steps_;
     v_.assign(v, v + n);
     v_.resize(std::size_t{1} << steps_, INFINITY);
   }
@@ -163,8 +164,8 @@ class Runner {
         forced_dest_.set(kc, wf);
       }
     // Cumulative hazard at each duration bin's lower edge, per (state, age band).
-    ages_ = SortedEdges(m.age_edges.data(), n_age_);
-    durations_ = SortedEdges(m.dur_edges.data(), n_dur_);
+    ages_ = SortedEdges(m.age_edges.data(), n_age_, true);
+    durations_ = SortedEdges(m.dur_edges.data(), n_dur_, false);
     const std::size_t stride = std::size_t{1} << durations_.steps();
     cumh_.assign(cells_ * stride, INFINITY);  // padded like durations_
     inv_h_.assign(cells_ * n_dur_, 0.0);
