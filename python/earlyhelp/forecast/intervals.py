@@ -20,9 +20,12 @@ binomial distribution with that mean:
        gives ``z ~ N(0, 1)``;
     3. per series, the location of ``z`` (its bias) and its root mean square (the spread,
        bias included: the next window's bias is known only roughly) are fitted as straight
-       lines in the horizon step, ridge-shrunk towards 0 and 1, so intervals move with the
-       bias the model showed (point forecasts lag a compounding trend, more so further
-       ahead) and widen where its errors were wider than it claimed;
+       lines in the horizon step, ridge-shrunk towards no bias and 1, so intervals move with
+       the bias the model showed (point forecasts lag a compounding trend, more so further
+       ahead) and widen where its errors were wider than it claimed. "No bias" is the score
+       of the point forecast itself, not 0: a right-skewed count's median lies below its
+       mean, and a prior at 0 would pull the interval down (the upper tail then misses
+       more often than the lower);
     4. the bounds are the negative binomial quantiles at the probabilities
        ``Phi(b(k) -/+ s(k) t)``, ``t`` the Student-t quantile of the level (for the
        uncertainty of the estimated spread), rounded to the count whose tail probability
@@ -35,7 +38,7 @@ Bounds are whole numbers and never negative.
 """
 from __future__ import annotations
 
-from typing import Dict, Mapping, Sequence, Union
+from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from scipy import stats
@@ -142,7 +145,7 @@ def _ridge_line(t: np.ndarray, y: np.ndarray, prior: np.ndarray, weight: float) 
     return np.linalg.solve(X.T @ X + weight * np.eye(2), X.T @ y + weight * prior)
 
 
-def score_fit(z: np.ndarray, centre: np.ndarray = None) -> "tuple[np.ndarray, np.ndarray]":
+def score_fit(z: np.ndarray, centre: Optional[np.ndarray] = None) -> "tuple[np.ndarray, np.ndarray]":
     """Per series, the location b (S, h) and spread s (S, h) of backtest normal scores
     ``z`` (S, windows, h) as straight lines in the horizon step, shrunk towards ``centre``
     (S,; default 0) and 1."""
