@@ -117,9 +117,9 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     A model fitted by locality (``fit(ds, by="locality")``): the multiplier is one policy lever
     applied in every locality, and the target is the council's (the sum over localities of the
     stock, or of the cost). Each draw draws every locality's rates, independently, locality
-    ``L`` from a generator seeded with :func:`~earlyhelp.flow.localities.locality_seed`
-    (``seed``, ``L``); so ``locality="L"``, which seeks the target within ``L`` alone, uses the
-    draws ``L`` has in the council-wide search.
+    ``L`` from a generator seeded with ``earlyhelp.flow.localities.locality_seed(seed, L)``;
+    so ``locality="L"``, which seeks the target within ``L`` alone, uses the draws ``L`` has in
+    the council-wide search.
 
     Parameters
     ----------

@@ -177,7 +177,7 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
 
     A council fitted by locality (``fit(ds, by="locality")``) is partitioned further, one task
     per (council, scenario, locality), locality ``L`` seeded with
-    :func:`~earlyhelp.flow.localities.locality_seed` (the council's seed, ``L``) as
+    ``earlyhelp.flow.localities.locality_seed(council seed, L)`` as
     :meth:`StockFlow.simulate` seeds it; the result then has a ``locality`` column first, and
     with ``total`` the council total rows (locality ``"all"``) are built from the localities'
     runs added run by run, exactly as ``model.simulate(seed=council_seed(seed, name))`` builds

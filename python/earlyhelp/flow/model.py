@@ -515,8 +515,9 @@ class StockFlow:
         a ``dask.distributed`` ``client``'s workers. Costs: :meth:`simulate_costs`.
 
         A model fitted by locality returns one block per locality (``locality`` column first),
-        locality ``L`` drawing from the stream of :func:`~earlyhelp.flow.localities.locality_seed`
-        (``seed``, ``L``), then the council total as locality ``"all"``: run ``r`` of the
+        locality ``L`` drawing from the stream of
+        ``earlyhelp.flow.localities.locality_seed(seed, L)``, then the council total as locality
+        ``"all"``: run ``r`` of the
         council is the sum of run ``r`` of every locality, and its mean and quantiles are taken
         over those sums (quantiles do not add: the total's band is narrower than the sum of the
         localities' bands). The runs are then made one at a time to pair them, keeping
