@@ -17,12 +17,7 @@ class ExponentialZiggurat {
     return z;
   }
 
-  double operator()(synthetic::detail::Rng& rng) const {
-    uint32_t spare;
-    return (*this)(rng, spare);
-  }
-
-  // The same draw; `spare` receives 24 random bits that the draw did not use
+  // One draw; `spare` receives 24 random bits that the draw did not use
   // (independent of it), so a caller's next small choice needs no new number.
   double operator()(synthetic::detail::Rng& rng, uint32_t& spare) const {
     while (true) {

@@ -10,7 +10,6 @@ make scenario differences sharper).
 from __future__ import annotations
 
 import threading
-import zlib
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -135,8 +134,11 @@ def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
 
 
 def council_seed(seed: int, council: str) -> int:
-    """The seed of one council in a many-council run: stable across processes and machines."""
-    return (int(seed) + zlib.crc32(str(council).encode())) % (2 ** 63)
+    """The seed of one council in a many-council run: stable across processes and machines
+    (derived from the name as a locality's is within a council)."""
+    from .localities import locality_seed
+
+    return locality_seed(seed, council)
 
 
 def _one(model, scenario, months: int, runs: int, seed: int, quantiles, paired: bool = False):

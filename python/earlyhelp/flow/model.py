@@ -517,9 +517,8 @@ class StockFlow:
         A model fitted by locality returns one block per locality (``locality`` column first),
         locality ``L`` drawing from the stream of
         ``earlyhelp.flow.localities.locality_seed(seed, L)``, then the council total as locality
-        ``"all"``: run ``r`` of the
-        council is the sum of run ``r`` of every locality, and its mean and quantiles are taken
-        over those sums (quantiles do not add: the total's band is narrower than the sum of the
+        ``"all"``: run ``r`` of the council is the sum of run ``r`` of every locality, and its
+        mean and quantiles are taken over those sums (quantiles do not add: the total's band is narrower than the sum of the
         localities' bands). The runs are then made one at a time to pair them, keeping
         ``runs`` x ``months`` x series outcomes in memory; ``total=False`` skips the total.
 

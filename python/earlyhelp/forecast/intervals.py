@@ -38,7 +38,7 @@ Bounds are whole numbers and never negative.
 """
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional, Sequence, Union
+from typing import Dict, Mapping, Sequence, Union
 
 import numpy as np
 from scipy import stats
@@ -145,12 +145,11 @@ def _ridge_line(t: np.ndarray, y: np.ndarray, prior: np.ndarray, weight: float) 
     return np.linalg.solve(X.T @ X + weight * np.eye(2), X.T @ y + weight * prior)
 
 
-def score_fit(z: np.ndarray, centre: Optional[np.ndarray] = None) -> "tuple[np.ndarray, np.ndarray]":
+def score_fit(z: np.ndarray, z_forecast: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
     """Per series, the location b (S, h) and spread s (S, h) of backtest normal scores
-    ``z`` (S, windows, h) as straight lines in the horizon step, shrunk towards ``centre``
-    (S,; default 0) and 1."""
+    ``z`` (S, windows, h) as straight lines in the horizon step, shrunk towards no bias (the
+    mean score ``z_forecast`` (S, windows, h) of the backtests' own point forecasts) and 1."""
     S, W, h = z.shape
-    centre = np.zeros(S) if centre is None else np.nan_to_num(centre)
     t = (np.arange(h) + 1.0) / h
     b = np.zeros((S, h))
     s = np.ones((S, h))
@@ -160,7 +159,9 @@ def score_fit(z: np.ndarray, centre: Optional[np.ndarray] = None) -> "tuple[np.n
             continue
         tt = np.broadcast_to(t, z[i].shape)[ok]
         zz = z[i][ok]
-        beta = _ridge_line(tt, zz, np.array([centre[i], 0.0]), _BIAS_PRIOR_RATIO * W * h)
+        zf = z_forecast[i][np.isfinite(z_forecast[i])]
+        centre = zf.mean() if zf.size else 0.0
+        beta = _ridge_line(tt, zz, np.array([centre, 0.0]), _BIAS_PRIOR_RATIO * W * h)
         # the spread around the centre used (the shrunk bias)
         r2 = (zz - beta[0] - beta[1] * tt) ** 2
         gamma = _ridge_line(tt, r2, np.array([1.0, 0.0]), _SPREAD_PRIOR)
@@ -192,11 +193,11 @@ def calibrated_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float]
     err2 = ((backtests["actual"] - backtests["mean"]) ** 2).reshape(S, -1)
     factor = calibration_factors(err2, backtests["var"].reshape(S, -1))
     var = var * factor[:, None]
-    z = normal_scores(backtests["actual"], backtests["mean"], backtests["var"] * factor[:, None, None])
+    bt_var = backtests["var"] * factor[:, None, None]
+    z = normal_scores(backtests["actual"], backtests["mean"], bt_var)
     # no bias means the point forecast stays where it is: the score of the forecast itself,
     # above 0 as a skewed count's median lies below its mean
-    z_mean = normal_scores(backtests["mean"], backtests["mean"], backtests["var"] * factor[:, None, None])
-    b, s = score_fit(z, np.nanmean(z_mean.reshape(S, -1), axis=1))
+    b, s = score_fit(z, normal_scores(backtests["mean"], backtests["mean"], bt_var))
     tq = stats.t.ppf(np.array([0.5 + lv / 200.0 for lv in levels]), _T_DF)[None, :, None]
     q_lo = stats.norm.cdf(b[:, None, :] - s[:, None, :] * tq)
     q_hi = stats.norm.cdf(b[:, None, :] + s[:, None, :] * tq)
