@@ -32,6 +32,7 @@ import pandas as pd
 from ..flow.localities import TOTAL
 from ..report.plots import plain_text as plain
 from ..report.runfolder import DECIMALS
+from ..report.suppression import SUPPRESSED
 
 Cell = Tuple[str, str]
 #: the start_stock table as declared to the publication gate
@@ -87,7 +88,7 @@ def withheld(frame: pd.DataFrame, mask: Dict[str, np.ndarray]) -> Tuple[pd.DataF
             continue
         typed[col] = typed[col].astype(float).where(~hide)
         shown = text[col].astype(float).round(DECIMALS).astype(object)
-        shown[hide] = "c"
+        shown[hide] = SUPPRESSED
         text[col] = shown
     return typed, text
 

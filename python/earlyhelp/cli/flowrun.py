@@ -33,6 +33,7 @@ import pandas as pd
 
 from .._errors import ConfigError, Problem
 from .._tomlfile import read_toml
+from ..report.suppression import SUPPRESSED
 
 
 #: ``[model] by``: one model for the council, or one per locality (``StockFlow.fit(by=...)``)
@@ -225,7 +226,7 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
 def _hidden_states(model, f, threshold: int) -> Dict[str, str]:
     """States whose council starting stock is 1..threshold children."""
     start_stock = model._bin_frame().assign(stock=f.initial).groupby("state", sort=False)["stock"].sum()
-    return {s: "c" for s, v in start_stock.items() if 0 < v <= threshold}
+    return {s: SUPPRESSED for s, v in start_stock.items() if 0 < v <= threshold}
 
 
 def _excluded(model, ds, threshold: int):
@@ -244,7 +245,7 @@ def _excluded(model, ds, threshold: int):
     if "children_without_a_locality_excluded" in report:
         n = int(report["children_without_a_locality_excluded"])
         sections["localities"] = {
-            "children_without_a_locality_excluded": "c" if 1 <= n <= threshold else n,
+            "children_without_a_locality_excluded": SUPPRESSED if 1 <= n <= threshold else n,
             "reason": "no family in family_members, or the family has no locality_id: their spells are left "
                       "out of every locality and of the council total",
             "localities_without_spells": list(report.get("localities_without_spells", [])),
