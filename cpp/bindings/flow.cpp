@@ -6,6 +6,7 @@
 
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/flow/flow.hpp"
+#include "numpy.hpp"
 #include "progress.hpp"
 #include "registry.hpp"
 
@@ -70,7 +71,9 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
                    const DArr& unit_cost, const IArr& open_state, const DArr& open_birth, const DArr& open_entered,
                    int days, const IArr& period_ends, const IArr& regime_of_day, const DArr& cost_factor,
                    double cost_quantum, uint64_t seed, int64_t first_run, int64_t runs, int threads,
-                   py::object progress, const DArr& entry_trend) {
+                   py::object progress, const DArr& entry_trend, const DArr& entry_dispersion,
+                   const DArr& entry_drift, const DArr& entry_season, const DArr& hazard_shape,
+                   const DArr& hazard_rate, const DArr& dest_weight, bool keep_runs) {
   if (hazard.ndim() != 3) throw InputError("hazard must have shape (states, age bands, duration bins)");
   const auto S = hazard.shape(0), A = hazard.shape(1), D = hazard.shape(2);
   shape(dest, {S, A, S + 1}, "dest");
@@ -101,6 +104,18 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   m.unit_cost = vec(unit_cost);
   if (entry_trend.size() > 0) shape(entry_trend, {S, 5}, "entry_trend");
   m.entry_trend = vec(entry_trend);
+  if (entry_dispersion.size() > 0) shape(entry_dispersion, {S}, "entry_dispersion");
+  m.entry_dispersion = vec(entry_dispersion);
+  if (entry_drift.size() > 0) shape(entry_drift, {S}, "entry_drift");
+  m.entry_drift = vec(entry_drift);
+  if (hazard_shape.size() > 0 || hazard_rate.size() > 0) {
+    shape(hazard_shape, {S, A, D}, "hazard_shape");
+    shape(hazard_rate, {S, A, D}, "hazard_rate");
+  }
+  m.hazard_shape = vec(hazard_shape);
+  m.hazard_rate = vec(hazard_rate);
+  if (dest_weight.size() > 0) shape(dest_weight, {S, A, S + 1}, "dest_weight");
+  m.dest_weight = vec(dest_weight);
   std::vector<flow::OpenCase> open(open_state.size());
   for (py::ssize_t i = 0; i < open_state.size(); ++i)
     open[i] = {open_state.data()[i], open_birth.data()[i], open_entered.data()[i]};
@@ -108,19 +123,26 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   o.days = days;
   o.period_ends = vec(period_ends);
   o.regime_of_day = vec(regime_of_day);
+  if (entry_season.size() > 0) shape(entry_season, {static_cast<py::ssize_t>(period_ends.size()) + 1, S}, "entry_season");
+  o.entry_season = vec(entry_season);
   o.cost_factor = vec(cost_factor);
   o.cost_quantum = cost_quantum;
   o.seed = seed;
   o.first_run = first_run;
   o.runs = runs;
   o.threads = threads;
+  o.keep_runs = keep_runs;
   flow::SimResult r;
   {
     PythonProgress reporter(progress);
     py::gil_scoped_release release;
     r = flow::simulate(m, open, o, progress.is_none() ? nullptr : &reporter);
   }
-  return py::make_tuple(std::move(r.stocks), std::move(r.costs), std::move(r.entrants));
+  if (!keep_runs) return py::make_tuple(std::move(r.stocks), std::move(r.costs), std::move(r.entrants));
+  const py::ssize_t periods = r.stocks.periods(), series = r.stocks.series();
+  auto run_stocks = bindings::to_numpy(std::move(r.run_stocks)).reshape({static_cast<py::ssize_t>(runs), periods, series});
+  auto run_costs = bindings::to_numpy(std::move(r.run_costs)).reshape({static_cast<py::ssize_t>(runs), periods});
+  return py::make_tuple(std::move(r.stocks), std::move(r.costs), std::move(r.entrants), run_stocks, run_costs);
 }
 
 py::array_t<int64_t> to_flat(const flow::Bands& b) {
@@ -182,10 +204,20 @@ void register_flow(py::module_& m) {
         py::arg("unit_cost"), py::arg("open_state"), py::arg("open_birth"), py::arg("open_entered"), py::arg("days"),
         py::arg("period_ends"), py::arg("regime_of_day"), py::arg("cost_factor"), py::arg("cost_quantum"),
         py::arg("seed"), py::arg("first_run"), py::arg("runs"), py::arg("threads") = 1,
-        py::arg("progress") = py::none(), py::arg("entry_trend") = DArr(0),
+        py::arg("progress") = py::none(), py::arg("entry_trend") = DArr(0), py::arg("entry_dispersion") = DArr(0),
+        py::arg("entry_drift") = DArr(0), py::arg("entry_season") = DArr(0), py::arg("hazard_shape") = DArr(0),
+        py::arg("hazard_rate") = DArr(0), py::arg("dest_weight") = DArr(0), py::arg("keep_runs") = false,
         "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands. "
         "entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of a log-linear entry rate "
-        "exp(alpha + beta t) a day, (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended.");
+        "exp(alpha + beta t) a day, (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended. "
+        "entry_dispersion (states,), optional: variance of a gamma multiplier (mean 1) of each state's entry "
+        "rate drawn per run and period. entry_drift (states,), optional: variance of each period's normal "
+        "step of a random walk of the log entry rate (mean-corrected). entry_season (periods + 1, states), optional: entry rate multipliers "
+        "by period, the last row for the days after the last period end. hazard_shape, hazard_rate "
+        "(states, age bands, duration bins), optional: each run draws the hazards from these gamma posteriors; "
+        "dest_weight (states, age bands, states + 1), optional: each run draws the destinations from this "
+        "Dirichlet. keep_runs: also return each run's outcome, run_stocks (runs, periods, series) int32 and "
+        "run_costs (runs, periods) int64 in cost quanta, runs in order.");
 }
 
 }  // namespace earlyhelp::bindings

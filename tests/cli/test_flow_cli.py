@@ -63,7 +63,11 @@ def test_entry_trend_is_read_and_recorded(tmp_path):
     from earlyhelp.cli.flowrun import load_flow_config
 
     trended = _config(tmp_path, **{"entry_trend = false": "entry_trend = true"})
-    assert load_flow_config(str(trended)).entry_trend is True
+    assert load_flow_config(str(trended)).switches["entry_trend"] is True
+    plain = _config(tmp_path, **{"entry_drift = true": "entry_drift = false"})
+    assert load_flow_config(str(plain)).switches == {"entry_trend": False, "entry_season": False,
+                                                     "entry_overdispersion": True, "entry_drift": False,
+                                                     "rate_uncertainty": True}
     bad = _config(tmp_path, **{"entry_trend = false": 'entry_trend = "yes"'})
     result = CliRunner().invoke(cli, ["flow", "--config", str(bad)])
     assert result.exit_code == 2 and "model.entry_trend" in result.output

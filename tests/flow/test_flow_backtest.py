@@ -1,17 +1,26 @@
-"""Backtest on held-back years of a synthetic council: accuracy and band coverage.
+"""Backtest on held-back years of synthetic councils: accuracy and band coverage.
 
-The 90 % Monte Carlo bands cover entry-rate uncertainty and the randomness of each child's path;
-they do not model trends or seasonality in the data, so on the synthetic council (which has both)
-coverage falls short of 90 %: 79 % over the 8 states x 12 months of two held-back years (cin, cp
-and other care 100 %, fostering 79 %, residential and supported 83-96 %, earliest_help 58 %,
-early_help 17 %: the Early Help series trend; the test's floor is 75 %).
+The 90 % Monte Carlo bands carry the randomness of each child's path, the uncertainty of every
+estimated rate (entry, exit hazards, destinations), months busier or quieter than a Poisson
+process (overdispersion) and entry rates that wander (drift). Over 10 synthetic councils per
+preset and 3 held-back years (``benchmarks/bench_flow_coverage.py``) they cover 85.2 %
+(Coventry preset, whose 2024 rise nothing before it foretells) and 87.6 % (Wolverhampton) of
+state-months; with Poisson entrants and fixed exit rates, as before those defaults, 72-73 %.
+The tests here run 4 of those councils.
 """
 from __future__ import annotations
 
+import pathlib
+import sys
+
+import pandas as pd
 import pytest
 
 import earlyhelp
 from earlyhelp.flow import backtest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "benchmarks"))
+from bench_flow_coverage import SETTINGS, backtest_rows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +29,27 @@ def result():
     return backtest(ds, cutoffs=["2023-03-31", "2024-03-31"], months=12, runs=200, seed=1)
 
 
+@pytest.fixture(scope="module")
+def councils():
+    settings = {k: SETTINGS[k] for k in ("poisson", "default")}
+    return pd.concat([backtest_rows(preset, seed, runs=200, settings=settings)
+                      for preset in ("coventry", "wolverhampton") for seed in (100, 101)], ignore_index=True)
+
+
 def test_deterministic_forecast_is_accurate_on_held_back_years(result):
     statutory = result[result["state"].isin(["cin", "cp", "fostering", "residential"])]
     assert statutory["abs_pct_error"].mean() < 0.10
     assert set(result["cutoff"].dt.year) == {2023, 2024}
-
-
-def test_bands_cover_held_back_years(result):
-    coverage = result["covered"].mean()
-    assert 0.75 <= coverage <= 1.0
     assert (result["q05"] <= result["q95"]).all()
+
+
+def test_bands_cover_held_back_years_close_to_nominal(councils):
+    default = councils[councils["setting"] == "default"]
+    poisson = councils[councils["setting"] == "poisson"]
+    assert 0.83 <= default["covered"].mean() <= 0.95
+    # the misses are not all on one side, and the defaults are what brought coverage up
+    assert default["above"].mean() <= 0.12 and default["below"].mean() <= 0.08
+    assert default["covered"].mean() >= poisson["covered"].mean() + 0.08
+    # Early Help, whose entries are overdispersed and drift, is no longer the outlier
+    eh = default[default["state"].isin(["early_help", "earliest_help"])]
+    assert eh["covered"].mean() >= 0.78

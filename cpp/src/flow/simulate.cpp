@@ -39,6 +39,7 @@ inline int ceil_int(double x) {
 
 struct Segment {
   int32_t start, end, regime;  // days [start, end)
+  int32_t period = 0;          // the period holding them (entry segments split by period)
 };
 
 // Walker's alias tables: one uniform draw picks an outcome among `m` with
@@ -145,42 +146,13 @@ class Runner {
     run_end_.assign(o.days, o.days);
     for (const Segment& g : segments_)
       for (int32_t d = g.start; d < g.end; ++d) run_end_[d] = g.end;
-    // Per (regime, state, age): the total exit multiplier and the destination
-    // tables, with and without "stay" (a cap forces a move elsewhere).
     total_mult_.assign(m.n_regimes * cells_, 0.0);
     inv_mult_.assign(m.n_regimes * cells_, 0.0);
-    std::vector<double> w(out_), wf(out_);
-    for (int k = 0; k < m.n_regimes; ++k)
-      for (std::size_t c = 0; c < cells_; ++c) {
-        const int s = static_cast<int>(c / n_age_);
-        for (int j = 0; j < out_; ++j) {
-          w[j] = m.dest[c * out_ + j] * m.move_mult[(static_cast<std::size_t>(k) * n_ + s) * out_ + j];
-          wf[j] = j == s ? 0.0 : w[j];
-        }
-        const std::size_t kc = k * cells_ + c;
-        for (double v : w) total_mult_[kc] += v;
-        inv_mult_[kc] = total_mult_[kc] > 0 ? 1.0 / total_mult_[kc] : 0.0;
-        dest_.set(kc, w);
-        forced_dest_.set(kc, wf);
-      }
-    // Cumulative hazard at each duration bin's lower edge, per (state, age band).
+    set_destinations(m.dest);
     ages_ = SortedEdges(m.age_edges.data(), n_age_, true);
     durations_ = SortedEdges(m.dur_edges.data(), n_dur_, false);
-    const std::size_t stride = std::size_t{1} << durations_.steps();
-    cumh_.assign(cells_ * stride, INFINITY);  // padded like durations_
-    inv_h_.assign(cells_ * n_dur_, 0.0);
-    for (std::size_t c = 0; c < cells_; ++c) {
-      double* H = &cumh_[c * stride];
-      H[0] = 0.0;
-      for (int b = 0; b + 1 < n_dur_; ++b) {
-        const double h = m.hazard[c * n_dur_ + b];
-        H[b + 1] = H[b] + (h > 0 ? h * (m.dur_edges[b + 1] - m.dur_edges[b]) : 0.0);
-      }
-      for (int b = 0; b < n_dur_; ++b) {
-        const double h = m.hazard[c * n_dur_ + b];
-        inv_h_[c * n_dur_ + b] = h > 0 ? 1.0 / h : 0.0;
-      }
-    }
+    hazard_ = m.hazard;
+    set_hazards();
     if (!m.entry_trend.empty()) {
       trend_.assign(n_, Trend{});
       for (int s = 0; s < n_; ++s) {
@@ -199,6 +171,21 @@ class Runner {
       while (p < periods_ && o.period_ends[p] < d) ++p;
       period_of_day_[d] = p;
     }
+    // Entry segments: the regime runs, cut at period ends when entry rates vary by period.
+    monthly_ = !m.entry_dispersion.empty() || !m.entry_drift.empty() || !o.entry_season.empty();
+    for (const Segment& g : segments_) {
+      if (!monthly_) {
+        entry_segments_.push_back(g);
+        continue;
+      }
+      for (int32_t d0 = g.start; d0 < g.end;) {
+        const int p = period_of_day_[d0];
+        const int32_t d1 = p < periods_ ? std::min(g.end, o.period_ends[p] + 1) : g.end;
+        entry_segments_.push_back({d0, d1, g.regime, p});
+        d0 = d1;
+      }
+    }
+    period_mult_.assign(monthly_ ? static_cast<std::size_t>(periods_ + 1) * n_ : 0, 1.0);
     costed_.assign(n_, 0);
     for (int s = 0; s < n_ && !m.unit_cost.empty(); ++s) costed_[s] = m.unit_cost[s] != 0;
     diff_.assign(cells_ * (periods_ + 1), 0);
@@ -210,11 +197,74 @@ class Runner {
 
   int n_series() const { return static_cast<int>(cells_) + n_ + 1; }
 
+  // Per (regime, state, age): the total exit multiplier and the destination
+  // tables, with and without "stay" (a cap forces a move elsewhere).
+  void set_destinations(const std::vector<double>& dest) {
+    std::vector<double> w(out_), wf(out_);
+    for (int k = 0; k < m_.n_regimes; ++k)
+      for (std::size_t c = 0; c < cells_; ++c) {
+        const int s = static_cast<int>(c / n_age_);
+        for (int j = 0; j < out_; ++j) {
+          w[j] = dest[c * out_ + j] * m_.move_mult[(static_cast<std::size_t>(k) * n_ + s) * out_ + j];
+          wf[j] = j == s ? 0.0 : w[j];
+        }
+        const std::size_t kc = k * cells_ + c;
+        total_mult_[kc] = 0;
+        for (double v : w) total_mult_[kc] += v;
+        inv_mult_[kc] = total_mult_[kc] > 0 ? 1.0 / total_mult_[kc] : 0.0;
+        dest_.set(kc, w);
+        forced_dest_.set(kc, wf);
+      }
+  }
+
+  // Cumulative hazard at each duration bin's lower edge, per (state, age band), from hazard_.
+  void set_hazards() {
+    const std::size_t stride = std::size_t{1} << durations_.steps();
+    cumh_.assign(cells_ * stride, INFINITY);  // padded like durations_
+    inv_h_.assign(cells_ * n_dur_, 0.0);
+    for (std::size_t c = 0; c < cells_; ++c) {
+      double* H = &cumh_[c * stride];
+      H[0] = 0.0;
+      for (int b = 0; b + 1 < n_dur_; ++b) {
+        const double h = hazard_[c * n_dur_ + b];
+        H[b + 1] = H[b] + (h > 0 ? h * (m_.dur_edges[b + 1] - m_.dur_edges[b]) : 0.0);
+      }
+      for (int b = 0; b < n_dur_; ++b) {
+        const double h = hazard_[c * n_dur_ + b];
+        inv_h_[c * n_dur_ + b] = h > 0 ? 1.0 / h : 0.0;
+      }
+    }
+  }
+
+  // This run's hazards and destinations, drawn from their posteriors (gamma
+  // and Dirichlet), when the model gives them: bands then carry the
+  // uncertainty of every estimated rate, not only of the entry rates.
+  void draw_rates(Rng& rng) {
+    if (!m_.hazard_shape.empty()) {
+      for (std::size_t i = 0; i < hazard_.size(); ++i)
+        hazard_[i] = m_.hazard_shape[i] > 0 ? gamma_draw(rng, m_.hazard_shape[i]) / m_.hazard_rate[i] : m_.hazard[i];
+      set_hazards();
+    }
+    if (!m_.dest_weight.empty()) {
+      std::vector<double> dest(m_.dest_weight.size());
+      for (std::size_t c = 0; c < cells_; ++c) {
+        double total = 0;
+        for (int j = 0; j < out_; ++j) total += dest[c * out_ + j] = gamma_draw(rng, m_.dest_weight[c * out_ + j]);
+        for (int j = 0; j < out_; ++j)
+          dest[c * out_ + j] = total > 0 ? dest[c * out_ + j] / total : m_.dest[c * out_ + j];
+      }
+      set_destinations(dest);
+    }
+  }
+
   void run(int64_t r) {
+    current_run_ = r;
     Rng rng(stream_key(o_.seed, static_cast<uint64_t>(r), 0x466c6f77));  // "Flow"
+    draw_rates(rng);
     for (const OpenCase& c : open_) follow(rng, c.state, 0.0, -c.entered, c.birth);
     // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
     draw_trends(rng);
+    draw_period_multipliers(rng);
     for (std::size_t i = 0; i < cells_; ++i) {
       const int s = static_cast<int>(i / n_age_);
       const bool trended = !trend_.empty() && trend_[s].share_total > 0;
@@ -224,13 +274,14 @@ class Runner {
                                     : gamma_draw(rng, m_.entry_shape[i]) / m_.entry_rate[i];
       const double beta = trended ? trend_[s].beta : 0.0;
       const double age_lo = m_.entry_age_lo[i], age_span = m_.entry_age_hi[i] - m_.entry_age_lo[i];
-      for (const Segment& g : segments_) {
+      for (const Segment& g : entry_segments_) {
         // Expected entrants in [start, end) at rate lambda exp(beta t), and arrival times
         // drawn from that rate (uniform when it is flat).
         const double length = g.end - g.start, flat = std::abs(beta) * length < 1e-9;
         const double e0 = flat ? 1.0 : std::exp(beta * g.start), e1 = flat ? 1.0 : std::exp(beta * g.end);
         const double mass = flat ? length * e0 : (e1 - e0) / beta;
-        const int k = rng.poisson(lambda * m_.entry_mult[g.regime * cells_ + i] * mass);
+        const double month = monthly_ ? period_mult_[static_cast<std::size_t>(g.period) * n_ + s] : 1.0;
+        const int k = rng.poisson(lambda * m_.entry_mult[g.regime * cells_ + i] * month * mass);
         for (int e = 0; e < k; ++e) {
           // One number gives the arrival time and the age: 32 bits each.
           const uint64_t bits = rng.next();
@@ -258,14 +309,44 @@ class Runner {
     }
   }
 
-  // Adds the buffered runs' outcomes to the histograms.
-  void flush(SimResult& r) {
+  // This run's entry multiplier of each (period, state): the season, times a
+  // gamma draw of mean 1 (overdispersion: months busier or quieter than the
+  // rate), times the exponential of a random walk (drift: the rate wanders).
+  void draw_period_multipliers(Rng& rng) {
+    if (!monthly_) return;
+    for (int s = 0; s < n_; ++s) {
+      const double w = m_.entry_dispersion.empty() ? 0.0 : m_.entry_dispersion[s];
+      const double q = m_.entry_drift.empty() ? 0.0 : m_.entry_drift[s];
+      double walk = 0;
+      for (int p = 0; p <= periods_; ++p) {
+        double v = o_.entry_season.empty() ? 1.0 : o_.entry_season[static_cast<std::size_t>(p) * n_ + s];
+        if (w > 0) v *= gamma_draw(rng, 1.0 / w) * w;
+        if (q > 0) {
+          walk += std::sqrt(q) * rng.normal();
+          v *= std::exp(walk - 0.5 * q * (p + 1));
+        }
+        period_mult_[static_cast<std::size_t>(p) * n_ + s] = v;
+      }
+    }
+  }
+
+  // Adds the buffered runs' outcomes to the histograms and, when `kept` is
+  // given, writes each one to its run's row there.
+  void flush(SimResult& r, SimResult* kept = nullptr) {
     if (filled_ == 0) return;
     const int series = n_series();
     for (int p = 0; p < periods_; ++p) {
       for (int s = 0; s < series; ++s) r.stocks.add_many(p, s, slot(p * series + s), filled_);
       r.costs.add_many(p, 0, slot(periods_ * series + p), filled_);
       for (int s = 0; s < n_; ++s) r.entrants.add_many(p, s, slot(periods_ * (series + 1) + p * n_ + s), filled_);
+    }
+    for (int i = 0; kept != nullptr && i < filled_; ++i) {
+      const auto row = static_cast<std::size_t>(batch_run_[i]) * periods_;
+      for (int p = 0; p < periods_; ++p) {
+        for (int s = 0; s < series; ++s)
+          kept->run_stocks[(row + p) * series + s] = static_cast<int32_t>(slot(p * series + s)[i]);
+        kept->run_costs[row + p] = slot(periods_ * series + p)[i];
+      }
     }
     filled_ = 0;
   }
@@ -327,7 +408,7 @@ class Runner {
     const double inv_mult = inv_mult_[kc];
     if (inv_mult <= 0) return INFINITY;
     const double* H = &cumh_[c << durations_.steps()];
-    const double* h = &m_.hazard[c * n_dur_];
+    const double* h = &hazard_[c * n_dur_];
     double target = expo_(rng, spare) * inv_mult;
     if (e > 0) {
       const int b0 = dur_bin(e);
@@ -351,7 +432,7 @@ class Runner {
       const int day = day_of(tt);
       double seg = b + 1 < n_dur_ ? m_.dur_edges[b + 1] - ee : INFINITY;
       seg = std::min({seg, run_end_[day] - tt, horizon - tt, std::max(0.0, cap - ee), std::max(0.0, leave_age - tt)});
-      const double rate = m_.hazard[c * n_dur_ + b] * total_mult_[o_.regime_of_day[day] * cells_ + c];
+      const double rate = hazard_[c * n_dur_ + b] * total_mult_[o_.regime_of_day[day] * cells_ + c];
       if (rate > 0 && rate * seg >= need) return tt + need / rate;
       need -= rate * seg;
       tt += seg;
@@ -454,6 +535,7 @@ class Runner {
         slot(periods_ * (series + 1) + p * n_ + s)[filled_] = entr_[static_cast<std::size_t>(p) * n_ + s];
     }
     std::fill(entr_.begin(), entr_.end(), 0);
+    batch_run_[filled_] = current_run_ - o_.first_run;
     ++filled_;
   }
 
@@ -465,12 +547,16 @@ class Runner {
   int periods_;
   const detail::ExponentialZiggurat& expo_;
   AliasTables dest_, forced_dest_;  // per (regime, state, age)
-  std::vector<Segment> segments_;
+  std::vector<Segment> segments_;        // runs of one regime
+  std::vector<Segment> entry_segments_;  // the same, cut at period ends when monthly_
+  bool monthly_ = false;                 // entry rates vary by period (season, dispersion)
+  std::vector<double> period_mult_;      // [period + 1][state] this run's entry multipliers
   std::vector<double> total_mult_, inv_mult_;  // per (regime, state, age)
   std::vector<int> period_of_day_;  // [day 0 .. days]: first period ending on or after it (periods: none)
   std::vector<int32_t> run_end_;  // first day after the regime run holding each day
   SortedEdges ages_, durations_;  // age_edges, dur_edges
   std::vector<double> cumh_;      // [state][age][2^durations_.steps()] cumulative hazard at bin edges, padded
+  std::vector<double> hazard_;    // [state][age][n_dur] this run's hazards
   std::vector<double> inv_h_;     // [state][age][n_dur] 1 / hazard (0 where the hazard is 0)
   std::vector<double> cap_;       // [state] longest stay (infinite: no cap)
   struct Trend {
@@ -484,6 +570,8 @@ class Runner {
   std::vector<int64_t> part_days_;  // [state][period + 1]: days of stays covering part of a period
   std::vector<int64_t> entr_;     // [period][state] entrants of this run
   std::vector<int64_t> buffer_;   // [slot][run in batch]
+  int64_t batch_run_[kBatch] = {};  // each buffered run's number from first_run
+  int64_t current_run_ = 0;
   int filled_ = 0;
 };
 
@@ -505,6 +593,15 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
   require(m.max_duration.empty() || m.max_duration.size() == static_cast<std::size_t>(n), "max_duration: n_states");
   require(m.unit_cost.empty() || m.unit_cost.size() == static_cast<std::size_t>(n), "unit_cost: n_states");
   for (double h : m.hazard) require(h >= 0 && std::isfinite(h), "a hazard is negative or not finite");
+  require(m.hazard_shape.size() == m.hazard_rate.size() && (m.hazard_shape.empty() || m.hazard_shape.size() == cells * nd),
+          "hazard_shape and hazard_rate must both be empty or hold n_states x n_age x n_dur values");
+  for (std::size_t i = 0; i < m.hazard_shape.size(); ++i)
+    require(m.hazard_shape[i] >= 0 && std::isfinite(m.hazard_shape[i]) &&
+                (m.hazard_shape[i] == 0 || (m.hazard_rate[i] > 0 && std::isfinite(m.hazard_rate[i]))),
+            "a hazard's posterior shape is negative or its rate is not positive");
+  require(m.dest_weight.empty() || m.dest_weight.size() == cells * (n + 1),
+          "dest_weight must be empty or hold n_states x n_age x (n_states + 1) values");
+  for (double v : m.dest_weight) require(v >= 0 && std::isfinite(v), "a destination weight is negative or not finite");
   for (std::size_t c = 0; c < cells; ++c) {
     double s = 0;
     for (int j = 0; j <= n; ++j) {
@@ -525,6 +622,14 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
     for (int j = 0; j < 5; ++j)
       require(std::isfinite(m.entry_trend[s * 5 + j]), "entry trend of state " + std::to_string(s) + " is not finite");
   }
+  require(m.entry_dispersion.empty() || m.entry_dispersion.size() == static_cast<std::size_t>(n),
+          "entry_dispersion: n_states");
+  for (double v : m.entry_dispersion) require(v >= 0 && v < 1e6, "an entry dispersion is negative or not finite");
+  require(m.entry_drift.empty() || m.entry_drift.size() == static_cast<std::size_t>(n), "entry_drift: n_states");
+  for (double v : m.entry_drift) require(v >= 0 && v < 1, "an entry drift variance is negative or not below 1");
+  require(o.entry_season.empty() || o.entry_season.size() == (o.period_ends.size() + 1) * n,
+          "entry_season must hold (periods + 1) x n_states values");
+  for (double v : o.entry_season) require(v >= 0 && std::isfinite(v), "a seasonal entry multiplier is negative");
   for (double v : m.move_mult) require(v >= 0 && std::isfinite(v), "a rate multiplier is negative");
   require(o.days > 0, "days must be positive");
   require(o.regime_of_day.size() == static_cast<std::size_t>(o.days), "regime_of_day must hold one value per day");
@@ -550,6 +655,12 @@ SimResult simulate(const SimModel& model, const std::vector<OpenCase>& open, con
   std::vector<SimResult> parts(threads);
   std::atomic<int64_t> next{0}, done{0};
   std::atomic<bool> cancel{false};
+  SimResult kept;
+  if (o.keep_runs) {
+    const std::size_t series = model.n_states * (model.age_edges.size() + 1) + 1;  // as Runner::n_series
+    kept.run_stocks.assign(static_cast<std::size_t>(o.runs) * periods * series, 0);
+    kept.run_costs.assign(static_cast<std::size_t>(o.runs) * periods, 0);
+  }
   auto work = [&](int w) {
     Runner runner(model, open, o);
     SimResult& r = parts[w];
@@ -560,10 +671,10 @@ SimResult simulate(const SimModel& model, const std::vector<OpenCase>& open, con
       const int64_t i = next.fetch_add(1);
       if (i >= o.runs) break;
       runner.run(o.first_run + i);
-      if (runner.batch_full()) runner.flush(r);
+      if (runner.batch_full()) runner.flush(r, o.keep_runs ? &kept : nullptr);
       done.fetch_add(1);
     }
-    runner.flush(r);
+    runner.flush(r, o.keep_runs ? &kept : nullptr);
   };
   run_workers(threads, work, cancel, [&] { return static_cast<std::size_t>(done.load()); },
               static_cast<std::size_t>(o.runs), progress);
@@ -573,6 +684,8 @@ SimResult simulate(const SimModel& model, const std::vector<OpenCase>& open, con
     out.costs.merge(parts[w].costs);
     out.entrants.merge(parts[w].entrants);
   }
+  out.run_stocks = std::move(kept.run_stocks);
+  out.run_costs = std::move(kept.run_costs);
   return out;
 }
 

@@ -96,3 +96,163 @@ TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
   m.entry_trend = {a, b, 0.0};  // wrong length
   EXPECT_THROW(flow::simulate(m, {}, o), InputError);
 }
+
+namespace {
+
+// One state entered at 2 a day (no rate uncertainty) and never left, ten 30-day periods.
+flow::SimModel steady_entry_model() {
+  flow::SimModel m;
+  m.n_states = 1;
+  m.age_edges = {0.0};
+  m.dur_edges = {0.0};
+  m.hazard = {0.0};
+  m.dest = {0.0, 1.0};
+  m.entry_shape = {1e12};
+  m.entry_rate = {0.5e12};
+  m.entry_age_lo = {0.0};
+  m.entry_age_hi = {100.0};
+  m.max_age = 1e9;
+  m.entry_mult = {1.0};
+  m.move_mult = {1.0, 1.0};
+  return m;
+}
+
+flow::SimOptions monthly_options(int runs) {
+  flow::SimOptions o;
+  o.days = 300;
+  for (int p = 0; p < 10; ++p) o.period_ends.push_back(30 * p + 29);
+  o.regime_of_day.assign(o.days, 0);
+  o.runs = runs;
+  return o;
+}
+
+// Mean and variance over runs of series `s` at period `p` (each run simulated alone).
+std::pair<double, double> run_moments(const flow::SimModel& m, const std::vector<flow::OpenCase>& open,
+                                      flow::SimOptions o, int runs, int p, int s, bool entrants) {
+  double sum = 0, sq = 0;
+  o.runs = 1;
+  for (int r = 0; r < runs; ++r) {
+    o.first_run = r;
+    const auto res = flow::simulate(m, open, o);
+    const double v = entrants ? res.entrants.mean(p, s) : res.stocks.mean(p, s);
+    sum += v;
+    sq += v * v;
+  }
+  const double mean = sum / runs;
+  return {mean, (sq - runs * mean * mean) / (runs - 1)};
+}
+
+}  // namespace
+
+TEST(FlowSampling, OverdispersedEntriesHaveTheGammaPoissonVariance) {
+  // A month's entrants are Poisson given a gamma multiplier of mean 1 and variance w:
+  // mean mu, variance mu + w mu^2; months are independent of each other.
+  auto m = steady_entry_model();
+  m.entry_dispersion = {0.1};
+  const auto o = monthly_options(1);
+  const double mu = 60.0;
+  for (int p : {0, 9}) {
+    const auto [mean, var] = run_moments(m, {}, o, 3000, p, 0, true);
+    EXPECT_NEAR(mean, mu, 4 * std::sqrt((mu + 0.1 * mu * mu) / 3000));
+    EXPECT_NEAR(var / (mu + 0.1 * mu * mu), 1.0, 0.1);
+  }
+  const auto [mean0, var0] = run_moments(steady_entry_model(), {}, o, 3000, 9, 0, true);
+  EXPECT_NEAR(var0 / mu, 1.0, 0.1);  // without: Poisson
+  m.entry_dispersion = {-0.1};
+  EXPECT_THROW(flow::simulate(m, {}, o), InputError);
+}
+
+TEST(FlowSampling, DriftingEntriesKeepTheirMeanAndSpreadWithTime) {
+  // The log rate takes a random walk with steps of variance q, mean-corrected: a month's
+  // entrants keep mean mu; by period p their variance is mu + mu^2 (exp(q (p + 1)) - 1).
+  auto m = steady_entry_model();
+  const double q = 0.01, mu = 60.0;
+  m.entry_drift = {q};
+  const auto o = monthly_options(1);
+  for (int p : {0, 9}) {
+    const double want = mu + mu * mu * (std::exp(q * (p + 1)) - 1);
+    const auto [mean, var] = run_moments(m, {}, o, 3000, p, 0, true);
+    EXPECT_NEAR(mean, mu, 4 * std::sqrt(want / 3000));
+    EXPECT_NEAR(var / want, 1.0, 0.12);
+  }
+}
+
+TEST(FlowSampling, HazardsDrawnFromTheirPosteriorWidenTheStock) {
+  // 1000 children open at day 0 leave at a hazard h ~ Gamma(50, 5000) drawn per run: the stock
+  // at day 30 has variance E[N p (1 - p)] + N^2 Var(p), p = exp(-30 h), not the binomial's.
+  flow::SimModel m = steady_entry_model();
+  m.entry_shape = {0.0};
+  m.hazard = {0.01};
+  m.hazard_shape = {50.0};
+  m.hazard_rate = {5000.0};
+  flow::SimOptions o = monthly_options(1);
+  o.days = 31;
+  o.period_ends = {30};
+  o.regime_of_day.assign(o.days, 0);
+  const std::vector<flow::OpenCase> open(1000, flow::OpenCase{0, -1000.0, 0.0});
+  // Moments of p = exp(-30 h) under the gamma: E[exp(-t h)] = (rate / (rate + t))^shape.
+  const double e1 = std::pow(5000.0 / 5030.0, 50), e2 = std::pow(5000.0 / 5060.0, 50);
+  const double want = 1000 * (e1 - e2) + 1000.0 * 1000.0 * (e2 - e1 * e1);
+  const auto [mean, var] = run_moments(m, open, o, 3000, 0, 0, false);
+  EXPECT_NEAR(mean, 1000 * e1, 4 * std::sqrt(want / 3000));
+  EXPECT_NEAR(var / want, 1.0, 0.12);
+  m.hazard_rate = {0.0};
+  EXPECT_THROW(flow::simulate(m, open, o), InputError);
+}
+
+TEST(FlowSampling, DestinationsDrawnFromTheirDirichletSpreadTheSplit) {
+  // 5000 children leave state 0 for 1 or 2 with shares ~ Dirichlet(20, 80) drawn per run:
+  // the share reaching 1 has variance p (1 - p) / 101 + p (1 - p) / 5000 around p = 0.2.
+  flow::SimModel m;
+  m.n_states = 3;
+  m.age_edges = {0.0};
+  m.dur_edges = {0.0};
+  m.hazard = {0.5, 0.0, 0.0};
+  m.dest = {0.0, 0.2, 0.8, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0};
+  m.dest_weight = {0.0, 20.0, 80.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+  m.entry_shape = {0.0, 0.0, 0.0};
+  m.entry_rate = {1.0, 1.0, 1.0};
+  m.entry_age_lo = {0.0, 0.0, 0.0};
+  m.entry_age_hi = {1.0, 1.0, 1.0};
+  m.max_age = 1e9;
+  m.entry_mult = {1.0, 1.0, 1.0};
+  m.move_mult.assign(12, 1.0);
+  flow::SimOptions o;
+  o.days = 60;
+  o.period_ends = {59};
+  o.regime_of_day.assign(o.days, 0);
+  const std::vector<flow::OpenCase> open(5000, flow::OpenCase{0, -1000.0, 0.0});
+  const auto [mean, var] = run_moments(m, open, o, 1500, 0, 1, false);
+  const double want = 0.16 / 101 + 0.16 / 5000;
+  EXPECT_NEAR(mean / 5000, 0.2, 4 * std::sqrt(want / 1500));
+  EXPECT_NEAR(var / 5000 / 5000 / want, 1.0, 0.12);
+}
+
+TEST(FlowSampling, KeptRunsAreEachRunsOwnOutcomeInOrder) {
+  // keep_runs returns run r's stocks and costs in row r - first_run, whatever thread made it:
+  // the same values a call for run r alone gives.
+  auto m = steady_entry_model();
+  m.entry_dispersion = {0.05};
+  m.hazard = {0.02};
+  m.unit_cost = {3.0};
+  auto o = monthly_options(37);
+  o.first_run = 5;
+  o.threads = 2;
+  o.keep_runs = true;
+  const auto all = flow::simulate(m, {}, o);
+  const int periods = 10, series = 3;
+  ASSERT_EQ(all.run_stocks.size(), static_cast<std::size_t>(37 * periods * series));
+  ASSERT_EQ(all.run_costs.size(), static_cast<std::size_t>(37 * periods));
+  o.runs = 1;
+  o.threads = 1;
+  o.keep_runs = false;
+  for (int r : {0, 17, 36}) {
+    o.first_run = 5 + r;
+    const auto one = flow::simulate(m, {}, o);
+    for (int p = 0; p < periods; ++p) {
+      for (int s = 0; s < series; ++s)
+        EXPECT_EQ(all.run_stocks[(static_cast<std::size_t>(r) * periods + p) * series + s], one.stocks.mean(p, s));
+      EXPECT_EQ(all.run_costs[static_cast<std::size_t>(r) * periods + p], one.costs.mean(p, 0));
+    }
+  }
+}

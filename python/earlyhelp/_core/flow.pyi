@@ -1,5 +1,5 @@
 # Stubs for earlyhelp._core.flow (hand-kept; see cpp/bindings/flow.cpp).
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -34,7 +34,18 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
              days: int, period_ends: np.ndarray, regime_of_day: np.ndarray, cost_factor: np.ndarray,
              cost_quantum: float, seed: int, first_run: int, runs: int, threads: int = 1,
              progress: Optional[Callable[[int, int], None]] = None,
-             entry_trend: np.ndarray = ...) -> Tuple[Bands, Bands, Bands]:
+             entry_trend: np.ndarray = ..., entry_dispersion: np.ndarray = ...,
+             entry_drift: np.ndarray = ..., entry_season: np.ndarray = ...,
+             hazard_shape: np.ndarray = ..., hazard_rate: np.ndarray = ...,
+             dest_weight: np.ndarray = ..., keep_runs: bool = False) -> Tuple[Any, ...]:
     """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands.
     entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of an entry rate
-    exp(alpha + beta t) a day with (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended."""
+    exp(alpha + beta t) a day with (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended.
+    entry_dispersion (states,), optional: variance of a gamma multiplier (mean 1) of each state's
+    entry rate, drawn per run and period. entry_drift (states,), optional: variance of each
+    period's normal step of a random walk of the log entry rate (mean-corrected). entry_season (periods + 1, states), optional: entry rate
+    multipliers by period, the last row for the days after the last period end. hazard_shape,
+    hazard_rate (states, age bands, duration bins), optional: each run draws the hazards from these
+    gamma posteriors; dest_weight (states, age bands, states + 1), optional: each run draws the
+    destinations from this Dirichlet. keep_runs: the tuple also holds each run's outcome,
+    run_stocks (runs, periods, series) int32 and run_costs (runs, periods) int64 in cost quanta."""

@@ -40,6 +40,15 @@ from ..report.suppression import SUPPRESSED
 BY_CHOICES = ("council", "locality")
 
 
+def model_switches() -> Dict[str, bool]:
+    """StockFlow's on/off settings and their defaults: the ``[model]`` keys of the same names."""
+    import inspect
+
+    from ..flow import StockFlow
+
+    return {p.name: p.default for p in inspect.signature(StockFlow).parameters.values() if isinstance(p.default, bool)}
+
+
 @dataclass
 class FlowConfig:
     name: str
@@ -56,7 +65,7 @@ class FlowConfig:
     unit_costs: Dict[str, float] = field(default_factory=dict)
     unit: str = "week"
     inflation: float = 0.0
-    entry_trend: bool = False
+    switches: Dict[str, bool] = field(default_factory=dict)  # model_switches() as given
     scenarios: List[Dict[str, Any]] = field(default_factory=list)
     dask: Optional[str] = None
     suppression_threshold: int = 5
@@ -86,7 +95,7 @@ def load_flow_config(path: str) -> FlowConfig:
         source = _with_code_map(check, check.table(data, "code_map"), _parse_source(check, src, base, {}), base)
     model = check.table(data, "model")
     check.known(model, "model", ("categories", "by", "start", "end", "months", "runs", "seed", "quantiles",
-                                   "entry_trend"))
+                                   *model_switches()))
     categories = check.choice(model, "model.categories", ("continuum", "cs-demand-model"), default="continuum")
     by = check.choice(model, "model.by", BY_CHOICES, default="council")
     if by == "locality" and src.get("kind") == "ssda903":
@@ -94,7 +103,8 @@ def load_flow_config(path: str) -> FlowConfig:
     months = check.integer(model, "model.months", default=60, minimum=1, maximum=600)
     runs = check.integer(model, "model.runs", default=1000, minimum=1, maximum=1_000_000)
     seed = check.integer(model, "model.seed", default=0, minimum=0)
-    entry_trend = check.boolean(model, "model.entry_trend", default=False)
+    switches = {name: check.boolean(model, f"model.{name}", default=default)
+                for name, default in model_switches().items()}
     quantiles = model.get("quantiles", [0.05, 0.5, 0.95])
     if not isinstance(quantiles, list) or not all(isinstance(q, (int, float)) and 0 <= q <= 1 for q in quantiles):
         check.bad("model.quantiles", "must be a list of numbers between 0 and 1", quantiles)
@@ -120,7 +130,7 @@ def load_flow_config(path: str) -> FlowConfig:
     return FlowConfig(name=name, output=str(out if out.is_absolute() else base / out), source=source,
                       categories=categories, by=None if by == "council" else by, start=model.get("start"), end=model.get("end"), months=months,
                       runs=runs, seed=seed, quantiles=[float(q) for q in quantiles], unit_costs=unit_costs,
-                      unit=unit, inflation=inflation, entry_trend=entry_trend, scenarios=scenarios, dask=address,
+                      unit=unit, inflation=inflation, switches=switches, scenarios=scenarios, dask=address,
                       suppression_threshold=threshold, ssda903=ssda903, path=str(file))
 
 
@@ -176,7 +186,7 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     timings["load"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     model = StockFlow(cfg.categories, unit_costs=cfg.unit_costs or None, unit=cfg.unit, inflation=cfg.inflation,
-                      entry_trend=cfg.entry_trend).fit(ds, start=cfg.start, end=cfg.end, by=cfg.by)
+                      **cfg.switches).fit(ds, start=cfg.start, end=cfg.end, by=cfg.by)
     timings["fit"] = round(time.perf_counter() - t, 3)
     f = model._fit if cfg.by is None else next(iter(model.localities.values()))._fit
     until = f.end + pd.DateOffset(months=cfg.months)
@@ -199,7 +209,7 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     params = {"categories": cfg.categories, "by": cfg.by or "council", "start": str(f.start.date()),
               "end": str(f.end.date()), "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed,
               "quantiles": cfg.quantiles, "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
-              "entry_trend": cfg.entry_trend,
+              **cfg.switches,
               "scenarios": [s.to_dict() for s in scenarios], "suppression_threshold": cfg.suppression_threshold}
     digest = run_digest(params, inputs)
     excluded, sections = _excluded(model, ds, cfg.suppression_threshold)

@@ -9,20 +9,20 @@ make scenario differences sharper).
 """
 from __future__ import annotations
 
-import threading
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 
 
-def _run(args: Dict[str, Any], seed: int, first: int, runs: int, threads: int = 1, progress=None):
+def _run(args: Dict[str, Any], seed: int, first: int, runs: int, threads: int = 1, progress=None,
+         keep_runs: bool = False):
     from .._native import flow as core
     from .._native import naming
 
     with naming("simulate"):
         return core.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
-                             progress=progress, **args)
+                             progress=progress, keep_runs=keep_runs, **args)
 
 
 def _merge(parts: Iterable[Tuple[Any, Any, Any]]):
@@ -69,41 +69,6 @@ def run_chunks(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
     return _merge(client.gather(futures))
 
 
-def _run_each(args: Dict[str, Any], seed: int, first: int, runs: int, progress=None):
-    """Runs ``first`` .. ``first + runs - 1`` one at a time: their merged bands and each run's
-    outcome, stocks (runs, periods, series) int32 and costs (runs, periods) in units of the cost
-    quantum. A run draws from the stream keyed by (seed, run) however it is computed, so the
-    merged bands are those of one call for all the runs."""
-    stocks = costs = entrants = None
-    run_stocks, run_costs = [], []
-    for k in range(runs):
-        s, c, e = _run(args, seed, first + k, 1)
-        run_stocks.append(s.means().astype(np.int32))  # one run: its mean is its value
-        run_costs.append(c.means()[:, 0])
-        if stocks is None:
-            stocks, costs, entrants = s, c, e
-        else:
-            stocks.merge(s)
-            costs.merge(c)
-            entrants.merge(e)
-        if progress is not None:
-            progress(k + 1, runs)
-    return stocks, costs, entrants, np.stack(run_stocks), np.stack(run_costs)
-
-
-def _counter(callback, total: int):
-    """A per-run callback for threads that drives ``callback(done, total)`` over all of them."""
-    if callback is None:
-        return None
-    lock, done = threading.Lock(), [0]
-
-    def tick(_k: int, _n: int) -> None:
-        with lock:
-            done[0] += 1
-            callback(done[0], total)
-    return tick
-
-
 def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads: int = 2,
                chunks: Optional[int] = None, progress: bool = False):
     """As :func:`run_chunks`, keeping every run's outcome too (to add localities run by run):
@@ -113,21 +78,15 @@ def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
     if runs <= 0:
         raise ValidationError("runs must be positive", table="simulate", column="runs")
     if client is None:
-        from concurrent.futures import ThreadPoolExecutor
-
         from .._native import progress as progress_bar
 
-        parts = _chunks(runs, max(1, int(threads)))
         with progress_bar("simulate", unit="run", show=progress) as callback:
-            tick = _counter(callback, runs)
-            with ThreadPoolExecutor(len(parts)) as pool:  # the core releases the GIL
-                results = list(pool.map(lambda p: _run_each(args, seed, p[0], p[1], tick), parts))
-    else:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        [shared] = client.scatter([args], broadcast=True, hash=False)
-        futures = [client.submit(_run_each, shared, seed, first, count, pure=False)
-                   for first, count in _chunks(runs, chunks or 2 * n_workers)]
-        results = client.gather(futures)
+            return _run(args, seed, 0, runs, threads, callback, keep_runs=True)
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    [shared] = client.scatter([args], broadcast=True, hash=False)
+    futures = [client.submit(_run, shared, seed, first, count, 1, keep_runs=True, pure=False)
+               for first, count in _chunks(runs, chunks or 2 * n_workers)]
+    results = client.gather(futures)  # in the order of their runs
     stocks, costs, entrants = _merge(r[:3] for r in results)
     return (stocks, costs, entrants, np.concatenate([r[3] for r in results]),
             np.concatenate([r[4] for r in results]))

@@ -71,13 +71,39 @@ class StockFlow:
         time over the ``trend_months`` before the end of the fit window (log-linear, with a
         Pearson overdispersion factor). The projection follows the fitted curve; each Monte Carlo
         run draws the curve's level and slope from their estimated (normal) distribution.
+    entry_season : bool, default False
+        seasonal entries from no service: per state, month-of-year effects estimated with the
+        trend (calendar months over the ``trend_months`` before the end of the fit window; at
+        least 24 months and 60 entries, else none), shrunk towards no season by the evidence
+        for them (positive-part James-Stein on their Wald statistic). Without ``entry_trend``
+        the window's mean rate is rescaled month by month by the effects relative to the
+        window's own months.
+    entry_overdispersion : bool, default True
+        months busier or quieter than a Poisson process: per state, the variance of a monthly
+        gamma multiplier of the entry rate, estimated from the same monthly counts (method of
+        moments on the Pearson residuals; at least 12 months, else none). Each Monte Carlo run
+        draws one multiplier per state and month, and the rate's posterior is widened to match;
+        the deterministic projection is unchanged.
+    entry_drift : bool, default True
+        entry rates that wander: each Monte Carlo run takes a random walk of the logarithm of
+        each state's entry rate, one step a month (mean-corrected, so the expected rate and the
+        deterministic projection are unchanged). The step variance is estimated by moments
+        from how far each twelve months' entry rate moved from the twelve before it over the
+        history, beyond the trend (when ``entry_trend``) and the counts' own noise (at least
+        24 months, else none).
     trend_months : int, default 36
-        the months of history the trend is fitted on.
+        the months of history the trend, season, overdispersion and drift are estimated on.
+    rate_uncertainty : bool, default True
+        each Monte Carlo run draws every exit hazard from its gamma posterior and each state's
+        destinations from their Dirichlet posterior (the counts of the fit window plus the
+        pooled prior that the point estimates shrink towards), so the bands carry the
+        uncertainty of the estimated rates as well as the randomness of each child's path.
     """
 
     def __init__(self, categories: Union[str, Categories, None] = "continuum", *, gap_days: Optional[int] = None,
                  unit_costs: Optional[Dict[str, float]] = None, unit: str = "day", inflation: float = 0.0,
-                 entry_trend: bool = False, trend_months: int = 36) -> None:
+                 entry_trend: bool = False, entry_season: bool = False, entry_overdispersion: bool = True,
+                 entry_drift: bool = True, trend_months: int = 36, rate_uncertainty: bool = True) -> None:
         self.categories = resolve_categories(categories)
         self.gap_days = int(self.categories.gap_days if gap_days is None else gap_days)
         if unit not in ("day", "week"):
@@ -95,10 +121,17 @@ class StockFlow:
         self.unit_costs = {s: float((unit_costs or {}).get(s, 0.0)) * per_day for s in self.categories.states}
         self.inflation = float(inflation)
         self.entry_trend = bool(entry_trend)
+        self.entry_season = bool(entry_season)
+        self.entry_overdispersion = bool(entry_overdispersion)
+        self.entry_drift = bool(entry_drift)
+        self.rate_uncertainty = bool(rate_uncertainty)
         _check_size(trend_months, "trend_months", MAX_MONTHS)
         self.trend_months = int(trend_months)
         self._fit: Optional[_Fit] = None
         self._trend: Optional[np.ndarray] = None
+        self._season: Optional[np.ndarray] = None  # (12, states) month-of-year factors, mean 1
+        self._dispersion: Optional[np.ndarray] = None  # (states,) variance of a month's multiplier
+        self._drift: Optional[np.ndarray] = None  # (states,) variance of a month's log-rate step
         self._parts: Optional[Dict[str, "StockFlow"]] = None  # one model per locality (fit by="locality")
 
     # ------------------------------------------------------------------ fit
@@ -151,7 +184,9 @@ class StockFlow:
     def _unfitted_copy(self) -> "StockFlow":
         """A model with the same settings, not fitted (unit costs are already per day)."""
         return StockFlow(self.categories, gap_days=self.gap_days, unit_costs=dict(self.unit_costs), unit="day",
-                         inflation=self.inflation, entry_trend=self.entry_trend, trend_months=self.trend_months)
+                         inflation=self.inflation, entry_trend=self.entry_trend, entry_season=self.entry_season,
+                         entry_overdispersion=self.entry_overdispersion, entry_drift=self.entry_drift,
+                         trend_months=self.trend_months, rate_uncertainty=self.rate_uncertainty)
 
     def _fit_spells(self, sp: pd.DataFrame, report: Dict[str, Any], start_ts: pd.Timestamp, end_ts: pd.Timestamp,
                     last: Optional[pd.Timestamp] = None) -> "StockFlow":
@@ -206,33 +241,67 @@ class StockFlow:
         self._spells, self._report = sp, report
         self._window = (w0, w1)
         self._s_day, self._e_day, self._bins = s_day, e_day, b
-        self._trend = self._fit_entry_trend(entering_any=(prev == NONE)) if self.entry_trend else None
+        self._fit_entry_history(entering_any=(prev == NONE))
         return self
 
-    def _fit_entry_trend(self, entering_any: np.ndarray) -> np.ndarray:
-        """(states, 5): per state (a, b, L00, L10, L11) of the entry rate exp(a + b t) a day, t in
-        days from the end of the fit window, and the Cholesky factor of the estimates'
-        covariance; NaN rows for states with no entries in the history used."""
-        w1 = self._window[1]
-        month = 365.25 / 12
-        edges = np.rint(w1 + 1 - month * np.arange(self.trend_months, -1, -1)).astype(int)
-        edges = edges[edges >= 0]
-        out = np.full((len(self.categories.states), 5), np.nan)
-        if len(edges) < 4:
-            return out
-        length = np.diff(edges).astype(float)
-        x = (edges[:-1] + length / 2 - w1) / 365.25  # years from the end of the window
-        state = self._spells["state"].to_numpy()
-        for s in range(len(self.categories.states)):
-            starts = self._s_day[entering_any & (state == s)]
-            counts = np.histogram(starts, bins=edges)[0].astype(float)
-            if counts.sum() == 0:
+    def _fit_entry_history(self, entering_any: np.ndarray) -> None:
+        """Trend, season and overdispersion of the entries from no service, as asked: sets
+        ``_trend`` (states, 5): per state (a, b, L00, L10, L11) of the entry rate exp(a + b t) a
+        day, t in days from the end of the fit window, and the Cholesky factor of the
+        estimates' covariance (NaN rows: not trended); ``_season`` (12, states); ``_dispersion``."""
+        self._trend = self._season = self._dispersion = self._drift = None
+        if not (self.entry_trend or self.entry_season or self.entry_overdispersion or self.entry_drift):
+            return
+        counts, length, x, moy = self._monthly_entries(entering_any)
+        n_s = len(self.categories.states)
+        trend = np.full((n_s, 5), np.nan)
+        season = np.ones((12, n_s))
+        dispersion = np.zeros(n_s)
+        drift = np.zeros(n_s)
+        for s in range(n_s):
+            y = counts[:, s]
+            if len(y) < 4 or y.sum() == 0:
                 continue
-            theta, cov = _poisson_trend(counts, length, x)
-            scale = np.array([1.0, 1.0 / 365.25])  # slope per year -> per day
-            chol = np.linalg.cholesky(cov * np.outer(scale, scale) + np.diag([1e-15, 1e-21]))
-            out[s] = [theta[0], theta[1] / 365.25, chol[0, 0], chol[1, 0], chol[1, 1]]
-        return out
+            seasonal = self.entry_season and len(y) >= 24 and y.sum() >= 60
+            fit = _entry_glm(y, length, x, moy if seasonal else None)
+            if self.entry_trend:
+                scale = np.array([1.0, 1.0 / 365.25])  # slope per year -> per day
+                chol = np.linalg.cholesky(fit.cov[:2, :2] * np.outer(scale, scale) + np.diag([1e-15, 1e-21]))
+                trend[s] = [fit.level, fit.slope / 365.25, chol[0, 0], chol[1, 0], chol[1, 1]]
+            if seasonal:
+                season[:, s] = fit.season
+            if self.entry_overdispersion and len(y) >= 12:
+                dispersion[s] = fit.month_variance
+            if self.entry_drift:
+                drift[s] = _drift_variance(y, length, fit, self.entry_trend)
+        self._trend = trend if self.entry_trend else None
+        self._season = season if self.entry_season else None
+        self._dispersion = dispersion if self.entry_overdispersion else None
+        self._drift = drift if self.entry_drift else None
+
+    def _monthly_entries(self, entering_any: np.ndarray):
+        """Entries from no service by calendar month and state over the ``trend_months`` up to
+        the end of the fit window: counts (months, states), days of each month in the data
+        (the first and last may be partial), years from the window's end at each month's middle,
+        and the month of the year (1-12)."""
+        f = self._fit
+        w1 = self._window[1]
+        end = f.first + pd.Timedelta(days=w1 + 1)  # exclusive
+        months = pd.period_range(end - pd.DateOffset(months=self.trend_months), end - pd.Timedelta(days=1), freq="M")
+        starts = np.array([(m.start_time - f.first).days for m in months])
+        edges = np.clip(np.append(starts, (months[-1].end_time.normalize() - f.first).days + 1), 0, w1 + 1)
+        keep = np.diff(edges) > 0
+        lo, hi = edges[:-1][keep], edges[1:][keep]
+        state = self._spells["state"].to_numpy()
+        n_s = len(self.categories.states)
+        counts = np.zeros((len(lo), n_s))
+        sel = entering_any & (self._s_day >= (lo[0] if len(lo) else 0)) & (self._s_day <= w1)
+        k = np.searchsorted(hi, self._s_day[sel], side="right")
+        np.add.at(counts, (k, state[sel]), 1)
+        length = (hi - lo).astype(float)
+        x = ((lo + hi) / 2 - (w1 + 1)) / 365.25
+        moy = np.array([m.month for m in months])[keep]
+        return counts, length, x, moy
 
     @property
     def report(self) -> Dict[str, Any]:
@@ -407,23 +476,56 @@ class StockFlow:
         f = self._need_fit()
         dates = f.end + pd.to_timedelta(np.arange(days), unit="D")
         rates, entrants, regime = regimes_for(scenario, self, f.rates, f.entrants, dates)
-        if self._trend is None:
+        if self._trend is None and self._season is None:
             return rates, entrants, regime
-        # Trended entry: one regime per (scenario regime, month), entrants scaled from the
-        # window's mean to the fitted curve at the middle of the month.
-        n_a = len(self.categories.brackets)
-        month = (np.arange(days) // (365.25 / 12)).astype(np.int32)
+        # One regime per (scenario regime, calendar month): the window's mean entrants scaled
+        # to the trend at the middle of the month and to the month's season.
+        month = ((dates.year - dates[0].year) * 12 + dates.month - dates[0].month).to_numpy().astype(np.int32)
         n_months = int(month.max()) + 1
-        mid = (np.arange(n_months) + 0.5) * 365.25 / 12
-        base = f.entrants.reshape(-1, n_a).sum(axis=1)
-        a, b = self._trend[:, 0], self._trend[:, 1]
-        trended = np.isfinite(a) & (base > 0)
-        level = np.exp(np.where(trended, a, 0.0)[None, :] + np.where(trended, b, 0.0)[None, :] * mid[:, None])
-        factor = np.where(trended[None, :], level / np.where(base > 0, base, 1.0)[None, :], 1.0)  # (months, states)
+        first = np.searchsorted(month, np.arange(n_months))
+        mid = (first + np.append(first[1:], days)) / 2.0
+        factor = self._entry_factor(mid, dates[first].month.to_numpy())  # (months, states)
+        n_a = len(self.categories.brackets)
         k = rates.shape[0]
         rates = np.repeat(rates, n_months, axis=0)
         entrants = (entrants[:, None, :] * np.repeat(factor, n_a, axis=1)[None, :, :]).reshape(k * n_months, -1)
         return rates, entrants, (regime * n_months + month).astype(np.int32)
+
+    def _trended(self) -> np.ndarray:
+        """(states,) whose entry follows the fitted trend."""
+        f = self._need_fit()
+        n_s = len(self.categories.states)
+        if self._trend is None:
+            return np.zeros(n_s, bool)
+        base = f.entrants.reshape(n_s, -1).sum(axis=1)
+        return np.isfinite(self._trend[:, 0]) & (base > 0)
+
+    def _entry_factor(self, t: np.ndarray, moy: np.ndarray) -> np.ndarray:
+        """(len(t), states): entry rate at days ``t`` from the window's end, in months of the
+        year ``moy``, over the window's mean rate (trend and season as fitted)."""
+        f = self._need_fit()
+        n_s = len(self.categories.states)
+        factor = np.ones((len(t), n_s))
+        trended = self._trended()
+        if trended.any():
+            base = f.entrants.reshape(n_s, -1).sum(axis=1)
+            a, b = np.where(trended, self._trend[:, 0], 0.0), np.where(trended, self._trend[:, 1], 0.0)
+            level = np.exp(a[None, :] + b[None, :] * np.asarray(t, float)[:, None])
+            factor = np.where(trended[None, :], level / np.where(base > 0, base, 1.0)[None, :], 1.0)
+        return factor * self._season_factor(moy)
+
+    def _season_factor(self, moy: np.ndarray) -> np.ndarray:
+        """(len(moy), states): the season's multiplier of the entry rate in months of the year
+        ``moy``; for a state without a trend, relative to the fit window's own months (its mean
+        rate already holds their season)."""
+        n_s = len(self.categories.states)
+        if self._season is None:
+            return np.ones((len(moy), n_s))
+        f = self._need_fit()
+        w0, w1 = self._window
+        window_moy = (f.first + pd.to_timedelta(np.arange(w0, w1 + 1), unit="D")).month.to_numpy()
+        in_window = self._season[window_moy - 1].mean(axis=0)
+        return self._season[np.asarray(moy) - 1] / np.where(self._trended(), 1.0, in_window)[None, :]
 
     def _tidy_projection(self, x: np.ndarray, freq: str) -> pd.DataFrame:
         f = self._need_fit()
@@ -469,7 +571,9 @@ class StockFlow:
         # Shrink sparse cells towards the state's pooled hazard (one pseudo-event).
         pooled = events.sum(axis=(1, 2)) / np.maximum(exposure.sum(axis=(1, 2)), 1.0)
         prior_days = 1.0 / np.maximum(pooled, 1e-6)
-        hazard = (events + 1.0 * (pooled > 0)[:, None, None]) / (exposure + prior_days[:, None, None])
+        hazard_shape = events + 1.0 * (pooled > 0)[:, None, None]
+        hazard_rate = exposure + prior_days[:, None, None]
+        hazard = hazard_shape / hazard_rate
         nxt = sp["next"].to_numpy()
         dest_j = np.where(nxt == NONE, n_s, nxt)
         dest = np.zeros((n_s, n_a, n_s + 1))
@@ -477,6 +581,7 @@ class StockFlow:
         pooled_dest = dest.sum(axis=1, keepdims=True)
         pooled_dest = pooled_dest / np.maximum(pooled_dest.sum(axis=2, keepdims=True), 1)
         dest = dest + pooled_dest
+        dest_weight = dest.copy()
         total = dest.sum(axis=2, keepdims=True)
         dest = np.where(total > 0, dest / np.where(total > 0, total, 1), 0.0)
         dest[total[..., 0] == 0, n_s] = 1.0
@@ -500,6 +605,9 @@ class StockFlow:
             "max_age": cats.max_age * 365.25,
             "open_state": state[open_].astype(np.int32), "open_birth": births[open_],
             "open_entered": (s_day[open_] - w1).astype(float),
+            # the posteriors each run draws the rates from (gamma hazards, Dirichlet destinations)
+            "hazard_shape": hazard_shape, "hazard_rate": hazard_rate,
+            "dest_weight": np.where(total > 0, dest_weight, 0.0),
         }
 
     def simulate(self, months: int = 60, runs: int = 1000, seed: int = 0, client: Any = None,
@@ -578,6 +686,22 @@ class StockFlow:
                     cost_factor=(1 + self.inflation) ** years, cost_quantum=quantum)
         if self._trend is not None:
             args["entry_trend"] = self._trend
+        if self._season is not None:
+            # each period's month, then the month after the last period end
+            moy = np.append(period_dates.month.to_numpy(), (period_dates[-1] + pd.offsets.MonthBegin(1)).month)
+            args["entry_season"] = self._season_factor(moy)
+        if self._dispersion is not None:
+            # Overdispersed months also widen the posterior of the mean rate: its variance
+            # grows by 1 + omega x (entrants a month).
+            monthly = f.entrants.reshape(len(unit), -1).sum(axis=1) * 365.25 / 12
+            widen = (1 + self._dispersion * monthly)[:, None]
+            args["entry_shape"], args["entry_rate"] = inputs["entry_shape"] / widen, inputs["entry_rate"] / widen
+            args["entry_dispersion"] = self._dispersion
+        if self._drift is not None:
+            args["entry_drift"] = self._drift
+        if not self.rate_uncertainty:
+            for name in ("hazard_shape", "hazard_rate", "dest_weight"):
+                del args[name]
         return args, period_dates
 
     def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress, paired=False):
@@ -684,21 +808,87 @@ def _fit_window(sp: pd.DataFrame, start: Any, end: Any):
     return start_ts, end_ts, last
 
 
-def _poisson_trend(counts: np.ndarray, exposure: np.ndarray, x: np.ndarray):
-    """Poisson regression log(rate) = a + b x with exposure, by Newton's method: (a, b) and their
-    covariance (inverse information times the Pearson dispersion, at least 1)."""
-    X = np.column_stack([np.ones_like(x), x])
-    theta = np.array([np.log(counts.sum() / exposure.sum()), 0.0])
-    for _ in range(50):
+def _poisson_glm(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray):
+    """Poisson regression log(rate) = X theta with exposure, by Newton's method: theta, its
+    covariance (inverse information times the Pearson dispersion, at least 1), the fitted
+    counts and the Pearson statistic."""
+    theta = np.zeros(X.shape[1])
+    theta[0] = np.log(counts.sum() / exposure.sum())
+    for _ in range(100):
         mu = exposure * np.exp(X @ theta)
         info = X.T @ (mu[:, None] * X)
-        step = np.linalg.solve(info, X.T @ (counts - mu))
-        theta = theta + step
+        step = np.linalg.lstsq(info, X.T @ (counts - mu), rcond=None)[0]
+        theta = theta + np.clip(step, -5, 5)  # no overshoot from a month with no entries
         if np.abs(step).max() < 1e-10:
             break
     mu = exposure * np.exp(X @ theta)
-    dispersion = max(1.0, float(((counts - mu) ** 2 / mu).sum()) / max(len(counts) - 2, 1))
-    return theta, np.linalg.inv(X.T @ (mu[:, None] * X)) * dispersion
+    seen = mu > 0  # a month the fit sends to zero adds nothing
+    pearson = float(((counts[seen] - mu[seen]) ** 2 / mu[seen]).sum())
+    dispersion = max(1.0, pearson / max(len(counts) - X.shape[1], 1))
+    return theta, np.linalg.pinv(X.T @ (mu[:, None] * X)) * dispersion, mu, pearson
+
+
+def _poisson_trend(counts: np.ndarray, exposure: np.ndarray, x: np.ndarray):
+    """Poisson regression log(rate) = a + b x with exposure: (a, b) and their covariance."""
+    theta, cov, _, _ = _poisson_glm(counts, exposure, np.column_stack([np.ones_like(x), x]))
+    return theta, cov
+
+
+@dataclass
+class _EntryFit:
+    level: float            # log daily rate at the window's end, the season averaged out
+    slope: float            # per year
+    cov: np.ndarray         # of (level, slope, month effects...)
+    season: np.ndarray      # (12,) month-of-year factors, mean 1 (ones without season)
+    month_variance: float   # variance of a month's gamma multiplier beyond Poisson
+
+
+def _entry_glm(counts: np.ndarray, exposure: np.ndarray, x: np.ndarray, moy: Optional[np.ndarray]) -> _EntryFit:
+    """Monthly entries on a log-linear trend and, given the months of the year ``moy``,
+    month-of-year effects (sum-to-zero coding, shrunk by the positive-part James-Stein factor
+    of their Wald statistic), with the variance of a monthly multiplier by moments."""
+    X = np.column_stack([np.ones_like(x), x])
+    if moy is not None:
+        effects = (moy[:, None] == np.arange(1, 12)[None, :]).astype(float) - (moy == 12)[:, None]
+        X = np.column_stack([X, effects])
+    theta, cov, mu, pearson = _poisson_glm(counts, exposure, X)
+    season = np.ones(12)
+    level = theta[0]
+    if moy is not None:
+        gamma = theta[2:]
+        wald = float(gamma @ np.linalg.pinv(cov[2:, 2:]) @ gamma)
+        shrink = max(0.0, 1.0 - (len(gamma) - 2) / wald) if wald > 0 else 0.0
+        full = np.append(gamma, -gamma.sum()) * shrink
+        season = np.exp(full) / np.exp(full).mean()
+        level += np.log(np.exp(full).mean())
+    # E[Pearson] = free + omega sum(mu) free / n: the fit absorbs its share of the noise too.
+    free = len(counts) - X.shape[1]
+    variance = max(0.0, (pearson - free) / (mu.sum() * free / len(counts))) if free > 0 else 0.0
+    return _EntryFit(float(level), float(theta[1]), cov, season, variance)
+
+
+def _drift_variance(counts: np.ndarray, length: np.ndarray, fit: _EntryFit, trended: bool) -> float:
+    """Variance of a month's step of a random walk of the log entry rate, by moments: the log
+    ratio D of each twelve whole months' rate to the twelve before has variance 8.03 q (the
+    walk: sum over the 24 months of the squared weights of each step) plus the counts' noise
+    (Poisson, with the overdispersion); its expected value is the trend's when trended, else 0."""
+    whole = length >= 28
+    y, days = counts[whole], length[whole]
+    if len(y) < 24 or y.sum() < 24:
+        return 0.0
+    c_y, c_d = np.concatenate([[0.0], np.cumsum(y)]), np.concatenate([[0.0], np.cumsum(days)])
+    t = np.arange(12, len(y) - 11)
+    prev_y, next_y = c_y[t] - c_y[t - 12], c_y[t + 12] - c_y[t]
+    prev_d, next_d = c_d[t] - c_d[t - 12], c_d[t + 12] - c_d[t]
+    ok = (prev_y > 0) & (next_y > 0)
+    if not ok.any():
+        return 0.0
+    d = np.log((next_y / next_d) / (prev_y / prev_d))[ok]
+    expected = fit.slope * (next_d + prev_d)[ok] / 2 / 365.25 if trended else 0.0
+    monthly = y.sum() / len(y)
+    noise = ((1 / next_y + 1 / prev_y) * (1 + fit.month_variance * monthly))[ok]
+    steps = sum((j / 12) ** 2 for j in range(12)) + sum((j / 12) ** 2 for j in range(1, 13))
+    return float(min(max(0.0, (np.mean((d - expected) ** 2) - np.mean(noise)) / steps), 0.5))
 
 
 def _poisson_interval(events: np.ndarray, exposure: np.ndarray, level: float):

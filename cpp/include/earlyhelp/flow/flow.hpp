@@ -94,6 +94,10 @@ struct SimModel {
   std::vector<double> dur_edges;  // ascending lower edges of duration bins, days (first 0)
   std::vector<double> hazard;     // [state][age][dur bin] daily exit hazard
   std::vector<double> dest;       // [state][age][n_states + 1] destination probabilities on exit
+  // Parameter uncertainty (optional): each run draws hazard ~ Gamma(hazard_shape, hazard_rate)
+  // (a 0 shape keeps `hazard`) and the destinations ~ Dirichlet(dest_weight).
+  std::vector<double> hazard_shape, hazard_rate;  // [state][age][dur bin]
+  std::vector<double> dest_weight;                // [state][age][n_states + 1]
   std::vector<double> entry_shape, entry_rate;  // [state][age]: daily entry rate ~ Gamma(shape, rate)
   std::vector<double> entry_age_lo, entry_age_hi;  // [state][age]: entrant's age, days, uniform
   // Trended entry (optional, [state][5]; a NaN first value: the state's entry is not trended):
@@ -102,6 +106,13 @@ struct SimModel {
   // (L the Cholesky factor of the estimates' covariance). An age band's share of the state's
   // entrants is its entry_shape over the state's total; entry_rate is then not used.
   std::vector<double> entry_trend;
+  // Overdispersed entry (optional, [state]; 0: none): in each period (month) the state's entry
+  // rate is multiplied by a gamma draw of mean 1 and this variance, once per run and period.
+  std::vector<double> entry_dispersion;
+  // Drifting entry (optional, [state]; 0: none): the logarithm of the state's entry rate takes a
+  // random walk, one normal step of this variance per period, mean-corrected so the expected
+  // rate is unchanged.
+  std::vector<double> entry_drift;
   double max_age = 18 * 365.25;  // children leave every service at this age (days)
   // Regimes (scenarios): multipliers applied on days with regime k.
   int n_regimes = 1;
@@ -121,12 +132,17 @@ struct SimOptions {
   int days = 0;                         // horizon
   std::vector<int32_t> period_ends;     // ascending days at which stocks are counted (< days)
   std::vector<int32_t> regime_of_day;   // size days
+  // Seasonal entry (optional, [period + 1][state]): multiplier of each state's entry rate in
+  // each period (days after the previous period end up to its own), the last row for the
+  // days after the last period end.
+  std::vector<double> entry_season;
   std::vector<double> cost_factor;      // per period (inflation); empty = 1
   double cost_quantum = 1.0;            // cost histogram resolution
   uint64_t seed = 0;
   int64_t first_run = 0;                // runs first_run .. first_run + runs - 1
   int64_t runs = 0;
   int threads = 1;
+  bool keep_runs = false;               // also return every run's outcome (SimResult::run_*)
 };
 
 struct SimResult {
@@ -135,6 +151,9 @@ struct SimResult {
   Bands stocks;
   Bands costs;     // series 0: cost in the period (units of cost_quantum)
   Bands entrants;  // series = state: entrants during the period
+  // With keep_runs, each run's outcome, runs in order (first_run first):
+  std::vector<int32_t> run_stocks;  // [run][period][series]
+  std::vector<int64_t> run_costs;   // [run][period], units of cost_quantum
 };
 
 SimResult simulate(const SimModel& model, const std::vector<OpenCase>& open, const SimOptions& options,
