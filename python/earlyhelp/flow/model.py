@@ -5,8 +5,11 @@ The deterministic projection is the daily Markov stock-flow of ``cs-demand-model
 (transitions that day / stock the day before), ageing at 1 / (bracket length) a day, and new
 entrants at their mean daily count. The Monte Carlo simulation follows individual children:
 time in a state has a piecewise-constant hazard by state, age bracket at entry and time already
-spent (a survival model), exits go where exits went, and entrants arrive as a Poisson process
-whose rate is itself drawn from its posterior (so bands carry parameter uncertainty).
+spent (a survival model), exits go where exits went, and entrants arrive as a Poisson process.
+Each run draws every rate from its posterior (entry rates, exit hazards, destinations) and, by
+default, gives each month's entries an overdispersion multiplier and lets the entry rates drift,
+as estimated from the monthly history: the bands carry the uncertainty of the estimates and the
+months' variation as well as each child's own path.
 """
 from __future__ import annotations
 
