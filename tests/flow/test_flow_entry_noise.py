@@ -86,3 +86,35 @@ def test_season_moves_the_projection_not_its_year(council):
     _, flat_entrants, _ = flat._regimes(None, 365)
     yearly = entrants[regime].sum(axis=0)
     np.testing.assert_allclose(yearly.sum(), flat_entrants[0].sum() * 365, rtol=0.03)
+
+
+def test_history_starts_where_entries_are_recorded():
+    # An extract holds the spells active in its period: before it, only the spells still open at
+    # its start appear. Counting their starts as entries would read a quiet past, a rise and
+    # drift into the history; the months start at the first day any spell ended instead.
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.3, seed=2)
+    m = StockFlow(entry_trend=True).fit(ds)
+    assert m.report["entries_recorded_from"] == str(ds.meta["window_start"].date())
+    assert m._spells["start"].min() < ds.meta["window_start"] - np.timedelta64(365, "D")
+    assert m._drift.max() < 0.01
+    eh = m.categories.states.index("early_help")
+    assert abs(m._trend[eh, 1] * 365.25) < 0.3  # no spurious rise of the log rate a year
+
+
+def test_sparse_states_keep_a_finite_season_and_trend():
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.02, seed=2)
+    m = StockFlow(entry_trend=True, entry_season=True).fit(ds)
+    trended = np.isfinite(m._trend[:, 0])
+    assert (m._trend[trended, 2] < 1.0).all()  # the level's standard deviation stays small
+    assert np.isfinite(m._season).all() and (m._season > 0).all()
+    sim = m.simulate(months=12, runs=50, seed=1)
+    assert np.isfinite(sim["mean"]).all()
+
+
+def test_an_exploding_entry_rate_is_refused_not_run_out_of_memory():
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.1, seed=2)
+    m = StockFlow(entry_trend=True).fit(ds)
+    eh = m.categories.states.index("early_help")
+    m._trend[eh, 1] = 0.1  # the rate multiplies by e every 10 days
+    with pytest.raises(ValueError, match="grows without bound"):
+        m.simulate(months=24, runs=10, seed=1)

@@ -30,6 +30,7 @@ using synthetic::detail::stream_key;
 
 constexpr int kBatch = 32;  // runs buffered before their outcomes go into the histograms
 constexpr uint32_t kNoSpare = 0xffffffffu;  // no spare random bits (they have 24 bits)
+constexpr double kMaxEntrants = 1e7;  // entrants of one cell in one segment: beyond any council
 
 // Smallest whole number >= x (x well inside the int range).
 inline int ceil_int(double x) {
@@ -281,7 +282,11 @@ class Runner {
         const double e0 = flat ? 1.0 : std::exp(beta * g.start), e1 = flat ? 1.0 : std::exp(beta * g.end);
         const double mass = flat ? length * e0 : (e1 - e0) / beta;
         const double month = monthly_ ? period_mult_[static_cast<std::size_t>(g.period) * n_ + s] : 1.0;
-        const int k = rng.poisson(lambda * m_.entry_mult[g.regime * cells_ + i] * month * mass);
+        const double expected = lambda * m_.entry_mult[g.regime * cells_ + i] * month * mass;
+        require(expected < kMaxEntrants, "the entry rate of state " + std::to_string(s) + " reaches " +
+                                             std::to_string(expected) + " children in days " + std::to_string(g.start) +
+                                             "-" + std::to_string(g.end) + ": an entry trend or multiplier grows without bound");
+        const int k = rng.poisson(expected);
         for (int e = 0; e < k; ++e) {
           // One number gives the arrival time and the age: 32 bits each.
           const uint64_t bits = rng.next();

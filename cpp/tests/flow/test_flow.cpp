@@ -132,3 +132,11 @@ TEST(FlowProject, CapKeepsOnlyTheStaysShorterThanIt) {
   m.initial_elapsed[0].assign(50, 1.0);  // wrong length
   EXPECT_THROW(flow::project(m, {0.0}, regimes), InputError);
 }
+
+TEST(FlowBands, RefuseARangeTooWideToKeep) {
+  flow::Bands b(1, 1);
+  b.add(0, 0, 0);
+  EXPECT_THROW(b.add(0, 0, int64_t{1} << 25), InputError);
+  b.add(0, 0, 1000);  // still usable
+  EXPECT_EQ(b.quantile(0, 0, 1.0), 1000);
+}

@@ -72,7 +72,8 @@ class StockFlow:
     entry_trend : bool, default False
         trend the entries from no service: per state, a Poisson regression of monthly entries on
         time over the ``trend_months`` before the end of the fit window (log-linear, with a
-        Pearson overdispersion factor). The projection follows the fitted curve; each Monte Carlo
+        Pearson overdispersion factor; a state needs 12 whole months and 60 entries, else its
+        rate stays flat). The projection follows the fitted curve; each Monte Carlo
         run draws the curve's level and slope from their estimated (normal) distribution.
     entry_season : bool, default False
         seasonal entries from no service: per state, month-of-year effects estimated with the
@@ -267,7 +268,7 @@ class StockFlow:
                 continue
             seasonal = self.entry_season and len(y) >= 24 and y.sum() >= 60
             fit = _entry_glm(y, length, x, moy if seasonal else None)
-            if self.entry_trend:
+            if self.entry_trend and (length >= 28).sum() >= 12 and y.sum() >= 60:
                 scale = np.array([1.0, 1.0 / 365.25])  # slope per year -> per day
                 chol = np.linalg.cholesky(fit.cov[:2, :2] * np.outer(scale, scale) + np.diag([1e-15, 1e-21]))
                 trend[s] = [fit.level, fit.slope / 365.25, chol[0, 0], chol[1, 0], chol[1, 1]]
@@ -286,19 +287,30 @@ class StockFlow:
         """Entries from no service by calendar month and state over the ``trend_months`` up to
         the end of the fit window: counts (months, states), days of each month in the data
         (the first and last may be partial), years from the window's end at each month's middle,
-        and the month of the year (1-12)."""
+        and the month of the year (1-12).
+
+        The months start where entries are fully recorded: the first day any spell ended. An
+        extract holds the spells active in its period, so before the period only the spells
+        still open at its start appear, and their starts would look like a quiet past (a
+        spurious rise, trend and drift); no spell ends before the period, and some end on its
+        first days. That day is in ``report["entries_recorded_from"]``."""
         f = self._fit
         w1 = self._window[1]
+        ended = self._e_day[self._e_day >= 0]
+        recorded_from = int(ended.min()) if len(ended) else 0
+        self._report["entries_recorded_from"] = str((f.first + pd.Timedelta(days=recorded_from)).date())
         end = f.first + pd.Timedelta(days=w1 + 1)  # exclusive
         months = pd.period_range(end - pd.DateOffset(months=self.trend_months), end - pd.Timedelta(days=1), freq="M")
         starts = np.array([(m.start_time - f.first).days for m in months])
-        edges = np.clip(np.append(starts, (months[-1].end_time.normalize() - f.first).days + 1), 0, w1 + 1)
+        edges = np.clip(np.append(starts, (months[-1].end_time.normalize() - f.first).days + 1), recorded_from, w1 + 1)
         keep = np.diff(edges) > 0
         lo, hi = edges[:-1][keep], edges[1:][keep]
         state = self._spells["state"].to_numpy()
         n_s = len(self.categories.states)
         counts = np.zeros((len(lo), n_s))
-        sel = entering_any & (self._s_day >= (lo[0] if len(lo) else 0)) & (self._s_day <= w1)
+        if not len(lo):
+            return counts, lo.astype(float), lo.astype(float), lo
+        sel = entering_any & (self._s_day >= lo[0]) & (self._s_day <= w1)
         k = np.searchsorted(hi, self._s_day[sel], side="right")
         np.add.at(counts, (k, state[sel]), 1)
         length = (hi - lo).astype(float)
@@ -811,16 +823,18 @@ def _fit_window(sp: pd.DataFrame, start: Any, end: Any):
     return start_ts, end_ts, last
 
 
-def _poisson_glm(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray):
-    """Poisson regression log(rate) = X theta with exposure, by Newton's method: theta, its
+def _poisson_glm(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray, precision: Optional[np.ndarray] = None):
+    """Poisson regression log(rate) = X theta with exposure, by Newton's method, with an
+    optional normal prior of mean 0 and ``precision`` per coefficient (0: none): theta, its
     covariance (inverse information times the Pearson dispersion, at least 1), the fitted
     counts and the Pearson statistic."""
+    P = np.diag(np.zeros(X.shape[1]) if precision is None else precision)
     theta = np.zeros(X.shape[1])
     theta[0] = np.log(counts.sum() / exposure.sum())
     for _ in range(100):
         mu = exposure * np.exp(X @ theta)
-        info = X.T @ (mu[:, None] * X)
-        step = np.linalg.lstsq(info, X.T @ (counts - mu), rcond=None)[0]
+        info = X.T @ (mu[:, None] * X) + P
+        step = np.linalg.lstsq(info, X.T @ (counts - mu) - P @ theta, rcond=None)[0]
         theta = theta + np.clip(step, -5, 5)  # no overshoot from a month with no entries
         if np.abs(step).max() < 1e-10:
             break
@@ -828,7 +842,7 @@ def _poisson_glm(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray):
     seen = mu > 0  # a month the fit sends to zero adds nothing
     pearson = float(((counts[seen] - mu[seen]) ** 2 / mu[seen]).sum())
     dispersion = max(1.0, pearson / max(len(counts) - X.shape[1], 1))
-    return theta, np.linalg.pinv(X.T @ (mu[:, None] * X)) * dispersion, mu, pearson
+    return theta, np.linalg.pinv(X.T @ (mu[:, None] * X) + P) * dispersion, mu, pearson
 
 
 def _poisson_trend(counts: np.ndarray, exposure: np.ndarray, x: np.ndarray):
@@ -851,10 +865,14 @@ def _entry_glm(counts: np.ndarray, exposure: np.ndarray, x: np.ndarray, moy: Opt
     month-of-year effects (sum-to-zero coding, shrunk by the positive-part James-Stein factor
     of their Wald statistic), with the variance of a monthly multiplier by moments."""
     X = np.column_stack([np.ones_like(x), x])
+    precision = np.zeros(2)
     if moy is not None:
         effects = (moy[:, None] == np.arange(1, 12)[None, :]).astype(float) - (moy == 12)[:, None]
         X = np.column_stack([X, effects])
-    theta, cov, mu, pearson = _poisson_glm(counts, exposure, X)
+        # a month's log effect is a priori within about +-2 (a factor of 7): a month of the
+        # year with no entries then stays finite and leaves the level and slope well defined
+        precision = np.append(precision, np.ones(11))
+    theta, cov, mu, pearson = _poisson_glm(counts, exposure, X, precision)
     season = np.ones(12)
     level = theta[0]
     if moy is not None:
@@ -886,10 +904,11 @@ def _drift_variance(counts: np.ndarray, length: np.ndarray, fit: _EntryFit, tren
     ok = (prev_y > 0) & (next_y > 0)
     if not ok.any():
         return 0.0
-    d = np.log((next_y / next_d) / (prev_y / prev_d))[ok]
-    expected = fit.slope * (next_d + prev_d)[ok] / 2 / 365.25 if trended else 0.0
+    prev_y, next_y, prev_d, next_d = prev_y[ok], next_y[ok], prev_d[ok], next_d[ok]
+    d = np.log((next_y / next_d) / (prev_y / prev_d))
+    expected = fit.slope * (next_d + prev_d) / 2 / 365.25 if trended else 0.0
     monthly = y.sum() / len(y)
-    noise = ((1 / next_y + 1 / prev_y) * (1 + fit.month_variance * monthly))[ok]
+    noise = (1 / next_y + 1 / prev_y) * (1 + fit.month_variance * monthly)
     steps = sum((j / 12) ** 2 for j in range(12)) + sum((j / 12) ** 2 for j in range(1, 13))
     return float(min(max(0.0, (np.mean((d - expected) ** 2) - np.mean(noise)) / steps), 0.5))
 
