@@ -73,7 +73,7 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
                    double cost_quantum, uint64_t seed, int64_t first_run, int64_t runs, int threads,
                    py::object progress, const DArr& entry_trend, const DArr& entry_dispersion,
                    const DArr& entry_drift, const DArr& entry_season, const DArr& hazard_shape,
-                   const DArr& hazard_rate, const DArr& dest_weight, bool keep_runs) {
+                   const DArr& hazard_rate, const DArr& dest_weight, const DArr& rate_change, bool keep_runs) {
   if (hazard.ndim() != 3) throw InputError("hazard must have shape (states, age bands, duration bins)");
   const auto S = hazard.shape(0), A = hazard.shape(1), D = hazard.shape(2);
   shape(dest, {S, A, S + 1}, "dest");
@@ -116,6 +116,8 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   m.hazard_rate = vec(hazard_rate);
   if (dest_weight.size() > 0) shape(dest_weight, {S, A, S + 1}, "dest_weight");
   m.dest_weight = vec(dest_weight);
+  if (rate_change.size() > 0) shape(rate_change, {2}, "rate_change");
+  m.rate_change = vec(rate_change);
   std::vector<flow::OpenCase> open(open_state.size());
   for (py::ssize_t i = 0; i < open_state.size(); ++i)
     open[i] = {open_state.data()[i], open_birth.data()[i], open_entered.data()[i]};
@@ -206,7 +208,8 @@ void register_flow(py::module_& m) {
         py::arg("seed"), py::arg("first_run"), py::arg("runs"), py::arg("threads") = 1,
         py::arg("progress") = py::none(), py::arg("entry_trend") = DArr(0), py::arg("entry_dispersion") = DArr(0),
         py::arg("entry_drift") = DArr(0), py::arg("entry_season") = DArr(0), py::arg("hazard_shape") = DArr(0),
-        py::arg("hazard_rate") = DArr(0), py::arg("dest_weight") = DArr(0), py::arg("keep_runs") = false,
+        py::arg("hazard_rate") = DArr(0), py::arg("dest_weight") = DArr(0), py::arg("rate_change") = DArr(0),
+        py::arg("keep_runs") = false,
         "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands. "
         "entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of a log-linear entry rate "
         "exp(alpha + beta t) a day, (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended. "
@@ -216,7 +219,8 @@ void register_flow(py::module_& m) {
         "by period, the last row for the days after the last period end. hazard_shape, hazard_rate "
         "(states, age bands, duration bins), optional: each run draws the hazards from these gamma posteriors; "
         "dest_weight (states, age bands, states + 1), optional: each run draws the destinations from this "
-        "Dirichlet. keep_runs: also return each run's outcome, run_stocks (runs, periods, series) int32 and "
+        "Dirichlet. rate_change (2,), optional: variances of the log year-to-year change of each "
+        "state's hazards and of each destination's weight, drawn per run (mean-one lognormal factors). keep_runs: also return each run's outcome, run_stocks (runs, periods, series) int32 and "
         "run_costs (runs, periods) int64 in cost quanta, runs in order.");
 }
 

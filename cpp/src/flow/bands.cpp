@@ -19,9 +19,10 @@ void Bands::Cell::cover(int64_t from, int64_t to) {
   constexpr int64_t kMaxSpan = int64_t{1} << 24;
   const int64_t least = counts.empty() ? from : std::min(from, lo);
   const int64_t greatest = counts.empty() ? to : std::max(to, lo + static_cast<int64_t>(counts.size()) - 1);
-  require(greatest - least < kMaxSpan, "simulated outcomes range from " + std::to_string(least) + " to " +
-                                           std::to_string(greatest) + ", too wide to keep as a histogram: the "
-                                           "rates (an entry trend or a scenario's multipliers) grow without bound");
+  if (greatest - least >= kMaxSpan)  // the message is built only when it is needed
+    throw InputError("simulated outcomes range from " + std::to_string(least) + " to " + std::to_string(greatest) +
+                     ", too wide to keep as a histogram: the rates (an entry trend or a scenario's multipliers) "
+                     "grow without bound");
   if (counts.empty()) {
     lo = from;
     counts.assign(static_cast<std::size_t>(to - from + 1), 0);

@@ -241,16 +241,27 @@ class Runner {
   // and Dirichlet), when the model gives them: bands then carry the
   // uncertainty of every estimated rate, not only of the entry rates.
   void draw_rates(Rng& rng) {
+    const double v = m_.rate_change.empty() ? 0.0 : m_.rate_change[0];
+    const double w = m_.rate_change.empty() ? 0.0 : m_.rate_change[1];
     if (!m_.hazard_shape.empty()) {
       for (std::size_t i = 0; i < hazard_.size(); ++i)
         hazard_[i] = m_.hazard_shape[i] > 0 ? gamma_draw(rng, m_.hazard_shape[i]) / m_.hazard_rate[i] : m_.hazard[i];
+      for (int s = 0; s < n_ && v > 0; ++s) {
+        const double change = std::exp(std::sqrt(v) * rng.normal() - 0.5 * v);
+        const std::size_t per_state = static_cast<std::size_t>(n_age_) * n_dur_;
+        for (std::size_t i = s * per_state; i < (s + 1) * per_state; ++i) hazard_[i] *= change;
+      }
       set_hazards();
     }
     if (!m_.dest_weight.empty()) {
+      std::vector<double> change(static_cast<std::size_t>(n_) * out_, 1.0);
+      for (double& c : change)
+        if (w > 0) c = std::exp(std::sqrt(w) * rng.normal() - 0.5 * w);
       std::vector<double> dest(m_.dest_weight.size());
       for (std::size_t c = 0; c < cells_; ++c) {
+        const double* f = &change[c / n_age_ * out_];
         double total = 0;
-        for (int j = 0; j < out_; ++j) total += dest[c * out_ + j] = gamma_draw(rng, m_.dest_weight[c * out_ + j]);
+        for (int j = 0; j < out_; ++j) total += dest[c * out_ + j] = gamma_draw(rng, m_.dest_weight[c * out_ + j]) * f[j];
         for (int j = 0; j < out_; ++j)
           dest[c * out_ + j] = total > 0 ? dest[c * out_ + j] / total : m_.dest[c * out_ + j];
       }
@@ -283,9 +294,10 @@ class Runner {
         const double mass = flat ? length * e0 : (e1 - e0) / beta;
         const double month = monthly_ ? period_mult_[static_cast<std::size_t>(g.period) * n_ + s] : 1.0;
         const double expected = lambda * m_.entry_mult[g.regime * cells_ + i] * month * mass;
-        require(expected < kMaxEntrants, "the entry rate of state " + std::to_string(s) + " reaches " +
-                                             std::to_string(expected) + " children in days " + std::to_string(g.start) +
-                                             "-" + std::to_string(g.end) + ": an entry trend or multiplier grows without bound");
+        if (!(expected < kMaxEntrants))  // the message is built only when it is needed
+          throw InputError("the entry rate of state " + std::to_string(s) + " reaches " + std::to_string(expected) +
+                           " children in days " + std::to_string(g.start) + "-" + std::to_string(g.end) +
+                           ": an entry trend or multiplier grows without bound");
         const int k = rng.poisson(expected);
         for (int e = 0; e < k; ++e) {
           // One number gives the arrival time and the age: 32 bits each.
@@ -607,6 +619,8 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
   require(m.dest_weight.empty() || m.dest_weight.size() == cells * (n + 1),
           "dest_weight must be empty or hold n_states x n_age x (n_states + 1) values");
   for (double v : m.dest_weight) require(v >= 0 && std::isfinite(v), "a destination weight is negative or not finite");
+  require(m.rate_change.empty() || m.rate_change.size() == 2, "rate_change must be empty or hold 2 variances");
+  for (double v : m.rate_change) require(v >= 0 && v <= 4, "a rate change variance is negative or above 4");
   for (std::size_t c = 0; c < cells; ++c) {
     double s = 0;
     for (int j = 0; j <= n; ++j) {

@@ -256,3 +256,33 @@ TEST(FlowSampling, KeptRunsAreEachRunsOwnOutcomeInOrder) {
     }
   }
 }
+
+TEST(FlowSampling, YearToYearRateChangeSpreadsTheStockAsALognormalFactor) {
+  // 1000 children open at day 0 leave at hazard 0.01 times a factor exp(N(-v/2, v)) drawn per
+  // run (no other rate uncertainty: a huge gamma shape): the stock at day 30 has mean
+  // 1000 E[p] and variance 1000 E[p (1 - p)] + 1000^2 Var(p), p = exp(-0.3 f).
+  flow::SimModel m = steady_entry_model();
+  m.entry_shape = {0.0};
+  m.hazard = {0.01};
+  m.hazard_shape = {1e12};
+  m.hazard_rate = {1e14};
+  m.rate_change = {0.09, 0.0};
+  flow::SimOptions o = monthly_options(1);
+  o.days = 31;
+  o.period_ends = {30};
+  o.regime_of_day.assign(o.days, 0);
+  const std::vector<flow::OpenCase> open(1000, flow::OpenCase{0, -1000.0, 0.0});
+  double e1 = 0, e2 = 0;  // E[p], E[p^2] by quadrature over the normal
+  for (double z = -8; z <= 8; z += 0.001) {
+    const double w = std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI) * 0.001;
+    const double p = std::exp(-0.3 * std::exp(0.3 * z - 0.045));
+    e1 += w * p;
+    e2 += w * p * p;
+  }
+  const double want = 1000 * (e1 - e2) + 1000.0 * 1000.0 * (e2 - e1 * e1);
+  const auto [mean, var] = run_moments(m, open, o, 3000, 0, 0, false);
+  EXPECT_NEAR(mean, 1000 * e1, 4 * std::sqrt(want / 3000));
+  EXPECT_NEAR(var / want, 1.0, 0.12);
+  m.rate_change = {0.09};  // wrong length
+  EXPECT_THROW(flow::simulate(m, open, o), InputError);
+}

@@ -37,7 +37,8 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
              entry_trend: np.ndarray = ..., entry_dispersion: np.ndarray = ...,
              entry_drift: np.ndarray = ..., entry_season: np.ndarray = ...,
              hazard_shape: np.ndarray = ..., hazard_rate: np.ndarray = ...,
-             dest_weight: np.ndarray = ..., keep_runs: bool = False) -> Tuple[Any, ...]:
+             dest_weight: np.ndarray = ..., rate_change: np.ndarray = ...,
+             keep_runs: bool = False) -> Tuple[Any, ...]:
     """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands.
     entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of an entry rate
     exp(alpha + beta t) a day with (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended.
@@ -47,5 +48,7 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
     multipliers by period, the last row for the days after the last period end. hazard_shape,
     hazard_rate (states, age bands, duration bins), optional: each run draws the hazards from these
     gamma posteriors; dest_weight (states, age bands, states + 1), optional: each run draws the
-    destinations from this Dirichlet. keep_runs: the tuple also holds each run's outcome,
+    destinations from this Dirichlet. rate_change (2,), optional: variances of the log
+    year-to-year change of each state's hazards and of each destination's weight, drawn per run
+    (mean-one lognormal factors). keep_runs: the tuple also holds each run's outcome,
     run_stocks (runs, periods, series) int32 and run_costs (runs, periods) int64 in cost quanta."""

@@ -100,8 +100,12 @@ class StockFlow:
     rate_uncertainty : bool, default True
         each Monte Carlo run draws every exit hazard from its gamma posterior and each state's
         destinations from their Dirichlet posterior (the counts of the fit window plus the
-        pooled prior that the point estimates shrink towards), so the bands carry the
-        uncertainty of the estimated rates as well as the randomness of each child's path.
+        pooled prior that the point estimates shrink towards), then changes them as rates
+        change from one year to the next: each state's hazards by one lognormal factor and
+        each destination's weight by another, of mean 1 and the variances of the log changes
+        between consecutive whole years of the recorded history (less their Poisson noise,
+        pooled over states; none with under 2 years). The bands then carry the uncertainty of
+        the estimated rates and of their change, as well as the randomness of each child's path.
     """
 
     def __init__(self, categories: Union[str, Categories, None] = "continuum", *, gap_days: Optional[int] = None,
@@ -136,6 +140,7 @@ class StockFlow:
         self._season: Optional[np.ndarray] = None  # (12, states) month-of-year factors, mean 1
         self._dispersion: Optional[np.ndarray] = None  # (states,) variance of a month's multiplier
         self._drift: Optional[np.ndarray] = None  # (states,) variance of a month's log-rate step
+        self._rate_change: Optional[np.ndarray] = None  # year-to-year variance of log exit rates, shares
         self._parts: Optional[Dict[str, "StockFlow"]] = None  # one model per locality (fit by="locality")
 
     # ------------------------------------------------------------------ fit
@@ -245,7 +250,11 @@ class StockFlow:
         self._spells, self._report = sp, report
         self._window = (w0, w1)
         self._s_day, self._e_day, self._bins = s_day, e_day, b
+        ended = e_day[closed]
+        self._recorded_from = int(ended.min()) if len(ended) else 0
+        report["entries_recorded_from"] = str((first + pd.Timedelta(days=self._recorded_from)).date())
         self._fit_entry_history(entering_any=(prev == NONE))
+        self._rate_change = self._fit_rate_change() if self.rate_uncertainty else None
         return self
 
     def _fit_entry_history(self, entering_any: np.ndarray) -> None:
@@ -296,9 +305,7 @@ class StockFlow:
         first days. That day is in ``report["entries_recorded_from"]``."""
         f = self._fit
         w1 = self._window[1]
-        ended = self._e_day[self._e_day >= 0]
-        recorded_from = int(ended.min()) if len(ended) else 0
-        self._report["entries_recorded_from"] = str((f.first + pd.Timedelta(days=recorded_from)).date())
+        recorded_from = self._recorded_from
         end = f.first + pd.Timedelta(days=w1 + 1)  # exclusive
         months = pd.period_range(end - pd.DateOffset(months=self.trend_months), end - pd.Timedelta(days=1), freq="M")
         starts = np.array([(m.start_time - f.first).days for m in months])
@@ -317,6 +324,42 @@ class StockFlow:
         x = ((lo + hi) / 2 - (w1 + 1)) / 365.25
         moy = np.array([m.month for m in months])[keep]
         return counts, length, x, moy
+
+    def _fit_rate_change(self) -> np.ndarray:
+        """(variance of a state's log exit rate change, variance of a log destination share
+        change) from one year to the next: the squared log ratios of each state's rate (and
+        each destination's share of its exits) in consecutive whole years of the recorded
+        history, less their Poisson noise, pooled over states (0 with fewer than 2 years)."""
+        w1 = self._window[1]
+        n_s = len(self.categories.states)
+        years = [(w1 + 1 - 365 * (k + 1), w1 + 1 - 365 * k) for k in range(3)]
+        years = [(a, b) for a, b in years if a >= self._recorded_from]
+        if len(years) < 2:
+            return np.zeros(2)
+        state = self._spells["state"].to_numpy()
+        nxt = self._spells["next"].to_numpy()
+        dest = np.where(nxt == NONE, n_s, nxt)
+        end = np.where(self._e_day < 0, np.inf, self._e_day.astype(float))
+        exits, days, moves = [], [], []
+        for a, b in years:
+            out = (self._e_day >= a) & (self._e_day < b)
+            exits.append(np.bincount(state[out], minlength=n_s).astype(float))
+            stay = np.clip(np.minimum(end, b) - np.maximum(self._s_day, a), 0, None)
+            days.append(np.bincount(state, weights=stay, minlength=n_s))
+            m = np.zeros((n_s, n_s + 1))
+            np.add.at(m, (state[out], dest[out]), 1)
+            moves.append(m)
+        rate_terms, share_terms = [], []
+        for k in range(len(years) - 1):
+            e0, e1, d0, d1 = exits[k + 1], exits[k], days[k + 1], days[k]  # k + 1 is the earlier year
+            ok = (e0 >= 10) & (e1 >= 10)
+            rate_terms += list(np.log((e1[ok] / d1[ok]) / (e0[ok] / d0[ok])) ** 2 - (1 / e0[ok] + 1 / e1[ok]))
+            m0, m1 = moves[k + 1], moves[k]
+            ok = (m0 >= 10) & (m1 >= 10)
+            share0, share1 = m0 / np.maximum(m0.sum(1, keepdims=True), 1), m1 / np.maximum(m1.sum(1, keepdims=True), 1)
+            share_terms += list(np.log(share1[ok] / share0[ok]) ** 2 - (1 / m0[ok] + 1 / m1[ok]))
+        pooled = [max(0.0, float(np.mean(t))) if len(t) else 0.0 for t in (rate_terms, share_terms)]
+        return np.minimum(np.array(pooled), 0.5)
 
     @property
     def report(self) -> Dict[str, Any]:
@@ -717,6 +760,8 @@ class StockFlow:
         if not self.rate_uncertainty:
             for name in ("hazard_shape", "hazard_rate", "dest_weight"):
                 del args[name]
+        else:
+            args["rate_change"] = self._rate_change
         return args, period_dates
 
     def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress, paired=False):

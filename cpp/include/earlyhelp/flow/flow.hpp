@@ -98,6 +98,10 @@ struct SimModel {
   // (a 0 shape keeps `hazard`) and the destinations ~ Dirichlet(dest_weight).
   std::vector<double> hazard_shape, hazard_rate;  // [state][age][dur bin]
   std::vector<double> dest_weight;                // [state][age][n_states + 1]
+  // Year-to-year change (optional, 2 values): each run also multiplies each state's drawn
+  // hazards by exp(N(-v/2, v)) with v = rate_change[0], and each (state, destination)'s drawn
+  // weight by exp(N(-w/2, w)) with w = rate_change[1].
+  std::vector<double> rate_change;
   std::vector<double> entry_shape, entry_rate;  // [state][age]: daily entry rate ~ Gamma(shape, rate)
   std::vector<double> entry_age_lo, entry_age_hi;  // [state][age]: entrant's age, days, uniform
   // Trended entry (optional, [state][5]; a NaN first value: the state's entry is not trended):
