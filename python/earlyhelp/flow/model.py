@@ -258,10 +258,11 @@ class StockFlow:
         return self
 
     def _fit_entry_history(self, entering_any: np.ndarray) -> None:
-        """Trend, season and overdispersion of the entries from no service, as asked: sets
+        """Trend, season, overdispersion and drift of the entries from no service, as asked: sets
         ``_trend`` (states, 5): per state (a, b, L00, L10, L11) of the entry rate exp(a + b t) a
         day, t in days from the end of the fit window, and the Cholesky factor of the
-        estimates' covariance (NaN rows: not trended); ``_season`` (12, states); ``_dispersion``."""
+        estimates' covariance (NaN rows: not trended); ``_season`` (12, states); ``_dispersion``
+        and ``_drift`` (states,)."""
         self._trend = self._season = self._dispersion = self._drift = None
         if not (self.entry_trend or self.entry_season or self.entry_overdispersion or self.entry_drift):
             return
@@ -286,7 +287,7 @@ class StockFlow:
             if self.entry_overdispersion and len(y) >= 12:
                 dispersion[s] = fit.month_variance
             if self.entry_drift:
-                drift[s] = _drift_variance(y, length, fit, self.entry_trend)
+                drift[s] = _drift_variance(y, length, fit, bool(np.isfinite(trend[s, 0])))
         self._trend = trend if self.entry_trend else None
         self._season = season if self.entry_season else None
         self._dispersion = dispersion if self.entry_overdispersion else None
