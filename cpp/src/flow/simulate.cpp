@@ -254,10 +254,13 @@ class Runner {
       set_hazards();
     }
     if (!m_.dest_weight.empty()) {
-      std::vector<double> change(static_cast<std::size_t>(n_) * out_, 1.0);
+      // buffers kept between runs: this is done once a run
+      std::vector<double>& change = dest_change_;
+      std::vector<double>& dest = dest_draw_;
+      change.assign(static_cast<std::size_t>(n_) * out_, 1.0);
       for (double& c : change)
         if (w > 0) c = std::exp(std::sqrt(w) * rng.normal() - 0.5 * w);
-      std::vector<double> dest(m_.dest_weight.size());
+      dest.resize(m_.dest_weight.size());
       for (std::size_t c = 0; c < cells_; ++c) {
         const double* f = &change[c / n_age_ * out_];
         double total = 0;
@@ -574,6 +577,7 @@ class Runner {
   SortedEdges ages_, durations_;  // age_edges, dur_edges
   std::vector<double> cumh_;      // [state][age][2^durations_.steps()] cumulative hazard at bin edges, padded
   std::vector<double> hazard_;    // [state][age][n_dur] this run's hazards
+  std::vector<double> dest_change_, dest_draw_;  // draw_rates' buffers
   std::vector<double> inv_h_;     // [state][age][n_dur] 1 / hazard (0 where the hazard is 0)
   std::vector<double> cap_;       // [state] longest stay (infinite: no cap)
   struct Trend {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "../../src/flow/ziggurat.hpp"
@@ -11,91 +12,6 @@
 #include "earlyhelp/flow/flow.hpp"
 
 using namespace earlyhelp;
-
-TEST(FlowSampling, ZigguratExponentialHasTheExponentialDistribution) {
-  synthetic::detail::Rng rng(12345);
-  const auto& draw = flow::detail::ExponentialZiggurat::instance();
-  const int n = 200000;
-  std::vector<double> x(n);
-  double sum = 0, sq = 0;
-  uint32_t spare;
-  for (double& v : x) {
-    v = draw(rng, spare);
-    sum += v;
-    sq += v * v;
-  }
-  const double mean = sum / n, var = sq / n - mean * mean;
-  EXPECT_NEAR(mean, 1.0, 4 * 1.0 / std::sqrt(n));
-  EXPECT_NEAR(var, 1.0, 0.03);
-  // Kolmogorov-Smirnov distance to 1 - exp(-x); 1.95 / sqrt(n) is its 0.1% critical value.
-  std::sort(x.begin(), x.end());
-  double d = 0;
-  for (int i = 0; i < n; ++i) {
-    const double f = 1 - std::exp(-x[i]);
-    d = std::max({d, std::abs(f - static_cast<double>(i) / n), std::abs(f - static_cast<double>(i + 1) / n)});
-  }
-  EXPECT_LT(d, 1.95 / std::sqrt(n));
-  EXPECT_GT(x.back(), 9.0);  // the tail beyond the base layer (7.7) is reached
-}
-
-TEST(FlowSampling, DestinationsFollowTheirProbabilities) {
-  // State 0 empties fast into 1 (20%), 2 (50%) or out (30%); 1 and 2 are never left.
-  flow::SimModel m;
-  m.n_states = 3;
-  m.age_edges = {0.0};
-  m.dur_edges = {0.0};
-  m.hazard = {0.5, 0.0, 0.0};
-  m.dest = {0.0, 0.2, 0.5, 0.3, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0};
-  m.entry_shape = {0.0, 0.0, 0.0};
-  m.entry_rate = {1.0, 1.0, 1.0};
-  m.entry_age_lo = {0.0, 0.0, 0.0};
-  m.entry_age_hi = {1.0, 1.0, 1.0};
-  m.max_age = 1e9;
-  m.entry_mult = {1.0, 1.0, 1.0};
-  m.move_mult.assign(12, 1.0);
-  flow::SimOptions o;
-  o.days = 60;
-  o.period_ends = {59};
-  o.regime_of_day.assign(o.days, 0);
-  o.runs = 20;
-  std::vector<flow::OpenCase> open(5000, flow::OpenCase{0, -1000.0, 0.0});
-  auto r = flow::simulate(m, open, o);
-  // Series: 3 states x 1 age band, then the 3 state totals, then the total.
-  EXPECT_NEAR(r.stocks.mean(0, 1) / 5000, 0.2, 0.005);
-  EXPECT_NEAR(r.stocks.mean(0, 2) / 5000, 0.5, 0.005);
-  EXPECT_NEAR(r.stocks.mean(0, 6) / 5000, 0.7, 0.005);
-}
-
-TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
-  // Entry rate exp(a + b t) a day with no uncertainty: entrants in [0, 200) and [200, 400)
-  // are the integrals of the curve.
-  flow::SimModel m;
-  m.n_states = 1;
-  m.age_edges = {0.0};
-  m.dur_edges = {0.0};
-  m.hazard = {1.0};
-  m.dest = {0.0, 1.0};
-  m.entry_shape = {1.0};
-  m.entry_rate = {1.0};
-  m.entry_age_lo = {0.0};
-  m.entry_age_hi = {100.0};
-  m.max_age = 1e9;
-  m.entry_mult = {1.0};
-  m.move_mult = {1.0, 1.0};
-  const double a = std::log(2.0), b = 0.002;
-  m.entry_trend = {a, b, 0.0, 0.0, 0.0};
-  flow::SimOptions o;
-  o.days = 400;
-  o.period_ends = {199, 399};
-  o.regime_of_day.assign(o.days, 0);
-  o.runs = 400;
-  auto r = flow::simulate(m, {}, o);
-  const auto integral = [&](double t0, double t1) { return std::exp(a) * (std::exp(b * t1) - std::exp(b * t0)) / b; };
-  EXPECT_NEAR(r.entrants.mean(0, 0), integral(0, 200), 3.0);
-  EXPECT_NEAR(r.entrants.mean(1, 0), integral(200, 400), 3.0);
-  m.entry_trend = {a, b, 0.0};  // wrong length
-  EXPECT_THROW(flow::simulate(m, {}, o), InputError);
-}
 
 namespace {
 
@@ -142,7 +58,126 @@ std::pair<double, double> run_moments(const flow::SimModel& m, const std::vector
   return {mean, (sq - runs * mean * mean) / (runs - 1)};
 }
 
+
+// State 0 empties fast (hazard 0.5) into the other states or out as `dest` says (3 x 4
+// values); 1 and 2 are never left. 5000 children open in state 0, counted on day 59.
+flow::SimModel split_model(std::vector<double> dest) {
+  flow::SimModel m;
+  m.n_states = 3;
+  m.age_edges = {0.0};
+  m.dur_edges = {0.0};
+  m.hazard = {0.5, 0.0, 0.0};
+  m.dest = std::move(dest);
+  m.entry_shape = {0.0, 0.0, 0.0};
+  m.entry_rate = {1.0, 1.0, 1.0};
+  m.entry_age_lo = {0.0, 0.0, 0.0};
+  m.entry_age_hi = {1.0, 1.0, 1.0};
+  m.max_age = 1e9;
+  m.entry_mult = {1.0, 1.0, 1.0};
+  m.move_mult.assign(12, 1.0);
+  return m;
+}
+
+flow::SimOptions split_options() {
+  flow::SimOptions o;
+  o.days = 60;
+  o.period_ends = {59};
+  o.regime_of_day.assign(o.days, 0);
+  return o;
+}
+
+const std::vector<flow::OpenCase> kSplitOpen(5000, flow::OpenCase{0, -1000.0, 0.0});
+
+// 1000 children open at day 0 in the one state of steady_entry_model (no entrants), leaving
+// at hazard 0.01; counted on day 30.
+flow::SimModel leaving_model() {
+  flow::SimModel m = steady_entry_model();
+  m.entry_shape = {0.0};
+  m.hazard = {0.01};
+  return m;
+}
+
+flow::SimOptions one_month_options() {
+  flow::SimOptions o = monthly_options(1);
+  o.days = 31;
+  o.period_ends = {30};
+  o.regime_of_day.assign(o.days, 0);
+  return o;
+}
+
+const std::vector<flow::OpenCase> kLeavingOpen(1000, flow::OpenCase{0, -1000.0, 0.0});
+
 }  // namespace
+
+TEST(FlowSampling, ZigguratExponentialHasTheExponentialDistribution) {
+  synthetic::detail::Rng rng(12345);
+  const auto& draw = flow::detail::ExponentialZiggurat::instance();
+  const int n = 200000;
+  std::vector<double> x(n);
+  double sum = 0, sq = 0;
+  uint32_t spare;
+  for (double& v : x) {
+    v = draw(rng, spare);
+    sum += v;
+    sq += v * v;
+  }
+  const double mean = sum / n, var = sq / n - mean * mean;
+  EXPECT_NEAR(mean, 1.0, 4 * 1.0 / std::sqrt(n));
+  EXPECT_NEAR(var, 1.0, 0.03);
+  // Kolmogorov-Smirnov distance to 1 - exp(-x); 1.95 / sqrt(n) is its 0.1% critical value.
+  std::sort(x.begin(), x.end());
+  double d = 0;
+  for (int i = 0; i < n; ++i) {
+    const double f = 1 - std::exp(-x[i]);
+    d = std::max({d, std::abs(f - static_cast<double>(i) / n), std::abs(f - static_cast<double>(i + 1) / n)});
+  }
+  EXPECT_LT(d, 1.95 / std::sqrt(n));
+  EXPECT_GT(x.back(), 9.0);  // the tail beyond the base layer (7.7) is reached
+}
+
+TEST(FlowSampling, DestinationsFollowTheirProbabilities) {
+  // State 0 empties fast into 1 (20%), 2 (50%) or out (30%).
+  const auto m = split_model({0.0, 0.2, 0.5, 0.3, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0});
+  auto o = split_options();
+  o.runs = 20;
+  auto r = flow::simulate(m, kSplitOpen, o);
+  // Series: 3 states x 1 age band, then the 3 state totals, then the total.
+  EXPECT_NEAR(r.stocks.mean(0, 1) / 5000, 0.2, 0.005);
+  EXPECT_NEAR(r.stocks.mean(0, 2) / 5000, 0.5, 0.005);
+  EXPECT_NEAR(r.stocks.mean(0, 6) / 5000, 0.7, 0.005);
+}
+
+TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
+  // Entry rate exp(a + b t) a day with no uncertainty: entrants in [0, 200) and [200, 400)
+  // are the integrals of the curve.
+  flow::SimModel m;
+  m.n_states = 1;
+  m.age_edges = {0.0};
+  m.dur_edges = {0.0};
+  m.hazard = {1.0};
+  m.dest = {0.0, 1.0};
+  m.entry_shape = {1.0};
+  m.entry_rate = {1.0};
+  m.entry_age_lo = {0.0};
+  m.entry_age_hi = {100.0};
+  m.max_age = 1e9;
+  m.entry_mult = {1.0};
+  m.move_mult = {1.0, 1.0};
+  const double a = std::log(2.0), b = 0.002;
+  m.entry_trend = {a, b, 0.0, 0.0, 0.0};
+  flow::SimOptions o;
+  o.days = 400;
+  o.period_ends = {199, 399};
+  o.regime_of_day.assign(o.days, 0);
+  o.runs = 400;
+  auto r = flow::simulate(m, {}, o);
+  const auto integral = [&](double t0, double t1) { return std::exp(a) * (std::exp(b * t1) - std::exp(b * t0)) / b; };
+  EXPECT_NEAR(r.entrants.mean(0, 0), integral(0, 200), 3.0);
+  EXPECT_NEAR(r.entrants.mean(1, 0), integral(200, 400), 3.0);
+  m.entry_trend = {a, b, 0.0};  // wrong length
+  EXPECT_THROW(flow::simulate(m, {}, o), InputError);
+}
+
 
 TEST(FlowSampling, OverdispersedEntriesHaveTheGammaPoissonVariance) {
   // A month's entrants are Poisson given a gamma multiplier of mean 1 and variance w:
@@ -180,16 +215,11 @@ TEST(FlowSampling, DriftingEntriesKeepTheirMeanAndSpreadWithTime) {
 TEST(FlowSampling, HazardsDrawnFromTheirPosteriorWidenTheStock) {
   // 1000 children open at day 0 leave at a hazard h ~ Gamma(50, 5000) drawn per run: the stock
   // at day 30 has variance E[N p (1 - p)] + N^2 Var(p), p = exp(-30 h), not the binomial's.
-  flow::SimModel m = steady_entry_model();
-  m.entry_shape = {0.0};
-  m.hazard = {0.01};
+  flow::SimModel m = leaving_model();
   m.hazard_shape = {50.0};
   m.hazard_rate = {5000.0};
-  flow::SimOptions o = monthly_options(1);
-  o.days = 31;
-  o.period_ends = {30};
-  o.regime_of_day.assign(o.days, 0);
-  const std::vector<flow::OpenCase> open(1000, flow::OpenCase{0, -1000.0, 0.0});
+  const auto o = one_month_options();
+  const auto& open = kLeavingOpen;
   // Moments of p = exp(-30 h) under the gamma: E[exp(-t h)] = (rate / (rate + t))^shape.
   const double e1 = std::pow(5000.0 / 5030.0, 50), e2 = std::pow(5000.0 / 5060.0, 50);
   const double want = 1000 * (e1 - e2) + 1000.0 * 1000.0 * (e2 - e1 * e1);
@@ -203,26 +233,9 @@ TEST(FlowSampling, HazardsDrawnFromTheirPosteriorWidenTheStock) {
 TEST(FlowSampling, DestinationsDrawnFromTheirDirichletSpreadTheSplit) {
   // 5000 children leave state 0 for 1 or 2 with shares ~ Dirichlet(20, 80) drawn per run:
   // the share reaching 1 has variance p (1 - p) / 101 + p (1 - p) / 5000 around p = 0.2.
-  flow::SimModel m;
-  m.n_states = 3;
-  m.age_edges = {0.0};
-  m.dur_edges = {0.0};
-  m.hazard = {0.5, 0.0, 0.0};
-  m.dest = {0.0, 0.2, 0.8, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0};
+  auto m = split_model({0.0, 0.2, 0.8, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0});
   m.dest_weight = {0.0, 20.0, 80.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-  m.entry_shape = {0.0, 0.0, 0.0};
-  m.entry_rate = {1.0, 1.0, 1.0};
-  m.entry_age_lo = {0.0, 0.0, 0.0};
-  m.entry_age_hi = {1.0, 1.0, 1.0};
-  m.max_age = 1e9;
-  m.entry_mult = {1.0, 1.0, 1.0};
-  m.move_mult.assign(12, 1.0);
-  flow::SimOptions o;
-  o.days = 60;
-  o.period_ends = {59};
-  o.regime_of_day.assign(o.days, 0);
-  const std::vector<flow::OpenCase> open(5000, flow::OpenCase{0, -1000.0, 0.0});
-  const auto [mean, var] = run_moments(m, open, o, 1500, 0, 1, false);
+  const auto [mean, var] = run_moments(m, kSplitOpen, split_options(), 1500, 0, 1, false);
   const double want = 0.16 / 101 + 0.16 / 5000;
   EXPECT_NEAR(mean / 5000, 0.2, 4 * std::sqrt(want / 1500));
   EXPECT_NEAR(var / 5000 / 5000 / want, 1.0, 0.12);
@@ -261,17 +274,12 @@ TEST(FlowSampling, YearToYearRateChangeSpreadsTheStockAsALognormalFactor) {
   // 1000 children open at day 0 leave at hazard 0.01 times a factor exp(N(-v/2, v)) drawn per
   // run (no other rate uncertainty: a huge gamma shape): the stock at day 30 has mean
   // 1000 E[p] and variance 1000 E[p (1 - p)] + 1000^2 Var(p), p = exp(-0.3 f).
-  flow::SimModel m = steady_entry_model();
-  m.entry_shape = {0.0};
-  m.hazard = {0.01};
+  flow::SimModel m = leaving_model();
   m.hazard_shape = {1e12};
   m.hazard_rate = {1e14};
   m.rate_change = {0.09, 0.0};
-  flow::SimOptions o = monthly_options(1);
-  o.days = 31;
-  o.period_ends = {30};
-  o.regime_of_day.assign(o.days, 0);
-  const std::vector<flow::OpenCase> open(1000, flow::OpenCase{0, -1000.0, 0.0});
+  const auto o = one_month_options();
+  const auto& open = kLeavingOpen;
   double e1 = 0, e2 = 0;  // E[p], E[p^2] by quadrature over the normal
   for (double z = -8; z <= 8; z += 0.001) {
     const double w = std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI) * 0.001;
