@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
+from . import checks
 from .localities import TOTAL, check_by, locality_model, locality_seed
 from .scenario import Scenario
+
+
+#: most posterior draws goal_seek makes (each is a bisection of projections)
+MAX_DRAWS = 100_000
 
 
 def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
@@ -159,6 +164,13 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     if (target_stock is None) == (budget is None):
         raise ValidationError("give exactly one of target_stock and budget", table="goal_seek", column="target")
     measure, target = ("cost", budget) if budget is not None else ("stock", target_stock)
+    target = checks.real(target, "budget" if budget is not None else "target_stock", "goal_seek", 0.0)
+    seed = checks.seed(seed, "goal_seek")
+    draws = checks.whole(draws, "draws", "goal_seek", 0, MAX_DRAWS)
+    level = checks.real(level, "level", "goal_seek", 0.0, 1.0, lo_open=True)
+    if level >= 1.0:
+        raise ValidationError(f"level must be below 1, not {level!r}", table="goal_seek", column="level")
+    bounds = _check_bounds(bounds)
     models = _seek_models(model, locality)
     first = next(iter(models.values()))
     if state is not None and state not in first.categories.states:
@@ -185,6 +197,18 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
             "lower": float(np.quantile(found[ok], alpha)) if ok.any() else np.nan,
             "upper": float(np.quantile(found[ok], 1 - alpha)) if ok.any() else np.nan,
             "draws": int(draws), "unreachable_draws": int((~ok).sum()), "level": level}
+
+
+def _check_bounds(bounds) -> Tuple[float, float]:
+    """The multipliers searched: two non-negative numbers, the lower first."""
+    if isinstance(bounds, (str, bytes)) or not isinstance(bounds, Sequence) or len(bounds) != 2:
+        raise ValidationError(f"bounds must be two multipliers (lowest, highest), not {bounds!r}", table="goal_seek",
+                              column="bounds")
+    lo, hi = (checks.real(b, "bounds", "goal_seek", 0.0) for b in bounds)
+    if not lo < hi:
+        raise ValidationError(f"bounds must be (lowest, highest) with lowest < highest, not {bounds!r}",
+                              table="goal_seek", column="bounds")
+    return lo, hi
 
 
 def _seek_models(model, locality: Optional[str]) -> Dict[str, Any]:

@@ -13,13 +13,15 @@ months' variation as well as each child's own path.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, replace
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
+from . import checks
 from .categories import Categories, categories as resolve_categories
 from .localities import check_by, split_spells, stacked
 from .scenario import Scenario, capped_states, regimes_for
@@ -45,6 +47,13 @@ class _Fit:
 #: arrays of individual children would not fit in memory (or the run would not end)
 MAX_MONTHS = 1200
 MAX_RUNS = 1_000_000
+MAX_THREADS = 1024
+MAX_GAP_DAYS = 3650
+#: yearly cost inflation accepted (a fall of half to a doubling)
+INFLATION_RANGE = (-0.5, 1.0)
+#: a fit window may reach this many days beyond the data's first and last events (an extract
+#: date a few weeks after the last recorded event); further, the rates would count days of no data
+WINDOW_SLACK_DAYS = 31
 
 
 def _check_size(value: Any, name: str, limit: int) -> None:
@@ -113,21 +122,23 @@ class StockFlow:
                  entry_trend: bool = False, entry_season: bool = False, entry_overdispersion: bool = True,
                  entry_drift: bool = True, trend_months: int = 36, rate_uncertainty: bool = True) -> None:
         self.categories = resolve_categories(categories)
-        self.gap_days = int(self.categories.gap_days if gap_days is None else gap_days)
+        self.gap_days = checks.whole(self.categories.gap_days if gap_days is None else gap_days, "gap_days",
+                                     "StockFlow", 0, MAX_GAP_DAYS)
         if unit not in ("day", "week"):
             raise ValidationError(f"unit must be 'day' or 'week', not {unit!r}", table="StockFlow", column="unit")
+        if unit_costs is not None and not isinstance(unit_costs, Mapping):
+            raise ValidationError(f"unit_costs must be a mapping {{state: cost}}, not {unit_costs!r}",
+                                  table="StockFlow", column="unit_costs")
         unknown = set(unit_costs or {}) - set(self.categories.states)
         if unknown:
             raise ValidationError(f"unit_costs name states that do not exist: {sorted(unknown)} "
                                   f"(states: {', '.join(self.categories.states)})", table="StockFlow",
                                   column="unit_costs")
-        for state, cost in (unit_costs or {}).items():
-            if not np.isfinite(cost) or cost < 0:
-                raise ValidationError(f"unit cost of {state} is negative or not finite ({cost})", table="StockFlow",
-                                      column="unit_costs")
+        costs = {state: checks.real(cost, f"unit_costs[{state!r}]", "StockFlow", 0.0)
+                 for state, cost in (unit_costs or {}).items()}
         per_day = 1.0 if unit == "day" else 1.0 / 7.0
-        self.unit_costs = {s: float((unit_costs or {}).get(s, 0.0)) * per_day for s in self.categories.states}
-        self.inflation = float(inflation)
+        self.unit_costs = {s: costs.get(s, 0.0) * per_day for s in self.categories.states}
+        self.inflation = checks.real(inflation, "inflation", "StockFlow", *INFLATION_RANGE)
         self.entry_trend = bool(entry_trend)
         self.entry_season = bool(entry_season)
         self.entry_overdispersion = bool(entry_overdispersion)
@@ -454,13 +465,15 @@ class StockFlow:
 
     # ------------------------------------------------------------------ projection
     def _days_until(self, until: Any) -> int:
+        """Days from the end of the fit window to ``until`` (a date, or a number of days)."""
         f = self._need_fit()
-        if isinstance(until, (int, np.integer)):
-            return int(until)
-        days = (pd.Timestamp(until).normalize() - f.end).days
-        if days <= 0:
-            raise ValidationError(f"until ({until}) must be after the end of the fit window ({f.end.date()})",
-                                  table="StockFlow", column="until")
+        longest = MAX_MONTHS * 31
+        if isinstance(until, numbers.Integral) and not isinstance(until, bool):
+            return checks.whole(until, "until", "StockFlow", 1, longest)
+        days = (checks.date(until, "until", "StockFlow") - f.end).days
+        if not 0 < days <= longest:
+            raise ValidationError(f"until ({until}) must be after the end of the fit window ({f.end.date()}) and "
+                                  f"within {MAX_MONTHS} months of it", table="StockFlow", column="until")
         return days
 
     def project(self, until: Any, scenario: Optional[Scenario] = None, freq: str = "D") -> pd.DataFrame:
@@ -482,6 +495,9 @@ class StockFlow:
         -------
         DataFrame
         """
+        if freq not in ("D", "M"):
+            raise ValidationError(f"freq must be 'D' (every day) or 'M' (month ends), not {freq!r}", table="StockFlow",
+                                  column="freq")
         if self._parts is not None:
             return stacked(self._parts, lambda _, m: m.project(until, scenario=scenario, freq=freq))
         return self._tidy_projection(self._project_array(until, scenario), freq)
@@ -716,6 +732,9 @@ class StockFlow:
         -------
         DataFrame
         """
+        seed = checks.seed(seed, "StockFlow")
+        quantiles = checks.quantiles(quantiles, "StockFlow")
+        threads = checks.whole(threads, "threads", "StockFlow", 1, MAX_THREADS)
         if self._parts is not None:
             from .localities import simulate_localities
 
@@ -810,7 +829,7 @@ class StockFlow:
                             "age": np.tile([l[1] for l in labels], len(dates)),
                             "mean": means.ravel()})
         for k, qq in enumerate(q):
-            out[f"q{int(round(qq * 100)):02d}"] = values[:, :, k].ravel()
+            out[checks.quantile_label(qq)] = values[:, :, k].ravel()
         return out
 
     def simulate_costs(self, quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
@@ -830,6 +849,7 @@ class StockFlow:
         -------
         DataFrame
         """
+        quantiles = checks.quantiles(quantiles, "StockFlow")
         if self._parts is not None:
             return self._locality_costs(quantiles)
         result = getattr(self, "_last_sim", None)
@@ -839,7 +859,7 @@ class StockFlow:
         values = result["costs"].quantiles(q)[:, 0, :] * result["quantum"]
         out = pd.DataFrame({"date": result["dates"], "mean": result["costs"].means()[:, 0] * result["quantum"]})
         for k, qq in enumerate(q):
-            out[f"q{int(round(qq * 100)):02d}"] = values[:, k]
+            out[checks.quantile_label(qq)] = values[:, k]
         return out
 
     def _locality_costs(self, quantiles: Sequence[float]) -> pd.DataFrame:
@@ -852,20 +872,29 @@ class StockFlow:
         total = pd.DataFrame({"locality": TOTAL, "date": summed["dates"], "mean": summed["costs"].mean(axis=0)})
         values = run_quantiles(summed["costs"], quantiles)
         for k, qq in enumerate(np.asarray(quantiles, dtype=float)):
-            total[f"q{int(round(qq * 100)):02d}"] = values[:, k]
+            total[checks.quantile_label(qq)] = values[:, k]
         return pd.concat([out, total], ignore_index=True)
 
 
 def _fit_window(sp: pd.DataFrame, start: Any, end: Any):
     """(start, end) of the fit window and the last date in the spells: ``end`` defaults to that
-    date, ``start`` to six months before ``end``."""
+    date, ``start`` to six months before ``end``. A window reaching well beyond the data is
+    refused: its days without data would count as days without entries or moves."""
     first, s_day, e_day = day_index(sp)
     last = first + pd.Timedelta(days=int(max(s_day.max(), e_day.max())))
-    end_ts = last if end is None else pd.Timestamp(end).normalize()
-    start_ts = end_ts - pd.DateOffset(months=6) if start is None else pd.Timestamp(start).normalize()
+    end_ts = last if end is None else checks.date(end, "end", "StockFlow")
+    start_ts = end_ts - pd.DateOffset(months=6) if start is None else checks.date(start, "start", "StockFlow")
     if start_ts >= end_ts:
         raise ValidationError(f"start ({start_ts.date()}) must be before end ({end_ts.date()})", table="StockFlow",
                               column="start")
+    slack = pd.Timedelta(days=WINDOW_SLACK_DAYS)
+    if end_ts > last + slack:
+        raise ValidationError(f"end ({end_ts.date()}) is after the data: its last event is on {last.date()}; "
+                              f"end the window by {(last + slack).date()}", table="StockFlow", column="end")
+    if start is not None and start_ts < first - slack:
+        raise ValidationError(f"start ({start_ts.date()}) is before the data: its first spell starts on "
+                              f"{first.date()}; start the window on or after {(first - slack).date()}",
+                              table="StockFlow", column="start")
     return start_ts, end_ts, last
 
 

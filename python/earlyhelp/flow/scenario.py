@@ -18,8 +18,12 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
+from . import checks
 
 Target = Union[str, Tuple[str, str]]
+CHANGE_KINDS = ("multiply", "add")
+#: the longest cap on a stay: a child's whole childhood
+MAX_CAP_DAYS = 18 * 366
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,8 @@ class Scenario:
         Scenario
             Itself, so calls chain.
         """
-        if not np.isfinite(factor) or factor < 0:
-            raise ValidationError(f"factor must be a non-negative number, not {factor}", table=f"scenario {self.name}",
-                                  column=str(target))
-        self.changes.append(Change(_target(target), "multiply", float(factor), _date(start), _date(end)))
+        factor = checks.real(factor, f"factor of {target!r}", f"scenario {self.name}", 0.0)
+        self.changes.append(Change(_target(target), "multiply", factor, *self._when(start, end)))
         return self
 
     def add(self, target: Target, amount: float, start: Any = None, end: Any = None) -> "Scenario":
@@ -90,11 +92,18 @@ class Scenario:
         Scenario
             itself, so calls chain.
         """
-        if not np.isfinite(amount):
-            raise ValidationError(f"amount must be a number, not {amount}", table=f"scenario {self.name}",
-                                  column=str(target))
-        self.changes.append(Change(_target(target), "add", float(amount), _date(start), _date(end)))
+        amount = checks.real(amount, f"amount of {target!r}", f"scenario {self.name}")
+        self.changes.append(Change(_target(target), "add", amount, *self._when(start, end)))
         return self
+
+    def _when(self, start: Any, end: Any) -> Tuple[Optional[str], Optional[str]]:
+        """(start, end) as ISO dates; a change must last at least a day."""
+        table = f"scenario {self.name}"
+        lo, hi = checks.optional_date(start, "start", table), checks.optional_date(end, "end", table)
+        if lo is not None and hi is not None and not lo < hi:
+            raise ValidationError(f"end ({hi.date()}) must be after start ({lo.date()}): the change would never apply",
+                                  table=table, column="end")
+        return (None if lo is None else str(lo.date())), (None if hi is None else str(hi.date()))
 
     def cap(self, state: str, days: float) -> "Scenario":
         """Limit the time a child stays in ``state`` to ``days``.
@@ -111,10 +120,8 @@ class Scenario:
         Scenario
             Itself, so calls chain.
         """
-        if not days > 0:
-            raise ValidationError(f"a cap must be a positive number of days, not {days}", table=f"scenario {self.name}",
-                                  column=state)
-        self.caps[state] = float(days)
+        self.caps[str(state)] = checks.real(days, f"cap of {state!r} (days)", f"scenario {self.name}", 0.0, MAX_CAP_DAYS,
+                                            lo_open=True)
         return self
 
     def to_dict(self) -> Dict[str, Any]:
@@ -125,6 +132,9 @@ class Scenario:
     def from_dict(cls, d: Dict[str, Any]) -> "Scenario":
         s = cls(str(d["name"]))
         for c in d.get("changes", []):
+            if c.get("kind") not in CHANGE_KINDS:
+                raise ValidationError(f"a change's kind is one of {', '.join(CHANGE_KINDS)}, not {c.get('kind')!r}",
+                                      table=f"scenario {s.name}", column="kind")
             getattr(s, c["kind"])(tuple(c["target"]) if isinstance(c["target"], list) else c["target"], c["value"],
                                   c.get("start"), c.get("end"))
         for state, days in d.get("caps", {}).items():
@@ -164,10 +174,6 @@ def _target(target: Target) -> Target:
         return target
     raise ValidationError(f"a target is ('from_state', 'to_state') or 'entry:<state>', not {target!r}",
                           table="scenario", column="target")
-
-
-def _date(value: Any) -> Optional[str]:
-    return None if value is None else str(pd.Timestamp(value).date())
 
 
 def _active(change: Change, dates: pd.DatetimeIndex) -> np.ndarray:

@@ -1,0 +1,123 @@
+"""Bad arguments to the flow API raise a ValidationError naming the argument, before any work:
+never a TypeError from the core, a silently truncated seed, colliding quantile columns, garbage
+costs from a NaN inflation, or rates diluted by a fit window that runs past the data."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import earlyhelp
+from earlyhelp.flow import Scenario, StockFlow, goal_seek
+
+ValidationError = earlyhelp.ValidationError
+
+
+@pytest.fixture(scope="module")
+def council():
+    return earlyhelp.synthetic.council("coventry", years=3, scale=0.2, seed=1)
+
+
+@pytest.fixture(scope="module")
+def model(council):
+    return StockFlow(unit_costs={"cin": 100}).fit(council, start="2024-04-01", end="2025-03-31")
+
+
+def _raises(column, call, *args, **kwargs):
+    with pytest.raises(ValidationError) as info:
+        call(*args, **kwargs)
+    assert any(p.column == column or (p.column or "").startswith(column) for p in info.value.problems), \
+        info.value.problems
+    return info.value
+
+
+@pytest.mark.parametrize("inflation", [math.nan, math.inf, -5, "0.03", None, True])
+def test_inflation_must_be_a_finite_rate(inflation):
+    _raises("inflation", StockFlow, unit_costs={"cin": 100}, inflation=inflation)
+
+
+@pytest.mark.parametrize("costs", [{"cin": "100"}, {"cin": None}, {"cin": math.nan}, {"cin": -3}, [1, 2], "cin"])
+def test_unit_costs_must_be_numbers(costs):
+    _raises("unit_costs", StockFlow, unit_costs=costs)
+
+
+@pytest.mark.parametrize("kwargs, column", [
+    (dict(start=2024), "start"), (dict(start="garbage"), "start"), (dict(start=[1]), "start"),
+    (dict(end=None, start="2000-01-01"), "start"),              # years before the first spell
+    (dict(start="2024-09-30", end="2026-03-31"), "end"),        # a year past the last event
+])
+def test_fit_window_must_be_dates_within_the_data(council, kwargs, column):
+    _raises(column, StockFlow().fit, council, **kwargs)
+
+
+def test_a_window_ending_days_after_the_last_event_is_kept(council):
+    # an extract date a few days after the last recorded event is an ordinary window end
+    StockFlow().fit(council, start="2024-04-01", end="2025-04-10")
+
+
+@pytest.mark.parametrize("until", [None, "soon", 0, -5, 10 ** 7, pd.Timestamp("2400-01-01")])
+def test_until_must_be_a_later_date_or_a_positive_number_of_days(model, until):
+    _raises("until", model.project, until=until)
+
+
+def test_project_frequency_is_checked(model):
+    _raises("freq", model.project, until=30, freq="Q")
+
+
+@pytest.mark.parametrize("seed", [-1, None, 1.5, 2 ** 64, "x", True])
+def test_seed_must_be_a_whole_number(model, seed):
+    _raises("seed", model.simulate, months=2, runs=5, seed=seed)
+
+
+@pytest.mark.parametrize("quantiles", [[], [0.051, 0.0549], [1.5], 0.5, [True, 0.5], [math.nan]])
+def test_quantiles_are_checked_before_the_runs(model, quantiles):
+    _raises("quantiles", model.simulate, months=2, runs=5, quantiles=quantiles)
+
+
+def test_threads_are_checked(model):
+    _raises("threads", model.simulate, months=2, runs=5, threads=None)
+
+
+def test_distinct_quantiles_keep_their_own_columns(model):
+    out = model.simulate(months=2, runs=20, seed=1, quantiles=[0.025, 0.5, 0.975])
+    assert [c for c in out.columns if c.startswith("q")] == ["q02", "q50", "q98"]
+    costs = model.simulate_costs(quantiles=[0.1, 0.9])
+    assert [c for c in costs.columns if c.startswith("q")] == ["q10", "q90"]
+
+
+@pytest.mark.parametrize("kwargs, column", [
+    (dict(target_stock=math.nan), "target_stock"), (dict(target_stock="lots"), "target_stock"),
+    (dict(target_stock=60, level=1.7), "level"), (dict(target_stock=60, level=math.nan), "level"),
+    (dict(target_stock=60, draws=-3), "draws"), (dict(target_stock=60, draws=2.5), "draws"),
+    (dict(target_stock=60, bounds=(1.0,)), "bounds"), (dict(target_stock=60, bounds=(2.0, 1.0)), "bounds"),
+    (dict(target_stock=60, seed=None), "seed"),
+])
+def test_goal_seek_arguments(model, kwargs, column):
+    until = model._need_fit().end + pd.DateOffset(months=6)
+    _raises(column, goal_seek, model, ("cp", "out"), until, state="cp", **kwargs)
+
+
+def test_goal_seek_budget_must_be_finite(model):
+    until = model._need_fit().end + pd.DateOffset(months=6)
+    _raises("budget", goal_seek, model, ("cp", "out"), until, budget=math.nan)
+
+
+@pytest.mark.parametrize("days", [math.inf, 1e12, "10", None, 0, -1])
+def test_caps_are_finite_positive_days(days):
+    _raises("cap", Scenario("s").cap, "cin", days)
+
+
+@pytest.mark.parametrize("factor", ["2", None, math.inf, -1])
+def test_multipliers_are_numbers(factor):
+    _raises("factor", Scenario("s").multiply, ("cin", "cp"), factor)
+
+
+def test_a_change_must_last_a_day():
+    _raises("end", Scenario("s").multiply, ("cin", "cp"), 0.5, start="2027-01-01", end="2026-01-01")
+    _raises("start", Scenario("s").multiply, ("cin", "cp"), 0.5, start="x")
+
+
+def test_a_loaded_change_names_a_known_kind():
+    _raises("kind", Scenario.from_dict, {"name": "s", "changes": [{"kind": "__init__", "target": "entry:cin",
+                                                                  "value": 1}]})
