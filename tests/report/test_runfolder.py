@@ -53,3 +53,12 @@ def test_rounded_keeps_counts_whole_and_other_numbers_short():
     assert out["pagerank"].tolist() == [0.1235, 0.5] and out["name"].tolist() == ["a", "b"]
     assert frame["families"].dtype == np.float64       # the input is not changed
     assert rounded(pd.DataFrame({"families": [2.5]}))["families"].tolist() == [2.5]   # not whole: not a count
+
+
+def test_run_json_is_valid_json_when_a_figure_is_missing(tmp_path):
+    with RunFolder(tmp_path, "r") as folder:
+        folder.record("x", digest="d", inputs={"sha256": "s"},
+                      parameters={"inflation": float("nan"), "ratio": np.float32("inf"), "kept": [1.5, np.nan]})
+    text = (tmp_path / "r" / "run.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)["parameters"] == {"inflation": None, "kept": [1.5, None], "ratio": None}

@@ -27,6 +27,8 @@ the key (``forecast.horizon``) and what to put there instead.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -143,8 +145,7 @@ def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: 
     check.known(run, "run", ("name", "output"))
     run_name = check.string(run, "run.name", default="earlyhelp-forecast")
     output = check.string(run, "run.output", default="runs")
-    if run_name and any(ch in run_name for ch in "/\\:"):
-        check.bad("run.name", "must not contain '/', '\\' or ':' (it names the run folder)", run_name)
+    check_run_name(check, "run.name", run_name)
 
     source = _parse_source(check, check.table(data, "source", required=True), base, env)
     source = _with_code_map(check, check.table(data, "code_map"), source, base)
@@ -344,7 +345,8 @@ def _parse_capacity(check: "_Checker", data: Mapping[str, Any], forecast: Foreca
             if key not in ("demand_multiplier", "caseload_per_fte", "duration_multiplier"):
                 check.bad(f"capacity.scenarios.{sname}.{key}",
                           "unknown: use demand_multiplier, duration_multiplier or caseload_per_fte")
-            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value <= 0:
                 check.bad(f"capacity.scenarios.{sname}.{key}", "must be a positive number", value)
         scenarios[sname] = {k: float(v) for k, v in params.items() if isinstance(v, (int, float))}
     return CapacityConfig(measure=measure or "episodes_opened", caseload_per_fte=per_fte or 12.0,
@@ -361,6 +363,40 @@ def available_measures() -> Tuple[str, ...]:
 
 
 # ---------------------------------------------------------------------------------
+def check_run_name(check: "_Checker", key: str, name: Optional[str]) -> None:
+    """``run.name`` names (the start of) a run folder inside ``run.output``: one plain folder name,
+    never a path (no ``/``, ``\\``, ``:``, ``..``, absolute paths or control characters)."""
+    if not name:
+        return
+    if any(ch in name for ch in "/\\:") or ".." in name or Path(name).is_absolute():
+        check.bad(key, "must not contain '/', '\\', ':' or '..' (it names the run folder inside run.output, "
+                  "so it must be a plain name, not a path)", name)
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        check.bad(key, "must not contain control characters (it names the run folder)", name)
+
+
+def check_output_folder(check: "_Checker", key: str, out: Path, raw: Any = None) -> None:
+    """The run-folder parent ``out`` (``run.output``) must be a folder that exists or can be made
+    and written to: not a file, not inside a file, not in a read-only folder. Nothing is created."""
+    raw = str(out) if raw is None else raw
+    try:
+        if out.exists():
+            if not out.is_dir():
+                check.bad(key, f"{out} is a file, not a folder: give a folder for the run folders", raw)
+            elif not os.access(out, os.W_OK | os.X_OK):
+                check.bad(key, f"folder {out} is not writable: give a folder you can write to", raw)
+            return
+        parent = out.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            check.bad(key, f"cannot make folder {out}: {parent} is a file", raw)
+        elif not os.access(parent, os.W_OK | os.X_OK):
+            check.bad(key, f"cannot make folder {out}: {parent} is not writable", raw)
+    except (OSError, ValueError) as exc:      # a name the file system refuses (too long, NUL byte)
+        check.bad(key, f"not a usable folder: {exc}", raw)
+
+
 class _Checker:
     """Collects config problems so the user sees all of them in one go."""
 
@@ -376,10 +412,14 @@ class _Checker:
             raise ConfigError(self.problems)
 
     def known(self, table: Mapping[str, Any], prefix: str, keys: Tuple[str, ...]) -> None:
+        if not isinstance(table, Mapping):
+            return
         for key in table:
             if key not in keys:
                 where = f"{prefix}.{key}" if prefix else key
-                self.bad(where, f"unknown key; expected one of {', '.join(keys)}")
+                guess = difflib.get_close_matches(str(key), [str(k) for k in keys], n=1, cutoff=0.6)
+                hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+                self.bad(where, f"unknown key; expected one of {', '.join(keys)}{hint}")
 
     def table(self, data: Mapping[str, Any], key: str, required: bool = False) -> Mapping[str, Any]:
         value = _get(data, key, flat=True)
@@ -427,6 +467,9 @@ class _Checker:
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.bad(key, "must be a number", value)
+            return default
+        if not math.isfinite(value):
+            self.bad(key, "must be a finite number (not nan or inf)", value)
             return default
         return self._range(key, float(value), minimum, maximum, default)
 

@@ -23,6 +23,7 @@ The same public calls a user makes in a notebook (:class:`earlyhelp.flow.StockFl
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ import pandas as pd
 
 from .._errors import ConfigError, Problem
 from .._tomlfile import read_toml
+from ..flow.checks import quantile_label
+from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
 from ..report.suppression import SUPPRESSED
 
 
@@ -47,6 +50,14 @@ def model_switches() -> Dict[str, bool]:
     from ..flow import StockFlow
 
     return {p.name: p.default for p in inspect.signature(StockFlow).parameters.values() if isinstance(p.default, bool)}
+
+
+#: ``[source] kind``: the run config's sources and an SSDA903 return
+FLOW_SOURCE_KINDS = ("synthetic", "folder", "sql", "ssda903")
+#: ``[model] categories``
+CATEGORY_CHOICES = ("continuum", "cs-demand-model")
+#: the compare() table's own row: no scenario may take its name
+BASELINE = "baseline"
 
 
 @dataclass
@@ -71,74 +82,298 @@ class FlowConfig:
     suppression_threshold: int = 5
     ssda903: Optional[str] = None
     path: str = "config"
+    ssda903_overlaps: str = "truncate"        # read_ssda903(overlaps=...)
+    ssda903_unknown_codes: str = "raise"      # read_ssda903(unknown_codes=...)
 
 
 def load_flow_config(path: str) -> FlowConfig:
-    """Read and check ``earlyhelp flow``'s TOML file; raise :class:`ConfigError` listing every problem."""
-    from .config import _Checker, _parse_source, _with_code_map
+    """Read and check ``earlyhelp flow``'s TOML file; raise :class:`ConfigError` listing every problem.
+
+    Everything is checked here, before any data is read: unknown keys (at every level, in
+    every scenario and change), types, finite numbers, dates, state names against the
+    categories, scenario names, quantiles and the output folder.
+    """
+    from .config import _Checker, _parse_source, _with_code_map, check_output_folder, check_run_name
 
     file = Path(path)
     data = read_toml(file, missing="config file not found: give the path to a .toml file (see examples/flow.toml)")
     check = _Checker(str(file))
     base = file.parent
     check.known(data, "", ("run", "source", "code_map", "model", "costs", "scenarios", "dask", "publish"))
+
     run = check.table(data, "run")
+    check.known(run, "run", ("name", "output"))
     name = check.string(run, "run.name", default="earlyhelp-flow")
+    check_run_name(check, "run.name", name)
     output = check.string(run, "run.output", default="runs")
-    src = dict(check.table(data, "source", required=True))
+    out = Path(output)
+    out = out if out.is_absolute() else base / out
+    check_output_folder(check, "run.output", out, output)
+
+    src = check.table(data, "source", required=True)
+    kind = src.get("kind")
     ssda903 = None
-    if src.get("kind") == "ssda903":
+    reader = {"overlaps": "truncate", "unknown_codes": "raise"}
+    source = None
+    if kind == "ssda903":
+        check.known(src, "source", ("kind", "path", "overlaps", "unknown_codes"))
         raw = check.string(src, "source.path", required=True)
-        ssda903 = str(Path(raw) if Path(raw).is_absolute() else base / raw) if raw else None
-        source = None
-    else:
+        if raw:
+            folder = Path(raw) if Path(raw).is_absolute() else base / raw
+            if not folder.is_dir():
+                check.bad("source.path", f"folder not found ({folder}): give the folder of the SSDA903 return's "
+                          "yearly header and episodes files", raw)
+            ssda903 = str(folder)
+        reader["overlaps"] = check.choice(src, "source.overlaps", ("truncate", "raise"), default="truncate")
+        reader["unknown_codes"] = check.choice(src, "source.unknown_codes", ("raise", "keep"), default="raise")
+        if check.table(data, "code_map"):
+            check.bad("code_map", "an SSDA903 return is read without a code map: remove [code_map] "
+                      "(it applies to the synthetic, folder and sql sources)")
+    elif src and kind is not None and kind not in FLOW_SOURCE_KINDS:
+        check.bad("source.kind", f"must be one of {', '.join(FLOW_SOURCE_KINDS)}", kind)
+    elif isinstance(data.get("source"), dict):       # (a missing or non-table [source] is reported above)
         source = _with_code_map(check, check.table(data, "code_map"), _parse_source(check, src, base, {}), base)
+
     model = check.table(data, "model")
     check.known(model, "model", ("categories", "by", "start", "end", "months", "runs", "seed", "quantiles",
-                                   *model_switches()))
-    categories = check.choice(model, "model.categories", ("continuum", "cs-demand-model"), default="continuum")
+                                 *model_switches()))
+    categories = check.choice(model, "model.categories", CATEGORY_CHOICES, default="continuum")
+    # state names are checked against the categories asked for (not against the default when that was wrong)
+    states = _states(categories) if categories and model.get("categories", categories) == categories else None
     by = check.choice(model, "model.by", BY_CHOICES, default="council")
-    if by == "locality" and src.get("kind") == "ssda903":
+    if by == "locality" and kind == "ssda903":
         check.bad("model.by", "an SSDA903 return has no families, so no localities: use by = \"council\"", by)
+    start = check.date(model, "model.start")
+    end = check.date(model, "model.end")
+    if start and end and not start < end:
+        check.bad("model.end", f"must be after model.start ({start})", end)
     months = check.integer(model, "model.months", default=60, minimum=1, maximum=600)
     runs = check.integer(model, "model.runs", default=1000, minimum=1, maximum=1_000_000)
     seed = check.integer(model, "model.seed", default=0, minimum=0)
-    switches = {name: check.boolean(model, f"model.{name}", default=default)
-                for name, default in model_switches().items()}
-    quantiles = model.get("quantiles", [0.05, 0.5, 0.95])
-    if not isinstance(quantiles, list) or not all(isinstance(q, (int, float)) and 0 <= q <= 1 for q in quantiles):
-        check.bad("model.quantiles", "must be a list of numbers between 0 and 1", quantiles)
+    switches = {key: check.boolean(model, f"model.{key}", default=default)
+                for key, default in model_switches().items()}
+    quantiles = _quantiles(check, model.get("quantiles", [0.05, 0.5, 0.95]))
+
     costs = check.table(data, "costs")
     check.known(costs, "costs", ("unit", "inflation", "unit_costs"))
     unit = check.choice(costs, "costs.unit", ("day", "week"), default="week")
     inflation = check.number(costs, "costs.inflation", default=0.0, minimum=-0.5, maximum=1.0)
-    unit_costs = dict(costs.get("unit_costs", {}))
-    scenarios = data.get("scenarios", [])
-    if not isinstance(scenarios, list):
-        check.bad("scenarios", "must be an array of tables ([[scenarios]])", scenarios)
-        scenarios = []
+    unit_costs = _unit_costs(check, costs, states)
+
+    scenarios = _check_scenarios(check, data.get("scenarios", []), states)
+
     dask = check.table(data, "dask")
     check.known(dask, "dask", ("address",))
-    address = dask.get("address") or None
+    address = dask.get("address")
     if address is not None and not isinstance(address, str):
-        check.bad("dask.address", "must be a string: \"local\" or a scheduler address", address)
+        check.bad("dask.address", "must be a string: \"\" (run here), \"local\" or a scheduler address", address)
+        address = None
     publish = check.table(data, "publish")
     check.known(publish, "publish", ("suppression_threshold",))
     threshold = check.integer(publish, "publish.suppression_threshold", default=5, minimum=0, maximum=100)
     check.raise_if_any()
-    out = Path(output)
-    return FlowConfig(name=name, output=str(out if out.is_absolute() else base / out), source=source,
-                      categories=categories, by=None if by == "council" else by, start=model.get("start"), end=model.get("end"), months=months,
-                      runs=runs, seed=seed, quantiles=[float(q) for q in quantiles], unit_costs=unit_costs,
-                      unit=unit, inflation=inflation, switches=switches, scenarios=scenarios, dask=address,
-                      suppression_threshold=threshold, ssda903=ssda903, path=str(file))
+    return FlowConfig(name=name, output=str(out), source=source, categories=categories,
+                      by=None if by == "council" else by, start=start, end=end, months=months,
+                      runs=runs, seed=seed, quantiles=quantiles, unit_costs=unit_costs,
+                      unit=unit, inflation=inflation, switches=switches, scenarios=scenarios, dask=address or None,
+                      suppression_threshold=threshold, ssda903=ssda903, path=str(file),
+                      ssda903_overlaps=reader["overlaps"], ssda903_unknown_codes=reader["unknown_codes"])
+
+
+def _states(categories: str) -> Optional[List[str]]:
+    """The states of the categories (to check state names in the config), None if they cannot be had."""
+    from ..flow.categories import categories as resolve
+
+    try:
+        return list(resolve(categories).states)
+    except Exception:  # noqa: BLE001 - model.categories is reported by its own check
+        return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _quantiles(check, value: Any) -> List[float]:
+    key = "model.quantiles"
+    default = [0.05, 0.5, 0.95]
+    if not isinstance(value, list) or not value:
+        check.bad(key, "must be a non-empty list of numbers between 0 and 1, e.g. [0.05, 0.5, 0.95]", value)
+        return default
+    bad = [q for q in value if not _is_number(q) or not math.isfinite(q) or not 0 < q < 1]
+    if bad:
+        check.bad(key, "every quantile must be a number strictly between 0 and 1 (not true/false, 0, 1, nan or "
+                  f"inf): {', '.join(repr(q) for q in bad)}", value)
+        return default
+    labels: Dict[str, List[float]] = {}
+    for q in value:
+        labels.setdefault(quantile_label(q), []).append(q)
+    for label, qs in labels.items():
+        if len(qs) > 1:
+            check.bad(key, f"quantiles {', '.join(repr(q) for q in qs)} would share the column {label!r} "
+                      "(columns are named by whole percent): give distinct percentiles", value)
+    return [float(q) for q in value]
+
+
+def _unit_costs(check, costs: Mapping[str, Any], states: Optional[List[str]]) -> Dict[str, float]:
+    raw = costs.get("unit_costs", {})
+    if not isinstance(raw, dict):
+        check.bad("costs.unit_costs", "must be a table of cost per child by state, e.g. [costs.unit_costs] "
+                  "cin = 110", raw)
+        return {}
+    out: Dict[str, float] = {}
+    for state, cost in raw.items():
+        key = f"costs.unit_costs.{state}"
+        if states is not None and state not in states:
+            check.bad(key, f"not a state of the model's categories; use one of {', '.join(states)}")
+        elif not _is_number(cost) or not math.isfinite(cost) or cost < 0:
+            check.bad(key, "must be a finite number, 0 or more (the cost per child per [costs] unit)", cost)
+        else:
+            out[state] = float(cost)
+    return out
+
+
+def _check_scenarios(check, raw: Any, states: Optional[List[str]]) -> List[Dict[str, Any]]:
+    """The ``[[scenarios]]`` as plain dicts for :meth:`Scenario.from_dict`, every key checked."""
+    if not isinstance(raw, list):
+        check.bad("scenarios", "must be an array of tables ([[scenarios]])", raw)
+        return []
+    out: List[Dict[str, Any]] = []
+    names: Dict[str, int] = {}
+    for i, scen in enumerate(raw):
+        where = f"scenarios[{i}]"
+        if not isinstance(scen, dict):
+            check.bad(where, "must be a table ([[scenarios]] with name, changes and caps)", scen)
+            continue
+        check.known(scen, where, ("name", "changes", "caps"))
+        name = scen.get("name", f"scenario {i + 1}")
+        if not isinstance(name, str) or not name.strip():
+            check.bad(f"{where}.name", "must be a non-empty string", name)
+            name = None
+        elif name.strip().casefold() == BASELINE:
+            check.bad(f"{where}.name", f"{BASELINE!r} is reserved for the projection without changes: "
+                      "give the scenario another name", name)
+        elif name in names:
+            check.bad(f"{where}.name", f"the same name as scenarios[{names[name]}]: every scenario needs its own "
+                      "name (they label the rows of the tables)", name)
+        else:
+            names[name] = i
+        changes = _check_changes(check, where, scen.get("changes", []), states)
+        caps = _check_caps(check, where, scen.get("caps", {}), states)
+        if not scen.get("changes") and not scen.get("caps") and isinstance(scen.get("changes", []), list) \
+                and isinstance(scen.get("caps", {}), dict):
+            check.bad(where, "has no changes and no caps, so it would repeat the baseline: add changes = "
+                      "[{ target = ..., kind = \"multiply\", value = ... }] or caps = { <state> = <days> }")
+        if name is None or changes is None or caps is None:
+            continue
+        scenario = {"name": name, "changes": changes, "caps": caps}
+        problem = _scenario_problem(scenario)
+        if problem:
+            check.bad(where, f"not a scenario: {problem}")
+        out.append(scenario)
+    return out
+
+
+def _check_changes(check, where: str, raw: Any, states: Optional[List[str]]) -> Optional[List[Dict[str, Any]]]:
+    if not isinstance(raw, list):
+        check.bad(f"{where}.changes", "must be an array of tables, e.g. changes = [{ target = [\"cin\", \"cp\"], "
+                  "kind = \"multiply\", value = 0.9 }]", raw)
+        return None
+    out: Optional[List[Dict[str, Any]]] = []
+    for j, change in enumerate(raw):
+        at = f"{where}.changes[{j}]"
+        if not isinstance(change, dict):
+            check.bad(at, "must be a table { target = ..., kind = ..., value = ..., start = ..., end = ... }", change)
+            out = None
+            continue
+        n = len(check.problems)
+        check.known(change, at, ("target", "kind", "value", "start", "end"))
+        target = _check_target(check, f"{at}.target", change.get("target"), states)
+        kind = change.get("kind")
+        if kind is None:
+            check.bad(f"{at}.kind", f"missing: one of {', '.join(CHANGE_KINDS)}")
+        elif kind not in CHANGE_KINDS:
+            hint = " (a longest stay goes in the scenario's caps = { <state> = <days> })" if kind == "cap" else ""
+            check.bad(f"{at}.kind", f"must be one of {', '.join(CHANGE_KINDS)}{hint}", kind)
+        value = change.get("value")
+        if value is None:
+            check.bad(f"{at}.value", "missing: the factor (multiply) or the amount per day (add)")
+        elif not _is_number(value) or not math.isfinite(value):
+            check.bad(f"{at}.value", "must be a finite number", value)
+        elif kind == "multiply" and value < 0:
+            check.bad(f"{at}.value", "a factor must be 0 or more (0.9: ten per cent fewer)", value)
+        start = check.date(change, f"{at}.start")
+        end = check.date(change, f"{at}.end")
+        if start and end and not start < end:
+            check.bad(f"{at}.end", f"must be after start ({start}): the change would never apply", end)
+        if len(check.problems) > n or out is None:
+            out = None
+            continue
+        out.append({"target": target, "kind": kind, "value": float(value), "start": start, "end": end})
+    return out
+
+
+def _check_target(check, key: str, target: Any, states: Optional[List[str]]) -> Any:
+    usage = "a flow [\"<from state>\", \"<to state>\" or \"out\"] or \"entry:<state>\""
+    if target is None:
+        check.bad(key, f"missing: {usage}")
+        return None
+    if isinstance(target, str):
+        if not target.startswith("entry:"):
+            check.bad(key, f"must be {usage}", target)
+        elif states is not None and target[len("entry:"):] not in states:
+            check.bad(key, f"{target[len('entry:'):]!r} is not a state; use one of {', '.join(states)}", target)
+        return target
+    if not isinstance(target, list) or len(target) != 2 or not all(isinstance(t, str) for t in target):
+        check.bad(key, f"must be {usage}", target)
+        return None
+    src, dst = target
+    if states is not None:
+        if src not in states:
+            check.bad(key, f"from state {src!r} is not a state; use one of {', '.join(states)}", target)
+        if dst != "out" and dst not in states:
+            check.bad(key, f"to state {dst!r} is not a state; use one of {', '.join(states)} or \"out\"", target)
+    if src == dst:
+        check.bad(key, "a flow goes from one state to another", target)
+    return list(target)
+
+
+def _check_caps(check, where: str, raw: Any, states: Optional[List[str]]) -> Optional[Dict[str, float]]:
+    if not isinstance(raw, dict):
+        check.bad(f"{where}.caps", "must be a table of the longest stay in days by state, e.g. caps = { cp = 365 }",
+                  raw)
+        return None
+    out: Optional[Dict[str, float]] = {}
+    for state, days in raw.items():
+        key = f"{where}.caps.{state}"
+        if states is not None and state not in states:
+            check.bad(key, f"not a state; use one of {', '.join(states)}")
+            out = None
+        elif not _is_number(days) or not math.isfinite(days) or not 0 < days <= MAX_CAP_DAYS:
+            check.bad(key, f"must be a finite positive number of days, at most {MAX_CAP_DAYS} (18 years)", days)
+            out = None
+        elif out is not None:
+            out[state] = float(days)
+    return out
+
+
+def _scenario_problem(scenario: Dict[str, Any]) -> Optional[str]:
+    """What :meth:`Scenario.from_dict` refuses in an already checked scenario (None: nothing)."""
+    from ..flow import Scenario
+
+    try:
+        Scenario.from_dict(scenario)
+    except Exception as exc:  # noqa: BLE001 - the library's own checks, reported as config problems
+        return str(exc)
+    return None
 
 
 def _load(cfg: FlowConfig):
     import earlyhelp
 
     if cfg.ssda903 is not None:
-        return earlyhelp.read_ssda903(cfg.ssda903)
+        return earlyhelp.read_ssda903(cfg.ssda903, overlaps=cfg.ssda903_overlaps,
+                                      unknown_codes=cfg.ssda903_unknown_codes)
     from ..sources import load_source
 
     return load_source(cfg.source)
@@ -152,9 +387,22 @@ def _scenarios(cfg: FlowConfig):
         try:
             out.append(Scenario.from_dict({"name": raw.get("name", f"scenario {i + 1}"),
                                            "changes": raw.get("changes", []), "caps": raw.get("caps", {})}))
-        except (KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - load_flow_config checked them: a bad one is still a config problem
             raise ConfigError([Problem(cfg.path, f"scenarios[{i}]", f"not a scenario: {exc}")]) from None
     return out
+
+
+def _prepare_output(cfg: FlowConfig) -> None:
+    """Make ``run.output`` and make sure a run folder can be written there, before any work is done."""
+    import tempfile
+
+    out = Path(cfg.output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryDirectory(dir=out, prefix=".earlyhelp-write-test-").cleanup()
+    except OSError as exc:
+        raise ConfigError([Problem(cfg.path, "run.output", f"cannot write run folders in {out}: "
+                                   f"{exc.strerror or exc}", value=str(out))]) from None
 
 
 def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: Mapping[str, Any] = (),
@@ -179,6 +427,8 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     from ..report.runfolder import RunFolder, figure_png, new_run_id, run_digest
     from ..sources import content_hash
 
+    _prepare_output(cfg)
+    scenarios = _scenarios(cfg)
     timings: Dict[str, float] = {}
     t = time.perf_counter()
     ds = _load(cfg)
@@ -190,7 +440,6 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     timings["fit"] = round(time.perf_counter() - t, 3)
     f = model._fit if cfg.by is None else next(iter(model.localities.values()))._fit
     until = f.end + pd.DateOffset(months=cfg.months)
-    scenarios = _scenarios(cfg)
     t = time.perf_counter()
     det = model.project(until=until, freq="M")
     table = compare(model, scenarios, until=until)
@@ -251,7 +500,7 @@ def _excluded(model, ds, threshold: int):
     excluded += [Excluded(table="episodes", reason=key.replace("_", " "), rows=int(read[key]), step="read_ssda903")
                  for key in ("episodes_without_header_dropped", "episodes_sharing_an_end_date_dropped")
                  if read.get(key)]
-    sections: Dict[str, Any] = {"ssda903": read} if read else {}
+    sections: Dict[str, Any] = {"ssda903": _publishable_read_report(read, threshold)} if read else {}
     if "children_without_a_locality_excluded" in report:
         n = int(report["children_without_a_locality_excluded"])
         sections["localities"] = {
@@ -261,6 +510,27 @@ def _excluded(model, ds, threshold: int):
             "localities_without_spells": list(report.get("localities_without_spells", [])),
             "fitted": list(model.localities)}
     return excluded, sections
+
+
+#: what run.json may say of the SSDA903 read besides counts: the files, never a child
+_READ_REPORT_FILES = ("years", "files", "encodings", "skipped_files")
+
+
+def _publishable_read_report(read: Mapping[str, Any], threshold: int) -> Dict[str, Any]:
+    """The SSDA903 read report for run.json: counts (1..threshold suppressed, also inside a
+    count-by-reason table) and the files read; the lists naming children or rows stay out."""
+    def count(n):
+        return SUPPRESSED if 1 <= int(n) <= threshold else int(n)
+
+    out: Dict[str, Any] = {}
+    for key, value in read.items():
+        if key in _READ_REPORT_FILES:
+            out[key] = value
+        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            out[key] = count(value)
+        elif isinstance(value, Mapping) and all(isinstance(v, (int, np.integer)) for v in value.values()):
+            out[key] = {str(k): count(v) for k, v in value.items()}
+    return out
 
 
 def _publish_by_locality(folder, model, det: pd.DataFrame, fan: pd.DataFrame, table: pd.DataFrame,

@@ -340,8 +340,9 @@ class RunFolder:
         self._write_json(name, data)
 
     def _write_json(self, name: str, data: Any) -> None:
-        self._path(name).write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n",
-                                    encoding="utf-8")
+        # NaN and infinity are not JSON: a missing figure is written as null
+        text = json.dumps(_finite(data), indent=2, sort_keys=True, default=_json_default, allow_nan=False)
+        self._path(name).write_text(text + "\n", encoding="utf-8")
 
     def _counts_shown(self, records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """Exclusions for run.json: a count of 1..threshold records is ``"c"`` (run.json is published too)."""
@@ -512,6 +513,17 @@ def figure_png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with every NaN or infinite float (Python or numpy) replaced by None."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    if isinstance(data, (float, np.floating)) and not np.isfinite(data):
+        return None
+    return data
 
 
 def _json_default(value: Any) -> Any:
