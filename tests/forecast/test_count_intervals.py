@@ -96,12 +96,21 @@ def panel():
     return nb_trend_panel(100, 96, seed=2)
 
 
-def test_theta_default_intervals_on_trending_series(panel):
+@pytest.fixture(scope="module")
+def panel300():
+    # the panel's 100 series and 200 more of the same generator: over 8 seeds one 100-series
+    # panel's coverage at 80% varied with a standard deviation of about a point
+    # (benchmarks/README.md), half the 2-point tolerance; 300 series x 2 windows x 12 months
+    # = 7,200 forecasts measure it to about 0.6 points
+    return nb_trend_panel(300, 96, seed=2)
+
+
+def test_theta_default_intervals_on_trending_series(panel300):
     cv_model = Forecaster([Theta()], freq="MS", interval="model").cross_validation(
-        panel, h=12, n_windows=3, step_size=6, level=list(LEVELS))
-    cv = Forecaster([Theta()], freq="MS").cross_validation(panel, h=12, n_windows=3, step_size=6,
+        panel300, h=12, n_windows=2, step_size=6, level=list(LEVELS))
+    cv = Forecaster([Theta()], freq="MS").cross_validation(panel300, h=12, n_windows=2, step_size=6,
                                                             level=list(LEVELS))
-    assert len(cv) == 3600 and _se(0.8, len(cv)) < 0.009
+    assert len(cv) == 7200 and _se(0.8, len(cv)) < 0.006
     assert cv_model["Theta-lo-95"].lt(0).any()
     for level in LEVELS:
         own, below, above = _coverage(cv_model, "Theta", level)
@@ -111,13 +120,9 @@ def test_theta_default_intervals_on_trending_series(panel):
 
 
 @pytest.fixture(scope="module")
-def autoets_cv():
-    # 300 series (the panel's 100 and 200 more of the same generator) x 2 windows x 12
-    # months = 7,200 forecasts: standard errors about 0.6 points at 80% and 0.3 at 95%.
-    # One 100-series panel is too small a sample: over 8 seeds its AutoETS coverage at 80%
-    # varied with a standard deviation of 1.1 points (benchmarks/README.md)
-    cv = Forecaster([AutoETS()], freq="MS").cross_validation(nb_trend_panel(300, 96, seed=2), h=12, n_windows=2,
-                                                               step_size=6, level=list(LEVELS))
+def autoets_cv(panel300):
+    cv = Forecaster([AutoETS()], freq="MS").cross_validation(panel300, h=12, n_windows=2, step_size=6,
+                                                               level=list(LEVELS))
     assert len(cv) == 7200 and _se(0.8, len(cv)) < 0.006
     return cv
 
@@ -141,9 +146,12 @@ def test_default_intervals_on_councils_that_change():
     """Wolverhampton-like councils: requests growing about 8% a year, the 2020 lockdown dip
     and rebound, overdispersed locality-month counts."""
     df = council_panel(8, "wolverhampton")
-    cv = Forecaster([Theta()], freq="MS").cross_validation(df, h=12, n_windows=3, step_size=6,
-                                                            level=list(LEVELS))
+    cv = Forecaster([Theta(), AutoETS()], freq="MS").cross_validation(df, h=12, n_windows=3, step_size=6,
+                                                                       level=list(LEVELS))
     # 64 localities x 36 = 2,304 forecasts: standard errors about 1.0 point at 80% and
     # 0.55 at 95%
     assert len(cv) == 2304
     _assert_nominal(cv, "Theta")
+    # the backtests span the lockdown rebound, which biases them upwards and does not recur:
+    # intervals moved by that bias missed below 1.6 times as often as above (12.4% and 7.6%)
+    _assert_nominal(cv, "AutoETS")
