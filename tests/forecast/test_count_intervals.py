@@ -14,7 +14,7 @@ import pytest
 
 from _count_series import council_panel, nb_trend_panel
 from earlyhelp import ValidationError
-from earlyhelp.forecast import AutoETS, Forecaster, Naive, Theta
+from earlyhelp.forecast import AutoETS, CountRegression, Forecaster, Naive, Theta
 from earlyhelp.forecast.intervals import nb_bounds
 
 LEVELS = (80, 95)
@@ -155,3 +155,29 @@ def test_default_intervals_on_councils_that_change():
     # the backtests span the lockdown rebound, which biases them upwards and does not recur:
     # intervals moved by that bias missed below 1.6 times as often as above (12.4% and 7.6%)
     _assert_nominal(cv, "AutoETS")
+
+
+def test_a_wildly_uncertain_forecast_keeps_its_mean_inside_the_interval():
+    # a variance far above mean^2 made the negative binomial put most of its mass at 0: the
+    # 80% and 95% intervals were [0, 0] around a point forecast of 14.8
+    mean, var = np.array([[14.8, 70.7]]), np.array([[1e9, 1e12]])
+    lo, hi = nb_bounds(mean, var, [80, 95])
+    assert (lo <= mean[:, None, :]).all() and (hi >= mean[:, None, :]).all()
+    assert (hi[0, 1] > hi[0, 0]).all()
+    df = pd.DataFrame({"unique_id": "s", "ds": pd.date_range("2018-01-01", periods=3, freq="MS"), "y": [1.0, 2, 3]})
+    for method in ("count", "backtest"):
+        out = Forecaster([CountRegression()], freq="MS", interval=method).fit(df).predict(6, level=[80, 95])
+        for level in LEVELS:
+            assert (out[f"CountRegression-lo-{level}"] <= out.CountRegression).all()
+            assert (out[f"CountRegression-hi-{level}"] >= out.CountRegression).all(), (method, level)
+        assert out["CountRegression-hi-95"].is_monotonic_increasing
+
+
+def test_quantiles_of_huge_means_are_found():
+    # scipy's discrete quantile search never ended on a mean of 1e300
+    mean = np.array([[1e300, 1e20, 1e9]])
+    lo, hi = nb_bounds(mean, np.array([[1e305, 1e20, 4e18]]), [80])
+    assert np.isfinite(lo).all() and np.isfinite(hi).all()
+    assert (lo[0, 0] <= mean[0]).all() and (hi[0, 0] >= mean[0] * 0.999).all()
+    # a Poisson of mean 1e20: the normal approximation, about +-1.28 standard deviations
+    assert abs(hi[0, 0, 1] - 1e20 - 1.2816 * 1e10) < 1e8
