@@ -14,8 +14,20 @@ Data handling (documented and reported, never silent)
   filled by ``fill_missing``: ``"zero"`` (default: counts built from event
   tables have no row when nothing happened), ``"interpolate"`` (linear), or
   ``"error"``. Leading and trailing NaN rows are dropped (a series that starts
-  late or stops is simply shorter). Counts per series are in ``report_``.
-* Negative ``y`` raises ValidationError unless ``allow_negative=True``.
+  late or stops is simply shorter). Counts per series are in ``report_``; its ``note`` says
+  why a series gets no prediction intervals (a single observation).
+* Negative ``y`` raises ValidationError unless ``allow_negative=True``; so do
+  infinite ``y`` and ``y`` above :data:`MAX_Y` in size (1e12: no count or measure of
+  demand comes near it, and the count intervals cannot be computed beyond it).
+* ``freq`` must be given. When more than half of a series' periods on the ``freq``
+  grid would be filled and the dates themselves follow another frequency (e.g.
+  monthly dates with ``freq="D"``), a ValidationError names the series and the
+  frequency the dates suggest, instead of filling the gaps with zeros.
+* Exogenous columns must be finite (no NaN or inf) on every row of a series'
+  span, in the training frame and in ``X_df``; a missing period (a row absent)
+  takes the exogenous values of the period before it (counted in ``report_``
+  as ``n_missing_filled``). Rows of ``X_df`` repeating a series and date with
+  different values raise a ValidationError.
 * Series with no usable value are excluded and listed in ``excluded_``
   (with the reason).
 * Each series is forecast from its own last date (a series that stopped,
@@ -28,7 +40,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,14 +51,22 @@ from .._native import forecast as core
 from .._native import naming, progress
 from .models import CoreModel
 
-__all__ = ["Forecaster"]
+__all__ = ["Forecaster", "ModelError", "MAX_Y"]
 
 log = logging.getLogger(__name__)
 
 _TABLE = "forecast input"
+#: largest size of ``y`` accepted (counts and measures of demand): above it a value is a data error
+#: (a sentinel, a unit slip), and the negative binomial count intervals hang or give NaN
+MAX_Y = 1e12
 #: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
 MAX_HORIZON = 1000
 _FILL = ("zero", "interpolate", "error")
+
+
+class ModelError(ValidationError):
+    """A Python model raised, or returned something other than the protocol's dict
+    (see :mod:`earlyhelp.forecast.models`); names the model and the series."""
 
 
 def _progress(total: int, desc: str):
@@ -180,12 +200,15 @@ class Forecaster:
         if fill_missing not in _FILL:
             raise ValidationError(f"fill_missing must be one of {_FILL}, got {fill_missing!r}",
                                   table="Forecaster", column="fill_missing")
+        if freq is None:
+            raise ValidationError("freq is required (e.g. 'MS' for month starts); earlyhelp does not guess it",
+                                  table="Forecaster", column="freq")
         try:
             self._offset = pd.tseries.frequencies.to_offset(freq)
         except (ValueError, TypeError) as err:
             raise ValidationError(f"unknown frequency {freq!r}: {err}", table="Forecaster",
                                   column="freq") from None
-        if not isinstance(season_length, int) or season_length < 1:
+        if isinstance(season_length, bool) or not isinstance(season_length, int) or season_length < 1:
             raise ValidationError(f"season_length must be a positive integer, got {season_length!r}",
                                   table="Forecaster", column="season_length")
         self.models = [_seasoned(model, season_length) for model in models]
@@ -197,13 +220,15 @@ class Forecaster:
         self.interval = interval
         self._interval_of = _intervals.resolve(
             interval, aliases, [m.alias for m in self.models if isinstance(m, CoreModel)])
-        if not isinstance(interval_windows, (int, np.integer)) or interval_windows < 1:
+        if (isinstance(interval_windows, bool) or not isinstance(interval_windows, (int, np.integer))
+                or interval_windows < 1):
             raise ValidationError(f"interval_windows must be a positive integer, got {interval_windows!r}",
                                   table="Forecaster", column="interval_windows")
         self.interval_windows = int(interval_windows)
         self._panel: Optional[_Panel] = None
         self._dask: Any = None  # a Dask DataFrame partitioned by unique_id (see forecast/distributed.py)
         self._fitted: Optional[pd.DataFrame] = None
+        self.fitted_models_: Optional[pd.DataFrame] = None
         self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
 
     def __repr__(self) -> str:
@@ -251,7 +276,11 @@ class Forecaster:
             y = pd.to_numeric(df["y"]).to_numpy(np.float64, na_value=np.nan)
         except (ValueError, TypeError) as err:
             raise ValidationError(f"y must be numeric: {err}", table=_TABLE, column="y") from None
-        X = df[exog].apply(pd.to_numeric).to_numpy(np.float64, na_value=np.nan) if exog else None
+        try:
+            X = df[exog].apply(pd.to_numeric).to_numpy(np.float64, na_value=np.nan) if exog else None
+        except (ValueError, TypeError) as err:
+            raise ValidationError(f"exogenous columns {exog} must be numeric: {err}", table=_TABLE,
+                                  column=",".join(exog)) from None
         codes, uniques = pd.factorize(df["unique_id"], sort=True)
         # the grid of periods from the first date; a date not on it is off the frequency
         grid = pd.date_range(ds.min(), ds.max(), freq=self._offset)
@@ -265,24 +294,29 @@ class Forecaster:
         dup[order[:-1][same]] = True
         neg = (y < 0) if not self.allow_negative else np.zeros(len(df), dtype=bool)
         inf = np.isinf(y)
+        big = np.isfinite(y) & (np.abs(y) > MAX_Y) & ~neg
         off = pos < 0
-        if dup.any() or neg.any() or off.any() or inf.any():
-            raise ValidationError(self._problems(df, ds, y, dup, neg & ~inf, off, inf))
+        if dup.any() or neg.any() or off.any() or inf.any() or big.any():
+            raise ValidationError(self._problems(df, ds, y, dup, neg & ~inf, off, inf, big))
         Xs = X[order] if X is not None else None
         return self._assemble(codes_s, np.asarray(uniques, dtype=object), pos_s, y[order], Xs,
-                              grid, exog)
+                              grid, exog, df.index[order])
 
     def _problems(self, df: pd.DataFrame, ds: pd.Series, y: np.ndarray, dup: np.ndarray,
-                  neg: np.ndarray, off: np.ndarray, inf: Optional[np.ndarray] = None) -> List[Problem]:
+                  neg: np.ndarray, off: np.ndarray, inf: Optional[np.ndarray] = None,
+                  big: Optional[np.ndarray] = None) -> List[Problem]:
         """One Problem per series and kind of bad row, naming the dates."""
         frame = pd.DataFrame({"unique_id": df["unique_id"].to_numpy(), "ds": ds.to_numpy(), "y": y},
                              index=df.index)
+        none = np.zeros(len(y), dtype=bool)
         problems: List[Problem] = []
         for mask, column, text in ((dup, "ds", "has duplicate dates"),
                                    (neg, "y", "has negative counts on"),
                                    (off, "ds", f"has dates not on the {self.freq!r} grid:"),
-                                   (np.zeros(len(y), dtype=bool) if inf is None else inf, "y",
-                                    "has infinite values (not a count) on")):
+                                   (none if inf is None else inf, "y",
+                                    "has infinite values (not a count) on"),
+                                   (none if big is None else big, "y",
+                                    f"has values larger than {MAX_Y:g} (MAX_Y: not a count or measure) on")):
             if not mask.any():
                 continue
             for uid, grp in frame.loc[mask].groupby("unique_id", sort=True):
@@ -296,7 +330,8 @@ class Forecaster:
         return problems
 
     def _assemble(self, codes: np.ndarray, uniques: np.ndarray, p: np.ndarray, yv: np.ndarray,
-                  Xrows: Optional[np.ndarray], grid: pd.DatetimeIndex, exog: List[str]) -> _Panel:
+                  Xrows: Optional[np.ndarray], grid: pd.DatetimeIndex, exog: List[str],
+                  index: Optional[pd.Index] = None) -> _Panel:
         """Concatenate the rows (sorted by series code, then period) into one
         gap-free array per series (vectorised: thousands of series are common)."""
         S = len(uniques)
@@ -332,6 +367,9 @@ class Forecaster:
         n_dropped = np.bincount(codes[~inside & (last[codes] >= 0)], minlength=S)[kept]
         n_absent = lengths - np.bincount(series_of, minlength=K)
         n_nan = np.bincount(series_of[np.isnan(yv[inside])], minlength=K)
+        self._check_sparse(kept, lengths, n_absent, codes, p, uniques, grid)
+        if exog:
+            self._check_exog(Xrows, inside, codes, p, uniques, grid, exog, index)
         holes = np.isnan(full)
         if holes.any():
             if self.fill_missing == "error":
@@ -360,11 +398,68 @@ class Forecaster:
                 raise ValidationError([Problem(_TABLE, ",".join(exog), f"series {uniques[kept[k]]!r} "
                                                "has no values in an exogenous column")
                                        for k in bad[:10]])
+        note = np.where(lengths == 1, "one observation: no prediction intervals (NaN), no spread to "
+                        "estimate", "")
+        if (lengths == 1).any():
+            log.warning("%d series have one observation: their prediction intervals are NaN (see report_)",
+                        int((lengths == 1).sum()))
         self.report_ = pd.DataFrame({
             "unique_id": uniques[kept], "n_obs": lengths, "first_ds": grid[first[kept]],
             "last_ds": grid[last[kept]], "n_missing_filled": n_absent, "n_nan_filled": n_nan,
-            "n_nan_dropped": n_dropped})
+            "n_nan_dropped": n_dropped, "note": note})
         return _Panel(uniques[kept], full, indptr, first[kept].astype(np.int64), grid, X, exog)
+
+    def _suggested_freq(self, dates: np.ndarray) -> Optional[str]:
+        """The frequency ``dates`` follow when it is not ``freq`` (None when they follow none)."""
+        idx = pd.DatetimeIndex(np.unique(dates))
+        if len(idx) < 3:
+            return None
+        try:
+            inferred = pd.infer_freq(idx)
+            if inferred is None or pd.tseries.frequencies.to_offset(inferred) == self._offset:
+                return None
+        except (ValueError, TypeError):
+            return None
+        return inferred
+
+    def _check_sparse(self, kept: np.ndarray, lengths: np.ndarray, n_absent: np.ndarray,
+                      codes: np.ndarray, p: np.ndarray, uniques: np.ndarray, grid: pd.DatetimeIndex) -> None:
+        """Raise when most of a series' ``freq`` grid has no row and its dates follow another
+        frequency: a wrong ``freq``, whose gaps would be filled (with zeros by default)."""
+        sparse = np.flatnonzero((lengths >= 3) & (2 * n_absent > lengths))
+        if not len(sparse):
+            return
+        overall = self._suggested_freq(grid[np.unique(p)].to_numpy())
+        problems = []
+        for k in sparse:
+            c = kept[k]
+            suggested = overall or self._suggested_freq(grid[p[codes == c]].to_numpy())
+            if suggested is None:  # intermittent counts on the right grid: filled and reported
+                continue
+            problems.append(Problem(_TABLE, "ds", f"series {uniques[c]!r} has rows for only "
+                                    f"{int(lengths[k] - n_absent[k])} of its {int(lengths[k])} periods on "
+                                    f"the {self.freq!r} grid; its dates look like frequency {suggested!r}: "
+                                    f"pass freq={suggested!r} (fill_missing={self.fill_missing!r} would "
+                                    f"fill {int(n_absent[k])} periods)"))
+        if problems:
+            raise ValidationError(problems)
+
+    def _check_exog(self, Xrows: np.ndarray, inside: np.ndarray, codes: np.ndarray, p: np.ndarray,
+                    uniques: np.ndarray, grid: pd.DatetimeIndex, exog: List[str],
+                    index: Optional[pd.Index]) -> None:
+        """Raise on NaN or inf in an exogenous column on a row a series uses."""
+        problems = []
+        for j, col in enumerate(exog):
+            bad = inside & ~np.isfinite(Xrows[:, j])
+            for c in np.unique(codes[bad]):
+                at = np.flatnonzero(bad & (codes == c))
+                dates = grid[p[at]].strftime("%Y-%m-%d")
+                rows = list(index[at][:10]) if index is not None else list(dates[:10])
+                problems.append(Problem(_TABLE, col, f"series {uniques[c]!r} has missing or infinite "
+                                        f"exogenous values on {', '.join(dates[:10])}", rows, len(at),
+                                        float(Xrows[at[0], j])))
+        if problems:
+            raise ValidationError(problems)
 
     def _phase0(self, panel: _Panel) -> np.ndarray:
         """Calendar position (0..season_length-1) of each series' first period."""
@@ -393,16 +488,40 @@ class Forecaster:
             raise ValidationError([Problem("X_df", c, "required column is missing") for c in missing])
         want = pd.DataFrame({"unique_id": np.repeat(panel.uids, h), "ds": panel.dates(h)})
         fut = X_df[["unique_id", "ds"] + panel.exog].copy()
-        fut["ds"] = pd.to_datetime(fut["ds"])
+        try:
+            fut["ds"] = pd.to_datetime(fut["ds"])
+            fut[panel.exog] = fut[panel.exog].apply(pd.to_numeric).astype(np.float64)
+        except (ValueError, TypeError) as err:
+            raise ValidationError(f"ds must be dates and {panel.exog} numeric: {err}", table="X_df") from None
+
+        def where(frame: pd.DataFrame) -> List[str]:
+            return [f"{u} {d:%Y-%m-%d}" for u, d in zip(frame["unique_id"][:10], frame["ds"][:10])]
+
+        # repeated (series, date) rows must agree: which one to use would be a silent choice
+        rep = fut[fut.duplicated(["unique_id", "ds"], keep=False)]
+        if len(rep):
+            spread = rep.groupby(["unique_id", "ds"])[panel.exog].nunique(dropna=False)
+            conflict = spread[(spread > 1).any(axis=1)].reset_index()
+            if len(conflict):
+                raise ValidationError(Problem("X_df", ",".join(panel.exog), "rows repeat a series and date "
+                                              "with different exogenous values", where(conflict),
+                                              len(conflict)))
         merged = want.merge(fut.drop_duplicates(["unique_id", "ds"]), on=["unique_id", "ds"],
-                            how="left")
-        bad = merged[panel.exog].isna().any(axis=1)
-        if bad.any():
-            b = merged.loc[bad]
+                            how="left", indicator=True)
+        absent = (merged["_merge"] == "left_only").to_numpy()
+        if absent.any():
+            b = merged.loc[absent]
             raise ValidationError(Problem("X_df", ",".join(panel.exog), "future exogenous values "
-                                          "missing for the forecast periods",
-                                          [f"{u} {d:%Y-%m-%d}" for u, d in zip(b["unique_id"][:10], b["ds"][:10])],
-                                          int(bad.sum())))
+                                          "missing for the forecast periods", where(b), int(absent.sum())))
+        problems = []
+        for col in panel.exog:
+            bad = ~np.isfinite(merged[col].to_numpy(np.float64))
+            for uid, b in merged.loc[bad].groupby("unique_id", sort=True):
+                problems.append(Problem("X_df", col, f"series {uid!r} has missing or infinite future "
+                                        f"exogenous values on {', '.join(b['ds'].dt.strftime('%Y-%m-%d')[:10])}",
+                                        where(b), len(b), float(b[col].iloc[0])))
+        if problems:
+            raise ValidationError(problems)
         return merged[panel.exog].to_numpy(np.float64)
 
     # ------------------------------------------------------------------ API
@@ -425,12 +544,14 @@ class Forecaster:
         """
         from .distributed import is_dask_frame
 
+        # nothing of an earlier fit survives this one (not even when this data is rejected)
+        self._dask, self._panel, self._fitted = None, None, None
+        self.fitted_models_ = None
+        self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
         if is_dask_frame(df):
-            self._dask, self._panel = df, None
+            self._dask = df
             return self
-        self._dask = None
         self._panel = self._prepare(df)
-        self._fitted = None
         return self
 
     def predict(self, h: int, level: Optional[Sequence[float]] = None,
@@ -545,13 +666,14 @@ class Forecaster:
         """
         h = self._check_h(h)
         levels = self._check_levels(level)
-        if not isinstance(n_windows, (int, np.integer)) or n_windows < 1:
+        if isinstance(n_windows, bool) or not isinstance(n_windows, (int, np.integer)) or n_windows < 1:
             raise ValidationError(f"n_windows must be a positive integer, got {n_windows!r}",
                                   table="cross_validation", column="n_windows")
-        step = h if step_size is None else int(step_size)
-        if step < 1:
-            raise ValidationError(f"step_size must be positive, got {step_size!r}",
+        if step_size is not None and (isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer))
+                                      or step_size < 1):
+            raise ValidationError(f"step_size must be a positive integer, got {step_size!r}",
                                   table="cross_validation", column="step_size")
+        step = h if step_size is None else int(step_size)
         self.fit(df)
         panel = self._panel
         frames, excluded, fallbacks = [], [], []
@@ -611,8 +733,8 @@ class Forecaster:
         if level is None:
             return []
         levels = list(level)
-        bad = [lv for lv in levels if not (isinstance(lv, (int, float, np.integer, np.floating))
-                                           and 0 < lv < 100)]
+        bad = [lv for lv in levels if isinstance(lv, (bool, np.bool_))
+               or not (isinstance(lv, (int, float, np.integer, np.floating)) and 0 < lv < 100)]
         if bad:
             raise ValidationError(f"levels must be numbers in (0, 100), got {bad}",
                                   table="Forecaster", column="level")
@@ -716,6 +838,14 @@ class Forecaster:
                 model._core_spec(), y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
                 X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted, progress=callback)
 
+    @staticmethod
+    def _values(value: Any, h: int, key: str) -> np.ndarray:
+        """The first ``h`` values of a Python model's output ``key`` (at least ``h`` numbers)."""
+        arr = np.asarray(value, dtype=float).ravel()
+        if len(arr) < h:
+            raise ValueError(f"{key!r} has {len(arr)} values, {h} were asked for")
+        return arr[:h]
+
     def _run_python(self, model: Any, panel: _Panel, h: int, levels: List[float],
                     X_future: Optional[np.ndarray]) -> Dict[str, Any]:
         S, L = panel.n_series, len(levels)
@@ -731,15 +861,22 @@ class Forecaster:
                 a, b = panel.indptr[i], panel.indptr[i + 1]
                 X = panel.X[a:b][:, cols] if cols else None
                 Xf = X_future[i * h:(i + 1) * h][:, cols] if cols else None
-                m = copy.deepcopy(model).fit(panel.y[a:b].copy(), X)
-                res = m.predict(h, X=Xf, level=levels or None)
-                mean[i] = np.asarray(res["mean"], dtype=float)[:h]
-                for k, lv in enumerate(levels):
-                    for key, arr in ((f"lo-{lv}", lo), (f"hi-{lv}", hi)):
-                        value = res.get(key, res.get(key.replace(f"{lv}", f"{int(lv)}")
-                                                     if float(lv).is_integer() else key))
-                        if value is not None:
-                            arr[i, k] = np.asarray(value, dtype=float)[:h]
+                try:
+                    m = copy.deepcopy(model).fit(panel.y[a:b].copy(), X)
+                    res = m.predict(h, X=Xf, level=levels or None)
+                    if not isinstance(res, Mapping) or "mean" not in res:
+                        raise TypeError(f"predict returned {type(res).__name__} without a 'mean' "
+                                        "(it must return a dict with 'mean', see earlyhelp.forecast.models)")
+                    mean[i] = self._values(res["mean"], h, "mean")
+                    for k, lv in enumerate(levels):
+                        for key, arr in ((f"lo-{lv}", lo), (f"hi-{lv}", hi)):
+                            value = res.get(key, res.get(key.replace(f"{lv}", f"{int(lv)}")
+                                                         if float(lv).is_integer() else key))
+                            if value is not None:
+                                arr[i, k] = self._values(value, h, key)
+                except Exception as err:  # a user's model: say which model and series failed
+                    raise ModelError(Problem("Forecaster", "models", f"Python model {model.alias!r} failed on "
+                                             f"series {panel.uids[i]!r}: {type(err).__name__}: {err}")) from err
                 fit_values = getattr(m, "fitted_", None)
                 if fit_values is not None and len(fit_values) == b - a:
                     fitted[a:b] = np.asarray(fit_values, dtype=float)

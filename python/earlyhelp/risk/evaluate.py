@@ -316,6 +316,31 @@ END_REASONS = ("outcomes_met", "step_up", "step_down_universal", "disengaged", "
                "other")  # the generator's order (code_labels()["end_reason"])
 
 
+def _check_truth(t: pd.DataFrame, table: str, key: str, probabilities: Sequence[str] = (),
+                 positive: Sequence[str] = (), finite: Sequence[str] = ()) -> None:
+    """Raise naming ``table``, the column and the rows (by ``key``) where a truth column the
+    oracle uses is not a probability in [0, 1], not a positive finite number or not finite."""
+    problems = []
+    for cols, test, what in ((probabilities, lambda v: np.isfinite(v) & (v >= 0) & (v <= 1),
+                              "must be a probability in [0, 1]"),
+                             (positive, lambda v: np.isfinite(v) & (v > 0), "must be a positive finite number"),
+                             (finite, np.isfinite, "must be a finite number")):
+        for col in cols:
+            if col not in t.columns:
+                problems.append(Problem(table, col, "column the oracle needs is missing"))
+                continue
+            v = pd.to_numeric(t[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = ~test(v)
+            if bad.any():
+                ids = t.loc[bad, key].astype(str).drop_duplicates()
+                value = t.loc[bad, col].iloc[0]
+                problems.append(Problem(table, col, f"{what} (used by {int(bad.sum())} feature rows)",
+                                        rows=ids.tolist()[:10], n_rows=len(ids),
+                                        value=value.item() if isinstance(value, np.generic) else value))
+    if problems:
+        raise ValidationError(problems)
+
+
 def _truth_episodes(ds: Any, features: Any) -> pd.DataFrame:
     """The truth row of each FeatureSet row's episode, with its start and end dates."""
     truth = getattr(ds, "truth", {}) or {}
@@ -329,7 +354,7 @@ def _truth_episodes(ds: Any, features: Any) -> pd.DataFrame:
     known = ids.isin(t.index) & ids.isin(dates.index)
     if not known.all():
         missing = features.ids.loc[~known.to_numpy(), "episode_id"].tolist()
-        raise ValidationError([Problem("truth", "episode_id", "episodes without a true closure model",
+        raise ValidationError([Problem("truth.episodes", "episode_id", "episodes without a true closure model",
                                        rows=missing[:10], n_rows=len(missing))])
     out = t.loc[ids.to_numpy()].reset_index(drop=True)
     d = dates.loc[ids.to_numpy()].reset_index(drop=True)
@@ -370,17 +395,24 @@ def oracle_probabilities(ds: Any, features: Any) -> np.ndarray:
 
     if len(features) == 0:
         return np.zeros(0)
+    from .._native import naming
+
     t = _truth_episodes(ds, features)
     at = pd.to_datetime(features.ids["at"]).to_numpy()
     window = int(features.horizon_days)
     if features.target == "step_up_12m":
+        _check_truth(t, "truth.episodes", "episode_id", probabilities=[f"p_end_{r}" for r in END_REASONS]
+                     + ["p_rereferral"], positive=["duration_scale"])
         days_open = ((at - t["start_date"].to_numpy()) // np.timedelta64(1, "D")).astype(np.int32)
         p_end = t[[f"p_end_{r}" for r in END_REASONS]].to_numpy(dtype=np.float64)
-        return core.oracle_step_up(p_end, t["duration_scale"].to_numpy(dtype=np.float64),
-                                   t["p_rereferral"].to_numpy(dtype=np.float64), days_open, window,
-                                   STEP_UP_WITHIN_DAYS)
+        with naming("truth.episodes"):
+            return core.oracle_step_up(p_end, t["duration_scale"].to_numpy(dtype=np.float64),
+                                       t["p_rereferral"].to_numpy(dtype=np.float64), days_open, window,
+                                       STEP_UP_WITHIN_DAYS)
+    _check_truth(t, "truth.episodes", "episode_id", probabilities=["p_rereferral"])
     since = ((at - t["end_date"].to_numpy()) // np.timedelta64(1, "D")).astype(np.int32)
-    return core.oracle_rereferral(t["p_rereferral"].to_numpy(dtype=np.float64), since, window)
+    with naming("truth.episodes"):
+        return core.oracle_rereferral(t["p_rereferral"].to_numpy(dtype=np.float64), since, window)
 
 
 @_evaluation_doc
@@ -411,7 +443,15 @@ def _observable_traits(ds: Any, features: Any) -> pd.DataFrame:
     from ..data import codes
 
     fam = ds.truth["families"]
-    t = fam.set_index(fam["family_id"].astype(str)).loc[features.ids["family_id"].astype(str)]
+    ids = features.ids["family_id"].astype(str)
+    known = ids.isin(fam["family_id"].astype(str))
+    if not known.all():
+        missing = ids[~known].drop_duplicates().tolist()
+        raise ValidationError([Problem("truth.families", "family_id", "families without a truth row",
+                                       rows=missing[:10], n_rows=len(missing))])
+    t = fam.set_index(fam["family_id"].astype(str)).loc[ids]
+    _check_truth(t.reset_index(drop=True).assign(family_id=ids.to_numpy()), "truth.families", "family_id",
+                 finite=["deprivation_effect", "n_children"])
     out = pd.DataFrame({f"need_{n}": t["core_needs"].map(lambda v, n=n: n in v).to_numpy(dtype=float)
                         for n in codes.NEEDS})
     out["deprivation_effect"] = t["deprivation_effect"].to_numpy(dtype=float)
