@@ -59,11 +59,24 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
     ``smape`` in percent (0-100: ``100 * mean(|y - f| / (|y| + |f|))``, 0 when both are 0),
     ``coverage_<level>`` the share of actuals inside the interval, ``n`` the number of forecast
     points. MASE/RMSSE are NaN where the scale is 0 or the history is shorter than a season.
+
+    Raises
+    ------
+    ValidationError
+        naming the rows: actuals, forecasts or scored interval bounds that are missing or
+        infinite (leaving them out would score a model on the points it happened to forecast),
+        repeated ``(unique_id, cutoff, ds)`` rows; in ``train_df``: dates of another type than
+        ``cutoff``, repeated ``(unique_id, ds)`` rows, missing or infinite ``y`` and missing
+        periods inside a series (the seasonal naive scale pairs each value with the one
+        ``season_length`` periods before it, so a gap would pair the wrong periods).
     """
     _check_cv(cv_df, season_length)
     models = model_columns(cv_df)
     if not models:
         raise ValidationError(Problem("cv_df", None, "no model columns to score"))
+    scored = {model: [str(lv) if not float(lv).is_integer() else str(int(lv)) for lv in level] if level else
+              _levels(cv_df, model) for model in models}
+    _check_forecasts(cv_df, scored)
     cv = cv_df.copy()
     cv["unique_id"] = cv["unique_id"].astype(str)
     mae_scale, mse_scale = _scales(cv, train_df, season_length)
@@ -75,12 +88,8 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
         sm = np.divide(np.abs(err), denom, out=np.zeros_like(err), where=denom != 0)
         work = pd.DataFrame({"unique_id": cv["unique_id"].to_numpy(), "cutoff": cv["cutoff"].to_numpy(),
                              "ae": np.abs(err), "se": err ** 2, "sm": sm})
-        levels = [str(lv) if not float(lv).is_integer() else str(int(lv)) for lv in level] if level else \
-            _levels(cv, model)
-        for lv in levels:
+        for lv in scored[model]:
             lo, hi = f"{model}-lo-{lv}", f"{model}-hi-{lv}"
-            if lo not in cv or hi not in cv:
-                raise ValidationError(Problem("cv_df", lo, f"interval columns for level {lv} are missing"))
             work[f"coverage_{lv}"] = ((cv["y"] >= cv[lo]) & (cv["y"] <= cv[hi])).to_numpy(float)
         g = work.groupby(keys, sort=True)
         per = g[["ae", "se", "sm"] + [c for c in work if c.startswith("coverage_")]].mean()
@@ -116,10 +125,56 @@ def _check_cv(cv_df: pd.DataFrame, season_length: int) -> None:
                                 value=season_length))
     if problems:
         raise ValidationError(problems)
+    if not pd.api.types.is_numeric_dtype(cv_df["y"]) or pd.api.types.is_bool_dtype(cv_df["y"]):
+        raise ValidationError(Problem("cv_df", "y", f"actuals must be numbers, not {cv_df['y'].dtype}"))
     bad = cv_df["y"].isna()
     if bad.any():
         problems.append(Problem("cv_df", "y", "actuals are missing", rows=list(cv_df.loc[bad, "unique_id"][:10]),
                                 n_rows=int(bad.sum())))
+    inf = np.isinf(cv_df["y"].to_numpy(float))
+    if inf.any():
+        problems.append(Problem("cv_df", "y", "actuals are infinite", rows=_where(cv_df, inf), n_rows=int(inf.sum())))
+    dup = cv_df.duplicated(["unique_id", "cutoff", "ds"], keep=False).to_numpy()
+    if dup.any():
+        # a repeated point would count twice in every mean (and in n)
+        problems.append(Problem("cv_df", "ds", "repeated (unique_id, cutoff, ds) rows", rows=_where(cv_df, dup),
+                                n_rows=int(dup.sum())))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _where(df: pd.DataFrame, mask: np.ndarray) -> List[str]:
+    """The first 10 rows of ``mask`` named by series, period and (if any) cutoff."""
+    part = df.loc[mask].head(10)
+    cutoff = part["cutoff"] if "cutoff" in part else [None] * len(part)
+    return [f"{u} at {_day(d)}" + (f" (cutoff {_day(c)})" if c is not None else "")
+            for u, d, c in zip(part["unique_id"], part["ds"], cutoff)]
+
+
+def _day(value) -> str:
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    return value.date().isoformat() if isinstance(value, pd.Timestamp) else str(value)
+
+
+def _check_forecasts(cv_df: pd.DataFrame, scored: Dict[str, List[str]]) -> None:
+    """Every forecast and scored interval bound present and finite."""
+    problems = []
+    for model, levels in scored.items():
+        for lv in levels:
+            for side in ("lo", "hi"):
+                if f"{model}-{side}-{lv}" not in cv_df:
+                    problems.append(Problem("cv_df", f"{model}-{side}-{lv}",
+                                            f"interval columns for level {lv} are missing"))
+    if problems:
+        raise ValidationError(problems)
+    for model, levels in scored.items():
+        for col in [model] + [f"{model}-{side}-{lv}" for lv in levels for side in ("lo", "hi")]:
+            bad = ~np.isfinite(pd.to_numeric(cv_df[col], errors="coerce").to_numpy(float))
+            if bad.any():
+                problems.append(Problem("cv_df", col, "forecasts are missing or infinite (every point of the "
+                                                      "backtest must be forecast to be scored)",
+                                        rows=_where(cv_df, bad), n_rows=int(bad.sum())))
     if problems:
         raise ValidationError(problems)
 
@@ -134,6 +189,7 @@ def _scales(cv: pd.DataFrame, train_df: Optional[pd.DataFrame], m: int):
     if missing:
         raise ValidationError([Problem("train_df", c, "required column is missing") for c in missing])
     train = train_df[["unique_id", "ds", "y"]].assign(unique_id=train_df["unique_id"].astype(str))
+    _check_train(train, cv["cutoff"])
     train = train.sort_values(["unique_id", "ds"])
     mae, mse = {}, {}
     by_id = {uid: g for uid, g in train.groupby("unique_id", sort=False)}
@@ -149,6 +205,69 @@ def _scales(cv: pd.DataFrame, train_df: Optional[pd.DataFrame], m: int):
         mse[(uid, cutoff)] = (d ** 2).mean() if len(d) else np.nan
     return (pd.Series(mae, name="mae_scale").reindex(index),
             pd.Series(mse, name="mse_scale").reindex(index))
+
+
+def _check_train(train: pd.DataFrame, cutoff: pd.Series) -> None:
+    """Dates comparable with the cutoffs, numeric finite values, one row per period, no gaps."""
+    dates = pd.api.types.is_datetime64_any_dtype
+    numbers = lambda c: pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)  # noqa: E731
+    if not ((dates(train["ds"]) and dates(cutoff)) or (numbers(train["ds"]) and numbers(cutoff))):
+        raise ValidationError(Problem("train_df", "ds", f"periods must be of the same type as cv_df.cutoff "
+                                                        f"({cutoff.dtype}), not {train['ds'].dtype}; convert "
+                                                        "dates with pd.to_datetime"))
+    if not numbers(train["y"]):
+        raise ValidationError(Problem("train_df", "y", f"values must be numbers, not {train['y'].dtype}"))
+    problems = []
+    bad = ~np.isfinite(train["y"].to_numpy(float))
+    if bad.any():
+        problems.append(Problem("train_df", "y", "values are missing or infinite", rows=_where(train, bad),
+                                n_rows=int(bad.sum())))
+    dup = train.duplicated(["unique_id", "ds"], keep=False).to_numpy()
+    if dup.any():
+        problems.append(Problem("train_df", "ds", "repeated (unique_id, ds) rows", rows=_where(train, dup),
+                                n_rows=int(dup.sum())))
+    if problems:
+        raise ValidationError(problems)
+    gaps = series_gaps(train["unique_id"], train["ds"])
+    if gaps:
+        raise ValidationError(Problem(
+            "train_df", "ds", "missing periods inside a series: the seasonal naive scale pairs each value with "
+            "the one a season before it, so a gap would pair the wrong periods; add the missing rows (0 for "
+            "counts, as Forecaster(fill_missing='zero') does)", rows=list(gaps)[:10], n_rows=len(gaps),
+            value=next(iter(gaps.values()))))
+
+
+def period_index(ds: pd.Series) -> np.ndarray:
+    """Each period's place on the table's time grid: consecutive periods differ by exactly 1.
+
+    Month starts (or month ends) count calendar months; other dates and numbers count the
+    smallest step between the distinct values. Irregular steps give non-whole differences.
+    """
+    if pd.api.types.is_datetime64_any_dtype(ds):
+        d = pd.DatetimeIndex(ds)
+        if d.is_month_start.all() or d.is_month_end.all():
+            raw = (d.year * 12 + d.month).to_numpy(float)
+        else:
+            raw = d.asi8.astype(float)
+    else:
+        raw = ds.to_numpy(float)
+    steps = np.diff(np.unique(raw))
+    step = steps.min() if len(steps) else 1.0
+    return (raw - (raw.min() if len(raw) else 0.0)) / step
+
+
+def series_gaps(uid: pd.Series, ds: pd.Series) -> Dict[str, str]:
+    """Series with a missing period (or an irregular step) inside them -> the first gap, in words."""
+    pos = period_index(ds)
+    order = np.lexsort((pos, uid.to_numpy()))
+    u, p, d = uid.to_numpy()[order], pos[order], ds.to_numpy()[order]
+    same = u[1:] == u[:-1]
+    bad = np.flatnonzero(same & (np.abs(np.diff(p) - 1.0) > 1e-9))
+    out: Dict[str, str] = {}
+    for i in bad:
+        if u[i] not in out:
+            out[str(u[i])] = f"{u[i]}: {_day(d[i])} -> {_day(d[i + 1])}"
+    return out
 
 
 def select_models(cv_df: pd.DataFrame, metric: str = "mase", *, train_df: Optional[pd.DataFrame] = None,

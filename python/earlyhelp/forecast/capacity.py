@@ -15,11 +15,15 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from ..results import Excluded, Exclusions, FrameResult
-from .accuracy import _levels
+from .accuracy import _levels, series_gaps
 
 DAYS_PER_WEEK = 7.0
 WEEKS_PER_MONTH = 365.25 / 12.0 / DAYS_PER_WEEK
 SCENARIO_KEYS = ("inflow", "requests", "duration", "step_up_rate", "caseload_per_fte")
+#: the longest an episode may stay open, in periods: 5,000 periods is 96 years of weeks and
+#: 13 years of days; beyond it the curve's memory and time grow without bound (a duration of
+#: 1e6 weeks or periods of 1e-9 weeks would need billions of periods)
+MAX_KERNEL_PERIODS = 5000
 
 
 class DurationCurve(FrameResult):
@@ -54,18 +58,21 @@ class CapacityPlan(FrameResult):
     period_weeks : the length of one period in weeks.
     lower_bounds_clipped_to_0 : negative lower interval bounds of inflow set to 0.
     warm_start : what the periods before the forecast were taken to be (``"history"`` or the
-        steady state).
+        steady state; both, with how many series, when only some series had history).
+    steady_state_series : the series warm-started at the steady state (no history given, or
+        no history before their first forecast period).
     mean_episode_weeks : mean episode duration per scenario.
     durations : in words, which episode durations were used (set by the caller that knows,
         e.g. the forecast run).
     """
 
-    _metadata = ["model", "period_weeks", "lower_bounds_clipped_to_0", "warm_start", "mean_episode_weeks",
-                 "durations"]
+    _metadata = ["model", "period_weeks", "lower_bounds_clipped_to_0", "warm_start", "steady_state_series",
+                 "mean_episode_weeks", "durations"]
     model: Optional[str] = None
     period_weeks: float = float("nan")
     lower_bounds_clipped_to_0: int = 0
     warm_start: str = ""
+    steady_state_series: List[str] = []
     mean_episode_weeks: Dict[str, float] = {}
     durations: Optional[str] = None
 
@@ -177,11 +184,22 @@ def _median(times: np.ndarray, surv: np.ndarray) -> float:
 def period_survival(times: np.ndarray, surv: np.ndarray, period_weeks: float) -> np.ndarray:
     """s_k: the chance an episode opened during a period is still open k periods after that
     period's end, i.e. the survival curve averaged over [k, k+1] periods (so sum(s_k) is the
-    mean duration in periods: Little's law holds exactly)."""
+    mean duration in periods: Little's law holds exactly).
+
+    At most :data:`MAX_KERNEL_PERIODS` periods: longer is a ValidationError giving the limit."""
     if period_weeks <= 0:
         raise ValidationError(Problem("capacity", None, "period length must be positive", value=period_weeks))
     last = float(times[-1]) if len(times) else 0.0
-    K = int(np.ceil(last / period_weeks)) + 1
+    periods = np.ceil(last / period_weeks)
+    if not periods < MAX_KERNEL_PERIODS:
+        raise ValidationError(Problem(
+            "capacity", "period_weeks",
+            f"episodes last up to {last:g} weeks, which is {periods:g} periods of {period_weeks:g} weeks; "
+            f"at most {MAX_KERNEL_PERIODS:,} periods are supported: with these periods episodes may last up to "
+            f"{(MAX_KERNEL_PERIODS - 1) * period_weeks:g} weeks (episode_weeks, duration_curve.weeks times a "
+            f"scenario's duration), and these durations need periods of at least "
+            f"{last / (MAX_KERNEL_PERIODS - 1):g} weeks"))
+    K = int(periods) + 1
     edges = np.arange(K + 1) * period_weeks
     cum = np.array([_area(times, surv, e) for e in edges])
     return np.diff(cum) / period_weeks
@@ -249,6 +267,16 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         perfectly correlated across periods, which is conservative: the true interval is no
         wider). Negative lower bounds of inflow are set to 0 (counted in
         ``lower_bounds_clipped_to_0``).
+
+    Raises
+    ------
+    ValidationError
+        naming the table, column and series: ``ds`` not dates, repeated ``(unique_id, ds)``
+        rows or missing periods (in a forecast, in ``history`` or between the two: the
+        convolution works period by period), interval bounds missing, infinite, upper bounds
+        negative or below the lower ones, an empty or incomplete ``duration_curve``, a scenario
+        that is not a mapping or is named ``"baseline"``, or episodes lasting more than
+        :data:`MAX_KERNEL_PERIODS` periods.
     """
     model = _check_forecast(forecast, model)
     levels = [str(int(lv)) if float(lv).is_integer() else str(lv) for lv in level] if level else \
@@ -257,13 +285,13 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         for side in ("lo", "hi"):
             if f"{model}-{side}-{lv}" not in forecast.columns:
                 raise ValidationError(Problem("forecast", f"{model}-{side}-{lv}", "interval column is missing"))
+    _check_intervals(forecast, model, levels)
     _check_positive("episode_weeks", episode_weeks)
     per_fte = _per_fte(caseload_per_fte)
     if period_weeks is None:
         period_weeks = _period_weeks(forecast["ds"])
     _check_positive("period_weeks", period_weeks)
-    scen = {"baseline": {}}
-    scen.update({str(k): dict(v) for k, v in (scenarios or {}).items()})
+    scen = _scenarios(scenarios)
 
     if duration_curve is None:
         times, surv = _deterministic_curve(episode_weeks)
@@ -277,6 +305,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         col = f"{model}-lo-{lv}"
         clipped += int((fc[col] < 0).sum())
     hist = _history(history, fc)
+    steady = sorted(set(fc["unique_id"]) - set(hist))
     frames = []
     for name, change in scen.items():
         _check_scenario(name, change)
@@ -297,8 +326,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
                 paths[f"-hi-{lv}"] = g[f"{model}-hi-{lv}"].to_numpy(float)
             for suffix, path in paths.items():
                 inflow = path * inflow_factor
-                full = np.concatenate([np.asarray(past, float) * inflow_factor, inflow])
-                caseload = np.convolve(full, kernel)[len(past): len(past) + len(inflow)]
+                caseload = _open_caseload(np.asarray(past, float) * inflow_factor, inflow, kernel)
                 if suffix == "":
                     row["episodes_opened"] = inflow
                 row[f"caseload{suffix}"] = caseload
@@ -310,9 +338,95 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         [f"fte-{s}-{lv}" for lv in levels for s in ("lo", "hi")]
     mean_weeks = {n: float(_area(*_scenario_curve(times, surv, split, c, duration_curve), np.inf)
                            * float(c.get("duration", 1.0))) for n, c in scen.items()}
+    n_series = fc["unique_id"].nunique()
+    warm_start = "first forecast value (steady state)" if len(steady) == n_series else "history" if not steady \
+        else (f"history for {n_series - len(steady)} series; first forecast value (steady state) for "
+              f"{len(steady)} series with no history before the forecast (steady_state_series)")
     return CapacityPlan.of(out[ordered], model=model, period_weeks=period_weeks, lower_bounds_clipped_to_0=clipped,
-                           warm_start="history" if history is not None else "first forecast value (steady state)",
-                           mean_episode_weeks=mean_weeks)
+                           warm_start=warm_start, steady_state_series=steady, mean_episode_weeks=mean_weeks)
+
+
+def _open_caseload(past: np.ndarray, inflow: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Open caseload at each forecast period: ``np.convolve(past + inflow, kernel)`` at the forecast
+    periods only (the full convolution costs len(past) x len(kernel) for values never used)."""
+    full = np.concatenate([past, inflow])
+    out = np.empty(len(inflow))
+    for t in range(len(inflow)):
+        i = len(past) + t
+        window = full[max(0, i - len(kernel) + 1): i + 1][::-1]
+        out[t] = window @ kernel[:len(window)]
+    return out
+
+
+def _scenarios(scenarios: Any) -> Dict[str, Dict[str, Any]]:
+    """``{"baseline": {}}`` followed by the named scenarios, each a mapping of changes."""
+    if scenarios is None:
+        scenarios = {}
+    if not isinstance(scenarios, Mapping):
+        raise ValidationError(Problem("scenarios", None, "scenarios must map a name to its changes, e.g. "
+                                                         "{'requests +10%': {'requests': 1.1}}",
+                                      value=type(scenarios).__name__))
+    out: Dict[str, Dict[str, Any]] = {"baseline": {}}
+    problems = []
+    for k, v in scenarios.items():
+        name = str(k)
+        if name in out:
+            # it would silently replace the baseline (or another scenario of the same name)
+            problems.append(Problem("scenarios", name, "the name is taken: 'baseline' is always included and "
+                                                       "names must differ; rename the scenario"))
+        elif not isinstance(v, Mapping):
+            problems.append(Problem("scenarios", name, "a scenario must map settings to values, e.g. "
+                                                       "{'requests': 1.1}", value=v))
+        else:
+            out[name] = dict(v)
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def _check_intervals(forecast: pd.DataFrame, model: str, levels: Sequence[str]) -> None:
+    """Bounds finite, upper bounds not negative nor below the lower ones (negative lower bounds
+    are set to 0 and counted)."""
+    problems = []
+    uid = forecast["unique_id"].astype(str)
+    for lv in levels:
+        lo_col, hi_col = f"{model}-lo-{lv}", f"{model}-hi-{lv}"
+        lo = pd.to_numeric(forecast[lo_col], errors="coerce").to_numpy(float)
+        hi = pd.to_numeric(forecast[hi_col], errors="coerce").to_numpy(float)
+        for col, bad, what in ((lo_col, ~np.isfinite(lo), "lower bounds must be finite numbers"),
+                               (hi_col, ~np.isfinite(hi) | (hi < 0), "upper bounds must be finite and not "
+                                                                     "negative (episodes opened)"),
+                               (hi_col, np.isfinite(lo) & np.isfinite(hi) & (hi < lo),
+                                "upper bounds below the lower bounds")):
+            if bad.any():
+                problems.append(Problem("forecast", col, what, rows=list(uid[bad].unique()[:10]),
+                                        n_rows=int(bad.sum()), value=float(forecast[col].to_numpy(float)[bad][0])
+                                        if pd.api.types.is_numeric_dtype(forecast[col]) else None))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _check_periods(table: str, frame: pd.DataFrame) -> None:
+    """``ds`` dates, one row per (unique_id, ds), no missing period inside a series."""
+    if not pd.api.types.is_datetime64_any_dtype(frame["ds"]):
+        raise ValidationError(Problem(table, "ds", f"periods must be dates (datetime64), not {frame['ds'].dtype}; "
+                                                   "convert with pd.to_datetime"))
+    if frame["ds"].isna().any():
+        bad = frame["ds"].isna().to_numpy()
+        raise ValidationError(Problem(table, "ds", "missing dates", rows=list(frame.loc[bad, "unique_id"]
+                                                                             .astype(str).unique()[:10]),
+                                      n_rows=int(bad.sum())))
+    uid = frame["unique_id"].astype(str)
+    dup = frame.assign(unique_id=uid).duplicated(["unique_id", "ds"], keep=False).to_numpy()
+    if dup.any():
+        raise ValidationError(Problem(table, "ds", "repeated (unique_id, ds) rows",
+                                      rows=list(uid[dup].unique()[:10]), n_rows=int(dup.sum())))
+    gaps = series_gaps(uid, frame["ds"])
+    if gaps:
+        raise ValidationError(Problem(table, "ds", "missing periods inside a series: caseload is built period "
+                                                   "by period, so a gap would shift every later period; add the "
+                                                   "missing rows", rows=list(gaps)[:10], n_rows=len(gaps),
+                                      value=next(iter(gaps.values()))))
 
 
 def _check_positive(name: str, value: Any) -> None:
@@ -357,6 +471,10 @@ def _check_forecast(forecast: pd.DataFrame, model: Optional[str]) -> str:
         model = models[0]
     if model not in forecast.columns:
         raise ValidationError(Problem("forecast", model, "model column is missing"))
+    if not pd.api.types.is_numeric_dtype(forecast[model]):
+        raise ValidationError(Problem("forecast", model, f"episodes opened must be numbers, not "
+                                                         f"{forecast[model].dtype}"))
+    _check_periods("forecast", forecast)
     values = forecast[model].to_numpy(float)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
@@ -367,13 +485,24 @@ def _check_forecast(forecast: pd.DataFrame, model: Optional[str]) -> str:
 
 
 def _curve_arrays(curve: pd.DataFrame):
+    if not isinstance(curve, pd.DataFrame):
+        raise ValidationError(Problem("duration_curve", None, "expected a DataFrame from episode_duration_curve"))
     for col in ("weeks", "survival"):
         if col not in curve.columns:
             raise ValidationError(Problem("duration_curve", col, "required column is missing"))
-    t = curve["weeks"].to_numpy(float)
-    s = curve["survival"].to_numpy(float)
+    if len(curve) == 0:
+        # an empty curve would mean every episode closes at once: a caseload of 0
+        raise ValidationError(Problem("duration_curve", None, "the curve has no rows"))
+    t = pd.to_numeric(curve["weeks"], errors="coerce").to_numpy(float)
+    s = pd.to_numeric(curve["survival"], errors="coerce").to_numpy(float)
     if (t < 0).any() or not np.isfinite(t).all():
-        raise ValidationError(Problem("duration_curve", "weeks", "durations must be finite and not negative"))
+        raise ValidationError(Problem("duration_curve", "weeks", "durations must be finite and not negative",
+                                      rows=list(np.flatnonzero(~np.isfinite(t) | (t < 0))[:10]),
+                                      n_rows=int((~np.isfinite(t) | (t < 0)).sum())))
+    if not np.isfinite(s).all():
+        bad = np.flatnonzero(~np.isfinite(s))
+        raise ValidationError(Problem("duration_curve", "survival", "survival is missing or not a number",
+                                      rows=list(bad[:10]), n_rows=len(bad)))
     if (s < 0).any() or (s > 1).any() or (np.diff(s) > 1e-12).any() or (np.diff(t) <= 0).any():
         raise ValidationError(Problem("duration_curve", "survival",
                                       "survival must lie in [0, 1] and not rise, at increasing weeks"))
@@ -395,7 +524,11 @@ def _check_scenario(name: str, change: Mapping[str, Any]) -> None:
         rates = change["step_up_rate"]
         rates = rates if isinstance(rates, (tuple, list)) else (None, rates)
         for r in rates:
-            if r is not None and not (0.0 <= float(r) <= 1.0):
+            try:
+                ok = r is None or 0.0 <= float(r) <= 1.0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
                 raise ValidationError(Problem("scenarios", name, "step-up rates must lie in [0, 1]", value=r))
 
 
@@ -424,13 +557,25 @@ def _history(history: Optional[pd.DataFrame], fc: pd.DataFrame) -> Dict[str, np.
     missing = [c for c in ("unique_id", "ds", "y") if c not in history.columns]
     if missing:
         raise ValidationError([Problem("history", c, "required column is missing") for c in missing])
+    if not pd.api.types.is_numeric_dtype(history["y"]):
+        raise ValidationError(Problem("history", "y", f"episodes opened must be numbers, not {history['y'].dtype}"))
+    _check_periods("history", history)
     h = history.assign(unique_id=history["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
     first = fc.groupby("unique_id")["ds"].min()
+    # history before each series' forecast; later rows (an overlap) are not used
+    before = h[h["unique_id"].isin(first.index)]
+    before = before[before["ds"].to_numpy() < first.reindex(before["unique_id"]).to_numpy()]
+    # the last period of history must be the one just before the forecast's first
+    joined = pd.concat([before[["unique_id", "ds"]], fc[["unique_id", "ds"]]], ignore_index=True)
+    gaps = series_gaps(joined["unique_id"], joined["ds"])
+    if gaps:
+        raise ValidationError(Problem("history", "ds", "missing periods between the history and the forecast: "
+                                                       "the history must run up to the period just before the "
+                                                       "forecast's first", rows=list(gaps)[:10], n_rows=len(gaps),
+                                      value=next(iter(gaps.values()))))
     out = {}
-    for uid, g in h.groupby("unique_id", sort=False):
-        if uid not in first.index:
-            continue
-        y = g.loc[g["ds"] < first[uid], "y"].to_numpy(float)
+    for uid, g in before.groupby("unique_id", sort=False):
+        y = g["y"].to_numpy(float)
         if (~np.isfinite(y)).any() or (y < 0).any():
             raise ValidationError(Problem("history", "y", "episodes opened must be finite and not negative",
                                           rows=[uid], n_rows=1))

@@ -171,7 +171,41 @@ def _summing_matrix(S: pd.DataFrame, id_col: str = "unique_id") -> Tuple[np.ndar
     if problems:
         raise ValidationError(problems)
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(ids), len(columns)))
+    _check_bottom_rows(ids, bottom, matrix, id_col)
     return ids, bottom, matrix
+
+
+def _check_bottom_rows(ids: np.ndarray, bottom: List[str], matrix: sp.csr_matrix, id_col: str) -> None:
+    """Each bottom series (column of S) has its own row, and that row selects it alone.
+
+    A row with a single 1 may also be an aggregate with one child (a council with one
+    locality), so rows are matched to columns by id: ids that do not follow the structure
+    (e.g. shuffled) would reconcile each forecast as if it were another series'.
+    """
+    row_of = {s: i for i, s in enumerate(ids)}
+    absent = [b for b in bottom if b not in row_of]
+    wrong, example = [], None
+    for j, b in enumerate(bottom):
+        i = row_of.get(b)
+        if i is None:
+            continue
+        lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+        cols, vals = matrix.indices[lo:hi], matrix.data[lo:hi]
+        if not (len(cols) == 1 and cols[0] == j and vals[0] == 1.0):
+            wrong.append(b)
+            if example is None:
+                selected = [bottom[k] for k in cols[:3]]
+                example = f"row {b!r} selects {selected}" + (" and more" if len(cols) > 3 else "")
+    problems = []
+    if absent:
+        problems.append(Problem("S", id_col, "bottom series (columns of S) with no row of their own",
+                                rows=absent[:10], n_rows=len(absent)))
+    if wrong:
+        problems.append(Problem("S", id_col, "the row of a bottom series must hold a single 1 in that series' "
+                                             "own column; S's ids do not match its structure", rows=wrong[:10],
+                                n_rows=len(wrong), value=example))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _nonzero_2d(values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -275,10 +309,19 @@ class Reconciled(FrameResult):
         ``"correlated"`` (shrunk residual correlation), ``"top_down"`` (the total's own
         interval split by shares), ``"independent"`` (no in-sample fitted values were given)
         or ``""`` (no intervals).
+    bounds_clipped_to_0 : per model whose base bounds are all non-negative (a count), how many
+        reconciled interval bounds were below 0 and set to 0 (models with a negative base
+        bound are not listed: their bounds are left as they come).
+    whole_number_bounds : models whose base bounds are all non-negative whole numbers
+        (earlyhelp's count intervals): their reconciled bounds are rounded outwards to whole
+        numbers (lower down, upper up).
     """
 
-    _metadata = ["reconciliation", "shrinkage", "insample_periods_dropped", "interval_errors"]
+    _metadata = ["reconciliation", "shrinkage", "insample_periods_dropped", "interval_errors",
+                 "bounds_clipped_to_0", "whole_number_bounds"]
     interval_errors: str = ""
+    bounds_clipped_to_0: Dict[str, int] = {}
+    whole_number_bounds: List[str] = []
     reconciliation: str = ""
     shrinkage: Dict[str, float] = {}
     insample_periods_dropped: int = 0
@@ -341,14 +384,24 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     of in-sample residuals, for every method (see ``forecast/reconcile_intervals.py``).
     Each level is propagated on its own, so non-Gaussian base intervals keep their own widths
     per level. Top-down scales the total's interval by each series' share (the total's base
-    interval already holds the localities' joint variation).
+    interval already holds the localities' joint variation). With ``bottom_up`` the bottom
+    series keep their own base intervals (their forecasts are unchanged, and a count interval
+    is not symmetric).
+
+    Counts: Gaussian propagation knows nothing of a floor at 0, so a model whose base lower
+    bounds are all >= 0 (every series, level and period) is taken to forecast a quantity that
+    cannot be negative: its reconciled bounds below 0 are set to 0 (how many, per model, in
+    ``result.bounds_clipped_to_0``). If its base bounds are also all whole numbers (as
+    earlyhelp's count intervals are), the reconciled bounds are rounded outwards to whole
+    numbers (``result.whole_number_bounds``). Neither changes coverage of counts: no count
+    lies below 0 or between a bound and its rounding. Point forecasts are never changed.
     """
     if method not in METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
     if method == "top_down" and top_down_method not in TOP_DOWN_METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown top_down_method {top_down_method!r}; "
                                                          f"choose one of {TOP_DOWN_METHODS}"))
-    ids, _, S_sparse = _summing_matrix(S)
+    ids, bottom, S_sparse = _summing_matrix(S)
     model_cols, intervals = _forecast_columns(forecasts, models, level)
     horizon = _check_layout(forecasts, ids, model_cols, intervals)
     order = pd.Series(np.arange(len(ids)), index=ids)
@@ -374,6 +427,9 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
 
     out = forecasts.copy()
     shrinkage: Dict[str, float] = {}
+    clipped: Dict[str, int] = {}
+    whole_models: List[str] = []
+    bottom_rows = order[bottom].to_numpy()
     for model in model_cols:
         mean = fc[model].to_numpy(dtype=float).reshape(n, h)
         levels = intervals.get(model, [])
@@ -399,16 +455,33 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         if not np.isnan(lam):
             shrinkage[model] = float(lam)
         values = {model: rec_mean[:, :h].ravel()}
+        bounds: Dict[str, np.ndarray] = {}
         for k, lv in enumerate(levels):
             block = slice(k * h, (k + 1) * h)
             zk = norm.ppf(0.5 + lv / 200.0)
-            values[f"{model}-lo-{_fmt(lv)}"] = (rec_mean[:, block] - zk * rec_sd[:, block]).ravel()
-            values[f"{model}-hi-{_fmt(lv)}"] = (rec_mean[:, block] + zk * rec_sd[:, block]).ravel()
+            bounds[f"{model}-lo-{_fmt(lv)}"] = rec_mean[:, block] - zk * rec_sd[:, block]
+            bounds[f"{model}-hi-{_fmt(lv)}"] = rec_mean[:, block] + zk * rec_sd[:, block]
+        if bounds:
+            base = {col: fc[col].to_numpy(float).reshape(n, h) for col in bounds}
+            if method == "bottom_up":
+                # a bottom series' forecast is its base one, so its interval is too
+                for col in bounds:
+                    bounds[col][bottom_rows] = base[col][bottom_rows]
+            if all((b >= 0).all() for b in base.values()):
+                clipped[model] = int(sum((b < 0).sum() for b in bounds.values()))
+                bounds = {col: np.maximum(b, 0.0) for col, b in bounds.items()}
+                if all((b == np.round(b)).all() for b in base.values()):
+                    whole_models.append(model)
+                    # outwards, with a tolerance so a sum that is 3 up to rounding error stays 3
+                    bounds = {col: (np.floor(b + 1e-7) if "-lo-" in col[len(model):] else np.ceil(b - 1e-7))
+                              for col, b in bounds.items()}
+        values.update({col: b.ravel() for col, b in bounds.items()})
         for col, vals in values.items():
             out.loc[fc.index, col] = vals
     return Reconciled.of(out, reconciliation=method if method != "top_down" else f"top_down/{top_down_method}",
                          shrinkage=shrinkage, insample_periods_dropped=dropped,
-                         interval_errors=interval_errors)
+                         interval_errors=interval_errors, bounds_clipped_to_0=clipped,
+                         whole_number_bounds=whole_models)
 
 
 def _fmt(level: float) -> str:
