@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
+import earlyhelp
 from sklearn import metrics
 
 from earlyhelp.risk import fairness_audit
@@ -162,5 +164,12 @@ def test_bad_input():
         fairness_audit(y, p, g, alpha=1.5)
     with pytest.raises(ValueError, match="probabilities"):
         fairness_audit(y, np.full(100, np.nan), g)
-    with pytest.raises(TypeError):
+    with pytest.raises(earlyhelp.ValidationError, match="groups"):
         fairness_audit(y, p, [1, 2, 3])
+    with pytest.raises(earlyhelp.ValidationError, match="top_k_percent"):
+        fairness_audit(y, p, g, top_k_percent="10")
+    with pytest.raises(earlyhelp.ValidationError, match="groups"):
+        fairness_audit(y, p, 5)
+    # one list of labels is one attribute
+    one = fairness_audit(y, p, list(g["sex"]))
+    assert set(one["attribute"]) == {"group"}

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional
 import numpy as np
 import pandas as pd
 
+from .._errors import ValidationError
 from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities, _check_pair
 
@@ -41,6 +42,16 @@ _COUNTS = {"selection_rate": ("selected", "n"), "tpr": ("tp", "positives"), "fpr
            "ppv": ("tp", "selected")}
 
 
+def _bad(argument: str, message: str) -> ValidationError:
+    return ValidationError(message, table="fairness_audit", column=argument)
+
+
+def _real(value: Any) -> bool:
+    """A finite real number (not a bool)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
 def _groups_frame(groups: Any, n: int) -> pd.DataFrame:
     if isinstance(groups, pd.Series):
         frame = groups.to_frame(groups.name or "group")
@@ -48,12 +59,15 @@ def _groups_frame(groups: Any, n: int) -> pd.DataFrame:
         frame = groups
     elif isinstance(groups, Mapping):
         frame = pd.DataFrame(dict(groups))
+    elif isinstance(groups, (list, tuple, np.ndarray)) and np.ndim(groups) == 1:
+        frame = pd.DataFrame({"group": list(groups)})
     else:
-        raise TypeError(f"groups must be a DataFrame, a Series or a dict of columns, not {type(groups).__name__}")
+        raise _bad("groups", "must be a DataFrame, a Series, a dict of columns or one list of labels, "
+                   f"not {type(groups).__name__}")
     if len(frame) != n:
-        raise ValueError(f"groups has {len(frame)} rows but y has {n}")
+        raise _bad("groups", f"has {len(frame)} rows but y has {n}")
     if frame.shape[1] == 0:
-        raise ValueError("groups has no columns")
+        raise _bad("groups", "has no columns")
     return frame.reset_index(drop=True).astype(object).where(frame.reset_index(drop=True).notna(), "unknown") \
         .astype(str)
 
@@ -179,24 +193,24 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     yy, pp = _as_labels(y), _as_probabilities(p)
     _check_pair(yy, pp)
     frame = _groups_frame(groups, len(yy))
-    if not (isinstance(max_ratio_gap, (int, float)) and 0 < max_ratio_gap < 1):
-        raise ValueError(f"max_ratio_gap must be between 0 and 1, not {max_ratio_gap!r}")
+    if not (_real(max_ratio_gap) and 0 < max_ratio_gap < 1):
+        raise _bad("max_ratio_gap", f"must be between 0 and 1, not {max_ratio_gap!r}")
     if isinstance(min_positives, bool) or not isinstance(min_positives, (int, np.integer)) or min_positives < 1:
-        raise ValueError(f"min_positives must be a whole number >= 1, not {min_positives!r}")
+        raise _bad("min_positives", f"must be a whole number >= 1, not {min_positives!r}")
     for name, value in (("alpha", alpha), ("level", level)):
-        if not (isinstance(value, (int, float)) and 0 < value < 1):
-            raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
+        if not (_real(value) and 0 < value < 1):
+            raise _bad(name, f"must be between 0 and 1, not {value!r}")
     if threshold is None:
-        if not 0 < top_k_percent <= 100:
-            raise ValueError(f"top_k_percent must be in (0, 100], not {top_k_percent!r}")
+        if not (_real(top_k_percent) and 0 < top_k_percent <= 100):
+            raise _bad("top_k_percent", f"must be a number in (0, 100], not {top_k_percent!r}")
         n_top = max(1, math.ceil(len(pp) * top_k_percent / 100 - 1e-9))
         threshold = float(np.sort(pp)[::-1][n_top - 1])
-    elif not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
-        raise ValueError(f"threshold must be a probability in [0, 1], not {threshold!r}")
+    elif not (_real(threshold) and 0 <= threshold <= 1):
+        raise _bad("threshold", f"must be a probability in [0, 1], not {threshold!r}")
     reference = dict(reference or {})
     unknown = sorted(set(reference) - set(frame.columns))
     if unknown:
-        raise ValueError(f"reference names attributes not in groups: {unknown}")
+        raise _bad("reference", f"names attributes not in groups: {unknown}")
     selected = pp >= threshold
     lo, hi = 1 - max_ratio_gap, 1 / (1 - max_ratio_gap)
     z = float(norm.ppf(0.5 + level / 2))
@@ -207,7 +221,7 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         sizes = pd.Series(values).value_counts()
         ref = reference.get(attr, sizes.index[0])
         if ref not in sizes.index:
-            raise ValueError(f"reference group {ref!r} of {attr!r} is not in the data (groups: {list(sizes.index)})")
+            raise _bad("reference", f"group {ref!r} of {attr!r} is not in the data (groups: {list(sizes.index)})")
         ref_mask = values == ref
         rr = _rates(yy[ref_mask], pp[ref_mask], selected[ref_mask])
         for g in sorted(sizes.index, key=lambda v: (-sizes[v], v)):
