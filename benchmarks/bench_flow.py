@@ -9,7 +9,9 @@
    council fitted by locality, with and without the council total's bands.
 3. Many councils on Dask: ``--councils`` synthetic councils (Coventry preset, a seed and a size
    each) x ``--runs`` runs on a LocalCluster with 1 worker, then 2 workers (the scaling), results
-   checked identical. Goal for 153 councils x 1,000 runs: under 60 s.
+   checked identical. Sizes spread as in ``synthetic.england`` (log-normal, sigma 0.65) and
+   scaled so that 153 councils hold England's 12 million children (Coventry's 78,500 is scale
+   1). Goal for 153 councils x 1,000 runs: under 60 s.
 
 Wall time counts; CPU time is shown because the machine may be shared.
 
@@ -107,11 +109,19 @@ def monte_carlo(runs: int) -> None:
               f"best of 3")
 
 
+ENGLAND_CHILDREN = 12.0e6  # children aged 0-17 in England, as synthetic.england holds
+
+
 def many(councils: int, runs: int, scaling_councils: int) -> None:
     from earlyhelp.flow import local_client
 
     rng = np.random.default_rng(0)
-    scales = np.clip(rng.lognormal(0.0, 0.55, councils), 0.25, 4.0)  # council sizes around Coventry's
+    # Council sizes as synthetic.england spreads them; 153 of them hold England's children.
+    sizes = rng.lognormal(0.0, 0.65, councils)
+    coventry = float(earlyhelp.synthetic.council("coventry", years=0.1, seed=0).localities["child_population"].sum())
+    scales = sizes / sizes.sum() * (ENGLAND_CHILDREN * councils / 153) / coventry
+    print(f"{councils} councils holding {scales.sum() * coventry / 1e6:.1f} million children, "
+          f"{scales.min():.2f}-{scales.max():.2f} times Coventry's")
     t = time.perf_counter()
     models = {f"council_{i:03d}": fitted_council(100 + i, float(s)) for i, s in enumerate(scales)}
     print(f"{councils} councils generated and fitted in {time.perf_counter() - t:.1f} s")
