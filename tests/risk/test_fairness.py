@@ -173,3 +173,11 @@ def test_bad_input():
     # one list of labels is one attribute
     one = fairness_audit(y, p, list(g["sex"]))
     assert set(one["attribute"]) == {"group"}
+
+
+def test_ties_at_the_top_k_cut_are_reported():
+    # half the scores tied at the top: asking for the top 10% selects all of them, and says so
+    y = np.r_[np.ones(20), np.zeros(180)].astype(int)
+    p = np.r_[np.full(100, 0.3), np.linspace(0.01, 0.2, 100)]
+    audit = fairness_audit(y, p, {"sex": ["F", "M"] * 100}, top_k_percent=10)
+    assert audit.threshold == 0.3 and audit.selected_share == 0.5

@@ -29,8 +29,9 @@ from .evaluate import _as_labels, _as_probabilities, _check_pair
 class FairnessAudit(FrameResult):
     """:func:`fairness_audit`'s table with the settings it used and the number of tests."""
 
-    _metadata = ["threshold", "max_ratio_gap", "alpha", "min_positives", "n_tests"]
+    _metadata = ["threshold", "selected_share", "max_ratio_gap", "alpha", "min_positives", "n_tests"]
     threshold: float = float("nan")
+    selected_share: float = float("nan")
     max_ratio_gap: float = 0.2
     alpha: float = 0.05
     min_positives: int = 10
@@ -185,8 +186,10 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         ``mean_p``, ``observed_rate``, ``calibration_ratio`` (observed / mean score) and
         ``calibration_ratio_vs_reference`` with ``_low``, ``_high`` and ``calibration_p``;
         ``is_reference``, ``small_group``, ``flags`` (comma-joined metrics flagged) and
-        ``flagged``; its fields hold ``threshold``, ``max_ratio_gap``, ``alpha``,
-        ``min_positives`` and ``n_tests`` (the tests Holm's correction ran over).
+        ``flagged``; its fields hold ``threshold``, ``selected_share`` (the share of all rows
+        selected: scores tied at the threshold are all selected, so it can be above
+        ``top_k_percent``), ``max_ratio_gap``, ``alpha``, ``min_positives`` and ``n_tests``
+        (the tests Holm's correction ran over).
     """
     from scipy.stats import norm
 
@@ -264,5 +267,6 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     names = list(RATIO_METRICS) + ["calibration"]
     result["flags"] = [",".join(n for n, h in zip(names, row) if h) for row in hit]
     result["flagged"] = hit.any(axis=1)
-    return FairnessAudit.of(result, threshold=threshold, max_ratio_gap=max_ratio_gap, alpha=alpha,
+    return FairnessAudit.of(result, threshold=threshold, selected_share=float(selected.mean()),
+                            max_ratio_gap=max_ratio_gap, alpha=alpha,
                             min_positives=int(min_positives), n_tests=int(np.isfinite(raw).sum()))
