@@ -27,8 +27,8 @@ def model(council):
 def _raises(column, call, *args, **kwargs):
     with pytest.raises(ValidationError) as info:
         call(*args, **kwargs)
-    assert any(p.column == column or (p.column or "").startswith(column) for p in info.value.problems), \
-        info.value.problems
+    assert column is None or any(p.column == column or (p.column or "").startswith(column)
+                                 for p in info.value.problems), info.value.problems
     return info.value
 
 
@@ -121,3 +121,14 @@ def test_a_change_must_last_a_day():
 def test_a_loaded_change_names_a_known_kind():
     _raises("kind", Scenario.from_dict, {"name": "s", "changes": [{"kind": "__init__", "target": "entry:cin",
                                                                   "value": 1}]})
+
+
+def test_data_with_no_spell_in_the_brackets_is_named(council):
+    # every child born 40 years earlier: all spells fall outside the age brackets
+    tables = dict(council.tables)
+    persons = tables["persons"].copy()
+    birth = [c for c in persons.columns if "birth" in c][0]
+    persons[birth] = pd.to_datetime(persons[birth]) - pd.DateOffset(years=40)
+    tables["persons"] = persons
+    error = _raises(None, StockFlow().fit, earlyhelp.Dataset.from_frames(**tables))
+    assert "outside_the_age_brackets" in str(error)

@@ -183,6 +183,10 @@ class StockFlow:
         """
         check_by(by)
         sp, report = build_spells(ds, self.categories, self.gap_days)
+        if sp.empty:
+            left_out = {k: v for k, v in report.items() if isinstance(v, (int, np.integer)) and v}
+            raise ValidationError(f"no child's spell is in the model's states and age brackets (left out: "
+                                  f"{left_out or 'none'}): the data hold nothing to fit", table="spells")
         start_ts, end_ts, last = _fit_window(sp, start, end)
         self._parts, self._last_total = None, None
         if by is None:
