@@ -186,7 +186,7 @@ def period_survival(times: np.ndarray, surv: np.ndarray, period_weeks: float) ->
     period's end, i.e. the survival curve averaged over [k, k+1] periods (so sum(s_k) is the
     mean duration in periods: Little's law holds exactly).
 
-    At most :data:`MAX_KERNEL_PERIODS` periods: longer is a ValidationError giving the limit."""
+    At most ``MAX_KERNEL_PERIODS`` periods: longer is a ValidationError giving the limit."""
     if period_weeks <= 0:
         raise ValidationError(Problem("capacity", None, "period length must be positive", value=period_weeks))
     last = float(times[-1]) if len(times) else 0.0
@@ -276,7 +276,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         convolution works period by period), interval bounds missing, infinite, upper bounds
         negative or below the lower ones, an empty or incomplete ``duration_curve``, a scenario
         that is not a mapping or is named ``"baseline"``, or episodes lasting more than
-        :data:`MAX_KERNEL_PERIODS` periods.
+        ``MAX_KERNEL_PERIODS`` periods.
     """
     model = _check_forecast(forecast, model)
     levels = [str(int(lv)) if float(lv).is_integer() else str(lv) for lv in level] if level else \

@@ -17,7 +17,7 @@ Data handling (documented and reported, never silent)
   late or stops is simply shorter). Counts per series are in ``report_``; its ``note`` says
   why a series gets no prediction intervals (a single observation).
 * Negative ``y`` raises ValidationError unless ``allow_negative=True``; so do
-  infinite ``y`` and ``y`` above :data:`MAX_Y` in size (1e12: no count or measure of
+  infinite ``y`` and ``y`` above ``MAX_Y`` in size (1e12: no count or measure of
   demand comes near it, and the count intervals cannot be computed beyond it).
 * ``freq`` must be given. When more than half of a series' periods on the ``freq``
   grid would be filled and the dates themselves follow another frequency (e.g.
@@ -66,7 +66,17 @@ _FILL = ("zero", "interpolate", "error")
 
 class ModelError(ValidationError):
     """A Python model raised, or returned something other than the protocol's dict
-    (see :mod:`earlyhelp.forecast.models`); names the model and the series."""
+    (see ``earlyhelp.forecast.models``); names the model and the series.
+
+    Parameters
+    ----------
+    problems : Problem, str or sequence of Problem
+        every problem found; a string is one problem in ``table``/``column``.
+    table : str, optional
+        where a string problem is.
+    column : str, optional
+        the model a string problem is about.
+    """
 
 
 def _progress(total: int, desc: str):
