@@ -250,3 +250,17 @@ def test_capacity_warm_start_is_reported_per_series():
     assert out["caseload"].iloc[0] == pytest.approx(40.0 * 16 / (365.25 / 12 / 7))
     full = capacity(fc, history=_history(), episode_weeks=16)
     assert full.warm_start == "history" and full.steady_state_series == []
+
+
+def test_capacity_history_shorter_than_an_episode_is_extended_and_reported():
+    # 2 months of history, episodes lasting up to a year: episodes opened before the history
+    # still count in the opening caseload (they did not before: it started low)
+    fc = _forecast()
+    short = _history(n=12)
+    short = short[short["ds"] >= "2023-11-01"]
+    out = capacity(fc, history=short, episode_weeks=52)
+    full = capacity(fc, history=_history(n=24).assign(ds=lambda d: d["ds"] - pd.DateOffset(years=1)),
+                    episode_weeks=52)
+    assert set(out.history_extended) == {"L1", "L2"} and all(v > 0 for v in out.history_extended.values())
+    assert full.history_extended == {}
+    np.testing.assert_allclose(out["caseload"], full["caseload"])

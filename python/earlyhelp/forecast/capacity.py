@@ -61,18 +61,23 @@ class CapacityPlan(FrameResult):
         steady state; both, with how many series, when only some series had history).
     steady_state_series : the series warm-started at the steady state (no history given, or
         no history before their first forecast period).
+    history_extended : ``{series: periods}`` for the series whose history is shorter than the
+        longest episode: the periods before it were taken to open as many episodes as the
+        history's mean, not none (episodes opened before a short history still count in the
+        opening caseload).
     mean_episode_weeks : mean episode duration per scenario.
     durations : in words, which episode durations were used (set by the caller that knows,
         e.g. the forecast run).
     """
 
     _metadata = ["model", "period_weeks", "lower_bounds_clipped_to_0", "warm_start", "steady_state_series",
-                 "mean_episode_weeks", "durations"]
+                 "history_extended", "mean_episode_weeks", "durations"]
     model: Optional[str] = None
     period_weeks: float = float("nan")
     lower_bounds_clipped_to_0: int = 0
     warm_start: str = ""
     steady_state_series: List[str] = []
+    history_extended: Dict[str, int] = {}
     mean_episode_weeks: Dict[str, float] = {}
     durations: Optional[str] = None
 
@@ -307,6 +312,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     hist = _history(history, fc)
     steady = sorted(set(fc["unique_id"]) - set(hist))
     frames = []
+    extended: Dict[str, int] = {}
     for name, change in scen.items():
         _check_scenario(name, change)
         s_times, s_surv = _scenario_curve(times, surv, split, change, duration_curve)
@@ -318,6 +324,10 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
             past = hist.get(uid)
             if past is None:
                 past = np.full(len(kernel) - 1, g[model].iloc[0])
+            elif len(past) < len(kernel) - 1:
+                missing = len(kernel) - 1 - len(past)
+                extended[uid] = max(extended.get(uid, 0), missing)
+                past = np.concatenate([np.full(missing, float(np.mean(past))), past])
             cap = _fte_for(load, uid)
             row = {"unique_id": uid, "ds": g["ds"].to_numpy(), "scenario": name}
             paths = {"": g[model].to_numpy(float)}
@@ -343,7 +353,8 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         else (f"history for {n_series - len(steady)} series; first forecast value (steady state) for "
               f"{len(steady)} series with no history before the forecast (steady_state_series)")
     return CapacityPlan.of(out[ordered], model=model, period_weeks=period_weeks, lower_bounds_clipped_to_0=clipped,
-                           warm_start=warm_start, steady_state_series=steady, mean_episode_weeks=mean_weeks)
+                           warm_start=warm_start, steady_state_series=steady, history_extended=extended,
+                           mean_episode_weeks=mean_weeks)
 
 
 def _open_caseload(past: np.ndarray, inflow: np.ndarray, kernel: np.ndarray) -> np.ndarray:
