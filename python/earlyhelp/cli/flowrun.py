@@ -32,11 +32,16 @@ from typing import Any, Dict, List, Mapping, Optional
 import numpy as np
 import pandas as pd
 
-from .._errors import ConfigError, Problem
+from .._errors import ConfigError, Problem, ValidationError
 from .._tomlfile import read_toml
-from ..flow.checks import quantile_label
+from ..data.coerce import UNKNOWN_CODES
+from ..data.ssda903 import OVERLAPS
+from ..flow import checks
+from ..flow.categories import PRESETS as CATEGORY_PRESETS
+from ..flow.model import INFLATION_RANGE
 from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
 from ..report.suppression import SUPPRESSED
+from .config import SOURCE_KINDS
 
 
 #: ``[model] by``: one model for the council, or one per locality (``StockFlow.fit(by=...)``)
@@ -53,9 +58,7 @@ def model_switches() -> Dict[str, bool]:
 
 
 #: ``[source] kind``: the run config's sources and an SSDA903 return
-FLOW_SOURCE_KINDS = ("synthetic", "folder", "sql", "ssda903")
-#: ``[model] categories``
-CATEGORY_CHOICES = ("continuum", "cs-demand-model")
+FLOW_SOURCE_KINDS = SOURCE_KINDS + ("ssda903",)
 #: the compare() table's own row: no scenario may take its name
 BASELINE = "baseline"
 
@@ -124,8 +127,8 @@ def load_flow_config(path: str) -> FlowConfig:
                 check.bad("source.path", f"folder not found ({folder}): give the folder of the SSDA903 return's "
                           "yearly header and episodes files", raw)
             ssda903 = str(folder)
-        reader["overlaps"] = check.choice(src, "source.overlaps", ("truncate", "raise"), default="truncate")
-        reader["unknown_codes"] = check.choice(src, "source.unknown_codes", ("raise", "keep"), default="raise")
+        reader["overlaps"] = check.choice(src, "source.overlaps", OVERLAPS, default="truncate")
+        reader["unknown_codes"] = check.choice(src, "source.unknown_codes", UNKNOWN_CODES, default="raise")
         if check.table(data, "code_map"):
             check.bad("code_map", "an SSDA903 return is read without a code map: remove [code_map] "
                       "(it applies to the synthetic, folder and sql sources)")
@@ -137,7 +140,7 @@ def load_flow_config(path: str) -> FlowConfig:
     model = check.table(data, "model")
     check.known(model, "model", ("categories", "by", "start", "end", "months", "runs", "seed", "quantiles",
                                  *model_switches()))
-    categories = check.choice(model, "model.categories", CATEGORY_CHOICES, default="continuum")
+    categories = check.choice(model, "model.categories", tuple(CATEGORY_PRESETS), default="continuum")
     # state names are checked against the categories asked for (not against the default when that was wrong)
     states = _states(categories) if categories and model.get("categories", categories) == categories else None
     by = check.choice(model, "model.by", BY_CHOICES, default="council")
@@ -157,7 +160,8 @@ def load_flow_config(path: str) -> FlowConfig:
     costs = check.table(data, "costs")
     check.known(costs, "costs", ("unit", "inflation", "unit_costs"))
     unit = check.choice(costs, "costs.unit", ("day", "week"), default="week")
-    inflation = check.number(costs, "costs.inflation", default=0.0, minimum=-0.5, maximum=1.0)
+    inflation = check.number(costs, "costs.inflation", default=0.0, minimum=INFLATION_RANGE[0],
+                             maximum=INFLATION_RANGE[1])
     unit_costs = _unit_costs(check, costs, states)
 
     scenarios = _check_scenarios(check, data.get("scenarios", []), states)
@@ -205,13 +209,10 @@ def _quantiles(check, value: Any) -> List[float]:
         check.bad(key, "every quantile must be a number strictly between 0 and 1 (not true/false, 0, 1, nan or "
                   f"inf): {', '.join(repr(q) for q in bad)}", value)
         return default
-    labels: Dict[str, List[float]] = {}
-    for q in value:
-        labels.setdefault(quantile_label(q), []).append(q)
-    for label, qs in labels.items():
-        if len(qs) > 1:
-            check.bad(key, f"quantiles {', '.join(repr(q) for q in qs)} would share the column {label!r} "
-                      "(columns are named by whole percent): give distinct percentiles", value)
+    try:  # distinct columns: the library's own check
+        checks.quantiles(value, "model")
+    except ValidationError as err:
+        check.bad(key, err.problems[0].message, value)
     return [float(q) for q in value]
 
 

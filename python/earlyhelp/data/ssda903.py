@@ -40,6 +40,8 @@ SEX = {"1": "M", "2": "F", "1.0": "M", "2.0": "F", "M": "M", "F": "F", "MALE": "
 # The return's other tables: their files are skipped by name (a UASC file has CHILD, SEX and DOB too).
 OTHER_TABLES = ("uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "placedadoption", "previous_permanence",
                 "prev_perm", "missing", "reviews", "sw_episodes", "social_worker")
+# read_ssda903(overlaps=...): what is done with an episode that runs past the next one's start
+OVERLAPS = ("truncate", "raise")
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -414,8 +416,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     """
     from .dataset import Dataset
 
-    if overlaps not in ("truncate", "raise"):
-        raise ValidationError(f"overlaps must be 'truncate' or 'raise', not {overlaps!r}", table="read_ssda903",
+    if overlaps not in OVERLAPS:
+        raise ValidationError(f"overlaps must be one of {', '.join(OVERLAPS)}, not {overlaps!r}", table="read_ssda903",
                               column="overlaps")
     if not isinstance(folder, (str, os.PathLike)):
         raise ValidationError(f"folder must be a path to a folder, not {type(folder).__name__}",
