@@ -15,10 +15,14 @@ month dropped: ``--preset coventry`` (level shifts: flat 2020-23, then 2024's re
 above 2023's; lockdown dip, overdispersion) or ``--preset wolverhampton`` (requests growing
 about 8% a year, lockdown dip, overdispersion).
 
+With ``--real`` the series are the 7 real monthly count series of 144 months or more in R's
+datasets (``tests/forecast/_series.py``; needs Rscript with the forecast package), with
+``--windows 12``: each series' last 78 months are forecast from 12 origins.
+
 Usage::
 
     PYTHONPATH=python EARLYHELP_NO_PROGRESS=1 python benchmarks/bench_intervals.py \
-        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3 [--preset wolverhampton]]
+        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3 [--preset wolverhampton]] [--real --windows 12]
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ import pandas as pd
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "forecast"))
 from _count_series import council_panel, nb_trend_panel  # noqa: E402
+from _series import real_count_series  # noqa: E402
 
 from earlyhelp.forecast import AutoETS, Forecaster, Theta  # noqa: E402
 
@@ -54,8 +59,14 @@ def main() -> None:
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--councils", type=int, default=0)
     ap.add_argument("--preset", default="coventry", choices=("coventry", "wolverhampton"))
+    ap.add_argument("--real", action="store_true", help="R's real monthly count series")
     args = ap.parse_args()
-    df = council_panel(args.councils, args.preset) if args.councils else nb_trend_panel(args.series, args.length, args.seed)
+    if args.real:
+        df = real_count_series()
+    elif args.councils:
+        df = council_panel(args.councils, args.preset)
+    else:
+        df = nb_trend_panel(args.series, args.length, args.seed)
     cv_args = dict(h=12, n_windows=args.windows, step_size=6, level=list(LEVELS))
     rows = []
     for make in (AutoETS, Theta):

@@ -86,6 +86,34 @@ cat(proc.time()[["elapsed"]] - t0, "\\n")
 """
 
 
+# ---- real monthly counts (R's datasets) for the interval coverage on real series --------------
+_R_COUNTS = """
+sets <- list(AirPassengers = AirPassengers, UKDriverDeaths = UKDriverDeaths, wineind = forecast::wineind,
+             DriversKilled = Seatbelts[, "DriversKilled"], front = Seatbelts[, "front"],
+             rear = Seatbelts[, "rear"], VanKilled = Seatbelts[, "VanKilled"])
+out <- NULL
+for (d in names(sets)) {
+  x <- sets[[d]]
+  out <- rbind(out, data.frame(unique_id = d, year = start(x)[1], month = start(x)[2], t = seq_along(x) - 1,
+                               y = as.numeric(x)))
+}
+write.csv(out, commandArgs(TRUE)[1], row.names = FALSE)
+"""
+
+
+def real_count_series() -> pd.DataFrame:
+    """``unique_id, ds, y``: the 7 monthly count series of 144 months or more in R's datasets
+    (airline passengers, road casualties of the UK Seatbelts data and its drivers killed or
+    seriously injured, Australian wine sales in bottles), read through Rscript."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "counts.csv"
+        subprocess.run(["Rscript", "-e", _R_COUNTS, str(path)], check=True, capture_output=True)
+        raw = pd.read_csv(path)
+    months = raw.year * 12 + raw.month - 1 + raw.t
+    ds = pd.to_datetime(dict(year=months // 12, month=months % 12 + 1, day=1))
+    return pd.DataFrame({"unique_id": raw.unique_id, "ds": ds, "y": raw.y.astype(float)})
+
+
 def r_ets_available() -> Optional[str]:
     """None when Rscript with the forecast package can run, else why not."""
     if shutil.which("Rscript") is None:
