@@ -11,11 +11,14 @@
    each) x ``--runs`` runs on a LocalCluster with 1 worker, then 2 workers (the scaling), results
    checked identical. Sizes spread as in ``synthetic.england`` (log-normal, sigma 0.65) and
    scaled so that 153 councils hold England's 12 million children (Coventry's 78,500 is scale
-   1). Goal for 153 councils x 1,000 runs: under 60 s.
+   1). Goal for 153 councils x 1,000 runs: under 60 s. ``--categories cs-demand-model`` runs
+   looked-after children only (the SSDA903 return is the data national bodies hold for every
+   council).
 
 Wall time counts; CPU time is shown because the machine may be shared.
 
 Run:  PYTHONPATH=python python benchmarks/bench_flow.py [--councils 153 --runs 1000]
+      [--categories cs-demand-model]
 """
 from __future__ import annotations
 
@@ -75,9 +78,9 @@ def deterministic(days: int) -> None:
           f"stock on {last.date()}: peer {peer_total:.3f}, ours {ours_total:.3f}")
 
 
-def fitted_council(seed: int, scale: float) -> StockFlow:
+def fitted_council(seed: int, scale: float, categories: str = "continuum") -> StockFlow:
     ds = earlyhelp.synthetic.council("coventry", years=3, scale=scale, seed=seed)
-    return StockFlow().fit(ds, start="2024-04-01", end="2025-03-31")
+    return StockFlow(categories).fit(ds, start="2024-04-01", end="2025-03-31")
 
 
 def monte_carlo(runs: int) -> None:
@@ -112,7 +115,7 @@ def monte_carlo(runs: int) -> None:
 ENGLAND_CHILDREN = 12.0e6  # children aged 0-17 in England, as synthetic.england holds
 
 
-def many(councils: int, runs: int, scaling_councils: int) -> None:
+def many(councils: int, runs: int, scaling_councils: int, categories: str) -> None:
     from earlyhelp.flow import local_client
 
     rng = np.random.default_rng(0)
@@ -120,10 +123,10 @@ def many(councils: int, runs: int, scaling_councils: int) -> None:
     sizes = rng.lognormal(0.0, 0.65, councils)
     coventry = float(earlyhelp.synthetic.council("coventry", years=0.1, seed=0).localities["child_population"].sum())
     scales = sizes / sizes.sum() * (ENGLAND_CHILDREN * councils / 153) / coventry
-    print(f"{councils} councils holding {scales.sum() * coventry / 1e6:.1f} million children, "
+    print(f"{councils} councils ({categories} categories) holding {scales.sum() * coventry / 1e6:.1f} million children, "
           f"{scales.min():.2f}-{scales.max():.2f} times Coventry's")
     t = time.perf_counter()
-    models = {f"council_{i:03d}": fitted_council(100 + i, float(s)) for i, s in enumerate(scales)}
+    models = {f"council_{i:03d}": fitted_council(100 + i, float(s), categories) for i, s in enumerate(scales)}
     print(f"{councils} councils generated and fitted in {time.perf_counter() - t:.1f} s")
     subset = dict(list(models.items())[:scaling_councils])
     results = {}
@@ -154,6 +157,8 @@ def main() -> None:
     p.add_argument("--councils", type=int, default=153)
     p.add_argument("--scaling-councils", type=int, default=10)
     p.add_argument("--skip", nargs="*", default=[], choices=["deterministic", "monte-carlo", "many"])
+    p.add_argument("--categories", default="continuum", choices=["continuum", "cs-demand-model"],
+                   help="states of the many-council runs: the whole continuum, or looked-after children only")
     a = p.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     if "deterministic" not in a.skip:
@@ -161,7 +166,7 @@ def main() -> None:
     if "monte-carlo" not in a.skip:
         monte_carlo(a.runs)
     if "many" not in a.skip:
-        many(a.councils, a.runs, a.scaling_councils)
+        many(a.councils, a.runs, a.scaling_councils, a.categories)
     print(f"load average at end: {os.getloadavg()}")
 
 
