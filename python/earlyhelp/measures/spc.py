@@ -247,10 +247,9 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     den = np.asarray(denominator, dtype=float)
     if num.shape != den.shape:
         raise ValueError("numerator and denominator must have the same length")
-    if np.any(den <= 0) or np.any(num < 0):
-        raise ValueError("denominators must be positive and numerators not negative")
     if kind not in ("proportion", "rate"):
         raise ValueError(f"kind must be 'proportion' or 'rate', not {kind!r}")
+    _check_funnel_units(num, den, labels, kind)
     p0 = float(num.sum() / den.sum()) if overall is None else float(overall)
     units = pd.DataFrame({"label": list(labels) if labels is not None else np.arange(len(num)),
                           "numerator": num, "denominator": den, "value": num / den})
@@ -264,6 +263,26 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
             frame[f"upper_{tag}"] = hi
         units[f"outside_{tag}"] = (units["value"] < units[f"lower_{tag}"]) | (units["value"] > units[f"upper_{tag}"])
     return {"units": units, "curve": curve, "overall": p0}
+
+
+def _check_funnel_units(num: np.ndarray, den: np.ndarray, labels, kind: str) -> None:
+    """Every unit needs a finite numerator >= 0 and denominator > 0 (and, for a proportion,
+    numerator <= denominator): one bad unit would otherwise blank every unit's limits."""
+    from .._errors import Problem, ValidationError
+
+    names = np.asarray(list(labels) if labels is not None else np.arange(len(num)), dtype=object)
+    checks = [("numerator", ~np.isfinite(num) | (num < 0), num, "must be a number >= 0"),
+              ("denominator", ~np.isfinite(den) | (den <= 0), den, "must be a positive number")]
+    if kind == "proportion":
+        checks.append(("numerator", np.isfinite(num) & np.isfinite(den) & (den > 0) & (num > den), num,
+                       "is more than its denominator (a proportion is at most 1)"))
+    problems = [Problem("funnel", column, message, rows=list(names[bad][:10]), n_rows=int(bad.sum()),
+                        value=values[bad][0])
+                for column, bad, values, message in checks if bad.any()]
+    if len(num) == 0:
+        problems.append(Problem("funnel", None, "no units to compare"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _funnel_limits(p0: float, n: np.ndarray, level: float, kind: str):

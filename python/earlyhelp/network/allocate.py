@@ -49,6 +49,7 @@ from .._errors import Problem, ValidationError
 from .._native import naming
 from .._native import network as core
 from .family import FamilyNetwork
+from .graph import _whole
 
 __all__ = ["allocate_leads", "default_cost", "DEFAULT_COSTS", "NEED_AGENCY_TYPES", "Allocation"]
 
@@ -159,6 +160,15 @@ def _family_table(net: FamilyNetwork) -> pd.DataFrame:
     return fams.reset_index(drop=True)
 
 
+def _as_costs(values: Any) -> np.ndarray:
+    """A cost function's answer as float64, or a ValidationError (not numpy's bare ValueError)."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValidationError(Problem("allocate_leads", "cost", f"cost function must return numbers ({err})")) \
+            from None
+
+
 def _pair_costs(fams: pd.DataFrame, pracs: pd.DataFrame, cost: CostFunction) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (family, practitioner) pairs with a finite cost, computed in chunks."""
     nf, npr = len(fams), len(pracs)
@@ -168,8 +178,7 @@ def _pair_costs(fams: pd.DataFrame, pracs: pd.DataFrame, cost: CostFunction) -> 
         hi = min(nf, lo + rows)
         fi = np.repeat(np.arange(lo, hi), npr)
         pi = np.tile(np.arange(npr), hi - lo)
-        c = np.asarray(cost(fams.iloc[fi].reset_index(drop=True), pracs.iloc[pi].reset_index(drop=True)),
-                       dtype=np.float64)
+        c = _as_costs(cost(fams.iloc[fi].reset_index(drop=True), pracs.iloc[pi].reset_index(drop=True)))
         if c.shape != fi.shape:
             raise ValidationError(Problem("allocate_leads", "cost",
                                           f"cost function returned shape {c.shape}, expected ({len(fi)},)"))
@@ -225,6 +234,11 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     -------
     Allocation
     """
+    if network is not None and not isinstance(network, FamilyNetwork):
+        raise ValidationError(Problem("allocate_leads", "network", "must be a FamilyNetwork "
+                                      f"(FamilyNetwork.from_dataset(ds, at)), got {type(network).__name__}"))
+    if candidates is not None:
+        candidates = _whole(candidates, "allocate_leads", "candidates")
     net = network if network is not None else FamilyNetwork.from_dataset(ds, at)
     fams = _family_table(net)
     loads = net.caseloads()

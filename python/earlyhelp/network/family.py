@@ -29,7 +29,7 @@ from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from ..data import codes
 from ..results import Excluded, Exclusions
-from .graph import Graph, bipartite_projection
+from .graph import Graph, _whole, bipartite_projection
 
 __all__ = ["FamilyNetwork", "AgencyCollaboration", "plot_agency_network", "snapshot_at"]
 
@@ -40,6 +40,31 @@ def snapshot_at(ds: Any, at: Any) -> Any:
     if at is None:
         return ds
     return ds.snapshot(pd.Timestamp(at))
+
+
+def _as_date(at: Any) -> pd.Timestamp:
+    """``at`` as a Timestamp without time zone, or a ValidationError.
+
+    A bare number is refused: pandas reads ``2024`` as 2,024 nanoseconds after 1970. A
+    time zone is dropped, keeping the clock date, as the data's dates have none.
+    """
+    numeric = isinstance(at, (bool, int, float, np.number))
+    try:
+        stamp = pd.NaT if numeric else pd.Timestamp(at)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ValidationError(Problem("network", "at", "must be a date such as '2024-12-31'", value=str(at)))
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _check_period_freq(freq: Any) -> None:
+    """A pandas period frequency (``"Q"``, ``"Y"``, ``"M"``, ...), or a ValidationError naming ``freq``."""
+    try:
+        pd.Period("2000-01-01", freq=freq)
+    except (TypeError, ValueError, AttributeError):
+        raise ValidationError(Problem("lead_share", "freq", "must be a pandas period frequency such as 'Q', "
+                                      "'Y' or 'M', or None", value=freq)) from None
 
 
 def _ids(series: pd.Series) -> pd.Series:
@@ -135,7 +160,8 @@ class FamilyNetwork:
     def from_dataset(cls, ds: Any, at: Any = None) -> "FamilyNetwork":
         """The network as known at ``at`` (a date; ``None`` = the data as given).
 
-        An ``at`` that is not a date raises :class:`earlyhelp.ValidationError`.
+        An ``at`` that is not a date (a bare number such as ``2024`` included) raises
+        :class:`earlyhelp.ValidationError`; a time zone is dropped, keeping the clock date.
 
         Parameters
         ----------
@@ -149,14 +175,7 @@ class FamilyNetwork:
         FamilyNetwork
         """
         if at is not None:
-            raw = at
-            try:
-                at = pd.Timestamp(at)
-            except (TypeError, ValueError):
-                at = pd.NaT
-            if pd.isna(at):
-                raise ValidationError(Problem("network", "at", "must be a date such as '2024-12-31'",
-                                              value=str(raw)))
+            at = _as_date(at)
         return cls(snapshot_at(ds, at), at)
 
     # -- the current picture ---------------------------------------------------
@@ -170,13 +189,17 @@ class FamilyNetwork:
         active = pr["end_date"].isna() if "end_date" in pr.columns else pd.Series(True, index=pr.index)
         self.practitioners = pr[active].merge(agencies[["agency_id", "agency_type", "sector"]], on="agency_id",
                                               how="left")
-        self.practitioners["tier"] = self.practitioners["tier"].astype(str)
+        tier = self.practitioners["tier"]
+        self.practitioners["tier"] = tier.astype(str).where(tier.notna())   # missing stays missing, not "nan"
 
         episodes = ds.episodes
-        open_eps = episodes[episodes["end_date"].isna() & episodes["family_id"].notna()]
+        open_all = episodes[episodes["end_date"].isna()]
+        self.excluded_open_without_family = int(open_all["family_id"].isna().sum())
+        open_all = open_all[open_all["family_id"].notna()]
         # One open episode per family: the latest started (several may overlap in raw data).
-        open_eps = open_eps.sort_values(["family_id", "start_date", "episode_id"]).drop_duplicates("family_id",
+        open_eps = open_all.sort_values(["family_id", "start_date", "episode_id"]).drop_duplicates("family_id",
                                                                                                   keep="last")
+        self.excluded_open_overlapping = len(open_all) - len(open_eps)
         self.open_episodes = open_eps
 
         inv = ds.involvements
@@ -186,10 +209,13 @@ class FamilyNetwork:
             fam_of_ep = episodes.set_index("episode_id")["family_id"]
             missing = inv["family_id"].isna() & inv["episode_id"].notna()
             inv.loc[missing, "family_id"] = inv.loc[missing, "episode_id"].map(fam_of_ep)
-        inv = inv[inv["family_id"].notna()]
+        no_family = inv["family_id"].isna()
+        self.excluded_involvements_without_family = int(no_family.sum())
+        inv = inv[~no_family]
         inv["role"] = inv["role"].astype(str)
-        # Leads of open episodes are part of the team even without an involvement row.
-        leads = open_eps.loc[open_eps["lead_practitioner_id"].notna(), ["family_id", "lead_practitioner_id"]]
+        # Leads of open episodes are part of the team even without an involvement row; the lead of
+        # an older, overlapping open episode still works with the family.
+        leads = open_all.loc[open_all["lead_practitioner_id"].notna(), ["family_id", "lead_practitioner_id"]]
         lead_rows = pd.DataFrame({"family_id": leads["family_id"].values,
                                   "practitioner_id": leads["lead_practitioner_id"].values,
                                   "role": "lead_practitioner"})
@@ -228,6 +254,11 @@ class FamilyNetwork:
         return Exclusions([
             Excluded("involvements", "involvement or lead of a practitioner not in practitioners (left or unknown)",
                      self.excluded_involvements),
+            Excluded("involvements", "current involvement with no family (none recorded, nor through its episode)",
+                     self.excluded_involvements_without_family),
+            Excluded("episodes", "open episode with no family", self.excluded_open_without_family),
+            Excluded("episodes", "open episode of a family with a later open episode (the latest is the family's "
+                     "episode; its lead stays in the team)", self.excluded_open_overlapping),
             Excluded("family_members", "family member of a family not in families", self.excluded_memberships),
         ])
 
@@ -258,8 +289,9 @@ class FamilyNetwork:
         frames = [pd.DataFrame({"kind": k, "id": _ids(v).unique()}) for k, v in parts.items()]
         nodes = pd.concat(frames, ignore_index=True)
         nodes["vertex"] = np.arange(len(nodes))
-        index = {k: pd.Series(f["vertex"].values, index=f["id"].astype(object).values)
-                 for k, f in nodes.groupby("kind", sort=False)}
+        # every kind, even one with no rows at the date (groupby would leave it out)
+        kinds, ids = nodes["kind"].to_numpy(), nodes["id"].astype(object).to_numpy()
+        index = {k: pd.Series(nodes["vertex"].to_numpy()[kinds == k], index=ids[kinds == k]) for k in parts}
 
         def link(kind_a: str, a: pd.Series, kind_b: str, b: pd.Series) -> np.ndarray:
             va = _ids(a).astype(object).map(index[kind_a])
@@ -317,8 +349,9 @@ class FamilyNetwork:
     def team_around_family(self) -> pd.DataFrame:
         """Per family with an open episode or a current involvement: who is around it.
 
-        Columns: family_id, locality_id, episode_id (open episode or missing),
-        level, n_practitioners, practitioners, n_agencies, agencies, agency_types,
+        Columns: family_id, locality_id, episode_id (open episode or missing; the latest
+        started when a family has several open, whose leads all stay in the team), level,
+        n_practitioners, practitioners, n_agencies, agencies, agency_types,
         has_lead, lead_left, lead_practitioner_id, lead_tier, lead_agency_id, lead_agency_type,
         has_assessment (an assessment started for the open episode).
 
@@ -387,6 +420,7 @@ class FamilyNetwork:
         DataFrame
             the families of :meth:`team_around_family` with a ``reason`` column.
         """
+        min_agencies = _whole(min_agencies, "coordination_gaps", "min_agencies")
         if min_agencies < 1:
             raise ValidationError(Problem("coordination_gaps", None, f"min_agencies must be >= 1, got {min_agencies}"))
         taf = self.team_around_family()
@@ -518,7 +552,10 @@ class FamilyNetwork:
         no_lead), episodes, share (of the period and locality's episodes). The lead
         agency is ``lead_agency_id``, else the lead practitioner's agency; episodes
         with neither count as ``no_lead``. Council types: ``codes.COUNCIL_AGENCY_TYPES``.
+        Episodes with no locality (their own or their family's) have a missing ``locality_id``.
         """
+        if freq is not None:
+            _check_period_freq(freq)
         eps = self.ds.episodes.copy()
         prac_agency = self.ds.practitioners.set_index("practitioner_id")["agency_id"]
         agency = eps["lead_agency_id"].fillna(eps["lead_practitioner_id"].map(prac_agency))
@@ -530,14 +567,15 @@ class FamilyNetwork:
         eps["period"] = eps["start_date"].dt.to_period(freq).astype(str) if freq else "all"
         if by_locality:
             fam_loc = self.ds.families.set_index("family_id")["locality_id"]
-            eps["locality_id"] = eps["locality_id"].fillna(eps["family_id"].map(fam_loc)).astype(str)
+            eps["locality_id"] = eps["locality_id"].fillna(eps["family_id"].map(fam_loc))   # missing stays missing
         else:
             eps["locality_id"] = "all"
         keys = ["period", "locality_id"]
-        counts = eps.groupby(keys + ["lead_agency_type", "sector"], observed=True).size().rename("episodes") \
-            .reset_index()
+        # dropna=False: episodes with no known locality form their own group rather than vanish
+        counts = eps.groupby(keys + ["lead_agency_type", "sector"], observed=True, dropna=False).size() \
+            .rename("episodes").reset_index()
         counts = counts[counts["episodes"] > 0]
-        counts["share"] = counts["episodes"] / counts.groupby(keys)["episodes"].transform("sum")
+        counts["share"] = counts["episodes"] / counts.groupby(keys, dropna=False)["episodes"].transform("sum")
         return counts.sort_values(keys + ["episodes"], ascending=[True, True, False]).reset_index(drop=True)
 
 
@@ -562,6 +600,10 @@ def plot_agency_network(collab: AgencyCollaboration, ax: Any = None, top: Option
     import matplotlib.pyplot as plt
     import networkx as nx
 
+    if top is not None:
+        top = _whole(top, "plot_agency_network", "top")
+        if top < 1:
+            raise ValidationError(Problem("plot_agency_network", "top", "must be >= 1 or None", value=top))
     agencies = collab.agencies[collab.agencies["families"] > 0]
     if top is not None:
         agencies = agencies.nlargest(top, "pagerank")

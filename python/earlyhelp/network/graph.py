@@ -10,7 +10,8 @@ Edge-list conventions (documented, tested)
 - **Vertex ids** are integers ``0..n-1``. With ``n=None``, ``n`` is the largest
   id plus one; an id that is negative or ``>= n`` raises :class:`earlyhelp.ValidationError`.
 - **Weights** must be finite and ``>= 0``: NaN, infinite or negative weights raise
-  :class:`earlyhelp.ValidationError` (shortest paths and PageRank need them non-negative).
+  :class:`earlyhelp.ValidationError` (shortest paths and PageRank need them non-negative),
+  as do weights that are not numbers or whose total overflows a float.
 - **Duplicate edges** are merged into one edge and their weights summed, as when
   a NetworkX ``MultiGraph`` is collapsed to a ``Graph`` with summed weights.
   An unweighted graph stays unweighted (the merged edge weighs 1), as
@@ -28,9 +29,9 @@ Graphs of labelled nodes
 ------------------------
 ``Graph.from_edges([("a", "b"), ("b", "c")])`` (pairs, ``(u, v, weight)`` triples, or a
 DataFrame with ``source`` and ``target`` columns) builds the graph from node labels, as
-``nx.Graph(edges)`` or ``nx.from_pandas_edgelist(df)`` do: nodes are numbered in order of
-first appearance, and every per-node result (degree, PageRank, components, ...) comes back
-as a :class:`pandas.Series` keyed by label, like NetworkX's dicts.
+``nx.Graph(edges)`` or ``nx.from_pandas_edgelist(df)`` do: nodes (any hashable label, tuples
+included) are numbered in order of first appearance, and every per-node result (degree, PageRank,
+components, ...) comes back as a :class:`pandas.Series` keyed by label, like NetworkX's dicts.
 """
 from __future__ import annotations
 
@@ -57,6 +58,20 @@ def _whole(value: Any, table: str, column: str) -> int:
             or not float(value).is_integer():
         raise ValidationError(Problem(table, column, "must be a whole number", value=value))
     return int(value)
+
+
+def _real(value: Any, table: str, column: str) -> float:
+    """``value`` as a float, or a ValidationError naming the parameter (not numpy's bare ValueError)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValidationError(Problem(table, column, "must be a number", value=value))
+    return float(value)
+
+
+def _objects(values: Any) -> np.ndarray:
+    """A one-dimensional object array of ``values``: tuples stay whole labels (``np.asarray``
+    would turn a list of pairs into a two-dimensional array)."""
+    values = list(values)
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _check_n(n: int, table: str, column: str) -> None:
@@ -96,8 +111,24 @@ def _check_range(ids: np.ndarray, n: int, table: str, column: str) -> None:
                                       len(rows), int(ids[rows[0]])))
 
 
+def _as_floats(weight: Any, table: str) -> np.ndarray:
+    """Weights as float64 (missing ones as NaN, for the caller to report), or a ValidationError
+    naming the rows that are not numbers."""
+    try:
+        return np.ascontiguousarray(np.asarray(weight, dtype=np.float64))
+    except (TypeError, ValueError):
+        shaped = np.asarray(weight, dtype=object)
+        raw = pd.Series(_objects(np.ravel(shaped)), dtype=object)
+        numbers = pd.to_numeric(raw, errors="coerce")
+        bad = np.flatnonzero((numbers.isna() & raw.notna()).to_numpy())
+        if len(bad):
+            raise ValidationError(Problem(table, "weight", "weights must be numbers", bad[:10].tolist(), len(bad),
+                                          raw.iat[bad[0]])) from None
+        return np.ascontiguousarray(numbers.to_numpy(dtype=np.float64, na_value=np.nan).reshape(shaped.shape))
+
+
 def _check_weights(weight: Any, m: int, table: str = "edges") -> np.ndarray:
-    w = np.ascontiguousarray(np.asarray(weight, dtype=np.float64))
+    w = _as_floats(weight, table)
     if w.shape != (m,):
         raise ValidationError(Problem(table, "weight", f"has shape {w.shape}, expected ({m},) like src and dst"))
     bad = ~np.isfinite(w) | (w < 0)
@@ -105,6 +136,13 @@ def _check_weights(weight: Any, m: int, table: str = "edges") -> np.ndarray:
         rows = np.flatnonzero(bad)
         raise ValidationError(Problem(table, "weight", "weights must be finite and >= 0 (NaN, inf or negative found)",
                                       rows[:10].tolist(), len(rows), float(w[rows[0]])))
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
+        # merged duplicates, strengths and path lengths are sums of weights: they would overflow to inf
+        largest = np.finfo(np.float64).max
+        raise ValidationError(Problem(table, "weight", f"weights add up to more than {largest:.3g}, so their sums "
+                                      "would overflow; rescale them"))
     return w
 
 
@@ -126,7 +164,7 @@ class Graph:
         self._g = core_graph
         if labels is not None and len(labels) != core_graph.n:
             raise ValidationError(Problem("nodes", "label", f"{len(labels)} labels for {core_graph.n} vertices"))
-        self.labels = None if labels is None else np.asarray(labels, dtype=object)
+        self.labels = None if labels is None else _objects(labels)
         self.by_label = False      # per-node results keyed by label (built from a labelled edge list)
 
     @classmethod
@@ -161,6 +199,8 @@ class Graph:
         Duplicate edges are merged with summed weights; self-loops are kept
         (see the module docstring).
         """
+        if not isinstance(directed, (bool, np.bool_)):
+            raise ValidationError(Problem("edges", "directed", "must be True or False", value=directed))
         if dst is None:
             return cls._from_labelled(src, weight, directed)
         s = _id_array(src, "edges", "src")
@@ -192,7 +232,11 @@ class Graph:
         # nodes in order of first appearance (u then v of each edge), as NetworkX adds them
         both = np.empty(2 * len(u), dtype=object)
         both[0::2], both[1::2] = u, v
-        codes, names = pd.factorize(both, sort=False)
+        try:
+            codes, names = pd.factorize(both, sort=False)
+        except TypeError as err:  # a list or dict as a node, which NetworkX refuses too
+            raise ValidationError(Problem("edges", "source/target",
+                                          f"node labels must be hashable ({err})")) from None
         graph = cls.from_edges(codes[0::2], codes[1::2], w, directed=directed, n=len(names),
                                labels=list(names))
         graph.by_label = True
@@ -207,8 +251,9 @@ class Graph:
     def _vertex_ids(self, nodes: Any, column: str) -> np.ndarray:
         if not self.by_label:
             return _id_array(np.atleast_1d(nodes), column, "sources")
-        nodes = [nodes] if np.ndim(nodes) == 0 else list(nodes)
         index = pd.Index(self.labels)
+        single = np.ndim(nodes) == 0 or (isinstance(nodes, tuple) and nodes in index)  # a tuple may be one label
+        nodes = [nodes] if single else list(nodes)
         ids = index.get_indexer(nodes)
         if (ids < 0).any():
             rows = np.flatnonzero(ids < 0)
@@ -299,8 +344,10 @@ class Graph:
         ndarray of float
             the PageRank of each vertex.
         """
+        damping, tol = _real(damping, "pagerank", "damping"), _real(tol, "pagerank", "tol")
+        max_iter = _whole(max_iter, "pagerank", "max_iter")
         with naming("pagerank"):
-            return self._keyed(self._g.pagerank(float(damping), float(tol), int(max_iter)), "pagerank")
+            return self._keyed(self._g.pagerank(damping, tol, max_iter), "pagerank")
 
     def betweenness(self, samples: Optional[int] = None, seed: int = 0, normalized: bool = True,
                     progress: bool = False) -> np.ndarray:
@@ -341,6 +388,7 @@ class Graph:
             sources = np.empty(0, dtype=np.int64)
             sampled = False
         else:
+            samples = _whole(samples, "betweenness", "samples")
             if not 0 < samples <= self.n:
                 raise ValidationError(Problem("betweenness", None, f"samples must be in 1..{self.n}, got {samples}"))
             sources = np.asarray(random.Random(seed).sample(range(self.n), int(samples)), dtype=np.int64)
@@ -400,9 +448,10 @@ class Graph:
         frame = pd.DataFrame({"vertex": np.arange(self.n)})
         if self.labels is not None:
             frame["label"] = self.labels
-        frame["degree"] = self.degree()
-        frame["strength"] = self.strength()
-        frame["component"] = self.components()
+        # the core's arrays, by vertex: the label-keyed Series of a labelled graph would not align
+        frame["degree"] = self._g.degree()
+        frame["strength"] = self._g.strength()
+        frame["component"] = self._g.components()
         return frame
 
     def to_networkx(self) -> Any:
@@ -437,18 +486,22 @@ def _label_columns(edges: Any, weight: Any):
         if missing:
             raise ValidationError([Problem("edges", c, "required column is missing (edge list: source, target "
                                            "and optionally weight)") for c in missing])
-        w = None if column is None else edges[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        w = None if column is None else edges[column].to_numpy(dtype=object, na_value=np.nan)
         return edges["source"].to_numpy(dtype=object), edges["target"].to_numpy(dtype=object), w
-    rows = list(edges)
+    try:
+        rows = list(edges)
+    except TypeError:
+        raise ValidationError(Problem("edges", None, "an edge list holds (u, v) pairs or (u, v, weight) triples, "
+                                      f"or is a DataFrame; got {type(edges).__name__}")) from None
     sizes = {len(r) if isinstance(r, (tuple, list)) else -1 for r in rows}
     if not sizes <= {2} and not sizes <= {3}:
         raise ValidationError(Problem("edges", None, "an edge list holds (u, v) pairs or (u, v, weight) triples, "
                                       "all of one kind, or is a DataFrame with source and target columns"))
     if weight is not None:
         raise ValidationError(Problem("edges", "weight", "give weights as (u, v, weight) triples"))
-    u = np.array([r[0] for r in rows], dtype=object)
-    v = np.array([r[1] for r in rows], dtype=object)
-    w = np.array([r[2] for r in rows], dtype=np.float64) if sizes == {3} else None
+    u = _objects(r[0] for r in rows)
+    v = _objects(r[1] for r in rows)
+    w = [r[2] for r in rows] if sizes == {3} else None
     return u, v, w
 
 
@@ -488,6 +541,8 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
         _check_range(rgt, core.MAX_VERTICES, "edges", "right")
         n_right = int(rgt.max(initial=-1)) + 1
     n_right = _whole(n_right, "edges", "n_right")
+    if n_right < 0:
+        raise ValidationError(Problem("edges", "n_right", "must be >= 0", value=n_right))
     _check_n(n_right, "edges", "n_right")
     if (lft < 0).any():
         rows = np.flatnonzero(lft < 0)

@@ -23,7 +23,6 @@ ALL = "All localities"
 COUNT_COLUMNS = ("numerator", "denominator")
 DERIVED = ("value", "lo", "hi", "rate_per_10k")
 CHANGE = ("previous", "change", "change_p", "change_significant")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -158,6 +157,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     monthly = pd.concat([council.assign(locality=ALL), by_loc], ignore_index=True)
     monthly["locality"] = monthly["locality"].astype(str)
     monthly["measure"] = monthly["measure"].astype(str)
+    monthly_raw = monthly
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
     monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     last_label = f"12 months to {month_end.strftime('%Y-%m')}"
@@ -165,7 +165,10 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     loc12 = loc12[loc12["period"] == last_label].copy()
     loc12["locality"] = loc12["locality"].astype(str)
     loc12["measure"] = loc12["measure"].astype(str)
+    loc12_raw = loc12
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
+    counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
+                                    counts12)
     for mid, c in counts12.items():
         for k, v in c.items():
             counts.setdefault(mid, {}).setdefault(k, 0)
@@ -239,6 +242,12 @@ def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, k
             n_primary = np.bincount(mcodes, weights=primary, minlength=len(mids))
             n_secondary = np.bincount(mcodes, weights=secondary, minlength=len(mids))
     counts = {str(m): {"primary": int(n_primary[i]), "secondary": int(n_secondary[i])} for i, m in enumerate(mids)}
+    _hide(frame, status)
+    return frame, counts
+
+
+def _hide(frame: pd.DataFrame, status: Mapping[str, np.ndarray]) -> None:
+    """Hide the count cells in ``status`` (per count column) and every figure built on them, in place."""
     hidden = np.zeros(len(frame), dtype=bool)
     for c in COUNT_COLUMNS:
         h = status[c]
@@ -250,11 +259,11 @@ def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, k
         frame[c] = frame[c].where(~hidden, np.nan)
     if "period_start" in frame.columns:
         # the same period a year before: hidden there -> previous and change hidden here
+        mcodes = pd.factorize(frame["measure"], sort=False)[0]
         gone = hidden | _hidden_year_before(frame, mcodes, hidden)
         for c in ("previous", "change", "change_p"):
             frame[c] = pd.to_numeric(frame[c], errors="coerce").where(~gone, np.nan)
         frame["change_significant"] = frame["change_significant"].astype("boolean").where(~gone, pd.NA)
-    return frame, counts
 
 
 def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, threshold: int, measure):
@@ -282,6 +291,96 @@ def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, t
     secondary = np.zeros(len(v), dtype=bool)
     secondary[picked[first]] = True
     return primary, secondary
+
+
+def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
+                         loc12_raw: pd.DataFrame, kinds: Dict[str, str], threshold: int, month_end: pd.Timestamp,
+                         counts12: Dict[str, Dict[str, int]]) -> Dict[str, Dict[str, int]]:
+    """Hide more cells so the 12-month table and the months it covers reveal no hidden count together.
+
+    A locality's 12-month figure of a flow is the sum of its twelve monthly figures (of a stock, its
+    last month's figure): beside eleven published months it would give the twelfth away. Per measure
+    and count column, the monthly cells of the last twelve months and the 12-month cells are audited
+    as one table (months by locality, with the council and 12-month totals), starting from the cells
+    both tables already hide. Both frames are changed in place; returns ``counts12`` with the cells
+    hidden here added as secondary suppressions.
+    """
+    from .suppression import suppress_cells
+
+    if monthly.empty or loc12.empty:
+        return counts12
+    in_year = ((monthly["period_start"] > month_end - pd.DateOffset(months=12))
+               & (monthly["period_start"] <= month_end)).to_numpy()
+    raw_m = _raw_counts(monthly_raw, ("measure", "period", "locality"), monthly)
+    raw_y = _raw_counts(loc12_raw, ("measure", "locality"), loc12)
+    # copies: pandas 3 hands out read-only views
+    status_m = {c: (monthly[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
+    status_y = {c: (loc12[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
+    added = False
+    for mid in pd.unique(loc12["measure"]):
+        rows_m = np.flatnonzero(in_year & (monthly["measure"] == mid).to_numpy())
+        rows_y = np.flatnonzero((loc12["measure"] == mid).to_numpy())
+        kind = kinds.get(mid, "count")
+        relations = _year_relations(monthly.iloc[rows_m], loc12.iloc[rows_y], flow=kind in ("count", "proportion"))
+        for c in COUNT_COLUMNS:
+            if c == "denominator" and kind != "proportion":
+                continue
+            values = np.round(np.nan_to_num(np.r_[raw_m[c][rows_m], raw_y[c][rows_y]], nan=0.0))
+            seed = np.r_[status_m[c][rows_m], status_y[c][rows_y]]
+            # a table with margins has whole-number bounds: with every hidden cell above zero, a cell's
+            # range is one value only when the algebra fixes it, so the bounds audit (slow) is needed
+            # only when a zero ends up hidden
+            result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False)
+            if (values[result.hidden] == 0).any():
+                result = suppress_cells(values, relations, threshold=threshold, hidden=seed)
+            new = result.hidden & ~seed
+            if not new.any():
+                continue
+            added = True
+            status_m[c][rows_m[new[:len(rows_m)]]] = True
+            status_y[c][rows_y[new[len(rows_m):]]] = True
+            if c == "numerator":
+                counts12.setdefault(str(mid), {"primary": 0, "secondary": 0})
+                counts12[str(mid)]["secondary"] += int(new.sum())
+    if added:
+        _hide(monthly, status_m)
+        _hide(loc12, status_y)
+    return counts12
+
+
+def _raw_counts(raw: pd.DataFrame, keys: Sequence[str], like: pd.DataFrame) -> Dict[str, np.ndarray]:
+    """The unsuppressed counts of ``raw`` in the row order of ``like`` (matched on ``keys``)."""
+    index = pd.MultiIndex.from_frame(raw[list(keys)].astype(str))
+    want = pd.MultiIndex.from_frame(like[list(keys)].astype(str))
+    return {c: pd.Series(pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+                         index=index).reindex(want).to_numpy(dtype=float) for c in COUNT_COLUMNS}
+
+
+def _year_relations(months: pd.DataFrame, year: pd.DataFrame, *, flow: bool) -> list:
+    """Additive relations over the cells ``months`` then ``year`` (see :func:`_year_against_months`)."""
+    n_m = len(months)
+    loc = months["locality"].to_numpy()
+    start = months["period_start"].to_numpy()
+    relations = []
+    for p in pd.unique(start):
+        at = np.flatnonzero(start == p)
+        total = at[loc[at] == ALL]
+        parts = at[loc[at] != ALL]
+        if len(total) == 1 and len(parts):
+            relations.append((int(total[0]), tuple(int(i) for i in parts)))
+    year_loc = year["locality"].to_numpy()
+    total = np.flatnonzero(year_loc == ALL)
+    parts = np.flatnonzero(year_loc != ALL)
+    if len(total) == 1 and len(parts):
+        relations.append((n_m + int(total[0]), tuple(n_m + int(i) for i in parts)))
+    last = start.max() if n_m else None
+    for j, name in enumerate(year_loc):
+        mine = np.flatnonzero(loc == name)
+        if not flow:     # a stock's 12-month figure is its last month's
+            mine = mine[start[mine] == last]
+        if len(mine):
+            relations.append((n_m + j, tuple(int(i) for i in mine)))
+    return relations
 
 
 def _hidden_year_before(frame: pd.DataFrame, mcodes: np.ndarray, hidden: np.ndarray) -> np.ndarray:
@@ -320,7 +419,8 @@ def _funnels(loc12: pd.DataFrame, kinds: Dict[str, str]) -> Dict[str, dict]:
 
 # -- the one way out -----------------------------------------------------------------------------
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text starting like a spreadsheet formula gets a leading apostrophe (CSV and Excel injection).
+    """Text starting like a spreadsheet formula gets a leading apostrophe (CSV and Excel injection),
+    as the publication gate does (:func:`earlyhelp.report.publish.neutralise_formulas`).
 
     Parameters
     ----------
@@ -331,15 +431,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
     """
-    out = frame.copy()
-    for c in out.columns:
-        dtype = out[c].dtype  # pandas 3's default text dtype is "str": ask pandas, not the dtype's name
-        if dtype == object or pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
-            s = out[c].astype(object)
-            bad = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
-            if bad.any():
-                out[c] = s.where(~bad, "'" + s.astype(str))
-    return out
+    from .publish import neutralise_formulas as gate_neutralise
+
+    return gate_neutralise(frame)[0]
 
 
 def publish_file(folder, name: str, payload: Any, kind: str) -> None:

@@ -40,8 +40,9 @@ from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress
 
-#: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), and their
+#: full-width forms, which spreadsheets in East Asian locales may take for them
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 #: identifier columns of published tables -> pseudonym domain (as :mod:`.pseudonymise`)
 IDENTIFIER_COLUMNS: Dict[str, str] = {
@@ -225,12 +226,33 @@ def count_columns(frame: pd.DataFrame) -> List[Hashable]:
             continue
         if f"{name}_status" in frame.columns:
             continue
-        values = frame[col]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            finite = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+        numbers = _as_numbers(frame[col])
+        if numbers is not None:
+            finite = numbers.dropna().to_numpy(dtype=float)
             if (finite == np.round(finite)).all():
                 out.append(col)
     return out
+
+
+def _as_numbers(values: pd.Series) -> Optional[pd.Series]:
+    """The column as numbers, or None when it is not numeric.
+
+    Counts held as text or Python objects (a CSV read as text, a column mixed with ``None``)
+    are counts too: every filled cell must read as a number.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return None
+    if pd.api.types.is_numeric_dtype(values):
+        return pd.to_numeric(values, errors="coerce")
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values):
+        return None
+    filled = values.dropna()
+    if filled.empty or filled.map(lambda v: isinstance(v, bool)).any():
+        return None
+    numbers = pd.to_numeric(filled.astype(str).str.strip().str.replace(",", "", regex=False), errors="coerce")
+    if numbers.isna().any():
+        return None
+    return numbers.reindex(values.index).astype(float)
 
 
 def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: PublishPolicy,
@@ -242,7 +264,8 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
         keys = list(dims) if dims else [c for c in frame.columns if c in totals]
         table = frame[keys + list(counts)].copy()
         for c in counts:
-            table[c] = pd.to_numeric(table[c]).fillna(0).round().astype("int64")
+            numbers = _as_numbers(table[c])
+            table[c] = (pd.to_numeric(table[c]) if numbers is None else numbers).fillna(0).round().astype("int64")
         result = suppress(table, list(counts), dims=keys, totals=totals, threshold=policy.threshold)
         for c in counts:
             hidden = (result[f"{c}_status"] == SUPPRESSED).to_numpy()
@@ -250,7 +273,8 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
             done[str(c)] = result.counts[c]
         return out, done
     for c in counts:
-        values = pd.to_numeric(frame[c], errors="coerce")
+        values = _as_numbers(frame[c])
+        values = pd.to_numeric(frame[c], errors="coerce") if values is None else values
         hidden = ((values >= 1) & (values <= policy.threshold)).fillna(False).to_numpy(dtype=bool)
         if hidden.any():
             out[c] = _shown(frame[c], hidden)
@@ -259,7 +283,8 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
 
 
 def _shown(values: pd.Series, hidden: np.ndarray) -> pd.Series:
-    shown = values.astype(object).copy()
+    numbers = _as_numbers(values)
+    shown = (values if numbers is None else numbers).astype(object).copy()
     shown[hidden] = SUPPRESSED
     return shown.map(lambda v: v if v == SUPPRESSED or v is None or (not isinstance(v, str) and pd.isna(v))
                      else (str(int(v)) if float(v) == int(v) else str(v)))
@@ -351,6 +376,7 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
             if (typed[c].dropna() == typed[c].dropna().round()).all():
                 typed[c] = typed[c].round().astype("Int64")
     if derived:
+        _check_derived(derived, text, [str(c) for c in cols] + list(already))
         typed, text = typed.copy(), text.copy()
         withheld = {}
         for col, sources in derived.items():
@@ -382,6 +408,24 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     text, n_text = neutralise_formulas(text)
     record["formulas_neutralised"] = max(n_typed, n_text)
     return Published(typed=typed, text=text, record=record)
+
+
+def _check_derived(derived: Mapping[Hashable, Sequence[Hashable]], text: pd.DataFrame,
+                   suppressed: Sequence[str]) -> None:
+    """Each derived column and its sources must be in the table, each source a suppressed count:
+    otherwise nothing would be withheld and a rate could give a hidden count away."""
+    problems = []
+    for col, sources in derived.items():
+        if col not in text.columns:
+            problems.append(Problem("publish", str(col), "derived column is not in the table"))
+        for src in sources:
+            if src not in text.columns:
+                problems.append(Problem("publish", str(src), f"source of derived column {col!r} is not in the table"))
+            elif str(src) not in suppressed and len(text):     # an empty table has nothing to give away
+                problems.append(Problem("publish", str(src), f"source of derived column {col!r} is not a count "
+                                        f"column the gate suppresses (counts: {list(suppressed)})"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:

@@ -78,7 +78,8 @@ class SuppressionResult:
 # the core: cells + relations
 # ---------------------------------------------------------------------------------
 def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
-                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> SuppressionResult:
+                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
+                   hidden: Optional[Sequence[bool]] = None) -> SuppressionResult:
     """Choose the cells to hide among ``values`` linked by additive ``relations``.
 
     Parameters
@@ -93,6 +94,9 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     lp_audit : bool, optional
         Run the bounds audit (default: when scipy is installed and the number of
         hidden cells is at most 400).
+    hidden : sequence of bool, optional
+        Cells already hidden elsewhere (e.g. where another table publishes the same count):
+        they stay hidden (reason ``"secondary"`` unless small) and the audit covers them.
 
     Returns
     -------
@@ -100,8 +104,15 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     """
     v = np.asarray(values, dtype=float)
     n = len(v)
-    hidden = (v >= 1) & (v <= threshold)
-    reason = np.where(hidden, "primary", "").astype(object)
+    primary = (v >= 1) & (v <= threshold)
+    reason = np.where(primary, "primary", "").astype(object)
+    if hidden is not None:
+        seed = np.asarray(hidden, dtype=bool)
+        if seed.shape != primary.shape:
+            raise ValueError(f"hidden has {seed.size} cells, values {n}")
+        reason[seed & ~primary] = "secondary"
+        primary = primary | seed
+    hidden = primary
     if not hidden.any() or not relations:
         return SuppressionResult(hidden, reason)
     rels = [(int(t), tuple(int(p) for p in parts)) for t, parts in relations]
@@ -494,7 +505,10 @@ def shown_count(value, threshold: int = DEFAULT_THRESHOLD) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, str):
-        return value
+        number = pd.to_numeric(value.strip().replace(",", ""), errors="coerce")
+        if pd.isna(number):
+            return value          # a marker ("c") or a word, not a count
+        value = number            # a count written as text is still a count
     _check_threshold(threshold)
     n = int(value)
     return SUPPRESSED if 1 <= n <= threshold else f"{n:,}"

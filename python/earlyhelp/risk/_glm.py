@@ -40,6 +40,43 @@ def check_finite(X: np.ndarray, names: Sequence[str], original: Any = None) -> N
     raise ValidationError(problems)
 
 
+def is_real(value: Any) -> bool:
+    """A real number (not a bool or a string), finite or not."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_frame_columns(X: Any, table: str = "X") -> None:
+    """Raise ValidationError naming duplicated or non-numeric columns of a DataFrame.
+
+    scikit-learn's own conversion fails with "could not convert string to float"
+    and names neither the column nor the row.
+    """
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        return
+    names = pd.Index(X.columns)
+    if names.duplicated().any():
+        dup = [str(c) for c in names[names.duplicated()].unique()]
+        raise ValidationError(Problem(table, ", ".join(dup), "duplicated column names; each feature needs its own "
+                                      "name (rename or drop the copies)"))
+    problems = []
+    for j, col in enumerate(names):
+        s = X.iloc[:, j]
+        if pd.api.types.is_bool_dtype(s.dtype) or (pd.api.types.is_numeric_dtype(s.dtype)
+                                                   and not isinstance(s.dtype, pd.CategoricalDtype)):
+            continue
+        values = s.astype(object)
+        as_number = pd.to_numeric(values, errors="coerce")
+        bad = np.flatnonzero(values.notna().to_numpy() & as_number.isna().to_numpy())
+        if bad.size:
+            problems.append(Problem(table, str(col), f"not numeric (dtype {s.dtype}); encode it first (e.g. "
+                                    "OneHotEncoder in a pipeline)", rows=row_labels(X, bad), n_rows=bad.size,
+                                    value=values.iloc[bad[0]]))
+    if problems:
+        raise ValidationError(problems)
+
+
 def check_sample_weight(sample_weight: Optional[Any], n: int, original: Any = None) -> np.ndarray:
     """Sample weights as a contiguous float64 array; clear errors for bad ones."""
     if sample_weight is None:
@@ -55,8 +92,13 @@ def check_sample_weight(sample_weight: Optional[Any], n: int, original: Any = No
         raise ValidationError(Problem("sample_weight", None, "weights must be finite and >= 0 (negative, NaN or "
                                       "infinite weights found)", rows=row_labels(original, bad), n_rows=bad.size,
                                       value=float(w[bad[0]])))
-    if not w.sum() > 0:
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not total > 0:
         raise ValidationError(Problem("sample_weight", None, "all weights are zero; nothing to fit"))
+    if not np.isfinite(total):  # the solvers sum the weights; an overflow there is not the features' fault
+        raise ValidationError(Problem("sample_weight", None, f"the weights sum to more than the largest float "
+                                      f"({np.finfo(np.float64).max:.3g}); rescale them"))
     return np.ascontiguousarray(w)
 
 
@@ -64,11 +106,14 @@ def n_threads(n_jobs: Optional[int]) -> int:
     """sklearn's n_jobs to the core's thread count (0 = decide from the size)."""
     if n_jobs is None:
         return 0
+    if not (isinstance(n_jobs, (int, np.integer)) and not isinstance(n_jobs, bool)):
+        raise ValidationError(f"n_jobs must be None or a whole number, got {n_jobs!r}", table="parameters")
     if n_jobs < 0:
         import os
 
         return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return int(n_jobs)
+    # the core takes a 32-bit count; more threads than cores never helps
+    return int(min(n_jobs, 1024))
 
 
 def call_core(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from .._native import risk as core
-from ._glm import call_core, check_sample_weight, row_labels
+from ._glm import call_core, check_sample_weight, is_real, row_labels
 
 __all__ = ["IsotonicCalibrator", "PlattCalibrator", "reliability_diagram", "reliability_table"]
 
@@ -39,6 +39,8 @@ def _vector(values: Any, name: str, original: Any = None) -> np.ndarray:
 def _pair(p: Any, y: Any, sample_weight: Any, binary: bool) -> tuple:
     x = _vector(p, "p")
     yv = _vector(y, "y")
+    if x.shape[0] == 0:
+        raise ValidationError(Problem("p", None, "no rows: a calibration needs scores and outcomes"))
     if yv.shape[0] != x.shape[0]:
         raise ValidationError(Problem("y", None, f"has {yv.shape[0]} values but p has {x.shape[0]}"))
     if binary:
@@ -157,6 +159,9 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
     def _score(self, p: Any) -> np.ndarray:
         x = _vector(p, "p")
         if self.input == "probability":
+            # eps >= 0.5 clips every probability to one value; eps <= 0 gives infinite log-odds
+            if not (is_real(self.eps) and 0 < self.eps < 0.5):
+                raise ValidationError(f"eps must be between 0 and 0.5, got {self.eps!r}", table="parameters")
             if ((x < 0) | (x > 1)).any():
                 rows = np.flatnonzero((x < 0) | (x > 1))
                 raise ValidationError(Problem("p", None, "probabilities must be in [0, 1] (use input='score' for "

@@ -53,7 +53,13 @@ def _as_labels(y: Any, name: str = "y") -> np.ndarray:
 
 
 def _as_probabilities(p: Any, name: str = "p") -> np.ndarray:
-    arr = np.asarray(p, dtype=float).ravel()
+    arr = np.asarray(p, dtype=float)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim > 1:  # flattening predict_proba's two columns would double the rows
+        raise ValueError(f"{name} must be one probability per row, got shape {arr.shape}; for predict_proba's "
+                         "output pass its column of the positive class, predict_proba(X)[:, 1]")
+    arr = arr.ravel()
     bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
     if bad.any():
         rows = np.flatnonzero(bad)[:10].tolist()
@@ -130,7 +136,7 @@ def auc_difference(y: Any, p_a: Any, p_b: Any, level: float = 0.95) -> Dict[str,
     a, b = _as_probabilities(p_a, "p_a"), _as_probabilities(p_b, "p_b")
     _check_pair(yy, a)
     _check_pair(yy, b)
-    if not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)) or not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), not {level!r}")
     n1, n0 = int(yy.sum()), int(len(yy) - yy.sum())
     if n1 < 2 or n0 < 2:
@@ -269,6 +275,12 @@ def predict_risk(model: Any, X: Any) -> np.ndarray:
     if proba.ndim != 2 or proba.shape[0] != len(X):
         raise ValueError(f"predict_proba returned shape {proba.shape} for {len(X)} rows")
     classes = list(getattr(model, "classes_", [0, 1]))
+    if 1 in classes and len(classes) == 2 and not any(c in (0, -1) for c in classes if c != 1):
+        # e.g. classes 1 and 2: the class labelled 1 is then the negative one, and scoring it
+        # against 0/1 outcomes would silently turn the AUC upside down
+        shown = [c.item() if isinstance(c, np.generic) else c for c in classes]
+        raise ValueError(f"the model's classes are {shown}: which one is the outcome is ambiguous; refit it on "
+                         "0/1 (or False/True) labels")
     col = classes.index(1) if 1 in classes else proba.shape[1] - 1
     return proba[:, col]
 
@@ -277,11 +289,19 @@ def _check_X(X: Any, y: Any) -> None:
     n = len(X)
     if n != len(y):
         raise ValueError(f"X and y have different lengths ({n} and {len(y)})")
-    values = X.to_numpy(dtype=float, na_value=np.nan) if isinstance(X, pd.DataFrame) else np.asarray(X, float)
+    if isinstance(X, pd.DataFrame):
+        # text or categorical columns are for the model's own encoder (a pipeline); check the numbers
+        numeric = [j for j in range(X.shape[1]) if pd.api.types.is_numeric_dtype(X.dtypes.iloc[j])
+                   and not isinstance(X.dtypes.iloc[j], pd.CategoricalDtype)]
+        columns = X.columns[numeric]
+        values = X.iloc[:, numeric].to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = np.asarray(X, float)
+        columns = None
     bad = ~np.isfinite(values)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        col = X.columns[c] if isinstance(X, pd.DataFrame) else c
+        col = columns[c] if columns is not None else c
         raise ValidationError([Problem("features", str(col), "features must be finite numbers (NaN or infinite "
                                        "found)", rows=np.unique(np.argwhere(bad)[:, 0])[:10].tolist(),
                                        n_rows=int(bad.any(axis=1).sum()), value=values[r, c])])
@@ -573,7 +593,8 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
     for T in tests:
         latest_train = T - horizon
         train_at = [latest_train - step * j for j in range(train_years * cutoffs_per_year)]
-        train_at = sorted(d.normalize() for d in train_at if d >= start)
+        # more cut-offs a year than days fall on the same date; each date once (build_features refuses repeats)
+        train_at = sorted({d.normalize() for d in train_at if d >= start})
         if not train_at or latest_train < start:
             raise ValueError(f"no training cut-off for test date {T.date()}: the data start on {start.date()}; "
                              f"test dates need at least {horizon.days} days of outcomes before them")

@@ -69,6 +69,10 @@ def _groups_frame(groups: Any, n: int) -> pd.DataFrame:
         raise _bad("groups", f"has {len(frame)} rows but y has {n}")
     if frame.shape[1] == 0:
         raise _bad("groups", "has no columns")
+    names = pd.Index(frame.columns)
+    if names.duplicated().any():
+        raise _bad("groups", f"has duplicated column names {[str(c) for c in names[names.duplicated()].unique()]}; "
+                   "each attribute needs its own name")
     return frame.reset_index(drop=True).astype(object).where(frame.reset_index(drop=True).notna(), "unknown") \
         .astype(str)
 
@@ -222,7 +226,8 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     for attr in frame.columns:
         values = frame[attr].to_numpy()
         sizes = pd.Series(values).value_counts()
-        ref = reference.get(attr, sizes.index[0])
+        # group labels are compared as text (missing ones are "unknown"), so is the reference
+        ref = str(reference[attr]) if attr in reference else sizes.index[0]
         if ref not in sizes.index:
             raise _bad("reference", f"group {ref!r} of {attr!r} is not in the data (groups: {list(sizes.index)})")
         ref_mask = values == ref

@@ -306,9 +306,10 @@ def _groups(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, X: pd.DataFrame) ->
     return out.drop(columns="family_id")
 
 
-def _extra_features(extra: Sequence[ExtraFeature], snap: Any, at: pd.Timestamp, rows: pd.DataFrame
-                    ) -> pd.DataFrame:
+def _extra_features(extra: Sequence[ExtraFeature], snap: Any, at: pd.Timestamp, rows: pd.DataFrame,
+                    built_in: Sequence[str] = ()) -> pd.DataFrame:
     parts = []
+    taken = set(built_in)
     for f in extra:
         name = getattr(f, "__name__", repr(f))
         got = f(snap, at, rows[["family_id", "episode_id"]].copy())
@@ -316,6 +317,11 @@ def _extra_features(extra: Sequence[ExtraFeature], snap: Any, at: pd.Timestamp, 
             raise TypeError(f"extra feature function {name} must return a DataFrame, not {type(got).__name__}")
         if "family_id" in got.columns:
             got = got.set_index("family_id")
+        clash = [str(c) for c in got.columns if c in taken or list(got.columns).count(c) > 1]
+        if clash:  # two columns of one name would reach the model as duplicated features
+            raise ValidationError([Problem("features", f"{name}.{clash[0]}", "extra feature function returned a "
+                                           f"column name already in use ({sorted(set(clash))}); rename it")])
+        taken.update(got.columns)
         got.index = got.index.astype(str)
         if got.index.duplicated().any():
             raise ValidationError([Problem("features", name, "extra feature function returned a family twice",
@@ -385,7 +391,9 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     for f in extra:
         if not callable(f):
             raise TypeError(f"extra feature functions must be callable, not {type(f).__name__}")
-    dates = [at] if isinstance(at, (str, pd.Timestamp)) or not isinstance(at, Sequence) else list(at)
+    list_like = isinstance(at, (Sequence, np.ndarray, pd.Index, pd.Series)) and not isinstance(at, str) \
+        and np.ndim(at) == 1
+    dates = list(at) if list_like else [at]
     try:
         dates = [pd.Timestamp(d) for d in dates]
         dates = [d if pd.isna(d) else d.normalize() for d in dates]
@@ -393,6 +401,11 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
         raise ValueError(f"at must be a date or a list of dates, not {at!r}") from exc
     if not dates or any(pd.isna(d) for d in dates):
         raise ValueError(f"at must be a date or a non-empty list of dates, not {at!r}")
+    if any(d.tz is not None for d in dates):  # the data's dates carry no time zone
+        raise ValueError(f"at must be dates without a time zone, not {at!r}")
+    repeated = sorted({d for d in dates if dates.count(d) > 1})
+    if repeated:  # each repeat would stack every family's row again
+        raise ValueError(f"at holds the same date more than once: {[str(d.date()) for d in repeated]}")
     t = _as_thresholds(thresholds)
     end = pd.Timestamp(data_end).normalize() if data_end is not None else data_end_of(ds)
     localities = sorted(ds.localities["locality_id"].dropna().astype(str).unique())
@@ -417,7 +430,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
             continue
         X = _fill_missing_ages(_features(snap, d, rows, target, t, localities, ups, rr))
         if extra:
-            X = pd.concat([X, _extra_features(extra, snap, d, rows)], axis=1)
+            X = pd.concat([X, _extra_features(extra, snap, d, rows, X.columns)], axis=1)
         parts.append(X)
         labels.append(_labels(ds, rows, d, target, horizon_days, events))
         ids.append(pd.DataFrame({"family_id": rows["family_id"].astype("string[pyarrow]"), "at": d,

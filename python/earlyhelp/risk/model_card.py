@@ -140,12 +140,16 @@ def model_card(path: Union[str, os.PathLike, None], model: Any, metrics: Union[p
     if not isinstance(data_description, str) or not data_description.strip():
         raise ValueError("data_description must say what data the model was built on")
     if not isinstance(period, str):
+        if not isinstance(period, Iterable):
+            raise ValueError(f"period must be text or (start, end), not {period!r}")
         period = list(period)
         if len(period) != 2:
             raise ValueError("period must be text or (start, end)")
         period = f"{_cell(pd.Timestamp(period[0]))} to {_cell(pd.Timestamp(period[1]))}"
     if features is None:
         features = [str(f) for f in getattr(model, "feature_names_in_", [])]
+    elif isinstance(features, str):  # one name, not a list of its letters
+        features = [features]
     sections = [
         f"# {title}",
         f"_Model card written {_dt.date.today().isoformat()} by earlyhelp._",

@@ -29,7 +29,8 @@ Bad input
 ---------
 NaN or infinite features, negative or non-finite sample weights, a single
 class in ``y`` and mismatched lengths raise :class:`earlyhelp.ValidationError`
-(a ``ValueError``) naming the column and rows. Constant columns: with a
+(a ``ValueError``) naming the column and rows; so do text, categorical and duplicated
+columns of a DataFrame (encode them first, e.g. in a pipeline). Constant columns: with a
 penalty their coefficient is 0 (the intercept absorbs them); with no penalty
 (``C=np.inf``, ``alpha=0``) constant or collinear columns raise, as do
 perfectly separated classes, because no unique finite estimate exists. With a
@@ -54,7 +55,7 @@ from .._docstrings import with_sections
 from .._errors import CoreInputError, Problem, ValidationError
 from .._native import naming
 from .._native import risk as core
-from ._glm import check_finite, check_sample_weight, feature_names, n_threads, row_labels
+from ._glm import check_finite, check_frame_columns, check_sample_weight, feature_names, is_real, n_threads, row_labels
 
 __all__ = ["LogisticRiskModel", "PoissonRiskModel"]
 
@@ -76,17 +77,26 @@ class _LinearRiskModel(BaseEstimator):
     def _check_common_params(self) -> None:
         if self.solver not in _SOLVERS:
             raise ValidationError(f"solver must be one of {_SOLVERS}, got {self.solver!r}", table="parameters")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
-            raise ValidationError(f"max_iter must be an integer >= 1, got {self.max_iter!r}", table="parameters")
-        if not (np.isscalar(self.tol) and self.tol > 0):
-            raise ValidationError(f"tol must be > 0, got {self.tol!r}", table="parameters")
+        # the core counts iterations in 32 bits
+        if not (isinstance(self.max_iter, (int, np.integer)) and not isinstance(self.max_iter, bool)
+                and 1 <= self.max_iter < 2**31):
+            raise ValidationError(f"max_iter must be an integer from 1 to 2**31 - 1, got {self.max_iter!r}",
+                                  table="parameters")
+        # an infinite tol stops before the first step and returns zero coefficients
+        if not (is_real(self.tol) and math.isfinite(self.tol) and self.tol > 0):
+            raise ValidationError(f"tol must be a finite number > 0, got {self.tol!r}", table="parameters")
+        n_threads(self.n_jobs)  # raises for a bad n_jobs
 
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation", **kw: Any) -> Any:
         """validate_data without its finiteness check (ours names the column)."""
+        check_frame_columns(X)
         return validate_data(self, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False, **kw)
 
     def _fit_core(self, fn: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, l1_ratio: float,
                   original: Any) -> None:
+        if not math.isfinite(lam):
+            raise ValidationError(f"the penalty strength is not a finite number ({self._penalty_text()}); "
+                                  "choose a weaker penalty", table="parameters")
         # The core checks X for NaN/inf in its first pass; only when it finds
         # one do we look again to name every offending column and row.
         with naming("X"):
@@ -95,8 +105,10 @@ class _LinearRiskModel(BaseEstimator):
                                           tol=float(self.tol), max_iter=int(self.max_iter), solver=self.solver,
                                           n_threads=n_threads(self.n_jobs), compute_covariance=True)
                 res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, options)
-            except CoreInputError:
+            except CoreInputError as exc:
                 check_finite(X, feature_names(self, X.shape[1]), original)
+                if lam > 0 and l1_ratio < 1 and "singular" in str(exc):  # an L2 penalty keeps it invertible
+                    raise self._scale_error(X, y, w) from exc
                 raise
         coef = np.asarray(res["coef"], dtype=np.float64)
         if not (np.all(np.isfinite(coef)) and math.isfinite(res["intercept"])):  # the core checks too
@@ -118,6 +130,26 @@ class _LinearRiskModel(BaseEstimator):
             warnings.warn(f"{type(self).__name__} did not converge in {self.n_iter_} iterations (gradient "
                           f"{res['gradient_norm']:.2e} > tol {self.tol:g}); raise max_iter or standardise "
                           "the features", ConvergenceWarning, stacklevel=3)
+
+    def _penalty_text(self) -> str:
+        """The penalty parameter as the user set it, for messages."""
+        return f"C={self.C!r}" if hasattr(self, "C") else f"alpha={self.alpha!r} times the sum of the weights"
+
+    def _scale_error(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> ValidationError:
+        """The core calls a breakdown of an L2-penalised fit "singular ... with no penalty"; with
+        that penalty the Hessian cannot be singular, so the cause is values on extreme scales."""
+        names = feature_names(self, X.shape[1])
+        with np.errstate(over="ignore"):
+            size = np.abs(X).max(axis=0)
+        j = int(np.argmax(size))
+        scales = [f"largest feature value {size[j]:.3g} in column {names[j]!r}",
+                  f"sample weights summing to {float(w.sum()):.3g}"]
+        if not hasattr(self, "C"):
+            scales.append(f"largest count {float(np.max(y)):.3g}")
+        column = names[j] if size[j] >= 1e6 else None  # name a column only when it is the likely cause
+        return ValidationError(Problem("X", column, "the penalised fit broke down numerically: values on extreme "
+                                       f"scales ({'; '.join(scales)}); standardise the features (e.g. "
+                                       "StandardScaler) and rescale counts or sample weights towards 1"))
 
     def _linear(self, X: Any, fn: Any = None) -> np.ndarray:
         """The core's predictor on validated X; NaN/inf in X raise a named error."""
@@ -180,7 +212,7 @@ class _LinearRiskModel(BaseEstimator):
         DataFrame
         """
         check_is_fitted(self, "n_features_in_")
-        if not 0 < level < 1:
+        if not (is_real(level) and 0 < level < 1):
             raise ValidationError(f"level must be between 0 and 1, got {level!r}", table="parameters")
         names = feature_names(self, self.n_features_in_) + ["intercept"]
         coef = np.append(self._coef, self._intercept if self.fit_intercept else np.nan)
@@ -277,9 +309,9 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
             itself, fitted.
         """
         self._check_common_params()
-        if not (np.isscalar(self.C) and self.C > 0):
+        if not (is_real(self.C) and self.C > 0):
             raise ValidationError(f"C must be > 0 (np.inf for no penalty), got {self.C!r}", table="parameters")
-        if not (np.isscalar(self.l1_ratio) and 0 <= self.l1_ratio <= 1):
+        if not (is_real(self.l1_ratio) and 0 <= self.l1_ratio <= 1):
             raise ValidationError(f"l1_ratio must be between 0 and 1, got {self.l1_ratio!r}", table="parameters")
         original = X
         X, y = self._validate_X(X, reset=True, y=y)
@@ -409,12 +441,15 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
             itself, fitted.
         """
         self._check_common_params()
-        if not (np.isscalar(self.alpha) and np.isfinite(self.alpha) and self.alpha >= 0):
+        if not (is_real(self.alpha) and np.isfinite(self.alpha) and self.alpha >= 0):
             raise ValidationError(f"alpha must be finite and >= 0, got {self.alpha!r}", table="parameters")
         if self.solver == "newton-cd":
             raise ValidationError("solver 'newton-cd' is for the elastic-net logistic model", table="parameters")
         original = X
         X, y = self._validate_X(X, reset=True, y=y, y_numeric=True)
+        if y.dtype.kind not in "biuf":  # y_numeric converts only object arrays; strings stay strings
+            raise ValidationError(Problem("y", None, f"counts must be numbers, got {y.dtype} values such as "
+                                          f"{y[0]!r}"))
         bad = np.flatnonzero(~(np.isfinite(y) & (y >= 0)))
         if bad.size:
             raise ValidationError(Problem("y", None, "counts must be finite and >= 0",

@@ -85,12 +85,22 @@ class NeedThresholds:
             if not {"minimum", "level"} <= set(levels.columns):
                 problems.append(Problem("thresholds", "levels", "a levels table needs columns minimum and level"))
                 raise ValidationError(problems)
+            repeated = levels["minimum"][levels["minimum"].duplicated()]
+            if len(repeated):  # a dict would keep only the last row of each
+                raise ValidationError([Problem("thresholds", "levels", "a minimum appears more than once in the "
+                                               "levels table", rows=repeated.index.tolist()[:10],
+                                               n_rows=len(repeated), value=repeated.iloc[0])])
             levels = dict(zip(levels["minimum"], levels["level"]))
         try:
-            table = sorted((float(k), int(v)) for k, v in dict(levels).items())
+            pairs = [(float(k), float(v)) for k, v in dict(levels).items()]
         except (TypeError, ValueError):
             raise ValidationError([Problem("thresholds", "levels", "minimums must be numbers and levels whole numbers",
                                            value=repr(levels))]) from None
+        fractional = [v for _, v in pairs if not float(v).is_integer()]
+        if fractional:  # int() would silently round 2.7 down to level 2
+            raise ValidationError([Problem("thresholds", "levels", "minimums must be numbers and levels whole numbers",
+                                           value=repr(fractional))])
+        table = sorted((k, int(v)) for k, v in pairs)
         if not table or table[0][0] != 0:
             problems.append(Problem("thresholds", "levels", "the table must start at a minimum of 0",
                                     value=repr(levels)))
@@ -107,14 +117,17 @@ class NeedThresholds:
         unknown = sorted(set(self.weights) - set(codes.NEEDS))
         if unknown:
             problems.append(Problem("thresholds", "weights", f"not needs: {unknown}; needs are {list(codes.NEEDS)}"))
-        negative = {k: v for k, v in self.weights.items() if not (np.isfinite(v) and v >= 0)}
+        negative = {k: v for k, v in self.weights.items() if not (isinstance(v, (int, float, np.integer, np.floating))
+                                                                  and not isinstance(v, bool) and np.isfinite(v)
+                                                                  and v >= 0)}
         if negative:
             problems.append(Problem("thresholds", "weights", "weights must be finite and >= 0", value=repr(negative)))
         for combo in self.severe:
             if isinstance(combo, str) or not set(combo) <= set(codes.NEEDS) or not combo:
                 problems.append(Problem("thresholds", "severe",
                                         "each severe indicator is a non-empty list of needs", value=repr(combo)))
-        if not (isinstance(self.lookback_days, (int, np.integer)) and self.lookback_days >= 0):
+        if not (isinstance(self.lookback_days, (int, np.integer)) and not isinstance(self.lookback_days, bool)
+                and self.lookback_days >= 0):
             problems.append(Problem("thresholds", "lookback_days", "must be a whole number >= 0",
                                     value=repr(self.lookback_days)))
         if problems:
@@ -201,7 +214,15 @@ def need_profile(ds: Any, at: Any, thresholds: ThresholdsLike = None) -> pd.Data
     ``need_score``, ``severe_signal`` (a severe combination present), ``statutory_open``
     (a child's social-care referral open at ``at``), ``level`` (1-4) and ``level_name``.
     """
-    at = pd.Timestamp(at).normalize()
+    try:
+        stamp = pd.Timestamp(at)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"at must be a date, not {at!r}") from exc
+    if pd.isna(stamp):
+        raise ValueError(f"at must be a date, not {at!r}")
+    if stamp.tz is not None:  # the data's dates carry no time zone
+        raise ValueError(f"at must be a date without a time zone, not {at!r}")
+    at = stamp.normalize()
     return profile_known(ds.snapshot(at), at, _as_thresholds(thresholds))
 
 

@@ -1,0 +1,136 @@
+"""Attacks on the publication gate and the pack: no published file may give a hidden count away."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import earlyhelp
+from earlyhelp.report.suppression import SUPPRESSED
+
+
+@pytest.fixture(scope="module")
+def pack():
+    from earlyhelp.report.pack import PackOptions, build_pack
+
+    ds = earlyhelp.synthetic.council("coventry", years=2, scale=0.2, seed=0)
+    return build_pack(ds, PackOptions(months=12))
+
+
+def test_pack_twelve_month_figure_does_not_give_away_a_hidden_month(pack):
+    # a locality's 12-month count is the sum of its twelve monthly counts: beside eleven published
+    # months it would reveal the twelfth
+    kinds = dict(zip(pack.summary["measure"], pack.summary["kind"]))
+    year = pack.localities
+    recoverable = []
+    for (mid, loc), months in pack.monthly.groupby(["measure", "locality"]):
+        if kinds.get(mid) not in ("count", "proportion"):
+            continue
+        total = year[(year["measure"] == mid) & (year["locality"] == loc)]
+        for col in ("numerator", "denominator"):
+            if total.empty or total[f"{col}_status"].iloc[0] == SUPPRESSED:
+                continue
+            hidden = months[f"{col}_status"] == SUPPRESSED
+            if hidden.sum() == 1:
+                recoverable.append((mid, loc, col, total[col].iloc[0] - months.loc[~hidden, col].sum()))
+    assert recoverable == []
+
+
+def test_pack_stock_twelve_month_figure_matches_last_month_suppression(pack):
+    # a stock's 12-month figure is its last month's: hidden in one table -> hidden in the other
+    kinds = dict(zip(pack.summary["measure"], pack.summary["kind"]))
+    last = pack.monthly[pack.monthly["period_start"] == pack.monthly["period_start"].max()]
+    both = last.merge(pack.localities, on=["measure", "locality"], suffixes=("_m", "_y"))
+    both = both[both["measure"].map(kinds).isin(["stock", "ratio"])]
+    assert len(both)
+    assert (both["numerator_status_m"] == both["numerator_status_y"]).all()
+
+
+def test_suppress_cells_keeps_and_audits_cells_hidden_elsewhere():
+    from earlyhelp.report.suppression import suppress_cells
+
+    # nothing small here, but the part 4 is hidden in another table: the gate must hide a partner too
+    result = suppress_cells([10, 4, 6], [(0, (1, 2))], threshold=3, hidden=[False, True, False])
+    assert result.hidden.tolist() == [False, True, True]
+    assert result.n_primary == 0
+
+
+@pytest.mark.parametrize("counts", [pd.Series([3, 10], dtype=object), pd.Series(["3", "10"]),
+                                    pd.Series([3, None, 10], dtype=object).iloc[[0, 2]]])
+def test_gate_hides_counts_held_as_text_or_objects(counts):
+    from earlyhelp.report.publish import PublishPolicy, publish
+
+    frame = pd.DataFrame({"locality": ["A", "B"], "families": counts.to_numpy()})
+    out = publish(frame, PublishPolicy())
+    assert out.text["families"].tolist() == [SUPPRESSED, "10"]
+    assert out.typed["families"].isna().tolist() == [True, False]
+    assert out.record["suppressed"]["families"]["primary"] == 1
+
+
+def test_gate_hides_text_counts_against_declared_totals():
+    from earlyhelp.report.publish import PublishPolicy, publish
+
+    frame = pd.DataFrame({"locality": ["A", "B", "Total"], "families": ["3", "10", "13"]})
+    out = publish(frame, PublishPolicy(), totals={"locality": "Total"}, dims=["locality"])
+    assert out.text["families"].tolist() == [SUPPRESSED, SUPPRESSED, "13"]
+
+
+def test_gate_leaves_text_columns_that_are_not_counts():
+    from earlyhelp.report.publish import count_columns
+
+    frame = pd.DataFrame({"family_type": ["3", "lone parent"], "child_age_band": ["0-4", "5-9"]})
+    assert count_columns(frame) == []
+
+
+def test_shown_count_hides_a_count_written_as_text():
+    from earlyhelp.report.suppression import shown_count
+
+    assert shown_count("3") == SUPPRESSED
+    assert shown_count(" 1,234 ") == "1,234"
+    assert shown_count("c") == SUPPRESSED and shown_count("none") == "none"
+
+
+@pytest.mark.parametrize("num, den, column", [([1, np.nan], [10, 20], "numerator"),
+                                              ([1, 2], [10, np.nan], "denominator"),
+                                              ([30, 2], [10, 20], "numerator")])
+def test_funnel_names_the_bad_unit_instead_of_blanking_every_limit(num, den, column):
+    from earlyhelp.measures import spc
+
+    with pytest.raises(earlyhelp.ValidationError) as err:
+        spc.funnel(num, den, labels=["North", "South"])
+    problem = err.value.problems[0]
+    assert problem.column == column and problem.table == "funnel"
+    assert list(problem.rows) in (["North"], ["South"])
+
+
+def test_funnel_with_no_units_says_so():
+    from earlyhelp.measures import spc
+
+    with pytest.raises(earlyhelp.ValidationError, match="no units"):
+        spc.funnel([], [])
+
+
+@pytest.mark.parametrize("derived, column", [({"rate": ["famlies"]}, "famlies"), ({"rte": ["families"]}, "rte"),
+                                             ({"rate": ["locality"]}, "locality")])
+def test_gate_rejects_derived_columns_it_cannot_withhold(derived, column):
+    from earlyhelp.report.publish import PublishPolicy, publish
+
+    frame = pd.DataFrame({"locality": ["A", "B"], "families": [3, 10], "rate": [0.1, 0.2]})
+    with pytest.raises(earlyhelp.ValidationError) as err:
+        publish(frame, PublishPolicy(), derived=derived)
+    assert [p.column for p in err.value.problems] == [column]
+
+
+def test_gate_withholds_a_rate_built_on_a_hidden_count():
+    from earlyhelp.report.publish import PublishPolicy, publish
+
+    frame = pd.DataFrame({"locality": ["A", "B"], "families": [3, 10], "rate": [0.1, 0.2]})
+    out = publish(frame, PublishPolicy(), derived={"rate": ["families"]})
+    assert out.text["rate"].tolist() == [SUPPRESSED, 0.2]
+
+
+def test_full_width_formula_characters_are_neutralised_in_the_pack_and_the_gate():
+    from earlyhelp.report import pack, publish as gate
+
+    frame = pd.DataFrame({"name": ["\uff1dHYPERLINK(\"x\")", "\uff0b1", "\uff20a", "=1", "ok"]})
+    for out in (pack.neutralise_formulas(frame), gate.neutralise_formulas(frame)[0]):
+        assert out["name"].tolist()[:4] == ["'" + v for v in frame["name"][:4]]
+        assert out["name"].iloc[4] == "ok"
