@@ -181,3 +181,20 @@ def test_lookback_periods_are_marked_incomplete(ds):
     # the data start in January 2024: no quarter of 2024 can see 12 months back
     assert not r.loc[r["measure"] == "rereferrals_12m", "complete"].any()
     assert r.loc[r["measure"] == "requests", "complete"].all()
+
+
+def test_no_year_on_year_change_against_months_before_the_data():
+    """The year before a synthetic council's window holds no data, not zero requests: no change
+    and no test against it (it used to report every first-year month as a significant rise)."""
+    import earlyhelp
+
+    council = earlyhelp.synthetic.council("coventry", years=2, scale=0.2, seed=0)
+    # asked from a year before the data begin (as the monthly pack asks, for its comparisons)
+    r = measures.compute(council, ["requests", "episodes_open", "closed_within_16_weeks"], start="2022-04-01",
+                         end="2025-03-31")
+    first_year = r["period_start"] < pd.Timestamp("2024-04-01")
+    assert r.loc[first_year, ["previous", "change", "change_p"]].isna().all().all()
+    assert r.loc[first_year, "change_significant"].isna().all()
+    assert not r.loc[r["period_start"] < pd.Timestamp("2023-04-01"), "complete"].any()
+    second = r[~first_year & (r["measure"] == "requests")]
+    assert second["previous"].gt(0).all() and second["change_p"].notna().all()

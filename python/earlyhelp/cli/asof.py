@@ -1,6 +1,7 @@
 """The ``--at`` option of the commands that look at one date (``network``, ``score``)."""
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 from typing import Optional
 
@@ -31,16 +32,16 @@ def as_of(at: Optional[str], end: Optional[pd.Timestamp], *, after_end: str) -> 
     Raises
     ------
     ValidationError
-        When ``at`` is not a date.
+        When ``at`` is not an ISO date (``YYYY-MM-DD``).
     """
     if at is None:
         return None
     try:
-        when = pd.Timestamp(at)
+        # ISO only: pandas would read 03/04/2024 as 4 March, where an English council means 3 April
+        when = pd.Timestamp(_dt.datetime.fromisoformat(str(at)))
     except (ValueError, TypeError):
-        when = pd.NaT
-    if pd.isna(when):
-        raise ValidationError([Problem("option", "--at", "not a date: give it like 2024-03-31", value=at)])
+        raise ValidationError([Problem("option", "--at", "not a date: give it as YYYY-MM-DD, like 2024-03-31",
+                                       value=at)]) from None
     if end is not None and when.normalize() > end:
         log.warning("--at %s is after the end of the data (%s): %s", when.date(), end.date(), after_end)
     return when

@@ -129,8 +129,35 @@ def load_config(path: str | os.PathLike, *, environ: Optional[Mapping[str, str]]
     taken relative to the folder holding the config file.
     """
     file = Path(path)
-    data = read_toml(file, missing="config file not found: give the path to a .toml file (see examples/forecast.toml)")
+    data = read_config_toml(file, missing="config file not found: give the path to a .toml file "
+                                          "(see examples/forecast.toml)")
     return parse_config(data, base=file.parent, name=str(file), environ=environ)
+
+
+def read_config_toml(file: Path, *, missing: str) -> Dict[str, Any]:
+    """The config file's tables, with the encodings editors save in named as config problems.
+
+    Parameters
+    ----------
+    file : Path
+        The config file.
+    missing : str
+        What to tell the user when there is no such file.
+
+    Returns
+    -------
+    dict
+    """
+    try:
+        return read_toml(file, missing=missing)
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(str(file), None, f"not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#x}, "
+                                   "e.g. a Windows-1252 'é' or '£'): save the file as UTF-8")]) from None
+    except ConfigError:
+        if file.is_file() and file.read_bytes()[:3] == b"\xef\xbb\xbf":
+            raise ConfigError([Problem(str(file), None, "starts with a byte-order mark ('UTF-8 with BOM'), which "
+                                       "TOML does not allow: save the file as UTF-8 without BOM")]) from None
+        raise
 
 
 def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: str = "config",
@@ -395,6 +422,25 @@ def check_output_folder(check: "_Checker", key: str, out: Path, raw: Any = None)
             check.bad(key, f"cannot make folder {out}: {parent} is not writable", raw)
     except (OSError, ValueError) as exc:      # a name the file system refuses (too long, NUL byte)
         check.bad(key, f"not a usable folder: {exc}", raw)
+
+
+def require_output_folder(out: str | os.PathLike, *, key: str, source: str) -> None:
+    """Raise :class:`ConfigError` unless ``out`` can hold run folders (see :func:`check_output_folder`).
+
+    Checked before any data are read, so a run does not compute for minutes and then fail to write.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The folder the run folder goes in.
+    key : str
+        Where it was given: ``"run.output"`` or an option such as ``"--out"``.
+    source : str
+        The config file that gave it, or ``"option"``.
+    """
+    check = _Checker(source)
+    check_output_folder(check, key, Path(out), str(out))
+    check.raise_if_any()
 
 
 class _Checker:

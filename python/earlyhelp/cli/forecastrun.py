@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _native
-from .._errors import Problem, ValidationError
+from .._errors import ConfigError, Problem, ValidationError
 from ..results import Excluded, Exclusions
 from .config import Config
 
@@ -293,10 +293,27 @@ def backtest(cfg: Config, Y_df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["unique_id", "model"])
     from ..forecast import accuracy
 
-    cv = _forecaster(cfg).cross_validation(Y_df, h=fc.horizon, n_windows=fc.backtest_windows,
-                                           step_size=fc.backtest_step, level=list(fc.levels))
-    table = accuracy(cv, train_df=Y_df, season_length=fc.season_length, level=list(fc.levels))
+    try:
+        cv = _forecaster(cfg).cross_validation(Y_df, h=fc.horizon, n_windows=fc.backtest_windows,
+                                               step_size=fc.backtest_step, level=list(fc.levels))
+        table = accuracy(cv, train_df=Y_df, season_length=fc.season_length, level=list(fc.levels))
+    except ValidationError as exc:
+        raise ConfigError([_backtest_problem(cfg, Y_df), *exc.problems]) from None
     return table.reset_index(drop=True)
+
+
+def _backtest_problem(cfg: Config, Y_df: pd.DataFrame) -> Problem:
+    """The config keys behind a backtest that cannot be run or scored: its windows take so many
+    periods that the first leaves too little history (less than a season, or none) to learn from."""
+    fc = cfg.forecast
+    periods = int(Y_df["ds"].nunique())
+    windows = fc.horizon + (fc.backtest_windows - 1) * fc.backtest_step
+    return Problem(cfg.path or "config", "forecast.backtest_windows",
+                   f"the backtest's windows ({fc.backtest_windows} of forecast.horizon = {fc.horizon} periods, "
+                   f"forecast.backtest_step = {fc.backtest_step} apart) take {windows} of the {periods} periods of "
+                   f"data, leaving too little before them to learn from (forecast.season_length = "
+                   f"{fc.season_length}): give fewer backtest_windows, a smaller backtest_step or horizon, or "
+                   "backtest_windows = 0 for no backtest", value=fc.backtest_windows)
 
 
 #: closed episodes needed before their durations (Kaplan-Meier) replace capacity.episode_weeks

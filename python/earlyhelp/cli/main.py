@@ -17,13 +17,16 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import click
 import pandas as pd
 
 from .._errors import ValidationError
 from .._redact import RedactingFilter, redact_text
+
+if TYPE_CHECKING:
+    from .config import Config
 
 log = logging.getLogger("earlyhelp")
 
@@ -93,6 +96,8 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
     from .. import synthetic
     from ..data import write_dataset
 
+    if out:
+        _require_new_tables_folder(out)
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     ds.validate()
     click.echo(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
@@ -130,6 +135,8 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
     if preset not in synthetic.PRESETS:
         raise click.BadParameter(f"{preset!r} is not a preset; choose one of {', '.join(synthetic.PRESETS)}",
                                  param_hint="--preset")
+    if out:
+        _require_new_tables_folder(out)
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     if out:
         files = write_dataset(ds, out, format=fmt)
@@ -141,6 +148,23 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
 
         names = write_sql(ds, sql_url, schema=db_schema, ssd_names=ssd_names)
         click.echo(f"wrote {len(names)} tables to {redact_url(sql_url)}")
+
+
+def _require_new_tables_folder(out: str) -> None:
+    """Stop before generating when ``--out`` already holds earlyhelp tables: writing over them would
+    silently replace earlier data, and a second format beside the first makes the folder unreadable."""
+    from .._errors import ConfigError, Problem
+    from ..data.schema import TABLE_NAMES
+    from .config import require_output_folder
+
+    require_output_folder(out, key="--out", source="option")
+    folder = Path(out)
+    held = sorted(f.name for f in folder.glob("*.*") if f.is_file() and f.suffix in (".csv", ".parquet")
+                  and f.stem in TABLE_NAMES) if folder.is_dir() else []
+    if held:
+        shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+        raise ConfigError([Problem("option", "--out", f"folder {folder} already holds tables ({shown}): give a new "
+                                   "or empty folder (earlier tables are not overwritten)", value=out)])
 
 
 def _code_map_option(func: Callable) -> Callable:
@@ -196,10 +220,9 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     if len(given) != 1:
         raise click.UsageError("give exactly one of --config, --data or --sql")
     if config_path:
-        from .config import load_config
         from ..sources import load_source
 
-        cfg = load_config(config_path)
+        cfg = _run_config(config_path)
         log.info("config %s: valid", config_path)
         return load_source(cfg.source, code_map_file=code_map), cfg
     if data:
@@ -209,6 +232,19 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     from ..sources import read_sql
 
     return read_sql(sql_url, schema=db_schema, code_map=code_map), None
+
+
+def _run_config(config_path: str) -> "Config":
+    """The config's run, source and publish settings, from a forecast config or a report config
+    (its [report] section checked too), so ``validate --config report.toml`` checks a report config."""
+    from .config import load_config, read_config_toml
+
+    if "report" in read_config_toml(Path(config_path), missing="config file not found: give the path to a "
+                                    ".toml file (see examples/forecast.toml)"):
+        from .reportrun import load_report_config
+
+        return load_report_config(config_path).base
+    return load_config(config_path)
 
 
 _PSEUDO_HELP = ("Replace every family, person, episode, request, practitioner and referral id in the outputs by "
@@ -251,7 +287,7 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str], code_map: O
     """
     import dataclasses
 
-    from .config import load_config
+    from .config import load_config, require_output_folder
     from .forecastrun import run_forecast
 
     cfg = load_config(config_path)
@@ -259,6 +295,8 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str], code_map: O
         cfg = dataclasses.replace(cfg, output=str(Path(output).resolve()))
     if code_map:
         cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
+    require_output_folder(cfg.output, key="--output" if output else "run.output",
+                          source="option" if output else config_path)
     result = run_forecast(cfg, dry_run=dry_run)
     _print_load_report(result.inputs.get("load_report"))
     if dry_run:
@@ -300,9 +338,11 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
     passes the publication gate (counts 1..5 shown as 'c'; ids pseudonymous with
     --pseudonymise or the config's publish.pseudonymise). The folder appears only when complete.
     """
+    from .config import require_output_folder
     from .netrun import run_network
 
     _publish_policy(None, None, pseudonymise)    # a missing key fails before any work
+    require_output_folder(out, key="--out", source="option")
     ds, cfg = _load(config_path, data, sql_url, db_schema, code_map)
     _print_load_report(ds)
     policy = _publish_policy(cfg, None, pseudonymise)
@@ -335,6 +375,7 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     passes the publication gate (ids pseudonymous with --pseudonymise or the config's
     publish.pseudonymise). The folder appears only when complete.
     """
+    from .config import require_output_folder
     from .scorerun import risk_missing, run_score
 
     missing = risk_missing()
@@ -342,6 +383,7 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
         click.echo(f"earlyhelp: score is not available here: {missing}. Nothing was read or written.", err=True)
         sys.exit(EXIT_FAILURE)
     _publish_policy(None, suppression_threshold, pseudonymise)    # a missing key fails before any work
+    require_output_folder(out, key="--out", source="option")
     ds, cfg = _load(config_path, data, sql_url, db_schema, code_map)
     _print_load_report(ds)
     policy = _publish_policy(cfg, suppression_threshold, pseudonymise)

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 
 import pandas as pd
 
+from .._errors import Problem, ValidationError
 from ..results import Exclusions
 from .asof import as_of
 
@@ -44,8 +45,14 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
-    return as_of(at, ds.data_end(),
+    when = as_of(at, ds.data_end(),
                  after_end="the network shows the data as they stand at their end, not what happened since")
+    first = ds.episodes["start_date"].min() if len(ds.episodes) else pd.NaT
+    if when is not None and pd.notna(first) and when < first:
+        # no episode is open yet: every list would be empty, which reads as "no gaps"
+        raise ValidationError([Problem("option", "--at", f"is before the first episode in the data starts "
+                                       f"({pd.Timestamp(first).date()}): no family is open then", value=at)])
+    return when
 
 
 def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = True, min_agencies: int = 3,

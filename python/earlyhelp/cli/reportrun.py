@@ -40,11 +40,10 @@ class ReportConfig:
 
 def load_report_config(path: str) -> ReportConfig:
     """Read and check a report config; raise :class:`ConfigError` listing every problem."""
-    from .._tomlfile import read_toml
-    from .config import parse_config
+    from .config import parse_config, read_config_toml
 
     file = Path(path)
-    data = read_toml(file, missing="config file not found: give the path to a .toml file (see examples/report.toml)")
+    data = read_config_toml(file, missing="config file not found: give the path to a .toml file (see examples/report.toml)")
     report = data.get("report", {})
     problems: List[Problem] = []
     base_data = {k: v for k, v in data.items() if k in ("run", "source", "code_map", "publish")}
@@ -97,10 +96,13 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
     if measures is not None:
         if isinstance(measures, str):
             measures = [measures]
-        if not isinstance(measures, list) or not all(isinstance(m, str) for m in measures):
-            problems.append(Problem(name, "report.measures", "must be a list of measure ids", value=measures))
+        if not isinstance(measures, list) or not measures or not all(isinstance(m, str) for m in measures):
+            problems.append(Problem(name, "report.measures", "must be a non-empty list of measure ids (leave it "
+                                    "out for the whole catalogue)", value=measures))
             measures = None
         else:
+            for m in sorted({m for m in measures if measures.count(m) > 1}):
+                problems.append(Problem(name, "report.measures", f"lists {m!r} twice", value=m))
             for m in measures:
                 if m not in valid:
                     problems.append(Problem(name, "report.measures", f"unknown measure {m!r}; valid measures: "
@@ -129,38 +131,118 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
     end = report.get("end")
     if end is not None:
         end = str(end)
-        try:
-            import pandas as pd
+        import pandas as pd
 
-            pd.Timestamp(end)
+        try:
+            parsed = pd.Timestamp(end)
         except ValueError:
+            parsed = pd.NaT
+        if pd.isna(parsed):     # "" parses as NaT: no date either
             problems.append(Problem(name, "report.end", "must be a date like 2025-03-31", value=end))
             end = None
-    targets = report.get("targets", {})
+    targets = _table(report, "targets", name, problems)
     checked_targets: Dict[str, float] = {}
-    for mid, t in (targets.items() if isinstance(targets, Mapping) else []):
+    for mid, t in targets.items():
         if mid not in valid:
             problems.append(Problem(name, f"report.targets.{mid}", f"unknown measure; valid measures: "
                                     f"{', '.join(valid)}"))
-        elif isinstance(t, bool) or not isinstance(t, (int, float)):
-            problems.append(Problem(name, f"report.targets.{mid}", "must be a number (a share as 0-1)", value=t))
+            continue
+        problem = _target_problem(M.get(mid).kind, t)
+        if problem:
+            problems.append(Problem(name, f"report.targets.{mid}", problem, value=t))
         else:
             checked_targets[mid] = float(t)
-    cps = report.get("change_points", {})
+    cps = _table(report, "change_points", name, problems)
     checked_cps: Dict[str, List[str]] = {}
-    for mid, months_ in (cps.items() if isinstance(cps, Mapping) else []):
+    for mid, months_ in cps.items():
         if mid not in valid:
             problems.append(Problem(name, f"report.change_points.{mid}", f"unknown measure; valid measures: "
                                     f"{', '.join(valid)}"))
             continue
         items = [months_] if isinstance(months_, str) else months_
-        if not isinstance(items, list) or not all(isinstance(x, str) and len(x) == 7 for x in items):
+        if not isinstance(items, list) or not all(_is_month(x) for x in items):
             problems.append(Problem(name, f"report.change_points.{mid}", "must be a list of months like \"2024-01\"",
                                     value=months_))
             continue
         checked_cps[mid] = items
     return PackOptions(measures=measures, months=months, title=title, targets=checked_targets,
                        change_points=checked_cps, end=end), custom
+
+
+def _table(report: Mapping[str, Any], key: str, name: str, problems: List[Problem]) -> Mapping[str, Any]:
+    """``report.<key>`` as a table (empty when absent); anything else is a problem, not ignored."""
+    value = report.get(key, {})
+    if isinstance(value, Mapping):
+        return value
+    problems.append(Problem(name, f"report.{key}", f"must be a table ([report.{key}]) of measure id = value",
+                            value=value))
+    return {}
+
+
+def _target_problem(kind: str, target: Any) -> Optional[str]:
+    """What is wrong with a measure's target (None when it is usable): a proportion's target is a
+    share, so 87 (meant as 87%) would fail every month."""
+    import math
+
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not math.isfinite(target):
+        return "must be a finite number (a share from 0 to 1 for a proportion)"
+    if kind == "proportion" and not 0 <= target <= 1:
+        return "this measure is a proportion: give its target as a share from 0 to 1 (87% is 0.87)"
+    return None
+
+
+def _is_month(text: Any) -> bool:
+    """A month written ``YYYY-MM`` (e.g. ``"2024-01"``)."""
+    import re
+
+    return isinstance(text, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is not None
+
+
+def check_report_window(ds, options, config_name: str) -> None:
+    """Raise :class:`ConfigError` when the pack's months reach outside the data (``report.end``
+    after their end or before they begin, ``report.months`` back past their first month): those
+    months would be published as zeros, and the SPC limits and verdicts computed with them."""
+    import pandas as pd
+
+    from ..report.pack import _last_month
+
+    begin = data_begin(ds)
+    if begin is None:
+        return      # nothing to report on: the pack says so
+    if options.end:
+        end = pd.Timestamp(options.end).normalize()
+        data_end = ds.data_end()
+        if data_end is not None and end > data_end:
+            _window_problem(config_name, "report.end", options.end, f"is after the end of the data "
+                            f"({data_end.date()}): the months after it would show as zeros; leave report.end out "
+                            "to report to the end of the data")
+        if end < begin:
+            _window_problem(config_name, "report.end", options.end, f"is before the data begin ({begin.date()}): "
+                            "every month of the pack would show as zeros")
+    last = _last_month(ds, options.end)        # the pack's own last month, so both agree
+    month_end = last + pd.offsets.MonthEnd(0)
+    if last.normalize() != month_end.normalize():
+        month_end = last - pd.offsets.MonthEnd(1)
+    covered = (month_end.year - begin.year) * 12 + month_end.month - begin.month + 1
+    if options.months > covered:
+        _window_problem(config_name, "report.months", options.months, f"reaches back before the data begin "
+                        f"({begin.date()}): the data cover {covered} months to {month_end:%Y-%m}, and the months "
+                        f"before would show as zeros; give report.months = {covered} or fewer")
+
+
+def data_begin(ds) -> Optional["pd.Timestamp"]:
+    """The first date the data describe: ``meta['window_start']`` (synthetic data, extracts), else the
+    first request, else the first episode start (episodes open when an extract starts began earlier,
+    so they come last)."""
+    import pandas as pd
+
+    candidates = [ds.meta.get("window_start"), ds.requests["received_date"].min(), ds.episodes["start_date"].min()]
+    first = next((c for c in candidates if c is not None and pd.notna(c)), None)
+    return None if first is None else pd.Timestamp(first).normalize()
+
+
+def _window_problem(config_name: str, key: str, value: Any, message: str) -> None:
+    raise ConfigError([Problem(config_name, key, message, value=value)])
 
 
 def run_report(path: str, output: Optional[str] = None, *, code_map: Optional[str] = None) -> Path:
@@ -170,7 +252,11 @@ def run_report(path: str, output: Optional[str] = None, *, code_map: Optional[st
     from ..report.pack import write_pack
     from ..sources import load_source
 
+    from .config import require_output_folder
+
     cfg = load_report_config(path)
-    ds = load_source(cfg.base.source, code_map_file=code_map)
     out = output or cfg.base.output
+    require_output_folder(out, key="--output" if output else "run.output", source="option" if output else str(path))
+    ds = load_source(cfg.base.source, code_map_file=code_map)
+    check_report_window(ds, cfg.options, str(path))
     return write_pack(ds, out, options=cfg.options, config=cfg.record)

@@ -92,12 +92,20 @@ def normalise_word(text: str) -> str:
 
 # -- helpers --------------------------------------------------------------------------------
 
-def _row_labels(frame: pd.DataFrame, table: Table, mask: np.ndarray) -> List:
-    key = table.key[0]
+def row_labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> List:
+    """The first ten flagged rows by their ``key`` value; by 0-based position where the key is missing.
+
+    A row without its id (a blank line of commas at the end of an export) must still be findable.
+    """
     idx = np.flatnonzero(mask)[:10]
-    if key in frame.columns:
-        return [frame[key].iloc[i] for i in idx]
-    return [int(i) for i in idx]
+    if key not in frame.columns:
+        return [int(i) for i in idx]
+    keys = frame[key]
+    return [f"row {int(i)} (no {key})" if pd.isna(keys.iloc[i]) else keys.iloc[i] for i in idx]
+
+
+def _row_labels(frame: pd.DataFrame, table: Table, mask: np.ndarray) -> List:
+    return row_labels(frame, table.key[0], mask)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -174,35 +182,105 @@ def _marker_status(text: np.ndarray) -> np.ndarray:
     return np.array([t is not None and t.lower() in code_lists.PUBLISHED_MARKERS for t in text], dtype=bool)
 
 
+# The years a datetime64[ns] column can hold (1677-09-21 to 2262-04-11), in whole years.
+FIRST_DATE = pd.Timestamp("1678-01-01")
+LAST_DATE = pd.Timestamp("2261-12-31")
+# A year alone, or a year and month: not a day, so not a date (ISO 8601 would read 1 January).
+PARTIAL_DATE = r"\d{4}(?:-\d{1,2})?"
+_FAR_YEAR = re.compile(r"(?<!\d)(?:0\d{3}|1[0-5]\d\d|16[0-6]\d|167[0-7]|22[7-9]\d|226[2-9]|2[3-9]\d\d|[3-9]\d{3})(?!\d)")
+FAR_DATE_MESSAGE = (f"date outside the years {FIRST_DATE.year}-{LAST_DATE.year} "
+                    "(an open end written as 9999-12-31? leave it blank)")
+
+
+def _within_date_range(parsed: pd.Series) -> pd.Series:
+    """``parsed`` with dates outside FIRST_DATE..LAST_DATE set missing (they cannot be held in ns)."""
+    inside = (parsed >= FIRST_DATE) & (parsed <= LAST_DATE)
+    return parsed.where(inside)
+
+
 def parse_dates(uniques: np.ndarray) -> np.ndarray:
-    """Parse distinct text dates: ISO 8601 first, then day-first UK formats; NaT if unreadable."""
+    """Parse distinct text dates: ISO 8601 first, then day-first UK formats; NaT if unreadable.
+
+    A year alone (``2024``) or a year and month (``2024-03``) is unreadable, not 1 January or
+    1 March; so is a date outside the years FIRST_DATE..LAST_DATE.
+    """
     if len(uniques) == 0:
         return np.array([], dtype="datetime64[ns]")
     # the calendar date as written: drop a time zone offset rather than convert to UTC
     u = pd.Series(uniques, dtype=object).str.replace(_TZ_SUFFIX, "", regex=True)
-    parsed = pd.to_datetime(u, format="ISO8601", errors="coerce")
+    u = u.where(~u.str.fullmatch(PARTIAL_DATE).fillna(False).astype(bool))
+    parsed = _within_date_range(pd.to_datetime(u, format="ISO8601", errors="coerce"))
     for fmt in DATE_FORMATS:
         todo = parsed.isna() & u.notna()
         if not todo.any():
             break
-        parsed = parsed.where(~todo, pd.to_datetime(u.where(todo), format=fmt, errors="coerce"))
+        found = _within_date_range(pd.to_datetime(u.where(todo), format=fmt, errors="coerce"))
+        parsed = parsed.where(~todo, found)
     return parsed.dt.normalize().to_numpy(dtype="datetime64[ns]")
+
+
+def _is_far_date(text: Any) -> bool:
+    """Whether unreadable date text (or a date object) names a year outside FIRST_DATE..LAST_DATE."""
+    return text is not None and _FAR_YEAR.search(str(text)) is not None
+
+
+def _coerce_datetime(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
+                     problems: List[Problem]) -> pd.Series:
+    """A datetime column (any unit, any time zone) as day-precision ``datetime64[ns]``."""
+    out = values
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)  # local calendar date, not the UTC one
+    far = (out.notna() & ((out < FIRST_DATE) | (out > LAST_DATE))).to_numpy(dtype=bool)
+    if far.any():  # a second- or microsecond-unit column (Excel, Parquet) can hold 9999-12-31
+        _report_unreadable(problems, table, column, frame, far, values.astype(str), FAR_DATE_MESSAGE)
+        out = out.where(~far)
+    return out.dt.normalize().astype("datetime64[ns]")
 
 
 def _coerce_date(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
                  problems: List[Problem]) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        out = values
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_localize(None)  # local calendar date, not the UTC one
-        return out.dt.normalize().astype("datetime64[ns]")
+        return _coerce_datetime(table, column, values, frame, problems)
     codes, text = _distinct_text(values)
     parsed = parse_dates(text)
     out = _take(codes, parsed, np.datetime64("NaT"))
     bad_unique = np.isnat(parsed)
-    bad = (codes >= 0) & bad_unique[np.maximum(codes, 0)] if len(parsed) else np.zeros(len(codes), bool)
+    far_unique = bad_unique & np.array([_is_far_date(t) for t in text], dtype=bool)
+    at = np.maximum(codes, 0)
+    present = codes >= 0
+    far = present & far_unique[at] if len(parsed) else np.zeros(len(codes), bool)
+    bad = present & (bad_unique & ~far_unique)[at] if len(parsed) else np.zeros(len(codes), bool)
+    _report_unreadable(problems, table, column, frame, far, values, FAR_DATE_MESSAGE)
     _report_unreadable(problems, table, column, frame, bad, values, "not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     return pd.Series(out.astype("datetime64[ns]"), index=values.index)
+
+
+# 1,234 or 1,234,567.5: commas that group thousands. Any other comma (0,25 written the
+# continental way) is left in, so the value is reported rather than read as 25.
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+# The largest magnitude a whole-number (Int64) column holds.
+INT_LIMIT = 2.0 ** 63
+
+
+def _without_separators(text: np.ndarray) -> pd.Series:
+    """Distinct number text without spaces, £ and % signs, and without thousands commas."""
+    cleaned = pd.Series(text, dtype=object).str.replace(r"[\s£%]", "", regex=True)
+    grouped = cleaned.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+    return cleaned.where(~grouped, cleaned.str.replace(",", "", regex=False))
+
+
+def _finite_only(table: Table, column: Column, values: pd.Series, num: pd.Series, frame: pd.DataFrame,
+                 problems: List[Problem]) -> pd.Series:
+    """``num`` with infinities (and, for whole numbers, values beyond Int64) reported and set missing."""
+    v = num.to_numpy(dtype="float64", na_value=np.nan)
+    limit = INT_LIMIT if column.kind == "int" else np.inf
+    huge = ~np.isnan(v) & (np.abs(v) >= limit) if column.kind == "int" else np.isinf(v)
+    if not huge.any():
+        return num
+    what = "too large for a whole number" if column.kind == "int" else "not a finite number"
+    problems.append(Problem(table.name, column.name, what, _row_labels(frame, table, huge), int(huge.sum()),
+                            plain(values[huge].iloc[0])))
+    return num.where(~huge)
 
 
 def _coerce_number(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
@@ -211,7 +289,7 @@ def _coerce_number(table: Table, column: Column, values: pd.Series, frame: pd.Da
         num = pd.to_numeric(values, errors="coerce").astype("float64")
     else:
         codes, text = _distinct_text(values)
-        cleaned = pd.Series(text, dtype=object).str.replace(r"[,\s£%]", "", regex=True)  # 1,234 -> 1234
+        cleaned = _without_separators(text)
         parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
         num = pd.Series(_take(codes, parsed, np.nan), index=values.index)
         bad_unique = np.isnan(parsed)
@@ -229,6 +307,7 @@ def _coerce_number(table: Table, column: Column, values: pd.Series, frame: pd.Da
                 _row_labels(frame, table, marker), int(marker.sum()), str(found.index[0])))
         unreadable = present & (bad_unique & ~marker_unique)[at] if len(text) else np.zeros(len(codes), bool)
         _report_unreadable(problems, table, column, frame, unreadable, values, "not a number")
+    num = _finite_only(table, column, values, num, frame, problems)
     if column.kind == "float":
         return num
     v = num.to_numpy()

@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .coerce import PARTIAL_DATE
 
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC")
@@ -120,7 +121,9 @@ def _dates(values: pd.Series, table: str, column: str, frame: pd.DataFrame, prob
            path: str, nullable: bool) -> pd.Series:
     text = values.astype("string").str.strip()
     parsed = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    iso = parsed.isna() & text.notna()
+    # a year alone or a year and month is not a day: ISO 8601 would read it as the 1st
+    partial = text.str.fullmatch(PARTIAL_DATE).fillna(False).astype(bool)
+    iso = parsed.isna() & text.notna() & ~partial
     if iso.any():
         parsed = parsed.where(~iso, pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce"))
     bad = parsed.isna() & text.notna() & (text != "")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .._errors import Problem, PythonOnlyFix
 from ._fast import isin, value_set
+from .coerce import row_labels
 from .schema import ID_MAX_LENGTH, TABLES, Column
 
 if TYPE_CHECKING:
@@ -34,10 +35,7 @@ DATE_ORDER = {
 
 
 def _labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> list:
-    idx = np.flatnonzero(mask)[:10]
-    if key in frame.columns:
-        return [frame[key].iloc[i] for i in idx]
-    return [int(i) for i in idx]
+    return row_labels(frame, key, mask)
 
 
 def _first(values: pd.Series, mask: np.ndarray) -> Any:

@@ -262,6 +262,20 @@ def _stock(src: Source, date: str, end: str, expr: Optional[str], g: np.ndarray,
     return np.cumsum(diff.reshape(G, M + 1), axis=1)[:, :M]
 
 
+def _before_data(builder, m, firsts: np.ndarray) -> np.ndarray:
+    """Per period: it starts before the month the data begin in (so its figures are not whole).
+
+    The month, not the day: without a known window start, the first record's day stands for
+    the beginning of the data, and a month is not cut short because nothing happened on its 1st.
+    """
+    first_day = builder.first_day(m.source, m.date)
+    starts = _mdate(firsts, False).astype("datetime64[D]")
+    if first_day is None:
+        return np.zeros(len(starts), dtype=bool)
+    first_month = np.datetime64(int(first_day), "D").astype("datetime64[M]").astype("datetime64[D]")
+    return starts < first_month
+
+
 def _periods(period: str, m0: int, M: int, stock: bool, num: np.ndarray, den: np.ndarray):
     """Aggregate (G, M) month arrays to periods: returns (labels, starts, ends, complete, num, den)."""
     months = np.arange(m0, m0 + M)
@@ -352,8 +366,12 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     lag = _LAG[period]
     prev_num = np.full_like(num, np.nan)
     prev_den = np.full_like(den, np.nan)
+    unseen = _before_data(builder, m, firsts)
     if P > lag:
         prev_num[:, lag:], prev_den[:, lag:] = num[:, :-lag], den[:, :-lag]
+        # a year before the data begin there is nothing to compare with: not a count of 0
+        prev_num[:, lag:][:, unseen[:-lag]] = np.nan
+        prev_den[:, lag:][:, unseen[:-lag]] = np.nan
     if period == "rolling_12m":
         ok = np.asarray(complete)
         num = np.where(ok, num, np.nan)
@@ -375,7 +393,7 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         p_change = np.full_like(value, np.nan)
     with np.errstate(invalid="ignore"):
         change = value - prev
-    complete = np.asarray(complete, dtype=bool)
+    complete = np.asarray(complete, dtype=bool) & ~unseen  # a period the data begin within is not whole
     if m.lookback_days:  # periods whose rows cannot see a full window of earlier data
         first_day = builder.first_day(m.source, m.date)
         if first_day is not None:

@@ -78,7 +78,12 @@ closure model: ``p_end_<reason>``, ``duration_scale``, ``p_rereferral``; the
 risk oracle uses it), ``change`` (the change parameters of each council),
 ``years`` (request and outcomes-met levels by year) and ``locality_months``
 (each locality and month's random effects and noise-free expected request
-arrivals, before arrivals are held back by open episodes).
+arrivals, before arrivals are held back by open episodes or by a family with no
+child aged 0-17 that day). Children age over the window and none are born into
+the families after it starts, so requests fall below ``expected_arrivals``
+towards the window's end: in the 2-year Coventry window to March 2025 (scale 0.5,
+seed 1) the requests of April-December 2023 were 1.01 of it, of 2024 0.87 and of
+January-March 2025 0.83.
 """
 from __future__ import annotations
 
@@ -88,6 +93,7 @@ import numbers
 import os
 from typing import Any, Dict, Optional, Union
 
+import numpy as np
 import pandas as pd
 
 from ..data.dataset import Dataset
@@ -106,9 +112,11 @@ MAX_YEARS = 100
 MAX_SCALE = 100.0
 #: children in each preset at scale 1 (as the generator's presets)
 PRESET_CHILDREN = {"coventry": 78_500, "wolverhampton": 71_000, "england": 12_000_000}
-#: most child-years one call generates (children x scale x years): England at scale 1 for
-#: 10 years; beyond it the tables would not fit in a machine's memory
+#: most child-years one call generates (children x scale x years, at least the burn-in year):
+#: England at scale 1 for 10 years; beyond it the tables would not fit in a machine's memory
 MAX_CHILD_YEARS = 120_000_000
+#: the core takes the thread count as a C int (and uses at most one thread a council)
+MAX_THREADS = 2 ** 31 - 1
 END_DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 
 
@@ -136,19 +144,30 @@ def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, p
     sc = _real(scale)
     if sc is None or not math.isfinite(sc) or not 0 < sc <= MAX_SCALE:
         raise ValueError(f"scale must be a positive number up to {MAX_SCALE:g}, not {scale!r}")
-    size = PRESET_CHILDREN.get(preset, 0) * sc * y
+    children = PRESET_CHILDREN.get(preset, 0) * sc
+    if children < 1:
+        raise ValueError(f"scale {scale!r} leaves preset {preset!r} fewer than one child "
+                         f"(scale must be at least {1 / PRESET_CHILDREN[preset]:.2g})")
+    # The burn-in year is simulated however short the window, so it counts as at least a year.
+    size = children * max(y, 1.0)
     if size > MAX_CHILD_YEARS:
-        raise ValueError(f"preset {preset!r} at scale {scale!r} for {years!r} years is {size:,.0f} child-years; "
+        raise ValueError(f"preset {preset!r} at scale {scale!r} for {years!r} years is {size:,.0f} child-years "
+                         f"(a window under a year counts as one: the burn-in year is always simulated); "
                          f"at most {MAX_CHILD_YEARS:,} are generated at once (lower scale or years)")
     sd = _whole(seed)
     if sd is None or not 0 <= sd < 2 ** 64:
         raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
+    # pandas reads a number as nanoseconds since 1970, which would silently give 1970-01-01.
+    if isinstance(end_date, (numbers.Number, np.number)):
+        raise ValueError(f"end_date must be a date, not the number {end_date!r}")
     try:
         end = pd.Timestamp(end_date)
     except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"end_date must be a date, not {end_date!r}") from exc
     if end is pd.NaT or pd.isna(end):
         raise ValueError(f"end_date must be a date, not {end_date!r}")
+    if end.tzinfo is not None:  # the extract date is the local calendar day
+        end = end.tz_localize(None)
     end = end.normalize()
     if not END_DATE_RANGE[0] <= end <= END_DATE_RANGE[1]:
         raise ValueError(f"end_date must be between {END_DATE_RANGE[0].date()} and {END_DATE_RANGE[1].date()}, "
@@ -252,4 +271,4 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
         threads = os.cpu_count() or 1
     if _whole(threads) is None or threads < 1:
         raise ValueError(f"threads must be a positive whole number, not {threads!r}")
-    return _generate("england", years, scale, seed, end, threads=int(threads))
+    return _generate("england", years, scale, seed, end, threads=min(int(threads), MAX_THREADS))

@@ -165,7 +165,8 @@ def build_change_truth(raw: Dict[str, RawColumns], tables: Dict[str, pd.DataFram
                        ) -> Dict[str, pd.DataFrame]:
     """Change over time: ``change`` (the parameters, one row per council), ``years`` (the
     request and outcomes-met levels of each calendar year) and ``locality_months`` (each
-    locality's random effects and noise-free expected request arrivals a month)."""
+    locality's random effects and noise-free expected request arrivals a month, before open
+    episodes and families with no child aged 0-17 hold arrivals back)."""
     out: Dict[str, pd.DataFrame] = {}
     loc_ids = tables["localities"]["locality_id"]
     cols = {c[0]: c for c in raw["truth_locality_months"]}

@@ -70,6 +70,8 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         columns ``figure, generated, target, unit, source, relative_error, within_10pct,
         note``; ``note`` says why a figure cannot be compared when it cannot.
     """
+    if not isinstance(ds, Dataset):
+        raise ValueError(f"calibration_table needs a Dataset from earlyhelp.synthetic, not {type(ds).__name__}")
     meta = ds.meta
     if meta.get("source") != "earlyhelp.synthetic":
         raise ValueError("calibration_table needs a Dataset from earlyhelp.synthetic (ds.meta['source'])")
