@@ -94,7 +94,10 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
         else the latest event). Only complete
         periods are kept; the partial first/last periods dropped are listed in
-        ``dropped_periods``.
+        ``dropped_periods``. A window reaching before that start or past the data date is
+        clipped to them (nothing is known there, which is not zero demand); the periods cut
+        off are listed in ``dropped_periods`` too. A time-zone-aware date stands for its own
+        calendar day.
     hierarchy : bool, default False
         Also return the totals up the hierarchy and its summing matrix (see Returns).
     sparse_s : bool, default False
@@ -136,12 +139,14 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         raise ValidationError(Problem("dataset", None, "no dated events to count"))
     all_dates = pd.concat(dates)
     as_of = _as_of(ds, all_dates)
-    lo = pd.Timestamp(start) if start is not None else _window_start(ds, all_dates)
-    hi = pd.Timestamp(end) if end is not None else as_of
-    periods, dropped = _complete_periods(lo, hi, period)
+    first = _window_start(ds, all_dates)
+    lo = _local_day(start) if start is not None else first
+    hi = _local_day(end) if end is not None else as_of
+    periods, dropped = _complete_periods(lo, hi, period, first, as_of)
     if len(periods) == 0:
         raise ValidationError(Problem("dataset", None, f"no complete {freq} period between {lo.date()} and "
-                                                       f"{hi.date()}"))
+                                                       f"{hi.date()} within the data ({first.date()} to "
+                                                       f"{as_of.date()})"))
     key = "locality_id" if by == "locality" else "council_code"
     frames = []
     for measure in measures:
@@ -185,10 +190,42 @@ def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False
     from .hierarchy import aggregate
 
     spec = SPEC if series["locality_id"].notna().all() else SPEC[:-1]
+    _check_bottom_series(series, spec[-1])
     Y, S, tags = aggregate(series, spec, sparse_s=sparse_s)
     if isinstance(series, DemandSeries):
         Y = DemandSeries.of(Y, **series.facts())
     return Y, S, tags
+
+
+def _check_bottom_series(series: pd.DataFrame, bottom: List[str]) -> None:
+    """One row per bottom series and period, every series over the same periods.
+
+    ``aggregate`` sums whatever rows it is given: a council's series concatenated twice would
+    double its region's and England's totals, and councils counted over different windows
+    would give totals that cover fewer councils in some periods than in others.
+    """
+    needed = [c for c in [*bottom, "ds"] if c not in series.columns]
+    if needed:
+        raise ValidationError([Problem("series", c, "required column is missing") for c in needed])
+    key = series[bottom[0]].astype(str)
+    for col in bottom[1:]:
+        key = key + "/" + series[col].astype(str)
+    dup = series.duplicated([*bottom, "ds"], keep="first").to_numpy()
+    problems = []
+    if dup.any():
+        problems.append(Problem("series", "ds", "more than one row for a series and period (the same series "
+                                                "given twice?); the totals would count it twice",
+                                rows=list(pd.unique(key[dup]))[:10], n_rows=int(dup.sum())))
+    periods = series.groupby(key.to_numpy(), sort=True)["ds"].nunique()
+    n_periods = series["ds"].nunique()
+    short = periods[periods < n_periods]
+    if len(short):
+        problems.append(Problem("series", "ds", f"series that do not cover all {n_periods} periods (count every "
+                                                "council over the same window); the totals would mix "
+                                                "different sets of series", rows=list(short.index[:10]),
+                                n_rows=len(short)))
+    if problems:
+        raise ValidationError(problems)
 
 
 # -- places ------------------------------------------------------------------------------
@@ -211,7 +248,14 @@ def _places(ds, by: str = "locality") -> pd.DataFrame:
         "locality_id": loc["locality_id"].astype(str),
         "council_code": loc["council_code"].astype(str),
         "region_code": loc["region_code"].astype("string").fillna(UNKNOWN_REGION).astype(str),
-    }).drop_duplicates("locality_id")
+    }).drop_duplicates()
+    clash = places["locality_id"].duplicated(keep=False).to_numpy()
+    if clash.any():
+        # families name a locality only, so a locality id placed twice cannot say whose it is
+        raise ValidationError(Problem("localities", "locality_id", "locality listed under more than one council "
+                                                                   "or region; give each locality its own id",
+                                      rows=list(pd.unique(places["locality_id"][clash]))[:10],
+                                      n_rows=int(clash.sum())))
     return places.set_index("locality_id")
 
 
@@ -224,19 +268,24 @@ _TABLE_OF = {"requests": "requests", "children_referred": "requests", "episodes_
 
 def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locality"):
     """Per measure: date, weight, locality_id, council_code of each counted event."""
-    fam_loc = ds["families"].set_index(ds["families"]["family_id"].astype(str))["locality_id"].astype("string")
+    fam_loc = _locality_of("families", "family_id", ds["families"]["family_id"], ds["families"]["locality_id"])
     ep = ds["episodes"]
+    repeated = ep["episode_id"].astype(str).duplicated(keep=False).to_numpy()
+    if repeated.any():   # each row is an episode: a repeated one would be counted twice
+        raise ValidationError(Problem("episodes", "episode_id", "duplicate episode ids",
+                                      rows=list(pd.unique(ep["episode_id"].astype(str)[repeated]))[:10],
+                                      n_rows=int(repeated.sum())))
     ep_loc = ep["locality_id"].astype("string")
     if "family_id" in ep.columns:
         ep_loc = ep_loc.fillna(ep["family_id"].astype("string").map(fam_loc))
-    ep_loc = pd.Series(ep_loc.to_numpy(), index=ep["episode_id"].astype(str))
+    ep_loc = _locality_of("episodes", "episode_id", ep["episode_id"], ep_loc)
     excluded: List[Excluded] = []
     out: Dict[str, pd.DataFrame] = {}
     # one council: an event with no known locality still belongs to it
     whole = places.index[0] if by == "council" and places["council_code"].nunique() == 1 else None
 
     def frame(measure: str, date: pd.Series, locality: pd.Series, weight=None, extra=None) -> pd.DataFrame:
-        f = pd.DataFrame({"date": pd.to_datetime(date).to_numpy(),
+        f = pd.DataFrame({"date": _local_dates(date).to_numpy(),
                           "locality_id": locality.astype("string").to_numpy(),
                           "weight": 1.0 if weight is None else np.asarray(weight, float)})
         if extra is not None:
@@ -276,12 +325,12 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
             out["episodes_opened"] = frame("episodes_opened", fe["start_date"], fe_loc)
         if "open_caseload" in measures:
             out["open_caseload"] = frame("open_caseload", fe["start_date"], fe_loc,
-                                         extra={"end_date": pd.to_datetime(fe["end_date"]).to_numpy()})
+                                         extra={"end_date": _local_dates(fe["end_date"]).to_numpy()})
     if "child_episodes_opened" in measures:
         out["child_episodes_opened"] = frame("child_episodes_opened", ep["start_date"], pd.Series(ep_loc.to_numpy()))
     if "child_open_caseload" in measures:
         out["child_open_caseload"] = frame("child_open_caseload", ep["start_date"], pd.Series(ep_loc.to_numpy()),
-                                           extra={"end_date": pd.to_datetime(ep["end_date"]).to_numpy()})
+                                           extra={"end_date": _local_dates(ep["end_date"]).to_numpy()})
     if "assessments" in measures:
         ass = ds["assessments"]
         out["assessments"] = frame("assessments", ass["started"], ass["episode_id"].astype(str).map(ep_loc))
@@ -297,6 +346,21 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
     return out, excluded
 
 
+def _locality_of(table: str, id_column: str, ids: pd.Series, locality: pd.Series) -> pd.Series:
+    """id -> locality_id, one row per id; an id placed in two localities is an error.
+
+    Repeated rows that agree are harmless here (the events are counted elsewhere); rows that
+    disagree would leave each event's locality to chance.
+    """
+    pairs = pd.DataFrame({"id": ids.astype(str).to_numpy(), "locality_id": locality.astype("string").to_numpy()})
+    pairs = pairs.drop_duplicates()
+    clash = pairs["id"].duplicated(keep=False).to_numpy()
+    if clash.any():
+        raise ValidationError(Problem(table, id_column, "the same id on rows with different localities",
+                                      rows=list(pd.unique(pairs["id"][clash]))[:10], n_rows=int(clash.sum())))
+    return pd.Series(pairs["locality_id"].to_numpy(), index=pairs["id"].to_numpy(), dtype="string")
+
+
 def _call(ds, name: str, **kwargs):
     """A derived event of ``ds`` (its method, else the function in data/events.py)."""
     method = getattr(ds, name, None)
@@ -308,15 +372,28 @@ def _call(ds, name: str, **kwargs):
 
 
 # -- periods -----------------------------------------------------------------------------
+def _local_day(value) -> pd.Timestamp:
+    """A date as a time-zone-free day: a time zone's own calendar day (as the data layer reads
+    time-zone-aware dates), so it compares with the dates of the tables."""
+    ts = pd.Timestamp(value)
+    return (ts.tz_localize(None) if ts.tz is not None else ts).normalize()
+
+
+def _local_dates(values) -> pd.Series:
+    """Dates without a time zone, each the calendar day of its own zone (see :func:`_local_day`)."""
+    dates = pd.Series(pd.to_datetime(values))
+    return dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
+
+
 def _as_of(ds, dates: pd.Series) -> pd.Timestamp:
     meta = getattr(ds, "meta", {}) or {}
     for k in _AS_OF_KEYS:
         if meta.get(k) is not None:
             try:
-                return pd.Timestamp(meta[k]).normalize()
+                return _local_day(meta[k])
             except (TypeError, ValueError):
                 continue
-    return pd.Timestamp(dates.max()).normalize()
+    return _local_day(dates.max())
 
 
 def _window_start(ds, dates: pd.Series) -> pd.Timestamp:
@@ -329,23 +406,37 @@ def _window_start(ds, dates: pd.Series) -> pd.Timestamp:
     for table, column in (("requests", "received_date"), ("episodes", "start_date")):
         frame = ds[table]
         if len(frame) and column in frame.columns and frame[column].notna().any():
-            firsts.append(pd.Timestamp(frame[column].min()))
-    return (max(firsts) if firsts else pd.Timestamp(dates.min())).normalize()
+            firsts.append(_local_day(frame[column].min()))
+    return max(firsts) if firsts else _local_day(dates.min())
 
 
-def _complete_periods(lo: pd.Timestamp, hi: pd.Timestamp, period: str):
-    """Periods wholly inside [lo, hi] (days), and the partial ones dropped at either end."""
+def _complete_periods(lo: pd.Timestamp, hi: pd.Timestamp, period: str, first: Optional[pd.Timestamp] = None,
+                      last: Optional[pd.Timestamp] = None):
+    """Periods wholly inside the window [lo, hi] and the data [first, last] (days), and the
+    periods of the window dropped, with why.
+
+    A period before the data start or after the data date would read as zero demand when
+    nothing is known about it, so the window is clipped to the data.
+    """
     lo, hi = pd.Timestamp(lo).normalize(), pd.Timestamp(hi).normalize()
+    first = lo if first is None else pd.Timestamp(first).normalize()
+    last = hi if last is None else pd.Timestamp(last).normalize()
     if hi < lo:
         return pd.PeriodIndex([], freq=period), []
+    use_lo, use_hi = max(lo, first), min(hi, last)
     span = pd.period_range(lo.to_period(period), hi.to_period(period), freq=period)
     dropped = []
     keep = []
     for p in span:
-        if p.start_time < lo:
-            dropped.append((p.start_time, f"partial: data start {lo.date()}"))
-        elif p.end_time.normalize() > hi:
-            dropped.append((p.start_time, f"partial: data end {hi.date()}"))
+        p_end = p.end_time.normalize()
+        if p_end < first:
+            dropped.append((p.start_time, f"before the data start {first.date()}"))
+        elif p.start_time > last:
+            dropped.append((p.start_time, f"after the data date {last.date()}"))
+        elif p.start_time < use_lo:
+            dropped.append((p.start_time, f"partial: data start {use_lo.date()}"))
+        elif p_end > use_hi:
+            dropped.append((p.start_time, f"partial: data end {use_hi.date()}"))
         else:
             keep.append(p)
     return pd.PeriodIndex(keep, freq=period), dropped

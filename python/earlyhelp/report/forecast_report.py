@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import pandas as pd
 
+from .._errors import Problem, ValidationError
 from ..data.names import Names
 from ..forecast.accuracy import best_model
 from ..forecast.hierarchy import unescape_level
@@ -192,6 +193,9 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
     """
     from .. import __version__
 
+    if history.empty or history["ds"].isna().all():
+        raise ValidationError([Problem("history", "ds", "has no observed period: the report describes the "
+                                                        "data it forecast from, so give at least one month")])
     pngs = dict(pngs or {})
     excluded = Exclusions(excluded)
     model = best_model(accuracy, models)

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import numbers
 import os
+import re
 from typing import Dict, List, Optional, Tuple
 
 import pandas as pd
@@ -128,13 +130,50 @@ def pseudonymise_ids(ids: pd.Series, *, domain: str, key: Optional[str | bytes] 
     -------
     Series
     """
-    if not 8 <= length <= min(64, ID_MAX_LENGTH):
-        raise ConfigError([Problem("pseudonymise", "length", f"must be between 8 and {ID_MAX_LENGTH}", value=length)])
+    whole = isinstance(length, numbers.Integral) and not isinstance(length, bool)
+    if not whole or not 8 <= length <= min(64, ID_MAX_LENGTH):
+        raise ConfigError([Problem("pseudonymise", "length", f"must be a whole number between 8 and "
+                                   f"{min(64, ID_MAX_LENGTH)}", value=length)])
     raw = pseudo_key(key)
-    values = ids.astype("string[pyarrow]")
+    values = _id_text(ids)
     uniques = values.dropna().unique()
     mapping = {u: pseudonym(str(u), domain=domain, key=raw, length=length) for u in uniques}
     return values.map(mapping).astype("string[pyarrow]")
+
+
+def _id_text(ids: pd.Series) -> pd.Series:
+    """The ids as text; whole-number ids read as floats (a column with a gap) are written as integers,
+    so ``123.0`` and ``123`` are the same id and get the same pseudonym."""
+    if pd.api.types.is_float_dtype(ids):
+        present = ids.dropna()
+        if len(present) and (present == present.round()).all():
+            ids = ids.astype("Int64")
+    return ids.astype("string[pyarrow]")
+
+
+def _checked_extra_columns(extra: Dict[Tuple[str, str], str],
+                           tables: Dict[str, pd.DataFrame]) -> Dict[Tuple[str, str], str]:
+    """``extra`` if every column asked for is in the data and every domain is a plain word.
+
+    A misspelt column would otherwise be published with its real ids; a ``:`` in a domain
+    would let two domains give one id the same pseudonym.
+    """
+    problems = []
+    for (table, column), domain in extra.items():
+        where = f"{table}.{column}"
+        if table not in tables or column not in tables[table].columns:
+            problems.append(Problem("pseudonymise", "extra_columns", f"{where} is not in the data", value=where))
+        elif not isinstance(domain, str) or not _DOMAIN.fullmatch(domain):
+            problems.append(Problem("pseudonymise", "extra_columns",
+                                    f"{where}: the domain must be a word such as \"person\" or \"family\"",
+                                    value=domain))
+    if problems:
+        raise ConfigError(problems)
+    return dict(extra)
+
+
+#: a pseudonym domain: the hashed text is ``<domain>:<id>``, so a domain holds no ``:``
+_DOMAIN = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDONYM_LENGTH,
@@ -162,9 +201,9 @@ def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDON
     from ..data.dataset import Dataset
 
     raw = pseudo_key(key)
-    columns = dict(ID_COLUMNS)
-    columns.update(extra_columns or {})
     tables = ds.tables
+    columns = dict(ID_COLUMNS)
+    columns.update(_checked_extra_columns(extra_columns or {}, tables))
     replaced: Dict[str, pd.DataFrame] = {}
     done: List[str] = []
     for (table, column), domain in sorted(columns.items()):

@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 import time
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .._docstrings import with_sections
+from .._redact import MASK, redact_text
 from ..results import Excluded, Exclusions
 from .publish import PublishPolicy, Published, excel_bytes, publish
 
@@ -148,29 +150,35 @@ class RunFolder:
 
     def __init__(self, output: str | os.PathLike, run_id: str, policy: Optional[PublishPolicy] = None) -> None:
         self.output = Path(output)
-        self.run_id = run_id
+        self.run_id = _checked_run_id(run_id)
         self.policy = policy if policy is not None else PublishPolicy()
         self.final = self.output / run_id
         self.tmp = self.output / f".{run_id}.partial"
         self.files: List[str] = []
         self.publication: Dict[str, Dict[str, Any]] = {}
         self._tables: set = set()
+        self._record: Optional[Dict[str, Any]] = None
 
     def __enter__(self) -> "RunFolder":
         self.output.mkdir(parents=True, exist_ok=True)
         _clean_stale_partials(self.output)
         if self.final.exists():
             raise FileExistsError(f"run folder already exists: {self.final}")
-        try:
-            # exclusive: a second identical run started at the same second gets its own folder
-            self.tmp.mkdir()
-        except FileExistsError:
-            self.run_id = f"{self.run_id}-{os.getpid()}"
-            self.final = self.output / self.run_id
-            self.tmp = self.output / f".{self.run_id}.partial"
-            self.tmp.mkdir()
+        base = self.run_id
+        for alternative in _alternative_ids(base):
+            try:
+                # exclusive: a second identical run started at the same second gets its own folder
+                self.tmp.mkdir()
+                break
+            except FileExistsError:
+                self._rename_to(alternative)
         (self.tmp / _OWNER).write_text(str(os.getpid()))
         return self
+
+    def _rename_to(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.final = self.output / run_id
+        self.tmp = self.output / f".{run_id}.partial"
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is not None:
@@ -179,16 +187,37 @@ class RunFolder:
             return False
         (self.tmp / _OWNER).unlink(missing_ok=True)
         try:
-            os.rename(self.tmp, self.final)
-        except OSError:
-            # the same run id finished meanwhile (two identical runs at once): keep both
-            self.run_id = f"{self.run_id}-{os.getpid()}"
-            self.final = self.output / self.run_id
-            os.rename(self.tmp, self.final)
+            self._publish_folder()
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            log.error("run failed: no output folder written (partial files removed)")
+            raise
         return False
+
+    def _publish_folder(self) -> None:
+        """Rename the partial folder to its run id, or to the next free one if that was taken meanwhile."""
+        tmp = self.tmp
+        for alternative in _alternative_ids(self.run_id):
+            # os.rename replaces an empty folder: only a free name is taken
+            if not self.final.exists():
+                try:
+                    os.rename(tmp, self.final)
+                    return
+                except OSError:
+                    if not self.final.exists():
+                        raise       # not a name taken meanwhile: disk, permissions
+            # the same run id finished meanwhile (two identical runs at once): keep both
+            self.run_id, self.final = alternative, self.output / alternative
+            if self._record is not None:
+                # run.json names the folder it is in
+                self._record["run_id"] = alternative
+                self._write_json_file(tmp / "run.json", self._record)
 
     # -- writers: each goes through the publication gate ------------------------------
     def _path(self, name: str) -> Path:
+        if self._record is not None:
+            raise ValueError(f"{name}: written after run.json, which lists every file of the run; "
+                             "call record() last")
         file = self.tmp / name
         if not file.resolve().is_relative_to(self.tmp.resolve()):
             raise ValueError(f"file name {name!r} leaves the run folder")
@@ -340,9 +369,14 @@ class RunFolder:
         self._write_json(name, data)
 
     def _write_json(self, name: str, data: Any) -> None:
-        # NaN and infinity are not JSON: a missing figure is written as null
-        text = json.dumps(_finite(data), indent=2, sort_keys=True, default=_json_default, allow_nan=False)
-        self._path(name).write_text(text + "\n", encoding="utf-8")
+        self._write_json_file(self._path(name), data)
+
+    def _write_json_file(self, file: Path, data: Any) -> None:
+        # NaN and infinity are not JSON: a missing figure is written as null; JSON files are
+        # published, so no credential, pseudonymisation key or path of this machine is written
+        shown = _publishable(_finite(data), _secrets(self.policy))
+        text = json.dumps(shown, indent=2, sort_keys=True, default=_json_default, allow_nan=False)
+        file.write_text(text + "\n", encoding="utf-8")
 
     def _counts_shown(self, records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """Exclusions for run.json: a count of 1..threshold records is ``"c"`` (run.json is published too)."""
@@ -395,7 +429,7 @@ class RunFolder:
         if reserved:
             raise TypeError(f"record() sections may not be named {sorted(reserved)}")
         record: Dict[str, Any] = {"earlyhelp_version": __version__, "command": command, "run_id": self.run_id,
-                                  "run_digest": digest, "inputs": dict(inputs),
+                                  "run_digest": digest, "inputs": self._inputs_shown(inputs),
                                   "excluded": self._counts_shown(Exclusions(excluded).records())}
         record.update(sections)
         record["pseudonymised"] = bool(self.policy.pseudonymise) or bool(sections.get("pseudonymised"))
@@ -403,7 +437,18 @@ class RunFolder:
         record["files"] = self.hashes()
         record["timings_seconds"] = dict(timings or {})
         self._write_json("run.json", record)
+        self._record = record
         return record
+
+    def _inputs_shown(self, inputs: Mapping[str, Any]) -> Dict[str, Any]:
+        """Inputs for run.json: rows 1..threshold of a table of people or cases are ``"c"``."""
+        out = dict(inputs)
+        rows = out.get("rows")
+        if isinstance(rows, Mapping):
+            t = int(self.policy.threshold)
+            out["rows"] = {table: "c" if table not in _ORGANISATION_TABLES and isinstance(n, (int, np.integer))
+                           and not isinstance(n, bool) and 1 <= n <= t else n for table, n in rows.items()}
+        return out
 
 
 def _check_workbook(name: str, data: bytes) -> None:
@@ -434,6 +479,71 @@ def _number(text: str) -> bool:
 
 #: marks a partial folder with the id of the process writing it
 _OWNER = ".owner"
+
+#: tables of places and organisations: how many there are is not a count of families
+_ORGANISATION_TABLES = ("localities", "agencies")
+
+#: characters a run id (one folder name, on every system) may not hold
+_NOT_IN_RUN_ID = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
+
+
+def _checked_run_id(run_id: Any) -> str:
+    """``run_id`` if it names one folder inside the output folder, else a ValueError saying why."""
+    if not isinstance(run_id, str) or not run_id.strip():
+        raise ValueError(f"run id must be a non-empty folder name, got {run_id!r}")
+    if run_id.startswith(".") or run_id != run_id.strip() or _NOT_IN_RUN_ID.search(run_id):
+        raise ValueError(f"run id {run_id!r} must be one plain folder name: no leading '.', no surrounding "
+                         "spaces, none of / \\ : * ? \" < > | or control characters")
+    return run_id
+
+
+def _alternative_ids(run_id: str):
+    """Names for a run whose id is taken: ``<id>-<process id>``, then ``-2``, ``-3``, ..."""
+    first = f"{run_id}-{os.getpid()}"
+    yield first
+    k = 2
+    while True:
+        yield f"{first}-{k}"
+        k += 1
+
+
+def _secrets(policy: PublishPolicy) -> List[str]:
+    """The pseudonymisation keys this run may know (the policy's and the environment's)."""
+    from .pseudonymise import KEY_VARIABLE, MIN_KEY_LENGTH
+
+    keys = [policy.key, os.environ.get(KEY_VARIABLE)]
+    out = []
+    for key in keys:
+        if isinstance(key, (bytes, bytearray)):
+            key = bytes(key).decode("utf-8", errors="ignore")
+        if isinstance(key, str) and len(key) >= MIN_KEY_LENGTH:
+            out.append(key)
+    return out
+
+
+#: a string that is a path of this machine (POSIX, Windows drive or share), or a file database URL
+_LOCAL_PATH = re.compile(r"^(?P<scheme>(?:sqlite|duckdb|file)[\w+.-]*://)?"
+                         r"(?P<path>/.*|[A-Za-z]:[\\/].*|\\\\.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def _publishable(data: Any, secrets: Sequence[str]) -> Any:
+    """``data`` with credentials, keys and local paths in its text masked (keys are kept)."""
+    if isinstance(data, dict):
+        return {k: _publishable(v, secrets) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_publishable(v, secrets) for v in data]
+    if isinstance(data, Path):
+        data = str(data)
+    if not isinstance(data, str):
+        return data
+    for secret in secrets:
+        data = data.replace(secret, MASK)
+    match = _LOCAL_PATH.match(data)
+    if match:
+        # where the files were on this machine is not published; the file's name is
+        name = re.split(r"[\\/]", match["path"].rstrip("\\/"))[-1]
+        data = f"{match['scheme'] or ''}.../{name}"
+    return redact_text(data)
 
 
 def _clean_stale_partials(output: Path) -> None:
