@@ -3,20 +3,12 @@ handling, never a crash or silent NaN coefficients."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from earlyhelp import ValidationError
 from earlyhelp.risk import IsotonicCalibrator, LogisticRiskModel, PlattCalibrator, PoissonRiskModel
 
 
-@pytest.fixture()
-def data():
-    rng = np.random.default_rng(0)
-    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["prior_requests", "needs", "age"],
-                     index=pd.Index([f"F{i}" for i in range(200)], name="family_id"))
-    y = (X["needs"] + rng.normal(size=200) > 0).astype(int).to_numpy()
-    return X, y
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

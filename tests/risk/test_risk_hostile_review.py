@@ -19,13 +19,6 @@ from earlyhelp.risk import (IsotonicCalibrator, LogisticRiskModel, NeedThreshold
 END = "2024-12-31"
 
 
-@pytest.fixture()
-def data():
-    rng = np.random.default_rng(3)
-    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["prior_requests", "needs", "age"],
-                     index=pd.Index([f"F{i}" for i in range(200)], name="family_id"))
-    y = (X["needs"] + rng.normal(size=200) > 0).astype(int).to_numpy()
-    return X, y
 
 
 # -- models: columns ------------------------------------------------------------------------
