@@ -129,9 +129,13 @@ def load_config(path: str | os.PathLike, *, environ: Optional[Mapping[str, str]]
     taken relative to the folder holding the config file.
     """
     file = Path(path)
-    data = read_config_toml(file, missing="config file not found: give the path to a .toml file "
-                                          "(see examples/forecast.toml)")
+    data = read_config_toml(file, missing=missing_config("forecast"))
     return parse_config(data, base=file.parent, name=str(file), environ=environ)
+
+
+def missing_config(example: str) -> str:
+    """The message for a config path that names no file, pointing at ``examples/<example>.toml``."""
+    return f"config file not found: give the path to a .toml file (see examples/{example}.toml)"
 
 
 def read_config_toml(file: Path, *, missing: str) -> Dict[str, Any]:

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError, Problem, ValidationError
-from .._tomlfile import read_toml
 from ..data.coerce import UNKNOWN_CODES
 from ..data.ssda903 import OVERLAPS
 from ..flow import checks
@@ -41,7 +40,7 @@ from ..flow.categories import PRESETS as CATEGORY_PRESETS
 from ..flow.model import INFLATION_RANGE
 from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
 from ..report.suppression import SUPPRESSED
-from .config import SOURCE_KINDS
+from .config import SOURCE_KINDS, missing_config, read_config_toml
 
 
 #: ``[model] by``: one model for the council, or one per locality (``StockFlow.fit(by=...)``)
@@ -99,7 +98,7 @@ def load_flow_config(path: str) -> FlowConfig:
     from .config import _Checker, _parse_source, _with_code_map, check_output_folder, check_run_name
 
     file = Path(path)
-    data = read_toml(file, missing="config file not found: give the path to a .toml file (see examples/flow.toml)")
+    data = read_config_toml(file, missing=missing_config("flow"))
     check = _Checker(str(file))
     base = file.parent
     check.known(data, "", ("run", "source", "code_map", "model", "costs", "scenarios", "dask", "publish"))

@@ -237,14 +237,15 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
 def _run_config(config_path: str) -> "Config":
     """The config's run, source and publish settings, from a forecast config or a report config
     (its [report] section checked too), so ``validate --config report.toml`` checks a report config."""
-    from .config import load_config, read_config_toml
+    from .config import missing_config, parse_config, read_config_toml
 
-    if "report" in read_config_toml(Path(config_path), missing="config file not found: give the path to a "
-                                    ".toml file (see examples/forecast.toml)"):
+    file = Path(config_path)
+    data = read_config_toml(file, missing=missing_config("forecast"))
+    if "report" in data:
         from .reportrun import load_report_config
 
         return load_report_config(config_path).base
-    return load_config(config_path)
+    return parse_config(data, base=file.parent, name=str(file))
 
 
 _PSEUDO_HELP = ("Replace every family, person, episode, request, practitioner and referral id in the outputs by "

@@ -40,10 +40,10 @@ class ReportConfig:
 
 def load_report_config(path: str) -> ReportConfig:
     """Read and check a report config; raise :class:`ConfigError` listing every problem."""
-    from .config import parse_config, read_config_toml
+    from .config import missing_config, parse_config, read_config_toml
 
     file = Path(path)
-    data = read_config_toml(file, missing="config file not found: give the path to a .toml file (see examples/report.toml)")
+    data = read_config_toml(file, missing=missing_config("report"))
     report = data.get("report", {})
     problems: List[Problem] = []
     base_data = {k: v for k, v in data.items() if k in ("run", "source", "code_map", "publish")}
@@ -204,7 +204,7 @@ def check_report_window(ds, options, config_name: str) -> None:
     months would be published as zeros, and the SPC limits and verdicts computed with them."""
     import pandas as pd
 
-    from ..report.pack import _last_month
+    from ..report.pack import last_month_end
 
     begin = data_begin(ds)
     if begin is None:
@@ -219,10 +219,7 @@ def check_report_window(ds, options, config_name: str) -> None:
         if end < begin:
             _window_problem(config_name, "report.end", options.end, f"is before the data begin ({begin.date()}): "
                             "every month of the pack would show as zeros")
-    last = _last_month(ds, options.end)        # the pack's own last month, so both agree
-    month_end = last + pd.offsets.MonthEnd(0)
-    if last.normalize() != month_end.normalize():
-        month_end = last - pd.offsets.MonthEnd(1)
+    month_end = last_month_end(ds, options.end)        # the pack's own last month, so both agree
     covered = (month_end.year - begin.year) * 12 + month_end.month - begin.month + 1
     if options.months > covered:
         _window_problem(config_name, "report.months", options.months, f"reaches back before the data begin "

@@ -108,6 +108,16 @@ def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
     return max(dates)
 
 
+def last_month_end(ds, end: Optional[str]) -> pd.Timestamp:
+    """The end of the pack's last month: a complete month only, so an extract taken mid-month
+    reports up to the month before."""
+    last = _last_month(ds, end)
+    month_end = last + pd.offsets.MonthEnd(0)
+    if last.normalize() != month_end.normalize():
+        month_end = last - pd.offsets.MonthEnd(1)
+    return month_end
+
+
 def _council_name(ds) -> str:
     loc = ds.localities
     if "council_name" in loc.columns and loc["council_name"].notna().any():
@@ -138,11 +148,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     opt = options or PackOptions()
     chosen = M.engine.resolve_measures(opt.measures)
     ids = [m.id for m in chosen]
-    last = _last_month(ds, opt.end)
-    # a complete last month only: an extract taken mid-month reports up to the month before
-    month_end = last + pd.offsets.MonthEnd(0)
-    if last.normalize() != month_end.normalize():
-        month_end = last - pd.offsets.MonthEnd(1)
+    month_end = last_month_end(ds, opt.end)
     first_shown = (month_end - pd.offsets.MonthBegin(1)).normalize() - pd.DateOffset(months=opt.months - 1)
     first = first_shown - pd.DateOffset(months=12)          # a year more for the year-on-year change
     with warnings.catch_warnings():
