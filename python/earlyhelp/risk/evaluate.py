@@ -28,6 +28,7 @@ import pandas as pd
 
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
+from ._glm import is_real
 
 EPS = 1e-15
 Number = Union[int, float]
@@ -78,7 +79,7 @@ def _check_pair(y: np.ndarray, p: np.ndarray) -> None:
 def _check_k(top_k: Union[Number, Sequence[Number]]) -> List[float]:
     ks = [top_k] if np.isscalar(top_k) else list(top_k)
     for k in ks:
-        if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)) or not 0 < k <= 100:
+        if not is_real(k) or not 0 < k <= 100:
             raise ValueError(f"top_k must be percentages in (0, 100], not {k!r}")
     return [float(k) for k in ks]
 
@@ -136,7 +137,7 @@ def auc_difference(y: Any, p_a: Any, p_b: Any, level: float = 0.95) -> Dict[str,
     a, b = _as_probabilities(p_a, "p_a"), _as_probabilities(p_b, "p_b")
     _check_pair(yy, a)
     _check_pair(yy, b)
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)) or not 0 < level < 1:
+    if not is_real(level) or not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), not {level!r}")
     n1, n0 = int(yy.sum()), int(len(yy) - yy.sum())
     if n1 < 2 or n0 < 2:

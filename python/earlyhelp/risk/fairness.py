@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
+from ._glm import is_real
 from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities, _check_pair
 
@@ -49,8 +50,7 @@ def _bad(argument: str, message: str) -> ValidationError:
 
 def _real(value: Any) -> bool:
     """A finite real number (not a bool)."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
-        and math.isfinite(value)
+    return is_real(value) and math.isfinite(value)
 
 
 def _groups_frame(groups: Any, n: int) -> pd.DataFrame:

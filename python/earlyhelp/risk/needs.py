@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ._glm import is_real
 from ..data import codes
 
 DEFAULT_WEIGHTS: Dict[str, float] = {need: 1.0 for need in codes.NEEDS}
@@ -117,9 +118,7 @@ class NeedThresholds:
         unknown = sorted(set(self.weights) - set(codes.NEEDS))
         if unknown:
             problems.append(Problem("thresholds", "weights", f"not needs: {unknown}; needs are {list(codes.NEEDS)}"))
-        negative = {k: v for k, v in self.weights.items() if not (isinstance(v, (int, float, np.integer, np.floating))
-                                                                  and not isinstance(v, bool) and np.isfinite(v)
-                                                                  and v >= 0)}
+        negative = {k: v for k, v in self.weights.items() if not (is_real(v) and np.isfinite(v) and v >= 0)}
         if negative:
             problems.append(Problem("thresholds", "weights", "weights must be finite and >= 0", value=repr(negative)))
         for combo in self.severe:
