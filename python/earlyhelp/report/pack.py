@@ -110,7 +110,20 @@ def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
 
 def last_month_end(ds, end: Optional[str]) -> pd.Timestamp:
     """The end of the pack's last month: a complete month only, so an extract taken mid-month
-    reports up to the month before."""
+    reports up to the month before.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    end : str, optional
+        the pack's ``report.end`` (default: the end of the data).
+
+    Returns
+    -------
+    Timestamp
+        the last day of the pack's last month.
+    """
     last = _last_month(ds, end)
     month_end = last + pd.offsets.MonthEnd(0)
     if last.normalize() != month_end.normalize():
