@@ -209,7 +209,7 @@ def _check_bottom_rows(ids: np.ndarray, bottom: List[str], matrix: sp.csr_matrix
 
 
 def _nonzero_2d(values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """np.nonzero, but scanning memory in order (10x faster on a transposed block)."""
+    """np.nonzero, but scanning memory in order (faster on a transposed block)."""
     if values.flags.c_contiguous:
         return np.divmod(np.flatnonzero((values != 0).ravel()), values.shape[1])
     if values.T.flags.c_contiguous:
