@@ -1,8 +1,10 @@
 """The monthly performance pack: measures, SPC, locality comparison, suppressed for publication.
 
 :func:`build_pack` computes the catalogue measures for the council and each locality, hides
-small numbers (primary and secondary suppression across localities and the council total,
-then every figure derived from a hidden count), and adds the XmR variation/assurance summary
+small numbers (primary and secondary suppression across localities and the council total, the
+12-month figures and the months they cover, and proportions whose numerators add up to one shared
+denominator, such as the shares of episodes at each level; then every figure derived from a
+hidden count), and adds the XmR variation/assurance summary
 and funnel limits. :func:`write_pack` writes it as an offline HTML dashboard, an Excel workbook
 (one tidy sheet per measure), CSV and Parquet tables and ``run.json`` - every file through
 :func:`publish_file`, the one door out of this module.
@@ -178,6 +180,9 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     monthly["measure"] = monthly["measure"].astype(str)
     monthly_raw = monthly
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
+    partitions = _partitions(monthly_raw, kinds)
+    # the lead-in year is published too, as the ``previous`` figures of the year after it
+    _across_measures(monthly, None, monthly_raw, None, partitions, kinds, opt.threshold, counts)
     monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     last_label = f"12 months to {month_end.strftime('%Y-%m')}"
     loc12 = pd.concat([rolling_all.assign(locality=ALL), rolling], ignore_index=True)
@@ -188,6 +193,8 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
     counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
                                     counts12)
+    _across_measures(monthly, loc12, monthly_raw, loc12_raw, partitions, kinds, opt.threshold, counts12,
+                     month_end=month_end)
     for mid, c in counts12.items():
         for k, v in c.items():
             counts.setdefault(mid, {}).setdefault(k, 0)
@@ -365,6 +372,176 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
         _hide(monthly, status_m)
         _hide(loc12, status_y)
     return counts12
+
+
+def _partitions(raw: pd.DataFrame, kinds: Dict[str, str]) -> list:
+    """Proportions whose numerators add up to their shared denominator, in every cell of ``raw``.
+
+    ``level_2_share``, ``level_3_share`` and ``level_4_share`` count the episodes at each level
+    out of the episodes with a level recorded: beside the denominator and two published levels
+    the third is their difference. Returns ``[((measure, "denominator"), [(measure, "numerator"),
+    ...]), ...]``: each an additive relation that holds in every period and locality (and so in
+    every sum of them).
+    """
+    from itertools import combinations
+
+    ids = [m for m in pd.unique(raw["measure"]) if kinds.get(m) == "proportion"]
+    if len(ids) < 2:
+        return []
+    keyed = raw.set_index(["measure", "period", "locality"])
+    grid = keyed.loc[ids[0]].index
+
+    def series(mid: str, col: str) -> Optional[np.ndarray]:
+        part = keyed.loc[mid]
+        if len(part) != len(grid) or not part.index.equals(grid):
+            part = part.reindex(grid)
+        v = pd.to_numeric(part[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return None if np.isnan(v).any() else np.round(v)
+
+    groups: Dict[bytes, list] = {}
+    for mid in ids:
+        den, num = series(mid, "denominator"), series(mid, "numerator")
+        if den is not None and num is not None and den.any():
+            groups.setdefault(den.tobytes(), []).append((mid, den, num))
+    out = []
+    for members in groups.values():
+        for size in range(len(members), 1, -1):
+            for subset in combinations(members, size):
+                if np.array_equal(sum(m[2] for m in subset), subset[0][1]):
+                    out.append(((subset[0][0], "denominator"), [(m[0], "numerator") for m in subset]))
+                    break
+            else:
+                continue
+            break
+    return out
+
+
+def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], monthly_raw: pd.DataFrame,
+                     loc12_raw: Optional[pd.DataFrame], partitions: list, kinds: Dict[str, str], threshold: int,
+                     counts: Dict[str, Dict[str, int]], month_end: Optional[pd.Timestamp] = None) -> None:
+    """Hide more cells so that no hidden count is a published total less its published parts
+    across measures (:func:`_partitions`), in place.
+
+    The measures of each partition are audited as one table: per period and locality the
+    denominator is the sum of the numerators; per period the council is the sum of its
+    localities; with ``loc12``, each locality's 12-month figure is the sum of its last twelve
+    months. A denominator shared by the measures is one cell: hidden in one, hidden in all.
+    ``counts`` gets the cells hidden here as secondary suppressions.
+    """
+    from .suppression import suppress_cells
+
+    if not partitions or monthly.empty:
+        return
+    frames = [("m", monthly, monthly_raw, ("measure", "period", "locality"))]
+    if loc12 is not None and not loc12.empty:
+        frames.append(("y", loc12, loc12_raw, ("measure", "locality")))
+    values: list = []
+    seed: list = []
+    where: list = []          # per cell: [(frame tag, row, column), ...]
+    relations: list = []
+    for total, parts in partitions:
+        members = [total, *parts]
+        shared = [(m, "denominator") for m in dict.fromkeys(p[0] for p in parts)]
+        cell_of: Dict[tuple, int] = {}
+
+        def cell(tag: str, key: tuple, rows: Dict[str, int], raw_value: float, series: tuple) -> int:
+            name = ("den",) if series[1] == "denominator" else series
+            k = (tag, name, key)
+            if k not in cell_of:
+                cell_of[k] = len(values)
+                values.append(raw_value)
+                seed.append(False)
+                where.append([])
+            i = cell_of[k]
+            for m in ([s for s in shared] if name == ("den",) else [series]):
+                r = rows.get(m[0])
+                if r is not None:
+                    where[i].append((tag, r, m[1]))
+            return i
+
+        for tag, frame, raw, keys in frames:
+            mine = frame["measure"].isin([m[0] for m in members]).to_numpy()
+            rows_at = np.flatnonzero(mine)
+            raw_c = _raw_counts(raw, keys, frame.iloc[rows_at])
+            sub = frame.iloc[rows_at]
+            slot_key = [tuple(v) for v in sub[list(keys[1:])].astype(str).to_numpy()]
+            by_slot: Dict[tuple, Dict[str, int]] = {}
+            for j, (mid, slot) in enumerate(zip(sub["measure"].to_numpy(), slot_key)):
+                by_slot.setdefault(slot, {})[mid] = j
+            for slot, rows in by_slot.items():
+                glob = {m: int(rows_at[j]) for m, j in rows.items()}
+                if total[0] not in rows:
+                    continue
+                t = cell(tag, slot, glob, raw_c["denominator"][rows[total[0]]], total)
+                ps = [cell(tag, slot, glob, raw_c["numerator"][rows[m]], (m, "numerator")) for m, _ in parts
+                      if m in rows]
+                relations.append((t, tuple(ps)))
+        # the council is the sum of its localities; a 12-month figure the sum of its months
+        by_series: Dict[tuple, Dict[tuple, int]] = {}
+        for (tag, name, key), i in cell_of.items():
+            by_series.setdefault((tag, name), {})[key] = i
+        for (tag, name), cells in by_series.items():
+            if tag == "m":
+                periods: Dict[str, Dict[str, int]] = {}
+                for (period, loc), i in cells.items():
+                    periods.setdefault(period, {})[loc] = i
+                for locs in periods.values():
+                    if ALL in locs and len(locs) > 1:
+                        relations.append((locs[ALL], tuple(i for l, i in locs.items() if l != ALL)))
+            else:
+                locs = {key[0]: i for key, i in cells.items()}
+                if ALL in locs and len(locs) > 1:
+                    relations.append((locs[ALL], tuple(i for l, i in locs.items() if l != ALL)))
+                months = by_series.get(("m", name), {})
+                start = dict(zip(monthly["period"].astype(str), monthly["period_start"]))
+                for loc, i in locs.items():
+                    mine = tuple(j for (period, l), j in months.items() if l == loc
+                                 and start[period] > month_end - pd.DateOffset(months=12))
+                    if mine:
+                        relations.append((i, mine))
+    frame_of = {tag: frame for tag, frame, _, _ in frames}
+    for i, places in enumerate(where):
+        seed[i] = any(frame_of[tag][f"{col}_status"].iat[r] == SUPPRESSED for tag, r, col in places)
+    v = np.round(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0))
+    seed_arr = np.asarray(seed, dtype=bool)
+    hidden = seed_arr.copy()
+    # cells no relation links are audited apart (months of the lead-in year share none): small systems
+    for cells, rels in _components(len(v), relations):
+        local = {c: k for k, c in enumerate(cells)}
+        rels = [(local[t], tuple(local[q] for q in ps)) for t, ps in rels]
+        result = suppress_cells(v[cells], rels, threshold=threshold, hidden=seed_arr[cells], lp_audit=False)
+        if (v[cells][result.hidden] == 0).any():
+            result = suppress_cells(v[cells], rels, threshold=threshold, hidden=seed_arr[cells])
+        hidden[cells] = result.hidden
+    new = np.flatnonzero(hidden & ~seed_arr)
+    if not len(new):
+        return
+    status = {tag: {c: (frame[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
+              for tag, frame in frame_of.items()}
+    for i in new:
+        for tag, r, col in where[i]:
+            status[tag][col][r] = True
+            if col == "numerator":
+                mid = str(frame_of[tag]["measure"].iat[r])
+                counts.setdefault(mid, {"primary": 0, "secondary": 0})
+                counts[mid]["secondary"] = counts[mid].get("secondary", 0) + 1
+    for tag, frame in frame_of.items():
+        _hide(frame, status[tag])
+
+
+def _components(n: int, relations: list) -> list:
+    """The relations split into groups that share no cell: ``[(cells, relations), ...]``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rows = [t for t, ps in relations for _ in ps]
+    cols = [q for _, ps in relations for q in ps]
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    out: Dict[int, list] = {}
+    for t, ps in relations:
+        out.setdefault(int(label[t]), []).append((t, ps))
+    return [(np.flatnonzero(label == k), rels) for k, rels in out.items()]
 
 
 def _raw_counts(raw: pd.DataFrame, keys: Sequence[str], like: pd.DataFrame) -> Dict[str, np.ndarray]:

@@ -11,6 +11,15 @@ policy (:class:`PublishPolicy`) and says what it did:
   secondarily so that no hidden cell can be worked out from the totals
   (:func:`earlyhelp.report.suppression.suppress`). A column already suppressed
   (a ``<col>_status`` column beside it) is kept as it is.
+* **Figures derived from a hidden count.** A rate, share or mean published beside a hidden
+  count gives it away (a rate per 10,000 times the population, a share times the total). In a
+  row where a count cell is hidden (here or before the gate), every figure the caller declares
+  derived from it (``derived=``) is withheld, and so is every other number whose name says it
+  is derived from the row's counts (:func:`derived_columns`: a rate, share, percent,
+  proportion, mean, average, ratio, ``per``, utilisation, a ``value`` or its interval ``lo``/``hi``
+  or ``lower``/``upper``, a total or a sum), unless the caller declares it independent of the
+  counts (``independent=``). A withheld cell is ``"c"`` in CSV and missing in Parquet;
+  ``run.json`` says how many per column (``withheld_derived``).
 * **Pseudonymous ids.** With ``pseudonymise`` on, every identifier column (family,
   person, episode, request, practitioner, referral, assessment, involvement ids,
   alone or as ``;``-joined lists) is replaced by its keyed pseudonym
@@ -58,7 +67,19 @@ ORGANISATION_COLUMNS = ("locality_id", "agency_id", "lead_agency_id", "council_c
 #: a count column counts people or their cases: its name holds one of these words ...
 _PEOPLE_WORDS = ("famil", "person", "people", "member", "child", "episode", "request", "referral", "case")
 #: ... or is one of these
-_COUNT_NAMES = ("count", "n", "y", "rows", "group_size")
+_COUNT_NAMES = ("count", "n", "y", "rows", "group_size", "numerator", "denominator")
+#: a number computed from the counts of its row says so in its name: one of its words
+#: (split at ``_``, ``-``, spaces and digits) is one of these, or it holds ``%``
+DERIVED_WORDS = frozenset((
+    "rate", "rates", "share", "shares", "percent", "percentage", "pct", "proportion", "proportions",
+    "prop", "mean", "average", "avg", "ratio", "per", "utilisation", "utilization", "value", "lo", "hi",
+    "lower", "upper", "total", "totals", "sum",
+))
+#: a share of a column's total (``share``, ``percent``, ``%``): beside one shown count it gives the total away
+_SHARE_WORDS = frozenset(("share", "shares", "percent", "percentage", "pct", "proportion", "proportions", "prop"))
+#: words of a derived figure that may also name a count (``total_families``): such a column is
+#: still a count, and withheld beside another hidden count in its row as well
+_TOTAL_WORDS = frozenset(("total", "totals", "sum"))
 
 
 @dataclass(frozen=True)
@@ -224,6 +245,8 @@ def count_columns(frame: pd.DataFrame) -> List[Hashable]:
             continue
         if not (name in _COUNT_NAMES or any(w in name for w in _PEOPLE_WORDS)):
             continue
+        if _says_derived(col) and not (_name_words(col) & _TOTAL_WORDS):
+            continue     # a rate of people (``families_per_fte``) is not a count, even when whole
         if f"{name}_status" in frame.columns:
             continue
         numbers = _as_numbers(frame[col])
@@ -231,6 +254,45 @@ def count_columns(frame: pd.DataFrame) -> List[Hashable]:
             finite = numbers.dropna().to_numpy(dtype=float)
             if (finite == np.round(finite)).all():
                 out.append(col)
+    return out
+
+
+def _name_words(col: Hashable) -> "frozenset[str]":
+    return frozenset(w for w in re.split(r"[^a-z%]+", str(col).lower()) if w)
+
+
+def _says_derived(col: Hashable) -> bool:
+    """The column's name says it is computed from counts (a rate, share, mean, total ...)."""
+    return "%" in str(col) or bool(_name_words(col) & DERIVED_WORDS)
+
+
+@_table_doc
+def derived_columns(frame: pd.DataFrame, counts: Sequence[Hashable] = ()) -> List[Hashable]:
+    """Numeric columns whose names say they are computed from the table's counts.
+
+    A word of the name (split at ``_``, ``-``, spaces and digits) is one of
+    :data:`DERIVED_WORDS` (``rate_per_10k``, ``share``, ``pct``, ``mean_days``, ``value``,
+    ``lo``, ``total`` ...) or the name holds ``%``. Identifier columns, true/false columns and
+    the counts themselves are not derived, except a count named as a total (``total_families``).
+
+    {parameters_frame}
+    counts : sequence, optional
+        the table's count columns.
+
+    Returns
+    -------
+    list
+        the columns, in the table's order.
+    """
+    ids = identifier_columns(frame)
+    out = []
+    for col in frame.columns:
+        if col in ids or str(col) in ORGANISATION_COLUMNS or str(col).endswith("_status") or not _says_derived(col):
+            continue
+        if col in counts and not (_name_words(col) & _TOTAL_WORDS):
+            continue
+        if _as_numbers(frame[col]) is not None or (frame[col].astype(object) == SUPPRESSED).any():
+            out.append(col)
     return out
 
 
@@ -280,6 +342,28 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
             out[c] = _shown(frame[c], hidden)
         done[str(c)] = {"primary": int(hidden.sum()), "secondary": 0}
     return out, done
+
+
+def _second_hidden_cell(typed: pd.DataFrame, text: pd.DataFrame, counts: Sequence[Hashable],
+                        done: Dict[str, Dict[str, int]]) -> pd.DataFrame:
+    """A share of the column's total beside a shown count gives the total away (count / share):
+    with one hidden cell the total would give it away too, so a second cell is hidden (the
+    smallest shown non-zero count of the column)."""
+    out = text.copy()
+    for c in counts:
+        hidden = (out[c].astype(object) == SUPPRESSED).to_numpy(dtype=bool)
+        if hidden.sum() != 1:
+            continue
+        values = _as_numbers(typed[c])
+        values = (pd.to_numeric(typed[c], errors="coerce") if values is None else values).to_numpy(dtype=float)
+        candidates = np.flatnonzero(~hidden & (np.nan_to_num(values, nan=0.0) > 0))
+        if not len(candidates):
+            continue
+        pick = candidates[np.argmin(values[candidates])]
+        out[c] = out[c].astype(object)
+        out.loc[pick, c] = SUPPRESSED
+        done[str(c)]["secondary"] = done[str(c)].get("secondary", 0) + 1
+    return out
 
 
 def _shown(values: pd.Series, hidden: np.ndarray) -> pd.Series:
@@ -335,28 +419,53 @@ class Published:
 def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequence[Hashable]] = None,
             totals: Optional[Mapping[str, Hashable]] = None, dims: Optional[Sequence[str]] = None,
             text_frame: Optional[pd.DataFrame] = None, not_counts: Sequence[Hashable] = (),
-            derived: Optional[Mapping[Hashable, Sequence[Hashable]]] = None) -> Published:
-    """Apply ``policy`` to one table: suppression, pseudonymous ids, formula neutralising.
+            derived: Optional[Mapping[Hashable, Sequence[Hashable]]] = None,
+            independent: Sequence[Hashable] = ()) -> Published:
+    """Apply ``policy`` to one table: suppression, withheld derived figures, pseudonymous ids,
+    formula neutralising.
+
+    In each row where a count cell is hidden (by the gate, or before it as ``"c"``), the gate
+    withholds the figures computed from it: the columns in ``derived`` whose counts are hidden,
+    and every other number named as derived from counts (:func:`derived_columns`) unless it is
+    declared ``independent``. A count named as a total (``total_families``) is withheld beside
+    another hidden count of its row.
 
     Parameters
     ----------
-    frame : the table as computed.
+    frame : DataFrame
+        the table as computed.
     policy : PublishPolicy
         what the gate does.
-    counts : its observed-count columns (default :func:`count_columns`, less ``not_counts``).
-    totals : ``{dim: label}`` when rows with ``dim == label`` total the other rows: hidden
-        cells are then also hidden secondarily.
-    dims : the dimension columns that identify a row (with ``totals``).
-    text_frame : the CSV layout of an already-suppressed table (``"c"`` markers), if any.
-    not_counts : count-named columns that are not observed counts (e.g. an expected value).
-    derived : ``{column: [count columns]}``: values computed from counts in the same row
-        (a rate, a difference); a cell is withheld where one of its counts is hidden.
+    counts : sequence, optional
+        its observed-count columns (default :func:`count_columns`, less ``not_counts``).
+    totals : mapping, optional
+        ``{dim: label}`` when rows with ``dim == label`` total the other rows: hidden cells
+        are then also hidden secondarily.
+    dims : sequence of str, optional
+        the dimension columns that identify a row (with ``totals``).
+    text_frame : DataFrame, optional
+        the CSV layout of an already-suppressed table (``"c"`` markers), if any.
+    not_counts : sequence, optional
+        count-named columns that are not observed counts (e.g. an expected value).
+    derived : mapping, optional
+        ``{column: [count columns]}``: values computed from counts in the same row (a rate, a
+        difference); a cell is withheld where one of its counts is hidden.
+    independent : sequence, optional
+        columns named like a rate or total that are not computed from the row's counts (e.g.
+        a population rate from another source): never withheld.
 
     Returns
     -------
     Published
         ``typed`` (hidden counts as ``<NA>``) for Parquet, ``text`` for CSV/Excel, and a
-        ``record`` of what was done (for ``run.json``).
+        ``record`` of what was done (for ``run.json``): ``withheld_derived`` gives the cells
+        withheld per column.
+
+    Raises
+    ------
+    ValidationError
+        a ``derived`` column or source, or an ``independent`` column, is not in the table, or a
+        ``derived`` source is not a count the gate suppresses.
     """
     record: Dict[str, Any] = {"rows": int(len(frame))}
     typed = frame.reset_index(drop=True)
@@ -369,6 +478,9 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
         record["not_counts"] = declared     # count-named, declared by the caller as not observed counts
     if cols:
         text, done = _suppress_counts(text, cols, policy, totals, dims)
+        if not totals and any(_name_words(c) & _SHARE_WORDS or "%" in str(c) for c in text.columns
+                              if c not in independent):
+            text = _second_hidden_cell(typed, text, cols, done)
         record["suppressed"] = done
         typed = typed.copy()
         for c in cols:
@@ -377,19 +489,40 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
                 typed[c] = typed[c].round().astype("Int64")
     if derived:
         _check_derived(derived, text, [str(c) for c in cols] + list(already))
+    _check_independent(independent, text)
+    hidden_count = _hidden_counts(text, [str(c) for c in cols] + [c for c in already if _count_named(c)],
+                                  not_counts)
+    withhold: Dict[Hashable, np.ndarray] = {}
+    for col, sources in (derived or {}).items():
+        hidden = np.zeros(len(text), dtype=bool)
+        for src in sources:
+            hidden |= (text[src].astype(object) == SUPPRESSED).to_numpy(dtype=bool)
+        withhold[col] = hidden
+    for col in derived_columns(text, list(hidden_count)):
+        if col in withhold or col in independent:
+            continue
+        others = [h for c, h in hidden_count.items() if c != col]
+        if others:
+            # a cell already hidden, or empty, gives nothing away
+            cell = text[col].astype(object)
+            withhold[col] = (np.logical_or.reduce(others) & (cell != SUPPRESSED).to_numpy(dtype=bool)
+                             & cell.notna().to_numpy(dtype=bool))
+    if derived or any(h.any() for h in withhold.values()):
         typed, text = typed.copy(), text.copy()
         withheld = {}
-        for col, sources in derived.items():
-            hidden = np.zeros(len(text), dtype=bool)
-            for src in sources:
-                hidden |= (text[src].astype(object) == SUPPRESSED).to_numpy()
-            if col in typed.columns:
-                typed[col] = typed[col].astype("Float64" if pd.api.types.is_numeric_dtype(typed[col]) else object)
-                typed.loc[hidden, col] = pd.NA
-            text[col] = text[col].astype(object)
-            text.loc[hidden, col] = SUPPRESSED
-            withheld[str(col)] = int(hidden.sum())
+        for col, hidden in withhold.items():
+            if hidden.any():
+                if col in typed.columns:
+                    numeric = pd.api.types.is_numeric_dtype(typed[col]) and not pd.api.types.is_bool_dtype(typed[col])
+                    typed[col] = typed[col].astype("Float64" if numeric else object)
+                    typed.loc[hidden, col] = pd.NA
+                text[col] = text[col].astype(object)
+                text.loc[hidden, col] = SUPPRESSED
+            if col in (derived or {}) or hidden.any():
+                withheld[str(col)] = int(hidden.sum())
         record["withheld_derived"] = withheld
+    if independent:
+        record["independent"] = [str(c) for c in independent]
     if already:
         record["suppressed_before"] = already
     record["threshold"] = int(policy.threshold)
@@ -426,6 +559,34 @@ def _check_derived(derived: Mapping[Hashable, Sequence[Hashable]], text: pd.Data
                                         f"column the gate suppresses (counts: {list(suppressed)})"))
     if problems:
         raise ValidationError(problems)
+
+
+def _count_named(col: Hashable) -> bool:
+    """Named like a count of people or cases (see :func:`count_columns`), whatever its values."""
+    name = str(col).lower()
+    if name.endswith(("_id", "_ids", "_status")):
+        return False
+    if not (name in _COUNT_NAMES or any(w in name for w in _PEOPLE_WORDS)):
+        return False
+    return not (_says_derived(col) and not (_name_words(col) & _TOTAL_WORDS))
+
+
+def _hidden_counts(text: pd.DataFrame, counts: Sequence[Hashable],
+                   not_counts: Sequence[Hashable]) -> Dict[Hashable, np.ndarray]:
+    """Per count column of the published table: its hidden (``"c"``) cells."""
+    wanted = {str(c) for c in counts} - {str(c) for c in not_counts}
+    return {c: (text[c].astype(object) == SUPPRESSED).to_numpy(dtype=bool)
+            for c in text.columns if str(c) in wanted}
+
+
+def _check_independent(independent: Sequence[Hashable], text: pd.DataFrame) -> None:
+    """Each column declared independent must be in the table (a misspelt name would protect nothing)."""
+    if isinstance(independent, (str, bytes)):
+        raise ValidationError([Problem("publish", str(independent), "independent must be a list of columns")])
+    missing = [Problem("publish", str(c), "column declared independent is not in the table")
+               for c in independent if c not in text.columns]
+    if missing:
+        raise ValidationError(missing)
 
 
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
