@@ -40,6 +40,8 @@ def test_step_up_share_is_about_ten_percent_and_matches_the_truth(council):
     assert 0.08 <= share <= 0.12  # "about 10% of early-intervention cases" (domain.md, seed 001)
     truth = ep[["episode_id"]].merge(council.truth["episodes"], on="episode_id")
     expected = truth.loc[closed, "p_step_up"].mean()
+    print(f"\n{len(ep):,} episodes, {len(council.requests):,} requests; closed episodes stepped up: "
+          f"{share:.1%} ({len(ups):,} of {int(closed.sum()):,}), truth {expected:.1%}")   # docs/data-model.md
     assert abs(share - expected) < 4 * _se(expected, int(closed.sum()))
     # every step-up by end reason also made a social-care referral within 28 days (the generator's pathway)
     assert set(ups["how"]) <= {"end_reason+csc_referral", "csc_referral", "end_reason"}
@@ -61,6 +63,8 @@ def test_rereferral_rates_are_plausible_and_match_the_truth(council):
                   & (ep["end_date"] + pd.Timedelta(days=365) <= window_end)]
     followed = eligible["episode_id"].isin(council.rereferrals(basis="episode")["previous_id"])
     expected = eligible["p_rereferral_12m"].mean()
+    print(f"\nrequests that are re-referrals: {rate:.1%}; closures followed by a request within 12 months: "
+          f"{followed.mean():.1%} of {len(eligible):,}, truth {expected:.1%}")   # docs/data-model.md
     assert len(eligible) > 2000
     assert abs(followed.mean() - expected) < 4 * _se(expected, len(eligible))
 
