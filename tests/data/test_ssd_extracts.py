@@ -50,6 +50,8 @@ def _monthly(ds, measures, by="council"):
 def test_family_level_monthly_measures_match_the_council(council, loaded):
     system, ds = loaded
     want, got = _monthly(council, FAMILY), _monthly(ds, FAMILY)
+    print(f"\n{system}: " + "; ".join(f"{m} {int(got[m].sum()):,} against {int(want[m].sum()):,}"
+                                      for m in FAMILY))   # docs/guides/ssd.md
     assert want.index.equals(got.index)
     for measure in FAMILY:
         w, g = want[measure].to_numpy(), got[measure].to_numpy()
@@ -71,6 +73,8 @@ def test_per_child_counts_only_by_name(council, loaded):
     system, ds = loaded
     s = demand_series(ds, measures=["requests", "child_requests", "episodes_opened", "child_episodes_opened"],
                       by="council", **WINDOW).groupby("measure")["y"].sum()
+    print(f"\n{system}, per child row: {int(s['child_requests']):,} requests, "
+          f"{int(s['child_episodes_opened']):,} episodes opened, {len(ds.step_ups()):,} step-ups")   # docs/guides/ssd.md
     # SystemC writes a contact per child; Eclipse one contact form (id) per child, read as one request
     if system == "systemc":
         assert s["child_requests"] > 1.2 * s["requests"]

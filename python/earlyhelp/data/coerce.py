@@ -23,9 +23,10 @@ from .schema import ID_MAX_LENGTH, Column, Table
 ID_DTYPE = "string[pyarrow]"
 TRUE_WORDS = frozenset({"y", "yes", "true", "t", "1", "1.0"})
 FALSE_WORDS = frozenset({"n", "no", "false", "f", "0", "0.0"})
-# Day-first formats tried after ISO 8601 (English councils write 31/03/2024).
-DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y",
-                "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y", "%Y%m%d")
+# Day-first formats tried after ISO 8601 (English councils write 31/03/2024); the last is SQL
+# Server's text for a datetime cast to text ("Apr  1 2023 12:00AM").
+DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S.%f", "%d-%m-%Y", "%d.%m.%Y",
+                "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y", "%Y%m%d", "%b %d %Y %I:%M%p")
 UNKNOWN_CODES = ("raise", "keep")
 _TZ_SUFFIX = r"(?<=\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
 

@@ -353,18 +353,22 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
         if name is None:
             fold = resolve_folded_name(given)
             if fold is not None and isinstance(frame, pd.DataFrame):
-                folded[fold] = frame
+                from .schema import FOLDED_COLUMNS
+
+                folded[fold] = _tidy_column_names(frame, [n for names in FOLDED_COLUMNS[fold].values() for n in names])
                 continue
             problems.append(Problem(given, None, f"not an earlyhelp table (known: {', '.join(TABLE_NAMES)})"))
             continue
         if isinstance(frame, pd.DataFrame):
+            frame = _tidy_column_names(frame, [n for c in TABLES[name].columns for n in (c.name,) + c.aliases])
             frame = rename_aliases(TABLES[name], frame)
             if name == "episodes":
                 frame = _keep_local_end_reason(frame)
             if name == "csc_assessments" and "factors" in frame.columns:
                 frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
         tables[name] = frame
-    tables = ssd.prepare_frames(tables, settings, maps, report)
+    tables = ssd.prepare_frames(tables, settings, maps, report, problems)
+    folded = ssd.prepare_folded(folded, settings, report)
     if "disability" in folded:
         if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
             tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
@@ -382,6 +386,25 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
         tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
                                     unknown_codes=unknown_codes, report=report)
     return tables, problems, folded
+
+
+def _tidy_column_names(frame: pd.DataFrame, known: "list[str]") -> pd.DataFrame:
+    """Headers written for people (``Pers Person ID``, ``earl-episode-id``) renamed to the known
+    name they spell; a header that already is a known name (any case) is left alone."""
+    from .coerce import normalise_word
+
+    exact = {k.lower() for k in known}
+    spelled = {normalise_word(k): k for k in known}
+    present = {str(c).strip().lower() for c in frame.columns}
+    renames = {}
+    for col in frame.columns:
+        text = str(col).strip().lower()
+        if text in exact:
+            continue
+        target = spelled.get(normalise_word(str(col)))
+        if target is not None and target.lower() not in present and target not in renames.values():
+            renames[col] = target
+    return frame.rename(columns=renames) if renames else frame
 
 
 def problems_beyond_reading(frames: Mapping[str, Any], found: list, *, code_map: Optional[Any] = None,
@@ -504,6 +527,17 @@ def _derive_ssd_links(tables: Dict[str, pd.DataFrame], report: Dict[str, Any]) -
         tables["persons"] = ssd.expected_birth(tables["persons"])
     members = tables.get("family_members")
     if members is None or members.empty:
+        # per-child rows stay per child (events key them by person), and the report says so
+        for name in ("episodes", "requests", "involvements"):
+            frame = tables.get(name)
+            if frame is None or frame.empty or "person_id" not in frame.columns or "family_id" not in frame.columns:
+                continue
+            alone = int((frame["family_id"].isna() & frame["person_id"].notna()).sum())
+            if alone:
+                report.setdefault("not_derived", []).append(
+                    {"table": name, "column": "family_id", "rows": alone,
+                     "reason": "no family table (ssd_family) or it has no rows: each child counts as its own "
+                               "family"})
         return
     if "families" not in tables:
         fam = pd.DataFrame({"family_id": pd.unique(members["family_id"].dropna())})
@@ -525,3 +559,7 @@ def _derive_ssd_links(tables: Dict[str, pd.DataFrame], report: Dict[str, Any]) -
         report["derived"].append(f"{name}.family_id from family_members for {n_found} of {n_todo} rows "
                                  f"recorded per person" + ("" if n_found == n_todo else
                                                            f" ({n_todo - n_found} persons in no family)"))
+        if n_found < n_todo:
+            report.setdefault("not_derived", []).append(
+                {"table": name, "column": "family_id", "rows": n_todo - n_found,
+                 "reason": "the child is in no family (ssd_family): counted as its own family"})

@@ -86,6 +86,13 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         report.setdefault("files", {})[path.name] = "not read: not a text file"
         return pd.DataFrame()
     header = next(csv.reader(io.StringIO(text, newline="")))  # any line ending, quoted names
+    delimiter = ","
+    if len(header) == 1:   # Excel in a continental locale saves ';', "Unicode text" is tab-separated
+        found = {d: header[0].count(d) for d in (";", "\t", "|")}
+        best = max(found, key=found.get)
+        if found[best]:
+            delimiter = best
+            header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     from .coerce import MAX_COLUMNS
 
     if len(header) > MAX_COLUMNS:
@@ -110,7 +117,8 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         table_ = pacsv.read_csv(
             pa.BufferReader(utf8),
             read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_bad_row,
+                                             newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  strings_can_be_null=True, null_values=[""],
                                                  quoted_strings_can_be_null=True))
@@ -130,7 +138,8 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
     if frame.empty:
         report.setdefault("files", {})[path.name] = "header only: loaded as an empty table"
     else:
-        report.setdefault("files", {})[path.name] = f"{len(frame)} rows, encoding {encoding}"
+        report.setdefault("files", {})[path.name] = f"{len(frame)} rows, encoding {encoding}" + (
+            "" if delimiter == "," else f", fields separated by {'tab' if delimiter == chr(9) else repr(delimiter)}")
     return frame
 
 

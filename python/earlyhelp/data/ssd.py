@@ -165,8 +165,16 @@ def fold_disability(persons: pd.DataFrame, disability: pd.DataFrame, problems: L
     if pid is None or code is None:
         problems.append(Problem("disability", None, "needs disa_person_id and disa_disability_code columns"))
         return persons
-    d = pd.DataFrame({"person_id": disability[pid].astype("string[pyarrow]").str.strip(),
-                      "code": disability[code].astype("string[pyarrow]").str.strip().str.upper()}).dropna()
+    person_ids = disability[pid].astype("string[pyarrow]").str.strip()
+    codes = disability[code].astype("string[pyarrow]").str.strip().str.upper()
+    d = pd.DataFrame({"person_id": person_ids.mask(person_ids.eq("").fillna(False)),
+                      "code": codes.mask(codes.eq("").fillna(False))})
+    empty = d.isna().any(axis=1).to_numpy(dtype=bool)
+    if empty.any():   # nothing to attach, but counted: no row leaves without a word
+        report.setdefault("not_derived", []).append(
+            {"table": "disability", "column": str(code), "rows": int(empty.sum()),
+             "reason": "disability row without a person or a code: not attached to anyone"})
+        d = d[~empty]
     order = {c: i for i, c in enumerate(code_lists.DISABILITY[1:])}
     d["rank"] = d["code"].astype(object).map(order).astype(float).fillna(len(order))
     d.loc[d["code"] == "NONE", "rank"] = len(order) + 1  # NONE only when there is nothing else
@@ -295,20 +303,147 @@ def _blank_missing(name: str, frame: pd.DataFrame, profile, report: Dict[str, An
     return frame if out is None else out
 
 
-def _collapse_child_rows(requests: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
-    """One contact written once per child it is about (same id) -> one request covering them."""
+# An id a spreadsheet or a float column wrote as a number: 123.0 (Excel, pandas with a blank cell).
+_WHOLE_NUMBER = r"[+-]?[0-9]+(?:\.0*)?"
+
+
+def _whole_number_ids(name: str, frame: pd.DataFrame, id_columns: List[str], report: Dict[str, Any]) -> pd.DataFrame:
+    """Id columns written as numbers with a decimal point (``123.0``) -> ``123``, counted.
+
+    Only a column whose every value is a whole number is read so: there the ``.0`` is how a
+    tool wrote the number, and left in it would not match ``123`` in the table it refers to.
+    """
+    out = None
+    for col in id_columns:
+        if col not in frame.columns or not (pd.api.types.is_object_dtype(frame[col].dtype)
+                                            or pd.api.types.is_string_dtype(frame[col].dtype)):
+            continue
+        text = frame[col].astype("string[pyarrow]").str.strip()
+        pointed = text.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+        if not pointed.any():
+            continue
+        present = pd.Series(text.dropna().unique(), dtype="string[pyarrow]")   # distinct values only
+        present = present[present != ""]
+        if not present.str.fullmatch(_WHOLE_NUMBER).all():
+            continue
+        if out is None:
+            out = frame.copy()
+        out[col] = text.str.replace(r"\.0*$", "", regex=True)
+        report.setdefault("mapped", []).append(
+            {"table": name, "column": str(col), "rows": int(pointed.sum()),
+             "how": f"id written as a number with a decimal point ({text[pointed].iloc[0]!r}): read without it"})
+    return frame if out is None else out
+
+
+# SQL Server's datetime for an empty string or 0 (CAST('' AS datetime)): no date was recorded.
+SQL_SERVER_EMPTY_DATE = pd.Timestamp("1900-01-01")
+_EMPTY_DATE_TEXT = r"1900-01-01(?:[ T]00:00(?::00(?:\.0*)?)?)?"
+# Excel's day numbers (1899-12-30 + n days) of five digits: 1927-05-18 to 2173-10-14.
+_EXCEL_SERIAL = r"[0-9]{5}(?:\.[0-9]*)?"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _sql_and_excel_dates(name: str, frame: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
+    """Date columns: SQL Server's empty date -> missing; Excel day numbers -> dates. Both counted."""
+    from .schema import TABLES
+
+    if name not in TABLES:
+        return frame
+    out = None
+    for column in TABLES[name].columns:
+        col = column.name
+        if column.kind != "date" or col not in frame.columns or pd.api.types.is_bool_dtype(frame[col].dtype):
+            continue
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            naive = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+            empty = (naive == SQL_SERVER_EMPTY_DATE).to_numpy(dtype=bool, na_value=False)
+            days, serial = None, np.zeros(len(values), bool)
+        elif pd.api.types.is_numeric_dtype(values.dtype):   # a spreadsheet's day numbers, read as numbers
+            days = values.astype("float64").to_numpy(na_value=np.nan)
+            serial = ~np.isnan(days) & (days >= 10000) & (days < 100000)
+            empty = np.zeros(len(values), bool)
+        else:
+            codes, uniques = pd.factorize(values.astype("string[pyarrow]"), use_na_sentinel=True)
+            text = pd.Series(uniques, dtype="string[pyarrow]").str.strip()   # distinct values only
+            is_empty = np.append(text.str.fullmatch(_EMPTY_DATE_TEXT).fillna(False).to_numpy(dtype=bool), False)
+            is_serial = np.append(text.str.fullmatch(_EXCEL_SERIAL).fillna(False).to_numpy(dtype=bool), False)
+            empty, serial = is_empty[codes], is_serial[codes]   # code -1 (missing) picks the trailing False
+            days = np.full(len(values), np.nan)
+            if serial.any():
+                days[serial] = text[is_serial[:-1]].astype("float64").to_numpy()[
+                    np.searchsorted(np.flatnonzero(is_serial[:-1]), codes[serial])]
+        if not (empty.any() or serial.any()):
+            continue
+        if out is None:
+            out = frame.copy()
+        if serial.any():
+            new = values.astype("string[pyarrow]").astype(object).to_numpy().copy()   # writable, also in pandas 3
+            dates = (EXCEL_EPOCH + pd.to_timedelta(np.floor(days[serial]), unit="D")).strftime("%Y-%m-%d")
+            new[serial] = np.asarray(dates, dtype=object)
+            out[col] = pd.Series(new, index=values.index, dtype=object).astype("string[pyarrow]")
+            first = days[serial][0]
+            report.setdefault("mapped", []).append(
+                {"table": name, "column": col, "rows": int(serial.sum()),
+                 "how": f"Excel day number read as a date ({first:g} = {dates[0]})"})
+        if empty.any():
+            out[col] = out[col].mask(empty)
+            report.setdefault("ignored_values", []).append(
+                {"table": name, "column": col, "value": "1900-01-01", "rows": int(empty.sum()),
+                 "reason": "SQL Server's date for an empty value (CAST('' AS datetime)): loaded as missing"})
+    return frame if out is None else out
+
+
+def _disagreeing_contacts(requests: pd.DataFrame, ids: pd.Series, dup: np.ndarray) -> np.ndarray:
+    """Rows of contact ids written more than once whose rows give different dates or sources."""
+    from .coerce import parse_dates
+
+    clash = np.zeros(len(ids), bool)
+    rows = pd.DataFrame({"id": ids[dup]})
+    if "received_date" in requests.columns:
+        text = requests.loc[dup, "received_date"].astype("string[pyarrow]").str.strip()
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        parsed = np.append(parse_dates(np.asarray(uniques, dtype=object)), np.datetime64("NaT"))
+        day = pd.Series(parsed[codes], index=text.index)
+        rows["when"] = day.where(day.notna(), text.astype(object))   # unreadable text compared as written
+    if "source" in requests.columns:
+        rows["source"] = requests.loc[dup, "source"].astype("string[pyarrow]").str.strip().str.upper()
+    for col in rows.columns.drop("id"):
+        differs = rows.groupby("id", sort=False)[col].transform("nunique").to_numpy(dtype="int64") > 1
+        clash[dup] |= differs
+    return clash
+
+
+def _collapse_child_rows(requests: pd.DataFrame, report: Dict[str, Any],
+                         problems: Optional[List[Problem]] = None) -> pd.DataFrame:
+    """One contact written once per child it is about (same id) -> one request covering them.
+
+    Rows that share an id but not the contact date or source are different contacts, not one
+    written per child: they are a problem (never merged, which would lose the later ones).
+    """
     if "request_id" not in requests.columns:
         return requests
     ids = requests["request_id"].astype("string[pyarrow]").str.strip()
     dup = ids.duplicated(keep=False).fillna(False).to_numpy(dtype=bool)
     if not dup.any():
         return requests
+    clash = _disagreeing_contacts(requests, ids, dup)
+    if clash.any():
+        if problems is not None:
+            first = np.flatnonzero(clash)[0]
+            problems.append(Problem(
+                "requests", "request_id", "one contact id on rows with different contact dates or sources: they "
+                "are not one contact written once per child (give each contact its own id)",
+                list(pd.unique(ids[clash]))[:10], int(clash.sum()), ids.iloc[first]))
+        dup = dup & ~clash   # left as they are: their duplicate ids stay visible to validation
+        if not dup.any():
+            return requests
     person = requests["person_id"].astype("string[pyarrow]").str.strip() if "person_id" in requests.columns \
         else pd.Series(pd.NA, index=requests.index, dtype="string[pyarrow]")
     work = pd.DataFrame({"id": ids, "person": person})
     n_children = work.groupby("id", sort=False)["person"].nunique()
     everyone = work.dropna().drop_duplicates().groupby("id", sort=False)["person"].agg(",".join)
-    first = ~ids.duplicated(keep="first").fillna(False).to_numpy(dtype=bool) | ids.isna().to_numpy()
+    first = ~ids.duplicated(keep="first").fillna(False).to_numpy(dtype=bool) | ids.isna().to_numpy() | clash
     out = requests[first].copy()
     key = ids[first]
     if "children" not in out.columns:
@@ -336,6 +471,53 @@ def _unique_child_episodes(episodes: pd.DataFrame, report: Dict[str, Any]) -> pd
     return out
 
 
+def prepare_folded(folded: Dict[str, pd.DataFrame], settings, report: Dict[str, Any]) -> Dict[str, pd.DataFrame]:
+    """The SSD side tables (address, disability, ...) with NULL text and placeholders missing.
+
+    SSMS writes ``NULL`` into these files as into any other: read as text it would make
+    a postcode ``NULL`` (everyone without an address one household) or a disability code
+    ``NULL``. Counted in the load report like the tables' own.
+
+    Parameters
+    ----------
+    folded : dict of str to DataFrame
+        the side tables by their folded name (``address``, ``disability``, ...).
+    settings : SSDSettings or None
+        how the case system writes its extract (its profile's placeholders).
+    report : dict
+        the load report; ``ignored_values`` gains one entry per column and text.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        the same tables, NULL text and placeholders loaded as missing.
+    """
+    from .ssd_profiles import PROFILES
+
+    prof = settings.profile if settings is not None else PROFILES["spec"]
+    out = {}
+    for name, frame in folded.items():
+        if isinstance(frame, pd.DataFrame) and not frame.empty:
+            frame = _blank_missing(name, frame, prof, report)
+            frame = _numbered_ids(name, frame, prof, report)
+        out[name] = frame
+    return out
+
+
+def _numbered_ids(name: str, frame: pd.DataFrame, profile, report: Dict[str, Any]) -> pd.DataFrame:
+    """Ids written as ``123.0`` read as ``123``; a placeholder so written (``-1.0``) then goes missing."""
+    out = _whole_number_ids(name, frame, _id_columns(name, frame), report)
+    return out if out is frame else _blank_missing(name, out, profile, report)
+
+
+def _id_columns(name: str, frame: pd.DataFrame) -> List[str]:
+    """The id columns of a table as given: the schema's, and any other named ``..._id``."""
+    from .schema import TABLES
+
+    kinds = {c.name: c.kind for c in TABLES[name].columns} if name in TABLES else {}
+    return [c for c in frame.columns if kinds.get(c) == "id" or str(c).lower().endswith("_id")]
+
+
 def _count_mapped(name: str, frame: pd.DataFrame, maps: Mapping[str, Mapping[str, str]],
                   report: Dict[str, Any]) -> None:
     """How many rows of each column the code map (council's and profile's) translates."""
@@ -353,12 +535,15 @@ def _count_mapped(name: str, frame: pd.DataFrame, maps: Mapping[str, Mapping[str
 
 
 def prepare_frames(tables: Dict[str, pd.DataFrame], settings, maps: Mapping[str, Mapping[str, Mapping[str, str]]],
-                   report: Dict[str, Any]) -> Dict[str, pd.DataFrame]:
+                   report: Dict[str, Any], problems: Optional[List[Problem]] = None) -> Dict[str, pd.DataFrame]:
     """The first stage: frames as given (our column names, not yet typed).
 
-    NULL text and placeholders become missing; a contact written once per child becomes
-    one request (profiles that do so); contact-outcome flags become decisions (with the
-    council's outcome mapping); code-map translations are counted.
+    NULL text, placeholders and SQL Server's empty date (1900-01-01) become missing; ids
+    written as ``123.0`` read as ``123`` and Excel day numbers in date columns as dates; a
+    contact written once per child becomes one request (profiles that do so); contact-outcome
+    flags become decisions (with the council's outcome mapping); code-map translations are
+    counted. Problems found on the way (a contact id shared by different contacts) are
+    added to ``problems``.
     """
     from .ssd_profiles import PROFILES
 
@@ -369,11 +554,13 @@ def prepare_frames(tables: Dict[str, pd.DataFrame], settings, maps: Mapping[str,
             out[name] = frame
             continue
         frame = _blank_missing(name, frame, prof, report)
+        frame = _numbered_ids(name, frame, prof, report)
+        frame = _sql_and_excel_dates(name, frame, report)
         if name == "episodes" and prof.episode_rows_per_child:
             frame = _unique_child_episodes(frame, report)
         if name == "requests":
             if prof.contact_rows_per_child:
-                frame = _collapse_child_rows(frame, report)
+                frame = _collapse_child_rows(frame, report, problems)
             if "decision" in frame.columns:
                 frame = frame.assign(decision=contact_outcome_to_decision(
                     frame["decision"], getattr(settings, "outcome_flags", None),
