@@ -239,6 +239,10 @@ def test_good_dates_are_read_as_iso_dates(tmp_path):
     ({"scenarios": SCENARIO.replace("value = 0.8", "value = inf")}, "scenarios[0].changes[0].value"),
     ({"scenarios": '[[scenarios]]\nname = "c"\ncaps = { cin = nan }\n'}, "scenarios[0].caps.cin"),
     ({"model": MODEL.replace("[0.05, 0.5, 0.95]", "[0.05, nan]")}, "model.quantiles"),
+    # whole numbers beyond a float's range: refused, not an OverflowError
+    ({"costs": COSTS.replace("cin = 110", f"cin = {10 ** 400}")}, "costs.unit_costs.cin"),
+    ({"scenarios": SCENARIO.replace("value = 0.8", f"value = {10 ** 400}")}, "scenarios[0].changes[0].value"),
+    ({"scenarios": f'[[scenarios]]\nname = "c"\ncaps = {{ cin = {10 ** 400} }}\n'}, "scenarios[0].caps.cin"),
 ])
 def test_nan_and_inf_are_refused(tmp_path, parts, key):
     _refused(tmp_path, key, **parts)

@@ -32,7 +32,8 @@ def _raises(column, call, *args, **kwargs):
     return info.value
 
 
-@pytest.mark.parametrize("inflation", [math.nan, math.inf, -5, "0.03", None, True])
+@pytest.mark.parametrize("inflation", [math.nan, math.inf, -5, pytest.param(10 ** 400, id="10**400"), "0.03", None,
+                                       True])
 def test_inflation_must_be_a_finite_rate(inflation):
     _raises("inflation", StockFlow, unit_costs={"cin": 100}, inflation=inflation)
 

@@ -95,3 +95,10 @@ def test_bad_input():
         select_models(cv, metric="r2")
     with pytest.raises(ValidationError, match="missing"):
         ensemble(cv, models=["M", "Other"])
+
+
+@pytest.mark.parametrize("season_length", [True, np.bool_(True), 0, 1.0, "12"])
+def test_season_length_must_be_a_whole_number(season_length):
+    cv = pd.DataFrame({"unique_id": ["a"], "ds": [1], "cutoff": [0], "y": [1.0], "M": [1.0]})
+    with pytest.raises(ValidationError, match="season_length must be a positive whole number"):
+        accuracy(cv, season_length=season_length)

@@ -167,6 +167,25 @@ def test_caseload_per_fte_per_locality():
         capacity(fc, caseload_per_fte={"L1": 10})
 
 
+@pytest.mark.parametrize("value", [True, np.bool_(True), "12", np.nan, np.inf, pytest.param(10 ** 400, id="10**400")])
+def test_a_positive_number_is_not_a_bool_a_string_or_infinite(value):
+    fc = _flat_forecast()
+    with pytest.raises(ValidationError, match="caseload_per_fte"):
+        capacity(fc, caseload_per_fte=value, episode_weeks=16)
+    with pytest.raises(ValidationError, match="caseload_per_fte"):
+        capacity(fc, caseload_per_fte={"L1": value}, episode_weeks=16)
+    with pytest.raises(ValidationError, match="episode_weeks"):
+        capacity(fc, episode_weeks=value)
+    with pytest.raises(ValidationError, match="requests"):
+        capacity(fc, episode_weeks=16, scenarios={"bad": {"requests": value}})
+
+
+@pytest.mark.parametrize("rate", [True, np.bool_(False), "0.5", np.nan])
+def test_a_step_up_rate_is_a_number(rate):
+    with pytest.raises(ValidationError, match="step-up rates"):
+        capacity(_flat_forecast(), scenarios={"bad": {"step_up_rate": rate}})
+
+
 def test_scenario_bad_input():
     fc = _flat_forecast()
     with pytest.raises(ValidationError, match="step-up rates"):

@@ -227,6 +227,14 @@ def test_season_length_given_once():
     np.testing.assert_allclose(once["SeasonalNaive"], np.concatenate(last.to_list()))
 
 
+def test_season_length_may_be_a_numpy_integer():
+    fc = Forecaster([SeasonalNaive()], freq="MS", season_length=np.int64(4))
+    assert type(fc.season_length) is int and fc.models[0].season_length == 4
+    for bad in (True, 4.0, "4"):
+        with pytest.raises(ValidationError, match="season_length"):
+            Forecaster([SeasonalNaive()], freq="MS", season_length=bad)
+
+
 def test_forecaster_repr_is_readable():
     fc = Forecaster([Naive(), SeasonalNaive()], freq="MS", season_length=12)
     text = repr(fc)

@@ -230,6 +230,13 @@ def test_pagerank_not_converging_raises():
         g.pagerank(max_iter=1, tol=1e-15)
 
 
+@pytest.mark.parametrize("n", [True, np.bool_(True), 2.5, "3", np.nan, pytest.param(10 ** 400, id="10**400")])
+def test_vertex_count_must_be_a_whole_number_in_range(n):
+    with pytest.raises(ValidationError) as err:  # 10**400 was an OverflowError
+        Graph.from_edges([0, 1], [1, 0], n=n)
+    assert err.value.problems[0].column == "n"
+
+
 def test_bipartite_projection_bad_input():
     with pytest.raises(ValidationError) as err:
         bipartite_projection([0, -1], [0, 1])

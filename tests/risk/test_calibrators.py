@@ -11,6 +11,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from earlyhelp import ValidationError
 from earlyhelp.risk import IsotonicCalibrator, PlattCalibrator, reliability_diagram, reliability_table
 
 
@@ -91,6 +92,13 @@ def test_reliability_table_matches_calibration_curve(scores, strategy):
     np.testing.assert_allclose(table["observed_rate"], prob_true)
     np.testing.assert_allclose(table["mean_predicted"], prob_pred)
     assert table["n"].sum() == len(p)
+
+
+@pytest.mark.parametrize("n_bins", [True, np.bool_(True), 0, 2.0, "4"])
+def test_reliability_table_bins_are_a_whole_number(scores, n_bins):
+    p, y, _ = scores
+    with pytest.raises(ValidationError, match="n_bins"):
+        reliability_table(y, p, n_bins=n_bins)
 
 
 def test_reliability_diagram_draws(scores):

@@ -168,6 +168,8 @@ def test_bad_input():
         fairness_audit(y, p, [1, 2, 3])
     with pytest.raises(earlyhelp.ValidationError, match="top_k_percent"):
         fairness_audit(y, p, g, top_k_percent="10")
+    with pytest.raises(earlyhelp.ValidationError, match="top_k_percent"):  # not an OverflowError
+        fairness_audit(y, p, g, top_k_percent=10 ** 400)
     with pytest.raises(earlyhelp.ValidationError, match="groups"):
         fairness_audit(y, p, 5)
     # one list of labels is one attribute

@@ -120,7 +120,8 @@ def test_bad_parameters(data):
     X, y = data
     for model in (LogisticRiskModel(C=0), LogisticRiskModel(C=-1), LogisticRiskModel(l1_ratio=1.5),
                   LogisticRiskModel(solver="sag"), LogisticRiskModel(max_iter=0), LogisticRiskModel(tol=0),
-                  PoissonRiskModel(alpha=-1), PoissonRiskModel(alpha=np.nan)):
+                  PoissonRiskModel(alpha=-1), PoissonRiskModel(alpha=np.nan),
+                  LogisticRiskModel(tol=10 ** 400), PoissonRiskModel(alpha=10 ** 400)):  # not an OverflowError
         with pytest.raises(ValidationError):
             model.fit(X, y + 1)
 

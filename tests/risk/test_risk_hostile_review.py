@@ -230,6 +230,9 @@ def test_backtest_with_more_cut_offs_than_days_trains_on_each_date_once():
     {"levels": pd.DataFrame({"minimum": [0, 1, 1], "level": [1, 2, 3]})},        # minimum 1 twice
     {"weights": {"health": "high"}},
     {"lookback_days": True},
+    {"levels": {0: 1, "2": 2}},                                                   # a string is not a minimum
+    {"levels": {0: 1, 2: True}},                                                  # nor is True level 1
+    {"weights": {"health": 10 ** 400}},                                           # beyond a float
 ])
 def test_thresholds_that_would_be_read_wrongly(settings):
     with pytest.raises(ValidationError):

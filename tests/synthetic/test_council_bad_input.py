@@ -15,13 +15,15 @@ def test_unknown_preset(preset):
         synthetic.council(preset=preset)
 
 
-@pytest.mark.parametrize("years", [0, -1, -0.5, 0.001, math.nan, math.inf, 101, "5", None, True])
+@pytest.mark.parametrize("years", [0, -1, -0.5, 0.001, math.nan, math.inf, 101, pytest.param(10 ** 400, id="10**400"),
+                                   "5", None, True])
 def test_bad_years(years):
     with pytest.raises(ValueError, match="^years must be"):
         synthetic.council("coventry", years=years)
 
 
-@pytest.mark.parametrize("scale", [0, -1, 0.0, math.nan, math.inf, -math.inf, 1000, "1", None, True])
+@pytest.mark.parametrize("scale", [0, -1, 0.0, math.nan, math.inf, -math.inf, 1000,
+                                   pytest.param(10 ** 400, id="10**400"), "1", None, True])
 def test_bad_scale(scale):
     with pytest.raises(ValueError, match="^scale must be"):
         synthetic.council("coventry", years=1, scale=scale)

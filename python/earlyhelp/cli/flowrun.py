@@ -23,16 +23,15 @@ The same public calls a user makes in a notebook (:class:`earlyhelp.flow.StockFl
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
-import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError, Problem, ValidationError
+from .._numbers import is_finite_real, is_whole
 from ..data.coerce import UNKNOWN_CODES
 from ..data.ssda903 import OVERLAPS
 from ..flow import checks
@@ -193,17 +192,13 @@ def _states(categories: str) -> Optional[List[str]]:
         return None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _quantiles(check, value: Any) -> List[float]:
     key = "model.quantiles"
     default = [0.05, 0.5, 0.95]
     if not isinstance(value, list) or not value:
         check.bad(key, "must be a non-empty list of numbers between 0 and 1, e.g. [0.05, 0.5, 0.95]", value)
         return default
-    bad = [q for q in value if not _is_number(q) or not math.isfinite(q) or not 0 < q < 1]
+    bad = [q for q in value if not is_finite_real(q) or not 0 < q < 1]
     if bad:
         check.bad(key, "every quantile must be a number strictly between 0 and 1 (not true/false, 0, 1, nan or "
                   f"inf): {', '.join(repr(q) for q in bad)}", value)
@@ -226,7 +221,7 @@ def _unit_costs(check, costs: Mapping[str, Any], states: Optional[List[str]]) ->
         key = f"costs.unit_costs.{state}"
         if states is not None and state not in states:
             check.bad(key, f"not a state of the model's categories; use one of {', '.join(states)}")
-        elif not _is_number(cost) or not math.isfinite(cost) or cost < 0:
+        elif not is_finite_real(cost) or cost < 0:
             check.bad(key, "must be a finite number, 0 or more (the cost per child per [costs] unit)", cost)
         else:
             out[state] = float(cost)
@@ -298,7 +293,7 @@ def _check_changes(check, where: str, raw: Any, states: Optional[List[str]]) -> 
         value = change.get("value")
         if value is None:
             check.bad(f"{at}.value", "missing: the factor (multiply) or the amount per day (add)")
-        elif not _is_number(value) or not math.isfinite(value):
+        elif not is_finite_real(value):
             check.bad(f"{at}.value", "must be a finite number", value)
         elif kind == "multiply" and value < 0:
             check.bad(f"{at}.value", "a factor must be 0 or more (0.9: ten per cent fewer)", value)
@@ -349,7 +344,7 @@ def _check_caps(check, where: str, raw: Any, states: Optional[List[str]]) -> Opt
         if states is not None and state not in states:
             check.bad(key, f"not a state; use one of {', '.join(states)}")
             out = None
-        elif not _is_number(days) or not math.isfinite(days) or not 0 < days <= MAX_CAP_DAYS:
+        elif not is_finite_real(days) or not 0 < days <= MAX_CAP_DAYS:
             check.bad(key, f"must be a finite positive number of days, at most {MAX_CAP_DAYS} (18 years)", days)
             out = None
         elif out is not None:
@@ -495,7 +490,7 @@ def _excluded(model, ds, threshold: int):
     report = model.report
     excluded = [Excluded(table="spells", reason=reason.replace("_", " "), rows=int(n), step="fit")
                 for reason, n in report.items()
-                if isinstance(n, (int, np.integer)) and n and reason != "children_without_a_locality_excluded"]
+                if is_whole(n) and n and reason != "children_without_a_locality_excluded"]
     read = ds.meta.get("ssda903_report") or {}
     excluded += [Excluded(table="episodes", reason=key.replace("_", " "), rows=int(read[key]), step="read_ssda903")
                  for key in ("episodes_without_header_dropped", "episodes_sharing_an_end_date_dropped")
@@ -526,9 +521,9 @@ def _publishable_read_report(read: Mapping[str, Any], threshold: int) -> Dict[st
     for key, value in read.items():
         if key in _READ_REPORT_FILES:
             out[key] = value
-        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        elif is_whole(value):
             out[key] = count(value)
-        elif isinstance(value, Mapping) and all(isinstance(v, (int, np.integer)) for v in value.values()):
+        elif isinstance(value, Mapping) and all(is_whole(v) for v in value.values()):
             out[key] = {str(k): count(v) for k, v in value.items()}
     return out
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
+from .._numbers import is_finite_real, is_number, is_whole
 
 #: the largest seed: every core and every locality's stream takes 0 .. 2**63 - 1
 MAX_SEED = 2 ** 63 - 1
@@ -18,7 +18,7 @@ MAX_SEED = 2 ** 63 - 1
 def real(value: Any, name: str, table: str, lo: float = -math.inf, hi: float = math.inf,
          lo_open: bool = False) -> float:
     """``value`` as a finite float in [lo, hi] ((lo, hi] with ``lo_open``)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+    ok = is_finite_real(value)
     if ok:
         v = float(value)
         ok = (v > lo if lo_open else v >= lo) and v <= hi
@@ -39,7 +39,7 @@ def _range(lo: float, hi: float, lo_open: bool) -> str:
 
 def whole(value: Any, name: str, table: str, lo: int, hi: int) -> int:
     """``value`` as an int in [lo, hi]."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
+    if not is_whole(value) or not lo <= value <= hi:
         raise ValidationError(f"{name} must be a whole number from {lo:,} to {hi:,}, not {value!r}",
                               table=table, column=name)
     return int(value)
@@ -54,7 +54,7 @@ def seed(value: Any, table: str, name: str = "seed") -> int:
 def date(value: Any, name: str, table: str) -> pd.Timestamp:
     """``value`` as a day: a date, a datetime or a date string (numbers are refused: 2024 is
     not a date)."""
-    if isinstance(value, (numbers.Number, bool)) or value is None:
+    if is_number(value) or value is None:
         raise ValidationError(f"{name} must be a date such as '2025-04-01', not {value!r}", table=table, column=name)
     try:
         ts = pd.Timestamp(value)

@@ -13,7 +13,6 @@ months' variation as well as each child's own path.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, replace
 from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
+from .._numbers import is_whole
 from . import checks
 from .categories import Categories, categories as resolve_categories
 from .localities import check_by, split_spells, stacked
@@ -57,9 +57,7 @@ WINDOW_SLACK_DAYS = 31
 
 
 def _check_size(value: Any, name: str, limit: int) -> None:
-    import numbers
-
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= limit:
+    if not is_whole(value) or not 1 <= value <= limit:
         raise ValidationError(f"{name} must be a whole number from 1 to {limit:,}, got {value!r}",
                               table="StockFlow", column=name)
 
@@ -184,7 +182,7 @@ class StockFlow:
         check_by(by)
         sp, report = build_spells(ds, self.categories, self.gap_days)
         if sp.empty:
-            left_out = {k: v for k, v in report.items() if isinstance(v, (int, np.integer)) and v}
+            left_out = {k: v for k, v in report.items() if is_whole(v) and v}
             raise ValidationError(f"no child's spell is in the model's states and age brackets (left out: "
                                   f"{left_out or 'none'}): the data hold nothing to fit", table="spells")
         start_ts, end_ts, last = _fit_window(sp, start, end)
@@ -472,7 +470,7 @@ class StockFlow:
         """Days from the end of the fit window to ``until`` (a date, or a number of days)."""
         f = self._need_fit()
         longest = MAX_MONTHS * 31
-        if isinstance(until, numbers.Integral) and not isinstance(until, bool):
+        if is_whole(until):
             return checks.whole(until, "until", "StockFlow", 1, longest)
         days = (checks.date(until, "until", "StockFlow") - f.end).days
         if not 0 < days <= longest:

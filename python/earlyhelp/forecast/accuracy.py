@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_whole
 from ..results import FrameResult
 
 _INTERVAL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
@@ -120,7 +121,7 @@ def _check_cv(cv_df: pd.DataFrame, season_length: int) -> None:
         raise ValidationError(Problem("cv_df", None, "expected a DataFrame from cross_validation"))
     problems = [Problem("cv_df", c, "required column is missing") for c in ("unique_id", "ds", "cutoff", "y")
                 if c not in cv_df.columns]
-    if not isinstance(season_length, (int, np.integer)) or season_length < 1:
+    if not is_whole(season_length) or season_length < 1:
         problems.append(Problem("cv_df", None, "season_length must be a positive whole number",
                                 value=season_length))
     if problems:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_finite_real, is_real
 from ..results import Excluded, Exclusions, FrameResult
 from .accuracy import _levels, series_gaps
 
@@ -441,11 +442,7 @@ def _check_periods(table: str, frame: pd.DataFrame) -> None:
 
 
 def _check_positive(name: str, value: Any) -> None:
-    try:
-        ok = np.isfinite(float(value)) and float(value) > 0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
+    if not (is_finite_real(value) and value > 0):
         raise ValidationError(Problem("capacity", name, "must be a positive number", value=value))
 
 
@@ -535,11 +532,7 @@ def _check_scenario(name: str, change: Mapping[str, Any]) -> None:
         rates = change["step_up_rate"]
         rates = rates if isinstance(rates, (tuple, list)) else (None, rates)
         for r in rates:
-            try:
-                ok = r is None or 0.0 <= float(r) <= 1.0
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
+            if not (r is None or is_real(r) and 0 <= r <= 1):
                 raise ValidationError(Problem("scenarios", name, "step-up rates must lie in [0, 1]", value=r))
 
 

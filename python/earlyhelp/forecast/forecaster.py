@@ -49,6 +49,7 @@ from .._errors import Problem, ValidationError
 from . import intervals as _intervals
 from .._native import forecast as core
 from .._native import naming, progress
+from .._numbers import is_real, is_whole
 from .models import CoreModel
 
 __all__ = ["Forecaster", "ModelError", "MAX_Y"]
@@ -218,9 +219,10 @@ class Forecaster:
         except (ValueError, TypeError) as err:
             raise ValidationError(f"unknown frequency {freq!r}: {err}", table="Forecaster",
                                   column="freq") from None
-        if isinstance(season_length, bool) or not isinstance(season_length, int) or season_length < 1:
+        if not is_whole(season_length) or season_length < 1:
             raise ValidationError(f"season_length must be a positive integer, got {season_length!r}",
                                   table="Forecaster", column="season_length")
+        season_length = int(season_length)
         self.models = [_seasoned(model, season_length) for model in models]
         self.freq = freq
         self.season_length = season_length
@@ -230,8 +232,7 @@ class Forecaster:
         self.interval = interval
         self._interval_of = _intervals.resolve(
             interval, aliases, [m.alias for m in self.models if isinstance(m, CoreModel)])
-        if (isinstance(interval_windows, bool) or not isinstance(interval_windows, (int, np.integer))
-                or interval_windows < 1):
+        if not is_whole(interval_windows) or interval_windows < 1:
             raise ValidationError(f"interval_windows must be a positive integer, got {interval_windows!r}",
                                   table="Forecaster", column="interval_windows")
         self.interval_windows = int(interval_windows)
@@ -676,11 +677,10 @@ class Forecaster:
         """
         h = self._check_h(h)
         levels = self._check_levels(level)
-        if isinstance(n_windows, bool) or not isinstance(n_windows, (int, np.integer)) or n_windows < 1:
+        if not is_whole(n_windows) or n_windows < 1:
             raise ValidationError(f"n_windows must be a positive integer, got {n_windows!r}",
                                   table="cross_validation", column="n_windows")
-        if step_size is not None and (isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer))
-                                      or step_size < 1):
+        if step_size is not None and (not is_whole(step_size) or step_size < 1):
             raise ValidationError(f"step_size must be a positive integer, got {step_size!r}",
                                   table="cross_validation", column="step_size")
         step = h if step_size is None else int(step_size)
@@ -730,7 +730,7 @@ class Forecaster:
     # ------------------------------------------------------------------ internals
     @staticmethod
     def _check_h(h: Any) -> int:
-        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
+        if not is_whole(h) or h < 1:
             raise ValidationError(f"horizon h must be a positive integer, got {h!r}",
                                   table="Forecaster", column="h")
         if h > MAX_HORIZON:
@@ -743,8 +743,7 @@ class Forecaster:
         if level is None:
             return []
         levels = list(level)
-        bad = [lv for lv in levels if isinstance(lv, (bool, np.bool_))
-               or not (isinstance(lv, (int, float, np.integer, np.floating)) and 0 < lv < 100)]
+        bad = [lv for lv in levels if not (is_real(lv) and 0 < lv < 100)]
         if bad:
             raise ValidationError(f"levels must be numbers in (0, 100), got {bad}",
                                   table="Forecaster", column="level")

@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence
 
 from .._native import forecast as core
+from .._numbers import is_whole
 
 __all__ = ["AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized", "TSB",
            "CountRegression", "CoreModel"]
@@ -79,7 +80,7 @@ def _check_season(season_length: Optional[int]) -> Optional[int]:
     """A positive whole number, or None: the :class:`Forecaster`'s season_length is used."""
     if season_length is None:
         return None
-    if not isinstance(season_length, (int,)) or isinstance(season_length, bool) or season_length < 1:
+    if not is_whole(season_length) or season_length < 1:
         raise ValueError(f"season_length must be a positive integer, got {season_length!r}")
     return int(season_length)
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
+from .._numbers import is_number
 from ..data import codes
 from ..results import Excluded, Exclusions
 from .graph import Graph, _whole, bipartite_projection
@@ -48,7 +49,7 @@ def _as_date(at: Any) -> pd.Timestamp:
     A bare number is refused: pandas reads ``2024`` as 2,024 nanoseconds after 1970. A
     time zone is dropped, keeping the clock date, as the data's dates have none.
     """
-    numeric = isinstance(at, (bool, int, float, np.number))
+    numeric = is_number(at)
     try:
         stamp = pd.NaT if numeric else pd.Timestamp(at)
     except (TypeError, ValueError):

@@ -44,6 +44,7 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._native import network as core
 from .._native import naming, progress as progress_bar
+from .._numbers import is_real, is_whole
 
 __all__ = ["Graph", "bipartite_projection", "MAX_VERTICES"]
 
@@ -54,15 +55,14 @@ MAX_VERTICES = min(100_000_000, core.MAX_VERTICES)
 
 def _whole(value: Any, table: str, column: str) -> int:
     """``value`` as an int if it is a whole number (2.5 is an error, not 2)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) \
-            or not float(value).is_integer():
+    if not is_whole(value, whole_floats=True):
         raise ValidationError(Problem(table, column, "must be a whole number", value=value))
     return int(value)
 
 
 def _real(value: Any, table: str, column: str) -> float:
     """``value`` as a float, or a ValidationError naming the parameter (not numpy's bare ValueError)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise ValidationError(Problem(table, column, "must be a number", value=value))
     return float(value)
 

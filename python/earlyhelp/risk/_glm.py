@@ -8,6 +8,7 @@ import numpy as np
 
 from .._errors import Problem, ValidationError
 from .._native import naming
+from .._numbers import is_whole
 
 
 def row_labels(X: Any, positions: np.ndarray) -> list:
@@ -38,11 +39,6 @@ def check_finite(X: np.ndarray, names: Sequence[str], original: Any = None) -> N
         problems.append(Problem("X", names[j], "missing (NaN) or infinite values; impute or drop them first",
                                 rows=row_labels(original, rows), n_rows=len(rows), value=float(X[rows[0], j])))
     raise ValidationError(problems)
-
-
-def is_real(value: Any) -> bool:
-    """A real number (not a bool or a string), finite or not."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def check_frame_columns(X: Any, table: str = "X") -> None:
@@ -106,7 +102,7 @@ def n_threads(n_jobs: Optional[int]) -> int:
     """sklearn's n_jobs to the core's thread count (0 = decide from the size)."""
     if n_jobs is None:
         return 0
-    if not (isinstance(n_jobs, (int, np.integer)) and not isinstance(n_jobs, bool)):
+    if not is_whole(n_jobs):
         raise ValidationError(f"n_jobs must be None or a whole number, got {n_jobs!r}", table="parameters")
     if n_jobs < 0:
         import os

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_real
 from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities
 
@@ -68,7 +69,7 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     """
     if by not in ("locality", "council"):
         raise ValueError(f"by must be 'locality' or 'council', not {by!r}")
-    if not (isinstance(level, float) and 0 < level < 1):
+    if not (is_real(level) and 0 < level < 1):
         raise ValueError(f"level must be between 0 and 1, not {level!r}")
     frame = _scores_frame(scores)
     if observed is not None:

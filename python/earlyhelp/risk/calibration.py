@@ -17,7 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from .._native import risk as core
-from ._glm import call_core, check_sample_weight, is_real, row_labels
+from .._numbers import is_real, is_whole
+from ._glm import call_core, check_sample_weight, row_labels
 
 __all__ = ["IsotonicCalibrator", "PlattCalibrator", "reliability_diagram", "reliability_table"]
 
@@ -240,7 +241,7 @@ def reliability_table(y: Any, p: Any, n_bins: int = 10, strategy: str = "uniform
     x, yv, w = _pair(p, y, sample_weight, binary=True)
     if ((x < 0) | (x > 1)).any():
         raise ValidationError(Problem("p", None, "probabilities must be in [0, 1]"))
-    if not (isinstance(n_bins, (int, np.integer)) and n_bins >= 1):
+    if not (is_whole(n_bins) and n_bins >= 1):
         raise ValidationError(f"n_bins must be an integer >= 1, got {n_bins!r}", table="parameters")
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
-from ._glm import is_real
+from .._numbers import is_real, is_whole
 
 EPS = 1e-15
 Number = Union[int, float]
@@ -574,13 +574,13 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
 
     kwargs = dict(features or {})
     horizon = pd.Timedelta(days=int(kwargs.get("horizon_days", 365)))
-    if isinstance(train_years, bool) or not isinstance(train_years, int) or train_years < 1:
+    if not is_whole(train_years) or train_years < 1:
         raise ValueError(f"train_years must be a whole number >= 1, not {train_years!r}")
-    if isinstance(cutoffs_per_year, bool) or not isinstance(cutoffs_per_year, int) or cutoffs_per_year < 1:
+    if not is_whole(cutoffs_per_year) or cutoffs_per_year < 1:
         raise ValueError(f"cutoffs_per_year must be a whole number >= 1, not {cutoffs_per_year!r}")
     end = data_end_of(ds)
     start = _data_start(ds)
-    if isinstance(years, (int, np.integer)) and not isinstance(years, bool):
+    if is_whole(years):
         if years < 1:
             raise ValueError(f"years must be >= 1 or a list of dates, not {years!r}")
         last = end - horizon

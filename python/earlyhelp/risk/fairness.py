@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ValidationError
-from ._glm import is_real
+from .._numbers import is_finite_real, is_whole
 from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities, _check_pair
 
@@ -46,11 +46,6 @@ _COUNTS = {"selection_rate": ("selected", "n"), "tpr": ("tp", "positives"), "fpr
 
 def _bad(argument: str, message: str) -> ValidationError:
     return ValidationError(message, table="fairness_audit", column=argument)
-
-
-def _real(value: Any) -> bool:
-    """A finite real number (not a bool)."""
-    return is_real(value) and math.isfinite(value)
 
 
 def _groups_frame(groups: Any, n: int) -> pd.DataFrame:
@@ -200,19 +195,19 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     yy, pp = _as_labels(y), _as_probabilities(p)
     _check_pair(yy, pp)
     frame = _groups_frame(groups, len(yy))
-    if not (_real(max_ratio_gap) and 0 < max_ratio_gap < 1):
+    if not (is_finite_real(max_ratio_gap) and 0 < max_ratio_gap < 1):
         raise _bad("max_ratio_gap", f"must be between 0 and 1, not {max_ratio_gap!r}")
-    if isinstance(min_positives, bool) or not isinstance(min_positives, (int, np.integer)) or min_positives < 1:
+    if not is_whole(min_positives) or min_positives < 1:
         raise _bad("min_positives", f"must be a whole number >= 1, not {min_positives!r}")
     for name, value in (("alpha", alpha), ("level", level)):
-        if not (_real(value) and 0 < value < 1):
+        if not (is_finite_real(value) and 0 < value < 1):
             raise _bad(name, f"must be between 0 and 1, not {value!r}")
     if threshold is None:
-        if not (_real(top_k_percent) and 0 < top_k_percent <= 100):
+        if not (is_finite_real(top_k_percent) and 0 < top_k_percent <= 100):
             raise _bad("top_k_percent", f"must be a number in (0, 100], not {top_k_percent!r}")
         n_top = max(1, math.ceil(len(pp) * top_k_percent / 100 - 1e-9))
         threshold = float(np.sort(pp)[::-1][n_top - 1])
-    elif not (_real(threshold) and 0 <= threshold <= 1):
+    elif not (is_finite_real(threshold) and 0 <= threshold <= 1):
         raise _bad("threshold", f"must be a probability in [0, 1], not {threshold!r}")
     reference = dict(reference or {})
     unknown = sorted(set(reference) - set(frame.columns))

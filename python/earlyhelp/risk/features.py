@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_whole
 from ..data import codes
 from ..results import Excluded, Exclusions
 from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_known
@@ -385,7 +386,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(repr(t) for t in TARGETS)}, not {target!r}")
     for name, v in (("horizon_days", horizon_days), ("lookback_days", lookback_days)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
+        if not is_whole(v) or v <= 0:
             raise ValueError(f"{name} must be a positive whole number of days, not {v!r}")
     extra = list(extra or [])
     for f in extra:

@@ -55,7 +55,8 @@ from .._docstrings import with_sections
 from .._errors import CoreInputError, Problem, ValidationError
 from .._native import naming
 from .._native import risk as core
-from ._glm import check_finite, check_frame_columns, check_sample_weight, feature_names, is_real, n_threads, row_labels
+from .._numbers import is_finite_real, is_real, is_whole
+from ._glm import check_finite, check_frame_columns, check_sample_weight, feature_names, n_threads, row_labels
 
 __all__ = ["LogisticRiskModel", "PoissonRiskModel"]
 
@@ -78,12 +79,11 @@ class _LinearRiskModel(BaseEstimator):
         if self.solver not in _SOLVERS:
             raise ValidationError(f"solver must be one of {_SOLVERS}, got {self.solver!r}", table="parameters")
         # the core counts iterations in 32 bits
-        if not (isinstance(self.max_iter, (int, np.integer)) and not isinstance(self.max_iter, bool)
-                and 1 <= self.max_iter < 2**31):
+        if not (is_whole(self.max_iter) and 1 <= self.max_iter < 2**31):
             raise ValidationError(f"max_iter must be an integer from 1 to 2**31 - 1, got {self.max_iter!r}",
                                   table="parameters")
         # an infinite tol stops before the first step and returns zero coefficients
-        if not (is_real(self.tol) and math.isfinite(self.tol) and self.tol > 0):
+        if not (is_finite_real(self.tol) and self.tol > 0):
             raise ValidationError(f"tol must be a finite number > 0, got {self.tol!r}", table="parameters")
         n_threads(self.n_jobs)  # raises for a bad n_jobs
 
@@ -441,7 +441,7 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
             itself, fitted.
         """
         self._check_common_params()
-        if not (is_real(self.alpha) and np.isfinite(self.alpha) and self.alpha >= 0):
+        if not (is_finite_real(self.alpha) and self.alpha >= 0):
             raise ValidationError(f"alpha must be finite and >= 0, got {self.alpha!r}", table="parameters")
         if self.solver == "newton-cd":
             raise ValidationError("solver 'newton-cd' is for the elastic-net logistic model", table="parameters")

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from ._glm import is_real
+from .._numbers import is_finite_real, is_real, is_whole
 from ..data import codes
 
 DEFAULT_WEIGHTS: Dict[str, float] = {need: 1.0 for need in codes.NEEDS}
@@ -93,15 +93,17 @@ class NeedThresholds:
                                                n_rows=len(repeated), value=repeated.iloc[0])])
             levels = dict(zip(levels["minimum"], levels["level"]))
         try:
-            pairs = [(float(k), float(v)) for k, v in dict(levels).items()]
+            items = list(dict(levels).items())
         except (TypeError, ValueError):
+            items = None
+        if items is None or not all(is_real(k) and is_real(v) for k, v in items):  # "2" or True is not a number
             raise ValidationError([Problem("thresholds", "levels", "minimums must be numbers and levels whole numbers",
-                                           value=repr(levels))]) from None
-        fractional = [v for _, v in pairs if not float(v).is_integer()]
+                                           value=repr(levels))])
+        fractional = [float(v) for _, v in items if not is_whole(v, whole_floats=True)]
         if fractional:  # int() would silently round 2.7 down to level 2
             raise ValidationError([Problem("thresholds", "levels", "minimums must be numbers and levels whole numbers",
                                            value=repr(fractional))])
-        table = sorted((k, int(v)) for k, v in pairs)
+        table = sorted((float(k), int(v)) for k, v in items)
         if not table or table[0][0] != 0:
             problems.append(Problem("thresholds", "levels", "the table must start at a minimum of 0",
                                     value=repr(levels)))
@@ -118,15 +120,14 @@ class NeedThresholds:
         unknown = sorted(set(self.weights) - set(codes.NEEDS))
         if unknown:
             problems.append(Problem("thresholds", "weights", f"not needs: {unknown}; needs are {list(codes.NEEDS)}"))
-        negative = {k: v for k, v in self.weights.items() if not (is_real(v) and np.isfinite(v) and v >= 0)}
+        negative = {k: v for k, v in self.weights.items() if not (is_finite_real(v) and v >= 0)}
         if negative:
             problems.append(Problem("thresholds", "weights", "weights must be finite and >= 0", value=repr(negative)))
         for combo in self.severe:
             if isinstance(combo, str) or not set(combo) <= set(codes.NEEDS) or not combo:
                 problems.append(Problem("thresholds", "severe",
                                         "each severe indicator is a non-empty list of needs", value=repr(combo)))
-        if not (isinstance(self.lookback_days, (int, np.integer)) and not isinstance(self.lookback_days, bool)
-                and self.lookback_days >= 0):
+        if not (is_whole(self.lookback_days) and self.lookback_days >= 0):
             problems.append(Problem("thresholds", "lookback_days", "must be a whole number >= 0",
                                     value=repr(self.lookback_days)))
         if problems:

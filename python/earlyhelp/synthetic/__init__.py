@@ -88,17 +88,15 @@ January-March 2025 0.83.
 from __future__ import annotations
 
 import datetime as _dt
-import math
-import numbers
 import os
 from typing import Any, Dict, Optional, Union
 
-import numpy as np
 import pandas as pd
 
 from ..data.dataset import Dataset
 from .._native import naming, progress
 from .._native import synthetic as core
+from .._numbers import is_finite_real, is_number, is_whole
 from ._build import build_change_truth, build_tables, build_truth
 from .calibration import calibration_table
 
@@ -120,30 +118,15 @@ MAX_THREADS = 2 ** 31 - 1
 END_DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 
 
-def _real(value: Any) -> Optional[float]:
-    """``value`` as a float if it is a real number (not a bool), else None."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    return float(value)
-
-
-def _whole(value: Any) -> Optional[int]:
-    """``value`` as an int if it is a whole number type (not a bool), else None."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        return None
-    return int(value)
-
-
 def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, presets) -> pd.Timestamp:
     """Check the generator's arguments; raise ValueError naming the first bad one."""
     if not isinstance(preset, str) or preset not in presets:
         raise ValueError(f"preset must be one of {', '.join(repr(p) for p in presets)}, not {preset!r}")
-    y = _real(years)
-    if y is None or not math.isfinite(y) or not 1 / 365.25 <= y <= MAX_YEARS:
+    if not is_finite_real(years) or not 1 / 365.25 <= float(years) <= MAX_YEARS:
         raise ValueError(f"years must be a number from one day (1/365.25) to {MAX_YEARS}, not {years!r}")
-    sc = _real(scale)
-    if sc is None or not math.isfinite(sc) or not 0 < sc <= MAX_SCALE:
+    if not is_finite_real(scale) or not 0 < float(scale) <= MAX_SCALE:
         raise ValueError(f"scale must be a positive number up to {MAX_SCALE:g}, not {scale!r}")
+    y, sc = float(years), float(scale)
     children = PRESET_CHILDREN.get(preset, 0) * sc
     if children < 1:
         raise ValueError(f"scale {scale!r} leaves preset {preset!r} fewer than one child "
@@ -154,11 +137,10 @@ def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, p
         raise ValueError(f"preset {preset!r} at scale {scale!r} for {years!r} years is {size:,.0f} child-years "
                          f"(a window under a year counts as one: the burn-in year is always simulated); "
                          f"at most {MAX_CHILD_YEARS:,} are generated at once (lower scale or years)")
-    sd = _whole(seed)
-    if sd is None or not 0 <= sd < 2 ** 64:
+    if not is_whole(seed) or not 0 <= seed < 2 ** 64:
         raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
     # pandas reads a number as nanoseconds since 1970, which would silently give 1970-01-01.
-    if isinstance(end_date, (numbers.Number, np.number)):
+    if is_number(end_date):
         raise ValueError(f"end_date must be a date, not the number {end_date!r}")
     try:
         end = pd.Timestamp(end_date)
@@ -269,6 +251,6 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
     end = _check("england", years, scale, seed, end_date, ("england",))
     if threads is None:
         threads = os.cpu_count() or 1
-    if _whole(threads) is None or threads < 1:
+    if not is_whole(threads) or threads < 1:
         raise ValueError(f"threads must be a positive whole number, not {threads!r}")
     return _generate("england", years, scale, seed, end, threads=min(int(threads), MAX_THREADS))
