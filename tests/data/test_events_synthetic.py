@@ -37,7 +37,7 @@ def test_step_up_share_is_about_ten_percent_and_matches_the_truth(council):
     closed = ep["end_date"].notna().to_numpy()
     ups = council.step_ups()
     share = len(ups) / closed.sum()
-    assert 0.08 <= share <= 0.12  # "about 10% of early-intervention cases" (domain.md, seed 001)
+    assert 0.08 <= share <= 0.12  # "about 10% of early-intervention cases" (Wolverhampton Early Intervention report, 2017)
     truth = ep[["episode_id"]].merge(council.truth["episodes"], on="episode_id")
     expected = truth.loc[closed, "p_step_up"].mean()
     print(f"\n{len(ep):,} episodes, {len(council.requests):,} requests; closed episodes stepped up: "

@@ -51,7 +51,7 @@ def test_year_on_year_change(coventry6):
                           "m": [p.month for p in monthly.index]})
     fit = smf.glm("n ~ t + C(m)", frame, family=sm.families.Poisson()).fit(scale="X2")
     assert fit.params["t"] > 0 and fit.pvalues["t"] < 0.01
-    # outcomes met share up in 2024 (seed 002: 54%, up 17% on 2023)
+    # outcomes met share up in 2024 (Coventry Early Help report: 54%, up 17% on 2023)
     ep = coventry6.episodes
     closed = ep[ep["end_date"].notna()]
     share = closed.groupby(closed["end_date"].dt.year)["end_reason"].apply(lambda r: (r == "outcomes_met").mean())

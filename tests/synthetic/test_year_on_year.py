@@ -1,5 +1,5 @@
-"""Year-on-year changes of the synthetic councils against the published ones (domain.md,
-seeds 000 and 002), as the calibration table shows them."""
+"""Year-on-year changes of the synthetic councils against the published ones (docs/sources.md:
+Wolverhampton's 2025 strategy and Coventry's 2024 report), as the calibration table shows them."""
 from __future__ import annotations
 
 import math
