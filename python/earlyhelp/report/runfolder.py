@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
@@ -172,7 +173,7 @@ class RunFolder:
                 break
             except FileExistsError:
                 self._rename_to(alternative)
-        (self.tmp / _OWNER).write_text(str(os.getpid()))
+        (self.tmp / _OWNER).write_text(f"{socket.gethostname()}\n{os.getpid()}")
         return self
 
     def _rename_to(self, run_id: str) -> None:
@@ -477,7 +478,7 @@ def _number(text: str) -> bool:
     return True
 
 
-#: marks a partial folder with the id of the process writing it
+#: marks a partial folder with the machine and the id of the process writing it
 _OWNER = ".owner"
 
 #: tables of places and organisations: how many there are is not a count of families
@@ -547,19 +548,35 @@ def _publishable(data: Any, secrets: Sequence[str]) -> Any:
 
 
 def _clean_stale_partials(output: Path) -> None:
-    """Remove ``.<run>.partial`` folders left by killed runs (their process is gone)."""
+    """Remove ``.<run>.partial`` folders left by killed runs of this machine (their process is gone).
+
+    An output folder on a shared drive is written by several machines: a process id means
+    nothing on another one, so their partial folders are left for their own runs to clear.
+    """
+    here = socket.gethostname()
     for partial in output.glob(".*.partial"):
-        owner = partial / _OWNER
-        try:
-            pid = int(owner.read_text())
-        except (OSError, ValueError):
-            pid = None
+        host, pid = _owner(partial)
+        if host is not None and host != here:
+            continue
         if pid is not None and _alive(pid):
             continue
         if pid is None and time.time() - partial.stat().st_mtime < 3600:
             continue    # no owner file yet: may be starting right now
         shutil.rmtree(partial, ignore_errors=True)
         log.info("removed %s (left by a run that did not finish)", partial.name)
+
+
+def _owner(partial: Path) -> "tuple[Optional[str], Optional[int]]":
+    """The machine and process id written in a partial folder (None for what is not there)."""
+    try:
+        lines = (partial / _OWNER).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None, None
+    try:
+        pid = int(lines[-1]) if lines else None
+    except ValueError:
+        return None, None
+    return (lines[0] if len(lines) > 1 else None), pid
 
 
 def _alive(pid: int) -> bool:
