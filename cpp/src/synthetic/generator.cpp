@@ -84,8 +84,8 @@ constexpr double kGoldenFraction = 0.6180339887498949;
 constexpr double kUnobserved = 0.15;
 constexpr double kAssessedShare = 0.69;  // episodes with an Early Help Assessment (1,963 of 2,780)
 constexpr int32_t kNa = -1;
-constexpr int32_t kPreBirthDays = 180;
-constexpr int kMaxStepsOnOneDay = 1000;  // steps of one family without time moving on: a fault  // requests about a coming baby start this long before birth
+constexpr int32_t kPreBirthDays = 180;  // requests about a coming baby start this long before birth
+constexpr int kMaxStepsOnOneDay = 1000;  // steps of one family without time moving on: a fault
 
 // ------------------------------------------------------------ output builders
 struct Rows {
