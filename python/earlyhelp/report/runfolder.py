@@ -230,19 +230,20 @@ class RunFolder:
     def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
                     decimals: int = DECIMALS, counts: Optional[Sequence[Any]] = None,
                     totals: Optional[Mapping[str, Any]] = None, dims: Optional[Sequence[str]] = None,
-                    not_counts: Sequence[Any] = (), derived: Optional[Mapping[Any, Sequence[Any]]] = None) -> Published:
+                    not_counts: Sequence[Any] = (), derived: Optional[Mapping[Any, Sequence[Any]]] = None,
+                    independent: Sequence[Any] = ()) -> Published:
         """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers).
 
         Both pass the gate (:func:`~earlyhelp.report.publish.publish` with ``counts``,
-        ``totals``, ``dims``, ``not_counts``, ``derived``) after :func:`rounded`: floats to ``decimals``
-        decimals, whole counts as integers.
+        ``totals``, ``dims``, ``not_counts``, ``derived``, ``independent``) after :func:`rounded`:
+        floats to ``decimals`` decimals, whole counts as integers.
 
         Parameters
         ----------
         name : str
             the file stem.
         {frame_parameters}
-        counts, totals, dims, not_counts, derived : optional
+        counts, totals, dims, not_counts, derived, independent : optional
             passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
 
         Returns
@@ -251,7 +252,8 @@ class RunFolder:
             the table as written (``typed``, ``text``) and what the gate did (``record``).
         """
         out = self.published_table(name, frame, csv_frame=csv_frame, decimals=decimals, counts=counts,
-                                   totals=totals, dims=dims, not_counts=not_counts, derived=derived)
+                                   totals=totals, dims=dims, not_counts=not_counts, derived=derived,
+                                   independent=independent)
         write_parquet(out.typed, self._path(f"{name}.parquet"))
         out.text.to_csv(self._path(f"{name}.csv"), index=False, lineterminator="\n")
         self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = out.record
