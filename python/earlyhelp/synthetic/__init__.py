@@ -86,7 +86,8 @@ requests run below ``expected_arrivals`` and further below it towards the window
 end: in the 2-year Coventry window to March 2025 (scale 0.5, seed 1) the requests of
 April-December 2023 were 1.01 of it, of 2024 0.87 and of January-March 2025 0.83.
 Ageing accounts for little of that: families with a child aged 0-17 (or due)
-carried at least 98.5% of the request rate in every quarter of that window.
+carried at least 98.5% of the request rate in every quarter of that window
+(``pytest -s tests/synthetic/test_truth_arrivals.py``).
 """
 from __future__ import annotations
 
