@@ -516,9 +516,9 @@ class Runner {
     }
     // Only exit rates far beyond any service's keep a child moving this often; stopping
     // here would drop the child from every stock after it, so it is an error.
-    throw InputError("a child moved between states " + std::to_string(kMaxMoves) + " times within the horizon (last in state " +
-                     std::to_string(s) + " on day " + std::to_string(t) +
-                     "): the exit rates, or a scenario's multipliers of them, are far too high");
+    throw InputError("a child moved between states " + std::to_string(kMaxMoves) +
+                     " times within the horizon (last in state " + std::to_string(s) + " on day " +
+                     std::to_string(t) + "): the exit rates, or a scenario's multipliers of them, are far too high");
   }
 
   // Stocks at each period end, cost and entrants of the period, into the

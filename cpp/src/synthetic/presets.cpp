@@ -1,5 +1,6 @@
-// Council presets: Coventry (its 2024 Early Help report), Wolverhampton (its 2017 Early Intervention report and 2025 Early Help strategy) and a
-// synthetic England of 153 councils in the 9 regions.
+// Council presets: Coventry (its 2024 Early Help report), Wolverhampton (its 2017 Early
+// Intervention report and 2025 Early Help strategy) and a synthetic England of 153 councils
+// in the 9 regions.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,9 +11,10 @@
 
 namespace earlyhelp::synthetic {
 
-// Coventry over the years (its 2024 Early Help report): requests as published for 2024 (the level rises
-// from mid-2023 to mid-2024, so that 2024 closures are about 25% above 2023's); the outcomes-met share up 17% on the year in 2024 to 54%, the highest in
-// seven years; 2020-2023 flat after the lockdown year.
+// Coventry over the years (its 2024 Early Help report): requests as published for 2024 (the
+// level rises from mid-2023 to mid-2024, so that 2024 closures are about 25% above 2023's); the
+// outcomes-met share up 17% on the year in 2024 to 54%, the highest in seven years; 2020-2023
+// flat after the lockdown year.
 static void coventry_change(ChangeOverTime& ch) {
   ch.request_trend = 0.0;
   ch.reference_year = 2024;
