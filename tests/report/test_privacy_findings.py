@@ -355,3 +355,21 @@ def test_validate_does_not_create_a_missing_sqlite_file(tmp_path):
     with pytest.raises(ValidationError, match="not found"):
         read_sql(f"sqlite:///{missing.as_posix()}")
     assert not missing.exists()
+
+
+def test_a_partial_folder_of_another_machine_on_a_shared_drive_is_left_alone(tmp_path):
+    # its process id means nothing here: removing it would break a run writing it right now
+    import socket
+
+    from earlyhelp.report.runfolder import RunFolder
+
+    theirs = tmp_path / ".20240101-000000-other.partial"
+    theirs.mkdir()
+    (theirs / ".owner").write_text(f"{socket.gethostname()}-elsewhere\n999999999")
+    ours = tmp_path / ".20240101-000000-ours.partial"
+    ours.mkdir()
+    (ours / ".owner").write_text(f"{socket.gethostname()}\n999999999")     # this machine, no such process
+    with RunFolder(tmp_path, "next") as folder:
+        folder.write_table("t", pd.DataFrame({"a": [1.5]}))
+        assert (folder.tmp / ".owner").read_text().splitlines()[0] == socket.gethostname()
+    assert theirs.is_dir() and not ours.exists()

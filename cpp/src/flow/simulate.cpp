@@ -31,6 +31,7 @@ using synthetic::detail::stream_key;
 constexpr int kBatch = 32;  // runs buffered before their outcomes go into the histograms
 constexpr uint32_t kNoSpare = 0xffffffffu;  // no spare random bits (they have 24 bits)
 constexpr double kMaxEntrants = 1e7;  // entrants of one cell in one segment: beyond any council
+constexpr int kMaxMoves = 10000;      // moves of one child in one run: beyond any service
 
 // Smallest whole number >= x (x well inside the int range).
 inline int ceil_int(double x) {
@@ -477,7 +478,7 @@ class Runner {
     const double leave_age = birth + m_.max_age;  // day the child is too old for services
     const double* age_edges = ages_.data();
     int a = age_band(t - e - birth);  // age band at entry to the state
-    for (int guard = 0; t < horizon && guard < 10000; ++guard) {
+    for (int moves = 0; t < horizon && moves < kMaxMoves; ++moves) {
       const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
       const int day0 = day_of(t);
       bool forced = false, aged_out = false;
@@ -513,6 +514,11 @@ class Runner {
       e = 0;
       while (age_edges[a + 1] <= t - birth) ++a;  // the age band at entry to the new state
     }
+    // Only exit rates far beyond any service's keep a child moving this often; stopping
+    // here would drop the child from every stock after it, so it is an error.
+    throw InputError("a child moved between states " + std::to_string(kMaxMoves) +
+                     " times within the horizon (last in state " + std::to_string(s) + " on day " +
+                     std::to_string(t) + "): the exit rates, or a scenario's multipliers of them, are far too high");
   }
 
   // Stocks at each period end, cost and entrants of the period, into the

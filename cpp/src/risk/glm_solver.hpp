@@ -19,6 +19,10 @@
 namespace earlyhelp::risk::detail {
 
 constexpr Eigen::Index kBlock = 512;
+// Why a ridge-penalised Newton step can fail (its Hessian is invertible).
+constexpr const char* kScaleBreakdown =
+    "the penalised fit broke down numerically: values on extreme scales (standardise the features, and rescale "
+    "counts or sample weights towards 1)";
 
 int choose_threads(Eigen::Index n, Eigen::Index p, int requested);
 
@@ -337,9 +341,12 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
       Eigen::LDLT<Eigen::MatrixXd> ldlt(A);
       step = -ldlt.solve(g);
     }
+    // A ridge penalty keeps the Hessian invertible, so a failed step then comes from
+    // values on extreme scales, not from the columns' rank.
     require(step.allFinite() && step.dot(g) < 0,
-            "the Hessian is singular: constant or collinear columns with no penalty (use a finite C / alpha > 0, "
-            "or drop the columns)");
+            P.lam2() > 0 ? kScaleBreakdown
+                         : "the Hessian is singular: constant or collinear columns with no ridge (L2) penalty (use a "
+                           "finite C / alpha > 0 with l1_ratio < 1, or drop the columns)");
     // Near the solution switch to double-precision Hessians.
     bool next_single = res.gradient_norm > kDouble;
     Eigen::Index next_stride = res.gradient_norm > kExact ? stride : 1;

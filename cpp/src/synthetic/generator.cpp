@@ -85,6 +85,7 @@ constexpr double kUnobserved = 0.15;
 constexpr double kAssessedShare = 0.69;  // episodes with an Early Help Assessment (1,963 of 2,780)
 constexpr int32_t kNa = -1;
 constexpr int32_t kPreBirthDays = 180;  // requests about a coming baby start this long before birth
+constexpr int kMaxStepsOnOneDay = 1000;  // steps of one family without time moving on: a fault
 
 // ------------------------------------------------------------ output builders
 struct Rows {
@@ -592,7 +593,7 @@ class CouncilSim {
     // How it ends, and when: the family's own step-up probability is used as is.
     // Disengaged closures reveal low engagement (mean weight 0.14: exp(0.9^2/2) = 1.4993).
     const double dis = 0.14 * std::exp(-0.9 * F.engagement) / 1.4993;
-    // Localities with more step-ups close fastest (seed 001).
+    // Localities with more step-ups close fastest (Wolverhampton's 2017 Early Intervention report).
     const double loc_speed = std::exp(-0.35 * L.step_up - 0.04 * F.dep_z);
     // The outcomes-met level of the year the episode would typically close in.
     const auto typical_end = start + static_cast<int32_t>(kDurationMedian[OUTCOMES_MET] * loc_speed);
@@ -748,8 +749,16 @@ class CouncilSim {
     Rng r(stream_key(opt_.seed, index_, static_cast<uint64_t>(f), 3));
     const int32_t wend = opt_.window_end;
     Next next{next_arrival(r, F, sim_start()), false, false};
-    int guard = 0;
-    while (next.t <= wend + 0.999 && ++guard < 200) {
+    // Every path moves time on (an arrival, an episode's end, a gap of a day or more), so a
+    // family that stays on one day for many steps is a fault to report, never to cut short.
+    double last_t = -std::numeric_limits<double>::infinity();
+    int still = 0;
+    while (next.t <= wend + 0.999) {
+      still = next.t > last_t ? 0 : still + 1;
+      last_t = std::max(last_t, next.t);
+      if (still > kMaxStepsOnOneDay)
+        throw std::logic_error("synthetic generator: family " + std::to_string(f) + " of council " +
+                               std::to_string(index_) + " made no progress past day " + std::to_string(next.t));
       const auto day = static_cast<int32_t>(std::floor(next.t));
       int child = child_on(r, f, day);
       if (child < 0) {

@@ -28,7 +28,7 @@ constexpr double kPlanUnassessedShare = 0.6, kPlanUnassessedMedian = 21, kPlanUn
 // Reviews every six weeks; 78% on time, 15% late by 1-21 days, 7% not held.
 constexpr int kReviewEveryDays = 42;
 constexpr double kReviewOnTime = 0.78, kReviewLate = 0.15;
-// Family Hub survey (seed 002): 389 responses in November 2024 at Coventry's size.
+// Family Hub survey (Coventry's 2024 Early Help report): 389 responses in November 2024 at Coventry's size.
 constexpr double kSurveyResponses = 389;
 constexpr int kSurveyMonthDay = 304;  // about 1 November: day of year (0-based, non-leap)
 
@@ -185,7 +185,7 @@ void add_plans_and_voice(Tables& t, const CouncilSpec& council, std::size_t coun
   {
     const auto& fam_loc = get<int64_t>(t.at("families"), "locality_id");
     const double size = children_of(council) / children_of(coventry_preset());
-    // positive shares from seed 002 (389/389 -> kept just below 1 so a negative answer can occur)
+    // positive shares from Coventry's survey (389/389 -> kept just below 1 so a negative answer can occur)
     const double positive[3] = {388.5 / 389.0, 384.0 / 389.0, 385.0 / 389.0};
     Rng r(stream_key(opt.seed ^ kVoiceStream, council_index + 1, 0));
     const int32_t first_year = 1970 + static_cast<int32_t>(std::floor(opt.window_start / 365.2425));

@@ -1,5 +1,6 @@
-// Council presets: Coventry (seed 002), Wolverhampton (seeds 000, 001) and a
-// synthetic England of 153 councils in the 9 regions.
+// Council presets: Coventry (its 2024 Early Help report), Wolverhampton (its 2017 Early
+// Intervention report and 2025 Early Help strategy) and a synthetic England of 153 councils
+// in the 9 regions.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,9 +11,10 @@
 
 namespace earlyhelp::synthetic {
 
-// Coventry over the years (seed 002): requests as published for 2024 (the level rises
-// from mid-2023 to mid-2024, so that 2024 closures are about 25% above 2023's); the outcomes-met share up 17% on the year in 2024 to 54%, the highest in
-// seven years; 2020-2023 flat after the lockdown year.
+// Coventry over the years (its 2024 Early Help report): requests as published for 2024 (the
+// level rises from mid-2023 to mid-2024, so that 2024 closures are about 25% above 2023's); the
+// outcomes-met share up 17% on the year in 2024 to 54%, the highest in seven years; 2020-2023
+// flat after the lockdown year.
 static void coventry_change(ChangeOverTime& ch) {
   ch.request_trend = 0.0;
   ch.reference_year = 2024;
@@ -57,11 +59,11 @@ CouncilSpec coventry_preset() {
   return c;
 }
 
-// Wolverhampton over the years (seed 000): child poverty rose from 32.9% (2020) to 38.3%
+// Wolverhampton over the years (its 2025 Early Help strategy): child poverty rose from 32.9% (2020) to 38.3%
 // (2023). Requests follow deprivation (exp(0.35 (score - 0.2) / 0.08), the generator's
 // request model), so the rise carries into a request trend of 0.35 * 0.054 / 0.08 / 3 a
 // year (log scale, +8.2% a year), centred on the window so that the yearly figures of
-// 2017 (seed 001) stay the window's average.
+// 2017 (the Early Intervention report) stay the window's average.
 static double wolverhampton_request_trend() { return 1.55 * 0.35 * (0.383 - 0.329) / 0.08 / 3.0; }
 
 CouncilSpec wolverhampton_preset() {
@@ -71,7 +73,7 @@ CouncilSpec wolverhampton_preset() {
   c.region = "E12000005";
   const char* names[8] = {"Eastfield", "Bilston", "Graiseley", "Bingley",
                           "Whitmore Reans", "Dove", "Low Hill", "Children's Village"};
-  // Demand highest in Children's Village and Whitmore Reans, others broadly equal (seed 001).
+  // Demand highest in Children's Village and Whitmore Reans, others broadly equal (the 2017 Early Intervention report).
   const double demand[8] = {1.0, 1.0, 1.05, 1.0, 1.45, 1.0, 1.0, 1.75};
   const double deprivation[8] = {0.30, 0.34, 0.33, 0.30, 0.38, 0.28, 0.36, 0.31};
   // Domestic abuse a leading presenting need in Eastfield, Graiseley, Bingley, Low Hill, Children's Village.

@@ -140,3 +140,22 @@ TEST(FlowBands, RefuseARangeTooWideToKeep) {
   b.add(0, 0, 1000);  // still usable
   EXPECT_EQ(b.quantile(0, 0, 1.0), 1000);
 }
+
+TEST(FlowSimulate, AChildThatNeverStopsMovingIsAnErrorNotDropped) {
+  // Exit rate 100 a day, every exit back into the same state: about 40,000 moves in 400
+  // days. Stopping after 10,000 would leave the child out of every later stock.
+  auto m = one_state(100.0, 1e-9);
+  m.dest = {1.0, 0.0};
+  flow::SimOptions o;
+  o.days = 400;
+  o.period_ends = {399};
+  o.regime_of_day.assign(o.days, 0);
+  o.runs = 1;
+  std::vector<flow::OpenCase> open(1, flow::OpenCase{0, -3000.0, 0.0});
+  try {
+    flow::simulate(m, open, o);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("moved between states"), std::string::npos) << e.what();
+  }
+}

@@ -296,3 +296,18 @@ TEST(Predict, ProbaLayoutMatchesPredictLogistic) {
   EXPECT_LT((both.col(1) - p).lpNorm<Eigen::Infinity>(), 1e-15);
   EXPECT_LT((both.rowwise().sum().array() - 1.0).abs().maxCoeff(), 1e-15);
 }
+
+TEST(Logistic, PenalisedBreakdownSaysScalesNotRank) {
+  // With a ridge penalty the Hessian is invertible: a failed step is blamed on the
+  // values' scales, never on collinearity "with no penalty".
+  Data d = logistic_data(200, 2, 8);
+  d.X.col(0) *= 1e50;
+  try {
+    fit_logistic(d.X, d.y, d.w, l2(1.0));
+    FAIL() << "a feature on the scale 1e50 should break the penalised fit down";
+  } catch (const earlyhelp::InputError& e) {
+    const std::string text = e.what();
+    EXPECT_EQ(text.find("no penalty"), std::string::npos) << text;
+    EXPECT_NE(text.find("extreme scales"), std::string::npos) << text;
+  }
+}

@@ -23,9 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from .._errors import ConfigError, Problem
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the command line starts faster
+    import pandas as pd
 
 REPORT_KEYS = ("measures", "months", "title", "end", "targets", "change_points", "custom_measures", "period", "by")
 
@@ -227,7 +230,7 @@ def check_report_window(ds, options, config_name: str) -> None:
                         f"before would show as zeros; give report.months = {covered} or fewer")
 
 
-def data_begin(ds) -> Optional["pd.Timestamp"]:
+def data_begin(ds) -> Optional[pd.Timestamp]:
     """The first date the data describe: ``meta['window_start']`` (synthetic data, extracts), else the
     first request, else the first episode start (episodes open when an extract starts began earlier,
     so they come last)."""

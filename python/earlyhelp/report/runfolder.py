@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
@@ -172,7 +173,7 @@ class RunFolder:
                 break
             except FileExistsError:
                 self._rename_to(alternative)
-        (self.tmp / _OWNER).write_text(str(os.getpid()))
+        (self.tmp / _OWNER).write_text(f"{socket.gethostname()}\n{os.getpid()}")
         return self
 
     def _rename_to(self, run_id: str) -> None:
@@ -229,19 +230,20 @@ class RunFolder:
     def write_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
                     decimals: int = DECIMALS, counts: Optional[Sequence[Any]] = None,
                     totals: Optional[Mapping[str, Any]] = None, dims: Optional[Sequence[str]] = None,
-                    not_counts: Sequence[Any] = (), derived: Optional[Mapping[Any, Sequence[Any]]] = None) -> Published:
+                    not_counts: Sequence[Any] = (), derived: Optional[Mapping[Any, Sequence[Any]]] = None,
+                    independent: Sequence[Any] = ()) -> Published:
         """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers).
 
         Both pass the gate (:func:`~earlyhelp.report.publish.publish` with ``counts``,
-        ``totals``, ``dims``, ``not_counts``, ``derived``) after :func:`rounded`: floats to ``decimals``
-        decimals, whole counts as integers.
+        ``totals``, ``dims``, ``not_counts``, ``derived``, ``independent``) after :func:`rounded`:
+        floats to ``decimals`` decimals, whole counts as integers.
 
         Parameters
         ----------
         name : str
             the file stem.
         {frame_parameters}
-        counts, totals, dims, not_counts, derived : optional
+        counts, totals, dims, not_counts, derived, independent : optional
             passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
 
         Returns
@@ -250,7 +252,8 @@ class RunFolder:
             the table as written (``typed``, ``text``) and what the gate did (``record``).
         """
         out = self.published_table(name, frame, csv_frame=csv_frame, decimals=decimals, counts=counts,
-                                   totals=totals, dims=dims, not_counts=not_counts, derived=derived)
+                                   totals=totals, dims=dims, not_counts=not_counts, derived=derived,
+                                   independent=independent)
         write_parquet(out.typed, self._path(f"{name}.parquet"))
         out.text.to_csv(self._path(f"{name}.csv"), index=False, lineterminator="\n")
         self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = out.record
@@ -477,7 +480,7 @@ def _number(text: str) -> bool:
     return True
 
 
-#: marks a partial folder with the id of the process writing it
+#: marks a partial folder with the machine and the id of the process writing it
 _OWNER = ".owner"
 
 #: tables of places and organisations: how many there are is not a count of families
@@ -547,19 +550,35 @@ def _publishable(data: Any, secrets: Sequence[str]) -> Any:
 
 
 def _clean_stale_partials(output: Path) -> None:
-    """Remove ``.<run>.partial`` folders left by killed runs (their process is gone)."""
+    """Remove ``.<run>.partial`` folders left by killed runs of this machine (their process is gone).
+
+    An output folder on a shared drive is written by several machines: a process id means
+    nothing on another one, so their partial folders are left for their own runs to clear.
+    """
+    here = socket.gethostname()
     for partial in output.glob(".*.partial"):
-        owner = partial / _OWNER
-        try:
-            pid = int(owner.read_text())
-        except (OSError, ValueError):
-            pid = None
+        host, pid = _owner(partial)
+        if host is not None and host != here:
+            continue
         if pid is not None and _alive(pid):
             continue
         if pid is None and time.time() - partial.stat().st_mtime < 3600:
             continue    # no owner file yet: may be starting right now
         shutil.rmtree(partial, ignore_errors=True)
         log.info("removed %s (left by a run that did not finish)", partial.name)
+
+
+def _owner(partial: Path) -> "tuple[Optional[str], Optional[int]]":
+    """The machine and process id written in a partial folder (None for what is not there)."""
+    try:
+        lines = (partial / _OWNER).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None, None
+    try:
+        pid = int(lines[-1]) if lines else None
+    except ValueError:
+        return None, None
+    return (lines[0] if len(lines) > 1 else None), pid
 
 
 def _alive(pid: int) -> bool:

@@ -107,7 +107,7 @@ class _LinearRiskModel(BaseEstimator):
                 res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, options)
             except CoreInputError as exc:
                 check_finite(X, feature_names(self, X.shape[1]), original)
-                if lam > 0 and l1_ratio < 1 and "singular" in str(exc):  # an L2 penalty keeps it invertible
+                if "extreme scales" in str(exc):  # the core's words for a penalised fit that broke down
                     raise self._scale_error(X, y, w) from exc
                 raise
         coef = np.asarray(res["coef"], dtype=np.float64)
@@ -136,8 +136,8 @@ class _LinearRiskModel(BaseEstimator):
         return f"C={self.C!r}" if hasattr(self, "C") else f"alpha={self.alpha!r} times the sum of the weights"
 
     def _scale_error(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> ValidationError:
-        """The core calls a breakdown of an L2-penalised fit "singular ... with no penalty"; with
-        that penalty the Hessian cannot be singular, so the cause is values on extreme scales."""
+        """The core's breakdown of an L2-penalised fit (values on extreme scales), naming the
+        likely column and the scales of the counts and weights."""
         names = feature_names(self, X.shape[1])
         with np.errstate(over="ignore"):
             size = np.abs(X).max(axis=0)

@@ -4,7 +4,7 @@
 // assessments and needs (so they follow the same families and dates).
 //
 // Calibration: the Family Hub survey follows Coventry's November 2024 survey
-// (seed 002: 389 responses; 389 felt welcomed, 384 received the help they
+// (Coventry's 2024 report: 389 responses; 389 felt welcomed, 384 received the help they
 // needed, 385 rated their experience good or better). Plan and review
 // timeliness and service-referral rates have no published figure in the seeds:
 // their parameters are stated in plans.cpp.
