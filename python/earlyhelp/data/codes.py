@@ -1,6 +1,6 @@
 """National and earlyhelp code lists: the one place each list is written down.
 
-See ``shared/data-model.md``. Every code column also accepts ``unknown``.
+See ``docs/data-model.md``. Every code column also accepts ``unknown``.
 """
 from __future__ import annotations
 

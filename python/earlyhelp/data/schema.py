@@ -1,6 +1,6 @@
 """The earlyhelp tables: columns, types, keys, references and SSD aliases.
 
-This module is the single definition of the data model (``shared/data-model.md``).
+This module is the single definition of the data model (``docs/data-model.md`` is generated from it).
 Readers, validation, the synthetic generator and every analysis read column names
 and types from here.
 

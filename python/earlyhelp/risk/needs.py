@@ -4,7 +4,8 @@ The ten needs are the Supporting Families headline outcomes (``codes.NEEDS``). A
 family's level of need on the continuum (1 universal, 2 earliest help, 3 multi-agency
 early help, 4 statutory) is read from a thresholds table the council configures.
 
-Defaults (``DEFAULT_THRESHOLDS``), after the thresholds documents in ``shared/domain.md``:
+Defaults (``DEFAULT_THRESHOLDS``), after councils' thresholds documents (Wigan's,
+Worcestershire's and Wolverhampton's strategies: levels 1-4):
 
 ===============  =====================================================
 needs (count)    level

@@ -3,7 +3,7 @@
 ``council(preset="coventry")`` and ``england()`` run a family-level event
 simulation in C++ (``earlyhelp._core.synthetic``) and return a validated-shape
 :class:`earlyhelp.Dataset`; ``calibration_table(ds)`` compares the generated
-figures with the published ones in ``shared/domain.md``.
+figures with the published ones (the documentation's "Published sources" page).
 
 The generative model
 --------------------

@@ -1,4 +1,5 @@
-"""Generated figures beside the published figures they are calibrated to (shared/domain.md)."""
+"""Generated figures beside the published figures they are calibrated to (the documentation's
+"Published sources" page names each document)."""
 from __future__ import annotations
 
 import math
@@ -14,10 +15,10 @@ COLUMNS = ["figure", "generated", "target", "unit", "source", "relative_error", 
 SIXTEEN_WEEKS = pd.Timedelta(days=112)
 MINORITY_EXCLUDED = ("WBRI",)
 SCHOOL_SOURCES = ("2A", "2B")  # referral sources: school, education services  # DfE: minority ethnic = every group except White British
-SEED_COVENTRY = "seed 002 (Coventry Early Help report, 2024)"
-SEED_WOLVES_2017 = "seed 001 (Wolverhampton Early Intervention report, 2017)"
-SEED_WOLVES_2025 = "seed 000 (Wolverhampton Early Help strategy, 2025)"
-#: child poverty in Wolverhampton (seed 000): 32.9% in 2020, 38.3% in 2023
+SEED_COVENTRY = "Coventry Early Help report, 2024"
+SEED_WOLVES_2017 = "Wolverhampton Early Intervention report, 2017"
+SEED_WOLVES_2025 = "Wolverhampton Early Help strategy, 2025"
+#: child poverty in Wolverhampton (its 2025 Early Help strategy): 32.9% in 2020, 38.3% in 2023
 WOLVES_CHILD_POVERTY = {2020: 32.9, 2023: 38.3}
 #: the generator's request rate per unit of deprivation score: exp(0.35 (score - 0.2) / 0.08)
 DEPRIVATION_ELASTICITY = 0.35 / 0.08
@@ -216,7 +217,7 @@ def _year_figures(ep: pd.DataFrame, year: int) -> Dict[str, float]:
 
 
 def _coventry_year_on_year(t: _Table, ds: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> None:
-    """2024 against 2023 (seed 002): closures up 25%, outcomes met up 17% to 54%."""
+    """2024 against 2023 (Coventry's 2024 report): closures up 25%, outcomes met up 17% to 54%."""
     if not (start <= pd.Timestamp("2023-01-01") and end >= pd.Timestamp("2024-12-31")):
         t.add("episodes closed in 2024 / 2023", float("nan"), 1.25, "ratio", SEED_COVENTRY,
               "not compared: the window does not hold both calendar years")
@@ -318,7 +319,7 @@ def _request_growth(ds: Dataset) -> float:
 
 def _lockdown_rows(t: _Table, ds: Dataset) -> None:
     """School-sourced requests in the first lockdown and after schools reopened, against the
-    same months of 2019 (domain.md: they fell and rebounded; no national figure is published)."""
+    same months of 2019 (they fell and rebounded nationally; no figure is published)."""
     school = ds.requests["source"].astype("string").isin(SCHOOL_SOURCES).to_numpy(dtype=bool, na_value=False)
     counts = _monthly_requests(ds, school)
     for label, months in (("Apr-Jun", (4, 5, 6)), ("Sep-Nov", (9, 10, 11))):
@@ -327,8 +328,8 @@ def _lockdown_rows(t: _Table, ds: Dataset) -> None:
         figure = f"school-sourced requests {label} 2020 / {label} 2019"
         if all(p in counts.index for p in now + before):
             t.add(figure, counts[now].sum() / max(counts[before].sum(), 1), float("nan"), "ratio",
-                  "national (domain.md)", "fell in the 2020 lockdowns and rebounded; no published figure, "
+                  "national", "fell in the 2020 lockdowns and rebounded; no published figure, "
                   "not compared")
         else:
-            t.add(figure, float("nan"), float("nan"), "ratio", "national (domain.md)",
+            t.add(figure, float("nan"), float("nan"), "ratio", "national",
                   "not compared: the window does not hold 2019 and 2020")
