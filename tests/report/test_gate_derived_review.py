@@ -53,6 +53,16 @@ def test_independent_column_is_kept_and_recorded():
         publish(frame, PublishPolicy(), independent=["national_rte"])
 
 
+def test_a_run_folder_passes_independent_columns_to_the_gate(tmp_path):
+    from earlyhelp.report.runfolder import RunFolder
+
+    frame = _rates().assign(national_rate=[55.0, 55.0, 55.0])
+    with RunFolder(tmp_path, "run") as folder:
+        folder.write_table("rates", frame, independent=["national_rate"])
+    written = pd.read_csv(tmp_path / "run" / "rates.csv", dtype=str)
+    assert float(written.loc[0, "national_rate"]) == 55.0 and written.loc[0, "rate_per_10k"] == SUPPRESSED
+
+
 def test_share_of_the_column_total_needs_a_second_hidden_count():
     # share = count / total: any shown row gives the total (40 / share), less the shown counts
     frame = pd.DataFrame({"locality": ["North", "South", "East"], "requests": [3, 40, 120]})
