@@ -141,3 +141,37 @@ TEST(ForecastModels, KindsAndEtsLettersAsStatsforecastSpellsThem) {
   spec.ets.error = EtsComponent::none;
   EXPECT_THROW(forecast_one(as_series(y), spec, 3, {}), earlyhelp::InputError);
 }
+
+// ---- edge series councils produce -------------------------------------------------------
+
+TEST(ForecastEdgeSeries, NonFiniteValuesAreInputErrorsForEveryModel) {
+  const double nan = std::nan(""), inf = HUGE_VAL;
+  for (auto kind : {ModelKind::Naive, ModelKind::SeasonalNaive, ModelKind::AutoETS, ModelKind::Theta,
+                    ModelKind::OptimizedTheta, ModelKind::CrostonOptimized, ModelKind::TSB,
+                    ModelKind::CountRegression}) {
+    for (double bad : {nan, inf, -inf}) {
+      std::vector<double> y{1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0};
+      y[3] = bad;
+      EXPECT_THROW(forecast_one(as_series(y), spec_of(kind), 3, {80.0}), earlyhelp::InputError)
+          << model_name(kind) << " with " << bad;
+    }
+  }
+  // exogenous values too, and the error names the series
+  std::vector<double> y{1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0}, X(8, 1.0), Xf(3, 1.0);
+  Series s = as_series(y);
+  s.X = X.data();
+  s.X_future = Xf.data();
+  s.n_exog = 1;
+  Xf[2] = nan;
+  EXPECT_THROW(forecast_one(s, spec_of(ModelKind::CountRegression), 3, {}), earlyhelp::InputError);
+  std::vector<double> z{1.0, 2.0, nan};
+  try {
+    forecast_many({as_series(y), as_series(z)}, spec_of(ModelKind::Naive), 2, {}, 1);
+    FAIL() << "expected InputError";
+  } catch (const earlyhelp::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("series 1"), std::string::npos) << e.what();
+  }
+  ModelSpec none = spec_of(ModelKind::CountRegression);
+  none.n_sim = 0;
+  EXPECT_THROW(forecast_one(as_series(y), none, 3, {80.0}), earlyhelp::InputError);
+}
