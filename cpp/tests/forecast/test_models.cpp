@@ -175,3 +175,16 @@ TEST(ForecastEdgeSeries, NonFiniteValuesAreInputErrorsForEveryModel) {
   none.n_sim = 0;
   EXPECT_THROW(forecast_one(as_series(y), none, 3, {80.0}), earlyhelp::InputError);
 }
+
+TEST(ForecastEdgeSeries, CrostonWithTwoDemandsMatchesStatsforecast) {
+  // Two demands and two intervals: the smoothing objective is flat in alpha, and
+  // statsforecast's golden section stops at the middle of [0.1, 0.3]: sizes 4, 6 give
+  // 0.2 * 6 + 0.8 * 4 = 4.4 (not the 4.6 of alpha 0.3).
+  const std::vector<double> y{4.0, 6.0};
+  const auto f = forecast_one(as_series(y), spec_of(ModelKind::CrostonOptimized), 2, {});
+  EXPECT_NEAR(f.mean[0], 4.4, 1e-9);
+  // demands 5 and 4 three periods apart: sizes 5, 4 -> 4.8; intervals 1, 3 -> 1.4
+  const std::vector<double> z{5.0, 0.0, 0.0, 4.0, 0.0};
+  const auto g = forecast_one(as_series(z), spec_of(ModelKind::CrostonOptimized), 2, {});
+  EXPECT_NEAR(g.mean[0], 4.8 / 1.4, 1e-9);
+}
