@@ -176,6 +176,12 @@ TEST(ForecastEdgeSeries, NonFiniteValuesAreInputErrorsForEveryModel) {
   EXPECT_THROW(forecast_one(as_series(y), none, 3, {80.0}), earlyhelp::InputError);
 }
 
+TEST(ForecastEdgeSeries, IntermittentModelsRejectNegativeValues) {
+  const std::vector<double> y{0.0, 2.0, 0.0, -1.0, 0.0, 3.0, 0.0, 0.0};
+  EXPECT_THROW(forecast_one(as_series(y), spec_of(ModelKind::CrostonOptimized), 3, {}), earlyhelp::InputError);
+  EXPECT_THROW(forecast_one(as_series(y), spec_of(ModelKind::TSB), 3, {}), earlyhelp::InputError);
+}
+
 TEST(ForecastEdgeSeries, CrostonWithTwoDemandsMatchesStatsforecast) {
   // Two demands and two intervals: the smoothing objective is flat in alpha, and
   // statsforecast's golden section stops at the middle of [0.1, 0.3]: sizes 4, 6 give
@@ -187,4 +193,18 @@ TEST(ForecastEdgeSeries, CrostonWithTwoDemandsMatchesStatsforecast) {
   const std::vector<double> z{5.0, 0.0, 0.0, 4.0, 0.0};
   const auto g = forecast_one(as_series(z), spec_of(ModelKind::CrostonOptimized), 2, {});
   EXPECT_NEAR(g.mean[0], 4.8 / 1.4, 1e-9);
+}
+
+TEST(ForecastEdgeSeries, IntermittentIntervalsNeverHaveLowerAboveUpper) {
+  // one demand at the start, then nothing (a closed service): the one-step errors are all
+  // below the forecast, so the upper bound fell below the lower one clipped at zero
+  std::vector<double> y(24, 0.0);
+  y[0] = 3.0;
+  for (auto kind : {ModelKind::TSB, ModelKind::CrostonOptimized}) {
+    const auto f = forecast_one(as_series(y), spec_of(kind), 4, {80.0, 95.0});
+    for (std::size_t i = 0; i < f.lo.size(); ++i) {
+      EXPECT_GE(f.lo[i], 0.0) << model_name(kind);
+      EXPECT_LE(f.lo[i], f.hi[i]) << model_name(kind) << " at " << i;
+    }
+  }
 }
