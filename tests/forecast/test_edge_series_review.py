@@ -38,8 +38,16 @@ def test_core_refuses_non_finite_values_naming_the_series(kind, bad):
 
 
 def test_croston_with_two_demands_matches_statsforecast():
+    # Two demands: the smoothing objective is flat in alpha and statsforecast's golden section
+    # (2.1, the version benchmarks/README.md compares with) stops at the middle of [0.1, 0.3];
+    # ours drifted to 0.3. Sizes 4, 6: 0.2 * 6 + 0.8 * 4 = 4.4.
+    np.testing.assert_allclose(_core_run("CrostonOptimized", [4.0, 6.0], levels=())["mean"][0], 4.4, rtol=1e-12)
+    sf = pytest.importorskip("statsforecast")
+    from packaging.version import Version
     from statsforecast.models import CrostonOptimized as SfCroston
 
+    if Version(sf.__version__) < Version("2.1"):
+        pytest.skip("statsforecast before 2.1 searched alpha with scipy's bounded Brent method")
     for y in ([4.0, 6.0], [0.0, 5.0, 0.0, 0.0, 4.0, 0.0], [2.0, 0.0, 0.0, 0.0, 7.0]):
         ours = _core_run("CrostonOptimized", y, levels=())["mean"][0]
         theirs = SfCroston().forecast(y=np.asarray(y), h=3)["mean"]
