@@ -94,9 +94,13 @@ double ses_optimal_alpha(const double* x, std::size_t n, double lo, double hi) {
     if (fc < fd) {
       b = d; d = c; fd = fc;
       c = b - ratio * (b - a); fc = sse(c);
-    } else {
+    } else if (fd < fc) {
       a = c; c = d; fc = fd;
       d = a + ratio * (b - a); fd = sse(d);
+    } else {
+      // a tie (a flat objective, e.g. two values: every alpha fits them alike): stop at
+      // the middle, as statsforecast does, rather than drift to one bound
+      break;
     }
   }
   return 0.5 * (a + b);

@@ -16,6 +16,7 @@ double optimised_ses(const std::vector<double>& x, std::size_t n) {
 
 Forecast croston_optimized(const Series& s, int h, const std::vector<double>& levels,
                            bool with_fitted) {
+  detail::require_non_negative(s.y, s.n, "CrostonOptimized");
   std::vector<double> sizes, intervals;
   std::size_t last = 0;
   for (std::size_t t = 0; t < s.n; ++t) {

@@ -31,7 +31,8 @@ Forecast empty_forecast(std::size_t n, int h, const std::vector<double>& levels)
 double ses(const double* x, std::size_t n, double alpha, double* fitted = nullptr);
 
 // alpha in [lo, hi] minimising the SES sum of squared one-step errors
-// (golden-section search, as statsforecast's optimised SES).
+// (golden-section search, as statsforecast's optimised SES: an exact tie
+// between the two inner points ends the search at the middle of the bracket).
 double ses_optimal_alpha(const double* x, std::size_t n, double lo, double hi);
 
 // Bounded Nelder-Mead minimiser (points clamped to the box), the variant

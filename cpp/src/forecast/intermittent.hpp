@@ -2,11 +2,21 @@
 // Shared pieces of the intermittent-demand models (Croston, TSB).
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "earlyhelp/common/error.hpp"
 #include "detail.hpp"
 
 namespace earlyhelp::forecast::detail {
+
+// Throws InputError unless every value is non-negative: demand sizes and the
+// intervals between demands mean nothing on a series with negative values.
+inline void require_non_negative(const double* y, std::size_t n, const char* model) {
+  for (std::size_t t = 0; t < n; ++t)
+    require(y[t] >= 0.0, std::string(model) + " needs non-negative values (demand counts): observation " +
+                             std::to_string(t) + " is " + std::to_string(y[t]));
+}
 
 // Spread per-demand fitted values (index k = after k demands) over the
 // periods, holding the last value between demands (statsforecast layout).
@@ -30,7 +40,7 @@ inline std::vector<double> expand_fitted(const std::vector<double>& fitted, cons
 }
 
 // Interval bounds from the empirical quantiles of the in-sample one-step
-// errors added to the (flat) mean, clipped at zero for non-negative series.
+// errors added to the (flat) mean, both clipped at zero for non-negative series.
 // statsforecast offers only conformal intervals for these models.
 inline void residual_intervals(Forecast& f, const double* y, std::size_t n,
                                const std::vector<double>& levels) {
@@ -47,9 +57,10 @@ inline void residual_intervals(Forecast& f, const double* y, std::size_t n,
     const double qlo = sorted_quantile(res, 0.5 - levels[k] / 200.0);
     const double qhi = sorted_quantile(res, 0.5 + levels[k] / 200.0);
     for (std::size_t j = 0; j < h; ++j) {
-      double lo = f.mean[j] + qlo;
+      const double lo = f.mean[j] + qlo, hi = f.mean[j] + qhi;
+      // both bounds clipped: a negative upper bound would sit below the clipped lower one
       f.lo[k * h + j] = nonneg ? std::max(lo, 0.0) : lo;
-      f.hi[k * h + j] = f.mean[j] + qhi;
+      f.hi[k * h + j] = nonneg ? std::max(hi, 0.0) : hi;
     }
   }
 }

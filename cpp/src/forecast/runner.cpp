@@ -1,8 +1,10 @@
 // Dispatch to the models and fit many independent series over threads.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "earlyhelp/common/error.hpp"
@@ -15,6 +17,16 @@ Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
   require(h >= 1, "forecast horizon h must be at least 1");
   require(s.n >= 1, "a series needs at least one observation");
   for (double level : levels) require(level > 0.0 && level < 100.0, "levels must be in (0, 100)");
+  // the models assume finite data (gaps filled by the caller): NaN or inf would come back
+  // as NaN forecasts, or overflow inside the count model
+  for (std::size_t t = 0; t < s.n; ++t)
+    require(std::isfinite(s.y[t]), "y must be finite (no NaN or inf): observation " + std::to_string(t) +
+                                       " is " + std::to_string(s.y[t]));
+  for (std::size_t i = 0; i < s.n * s.n_exog; ++i)
+    require(std::isfinite(s.X[i]), "exogenous values must be finite (no NaN or inf)");
+  for (std::size_t i = 0; i < static_cast<std::size_t>(h) * s.n_exog; ++i)
+    require(std::isfinite(s.X_future[i]), "future exogenous values must be finite (no NaN or inf)");
+  require(spec.n_sim >= 1, "n_sim (simulated paths) must be at least 1");
   switch (spec.kind) {
     case ModelKind::Naive: return naive(s, h, levels);
     case ModelKind::SeasonalNaive: return seasonal_naive(s, spec.season_length, h, levels);
@@ -45,7 +57,11 @@ std::vector<Forecast> forecast_many(const std::vector<Series>& series, const Mod
     const std::size_t i = next.fetch_add(1);
     if (i >= total) return false;
     try {
-      out[i] = forecast_one(series[i], spec, h, levels);
+      try {
+        out[i] = forecast_one(series[i], spec, h, levels);
+      } catch (const InputError& e) {  // say which series
+        throw InputError("series " + std::to_string(i) + ": " + e.what());
+      }
     } catch (...) {
       std::lock_guard<std::mutex> lock(error_mutex);
       if (!error) error = std::current_exception();

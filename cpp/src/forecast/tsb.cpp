@@ -11,6 +11,7 @@ Forecast tsb(const Series& s, double alpha_d, double alpha_p, int h,
              const std::vector<double>& levels) {
   require(alpha_d > 0.0 && alpha_d <= 1.0 && alpha_p > 0.0 && alpha_p <= 1.0,
           "TSB alpha_d and alpha_p must be in (0, 1]");
+  detail::require_non_negative(s.y, s.n, "TSB");
   Forecast f = detail::empty_forecast(s.n, h, levels);
   f.method = "TSB";
   std::vector<double> sizes, occurs(s.n);

@@ -141,3 +141,121 @@ TEST(ForecastModels, KindsAndEtsLettersAsStatsforecastSpellsThem) {
   spec.ets.error = EtsComponent::none;
   EXPECT_THROW(forecast_one(as_series(y), spec, 3, {}), earlyhelp::InputError);
 }
+
+// ---- edge series councils produce -------------------------------------------------------
+
+TEST(ForecastEdgeSeries, NonFiniteValuesAreInputErrorsForEveryModel) {
+  const double nan = std::nan(""), inf = HUGE_VAL;
+  for (auto kind : {ModelKind::Naive, ModelKind::SeasonalNaive, ModelKind::AutoETS, ModelKind::Theta,
+                    ModelKind::OptimizedTheta, ModelKind::CrostonOptimized, ModelKind::TSB,
+                    ModelKind::CountRegression}) {
+    for (double bad : {nan, inf, -inf}) {
+      std::vector<double> y{1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0};
+      y[3] = bad;
+      EXPECT_THROW(forecast_one(as_series(y), spec_of(kind), 3, {80.0}), earlyhelp::InputError)
+          << model_name(kind) << " with " << bad;
+    }
+  }
+  // exogenous values too, and the error names the series
+  std::vector<double> y{1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0}, X(8, 1.0), Xf(3, 1.0);
+  Series s = as_series(y);
+  s.X = X.data();
+  s.X_future = Xf.data();
+  s.n_exog = 1;
+  Xf[2] = nan;
+  EXPECT_THROW(forecast_one(s, spec_of(ModelKind::CountRegression), 3, {}), earlyhelp::InputError);
+  std::vector<double> z{1.0, 2.0, nan};
+  try {
+    forecast_many({as_series(y), as_series(z)}, spec_of(ModelKind::Naive), 2, {}, 1);
+    FAIL() << "expected InputError";
+  } catch (const earlyhelp::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("series 1"), std::string::npos) << e.what();
+  }
+  ModelSpec none = spec_of(ModelKind::CountRegression);
+  none.n_sim = 0;
+  EXPECT_THROW(forecast_one(as_series(y), none, 3, {80.0}), earlyhelp::InputError);
+}
+
+TEST(ForecastEdgeSeries, IntermittentModelsRejectNegativeValues) {
+  const std::vector<double> y{0.0, 2.0, 0.0, -1.0, 0.0, 3.0, 0.0, 0.0};
+  EXPECT_THROW(forecast_one(as_series(y), spec_of(ModelKind::CrostonOptimized), 3, {}), earlyhelp::InputError);
+  EXPECT_THROW(forecast_one(as_series(y), spec_of(ModelKind::TSB), 3, {}), earlyhelp::InputError);
+}
+
+TEST(ForecastEdgeSeries, CrostonWithTwoDemandsMatchesStatsforecast) {
+  // Two demands and two intervals: the smoothing objective is flat in alpha, and
+  // statsforecast's golden section stops at the middle of [0.1, 0.3]: sizes 4, 6 give
+  // 0.2 * 6 + 0.8 * 4 = 4.4 (not the 4.6 of alpha 0.3).
+  const std::vector<double> y{4.0, 6.0};
+  const auto f = forecast_one(as_series(y), spec_of(ModelKind::CrostonOptimized), 2, {});
+  EXPECT_NEAR(f.mean[0], 4.4, 1e-9);
+  // demands 5 and 4 three periods apart: sizes 5, 4 -> 4.8; intervals 1, 3 -> 1.4
+  const std::vector<double> z{5.0, 0.0, 0.0, 4.0, 0.0};
+  const auto g = forecast_one(as_series(z), spec_of(ModelKind::CrostonOptimized), 2, {});
+  EXPECT_NEAR(g.mean[0], 4.8 / 1.4, 1e-9);
+}
+
+TEST(ForecastEdgeSeries, IntermittentIntervalsNeverHaveLowerAboveUpper) {
+  // one demand at the start, then nothing (a closed service): the one-step errors are all
+  // below the forecast, so the upper bound fell below the lower one clipped at zero
+  std::vector<double> y(24, 0.0);
+  y[0] = 3.0;
+  for (auto kind : {ModelKind::TSB, ModelKind::CrostonOptimized}) {
+    const auto f = forecast_one(as_series(y), spec_of(kind), 4, {80.0, 95.0});
+    for (std::size_t i = 0; i < f.lo.size(); ++i) {
+      EXPECT_GE(f.lo[i], 0.0) << model_name(kind);
+      EXPECT_LE(f.lo[i], f.hi[i]) << model_name(kind) << " at " << i;
+    }
+  }
+}
+
+TEST(ForecastEdgeSeries, EveryModelOnEveryEdgeSeries) {
+  // Zeros, constants, one demand, lengths 1 to 13, a long run of zeros at either end, huge and
+  // tiny values, seasons longer than the series: every model returns finite point forecasts
+  // and ordered bounds (run under the sanitizers by scripts/test-sanitizers.sh).
+  std::vector<std::vector<double>> edge;
+  edge.push_back(std::vector<double>(24, 0.0));
+  edge.push_back(std::vector<double>(24, 5.0));
+  for (std::size_t n = 1; n <= 13; ++n) {
+    std::vector<double> y(n);
+    for (std::size_t t = 0; t < n; ++t) y[t] = static_cast<double>((t * 7) % 5);
+    edge.push_back(y);
+  }
+  std::vector<double> one(24, 0.0);
+  one[0] = 3.0;
+  edge.push_back(one);
+  one[0] = 0.0;
+  one[20] = 7.0;
+  edge.push_back(one);
+  auto counts = seasonal_counts(48, 3);
+  std::vector<double> closed = counts, opened = counts;
+  for (std::size_t t = 30; t < 48; ++t) closed[t] = 0.0;
+  for (std::size_t t = 0; t < 30; ++t) opened[t] = 0.0;
+  edge.push_back(closed);
+  edge.push_back(opened);
+  std::vector<double> huge(36), tiny(36);
+  for (std::size_t t = 0; t < 36; ++t) {
+    huge[t] = 1e12 - 1e9 * static_cast<double>(t % 7);
+    tiny[t] = 1e-12 * (1.0 + static_cast<double>(t % 5));
+  }
+  edge.push_back(huge);
+  edge.push_back(tiny);
+  for (auto kind : {ModelKind::Naive, ModelKind::SeasonalNaive, ModelKind::AutoETS, ModelKind::Theta,
+                    ModelKind::OptimizedTheta, ModelKind::CrostonOptimized, ModelKind::TSB,
+                    ModelKind::CountRegression}) {
+    for (int m : {1, 12, 52}) {
+      ModelSpec spec = spec_of(kind);
+      spec.season_length = m;
+      spec.n_sim = 200;
+      for (std::size_t e = 0; e < edge.size(); ++e) {
+        const auto f = forecast_one(as_series(edge[e]), spec, 13, {50.0, 99.9});
+        for (double v : f.mean) EXPECT_TRUE(std::isfinite(v)) << model_name(kind) << " m=" << m << " series " << e;
+        for (std::size_t i = 0; i < f.lo.size(); ++i) {
+          if (!std::isnan(f.lo[i]) && !std::isnan(f.hi[i])) {
+            EXPECT_LE(f.lo[i], f.hi[i]) << model_name(kind) << " m=" << m << " series " << e;
+          }
+        }
+      }
+    }
+  }
+}

@@ -19,6 +19,12 @@ Data handling (documented and reported, never silent)
 * Negative ``y`` raises ValidationError unless ``allow_negative=True``; so do
   infinite ``y`` and ``y`` above ``MAX_Y`` in size (1e12: no count or measure of
   demand comes near it, and the count intervals cannot be computed beyond it).
+  Even with ``allow_negative=True``, negative ``y`` raises when a model that needs
+  counts (CountRegression, CrostonOptimized, TSB) is among the models.
+* With count intervals (``interval`` ``"backtest"`` or ``"count"``) and
+  ``allow_negative=False``, a negative point forecast (a trend extrapolated into a
+  run of zeros, e.g. a closed locality) is raised to 0; ``interval="model"`` keeps
+  each model's own output unchanged.
 * ``freq`` must be given. When more than half of a series' periods on the ``freq``
   grid would be filled and the dates themselves follow another frequency (e.g.
   monthly dates with ``freq="D"``), a ValidationError names the series and the
@@ -34,7 +40,10 @@ Data handling (documented and reported, never silent)
   e.g. a council that merged, is forecast from where it stopped; its
   ``last_ds`` is in ``report_``).
 * Models that could not be used as asked on a series (e.g. a series shorter
-  than a season gets a non-seasonal model) are listed in ``fallbacks_``.
+  than a season gets a non-seasonal model) are listed in ``fallbacks_``; so are
+  series of more than one observation that a model gave no prediction intervals
+  (NaN) because they are too short for it to estimate a spread (e.g. Theta on 4
+  points, CrostonOptimized on 2).
 """
 from __future__ import annotations
 
@@ -63,6 +72,8 @@ MAX_Y = 1e12
 #: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
 MAX_HORIZON = 1000
 _FILL = ("zero", "interpolate", "error")
+#: built-in models that need non-negative counts (they raise on a negative value)
+_COUNT_KINDS = ("CountRegression", "CrostonOptimized", "TSB")
 
 
 class ModelError(ValidationError):
@@ -161,7 +172,9 @@ class Forecaster:
     fill_missing : {"zero", "interpolate", "error"}
         What to do with missing periods and interior NaN values (see module doc).
     allow_negative : bool
-        Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative).
+        Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative),
+        except for the models that need counts (CountRegression, CrostonOptimized, TSB). When
+        False, count intervals come with point forecasts of at least 0 (see the module doc).
     interval : {"backtest", "count", "model"} or dict
         How prediction intervals are made: one name for every built-in model (Python models
         keep their own), or a dict by model alias (models left out use ``"model"``).
@@ -309,6 +322,7 @@ class Forecaster:
         off = pos < 0
         if dup.any() or neg.any() or off.any() or inf.any() or big.any():
             raise ValidationError(self._problems(df, ds, y, dup, neg & ~inf, off, inf, big))
+        self._check_count_models(df, ds, y)
         Xs = X[order] if X is not None else None
         return self._assemble(codes_s, np.asarray(uniques, dtype=object), pos_s, y[order], Xs,
                               grid, exog, df.index[order])
@@ -339,6 +353,24 @@ class Forecaster:
                                         f"{', '.join(dates[:10])}{note}", list(grp.index[:10]),
                                         len(grp), value))
         return problems
+
+    def _check_count_models(self, df: pd.DataFrame, ds: pd.Series, y: np.ndarray) -> None:
+        """With ``allow_negative=True``: raise when a series has negative values and a model
+        that needs counts (``_COUNT_KINDS``) would be fitted to it."""
+        counting = [m.alias for m in self.models if isinstance(m, CoreModel) and m.kind in _COUNT_KINDS]
+        neg = np.isfinite(y) & (y < 0)
+        if not counting or not neg.any():
+            return
+        frame = pd.DataFrame({"unique_id": df["unique_id"].to_numpy(), "ds": ds.to_numpy(), "y": y},
+                             index=df.index)
+        problems = []
+        for uid, grp in frame.loc[neg].groupby("unique_id", sort=True):
+            dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
+            problems.append(Problem(_TABLE, "y", f"series {uid!r} has negative values on "
+                                    f"{', '.join(dates[:10])}; model(s) {counting} need non-negative "
+                                    "counts (allow_negative=True admits them for the other models only)",
+                                    list(grp.index[:10]), len(grp), float(grp["y"].iloc[0])))
+        raise ValidationError(problems)
 
     def _assemble(self, codes: np.ndarray, uniques: np.ndarray, p: np.ndarray, yv: np.ndarray,
                   Xrows: Optional[np.ndarray], grid: pd.DatetimeIndex, exog: List[str],
@@ -764,8 +796,11 @@ class Forecaster:
             else:
                 res = self._run_python(model, panel, h, levels, X_future)
             alias = model.alias
+            self._non_negative(model, res)
             if levels and self._interval_of.get(alias, "model") != "model":
                 res["lo"], res["hi"] = self._count_bounds(model, panel, h, levels, res, phase0)
+            if levels and isinstance(model, CoreModel):
+                self._note_missing_intervals(panel, alias, res)
             out[alias] = res["mean"].ravel()
             for i, lv in enumerate(levels):
                 out[f"{alias}-lo-{lv}"] = res["lo"][:, i, :].ravel()
@@ -789,8 +824,38 @@ class Forecaster:
     def _run_one(self, model: Any, panel: _Panel, h: int, levels: List[float],
                  X_future: Optional[np.ndarray], phase0: np.ndarray) -> Dict[str, Any]:
         if isinstance(model, CoreModel):
-            return self._run_core(model, panel, h, levels, X_future, phase0, False)
-        return self._run_python(model, panel, h, levels, X_future)
+            res = self._run_core(model, panel, h, levels, X_future, phase0, False)
+        else:
+            res = self._run_python(model, panel, h, levels, X_future)
+        self._non_negative(model, res)
+        return res
+
+    def _non_negative(self, model: Any, res: Dict[str, Any]) -> None:
+        """Raise negative point forecasts to 0 where the series are counts (``allow_negative``
+        False) and the model's intervals are count intervals: a line extrapolated below zero
+        (a trend into a run of zeros, e.g. a closed locality) is not a count, and the count
+        bounds are built around a mean of at least 0. ``interval="model"`` keeps the model's
+        own output as it is (as statsforecast gives it)."""
+        if self.allow_negative or self._interval_of.get(model.alias, "model") == "model":
+            return
+        res["mean"] = np.where(res["mean"] < 0, 0.0, res["mean"])
+
+    @staticmethod
+    def _note_missing_intervals(panel: _Panel, alias: str, res: Dict[str, Any]) -> None:
+        """Add a note to the method of each series of more than one observation that got no
+        prediction intervals (a model that cannot estimate its spread on so few points, e.g.
+        Theta on 4 points, Croston on 2), so they are listed in ``fallbacks_``."""
+        missing = (np.isnan(res["lo"]).all(axis=(1, 2)) | np.isnan(res["hi"]).all(axis=(1, 2))) \
+            & (panel.lengths() > 1) & np.isfinite(res["mean"]).all(axis=1)
+        if not missing.any():
+            return
+        method = list(res["method"])
+        fallback = np.array(res["fallback"], dtype=bool)
+        for i in np.flatnonzero(missing):
+            method[i] = f"{method[i]} [no prediction intervals (NaN): too few observations for its spread]"
+            fallback[i] = True
+        res["method"], res["fallback"] = method, fallback
+        log.warning("%d series got no prediction intervals from %s (see fallbacks_)", int(missing.sum()), alias)
 
     def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
                       res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":

@@ -234,7 +234,8 @@ class CrostonOptimized(CoreModel):
 
     Intervals (which statsforecast offers only by conformal prediction) are the
     empirical quantiles of the in-sample one-step errors around the forecast,
-    clipped at zero for non-negative series.
+    both bounds clipped at zero for non-negative series. Negative values are an
+    input error (demand sizes and intervals between demands need counts).
 
     Parameters
     ----------
@@ -247,7 +248,8 @@ class CrostonOptimized(CoreModel):
 
 class TSB(CoreModel):
     """Teunter-Syntetos-Babai model: demand probability (``alpha_p``) and size
-    (``alpha_d``) smoothed separately. Intervals as :class:`CrostonOptimized`.
+    (``alpha_d``) smoothed separately. Intervals, and negative values, as
+    :class:`CrostonOptimized`.
 
     Parameters
     ----------
