@@ -29,7 +29,7 @@ void check(const Projection& m, const std::vector<double>& initial, const std::v
   }
   for (std::size_t i = 0; i < m.entrants.size(); ++i)
     require(m.entrants[i] >= 0 && std::isfinite(m.entrants[i]),
-            "entrants into state " + std::to_string(i % n) + " are negative or not finite");
+            [&] { return "entrants into state " + std::to_string(i % n) + " are negative or not finite"; });
   for (std::size_t i = 0; i < initial.size(); ++i)
     require(initial[i] >= 0 && std::isfinite(initial[i]), "initial stock of state " + std::to_string(i) +
                                                                " is negative or not finite");

@@ -14,8 +14,10 @@ namespace earlyhelp::forecast::detail {
 // intervals between demands mean nothing on a series with negative values.
 inline void require_non_negative(const double* y, std::size_t n, const char* model) {
   for (std::size_t t = 0; t < n; ++t)
-    require(y[t] >= 0.0, std::string(model) + " needs non-negative values (demand counts): observation " +
-                             std::to_string(t) + " is " + std::to_string(y[t]));
+    require(y[t] >= 0.0, [&] {
+      return std::string(model) + " needs non-negative values (demand counts): observation " + std::to_string(t) +
+             " is " + std::to_string(y[t]);
+    });
 }
 
 // Spread per-demand fitted values (index k = after k demands) over the

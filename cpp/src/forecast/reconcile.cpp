@@ -22,7 +22,7 @@ SummingStructure::SummingStructure(SparseRows S) : S_(std::move(S)) {
     int nnz = 0, col = -1;
     double value = 0.0;
     for (SparseRows::InnerIterator it(S_, r); it; ++it) {
-      require(std::isfinite(it.value()), "S row " + std::to_string(r) + " holds a value that is not finite");
+      require(std::isfinite(it.value()), [&] { return "S row " + std::to_string(r) + " holds a value that is not finite"; });
       ++nnz;
       col = static_cast<int>(it.col());
       value = it.value();
@@ -77,16 +77,19 @@ void check_forecasts(const SummingStructure& s, const MatrixRef& mean, const Mat
   require(mean.cols() >= 1, "forecasts have no horizon columns");
   for (Eigen::Index i = 0; i < mean.rows(); ++i)
     for (Eigen::Index t = 0; t < mean.cols(); ++t)
-      require(std::isfinite(mean(i, t)), "forecast for series row " + std::to_string(i) + ", step " +
-                                             std::to_string(t + 1) + " is not finite (NaN or inf)");
+      require(std::isfinite(mean(i, t)), [&] {
+        return "forecast for series row " + std::to_string(i) + ", step " + std::to_string(t + 1) +
+               " is not finite (NaN or inf)";
+      });
   if (sd == nullptr) return;
   require(sd->rows() == mean.rows() && sd->cols() == mean.cols(),
           "standard deviations must have the same shape as the forecasts");
   for (Eigen::Index i = 0; i < sd->rows(); ++i)
     for (Eigen::Index t = 0; t < sd->cols(); ++t)
-      require(std::isfinite((*sd)(i, t)) && (*sd)(i, t) >= 0.0,
-              "interval width for series row " + std::to_string(i) + ", step " + std::to_string(t + 1) +
-                  " is negative or not finite");
+      require(std::isfinite((*sd)(i, t)) && (*sd)(i, t) >= 0.0, [&] {
+        return "interval width for series row " + std::to_string(i) + ", step " + std::to_string(t + 1) +
+               " is negative or not finite";
+      });
 }
 
 Reconciled bottom_up(const SummingStructure& s, const MatrixRef& mean, const MatrixRef* sd) {

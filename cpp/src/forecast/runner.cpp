@@ -20,8 +20,9 @@ Forecast forecast_one(const Series& s, const ModelSpec& spec, int h,
   // the models assume finite data (gaps filled by the caller): NaN or inf would come back
   // as NaN forecasts, or overflow inside the count model
   for (std::size_t t = 0; t < s.n; ++t)
-    require(std::isfinite(s.y[t]), "y must be finite (no NaN or inf): observation " + std::to_string(t) +
-                                       " is " + std::to_string(s.y[t]));
+    require(std::isfinite(s.y[t]), [&] {
+      return "y must be finite (no NaN or inf): observation " + std::to_string(t) + " is " + std::to_string(s.y[t]);
+    });
   for (std::size_t i = 0; i < s.n * s.n_exog; ++i)
     require(std::isfinite(s.X[i]), "exogenous values must be finite (no NaN or inf)");
   for (std::size_t i = 0; i < static_cast<std::size_t>(h) * s.n_exog; ++i)

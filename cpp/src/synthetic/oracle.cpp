@@ -110,8 +110,8 @@ std::vector<double> rereferral_probability(const double* p_rereferral, const int
   for (std::size_t i = 0; i < rows; ++i) {
     const double p = p_rereferral[i];
     const int s = days_since_closure[i];
-    require(s >= 0, "days_since_closure must be >= 0 (row " + std::to_string(i) + ")");
-    require(p >= 0 && p <= 1, "p_rereferral must be a probability (row " + std::to_string(i) + ")");
+    require(s >= 0, [&] { return "days_since_closure must be >= 0 (row " + std::to_string(i) + ")"; });
+    require(p >= 0 && p <= 1, [&] { return "p_rereferral must be a probability (row " + std::to_string(i) + ")"; });
     if (s >= window_days) {
       out[i] = 0.0;
       continue;

@@ -3,6 +3,7 @@
 // ValueError subclass and Cancelled to KeyboardInterrupt.
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace earlyhelp {
 
@@ -21,6 +22,18 @@ class Cancelled : public std::runtime_error {
 // Throws InputError(message) unless condition holds.
 inline void require(bool condition, const std::string& message) {
   if (!condition) throw InputError(message);
+}
+
+// The same for a fixed message: no string is made unless the check fails.
+inline void require(bool condition, const char* message) {
+  if (!condition) throw InputError(message);
+}
+
+// For checks of every value in a loop: the message (a callable returning it) is
+// built only when the check fails, so a check costs a comparison, not a string.
+template <class Message, class = decltype(std::declval<Message&>()())>
+inline void require(bool condition, Message&& message) {
+  if (!condition) throw InputError(std::string(message()));
 }
 
 }  // namespace earlyhelp
