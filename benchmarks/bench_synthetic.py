@@ -1,4 +1,4 @@
-"""Benchmark: the synthetic council generator against the goals in issue 2.
+"""Benchmark: the synthetic council generator against its goals.
 
 There is no peer library that generates Early Help data, so this prints our figures
 beside the goals instead of a ratio:

@@ -1,4 +1,4 @@
-"""The scheduled run of issue 6's "done when": the example configs against the synthetic council
+"""The scheduled run end to end: the example configs against the synthetic council
 and against PostgreSQL produce the full output folder, and the report shows its plots in a
 headless browser.
 

@@ -121,7 +121,7 @@ def test_negative_inputs_are_errors():
         capacity(fc, duration_curve=pd.DataFrame({"weeks": [1.0, 2.0], "survival": [0.5, 0.7]}))
 
 
-# -- audit of issue 5 item 5: intervals under scenarios, per-locality caseloads, real data ---------
+# -- intervals under scenarios, per-locality caseloads, real data ----------------------------------
 def _flat_forecast(n: int = 24, level: float = 40.0, half_width: float = 8.0, ids=("L1",)) -> pd.DataFrame:
     dates = pd.date_range("2024-01-01", periods=n, freq="MS")
     return pd.concat([pd.DataFrame({"unique_id": uid, "ds": dates, "M": level, "M-lo-80": level - half_width,

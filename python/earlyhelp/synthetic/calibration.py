@@ -205,7 +205,7 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
     if rr is not None and len(rr):
         t.add("re-referral within 12 months of closure (true mean)", 100.0 * float(rr["p_rereferral_12m"].mean()),
               float("nan"), "%", "none",
-              "no published re-referral rate in the seeds (Wigan and Wolverhampton monitor it); not compared")
+              "no published re-referral rate in the sources (Wigan and Wolverhampton monitor it); not compared")
     return t.frame()
 
 

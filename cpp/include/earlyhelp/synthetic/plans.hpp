@@ -6,7 +6,7 @@
 // Calibration: the Family Hub survey follows Coventry's November 2024 survey
 // (Coventry's 2024 report: 389 responses; 389 felt welcomed, 384 received the help they
 // needed, 385 rated their experience good or better). Plan and review
-// timeliness and service-referral rates have no published figure in the seeds:
+// timeliness and service-referral rates have no published figure in the sources:
 // their parameters are stated in plans.cpp.
 #include <cstddef>
 #include <map>
