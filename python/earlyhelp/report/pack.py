@@ -331,8 +331,6 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
     both tables already hide. Both frames are changed in place; returns ``counts12`` with the cells
     hidden here added as secondary suppressions.
     """
-    from .suppression import suppress_cells
-
     if monthly.empty or loc12.empty:
         return counts12
     in_year = ((monthly["period_start"] > month_end - pd.DateOffset(months=12))
@@ -353,13 +351,7 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
                 continue
             values = np.round(np.nan_to_num(np.r_[raw_m[c][rows_m], raw_y[c][rows_y]], nan=0.0))
             seed = np.r_[status_m[c][rows_m], status_y[c][rows_y]]
-            # a table with margins has whole-number bounds: with every hidden cell above zero, a cell's
-            # range is one value only when the algebra fixes it, so the bounds audit (slow) is needed
-            # only when a zero ends up hidden
-            result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False)
-            if (values[result.hidden] == 0).any():
-                result = suppress_cells(values, relations, threshold=threshold, hidden=seed)
-            new = result.hidden & ~seed
+            new = _suppress_related(values, relations, threshold, seed) & ~seed
             if not new.any():
                 continue
             added = True
@@ -428,13 +420,12 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     months. A denominator shared by the measures is one cell: hidden in one, hidden in all.
     ``counts`` gets the cells hidden here as secondary suppressions.
     """
-    from .suppression import suppress_cells
-
     if not partitions or monthly.empty:
         return
     frames = [("m", monthly, monthly_raw, ("measure", "period", "locality"))]
     if loc12 is not None and not loc12.empty:
         frames.append(("y", loc12, loc12_raw, ("measure", "locality")))
+    start = dict(zip(monthly["period"].astype(str), monthly["period_start"]))   # period label -> its first day
     values: list = []
     seed: list = []
     where: list = []          # per cell: [(frame tag, row, column), ...]
@@ -453,7 +444,7 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
                 seed.append(False)
                 where.append([])
             i = cell_of[k]
-            for m in ([s for s in shared] if name == ("den",) else [series]):
+            for m in (shared if name == ("den",) else [series]):
                 r = rows.get(m[0])
                 if r is not None:
                     where[i].append((tag, r, m[1]))
@@ -493,7 +484,6 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
                 if ALL in locs and len(locs) > 1:
                     relations.append((locs[ALL], tuple(i for l, i in locs.items() if l != ALL)))
                 months = by_series.get(("m", name), {})
-                start = dict(zip(monthly["period"].astype(str), monthly["period_start"]))
                 for loc, i in locs.items():
                     mine = tuple(j for (period, l), j in months.items() if l == loc
                                  and start[period] > month_end - pd.DateOffset(months=12))
@@ -509,10 +499,7 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     for cells, rels in _components(len(v), relations):
         local = {c: k for k, c in enumerate(cells)}
         rels = [(local[t], tuple(local[q] for q in ps)) for t, ps in rels]
-        result = suppress_cells(v[cells], rels, threshold=threshold, hidden=seed_arr[cells], lp_audit=False)
-        if (v[cells][result.hidden] == 0).any():
-            result = suppress_cells(v[cells], rels, threshold=threshold, hidden=seed_arr[cells])
-        hidden[cells] = result.hidden
+        hidden[cells] = _suppress_related(v[cells], rels, threshold, seed_arr[cells])
     new = np.flatnonzero(hidden & ~seed_arr)
     if not len(new):
         return
@@ -527,6 +514,19 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
                 counts[mid]["secondary"] = counts[mid].get("secondary", 0) + 1
     for tag, frame in frame_of.items():
         _hide(frame, status[tag])
+
+
+def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed: np.ndarray) -> np.ndarray:
+    """Cells hidden (``seed`` and more) so that no relation pins a hidden one to one value."""
+    from .suppression import suppress_cells
+
+    # a table with margins has whole-number bounds: with every hidden cell above zero, a cell's
+    # range is one value only when the algebra fixes it, so the bounds audit (slow) is needed
+    # only when a zero ends up hidden
+    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False)
+    if (values[result.hidden] == 0).any():
+        result = suppress_cells(values, relations, threshold=threshold, hidden=seed)
+    return result.hidden
 
 
 def _components(n: int, relations: list) -> list:
