@@ -93,6 +93,33 @@ def test_usage_errors_exit_2():
     assert result.exit_code == 2 and "--config" in result.output
 
 
+@pytest.mark.parametrize("call", ["main", "runner", "failing"])
+def test_in_process_run_gives_the_callers_logging_back(call, data_folder, caplog):
+    """A notebook that runs a command in-process still sees the package's warnings afterwards."""
+    import logging
+
+    from earlyhelp.cli.main import main
+
+    package = logging.getLogger("earlyhelp")
+    marker = logging.NullHandler()
+    package.addHandler(marker)
+    package.setLevel(logging.INFO)
+    try:
+        if call == "main":
+            assert main(["validate", "--data", str(data_folder)]) == 0
+        elif call == "runner":
+            assert CliRunner().invoke(cli, ["-q", "validate", "--data", str(data_folder)]).exit_code == 0
+        else:
+            assert main(["validate", "--data", str(data_folder / "missing")]) == 2
+        assert package.handlers == [marker] and package.propagate and package.level == logging.INFO
+        with caplog.at_level(logging.WARNING, logger="earlyhelp.forecast.forecaster"):
+            logging.getLogger("earlyhelp.forecast.forecaster").warning("seen by the caller")
+        assert "seen by the caller" in caplog.text
+    finally:
+        package.removeHandler(marker)
+        package.setLevel(logging.NOTSET)
+
+
 def test_score_without_its_dependencies_exits_1(monkeypatch, data_folder, tmp_path):
     import earlyhelp.cli.scorerun as scorerun
 

@@ -33,15 +33,28 @@ log = logging.getLogger("earlyhelp")
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
+def _setup_logging(verbose: int, quiet: bool) -> Callable[[], None]:
+    """Send the package's log to stderr for one command; return what puts the caller's set-up back.
+
+    A notebook or a scheduler that calls ``main`` in-process keeps its own logging afterwards.
+    """
+    root = logging.getLogger("earlyhelp")
+    before = (list(root.handlers), root.level, root.propagate)
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("earlyhelp: %(levelname)s: %(message)s"))
     handler.addFilter(RedactingFilter())     # no log line shows a password
-    root = logging.getLogger("earlyhelp")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+    def restore() -> None:
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])       # setLevel, not .level: it clears the loggers' cached levels
+        root.propagate = before[2]
+        handler.close()
+
+    return restore
 
 
 def _exits(func: Callable) -> Callable:
@@ -78,7 +91,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
     Exit codes: 0 ok, 1 failure, 2 bad input or config.
     """
-    _setup_logging(verbose, quiet)
+    click.get_current_context().call_on_close(_setup_logging(verbose, quiet))
 
 
 # ---------------------------------------------------------------------------------
