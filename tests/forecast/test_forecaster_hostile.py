@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from earlyhelp import ValidationError
-from earlyhelp.forecast import CountRegression, Forecaster, Naive
+from earlyhelp.forecast import TSB, AutoETS, CountRegression, Forecaster, Naive, Theta
 from earlyhelp.forecast.forecaster import MAX_Y, ModelError
 
 
@@ -204,3 +204,36 @@ def test_one_point_series_report_says_why_intervals_are_missing():
     assert out.loc[out.unique_id == "ONE", "Naive-lo-80"].isna().all()
     rep = fc.report_.set_index("unique_id")
     assert "one observation" in rep.loc["ONE", "note"] and rep.loc["A", "note"] == ""
+
+
+# -- model settings: refused when made, never cut or read as something else ---------------------
+@pytest.mark.parametrize("make, text", [
+    (lambda: CountRegression(seed=2.5), "seed must be a whole number"),          # was cut to 2
+    (lambda: CountRegression(seed=-1), "seed must be a whole number"),           # was a pybind11 TypeError
+    (lambda: AutoETS(seed=None), "seed must be a whole number"),
+    (lambda: Theta(seed=True), "seed must be a whole number"),
+    (lambda: CountRegression(n_sim=150.7), "n_sim must be a whole number"),      # was cut to 150
+    (lambda: CountRegression(n_sim=10 ** 9), "n_sim must be a whole number"),    # ran out of memory
+    (lambda: AutoETS(n_sim="abc"), "n_sim must be a whole number"),
+    (lambda: Theta(optimized="no"), "optimized must be True or False"),          # bool("no") is True
+    (lambda: AutoETS(damped="no"), "damped must be True, False or None"),
+    (lambda: CountRegression(exog=["pop", "pop"]), "exog names 'pop' more than once"),
+    (lambda: CountRegression(exog=[3]), "exog must be a list of column names"),
+    (lambda: CountRegression(exog=[]), "exog must be a list of column names"),
+    (lambda: Naive(alias=3), "alias must be a non-empty string"),
+    (lambda: TSB(alpha_d="0.1"), "alpha_d must be a number in"),
+    (lambda: TSB(alpha_p=float("nan")), "alpha_p must be a number in"),
+])
+def test_bad_model_settings_are_refused_when_made(make, text):
+    with pytest.raises(ValueError, match=text):
+        make()
+
+
+def test_one_exog_name_is_one_column():
+    """``exog="pop"`` is the column pop, not the columns p, o, p."""
+    df = _with_pop(_monthly())
+    future = pd.DataFrame({"unique_id": "A", "ds": pd.date_range("2022-01-01", periods=3, freq="MS"),
+                           "pop": 1200.0})
+    one = Forecaster([CountRegression(exog="pop")], freq="MS").forecast(df=df, h=3, X_df=future)
+    listed = Forecaster([CountRegression(exog=["pop"])], freq="MS").forecast(df=df, h=3, X_df=future)
+    pd.testing.assert_frame_equal(one, listed)

@@ -40,8 +40,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
+import numpy as np
+
 from .._native import forecast as core
-from .._numbers import is_whole
+from .._numbers import is_finite_real, is_whole
 
 __all__ = ["AutoETS", "Theta", "SeasonalNaive", "Naive", "CrostonOptimized", "TSB",
            "CountRegression", "CoreModel"]
@@ -55,6 +57,8 @@ class CoreModel:
     exog: Optional[List[str]] = None
 
     def __init__(self, alias: Optional[str] = None) -> None:
+        if alias is not None and (not isinstance(alias, str) or not alias.strip()):
+            raise ValueError(f"alias must be a non-empty string (a column name), got {alias!r}")
         self.alias = alias if alias is not None else type(self).__name__
 
     def _core_params(self) -> Dict[str, Any]:
@@ -74,6 +78,48 @@ class CoreModel:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self._core_params().items() if k != "kind")
         return f"{type(self).__name__}({params}{', ' if params else ''}alias={self.alias!r})"
+
+
+# Simulated paths per series: beyond this the intervals gain nothing and memory runs out.
+MAX_N_SIM = 100_000
+
+
+def _check_seed(seed: int) -> int:
+    """A whole number in [0, 2**64): the core's seed (a float, a bool or None is refused, not cut)."""
+    if not is_whole(seed) or not 0 <= seed < 2 ** 64:
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, got {seed!r}")
+    return int(seed)
+
+
+def _check_n_sim(n_sim: int) -> int:
+    if not is_whole(n_sim) or not 100 <= n_sim <= MAX_N_SIM:
+        raise ValueError(f"n_sim must be a whole number from 100 to {MAX_N_SIM:,}, got {n_sim!r}")
+    return int(n_sim)
+
+
+def _check_flag(name: str, value: Any, none: bool = False) -> Optional[bool]:
+    """True or False (numpy's too); ``None`` when ``none``. A string such as "no" is refused:
+    ``bool("no")`` is True."""
+    if value is None and none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        choices = "True, False or None" if none else "True or False"
+        raise ValueError(f"{name} must be {choices}, got {value!r}")
+    return bool(value)
+
+
+def _check_exog(exog: Any) -> Optional[List[str]]:
+    """Column names: a list of distinct non-empty strings (one string is one column)."""
+    if exog is None:
+        return None
+    names = [exog] if isinstance(exog, str) else exog
+    if not isinstance(names, (list, tuple)) or not names \
+            or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ValueError(f"exog must be a list of column names (non-empty strings), got {exog!r}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"exog names {', '.join(map(repr, repeated))} more than once")
+    return list(names)
 
 
 def _check_season(season_length: Optional[int]) -> Optional[int]:
@@ -113,8 +159,8 @@ class AutoETS(CoreModel):
         Column name for the forecasts (default "AutoETS").
     seed : int
         Seed of simulated intervals (used only where the analytic ones fail numerically).
-    n_sim : int
-        Number of simulated paths for those intervals.
+    n_sim : int, default 2000
+        Number of simulated paths for those intervals, 100 to 100,000.
 
     Notes
     -----
@@ -146,11 +192,9 @@ class AutoETS(CoreModel):
             raise ValueError(f"model must be 3 letters: error in A/M/Z, trend in A/N/Z, season in "
                              f"A/M/N/Z; got {model!r}")
         self.model = model
-        self.damped = damped
-        self.seed = int(seed)
-        if int(n_sim) < 100:
-            raise ValueError("n_sim must be at least 100")
-        self.n_sim = int(n_sim)
+        self.damped = _check_flag("damped", damped, none=True)
+        self.seed = _check_seed(seed)
+        self.n_sim = _check_n_sim(n_sim)
 
     def _core_params(self) -> Dict[str, Any]:
         return {"kind": self.kind, "season_length": self.season_length, "ets_model": self.model,
@@ -186,8 +230,8 @@ class Theta(CoreModel):
                  alias: Optional[str] = None, seed: int = 0) -> None:
         super().__init__(alias)
         self.season_length = _check_season(season_length)
-        self.optimized = bool(optimized)
-        self.seed = int(seed)
+        self.optimized = _check_flag("optimized", optimized)
+        self.seed = _check_seed(seed)
 
     def _core_params(self) -> Dict[str, Any]:
         return {"kind": "OptimizedTheta" if self.optimized else "Theta",
@@ -267,8 +311,8 @@ class TSB(CoreModel):
                  alias: Optional[str] = None) -> None:
         super().__init__(alias)
         for name, value in (("alpha_d", alpha_d), ("alpha_p", alpha_p)):
-            if not 0.0 < float(value) <= 1.0:
-                raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+            if not is_finite_real(value) or not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
         self.alpha_d = float(alpha_d)
         self.alpha_p = float(alpha_p)
 
@@ -298,8 +342,8 @@ class CountRegression(CoreModel):
         column name for the forecasts (default the class name).
     seed : int, default 0
         seed of the simulated intervals.
-    n_sim : int
-        number of simulated paths for the intervals.
+    n_sim : int, default 2000
+        number of simulated paths for the intervals, 100 to 100,000.
     """
 
     kind = "CountRegression"
@@ -308,11 +352,9 @@ class CountRegression(CoreModel):
                  alias: Optional[str] = None, n_sim: int = 2000, seed: int = 0) -> None:
         super().__init__(alias)
         self.season_length = _check_season(season_length)
-        self.exog = list(exog) if exog is not None else None
-        if int(n_sim) < 100:
-            raise ValueError("n_sim must be at least 100")
-        self.n_sim = int(n_sim)
-        self.seed = int(seed)
+        self.exog = _check_exog(exog)
+        self.n_sim = _check_n_sim(n_sim)
+        self.seed = _check_seed(seed)
 
     def _core_params(self) -> Dict[str, Any]:
         return {"kind": self.kind, "season_length": self.season_length, "n_sim": self.n_sim,
