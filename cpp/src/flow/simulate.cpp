@@ -8,6 +8,9 @@
 // writes into a difference array of daily stocks and one alias-table draw of
 // the destination. Runs' outcomes are buffered and added to the histograms a
 // batch at a time, so each histogram is touched once per batch, not per run.
+// The loop is bound by its instruction count: it reads the run's constants
+// from locals, keeps the stream in a local copy and leaves the rare paths
+// (ziggurat tails, age-band splits, regime changes) out of line.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -44,24 +47,35 @@ struct Segment {
   int32_t period = 0;          // the period holding them (entry segments split by period)
 };
 
-// Walker's alias tables: one uniform draw picks an outcome among `m` with
-// given weights. Tables are stored flat, `m` entries per table.
+// Walker's alias tables: 24 random bits pick an outcome among `m` with given
+// weights. Tables are stored flat, `m` slots per table; a slot holds its
+// outcome's share in units of 2^-24 and its alias, so a draw is one
+// multiplication, one read and one comparison of whole numbers.
 class AliasTables {
  public:
-  AliasTables(std::size_t tables, int m) : m_(m), prob_(tables * m, 1.0), alias_(tables * m), empty_(tables, 1) {
-    for (std::size_t i = 0; i < alias_.size(); ++i) alias_[i] = static_cast<int>(i % m);
-  }
+  // `none`: the outcome of a table whose weights are all zero
+  AliasTables(std::size_t tables, int m, int none) : m_(m), none_(none), slots_(tables * m, Slot{0, none}) {}
 
   void set(std::size_t table, const std::vector<double>& w) {
     double total = 0;
     for (double v : w) total += v;
-    empty_[table] = !(total > 0);
-    if (empty_[table]) return;
-    double* prob = &prob_[table * m_];
-    int* alias = &alias_[table * m_];
-    std::vector<double> p(m_);
-    std::vector<int> small, large;
+    Slot* slot = &slots_[table * m_];
+    if (!(total > 0)) {
+      std::fill(slot, slot + m_, Slot{0, none_});
+      return;
+    }
+    std::vector<double>& p = p_;  // scratch kept between calls: tables are set once a run
+    std::vector<double>& prob = prob_;
+    std::vector<int>& alias = alias_;
+    std::vector<int>& small = small_;
+    std::vector<int>& large = large_;
+    p.assign(m_, 0.0);
+    prob.assign(m_, 1.0);
+    alias.assign(m_, 0);
+    small.clear();
+    large.clear();
     for (int j = 0; j < m_; ++j) {
+      alias[j] = j;
       p[j] = w[j] * m_ / total;
       (p[j] < 1 ? small : large).push_back(j);
     }
@@ -74,25 +88,35 @@ class AliasTables {
       p[g] += p[l] - 1;
       (p[g] < 1 ? small : large).push_back(g);
     }
-    for (int j : small) prob[j] = 1.0, alias[j] = j;  // rounding leftovers
-    for (int j : large) prob[j] = 1.0, alias[j] = j;
+    // The rounding leftovers in `small` and `large` keep probability 1 and alias themselves.
+    // A position x (in 2^-24) stays in its slot when x 2^-24 < prob, i.e. x < ceil(prob 2^24).
+    for (int j = 0; j < m_; ++j)
+      slot[j] = {prob[j] <= 0 ? 0u : prob[j] >= 1 ? 1u << 24 : static_cast<uint32_t>(std::ceil(prob[j] * 0x1.0p24)),
+                 alias[j]};
   }
 
-  // Outcome for `table` from 24 random bits, or `none` when every weight is
-  // zero (probabilities resolved to m / 2^24).
-  int draw(uint32_t bits24, std::size_t table, int none) const {
-    if (empty_[table]) return none;
-    const double u = static_cast<double>(bits24) * (m_ * 0x1.0p-24);
-    const int i = std::min(static_cast<int>(u), m_ - 1);
-    const int other = alias_[table * m_ + i];
-    return u - i < prob_[table * m_ + i] ? i : other;
+  struct Slot {
+    uint32_t below;  // positions below this stay in the slot
+    int32_t alias;
+  };
+
+  // Outcome for `table` of `slots` (m per table) from 24 random bits
+  // (probabilities resolved to m / 2^24).
+  static int draw(const Slot* slots, uint64_t m, uint32_t bits24, std::size_t table) {
+    const uint64_t u = uint64_t{bits24} * m;  // slot above bit 24, position below
+    const int i = static_cast<int>(u >> 24);
+    const Slot& slot = slots[table * m + static_cast<std::size_t>(i)];
+    // without a branch: which way it goes is a coin toss, and a wrong guess costs more
+    const int stay = -static_cast<int>((u & 0xffffffu) < slot.below);  // all ones or zero
+    return slot.alias ^ ((i ^ slot.alias) & stay);
   }
+  const Slot* slots() const { return slots_.data(); }
 
  private:
-  int m_;
-  std::vector<double> prob_;
-  std::vector<int> alias_;
-  std::vector<char> empty_;
+  int m_, none_;
+  std::vector<Slot> slots_;
+  std::vector<double> p_, prob_;
+  std::vector<int> alias_, small_, large_;
 };
 
 // Ascending values padded with +infinity to a power of two (8 at least), so the
@@ -138,7 +162,7 @@ class Runner {
       : m_(m), open_(open), o_(o), n_(m.n_states), n_age_(static_cast<int>(m.age_edges.size())),
         n_dur_(static_cast<int>(m.dur_edges.size())), out_(n_ + 1), cells_(static_cast<std::size_t>(n_) * n_age_),
         periods_(static_cast<int>(o.period_ends.size())), expo_(detail::ExponentialZiggurat::instance()),
-        dest_(m.n_regimes * cells_, out_), forced_dest_(m.n_regimes * cells_, out_) {
+        dest_(m.n_regimes * cells_, out_, n_), forced_dest_(m.n_regimes * cells_, out_, n_) {
     int32_t d0 = 0;
     for (int32_t d = 1; d <= o.days; ++d)
       if (d == o.days || o.regime_of_day[d] != o.regime_of_day[d0]) {
@@ -148,6 +172,8 @@ class Runner {
     run_end_.assign(o.days, o.days);
     for (const Segment& g : segments_)
       for (int32_t d = g.start; d < g.end; ++d) run_end_[d] = g.end;
+    single_from_ = segments_.back().start;
+    single_kc_ = static_cast<std::size_t>(segments_.back().regime) * cells_;
     total_mult_.assign(m.n_regimes * cells_, 0.0);
     inv_mult_.assign(m.n_regimes * cells_, 0.0);
     set_destinations(m.dest);
@@ -219,21 +245,22 @@ class Runner {
       }
   }
 
-  // Cumulative hazard at each duration bin's lower edge, per (state, age band), from hazard_.
+  // Per (state, age band), from hazard_: the cumulative hazard at each
+  // duration bin's lower edge (padded like durations_), the hazards and their
+  // inverses (0 where the hazard is 0), side by side for the exit draw.
   void set_hazards() {
     const std::size_t stride = std::size_t{1} << durations_.steps();
-    cumh_.assign(cells_ * stride, INFINITY);  // padded like durations_
-    inv_h_.assign(cells_ * n_dur_, 0.0);
+    cellh_.assign(cells_ * 3 * stride, 0.0);
     for (std::size_t c = 0; c < cells_; ++c) {
-      double* H = &cumh_[c * stride];
+      double* H = &cellh_[c * 3 * stride];
+      double* h = H + stride;
+      double* inv = h + stride;
+      std::fill(H, H + stride, INFINITY);
       H[0] = 0.0;
-      for (int b = 0; b + 1 < n_dur_; ++b) {
-        const double h = hazard_[c * n_dur_ + b];
-        H[b + 1] = H[b] + (h > 0 ? h * (m_.dur_edges[b + 1] - m_.dur_edges[b]) : 0.0);
-      }
       for (int b = 0; b < n_dur_; ++b) {
-        const double h = hazard_[c * n_dur_ + b];
-        inv_h_[c * n_dur_ + b] = h > 0 ? 1.0 / h : 0.0;
+        h[b] = hazard_[c * n_dur_ + b];
+        inv[b] = h[b] > 0 ? 1.0 / h[b] : 0.0;
+        if (b + 1 < n_dur_) H[b + 1] = H[b] + (h[b] > 0 ? h[b] * (m_.dur_edges[b + 1] - m_.dur_edges[b]) : 0.0);
       }
     }
   }
@@ -277,7 +304,10 @@ class Runner {
     current_run_ = r;
     Rng rng(stream_key(o_.seed, static_cast<uint64_t>(r), 0x466c6f77));  // "Flow"
     draw_rates(rng);
-    for (const OpenCase& c : open_) follow(rng, c.state, 0.0, -c.entered, c.birth);
+    follow(rng, static_cast<int64_t>(open_.size()), [&](Rng&, int64_t i) {
+      const OpenCase& c = open_[i];
+      return Start{c.state, 0.0, -c.entered, c.birth, 0};
+    });
     // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
     draw_trends(rng);
     draw_period_multipliers(rng);
@@ -290,6 +320,10 @@ class Runner {
                                     : gamma_draw(rng, m_.entry_shape[i]) / m_.entry_rate[i];
       const double beta = trended ? trend_[s].beta : 0.0;
       const double age_lo = m_.entry_age_lo[i], age_span = m_.entry_age_hi[i] - m_.entry_age_lo[i];
+      const int band = static_cast<int>(i % n_age_);
+      const bool monthly = monthly_;
+      const int* period_of_day = period_of_day_.data();
+      const int last_day = o_.days - 1;
       for (const Segment& g : entry_segments_) {
         // Expected entrants in [start, end) at rate lambda exp(beta t), and arrival times
         // drawn from that rate (uniform when it is flat).
@@ -303,17 +337,25 @@ class Runner {
                            " children in days " + std::to_string(g.start) + "-" + std::to_string(g.end) +
                            ": an entry trend or multiplier grows without bound");
         const int k = rng.poisson(expected);
-        for (int e = 0; e < k; ++e) {
+        if (k == 0) continue;
+        // Segments cut at period ends lie in one period: their entrants are counted at once.
+        if (monthly_ && g.period < periods_) entr_[static_cast<std::size_t>(g.period) * n_ + s] += k;
+        const double start = g.start, end = g.end;
+        // (captured by value: the loop then reads them from its own copy)
+        follow(rng, k, [this, s, band, flat, start, end, length, e0, e1, beta, age_lo, age_span, monthly,
+                        period_of_day, last_day](Rng& stream, int64_t) {
           // One number gives the arrival time and the age: 32 bits each.
-          const uint64_t bits = rng.next();
+          const uint64_t bits = stream.next();
           const double u = static_cast<double>(bits >> 32) * 0x1.0p-32;
-          const double t = flat ? g.start + length * u : std::clamp(std::log(e0 + u * (e1 - e0)) / beta,
-                                                                    static_cast<double>(g.start), std::nextafter(static_cast<double>(g.end), 0.0));
+          const double t = flat ? start + length * u
+                                : std::clamp(std::log(e0 + u * (e1 - e0)) / beta, start, std::nextafter(end, 0.0));
           const double age = age_lo + age_span * static_cast<double>(bits & 0xffffffffu) * 0x1.0p-32;
-          const int period = period_of_day_[std::min(o_.days - 1, static_cast<int>(t))];
-          if (period < periods_) ++entr_[static_cast<std::size_t>(period) * n_ + s];
-          follow(rng, s, t, 0.0, t - age);
-        }
+          if (!monthly) {
+            const int period = period_of_day[std::min(last_day, static_cast<int>(t))];
+            if (period < periods_) ++entr_[static_cast<std::size_t>(period) * n_ + s];
+          }
+          return Start{s, t, 0.0, t - age, band};
+        });
       }
     }
     record();
@@ -378,33 +420,8 @@ class Runner {
   std::size_t slots() const { return static_cast<std::size_t>(periods_) * (n_series() + 1 + n_); }
   int64_t* slot(std::size_t i) { return &buffer_[i * kBatch]; }
 
-  int age_band(double age) const { return ages_.last_at_or_below(age); }
   int dur_bin(double e) const { return durations_.last_at_or_below(e); }
   int day_of(double t) const { return std::clamp(static_cast<int>(t), 0, o_.days - 1); }
-
-  // Mark days [t0, t1) in state s (split at age-band boundaries); the child
-  // is in age band `a` or an older one at t0.
-  void occupy(int s, int a, double t0, double t1, double birth) {
-    const int days = o_.days;
-    int d0 = std::max(0, ceil_int(t0));
-    const int d1 = std::min(days, ceil_int(t1));
-    if (d0 >= d1) return;
-    const double* age_edges = ages_.data();  // padded: the oldest band's next edge is +infinity
-    while (birth + age_edges[a + 1] <= d0) ++a;
-    while (true) {
-      int dend = d1;
-      const double next = birth + age_edges[a + 1];  // > d0
-      if (next < d1) dend = std::max(d0 + 1, ceil_int(next));
-      // In the stock at the ends of periods period_of_day_[d0] .. period_of_day_[dend] - 1.
-      int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + a) * (periods_ + 1)];
-      ++row[period_of_day_[d0]];
-      --row[period_of_day_[dend]];
-      if (costed_[s]) add_days(s, d0, dend);
-      if (dend >= d1) return;
-      d0 = dend;
-      ++a;
-    }
-  }
 
   // Days [d0, d1) spent in state s, by period: the part of the first and
   // last period, and the periods wholly between them.
@@ -423,99 +440,197 @@ class Runner {
     --whole[q1];
   }
 
-  // Time of leaving state s (cell c, entered e days before t) when one regime
-  // k holds to the horizon: invert the cumulative hazard at an exponential draw.
-  double exit_time(Rng& rng, std::size_t c, std::size_t kc, double t, double e, uint32_t& spare) const {
-    const double inv_mult = inv_mult_[kc];
-    if (inv_mult <= 0) return INFINITY;
-    const double* H = &cumh_[c << durations_.steps()];
-    const double* h = &hazard_[c * n_dur_];
-    double target = expo_(rng, spare) * inv_mult;
-    if (e > 0) {
-      const int b0 = dur_bin(e);
-      target += H[b0] + h[b0] * (e - m_.dur_edges[b0]);
-    }
-    const int b = SortedEdges::last_at_or_below(H, durations_.steps(), target);  // the bin where the exit falls
-    if (!(h[b] > 0)) return INFINITY;
-    return t + (m_.dur_edges[b] + (target - H[b]) * inv_h_[c * n_dur_ + b] - e);
-  }
+  // How a stay ends: when, the spare bits of its exit draw, and whether a
+  // cap forced the child out or they aged out.
+  struct Exit {
+    double t;
+    uint32_t spare = kNoSpare;
+    bool forced = false, aged_out = false;
+  };
 
-  // The same when the regime changes before the horizon: walk through the
-  // pieces where both the duration bin and the regime are constant.
-  // Returns the exit time (or the horizon); sets `forced`/`aged_out`.
-  double exit_time_regimes(Rng& rng, int s, int a, double t, double e, double leave_age, uint32_t& spare, bool& forced,
-                           bool& aged_out) const {
+  // The exit time when the regime changes before the horizon: walk through
+  // the pieces where both the duration bin and the regime are constant.
+  // Returns the exit time (or the horizon). Results are returned, not written
+  // through references, so the caller's can stay in registers.
+  Exit exit_time_regimes(Rng& rng, int s, int a, double t, double e, double leave_age) const {
     const double horizon = o_.days, cap = cap_[s];
     const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
-    double need = expo_(rng, spare), tt = t, ee = e;
+    Exit x;
+    double need = expo_(rng, x.spare), tt = t, ee = e;
     while (tt < horizon) {
       const int b = dur_bin(ee);
       const int day = day_of(tt);
       double seg = b + 1 < n_dur_ ? m_.dur_edges[b + 1] - ee : INFINITY;
       seg = std::min({seg, run_end_[day] - tt, horizon - tt, std::max(0.0, cap - ee), std::max(0.0, leave_age - tt)});
       const double rate = hazard_[c * n_dur_ + b] * total_mult_[o_.regime_of_day[day] * cells_ + c];
-      if (rate > 0 && rate * seg >= need) return tt + need / rate;
+      if (rate > 0 && rate * seg >= need) {
+        x.t = tt + need / rate;
+        return x;
+      }
       need -= rate * seg;
       tt += seg;
       ee += seg;
       if (tt >= leave_age - 1e-9) {
-        aged_out = true;
-        return tt;
+        x.t = tt;
+        x.aged_out = true;
+        return x;
       }
       if (ee >= cap - 1e-9) {
-        forced = true;
-        return tt;
+        x.t = tt;
+        x.forced = true;
+        return x;
       }
       if (seg <= 0 && rate <= 0) break;  // nothing can happen before the horizon
     }
-    return horizon;
+    x.t = horizon;
+    return x;
   }
 
-  // Follow one child from time t in state s (already e days in it) until they
-  // leave every service or the horizon ends.
-  void follow(Rng& rng, int s, double t, double e, double birth) {
-    const double horizon = o_.days;
-    const double leave_age = birth + m_.max_age;  // day the child is too old for services
-    const double* age_edges = ages_.data();
-    int a = age_band(t - e - birth);  // age band at entry to the state
-    for (int moves = 0; t < horizon && moves < kMaxMoves; ++moves) {
-      const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
-      const int day0 = day_of(t);
-      bool forced = false, aged_out = false;
-      uint32_t spare = kNoSpare;  // bits the exit draw left for the destination
-      double tt;
-      std::size_t kc;  // (regime, cell) at the exit
-      if (run_end_[day0] >= o_.days) {  // one regime to the horizon
-        kc = o_.regime_of_day[day0] * cells_ + c;
-        const double t_exit = exit_time(rng, c, kc, t, e, spare);
-        const double t_cap = t + std::max(0.0, cap_[s] - e);  // an open case past the cap leaves at once
-        tt = t_exit;
-        if (!(t_exit < t_cap && t_exit < leave_age)) {  // the cap or the age limit may come first
-          tt = std::min({t_exit, t_cap, leave_age});
-          aged_out = tt == leave_age;
-          forced = !aged_out && tt == t_cap && t_cap < t_exit;
+  // A child's start: state, time, days already spent in the state, birth day.
+  struct Start {
+    int s;
+    double t, e, birth;
+    int band;  // the likely age band at entry to the state (checked)
+  };
+
+  // Follows `count` children, child i starting as start(rng, i) says, each
+  // until they leave every service or the horizon ends. The members the loop
+  // reads are copied into locals first, and the stream too: the stocks are
+  // written through int pointers, which could otherwise alias the members
+  // and force reloading them at every move.
+  template <class StartOf>
+  void follow(Rng& stream, int64_t count, StartOf start) {
+    Rng rng = stream;
+    const int days = o_.days, n = n_, n_age = n_age_, age_steps = ages_.steps(), steps = durations_.steps();
+    const int single_from = single_from_;
+    const double horizon = days, max_age = m_.max_age;
+    const std::size_t single_kc = single_kc_, width = static_cast<std::size_t>(periods_) + 1;
+    const std::size_t stride = std::size_t{1} << steps, cell_size = 3 * stride;
+    const double* age_edges = ages_.data();  // padded: the oldest band's next edge is +infinity
+    const double* dur_edges = durations_.data();
+    const double* cellh = cellh_.data();
+    const double* inv_mult = inv_mult_.data();
+    const double* cap = cap_.data();
+    const int* period_of_day = period_of_day_.data();
+    const char* costed = costed_.data();
+    int32_t* diff = diff_.data();
+    const detail::ExponentialZiggurat& expo = expo_;
+    const AliasTables::Slot *dest = dest_.slots(), *forced_dest = forced_dest_.slots();
+    const uint64_t outcomes = static_cast<uint64_t>(out_);
+    for (int64_t child = 0; child < count; ++child) {
+      const Start start_at = start(rng, child);
+      int s = start_at.s;
+      double t = start_at.t, e = start_at.e;
+      const double birth = start_at.birth;
+      const double leave_age = birth + max_age;  // day the child is too old for services
+      // The age band at entry to the state: mostly the entry cell's, else a search.
+      const double entry_age = t - e - birth;
+      int a = start_at.band;
+      if (!(age_edges[a] <= entry_age && entry_age < age_edges[a + 1]))
+        a = SortedEdges::last_at_or_below(age_edges, age_steps, entry_age);
+      int d0 = std::max(0, ceil_int(t));  // first day of the stay
+      Band band{a, birth + age_edges[a + 1]};  // the age band on whole days from d0 on
+      for (int moves = 0;; ++moves) {
+        if (!(t < horizon && moves < kMaxMoves)) too_many_moves(s, t);
+        const std::size_t c = static_cast<std::size_t>(s) * n_age + a;
+        bool forced = false, aged_out = false;
+        uint32_t spare = kNoSpare;  // bits the exit draw left for the destination
+        double tt;
+        std::size_t kc;  // (regime, cell) at the exit
+        if (static_cast<int>(t) >= single_from) {  // one regime to the horizon
+          kc = single_kc + c;
+          // Invert the cumulative hazard at an exponential draw (H, h, 1 / h per duration bin).
+          double t_exit = INFINITY;
+          if (inv_mult[kc] > 0) {
+            const double* H = cellh + c * cell_size;
+            const double* h = H + stride;
+            const double* inv_h = h + stride;
+            double target = expo(rng, spare) * inv_mult[kc];
+            if (e > 0) {
+              const int b0 = SortedEdges::last_at_or_below(dur_edges, steps, e);
+              target += H[b0] + h[b0] * (e - dur_edges[b0]);
+            }
+            const int b = SortedEdges::last_at_or_below(H, steps, target);  // the bin where the exit falls
+            if (h[b] > 0) t_exit = t + (dur_edges[b] + (target - H[b]) * inv_h[b] - e);
+          }
+          const double t_cap = t + std::max(0.0, cap[s] - e);  // an open case past the cap leaves at once
+          tt = t_exit;
+          if (!(t_exit < t_cap && t_exit < leave_age)) {  // the cap or the age limit may come first
+            tt = std::min({t_exit, t_cap, leave_age});
+            aged_out = tt == leave_age;
+            forced = !aged_out && tt == t_cap && t_cap < t_exit;
+          }
+        } else {
+          Rng copy = rng;  // the stream's address stays here
+          const Exit x = exit_time_regimes(copy, s, a, t, e, leave_age);
+          rng = copy;
+          tt = x.t;
+          spare = x.spare;
+          forced = x.forced;
+          aged_out = x.aged_out;
+          kc = tt < horizon ? o_.regime_of_day[day_of(tt)] * cells_ + c : 0;
         }
-      } else {
-        tt = exit_time_regimes(rng, s, a, t, e, leave_age, spare, forced, aged_out);
-        kc = tt < horizon ? o_.regime_of_day[day_of(tt)] * cells_ + c : 0;
+        // Days [d0, d1) in state s, split at age-band boundaries; stocks are only
+        // counted at period ends, so a stay is marked on periods, not days.
+        const int d1 = tt < horizon ? ceil_int(tt) : days;
+        if (d0 < d1) {
+          if (band.band >= a && band.next > d1 - 1) {  // one age band throughout: most stays
+            int32_t* row = diff + (static_cast<std::size_t>(s) * n_age + band.band) * width;
+            ++row[period_of_day[d0]];
+            --row[period_of_day[d1]];
+            if (costed[s]) add_days(s, d0, d1);
+          } else {
+            band = mark_bands(s, a, band, d0, d1, birth);
+          }
+        }
+        if (tt >= horizon || aged_out) break;
+        // Destination, with the regime's cause-specific multipliers.
+        if (spare == kNoSpare) spare = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
+        const int j = AliasTables::draw(forced ? forced_dest : dest, outcomes, spare, kc);
+        if (j >= n) break;
+        s = j;
+        t = tt;
+        e = 0;
+        d0 = d1;
+        while (age_edges[a + 1] <= t - birth) ++a;  // the age band at entry to the new state
       }
-      if (tt >= horizon) {
-        occupy(s, a, t, horizon, birth);
-        return;
-      }
-      occupy(s, a, t, tt, birth);
-      if (aged_out) return;
-      // Destination, with the regime's cause-specific multipliers.
-      if (spare == kNoSpare) spare = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
-      const int j = (forced ? forced_dest_ : dest_).draw(spare, kc, n_);
-      if (j >= n_) return;
-      s = j;
-      t = tt;
-      e = 0;
-      while (age_edges[a + 1] <= t - birth) ++a;  // the age band at entry to the new state
     }
-    // Only exit rates far beyond any service's keep a child moving this often; stopping
-    // here would drop the child from every stock after it, so it is an error.
+    stream = rng;
+  }
+
+  // An age band and the day its next one starts (birth + the next edge): a
+  // whole day d is in a later band once next <= d.
+  struct Band {
+    int band;
+    double next;  // +infinity past the oldest band
+  };
+
+  // Marks days [d0, d1) in state s split at age-band boundaries, given the
+  // band at d0 or a younger one (and a, the band at entry to the state, or a
+  // younger one); returns the band at d1 - 1.
+  EARLYHELP_NOINLINE Band mark_bands(int s, int a, Band b, int d0, int d1, double birth) {
+    const double* edges = ages_.data();  // padded: the oldest band's next edge is +infinity
+    if (b.band < a) b = {a, birth + edges[a + 1]};  // (rounding aside, the band at d0 is never below a)
+    while (b.next <= d0) {
+      ++b.band;
+      b.next = birth + edges[b.band + 1];
+    }
+    for (int from = d0;;) {
+      const int to = b.next < d1 ? std::max(from + 1, ceil_int(b.next)) : d1;
+      int32_t* row = &diff_[(static_cast<std::size_t>(s) * n_age_ + b.band) * (periods_ + 1)];
+      ++row[period_of_day_[from]];
+      --row[period_of_day_[to]];
+      if (costed_[s]) add_days(s, from, to);
+      if (to >= d1) return b;
+      from = to;
+      ++b.band;
+      b.next = birth + edges[b.band + 1];
+    }
+  }
+
+  // Only exit rates far beyond any service's keep a child moving this often; stopping
+  // here would drop the child from every stock after it, so it is an error.
+  [[noreturn]] void too_many_moves(int s, double t) const {
     throw InputError("a child moved between states " + std::to_string(kMaxMoves) +
                      " times within the horizon (last in state " + std::to_string(s) + " on day " +
                      std::to_string(t) + "): the exit rates, or a scenario's multipliers of them, are far too high");
@@ -580,11 +695,13 @@ class Runner {
   std::vector<double> total_mult_, inv_mult_;  // per (regime, state, age)
   std::vector<int> period_of_day_;  // [day 0 .. days]: first period ending on or after it (periods: none)
   std::vector<int32_t> run_end_;  // first day after the regime run holding each day
+  int single_from_ = 0;           // the last regime run's first day: from there one regime holds
+  std::size_t single_kc_ = 0;     // that regime x cells_
   SortedEdges ages_, durations_;  // age_edges, dur_edges
-  std::vector<double> cumh_;      // [state][age][2^durations_.steps()] cumulative hazard at bin edges, padded
+  // [state][age][3][2^durations_.steps()]: cumulative hazard at bin edges (padded), hazard, 1 / hazard
+  std::vector<double> cellh_;
   std::vector<double> hazard_;    // [state][age][n_dur] this run's hazards
   std::vector<double> dest_change_, dest_draw_;  // draw_rates' buffers
-  std::vector<double> inv_h_;     // [state][age][n_dur] 1 / hazard (0 where the hazard is 0)
   std::vector<double> cap_;       // [state] longest stay (infinite: no cap)
   struct Trend {
     double share_total = 0;    // sum of the state's entry_shape (0: not trended)

@@ -8,6 +8,16 @@
 
 #include "../synthetic/rng.hpp"
 
+// Keeps a rarely taken path out of its caller, so that the caller's hot
+// values are not spilled around it.
+#ifndef EARLYHELP_NOINLINE
+#if defined(_MSC_VER)
+#define EARLYHELP_NOINLINE __declspec(noinline)
+#else
+#define EARLYHELP_NOINLINE __attribute__((noinline))
+#endif
+#endif
+
 namespace earlyhelp::flow::detail {
 
 class ExponentialZiggurat {
@@ -20,18 +30,42 @@ class ExponentialZiggurat {
   // One draw; `spare` receives 24 random bits that the draw did not use
   // (independent of it), so a caller's next small choice needs no new number.
   double operator()(synthetic::detail::Rng& rng, uint32_t& spare) const {
-    while (true) {
-      const uint64_t bits = rng.next();
-      const int i = static_cast<int>(bits & 0xff);  // layer; bits 32..63 give the position
-      spare = static_cast<uint32_t>(bits >> 8) & 0xffffffu;
-      const double z = static_cast<double>(bits >> 32) * 0x1.0p-32 * x_[i];
-      if (z < x_[i + 1]) return z;                                // inside the layer's core
-      if (i == 0) return kR - std::log(1.0 - rng.uniform());      // the tail beyond kR
-      if (f_[i] + rng.uniform() * (f_[i + 1] - f_[i]) < std::exp(-z)) return z;
-    }
+    const uint64_t bits = rng.next();
+    const int i = static_cast<int>(bits & 0xff);  // layer; bits 32..63 give the position
+    spare = static_cast<uint32_t>(bits >> 8) & 0xffffffu;
+    const double z = static_cast<double>(bits >> 32) * 0x1.0p-32 * x_[i];
+    if (z < x_[i + 1]) return z;  // inside the layer's core
+    // The rest out of line and on a copy of the stream, so that the caller's
+    // stream (inlined with this fast path) can stay in registers.
+    synthetic::detail::Rng copy = rng;
+    const Draw d = edge(copy, i, z, spare);
+    rng = copy;
+    spare = d.spare;
+    return d.z;
   }
 
  private:
+  struct Draw {
+    double z;
+    uint32_t spare;
+  };
+
+  // The draw when position z of layer i (and `spare`) fell outside the
+  // layer's core: the tail, the wedge, or further tries. The spare bits are
+  // returned, not written through a reference, so the caller's can stay in
+  // a register.
+  EARLYHELP_NOINLINE Draw edge(synthetic::detail::Rng& rng, int i, double z, uint32_t spare) const {
+    while (true) {
+      if (i == 0) return {kR - std::log(1.0 - rng.uniform()), spare};  // the tail beyond kR
+      if (f_[i] + rng.uniform() * (f_[i + 1] - f_[i]) < std::exp(-z)) return {z, spare};
+      const uint64_t bits = rng.next();
+      i = static_cast<int>(bits & 0xff);
+      spare = static_cast<uint32_t>(bits >> 8) & 0xffffffu;
+      z = static_cast<double>(bits >> 32) * 0x1.0p-32 * x_[i];
+      if (z < x_[i + 1]) return {z, spare};
+    }
+  }
+
   static constexpr double kR = 7.69711747013104972;    // right edge of the base layer
   static constexpr double kV = 3.949659822581572e-3;   // area of every layer
   ExponentialZiggurat() {
