@@ -2,9 +2,10 @@
 
 :func:`build_pack` computes the catalogue measures for the council and each locality, hides
 small numbers (primary and secondary suppression across localities and the council total, the
-12-month figures and the months they cover, and proportions whose numerators add up to one shared
-denominator, such as the shares of episodes at each level; then every figure derived from a
-hidden count), and adds the XmR variation/assurance summary
+12-month figures and the months they cover, and across measures: a count published by several
+measures is hidden in all of them, and measures that add up to another, such as the episodes at
+each level, are audited with it; then every figure derived from a hidden count), and adds the
+XmR variation/assurance summary
 and funnel limits. :func:`write_pack` writes it as an offline HTML dashboard, an Excel workbook
 (one tidy sheet per measure), CSV and Parquet tables and ``run.json`` - every file through
 :func:`publish_file`, the one door out of this module.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -179,22 +180,22 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     monthly["locality"] = monthly["locality"].astype(str)
     monthly["measure"] = monthly["measure"].astype(str)
     monthly_raw = monthly
-    monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
-    partitions = _partitions(monthly_raw, kinds)
-    # the lead-in year is published too, as the ``previous`` figures of the year after it
-    _across_measures(monthly, None, monthly_raw, None, partitions, kinds, opt.threshold, counts)
-    monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     last_label = f"12 months to {month_end.strftime('%Y-%m')}"
     loc12 = pd.concat([rolling_all.assign(locality=ALL), rolling], ignore_index=True)
     loc12 = loc12[loc12["period"] == last_label].copy()
     loc12["locality"] = loc12["locality"].astype(str)
     loc12["measure"] = loc12["measure"].astype(str)
     loc12_raw = loc12
+    # one count in several measures, measures that add up to another: found in the data
+    links = _linked_series(monthly_raw, loc12_raw, kinds)
+    monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
+    # the lead-in year is published too, as the ``previous`` figures of the year after it
+    _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts)
+    monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
     counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
                                     counts12)
-    _across_measures(monthly, loc12, monthly_raw, loc12_raw, partitions, kinds, opt.threshold, counts12,
-                     month_end=month_end)
+    _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end)
     for mid, c in counts12.items():
         for k, v in c.items():
             counts.setdefault(mid, {}).setdefault(k, 0)
@@ -366,154 +367,275 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
     return counts12
 
 
-def _partitions(raw: pd.DataFrame, kinds: Dict[str, str]) -> list:
-    """Proportions whose numerators add up to their shared denominator, in every cell of ``raw``.
+@dataclass
+class _Links:
+    """Count series that publish one number in several measures, and series that are sums of others.
 
-    ``level_2_share``, ``level_3_share`` and ``level_4_share`` count the episodes at each level
-    out of the episodes with a level recorded: beside the denominator and two published levels
-    the third is their difference. Returns ``[((measure, "denominator"), [(measure, "numerator"),
-    ...]), ...]``: each an additive relation that holds in every period and locality (and so in
-    every sum of them).
+    Parameters
+    ----------
+    classes : list of list of (str, str)
+        per class, its ``(measure, count column)`` series, equal in every cell.
+    sums : list of (int, tuple of int)
+        ``(total, parts)`` classes: the total is the sum of the parts in every cell (a part may
+        repeat: the answers to three questions asked of the same families share one denominator).
     """
-    from itertools import combinations
 
-    ids = [m for m in pd.unique(raw["measure"]) if kinds.get(m) == "proportion"]
-    if len(ids) < 2:
+    classes: List[List[Tuple[str, str]]]
+    sums: List[Tuple[int, Tuple[int, ...]]]
+
+    def linked(self) -> List[int]:
+        """The classes in an identity (two series or more) or a sum."""
+        in_sums = {k for t, parts in self.sums for k in (t, *parts)}
+        return [k for k, c in enumerate(self.classes) if len(c) > 1 or k in in_sums]
+
+
+def _linked_series(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame, kinds: Dict[str, str]) -> _Links:
+    """The identities and sums between count series that hold in every cell of the pack (before suppression).
+
+    Episodes opened is the denominator of the level shares and the sum of their numerators; the
+    steps up are the numerator of the step-up rate; the positive answers are the answers to each
+    question. A council's own measures may add more, so they are found from the data: whole series
+    (every month and locality, the council and the 12-month figures) that are equal, or the sum of
+    two to four others. Series with a gap, or zero throughout, are left out.
+    """
+    names, x = _series_matrix(monthly_raw, loc12_raw, kinds)
+    if not names:
+        return _Links([], [])
+    _, first, inverse = np.unique(x, axis=0, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    order = np.argsort(first, kind="stable")           # classes in the order of the measures
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    classes: List[List[Tuple[str, str]]] = [[] for _ in order]
+    for name, k in zip(names, rank[inverse]):
+        classes[k].append(name)
+    return _Links(classes, _sums_of(x[first[order]]))
+
+
+def _series_matrix(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame,
+                   kinds: Dict[str, str]) -> Tuple[List[Tuple[str, str]], np.ndarray]:
+    """The count series (every numerator; a proportion's denominator) as rows of whole numbers, one
+    column per cell: each month and locality, then each locality's 12-month figure."""
+    frames = [monthly_raw, loc12_raw] if loc12_raw is not None else [monthly_raw]
+    slots, offset = [], 0
+    for frame, keys in zip(frames, (["period", "locality"], ["locality"])):
+        codes = frame.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+        slots.append(codes + offset)
+        offset += int(codes.max()) + 1 if len(codes) else 0
+    both = pd.concat([f["measure"] for f in frames], ignore_index=True).astype(str)
+    mcodes, mids = pd.factorize(both, sort=False)
+    slot = np.concatenate(slots)
+    x = np.full((2 * len(mids), offset), np.nan)
+    for j, c in enumerate(COUNT_COLUMNS):
+        v = np.concatenate([pd.to_numeric(f[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                            for f in frames])
+        x[2 * mcodes + j, slot] = v
+    names = [(str(m), c) for m in mids for c in COUNT_COLUMNS]
+    counted = np.array([c == "numerator" or kinds.get(m) == "proportion" for m, c in names], dtype=bool)
+    keep = counted & ~np.isnan(x).any(axis=1)
+    keep[keep] = np.nan_to_num(x[keep]).any(axis=1)
+    return [n for n, k in zip(names, keep) if k], np.round(x[keep]).astype(np.int64)
+
+
+def _sums_of(rep: np.ndarray, max_parts: int = 4) -> List[Tuple[int, Tuple[int, ...]]]:
+    """``(total, parts)``: rows of ``rep`` that are the sum of 2 to ``max_parts`` other rows (with repeats).
+
+    Each row is projected on one random vector of whole numbers, so a sum of series is a sum of
+    numbers: candidates come from sorted pair sums, and each is checked on the whole series.
+    Sums that follow from those already kept (a part that is itself a sum) are left out.
+    """
+    k = len(rep)
+    if k < 2 or max_parts < 2:
         return []
-    keyed = raw.set_index(["measure", "period", "locality"])
-    grid = keyed.loc[ids[0]].index
+    weights = np.random.default_rng(0).integers(1, 1 << 20, size=rep.shape[1], dtype=np.int64)
+    s = rep @ weights
+    a, b = np.triu_indices(k)                 # pairs, a row with itself included
+    pair = s[a] + s[b]
+    order = np.argsort(pair, kind="stable")
+    sorted_pair = pair[order]
+    found = set()
 
-    def series(mid: str, col: str) -> Optional[np.ndarray]:
-        part = keyed.loc[mid]
-        if len(part) != len(grid) or not part.index.equals(grid):
-            part = part.reindex(grid)
-        v = pd.to_numeric(part[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        return None if np.isnan(v).any() else np.round(v)
+    def look(rest: np.ndarray, extra: List[np.ndarray]) -> None:
+        """Totals whose remainder ``rest`` (totals x something) is a pair sum; ``extra``: the parts so far."""
+        lo = np.searchsorted(sorted_pair, rest, side="left")
+        hi = np.searchsorted(sorted_pair, rest, side="right")
+        for t, j in zip(*np.nonzero(hi > lo)):
+            for p in order[lo[t, j]:hi[t, j]]:
+                parts = tuple(sorted((*(int(e[j]) for e in extra), int(a[p]), int(b[p]))))
+                if t not in parts:
+                    found.add((int(t), parts))
 
-    groups: Dict[bytes, list] = {}
-    for mid in ids:
-        den, num = series(mid, "denominator"), series(mid, "numerator")
-        if den is not None and num is not None and den.any():
-            groups.setdefault(den.tobytes(), []).append((mid, den, num))
-    out = []
-    for members in groups.values():
-        for size in range(len(members), 1, -1):
-            for subset in combinations(members, size):
-                if np.array_equal(sum(m[2] for m in subset), subset[0][1]):
-                    out.append(((subset[0][0], "denominator"), [(m[0], "numerator") for m in subset]))
-                    break
-            else:
-                continue
-            break
-    return out
+    look(s[:, None], [])
+    if max_parts >= 3:
+        look(s[:, None] - s[None, :], [np.arange(k)])
+    if max_parts >= 4:
+        look(s[:, None] - pair[None, :], [a, b])
+    return _independent([(t, p) for t, p in sorted(found, key=lambda r: (len(r[1]), r))
+                         if np.array_equal(rep[t], rep[list(p)].sum(axis=0))], k)
+
+
+def _independent(sums: List[Tuple[int, Tuple[int, ...]]], k: int) -> List[Tuple[int, Tuple[int, ...]]]:
+    """The sums, fewest parts first, less those that are combinations of the ones kept."""
+    kept, rows = [], np.zeros((0, k))
+    for t, parts in sums:
+        row = np.zeros(k)
+        row[t] -= 1.0
+        np.add.at(row, list(parts), 1.0)
+        grown = np.vstack([rows, row])
+        if np.linalg.matrix_rank(grown) > len(rows):
+            kept.append((t, parts))
+            rows = grown
+    return kept
 
 
 def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], monthly_raw: pd.DataFrame,
-                     loc12_raw: Optional[pd.DataFrame], partitions: list, kinds: Dict[str, str], threshold: int,
+                     loc12_raw: Optional[pd.DataFrame], links: _Links, threshold: int,
                      counts: Dict[str, Dict[str, int]], month_end: Optional[pd.Timestamp] = None) -> None:
-    """Hide more cells so that no hidden count is a published total less its published parts
-    across measures (:func:`_partitions`), in place.
+    """Hide more cells so that no hidden count can be read off another measure or worked out from
+    the sums between measures (:func:`_linked_series`), in place.
 
-    The measures of each partition are audited as one table: per period and locality the
-    denominator is the sum of the numerators; per period the council is the sum of its
-    localities; with ``loc12``, each locality's 12-month figure is the sum of its last twelve
-    months. A denominator shared by the measures is one cell: hidden in one, hidden in all.
-    ``counts`` gets the cells hidden here as secondary suppressions.
+    The linked series are audited as one table: a count published in several measures is one cell
+    (hidden in one, hidden in all); per period and locality each sum holds; per period the council
+    is the sum of its localities; with ``loc12``, each locality's 12-month figure is the sum of its
+    last twelve months (of a stock, the last month). The last three hold where the data show them.
+    ``counts`` gets the numerators hidden here as secondary suppressions.
     """
-    if not partitions or monthly.empty:
+    linked = links.linked()
+    if not linked or monthly.empty:
         return
     frames = [("m", monthly, monthly_raw, ("measure", "period", "locality"))]
     if loc12 is not None and not loc12.empty:
         frames.append(("y", loc12, loc12_raw, ("measure", "locality")))
-    start = dict(zip(monthly["period"].astype(str), monthly["period_start"]))   # period label -> its first day
-    values: list = []
-    seed: list = []
-    where: list = []          # per cell: [(frame tag, row, column), ...]
-    relations: list = []
-    for total, parts in partitions:
-        members = [total, *parts]
-        shared = [(m, "denominator") for m in dict.fromkeys(p[0] for p in parts)]
-        cell_of: Dict[tuple, int] = {}
-
-        def cell(tag: str, key: tuple, rows: Dict[str, int], raw_value: float, series: tuple) -> int:
-            name = ("den",) if series[1] == "denominator" else series
-            k = (tag, name, key)
-            if k not in cell_of:
-                cell_of[k] = len(values)
-                values.append(raw_value)
-                seed.append(False)
-                where.append([])
-            i = cell_of[k]
-            for m in (shared if name == ("den",) else [series]):
-                r = rows.get(m[0])
-                if r is not None:
-                    where[i].append((tag, r, m[1]))
-            return i
-
-        for tag, frame, raw, keys in frames:
-            mine = frame["measure"].isin([m[0] for m in members]).to_numpy()
-            rows_at = np.flatnonzero(mine)
-            raw_c = _raw_counts(raw, keys, frame.iloc[rows_at])
-            sub = frame.iloc[rows_at]
-            slot_key = [tuple(v) for v in sub[list(keys[1:])].astype(str).to_numpy()]
-            by_slot: Dict[tuple, Dict[str, int]] = {}
-            for j, (mid, slot) in enumerate(zip(sub["measure"].to_numpy(), slot_key)):
-                by_slot.setdefault(slot, {})[mid] = j
-            for slot, rows in by_slot.items():
-                glob = {m: int(rows_at[j]) for m, j in rows.items()}
-                if total[0] not in rows:
-                    continue
-                t = cell(tag, slot, glob, raw_c["denominator"][rows[total[0]]], total)
-                ps = [cell(tag, slot, glob, raw_c["numerator"][rows[m]], (m, "numerator")) for m, _ in parts
-                      if m in rows]
-                relations.append((t, tuple(ps)))
-        # the council is the sum of its localities; a 12-month figure the sum of its months
-        by_series: Dict[tuple, Dict[tuple, int]] = {}
-        for (tag, name, key), i in cell_of.items():
-            by_series.setdefault((tag, name), {})[key] = i
-        for (tag, name), cells in by_series.items():
-            if tag == "m":
-                periods: Dict[str, Dict[str, int]] = {}
-                for (period, loc), i in cells.items():
-                    periods.setdefault(period, {})[loc] = i
-                for locs in periods.values():
-                    if ALL in locs and len(locs) > 1:
-                        relations.append((locs[ALL], tuple(i for l, i in locs.items() if l != ALL)))
-            else:
-                locs = {key[0]: i for key, i in cells.items()}
-                if ALL in locs and len(locs) > 1:
-                    relations.append((locs[ALL], tuple(i for l, i in locs.items() if l != ALL)))
-                months = by_series.get(("m", name), {})
-                for loc, i in locs.items():
-                    mine = tuple(j for (period, l), j in months.items() if l == loc
-                                 and start[period] > month_end - pd.DateOffset(months=12))
-                    if mine:
-                        relations.append((i, mine))
-    frame_of = {tag: frame for tag, frame, _, _ in frames}
-    for i, places in enumerate(where):
-        seed[i] = any(frame_of[tag][f"{col}_status"].iat[r] == SUPPRESSED for tag, r, col in places)
-    v = np.round(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0))
-    seed_arr = np.asarray(seed, dtype=bool)
-    hidden = seed_arr.copy()
+    grid = _SlotGrid(frames, month_end)
+    places = _linked_places(frames, grid, links, linked)
+    cell_key, cell = np.unique(places["key"], return_inverse=True)
+    values = np.zeros(len(cell_key))
+    values[cell] = np.round(np.nan_to_num(places["value"], nan=0.0))
+    seed = np.bincount(cell, weights=places["hidden"], minlength=len(cell_key)) > 0
+    at = -np.ones((len(links.classes), grid.n), dtype=np.int64)          # (class, slot) -> cell
+    at[cell_key // grid.n, cell_key % grid.n] = np.arange(len(cell_key))
+    relations = _linked_relations(at, values, grid, links, linked)
+    hidden = seed.copy()
     # cells no relation links are audited apart (months of the lead-in year share none): small systems
-    for cells, rels in _components(len(v), relations):
+    for cells, rels in _components(len(values), relations):
         local = {c: k for k, c in enumerate(cells)}
         rels = [(local[t], tuple(local[q] for q in ps)) for t, ps in rels]
-        hidden[cells] = _suppress_related(v[cells], rels, threshold, seed_arr[cells])
-    new = np.flatnonzero(hidden & ~seed_arr)
-    if not len(new):
-        return
-    status = {tag: {c: (frame[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
-              for tag, frame in frame_of.items()}
-    for i in new:
-        for tag, r, col in where[i]:
-            status[tag][col][r] = True
-            if col == "numerator":
-                mid = str(frame_of[tag]["measure"].iat[r])
-                counts.setdefault(mid, {"primary": 0, "secondary": 0})
-                counts[mid]["secondary"] = counts[mid].get("secondary", 0) + 1
-    for tag, frame in frame_of.items():
-        _hide(frame, status[tag])
+        hidden[cells] = _suppress_related(values[cells], rels, threshold, seed[cells])
+    _hide_places(frames, places, hidden[cell], counts)
+
+
+class _SlotGrid:
+    """The slots of the linked cells: each period and locality of the monthly table, then each
+    locality's 12-month figure (``frames`` as in :func:`_across_measures`)."""
+
+    def __init__(self, frames: list, month_end: Optional[pd.Timestamp]):
+        self.of_row: Dict[str, np.ndarray] = {}
+        labels: list = []
+        for tag, frame, _, keys in frames:
+            codes = frame.groupby(list(keys[1:]), sort=False, observed=True).ngroup().to_numpy(dtype=np.int64)
+            self.of_row[tag] = codes + len(labels)
+            for r in np.unique(codes, return_index=True)[1]:
+                start = frame["period_start"].iat[r] if tag == "m" else pd.NaT
+                labels.append((tag, str(frame["period"].iat[r]), start, str(frame["locality"].iat[r])))
+        self.n = len(labels)
+        self.tag = np.array([lab[0] for lab in labels])
+        self.period = np.array([lab[1] for lab in labels])
+        self.start = pd.to_datetime(pd.Series([lab[2] for lab in labels]))
+        self.locality = np.array([lab[3] for lab in labels])
+        self.month_end = month_end
+
+
+def _linked_places(frames: list, grid: _SlotGrid, links: _Links, linked: List[int]) -> Dict[str, np.ndarray]:
+    """Every published count of a linked series: its frame, row, column, cell key (class x slot),
+    unsuppressed value and whether it is hidden now."""
+    out: Dict[str, list] = {k: [] for k in ("tag", "row", "col", "key", "value", "hidden")}
+    for tag, frame, raw, keys in frames:
+        raw_c = _raw_counts(raw, keys, frame)
+        measure = frame["measure"].astype(str)
+        for c in COUNT_COLUMNS:
+            klass = {m: k for k in linked for m, col in links.classes[k] if col == c}
+            k = measure.map(klass).to_numpy(dtype=float, na_value=np.nan)
+            rows = np.flatnonzero(~np.isnan(k))
+            out["tag"].append(np.full(len(rows), tag))
+            out["row"].append(rows)
+            out["col"].append(np.full(len(rows), c))
+            out["key"].append(k[rows].astype(np.int64) * grid.n + grid.of_row[tag][rows])
+            out["value"].append(raw_c[c][rows])
+            out["hidden"].append((frame[f"{c}_status"].to_numpy()[rows] == SUPPRESSED))
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _linked_relations(at: np.ndarray, values: np.ndarray, grid: _SlotGrid, links: _Links,
+                      linked: List[int]) -> list:
+    """The additive relations between the linked cells (``at``: class x slot -> cell, or -1)."""
+    relations = []
+    for t, parts in links.sums:
+        cells = at[[t, *parts]]
+        for s in np.flatnonzero((cells >= 0).all(axis=0)):
+            relations.append((int(cells[0, s]), tuple(int(c) for c in cells[1:, s])))
+    groups = []     # (total slot, locality slots): the council, per period and for the 12 months
+    for tag in ("m", "y"):
+        mine = np.flatnonzero(grid.tag == tag)
+        for period in pd.unique(grid.period[mine]):
+            slots = mine[grid.period[mine] == period]
+            total = slots[grid.locality[slots] == ALL]
+            if len(total) == 1 and len(slots) > 1:
+                groups.append((int(total[0]), slots[grid.locality[slots] != ALL]))
+    years = _year_slots(grid)
+    for k in linked:
+        relations += _holding(at[k], values, groups)
+        for flow in (True, False):
+            relations += _holding(at[k], values, years[flow])
+    return relations
+
+
+def _year_slots(grid: _SlotGrid) -> Dict[bool, list]:
+    """Per locality its 12-month slot and the monthly slots it covers: the last twelve (a flow) or
+    the last one (a stock)."""
+    out: Dict[bool, list] = {True: [], False: []}
+    months = np.flatnonzero(grid.tag == "m")
+    if grid.month_end is None or not len(months) or not (grid.tag == "y").any():
+        return out
+    start = grid.start.to_numpy()[months]
+    in_year = months[start > np.datetime64(grid.month_end - pd.DateOffset(months=12))]
+    last = months[start == start.max()]
+    for y in np.flatnonzero(grid.tag == "y"):
+        out[True].append((int(y), in_year[grid.locality[in_year] == grid.locality[y]]))
+        out[False].append((int(y), last[grid.locality[last] == grid.locality[y]]))
+    return out
+
+
+def _holding(cells: np.ndarray, values: np.ndarray, groups: list) -> list:
+    """One class's relations ``total slot = sum of part slots`` (``groups``), if all hold in its data."""
+    out = []
+    for total, parts in groups:
+        t, ps = cells[total], cells[parts]
+        ps = ps[ps >= 0]
+        if t < 0 or not len(ps):
+            continue
+        if values[t] != values[ps].sum():
+            return []
+        out.append((int(t), tuple(int(p) for p in ps)))
+    return out
+
+
+def _hide_places(frames: list, places: Dict[str, np.ndarray], hidden: np.ndarray,
+                 counts: Dict[str, Dict[str, int]]) -> None:
+    """Hide every place of a hidden cell (in every measure that publishes it) and what derives from it."""
+    for tag, frame, _, _ in frames:
+        mine = places["tag"] == tag
+        status = {c: (frame[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
+        new = mine & hidden & ~places["hidden"]
+        if not new.any():
+            continue
+        for c in COUNT_COLUMNS:
+            rows = places["row"][new & (places["col"] == c)]
+            status[c][rows] = True
+            if c == "numerator":
+                for mid, n in frame["measure"].iloc[rows].astype(str).value_counts().items():
+                    counts.setdefault(mid, {"primary": 0, "secondary": 0})
+                    counts[mid]["secondary"] = counts[mid].get("secondary", 0) + int(n)
+        _hide(frame, status)
 
 
 def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed: np.ndarray) -> np.ndarray:
@@ -523,9 +645,9 @@ def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed:
     # a table with margins has whole-number bounds: with every hidden cell above zero, a cell's
     # range is one value only when the algebra fixes it, so the bounds audit (slow) is needed
     # only when a zero ends up hidden
-    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False)
+    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False, zeros_last=True)
     if (values[result.hidden] == 0).any():
-        result = suppress_cells(values, relations, threshold=threshold, hidden=seed)
+        result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True)
     return result.hidden
 
 

@@ -79,7 +79,7 @@ class SuppressionResult:
 # ---------------------------------------------------------------------------------
 def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                    threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
-                   hidden: Optional[Sequence[bool]] = None) -> SuppressionResult:
+                   hidden: Optional[Sequence[bool]] = None, zeros_last: bool = False) -> SuppressionResult:
     """Choose the cells to hide among ``values`` linked by additive ``relations``.
 
     Parameters
@@ -97,6 +97,11 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     hidden : sequence of bool, optional
         Cells already hidden elsewhere (e.g. where another table publishes the same count):
         they stay hidden (reason ``"secondary"`` unless small) and the audit covers them.
+    zeros_last : bool, default False
+        Pick a published zero as a secondary cell only when no non-zero cell (part or total) will
+        do. A hidden zero beside a zero total is pinned by the bounds (counts are >= 0), and
+        covering it hides zero after zero: a series that is zero in most months (a yearly survey)
+        would lose nearly all its cells.
 
     Returns
     -------
@@ -129,9 +134,9 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         """Hide one more cell next to hidden cell ``i`` (in any relation through it)."""
         best, best_key = None, None
         for k in cell_relations[i]:
-            pick = _pick_secondary(rels[k], v, hidden)
+            pick = _pick_secondary(rels[k], v, hidden, zeros_last)
             if pick is not None:
-                key = _order(pick, v, rels[k][0])
+                key = _order(pick, v, rels[k][0], zeros_last)
                 if best_key is None or key < best_key:
                     best, best_key = pick, key
         if best is None:
@@ -140,7 +145,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         return True
 
     for _ in range(n + 1):
-        changed = _cover_single_hidden(rels, v, hidden, hide)
+        changed = _cover_single_hidden(rels, v, hidden, hide, zeros_last)
         if changed:
             continue
         determined = _algebraically_determined(rels, v, hidden)
@@ -155,26 +160,30 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     return SuppressionResult(hidden, reason)
 
 
-def _order(i: int, v: np.ndarray, total: int) -> Tuple[int, int, float, int]:
-    # prefer parts to totals, non-zero to zero cells, then the smallest value
-    return (int(i == total), int(v[i] == 0), float(v[i]), i)
+def _order(i: int, v: np.ndarray, total: int, zeros_last: bool = False) -> Tuple[int, int, float, int]:
+    # prefer parts to totals, non-zero to zero cells (with zeros_last: the other way round), then
+    # the smallest value
+    first, second = int(i == total), int(v[i] == 0)
+    return (second, first, float(v[i]), i) if zeros_last else (first, second, float(v[i]), i)
 
 
-def _pick_secondary(relation: Relation, v: np.ndarray, hidden: np.ndarray) -> Optional[int]:
+def _pick_secondary(relation: Relation, v: np.ndarray, hidden: np.ndarray,
+                    zeros_last: bool = False) -> Optional[int]:
     total, parts = relation
     candidates = [i for i in (*parts, total) if not hidden[i]]
     if not candidates:
         return None
-    return min(candidates, key=lambda i: _order(i, v, total))
+    return min(candidates, key=lambda i: _order(i, v, total, zeros_last))
 
 
-def _cover_single_hidden(rels: List[Relation], v: np.ndarray, hidden: np.ndarray, hide) -> bool:
+def _cover_single_hidden(rels: List[Relation], v: np.ndarray, hidden: np.ndarray, hide,
+                         zeros_last: bool = False) -> bool:
     changed = False
     for relation in rels:
         total, parts = relation
         n_hidden = int(hidden[total]) + int(hidden[list(parts)].sum())
         if n_hidden == 1:
-            pick = _pick_secondary(relation, v, hidden)
+            pick = _pick_secondary(relation, v, hidden, zeros_last)
             if pick is not None:
                 hide(pick)
                 changed = True
@@ -205,7 +214,8 @@ def _algebraically_determined(rels: List[Relation], v: np.ndarray, hidden: np.nd
     if a.shape[0] == 0:
         return np.zeros(0, dtype=int)
     # x_i is determined iff e_i is in the row space of A, i.e. the null space has no component i
-    _, s, vt = np.linalg.svd(a, full_matrices=True)
+    # the whole of V is needed (its last rows span the null space); the whole of U only costs time
+    _, s, vt = np.linalg.svd(a, full_matrices=a.shape[0] < a.shape[1])
     rank = int((s > 1e-9 * max(1.0, s.max() if s.size else 1.0)).sum())
     null = vt[rank:]
     if null.shape[0] == 0:
