@@ -90,8 +90,12 @@ def block_tables() -> List[str]:
         rows = []
         for c in table.columns:
             need = "required" if c.required else (f"optional (default `{c.default}`)" if c.default else "optional")
+            notes = c.description
+            if c.open_end:
+                notes = "; ".join(filter(None, [notes, "a date in the year 9999 (a warehouse's open end) loads "
+                                                        "as missing"]))
             rows.append([f"`{c.name}`", c.kind, need, "yes" if c.nullable else "no", _allowed(c),
-                         ", ".join(f"`{a}`" for a in c.aliases), c.description])
+                         ", ".join(f"`{a}`" for a in c.aliases), notes])
         lines += _table(["column", "kind", "column is", "may be missing", "values", "SSD / other names",
                          "notes"], rows)
         lines.append("")

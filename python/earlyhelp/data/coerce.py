@@ -189,8 +189,23 @@ LAST_DATE = pd.Timestamp("2261-12-31")
 # A year alone, or a year and month: not a day, so not a date (ISO 8601 would read 1 January).
 PARTIAL_DATE = r"\d{4}(?:-\d{1,2})?"
 _FAR_YEAR = re.compile(r"(?<!\d)(?:0\d{3}|1[0-5]\d\d|16[0-6]\d|167[0-7]|22[7-9]\d|226[2-9]|2[3-9]\d\d|[3-9]\d{3})(?!\d)")
-FAR_DATE_MESSAGE = (f"date outside the years {FIRST_DATE.year}-{LAST_DATE.year} "
-                    "(an open end written as 9999-12-31? leave it blank)")
+FAR_DATE_MESSAGE = (f"date outside the years {FIRST_DATE.year}-{LAST_DATE.year} (a far-future date such as "
+                    "9999-12-31 means 'still open' only in an end date; this column needs a real date)")
+FAR_END_MESSAGE = (f"date outside the years {FIRST_DATE.year}-{LAST_DATE.year} (only a date in the year 9999, "
+                   "such as 9999-12-31, is read as 'still open'; leave an open end blank)")
+
+# 9999-12-31 is the last day of SQL Server's date, datetime and datetime2, of Oracle, .NET and Excel:
+# the "open" placeholder of slowly changing records. Nothing is dated in the year 9999 and no slip of
+# the keyboard turns a real year into it, so any date of that year is the placeholder. Nearer years
+# (2099-12-31, 3000-01-01) can be typing slips: they stay problems (a future date, a far date).
+OPEN_END_YEAR = 9999
+_OPEN_END_YEAR = re.compile(rf"(?<!\d){OPEN_END_YEAR}(?=\d{{4}}(?!\d)|(?!\d))")   # 9999-12-31, 31/12/9999, 99991231
+OPEN_END_REASON = "an open end written as a date in the year 9999 (how warehouses write 'still open'): loaded as missing"
+
+
+def is_open_end(table: Table, column: Column) -> bool:
+    """Whether the column ends the period its row opens (missing = still open; see ``Column.open_end``)."""
+    return column.open_end
 
 
 def _within_date_range(parsed: pd.Series) -> pd.Series:
@@ -209,7 +224,7 @@ def parse_dates(uniques: np.ndarray) -> np.ndarray:
         return np.array([], dtype="datetime64[ns]")
     # the calendar date as written: drop a time zone offset rather than convert to UTC
     u = pd.Series(uniques, dtype=object).str.replace(_TZ_SUFFIX, "", regex=True)
-    u = u.where(~u.str.fullmatch(PARTIAL_DATE).fillna(False).astype(bool))
+    u = u.where(~u.str.fullmatch(PARTIAL_DATE, na=False).astype(bool))
     parsed = _within_date_range(pd.to_datetime(u, format="ISO8601", errors="coerce"))
     for fmt in DATE_FORMATS:
         todo = parsed.isna() & u.notna()
@@ -225,35 +240,78 @@ def _is_far_date(text: Any) -> bool:
     return text is not None and _FAR_YEAR.search(str(text)) is not None
 
 
+def open_end_dates(text: np.ndarray) -> np.ndarray:
+    """Which distinct date texts are a real date in the year 9999 (``9999-12-31 00:00:00.000``,
+    ``31/12/9999``): with the year swapped for another common year (9999 is no leap year) it reads as a date."""
+    found = np.array([t is not None and _OPEN_END_YEAR.search(str(t)) is not None for t in text], dtype=bool)
+    out = np.zeros(len(text), bool)
+    if found.any():
+        swapped = [_OPEN_END_YEAR.sub("2001", str(t), count=1) for t in np.asarray(text, dtype=object)[found]]
+        out[found] = ~np.isnat(parse_dates(np.asarray(swapped, dtype=object)))
+    return out
+
+
+def _count_open_ends(table: Table, column: Column, counts: Mapping[str, int],
+                     report: Optional[Dict[str, Any]]) -> None:
+    """One ``ignored_values`` entry per way the open-end placeholder was written (``counts``: text -> rows)."""
+    if report is None:
+        return
+    for value, n in counts.items():
+        if n:
+            report.setdefault("ignored_values", []).append(
+                {"table": table.name, "column": column.name, "value": str(value), "rows": int(n),
+                 "reason": OPEN_END_REASON})
+
+
 def _coerce_datetime(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
-                     problems: List[Problem]) -> pd.Series:
+                     problems: List[Problem], report: Optional[Dict[str, Any]] = None) -> pd.Series:
     """A datetime column (any unit, any time zone) as day-precision ``datetime64[ns]``."""
     out = values
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)  # local calendar date, not the UTC one
     far = (out.notna() & ((out < FIRST_DATE) | (out > LAST_DATE))).to_numpy(dtype=bool)
-    if far.any():  # a second- or microsecond-unit column (Excel, Parquet) can hold 9999-12-31
-        _report_unreadable(problems, table, column, frame, far, values.astype(str), FAR_DATE_MESSAGE)
+    ends = is_open_end(table, column)
+    if far.any() and ends:  # a second- or microsecond-unit column (Excel, Parquet) can hold 9999-12-31
+        open_end = far & (out.dt.year == OPEN_END_YEAR).to_numpy(dtype=bool, na_value=False)
+        counts = out[open_end].value_counts()   # distinct values, then formatted
+        _count_open_ends(table, column, {str(k.date()): n for k, n in counts.items()}, report)
+        far = far & ~open_end
+        out = out.where(~open_end)
+    if far.any():
+        _report_unreadable(problems, table, column, frame, far, values.astype(str),
+                           FAR_END_MESSAGE if ends else FAR_DATE_MESSAGE)
         out = out.where(~far)
     return out.dt.normalize().astype("datetime64[ns]")
 
 
 def _coerce_date(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
-                 problems: List[Problem]) -> pd.Series:
+                 problems: List[Problem], report: Optional[Dict[str, Any]] = None) -> pd.Series:
+    """A date column as ``datetime64[ns]``: its distinct texts parsed; far dates and text that is no
+    date reported; in an end date, the year-9999 "still open" placeholder loaded as missing, counted."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return _coerce_datetime(table, column, values, frame, problems)
+        return _coerce_datetime(table, column, values, frame, problems, report)
     codes, text = _distinct_text(values)
     parsed = parse_dates(text)
-    out = _take(codes, parsed, np.datetime64("NaT"))
+    out = pd.Series(_take(codes, parsed, np.datetime64("NaT")).astype("datetime64[ns]"), index=values.index)
+    if not len(parsed):   # nothing written
+        return out
     bad_unique = np.isnat(parsed)
     far_unique = bad_unique & np.array([_is_far_date(t) for t in text], dtype=bool)
+    ends = is_open_end(table, column)
+    open_unique = np.zeros(len(text), bool)
+    if ends and far_unique.any():   # only the few far texts are looked at again
+        open_unique[far_unique] = open_end_dates(text[far_unique])
     at = np.maximum(codes, 0)
     present = codes >= 0
-    far = present & far_unique[at] if len(parsed) else np.zeros(len(codes), bool)
-    bad = present & (bad_unique & ~far_unique)[at] if len(parsed) else np.zeros(len(codes), bool)
-    _report_unreadable(problems, table, column, frame, far, values, FAR_DATE_MESSAGE)
+    open_end = present & open_unique[at]
+    far = present & (far_unique & ~open_unique)[at]
+    bad = present & (bad_unique & ~far_unique)[at]
+    if open_end.any():
+        rows = np.bincount(codes[open_end], minlength=len(text))
+        _count_open_ends(table, column, {text[i]: rows[i] for i in np.flatnonzero(rows)}, report)
+    _report_unreadable(problems, table, column, frame, far, values, FAR_END_MESSAGE if ends else FAR_DATE_MESSAGE)
     _report_unreadable(problems, table, column, frame, bad, values, "not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-    return pd.Series(out.astype("datetime64[ns]"), index=values.index)
+    return out
 
 
 # 1,234 or 1,234,567.5: commas that group thousands. Any other comma (0,25 written the
@@ -419,22 +477,97 @@ def coerce_column(table: Table, column: Column, values: pd.Series, frame: pd.Dat
     if kind in ("int", "float"):
         return _coerce_number(table, column, values, frame, problems)
     if kind == "date":
-        return _coerce_date(table, column, values, frame, problems)
+        return _coerce_date(table, column, values, frame, problems, report)
     raise ValueError(f"unknown column kind {kind!r}")
 
 
 #: most columns a table may have (schema columns and extra ones together)
 MAX_COLUMNS = 10_000
 
+# -- columns a table arrives without ---------------------------------------------------------
+# Tables whose rows must say whom they are about through one of these columns (the first is the SSD's).
+LINKS: Dict[str, Tuple[str, ...]] = {"episodes": ("person_id", "family_id")}
+# An SSD column name: the table's four-letter prefix and the field (pers_dob, earl_episode_end_date).
+_SSD_NAME = re.compile(r"[a-z]{4}_[a-z0-9_]+")
+
+
+def ssd_name(column: Column) -> Optional[str]:
+    """The column's name in the SSD specification, if it has one (``pers_dob`` for birth_date)."""
+    return next((a for a in column.aliases if _SSD_NAME.fullmatch(a)), None)
+
+
+def why_needed(table: Table, column: Column) -> str:
+    """Why a required column cannot be left out, said when it is ("" when the data model is all)."""
+    if is_open_end(table, column):
+        return "to tell open rows from ended ones: without it every row would look still open (leave an open end blank)"
+    if column.references == "persons.person_id":
+        return "to say which person each row is about (and, through family_members, which family)"
+    if column.references:
+        return f"to link each row to {column.references}"
+    if column.name in table.key:
+        return "to tell the rows apart and for other tables to refer to them"
+    if column.kind == "date":
+        return "to date each row: rows are counted by it"
+    return ""
+
+
+def missing_column_problem(table: Table, column: Column, frame: pd.DataFrame) -> Problem:
+    """The problem for a required column that is absent: its SSD name, why it is needed, what is there."""
+    present = ", ".join(map(str, frame.columns[:20])) or "none"
+    more = f" and {len(frame.columns) - 20:,} more" if len(frame.columns) > 20 else ""
+    named = f" ({ssd_name(column)} in the SSD)" if ssd_name(column) else ""
+    why = why_needed(table, column)
+    return Problem(table.name, column.name, f"required column is missing{named}" + (f"; needed {why}" if why else "")
+                   + f" (columns present: {present}{more})")
+
+
+def absent_column(table: Table, column: Column, index: pd.Index, report: Dict[str, Any],
+                  aliased: bool = False) -> pd.Series:
+    """The values of a column the table arrived without, and the note saying so.
+
+    A column with a ``default`` takes it (``unknown`` for a code list); any other loads as
+    missing (not recorded). Each is noted in ``report['defaults']`` (for tables with rows): one
+    with a default always, one without only when it has an SSD name and the table came under
+    ``aliased`` names (an SSD extract: there a column left out is news; in our own layout it
+    is the usual).
+    """
+    if len(index) and (column.default is not None or (aliased and ssd_name(column))):
+        entry = {"table": table.name, "column": column.name, "value": column.default, "rows": len(index)}
+        if aliased and ssd_name(column):
+            entry["reason"] = _absent_reason(column)
+        report.setdefault("defaults", []).append(entry)
+    return missing_column(column, index)
+
+
+def _absent_reason(column: Column) -> str:
+    """Why an absent column loads as it does, for the load report."""
+    loaded = column.default if column.default is not None else "missing (not recorded)"
+    return f"column not in the extract (SSD name {ssd_name(column)}): loaded as {loaded}"
+
+
+def _missing_links(table: Table, frame: pd.DataFrame) -> List[Problem]:
+    """A problem when a table has none of the columns that say whom its rows are about."""
+    links = LINKS.get(table.name, ())
+    if not links or not len(frame) or any(c in frame.columns for c in links):
+        return []
+    column = table.column(links[0])
+    named = f" ({ssd_name(column)} in the SSD)" if ssd_name(column) else ""
+    return [Problem(table.name, column.name, f"required column is missing{named}; needed to say whom each row is "
+                    f"about (or give {', '.join(links[1:])}): a row about no one belongs to no family")]
+
 
 def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
                  code_map: Optional[Mapping[str, Mapping[str, str]]] = None, *,
-                 unknown_codes: str = "raise", report: Optional[Dict[str, Any]] = None) -> pd.DataFrame:
+                 unknown_codes: str = "raise", report: Optional[Dict[str, Any]] = None,
+                 aliased: bool = False) -> pd.DataFrame:
     """Rename aliases, check required columns, cast every column to its dtype.
 
     Extra columns the schema does not know are kept unchanged at the end.
     ``code_map`` maps ``column -> {local code: earlyhelp code}``. Absent optional columns
-    with a ``default`` are filled with it and the fill is noted in ``report['defaults']``.
+    with a ``default`` are filled with it and the fill is noted in ``report['defaults']``;
+    so are, when the frame came under ``aliased`` names (an SSD extract, renamed before),
+    optional columns with an SSD name.
+    An absent column that is needed is a problem saying why (:func:`why_needed`).
     """
     if unknown_codes not in UNKNOWN_CODES:
         raise ValueError(f"unknown_codes must be one of {UNKNOWN_CODES}, not {unknown_codes!r}")
@@ -448,7 +581,9 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
         problems.append(Problem(table.name, None, f"{frame.shape[1]:,} columns: a table may have at most "
                                 f"{MAX_COLUMNS:,} (is this the right file?)"))
         return empty_table(table)
+    given = frame.columns
     frame = rename_aliases(table, frame.reset_index(drop=True))
+    aliased = aliased or not frame.columns.equals(given)
     dupes = frame.columns[frame.columns.duplicated()]
     if len(dupes):
         problems.append(Problem(table.name, str(dupes[0]), "column given more than once (directly or via an alias)"))
@@ -457,18 +592,13 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
     for column in table.columns:
         if column.name not in frame.columns:
             if column.required:
-                present = ", ".join(map(str, frame.columns[:20])) or "none"
-                more = f" and {len(frame.columns) - 20:,} more" if len(frame.columns) > 20 else ""
-                problems.append(Problem(table.name, column.name, "required column is missing"
-                                        f" (columns present: {present}{more})"))
-            elif column.default is not None and len(frame):
-                report.setdefault("defaults", []).append(
-                    {"table": table.name, "column": column.name, "value": column.default, "rows": len(frame)})
-            out[column.name] = missing_column(column, frame.index)
+                problems.append(missing_column_problem(table, column, frame))
+            out[column.name] = absent_column(table, column, frame.index, report, aliased)
             continue
         mapping = (code_map or {}).get(column.name)
         out[column.name] = coerce_column(table, column, frame[column.name], frame, problems, mapping,
                                          unknown_codes, report)
+    problems += _missing_links(table, frame)
     result = pd.DataFrame(out, index=frame.index)
     known = set(result.columns)
     extra = [c for c in frame.columns if c not in known]

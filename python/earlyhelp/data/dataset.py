@@ -347,6 +347,7 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
     problems = []
     tables: Dict[str, pd.DataFrame] = {}
     folded: Dict[str, pd.DataFrame] = {}
+    aliased = set()   # tables that came under another system's column names (an SSD extract)
     maps = _normalise_code_map(code_map)
     for given, frame in frames.items():
         name = resolve_table_name(given)
@@ -361,14 +362,17 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
             continue
         if isinstance(frame, pd.DataFrame):
             frame = _tidy_column_names(frame, [n for c in TABLES[name].columns for n in (c.name,) + c.aliases])
-            frame = rename_aliases(TABLES[name], frame)
+            renamed = rename_aliases(TABLES[name], frame)
+            if list(renamed.columns) != list(frame.columns):
+                aliased.add(name)
+            frame = renamed
             if name == "episodes":
                 frame = _keep_local_end_reason(frame)
             if name == "csc_assessments" and "factors" in frame.columns:
                 frame = frame.assign(factors=ssd.factors_to_text(frame["factors"]))
         tables[name] = frame
     tables = ssd.prepare_frames(tables, settings, maps, report, problems)
-    folded = ssd.prepare_folded(folded, settings, report)
+    folded = ssd.prepare_folded(folded, settings, report, problems)
     if "disability" in folded:
         if "persons" in tables and isinstance(tables["persons"], pd.DataFrame):
             tables["persons"] = ssd.fold_disability(tables["persons"], folded["disability"], problems, report)
@@ -384,7 +388,7 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
     for name in list(tables):
         table_map = {**maps.get("*", {}), **maps.get(name, {})}
         tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
-                                    unknown_codes=unknown_codes, report=report)
+                                    unknown_codes=unknown_codes, report=report, aliased=name in aliased)
     return tables, problems, folded
 
 

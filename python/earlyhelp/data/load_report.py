@@ -44,7 +44,8 @@ def summary_lines(report: Optional[Mapping[str, Any]], *, limit: int = 12) -> Li
         lines.append(f"read as: {report['profile']} SSD extract")
     defaults = report.get("defaults", []) or []
     section(f"defaulted ({_sum(defaults):,} values):",
-            [f"{d['table']}.{d['column']} = {d['value']!r} for {int(d.get('rows', 0)):,} rows" for d in defaults])
+            [f"{d['table']}.{d['column']} = {'not recorded' if d['value'] is None else repr(d['value'])} for "
+             f"{int(d.get('rows', 0)):,} rows" + (f" ({d['reason']})" if d.get("reason") else "") for d in defaults])
     ignored_values = report.get("ignored_values", []) or []
     ignored = [f"{e['table']}.{e['column']}: {e['value']!r} x{int(e['rows']):,} ({e['reason']})"
                for e in ignored_values]

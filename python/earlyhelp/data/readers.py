@@ -12,6 +12,9 @@ CSV files are read robustly and loudly:
   be read is one problem in the list: the other files are still read and checked.
 - an empty file (no bytes, or a header only) loads as an empty table and is noted in
   ``ds.meta['load_report']['files']``.
+- the lines SQL Server Management Studio writes after a result saved as text (``(1234 rows
+  affected)``, ``Completion time: ...``) are left out when they end the file, and counted in
+  ``ds.meta['load_report']['ignored_values']``; anywhere else they are ragged rows.
 - every cell is read as text and converted by the schema (so ``007`` stays an id).
 """
 from __future__ import annotations
@@ -30,6 +33,12 @@ from . import codes as code_lists
 from .schema import TABLES
 
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
+# What SQL Server Management Studio writes after a result it saves or copies as text: the row
+# count ("(1 row affected)", "(1234 rows affected)") and, since SSMS 18, the completion time.
+SSMS_FOOTER = re.compile(r"\(\d[\d,]* rows? affected\)"
+                         r"|Completion time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+SSMS_FOOTER_REASON = ("SSMS footer lines ignored (the row count and completion time SSMS writes after a result): "
+                      "not rows of the table")
 
 
 def resolve_table_name(name: str) -> Optional[str]:
@@ -63,6 +72,34 @@ def detect_encoding(data: bytes) -> Tuple[str, bytes]:
         except UnicodeDecodeError:
             continue
     return "latin-1", data  # unreachable: latin-1 decodes any bytes
+
+
+def without_ssms_footer(text: str) -> Tuple[str, List[str]]:
+    """``text`` without the SSMS footer lines that end it, and those lines (last first).
+
+    Only whole trailing lines that are exactly a footer (and blank lines among them) go; the
+    header line always stays. The file's end is read backwards, line by line: no copy of a
+    large file unless it has a footer.
+    """
+    footer: List[str] = []
+    end = cut = len(text)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if start == 0 or (line and not SSMS_FOOTER.fullmatch(line)):
+            break   # the header, or the last line of data
+        if line:
+            footer.append(line)
+            cut = start
+        end = start - 1
+    return (text[:cut] if footer else text), footer
+
+
+def _note_footer(path: Path, label: str, footer: List[str], report: Dict[str, Any]) -> None:
+    """The SSMS footer lines left out of ``path``, counted in the load report."""
+    report.setdefault("ignored_values", []).append(
+        {"table": label, "column": path.name, "value": " | ".join(reversed(footer)), "rows": len(footer),
+         "reason": SSMS_FOOTER_REASON})
 
 
 def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[str, Any],
@@ -110,7 +147,10 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         bad_rows.append((row.number, row.actual_columns, row.text))
         return "skip"  # collected and raised below: never silently dropped
 
-    utf8 = text.encode("utf-8") if encoding not in ("utf-8", "utf-8-sig") else data
+    text, footer = without_ssms_footer(text)
+    if footer:
+        _note_footer(path, label, footer, report)
+    utf8 = text.encode("utf-8") if footer or encoding not in ("utf-8", "utf-8-sig") else data
     if not utf8.endswith((b"\n", b"\r")):
         utf8 += b"\n"  # a header without a line end is still a header
     try:
@@ -140,6 +180,8 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
     else:
         report.setdefault("files", {})[path.name] = f"{len(frame)} rows, encoding {encoding}" + (
             "" if delimiter == "," else f", fields separated by {'tab' if delimiter == chr(9) else repr(delimiter)}")
+    if footer:
+        report["files"][path.name] += f"; {len(footer)} SSMS footer line(s) ignored"
     return frame
 
 

@@ -50,6 +50,9 @@ class Column:
         what the column means.
     default : str, optional
         filled in when the column is absent (reported in the load report).
+    open_end : bool, default False
+        the date that ends the period the row opens: missing means still open (or in
+        progress), and a date in the year 9999 (how warehouses write "open") loads as missing.
     """
 
     name: str
@@ -63,6 +66,7 @@ class Column:
     maximum: Optional[float] = None
     description: str = ""
     default: Optional[str] = None      # filled in when the column is absent (reported in load_report)
+    open_end: bool = False             # ends the row's period: missing = still open
 
 
 @dataclass(frozen=True)
@@ -113,10 +117,10 @@ C = Column
 TABLES: Dict[str, Table] = {t.name: t for t in (
     Table("persons", ("person_id",), (
         C("person_id", "id", aliases=("pers_person_id",)),
-        C("birth_date", "date", nullable=True, aliases=("pers_dob",),
+        C("birth_date", "date", required=False, nullable=True, aliases=("pers_dob",),
           description="birth date, or expected birth date for the unborn"),
-        C("sex", "code", codes=_codes(codes.SEX), aliases=("pers_sex",)),
-        C("ethnicity", "code", nullable=True, codes=_codes(codes.ETHNICITY), aliases=("pers_ethnicity",)),
+        C("sex", "code", required=False, codes=_codes(codes.SEX), aliases=("pers_sex",), default=codes.UNKNOWN),
+        C("ethnicity", "code", required=False, nullable=True, codes=_codes(codes.ETHNICITY), aliases=("pers_ethnicity",)),
         C("disability", "code", required=False, nullable=True, codes=_codes(codes.DISABILITY),
           aliases=("disa_disability_code",),
           description="main disability code; all codes of an SSD disability table are in disability_codes"),
@@ -138,7 +142,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("person_id", "id", references="persons.person_id", aliases=("fami_person_id",)),
         C("role", "code", required=False, codes=_codes(codes.MEMBER_ROLE), default=codes.UNKNOWN),
         C("valid_from", "date", required=False, nullable=True),
-        C("valid_to", "date", required=False, nullable=True),
+        C("valid_to", "date", required=False, nullable=True, open_end=True),
     ), aliases=("ssd_family", "family")),
     Table("localities", ("locality_id",), (
         C("locality_id", "id"),
@@ -167,7 +171,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("caseload_capacity", "int", required=False, nullable=True, minimum=0,
           description="families this practitioner can hold at once"),
         C("start_date", "date", required=False, nullable=True),
-        C("end_date", "date", required=False, nullable=True),
+        C("end_date", "date", required=False, nullable=True, open_end=True),
     ), aliases=("ssd_professionals", "professionals")),
     Table("requests", ("request_id",), (
         C("request_id", "id", aliases=("cont_contact_id",)),
@@ -175,10 +179,10 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("person_id", "id", nullable=True, references="persons.person_id", aliases=("cont_person_id",)),
         C("children", "int", required=False, nullable=True, minimum=1),
         C("received_date", "date", aliases=("cont_contact_date",)),
-        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE),
-          aliases=("cont_contact_source_code", "cont_contact_source")),
+        C("source", "code", required=False, codes=_codes(codes.REFERRAL_SOURCE),
+          aliases=("cont_contact_source_code", "cont_contact_source"), default=codes.UNKNOWN),
         C("route", "code", required=False, codes=_codes(codes.REQUEST_ROUTE), default=codes.UNKNOWN),
-        C("decision", "code", nullable=True, codes=_codes(codes.REQUEST_DECISION),
+        C("decision", "code", required=False, nullable=True, codes=_codes(codes.REQUEST_DECISION),
           aliases=("cont_contact_outcome_json",),
           description="SSD contact outcome JSON flags are read as a decision"),
         C("decision_date", "date", required=False, nullable=True),
@@ -190,7 +194,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("person_id", "id", required=False, nullable=True, references="persons.person_id",
           aliases=("earl_person_id",)),
         C("start_date", "date", aliases=("earl_episode_start_date",)),
-        C("end_date", "date", nullable=True, aliases=("earl_episode_end_date",)),
+        C("end_date", "date", nullable=True, aliases=("earl_episode_end_date",), open_end=True),
         C("level", "int", required=False, nullable=True, codes=tuple(str(v) for v in codes.EPISODE_LEVEL),
           minimum=2, maximum=4),
         C("episode_type", "code", required=False, codes=_codes(codes.EPISODE_TYPE), default="early_help"),
@@ -200,7 +204,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
           aliases=("earl_episode_organisation",)),
         C("locality_id", "id", nullable=True, required=False, references="localities.locality_id"),
         C("origin", "code", required=False, codes=_codes(codes.EPISODE_ORIGIN), default=codes.UNKNOWN),
-        C("end_reason", "code", nullable=True, codes=_codes(codes.END_REASON),
+        C("end_reason", "code", required=False, nullable=True, codes=_codes(codes.END_REASON),
           aliases=("earl_episode_end_reason",)),
         C("end_reason_local", "str", required=False, nullable=True,
           description="the council's own end-reason text, before code_map"),
@@ -211,7 +215,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("assessment_id", "id"),
         C("episode_id", "id", references="episodes.episode_id"),
         C("started", "date"),
-        C("completed", "date", nullable=True),
+        C("completed", "date", nullable=True, open_end=True),
         C("agency_id", "id", nullable=True, required=False, references="agencies.agency_id"),
     )),
     Table("family_needs", ("episode_id", "need"), (
@@ -231,20 +235,22 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
           aliases=("invo_person_id",)),
         C("referral_id", "id", required=False, nullable=True, references="csc_referrals.referral_id",
           aliases=("invo_referral_id",)),
-        C("role", "code", codes=_codes(codes.INVOLVEMENT_ROLE), aliases=("invo_professional_role_id",)),
+        C("role", "code", required=False, codes=_codes(codes.INVOLVEMENT_ROLE), aliases=("invo_professional_role_id",),
+          default=codes.UNKNOWN),
         C("start_date", "date", aliases=("invo_involvement_start_date",)),
-        C("end_date", "date", nullable=True, aliases=("invo_involvement_end_date",)),
+        C("end_date", "date", nullable=True, aliases=("invo_involvement_end_date",), open_end=True),
     ), aliases=("ssd_involvements",)),
     Table("csc_referrals", ("referral_id",), (
         C("referral_id", "id", aliases=("cine_referral_id",)),
         C("person_id", "id", references="persons.person_id", aliases=("cine_person_id",)),
         C("referral_date", "date", aliases=("cine_referral_date",)),
-        C("source", "code", codes=_codes(codes.REFERRAL_SOURCE), aliases=("cine_referral_source_code",)),
-        C("primary_need", "code", nullable=True, codes=_codes(codes.PRIMARY_NEED),
+        C("source", "code", required=False, codes=_codes(codes.REFERRAL_SOURCE), aliases=("cine_referral_source_code",),
+          default=codes.UNKNOWN),
+        C("primary_need", "code", required=False, nullable=True, codes=_codes(codes.PRIMARY_NEED),
           aliases=("cine_cin_primary_need_code", "cine_cin_primary_need")),
         C("nfa", "bool", nullable=True, required=False, aliases=("cine_referral_nfa",)),
-        C("close_date", "date", nullable=True, aliases=("cine_close_date",)),
-        C("close_reason", "code", nullable=True, codes=_codes(codes.CIN_CLOSE_REASON),
+        C("close_date", "date", nullable=True, aliases=("cine_close_date",), open_end=True),
+        C("close_reason", "code", required=False, nullable=True, codes=_codes(codes.CIN_CLOSE_REASON),
           aliases=("cine_close_reason",)),
     ), aliases=("ssd_cin_episodes", "cin_episodes")),
     Table("csc_assessments", ("assessment_id",), (
@@ -252,7 +258,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("referral_id", "id", references="csc_referrals.referral_id", aliases=("cina_referral_id",)),
         C("person_id", "id", references="persons.person_id", aliases=("cina_person_id",)),
         C("start_date", "date", aliases=("cina_assessment_start_date",)),
-        C("authorised_date", "date", nullable=True, aliases=("cina_assessment_auth_date",)),
+        C("authorised_date", "date", nullable=True, aliases=("cina_assessment_auth_date",), open_end=True),
         C("factors", "str", nullable=True, required=False,
           description="comma-separated assessment factor codes (1A-24A); read from the SSD "
                       "ssd_assessment_factors JSON when that table is supplied",
@@ -265,7 +271,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("referral_id", "id", required=False, nullable=True, references="csc_referrals.referral_id",
           aliases=("cinp_referral_id",)),
         C("start_date", "date", aliases=("cinp_cin_plan_start_date", "cinp_cin_plan_start")),
-        C("end_date", "date", nullable=True, aliases=("cinp_cin_plan_end_date", "cinp_cin_plan_end")),
+        C("end_date", "date", nullable=True, aliases=("cinp_cin_plan_end_date", "cinp_cin_plan_end"), open_end=True),
     ), aliases=("ssd_cin_plans",)),
     Table("cp_plans", ("cp_plan_id",), (
         C("cp_plan_id", "id", aliases=("cppl_cp_plan_id",)),
@@ -273,7 +279,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("referral_id", "id", required=False, nullable=True, references="csc_referrals.referral_id",
           aliases=("cppl_referral_id",)),
         C("start_date", "date", aliases=("cppl_cp_plan_start_date",)),
-        C("end_date", "date", nullable=True, aliases=("cppl_cp_plan_end_date",)),
+        C("end_date", "date", nullable=True, aliases=("cppl_cp_plan_end_date",), open_end=True),
         C("category", "code", required=False, nullable=True, codes=_codes(codes.CP_CATEGORY),
           aliases=("cppl_cp_plan_initial_category",)),
     ), aliases=("ssd_cp_plans",)),
@@ -283,7 +289,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("person_id", "id", references="persons.person_id", aliases=("clae_person_id", "child")),
         C("start_date", "date", aliases=("clae_cla_episode_start_date", "decom")),
         C("end_date", "date", nullable=True, aliases=("clae_cla_episode_ceased_date", "clae_cla_episode_ceased",
-                                                      "dec")),
+                                                      "dec"), open_end=True),
         C("reason_new_episode", "code", required=False, nullable=True, codes=_codes(codes.REASON_NEW_EPISODE),
           aliases=("clae_cla_episode_start_reason", "rne")),
         C("legal_status", "code", required=False, nullable=True, codes=_codes(codes.LEGAL_STATUS),
@@ -299,7 +305,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("plan_id", "id"),
         C("episode_id", "id", references="episodes.episode_id"),
         C("agreed_date", "date", description="date the Early Help plan was agreed with the family"),
-        C("end_date", "date", required=False, nullable=True,
+        C("end_date", "date", required=False, nullable=True, open_end=True,
           description="plan ended (missing = current)"),
     ), description="Early Help plans (Early Support Plan, family plan) that follow the assessment. Not in the "
                    "SSD (its nearest table, ssd_cin_plans, holds statutory child in need plans): export it from "

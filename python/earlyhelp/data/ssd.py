@@ -394,6 +394,29 @@ def _sql_and_excel_dates(name: str, frame: pd.DataFrame, report: Dict[str, Any])
     return frame if out is None else out
 
 
+def _ssms_footer_rows(name: str, frame: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
+    """Trailing rows that are SSMS footer lines read as data (``pd.read_csv`` of an SSMS text file):
+    the footer text in the first column and nothing else. Left out, counted in the load report."""
+    from .readers import SSMS_FOOTER, SSMS_FOOTER_REASON
+
+    last = frame.iloc[-1, 0] if frame.shape[1] else None
+    if not isinstance(last, str) or not SSMS_FOOTER.fullmatch(last.strip()):
+        return frame   # the usual case, told by one cell
+    tail = frame.iloc[-3:]   # the row count and the completion time, at most
+    first = tail.iloc[:, 0].astype("string[pyarrow]").str.strip()
+    rest = tail.iloc[:, 1:].astype("string[pyarrow]").apply(lambda c: c.str.strip())
+    empty = (rest.isna() | rest.eq("")).all(axis=1) if rest.shape[1] else pd.Series(True, index=tail.index)
+    footer = (first.str.fullmatch(SSMS_FOOTER.pattern).fillna(False) & empty).to_numpy(dtype=bool)
+    trailing = int(np.argmin(footer[::-1])) if not footer.all() else len(footer)   # footer rows at the very end
+    if not trailing:
+        return frame
+    lines = first.iloc[len(first) - trailing:]
+    report.setdefault("ignored_values", []).append(
+        {"table": name, "column": str(frame.columns[0]), "value": " | ".join(lines.astype(str)), "rows": trailing,
+         "reason": SSMS_FOOTER_REASON})
+    return frame.iloc[:len(frame) - trailing]
+
+
 def _disagreeing_contacts(requests: pd.DataFrame, ids: pd.Series, dup: np.ndarray) -> np.ndarray:
     """Rows of contact ids written more than once whose rows give different dates or sources."""
     from .coerce import parse_dates
@@ -471,7 +494,34 @@ def _unique_child_episodes(episodes: pd.DataFrame, report: Dict[str, Any]) -> pd
     return out
 
 
-def prepare_folded(folded: Dict[str, pd.DataFrame], settings, report: Dict[str, Any]) -> Dict[str, pd.DataFrame]:
+# What a side table cannot be used without: (columns, any one of which will do; why it is needed).
+# The disability and assessment-factor tables say so when they are folded (fold_disability, fold_factors).
+FOLDED_NEEDS: Dict[str, Tuple[Tuple[Tuple[str, ...], str], ...]] = {
+    "address": ((("person_id",), "to say whose address each row is (households and localities come from it)"),
+                (("postcode", "address"), "to tell households apart and find their locality")),
+    "department": ((("team_id",), "to find the team a professional's department id names"),
+                   (("team_name",), "to match teams to the geography lookup's teams")),
+}
+
+
+def _folded_columns(name: str, frame: pd.DataFrame, problems: List[Problem], report: Dict[str, Any]) -> None:
+    """A problem for each column a side table cannot be used without, a note for each other one
+    it arrived without (both by SSD column name)."""
+    cols = FOLDED_COLUMNS.get(name, {})
+    absent = [k for k, names in cols.items() if _pick(frame, names) is None]
+    for keys, why in FOLDED_NEEDS.get(name, ()):
+        if all(k in absent for k in keys):
+            names = [cols[k][0] for k in keys]
+            other = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
+            problems.append(Problem(name, names[0], f"required column is missing{other}; needed {why}"))
+    for key in absent:
+        report.setdefault("defaults", []).append(
+            {"table": name, "column": cols[key][0], "value": None, "rows": len(frame),
+             "reason": "column not in the extract: loaded as missing (not recorded)"})
+
+
+def prepare_folded(folded: Dict[str, pd.DataFrame], settings, report: Dict[str, Any],
+                   problems: Optional[List[Problem]] = None) -> Dict[str, pd.DataFrame]:
     """The SSD side tables (address, disability, ...) with NULL text and placeholders missing.
 
     SSMS writes ``NULL`` into these files as into any other: read as text it would make
@@ -486,6 +536,9 @@ def prepare_folded(folded: Dict[str, pd.DataFrame], settings, report: Dict[str, 
         how the case system writes its extract (its profile's placeholders).
     report : dict
         the load report; ``ignored_values`` gains one entry per column and text.
+    problems : list of Problem, optional
+        gains one problem per column a side table cannot be used without (FOLDED_NEEDS); the
+        other absent columns are noted in ``report['defaults']``.
 
     Returns
     -------
@@ -497,7 +550,10 @@ def prepare_folded(folded: Dict[str, pd.DataFrame], settings, report: Dict[str, 
     prof = settings.profile if settings is not None else PROFILES["spec"]
     out = {}
     for name, frame in folded.items():
+        if isinstance(frame, pd.DataFrame) and problems is not None and len(frame):
+            _folded_columns(name, frame, problems, report)
         if isinstance(frame, pd.DataFrame) and not frame.empty:
+            frame = _ssms_footer_rows(name, frame, report)
             frame = _blank_missing(name, frame, prof, report)
             frame = _numbered_ids(name, frame, prof, report)
         out[name] = frame
@@ -553,6 +609,7 @@ def prepare_frames(tables: Dict[str, pd.DataFrame], settings, maps: Mapping[str,
         if not isinstance(frame, pd.DataFrame) or frame.empty:
             out[name] = frame
             continue
+        frame = _ssms_footer_rows(name, frame, report)
         frame = _blank_missing(name, frame, prof, report)
         frame = _numbered_ids(name, frame, prof, report)
         frame = _sql_and_excel_dates(name, frame, report)
