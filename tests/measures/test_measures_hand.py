@@ -148,6 +148,27 @@ def test_missing_column_names_it():
     assert (r["measure"] == "episodes_opened").any()
 
 
+
+def test_code_column_left_out_blocks_its_measures_not_zero():
+    """An extract without the contact source or route loads them as 'unknown': the measures that
+    count by them are blocked, not published as 0 (no partner requests, no MASH diversions)."""
+    ds = tiny_council()
+    frames = {name: ds[name] for name in ds.tables}
+    frames["requests"] = frames["requests"].drop(columns=["source", "route"])
+    ds2 = type(ds).from_frames(as_of="2024-12-31", **frames)
+    assert set(ds2.requests["source"].astype(str)) == {"unknown"}
+    wanted = ["requests", "requests_from_partners", "requests_mash_diversions"]
+    with pytest.warns(measures.MeasuresBlockedWarning, match="requests.source"):
+        r = measures.compute(ds2, wanted, **WINDOW)
+    assert set(r["measure"].astype(str)) == {"requests"}
+    for mid, column in (("requests_from_partners", "source"), ("requests_mash_diversions", "route")):
+        assert f"requests.{column}" in r.attrs["blocked"][mid]
+        assert "all 'unknown'" in r.attrs["blocked"][mid]
+    # one recorded value is enough: then the others are counted as unknown, as before
+    frames["requests"] = frames["requests"].assign(source=["2A"] + ["unknown"] * (len(frames["requests"]) - 1))
+    r = measures.compute(type(ds).from_frames(as_of="2024-12-31", **frames), ["requests_from_partners"], **WINDOW)
+    assert (r["measure"] == "requests_from_partners").any()
+
 def test_unknown_ids_periods_dimensions(ds):
     with pytest.raises(ValueError, match="valid measures: .*requests"):
         measures.compute(ds, ["requests", "no_such"])

@@ -105,6 +105,17 @@ FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
 }
 
 
+def _all_unknown(values: pd.Series) -> bool:
+    """Whether every value of a code column is ``unknown`` or missing (none was recorded)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        used = values.cat.categories[np.unique(values.cat.codes[values.cat.codes >= 0])]
+        return len(used) > 0 and bool((used == codes.UNKNOWN).all())
+    if not (pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)):
+        return False
+    known = values.dropna()
+    return len(known) > 0 and bool((known == codes.UNKNOWN).all())
+
+
 class MissingData(LookupError):
     """A source table or column a measure needs is missing; ``what`` names it."""
 
@@ -214,6 +225,9 @@ class Builder:
             raise MissingData(table, "table has no rows")
         if column is not None and (column not in frame.columns or frame[column].isna().all()):
             raise MissingData(f"{table}.{column}", "column has no values")
+        if column is not None and _all_unknown(frame[column]):
+            # a code column left out of the extract loads as "unknown": a count by it would be 0, not a figure
+            raise MissingData(f"{table}.{column}", f"column has no recorded values (all {codes.UNKNOWN!r})")
 
     def check(self, m: Measure, by: Tuple[str, ...]) -> None:
         """Raise MissingData when a table, column or flag the measure needs is missing."""
