@@ -136,9 +136,9 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   o.keep_runs = keep_runs;
   flow::SimResult r;
   {
-    PythonProgress reporter(progress);
+    PythonProgress reporter(progress);  // without a bar too: it is what stops the run on Ctrl-C
     py::gil_scoped_release release;
-    r = flow::simulate(m, open, o, progress.is_none() ? nullptr : &reporter);
+    r = flow::simulate(m, open, o, &reporter);
   }
   if (!keep_runs) return py::make_tuple(std::move(r.stocks), std::move(r.costs), std::move(r.entrants));
   const py::ssize_t periods = r.stocks.periods(), series = r.stocks.series();
