@@ -26,6 +26,7 @@ __all__ = ["CoreInputError", "ProgressCallback", "flow", "forecast", "naming", "
            "risk", "synthetic"]
 
 ProgressCallback = Callable[[int, int], None]
+AUTO_PROGRESS_DELAY = 1.0  # seconds of work before a default (show=None) bar appears
 
 
 @contextmanager
@@ -51,22 +52,26 @@ def progress_enabled() -> bool:
 
 
 @contextmanager
-def progress(desc: str, unit: str = "it", show: bool = True) -> Iterator[Optional[ProgressCallback]]:
+def progress(desc: str, unit: str = "it", show: Optional[bool] = True) -> Iterator[Optional[ProgressCallback]]:
     """A ``(done, total)`` callback driving a tqdm bar, closed on exit; None when no bar should show.
 
     ``show=False`` (a caller's ``progress=False``, or work too small to be worth a
-    bar) gives None; the core still stops on Ctrl-C.
+    bar) gives None; the core still stops on Ctrl-C. ``show=None`` (a caller's
+    default) shows the bar only once the work has lasted a second, so quick calls
+    stay quiet and long ones are seen.
     """
-    if not (show and progress_enabled()):
+    if show is False or not progress_enabled():
         yield None
         return
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=0, desc=desc, unit=unit, leave=False)
+    bar = tqdm(total=0, desc=desc, unit=unit, leave=False, delay=AUTO_PROGRESS_DELAY if show is None else 0.0)
 
     def update(done: int, total: int) -> None:
         if bar.total != total:
             bar.total = total
+            if not bar.delay:  # show the total at once (a delayed bar shows it when it appears)
+                bar.refresh()
         bar.update(done - bar.n)
 
     try:

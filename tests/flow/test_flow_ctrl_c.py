@@ -52,3 +52,46 @@ def test_ctrl_c_stops_a_long_simulation(progress, tmp_path):
         pytest.fail("Ctrl-C did not stop the simulation within 60 s")
     assert child.returncode == 3, (out, err)
     assert "interrupted" in out
+
+
+# --- progress bars: long flow work is seen, quick work stays quiet -----------------------------
+
+@pytest.fixture(scope="module")
+def small_model():
+    import earlyhelp
+    from earlyhelp.flow import StockFlow
+
+    ds = earlyhelp.synthetic.council("coventry", years=2, scale=0.1, seed=1)
+    return StockFlow("continuum").fit(ds, start="2024-04-01", end="2025-03-31")
+
+
+@pytest.fixture
+def bars_on(monkeypatch):
+    """As on a terminal or in a notebook."""
+    import earlyhelp._native as native
+
+    monkeypatch.delenv("EARLYHELP_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(native, "progress_enabled", lambda: True)
+
+
+def test_simulate_shows_a_bar_when_asked_and_by_default_only_for_long_runs(small_model, bars_on, capsys,
+                                                                           monkeypatch):
+    import earlyhelp._native as native
+
+    monkeypatch.setattr(native, "AUTO_PROGRESS_DELAY", 0.2)  # a default bar appears after 0.2 s here
+    small_model.simulate(months=12, runs=20, seed=1, progress=True)
+    assert "simulate" in capsys.readouterr().err
+    small_model.simulate(months=12, runs=20, seed=1)  # a few milliseconds: no bar
+    assert capsys.readouterr().err == ""
+    small_model.simulate(months=60, runs=10_000, seed=1)  # over a second here: the default bar appears
+    assert "simulate" in capsys.readouterr().err
+    small_model.simulate(months=60, runs=10_000, seed=1, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_simulate_many_counts_its_tasks(small_model, bars_on, capsys):
+    from earlyhelp.flow import simulate_many
+
+    simulate_many({"a": small_model, "b": small_model}, months=6, runs=10, seed=1, progress=True)
+    err = capsys.readouterr().err
+    assert "simulate_many" in err and "/2 " in err  # counted out of the 2 tasks

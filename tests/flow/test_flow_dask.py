@@ -34,3 +34,20 @@ def test_councils_and_scenarios_partitioned_on_the_cluster(client, models):
     there = simulate_many(models, scenarios, months=6, runs=40, seed=3, client=client)
     pd.testing.assert_frame_equal(here, there)
     assert set(here["council"]) == {"north", "south"} and set(here["scenario"]) == {"baseline", "fewer step-ups"}
+
+
+def test_a_bar_counts_the_tasks_on_the_cluster_and_results_keep_their_order(client, models, monkeypatch, capsys):
+    import earlyhelp._native as native
+
+    monkeypatch.delenv("EARLYHELP_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(native, "progress_enabled", lambda: True)  # as on a terminal
+    m = models["north"]
+    quiet = m.simulate(months=12, runs=80, seed=11, client=client, chunks=7, progress=False)
+    shown = m.simulate(months=12, runs=80, seed=11, client=client, chunks=7, progress=True)
+    pd.testing.assert_frame_equal(quiet, shown)
+    assert "/7 " in capsys.readouterr().err  # the 7 chunks, counted as they finish
+    scenarios = [None, Scenario("fewer step-ups").multiply(("early_help", "cin"), 0.8, start="2025-06-01")]
+    quiet = simulate_many(models, scenarios, months=6, runs=40, seed=3, client=client, progress=False)
+    shown = simulate_many(models, scenarios, months=6, runs=40, seed=3, client=client, progress=True)
+    pd.testing.assert_frame_equal(quiet, shown)
+    assert "simulate_many" in capsys.readouterr().err

@@ -48,7 +48,7 @@ def _chunks(runs: int, n: int) -> List[Tuple[int, int]]:
 
 
 def run_chunks(args: Dict[str, Any], runs: int, seed: int, client=None, threads: int = 2,
-               chunks: Optional[int] = None, progress: bool = False):
+               chunks: Optional[int] = None, progress: Optional[bool] = None):
     """(stocks, costs, entrants) Bands of ``runs`` runs, here (``client=None``) or on ``client``."""
     from .._errors import ValidationError
 
@@ -66,11 +66,11 @@ def run_chunks(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
     # being released, and the tasks then lose their inputs
     [shared] = client.scatter([args], broadcast=True, hash=False)
     futures = [client.submit(_run, shared, seed, first, count, 1, pure=False) for first, count in parts]
-    return _merge(client.gather(futures))
+    return _merge(gather(client, futures, "simulate", "chunk", progress))
 
 
 def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads: int = 2,
-               chunks: Optional[int] = None, progress: bool = False):
+               chunks: Optional[int] = None, progress: Optional[bool] = None):
     """As :func:`run_chunks`, keeping every run's outcome too (to add localities run by run):
     (stocks, costs, entrants, run_stocks, run_costs), the runs in order."""
     from .._errors import ValidationError
@@ -86,10 +86,25 @@ def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
     [shared] = client.scatter([args], broadcast=True, hash=False)
     futures = [client.submit(_run, shared, seed, first, count, 1, keep_runs=True, pure=False)
                for first, count in _chunks(runs, chunks or 2 * n_workers)]
-    results = client.gather(futures)  # in the order of their runs
+    results = gather(client, futures, "simulate", "chunk", progress)  # in the order of their runs
     stocks, costs, entrants = _merge(r[:3] for r in results)
     return (stocks, costs, entrants, np.concatenate([r[3] for r in results]),
             np.concatenate([r[4] for r in results]))
+
+
+def gather(client, futures: List[Any], desc: str, unit: str, progress: Optional[bool]) -> List[Any]:
+    """The results of ``futures`` in their order, a progress bar counting them as they finish
+    (``progress`` as :func:`earlyhelp._native.progress`'s ``show``)."""
+    from distributed import as_completed
+
+    from .._native import progress as progress_bar
+
+    with progress_bar(desc, unit=unit, show=progress) as callback:
+        if callback is not None:
+            callback(0, len(futures))
+            for done, _ in enumerate(as_completed(futures), start=1):
+                callback(done, len(futures))
+        return client.gather(futures)
 
 
 def council_seed(seed: int, council: str) -> int:
@@ -129,7 +144,7 @@ def _tasks(models: Mapping[str, Any], scenarios: Sequence[Any], seed: int):
 
 def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] = None, *, months: int = 60,
                   runs: int = 1000, seed: int = 0, client=None, quantiles=(0.05, 0.5, 0.95),
-                  total: bool = True) -> pd.DataFrame:
+                  total: bool = True, progress: Optional[bool] = None) -> pd.DataFrame:
     """Simulate every council in ``models`` (name -> fitted StockFlow) under every scenario.
 
     One task per (council, scenario), on ``client`` (a ``dask.distributed.Client``; ``None``
@@ -161,6 +176,9 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     total : bool, default True
         add the council total rows of councils fitted by locality (each task then returns every
         run's outcome, ``runs`` x ``months`` x series values).
+    progress : bool, optional
+        a progress bar counting the tasks, on a terminal or in a notebook: True shows it, False
+        never; by default it shows once the run has lasted a second. Ctrl-C stops the run.
 
     Returns
     -------
@@ -175,11 +193,20 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     tasks = _tasks(models, scen, seed)
     paired = [bool(total) and t[3] is not None for t in tasks]
     if client is None:
-        done = [_one(m, s, months, runs, sd, quantiles, p) for (_, _, s, _, m, sd), p in zip(tasks, paired)]
+        from .._native import progress as progress_bar
+
+        done = []
+        with progress_bar("simulate_many", unit="task", show=progress) as callback:
+            if callback is not None:
+                callback(0, len(tasks))
+            for (_, _, s, _, m, sd), p in zip(tasks, paired):
+                done.append(_one(m, s, months, runs, sd, quantiles, p))
+                if callback is not None:
+                    callback(len(done), len(tasks))
     else:
         futures = [client.submit(_one, m, s, months, runs, sd, quantiles, p, pure=False)
                    for (_, _, s, _, m, sd), p in zip(tasks, paired)]
-        done = client.gather(futures)
+        done = gather(client, futures, "simulate_many", "task", progress)
     by_locality = any(t[3] is not None for t in tasks)
     last = {t[:2]: k for k, t in enumerate(tasks)}  # the last task of each (council, scenario)
     out, summed = [], None

@@ -13,7 +13,7 @@ is never the sum of the localities' bands.
 from __future__ import annotations
 
 import zlib
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -118,7 +118,7 @@ def check_total_size(runs: int, periods: int, series: int, table: str = "StockFl
 
 
 def simulate_localities(model, months: int, runs: int, seed: int, client, scenario, quantiles, threads: int,
-                        chunks, progress: bool, total: bool) -> pd.DataFrame:
+                        chunks, progress: Optional[bool], total: bool) -> pd.DataFrame:
     """:meth:`StockFlow.simulate` of a model fitted by locality: each locality's bands from its
     own seed (:func:`locality_seed`), then, with ``total``, the council's from the run-by-run sums."""
     parts = model._parts

@@ -689,7 +689,7 @@ class StockFlow:
 
     def simulate(self, months: int = 60, runs: int = 1000, seed: int = 0, client: Any = None,
                  scenario: Optional[Scenario] = None, quantiles: Sequence[float] = QUANTILES,
-                 threads: int = 2, chunks: Optional[int] = None, progress: bool = False,
+                 threads: int = 2, chunks: Optional[int] = None, progress: Optional[bool] = None,
                  total: bool = True) -> pd.DataFrame:
         """Monte Carlo projection of individual children, ``runs`` times, ``months`` ahead.
 
@@ -725,8 +725,10 @@ class StockFlow:
             threads here.
         chunks : int, optional
             runs per task on a client.
-        progress : bool, default False
-            show a progress bar.
+        progress : bool, optional
+            a progress bar on a terminal or in a notebook: True shows it, False never; by
+            default it shows once the simulation has lasted a second. Ctrl-C stops the runs
+            either way.
         total : bool, default True
             for a model fitted by locality: add the council total rows (locality ``"all"``).
 
