@@ -44,9 +44,12 @@ def test_small_starting_stocks_are_left_out(tmp_path):
     record = json.loads((folder / "run.json").read_text())
     hidden = record["suppressed_states"]
     assert hidden  # a quarter-size council has fewer than 30 children in some placement
-    for name in ("stocks.csv", "fan.csv"):
+    for name, value in (("stocks.csv", "stock"), ("fan.csv", "q50")):
         frame = pd.read_csv(folder / name)
         assert not set(frame["state"]) & set(hidden + ["all"])
+        # the other states keep their figures: only totals over every state would give a hidden one away
+        assert value in frame.columns and frame[value].notna().all() and len(frame), name
+        assert {"cin", "early_help"} <= set(frame["state"])
     scen = pd.read_csv(folder / "scenarios.csv")
     assert not set(scen.columns) & set(hidden + ["stock", "cost", "cost_avoided"])
     assert not (folder / "costs.csv").exists()

@@ -407,11 +407,12 @@ def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: 
     if png is not None:
         folder.write_bytes(name, png, sources=["fan"])      # drawn from the published fan table
         return
-    if "state" in frame.columns and hidden:
+    if hidden and "state" in frame.columns:  # a long table: one row per state, its own stock
         frame = frame[~frame["state"].isin(list(hidden) + ["all"])]
-    # with a state hidden, totals and costs over all states would give it away
-    frame = frame[[c for c in frame.columns
-                   if not (hidden and c in list(hidden) + ["stock", "cost", "cost_avoided", "cost_per_day"])]]
+    elif hidden:  # a wide table: a column per state, then totals and costs over all states
+        # with a state hidden, those totals would give it away
+        frame = frame.drop(columns=[c for c in frame.columns
+                                    if c in list(hidden) + ["stock", "cost", "cost_avoided", "cost_per_day"]])
     folder.write_table(name, frame.reset_index(drop=True))
 
 
