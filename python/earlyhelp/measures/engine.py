@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _catalogue as cat
-from .sources import DIMENSIONS, NO_DAY, SOURCE_DIMENSIONS, Builder, MissingData, Source
+from .sources import DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, Builder, MissingData, Source
 from .stats import change_test, poisson_interval, wilson_interval
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
@@ -90,9 +90,12 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     DataFrame
         With ``measure, period, period_start, period_end, <by columns>, numerator, denominator,
         value, lo, hi, previous, change, change_p, change_significant, rate_per_10k, complete``.
-        ``complete`` is False for a period partly outside ``start``-``end`` and, for measures that look
-        back (re-referrals within 12 months), for periods starting less than that window after the
-        data's first date (``ds.meta['window_start']`` or the earliest date of the source).
+        ``complete`` is False for a period partly outside ``start``-``end`` or the data and, for
+        measures that look back (re-referrals within 12 months), for periods starting less than that
+        window after the data's first date. The data run from ``ds.meta['window_start']`` to
+        ``['end_date']``, else from the month of the earliest request or episode date (or date of the
+        measure's own column) to the month of the latest request or episode date; a period wholly
+        outside them has no figure (NaN, not 0). By ``locality`` every locality has a row.
         Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
         intervals (counts); ``previous`` is the same period a year before and ``change_p`` a two-sided
         test that the change is more than noise (two-proportion z test, or the conditional binomial test
@@ -262,18 +265,24 @@ def _stock(src: Source, date: str, end: str, expr: Optional[str], g: np.ndarray,
     return np.cumsum(diff.reshape(G, M + 1), axis=1)[:, :M]
 
 
-def _before_data(builder, m, firsts: np.ndarray) -> np.ndarray:
-    """Per period: it starts before the month the data begin in (so its figures are not whole).
+def _data_months(builder, m) -> Tuple[Optional[int], Optional[int]]:
+    """First and last month (months since January 1970) the data cover, None where unknown.
 
-    The month, not the day: without a known window start, the first record's day stands for
-    the beginning of the data, and a month is not cut short because nothing happened on its 1st.
+    Months, not days: without a known window, the first and last records' days stand for the
+    ends of the data, and a month is not cut short because nothing happened on its 1st or 31st.
     """
-    first_day = builder.first_day(m.source, m.date)
-    starts = _mdate(firsts, False).astype("datetime64[D]")
-    if first_day is None:
-        return np.zeros(len(starts), dtype=bool)
-    first_month = np.datetime64(int(first_day), "D").astype("datetime64[M]").astype("datetime64[D]")
-    return starts < first_month
+    def month(day: Optional[int]) -> Optional[int]:
+        return None if day is None else int(np.datetime64(int(day), "D").astype("datetime64[M]").astype(np.int64))
+
+    return month(builder.first_day(m.source, m.date)), month(builder.last_day(m.source, m.date))
+
+
+def _outside_data(firsts: np.ndarray, lasts: np.ndarray, first_m: Optional[int], last_m: Optional[int]):
+    """Per period: (starts before the data, ends after them, lies wholly outside them)."""
+    before = firsts < first_m if first_m is not None else np.zeros(len(firsts), dtype=bool)
+    after = lasts > last_m if last_m is not None else np.zeros(len(firsts), dtype=bool)
+    wholly = (lasts < first_m if first_m is not None else False) | (firsts > last_m if last_m is not None else False)
+    return before, after, np.asarray(wholly, dtype=bool) & (before | after)
 
 
 def _periods(period: str, m0: int, M: int, stock: bool, num: np.ndarray, den: np.ndarray):
@@ -366,7 +375,12 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     lag = _LAG[period]
     prev_num = np.full_like(num, np.nan)
     prev_den = np.full_like(den, np.nan)
-    unseen = _before_data(builder, m, firsts)
+    first_m, last_m = _data_months(builder, m)
+    unseen, beyond, outside = _outside_data(np.asarray(firsts), np.asarray(lasts), first_m, last_m)
+    # no data is not zero: a period wholly outside the data has no figure (a stock included); one
+    # partly outside keeps the part inside and is marked incomplete
+    num = np.where(outside, np.nan, num)
+    den = np.where(outside, np.nan, den)
     if P > lag:
         prev_num[:, lag:], prev_den[:, lag:] = num[:, :-lag], den[:, :-lag]
         # a year before the data begin there is nothing to compare with: not a count of 0
@@ -393,7 +407,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         p_change = np.full_like(value, np.nan)
     with np.errstate(invalid="ignore"):
         change = value - prev
-    complete = np.asarray(complete, dtype=bool) & ~unseen  # a period the data begin within is not whole
+    # a period the data begin or end within is not whole
+    complete = np.asarray(complete, dtype=bool) & ~unseen & ~beyond
     if m.lookback_days:  # periods whose rows cannot see a full window of earlier data
         first_day = builder.first_day(m.source, m.date)
         if first_day is not None:
@@ -402,6 +417,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     keep_groups = np.ones(G, dtype=bool)
     if dims:  # groups that never occur (all zero and no denominator) are left out
         keep_groups = (np.nan_to_num(num).sum(axis=1) + np.nan_to_num(den).sum(axis=1)) > 0
+        if dims == ["locality"]:  # but every locality of the council is there: a quiet one is a true 0
+            keep_groups |= np.asarray(levels[0] != NOT_RECORDED)
     rows = np.repeat(keep_groups, P)
     kept = np.flatnonzero(keep_groups)
     n = len(kept) * P

@@ -208,13 +208,45 @@ class Builder:
         self.id_cache.clear()
 
     def first_day(self, source: str, date: str) -> Optional[int]:
-        """First day of the data (window start, else the source's earliest date), days since 1970."""
+        """First day of the data, days since 1970: the window start, else the earliest request or
+        episode date or date of the measure's own column (a measure whose first event comes late,
+        such as the first closure, still has data, and true zeros, before it)."""
         start = self.ds.meta.get("window_start")
         if start is not None:
             return int(days(pd.Series([pd.Timestamp(start)]))[0])
+        found = [d.min() for d in (*self._event_days(), self._source_days(source, date)) if len(d)]
+        return int(min(found)) if found else None
+
+    def last_day(self, source: str, date: str) -> Optional[int]:
+        """Last day of the data, days since 1970: the window end, else the latest request or episode
+        date (the measure's own column only without them: a review due next month is not data)."""
+        end = self.ds.meta.get("end_date")
+        if end is not None:
+            return int(days(pd.Series([pd.Timestamp(end)]))[0])
+        found = [d.max() for d in self._event_days() if len(d)]
+        if not found:
+            own = self._source_days(source, date)
+            found = [own.max()] if len(own) else []
+        return int(max(found)) if found else None
+
+    def _source_days(self, source: str, date: str) -> np.ndarray:
         col = self.source(source).frame[date].to_numpy()
-        col = col[col != NO_DAY]
-        return int(col.min()) if len(col) else None
+        return col[(col != NO_DAY) & (np.abs(col) < FAR_DAY // 2)]
+
+    def _event_days(self) -> List[np.ndarray]:
+        """The known dates of requests received and episodes started and ended."""
+        def make():
+            out = []
+            for table, columns in (("requests", ("received_date",)), ("episodes", ("start_date", "end_date"))):
+                if table not in self.ds.tables or (self.supplied is not None and table not in self.supplied):
+                    continue
+                frame = self.ds[table]
+                for column in columns:
+                    if column in frame.columns and len(frame):
+                        d = days(frame[column])
+                        out.append(d[d != NO_DAY])
+            return out
+        return self._memo("event_days", make)
 
     # -- availability ---------------------------------------------------------------
     def require(self, table: str, column: Optional[str] = None) -> None:

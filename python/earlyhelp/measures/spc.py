@@ -10,7 +10,8 @@
   concern (high/low) or common cause; the target consistently passed, hit and miss, or
   consistently failed.
 * :func:`funnel` - a funnel plot's limits (95% and 99.8%) around the overall rate by denominator,
-  for comparing localities or councils.
+  for comparing localities or councils: exact binomial or Poisson, so a unit at the overall rate
+  is above (or below) a limit with probability at most (1 - level) / 2.
 """
 from __future__ import annotations
 
@@ -231,7 +232,9 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     numerator, denominator : per unit (events and the population or opportunities).
     overall : the target rate (default the pooled rate sum(numerator) / sum(denominator)).
     kind : ``"proportion"`` (binomial limits) or ``"rate"`` (Poisson limits, per unit of denominator).
-    levels : two-sided coverage of the limits (95% and 99.8% by default).
+    levels : two-sided coverage of the limits (95% and 99.8% by default): a unit drawn at
+        ``overall`` is outside each limit with probability at most ``(1 - level) / 2`` (the
+        exact one-sided test), less at small denominators.
     labels : sequence, optional
         a name per unit.
     points : int, default 200
@@ -286,19 +289,38 @@ def _check_funnel_units(num: np.ndarray, den: np.ndarray, labels, kind: str) -> 
 
 
 def _funnel_limits(p0: float, n: np.ndarray, level: float, kind: str):
-    """Exact limits with the interpolation of Spiegelhalter (2005) for discrete distributions."""
+    """Exact limits with the interpolation of Spiegelhalter (2005) for discrete distributions,
+    taken from each limit's own tail.
+
+    The lower limit interpolates between the counts ``r - 1`` and ``r`` around the lower
+    quantile; the upper limit does the same on the upper tail (the lower limit of ``n - X``
+    for a proportion, the mirrored survival function for a rate). A unit is then outside a
+    limit exactly when its count's one-sided tail probability is below ``(1 - level) / 2``,
+    so each limit flags at most that share of units drawn at ``p0`` (fewer at small
+    denominators, where the counts are coarse). Interpolating the upper limit from below, as
+    the lower one is, put it under the largest count that passes and flagged that count:
+    three times the nominal share above the 95% limit at denominators under 20.
+    """
     a = (1 - level) / 2
     n = np.asarray(n, dtype=float)
-    if kind == "proportion":
-        dist_lo = stats.binom(np.round(n).astype(int), p0)
-    else:
-        dist_lo = stats.poisson(n * p0)
-    out = []
-    for q in (a, 1 - a):
-        r = dist_lo.ppf(q)
-        cdf_r = dist_lo.cdf(r)
-        cdf_r1 = dist_lo.cdf(r - 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            alpha = np.where(cdf_r > cdf_r1, (cdf_r - q) / (cdf_r - cdf_r1), 0.0)
-        out.append(np.clip((r - alpha) / n, 0, None if kind == "rate" else 1))
-    return out[0], out[1]
+    dist = stats.binom(np.round(n).astype(int), p0) if kind == "proportion" else stats.poisson(n * p0)
+    lower = _interpolated_quantile(dist.cdf, dist.ppf(a), a)
+    # upper tail: u = the largest count whose P(X >= u) is at least a; the limit lies in [u, u + 1)
+    u = dist.isf(a)
+    s_u, s_u1 = dist.sf(u - 1), dist.sf(u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        beta = np.where(s_u > s_u1, (s_u - a) / (s_u - s_u1), 0.0)
+    upper = u + np.clip(beta, 0.0, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo, hi = lower / n, upper / n
+    top = None if kind == "rate" else 1
+    return np.clip(lo, 0, top), np.clip(hi, 0, top)
+
+
+def _interpolated_quantile(cdf, r: np.ndarray, q: float) -> np.ndarray:
+    """``r - alpha`` with ``r`` the q-quantile (smallest count with cdf >= q) and alpha the share
+    of the step at ``r`` above q (Spiegelhalter 2005, appendix A.1.1)."""
+    c_r, c_r1 = cdf(r), cdf(r - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = np.where(c_r > c_r1, (c_r - q) / (c_r - c_r1), 0.0)
+    return r - alpha
