@@ -351,8 +351,10 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
     // is only needed to certify (or repair) maximality at the end.
     if (added > 0) continue;
     // Augmenting paths through left-out arcs: search the full residual network
-    // from the unassigned families; if the sink is reachable, add the arcs from
-    // every family reached to practitioners with room (the path's last arc is one).
+    // from the unassigned families; if the sink is reachable, add every left-out
+    // arc between a family and a practitioner the search reached. The path found
+    // runs only through those, and at least one of its arcs was left out (the
+    // solve was maximal over the set), so the next solve assigns one more.
     std::vector<char> seen_f(nf, 0), seen_p(static_cast<std::size_t>(n_practitioners), 0);
     std::vector<std::int64_t> queue;
     for (std::size_t f = 0; f < nf; ++f)
@@ -388,7 +390,7 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
         if (seen_f[f])
           for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
             const std::int64_t i = arc_at(e);
-            if (!in_set[i] && used[practitioner[i]] < capacity[practitioner[i]]) in_set[i] = 1, ++added;
+            if (!in_set[i] && seen_p[practitioner[i]]) in_set[i] = 1, ++added;
           }
     if (added == 0) break;
   }

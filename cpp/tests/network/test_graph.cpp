@@ -191,6 +191,38 @@ TEST(NetworkFlow, MatchesBoostSuccessiveShortestPath) {
   }
 }
 
+// Family 2 gets in only if family 1 moves from practitioner 2 to 0, a pair left out of family 1's
+// single candidate: the path to the free practitioner runs through two left-out arcs.
+TEST(NetworkFlow, PricingFindsAugmentingPathsThroughSeveralLeftOutArcs) {
+  std::vector<std::int64_t> cap{1, 1, 1}, fam{0, 1, 1, 2, 2}, pr{1, 0, 2, 1, 2};
+  std::vector<double> cost{2.0, 2.0, 1.0, 3.0, 3.0};
+  auto a = assign_min_cost(3, cap.data(), 3, fam.data(), pr.data(), cost.data(), fam.size(), 1);
+  for (int f = 0; f < 3; ++f) EXPECT_GE(a.practitioner[f], 0) << "family " << f;
+  EXPECT_NEAR(a.total_cost, 7.0, 1e-9);
+}
+
+// Small, sparse problems with scarce room: where pruning to one candidate most often leaves
+// the only way through out of the set.
+TEST(NetworkFlow, PrunedSolvesOfSmallProblemsMatchBoost) {
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 500; ++trial) {
+    int nf = 1 + static_cast<int>(rng() % 8), np = 1 + static_cast<int>(rng() % 5);
+    std::vector<std::int64_t> cap(np), fam, pr;
+    std::vector<double> cost;
+    for (auto& c : cap) c = rng() % 3;
+    for (int f = 0; f < nf; ++f)
+      for (int p = 0; p < np; ++p)
+        if (rng() % 5 < 3) fam.push_back(f), pr.push_back(p), cost.push_back(static_cast<double>(rng() % 5));
+    long flow = 0;
+    double opt = boost_optimum(nf, cap, fam, pr, cost, flow);
+    auto pk = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size(), 1);
+    long assigned = 0;
+    for (int f = 0; f < nf; ++f) assigned += pk.practitioner[f] >= 0;
+    EXPECT_EQ(assigned, flow) << "trial " << trial;
+    EXPECT_NEAR(pk.total_cost, opt, 1e-6) << "trial " << trial;
+  }
+}
+
 TEST(NetworkFlow, BadInputThrows) {
   std::vector<std::int64_t> cap{1}, fam{0}, pr{0};
   std::vector<double> cost{-1.0};

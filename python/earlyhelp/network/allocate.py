@@ -24,7 +24,16 @@ statutory level (4)             +5 unless the agency is la_social_care
 
 A practitioner whose spare capacity is 0 (``caseload_capacity`` 0, or already
 full) takes no family; they stay in the ``practitioners`` table with
-``spare_before = 0``. Practitioners over capacity have spare 0, not negative.
+``spare_before = 0``. Practitioners over capacity have spare 0, not negative. A practitioner
+with no ``caseload_capacity`` recorded is taken to have no room; a family whose eligible
+practitioners all lack one is unassigned with the reason ``no capacity recorded``.
+
+Families and practitioners go to the solver in order of id, so the same data in another
+row order gives the same allocation (equally cheap answers are chosen the same way).
+
+The solver counts costs in steps of a billionth of the largest cost: costs spanning a wider
+range (a large "never" penalty beside small costs) raise :class:`earlyhelp.ValidationError`,
+as the least-cost answer could not be told apart; give pairs that must not be used NaN or inf.
 
 Candidate pruning (exact)
 -------------------------
@@ -34,8 +43,10 @@ prunes only when families x practitioners > 5,000,000). It then prices every
 left-out pair against the solution: pairs with a negative reduced cost (they
 would lower the total) or on an augmenting path (they would let one more
 family through) are added and the flow is solved again, until none is left.
-The result is therefore the same min-cost maximum flow as over all pairs;
-pruning only makes it faster.
+An augmenting path may run through several left-out pairs: every left-out pair
+between the families and practitioners such a path reaches is added. The result
+is therefore the same min-cost maximum flow as over all pairs; pruning only
+makes it faster.
 """
 from __future__ import annotations
 
@@ -82,6 +93,9 @@ NEED_AGENCY_TYPES: Dict[str, Tuple[str, ...]] = {
 AUTO_ALL_PAIRS = 5_000_000
 DEFAULT_CANDIDATES = 40
 _CHUNK_PAIRS = 2_000_000
+
+#: unassigned reason when every eligible practitioner has no caseload_capacity recorded
+NOT_RECORDED = "no capacity recorded"
 
 CostFunction = Callable[[pd.DataFrame, pd.DataFrame], Any]
 
@@ -134,7 +148,8 @@ class Allocation:
         family_id, practitioner_id, cost, family and practitioner locality, agency, tier.
     unassigned : DataFrame
         family_id, locality_id, reason: ``no eligible practitioner`` (no practitioner
-        with a finite cost) or ``no capacity`` (eligible practitioners are all full).
+        with a finite cost), ``no capacity`` (eligible practitioners are all full) or
+        ``no capacity recorded`` (no eligible practitioner has a ``caseload_capacity``).
     practitioners : DataFrame
         practitioner_id, spare_before, assigned, spare_after (never negative).
     total_cost : float
@@ -160,10 +175,23 @@ def _family_table(net: FamilyNetwork) -> pd.DataFrame:
     return fams.reset_index(drop=True)
 
 
-def _as_costs(values: Any) -> np.ndarray:
-    """A cost function's answer as float64, or a ValidationError (not numpy's bare ValueError)."""
+def _as_costs(values: Any, n: int) -> np.ndarray:
+    """A cost function's answer for ``n`` pairs as float64, or a ValidationError (not numpy's bare ValueError).
+
+    A Series is read by its index (the pairs' row numbers ``0..n-1``), not by position: one
+    whose rows were reordered (sorted, merged) would otherwise give each pair another's cost.
+    """
+    if isinstance(values, pd.Series) and not values.index.equals(pd.RangeIndex(n)):
+        index = values.index
+        if len(index) != n or not index.is_unique or not index.sort_values().equals(pd.RangeIndex(n)):
+            raise ValidationError(Problem("allocate_leads", "cost", "cost function returned a Series whose index "
+                                          f"is not the pairs' row numbers 0..{n - 1}"))
+        values = values.sort_index()
     try:
-        return np.asarray(values, dtype=np.float64)
+        costs = np.asarray(values)
+        if costs.dtype.kind == "c":
+            raise TypeError("complex numbers")
+        return np.asarray(costs, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise ValidationError(Problem("allocate_leads", "cost", f"cost function must return numbers ({err})")) \
             from None
@@ -178,7 +206,7 @@ def _pair_costs(fams: pd.DataFrame, pracs: pd.DataFrame, cost: CostFunction) -> 
         hi = min(nf, lo + rows)
         fi = np.repeat(np.arange(lo, hi), npr)
         pi = np.tile(np.arange(npr), hi - lo)
-        c = _as_costs(cost(fams.iloc[fi].reset_index(drop=True), pracs.iloc[pi].reset_index(drop=True)))
+        c = _as_costs(cost(fams.iloc[fi].reset_index(drop=True), pracs.iloc[pi].reset_index(drop=True)), len(fi))
         if c.shape != fi.shape:
             raise ValidationError(Problem("allocate_leads", "cost",
                                           f"cost function returned shape {c.shape}, expected ({len(fi)},)"))
@@ -198,12 +226,45 @@ def solve_assignment(n_families: int, spare: np.ndarray, fi: np.ndarray, pi: np.
                      candidates: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
     """Min-cost max-flow assignment over all (family, practitioner) pairs, starting from
     ``candidates`` cheapest per family (exact either way; see the module docstring)."""
+    spare = np.ascontiguousarray(spare, dtype=np.int64)
+    fi, pi = np.asarray(fi, dtype=np.int64), np.asarray(pi, dtype=np.int64)
+    c = np.asarray(c, dtype=np.float64)
+    _check_cost_resolution(c)
+    # a practitioner with no room takes nobody: their pairs would only fill the candidate lists
+    # (a pair naming no practitioner stays, for the core to report)
+    known = (pi >= 0) & (pi < len(spare))
+    room = ~known
+    room[known] = spare[pi[known]] > 0
+    fi, pi, c = fi[room], pi[room], c[room]
     with naming("allocate_leads"):
-        who, cost, _, _, _ = core.assign_min_cost(int(n_families), np.ascontiguousarray(spare, dtype=np.int64),
-                                                  np.ascontiguousarray(fi, dtype=np.int64),
-                                                  np.ascontiguousarray(pi, dtype=np.int64),
-                                                  np.ascontiguousarray(c, dtype=np.float64), int(candidates or 0))
+        who, cost, _, _, _ = core.assign_min_cost(int(n_families), spare, np.ascontiguousarray(fi),
+                                                  np.ascontiguousarray(pi), np.ascontiguousarray(c),
+                                                  int(candidates or 0))
     return who, cost
+
+
+# The core solves on whole numbers: the largest cost becomes 1e9 and the others are rounded to scale.
+_COST_STEPS = 1e9
+
+
+def _check_cost_resolution(c: np.ndarray) -> None:
+    """A ValidationError when costs span so wide a range that the solver would treat costs
+    that differ as equal (a large 'never' penalty next to small costs): its answer would not
+    be the least cost."""
+    if not len(c) or c.max() <= 0:
+        return
+    steps = np.floor(c * (_COST_STEPS / c.max()) + 0.5)
+    order = np.argsort(c, kind="stable")
+    c_sorted, steps_sorted = c[order], steps[order]
+    distinct = np.diff(c_sorted) > 1e-9 * c_sorted[1:]          # differ by more than rounding noise
+    merged = distinct & (np.diff(steps_sorted) == 0)
+    if merged.any():
+        first = np.flatnonzero(merged)[0]
+        raise ValidationError(Problem(
+            "allocate_leads", "cost", f"costs from {c_sorted[first]:g} to {c.max():g} span too wide a range: the "
+            f"solver counts costs in steps of {c.max() / _COST_STEPS:.3g}, so {c_sorted[first]:g} and "
+            f"{c_sorted[first + 1]:g} would count as equal. Give a pair that must not be used NaN or inf (not "
+            "eligible) rather than a large cost"))
 
 
 def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None, candidates: Optional[int] = -1,
@@ -242,9 +303,9 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     net = network if network is not None else FamilyNetwork.from_dataset(ds, at)
     fams = _family_table(net)
     loads = net.caseloads()
-    pracs = loads.copy()
+    # by id, so that equally good answers are chosen the same way whatever the rows' order
+    pracs = loads.sort_values("practitioner_id", kind="stable").reset_index(drop=True)
     pracs["spare"] = pracs["spare"].fillna(0).astype(np.int64).clip(lower=0)
-    pracs = pracs.reset_index(drop=True)
     if candidates == -1:
         candidates = None if len(fams) * len(pracs) <= AUTO_ALL_PAIRS else DEFAULT_CANDIDATES
     if candidates is not None and candidates < 1:
@@ -270,8 +331,13 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
         assignments[col] = assignments[col].astype("string[pyarrow]")
     eligible = np.zeros(len(fams), bool)
     eligible[fi] = True
+    # eligible only with practitioners whose capacity is not recorded (taken as 0)
+    recorded = pracs["caseload_capacity"].notna().to_numpy()
+    with_recorded = np.zeros(len(fams), bool)
+    with_recorded[fi[recorded[pi]]] = True
     unassigned = fams.loc[~got, ["family_id", "locality_id", "episode_id"]].copy()
-    unassigned["reason"] = np.where(eligible[~got], "no capacity", "no eligible practitioner")
+    unassigned["reason"] = np.where(~eligible[~got], "no eligible practitioner",
+                                    np.where(with_recorded[~got], "no capacity", NOT_RECORDED))
     used = np.bincount(who[got], minlength=len(pracs))
     table = pd.DataFrame({"practitioner_id": pracs["practitioner_id"], "spare_before": spare, "assigned": used,
                           "spare_after": spare - used})
