@@ -276,14 +276,33 @@ def predict_risk(model: Any, X: Any) -> np.ndarray:
     if proba.ndim != 2 or proba.shape[0] != len(X):
         raise ValueError(f"predict_proba returned shape {proba.shape} for {len(X)} rows")
     classes = list(getattr(model, "classes_", [0, 1]))
-    if 1 in classes and len(classes) == 2 and not any(c in (0, -1) for c in classes if c != 1):
-        # e.g. classes 1 and 2: the class labelled 1 is then the negative one, and scoring it
-        # against 0/1 outcomes would silently turn the AUC upside down
+    col = _outcome_column(classes) if len(classes) == 2 else None
+    if len(classes) == 2 and col is None:
+        # e.g. classes 1 and 2 (the class labelled 1 is then the negative one) or two words such as
+        # "escalated" and "not_escalated" (the outcome sorts first): scoring the wrong column against
+        # 0/1 outcomes would silently turn the AUC upside down
         shown = [c.item() if isinstance(c, np.generic) else c for c in classes]
         raise ValueError(f"the model's classes are {shown}: which one is the outcome is ambiguous; refit it on "
                          "0/1 (or False/True) labels")
-    col = classes.index(1) if 1 in classes else proba.shape[1] - 1
+    if col is None:
+        col = classes.index(1) if 1 in classes else proba.shape[1] - 1
     return proba[:, col]
+
+
+def _outcome_column(classes: List[Any]) -> Optional[int]:
+    """Which of two classes is the outcome: 1 beside 0 or -1 (True beside False), or a yes-word
+    beside a no-word ("yes"/"no", "Y"/"N", "true"/"false"); None when that is not clear."""
+    from ..data.coerce import FALSE_WORDS, TRUE_WORDS
+
+    if 1 in classes:
+        other = [c for c in classes if not (c == 1)]
+        return classes.index(1) if len(other) == 1 and other[0] in (0, -1) else None
+    words = [str(c).strip().lower() if isinstance(c, (str, np.str_)) else None for c in classes]
+    yes = [w in TRUE_WORDS for w in words]
+    no = [w in FALSE_WORDS for w in words]
+    if sorted(yes) == [False, True] and sorted(no) == [False, True] and yes.index(True) == no.index(False):
+        return yes.index(True)
+    return None
 
 
 def _check_X(X: Any, y: Any) -> None:

@@ -39,6 +39,7 @@ finite ``C`` separable data converge to finite coefficients.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from statistics import NormalDist
 from typing import Any, Optional
@@ -109,7 +110,7 @@ class _LinearRiskModel(BaseEstimator):
                 check_finite(X, feature_names(self, X.shape[1]), original)
                 if "extreme scales" in str(exc):  # the core's words for a penalised fit that broke down
                     raise self._scale_error(X, y, w) from exc
-                raise
+                raise self._named_column_error(exc) from exc
         coef = np.asarray(res["coef"], dtype=np.float64)
         if not (np.all(np.isfinite(coef)) and math.isfinite(res["intercept"])):  # the core checks too
             raise ValidationError("the fit diverged (non-finite coefficients)", table="X")
@@ -130,6 +131,16 @@ class _LinearRiskModel(BaseEstimator):
             warnings.warn(f"{type(self).__name__} did not converge in {self.n_iter_} iterations (gradient "
                           f"{res['gradient_norm']:.2e} > tol {self.tol:g}); raise max_iter or standardise "
                           "the features", ConvergenceWarning, stacklevel=3)
+
+    def _named_column_error(self, exc: CoreInputError) -> ValidationError:
+        """The core's error about "column j of X" (its number), in the named column."""
+        found = re.match(r"column (\d+) of X (.*)", str(exc.message), flags=re.S)
+        names = feature_names(self, int(self.n_features_in_))
+        if not found or not 0 <= int(found.group(1)) < len(names):
+            return exc
+        name = names[int(found.group(1))]
+        # a ValidationError, not the core's: naming() would relabel that without the column
+        return ValidationError(Problem("X", name, str(exc.message)))
 
     def _penalty_text(self) -> str:
         """The penalty parameter as the user set it, for messages."""
