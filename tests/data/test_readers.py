@@ -31,6 +31,50 @@ def test_round_trip(small_ds, tmp_path, fmt):
     assert list(back.step_ups()["episode_id"]) == ["E1", "E2"]
 
 
+def _interrupted_after(monkeypatch, tables: int) -> None:
+    """Make the ``tables + 1``-th table written raise KeyboardInterrupt (Ctrl-C) part way."""
+    calls = {"n": 0}
+    real = pd.DataFrame.to_csv
+
+    def to_csv(self, path, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > tables:
+            Path(path).write_text("half a tab")
+            raise KeyboardInterrupt
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+
+
+def test_an_interrupted_write_leaves_no_new_folder(small_ds, tmp_path, monkeypatch):
+    _interrupted_after(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        earlyhelp.write_dataset(small_ds, tmp_path / "council", format="csv")
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor a staging folder is left
+
+
+def test_an_interrupted_write_leaves_the_old_tables_whole(small_ds, tmp_path, monkeypatch):
+    for name in small_ds:  # the folder's current tables, which the new write must not half replace
+        (tmp_path / f"{name}.csv").write_text(f"old {name}")
+    before = {f.name: f.read_bytes() for f in tmp_path.iterdir()}
+    _interrupted_after(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        earlyhelp.write_dataset(small_ds, tmp_path, format="csv")
+    assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == before
+
+
+def test_a_written_folder_has_the_usual_permissions(small_ds, tmp_path):
+    earlyhelp.write_dataset(small_ds, tmp_path / "council", format="csv")
+    assert (tmp_path / "council").stat().st_mode & 0o777 == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_ids_keep_leading_zeros(tmp_path):
     write_csv(tmp_path, "persons.csv", "person_id,birth_date,sex,ethnicity\n007,2015-01-01,M,WBRI\n")
     ds = earlyhelp.read_dataset(tmp_path)

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -446,17 +449,39 @@ def write_dataset(ds, path, *, format: str = "parquet") -> list:
     -------
     list of Path
         the files written.
+
+    Notes
+    -----
+    All or nothing: every table is first written beside its final name and only then moved
+    into place, so an error or Ctrl-C part way leaves the folder as it was (a new folder is
+    not created at all), never a mix of whole and half-written tables.
     """
     if format not in ("parquet", "csv"):
         raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    for name, frame in ds.tables.items():
-        file = folder / f"{name}.{format}"
-        if format == "parquet":
-            frame.to_parquet(file, index=False)
-        else:
-            frame.to_csv(file, index=False)
-        files.append(file)
-    return files
+    new_folder = not folder.exists()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # os.mkdir, not mkdtemp: the folder keeps the usual permissions once renamed into place
+    stage = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial"
+    stage.mkdir()
+    try:
+        staged = [_write_table(frame, stage / f"{name}.{format}", format) for name, frame in ds.tables.items()]
+        if new_folder:
+            stage.rename(folder)
+            return [folder / f.name for f in staged]
+        folder.mkdir(exist_ok=True)
+        files = []
+        for file in staged:
+            os.replace(file, folder / file.name)
+            files.append(folder / file.name)
+        return files
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write_table(frame: pd.DataFrame, file: Path, format: str) -> Path:
+    if format == "parquet":
+        frame.to_parquet(file, index=False)
+    else:
+        frame.to_csv(file, index=False)
+    return file
