@@ -390,3 +390,21 @@ def test_bad_labelled_edge_frame():
         Graph.from_edges(pd.DataFrame({"source": ["a"], "to": ["b"]}))
     with pytest.raises(ValidationError, match="w2"):
         Graph.from_edges(pd.DataFrame({"source": ["a"], "target": ["b"]}), weight="w2")
+
+
+@pytest.mark.parametrize("method, args", [("betweenness", ()), ("distances", ([0, 1],))])
+def test_long_graph_work_shows_a_bar_by_default(method, args, monkeypatch, capsys):
+    """By default a bar appears once the work has lasted AUTO_PROGRESS_DELAY, and never with progress=False."""
+    import earlyhelp._native as native
+
+    monkeypatch.delenv("EARLYHELP_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(native, "progress_enabled", lambda: True)  # as on a terminal
+    g = Graph.from_edges(np.arange(199), np.arange(1, 200))
+    monkeypatch.setattr(native, "AUTO_PROGRESS_DELAY", 0.0)  # every call counts as long here
+    getattr(g, method)(*args)
+    assert method in capsys.readouterr().err
+    getattr(g, method)(*args, progress=False)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(native, "AUTO_PROGRESS_DELAY", 3600.0)  # and as short here
+    getattr(g, method)(*args)
+    assert capsys.readouterr().err == ""

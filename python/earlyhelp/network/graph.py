@@ -350,7 +350,7 @@ class Graph:
             return self._keyed(self._g.pagerank(damping, tol, max_iter), "pagerank")
 
     def betweenness(self, samples: Optional[int] = None, seed: int = 0, normalized: bool = True,
-                    progress: bool = False) -> np.ndarray:
+                    progress: Optional[bool] = None) -> np.ndarray:
         """Shortest-path betweenness centrality (Brandes), as ``nx.betweenness_centrality``.
 
         Parameters
@@ -363,8 +363,9 @@ class Graph:
             Seed for the sample.
         normalized : bool
             Divide by the number of vertex pairs, as NetworkX.
-        progress : bool
-            Show a tqdm bar.
+        progress : bool, optional
+            Show a tqdm bar: True at once, False never, None (default) once the work has lasted
+            a second. Ctrl-C stops the work either way.
 
         Returns
         -------
@@ -396,7 +397,7 @@ class Graph:
         with naming("betweenness"), progress_bar("betweenness", show=progress) as callback:
             return self._keyed(self._g.betweenness(sources, sampled, normalized, callback), "betweenness")
 
-    def distances(self, sources: Any, progress: bool = False) -> np.ndarray:
+    def distances(self, sources: Any, progress: Optional[bool] = None) -> np.ndarray:
         """Shortest path lengths, shape ``(len(sources), n)``; ``inf`` when unreachable.
 
         Hop counts when unweighted (breadth-first search), sums of weights when
@@ -407,8 +408,9 @@ class Graph:
         ----------
         sources : array-like
             the source vertices (labels for a graph built from labels).
-        progress : bool, default False
-            show a tqdm bar.
+        progress : bool, optional
+            show a tqdm bar: True at once, False never, None (default) once the work has lasted
+            a second. Ctrl-C stops the work either way.
 
         Returns
         -------
