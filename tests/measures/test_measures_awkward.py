@@ -174,3 +174,15 @@ def test_a_locality_with_nothing_in_the_whole_window_is_zero_not_missing(ds):
     r12 = compute(ds, ["requests"], by="locality", period="rolling_12m", start="2024-04-01", end="2025-03-31")
     last = r12[r12["period"] == "12 months to 2025-03"]
     assert dict(zip(last["locality"].astype(str), last["value"])) == {"North": 2, "South": 2}
+
+
+def test_a_child_is_in_the_older_age_band_on_their_birthday():
+    """P1 turns 10 on 2024-02-28, the day of their request: band 10-15 (3,652 days / 365.25 said 9)."""
+    base = awkward_council()
+    frames = {name: base[name].copy() for name in base.tables}
+    frames["persons"].loc[frames["persons"]["person_id"] == "P1", "birth_date"] = pd.Timestamp("2014-02-28")
+    frames["requests"].loc[frames["requests"]["request_id"] == "Q1", "received_date"] = pd.Timestamp("2024-02-28")
+    ds = earlyhelp.Dataset.from_frames(as_of="2025-03-31", **frames)
+    r = measures.compute(ds, ["requests"], period="month", by="age_band", start="2024-01-01", end="2024-03-31")
+    feb = r[(r["period_start"] == pd.Timestamp("2024-02-01")) & (r["numerator"] > 0)]
+    assert list(feb["age_band"].astype(str)) == ["10-15"]

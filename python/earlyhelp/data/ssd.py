@@ -16,6 +16,7 @@ import pandas as pd
 
 from .._errors import Problem
 from . import codes as code_lists
+from .age import completed_years
 from .schema import FOLDED_COLUMNS
 
 # The specification's contact-outcome flags (ssd_contacts.cont_contact_outcome_json) -> decision.
@@ -842,7 +843,7 @@ def member_roles(members: pd.DataFrame, persons: pd.DataFrame, data_end: Optiona
     mother = pid.map(p["pers_is_mother"].astype("string").str.strip().str.upper() == "Y").fillna(False).astype(bool) \
         if "pers_is_mother" in p.columns else pd.Series(False, index=members.index)
     at = members["valid_to"].fillna(data_end if data_end is not None else pd.Timestamp.today().normalize())
-    age = (at - born).dt.days / 365.25
+    age = pd.Series(completed_years(born, at), index=members.index)
     role = pd.Series(np.where(unborn | (age < 18), "child",
                               np.where(age >= 18, np.where(mother, "parent_carer", "other_adult"), "unknown")),
                      index=members.index)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import codes
+from ..data.age import completed_years
 from ._ids import arrow_strings, int_ids, positions
 from ._catalogue import (ASSESSMENT_DAYS, PLAN_DAYS, REPEAT_CP_PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS,
                          Measure)
@@ -397,7 +398,7 @@ class Builder:
         pos = _lookup(pd.Series(person_ids, dtype="string"), per["person_id"], self.id_cache)
         birth = _take(days(per["birth_date"]), pos, NO_DAY).astype(np.int64)
         ok = (birth != NO_DAY) & (on_day != NO_DAY) & (pos >= 0)
-        age = np.where(ok, (on_day - birth) / 365.25, np.nan)
+        age = np.where(ok, completed_years(np.where(ok, birth, 0), np.where(ok, on_day, 0)), np.nan)
         band = np.full(len(age), None, dtype=object)
         valid = ok & (age >= 0)
         idx = np.searchsorted(AGE_EDGES, np.where(valid, age, 0), side="right") - 1
