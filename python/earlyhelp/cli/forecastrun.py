@@ -460,7 +460,11 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     from ..report.suppression import published
     from ..report import forecast_report as report_mod
 
+    from ..forecast import best_model
+
     fc = cfg.forecast
+    # chosen on every series' accuracy, as the capacity plan is, before small series' is withheld
+    chosen = best_model(accuracy_table, fc.models)
     history = suppressed_history(Y_df, cfg.suppression_threshold)
     hidden = hidden_series(history)
     folder.write_table("observed", with_place_names(history, names),
@@ -478,7 +482,7 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         folder.write_table("capacity", with_place_names(withheld, names))
         capacity_shown = type(capacity_table).of(withheld, **facts) if facts else withheld
         sources.append("capacity")
-    described = dict(measures=list(fc.measures), models=list(fc.models), levels=list(fc.levels))
+    described = dict(measures=list(fc.measures), models=list(fc.models), levels=list(fc.levels), model=chosen)
     figures = report_mod.figures(history, forecasts, accuracy_table, capacity_shown, **described, names=names)
     import matplotlib.pyplot as plt
 

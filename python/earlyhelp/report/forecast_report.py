@@ -96,7 +96,8 @@ def interval_level(levels: Sequence[int]) -> Optional[int]:
 
 def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[pd.DataFrame],
             capacity: Optional[pd.DataFrame] = None, *, measures: Sequence[str], models: Sequence[str],
-            levels: Sequence[int] = (), names: Optional[Names] = None) -> Dict[str, Any]:
+            levels: Sequence[int] = (), names: Optional[Names] = None,
+            model: Optional[str] = None) -> Dict[str, Any]:
     """The run's matplotlib figures by file stem (history and forecast per measure, accuracy, capacity).
 
     Parameters
@@ -120,13 +121,17 @@ def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[p
         The dataset's names (:meth:`earlyhelp.data.names.Names.of`) for the panel titles;
         default: the ``council``/``locality`` columns of the tables, else the ids.
 
+    model : str, optional
+        The model the run chose (the most accurate over every series, before accuracy was
+        withheld); default the most accurate in ``accuracy`` as published.
+
     Returns
     -------
     dict of str to matplotlib Figure
     """
     from .plots import plot_accuracy, plot_capacity, plot_history_forecast
 
-    model = best_model(accuracy, models)
+    model = _chosen_model(model, accuracy, models)
     level = interval_level(levels)
     labels = series_labels([history, forecasts], names)
     out: Dict[str, Any] = {}
@@ -155,7 +160,7 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
                  pngs: Optional[Mapping[str, bytes]] = None, freq: str = "MS", reconciliation: str = "none",
                  backtest_windows: int = 0, source: str = "", capacity_measure: Optional[str] = None,
                  caseload_per_fte: Optional[float] = None, durations: Optional[str] = None,
-                 names: Optional[Names] = None) -> str:
+                 names: Optional[Names] = None, model: Optional[str] = None) -> str:
     """The self-contained HTML report.
 
     Parameters
@@ -185,6 +190,8 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
         (the measure, the families one practitioner holds, the episode durations in words).
     names : Names, optional
         As :func:`figures` (places are named, never coded, in the text and tables).
+    model : str, optional
+        As :func:`figures`: the forecasts, key points and capacity text describe this model.
 
     Returns
     -------
@@ -198,7 +205,7 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
                                                         "data it forecast from, so give at least one month")])
     pngs = dict(pngs or {})
     excluded = Exclusions(excluded)
-    model = best_model(accuracy, models)
+    model = _chosen_model(model, accuracy, models)
     level = interval_level(levels)
     labels = series_labels([history, forecasts], names)
     last = pd.Timestamp(history["ds"].max())
@@ -207,10 +214,9 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
         point = _top_level_summary(history, forecasts, measure, model, horizon, labels)
         if point:
             key_points.append(point)
+    shown, withheld = _scored_series(accuracy)
     if accuracy is not None and not accuracy.empty and "mase" in accuracy:
-        mase = accuracy.groupby("model", observed=True)["mase"].mean()
-        key_points.append(f"Most accurate model in {backtest_windows} backtests: {model} (mean scaled error "
-                          f"{mase[model]:.2f}; below 1 means better than a naive forecast).")
+        key_points.append(_accuracy_point(accuracy, model, models, backtest_windows, shown, withheld))
     cap_point = _capacity_summary(capacity)
     if cap_point:
         key_points.append(cap_point)
@@ -243,7 +249,9 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
             f"coverage is how often the actual value fell inside the prediction interval.")
         if "accuracy" in pngs:
             s.add_image("Backtest accuracy by model", pngs["accuracy"])
-        s.add_table("Mean accuracy by model (all series)", _accuracy_table(accuracy))
+        s.add_table("Mean accuracy by model (all series)" if not withheld else
+                    f"Mean accuracy by model ({shown} series; {withheld} with small counts withheld)",
+                    _accuracy_table(accuracy))
     sections.append(s)
 
     s = Section("What capacity it implies")
@@ -289,6 +297,38 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
                        footer="Forecasts are estimates with uncertainty; the intervals show the likely range.")
 
 
+def _chosen_model(model: Optional[str], accuracy: Optional[pd.DataFrame], models: Sequence[str]) -> str:
+    if model is None:
+        return best_model(accuracy, models)
+    if model not in models:
+        raise ValidationError([Problem("report", "model", f"{model!r} is not one of the models compared {list(models)}")])
+    return model
+
+
+def _scored_series(accuracy: Optional[pd.DataFrame]) -> "tuple[int, int]":
+    """Series whose backtest accuracy is shown, and series whose accuracy was withheld (small counts)."""
+    if accuracy is None or accuracy.empty or "unique_id" not in accuracy or "mase" not in accuracy:
+        return 0, 0
+    status = accuracy["status"] if "status" in accuracy else pd.Series(None, index=accuracy.index)
+    hidden = (status.astype(object) == SUPPRESSED).groupby(accuracy["unique_id"], observed=True).all()
+    return int((~hidden).sum()), int(hidden.sum())
+
+
+def _accuracy_point(accuracy: pd.DataFrame, model: str, models: Sequence[str], windows: int, shown: int,
+                    withheld: int) -> str:
+    """The key point on accuracy: the chosen model and, when the published table alone names
+    the same model, its mean scaled error there."""
+    if not withheld and best_model(accuracy, models) == model:
+        mase = accuracy.groupby("model", observed=True)["mase"].mean()
+        return (f"Most accurate model in {windows} backtests: {model} (mean scaled error {mase[model]:.2f}; "
+                "below 1 means better than a naive forecast).")
+    text = f"Most accurate model in {windows} backtests: {model}, by mean scaled error over all {shown + withheld} series"
+    if withheld:
+        text += (f" (the accuracy of the {withheld} with small counts is withheld, so the table below covers "
+                 f"the other {shown} and may favour another model)")
+    return text + "."
+
+
 def _top_level_summary(history, forecasts, measure, model, horizon, labels) -> Optional[str]:
     ids = [u for u in history["unique_id"].unique() if _measure(u) == measure]
     if not ids:
@@ -315,13 +355,26 @@ def _localities(capacity: pd.DataFrame) -> pd.DataFrame:
 
 
 def _capacity_summary(capacity) -> Optional[str]:
+    """The practitioners needed at the end of the forecast: the council's figure where there is
+    one (the localities' add up to it), else the localities' sum, never counting a withheld one as 0."""
     if capacity is None or capacity.empty or not {"fte", "ds"} <= set(capacity.columns):
         return None
-    base = _localities(_baseline(capacity))
+    base = _baseline(capacity)
     end = base["ds"].max()
-    total = base.loc[base["ds"] == end, "fte"].sum()
-    return f"Practitioners needed by {pd.Timestamp(end).strftime('%B %Y')}: about {total:,.1f} FTE across localities " \
-           f"(baseline)."
+    last = base[base["ds"] == end]
+    where = "across localities"
+    if "level" in last and (last["level"] != "locality").any():
+        last = last[last["level"] != "locality"]
+        several = "area" in last and last["area"].nunique() > 1
+        where = "across councils" if several else "in the council"
+    fte = pd.to_numeric(last["fte"], errors="coerce")
+    when = pd.Timestamp(end).strftime("%B %Y")
+    if fte.isna().all():
+        return f"Practitioners needed by {when}: withheld (small counts)."
+    text = f"Practitioners needed by {when}: about {fte.sum():,.1f} FTE {where}"
+    if fte.isna().any():
+        text += f" shown ({int(fte.isna().sum())} with small counts withheld)"
+    return text + " (baseline)."
 
 
 def _forecast_table(forecasts, measure, model, level, labels) -> Optional[pd.DataFrame]:
@@ -355,10 +408,12 @@ def _capacity_table(capacity: pd.DataFrame) -> Optional[pd.DataFrame]:
     end = capacity["ds"].max()
     last = capacity[capacity["ds"] == end]
     if "scenario" in last and "area" in last:
-        table = last.pivot_table(index=["level", "area"], columns="scenario", values="fte", aggfunc="sum",
-                                 observed=True, sort=False).round(1)
-        table = table[list(dict.fromkeys(last["scenario"]))]     # baseline first, then as configured
-        return table.reset_index()
+        # a withheld figure stays withheld (a plain sum would show it as 0)
+        fte = last.groupby(["level", "area", "scenario"], observed=True, sort=False)["fte"].sum(min_count=1)
+        table = fte.unstack("scenario").round(1)
+        rows = pd.MultiIndex.from_frame(last[["level", "area"]].drop_duplicates())   # in the table's order
+        table = table.reindex(index=rows, columns=list(dict.fromkeys(last["scenario"])))  # baseline first
+        return table.astype(object).where(table.notna(), SUPPRESSED).reset_index()
     return last.round(1)
 
 
