@@ -134,3 +134,22 @@ def test_full_width_formula_characters_are_neutralised_in_the_pack_and_the_gate(
     for out in (pack.neutralise_formulas(frame), gate.neutralise_formulas(frame)[0]):
         assert out["name"].tolist()[:4] == ["'" + v for v in frame["name"][:4]]
         assert out["name"].iloc[4] == "ok"
+
+
+def test_months_that_are_not_whole_stay_out_of_the_charts():
+    """Two years of data and a 24-month pack: re-referrals in the first year cannot see a full
+    12 months back. They are shown in the tables but do not count in the chart and its limits."""
+    from earlyhelp.report.dashboard import render_dashboard
+    from earlyhelp.report.pack import ALL, PackOptions, build_pack
+
+    ds = earlyhelp.synthetic.council("coventry", years=2, scale=0.2, seed=0)
+    pack = build_pack(ds, PackOptions(months=24, measures=["rereferrals_12m", "requests"]))
+    rows = pack.monthly[(pack.monthly["measure"] == "rereferrals_12m") & (pack.monthly["locality"] == ALL)]
+    part = ~rows["complete"].to_numpy(dtype=bool)
+    assert 0 < part.sum() < len(rows)
+    chart = pack.charts["rereferrals_12m"]
+    assert np.isnan(chart["value"].to_numpy(dtype=float)[part]).all()
+    summary = pack.summary.set_index("measure")
+    assert summary.loc["rereferrals_12m", "incomplete"] == part.sum()
+    assert summary.loc["requests", "incomplete"] == 0 and summary.loc["requests", "points"] == 24
+    assert "left out of the charts" in render_dashboard(pack, PackOptions(months=24))

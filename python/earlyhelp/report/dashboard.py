@@ -338,6 +338,15 @@ def _localities_page(pack) -> str:
     return "".join(parts)
 
 
+def _incomplete_months(pack) -> str:
+    """'<measure title> (n months), ...' for the measures with months left out of their charts."""
+    summary = pack.summary
+    if summary.empty or "incomplete" not in summary:
+        return ""
+    rows = summary[summary["incomplete"] > 0]
+    return ", ".join(f"{t} ({n} month{'s' if n != 1 else ''})" for t, n in zip(rows["title"], rows["incomplete"]))
+
+
 def _about_page(pack, options) -> str:
     cat = pack.catalogue[["title", "definition", "numerator", "denominator", "period_rule", "direction",
                           "source_tables", "reference"]]
@@ -346,6 +355,11 @@ def _about_page(pack, options) -> str:
              "(a point beyond the limits, 7 points on one side of the mean, 6 points rising or falling, two of "
              "three points near a limit). Assurance compares the target with the limits.</p>",
              _table(cat.rename(columns=lambda c: c.replace("_", " ")), "Definitions")]
+    left_out = _incomplete_months(pack)
+    if left_out:
+        parts.append("<p>Months whose data are not whole (the data begin within the month, or a measure's "
+                     "look-back, such as the 12 months before a re-referral, reaches before the data) are shown "
+                     "in the tables but left out of the charts and their limits: " + _esc(left_out) + ".</p>")
     if pack.blocked:
         rows = pd.DataFrame({"measure": list(pack.blocked), "missing from the data": list(pack.blocked.values())})
         parts.append('<p class="blocked">Some measures could not be computed from the data supplied:</p>')

@@ -70,9 +70,10 @@ class Pack:
     localities : DataFrame
         measures by locality over 12 months (suppressed).
     summary : DataFrame
-        one row per measure.
+        one row per measure (``points`` charted, ``incomplete`` months left out of the chart).
     charts : dict of str to DataFrame
-        XmR chart per measure.
+        XmR chart per measure, over whole months only (a month the data begin within, or whose
+        look-back reaches before the data, has no value there).
     funnels : dict of str to dict
         funnel limits per measure.
     catalogue : DataFrame
@@ -206,8 +207,12 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     for m in chosen:
         if m.id in blocked:
             continue
-        s = monthly[(monthly["measure"] == m.id) & (monthly["locality"] == ALL)].set_index("period")["value"]
-        s = pd.to_numeric(s, errors="coerce")
+        council_rows = monthly[(monthly["measure"] == m.id) & (monthly["locality"] == ALL)].set_index("period")
+        # a month the data begin within, or whose look-back reaches before the data, is not whole:
+        # charted, it would count in the limits and stand out as a special cause that is only missing data
+        whole = council_rows["complete"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
+            if "complete" in council_rows else np.ones(len(council_rows), dtype=bool)
+        s = pd.to_numeric(council_rows["value"], errors="coerce").where(whole)
         cps = [p for p in opt.change_points.get(m.id, ()) if p in s.index]
         chart = spc.xmr(s, change_points=cps or None)
         charts[m.id] = chart
@@ -227,7 +232,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
             variation=spc.variation(chart, m.direction),
             assurance=spc.assurance(chart, target, m.direction),
             target=np.nan if target is None else float(target),
-            points=int(chart["value"].notna().sum()), unit=cat.loc[m.id, "unit"]))
+            points=int(chart["value"].notna().sum()), incomplete=int((~whole).sum()), unit=cat.loc[m.id, "unit"]))
     summary = pd.DataFrame(rows)
     funnels = _funnels(loc12, kinds)
     return Pack(monthly=monthly, localities=loc12.reset_index(drop=True), summary=summary, charts=charts,
