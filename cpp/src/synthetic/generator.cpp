@@ -654,20 +654,28 @@ class CouncilSim {
       included_[f] = 1;
       // Early Help Assessment (about 7 in 10 episodes), by the lead agency.
       const double assess_u = in_window ? advance(assess_u_[lead_kind]) : r.uniform();
+      // What happens after the window's end is not in the data: an episode still open then has
+      // no assessment, need or involvement dated later (clamped to the last day, they piled up
+      // in the window's last month). A closed episode's come by its close.
       if (assess_u < kAssessedShare) {
-        int32_t s = std::min(start + r.integer(0, 21), cap);
+        const int32_t drawn = start + r.integer(0, 21);
+        const int32_t s = std::min(drawn, cap);
         int32_t c = s + r.integer(5, 40);
         if (!open && c > end) c = end;
-        out_.as_episode.push_back(ep);
-        out_.as_agency.push_back(lead_agency);
-        out_.as_started.push_back(s);
-        out_.as_completed.push_back(c > wend ? kNoDate : c);
+        if (!open || drawn <= wend) {
+          out_.as_episode.push_back(ep);
+          out_.as_agency.push_back(lead_agency);
+          out_.as_started.push_back(s);
+          out_.as_completed.push_back(c > wend ? kNoDate : c);
+        }
       }
       for (int k = 0; k < N_NEED; ++k) {
         if (!((needs >> k) & 1u)) continue;
+        const int32_t identified = start + r.integer(0, 20);
+        if (open && identified > wend) continue;
         out_.fn_episode.push_back(ep);
         out_.fn_need.push_back(k);
-        out_.fn_identified.push_back(std::min(start + r.integer(0, 20), cap));
+        out_.fn_identified.push_back(std::min(identified, cap));
         int8_t resolved = -1, sustained = -1;
         if (!open) {
           resolved = r.bernoulli(reason == OUTCOMES_MET ? 0.85 : 0.25) ? 1 : 0;
@@ -700,7 +708,8 @@ class CouncilSim {
         int64_t p = pick(r, by_type_[F.loc][type]);
         if (p < 0 || std::find(seen, seen + nseen, p) != seen + nseen) continue;
         seen[nseen++] = p;
-        involve(p, 1, std::min(start + r.integer(0, 28), cap));
+        const int32_t joined = start + r.integer(0, 28);
+        if (!open || joined <= wend) involve(p, 1, std::min(joined, cap));
       }
     }
     if (open) return {std::numeric_limits<double>::infinity(), false, false};

@@ -159,8 +159,11 @@ void add_plans_and_voice(Tables& t, const CouncilSpec& council, std::size_t coun
         rv_held.push_back(held);
       }
     }
-    // -- referrals to services, driven by the episode's needs
-    const int32_t span = std::max(1, std::min<int32_t>(stop - start, 112));
+    // -- referrals to services, driven by the episode's needs, within 16 weeks of the start or by
+    // the close. An episode still open at the window's end keeps the whole 16 weeks: referrals
+    // after the end are not in the data (squeezed into the days left, they piled up in the
+    // window's last month).
+    const int32_t span = std::max(1, std::min<int32_t>((ep_end[e] == kNoDate ? start + 112 : stop) - start, 112));
     for (const auto& ns : kNeedServices) {
       if (!(needs[e] >> index_of(need_labels, ns.need) & 1u)) continue;
       if (!r.bernoulli(ns.p)) continue;
