@@ -153,3 +153,12 @@ def test_months_that_are_not_whole_stay_out_of_the_charts():
     assert summary.loc["rereferrals_12m", "incomplete"] == part.sum()
     assert summary.loc["requests", "incomplete"] == 0 and summary.loc["requests", "points"] == 24
     assert "left out of the charts" in render_dashboard(pack, PackOptions(months=24))
+
+
+def test_a_yearly_survey_shows_its_latest_answers(pack):
+    """Family-voice answers come each November: the tile shows November's figure and says so,
+    not an empty March."""
+    row = pack.summary.set_index("measure").loc["family_voice_positive"]
+    assert row["latest_period"].endswith("-11") and 0 < row["latest"] <= 1
+    requests = pack.summary.set_index("measure").loc["requests"]
+    assert requests["latest_period"] == pack.window["last_month"]

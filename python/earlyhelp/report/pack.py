@@ -218,7 +218,11 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
         charts[m.id] = chart
         target = opt.targets.get(m.id, m.targets.get("target"))
         latest = chart.dropna(subset=["value"]).tail(1)
-        row_all = monthly[(monthly["measure"] == m.id) & (monthly["locality"] == ALL)].tail(1)
+        # the latest month with a figure (a hidden one counts): a survey answered each November
+        # has no figure in the months between, and its tile showed nothing
+        in_council = monthly[(monthly["measure"] == m.id) & (monthly["locality"] == ALL)]
+        has_figure = in_council["value"].notna() | (in_council["value_status"] == SUPPRESSED)
+        row_all = (in_council[has_figure] if has_figure.any() else in_council).tail(1)
         rows.append(dict(
             measure=m.id, title=m.title, theme=m.theme, kind=m.kind, direction=m.direction,
             latest_period=str(row_all["period"].iloc[0]) if len(row_all) else "",
