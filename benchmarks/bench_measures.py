@@ -118,7 +118,7 @@ def pandas_measures(ds, start: pd.Timestamp, end: pd.Timestamp) -> dict:
     ep["council"] = lead.isin(COUNCIL_AGENCY_TYPES)
     ep["partner"] = ep["lead_known"] & ~ep["council"]
     ep["school"] = lead == "school"
-    ep["has_lead"] = ep["lead_practitioner_id"].notna()
+    ep["eh_led"] = (lead == "la_early_help") & ep["lead_practitioner_id"].notna()
     ep["has_ass"] = ep["episode_id"].isin(ds.assessments["episode_id"])
     n_needs = ds.family_needs.groupby("episode_id", observed=True).size()
     ep["three"] = ep["episode_id"].map(n_needs).fillna(0) >= 3
@@ -137,8 +137,8 @@ def pandas_measures(ds, start: pd.Timestamp, end: pd.Timestamp) -> dict:
     pr = ds.practitioners.copy()
     pr["all"] = True
     pr["start_date"] = pr["start_date"].fillna(pd.Timestamp("1900-01-01"))
-    pr["fte_w"] = pr["fte"].fillna(0.0)
-    cl = stock(ep, "start_date", "end_date", "has_lead").join(
+    pr["fte_w"] = pr["fte"].fillna(0.0).where(pr["agency_id"].map(ag_type) == "la_early_help", 0.0)
+    cl = stock(ep, "start_date", "end_date", "eh_led").join(
         stock(pr, "start_date", "end_date", "all", weight="fte_w").rename(columns={"numerator": "denominator"}),
         how="outer").fillna(0.0)
     out["caseload_per_practitioner"] = cl

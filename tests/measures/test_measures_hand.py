@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import earlyhelp
 from earlyhelp import measures
 from measures_council import tiny_council
 
@@ -83,9 +84,10 @@ def test_wilson_interval_matches_the_formula(ds):
 
 def test_ratios_by_hand(ds):
     r = measures.compute(ds, ["caseload_per_practitioner", "caseload_per_team"], **WINDOW)
-    # W3 (1.0 FTE) starts in March; E5 has no lead practitioner
-    assert one(r, "caseload_per_practitioner", "numerator") == [2, 1, 3, 3, 2, 3]
-    assert one(r, "caseload_per_practitioner", "denominator") == [1.5, 1.5, 2.5, 2.5, 2.5, 2.5]
+    # the council's practitioners W1 and W2 (1.5 FTE) and the episodes they lead (E1, E2, E4, E6);
+    # the school's W3 (E3) and E5 (no lead practitioner) are left out
+    assert one(r, "caseload_per_practitioner", "numerator") == [2, 1, 2, 2, 1, 2]
+    assert one(r, "caseload_per_practitioner", "denominator") == [1.5] * 6
     assert one(r, "caseload_per_team") == [2, 1, 2, 2, 1, 2]
 
 
@@ -219,3 +221,15 @@ def test_no_year_on_year_change_against_months_before_the_data():
     assert not r.loc[r["period_start"] < pd.Timestamp("2023-04-01"), "complete"].any()
     second = r[~first_year & (r["measure"] == "requests")]
     assert second["previous"].gt(0).all() and second["change_p"].notna().all()
+
+
+def test_caseload_per_practitioner_needs_the_early_help_service(ds):
+    """Without practitioners of the council's Early Help service the caseload has no denominator:
+    the measure is blocked with the reason, not published as empty."""
+    frames = {name: ds[name].copy() for name in ds.tables}
+    frames["agencies"]["agency_type"] = frames["agencies"]["agency_type"].replace("la_early_help", "vcs")
+    other = earlyhelp.Dataset.from_frames(**frames)
+    with pytest.warns(measures.MeasuresBlockedWarning, match="la_early_help"):
+        r = measures.compute(other, ["caseload_per_practitioner", "requests"], **WINDOW)
+    assert set(r["measure"].astype(str)) == {"requests"}
+    assert "caseload_per_practitioner" in r.attrs["blocked"]

@@ -75,7 +75,7 @@ REQUIRED: Dict[str, Tuple[Tuple[str, str], ...]] = {
     "taf_reviews": (("taf_reviews", "due_date"),),
     "service_referrals": (("service_referrals", "referral_date"),),
     "family_voice": (("family_voice", "response_date"), ("family_voice", "answer")),
-    "practitioners": (("practitioners", "fte"),),
+    "practitioners": (("practitioners", "fte"), ("agencies", "agency_type")),
     "teams": (("agencies", "agency_type"),),
     "cin_plans": (("cin_plans", "start_date"), ("cin_plans", "person_id")),
     "cp_plans": (("cp_plans", "start_date"), ("cp_plans", "person_id")),
@@ -94,6 +94,7 @@ FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
     ("episodes", "school_led"): ("episodes", "lead_agency_id"),
     ("episodes", "council_led"): ("episodes", "lead_agency_id"),
     ("episodes", "has_lead_practitioner"): ("episodes", "lead_practitioner_id"),
+    ("episodes", "early_help_practitioner_led"): ("episodes", "lead_practitioner_id"),
     ("episodes", "from_step_down"): ("episodes", "origin"),
     ("episodes", "has_assessment"): ("assessments", "episode_id"),
     ("episodes", "three_plus_needs"): ("family_needs", "episode_id"),
@@ -590,6 +591,8 @@ def _episodes(b: Builder) -> Source:
         "lead_recorded": lead_known, "partner_led": lead_known & ~council, "council_led": council,
         "school_led": np.asarray(lead_type == "school"),
         "has_lead_practitioner": ep["lead_practitioner_id"].notna().to_numpy(),
+        "early_help_practitioner_led": np.asarray(lead_type == "la_early_help")
+        & ep["lead_practitioner_id"].notna().to_numpy(),
         "has_assessment": has_ass, "n_needs": n_needs, "three_plus_needs": n_needs >= 3,
     }, copy=False)
     dims: Dict[str, object] = {
@@ -687,8 +690,16 @@ def _practitioners(b: Builder) -> Source:
     p = b.ds.practitioners
     start = days(p["start_date"])
     fte = pd.to_numeric(p["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    fte = np.nan_to_num(fte, nan=0.0)
+    # the council's Early Help staff: partner agencies' practitioners (a school's teachers) are in
+    # post in the table but give Early Help a small part of their time
+    early_help = np.asarray(b.agency_types(p["agency_id"]) == "la_early_help")
+    if len(p) and not early_help.any():
+        raise MissingData("agencies.agency_type", "no practitioner of an agency of type la_early_help "
+                                                  "(the council's Early Help service)")
     frame = pd.DataFrame({"start_date": np.where(start == NO_DAY, -FAR_DAY, start), "end_date": days(p["end_date"]),
-                          "fte": np.nan_to_num(fte, nan=0.0), "all": np.ones(len(p), dtype=bool)}, copy=False)
+                          "fte": fte, "early_help_fte": np.where(early_help, fte, 0.0),
+                          "all": np.ones(len(p), dtype=bool)}, copy=False)
     loc = p["locality_id"].astype("string")
     return Source("practitioners", frame, {"locality": lambda: b.locality_label(loc)})
 
@@ -842,7 +853,7 @@ def describe() -> pd.DataFrame:
         "taf_reviews": "due_date held_date due held on_time",
         "service_referrals": "referral_date service outcome accepted",
         "family_voice": "response_date question answer positive",
-        "practitioners": "start_date end_date fte all", "teams": "start_date end_date one",
+        "practitioners": "start_date end_date fte early_help_fte all", "teams": "start_date end_date one",
         "cin_plans": "start_date end_date spell_start spell_end all",
         "cp_plans": "start_date end_date spell_start spell_end all days_since_previous repeat_within_2y",
         "cla_episodes": "start_date end_date spell_start spell_end all started_care",
