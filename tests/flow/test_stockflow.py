@@ -150,3 +150,13 @@ def test_capped_projection_agrees_with_the_simulation(council, state, days):
     # Nobody is lost: the children moved out of the capped state go where its exits go.
     p = model.project(until=60, scenario=capped)
     assert (p["stock"] >= -1e-9).all()
+
+
+def test_compare_counts_cost_over_the_days_projected(model):
+    """The starting date's row has no cost (it used to show one day's cost beside whole months'),
+    and the months' costs add up to the cost goal_seek aims at."""
+    from earlyhelp.flow.analysis import _outcome
+
+    table = compare(model, [], until="2026-03-31")
+    assert np.isnan(table["cost"].iloc[0]) and table["cost_avoided"].iloc[0] == 0
+    assert table["cost"].iloc[1:].sum() == pytest.approx(_outcome(model, None, "2026-03-31", None, "cost"))

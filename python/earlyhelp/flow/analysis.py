@@ -21,8 +21,9 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     """Deterministic projections of the baseline and each scenario side by side.
 
     Returns one row per (scenario, date) at month ends: ``stock`` (all states) and per-state
-    columns, ``cost`` in the month (when unit costs were given) and ``cost_avoided``: the
-    baseline's cost minus the scenario's, cumulated from the start (the invest-to-save case).
+    columns, ``cost`` in the month (when unit costs were given; the projected days only, so the
+    starting date's row has none) and ``cost_avoided``: the baseline's cost minus the
+    scenario's, cumulated from the start (the invest-to-save case).
 
     A model fitted by locality (``fit(ds, by="locality")``) gives one row per (scenario,
     locality, date), with a ``locality`` column after ``scenario``: each locality's projection
@@ -67,23 +68,27 @@ def _compare_one(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFra
         for state in model.categories.states:
             out[state] = last[state] if state in last else 0.0
         if "cost_per_day" in p:
-            out["cost"] = p.groupby("month")["cost_per_day"].sum()
+            # the days projected: the first day is the starting stock, whose cost is not the projection's
+            # (summed with the others, the start's row showed one day's cost beside whole months')
+            projected = p[p["date"] > p["date"].min()]
+            out["cost"] = projected.groupby("month")["cost_per_day"].sum().reindex(month_end.index)
         out["scenario"] = "baseline" if s is None else s.name
         frames.append(out.reset_index(drop=True))
     res = pd.concat(frames, ignore_index=True)
     if "cost" in res:
         base = res[res["scenario"] == "baseline"].set_index("date")["cost"]
-        res["cost_avoided"] = (res["date"].map(base) - res["cost"])
+        res["cost_avoided"] = (res["date"].map(base) - res["cost"]).fillna(0.0)
         res["cost_avoided"] = res.groupby("scenario")["cost_avoided"].cumsum()
     cols = ["scenario", "date", "stock", *model.categories.states] + [c for c in ("cost", "cost_avoided") if c in res]
     return res[cols]
 
 
 def _outcome(model, scenario: Scenario, until, state: Optional[str], measure: str) -> float:
-    """The stock of ``state`` (all when None) on ``until``, or the total cost from the start."""
+    """The stock of ``state`` (all when None) on ``until``, or the total cost of the days projected
+    (after the start, as :func:`compare` counts them)."""
     x = model._project_array(until, scenario)
     if measure == "cost":
-        return float(model._daily_cost(x).sum())
+        return float(model._daily_cost(x)[1:].sum())
     last = x[-1]
     if state is not None:
         last = last[model._bin_frame()["state"].to_numpy() == state]
@@ -139,7 +144,8 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     state : str, optional
         the state whose stock is the target (default all).
     budget : float, optional
-        the total cost wanted to ``until``.
+        the total cost wanted over the days projected (after the start) to ``until``: the sum of
+        :func:`compare`'s monthly ``cost``.
     start : date-like, optional
         when the change starts.
     bounds : tuple of float, default (0.0, 3.0)
