@@ -74,3 +74,18 @@ def test_entry_trend_is_read_and_recorded(tmp_path):
     bad = _config(tmp_path, **{"entry_trend = false": 'entry_trend = "yes"'})
     result = CliRunner().invoke(cli, ["flow", "--config", str(bad)])
     assert result.exit_code == 2 and "model.entry_trend" in result.output
+
+
+def test_fan_chart_is_a_grid_of_states_named_in_words():
+    from earlyhelp.cli.flowrun import _fan_chart
+    from earlyhelp.flow.categories import PRESETS
+
+    states = PRESETS["continuum"]().states
+    dates = pd.date_range("2025-04-30", periods=6, freq="ME")
+    fan = pd.DataFrame([{"date": d, "state": s, "mean": 10.0, "q05": 8.0, "q50": 10.0, "q95": 12.0}
+                        for s in states for d in dates])
+    fig = _fan_chart(fan, hidden=set())
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == len(states) == 8 and fig.get_size_inches()[0] < 16   # two rows of four, not one of eight
+    assert [ax.get_title() for ax in shown][2:4] == ["Child in need", "Child protection"]
+    assert shown[0].get_legend().get_texts()[0].get_text() == "5-95% band"

@@ -554,21 +554,39 @@ def _publish_by_locality(folder, model, det: pd.DataFrame, fan: pd.DataFrame, ta
             "costs_withheld": sorted(costs_hidden), "fan_charts": charts}
 
 
+def _percent(column: str) -> str:
+    """``q05`` -> ``5``: a quantile column's percentage (named by flow.checks, whole percents)."""
+    return str(int(column[1:]))
+
+
 def _fan_chart(fan: pd.DataFrame, hidden):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    import matplotlib.dates as mdates
+
+    from ..flow.categories import state_title
+
     states = [s for s in fan["state"].unique() if s not in hidden and s != "all"]
     cols = [c for c in fan.columns if c.startswith("q")]
-    fig, axes = plt.subplots(1, len(states), figsize=(3 * len(states), 3), squeeze=False)
-    for ax, state in zip(axes[0], states):
+    ncols = min(4, max(1, len(states)))          # a grid, readable on a page, not one long row
+    nrows = -(-max(1, len(states)) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.8 * nrows), squeeze=False)
+    band = f"{_percent(cols[0])}-{_percent(cols[-1])}% band" if cols else ""
+    for ax, state in zip(axes.flat, states):
         part = fan[fan["state"] == state]
-        ax.fill_between(part["date"], part[cols[0]], part[cols[-1]], alpha=0.3, label=f"{cols[0]}-{cols[-1]}")
+        if cols:
+            ax.fill_between(part["date"], part[cols[0]], part[cols[-1]], alpha=0.3, label=band)
         ax.plot(part["date"], part["mean"], label="mean")
-        ax.set_title(state)
-        ax.tick_params(axis="x", labelrotation=45)
-    axes[0][0].legend()
+        ax.set_title(state_title(state), fontsize=10)
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.set_ylim(bottom=0)
+    for ax in list(axes.flat)[len(states):]:
+        ax.set_visible(False)
+    axes[0][0].set_ylabel("children")
+    axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -124,6 +124,20 @@ def _continuum() -> Categories:
 
 PRESETS = {"cs-demand-model": _cs_demand_model, "continuum": _continuum}
 
+#: the states' names in words, for charts and reports (a state not listed shows its own name)
+STATE_TITLES = {
+    "earliest_help": "Early Help, level 2", "early_help": "Early Help, levels 3-4", "cin": "Child in need",
+    "cp": "Child protection", "fostering": "Looked after: fostering",
+    "residential": "Looked after: residential", "supported": "Looked after: supported",
+    "other_care": "Looked after: other", "FOSTERING": "Fostering", "RESIDENTIAL": "Residential",
+    "SUPPORTED": "Supported accommodation", "OTHER": "Other placements",
+}
+
+
+def state_title(state: str) -> str:
+    """A state's name in words."""
+    return STATE_TITLES.get(state, str(state).replace("_", " "))
+
 
 def categories(spec: Union[str, Categories, None] = None) -> Categories:
     """The categories named by ``spec`` (``"continuum"``, default, or ``"cs-demand-model"``).
