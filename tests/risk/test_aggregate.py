@@ -42,6 +42,26 @@ def test_interval_coverage_by_simulation(needs_ds):
     assert inside == pytest.approx(0.9, abs=0.02)
 
 
+@pytest.mark.parametrize("n, top", [(20, 0.1), (60, 0.1), (150, 0.2)])
+def test_small_localities_get_whole_bounds_that_cover_at_least_the_level(needs_ds, n, top):
+    """A locality of 60 families expecting 3 step-ups: the bounds are whole numbers and the
+    exact chance of the count falling between them is at least the level (the normal
+    approximation gave 0 to 6.2, and below the level for other mixes)."""
+    from earlyhelp.risk.aggregate import poisson_binomial_pmf
+
+    rng = np.random.default_rng(n)
+    for level in (0.8, 0.9, 0.95):
+        p = rng.uniform(0, top, size=n)
+        out = expected_step_ups(pd.DataFrame({"family_id": "F1", "p": p}), needs_ds, by="council", level=level)
+        lo, hi = out["lower"].iloc[0], out["upper"].iloc[0]
+        assert lo == int(lo) and hi == int(hi)
+        pmf = _poisson_binomial_pmf(p)
+        np.testing.assert_allclose(poisson_binomial_pmf(p), pmf, atol=1e-12)
+        assert pmf[int(lo):int(hi) + 1].sum() >= level - 1e-9
+        # and no wider than it must be: each bound's own tail is within (1 - level) / 2
+        assert pmf[:int(lo)].sum() <= (1 - level) / 2 + 1e-9 and pmf[int(hi) + 1:].sum() <= (1 - level) / 2 + 1e-9
+
+
 def test_series_and_observed(needs_ds):
     s = pd.Series([0.4, 0.6], index=pd.Index(["F1", "F3"], name="family_id"))
     out = expected_step_ups(s, needs_ds, observed=[1, 1]).set_index("locality_id")

@@ -155,8 +155,8 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     evaluation["value"] = pd.to_numeric(evaluation["value"], errors="coerce").round(6)
     evaluation.insert(0, "test_at", str(test_at.date()))
     evaluation, evaluation_csv, metrics = protect_evaluation(evaluation, metrics, policy.threshold)
-    expected = expected_step_ups(scores[["family_id", "p_step_up_12m"]].rename(columns={"p_step_up_12m": "p"}), ds)
-    expected = expected_with_total(expected)
+    family_p = scores[["family_id", "p_step_up_12m"]].rename(columns={"p_step_up_12m": "p"})
+    expected = expected_with_total(expected_step_ups(family_p, ds), expected_step_ups(family_p, ds, by="council"))
     # the total of families scored is published (the Total row, run.json, the summary): the
     # localities are suppressed against it, secondarily too
     families = suppress(expected[["locality_id", "families"]].astype({"families": "int64"}), "families",
@@ -197,14 +197,18 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     return ScoreResult(run_id=folder.run_id, folder=folder.final, summary=summary)
 
 
-def expected_with_total(expected: pd.DataFrame) -> pd.DataFrame:
-    """The expected step-ups per locality with a ``Total`` row (families and expected summed)."""
+def expected_with_total(expected: pd.DataFrame, council: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """The expected step-ups per locality with a ``Total`` row (families and expected summed; the
+    council's own sd and interval from ``council``, ``expected_step_ups(..., by="council")``, as
+    the localities' intervals do not add)."""
     table = pd.DataFrame(expected).reset_index(drop=True)
     total = {"locality_id": TOTAL_LABEL, "families": int(table["families"].sum())}
     if "name" in table:
         total["name"] = TOTAL_LABEL
     if "expected" in table:
         total["expected"] = float(table["expected"].sum())
+    if council is not None and len(council):
+        total.update({c: float(council[c].iloc[0]) for c in ("sd", "lower", "upper") if c in council})
     row = pd.DataFrame([total])
     table = table.astype({"locality_id": object})
     return pd.concat([table, row], ignore_index=True)

@@ -1,8 +1,12 @@
 """Expected step-ups per locality from family risk scores, for comparison with demand forecasts.
 
 With independent families, the number of step-ups in a locality is Poisson-binomial: a
-sum of Bernoulli(p_i). Its mean is sum p_i and its variance sum p_i (1 - p_i); the interval
-is the normal approximation (clipped at 0), good when the variance is a few units or more.
+sum of Bernoulli(p_i). Its mean is sum p_i and its variance sum p_i (1 - p_i). The interval
+runs between whole-number quantiles of that distribution, computed exactly (a locality's
+families are few: the normal approximation put bounds such as 0 to 6.2 on 3 expected), so
+it covers at least ``level``; beyond ``EXACT_MAX_FAMILIES`` families in one group, where
+the exact calculation grows slow and the normal approximation is close, the normal
+quantiles rounded outwards.
 """
 from __future__ import annotations
 
@@ -16,6 +20,35 @@ from .._errors import Problem, ValidationError
 from .._numbers import is_real
 from ..results import FrameResult
 from .evaluate import _as_labels, _as_probabilities
+
+
+#: the most families in one group whose distribution is computed exactly (quadratic time)
+EXACT_MAX_FAMILIES = 20_000
+
+
+def poisson_binomial_pmf(p: np.ndarray) -> np.ndarray:
+    """P(X = k), k = 0..n, for X the sum of independent Bernoulli(p_i) (by convolution)."""
+    pmf = np.zeros(len(p) + 1)
+    pmf[0] = 1.0
+    for i, q in enumerate(np.asarray(p, dtype=float)):
+        # adding family i: X stays (1 - q) or moves up one (q); only the first i + 2 cells change
+        pmf[1:i + 2] = pmf[1:i + 2] * (1 - q) + pmf[:i + 1] * q
+        pmf[0] *= 1 - q
+    return pmf
+
+
+def _count_interval(p: np.ndarray, level: float) -> "tuple[float, float]":
+    """Equal-tailed interval of whole numbers for the Poisson-binomial count of ``p``."""
+    a = (1 - level) / 2
+    if len(p) <= EXACT_MAX_FAMILIES:
+        cdf = np.cumsum(poisson_binomial_pmf(p))
+        # the smallest k with P(X <= k) >= a, and with P(X <= k) >= 1 - a (rounding slack allowed)
+        lower = int(np.searchsorted(cdf, a - 1e-12))
+        upper = int(np.searchsorted(cdf, 1 - a - 1e-12))
+        return float(lower), float(min(upper, len(p)))
+    mean, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
+    z = stats.norm.ppf(1 - a)
+    return float(max(0.0, np.floor(mean - z * sd))), float(np.ceil(mean + z * sd))
 
 
 class ExpectedStepUps(FrameResult):
@@ -58,7 +91,9 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     by : str, default "locality"
         ``"locality"`` or ``"council"`` (one row).
     level : float, default 0.95
-        Interval coverage (normal approximation to the Poisson-binomial).
+        Interval coverage: ``lower`` and ``upper`` are whole-number quantiles of the
+        Poisson-binomial count, so the count falls between them (inclusive) with probability
+        at least ``level``.
     observed : optional 0/1 outcomes aligned with ``scores``, to show the observed count.
 
     Returns
@@ -92,10 +127,10 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     if observed is not None:
         agg["observed"] = ("observed", "sum")
     out = frame.groupby("key", sort=True).agg(**agg).reset_index()
-    z = stats.norm.ppf(0.5 + level / 2)
     out["sd"] = np.sqrt(out["var"])
-    out["lower"] = np.maximum(0.0, out["expected"] - z * out["sd"])
-    out["upper"] = out["expected"] + z * out["sd"]
+    bounds = {k: _count_interval(g.to_numpy(dtype=float), level) for k, g in frame.groupby("key", sort=True)["p"]}
+    out["lower"] = out["key"].map(lambda k: bounds[k][0]).astype(float)
+    out["upper"] = out["key"].map(lambda k: bounds[k][1]).astype(float)
     id_col = "locality_id" if by == "locality" else "council"
     out = out.rename(columns={"key": id_col})
     cols = [id_col]
