@@ -145,3 +145,10 @@ def test_truth_kept_apart_from_council_tables(coventry):
     # one truth row per modelled family, in family order (households known only to statutory services follow)
     assert fam["family_id"].equals(coventry.families["family_id"].iloc[:len(fam)])
     assert fam["p_step_up"].between(0, 1).all() and fam["p_rereferral_12m"].between(0, 1).all()
+
+
+def test_agencies_are_named_in_words():
+    """Names a report prints: 'Coventry domestic abuse service', never a code with underscores."""
+    names = synthetic.council("coventry", years=1, scale=0.1, seed=0).agencies["name"].astype(str)
+    assert not names.str.contains("_").any(), names[names.str.contains("_")].tolist()
+    assert names.str.contains("children's social care").any()

@@ -39,3 +39,4 @@ def test_the_last_month_is_like_the_months_before(council, table, column):
     last = end.to_period("M")
     before = months.reindex([last - k for k in (1, 2, 3)]).fillna(0).mean()
     assert before < 30 or months.get(last, 0) < 1.5 * before, (months.get(last, 0), before)
+

@@ -212,6 +212,29 @@ double solve_intercept(const std::vector<Family>& fam, bool step, double target)
   return b;
 }
 
+// A partner agency's service in words, for its name ("Coventry domestic abuse service",
+// not the code "domestic_abuse_service").
+std::string partner_service_name(int type) {
+  switch (type) {
+    case LA_SC: return "children's social care";
+    case EARLY_YEARS: return "early years";
+    case HEALTH_VISITOR: return "health visiting";
+    case SCHOOL_NURSE: return "school nursing";
+    case GP: return "GP practices";
+    case CAMHS: return "CAMHS";
+    case MIDWIFERY: return "midwifery";
+    case HEALTH_OTHER: return "community health";
+    case POLICE: return "police";
+    case HOUSING: return "housing";
+    case YOUTH_JUSTICE: return "youth justice";
+    case SUBSTANCE: return "substance misuse service";
+    case DA_SERVICE: return "domestic abuse service";
+    case ADULT: return "adult social care";
+    case VCS: return "voluntary sector";
+    default: return kAgencyTypes[type];
+  }
+}
+
 class CouncilSim {
  public:
   CouncilSim(const CouncilSpec& spec, std::size_t index, const Options& opt, std::atomic<std::size_t>* done,
@@ -325,7 +348,7 @@ class CouncilSim {
         {DA_SERVICE, 2, 1, 12},   {ADULT, 3, 1, 20},      {VCS, 0, 1, 8},             {VCS, 3, 1, 10}};
     for (const auto& p : partners) {
       const int64_t agency = static_cast<int64_t>(out_.ag_name.size());
-      std::string label = kAgencyTypes[p.type];
+      std::string label = partner_service_name(p.type);
       if (p.type == VCS) label += p.tier == 0 ? " family support" : " volunteers";
       add_agency(spec_.name + " " + label, p.type, -1);
       for (std::size_t i = 0; i < nl; ++i) {
