@@ -186,3 +186,21 @@ def test_a_child_is_in_the_older_age_band_on_their_birthday():
     r = measures.compute(ds, ["requests"], period="month", by="age_band", start="2024-01-01", end="2024-03-31")
     feb = r[(r["period_start"] == pd.Timestamp("2024-02-01")) & (r["numerator"] > 0)]
     assert list(feb["age_band"].astype(str)) == ["10-15"]
+
+
+def test_no_year_on_year_change_against_a_period_that_was_not_whole():
+    """Three years of data: a re-referral rate in the second year is compared with the first year's,
+    whose look-back was cut short by the start of the data (undercounted: every change looked
+    'more than noise'). Those comparisons are withheld; the third year's are made."""
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.5, seed=0)
+    r = measures.compute(ds, ["rereferrals_12m", "requests"], period="month")
+    rr = r[r["measure"] == "rereferrals_12m"].reset_index(drop=True)
+    first = pd.Timestamp(ds.meta["window_start"])
+    year_two = (rr["period_start"] >= first + pd.DateOffset(years=1)) & (rr["period_start"] < first + pd.DateOffset(years=2))
+    year_one = rr["period_start"] < first + pd.DateOffset(years=1)
+    assert not rr.loc[year_one, "complete"].any() and rr.loc[year_two, "complete"].all()
+    assert rr.loc[year_two, "previous"].isna().all() and rr.loc[year_two, "change_significant"].isna().all()
+    year_three = rr["period_start"] >= first + pd.DateOffset(years=2)
+    assert rr.loc[year_three, "previous"].notna().all()
+    requests = r[r["measure"] == "requests"]     # no look-back: compared from the second year on
+    assert requests.loc[requests["period_start"] >= first + pd.DateOffset(years=1), "previous"].notna().all()

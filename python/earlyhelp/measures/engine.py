@@ -97,7 +97,9 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         measure's own column) to the month of the latest request or episode date; a period wholly
         outside them has no figure (NaN, not 0). By ``locality`` every locality has a row.
         Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
-        intervals (counts); ``previous`` is the same period a year before and ``change_p`` a two-sided
+        intervals (counts); ``previous`` is the same period a year before (none where that period
+        was not ``complete``: a part-month, or re-referrals that could not see 12 months back, would
+        make any change look real) and ``change_p`` a two-sided
         test that the change is more than noise (two-proportion z test, or the conditional binomial test
         of two Poisson counts). ``attrs['blocked']`` maps each measure that could not be computed to the
         missing table or column; ``attrs['skipped']`` those that cannot be split by ``by``.
@@ -381,13 +383,22 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     # partly outside keeps the part inside and is marked incomplete
     num = np.where(outside, np.nan, num)
     den = np.where(outside, np.nan, den)
+    in_window = np.asarray(complete, dtype=bool)   # whole within start-end (a rolling window: 12 months)
+    # a period the data begin or end within is not whole
+    complete = in_window & ~unseen & ~beyond
+    if m.lookback_days:  # periods whose rows cannot see a full window of earlier data
+        first_day = builder.first_day(m.source, m.date)
+        if first_day is not None:
+            need = (_mdate(firsts, False).astype("datetime64[D]").astype(np.int64) - first_day) < m.lookback_days
+            complete = complete & ~need
     if P > lag:
         prev_num[:, lag:], prev_den[:, lag:] = num[:, :-lag], den[:, :-lag]
-        # a year before the data begin there is nothing to compare with: not a count of 0
-        prev_num[:, lag:][:, unseen[:-lag]] = np.nan
-        prev_den[:, lag:][:, unseen[:-lag]] = np.nan
+        # a year before the data begin, or a year before that was not whole (a re-referral's look-back
+        # cut short by the start of the data), there is nothing fair to compare with
+        prev_num[:, lag:][:, ~complete[:-lag]] = np.nan
+        prev_den[:, lag:][:, ~complete[:-lag]] = np.nan
     if period == "rolling_12m":
-        ok = np.asarray(complete)
+        ok = in_window
         num = np.where(ok, num, np.nan)
         den = np.where(ok, den, np.nan) if m.kind in ("proportion", "ratio") else den
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -407,13 +418,6 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         p_change = np.full_like(value, np.nan)
     with np.errstate(invalid="ignore"):
         change = value - prev
-    # a period the data begin or end within is not whole
-    complete = np.asarray(complete, dtype=bool) & ~unseen & ~beyond
-    if m.lookback_days:  # periods whose rows cannot see a full window of earlier data
-        first_day = builder.first_day(m.source, m.date)
-        if first_day is not None:
-            need = (_mdate(firsts, False).astype("datetime64[D]").astype(np.int64) - first_day) < m.lookback_days
-            complete = complete & ~need
     keep_groups = np.ones(G, dtype=bool)
     if dims:  # groups that never occur (all zero and no denominator) are left out
         keep_groups = (np.nan_to_num(num).sum(axis=1) + np.nan_to_num(den).sum(axis=1)) > 0
