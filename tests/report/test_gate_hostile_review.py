@@ -162,3 +162,16 @@ def test_a_yearly_survey_shows_its_latest_answers(pack):
     assert row["latest_period"].endswith("-11") and 0 < row["latest"] <= 1
     requests = pack.summary.set_index("measure").loc["requests"]
     assert requests["latest_period"] == pack.window["last_month"]
+
+
+def test_chart_month_labels_stay_inside_the_chart(pack):
+    """The last month's label ended past the chart's right edge ('2025-0')."""
+    import re
+
+    from earlyhelp.report.dashboard import xmr_svg
+
+    chart = pack.charts["requests"]
+    svg = xmr_svg(chart, "Requests", "count", "neither")
+    labels = re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="(\w+)"[^>]*>(\d{4}-\d\d)</text>', svg)
+    assert [a for _, a, _ in labels] == ["start", "middle", "end"]
+    assert labels[-1][2] == str(chart.index[-1])

@@ -185,7 +185,9 @@ def xmr_svg(chart: pd.DataFrame, title: str, kind: str, direction: str, width: i
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(a):.1f}" r="3.2" fill="{colour}"/>')
     labels = list(chart.index.astype(str))
     for i in sorted({0, n // 2, n - 1}):
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 18}" font-size="11" text-anchor="middle" fill="#52606d">'
+        # the first label starts at its point and the last ends at its own, inside the chart
+        anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 18}" font-size="11" text-anchor="{anchor}" fill="#52606d">'
                      f'{_esc(labels[i])}</text>')
     parts.append(f'<text x="{width / 2:.0f}" y="{height - 3}" font-size="10" text-anchor="middle" fill="#52606d">'
                  "month (dashed: process limits; grey points: common cause)</text>")
