@@ -56,3 +56,10 @@ def test_report_layer_takes_explicit_arguments_not_a_config():
 
     for fig in figures.values():
         plt.close(fig)
+
+
+def test_report_numbers_carry_no_trailing_zeros():
+    """A count of backtest forecasts read '36.00' and 11.3 FTE '11.30'."""
+    from earlyhelp.report.html import _fmt
+
+    assert [_fmt(v) for v in (36.0, 11.3, 0.389, 0.0, 1234.5)] == ["36", "11.3", "0.39", "0", "1,234"]

@@ -122,5 +122,9 @@ def _fmt(value) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%b %Y") if value.day == 1 else value.strftime("%d %b %Y")
     if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        # two decimals at most, no trailing zeros: a count of 36 reads "36", a rate of 11.3 "11.3"
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
     return str(value)
