@@ -104,3 +104,14 @@ def test_families_unassigned_for_want_of_a_recorded_capacity_say_so():
     assert (result.unassigned["reason"] == "no capacity recorded").all()
     mixed = allocate_leads(_council([np.nan, 0.0]))
     assert (mixed.unassigned["reason"] == "no capacity").all()
+
+
+def test_costs_a_billionth_apart_are_not_refused():
+    """Many real-valued costs always have some two within a solver step of each other; that
+    changes a total by less than a step a family, so it is solved, not refused."""
+    rng = np.random.default_rng(0)
+    nf, npr = 2000, 100        # 200,000 pairs: some two are a billionth of the largest apart
+    fi, pi = np.repeat(np.arange(nf), npr), np.tile(np.arange(npr), nf)
+    c = rng.uniform(0, 10, len(fi))
+    who, cost = solve_assignment(nf, np.full(npr, 30), fi, pi, c, candidates=None)
+    assert (who >= 0).sum() == 2000

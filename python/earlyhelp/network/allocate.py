@@ -31,9 +31,10 @@ practitioners all lack one is unassigned with the reason ``no capacity recorded`
 Families and practitioners go to the solver in order of id, so the same data in another
 row order gives the same allocation (equally cheap answers are chosen the same way).
 
-The solver counts costs in steps of a billionth of the largest cost: costs spanning a wider
-range (a large "never" penalty beside small costs) raise :class:`earlyhelp.ValidationError`,
-as the least-cost answer could not be told apart; give pairs that must not be used NaN or inf.
+The solver counts costs in steps of a billionth of the largest cost: costs whose step is more
+than a millionth of a typical (median positive) cost, as with a large "never" penalty beside
+small costs, raise :class:`earlyhelp.ValidationError`, as the least-cost answer could not be
+told apart; give pairs that must not be used NaN or inf.
 
 Candidate pruning (exact)
 -------------------------
@@ -248,23 +249,27 @@ _COST_STEPS = 1e9
 
 
 def _check_cost_resolution(c: np.ndarray) -> None:
-    """A ValidationError when costs span so wide a range that the solver would treat costs
-    that differ as equal (a large 'never' penalty next to small costs): its answer would not
-    be the least cost."""
-    if not len(c) or c.max() <= 0:
+    """A ValidationError when the solver's step (the largest cost over 1e9) is more than a
+    millionth of a typical positive cost: a large 'never' penalty beside small costs, which
+    the rounding to steps would make count as equal, so the answer would not be the least
+    cost. Finer differences (two costs a billionth of the largest apart) change a total by
+    less than a step a family and are not refused."""
+    top = float(c.max()) if len(c) else 0.0
+    if top <= 0:
         return
-    steps = np.floor(c * (_COST_STEPS / c.max()) + 0.5)
-    order = np.argsort(c, kind="stable")
-    c_sorted, steps_sorted = c[order], steps[order]
-    distinct = np.diff(c_sorted) > 1e-9 * c_sorted[1:]          # differ by more than rounding noise
-    merged = distinct & (np.diff(steps_sorted) == 0)
-    if merged.any():
-        first = np.flatnonzero(merged)[0]
+    step = top / _COST_STEPS
+    # the median of at most ~10,000 evenly spaced pairs (this runs on every pair of a large problem)
+    sample = c[::max(1, len(c) // 10_000)]
+    positive = sample[sample > 0]
+    if not len(positive):
+        positive = c[c > 0]
+    typical = float(np.median(positive))
+    if step > 1e-6 * typical:
         raise ValidationError(Problem(
-            "allocate_leads", "cost", f"costs from {c_sorted[first]:g} to {c.max():g} span too wide a range: the "
-            f"solver counts costs in steps of {c.max() / _COST_STEPS:.3g}, so {c_sorted[first]:g} and "
-            f"{c_sorted[first + 1]:g} would count as equal. Give a pair that must not be used NaN or inf (not "
-            "eligible) rather than a large cost"))
+            "allocate_leads", "cost", f"costs from {positive.min():g} to {top:g} span too wide a "
+            f"range: the solver counts costs in steps of {step:.3g}, more than a millionth of a typical cost "
+            f"({typical:g}), so costs that differ would count as equal. Give a pair that must not be used NaN "
+            "or inf (not eligible) rather than a large cost"))
 
 
 def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None, candidates: Optional[int] = -1,
