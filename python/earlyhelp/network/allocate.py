@@ -36,6 +36,12 @@ than a millionth of a typical (median positive) cost, as with a large "never" pe
 small costs, raise :class:`earlyhelp.ValidationError`, as the least-cost answer could not be
 told apart; give pairs that must not be used NaN or inf.
 
+The solver is fastest when many pairs share a cost, as the default costs (small whole
+numbers) do: each of its phases assigns every family whose cheapest route costs the same.
+A cost function returning many distinct real values (distances to the metre) leaves one
+family a phase, which is slow for thousands of families; round its costs (to a few
+significant figures) to keep the ties.
+
 Candidate pruning (exact)
 -------------------------
 With ``candidates=k`` the solver starts from each family's ``k`` cheapest
