@@ -208,6 +208,31 @@ def test_children_who_move_are_dated_by_their_contacts():
     assert len(ds.stitch_episodes()) == 2 and len(ds.family_requests()) == 2
 
 
+def test_family_rows_that_cannot_be_dated_are_reported():
+    """Without fami_table_id (or with contact ids the contacts lack) a child who moved family is in
+    both families for the whole period: the load report says so, rather than nothing."""
+    from earlyhelp import Dataset
+
+    def load(family):
+        frames = dict(
+            ssd_person=pd.DataFrame({"pers_person_id": ["c1", "c2"], "pers_sex": ["M", "F"],
+                                     "pers_ethnicity": ["WBRI", "WBRI"], "pers_dob": ["2015-01-01", "2016-01-01"]}),
+            ssd_contacts=pd.DataFrame({"cont_contact_id": ["k1", "k2", "k3"], "cont_person_id": ["c1", "c1", "c2"],
+                                       "cont_contact_date": ["2023-01-10", "2024-02-01", "2024-02-01"],
+                                       "cont_contact_source_code": ["2A", "2A", "2A"],
+                                       "cont_contact_outcome_json": ['{"NFA_FLAG": "Y"}'] * 3}),
+            ssd_family=family)
+        ds = Dataset.from_frames(ssd="systemc", as_of="2025-01-01", **frames)
+        return " | ".join(ds.meta["load_report"]["derived"])
+
+    people = {"fami_family_id": ["F1", "F2", "F2"], "fami_person_id": ["c1", "c1", "c2"]}
+    said = load(pd.DataFrame(people))
+    assert "1 children are in more than one family with no dates" in said and "no fami_table_id" in said
+    said = load(pd.DataFrame({"fami_table_id": ["k1", "k9", "k3"], **people}))
+    assert "1 family rows name a contact (fami_table_id) that is not in the contacts" in said
+    assert "more than one family" not in load(pd.DataFrame({"fami_table_id": ["k1", "k2", "k3"], **people}))
+
+
 def test_code_map_file_problems_are_listed(tmp_path):
     bad = tmp_path / "codes.toml"
     bad.write_text('[ssd]\nprofile = "caresys"\n[ssd.contact_outcomes.flags]\nX = "maybe"\n'

@@ -718,6 +718,7 @@ def date_family_rows(members: pd.DataFrame, requests: pd.DataFrame, report: Dict
                                  f"(fami_table_id) -> {len(seg)} memberships" +
                                  (f"; {moved} children changed family (dated memberships)" if moved else ""))
     rest = m[~use & ~has_dates]
+    _report_undated(m, rest, dated, report)
     if len(rest):
         done = pd.concat(parts, ignore_index=True)[["family_id", "person_id"]].astype(str) if len(parts) > 1 \
             else pd.DataFrame({"family_id": [], "person_id": []})
@@ -854,6 +855,28 @@ def member_roles(members: pd.DataFrame, persons: pd.DataFrame, data_end: Optiona
     report["derived"].append("family_members.role from age (under 18 or unborn: child): " +
                              ", ".join(f"{k} {int(v)}" for k, v in counts.items()))
     return out
+
+
+def _report_undated(m: pd.DataFrame, rest: pd.DataFrame, dated: pd.Series, report: Dict[str, Any]) -> None:
+    """Say which family rows could not be dated, where it matters: a contact id that names no
+    contact, and children left in several families at once (each membership then counts for
+    the whole period)."""
+    if "fami_table_id" in m.columns:
+        named = m["fami_table_id"].astype("string").str.strip().fillna("").ne("")
+        unmatched = int((named & dated.isna() & m.index.isin(rest.index)).sum())
+        if unmatched:
+            report["derived"].append(f"family_members: {unmatched} family rows name a contact (fami_table_id) "
+                                     "that is not in the contacts: left undated")
+    if rest.empty:
+        return
+    pairs = rest.drop_duplicates(["family_id", "person_id"])
+    families = pairs.groupby(pairs["person_id"].astype(str), observed=True)["family_id"].nunique()
+    several = int((families > 1).sum())
+    if several:
+        why = "" if "fami_table_id" in m.columns else \
+            " (ssd_family has no fami_table_id to date them by their contacts)"
+        report["derived"].append(f"family_members: {several} children are in more than one family with no dates"
+                                 f"{why}: each membership counts for the whole period")
 
 
 def read_geography(path_or_frame) -> pd.DataFrame:
