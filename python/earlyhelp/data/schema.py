@@ -124,7 +124,7 @@ TABLES: Dict[str, Table] = {t.name: t for t in (
         C("disability", "code", required=False, nullable=True, codes=_codes(codes.DISABILITY),
           aliases=("disa_disability_code",),
           description="main disability code; all codes of an SSD disability table are in disability_codes"),
-        C("send", "bool", required=False, nullable=True, aliases=("pers_send",),
+        C("send", "bool", required=False, nullable=True,
           description="special educational needs or disability (SEN support or an EHC plan)"),
         C("ehc_plan", "bool", required=False, nullable=True, aliases=("pers_send_flag",),
           description="has an Education, Health and Care plan (the SSD's pers_send_flag means this)"),
