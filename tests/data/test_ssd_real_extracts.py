@@ -161,6 +161,24 @@ def test_excel_day_numbers_read_as_numbers_are_dates():
     assert [e["rows"] for e in entries(ds, "mapped", "episodes", "start_date")] == [3]
 
 
+@pytest.mark.parametrize("written", ["2958465", 2958465, 2958465.0])
+def test_excels_last_day_in_an_end_date_is_an_open_end(written):
+    """2958465 is Excel's 31/12/9999, how a spreadsheet of a warehouse's 'still open' arrives: an
+    open end, counted, as the same date written out is (it was 'not a date')."""
+    tables = extract()
+    tables["ssd_early_help_episodes"]["earl_episode_end_date"] = pd.Series([written, None, None], dtype=object)
+    ds = Dataset.from_frames(as_of=AS_OF, **tables)
+    assert ds.episodes["end_date"].isna().all()
+    assert [e["rows"] for e in entries(ds, "ignored_values", "episodes", "end_date")] == [1]
+
+
+def test_excels_last_day_in_a_start_date_is_reported():
+    tables = extract()
+    tables["ssd_early_help_episodes"]["earl_episode_start_date"] = ["2958465", "2023-01-01", "2023-02-01"]
+    with pytest.raises(ValidationError, match="episodes.start_date: date outside the years"):
+        Dataset.from_frames(as_of=AS_OF, **tables)
+
+
 def test_sql_server_empty_date_is_missing(tmp_path):
     tables = extract()
     tables["ssd_person"]["pers_dob"] = ["2015-01-01", "2017-05-05", "2012-03-03", "1900-01-01 00:00:00.000"]

@@ -339,9 +339,11 @@ def _whole_number_ids(name: str, frame: pd.DataFrame, id_columns: List[str], rep
 # SQL Server's datetime for an empty string or 0 (CAST('' AS datetime)): no date was recorded.
 SQL_SERVER_EMPTY_DATE = pd.Timestamp("1900-01-01")
 _EMPTY_DATE_TEXT = r"1900-01-01(?:[ T]00:00(?::00(?:\.0*)?)?)?"
-# Excel's day numbers (1899-12-30 + n days) of five digits: 1927-05-18 to 2173-10-14.
-_EXCEL_SERIAL = r"[0-9]{5}(?:\.[0-9]*)?"
+# Excel's day numbers (1899-12-30 + n days) of five digits: 1927-05-18 to 2173-10-14; and
+# 2958465, Excel's last day (9999-12-31), which a warehouse writes for "still open".
+_EXCEL_SERIAL = r"[0-9]{5}(?:\.[0-9]*)?|2958465(?:\.0*)?"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_LAST_DAY = 2958465
 
 
 def _sql_and_excel_dates(name: str, frame: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
@@ -362,7 +364,7 @@ def _sql_and_excel_dates(name: str, frame: pd.DataFrame, report: Dict[str, Any])
             days, serial = None, np.zeros(len(values), bool)
         elif pd.api.types.is_numeric_dtype(values.dtype):   # a spreadsheet's day numbers, read as numbers
             days = values.astype("float64").to_numpy(na_value=np.nan)
-            serial = ~np.isnan(days) & (days >= 10000) & (days < 100000)
+            serial = ~np.isnan(days) & (((days >= 10000) & (days < 100000)) | (days == EXCEL_LAST_DAY))
             empty = np.zeros(len(values), bool)
         else:
             codes, uniques = pd.factorize(values.astype("string[pyarrow]"), use_na_sentinel=True)
@@ -380,7 +382,12 @@ def _sql_and_excel_dates(name: str, frame: pd.DataFrame, report: Dict[str, Any])
             out = frame.copy()
         if serial.any():
             new = values.astype("string[pyarrow]").astype(object).to_numpy().copy()   # writable, also in pandas 3
-            dates = (EXCEL_EPOCH + pd.to_timedelta(np.floor(days[serial]), unit="D")).strftime("%Y-%m-%d")
+            # 9999-12-31 is past what a Timestamp holds: written as text, it is read as an open end
+            # (in an end date) or reported as a far date (elsewhere), as the same date written out is
+            last_day = days[serial] == EXCEL_LAST_DAY
+            dates = (EXCEL_EPOCH + pd.to_timedelta(np.floor(np.where(last_day, 0, days[serial])), unit="D")
+                     ).strftime("%Y-%m-%d")
+            dates = np.where(last_day, "9999-12-31", np.asarray(dates, dtype=object))
             new[serial] = np.asarray(dates, dtype=object)
             out[col] = pd.Series(new, index=values.index, dtype=object).astype("string[pyarrow]")
             first = days[serial][0]
