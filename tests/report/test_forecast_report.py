@@ -63,3 +63,25 @@ def test_report_numbers_carry_no_trailing_zeros():
     from earlyhelp.report.html import _fmt
 
     assert [_fmt(v) for v in (36.0, 11.3, 0.389, 0.0, 1234.5)] == ["36", "11.3", "0.39", "0", "1,234"]
+
+
+def test_capacity_chart_shows_the_council_when_every_locality_is_withheld():
+    """Small localities' capacity is withheld: the chart drew nothing; it now draws the council."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from earlyhelp.report import forecast_report
+
+    months = pd.date_range("2022-01-01", periods=24, freq="MS")
+    future = pd.date_range("2024-01-01", periods=3, freq="MS")
+    ids = ["requests/C", "requests/C/L1"]
+    history = pd.DataFrame([{"unique_id": u, "ds": d, "y": 30, "y_status": ""} for u in ids for d in months])
+    fc = pd.DataFrame([{"unique_id": u, "ds": d, "Naive": 30.0} for u in ids for d in future])
+    capacity = pd.DataFrame([{"scenario": "baseline", "unique_id": u, "level": lvl, "area": area, "ds": d,
+                              "fte": np.nan if lvl == "locality" else 2.5}
+                             for u, lvl, area in zip(ids, ("council", "locality"), ("C", "North")) for d in future])
+    fig = forecast_report.figures(history, fc, None, capacity, measures=["requests"], models=["Naive"])["capacity"]
+    lines = [line for ax in fig.axes for line in ax.get_lines()]
+    assert "localities withheld" in fig.axes[0].get_title() and [tuple(line.get_ydata()) for line in lines] == [(2.5,) * 3]
+    plt.close(fig)

@@ -145,11 +145,14 @@ def figures(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optional[p
     if accuracy is not None and not accuracy.empty and "mase" in accuracy:
         out["accuracy"] = plot_accuracy(accuracy, metric="mase", title="Backtest accuracy by model")
     if capacity is not None and len(capacity) and {"fte", "area"} <= set(capacity.columns):
-        base = _localities(_baseline(capacity))
+        base, title = _localities(_baseline(capacity)), "Practitioners needed per locality (baseline)"
+        if pd.to_numeric(base["fte"], errors="coerce").isna().all() and "level" in capacity:
+            # every locality withheld (small counts): the council's figure, not an empty chart
+            base = _baseline(capacity)
+            base, title = base[base["level"] != "locality"], "Practitioners needed (baseline; localities withheld)"
         lo = f"fte-lo-{level}" if level is not None and f"fte-lo-{level}" in base else None
         hi = lo.replace("-lo-", "-hi-") if lo else None
-        out["capacity"] = plot_capacity(base, value="fte", lo=lo, hi=hi, by="area",
-                                        title="Practitioners needed per locality (baseline)")
+        out["capacity"] = plot_capacity(base, value="fte", lo=lo, hi=hi, by="area", title=title)
     return out
 
 
