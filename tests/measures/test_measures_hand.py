@@ -227,7 +227,7 @@ def test_caseload_per_practitioner_needs_the_early_help_service(ds):
     """Without practitioners of the council's Early Help service the caseload has no denominator:
     the measure is blocked with the reason, not published as empty."""
     frames = {name: ds[name].copy() for name in ds.tables}
-    frames["agencies"]["agency_type"] = frames["agencies"]["agency_type"].replace("la_early_help", "vcs")
+    frames["agencies"]["agency_type"] = frames["agencies"]["agency_type"].astype(str).replace("la_early_help", "vcs")
     other = earlyhelp.Dataset.from_frames(**frames)
     with pytest.warns(measures.MeasuresBlockedWarning, match="la_early_help"):
         r = measures.compute(other, ["caseload_per_practitioner", "requests"], **WINDOW)
