@@ -211,7 +211,7 @@ def test_weekly_dates_lie_on_the_pandas_grid(council):
     for freq, weekday in (("W-MON", 0), ("W", 6)):
         s = demand_series(council, freq=freq, measures=["requests"])
         d = pd.DatetimeIndex(sorted(s["ds"].unique()))
-        assert (d.weekday == weekday).all()
+        assert (d.day_of_week == weekday).all()
         assert (d == pd.date_range(d[0], periods=len(d), freq=freq)).all()
 
 

@@ -57,6 +57,17 @@ def test_daily_freq_on_monthly_data_suggests_the_frequency():
     assert {p.column for p in err.value.problems} == {"ds"} and len(err.value.problems) == 2
 
 
+def test_suggesting_a_frequency_warns_nothing():
+    """pandas 3 warns that infer_freq will return an offset; the suggestion reads either, quietly."""
+    import warnings
+
+    df = pd.concat([_monthly(uid="A"), _monthly(uid="B", seed=1)], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValidationError, match="look like frequency 'MS'"):
+            Forecaster([Naive()], freq="D").fit(df)
+
+
 def test_daily_freq_on_monthly_data_with_gaps_still_caught():
     # no series alone is regular, but together the dates are monthly
     a, b = _monthly(uid="A"), _monthly(uid="B", seed=1)

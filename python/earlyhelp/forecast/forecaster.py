@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -458,12 +459,15 @@ class Forecaster:
         if len(idx) < 3:
             return None
         try:
-            inferred = pd.infer_freq(idx)
+            with warnings.catch_warnings():
+                # pandas 3 announces an offset in place of the string (pandas 4): both are read below
+                warnings.filterwarnings("ignore", message=".*infer_freq")
+                inferred = pd.infer_freq(idx)
             if inferred is None or pd.tseries.frequencies.to_offset(inferred) == self._offset:
                 return None
         except (ValueError, TypeError):
             return None
-        return inferred
+        return inferred if isinstance(inferred, str) else inferred.freqstr
 
     def _check_sparse(self, kept: np.ndarray, lengths: np.ndarray, n_absent: np.ndarray,
                       codes: np.ndarray, p: np.ndarray, uniques: np.ndarray, grid: pd.DatetimeIndex) -> None:
