@@ -184,18 +184,26 @@ def test_geography_lookup_most_specific_first():
         ssd.read_geography(pd.DataFrame({"district": ["CV1", "CV1"], "locality_id": ["A", "B"]}))
 
 
-def test_children_who_move_are_dated_by_their_contacts():
-    from earlyhelp import Dataset
-
-    frames = dict(
+def _moving_child(family: pd.DataFrame, **more) -> dict:
+    """SystemC tables where child c1 moves from family F1 to F2 (contacts k1, then k2; c2's k3)."""
+    return dict(
         ssd_person=pd.DataFrame({"pers_person_id": ["c1", "c2"], "pers_sex": ["M", "F"],
                                  "pers_ethnicity": ["WBRI", "WBRI"], "pers_dob": ["2015-01-01", "2016-01-01"]}),
         ssd_contacts=pd.DataFrame({"cont_contact_id": ["k1", "k2", "k3"], "cont_person_id": ["c1", "c1", "c2"],
                                    "cont_contact_date": ["2023-01-10", "2024-02-01", "2024-02-01"],
                                    "cont_contact_source_code": ["2A", "2A", "2A"],
                                    "cont_contact_outcome_json": ['{"NFA_FLAG": "Y"}'] * 3}),
-        ssd_family=pd.DataFrame({"fami_table_id": ["k1", "k2", "k3"], "fami_family_id": ["F1", "F2", "F2"],
-                                 "fami_person_id": ["c1", "c1", "c2"]}),
+        ssd_family=family, **more)
+
+
+MOVING_FAMILY_ROWS = {"fami_family_id": ["F1", "F2", "F2"], "fami_person_id": ["c1", "c1", "c2"]}
+
+
+def test_children_who_move_are_dated_by_their_contacts():
+    from earlyhelp import Dataset
+
+    frames = _moving_child(
+        pd.DataFrame({"fami_table_id": ["k1", "k2", "k3"], **MOVING_FAMILY_ROWS}),
         ssd_early_help_episodes=pd.DataFrame({
             "earl_episode_id": ["e1", "e2", "e3"], "earl_person_id": ["c1", "c1", "c2"],
             "earl_episode_start_date": ["2023-02-01", "2024-03-01", "2024-03-01"],
@@ -214,18 +222,10 @@ def test_family_rows_that_cannot_be_dated_are_reported():
     from earlyhelp import Dataset
 
     def load(family):
-        frames = dict(
-            ssd_person=pd.DataFrame({"pers_person_id": ["c1", "c2"], "pers_sex": ["M", "F"],
-                                     "pers_ethnicity": ["WBRI", "WBRI"], "pers_dob": ["2015-01-01", "2016-01-01"]}),
-            ssd_contacts=pd.DataFrame({"cont_contact_id": ["k1", "k2", "k3"], "cont_person_id": ["c1", "c1", "c2"],
-                                       "cont_contact_date": ["2023-01-10", "2024-02-01", "2024-02-01"],
-                                       "cont_contact_source_code": ["2A", "2A", "2A"],
-                                       "cont_contact_outcome_json": ['{"NFA_FLAG": "Y"}'] * 3}),
-            ssd_family=family)
-        ds = Dataset.from_frames(ssd="systemc", as_of="2025-01-01", **frames)
+        ds = Dataset.from_frames(ssd="systemc", as_of="2025-01-01", **_moving_child(family))
         return " | ".join(ds.meta["load_report"]["derived"])
 
-    people = {"fami_family_id": ["F1", "F2", "F2"], "fami_person_id": ["c1", "c1", "c2"]}
+    people = MOVING_FAMILY_ROWS
     said = load(pd.DataFrame(people))
     assert "1 children are in more than one family with no dates" in said and "no fami_table_id" in said
     said = load(pd.DataFrame({"fami_table_id": ["k1", "k9", "k3"], **people}))

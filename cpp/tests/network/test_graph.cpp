@@ -160,16 +160,27 @@ double boost_optimum(int nf, const std::vector<std::int64_t>& cap, const std::ve
   return static_cast<double>(boost::find_flow_cost(g));
 }
 
+// A random problem: capacities below `cap_below` (zero included), each pair a candidate with
+// chance keep / of, whole costs below `cost_below`.
+struct RandomAssignment {
+  std::vector<std::int64_t> cap, fam, pr;
+  std::vector<double> cost;
+  RandomAssignment(std::mt19937& rng, int nf, int np, unsigned cap_below, unsigned keep, unsigned of,
+                   unsigned cost_below)
+      : cap(static_cast<std::size_t>(np)) {
+    for (auto& c : cap) c = rng() % cap_below;
+    for (int f = 0; f < nf; ++f)
+      for (int p = 0; p < np; ++p)
+        if (rng() % of < keep) fam.push_back(f), pr.push_back(p), cost.push_back(static_cast<double>(rng() % cost_below));
+  }
+};
+
 TEST(NetworkFlow, MatchesBoostSuccessiveShortestPath) {
   std::mt19937 rng(7);
   for (int trial = 0; trial < 30; ++trial) {
     int nf = 5 + static_cast<int>(rng() % 30), np = 1 + static_cast<int>(rng() % 6);
-    std::vector<std::int64_t> cap(np), fam, pr;
-    std::vector<double> cost;
-    for (auto& c : cap) c = rng() % 5;  // includes zero capacity
-    for (int f = 0; f < nf; ++f)
-      for (int p = 0; p < np; ++p)
-        if (rng() % 3 != 0) fam.push_back(f), pr.push_back(p), cost.push_back(static_cast<double>(rng() % 10));
+    RandomAssignment problem(rng, nf, np, 5, 2, 3, 10);
+    auto& [cap, fam, pr, cost] = problem;
     auto a = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size());
     long flow = 0;
     double opt = boost_optimum(nf, cap, fam, pr, cost, flow);
@@ -209,12 +220,8 @@ TEST(NetworkFlow, PrunedSolvesOfSmallProblemsMatchTheFullSolve) {
   std::mt19937 rng(3);
   for (int trial = 0; trial < 500; ++trial) {
     int nf = 1 + static_cast<int>(rng() % 8), np = 1 + static_cast<int>(rng() % 5);
-    std::vector<std::int64_t> cap(np), fam, pr;
-    std::vector<double> cost;
-    for (auto& c : cap) c = rng() % 3;
-    for (int f = 0; f < nf; ++f)
-      for (int p = 0; p < np; ++p)
-        if (rng() % 5 < 3) fam.push_back(f), pr.push_back(p), cost.push_back(static_cast<double>(rng() % 5));
+    RandomAssignment problem(rng, nf, np, 3, 3, 5, 5);
+    auto& [cap, fam, pr, cost] = problem;
     auto full = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size());
     auto pk = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size(), 1);
     long assigned = 0, assigned_full = 0;
