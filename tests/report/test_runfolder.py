@@ -62,3 +62,19 @@ def test_run_json_is_valid_json_when_a_figure_is_missing(tmp_path):
     text = (tmp_path / "r" / "run.json").read_text()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text)["parameters"] == {"inflation": None, "kept": [1.5, None], "ratio": None}
+
+
+def test_failed_run_leaves_no_empty_output_folders_it_made(tmp_path):
+    output = tmp_path / "reports" / "runs"
+    with pytest.raises(KeyboardInterrupt):
+        with RunFolder(output, "r1") as run:
+            run.write_table("t", pd.DataFrame({"a": [1]}))
+            raise KeyboardInterrupt
+    assert not (tmp_path / "reports").exists()
+    # a folder that held something before stays, with what it held
+    output.mkdir(parents=True)
+    (output / "earlier.txt").write_text("x")
+    with pytest.raises(RuntimeError):
+        with RunFolder(output, "r2"):
+            raise RuntimeError("stop")
+    assert sorted(p.name for p in output.iterdir()) == ["earlier.txt"]

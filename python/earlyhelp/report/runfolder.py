@@ -159,9 +159,13 @@ class RunFolder:
         self.publication: Dict[str, Dict[str, Any]] = {}
         self._tables: set = set()
         self._record: Optional[Dict[str, Any]] = None
+        self._created_output: List[Path] = []
 
     def __enter__(self) -> "RunFolder":
+        # the folders made here, innermost first: a failed run takes them away again if empty
+        missing = [p for p in [self.output, *self.output.parents] if not p.exists()]
         self.output.mkdir(parents=True, exist_ok=True)
+        self._created_output = missing
         _clean_stale_partials(self.output)
         if self.final.exists():
             raise FileExistsError(f"run folder already exists: {self.final}")
@@ -183,17 +187,25 @@ class RunFolder:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            log.error("run failed: no output folder written (partial files removed)")
+            self._discard()
             return False
         (self.tmp / _OWNER).unlink(missing_ok=True)
         try:
             self._publish_folder()
         except BaseException:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            log.error("run failed: no output folder written (partial files removed)")
+            self._discard()
             raise
         return False
+
+    def _discard(self) -> None:
+        """Remove the partial folder, and the output folders this run made if they are left empty."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        for folder in self._created_output:
+            try:
+                folder.rmdir()  # only an empty folder: another run's files stay
+            except OSError:
+                break
+        log.error("run failed: no output folder written (partial files removed)")
 
     def _publish_folder(self) -> None:
         """Rename the partial folder to its run id, or to the next free one if that was taken meanwhile."""
