@@ -91,6 +91,7 @@ def test_separable_data(data):
         LogisticRiskModel(C=np.inf).fit(X, y)
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")  # numpy on purpose, as sklearn warns
 def test_mismatched_lengths(data):
     X, y = data
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):

@@ -352,9 +352,11 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
     if (added > 0) continue;
     // Augmenting paths through left-out arcs: search the full residual network
     // from the unassigned families; if the sink is reachable, add every left-out
-    // arc between a family and a practitioner the search reached. The path found
-    // runs only through those, and at least one of its arcs was left out (the
-    // solve was maximal over the set), so the next solve assigns one more.
+    // arc between a family and a practitioner the search reached. Every
+    // augmenting path, and so every flow the full network could add, runs only
+    // through nodes the search reaches, so the next solve is maximal over all
+    // arcs; the search therefore goes on past the first path (stopping there
+    // left one family a round to repair).
     std::vector<char> seen_f(nf, 0), seen_p(static_cast<std::size_t>(n_practitioners), 0);
     std::vector<std::int64_t> queue;
     for (std::size_t f = 0; f < nf; ++f)
@@ -370,17 +372,14 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
         if (who[f] >= 0) pfam[pos[who[f]]++] = static_cast<std::int64_t>(f);
     }
     bool sink = false;
-    for (std::size_t h = 0; h < queue.size() && !sink; ++h) {
+    for (std::size_t h = 0; h < queue.size(); ++h) {
       const std::int64_t f = queue[h];
-      for (auto e = fstart[f]; e < fstart[f + 1] && !sink; ++e) {
+      for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
         const std::int64_t i = arc_at(e);
         const std::int64_t p = practitioner[i];
         if (i == chosen[f] || seen_p[p]) continue;
         seen_p[p] = 1;
-        if (used[p] < capacity[p]) {
-          sink = true;
-          break;
-        }
+        if (used[p] < capacity[p]) sink = true;
         for (auto j = pstart[p]; j < pstart[p + 1]; ++j)
           if (!seen_f[pfam[j]]) seen_f[pfam[j]] = 1, queue.push_back(pfam[j]);
       }

@@ -231,6 +231,24 @@ TEST(NetworkFlow, PrunedSolvesOfSmallProblemsMatchTheFullSolve) {
   }
 }
 
+// Every family's one candidate is practitioner 0 (room for one); the others (room for one each)
+// were left out. One search adds every pair the augmenting paths use, so the repair takes one
+// more solve, not one a family (a search stopping at its first path added one practitioner a
+// round: 60 rounds here).
+TEST(NetworkFlow, PrunedSolveRepairsMaximalityInOneRound) {
+  const int n = 60;
+  std::vector<std::int64_t> cap(n, 1), fam, pr;
+  std::vector<double> cost;
+  for (int f = 0; f < n; ++f)
+    for (int p = 0; p < n; ++p) fam.push_back(f), pr.push_back(p), cost.push_back(p == 0 ? 0.0 : 10.0);
+  auto a = assign_min_cost(n, cap.data(), n, fam.data(), pr.data(), cost.data(), fam.size(), 1);
+  int assigned = 0;
+  for (int f = 0; f < n; ++f) assigned += a.practitioner[f] >= 0;
+  EXPECT_EQ(assigned, n);
+  EXPECT_NEAR(a.total_cost, 10.0 * (n - 1), 1e-9);
+  EXPECT_LE(a.rounds, 3);
+}
+
 TEST(NetworkFlow, BadInputThrows) {
   std::vector<std::int64_t> cap{1}, fam{0}, pr{0};
   std::vector<double> cost{-1.0};
