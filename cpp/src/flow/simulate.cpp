@@ -426,6 +426,10 @@ class Runner {
   // Days [d0, d1) spent in state s, by period: the part of the first and
   // last period, and the periods wholly between them.
   void add_days(int s, int d0, int d1) {
+    // Day 0 is the starting date, the last day of the fit window: its stock is the data's, not
+    // the projection's, and the deterministic projection (compare) costs the days after it only.
+    d0 = std::max(d0, 1);
+    if (d1 <= d0) return;
     const int q0 = period_of_day_[d0], q1 = period_of_day_[d1 - 1];
     if (q0 >= periods_) return;  // after the last period end
     int64_t* part = &part_days_[static_cast<std::size_t>(s) * (periods_ + 1)];
@@ -663,7 +667,7 @@ class Runner {
       int64_t covering = 0;
       for (int p = 0; p < periods_; ++p) {
         covering += whole[p];
-        const int length = o_.period_ends[p] - (p ? o_.period_ends[p - 1] : -1);
+        const int length = o_.period_ends[p] - (p ? o_.period_ends[p - 1] : 0);  // from day 1
         cost[p] += m_.unit_cost[s] * static_cast<double>(part[p] + covering * length);
       }
       std::fill(whole, whole + width, 0);
