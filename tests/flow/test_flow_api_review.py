@@ -36,3 +36,52 @@ def test_simulated_first_month_costs_the_days_after_the_start_only(model):
     april, may = (sim[d] / det[d] for d in ("2025-04-30", "2025-05-31"))
     assert abs(april - may) < 0.015, (april, may)
 
+
+@pytest.mark.parametrize("call", ["project", "simulate"])
+def test_a_scenario_that_is_not_a_scenario_is_refused(model, call):
+    kwargs = dict(until="2025-06-30") if call == "project" else dict(months=2, runs=10)
+    _raises("scenario", getattr(model, call), scenario="fewer step-ups", **kwargs)
+
+
+@pytest.mark.parametrize("scenarios", [
+    pytest.param(Scenario("a").multiply(("early_help", "cin"), 0.5), id="one scenario, not a list"),
+    pytest.param(["a"], id="a name"),
+    pytest.param([Scenario("a").multiply(("early_help", "cin"), 0.5),
+                  Scenario("a").multiply(("early_help", "cin"), 0.9)], id="two named alike"),
+    pytest.param([Scenario("baseline").multiply(("early_help", "cin"), 0.5)], id="named baseline"),
+])
+def test_compare_refuses_scenarios_it_cannot_tell_apart(model, scenarios):
+    # a repeated name mixed two scenarios' rows (and their cost_avoided); "baseline" crashed
+    _raises("scenario", compare, model, scenarios, "2025-06-30")
+
+
+def test_a_flow_from_a_state_to_itself_is_refused():
+    # it changed nothing in the projection, silently
+    _raises("target", Scenario("loop").multiply, ("cin", "cin"), 0.5)
+
+
+@pytest.mark.parametrize("d, column", [
+    ({"name": "a", "changes": [{"kind": "multiply", "target": "entry:cin"}]}, "value"),
+    ({"name": "a", "changes": [{"kind": "multiply", "value": 0.5}]}, "target"),
+    ({"name": "a", "changes": ["multiply"]}, "kind"),
+    ({"name": "a", "changes": {"kind": "multiply"}}, "changes"),
+    ({"name": "a", "caps": [30]}, "caps"),
+    ({"changes": []}, "name"),
+])
+def test_a_scenario_file_missing_parts_is_refused(d, column):
+    _raises(column, Scenario.from_dict, d)
+
+
+def test_goal_seek_refuses_a_state_with_a_budget(model):
+    # the budget is every state's cost: the state was silently ignored
+    from earlyhelp.flow import goal_seek
+
+    _raises("state", goal_seek, model, ("early_help", "cin"), "2025-12-31", budget=1e7, state="cin", draws=0)
+
+
+def test_goal_seek_refuses_a_change_starting_on_or_after_the_target_date(model):
+    # the change never acted, so every multiplier came back "unreachable" (nan)
+    from earlyhelp.flow import goal_seek
+
+    _raises("start", goal_seek, model, ("early_help", "cin"), "2025-12-31", target_stock=400, state="cin",
+            start="2025-12-31", draws=0)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -10,7 +10,7 @@ import pandas as pd
 from .._errors import ValidationError
 from . import checks
 from .localities import TOTAL, check_by, locality_model, locality_seed
-from .scenario import Scenario
+from .scenario import Scenario, check_scenario
 
 
 #: most posterior draws goal_seek makes (each is a bisection of projections)
@@ -43,6 +43,7 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     -------
     DataFrame
     """
+    scenarios = _check_scenarios(scenarios)
     if model._parts is None:
         return _compare_one(model, scenarios, until)
     frames = [_compare_one(part, scenarios, until).assign(locality=name) for name, part in model._parts.items()]
@@ -55,6 +56,23 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     out = out.sort_values(["scenario", "locality", "date"], key=lambda c: c.map(scen) if c.name == "scenario"
                           else c.map(order) if c.name == "locality" else c, kind="stable")
     return out[["scenario", "locality", "date", *values]].reset_index(drop=True)
+
+
+def _check_scenarios(scenarios: Any) -> list:
+    """The scenarios of :func:`compare`: a sequence of Scenario with distinct names, none named
+    ``"baseline"`` (the rows are told apart by name alone)."""
+    if isinstance(scenarios, (str, bytes, Scenario, Mapping)) or not isinstance(scenarios, Iterable):
+        raise ValidationError(f"scenarios must be a list of Scenario, not {scenarios!r}", table="compare",
+                              column="scenarios")
+    scenarios, names = list(scenarios), ["baseline"]
+    for s in scenarios:
+        check_scenario(s, "compare")
+        if s.name in names:
+            raise ValidationError(f"two scenarios would share the rows of {s.name!r}: give each scenario its own "
+                                  "name (and none 'baseline', the name of the unchanged projection)",
+                                  table="compare", column="scenarios")
+        names.append(s.name)
+    return scenarios
 
 
 def _compare_one(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
@@ -169,6 +187,10 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     """
     if (target_stock is None) == (budget is None):
         raise ValidationError("give exactly one of target_stock and budget", table="goal_seek", column="target")
+    if budget is not None and state is not None:
+        # a budget is the cost of every state: a state given with it would be silently ignored
+        raise ValidationError("state chooses the stock of target_stock; a budget is the cost of all states",
+                              table="goal_seek", column="state")
     measure, target = ("cost", budget) if budget is not None else ("stock", target_stock)
     target = checks.real(target, "budget" if budget is not None else "target_stock", "goal_seek", 0.0)
     seed = checks.seed(seed, "goal_seek")
@@ -184,6 +206,14 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
                               table="goal_seek", column="state")
     if measure == "cost" and not any(first.unit_costs.values()):
         raise ValidationError("a budget target needs unit_costs", table="goal_seek", column="budget")
+    if start is not None:
+        # the stock on ``until`` (and the cost to it) follows the rates of the days before it:
+        # a change starting then or later never acts, and every multiplier would look unreachable
+        f = first._need_fit()
+        last = f.end + pd.Timedelta(days=first._days_until(until))
+        if checks.date(start, "start", "goal_seek") >= last:
+            raise ValidationError(f"start ({start}) must be before until ({last.date()}): a change from then on "
+                                  "cannot move the target", table="goal_seek", column="start")
 
     def solve(ms) -> float:
         return _bisect(lambda x: sum(_outcome(m, Scenario("goal").multiply(rate, x, start=start), until, state,

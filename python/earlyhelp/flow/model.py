@@ -24,7 +24,7 @@ from .._numbers import is_whole
 from . import checks
 from .categories import Categories, categories as resolve_categories
 from .localities import check_by, split_spells, stacked
-from .scenario import Scenario, capped_states, regimes_for
+from .scenario import Scenario, capped_states, check_scenario, regimes_for
 from .spells import NONE, build_spells, day_index
 
 DURATION_EDGES = np.array([0, 7, 30, 91, 182, 365, 730, 1461], dtype=float)  # days
@@ -500,6 +500,7 @@ class StockFlow:
         if freq not in ("D", "M"):
             raise ValidationError(f"freq must be 'D' (every day) or 'M' (month ends), not {freq!r}", table="StockFlow",
                                   column="freq")
+        check_scenario(scenario, "StockFlow")
         if self._parts is not None:
             return stacked(self._parts, lambda _, m: m.project(until, scenario=scenario, freq=freq))
         return self._tidy_projection(self._project_array(until, scenario), freq)
@@ -738,6 +739,7 @@ class StockFlow:
         """
         seed = checks.seed(seed, "StockFlow")
         quantiles = checks.quantiles(quantiles, "StockFlow")
+        check_scenario(scenario, "StockFlow")
         threads = checks.whole(threads, "threads", "StockFlow", 1, MAX_THREADS)
         if self._parts is not None:
             from .localities import simulate_localities

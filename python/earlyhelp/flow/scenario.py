@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 import pandas as pd
 
-from .._errors import ValidationError
+from .._errors import Problem, ValidationError
 from . import checks
 
 Target = Union[str, Tuple[str, str]]
@@ -130,14 +130,29 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "Scenario":
+        if not isinstance(d, dict) or "name" not in d:
+            raise ValidationError(f"a scenario is a mapping with a name, changes and caps, not {d!r}",
+                                  table="scenario", column="name")
         s = cls(str(d["name"]))
-        for c in d.get("changes", []):
-            if c.get("kind") not in CHANGE_KINDS:
-                raise ValidationError(f"a change's kind is one of {', '.join(CHANGE_KINDS)}, not {c.get('kind')!r}",
-                                      table=f"scenario {s.name}", column="kind")
+        changes, caps = d.get("changes", []), d.get("caps", {})
+        if not isinstance(changes, list):
+            raise ValidationError(f"changes must be a list, not {changes!r}", table=f"scenario {s.name}",
+                                  column="changes")
+        if not isinstance(caps, dict):
+            raise ValidationError(f"caps must be a mapping {{state: days}}, not {caps!r}", table=f"scenario {s.name}",
+                                  column="caps")
+        for row, c in enumerate(changes):
+            if not isinstance(c, dict) or c.get("kind") not in CHANGE_KINDS:
+                kind = c.get("kind") if isinstance(c, dict) else c
+                raise ValidationError(Problem(f"scenario {s.name}", "kind", f"a change's kind is one of "
+                                              f"{', '.join(CHANGE_KINDS)}, not {kind!r}", rows=(row,), n_rows=1))
+            missing = [k for k in ("target", "value") if k not in c]
+            if missing:
+                raise ValidationError(Problem(f"scenario {s.name}", missing[0], f"change {row} has no "
+                                              f"{' and no '.join(missing)}", rows=(row,), n_rows=1))
             getattr(s, c["kind"])(tuple(c["target"]) if isinstance(c["target"], list) else c["target"], c["value"],
                                   c.get("start"), c.get("end"))
-        for state, days in d.get("caps", {}).items():
+        for state, days in caps.items():
             s.cap(state, days)
         return s
 
@@ -169,11 +184,24 @@ class Scenario:
 
 def _target(target: Target) -> Target:
     if isinstance(target, (list, tuple)) and len(target) == 2:
+        if str(target[0]) == str(target[1]):
+            # a state's flow to itself is no flow: a change of it would be silently ignored
+            raise ValidationError(f"a flow goes from one state to another, not from {target[0]!r} to itself",
+                                  table="scenario", column="target")
         return (str(target[0]), str(target[1]))
     if isinstance(target, str) and target.startswith("entry:"):
         return target
     raise ValidationError(f"a target is ('from_state', 'to_state') or 'entry:<state>', not {target!r}",
                           table="scenario", column="target")
+
+
+def check_scenario(scenario: Any, table: str) -> Optional[Scenario]:
+    """``scenario`` if it is None or a :class:`Scenario`, else a ValidationError (not an
+    AttributeError from deep inside)."""
+    if scenario is not None and not isinstance(scenario, Scenario):
+        raise ValidationError(f"scenario must be a Scenario (earlyhelp.flow.Scenario), not {scenario!r}",
+                              table=table, column="scenario")
+    return scenario
 
 
 def _active(change: Change, dates: pd.DatetimeIndex) -> np.ndarray:
