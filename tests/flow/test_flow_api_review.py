@@ -85,3 +85,17 @@ def test_goal_seek_refuses_a_change_starting_on_or_after_the_target_date(model):
 
     _raises("start", goal_seek, model, ("early_help", "cin"), "2025-12-31", target_stock=400, state="cin",
             start="2025-12-31", draws=0)
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, -0.5, float("nan"), "0.95", None])
+@pytest.mark.parametrize("call", ["transition_rates", "entry_rates"])
+def test_a_confidence_level_outside_0_to_1_is_refused(model, call, level):
+    # 2 or nan gave NaN and infinite bounds, 1 infinite ones, a string a TypeError
+    _raises("level", getattr(model, call), level=level)
+
+
+def test_simulate_costs_needs_unit_costs(council):
+    # without unit costs it returned a month-by-month table of zeros
+    plain = StockFlow().fit(council, start="2024-04-01", end="2025-03-31")
+    plain.simulate(months=2, runs=10, seed=1)
+    _raises("unit_costs", plain.simulate_costs)

@@ -68,6 +68,14 @@ def date(value: Any, name: str, table: str) -> pd.Timestamp:
     return ts.normalize()
 
 
+def level(value: Any, table: str, name: str = "level") -> float:
+    """A confidence level: a number in (0, 1) (0 or 1 would give empty or infinite intervals)."""
+    v = real(value, name, table, 0.0, 1.0, lo_open=True)
+    if v >= 1.0:
+        raise ValidationError(f"{name} must be below 1, not {value!r}", table=table, column=name)
+    return v
+
+
 def quantile_label(q: float) -> str:
     """The column of quantile ``q``: ``q05``, ``q50``, ``q95``."""
     return f"q{int(round(q * 100)):02d}"

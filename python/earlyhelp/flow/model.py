@@ -429,6 +429,7 @@ class StockFlow:
             one row per observed or modelled flow: from and to state and age, ``rate``,
             ``transitions``, ``child_days``, ``lower``, ``upper``.
         """
+        level = checks.level(level, "StockFlow")
         if self._parts is not None:
             return stacked(self._parts, lambda _, m: m.transition_rates(level))
         f = self._need_fit()
@@ -457,6 +458,7 @@ class StockFlow:
         DataFrame
             one row per bin: ``state``, ``age``, ``per_day``, ``entrants``, ``lower``, ``upper``.
         """
+        level = checks.level(level, "StockFlow")
         if self._parts is not None:
             return stacked(self._parts, lambda _, m: m.entry_rates(level))
         f = self._need_fit()
@@ -856,6 +858,10 @@ class StockFlow:
         DataFrame
         """
         quantiles = checks.quantiles(quantiles, "StockFlow")
+        if not any(self.unit_costs.values()):
+            # without them every cost is 0: a table of zeros would read as a free service
+            raise ValidationError("simulate_costs needs unit_costs: StockFlow(unit_costs={state: cost})",
+                                  table="StockFlow", column="unit_costs")
         if self._parts is not None:
             return self._locality_costs(quantiles)
         result = getattr(self, "_last_sim", None)
