@@ -2,6 +2,7 @@
 projection, and bad arguments refused with a ValidationError naming the argument."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import earlyhelp
@@ -99,3 +100,13 @@ def test_simulate_costs_needs_unit_costs(council):
     plain = StockFlow().fit(council, start="2024-04-01", end="2025-03-31")
     plain.simulate(months=2, runs=10, seed=1)
     _raises("unit_costs", plain.simulate_costs)
+
+
+def test_a_default_start_before_the_data_is_refused(council):
+    # end two months into the data: the default start, six months before it, counted four months
+    # without data as months without entrants (entry rates a third of the data's)
+    from earlyhelp.flow.spells import build_spells, day_index
+
+    spells, _ = build_spells(council, StockFlow().categories, 45)
+    first = day_index(spells)[0]
+    _raises("start", StockFlow().fit, council, end=first + pd.Timedelta(days=60))

@@ -903,8 +903,12 @@ def _fit_window(sp: pd.DataFrame, start: Any, end: Any):
     if end_ts > last + slack:
         raise ValidationError(f"end ({end_ts.date()}) is after the data: its last event is on {last.date()}; "
                               f"end the window by {(last + slack).date()}", table="StockFlow", column="end")
-    if start is not None and start_ts < first - slack:
-        raise ValidationError(f"start ({start_ts.date()}) is before the data: its first spell starts on "
+    if start_ts < first - slack:
+        # the default start too: entrants are counted over the window's days, so its days before
+        # the data would dilute the entry rates
+        given = f"start ({start_ts.date()})" if start is not None else \
+            f"the default start, six months before end ({start_ts.date()}),"
+        raise ValidationError(f"{given} is before the data: its first spell starts on "
                               f"{first.date()}; start the window on or after {(first - slack).date()}",
                               table="StockFlow", column="start")
     return start_ts, end_ts, last
