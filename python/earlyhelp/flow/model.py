@@ -763,13 +763,17 @@ class StockFlow:
         period_ends = (period_dates - f.end).days.to_numpy().astype(np.int32)
         inputs = self._sim_inputs()
         entry_mult, move_mult, caps, regime = _sim_regimes(scenario, self, dates, inputs)
-        years = (period_dates - f.end).days.to_numpy() / 365.25
+        # each period's inflation: the mean of its days' (days 1 to its end after the first), as
+        # the projection inflates each day's cost; the period end's alone overstates a month's
+        summed = np.cumsum((1 + self.inflation) ** (np.arange(days) / 365.25))
+        bounds = np.concatenate([[0], period_ends])
+        cost_factor = np.diff(summed[bounds]) / np.diff(bounds)
         unit = np.array([self.unit_costs[s] for s in self.categories.states])
         expected = float(np.sum(unit * np.bincount(inputs["open_state"], minlength=len(unit)))) * 30.4
         quantum = max(expected / 2000.0, 1.0) if unit.any() else 1.0
         args = dict(inputs, entry_mult=entry_mult, move_mult=move_mult, max_duration=caps, unit_cost=unit,
                     days=int(days), period_ends=period_ends, regime_of_day=regime,
-                    cost_factor=(1 + self.inflation) ** years, cost_quantum=quantum)
+                    cost_factor=cost_factor, cost_quantum=quantum)
         if self._trend is not None:
             args["entry_trend"] = self._trend
         if self._season is not None:
