@@ -124,3 +124,14 @@ def test_simulated_costs_are_inflated_as_the_projection_inflates_them(council):
         det = compare(m, [], "2025-06-15").set_index("date")["cost"]
         ratio[inflation] = (sim / det).dropna()
     assert ((ratio[0.5] / ratio[0.0] - 1).abs() < 0.002).all(), ratio
+
+
+def test_goal_seek_reaches_the_target_with_wide_bounds(model):
+    # sixty halvings of (0, 1e20) left an interval of 87: the multiplier returned was far from
+    # the one reaching the target
+    from earlyhelp.flow import goal_seek
+
+    kwargs = dict(target_stock=470, state="cin", draws=0)
+    narrow = goal_seek(model, "entry:cin", "2025-06-30", bounds=(0, 3), **kwargs)["multiplier"]
+    wide = goal_seek(model, "entry:cin", "2025-06-30", bounds=(0, 1e20), **kwargs)["multiplier"]
+    assert 0 < narrow < 3 and wide == pytest.approx(narrow, abs=1e-3)

@@ -113,10 +113,13 @@ def _outcome(model, scenario: Scenario, until, state: Optional[str], measure: st
     return float(last.sum())
 
 
-def _bisect(f, target: float, lo: float, hi: float, tol: float = 1e-4, steps: int = 60) -> float:
+def _bisect(f, target: float, lo: float, hi: float, tol: float = 1e-4) -> float:
     f_lo, f_hi = f(lo) - target, f(hi) - target
     if f_lo * f_hi > 0:
         return np.nan
+    # as many halvings as the bounds need to narrow to tol (a fixed 60 left wide bounds, such as
+    # (0, 1e20), far from the root)
+    steps = int(np.ceil(np.log2(max((hi - lo) / tol, 1.0)))) + 1
     for _ in range(steps):
         mid = 0.5 * (lo + hi)
         f_mid = f(mid) - target
