@@ -135,3 +135,13 @@ def test_goal_seek_reaches_the_target_with_wide_bounds(model):
     narrow = goal_seek(model, "entry:cin", "2025-06-30", bounds=(0, 3), **kwargs)["multiplier"]
     wide = goal_seek(model, "entry:cin", "2025-06-30", bounds=(0, 1e20), **kwargs)["multiplier"]
     assert 0 < narrow < 3 and wide == pytest.approx(narrow, abs=1e-3)
+
+
+def test_the_monte_carlo_refuses_entrants_added_to_a_state_nobody_entered(council):
+    # South hub 2 had no entrant into supported accommodation: the entrants added there were
+    # silently left out of its runs (the projection adds them)
+    local = StockFlow().fit(council, start="2024-04-01", end="2025-03-31", by="locality")
+    part = local.localities["South hub 2"]
+    assert part.entry_rates().query("state == 'supported'")["entrants"].sum() == 0
+    more = Scenario("more supported").add("entry:supported", 0.05)
+    _raises("target", part.simulate, months=2, runs=10, scenario=more)

@@ -292,6 +292,13 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
         if to is None:
             if change.kind == "multiply":
                 entry_mult[k, s] *= change.value
+            elif base_entry[s] <= 0 < change.value:
+                # the children are drawn at the ages of the state's past entrants: with none, an
+                # added rate would add no one (the projection spreads it over the age brackets)
+                raise ValidationError(f"no child in the data entered {cats.states[s]!r} from no service, so "
+                                      f"the Monte Carlo has no ages to give the {change.value:g} a day added by "
+                                      f"scenario {scenario.name!r}", table=f"scenario {scenario.name}",
+                                      column="target")
             else:
                 entry_mult[k, s] *= max(base_entry[s] + change.value, 0) / max(base_entry[s], 1e-12)
         elif change.kind == "multiply":
