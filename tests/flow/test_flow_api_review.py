@@ -145,3 +145,22 @@ def test_the_monte_carlo_refuses_entrants_added_to_a_state_nobody_entered(counci
     assert part.entry_rates().query("state == 'supported'")["entrants"].sum() == 0
     more = Scenario("more supported").add("entry:supported", 0.05)
     _raises("target", part.simulate, months=2, runs=10, scenario=more)
+
+
+def test_the_monte_carlo_refuses_a_rate_added_to_a_flow_nobody_took(model):
+    # no child in the data moved from early help into residential care: the added rate moved no
+    # one in the runs (the core scales the destination shares seen), while the projection adds it
+    seen = model.transition_rates().query("from_state == 'early_help' and to_state == 'residential'")
+    assert seen["transitions"].sum() == 0
+    more = Scenario("straight to residential").add(("early_help", "residential"), 0.001)
+    assert len(model.project(until=60, scenario=more))
+    err = _raises("target", model.simulate, months=2, runs=10, scenario=more)
+    assert "'early_help' to 'residential'" in str(err)
+
+
+def test_a_council_total_has_no_cost_where_no_locality_has_one(council):
+    # the starting date has no cost in any locality (blank), and the council total showed 0
+    local = StockFlow(unit_costs={"cin": 100}).fit(council, start="2024-04-01", end="2025-03-31", by="locality")
+    table = compare(local, [Scenario("same")], until="2025-06-30")
+    first = table[table["date"] == table["date"].min()]
+    assert first["cost"].isna().all(), first[["locality", "cost"]]

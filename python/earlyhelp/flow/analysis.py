@@ -49,7 +49,7 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     frames = [_compare_one(part, scenarios, until).assign(locality=name) for name, part in model._parts.items()]
     parts = pd.concat(frames, ignore_index=True)
     values = [c for c in parts.columns if c not in ("scenario", "date", "locality")]
-    total = parts.groupby(["scenario", "date"], sort=False, as_index=False)[values].sum().assign(locality=TOTAL)
+    total = parts.groupby(["scenario", "date"], sort=False, as_index=False)[values].sum(min_count=1).assign(locality=TOTAL)
     out = pd.concat([parts, total], ignore_index=True)
     order = {name: k for k, name in enumerate([*model._parts, TOTAL])}
     scen = {name: k for k, name in enumerate(dict.fromkeys(out["scenario"]))}

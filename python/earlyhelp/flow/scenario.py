@@ -306,6 +306,15 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
         else:
             cols = [n_s * n_a] if to == n_s else list(range(to * n_a, (to + 1) * n_a))
             rate = counts[s][:, cols].sum() / max(exposure[s], 1.0)
+            if rate <= 0 < change.value:
+                # the core moves children by the destination shares seen in the data: a flow never
+                # seen has no share to scale, so the added rate would move no one (the projection
+                # adds it)
+                target = "no service" if to == n_s else repr(cats.states[to])
+                raise ValidationError(f"no child in the data moved from {cats.states[s]!r} to {target}, so the "
+                                      f"Monte Carlo has no share of exits to scale by the {change.value:g} a day "
+                                      f"added by scenario {scenario.name!r}", table=f"scenario {scenario.name}",
+                                      column="target")
             move_mult[k, s, to] *= max(rate + change.value, 0) / max(rate, 1e-12)
     caps = np.zeros(n_s)
     for s, days in capped_states(scenario, model).items():
