@@ -277,6 +277,14 @@ def capped_states(scenario: Optional[Scenario], model) -> Dict[int, float]:
     return {_state(model, state, "capped state"): float(days) for state, days in caps}
 
 
+def _unseen(scenario: Scenario, change: Change, seen: str, lacks: str) -> ValidationError:
+    """The error for a rate added where the data show no child: the Monte Carlo draws from what
+    the data show, so it would add no one."""
+    return ValidationError(f"no child in the data {seen}, so the Monte Carlo has {lacks} the {change.value:g} a "
+                           f"day added by scenario {scenario.name!r}", table=f"scenario {scenario.name}",
+                           column="target")
+
+
 def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
     """entry_mult (K, S, A), move_mult (K, S, S + 1), caps (S) and regime per day for the Monte Carlo core."""
     cats = model.categories
@@ -295,10 +303,7 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
             elif base_entry[s] <= 0 < change.value:
                 # the children are drawn at the ages of the state's past entrants: with none, an
                 # added rate would add no one (the projection spreads it over the age brackets)
-                raise ValidationError(f"no child in the data entered {cats.states[s]!r} from no service, so "
-                                      f"the Monte Carlo has no ages to give the {change.value:g} a day added by "
-                                      f"scenario {scenario.name!r}", table=f"scenario {scenario.name}",
-                                      column="target")
+                raise _unseen(scenario, change, f"entered {cats.states[s]!r} from no service", "no ages to give")
             else:
                 entry_mult[k, s] *= max(base_entry[s] + change.value, 0) / max(base_entry[s], 1e-12)
         elif change.kind == "multiply":
@@ -311,10 +316,8 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
                 # seen has no share to scale, so the added rate would move no one (the projection
                 # adds it)
                 target = "no service" if to == n_s else repr(cats.states[to])
-                raise ValidationError(f"no child in the data moved from {cats.states[s]!r} to {target}, so the "
-                                      f"Monte Carlo has no share of exits to scale by the {change.value:g} a day "
-                                      f"added by scenario {scenario.name!r}", table=f"scenario {scenario.name}",
-                                      column="target")
+                raise _unseen(scenario, change, f"moved from {cats.states[s]!r} to {target}",
+                              "no share of exits to scale by")
             move_mult[k, s, to] *= max(rate + change.value, 0) / max(rate, 1e-12)
     caps = np.zeros(n_s)
     for s, days in capped_states(scenario, model).items():
