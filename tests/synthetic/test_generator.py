@@ -152,3 +152,15 @@ def test_agencies_are_named_in_words():
     names = synthetic.council("coventry", years=1, scale=0.1, seed=0).agencies["name"].astype(str)
     assert not names.str.contains("_").any(), names[names.str.contains("_")].tolist()
     assert names.str.contains("children's social care").any()
+
+
+def test_assessment_durations_have_a_tail(coventry):
+    """Days to complete an assessment spread like a council's: most within the 45-day local
+    standard, some over it (a fixed range of days put the pack's timeliness measure at 100%)."""
+    a = coventry.assessments.dropna(subset=["completed"])
+    days = (a["completed"] - a["started"]).dt.days
+    assert (days >= 0).all()
+    over = (days > 45).mean()
+    assert 0.04 < over < 0.16, over
+    assert 18 <= days.median() <= 30, days.median()
+    assert (days < 10).mean() > 0.01
