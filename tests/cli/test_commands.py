@@ -15,10 +15,19 @@ from earlyhelp.cli.main import cli
 from cli_helpers import run_cli
 
 
-def test_demo_and_synth(tmp_path):
+def test_demo_and_synth(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["demo", "--years", "2", "--scale", "0.05"])
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and "requests for support a year" in result.output
+    # the council's monthly pack, in a run folder under ./runs
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert str(folder.relative_to(tmp_path)) in result.output
+    for name in ("dashboard.html", "measures.xlsx", "measures_monthly.csv", "run.json"):
+        assert (folder / name).stat().st_size > 0, name
+    monthly = pd.read_csv(folder / "measures_monthly.csv")
+    assert monthly["period"].nunique() == 24 and monthly["measure"].nunique() > 30
+    assert json.loads((folder / "run.json").read_text())["config"]["command"] == "earlyhelp demo"
     result = run_cli("synth", "--years", "2", "--scale", "0.05", "--out", str(tmp_path / "council"),
                      "--format", "csv", "--sql", f"sqlite:///{tmp_path / 'council.db'}", "--ssd-names")
     assert result.returncode == 0, result.stderr
@@ -28,6 +37,20 @@ def test_demo_and_synth(tmp_path):
     folder = run_cli("validate", "--data", str(tmp_path / "council"))
     assert folder.stdout.splitlines()[-1] == checked.stdout.splitlines()[-1]     # same content hash
     assert run_cli("synth", "--years", "2").returncode == 2                        # nowhere to write
+
+
+def test_demo_without_the_pack_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo", "--years", "1", "--scale", "0.05", "--no-pack"])
+    assert result.exit_code == 0, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_runs_inside_a_file_stops_before_generating(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["demo", "--years", "1", "--scale", "0.05", "--runs", str(tmp_path / "afile" / "x")])
+    assert result.exit_code == 2 and "--runs" in result.output, result.output
+    assert "valid" not in result.output
 
 
 # -- network ------------------------------------------------------------------------------------

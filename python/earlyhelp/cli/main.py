@@ -103,14 +103,22 @@ def cli(verbose: int, quiet: bool) -> None:
               help="Population scale factor.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the tables as Parquet here.")
+@click.option("--runs", default="runs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the monthly pack's run folder.")
+@click.option("--pack/--no-pack", default=True, show_default=True,
+              help="Build the council's monthly performance pack from the generated data.")
 @_exits
-def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -> None:
-    """Generate a synthetic council, validate it and compare it with published figures."""
+def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], runs: str, pack: bool) -> None:
+    """Generate a synthetic council, validate it, compare it with published figures and build
+    its monthly performance pack (as `earlyhelp report` does for a council's own data)."""
     from .. import synthetic
     from ..data import write_dataset
+    from .config import require_output_folder
 
     if out:
         _require_new_tables_folder(out)
+    if pack:
+        require_output_folder(runs, key="--runs", source="option")
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     ds.validate()
     click.echo(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
@@ -123,6 +131,23 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str]) -
     if out:
         files = write_dataset(ds, out, format="parquet")
         click.echo(f"Wrote {len(files)} tables to {out}", err=True)
+    if pack:
+        _demo_pack(ds, runs, {"command": "earlyhelp demo", "preset": preset, "years": years, "scale": scale,
+                              "seed": seed})
+
+
+def _demo_pack(ds, runs: str, record: dict) -> None:
+    """The monthly pack of the demo council (the whole catalogue, 24 months or as many as the data
+    hold), and its headline figures for the last month."""
+    from ..report.pack import PackOptions, write_pack
+    from .reportrun import data_begin
+
+    begin, end = data_begin(ds), ds.data_end()
+    months = min(24, (end.year - begin.year) * 12 + end.month - begin.month + 1)
+    folder = write_pack(ds, runs, options=PackOptions(months=months), config=record)
+    click.echo(f"\nMonthly performance pack ({months} months): {folder}")
+    for name in ("dashboard.html", "measures.xlsx", "run.json"):
+        click.echo(f"  {folder / name}")
 
 
 @cli.command()
