@@ -11,9 +11,10 @@
    each) x ``--runs`` runs on a LocalCluster with 1 worker, then 2 workers (the scaling), results
    checked identical. Sizes spread as in ``synthetic.england`` (log-normal, sigma 0.65) and
    scaled so that 153 councils hold England's 12 million children (Coventry's 78,500 is scale
-   1). Goal for 153 councils x 1,000 runs: under 60 s. ``--categories cs-demand-model`` runs
-   looked-after children only (the SSDA903 return is the data national bodies hold for every
-   council).
+   1). Goal for 153 councils x 1,000 runs: under 60 s. ``--categories statutory`` runs CIN, CP
+   and care (the CIN census and SSDA903 returns are the data national bodies hold for every
+   council; Early Help records stay with each council), ``--categories cs-demand-model``
+   looked-after children only.
 
 Wall time counts; CPU time is shown because the machine may be shared.
 
@@ -157,8 +158,9 @@ def main() -> None:
     p.add_argument("--councils", type=int, default=153)
     p.add_argument("--scaling-councils", type=int, default=10)
     p.add_argument("--skip", nargs="*", default=[], choices=["deterministic", "monte-carlo", "many"])
-    p.add_argument("--categories", default="continuum", choices=["continuum", "cs-demand-model"],
-                   help="states of the many-council runs: the whole continuum, or looked-after children only")
+    p.add_argument("--categories", default="continuum", choices=["continuum", "statutory", "cs-demand-model"],
+                   help="states of the many-council runs: the whole continuum, CIN, CP and care (the data "
+                        "national bodies hold), or looked-after children only")
     a = p.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     if "deterministic" not in a.skip:

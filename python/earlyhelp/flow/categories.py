@@ -4,7 +4,10 @@
 file): five age brackets with the placement categories each may hold, placements grouped into
 fostering, residential and supported (everything else is ``OTHER``). ``"continuum"`` adds the
 services before care: Early Help by level (``earliest_help`` for level 2, ``early_help`` for
-level 3 and episodes without a level), child in need and child protection.
+level 3 and episodes without a level), child in need and child protection. ``"statutory"`` is
+the continuum from child in need on (CIN, CP and care by placement, the continuum's brackets):
+the part national and regional bodies hold for every council (the CIN census and SSDA903), as
+Early Help records stay with each council.
 """
 from __future__ import annotations
 
@@ -107,22 +110,35 @@ def _cs_demand_model() -> Categories:
                       "OTHER")
 
 
-def _continuum() -> Categories:
+_CARE_STATES = ("fostering", "residential", "supported", "other_care")
+
+
+def _care_placements() -> dict:
     placements = {c: "fostering" for c in ("U1", "U2", "U3", "U4", "U5", "U6")}
     placements.update({c: "residential" for c in ("K1", "K2", "R1", "S1")})
     placements.update({"H5": "supported", "P2": "supported"})
-    brackets = _brackets(("under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"),
-                         ("0 to 1", "1 to 4", "5 to 9", "10 to 15", "16 to 17"), last=(18, 2 * 365))
-    return Categories("continuum", brackets,
-                      ("earliest_help", "early_help", "cin", "cp", "fostering", "residential", "supported",
-                       "other_care"),
-                      placements, "other_care", services={"episodes": "early_help", "cin_plans": "cin",
-                                                          "cp_plans": "cp"},
+    return placements
+
+
+def _continuum_brackets() -> Tuple[AgeBracket, ...]:
+    return _brackets(("under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"),
+                     ("0 to 1", "1 to 4", "5 to 9", "10 to 15", "16 to 17"), last=(18, 2 * 365))
+
+
+def _continuum() -> Categories:
+    return Categories("continuum", _continuum_brackets(), ("earliest_help", "early_help", "cin", "cp") + _CARE_STATES,
+                      _care_placements(), "other_care",
+                      services={"episodes": "early_help", "cin_plans": "cin", "cp_plans": "cp"},
                       gap_days=45,  # a CIN plan follows the referral (and the step-up) by weeks
                       levels={2: "earliest_help", 3: "early_help", 4: "early_help"})
 
 
-PRESETS = {"cs-demand-model": _cs_demand_model, "continuum": _continuum}
+def _statutory() -> Categories:
+    return Categories("statutory", _continuum_brackets(), ("cin", "cp") + _CARE_STATES, _care_placements(),
+                      "other_care", services={"cin_plans": "cin", "cp_plans": "cp"}, gap_days=45)
+
+
+PRESETS = {"cs-demand-model": _cs_demand_model, "continuum": _continuum, "statutory": _statutory}
 
 #: the states' names in words, for charts and reports (a state not listed shows its own name)
 STATE_TITLES = {
@@ -140,12 +156,13 @@ def state_title(state: str) -> str:
 
 
 def categories(spec: Union[str, Categories, None] = None) -> Categories:
-    """The categories named by ``spec`` (``"continuum"``, default, or ``"cs-demand-model"``).
+    """The categories named by ``spec`` (``"continuum"``, default, ``"statutory"`` or
+    ``"cs-demand-model"``).
 
     Parameters
     ----------
     spec : str or Categories, optional
-        ``"continuum"`` (default) or ``"cs-demand-model"``, or categories as they are.
+        ``"continuum"`` (default), ``"statutory"`` or ``"cs-demand-model"``, or categories as they are.
 
     Returns
     -------

@@ -68,11 +68,12 @@ class StockFlow:
     Parameters
     ----------
     categories : ``"continuum"`` (default: Early Help, CIN, CP and care by placement, five age
-        brackets), ``"cs-demand-model"`` (that model's standard age brackets and placement
-        categories, looked-after children only) or a :class:`Categories`.
+        brackets), ``"statutory"`` (the same from CIN on: the CIN census and SSDA903 data that
+        national bodies hold), ``"cs-demand-model"`` (that model's standard age brackets and
+        placement categories, looked-after children only) or a :class:`Categories`.
     gap_days : a spell beginning within this many days of the previous one's end continues the
         child's path (default: the categories' own, 0 for cs-demand-model as that model does, 45
-        for the continuum, where a CIN plan follows the step-up referral by weeks).
+        for the continuum and statutory, where a CIN plan follows the referral by weeks).
     unit_costs : cost per day of one child in each state, ``{state: cost}``; see :meth:`simulate_costs`.
     unit : ``"day"`` or ``"week"`` for ``unit_costs``.
     inflation : yearly cost inflation (0.03 = 3 %).
