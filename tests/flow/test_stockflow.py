@@ -160,3 +160,21 @@ def test_compare_counts_cost_over_the_days_projected(model):
     table = compare(model, [], until="2026-03-31")
     assert np.isnan(table["cost"].iloc[0]) and table["cost_avoided"].iloc[0] == 0
     assert table["cost"].iloc[1:].sum() == pytest.approx(_outcome(model, None, "2026-03-31", None, "cost"))
+
+
+def test_entrants_per_day_count_every_day_of_the_window(council):
+    """A window from 1 April to 31 March holds 365 days of entries: the projection's entrants per
+    day divide by them, as the Monte Carlo's entry rates do (a window reaching past the last day
+    with an event counts the days to it). cs-demand-model divides by 364, one day fewer, and its
+    categories keep that so the projections agree with it."""
+    def days_divided_by(model):
+        rates = model.entry_rates()
+        seen = rates["entrants"] > 0
+        return (rates.loc[seen, "entrants"] / rates.loc[seen, "per_day"]).round(6).unique().tolist()
+
+    for categories in ("continuum", "statutory"):
+        model = StockFlow(categories).fit(council, start="2024-04-01", end="2025-03-31")
+        assert days_divided_by(model) == np.unique(model._sim_inputs()["entry_rate"]).tolist(), categories
+    assert days_divided_by(StockFlow().fit(council, start="2024-04-01", end="2025-03-31")) == [365.0]
+    peer = StockFlow("cs-demand-model").fit(council, start="2024-04-01", end="2025-03-31")
+    assert days_divided_by(peer) == [364.0]

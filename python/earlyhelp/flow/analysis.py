@@ -262,7 +262,6 @@ def _seek_models(model, locality: Optional[str]) -> Dict[str, Any]:
 
 def _drawn_fit(f, rng: np.random.Generator):
     """The fit with its transition and entry rates drawn from their posteriors."""
-    window = max((f.end - f.start).days, 1)
     drawn = replace(f)
     k = f.counts
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -270,7 +269,7 @@ def _drawn_fit(f, rng: np.random.Generator):
     drawn.rates = f.rates * scale
     # scaled like the rates, so the draws centre on the estimate: a Gamma(k + 0.5) count would add
     # half an entrant per bin, which in a locality's sparse bins shifts the whole interval
-    k_e = np.rint(f.entrants * window)
+    k_e = np.rint(f.entrants * f.entry_days)
     with np.errstate(divide="ignore", invalid="ignore"):
         drawn.entrants = np.where(k_e > 0, f.entrants * rng.gamma(k_e + 0.5) / (k_e + 0.5), 0.0)
     return drawn

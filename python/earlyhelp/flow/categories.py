@@ -54,6 +54,11 @@ class Categories:
         a spell beginning within this many days of the previous one's end continues the path.
     levels : mapping of int to str
         level of need to state.
+    entry_days_exclusive : bool, default False
+        the deterministic projection's entrants per day divide the window's entrants by
+        ``(end - start).days``, one day fewer than the window holds, as cs-demand-model does
+        (only its categories set this, so that the projections agree); otherwise by the
+        window's days.
     """
 
     name: str
@@ -65,6 +70,7 @@ class Categories:
     max_age: float = 18.0
     gap_days: int = 0  # a spell starting within this many days of the previous one's end continues the path
     levels: Mapping[int, str] = field(default_factory=dict)  # Early Help episode level -> state
+    entry_days_exclusive: bool = False  # entrants per day over (end - start).days, as cs-demand-model
 
     def bracket_of(self, age_years):
         """Index of the bracket holding each age (-1 when none does).
@@ -107,7 +113,7 @@ def _cs_demand_model() -> Categories:
     brackets = _brackets(("BIRTH_TO_ONE", "ONE_TO_FIVE", "FIVE_TO_TEN", "TEN_TO_SIXTEEN", "SIXTEEN_TO_EIGHTEEN"),
                          ("Birth to 1", "1 to 5", "5 to 10", "10 to 16", "16 to 18+"), last=(30, 14 * 365))
     return Categories("cs-demand-model", brackets, ("FOSTERING", "RESIDENTIAL", "SUPPORTED", "OTHER"), placements,
-                      "OTHER")
+                      "OTHER", entry_days_exclusive=True)
 
 
 _CARE_STATES = ("fostering", "residential", "supported", "other_care")

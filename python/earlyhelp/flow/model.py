@@ -41,6 +41,7 @@ class _Fit:
     initial: np.ndarray      # (n,) stock at end
     counts: np.ndarray       # (n, n + 1) transitions in the window
     exposure: np.ndarray     # (n,) child-days at risk in the window
+    entry_days: float        # the days the window's entrants are divided by (entrants per day)
 
 
 #: longest simulation (months) and most Monte Carlo runs one call makes: beyond them the
@@ -259,8 +260,11 @@ class StockFlow:
                 rates[i, i + 1 if a + 1 < n_age else n] += 1.0 / br.length_in_days
         prev = sp["prev"].to_numpy()
         entering = (prev == NONE) & (s_day >= w0) & (s_day <= w1)
-        entrants = np.bincount(b[entering], minlength=n).astype(float) / (end_ts - start_ts).days
-        self._fit = _Fit(first, start_ts, end_ts, rates, entrants, stock[min(w1, days - 1)].copy(), counts, exposure)
+        # Entries on each of the window's days: cs-demand-model's categories divide by one day fewer, as it does.
+        entry_days = float(max(1, (end_ts - start_ts).days) if cats.entry_days_exclusive else length)
+        entrants = np.bincount(b[entering], minlength=n).astype(float) / entry_days
+        self._fit = _Fit(first, start_ts, end_ts, rates, entrants, stock[min(w1, days - 1)].copy(), counts, exposure,
+                         entry_days)
         self._spells, self._report = sp, report
         self._window = (w0, w1)
         self._s_day, self._e_day, self._bins = s_day, e_day, b
@@ -463,9 +467,8 @@ class StockFlow:
         if self._parts is not None:
             return stacked(self._parts, lambda _, m: m.entry_rates(level))
         f = self._need_fit()
-        days = (f.end - f.start).days
-        k = np.rint(f.entrants * days)
-        lo, hi = _poisson_interval(k, np.full(len(k), float(days)), level)
+        k = np.rint(f.entrants * f.entry_days)
+        lo, hi = _poisson_interval(k, np.full(len(k), f.entry_days), level)
         return self._bin_frame().assign(per_day=f.entrants, entrants=k.astype(int), lower=lo, upper=hi)
 
     # ------------------------------------------------------------------ projection
