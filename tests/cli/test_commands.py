@@ -23,6 +23,11 @@ def test_demo_and_synth(tmp_path, monkeypatch):
     # the council's monthly pack, in a run folder under ./runs
     (folder,) = (tmp_path / "runs").iterdir()
     assert str(folder.relative_to(tmp_path)) in result.output
+    # headline figures of the last month, as the pack publishes them (small numbers as "c")
+    summary = pd.read_csv(folder / "summary.csv", dtype={"latest": str}).set_index("measure")
+    requests = summary.loc["requests"]
+    shown = requests["latest"] if requests["latest"] == "c" else f"{float(requests['latest']):,.0f}"
+    assert f"Requests for support, {requests['latest_period']}: {shown} (" in result.output
     for name in ("dashboard.html", "measures.xlsx", "measures_monthly.csv", "run.json"):
         assert (folder / name).stat().st_size > 0, name
     monthly = pd.read_csv(folder / "measures_monthly.csv")

@@ -136,9 +136,14 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], r
                               "seed": seed})
 
 
+#: measures whose latest month the demo prints from its pack
+DEMO_HEADLINES = ("requests", "episodes_opened", "closed_within_16_weeks", "outcomes_met", "step_up_rate",
+                  "rereferrals_12m")
+
+
 def _demo_pack(ds, runs: str, record: dict) -> None:
     """The monthly pack of the demo council (the whole catalogue, 24 months or as many as the data
-    hold), and its headline figures for the last month."""
+    hold), and a few headline figures of its last month as the pack publishes them."""
     from ..report.pack import PackOptions, write_pack
     from .reportrun import data_begin
 
@@ -148,6 +153,18 @@ def _demo_pack(ds, runs: str, record: dict) -> None:
     click.echo(f"\nMonthly performance pack ({months} months): {folder}")
     for name in ("dashboard.html", "measures.xlsx", "run.json"):
         click.echo(f"  {folder / name}")
+    from ..report.dashboard import VARIATION_TEXT
+
+    summary = pd.read_csv(folder / "summary.csv", dtype={"latest": str}).set_index("measure")
+    shown = [m for m in DEMO_HEADLINES if m in summary.index]
+    if shown:
+        click.echo("Latest month, as published (its variation by the SPC rules):")
+    for m in shown:
+        row = summary.loc[m]
+        value = pd.to_numeric(row["latest"], errors="coerce")
+        text = row["latest"] if pd.isna(value) else f"{value:.1%}" if row["kind"] == "proportion" else f"{value:,.0f}"
+        variation = VARIATION_TEXT.get(str(row["variation"]), (str(row["variation"]),))[0]
+        click.echo(f"  {row['title']}, {row['latest_period']}: {text} ({variation.lower()})")
 
 
 @cli.command()
