@@ -188,9 +188,14 @@ class StockFlow:
             raise ValidationError(f"no child's spell is in the model's states and age brackets (left out: "
                                   f"{left_out or 'none'}): the data hold nothing to fit", table="spells")
         start_ts, end_ts, last = _fit_window(sp, start, end)
+        # The data cover the days to their end (an extract's date), not only to the last spell
+        # event: a window ending on a day when nobody moved still holds that day.
+        data_end = ds.data_end()
+        if data_end is not None:
+            last = max(last, min(data_end, end_ts))
         self._parts, self._last_total = None, None
         if by is None:
-            return self._fit_spells(sp, report, start_ts, end_ts)
+            return self._fit_spells(sp, report, start_ts, end_ts, last)
         parts: Dict[str, StockFlow] = {}
         for name, spells in split_spells(sp, ds, report):
             part = self._unfitted_copy()
