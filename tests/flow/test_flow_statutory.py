@@ -35,8 +35,8 @@ def test_statutory_is_the_continuum_from_child_in_need_on():
     assert "episodes" not in stat.services and not stat.levels
 
 
-def _open_at(frame: pd.DataFrame, start: str, end: str, day: pd.Timestamp) -> pd.Series:
-    s, e = pd.to_datetime(frame[start]), pd.to_datetime(frame[end])
+def _open_at(frame: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    s, e = pd.to_datetime(frame["start_date"]), pd.to_datetime(frame["end_date"])
     return frame.loc[(s <= day) & (e.isna() | (e > day)), "person_id"].astype(str)
 
 
@@ -44,9 +44,7 @@ def test_starting_stock_is_every_child_open_to_statutory_services_once(council, 
     """The starting stock is every child under 18 open to CIN, CP or care on the last day of the
     window, each once."""
     day = pd.Timestamp(END)
-    people = pd.concat([_open_at(council.cin_plans, "start_date", "end_date", day),
-                        _open_at(council.cp_plans, "start_date", "end_date", day),
-                        _open_at(council.cla_episodes, "start_date", "end_date", day)]).unique()
+    people = pd.concat([_open_at(t, day) for t in (council.cin_plans, council.cp_plans, council.cla_episodes)]).unique()
     births = council.persons.set_index(council.persons["person_id"].astype(str))["birth_date"]
     age = (day - pd.to_datetime(births.reindex(people))).dt.days / 365.24
     expected = int(((age >= 0) & (age < 18)).sum())

@@ -144,17 +144,15 @@ DEMO_HEADLINES = ("requests", "episodes_opened", "closed_within_16_weeks", "outc
 def _demo_pack(ds, runs: str, record: dict) -> None:
     """The monthly pack of the demo council (the whole catalogue, 24 months or as many as the data
     hold), and a few headline figures of its last month as the pack publishes them."""
-    from ..report.pack import PackOptions, write_pack
-    from .reportrun import data_begin
+    from ..report.dashboard import VARIATION_TEXT
+    from ..report.pack import PackOptions, last_month_end, write_pack
+    from .reportrun import data_begin, months_covered
 
-    begin, end = data_begin(ds), ds.data_end()
-    months = min(24, (end.year - begin.year) * 12 + end.month - begin.month + 1)
+    months = min(24, months_covered(data_begin(ds), last_month_end(ds, None)))
     folder = write_pack(ds, runs, options=PackOptions(months=months), config=record)
     click.echo(f"\nMonthly performance pack ({months} months): {folder}")
     for name in ("dashboard.html", "measures.xlsx", "run.json"):
         click.echo(f"  {folder / name}")
-    from ..report.dashboard import VARIATION_TEXT
-
     summary = pd.read_csv(folder / "summary.csv", dtype={"latest": str}).set_index("measure")
     shown = [m for m in DEMO_HEADLINES if m in summary.index]
     if shown:

@@ -223,11 +223,16 @@ def check_report_window(ds, options, config_name: str) -> None:
             _window_problem(config_name, "report.end", options.end, f"is before the data begin ({begin.date()}): "
                             "every month of the pack would show as zeros")
     month_end = last_month_end(ds, options.end)        # the pack's own last month, so both agree
-    covered = (month_end.year - begin.year) * 12 + month_end.month - begin.month + 1
+    covered = months_covered(begin, month_end)
     if options.months > covered:
         _window_problem(config_name, "report.months", options.months, f"reaches back before the data begin "
                         f"({begin.date()}): the data cover {covered} months to {month_end:%Y-%m}, and the months "
                         f"before would show as zeros; give report.months = {covered} or fewer")
+
+
+def months_covered(begin: pd.Timestamp, month_end: pd.Timestamp) -> int:
+    """Calendar months from the one holding ``begin`` to the one holding ``month_end``, both counted."""
+    return (month_end.year - begin.year) * 12 + month_end.month - begin.month + 1
 
 
 def data_begin(ds) -> Optional[pd.Timestamp]:
