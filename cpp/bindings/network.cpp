@@ -149,10 +149,15 @@ void register_network(py::module_& m) {
       py::arg("weight") = network::ProjectionWeight::count,
       "Project a bipartite edge list onto its right vertices: returns (a, b, weight), a < b.");
 
+  py::enum_<network::FlowMethod>(m, "FlowMethod", "How assign_min_cost solves the flow.")
+      .value("automatic", network::FlowMethod::automatic)
+      .value("primal_dual", network::FlowMethod::primal_dual)
+      .value("cost_scaling", network::FlowMethod::cost_scaling);
+
   m.def(
       "assign_min_cost",
       [](std::int64_t n_families, IdArray capacity, IdArray family, IdArray practitioner, DoubleArray cost,
-         std::int64_t candidates) {
+         std::int64_t candidates, network::FlowMethod method) {
         require_1d(capacity, "capacity");
         require_1d(family, "family");
         require_1d(practitioner, "practitioner");
@@ -164,13 +169,13 @@ void register_network(py::module_& m) {
           py::gil_scoped_release release;
           result = network::assign_min_cost(n_families, capacity.data(), static_cast<std::int64_t>(capacity.size()),
                                             family.data(), practitioner.data(), cost.data(),
-                                            static_cast<std::size_t>(family.size()), candidates);
+                                            static_cast<std::size_t>(family.size()), candidates, method);
         }
         return py::make_tuple(to_numpy(std::move(result.practitioner)), to_numpy(std::move(result.cost)),
                               result.total_cost, result.phases, result.rounds);
       },
       py::arg("n_families"), py::arg("capacity"), py::arg("family"), py::arg("practitioner"), py::arg("cost"),
-      py::arg("candidates") = 0,
+      py::arg("candidates") = 0, py::arg("method") = network::FlowMethod::automatic,
       "Min-cost max-flow assignment: returns (practitioner per family or -1, cost per family, total, phases, "
       "rounds). candidates > 0: start from each family's cheapest arcs and add the rest by pricing (exact).");
 }

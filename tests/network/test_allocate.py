@@ -142,3 +142,29 @@ def test_pricing_matches_full_solve_on_a_larger_case():
         who, fam_cost = solve_assignment(nf, spare, fi, pi, c, candidates=k)
         assert (who >= 0).sum() == n_opt
         assert np.nansum(fam_cost) == pytest.approx(cost_opt, abs=1e-6)
+
+
+@pytest.mark.parametrize("candidates", [None, 10])
+def test_real_valued_costs_are_solved_by_cost_scaling(candidates):
+    """Distances-like costs with no ties (1,500 families x 60 practitioners): the solver takes
+    cost scaling (a few dozen phases, not one a family) and still reaches scipy's exact optimum."""
+    from earlyhelp._native import network as core
+
+    rng = np.random.default_rng(8)
+    nf, npr = 1_500, 60
+    spare = rng.integers(0, 20, npr)
+    fam_xy, prac_xy = rng.random((nf, 2)) * 20, rng.random((npr, 2)) * 20
+    dist = np.hypot(*(fam_xy[:, None, :] - prac_xy[None, :, :]).transpose(2, 0, 1))
+    fi, pi = np.divmod(np.arange(nf * npr), npr)
+    c = dist.ravel()
+    who, fam_cost = solve_assignment(nf, spare, fi, pi, c, candidates=candidates)
+    n_opt, cost_opt = exact_optimum(nf, spare, fi, pi, c)
+    assert (who >= 0).sum() == n_opt
+    assert np.nansum(fam_cost) == pytest.approx(cost_opt, rel=1e-8)  # steps of the largest cost / 1e9
+    assert (np.bincount(who[who >= 0], minlength=npr) <= spare).all()
+    *_, phases, rounds = core.assign_min_cost(nf, spare.astype(np.int64), fi.astype(np.int64), pi.astype(np.int64),
+                                              c, candidates or 0)
+    assert phases < 40 * rounds
+    *_, slow_phases, _ = core.assign_min_cost(nf, spare.astype(np.int64), fi.astype(np.int64), pi.astype(np.int64),
+                                              c, 0, core.FlowMethod.primal_dual)
+    assert slow_phases > 300

@@ -1,11 +1,17 @@
-// Min-cost maximum flow for assigning families to practitioners, by the
-// primal-dual method: Dijkstra on reduced costs (potentials keep them >= 0),
-// then Dinic's blocking flow on the arcs whose reduced cost is 0. Costs are
-// scaled to integers so "reduced cost is 0" is exact. The residual network is
-// implicit in the bipartite structure (see BipartiteFlow).
+// Min-cost maximum flow for assigning families to practitioners. Costs are
+// scaled to integers (the largest becomes 1e9), then solved by one of two
+// methods (FlowMethod in flow.hpp):
+// - primal-dual: Dijkstra on reduced costs (potentials keep them >= 0), then
+//   Dinic's blocking flow on the arcs whose reduced cost is 0, with the
+//   residual network implicit in the bipartite structure (BipartiteFlow);
+//   fast when many routes cost the same;
+// - cost scaling: a maximum flow first, then Goldberg's push-relabel
+//   refinement on an explicit residual network (CostScaling); its work does
+//   not grow with the number of distinct costs.
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
+#include <deque>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -25,6 +31,17 @@ constexpr Cost kInf = std::numeric_limits<Cost>::max() / 4;
 struct PackedArc {
   std::int32_t p, c;
 };
+
+// More than `limit` distinct values among (up to 65,536 evenly spread) costs:
+// the primal-dual method's phases would then be many.
+bool many_distinct(const std::vector<Cost>& cost, std::size_t limit) {
+  const std::size_t step = std::max<std::size_t>(1, cost.size() / 65536);
+  std::vector<Cost> sample;
+  for (std::size_t i = 0; i < cost.size(); i += step) sample.push_back(cost[i]);
+  std::sort(sample.begin(), sample.end());
+  return static_cast<std::size_t>(std::unique(sample.begin(), sample.end()) - sample.begin()) > limit;
+}
+constexpr std::size_t kFewCosts = 1000;
 
 // Primal-dual min-cost max flow on the bipartite network source -> family
 // (capacity 1) -> practitioner -> sink, without materialising a residual
@@ -235,11 +252,145 @@ class BipartiteFlow {
   std::vector<Frame> stack_;
 };
 
+// Goldberg's cost scaling (push-relabel) on an explicit residual network:
+// source -> family -> practitioner -> sink as a circulation carrying a
+// given maximum flow. Its work grows with log(n C), where the primal-dual
+// method's grows with the number of distinct shortest-path lengths: one
+// family a phase when costs are real values with no ties. Costs are
+// multiplied by n + 1, so a 1-optimal flow (every residual arc's reduced
+// cost >= -1) is optimal for the integer costs.
+class CostScaling {
+ public:
+  // `chosen`: a maximum flow (arc position per family, -1 unassigned); `scale`: n + 1 or more.
+  CostScaling(std::int64_t nf, std::int64_t np, const std::int64_t* capacity, const std::vector<PackedArc>& arcs,
+              const std::vector<std::int64_t>& fstart, const std::vector<std::int64_t>& chosen, Cost scale)
+      : nf_(nf), n_(nf + np + 2), arc_of_(arcs.size()) {
+    const std::int64_t t = n_ - 1;
+    std::vector<std::int64_t> degree(static_cast<std::size_t>(n_) + 1, 0), used(static_cast<std::size_t>(np), 0);
+    degree[1] = nf;  // the source's arcs
+    for (std::int64_t f = 0; f < nf; ++f) degree[2 + f] = 1 + (fstart[f + 1] - fstart[f]);
+    for (const PackedArc& a : arcs) ++degree[2 + nf + a.p];
+    for (std::int64_t p = 0; p < np; ++p) ++degree[2 + nf + p];
+    degree[1 + t] = np;
+    std::partial_sum(degree.begin(), degree.end(), degree.begin());
+    start_ = degree;
+    const std::size_t n_arcs = static_cast<std::size_t>(start_.back());
+    head_.resize(n_arcs);
+    rev_.resize(n_arcs);
+    residual_.resize(n_arcs);
+    cost_.resize(n_arcs);
+    std::vector<std::int64_t> next(start_.begin(), start_.end() - 1);
+    auto add = [&](std::int64_t u, std::int64_t v, std::int64_t room, std::int64_t flow, Cost c) {
+      const std::int64_t a = next[u]++, b = next[v]++;
+      head_[a] = static_cast<std::int32_t>(v), rev_[a] = b, residual_[a] = room - flow, cost_[a] = c;
+      head_[b] = static_cast<std::int32_t>(u), rev_[b] = a, residual_[b] = flow, cost_[b] = -c;
+      return a;
+    };
+    for (std::int64_t f = 0; f < nf; ++f) {
+      add(0, 1 + f, 1, chosen[f] >= 0, 0);
+      for (auto k = fstart[f]; k < fstart[f + 1]; ++k) {
+        const std::int64_t p = arcs[k].p;
+        used[p] += chosen[f] == k;
+        arc_of_[k] = add(1 + f, 1 + nf + p, 1, chosen[f] == k, static_cast<Cost>(arcs[k].c) * scale);
+        max_cost_ = std::max(max_cost_, static_cast<Cost>(arcs[k].c) * scale);
+      }
+    }
+    for (std::int64_t p = 0; p < np; ++p) add(1 + nf + p, t, std::min(capacity[p], nf), used[p], 0);
+    price_.assign(static_cast<std::size_t>(n_), 0);
+    excess_.assign(static_cast<std::size_t>(n_), 0);
+    current_.resize(static_cast<std::size_t>(n_));
+  }
+
+  // Refines from max-cost-optimal (any flow, prices 0) down to 1-optimal.
+  void run(std::int64_t& phases) {
+    Cost eps = std::max<Cost>(1, max_cost_);
+    do {
+      eps = std::max<Cost>(1, eps / kAlpha);
+      refine(eps);
+      ++phases;
+    } while (eps > 1);
+  }
+
+  // Per family: the position of its arc carrying flow, -1 when unassigned.
+  std::vector<std::int64_t> chosen(const std::vector<std::int64_t>& fstart) const {
+    std::vector<std::int64_t> out(static_cast<std::size_t>(nf_), -1);
+    for (std::int64_t f = 0; f < nf_; ++f)
+      for (auto k = fstart[f]; k < fstart[f + 1]; ++k)
+        if (residual_[arc_of_[k]] == 0) out[f] = k;
+    return out;
+  }
+  // Node prices (source 0, families 1..nf, practitioners, sink), in scaled cost units.
+  const std::vector<Cost>& potentials() const { return price_; }
+
+ private:
+  static constexpr Cost kAlpha = 4;  // eps shrinks by this factor a phase
+
+  Cost reduced(std::int64_t u, std::int64_t a) const { return cost_[a] + price_[u] - price_[head_[a]]; }
+
+  void refine(Cost eps) {
+    // Saturating every arc with negative reduced cost makes the flow 0-optimal, leaving excesses to route.
+    for (std::int64_t u = 0; u < n_; ++u)
+      for (auto a = start_[u]; a < start_[u + 1]; ++a)
+        if (residual_[a] > 0 && reduced(u, a) < 0) push(u, a, residual_[a]);
+    active_.clear();
+    for (std::int64_t u = 0; u < n_; ++u) {
+      current_[u] = start_[u];
+      if (excess_[u] > 0) active_.push_back(u);
+    }
+    while (!active_.empty()) {  // first in, first out
+      const std::int64_t u = active_.front();
+      active_.pop_front();
+      discharge(u, eps);
+    }
+  }
+
+  void push(std::int64_t u, std::int64_t a, std::int64_t delta) {
+    residual_[a] -= delta;
+    residual_[rev_[a]] += delta;
+    excess_[u] -= delta;
+    excess_[head_[a]] += delta;
+  }
+
+  void discharge(std::int64_t u, Cost eps) {
+    while (excess_[u] > 0) {
+      auto a = current_[u];
+      for (; a < start_[u + 1] && excess_[u] > 0; ++a) {
+        if (residual_[a] == 0 || reduced(u, a) >= 0) continue;
+        const std::int64_t v = head_[a];
+        const bool was_active = excess_[v] > 0;
+        push(u, a, std::min(excess_[u], residual_[a]));
+        if (!was_active && excess_[v] > 0) active_.push_back(v);
+        if (residual_[a] > 0) break;  // u is empty and the arc still admissible: keep it current
+      }
+      current_[u] = a;
+      if (excess_[u] > 0) relabel(u, eps);
+    }
+  }
+
+  // Lowers u's price until its cheapest residual arc has reduced cost -eps.
+  void relabel(std::int64_t u, Cost eps) {
+    Cost best = std::numeric_limits<Cost>::min();
+    for (auto a = start_[u]; a < start_[u + 1]; ++a)
+      if (residual_[a] > 0) best = std::max(best, price_[head_[a]] - cost_[a]);
+    if (best == std::numeric_limits<Cost>::min())
+      throw InputError("internal error: the cost-scaling flow found a node with excess and no residual arc");
+    price_[u] = best - eps;
+    current_[u] = start_[u];
+  }
+
+  std::int64_t nf_, n_;
+  Cost max_cost_ = 0;
+  std::vector<std::int64_t> start_, rev_, residual_, excess_, current_, arc_of_;
+  std::deque<std::int64_t> active_;
+  std::vector<std::int32_t> head_;
+  std::vector<Cost> cost_, price_;
+};
+
 }  // namespace
 
 Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity, std::int64_t n_practitioners,
                            const std::int64_t* family, const std::int64_t* practitioner, const double* cost,
-                           std::size_t m, std::int64_t candidates) {
+                           std::size_t m, std::int64_t candidates, FlowMethod method) {
   if (n_families < 0 || n_practitioners < 0)
     throw InputError("numbers of families and practitioners must be >= 0");
   // Arcs are packed as 32-bit (practitioner, cost) pairs and nodes indexed by int.
@@ -299,7 +450,18 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
   std::vector<std::int64_t> who(nf, -1), used(static_cast<std::size_t>(n_practitioners), 0);
   std::vector<std::int64_t> chosen(nf, -1);  // input arc carrying each family's flow
   std::vector<std::int64_t> sub_fstart, sub_order;
-  std::vector<PackedArc> packed;
+  std::vector<PackedArc> packed, zero_cost;
+  std::vector<Cost> pot;
+  // Cost scaling for costs with many distinct values. Its prices fall by up to about 3 n eps a
+  // phase, eps starting at the largest cost times n + 1, and must fit 64 bits: beyond about
+  // 33,000 nodes it counts costs in coarser steps (the largest over 9e18 / (8 n^2)).
+  const bool scaling = method == FlowMethod::cost_scaling ||
+                       (method == FlowMethod::automatic && many_distinct(ic, kFewCosts));
+  const double nodes = static_cast<double>(n_families) + static_cast<double>(n_practitioners) + 2.0;
+  const Cost scale_up = scaling ? static_cast<Cost>(nodes) + 1 : 1;
+  const Cost step = scaling ? static_cast<Cost>(std::ceil(8.0 * nodes * (nodes + 1.0) * 1e9 / 9.0e18)) : 1;
+  if (step > 1)
+    for (auto& c : ic) c = (c + step / 2) / step;
   while (true) {
     ++result.rounds;
     // The solver's arcs: those in the set (all without pruning), grouped by family.
@@ -316,9 +478,22 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
       }
       sub_fstart[f + 1] = static_cast<std::int64_t>(packed.size());
     }
-    BipartiteFlow solver(n_families, n_practitioners, capacity, packed, sub_fstart);
-    solver.run(result.phases);
-    chosen = solver.chosen();
+    if (scaling) {
+      // A maximum flow first (every cost 0: one Dinic phase), then cost scaling from it.
+      zero_cost.assign(packed.size(), PackedArc{0, 0});
+      for (std::size_t k = 0; k < packed.size(); ++k) zero_cost[k].p = packed[k].p;
+      BipartiteFlow most(n_families, n_practitioners, capacity, zero_cost, sub_fstart);
+      most.run(result.phases);
+      CostScaling solver(n_families, n_practitioners, capacity, packed, sub_fstart, most.chosen(), scale_up);
+      solver.run(result.phases);
+      chosen = solver.chosen(sub_fstart);
+      pot = solver.potentials();
+    } else {
+      BipartiteFlow solver(n_families, n_practitioners, capacity, packed, sub_fstart);
+      solver.run(result.phases);
+      chosen = solver.chosen();
+      pot = solver.potentials();
+    }
     for (auto& k : chosen)
       if (k >= 0) k = candidates > 0 ? sub_order[k] : arc_at(k);
     std::fill(who.begin(), who.end(), -1);
@@ -329,7 +504,6 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
     // Pricing: arcs left out that have negative reduced cost could lower the
     // total. Each family brings in at most `candidates` of them per round, the
     // most negative first (partial pricing keeps each re-solve small).
-    const auto& pot = solver.potentials();
     std::size_t added = 0;
     std::vector<std::pair<Cost, std::int64_t>> negative;
     for (std::size_t f = 0; f < nf; ++f) {
@@ -338,8 +512,8 @@ Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity
       for (auto e = fstart[f]; e < fstart[f + 1]; ++e) {
         const std::int64_t i = arc_at(e);
         if (in_set[i]) continue;
-        const Cost rc = ic[i] + pf - pot[1 + n_families + practitioner[i]];
-        if (rc < 0) negative.emplace_back(rc, i);
+        const Cost rc = ic[i] * scale_up + pf - pot[1 + n_families + practitioner[i]];
+        if (rc < (scaling ? -1 : 0)) negative.emplace_back(rc, i);  // (cost scaling leaves -1 on optimal arcs)
       }
       if (static_cast<std::int64_t>(negative.size()) > candidates) {
         std::nth_element(negative.begin(), negative.begin() + candidates, negative.end());

@@ -202,6 +202,55 @@ TEST(NetworkFlow, MatchesBoostSuccessiveShortestPath) {
   }
 }
 
+// Both methods, on costs with many distinct values (up to a million), reach Boost's optimum,
+// from all pairs and from one or two candidates per family with pricing.
+TEST(NetworkFlow, BothMethodsMatchBoostOnDistinctCosts) {
+  std::mt19937 rng(11);
+  for (FlowMethod method : {FlowMethod::primal_dual, FlowMethod::cost_scaling}) {
+    for (int trial = 0; trial < 40; ++trial) {
+      int nf = 5 + static_cast<int>(rng() % 40), np = 1 + static_cast<int>(rng() % 8);
+      RandomAssignment problem(rng, nf, np, 6, 2, 3, 1000000);
+      auto& [cap, fam, pr, cost] = problem;
+      long flow = 0;
+      const double opt = boost_optimum(nf, cap, fam, pr, cost, flow);
+      for (std::int64_t k : {0, 1, 2}) {
+        auto a = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size(), k, method);
+        long assigned = 0;
+        std::vector<std::int64_t> used(np, 0);
+        for (int f = 0; f < nf; ++f)
+          if (a.practitioner[f] >= 0) ++assigned, ++used[a.practitioner[f]];
+        for (int p = 0; p < np; ++p) EXPECT_LE(used[p], cap[p]);
+        EXPECT_EQ(assigned, flow) << "trial " << trial << ", k " << k;
+        // whole costs below 1e6 are exact in steps of the largest / 1e9
+        EXPECT_NEAR(a.total_cost, opt, 1e-6) << "trial " << trial << ", k " << k;
+      }
+    }
+  }
+}
+
+// With distinct real costs the primal-dual method needs about one phase per family; the
+// automatic choice takes cost scaling, whose phases are the few refinements of eps (times the
+// pricing rounds), and both reach the same least total.
+TEST(NetworkFlow, AutomaticMethodScalesCostsWithoutTies) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 10.0);
+  const int nf = 600, np = 30;
+  std::vector<std::int64_t> cap(np), fam, pr;
+  std::vector<double> cost;
+  for (auto& c : cap) c = 5 + static_cast<std::int64_t>(rng() % 15);
+  for (int f = 0; f < nf; ++f)
+    for (int p = 0; p < np; ++p) fam.push_back(f), pr.push_back(p), cost.push_back(u(rng));
+  auto slow = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size(), 0,
+                              FlowMethod::primal_dual);
+  auto fast = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size());
+  long a = 0, b = 0;
+  for (int f = 0; f < nf; ++f) a += slow.practitioner[f] >= 0, b += fast.practitioner[f] >= 0;
+  EXPECT_EQ(a, b);
+  EXPECT_NEAR(fast.total_cost, slow.total_cost, 1e-9 * slow.total_cost);
+  EXPECT_GT(slow.phases, 100);
+  EXPECT_LT(fast.phases, 40);
+}
+
 // Family 2 gets in only if family 1 moves from practitioner 2 to 0, a pair left out of family 1's
 // single candidate: the path to the free practitioner runs through two left-out arcs.
 TEST(NetworkFlow, PricingFindsAugmentingPathsThroughSeveralLeftOutArcs) {
@@ -223,11 +272,13 @@ TEST(NetworkFlow, PrunedSolvesOfSmallProblemsMatchTheFullSolve) {
     RandomAssignment problem(rng, nf, np, 3, 3, 5, 5);
     auto& [cap, fam, pr, cost] = problem;
     auto full = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size());
-    auto pk = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size(), 1);
-    long assigned = 0, assigned_full = 0;
-    for (int f = 0; f < nf; ++f) assigned += pk.practitioner[f] >= 0, assigned_full += full.practitioner[f] >= 0;
-    EXPECT_EQ(assigned, assigned_full) << "trial " << trial;
-    EXPECT_NEAR(pk.total_cost, full.total_cost, 1e-6) << "trial " << trial;
+    for (FlowMethod method : {FlowMethod::primal_dual, FlowMethod::cost_scaling}) {
+      auto pk = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost.data(), fam.size(), 1, method);
+      long assigned = 0, assigned_full = 0;
+      for (int f = 0; f < nf; ++f) assigned += pk.practitioner[f] >= 0, assigned_full += full.practitioner[f] >= 0;
+      EXPECT_EQ(assigned, assigned_full) << "trial " << trial;
+      EXPECT_NEAR(pk.total_cost, full.total_cost, 1e-6) << "trial " << trial;
+    }
   }
 }
 

@@ -45,6 +45,15 @@ def bipartite_projection(left: npt.ArrayLike, right: npt.ArrayLike, n_right: int
                          weight: ProjectionWeight = ...) -> Tuple[_IntArray, _IntArray, _FloatArray]:
     """Project a bipartite edge list onto its right vertices: returns (a, b, weight), a < b."""
 
+class FlowMethod(_Enum):
+    """How assign_min_cost solves the flow."""
+
+    automatic: FlowMethod
+    primal_dual: FlowMethod
+    cost_scaling: FlowMethod
+    __members__: Dict[str, FlowMethod]
+
 def assign_min_cost(n_families: int, capacity: npt.ArrayLike, family: npt.ArrayLike, practitioner: npt.ArrayLike,
-                    cost: npt.ArrayLike, candidates: int = 0) -> Tuple[_IntArray, _FloatArray, float, int, int]:
+                    cost: npt.ArrayLike, candidates: int = 0,
+                    method: FlowMethod = ...) -> Tuple[_IntArray, _FloatArray, float, int, int]:
     """Min-cost max-flow assignment: (practitioner per family or -1, cost per family, total, phases, rounds)."""

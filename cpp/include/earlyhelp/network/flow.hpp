@@ -19,6 +19,15 @@ struct Assignment {
   std::int64_t rounds = 0;                 // solves on a growing candidate set (1 without pruning)
 };
 
+// How the flow is solved. primal_dual suits costs with many ties (whole
+// numbers: each phase assigns every family whose cheapest route costs the
+// same); cost_scaling (Goldberg's push-relabel) suits costs with few, whose
+// work grows with log(n C) instead. automatic takes cost scaling when a
+// sample of the costs holds more than 1,000 distinct values (and its prices
+// fit 64 bits). Both give a min-cost maximum flow; among equally cheap ones
+// they may choose differently.
+enum class FlowMethod { automatic, primal_dual, cost_scaling };
+
 // family[i], practitioner[i], cost[i]: candidate arcs (costs finite, >= 0;
 // a repeated pair keeps its cheapest cost). capacity: per practitioner,
 // >= 0 (0 means none can be assigned to them).
@@ -31,6 +40,7 @@ struct Assignment {
 // flow over ALL the arcs, as without pruning, only faster.
 Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity, std::int64_t n_practitioners,
                            const std::int64_t* family, const std::int64_t* practitioner, const double* cost,
-                           std::size_t m, std::int64_t candidates = 0);
+                           std::size_t m, std::int64_t candidates = 0,
+                           FlowMethod method = FlowMethod::automatic);
 
 }  // namespace earlyhelp::network
