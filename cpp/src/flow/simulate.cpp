@@ -3,14 +3,20 @@
 // seed and the run number, so a run is the same whichever thread, process or
 // machine computes it; bands are histograms that merge by addition.
 //
-// The inner loop does per episode: an exponential draw (ziggurat, no
-// logarithm), the inversion of a piecewise-linear cumulative hazard, two
-// writes into a difference array of daily stocks and one alias-table draw of
-// the destination. Runs' outcomes are buffered and added to the histograms a
-// batch at a time, so each histogram is touched once per batch, not per run.
-// The loop is bound by its instruction count: it reads the run's constants
-// from locals, keeps the stream in a local copy and leaves the rare paths
-// (ziggurat tails, age-band splits, regime changes) out of line.
+// Stays are followed in cohorts: all the stays waiting in one cell (state and
+// age band at entry to it) at once, cell after cell, then the stays those
+// lead to, until every child has left services or reached the horizon. A
+// cohort is taken a batch at a time and a step at a time (exit draws, then
+// exit times, then marks and destinations), so the steps of different
+// children overlap in the processor, and what the cell fixes (hazards,
+// destination table, stock row) stays in registers. Per stay: an
+// exponential draw (ziggurat, no logarithm) whose unused bits also pick the
+// destination from an alias table, the inversion of a piecewise-linear
+// cumulative hazard, and two writes into a difference array of stocks at
+// period ends. Children for whom another regime lies ahead (a scenario's date
+// range) are followed one by one. Runs' outcomes are buffered and added to
+// the histograms a batch at a time, so each histogram is touched once per
+// batch, not per run.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -35,11 +41,41 @@ constexpr int kBatch = 32;  // runs buffered before their outcomes go into the h
 constexpr uint32_t kNoSpare = 0xffffffffu;  // no spare random bits (they have 24 bits)
 constexpr double kMaxEntrants = 1e7;  // entrants of one cell in one segment: beyond any council
 constexpr int kMaxMoves = 10000;      // moves of one child in one run: beyond any service
+constexpr int kBatchStays = 64;      // stays taken a step at a time (Runner::stays)
 
 // Smallest whole number >= x (x well inside the int range).
 inline int ceil_int(double x) {
   const int i = static_cast<int>(x);
   return i + (static_cast<double>(i) < x ? 1 : 0);
+}
+
+// An exact Poisson draw: inversion below a mean of 10 (one uniform, about
+// `mean` steps), Hoermann's transformed rejection (PTRS, 1993) from 10 on
+// (about 1.2 pairs of uniforms whatever the mean).
+int poisson(Rng& rng, double mean) {
+  if (!(mean > 0)) return 0;
+  if (mean < 10) {
+    double p = std::exp(-mean), cdf = p;
+    const double u = rng.uniform();
+    int k = 0;
+    while (u > cdf && k < 200) {  // (200: rounding can leave the sum a hair below 1)
+      ++k;
+      p *= mean / k;
+      cdf += p;
+    }
+    return k;
+  }
+  const double root = std::sqrt(mean), log_mean = std::log(mean);
+  const double b = 0.931 + 2.53 * root, a = -0.059 + 0.02483 * b;
+  const double log_inv_alpha = std::log(1.1239 + 1.1328 / (b - 3.4)), v_r = 0.9277 - 3.6224 / (b - 2);
+  while (true) {
+    const double u = rng.uniform() - 0.5, v = rng.uniform(), us = 0.5 - std::abs(u);
+    const double k = std::floor((2 * a / us + b) * u + mean + 0.43);
+    if (us >= 0.07 && v <= v_r) return static_cast<int>(k);
+    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + log_inv_alpha - std::log(a / (us * us) + b) <= -mean + k * log_mean - std::lgamma(k + 1))
+      return static_cast<int>(k);
+  }
 }
 
 struct Segment {
@@ -221,6 +257,7 @@ class Runner {
     part_days_.assign(static_cast<std::size_t>(n_) * (periods_ + 1), 0);
     entr_.assign(static_cast<std::size_t>(periods_) * n_, 0);
     buffer_.assign(slots() * kBatch, 0);
+    cohort_.resize(cells_);
   }
 
   int n_series() const { return static_cast<int>(cells_) + n_ + 1; }
@@ -304,10 +341,15 @@ class Runner {
     current_run_ = r;
     Rng rng(stream_key(o_.seed, static_cast<uint64_t>(r), 0x466c6f77));  // "Flow"
     draw_rates(rng);
-    follow(rng, static_cast<int64_t>(open_.size()), [&](Rng&, int64_t i) {
-      const OpenCase& c = open_[i];
-      return Start{c.state, 0.0, -c.entered, c.birth, 0};
-    });
+    // Open cases join the cohort of their state and age band at entry to it.
+    for (const OpenCase& c : open_) {
+      const double entry_age = c.entered - c.birth;
+      const int a = ages_.last_at_or_below(entry_age);
+      if (single_from_ == 0)
+        cohort_[static_cast<std::size_t>(c.state) * n_age_ + a].push_back(Stay{0.0, c.birth, -c.entered});
+      else
+        single_.push_back(Start{c.state, 0.0, -c.entered, c.birth, a});
+    }
     // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
     draw_trends(rng);
     draw_period_multipliers(rng);
@@ -321,9 +363,6 @@ class Runner {
       const double beta = trended ? trend_[s].beta : 0.0;
       const double age_lo = m_.entry_age_lo[i], age_span = m_.entry_age_hi[i] - m_.entry_age_lo[i];
       const int band = static_cast<int>(i % n_age_);
-      const bool monthly = monthly_;
-      const int* period_of_day = period_of_day_.data();
-      const int last_day = o_.days - 1;
       for (const Segment& g : entry_segments_) {
         // Expected entrants in [start, end) at rate lambda exp(beta t), and arrival times
         // drawn from that rate (uniform when it is flat).
@@ -336,28 +375,15 @@ class Runner {
           throw InputError("the entry rate of state " + std::to_string(s) + " reaches " + std::to_string(expected) +
                            " children in days " + std::to_string(g.start) + "-" + std::to_string(g.end) +
                            ": an entry trend or multiplier grows without bound");
-        const int k = rng.poisson(expected);
+        const int k = poisson(rng, expected);
         if (k == 0) continue;
         // Segments cut at period ends lie in one period: their entrants are counted at once.
         if (monthly_ && g.period < periods_) entr_[static_cast<std::size_t>(g.period) * n_ + s] += k;
-        const double start = g.start, end = g.end;
-        // (captured by value: the loop then reads them from its own copy)
-        follow(rng, k, [this, s, band, flat, start, end, length, e0, e1, beta, age_lo, age_span, monthly,
-                        period_of_day, last_day](Rng& stream, int64_t) {
-          // One number gives the arrival time and the age: 32 bits each.
-          const uint64_t bits = stream.next();
-          const double u = static_cast<double>(bits >> 32) * 0x1.0p-32;
-          const double t = flat ? start + length * u
-                                : std::clamp(std::log(e0 + u * (e1 - e0)) / beta, start, std::nextafter(end, 0.0));
-          const double age = age_lo + age_span * static_cast<double>(bits & 0xffffffffu) * 0x1.0p-32;
-          if (!monthly) {
-            const int period = period_of_day[std::min(last_day, static_cast<int>(t))];
-            if (period < periods_) ++entr_[static_cast<std::size_t>(period) * n_ + s];
-          }
-          return Start{s, t, 0.0, t - age, band};
-        });
+        enter(rng, k, EntryCell{s, band, flat != 0, static_cast<double>(g.start), static_cast<double>(g.end), length, e0, e1,
+                                beta, age_lo, age_span});
       }
     }
+    settle(rng);
     record();
   }
 
@@ -602,6 +628,164 @@ class Runner {
     stream = rng;
   }
 
+  // What the entrants of one cell in one entry segment share: state, age band
+  // at entry, arrival-time law (uniform, or at rate exp(beta t)) and ages.
+  struct EntryCell {
+    int s, band;
+    bool flat;
+    double start, end, length, e0, e1, beta, age_lo, age_span;
+  };
+
+  // An arrival time at rate exp(beta t) in the cell's segment, from a uniform u.
+  static EARLYHELP_NOINLINE double trended_arrival(const EntryCell& cell, double u) {
+    return std::clamp(std::log(cell.e0 + u * (cell.e1 - cell.e0)) / cell.beta, cell.start,
+                      std::nextafter(cell.end, 0.0));
+  }
+
+  // Draws `count` entrants of `cell`. Those arriving where the last regime
+  // holds with an age inside the cell's band (nearly all) join the cell's
+  // cohort (stays_ + settle()); the others are followed one by one at the end
+  // of the run (follow()). Which way a child goes is decided before any of its
+  // durations is drawn.
+  void enter(Rng& stream, int count, const EntryCell& cell) {
+    Rng rng = stream;
+    const int s = cell.s, band = cell.band, n = n_, last_day = o_.days - 1, single_from = single_from_;
+    const double lo_edge = ages_.data()[band], hi_edge = ages_.data()[band + 1];
+    const bool count_entrants = !monthly_, flat = cell.flat;
+    const double start = cell.start, length = cell.length, age_lo = cell.age_lo, age_span = cell.age_span;
+    const int* period_of_day = period_of_day_.data();
+    int64_t* entrants = entr_.data() + s;
+    std::vector<Stay>& cohort = cohort_[static_cast<std::size_t>(s) * n_age_ + band];
+    for (int child = 0; child < count; ++child) {
+      // One number gives the arrival time and the age: 32 bits each.
+      const uint64_t bits = rng.next();
+      const double u = static_cast<double>(bits >> 32) * 0x1.0p-32;
+      const double t = flat ? start + length * u : trended_arrival(cell, u);
+      const double age = age_lo + age_span * static_cast<double>(bits & 0xffffffffu) * 0x1.0p-32;
+      if (count_entrants) {
+        const int period = period_of_day[std::min(last_day, static_cast<int>(t))];
+        if (period < periods_) ++entrants[static_cast<std::size_t>(period) * n];
+      }
+      const double birth = t - age, entry_age = t - birth;
+      if (lo_edge <= entry_age && entry_age < hi_edge && static_cast<int>(t) >= single_from)
+        cohort.push_back(Stay{t, birth, 0.0});
+      else
+        single_.push_back(Start{s, t, 0.0, birth, band});
+    }
+    stream = rng;
+  }
+
+  // A stay waiting in a cell's cohort: when it starts, the child's birth
+  // day, and the days already spent in the state (open cases).
+  struct Stay {
+    double t, birth, e;
+  };
+
+  // Follows every cohort's stays, cell by cell, then the stays they lead to,
+  // move by move, until every child has left services or reached the horizon;
+  // then the children outside the cohorts, one by one.
+  void settle(Rng& rng) {
+    for (int moves = 0;; ++moves) {
+      bool any = false;
+      for (std::size_t c = 0; c < cells_; ++c) {
+        if (cohort_[c].empty()) continue;
+        any = true;
+        if (moves >= kMaxMoves) too_many_moves(static_cast<int>(c / n_age_), cohort_[c].front().t);
+        cohort_[c].swap(now_);
+        cohort_[c].clear();
+        stays(rng, c, now_);
+      }
+      if (!any) break;
+    }
+    follow(rng, static_cast<int64_t>(single_.size()), [this](Rng&, int64_t i) { return single_[i]; });
+    single_.clear();
+  }
+
+  // The stays in cell c (state, age band at entry to the state), a batch at
+  // a time and one step at a time: the steps of different children are
+  // independent, so the processor overlaps them, where one child's stay is
+  // a chain of dependent steps. Children moving on join the cohort of their
+  // next cell (or, where their age falls outside its band's edges or another
+  // regime lies ahead, the one-by-one list).
+  void stays(Rng& stream, std::size_t c, const std::vector<Stay>& list) {
+    Rng rng = stream;
+    const int s = static_cast<int>(c / n_age_), band = static_cast<int>(c % n_age_), n = n_, days = o_.days;
+    const int steps = durations_.steps(), single_from = single_from_;
+    const std::size_t kc = single_kc_ + c, stride = std::size_t{1} << steps;
+    const double* H = cellh_.data() + c * 3 * stride;
+    const double* h = H + stride;
+    const double* inv_h = h + stride;
+    const double* dur_edges = durations_.data();
+    const double* age_edges = ages_.data();
+    const double inv_mult = inv_mult_[kc], cap = cap_[s], max_age = m_.max_age, horizon = days;
+    const double hi_edge = age_edges[band + 1];
+    const int* period_of_day = period_of_day_.data();
+    int32_t* row = diff_.data() + c * (static_cast<std::size_t>(periods_) + 1);
+    const bool costed = costed_[s];
+    const detail::ExponentialZiggurat& expo = expo_;
+    const AliasTables::Slot *dest = dest_.slots(), *forced_dest = forced_dest_.slots();
+    const uint64_t outcomes = static_cast<uint64_t>(out_);
+    double target[kBatchStays], exit[kBatchStays];
+    uint32_t spare[kBatchStays];
+    const int count = static_cast<int>(list.size());
+    for (int first = 0; first < count; first += kBatchStays) {
+      const Stay* stay = list.data() + first;
+      const int batch = std::min(kBatchStays, count - first);
+      // The exits: the cumulative hazard inverted at exponential draws (past the days already spent).
+      if (inv_mult > 0) {
+        for (int i = 0; i < batch; ++i) target[i] = expo(rng, spare[i]) * inv_mult;
+        for (int i = 0; i < batch; ++i) {
+          const double e = stay[i].e;
+          if (e > 0) {
+            const int b0 = SortedEdges::last_at_or_below(dur_edges, steps, e);
+            target[i] += H[b0] + h[b0] * (e - dur_edges[b0]);
+          }
+          const int b = SortedEdges::last_at_or_below(H, steps, target[i]);
+          const double t_exit = stay[i].t + (dur_edges[b] + (target[i] - H[b]) * inv_h[b] - e);
+          exit[i] = h[b] > 0 ? t_exit : INFINITY;
+        }
+      } else {
+        std::fill(exit, exit + batch, INFINITY);
+        std::fill(spare, spare + batch, kNoSpare);
+      }
+      for (int i = 0; i < batch; ++i) {
+        const double t = stay[i].t, birth = stay[i].birth, t_exit = exit[i];
+        const double leave_age = birth + max_age, t_cap = t + std::max(0.0, cap - stay[i].e);
+        double tt = t_exit;
+        bool forced = false, aged_out = false;
+        if (!(t_exit < t_cap && t_exit < leave_age)) {  // the cap or the age limit comes first (rarely)
+          tt = std::min({t_exit, t_cap, leave_age});
+          aged_out = tt == leave_age;
+          forced = !aged_out && tt == t_cap && t_cap < t_exit;
+        }
+        const int d0 = std::max(0, ceil_int(t)), d1 = tt < horizon ? ceil_int(tt) : days;
+        if (d0 < d1) {
+          if (birth + hi_edge > d1 - 1) {  // one age band throughout
+            ++row[period_of_day[d0]];
+            --row[period_of_day[d1]];
+            if (costed) add_days(s, d0, d1);
+          } else {
+            mark_bands(s, band, Band{band, birth + hi_edge}, d0, d1, birth);
+          }
+        }
+        if (tt >= horizon || aged_out) continue;
+        uint32_t bits = spare[i];
+        if (bits == kNoSpare) bits = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
+        const int j = AliasTables::draw(forced ? forced_dest : dest, outcomes, bits, kc);
+        if (j >= n) continue;
+        // the age band at entry to the next state
+        int a = band;
+        while (a > 0 && age_edges[a] > tt - birth) --a;
+        while (age_edges[a + 1] <= tt - birth) ++a;
+        if (static_cast<int>(tt) >= single_from)
+          cohort_[static_cast<std::size_t>(j) * n_age_ + a].push_back(Stay{tt, birth, 0.0});
+        else
+          single_.push_back(Start{j, tt, 0.0, birth, a});
+      }
+    }
+    stream = rng;
+  }
+
   // An age band and the day its next one starts (birth + the next edge): a
   // whole day d is in a later band once next <= d.
   struct Band {
@@ -717,6 +901,9 @@ class Runner {
   std::vector<int32_t> whole_;    // [state][period + 1]: changes of the stays covering whole periods
   std::vector<int64_t> part_days_;  // [state][period + 1]: days of stays covering part of a period
   std::vector<int64_t> entr_;     // [period][state] entrants of this run
+  std::vector<std::vector<Stay>> cohort_;  // [state][age]: stays waiting for stays()
+  std::vector<Stay> now_;                  // the cohort stays() is following
+  std::vector<Start> single_;              // children followed one by one (follow())
   std::vector<int64_t> buffer_;   // [slot][run in batch]
   int64_t batch_run_[kBatch] = {};  // each buffered run's number from first_run
   int64_t current_run_ = 0;
