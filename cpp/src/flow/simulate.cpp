@@ -27,6 +27,7 @@
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/common/parallel.hpp"
 #include "earlyhelp/flow/flow.hpp"
+#include "poisson.hpp"
 #include "ziggurat.hpp"
 
 namespace earlyhelp::flow {
@@ -47,35 +48,6 @@ constexpr int kBatchStays = 64;      // stays taken a step at a time (Runner::st
 inline int ceil_int(double x) {
   const int i = static_cast<int>(x);
   return i + (static_cast<double>(i) < x ? 1 : 0);
-}
-
-// An exact Poisson draw: inversion below a mean of 10 (one uniform, about
-// `mean` steps), Hoermann's transformed rejection (PTRS, 1993) from 10 on
-// (about 1.2 pairs of uniforms whatever the mean).
-int poisson(Rng& rng, double mean) {
-  if (!(mean > 0)) return 0;
-  if (mean < 10) {
-    double p = std::exp(-mean), cdf = p;
-    const double u = rng.uniform();
-    int k = 0;
-    while (u > cdf && k < 200) {  // (200: rounding can leave the sum a hair below 1)
-      ++k;
-      p *= mean / k;
-      cdf += p;
-    }
-    return k;
-  }
-  const double root = std::sqrt(mean), log_mean = std::log(mean);
-  const double b = 0.931 + 2.53 * root, a = -0.059 + 0.02483 * b;
-  const double log_inv_alpha = std::log(1.1239 + 1.1328 / (b - 3.4)), v_r = 0.9277 - 3.6224 / (b - 2);
-  while (true) {
-    const double u = rng.uniform() - 0.5, v = rng.uniform(), us = 0.5 - std::abs(u);
-    const double k = std::floor((2 * a / us + b) * u + mean + 0.43);
-    if (us >= 0.07 && v <= v_r) return static_cast<int>(k);
-    if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + log_inv_alpha - std::log(a / (us * us) + b) <= -mean + k * log_mean - std::lgamma(k + 1))
-      return static_cast<int>(k);
-  }
 }
 
 struct Segment {
@@ -375,7 +347,7 @@ class Runner {
           throw InputError("the entry rate of state " + std::to_string(s) + " reaches " + std::to_string(expected) +
                            " children in days " + std::to_string(g.start) + "-" + std::to_string(g.end) +
                            ": an entry trend or multiplier grows without bound");
-        const int k = poisson(rng, expected);
+        const int k = detail::poisson(rng, expected);
         if (k == 0) continue;
         // Segments cut at period ends lie in one period: their entrants are counted at once.
         if (monthly_ && g.period < periods_) entr_[static_cast<std::size_t>(g.period) * n_ + s] += k;

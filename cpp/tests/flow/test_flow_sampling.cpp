@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "../../src/flow/poisson.hpp"
 #include "../../src/flow/ziggurat.hpp"
 #include "earlyhelp/common/error.hpp"
 #include "earlyhelp/flow/flow.hpp"
@@ -133,6 +134,48 @@ TEST(FlowSampling, ZigguratExponentialHasTheExponentialDistribution) {
   }
   EXPECT_LT(d, 1.95 / std::sqrt(n));
   EXPECT_GT(x.back(), 9.0);  // the tail beyond the base layer (7.7) is reached
+}
+
+// Entrant counts: for means on both sides of the switch from inversion to PTRS (10) and
+// beyond the rounded normal's range (30), the draws' frequencies match the Poisson
+// probabilities (chi-square over cells of expected count >= 20, 0.1% critical value by the
+// Wilson-Hilferty approximation), and so do their mean, variance and skew.
+TEST(FlowSampling, PoissonDrawsHaveThePoissonDistribution) {
+  synthetic::detail::Rng rng(2024);
+  for (double mean : {0.7, 4.0, 9.9, 10.0, 31.0, 250.0, 40000.0}) {
+    const int n = 400000;
+    std::vector<int> x(n);
+    double sum = 0;
+    for (int& k : x) sum += k = flow::detail::poisson(rng, mean);
+    double m2 = 0, m3 = 0;
+    for (int k : x) {
+      const double d = k - sum / n;
+      m2 += d * d;
+      m3 += d * d * d;
+    }
+    m2 /= n, m3 /= n;
+    const double sd = std::sqrt(mean);
+    EXPECT_NEAR(sum / n, mean, 4 * sd / std::sqrt(n)) << "mean " << mean;
+    EXPECT_NEAR(m2 / mean, 1.0, 0.02) << "mean " << mean;
+    EXPECT_NEAR(m3 / std::pow(m2, 1.5), 1 / sd, 0.03) << "mean " << mean;  // skew 1 / sqrt(mean)
+    // chi-square against the pmf, cells merged until each expects 20 or more
+    const int top = static_cast<int>(mean + 12 * sd + 20);
+    std::vector<double> seen(top + 1, 0.0);
+    for (int k : x) ++seen[std::min(k, top)];
+    double chi2 = 0, expected = 0, observed = 0;
+    int df = -1;
+    for (int k = 0; k <= top; ++k) {
+      expected += n * std::exp(-mean + k * std::log(mean) - std::lgamma(k + 1.0));
+      observed += seen[k];
+      if (expected >= 20 || k == top) {
+        chi2 += (observed - expected) * (observed - expected) / expected;
+        ++df;
+        expected = observed = 0;
+      }
+    }
+    const double z = 3.09, c = 2.0 / (9.0 * df);
+    EXPECT_LT(chi2, df * std::pow(1 - c + z * std::sqrt(c), 3)) << "mean " << mean << ", " << df << " df";
+  }
 }
 
 TEST(FlowSampling, DestinationsFollowTheirProbabilities) {
