@@ -218,6 +218,14 @@ def networkx_allocation(n_families: int, spare: np.ndarray, fi: np.ndarray, pi: 
     return elapsed, through, (total - big * flow["s"]["t"]) * unit
 
 
+def cheapest_pairs(fi: np.ndarray, pi: np.ndarray, c: np.ndarray, k: int):
+    """Each family's k cheapest pairs (ties by practitioner): the problem NetworkX can solve."""
+    order = np.lexsort((pi, c, fi))
+    first = np.searchsorted(fi[order], fi[order])
+    keep = order[(np.arange(len(order)) - first) < k]
+    return fi[keep], pi[keep], c[keep]
+
+
 def compare_allocation(nx_k: Optional[int]) -> None:
     n_families, n_practitioners = 5_000, 250
     spare, fi, pi, c = allocation_problem(n_families, n_practitioners)
@@ -230,10 +238,7 @@ def compare_allocation(nx_k: Optional[int]) -> None:
     who_k, cost_k = solve_assignment(n_families, spare, fi, pi, c, candidates=DEFAULT_CANDIDATES)
     same_k = (who_k >= 0).sum() == (who >= 0).sum() and np.nansum(cost_k) == np.nansum(fam_cost)
     if nx_k:  # NetworkX on each family's nx_k cheapest pairs; we solve that smaller problem too
-        order = np.lexsort((pi, c, fi))
-        first = np.searchsorted(fi[order], fi[order])
-        keep = order[(np.arange(len(order)) - first) < nx_k]
-        fi_n, pi_n, c_n = fi[keep], pi[keep], c[keep]
+        fi_n, pi_n, c_n = cheapest_pairs(fi, pi, c, nx_k)
         ours_n = best_of(lambda: solve_assignment(n_families, spare, fi_n, pi_n, c_n, candidates=None), 5)
         who, fam_cost = solve_assignment(n_families, spare, fi_n, pi_n, c_n, candidates=None)
     nxt, nx_flow, nx_cost = networkx_allocation(n_families, spare, *((fi_n, pi_n, c_n) if nx_k else (fi, pi, c)))
@@ -270,10 +275,7 @@ def real_valued_allocation(n_families: int, spare, fi, pi, c, nx_k: Optional[int
           f"{primal_dual / ours:.0f}x the solver's choice), same cost: "
           f"{np.isclose(np.nansum(pd_cost), np.nansum(fam_cost), rtol=1e-9)}")
     if nx_k:  # NetworkX on each family's nx_k cheapest pairs, costs in millionths
-        order = np.lexsort((pi, real, fi))
-        first = np.searchsorted(fi[order], fi[order])
-        keep = order[(np.arange(len(order)) - first) < nx_k]
-        fi_n, pi_n, c_n = fi[keep], pi[keep], real[keep]
+        fi_n, pi_n, c_n = cheapest_pairs(fi, pi, real, nx_k)
         ours_n = best_of(lambda: solve_assignment(n_families, spare, fi_n, pi_n, c_n, candidates=None), 3)
         who, fam_cost = solve_assignment(n_families, spare, fi_n, pi_n, c_n, candidates=None)
         nxt, nx_flow, nx_cost = networkx_allocation(n_families, spare, fi_n, pi_n, c_n, unit=1e-6)
