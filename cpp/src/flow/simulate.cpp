@@ -351,8 +351,9 @@ class Runner {
         if (k == 0) continue;
         // Segments cut at period ends lie in one period: their entrants are counted at once.
         if (monthly_ && g.period < periods_) entr_[static_cast<std::size_t>(g.period) * n_ + s] += k;
-        enter(rng, k, EntryCell{s, band, flat != 0, static_cast<double>(g.start), static_cast<double>(g.end), length, e0, e1,
-                                beta, age_lo, age_span});
+        const EntryCell cell{s, band, flat != 0, static_cast<double>(g.start), static_cast<double>(g.end),
+                             length, e0, e1, beta, age_lo, age_span};
+        enter(rng, k, cell);
       }
     }
     settle(rng);
@@ -616,8 +617,8 @@ class Runner {
 
   // Draws `count` entrants of `cell`. Those arriving where the last regime
   // holds with an age inside the cell's band (nearly all) join the cell's
-  // cohort (stays_ + settle()); the others are followed one by one at the end
-  // of the run (follow()). Which way a child goes is decided before any of its
+  // cohort (followed by settle()); the others are followed one by one at the
+  // end of the run (follow()). Which way a child goes is decided before any of its
   // durations is drawn.
   void enter(Rng& stream, int count, const EntryCell& cell) {
     Rng rng = stream;
