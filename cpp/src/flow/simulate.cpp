@@ -746,9 +746,8 @@ class Runner {
         if (bits == kNoSpare) bits = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
         const int j = AliasTables::draw(forced ? forced_dest : dest, outcomes, bits, kc);
         if (j >= n) continue;
-        // the age band at entry to the next state
+        // the age band at entry to the next state (never younger than this stay's: tt >= t)
         int a = band;
-        while (a > 0 && age_edges[a] > tt - birth) --a;
         while (age_edges[a + 1] <= tt - birth) ++a;
         if (static_cast<int>(tt) >= single_from)
           cohort_[static_cast<std::size_t>(j) * n_age_ + a].push_back(Stay{tt, birth, 0.0});
