@@ -15,8 +15,11 @@ Graphs and problems
   tier, locality and need match; 1.25 million candidate arcs), min-cost maximum flow; then the
   same with real-valued costs (each plus a uniform 0-1 draw), which the solver meets with cost
   scaling, against the primal-dual method alone and NetworkX.
-  Ours: ``solve_assignment`` as ``allocate_leads`` calls it (all pairs at this size), and
-  starting from the 40 cheapest per family then pricing the rest (exact, for larger problems).
+  Ours: ``solve_assignment`` as ``allocate_leads`` calls it (the solver chooses its start:
+  all pairs for the integer costs; the 16 cheapest per family, then pricing, for the real
+  ones), from all pairs, and from the 40 cheapest per family then pricing the rest (exact).
+  A third problem, where every family ranks the practitioners alike (cost: the
+  practitioner's plus a uniform 0-1 draw), is the case the cheapest few do not settle.
   NetworkX: ``network_simplex`` on the same network (a bypass arc s->t makes it maximise the
   flow first), ``--nx-alloc-k`` pairs per family (default: all) if it is too slow.
 
@@ -40,7 +43,9 @@ import networkx as nx
 import numpy as np
 
 from earlyhelp.network import Graph, bipartite_projection
-from earlyhelp.network.allocate import DEFAULT_CANDIDATES, solve_assignment
+from earlyhelp.network.allocate import AUTOMATIC, solve_assignment
+
+PRUNED = 40  # pairs per family the pruned rows start from
 
 
 # CPU time of this process by default: the benchmark machine is shared (2 cores, several
@@ -234,8 +239,8 @@ def compare_allocation(nx_k: Optional[int]) -> None:
     # What allocate_leads does at this size: all pairs from the start.
     ours = best_of(lambda: solve_assignment(n_families, spare, fi, pi, c, candidates=None), 5)
     who, fam_cost = solve_assignment(n_families, spare, fi, pi, c, candidates=None)
-    pruned = best_of(lambda: solve_assignment(n_families, spare, fi, pi, c, candidates=DEFAULT_CANDIDATES), 3)
-    who_k, cost_k = solve_assignment(n_families, spare, fi, pi, c, candidates=DEFAULT_CANDIDATES)
+    pruned = best_of(lambda: solve_assignment(n_families, spare, fi, pi, c, candidates=PRUNED), 3)
+    who_k, cost_k = solve_assignment(n_families, spare, fi, pi, c, candidates=PRUNED)
     same_k = (who_k >= 0).sum() == (who >= 0).sum() and np.nansum(cost_k) == np.nansum(fam_cost)
     if nx_k:  # NetworkX on each family's nx_k cheapest pairs; we solve that smaller problem too
         fi_n, pi_n, c_n = cheapest_pairs(fi, pi, c, nx_k)
@@ -243,7 +248,7 @@ def compare_allocation(nx_k: Optional[int]) -> None:
         who, fam_cost = solve_assignment(n_families, spare, fi_n, pi_n, c_n, candidates=None)
     nxt, nx_flow, nx_cost = networkx_allocation(n_families, spare, *((fi_n, pi_n, c_n) if nx_k else (fi, pi, c)))
     record("allocation", "min-cost flow, all pairs", ours, None, None if nx_k else nxt)
-    record("allocation", f"  from {DEFAULT_CANDIDATES} cheapest+pricing", pruned, None, None)
+    record("allocation", f"  from {PRUNED} cheapest+pricing", pruned, None, None)
     if nx_k:
         record("allocation", f"  {nx_k} pairs per family", ours_n, None, nxt)
     print(f"{'':11s} pricing reaches the all-pairs optimum: {same_k}")
@@ -257,10 +262,13 @@ def real_valued_allocation(n_families: int, spare, fi, pi, c, nx_k: Optional[int
     """The same problem with real-valued costs (each cost plus a uniform 0-1 draw, as a distance
     would be): no two routes cost the same, which the solver meets with cost scaling."""
     real = c + np.random.default_rng(5).random(len(c))
-    ours = best_of(lambda: solve_assignment(n_families, spare, fi, pi, real, candidates=None), 3)
-    who, fam_cost = solve_assignment(n_families, spare, fi, pi, real, candidates=None)
-    pruned = best_of(lambda: solve_assignment(n_families, spare, fi, pi, real, candidates=DEFAULT_CANDIDATES), 3)
-    who_k, cost_k = solve_assignment(n_families, spare, fi, pi, real, candidates=DEFAULT_CANDIDATES)
+    ours = best_of(lambda: solve_assignment(n_families, spare, fi, pi, real, candidates=AUTOMATIC), 3)
+    who, fam_cost = solve_assignment(n_families, spare, fi, pi, real, candidates=AUTOMATIC)
+    every = best_of(lambda: solve_assignment(n_families, spare, fi, pi, real, candidates=None), 3)
+    who_a, cost_a = solve_assignment(n_families, spare, fi, pi, real, candidates=None)
+    same_a = (who_a >= 0).sum() == (who >= 0).sum() and np.isclose(np.nansum(cost_a), np.nansum(fam_cost), rtol=1e-9)
+    pruned = best_of(lambda: solve_assignment(n_families, spare, fi, pi, real, candidates=PRUNED), 3)
+    who_k, cost_k = solve_assignment(n_families, spare, fi, pi, real, candidates=PRUNED)
     same_k = (who_k >= 0).sum() == (who >= 0).sum() and np.isclose(np.nansum(cost_k), np.nansum(fam_cost), rtol=1e-9)
     # What the primal-dual method alone takes on them (one phase for about every family).
     from earlyhelp._native import network as core
@@ -268,9 +276,10 @@ def real_valued_allocation(n_families: int, spare, fi, pi, c, nx_k: Optional[int
     _, pd_cost, _, pd_phases, _ = core.assign_min_cost(n_families, spare.astype(np.int64), fi.astype(np.int64),
                                                        pi.astype(np.int64), real, 0, core.FlowMethod.primal_dual)
     primal_dual = CLOCK() - t
-    record("allocation", "real costs, all pairs", ours, None, None)
-    record("allocation", f"  from {DEFAULT_CANDIDATES} cheapest+pricing", pruned, None, None)
-    print(f"{'':11s} pricing reaches the all-pairs optimum: {same_k}")
+    record("allocation", "real costs, solver's choice", ours, None, None)
+    record("allocation", "  all pairs", every, None, None)
+    record("allocation", f"  from {PRUNED} cheapest+pricing", pruned, None, None)
+    print(f"{'':11s} same optimum from all pairs: {same_a}, from {PRUNED} cheapest: {same_k}")
     print(f"{'':11s} primal-dual method alone: {primal_dual * 1e3:,.0f} ms ({pd_phases:,} phases; "
           f"{primal_dual / ours:.0f}x the solver's choice), same cost: "
           f"{np.isclose(np.nansum(pd_cost), np.nansum(fam_cost), rtol=1e-9)}")
@@ -282,6 +291,22 @@ def real_valued_allocation(n_families: int, spare, fi, pi, c, nx_k: Optional[int
         record("allocation", f"  {nx_k} pairs per family", ours_n, None, nxt)
         print(f"{'':11s} check vs networkx network_simplex ({nx_k} pairs per family, costs in millionths): "
               f"assigned {int((who >= 0).sum()):,} vs {nx_flow:,}; cost {np.nansum(fam_cost):,.4f} vs {nx_cost:,.4f}")
+    alike_ranking_allocation(n_families, spare, fi, pi)
+
+
+def alike_ranking_allocation(n_families: int, spare, fi, pi) -> None:
+    """Real-valued costs that rank the practitioners alike for every family (a practitioner's
+    cost plus a uniform 0-1 draw): the cheapest few of each family overlap, so pricing would
+    go on for many rounds; the solver's choice then takes every pair after two."""
+    rng = np.random.default_rng(6)
+    alike = (rng.random(int(pi.max()) + 1) * 100)[pi] + rng.random(len(pi))
+    ours = best_of(lambda: solve_assignment(n_families, spare, fi, pi, alike, candidates=AUTOMATIC), 3)
+    who, fam_cost = solve_assignment(n_families, spare, fi, pi, alike, candidates=AUTOMATIC)
+    every = best_of(lambda: solve_assignment(n_families, spare, fi, pi, alike, candidates=None), 3)
+    who_a, cost_a = solve_assignment(n_families, spare, fi, pi, alike, candidates=None)
+    record("allocation", "alike ranking, solver's choice", ours, None, None)
+    record("allocation", "  all pairs", every, None, None)
+    print(f"{'':11s} same optimum: {(who_a >= 0).sum() == (who >= 0).sum() and np.isclose(np.nansum(cost_a), np.nansum(fam_cost), rtol=1e-9)}")
 
 
 def main() -> None:

@@ -177,7 +177,8 @@ void register_network(py::module_& m) {
       py::arg("n_families"), py::arg("capacity"), py::arg("family"), py::arg("practitioner"), py::arg("cost"),
       py::arg("candidates") = 0, py::arg("method") = network::FlowMethod::automatic,
       "Min-cost max-flow assignment: returns (practitioner per family or -1, cost per family, total, phases, "
-      "rounds). candidates > 0: start from each family's cheapest arcs and add the rest by pricing (exact).");
+      "rounds). candidates > 0: start from each family's cheapest arcs and add the rest by pricing (exact); 0: all "
+      "arcs; < 0: the solver's choice by method.");
 }
 
 }  // namespace earlyhelp::bindings

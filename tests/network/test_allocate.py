@@ -8,7 +8,7 @@ from scipy.optimize import linear_sum_assignment
 
 from earlyhelp import ValidationError
 from earlyhelp.network import FamilyNetwork, allocate_leads
-from earlyhelp.network.allocate import solve_assignment
+from earlyhelp.network.allocate import AUTOMATIC, solve_assignment
 
 from _council import small_council
 
@@ -112,6 +112,8 @@ def test_bad_cost_raises(council):
         allocate_leads(council, at="2024-06-30", cost=lambda f, p: np.ones(3))
     with pytest.raises(ValidationError):
         allocate_leads(council, at="2024-06-30", candidates=0)
+    with pytest.raises(ValidationError):
+        allocate_leads(council, at="2024-06-30", candidates=-2)
 
 
 def test_core_flow_bad_input():
@@ -144,10 +146,11 @@ def test_pricing_matches_full_solve_on_a_larger_case():
         assert np.nansum(fam_cost) == pytest.approx(cost_opt, abs=1e-6)
 
 
-@pytest.mark.parametrize("candidates", [None, 10])
+@pytest.mark.parametrize("candidates", [None, 10, AUTOMATIC])
 def test_real_valued_costs_are_solved_by_cost_scaling(candidates):
     """Distances-like costs with no ties (1,500 families x 60 practitioners): the solver takes
-    cost scaling (a few dozen phases, not one a family) and still reaches scipy's exact optimum."""
+    cost scaling (a few dozen phases, not one a family) and still reaches scipy's exact optimum,
+    from all pairs, from 10 per family and from its own choice (16 per family, then pricing)."""
     from earlyhelp._native import network as core
 
     rng = np.random.default_rng(8)

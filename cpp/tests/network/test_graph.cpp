@@ -251,6 +251,38 @@ TEST(NetworkFlow, AutomaticMethodScalesCostsWithoutTies) {
   EXPECT_LT(fast.phases, 40);
 }
 
+// The automatic start with cost scaling: from each family's few cheapest when those hold the
+// answer (families and practitioners on a plane, cost the distance: one or two solves), and
+// from every arc once pricing has gone on for two rounds (every family ranks the
+// practitioners alike). Either way the optimum over all arcs.
+TEST(NetworkFlow, AutomaticCandidatesKeepTheOptimum) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const int nf = 800, np = 40;
+  std::vector<std::int64_t> cap(np, 18), fam, pr;
+  std::vector<double> fx(nf), fy(nf), px(np), py(np), rank(np);
+  for (int f = 0; f < nf; ++f) fx[f] = u(rng), fy[f] = u(rng);
+  for (int p = 0; p < np; ++p) px[p] = u(rng), py[p] = u(rng), rank[p] = 100 * u(rng);
+  std::vector<double> distance, alike;
+  for (int f = 0; f < nf; ++f)
+    for (int p = 0; p < np; ++p) {
+      fam.push_back(f), pr.push_back(p);
+      distance.push_back(std::hypot(fx[f] - px[p], fy[f] - py[p]));
+      alike.push_back(rank[p] + u(rng));
+    }
+  for (const auto* cost : {&distance, &alike}) {
+    auto all = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost->data(), fam.size(), 0);
+    auto automatic = assign_min_cost(nf, cap.data(), np, fam.data(), pr.data(), cost->data(), fam.size(),
+                                     kAutomaticCandidates);
+    long a = 0, b = 0;
+    for (int f = 0; f < nf; ++f) a += all.practitioner[f] >= 0, b += automatic.practitioner[f] >= 0;
+    EXPECT_EQ(a, b);
+    EXPECT_NEAR(automatic.total_cost, all.total_cost, 1e-9 * all.total_cost);
+    if (cost == &distance) EXPECT_LE(automatic.rounds, 2);
+    else EXPECT_EQ(automatic.rounds, 4);  // three solves on growing sets, then one on every arc
+  }
+}
+
 // Family 2 gets in only if family 1 moves from practitioner 2 to 0, a pair left out of family 1's
 // single candidate: the path to the free practitioner runs through two left-out arcs.
 TEST(NetworkFlow, PricingFindsAugmentingPathsThroughSeveralLeftOutArcs) {

@@ -56,4 +56,8 @@ class FlowMethod(_Enum):
 def assign_min_cost(n_families: int, capacity: npt.ArrayLike, family: npt.ArrayLike, practitioner: npt.ArrayLike,
                     cost: npt.ArrayLike, candidates: int = 0,
                     method: FlowMethod = ...) -> Tuple[_IntArray, _FloatArray, float, int, int]:
-    """Min-cost max-flow assignment: (practitioner per family or -1, cost per family, total, phases, rounds)."""
+    """Min-cost max-flow assignment: (practitioner per family or -1, cost per family, total, phases, rounds).
+
+    candidates > 0: start from each family's cheapest arcs and add the rest by pricing (exact);
+    0: all arcs; < 0: the solver's choice by method.
+    """

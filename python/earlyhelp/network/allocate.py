@@ -42,8 +42,8 @@ its phases assigns every family whose cheapest route costs the same. When a samp
 costs holds more than 1,000 distinct values (distances to the metre, say), which would leave
 that method one family a phase, it uses cost scaling (Goldberg's push-relabel), whose work
 does not grow with the number of distinct costs: on 5,000 families x 250 practitioners with
-real-valued costs it took about 0.5 s where the primal-dual method took 15 s (see
-benchmarks/README.md). Both give a least-cost maximum assignment. With cost scaling, for
+real-valued costs it took about 0.13 s (0.5 s starting from all pairs) where the primal-dual
+method took 14 s (see benchmarks/README.md). Both give a least-cost maximum assignment. With cost scaling, for
 more than about 33,000 families and practitioners together, costs are counted in coarser
 steps than a billionth of the largest (the largest over 9e18 / (8 n^2), n the number of
 nodes), so that its prices fit 64-bit integers.
@@ -51,17 +51,27 @@ nodes), so that its prices fit 64-bit integers.
 Candidate pruning (exact)
 -------------------------
 With ``candidates=k`` the solver starts from each family's ``k`` cheapest
-eligible practitioners (all of them with ``candidates=None``; the default
-prunes only when families x practitioners > 5,000,000). It then prices every
+eligible practitioners (all of them with ``candidates=None``). It then prices every
 left-out pair against the solution: pairs with a negative reduced cost (they
 would lower the total) or on an augmenting path (they would let one more
 family through) are added and the flow is solved again, until none is left.
 An augmenting path may run through several left-out pairs: every left-out pair
 between the families and practitioners the search from the unassigned families
 reaches is added, so one more solve is maximal. The result is therefore the same
-min-cost maximum flow as over all pairs; pruning bounds the solver's memory, and
-is not faster at every size (on 1.25 million pairs, 5,000 families x 250
-practitioners, it took about twice the all-pairs time: see benchmarks/README.md).
+min-cost maximum flow as over all pairs.
+
+Whether pruning is faster depends on the method. Cost scaling scans every arc it
+holds in each of its phases, so starting small pays when a family's few cheapest
+practitioners hold its answer, as with distances (on 1.25 million real-valued
+pairs it took a quarter of the all-pairs time). The primal-dual method is fastest on
+all pairs (pruning took twice as long on the same problem with whole-number costs).
+The default (``candidates=-1``) therefore lets the solver choose once it knows the
+method: with cost scaling, each family's 16 cheapest (when families have more than 32
+pairs on average), and every pair once two rounds of pricing have still added pairs,
+as when every family ranks the practitioners alike (there it took about 1.15 times the
+all-pairs time); with the primal-dual method, all pairs up to 5,000,000, beyond that
+each family's 40 cheapest, to bound the solver's memory. Pricing past 5,000,000 pairs
+goes on without the switch to all pairs.
 """
 from __future__ import annotations
 
@@ -103,10 +113,8 @@ NEED_AGENCY_TYPES: Dict[str, Tuple[str, ...]] = {
     "financial_stability": ("vcs", "housing"),
 }
 
-# Up to this many pairs the solver starts from all of them (fastest: one round);
-# beyond, from each family's DEFAULT_CANDIDATES cheapest, to bound memory.
-AUTO_ALL_PAIRS = 5_000_000
-DEFAULT_CANDIDATES = 40
+#: ``candidates`` value that lets the solver choose its start by method (see the module docstring)
+AUTOMATIC = -1
 _CHUNK_PAIRS = 2_000_000
 
 #: unassigned reason when every eligible practitioner has no caseload_capacity recorded
@@ -240,7 +248,8 @@ def _pair_costs(fams: pd.DataFrame, pracs: pd.DataFrame, cost: CostFunction) -> 
 def solve_assignment(n_families: int, spare: np.ndarray, fi: np.ndarray, pi: np.ndarray, c: np.ndarray,
                      candidates: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
     """Min-cost max-flow assignment over all (family, practitioner) pairs, starting from
-    ``candidates`` cheapest per family (exact either way; see the module docstring)."""
+    ``candidates`` cheapest per family (``None``: all; ``AUTOMATIC``: the solver's choice;
+    exact either way; see the module docstring)."""
     spare = np.ascontiguousarray(spare, dtype=np.int64)
     fi, pi = np.asarray(fi, dtype=np.int64), np.asarray(pi, dtype=np.int64)
     c = np.asarray(c, dtype=np.float64)
@@ -305,8 +314,8 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     candidates : int or None
         Start the solver from each family's ``candidates`` cheapest practitioners
         and add the others by pricing (see the module docstring; the answer is the
-        same); ``None`` uses all pairs from the start; the default (-1) uses all up
-        to 5,000,000 pairs, else 40.
+        same); ``None`` uses all pairs from the start; the default (-1) lets the
+        solver choose by method.
     network : FamilyNetwork, optional
         Reuse an already built network (then ``ds`` and ``at`` are ignored).
 
@@ -325,9 +334,7 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     # by id, so that equally good answers are chosen the same way whatever the rows' order
     pracs = loads.sort_values("practitioner_id", kind="stable").reset_index(drop=True)
     pracs["spare"] = pracs["spare"].fillna(0).astype(np.int64).clip(lower=0)
-    if candidates == -1:
-        candidates = None if len(fams) * len(pracs) <= AUTO_ALL_PAIRS else DEFAULT_CANDIDATES
-    if candidates is not None and candidates < 1:
+    if candidates is not None and candidates < 1 and candidates != AUTOMATIC:
         raise ValidationError(Problem("allocate_leads", None, f"candidates must be >= 1 or None, got {candidates}"))
     fi, pi, c = _pair_costs(fams, pracs, cost or default_cost)
     spare = pracs["spare"].to_numpy(np.int64)

@@ -38,6 +38,13 @@ enum class FlowMethod { automatic, primal_dual, cost_scaling };
 // let more families through (an augmenting path) are added and the problem is
 // solved again, until none is left. The answer is then a min-cost maximum
 // flow over ALL the arcs, as without pruning, only faster.
+// candidates == 0: every arc from the start.
+// candidates < 0 (kAutomaticCandidates): chosen by method. Cost scaling
+// starts from each family's 16 cheapest (when families have more than 32
+// arcs on average) and, after two rounds of pricing that still add arcs,
+// takes every arc (up to 5,000,000 arcs; beyond, pricing goes on); the
+// primal-dual method takes every arc up to 5,000,000, else the 40 cheapest.
+constexpr std::int64_t kAutomaticCandidates = -1;
 Assignment assign_min_cost(std::int64_t n_families, const std::int64_t* capacity, std::int64_t n_practitioners,
                            const std::int64_t* family, const std::int64_t* practitioner, const double* cost,
                            std::size_t m, std::int64_t candidates = 0,
