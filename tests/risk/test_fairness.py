@@ -121,6 +121,41 @@ def test_permuted_groups_are_rarely_flagged(base_rate):
     assert any_flag <= 10  # Holm keeps the family-wise rate near alpha = 0.05
 
 
+@pytest.mark.parametrize("true_over_score", [0.25, 0.5, 2.0])
+def test_groups_as_miscalibrated_as_everyone_are_rarely_flagged(true_over_score):
+    """Scores too high (or too low) for every family alike, group labels that carry no
+    information: a calibration flag needs the group to differ from the reference, so at most
+    alpha of audits may flag anything (sizing the test with the scores' own variance flagged
+    19% of audits with scores four times too high)."""
+    any_flag = 0
+    for seed in range(200):
+        rng = np.random.default_rng(7000 + seed)
+        p = rng.beta(1, 12, 3000)
+        groups = pd.Series(rng.choice(list("ABCD"), 3000, p=[0.55, 0.25, 0.15, 0.05]), name="group")
+        y = (rng.random(3000) < np.clip(p * true_over_score, 0, 1)).astype(int)
+        any_flag += bool(fairness_audit(y, p, groups)["flagged"].any())
+    assert any_flag / 200 <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 200)
+
+
+def test_ratio_intervals_hold_the_ratio_when_a_count_is_zero():
+    """A group with nobody selected has ratio 0; its interval starts at 0 (and a reference
+    with none selected gives an interval up to infinity), so each interval holds its ratio."""
+    y = np.array([1, 0] * 50 + [1, 0] * 50)
+    p = np.array([0.9, 0.8] * 50 + [0.1, 0.2] * 50)
+    groups = pd.Series(["big"] * 100 + ["none_selected"] * 100, name="group")
+    for reference in ("big", "none_selected"):
+        audit = fairness_audit(y, p, groups, threshold=0.5, reference={"group": reference})
+        for metric in ("selection_rate", "tpr", "fpr"):
+            ratio, low, high = (audit[f"{metric}_ratio{end}"].to_numpy(float) for end in ("", "_low", "_high"))
+            shown = np.isfinite(ratio)
+            assert (low[shown] <= ratio[shown]).all() and (ratio[shown] <= high[shown]).all(), (reference, metric)
+        other = audit.set_index("group").drop(index=reference)
+        if reference == "big":
+            assert other["selection_rate_ratio"].iloc[0] == 0 and other["selection_rate_ratio_low"].iloc[0] == 0
+        else:
+            assert other["selection_rate_ratio_high"].iloc[0] == np.inf
+
+
 def test_a_real_disparity_is_still_flagged_at_a_low_base_rate():
     y, p, g = _realistic(3, n=4000, base_rate=0.07)
     biased = np.where(g["locality_id"] == "L3", np.minimum(1, p * 3), p)  # over-selects one locality

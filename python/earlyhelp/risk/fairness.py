@@ -81,7 +81,7 @@ def _rates(y: np.ndarray, p: np.ndarray, sel: np.ndarray) -> Dict[str, float]:
             "selection_rate": ns / len(y) if len(y) else nan,
             "tpr": tp / n1 if n1 else nan, "fpr": fp / n0 if n0 else nan, "ppv": tp / ns if ns else nan,
             "mean_p": float(p.mean()) if len(p) else nan, "observed_rate": n1 / len(y) if len(y) else nan,
-            "expected": float(p.sum()), "expected_var": float((p * (1 - p)).sum())}
+            "expected": float(p.sum()), "expected_sq": float((p * p).sum())}
 
 
 def _wilson(k: int, n: int, z: float) -> tuple:
@@ -95,14 +95,16 @@ def _wilson(k: int, n: int, z: float) -> tuple:
 
 
 def _ratio_ci(k1: int, n1: int, k0: int, n0: int, z: float) -> tuple:
-    """Katz log interval for (k1/n1) / (k0/n0); half a count is added when one is zero."""
+    """Katz log interval for (k1/n1) / (k0/n0). When a count is zero, half a count is added
+    to size the interval, and the end the zero leaves unbounded is 0 (k1 = 0: the ratio may
+    be 0, as its estimate is) or infinity (k0 = 0), so the interval holds the estimate."""
     if min(n1, n0) == 0:
         return float("nan"), float("nan")
-    if k1 == 0 or k0 == 0:
-        k1, k0, n1, n0 = k1 + 0.5, k0 + 0.5, n1 + 0.5, n0 + 0.5
-    ratio = (k1 / n1) / (k0 / n0)
-    se = math.sqrt(max(1 / k1 - 1 / n1 + 1 / k0 - 1 / n0, 0.0))
-    return ratio * math.exp(-z * se), ratio * math.exp(z * se)
+    a, b, c, d = (k1, n1, k0, n0) if k1 and k0 else (k1 + 0.5, n1 + 0.5, k0 + 0.5, n0 + 0.5)
+    ratio = (a / b) / (c / d)
+    se = math.sqrt(max(1 / a - 1 / b + 1 / c - 1 / d, 0.0))
+    low, high = ratio * math.exp(-z * se), ratio * math.exp(z * se)
+    return (0.0 if k1 == 0 else low), (math.inf if k0 == 0 else high)
 
 
 def _fisher_p(k1: int, n1: int, k0: int, n0: int) -> float:
@@ -113,15 +115,24 @@ def _fisher_p(k1: int, n1: int, k0: int, n0: int) -> float:
     return float(fisher_exact([[k1, n1 - k1], [k0, n0 - k0]])[1])
 
 
+def _outcome_variance(r: Dict[str, float], factor: float) -> float:
+    """var(O) of a group whose true risks are the scores times ``factor``: sum q(1 - q) with
+    q = factor p (the scores' own sum p(1 - p) would understate it for scores that are too
+    high, flagging groups whose scores are only as miscalibrated as everyone's)."""
+    return max(factor * r["expected"] - factor * factor * r["expected_sq"], 0.0)
+
+
 def _calibration_test(g: Dict[str, float], ref: Dict[str, float], z: float) -> tuple:
-    """Ratio of observed/expected in the group to the reference's, its interval and p-value
-    (log O/E has variance about var(O) / O^2 with var(O) = sum p(1 - p))."""
+    """Ratio of observed/expected in the group to the reference's, its interval and p-value.
+    log O/E has variance about var(O) / E(O)^2, var(O) taken where the null puts it: both
+    groups' true risks are their scores times one common factor, the pooled O / E."""
     from scipy.stats import norm
 
     if min(g["positives"], ref["positives"]) == 0 or min(g["expected"], ref["expected"]) <= 0:
         return float("nan"), float("nan"), float("nan"), float("nan")
     log_ratio = math.log(g["positives"] / g["expected"]) - math.log(ref["positives"] / ref["expected"])
-    se = math.sqrt(g["expected_var"] / g["expected"] ** 2 + ref["expected_var"] / ref["expected"] ** 2)
+    factor = (g["positives"] + ref["positives"]) / (g["expected"] + ref["expected"])
+    se = math.sqrt(sum(_outcome_variance(r, factor) / (factor * r["expected"]) ** 2 for r in (g, ref)))
     if se <= 0:
         return math.exp(log_ratio), float("nan"), float("nan"), float("nan")
     return (math.exp(log_ratio), math.exp(log_ratio - z * se), math.exp(log_ratio + z * se),
