@@ -133,3 +133,37 @@ def test_data_with_no_spell_in_the_brackets_is_named(council):
     tables["persons"] = persons
     error = _raises(None, StockFlow().fit, earlyhelp.Dataset.from_frames(**tables))
     assert "outside_the_age_brackets" in str(error)
+
+
+def test_a_quiet_councils_window_ends_on_the_extract_date():
+    """The data run to the extract's date, not to the last event: a small council whose last
+    looked-after move came months earlier is fitted (and projected) from the extract's date."""
+    small = earlyhelp.synthetic.council("coventry", years=3, seed=1, scale=0.01)
+    default = StockFlow("cs-demand-model").fit(small)
+    assert default._fit.end == small.data_end()
+    assert StockFlow("cs-demand-model").fit(small, end=small.data_end())._fit.end == small.data_end()
+    _raises("end", StockFlow("cs-demand-model").fit, small, end=small.data_end() + pd.Timedelta(days=60))
+
+
+def test_a_new_fit_forgets_the_last_simulation(council):
+    m = StockFlow(unit_costs={"cp": 100}).fit(council, start="2024-04-01", end="2025-03-31")
+    m.simulate(months=3, runs=20, threads=1)
+    m.simulate_costs()
+    m.fit(council, start="2024-01-01", end="2025-03-31")
+    with pytest.raises(ValidationError, match="simulate"):
+        m.simulate_costs()
+
+
+def test_a_projection_that_overflows_is_refused(model):
+    from earlyhelp.flow import compare
+
+    runaway = Scenario("runaway").multiply("entry:cp", 1e308)
+    _raises("scenario", model.project, 90, scenario=runaway)
+    _raises("scenario", compare, model, [runaway], until=90)
+
+
+def test_a_file_that_is_not_a_saved_scenario_is_named(tmp_path):
+    bad = tmp_path / "scenario.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValidationError, match="scenario.json is not a saved scenario"):
+        Scenario.load(bad)

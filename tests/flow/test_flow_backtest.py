@@ -53,3 +53,28 @@ def test_bands_cover_held_back_years_close_to_nominal(councils):
     # Early Help, whose entries are overdispersed and drift, is no longer the outlier
     eh = default[default["state"].isin(["early_help", "earliest_help"])]
     assert eh["covered"].mean() >= 0.78
+
+
+def test_months_after_the_data_have_no_actual():
+    """A cutoff whose horizon runs past the data's end: those months have nothing to compare
+    with (the children open on the extract date carried forward would score the forecast
+    against themselves), so they are left unscored and counted."""
+    ds = earlyhelp.synthetic.council("coventry", years=3, seed=1, scale=0.2)
+    b = backtest(ds, cutoffs=["2025-01-31"], months=6, runs=20)
+    after = b["date"] > ds.data_end()
+    assert after.any() and (~after).any()
+    assert b.loc[after, "actual"].isna().all() and b.loc[after, "covered"].isna().all()
+    assert b.loc[after, "abs_pct_error"].isna().all()
+    assert b.loc[~after, "actual"].notna().all() and b.loc[~after, "covered"].notna().all()
+    assert b.attrs["rows_after_the_data"] == int(after.sum())
+
+
+@pytest.mark.parametrize("kwargs, column", [
+    ({"cutoffs": []}, "cutoffs"), ({"cutoffs": "2024-06-30"}, "cutoffs"), ({"cutoffs": [2024]}, "cutoffs"),
+    ({"cutoffs": ["2024-03-31"], "window_months": 1.5}, "window_months"),
+    ({"cutoffs": ["2024-03-31"], "months": 0}, "months")])
+def test_backtest_arguments_are_named(kwargs, column):
+    ds = earlyhelp.synthetic.council("coventry", years=2, seed=1, scale=0.05)
+    with pytest.raises(earlyhelp.ValidationError) as info:
+        backtest(ds, runs=10, **kwargs)
+    assert any(p.column == column for p in info.value.problems), info.value.problems

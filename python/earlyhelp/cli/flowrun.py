@@ -225,6 +225,10 @@ def _unit_costs(check, costs: Mapping[str, Any], states: Optional[List[str]]) ->
             check.bad(key, "must be a finite number, 0 or more (the cost per child per [costs] unit)", cost)
         else:
             out[state] = float(cost)
+    if out and not any(out.values()):
+        # a cost table of zeros would read as a free service (StockFlow.simulate_costs refuses it too)
+        check.bad("costs.unit_costs", "every cost is 0: give at least one state's cost, or leave [costs.unit_costs] "
+                  "out to run without costs", raw)
     return out
 
 

@@ -283,11 +283,25 @@ def _with_fit(model, fit):
     return clone
 
 
+def _cutoffs(cutoffs: Any) -> list:
+    """backtest's forecast origins as Timestamps: a non-empty sequence of dates."""
+    if isinstance(cutoffs, (str, pd.Timestamp)) or not isinstance(cutoffs, Iterable):
+        raise ValidationError(f"must be a list of dates, e.g. ['2024-03-31'], not {cutoffs!r}", table="backtest",
+                              column="cutoffs")
+    cuts = [checks.date(c, "cutoffs", "backtest") for c in cutoffs]
+    if not cuts:
+        raise ValidationError("is empty: give at least one forecast origin", table="backtest", column="cutoffs")
+    return cuts
+
+
 def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int = 12, window_months: int = 12,
              runs: int = 200, seed: int = 0, by: Optional[str] = None, **kwargs) -> pd.DataFrame:
     """Fit on the ``window_months`` before each cutoff, project ``months`` ahead, and compare with
     the stocks the data show. One row per (cutoff, state, date) at month ends: actual,
     deterministic forecast, Monte Carlo q05/q50/q95 and whether the 90 % band covered the actual.
+    Months after the data end (``ds.data_end()``) have no actual: their ``actual``,
+    ``covered`` and ``abs_pct_error`` are missing, and ``attrs["rows_after_the_data"]``
+    counts them.
 
     With ``by="locality"`` the models are fitted by locality at each cutoff
     (:meth:`StockFlow.fit`), and the rows are per (cutoff, locality, state, date), with a
@@ -325,11 +339,13 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     from .model import StockFlow
 
     check_by(by)
+    cuts = _cutoffs(cutoffs)
+    months = checks.whole(months, "months", "backtest", 1, 1200)
+    window_months = checks.whole(window_months, "window_months", "backtest", 1, 1200)
     keys = ["date", "state"] if by is None else ["locality", "date", "state"]
     full = StockFlow(categories, **kwargs).fit(ds, by=by)
     rows = []
-    for cutoff in cutoffs:
-        cut = pd.Timestamp(cutoff)
+    for cut in cuts:
         m = StockFlow(categories, **kwargs).fit(ds, start=cut - pd.DateOffset(months=window_months), end=cut, by=by)
         det = m.project(until=cut + pd.DateOffset(months=months), freq="M")
         det = det[det["date"] > cut].groupby(keys, as_index=False, sort=False)["stock"].sum()
@@ -346,9 +362,16 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
         merged = merged.merge(actual, on=keys, how="left").assign(cutoff=cut)
         rows.append(merged)
     out = pd.concat(rows, ignore_index=True).rename(columns={"stock": "forecast"})
-    out["covered"] = (out["actual"] >= out["q05"]) & (out["actual"] <= out["q95"])
+    # the data show nothing after their end: a stock carried past it would score the forecast
+    # against children merely still open on the extract date
+    data_end = ds.data_end()
+    after = (out["date"] > data_end).to_numpy() if data_end is not None else np.zeros(len(out), bool)
+    out.loc[after, "actual"] = np.nan
+    covered = (out["actual"] >= out["q05"]) & (out["actual"] <= out["q95"])
+    out["covered"] = covered.astype("boolean").mask(after)
     out["abs_pct_error"] = (out["forecast"] - out["actual"]).abs() / out["actual"].where(out["actual"] > 0)
     out = out[["cutoff", *keys, "actual", "forecast", "q05", "q50", "q95", "covered", "abs_pct_error"]]
+    out.attrs["rows_after_the_data"] = int(after.sum())
     if by is not None:
         out.attrs["children_without_a_locality_excluded"] = full.report["children_without_a_locality_excluded"]
     return out

@@ -187,13 +187,14 @@ class StockFlow:
             left_out = {k: v for k, v in report.items() if is_whole(v) and v}
             raise ValidationError(f"no child's spell is in the model's states and age brackets (left out: "
                                   f"{left_out or 'none'}): the data hold nothing to fit", table="spells")
-        start_ts, end_ts, last = _fit_window(sp, start, end)
         # The data cover the days to their end (an extract's date), not only to the last spell
         # event: a window ending on a day when nobody moved still holds that day.
         data_end = ds.data_end()
+        start_ts, end_ts, last = _fit_window(sp, start, end, data_end)
         if data_end is not None:
             last = max(last, min(data_end, end_ts))
-        self._parts, self._last_total = None, None
+        # a new fit: the last simulation (and its costs) belonged to the model as it was
+        self._parts, self._last_total, self._last_sim = None, None, None
         if by is None:
             return self._fit_spells(sp, report, start_ts, end_ts, last)
         parts: Dict[str, StockFlow] = {}
@@ -525,7 +526,15 @@ class StockFlow:
         days = self._days_until(until)
         rates, entrants, regime = self._regimes(scenario, days)
         with naming("StockFlow"):
-            return core.project(rates, entrants, f.initial, regime, **self._project_caps(scenario))
+            x = core.project(rates, entrants, f.initial, regime, **self._project_caps(scenario))
+        if not np.isfinite(x).all():
+            # as simulate refuses it: a stock beyond any float is no projection
+            which = f"the rate multipliers of scenario {scenario.name!r} are" if scenario is not None else \
+                "the model's rates are"
+            day = int(np.argmin(np.isfinite(x).all(axis=1)))
+            raise ValidationError(f"the projected stock grows without bound by day {day}: {which} far too high",
+                                  table="StockFlow", column="scenario")
+        return x
 
     def _daily_cost(self, x: np.ndarray) -> Optional[np.ndarray]:
         """Cost of each day's stocks ``x`` (days + 1, bins), inflation applied; None without unit costs."""
@@ -901,21 +910,23 @@ class StockFlow:
         return pd.concat([out, total], ignore_index=True)
 
 
-def _fit_window(sp: pd.DataFrame, start: Any, end: Any):
-    """(start, end) of the fit window and the last date in the spells: ``end`` defaults to that
-    date, ``start`` to six months before ``end``. A window reaching well beyond the data is
+def _fit_window(sp: pd.DataFrame, start: Any, end: Any, data_end: Optional[pd.Timestamp] = None):
+    """(start, end) of the fit window and the spells' last event. The data cover the days to
+    the later of that event and ``data_end`` (the extract's date): ``end`` defaults to that
+    day, ``start`` to six months before ``end``. A window reaching well beyond the data is
     refused: its days without data would count as days without entries or moves."""
     first, s_day, e_day = day_index(sp)
     last = first + pd.Timedelta(days=int(max(s_day.max(), e_day.max())))
-    end_ts = last if end is None else checks.date(end, "end", "StockFlow")
+    covered = last if data_end is None else max(last, data_end)
+    end_ts = covered if end is None else checks.date(end, "end", "StockFlow")
     start_ts = end_ts - pd.DateOffset(months=6) if start is None else checks.date(start, "start", "StockFlow")
     if start_ts >= end_ts:
         raise ValidationError(f"start ({start_ts.date()}) must be before end ({end_ts.date()})", table="StockFlow",
                               column="start")
     slack = pd.Timedelta(days=WINDOW_SLACK_DAYS)
-    if end_ts > last + slack:
-        raise ValidationError(f"end ({end_ts.date()}) is after the data: its last event is on {last.date()}; "
-                              f"end the window by {(last + slack).date()}", table="StockFlow", column="end")
+    if end_ts > covered + slack:
+        raise ValidationError(f"end ({end_ts.date()}) is after the data: they run to {covered.date()}; "
+                              f"end the window by {(covered + slack).date()}", table="StockFlow", column="end")
     if start_ts < first - slack:
         # the default start too: entrants are counted over the window's days, so its days before
         # the data would dilute the entry rates

@@ -164,7 +164,7 @@ class Scenario:
         path : str or Path
             The file.
         """
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> "Scenario":
@@ -179,7 +179,15 @@ class Scenario:
         -------
         Scenario
         """
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ValidationError(f"{path} is not a saved scenario: not JSON ({e.msg} at line {e.lineno}, column "
+                                  f"{e.colno})", table="scenario", column="path") from e
+        except UnicodeDecodeError as e:
+            raise ValidationError(f"{path} is not a saved scenario: not UTF-8 text", table="scenario",
+                                  column="path") from e
+        return cls.from_dict(raw)
 
 
 def _target(target: Target) -> Target:
