@@ -88,3 +88,28 @@ def test_score_bad_inputs_exit_2(tmp_path, scoring_folder):
                     "--train-years", "3")
     assert early.returncode == 2 and "not enough history" in early.stderr, early.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_few_step_ups_withhold_every_outcome_metric():
+    """With 3 step-ups among 52 families the count is suppressed, and so is every metric worked
+    out from the outcomes: the AUC alone (a whole number of pairs over 3 x 49) would give it back."""
+    import numpy as np
+
+    from earlyhelp.cli.scorerun import protect_evaluation
+    from earlyhelp.risk import score_metrics
+
+    rng = np.random.default_rng(0)
+    y = np.zeros(52, int)
+    y[:3] = 1
+    p = rng.random(52)
+    metrics = score_metrics(y, p)
+    evaluation = metrics.rename("value").rename_axis("metric").reset_index()
+    typed, text, kept = protect_evaluation(evaluation, metrics, threshold=5)
+    shown = text.set_index("metric")["value"]
+    assert shown["n"] == 52 and shown["auc"] == "c" and shown["positives"] == "c"
+    assert (shown.drop(["n", "mean_p"]) == "c").all()
+    assert set(kept.index) == {"n", "mean_p"}
+    assert typed.set_index("metric")["value"].drop(["n", "mean_p"]).isna().all()
+    auc = float(metrics["auc"])
+    fits = [k for k in range(1, 6) if abs(auc * k * (52 - k) - round(auc * k * (52 - k))) < 1e-6]
+    assert fits == [3]  # what the published AUC would have told

@@ -76,3 +76,18 @@ def test_from_a_frame_and_errors():
         earlyhelp.read_published(frame.drop(columns="geographic_level"))
     with pytest.raises(ValidationError, match="unknown geographic level"):
         earlyhelp.read_published(frame.assign(geographic_level="Ward"))
+
+
+def test_a_measure_with_a_typo_is_not_quietly_read_as_text():
+    """One cell of 31 mistyped ('12O'): the column cannot be a measure by default (it is not
+    all numbers), but the reader says so, naming the cell, instead of leaving it as text unsaid."""
+    frame = pd.DataFrame({"time_period": [str(2000 + i) for i in range(31)], "time_identifier": "Calendar year",
+                          "geographic_level": "National", "country_code": "E92000001", "country_name": "England",
+                          "episodes": [str(10 + i) for i in range(30)] + ["12O"],
+                          "breakdown": ["Total", "Male", "Female"] * 10 + ["Total"]})
+    with pytest.warns(UserWarning, match=r"episodes \(1 of 31 cells: '12O' on row 31\)"):
+        out = earlyhelp.read_published(frame)
+    assert out.attrs["measures"] == [] and list(out.attrs["text_columns_mostly_numbers"]) == ["episodes"]
+    assert out["episodes"].iloc[-1] == "12O"            # kept, as text
+    again = earlyhelp.read_published(frame, measures=["episodes"])
+    assert again["episodes_status"].iloc[-1] == "unreadable" and again["episodes"].iloc[0] == 10

@@ -104,6 +104,22 @@ def test_latin1_fallback(tmp_path):
     assert ds.persons["name_note"].iloc[0] == "\x81é"
 
 
+def test_a_file_mixing_utf8_and_windows_1252_is_named_not_mangled(tmp_path):
+    """Two exports pasted together: UTF-8 on line 2, Windows-1252 on line 3. Decoding it all as
+    Windows-1252 would turn 'Éast' into 'Ã‰ast' without a word; the lines are named instead."""
+    data = _persons_csv("Éast – 2").encode("utf-8") + "p2,2015-01-01,F,WBRI,Zoë\n".encode("cp1252")
+    (tmp_path / "persons.csv").write_bytes(data)
+    with pytest.raises(earlyhelp.ValidationError, match="mixes encodings: UTF-8 text on line 2, other text "
+                                                         r"\(Windows-1252\?\) on line 3"):
+        earlyhelp.read_dataset(tmp_path)
+
+
+def test_legacy_text_that_is_not_utf8_anywhere_is_still_read(tmp_path):
+    write_csv(tmp_path, "persons.csv", _persons_csv("Zoë") + "p2,2015-01-01,F,WBRI,Renée £5\n", "cp1252")
+    ds = earlyhelp.read_dataset(tmp_path)
+    assert ds.persons["name_note"].tolist() == ["Zoë", "Renée £5"]
+
+
 def test_ragged_csv_names_file_and_lines(tmp_path):
     write_csv(tmp_path, "persons.csv", "person_id,birth_date,sex,ethnicity\n"
                                        "p1,2015-01-01,M,WBRI\n"

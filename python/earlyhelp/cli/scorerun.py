@@ -189,11 +189,13 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
                             "evaluation_training": len(past), "evaluation_test": len(held_out)},
                       evaluation={k: (None if pd.isna(v) else float(v)) for k, v in metrics.items()
                                   if isinstance(v, (int, float, np.number))})
-    auc = metrics.get("auc", float("nan"))
+    auc = metrics.get("auc")
+    accuracy = f"AUC {auc:.3f}" if auc is not None else \
+        f"withheld (1-{policy.threshold} families stepped up, or all but 1-{policy.threshold})"
     summary = [f"scored {shown_count(len(now), policy.threshold)} families open on {when.date()}; "
                "expected step-ups in the next year: "
                f"{float(p.sum()):,.1f}",
-               f"accuracy on families open on {test_at.date()} (model trained on earlier outcomes): AUC {auc:.3f}"]
+               f"accuracy on families open on {test_at.date()} (model trained on earlier outcomes): {accuracy}"]
     return ScoreResult(run_id=folder.run_id, folder=folder.final, summary=summary)
 
 
@@ -214,33 +216,32 @@ def expected_with_total(expected: pd.DataFrame, council: Optional[pd.DataFrame] 
     return pd.concat([table, row], ignore_index=True)
 
 
-#: metrics that count (or are a count divided by n) the families that stepped up
-OUTCOME_COUNT_METRICS = ("positives", "prevalence")
-OUTCOME_COUNT_PREFIXES = ("precision_top_", "recall_top_")
+#: metrics that do not use the outcomes: the families evaluated and their mean score
+OUTCOME_FREE_METRICS = ("n", "mean_p")
 
 
 def protect_evaluation(evaluation: pd.DataFrame, metrics: pd.Series, threshold: int):
     """The evaluation with the step-up count withheld when it is small.
 
     When 1..threshold families (or all but 1..threshold) stepped up, their number is
-    suppressed, and so is every metric it can be worked back from (prevalence = positives / n,
-    precision and recall at the top k). Returns the typed table, its CSV layout (``"c"``) and
-    the metrics for run.json (withheld ones dropped).
+    suppressed, and so is every metric computed from the outcomes: each can be worked back to
+    it (prevalence = positives / n; the AUC is a whole number of pairs over positives x
+    negatives, which only one small count fits; precision and recall at the top k, the Brier
+    score, log loss and calibration narrow it down). Returns the typed table, its CSV layout
+    (``"c"``) and the metrics for run.json (withheld ones dropped).
     """
     n = float(metrics.get("n", np.nan))
     positives = float(metrics.get("positives", np.nan))
     small = any(1 <= k <= threshold for k in (positives, n - positives) if not np.isnan(k))
     if not small:
         return evaluation, None, metrics
-    names = evaluation["metric"].astype(str)
-    hidden = names.isin(OUTCOME_COUNT_METRICS) | names.str.startswith(OUTCOME_COUNT_PREFIXES)
+    hidden = ~evaluation["metric"].astype(str).isin(OUTCOME_FREE_METRICS)
     typed = evaluation.copy()
     typed.loc[hidden, "value"] = np.nan
     text = evaluation.copy()
     text["value"] = text["value"].astype(object)
     text.loc[hidden, "value"] = "c"
-    kept = metrics[[k for k in metrics.index if not (k in OUTCOME_COUNT_METRICS
-                                                     or str(k).startswith(OUTCOME_COUNT_PREFIXES))]]
+    kept = metrics[[k for k in metrics.index if k in OUTCOME_FREE_METRICS]]
     return typed, text, kept
 
 

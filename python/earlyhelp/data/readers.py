@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -77,6 +78,29 @@ def detect_encoding(data: bytes) -> Tuple[str, bytes]:
     return "latin-1", data  # unreachable: latin-1 decodes any bytes
 
 
+def mixed_encoding_lines(data: bytes, limit: int = 5) -> Tuple[List[int], List[int]]:
+    """Line numbers (from 1, up to ``limit`` each) of the lines holding UTF-8 accents and of
+    those that are not UTF-8, for a file that as a whole is not UTF-8. Both non-empty: two
+    exports pasted together, which no one encoding reads (Windows-1252 would turn every UTF-8
+    accent into two characters such as 'Ã©'). Legacy text with bytes that happen to form a
+    UTF-8 accent ('Ã' then '©') is far rarer than such files."""
+    utf8: List[int] = []
+    other: List[int] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            found = utf8
+        except UnicodeDecodeError:
+            found = other
+        if len(found) < limit:
+            found.append(number)
+        if len(utf8) >= limit and len(other) >= limit:
+            break
+    return (utf8, other) if utf8 and other else ([], [])
+
+
 def without_ssms_footer(text: str) -> Tuple[str, List[str]]:
     """``text`` without the SSMS footer lines that end it, and those lines (last first).
 
@@ -119,6 +143,17 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
     if not data.strip():
         report.setdefault("files", {})[path.name] = "empty file: loaded as an empty table"
         return pd.DataFrame()
+    if encoding in ("cp1252", "latin-1"):
+        utf8, other = mixed_encoding_lines(data)
+        if other:
+            def lines(numbers: List[int]) -> str:
+                return ("line " if len(numbers) == 1 else "lines ") + ", ".join(map(str, numbers))
+
+            problems.append(Problem(label, None, f"{path.name}: mixes encodings: UTF-8 text on {lines(utf8)}, other "
+                                    f"text (Windows-1252?) on {lines(other)}, so no one encoding reads every name "
+                                    "right: save the file again as 'CSV UTF-8'"))
+            report.setdefault("files", {})[path.name] = "not read: mixed encodings"
+            return pd.DataFrame()
     text = data.decode(encoding)
     if "\x00" in text:
         problems.append(Problem(label, None, f"{path.name}: not a text CSV file (it holds NUL bytes): save it "
@@ -324,6 +359,21 @@ def _parse_measure(text: pd.Series) -> Tuple[pd.Series, pd.Series]:
     return values, status
 
 
+def _mostly_numbers(status: pd.Series) -> bool:
+    """Nine in ten of a column's filled cells or more are numbers or markers, but not all:
+    most likely a measure with a typo, not a filter column."""
+    filled = status[status != "missing"]
+    readable = int((filled != "unreadable").sum())
+    return len(filled) > 0 and readable < len(filled) and readable >= 0.9 * len(filled)
+
+
+def _unreadable_cells(text: pd.Series, status: pd.Series) -> str:
+    """How many of a column's cells are not numbers, with the first few (row, text)."""
+    bad = np.flatnonzero((status == "unreadable").to_numpy())
+    shown = ", ".join(f"{text.iloc[i]!r} on row {i + 1}" for i in bad[:3])
+    return f"{len(bad)} of {int((status != 'missing').sum())} cells: {shown}"
+
+
 def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: Optional[List[str]] = None
                    ) -> pd.DataFrame:
     """Load published aggregates in the DfE tidy format.
@@ -337,7 +387,10 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
     measures : list of str, optional
         The measure columns; by default every column that is not a known dimension
         (``time_period``, ``geographic_level``, codes and names) and whose cells are all
-        numbers, markers or blank.
+        numbers, markers or blank. A column whose cells are nine in ten numbers or more, but
+        not all, stays text with a warning naming it and its other cells (and is listed in
+        ``df.attrs['text_columns_mostly_numbers']``): a typo may be all that keeps it from
+        being a measure.
 
     Returns
     -------
@@ -376,6 +429,7 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
     if problems:
         raise ValidationError(problems)
     text = raw.astype("string")
+    almost: Dict[str, str] = {}
     if measures is None:
         measures = []
         for col in text.columns:
@@ -384,6 +438,14 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
             values, status = _parse_measure(text[col])
             if (status != "unreadable").all() and (status != "missing").any():
                 measures.append(col)
+            elif _mostly_numbers(status):
+                almost[col] = _unreadable_cells(text[col], status)
+    if almost:
+        # read as text, as a filter column would be: said aloud, as a typo may be all it takes
+        warnings.warn("read as text, not as measures, for a few cells that are not numbers: "
+                      + "; ".join(f"{c} ({why})" for c, why in almost.items())
+                      + ". Pass measures=[...] to read them as measures, those cells 'unreadable'",
+                      UserWarning, stacklevel=2)
     missing = [m for m in measures if m not in text.columns]
     if missing:
         raise ValidationError([Problem(source, m, "measure column not found") for m in missing])
@@ -428,6 +490,7 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
         out[m] = values
         out[f"{m}_status"] = pd.Categorical(status)
     out.attrs["measures"] = list(measures)
+    out.attrs["text_columns_mostly_numbers"] = almost
     out.attrs["source"] = source
     return out.sort_values(["period_end", "geographic_level", "geography_code"], kind="stable") \
         .reset_index(drop=True)
