@@ -154,8 +154,9 @@ def test_ids_out_of_range_raise():
     with pytest.raises(ValidationError) as err:
         Graph.from_edges([0, 1, 7], [1, 2, 3], n=5)
     assert err.value.problems[0].column == "src" and err.value.problems[0].value == 7
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="vertex ids must be 0 or more") as err:
         Graph.from_edges([0, -1], [1, 2])
+    assert err.value.problems[0].rows == [1]
     with pytest.raises(ValidationError):
         Graph.from_edges([0, 1], [1, 2, 3])
     with pytest.raises(ValidationError):

@@ -3,7 +3,9 @@
 A :class:`Measure` is declarative: a *source* (one row per event, built in
 ``sources.py`` from the Dataset), the *date* column that puts a row in a period, a
 *numerator* and a *denominator* (each the name of a true/false column of the source,
-``"all"`` for every row, or a pandas expression over the source's columns), and a
+``"all"`` for every row, or a condition over the source's columns in the small grammar of
+:mod:`earlyhelp.measures._expr`: names, constants, comparisons, and/or/not, arithmetic; no
+calls or attribute access), and a
 *kind*:
 
 ``count``       rows (or the sum of ``weight``) whose date falls in the period
@@ -16,9 +18,14 @@ Users add their own with :func:`measure_from_spec` (a dict or a TOML table).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+import math
+from numbers import Real
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import pandas as pd
+
+from .._errors import Problem, ValidationError
+from ._expr import parse_condition
 
 KINDS = ("count", "proportion", "stock", "ratio")
 DIRECTIONS = ("higher_is_better", "lower_is_better", "neither")
@@ -103,21 +110,13 @@ class Measure:
     lookback_days: int = 0                       # history a row needs before it (re-referral windows)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"measure {self.id!r}: kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
-        if self.direction not in DIRECTIONS:
-            raise ValueError(f"measure {self.id!r}: direction must be one of {', '.join(DIRECTIONS)}, "
-                             f"not {self.direction!r}")
-        if self.theme not in THEMES:
-            raise ValueError(f"measure {self.id!r}: theme must be one of {', '.join(THEMES)}, not {self.theme!r}")
-        if self.kind == "proportion" and not self.denominator:
-            raise ValueError(f"measure {self.id!r}: a proportion needs a denominator")
-        if self.kind == "stock" and not self.end:
-            raise ValueError(f"measure {self.id!r}: a stock needs an end column")
-        if self.kind == "ratio" and not (self.end and self.denominator_source):
-            raise ValueError(f"measure {self.id!r}: a ratio needs an end column and a denominator_source")
-        if not self.id.isidentifier():
-            raise ValueError(f"measure id {self.id!r} must be a word of letters, digits and underscores")
+        problems = _spec_problems(self)
+        if problems:
+            raise ValidationError(problems)
+        # the conditions are data from a spec, never code: only the allowed grammar passes
+        for name in ("numerator", "denominator"):
+            if getattr(self, name) is not None:
+                parse_condition(getattr(self, name), measure=self.id, field=name)
 
     @property
     def numerator_text(self) -> str:
@@ -142,6 +141,58 @@ class Measure:
         if self.kind in ("stock", "ratio"):
             return f"open at the period end: {self.date} on or before it and {self.end} missing or after it"
         return f"{self.source}.{self.date} within the period"
+
+
+_COLUMN_FIELDS = ("date", "end", "weight", "denominator_weight")
+_TEXT_FIELDS = ("id", "title", "definition", "source", "reference", "unit")
+
+
+def _spec_problems(m: "Measure") -> List[Problem]:
+    """Everything wrong with a measure's fields (types, choices, what its kind needs)."""
+    where = f"measure {m.id}"
+    out: List[Problem] = []
+
+    def bad(field_: str, message: str, value: Any = None) -> None:
+        out.append(Problem(where, field_, message, value=value))
+
+    for name in _TEXT_FIELDS:
+        if not isinstance(getattr(m, name), str):
+            bad(name, "must be text", getattr(m, name))
+    for name in _COLUMN_FIELDS + ("denominator_source",):   # the conditions: parse_condition
+        value = getattr(m, name)
+        if value is None and name != "date":
+            continue
+        if not isinstance(value, str) or not value.strip():
+            bad(name, "must be a column name" if name in _COLUMN_FIELDS else "must be non-empty text", value)
+    if out:
+        return out
+    if not m.id.isidentifier():
+        bad("id", f"{m.id!r} must be a word of letters, digits and underscores")
+    if m.kind not in KINDS:
+        bad("kind", f"must be one of {', '.join(KINDS)}, not {m.kind!r}")
+    if m.direction not in DIRECTIONS:
+        bad("direction", f"must be one of {', '.join(DIRECTIONS)}, not {m.direction!r}")
+    if m.theme not in THEMES:
+        bad("theme", f"must be one of {', '.join(THEMES)}, not {m.theme!r}")
+    if m.kind == "proportion" and not m.denominator:
+        bad("denominator", "a proportion needs a denominator")
+    if m.kind == "stock" and not m.end:
+        bad("end", "a stock needs an end column")
+    if m.kind == "ratio" and not (m.end and m.denominator_source):
+        bad("end", "a ratio needs an end column and a denominator_source")
+    lookback = m.lookback_days
+    if isinstance(lookback, bool) or not isinstance(lookback, int) or lookback < 0:
+        bad("lookback_days", "must be a whole number of days >= 0", lookback)
+    out.extend(_target_problems(where, m.targets))
+    return out
+
+
+def _target_problems(where: str, targets: Any) -> List[Problem]:
+    if not isinstance(targets, Mapping):
+        return [Problem(where, "targets", "must be a table of names and numbers, e.g. {target = 0.8}",
+                        value=targets)]
+    return [Problem(where, f"targets.{k}", "must be a finite number", value=v) for k, v in targets.items()
+            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v)]
 
 
 # The built-in measures are data: ``catalogue.toml`` next to this module, in the same spec as a
@@ -221,7 +272,8 @@ def register(measure: "Measure | Mapping[str, Any]", *, replace_existing: bool =
     """
     m = measure if isinstance(measure, Measure) else measure_from_spec(measure)
     if m.id in _REGISTRY and not replace_existing:
-        raise ValueError(f"measure {m.id!r} is already in the catalogue (pass replace_existing=True)")
+        raise ValidationError(Problem(f"measure {m.id}", "id", "is already in the catalogue (pass "
+                                      "replace_existing=True)"))
     from .sources import check_measure
 
     check_measure(m)
@@ -261,8 +313,9 @@ def measure_from_spec(spec: Mapping[str, Any]) -> Measure:
         direction = "higher_is_better"
         definition = "Episodes closed in the period lasting at most 84 days, among episodes closed."
 
-    ``numerator``/``denominator`` name a true/false column of the source, ``"all"``, or a pandas
-    expression over its columns (see ``earlyhelp.measures.sources.describe()``).
+    ``numerator``/``denominator`` name a true/false column of the source, ``"all"``, or a
+    condition over its columns (see ``earlyhelp.measures.describe()``) in the grammar of
+    :mod:`earlyhelp.measures._expr`; anything else is refused with a ValidationError.
 
     Parameters
     ----------
@@ -273,15 +326,20 @@ def measure_from_spec(spec: Mapping[str, Any]) -> Measure:
     -------
     Measure
     """
+    if not isinstance(spec, Mapping):
+        raise ValidationError(Problem("measure ?", None, f"a spec must be a table of fields, not "
+                                      f"{type(spec).__name__}"))
     unknown = set(spec) - _SPEC_KEYS
     if unknown:
-        raise ValueError(f"measure spec has unknown keys {sorted(unknown)}; valid keys: {', '.join(sorted(_SPEC_KEYS))}")
+        raise ValidationError(Problem(f"measure {spec.get('id', '?')}", None, f"spec has unknown keys "
+                                      f"{sorted(unknown, key=str)}; valid keys: {', '.join(sorted(_SPEC_KEYS))}"))
     for key in ("id", "title", "source", "date"):
         if key not in spec:
-            raise ValueError(f"measure spec {spec.get('id', '?')!r} needs {key!r}")
+            raise ValidationError(Problem(f"measure {spec.get('id', '?')}", key, f"measure spec needs {key!r}"))
     kw = dict(spec)
     kw.setdefault("definition", kw["title"])
-    kw["targets"] = dict(kw.get("targets", {}))
+    targets = kw.get("targets", {})
+    kw["targets"] = dict(targets) if isinstance(targets, Mapping) else targets  # a non-table is refused by Measure
     return Measure(**kw)
 
 

@@ -1,10 +1,13 @@
 """User measures from TOML: ``[[measures]]`` tables with the fields of :class:`Measure`."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import List, Union
 
+from .._errors import Problem, ValidationError
 from ._catalogue import Measure, measure_from_spec, register
+from .sources import check_measure
 
 
 def load_measures_toml(path: Union[str, Path], *, add: bool = True) -> List[Measure]:
@@ -20,6 +23,12 @@ def load_measures_toml(path: Union[str, Path], *, add: bool = True) -> List[Meas
     Returns
     -------
     list of Measure
+
+    Raises
+    ------
+    ValidationError
+        a spec with a bad field, a source or column that does not exist, or a condition outside
+        the allowed grammar (see :mod:`earlyhelp.measures._expr`), naming the file and the spec.
     """
     try:
         import tomllib
@@ -29,12 +38,16 @@ def load_measures_toml(path: Union[str, Path], *, add: bool = True) -> List[Meas
         doc = tomllib.load(fh)
     specs = doc.get("measures", [])
     if not isinstance(specs, list):
-        raise ValueError(f"{path}: 'measures' must be an array of tables ([[measures]])")
+        raise ValidationError(Problem(str(path), "measures", "must be an array of tables ([[measures]])"))
     out = []
     for i, spec in enumerate(specs):
         try:
             m = measure_from_spec(spec)
+            check_measure(m)   # a misspelt column is found here, not when every measure is computed
+        except ValidationError as exc:
+            raise ValidationError([replace(p, table=f"{path}: measures[{i}] ({p.table})") for p in exc.problems]) \
+                from None
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: measures[{i}]: {exc}") from None
+            raise ValidationError(Problem(f"{path}: measures[{i}]", None, str(exc))) from None
         out.append(register(m, replace_existing=True) if add else m)
     return out

@@ -12,8 +12,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import pandas as pd
 
+from .._errors import Problem, ValidationError
 from . import _catalogue as cat
-from .sources import DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, Builder, MissingData, Source
+from ._expr import evaluate
+from .sources import (DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, Builder, MissingData, Source,
+                      check_measure)
 from .stats import change_test, poisson_interval, wilson_interval
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
@@ -49,21 +52,37 @@ def _as_list(value, name: str, valid: Sequence[str]) -> List[str]:
 
 
 def resolve_measures(measures) -> List[cat.Measure]:
+    """The measures asked for (ids, :class:`Measure` objects or spec dicts), each checked against its source.
+
+    Raises
+    ------
+    ValueError
+        an unknown id (naming the valid ones).
+    ValidationError
+        a measure asked for twice, or a measure naming a source or column that does not exist.
+    """
     if measures is None:
         return [cat.get(i) for i in cat.ids()]
-    items = [measures] if isinstance(measures, (str, cat.Measure)) else list(measures)
+    items = [measures] if isinstance(measures, (str, cat.Measure, dict)) else list(measures)
     out, bad = [], []
     for m in items:
         if isinstance(m, cat.Measure):
             out.append(m)
         elif isinstance(m, dict):
             out.append(cat.measure_from_spec(m))
-        elif m in cat.ids():
+        elif isinstance(m, str) and m in cat.ids():
             out.append(cat.get(m))
         else:
             bad.append(m)
     if bad:
         raise ValueError(f"unknown measure {', '.join(repr(b) for b in bad)}; valid measures: {', '.join(cat.ids())}")
+    seen = [m.id for m in out]
+    twice = sorted({i for i in seen if seen.count(i) > 1})
+    if twice:
+        raise ValidationError([Problem("compute", "measures", f"asks for measure {i!r} more than once; each id "
+                                       "can be computed once per call", value=i) for i in twice])
+    for m in out:   # a spec dict or a Measure made by hand has not been through register()
+        check_measure(m)
     return out
 
 
@@ -119,8 +138,12 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
             builder.check(m, tuple(dims))
             src = builder.source(m.source)
             den = builder.source(m.denominator_source) if m.denominator_source else None
+            _check_on_source(m, src, den)
         except MissingData as exc:
             blocked[m.id] = f"{exc.what} ({exc.reason})"
+            continue
+        except ValidationError as exc:  # the spec does not fit its source: this measure only
+            blocked[m.id] = "; ".join(p.format() for p in exc.problems)
             continue
         missing_dims = [d for d in dims if d not in SOURCE_DIMENSIONS[m.source]
                         or (m.denominator_source and d not in SOURCE_DIMENSIONS[m.denominator_source])]
@@ -157,6 +180,8 @@ def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
     def month(x) -> int:
         return int(np.datetime64(pd.Timestamp(x).to_datetime64(), "M").astype(np.int64))
 
+    _check_bound("start", start)
+    _check_bound("end", end)
     lo = start if start is not None else ds.meta.get("window_start")
     hi = end if end is not None else ds.meta.get("end_date")
     if lo is None or hi is None:
@@ -178,22 +203,53 @@ def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
     return m0, m1
 
 
-def _mask(src: Source, expr: Optional[str]) -> np.ndarray:
-    n = len(src.frame)
-    if expr is None or expr == "all":
-        return np.ones(n, dtype=bool)
-    if expr in src.frame.columns:
-        col = src.frame[expr].to_numpy()
-        if col.dtype != bool:
-            raise ValueError(f"{src.name}.{expr} is not a true/false column; write a condition such as "
-                             f"'{expr} > 0'")
-        return col
+def _check_bound(name: str, value: Any) -> None:
+    """``start``/``end`` must be a date (a missing one, NaT, is not: leave the argument out)."""
+    if value is None:
+        return
     try:
-        got = src.frame.eval(expr, engine="python")
-    except Exception as exc:  # a user's expression: say which and why
-        raise ValueError(f"cannot evaluate {expr!r} on source {src.name} (columns: "
-                         f"{', '.join(src.frame.columns)}): {exc}") from None
-    return np.asarray(pd.Series(got).to_numpy(dtype=bool, na_value=False))
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValidationError(Problem("compute", name, f"is not a date ({exc})", value=value)) from None
+    if pd.isna(ts):
+        raise ValidationError(Problem("compute", name, "is missing (NaT); leave it out for the data's own "
+                                      f"{'first' if name == 'start' else 'last'} month", value=str(value)))
+
+
+def _columns(src: Source) -> List[str]:
+    """The source's columns a user may name (the engine's own working columns left out)."""
+    return [c for c in src.frame.columns if not str(c).startswith("_")]
+
+
+def _check_on_source(m: cat.Measure, src: Source, den: Optional[Source]) -> None:
+    """Raise ValidationError when the measure's columns are missing from the built source or of the
+    wrong kind, or its conditions do not evaluate to true/false there (the masks are kept)."""
+    where = f"measure {m.id}"
+    fields = [("date", m.date, src, "date"), ("end", m.end, src, "date"), ("weight", m.weight, src, "number"),
+              ("denominator_weight", m.denominator_weight, den, "number")]
+    for name, column, source, kind in fields:
+        if column is None or source is None:
+            continue
+        if column not in _columns(source):
+            raise ValidationError(Problem(where, name, f"{column!r} is not a column of source {source.name}; its "
+                                          f"columns: {', '.join(_columns(source))}"))
+        dtype = source.frame[column].dtype
+        ok = dtype == np.int64 if kind == "date" else pd.api.types.is_numeric_dtype(dtype)
+        if not ok:
+            raise ValidationError(Problem(where, name, f"{column!r} of source {source.name} is not a "
+                                          f"{kind} ({dtype})"))
+    _mask(src, m, "numerator")
+    if m.kind == "proportion":
+        _mask(src, m, "denominator")
+
+
+def _mask(src: Source, m: cat.Measure, field: str) -> np.ndarray:
+    """The rows meeting the measure's ``numerator`` or ``denominator`` condition, once per source and text."""
+    expr = getattr(m, field)
+    cache = src.__dict__.setdefault("_masks", {})
+    if expr not in cache:
+        cache[expr] = evaluate(expr, src.frame, measure=m.id, field=field, source=src.name, columns=_columns(src))
+    return cache[expr]
 
 
 def _groups(src: Source, dims: List[str]) -> Tuple[np.ndarray, int, List[pd.Index]]:
@@ -240,18 +296,18 @@ def _cells(src: Source, date: str, g: np.ndarray, G: int, m0: int, M: int) -> np
     return cache[key]
 
 
-def _flow(src: Source, m: cat.Measure, expr: Optional[str], g: np.ndarray, G: int, m0: int, M: int,
+def _flow(src: Source, m: cat.Measure, mask: np.ndarray, g: np.ndarray, G: int, m0: int, M: int,
           weight: Optional[str] = None) -> np.ndarray:
+    """Rows (or the sum of ``weight``) of ``mask`` dated in each (group, month)."""
     cell = _cells(src, m.date, g, G, m0, M)
-    keep = _mask(src, expr) & (cell >= 0)
+    keep = mask & (cell >= 0)
     w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else None
     return np.bincount(cell[keep], weights=w, minlength=G * M).reshape(G, M).astype(float)
 
 
-def _stock(src: Source, date: str, end: str, expr: Optional[str], g: np.ndarray, G: int, m0: int, M: int,
+def _stock(src: Source, date: str, end: str, mask: np.ndarray, g: np.ndarray, G: int, m0: int, M: int,
            weight: Optional[str] = None) -> np.ndarray:
-    """Rows open at each month end: started on or before it and not ended by it."""
-    mask = _mask(src, expr)
+    """Rows of ``mask`` open at each month end: started on or before it and not ended by it."""
     s = src.frame[date].to_numpy()
     e = src.frame[end].to_numpy()
     sm = np.where(s == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, date))
@@ -358,20 +414,20 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     g, G, levels = _groups(src, dims)
     stock = m.kind in ("stock", "ratio")
     if m.kind == "count":
-        num = _flow(src, m, m.numerator, g, G, m0, M, m.weight)
+        num = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight)
         den = np.full_like(num, np.nan)
     elif m.kind == "proportion":
-        nmask = _mask(src, m.numerator) & _mask(src, m.denominator)
-        src.frame["__num__"] = nmask
-        num = _flow(src, m, "__num__", g, G, m0, M)
-        den = _flow(src, m, m.denominator, g, G, m0, M)
+        in_den = _mask(src, m, "denominator")
+        num = _flow(src, m, _mask(src, m, "numerator") & in_den, g, G, m0, M)
+        den = _flow(src, m, in_den, g, G, m0, M)
     elif m.kind == "stock":
-        num = _stock(src, m.date, m.end, m.numerator, g, G, m0, M, m.weight)
+        num = _stock(src, m.date, m.end, _mask(src, m, "numerator"), g, G, m0, M, m.weight)
         den = np.full_like(num, np.nan)
     else:
-        num = _stock(src, m.date, m.end, m.numerator, g, G, m0, M, m.weight)
+        num = _stock(src, m.date, m.end, _mask(src, m, "numerator"), g, G, m0, M, m.weight)
         gd, Gd, _ = _groups(den_src, dims)
-        den = _stock(den_src, "start_date", "end_date", None, gd, Gd, m0, M, m.denominator_weight)
+        every = np.ones(len(den_src.frame), dtype=bool)
+        den = _stock(den_src, "start_date", "end_date", every, gd, Gd, m0, M, m.denominator_weight)
     lab, firsts, lasts, complete, num, den = _periods(period, m0, M, stock, num, den)
     P = len(lab)
     lag = _LAG[period]

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
+from .._errors import Problem, ValidationError
 from ..data import codes
 from ..data.age import completed_years
+from ._expr import columns_used
 from ._ids import arrow_strings, int_ids, positions
 from ._catalogue import (ASSESSMENT_DAYS, PLAN_DAYS, REPEAT_CP_PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS,
                          Measure)
@@ -827,11 +829,78 @@ SOURCE_DIMENSIONS: Dict[str, Tuple[str, ...]] = {
 }
 
 
+# The columns of each source (as built below), which a measure's spec may name.
+SOURCE_COLUMNS: Dict[str, Tuple[str, ...]] = {s: tuple(c.split()) for s, c in {
+    "requests": "received_date children source route decision converted decided from_partner mash_diversion "
+                "step_down_route repeat_request_12m rereferral_12m days_since_episode",
+    "episodes": "start_date end_date duration_days closed within_16_weeks over_20_weeks end_reason outcomes_met "
+                "step_up from_step_down level level_recorded level_2 level_3 level_4 lead_recorded partner_led "
+                "council_led school_led has_lead_practitioner early_help_practitioner_led has_assessment n_needs "
+                "three_plus_needs",
+    "assessments": "started completed completed_flag days_to_complete within_standard",
+    "family_needs": "identified_date episode_end episode_closed need resolved_flag sustained_flag",
+    "plans": "agreed_date end_date days_from_start within_standard",
+    "taf_reviews": "due_date held_date due held on_time",
+    "service_referrals": "referral_date service outcome accepted",
+    "family_voice": "response_date question answer positive",
+    "practitioners": "start_date end_date fte early_help_fte all", "teams": "start_date end_date one",
+    "cin_plans": "start_date end_date spell_start spell_end all",
+    "cp_plans": "start_date end_date spell_start spell_end all days_since_previous repeat_within_2y",
+    "cla_episodes": "start_date end_date spell_start spell_end all started_care",
+}.items()}
+# The date columns of each source (days since 1970): what a measure's ``date`` and ``end`` may name.
+DATE_COLUMNS: Dict[str, Tuple[str, ...]] = {
+    "requests": ("received_date",), "episodes": ("start_date", "end_date"), "assessments": ("started", "completed"),
+    "family_needs": ("identified_date", "episode_end"), "plans": ("agreed_date", "end_date"),
+    "taf_reviews": ("due_date", "held_date"), "service_referrals": ("referral_date",),
+    "family_voice": ("response_date",), "practitioners": ("start_date", "end_date"),
+    "teams": ("start_date", "end_date"), "cin_plans": ("start_date", "end_date", "spell_end"),
+    "cp_plans": ("start_date", "end_date", "spell_end"), "cla_episodes": ("start_date", "end_date", "spell_end"),
+}
+
+
 def check_measure(m: Measure) -> None:
-    """Raise ValueError when a measure names a source that does not exist."""
-    for src in (m.source, m.denominator_source):
+    """Raise ValidationError when a measure names a source, or a column of its source, that does not exist.
+
+    The columns of a source are fixed (:data:`SOURCE_COLUMNS`), so a misspelt ``date``, ``end``,
+    ``weight``, ``denominator_weight`` or a column in a condition is refused when the measure is
+    registered or computed, not found later as a failure of every measure.
+
+    Parameters
+    ----------
+    m : Measure
+        the measure to check.
+
+    Raises
+    ------
+    ValidationError
+        naming the measure, the field, the source and the column.
+    """
+    problems = []
+    where = f"measure {m.id}"
+    for name, src in (("source", m.source), ("denominator_source", m.denominator_source)):
         if src is not None and src not in BUILDERS:
-            raise ValueError(f"measure {m.id!r}: unknown source {src!r}; sources: {', '.join(BUILDERS)}")
+            problems.append(Problem(where, name, f"unknown source {src!r}; sources: {', '.join(BUILDERS)}"))
+    if problems:
+        raise ValidationError(problems)
+    fields = [("date", m.date, m.source, DATE_COLUMNS), ("end", m.end, m.source, DATE_COLUMNS),
+              ("weight", m.weight, m.source, SOURCE_COLUMNS),
+              ("denominator_weight", m.denominator_weight, m.denominator_source, SOURCE_COLUMNS)]
+    fields += [(name, col, m.source, SOURCE_COLUMNS) for name in ("numerator", "denominator")
+               for col in columns_used(getattr(m, name))]
+    for name, column, src, allowed in fields:
+        if column is None or src is None or column in allowed[src]:
+            continue
+        said = f"{getattr(m, name)!r} names {column!r}, which" if name in ("numerator", "denominator") \
+            else f"{column!r}"
+        if column in SOURCE_COLUMNS[src]:   # a column, but not a date
+            message = f"{said} is not a date of source {src}; its dates: {', '.join(DATE_COLUMNS[src])}"
+        else:
+            what = "dates" if allowed is DATE_COLUMNS else "columns"
+            message = f"{said} is not a column of source {src}; its {what}: {', '.join(allowed[src])}"
+        problems.append(Problem(where, name, message))
+    if problems:
+        raise ValidationError(problems)
 
 
 def describe() -> pd.DataFrame:
@@ -841,22 +910,5 @@ def describe() -> pd.DataFrame:
     -------
     DataFrame
     """
-    cols = {
-        "requests": "received_date children source route decision converted decided from_partner mash_diversion "
-                    "step_down_route repeat_request_12m rereferral_12m days_since_episode",
-        "episodes": "start_date end_date duration_days closed within_16_weeks over_20_weeks end_reason outcomes_met "
-                    "step_up from_step_down level level_recorded level_2 level_3 level_4 lead_recorded partner_led "
-                    "council_led school_led has_lead_practitioner has_assessment n_needs three_plus_needs",
-        "assessments": "started completed completed_flag days_to_complete within_standard",
-        "family_needs": "identified_date episode_end episode_closed need resolved_flag sustained_flag",
-        "plans": "agreed_date end_date days_from_start within_standard",
-        "taf_reviews": "due_date held_date due held on_time",
-        "service_referrals": "referral_date service outcome accepted",
-        "family_voice": "response_date question answer positive",
-        "practitioners": "start_date end_date fte early_help_fte all", "teams": "start_date end_date one",
-        "cin_plans": "start_date end_date spell_start spell_end all",
-        "cp_plans": "start_date end_date spell_start spell_end all days_since_previous repeat_within_2y",
-        "cla_episodes": "start_date end_date spell_start spell_end all started_care",
-    }
     return pd.DataFrame([dict(source=s, tables=", ".join(SOURCE_TABLES[s]), dimensions=", ".join(SOURCE_DIMENSIONS[s]),
-                              columns=cols[s].replace(" ", ", ")) for s in BUILDERS])
+                              columns=", ".join(SOURCE_COLUMNS[s])) for s in BUILDERS])

@@ -21,10 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._errors import Problem, ValidationError
+
 D2 = 1.128                      # moving range of two: E|x1 - x2| = 1.128 sigma
 LIMIT = 3.0 / D2                # 2.66
 NEAR = 2.0 / D2                 # 1.77: two sigma
 MIN_POINTS = 15                 # Making Data Count: limits on fewer points are provisional
+ROUNDING = 1e-12                # differences below this share of a series' scale are rounding, not variation
 
 RULES = ("beyond_limits", "shift", "trend", "two_of_three")
 
@@ -36,25 +39,41 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
     Parameters
     ----------
     series : values in time order (missing values are left out of the limits and flags are False).
+        A series indexed by dates (``DatetimeIndex``, ``PeriodIndex`` or an ordered categorical
+        such as :func:`compute`'s ``period``) is put in time order first; any other index is
+        taken in the order given.
     change_points : index labels where the process is known to change (a new service model);
         centre and limits are recalculated from each (the point itself starts the new phase).
     baseline : compute each phase's centre and limits from its first ``baseline`` points only
-        and extend them (default: every point of the phase).
-    shift_run, trend_run : run lengths of the shift and trend rules (7 and 6 in Making Data Count).
+        and extend them (default: every point of the phase); a whole number from 1 to the
+        series' length.
+    shift_run, trend_run : run lengths of the shift and trend rules (7 and 6 in Making Data Count);
+        whole numbers of at least 2.
 
     Returns
     -------
     DataFrame
-        Indexed like ``series`` with ``value, centre, lower, upper, near_lower, near_upper,
-        moving_range, phase`` and one boolean column per rule (``beyond_limits, shift, trend,
-        two_of_three``) plus ``special_cause`` (any rule).
+        Indexed like ``series`` (in time order) with ``value, centre, lower, upper, near_lower,
+        near_upper, moving_range, phase`` and one boolean column per rule (``beyond_limits, shift,
+        trend, two_of_three``) plus ``special_cause`` (any rule). A point within a rounding error
+        of the centre (1e-12 of the series' scale) counts as on it, and one within that of a
+        limit as inside it: a series that never varies has no special cause.
+
+    Raises
+    ------
+    ValidationError
+        values that are not numbers or are infinite, a duplicated or missing date in a date
+        index, or a ``baseline``, ``shift_run`` or ``trend_run`` that is not a whole number in range.
     """
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
-    if shift_run < 2 or trend_run < 2:
-        raise ValueError("shift_run and trend_run must be at least 2")
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    series = _in_time_order(series)
+    shift_run = _whole("shift_run", shift_run, 2)
+    trend_run = _whole("trend_run", trend_run, 2)
+    values = _numbers(series)
     n = len(values)
+    if baseline is not None:
+        baseline = _whole("baseline", baseline, 1, n if n else None)
     phase = np.zeros(n, dtype=np.int64)
     if change_points is not None:
         for cp in change_points:
@@ -68,6 +87,7 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
     centre = np.full(n, np.nan)
     mr_bar = np.full(n, np.nan)
     mr = np.full(n, np.nan)
+    tol = np.full(n, np.nan)
     for p in np.unique(phase):
         idx = np.flatnonzero(phase == p)
         v = values[idx]
@@ -81,6 +101,8 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
         ranges = np.abs(np.diff(vv))
         centre[idx] = vv.mean()
         mr_bar[idx] = ranges.mean() if len(ranges) else np.nan
+        # rounding in the mean is not variation: 0.7 repeated has a mean 1e-16 off 0.7
+        tol[idx] = ROUNDING * max(float(np.abs(vv).max()), float(np.abs(v[ok]).max()), np.finfo(float).tiny)
         if len(idx) > 1:  # moving ranges within the phase (between consecutive observed points)
             obs = idx[ok]
             mr[obs[1:]] = np.abs(np.diff(values[obs]))
@@ -88,16 +110,61 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
     near_up, near_lo = centre + NEAR * mr_bar, centre - NEAR * mr_bar
     out = pd.DataFrame({"value": values, "centre": centre, "lower": lower, "upper": upper, "near_lower": near_lo,
                         "near_upper": near_up, "moving_range": mr, "phase": phase}, index=series.index)
-    beyond = np.nan_to_num((values > upper) | (values < lower), nan=False).astype(bool)
-    side = np.sign(values - centre)
+    with np.errstate(invalid="ignore"):
+        beyond = np.nan_to_num((values > upper + tol) | (values < lower - tol), nan=False).astype(bool)
+        off = values - centre
+        side = np.where(np.abs(off) > tol, np.sign(off), 0.0)
+        near = ~beyond & ((values > near_up + tol) | (values < near_lo - tol))
     side[np.isnan(side)] = 0
     out["beyond_limits"] = beyond
     out["shift"] = _runs_same_side(side, phase, shift_run)
     out["trend"] = _trends(values, phase, trend_run)
-    near = ~beyond & ((values > near_up) | (values < near_lo))
     out["two_of_three"] = _two_of_three(near, side, phase)
     out["special_cause"] = out[list(RULES)].any(axis=1)
     return out
+
+
+def _in_time_order(series: pd.Series) -> pd.Series:
+    """The series sorted by a date-like index (dates, periods, ordered categories); else as given."""
+    index = series.index
+    dated = isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or \
+        (isinstance(index, pd.CategoricalIndex) and index.ordered)
+    if not dated:
+        return series
+    missing = pd.isna(index) if not isinstance(index, pd.CategoricalIndex) else index.codes < 0
+    if np.any(missing):
+        raise ValidationError(Problem("xmr", "index", "has a missing date: a point with no time cannot be "
+                                      "placed in the chart", n_rows=int(np.sum(missing)),
+                                      rows=list(np.flatnonzero(missing)[:10])))
+    twice = index[index.duplicated()]
+    if len(twice):
+        raise ValidationError(Problem("xmr", "index", "has a date more than once, so the order of the points "
+                                      "is unknown (one series per chart: split groups first)",
+                                      rows=[str(t) for t in twice[:10]], n_rows=len(twice)))
+    return series if index.is_monotonic_increasing else series.sort_index(kind="stable")
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """The values as floats; text that is not a number and infinities are refused, not dropped."""
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    text = np.isnan(values) & series.notna().to_numpy()
+    for bad, message in ((text, "is not a number"), (np.isinf(values), "is infinite")):
+        if bad.any():
+            labels = list(series.index[bad])
+            raise ValidationError(Problem("xmr", "value", f"{message} (an XmR chart needs a number or a missing "
+                                          "value at each point)", rows=labels[:10], n_rows=int(bad.sum()),
+                                          value=series[bad].iloc[0]))
+    return values
+
+
+def _whole(name: str, value, least: int, most: Optional[int] = None) -> int:
+    """A parameter that must be a whole number from ``least`` (to ``most``)."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= least \
+        and (most is None or value <= most)
+    if not ok:
+        limit = f"from {least} to {most}" if most is not None else f"of at least {least}"
+        raise ValidationError(Problem("xmr", name, f"must be a whole number {limit}", value=value))
+    return int(value)
 
 
 def _runs_same_side(side: np.ndarray, phase: np.ndarray, k: int) -> np.ndarray:
@@ -178,7 +245,11 @@ def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "hi
 def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, by: Sequence[str] = (),
                       change_points: Optional[dict] = None) -> pd.DataFrame:
     """One row per measure (and group): latest value, variation and assurance icons, from
-    :func:`earlyhelp.measures.compute` output (monthly periods in order).
+    :func:`earlyhelp.measures.compute` output.
+
+    Each group's rows are put in time order first (by ``period_start`` where the frame has it,
+    else by ``period`` when that is ordered, as :func:`compute` makes it; otherwise in the order
+    given), so a sorted or filtered frame gives the same summary.
 
     Parameters
     ----------
@@ -197,6 +268,10 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
     """
     from ._catalogue import get
 
+    missing = [c for c in ("measure", "period", "value", *by) if c not in results.columns]
+    if missing:
+        raise ValidationError(Problem("variation_summary", ", ".join(missing), "column missing: pass the output "
+                                      "of measures.compute (and name its groups in by=)"))
     rows = []
     keys = ["measure", *by]
     for key, g in results.groupby(keys, observed=True, sort=False):
@@ -209,7 +284,7 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
             direction, target = "neither", None
         if targets and mid in targets:
             target = targets[mid]
-        s = g.set_index("period")["value"]
+        s = _period_series(g, dict(zip(keys, key)))
         chart = xmr(s, change_points=(change_points or {}).get(mid))
         last = chart.dropna(subset=["value"]).tail(1)
         rows.append(dict(zip(keys, key), latest_period=last.index[0] if len(last) else None,
@@ -223,6 +298,21 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
     return pd.DataFrame(rows)
 
 
+def _period_series(group: pd.DataFrame, where: dict) -> pd.Series:
+    """One group's values indexed by period, in time order; a period twice is refused."""
+    twice = group["period"].duplicated()
+    if twice.any():
+        raise ValidationError(Problem("variation_summary", "period", f"repeats within {where}: the results are "
+                                      "split by groups not named in by= (e.g. by=['locality'])",
+                                      rows=[str(p) for p in group.loc[twice, "period"].head(10)],
+                                      n_rows=int(twice.sum())))
+    if "period_start" in group.columns and group["period_start"].notna().all():
+        group = group.sort_values("period_start", kind="stable")
+    elif isinstance(group["period"].dtype, pd.CategoricalDtype) and group["period"].cat.ordered:
+        group = group.sort_values("period", kind="stable")
+    return group.set_index("period")["value"]
+
+
 def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = None,
            kind: str = "proportion", levels: Sequence[float] = (0.95, 0.998), points: int = 200) -> dict:
     """Funnel plot limits for comparing units (localities, councils) on a rate.
@@ -230,11 +320,12 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     Parameters
     ----------
     numerator, denominator : per unit (events and the population or opportunities).
-    overall : the target rate (default the pooled rate sum(numerator) / sum(denominator)).
+    overall : the target rate (default the pooled rate sum(numerator) / sum(denominator)); a
+        proportion from 0 to 1 for ``kind="proportion"``, a finite rate >= 0 for ``"rate"``.
     kind : ``"proportion"`` (binomial limits) or ``"rate"`` (Poisson limits, per unit of denominator).
-    levels : two-sided coverage of the limits (95% and 99.8% by default): a unit drawn at
-        ``overall`` is outside each limit with probability at most ``(1 - level) / 2`` (the
-        exact one-sided test), less at small denominators.
+    levels : two-sided coverage of the limits, each strictly between 0 and 1 (0.95 and 0.998 by
+        default): a unit drawn at ``overall`` is outside each limit with probability at most
+        ``(1 - level) / 2`` (the exact one-sided test), less at small denominators.
     labels : sequence, optional
         a name per unit.
     points : int, default 200
@@ -253,6 +344,7 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     if kind not in ("proportion", "rate"):
         raise ValueError(f"kind must be 'proportion' or 'rate', not {kind!r}")
     _check_funnel_units(num, den, labels, kind)
+    _check_funnel_parameters(overall, levels, points, kind)
     p0 = float(num.sum() / den.sum()) if overall is None else float(overall)
     units = pd.DataFrame({"label": list(labels) if labels is not None else np.arange(len(num)),
                           "numerator": num, "denominator": den, "value": num / den})
@@ -284,6 +376,31 @@ def _check_funnel_units(num: np.ndarray, den: np.ndarray, labels, kind: str) -> 
                 for column, bad, values, message in checks if bad.any()]
     if len(num) == 0:
         problems.append(Problem("funnel", None, "no units to compare"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _check_funnel_parameters(overall, levels, points, kind: str) -> None:
+    """``overall`` a rate (a proportion from 0 to 1), ``levels`` coverages strictly between 0 and 1
+    (0.95, not 95), ``points`` a whole number >= 2: anything else gave limits of NaN."""
+    problems = []
+    if overall is not None:
+        ok = isinstance(overall, (int, float, np.integer, np.floating)) and not isinstance(overall, bool) \
+            and np.isfinite(overall) and overall >= 0 and (kind == "rate" or overall <= 1)
+        if not ok:
+            what = "a proportion from 0 to 1" if kind == "proportion" else "a finite rate >= 0"
+            problems.append(Problem("funnel", "overall", f"must be {what}", value=overall))
+    levels = list(levels) if not isinstance(levels, (str, bytes)) and np.ndim(levels) == 1 else [levels]
+    for lev in levels:
+        ok = isinstance(lev, (int, float, np.integer, np.floating)) and not isinstance(lev, bool) \
+            and np.isfinite(lev) and 0 < lev < 1
+        if not ok:
+            problems.append(Problem("funnel", "levels", "must be coverages strictly between 0 and 1 (0.95 for "
+                                    "95%)", value=lev))
+    if not levels:
+        problems.append(Problem("funnel", "levels", "must name at least one coverage, e.g. (0.95, 0.998)"))
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
+        problems.append(Problem("funnel", "points", "must be a whole number of at least 2", value=points))
     if problems:
         raise ValidationError(problems)
 

@@ -111,6 +111,14 @@ def _check_range(ids: np.ndarray, n: int, table: str, column: str) -> None:
                                       len(rows), int(ids[rows[0]])))
 
 
+def _check_not_negative(ids: np.ndarray, table: str, column: str) -> None:
+    bad = ids < 0
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValidationError(Problem(table, column, "vertex ids must be 0 or more", rows[:10].tolist(), len(rows),
+                                      int(ids[rows[0]])))
+
+
 def _as_floats(weight: Any, table: str) -> np.ndarray:
     """Weights as float64 (missing ones as NaN, for the caller to report), or a ValidationError
     naming the rows that are not numbers."""
@@ -208,8 +216,9 @@ class Graph:
         if len(s) != len(d):
             raise ValidationError(Problem("edges", "dst", f"src has {len(s)} rows but dst has {len(d)}"))
         if n is None:
-            _check_range(s, core.MAX_VERTICES, "edges", "src")
-            _check_range(d, core.MAX_VERTICES, "edges", "dst")
+            # ids past the largest graph are refused with n below, with the way round them
+            _check_not_negative(s, "edges", "src")
+            _check_not_negative(d, "edges", "dst")
             n = int(max(s.max(initial=-1), d.max(initial=-1))) + 1
         n = _whole(n, "edges", "n")
         if n < 0:

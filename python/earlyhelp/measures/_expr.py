@@ -1,0 +1,302 @@
+"""The conditions a measure's ``numerator`` and ``denominator`` may hold, checked and evaluated safely.
+
+A measure's spec can come from a user's TOML file, so its conditions are data, never code: each
+is parsed with :mod:`ast` and only this grammar is allowed
+
+* column names of the measure's source, and numbers, text in quotes, ``True``, ``False``, ``None``;
+* comparisons ``==  !=  <  <=  >  >=`` (chains such as ``7 <= duration_days < 84`` included), and
+  ``column in [...]`` / ``not in`` against a list or tuple of constants;
+* ``and``, ``or``, ``not`` and their row-wise forms ``&``, ``|``, ``~``;
+* arithmetic ``+  -  *  /  //  %`` and unary minus on numbers, and parentheses.
+
+Anything else (attribute access, function or method calls, ``@`` variables, indexing, lambdas,
+comprehensions, assignments) is refused with a :class:`~earlyhelp.ValidationError` naming the
+measure, the field, the expression and the part refused. The expression is then evaluated here,
+node by node, on the source's columns: nothing reaches :func:`eval` or ``DataFrame.eval``.
+"""
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from typing import Any, Iterable, List, Optional, Set
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+GRAMMAR = ("column names, numbers, text in quotes, True/False/None, comparisons (== != < <= > >=, "
+           "'in'/'not in' a list of constants), and/or/not (or & | ~), arithmetic (+ - * / // %) and parentheses")
+EVERY_ROW = "all"
+
+_ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
+               ast.FloorDiv: np.floor_divide, ast.Mod: np.mod}
+_ROWWISE = {ast.BitAnd: np.logical_and, ast.BitOr: np.logical_or}
+_COMPARE = {ast.Eq: "__eq__", ast.NotEq: "__ne__", ast.Lt: "__lt__", ast.LtE: "__le__", ast.Gt: "__gt__",
+            ast.GtE: "__ge__"}
+_CONSTANTS = (bool, int, float, str, type(None))
+_REFUSED = {ast.Attribute: "attribute or method access", ast.Call: "a function or method call",
+            ast.Subscript: "indexing", ast.Lambda: "a lambda", ast.ListComp: "a comprehension",
+            ast.SetComp: "a comprehension", ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
+            ast.NamedExpr: "an assignment", ast.IfExp: "an if-else expression", ast.Starred: "unpacking",
+            ast.Dict: "a dict", ast.Set: "a set", ast.List: "a list (only after 'in')",
+            ast.Tuple: "a tuple (only after 'in')", ast.JoinedStr: "an f-string", ast.Await: "await",
+            ast.Yield: "yield", ast.YieldFrom: "yield"}
+
+
+def _fail(measure: str, field: str, expr: str, message: str) -> ValidationError:
+    return ValidationError(Problem(f"measure {measure}", field, f"{expr!r} {message}"))
+
+
+def _shown(text: str, node: ast.AST) -> str:
+    return ast.get_source_segment(text, node) or type(node).__name__
+
+
+def parse_condition(expr: Any, *, measure: str, field: str) -> Optional[ast.Expression]:
+    """Check a condition against the allowed grammar (see the module docstring).
+
+    Parameters
+    ----------
+    expr : str
+        the condition as written in the spec (``"all"`` for every row).
+    measure, field : str
+        the measure's id and the spec field (``numerator``, ``denominator``), for the error.
+
+    Returns
+    -------
+    ast.Expression or None
+        the parsed condition; None for ``"all"``.
+
+    Raises
+    ------
+    ValidationError
+        when the text is empty, not an expression, uses anything outside the grammar, uses no
+        column or cannot be true/false.
+    """
+    if not isinstance(expr, str):
+        raise ValidationError(Problem(f"measure {measure}", field, f"must be text (a condition), not "
+                                      f"{type(expr).__name__}", value=expr))
+    return _parse(expr, measure, field)
+
+
+@lru_cache(maxsize=512)
+def _parse(expr: str, measure: str, field: str) -> Optional[ast.Expression]:
+    text = expr.strip()
+    if not text:
+        raise _fail(measure, field, expr, "is empty: write 'all' for every row, or a condition such as "
+                    "'duration_days <= 84'")
+    if text == EVERY_ROW:
+        return None
+    if "@" in text:  # pandas' @name reached the engine's own variables
+        raise _fail(measure, field, expr, "uses '@': only the source's columns can be named")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise _fail(measure, field, expr, f"is not a valid expression ({exc.msg}); allowed: {GRAMMAR}") from None
+    names: Set[str] = set()
+    _check(tree.body, text, names, measure, field, expr)
+    if not names:
+        raise _fail(measure, field, expr, "names no column: a condition on constants is the same for every row; "
+                    "write 'all' for every row or compare a column")
+    if not _is_condition(tree.body):
+        raise _fail(measure, field, expr, "is not a true/false condition: compare it, e.g. "
+                    f"'{text} > 0'")
+    return tree
+
+
+def _check(node: ast.AST, text: str, names: Set[str], measure: str, field: str, expr: str) -> None:
+    """Refuse every node outside the grammar, naming the part refused."""
+    def bad(what: str, part: ast.AST) -> ValidationError:
+        return _fail(measure, field, expr, f"uses {what} ({_shown(text, part)!r}); allowed: {GRAMMAR}")
+
+    def walk(n: ast.AST) -> None:
+        if isinstance(n, ast.Constant):
+            if not isinstance(n.value, _CONSTANTS):
+                raise bad("a constant of an unsupported kind", n)
+        elif isinstance(n, ast.Name):
+            if n.id.startswith("_"):
+                raise bad("a name starting with '_'", n)
+            names.add(n.id)
+        elif isinstance(n, ast.BoolOp):
+            for v in n.values:
+                walk(v)
+        elif isinstance(n, ast.UnaryOp):
+            walk(n.operand)
+        elif isinstance(n, ast.BinOp):
+            if type(n.op) not in _ARITHMETIC and type(n.op) not in _ROWWISE:
+                raise bad(f"the operator {type(n.op).__name__}", n)
+            for side in (n.left, n.right):  # 'a' * 10**9 would build a huge string
+                if type(n.op) in _ARITHMETIC and isinstance(side, ast.Constant) and isinstance(side.value, str):
+                    raise bad("text in arithmetic", n)
+                walk(side)
+        elif isinstance(n, ast.Compare):
+            walk(n.left)
+            for op, right in zip(n.ops, n.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    _check_members(right, bad)
+                elif type(op) in _COMPARE:
+                    walk(right)
+                else:
+                    raise bad(f"the comparison {type(op).__name__}", n)
+        else:
+            raise bad(_REFUSED.get(type(n), f"a {type(n).__name__} expression"), n)
+
+    walk(node)
+
+
+def _check_members(node: ast.AST, bad) -> None:
+    """The right of ``in``: a list or tuple of constants only."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        raise bad("'in' with something other than a list of constants", node)
+    for e in node.elts:
+        if not (isinstance(e, ast.Constant) and isinstance(e.value, _CONSTANTS)):
+            raise bad("'in' a list holding something other than constants", e)
+
+
+def _is_condition(node: ast.AST) -> bool:
+    """Whether the node can be true/false row by row (a bare name is checked on the data)."""
+    if isinstance(node, (ast.Compare, ast.Name)):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, bool)
+    if isinstance(node, ast.BoolOp):
+        return all(_is_condition(v) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, (ast.Not, ast.Invert)) and _is_condition(node.operand)
+    if isinstance(node, ast.BinOp):
+        return type(node.op) in _ROWWISE and _is_condition(node.left) and _is_condition(node.right)
+    return False
+
+
+def columns_used(expr: Optional[str]) -> List[str]:
+    """The column names a checked condition uses (none for ``"all"``)."""
+    if expr is None or expr.strip() == EVERY_ROW:
+        return []
+    tree = ast.parse(expr.strip(), mode="eval")
+    return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
+
+
+def evaluate(expr: Optional[str], frame: pd.DataFrame, *, measure: str, field: str,
+             source: str, columns: Iterable[str]) -> np.ndarray:
+    """A condition's value on every row of ``frame``: a boolean array (missing counts as false).
+
+    Parameters
+    ----------
+    expr : str or None
+        the condition (None or ``"all"``: every row).
+    frame : DataFrame
+        the source's rows.
+    measure, field, source : str
+        for errors: the measure, the spec field and the source.
+    columns : iterable of str
+        the source's columns a user may name (internal ones left out).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Raises
+    ------
+    ValidationError
+        when the condition names a column the source lacks, uses a column that is not true/false
+        where a condition is needed, or cannot be evaluated (text compared with numbers, ...).
+    """
+    if expr is None:
+        return np.ones(len(frame), dtype=bool)
+    tree = parse_condition(expr, measure=measure, field=field)
+    if tree is None:
+        return np.ones(len(frame), dtype=bool)
+    allowed = list(columns)
+    unknown = [c for c in columns_used(expr) if c not in allowed]
+    if unknown:
+        raise _fail(measure, field, expr, f"names {', '.join(map(repr, unknown))}, not a column of source "
+                    f"{source} (its columns: {', '.join(allowed)})")
+    ev = _Evaluator(frame, expr.strip(), measure, field, expr)
+    return ev.condition(tree.body)
+
+
+class _Evaluator:
+    """Evaluates a checked condition's nodes on a frame's columns (pandas Series)."""
+
+    def __init__(self, frame: pd.DataFrame, text: str, measure: str, field: str, expr: str) -> None:
+        self.frame, self.text, self.measure, self.field, self.expr = frame, text, measure, field, expr
+
+    def fail(self, node: ast.AST, message: str) -> ValidationError:
+        return _fail(self.measure, self.field, self.expr, f"cannot be evaluated: {_shown(self.text, node)!r} "
+                     f"{message}")
+
+    def condition(self, node: ast.AST) -> np.ndarray:
+        """A true/false value per row; a column or part that is not true/false is an error."""
+        value = self.value(node)
+        if isinstance(value, (bool, np.bool_)):
+            return np.full(len(self.frame), bool(value))
+        if isinstance(value, pd.Series) and (pd.api.types.is_bool_dtype(value.dtype)):
+            return value.to_numpy(dtype=bool, na_value=False)
+        hint = f"; write a condition such as '{_shown(self.text, node)} > 0'" if isinstance(node, ast.Name) else ""
+        raise self.fail(node, f"is not true/false{hint}")
+
+    def value(self, node: ast.AST) -> Any:
+        try:
+            return self._value(node)
+        except ValidationError:
+            raise
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise self.fail(node, f"({exc})") from None
+
+    def _value(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self.frame[node.id]
+        if isinstance(node, ast.BoolOp):
+            join = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+            parts = [self.condition(v) for v in node.values]
+            return pd.Series(join.reduce(parts), index=self.frame.index)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, (ast.Not, ast.Invert)):
+                return pd.Series(~self.condition(node.operand), index=self.frame.index)
+            operand = self._number(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else +operand
+        if isinstance(node, ast.BinOp):
+            if type(node.op) in _ROWWISE:
+                return pd.Series(_ROWWISE[type(node.op)](self.condition(node.left), self.condition(node.right)),
+                                 index=self.frame.index)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return _ARITHMETIC[type(node.op)](self._number(node.left), self._number(node.right))
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        raise self.fail(node, "is not allowed")  # unreachable after parse_condition
+
+    def _number(self, node: ast.AST) -> Any:
+        value = self.value(node)
+        numeric = (isinstance(value, pd.Series) and pd.api.types.is_numeric_dtype(value.dtype)
+                   and not pd.api.types.is_bool_dtype(value.dtype)) \
+            or (isinstance(value, (int, float)) and not isinstance(value, bool))
+        if not numeric:
+            raise self.fail(node, "is not a number (arithmetic needs numbers)")
+        return value
+
+    def _compare(self, node: ast.Compare) -> pd.Series:
+        out = np.ones(len(self.frame), dtype=bool)
+        left = self.value(node.left)
+        for op, right_node in zip(node.ops, node.comparators):
+            if isinstance(op, (ast.In, ast.NotIn)):
+                if not isinstance(left, pd.Series):
+                    raise self.fail(node, "needs a column on the left of 'in'")
+                members = [e.value for e in right_node.elts]
+                got = left.isin(members).to_numpy(dtype=bool)
+                got = ~got if isinstance(op, ast.NotIn) else got
+                right = left
+            else:
+                right = self.value(right_node)
+                if not isinstance(left, pd.Series) and not isinstance(right, pd.Series):
+                    raise self.fail(node, "compares constants only")
+                res = getattr(left, _COMPARE[type(op)])(right) if isinstance(left, pd.Series) \
+                    else getattr(right, _COMPARE[_MIRROR[type(op)]])(left)
+                got = pd.Series(res).to_numpy(dtype=bool, na_value=False)
+            out &= got
+            left = right
+        return pd.Series(out, index=self.frame.index)
+
+
+_MIRROR = {ast.Eq: ast.Eq, ast.NotEq: ast.NotEq, ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE}
