@@ -116,6 +116,12 @@ def test_bad_cost_raises(council):
         allocate_leads(council, at="2024-06-30", candidates=-2)
 
 
+def test_more_candidates_than_practitioners_is_every_practitioner(council):
+    every = allocate_leads(council, at="2024-06-30", candidates=None)
+    huge = allocate_leads(council, at="2024-06-30", candidates=2 ** 63)  # past any int the core takes
+    assert huge.assignments.equals(every.assignments)
+
+
 def test_core_flow_bad_input():
     from earlyhelp._core import CoreInputError, network as core
 

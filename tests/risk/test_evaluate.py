@@ -94,6 +94,11 @@ def test_bad_input():
         score_metrics(y, p * 3)
     with pytest.raises(ValueError, match="top_k"):
         score_metrics(y, p, top_k_percent=0)
+    with pytest.raises(ValueError, match=r"\['10'\] is given more than once"):  # one column would overwrite the other
+        score_metrics(y, p, top_k_percent=[10, 10.0000001])
+    from earlyhelp.risk.calibration import MAX_BINS, reliability_table
+    with pytest.raises(ValueError, match="n_bins"):
+        reliability_table(y, p, n_bins=MAX_BINS + 1)
     with pytest.raises(ValueError, match="no rows"):
         score_metrics([], [])
     X = pd.DataFrame({"a": np.arange(50.0)})

@@ -336,6 +336,8 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     pracs["spare"] = pracs["spare"].fillna(0).astype(np.int64).clip(lower=0)
     if candidates is not None and candidates < 1 and candidates != AUTOMATIC:
         raise ValidationError(Problem("allocate_leads", None, f"candidates must be >= 1 or None, got {candidates}"))
+    if candidates is not None and candidates > len(pracs):
+        candidates = max(1, len(pracs))  # more than there are practitioners: every one, as the solver takes it
     fi, pi, c = _pair_costs(fams, pracs, cost or default_cost)
     spare = pracs["spare"].to_numpy(np.int64)
     who, fam_cost = solve_assignment(len(fams), spare, fi, pi, c, candidates)

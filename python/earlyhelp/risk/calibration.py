@@ -219,6 +219,9 @@ _bins_doc = with_sections(bins="y : array-like\n    0/1 outcomes.\np : array-lik
                                "n_bins : int, default 10\n    number of bins.")
 
 
+MAX_BINS = 100_000  # far past any readable table; arrays of this many bins stay small
+
+
 @_bins_doc
 def reliability_table(y: Any, p: Any, n_bins: int = 10, strategy: str = "uniform",
                       sample_weight: Optional[Any] = None) -> pd.DataFrame:
@@ -241,8 +244,8 @@ def reliability_table(y: Any, p: Any, n_bins: int = 10, strategy: str = "uniform
     x, yv, w = _pair(p, y, sample_weight, binary=True)
     if ((x < 0) | (x > 1)).any():
         raise ValidationError(Problem("p", None, "probabilities must be in [0, 1]"))
-    if not (is_whole(n_bins) and n_bins >= 1):
-        raise ValidationError(f"n_bins must be an integer >= 1, got {n_bins!r}", table="parameters")
+    if not (is_whole(n_bins) and 1 <= n_bins <= MAX_BINS):
+        raise ValidationError(f"n_bins must be an integer from 1 to {MAX_BINS:,}, got {n_bins!r}", table="parameters")
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     elif strategy == "quantile":

@@ -81,7 +81,17 @@ def _check_k(top_k: Union[Number, Sequence[Number]]) -> List[float]:
     for k in ks:
         if not is_real(k) or not 0 < k <= 100:
             raise ValueError(f"top_k must be percentages in (0, 100], not {k!r}")
+    labels = [_k_label(float(k)) for k in ks]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        # one result column per label: the second would overwrite the first
+        raise ValueError(f"top_k percentages must differ to 6 significant digits: {repeated} is given more than once")
     return [float(k) for k in ks]
+
+
+def _k_label(k: float) -> str:
+    """The label of a top-k percentage in metric names (``precision_top_<label>pct``)."""
+    return f"{k:g}"
 
 
 # -- metrics ----------------------------------------------------------------------------------
@@ -214,7 +224,7 @@ def top_k(y: np.ndarray, p: np.ndarray, k: float) -> Dict[str, float]:
     order = np.argsort(-p, kind="mergesort")[:n_top]
     hits = int(y[order].sum())
     n1 = int(y.sum())
-    label = f"{k:g}"
+    label = _k_label(k)
     return {f"precision_top_{label}pct": hits / n_top,
             f"recall_top_{label}pct": hits / n1 if n1 else float("nan")}
 
