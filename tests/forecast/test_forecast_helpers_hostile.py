@@ -242,12 +242,13 @@ def test_capacity_warm_start_is_reported_per_series():
     assert out.warm_start.startswith("history for 1 series; first forecast value (steady state) for 1 series")
     first = out[out["ds"] == out["ds"].min()].set_index("unique_id")["caseload"]
     assert first["L1"] < first["L2"] == pytest.approx(40.0 * 16 / (365.25 / 12 / 7))
-    # history only on or after the forecast's start is no history: steady state, not an empty start
+    # history only on or after the forecast's start overlaps the forecast: refused (it was
+    # ignored), not taken as an empty start
     late = _history(n=24)
     late = late[late["ds"] >= "2024-01-01"]
-    out = capacity(fc, history=late, episode_weeks=16)
-    assert out.steady_state_series == ["L1", "L2"] and out.warm_start == "first forecast value (steady state)"
-    assert out["caseload"].iloc[0] == pytest.approx(40.0 * 16 / (365.25 / 12 / 7))
+    with pytest.raises(ValidationError, match=r"history\.ds: 24 rows on or after the series' first forecast period"
+                                              r".*\(rows L1 from 2024-01-01 \(12 rows; forecast starts 2024-01-01\)"):
+        capacity(fc, history=late, episode_weeks=16)
     full = capacity(fc, history=_history(), episode_weeks=16)
     assert full.warm_start == "history" and full.steady_state_series == []
 

@@ -151,6 +151,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             accuracy_table = backtest(cfg, Y_df)
         with steps.step("capacity"):
             capacity_table = capacity_plan(cfg, ds, forecasts, accuracy_table, Y_df)
+            excluded += capacity_table.excluded_history.at_step("capacity")
             names = Names.of(ds)
 
         with steps.step("write outputs"):

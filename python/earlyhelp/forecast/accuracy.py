@@ -7,7 +7,7 @@ one column per model alias and ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``; 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._numbers import is_whole
 from ..results import FrameResult
+from ._level_arg import level_list
 
 _INTERVAL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
 _NOT_MODELS = {"unique_id", "ds", "y", "cutoff"}
@@ -36,7 +37,7 @@ def _levels(df: pd.DataFrame, model: str) -> List[str]:
 
 
 def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, season_length: int = 12,
-             level: Optional[Sequence[float]] = None, *, by_cutoff: bool = False) -> pd.DataFrame:
+             level: Optional[Union[float, Sequence[float]]] = None, *, by_cutoff: bool = False) -> pd.DataFrame:
     """Accuracy per model and series from a rolling-origin backtest.
 
     Parameters
@@ -49,8 +50,9 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
         utilsforecast computes it). Without it, MASE and RMSSE are NaN.
     season_length : int, default 12
         Seasonal lag of the naive scale (12 for monthly).
-    level : sequence of float, optional
-        Interval levels to score (default: every level present for the model).
+    level : float or sequence of float, optional
+        Interval levels to score (default: every level present for the model; one number is
+        one level).
     by_cutoff : bool, default False
         Return one row per (series, cutoff, model) instead of averaging the windows.
 
@@ -75,6 +77,7 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
     models = model_columns(cv_df)
     if not models:
         raise ValidationError(Problem("cv_df", None, "no model columns to score"))
+    level = level_list(level, table="accuracy")
     scored = {model: [str(lv) if not float(lv).is_integer() else str(int(lv)) for lv in level] if level else
               _levels(cv_df, model) for model in models}
     _check_forecasts(cv_df, scored)

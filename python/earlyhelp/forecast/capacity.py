@@ -8,7 +8,7 @@ scenarios.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real, is_real
 from ..results import Excluded, Exclusions, FrameResult
+from ._level_arg import level_list
 from .accuracy import _levels, series_gaps
 
 DAYS_PER_WEEK = 7.0
@@ -66,19 +67,22 @@ class CapacityPlan(FrameResult):
         longest episode: the periods before it were taken to open as many episodes as the
         history's mean, not none (episodes opened before a short history still count in the
         opening caseload).
+    excluded_history : rows of ``history`` not used, by reason (an :class:`Exclusions`; its
+        repr lists the counts): ``"series not in the forecast"``.
     mean_episode_weeks : mean episode duration per scenario.
     durations : in words, which episode durations were used (set by the caller that knows,
         e.g. the forecast run).
     """
 
     _metadata = ["model", "period_weeks", "lower_bounds_clipped_to_0", "warm_start", "steady_state_series",
-                 "history_extended", "mean_episode_weeks", "durations"]
+                 "history_extended", "excluded_history", "mean_episode_weeks", "durations"]
     model: Optional[str] = None
     period_weeks: float = float("nan")
     lower_bounds_clipped_to_0: int = 0
     warm_start: str = ""
     steady_state_series: List[str] = []
     history_extended: Dict[str, int] = {}
+    excluded_history: Exclusions = Exclusions()
     mean_episode_weeks: Dict[str, float] = {}
     durations: Optional[str] = None
 
@@ -229,7 +233,7 @@ def _period_weeks(ds_values: pd.Series) -> float:
 def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str, float]] = 15.0,
              episode_weeks: float = 16.0, duration_curve: Optional[pd.DataFrame] = None,
              scenarios: Optional[Mapping[str, Mapping[str, Any]]] = None, *, model: Optional[str] = None,
-             history: Optional[pd.DataFrame] = None, level: Optional[Sequence[float]] = None,
+             history: Optional[pd.DataFrame] = None, level: Optional[Union[float, Sequence[float]]] = None,
              period_weeks: Optional[float] = None) -> CapacityPlan:
     """Open caseload and practitioner FTE needed from forecast episodes opened.
 
@@ -259,8 +263,12 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         ``unique_id, ds, y`` of past episodes opened, so episodes already open at the
         forecast origin count. Without it the periods before the forecast are assumed to have
         the first forecast value (steady state) and the result's ``warm_start`` says so.
-    level : sequence of float, optional
-        Interval levels (default: all present).
+        It must end before each series' first forecast period: a row on or after it is a
+        ValidationError (the forecast replaces those periods, so the rows would be ignored; a
+        backtest passes ``history[history["ds"] < cutoff]``). Rows of series that are not in
+        the forecast are not used; their count is in ``excluded_history``.
+    level : float or sequence of float, optional
+        Interval levels (default: all present; one number is one level).
     period_weeks : float, optional
         Length of one period in weeks (default: from ``ds``; 52.18/12 for months).
 
@@ -279,12 +287,14 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     ValidationError
         naming the table, column and series: ``ds`` not dates, repeated ``(unique_id, ds)``
         rows or missing periods (in a forecast, in ``history`` or between the two: the
-        convolution works period by period), interval bounds missing, infinite, upper bounds
+        convolution works period by period), ``history`` rows on or after a series' first
+        forecast period, interval bounds missing, infinite, upper bounds
         negative or below the lower ones, an empty or incomplete ``duration_curve``, a scenario
         that is not a mapping or is named ``"baseline"``, or episodes lasting more than
         ``MAX_KERNEL_PERIODS`` periods.
     """
     model = _check_forecast(forecast, model)
+    level = level_list(level, table="capacity")
     levels = [str(int(lv)) if float(lv).is_integer() else str(lv) for lv in level] if level else \
         _levels(forecast, model)
     for lv in levels:
@@ -310,7 +320,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     for lv in levels:
         col = f"{model}-lo-{lv}"
         clipped += int((fc[col] < 0).sum())
-    hist = _history(history, fc)
+    hist, excluded_history = _history(history, fc)
     steady = sorted(set(fc["unique_id"]) - set(hist))
     frames = []
     extended: Dict[str, int] = {}
@@ -355,7 +365,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
               f"{len(steady)} series with no history before the forecast (steady_state_series)")
     return CapacityPlan.of(out[ordered], model=model, period_weeks=period_weeks, lower_bounds_clipped_to_0=clipped,
                            warm_start=warm_start, steady_state_series=steady, history_extended=extended,
-                           mean_episode_weeks=mean_weeks)
+                           excluded_history=excluded_history, mean_episode_weeks=mean_weeks)
 
 
 def _open_caseload(past: np.ndarray, inflow: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -555,9 +565,14 @@ def _scenario_curve(times, surv, split, change, curve):
     return times, adjusted
 
 
-def _history(history: Optional[pd.DataFrame], fc: pd.DataFrame) -> Dict[str, np.ndarray]:
+def _history(history: Optional[pd.DataFrame], fc: pd.DataFrame) -> Tuple[Dict[str, np.ndarray], Exclusions]:
+    """Past episodes opened per forecast series, and the history rows not used, by reason.
+
+    Rows on or after a series' first forecast period are refused rather than ignored: the
+    forecast stands for those periods, so different values there mean the history or the
+    forecast is not the one meant (and the caseload would silently not use them)."""
     if history is None:
-        return {}
+        return {}, Exclusions()
     missing = [c for c in ("unique_id", "ds", "y") if c not in history.columns]
     if missing:
         raise ValidationError([Problem("history", c, "required column is missing") for c in missing])
@@ -566,9 +581,20 @@ def _history(history: Optional[pd.DataFrame], fc: pd.DataFrame) -> Dict[str, np.
     _check_periods("history", history)
     h = history.assign(unique_id=history["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
     first = fc.groupby("unique_id")["ds"].min()
-    # history before each series' forecast; later rows (an overlap) are not used
-    before = h[h["unique_id"].isin(first.index)]
-    before = before[before["ds"].to_numpy() < first.reindex(before["unique_id"]).to_numpy()]
+    known = h["unique_id"].isin(first.index).to_numpy()
+    # series the forecast does not have (e.g. left out by the forecaster) are not used, but counted
+    excluded = Exclusions([Excluded("history", "series not in the forecast", int((~known).sum()))])
+    before = h[known]
+    late = before["ds"].to_numpy() >= first.reindex(before["unique_id"]).to_numpy()
+    if late.any():
+        overlap = before[late].groupby("unique_id", sort=True)["ds"].agg(["min", "size"])
+        named = [f"{uid} from {pd.Timestamp(row['min']).date()} ({int(row['size'])} rows; forecast starts "
+                 f"{pd.Timestamp(first[uid]).date()})" for uid, row in overlap.head(10).iterrows()]
+        raise ValidationError(Problem("history", "ds", f"{int(late.sum())} rows on or after the series' first "
+                                                       "forecast period: history is the past before the forecast, "
+                                                       "and the forecast replaces these periods; keep only the "
+                                                       "rows before it (history[history['ds'] < first forecast "
+                                                       "period])", rows=named, n_rows=len(overlap)))
     # the last period of history must be the one just before the forecast's first
     joined = pd.concat([before[["unique_id", "ds"]], fc[["unique_id", "ds"]]], ignore_index=True)
     gaps = series_gaps(joined["unique_id"], joined["ds"])
@@ -584,4 +610,4 @@ def _history(history: Optional[pd.DataFrame], fc: pd.DataFrame) -> Dict[str, np.
             raise ValidationError(Problem("history", "y", "episodes opened must be finite and not negative",
                                           rows=[uid], n_rows=1))
         out[uid] = y
-    return out
+    return out, excluded

@@ -50,7 +50,7 @@ from __future__ import annotations
 import copy
 import logging
 import warnings
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -59,7 +59,8 @@ from .._errors import Problem, ValidationError
 from . import intervals as _intervals
 from .._native import forecast as core
 from .._native import naming, progress
-from .._numbers import is_real, is_whole
+from .._numbers import is_whole
+from ._level_arg import level_list
 from .models import CoreModel
 
 __all__ = ["Forecaster", "ModelError", "MAX_Y"]
@@ -601,7 +602,7 @@ class Forecaster:
         self._panel = self._prepare(df)
         return self
 
-    def predict(self, h: int, level: Optional[Sequence[float]] = None,
+    def predict(self, h: int, level: Optional[Union[float, Sequence[float]]] = None,
                 X_df: Optional[pd.DataFrame] = None, fitted: bool = False) -> pd.DataFrame:
         """Forecast ``h`` periods after each series' last date.
 
@@ -609,8 +610,8 @@ class Forecaster:
         ----------
         h : int
             Horizon (positive).
-        level : list of float, optional
-            Interval coverages in percent, e.g. [80, 95].
+        level : float or list of float, optional
+            Interval coverages in percent, e.g. [80, 95] (one number is one level).
         X_df : DataFrame, optional
             unique_id, ds and the future values of the exogenous columns models use.
         fitted : bool
@@ -627,8 +628,8 @@ class Forecaster:
 
             if X_df is not None or fitted:
                 raise ValidationError("X_df and fitted are not supported with a Dask DataFrame", table="Forecaster")
-            self._check_levels(level)
-            return predict_dask(self, self._dask, self._check_h(h), level)
+            levels = self._check_levels(level)
+            return predict_dask(self, self._dask, self._check_h(h), levels or None)
         if self._panel is None:
             raise ValidationError("call fit(df) before predict", table="Forecaster")
         h = self._check_h(h)
@@ -646,7 +647,7 @@ class Forecaster:
         return out
 
     def forecast(self, h: int, df: Optional[pd.DataFrame] = None, X_df: Optional[pd.DataFrame] = None,
-                 level: Optional[Sequence[float]] = None, fitted: bool = False) -> pd.DataFrame:
+                 level: Optional[Union[float, Sequence[float]]] = None, fitted: bool = False) -> pd.DataFrame:
         """Fit on ``df`` and forecast ``h`` periods, in one call (statsforecast's
         ``StatsForecast.forecast``): ``Forecaster(...).forecast(df=Y_df, h=12, level=[80, 95])``.
 
@@ -683,7 +684,7 @@ class Forecaster:
         return self._fitted.copy()
 
     def cross_validation(self, df: pd.DataFrame, h: int, n_windows: int = 1,
-                         step_size: Optional[int] = None, level: Optional[Sequence[float]] = None
+                         step_size: Optional[int] = None, level: Optional[Union[float, Sequence[float]]] = None
                          ) -> pd.DataFrame:
         """Rolling-origin backtest: for each of ``n_windows`` cutoffs (the last one
         ``h`` periods before each series' end, earlier ones ``step_size`` apart),
@@ -704,8 +705,8 @@ class Forecaster:
             number of cutoffs.
         step_size : int, optional
             periods between cutoffs (default ``h``).
-        level : list of float, optional
-            interval coverages in percent.
+        level : float or list of float, optional
+            interval coverages in percent (one number is one level).
 
         Returns
         -------
@@ -775,15 +776,10 @@ class Forecaster:
         return int(h)
 
     @staticmethod
-    def _check_levels(level: Optional[Sequence[float]]) -> List[float]:
-        if level is None:
-            return []
-        levels = list(level)
-        bad = [lv for lv in levels if not (is_real(lv) and 0 < lv < 100)]
-        if bad:
-            raise ValidationError(f"levels must be numbers in (0, 100), got {bad}",
-                                  table="Forecaster", column="level")
-        return sorted(set(levels))
+    def _check_levels(level: Optional[Union[float, Sequence[float]]]) -> List[float]:
+        # one number is a one-element list (users type level=80), as in every forecast function
+        levels = level_list(level, table="Forecaster")
+        return sorted(set(levels)) if levels else []
 
     def _run(self, panel: _Panel, h: int, levels: List[float], X_df: Optional[pd.DataFrame],
              X_future: Optional[np.ndarray] = None, want_fitted: bool = False):

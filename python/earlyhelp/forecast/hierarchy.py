@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from .._errors import Problem, ValidationError
 from .._native import forecast as core
 from .._native import naming
 from ..results import FrameResult
+from ._level_arg import level_list
 from .reconcile_intervals import joint_sd
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,14 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
         0/1 column per bottom series.
     tags : dict of str to ndarray
         level name (columns joined by ``"/"``) -> array of the level's ids.
+
+    Raises
+    ------
+    ValidationError
+        a column of ``spec`` or a target missing or with missing values, a level with a column
+        not in the bottom level, or more than one row for a bottom series and period (they
+        would be added up, counting that period twice): the error names each repeated series
+        and period with the rows' 0-based positions.
     """
     spec = [list(level) for level in spec]
     problems = _check_aggregate_input(df, spec, time_col, list(target_cols))
@@ -98,6 +107,10 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
         raise ValidationError(Problem("series", None, "the bottom (longest) level of spec must contain every "
                                                       f"column used in spec; missing {sorted(missing)}"))
     keys = {col: escape_level(df[col].astype(str)) for col in bottom}
+    bottom_keys = keys[bottom[0]]
+    for col in bottom[1:]:
+        bottom_keys = bottom_keys + LEVEL_SEPARATOR + keys[col]
+    _check_one_row_per_period(bottom_keys, df[time_col])
     tags: Dict[str, np.ndarray] = {}
     frames: List[pd.DataFrame] = []
     ids_by_level: Dict[str, pd.Series] = {}
@@ -130,6 +143,36 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
         S_df = pd.DataFrame(S.toarray(), columns=list(bottom_ids))
     S_df.insert(0, id_col, all_ids)
     return Y_df, S_df, tags
+
+
+def _check_one_row_per_period(ids: pd.Series, periods: pd.Series) -> None:
+    """Refuse repeated (bottom series, period) rows: the sums would count them twice.
+
+    The rows are named by the series id ``aggregate`` gives the bottom series, the period and
+    their 0-based positions in ``df`` (its index may repeat after a ``pd.concat``).
+    """
+    key = pd.DataFrame({"id": ids.to_numpy(), "ds": periods.to_numpy()})
+    dup = key.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    positions = pd.Series(np.flatnonzero(dup))
+    groups = positions.groupby([key["id"].to_numpy()[dup], key["ds"].to_numpy()[dup]], sort=False)
+    named = [f"{sid} {_period_text(ds)} at positions {', '.join(str(p) for p in rows)}"
+             for (sid, ds), rows in list(groups)[:10]]
+    raise ValidationError(Problem(
+        "series", periods.name if isinstance(periods.name, str) else None,
+        f"more than one row for a bottom series and period ({int(dup.sum())} rows, 0-based positions in df); "
+        "aggregate needs one row per "
+        "series and period and would add them up, so the totals would count them twice: drop or sum the "
+        "repeated rows first", rows=named, n_rows=groups.ngroups))
+
+
+def _period_text(value: object) -> str:
+    """A period as a user wrote it: a date without a midnight time."""
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    return str(value)
 
 
 def _check_aggregate_input(df: pd.DataFrame, spec: List[List[str]], time_col: str,
@@ -172,6 +215,7 @@ def _summing_matrix(S: pd.DataFrame, id_col: str = "unique_id") -> Tuple[np.ndar
         raise ValidationError(problems)
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(ids), len(columns)))
     _check_bottom_rows(ids, bottom, matrix, id_col)
+    _check_aggregate_rows(ids, bottom, matrix, id_col)
     return ids, bottom, matrix
 
 
@@ -204,6 +248,88 @@ def _check_bottom_rows(ids: np.ndarray, bottom: List[str], matrix: sp.csr_matrix
         problems.append(Problem("S", id_col, "the row of a bottom series must hold a single 1 in that series' "
                                              "own column; S's ids do not match its structure", rows=wrong[:10],
                                 n_rows=len(wrong), value=example))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _nested(block: sp.csr_matrix) -> bool:
+    """Whether the aggregate rows form a tree: any two that share a bottom series are one inside
+    the other. Such an S (a hierarchy of any depth, localities under councils under a total,
+    or some councils without localities) counts every bottom series once per ancestor."""
+    member = (block != 0).astype(np.int64)
+    size = np.diff(member.indptr)
+    shared = (member @ member.T).tocoo()
+    return bool(np.all(shared.data == np.minimum(size[shared.row], size[shared.col])))
+
+
+def _check_aggregate_rows(ids: np.ndarray, bottom: List[str], matrix: sp.csr_matrix, id_col: str) -> None:
+    """Each aggregate row of S sums bottom series once each, and S counts every bottom series once
+    per level: what :func:`aggregate` builds, for every method (not only top-down).
+
+    An entry other than 0/1 (a 2) or a bottom series under two parents at one level (a locality
+    in two councils) would add it up twice in the reconciled totals. Levels are not given with
+    S. A tree (any two aggregate rows sharing a bottom series are one inside the other) passes,
+    whatever its depth; otherwise (grouped: council and source over council x source) each level
+    partitions the bottom series, so every bottom series lies in as many aggregate rows as there
+    are levels above the bottom.
+    """
+    problems: List[Problem] = []
+    bad_value = np.flatnonzero(matrix.data != 1.0)
+    if len(bad_value):
+        row_of_entry = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        bad_rows = list(dict.fromkeys(ids[row_of_entry[bad_value]]))
+        k = bad_value[0]
+        problems.append(Problem("S", id_col, "entries of S must be 0 or 1 (a series is in an aggregate or not): "
+                                             "another value would count a bottom series more than once, or "
+                                             "in part", rows=bad_rows[:10], n_rows=len(bad_rows),
+                                value=f"row {ids[row_of_entry[k]]!r}, column {bottom[matrix.indices[k]]!r}: "
+                                      f"{matrix.data[k]:g}"))
+    bottom_set = set(bottom)
+    aggregate_rows = np.array([i for i, s in enumerate(ids) if s not in bottom_set], dtype=np.int64)
+    if len(aggregate_rows) == 0:
+        if problems:
+            raise ValidationError(problems)
+        return
+    block = matrix[aggregate_rows]
+    empty = aggregate_rows[np.diff(block.indptr) == 0]
+    if len(empty):
+        problems.append(Problem("S", id_col, "aggregate rows that sum no bottom series (all zeros): they would "
+                                             "be forecast as 0", rows=list(ids[empty][:10]), n_rows=len(empty)))
+    if problems:
+        raise ValidationError(problems)
+    if _nested(block):
+        return  # a tree, balanced or not: no bottom series can sit under two parents
+    # how many aggregate rows hold each bottom series: one per level for every bottom series
+    holders = (block != 0).astype(np.int64).tocsc()
+    count = np.diff(holders.indptr)
+    values, freq = np.unique(count, return_counts=True)
+    usual = int(values[freq == freq.max()].min())   # the commonest count; on a tie, the smaller
+    full = set(np.flatnonzero(np.diff(block.indptr) == len(bottom)))   # totals hold every series: not at fault
+
+    def where(j: int) -> str:
+        rows = aggregate_rows[holders.indices[holders.indptr[j]:holders.indptr[j + 1]]]
+        names = ", ".join(repr(str(ids[i])) for i in rows[:6]) + (" and more" if len(rows) > 6 else "")
+        return (f"{bottom[j]!r} is in {len(rows)} aggregate rows ({names or 'none'}); most bottom series are "
+                f"in {usual}")
+
+    over = np.flatnonzero(count > usual)
+    if len(over):
+        suspects = []
+        for j in over:
+            local = holders.indices[holders.indptr[j]:holders.indptr[j + 1]]
+            suspects.extend(str(ids[aggregate_rows[k]]) for k in local if k not in full)
+        suspects = list(dict.fromkeys(suspects))
+        problems.append(Problem(
+            "S", id_col, f"bottom series summed into more aggregate rows than the others ({len(over)}): each sits "
+                         "under two parents at one level (e.g. a locality in two councils) and would be counted "
+                         "twice; these aggregate rows hold them: check which should not",
+            rows=suspects[:10], n_rows=len(suspects), value=where(int(over[0]))))
+    under = np.flatnonzero(count < usual)
+    if len(under):
+        problems.append(Problem(
+            "S", id_col, f"bottom series summed into fewer aggregate rows than the others ({len(under)}): a level "
+                         "leaves them out, so its totals would miss them", rows=[bottom[j] for j in under[:10]],
+            n_rows=len(under), value=where(int(under[0]))))
     if problems:
         raise ValidationError(problems)
 
@@ -329,7 +455,8 @@ class Reconciled(FrameResult):
 
 def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shrink", *,
               insample: Optional[pd.DataFrame] = None, tags: Optional[Mapping[str, np.ndarray]] = None,
-              level: Optional[Sequence[float]] = None, top_down_method: str = "forecast_proportions",
+              level: Optional[Union[float, Sequence[float]]] = None,
+              top_down_method: str = "forecast_proportions",
               models: Optional[Sequence[str]] = None, ridge: float = 2e-8) -> Reconciled:
     """Make forecasts coherent: every aggregate equals the sum of its bottom series.
 
@@ -340,7 +467,14 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         optionally ``<alias>-lo-<level>`` / ``<alias>-hi-<level>``; every series in ``S`` with
         the same periods.
     S : DataFrame
-        Summing matrix as returned by :func:`aggregate` (``unique_id`` column or index).
+        Summing matrix as returned by :func:`aggregate` (``unique_id`` column or index). Every
+        method checks it is one: entries 0 or 1, each bottom series' row selecting it alone,
+        no aggregate row of zeros, and either a tree (any two aggregate rows sharing a bottom
+        series are one inside the other, at any depth) or, for a grouped structure whose levels
+        cross, every bottom series in the same number of aggregate rows (each level splits the
+        bottom series between its rows). A series under two parents at one level, a level
+        leaving one out or an entry of 2 would be counted twice or not at all in the totals,
+        and is a ValidationError naming the rows of S.
     method : str, default "mint_shrink"
         ``"bottom_up"``, ``"top_down"``, ``"mint_ols"``, ``"mint_wls_struct"`` or
         ``"mint_shrink"`` (MinTrace with the Schafer-Strimmer shrunk covariance of in-sample
@@ -356,8 +490,9 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         every series; the count is in ``result.insample_periods_dropped``.
     tags : mapping of str to ndarray, optional
         Accepted for symmetry with hierarchicalforecast; the hierarchy is read from ``S``.
-    level : sequence of float, optional
-        Interval levels to reconcile (default: every level with both lo and hi columns).
+    level : float or sequence of float, optional
+        Interval levels to reconcile (default: every level with both lo and hi columns; one
+        number is one level).
     top_down_method : str, default "forecast_proportions"
         ``"forecast_proportions"`` (split each parent among its children by their
         base forecasts, level by level; needs no history), ``"average_proportions"`` (mean of the
@@ -402,7 +537,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         raise ValidationError(Problem("forecasts", None, f"unknown top_down_method {top_down_method!r}; "
                                                          f"choose one of {TOP_DOWN_METHODS}"))
     ids, bottom, S_sparse = _summing_matrix(S)
-    model_cols, intervals = _forecast_columns(forecasts, models, level)
+    model_cols, intervals = _forecast_columns(forecasts, models, level_list(level, table="reconcile"))
     horizon = _check_layout(forecasts, ids, model_cols, intervals)
     order = pd.Series(np.arange(len(ids)), index=ids)
     fc = forecasts.assign(_row=forecasts["unique_id"].astype(str).map(order).to_numpy())
