@@ -91,3 +91,17 @@ def test_a_measure_with_a_typo_is_not_quietly_read_as_text():
     assert out["episodes"].iloc[-1] == "12O"            # kept, as text
     again = earlyhelp.read_published(frame, measures=["episodes"])
     assert again["episodes_status"].iloc[-1] == "unreadable" and again["episodes"].iloc[0] == 10
+
+
+def test_periods_not_in_the_dfe_form_and_repeated_rows_are_named():
+    frame = pd.DataFrame({"time_period": ["2023/24", "202324", "202324", "202425"],
+                          "time_identifier": "Financial year", "geographic_level": "National",
+                          "country_code": "E92000001", "country_name": "England", "count": ["1", "2", "3", "4"]})
+    with pytest.raises(ValidationError) as info:
+        earlyhelp.read_published(frame)
+    period, repeated = info.value.problems
+    assert period.column == "time_period" and period.rows == [0] and period.value == "2023/24"
+    assert repeated.rows == [1, 2]
+    # a breakdown column tells rows of one period and place apart
+    split = frame.iloc[1:].assign(sex=["Male", "Female", "Total"])
+    assert len(earlyhelp.read_published(split)) == 3

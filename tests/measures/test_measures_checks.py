@@ -128,6 +128,9 @@ def test_compute_arguments(ds):
         measures.compute(ds, ["requests"], start=pd.NaT)
     with pytest.raises(ValidationError, match="compute.end: is not a date"):
         measures.compute(ds, ["requests"], end="garbage")
+    for alpha in (0, 1, 5, float("nan"), "0.05"):
+        with pytest.raises(ValidationError, match="compute.alpha"):
+            measures.compute(ds, ["requests"], alpha=alpha)
 
 
 def test_errors_do_not_list_the_engines_own_columns(ds):
@@ -194,6 +197,13 @@ def test_variation_summary_does_not_depend_on_row_order(ds):
 def test_funnel_parameters(kw, field):
     with pytest.raises(ValidationError, match=f"funnel.{field}"):
         measures.funnel([5, 40], [100, 200], **kw)
+
+
+def test_funnel_needs_one_label_and_denominator_per_unit():
+    with pytest.raises(ValidationError, match="funnel.labels: 2 numerators, 2 denominators and 3 labels"):
+        measures.funnel([5, 40], [100, 200], labels=["a", "b", "c"])
+    with pytest.raises(ValueError, match="same length"):
+        measures.funnel([5, 40], [100, 200, 300])
 
 
 @pytest.mark.parametrize("values, kw, field", [

@@ -341,6 +341,27 @@ def _period_end(period: pd.Series, identifier: Optional[pd.Series]) -> pd.Series
     return out
 
 
+def _check_periods_and_rows(out: pd.DataFrame, measures: List[str], source: str) -> None:
+    """A time_period the DfE form does not give (``2023/24``: the form is ``202324``) would load
+    with no period end, and two rows for one period, place and breakdown would both count:
+    either is a ValidationError naming the rows (numbered from 0, as the file's data rows)."""
+    problems: List[Problem] = []
+    unread = out["period_end"].isna().to_numpy()
+    if unread.any():
+        rows = np.flatnonzero(unread)
+        problems.append(Problem(source, "time_period", "not a DfE time period: a year (2024) or a financial or "
+                                "academic year as six digits (202324)", [int(i) for i in rows[:10]], len(rows),
+                                out["time_period"].iloc[rows[0]]))
+    keys = [c for c in out.columns if c not in measures and c not in ("geography_name", "parent_code")]
+    repeated = out.duplicated(subset=keys, keep=False).to_numpy() & ~unread
+    if repeated.any():
+        rows = np.flatnonzero(repeated)
+        problems.append(Problem(source, None, "the same period, place and breakdown more than once: keep one row "
+                                "each", [int(i) for i in rows[:10]], len(rows)))
+    if problems:
+        raise ValidationError(problems)
+
+
 def _parse_measure(text: pd.Series) -> Tuple[pd.Series, pd.Series]:
     """(values, status) for one published measure column; markers -> NaN, never zero."""
     t = text.astype("string").str.strip()
@@ -485,6 +506,7 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
     if problems:
         raise ValidationError(problems)
     out["period_end"] = _period_end(out["time_period"], out.get("time_identifier"))
+    _check_periods_and_rows(out, measures, source)
     for m in measures:
         values, status = _parse_measure(text[m])
         out[m] = values

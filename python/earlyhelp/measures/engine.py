@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_finite_real
 from . import _catalogue as cat
 from ._expr import evaluate
 from .sources import (DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, Builder, MissingData, Source,
@@ -125,6 +126,10 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; valid periods: {', '.join(PERIODS)}")
+    if not (is_finite_real(alpha) and 0 < alpha < 1):
+        # 0 or 1 gives infinite or empty intervals, 5 (meaning 5%) NaN ones
+        raise ValidationError(Problem("compute", "alpha", "must be a number between 0 and 1 (0.05 for 95% "
+                                      "intervals)", value=alpha))
     dims = _as_list(by, "dimension", DIMENSIONS)
     if len(set(dims)) != len(dims):
         raise ValueError(f"by names a dimension twice: {dims}")

@@ -366,6 +366,9 @@ def _check_funnel_units(num: np.ndarray, den: np.ndarray, labels, kind: str) -> 
     from .._errors import Problem, ValidationError
 
     names = np.asarray(list(labels) if labels is not None else np.arange(len(num)), dtype=object)
+    if len(names) != len(num):
+        raise ValidationError(Problem("funnel", "labels", f"{len(num)} numerators, {len(den)} denominators and "
+                                      f"{len(names)} labels: one of each per unit"))
     checks = [("numerator", ~np.isfinite(num) | (num < 0), num, "must be a number >= 0"),
               ("denominator", ~np.isfinite(den) | (den <= 0), den, "must be a positive number")]
     if kind == "proportion":
