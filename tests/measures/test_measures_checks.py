@@ -88,6 +88,15 @@ def test_a_column_that_is_not_true_false_blocks_only_its_measure(ds):
     assert set(r["measure"]) == {"episodes_opened"}
 
 
+def test_a_weight_with_missing_values_blocks_only_its_measure(ds):
+    """Open episodes have no duration: summing it would give the month (for a stock, every
+    later month) no value without a word; the measure is blocked, saying how many rows."""
+    with pytest.warns(measures.MeasuresBlockedWarning, match="missing or not finite"):
+        r = measures.compute(ds, [spec(numerator="all", weight="duration_days"), "episodes_opened"])
+    assert "'duration_days' of source episodes is missing or not finite on" in r.attrs["blocked"]["custom_check"]
+    assert set(r["measure"]) == {"episodes_opened"}
+
+
 @pytest.mark.parametrize("field, value, said", [
     ("date", "start_dte", "'start_dte' is not a column of source episodes; its dates"),
     ("date", "duration_days", "'duration_days' is not a date of source episodes"),

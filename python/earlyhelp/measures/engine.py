@@ -243,6 +243,14 @@ def _check_on_source(m: cat.Measure, src: Source, den: Optional[Source]) -> None
         if not ok:
             raise ValidationError(Problem(where, name, f"{column!r} of source {source.name} is not a "
                                           f"{kind} ({dtype})"))
+        if kind == "number":
+            # one missing weight would make its period's sum (and, for a stock, every later one) NaN
+            unknown = ~np.isfinite(source.frame[column].to_numpy(dtype=float))
+            if unknown.any():
+                raise ValidationError(Problem(where, name, f"{column!r} of source {source.name} is missing or not "
+                                              f"finite on {int(unknown.sum()):,} rows: a sum over them has no value",
+                                              rows=[int(i) for i in np.flatnonzero(unknown)[:10]],
+                                              n_rows=int(unknown.sum())))
     _mask(src, m, "numerator")
     if m.kind == "proportion":
         _mask(src, m, "denominator")
