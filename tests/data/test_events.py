@@ -124,6 +124,20 @@ def test_snapshot_at_the_end_changes_nothing(small_ds):
     snap = small_ds.snapshot("2030-01-01")
     for name in small_ds:
         assert len(snap[name]) == len(small_ds[name]), name
+    assert snap.data_end() == small_ds.data_end()  # a cut after the data's end leaves the end where it was
+
+
+def test_a_snapshot_ends_the_data_at_its_date():
+    """What follows the cut is hidden, so the data end there: a model fitted on the snapshot must
+    not take the months after it for months in which nothing happened."""
+    council = earlyhelp.synthetic.council("coventry", years=2, scale=0.05, seed=1)
+    assert council.snapshot("2024-06-30").data_end() == pd.Timestamp("2024-06-30")
+
+
+@pytest.mark.parametrize("date", [20240630, 1.5, None, pd.NaT, "not a date"])
+def test_a_snapshot_date_must_be_a_date(small_ds, date):
+    with pytest.raises(earlyhelp.ValidationError, match="snapshot.date"):
+        small_ds.snapshot(date)
 
 
 def test_rereferral_episode_basis_counts_the_request_that_opens_an_episode(frames):

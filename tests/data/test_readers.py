@@ -270,3 +270,19 @@ def test_non_utf8_csv_with_invalid_bytes_never_crashes(tmp_path):
         earlyhelp.read_dataset(tmp_path)
     p = exc.value.problems[0]
     assert (p.table, p.column, p.rows, p.value) == ("persons", "sex", ["p\x81"], "\x9d")
+
+
+def test_a_parquet_dataset_folder_is_read_and_a_csv_folder_is_listed(small_ds, tmp_path):
+    """Spark, Dask and pyarrow write a table as a folder x.parquet of parts: it is one table, not
+    something to skip without a word; a folder named x.csv is not read and is said so."""
+    earlyhelp.write_dataset(small_ds, tmp_path, format="csv")
+    episodes = pd.read_csv(tmp_path / "episodes.csv", dtype=str, keep_default_na=False)
+    (tmp_path / "episodes.csv").unlink()
+    (tmp_path / "episodes.parquet").mkdir()
+    half = len(episodes) // 2
+    episodes.iloc[:half].to_parquet(tmp_path / "episodes.parquet" / "part.0.parquet")
+    episodes.iloc[half:].to_parquet(tmp_path / "episodes.parquet" / "part.1.parquet")
+    (tmp_path / "notes.csv").mkdir()
+    ds = earlyhelp.read_dataset(tmp_path)
+    assert len(ds.episodes) == len(small_ds.episodes)
+    assert "notes.csv/" in ds.meta["load_report"]["ignored"]

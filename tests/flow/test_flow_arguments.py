@@ -167,3 +167,27 @@ def test_a_file_that_is_not_a_saved_scenario_is_named(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ValidationError, match="scenario.json is not a saved scenario"):
         Scenario.load(bad)
+
+
+@pytest.mark.parametrize("seed", [1.5, -1, 2 ** 64 - 1, None, "x"])
+def test_simulate_many_checks_its_seed_as_simulate_does(model, seed):
+    """1.5 and 1, -1 and 2**64 - 1 gave the same runs; None and 'x' bare Python errors."""
+    from earlyhelp.flow import simulate_many
+
+    _raises("seed", simulate_many, {"cov": model}, months=3, runs=5, seed=seed)
+
+
+def test_simulate_many_checks_models_scenarios_and_client(model):
+    from dask.distributed import Client
+
+    from earlyhelp.flow import simulate_many
+
+    _raises("models", simulate_many, [model], months=3, runs=5)
+    _raises("models", simulate_many, {"cov": "not a model"}, months=3, runs=5)
+    _raises("scenario", simulate_many, {"cov": model}, "fewer step-ups", months=3, runs=5)
+    twins = [Scenario("fewer").multiply("entry:cp", 0.8), Scenario("fewer").multiply("entry:cp", 0.5)]
+    _raises("scenarios", simulate_many, {"cov": model}, twins, months=3, runs=5)
+    client = Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None)
+    client.close()
+    _raises("client", simulate_many, {"cov": model}, months=3, runs=5, client=client)
+    _raises("client", model.simulate, months=3, runs=5, client=client)

@@ -415,6 +415,25 @@ def _blank(frame: pd.DataFrame, mask: np.ndarray, columns) -> None:
                 frame.loc[mask, c] = np.nan
 
 
+def _snapshot_date(date: Any) -> pd.Timestamp:
+    """``date`` as a day without a time zone, or a ValidationError naming it."""
+    from .._errors import Problem, ValidationError
+    from .._numbers import is_number
+
+    bad = ValidationError(Problem("snapshot", "date", "must be a date such as '2024-03-31'", value=date))
+    if date is None or is_number(date):
+        raise bad
+    try:
+        cut = pd.Timestamp(date)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise bad from exc
+    if pd.isna(cut):
+        raise bad
+    if cut.tz is not None:
+        cut = cut.tz_localize(None)  # the day as written there
+    return cut.normalize()
+
+
 def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     """The data as it was known at the end of ``date``.
 
@@ -424,9 +443,15 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     not completed by the date are open; needs of episodes still open lose their
     resolved/sustained flags (known at closure). Rows that refer to removed rows are
     removed too. ``truth`` is passed on untouched (it is the generator's answer key,
-    not data a council holds); ``meta['snapshot_date']`` records the date.
+    not data a council holds); ``meta['snapshot_date']`` records the date, and the data now
+    end there (``data_end()`` is the date, when the data ran past it).
+
+    Raises
+    ------
+    ValidationError
+        ``date`` is not a date (numbers are refused: 20240630 would be read as nanoseconds).
     """
-    cut = pd.Timestamp(date).normalize()
+    cut = _snapshot_date(date)
     tables: Dict[str, pd.DataFrame] = {}
     for name, frame in ds.tables.items():
         rule = SNAPSHOT_RULES.get(name)
@@ -472,4 +497,7 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
 
     meta = dict(ds.meta)
     meta["snapshot_date"] = cut
+    end = ds.data_end()
+    if end is None or end > cut:
+        meta["end_date"] = cut  # what is after the cut is hidden: the data end there now
     return Dataset({k: v.reset_index(drop=True) for k, v in tables.items()}, truth=ds.truth, meta=meta)

@@ -246,7 +246,9 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
     path : str or Path
         Folder holding one file per table, named by our table names (``episodes.csv``)
         or SSD names (``ssd_early_help_episodes.csv``, ``ssd_person.parquet``). Files that
-        match no table are listed in ``meta['load_report']['ignored']``.
+        match no table are listed in ``meta['load_report']['ignored']`` (so is a folder named
+        ``<table>.csv``); a folder named ``<table>.parquet`` is read as one Parquet dataset (the
+        layout Spark, Dask and pyarrow write).
     code_map, unknown_codes, as_of, ssd : as for :meth:`Dataset.from_frames`
         ``code_map`` may be the path of a code-map file; ``ssd`` names the case system, e.g. ``"systemc"``.
     validate : bool, default True
@@ -274,9 +276,11 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
     sources: Dict[str, str] = {}
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
-        if suffix not in (".csv", ".parquet") or not file.is_file():
-            if file.is_file():
-                report["ignored"].append(file.name)
+        # a folder x.parquet is a Parquet dataset (as Spark, Dask and pyarrow write a table): read it
+        dataset_folder = suffix == ".parquet" and file.is_dir()
+        if suffix not in (".csv", ".parquet") or not (file.is_file() or dataset_folder):
+            if file.is_file() or suffix in (".csv", ".parquet"):  # a folder x.csv is no table either: said
+                report["ignored"].append(file.name + ("/" if file.is_dir() else ""))
             continue
         name = resolve_table_name(file.stem) or resolve_folded_name(file.stem)
         if name is None:

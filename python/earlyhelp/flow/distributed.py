@@ -92,6 +92,21 @@ def run_paired(args: Dict[str, Any], runs: int, seed: int, client=None, threads:
             np.concatenate([r[4] for r in results]))
 
 
+def check_client(client: Any, table: str) -> None:
+    """A ValidationError for a client that is closed (not Dask's ClosedClientError, or 'IOLoop
+    is closed', from deep inside the first submit)."""
+    from .._errors import ValidationError
+
+    if client is None:
+        return
+    if not hasattr(client, "submit"):
+        raise ValidationError(f"client must be a dask.distributed.Client (earlyhelp.flow.local_client()), not "
+                              f"{type(client).__name__}", table=table, column="client")
+    if getattr(client, "status", "running") in ("closed", "closing", "failed"):
+        raise ValidationError(f"the client is {client.status}: connect a new one (earlyhelp.flow.local_client())",
+                              table=table, column="client")
+
+
 def gather(client, futures: List[Any], desc: str, unit: str, progress: Optional[bool]) -> List[Any]:
     """The results of ``futures`` in their order, a progress bar counting them as they finish
     (``progress`` as :func:`earlyhelp._native.progress`'s ``show``)."""
@@ -142,6 +157,41 @@ def _tasks(models: Mapping[str, Any], scenarios: Sequence[Any], seed: int):
     return out
 
 
+def _check_models(models: Any) -> None:
+    """``models``: a non-empty mapping of council name to fitted StockFlow."""
+    from .._errors import ValidationError
+    from .model import StockFlow
+
+    if not isinstance(models, Mapping):
+        raise ValidationError(f"models must map each council's name to its fitted StockFlow, not "
+                              f"{type(models).__name__}", table="simulate_many", column="models")
+    if not len(models):
+        raise ValidationError("no models given", table="simulate_many", column="models")
+    wrong = [str(name) for name, m in models.items() if not isinstance(m, StockFlow)]
+    if wrong:
+        raise ValidationError(f"not a StockFlow: {wrong[:10]}", table="simulate_many", column="models")
+
+
+def _check_scenarios(scenarios: Any) -> List[Any]:
+    """The scenarios as a list ([None]: the baseline), each a Scenario, named once each: two
+    of one name would be merged under it in the result."""
+    from .._errors import ValidationError
+    from .scenario import check_scenario
+
+    if not scenarios:
+        return [None]
+    if isinstance(scenarios, (str, bytes)) or not isinstance(scenarios, Iterable):
+        raise ValidationError(f"scenarios must be a list of Scenario, not {scenarios!r}", table="simulate_many",
+                              column="scenarios")
+    scen = [check_scenario(s, "simulate_many") for s in scenarios]
+    names = [s.name if s is not None else "baseline" for s in scen]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValidationError(f"scenario names must differ: {repeated} given more than once", table="simulate_many",
+                              column="scenarios")
+    return scen
+
+
 def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] = None, *, months: int = 60,
                   runs: int = 1000, seed: int = 0, client=None, quantiles=(0.05, 0.5, 0.95),
                   total: bool = True, progress: Optional[bool] = None) -> pd.DataFrame:
@@ -185,11 +235,13 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     DataFrame
     """
     from .._errors import ValidationError
+    from . import checks
     from .localities import TOTAL, add_runs
 
-    if not len(models):
-        raise ValidationError("no models given", table="simulate_many", column="models")
-    scen = list(scenarios) if scenarios else [None]
+    _check_models(models)
+    seed = checks.seed(seed, "simulate_many")
+    scen = _check_scenarios(scenarios)
+    check_client(client, "simulate_many")
     tasks = _tasks(models, scen, seed)
     paired = [bool(total) and t[3] is not None for t in tasks]
     if client is None:

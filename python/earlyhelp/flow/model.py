@@ -761,6 +761,9 @@ class StockFlow:
         quantiles = checks.quantiles(quantiles, "StockFlow")
         check_scenario(scenario, "StockFlow")
         threads = checks.whole(threads, "threads", "StockFlow", 1, MAX_THREADS)
+        from .distributed import check_client
+
+        check_client(client, "StockFlow")
         if self._parts is not None:
             from .localities import simulate_localities
 
