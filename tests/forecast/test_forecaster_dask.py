@@ -35,3 +35,15 @@ def test_series_split_between_partitions_is_named(client):
     ddf = dd.from_pandas(df, npartitions=4, sort=False)  # rows cut in four: series span partitions
     with pytest.raises(earlyhelp.ValidationError, match="split between partitions"):
         Forecaster([SeasonalNaive(season_length=12)], freq="MS").fit(ddf).predict(3)
+
+
+def test_a_problem_names_the_row_of_the_whole_frame(client):
+    """Row 100 is in the second partition: the error names row 100, as for the pandas frame, not
+    its place in the partition."""
+    df = _panel(n_series=4, n=36)
+    df.loc[100, "y"] = -5.0
+    ddf = dd.from_pandas(df, npartitions=2, sort=False)  # 72 rows each: whole series
+    for frame in (df, ddf):
+        with pytest.raises(earlyhelp.ValidationError) as err:
+            Forecaster([SeasonalNaive(season_length=12)], freq="MS").fit(frame).predict(3)
+        assert list(err.value.problems[0].rows) == [100]

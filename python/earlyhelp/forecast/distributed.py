@@ -6,6 +6,7 @@ independently, so the result equals the single-process forecast of the same fram
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Dict, List, Optional, Sequence
 
 import pandas as pd
@@ -21,12 +22,30 @@ def _ids(pdf: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": pd.unique(pdf["unique_id"].astype(str))})
 
 
-def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]]) -> pd.DataFrame:
+def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]],
+                   first_row: int = 0) -> pd.DataFrame:
+    """One partition's forecast; ``first_row``: the partition's first row in the whole frame,
+    so that a problem names rows of the frame the user gave, not of the partition."""
     from .forecaster import Forecaster
 
     if pdf.empty:
         return pd.DataFrame()
-    return Forecaster(**params).fit(pdf.reset_index(drop=True)).predict(h, level=level)
+    try:
+        return Forecaster(**params).fit(pdf.reset_index(drop=True)).predict(h, level=level)
+    except ValidationError as exc:
+        if not first_row:
+            raise
+        raise ValidationError([_shifted(p, first_row) for p in exc.problems]) from None
+
+
+def _shifted(problem: Problem, first_row: int) -> Problem:
+    """``problem`` with its row numbers counted from the frame's first row (ids stay as they are)."""
+    from dataclasses import replace
+
+    rows = list(problem.rows or [])
+    if not all(isinstance(r, numbers.Integral) and not isinstance(r, bool) for r in rows):
+        return problem
+    return replace(problem, rows=[r + first_row for r in rows])
 
 
 def check_partitions(ddf) -> None:
@@ -49,7 +68,11 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
                   fill_missing=forecaster.fill_missing, allow_negative=forecaster.allow_negative,
                   interval=forecaster.interval, interval_windows=forecaster.interval_windows)
     lv = None if level is None else list(level)
-    parts = [dask.delayed(_forecast_part)(p, params, int(h), lv) for p in ddf.to_delayed()]
+    # each partition's first row in the frame, for row numbers in problems
+    lengths = ddf.map_partitions(len).compute()
+    starts = [0, *pd.Series(list(lengths)).cumsum().tolist()[:-1]]
+    parts = [dask.delayed(_forecast_part)(p, params, int(h), lv, int(first))
+             for p, first in zip(ddf.to_delayed(), starts)]
     frames = [f for f in dask.compute(*parts) if len(f)]
     if not frames:
         raise ValidationError("the Dask DataFrame holds no series", table="df")
