@@ -1,5 +1,7 @@
-"""Every generated figure is within 10% of the published figure it is calibrated to,
-or the calibration table says why it cannot be compared."""
+"""Every generated figure of the councils here is within 10% of the published figure it is
+calibrated to, or the calibration table says why it cannot be compared. (Not every seed: over
+seeds 1-25 of five-year councils at scale 1, 2 of 675 figures were 11-12% off, as the
+synthetic module's docstring says.)"""
 from __future__ import annotations
 
 import pandas as pd
@@ -55,3 +57,9 @@ def test_half_scale_is_annualised_per_scale():
 def test_calibration_table_needs_synthetic_data(coventry):
     with pytest.raises(ValueError, match="earlyhelp.synthetic"):
         synthetic.calibration_table(Dataset.from_frames(**coventry.tables))
+
+
+def test_a_window_shorter_than_16_months_is_not_compared_with_the_16_month_figure():
+    table = synthetic.calibration_table(synthetic.council("wolverhampton", years=1, scale=0.2, seed=2))
+    row = table.set_index("figure").loc["children supported in 16 months"]
+    assert pd.isna(row["target"]) and pd.isna(row["within_10pct"]) and "shorter than 16 months" in row["note"]

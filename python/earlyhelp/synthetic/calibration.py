@@ -166,10 +166,12 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         # are those around the middle of the window, or up to the extract date if it is shorter
         middle = start + (end - start) / 2
         until = min(end, (middle + pd.DateOffset(months=8)).normalize())
+        long_enough = start + pd.DateOffset(months=16) <= end + pd.Timedelta(days=1)
         t.add("children supported in 16 months", _children_supported(ds, until, months=16) / float(meta["scale"]),
-              9710, "children", SEED_WOLVES_2017,
+              9710 if long_enough else float("nan"), "children", SEED_WOLVES_2017,
               "families with an episode open in the 16 months around the middle of the window x children "
-              "named per request")
+              "named per request" if long_enough else
+              "not compared: the window is shorter than 16 months (9,710 published)")
         fam_loc = ds.families.set_index("family_id")["locality_id"]
         names = ds.localities.set_index("locality_id")["name"]
         demand = req["family_id"].map(fam_loc).map(names).value_counts()
