@@ -15,6 +15,10 @@ free cores would take. England runs in a fresh process so its peak resident memo
 
 Run:  PYTHONPATH=python python benchmarks/bench_synthetic.py
       (``--england-scale 0.1`` for a quick run; ``--repeat N`` council-year runs)
+
+``--calibration-seeds N`` instead prints how the calibration table moves with the seed:
+over seeds 1..N of five-year councils of each preset at scale 1, how many figures are
+within 10% of their published targets, and which are not.
 """
 from __future__ import annotations
 
@@ -82,13 +86,33 @@ def line(figure: str, ours: str, goal: str, met: bool) -> None:
     print(f"  {figure:44s} {ours:>14s}   {goal:>12s}   {'met' if met else 'NOT MET'}")
 
 
+def calibration_seeds(n: int) -> None:
+    """Figures within 10% of their targets over seeds 1..n, per preset, and those that are not."""
+    import earlyhelp
+
+    for preset in ("coventry", "wolverhampton"):
+        compared = off = 0
+        for seed in range(1, n + 1):
+            table = earlyhelp.synthetic.calibration_table(earlyhelp.synthetic.council(preset, years=5, seed=seed))
+            judged = table[table["within_10pct"].notna()]
+            missed = judged[~judged["within_10pct"].astype(bool)]
+            compared, off = compared + len(judged), off + len(missed)
+            for row in missed.itertuples():
+                print(f"  {preset} seed {seed}: {row.figure} {row.relative_error:+.1%}")
+        print(f"{preset}: {compared - off} of {compared} figures within 10% over seeds 1-{n} (5 years, scale 1)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="council-year runs (best is reported)")
     parser.add_argument("--england-scale", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--england-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--calibration-seeds", type=int, default=0, help="calibration over seeds 1..N only")
     args = parser.parse_args()
+    if args.calibration_seeds:
+        calibration_seeds(args.calibration_seeds)
+        return
     if args.england_child:
         print(json.dumps(england(args.england_scale, args.threads)))
         return

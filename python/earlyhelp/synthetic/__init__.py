@@ -6,8 +6,9 @@ simulation in C++ (``earlyhelp._core.synthetic``) and return a validated-shape
 figures with the published ones (the documentation's "Published sources" page).
 Figures move from seed to seed: over seeds 1-25 of five-year councils at scale 1,
 673 of the 675 figures compared were within 10% of their targets; the other two were
-Coventry's Early Help Assessments a year (-11.9% at seed 6, -11.2% at seed 8). Each
-table marks its own figures (``within_10pct``).
+Coventry's Early Help Assessments a year (-11.9% at seed 6, -11.2% at seed 8;
+``python benchmarks/bench_synthetic.py --calibration-seeds 25``). Each table marks its
+own figures (``within_10pct``).
 
 The generative model
 --------------------
