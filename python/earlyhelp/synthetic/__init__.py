@@ -77,7 +77,11 @@ year (August lowest) and fell in the 2020-21 lockdowns then rebounded, other
 sources keep a milder seasonal pattern, every locality and month carries a
 gamma random effect (overdispersion) and every locality a log-normal rate
 effect. Children age: they join their family at birth and leave at 18, and a
-request names a child aged 0-17 on its day.
+request names a child aged 0-17 on its day (or due within 180 days: pre-birth
+referrals) - except a re-referral or step-down that the closure model promises
+(the oracle's probability holds exactly) on a day the family has no such child:
+it names the family's first child, who may then be 18 or over (a few requests in
+a thousand: 3 of 2,632 in Coventry's five years at scale 0.2, seed 1).
 
 The truth (``ds.truth``): ``families`` (above), ``episodes`` (each episode's
 closure model: ``p_end_<reason>``, ``duration_scale``, ``p_rereferral``; the
