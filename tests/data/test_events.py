@@ -149,3 +149,12 @@ def test_rereferral_episode_basis_counts_the_request_that_opens_an_episode(frame
     ds = earlyhelp.Dataset.from_frames(as_of="2025-01-01", **frames)
     rr = ds.rereferrals(basis="episode")
     assert dict(zip(rr["request_id"], rr["previous_id"])) == {"Q4": "E2", "Q5": "E3", "Q6": "E3"}
+
+
+def test_replace_checks_the_tables_it_is_given(small_ds):
+    with pytest.raises(earlyhelp.ValidationError, match="requests: must be a DataFrame"):
+        small_ds.replace(requests=5)
+    with pytest.raises(earlyhelp.ValidationError, match="requests: required columns missing: .*received_date"):
+        small_ds.replace(requests=small_ds.requests.drop(columns="received_date"))
+    with pytest.raises(earlyhelp.ValidationError, match="validate.as_of"):
+        small_ds.validate(as_of=5)

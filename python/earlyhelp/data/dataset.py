@@ -1,7 +1,7 @@
 """The Dataset: a set of typed pandas tables, one per entity of the data model."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 import pandas as pd
 
@@ -150,7 +150,26 @@ class Dataset:
         Returns
         -------
         Dataset
+
+        Raises
+        ------
+        ValidationError
+            a name that is not a table, a value that is not a DataFrame, or a frame without
+            one of its table's required columns (every later step would fail on it; use
+            :meth:`from_frames` to convert and validate raw frames).
         """
+        problems: List[Problem] = []
+        for name, frame in tables.items():
+            if name not in TABLES:
+                continue  # the constructor names every unknown table
+            if not isinstance(frame, pd.DataFrame):
+                problems.append(Problem(name, None, f"must be a DataFrame, not {type(frame).__name__}"))
+                continue
+            missing = [c.name for c in TABLES[name].columns if c.required and c.name not in frame.columns]
+            if missing:
+                problems.append(Problem(name, None, f"required columns missing: {', '.join(missing)}"))
+        if problems:
+            raise ValidationError(problems)
         merged = dict(self._tables)
         merged.update(tables)
         return Dataset(merged, truth=self.truth, meta=self.meta)

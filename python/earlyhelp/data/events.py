@@ -415,12 +415,13 @@ def _blank(frame: pd.DataFrame, mask: np.ndarray, columns) -> None:
                 frame.loc[mask, c] = np.nan
 
 
-def _snapshot_date(date: Any) -> pd.Timestamp:
-    """``date`` as a day without a time zone, or a ValidationError naming it."""
+def date_argument(date: Any, table: str, column: str) -> pd.Timestamp:
+    """A date argument as a day without a time zone, or a ValidationError naming it (numbers
+    are refused: pandas would read 20240630 as nanoseconds after 1970)."""
     from .._errors import Problem, ValidationError
     from .._numbers import is_number
 
-    bad = ValidationError(Problem("snapshot", "date", "must be a date such as '2024-03-31'", value=date))
+    bad = ValidationError(Problem(table, column, "must be a date such as '2024-03-31'", value=date))
     if date is None or is_number(date):
         raise bad
     try:
@@ -451,7 +452,7 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     ValidationError
         ``date`` is not a date (numbers are refused: 20240630 would be read as nanoseconds).
     """
-    cut = _snapshot_date(date)
+    cut = date_argument(date, "snapshot", "date")
     tables: Dict[str, pd.DataFrame] = {}
     for name, frame in ds.tables.items():
         rule = SNAPSHOT_RULES.get(name)

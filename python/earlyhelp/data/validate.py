@@ -129,7 +129,9 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
     references into the ``partial`` tables (files of which some rows could not be read).
     """
     partial = set(partial)
-    today = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.today().normalize()
+    from .events import date_argument
+
+    today = date_argument(as_of, "validate", "as_of") if as_of is not None else pd.Timestamp.today().normalize()
     supplied = set(ds.meta.get("supplied_tables", [n for n in TABLES if len(ds[n])]))
     problems: List[Problem] = []
     unchecked: List[str] = []
