@@ -73,6 +73,13 @@ def test_platt_on_separating_scores_stays_finite():
     assert np.all(np.isfinite(out)) and out[0] < 0.01 and out[1] > 0.99
 
 
+def test_platt_with_one_class_names_y():
+    with pytest.raises(ValidationError, match=r"y: has a single class"):
+        PlattCalibrator().fit([0.2, 0.4], [0, 0])
+    with pytest.raises(ValidationError, match=r"y: has a single class"):  # the other class weighs nothing
+        PlattCalibrator().fit([0.2, 0.4, 0.6], [0, 1, 0], sample_weight=[1.0, 0.0, 1.0])
+
+
 def test_calibration_improves_log_loss(scores):
     from sklearn.metrics import log_loss
 

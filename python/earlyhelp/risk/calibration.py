@@ -192,6 +192,10 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
             itself, fitted.
         """
         _, yv, w = _pair(p, y, sample_weight, binary=True)
+        weighted = yv[np.asarray(w) > 0] if w is not None else yv
+        if len(np.unique(weighted)) < 2:  # said of y here, not of the core's design matrix
+            raise ValidationError(Problem("y", None, "has a single class (with positive weight): a calibrator "
+                                          "needs both outcomes"))
         s = self._score(p)
         self.a_, self.b_ = call_core(core.fit_platt, s, yv, w)
         return self
