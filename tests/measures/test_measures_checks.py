@@ -234,3 +234,14 @@ def test_xmr_bad_input(values, kw, field):
 def test_xmr_numeric_text_and_missing_values_are_fine():
     chart = measures.xmr(pd.Series(["12", None, "15", 14.0]))
     assert chart["value"].isna().sum() == 1 and chart["centre"].iloc[0] == pytest.approx(41 / 3)
+
+
+def test_practitioners_without_fte_are_said_to_count_as_zero():
+    import earlyhelp
+
+    council = earlyhelp.synthetic.council("coventry", years=1, scale=0.05, seed=1)
+    prac = council.practitioners.copy()
+    prac.loc[prac.index[:3], "fte"] = float("nan")
+    r = measures.compute(council.replace(practitioners=prac), ["caseload_per_practitioner"])
+    assert r.attrs["assumed"]["practitioners.fte"].startswith("3 practitioners with no FTE recorded count as 0 FTE")
+    assert measures.compute(council, ["caseload_per_practitioner"]).attrs["assumed"] == {}

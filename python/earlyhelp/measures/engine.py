@@ -122,7 +122,9 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         make any change look real) and ``change_p`` a two-sided
         test that the change is more than noise (two-proportion z test, or the conditional binomial test
         of two Poisson counts). ``attrs['blocked']`` maps each measure that could not be computed to the
-        missing table or column; ``attrs['skipped']`` those that cannot be split by ``by``.
+        missing table or column; ``attrs['skipped']`` those that cannot be split by ``by``;
+        ``attrs['assumed']`` what a source took for values not recorded, with how many (a
+        practitioner with no FTE counts as 0 FTE).
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; valid periods: {', '.join(PERIODS)}")
@@ -167,6 +169,7 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     out = _assemble(parts, order, dims) if parts else _empty(dims)
     out.attrs["blocked"] = blocked
     out.attrs["skipped"] = skipped
+    out.attrs["assumed"] = dict(builder.assumed)
     out.attrs["period"] = period
     out.attrs["by"] = dims
     return out

@@ -199,6 +199,7 @@ class Builder:
         self._cache: Dict[str, Source] = {}
         self._shared: Dict[str, object] = {}
         self.id_cache: Dict[tuple, object] = {}     # ids read as integers, for this call's look-ups
+        self.assumed: Dict[str, str] = {}            # what a source took for missing values, said in the result
         supplied = ds.meta.get("supplied_tables")
         self.supplied = set(supplied) if supplied is not None else None
         end = ds.meta.get("end_date")
@@ -692,6 +693,10 @@ def _practitioners(b: Builder) -> Source:
     p = b.ds.practitioners
     start = days(p["start_date"])
     fte = pd.to_numeric(p["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    unrecorded = int(np.isnan(fte).sum())
+    if unrecorded:
+        b.assumed["practitioners.fte"] = (f"{unrecorded:,} practitioners with no FTE recorded count as 0 FTE "
+                                          "(measures per FTE are then too high)")
     fte = np.nan_to_num(fte, nan=0.0)
     # the council's Early Help staff: partner agencies' practitioners (a school's teachers) are in
     # post in the table but give Early Help a small part of their time
