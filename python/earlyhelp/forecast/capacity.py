@@ -67,7 +67,7 @@ class CapacityPlan(FrameResult):
         longest episode: the periods before it were taken to open as many episodes as the
         history's mean, not none (episodes opened before a short history still count in the
         opening caseload).
-    excluded_history : rows of ``history`` not used, by reason (an :class:`Exclusions`; its
+    excluded_history : rows of ``history`` not used, by reason (an :class:`~earlyhelp.results.Exclusions`; its
         repr lists the counts): ``"series not in the forecast"``.
     mean_episode_weeks : mean episode duration per scenario.
     durations : in words, which episode durations were used (set by the caller that knows,

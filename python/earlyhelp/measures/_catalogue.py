@@ -4,7 +4,7 @@ A :class:`Measure` is declarative: a *source* (one row per event, built in
 ``sources.py`` from the Dataset), the *date* column that puts a row in a period, a
 *numerator* and a *denominator* (each the name of a true/false column of the source,
 ``"all"`` for every row, or a condition over the source's columns in the small grammar of
-:mod:`earlyhelp.measures._expr`: names, constants, comparisons, and/or/not, arithmetic; no
+``earlyhelp.measures._expr``: names, constants, comparisons, and/or/not, arithmetic; no
 calls or attribute access), and a
 *kind*:
 
@@ -315,7 +315,7 @@ def measure_from_spec(spec: Mapping[str, Any]) -> Measure:
 
     ``numerator``/``denominator`` name a true/false column of the source, ``"all"``, or a
     condition over its columns (see ``earlyhelp.measures.describe()``) in the grammar of
-    :mod:`earlyhelp.measures._expr`; anything else is refused with a ValidationError.
+    ``earlyhelp.measures._expr`` (the measures guide lists it); anything else is refused with a ValidationError.
 
     Parameters
     ----------

@@ -28,7 +28,7 @@ def load_measures_toml(path: Union[str, Path], *, add: bool = True) -> List[Meas
     ------
     ValidationError
         a spec with a bad field, a source or column that does not exist, or a condition outside
-        the allowed grammar (see :mod:`earlyhelp.measures._expr`), naming the file and the spec.
+        the allowed grammar (see the measures guide, "Your own measures"), naming the file and the spec.
     """
     try:
         import tomllib
