@@ -350,3 +350,15 @@ def test_state_names_are_not_checked_against_categories_that_are_wrong(tmp_path)
                    costs="[costs.unit_costs]\nFOSTERING = 900\n")
     assert "costs.unit_costs.FOSTERING" not in out
     _refused(tmp_path, "costs.unit_costs.FOSTERING", "not a state", costs="[costs.unit_costs]\nFOSTERING = 900\n")
+
+
+def test_a_database_url_is_read_from_url_env(tmp_path, monkeypatch):
+    """url_env keeps the password out of the file: flow reads it as every other command does."""
+    from earlyhelp.cli.flowrun import load_flow_config
+
+    (tmp_path / "council.db").write_bytes(b"")
+    monkeypatch.setenv("EH_FLOW_DB", "sqlite:///council.db")
+    path = tmp_path / "flow.toml"
+    path.write_text('[run]\nname = "sql"\noutput = "runs"\n[source]\nkind = "sql"\nurl_env = "EH_FLOW_DB"\n')
+    cfg = load_flow_config(str(path))
+    assert cfg.source.url.endswith("council.db") and cfg.source.url_env == "EH_FLOW_DB"

@@ -73,6 +73,18 @@ def test_unknown_code_keep_loads_as_unknown_and_reports(frames):
         load(frames, unknown_codes="ignore")
 
 
+@pytest.mark.parametrize("second", [" ESC-CSC", "esc-csc"])
+def test_local_codes_that_read_alike_must_map_alike(frames, second):
+    """Codes are matched with spaces trimmed, then in any case: two local codes that read alike
+    but map apart would let one win silently (every step-up read as disengaged)."""
+    frames["episodes"]["end_reason"] = ["ESC-CSC", "ESC-CSC", "ESC-CSC", "ESC-CSC", None]
+    code_map = {"episodes": {"end_reason": {"ESC-CSC": "step_up", second: "disengaged"}}}
+    with pytest.raises(earlyhelp.ValidationError, match="give one code for both"):
+        load(frames, code_map=code_map)
+    same = {"episodes": {"end_reason": {"ESC-CSC": "step_up", second: "step_up"}}}
+    assert (load(frames, code_map=same).episodes["end_reason"].astype(object)[:4] == "step_up").all()
+
+
 def test_code_map_maps_local_codes_and_keeps_local_text(frames):
     frames["episodes"]["end_reason"] = ["ESC-CSC", "CLOSED-ACHIEVED", "closed-achieved", "CLOSED-ACHIEVED", None]
     code_map = {"episodes": {"end_reason": {"ESC-CSC": "step_up", "CLOSED-ACHIEVED": "outcomes_met"}}}

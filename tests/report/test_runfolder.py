@@ -78,3 +78,13 @@ def test_failed_run_leaves_no_empty_output_folders_it_made(tmp_path):
         with RunFolder(output, "r2"):
             raise RuntimeError("stop")
     assert sorted(p.name for p in output.iterdir()) == ["earlier.txt"]
+
+
+def test_a_second_run_of_the_same_id_gets_its_own_folder(tmp_path):
+    """The same inputs in the same second give the same id: the second run must not fail after
+    all its work because the first one's folder is there."""
+    for _ in range(3):
+        with RunFolder(tmp_path, "same-id") as folder:
+            folder.record("test", inputs={}, digest="0")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 3 and names[0] == "same-id" and all(n.startswith("same-id") for n in names)

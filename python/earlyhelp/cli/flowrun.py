@@ -23,6 +23,7 @@ The same public calls a user makes in a notebook (:class:`earlyhelp.flow.StockFl
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +134,7 @@ def load_flow_config(path: str) -> FlowConfig:
     elif src and kind is not None and kind not in FLOW_SOURCE_KINDS:
         check.bad("source.kind", f"must be one of {', '.join(FLOW_SOURCE_KINDS)}", kind)
     elif isinstance(data.get("source"), dict):       # (a missing or non-table [source] is reported above)
-        source = _with_code_map(check, check.table(data, "code_map"), _parse_source(check, src, base, {}), base)
+        source = _with_code_map(check, check.table(data, "code_map"), _parse_source(check, src, base, os.environ), base)
 
     model = check.table(data, "model")
     check.known(model, "model", ("categories", "by", "start", "end", "months", "runs", "seed", "quantiles",

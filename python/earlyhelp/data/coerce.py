@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 import pandas as pd
 
-from .._errors import CodeMapFix, Problem
+from .._errors import CodeMapFix, Problem, ValidationError
 from . import codes as code_lists
 from .schema import ID_MAX_LENGTH, Column, Table
 
@@ -391,6 +391,23 @@ def _coerce_bool(table: Table, column: Column, values: pd.Series, frame: pd.Data
     return pd.Series(mapped, index=values.index).astype("boolean")
 
 
+def _unambiguous(table: Table, column: Column, code_map: Mapping[Any, Any], key) -> Dict[str, str]:
+    """``code_map`` with its local codes read by ``key`` (spaces trimmed, or case folded). Two
+    local codes that read alike but map to different codes are an error: one would silently
+    win, recoding the other's rows (step-ups read as 'disengaged')."""
+    out: Dict[str, str] = {}
+    given: Dict[str, Any] = {}
+    for local, ours in code_map.items():
+        k, v = key(str(local)), str(ours)
+        if k in out and out[k] != v:
+            raise ValidationError([Problem(table.name, column.name, f"the code map gives {given[k]!r} and "
+                                           f"{local!r} different codes ({out[k]!r}, {v!r}), but the data cannot "
+                                           "tell them apart (codes are matched with spaces trimmed, then in any "
+                                           "case): give one code for both")])
+        out[k], given[k] = v, local
+    return out
+
+
 def _code_resolver(table: Table, column: Column, code_map: Optional[Mapping[str, str]]):
     """A function local text -> our code (or None), applied to distinct values only."""
     allowed = list(column.codes or ())
@@ -399,8 +416,8 @@ def _code_resolver(table: Table, column: Column, code_map: Optional[Mapping[str,
     normalised = {normalise_word(a): a for a in allowed}
     synonyms = dict(code_lists.CODE_SYNONYMS.get(column.name, {}))
     synonyms.update(code_lists.CODE_SYNONYMS.get(f"{table.name}.{column.name}", {}))
-    user = {str(k).strip(): str(v) for k, v in (code_map or {}).items()}
-    user_lower = {k.lower(): v for k, v in user.items()}
+    user = _unambiguous(table, column, code_map or {}, str.strip)
+    user_lower = _unambiguous(table, column, user, str.lower)
 
     def resolve(value: str) -> Optional[str]:
         if value in user:

@@ -167,16 +167,17 @@ class RunFolder:
         self.output.mkdir(parents=True, exist_ok=True)
         self._created_output = missing
         _clean_stale_partials(self.output)
-        if self.final.exists():
-            raise FileExistsError(f"run folder already exists: {self.final}")
         base = self.run_id
         for alternative in _alternative_ids(base):
-            try:
-                # exclusive: a second identical run started at the same second gets its own folder
-                self.tmp.mkdir()
-                break
-            except FileExistsError:
-                self._rename_to(alternative)
+            # a run of the same id that finished (the same inputs in the same second) or is being
+            # written: this one gets its own folder, never an error after all its work
+            if not self.final.exists():
+                try:
+                    self.tmp.mkdir()  # exclusive
+                    break
+                except FileExistsError:
+                    pass
+            self._rename_to(alternative)
         (self.tmp / _OWNER).write_text(f"{socket.gethostname()}\n{os.getpid()}")
         return self
 
