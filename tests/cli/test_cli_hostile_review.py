@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -116,6 +117,9 @@ def test_synth_into_an_empty_folder_still_writes(tmp_path):
     ('[report.change_points]\nclosed_within_16_weeks = ["January"]\n',
      "report.change_points.closed_within_16_weeks", "months like"),
     ('[report]\nend = ""\n', "report.end", "must be a date"),
+    ('[report]\nend = "03/04/2024"\n', "report.end", "YYYY-MM-DD"),  # pandas read it as 4 March
+    ('[report]\nend = 2024\n', "report.end", "YYYY-MM-DD"),  # and this as 1 January
+    ('[report]\nend = "2024-06-30T12:00:00+05:00"\n', "report.end", "YYYY-MM-DD"),
 ])
 def test_report_config_problems_name_the_key(tmp_path, report, key, words):
     from earlyhelp.cli.reportrun import load_report_config
@@ -216,3 +220,17 @@ def test_python_dash_m_earlyhelp_is_the_command_line():
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "demo" in done.stdout
+
+
+def test_report_end_as_a_toml_date_or_iso_text(tmp_path):
+    from earlyhelp.cli.reportrun import load_report_config
+
+    for text in ('end = 2024-04-03', 'end = "2024-04-03"'):
+        cfg = load_report_config(str(_report_config(tmp_path, f"[report]\n{text}\n")))
+        assert str(cfg.options.end)[:10] == "2024-04-03"
+
+
+def test_at_with_a_time_zone_is_the_day_written():
+    from earlyhelp.cli.asof import as_of
+
+    assert as_of("2024-06-30 12:00+05:00", None, after_end="") == pd.Timestamp("2024-06-30 12:00")

@@ -42,6 +42,8 @@ def as_of(at: Optional[str], end: Optional[pd.Timestamp], *, after_end: str) -> 
     except (ValueError, TypeError):
         raise ValidationError([Problem("option", "--at", "not a date: give it as YYYY-MM-DD, like 2024-03-31",
                                        value=at)]) from None
+    if when.tz is not None:
+        when = when.tz_localize(None)  # the day as written there: the data's dates carry no time zone
     if end is not None and when.normalize() > end:
         log.warning("--at %s is after the end of the data (%s): %s", when.date(), end.date(), after_end)
     return when

@@ -133,15 +133,15 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
         title = "Early Help performance pack"
     end = report.get("end")
     if end is not None:
-        end = str(end)
-        import pandas as pd
+        import datetime as _dt
 
+        # a TOML date, or ISO text: pandas would read 03/04/2024 as 4 March (an English council
+        # means 3 April) and 2024 as 1 January; a time zone would fail the run after its work
+        iso = end.isoformat()[:10] if isinstance(end, _dt.date) else str(end) if isinstance(end, str) else ""
         try:
-            parsed = pd.Timestamp(end)
+            end = _dt.date.fromisoformat(iso).isoformat()
         except ValueError:
-            parsed = pd.NaT
-        if pd.isna(parsed):     # "" parses as NaT: no date either
-            problems.append(Problem(name, "report.end", "must be a date like 2025-03-31", value=end))
+            problems.append(Problem(name, "report.end", "must be a date like 2025-03-31 (YYYY-MM-DD)", value=end))
             end = None
     targets = _table(report, "targets", name, problems)
     checked_targets: Dict[str, float] = {}
