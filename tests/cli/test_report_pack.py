@@ -47,6 +47,15 @@ def test_no_small_numbers_published(pack_run):
     assert "South hub 1" in set(monthly["locality"]) and not monthly["locality"].str.match(r"^L\d+$").any()
 
 
+def test_workbook_carries_no_clock_time(pack_run):
+    """The same pack twice is the same bytes: the document's created time is pinned (it was the
+    wall clock, so measures.xlsx and its digest in run.json changed on every run)."""
+    import zipfile
+
+    core = zipfile.ZipFile(pack_run / "measures.xlsx").read("docProps/core.xml").decode()
+    assert "1980-01-01T00:00:00Z" in core and core.count("1980-01-01") >= 2  # created and modified
+
+
 def test_workbook_opens_with_one_sheet_per_measure(pack_run):
     from openpyxl import load_workbook
 

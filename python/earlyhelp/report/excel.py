@@ -8,6 +8,7 @@ neutralised before it got here).
 """
 from __future__ import annotations
 
+import datetime
 import io
 import re
 from typing import Dict
@@ -79,6 +80,9 @@ def workbook_bytes(pack, tables: Dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                       "strings_to_numbers": False})
+    # the document's created/modified time would differ on every run (and so the file's digest
+    # in run.json): pinned, as xlsxwriter pins the ZIP entries' times
+    wb.set_properties({"created": datetime.datetime(1980, 1, 1)})
     used: set = set()
 
     def sheet(name, rows):
