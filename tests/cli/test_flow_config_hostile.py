@@ -362,3 +362,9 @@ def test_a_database_url_is_read_from_url_env(tmp_path, monkeypatch):
     path.write_text('[run]\nname = "sql"\noutput = "runs"\n[source]\nkind = "sql"\nurl_env = "EH_FLOW_DB"\n')
     cfg = load_flow_config(str(path))
     assert cfg.source.url.endswith("council.db") and cfg.source.url_env == "EH_FLOW_DB"
+
+
+@pytest.mark.parametrize("name", ["what?", "a*b", ".hidden", " x", 'say \\"hi\\"', "<b>", "a|b", "x" * 300])
+def test_run_names_the_run_folder_cannot_take_are_refused_before_any_work(tmp_path, name):
+    """Each passed the check and failed the run after the fit and the simulation."""
+    _refused(tmp_path, "run.name", run=f'[run]\nname = "{name}"\noutput = "{tmp_path / "runs"}"\n')

@@ -404,6 +404,20 @@ def check_run_name(check: "_Checker", key: str, name: Optional[str]) -> None:
                   "so it must be a plain name, not a path)", name)
     elif any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         check.bad(key, "must not contain control characters (it names the run folder)", name)
+    elif len(name) > MAX_RUN_NAME:
+        check.bad(key, f"is {len(name)} characters long: at most {MAX_RUN_NAME} (the run id adds a date and a "
+                  "digest, and a folder name has at most 255 bytes)", name)
+    else:
+        from ..report.runfolder import _checked_run_id
+
+        try:  # the run folder's own rule, here before any work rather than after it
+            _checked_run_id(name)
+        except ValueError as exc:
+            check.bad(key, str(exc).replace(f"run id {name!r} ", ""), name)
+
+
+#: longest run.name: the run id adds "-YYYYMMDD-HHMMSS-<10 hex>" and perhaps "-<pid>-<n>"
+MAX_RUN_NAME = 150
 
 
 def check_output_folder(check: "_Checker", key: str, out: Path, raw: Any = None) -> None:
