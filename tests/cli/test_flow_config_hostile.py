@@ -173,6 +173,7 @@ def test_change_target_is_checked_against_the_states(tmp_path, target, words):
     ("[costs.unit_costs]\ncin = -5\n", "costs.unit_costs.cin"),
     ("[costs.unit_costs]\nmars = 5\n", "costs.unit_costs.mars"),
     ("[costs.unit_costs]\ncin = 0\n", "costs.unit_costs"),  # all zero: a table of zeros would read as free
+    ("[costs.unit_costs]\ncin = 1e308\n", "costs.unit_costs.cin"),  # finite, but its sums published inf
 ])
 def test_unit_costs_of_the_wrong_type_are_refused(tmp_path, costs, key):
     _refused(tmp_path, key, costs=costs)

@@ -38,7 +38,8 @@ def test_inflation_must_be_a_finite_rate(inflation):
     _raises("inflation", StockFlow, unit_costs={"cin": 100}, inflation=inflation)
 
 
-@pytest.mark.parametrize("costs", [{"cin": "100"}, {"cin": None}, {"cin": math.nan}, {"cin": -3}, [1, 2], "cin"])
+@pytest.mark.parametrize("costs", [{"cin": "100"}, {"cin": None}, {"cin": math.nan}, {"cin": -3}, [1, 2], "cin",
+                                   {"cin": 1e308}])
 def test_unit_costs_must_be_numbers(costs):
     _raises("unit_costs", StockFlow, unit_costs=costs)
 

@@ -37,7 +37,7 @@ from ..data.coerce import UNKNOWN_CODES
 from ..data.ssda903 import OVERLAPS
 from ..flow import checks
 from ..flow.categories import PRESETS as CATEGORY_PRESETS
-from ..flow.model import INFLATION_RANGE
+from ..flow.model import INFLATION_RANGE, MAX_UNIT_COST
 from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
 from ..report.suppression import SUPPRESSED
 from .config import SOURCE_KINDS, missing_config, read_config_toml
@@ -222,8 +222,8 @@ def _unit_costs(check, costs: Mapping[str, Any], states: Optional[List[str]]) ->
         key = f"costs.unit_costs.{state}"
         if states is not None and state not in states:
             check.bad(key, f"not a state of the model's categories; use one of {', '.join(states)}")
-        elif not is_finite_real(cost) or cost < 0:
-            check.bad(key, "must be a finite number, 0 or more (the cost per child per [costs] unit)", cost)
+        elif not is_finite_real(cost) or not 0 <= cost <= MAX_UNIT_COST:
+            check.bad(key, f"must be a number from 0 to {MAX_UNIT_COST:g} (the cost per child per [costs] unit)", cost)
         else:
             out[state] = float(cost)
     if out and not any(out.values()):

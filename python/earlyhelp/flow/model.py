@@ -50,6 +50,7 @@ MAX_MONTHS = 1200
 MAX_RUNS = 1_000_000
 MAX_THREADS = 1024
 MAX_GAP_DAYS = 3650
+MAX_UNIT_COST = 1e9  # per child per day (or week): a thousand times any placement's
 #: yearly cost inflation accepted (a fall of half to a doubling)
 INFLATION_RANGE = (-0.5, 1.0)
 #: a fit window may reach this many days beyond the data's first and last events (an extract
@@ -134,7 +135,8 @@ class StockFlow:
             raise ValidationError(f"unit_costs name states that do not exist: {sorted(unknown)} "
                                   f"(states: {', '.join(self.categories.states)})", table="StockFlow",
                                   column="unit_costs")
-        costs = {state: checks.real(cost, f"unit_costs[{state!r}]", "StockFlow", 0.0)
+        # bounded far beyond any service, so that costs summed over children and years stay finite
+        costs = {state: checks.real(cost, f"unit_costs[{state!r}]", "StockFlow", 0.0, MAX_UNIT_COST)
                  for state, cost in (unit_costs or {}).items()}
         per_day = 1.0 if unit == "day" else 1.0 / 7.0
         self.unit_costs = {s: costs.get(s, 0.0) * per_day for s in self.categories.states}
