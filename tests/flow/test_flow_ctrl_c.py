@@ -93,3 +93,40 @@ def test_simulate_many_counts_its_tasks(small_model, bars_on, capsys):
     simulate_many({"a": small_model, "b": small_model}, months=6, runs=10, seed=1, progress=True)
     err = capsys.readouterr().err
     assert "simulate_many" in err and "/2 " in err  # counted out of the 2 tasks
+
+
+FLOW_CONFIG = """
+[run]
+name = "stopped"
+output = "runs"
+[source]
+kind = "synthetic"
+preset = "coventry"
+years = 2
+scale = 0.1
+[model]
+start = "2024-04-01"
+end = "2025-03-31"
+months = 60
+runs = 1000000
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM to a child process is POSIX")
+def test_sigterm_stops_a_flow_run_and_leaves_no_partial_folder(tmp_path):
+    """A scheduler stops a job with SIGTERM: the run stops as on Ctrl-C, its partial folder removed."""
+    (tmp_path / "flow.toml").write_text(FLOW_CONFIG)
+    env = dict(os.environ, EARLYHELP_NO_PROGRESS="1")
+    child = subprocess.Popen([sys.executable, "-m", "earlyhelp", "flow", "--config", "flow.toml"], env=env,
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(5.0)  # loading, fitting or simulating: a million runs take many minutes
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        pytest.fail("SIGTERM did not stop the run within 60 s")
+    assert child.returncode == 1 and "interrupted" in err, (out, err)
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not list(runs.iterdir())

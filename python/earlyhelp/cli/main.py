@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -485,13 +487,24 @@ def report(config_path: str, output: Optional[str], code_map: Optional[str]) -> 
     click.echo(str(run_report(config_path, output, code_map=code_map)))
 
 
+def _stopped(signum, frame) -> None:
+    """SIGTERM (how a scheduler stops a job) taken as Ctrl-C: the run stops the same way, and
+    its partial run folder is removed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[list] = None) -> int:
     # The commands only write figures to files: no window, no display needed.
     os.environ.setdefault("MPLBACKEND", "Agg")
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _stopped) if main_thread else None
     try:
         cli.main(args=argv, standalone_mode=True)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
