@@ -22,7 +22,8 @@ _SECRET_PAIR = re.compile(
     r"(?P<value>\{[^}]*\}|\"[^\"]*\"|'[^']*'|[^;&\s,'\"}]*)",
     re.IGNORECASE)
 #: the password of ``scheme://user:password@host``
-_USERINFO = re.compile(r"(?P<head>[a-z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<at>@)", re.IGNORECASE)
+#: (to the last '@' before the host: a password may hold an '@' its writer did not encode)
+_USERINFO = re.compile(r"(?P<head>[a-z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^/\s]*)(?P<at>@)", re.IGNORECASE)
 
 
 def redact_text(text: Any) -> str:
@@ -36,7 +37,9 @@ def redact_url(url: str) -> str:
     try:
         from sqlalchemy.engine import make_url
 
-        parsed = make_url(url)
+        # masked as text first: SQLAlchemy splits user:p@ss@host at the first '@', which would
+        # leave 'ss' in the host it renders
+        parsed = make_url(redact_text(url))
     except Exception:  # noqa: BLE001 - a malformed URL is reported elsewhere
         return "<unparseable url>"
     query = {}

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlyhelp import ValidationError
+from earlyhelp import ConfigError, ValidationError
 
 KEY = "k3y-for-tests-0123456789abcdefghijklmnop"
 
@@ -373,3 +373,18 @@ def test_a_partial_folder_of_another_machine_on_a_shared_drive_is_left_alone(tmp
         folder.write_table("t", pd.DataFrame({"a": [1.5]}))
         assert (folder.tmp / ".owner").read_text().splitlines()[0] == socket.gethostname()
     assert theirs.is_dir() and not ours.exists()
+
+
+def test_a_password_holding_an_unencoded_at_is_masked_whole(tmp_path):
+    """user:p@ss@host: SQLAlchemy (and the driver) take 'ss@host' for the host, which showed the
+    password's tail; the mask runs to the last '@', and the config refuses such a URL."""
+    from earlyhelp.cli.config import load_config
+    from earlyhelp._redact import redact_text, redact_url
+
+    url = "postgresql://analyst:p@ss@127.0.0.1:5432/csc"
+    for shown in (redact_url(url), redact_text(f"connecting to {url} failed")):
+        assert "ss@" not in shown and "p@" not in shown and "***@127.0.0.1" in shown, shown
+    (tmp_path / "f.toml").write_text(f'[source]\nkind = "sql"\nurl = "{url}"\n')
+    with pytest.raises(ConfigError, match="write an '@' in the user name or password as %40") as err:
+        load_config(str(tmp_path / "f.toml"))
+    assert "ss@" not in str(err.value)

@@ -251,6 +251,13 @@ def _parse_source(check: "_Checker", src: Mapping[str, Any], base: Path, env: Ma
 
 
 def _check_url(check: "_Checker", url: str, base: Path) -> str:
+    authority = url.split("://", 1)[1].split("/", 1)[0] if "://" in url else ""
+    if authority.count("@") > 1:
+        # the driver would take the text after the first '@' (part of the password) for the host
+        # and print it in its error
+        check.bad("source.url", "holds '@' more than once before the host: write an '@' in the user name or "
+                  "password as %40", redact_url(url))
+        return url
     try:
         from sqlalchemy.engine import make_url
 
