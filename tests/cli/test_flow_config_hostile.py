@@ -268,7 +268,8 @@ def test_a_nan_inflation_past_the_config_check_fails_the_run(tmp_path):
     cfg.inflation = float("nan")
     with pytest.raises(ValidationError, match="inflation"):
         flowrun.run_flow(cfg)
-    assert not [p for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")]
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not [p for p in runs.iterdir() if not p.name.startswith(".")]
 
 
 # -- 6. quantiles -------------------------------------------------------------------------------
@@ -369,3 +370,18 @@ def test_a_database_url_is_read_from_url_env(tmp_path, monkeypatch):
 def test_run_names_the_run_folder_cannot_take_are_refused_before_any_work(tmp_path, name):
     """Each passed the check and failed the run after the fit and the simulation."""
     _refused(tmp_path, "run.name", run=f'[run]\nname = "{name}"\noutput = "{tmp_path / "runs"}"\n')
+
+
+def test_a_failed_run_leaves_no_output_folder_it_made(tmp_path):
+    """The output folder is made to check it can be written, then taken away again: a run that
+    fails on its data leaves nothing behind."""
+    out = tmp_path / "new" / "runs"
+    source = f'[source]\nkind = "folder"\npath = "{tmp_path}"\n'   # a folder of no tables: the load fails
+    path = _write(tmp_path, run=f'[run]\nname = "x"\noutput = "{out}"\n', source=source)
+    result = CliRunner().invoke(cli, ["flow", "--config", str(path)])
+    assert result.exit_code != 0
+    assert not (tmp_path / "new").exists(), result.output
+
+
+def test_a_nul_in_the_output_folder_is_a_config_problem(tmp_path):
+    _refused(tmp_path, "run.output", run='[run]\nname = "x"\noutput = "runs\\u0000x"\n')

@@ -393,16 +393,26 @@ def _scenarios(cfg: FlowConfig):
 
 
 def _prepare_output(cfg: FlowConfig) -> None:
-    """Make ``run.output`` and make sure a run folder can be written there, before any work is done."""
+    """Make sure a run folder can be written in ``run.output`` before any work is done: a test
+    folder is made there and removed, with the folders made for it (the run makes them again
+    when it writes, so a failed run leaves none behind)."""
     import tempfile
 
     out = Path(cfg.output)
+    made: List[Path] = []
     try:
+        made = [p for p in [out, *out.parents] if not p.exists()]
         out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryDirectory(dir=out, prefix=".earlyhelp-write-test-").cleanup()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise ConfigError([Problem(cfg.path, "run.output", f"cannot write run folders in {out}: "
-                                   f"{exc.strerror or exc}", value=str(out))]) from None
+                                   f"{getattr(exc, 'strerror', None) or exc}", value=str(out))]) from None
+    finally:
+        for folder in made:  # innermost first
+            try:
+                folder.rmdir()
+            except (OSError, ValueError):  # not empty, not made after all, or a name it refuses
+                break
 
 
 def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: Mapping[str, Any] = (),
