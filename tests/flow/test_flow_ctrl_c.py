@@ -30,6 +30,19 @@ print("finished", flush=True)
 """
 
 
+def _stop(child: subprocess.Popen, sig: int, after: float):
+    """Send ``sig`` to ``child`` ``after`` seconds and return its (stdout, stderr). Stopping takes
+    a fraction of a second; the 60 s bound only separates that from running on."""
+    time.sleep(after)
+    child.send_signal(sig)
+    try:
+        return child.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        pytest.fail(f"{signal.Signals(sig).name} did not stop the child within 60 s")
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
 @pytest.mark.parametrize("progress", [False, True])
 def test_ctrl_c_stops_a_long_simulation(progress, tmp_path):
@@ -38,16 +51,8 @@ def test_ctrl_c_stops_a_long_simulation(progress, tmp_path):
     child = subprocess.Popen([sys.executable, "-c", SCRIPT.format(progress=progress)], env=env, cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        assert child.stdout.readline().strip() == "simulating", child.stderr.read()
-        time.sleep(1.0)  # well inside the runs: a million take many minutes
-        child.send_signal(signal.SIGINT)
-        # Stopping takes a fraction of a second; the bound only separates that from running on.
-        out, err = child.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        pytest.fail("Ctrl-C did not stop the simulation within 60 s")
+    assert child.stdout.readline().strip() == "simulating", child.stderr.read()
+    out, err = _stop(child, signal.SIGINT, after=1.0)  # well inside the runs: a million take many minutes
     assert child.returncode == 3, (out, err)
     assert "interrupted" in out
 
@@ -119,14 +124,7 @@ def test_sigterm_stops_a_flow_run_and_leaves_no_partial_folder(tmp_path):
     env = dict(os.environ, EARLYHELP_NO_PROGRESS="1")
     child = subprocess.Popen([sys.executable, "-m", "earlyhelp", "flow", "--config", "flow.toml"], env=env,
                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(5.0)  # loading, fitting or simulating: a million runs take many minutes
-        child.send_signal(signal.SIGTERM)
-        out, err = child.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        pytest.fail("SIGTERM did not stop the run within 60 s")
+    out, err = _stop(child, signal.SIGTERM, after=5.0)  # loading, fitting or simulating: many minutes in all
     assert child.returncode == 1 and "interrupted" in err, (out, err)
     runs = tmp_path / "runs"
     assert not runs.exists() or not list(runs.iterdir())
