@@ -53,19 +53,10 @@ def seed(value: Any, table: str, name: str = "seed") -> int:
 
 def date(value: Any, name: str, table: str) -> pd.Timestamp:
     """``value`` as a day: a date, a datetime or a date string (numbers are refused: 2024 is
-    not a date)."""
-    if is_number(value) or value is None:
-        raise ValidationError(f"{name} must be a date such as '2025-04-01', not {value!r}", table=table, column=name)
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ValidationError(f"{name} must be a date such as '2025-04-01', not {value!r}", table=table,
-                              column=name) from exc
-    if pd.isna(ts):
-        raise ValidationError(f"{name} must be a date, not {value!r}", table=table, column=name)
-    if ts.tz is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
+    not a date); the data module's rule for every date argument."""
+    from ..data.events import date_argument
+
+    return date_argument(value, table, name)
 
 
 def level(value: Any, table: str, name: str = "level") -> float:
