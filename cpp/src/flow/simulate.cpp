@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "../synthetic/gamma.hpp"
@@ -162,6 +163,43 @@ class SortedEdges {
   }
   std::vector<double> v_;
   int steps_ = 0;
+};
+
+// A stay waiting in a cell's cohort: when it starts, the child's birth
+// day, and the days already spent in the state (open cases).
+struct Stay {
+  double t, birth, e;
+};
+
+// The stays of one cohort. Appending is a comparison and a store, inlined
+// into the loops that append (std::vector's append is a call there, about
+// 5% of a run); growing is out of line.
+class StayList {
+ public:
+  void push_back(const Stay& stay) {
+    if (size_ == capacity_) grow();
+    data_[size_++] = stay;
+  }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  const Stay* data() const { return data_.get(); }
+  const Stay& front() const { return data_[0]; }
+  void clear() { size_ = 0; }
+  void swap(StayList& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+  }
+
+ private:
+  EARLYHELP_NOINLINE void grow() {
+    capacity_ = std::max<std::size_t>(64, 2 * capacity_);
+    std::unique_ptr<Stay[]> bigger(new Stay[capacity_]);
+    std::copy(data_.get(), data_.get() + size_, bigger.get());
+    data_ = std::move(bigger);
+  }
+  std::unique_ptr<Stay[]> data_;
+  std::size_t size_ = 0, capacity_ = 0;
 };
 
 class Runner {
@@ -628,7 +666,7 @@ class Runner {
     const double start = cell.start, length = cell.length, age_lo = cell.age_lo, age_span = cell.age_span;
     const int* period_of_day = period_of_day_.data();
     int64_t* entrants = entr_.data() + s;
-    std::vector<Stay>& cohort = cohort_[static_cast<std::size_t>(s) * n_age_ + band];
+    StayList& cohort = cohort_[static_cast<std::size_t>(s) * n_age_ + band];
     for (int child = 0; child < count; ++child) {
       // One number gives the arrival time and the age: 32 bits each.
       const uint64_t bits = rng.next();
@@ -647,12 +685,6 @@ class Runner {
     }
     stream = rng;
   }
-
-  // A stay waiting in a cell's cohort: when it starts, the child's birth
-  // day, and the days already spent in the state (open cases).
-  struct Stay {
-    double t, birth, e;
-  };
 
   // Follows every cohort's stays, cell by cell, then the stays they lead to,
   // move by move, until every child has left services or reached the horizon;
@@ -680,7 +712,7 @@ class Runner {
   // a chain of dependent steps. Children moving on join the cohort of their
   // next cell (or, where their age falls outside its band's edges or another
   // regime lies ahead, the one-by-one list).
-  void stays(Rng& stream, std::size_t c, const std::vector<Stay>& list) {
+  void stays(Rng& stream, std::size_t c, const StayList& list) {
     Rng rng = stream;
     const int s = static_cast<int>(c / n_age_), band = static_cast<int>(c % n_age_), n = n_, days = o_.days;
     const int steps = durations_.steps(), single_from = single_from_;
@@ -700,6 +732,14 @@ class Runner {
     const uint64_t outcomes = static_cast<uint64_t>(out_);
     double target[kBatchStays], exit[kBatchStays];
     uint32_t spare[kBatchStays];
+    struct Span {
+      int d0, d1;
+      double birth;
+    } across[kBatchStays];  // stays crossing an age band
+    struct Move {
+      double t, birth;
+      int state;
+    } next[kBatchStays];  // stays that lead to another state
     const int count = static_cast<int>(list.size());
     for (int first = 0; first < count; first += kBatchStays) {
       const Stay* stay = list.data() + first;
@@ -721,6 +761,10 @@ class Runner {
         std::fill(exit, exit + batch, INFINITY);
         std::fill(spare, spare + batch, kNoSpare);
       }
+      // Marks and destinations. Which stays cross an age band and which move on
+      // are coin tosses to the processor: they are noted without branches
+      // (the marks add 0 or 1, the lists advance by 0 or 1) and handled after.
+      int crossing = 0, moving = 0;
       for (int i = 0; i < batch; ++i) {
         const double t = stay[i].t, birth = stay[i].birth, t_exit = exit[i];
         const double leave_age = birth + max_age, t_cap = t + std::max(0.0, cap - stay[i].e);
@@ -731,28 +775,33 @@ class Runner {
           aged_out = tt == leave_age;
           forced = !aged_out && tt == t_cap && t_cap < t_exit;
         }
-        const int d0 = std::max(0, ceil_int(t)), d1 = tt < horizon ? ceil_int(tt) : days;
-        if (d0 < d1) {
-          if (birth + hi_edge > d1 - 1) {  // one age band throughout
-            ++row[period_of_day[d0]];
-            --row[period_of_day[d1]];
-            if (costed) add_days(s, d0, d1);
-          } else {
-            mark_bands(s, band, Band{band, birth + hi_edge}, d0, d1, birth);
-          }
-        }
-        if (tt >= horizon || aged_out) continue;
+        const bool ends = tt < horizon;
+        const int d0 = std::max(0, ceil_int(t)), d1 = ends ? std::max(d0, ceil_int(tt)) : days;
+        const bool one_band = birth + hi_edge > d1 - 1, marked = d0 < d1;
+        const int32_t mark = marked & one_band;
+        row[period_of_day[d0]] += mark;
+        row[period_of_day[d1]] -= mark;
+        if (costed && mark) add_days(s, d0, d1);
+        across[crossing] = Span{d0, d1, birth};
+        crossing += marked & !one_band;
+        if (!ends || aged_out) continue;  // (mostly predicted: few stays reach the horizon)
         uint32_t bits = spare[i];
         if (bits == kNoSpare) bits = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
         const int j = AliasTables::draw(forced ? forced_dest : dest, outcomes, bits, kc);
-        if (j >= n) continue;
+        next[moving] = Move{tt, birth, j};
+        moving += j < n;
+      }
+      for (int i = 0; i < crossing; ++i)
+        mark_bands(s, band, Band{band, across[i].birth + hi_edge}, across[i].d0, across[i].d1, across[i].birth);
+      for (int i = 0; i < moving; ++i) {
+        const double tt = next[i].t, birth = next[i].birth;
         // the age band at entry to the next state (never younger than this stay's: tt >= t)
-        int a = band;
+        int a = band + (age_edges[band + 1] <= tt - birth);
         while (age_edges[a + 1] <= tt - birth) ++a;
         if (static_cast<int>(tt) >= single_from)
-          cohort_[static_cast<std::size_t>(j) * n_age_ + a].push_back(Stay{tt, birth, 0.0});
+          cohort_[static_cast<std::size_t>(next[i].state) * n_age_ + a].push_back(Stay{tt, birth, 0.0});
         else
-          single_.push_back(Start{j, tt, 0.0, birth, a});
+          single_.push_back(Start{next[i].state, tt, 0.0, birth, a});
       }
     }
     stream = rng;
@@ -873,8 +922,8 @@ class Runner {
   std::vector<int32_t> whole_;    // [state][period + 1]: changes of the stays covering whole periods
   std::vector<int64_t> part_days_;  // [state][period + 1]: days of stays covering part of a period
   std::vector<int64_t> entr_;     // [period][state] entrants of this run
-  std::vector<std::vector<Stay>> cohort_;  // [state][age]: stays waiting for stays()
-  std::vector<Stay> now_;                  // the cohort stays() is following
+  std::vector<StayList> cohort_;        // [state][age]: stays waiting for stays()
+  StayList now_;                           // the cohort stays() is following
   std::vector<Start> single_;              // children followed one by one (follow())
   std::vector<int64_t> buffer_;   // [slot][run in batch]
   int64_t batch_run_[kBatch] = {};  // each buffered run's number from first_run
