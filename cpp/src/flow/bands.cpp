@@ -42,10 +42,12 @@ void Bands::add_many(int period, int series, const int64_t* values, int count) {
   Cell& c = cells_[static_cast<std::size_t>(period) * series_ + series];
   const auto [lo, hi] = std::minmax_element(values, values + count);
   c.cover(*lo, *hi);
+  int64_t sum = 0;  // whole numbers: exact, and no chain of floating-point additions
   for (int i = 0; i < count; ++i) {
     ++c.counts[static_cast<std::size_t>(values[i] - c.lo)];
-    c.sum += static_cast<double>(values[i]);
+    sum += values[i];
   }
+  c.sum += static_cast<double>(sum);
   c.n += count;
 }
 

@@ -222,6 +222,7 @@ class Runner {
     single_kc_ = static_cast<std::size_t>(segments_.back().regime) * cells_;
     total_mult_.assign(m.n_regimes * cells_, 0.0);
     inv_mult_.assign(m.n_regimes * cells_, 0.0);
+    capped_ = std::any_of(m.max_duration.begin(), m.max_duration.end(), [](double d) { return d > 0; });
     set_destinations(m.dest);
     ages_ = SortedEdges(m.age_edges.data(), n_age_, true);
     durations_ = SortedEdges(m.dur_edges.data(), n_dur_, false);
@@ -288,7 +289,7 @@ class Runner {
         for (double v : w) total_mult_[kc] += v;
         inv_mult_[kc] = total_mult_[kc] > 0 ? 1.0 / total_mult_[kc] : 0.0;
         dest_.set(kc, w);
-        forced_dest_.set(kc, wf);
+        if (capped_) forced_dest_.set(kc, wf);  // only a cap forces a move
       }
   }
 
@@ -897,6 +898,7 @@ class Runner {
   int periods_;
   const detail::ExponentialZiggurat& expo_;
   AliasTables dest_, forced_dest_;  // per (regime, state, age)
+  bool capped_ = false;             // a state has a longest stay (else forced_dest_ is never read)
   std::vector<Segment> segments_;        // runs of one regime
   std::vector<Segment> entry_segments_;  // the same, cut at period ends when monthly_
   bool monthly_ = false;                 // entry rates vary by period (season, dispersion)
