@@ -89,3 +89,13 @@ def test_fan_chart_is_a_grid_of_states_named_in_words():
     assert len(shown) == len(states) == 8 and fig.get_size_inches()[0] < 16   # two rows of four, not one of eight
     assert [ax.get_title() for ax in shown][2:4] == ["Child in need", "Child protection"]
     assert shown[0].get_legend().get_texts()[0].get_text() == "5-95% band"
+
+
+def test_validate_checks_a_flow_config_as_one(tmp_path):
+    # [model], [costs] and [scenarios] are flow's: validate must not read the file as a forecast config
+    good = CliRunner().invoke(cli, ["validate", "--config", str(_config(tmp_path))])
+    assert good.exit_code == 0, good.output
+    assert "valid" in good.output and "persons" in good.output and "cla_episodes" in good.output
+    bad = CliRunner().invoke(cli, ["validate", "--config",
+                                   str(_config(tmp_path, **{"inflation = 0.03": "inflation = 0.03\nfoo = 1"}))])
+    assert bad.exit_code == 2 and "costs.foo" in bad.output, bad.output

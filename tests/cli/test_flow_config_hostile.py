@@ -115,7 +115,7 @@ def test_ssda903_reader_settings_are_checked_and_used(tmp_path, monkeypatch):
     cfg = flowrun.load_flow_config(str(path))
     seen = {}
     monkeypatch.setattr(earlyhelp, "read_ssda903", lambda folder, **kw: seen.update(kw, folder=folder))
-    flowrun._load(cfg)
+    flowrun.load_source_data(cfg)
     assert seen == {"folder": str(tmp_path / "return"), "overlaps": "raise", "unknown_codes": "keep"}
 
 
@@ -292,6 +292,19 @@ def test_output_that_is_a_file_is_refused(tmp_path):
 def test_output_that_cannot_be_made_is_refused(tmp_path):
     # /proc refuses new folders even to root (for whom os.access says yes)
     _refused(tmp_path, "run.output", run='[run]\noutput = "/proc/earlyhelp-no-such/runs"\n')
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc (Linux)")
+def test_an_existing_folder_no_folder_can_be_made_in_is_refused(tmp_path):
+    # /proc exists and, to root, os.access calls it writable: the run would fail after its work
+    _refused(tmp_path, "run.output", "not writable", run='[run]\noutput = "/proc"\n')
+
+
+def test_an_output_path_too_long_for_its_run_folder_is_refused(tmp_path):
+    # each name fits, the whole path fits, but not with the run folder and its files below it
+    deep = tmp_path.joinpath(*["d" * 200] * (3800 // 201))
+    _refused(tmp_path, "run.output", "shorter path", run=f'[run]\noutput = "{deep}"\n')
+    _refused(tmp_path, "run.output", run=f'[run]\noutput = "{tmp_path / ("n" * 300)}"\n')
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")

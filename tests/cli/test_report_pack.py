@@ -27,8 +27,22 @@ def test_pack_files_and_run_json(pack_run):
     record = json.loads((pack_run / "run.json").read_text())
     assert record["command"] == "report"
     assert set(record["files"]) == {p.name for p in pack_run.iterdir() if p.name != "run.json"}
-    assert len(record["measures"]) >= 25 and record["blocked"] == {}
+    assert len(record["measures"]) >= 25 and record["blocked"] == {} and record["assumed"] == {}
     assert record["suppression"]["threshold"] == 5
+
+
+def test_what_the_measures_assumed_is_said_in_run_json_and_on_the_dashboard(tmp_path):
+    import earlyhelp
+    from earlyhelp.report.pack import PackOptions, write_pack
+
+    council = earlyhelp.synthetic.council("coventry", years=2, scale=0.05, seed=1)
+    prac = council.practitioners.copy()
+    prac.loc[prac.index[:3], "fte"] = float("nan")
+    folder = write_pack(council.replace(practitioners=prac), tmp_path,
+                        options=PackOptions(measures=["caseload_per_practitioner", "requests"], months=6))
+    record = json.loads((folder / "run.json").read_text())
+    assert record["assumed"]["practitioners.fte"].startswith("3 practitioners with no FTE recorded count as 0 FTE")
+    assert "3 practitioners with no FTE recorded" in (folder / "dashboard.html").read_text()
 
 
 def test_no_small_numbers_published(pack_run):

@@ -283,3 +283,13 @@ def test_not_a_dataframe_and_unknown_table(frames):
         earlyhelp.Dataset.from_frames(episodes=[1, 2, 3], casework=pd.DataFrame())
     text = str(exc.value)
     assert "expected a pandas DataFrame" in text and "casework: not an earlyhelp table" in text
+
+
+def test_validate_lists_every_value_outside_the_code_list(small_ds):
+    # a table changed after loading is checked by validate(): each different value, with its count
+    bad = small_ds.episodes.assign(end_reason=small_ds.episodes["end_reason"].astype(object))
+    bad.loc[bad.index[:3], "end_reason"] = ["Odd", "Odd", "Strange"]
+    with pytest.raises(ValidationError) as exc:
+        small_ds.replace(episodes=bad).validate()
+    p = problem(exc.value, "episodes", "end_reason")
+    assert p.n_rows == 3 and "'Odd' x2" in p.message and "'Strange' x1" in p.message

@@ -429,24 +429,66 @@ MAX_RUN_NAME = 150
 
 def check_output_folder(check: "_Checker", key: str, out: Path, raw: Any = None) -> None:
     """The run-folder parent ``out`` (``run.output``) must be a folder that exists or can be made
-    and written to: not a file, not inside a file, not in a read-only folder. Nothing is created."""
+    and written to: not a file, not inside a file, not in a folder where no folder can be made
+    (read-only, ``/proc``, permissions), and short enough for the run folder and its files to fit
+    the file system's limits. Nothing is left behind: the check makes a folder and removes it."""
     raw = str(out) if raw is None else raw
     try:
-        if out.exists():
-            if not out.is_dir():
-                check.bad(key, f"{out} is a file, not a folder: give a folder for the run folders", raw)
-            elif not os.access(out, os.W_OK | os.X_OK):
-                check.bad(key, f"folder {out} is not writable: give a folder you can write to", raw)
+        if out.exists() and not out.is_dir():
+            check.bad(key, f"{out} is a file, not a folder: give a folder for the run folders", raw)
             return
-        parent = out.parent
-        while not parent.exists() and parent != parent.parent:
-            parent = parent.parent
-        if not parent.is_dir():
-            check.bad(key, f"cannot make folder {out}: {parent} is a file", raw)
-        elif not os.access(parent, os.W_OK | os.X_OK):
-            check.bad(key, f"cannot make folder {out}: {parent} is not writable", raw)
+        existing = out
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            check.bad(key, f"cannot make folder {out}: {existing} is a file", raw)
+            return
+        too_long = _too_long(out, existing)
+        if too_long:
+            check.bad(key, too_long, raw)
+            return
+        refused = _cannot_make_folder_in(existing)
+        if refused:
+            where = f"folder {out}" if existing == out else f"cannot make folder {out}: {existing}"
+            check.bad(key, f"{where} is not writable ({refused}): give a folder you can write to", raw)
     except (OSError, ValueError) as exc:      # a name the file system refuses (too long, NUL byte)
         check.bad(key, f"not a usable folder: {exc}", raw)
+
+
+#: bytes a run adds below run.output: its run folder's name, a subfolder and a file name
+RUN_FOLDER_ROOM = 2 * 255 + 64
+
+
+def _too_long(out: Path, existing: Path) -> Optional[str]:
+    """Why ``out`` cannot hold run folders for the length of its path or names, or None."""
+    def limit(name: str, default: int) -> int:
+        try:
+            return int(os.pathconf(existing, name))
+        except (OSError, ValueError, AttributeError):  # not every system reports its limits
+            return default
+
+    name_max, path_max = limit("PC_NAME_MAX", 255), limit("PC_PATH_MAX", 4096)
+    for part in out.relative_to(existing).parts:
+        if len(os.fsencode(part)) > name_max:
+            return f"the folder name {part[:40]}... has {len(os.fsencode(part))} bytes: at most {name_max}"
+    length = len(os.fsencode(str(out.absolute())))
+    if length + RUN_FOLDER_ROOM > path_max:
+        return (f"the path has {length} bytes, and a run adds up to {RUN_FOLDER_ROOM} below it: paths have at most "
+                f"{path_max} bytes here, so give a shorter path")
+    return None
+
+
+def _cannot_make_folder_in(folder: Path) -> Optional[str]:
+    """Why no folder can be made in ``folder`` (tried, then removed), or None. Permission bits
+    are not enough: root may write anywhere they say, yet not in ``/proc`` or on a read-only disk."""
+    import tempfile
+
+    try:
+        probe = tempfile.mkdtemp(prefix=".earlyhelp-check-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    os.rmdir(probe)
+    return None
 
 
 def require_output_folder(out: str | os.PathLike, *, key: str, source: str) -> None:

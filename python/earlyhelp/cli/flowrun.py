@@ -368,7 +368,8 @@ def _scenario_problem(scenario: Dict[str, Any]) -> Optional[str]:
     return None
 
 
-def _load(cfg: FlowConfig):
+def load_source_data(cfg: FlowConfig):
+    """The Dataset the config's [source] names: an SSDA903 return or any forecast source."""
     import earlyhelp
 
     if cfg.ssda903 is not None:
@@ -442,7 +443,7 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     scenarios = _scenarios(cfg)
     timings: Dict[str, float] = {}
     t = time.perf_counter()
-    ds = _load(cfg)
+    ds = load_source_data(cfg)
     inputs = content_hash(ds)
     timings["load"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()

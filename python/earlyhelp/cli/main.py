@@ -277,6 +277,8 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     if config_path:
         from ..sources import load_source
 
+        if _is_flow_config(config_path):
+            return _load_flow_source(config_path, code_map), None
         cfg = _run_config(config_path)
         log.info("config %s: valid", config_path)
         return load_source(cfg.source, code_map_file=code_map), cfg
@@ -287,6 +289,41 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     from ..sources import read_sql
 
     return read_sql(sql_url, schema=db_schema, code_map=code_map), None
+
+
+#: sections only ``earlyhelp flow``'s config has (and a source only it reads)
+_FLOW_SECTIONS = ("model", "costs", "scenarios", "dask")
+
+
+def _is_flow_config(config_path: str) -> bool:
+    """Whether the TOML file is ``earlyhelp flow``'s config (so ``validate`` checks it as one)."""
+    from .config import missing_config, read_config_toml
+
+    data = read_config_toml(Path(config_path), missing=missing_config("forecast"))
+    source = data.get("source")
+    return (any(key in data for key in _FLOW_SECTIONS)
+            or (isinstance(source, dict) and source.get("kind") == "ssda903"))
+
+
+def _flow_config(config_path: str, code_map: Optional[str]):
+    """``earlyhelp flow``'s config, checked whole, with --code-map in place of its [code_map]."""
+    import dataclasses
+
+    from .flowrun import load_flow_config
+
+    cfg = load_flow_config(config_path)
+    if code_map and cfg.source is not None:
+        cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
+    return cfg
+
+
+def _load_flow_source(config_path: str, code_map: Optional[str]):
+    """The Dataset of a flow config's source (the config checked whole first, as ``flow`` does)."""
+    from .flowrun import load_source_data
+
+    cfg = _flow_config(config_path, code_map)
+    log.info("config %s: valid", config_path)
+    return load_source_data(cfg)
 
 
 def _run_config(config_path: str) -> "Config":
@@ -463,14 +500,9 @@ def flow(config_path: str, code_map: Optional[str]) -> None:
     model per locality, every table by locality with the council total, plus start_stock,
     fan_localities.png and fan_charts/<locality>.png.
     """
-    import dataclasses
+    from .flowrun import run_flow
 
-    from .flowrun import load_flow_config, run_flow
-
-    cfg = load_flow_config(config_path)
-    if code_map and cfg.source is not None:
-        cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
-    click.echo(str(run_flow(cfg)))
+    click.echo(str(run_flow(_flow_config(config_path, code_map))))
 
 
 @cli.command()

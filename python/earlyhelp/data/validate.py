@@ -12,7 +12,7 @@ import pandas as pd
 
 from .._errors import Problem, PythonOnlyFix
 from ._fast import isin, value_set
-from .coerce import row_labels
+from .coerce import counted_values, row_labels
 from .schema import ID_MAX_LENGTH, TABLES, Column
 
 if TYPE_CHECKING:
@@ -43,6 +43,11 @@ def _first(values: pd.Series, mask: np.ndarray) -> Any:
     if isinstance(v, pd.Timestamp):
         return str(v.date())
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _distinct(values: pd.Series, mask: np.ndarray) -> str:
+    """The different offending values with their row counts, as loading lists them."""
+    return counted_values(values[mask].astype(str).value_counts())
 
 
 def _type_problem(name: str, col: Column, values: pd.Series) -> Optional[str]:
@@ -83,7 +88,8 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
         else:
             outside = (values.notna() & ~values.isin(allowed)).to_numpy(dtype=bool)
         if outside.any():
-            problems.append(Problem(name, col.name, f"value not in the code list ({', '.join(allowed)})",
+            problems.append(Problem(name, col.name, f"value not in the code list ({', '.join(allowed)}): "
+                                    + _distinct(values, outside),
                                     _labels(frame, key0, outside), int(outside.sum()), _first(values, outside)))
     if col.kind == "id":
         long = (values.astype("string[pyarrow]").str.len().fillna(0) > ID_MAX_LENGTH).to_numpy(dtype=bool)
@@ -106,7 +112,8 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
             allowed = np.array([float(c) for c in col.codes])
             off = ~np.isnan(v) & ~np.isin(v, allowed)
             if off.any():
-                problems.append(Problem(name, col.name, f"not one of {', '.join(col.codes)}",
+                problems.append(Problem(name, col.name, f"not one of {', '.join(col.codes)}: "
+                                        + _distinct(pd.Series([f"{x:g}" for x in v[off]]), np.ones(int(off.sum()), bool)),
                                         _labels(frame, key0, off), int(off.sum()), float(v[off][0])))
     if col.kind == "date":
         future = (values > today).to_numpy(dtype=bool, na_value=False)

@@ -366,6 +366,10 @@ def _about_page(pack, options) -> str:
         rows = pd.DataFrame({"measure": list(pack.blocked), "missing from the data": list(pack.blocked.values())})
         parts.append('<p class="blocked">Some measures could not be computed from the data supplied:</p>')
         parts.append(_table(rows))
+    if pack.assumed:
+        rows = pd.DataFrame({"data": list(pack.assumed), "taken as": list(pack.assumed.values())})
+        parts.append("<p>Where the data do not record a value, the measures took:</p>")
+        parts.append(_table(rows))
     icons = "".join(f"<tr><td>{icon(k, VARIATION_TEXT)}</td><td>{_esc(v[0])}</td></tr>" for k, v in
                     VARIATION_TEXT.items())
     icons += "".join(f"<tr><td>{icon(k, ASSURANCE_TEXT)}</td><td>{_esc(v[0])}</td></tr>" for k, v in

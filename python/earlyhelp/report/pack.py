@@ -80,6 +80,9 @@ class Pack:
         the measures' definitions.
     blocked : dict of str to str
         measures that could not be computed, and why.
+    assumed : dict of str to str
+        what the measures took for values the data do not record (e.g. a practitioner's
+        missing FTE), with how many; said in run.json and on the dashboard's About page.
     suppression : dict
         cells hidden per table.
     window : dict of str to str
@@ -98,6 +101,7 @@ class Pack:
     suppression: Dict[str, Dict[str, int]]
     window: Dict[str, str]
     council: str
+    assumed: Dict[str, str] = field(default_factory=dict)
 
 
 def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
@@ -176,6 +180,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
                             end=month_end)
         rolling_all = M.compute(ds, ids, period="rolling_12m", start=month_end - pd.DateOffset(months=11), end=month_end)
     blocked = dict(council.attrs.get("blocked", {}))
+    assumed = dict(council.attrs.get("assumed", {}))
     kinds = {m.id: m.kind for m in chosen}
     monthly = pd.concat([council.assign(locality=ALL), by_loc], ignore_index=True)
     monthly["locality"] = monthly["locality"].astype(str)
@@ -243,7 +248,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
                 funnels=funnels, catalogue=M.catalogue()[lambda c: c["id"].isin(ids)].reset_index(drop=True),
                 blocked=blocked, suppression=counts,
                 window={"first_month": first_shown.strftime("%Y-%m"), "last_month": month_end.strftime("%Y-%m")},
-                council=_council_name(ds))
+                council=_council_name(ds), assumed=assumed)
 
 
 def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, keys: Sequence[str]):
@@ -898,6 +903,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
         publish_file(folder, "run.json", dict(
             command="report", inputs=inputs, digest=digest, timings=timings,
             config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
-            blocked=pack.blocked, suppression={"threshold": opt.threshold, "by_measure": pack.suppression}),
+            blocked=pack.blocked, assumed=pack.assumed,
+            suppression={"threshold": opt.threshold, "by_measure": pack.suppression}),
             "record")
     return folder.final
