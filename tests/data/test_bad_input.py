@@ -293,3 +293,18 @@ def test_validate_lists_every_value_outside_the_code_list(small_ds):
         small_ds.replace(episodes=bad).validate()
     p = problem(exc.value, "episodes", "end_reason")
     assert p.n_rows == 3 and "'Odd' x2" in p.message and "'Strange' x1" in p.message
+
+
+def test_a_column_under_two_of_its_names_must_agree(frames):
+    # ours and the SSD's name for one column: the same dates written two ways load, different ones do not
+    persons = frames["persons"].assign(birth_date=lambda f: pd.to_datetime(f["birth_date"]) + pd.Timedelta(days=20))
+    frames["persons"] = persons.assign(pers_dob=persons["birth_date"].dt.strftime("%d/%m/%Y"))
+    load(frames)
+    frames["persons"] = persons.assign(pers_dob=persons["birth_date"].dt.strftime("%m/%d/%Y"))
+    with pytest.raises(ValidationError, match="persons.birth_date: given twice"):
+        load(frames)
+    frames["persons"] = persons.assign(pers_sex=["M", "F", "F", "M", "F", "M", "M"])
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    p = problem(exc.value, "persons", "sex")
+    assert p.rows == ["m2"] and p.n_rows == 1 and "'pers_sex'" in p.message and p.value == "M"

@@ -86,6 +86,34 @@ def rename_aliases(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=mapping)
 
 
+def conflicting_aliases(table: Table, frame: pd.DataFrame, problems: List[Problem]) -> None:
+    """A column given under two of its names (ours and an SSD alias, or two aliases) is read from
+    the first (see :func:`rename_aliases`); where the other holds different values, which one is
+    meant cannot be told, so it is a problem naming both, not a silent choice. ``frame`` is
+    renamed already."""
+    present = {str(col).strip().lower(): col for col in frame.columns}
+    for c in table.columns:
+        if c.name not in frame.columns:
+            continue
+        for alias in c.aliases:
+            other = present.get(alias.lower())
+            if other is None or other == c.name:
+                continue
+            chosen, second = frame[c.name], frame[other]
+            if isinstance(chosen, pd.DataFrame) or isinstance(second, pd.DataFrame):
+                continue  # a name given twice: reported as such
+            a, b = _as_text(chosen), _as_text(second)
+            if c.kind == "date":  # one date written two ways is one date
+                a, b = (pd.Series(parse_dates(v.to_numpy(dtype=object, na_value=None)), index=v.index)
+                        .astype("string").fillna(v) for v in (a, b))
+            differ = (a.ne(b) & ~(a.isna() & b.isna())).fillna(True).to_numpy(dtype=bool)
+            if differ.any():
+                problems.append(Problem(
+                    table.name, c.name, f"given twice, as {c.name!r} (read) and as {other!r} (its other name), "
+                    f"with different values in {int(differ.sum()):,} rows: keep the one you mean",
+                    _row_labels(frame, table, differ), int(differ.sum()), str(b[differ].iloc[0])))
+
+
 def normalise_word(text: str) -> str:
     """Lower case, runs of non-alphanumerics to one underscore: 'Step-up ' -> 'step_up'."""
     return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
@@ -607,6 +635,7 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
         return empty_table(table)
     given = frame.columns
     frame = rename_aliases(table, frame.reset_index(drop=True))
+    conflicting_aliases(table, frame, problems)
     aliased = aliased or not frame.columns.equals(given)
     dupes = frame.columns[frame.columns.duplicated()]
     if len(dupes):
