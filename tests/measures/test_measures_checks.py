@@ -215,6 +215,18 @@ def test_funnel_needs_one_label_and_denominator_per_unit():
         measures.funnel([5, 40], [100, 200, 300])
 
 
+@pytest.mark.parametrize("kind", ["proportion", "rate"])
+def test_funnel_refuses_counts_too_large_to_compute_rather_than_hang_or_give_nan(kind):
+    # a 1e300 denominator ran for minutes; a rate's 1e11 expected events gave NaN lower limits
+    with pytest.raises(ValidationError, match="funnel.denominator: is above 1e\\+15"):
+        measures.funnel([1, 5e299], [10, 1e300], kind=kind)
+    if kind == "rate":
+        with pytest.raises(ValidationError, match="funnel.overall: a rate of 0.4 expects"):
+            measures.funnel([1, 4e10], [10, 1e11], kind=kind)
+    limits = measures.funnel([1, 4e9], [10, 1e10], kind=kind)
+    assert limits["units"].notna().all().all() and limits["curve"].notna().all().all()
+
+
 @pytest.mark.parametrize("values, kw, field", [
     (["12", "n/a", "15", "x"], {}, "value: is not a number"),
     ([1.0, 2.0, np.inf, 3.0], {}, "value: is infinite"),

@@ -76,6 +76,15 @@ def test_constant_or_collinear_columns_without_penalty_raise(data):
         PoissonRiskModel(alpha=0).fit(X.assign(region=7.0), y + 1)
 
 
+def test_huge_values_without_penalty_are_named_not_called_constant(data):
+    # squares beyond the double range made the column's variance NaN, which read as "constant"
+    X, y = data
+    X = X.assign(region=np.where(np.arange(len(X)) % 2, 1e300, 0.0))
+    for model, target in ((PoissonRiskModel(alpha=0), y + 1), (LogisticRiskModel(C=np.inf), y)):
+        with pytest.raises(ValidationError, match="column 3 of X holds values too large to fit .*1e\\+300"):
+            model.fit(X, target)
+
+
 def test_separable_data(data):
     X, _ = data
     y = (X["needs"] > 0).astype(int).to_numpy()

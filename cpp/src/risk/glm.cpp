@@ -69,6 +69,13 @@ void check_full_rank(ConstRowMatrixRef X, ConstVectorRef w, bool fit_intercept) 
   }
   G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
   const double S = w.sum();
+  for (Eigen::Index j = 0; j < p; ++j)  // a square beyond the double range reads as a constant column below
+    if (!std::isfinite(G(j, j))) {
+      std::ostringstream msg;
+      msg << "column " << j << " of X holds values too large to fit (up to " << X.col(j).cwiseAbs().maxCoeff()
+          << " in absolute value; their squares overflow): rescale the features";
+      throw InputError(msg.str());
+    }
   for (Eigen::Index j = 0; j < p; ++j) {
     double mean = fit_intercept ? G(p, j) / S : 0.0;
     double var = G(j, j) / S - mean * mean;

@@ -346,6 +346,12 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     _check_funnel_units(num, den, labels, kind)
     _check_funnel_parameters(overall, levels, points, kind)
     p0 = float(num.sum() / den.sum()) if overall is None else float(overall)
+    if kind == "rate" and den.max() * 1.2 * p0 > MAX_FUNNEL_EVENTS:
+        from .._errors import Problem, ValidationError
+
+        raise ValidationError(Problem("funnel", "overall", f"a rate of {p0:g} expects up to {den.max() * p0:g} "
+                                      f"events in a unit: above {MAX_FUNNEL_EVENTS:g}, where the Poisson limits "
+                                      "cannot be computed (give the denominator in larger units)"))
     units = pd.DataFrame({"label": list(labels) if labels is not None else np.arange(len(num)),
                           "numerator": num, "denominator": den, "value": num / den})
     grid = np.unique(np.round(np.geomspace(max(1.0, den.min() / 2), den.max() * 1.2, points)))
@@ -360,6 +366,12 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     return {"units": units, "curve": curve, "overall": p0}
 
 
+#: the largest denominator a funnel takes, and for rates the largest expected count (Poisson
+#: quantiles are not computed beyond about 4e10; binomial ones hold to 1e15)
+MAX_FUNNEL_COUNT = 1e15
+MAX_FUNNEL_EVENTS = 1e10
+
+
 def _check_funnel_units(num: np.ndarray, den: np.ndarray, labels, kind: str) -> None:
     """Every unit needs a finite numerator >= 0 and denominator > 0 (and, for a proportion,
     numerator <= denominator): one bad unit would otherwise blank every unit's limits."""
@@ -370,7 +382,10 @@ def _check_funnel_units(num: np.ndarray, den: np.ndarray, labels, kind: str) -> 
         raise ValidationError(Problem("funnel", "labels", f"{len(num)} numerators, {len(den)} denominators and "
                                       f"{len(names)} labels: one of each per unit"))
     checks = [("numerator", ~np.isfinite(num) | (num < 0), num, "must be a number >= 0"),
-              ("denominator", ~np.isfinite(den) | (den <= 0), den, "must be a positive number")]
+              ("denominator", ~np.isfinite(den) | (den <= 0), den, "must be a positive number"),
+              ("denominator", np.isfinite(den) & (den > MAX_FUNNEL_COUNT), den,
+               f"is above {MAX_FUNNEL_COUNT:g}, beyond any population (the exact limits are counts, and "
+               "counts that large would not finish)")]
     if kind == "proportion":
         checks.append(("numerator", np.isfinite(num) & np.isfinite(den) & (den > 0) & (num > den), num,
                        "is more than its denominator (a proportion is at most 1)"))
