@@ -349,7 +349,7 @@ _PSEUDO_HELP = ("Replace every family, person, episode, request, practitioner an
 @_exits
 def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
              code_map: Optional[str]) -> None:
-    """Check a config and/or a dataset; list every problem found (exit 2 if any)."""
+    """Check a config (forecast, report or flow) and its data, or a dataset; list every problem found (exit 2 if any)."""
     from ..sources import content_hash
 
     ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
