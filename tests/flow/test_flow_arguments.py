@@ -10,6 +10,7 @@ import pytest
 
 import earlyhelp
 from earlyhelp.flow import Scenario, StockFlow, goal_seek
+from earlyhelp.flow.scenario import Change
 
 ValidationError = earlyhelp.ValidationError
 
@@ -118,6 +119,19 @@ def test_multipliers_are_numbers(factor):
 def test_a_change_must_last_a_day():
     _raises("end", Scenario("s").multiply, ("cin", "cp"), 0.5, start="2027-01-01", end="2026-01-01")
     _raises("start", Scenario("s").multiply, ("cin", "cp"), 0.5, start="x")
+
+
+@pytest.mark.parametrize("scenario, column", [
+    (Scenario("dicts", changes=[{"kind": "multiply", "target": "entry:cin", "value": 0.8}]), "changes"),
+    (Scenario("by hand", changes=[Change("entry:cin", "multiply", -1.0)]), "factor"),
+    (Scenario("caps list", caps=[("cin", 10)]), "caps"),
+    (Scenario("cap zero", caps={"cin": 0}), "cap"),
+])
+def test_a_scenario_built_by_hand_is_checked_as_the_methods_check(model, scenario, column):
+    # a dict among the changes was an AttributeError deep inside; a negative factor set by hand ran
+    for call in (lambda: model.project(30, scenario=scenario),
+                 lambda: model.simulate(months=2, runs=2, seed=1, scenario=scenario)):
+        _raises(column, call)
 
 
 def test_a_loaded_change_names_a_known_kind():

@@ -206,9 +206,23 @@ def _target(target: Target) -> Target:
 def check_scenario(scenario: Any, table: str) -> Optional[Scenario]:
     """``scenario`` if it is None or a :class:`Scenario`, else a ValidationError (not an
     AttributeError from deep inside)."""
-    if scenario is not None and not isinstance(scenario, Scenario):
+    if scenario is None:
+        return None
+    if not isinstance(scenario, Scenario):
         raise ValidationError(f"scenario must be a Scenario (earlyhelp.flow.Scenario), not {scenario!r}",
                               table=table, column="scenario")
+    changes, caps = scenario.changes, scenario.caps
+    wrong = [i for i, c in enumerate(changes) if not isinstance(c, Change)] if isinstance(changes, list) else [0]
+    if wrong:
+        raise ValidationError(Problem(
+            f"scenario {scenario.name}", "changes", "changes are made with Scenario.multiply and Scenario.add "
+            "(or read from mappings by Scenario.from_dict), not given as "
+            f"{type(changes[wrong[0]] if isinstance(changes, list) else changes).__name__}",
+            rows=tuple(wrong[:10]), n_rows=len(wrong)))
+    if not isinstance(caps, dict):
+        raise ValidationError(f"caps must be a mapping {{state: days}} (use Scenario.cap), not {caps!r}",
+                              table=f"scenario {scenario.name}", column="caps")
+    Scenario.from_dict(scenario.to_dict())  # the methods' checks, for changes or caps set by hand
     return scenario
 
 
