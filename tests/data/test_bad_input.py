@@ -308,3 +308,11 @@ def test_a_column_under_two_of_its_names_must_agree(frames):
         load(frames)
     p = problem(exc.value, "persons", "sex")
     assert p.rows == ["m2"] and p.n_rows == 1 and "'pers_sex'" in p.message and p.value == "M"
+
+
+def test_an_unreadable_value_does_not_hide_another_problem_in_its_column(frames):
+    frames["practitioners"]["fte"] = [np.inf, -1e308]
+    with pytest.raises(ValidationError) as exc:
+        load(frames)
+    found = {p.message: p.rows for p in exc.value.problems if (p.table, p.column) == ("practitioners", "fte")}
+    assert found == {"not a finite number": ["P1"], "below the minimum 0": ["P2"]}, found

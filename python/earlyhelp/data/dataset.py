@@ -449,12 +449,14 @@ def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of, fol
     """Validation problems of tables that failed to read, minus columns already reported.
 
     Values that could not be read are missing after coercion; a second report about the
-    same column ("missing value") would only repeat the first, so it is left out. A table
+    same column ("missing value", a duplicate key) would only repeat the first, so it is left
+    out, except where other values of the column are out of range: an unreadable ``inf`` does
+    not hide a ``-1e308`` below the minimum. A table
     with a problem of its own (a ragged or unreadable file) is checked for the rows that
     did read, but references into it are not checked: its missing rows would show as
     dangling references elsewhere.
     """
-    from .validate import find_problems
+    from .validate import VALUE_RANGE_PROBLEMS, find_problems
 
     seen = {(p.table, p.column) for p in found}
     partial = {p.table for p in found if p.column is None}
@@ -469,7 +471,7 @@ def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of, fol
                               as_of=as_of, partial=partial)
     except Exception:  # the reading problems are the error; checks on half-read tables are a bonus
         return []
-    return [p for p in later if (p.table, p.column) not in seen]
+    return [p for p in later if (p.table, p.column) not in seen or p.message.startswith(VALUE_RANGE_PROBLEMS)]
 
 
 def _keep_local_end_reason(frame: pd.DataFrame) -> pd.DataFrame:

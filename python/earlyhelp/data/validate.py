@@ -34,6 +34,13 @@ DATE_ORDER = {
 }
 
 
+# How the problems of values read but out of range begin: after a reading problem in the
+# same column they are new, not repeats (see dataset._later_problems).
+BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_ONE_OF, FUTURE_DATE = ("below the minimum", "above the maximum", "not one of",
+                                                         "date in the future")
+VALUE_RANGE_PROBLEMS = (BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_ONE_OF, FUTURE_DATE)
+
+
 def _labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> list:
     return row_labels(frame, key, mask)
 
@@ -101,18 +108,18 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
         if col.minimum is not None:
             low = ~np.isnan(v) & (v < col.minimum)
             if low.any():
-                problems.append(Problem(name, col.name, f"below the minimum {col.minimum:g}",
+                problems.append(Problem(name, col.name, f"{BELOW_MINIMUM} {col.minimum:g}",
                                         _labels(frame, key0, low), int(low.sum()), float(v[low][0])))
         if col.maximum is not None:
             high = ~np.isnan(v) & (v > col.maximum)
             if high.any():
-                problems.append(Problem(name, col.name, f"above the maximum {col.maximum:g}",
+                problems.append(Problem(name, col.name, f"{ABOVE_MAXIMUM} {col.maximum:g}",
                                         _labels(frame, key0, high), int(high.sum()), float(v[high][0])))
         if col.codes and col.kind == "int":
             allowed = np.array([float(c) for c in col.codes])
             off = ~np.isnan(v) & ~np.isin(v, allowed)
             if off.any():
-                problems.append(Problem(name, col.name, f"not one of {', '.join(col.codes)}: "
+                problems.append(Problem(name, col.name, f"{NOT_ONE_OF} {', '.join(col.codes)}: "
                                         + _distinct(pd.Series([f"{x:g}" for x in v[off]]), np.ones(int(off.sum()), bool)),
                                         _labels(frame, key0, off), int(off.sum()), float(v[off][0])))
     if col.kind == "date":
@@ -122,7 +129,7 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
         elif name == "persons" and col.name == "birth_date" and "expected_birth" in frame.columns:
             future = future & ~frame["expected_birth"].fillna(False).to_numpy(dtype=bool)  # unborn: a due date
         if future.any():
-            problems.append(Problem(name, col.name, f"date in the future (after {today.date()})",
+            problems.append(Problem(name, col.name, f"{FUTURE_DATE} (after {today.date()})",
                                     _labels(frame, key0, future), int(future.sum()), _first(values, future),
                                     fix=PythonOnlyFix("pass as_of= to validate against another date")))
 
