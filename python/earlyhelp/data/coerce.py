@@ -88,7 +88,7 @@ def rename_aliases(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 def conflicting_aliases(table: Table, frame: pd.DataFrame, problems: List[Problem]) -> None:
     """A column given under two of its names (ours and an SSD alias, or two aliases) is read from
-    the first (see :func:`rename_aliases`); where the other holds different values, which one is
+    the first (see ``rename_aliases``); where the other holds different values, which one is
     meant cannot be told, so it is a problem naming both, not a silent choice. ``frame`` is
     renamed already."""
     present = {str(col).strip().lower(): col for col in frame.columns}
