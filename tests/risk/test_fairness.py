@@ -218,3 +218,13 @@ def test_ties_at_the_top_k_cut_are_reported():
     p = np.r_[np.full(100, 0.3), np.linspace(0.01, 0.2, 100)]
     audit = fairness_audit(y, p, {"sex": ["F", "M"] * 100}, top_k_percent=10)
     assert audit.threshold == 0.3 and audit.selected_share == 0.5
+
+
+def test_a_group_against_a_reference_rate_of_zero_is_flagged():
+    # every B selected, no A: the widest disparity, whose ratio (r / 0) was NaN and never flagged
+    g = pd.Series(np.array(["A"] * 250 + ["B"] * 150), name="eth")
+    p = np.where(g == "A", 0.2, 0.6)
+    y = np.r_[np.ones(50), np.zeros(200), np.ones(90), np.zeros(60)].astype(int)
+    audit = fairness_audit(y, p, g, threshold=0.5).set_index("group")
+    assert audit.loc["A", "selection_rate_ratio"] == 1.0 and np.isinf(audit.loc["B", "selection_rate_ratio"])
+    assert audit.loc["B", "flagged"] and "selection_rate" in audit.loc["B", "flags"]

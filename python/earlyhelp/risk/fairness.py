@@ -153,6 +153,19 @@ def holm(p_values: np.ndarray) -> np.ndarray:
     return out
 
 
+
+def _rate_ratio(rate: float, base: float, is_reference: bool) -> float:
+    """A group's rate over the reference group's: infinite when only the reference's is 0 (the
+    widest disparity, which a NaN hid from the flags), 1 when both are (and for the reference
+    itself), NaN when either is undefined (no one to count)."""
+    if is_reference:
+        return 1.0 if np.isfinite(rate) else float("nan")
+    if not (np.isfinite(rate) and np.isfinite(base)):
+        return float("nan")
+    if base == 0:
+        return float("inf") if rate > 0 else 1.0
+    return rate / base
+
 def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = None, top_k_percent: float = 10,
                    reference: Optional[Mapping[str, str]] = None, max_ratio_gap: float = 0.2,
                    min_positives: int = 10, alpha: float = 0.05, level: float = 0.95) -> FairnessAudit:
@@ -251,8 +264,7 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
                 out[metric] = r[metric]
                 out[f"{metric}_low"], out[f"{metric}_high"] = _wilson(k1, n1, z)
                 base = rr[metric]
-                out[f"{metric}_ratio"] = r[metric] / base if base and np.isfinite(base) and np.isfinite(r[metric]) \
-                    else nan
+                out[f"{metric}_ratio"] = _rate_ratio(r[metric], base, is_ref)
                 out[f"{metric}_ratio_low"], out[f"{metric}_ratio_high"] = _ratio_ci(k1, n1, k0, n0, z)
                 out[f"{metric}_p"] = nan if is_ref else _fisher_p(k1, n1, k0, n0)
             out["mean_p"], out["observed_rate"] = r["mean_p"], r["observed_rate"]
@@ -273,7 +285,7 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     adjusted = holm(raw.ravel()).reshape(raw.shape)
     ratio_cols = [f"{m}_ratio" for m in RATIO_METRICS] + ["calibration_ratio_vs_reference"]
     ratios = result[ratio_cols].to_numpy(dtype=float)
-    outside = np.isfinite(ratios) & ((ratios < lo) | (ratios > hi))
+    outside = ~np.isnan(ratios) & ((ratios < lo) | (ratios > hi))  # an infinite ratio is the widest gap
     hit = outside & (np.nan_to_num(adjusted, nan=1.0) < alpha)
     names = list(RATIO_METRICS) + ["calibration"]
     result["flags"] = [",".join(n for n, h in zip(names, row) if h) for row in hit]
