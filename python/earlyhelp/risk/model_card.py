@@ -17,8 +17,10 @@ JUDGEMENT = ("Risk scores support a practitioner's professional judgement; they 
 
 def _cell(v: Any) -> str:
     if isinstance(v, (float, np.floating)):
-        if not np.isfinite(v):
+        if np.isnan(v):
             return "-"
+        if np.isinf(v):  # a ratio to a reference rate of 0
+            return "inf" if v > 0 else "-inf"
         return f"{v:.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else ""
