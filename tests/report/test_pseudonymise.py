@@ -79,3 +79,19 @@ def test_missing_or_short_key(monkeypatch):
         pseudonymise(small_dataset())
     with pytest.raises(ConfigError, match="length"):
         pseudonymise_ids(pd.Series(["A"]), domain="person", key=KEY, length=60)
+
+
+def test_two_ids_with_one_pseudonym_are_refused_not_merged():
+    # under this key, families F0028262 and F0047865 share their first 8 hex characters
+    key = "0123456789abcdef0123456789ABCDEF-key"
+    ids = pd.Series(["F0028262", "F0047865"])
+    with pytest.raises(ConfigError, match="'F0028262' and 'F0047865' get the same pseudonym at 8"):
+        pseudonymise_ids(ids, domain="family", key=key, length=8)
+    assert pseudonymise_ids(ids, domain="family", key=key, length=9).nunique() == 2
+    # across tables too: one family in families, the other only in requests
+    ds = small_dataset()
+    ds = ds.replace(families=ds.families.assign(family_id=["F0028262", "P1"]),
+                    family_members=ds.family_members.assign(family_id=["F0028262", "F0028262", "P1"]),
+                    requests=ds.requests.assign(family_id=["F0047865", None]))
+    with pytest.raises(ConfigError, match="same pseudonym"):
+        pseudonymise(ds, key=key, length=8)

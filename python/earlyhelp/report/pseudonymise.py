@@ -25,7 +25,7 @@ import hmac
 import numbers
 import os
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pandas as pd
 
@@ -130,15 +130,37 @@ def pseudonymise_ids(ids: pd.Series, *, domain: str, key: Optional[str | bytes] 
     -------
     Series
     """
+    return _mapped(ids, domain, pseudo_key(key), _checked_length(length), {})
+
+
+def _checked_length(length: Any) -> int:
     whole = isinstance(length, numbers.Integral) and not isinstance(length, bool)
     if not whole or not 8 <= length <= min(64, ID_MAX_LENGTH):
         raise ConfigError([Problem("pseudonymise", "length", f"must be a whole number between 8 and "
                                    f"{min(64, ID_MAX_LENGTH)}", value=length)])
-    raw = pseudo_key(key)
+    return int(length)
+
+
+def _mapped(ids: pd.Series, domain: str, raw: bytes, length: int, taken: Dict[str, Dict[str, Any]]) -> pd.Series:
+    """``ids`` by their pseudonyms, checked one to one against ``taken`` (per domain: pseudonym -> id)."""
     values = _id_text(ids)
     uniques = values.dropna().unique()
     mapping = {u: pseudonym(str(u), domain=domain, key=raw, length=length) for u in uniques}
+    _one_to_one(mapping, domain, length, taken.setdefault(domain, {}))
     return values.map(mapping).astype("string[pyarrow]")
+
+
+def _one_to_one(mapping: Dict[Any, str], domain: str, length: int, taken: Dict[str, Any]) -> None:
+    """Two ids with one pseudonym would merge two families (or people) in every output: a short
+    ``length`` makes that likely in a large council (8 characters: about even odds at 80,000
+    ids), so a collision is an error, not a silent merge. ``taken``: pseudonym -> id of the
+    domain's columns done already (one id keeps one pseudonym across tables)."""
+    for original, alias in mapping.items():
+        before = taken.setdefault(alias, original)
+        if str(before) != str(original):
+            raise ConfigError([Problem("pseudonymise", "length", f"the {domain} ids {str(before)!r} and "
+                                       f"{str(original)!r} get the same pseudonym at {length} characters: use "
+                                       f"a longer length (default {PSEUDONYM_LENGTH})", value=length)])
 
 
 def _id_text(ids: pd.Series) -> pd.Series:
@@ -206,12 +228,13 @@ def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDON
     columns.update(_checked_extra_columns(extra_columns or {}, tables))
     replaced: Dict[str, pd.DataFrame] = {}
     done: List[str] = []
+    taken: Dict[str, Any] = {}  # per domain: pseudonym -> id
     for (table, column), domain in sorted(columns.items()):
         frame = replaced.get(table, tables[table])
         if column not in frame.columns:
             continue
         frame = frame.copy() if table not in replaced else frame
-        frame[column] = pseudonymise_ids(frame[column], domain=domain, key=raw, length=length)
+        frame[column] = _mapped(frame[column], domain, raw, _checked_length(length), taken)
         replaced[table] = frame
         done.append(f"{table}.{column}")
     merged = dict(tables)
