@@ -216,3 +216,13 @@ def test_convolution_reproduces_observed_open_caseload_on_a_synthetic_council():
     ratio = implied / observed.loc[implied.index]
     assert abs(ratio.mean() - 1.0) < 0.1, ratio.describe()
     assert (ratio - 1.0).abs().mean() < 0.15                  # month by month too (August dip included)
+
+
+@pytest.mark.parametrize("freq, months", [("MS", 1), ("ME", 1), ("QS", 3), ("YS", 12)])
+def test_quarterly_and_yearly_forecasts_are_read_as_such(freq, months):
+    # quarter starts are month starts too: a quarterly forecast was costed as monthly (caseload 3x)
+    fc = pd.DataFrame({"unique_id": "L1", "ds": pd.date_range("2024-01-01", periods=4, freq=freq), "M": 10.0})
+    plan = capacity(fc, episode_weeks=16)
+    weeks = months * 365.25 / 12 / 7
+    assert plan.period_weeks == pytest.approx(weeks)
+    assert plan.caseload.iloc[-1] == pytest.approx(10 * 16 / weeks)   # Little's law in steady state

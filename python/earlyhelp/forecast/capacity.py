@@ -223,7 +223,9 @@ def _deterministic_curve(episode_weeks: float):
 def _period_weeks(ds_values: pd.Series) -> float:
     d = pd.DatetimeIndex(pd.to_datetime(ds_values.unique())).sort_values()
     if len(d) >= 1 and (d.is_month_start.all() or d.is_month_end.all()):
-        return WEEKS_PER_MONTH
+        # whole months: quarter and year starts are month starts too, so count the months between
+        months = np.diff(d.year.to_numpy() * 12 + d.month.to_numpy())
+        return WEEKS_PER_MONTH * (float(np.median(months)) if len(months) else 1.0)
     if len(d) < 2:
         raise ValidationError(Problem("forecast", "ds", "cannot tell the period length from one date; "
                                                         "pass period_weeks"))
