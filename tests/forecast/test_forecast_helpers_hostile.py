@@ -265,3 +265,14 @@ def test_capacity_history_shorter_than_an_episode_is_extended_and_reported():
     assert set(out.history_extended) == {"L1", "L2"} and all(v > 0 for v in out.history_extended.values())
     assert full.history_extended == {}
     np.testing.assert_allclose(out["caseload"], full["caseload"])
+
+
+def test_reconcile_reads_bounds_named_by_a_float_level():
+    # statsforecast names level=[80.0] 'M-lo-80.0': reconcile found the level, then looked up 'M-lo-80'
+    Y = pd.DataFrame({"unique_id": ["T", "T/a", "T/b"], "ds": pd.Timestamp("2024-01-01"), "M": [3.0, 1, 1],
+                      "M-lo-80.0": [1.0, 0, 0], "M-hi-80.0": [5.0, 2, 2]})
+    S = pd.DataFrame({"unique_id": ["T", "T/a", "T/b"], "T/a": [1.0, 1, 0], "T/b": [1.0, 0, 1]})
+    out = reconcile(Y, S, method="bottom_up")
+    assert {"M-lo-80", "M-hi-80"} <= set(out.columns) and out["M"].tolist() == [2.0, 1.0, 1.0]
+    with pytest.raises(ValidationError, match="given twice"):
+        reconcile(Y.assign(**{"M-lo-80": Y["M-lo-80.0"]}), S, method="bottom_up")

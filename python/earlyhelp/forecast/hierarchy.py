@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -537,6 +537,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         raise ValidationError(Problem("forecasts", None, f"unknown top_down_method {top_down_method!r}; "
                                                          f"choose one of {TOP_DOWN_METHODS}"))
     ids, bottom, S_sparse = _summing_matrix(S)
+    forecasts = _whole_level_names(forecasts)
     model_cols, intervals = _forecast_columns(forecasts, models, level_list(level, table="reconcile"))
     horizon = _check_layout(forecasts, ids, model_cols, intervals)
     order = pd.Series(np.arange(len(ids)), index=ids)
@@ -617,6 +618,23 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
                          shrinkage=shrinkage, insample_periods_dropped=dropped,
                          interval_errors=interval_errors, bounds_clipped_to_0=clipped,
                          whole_number_bounds=whole_models)
+
+
+def _whole_level_names(forecasts: Any) -> Any:
+    """``M-lo-80.0`` (statsforecast's name for ``level=[80.0]``) as ``M-lo-80``, the name the
+    bounds are looked up and written under; other names and non-frames unchanged."""
+    if not isinstance(forecasts, pd.DataFrame):
+        return forecasts
+    names = {}
+    for col in forecasts.columns:
+        m = _INTERVAL.match(str(col))
+        if m and "." in m["level"] and float(m["level"]).is_integer():
+            names[col] = f"{m['model']}-{m['side']}-{_fmt(float(m['level']))}"
+    clash = [new for old, new in names.items() if new in forecasts.columns]
+    if clash:
+        raise ValidationError(Problem("forecasts", clash[0], f"given twice, as {clash[0]!r} and with '.0' after "
+                                      "its level: keep one"))
+    return forecasts.rename(columns=names) if names else forecasts
 
 
 def _fmt(level: float) -> str:
