@@ -276,3 +276,10 @@ def test_reconcile_reads_bounds_named_by_a_float_level():
     assert {"M-lo-80", "M-hi-80"} <= set(out.columns) and out["M"].tolist() == [2.0, 1.0, 1.0]
     with pytest.raises(ValidationError, match="given twice"):
         reconcile(Y.assign(**{"M-lo-80": Y["M-lo-80.0"]}), S, method="bottom_up")
+
+
+def test_capacity_takes_a_level_given_twice_once():
+    fc = pd.DataFrame({"unique_id": "L1", "ds": pd.date_range("2024-01-01", periods=3, freq="MS"), "M": 10.0,
+                       "M-lo-80": 8.0, "M-hi-80": 12.0})
+    cols = capacity(fc, level=[80, 80.0]).columns.tolist()
+    assert len(cols) == len(set(cols)) and "fte-hi-80" in cols

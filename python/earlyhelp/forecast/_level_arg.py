@@ -29,9 +29,9 @@ def level_list(level: Any, *, table: str, column: str = "level") -> Optional[Lis
     Returns
     -------
     list or None
-        The levels in the order given (a single number as a one-element list), whole ones as
-        ``int`` so that 80.0 and 80 name the same columns (``-lo-80``); None when ``level`` is
-        None.
+        The levels in the order given, each once (a single number as a one-element list), whole
+        ones as ``int`` so that 80.0 and 80 name the same columns (``-lo-80``); None when
+        ``level`` is None.
 
     Raises
     ------
@@ -54,4 +54,5 @@ def level_list(level: Any, *, table: str, column: str = "level") -> Optional[Lis
     bad = [lv for lv in values if not (is_real(lv) and 0 < lv < 100)]
     if bad:
         raise ValidationError(f"levels must be numbers in (0, 100), got {bad}", table=table, column=column)
-    return [int(lv) if float(lv).is_integer() else float(lv) for lv in values]
+    # once each: a level given twice would name its bound columns twice
+    return list(dict.fromkeys(int(lv) if float(lv).is_integer() else float(lv) for lv in values))
