@@ -47,3 +47,10 @@ def test_a_problem_names_the_row_of_the_whole_frame(client):
         with pytest.raises(earlyhelp.ValidationError) as err:
             Forecaster([SeasonalNaive(season_length=12)], freq="MS").fit(frame).predict(3)
         assert list(err.value.problems[0].rows) == [100]
+
+
+def test_cross_validation_asks_for_a_pandas_frame():
+    # it cuts windows from one in-memory panel: a Dask frame gave an AttributeError on None
+    ddf = dd.from_pandas(_panel(n_series=2), npartitions=1)
+    with pytest.raises(earlyhelp.ValidationError, match="cross_validation.df: .*compute"):
+        Forecaster([SeasonalNaive(season_length=12)], freq="MS").cross_validation(ddf, h=2)

@@ -721,6 +721,12 @@ class Forecaster:
             raise ValidationError(f"step_size must be a positive integer, got {step_size!r}",
                                   table="cross_validation", column="step_size")
         step = h if step_size is None else int(step_size)
+        from .distributed import is_dask_frame
+
+        if is_dask_frame(df):  # the windows cut one in-memory panel; a Dask fit keeps none
+            raise ValidationError("cross_validation takes a pandas DataFrame: call .compute() on the Dask one "
+                                  "(backtests of a few hundred series fit in memory)", table="cross_validation",
+                                  column="df")
         self.fit(df)
         panel = self._panel
         frames, excluded, fallbacks = [], [], []
