@@ -54,3 +54,15 @@ def test_cross_validation_asks_for_a_pandas_frame():
     ddf = dd.from_pandas(_panel(n_series=2), npartitions=1)
     with pytest.raises(earlyhelp.ValidationError, match="cross_validation.df: .*compute"):
         Forecaster([SeasonalNaive(season_length=12)], freq="MS").cross_validation(ddf, h=2)
+
+
+def test_a_new_fit_forgets_the_last_one_reports():
+    df = _panel(n_series=2)
+    f = Forecaster([SeasonalNaive(season_length=12)], freq="MS")
+    f.fit(pd.concat([df, pd.DataFrame({"unique_id": "gone", "ds": df["ds"].iloc[:3], "y": np.nan})]))
+    assert list(f.excluded_["unique_id"]) == ["gone"]
+    f.fit(dd.from_pandas(df, npartitions=1))      # another frame: the exclusions above are not its own
+    assert f.report_ is None and f.excluded_ is None
+    with pytest.raises(earlyhelp.ValidationError):
+        f.fit(pd.concat([df, df.iloc[:1]]))          # rejected: nothing of the last fit is left either
+    assert f.report_ is None and f.excluded_ is None

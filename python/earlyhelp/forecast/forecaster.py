@@ -192,10 +192,11 @@ class Forecaster:
 
     Attributes
     ----------
-    report_ : DataFrame
+    report_ : DataFrame or None
         Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped.
-    excluded_ : DataFrame
-        Series left out, with ``reason``.
+        None after fitting a Dask DataFrame (each partition is checked where it lives).
+    excluded_ : DataFrame or None
+        Series left out, with ``reason``; None after fitting a Dask DataFrame.
     fallbacks_ : DataFrame
         After ``predict``/``cross_validation``: unique_id, model, method used instead.
     fitted_models_ : DataFrame
@@ -594,7 +595,7 @@ class Forecaster:
 
         # nothing of an earlier fit survives this one (not even when this data is rejected)
         self._dask, self._panel, self._fitted = None, None, None
-        self.fitted_models_ = None
+        self.fitted_models_ = self.report_ = self.excluded_ = None
         self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
         if is_dask_frame(df):
             self._dask = df
