@@ -158,3 +158,14 @@ def test_replace_checks_the_tables_it_is_given(small_ds):
         small_ds.replace(requests=small_ds.requests.drop(columns="received_date"))
     with pytest.raises(earlyhelp.ValidationError, match="validate.as_of"):
         small_ds.validate(as_of=5)
+
+
+def test_a_child_born_after_the_snapshot_is_no_member_even_without_a_start_date():
+    # an undated membership of a child not yet born kept them in the family: features counted them
+    council = earlyhelp.synthetic.council("coventry", years=3, scale=0.1, seed=1)
+    born = council.persons.set_index("person_id")["birth_date"]
+    child = born[born > pd.Timestamp("2023-03-31")].index[0]
+    members = council.family_members.copy()
+    members.loc[members["person_id"] == child, "valid_from"] = pd.NaT
+    snap = council.replace(family_members=members).snapshot("2023-03-31")
+    assert child not in set(snap.persons["person_id"]) and child not in set(snap.family_members["person_id"])

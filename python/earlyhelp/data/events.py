@@ -443,7 +443,8 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     end reasons after the date become missing, so those periods are open; assessments
     not completed by the date are open; needs of episodes still open lose their
     resolved/sustained flags (known at closure). Rows that refer to removed rows are
-    removed too. ``truth`` is passed on untouched (it is the generator's answer key,
+    removed too, among them the family memberships of children born after the date (whether
+    or not the membership has a start date). ``truth`` is passed on untouched (it is the generator's answer key,
     not data a council holds); ``meta['snapshot_date']`` records the date, and the data now
     end there (``data_end()`` is the date, when the data ran past it).
 
@@ -491,6 +492,10 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
         unborn = (persons["birth_date"] > cut).to_numpy(dtype=bool, na_value=False) & ~expected
         if unborn.any():
             tables["persons"] = persons[~unborn]
+            # their family memberships too, dated or not: a child born after the date is no member yet
+            members = tables["family_members"]
+            if len(members):
+                tables["family_members"] = members[~isin(members["person_id"], persons.loc[unborn, "person_id"])]
     csa = tables["csc_assessments"]
     if len(csa):
         tables["csc_assessments"] = csa[isin(csa["referral_id"], tables["csc_referrals"]["referral_id"])]
