@@ -571,8 +571,8 @@ def _publish_by_locality(folder, model, det: pd.DataFrame, fan: pd.DataFrame, ta
 
 
 def _percent(column: str) -> str:
-    """``q05`` -> ``5``: a quantile column's percentage (named by flow.checks, whole percents)."""
-    return str(int(column[1:]))
+    """``q05`` -> ``5``, ``q2.5`` -> ``2.5``: a quantile column's percentage (named by flow.checks)."""
+    return f"{float(column[1:]):g}"
 
 
 def _fan_chart(fan: pd.DataFrame, hidden):

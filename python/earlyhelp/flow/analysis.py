@@ -294,6 +294,19 @@ def _cutoffs(cutoffs: Any) -> list:
     return cuts
 
 
+def _check_model_keywords(kwargs: Mapping[str, Any], model_class) -> None:
+    """The keywords passed on to ``model_class`` are its own: a typo is named, not a TypeError."""
+    import difflib
+    import inspect
+
+    known = [p for p in inspect.signature(model_class.__init__).parameters if p not in ("self", "categories")]
+    for key in kwargs:
+        if key not in known:
+            guess = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else f" (StockFlow takes {', '.join(known)})"
+            raise ValidationError(f"unknown keyword {key!r}{hint}", table="backtest", column=key)
+
+
 def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int = 12, window_months: int = 12,
              runs: int = 200, seed: int = 0, by: Optional[str] = None, **kwargs) -> pd.DataFrame:
     """Fit on the ``window_months`` before each cutoff, project ``months`` ahead, and compare with
@@ -343,6 +356,7 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     months = checks.whole(months, "months", "backtest", 1, 1200)
     window_months = checks.whole(window_months, "window_months", "backtest", 1, 1200)
     keys = ["date", "state"] if by is None else ["locality", "date", "state"]
+    _check_model_keywords(kwargs, StockFlow)
     full = StockFlow(categories, **kwargs).fit(ds, by=by)
     rows = []
     for cut in cuts:

@@ -68,8 +68,10 @@ def level(value: Any, table: str, name: str = "level") -> float:
 
 
 def quantile_label(q: float) -> str:
-    """The column of quantile ``q``: ``q05``, ``q50``, ``q95``."""
-    return f"q{int(round(q * 100)):02d}"
+    """The column of quantile ``q``: ``q05``, ``q50``, ``q95``; ``q2.5`` and ``q99.5`` where the
+    percentage is not whole (rounded, 0.995 read ``q100``: the maximum, which it is not)."""
+    text = f"{q * 100:.6g}"
+    return f"q{int(text):02d}" if text.isdigit() else f"q{text}"
 
 
 def quantiles(values: Any, table: str, name: str = "quantiles") -> np.ndarray:
@@ -86,7 +88,7 @@ def quantiles(values: Any, table: str, name: str = "quantiles") -> np.ndarray:
     clash = {k: v for k, v in labels.items() if len(v) > 1}
     if clash:
         raise ValidationError(f"{name} {sorted(set(sum(clash.values(), [])))} would share the column(s) "
-                              f"{sorted(clash)}: give quantiles at least a percentage point apart",
+                              f"{sorted(clash)}: give quantiles whose percentages differ (labels keep 6 significant figures)",
                               table=table, column=name)
     return np.asarray(q, dtype=float)
 

@@ -240,6 +240,7 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
 
     _check_models(models)
     seed = checks.seed(seed, "simulate_many")
+    quantiles = checks.quantiles(quantiles, "simulate_many")  # here, not after every run
     scen = _check_scenarios(scenarios)
     check_client(client, "simulate_many")
     tasks = _tasks(models, scen, seed)
