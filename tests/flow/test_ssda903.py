@@ -117,3 +117,15 @@ def test_ssd_aliases_and_derived_events():
                       ("entry", "looked_after"): 2, ("exit", "looked_after"): 1, ("move", "looked_after"): 1}
     move = ev[ev["event"] == "move"].iloc[0]
     assert (move["from_placement"], move["to_placement"]) == ("U4", "K2")
+
+
+def test_dates_with_a_time_zone_read_as_the_day_written(tmp_path):
+    # an ISO date with an offset was parsed time-zone aware, then compared with naive dates: TypeError
+    year = tmp_path / "2024"
+    year.mkdir()
+    (year / "header.csv").write_text("CHILD,SEX,DOB\n1,1,01/01/2010\n")
+    (year / "episodes.csv").write_text("CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n"
+                                       "1,2023-05-01T23:30:00+01:00,S,C2,U1,2023-06-01T00:00:00Z,E11\n")
+    ds = earlyhelp.read_ssda903(tmp_path)
+    episode = ds.cla_episodes.iloc[0]
+    assert episode["start_date"] == pd.Timestamp("2023-05-01") and episode["end_date"] == pd.Timestamp("2023-06-01")

@@ -28,7 +28,7 @@ FALSE_WORDS = frozenset({"n", "no", "false", "f", "0", "0.0"})
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S.%f", "%d-%m-%Y", "%d.%m.%Y",
                 "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y", "%Y%m%d", "%b %d %Y %I:%M%p")
 UNKNOWN_CODES = ("raise", "keep")
-_TZ_SUFFIX = r"(?<=\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
+TZ_SUFFIX = r"(?<=\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
 
 
 def new_report() -> Dict[str, Any]:
@@ -251,7 +251,7 @@ def parse_dates(uniques: np.ndarray) -> np.ndarray:
     if len(uniques) == 0:
         return np.array([], dtype="datetime64[ns]")
     # the calendar date as written: drop a time zone offset rather than convert to UTC
-    u = pd.Series(uniques, dtype=object).str.replace(_TZ_SUFFIX, "", regex=True)
+    u = pd.Series(uniques, dtype=object).str.replace(TZ_SUFFIX, "", regex=True)
     u = u.where(~u.str.fullmatch(PARTIAL_DATE, na=False).astype(bool))
     parsed = _within_date_range(pd.to_datetime(u, format="ISO8601", errors="coerce"))
     for fmt in DATE_FORMATS:

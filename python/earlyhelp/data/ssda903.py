@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from .coerce import PARTIAL_DATE
+from .coerce import PARTIAL_DATE, TZ_SUFFIX
 
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC")
@@ -124,8 +124,9 @@ def _dates(values: pd.Series, table: str, column: str, frame: pd.DataFrame, prob
     # a year alone or a year and month is not a day: ISO 8601 would read it as the 1st
     partial = text.str.fullmatch(PARTIAL_DATE).fillna(False).astype(bool)
     iso = parsed.isna() & text.notna() & ~partial
-    if iso.any():
-        parsed = parsed.where(~iso, pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce"))
+    if iso.any():  # the day as written: a time zone is dropped, not converted (nor compared with naive dates)
+        written = text.where(iso).str.replace(TZ_SUFFIX, "", regex=True)
+        parsed = parsed.where(~iso, pd.to_datetime(written, format="ISO8601", errors="coerce").dt.normalize())
     bad = parsed.isna() & text.notna() & (text != "")
     if not nullable:
         bad = bad | text.isna() | (text == "")
