@@ -283,3 +283,21 @@ def test_capacity_takes_a_level_given_twice_once():
                        "M-lo-80": 8.0, "M-hi-80": 12.0})
     cols = capacity(fc, level=[80, 80.0]).columns.tolist()
     assert len(cols) == len(set(cols)) and "fte-hi-80" in cols
+
+
+def test_reconcile_takes_a_repeated_row_index_and_checks_ridge():
+    Y = pd.DataFrame({"unique_id": ["T", "T/a", "T/b"], "ds": pd.Timestamp("2024-01-01"), "M": [3.0, 1, 1],
+                      "M-lo-80": [1.0, 0, 0], "M-hi-80": [5.0, 2, 2]})
+    S = pd.DataFrame({"unique_id": ["T", "T/a", "T/b"], "T/a": [1.0, 1, 0], "T/b": [1.0, 0, 1]})
+    joined = pd.concat([Y.iloc[:1], Y.iloc[1:].reset_index(drop=True)])  # index 0, 0, 1
+    assert reconcile(joined, S, method="bottom_up")["M"].tolist() == [2.0, 1.0, 1.0]
+    with pytest.raises(ValidationError, match="reconcile.ridge"):
+        reconcile(Y, S, method="mint_ols", ridge="x")
+
+
+def test_capacity_names_a_step_up_rate_of_three_values():
+    fc = pd.DataFrame({"unique_id": "L1", "ds": pd.date_range("2024-01-01", periods=3, freq="MS"), "M": 10.0})
+    curve = pd.DataFrame({"weeks": [4.0, 16], "survival": [0.5, 0], "survival_step_up": [0.6, 0],
+                          "survival_other": [0.4, 0]})
+    with pytest.raises(ValidationError, match="step_up_rate is a new rate or a pair"):
+        capacity(fc, duration_curve=curve, scenarios={"x": {"step_up_rate": (0.1, 0.2, 0.3)}})

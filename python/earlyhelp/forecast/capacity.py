@@ -542,6 +542,9 @@ def _check_scenario(name: str, change: Mapping[str, Any]) -> None:
             _check_positive(f"scenarios[{name!r}].{key}", change[key])
     if "step_up_rate" in change:
         rates = change["step_up_rate"]
+        if isinstance(rates, (tuple, list)) and len(rates) != 2:
+            raise ValidationError(Problem("scenarios", name, "step_up_rate is a new rate or a pair (current, new), "
+                                          f"not {len(rates)} values", value=list(rates)))
         rates = rates if isinstance(rates, (tuple, list)) else (None, rates)
         for r in rates:
             if not (r is None or is_real(r) and 0 <= r <= 1):

@@ -12,6 +12,7 @@ forecast/reconcile.hpp`` for how MinT avoids any dense series x series matrix.
 from __future__ import annotations
 
 import logging
+import numbers
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -536,6 +537,8 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     if method == "top_down" and top_down_method not in TOP_DOWN_METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown top_down_method {top_down_method!r}; "
                                                          f"choose one of {TOP_DOWN_METHODS}"))
+    if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or not (0 <= ridge < np.inf):
+        raise ValidationError(Problem("reconcile", "ridge", "must be a finite number >= 0", value=ridge))
     ids, bottom, S_sparse = _summing_matrix(S)
     forecasts = _whole_level_names(forecasts)
     model_cols, intervals = _forecast_columns(forecasts, models, level_list(level, table="reconcile"))
@@ -622,9 +625,11 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
 
 def _whole_level_names(forecasts: Any) -> Any:
     """``M-lo-80.0`` (statsforecast's name for ``level=[80.0]``) as ``M-lo-80``, the name the
-    bounds are looked up and written under; other names and non-frames unchanged."""
+    bounds are looked up and written under (a repeated row index made fresh); non-frames unchanged."""
     if not isinstance(forecasts, pd.DataFrame):
         return forecasts
+    if not forecasts.index.is_unique:  # rows are matched by index label: a repeated one broke that
+        forecasts = forecasts.reset_index(drop=True)
     names = {}
     for col in forecasts.columns:
         m = _INTERVAL.match(str(col))
