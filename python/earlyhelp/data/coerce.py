@@ -463,12 +463,12 @@ def _code_resolver(table: Table, column: Column, code_map: Optional[Mapping[str,
     return resolve
 
 
-
 def counted_values(counts: pd.Series, limit: int = 8) -> str:
     """``'a' x3, 'b' x1`` from value counts (most frequent first), the first ``limit`` of them:
     every offending value a user must fix, not only the first."""
     text = ", ".join(f"{v!r} x{n}" for v, n in counts.head(limit).items())
     return text + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+
 
 def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
                  problems: List[Problem], code_map: Optional[Mapping[str, str]], unknown_codes: str,

@@ -444,8 +444,8 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     not completed by the date are open; needs of episodes still open lose their
     resolved/sustained flags (known at closure). Rows that refer to removed rows are
     removed too, among them the family memberships of children born after the date (whether
-    or not the membership has a start date). ``truth`` is passed on untouched (it is the generator's answer key,
-    not data a council holds); ``meta['snapshot_date']`` records the date, and the data now
+    or not the membership has a start date). ``truth`` is passed on untouched (it is the
+    generator's answer key, not data a council holds); ``meta['snapshot_date']`` records the date, and the data now
     end there (``data_end()`` is the date, when the data ran past it).
 
     Raises

@@ -120,7 +120,7 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
             off = ~np.isnan(v) & ~np.isin(v, allowed)
             if off.any():
                 problems.append(Problem(name, col.name, f"{NOT_ONE_OF} {', '.join(col.codes)}: "
-                                        + _distinct(pd.Series([f"{x:g}" for x in v[off]]), np.ones(int(off.sum()), bool)),
+                                        + counted_values(pd.Series([f"{x:g}" for x in v[off]]).value_counts()),
                                         _labels(frame, key0, off), int(off.sum()), float(v[off][0])))
     if col.kind == "date":
         future = (values > today).to_numpy(dtype=bool, na_value=False)
