@@ -84,6 +84,10 @@ pseudonymise = true
         flow = re.sub(r"\[run\].*?(?=\n\[model\])", f'[run]\nname = "flow"\noutput = "{out.as_posix()}"\n{source}',
                       flow, flags=re.S)
         flow = re.sub(r"(?m)^runs = \d+", "runs = 40", re.sub(r"(?m)^months = \d+", "months = 6", flow))
+        # a council this small has no step-up in the fit window, and a scenario changing a rate
+        # of 0 is refused: change its entries instead
+        flow = flow.replace('target = ["early_help", "cin"], kind = "multiply", value = 0.8',
+                            'target = "entry:early_help", kind = "multiply", value = 0.8')
         (root / "flow.toml").write_text(flow)
         assert main(["flow", "--config", str(root / "flow.toml")]) == 0
         folders["flow"] = _newest(out, "flow-")

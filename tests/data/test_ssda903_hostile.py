@@ -159,6 +159,21 @@ def test_a_later_year_that_reopens_an_episode_is_counted(tmp_path):
     assert ds.cla_episodes.set_index("person_id")["end_date"].isna().all()
 
 
+def test_an_open_episode_missing_from_the_next_year_is_counted(tmp_path):
+    # child 1002's episode is open at the end of 2021 and not in the 2022 return: kept open, counted
+    later = EPH + "1001,01/05/2021,S,C2,N1,U4,PR1,01/09/2021,E4A\n"
+    ds = earlyhelp.read_ssda903(folder(tmp_path, {"2021/header.csv": H, "2021/episodes.csv": E,
+                                                  "2022/header.csv": H, "2022/episodes.csv": later}))
+    report = ds.meta["ssda903_report"]
+    assert report["open_episodes_missing_from_later_years"] == 1
+    assert report["open_episodes_missing_from_later_years_rows"] == ["2021/episodes.csv line 3 (CHILD 1002)"]
+    assert ds.cla_episodes.set_index("person_id")["end_date"].isna()["1002"]
+    # listed again the next year: nothing to count
+    again = earlyhelp.read_ssda903(folder(tmp_path / "b", {"2021/header.csv": H, "2021/episodes.csv": E,
+                                                           "2022/header.csv": H, "2022/episodes.csv": E}))
+    assert again.meta["ssda903_report"]["open_episodes_missing_from_later_years"] == 0
+
+
 def test_an_episode_before_birth_is_named(tmp_path):
     path = folder(tmp_path, {"2021/header.csv": H, "2021/episodes.csv": E + "1002,03/08/2011,P,C2,N1,U4,PR1,,\n"})
     (problem,) = problems(path)

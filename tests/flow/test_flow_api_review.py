@@ -164,3 +164,68 @@ def test_a_council_total_has_no_cost_where_no_locality_has_one(council):
     table = compare(local, [Scenario("same")], until="2025-06-30")
     first = table[table["date"] == table["date"].min()]
     assert first["cost"].isna().all(), first[["locality", "cost"]]
+
+
+def test_a_change_outside_the_projection_is_refused(model):
+    # a change starting after the horizon never applied: the baseline came back as the scenario
+    late = Scenario("late").multiply(("early_help", "cin"), 0.8, start="2030-04-01")
+    err = _raises("start", model.project, until="2026-03-31", scenario=late)
+    assert "never applies" in str(err) and "2025-03-31" in str(err)
+    _raises("start", model.simulate, months=6, runs=10, scenario=late)
+    early = Scenario("over").multiply(("early_help", "cin"), 0.8, start="2020-01-01", end="2021-01-01")
+    _raises("start", model.project, until="2026-03-31", scenario=early)
+    in_range = Scenario("in").multiply(("early_help", "cin"), 0.8, start="2025-06-01")
+    assert len(model.project(until="2026-03-31", scenario=in_range))
+
+
+def test_multiplying_a_flow_nobody_took_is_refused(council, model):
+    # 0 times any factor is 0: the scenario's result was the baseline's
+    none = Scenario("fewer straight to residential").multiply(("early_help", "residential"), 0.5)
+    err = _raises("target", model.project, until=60, scenario=none)
+    assert "changes nothing" in str(err)
+    _raises("target", model.simulate, months=2, runs=10, scenario=none)
+    from earlyhelp.flow import simulate_many
+
+    err = _raises("target", simulate_many, {"Coventry": model}, [none], months=2, runs=10)
+    assert "council Coventry" in str(err)
+    # a flow one locality never took but the council did is the council's to change
+    local = StockFlow().fit(council, start="2024-04-01", end="2025-03-31", by="locality")
+    part = local.localities["South hub 2"]
+    assert part.entry_rates().query("state == 'supported'")["entrants"].sum() == 0
+    assert local.entry_rates().query("state == 'supported'")["entrants"].sum() > 0
+    fewer = Scenario("fewer supported").multiply("entry:supported", 0.5)
+    assert len(local.project(until=30, scenario=fewer))
+    _raises("target", part.project, until=30, scenario=fewer)
+    # a factor of 1 changes nothing by design, and is no error
+    assert len(model.project(until=30, scenario=Scenario("same").multiply(("early_help", "residential"), 1)))
+
+
+@pytest.mark.parametrize("days", [0.4, 0.99])
+def test_a_cap_under_a_day_is_refused(days):
+    # the daily projection rounded it up to a day, the Monte Carlo kept it
+    _raises("cap of 'cin'", Scenario("short").cap, "cin", days)
+
+
+def test_monthly_projection_with_no_month_end_is_refused(council):
+    # a window ending mid-month, projected to before the month's end: an empty table came back
+    mid = StockFlow().fit(council, start="2024-04-01", end="2025-03-15")
+    err = _raises("until", mid.project, until="2025-03-25", freq="M")
+    assert "2025-03-15" in str(err)
+    assert mid.project(until="2025-03-31", freq="M")["date"].unique().tolist() == [pd.Timestamp("2025-03-31")]
+
+
+def test_loading_a_scenario_that_is_not_there_is_a_validation_error(tmp_path):
+    for path in (tmp_path / "missing.json", tmp_path):
+        err = _raises("path", Scenario.load, path)
+        assert str(path) in str(err)
+
+
+def test_a_window_before_the_first_recorded_exit_is_refused(council):
+    # before the extract's period only the spells still open appear: no child left in such a
+    # window, so every exit rate was 0 and the stocks only grew
+    err = _raises("end", StockFlow().fit, council, start="2020-01-01", end="2021-12-31")
+    assert "2022-04-01" in str(err)
+    partly = StockFlow().fit(council, start="2022-01-01", end="2022-12-31")
+    assert partly.report["window_days_before_exits_recorded"] == 90
+    assert StockFlow().fit(council, start="2024-04-01", end="2025-03-31").report[
+        "window_days_before_exits_recorded"] == 0

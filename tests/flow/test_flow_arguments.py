@@ -205,6 +205,9 @@ def test_simulate_many_checks_models_scenarios_and_client(model):
     _raises("scenario", simulate_many, {"cov": model}, "fewer step-ups", months=3, runs=5)
     twins = [Scenario("fewer").multiply("entry:cp", 0.8), Scenario("fewer").multiply("entry:cp", 0.5)]
     _raises("scenarios", simulate_many, {"cov": model}, twins, months=3, runs=5)
+    # rows named "baseline" are the run without changes
+    _raises("scenarios", simulate_many, {"cov": model}, [Scenario("baseline").multiply("entry:cp", 0.8)],
+            months=3, runs=5)
     client = Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None)
     client.close()
     _raises("client", simulate_many, {"cov": model}, months=3, runs=5, client=client)

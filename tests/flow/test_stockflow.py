@@ -52,6 +52,18 @@ def test_rates_have_intervals_and_entries_from_history(model):
     assert entries["per_day"].sum() > 0 and (entries["lower"] <= entries["per_day"]).all()
 
 
+def test_rate_intervals_hold_the_ageing_part_of_the_rate(model):
+    # ageing into the next bracket (or out of the last) is fixed by the brackets: an interval
+    # on the transitions alone would leave the rate above its upper bound
+    rates = model.transition_rates()
+    aged = rates[rates["ageing"] > 0]
+    assert len(aged) == len(model.categories.states) * len(model.categories.brackets)
+    only_ageing = aged[aged["transitions"] == 0]
+    assert len(only_ageing) and np.allclose(only_ageing["rate"], only_ageing["ageing"])
+    assert (aged["lower"] <= aged["rate"] + 1e-15).all() and (aged["rate"] <= aged["upper"] + 1e-15).all()
+    assert (rates.loc[rates["ageing"] == 0, "lower"] >= 0).all()
+
+
 def test_scenario_changes_only_its_date_range_and_saves(model, tmp_path):
     s = Scenario("fewer CP starts").multiply("entry:cp", 0.5, start="2026-04-01").multiply(("early_help", "cin"), 0.8)
     base = model.project(until="2027-03-31", freq="M")

@@ -225,6 +225,16 @@ def test_results_are_numpy_without_copy_semantics():
     assert isinstance(pr, np.ndarray) and pr.dtype == np.float64 and pr.flags.owndata is False
 
 
+def test_betweenness_names_zero_weight_edges_by_their_endpoints():
+    # the row numbers were of the graph's own edge list, which the caller never sees
+    g = Graph.from_edges([("school", "health", 1.0), ("health", "police", 0.0), ("police", "school", 2.0)])
+    with pytest.raises(ValidationError) as err:
+        g.betweenness()
+    (problem,) = err.value.problems
+    assert problem.column == "weight" and problem.n_rows == 1
+    assert problem.rows in (["health-police"], ["police-health"])
+
+
 def test_pagerank_not_converging_raises():
     g = Graph.from_edges([0, 1], [1, 0], directed=True, n=3)
     with pytest.raises(ValidationError):

@@ -340,6 +340,13 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
     n0 = len(ep)
     ep = ep[latest]
     report["episodes_repeated_across_years"] = n0 - len(ep)
+    # A return lists every episode open during its year: one open at the end of a year and absent
+    # from the later years' returns stays open here to the end of the data, which is kept (it is
+    # what the files say) but counted, as it may be an episode that closed unrecorded.
+    missing = ep["DEC"].isna() & (ep["_year"] < ep["_year"].max())
+    report["open_episodes_missing_from_later_years"] = int(missing.sum())
+    if missing.any():
+        report["open_episodes_missing_from_later_years_rows"] = _labels(ep, missing, with_file=True)
     dob = ep["CHILD"].map(header.set_index("CHILD")["DOB"])
     early = ep["DECOM"] < dob
     if early.any():
@@ -407,7 +414,9 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     -------
     Dataset with ``persons`` and ``cla_episodes``; ``ds.meta['ssda903_report']`` lists the files
     read (with their encodings) and skipped (with the reason) and counts every merged, dropped,
-    shortened or re-opened row and every value changed, with its reason. Where years' files
+    shortened or re-opened row and every value changed, with its reason, and the episodes open at
+    the end of a year that no later year's file lists (kept open; they may have closed
+    unrecorded). Where years' files
     differ about an ETHNIC or PLACE_PROVIDER value, or an episode's DEC, the latest year's
     non-blank value is kept and the rows are counted.
 

@@ -184,12 +184,31 @@ def _check_scenarios(scenarios: Any) -> List[Any]:
         raise ValidationError(f"scenarios must be a list of Scenario, not {scenarios!r}", table="simulate_many",
                               column="scenarios")
     scen = [check_scenario(s, "simulate_many") for s in scenarios]
+    changing = [s.name for s in scen if s is not None and s.name == "baseline" and (s.changes or s.caps)]
+    if changing:
+        # "baseline" names the run without changes (None): rows of that name must be it
+        raise ValidationError("a scenario with changes cannot be named 'baseline', the name of the run without "
+                              "changes: rename it", table="simulate_many", column="scenarios")
     names = [s.name if s is not None else "baseline" for s in scen]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ValidationError(f"scenario names must differ: {repeated} given more than once", table="simulate_many",
                               column="scenarios")
     return scen
+
+
+def _check_scenarios_act(models: Mapping[str, Any], scenarios: List[Any]) -> None:
+    """Each scenario multiplies only rates each council's data show (see StockFlow.simulate)."""
+    from dataclasses import replace
+
+    from .._errors import ValidationError
+
+    for name, model in models.items():
+        for s in scenarios:
+            try:
+                model._check_scenario(s)
+            except ValidationError as e:
+                raise ValidationError([replace(p, message=f"council {name}: {p.message}") for p in e.problems]) from e
 
 
 def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] = None, *, months: int = 60,
@@ -242,6 +261,7 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     seed = checks.seed(seed, "simulate_many")
     quantiles = checks.quantiles(quantiles, "simulate_many")  # here, not after every run
     scen = _check_scenarios(scenarios)
+    _check_scenarios_act(models, scen)
     check_client(client, "simulate_many")
     tasks = _tasks(models, scen, seed)
     paired = [bool(total) and t[3] is not None for t in tasks]

@@ -24,7 +24,7 @@ from .._numbers import is_whole
 from . import checks
 from .categories import Categories, categories as resolve_categories
 from .localities import check_by, split_spells, stacked
-from .scenario import Scenario, capped_states, check_scenario, regimes_for
+from .scenario import Scenario, capped_states, check_changes_act, check_scenario, regimes_for
 from .spells import NONE, build_spells, day_index
 
 DURATION_EDGES = np.array([0, 7, 30, 91, 182, 365, 730, 1461], dtype=float)  # days
@@ -193,6 +193,7 @@ class StockFlow:
         # event: a window ending on a day when nobody moved still holds that day.
         data_end = ds.data_end()
         start_ts, end_ts, last = _fit_window(sp, start, end, data_end)
+        _check_window_recorded(sp, start_ts, end_ts, report)
         if data_end is not None:
             last = max(last, min(data_end, end_ts))
         # a new fit: the last simulation (and its costs) belonged to the model as it was
@@ -261,11 +262,7 @@ class StockFlow:
         rates /= length
         np.add.at(counts, (b[in_win], to[in_win]), 1)
         exposure = stock[w0:w1 + 1].sum(axis=0)
-        # Ageing: each bin moves to the next bracket at 1 / length a day; the last leaves.
-        for s in range(n_states):
-            for a, br in enumerate(cats.brackets):
-                i = s * n_age + a
-                rates[i, i + 1 if a + 1 < n_age else n] += 1.0 / br.length_in_days
+        rates += self._ageing_rates()
         prev = sp["prev"].to_numpy()
         entering = (prev == NONE) & (s_day >= w0) & (s_day <= w1)
         # Entries on each of the window's days: cs-demand-model's categories divide by one day fewer, as it does.
@@ -410,6 +407,19 @@ class StockFlow:
             raise ValidationError("call fit(ds) first", table="StockFlow")
         return self._fit
 
+    def _ageing_rates(self) -> np.ndarray:
+        """(bins, bins + 1) daily rates of ageing: each bin moves to the next bracket of its
+        state at 1 / the bracket's length in days; the last bracket leaves (column ``bins``)."""
+        cats = self.categories
+        n_age = len(cats.brackets)
+        n = len(cats.states) * n_age
+        ageing = np.zeros((n, n + 1))
+        for s in range(len(cats.states)):
+            for a, br in enumerate(cats.brackets):
+                i = s * n_age + a
+                ageing[i, i + 1 if a + 1 < n_age else n] = 1.0 / br.length_in_days
+        return ageing
+
     def _bin_frame(self) -> pd.DataFrame:
         cats = self.categories
         return pd.DataFrame([(s, br.label) for s in cats.states for br in cats.brackets], columns=["state", "age"])
@@ -430,6 +440,9 @@ class StockFlow:
         """Daily transition rates between bins with a ``level`` confidence interval (exact
         Poisson interval on transitions / child-days at risk). ``rate`` is the mean of daily
         ratios used by the projection; ``to_state`` ``"out"`` means leaving every service.
+        ``ageing`` is the part of ``rate`` that is ageing into the next age bracket (or out of
+        the last): fixed by the brackets, not estimated, so ``lower`` and ``upper`` include it
+        without uncertainty.
 
         Parameters
         ----------
@@ -440,7 +453,7 @@ class StockFlow:
         -------
         DataFrame
             one row per observed or modelled flow: from and to state and age, ``rate``,
-            ``transitions``, ``child_days``, ``lower``, ``upper``.
+            ``ageing``, ``transitions``, ``child_days``, ``lower``, ``upper``.
         """
         level = checks.level(level, "StockFlow")
         if self._parts is not None:
@@ -450,11 +463,13 @@ class StockFlow:
         n = len(bins)
         i, j = np.nonzero((f.counts != 0) | (f.rates != 0))
         exposure = f.exposure[i]
+        ageing = self._ageing_rates()[i, j]
         lo, hi = _poisson_interval(f.counts[i, j], exposure, level)
+        lo, hi = lo + ageing, hi + ageing
         to_state = np.where(j == n, "out", bins.state.to_numpy()[np.minimum(j, n - 1)])
         to_age = np.where(j == n, "out", bins.age.to_numpy()[np.minimum(j, n - 1)])
         return pd.DataFrame({"from_state": bins.state.to_numpy()[i], "from_age": bins.age.to_numpy()[i],
-                             "to_state": to_state, "to_age": to_age, "rate": f.rates[i, j],
+                             "to_state": to_state, "to_age": to_age, "rate": f.rates[i, j], "ageing": ageing,
                              "transitions": f.counts[i, j].astype(int), "child_days": exposure, "lower": lo,
                              "upper": hi})
 
@@ -514,10 +529,16 @@ class StockFlow:
         if freq not in ("D", "M"):
             raise ValidationError(f"freq must be 'D' (every day) or 'M' (month ends), not {freq!r}", table="StockFlow",
                                   column="freq")
-        check_scenario(scenario, "StockFlow")
+        self._check_scenario(scenario)
         if self._parts is not None:
-            return stacked(self._parts, lambda _, m: m.project(until, scenario=scenario, freq=freq))
+            return stacked(self._parts, lambda _, m: m._tidy_projection(m._project_array(until, scenario), freq))
         return self._tidy_projection(self._project_array(until, scenario), freq)
+
+    def _check_scenario(self, scenario: Optional[Scenario]) -> None:
+        """The scenario's own checks, then that each rate it multiplies is one the data show."""
+        check_scenario(scenario, "StockFlow")
+        fits = [m._need_fit() for m in self._parts.values()] if self._parts is not None else [self._need_fit()]
+        check_changes_act(scenario, fits, self.categories.states, len(self.categories.brackets))
 
     def _project_array(self, until: Any, scenario: Optional[Scenario]) -> np.ndarray:
         """The daily stocks (days + 1, bins) from the end of the fit window to ``until``."""
@@ -634,6 +655,10 @@ class StockFlow:
         keep = np.arange(x.shape[0])
         if freq == "M":
             keep = np.flatnonzero(dates.is_month_end)
+            if not len(keep):
+                raise ValidationError(f"freq='M' keeps month ends, and none falls from {f.end.date()} to "
+                                      f"{dates[-1].date()}: project to a later date or use freq='D'",
+                                      table="StockFlow", column="until")
         out = pd.DataFrame({
             "date": np.repeat(dates[keep], len(bins)), "state": np.tile(bins.state.to_numpy(), len(keep)),
             "age": np.tile(bins.age.to_numpy(), len(keep)), "stock": x[keep].ravel()})
@@ -761,7 +786,7 @@ class StockFlow:
         """
         seed = checks.seed(seed, "StockFlow")
         quantiles = checks.quantiles(quantiles, "StockFlow")
-        check_scenario(scenario, "StockFlow")
+        self._check_scenario(scenario)
         threads = checks.whole(threads, "threads", "StockFlow", 1, MAX_THREADS)
         from .distributed import check_client
 
@@ -941,6 +966,22 @@ def _fit_window(sp: pd.DataFrame, start: Any, end: Any, data_end: Optional[pd.Ti
                               f"{first.date()}; start the window on or after {(first - slack).date()}",
                               table="StockFlow", column="start")
     return start_ts, end_ts, last
+
+
+def _check_window_recorded(sp: pd.DataFrame, start_ts: pd.Timestamp, end_ts: pd.Timestamp, report: Dict) -> None:
+    """Entries and exits are recorded from the first day any spell ended (before it an extract
+    holds only the spells still open at its start): a window ending before that day has no
+    exit to estimate from, and its days before it are counted in ``report``."""
+    ended = sp["end"].dropna()
+    if not len(ended):
+        return  # nobody has left yet: the rates are what the data show
+    recorded = ended.min()
+    if end_ts < recorded:
+        raise ValidationError(f"the fit window ({start_ts.date()} to {end_ts.date()}) ends before the first "
+                              f"recorded exit ({recorded.date()}): before it the data hold only the spells still "
+                              "open, so no child would ever leave; fit a window after it", table="StockFlow",
+                              column="end")
+    report["window_days_before_exits_recorded"] = max(0, (recorded - start_ts).days)
 
 
 def _poisson_glm(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray, precision: Optional[np.ndarray] = None):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -113,15 +113,18 @@ class Scenario:
         state : str
             The state.
         days : float
-            The longest stay (positive).
+            The longest stay, at least a day. The deterministic projection follows whole days,
+            so it takes the nearest whole number; the Monte Carlo takes ``days`` as given.
 
         Returns
         -------
         Scenario
             Itself, so calls chain.
         """
-        self.caps[str(state)] = checks.real(days, f"cap of {state!r} (days)", f"scenario {self.name}", 0.0, MAX_CAP_DAYS,
-                                            lo_open=True)
+        # under a day, the daily projection would round the cap up to one while the Monte Carlo
+        # kept it: the two would answer different questions
+        self.caps[str(state)] = checks.real(days, f"cap of {state!r} (days)", f"scenario {self.name}", 1.0,
+                                            MAX_CAP_DAYS)
         return self
 
     def to_dict(self) -> Dict[str, Any]:
@@ -187,6 +190,9 @@ class Scenario:
         except UnicodeDecodeError as e:
             raise ValidationError(f"{path} is not a saved scenario: not UTF-8 text", table="scenario",
                                   column="path") from e
+        except OSError as e:  # missing, a folder, unreadable
+            raise ValidationError(f"cannot read the scenario {path}: {e.strerror or e}", table="scenario",
+                                  column="path") from e
         return cls.from_dict(raw)
 
 
@@ -239,6 +245,14 @@ def _regime_of_day(scenario: Optional[Scenario], dates) -> Tuple[np.ndarray, Lis
     if scenario is None or not scenario.changes:
         return np.zeros(len(dates), np.int32), [()]
     masks = np.stack([_active(c, dates) for c in scenario.changes], axis=1)
+    idle = np.flatnonzero(~masks.any(axis=0))
+    if len(idle):
+        # the result would be the baseline's, presented as the scenario's
+        c = scenario.changes[idle[0]]
+        raise ValidationError(Problem(
+            f"scenario {scenario.name}", "start", f"the change of {c.target!r} (from {c.start or 'the start'} to "
+            f"{c.end or 'the end'}) never applies: the projection's days of change run from {dates[0].date()} "
+            f"to {dates[-1].date()}", rows=tuple(int(i) for i in idle[:10]), n_rows=len(idle)))
     combos, regime = np.unique(masks, axis=0, return_inverse=True)
     return regime.astype(np.int32).ravel(), [tuple(bool(v) for v in row) for row in combos]
 
@@ -291,6 +305,39 @@ def _active_changes(scenario: Optional[Scenario], combos, model):
             else:
                 to = n_states if change.target[1] == "out" else _state(model, change.target[1], "to state")
                 yield k, change, _state(model, change.target[0], "from state"), to
+
+
+def check_changes_act(scenario: Optional[Scenario], fits: List[Any], states: Sequence[str], n_age: int) -> None:
+    """A ValidationError for a multiplied rate that is zero in every fit (``fits``: the council's,
+    or each locality's): no child in the data took that flow, so the result would be the
+    baseline's, presented as the scenario's."""
+    if scenario is None:
+        return
+    states = list(states)
+    n = len(states) * n_age
+    for row, c in enumerate(scenario.changes):
+        if c.kind != "multiply" or c.value == 1:
+            continue
+        if isinstance(c.target, str):
+            name = c.target[len("entry:"):]
+            if name not in states:
+                continue  # named as not a state where the rates are built
+            s = states.index(name)
+            seen = any(f.entrants[s * n_age:(s + 1) * n_age].sum() > 0 for f in fits)
+            what = f"entered {name!r} from no service"
+        else:
+            if c.target[0] not in states or (c.target[1] != "out" and c.target[1] not in states):
+                continue
+            s = states.index(c.target[0])
+            cols = [n] if c.target[1] == "out" else \
+                list(range(states.index(c.target[1]) * n_age, (states.index(c.target[1]) + 1) * n_age))
+            seen = any(f.counts[s * n_age:(s + 1) * n_age][:, cols].sum() > 0 for f in fits)
+            target = "no service" if c.target[1] == "out" else repr(c.target[1])
+            what = f"moved from {c.target[0]!r} to {target} in the fit window"
+        if not seen:
+            raise ValidationError(Problem(
+                f"scenario {scenario.name}", "target", f"multiplying {c.target!r} by {c.value:g} changes nothing: "
+                f"no child in the data {what}, so the rate is 0 (add to it instead)", rows=(row,), n_rows=1))
 
 
 def capped_states(scenario: Optional[Scenario], model) -> Dict[int, float]:

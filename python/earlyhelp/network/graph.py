@@ -388,11 +388,14 @@ class Graph:
         (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
         """
         if self.weighted and self.m:
-            w = self._g.edges()[2]
+            src, dst, w = self._g.edges()
             if (w <= 0).any():
+                # named by their endpoints: the rows of the graph's own edge list are not the caller's
                 rows = np.flatnonzero(w <= 0)
+                u, v = self._names(np.asarray(src)[rows]), self._names(np.asarray(dst)[rows])
                 raise ValidationError(Problem("edges", "weight", "betweenness needs positive weights on a weighted "
-                                              "graph (zero-weight edge found; rows of Graph.edges())", rows[:10].tolist(), len(rows),
+                                              "graph (zero-weight edges found, named source-target)",
+                                              [f"{a}-{b}" for a, b in zip(u[:10], v[:10])], len(rows),
                                               float(w[rows[0]])))
         if samples is None:
             sources = np.empty(0, dtype=np.int64)
