@@ -292,3 +292,20 @@ def test_sparse_summing_matrix_from_aggregate():
     for method in ("bottom_up", "mint_shrink"):
         pd.testing.assert_frame_equal(reconcile(Y_hat, Ss, method=method, insample=fitted),
                                       reconcile(Y_hat, S, method=method, insample=fitted))
+
+
+@pytest.mark.parametrize("method", ["mint_shrink", "mint_ols"])
+def test_a_tree_that_is_not_the_datas_is_named(method):
+    # a locality moved to another council in S is still a valid tree: only the history shows
+    # that the councils' totals are not the sums S says
+    Y, S, tags = aggregate(bottom_frame(), SPEC)
+    Y_hat, fitted = base_forecasts(Y)
+    moved = S.set_index("unique_id")
+    moved.loc["England/R1/C1", "England/R1/C1/L2"] = 0
+    moved.loc["England/R1/C2", "England/R1/C1/L2"] = 1
+    with pytest.raises(ValidationError) as err:
+        reconcile(Y_hat, moved, method=method, insample=fitted)
+    (problem,) = err.value.problems
+    assert problem.table == "insample" and problem.column == "y"
+    assert set(problem.rows) == {"England/R1/C1", "England/R1/C2"}
+    assert reconcile(Y_hat, S, method=method, insample=fitted) is not None

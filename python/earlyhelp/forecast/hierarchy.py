@@ -482,7 +482,9 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         residuals, as hierarchicalforecast's ``MinTrace(method="mint_shrink")``).
     insample : DataFrame, optional
         ``unique_id, ds, y`` and each model's fitted values in a column named by its alias
-        (statsforecast's ``forecast_fitted_values()`` layout). Needed by ``mint_shrink`` and by
+        (statsforecast's ``forecast_fitted_values()`` layout); each aggregate's ``y`` must be
+        the sum of its bottom series under ``S`` (a ValidationError names those that are not:
+        S was built from other data). Needed by ``mint_shrink`` and by
         top-down with historical proportions; with intervals, every method uses its residuals
         for the correlation of the base errors (without them ``bottom_up`` and the other
         MinTrace methods must assume independent errors, which understates the aggregates'
@@ -552,13 +554,13 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     parent = _parents(S_sparse) if core_method == "top_down_forecast_proportions" else []
     insample_y, residuals, dropped = None, {}, 0
     if method == "mint_shrink" or (method == "top_down" and top_down_method != "forecast_proportions"):
-        insample_y, residuals, dropped = _insample_matrices(insample, ids, model_cols, method)
+        insample_y, residuals, dropped = _insample_matrices(insample, ids, model_cols, method, bottom, S_sparse)
     joint = method in ("bottom_up", "mint_ols", "mint_wls_struct") and any(intervals.get(m) for m in model_cols)
     interval_errors = "" if not any(intervals.get(m) for m in model_cols) else \
         "top_down" if method == "top_down" else "correlated"
     if joint:
         if insample is not None and all(m in insample.columns for m in model_cols):
-            _, residuals, dropped = _insample_matrices(insample, ids, model_cols, "mint_shrink")
+            _, residuals, dropped = _insample_matrices(insample, ids, model_cols, "mint_shrink", bottom, S_sparse)
         else:
             joint, interval_errors = False, "independent"
             log.warning("reconcile(%s): no in-sample fitted values, so base errors are taken as "
@@ -716,8 +718,32 @@ def _check_layout(forecasts: pd.DataFrame, ids: np.ndarray, models: List[str],
     return horizon
 
 
-def _insample_matrices(insample: Optional[pd.DataFrame], ids: np.ndarray, models: List[str], method: str
-                       ) -> Tuple[np.ndarray, Dict[str, np.ndarray], int]:
+def _check_insample_sums(y: np.ndarray, ids: np.ndarray, bottom: List[str], S_sparse: sp.csr_matrix,
+                         periods: Any) -> None:
+    """The history of each aggregate series must be the sum of its bottom series under ``S``: a
+    valid tree that is not the data's (a locality moved to another council, S built from other
+    data) would reconcile each total to bottom series it never held."""
+    position = pd.Series(np.arange(len(ids)), index=ids)
+    bottom_rows = position[bottom].to_numpy()
+    summed = np.asarray(S_sparse @ np.nan_to_num(y[bottom_rows]))
+    known = np.isfinite(y) & np.isfinite(y[bottom_rows]).all(axis=0)[None, :]
+    scale = np.maximum(np.abs(y), np.abs(summed))
+    off = known & (np.abs(y - summed) > 1e-9 * scale + 1e-6)
+    bad = np.flatnonzero(off.any(axis=1))
+    if not len(bad):
+        return
+    i = bad[0]
+    t = int(np.flatnonzero(off[i])[0])
+    raise ValidationError(Problem(
+        "insample", "y", f"aggregate series whose history is not the sum of their bottom series under S "
+                         f"({len(bad)}): S does not describe these data (a bottom series moved to another "
+                         "parent, or S was built from other data); build S with aggregate() from the same "
+                         "data", rows=[str(ids[k]) for k in bad[:10]], n_rows=len(bad),
+        value=f"{ids[i]!r} on {_period_text(periods[t])}: y {y[i, t]:g}, sum of its bottom series {summed[i, t]:g}"))
+
+
+def _insample_matrices(insample: Optional[pd.DataFrame], ids: np.ndarray, models: List[str], method: str,
+                       bottom: List[str], S_sparse: sp.csr_matrix) -> Tuple[np.ndarray, Dict[str, np.ndarray], int]:
     if insample is None:
         raise ValidationError(Problem("insample", None, f"method {method!r} needs in-sample values "
                                                         "(unique_id, ds, y and fitted values per model)"))
@@ -745,6 +771,7 @@ def _insample_matrices(insample: Optional[pd.DataFrame], ids: np.ndarray, models
         return out
 
     y = wide("y")
+    _check_insample_sums(y, ids, bottom, S_sparse, periods)
     residuals: Dict[str, np.ndarray] = {}
     keep = np.isfinite(y).all(axis=0)
     if method == "mint_shrink":
