@@ -12,9 +12,10 @@ FIRST, LAST = pd.Timestamp("2019-04-01"), pd.Timestamp("2025-03-31")
 WINDOW = dict(start="2024-04-01", end="2025-03-31")
 
 
-def hand_made(entries_per_day, seed=0, no_locality=0, locality_names=None) -> earlyhelp.Dataset:
+def hand_made(entries_per_day, seed=0, no_locality=0, locality_names=None, cin_days=None) -> earlyhelp.Dataset:
     """One locality per rate in ``entries_per_day``; ``no_locality`` extra children with no family;
-    ``locality_names``: the localities' names (default "Area L1", "Area L2", ...)."""
+    ``locality_names``: the localities' names (default "Area L1", "Area L2", ...); ``cin_days``:
+    each locality's mean child in need plan in days (default 200 everywhere)."""
     rng = np.random.default_rng(seed)
     days = (LAST - FIRST).days
     persons, cin, cp, members = [], [], [], []
@@ -24,7 +25,8 @@ def hand_made(entries_per_day, seed=0, no_locality=0, locality_names=None) -> ea
             pid = f"P{len(persons)}"
             start = FIRST + pd.Timedelta(days=int(day))
             persons.append((pid, start - pd.Timedelta(days=int(rng.uniform(0, 16) * 365.25))))
-            end = start + pd.Timedelta(days=1 + int(rng.exponential(200)))
+            mean_days = 200 if cin_days is None or names[k] is None else cin_days[k]
+            end = start + pd.Timedelta(days=1 + int(rng.exponential(mean_days)))
             cin.append((pid, start, end))
             if rng.random() < 0.15:
                 cp.append((pid, end, end + pd.Timedelta(days=1 + int(rng.exponential(250)))))

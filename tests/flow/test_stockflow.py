@@ -138,7 +138,9 @@ def test_simulated_scenarios_cap_durations_and_change_entries(model):
     pick = lambda s, state: s[(s["state"] == state) & (s["age"] == "all")]["mean"].to_numpy()
     assert (pick(capped, "early_help")[3:] < 0.8 * pick(base, "early_help")[3:]).all()
     extra = pick(more, "cp") - pick(base, "cp")
-    assert extra[0] == pytest.approx(0, abs=1.0) and extra[-1] > 30  # ~0.5 a day from June
+    # April is before the change; the runs' streams part once June's extra entrants are drawn,
+    # so April's means differ by chance alone: about 0.9 children (sd) over 60 runs
+    assert extra[0] == pytest.approx(0, abs=2.0) and extra[-1] > 30  # ~0.5 a day from June
 
 
 @pytest.mark.parametrize("state, days", [("early_help", 112), ("cin", 90), ("cp", 180)])
@@ -186,7 +188,10 @@ def test_entrants_per_day_count_every_day_of_the_window(council):
 
     for categories in ("continuum", "statutory"):
         model = StockFlow(categories).fit(council, start="2024-04-01", end="2025-03-31")
-        assert days_divided_by(model) == np.unique(model._sim_inputs()["entry_rate"]).tolist(), categories
         assert days_divided_by(model) == [365.0], categories
+        # each run's rate is Gamma(shape, rate): its mean is the projection's rate, cell by cell
+        inputs = model._sim_inputs()
+        mean = (inputs["entry_shape"] / inputs["entry_rate"]).ravel()
+        np.testing.assert_allclose(mean, model.entry_rates()["per_day"].to_numpy(), rtol=1e-12, atol=0)
     peer = StockFlow("cs-demand-model").fit(council, start="2024-04-01", end="2025-03-31")
     assert days_divided_by(peer) == [364.0]

@@ -145,3 +145,65 @@ def add_runs(summed, result):
     summed["stocks"] += stocks
     summed["costs"] += costs
     return summed
+
+
+def between_locality_variance(observed: np.ndarray, expected: np.ndarray) -> float:
+    """The variance between localities of their rate relative to the council's, beyond what
+    Poisson counts alone would give (a moment estimator, as Buhlmann-Straub's and
+    DerSimonian-Laird's): ``observed`` exits of each locality, ``expected`` at the council's
+    rates. 0 when the localities differ no more than chance."""
+    keep = expected > 0
+    o, x = observed[keep], expected[keep]
+    if len(x) < 2:
+        return 0.0
+    total = x.sum()
+    spread = float(np.sum(x * (o / x - o.sum() / total) ** 2))
+    return max(0.0, (spread - (len(x) - 1)) / (total - np.sum(x ** 2) / total))
+
+
+def pool_rates(parts: Dict[str, object], council) -> Dict[str, float]:
+    """Shrink each locality's exit and transition rates towards its council's (``council``:
+    fitted on the same spells), by empirical Bayes: as little as the localities' rates truly
+    differ, as much as a small locality's few exits leave to chance. Left alone, the chance
+    highs and lows of small localities do not cancel in their sum: a locality whose exits
+    came out low piles up children for years, and the localities' total drifts above the
+    council's (the stock is entries over exits). Entry rates are the localities' own.
+
+    Per state, the relative variance ``tau2`` of the localities' exit rates (age mix allowed
+    for) gives a prior of ``1 / tau2`` pseudo-exits at the council's rates, never more than the
+    council's own exits plus one; a locality's rate in a cell with ``e`` exits expected is then
+    ``e / (e + prior)`` its own and the rest the council's. The Monte Carlo's duration
+    hazards and destinations take the same prior (see StockFlow._duration_posteriors).
+    Returns each state's mean weight of the localities' own rates (1: not pooled)."""
+    cats = council.categories
+    n_s, n_a = len(cats.states), len(cats.brackets)
+    cf = council._fit
+    ageing = council._ageing_rates()
+    exits_c = cf.counts.sum(axis=1)
+    council_rate = exits_c / np.maximum(cf.exposure, 1e-12)
+    alpha = np.full(n_s, np.inf)
+    for s in range(n_s):
+        cells = slice(s * n_a, (s + 1) * n_a)
+        observed = np.array([p._fit.counts[cells].sum() for p in parts.values()])
+        expected = np.array([np.sum(p._fit.exposure[cells] * council_rate[cells]) for p in parts.values()])
+        tau2 = between_locality_variance(observed, expected)
+        if tau2 > 0:
+            alpha[s] = 1.0 / tau2
+    prior_exits = np.minimum(np.repeat(alpha, n_a), exits_c + 1.0)
+    events, _, dest = council._duration_counts()
+    shape, rate, weights = council._duration_posteriors()
+    exits_cell = dest.sum(axis=2)
+    share = weights / np.maximum(weights.sum(axis=2, keepdims=True), 1e-300)
+    prior = {"alpha": alpha, "hazard": shape / rate, "events": events, "exits": exits_cell, "dest_share": share}
+    own_share = np.zeros((len(parts), n_s))
+    for k, part in enumerate(parts.values()):
+        f = part._fit
+        expected = f.exposure * council_rate
+        weight = np.where(expected > 0, expected / (expected + prior_exits), 1.0)
+        f.rates = weight[:, None] * (f.rates - ageing) + (1 - weight[:, None]) * (cf.rates - ageing) + ageing
+        part._prior = prior
+        exposure = f.exposure.reshape(n_s, n_a)
+        own_share[k] = np.sum(weight.reshape(n_s, n_a) * exposure, axis=1) / np.maximum(exposure.sum(axis=1), 1e-12)
+    days = np.array([p._fit.exposure.reshape(n_s, n_a).sum(axis=1) for p in parts.values()])
+    mean = np.sum(own_share * days, axis=0) / np.maximum(days.sum(axis=0), 1e-12)
+    return {state: round(float(m), 3) for state, m in zip(cats.states, mean)}

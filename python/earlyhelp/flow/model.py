@@ -14,7 +14,7 @@ months' variation as well as each child's own path.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from .._errors import ValidationError
 from .._numbers import is_whole
 from . import checks
 from .categories import Categories, categories as resolve_categories
-from .localities import check_by, split_spells, stacked
+from .localities import check_by, pool_rates, split_spells, stacked
 from .scenario import Scenario, capped_states, check_changes_act, check_scenario, regimes_for
 from .spells import NONE, build_spells, day_index
 
@@ -155,6 +155,8 @@ class StockFlow:
         self._drift: Optional[np.ndarray] = None  # (states,) variance of a month's log-rate step
         self._rate_change: Optional[np.ndarray] = None  # year-to-year variance of log exit rates, shares
         self._parts: Optional[Dict[str, "StockFlow"]] = None  # one model per locality (fit by="locality")
+        # a locality's prior from its council (see localities.pool_rates): None for a council
+        self._prior: Optional[Dict[str, np.ndarray]] = None
 
     # ------------------------------------------------------------------ fit
     def fit(self, ds, start: Any = None, end: Any = None, by: Optional[str] = None) -> "StockFlow":
@@ -177,6 +179,9 @@ class StockFlow:
             a ``locality`` column first; the localities' stocks (and simulated means) add up to
             the council. Children with no locality are excluded and counted in :attr:`report`
             (``children_without_a_locality_excluded``, ``spells_without_a_locality_excluded``).
+            Each locality's exit and transition rates are shrunk towards the council's as much
+            as chance explains their differences (empirical Bayes; each state's mean weight of
+            the localities' own rates is ``report["locality_rates_pooled"]``).
 
         Returns
         -------
@@ -201,7 +206,8 @@ class StockFlow:
         if by is None:
             return self._fit_spells(sp, report, start_ts, end_ts, last)
         parts: Dict[str, StockFlow] = {}
-        for name, spells in split_spells(sp, ds, report):
+        split = split_spells(sp, ds, report)
+        for name, spells in split:
             part = self._unfitted_copy()
             try:
                 part._fit_spells(spells, {}, start_ts, end_ts, last)
@@ -209,6 +215,9 @@ class StockFlow:
                 raise ValidationError([replace(p, message=f"locality {name}: {p.message}")
                                        for p in e.problems]) from e
             parts[name] = part
+        council = self._unfitted_copy()._fit_spells(pd.concat([s for _, s in split], ignore_index=True), {},
+                                                    start_ts, end_ts, last)
+        report["locality_rates_pooled"] = pool_rates(parts, council)
         report["transitions_from_an_empty_stock_ignored"] = sum(
             m._report["transitions_from_an_empty_stock_ignored"] for m in parts.values())
         self._fit, self._trend, self._parts, self._report = None, None, parts, report
@@ -442,7 +451,9 @@ class StockFlow:
         ratios used by the projection; ``to_state`` ``"out"`` means leaving every service.
         ``ageing`` is the part of ``rate`` that is ageing into the next age bracket (or out of
         the last): fixed by the brackets, not estimated, so ``lower`` and ``upper`` include it
-        without uncertainty.
+        without uncertainty. Fitted by locality, ``rate`` is the locality's rate shrunk towards
+        the council's (see :meth:`fit`), and ``lower`` and ``upper`` are the interval of the
+        locality's own transitions.
 
         Parameters
         ----------
@@ -668,9 +679,9 @@ class StockFlow:
         return out
 
     # ------------------------------------------------------------------ simulation
-    def _sim_inputs(self) -> Dict[str, np.ndarray]:
-        """Hazards, destinations, entry rates and open cases for the Monte Carlo core."""
-        f = self._need_fit()
+    def _duration_counts(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Exits (states, ages, duration bins), child-days at risk (the same) and exits by
+        destination (states, ages, states + 1) in the fit window."""
         cats = self.categories
         sp = self._spells
         n_s, n_a = len(cats.states), len(cats.brackets)
@@ -693,19 +704,46 @@ class StockFlow:
         dur = (e_day - s_day).astype(float)
         kbin = np.clip(np.searchsorted(DURATION_EDGES, dur, side="right") - 1, 0, n_d - 1)
         np.add.at(events, (state[exited], age[exited], kbin[exited]), 1)
-        # Shrink sparse cells towards the state's pooled hazard (one pseudo-event).
-        pooled = events.sum(axis=(1, 2)) / np.maximum(exposure.sum(axis=(1, 2)), 1.0)
-        prior_days = 1.0 / np.maximum(pooled, 1e-6)
-        hazard_shape = events + 1.0 * (pooled > 0)[:, None, None]
-        hazard_rate = exposure + prior_days[:, None, None]
-        hazard = hazard_shape / hazard_rate
         nxt = sp["next"].to_numpy()
         dest_j = np.where(nxt == NONE, n_s, nxt)
         dest = np.zeros((n_s, n_a, n_s + 1))
         np.add.at(dest, (state[exited], age[exited], dest_j[exited]), 1)
+        return events, exposure, dest
+
+    def _duration_posteriors(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The gamma posteriors (shape, rate) of the duration hazards and the Dirichlet weights
+        of the destinations. A council's sparse cells shrink towards the state's pooled hazard
+        and destinations (one pseudo-event); a locality's towards its council's, as much as the
+        localities' rates differ (``_prior``, see localities.pool_rates)."""
+        events, exposure, dest = self._duration_counts()
+        if self._prior is not None:
+            p = self._prior
+            a = np.minimum(p["alpha"][:, None, None], p["events"] + 1.0)
+            a = np.where(p["hazard"] > 0, a, 0.0)
+            hazard_shape = events + a
+            hazard_rate = np.where(p["hazard"] > 0, exposure + a / np.where(p["hazard"] > 0, p["hazard"], 1.0),
+                                   np.maximum(exposure, 1.0))
+            a_dest = np.minimum(p["alpha"][:, None], p["exits"] + 1.0)
+            return hazard_shape, hazard_rate, dest + a_dest[..., None] * p["dest_share"]
+        pooled = events.sum(axis=(1, 2)) / np.maximum(exposure.sum(axis=(1, 2)), 1.0)
+        prior_days = 1.0 / np.maximum(pooled, 1e-6)
+        hazard_shape = events + 1.0 * (pooled > 0)[:, None, None]
+        hazard_rate = exposure + prior_days[:, None, None]
         pooled_dest = dest.sum(axis=1, keepdims=True)
         pooled_dest = pooled_dest / np.maximum(pooled_dest.sum(axis=2, keepdims=True), 1)
-        dest = dest + pooled_dest
+        return hazard_shape, hazard_rate, dest + pooled_dest
+
+    def _sim_inputs(self) -> Dict[str, np.ndarray]:
+        """Hazards, destinations, entry rates and open cases for the Monte Carlo core."""
+        f = self._need_fit()
+        cats = self.categories
+        sp = self._spells
+        n_s, n_a = len(cats.states), len(cats.brackets)
+        w0, w1 = self._window
+        s_day, e_day = self._s_day, self._e_day
+        state, age = sp["state"].to_numpy(), sp["age"].to_numpy()
+        hazard_shape, hazard_rate, dest = self._duration_posteriors()
+        hazard = hazard_shape / hazard_rate
         dest_weight = dest.copy()
         total = dest.sum(axis=2, keepdims=True)
         dest = np.where(total > 0, dest / np.where(total > 0, total, 1), 0.0)
@@ -714,17 +752,20 @@ class StockFlow:
         entering = (prev == NONE) & (s_day >= w0) & (s_day <= w1)
         k_entry = np.zeros((n_s, n_a))
         np.add.at(k_entry, (state[entering], age[entering]), 1)
-        # Jeffreys' half-event only where entries were ever seen: no phantom entrants into
-        # impossible cells (supported accommodation under 1).
-        ever = np.zeros((n_s, n_a), bool)
-        ever[state[prev == NONE], age[prev == NONE]] = True
+        # Each run's entry rate of a cell is drawn from Gamma(k + 1/2) (Jeffreys' width) scaled
+        # to centre on k entrants in the window, as the projection's rate: Jeffreys' own mean,
+        # half an entrant more, adds up over sparse cells (by locality, to a few per cent of
+        # the entrants). A cell with no entrant in the window has none.
         window = float(w1 - w0 + 1)
+        seen = k_entry > 0
+        entry_shape = np.where(seen, k_entry + 0.5, 0.0)
+        entry_rate = np.where(seen, window * entry_shape / np.where(seen, k_entry, 1.0), window)
         lo = np.array([max(br.min, 0.0) for br in cats.brackets]) * 365.25
         hi = np.array([min(br.max, cats.max_age) for br in cats.brackets]) * 365.25
         open_ = (s_day <= w1) & ((e_day < 0) | (e_day > w1))
         births = ((sp["birth"] - f.first).dt.days.to_numpy() - w1).astype(float)
         return {
-            "hazard": hazard, "dest": dest, "entry_shape": np.where(ever, k_entry + 0.5, 0.0), "entry_rate": np.full((n_s, n_a), window),
+            "hazard": hazard, "dest": dest, "entry_shape": entry_shape, "entry_rate": entry_rate,
             "entry_age_lo": np.tile(lo, (n_s, 1)), "entry_age_hi": np.tile(np.maximum(hi, lo + 1), (n_s, 1)),
             "age_edges": np.array([br.min for br in cats.brackets]) * 365.25, "dur_edges": DURATION_EDGES,
             "max_age": cats.max_age * 365.25,

@@ -361,7 +361,7 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
     regime, combos = _regime_of_day(scenario, dates)
     entry_mult = np.ones((len(combos), n_s, n_a))
     move_mult = np.ones((len(combos), n_s, n_s + 1))
-    base_entry = inputs["entry_shape"].sum(axis=1) / inputs["entry_rate"][:, 0]
+    base_entry = (inputs["entry_shape"] / inputs["entry_rate"]).sum(axis=1)  # the mean entrants a day
     f = model._fit
     counts = f.counts.reshape(n_s, n_a, -1)
     exposure = f.exposure.reshape(n_s, n_a).sum(axis=1)
@@ -372,7 +372,8 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
             elif base_entry[s] <= 0 < change.value:
                 # the children are drawn at the ages of the state's past entrants: with none, an
                 # added rate would add no one (the projection spreads it over the age brackets)
-                raise _unseen(scenario, change, f"entered {cats.states[s]!r} from no service", "no ages to give")
+                raise _unseen(scenario, change, f"entered {cats.states[s]!r} from no service in the fit window",
+                              "no ages to give")
             else:
                 entry_mult[k, s] *= max(base_entry[s] + change.value, 0) / max(base_entry[s], 1e-12)
         elif change.kind == "multiply":
