@@ -84,3 +84,14 @@ def test_bad_input(needs_ds):
         expected_step_ups(pd.Series([0.2]), needs_ds)
     with pytest.raises(TypeError):
         expected_step_ups([0.2], needs_ds)
+
+
+def test_level_next_to_one_gives_finite_bounds_for_large_groups(needs_ds):
+    # beyond EXACT_MAX_FAMILIES the normal bound took ppf(1 - a) with 1 - a rounded to 1: infinite
+    from earlyhelp.risk.aggregate import EXACT_MAX_FAMILIES
+
+    p = np.full(EXACT_MAX_FAMILIES + 1, 0.1)
+    out = expected_step_ups(pd.DataFrame({"family_id": "F1", "p": p}), needs_ds, by="council", level=1 - 2 ** -53)
+    assert np.isfinite(out["upper"].iloc[0]) and out["upper"].iloc[0] > out["expected"].iloc[0]
+    with pytest.raises(earlyhelp.ValidationError, match="level"):
+        expected_step_ups(pd.DataFrame({"family_id": ["F1"], "p": [0.2]}), needs_ds, level=1.0)

@@ -111,3 +111,14 @@ def test_bad_input():
         evaluate(model, X, y[:10])
     with pytest.raises(TypeError, match="predict_proba"):
         evaluate(object(), X, y)
+
+
+def test_auc_difference_level_next_to_one():
+    # 0.5 + level / 2 rounded to 1: an infinite interval before
+    from earlyhelp.risk import auc_difference
+
+    y, p = _scores()
+    out = auc_difference(y, p, np.round(p, 1), level=1 - 2 ** -53)
+    assert np.isfinite(out["ci_low"]) and np.isfinite(out["ci_high"])
+    with pytest.raises(earlyhelp.ValidationError, match="level"):
+        auc_difference(y, p, np.round(p, 1), level=1.0)

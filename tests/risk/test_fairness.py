@@ -172,11 +172,51 @@ def test_default_threshold_is_top_k():
     assert list(audit["attribute"].unique()) == ["sex"]
 
 
-def test_missing_group_is_unknown():
+def test_missing_group_is_kept_apart_from_a_recorded_unknown():
+    # missing values were labelled "unknown" and merged with the families recorded as "unknown"
     y, p, g = _data(n=200)
-    g.loc[:4, "sex"] = None
-    audit = fairness_audit(y, p, g)
-    assert ("sex", "unknown") in set(zip(audit["attribute"], audit["group"]))
+    g.loc[:49, "ethnicity"] = "unknown"
+    g.loc[50:54, "ethnicity"] = None
+    g.loc[55:56, "sex"] = np.nan
+    audit = fairness_audit(y, p, g).set_index(["attribute", "group"])
+    assert audit.loc[("ethnicity", "unknown"), "n"] == 50
+    assert audit.loc[("ethnicity", "(missing)"), "n"] == 5 and audit.loc[("sex", "(missing)"), "n"] == 2
+    assert audit.loc[audit.index.get_level_values(0) == "ethnicity", "n"].sum() == 200  # none dropped
+    # the default reference is a recorded group, never the missing values
+    assert not audit.loc[("ethnicity", "(missing)"), "is_reference"]
+
+
+def test_a_recorded_group_named_like_the_missing_group_is_refused():
+    y, p, g = _data(n=200)
+    g.loc[:9, "sex"] = "(missing)"
+    fairness_audit(y, p, g)  # no missing values: no collision
+    g.loc[10:11, "sex"] = None
+    with pytest.raises(earlyhelp.ValidationError, match="'sex'.*missing"):
+        fairness_audit(y, p, g)
+
+
+@pytest.mark.parametrize("values", [[1, "1"], [True, "True"]])
+def test_different_values_with_one_text_are_refused_not_merged(values):
+    y, p, _ = _data(n=200)
+    with pytest.raises(earlyhelp.ValidationError, match="same group"):
+        fairness_audit(y, p, {"code": values * 100})
+
+
+def test_level_next_to_one_and_bad_forms():
+    y, p, g = _data(n=400)
+    # 0.5 + level / 2 rounded to 1: infinite intervals before
+    near = fairness_audit(y, p, g, threshold=0.4, level=1 - 2 ** -53)
+    assert np.isfinite(near["selection_rate_ratio_high"].drop(near.index[near["is_reference"]])).all()
+    with pytest.raises(earlyhelp.ValidationError, match="level"):
+        fairness_audit(y, p, g, level=1 - 1e-17)  # 1.0 as a float
+    # text (even digits), pd.NA, a ragged dict and a reference that is no dict: raw errors before
+    for bad_y, bad_p in ((y.astype(str), p), (y, p.astype(str)), (pd.array([pd.NA] + list(y[1:]), dtype="Int64"), p)):
+        with pytest.raises(earlyhelp.ValidationError):
+            fairness_audit(bad_y, bad_p, g)
+    with pytest.raises(earlyhelp.ValidationError, match="groups"):
+        fairness_audit(y, p, {"a": ["x"] * 400, "b": ["y"] * 10})
+    with pytest.raises(earlyhelp.ValidationError, match="reference"):
+        fairness_audit(y, p, g, reference=["WBRI"])
 
 
 def test_bad_input():

@@ -3,6 +3,7 @@ handling, never a crash or silent NaN coefficients."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from earlyhelp import ValidationError
@@ -170,3 +171,193 @@ def test_calibrator_bad_input():
     iso = IsotonicCalibrator(out_of_bounds="raise").fit(p, y)
     with pytest.raises(ValidationError, match="outside the training range"):
         iso.transform([0.01, 0.5])
+
+
+# -- columns that are not numbers: refused by name, at fit and at prediction ------------------
+
+@pytest.mark.parametrize("column", [pd.Categorical(["1", "2"] * 100), pd.Categorical([1, 2] * 100)])
+def test_categorical_column_is_refused_even_with_numeric_categories(data, column):
+    # its codes (or digits) were fitted as amounts: a category is not a number
+    X, y = data
+    bad = X.assign(region=column)
+    for model, target in ((LogisticRiskModel(), y), (PoissonRiskModel(), y + 1)):
+        with pytest.raises(ValidationError, match="categorical") as err:
+            model.fit(bad, target)
+        assert err.value.problems[0].column == "region"
+    fitted = LogisticRiskModel().fit(X.assign(region=1.0), y)
+    with pytest.raises(ValidationError, match="categorical") as err:
+        fitted.predict_proba(bad)
+    assert err.value.problems[0].column == "region"
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_text_of_digits_is_not_read_as_numbers(data, dtype):
+    X, y = data
+    bad = X.assign(region=pd.Series(["1", "2"] * 100, index=X.index, dtype=dtype))
+    with pytest.raises(ValidationError, match="text") as err:
+        LogisticRiskModel().fit(bad, y)
+    assert err.value.problems[0].column == "region" and err.value.problems[0].n_rows == 200
+    # an array of digit strings too
+    with pytest.raises(ValidationError, match="text") as err:
+        LogisticRiskModel().fit(np.where(X.to_numpy() > 0, "1", "0"), y)
+    assert err.value.problems[0].column == "x0"
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_pd_na_in_a_column_is_named_with_its_rows(data, dtype):
+    # a raw TypeError (float() argument must be ... not 'NAType') before
+    X, y = data
+    values = pd.Series([1.0] * 200, index=X.index, dtype=object)
+    values.iloc[[4, 9]] = pd.NA
+    bad = X.assign(region=values.astype(dtype) if dtype == object else pd.array(["1"] * 198 + [pd.NA] * 2,
+                                                                                 dtype="string"))
+    with pytest.raises(ValidationError) as err:
+        LogisticRiskModel().fit(bad, y)
+    missing = [p for p in err.value.problems if "missing" in p.message]
+    assert missing and missing[0].column == "region"
+    assert list(missing[0].rows) == (["F4", "F9"] if dtype == object else ["F198", "F199"])
+    fitted = LogisticRiskModel().fit(X.assign(region=1.0), y)
+    with pytest.raises(ValidationError) as err:
+        fitted.predict_proba(bad)
+    assert any(p.column == "region" and "missing" in p.message for p in err.value.problems)
+
+
+def test_numbers_stored_as_objects_with_none_are_named_not_refused_as_text(data):
+    X, y = data
+    values = pd.Series(np.arange(200.0), index=X.index, dtype=object)
+    values.iloc[3] = None
+    with pytest.raises(ValidationError, match="missing") as err:
+        LogisticRiskModel().fit(X.assign(extra=values), y)
+    assert "text" not in str(err.value) and list(err.value.problems[0].rows) == ["F3"]
+
+
+# -- counts, weights and features out of range --------------------------------------------------
+
+@pytest.mark.parametrize("alpha", [1.0, 0.0])
+def test_poisson_counts_out_of_range_are_named_with_their_rows(data, alpha):
+    # "the Hessian is singular: constant or collinear columns" before (alpha=0), or blamed on X
+    X, y = data
+    counts = pd.Series(y + 1.0, index=X.index, name="requests")
+    counts.iloc[[3, 7]] = [1e280, 1e300]
+    with pytest.raises(ValidationError, match="out of range") as err:
+        PoissonRiskModel(alpha=alpha).fit(X, counts)
+    problem = err.value.problems[0]
+    assert problem.table == "y" and problem.column == "requests"
+    assert list(problem.rows) == ["F7", "F3"] and problem.value == 1e300  # the largest first
+    assert "singular" not in str(err.value) and "collinear" not in str(err.value)
+
+
+def test_weights_out_of_range_are_blamed_on_the_weights(data):
+    # blamed on X ("the penalised fit broke down") before
+    X, y = data
+    with pytest.raises(ValidationError, match="out of range") as err:
+        PoissonRiskModel().fit(X, y + 1, sample_weight=np.full(len(y), 1e300))
+    assert err.value.problems[0].table == "sample_weight" and err.value.problems[0].n_rows == len(y)
+
+
+# -- effects' level -----------------------------------------------------------------------------
+
+def test_effects_level_next_to_one(data):
+    # 0.5 + level / 2 rounded to 1.0: a raw StatisticsError
+    X, y = data
+    model = LogisticRiskModel().fit(X, y)
+    near = model.effects(level=1 - 2 ** -53)
+    assert np.all(np.isfinite(near["ci_low"])) and np.all(near["ci_high"] > model.effects(level=0.999)["ci_high"])
+    for level in (1 - 1e-17, 1.0, 0.0, np.nan, "0.95"):  # 1 - 1e-17 is 1.0 as a float
+        with pytest.raises(ValidationError, match="level") as err:
+            model.effects(level=level)
+        assert err.value.problems[0].table == "parameters"
+    with pytest.raises(ValidationError, match="level"):
+        PoissonRiskModel().fit(X, y + 1).effects(level=1.0)
+
+
+# -- parameters are checked before X, whatever its form ------------------------------------------
+
+@pytest.mark.parametrize("form", ["frame", "array", "list", "text frame", "text array", "nan frame"])
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky"])
+def test_solver_penalty_mismatch_is_found_first_whatever_x(data, form, solver):
+    X, y = data
+    Xf = {"frame": X, "array": X.to_numpy(), "list": X.to_numpy().tolist(),
+          "text frame": X.assign(needs=["a", "b"] * 100),
+          "text array": X.assign(needs=["a", "b"] * 100).to_numpy(),
+          "nan frame": X.assign(needs=np.nan)}[form]
+    with pytest.raises(ValidationError, match="L2 penalty only") as err:
+        LogisticRiskModel(solver=solver, l1_ratio=0.5).fit(Xf, y)
+    assert err.value.problems[0].table == "parameters" and err.value.problems[0].column == "solver"
+    # no penalty: l1_ratio weighs nothing, so any solver fits
+    LogisticRiskModel(solver=solver, l1_ratio=0.5, C=np.inf).fit(X, y)
+
+
+@pytest.mark.parametrize("params", [dict(C=10 ** 400), dict(fit_intercept="no"), dict(class_weight="bogus"),
+                                    dict(class_weight=[1, 2]), dict(class_weight={0: -1.0, 1: 1.0}),
+                                    dict(class_weight={0: np.inf, 1: 1.0}), dict(class_weight={"0": 1, "1": 2}),
+                                    dict(class_weight={0: 1, 1: 2, 5: 3})])
+def test_bad_logistic_parameters_are_parameter_errors(data, params):
+    # a TypeError (C=10**400), sklearn's InvalidParameterError, a misleading "one class" or an
+    # X error before; class_weight keys that are no class were ignored
+    X, y = data
+    with pytest.raises(ValidationError) as err:
+        LogisticRiskModel(**params).fit(X, y)
+    assert err.value.problems[0].table == "parameters"
+
+
+# -- any other bad X, y or weights: a ValidationError saying where ----------------------------------
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_bad_x_forms_are_validation_errors(data):
+    import scipy.sparse as sp
+
+    X, y = data
+    for bad in (sp.csr_matrix(X.to_numpy()), {"a": [1, 2]}, None, "abc", [[1.0, 2.0], [3.0]],
+                X.to_numpy() + 1j, X["needs"].to_numpy(), X.set_axis([0, "a", 2], axis=1), X.iloc[:, :0],
+                np.array([[1.0, pd.NA]] * 200, dtype=object)):
+        with pytest.raises(ValidationError) as err:
+            LogisticRiskModel().fit(bad, y)
+        assert err.value.problems[0].table == "X"
+    model = LogisticRiskModel().fit(X, y)
+    for bad in (X.rename(columns={"age": "AGE"}), X[["age", "needs", "prior_requests"]], X.iloc[0]):
+        with pytest.raises(ValidationError) as err:
+            model.predict_proba(bad)
+        assert err.value.problems[0].table == "X"
+
+
+def test_bad_y_is_named_with_its_rows(data):
+    X, y = data
+    with_nan = pd.Series(y.astype(float), index=X.index, name="stepped_up")
+    with_nan.iloc[[3, 8]] = np.nan
+    for model, target in ((LogisticRiskModel(), with_nan), (PoissonRiskModel(), with_nan + 1),
+                          (LogisticRiskModel(), pd.array([pd.NA] + list(y[1:]), dtype="Int64"))):
+        with pytest.raises(ValidationError, match="missing") as err:
+            model.fit(X, target)
+        assert err.value.problems[0].table == "y"
+    assert list(err.value.problems[0].rows) == ["F0"]
+    with pytest.raises(ValidationError, match="missing") as err:
+        LogisticRiskModel().fit(X, with_nan)
+    assert err.value.problems[0].column == "stepped_up" and list(err.value.problems[0].rows) == ["F3", "F8"]
+    # text mixed with numbers: a TypeError from deep in numpy before
+    with pytest.raises(ValidationError, match="mixes text"):
+        LogisticRiskModel().fit(X, np.array(["a"] + list(y[1:]), dtype=object))
+    # counts written as text were read as numbers
+    with pytest.raises(ValidationError, match="text") as err:
+        PoissonRiskModel().fit(X, np.array([str(v + 1) for v in y], dtype=object))
+    assert err.value.problems[0].n_rows == 200
+
+
+@pytest.mark.parametrize("weights", ["abc", {"a": 1}, ["1"] * 200, np.ones(200) + 1j,
+                                     np.array([pd.NA] + [1.0] * 199, dtype=object)])
+def test_bad_sample_weights_are_validation_errors(data, weights):
+    X, y = data
+    with pytest.raises(ValidationError) as err:
+        LogisticRiskModel().fit(X, y, sample_weight=weights)
+    assert err.value.problems[0].table == "sample_weight"
+
+
+def test_score_with_bad_y_says_what_is_wrong(data):
+    X, y = data
+    logistic, poisson = LogisticRiskModel().fit(X, y), PoissonRiskModel().fit(X, y + 1)
+    assert logistic.score(X, y) == pytest.approx((logistic.predict(X) == y).mean())
+    for model, bad in ((poisson, np.full(200, np.nan)), (poisson, ["a"] * 200), (poisson, -np.ones(200)),
+                       (poisson, np.ones(10)), (logistic, ["a"] * 200), (logistic, np.ones(10))):
+        with pytest.raises(ValidationError) as err:
+            model.score(X, bad)
+        assert err.value.problems[0].table == "y"

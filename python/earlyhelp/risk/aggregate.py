@@ -17,8 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from .._errors import Problem, ValidationError
-from .._numbers import is_real
 from ..results import FrameResult
+from ._glm import two_sided_z
 from .evaluate import _as_labels, _as_probabilities
 
 
@@ -47,7 +47,7 @@ def _count_interval(p: np.ndarray, level: float) -> "tuple[float, float]":
         upper = int(np.searchsorted(cdf, 1 - a - 1e-12))
         return float(lower), float(min(upper, len(p)))
     mean, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
-    z = stats.norm.ppf(1 - a)
+    z = stats.norm.isf(a)  # 1 - a rounds to 1 (z = inf) for levels within 1e-16 of 1
     return float(max(0.0, np.floor(mean - z * sd))), float(np.ceil(mean + z * sd))
 
 
@@ -104,8 +104,7 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     """
     if by not in ("locality", "council"):
         raise ValueError(f"by must be 'locality' or 'council', not {by!r}")
-    if not (is_real(level) and 0 < level < 1):
-        raise ValueError(f"level must be between 0 and 1, not {level!r}")
+    two_sided_z(level, table="expected_step_ups")  # checks level (a ValidationError)
     frame = _scores_frame(scores)
     if observed is not None:
         y = _as_labels(observed, "observed")

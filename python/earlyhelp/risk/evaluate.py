@@ -44,36 +44,78 @@ _evaluation_doc = with_sections(
 
 # -- checks -----------------------------------------------------------------------------------
 
+def _as_floats(values: Any, name: str) -> np.ndarray:
+    """values as floats, missing ones NaN; text (even digits), other non-numbers and complex numbers
+    are refused naming their rows (numpy reads "1" as 1.0, and fails on "a" or pd.NA naming nothing)."""
+    from ._glm import _is_number, row_labels
+
+    if values is None or isinstance(values, (str, bytes, dict)):
+        raise ValidationError(Problem(name, None, f"must be an array of numbers, one per row, not "
+                                      f"{type(values).__name__}"))
+    try:
+        arr = np.asarray(values)
+    except (ValueError, TypeError) as exc:  # ragged lists
+        raise ValidationError(Problem(name, None, f"cannot be read as numbers ({exc})")) from exc
+    if arr.dtype.kind in "biuf":
+        return arr.astype(np.float64)
+    if arr.dtype.kind == "c":
+        raise ValidationError(Problem(name, None, "complex numbers; give real numbers"))
+    flat = arr.astype(object).reshape(-1)
+    missing = np.array([pd.isna(v) is True for v in flat], dtype=bool)
+    text = np.array([isinstance(v, (str, bytes)) for v in flat], dtype=bool)
+    other = ~missing & ~text & ~np.array([_is_number(v) for v in flat], dtype=bool)
+    if arr.dtype.kind in "mM":
+        other = ~missing
+    for mask, what in ((text, "holds text, not numbers (text is not read as a number, not even digits; convert "
+                              "it with pd.to_numeric)"), (other, "holds values that are not numbers")):
+        rows = np.flatnonzero(mask)
+        if rows.size:
+            raise ValidationError(Problem(name, None, what, rows=row_labels(values, rows), n_rows=rows.size,
+                                          value=flat[rows[0]]))
+    return np.array([np.nan if m else float(v) for v, m in zip(flat, missing)], dtype=np.float64).reshape(arr.shape)
+
+
 def _as_labels(y: Any, name: str = "y") -> np.ndarray:
-    arr = np.asarray(pd.Series(y).astype("float64") if isinstance(y, pd.Series) else y, dtype=float).ravel()
+    from ._glm import row_labels
+
+    arr = _as_floats(y, name).ravel()
+    missing = np.flatnonzero(np.isnan(arr))
+    if missing.size:
+        raise ValidationError(Problem(name, None, "missing outcomes (NaN, None or pd.NA); drop these rows or record "
+                                      "their outcomes", rows=row_labels(y, missing), n_rows=missing.size))
     bad = ~np.isin(arr, (0.0, 1.0))
     if bad.any():
-        raise ValueError(f"{name} must hold only 0 and 1 (or True/False); found {arr[bad][:5].tolist()} "
-                         f"in {int(bad.sum())} rows")
+        raise ValidationError(Problem(name, None, f"{name} must hold only 0 and 1 (or True/False); found "
+                                      f"{arr[bad][:5].tolist()} in {int(bad.sum())} rows",
+                                      rows=row_labels(y, np.flatnonzero(bad)), n_rows=int(bad.sum())))
     return arr.astype(np.int64)
 
 
 def _as_probabilities(p: Any, name: str = "p") -> np.ndarray:
-    arr = np.asarray(p, dtype=float)
+    from ._glm import row_labels
+
+    arr = _as_floats(p, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim > 1:  # flattening predict_proba's two columns would double the rows
-        raise ValueError(f"{name} must be one probability per row, got shape {arr.shape}; for predict_proba's "
-                         "output pass its column of the positive class, predict_proba(X)[:, 1]")
+        raise ValidationError(Problem(name, None, f"{name} must be one probability per row, got shape {arr.shape}; "
+                                      "for predict_proba's output pass its column of the positive class, "
+                                      "predict_proba(X)[:, 1]"))
     arr = arr.ravel()
     bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
     if bad.any():
-        rows = np.flatnonzero(bad)[:10].tolist()
-        raise ValueError(f"{name} must be probabilities in [0, 1]; {int(bad.sum())} rows are not "
-                         f"(rows {rows}, e.g. {arr[bad][0]!r})")
+        rows = np.flatnonzero(bad)
+        raise ValidationError(Problem(name, None, f"{name} must be probabilities in [0, 1] (missing, NaN or "
+                                      f"outside [0, 1]); {int(bad.sum())} rows are not",
+                                      rows=row_labels(p, rows), n_rows=rows.size, value=float(arr[rows[0]])))
     return arr
 
 
 def _check_pair(y: np.ndarray, p: np.ndarray) -> None:
     if len(y) != len(p):
-        raise ValueError(f"y and p have different lengths ({len(y)} and {len(p)})")
+        raise ValidationError(Problem("p", None, f"y and p have different lengths ({len(y)} and {len(p)})"))
     if len(y) == 0:
-        raise ValueError("no rows to evaluate")
+        raise ValidationError(Problem("y", None, "no rows to evaluate"))
 
 
 def _check_k(top_k: Union[Number, Sequence[Number]]) -> List[float]:
@@ -147,8 +189,9 @@ def auc_difference(y: Any, p_a: Any, p_b: Any, level: float = 0.95) -> Dict[str,
     a, b = _as_probabilities(p_a, "p_a"), _as_probabilities(p_b, "p_b")
     _check_pair(yy, a)
     _check_pair(yy, b)
-    if not is_real(level) or not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), not {level!r}")
+    from ._glm import two_sided_z
+
+    z = two_sided_z(level, table="auc_difference")  # exact for levels within 1e-16 of 1 too
     n1, n0 = int(yy.sum()), int(len(yy) - yy.sum())
     if n1 < 2 or n0 < 2:
         raise ValueError(f"need at least 2 positives and 2 negatives, not {n1} and {n0}")
@@ -159,7 +202,6 @@ def auc_difference(y: Any, p_a: Any, p_b: Any, level: float = 0.95) -> Dict[str,
     cov = s10 / n1 + s01 / n0
     diff = float(v10a.mean() - v10b.mean())
     se = float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0)))
-    z = float(norm.ppf(0.5 + level / 2))
     p_value = float(2 * norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
     return {"auc_a": float(v10a.mean()), "auc_b": float(v10b.mean()), "difference": diff, "se": se,
             "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p_value}

@@ -12,6 +12,9 @@ of log observed/expected for calibration), after Holm's correction over every te
 audit, *and* both groups hold at least ``min_positives`` positives. Groups with fewer are
 kept in the table and marked ``small_group``, never hidden. With group labels that carry
 no information, at most ``alpha`` of audits flag anything.
+
+Missing group values (None, NaN, pd.NA) are a group of their own, ``"(missing)"``, kept apart
+from any recorded group (a group recorded as ``"unknown"`` stays ``"unknown"``).
 """
 from __future__ import annotations
 
@@ -24,7 +27,12 @@ import pandas as pd
 from .._errors import ValidationError
 from .._numbers import is_finite_real, is_whole
 from ..results import FrameResult
+from ._glm import two_sided_z
 from .evaluate import _as_labels, _as_probabilities, _check_pair
+
+# The group of missing values: parenthesised, so no code list holds it (a recorded "unknown" is
+# a group of its own); a recorded group with this name is refused rather than merged.
+MISSING_GROUP = "(missing)"
 
 
 class FairnessAudit(FrameResult):
@@ -50,11 +58,15 @@ def _bad(argument: str, message: str) -> ValidationError:
 
 def _groups_frame(groups: Any, n: int) -> pd.DataFrame:
     if isinstance(groups, pd.Series):
-        frame = groups.to_frame(groups.name or "group")
+        frame = groups.to_frame(groups.name if groups.name is not None else "group")
     elif isinstance(groups, pd.DataFrame):
         frame = groups
     elif isinstance(groups, Mapping):
-        frame = pd.DataFrame(dict(groups))
+        try:
+            frame = pd.DataFrame(dict(groups))
+        except (ValueError, TypeError) as exc:  # columns of different lengths, scalars only
+            raise _bad("groups", f"cannot be read as columns of labels ({exc}); give one label per row in "
+                       "each column") from exc
     elif isinstance(groups, (list, tuple, np.ndarray)) and np.ndim(groups) == 1:
         frame = pd.DataFrame({"group": list(groups)})
     else:
@@ -68,8 +80,32 @@ def _groups_frame(groups: Any, n: int) -> pd.DataFrame:
     if names.duplicated().any():
         raise _bad("groups", f"has duplicated column names {[str(c) for c in names[names.duplicated()].unique()]}; "
                    "each attribute needs its own name")
-    return frame.reset_index(drop=True).astype(object).where(frame.reset_index(drop=True).notna(), "unknown") \
-        .astype(str)
+    frame = frame.reset_index(drop=True)
+    return pd.DataFrame({attr: _labels(frame[attr], attr) for attr in frame.columns}, columns=frame.columns)
+
+
+def _labels(column: pd.Series, attr: Any) -> pd.Series:
+    """A column's group labels as text; missing values are MISSING_GROUP. Two values with one text
+    (1 and "1") or a recorded MISSING_GROUP beside missing values would merge: refused."""
+    values = column.astype(object)
+    missing = values.isna().to_numpy()
+    text = values.map(str).where(~missing, MISSING_GROUP)
+    if missing.any() and (text[~missing] == MISSING_GROUP).any():
+        raise _bad("groups", f"column {attr!r} has a group named {MISSING_GROUP!r} and missing values, which the "
+                   f"audit labels {MISSING_GROUP!r}; rename that group so the two stay apart")
+    try:
+        distinct = pd.DataFrame({"text": text[~missing], "value": values[~missing]}).groupby("text")["value"] \
+            .nunique()
+    except TypeError:  # unhashable labels (lists): their texts tell them apart
+        return text
+    merged = distinct[distinct > 1]
+    if len(merged):
+        label = merged.index[0]
+        examples = pd.unique(values[~missing][text[~missing] == label])[:3].tolist()
+        raise _bad("groups", f"column {attr!r} holds different values that read as the same group {label!r} "
+                   f"({examples}, of types {sorted({type(v).__name__ for v in examples})}); give the column one "
+                   "type (e.g. groups[col].astype(str))")
+    return text
 
 
 def _rates(y: np.ndarray, p: np.ndarray, sel: np.ndarray) -> Dict[str, float]:
@@ -178,14 +214,16 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
     p : scores (probabilities) from any model.
     groups : DataFrame of group columns (e.g. ``FeatureSet.groups``: ethnicity, sex,
         disability, locality_id), a Series, or a dict of columns. Missing values are the
-        group ``"unknown"``.
+        group ``"(missing)"``, kept apart from a recorded ``"unknown"``, so their number stays
+        visible in its row.
     threshold : float, optional
         A family is "selected" when its score is at least this. Default: the score
         of the ``top_k_percent`` highest (the families a service would prioritise).
     top_k_percent : float, default 10
         without ``threshold``: select the scores in this top percentage.
     reference : mapping of str to str, optional
-        ``{attribute: group}``; default the largest group of each attribute.
+        ``{attribute: group}``; default the largest group of each attribute other than
+        ``"(missing)"`` (unless every value is missing).
     max_ratio_gap : float, default 0.2
         A ratio must be outside [1 - gap, 1 / (1 - gap)] to be flagged (0.2: the
         four-fifths rule); so must the calibration ratio relative to the reference group.
@@ -214,8 +252,6 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         ``top_k_percent``), ``max_ratio_gap``, ``alpha``, ``min_positives`` and ``n_tests``
         (the tests Holm's correction ran over).
     """
-    from scipy.stats import norm
-
     yy, pp = _as_labels(y), _as_probabilities(p)
     _check_pair(yy, pp)
     frame = _groups_frame(groups, len(yy))
@@ -223,9 +259,9 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         raise _bad("max_ratio_gap", f"must be between 0 and 1, not {max_ratio_gap!r}")
     if not is_whole(min_positives) or min_positives < 1:
         raise _bad("min_positives", f"must be a whole number >= 1, not {min_positives!r}")
-    for name, value in (("alpha", alpha), ("level", level)):
-        if not (is_finite_real(value) and 0 < value < 1):
-            raise _bad(name, f"must be between 0 and 1, not {value!r}")
+    if not (is_finite_real(alpha) and 0 < alpha < 1):
+        raise _bad("alpha", f"must be between 0 and 1, not {alpha!r}")
+    z = two_sided_z(level, table="fairness_audit")
     if threshold is None:
         if not (is_finite_real(top_k_percent) and 0 < top_k_percent <= 100):
             raise _bad("top_k_percent", f"must be a number in (0, 100], not {top_k_percent!r}")
@@ -233,20 +269,23 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         threshold = float(np.sort(pp)[::-1][n_top - 1])
     elif not (is_finite_real(threshold) and 0 <= threshold <= 1):
         raise _bad("threshold", f"must be a probability in [0, 1], not {threshold!r}")
+    if reference is not None and not isinstance(reference, Mapping):
+        raise _bad("reference", f"must be a dict {{attribute: group}}, not {type(reference).__name__}")
     reference = dict(reference or {})
     unknown = sorted(set(reference) - set(frame.columns))
     if unknown:
         raise _bad("reference", f"names attributes not in groups: {unknown}")
     selected = pp >= threshold
     lo, hi = 1 - max_ratio_gap, 1 / (1 - max_ratio_gap)
-    z = float(norm.ppf(0.5 + level / 2))
     nan = float("nan")
     rows: List[Dict[str, Any]] = []
     for attr in frame.columns:
         values = frame[attr].to_numpy()
         sizes = pd.Series(values).value_counts()
-        # group labels are compared as text (missing ones are "unknown"), so is the reference
-        ref = str(reference[attr]) if attr in reference else sizes.index[0]
+        # group labels are compared as text (missing ones are MISSING_GROUP), so is the reference;
+        # by default the largest recorded group: a reference of unknown membership says little
+        recorded = [v for v in sizes.index if v != MISSING_GROUP] or list(sizes.index)
+        ref = str(reference[attr]) if attr in reference else recorded[0]
         if ref not in sizes.index:
             raise _bad("reference", f"group {ref!r} of {attr!r} is not in the data (groups: {list(sizes.index)})")
         ref_mask = values == ref

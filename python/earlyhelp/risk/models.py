@@ -30,7 +30,12 @@ Bad input
 NaN or infinite features, negative or non-finite sample weights, a single
 class in ``y`` and mismatched lengths raise :class:`earlyhelp.ValidationError`
 (a ``ValueError``) naming the column and rows; so do text, categorical and duplicated
-columns of a DataFrame (encode them first, e.g. in a pipeline). Constant columns: with a
+columns of a DataFrame (encode them first, e.g. in a pipeline): a category is refused even
+when its categories are numbers, and text even when it holds digits (``"1"`` is not read
+as 1). Missing values (NaN, None, ``pd.NA``) in X or y are named by row. Parameters are
+checked before X is looked at (a solver that cannot take the penalty is reported whatever
+form X takes). When a fit breaks down numerically on values out of range (counts near
+1e300, extreme weights or features) the error names them and their rows. Constant columns: with a
 penalty their coefficient is 0 (the intercept absorbs them); with no penalty
 (``C=np.inf``, ``alpha=0``) constant or collinear columns raise, as do
 perfectly separated classes, because no unique finite estimate exists. With a
@@ -41,13 +46,13 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from statistics import NormalDist
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils import check_array
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -57,11 +62,69 @@ from .._errors import CoreInputError, Problem, ValidationError
 from .._native import naming
 from .._native import risk as core
 from .._numbers import is_finite_real, is_real, is_whole
-from ._glm import check_finite, check_frame_columns, check_sample_weight, feature_names, n_threads, row_labels
+from ._glm import (check_finite, check_frame_columns, check_sample_weight, feature_names, n_threads, row_labels,
+                   two_sided_z)
 
 __all__ = ["LogisticRiskModel", "PoissonRiskModel"]
 
 _SOLVERS = ("auto", "newton-cholesky", "lbfgs", "newton-cd")
+_L2_ONLY = ("newton-cholesky", "lbfgs")  # solvers with no L1 step
+# Above this a count, weight or feature is a likely cause when a fit breaks down numerically.
+_EXTREME = 1e6
+
+
+def _y_name(y: Any) -> Optional[str]:
+    """The column name of y for messages (a named Series), else None."""
+    name = getattr(y, "name", None) if isinstance(y, pd.Series) else None
+    return None if name is None else str(name)
+
+
+def _sklearn_message(exc: BaseException) -> str:
+    """scikit-learn's message without the dump of the data it sometimes appends."""
+    text = str(exc)
+    if len(text) > 400:
+        keep = [line for line in text.splitlines() if not line.startswith(("array=", " ", "["))]
+        text = " ".join(keep)[:400]
+    return text.replace("\n", " ").strip()
+
+
+def _check_y_values(y: Any, original: Any, counts: bool) -> None:
+    """Name the rows of y that are missing (NaN, None, pd.NA) or, for counts, text.
+
+    scikit-learn says only "Input y contains NaN" (no rows), reads counts written as text ("3")
+    as numbers, and fails on a mix of text and numbers with a TypeError.
+    """
+    if y is None or isinstance(y, (str, bytes)):
+        return  # validate_data's own message
+    try:
+        arr = np.asarray(y)
+    except (ValueError, TypeError):
+        return  # ragged: validate_data's own message
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1 or arr.dtype.kind in "biuc":
+        return  # no missing values or text; other shapes: validate_data's own message
+    name = _y_name(y)
+    missing = np.isnan(arr) if arr.dtype.kind == "f" else np.asarray(pd.isna(arr), dtype=bool)
+    what = "counts" if counts else "outcomes"
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValidationError(Problem("y", name, f"missing {what} (NaN, None or pd.NA); drop these rows or record "
+                                      f"their {what}", rows=row_labels(original, rows), n_rows=rows.size))
+    if arr.dtype.kind == "f":
+        return
+    text = np.array([isinstance(v, (str, bytes)) for v in arr], dtype=bool)
+    if counts and text.any():
+        rows = np.flatnonzero(text)
+        raise ValidationError(Problem("y", name, "counts must be numbers; text is not read as a number, not even "
+                                      "digits (convert with pd.to_numeric first)", rows=row_labels(original, rows),
+                                      n_rows=rows.size, value=arr[rows[0]]))
+    if not counts and text.any() and not text.all():
+        # sklearn fails comparing "a" with 0 (a TypeError deep in np.unique)
+        rows = np.flatnonzero(~text)
+        raise ValidationError(Problem("y", name, f"mixes text labels (e.g. {arr[np.flatnonzero(text)[0]]!r}) with "
+                                      f"other labels (e.g. {arr[rows[0]]!r}); give every outcome the same type",
+                                      rows=row_labels(original, rows), n_rows=rows.size))
 
 
 _X = "X : DataFrame or array-like\n    features, one row per case (the columns of fitting)."
@@ -86,15 +149,42 @@ class _LinearRiskModel(BaseEstimator):
         # an infinite tol stops before the first step and returns zero coefficients
         if not (is_finite_real(self.tol) and self.tol > 0):
             raise ValidationError(f"tol must be a finite number > 0, got {self.tol!r}", table="parameters")
+        # "no" would be truthy and fit an intercept
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise ValidationError(f"fit_intercept must be True or False, got {self.fit_intercept!r}",
+                                  table="parameters")
         n_threads(self.n_jobs)  # raises for a bad n_jobs
 
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation", **kw: Any) -> Any:
-        """validate_data without its finiteness check (ours names the column)."""
-        check_frame_columns(X)
-        return validate_data(self, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False, **kw)
+        """validate_data without its finiteness check (ours names the column); its errors about the
+        shape of X or y, or feature names that differ from fit's, as ValidationErrors."""
+        names = None if reset else getattr(self, "feature_names_in_", None)
+        check_frame_columns(X, names=None if names is None else [str(n) for n in names])
+        if not isinstance(y, str):  # "no_validation"
+            _check_y_values(y, X, counts=bool(kw.get("y_numeric")))
+        try:
+            return validate_data(self, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False,
+                                 **kw)
+        except NotFittedError:
+            raise
+        except (ValueError, TypeError) as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise ValidationError(Problem(self._culprit(X, y), None, _sklearn_message(exc))) from exc
+
+    @staticmethod
+    def _culprit(X: Any, y: Any) -> str:
+        """Which of X and y scikit-learn's validation refused: X if X alone fails it."""
+        if isinstance(y, str):
+            return "X"
+        try:
+            check_array(X, dtype=np.float64, ensure_all_finite=False)
+        except (ValueError, TypeError):
+            return "X"
+        return "y"
 
     def _fit_core(self, fn: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, l1_ratio: float,
-                  original: Any) -> None:
+                  original: Any, y_name: Optional[str] = None) -> None:
         if not math.isfinite(lam):
             raise ValidationError(f"the penalty strength is not a finite number ({self._penalty_text()}); "
                                   "choose a weaker penalty", table="parameters")
@@ -108,12 +198,21 @@ class _LinearRiskModel(BaseEstimator):
                 res = fn(X, np.ascontiguousarray(y, dtype=np.float64), w, options)
             except CoreInputError as exc:
                 check_finite(X, feature_names(self, X.shape[1]), original)
-                if "extreme scales" in str(exc):  # the core's words for a penalised fit that broke down
-                    raise self._scale_error(X, y, w) from exc
+                text = str(exc)
+                if "extreme scales" in text:  # the core's words for a penalised fit that broke down
+                    raise self._scale_error(X, y, w, original, y_name) from exc
+                # Without a penalty the rank of X is checked before the solver runs (constant and
+                # collinear columns are named then): a singular Hessian in the solver, or a
+                # divergence, with values out of range (counts near 1e300) comes from those values.
+                if "Hessian is singular" in text or "fit diverged" in text:
+                    problems = self._scale_problems(X, y, w, original, y_name)
+                    if problems:
+                        raise ValidationError(problems) from exc
                 raise self._named_column_error(exc) from exc
         coef = np.asarray(res["coef"], dtype=np.float64)
         if not (np.all(np.isfinite(coef)) and math.isfinite(res["intercept"])):  # the core checks too
-            raise ValidationError("the fit diverged (non-finite coefficients)", table="X")
+            raise ValidationError(self._scale_problems(X, y, w, original, y_name)
+                                  or "the fit diverged (non-finite coefficients)", table="X")
         self._coef = coef
         self._intercept = float(res["intercept"])
         self.n_iter_ = int(res["n_iter"])
@@ -146,9 +245,13 @@ class _LinearRiskModel(BaseEstimator):
         """The penalty parameter as the user set it, for messages."""
         return f"C={self.C!r}" if hasattr(self, "C") else f"alpha={self.alpha!r} times the sum of the weights"
 
-    def _scale_error(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> ValidationError:
-        """The core's breakdown of an L2-penalised fit (values on extreme scales), naming the
-        likely column and the scales of the counts and weights."""
+    def _scale_error(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, original: Any = None,
+                     y_name: Optional[str] = None) -> ValidationError:
+        """The core's breakdown of a penalised fit (values on extreme scales): one problem per likely
+        cause (:meth:`_scale_problems`), else the scales of the features, counts and weights."""
+        problems = self._scale_problems(X, y, w, original, y_name)
+        if problems:
+            return ValidationError(problems)
         names = feature_names(self, X.shape[1])
         with np.errstate(over="ignore"):
             size = np.abs(X).max(axis=0)
@@ -157,10 +260,71 @@ class _LinearRiskModel(BaseEstimator):
                   f"sample weights summing to {float(w.sum()):.3g}"]
         if not hasattr(self, "C"):
             scales.append(f"largest count {float(np.max(y)):.3g}")
-        column = names[j] if size[j] >= 1e6 else None  # name a column only when it is the likely cause
-        return ValidationError(Problem("X", column, "the penalised fit broke down numerically: values on extreme "
+        what = "the penalised fit" if self._penalised() else "the fit"
+        return ValidationError(Problem("X", None, f"{what} broke down numerically: values on extreme "
                                        f"scales ({'; '.join(scales)}); standardise the features (e.g. "
                                        "StandardScaler) and rescale counts or sample weights towards 1"))
+
+    def _scale_problems(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, original: Any = None,
+                        y_name: Optional[str] = None) -> list:
+        """The likely causes of a numerical breakdown: a feature column, the counts or the sample
+        weights out of range (more than _EXTREME times from 1), each with its rows, most extreme first."""
+        names = feature_names(self, X.shape[1])
+        with np.errstate(over="ignore"):
+            size = np.abs(X).max(axis=0)
+        j = int(np.argmax(size))
+        what = "the penalised fit" if self._penalised() else "the fit"
+        problems: list = []
+
+        def out_of_range(table: str, column: Optional[str], values: np.ndarray, noun: str, fix: str) -> None:
+            """One problem for the rows of values more than _EXTREME times from 1, most extreme first."""
+            positive = values > 0
+            with np.errstate(divide="ignore"):
+                scale = np.abs(np.log10(np.where(positive, values, 1.0)))
+            rows = np.flatnonzero(positive & (scale >= math.log10(_EXTREME)))
+            if not rows.size:
+                return
+            rows = rows[np.argsort(-scale[rows], kind="stable")]
+            problems.append(Problem(table, column, f"{noun} out of range for the fit (extreme scales, as extreme "
+                                    f"as {float(values[rows[0]]):.3g}): {what} broke down numerically on them "
+                                    f"(rows most extreme first); {fix}", rows=row_labels(original, rows),
+                                    n_rows=rows.size, value=float(values[rows[0]])))
+
+        if size[j] >= _EXTREME:  # name a column only when it is the likely cause
+            out_of_range("X", names[j], np.abs(X[:, j]), "values",
+                         "standardise the features (e.g. StandardScaler) or correct these values")
+        if not hasattr(self, "C"):  # counts
+            # counts of 0 are no scale; tiny ones matter only when they are all there is
+            if not 1 / _EXTREME < float(np.max(y)) < _EXTREME:
+                out_of_range("y", y_name, y, "counts", "rescale the counts (e.g. per 1000 families) or correct "
+                             "these values")
+        out_of_range("sample_weight", None, w, "weights", "rescale the sample weights towards 1 (e.g. divide "
+                     "them by their mean)")
+        return problems
+
+    @staticmethod
+    def _score_y(X: Any, y: Any, n: int, counts: bool) -> np.ndarray:
+        """y for score(): one value per row of X, none missing; counts as numbers."""
+        _check_y_values(y, X, counts=counts)
+        try:
+            yv = np.asarray(y)
+            if counts and yv.dtype.kind == "c":  # float() would drop the imaginary part
+                raise ValidationError(Problem("y", _y_name(y), "complex numbers; counts must be real numbers"))
+            yv = yv.astype(np.float64) if counts else yv
+        except (ValueError, TypeError) as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise ValidationError(Problem("y", _y_name(y), _sklearn_message(exc))) from exc
+        if yv.ndim == 2 and yv.shape[1] == 1:
+            yv = yv[:, 0]
+        if yv.ndim != 1 or yv.shape[0] != n:
+            raise ValidationError(Problem("y", _y_name(y), f"has shape {yv.shape} but X has {n} rows; give one "
+                                          "value per row"))
+        return yv
+
+    def _penalised(self) -> bool:
+        """Whether the fit had a penalty (a finite C, or alpha > 0)."""
+        return bool(np.isfinite(float(self.C))) if hasattr(self, "C") else float(self.alpha) > 0
 
     def _linear(self, X: Any, fn: Any = None) -> np.ndarray:
         """The core's predictor on validated X; NaN/inf in X raise a named error."""
@@ -223,12 +387,10 @@ class _LinearRiskModel(BaseEstimator):
         DataFrame
         """
         check_is_fitted(self, "n_features_in_")
-        if not (is_real(level) and 0 < level < 1):
-            raise ValidationError(f"level must be between 0 and 1, got {level!r}", table="parameters")
+        zcrit = two_sided_z(level)
         names = feature_names(self, self.n_features_in_) + ["intercept"]
         coef = np.append(self._coef, self._intercept if self.fit_intercept else np.nan)
         se = np.append(self.standard_errors_, self.intercept_standard_error_)
-        zcrit = NormalDist().inv_cdf(0.5 + level / 2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = coef / se
             pval = np.array([math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else np.nan for v in z])
@@ -303,6 +465,33 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         tags.classifier_tags.multi_class = False
         return tags
 
+    def _check_params(self) -> None:
+        """Every parameter, before X is looked at: a bad one is reported the same whatever form X takes."""
+        self._check_common_params()
+        if not (is_real(self.C) and self.C > 0):
+            raise ValidationError(f"C must be > 0 (np.inf for no penalty), got {self.C!r}", table="parameters")
+        try:
+            float(self.C)
+        except OverflowError:  # an int beyond the float range (10**400)
+            raise ValidationError(f"C must be a number a float can hold (np.inf for no penalty), got {self.C!r}",
+                                  table="parameters") from None
+        if not (is_real(self.l1_ratio) and 0 <= self.l1_ratio <= 1):
+            raise ValidationError(f"l1_ratio must be between 0 and 1, got {self.l1_ratio!r}", table="parameters")
+        # with no penalty (C=inf) l1_ratio weighs nothing, so any solver fits
+        if self.solver in _L2_ONLY and self.l1_ratio > 0 and not np.isinf(float(self.C)):
+            raise ValidationError(Problem("parameters", "solver", f"solver {self.solver!r} supports the L2 penalty "
+                                          f"only (l1_ratio = 0), got l1_ratio={self.l1_ratio!r}; use "
+                                          "solver='newton-cd' or 'auto' for an L1 or elastic-net penalty"))
+        cw = self.class_weight
+        if isinstance(cw, Mapping):
+            bad = {k: v for k, v in cw.items() if not (is_finite_real(v) and v >= 0)}
+            if bad:
+                raise ValidationError(Problem("parameters", "class_weight", f"weights must be finite numbers >= 0, "
+                                              f"got {bad}"))
+        elif not (cw is None or (isinstance(cw, str) and cw == "balanced")):
+            raise ValidationError(Problem("parameters", "class_weight", f"must be None, 'balanced' or a dict "
+                                          f"{{class: weight}}, got {cw!r}"))
+
     @_rows_doc
     def fit(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> "LogisticRiskModel":
         """Fit on features X (DataFrame or array) and binary outcomes y.
@@ -319,15 +508,14 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         LogisticRiskModel
             itself, fitted.
         """
-        self._check_common_params()
-        if not (is_real(self.C) and self.C > 0):
-            raise ValidationError(f"C must be > 0 (np.inf for no penalty), got {self.C!r}", table="parameters")
-        if not (is_real(self.l1_ratio) and 0 <= self.l1_ratio <= 1):
-            raise ValidationError(f"l1_ratio must be between 0 and 1, got {self.l1_ratio!r}", table="parameters")
-        original = X
+        self._check_params()
+        original, y_name = X, _y_name(y)
         X, y = self._validate_X(X, reset=True, y=y)
         if y.dtype.kind not in "iub":  # integer labels are always classes; others need sklearn's check
-            check_classification_targets(y)
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:
+                raise ValidationError(Problem("y", y_name, _sklearn_message(exc))) from exc
         classes = np.unique(y)
         if classes.shape[0] < 2:
             raise ValidationError(Problem("y", None, f"y has only one class ({classes[0]!r}); a risk model needs "
@@ -339,14 +527,21 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         y_index = (y == classes[1]).astype(np.intp)
         w = check_sample_weight(sample_weight, X.shape[0], original)
         if self.class_weight is not None:
+            if isinstance(self.class_weight, Mapping):
+                # sklearn ignores a key that is no class: {"1": 5} for classes 0/1 would weigh nothing
+                stray = [k for k in self.class_weight if not np.any(classes == k)]
+                if stray:
+                    raise ValidationError(Problem("parameters", "class_weight", f"names classes not in y: {stray}; "
+                                                  f"the classes are {classes.tolist()}"))
             cw = compute_class_weight(self.class_weight, classes=classes, y=y, sample_weight=w)
             w = np.ascontiguousarray(w * cw[y_index])
         for k in (0, 1):
             if not w[y_index == k].sum() > 0:
                 raise ValidationError(Problem("y", None, f"only one class has positive weight (class "
                                               f"{classes[1 - k]!r}); a risk model needs both outcomes"))
-        lam = 0.0 if np.isinf(self.C) else 1.0 / float(self.C)
-        self._fit_core(core.fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio), original)
+        lam = 0.0 if np.isinf(float(self.C)) else 1.0 / float(self.C)
+        self._fit_core(core.fit_logistic, X, y_index.astype(np.float64), w, lam, float(self.l1_ratio), original,
+                       y_name)
         self.coef_ = self._coef.reshape(1, -1)
         self.intercept_ = np.array([self._intercept if self.fit_intercept else 0.0])
         return self
@@ -381,6 +576,32 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         eta = self.decision_function(X)
         # log sigmoid without overflow
         return np.column_stack([-np.logaddexp(0, eta), -np.logaddexp(0, -eta)])
+
+    @_rows_doc
+    def score(self, X: Any, y: Any, sample_weight: Optional[Any] = None) -> float:
+        """Accuracy: the (weighted) share of rows whose predicted class is y.
+
+        Parameters
+        ----------
+        {X}
+        y : array-like
+            the observed classes.
+        {sample_weight}
+
+        Returns
+        -------
+        float
+        """
+        from sklearn.metrics import accuracy_score
+
+        predicted = self.predict(X)
+        yv = self._score_y(X, y, predicted.shape[0], counts=False)
+        w = None if sample_weight is None else check_sample_weight(sample_weight, predicted.shape[0], X)
+        try:
+            return float(accuracy_score(yv, predicted, sample_weight=w))
+        except (ValueError, TypeError) as exc:  # labels of another type than the classes
+            raise ValidationError(Problem("y", _y_name(y), f"{_sklearn_message(exc)} (the model's classes are "
+                                          f"{self.classes_.tolist()})")) from exc
 
     @_rows_doc
     def predict(self, X: Any) -> np.ndarray:
@@ -456,20 +677,22 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
             raise ValidationError(f"alpha must be finite and >= 0, got {self.alpha!r}", table="parameters")
         if self.solver == "newton-cd":
             raise ValidationError("solver 'newton-cd' is for the elastic-net logistic model", table="parameters")
-        original = X
+        original, y_name = X, _y_name(y)
         X, y = self._validate_X(X, reset=True, y=y, y_numeric=True)
         if y.dtype.kind not in "biuf":  # y_numeric converts only object arrays; strings stay strings
-            raise ValidationError(Problem("y", None, f"counts must be numbers, got {y.dtype} values such as "
+            raise ValidationError(Problem("y", y_name, f"counts must be numbers, got {y.dtype} values such as "
                                           f"{y[0]!r}"))
         bad = np.flatnonzero(~(np.isfinite(y) & (y >= 0)))
         if bad.size:
-            raise ValidationError(Problem("y", None, "counts must be finite and >= 0",
+            raise ValidationError(Problem("y", y_name, "counts must be finite and >= 0",
                                           rows=row_labels(original, bad), n_rows=bad.size, value=float(y[bad[0]])))
         w = check_sample_weight(sample_weight, X.shape[0], original)
-        if not (w @ y) > 0:
-            raise ValidationError(Problem("y", None, "y is zero everywhere (with positive weight); a Poisson model "
-                                          "needs some events"))
-        self._fit_core(core.fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0, original)
+        with np.errstate(over="ignore"):
+            events = w @ y
+        if not events > 0:
+            raise ValidationError(Problem("y", y_name, "y is zero everywhere (with positive weight); a Poisson "
+                                          "model needs some events"))
+        self._fit_core(core.fit_poisson, X, y, w, float(self.alpha) * float(w.sum()), 0.0, original, y_name)
         self.coef_ = self._coef.copy()
         self.intercept_ = self._intercept if self.fit_intercept else 0.0
         return self
@@ -504,4 +727,11 @@ class PoissonRiskModel(RegressorMixin, _LinearRiskModel):
         """
         from sklearn.metrics import d2_tweedie_score
 
-        return float(d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1))
+        predicted = self.predict(X)
+        yv = self._score_y(X, y, predicted.shape[0], counts=True)
+        bad = np.flatnonzero(~(np.isfinite(yv) & (yv >= 0)))
+        if bad.size:  # sklearn's message names no row
+            raise ValidationError(Problem("y", _y_name(y), "counts must be finite and >= 0",
+                                          rows=row_labels(X, bad), n_rows=bad.size, value=float(yv[bad[0]])))
+        w = None if sample_weight is None else check_sample_weight(sample_weight, predicted.shape[0], X)
+        return float(d2_tweedie_score(yv, predicted, sample_weight=w, power=1))
