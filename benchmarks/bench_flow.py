@@ -151,6 +151,19 @@ def many(councils: int, runs: int, scaling_councils: int, categories: str) -> No
           f"{one[0].equals(two[0])}")
 
 
+def processor() -> str:
+    """The processor's model name (timings move with it: figures from different machines differ)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--days", type=int, default=365)
@@ -162,7 +175,7 @@ def main() -> None:
                    help="states of the many-council runs: the whole continuum, CIN, CP and care (the data "
                         "national bodies hold), or looked-after children only")
     a = p.parse_args()
-    print(f"load average at start: {os.getloadavg()}")
+    print(f"machine: {os.cpu_count()} cores, {processor()}; load average at start: {os.getloadavg()}")
     if "deterministic" not in a.skip:
         deterministic(a.days)
     if "monte-carlo" not in a.skip:
