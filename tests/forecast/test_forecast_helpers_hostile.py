@@ -301,3 +301,81 @@ def test_capacity_names_a_step_up_rate_of_three_values():
                           "survival_other": [0.4, 0]})
     with pytest.raises(ValidationError, match="step_up_rate is a new rate or a pair"):
         capacity(fc, duration_curve=curve, scenarios={"x": {"step_up_rate": (0.1, 0.2, 0.3)}})
+
+
+# -- time zones, and other bad frames ------------------------------------------------------------
+def _zoned(values, tz="Europe/London"):
+    return values.dt.tz_localize(tz)
+
+
+@pytest.mark.parametrize("cv_tz,train_tz", [(None, "Europe/London"), ("UTC", None), ("UTC", "Europe/London")])
+def test_accuracy_reads_time_zones_as_written(cv_tz, train_tz):
+    # before: a zoned cv_df against a naive train_df (or back) raised pandas' TypeError "Invalid
+    # comparison"; two zones compared instants, so a London month start fell before the UTC one
+    cv, train = _backtest()
+    expected = accuracy(cv, train_df=train, by_cutoff=True)
+    if cv_tz:
+        cv = cv.assign(ds=_zoned(cv["ds"], cv_tz), cutoff=_zoned(cv["cutoff"], cv_tz))
+    if train_tz:
+        train = train.assign(ds=_zoned(train["ds"], train_tz))
+    pd.testing.assert_frame_equal(accuracy(cv, train_df=train, by_cutoff=True), expected)
+
+
+@pytest.mark.parametrize("fc_tz,hist_tz", [(None, "Europe/London"), ("Europe/London", None)])
+def test_capacity_reads_time_zones_as_written(fc_tz, hist_tz):
+    # before: TypeError "'>=' not supported between instances of 'Timestamp' and 'int'"
+    fc, hist = _forecast(), _history()
+    hist.loc[hist["unique_id"] == "L1", "y"] = 10.0  # the history matters
+    expected = capacity(fc, history=hist)
+    if fc_tz:
+        fc = fc.assign(ds=_zoned(fc["ds"], fc_tz))
+    if hist_tz:
+        hist = hist.assign(ds=_zoned(hist["ds"], hist_tz))
+    out = capacity(fc, history=hist)
+    pd.testing.assert_frame_equal(pd.DataFrame(out), pd.DataFrame(expected))
+    assert out.warm_start == "history"
+
+
+@pytest.mark.parametrize("change,text", [
+    (lambda cv, tr: (cv, [1, 2]), r"train_df: expected a DataFrame"),
+    (lambda cv, tr: (cv.assign(cutoff=cv["cutoff"].where(cv.index > 0)), tr), r"cv_df\.cutoff: cutoffs are missing"),
+    (lambda cv, tr: (cv.assign(unique_id=cv["unique_id"].where(cv.index > 1)), tr),
+     r"cv_df\.unique_id: series ids are missing \(rows 0, 1\)"),
+    (lambda cv, tr: (cv, tr.assign(ds=tr["ds"].where(tr.index > 0))), r"train_df\.ds: periods are missing"),
+    (lambda cv, tr: (cv, tr.assign(unique_id="B")), r"train_df\.unique_id: series of cv_df have no history"),
+    (lambda cv, tr: (pd.concat([cv, cv[["M"]]], axis=1), tr), r"cv_df\.M: the column is given twice"),
+    (lambda cv, tr: (cv.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in cv.columns]), axis=1), tr),
+     r"cv_df: columns must have one level"),
+])
+def test_accuracy_bad_frames_are_validation_errors(change, text):
+    # before: AttributeError, KeyError, or rows without a cutoff or id left out of the means (or
+    # scored as series 'None'), and NaN MASE for series train_df did not hold, without a word
+    cv, train = _backtest()
+    cv, train = change(cv, train)
+    with pytest.raises(ValidationError, match=text):
+        accuracy(cv, train_df=train)
+
+
+def test_accuracy_by_cutoff_must_be_a_flag():
+    cv, train = _backtest()
+    with pytest.raises(ValidationError, match=r"accuracy\.by_cutoff: by_cutoff must be True or False"):
+        accuracy(cv, train_df=train, by_cutoff="no")
+
+
+@pytest.mark.parametrize("call,text", [
+    (lambda fc, h: capacity(fc, history=h.to_dict()), r"history: expected a DataFrame"),
+    (lambda fc, h: capacity(fc, model=["M"]), r"capacity\.model: model must be the name of a forecast column"),
+    (lambda fc, h: capacity(pd.concat([fc, fc[["ds"]]], axis=1)), r"forecast\.ds: the column is given twice"),
+    (lambda fc, h: capacity(fc, history=pd.concat([h, h[["y"]]], axis=1)), r"history\.y: the column is given twice"),
+    (lambda fc, h: capacity(fc.assign(unique_id=fc["unique_id"].where(fc.index > 0))),
+     r"forecast\.unique_id: series ids are missing \(rows 0\)"),
+    (lambda fc, h: capacity(fc, history=h.assign(unique_id=None)), r"history\.unique_id: series ids are missing"),
+    (lambda fc, h: capacity(fc, history=h.assign(y=True)), r"history\.y: episodes opened must be numbers, not bool"),
+    (lambda fc, h: capacity(fc.assign(M=True), model="M"), r"forecast\.M: episodes opened must be numbers, not bool"),
+    (lambda fc, h: capacity(fc.drop(columns=["M", "M-lo-80", "M-hi-80"]).assign(M="x")),
+     r"forecast: no model column of numbers: pass model="),
+])
+def test_capacity_bad_frames_are_validation_errors(call, text):
+    # before: AttributeError, TypeError (unhashable list), a series named 'None', True read as 1 episode
+    with pytest.raises(ValidationError, match=text):
+        call(_forecast(), _history())

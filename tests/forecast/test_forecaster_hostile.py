@@ -9,7 +9,7 @@ import pytest
 
 from earlyhelp import ValidationError
 from earlyhelp.forecast import TSB, AutoETS, CountRegression, Forecaster, Naive, Theta
-from earlyhelp.forecast.forecaster import MAX_Y, ModelError
+from earlyhelp.forecast.forecaster import MAX_EXOG, MAX_Y, ModelError
 
 
 def _monthly(n=36, uid="A", start="2019-01-01", seed=0):
@@ -248,3 +248,122 @@ def test_one_exog_name_is_one_column():
     one = Forecaster([CountRegression(exog="pop")], freq="MS").forecast(df=df, h=3, X_df=future)
     listed = Forecaster([CountRegression(exog=["pop"])], freq="MS").forecast(df=df, h=3, X_df=future)
     pd.testing.assert_frame_equal(one, listed)
+
+
+# -- 8. CountRegression: exogenous values it cannot use, and its cap ---------------------------
+@pytest.mark.parametrize("value", [1e300, -1e300, MAX_EXOG * 2])
+def test_huge_training_exog_is_rejected_naming_column_and_row(value):
+    # before: 1e300 overflowed the core's standardisation of the column, which then held only
+    # zeros: the population's effect was dropped without a word
+    df = pd.concat([_with_pop(_monthly(uid="A")), _with_pop(_monthly(uid="B", seed=1))], ignore_index=True)
+    df.loc[45, "pop"] = value  # B, 2019-10-01
+    with pytest.raises(ValidationError, match=r"forecast input\.pop: series 'B' has exogenous values larger than "
+                                              r"1e\+12.*2019-10-01 \(rows 45\)") as err:
+        Forecaster([CountRegression(exog=["pop"])], freq="MS").fit(df)
+    assert err.value.problems[0].column == "pop"
+    df.loc[45, "pop"] = MAX_EXOG  # the limit itself is accepted
+    Forecaster([CountRegression(exog=["pop"])], freq="MS").fit(df)
+
+
+def test_huge_future_exog_is_rejected_naming_column_and_row():
+    # before: the forecast of that month was the cap exp(30) = 1.07e13, unreported
+    df = _with_pop(_monthly())
+    fc = Forecaster([CountRegression(exog=["pop"], n_sim=200)], freq="MS").fit(df)
+    X_df = _future(df)
+    X_df.loc[1, "pop"] = 1e300
+    with pytest.raises(ValidationError, match=r"X_df\.pop: series 'A' has future exogenous values larger than "
+                                              r"1e\+12.*2022-02-01 \(rows A 2022-02-01\)"):
+        fc.predict(3, X_df=X_df)
+
+
+@pytest.mark.parametrize("constant", [0.1, 1 / 3, 1000.0])
+def test_exog_constant_over_the_history_is_reported_not_exploded(constant):
+    # a constant has no effect to estimate; before, 0.1 (not exact in binary) left a rounding spread
+    # of 1e-17 in the core's standardisation, and a future 0.11 sent the forecast to 1.07e13
+    df = _monthly().assign(rate=constant)
+    future = _future(df).drop(columns="pop").assign(rate=constant * 1.1)
+    fc = Forecaster([CountRegression(exog=["rate"], n_sim=200)], freq="MS", interval="model")
+    out = fc.fit(df).predict(3, level=[80], X_df=future)
+    plain = Forecaster([CountRegression(n_sim=200)], freq="MS", interval="model").fit(df).predict(3, level=[80])
+    np.testing.assert_allclose(out["CountRegression"], plain["CountRegression"], rtol=1e-6)
+    method = fc.fallbacks_.set_index("unique_id").loc["A", "method"]
+    assert "exog 'rate' constant over the history: no effect estimated" in method
+
+
+def test_count_regression_cap_is_reported():
+    # counts doubling every 18 months, forecast 10 years on: before, the mean stopped at exp(30) unreported
+    df = _monthly(60).assign(y=np.round(2.0 ** (np.arange(60) / 1.5)))
+    fc = Forecaster([CountRegression(n_sim=200)], freq="MS", interval="model")
+    out = fc.fit(df).predict(120, level=[80])
+    assert out["CountRegression"].max() == pytest.approx(np.exp(30.0))
+    method = fc.fallbacks_.set_index("unique_id").loc["A", "method"]
+    assert "mean capped at exp(30)" in method and "upper bounds above 1e+12" in method
+    calm = Forecaster([CountRegression(n_sim=200)], freq="MS", interval="model").fit(_monthly())
+    calm.predict(12, level=[80])
+    assert calm.fallbacks_.empty
+
+
+# -- 9. time zones, and other bad X_df -----------------------------------------------------------
+def _zoned(df, tz="Europe/London"):
+    return df.assign(ds=df["ds"].dt.tz_localize(tz))
+
+
+@pytest.mark.parametrize("train_tz,future_tz", [(None, "Europe/London"), ("Europe/London", None),
+                                                ("UTC", "Europe/London")])
+def test_time_zones_of_df_and_X_df_are_read_as_written(train_tz, future_tz):
+    # before: pandas refused to merge a zoned ds with a naive one (a raw ValueError)
+    df = _with_pop(_monthly())
+    X_df = _future(df)
+    expected = Forecaster([CountRegression(exog=["pop"], n_sim=200)], freq="MS").forecast(df=df, h=3, X_df=X_df,
+                                                                                         level=[80])
+    out = Forecaster([CountRegression(exog=["pop"], n_sim=200)], freq="MS").forecast(
+        df=df if train_tz is None else _zoned(df, train_tz), h=3,
+        X_df=X_df if future_tz is None else _zoned(X_df, future_tz), level=[80])
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_ds_of_mixed_time_zones_is_read_as_written():
+    df = _with_pop(_monthly())
+    X_df = _future(df)
+    mixed = X_df.assign(ds=[f"{d:%Y-%m-%d}T00:00:00+0{i % 2}:00" for i, d in enumerate(X_df["ds"])])
+    fc = Forecaster([CountRegression(exog=["pop"], n_sim=200)], freq="MS").fit(df)
+    pd.testing.assert_frame_equal(fc.predict(3, X_df=mixed), fc.predict(3, X_df=X_df))
+
+
+@pytest.mark.parametrize("bad,text", [
+    (lambda X: X.to_dict(), r"X_df: X_df must be a pandas DataFrame"),
+    (lambda X: pd.concat([X, X[["pop"]]], axis=1), r"X_df\.pop: the column is given twice"),
+    (lambda X: X.assign(pop=X["pop"] + 1j), r"X_df\.pop: pop must be real numbers, not complex"),
+    (lambda X: X.assign(pop=pd.Series([10 ** 400] * len(X), dtype=object)), r"X_df\.pop: pop must be numeric"),
+    (lambda X: X.assign(ds="soon"), r"X_df\.ds: must be dates.*rows 0, 1, 2"),
+])
+def test_bad_X_df_is_a_validation_error(bad, text):
+    # before: AttributeError, a silent loss of the imaginary part (a ComplexWarning), OverflowError
+    df = _with_pop(_monthly())
+    fc = Forecaster([CountRegression(exog=["pop"], n_sim=200)], freq="MS").fit(df)
+    with pytest.raises(ValidationError, match=text):
+        fc.predict(3, X_df=bad(_future(df)))
+
+
+def test_X_df_ids_match_as_text():
+    # before: ids read as numbers in df and as text in X_df made pandas refuse the merge (ValueError)
+    df = _with_pop(_monthly()).assign(unique_id=7)
+    X_df = _future(df).assign(unique_id="7")
+    out = Forecaster([CountRegression(exog=["pop"], n_sim=200)], freq="MS").forecast(df=df, h=3, X_df=X_df)
+    assert (out["unique_id"] == 7).all() and out["CountRegression"].notna().all()
+
+
+@pytest.mark.parametrize("column,value", [("y", 1 + 1j), ("pop", 1 + 1j), ("y", 10 ** 400)])
+def test_complex_or_overflowing_training_values_are_errors(column, value):
+    df = _with_pop(_monthly())
+    df[column] = df[column].astype(object)
+    df.loc[3, column] = value
+    with pytest.raises(ValidationError, match=rf"forecast input\.{column}: {column} must be"):
+        Forecaster([CountRegression(exog=["pop"])], freq="MS").fit(df)
+
+
+def test_fitted_must_be_a_flag():
+    # before: the core's binding refused "yes" with a raw TypeError
+    fc = Forecaster([Naive()], freq="MS").fit(_monthly())
+    with pytest.raises(ValidationError, match=r"Forecaster\.fitted: fitted must be True or False"):
+        fc.predict(3, fitted="yes")

@@ -15,6 +15,7 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._numbers import is_whole
 from ..results import FrameResult
+from ._dates import without_zone
 from ._level_arg import level_list
 
 _INTERVAL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
@@ -47,7 +48,9 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
     train_df : DataFrame, optional
         The history (``unique_id, ds, y``). The scale of MASE and RMSSE for each window is
         the in-sample seasonal naive error of the history up to that window's cutoff (as
-        utilsforecast computes it). Without it, MASE and RMSSE are NaN.
+        utilsforecast computes it). Without it, MASE and RMSSE are NaN. It must hold every
+        series of ``cv_df``. Dates with a time zone (here or in ``cv_df``) are read as the dates
+        written there, without the zone, so aware and naive frames compare.
     season_length : int, default 12
         Seasonal lag of the naive scale (12 for monthly).
     level : float or sequence of float, optional
@@ -68,12 +71,16 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
     ValidationError
         naming the rows: actuals, forecasts or scored interval bounds that are missing or
         infinite (leaving them out would score a model on the points it happened to forecast),
-        repeated ``(unique_id, cutoff, ds)`` rows; in ``train_df``: dates of another type than
-        ``cutoff``, repeated ``(unique_id, ds)`` rows, missing or infinite ``y`` and missing
-        periods inside a series (the seasonal naive scale pairs each value with the one
-        ``season_length`` periods before it, so a gap would pair the wrong periods).
+        missing series ids, periods or cutoffs, repeated ``(unique_id, cutoff, ds)`` rows, a
+        column given twice; ``train_df`` not a DataFrame, and in it: missing series ids or
+        dates, dates of another type than ``cutoff``, repeated ``(unique_id, ds)`` rows,
+        missing or infinite ``y``, missing periods inside a series (the seasonal naive scale
+        pairs each value with the one ``season_length`` periods before it, so a gap would pair
+        the wrong periods) and series of ``cv_df`` it does not hold.
     """
     _check_cv(cv_df, season_length)
+    if not isinstance(by_cutoff, (bool, np.bool_)):  # "no" would be true
+        raise ValidationError(Problem("accuracy", "by_cutoff", "by_cutoff must be True or False", value=by_cutoff))
     models = model_columns(cv_df)
     if not models:
         raise ValidationError(Problem("cv_df", None, "no model columns to score"))
@@ -83,6 +90,8 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
     _check_forecasts(cv_df, scored)
     cv = cv_df.copy()
     cv["unique_id"] = cv["unique_id"].astype(str)
+    # dates with a time zone are read as written there, so they compare with train_df's naive ones
+    cv["ds"], cv["cutoff"] = without_zone(cv["ds"]), without_zone(cv["cutoff"])
     mae_scale, mse_scale = _scales(cv, train_df, season_length)
     keys = ["unique_id", "cutoff"]
     frames = []
@@ -122,6 +131,7 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
 def _check_cv(cv_df: pd.DataFrame, season_length: int) -> None:
     if not isinstance(cv_df, pd.DataFrame):
         raise ValidationError(Problem("cv_df", None, "expected a DataFrame from cross_validation"))
+    _flat_columns("cv_df", cv_df)
     problems = [Problem("cv_df", c, "required column is missing") for c in ("unique_id", "ds", "cutoff", "y")
                 if c not in cv_df.columns]
     if not is_whole(season_length) or season_length < 1:
@@ -131,6 +141,13 @@ def _check_cv(cv_df: pd.DataFrame, season_length: int) -> None:
         raise ValidationError(problems)
     if not pd.api.types.is_numeric_dtype(cv_df["y"]) or pd.api.types.is_bool_dtype(cv_df["y"]):
         raise ValidationError(Problem("cv_df", "y", f"actuals must be numbers, not {cv_df['y'].dtype}"))
+    for col, what in (("unique_id", "series ids are missing"), ("ds", "periods are missing"),
+                      ("cutoff", "cutoffs are missing")):
+        # a row without its series or window would be left out of every mean, unseen
+        gone = cv_df[col].isna().to_numpy()
+        if gone.any():
+            problems.append(Problem("cv_df", col, what, rows=[int(i) for i in np.flatnonzero(gone)[:10]],
+                                    n_rows=int(gone.sum())))
     bad = cv_df["y"].isna()
     if bad.any():
         problems.append(Problem("cv_df", "y", "actuals are missing", rows=list(cv_df.loc[bad, "unique_id"][:10]),
@@ -145,6 +162,16 @@ def _check_cv(cv_df: pd.DataFrame, season_length: int) -> None:
                                 n_rows=int(dup.sum())))
     if problems:
         raise ValidationError(problems)
+
+
+def _flat_columns(table: str, frame: pd.DataFrame) -> None:
+    """One level of column names, each once: a name given twice cannot be told apart."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise ValidationError(Problem(table, None, "columns must have one level of names (unique_id, ds, ...), "
+                                                   "not a MultiIndex: flatten them first"))
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise ValidationError([Problem(table, c, "the column is given twice; keep one") for c in twice])
 
 
 def _where(df: pd.DataFrame, mask: np.ndarray) -> List[str]:
@@ -189,10 +216,26 @@ def _scales(cv: pd.DataFrame, train_df: Optional[pd.DataFrame], m: int):
     if train_df is None:
         nan = pd.Series(np.nan, index=index)
         return nan.rename("mae_scale"), nan.rename("mse_scale")
+    if not isinstance(train_df, pd.DataFrame):
+        raise ValidationError(Problem("train_df", None, "expected a DataFrame of the history (unique_id, ds, y)",
+                                      value=type(train_df).__name__))
+    _flat_columns("train_df", train_df)
     missing = [c for c in ("unique_id", "ds", "y") if c not in train_df.columns]
     if missing:
         raise ValidationError([Problem("train_df", c, "required column is missing") for c in missing])
-    train = train_df[["unique_id", "ds", "y"]].assign(unique_id=train_df["unique_id"].astype(str))
+    for col, what in (("unique_id", "series ids are missing"), ("ds", "periods are missing")):
+        gone = train_df[col].isna().to_numpy()
+        if gone.any():
+            raise ValidationError(Problem("train_df", col, what, rows=[int(i) for i in np.flatnonzero(gone)[:10]],
+                                          n_rows=int(gone.sum())))
+    absent = sorted(set(cv["unique_id"]) - set(train_df["unique_id"].astype(str)))
+    if absent:
+        # their MASE and RMSSE would be NaN without a word
+        raise ValidationError(Problem("train_df", "unique_id", "series of cv_df have no history in train_df: give "
+                                      "their rows, or leave train_df out (MASE and RMSSE are then NaN)",
+                                      rows=absent[:10], n_rows=len(absent)))
+    train = train_df[["unique_id", "ds", "y"]].assign(unique_id=train_df["unique_id"].astype(str),
+                                                      ds=without_zone(train_df["ds"]))
     _check_train(train, cv["cutoff"])
     train = train.sort_values(["unique_id", "ds"])
     mae, mse = {}, {}

@@ -16,8 +16,9 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real, is_real
 from ..results import Excluded, Exclusions, FrameResult
+from ._dates import without_zone
 from ._level_arg import level_list
-from .accuracy import _levels, series_gaps
+from .accuracy import _flat_columns, _levels, series_gaps
 
 DAYS_PER_WEEK = 7.0
 WEEKS_PER_MONTH = 365.25 / 12.0 / DAYS_PER_WEEK
@@ -268,7 +269,9 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         It must end before each series' first forecast period: a row on or after it is a
         ValidationError (the forecast replaces those periods, so the rows would be ignored; a
         backtest passes ``history[history["ds"] < cutoff]``). Rows of series that are not in
-        the forecast are not used; their count is in ``excluded_history``.
+        the forecast are not used; their count is in ``excluded_history``. Dates with a time
+        zone (here or in ``forecast``) are read as the dates written there, without the zone,
+        so aware and naive frames compare; the result's ``ds`` carry no zone.
     level : float or sequence of float, optional
         Interval levels (default: all present; one number is one level).
     period_weeks : float, optional
@@ -287,7 +290,8 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     Raises
     ------
     ValidationError
-        naming the table, column and series: ``ds`` not dates, repeated ``(unique_id, ds)``
+        naming the table, column and series: ``forecast`` or ``history`` not a DataFrame (or
+        with a column given twice), missing series ids, ``ds`` not dates, repeated ``(unique_id, ds)``
         rows or missing periods (in a forecast, in ``history`` or between the two: the
         convolution works period by period), ``history`` rows on or after a series' first
         forecast period, interval bounds missing, infinite, upper bounds
@@ -295,6 +299,11 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         that is not a mapping or is named ``"baseline"``, or episodes lasting more than
         ``MAX_KERNEL_PERIODS`` periods.
     """
+    if isinstance(forecast, pd.DataFrame):
+        _flat_columns("forecast", forecast)
+        if "ds" in forecast.columns:
+            # dates with a time zone are read as written there, so they compare with history's naive ones
+            forecast = forecast.assign(ds=without_zone(forecast["ds"]))
     model = _check_forecast(forecast, model)
     level = level_list(level, table="capacity")
     levels = [str(int(lv)) if float(lv).is_integer() else str(lv) for lv in level] if level else \
@@ -430,8 +439,18 @@ def _check_intervals(forecast: pd.DataFrame, model: str, levels: Sequence[str]) 
         raise ValidationError(problems)
 
 
+def _numbers(values: pd.Series) -> bool:
+    """Whether a column holds numbers (True/False are no counts of episodes)."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) \
+        and not pd.api.types.is_complex_dtype(values)
+
+
 def _check_periods(table: str, frame: pd.DataFrame) -> None:
-    """``ds`` dates, one row per (unique_id, ds), no missing period inside a series."""
+    """Series ids, ``ds`` dates, one row per (unique_id, ds), no missing period inside a series."""
+    gone = frame["unique_id"].isna().to_numpy()
+    if gone.any():  # "None" would be a series of its own (or a history matching no forecast)
+        raise ValidationError(Problem(table, "unique_id", "series ids are missing",
+                                      rows=[int(i) for i in np.flatnonzero(gone)[:10]], n_rows=int(gone.sum())))
     if not pd.api.types.is_datetime64_any_dtype(frame["ds"]):
         raise ValidationError(Problem(table, "ds", f"periods must be dates (datetime64), not {frame['ds'].dtype}; "
                                                    "convert with pd.to_datetime"))
@@ -481,17 +500,23 @@ def _check_forecast(forecast: pd.DataFrame, model: Optional[str]) -> str:
 
     if not isinstance(forecast, pd.DataFrame):
         raise ValidationError(Problem("forecast", None, "expected a forecast DataFrame"))
+    _flat_columns("forecast", forecast)
     missing = [c for c in ("unique_id", "ds") if c not in forecast.columns]
     if missing:
         raise ValidationError([Problem("forecast", c, "required column is missing") for c in missing])
     models = model_columns(forecast)
     if model is None:
         if len(models) != 1:
-            raise ValidationError(Problem("forecast", None, f"several model columns {models}: pass model="))
+            found = f"several model columns {models}" if models else "no model column of numbers"
+            raise ValidationError(Problem("forecast", None, f"{found}: pass model= (the column of episodes "
+                                                            "opened)"))
         model = models[0]
+    if not isinstance(model, str):
+        raise ValidationError(Problem("capacity", "model", "model must be the name of a forecast column",
+                                      value=model))
     if model not in forecast.columns:
         raise ValidationError(Problem("forecast", model, "model column is missing"))
-    if not pd.api.types.is_numeric_dtype(forecast[model]):
+    if not _numbers(forecast[model]):
         raise ValidationError(Problem("forecast", model, f"episodes opened must be numbers, not "
                                                          f"{forecast[model].dtype}"))
     _check_periods("forecast", forecast)
@@ -578,11 +603,16 @@ def _history(history: Optional[pd.DataFrame], fc: pd.DataFrame) -> Tuple[Dict[st
     forecast is not the one meant (and the caseload would silently not use them)."""
     if history is None:
         return {}, Exclusions()
+    if not isinstance(history, pd.DataFrame):
+        raise ValidationError(Problem("history", None, "expected a DataFrame of past episodes opened "
+                                                       "(unique_id, ds, y)", value=type(history).__name__))
+    _flat_columns("history", history)
     missing = [c for c in ("unique_id", "ds", "y") if c not in history.columns]
     if missing:
         raise ValidationError([Problem("history", c, "required column is missing") for c in missing])
-    if not pd.api.types.is_numeric_dtype(history["y"]):
+    if not _numbers(history["y"]):
         raise ValidationError(Problem("history", "y", f"episodes opened must be numbers, not {history['y'].dtype}"))
+    history = history.assign(ds=without_zone(history["ds"]))  # read as the forecast's dates are
     _check_periods("history", history)
     h = history.assign(unique_id=history["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
     first = fc.groupby("unique_id")["ds"].min()

@@ -8,6 +8,9 @@ columns), as statsforecast and hierarchicalforecast use. Output of
 Data handling (documented and reported, never silent)
 -----------------------------------------------------
 * Rows may come in any order; each series is sorted by ``ds``.
+* ``ds`` with a time zone (in ``df`` or in ``X_df``, even mixed zones) is read as the date and
+  time written there, without the zone, as the data layer reads dates: a time-zone-aware
+  frame and a naive one describe the same periods, and the output's ``ds`` carry no zone.
 * Duplicate ``(unique_id, ds)`` rows raise :class:`earlyhelp.ValidationError`
   naming the series and dates; so do dates off the ``freq`` grid.
 * Missing periods inside a series (a row absent) and interior NaN ``y`` are
@@ -29,8 +32,8 @@ Data handling (documented and reported, never silent)
   grid would be filled and the dates themselves follow another frequency (e.g.
   monthly dates with ``freq="D"``), a ValidationError names the series and the
   frequency the dates suggest, instead of filling the gaps with zeros.
-* Exogenous columns must be finite (no NaN or inf) on every row of a series'
-  span, in the training frame and in ``X_df``; a missing period (a row absent)
+* Exogenous columns must be finite (no NaN or inf) and at most ``MAX_EXOG`` (1e12) in size
+  on every row of a series' span, in the training frame and in ``X_df``; a missing period (a row absent)
   takes the exogenous values of the period before it (counted in ``report_``
   as ``n_missing_filled``). Rows of ``X_df`` repeating a series and date with
   different values raise a ValidationError.
@@ -42,8 +45,11 @@ Data handling (documented and reported, never silent)
 * Models that could not be used as asked on a series (e.g. a series shorter
   than a season gets a non-seasonal model) are listed in ``fallbacks_``; so are
   series of more than one observation that a model gave no prediction intervals
-  (NaN) because they are too short for it to estimate a spread (e.g. Theta on 4
-  points, CrostonOptimized on 2).
+  (NaN) because they are too short for it to estimate a spread (e.g. Theta on 5
+  points, CrostonOptimized on 2), and CountRegression fits that could not use an
+  exogenous column (constant over the series' history: no effect estimated) or whose
+  mean reached the core's cap ``COUNT_MEAN_CAP`` (exp(30), about 1.07e13) or whose upper
+  bounds passed ``MAX_Y`` (the simulated paths are capped too).
 """
 from __future__ import annotations
 
@@ -60,10 +66,11 @@ from . import intervals as _intervals
 from .._native import forecast as core
 from .._native import naming, progress
 from .._numbers import is_whole
+from ._dates import local_dates
 from ._level_arg import level_list
-from .models import CoreModel
+from .models import CoreModel, theta_bounds
 
-__all__ = ["Forecaster", "ModelError", "MAX_Y"]
+__all__ = ["Forecaster", "ModelError", "MAX_Y", "MAX_EXOG"]
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +78,17 @@ _TABLE = "forecast input"
 #: largest size of ``y`` accepted (counts and measures of demand): above it a value is a data error
 #: (a sentinel, a unit slip), and the negative binomial count intervals hang or give NaN
 MAX_Y = 1e12
+#: largest size of an exogenous value accepted, as of ``y``: above it a value is a data error (a sentinel
+#: such as 1e300, a unit slip), and CountRegression, which standardises each column on the history,
+#: would lose the column's effect unseen (its spread overflows) or cap its forecast at exp(30)
+MAX_EXOG = MAX_Y
+_HUGE_EXOG = f"exogenous values larger than {MAX_EXOG:g} in size (MAX_EXOG: a sentinel or a unit slip)"
+_HUGE_EXOG_FUTURE = f"future {_HUGE_EXOG}"
 #: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
 MAX_HORIZON = 1000
+#: the count regression's cap on its mean (and on each simulated path's): the core bounds the log
+#: mean at 30 (cpp/src/forecast/count_regression.cpp); where it binds, the method says so
+COUNT_MEAN_CAP = float(np.exp(30.0))
 _FILL = ("zero", "interpolate", "error")
 #: built-in models that need non-negative counts (they raise on a negative value)
 _COUNT_KINDS = ("CountRegression", "CrostonOptimized", "TSB")
@@ -142,6 +158,78 @@ class _Panel:
         X = self.X[rows] if self.X is not None else None
         return _Panel(self.uids[keep], self.y[rows], indptr, self.start[keep], self.grid, X,
                       self.exog), keep
+
+
+def _as_float(values: pd.Series, table: str, column: str) -> np.ndarray:
+    """A column of numbers as float64 (missing values NaN); text, complex numbers (whose imaginary
+    part a cast would drop) and integers too large for a float raise, naming the column."""
+    if isinstance(values, pd.DataFrame):  # a name given twice: which column is meant cannot be told
+        raise ValidationError(Problem(table, column, "the column is given twice; keep one"))
+    try:
+        numbers = pd.to_numeric(values)
+        if not pd.api.types.is_complex_dtype(numbers):
+            return numbers.to_numpy(np.float64, na_value=np.nan)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ValidationError(Problem(table, column, f"{column} must be numeric: {err}")) from None
+    raise ValidationError(Problem(table, column, f"{column} must be real numbers, not complex ones",
+                                  value=complex(numbers.iloc[0]) if len(numbers) else None))
+
+
+def _flat_exog(X: np.ndarray, Xf: np.ndarray, indptr: np.ndarray, h: int) -> np.ndarray:
+    """Which exogenous columns (S, k) are constant over each series' history, set to 0 there and
+    in its future rows (in place).
+
+    A constant column has no effect to estimate, and the core standardises each column by its
+    spread on the history: a constant whose mean is not exact in binary (0.1) leaves a rounding
+    spread of about 1e-17, and a future value of 0.11 then lies 1e15 spreads away, which sent the
+    forecast to the cap exp(30). At 0 the column is exactly 0 before and after: no effect, said in
+    the method (see ``_note_count_regression``)."""
+    S, k = len(indptr) - 1, X.shape[1]
+    flat = np.zeros((S, k), dtype=bool)
+    for i in range(S):
+        a, b = indptr[i], indptr[i + 1]
+        flat[i] = np.ptp(X[a:b], axis=0) == 0
+        if flat[i].any():
+            X[a:b, flat[i]] = 0.0
+            Xf[i * h:(i + 1) * h, flat[i]] = 0.0
+    return flat
+
+
+def _note_count_regression(res: Dict[str, Any], model: Any, flat: np.ndarray) -> None:
+    """Say in the method (and so in ``fallbacks_``) where CountRegression could not use an
+    exogenous column (constant over the history) and where its mean reached the core's cap
+    (log mean 30, about 1.07e13: a trend or exogenous effect extrapolated beyond any count), or
+    its upper bounds passed MAX_Y (simulated paths are capped at exp(30) as well, so such bounds
+    may be understated)."""
+    method = list(res["method"])
+    fallback = np.array(res["fallback"], dtype=bool)
+    capped = (res["mean"] >= COUNT_MEAN_CAP * (1 - 1e-12)).sum(axis=1)
+    hi = res["hi"]
+    high = (np.nan_to_num(hi, nan=0.0) > MAX_Y).any(axis=1).sum(axis=1) if hi.size else np.zeros(len(method), int)
+    exog = list(model.exog or [])
+    noted = 0
+    for i, text in enumerate(method):
+        if not text.startswith("CountRegression"):
+            continue  # a fallback (Naive) uses neither the columns nor the cap
+        notes = []
+        unused = [c for c, f in zip(exog, flat[i]) if f] if flat.size else []
+        if unused:
+            notes.append(f"exog {', '.join(map(repr, unused))} constant over the history: no effect estimated")
+        if capped[i]:
+            notes.append(f"mean capped at exp(30) = {COUNT_MEAN_CAP:.3g} on {int(capped[i])} of "
+                         f"{res['mean'].shape[1]} periods: the fitted trend or exogenous effect runs beyond "
+                         "any count; shorten h or check the exogenous values")
+        if high[i]:
+            notes.append(f"upper bounds above {MAX_Y:g} on {int(high[i])} periods: simulated paths are capped "
+                         f"at exp(30) = {COUNT_MEAN_CAP:.3g}, so these bounds may be understated")
+        if notes:
+            method[i] = f"{text} [{'; '.join(notes)}]"
+            fallback[i] = True
+            noted += 1
+    if noted:
+        res["method"], res["fallback"] = method, fallback
+        log.warning("%d series: %s could not use an exogenous column or reached its cap (see fallbacks_)",
+                    noted, model.alias)
 
 
 def _seasoned(model: Any, season_length: int) -> Any:
@@ -288,26 +376,14 @@ class Forecaster:
                                    for c in absent])
         if len(df) == 0:
             raise ValidationError("the input has no rows", table=_TABLE)
-        ds = df["ds"]
-        if not pd.api.types.is_datetime64_any_dtype(ds):
-            try:
-                ds = pd.to_datetime(ds)
-            except (ValueError, TypeError) as err:
-                raise ValidationError(f"ds must be dates: {err}", table=_TABLE, column="ds") from None
+        ds = local_dates(df["ds"], _TABLE)  # a time zone is dropped, as X_df's is (see _dates.py)
         for col, values, what in (("ds", ds, "missing dates"),
                                   ("unique_id", df["unique_id"], "missing series ids")):
             if values.isna().any():
                 rows = df.index[values.isna().to_numpy()]
                 raise ValidationError(Problem(_TABLE, col, what, list(rows[:10]), len(rows)))
-        try:
-            y = pd.to_numeric(df["y"]).to_numpy(np.float64, na_value=np.nan)
-        except (ValueError, TypeError) as err:
-            raise ValidationError(f"y must be numeric: {err}", table=_TABLE, column="y") from None
-        try:
-            X = df[exog].apply(pd.to_numeric).to_numpy(np.float64, na_value=np.nan) if exog else None
-        except (ValueError, TypeError) as err:
-            raise ValidationError(f"exogenous columns {exog} must be numeric: {err}", table=_TABLE,
-                                  column=",".join(exog)) from None
+        y = _as_float(df["y"], _TABLE, "y")
+        X = np.column_stack([_as_float(df[c], _TABLE, c) for c in exog]) if exog else None
         codes, uniques = pd.factorize(df["unique_id"], sort=True)
         # the grid of periods from the first date; a date not on it is off the frequency
         grid = pd.date_range(ds.min(), ds.max(), freq=self._offset)
@@ -496,17 +572,20 @@ class Forecaster:
     def _check_exog(self, Xrows: np.ndarray, inside: np.ndarray, codes: np.ndarray, p: np.ndarray,
                     uniques: np.ndarray, grid: pd.DatetimeIndex, exog: List[str],
                     index: Optional[pd.Index]) -> None:
-        """Raise on NaN or inf in an exogenous column on a row a series uses."""
+        """Raise on NaN or inf, or a value above MAX_EXOG in size, in an exogenous column on a row a
+        series uses."""
         problems = []
         for j, col in enumerate(exog):
-            bad = inside & ~np.isfinite(Xrows[:, j])
-            for c in np.unique(codes[bad]):
-                at = np.flatnonzero(bad & (codes == c))
-                dates = grid[p[at]].strftime("%Y-%m-%d")
-                rows = list(index[at][:10]) if index is not None else list(dates[:10])
-                problems.append(Problem(_TABLE, col, f"series {uniques[c]!r} has missing or infinite "
-                                        f"exogenous values on {', '.join(dates[:10])}", rows, len(at),
-                                        float(Xrows[at[0], j])))
+            finite = np.isfinite(Xrows[:, j])
+            for bad, text in ((inside & ~finite, "missing or infinite exogenous values"),
+                              (inside & finite & (np.abs(np.where(finite, Xrows[:, j], 0.0)) > MAX_EXOG),
+                               _HUGE_EXOG)):
+                for c in np.unique(codes[bad]):
+                    at = np.flatnonzero(bad & (codes == c))
+                    dates = grid[p[at]].strftime("%Y-%m-%d")
+                    rows = list(index[at][:10]) if index is not None else list(dates[:10])
+                    problems.append(Problem(_TABLE, col, f"series {uniques[c]!r} has {text} on "
+                                            f"{', '.join(dates[:10])}", rows, len(at), float(Xrows[at[0], j])))
         if problems:
             raise ValidationError(problems)
 
@@ -532,16 +611,24 @@ class Forecaster:
         if X_df is None:
             raise ValidationError(f"X_df with future values of {panel.exog} is required",
                                   table="X_df")
+        if not isinstance(X_df, pd.DataFrame):
+            raise ValidationError(Problem("X_df", None, "X_df must be a pandas DataFrame of unique_id, ds and "
+                                          f"the future values of {panel.exog}", value=type(X_df).__name__))
         missing = [c for c in ["unique_id", "ds"] + panel.exog if c not in X_df.columns]
         if missing:
             raise ValidationError([Problem("X_df", c, "required column is missing") for c in missing])
-        want = pd.DataFrame({"unique_id": np.repeat(panel.uids, h), "ds": panel.dates(h)})
+        twice = sorted({str(c) for c in X_df.columns[X_df.columns.duplicated()]} & {"unique_id", "ds", *panel.exog})
+        if twice:  # which of the two columns is meant cannot be told
+            raise ValidationError([Problem("X_df", c, "the column is given twice; keep one") for c in twice])
+        # series are matched by their ids as text: ids read as numbers in one frame and as text
+        # in the other (1 and "1") are one series, not a merge error
+        want = pd.DataFrame({"unique_id": pd.Series(np.repeat(panel.uids, h)).astype(str).to_numpy(),
+                             "ds": panel.dates(h)})
         fut = X_df[["unique_id", "ds"] + panel.exog].copy()
-        try:
-            fut["ds"] = pd.to_datetime(fut["ds"])
-            fut[panel.exog] = fut[panel.exog].apply(pd.to_numeric).astype(np.float64)
-        except (ValueError, TypeError) as err:
-            raise ValidationError(f"ds must be dates and {panel.exog} numeric: {err}", table="X_df") from None
+        fut["unique_id"] = fut["unique_id"].astype(str)
+        fut["ds"] = local_dates(fut["ds"], "X_df")  # a time zone is dropped, as the training frame's is
+        for c in panel.exog:
+            fut[c] = _as_float(fut[c], "X_df", c)
 
         def where(frame: pd.DataFrame) -> List[str]:
             return [f"{u} {d:%Y-%m-%d}" for u, d in zip(frame["unique_id"][:10], frame["ds"][:10])]
@@ -564,11 +651,13 @@ class Forecaster:
                                           "missing for the forecast periods", where(b), int(absent.sum())))
         problems = []
         for col in panel.exog:
-            bad = ~np.isfinite(merged[col].to_numpy(np.float64))
-            for uid, b in merged.loc[bad].groupby("unique_id", sort=True):
-                problems.append(Problem("X_df", col, f"series {uid!r} has missing or infinite future "
-                                        f"exogenous values on {', '.join(b['ds'].dt.strftime('%Y-%m-%d')[:10])}",
-                                        where(b), len(b), float(b[col].iloc[0])))
+            values = merged[col].to_numpy(np.float64)
+            for bad, text in ((~np.isfinite(values), "missing or infinite future exogenous values"),
+                              (np.isfinite(values) & (np.abs(values) > MAX_EXOG), _HUGE_EXOG_FUTURE)):
+                for uid, b in merged.loc[bad].groupby("unique_id", sort=True):
+                    problems.append(Problem("X_df", col, f"series {uid!r} has {text} on "
+                                            f"{', '.join(b['ds'].dt.strftime('%Y-%m-%d')[:10])}",
+                                            where(b), len(b), float(b[col].iloc[0])))
         if problems:
             raise ValidationError(problems)
         return merged[panel.exog].to_numpy(np.float64)
@@ -614,9 +703,19 @@ class Forecaster:
         level : float or list of float, optional
             Interval coverages in percent, e.g. [80, 95] (one number is one level).
         X_df : DataFrame, optional
-            unique_id, ds and the future values of the exogenous columns models use.
+            unique_id, ds and the future values of the exogenous columns models use. Series are
+            matched by their ids as text (1 and "1" are one series); a ``ds`` time zone is
+            dropped as in ``fit``. Values must be finite and at most ``MAX_EXOG`` in size.
         fitted : bool
             Also keep in-sample fitted values for :meth:`forecast_fitted_values`.
+
+        Raises
+        ------
+        ValidationError
+            naming the table (``X_df``), column and rows: ``X_df`` missing or not a DataFrame, a
+            column missing or given twice, dates or numbers that cannot be read, future values
+            missing, non-finite or above ``MAX_EXOG``, repeated rows that disagree; ``h``,
+            ``level`` or ``fitted`` not valid.
 
         Returns
         -------
@@ -624,6 +723,9 @@ class Forecaster:
             ``unique_id, ds``, a column per model alias and ``<alias>-lo-<level>`` /
             ``<alias>-hi-<level>`` per level (statsforecast layout).
         """
+        if not isinstance(fitted, (bool, np.bool_)):  # "no" would be true; the core takes a bool only
+            raise ValidationError(Problem("Forecaster", "fitted", "fitted must be True or False", value=fitted))
+        fitted = bool(fitted)
         if self._dask is not None:
             from .distributed import predict_dask
 
@@ -910,14 +1012,21 @@ class Forecaster:
                   X_future: Optional[np.ndarray], phase0: np.ndarray,
                   want_fitted: bool) -> Dict[str, Any]:
         X = Xf = None
+        flat = np.zeros((panel.n_series, 0), dtype=bool)
         if model.exog:
             cols = [panel.exog.index(c) for c in model.exog]
-            X = np.ascontiguousarray(panel.X[:, cols])
-            Xf = np.ascontiguousarray(X_future[:, cols])
+            X = np.array(panel.X[:, cols], dtype=np.float64, order="C")
+            Xf = np.array(X_future[:, cols], dtype=np.float64, order="C")
+            flat = _flat_exog(X, Xf, panel.indptr, h)
         with naming(_TABLE), _progress(panel.n_series, model.alias) as callback:
-            return core.forecast_series(
+            res = core.forecast_series(
                 model._core_spec(), y=panel.y, indptr=panel.indptr, h=h, levels=[float(lv) for lv in levels],
                 X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted, progress=callback)
+        if model.kind == "Theta" and levels:
+            theta_bounds(res, panel.lengths(), bool(getattr(model, "optimized", False)), levels)
+        if model.kind == "CountRegression":
+            _note_count_regression(res, model, flat)
+        return res
 
     @staticmethod
     def _values(value: Any, h: int, key: str) -> np.ndarray:
