@@ -232,3 +232,79 @@ def test_allocate_network_must_be_a_family_network():
     with pytest.raises(ValidationError) as err:
         allocate_leads(ds, network=ds)
     assert err.value.problems[0].column == "network"
+
+
+# -- second hostile review: raw exceptions and links lost when a table is not supplied ----------
+
+def test_pagerank_max_iter_past_the_core_int_names_it():
+    with pytest.raises(ValidationError) as err:        # was pybind11's TypeError
+        Graph.from_edges([0], [1]).pagerank(max_iter=2 ** 40)
+    assert err.value.problems[0].column == "max_iter"
+
+
+@pytest.mark.parametrize("column, kwargs", [("normalized", {"normalized": "no"}),
+                                            ("seed", {"samples": 2, "seed": [1]})])
+def test_betweenness_flags_and_seed_are_checked_by_name(column, kwargs):
+    with pytest.raises(ValidationError) as err:        # were TypeErrors from the core / random
+        Graph.from_edges([0, 1], [1, 2]).betweenness(**kwargs)
+    assert err.value.problems[0].column == column
+
+
+def test_complex_weights_are_refused_not_cut_to_their_real_part():
+    with pytest.raises(ValidationError) as err:
+        Graph.from_edges([0, 1], [1, 2], weight=[1.0, 2 + 3j])
+    problem = err.value.problems[0]
+    assert problem.column == "weight" and list(problem.rows) == [1]
+    assert Graph.from_edges([0], [1], weight=np.array([2 + 0j])).strength().tolist() == [2.0, 2.0]
+
+
+def _without(*names: str) -> Dataset:
+    tables = {k: v for k, v in _council().tables.items() if k not in names}
+    return Dataset.from_frames(**tables)
+
+
+@pytest.mark.parametrize("missing, relation", [("persons", "member"), ("agencies", "employment"),
+                                               ("localities", "lives_in")])
+def test_graph_keeps_links_to_a_table_not_supplied(missing, relation):
+    # the ids the links name still stand: the edges were dropped without a count
+    full = FamilyNetwork.from_dataset(_council()).edges["relation"].value_counts()
+    net = FamilyNetwork.from_dataset(_without(missing))
+    assert net.edges["relation"].value_counts().to_dict() == full.to_dict()
+    assert net.to_networkx().number_of_edges() == full.sum()
+    assert net.excluded.total() == 0
+
+
+def test_agency_collaboration_without_an_agencies_table():
+    net = FamilyNetwork.from_dataset(_without("agencies"))
+    assert net.unknown_agencies == 2
+    collab = net.agency_collaboration()              # raised "vertex id out of range 0..-1"
+    agencies = collab.agencies.set_index("agency_id")
+    assert agencies["families"].to_dict() == {"EH": 1, "SCH": 1}
+    assert set(agencies["sector"]) == {"unknown"} and agencies["agency_type"].isna().all()
+    assert collab.edges[["agency_id_a", "agency_id_b", "shared_families"]].values.tolist() == [["EH", "SCH", 1.0]]
+
+
+def test_lead_share_counts_a_lead_of_unknown_agency_as_unknown_not_no_lead():
+    for missing in ("agencies", "practitioners"):
+        share = FamilyNetwork.from_dataset(_without(missing)).lead_share(freq=None, by_locality=False)
+        assert share.set_index("sector")["episodes"].to_dict() == {"no_lead": 1, "unknown": 1}, missing
+
+
+def test_lead_share_by_locality_must_be_a_flag():
+    with pytest.raises(ValidationError) as err:      # "no" was taken as True
+        FamilyNetwork.from_dataset(_council()).lead_share(by_locality="no")
+    assert err.value.problems[0].column == "by_locality"
+
+
+@pytest.mark.parametrize("ds", ["council.csv", None])
+def test_network_and_allocation_need_a_dataset(ds):
+    for build in (lambda: FamilyNetwork.from_dataset(ds), lambda: allocate_leads(ds)):
+        with pytest.raises(ValidationError) as err:  # was AttributeError: no attribute 'agencies'
+            build()
+        assert err.value.problems[0].column == "ds"
+
+
+def test_allocate_cost_must_be_a_function():
+    with pytest.raises(ValidationError) as err:      # was TypeError: 'str' object is not callable
+        allocate_leads(_council(), cost="cheapest")
+    assert err.value.problems[0].column == "cost"

@@ -326,6 +326,9 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     if network is not None and not isinstance(network, FamilyNetwork):
         raise ValidationError(Problem("allocate_leads", "network", "must be a FamilyNetwork "
                                       f"(FamilyNetwork.from_dataset(ds, at)), got {type(network).__name__}"))
+    if cost is not None and not callable(cost):
+        raise ValidationError(Problem("allocate_leads", "cost", "must be a function cost(families, practitioners) "
+                                      f"returning one cost per pair, got {type(cost).__name__}"))
     if candidates is not None:
         candidates = _whole(candidates, "allocate_leads", "candidates")
     net = network if network is not None else FamilyNetwork.from_dataset(ds, at)

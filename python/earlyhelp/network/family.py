@@ -14,6 +14,14 @@ that start after ``at`` are hidden and periods that end after ``at`` are open. A
 has started on or before ``at`` and has no end. With ``at=None`` the data is
 used as it is: current = no end date.
 
+Tables that were not supplied
+-----------------------------
+A Dataset may lack the persons, agencies or localities table (its load report lists the
+references it could not check). The ids the other tables name still stand: a person named by
+a membership, an agency named by a practitioner and a locality named by a family are vertices
+of the graph, so no link is lost. An agency known only by id has a missing name and
+``agency_type``, and sector ``unknown``; ``unknown_agencies`` counts them.
+
 Tables are pandas work; graph work (projections, components, centrality) runs
 in the C++ engine (:class:`earlyhelp.network.Graph`).
 """
@@ -29,6 +37,7 @@ from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from .._numbers import is_number
 from ..data import codes
+from ..data.dataset import Dataset
 from ..results import Excluded, Exclusions
 from .graph import Graph, _whole, bipartite_projection
 
@@ -175,6 +184,9 @@ class FamilyNetwork:
         -------
         FamilyNetwork
         """
+        if not isinstance(ds, Dataset):
+            raise ValidationError(Problem("network", "ds", "must be an earlyhelp Dataset (earlyhelp.read_dataset or "
+                                          f"Dataset.from_frames), got {type(ds).__name__}"))
         if at is not None:
             at = _as_date(at)
         return cls(snapshot_at(ds, at), at)
@@ -183,11 +195,23 @@ class FamilyNetwork:
     def _build_tables(self) -> None:
         ds = self.ds
         agencies = ds.agencies[["agency_id", "name", "agency_type"]].copy()
-        agencies["agency_type"] = agencies["agency_type"].astype(str)
-        agencies["sector"] = np.where(agencies["agency_type"].isin(codes.COUNCIL_AGENCY_TYPES), "council", "partner")
-        self.agencies = agencies
+        agencies["agency_id"] = _ids(agencies["agency_id"])
         pr = ds.practitioners
         active = pr["end_date"].isna() if "end_date" in pr.columns else pd.Series(True, index=pr.index)
+        # agencies named by current practitioners but not in the agencies table (not supplied, or
+        # not checked): kept by id, so their practitioners' families still count in the network
+        named = pd.Index(_ids(pr.loc[active, "agency_id"]).dropna().unique())
+        unknown = named.difference(pd.Index(agencies["agency_id"])).sort_values()
+        self.unknown_agencies = len(unknown)
+        if len(unknown):
+            agencies = pd.concat([agencies, pd.DataFrame({"agency_id": pd.array(unknown, dtype="string[pyarrow]")})],
+                                 ignore_index=True)
+        agency_type = agencies["agency_type"].astype(object)
+        agencies["agency_type"] = agency_type.astype(str).where(agency_type.notna())  # missing stays missing
+        agencies["sector"] = np.where(agencies["agency_type"].isin(codes.COUNCIL_AGENCY_TYPES), "council",
+                                      np.where(agencies["agency_type"].isna() | (agencies["agency_type"] == "unknown"),
+                                               "unknown", "partner"))
+        self.agencies = agencies
         self.practitioners = pr[active].merge(agencies[["agency_id", "agency_type", "sector"]], on="agency_id",
                                               how="left")
         tier = self.practitioners["tier"]
@@ -245,6 +269,8 @@ class FamilyNetwork:
                  f"  {len(self.practitioners):,} current practitioners in {len(self.agencies):,} agencies; "
                  f"{len(self.team):,} practitioner-family links",
                  f"  {len(self.members):,} current family memberships"]
+        if self.unknown_agencies:
+            lines.append(f"  {self.unknown_agencies:,} agencies known only by id (not in the agencies table)")
         if self.excluded:
             lines.append(f"  left out: {self.excluded.total():,} rows (see .excluded)")
         return "\n".join(lines) + ">"
@@ -280,14 +306,19 @@ class FamilyNetwork:
         if self._graph is not None:
             return
         ds = self.ds
+        # members of families not in families are left out (counted in excluded)
+        members = self.members[self.members["family_id"].astype(str).isin(_ids(ds.families["family_id"]).astype(str))]
+        # each kind's table, then the ids the links name that it lacks (a table not supplied):
+        # an edge whose end were no vertex would be lost without a word
         parts = {
-            "person": ds.persons["person_id"],
-            "family": ds.families["family_id"],
-            "practitioner": self.practitioners["practitioner_id"],
-            "agency": ds.agencies["agency_id"],
-            "locality": ds.localities["locality_id"],
+            "person": [ds.persons["person_id"], members["person_id"]],
+            "family": [ds.families["family_id"], self.team["family_id"]],
+            "practitioner": [self.practitioners["practitioner_id"]],
+            "agency": [self.agencies["agency_id"]],
+            "locality": [ds.localities["locality_id"], ds.families["locality_id"]],
         }
-        frames = [pd.DataFrame({"kind": k, "id": _ids(v).unique()}) for k, v in parts.items()]
+        frames = [pd.DataFrame({"kind": k, "id": pd.concat([_ids(v) for v in v_all], ignore_index=True)
+                                .dropna().unique()}) for k, v_all in parts.items()]
         nodes = pd.concat(frames, ignore_index=True)
         nodes["vertex"] = np.arange(len(nodes))
         # every kind, even one with no rows at the date (groupby would leave it out)
@@ -302,7 +333,7 @@ class FamilyNetwork:
 
         team = self.team.drop_duplicates(["family_id", "practitioner_id"])
         pieces = {
-            "member": link("family", self.members["family_id"], "person", self.members["person_id"]),
+            "member": link("family", members["family_id"], "person", members["person_id"]),
             "team": link("family", team["family_id"], "practitioner", team["practitioner_id"]),
             "employment": link("practitioner", self.practitioners["practitioner_id"], "agency",
                                self.practitioners["agency_id"]),
@@ -550,21 +581,28 @@ class FamilyNetwork:
         Returns
         -------
         DataFrame with period, locality_id, lead_agency_type, sector (council / partner /
-        no_lead), episodes, share (of the period and locality's episodes). The lead
-        agency is ``lead_agency_id``, else the lead practitioner's agency; episodes
-        with neither count as ``no_lead``. Council types: ``codes.COUNCIL_AGENCY_TYPES``.
+        no_lead / unknown), episodes, share (of the period and locality's episodes). The lead
+        agency is ``lead_agency_id``, else the lead practitioner's agency. Episodes with
+        neither a lead agency nor a lead practitioner count as ``no_lead``; those with a lead
+        whose agency or agency type is not known (a table not supplied) as ``unknown``. Council types: ``codes.COUNCIL_AGENCY_TYPES``.
         Episodes with no locality (their own or their family's) have a missing ``locality_id``.
         """
         if freq is not None:
             _check_period_freq(freq)
+        if not isinstance(by_locality, (bool, np.bool_)):
+            raise ValidationError(Problem("lead_share", "by_locality", "must be True or False", value=by_locality))
         eps = self.ds.episodes.copy()
         prac_agency = self.ds.practitioners.set_index("practitioner_id")["agency_id"]
         agency = eps["lead_agency_id"].fillna(eps["lead_practitioner_id"].map(prac_agency))
-        types = self.agencies.set_index("agency_id")["agency_type"]
-        eps["lead_agency_type"] = agency.map(types).fillna("no_lead").astype(str)
+        types = self.agencies.set_index(self.agencies["agency_id"].astype(str))["agency_type"]
+        # a lead agency whose type is not known is "unknown", not "no_lead": the episode has a lead
+        known_type = agency.astype("string").map(types).astype(object)
+        led = (agency.notna() | eps["lead_practitioner_id"].notna()).to_numpy(dtype=bool)
+        eps["lead_agency_type"] = np.where(~led, "no_lead",
+                                           known_type.where(known_type.notna(), "unknown").astype(str))
         eps["sector"] = np.where(eps["lead_agency_type"] == "no_lead", "no_lead",
                                  np.where(eps["lead_agency_type"].isin(codes.COUNCIL_AGENCY_TYPES), "council",
-                                          "partner"))
+                                          np.where(eps["lead_agency_type"] == "unknown", "unknown", "partner")))
         eps["period"] = eps["start_date"].dt.to_period(freq).astype(str) if freq else "all"
         if by_locality:
             fam_loc = self.ds.families.set_index("family_id")["locality_id"]

@@ -67,6 +67,18 @@ def _real(value: Any, table: str, column: str) -> float:
     return float(value)
 
 
+def _flag(value: Any, table: str, column: str) -> bool:
+    """``value`` if it is True or False: the core takes any object as a bool, and a truthy
+    ``"no"`` would mean yes."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValidationError(Problem(table, column, "must be True or False", value=value))
+    return bool(value)
+
+
+#: most iterations PageRank may be asked for: the core counts them in a 32-bit int
+MAX_ITERATIONS = 2 ** 31 - 1
+
+
 def _objects(values: Any) -> np.ndarray:
     """A one-dimensional object array of ``values``: tuples stay whole labels (``np.asarray``
     would turn a list of pairs into a two-dimensional array)."""
@@ -123,8 +135,18 @@ def _as_floats(weight: Any, table: str) -> np.ndarray:
     """Weights as float64 (missing ones as NaN, for the caller to report), or a ValidationError
     naming the rows that are not numbers."""
     try:
-        return np.ascontiguousarray(np.asarray(weight, dtype=np.float64))
-    except (TypeError, ValueError):
+        raw = np.asarray(weight)
+        if raw.dtype.kind == "c":
+            # numpy would drop the imaginary part with only a warning
+            bad = np.flatnonzero(np.ravel(raw.imag) != 0)
+            if len(bad):
+                raise ValidationError(Problem(table, "weight", "weights must be real numbers", bad[:10].tolist(),
+                                              len(bad), np.ravel(raw)[bad[0]].item()))
+            raw = raw.real
+        return np.ascontiguousarray(np.asarray(raw, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        if isinstance(err, ValidationError):
+            raise
         shaped = np.asarray(weight, dtype=object)
         raw = pd.Series(_objects(np.ravel(shaped)), dtype=object)
         numbers = pd.to_numeric(raw, errors="coerce")
@@ -207,8 +229,7 @@ class Graph:
         Duplicate edges are merged with summed weights; self-loops are kept
         (see the module docstring).
         """
-        if not isinstance(directed, (bool, np.bool_)):
-            raise ValidationError(Problem("edges", "directed", "must be True or False", value=directed))
+        directed = _flag(directed, "edges", "directed")
         if dst is None:
             return cls._from_labelled(src, weight, directed)
         s = _id_array(src, "edges", "src")
@@ -355,6 +376,8 @@ class Graph:
         """
         damping, tol = _real(damping, "pagerank", "damping"), _real(tol, "pagerank", "tol")
         max_iter = _whole(max_iter, "pagerank", "max_iter")
+        if max_iter > MAX_ITERATIONS:
+            raise ValidationError(Problem("pagerank", "max_iter", f"must be at most {MAX_ITERATIONS:,}", value=max_iter))
         with naming("pagerank"):
             return self._keyed(self._g.pagerank(damping, tol, max_iter), "pagerank")
 
@@ -369,7 +392,7 @@ class Graph:
             - exactly the sources ``nx.betweenness_centrality(G, k=samples, seed=seed)`` picks on a graph
             whose nodes are ``0..n-1`` - and rescale as NetworkX does. ``None``: exact.
         seed : int
-            Seed for the sample.
+            Seed for the sample (a whole number).
         normalized : bool
             Divide by the number of vertex pairs, as NetworkX.
         progress : bool, optional
@@ -387,6 +410,8 @@ class Graph:
         positive: a zero-weight edge makes the number of shortest paths ill-defined
         (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
         """
+        normalized = _flag(normalized, "betweenness", "normalized")
+        seed = _whole(seed, "betweenness", "seed")
         if self.weighted and self.m:
             src, dst, w = self._g.edges()
             if (w <= 0).any():
