@@ -190,8 +190,9 @@ def pool_rates(parts: Dict[str, object], council) -> Dict[str, float]:
         if tau2 > 0:
             alpha[s] = 1.0 / tau2
     prior_exits = np.minimum(np.repeat(alpha, n_a), exits_c + 1.0)
-    events, _, dest = council._duration_counts()
-    shape, rate, weights = council._duration_posteriors()
+    counts = council._duration_counts()
+    events, _, dest = counts
+    shape, rate, weights = council._duration_posteriors(counts)
     exits_cell = dest.sum(axis=2)
     share = weights / np.maximum(weights.sum(axis=2, keepdims=True), 1e-300)
     prior = {"alpha": alpha, "hazard": shape / rate, "events": events, "exits": exits_cell, "dest_share": share}

@@ -215,8 +215,10 @@ class StockFlow:
                 raise ValidationError([replace(p, message=f"locality {name}: {p.message}")
                                        for p in e.problems]) from e
             parts[name] = part
-        council = self._unfitted_copy()._fit_spells(pd.concat([s for _, s in split], ignore_index=True), {},
-                                                    start_ts, end_ts, last)
+        # the council's rates and durations only: its entry history and rate change go unused
+        council = StockFlow(self.categories, gap_days=self.gap_days, entry_overdispersion=False, entry_drift=False,
+                            rate_uncertainty=False)
+        council._fit_spells(pd.concat([s for _, s in split], ignore_index=True), {}, start_ts, end_ts, last)
         report["locality_rates_pooled"] = pool_rates(parts, council)
         report["transitions_from_an_empty_stock_ignored"] = sum(
             m._report["transitions_from_an_empty_stock_ignored"] for m in parts.values())
@@ -710,12 +712,14 @@ class StockFlow:
         np.add.at(dest, (state[exited], age[exited], dest_j[exited]), 1)
         return events, exposure, dest
 
-    def _duration_posteriors(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _duration_posteriors(self, counts: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
+                             ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The gamma posteriors (shape, rate) of the duration hazards and the Dirichlet weights
         of the destinations. A council's sparse cells shrink towards the state's pooled hazard
         and destinations (one pseudo-event); a locality's towards its council's, as much as the
-        localities' rates differ (``_prior``, see localities.pool_rates)."""
-        events, exposure, dest = self._duration_counts()
+        localities' rates differ (``_prior``, see localities.pool_rates). ``counts``: those of
+        :meth:`_duration_counts`, when the caller has them."""
+        events, exposure, dest = self._duration_counts() if counts is None else counts
         if self._prior is not None:
             p = self._prior
             a = np.minimum(p["alpha"][:, None, None], p["events"] + 1.0)
