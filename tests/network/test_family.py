@@ -222,3 +222,10 @@ def test_repr_and_exclusions(tiny, net):
     assert counted.excluded.by_reason()["family member of a family not in families"] == 1
     assert "left out: 1 rows" in repr(counted)
     assert "F9" not in set(counted.linked_households()["family_id"])
+
+
+@pytest.mark.parametrize("build", [FamilyNetwork.from_dataset, lambda ds: FamilyNetwork(ds, None)],
+                         ids=["from_dataset", "constructor"])
+def test_a_table_that_is_not_a_dataset_is_named_whichever_way_the_network_is_built(build):
+    with pytest.raises(ValidationError, match="must be an earlyhelp Dataset.*DataFrame"):
+        build(pd.DataFrame({"family_id": ["F1"]}))

@@ -419,3 +419,14 @@ def test_long_graph_work_shows_a_bar_by_default(method, args, monkeypatch, capsy
     monkeypatch.setattr(native, "AUTO_PROGRESS_DELAY", 3600.0)  # and as short here
     getattr(g, method)(*args)
     assert capsys.readouterr().err == ""
+
+
+def test_an_n_by_2_or_3_array_is_an_edge_list_like_a_list_of_pairs():
+    pairs = Graph.from_edges(np.array([[0, 1], [1, 2], [2, 0]]))
+    assert pairs.n == 3 and pairs.m == 3 and pairs.by_label
+    listed = Graph.from_edges([(0, 1), (1, 2), (2, 0)])
+    assert pairs.degree().equals(listed.degree())
+    weighted = Graph.from_edges(np.array([["a", "b", 2.0], ["b", "c", 3.0]], dtype=object))
+    assert sorted(weighted.edges()["weight"]) == [2.0, 3.0]
+    with pytest.raises(ValidationError, match=r"2 columns \(u, v\) or 3 .*got shape \(2, 4\)"):
+        Graph.from_edges(np.zeros((2, 4)))

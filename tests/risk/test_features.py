@@ -148,3 +148,17 @@ def test_rereferral_closure_reason_features(needs_ds):
     fs = build_features(needs_ds, "2023-07-01", "rereferral_12m", data_end=END)
     assert fs.X.loc[0, "closed_outcomes_met"] == 1 and fs.X.loc[0, "closed_disengaged"] == 0
     assert "closed_outcomes_met" not in build_features(needs_ds, "2023-07-01", data_end=END).X.columns
+
+
+def test_groups_keep_nothing_recorded_apart_from_a_recorded_unknown():
+    # a blank ethnicity was labelled "unknown", merged with the families recorded as "unknown"
+    frames = needs_frames()
+    frames["persons"].loc[frames["persons"]["person_id"] == "c1", "ethnicity"] = "unknown"
+    frames["persons"].loc[frames["persons"]["person_id"] == "c3", "ethnicity"] = None
+    ds = earlyhelp.Dataset.from_frames(as_of="2025-01-01", **frames)
+    fs = build_features(ds, "2023-07-01", data_end=END)
+    assert fs.groups["ethnicity"].tolist() == ["unknown", "(missing)"]
+    assert set(fs.groups["disability"]) == {"(missing)"}  # the table has no disability column
+    audit = earlyhelp.risk.fairness_audit(np.array([0, 1]), np.array([0.2, 0.6]), fs.groups[["ethnicity"]],
+                                          min_positives=1)
+    assert {"unknown", "(missing)"} <= set(audit["group"])

@@ -144,6 +144,12 @@ class AgencyCollaboration:
         return g
 
 
+def _check_dataset(ds: Any) -> None:
+    if not isinstance(ds, Dataset):
+        raise ValidationError(Problem("network", "ds", "must be an earlyhelp Dataset (earlyhelp.read_dataset or "
+                                      f"Dataset.from_frames), got {type(ds).__name__}"))
+
+
 class FamilyNetwork:
     """Persons, families, practitioners, agencies and localities as one graph at a date.
 
@@ -161,6 +167,7 @@ class FamilyNetwork:
     """
 
     def __init__(self, ds: Any, at: Optional[pd.Timestamp]) -> None:
+        _check_dataset(ds)
         self.at = at
         self.ds = ds
         self._build_tables()
@@ -184,9 +191,7 @@ class FamilyNetwork:
         -------
         FamilyNetwork
         """
-        if not isinstance(ds, Dataset):
-            raise ValidationError(Problem("network", "ds", "must be an earlyhelp Dataset (earlyhelp.read_dataset or "
-                                          f"Dataset.from_frames), got {type(ds).__name__}"))
+        _check_dataset(ds)
         if at is not None:
             at = _as_date(at)
         return cls(snapshot_at(ds, at), at)

@@ -206,8 +206,8 @@ class Graph:
         ----------
         src, dst : array-like of int
             Edge endpoints, vertex ids in ``0..n-1``. Or, with ``dst`` omitted, ``src`` is an
-            edge list of node labels: ``(u, v)`` pairs, ``(u, v, weight)`` triples, or a
-            DataFrame with ``source`` and ``target`` columns (see "Graphs of labelled nodes"
+            edge list of node labels: ``(u, v)`` pairs, ``(u, v, weight)`` triples (a list,
+            or a numpy array of 2 or 3 columns), or a DataFrame with ``source`` and ``target`` columns (see "Graphs of labelled nodes"
             in the module docstring); per-node results are then keyed by label.
         weight : array-like of float, optional
             Non-negative finite edge weights; the graph is weighted when given. With a
@@ -527,6 +527,12 @@ def _label_columns(edges: Any, weight: Any):
                                            "and optionally weight)") for c in missing])
         w = None if column is None else edges[column].to_numpy(dtype=object, na_value=np.nan)
         return edges["source"].to_numpy(dtype=object), edges["target"].to_numpy(dtype=object), w
+    if isinstance(edges, np.ndarray) and edges.ndim != 1:
+        # an n x 2 (or n x 3) array is the usual form of an edge list in numpy
+        if edges.ndim != 2 or edges.shape[1] not in (2, 3):
+            raise ValidationError(Problem("edges", None, "an edge array has 2 columns (u, v) or 3 (u, v, weight), "
+                                          f"got shape {edges.shape}"))
+        edges = [tuple(r) for r in edges.tolist()]
     try:
         rows = list(edges)
     except TypeError:

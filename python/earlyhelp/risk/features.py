@@ -39,6 +39,7 @@ from .._errors import Problem, ValidationError
 from .._numbers import is_whole
 from ..data import codes
 from ..results import Excluded, Exclusions
+from .fairness import MISSING_GROUP
 from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_known
 
 TARGETS: Tuple[str, ...] = ("step_up_12m", "rereferral_12m")
@@ -67,7 +68,8 @@ class FeatureSet:
     groups : DataFrame
         Per row, the family's ``ethnicity``, ``sex`` and ``disability`` (of the
         child the latest request was about, else the youngest child) and ``locality_id``,
-        for :func:`earlyhelp.risk.fairness_audit`.
+        for :func:`earlyhelp.risk.fairness_audit`; ``"(missing)"`` where nothing is
+        recorded (no child found, a value left blank), apart from a recorded ``unknown``.
     excluded : Exclusions
         :class:`~earlyhelp.results.Exclusions`: families left out at each cut-off
         date (``at``) and why.
@@ -298,12 +300,14 @@ def _groups(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, X: pd.DataFrame) ->
     for col in ("ethnicity", "sex", "disability"):
         values = child.map(persons[col].astype(object)) if col in persons.columns else pd.Series(pd.NA, index=rows.index)
         if col == "disability":
-            values = values.map(lambda v: "unknown" if pd.isna(v) or v == "unknown" else ("none" if v == "NONE"
-                                                                                         else "disabled"))
-        out[col] = pd.Series(values, index=rows.index).astype(object).fillna("unknown").astype(str)
+            values = values.map(lambda v: v if pd.isna(v) or v == "unknown" else ("none" if v == "NONE"
+                                                                                  else "disabled"))
+        # nothing recorded is its own group: merged with a recorded "unknown" it would hide how many
+        # families the data could not describe
+        out[col] = pd.Series(values, index=rows.index).astype(object).fillna(MISSING_GROUP).astype(str)
     loc = snap.families.set_index("family_id")["locality_id"]
-    out["locality_id"] = rows["family_id"].map(loc).fillna(rows["locality_id"]).astype(object).fillna("unknown") \
-        .astype(str)
+    out["locality_id"] = rows["family_id"].map(loc).fillna(rows["locality_id"]).astype(object) \
+        .fillna(MISSING_GROUP).astype(str)
     return out.drop(columns="family_id")
 
 
