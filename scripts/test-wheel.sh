@@ -4,7 +4,8 @@
 # compiler is on the PATH, and run the Python suite against the installed wheel.
 #
 # Usage: scripts/test-wheel.sh <build-dir> [pytest args]   (called by scripts/test.sh)
-# Env:   PYTHON (the interpreter the wheel is for), CMAKE_PREFIX (cmeel prefixes, ';'-separated)
+# Env:   PYTHON (the interpreter the wheel is for), CMAKE_PREFIX (cmeel prefixes, ';'-separated),
+#        JOBS (pytest workers, default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -66,4 +67,5 @@ EOF
 echo "== wheel: pytest against the installed wheel (pandas 3, no compiler)"
 cd "$repo/tests"  # import the installed package, never the source tree
 export EARLYHELP_REQUIRE_SERVICES=1
-PATH="$nocc_path" "$repo/scripts/run-pytest.sh" "$venv/bin/python" -q -p no:cacheprovider "$@"
+PATH="$nocc_path" "$repo/scripts/run-pytest.sh" "$venv/bin/python" -q -p no:cacheprovider -n "${JOBS:-2}" \
+  --dist loadfile "$@"

@@ -8,10 +8,15 @@
 #   5. Python, Linux wheel: built, repaired by auditwheel, installed into a fresh venv with
 #      pandas 3 and no compiler on the PATH, pytest again (scripts/test-wheel.sh)
 # Extra arguments go to both pytest runs. CI (.ci/run) runs exactly this script.
+# JOBS (default 2) is both the compiler's jobs and pytest's workers (pytest-xdist, a test
+# file per worker so that a file's fixtures are built once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 jobs="${JOBS:-2}"
+start=$(date +%s)
+elapsed() { echo "   ($(( $(date +%s) - start )) s since the start)"; }
+trap elapsed EXIT
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 build=build/ci  # one build directory for every step: the core is compiled once
 
@@ -42,10 +47,12 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="
   -DEARLYHELP_BUILD_PYTHON=OFF -DEARLYHELP_BUILD_TESTS=ON -DEARLYHELP_WERROR=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
+elapsed
 
 # -- sanitizers: the C++ tests under ASan + UBSan ----------------------------------------
 echo "== C++ core and GoogleTest under AddressSanitizer and UndefinedBehaviorSanitizer"
 PYTHON="$python" JOBS="$jobs" scripts/test-sanitizers.sh build/sanitize
+elapsed
 
 # -- 4. Python: source build, newest pandas 2 -------------------------------------------
 echo "== pip install .[test] with the newest pandas 2"
@@ -71,13 +78,18 @@ fi
 # Builds docs/ with Sphinx, warnings as errors; runs every guide and notebook
 # against the earlyhelp installed above.
 PYTHON="$python" scripts/build-docs.sh
+elapsed
 # --- end documentation site -----------------------------------------------------
 
 echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(pandas.__version__)')"
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1
-(cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider --ignore=fuzz "$@")  # the installed package; fuzz ran above
+# The installed package; fuzz ran above, and so did every notebook (the docs build, against
+# this same install): the wheel's run below runs them again, under pandas 3.
+(cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider -n "$jobs" --dist loadfile --ignore=fuzz \
+  --deselect tests/test_notebooks.py::test_notebook_runs "$@")
 PYTHON="$python" scripts/check-stubs.sh  # stubs of earlyhelp._core against the installed module
+elapsed
 
 # -- 5. Python: the Linux wheel, pandas 3, no compiler ----------------------------------
-PYTHON="$python" CMAKE_PREFIX="$prefix" scripts/test-wheel.sh "$build" "$@"
+PYTHON="$python" JOBS="$jobs" CMAKE_PREFIX="$prefix" scripts/test-wheel.sh "$build" "$@"
