@@ -187,3 +187,34 @@ def test_many_features_uses_lbfgs_and_matches_sklearn():
     theirs = LogisticRegression(C=0.01, solver="lbfgs", tol=1e-12, max_iter=5000).fit(X, y)
     assert_coef_close(ours.coef_, theirs.coef_, rtol=1e-5)
     assert log_loss(y, ours.predict_proba(X)) == pytest.approx(log_loss(y, theirs.predict_proba(X)), rel=1e-6)
+
+
+@pytest.mark.parametrize("family", ["logistic", "poisson"])
+def test_unscaled_nearly_collinear_columns_fit_as_sklearn_does(family):
+    # days since a date (thousands) and a near copy of it: the float Hessian of the first Newton
+    # steps lost their small curvature and the fit was refused as "extreme scales"
+    rng = np.random.default_rng(7)
+    n = 2000
+    days = rng.normal(5000.0, 800.0, n)
+    X = np.column_stack([days, days * 1.0001 + rng.normal(0, 0.5, n), rng.normal(size=n)])
+    rate = 1 / (1 + np.exp(-(days - 5000) / 800))
+    if family == "logistic":
+        y = (rng.random(n) < rate).astype(int)
+        ours = LogisticRiskModel(C=1.0).fit(X, y)
+        peer = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=1000, tol=1e-12).fit(X, y)
+
+        def objective(w, b):
+            z = X @ w + b
+            return 0.5 * w @ w + np.sum(np.logaddexp(0, z) - y * z)
+    else:
+        y = rng.poisson(2 * rate)
+        ours = PoissonRiskModel(alpha=1.0).fit(X, y)
+        peer = PoissonRegressor(alpha=1.0, solver="newton-cholesky", max_iter=1000, tol=1e-12).fit(X, y)
+
+        def objective(w, b):
+            z = X @ w + b
+            return np.mean(np.exp(z) - y * z) + 0.5 * w @ w
+
+    mine = objective(np.ravel(ours.coef_), float(np.ravel(ours.intercept_)[0]))
+    theirs = objective(np.ravel(peer.coef_), float(np.ravel(peer.intercept_)[0]))
+    assert np.isfinite(theirs) and mine <= theirs + 1e-9 * abs(theirs)

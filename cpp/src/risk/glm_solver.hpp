@@ -286,6 +286,23 @@ inline void fix_intercept(Eigen::VectorXd& v, bool fit_intercept) {
   if (!fit_intercept) v(v.size() - 1) = 0.0;
 }
 
+// The Newton step -A^-1 g for the Hessian H of the data plus the ridge (the
+// intercept's row and column fixed when it is not fitted): Cholesky, else LDLT.
+inline Eigen::VectorXd newton_step(const Eigen::MatrixXd& H, const Eigen::VectorXd& g, double lam2,
+                                   bool fit_intercept) {
+  const Eigen::Index p = H.rows() - 1;
+  Eigen::MatrixXd A = H;
+  A.diagonal().head(p).array() += lam2;
+  if (!fit_intercept) {
+    A.row(p).setZero();
+    A.col(p).setZero();
+    A(p, p) = 1.0;
+  }
+  Eigen::LLT<Eigen::MatrixXd> llt(A);
+  if (llt.info() == Eigen::Success) return -llt.solve(g);
+  return -Eigen::LDLT<Eigen::MatrixXd>(A).solve(g);
+}
+
 // Newton's method with a Cholesky solve (L2 only). Each iteration is one fused
 // pass over the rows at the trial point: the full Newton step is tried first
 // and its pass already holds the next gradient and Hessian; only when the
@@ -308,8 +325,14 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
   constexpr double kExact = 1e-3;
   constexpr double kDouble = 1e-5;
   constexpr Eigen::Index kHessianRows = 131072;
-  const Eigen::Index stride = std::max<Eigen::Index>(1, P.n() / kHessianRows);
+  Eigen::Index stride = std::max<Eigen::Index>(1, P.n() / kHessianRows);
   bool single = true;
+  bool exact = false;  // H is the double Hessian over every row
+  auto exact_from_here = [&] {
+    single = false;
+    exact = true;
+    stride = 1;
+  };
   double f = P.evaluate(theta, g_data, &H, single, stride) + P.penalty(theta);
   auto full_gradient = [&](const Eigen::VectorXd& gd, const Eigen::VectorXd& th) {
     Eigen::VectorXd out = gd;
@@ -326,20 +349,14 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
       break;
     }
     if (it >= o.max_iter) break;
-    Eigen::MatrixXd A = H;
-    A.diagonal().head(p).array() += P.lam2();
-    if (!o.fit_intercept) {
-      A.row(p).setZero();
-      A.col(p).setZero();
-      A(p, p) = 1.0;
-    }
-    Eigen::LLT<Eigen::MatrixXd> llt(A);
-    Eigen::VectorXd step;
-    if (llt.info() == Eigen::Success) {
-      step = -llt.solve(g);
-    } else {
-      Eigen::LDLT<Eigen::MatrixXd> ldlt(A);
-      step = -ldlt.solve(g);
+    Eigen::VectorXd step = newton_step(H, g, P.lam2(), o.fit_intercept);
+    if (!(step.allFinite() && step.dot(g) < 0) && !exact) {
+      // Float products (or a sample of rows) lose the curvature of columns on wide scales
+      // or nearly collinear: the exact Hessian from here on.
+      f = P.evaluate(theta, g_data, &H, false, 1) + P.penalty(theta);
+      g = full_gradient(g_data, theta);
+      exact_from_here();
+      step = newton_step(H, g, P.lam2(), o.fit_intercept);
     }
     // A ridge penalty keeps the Hessian invertible, so a failed step then comes from
     // values on extreme scales, not from the columns' rank.
@@ -348,7 +365,7 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
                          : "the Hessian is singular: constant or collinear columns with no ridge (L2) penalty (use a "
                            "finite C / alpha > 0 with l1_ratio < 1, or drop the columns)");
     // Near the solution switch to double-precision Hessians.
-    bool next_single = res.gradient_norm > kDouble;
+    bool next_single = single && res.gradient_norm > kDouble;
     Eigen::Index next_stride = res.gradient_norm > kExact ? stride : 1;
     double slope = g.dot(step), t = 1.0, f_new = f;
     bool accepted = false;
@@ -362,12 +379,19 @@ GlmResult newton_cholesky(Problem<Family>& P, Eigen::VectorXd theta, const GlmOp
       }
       t *= 0.5;
     }
-    if (!accepted) break;  // no progress possible in floating point
+    if (!accepted && exact) break;  // no progress possible in floating point
+    if (!accepted) {  // the rough curvature pointed nowhere useful: the exact one from here on
+      f = P.evaluate(theta, g_data, &H, false, 1) + P.penalty(theta);
+      g = full_gradient(g_data, theta);
+      exact_from_here();
+      continue;
+    }
     theta = trial;
     f = f_new;
     g = full_gradient(g_trial, theta);
     H.swap(H_trial);
     single = next_single;
+    exact = !next_single && next_stride == 1;
     report(progress, static_cast<std::size_t>(it + 1), static_cast<std::size_t>(o.max_iter));
   }
   if (o.compute_covariance) {

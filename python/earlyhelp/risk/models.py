@@ -213,6 +213,11 @@ class _LinearRiskModel(BaseEstimator):
         if not (np.all(np.isfinite(coef)) and math.isfinite(res["intercept"])):  # the core checks too
             raise ValidationError(self._scale_problems(X, y, w, original, y_name)
                                   or "the fit diverged (non-finite coefficients)", table="X")
+        if not res["converged"]:
+            # values on extreme scales keep the fit from converging: named, not a warning
+            problems = self._scale_problems(X, y, w, original, y_name)
+            if problems:
+                raise ValidationError(problems)
         self._coef = coef
         self._intercept = float(res["intercept"])
         self.n_iter_ = int(res["n_iter"])
