@@ -380,6 +380,7 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
             problems.append(Problem(given, None, f"not an earlyhelp table (known: {', '.join(TABLE_NAMES)})"))
             continue
         if isinstance(frame, pd.DataFrame):
+            frame = _one_name_per_column(name, frame, problems)
             frame = _tidy_column_names(frame, [n for c in TABLES[name].columns for n in (c.name,) + c.aliases])
             renamed = rename_aliases(TABLES[name], frame)
             if list(renamed.columns) != list(frame.columns):
@@ -409,6 +410,48 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
         tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
                                     unknown_codes=unknown_codes, report=report, aliased=name in aliased)
     return tables, problems, folded
+
+
+def _one_name_per_column(table: str, frame: pd.DataFrame, problems: list) -> pd.DataFrame:
+    """``frame`` with one column per name, as the later steps need; names given twice are problems.
+
+    One of our column names (or an alias) repeated in another case or with spaces around it
+    (``birth_date``, ``Birth_Date ``) reads as the same column, so it is the same name given
+    twice: which of the two is meant cannot be told. Other columns are kept as given, so only
+    their exact repeats are problems. Each such name is a problem naming the headers; the first column is kept so
+    that the rest of the table is still checked. Column names on two or more levels (a
+    MultiIndex, as ``pivot_table`` makes) are one problem and the table is read as empty.
+
+    Parameters
+    ----------
+    table : str
+        our table name, for the problems.
+    frame : DataFrame
+        the table as given.
+    problems : list of Problem
+        where the problems are added.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when every name is given once.
+    """
+    if isinstance(frame.columns, pd.MultiIndex):
+        problems.append(Problem(table, None, f"column names on {frame.columns.nlevels} levels (a MultiIndex): "
+                                "give one row of column names (e.g. join the levels with '_')",
+                                value=", ".join(map(str, frame.columns[:3]))))
+        return pd.DataFrame()
+    known = {n.lower() for c in TABLES[table].columns for n in (c.name,) + c.aliases}
+    names = pd.Index([str(c).strip().lower() if str(c).strip().lower() in known else c for c in frame.columns])
+    twice = names.duplicated(keep=False)
+    if not twice.any():
+        return frame
+    for name in dict.fromkeys(names[twice]):
+        headers = [str(c) for c, n in zip(frame.columns, names) if n == name]
+        problems.append(Problem(table, headers[0], "column given more than once (names are compared ignoring "
+                                "case and spaces): " + ", ".join(map(repr, headers)) + "; keep the one you mean",
+                                value=", ".join(map(repr, headers))))
+    return frame.iloc[:, ~names.duplicated()]
 
 
 def _tidy_column_names(frame: pd.DataFrame, known: "list[str]") -> pd.DataFrame:

@@ -15,6 +15,9 @@ CSV files are read robustly and loudly:
 - the lines SQL Server Management Studio writes after a result saved as text (``(1234 rows
   affected)``, ``Completion time: ...``) are left out when they end the file, and counted in
   ``ds.meta['load_report']['ignored_values']``; anywhere else they are ragged rows.
+- columns with no name in the header (``a,b,,``: trailing delimiters) are left out when they
+  hold no values, counted in ``ds.meta['load_report']['ignored_values']``; one holding values
+  is a problem naming its position and rows.
 - every cell is read as text and converted by the schema (so ``007`` stays an id).
 """
 from __future__ import annotations
@@ -174,9 +177,10 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         problems.append(Problem(label, None, f"{path.name}: {len(header):,} columns in the header; a table may have "
                                 f"at most {MAX_COLUMNS:,} (is this the right file?)"))
         return pd.DataFrame()
-    if len(set(header)) != len(header):
+    named = [h for h in header if h.strip()]   # unnamed columns (Excel's trailing commas) are looked at below
+    if len(set(named)) != len(named):
         seen: set = set()
-        dup = next(h for h in header if h in seen or seen.add(h))   # linear, not header.count per column
+        dup = next(h for h in named if h in seen or seen.add(h))   # linear, not header.count per column
         problems.append(Problem(label, dup, f"{path.name}: column named twice in the header"))
         return pd.DataFrame(columns=list(dict.fromkeys(header)))
     bad_rows: List[Tuple[Optional[int], int, str]] = []
@@ -212,6 +216,9 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
             f"{path.name}: {len(bad_rows)} row(s) with a different number of fields than the header "
             f"({len(header)}); e.g. line {first[0]} has {first[1]} (check delimiters and quotes)",
             rows=[f"line {n}" for n in lines[:10]], n_rows=len(bad_rows), value=first[2][:80]))
+    unnamed = 0
+    if len(named) != len(header):
+        table_, unnamed = _without_unnamed_columns(table_, header, path, label, problems, report)
     frame = table_.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)  # no Python objects
     if frame.empty:
         report.setdefault("files", {})[path.name] = "header only: loaded as an empty table"
@@ -220,7 +227,42 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
             "" if delimiter == "," else f", fields separated by {'tab' if delimiter == chr(9) else repr(delimiter)}")
     if footer:
         report["files"][path.name] += f"; {len(footer)} SSMS footer line(s) ignored"
+    if unnamed:
+        report["files"][path.name] += f"; {unnamed} empty column(s) with no name ignored"
     return frame
+
+
+def _without_unnamed_columns(table_, header: List[str], path: Path, label: str, problems: List[Problem],
+                             report: Dict[str, Any]):
+    """The Arrow table without its columns that have no name in the header, and how many were empty.
+
+    Excel and SQL exports end lines with empty columns (``a,b,,``): with no name and no value
+    they are no part of the table, so they are left out and counted in the load report. An
+    unnamed column holding values is a problem naming its position and rows: what the values
+    are cannot be told (a header cell left blank, or rows shifted by a stray delimiter).
+    """
+    import pyarrow.compute as pc
+
+    empty: List[int] = []
+    for i in reversed([i for i, h in enumerate(header) if not h.strip()]):
+        column = table_.column(i)
+        filled = pc.invert(pc.is_null(column)).to_numpy(zero_copy_only=False)
+        if filled.any():
+            rows = np.flatnonzero(filled)
+            first = column[int(rows[0])].as_py()
+            problems.append(Problem(label, f"column {i + 1} (no name)", f"{path.name}: column {i + 1} has no name in "
+                                    "the header but holds values: name it, or check the delimiters on these rows",
+                                    [f"data row {int(r) + 1}" for r in rows[:10]], len(rows), first))
+        else:
+            empty.append(i + 1)
+        table_ = table_.remove_column(i)
+    if empty:
+        report.setdefault("ignored_values", []).append(
+            {"table": label, "column": f"{path.name} column{'s' if len(empty) > 1 else ''} "
+             + ", ".join(map(str, reversed(empty))), "value": "", "rows": table_.num_rows,
+             "reason": "columns with no name in the header and no values (trailing delimiters): not columns "
+                       "of the table"})
+    return table_, len(empty)
 
 
 def read_parquet_table(path: Union[str, Path]) -> pd.DataFrame:

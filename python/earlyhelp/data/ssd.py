@@ -142,7 +142,8 @@ def factors_to_text(values: pd.Series) -> pd.Series:
             found = [f.strip() for f in re.split(r"[,;|\s]+", u) if f.strip()]
         return ",".join(f.upper() for f in found)
 
-    mapping = pd.Series([read(u) for u in uniques], index=uniques)
+    # an object index, as given: pandas 2 with future.infer_string warns when it would infer one
+    mapping = pd.Series([read(u) for u in uniques], index=pd.Index(uniques.to_numpy(), dtype=object))
     return text.map(mapping).astype("string[pyarrow]")
 
 

@@ -143,6 +143,21 @@ def _long_lines(text: str, width: int) -> List[int]:
     return [reader.line_num for row in reader if len(row) > width]
 
 
+def _first_lines(text: str, n_rows: int) -> Optional[List[int]]:
+    """The file line on which each of the ``n_rows`` records after the column names begins.
+
+    A quoted value may hold a line break (an address, a note), so a record can span lines and
+    row i is no longer line i + 2. None when the records do not match the rows read.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    starts, end = [], reader.line_num
+    for _ in reader:
+        starts.append(end + 1)
+        end = reader.line_num
+    return starts if len(starts) == n_rows else None
+
+
 def _parse(path: Path, rel: str, named: Optional[str], problems: List[Problem], skipped: Dict[str, str],
            encodings: Dict[str, str]) -> Optional[Tuple[str, pd.DataFrame]]:
     """One file as (kind, raw text frame), or None when it is skipped (with the reason) or has problems."""
@@ -208,7 +223,9 @@ def _parse(path: Path, rel: str, named: Optional[str], problems: List[Problem], 
     used = [c for c in REQUIRED[kind] + KEPT[kind] if c in frame]
     rows = frame.notna().any(axis=1).to_numpy()
     frame = pd.DataFrame({c: frame[c].to_numpy()[rows] for c in used}, index=frame.index[rows])
-    frame["_line"] = frame.index + 2
+    # the file's line, for messages: row i is line i + 2 unless a quoted value spans lines
+    starts = _first_lines(text, len(rows)) if '"' in text else None
+    frame["_line"] = frame.index + 2 if starts is None else [starts[i] for i in frame.index]
     return kind, frame
 
 
@@ -273,6 +290,21 @@ def _differ(frame: pd.DataFrame, keys: List[str], col: str) -> pd.Series:
     return n_values[n_values > 1]
 
 
+def _repeated_within_a_file(frame: pd.DataFrame, keys: List[str], kind: str, report: Dict[str, Any]) -> int:
+    """How many rows repeat a row of the same file (the same child, or the same CHILD and DECOM).
+
+    They are merged as repeats across years are, but counted apart, with the first ten rows, in
+    ``report['<kind>_rows_repeated_within_a_file']``: one return listing an episode twice is an
+    error in that return, not an episode carried over to the next year.
+    """
+    again = frame.duplicated(keys + ["_file"], keep="first")
+    n = int(again.sum())
+    report[f"{kind}_rows_repeated_within_a_file"] = n
+    if n:
+        report[f"{kind}_rows_repeated_within_a_file_rows"] = _labels(frame, again, with_file=True)
+    return n
+
+
 def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any]) -> pd.DataFrame:
     header = pd.concat(frames, ignore_index=True).sort_values(["_year", "_file", "_line"], kind="stable")
     for col in ("DOB", "SEX"):
@@ -288,9 +320,11 @@ def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[st
         if len(differ):
             report["ethnic_differs_children"] = list(differ[:10])
     n = len(header)
+    # A child twice in one year's file is a repeated row of that return, not a later year's word.
+    within = _repeated_within_a_file(header, ["CHILD"], "header", report)
     # Each column's latest non-blank value: the latest return is the most recent word on a child.
     header = header.groupby("CHILD", sort=False).last().reset_index()
-    report["header_rows_repeated_across_years"] = n - len(header)
+    report["header_rows_repeated_across_years"] = n - len(header) - within
     return header
 
 
@@ -338,8 +372,9 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
     if "PLACE_PROVIDER" in ep:  # the latest non-blank provider
         ep["PLACE_PROVIDER"] = g["PLACE_PROVIDER"].transform("last")
     n0 = len(ep)
+    within = _repeated_within_a_file(ep, ["CHILD", "DECOM"], "episodes", report)
     ep = ep[latest]
-    report["episodes_repeated_across_years"] = n0 - len(ep)
+    report["episodes_repeated_across_years"] = n0 - len(ep) - within
     # A return lists every episode open during its year: one open at the end of a year and absent
     # from the later years' returns stays open here to the end of the data, which is kept (it is
     # what the files say) but counted, as it may be an episode that closed unrecorded.
@@ -416,7 +451,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     read (with their encodings) and skipped (with the reason) and counts every merged, dropped,
     shortened or re-opened row and every value changed, with its reason, and the episodes open at
     the end of a year that no later year's file lists (kept open; they may have closed
-    unrecorded). Where years' files
+    unrecorded). Rows repeated within one file (``*_rows_repeated_within_a_file``, with the
+    first rows) are counted apart from those repeated across years. Where years' files
     differ about an ETHNIC or PLACE_PROVIDER value, or an episode's DEC, the latest year's
     non-blank value is kept and the rows are counted.
 
