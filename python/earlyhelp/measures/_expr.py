@@ -261,8 +261,14 @@ class _Evaluator:
             if type(node.op) in _ROWWISE:
                 return pd.Series(_ROWWISE[type(node.op)](self.condition(node.left), self.condition(node.right)),
                                  index=self.frame.index)
+            left, right = self._number(node.left), self._number(node.right)
             with np.errstate(divide="ignore", invalid="ignore"):
-                return _ARITHMETIC[type(node.op)](self._number(node.left), self._number(node.right))
+                out = _ARITHMETIC[type(node.op)](left, right)
+            if type(node.op) in (ast.Div, ast.FloorDiv, ast.Mod):
+                # x / 0 has no value: infinity would pass 'x / 0 > 1' on every row, and an
+                # integer's x // 0 or x % 0 would be 0
+                out = _missing_where_zero(out, right)
+            return out
         if isinstance(node, ast.Compare):
             return self._compare(node)
         raise self.fail(node, "is not allowed")  # unreachable after parse_condition
@@ -284,6 +290,7 @@ class _Evaluator:
                 if not isinstance(left, pd.Series):
                     raise self.fail(node, "needs a column on the left of 'in'")
                 members = [e.value for e in right_node.elts]
+                self._check_codes(node, left, members)
                 got = left.isin(members).to_numpy(dtype=bool)
                 got = ~got if isinstance(op, ast.NotIn) else got
                 right = left
@@ -291,12 +298,43 @@ class _Evaluator:
                 right = self.value(right_node)
                 if not isinstance(left, pd.Series) and not isinstance(right, pd.Series):
                     raise self.fail(node, "compares constants only")
+                column, other = (left, right) if isinstance(left, pd.Series) else (right, left)
+                if other is None:   # 'x == None' asks whether x is missing (pandas: never true)
+                    if not isinstance(op, (ast.Eq, ast.NotEq)):
+                        raise self.fail(node, "orders a value against None (only == None and != None ask "
+                                        "whether a value is missing)")
+                    got = column.isna().to_numpy(dtype=bool)
+                    got = ~got if isinstance(op, ast.NotEq) else got
+                    out &= got
+                    left = right
+                    continue
+                self._check_codes(node, column, [other])
                 res = getattr(left, _COMPARE[type(op)])(right) if isinstance(left, pd.Series) \
                     else getattr(right, _COMPARE[_MIRROR[type(op)]])(left)
                 got = pd.Series(res).to_numpy(dtype=bool, na_value=False)
             out &= got
             left = right
         return pd.Series(out, index=self.frame.index)
+
+    def _check_codes(self, node: ast.AST, column: Any, values: List[Any]) -> None:
+        """Refuse text that is not one of a code column's codes: a misspelt code ('outcome_met')
+        matches no row, and the measure would be a silent 0."""
+        if not (isinstance(column, pd.Series) and isinstance(column.dtype, pd.CategoricalDtype)):
+            return
+        codes = set(column.cat.categories)
+        unknown = [v for v in values if isinstance(v, str) and v not in codes]
+        if unknown:
+            raise self.fail(node, f"names {', '.join(map(repr, unknown))}, not a code of the column (its codes: "
+                            f"{', '.join(map(str, column.cat.categories))})")
+
+
+def _missing_where_zero(result: Any, divisor: Any) -> Any:
+    """``result`` with a missing value (NaN) wherever ``divisor`` is 0."""
+    zero = divisor == 0
+    zero = zero.to_numpy(dtype=bool, na_value=False) if isinstance(zero, pd.Series) else np.asarray(zero, dtype=bool)
+    if isinstance(result, pd.Series):
+        return result.astype(float).mask(np.broadcast_to(zero, result.shape))
+    return np.nan if zero.any() else result
 
 
 _MIRROR = {ast.Eq: ast.Eq, ast.NotEq: ast.NotEq, ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE}

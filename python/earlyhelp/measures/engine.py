@@ -18,7 +18,7 @@ from . import _catalogue as cat
 from ._expr import evaluate
 from .sources import (DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, Builder, MissingData, Source,
                       check_measure)
-from .stats import change_test, poisson_interval, wilson_interval
+from .stats import change_test, poisson_interval, weighted_poisson_interval, wilson_interval
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
 _LAG = {"month": 12, "quarter": 4, "financial_year": 1, "rolling_12m": 12}
@@ -117,14 +117,15 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         measure's own column) to the month of the latest request or episode date; a period wholly
         outside them has no figure (NaN, not 0). By ``locality`` every locality has a row.
         Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
-        intervals (counts); ``previous`` is the same period a year before (none where that period
-        was not ``complete``: a part-month, or re-referrals that could not see 12 months back, would
-        make any change look real) and ``change_p`` a two-sided
-        test that the change is more than noise (two-proportion z test, or the conditional binomial test
-        of two Poisson counts). ``attrs['blocked']`` maps each measure that could not be computed to the
-        missing table or column; ``attrs['skipped']`` those that cannot be split by ``by``;
-        ``attrs['assumed']`` what a source took for values not recorded, with how many (a
-        practitioner with no FTE counts as 0 FTE).
+        intervals (counts; a sum of a ``weight`` such as children referred: Fay-Feuer gamma
+        intervals from the squared weights); ``previous`` is the same period a year before (none
+        where that period was not ``complete``: a part-month, or re-referrals that could not see 12
+        months back, would make any change look real) and ``change_p`` a two-sided test that the
+        change is more than noise (two-proportion z test, the conditional binomial test of two
+        Poisson counts, or a z test of two sums of weights). ``attrs['blocked']`` maps each measure
+        that could not be computed to the missing table or column; ``attrs['skipped']`` those that
+        cannot be split by ``by``; ``attrs['assumed']`` what a source took for values not recorded,
+        with how many (a practitioner with no FTE counts as 0 FTE).
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; valid periods: {', '.join(PERIODS)}")
@@ -186,7 +187,10 @@ def _warn_blocked(blocked: Dict[str, str], chosen: List[cat.Measure]) -> None:
 
 def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
     def month(x) -> int:
-        return int(np.datetime64(pd.Timestamp(x).to_datetime64(), "M").astype(np.int64))
+        ts = pd.Timestamp(x)
+        if ts.tz is not None:   # the date on the council's clock: 1 July 00:00 BST is not 30 June (UTC)
+            ts = ts.tz_localize(None)
+        return int(np.datetime64(ts.to_datetime64(), "M").astype(np.int64))
 
     _check_bound("start", start)
     _check_bound("end", end)
@@ -215,6 +219,11 @@ def _check_bound(name: str, value: Any) -> None:
     """``start``/``end`` must be a date (a missing one, NaT, is not: leave the argument out)."""
     if value is None:
         return
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+            and not (isinstance(value, float) and np.isnan(value)):
+        # pd.Timestamp(2024) is 2024 nanoseconds after 1970: a window from January 1970
+        raise ValidationError(Problem("compute", name, "is a number, not a date: write a date such as "
+                                      "'2024-04-01'", value=value))
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError, OverflowError) as exc:
@@ -313,11 +322,13 @@ def _cells(src: Source, date: str, g: np.ndarray, G: int, m0: int, M: int) -> np
 
 
 def _flow(src: Source, m: cat.Measure, mask: np.ndarray, g: np.ndarray, G: int, m0: int, M: int,
-          weight: Optional[str] = None) -> np.ndarray:
-    """Rows (or the sum of ``weight``) of ``mask`` dated in each (group, month)."""
+          weight: Optional[str] = None, squared: bool = False) -> np.ndarray:
+    """Rows (or the sum of ``weight``, or of its square) of ``mask`` dated in each (group, month)."""
     cell = _cells(src, m.date, g, G, m0, M)
     keep = mask & (cell >= 0)
     w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else None
+    if w is not None and squared:
+        w = w * w
     return np.bincount(cell[keep], weights=w, minlength=G * M).reshape(G, M).astype(float)
 
 
@@ -429,9 +440,12 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     M = m1 - m0 + 1
     g, G, levels = _groups(src, dims)
     stock = m.kind in ("stock", "ratio")
+    spread = None   # a weighted count's sum of squared weights: the variance of the sum
     if m.kind == "count":
         num = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight)
         den = np.full_like(num, np.nan)
+        if m.weight:
+            spread = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight, squared=True)
     elif m.kind == "proportion":
         in_den = _mask(src, m, "denominator")
         num = _flow(src, m, _mask(src, m, "numerator") & in_den, g, G, m0, M)
@@ -445,6 +459,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         every = np.ones(len(den_src.frame), dtype=bool)
         den = _stock(den_src, "start_date", "end_date", every, gd, Gd, m0, M, m.denominator_weight)
     lab, firsts, lasts, complete, num, den = _periods(period, m0, M, stock, num, den)
+    if spread is not None:
+        spread = _periods(period, m0, M, stock, spread, spread)[4]
     P = len(lab)
     lag = _LAG[period]
     prev_num = np.full_like(num, np.nan)
@@ -482,6 +498,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     if m.kind == "proportion":
         lo, hi = wilson_interval(num, den, alpha)
         p_change = change_test(num, den, prev_num, prev_den, "proportion")
+    elif m.kind == "count" and spread is not None:
+        lo, hi, p_change = _weighted_count_tests(src, m, num, spread, prev_num, lag, alpha)
     elif m.kind == "count":
         lo, hi = poisson_interval(num, alpha)
         p_change = change_test(num, None, prev_num, None, "count")
@@ -518,6 +536,25 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
                  "complete": np.tile(complete, len(kept))})
     cols["__n__"] = n
     return cols
+
+
+def _weighted_count_tests(src: Source, m: cat.Measure, num: np.ndarray, spread: np.ndarray, prev_num: np.ndarray,
+                          lag: int, alpha: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interval and change test of a sum of weights (children referred), from the sums of squared weights.
+
+    The exact Poisson interval and test of a count treat the sum as a count of events: too narrow
+    when an event carries more than 1 (a request about three children). Negative weights have
+    neither (a sum that can fall is not a count).
+    """
+    w = src.frame[m.weight].to_numpy(dtype=float)[_mask(src, m, "numerator")]
+    if len(w) and w.min() < 0:
+        nan = np.full_like(num, np.nan)
+        return nan, nan.copy(), nan.copy()
+    lo, hi = weighted_poisson_interval(num, spread, max(float(w.max()) if len(w) else 1.0, 1e-300), alpha)
+    prev_spread = np.full_like(spread, np.nan)
+    if spread.shape[1] > lag:
+        prev_spread[:, lag:] = spread[:, :-lag]   # NaN where prev_num is: the test is NaN there
+    return lo, hi, change_test(num, spread, prev_num, prev_spread, "weighted_count")
 
 
 def _population(m: cat.Measure, dims: List[str], levels: List[pd.Index], builder: Builder) -> np.ndarray:

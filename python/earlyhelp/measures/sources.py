@@ -88,6 +88,8 @@ FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
     ("requests", "converted"): ("requests", "decision"), ("requests", "decided"): ("requests", "decision"),
     ("requests", "from_partner"): ("requests", "source"),
     ("requests", "mash_diversion"): ("requests", "route"), ("requests", "step_down_route"): ("requests", "route"),
+    # without closed episodes no request can be a re-referral: 0% would be a figure the data cannot give
+    ("requests", "rereferral_12m"): ("episodes", "end_date"),
     ("episodes", "outcomes_met"): ("episodes", "end_reason"), ("episodes", "step_up"): ("episodes", "end_reason"),
     ("episodes", "level_2"): ("episodes", "level"), ("episodes", "level_3"): ("episodes", "level"),
     ("episodes", "level_4"): ("episodes", "level"), ("episodes", "level_recorded"): ("episodes", "level"),
@@ -143,6 +145,8 @@ def days(values: pd.Series) -> np.ndarray:
     """Dates -> int64 days since 1970-01-01 (missing -> NO_DAY)."""
     if not pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
         values = pd.to_datetime(values)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):   # the day on the council's clock, not in UTC
+        values = values.dt.tz_localize(None)
     v = np.asarray(values.to_numpy()).astype("datetime64[D]")
     out = v.astype(np.int64)
     out[np.isnat(v)] = NO_DAY
@@ -508,10 +512,13 @@ def _requests(b: Builder) -> Source:
     req_key = fr * (shift * 2) + (d + shift)
     k = np.searchsorted(end_key_s, req_key, side="left") - 1
     has_prev = (k >= 0) & (fr >= 0) & (d != NO_DAY)
-    prev_ep = np.where(has_prev, ep_closed_idx[np.maximum(k, 0)], -1)
-    has_prev &= (prev_ep >= 0) & (fe[np.maximum(prev_ep, 0)] == fr)
-    prev_ep = np.where(has_prev, prev_ep, -1)
-    since = np.where(has_prev, d - e_e[np.maximum(prev_ep, 0)], FAR_DAY)
+    prev_ep = np.full(n, -1, dtype=np.int64)
+    since = np.full(n, FAR_DAY, dtype=np.int64)
+    if len(ep_closed_idx):   # no episode closed yet (or no episodes supplied): no request follows one
+        prev_ep = np.where(has_prev, ep_closed_idx[np.maximum(k, 0)], -1)
+        has_prev &= (prev_ep >= 0) & (fe[np.maximum(prev_ep, 0)] == fr)
+        prev_ep = np.where(has_prev, prev_ep, -1)
+        since = np.where(has_prev, d - e_e[np.maximum(prev_ep, 0)], FAR_DAY)
     started = (s_e != NO_DAY) & (fe >= 0)
     start_key = np.sort(fe[started] * (shift * 2) + (s_e[started] + shift))
     family_floor = fr * (shift * 2)

@@ -211,7 +211,14 @@ def _two_of_three(near: np.ndarray, side: np.ndarray, phase: np.ndarray) -> np.n
 def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> str:
     """The variation icon of the latest point: ``special_cause_improvement_high`` (or ``_low``),
     ``special_cause_concern_high`` (or ``_low``), ``special_cause_neither_high`` (``_low``) for a
-    measure without a direction, or ``common_cause``."""
+    measure without a direction, or ``common_cause``.
+
+    Raises
+    ------
+    ValidationError
+        a ``direction`` other than ``higher_is_better``, ``lower_is_better`` or ``neither``.
+    """
+    _check_direction("variation", direction)
     last = chart.dropna(subset=["value"]).tail(1)
     if last.empty or not bool(last["special_cause"].iloc[0]):
         return "common_cause"
@@ -230,7 +237,14 @@ def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> str:
 
 def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "higher_is_better") -> str:
     """``consistently_pass``, ``hit_and_miss``, ``consistently_fail`` or ``no_target``, from the
-    latest phase's limits against the target."""
+    latest phase's limits against the target.
+
+    Raises
+    ------
+    ValidationError
+        a ``direction`` other than ``higher_is_better``, ``lower_is_better`` or ``neither``.
+    """
+    _check_direction("assurance", direction)
     if target is None or (isinstance(target, float) and np.isnan(target)) or direction == "neither":
         return "no_target"
     last = chart.dropna(subset=["upper", "lower"]).tail(1)
@@ -240,6 +254,15 @@ def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "hi
     if direction == "higher_is_better":
         return "consistently_pass" if target <= lo else "consistently_fail" if target >= hi else "hit_and_miss"
     return "consistently_pass" if target >= hi else "consistently_fail" if target <= lo else "hit_and_miss"
+
+
+def _check_direction(where: str, direction: str) -> None:
+    """A misspelt direction ('higher is better') read as lower is better: the icons came out inverted."""
+    from ._catalogue import DIRECTIONS
+
+    if direction not in DIRECTIONS:
+        raise ValidationError(Problem(where, "direction", f"must be one of {', '.join(DIRECTIONS)}",
+                                      value=direction))
 
 
 def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, by: Sequence[str] = (),
@@ -265,6 +288,12 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
     Returns
     -------
     DataFrame
+
+    Raises
+    ------
+    ValidationError
+        a column missing, a period repeated within a group, or ``rolling_12m`` results (windows a
+        month apart overlap: the rules' false-signal rates hold for separate periods only).
     """
     from ._catalogue import get
 
@@ -272,6 +301,14 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
     if missing:
         raise ValidationError(Problem("variation_summary", ", ".join(missing), "column missing: pass the output "
                                       "of measures.compute (and name its groups in by=)"))
+    rolling = results.attrs.get("period") == "rolling_12m" or \
+        results["period"].astype(str).str.startswith("12 months to").any()
+    if rolling:
+        # 12-month windows a month apart share 11 months: the points are not independent and the
+        # rules fire on almost every unchanged series (98% of 24-point charts of Poisson counts)
+        raise ValidationError(Problem("variation_summary", "period", "is rolling_12m: overlapping 12-month "
+                                      "windows cannot be read with SPC rules; compute period='month' (or "
+                                      "'quarter') for the chart"))
     rows = []
     keys = ["measure", *by]
     for key, g in results.groupby(keys, observed=True, sort=False):

@@ -37,16 +37,57 @@ def poisson_interval(k: np.ndarray, alpha: float = 0.05) -> Tuple[np.ndarray, np
     return lo[inverse].reshape(shape), hi[inverse].reshape(shape)
 
 
+def weighted_poisson_interval(y: np.ndarray, v: np.ndarray, w_max: float,
+                              alpha: float = 0.05) -> Tuple[np.ndarray, np.ndarray]:
+    """Gamma interval for a weighted sum of Poisson events (Fay and Feuer, 1997).
+
+    A sum of weights (children per request) varies more than a count of events, and the exact
+    Poisson interval of the sum is too narrow: 85-87% coverage, not 95%, for children referred at
+    1.5 children a request. This interval reduces to the exact (Garwood) one when every weight is 1.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        the sums of the weights of the events.
+    v : numpy.ndarray
+        the sums of the squared weights of the same events.
+    w_max : float
+        the largest weight an event can carry (> 0).
+    alpha : float, default 0.05
+        1 - the interval's coverage.
+
+    Returns
+    -------
+    (lo, hi) : tuple of numpy.ndarray
+        NaN where ``y`` or ``v`` is missing.
+    """
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(v, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(y > 0, stats.gamma.ppf(alpha / 2, y * y / v, scale=v / y), 0.0)
+        hi = stats.gamma.ppf(1 - alpha / 2, (y + w_max) ** 2 / (v + w_max ** 2),
+                             scale=(v + w_max ** 2) / (y + w_max))
+    nan = np.isnan(y) | np.isnan(v)
+    return np.where(nan, np.nan, lo), np.where(nan, np.nan, hi)
+
+
 def change_test(k1: np.ndarray, n1: Optional[np.ndarray], k0: np.ndarray, n0: Optional[np.ndarray],
                 kind: str) -> np.ndarray:
     """Two-sided p-value that period 1 differs from period 0 by more than noise.
 
     ``proportion``: pooled two-proportion z test. ``count``: conditional exact test of two
-    Poisson counts over equal exposure (k1 ~ Binomial(k1 + k0, 1/2)).
+    Poisson counts over equal exposure (k1 ~ Binomial(k1 + k0, 1/2)). ``weighted_count``: z test
+    of two sums of weights, ``n1`` and ``n0`` the sums of their squared weights (the variance of a
+    weighted Poisson sum): the binomial test of the sums found a change in 12-15% of unchanged
+    periods of children referred.
     """
     k1 = np.asarray(k1, dtype=float)
     k0 = np.asarray(k0, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "weighted_count":
+            var = np.asarray(n1, dtype=float) + np.asarray(n0, dtype=float)
+            p = 2 * stats.norm.sf(np.abs(k1 - k0) / np.sqrt(var))
+            return np.where(np.isnan(k1 - k0) | np.isnan(var), np.nan, np.where(var > 0, p, 1.0))
         if kind == "proportion":
             n1 = np.asarray(n1, dtype=float)
             n0 = np.asarray(n0, dtype=float)
