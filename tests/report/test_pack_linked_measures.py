@@ -134,8 +134,9 @@ class Relations:
 
 
 def find_relations(grid: Grid) -> Relations:
-    """Identities and sums of 2-4 series that hold in every cell (series with a gap or all zero left out)."""
-    x = grid.truth
+    """Identities and sums of 2-4 series that hold in every cell (series with a gap or all zero left out;
+    months before the data, where no series has a figure, are no gap)."""
+    x = np.where(np.isnan(grid.truth).all(axis=0), 0.0, grid.truth)
     usable = [i for i in range(len(grid.series)) if not np.isnan(x[i]).any() and x[i].any()]
     by_values: Dict[bytes, List[int]] = {}
     for i in usable:

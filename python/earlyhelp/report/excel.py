@@ -38,7 +38,8 @@ def sheet_name(text: str, used: set) -> str:
     """
     base = re.sub(r"[\[\]:*?/\\]", "_", text)[:31] or "sheet"
     name, k = base, 1
-    while name.lower() in used:
+    # Excel reserves the name "History" (a custom measure may be called so) and repairs a workbook that uses it
+    while name.lower() in used or name.lower() == "history":
         k += 1
         name = f"{base[:31 - len(str(k)) - 1]}_{k}"
     used.add(name.lower())
@@ -54,7 +55,7 @@ def _cell(value):
     if value is pd.NA:
         return None
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()     # a numpy string is text too: neutralised below like any other
     # names joined in after the gate (localities, agencies) are data too: never a formula
     return neutralise_text(value)
 

@@ -58,6 +58,31 @@ class PackOptions:
     threshold: int = DEFAULT_THRESHOLD
     end: Optional[str] = None                         # last month (default: the end of the data)
 
+    def __post_init__(self) -> None:
+        # checked here, not after the measures are computed: a negative threshold hid nothing and
+        # months=0 gave an empty pack, both silently; a bad end or target failed deep in pandas
+        from .._errors import Problem, ValidationError
+
+        problems = []
+        if isinstance(self.months, bool) or not isinstance(self.months, (int, np.integer)) or self.months < 1:
+            problems.append(Problem("report", "months", "must be a whole number of months >= 1", value=self.months))
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, np.integer)) or self.threshold < 0:
+            problems.append(Problem("report", "threshold", "must be a whole number >= 0 (counts 1..threshold are "
+                                    "hidden)", value=self.threshold))
+        if not isinstance(self.title, str):
+            problems.append(Problem("report", "title", "must be text", value=self.title))
+        if self.end is not None:
+            try:
+                pd.Timestamp(self.end)
+            except (ValueError, TypeError):
+                problems.append(Problem("report", "end", "must be a date like 2025-03-31", value=self.end))
+        for mid, target in dict(self.targets or {}).items():
+            if isinstance(target, bool) or not isinstance(target, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(target):
+                problems.append(Problem("report", f"targets.{mid}", "must be a number", value=target))
+        if problems:
+            raise ValidationError(problems)
+
 
 @dataclass
 class Pack:
@@ -147,6 +172,27 @@ def _council_name(ds) -> str:
     return "the council"
 
 
+def _check_locality_labels(ds, by_loc: pd.DataFrame) -> None:
+    """A locality shown under the council total's label would be a second council total: refused.
+
+    Raises
+    ------
+    ValidationError
+        naming the ``localities`` rows whose name is the council total's label.
+    """
+    from .._errors import Problem, ValidationError
+
+    if not len(by_loc) or not (by_loc["locality"].astype(str) == ALL).any():
+        return
+    loc = ds.localities
+    names = loc["name"].astype(str).str.strip() if "name" in loc.columns else pd.Series("", index=loc.index)
+    clash = loc[(names == ALL) | (loc["locality_id"].astype(str) == ALL)]
+    raise ValidationError([Problem(
+        "localities", "name", f"a locality may not be named {ALL!r}: the pack shows the council total under that "
+        "name, and the two could not be told apart; rename the locality",
+        rows=list(clash["locality_id"].astype(str))[:10], n_rows=max(len(clash), 1), value=ALL)])
+
+
 def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     """Compute and suppress everything the pack publishes (nothing is written).
 
@@ -179,6 +225,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
         rolling = M.compute(ds, ids, period="rolling_12m", by="locality", start=month_end - pd.DateOffset(months=11),
                             end=month_end)
         rolling_all = M.compute(ds, ids, period="rolling_12m", start=month_end - pd.DateOffset(months=11), end=month_end)
+    _check_locality_labels(ds, by_loc)
     blocked = dict(council.attrs.get("blocked", {}))
     assumed = dict(council.attrs.get("assumed", {}))
     kinds = {m.id: m.kind for m in chosen}
@@ -197,11 +244,13 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
     # the lead-in year is published too, as the ``previous`` figures of the year after it
     _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts)
-    monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
     counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
                                     counts12)
+    # the lead-in year stays in until every cell is hidden: a stock's month before the first one
+    # shown (published as a ``previous``) and the flows link it to the cells hidden here
     _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end)
+    monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     for mid, c in counts12.items():
         for k, v in c.items():
             counts.setdefault(mid, {}).setdefault(k, 0)
@@ -392,14 +441,20 @@ class _Links:
     sums : list of (int, tuple of int)
         ``(total, parts)`` classes: the total is the sum of the parts in every cell (a part may
         repeat: the answers to three questions asked of the same families share one denominator).
+    flows : list of (int, int or None, int or None)
+        ``(stock, inflow, outflow)`` classes: in every locality, the stock at a month's end is
+        the stock a month before plus the month's inflow less its outflow (episodes open, opened
+        and closed); None where there is no such flow.
     """
 
     classes: List[List[Tuple[str, str]]]
     sums: List[Tuple[int, Tuple[int, ...]]]
+    flows: List[Tuple[int, Optional[int], Optional[int]]] = field(default_factory=list)
 
     def linked(self) -> List[int]:
-        """The classes in an identity (two series or more) or a sum."""
+        """The classes in an identity (two series or more), a sum or a stock's flows."""
         in_sums = {k for t, parts in self.sums for k in (t, *parts)}
+        in_sums |= {k for flow in self.flows for k in flow if k is not None}
         return [k for k, c in enumerate(self.classes) if len(c) > 1 or k in in_sums]
 
 
@@ -412,7 +467,7 @@ def _linked_series(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame, kinds: Di
     (every month and locality, the council and the 12-month figures) that are equal, or the sum of
     two to four others. Series with a gap, or zero throughout, are left out.
     """
-    names, x = _series_matrix(monthly_raw, loc12_raw, kinds)
+    names, x, month_pairs = _series_matrix(monthly_raw, loc12_raw, kinds)
     if not names:
         return _Links([], [])
     _, first, inverse = np.unique(x, axis=0, return_index=True, return_inverse=True)
@@ -423,19 +478,23 @@ def _linked_series(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame, kinds: Di
     classes: List[List[Tuple[str, str]]] = [[] for _ in order]
     for name, k in zip(names, rank[inverse]):
         classes[k].append(name)
-    return _Links(classes, _sums_of(x[first[order]]))
+    rep = x[first[order]]
+    stocks = [k for k, members in enumerate(classes) if any(kinds.get(m) == "stock" for m, _ in members)]
+    return _Links(classes, _sums_of(rep), _flows_of(rep, stocks, month_pairs))
 
 
 def _series_matrix(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame,
-                   kinds: Dict[str, str]) -> Tuple[List[Tuple[str, str]], np.ndarray]:
+                   kinds: Dict[str, str]) -> Tuple[List[Tuple[str, str]], np.ndarray, np.ndarray]:
     """The count series (every numerator; a proportion's denominator) as rows of whole numbers, one
-    column per cell: each month and locality, then each locality's 12-month figure."""
+    column per cell: each month and locality, then each locality's 12-month figure; and the
+    columns of consecutive months of one locality (``(month, month before)`` per row)."""
     frames = [monthly_raw, loc12_raw] if loc12_raw is not None else [monthly_raw]
     slots, offset = [], 0
     for frame, keys in zip(frames, (["period", "locality"], ["locality"])):
         codes = frame.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
         slots.append(codes + offset)
         offset += int(codes.max()) + 1 if len(codes) else 0
+    month_pairs = _consecutive(slots[0], monthly_raw)
     both = pd.concat([f["measure"] for f in frames], ignore_index=True).astype(str)
     mcodes, mids = pd.factorize(both, sort=False)
     slot = np.concatenate(slots)
@@ -446,9 +505,67 @@ def _series_matrix(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame,
         x[2 * mcodes + j, slot] = v
     names = [(str(m), c) for m in mids for c in COUNT_COLUMNS]
     counted = np.array([c == "numerator" or kinds.get(m) == "proportion" for m, c in names], dtype=bool)
+    # months before the data (a lead-in year the data do not reach) have no figure in any series:
+    # a gap there would leave every series out, and with them every identity and sum
+    empty = np.isnan(x[counted]).all(axis=0) if counted.any() else np.zeros(offset, dtype=bool)
+    x[:, empty] = 0.0
+    month_pairs = month_pairs[~empty[month_pairs].any(axis=1)]
     keep = counted & ~np.isnan(x).any(axis=1)
     keep[keep] = np.nan_to_num(x[keep]).any(axis=1)
-    return [n for n, k in zip(names, keep) if k], np.round(x[keep]).astype(np.int64)
+    return [n for n, k in zip(names, keep) if k], np.round(x[keep]).astype(np.int64), month_pairs
+
+
+def _consecutive(slot: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    """``(slot, slot of the month before)`` for each month and locality that has one (rows: pairs)."""
+    if not len(slot) or "period_start" not in frame.columns:
+        return np.zeros((0, 2), dtype=np.int64)
+    month = pd.to_datetime(frame["period_start"]).to_numpy().astype("datetime64[M]").astype(np.int64)
+    loc = pd.factorize(frame["locality"].astype(str), sort=False)[0].astype(np.int64)
+    key = loc * (int(month.max() - month.min()) + 2) + (month - month.min())
+    at = dict(zip(key.tolist(), slot.tolist()))
+    pairs = {(int(s), at[k - 1]) for s, k in zip(slot, key) if k - 1 in at}
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def _flows_of(rep: np.ndarray, stocks: List[int], month_pairs: np.ndarray) -> List[Tuple[int, Optional[int],
+                                                                                           Optional[int]]]:
+    """``(stock, inflow, outflow)``: rows of ``rep`` whose month-on-month change is, in every
+    locality and month, one row less another (or one row, or minus one row).
+
+    A stock beside its flows gives a hidden month away: episodes open at the end of a month are
+    those open a month before, plus those opened, less those closed. Each row is projected on one
+    random vector of whole numbers, and each candidate is checked on the whole series.
+    """
+    if not stocks or not len(month_pairs) or len(rep) < 2:
+        return []
+    cur, prev = month_pairs[:, 0], month_pairs[:, 1]
+    weights = np.random.default_rng(1).integers(1, 1 << 20, size=len(month_pairs), dtype=np.int64)
+    flow = rep[:, cur]
+    f = flow @ weights
+    order = np.argsort(f, kind="stable")
+    out = []
+    for s in stocks:
+        change = rep[s, cur] - rep[s, prev]
+        if not change.any():
+            continue
+        d = change @ weights
+        found = None
+        # inflow less outflow: f[a] = d + f[b] (no outflow: b None, f[b] = 0; no inflow: f[a] = 0)
+        for b in [None, *range(len(rep))]:
+            want = d + (0 if b is None else f[b])
+            lo, hi = np.searchsorted(f[order], want, side="left"), np.searchsorted(f[order], want, side="right")
+            for a in [*order[lo:hi], *([None] if want == 0 else [])]:
+                if a is None and b is None or s in (a, b) or a == b:
+                    continue
+                got = (0 if a is None else flow[a]) - (0 if b is None else flow[b])
+                if np.array_equal(got, change):
+                    found = (s, None if a is None else int(a), None if b is None else int(b))
+                    break
+            if found:
+                break
+        if found:
+            out.append(found)
+    return out
 
 
 def _sums_of(rep: np.ndarray, max_parts: int = 4) -> List[Tuple[int, Tuple[int, ...]]]:
@@ -533,7 +650,8 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     # cells no relation links are audited apart (months of the lead-in year share none): small systems
     for cells, rels in _components(len(values), relations):
         local = {c: k for k, c in enumerate(cells)}
-        rels = [(local[t], tuple(local[q] for q in ps)) for t, ps in rels]
+        rels = [(tuple(local[q] for q in t) if isinstance(t, tuple) else local[t], tuple(local[q] for q in ps))
+                for t, ps in rels]
         hidden[cells] = _suppress_related(values[cells], rels, threshold, seed[cells])
     _hide_places(frames, places, hidden[cell], counts)
 
@@ -557,6 +675,14 @@ class _SlotGrid:
         self.start = pd.to_datetime(pd.Series([lab[2] for lab in labels]))
         self.locality = np.array([lab[3] for lab in labels])
         self.month_end = month_end
+
+    def month_pairs(self) -> np.ndarray:
+        """``(slot, slot of the month before)`` for each monthly slot of a locality that has one."""
+        months = np.flatnonzero(self.tag == "m")
+        if not len(months):
+            return np.zeros((0, 2), dtype=np.int64)
+        frame = pd.DataFrame({"period_start": self.start.to_numpy()[months], "locality": self.locality[months]})
+        return _consecutive(months, frame)
 
 
 def _linked_places(frames: list, grid: _SlotGrid, links: _Links, linked: List[int]) -> Dict[str, np.ndarray]:
@@ -600,6 +726,19 @@ def _linked_relations(at: np.ndarray, values: np.ndarray, grid: _SlotGrid, links
         relations += _holding(at[k], values, groups)
         for flow in (True, False):
             relations += _holding(at[k], values, years[flow])
+    pairs = grid.month_pairs()
+    for s, a, b in links.flows:
+        # stock this month + outflow = stock a month before + inflow, where the data show it
+        totals = np.vstack([at[s, pairs[:, 0]]] + ([at[b, pairs[:, 0]]] if b is not None else []))
+        parts = np.vstack([at[s, pairs[:, 1]]] + ([at[a, pairs[:, 0]]] if a is not None else []))
+        there = (totals >= 0).all(axis=0) & (parts >= 0).all(axis=0)
+        totals, parts = totals[:, there], parts[:, there]
+        # found on the months with data, it holds there; not across the first month of the data
+        holds = values[totals].sum(axis=0) == values[parts].sum(axis=0)
+        totals, parts = totals[:, holds], parts[:, holds]
+        for j in range(totals.shape[1]):
+            t = tuple(int(c) for c in totals[:, j])
+            relations.append((t if len(t) > 1 else t[0], tuple(int(c) for c in parts[:, j])))
     return relations
 
 
@@ -661,7 +800,8 @@ def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed:
     # only when a zero ends up hidden
     result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False, zeros_last=True)
     if (values[result.hidden] == 0).any():
-        result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True)
+        # from where the algebra left off: its cells would be hidden again on the same way there
+        result = suppress_cells(values, relations, threshold=threshold, hidden=result.hidden, zeros_last=True)
     return result.hidden
 
 
@@ -670,13 +810,15 @@ def _components(n: int, relations: list) -> list:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    rows = [t for t, ps in relations for _ in ps]
-    cols = [q for _, ps in relations for q in ps]
+    # a total may be several cells (a stock and its outflow): each joined to the first
+    cells = [(t if isinstance(t, tuple) else (t,)) + tuple(ps) for t, ps in relations]
+    rows = [c[0] for c in cells for _ in c[1:]]
+    cols = [q for c in cells for q in c[1:]]
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     out: Dict[int, list] = {}
-    for t, ps in relations:
-        out.setdefault(int(label[t]), []).append((t, ps))
+    for c, (t, ps) in zip(cells, relations):
+        out.setdefault(int(label[c[0]]), []).append((t, ps))
     return [(np.flatnonzero(label == k), rels) for k, rels in out.items()]
 
 

@@ -26,7 +26,8 @@ policy (:class:`PublishPolicy`) and says what it did:
   (:mod:`earlyhelp.report.pseudonymise`): the same pseudonym in every table, none
   of the case system's ids.
 * **Formula neutralising.** A text cell (or column name) that starts with ``=``,
-  ``+``, ``-``, ``@``, a tab or a carriage return would run as a formula when a
+  ``+``, ``-``, ``@``, a tab or a carriage return (also after leading whitespace) would run
+  as a formula when a
   spreadsheet opens the file; it is prefixed with ``'`` as OWASP recommends
   (CSV injection). Excel sheets are written with formulas and URLs off as well.
 * **HTML and PNG** are built from tables that already passed the gate: the gate
@@ -52,6 +53,11 @@ from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress
 #: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), and their
 #: full-width forms, which spreadsheets in East Asian locales may take for them
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+#: what may stand before a formula character and still let a spreadsheet read a formula: a
+#: spreadsheet that trims leading spaces on import (or a reader who does) turns " =1+1" into one;
+#: zero-width characters and the byte order mark do not show at all
+_LEADING = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]*")
 
 #: identifier columns of published tables -> pseudonym domain (as :mod:`.pseudonymise`)
 IDENTIFIER_COLUMNS: Dict[str, str] = {
@@ -114,7 +120,8 @@ class PublishPolicy:
 
     def describe(self) -> Dict[str, Any]:
         return {"suppression_threshold": int(self.threshold), "pseudonymise": bool(self.pseudonymise),
-                "formula_neutralising": "OWASP: cells starting with = + - @ tab CR prefixed with '"}
+                "formula_neutralising": "OWASP: cells starting with = + - @ tab CR, also after leading "
+                                        "whitespace, prefixed with '"}
 
 
 # ---------------------------------------------------------------------------------
@@ -136,9 +143,26 @@ def neutralise_text(value: Any) -> Any:
     object
         the value, with ``'`` before a formula-leading text.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if formula_like(value):
         return "'" + value
     return value
+
+
+def formula_like(value: Any) -> bool:
+    """``value`` is text a spreadsheet could read as a formula: it starts with a formula character,
+    also after leading whitespace or invisible characters (``" =1+1"``, ``"\\n@SUM(A1)"``).
+
+    Parameters
+    ----------
+    value : object
+        a cell value or a name.
+
+    Returns
+    -------
+    bool
+    """
+    return isinstance(value, str) and (value.startswith(FORMULA_START)
+                                       or value[_LEADING.match(value).end():].startswith(FORMULA_START))
 
 
 def _text_columns(frame: pd.DataFrame) -> List[Hashable]:
@@ -162,13 +186,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> "tuple[pd.DataFrame, int]":
     changed = 0
     for col in _text_columns(out):
         values = out[col].astype(object)
-        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
+        risky = values.map(formula_like).to_numpy(dtype=bool)
         if risky.any():
             changed += int(risky.sum())
             converted = values.copy()
             converted[risky] = ["'" + v for v in values[risky]]
             out[col] = converted
-    renamed = {c: neutralise_text(c) for c in out.columns if isinstance(c, str) and c.startswith(FORMULA_START)}
+    renamed = {c: neutralise_text(c) for c in out.columns if formula_like(c)}
     if renamed:
         changed += len(renamed)
         out = out.rename(columns=renamed)

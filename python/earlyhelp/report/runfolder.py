@@ -479,7 +479,10 @@ def _check_workbook(name: str, data: bytes) -> None:
             book.namelist() else ""
     import re
 
-    risky = re.findall(r"<t(?: [^>]*)?>([=+\-@\t\r][^<]*)</t>", strings)
+    # leading whitespace (or CR/tab/newline, which the sheet stores as _x000D_ and the like)
+    # does not stop a formula: a spreadsheet may trim it
+    risky = re.findall(r"<t(?: [^>]*)?>((?:\s|_x000[9AD]_|\u200b|\ufeff)*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20][^<]*)</t>",
+                       strings)
     risky = [t for t in risky if not _number(t)]
     if risky:
         raise ValueError(f"{name}: text cells start like a formula: {risky[:3]}")

@@ -31,7 +31,7 @@ total rows) and :func:`suppress_table` (a two-way table, optionally with margins
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,18 @@ TOTAL = "Total"
 # where that stays quick; the algebraic audit always runs
 _LP_AUDIT_MAX_HIDDEN = 400
 
-Relation = Tuple[int, Tuple[int, ...]]   # (index of the total cell, indices of the parts)
+# (index of the total cell, indices of the parts); the total may be several cells, whose sum is the
+# parts' sum (a stock at a month's end plus the month's outflow = the stock a month before plus the inflow)
+Relation = Tuple[Union[int, Tuple[int, ...]], Tuple[int, ...]]
+
+
+def _normalised(relations: Sequence[Relation]) -> List[Tuple[Tuple[int, ...], Tuple[int, ...]]]:
+    """Relations as ``(total cells, part cells)``, both tuples of ints."""
+    out = []
+    for t, parts in relations:
+        totals = tuple(int(x) for x in t) if isinstance(t, (tuple, list, np.ndarray)) else (int(t),)
+        out.append((totals, tuple(int(p) for p in parts)))
+    return out
 
 
 @dataclass
@@ -88,7 +99,8 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         The counts (non-negative whole numbers).
     relations : sequence of Relation
         ``(total_index, (part_index, ...))`` meaning
-        ``values[total] == sum(values[parts])``.
+        ``values[total] == sum(values[parts])``; the total may be a tuple of indices, whose values
+        add up to the parts' (``sum(values[totals]) == sum(values[parts])``).
     threshold : int, default 5
         Counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
     lp_audit : bool, optional
@@ -120,18 +132,49 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     hidden = primary
     if not hidden.any() or not relations:
         return SuppressionResult(hidden, reason)
-    rels = [(int(t), tuple(int(p) for p in parts)) for t, parts in relations]
+    rels = _normalised(relations)
     cell_relations: List[List[int]] = [[] for _ in range(n)]
     for k, (t, parts) in enumerate(rels):
-        for i in (t, *parts):
+        for i in (*t, *parts):
             cell_relations[i].append(k)
+    # the relations as one incidence list (a total -1, a part +1, once per occurrence) and the hidden
+    # cells of each, kept up to date as cells are hidden: each round reads them instead of every relation
+    inc_rel = np.array([k for k, (t, ps) in enumerate(rels) for _ in (*t, *ps)], dtype=np.int64)
+    inc_cell = np.array([i for t, ps in rels for i in (*t, *ps)], dtype=np.int64)
+    inc_coef = np.array([c for t, ps in rels for c in (*(-1.0 for _ in t), *(1.0 for _ in ps))])
+    n_hidden = np.bincount(inc_rel, weights=hidden[inc_cell], minlength=len(rels)).astype(np.int64)
 
     def hide(i: int) -> None:
         hidden[i] = True
         reason[i] = "secondary"
+        np.add.at(n_hidden, cell_relations[i], 1)
 
-    def cover(i: int) -> bool:
-        """Hide one more cell next to hidden cell ``i`` (in any relation through it)."""
+    def cover_single() -> bool:
+        """Every relation with one hidden cell gets a second (step 1), in the relations' order."""
+        changed = False
+        for k in range(len(rels)):
+            if n_hidden[k] == 1:
+                pick = _pick_secondary(rels[k], v, hidden, zeros_last)
+                if pick is not None:
+                    hide(pick)
+                    changed = True
+        return changed
+
+    def equations() -> Tuple[np.ndarray, np.ndarray]:
+        """:func:`_equations` from the incidence list."""
+        idx = np.flatnonzero(hidden)
+        col = np.full(n, -1, dtype=np.int64)
+        col[idx] = np.arange(len(idx))
+        touch = n_hidden > 0
+        row = np.full(len(rels), -1, dtype=np.int64)
+        row[touch] = np.arange(int(touch.sum()))
+        sel = hidden[inc_cell] & touch[inc_rel]
+        a = np.zeros((int(touch.sum()), len(idx)))
+        np.add.at(a, (row[inc_rel[sel]], col[inc_cell[sel]]), inc_coef[sel])
+        return a, idx
+
+    def cover(i: int) -> Optional[int]:
+        """Hide one more cell next to hidden cell ``i`` (in any relation through it); return it."""
         best, best_key = None, None
         for k in cell_relations[i]:
             pick = _pick_secondary(rels[k], v, hidden, zeros_last)
@@ -140,67 +183,76 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                 if best_key is None or key < best_key:
                     best, best_key = pick, key
         if best is None:
-            return False
+            return None
         hide(best)
-        return True
+        return best
 
+    def near(i: int) -> Set[int]:
+        return {c for k in cell_relations[i] for c in (*rels[k][0], *rels[k][1])}
+
+    def cover_apart(cells: np.ndarray) -> bool:
+        """Cover each of ``cells`` that shares no relation with a cell covered or hidden this round:
+        a cover changes what its neighbours' relations reveal, not what those of cells apart do
+        as often, and one solve per round (not per cell) keeps a long chain of months quick; the
+        next round finds any cell still determined."""
+        touched: Set[int] = set()
+        covered = False
+        for i in (int(c) for c in cells):
+            if i in touched:
+                continue
+            j = cover(i)
+            if j is not None:
+                covered = True
+                touched |= near(i) | near(j)
+        return covered
+
+    solved: Dict[Tuple[int, ...], np.ndarray] = {}
     for _ in range(n + 1):
-        changed = _cover_single_hidden(rels, v, hidden, hide, zeros_last)
+        changed = cover_single()
         if changed:
             continue
-        determined = _algebraically_determined(rels, v, hidden)
+        determined = _algebraically_determined(rels, v, hidden, solved, equations())
         if determined.size:
-            if any(cover(int(i)) for i in determined):
+            if cover_apart(determined):
                 continue
         if lp_audit is not False and hidden.sum() <= _LP_AUDIT_MAX_HIDDEN:
             pinned = _pinned_by_bounds(rels, v, hidden, required=bool(lp_audit))
-            if any(cover(int(i)) for i in pinned):
+            if any(cover(int(i)) is not None for i in pinned):
                 continue
         break
     return SuppressionResult(hidden, reason)
 
 
-def _order(i: int, v: np.ndarray, total: int, zeros_last: bool = False) -> Tuple[int, int, float, int]:
+def _order(i: int, v: np.ndarray, totals: Tuple[int, ...],
+           zeros_last: bool = False) -> Tuple[int, int, float, int]:
     # prefer parts to totals, non-zero to zero cells (with zeros_last: the other way round), then
     # the smallest value
-    first, second = int(i == total), int(v[i] == 0)
+    first, second = int(i in totals), int(v[i] == 0)
     return (second, first, float(v[i]), i) if zeros_last else (first, second, float(v[i]), i)
 
 
 def _pick_secondary(relation: Relation, v: np.ndarray, hidden: np.ndarray,
                     zeros_last: bool = False) -> Optional[int]:
     total, parts = relation
-    candidates = [i for i in (*parts, total) if not hidden[i]]
+    candidates = [i for i in (*parts, *total) if not hidden[i]]
     if not candidates:
         return None
     return min(candidates, key=lambda i: _order(i, v, total, zeros_last))
 
 
-def _cover_single_hidden(rels: List[Relation], v: np.ndarray, hidden: np.ndarray, hide,
-                         zeros_last: bool = False) -> bool:
-    changed = False
-    for relation in rels:
-        total, parts = relation
-        n_hidden = int(hidden[total]) + int(hidden[list(parts)].sum())
-        if n_hidden == 1:
-            pick = _pick_secondary(relation, v, hidden, zeros_last)
-            if pick is not None:
-                hide(pick)
-                changed = True
-    return changed
-
-
 def _equations(rels: List[Relation], hidden: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """The relations as ``A @ x_hidden = b`` restricted to relations touching hidden cells."""
+    rels = _normalised(rels)
     idx = np.flatnonzero(hidden)
     col = {int(i): j for j, i in enumerate(idx)}
     rows = []
     for total, parts in rels:
-        if not (hidden[total] or hidden[list(parts)].any()):
+        if not (hidden[list(total)].any() or hidden[list(parts)].any()):
             continue
         row = np.zeros(len(idx))
-        if hidden[total]:
-            row[col[total]] -= 1.0
+        for t in total:
+            if hidden[t]:
+                row[col[t]] -= 1.0
         for p in parts:
             if hidden[p]:
                 row[col[p]] += 1.0
@@ -208,19 +260,59 @@ def _equations(rels: List[Relation], hidden: np.ndarray) -> Tuple[np.ndarray, np
     return (np.array(rows) if rows else np.zeros((0, len(idx)))), idx
 
 
-def _algebraically_determined(rels: List[Relation], v: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Hidden cells whose value follows from the published cells by linear algebra alone."""
-    a, idx = _equations(rels, hidden)
+def _algebraically_determined(rels: List[Relation], v: np.ndarray, hidden: np.ndarray,
+                               cache: Optional[Dict[Tuple[int, ...], np.ndarray]] = None,
+                               equations: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> np.ndarray:
+    """Hidden cells whose value follows from the published cells by linear algebra alone.
+
+    ``cache`` (for one set of relations): per block of hidden cells, the answer found before; a
+    block's equations depend only on its cells, so a block no cover has changed is not solved again.
+    """
+    a, idx = _equations(rels, hidden) if equations is None else equations
     if a.shape[0] == 0:
         return np.zeros(0, dtype=int)
-    # x_i is determined iff e_i is in the row space of A, i.e. the null space has no component i
-    # the whole of V is needed (its last rows span the null space); the whole of U only costs time
-    _, s, vt = np.linalg.svd(a, full_matrices=a.shape[0] < a.shape[1])
-    rank = int((s > 1e-9 * max(1.0, s.max() if s.size else 1.0)).sum())
-    null = vt[rank:]
-    if null.shape[0] == 0:
-        return idx
-    return idx[np.abs(null).max(axis=0) < 1e-9]
+    # hidden cells that share no equation form independent blocks: one solve each is much quicker
+    # than one of the whole (a chain of months through a stock links many relations, few hidden cells)
+    block = _blocks(a)
+    determined = np.zeros(len(idx), dtype=bool)
+    for b in np.unique(block):
+        cols = np.flatnonzero(block == b)
+        key = tuple(int(i) for i in idx[cols])
+        if cache is not None and key in cache:
+            determined[cols] = cache[key]
+            continue
+        sub = a[np.abs(a[:, cols]).sum(axis=1) > 0][:, cols]
+        if not len(sub):
+            continue
+        determined[cols] = _in_row_space(sub)
+        if cache is not None:
+            cache[key] = determined[cols].copy()
+    return idx[determined]
+
+
+def _in_row_space(a: np.ndarray) -> np.ndarray:
+    """Per column i of ``a``: the unit vector e_i lies in the row space of ``a`` (x_i is determined).
+
+    A pivoted QR of ``a.T`` gives an orthonormal basis Q of the row space; e_i lies in it iff its
+    projection keeps its length, i.e. row i of Q has length 1. A few times quicker than an SVD on
+    the long chains a stock and its flows make (the relations' coefficients are 0 and 1, well
+    conditioned for the rank read off R's diagonal).
+    """
+    from scipy.linalg import qr
+
+    q, r, _ = qr(a.T, mode="economic", pivoting=True, check_finite=False)
+    d = np.abs(np.diag(r))
+    rank = int((d > 1e-9 * max(1.0, d.max() if d.size else 1.0)).sum())
+    return (q[:, :rank] ** 2).sum(axis=1) > 1.0 - 1e-9
+
+
+def _blocks(a: np.ndarray) -> np.ndarray:
+    """Per column of ``a``: its block (columns linked through rows with non-zeros in both)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    pattern = csr_matrix((a != 0).astype(np.int8))
+    return connected_components(pattern.T @ pattern, directed=False)[1]
 
 
 def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden: np.ndarray) -> np.ndarray:
@@ -248,13 +340,13 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
 
     v = np.asarray(values, dtype=float)
     hidden = np.asarray(hidden, dtype=bool)
-    rels = [(int(t), tuple(int(p) for p in parts)) for t, parts in relations]
+    rels = _normalised(relations)
     a, idx = _equations(rels, hidden)
     b = []
     for total, parts in rels:
-        if not (hidden[total] or hidden[list(parts)].any()):
+        if not (hidden[list(total)].any() or hidden[list(parts)].any()):
             continue
-        known = sum(v[p] for p in parts if not hidden[p]) - (0.0 if hidden[total] else v[total])
+        known = sum(v[p] for p in parts if not hidden[p]) - sum(v[t] for t in total if not hidden[t])
         b.append(-known)
     b = np.array(b)
     out = np.zeros((len(idx), 2))
