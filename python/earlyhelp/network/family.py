@@ -598,7 +598,10 @@ class FamilyNetwork:
             raise ValidationError(Problem("lead_share", "by_locality", "must be True or False", value=by_locality))
         eps = self.ds.episodes.copy()
         prac_agency = self.ds.practitioners.set_index("practitioner_id")["agency_id"]
-        agency = eps["lead_agency_id"].fillna(eps["lead_practitioner_id"].map(prac_agency))
+        # chosen as objects, not by fillna: pandas 3 warns when one string dtype is filled from another's
+        lead = eps["lead_agency_id"].astype(object)
+        by_practitioner = eps["lead_practitioner_id"].map(prac_agency).astype(object)
+        agency = pd.Series(np.where(lead.notna(), lead, by_practitioner), index=eps.index, dtype=object)
         types = self.agencies.set_index(self.agencies["agency_id"].astype(str))["agency_type"]
         # a lead agency whose type is not known is "unknown", not "no_lead": the episode has a lead
         known_type = agency.astype("string").map(types).astype(object)
