@@ -24,9 +24,18 @@ ID_DTYPE = "string[pyarrow]"
 TRUE_WORDS = frozenset({"y", "yes", "true", "t", "1", "1.0"})
 FALSE_WORDS = frozenset({"n", "no", "false", "f", "0", "0.0"})
 # Day-first formats tried after ISO 8601 (English councils write 31/03/2024); the last is SQL
-# Server's text for a datetime cast to text ("Apr  1 2023 12:00AM").
+# Server's text for a datetime cast to text ("Apr  1 2023 12:00AM"). No two-digit year: see below.
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S.%f", "%d-%m-%Y", "%d.%m.%Y",
-                "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y", "%Y%m%d", "%b %d %Y %I:%M%p")
+                "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%Y%m%d", "%b %d %Y %I:%M%p")
+# 01/04/23, 1-Apr-23: a birth in 1923 or 2023? The century cannot be told, so it is not guessed.
+TWO_DIGIT_YEAR = re.compile(r"(?:\d{1,2}[/.-]\d{1,2}[/.-]|\d{1,2}[- ][A-Za-z]{3,9}\.?[- ])\d{2}(?:[ T]\d{1,2}:\d\d.*)?")
+TWO_DIGIT_YEAR_MESSAGE = ("two-digit year: write the year in full (dd/mm/yyyy or yyyy-mm-dd); which century is meant "
+                          "cannot be told, so it is not guessed")
+# 07/13/2023 is month first (a US setting): then the column's other day-first dates are misread too.
+MONTH_FIRST = re.compile(r"(?:0?[1-9]|1[0-2])([/.-])(?:1[3-9]|2\d|3[01])\1\d{4}(?:[ T].*)?")
+MONTH_FIRST_MESSAGE = ("not a day-first date: the month (second number) is over 12. Was it saved month first "
+                       "(mm/dd/yyyy, a US setting)? Then the column's other dates are misread too: save it with "
+                       "dd/mm/yyyy or yyyy-mm-dd dates")
 UNKNOWN_CODES = ("raise", "keep")
 TZ_SUFFIX = r"(?<=\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
 
@@ -333,11 +342,18 @@ def _coerce_date(table: Table, column: Column, values: pd.Series, frame: pd.Data
     present = codes >= 0
     open_end = present & open_unique[at]
     far = present & (far_unique & ~open_unique)[at]
-    bad = present & (bad_unique & ~far_unique)[at]
+    bad_text = bad_unique & ~far_unique
+    two_digit = bad_text & np.array([t is not None and TWO_DIGIT_YEAR.fullmatch(t) is not None for t in text],
+                                    dtype=bool)
+    month_first = bad_text & np.array([t is not None and MONTH_FIRST.fullmatch(t) is not None for t in text],
+                                      dtype=bool)
+    bad = present & (bad_text & ~two_digit & ~month_first)[at]
     if open_end.any():
         rows = np.bincount(codes[open_end], minlength=len(text))
         _count_open_ends(table, column, {text[i]: rows[i] for i in np.flatnonzero(rows)}, report)
     _report_unreadable(problems, table, column, frame, far, values, FAR_END_MESSAGE if ends else FAR_DATE_MESSAGE)
+    _report_unreadable(problems, table, column, frame, present & two_digit[at], values, TWO_DIGIT_YEAR_MESSAGE)
+    _report_unreadable(problems, table, column, frame, present & month_first[at], values, MONTH_FIRST_MESSAGE)
     _report_unreadable(problems, table, column, frame, bad, values, "not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     return out
 
@@ -514,11 +530,34 @@ def _coerce_text(table: Table, column: Column, values: pd.Series, frame: pd.Data
     return out
 
 
+_COLLECTIONS = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
+
+
+def _without_collections(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
+                         problems: List[Problem]) -> pd.Series:
+    """``values`` with cells that hold a list, dict, set or array named and set missing.
+
+    A cell holds one value (a frame built from JSON or an API can hold lists); such cells cannot
+    be hashed, so they would end the load with a TypeError. Only columns that pandas finds of
+    mixed types are looked at cell by cell.
+    """
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "mixed":
+        return values
+    nested = values.map(lambda v: isinstance(v, _COLLECTIONS)).to_numpy(dtype=bool)
+    if not nested.any():
+        return values
+    first = values[nested].iloc[0]
+    problems.append(Problem(table.name, column.name, f"a {type(first).__name__} in a cell: each cell holds one value",
+                            _row_labels(frame, table, nested), int(nested.sum()), str(first)[:80]))
+    return values.where(~nested, None)
+
+
 def coerce_column(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
                   problems: List[Problem], code_map: Optional[Mapping[str, str]] = None,
                   unknown_codes: str = "raise", report: Optional[Dict[str, Any]] = None) -> pd.Series:
     """Cast one column to its dtype; values that cannot be read are reported, never dropped."""
     kind = column.kind
+    values = _without_collections(table, column, values, frame, problems)
     if kind in ("id", "str"):
         return _coerce_text(table, column, values, frame, problems)
     if kind == "code":

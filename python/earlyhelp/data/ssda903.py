@@ -4,7 +4,9 @@ A council keeps one header file (CHILD, SEX, DOB, ...) and one episodes file (CH
 RNE, LS, PLACE, DEC, REC, ...) per year. Files are found anywhere under the folder: by name
 (``header`` or ``episodes`` in it) or, for other names, by their columns; the year comes from a
 four-digit folder or file name (``2019/episodes.csv``, ``2019-episodes.csv``) or, failing that,
-from the latest DECOM in the file.
+from the latest DECOM in the file. A year named so must have both files. Dates are read in any one
+unambiguous layout per column (``dd/mm/yyyy``, ``yyyy-mm-dd``, ... with the year in four digits);
+see :func:`read_ssda903`.
 
 The same episode appears in several years' files (an open episode in one year is closed in the
 next). Duplicates are merged the way ``cs-demand-model`` merges them, and every change is
@@ -13,6 +15,7 @@ are problems named by table, column and row.
 """
 from __future__ import annotations
 
+import calendar
 import codecs
 import csv
 import io
@@ -21,10 +24,11 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from .coerce import PARTIAL_DATE, TZ_SUFFIX
+from .coerce import FIRST_DATE, LAST_DATE, MONTH_FIRST_MESSAGE, TWO_DIGIT_YEAR, TWO_DIGIT_YEAR_MESSAGE
 
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC")
@@ -43,6 +47,8 @@ OTHER_TABLES = ("uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "placedadopt
                 "prev_perm", "missing", "reviews", "sw_episodes", "social_worker")
 # read_ssda903(overlaps=...): what is done with an episode that runs past the next one's start
 OVERLAPS = ("truncate", "raise")
+# Field delimiters other than the comma (Excel's in continental locales, "Unicode text", pipes).
+DELIMITERS = (";", "\t", "|")
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -117,39 +123,102 @@ def _labels(frame: pd.DataFrame, mask: pd.Series, with_file: bool = False) -> Li
     return out
 
 
+# How SSDA903 dates are written. The return's own layout is dd/mm/yyyy; councils' exports also
+# come as ISO dates (yyyy-mm-dd, from SQL), with a time of day (yyyy-mm-dd hh:mm:ss), or saved by
+# Excel without leading zeros (d/m/yyyy) or with the time it shows (01/05/2021 14:30). With the
+# year in four digits each of these reads one way only. A time of day (and a time zone) is
+# dropped: the day as written is kept.
+_TIME = r"(?:[ T]\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[AaPp][Mm])?\s*(?:Z|[+-]\d\d:?\d\d)?)?"
+DATE_LAYOUTS = (
+    ("dd/mm/yyyy", r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"),
+    ("yyyy-mm-dd", r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
+    ("yyyy/mm/dd", r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})"),
+    ("dd-mm-yyyy", r"(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})"),
+    ("dd.mm.yyyy", r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})"),
+    ("dd Mon yyyy", r"(?P<d>\d{1,2})[- ](?P<m>[A-Za-z]{3,9})\.?[- ](?P<y>\d{4})"),
+)
+_LAYOUTS = [(name, re.compile(pattern + _TIME)) for name, pattern in DATE_LAYOUTS]
+_MONTHS = {name.lower(): i for names in (calendar.month_name, calendar.month_abbr)
+           for i, name in enumerate(names) if name}
+_MONTHS["sept"] = 9
+# Why a written date was not read, by kind (the messages say what to do).
+DATE_FAULTS = {
+    "missing": "missing date (every {table} row needs {column})",
+    "two_digit_year": TWO_DIGIT_YEAR_MESSAGE,
+    "month_first": MONTH_FIRST_MESSAGE,
+    "far": f"date outside the years {FIRST_DATE.year}-{LAST_DATE.year}{{open}}",
+    "unreadable": "unreadable date (dd/mm/yyyy or yyyy-mm-dd expected, the year in four digits)",
+}
+
+
+def _read_date(text: str) -> Tuple[Optional[str], Optional[pd.Timestamp], Optional[str]]:
+    """(layout, day, fault) for one written date: the layout and day when it reads, else why not."""
+    for name, pattern in _LAYOUTS:
+        found = pattern.fullmatch(text)
+        if found is None:
+            continue
+        d, m, y = found.group("d", "m", "y")
+        month = int(m) if m.isdigit() else _MONTHS.get(m.lower())
+        if month is None:
+            return None, None, "unreadable"
+        if month > 12 and m.isdigit() and name.startswith("dd") and int(d) <= 12:
+            return None, None, "month_first"
+        try:
+            day = pd.Timestamp(int(y), month, int(d))
+        except (ValueError, OverflowError):  # 31/02, month 13, or a year a Timestamp cannot hold
+            return None, None, "unreadable"
+        if not FIRST_DATE <= day <= LAST_DATE:  # 31/12/9999: beyond what a datetime64[ns] holds
+            return None, None, "far"
+        return name, day, None
+    return None, None, "two_digit_year" if TWO_DIGIT_YEAR.fullmatch(text) else "unreadable"
+
+
 def _dates(values: pd.Series, table: str, column: str, frame: pd.DataFrame, problems: List[Problem],
            path: str, nullable: bool) -> pd.Series:
+    """One date column of one file read in any one of DATE_LAYOUTS; every date that does not read is
+    a problem by why (two-digit year, month first, missing, not a date) and so is a column written
+    in more than one layout (only the time of day may come and go, as Excel writes midnight)."""
     text = values.astype("string").str.strip()
-    parsed = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    # a year alone or a year and month is not a day: ISO 8601 would read it as the 1st
-    partial = text.str.fullmatch(PARTIAL_DATE).fillna(False).astype(bool)
-    iso = parsed.isna() & text.notna() & ~partial
-    if iso.any():  # the day as written: a time zone is dropped, not converted (nor compared with naive dates)
-        written = text.where(iso).str.replace(TZ_SUFFIX, "", regex=True)
-        parsed = parsed.where(~iso, pd.to_datetime(written, format="ISO8601", errors="coerce").dt.normalize())
-    bad = parsed.isna() & text.notna() & (text != "")
-    if not nullable:
-        bad = bad | text.isna() | (text == "")
-    if bad.any():
-        problems.append(Problem(f"{table} ({path})", column, "unreadable or missing date (dd/mm/yyyy expected)",
-                                _labels(frame, bad), int(bad.sum()), None if text[bad].isna().all() else
-                                str(text[bad].dropna().iloc[0])))
-    return parsed
+    text = text.mask(text == "")
+    codes, uniques = pd.factorize(text)  # each distinct date is read once
+    read = [_read_date(u) for u in uniques]
+    layouts = np.array([r[0] for r in read] + [None], dtype=object)[codes]  # code -1 (blank) takes the last
+    faults = np.array([r[2] for r in read] + ["missing" if not nullable else None], dtype=object)[codes]
+    days = pd.Series(pd.to_datetime(pd.Series([r[1] for r in read] + [pd.NaT], dtype=object)).to_numpy()[codes],
+                     index=values.index).astype("datetime64[ns]")
+    where = f"{table} ({path})"
+    open_end = " (an open episode's DEC is left blank)" if nullable else ""
+    for fault, message in DATE_FAULTS.items():
+        bad = pd.Series(faults == fault, index=values.index)
+        if bad.any():
+            problems.append(Problem(where, column, message.format(table=table, column=column, open=open_end),
+                                    _labels(frame, bad), int(bad.sum()),
+                                    None if fault == "missing" else str(text[bad].iloc[0])))
+    layout = pd.Series(layouts, index=values.index)
+    counts = layout.value_counts()  # blanks and unread dates aside
+    if len(counts) > 1:  # the rows named are those not in the column's most common layout
+        other = layout.notna() & (layout != counts.index[0])
+        problems.append(Problem(
+            where, column, "dates written in more than one way in one column ("
+            + ", ".join(f"{n} as {name}" for name, n in counts.items()) + "): save the column with one date "
+            f"format (the rows named are not written {counts.index[0]})", _labels(frame, other), int(other.sum()),
+            str(text[other].iloc[0])))
+    return days
 
 
-def _long_lines(text: str, width: int) -> List[int]:
+def _long_lines(text: str, width: int, delimiter: str = ",") -> List[int]:
     """Line numbers of rows with more fields than the column names (only called when pandas refused)."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     return [reader.line_num for row in reader if len(row) > width]
 
 
-def _first_lines(text: str, n_rows: int) -> Optional[List[int]]:
+def _first_lines(text: str, n_rows: int, delimiter: str = ",") -> Optional[List[int]]:
     """The file line on which each of the ``n_rows`` records after the column names begins.
 
     A quoted value may hold a line break (an address, a note), so a record can span lines and
     row i is no longer line i + 2. None when the records do not match the rows read.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next(reader, None)
     starts, end = [], reader.line_num
     for _ in reader:
@@ -158,8 +227,23 @@ def _first_lines(text: str, n_rows: int) -> Optional[List[int]]:
     return starts if len(starts) == n_rows else None
 
 
+def _delimiter(text: str) -> Tuple[str, List[str]]:
+    """The file's field delimiter and its column names (read with any line ending: CRLF, LF or CR).
+
+    Excel in a continental locale saves CSV with ';', and "Unicode text" is tab-separated: a
+    first line that is one field holding one of these is split on it.
+    """
+    names = next(csv.reader(io.StringIO(text, newline="")), [])
+    if len(names) == 1:
+        found = {d: names[0].count(d) for d in DELIMITERS}
+        best = max(found, key=found.get)
+        if found[best]:
+            return best, next(csv.reader(io.StringIO(text, newline=""), delimiter=best), [])
+    return ",", names
+
+
 def _parse(path: Path, rel: str, named: Optional[str], problems: List[Problem], skipped: Dict[str, str],
-           encodings: Dict[str, str]) -> Optional[Tuple[str, pd.DataFrame]]:
+           report: Dict[str, Any]) -> Optional[Tuple[str, pd.DataFrame]]:
     """One file as (kind, raw text frame), or None when it is skipped (with the reason) or has problems."""
     def fail(column: Optional[str], message: str, rows=(), n: int = 0, value: Any = None) -> None:
         problems.append(Problem(f"{named} ({rel})", column, message, list(rows), n, value))
@@ -180,7 +264,7 @@ def _parse(path: Path, rel: str, named: Optional[str], problems: List[Problem], 
             skipped[rel] = why
         return None
     text = data.decode(encoding)
-    names = next(csv.reader(io.StringIO(text)), [])
+    delimiter, names = _delimiter(text)
     columns = [c.strip().upper() for c in names]
     kind = named or _kind(columns)
     if kind is None:
@@ -204,33 +288,36 @@ def _parse(path: Path, rel: str, named: Optional[str], problems: List[Problem], 
         return None
     error: Optional[Exception] = None
     try:  # blank lines are kept (and dropped below) so that row i is line i + 2 of the file
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""],
                             skip_blank_lines=False)
     except pd.errors.ParserError as err:
         frame, error = None, err
     # pandas takes a first field that every row has too many of as the index: extra fields either way.
     if frame is None or not isinstance(frame.index, pd.RangeIndex):
-        lines = _long_lines(text, len(names))
+        lines = _long_lines(text, len(names), delimiter)
         if lines:
             fail(None, f"row has more fields than the {len(names)} column names", [f"line {n}" for n in lines[:10]],
                  len(lines))
         else:
             fail(None, f"is not a readable CSV file: {error}")
         return None
-    encodings[rel] = encoding
+    report["encodings"][rel] = encoding
+    if delimiter != ",":
+        report["delimiters"][rel] = "tab" if delimiter == "\t" else delimiter
     frame.columns = [c or f"_unnamed{i}" for i, c in enumerate(columns)]
     # Only the columns the Dataset takes are kept (one block: later steps are faster on it).
     used = [c for c in REQUIRED[kind] + KEPT[kind] if c in frame]
     rows = frame.notna().any(axis=1).to_numpy()
     frame = pd.DataFrame({c: frame[c].to_numpy()[rows] for c in used}, index=frame.index[rows])
     # the file's line, for messages: row i is line i + 2 unless a quoted value spans lines
-    starts = _first_lines(text, len(rows)) if '"' in text else None
+    starts = _first_lines(text, len(rows), delimiter) if '"' in text else None
     frame["_line"] = frame.index + 2 if starts is None else [starts[i] for i in frame.index]
     return kind, frame
 
 
-def _clean(kind: str, frame: pd.DataFrame, rel: str, problems: List[Problem], report: Dict[str, Any]) -> None:
-    """Strip ids and codes, and name rows without the values every row must have."""
+def _clean(kind: str, frame: pd.DataFrame, rel: str, problems: List[Problem], report: Dict[str, Any]
+           ) -> pd.DataFrame:
+    """``frame`` with ids and codes stripped; rows without the values every row must have named."""
     for col in ("CHILD",) + CODES:
         if col in frame:
             # Strip each distinct value once: codes repeat, and even ids repeat across episodes.
@@ -244,16 +331,24 @@ def _clean(kind: str, frame: pd.DataFrame, rel: str, problems: List[Problem], re
                     report["child_ids_stripped_of_spaces"] += int((counted[codes] & (codes >= 0)).sum())
                 frame[col] = stripped.to_numpy()[codes]
                 frame.loc[codes < 0, col] = None
+    # files pasted together repeat the column names as a row: named once, not as a bad date and codes
+    again = frame["CHILD"].str.upper().eq("CHILD").fillna(False).astype(bool)
+    if again.any():
+        problems.append(Problem(f"{kind} ({rel})", "CHILD", "the column names again as a row (files pasted "
+                                "together?): remove the line", _labels(frame, again), int(again.sum())))
+        frame = frame[~again.to_numpy()].copy()
     for col in REQUIRED_VALUES[kind]:
         bad = frame[col].isna()
         if bad.any():
             message = "missing id" if col == "CHILD" else f"missing value (every {kind} row needs {col})"
             problems.append(Problem(f"{kind} ({rel})", col, message, _labels(frame, bad), int(bad.sum())))
+    return frame
 
 
 def _read_files(root: Path, report: Dict[str, Any]) -> Tuple[List[Tuple[int, str, pd.DataFrame]], List[Problem]]:
     found, problems = [], []
     skipped: Dict[str, str] = report["skipped_files"]
+    by_year: Dict[int, Dict[str, List[str]]] = {}  # the files of each year named by folder or file
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = str(path.relative_to(root))
         named = _named(path)
@@ -264,13 +359,17 @@ def _read_files(root: Path, report: Dict[str, Any]) -> Tuple[List[Tuple[int, str
         if named is not None and named.startswith("other:"):
             skipped[rel] = f"the return's {named[6:]} table, not used"
             continue
-        parsed = _parse(path, rel, named, problems, skipped, report["encodings"])
+        year = _year_of(path, root)
+        if year is not None and named is not None:  # there, even if it has problems
+            by_year.setdefault(year, {}).setdefault(named, []).append(rel)
+        parsed = _parse(path, rel, named, problems, skipped, report)
         if parsed is None:
             continue
         kind, frame = parsed
         frame["_file"] = rel
-        _clean(kind, frame, rel, problems, report)
-        year = _year_of(path, root)
+        frame = _clean(kind, frame, rel, problems, report)
+        if year is not None and named is None:  # known by its columns
+            by_year.setdefault(year, {}).setdefault(kind, []).append(rel)
         if kind == "episodes":
             frame["DECOM"] = _dates(frame["DECOM"], "episodes", "DECOM", frame, problems, rel, False)
             frame["DEC"] = _dates(frame["DEC"], "episodes", "DEC", frame, problems, rel, True)
@@ -281,13 +380,60 @@ def _read_files(root: Path, report: Dict[str, Any]) -> Tuple[List[Tuple[int, str
         frame["_year"] = year if year is not None else -1
         report["files"].append(rel)
         found.append((year if year is not None else -1, kind, frame))
-    return found, problems
+    return found, problems + _unpaired_years(by_year)
+
+
+def _unpaired_years(by_year: Dict[int, Dict[str, List[str]]]) -> List[Problem]:
+    """A year with a header file but no episodes file, or the reverse, as problems.
+
+    A year's return is both files. Without its episodes the year's care is missing (and the
+    episodes open when it began look open to the end of the data); without its header the
+    children first looked after that year are dropped. Only years named by folder or file are
+    compared, and only when both kinds of file are named so (a year read from DECOM has no
+    header file to pair with).
+    """
+    if {kind for files in by_year.values() for kind in files} != {"header", "episodes"}:
+        return []
+    out = []
+    for year, files in sorted(by_year.items()):
+        for kind, other in (("header", "episodes"), ("episodes", "header")):
+            if kind in files and other not in files:
+                article = "an" if kind == "episodes" else "a"
+                out.append(Problem(f"{kind} ({', '.join(files[kind])})", None,
+                                   f"the year {year} has {article} {kind} file but no {other} file: add the "
+                                   f"year's {other} file (a year's return is both), or leave the year out"))
+    return out
 
 
 def _differ(frame: pd.DataFrame, keys: List[str], col: str) -> pd.Series:
     """Keys whose rows hold more than one value of ``col`` (blanks aside)."""
     n_values = frame.groupby(keys, sort=False)[col].nunique(dropna=True)
     return n_values[n_values > 1]
+
+
+def _disagreements(frame: pd.DataFrame, keys: List[str], col: str, table: str, what: str) -> List[Problem]:
+    """Problems for the ``keys`` (a child, or an episode) whose rows hold different values of ``col``.
+
+    A child or episode listed twice in one file with different values is an error in that
+    return, named apart from one whose years' files disagree.
+    """
+    differ = _differ(frame, keys, col).index
+    if not len(differ):
+        return []
+    within = _differ(frame, keys + ["_file"], col).index.droplevel("_file")
+    out = []
+    for found, where in ((differ[differ.isin(within)], "rows of one file"),
+                         (differ[~differ.isin(within)], "years' files")):
+        if not len(found):
+            continue
+        first = found[0] if isinstance(found[0], tuple) else (found[0],)
+        shown = frame.loc[(frame[keys] == pd.Series(first, index=keys)).all(axis=1), ["_file", col]]
+        out.append(Problem(table, col, f"differs between {where} for the same {what}",
+                           [" ".join(str(v.date()) if isinstance(v, pd.Timestamp) else str(v)
+                                     for v in (k if isinstance(k, tuple) else (k,))) for k in found[:10]],
+                           int(len(found)), ", ".join(
+                               f"{f}: {v.date() if isinstance(v, pd.Timestamp) else v}" for f, v in shown.to_numpy())))
+    return out
 
 
 def _repeated_within_a_file(frame: pd.DataFrame, keys: List[str], kind: str, report: Dict[str, Any]) -> int:
@@ -308,12 +454,7 @@ def _repeated_within_a_file(frame: pd.DataFrame, keys: List[str], kind: str, rep
 def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any]) -> pd.DataFrame:
     header = pd.concat(frames, ignore_index=True).sort_values(["_year", "_file", "_line"], kind="stable")
     for col in ("DOB", "SEX"):
-        differ = _differ(header, ["CHILD"], col).index
-        if len(differ):
-            problems.append(Problem("header", col, "differs between years' files for the same child",
-                                    list(differ[:10]), int(len(differ)),
-                                    ", ".join(f"{f}: {v}" for f, v in
-                                              header.loc[header["CHILD"] == differ[0], ["_file", col]].to_numpy())))
+        problems += _disagreements(header, ["CHILD"], col, "header", "child")
     if "ETHNIC" in header:
         differ = _differ(header, ["CHILD"], "ETHNIC").index
         report["ethnic_differs_between_years"] = int(len(differ))
@@ -350,14 +491,7 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
         for col in COMPARED + ("DEC",):
             if col not in dup.columns:
                 continue
-            differ = _differ(dup, ["CHILD", "DECOM"], col)
-            if len(differ):
-                child, decom = differ.index[0]
-                shown = dup[(dup["CHILD"] == child) & (dup["DECOM"] == decom)]
-                problems.append(Problem(
-                    "episodes", col, "differs between years' files for the same episode (CHILD, DECOM)",
-                    [f"{c} {d.date()}" for c, d in differ.index[:10]], int(len(differ)),
-                    ", ".join(f"{f}: {v}" for f, v in zip(shown["_file"], shown[col]))))
+            problems += _disagreements(dup, ["CHILD", "DECOM"], col, "episodes", "episode (CHILD, DECOM)")
         if "PLACE_PROVIDER" in dup:
             report["placement_provider_differs_between_years"] = int(len(_differ(dup, ["CHILD", "DECOM"],
                                                                                  "PLACE_PROVIDER")))
@@ -438,7 +572,12 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         ``header`` or ``episodes`` is read as one (and must be, or it is a problem); the return's
         other tables (UASC, OC2, reviews, ...) are skipped by name; other files are recognised by
         their columns. Files may be UTF-8 (with or without a byte-order mark), UTF-16 with a
-        byte-order mark, or Windows cp1252 as Excel writes them.
+        byte-order mark, or Windows cp1252 as Excel writes them; with any line ending (CRLF, LF,
+        CR); fields separated by commas, or by ``;``, tabs or ``|`` (Excel in a continental locale,
+        "Unicode text"). Dates may be written ``dd/mm/yyyy`` (the return's own, also ``d/m/yyyy``),
+        ``yyyy-mm-dd``, ``yyyy/mm/dd``, ``dd-mm-yyyy``, ``dd.mm.yyyy`` or ``dd Mon yyyy``, each
+        with or without a time of day (dropped, with any time zone: the day as written is kept).
+        Each file's date column keeps to one of these; the files of different years need not.
     overlaps : ``"truncate"`` (default, as ``cs-demand-model`` does): an episode that runs past the
         start of the same child's next episode (or is open when it begins) ends when the next
         begins; the count is in the report. ``"raise"``: such episodes are problems.
@@ -448,20 +587,26 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     Returns
     -------
     Dataset with ``persons`` and ``cla_episodes``; ``ds.meta['ssda903_report']`` lists the files
-    read (with their encodings) and skipped (with the reason) and counts every merged, dropped,
+    read (with their encodings, and the delimiters other than commas) and skipped (with the
+    reason) and counts every merged, dropped,
     shortened or re-opened row and every value changed, with its reason, and the episodes open at
     the end of a year that no later year's file lists (kept open; they may have closed
     unrecorded). Rows repeated within one file (``*_rows_repeated_within_a_file``, with the
     first rows) are counted apart from those repeated across years. Where years' files
-    differ about an ETHNIC or PLACE_PROVIDER value, or an episode's DEC, the latest year's
-    non-blank value is kept and the rows are counted.
+    differ about an ETHNIC or PLACE_PROVIDER value, the latest year's non-blank value is kept
+    and the rows are counted; a DEC a later year leaves blank re-opens the episode (counted).
 
     Raises
     ------
     ValidationError : a header or episodes file that cannot be read (encoding, extra fields,
-        repeated or missing columns); rows without CHILD, RNE, LS or PLACE; unreadable dates;
-        episodes starting before the child's DOB; years' files that disagree about a child or
-        an episode; unknown codes; overlapping episodes (with ``overlaps="raise"``).
+        repeated or missing columns, the column names repeated as a row); a year (named by folder
+        or file) with a header file but no episodes file, or the reverse; rows without CHILD,
+        RNE, LS or PLACE; missing DECOM or DOB; dates that do not read, by why: a two-digit year
+        (``01/04/23``: the century is not guessed), month first (``04/13/2023``), no such day, or
+        not a date; a date column written in more than one layout (the rows not in its most
+        common one are named); episodes starting before the child's DOB; a child or an episode
+        given different values in one file or in years' files; unknown codes; overlapping
+        episodes (with ``overlaps="raise"``). Each names the file, column, lines and a value.
     """
     from .dataset import Dataset
 
@@ -474,7 +619,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     root = Path(folder)
     if not root.is_dir():
         raise ValidationError(f"{folder} is not a folder", table="read_ssda903")
-    report: Dict[str, Any] = {"files": [], "encodings": {}, "skipped_files": {}, "child_ids_stripped_of_spaces": 0}
+    report: Dict[str, Any] = {"files": [], "encodings": {}, "delimiters": {}, "skipped_files": {},
+                              "child_ids_stripped_of_spaces": 0}
     found, problems = _read_files(root, report)
     if problems:  # later checks would only repeat these rows' faults
         raise ValidationError(problems)
