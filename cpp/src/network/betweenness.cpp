@@ -1,6 +1,7 @@
 // Brandes betweenness: one BFS (or Dijkstra when weighted) per source with
 // shortest-path counts, then dependencies accumulated in reverse order.
-// Rescaled exactly as NetworkX's betweenness_centrality (endpoints=False).
+// Rescaled exactly as NetworkX's betweenness_centrality (endpoints=False),
+// except from a single sampled source, where NetworkX gives the source NaN.
 #include <cmath>
 #include <limits>
 #include <queue>
@@ -86,9 +87,16 @@ void sssp(const Graph& g, std::uint32_t s, Workspace& ws) {
 std::vector<double> betweenness(const Graph& g, const std::vector<std::int64_t>& sources, bool sampled,
                                 bool normalized, Progress* progress) {
   const std::int64_t n = g.num_vertices();
-  for (auto s : sources)
+  const auto un = static_cast<std::size_t>(n);
+  std::vector<char> is_source(un, 0);
+  for (auto s : sources) {
     require(s >= 0 && s < n, "source " + std::to_string(s) + " is out of range for n=" + std::to_string(n));
-  std::vector<double> bc(static_cast<std::size_t>(n), 0.0);
+    // a source drawn twice would count twice in a sum scaled for distinct sources
+    require(!is_source[s], "source " + std::to_string(s) + " is given more than once");
+    is_source[s] = 1;
+  }
+  require(!sampled || !sources.empty() || n == 0, "sampled betweenness needs at least one source");
+  std::vector<double> bc(un, 0.0);
   if (n == 0) return bc;
   std::vector<std::int64_t> all;
   const std::vector<std::int64_t>* src = &sources;
@@ -98,7 +106,6 @@ std::vector<double> betweenness(const Graph& g, const std::vector<std::int64_t>&
     src = &all;
   }
   Workspace ws;
-  const auto un = static_cast<std::size_t>(n);
   ws.sigma.assign(un, 0.0);
   ws.delta.assign(un, 0.0);
   ws.dist.assign(un, 0.0);
@@ -138,13 +145,21 @@ std::vector<double> betweenness(const Graph& g, const std::vector<std::int64_t>&
     for (auto& b : bc) b *= scale;
     return bc;
   }
+  // Both estimates below are unbiased over the draw of k distinct sources out of n.
   const double k = static_cast<double>(src->size());
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  double scale_source = normalized ? (k > 1 ? 1.0 / ((k - 1.0) * (N - 1.0)) : nan)
-                                   : (k > 1 ? N / ((k - 1.0) * correction) : nan);
-  double scale_other = normalized ? 1.0 / (k * (N - 1.0)) : N / (k * correction);
-  std::vector<char> is_source(un, 0);
-  for (auto s : *src) is_source[s] = 1;
+  if (k < 2) {
+    // NetworkX's source scale N / (k - 1) is 0/0 here: no other source measures the source's
+    // betweenness. Scale every vertex by n / k instead (each source is drawn with probability
+    // k / n): the source keeps 0, the others n times their dependency on it, unbiased overall.
+    const double scale = normalized ? static_cast<double>(n) / (k * N * (N - 1.0))
+                                    : static_cast<double>(n) / (k * correction);
+    for (auto& b : bc) b *= scale;
+    return bc;
+  }
+  // NetworkX: a vertex among the sources is measured by the k - 1 others, one outside them by all
+  // k, each out of the N = n - 1 sources other than itself.
+  const double scale_source = normalized ? 1.0 / ((k - 1.0) * (N - 1.0)) : N / ((k - 1.0) * correction);
+  const double scale_other = normalized ? 1.0 / (k * (N - 1.0)) : N / (k * correction);
   for (std::size_t v = 0; v < un; ++v) bc[v] *= is_source[v] ? scale_source : scale_other;
   return bc;
 }

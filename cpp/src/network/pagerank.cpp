@@ -34,7 +34,13 @@ std::vector<double> pagerank(const Graph& g, double damping, double tol, int max
     for (std::int64_t u = 0; u < n; ++u) {
       if (out[u] == 0.0) continue;
       const double share = damping * x[u] / out[u];
-      for (auto e = off[u]; e < off[u + 1]; ++e) next[tgt[e]] += share * wt[e].weight;
+      if (std::isfinite(share)) {
+        for (auto e = off[u]; e < off[u + 1]; ++e) next[tgt[e]] += share * wt[e].weight;
+      } else {
+        // out-strength so small (subnormal weights) that rank / strength overflows: share by
+        // each arc's fraction of the strength instead
+        for (auto e = off[u]; e < off[u + 1]; ++e) next[tgt[e]] += damping * x[u] * (wt[e].weight / out[u]);
+      }
     }
     double err = 0.0;
     for (std::int64_t u = 0; u < n; ++u) err += std::fabs(next[u] - x[u]);

@@ -79,6 +79,64 @@ TEST(NetworkGraph, BetweennessPath) {
   EXPECT_NEAR(bc[0], 0.0, 1e-12);
 }
 
+TEST(NetworkGraph, SampledBetweennessFromOneSourceIsFiniteAndUnbiased) {
+  // Path 0-1-2-3-4: exact normalized betweenness 0, 0.5, 2/3, 0.5, 0. From one source NetworkX's
+  // rescaling gave that source NaN (0/0); averaged over the n equally likely sources the estimate
+  // is the exact value.
+  Graph g = make({0, 1, 2, 3}, {1, 2, 3, 4});
+  const auto exact = betweenness(g, {}, false, true);
+  for (bool normalized : {true, false}) {
+    const auto truth = betweenness(g, {}, false, normalized);
+    std::vector<double> mean(5, 0.0);
+    for (std::int64_t s = 0; s < 5; ++s) {
+      const auto bc = betweenness(g, {s}, true, normalized);
+      EXPECT_DOUBLE_EQ(bc[s], 0.0);
+      for (std::size_t v = 0; v < 5; ++v) {
+        ASSERT_TRUE(std::isfinite(bc[v]));
+        mean[v] += bc[v] / 5.0;
+      }
+    }
+    for (std::size_t v = 0; v < 5; ++v) EXPECT_NEAR(mean[v], truth[v], 1e-12);
+  }
+  EXPECT_NEAR(exact[2], 2.0 / 3.0, 1e-12);
+}
+
+TEST(NetworkGraph, SampledBetweennessAveragesToExactOverEveryDraw) {
+  // Every set of k distinct sources is equally likely: the mean over all of them is exact.
+  Graph g = make({0, 0, 1, 2, 3, 3, 5}, {1, 2, 3, 3, 4, 5, 6}, true, 8);
+  const auto truth = betweenness(g, {}, false, true);
+  for (int k = 1; k <= 8; ++k) {
+    std::vector<double> mean(8, 0.0);
+    int draws = 0;
+    for (unsigned mask = 0; mask < 256u; ++mask) {
+      if (__builtin_popcount(mask) != k) continue;
+      std::vector<std::int64_t> src;
+      for (int v = 0; v < 8; ++v)
+        if (mask & (1u << v)) src.push_back(v);
+      const auto bc = betweenness(g, src, true, true);
+      for (std::size_t v = 0; v < 8; ++v) mean[v] += bc[v];
+      ++draws;
+    }
+    for (std::size_t v = 0; v < 8; ++v) EXPECT_NEAR(mean[v] / draws, truth[v], 1e-12) << "k=" << k << " v=" << v;
+  }
+}
+
+TEST(NetworkGraph, SampledBetweennessRefusesRepeatedOrNoSources) {
+  Graph g = make({0, 1}, {1, 2});
+  EXPECT_THROW(betweenness(g, {1, 1}, true, true), earlyhelp::InputError);
+  EXPECT_THROW(betweenness(g, {}, true, true), earlyhelp::InputError);
+  EXPECT_THROW(betweenness(g, {3}, true, true), earlyhelp::InputError);
+}
+
+TEST(NetworkGraph, PagerankWithSubnormalWeightsConverges) {
+  // Weights of 1e-320: rank / out-strength overflowed to inf and the iteration never settled.
+  std::vector<double> tiny{1e-320, 1e-320};
+  Graph g = make({0, 1}, {1, 2}, false, -1, &tiny);
+  Graph unit = make({0, 1}, {1, 2});
+  const auto pr = pagerank(g), expected = pagerank(unit);
+  for (std::size_t v = 0; v < 3; ++v) EXPECT_NEAR(pr[v], expected[v], 1e-12);
+}
+
 namespace {
 // The projection of the bipartite edges l -> r as (a, b, weight) arcs.
 struct Projection {

@@ -26,14 +26,15 @@ from .._errors import Problem, ValidationError
 D2 = 1.128                      # moving range of two: E|x1 - x2| = 1.128 sigma
 LIMIT = 3.0 / D2                # 2.66
 NEAR = 2.0 / D2                 # 1.77: two sigma
-MIN_POINTS = 15                 # Making Data Count: limits on fewer points are provisional
+#: Making Data Count: limits resting on fewer points are provisional (``xmr``'s ``provisional`` column)
+MIN_POINTS = 15
 ROUNDING = 1e-12                # differences below this share of a series' scale are rounding, not variation
 
 RULES = ("beyond_limits", "shift", "trend", "two_of_three")
 
 
 def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline: Optional[int] = None,
-        shift_run: int = 7, trend_run: int = 6) -> pd.DataFrame:
+        shift_run: int = 7, trend_run: int = 6, min_points: int = MIN_POINTS) -> pd.DataFrame:
     """An XmR chart of ``series`` with the Making Data Count rules.
 
     Parameters
@@ -49,27 +50,39 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
         series' length.
     shift_run, trend_run : run lengths of the shift and trend rules (7 and 6 in Making Data Count);
         whole numbers of at least 2.
+    min_points : the fewest points a phase's limits may rest on and not be provisional
+        (``MIN_POINTS`` = 15, as Making Data Count advises); a whole number of at least 2.
 
     Returns
     -------
     DataFrame
         Indexed like ``series`` (in time order) with ``value, centre, lower, upper, near_lower,
-        near_upper, moving_range, phase`` and one boolean column per rule (``beyond_limits, shift,
-        trend, two_of_three``) plus ``special_cause`` (any rule). A point within a rounding error
-        of the centre (1e-12 of the series' scale) counts as on it, and one within that of a
-        limit as inside it: a series that never varies has no special cause.
+        near_upper, moving_range, phase, provisional`` and one boolean column per rule
+        (``beyond_limits, shift, trend, two_of_three``) plus ``special_cause`` (any rule). A point
+        within a rounding error of the centre (1e-12 of the series' scale) counts as on it, and one
+        within that of a limit as inside it: a series that never varies has no special cause.
+
+        ``provisional`` is True for the points of a phase whose centre and limits rest on fewer
+        than ``min_points`` points (the phase's points, or its first ``baseline``): they are
+        drawn and the rules read, but the limits will move as points come in, so signals
+        against them are tentative. A phase with fewer than two points has no moving range and
+        so no limits at all (``lower`` and ``upper`` missing; only the shift and trend rules can
+        fire).
 
     Raises
     ------
     ValidationError
-        values that are not numbers or are infinite, a duplicated or missing date in a date
-        index, or a ``baseline``, ``shift_run`` or ``trend_run`` that is not a whole number in range.
+        values that are not numbers or are infinite, values so large that a moving range or a
+        limit would pass the largest float (about 1.8e308: give them in larger units), a
+        duplicated or missing date in a date index, or a ``baseline``, ``shift_run``,
+        ``trend_run`` or ``min_points`` that is not a whole number in range.
     """
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
     series = _in_time_order(series)
     shift_run = _whole("shift_run", shift_run, 2)
     trend_run = _whole("trend_run", trend_run, 2)
+    min_points = _whole("min_points", min_points, 2)
     values = _numbers(series)
     n = len(values)
     if baseline is not None:
@@ -84,18 +97,24 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
             if not isinstance(pos, (int, np.integer)):
                 raise ValueError(f"change point {cp!r} is not a unique index label")
             phase[pos:] += 1
+    # Work on the values scaled by a power of two to below 1 in size: exact (the same answer to
+    # the last bit), but sums of values near 1e308 (the mean, the mean moving range) cannot overflow.
+    exponent = _scale_exponent(values)
+    scaled = np.ldexp(values, -exponent)
     centre = np.full(n, np.nan)
     mr_bar = np.full(n, np.nan)
     mr = np.full(n, np.nan)
     tol = np.full(n, np.nan)
+    provisional = np.zeros(n, dtype=bool)
     for p in np.unique(phase):
         idx = np.flatnonzero(phase == p)
-        v = values[idx]
+        v = scaled[idx]
         ok = ~np.isnan(v)
         used = idx[ok]
         if baseline is not None:
             used = used[:baseline]
-        vv = values[used]
+        vv = scaled[used]
+        provisional[idx] = len(vv) < min_points
         if len(vv) == 0:
             continue
         ranges = np.abs(np.diff(vv))
@@ -105,23 +124,49 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
         tol[idx] = ROUNDING * max(float(np.abs(vv).max()), float(np.abs(v[ok]).max()), np.finfo(float).tiny)
         if len(idx) > 1:  # moving ranges within the phase (between consecutive observed points)
             obs = idx[ok]
-            mr[obs[1:]] = np.abs(np.diff(values[obs]))
+            mr[obs[1:]] = np.abs(np.diff(scaled[obs]))
     upper, lower = centre + LIMIT * mr_bar, centre - LIMIT * mr_bar
     near_up, near_lo = centre + NEAR * mr_bar, centre - NEAR * mr_bar
-    out = pd.DataFrame({"value": values, "centre": centre, "lower": lower, "upper": upper, "near_lower": near_lo,
-                        "near_upper": near_up, "moving_range": mr, "phase": phase}, index=series.index)
     with np.errstate(invalid="ignore"):
-        beyond = np.nan_to_num((values > upper + tol) | (values < lower - tol), nan=False).astype(bool)
-        off = values - centre
+        beyond = np.nan_to_num((scaled > upper + tol) | (scaled < lower - tol), nan=False).astype(bool)
+        off = scaled - centre
         side = np.where(np.abs(off) > tol, np.sign(off), 0.0)
-        near = ~beyond & ((values > near_up + tol) | (values < near_lo - tol))
+        near = ~beyond & ((scaled > near_up + tol) | (scaled < near_lo - tol))
     side[np.isnan(side)] = 0
+    lines = {"centre": centre, "lower": lower, "upper": upper, "near_lower": near_lo, "near_upper": near_up,
+             "moving_range": mr}
+    with np.errstate(over="ignore"):  # refused just below
+        lines = {name: np.ldexp(line, exponent) for name, line in lines.items()}
+    _check_representable(series, values, lines)
+    out = pd.DataFrame({"value": values, **lines, "phase": phase, "provisional": provisional}, index=series.index)
     out["beyond_limits"] = beyond
     out["shift"] = _runs_same_side(side, phase, shift_run)
-    out["trend"] = _trends(values, phase, trend_run)
+    out["trend"] = _trends(scaled, phase, trend_run)
     out["two_of_three"] = _two_of_three(near, side, phase)
     out["special_cause"] = out[list(RULES)].any(axis=1)
     return out
+
+
+def _scale_exponent(values: np.ndarray) -> int:
+    """The power of two that brings the largest value below 1 in size (0 when it already is)."""
+    finite = values[np.isfinite(values)]
+    largest = float(np.abs(finite).max()) if len(finite) else 0.0
+    return int(np.frexp(largest)[1]) if largest >= 1 else 0
+
+
+def _check_representable(series: pd.Series, values: np.ndarray, lines: dict) -> None:
+    """A moving range or limit past the largest float (values near +/-1e308) is refused: it would
+    be infinite, and every comparison with it meaningless."""
+    over = np.zeros(len(values), dtype=bool)
+    for line in lines.values():
+        over |= np.isinf(line)
+    if over.any():
+        largest = np.finfo(float).max
+        big = values[np.isfinite(values)]
+        raise ValidationError(Problem("xmr", "value", f"is so large that the chart's moving ranges or limits pass "
+                                      f"the largest number a float holds ({largest:.3g}): give the values in larger "
+                                      "units (thousands, millions)", rows=list(series.index[over][:10]),
+                                      n_rows=int(over.sum()), value=float(big[np.argmax(np.abs(big))])))
 
 
 def _in_time_order(series: pd.Series) -> pd.Series:
@@ -266,7 +311,7 @@ def _check_direction(where: str, direction: str) -> None:
 
 
 def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, by: Sequence[str] = (),
-                      change_points: Optional[dict] = None) -> pd.DataFrame:
+                      change_points: Optional[dict] = None, min_points: int = MIN_POINTS) -> pd.DataFrame:
     """One row per measure (and group): latest value, variation and assurance icons, from
     :func:`earlyhelp.measures.compute` output.
 
@@ -284,10 +329,15 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
         group columns.
     change_points : dict, optional
         dates where a measure's process changed, per measure id.
+    min_points : int, default ``MIN_POINTS`` (15)
+        the fewest points limits may rest on and not be provisional (see :func:`xmr`).
 
     Returns
     -------
     DataFrame
+        per measure (and group): ``latest_period, latest, centre, lower, upper, points,
+        provisional`` (the latest point's limits rest on fewer than ``min_points`` points, so its
+        icons are tentative), ``variation, assurance, target, direction``.
 
     Raises
     ------
@@ -322,7 +372,7 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
         if targets and mid in targets:
             target = targets[mid]
         s = _period_series(g, dict(zip(keys, key)))
-        chart = xmr(s, change_points=(change_points or {}).get(mid))
+        chart = xmr(s, change_points=(change_points or {}).get(mid), min_points=min_points)
         last = chart.dropna(subset=["value"]).tail(1)
         rows.append(dict(zip(keys, key), latest_period=last.index[0] if len(last) else None,
                          latest=float(last["value"].iloc[0]) if len(last) else np.nan,
@@ -330,6 +380,7 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
                          lower=float(last["lower"].iloc[0]) if len(last) else np.nan,
                          upper=float(last["upper"].iloc[0]) if len(last) else np.nan,
                          points=int(chart["value"].notna().sum()),
+                         provisional=bool(last["provisional"].iloc[0]) if len(last) else True,
                          variation=variation(chart, direction), assurance=assurance(chart, target, direction),
                          target=target if target is not None else np.nan, direction=direction))
     return pd.DataFrame(rows)

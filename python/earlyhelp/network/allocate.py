@@ -286,7 +286,8 @@ def _check_cost_resolution(c: np.ndarray) -> None:
     positive = sample[sample > 0]
     if not len(positive):
         positive = c[c > 0]
-    typical = float(np.median(positive))
+    # as shares of the largest: the median averages two costs, whose sum near 1e308 overflows
+    typical = float(np.median(positive / top)) * top
     if step > 1e-6 * typical:
         raise ValidationError(Problem(
             "allocate_leads", "cost", f"costs from {positive.min():g} to {top:g} span too wide a "
@@ -307,7 +308,8 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     cost : callable, optional
         ``cost(families, practitioners) -> array``: a vectorised function of two
         aligned DataFrames (row i of each is one pair) returning one cost per pair;
-        NaN or inf = not eligible, negative costs are an error. Family columns:
+        NaN or inf = not eligible, negative costs are an error, and so are costs whose
+        total over the assigned families would pass the largest float. Family columns:
         family_id, locality_id, episode_id, level, n_agencies, needs (tuple).
         Practitioner columns: practitioner_id, agency_id, agency_type, locality_id,
         tier, fte, caseload_capacity, open_families, spare. Default :func:`default_cost`.
@@ -346,6 +348,14 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     who, fam_cost = solve_assignment(len(fams), spare, fi, pi, c, candidates)
 
     got = who >= 0
+    with np.errstate(over="ignore"):
+        total = float(fam_cost[got].sum())
+    if not np.isfinite(total):
+        # each cost is finite, their sum is not: the total would be inf (only the costs' ratios matter)
+        raise ValidationError(Problem("allocate_leads", "cost", "the assigned families' costs add up to more than "
+                                      f"{np.finfo(np.float64).max:.3g}, so the total would overflow: rescale the "
+                                      "costs (the allocation depends only on their ratios)",
+                                      value=float(fam_cost[got].max())))
     assignments = pd.DataFrame({
         "family_id": fams["family_id"].to_numpy()[got],
         "episode_id": fams["episode_id"].to_numpy()[got],
@@ -372,4 +382,4 @@ def allocate_leads(ds: Any, at: Any = None, cost: Optional[CostFunction] = None,
     used = np.bincount(who[got], minlength=len(pracs))
     table = pd.DataFrame({"practitioner_id": pracs["practitioner_id"], "spare_before": spare, "assigned": used,
                           "spare_after": spare - used})
-    return Allocation(assignments, unassigned.reset_index(drop=True), table, float(fam_cost[got].sum()))
+    return Allocation(assignments, unassigned.reset_index(drop=True), table, total)

@@ -483,7 +483,8 @@ class FamilyNetwork:
         Parameters
         ----------
         betweenness_samples : int, optional
-            sample this many source vertices for betweenness (default exact).
+            sample this many source vertices for betweenness, an unbiased estimate (default, or as
+            many as there are agencies or more: exact; see :meth:`Graph.betweenness`).
         seed : int, default 0
             seed of the sample.
 

@@ -18,7 +18,7 @@ Edge-list conventions (documented, tested)
   ``nx.Graph(edge_list)`` does. In an undirected graph ``(u, v)`` and ``(v, u)``
   are the same edge.
 - **Zero weights** are allowed for distances and PageRank; betweenness on a weighted
-  graph refuses them (see :meth:`Graph.betweenness`).
+  graph refuses them, except on self-loops (see :meth:`Graph.betweenness`).
 - **Self-loops** are kept: they count twice in an undirected vertex's degree and
   strength (NetworkX's convention), pass rank to the vertex itself in PageRank and
   play no part in components, distances or betweenness.
@@ -390,7 +390,8 @@ class Graph:
         samples : int, optional
             Use this many source vertices, drawn with ``random.Random(seed).sample(range(n), samples)``
             - exactly the sources ``nx.betweenness_centrality(G, k=samples, seed=seed)`` picks on a graph
-            whose nodes are ``0..n-1`` - and rescale as NetworkX does. ``None``: exact.
+            whose nodes are ``0..n-1`` - and rescale as NetworkX does (see Notes). ``None``, or
+            ``n`` or more: exact (every vertex is a source).
         seed : int
             Seed for the sample (a whole number).
         normalized : bool
@@ -409,26 +410,40 @@ class Graph:
         Weighted graphs use Dijkstra (edge weights as lengths). Their weights must be
         positive: a zero-weight edge makes the number of shortest paths ill-defined
         (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
+        A self-loop is on no shortest path, so its weight may be 0.
+
+        With ``samples``, each vertex's betweenness is an unbiased estimate: averaged over the
+        equally likely draws of sources it is the exact value. From 2 sources up it is NetworkX's
+        (a source's own betweenness is measured by the other sources, scaled by
+        ``(n - 1) / (samples - 1)``; any other vertex's by all of them, scaled by
+        ``(n - 1) / samples``). From a single source NetworkX gives that source NaN, as no other
+        source measures it; here every vertex is scaled by ``n`` instead, which leaves the
+        source at 0 and keeps the estimate unbiased. Few sources give a noisy estimate.
         """
         normalized = _flag(normalized, "betweenness", "normalized")
         seed = _whole(seed, "betweenness", "seed")
         if self.weighted and self.m:
             src, dst, w = self._g.edges()
-            if (w <= 0).any():
+            zero = (w <= 0) & (src != dst)     # a self-loop is on no shortest path: its weight is no matter
+            if zero.any():
                 # named by their endpoints: the rows of the graph's own edge list are not the caller's
-                rows = np.flatnonzero(w <= 0)
+                rows = np.flatnonzero(zero)
                 u, v = self._names(np.asarray(src)[rows]), self._names(np.asarray(dst)[rows])
                 raise ValidationError(Problem("edges", "weight", "betweenness needs positive weights on a weighted "
                                               "graph (zero-weight edges found, named source-target)",
                                               [f"{a}-{b}" for a, b in zip(u[:10], v[:10])], len(rows),
                                               float(w[rows[0]])))
-        if samples is None:
+        if samples is not None:
+            samples = _whole(samples, "betweenness", "samples")
+            if samples < 1:
+                raise ValidationError(Problem("betweenness", "samples", "must be 1 or more (None: exact)",
+                                              value=samples))
+        if samples is None or samples >= self.n:
+            # every vertex a source: the exact answer (NetworkX refuses more samples than nodes,
+            # but a caller who cannot know n, as agency_collaboration's, should get the best answer)
             sources = np.empty(0, dtype=np.int64)
             sampled = False
         else:
-            samples = _whole(samples, "betweenness", "samples")
-            if not 0 < samples <= self.n:
-                raise ValidationError(Problem("betweenness", None, f"samples must be in 1..{self.n}, got {samples}"))
             sources = np.asarray(random.Random(seed).sample(range(self.n), int(samples)), dtype=np.int64)
             sampled = True
         with naming("betweenness"), progress_bar("betweenness", show=progress) as callback:

@@ -73,7 +73,10 @@ std::vector<double> pagerank(const Graph& g, double damping = 0.85, double tol =
 
 // Brandes betweenness from the given sources (all vertices when empty);
 // Dijkstra when weighted. Rescaled as NetworkX does (endpoints excluded),
-// including the sampled-sources correction when `sampled` is true.
+// including the sampled-sources correction when `sampled` is true: an unbiased
+// estimate from distinct sources drawn uniformly (at least one; from a single
+// source every vertex is scaled by n, where NetworkX gives the source NaN).
+// Throws InputError for a source out of range or given twice.
 std::vector<double> betweenness(const Graph& g, const std::vector<std::int64_t>& sources, bool sampled,
                                 bool normalized, Progress* progress = nullptr);
 
