@@ -6,8 +6,9 @@ codes. One place builds the lookups; where no name is recorded the id itself is 
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any, Iterable, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,46 @@ def locality_names(localities: pd.DataFrame) -> pd.Series:
         names = np.array([n if n is None or c is None else f"{c}: {n}" for c, n in zip(council, names)],
                          dtype=object)
     return _lookup(localities["locality_id"].to_numpy(), names)
+
+
+def name_key(name: Any) -> str:
+    """A name as a reader tells names apart: case, spacing, punctuation and look-alike forms
+    (full-width letters, invisible characters) ignored, so ``"North-East"``, ``"north east"`` and
+    ``"NorthEast "`` have one key.
+
+    Parameters
+    ----------
+    name : object
+        the name (any value is read as text).
+
+    Returns
+    -------
+    str
+        its letters and digits, case-folded.
+    """
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def indistinct_names(names: pd.Series) -> List[List[Tuple[str, str]]]:
+    """Groups of ids whose names a reader could not tell apart (:func:`name_key`), e.g. from
+    :func:`locality_names`: the same name twice, or names that differ only in case, spacing or
+    punctuation.
+
+    Parameters
+    ----------
+    names : Series
+        id -> name.
+
+    Returns
+    -------
+    list of list of (str, str)
+        per group, its ``(id, name)`` pairs in the order of ``names``; empty when all differ.
+    """
+    groups: dict = {}
+    for uid, name in names.items():
+        groups.setdefault(name_key(name), []).append((str(uid), str(name)))
+    return [g for g in groups.values() if len(g) > 1]
 
 
 def council_names(localities: pd.DataFrame) -> pd.Series:

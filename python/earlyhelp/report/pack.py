@@ -47,7 +47,7 @@ class PackOptions:
     threshold : int, default 5
         counts 1..threshold are hidden.
     end : str, optional
-        the last month (default the data's).
+        the last month (default the data's); must lie within the data's dates.
     """
 
     measures: Optional[Sequence[str]] = None          # default: every catalogue measure
@@ -114,6 +114,9 @@ class Pack:
         the period covered.
     council : str
         the council's name.
+    not_audited : list of dict
+        hidden cells the bounds audit did not cover (a linked group too large), each with its table,
+        measure, period, locality, column and why; empty when it covered all. Also in run.json.
     """
 
     monthly: pd.DataFrame            # measure, period, locality (incl. ALL), counts and values, published
@@ -127,6 +130,23 @@ class Pack:
     window: Dict[str, str]
     council: str
     assumed: Dict[str, str] = field(default_factory=dict)
+    not_audited: List[Dict[str, str]] = field(default_factory=list)
+
+
+def _check_has_data(ds) -> None:
+    """A pack of a dataset with no requests and no episodes would be empty: refused.
+
+    Raises
+    ------
+    ValidationError
+        naming the ``requests`` and ``episodes`` tables.
+    """
+    from .._errors import Problem, ValidationError
+
+    if len(ds.requests) or len(ds.episodes):
+        return
+    raise ValidationError([Problem(name, None, "has no rows: a pack needs requests or episodes to report on")
+                           for name in ("requests", "episodes")])
 
 
 def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
@@ -137,8 +157,51 @@ def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
     dates = [ds.requests["received_date"].max(), ds.episodes["start_date"].max(), ds.episodes["end_date"].max()]
     dates = [d for d in dates if pd.notna(d)]
     if not dates:
-        raise ValueError("the dataset has no requests or episodes to report on")
+        _check_has_data(ds)
+        from .._errors import Problem, ValidationError
+
+        raise ValidationError([Problem("requests", "received_date", "no request or episode has a date to report "
+                                       "on (and meta has no end_date)")])
     return max(dates)
+
+
+def _data_range(ds) -> Tuple[Optional[pd.Timestamp], pd.Timestamp]:
+    """The first and last dates the data cover: ``meta['window_start']`` (else the first request
+    or episode) and the end of :func:`last_month_end` without an ``end``."""
+    last = _last_month(ds, None)
+    first = ds.meta.get("window_start")
+    if first is None:
+        dates = [ds.requests["received_date"].min(), ds.episodes["start_date"].min()]
+        dates = [d for d in dates if pd.notna(d)]
+        first = min(dates) if dates else None
+    return (None if first is None else pd.Timestamp(first).normalize()), pd.Timestamp(last).normalize()
+
+
+def _check_end(ds, end: Optional[str], month_end: pd.Timestamp) -> None:
+    """A pack ending after the data, or whose last month ends before them, would hold no figures.
+
+    Raises
+    ------
+    ValidationError
+        naming ``report.end``, the value given and the data's dates.
+    """
+    from .._errors import Problem, ValidationError
+
+    if not end:
+        return
+    first, last = _data_range(ds)
+    given = pd.Timestamp(end)
+    if given.tzinfo is not None:
+        raise ValidationError([Problem("report", "end", "must be a date without a time zone", value=end)])
+    span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if first is not None else f"up to {last:%Y-%m-%d}"
+    if given.normalize() > last:
+        why = f"is after the data's last date: the data cover {span}; the pack's months after it would be empty"
+    elif first is not None and month_end < first:
+        why = (f"leaves no whole month within the data: the data cover {span} and the pack's last month would "
+               f"end on {month_end:%Y-%m-%d}")
+    else:
+        return
+    raise ValidationError([Problem("report", "end", why, value=end)])
 
 
 def last_month_end(ds, end: Optional[str]) -> pd.Timestamp:
@@ -193,6 +256,38 @@ def _check_locality_labels(ds, by_loc: pd.DataFrame) -> None:
         rows=list(clash["locality_id"].astype(str))[:10], n_rows=max(len(clash), 1), value=ALL)])
 
 
+def _check_distinct_localities(ds) -> None:
+    """Localities whose names a reader could not tell apart (the same name twice, or names that
+    differ only in case, spacing or punctuation) are refused: the pack would merge the first into
+    one row, and a spreadsheet's filters and lookups (which ignore case) the second.
+
+    Raises
+    ------
+    ValidationError
+        naming both (or all) names and the ``localities`` rows (their ids).
+    """
+    from .._errors import Problem, ValidationError
+    from ..data.names import indistinct_names, locality_names, name_key
+
+    labels = locality_names(ds.localities)
+    problems = []
+    for group in indistinct_names(labels):
+        shown = " and ".join(repr(name) for _, name in group)
+        problems.append(Problem(
+            "localities", "name", f"the localities named {shown} could not be told apart in the pack (their names "
+            "differ at most in case, spacing or punctuation): give each a distinct name, or give them one "
+            "locality_id if they are one place", rows=[uid for uid, _ in group][:10], n_rows=len(group),
+            value=group[0][1]))
+    like_all = [uid for uid, name in labels.items() if name_key(name) == name_key(ALL) and str(name) != ALL]
+    if like_all:
+        problems.append(Problem(
+            "localities", "name", f"a locality may not be named like {ALL!r}: the pack shows the council total under "
+            "that name, and the two could not be told apart; rename the locality",
+            rows=[str(u) for u in like_all][:10], n_rows=len(like_all), value=labels[like_all[0]]))
+    if problems:
+        raise ValidationError(problems)
+
+
 def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     """Compute and suppress everything the pack publishes (nothing is written).
 
@@ -206,6 +301,12 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     Returns
     -------
     Pack
+
+    Raises
+    ------
+    ValidationError
+        ``end`` lies outside the data's dates, the data hold no requests or episodes, or two
+        localities' names could not be told apart.
     """
     import warnings
 
@@ -215,7 +316,10 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     opt = options or PackOptions()
     chosen = M.engine.resolve_measures(opt.measures)
     ids = [m.id for m in chosen]
+    _check_has_data(ds)
+    _check_distinct_localities(ds)
     month_end = last_month_end(ds, opt.end)
+    _check_end(ds, opt.end, month_end)
     first_shown = (month_end - pd.offsets.MonthBegin(1)).normalize() - pd.DateOffset(months=opt.months - 1)
     first = first_shown - pd.DateOffset(months=12)          # a year more for the year-on-year change
     with warnings.catch_warnings():
@@ -245,11 +349,17 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     # the lead-in year is published too, as the ``previous`` figures of the year after it
     _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts)
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
+    not_audited: List[Dict[str, str]] = []
     counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
-                                    counts12)
+                                    counts12, not_audited)
     # the lead-in year stays in until every cell is hidden: a stock's month before the first one
     # shown (published as a ``previous``) and the flows link it to the cells hidden here
-    _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end)
+    _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end,
+                     not_audited=not_audited)
+    not_audited = [dict(t) for t in dict.fromkeys(tuple(sorted(d.items())) for d in not_audited)]
+    if not_audited:
+        warnings.warn(f"{len(not_audited)} hidden cells of the pack were not audited for bounds (see "
+                      "Pack.not_audited and run.json)", UserWarning, stacklevel=2)
     monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     for mid, c in counts12.items():
         for k, v in c.items():
@@ -297,7 +407,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
                 funnels=funnels, catalogue=M.catalogue()[lambda c: c["id"].isin(ids)].reset_index(drop=True),
                 blocked=blocked, suppression=counts,
                 window={"first_month": first_shown.strftime("%Y-%m"), "last_month": month_end.strftime("%Y-%m")},
-                council=_council_name(ds), assumed=assumed)
+                council=_council_name(ds), assumed=assumed, not_audited=not_audited)
 
 
 def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, keys: Sequence[str]):
@@ -383,9 +493,17 @@ def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, t
     return primary, secondary
 
 
+def _unaudited_place(frame: pd.DataFrame, row: int, column: str, why: str) -> Dict[str, str]:
+    """Where a hidden cell the bounds audit did not cover is published: for ``run.json``."""
+    table = "measures_monthly" if "period_start" in frame.columns else "measures_localities_12m"
+    return {"table": table, "measure": str(frame["measure"].iat[row]), "period": str(frame["period"].iat[row]),
+            "locality": str(frame["locality"].iat[row]), "column": column, "why": why}
+
+
 def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
                          loc12_raw: pd.DataFrame, kinds: Dict[str, str], threshold: int, month_end: pd.Timestamp,
-                         counts12: Dict[str, Dict[str, int]]) -> Dict[str, Dict[str, int]]:
+                         counts12: Dict[str, Dict[str, int]],
+                         not_audited: Optional[List[Dict[str, str]]] = None) -> Dict[str, Dict[str, int]]:
     """Hide more cells so the 12-month table and the months it covers reveal no hidden count together.
 
     A locality's 12-month figure of a flow is the sum of its twelve monthly figures (of a stock, its
@@ -393,7 +511,8 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
     and count column, the monthly cells of the last twelve months and the 12-month cells are audited
     as one table (months by locality, with the council and 12-month totals), starting from the cells
     both tables already hide. Both frames are changed in place; returns ``counts12`` with the cells
-    hidden here added as secondary suppressions.
+    hidden here added as secondary suppressions; ``not_audited`` gets the hidden cells the bounds
+    audit did not cover (:func:`_unaudited_place`).
     """
     if monthly.empty or loc12.empty:
         return counts12
@@ -415,7 +534,12 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
                 continue
             values = np.round(np.nan_to_num(np.r_[raw_m[c][rows_m], raw_y[c][rows_y]], nan=0.0))
             seed = np.r_[status_m[c][rows_m], status_y[c][rows_y]]
-            new = _suppress_related(values, relations, threshold, seed) & ~seed
+            hidden, skipped = _suppress_related(values, relations, threshold, seed)
+            if not_audited is not None:
+                for k, why in skipped.items():
+                    frame, row = (monthly, rows_m[k]) if k < len(rows_m) else (loc12, rows_y[k - len(rows_m)])
+                    not_audited.append(_unaudited_place(frame, row, c, why))
+            new = hidden & ~seed
             if not new.any():
                 continue
             added = True
@@ -621,7 +745,8 @@ def _independent(sums: List[Tuple[int, Tuple[int, ...]]], k: int) -> List[Tuple[
 
 def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], monthly_raw: pd.DataFrame,
                      loc12_raw: Optional[pd.DataFrame], links: _Links, threshold: int,
-                     counts: Dict[str, Dict[str, int]], month_end: Optional[pd.Timestamp] = None) -> None:
+                     counts: Dict[str, Dict[str, int]], month_end: Optional[pd.Timestamp] = None,
+                     not_audited: Optional[List[Dict[str, str]]] = None) -> None:
     """Hide more cells so that no hidden count can be read off another measure or worked out from
     the sums between measures (:func:`_linked_series`), in place.
 
@@ -629,7 +754,8 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     (hidden in one, hidden in all); per period and locality each sum holds; per period the council
     is the sum of its localities; with ``loc12``, each locality's 12-month figure is the sum of its
     last twelve months (of a stock, the last month). The last three hold where the data show them.
-    ``counts`` gets the numerators hidden here as secondary suppressions.
+    ``counts`` gets the numerators hidden here as secondary suppressions; ``not_audited`` every place
+    of a hidden cell the bounds audit did not cover (:func:`_unaudited_place`).
     """
     linked = links.linked()
     if not linked or monthly.empty:
@@ -647,13 +773,20 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     at[cell_key // grid.n, cell_key % grid.n] = np.arange(len(cell_key))
     relations = _linked_relations(at, values, grid, links, linked)
     hidden = seed.copy()
+    skipped: Dict[int, str] = {}
     # cells no relation links are audited apart (months of the lead-in year share none): small systems
     for cells, rels in _components(len(values), relations):
         local = {c: k for k, c in enumerate(cells)}
         rels = [(tuple(local[q] for q in t) if isinstance(t, tuple) else local[t], tuple(local[q] for q in ps))
                 for t, ps in rels]
-        hidden[cells] = _suppress_related(values[cells], rels, threshold, seed[cells])
+        hidden[cells], why = _suppress_related(values[cells], rels, threshold, seed[cells])
+        skipped.update({int(cells[k]): w for k, w in why.items()})
     _hide_places(frames, places, hidden[cell], counts)
+    if not_audited is not None and skipped:
+        by_tag = {tag: frame for tag, frame, _, _ in frames}
+        for p in np.flatnonzero(np.isin(cell, list(skipped))):
+            not_audited.append(_unaudited_place(by_tag[places["tag"][p]], int(places["row"][p]), str(places["col"][p]),
+                                                skipped[int(cell[p])]))
 
 
 class _SlotGrid:
@@ -791,18 +924,20 @@ def _hide_places(frames: list, places: Dict[str, np.ndarray], hidden: np.ndarray
         _hide(frame, status)
 
 
-def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed: np.ndarray) -> np.ndarray:
-    """Cells hidden (``seed`` and more) so that no relation pins a hidden one to one value."""
+def _suppress_related(values: np.ndarray, relations: list, threshold: int,
+                      seed: np.ndarray) -> Tuple[np.ndarray, Dict[int, str]]:
+    """Cells hidden (``seed`` and more) so that no relation pins a hidden one to one value; and the
+    hidden cells the bounds audit did not cover, with why (:attr:`SuppressionResult.not_audited`)."""
     from .suppression import suppress_cells
 
-    # a table with margins has whole-number bounds: with every hidden cell above zero, a cell's
-    # range is one value only when the algebra fixes it, so the bounds audit (slow) is needed
-    # only when a zero ends up hidden
+    # with every hidden cell above zero, no bound is tight at the true counts, so a cell's range is
+    # one value only when the algebra fixes it: the bounds audit is needed only when a zero ends up
+    # hidden (it then covers the whole linked group, however large; see suppress_cells)
     result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False, zeros_last=True)
     if (values[result.hidden] == 0).any():
         # from where the algebra left off: its cells would be hidden again on the same way there
         result = suppress_cells(values, relations, threshold=threshold, hidden=result.hidden, zeros_last=True)
-    return result.hidden
+    return result.hidden, result.not_audited
 
 
 def _components(n: int, relations: list) -> list:
@@ -1046,6 +1181,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
             command="report", inputs=inputs, digest=digest, timings=timings,
             config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
             blocked=pack.blocked, assumed=pack.assumed,
-            suppression={"threshold": opt.threshold, "by_measure": pack.suppression}),
+            suppression={"threshold": opt.threshold, "by_measure": pack.suppression,
+                         "not_audited": pack.not_audited}),
             "record")
     return folder.final

@@ -225,21 +225,39 @@ def identifier_columns(frame: pd.DataFrame) -> Dict[Hashable, str]:
     return out
 
 
-def _pseudonymise_column(values: pd.Series, domain: str, key: bytes) -> pd.Series:
+def _id_text(v: Any) -> str:
+    """An id as text, a whole number read as a float (a column with a gap) written as an integer, as
+    :func:`earlyhelp.report.pseudonymise.pseudonymise` does: ``5.0`` and ``5`` are one id."""
+    if isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v) == int(v):
+        return str(int(v))
+    return str(v)
+
+
+def _pseudonymise_column(values: pd.Series, domain: str, key: bytes,
+                         taken: Optional[Dict[str, str]] = None) -> pd.Series:
+    """``values`` by their pseudonyms; ``taken`` (pseudonym -> id, per domain, across the table's
+    columns) checks that no two ids share one."""
     from .pseudonymise import pseudonym
 
     cache: Dict[str, str] = {}
+    taken = {} if taken is None else taken
 
     def one(v: Any) -> Any:
         if v is None or (not isinstance(v, (list, tuple, str)) and pd.isna(v)):
             return v
         if isinstance(v, (list, tuple)):
             return ";".join(one(x) for x in v)
-        text = str(v)
+        text = _id_text(v)
         if ";" in text:
             return ";".join(one(x) for x in text.split(";"))
         if text not in cache:
-            cache[text] = pseudonym(text, domain=domain, key=key)
+            alias = pseudonym(text, domain=domain, key=key)
+            if taken.setdefault(alias, text) != text:
+                # two people (or families) merged in every output: refused, never silent
+                raise ValidationError([Problem("publish", str(values.name), f"the {domain} ids "
+                                               f"{taken[alias]!r} and {text!r} get the same pseudonym",
+                                               value=text)])
+            cache[text] = alias
         return cache[text]
 
     return values.astype(object).map(one)
@@ -351,7 +369,8 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
         table = frame[keys + list(counts)].copy()
         for c in counts:
             numbers = _as_numbers(table[c])
-            table[c] = (pd.to_numeric(table[c]) if numbers is None else numbers).fillna(0).round().astype("int64")
+            # kept as float: a cast to int64 turned a count above its range into a negative number
+            table[c] = (pd.to_numeric(table[c]) if numbers is None else numbers).fillna(0).round()
         result = suppress(table, list(counts), dims=keys, totals=totals, threshold=policy.threshold)
         for c in counts:
             hidden = (result[f"{c}_status"] == SUPPRESSED).to_numpy()
@@ -554,10 +573,11 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     if ids:
         if policy.pseudonymise:
             typed, text = typed.copy(), text.copy()
+            taken: Dict[str, Dict[str, str]] = {}
             for col, domain in ids.items():
-                typed[col] = _pseudonymise_column(typed[col], domain, policy.key)
+                typed[col] = _pseudonymise_column(typed[col], domain, policy.key, taken.setdefault(domain, {}))
                 if col in text.columns:
-                    text[col] = _pseudonymise_column(text[col], domain, policy.key)
+                    text[col] = _pseudonymise_column(text[col], domain, policy.key, taken.setdefault(domain, {}))
             record["pseudonymised"] = sorted(str(c) for c in ids)
         else:
             record["raw_ids"] = sorted(str(c) for c in ids)

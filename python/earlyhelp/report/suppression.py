@@ -17,10 +17,16 @@ hierarchies such as locality -> council -> region). After primary suppression:
    published non-zero part (the total only if no part will do);
 2. an algebraic audit: a hidden cell is determined when its unit vector lies in
    the row space of the relations restricted to hidden cells (a chain of
-   totals). Such a cell gets one more hidden neighbour, and step 1-2 repeat;
-3. a bounds audit (small tables, needs scipy): with the published cells fixed
-   and hidden cells >= 0, a linear programme finds each hidden cell's range;
-   a range that is a single value gets one more hidden neighbour.
+   totals). Such a cell gets one more hidden neighbour (when every neighbour is
+   hidden already, one of the published cells its value is read from), and
+   steps 1-2 repeat;
+3. a bounds audit (needs scipy): with the published cells fixed and hidden
+   cells >= 0, linear programmes find each hidden cell's range; a range that holds
+   one value only (narrower than half a count) gets one more hidden neighbour (or
+   the nearest published cell through the relations, when every neighbour is
+   hidden). Hidden cells that share no relation are audited apart (one small
+   sparse problem per linked group); a group of more than 5,000 hidden cells is
+   not audited, and the result says which cells were not and why (:attr:`SuppressionResult.not_audited`).
 
 Steps repeat until nothing changes. The hidden values never leave this module:
 results hold ``<NA>`` and a status column with ``"c"``.
@@ -30,7 +36,7 @@ total rows) and :func:`suppress_table` (a two-way table, optionally with margins
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
@@ -43,9 +49,9 @@ SUPPRESSED = "c"          # DfE marker for a confidential (suppressed) value
 DEFAULT_THRESHOLD = 5
 TOTAL = "Total"
 
-# the bounds audit solves two small linear programmes per hidden cell: keep it to tables
-# where that stays quick; the algebraic audit always runs
-_LP_AUDIT_MAX_HIDDEN = 400
+# the bounds audit solves linear programmes per linked group of hidden cells (cells that share no
+# relation cannot narrow each other's range): a group larger than this is left unaudited, and said so
+_LP_AUDIT_MAX_BLOCK = 5000
 
 # (index of the total cell, indices of the parts); the total may be several cells, whose sum is the
 # parts' sum (a stock at a month's end plus the month's outflow = the stock a month before plus the inflow)
@@ -71,10 +77,14 @@ class SuppressionResult:
         per cell: hidden.
     reason : ndarray of object
         per cell: ``"primary"``, ``"secondary"`` or ``""``.
+    not_audited : dict of int to str
+        hidden cells the bounds audit did not cover, and why (empty when it covered every one,
+        or was not asked for).
     """
 
     hidden: np.ndarray      # bool per cell
     reason: np.ndarray      # object per cell
+    not_audited: Dict[int, str] = field(default_factory=dict)
 
     @property
     def n_primary(self) -> int:
@@ -104,8 +114,9 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     threshold : int, default 5
         Counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
     lp_audit : bool, optional
-        Run the bounds audit (default: when scipy is installed and the number of
-        hidden cells is at most 400).
+        Run the bounds audit (default: when scipy is installed). It runs per linked group of
+        hidden cells; the cells of a group of more than 5,000 are not audited and are listed,
+        with the reason, in the result's ``not_audited``.
     hidden : sequence of bool, optional
         Cells already hidden elsewhere (e.g. where another table publishes the same count):
         they stay hidden (reason ``"secondary"`` unless small) and the audit covers them.
@@ -133,21 +144,15 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     if not hidden.any() or not relations:
         return SuppressionResult(hidden, reason)
     rels = _normalised(relations)
-    cell_relations: List[List[int]] = [[] for _ in range(n)]
-    for k, (t, parts) in enumerate(rels):
-        for i in (*t, *parts):
-            cell_relations[i].append(k)
-    # the relations as one incidence list (a total -1, a part +1, once per occurrence) and the hidden
-    # cells of each, kept up to date as cells are hidden: each round reads them instead of every relation
-    inc_rel = np.array([k for k, (t, ps) in enumerate(rels) for _ in (*t, *ps)], dtype=np.int64)
-    inc_cell = np.array([i for t, ps in rels for i in (*t, *ps)], dtype=np.int64)
-    inc_coef = np.array([c for t, ps in rels for c in (*(-1.0 for _ in t), *(1.0 for _ in ps))])
-    n_hidden = np.bincount(inc_rel, weights=hidden[inc_cell], minlength=len(rels)).astype(np.int64)
+    eq = _Equations(rels, n)
+    # the hidden cells of each relation, kept up to date as cells are hidden: each round reads them
+    # instead of every relation
+    n_hidden = eq.hidden_per_relation(hidden)
 
     def hide(i: int) -> None:
         hidden[i] = True
         reason[i] = "secondary"
-        np.add.at(n_hidden, cell_relations[i], 1)
+        np.add.at(n_hidden, eq.cell_relations[i], 1)
 
     def cover_single() -> bool:
         """Every relation with one hidden cell gets a second (step 1), in the relations' order."""
@@ -160,23 +165,10 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                     changed = True
         return changed
 
-    def equations() -> Tuple[np.ndarray, np.ndarray]:
-        """:func:`_equations` from the incidence list."""
-        idx = np.flatnonzero(hidden)
-        col = np.full(n, -1, dtype=np.int64)
-        col[idx] = np.arange(len(idx))
-        touch = n_hidden > 0
-        row = np.full(len(rels), -1, dtype=np.int64)
-        row[touch] = np.arange(int(touch.sum()))
-        sel = hidden[inc_cell] & touch[inc_rel]
-        a = np.zeros((int(touch.sum()), len(idx)))
-        np.add.at(a, (row[inc_rel[sel]], col[inc_cell[sel]]), inc_coef[sel])
-        return a, idx
-
     def cover(i: int) -> Optional[int]:
         """Hide one more cell next to hidden cell ``i`` (in any relation through it); return it."""
         best, best_key = None, None
-        for k in cell_relations[i]:
+        for k in eq.cell_relations[i]:
             pick = _pick_secondary(rels[k], v, hidden, zeros_last)
             if pick is not None:
                 key = _order(pick, v, rels[k][0], zeros_last)
@@ -187,8 +179,59 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         hide(best)
         return best
 
+    def cover_far(i: int) -> Optional[int]:
+        """Hide the published cell nearest hidden cell ``i`` through the relations: beside it (as
+        :func:`cover`), else beside the hidden cells beside it, and so on. A cell whose every
+        neighbour is hidden can still be pinned by the cells further out; leaving it so would
+        publish it."""
+        reached, cells, frontier = set(), {i}, [i]
+        while frontier:
+            ring = sorted({k for c in frontier for k in eq.cell_relations[c]} - reached)
+            best, best_key = None, None
+            for k in ring:
+                pick = _pick_secondary(rels[k], v, hidden, zeros_last)
+                if pick is not None:
+                    key = _order(pick, v, rels[k][0], zeros_last)
+                    if best_key is None or key < best_key:
+                        best, best_key = pick, key
+            if best is not None:
+                hide(best)
+                return best
+            reached.update(ring)
+            frontier = [c for k in ring for c in (*rels[k][0], *rels[k][1]) if c not in cells]
+            cells.update(frontier)
+        return None
+
+    def cover_proof(cells: np.ndarray, a: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> bool:
+        """Each of ``cells`` (worked out by the algebra, every neighbour hidden) gets a published cell
+        its value is read from hidden: with ``e_i = y @ a`` (``rows``: the relation of each row of
+        ``a``; ``y`` the least-squares solution, which in trials needed fewer cells hidden than a
+        basic one), the value is ``w @ values`` over the published cells, and one with ``w != 0``
+        is hidden (the smallest, as :func:`_pick_secondary`). Cells apart, as :func:`cover_apart`."""
+        block = _blocks(a)
+        touched: Set[int] = set()
+        covered = False
+        for i in (int(c) for c in cells):
+            if i in touched:
+                continue
+            col = int(np.searchsorted(idx, i))
+            cols = np.flatnonzero(block == block[col])
+            mine = np.flatnonzero(np.abs(a[:, cols]).sum(axis=1) > 0)
+            y = np.linalg.lstsq(a[np.ix_(mine, cols)].T, (cols == col).astype(float), rcond=None)[0]
+            per_relation = np.zeros(len(rels))
+            per_relation[rows[mine]] = y
+            w = np.bincount(eq.cell, weights=per_relation[eq.rel] * eq.coef, minlength=n)
+            read = np.flatnonzero(~hidden & (np.abs(w) > 1e-9))
+            if not len(read):
+                continue
+            best = min((int(c) for c in read), key=lambda c: _order(c, v, (), zeros_last))
+            hide(best)
+            covered = True
+            touched |= near(i) | near(best)
+        return covered
+
     def near(i: int) -> Set[int]:
-        return {c for k in cell_relations[i] for c in (*rels[k][0], *rels[k][1])}
+        return {c for k in eq.cell_relations[i] for c in (*rels[k][0], *rels[k][1])}
 
     def cover_apart(cells: np.ndarray) -> bool:
         """Cover each of ``cells`` that shares no relation with a cell covered or hidden this round:
@@ -207,20 +250,28 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         return covered
 
     solved: Dict[Tuple[int, ...], np.ndarray] = {}
+    not_audited: Dict[int, str] = {}
     for _ in range(n + 1):
         changed = cover_single()
         if changed:
             continue
-        determined = _algebraically_determined(rels, v, hidden, solved, equations())
+        rows = np.flatnonzero(n_hidden > 0)
+        a, _b, idx = eq.system(hidden, n_hidden)
+        determined = _algebraically_determined(rels, v, hidden, solved, (a, idx))
         if determined.size:
-            if cover_apart(determined):
+            # beside it first; when every neighbour is hidden, in the relations that work it out
+            if cover_apart(determined) or cover_proof(determined, a, idx, rows) \
+                    or any(cover_far(int(i)) is not None for i in determined):
                 continue
-        if lp_audit is not False and hidden.sum() <= _LP_AUDIT_MAX_HIDDEN:
-            pinned = _pinned_by_bounds(rels, v, hidden, required=bool(lp_audit))
-            if any(cover(int(i)) is not None for i in pinned):
+        if lp_audit is not False:
+            pinned, not_audited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit))
+            if any(cover_far(int(i)) is not None for i in pinned):
                 continue
+            # every cell its relations reach is hidden: said, never passed as safe
+            not_audited.update({int(i): "its range holds one value only and no published cell is left "
+                                "to hide" for i in pinned})
         break
-    return SuppressionResult(hidden, reason)
+    return SuppressionResult(hidden, reason, not_audited)
 
 
 def _order(i: int, v: np.ndarray, totals: Tuple[int, ...],
@@ -240,24 +291,60 @@ def _pick_secondary(relation: Relation, v: np.ndarray, hidden: np.ndarray,
     return min(candidates, key=lambda i: _order(i, v, total, zeros_last))
 
 
-def _equations(rels: List[Relation], hidden: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """The relations as ``A @ x_hidden = b`` restricted to relations touching hidden cells."""
-    rels = _normalised(rels)
-    idx = np.flatnonzero(hidden)
-    col = {int(i): j for j, i in enumerate(idx)}
-    rows = []
-    for total, parts in rels:
-        if not (hidden[list(total)].any() or hidden[list(parts)].any()):
-            continue
-        row = np.zeros(len(idx))
-        for t in total:
-            if hidden[t]:
-                row[col[t]] -= 1.0
-        for p in parts:
-            if hidden[p]:
-                row[col[p]] += 1.0
-        rows.append(row)
-    return (np.array(rows) if rows else np.zeros((0, len(idx)))), idx
+class _Equations:
+    """The relations as linear equations: the one place that builds them.
+
+    A relation ``sum(totals) == sum(parts)`` is the equation ``sum(parts) - sum(totals) == 0``, held
+    as one incidence per occurrence of a cell (a total -1, a part +1). Restricted to the hidden cells
+    and the relations that touch them, with the published cells moved to the right-hand side, it is
+    ``A @ x_hidden = b`` (:meth:`system`).
+    """
+
+    def __init__(self, rels: List[Tuple[Tuple[int, ...], Tuple[int, ...]]], n: int):
+        self.rels = rels
+        self.n = n
+        self.rel = np.array([k for k, (t, ps) in enumerate(rels) for _ in (*t, *ps)], dtype=np.int64)
+        self.cell = np.array([i for t, ps in rels for i in (*t, *ps)], dtype=np.int64)
+        self.coef = np.array([c for t, ps in rels for c in (*(-1.0 for _ in t), *(1.0 for _ in ps))], dtype=float)
+        self.cell_relations: List[List[int]] = [[] for _ in range(n)]
+        for k, (t, parts) in enumerate(rels):
+            for i in (*t, *parts):
+                self.cell_relations[i].append(k)
+
+    def hidden_per_relation(self, hidden: np.ndarray) -> np.ndarray:
+        """Per relation: how many of its cell occurrences are hidden."""
+        return np.bincount(self.rel, weights=hidden[self.cell], minlength=len(self.rels)).astype(np.int64)
+
+    def system(self, hidden: np.ndarray, n_hidden: Optional[np.ndarray] = None, values: Optional[np.ndarray] = None,
+               sparse: bool = False):
+        """``(A, b, idx)``: one row per relation touching a hidden cell (in the relations' order), one
+        column per hidden cell (``idx``, ascending); ``b`` (with ``values``) the published cells moved
+        to the right-hand side, else None. ``A`` is a dense array, or a CSR matrix with ``sparse``."""
+        if n_hidden is None:
+            n_hidden = self.hidden_per_relation(hidden)
+        idx = np.flatnonzero(hidden)
+        col = np.full(self.n, -1, dtype=np.int64)
+        col[idx] = np.arange(len(idx))
+        touch = n_hidden > 0
+        row = np.full(len(self.rels), -1, dtype=np.int64)
+        row[touch] = np.arange(int(touch.sum()))
+        shape = (int(touch.sum()), len(idx))
+        on = touch[self.rel]
+        mine = on & hidden[self.cell]
+        r, c, w = row[self.rel[mine]], col[self.cell[mine]], self.coef[mine]
+        if sparse:
+            from scipy.sparse import coo_matrix
+
+            a = coo_matrix((w, (r, c)), shape=shape).tocsr()
+        else:
+            a = np.zeros(shape)
+            np.add.at(a, (r, c), w)
+        b = None
+        if values is not None:
+            known = on & ~hidden[self.cell]
+            b = -np.bincount(row[self.rel[known]], weights=self.coef[known] * values[self.cell[known]],
+                             minlength=shape[0])
+        return a, b, idx
 
 
 def _algebraically_determined(rels: List[Relation], v: np.ndarray, hidden: np.ndarray,
@@ -267,8 +354,12 @@ def _algebraically_determined(rels: List[Relation], v: np.ndarray, hidden: np.nd
 
     ``cache`` (for one set of relations): per block of hidden cells, the answer found before; a
     block's equations depend only on its cells, so a block no cover has changed is not solved again.
+    ``equations``: ``(A, idx)`` of :meth:`_Equations.system`, if built already.
     """
-    a, idx = _equations(rels, hidden) if equations is None else equations
+    if equations is None:
+        a, _, idx = _Equations(_normalised(rels), len(hidden)).system(hidden)
+    else:
+        a, idx = equations
     if a.shape[0] == 0:
         return np.zeros(0, dtype=int)
     # hidden cells that share no equation form independent blocks: one solve each is much quicker
@@ -306,21 +397,46 @@ def _in_row_space(a: np.ndarray) -> np.ndarray:
     return (q[:, :rank] ** 2).sum(axis=1) > 1.0 - 1e-9
 
 
-def _blocks(a: np.ndarray) -> np.ndarray:
-    """Per column of ``a``: its block (columns linked through rows with non-zeros in both)."""
+def _blocks(a) -> np.ndarray:
+    """Per column of ``a`` (dense or sparse): its block (columns linked through rows with non-zeros in both)."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
-    pattern = csr_matrix((a != 0).astype(np.int8))
+    pattern = csr_matrix(a != 0).astype(np.int8)
     return connected_components(pattern.T @ pattern, directed=False)[1]
+
+
+def _sparse_blocks(a) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """``(columns, rows)`` of each block of the CSR matrix ``a``: the hidden cells that share
+    relations, and those relations. Cells of different blocks cannot narrow each other's range."""
+    if a.shape[1] == 0:
+        return []
+    block = _blocks(a)
+    coo = a.tocoo()
+    row_block = np.full(a.shape[0], -1, dtype=np.int64)
+    row_block[coo.row] = block[coo.col]
+    return [(np.flatnonzero(block == k), np.flatnonzero(row_block == k)) for k in np.unique(block)]
+
+
+def _cell_range(a, b: np.ndarray, j: int) -> Tuple[float, float, List[np.ndarray]]:
+    """The least and greatest value of cell ``j`` with ``a @ x = b``, ``x >= 0`` (``inf`` when
+    unbounded), and the points found on the way."""
+    from scipy.optimize import linprog
+
+    c = np.zeros(a.shape[1])
+    c[j] = 1.0
+    lo = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+    hi = linprog(-c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+    points = [r.x for r in (lo, hi) if r.status == 0 and r.x is not None]
+    return (lo.fun if lo.status == 0 else 0.0), (-hi.fun if hi.status == 0 else np.inf), points
 
 
 def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden: np.ndarray) -> np.ndarray:
     """The range ``[lo, hi]`` of each hidden cell an attacker can infer (hidden cells >= 0).
 
     Solves, with the published cells fixed, ``min`` and ``max`` of each hidden cell by
-    linear programming (``scipy.optimize.linprog``). Rows follow the hidden cells in order;
-    ``hi`` is ``inf`` when unbounded.
+    linear programming (``scipy.optimize.linprog``, sparse, one linked group of hidden cells at a
+    time). Rows follow the hidden cells in order; ``hi`` is ``inf`` when unbounded.
 
     Parameters
     ----------
@@ -336,41 +452,90 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
     ndarray
         shape ``(n_hidden, 2)``: ``lo, hi`` per hidden cell.
     """
-    from scipy.optimize import linprog
-
     v = np.asarray(values, dtype=float)
     hidden = np.asarray(hidden, dtype=bool)
-    rels = _normalised(relations)
-    a, idx = _equations(rels, hidden)
-    b = []
-    for total, parts in rels:
-        if not (hidden[list(total)].any() or hidden[list(parts)].any()):
-            continue
-        known = sum(v[p] for p in parts if not hidden[p]) - sum(v[t] for t in total if not hidden[t])
-        b.append(-known)
-    b = np.array(b)
+    a, b, idx = _Equations(_normalised(relations), len(v)).system(hidden, values=v, sparse=True)
     out = np.zeros((len(idx), 2))
-    for j in range(len(idx)):
-        c = np.zeros(len(idx))
-        c[j] = 1.0
-        bounds = [(0, None)] * len(idx)
-        lo = linprog(c, A_eq=a if len(b) else None, b_eq=b if len(b) else None, bounds=bounds, method="highs")
-        hi = linprog(-c, A_eq=a if len(b) else None, b_eq=b if len(b) else None, bounds=bounds, method="highs")
-        out[j, 0] = lo.fun if lo.status == 0 else 0.0
-        out[j, 1] = -hi.fun if hi.status == 0 else np.inf
+    out[:, 1] = np.inf          # a hidden cell in no relation: anything from 0 up
+    for cols, rows in _sparse_blocks(a):
+        if not len(rows):
+            continue
+        sub, sb = a[rows][:, cols], b[rows]
+        for k, j in enumerate(cols):
+            out[j, 0], out[j, 1], _ = _cell_range(sub, sb, k)
     return out
 
 
-def _pinned_by_bounds(rels: List[Relation], v: np.ndarray, hidden: np.ndarray, *, required: bool) -> np.ndarray:
+def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range is
+    narrower than one half (as :func:`hidden_ranges` would find, without two programmes per cell).
+
+    Feasible points seen so far bound each cell's range from inside: a cell whose values among them
+    differ by half a count or more is not narrow. The true values are one point; the vertices that
+    random objectives (over the cells still in doubt) reach are more, and clear most cells in a few
+    solves. The cells still in doubt get the exact two programmes each.
+    """
+    from scipy.optimize import linprog
+
+    m = len(x0)
+    if a.shape[0] == 0:
+        return np.zeros(m, dtype=bool)
+    lo_seen, hi_seen = np.full(m, np.inf), np.full(m, -np.inf)
+
+    def seen(x: np.ndarray) -> None:
+        np.minimum(lo_seen, x, out=lo_seen)
+        np.maximum(hi_seen, x, out=hi_seen)
+
+    def doubt() -> np.ndarray:
+        return ~(hi_seen - lo_seen >= 0.5)
+
+    if (x0 >= 0).all() and np.abs(a @ x0 - b).max() < 1e-6:
+        seen(x0)               # the data are a point (when they add up, as published totals should)
+    rng = np.random.default_rng(seed)
+    upper = 2.0 * max(float(np.max(x0, initial=0.0)), float(np.abs(b).max(initial=0.0))) + 10.0
+    stalled = 0
+    while stalled < 2 and doubt().any():
+        before = int(doubt().sum())
+        c = np.where(doubt(), rng.uniform(-1.0, 1.0, m), 0.0)
+        res = linprog(c, A_eq=a, b_eq=b, bounds=(0, upper), method="highs")
+        if res.status != 0 or res.x is None:
+            break               # the box or the data leave no point: the exact programmes decide
+        seen(res.x)
+        stalled = stalled + 1 if int(doubt().sum()) == before else 0
+    narrow = np.zeros(m, dtype=bool)
+    for j in np.flatnonzero(doubt()):
+        if hi_seen[j] - lo_seen[j] >= 0.5:
+            continue            # cleared by a point found for a cell before it
+        lo, hi, points = _cell_range(a, b, int(j))
+        for x in points:
+            seen(x)
+        narrow[j] = hi - lo < 0.5
+    return narrow
+
+
+def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *,
+                      required: bool) -> Tuple[np.ndarray, Dict[int, str]]:
+    """Hidden cells whose range (:func:`hidden_ranges`) is narrower than one half, ascending; and the
+    hidden cells not audited, with why."""
     try:
         import scipy.optimize  # noqa: F401
     except ImportError:
         if required:
             raise
-        return np.zeros(0, dtype=int)
-    idx = np.flatnonzero(hidden)
-    ranges = hidden_ranges(v, rels, hidden)
-    return idx[(ranges[:, 1] - ranges[:, 0]) < 0.5]
+        why = "not audited for bounds: scipy is not installed"
+        return np.zeros(0, dtype=int), {int(i): why for i in np.flatnonzero(hidden)}
+    a, b, idx = eq.system(hidden, values=v, sparse=True)
+    pinned: List[int] = []
+    skipped: Dict[int, str] = {}
+    for cols, rows in _sparse_blocks(a):
+        if len(cols) > _LP_AUDIT_MAX_BLOCK:
+            why = (f"not audited for bounds: one of {len(cols)} hidden cells linked by the relations, more "
+                   f"than the {_LP_AUDIT_MAX_BLOCK} audited together")
+            skipped.update({int(i): why for i in idx[cols]})
+            continue
+        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]])
+        pinned.extend(int(i) for i in idx[cols[narrow]])
+    return np.array(sorted(pinned), dtype=int), skipped
 
 
 # ---------------------------------------------------------------------------------
@@ -383,11 +548,13 @@ class Suppressed(FrameResult):
     ----------
     threshold : counts ``1..threshold`` were hidden.
     counts : per value column, ``{"primary": n, "secondary": n}`` cells hidden.
+    not_audited : per value column, ``{row: why}`` for hidden cells the bounds audit did not cover.
     """
 
-    _metadata = ["threshold", "counts"]
+    _metadata = ["threshold", "counts", "not_audited"]
     threshold: int = DEFAULT_THRESHOLD
     counts: Dict[str, Dict[str, int]] = {}
+    not_audited: Dict[str, Dict[int, str]] = {}
 
 
 def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims: Optional[Sequence[str]] = None,
@@ -415,14 +582,17 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     threshold : int, default 5
         Counts ``1..threshold`` are hidden; 0 is shown. Default 5 (DfE).
     lp_audit : bool, optional
-        run the bounds audit (default: when scipy is installed and at most 400 cells are hidden).
+        run the bounds audit (default: when scipy is installed; hidden cells linked in a group of
+        more than 5,000 are not audited, and listed in the result's ``not_audited``).
 
     Returns
     -------
     Suppressed
         The same rows, each value column as ``Int64`` with ``<NA>`` where hidden, and a
         ``<value>_status`` column holding ``"c"`` for hidden cells (``""`` otherwise).
-        Its ``counts`` field counts primary and secondary suppressions per value column.
+        Its ``counts`` field counts primary and secondary suppressions per value column, its
+        ``not_audited`` field lists per value column the rows (positions) of hidden cells the
+        bounds audit did not cover, with why (empty when it covered all).
     """
     values = [value] if isinstance(value, str) else list(value)
     _check_threshold(threshold)
@@ -444,6 +614,7 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     relations = _relations(table.reset_index(drop=True), dims, parents)
     out = table.copy()
     summary = {}
+    unaudited = {}
     for col in values:
         counts = _counts(table, col)
         result = suppress_cells(counts, relations, threshold=threshold, lp_audit=lp_audit)
@@ -452,7 +623,9 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
         out[col] = kept
         out[f"{col}_status"] = np.where(result.hidden, SUPPRESSED, "")
         summary[col] = {"primary": result.n_primary, "secondary": result.n_secondary}
-    return Suppressed.of(out, threshold=threshold, counts=summary)
+        if result.not_audited:
+            unaudited[col] = dict(result.not_audited)
+    return Suppressed.of(out, threshold=threshold, counts=summary, not_audited=unaudited)
 
 
 def _check_threshold(threshold) -> None:
@@ -462,12 +635,22 @@ def _check_threshold(threshold) -> None:
                                        value=threshold)])
 
 
+#: the largest count kept exactly: a float holds every whole number up to 2**53, and the published
+#: column is int64; a larger "count" would come out as another number
+MAX_COUNT = 2 ** 53
+
+
 def _counts(table: pd.DataFrame, col: str) -> np.ndarray:
     series = pd.to_numeric(table[col], errors="coerce")
     bad = series.isna() | (series < 0) | (series.round() != series)
     if bad.any():
         rows = list(np.flatnonzero(bad.to_numpy()))
         raise ValidationError([Problem("table", col, "observed counts must be whole numbers >= 0 (no gaps)",
+                                       rows=rows[:10], n_rows=len(rows), value=table[col].iloc[rows[0]])])
+    huge = (series > MAX_COUNT).to_numpy(dtype=bool)
+    if huge.any():
+        rows = list(np.flatnonzero(huge))
+        raise ValidationError([Problem("table", col, f"a count above {MAX_COUNT:,} (2**53) cannot be kept exactly",
                                        rows=rows[:10], n_rows=len(rows), value=table[col].iloc[rows[0]])])
     return series.to_numpy(dtype=float)
 
@@ -561,7 +744,7 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
     wide = pd.DataFrame({"_row": out["_row"], "_col": out["_col"], "v": shown}).pivot(index="_row", columns="_col", values="v")
     wide = wide.reindex(index=table.index, columns=table.columns)
     wide.index.name, wide.columns.name = table.index.name, table.columns.name
-    return Suppressed.of(wide, threshold=out.threshold, counts=out.counts)
+    return Suppressed.of(wide, threshold=out.threshold, counts=out.counts, not_audited=out.not_audited)
 
 
 def published(frame: pd.DataFrame) -> pd.DataFrame:
