@@ -87,7 +87,10 @@ def test_goal_seek_reaches_the_target_with_an_interval(model):
     check = model.project(until="2026-03-31", scenario=Scenario("g").multiply("entry:cp", res["multiplier"]))
     got = check[(check["date"] == check["date"].max()) & (check["state"] == "cp")]["stock"].sum()
     assert got == pytest.approx(0.8 * cp_now, rel=0.01)
-    assert res["lower"] <= res["multiplier"] <= res["upper"]
+    assert res["multiplier"] <= res["upper"]
+    # a few draws could not bring the stock down that far even with no CP starts (a multiplier
+    # below 0): the interval's lower bound lies beyond the multipliers searched, not among the others
+    assert res["below_bounds_draws"] > 0.05 * res["draws"] and np.isnan(res["lower"])
 
 
 def test_simulation_is_reproducible_and_thread_independent(model):

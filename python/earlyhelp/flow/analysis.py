@@ -113,10 +113,15 @@ def _outcome(model, scenario: Scenario, until, state: Optional[str], measure: st
     return float(last.sum())
 
 
-def _bisect(f, target: float, lo: float, hi: float, tol: float = 1e-4) -> float:
+def _bisect(f, target: float, lo: float, hi: float, tol: float = 1e-4, beyond: bool = False) -> float:
+    """The ``x`` in [lo, hi] where ``f(x)`` reaches ``target``; where it does not, NaN, or with
+    ``beyond`` -inf or +inf for the side the target lies beyond (the end whose outcome is nearer
+    the target: the outcome moves one way with the multiplier)."""
     f_lo, f_hi = f(lo) - target, f(hi) - target
     if f_lo * f_hi > 0:
-        return np.nan
+        if not beyond:
+            return np.nan
+        return -np.inf if abs(f_lo) < abs(f_hi) else np.inf
     # as many halvings as the bounds need to narrow to tol (a fixed 60 left wide bounds, such as
     # (0, 1e20), far from the root)
     steps = int(np.ceil(np.log2(max((hi - lo) / tol, 1.0)))) + 1
@@ -143,7 +148,11 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     transition and entry rate times Gamma(count + 0.5) / (count + 0.5), count the transitions
     or entrants seen in the fit window: draws centred on the estimate); the result
     gives the point multiplier and the ``level`` interval of the drawn ones. ``nan`` where the
-    target cannot be reached within ``bounds``.
+    target cannot be reached within ``bounds``. A draw whose target cannot be reached within
+    ``bounds`` counts as lying beyond the bound its outcome comes nearer the target at (below
+    ``bounds[0]`` or above ``bounds[1]``): it stays in the interval's quantiles, and a bound of
+    the interval that falls among such draws is ``nan`` (beyond the multipliers searched; widen
+    ``bounds``), never the quantile of the reachable draws alone, which would be too narrow.
 
     A model fitted by locality (``fit(ds, by="locality")``): the multiplier is one policy lever
     applied in every locality, and the target is the council's (the sum over localities of the
@@ -186,7 +195,9 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     dict
         ``rate``, ``locality`` (the locality sought in, ``"all"`` for a council fitted by
         locality, None for a whole-council model), ``multiplier``, ``lower`` and ``upper`` (the
-        ``level`` interval), ``draws``, ``unreachable_draws`` and ``level``.
+        ``level`` interval), ``draws``, ``unreachable_draws`` (of which ``below_bounds_draws``
+        would need a multiplier below ``bounds[0]`` and ``above_bounds_draws`` one above
+        ``bounds[1]``) and ``level``.
     """
     if (target_stock is None) == (budget is None):
         raise ValidationError("give exactly one of target_stock and budget", table="goal_seek", column="target")
@@ -218,24 +229,40 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
             raise ValidationError(f"start ({start}) must be before until ({last.date()}): a change from then on "
                                   "cannot move the target", table="goal_seek", column="start")
 
-    def solve(ms) -> float:
+    def solve(ms, beyond: bool = False) -> float:
         return _bisect(lambda x: sum(_outcome(m, Scenario("goal").multiply(rate, x, start=start), until, state,
-                                              measure) for m in ms), float(target), *bounds)
+                                              measure) for m in ms), float(target), *bounds, beyond=beyond)
 
     point = solve(list(models.values()))
     by_locality = model._parts is not None
     rngs = [np.random.default_rng(locality_seed(seed, name) if by_locality else seed) for name in models]
     found = []
     for _ in range(draws):
-        found.append(solve([_with_fit(m, _drawn_fit(m._need_fit(), rng)) for m, rng in zip(models.values(), rngs)]))
-    found = np.array(found)
-    ok = np.isfinite(found)
+        found.append(solve([_with_fit(m, _drawn_fit(m._need_fit(), rng)) for m, rng in zip(models.values(), rngs)],
+                           beyond=True))
+    found = np.array(found, dtype=float)
     alpha = (1 - level) / 2
     where = (locality or TOTAL) if by_locality else None
     return {"rate": rate, "locality": where, "multiplier": point,
-            "lower": float(np.quantile(found[ok], alpha)) if ok.any() else np.nan,
-            "upper": float(np.quantile(found[ok], 1 - alpha)) if ok.any() else np.nan,
-            "draws": int(draws), "unreachable_draws": int((~ok).sum()), "level": level}
+            "lower": _censored_quantile(found, alpha), "upper": _censored_quantile(found, 1 - alpha),
+            "draws": int(draws), "unreachable_draws": int((~np.isfinite(found)).sum()),
+            "below_bounds_draws": int((found == -np.inf).sum()), "above_bounds_draws": int((found == np.inf).sum()),
+            "level": level}
+
+
+def _censored_quantile(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile (linear, as numpy's default) of draws some of which lie beyond the bounds
+    searched (-inf below, +inf above); NaN where the quantile falls among those, as it cannot be
+    told. Leaving them out instead would narrow the interval towards the middle of the reachable
+    draws: a target already met (point multiplier 1) got an interval that left 1 out."""
+    if not len(values):
+        return np.nan
+    v = np.sort(values)
+    pos = q * (len(v) - 1)
+    i, j = int(np.floor(pos)), int(np.ceil(pos))
+    if not (np.isfinite(v[i]) and np.isfinite(v[j])):
+        return np.nan
+    return float(v[i] + (v[j] - v[i]) * (pos - i))
 
 
 def _check_bounds(bounds) -> Tuple[float, float]:

@@ -4,9 +4,15 @@ The data layer reads a date with a time zone as the date written there (its own 
 calendar day, see ``earlyhelp.data.coerce``); demand series carry no zone. So a frame whose
 ``ds`` is time-zone aware compares with one whose ``ds`` is naive: each aware value becomes
 its own zone's wall-clock date and time, and the zone is dropped (not converted to UTC).
+
+Text dates written with the day first (``31/03/2024``, ``31.03.2024``, ``31-03-2024``) are read
+day first, as the data layer reads them (English councils write dates so): pandas alone reads
+``01/02/2020`` as 2 January and ``13/02/2020`` as 13 February, so a column of them was read
+partly month first and partly day first, without a word.
 """
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -14,6 +20,10 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+
+# a date written day first: day, separator, month, the same separator, year; the rest (a time,
+# a zone) is kept as written
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(.*)$", re.DOTALL)
 
 
 def without_zone(values: pd.Series) -> pd.Series:
@@ -56,6 +66,7 @@ def local_dates(values: pd.Series, table: str, column: str = "ds") -> pd.Series:
     values = without_zone(values)
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
+    shown, values = values, _iso_from_day_first(values, table, column)
     try:
         with warnings.catch_warnings():
             # mixed offsets: pandas warns, then gives objects; read below, each in its own zone
@@ -73,7 +84,36 @@ def local_dates(values: pd.Series, table: str, column: str = "ds") -> pd.Series:
         bad = _unreadable(values)
         raise ValidationError(Problem(table, column, f"must be dates (e.g. 2024-04-01): {err}",
                                       rows=list(values.index[bad][:10]), n_rows=int(bad.sum()),
-                                      value=_first(values, bad))) from None
+                                      value=_first(shown, bad))) from None
+
+
+def _iso_from_day_first(values: pd.Series, table: str, column: str) -> pd.Series:
+    """Text dates written day first (``31/03/2024 10:00``) rewritten year first (``2024-03-31
+    10:00``), so that they are read day first; everything else as it is. A two-digit year is a
+    ValidationError, as in the data layer: which century is meant cannot be told."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)) or not len(values):
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    rewritten, short = [], []
+    for u in uniques:
+        m = _DAY_FIRST.match(u) if isinstance(u, str) else None
+        if m is None:
+            rewritten.append(u)
+            continue
+        day, _, month, year, rest = m.groups()
+        if len(year) == 2:
+            short.append(u)
+        rewritten.append(f"{year}-{int(month):02d}-{int(day):02d}{rest}")
+    if short:
+        bad = values.isin(short).to_numpy()
+        raise ValidationError(Problem(table, column, "two-digit year: write the year in full (dd/mm/yyyy or "
+                                      "yyyy-mm-dd); which century is meant cannot be told",
+                                      rows=list(values.index[bad][:10]), n_rows=int(bad.sum()), value=short[0]))
+    if all(a is b for a, b in zip(rewritten, uniques)):
+        return values
+    out = np.array(rewritten, dtype=object)[np.maximum(codes, 0)]
+    out[codes < 0] = None
+    return pd.Series(out, index=values.index, name=values.name, dtype=object)
 
 
 def _distinct_local(values: pd.Series) -> pd.Series:

@@ -11,6 +11,8 @@ Data handling (documented and reported, never silent)
 * ``ds`` with a time zone (in ``df`` or in ``X_df``, even mixed zones) is read as the date and
   time written there, without the zone, as the data layer reads dates: a time-zone-aware
   frame and a naive one describe the same periods, and the output's ``ds`` carry no zone.
+  Text dates written day first (``31/03/2024``, ``31.03.2024``, ``31-03-2024``) are read day first,
+  as the data layer reads them; a two-digit year is a ValidationError.
 * Duplicate ``(unique_id, ds)`` rows raise :class:`earlyhelp.ValidationError`
   naming the series and dates; so do dates off the ``freq`` grid.
 * Missing periods inside a series (a row absent) and interior NaN ``y`` are
@@ -28,6 +30,9 @@ Data handling (documented and reported, never silent)
   ``allow_negative=False``, a negative point forecast (a trend extrapolated into a
   run of zeros, e.g. a closed locality) is raised to 0; ``interval="model"`` keeps
   each model's own output unchanged.
+* Count intervals are for counts: a series whose given values are not all whole numbers (a rate,
+  a mean; values filled by ``fill_missing`` do not count) gets the model's own intervals instead,
+  kept at 0 or above unless ``allow_negative``, and is listed in ``fallbacks_``.
 * ``freq`` must be given. When more than half of a series' periods on the ``freq``
   grid would be filled and the dates themselves follow another frequency (e.g.
   monthly dates with ``freq="D"``), a ValidationError names the series and the
@@ -86,6 +91,8 @@ _HUGE_EXOG = f"exogenous values larger than {MAX_EXOG:g} in size (MAX_EXOG: a se
 _HUGE_EXOG_FUTURE = f"future {_HUGE_EXOG}"
 #: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
 MAX_HORIZON = 1000
+#: most threads ``n_jobs`` asks for: more is no faster (series are split between them)
+MAX_THREADS = 1024
 #: the count regression's cap on its mean (and on each simulated path's): the core bounds the log
 #: mean at 30 (cpp/src/forecast/count_regression.cpp); where it binds, the method says so
 COUNT_MEAN_CAP = float(np.exp(30.0))
@@ -118,9 +125,12 @@ class _Panel:
     """Series on a common date grid, concatenated for the C++ core."""
 
     def __init__(self, uids: np.ndarray, y: np.ndarray, indptr: np.ndarray, start: np.ndarray,
-                 grid: pd.DatetimeIndex, X: Optional[np.ndarray], exog: List[str]) -> None:
+                 grid: pd.DatetimeIndex, X: Optional[np.ndarray], exog: List[str],
+                 whole: Optional[np.ndarray] = None) -> None:
         self.uids, self.y, self.indptr, self.start = uids, y, indptr, start
         self.grid, self.X, self.exog = grid, X, exog
+        # per series: every value given is a whole number (a count); None: not known (all taken as counts)
+        self.whole = whole
 
     @property
     def n_series(self) -> int:
@@ -157,7 +167,7 @@ class _Panel:
             if len(keep) else np.array([], dtype=np.int64)
         X = self.X[rows] if self.X is not None else None
         return _Panel(self.uids[keep], self.y[rows], indptr, self.start[keep], self.grid, X,
-                      self.exog), keep
+                      self.exog, None if self.whole is None else self.whole[keep]), keep
 
 
 def _as_float(values: pd.Series, table: str, column: str) -> np.ndarray:
@@ -258,13 +268,15 @@ class Forecaster:
         year for "MS" with 12) and the season of every model not given its own
         ``season_length`` (``AutoETS()`` here is ``AutoETS(season_length=12)``).
     n_jobs : int
-        Threads for the C++ models (series are fitted independently).
+        Threads for the C++ models (series are fitted independently); below 1 is one thread, at
+        most ``MAX_THREADS`` (1024) are used.
     fill_missing : {"zero", "interpolate", "error"}
         What to do with missing periods and interior NaN values (see module doc).
     allow_negative : bool
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative),
         except for the models that need counts (CountRegression, CrostonOptimized, TSB). When
         False, count intervals come with point forecasts of at least 0 (see the module doc).
+        True or False only: a string such as ``"no"`` is a ValidationError, not a true value.
     interval : {"backtest", "count", "model"} or dict
         How prediction intervals are made: one name for every built-in model (Python models
         keep their own), or a dict by model alias (models left out use ``"model"``).
@@ -273,6 +285,8 @@ class Forecaster:
         (default): negative binomial quantiles whose variance, centre and spread are
         calibrated per series on rolling-origin backtests of the same model (see
         :mod:`earlyhelp.forecast.intervals`). The count methods never give a negative bound.
+        A series whose values are not all whole numbers is no count: it keeps the model's own
+        intervals (at 0 or above unless ``allow_negative``), listed in ``fallbacks_``.
     interval_windows : int
         Rolling-origin windows that calibrate ``"backtest"`` intervals: origins a quarter of
         the horizon apart (3 months for ``h=12``), the latest ``h`` periods before each
@@ -330,9 +344,16 @@ class Forecaster:
         self.models = [_seasoned(model, season_length) for model in models]
         self.freq = freq
         self.season_length = season_length
-        self.n_jobs = max(1, int(n_jobs))
+        if not is_whole(n_jobs):  # int("a") would raise a bare ValueError, int(2.7) drop a fraction
+            raise ValidationError(Problem("Forecaster", "n_jobs", "n_jobs must be a whole number of threads",
+                                          value=n_jobs))
+        # below 1 is one thread; above MAX_THREADS is more than the core's int takes or any machine has
+        self.n_jobs = int(min(max(1, n_jobs), MAX_THREADS))
+        if not isinstance(allow_negative, (bool, np.bool_)):  # "no" would be true and admit negative counts
+            raise ValidationError(Problem("Forecaster", "allow_negative", "allow_negative must be True or False",
+                                          value=allow_negative))
         self.fill_missing = fill_missing
-        self.allow_negative = allow_negative
+        self.allow_negative = bool(allow_negative)
         self.interval = interval
         self._interval_of = _intervals.resolve(
             interval, aliases, [m.alias for m in self.models if isinstance(m, CoreModel)])
@@ -489,6 +510,10 @@ class Forecaster:
         n_dropped = np.bincount(codes[~inside & (last[codes] >= 0)], minlength=S)[kept]
         n_absent = lengths - np.bincount(series_of, minlength=K)
         n_nan = np.bincount(series_of[np.isnan(yv[inside])], minlength=K)
+        # values given that are not whole numbers (a rate, a mean): the series is no count
+        given = yv[inside]
+        fraction = np.isfinite(given) & (np.abs(given - np.round(given)) > 1e-9 * np.maximum(1.0, np.abs(given)))
+        whole = np.bincount(series_of[fraction], minlength=K) == 0
         self._check_sparse(kept, lengths, n_absent, codes, p, uniques, grid)
         if exog:
             self._check_exog(Xrows, inside, codes, p, uniques, grid, exog, index)
@@ -529,7 +554,7 @@ class Forecaster:
             "unique_id": uniques[kept], "n_obs": lengths, "first_ds": grid[first[kept]],
             "last_ds": grid[last[kept]], "n_missing_filled": n_absent, "n_nan_filled": n_nan,
             "n_nan_dropped": n_dropped, "note": note})
-        return _Panel(uniques[kept], full, indptr, first[kept].astype(np.int64), grid, X, exog)
+        return _Panel(uniques[kept], full, indptr, first[kept].astype(np.int64), grid, X, exog, whole)
 
     def _suggested_freq(self, dates: np.ndarray) -> Optional[str]:
         """The frequency ``dates`` follow when it is not ``freq`` (None when they follow none)."""
@@ -600,7 +625,7 @@ class Forecaster:
         elif m == 4 and name.startswith("Q"):
             base = (origin.month - 1) // 3
         elif m == 7 and name.startswith("D"):
-            base = origin.dayofweek
+            base = origin.day_of_week  # "dayofweek" is deprecated in pandas 3
         elif m in (52, 53) and name.startswith("W"):
             base = int(origin.isocalendar()[1]) - 1
         return ((panel.start + base) % m).astype(np.int64)
@@ -907,7 +932,9 @@ class Forecaster:
             alias = model.alias
             self._non_negative(model, res)
             if levels and self._interval_of.get(alias, "model") != "model":
+                own = res["lo"], res["hi"]
                 res["lo"], res["hi"] = self._count_bounds(model, panel, h, levels, res, phase0)
+                self._own_intervals_off_counts(panel, alias, res, *own)
             if levels and isinstance(model, CoreModel):
                 self._note_missing_intervals(panel, alias, res)
             out[alias] = res["mean"].ravel()
@@ -948,6 +975,30 @@ class Forecaster:
         if self.allow_negative or self._interval_of.get(model.alias, "model") == "model":
             return
         res["mean"] = np.where(res["mean"] < 0, 0.0, res["mean"])
+
+    def _own_intervals_off_counts(self, panel: _Panel, alias: str, res: Dict[str, Any],
+                                  own_lo: np.ndarray, own_hi: np.ndarray) -> None:
+        """Give the series whose values are not all whole numbers (a rate, a mean, a measure in
+        hours) the model's own intervals in place of count intervals, and say so in the method
+        (so in ``fallbacks_``). Count bounds are whole numbers: on a measure of 0.1 to 0.5 the 80%
+        interval was [0, 0], which holds none of its values. Without ``allow_negative`` the
+        bounds are kept at 0 or above, as the values are."""
+        if panel.whole is None or panel.whole.all():
+            return
+        off = ~panel.whole
+        lo, hi = res["lo"].copy(), res["hi"].copy()
+        lo[off], hi[off] = own_lo[off], own_hi[off]
+        if not self.allow_negative:
+            lo[off], hi[off] = np.maximum(lo[off], 0.0), np.maximum(hi[off], 0.0)
+        res["lo"], res["hi"] = lo, hi
+        method = list(res["method"])
+        fallback = np.array(res["fallback"], dtype=bool)
+        for i in np.flatnonzero(off):
+            method[i] = f"{method[i]} [values not whole numbers: the model's own intervals, not count intervals]"
+            fallback[i] = True
+        res["method"], res["fallback"] = method, fallback
+        log.warning("%d series are not counts (values not whole numbers): %s gives them its own intervals "
+                    "(see fallbacks_)", int(off.sum()), alias)
 
     @staticmethod
     def _note_missing_intervals(panel: _Panel, alias: str, res: Dict[str, Any]) -> None:

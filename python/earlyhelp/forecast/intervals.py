@@ -37,7 +37,8 @@ binomial distribution with that mean:
     Each series is calibrated on its own: results do not depend on which series are
     forecast together (a Dask frame gives the same intervals as one process).
 
-Bounds are whole numbers and never negative.
+Bounds are whole numbers and never negative. They are for counts: the Forecaster gives a series
+whose values are not all whole numbers the model's own intervals instead (see its ``interval``).
 """
 from __future__ import annotations
 
