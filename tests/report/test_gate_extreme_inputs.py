@@ -43,3 +43,18 @@ def test_a_dataset_with_no_requests_or_episodes_is_refused():
         with pytest.raises(ValidationError) as err:
             build_pack(earlyhelp.Dataset(tables, meta=meta), PackOptions(months=3))
         assert [p.table for p in err.value.problems] == ["requests", "episodes"]
+
+
+@pytest.mark.parametrize("values", [[10, -3, 12], [10, np.inf, 12], ["10", "-inf", "4"]])
+def test_negative_or_infinite_count_is_refused_by_row(values):
+    frame = pd.DataFrame({"locality": ["A", "B", "C"], "count": values})
+    with pytest.raises(ValidationError) as err:
+        publish(frame, PublishPolicy())
+    problem = err.value.problems[0]
+    assert (problem.table, problem.column, list(problem.rows)) == ("publish", "count", [1])
+
+
+def test_negative_count_refused_with_totals_too():
+    frame = pd.DataFrame({"locality": ["A", "B", "All"], "count": [10, -3, 7]})
+    with pytest.raises(ValidationError, match="0 or more"):
+        publish(frame, PublishPolicy(), totals={"locality": "All"}, dims=["locality"])

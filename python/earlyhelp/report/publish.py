@@ -362,6 +362,7 @@ def _as_numbers(values: pd.Series) -> Optional[pd.Series]:
 def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: PublishPolicy,
                      totals: Optional[Mapping[str, Hashable]], dims: Optional[Sequence[str]]) -> "tuple[pd.DataFrame, Dict]":
     """Counts ``1..threshold`` shown as ``"c"`` (secondary suppression against declared totals)."""
+    _check_counts(frame, counts)
     out = frame.copy()
     done: Dict[str, Dict[str, int]] = {}
     if totals:
@@ -385,6 +386,25 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
             out[c] = _shown(frame[c], hidden)
         done[str(c)] = {"primary": int(hidden.sum()), "secondary": 0}
     return out, done
+
+
+def _check_counts(frame: pd.DataFrame, counts: Sequence[Hashable]) -> None:
+    """A count below 0 or infinite is no count of people or cases: published, it would say so,
+    and -3 or inf beside a hidden cell could be read against a total. Refused, named by row."""
+    problems = []
+    for c in counts:
+        values = _as_numbers(frame[c])
+        values = pd.to_numeric(frame[c], errors="coerce") if values is None else values
+        bad = ((values < 0) | np.isinf(values)).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            rows = list(frame.index[bad][:10])
+            value = frame[c].to_numpy()[np.argmax(bad)]
+            problems.append(Problem("publish", str(c), "a count must be 0 or more and finite: a negative or infinite "
+                                    "count is no count of people or cases (declare the column in not_counts if "
+                                    "it is not one)", rows=rows, n_rows=int(bad.sum()),
+                                    value=value.item() if isinstance(value, np.generic) else value))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _second_hidden_cell(typed: pd.DataFrame, text: pd.DataFrame, counts: Sequence[Hashable],
