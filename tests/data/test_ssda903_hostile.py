@@ -189,6 +189,16 @@ def test_child_ids_are_stripped_and_counted(tmp_path):
     assert set(ds.cla_episodes["person_id"].astype(str)) == {"1001", "1002"}
 
 
+def test_child_ids_written_as_decimals_are_one_child(tmp_path):
+    # a spreadsheet wrote the header's ids as numbers: 1001.0 is the episodes' 1001
+    path = folder(tmp_path, {"2021/header.csv": H.replace("\n1001,", "\n1001.0,"), "2021/episodes.csv": E})
+    ds = earlyhelp.read_ssda903(path)
+    report = ds.meta["ssda903_report"]
+    assert report["child_ids_written_as_decimals"] == 1 and report["episodes_without_header_dropped"] == 0
+    assert set(ds.cla_episodes["person_id"].astype(str)) == {"1001", "1002"}
+    assert set(ds.persons["person_id"].astype(str)) == {"1001", "1002"}
+
+
 def test_an_empty_header_file_is_named(tmp_path):
     (problem,) = problems(folder(tmp_path, {"2021/header.csv": "", "2021/episodes.csv": E}))
     assert problem.table == "header (2021/header.csv)" and "empty" in problem.message

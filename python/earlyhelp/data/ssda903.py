@@ -323,12 +323,19 @@ def _clean(kind: str, frame: pd.DataFrame, rel: str, problems: List[Problem], re
             # Strip each distinct value once: codes repeat, and even ids repeat across episodes.
             codes, uniques = pd.factorize(frame[col])
             stripped = pd.Series(uniques, dtype=object).str.strip()
-            changed = stripped.to_numpy() != uniques
+            spaced = stripped.to_numpy() != uniques
+            decimal = np.zeros(len(uniques), dtype=bool)
+            if col == "CHILD":
+                # a spreadsheet that took the ids for numbers writes 1001 as 1001.0: one child, not two
+                decimal = stripped.str.fullmatch(r"\d+\.0+").fillna(False).to_numpy(dtype=bool)
+                stripped = stripped.mask(decimal, stripped.str.replace(r"\.0+$", "", regex=True))
+            changed = spaced | decimal
             if changed.any():
                 stripped = stripped.mask(stripped == "")
                 if col == "CHILD":  # " 1001 " in one file is 1001 in another
-                    counted = changed & stripped.notna().to_numpy()
+                    counted = spaced & stripped.notna().to_numpy()
                     report["child_ids_stripped_of_spaces"] += int((counted[codes] & (codes >= 0)).sum())
+                    report["child_ids_written_as_decimals"] += int((decimal[codes] & (codes >= 0)).sum())
                 frame[col] = stripped.to_numpy()[codes]
                 frame.loc[codes < 0, col] = None
     # files pasted together repeat the column names as a row: named once, not as a bad date and codes
@@ -620,7 +627,7 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     if not root.is_dir():
         raise ValidationError(f"{folder} is not a folder", table="read_ssda903")
     report: Dict[str, Any] = {"files": [], "encodings": {}, "delimiters": {}, "skipped_files": {},
-                              "child_ids_stripped_of_spaces": 0}
+                              "child_ids_stripped_of_spaces": 0, "child_ids_written_as_decimals": 0}
     found, problems = _read_files(root, report)
     if problems:  # later checks would only repeat these rows' faults
         raise ValidationError(problems)
