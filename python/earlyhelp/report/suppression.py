@@ -26,7 +26,7 @@ hierarchies such as locality -> council -> region). After primary suppression:
    the nearest published cell through the relations, when every neighbour is
    hidden). Hidden cells that share no relation are audited apart (one small
    sparse problem per linked group); a group of more than 5,000 hidden cells is
-   not audited, and the result says which cells were not and why (:attr:`SuppressionResult.not_audited`).
+   not audited, and the result says which cells were not and why (``SuppressionResult.not_audited``).
 
 Steps repeat until nothing changes. The hidden values never leave this module:
 results hold ``<NA>`` and a status column with ``"c"``.
