@@ -15,7 +15,7 @@ import pytest
 from _count_series import council_panel, nb_trend_panel
 from _series import r_ets_available, real_count_series
 from earlyhelp import ValidationError
-from earlyhelp.forecast import AutoETS, CountRegression, Forecaster, Naive, Theta
+from earlyhelp.forecast import AutoETS, CountRegression, Forecaster, Naive, SeasonalNaive, Theta
 from earlyhelp.forecast.intervals import nb_bounds
 
 LEVELS = (80, 95)
@@ -195,3 +195,23 @@ def test_quantiles_of_huge_means_are_found():
     assert (lo[0, 0] <= mean[0]).all() and (hi[0, 0] >= mean[0] * 0.999).all()
     # a Poisson of mean 1e20: the normal approximation, about +-1.28 standard deviations
     assert abs(hi[0, 0, 1] - 1e20 - 1.2816 * 1e10) < 1e8
+
+
+@pytest.mark.parametrize("model", [Naive(), SeasonalNaive(season_length=12)], ids=["Naive", "SeasonalNaive"])
+def test_a_forecast_of_zero_on_a_low_count_series_is_not_a_point_interval(model):
+    # Poisson series of mean 0.3-3 (a locality's monthly step-ups): a naive forecast of 0 (the
+    # last month, or the month a year before, had none) was the point mass [0, 0] at every level,
+    # and 95% intervals covered 84-85% with 14-15% of actuals above them
+    rng = np.random.default_rng(11)
+    S, T, h = 400, 72, 6
+    ds = pd.date_range("2019-01-01", periods=T, freq="MS")
+    df = pd.DataFrame({"unique_id": np.repeat([f"s{i}" for i in range(S)], T), "ds": np.tile(ds, S),
+                       "y": rng.poisson(np.repeat(rng.uniform(0.3, 3.0, S), T)).astype(float)})
+    train, test = df[df.ds < ds[T - h]], df[df.ds >= ds[T - h]]
+    out = Forecaster([model], freq="MS").forecast(df=train, h=h, level=list(LEVELS)).merge(test, on=["unique_id", "ds"])
+    alias = model.alias
+    assert (out[alias] == 0).mean() > 0.15  # the case under test is common
+    cov95, below95, above95 = _coverage(out, alias, 95)
+    cov80, _, _ = _coverage(out, alias, 80)
+    print(f"{alias}: 95% coverage {cov95:.3f} ({below95:.3f} below, {above95:.3f} above), 80% {cov80:.3f}")
+    assert 0.93 <= cov95 <= 0.985 and above95 <= 0.035 and cov80 >= 0.77

@@ -37,6 +37,12 @@ binomial distribution with that mean:
     Each series is calibrated on its own: results do not depend on which series are
     forecast together (a Dask frame gives the same intervals as one process).
 
+A point forecast below one count whose variance no count distribution of that mean has (a
+Naive forecast of 0 after a month of none, with the variance of the series' month-to-month
+changes) is given the smallest mean that has the variance, up to one count: otherwise the
+distribution is a point mass at 0 and every interval [0, 0] (95% intervals of Naive covered
+84% of low-count series, with 14% of actuals above them).
+
 Bounds are whole numbers and never negative. They are for counts: the Forecaster gives a series
 whose values are not all whole numbers the model's own intervals instead (see its ``interval``).
 """
@@ -83,9 +89,19 @@ def _nb(mean: np.ndarray, var: np.ndarray):
     ``_MIN_SIZE``)."""
     m = np.clip(np.nan_to_num(mean, nan=0.0), 1e-9, None)
     v = np.where(np.isfinite(var), var, m)
+    # A forecast below one count with a variance no such count distribution has (a Naive
+    # forecast of 0 after a month of 0) would be a point mass at 0 and its interval [0, 0]: its
+    # mean is raised towards the smallest one that has the variance, up to one count.
+    m = np.maximum(m, np.minimum(_smallest_mean(v), 1.0))
     over = v > m * (1 + 1e-6)
     size = np.where(over, m / np.where(over, v / m - 1.0, 1.0), 1.0)  # m^2 / (v - m), without overflow
     return m, over, np.maximum(size, _MIN_SIZE)
+
+
+def _smallest_mean(var: np.ndarray) -> np.ndarray:
+    """The mean m with m + m^2 / _MIN_SIZE = var (0 where var is not positive)."""
+    v = np.clip(np.nan_to_num(var, nan=0.0, posinf=0.0), 0.0, None)
+    return 2.0 * v / (1.0 + np.sqrt(1.0 + 4.0 * v / _MIN_SIZE))
 
 
 def nb_cdf(y: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
