@@ -251,6 +251,17 @@ def _seasoned(model: Any, season_length: int) -> Any:
     return model
 
 
+def _note_fallback(res: Dict[str, Any], which: np.ndarray, note: str) -> None:
+    """Add ``[note]`` to the method of the series ``which`` and mark them as fallbacks (so they
+    are listed in ``fallbacks_``)."""
+    method = list(res["method"])
+    fallback = np.array(res["fallback"], dtype=bool)
+    for i in np.flatnonzero(which):
+        method[i] = f"{method[i]} [{note}]"
+        fallback[i] = True
+    res["method"], res["fallback"] = method, fallback
+
+
 class Forecaster:
     """Fit several models to many series and forecast them (statsforecast layout).
 
@@ -991,12 +1002,7 @@ class Forecaster:
         if not self.allow_negative:
             lo[off], hi[off] = np.maximum(lo[off], 0.0), np.maximum(hi[off], 0.0)
         res["lo"], res["hi"] = lo, hi
-        method = list(res["method"])
-        fallback = np.array(res["fallback"], dtype=bool)
-        for i in np.flatnonzero(off):
-            method[i] = f"{method[i]} [values not whole numbers: the model's own intervals, not count intervals]"
-            fallback[i] = True
-        res["method"], res["fallback"] = method, fallback
+        _note_fallback(res, off, "values not whole numbers: the model's own intervals, not count intervals")
         log.warning("%d series are not counts (values not whole numbers): %s gives them its own intervals "
                     "(see fallbacks_)", int(off.sum()), alias)
 
@@ -1009,12 +1015,7 @@ class Forecaster:
             & (panel.lengths() > 1) & np.isfinite(res["mean"]).all(axis=1)
         if not missing.any():
             return
-        method = list(res["method"])
-        fallback = np.array(res["fallback"], dtype=bool)
-        for i in np.flatnonzero(missing):
-            method[i] = f"{method[i]} [no prediction intervals (NaN): too few observations for its spread]"
-            fallback[i] = True
-        res["method"], res["fallback"] = method, fallback
+        _note_fallback(res, missing, "no prediction intervals (NaN): too few observations for its spread")
         log.warning("%d series got no prediction intervals from %s (see fallbacks_)", int(missing.sum()), alias)
 
     def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
