@@ -13,6 +13,7 @@ from typing import Dict, List
 import numpy as np
 import pandas as pd
 
+from ..measures.spc import MIN_POINTS
 from .suppression import SUPPRESSED
 
 THEME_TITLES = {"front_door": "Front door", "episodes_timeliness": "Episodes and timeliness",
@@ -262,10 +263,13 @@ def _tile(row: pd.Series) -> str:
         noise = " (more than noise)" if sig is True or (sig is not pd.NA and bool(sig) is True) else ""
         change = f"a year before: {_esc(fmt(prev, kind))}{noise}"
     target = "" if pd.isna(row["target"]) else f" &middot; target {_esc(fmt(row['target'], kind))}"
+    # Making Data Count: limits on fewer points will move, so the variation icon is tentative
+    provisional = (f'<div class="s">provisional limits: fewer than {MIN_POINTS} months charted</div>'
+                   if bool(row.get("provisional", False)) else "")
     return (f'<div class="tile"><span class="icons">{icon(row["variation"], VARIATION_TEXT)} '
             f'{icon(row["assurance"], ASSURANCE_TEXT)}</span><h3>{_esc(row["title"])}</h3>'
             f'<div class="v">{_esc(value)}</div><div class="s">{_esc(row["latest_period"])}{target}</div>'
-            f'<div class="s">{change}</div></div>')
+            f'<div class="s">{change}</div>{provisional}</div>')
 
 
 def _table(frame: pd.DataFrame, caption: str = "") -> str:

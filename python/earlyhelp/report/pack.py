@@ -95,7 +95,9 @@ class Pack:
     localities : DataFrame
         measures by locality over 12 months (suppressed).
     summary : DataFrame
-        one row per measure (``points`` charted, ``incomplete`` months left out of the chart).
+        one row per measure (``points`` charted, ``incomplete`` months left out of the chart,
+        ``provisional``: the latest point's limits rest on fewer than ``spc.MIN_POINTS`` (15)
+        months, so its variation icon is tentative).
     charts : dict of str to DataFrame
         XmR chart per measure, over whole months only (a month the data begin within, or whose
         look-back reaches before the data, has no value there).
@@ -397,6 +399,7 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
             centre=float(latest["centre"].iloc[0]) if len(latest) else np.nan,
             lower=float(latest["lower"].iloc[0]) if len(latest) else np.nan,
             upper=float(latest["upper"].iloc[0]) if len(latest) else np.nan,
+            provisional=bool(latest["provisional"].iloc[0]) if len(latest) else True,
             variation=spc.variation(chart, m.direction),
             assurance=spc.assurance(chart, target, m.direction),
             target=np.nan if target is None else float(target),
