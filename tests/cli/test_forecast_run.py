@@ -228,3 +228,16 @@ def test_report_never_shows_withheld_capacity_as_zero(synthetic_run):
     withheld = last.loc[last["fte"].isna() & (last["level"] == "locality"), "area"]
     rows = {row[1]: row[2:] for row in table[1:] if row[0] == "locality"}
     assert all(rows[area] == ["c", "c", "c"] for area in withheld)     # not 0.0
+
+
+def test_run_json_records_the_reconciliation(synthetic_run):
+    """What reconciliation did to count forecasts (bounds set to 0, points left below 0) is in
+    run.json, per model, for every model forecast."""
+    record = json.loads((synthetic_run / "run.json").read_text())
+    rec = record["reconciliation"]
+    assert rec["method"] == record["config"]["forecast"]["reconcile"]
+    forecasts = pd.read_parquet(synthetic_run / "forecasts.parquet")
+    models = set(rec["points_below_0"])
+    assert models and models <= set(forecasts.columns) and set(rec["bounds_clipped_to_0"]) == models
+    for model, n in rec["points_below_0"].items():
+        assert n >= int((forecasts[model] < 0).sum())   # the published table withholds some series

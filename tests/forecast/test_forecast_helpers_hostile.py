@@ -379,3 +379,20 @@ def test_capacity_bad_frames_are_validation_errors(call, text):
     # before: AttributeError, TypeError (unhashable list), a series named 'None', True read as 1 episode
     with pytest.raises(ValidationError, match=text):
         call(_forecast(), _history())
+
+
+def test_reconciled_points_below_0_are_counted_not_hidden(poisson_hierarchy, caplog):
+    # a council total far below its localities' sum: MinT spreads the shortfall over every
+    # locality, and a locality forecast at 0 goes below 0, under its interval's bound of 0
+    fc, S, ins = poisson_hierarchy
+    low = fc.copy()
+    bottom = low["unique_id"].isin(S.columns).to_numpy()
+    low.loc[bottom, "Naive"] = np.where(np.arange(bottom.sum()) % 2 == 0, 0.0, 4.0)
+    low.loc[low["unique_id"] == "E", "Naive"] = 1.0
+    rec = reconcile(low, S, "mint_ols", insample=ins)
+    negative = int((rec["Naive"] < 0).sum())
+    assert negative > 0
+    assert rec.points_below_0["Naive"] == negative
+    assert (rec.loc[rec["Naive"] < 0, "Naive-lo-80"] == 0).all()
+    assert "below 0" in caplog.text
+    assert reconcile(fc, S, "bottom_up", insample=ins).points_below_0 == {"AutoETS": 0, "Naive": 0}

@@ -168,6 +168,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                             "last_period": _iso(Y_df["ds"].max())},
                     capacity=({"model": capacity_table.model, "episode_durations": capacity_table.durations}
                               if len(capacity_table) else None),
+                    reconciliation=_reconciliation(forecasts),
                     suppression={"threshold": cfg.suppression_threshold, "observed": suppressed})
         log.info("wrote %s", folder.final)
         model = best_model(accuracy_table, fc.models)
@@ -177,6 +178,16 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                          best_mase=mase)
     finally:
         steps.close()
+
+
+def _reconciliation(forecasts: pd.DataFrame) -> Optional[Dict[str, Any]]:
+    """How the forecasts were reconciled (None when they were not): count bounds set to 0 and
+    reconciled points left below 0, per model."""
+    if not getattr(forecasts, "reconciliation", ""):
+        return None
+    return {"method": forecasts.reconciliation, "interval_errors": forecasts.interval_errors,
+            "bounds_clipped_to_0": dict(forecasts.bounds_clipped_to_0),
+            "points_below_0": dict(forecasts.points_below_0)}
 
 
 def _settings(cfg: Config) -> Dict[str, Any]:

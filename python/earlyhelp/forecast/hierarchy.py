@@ -442,12 +442,16 @@ class Reconciled(FrameResult):
     whole_number_bounds : models whose base bounds are all non-negative whole numbers
         (earlyhelp's count intervals): their reconciled bounds are rounded outwards to whole
         numbers (lower down, upper up).
+    points_below_0 : per model listed in ``bounds_clipped_to_0`` (a count), how many reconciled
+        point forecasts are below 0: left as they are (coherence needs them), so each lies
+        below its interval's lower bound of 0.
     """
 
     _metadata = ["reconciliation", "shrinkage", "insample_periods_dropped", "interval_errors",
-                 "bounds_clipped_to_0", "whole_number_bounds"]
+                 "bounds_clipped_to_0", "whole_number_bounds", "points_below_0"]
     interval_errors: str = ""
     bounds_clipped_to_0: Dict[str, int] = {}
+    points_below_0: Dict[str, int] = {}
     whole_number_bounds: List[str] = []
     reconciliation: str = ""
     shrinkage: Dict[str, float] = {}
@@ -532,7 +536,10 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     ``result.bounds_clipped_to_0``). If its base bounds are also all whole numbers (as
     earlyhelp's count intervals are), the reconciled bounds are rounded outwards to whole
     numbers (``result.whole_number_bounds``). Neither changes coverage of counts: no count
-    lies below 0 or between a bound and its rounding. Point forecasts are never changed.
+    lies below 0 or between a bound and its rounding. Point forecasts are never changed: a count
+    that reconciliation moved below 0 (MinT spreads a total's shortfall over every locality, a
+    closed one at 0 too) stays there, below its interval, and is counted in
+    ``result.points_below_0`` with a warning.
     """
     if method not in METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
@@ -570,6 +577,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     shrinkage: Dict[str, float] = {}
     clipped: Dict[str, int] = {}
     whole_models: List[str] = []
+    below: Dict[str, int] = {}
     bottom_rows = order[bottom].to_numpy()
     for model in model_cols:
         mean = fc[model].to_numpy(dtype=float).reshape(n, h)
@@ -610,6 +618,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
                     bounds[col][bottom_rows] = base[col][bottom_rows]
             if all((b >= 0).all() for b in base.values()):
                 clipped[model] = int(sum((b < 0).sum() for b in bounds.values()))
+                below[model] = int((values[model] < 0).sum())
                 bounds = {col: np.maximum(b, 0.0) for col, b in bounds.items()}
                 if all((b == np.round(b)).all() for b in base.values()):
                     whole_models.append(model)
@@ -619,10 +628,14 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         values.update({col: b.ravel() for col, b in bounds.items()})
         for col, vals in values.items():
             out.loc[fc.index, col] = vals
+    for model, n_below in below.items():
+        if n_below:
+            log.warning("%d reconciled point forecasts of %s (counts) are below 0, below their intervals "
+                        "(see points_below_0)", n_below, model)
     return Reconciled.of(out, reconciliation=method if method != "top_down" else f"top_down/{top_down_method}",
                          shrinkage=shrinkage, insample_periods_dropped=dropped,
                          interval_errors=interval_errors, bounds_clipped_to_0=clipped,
-                         whole_number_bounds=whole_models)
+                         whole_number_bounds=whole_models, points_below_0=below)
 
 
 def _whole_level_names(forecasts: Any) -> Any:
