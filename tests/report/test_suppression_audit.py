@@ -100,3 +100,11 @@ def test_hidden_ranges_and_the_audit_agree_on_small_tables(lp_audit):
         ranges = hidden_ranges(values, rels, result.hidden)
         exact = np.flatnonzero(result.hidden)[ranges[:, 1] - ranges[:, 0] < 0.5]
         assert pinned.tolist() == exact.tolist() and skipped == {}
+
+
+def test_a_range_holding_one_whole_number_pins_the_count():
+    """2 x0 + x1 = 3 and 2 x0 - x2 = 1 with x >= 0 put x0 in [0.5, 1.5]: wider than a half, but
+    a count in it can only be 1, so the audit must call it pinned; x1 in [0, 2] is not."""
+    a = np.array([[2.0, 1.0, 0.0], [2.0, 0.0, -1.0]])
+    narrow = suppression._narrow_cells(a, np.array([3.0, 1.0]), np.array([1.0, 1.0, 1.0]))
+    assert narrow.tolist() == [True, False, False]

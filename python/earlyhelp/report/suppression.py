@@ -22,8 +22,8 @@ hierarchies such as locality -> council -> region). After primary suppression:
    steps 1-2 repeat;
 3. a bounds audit (needs scipy): with the published cells fixed and hidden
    cells >= 0, linear programmes find each hidden cell's range; a range that holds
-   one value only (narrower than half a count) gets one more hidden neighbour (or
-   the nearest published cell through the relations, when every neighbour is
+   one whole number only (a reader knows counts are whole, so [2.6, 3.4] gives 3 away) gets
+   one more hidden neighbour (or the nearest published cell through the relations, when every neighbour is
    hidden). Hidden cells that share no relation are audited apart (one small
    sparse problem per linked group); a group of more than 5,000 hidden cells is
    not audited, and the result says which cells were not and why (``SuppressionResult.not_audited``).
@@ -467,11 +467,11 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
 
 
 def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range is
-    narrower than one half (as :func:`hidden_ranges` would find, without two programmes per cell).
+    """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range
+    holds one whole number at most (as :func:`hidden_ranges` would find, without two programmes per cell).
 
     Feasible points seen so far bound each cell's range from inside: a cell whose values among them
-    differ by half a count or more is not narrow. The true values are one point; the vertices that
+    span two whole numbers or more is not narrow. The true values are one point; the vertices that
     random objectives (over the cells still in doubt) reach are more, and clear most cells in a few
     solves. The cells still in doubt get the exact two programmes each.
     """
@@ -487,7 +487,7 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
         np.maximum(hi_seen, x, out=hi_seen)
 
     def doubt() -> np.ndarray:
-        return ~(hi_seen - lo_seen >= 0.5)
+        return ~_two_whole_numbers(lo_seen, hi_seen)
 
     if (x0 >= 0).all() and np.abs(a @ x0 - b).max() < 1e-6:
         seen(x0)               # the data are a point (when they add up, as published totals should)
@@ -504,18 +504,24 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
         stalled = stalled + 1 if int(doubt().sum()) == before else 0
     narrow = np.zeros(m, dtype=bool)
     for j in np.flatnonzero(doubt()):
-        if hi_seen[j] - lo_seen[j] >= 0.5:
+        if _two_whole_numbers(lo_seen[j], hi_seen[j]):
             continue            # cleared by a point found for a cell before it
         lo, hi, points = _cell_range(a, b, int(j))
         for x in points:
             seen(x)
-        narrow[j] = hi - lo < 0.5
+        narrow[j] = not _two_whole_numbers(lo, hi)
     return narrow
+
+
+def _two_whole_numbers(lo, hi):
+    """Whether ``[lo, hi]`` holds two whole numbers or more: a count whose range holds one is
+    known (a reader knows counts are whole), though the range be wider than a half."""
+    return np.floor(np.asarray(hi) + 1e-6) - np.ceil(np.asarray(lo) - 1e-6) >= 1
 
 
 def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *,
                       required: bool) -> Tuple[np.ndarray, Dict[int, str]]:
-    """Hidden cells whose range (:func:`hidden_ranges`) is narrower than one half, ascending; and the
+    """Hidden cells whose range (:func:`hidden_ranges`) holds one whole number at most, ascending; and the
     hidden cells not audited, with why."""
     try:
         import scipy.optimize  # noqa: F401
