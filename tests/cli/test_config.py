@@ -60,6 +60,7 @@ def base() -> dict:
     (lambda c: c["forecast"].update(levels=[80, 120]), "forecast.levels", "at most 99"),
     (lambda c: c["forecast"].update(hierarchy=["council", "locality"]), "forecast.hierarchy", "locality"),
     (lambda c: c["forecast"].update(reconcile="magic"), "forecast.reconcile", "must be one of"),
+    (lambda c: c["forecast"].update(nonnegative="yes"), "forecast.nonnegative", "true or false"),
     (lambda c: c["forecast"].update(start="2020-13-01"), "forecast.start", "date like"),
     (lambda c: c["forecast"].update(start="2022-01-01", end="2021-01-01"), "forecast.end", "after"),
     (lambda c: c["forecast"].update(horizn=12), "forecast.horizn", "unknown key"),

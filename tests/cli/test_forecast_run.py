@@ -241,3 +241,7 @@ def test_run_json_records_the_reconciliation(synthetic_run):
     assert models and models <= set(forecasts.columns) and set(rec["bounds_clipped_to_0"]) == models
     for model, n in rec["points_below_0"].items():
         assert n >= int((forecasts[model] < 0).sum())   # the published table withholds some series
+    # examples/forecast.toml reconciles with mint_shrink bounded at 0: no point is left below 0
+    assert rec["nonnegative"] is True and set(rec["points_held_at_0"]) == models
+    assert not any(rec["points_below_0"].values())
+    assert (forecasts[sorted(models)].fillna(0) >= 0).all().all()

@@ -55,7 +55,8 @@ def forecaster(values: Sequence[float], n_series: int, model: str, season_length
     fc.fit(_series_frame(values, n_series)).predict(h, level=level)
 
 
-def reconcile(values: Sequence[float], method: str, noise: float, level: Optional[List[float]]) -> None:
+def reconcile(values: Sequence[float], method: str, noise: float, level: Optional[List[float]],
+              nonnegative: bool = False) -> None:
     from earlyhelp.forecast import aggregate, reconcile as run
 
     y = np.asarray(values, dtype=float)
@@ -73,7 +74,7 @@ def reconcile(values: Sequence[float], method: str, noise: float, level: Optiona
         fc[f"M-hi-{lv:g}"] = fc["M"] + abs(noise) + 1
     insample = Y.copy()
     insample["M"] = insample["y"] + noise
-    run(fc, S, method=method, insample=insample, level=level)
+    run(fc, S, method=method, insample=insample, level=level, nonnegative=nonnegative)
 
 
 def logistic(X: Sequence[Sequence[float]], y: Sequence[int], C: float, l1_ratio: float) -> None:

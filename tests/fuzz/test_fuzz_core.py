@@ -87,7 +87,8 @@ def test_reconcile(runner, data):
     check(runner, "reconcile", values=data.draw(st.lists(COUNTS, min_size=1, max_size=24)),
           method=data.draw(st.sampled_from(["bottom_up", "top_down", "mint_ols", "mint_wls_struct", "mint_shrink"])),
           noise=data.draw(st.one_of(st.just(0.5), FLOATS)),
-          level=data.draw(st.one_of(st.none(), st.just([80.0]), st.just([95.0, 80.0]))))
+          level=data.draw(st.one_of(st.none(), st.just([80.0]), st.just([95.0, 80.0]))),
+          nonnegative=data.draw(st.booleans()))
 
 
 def _matrix(data, rows: int, cols: int):

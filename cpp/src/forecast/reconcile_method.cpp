@@ -23,6 +23,10 @@ LowRankCovariance mint_covariance(const SummingStructure& s, ReconcileMethod met
 
 Reconciled reconcile(const SummingStructure& s, const MatrixRef& mean, ReconcileMethod method,
                      const ReconcileInputs& in) {
+  const bool is_mint = method == ReconcileMethod::mint_ols || method == ReconcileMethod::mint_wls_struct ||
+                       method == ReconcileMethod::mint_shrink;
+  // Bottom-up and top-down are not solutions of an optimisation a bound could join.
+  require(is_mint || !in.nonnegative, "non-negative reconciliation needs a MinTrace method");
   switch (method) {
     case ReconcileMethod::bottom_up:
       return bottom_up(s, mean, in.sd);
@@ -43,7 +47,7 @@ Reconciled reconcile(const SummingStructure& s, const MatrixRef& mean, Reconcile
       Reconciled out;
       if (method == ReconcileMethod::mint_shrink) out.shrinkage = W.shrinkage;
       MinTrace mint(s, std::move(W));
-      out.mean = mint.project(mean);
+      out.mean = in.nonnegative ? mint.project_nonnegative(s, mean, out.held_at_zero) : mint.project(mean);
       if (in.sd != nullptr) out.sd = mint.reconciled_sd(*in.sd);
       return out;
     }

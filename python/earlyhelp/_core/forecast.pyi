@@ -104,8 +104,10 @@ def reconcile(
     insample: Optional[npt.NDArray[np.float64]] = None,
     parent: Sequence[int] = ...,
     ridge: float = 2e-8,
-) -> Tuple[npt.NDArray[np.float64], Optional[npt.NDArray[np.float64]], float]:
-    """Reconcile n x h forecasts on a sparse summing matrix S (n x m): (mean, sd or None, shrinkage or nan)."""
+    nonnegative: bool = False,
+) -> Tuple[npt.NDArray[np.float64], Optional[npt.NDArray[np.float64]], float, int]:
+    """Reconcile n x h forecasts on a sparse summing matrix S (n x m): (mean, sd or None, shrinkage or nan,
+    bottom (series, step) pairs held at 0 when ``nonnegative``, a MinTrace method only)."""
 
 def shrunk_covariance(
     residuals: npt.NDArray[np.float64], ridge: float = 2e-8

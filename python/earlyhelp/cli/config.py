@@ -84,6 +84,7 @@ class ForecastConfig:
     levels: Tuple[int, ...] = (80, 95)
     hierarchy: Tuple[str, ...] = ("locality", "council")
     reconcile: str = "mint_shrink"
+    nonnegative: bool = True        # MinTrace bounded at 0: demand counts cannot be negative
     start: Optional[str] = None     # first period used (ISO date)
     end: Optional[str] = None       # last period used (default: last complete period)
     backtest_windows: int = 3
@@ -333,7 +334,7 @@ def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConf
 
 def _parse_forecast(check: "_Checker", fc: Mapping[str, Any]) -> ForecastConfig:
     check.known(fc, "forecast", ("measures", "freq", "horizon", "season_length", "models", "levels", "hierarchy",
-                                 "reconcile", "start", "end", "backtest_windows", "backtest_step"))
+                                 "reconcile", "nonnegative", "start", "end", "backtest_windows", "backtest_step"))
     d = ForecastConfig()
     known_measures = available_measures()
     measures = check.string_list(fc, "forecast.measures", default=d.measures, choices=known_measures)
@@ -349,6 +350,7 @@ def _parse_forecast(check: "_Checker", fc: Mapping[str, Any]) -> ForecastConfig:
     if hierarchy and list(hierarchy) != [h for h in HIERARCHY_LEVELS if h in hierarchy]:
         check.bad("forecast.hierarchy", "levels go from the bottom up: locality, council, region", list(hierarchy))
     reconcile = check.choice(fc, "forecast.reconcile", RECONCILE_METHODS, default=d.reconcile)
+    nonnegative = check.boolean(fc, "forecast.nonnegative", default=d.nonnegative)
     start = check.date(fc, "forecast.start")
     end = check.date(fc, "forecast.end")
     if start and end and start >= end:
@@ -358,7 +360,7 @@ def _parse_forecast(check: "_Checker", fc: Mapping[str, Any]) -> ForecastConfig:
     return ForecastConfig(measures=tuple(measures or ()), freq=freq or d.freq, horizon=horizon or d.horizon,
                           season_length=season or d.season_length, models=tuple(models or ()),
                           levels=tuple(sorted(set(levels or ()))), hierarchy=tuple(hierarchy or ("locality",)),
-                          reconcile=reconcile or d.reconcile, start=start, end=end,
+                          reconcile=reconcile or d.reconcile, nonnegative=nonnegative, start=start, end=end,
                           backtest_windows=windows if windows is not None else d.backtest_windows,
                           backtest_step=step or d.backtest_step)
 

@@ -146,7 +146,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                 from ..forecast import reconcile
 
                 forecasts = reconcile(forecasts, S_df, fc.reconcile, insample=fitted, tags=tags,
-                                      level=list(fc.levels))
+                                      level=list(fc.levels), nonnegative=_bounded_at_0(fc))
         with steps.step("backtest"):
             accuracy_table = backtest(cfg, Y_df)
         with steps.step("capacity"):
@@ -181,13 +181,25 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
 
 
 def _reconciliation(forecasts: pd.DataFrame) -> Optional[Dict[str, Any]]:
-    """How the forecasts were reconciled (None when they were not): count bounds set to 0 and
-    reconciled points left below 0, per model."""
+    """How the forecasts were reconciled (None when they were not): count bounds set to 0,
+    reconciled points left below 0 and, bounded at 0, points held there, per model."""
     if not getattr(forecasts, "reconciliation", ""):
         return None
     return {"method": forecasts.reconciliation, "interval_errors": forecasts.interval_errors,
             "bounds_clipped_to_0": dict(forecasts.bounds_clipped_to_0),
-            "points_below_0": dict(forecasts.points_below_0)}
+            "points_below_0": dict(forecasts.points_below_0),
+            "nonnegative": bool(forecasts.nonnegative),
+            "points_held_at_0": dict(forecasts.points_held_at_0)}
+
+
+def _bounded_at_0(fc: Any) -> bool:
+    """Whether the run reconciles with MinTrace bounded at 0 (the bound belongs to MinTrace)."""
+    return bool(fc.nonnegative) and fc.reconcile.startswith("mint_")
+
+
+def _reconciled_as(fc: Any) -> str:
+    """The reconciliation as the report names it."""
+    return fc.reconcile + (", no forecast below 0" if _bounded_at_0(fc) else "")
 
 
 def _settings(cfg: Config) -> Dict[str, Any]:
@@ -507,7 +519,7 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     html = report_mod.build_report(
         history, forecasts, accuracy_table, capacity_shown, **described,
         title=f"{cfg.name}: Early Help demand forecast", horizon=fc.horizon, threshold=cfg.suppression_threshold,
-        inputs=inputs, excluded=excluded, pngs=pngs, freq=fc.freq, reconciliation=fc.reconcile,
+        inputs=inputs, excluded=excluded, pngs=pngs, freq=fc.freq, reconciliation=_reconciled_as(fc),
         backtest_windows=fc.backtest_windows, source=cfg.source.kind,
         capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
         durations=getattr(capacity_table, "durations", None), names=names)

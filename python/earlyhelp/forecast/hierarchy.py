@@ -436,22 +436,30 @@ class Reconciled(FrameResult):
         ``"correlated"`` (shrunk residual correlation), ``"top_down"`` (the total's own
         interval split by shares), ``"independent"`` (no in-sample fitted values were given)
         or ``""`` (no intervals).
-    bounds_clipped_to_0 : per model whose base bounds are all non-negative (a count), how many
-        reconciled interval bounds were below 0 and set to 0 (models with a negative base
-        bound are not listed: their bounds are left as they come).
+    bounds_clipped_to_0 : per model whose base bounds are all non-negative (a count), or every
+        model with ``nonnegative=True``, how many reconciled interval bounds were below 0 and
+        set to 0 (other models with a negative base bound are not listed: their bounds are
+        left as they come).
     whole_number_bounds : models whose base bounds are all non-negative whole numbers
         (earlyhelp's count intervals): their reconciled bounds are rounded outwards to whole
         numbers (lower down, upper up).
     points_below_0 : per model listed in ``bounds_clipped_to_0`` (a count), how many reconciled
         point forecasts are below 0: left as they are (coherence needs them), so each lies
-        below its interval's lower bound of 0.
+        below its interval's lower bound of 0. Always 0 with ``nonnegative=True``.
+    nonnegative : whether the reconciliation was bounded at 0 (``reconcile(nonnegative=True)``).
+    points_held_at_0 : with ``nonnegative=True``, per model, how many bottom-level (series,
+        period) forecasts the bound held at 0 (each would have been below 0 otherwise, or was
+        moved there by another series' bound).
     """
 
     _metadata = ["reconciliation", "shrinkage", "insample_periods_dropped", "interval_errors",
-                 "bounds_clipped_to_0", "whole_number_bounds", "points_below_0"]
+                 "bounds_clipped_to_0", "whole_number_bounds", "points_below_0", "nonnegative",
+                 "points_held_at_0"]
     interval_errors: str = ""
     bounds_clipped_to_0: Dict[str, int] = {}
     points_below_0: Dict[str, int] = {}
+    nonnegative: bool = False
+    points_held_at_0: Dict[str, int] = {}
     whole_number_bounds: List[str] = []
     reconciliation: str = ""
     shrinkage: Dict[str, float] = {}
@@ -462,7 +470,8 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
               insample: Optional[pd.DataFrame] = None, tags: Optional[Mapping[str, np.ndarray]] = None,
               level: Optional[Union[float, Sequence[float]]] = None,
               top_down_method: str = "forecast_proportions",
-              models: Optional[Sequence[str]] = None, ridge: float = 2e-8) -> Reconciled:
+              models: Optional[Sequence[str]] = None, ridge: float = 2e-8,
+              nonnegative: bool = False) -> Reconciled:
     """Make forecasts coherent: every aggregate equals the sum of its bottom series.
 
     Parameters
@@ -510,6 +519,16 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         ``cutoff`` or interval).
     ridge : float, default 2e-08
         Floor for the variances on the diagonal of the shrunk covariance (``mint_shrink``).
+    nonnegative : bool, default False
+        MinTrace methods only: no reconciled forecast below 0. Each period's forecasts are
+        the coherent ones closest to the base forecasts in the method's metric with every
+        bottom series >= 0 (so every aggregate too), the quadratic programme of Wickramasuriya,
+        Turlach and Hyndman (2020) and of hierarchicalforecast's ``MinTrace(nonnegative=True)``,
+        solved exactly. Where no reconciled forecast falls below 0 the result is the unbounded
+        one. Base forecasts below 0 are used as they are (hierarchicalforecast sets them to 0
+        first). Intervals keep the method's reconciled widths, centred on the bounded
+        forecasts, with bounds below 0 set to 0 for every model. How many bottom-level
+        forecasts the bound held at 0: ``result.points_held_at_0``.
 
     Returns
     -------
@@ -539,7 +558,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     lies below 0 or between a bound and its rounding. Point forecasts are never changed: a count
     that reconciliation moved below 0 (MinT spreads a total's shortfall over every locality, a
     closed one at 0 too) stays there, below its interval, and is counted in
-    ``result.points_below_0`` with a warning.
+    ``result.points_below_0`` with a warning; ``nonnegative=True`` prevents it.
     """
     if method not in METHODS:
         raise ValidationError(Problem("forecasts", None, f"unknown method {method!r}; choose one of {METHODS}"))
@@ -548,6 +567,12 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
                                                          f"choose one of {TOP_DOWN_METHODS}"))
     if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or not (0 <= ridge < np.inf):
         raise ValidationError(Problem("reconcile", "ridge", "must be a finite number >= 0", value=ridge))
+    if not isinstance(nonnegative, (bool, np.bool_)):
+        raise ValidationError(Problem("reconcile", "nonnegative", "must be True or False", value=nonnegative))
+    if nonnegative and not method.startswith("mint_"):
+        raise ValidationError(Problem("reconcile", "nonnegative", f"bounds MinTrace's optimisation; {method} "
+                                      "solves none (it keeps the sign of its base forecasts): choose a mint_ method",
+                                      value=nonnegative))
     ids, bottom, S_sparse = _summing_matrix(S)
     forecasts = _whole_level_names(forecasts)
     model_cols, intervals = _forecast_columns(forecasts, models, level_list(level, table="reconcile"))
@@ -578,6 +603,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     clipped: Dict[str, int] = {}
     whole_models: List[str] = []
     below: Dict[str, int] = {}
+    held: Dict[str, int] = {}
     bottom_rows = order[bottom].to_numpy()
     for model in model_cols:
         mean = fc[model].to_numpy(dtype=float).reshape(n, h)
@@ -592,9 +618,12 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         else:
             mean_in = mean
         with naming("forecasts"):
-            rec_mean, rec_sd, lam = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
-                                                   core.ReconcileMethod.__members__[core_method],
-                                                   residuals.get(model), insample_y, parent, ridge)
+            rec_mean, rec_sd, lam, n_held = core.reconcile(S_sparse, np.ascontiguousarray(mean_in), sd,
+                                                           core.ReconcileMethod.__members__[core_method],
+                                                           residuals.get(model), insample_y, parent, ridge,
+                                                           bool(nonnegative))
+        if nonnegative:  # the means are repeated once per interval level
+            held[model] = int(n_held) // max(len(levels), 1)
         if joint and sd is not None:
             with naming("forecasts"):
                 M = core.reconcile(S_sparse, np.eye(n), None, core.ReconcileMethod.__members__[core_method],
@@ -616,7 +645,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
                 # a bottom series' forecast is its base one, so its interval is too
                 for col in bounds:
                     bounds[col][bottom_rows] = base[col][bottom_rows]
-            if all((b >= 0).all() for b in base.values()):
+            if nonnegative or all((b >= 0).all() for b in base.values()):
                 clipped[model] = int(sum((b < 0).sum() for b in bounds.values()))
                 below[model] = int((values[model] < 0).sum())
                 bounds = {col: np.maximum(b, 0.0) for col, b in bounds.items()}
@@ -635,7 +664,8 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
     return Reconciled.of(out, reconciliation=method if method != "top_down" else f"top_down/{top_down_method}",
                          shrinkage=shrinkage, insample_periods_dropped=dropped,
                          interval_errors=interval_errors, bounds_clipped_to_0=clipped,
-                         whole_number_bounds=whole_models, points_below_0=below)
+                         whole_number_bounds=whole_models, points_below_0=below,
+                         nonnegative=bool(nonnegative), points_held_at_0=held)
 
 
 def _whole_level_names(forecasts: Any) -> Any:

@@ -56,6 +56,8 @@ struct Reconciled {
   RowMatrix mean;
   RowMatrix sd;
   double shrinkage = std::numeric_limits<double>::quiet_NaN();
+  // Non-negative MinTrace: bottom (series, step) pairs the constraint held at 0.
+  int held_at_zero = 0;
 };
 
 // Bottom-up: y~ = S y^_bottom. Standard deviations assume independent bottom
@@ -110,6 +112,15 @@ class MinTrace {
   // errors with correlation corr(W) at each horizon (hierarchicalforecast's
   // "normality" intervals): var(y~) = diag(M Sigma_h M'), M the projection.
   RowMatrix reconciled_sd(const MatrixRef& sd) const;
+  // The MinTrace solution with every bottom series (so every series) >= 0:
+  // min (x - y)' W^-1 (x - y) subject to C x = 0 and x_bottom >= 0, for each
+  // horizon (Wickramasuriya, Turlach and Hyndman 2020). Solved on its dual,
+  // a bound-constrained QP in the reconciled covariance of the bottom series,
+  // whose columns are formed only for series the bound holds at 0.
+  // held_at_zero counts those (series, step) pairs.
+  RowMatrix project_nonnegative(const SummingStructure& s, const MatrixRef& mean, int& held_at_zero) const;
+  // Column `row` of the reconciled error covariance W - W C' (C W C')^-1 C W.
+  Eigen::VectorXd reconciled_covariance_column(int row) const;
 
  private:
   // A x with A = W C' = D C' + V G (n x a, never formed: sparse plus rank r).
@@ -146,6 +157,7 @@ struct ReconcileInputs {
   const MatrixRef* insample = nullptr;   // in-sample values (n x T): historical top-down proportions
   std::vector<int> parent;               // parent row of each row, -1 at the top: forecast proportions
   double ridge = 2e-8;                   // variance floor of the shrunk covariance
+  bool nonnegative = false;              // MinTrace methods only: no reconciled forecast below 0
 };
 
 // Reconciles base forecasts (n x h) by `method`; throws InputError when an
