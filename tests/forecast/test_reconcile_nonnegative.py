@@ -116,6 +116,12 @@ def test_nonnegative_intervals_keep_their_widths_around_the_bounded_forecast():
     np.testing.assert_allclose(ours["model-hi-80"], ours["model"] + half, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(ours["model-lo-80"], np.maximum(ours["model"] - half, 0), rtol=1e-9, atol=1e-9)
     assert ours.bounds_clipped_to_0["model"] > 0
+    # the points and their count do not depend on how many interval levels ride along
+    two = Y_hat.assign(**{"model-lo-95": Y_hat["model"] - 5.0, "model-hi-95": Y_hat["model"] + 5.0})
+    points = reconcile(Y_hat[["unique_id", "ds", "model"]], S, method="mint_ols", nonnegative=True)
+    both = reconcile(two, S, method="mint_ols", nonnegative=True)
+    assert both.points_held_at_0 == points.points_held_at_0 == ours.points_held_at_0
+    np.testing.assert_array_equal(both["model"], points["model"])
 
 
 @pytest.mark.parametrize("method,extra", [("bottom_up", {}), ("top_down", {})])
