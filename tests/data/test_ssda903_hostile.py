@@ -202,3 +202,29 @@ def test_child_ids_written_as_decimals_are_one_child(tmp_path):
 def test_an_empty_header_file_is_named(tmp_path):
     (problem,) = problems(folder(tmp_path, {"2021/header.csv": "", "2021/episodes.csv": E}))
     assert problem.table == "header (2021/header.csv)" and "empty" in problem.message
+
+
+def test_an_episode_starting_at_18_or_over_is_named(tmp_path):
+    """A DOB that makes the child an adult when the episode starts (a typo'd year, 1890 for
+    2010) is a problem naming the file and line, as a DOB after the start is."""
+    header = H.replace("1002,2,03/06/2012", "1002,2,03/06/1890")
+    (problem,) = problems(folder(tmp_path, {"2022/header.csv": header, "2022/episodes.csv": E}))
+    assert problem.column == "DECOM" and "18 or over" in problem.message and problem.n_rows == 1
+    assert "1002" in problem.rows[0] and "2022/episodes.csv line 3" in problem.rows[0]
+    # the day before the 18th birthday is still a child's episode
+    ok = H.replace("1002,2,03/06/2012", "1002,2,04/06/2003")
+    earlyhelp.read_ssda903(folder(tmp_path / "ok", {"2022/header.csv": ok, "2022/episodes.csv": E}))
+
+
+def test_episodes_closed_by_half_are_kept_and_counted(tmp_path):
+    episodes = EPH + ("1001,01/05/2021,S,C2,N1,U4,PR1,,E4A\n"         # a reason, no end: kept open
+                      "1002,03/06/2021,S,C2,N1,K2,PR1,01/09/2021,\n")  # an end, no reason: kept closed
+    ds = earlyhelp.read_ssda903(folder(tmp_path, {"2022/header.csv": H, "2022/episodes.csv": episodes}))
+    report = ds.meta["ssda903_report"]
+    assert report["episodes_with_a_reason_for_leaving_but_no_end"] == 1
+    assert report["episodes_ended_without_a_reason_for_leaving"] == 1
+    assert "1001" in report["episodes_with_a_reason_for_leaving_but_no_end_rows"][0]
+    assert "2022/episodes.csv line 3" in report["episodes_ended_without_a_reason_for_leaving_rows"][0]
+    ep = ds.cla_episodes.set_index("person_id")
+    assert pd.isna(ep.at["1001", "end_date"]) and ep.at["1002", "end_date"] == pd.Timestamp("2021-09-01")
+    assert len(ds.cla_episodes) == 2

@@ -34,7 +34,15 @@ def random_return(rng: np.random.Generator, children: int = 300, start: str = "2
             day = dec
         if episodes[-1]["DEC"] is not pd.NaT:
             episodes[-1]["REC"] = "E4A"
-    return {"header": pd.DataFrame(header), "episodes": pd.DataFrame(episodes)}
+    header_frame, episode_frame = pd.DataFrame(header), pd.DataFrame(episodes)
+    # A child is born before its care starts and is under 18 when each episode starts (the reader
+    # refuses either fault): move a DOB drawn outside those bounds to the nearest day inside them.
+    starts = episode_frame.groupby("CHILD")["DECOM"]
+    first, last = header_frame["CHILD"].map(starts.min()), header_frame["CHILD"].map(starts.max())
+    dob = header_frame["DOB"].where(header_frame["DOB"] < first, first - pd.Timedelta(days=1))
+    youngest_adult = last - pd.DateOffset(years=18)
+    header_frame["DOB"] = dob.where(dob > youngest_adult, youngest_adult + pd.Timedelta(days=1))
+    return {"header": header_frame, "episodes": episode_frame}
 
 
 def _fmt(frame: pd.DataFrame) -> pd.DataFrame:

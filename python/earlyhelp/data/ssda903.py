@@ -529,6 +529,13 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
         problems.append(Problem("episodes", "DECOM", "episode starts before the child's date of birth (DOB in "
                                 "the header)", _labels(ep, early, with_file=True), int(early.sum()),
                                 f"DECOM {ep.loc[early, 'DECOM'].iloc[0]:%d/%m/%Y}, DOB {dob[early].iloc[0]:%d/%m/%Y}"))
+    adult = ep["DECOM"] >= dob + pd.DateOffset(years=18)
+    if adult.any():
+        problems.append(Problem("episodes", "DECOM", "episode starts when the child is 18 or over (DOB in the "
+                                "header): no one starts to be looked after at 18", _labels(ep, adult, with_file=True),
+                                int(adult.sum()), f"DECOM {ep.loc[adult, 'DECOM'].iloc[0]:%d/%m/%Y}, "
+                                f"DOB {dob[adult].iloc[0]:%d/%m/%Y}"))
+    _count_half_closed(ep, report)
     if overlaps == "raise":  # before the shared-end rule, which would hide some overlaps
         decom_next, change = _overlapping(ep)
         if change.any():
@@ -553,6 +560,17 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
         ep.loc[change, "DEC"] = decom_next[change]
         report["overlapping_episodes_truncated"] = int(change.sum())
     return ep
+
+
+def _count_half_closed(ep: pd.DataFrame, report: Dict[str, Any]) -> None:
+    """Count (and name the first of) episodes the files close by half: a reason for leaving (REC)
+    without the date it ceased (DEC), kept open as the files date it; and a DEC without a REC,
+    kept closed, its exit of unknown kind. Before overlaps are truncated, which sets DECs."""
+    for key, mask in (("episodes_with_a_reason_for_leaving_but_no_end", ep["REC"].notna() & ep["DEC"].isna()),
+                      ("episodes_ended_without_a_reason_for_leaving", ep["DEC"].notna() & ep["REC"].isna())):
+        report[key] = int(mask.sum())
+        if mask.any():
+            report[f"{key}_rows"] = _labels(ep, mask, with_file=True)
 
 
 def _sex(header: pd.DataFrame, report: Dict[str, Any]) -> pd.Series:
@@ -602,6 +620,9 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     first rows) are counted apart from those repeated across years. Where years' files
     differ about an ETHNIC or PLACE_PROVIDER value, the latest year's non-blank value is kept
     and the rows are counted; a DEC a later year leaves blank re-opens the episode (counted).
+    Episodes closed by half are kept as written and counted, with their first rows: a REC
+    without a DEC (``episodes_with_a_reason_for_leaving_but_no_end``: open) and a DEC without a
+    REC (``episodes_ended_without_a_reason_for_leaving``: closed, the kind of exit unknown).
 
     Raises
     ------
@@ -611,7 +632,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         RNE, LS or PLACE; missing DECOM or DOB; dates that do not read, by why: a two-digit year
         (``01/04/23``: the century is not guessed), month first (``04/13/2023``), no such day, or
         not a date; a date column written in more than one layout (the rows not in its most
-        common one are named); episodes starting before the child's DOB; a child or an episode
+        common one are named); episodes starting before the child's DOB or when the child is 18
+        or over; a child or an episode
         given different values in one file or in years' files; unknown codes; overlapping
         episodes (with ``overlaps="raise"``). Each names the file, column, lines and a value.
     """
