@@ -121,3 +121,16 @@ def test_ssda903_rows_repeated_within_one_file_are_counted_apart_from_years(tmp_
     assert report["episodes_rows_repeated_within_a_file_rows"] == ["2022/episodes.csv line 4 (CHILD 1001)"]
     assert report["episodes_repeated_across_years"] == 0
     assert report["header_rows_repeated_within_a_file"] == 0
+
+
+def test_ssda903_rows_repeated_between_two_files_of_one_year_are_not_years(tmp_path):
+    """A year sent as two header files (one per team) that both list a child repeats that child
+    within the year's return, not across years."""
+    path = ssda903(tmp_path, "1001,01/05/2021,S,C2,N1,U4,PR1,01/09/2021,E4A\n")
+    (tmp_path / "2022" / "header_team_b.csv").write_text(SSDA903_HEADER)
+    report = earlyhelp.read_ssda903(path, as_of="2025-01-01").meta["ssda903_report"]
+    n_children = SSDA903_HEADER.count("\n") - 1
+    assert report["header_rows_repeated_between_files_of_one_year"] == n_children
+    assert report["header_rows_repeated_across_years"] == 0
+    assert report["header_rows_repeated_within_a_file"] == 0
+    assert report["header_rows_repeated_between_files_of_one_year_rows"][0].startswith("2022/header_team_b.csv line 2")

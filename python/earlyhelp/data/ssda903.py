@@ -443,19 +443,24 @@ def _disagreements(frame: pd.DataFrame, keys: List[str], col: str, table: str, w
     return out
 
 
-def _repeated_within_a_file(frame: pd.DataFrame, keys: List[str], kind: str, report: Dict[str, Any]) -> int:
-    """How many rows repeat a row of the same file (the same child, or the same CHILD and DECOM).
+def _repeated_within_a_year(frame: pd.DataFrame, keys: List[str], kind: str, report: Dict[str, Any]) -> int:
+    """How many rows repeat a row of the same file, or of another file of the same year (the same
+    child, or the same CHILD and DECOM).
 
     They are merged as repeats across years are, but counted apart, with the first ten rows, in
-    ``report['<kind>_rows_repeated_within_a_file']``: one return listing an episode twice is an
-    error in that return, not an episode carried over to the next year.
+    ``report['<kind>_rows_repeated_within_a_file']`` and
+    ``report['<kind>_rows_repeated_between_files_of_one_year']``: one return listing an episode
+    twice is an error in that return, not an episode carried over to the next year. Files whose
+    year is not known (neither folder nor name says it) are not compared by year.
     """
     again = frame.duplicated(keys + ["_file"], keep="first")
-    n = int(again.sum())
-    report[f"{kind}_rows_repeated_within_a_file"] = n
-    if n:
-        report[f"{kind}_rows_repeated_within_a_file_rows"] = _labels(frame, again, with_file=True)
-    return n
+    same_year = frame.duplicated(keys + ["_year"], keep="first") & ~again & (frame["_year"] >= 0)
+    for what, mask in (("within_a_file", again), ("between_files_of_one_year", same_year)):
+        n = int(mask.sum())
+        report[f"{kind}_rows_repeated_{what}"] = n
+        if n:
+            report[f"{kind}_rows_repeated_{what}_rows"] = _labels(frame, mask, with_file=True)
+    return int(again.sum()) + int(same_year.sum())
 
 
 def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any]) -> pd.DataFrame:
@@ -468,8 +473,8 @@ def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[st
         if len(differ):
             report["ethnic_differs_children"] = list(differ[:10])
     n = len(header)
-    # A child twice in one year's file is a repeated row of that return, not a later year's word.
-    within = _repeated_within_a_file(header, ["CHILD"], "header", report)
+    # A child twice in one year's files is a repeated row of that return, not a later year's word.
+    within = _repeated_within_a_year(header, ["CHILD"], "header", report)
     # Each column's latest non-blank value: the latest return is the most recent word on a child.
     header = header.groupby("CHILD", sort=False).last().reset_index()
     report["header_rows_repeated_across_years"] = n - len(header) - within
@@ -513,7 +518,7 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
     if "PLACE_PROVIDER" in ep:  # the latest non-blank provider
         ep["PLACE_PROVIDER"] = g["PLACE_PROVIDER"].transform("last")
     n0 = len(ep)
-    within = _repeated_within_a_file(ep, ["CHILD", "DECOM"], "episodes", report)
+    within = _repeated_within_a_year(ep, ["CHILD", "DECOM"], "episodes", report)
     ep = ep[latest]
     report["episodes_repeated_across_years"] = n0 - len(ep) - within
     # A return lists every episode open during its year: one open at the end of a year and absent
@@ -617,7 +622,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     shortened or re-opened row and every value changed, with its reason, and the episodes open at
     the end of a year that no later year's file lists (kept open; they may have closed
     unrecorded). Rows repeated within one file (``*_rows_repeated_within_a_file``, with the
-    first rows) are counted apart from those repeated across years. Where years' files
+    first rows) or between two files of one year (``*_rows_repeated_between_files_of_one_year``)
+    are counted apart from those repeated across years. Where years' files
     differ about an ETHNIC or PLACE_PROVIDER value, the latest year's non-blank value is kept
     and the rows are counted; a DEC a later year leaves blank re-opens the episode (counted).
     Episodes closed by half are kept as written and counted, with their first rows: a REC
