@@ -37,7 +37,7 @@ import pandas as pd
 from .. import _native
 from .._errors import ConfigError, Problem, ValidationError
 from ..results import Excluded, Exclusions
-from .config import Config
+from .config import Config, ForecastConfig
 
 log = logging.getLogger("earlyhelp")
 
@@ -192,12 +192,12 @@ def _reconciliation(forecasts: pd.DataFrame) -> Optional[Dict[str, Any]]:
             "points_held_at_0": dict(forecasts.points_held_at_0)}
 
 
-def _bounded_at_0(fc: Any) -> bool:
+def _bounded_at_0(fc: ForecastConfig) -> bool:
     """Whether the run reconciles with MinTrace bounded at 0 (the bound belongs to MinTrace)."""
     return bool(fc.nonnegative) and fc.reconcile.startswith("mint_")
 
 
-def _reconciled_as(fc: Any) -> str:
+def _reconciled_as(fc: ForecastConfig) -> str:
     """The reconciliation as the report names it."""
     return fc.reconcile + (", no forecast below 0" if _bounded_at_0(fc) else "")
 

@@ -460,7 +460,7 @@ def _repeated_within_a_year(frame: pd.DataFrame, keys: List[str], kind: str, rep
         report[f"{kind}_rows_repeated_{what}"] = n
         if n:
             report[f"{kind}_rows_repeated_{what}_rows"] = _labels(frame, mask, with_file=True)
-    return int(again.sum()) + int(same_year.sum())
+    return int((again | same_year).sum())
 
 
 def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any]) -> pd.DataFrame:
@@ -529,17 +529,13 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
     if missing.any():
         report["open_episodes_missing_from_later_years_rows"] = _labels(ep, missing, with_file=True)
     dob = ep["CHILD"].map(header.set_index("CHILD")["DOB"])
-    early = ep["DECOM"] < dob
-    if early.any():
-        problems.append(Problem("episodes", "DECOM", "episode starts before the child's date of birth (DOB in "
-                                "the header)", _labels(ep, early, with_file=True), int(early.sum()),
-                                f"DECOM {ep.loc[early, 'DECOM'].iloc[0]:%d/%m/%Y}, DOB {dob[early].iloc[0]:%d/%m/%Y}"))
-    adult = ep["DECOM"] >= dob + pd.DateOffset(years=18)
-    if adult.any():
-        problems.append(Problem("episodes", "DECOM", "episode starts when the child is 18 or over (DOB in the "
-                                "header): no one starts to be looked after at 18", _labels(ep, adult, with_file=True),
-                                int(adult.sum()), f"DECOM {ep.loc[adult, 'DECOM'].iloc[0]:%d/%m/%Y}, "
-                                f"DOB {dob[adult].iloc[0]:%d/%m/%Y}"))
+    for wrong, why in ((ep["DECOM"] < dob, "episode starts before the child's date of birth (DOB in the header)"),
+                       (ep["DECOM"] >= dob + pd.DateOffset(years=18), "episode starts when the child is 18 or over "
+                        "(DOB in the header): no one starts to be looked after at 18")):
+        if wrong.any():
+            problems.append(Problem("episodes", "DECOM", why, _labels(ep, wrong, with_file=True), int(wrong.sum()),
+                                    f"DECOM {ep.loc[wrong, 'DECOM'].iloc[0]:%d/%m/%Y}, "
+                                    f"DOB {dob[wrong].iloc[0]:%d/%m/%Y}"))
     _count_half_closed(ep, report)
     if overlaps == "raise":  # before the shared-end rule, which would hide some overlaps
         decom_next, change = _overlapping(ep)
