@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
+from .._blas import in_one_blas_thread
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED
 
 ALL = "All localities"
@@ -290,6 +291,7 @@ def _check_distinct_localities(ds) -> None:
         raise ValidationError(problems)
 
 
+@in_one_blas_thread
 def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     """Compute and suppress everything the pack publishes (nothing is written).
 

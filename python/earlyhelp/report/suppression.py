@@ -42,6 +42,7 @@ from typing import Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple
 import numpy as np
 import pandas as pd
 
+from .._blas import in_one_blas_thread
 from .._errors import Problem, ValidationError
 from ..results import FrameResult
 
@@ -98,6 +99,7 @@ class SuppressionResult:
 # ---------------------------------------------------------------------------------
 # the core: cells + relations
 # ---------------------------------------------------------------------------------
+@in_one_blas_thread
 def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                    threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
                    hidden: Optional[Sequence[bool]] = None, zeros_last: bool = False) -> SuppressionResult:
@@ -431,6 +433,7 @@ def _cell_range(a, b: np.ndarray, j: int) -> Tuple[float, float, List[np.ndarray
     return (lo.fun if lo.status == 0 else 0.0), (-hi.fun if hi.status == 0 else np.inf), points
 
 
+@in_one_blas_thread
 def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden: np.ndarray) -> np.ndarray:
     """The range ``[lo, hi]`` of each hidden cell an attacker can infer (hidden cells >= 0).
 
