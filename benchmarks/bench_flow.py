@@ -132,16 +132,11 @@ def many(councils: int, runs: int, scaling_councils: int, categories: str) -> No
     subset = dict(list(models.items())[:scaling_councils])
     results = {}
     for workers, chosen in ((1, subset), (2, subset), (2, models)):
-        client = local_client(workers=workers)
-        try:
+        with local_client(workers=workers) as client:  # closing the client stops its workers
             client.run(lambda: bool(__import__("earlyhelp.flow.model")))  # import once per worker, outside the timing
             cpu0 = client.run(time.process_time)
             out, wall, _ = timed(lambda: simulate_many(chosen, months=60, runs=runs, seed=1, client=client))
             cpu = sum(client.run(time.process_time)[w] - c for w, c in cpu0.items())
-        finally:
-            cluster = client.cluster
-            client.close()
-            cluster.close()
         results[workers, len(chosen)] = (out, wall)
         print(f"{len(chosen)} councils x {runs} runs x 60 months on a LocalCluster with {workers} worker(s): "
               f"{wall:.1f} s wall, {cpu:.1f} s CPU in the workers"

@@ -16,8 +16,5 @@ def client():
     pytest.importorskip("dask.distributed")
     from earlyhelp.flow import local_client
 
-    c = local_client(workers=2)
-    yield c
-    cluster = c.cluster
-    c.close()
-    cluster.close()
+    with local_client(workers=2) as c:  # closing the client stops its cluster
+        yield c

@@ -1,6 +1,9 @@
 """Simulations on a dask.distributed LocalCluster (2 workers) equal the single-process ones."""
 from __future__ import annotations
 
+import os
+import time
+
 import pandas as pd
 import pytest
 
@@ -51,3 +54,28 @@ def test_a_bar_counts_the_tasks_on_the_cluster_and_results_keep_their_order(clie
     shown = simulate_many(models, scenarios, months=6, runs=40, seed=3, client=client, progress=True)
     pd.testing.assert_frame_equal(quiet, shown)
     assert "simulate_many" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore:Port .* is already in use")  # (the module's cluster holds it)
+def test_closing_a_local_client_stops_its_cluster_and_workers():
+    """A notebook that opens and closes local_client() again and again must not pile up worker
+    processes: the client started the cluster, so closing it stops the cluster."""
+    import psutil
+
+    from earlyhelp.flow import local_client
+
+    with local_client(workers=1) as c:
+        pids = list(c.run(os.getpid).values())
+        assert len(pids) == 1 and psutil.pid_exists(pids[0])
+    assert c.cluster.status.name == "closed"
+
+    def running(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(running(p) for p in pids)

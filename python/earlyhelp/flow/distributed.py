@@ -315,11 +315,12 @@ def local_client(address: Optional[str] = None, workers: int = 2, threads_per_wo
     Returns
     -------
     dask.distributed.Client
+        Closing it (``client.close()``, or leaving ``with local_client() as client:``) also
+        stops the LocalCluster it started and its worker processes.
     """
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     if address:
         return Client(address)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
-                           dashboard_address=None)
-    return Client(cluster)
+    # the client starts the cluster, so it owns it: closing the client stops the workers too
+    return Client(n_workers=workers, threads_per_worker=threads_per_worker, processes=True, dashboard_address=None)
