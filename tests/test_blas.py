@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from earlyhelp._blas import one_blas_thread
-from earlyhelp.report import suppression
 
 
 def _blas_threads() -> set:
@@ -54,27 +52,3 @@ def test_an_error_inside_lifts_the_limit():
             pass
         assert _blas_threads() == {2}
 
-
-def test_the_suppression_audit_solves_on_one_thread(monkeypatch):
-    seen = []
-    solve = suppression._in_row_space
-
-    def watched(a):
-        seen.append(_blas_threads())
-        return solve(a)
-
-    monkeypatch.setattr(suppression, "_in_row_space", watched)
-    # a 3 x 3 table with margins and small counts: the audit works out hidden cells by algebra
-    body = np.array([[3, 20, 30], [25, 2, 40], [50, 60, 4]], dtype=float)
-    full = np.zeros((4, 4))
-    full[:3, :3] = body
-    full[:3, 3] = body.sum(axis=1)
-    full[3, :] = full[:3].sum(axis=0)
-    at = np.arange(16).reshape(4, 4)
-    rels = [(int(at[i, 3]), tuple(int(c) for c in at[i, :3])) for i in range(4)]
-    rels += [(int(at[3, j]), tuple(int(c) for c in at[:3, j])) for j in range(4)]
-    with threadpool_limits(limits=2, user_api="blas"):
-        result = suppression.suppress_cells(full.ravel(), rels)
-        assert _blas_threads() == {2}
-    assert seen and all(s == {1} for s in seen)
-    assert result.hidden.sum() > 3  # primary and secondary cells

@@ -108,3 +108,27 @@ def test_a_range_holding_one_whole_number_pins_the_count():
     a = np.array([[2.0, 1.0, 0.0], [2.0, 0.0, -1.0]])
     narrow = suppression._narrow_cells(a, np.array([3.0, 1.0]), np.array([1.0, 1.0, 1.0]))
     assert narrow.tolist() == [True, False, False]
+
+
+def test_the_audit_solves_with_one_blas_thread(monkeypatch):
+    """Its many small solves run faster on one BLAS thread (earlyhelp._blas), and the
+    caller's limit returns after."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen = []
+    solve = suppression._in_row_space
+
+    def watched(a):
+        seen.append(blas_threads())
+        return solve(a)
+
+    monkeypatch.setattr(suppression, "_in_row_space", watched)
+    values, rels, _ = _table_with_margins(np.array([[3, 20, 30], [25, 2, 40], [50, 60, 4]], dtype=float))
+    with threadpool_limits(limits=2, user_api="blas"):
+        result = suppress_cells(values, rels)
+        assert blas_threads() == {2}
+    assert seen and all(s == {1} for s in seen)
+    assert result.hidden.sum() > 3  # primary and secondary cells
