@@ -113,6 +113,27 @@ def test_cells_of_a_total_of_several_cells_are_covered():
     assert (ranges[:, 1] - ranges[:, 0] > 0).all()
 
 
+def test_the_pack_audits_bounds_when_every_hidden_count_is_above_zero(monkeypatch):
+    """With every hidden count above zero the linear ranges hold the true counts inside, but a range
+    may still hold one whole number only where the relations are not a two-way table's (a count in
+    two measures, stocks with flows): the pack runs the bounds audit then too."""
+    from earlyhelp.report import pack, suppression
+
+    audited = []
+    real = suppression._pinned_by_bounds
+
+    def spy(eq, v, hidden, **kw):
+        audited.append(v[hidden].min())
+        return real(eq, v, hidden, **kw)
+
+    monkeypatch.setattr(suppression, "_pinned_by_bounds", spy)
+    values = np.array([10.0, 3.0, 8.0, 5.0, 30.0, 12.0, 18.0])   # no zero anywhere
+    relations = [((0, 1), (2, 3)), (4, (5, 6))]
+    hidden, _ = pack._suppress_related(values, relations, 5, np.zeros(len(values), dtype=bool))
+    assert hidden[1] and (values[hidden] > 0).all()
+    assert audited and min(audited) > 0
+
+
 @pytest.mark.parametrize("text", [" =1+1", "  @SUM(A1)", "\n=cmd|' /C calc'!A0", "\u3000=1", "\u200b+1",
                                   " -2+3", "\ufeff=1"])
 def test_a_formula_behind_leading_whitespace_is_neutralised(tmp_path, text):

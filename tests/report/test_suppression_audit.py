@@ -104,10 +104,47 @@ def test_hidden_ranges_and_the_audit_agree_on_small_tables(lp_audit):
 
 def test_a_range_holding_one_whole_number_pins_the_count():
     """2 x0 + x1 = 3 and 2 x0 - x2 = 1 with x >= 0 put x0 in [0.5, 1.5]: wider than a half, but
-    a count in it can only be 1, so the audit must call it pinned; x1 in [0, 2] is not."""
+    a count in it can only be 1, so the audit must call it pinned. Then x1 = 3 - 2 x0 and
+    x2 = 2 x0 - 1 are 1 as well, though their linear ranges, [0, 2], hold three whole numbers."""
     a = np.array([[2.0, 1.0, 0.0], [2.0, 0.0, -1.0]])
     narrow = suppression._narrow_cells(a, np.array([3.0, 1.0]), np.array([1.0, 1.0, 1.0]))
-    assert narrow.tolist() == [True, False, False]
+    assert narrow.tolist() == [True, True, True]
+
+
+def _odd_cycle():
+    """Three counts x1, x2, x3, each published in two tables (x1 = x1b ...), whose pair sums with
+    slacks are published (x1 + x2 + s12 = 7 ...), and T = x1 + x1b + x2 + x2b + x3 + x3b = Q + 20
+    with 20 published. A linear programme lets x1 = x2 = x3 = 3.5, so T in [20, 21]; but whole
+    x's with pair sums at most 7 add up to 10 at most, and Q >= 0 needs 10: T is 20 and Q is 0."""
+    # cells: x1 x2 x3 x1b x2b x3b s12 s23 s13 P12 P23 P13 T Q K
+    values = np.array([3, 4, 3, 3, 4, 3, 0, 0, 1, 7, 7, 7, 20, 0, 20], dtype=float)
+    rels = [(0, (3,)), (1, (4,)), (2, (5,)), (9, (0, 1, 6)), (10, (1, 2, 7)), (11, (0, 2, 8)),
+            (12, (0, 3, 1, 4, 2, 5)), (12, (13, 14))]
+    hidden = np.zeros(len(values), dtype=bool)
+    hidden[[0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13]] = True
+    return values, rels, hidden
+
+
+def test_a_count_only_whole_numbers_pin_is_found_and_covered():
+    """Where the relations' matrix is not totally unimodular (a count in two tables, an odd cycle of
+    pair sums), the linear range of T holds 20 and 21, its whole range only 20: the audit must see
+    the whole range, and hide more until every hidden cell can take two whole values."""
+    from scipy.optimize import linprog
+
+    values, rels, hidden = _odd_cycle()
+    ranges = hidden_ranges(values, rels, hidden)
+    t = int(np.searchsorted(np.flatnonzero(hidden), 12))
+    assert ranges[t].tolist() == [20.0, 20.0]                    # the integer attack pins T
+    a, b, idx = suppression._Equations(suppression._normalised(rels), len(values)).system(
+        hidden, values=values, sparse=True)
+    c = np.zeros(a.shape[1])
+    c[t] = -1.0
+    assert -linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun == pytest.approx(21.0)
+    result = suppress_cells(values, rels, hidden=hidden)
+    assert result.not_audited == {}
+    ranges = hidden_ranges(values, rels, result.hidden)
+    assert (ranges[:, 1] - ranges[:, 0] >= 1).all(), ranges.tolist()
+    assert result.hidden.sum() > hidden.sum()                    # it took more cells hidden
 
 
 def test_the_audit_solves_with_one_blas_thread(monkeypatch):

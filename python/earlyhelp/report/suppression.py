@@ -21,7 +21,10 @@ hierarchies such as locality -> council -> region). After primary suppression:
    hidden already, one of the published cells its value is read from), and
    steps 1-2 repeat;
 3. a bounds audit (needs scipy): with the published cells fixed and hidden
-   cells >= 0, linear programmes find each hidden cell's range; a range that holds
+   cells whole and >= 0, linear programmes find each hidden cell's range, and integer
+   programmes where a linear optimum is not a whole point (outside two-way tables, e.g. a
+   count published twice within an odd cycle of sums, a linear range of [20, 21] may hold
+   one whole solution only); a range that holds
    one whole number only (a reader knows counts are whole, so [2.6, 3.4] gives 3 away) gets
    one more hidden neighbour (or the nearest published cell through the relations, when every neighbour is
    hidden). Hidden cells that share no relation are audited apart (one small
@@ -420,26 +423,64 @@ def _sparse_blocks(a) -> List[Tuple[np.ndarray, np.ndarray]]:
     return [(np.flatnonzero(block == k), np.flatnonzero(row_block == k)) for k in np.unique(block)]
 
 
-def _cell_range(a, b: np.ndarray, j: int) -> Tuple[float, float, List[np.ndarray]]:
-    """The least and greatest value of cell ``j`` with ``a @ x = b``, ``x >= 0`` (``inf`` when
-    unbounded), and the points found on the way."""
-    from scipy.optimize import linprog
+# an integer programme (a hidden cell's least or greatest whole value) that runs longer than this is
+# stopped, and the cell is taken to be pinned: unproven cells are never passed as safe
+_IP_TIME_LIMIT = 20.0
 
-    c = np.zeros(a.shape[1])
+
+def _whole(x: np.ndarray) -> bool:
+    """Whether every value of the point ``x`` is a whole number (to the solver's tolerance)."""
+    return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
+
+
+def _cell_range(a, b: np.ndarray, j: int) -> Tuple[float, float, List[np.ndarray]]:
+    """The least and greatest whole value of cell ``j`` with ``a @ x = b``, ``x >= 0`` and every
+    ``x`` whole (``inf`` when unbounded), and the whole points found on the way.
+
+    An attacker knows counts are whole numbers. Where the relations' matrix is totally unimodular
+    (two-way tables with margins and hierarchies) the linear programme's range has whole ends and
+    is the same; elsewhere (e.g. a count published twice within an odd cycle of sums) it can be
+    wider than the whole values that fit: a range of [20, 21] whose only whole
+    solution is 20 gives the 20 away. So the range is found by integer programmes (HiGHS, as
+    ``scipy.optimize.milp``) where the linear programme's optimum is not a whole point (a whole
+    optimum is the integer programme's too). An end whose integer programme stopped at its time
+    limit is NaN: no end is proven, and the audit then trusts only the whole points found.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    m = a.shape[1]
+    c = np.zeros(m)
     c[j] = 1.0
-    lo = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-    hi = linprog(-c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-    points = [r.x for r in (lo, hi) if r.status == 0 and r.x is not None]
-    return (lo.fun if lo.status == 0 else 0.0), (-hi.fun if hi.status == 0 else np.inf), points
+    ends, points = [], []
+    for sign in (1.0, -1.0):
+        lp = linprog(sign * c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        if lp.status == 3:               # unbounded (a whole point exists: the data are one)
+            ends.append(np.inf)
+            continue
+        if lp.status != 0 or lp.x is None:  # relations the data do not satisfy: nothing to infer
+            ends.append(0.0 if sign > 0 else np.inf)
+            continue
+        if _whole(lp.x):                 # a whole optimum is the integer programme's too
+            points.append(np.round(lp.x))
+            ends.append(float(np.round(sign * lp.fun)))
+            continue
+        res = milp(sign * c, constraints=LinearConstraint(a, b, b), integrality=np.ones(m),
+                   bounds=Bounds(0, np.inf), options={"time_limit": _IP_TIME_LIMIT})
+        if res.x is not None and _whole(res.x):
+            points.append(np.round(res.x))
+        ends.append(float(np.round(sign * res.fun)) if res.status == 0 else np.nan)
+    return ends[0], ends[1], points
 
 
 @in_one_blas_thread
 def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden: np.ndarray) -> np.ndarray:
-    """The range ``[lo, hi]`` of each hidden cell an attacker can infer (hidden cells >= 0).
+    """The range ``[lo, hi]`` of each hidden cell an attacker can infer (hidden cells whole and >= 0).
 
     Solves, with the published cells fixed, ``min`` and ``max`` of each hidden cell by
-    linear programming (``scipy.optimize.linprog``, sparse, one linked group of hidden cells at a
-    time). Rows follow the hidden cells in order; ``hi`` is ``inf`` when unbounded.
+    integer programming (``scipy.optimize.milp``, sparse, one linked group of hidden cells at a
+    time): a linear programme's range can hold whole numbers no whole solution reaches. Rows follow
+    the hidden cells in order; ``hi`` is ``inf`` when unbounded, and an end is NaN when its
+    programme did not finish (see ``_IP_TIME_LIMIT``).
 
     Parameters
     ----------
@@ -473,10 +514,12 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
     """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range
     holds one whole number at most (as :func:`hidden_ranges` would find, without two programmes per cell).
 
-    Feasible points seen so far bound each cell's range from inside: a cell whose values among them
-    span two whole numbers or more is not narrow. The true values are one point; the vertices that
-    random objectives (over the cells still in doubt) reach are more, and clear most cells in a few
-    solves. The cells still in doubt get the exact two programmes each.
+    Whole feasible points seen so far bound each cell's range from inside: a cell whose values among
+    them span two whole numbers or more is not narrow. The true values are one point; the vertices
+    that random objectives (over the cells still in doubt) reach are more, and clear most cells in a
+    few solves. Only whole vertices count (a fractional one shows values no count takes); those of
+    two-way tables with margins are all whole. The cells still in doubt get the exact two integer
+    programmes each.
     """
     from scipy.optimize import linprog
 
@@ -503,7 +546,8 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
         res = linprog(c, A_eq=a, b_eq=b, bounds=(0, upper), method="highs")
         if res.status != 0 or res.x is None:
             break               # the box or the data leave no point: the exact programmes decide
-        seen(res.x)
+        if _whole(res.x):       # only a whole point shows values a count can take
+            seen(np.round(res.x))
         stalled = stalled + 1 if int(doubt().sum()) == before else 0
     narrow = np.zeros(m, dtype=bool)
     for j in np.flatnonzero(doubt()):
@@ -512,7 +556,8 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
         lo, hi, points = _cell_range(a, b, int(j))
         for x in points:
             seen(x)
-        narrow[j] = not _two_whole_numbers(lo, hi)
+        # an end not proven (NaN) counts as pinned unless whole points show two values
+        narrow[j] = not (_two_whole_numbers(lo, hi) or _two_whole_numbers(lo_seen[j], hi_seen[j]))
     return narrow
 
 
