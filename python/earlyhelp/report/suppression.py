@@ -433,7 +433,7 @@ def _whole(x: np.ndarray) -> bool:
     return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
 
 
-def _cell_range(a, b: np.ndarray, j: int) -> Tuple[float, float, List[np.ndarray]]:
+def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None) -> Tuple[float, float, List[np.ndarray]]:
     """The least and greatest whole value of cell ``j`` with ``a @ x = b``, ``x >= 0`` and every
     ``x`` whole (``inf`` when unbounded), and the whole points found on the way.
 
@@ -445,6 +445,10 @@ def _cell_range(a, b: np.ndarray, j: int) -> Tuple[float, float, List[np.ndarray
     ``scipy.optimize.milp``) where the linear programme's optimum is not a whole point (a whole
     optimum is the integer programme's too). An end whose integer programme stopped at its time
     limit is NaN: no end is proven, and the audit then trusts only the whole points found.
+
+    ``value``, when given, is the cell's true (whole) value in a whole solution: an end whose linear
+    optimum lies less than one from it is that value (no other whole number lies between), with
+    no integer programme.
     """
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
@@ -463,6 +467,9 @@ def _cell_range(a, b: np.ndarray, j: int) -> Tuple[float, float, List[np.ndarray
         if _whole(lp.x):                 # a whole optimum is the integer programme's too
             points.append(np.round(lp.x))
             ends.append(float(np.round(sign * lp.fun)))
+            continue
+        if value is not None and sign * (value - sign * lp.fun) < 1 - 1e-6:
+            ends.append(value)           # the truth is the only whole value this far
             continue
         res = milp(sign * c, constraints=LinearConstraint(a, b, b), integrality=np.ones(m),
                    bounds=Bounds(0, np.inf), options={"time_limit": _IP_TIME_LIMIT})
@@ -535,7 +542,8 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
     def doubt() -> np.ndarray:
         return ~_two_whole_numbers(lo_seen, hi_seen)
 
-    if (x0 >= 0).all() and np.abs(a @ x0 - b).max() < 1e-6:
+    truth = bool((x0 >= 0).all() and np.abs(a @ x0 - b).max() < 1e-6 and _whole(x0))
+    if truth:
         seen(x0)               # the data are a point (when they add up, as published totals should)
     rng = np.random.default_rng(seed)
     upper = 2.0 * max(float(np.max(x0, initial=0.0)), float(np.abs(b).max(initial=0.0))) + 10.0
@@ -553,7 +561,7 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
     for j in np.flatnonzero(doubt()):
         if _two_whole_numbers(lo_seen[j], hi_seen[j]):
             continue            # cleared by a point found for a cell before it
-        lo, hi, points = _cell_range(a, b, int(j))
+        lo, hi, points = _cell_range(a, b, int(j), float(x0[j]) if truth else None)
         for x in points:
             seen(x)
         # an end not proven (NaN) counts as pinned unless whole points show two values
