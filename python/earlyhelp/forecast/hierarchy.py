@@ -527,7 +527,10 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
         solved exactly. Where no reconciled forecast falls below 0 the result is the unbounded
         one. Base forecasts below 0 are used as they are (hierarchicalforecast sets them to 0
         first). Intervals keep the method's reconciled widths, centred on the bounded
-        forecasts, with bounds below 0 set to 0 for every model. How many bottom-level
+        forecasts, with bounds below 0 set to 0 for every model: not the distribution of the
+        bounded estimator, and near 0 wider than they need be (in a simulation of counts
+        declining to 0, the locality-months held at 0 were covered 98% at 80%;
+        ``benchmarks/README.md``, reconciled interval coverage). How many bottom-level
         forecasts the bound held at 0: ``result.points_held_at_0``.
 
     Returns
