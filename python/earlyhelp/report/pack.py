@@ -935,13 +935,11 @@ def _suppress_related(values: np.ndarray, relations: list, threshold: int,
     hidden cells the bounds audit did not cover, with why (:attr:`SuppressionResult.not_audited`)."""
     from .suppression import suppress_cells
 
-    # the algebra first (quick), then the bounds audit from where it left off (its cells would be
-    # hidden again on the same way there). The audit runs even when every hidden count is above
-    # zero: the true counts then lie inside the linear range of each cell, but a count's range may
-    # still hold one whole number only (a count published twice within an odd cycle of sums can
-    # leave a linear range of [20, 21] whose only whole solution is 20; see suppression._cell_range)
-    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, lp_audit=False, zeros_last=True)
-    result = suppress_cells(values, relations, threshold=threshold, hidden=result.hidden, zeros_last=True)
+    # the bounds audit runs even when every hidden count is above zero: the true counts then lie
+    # inside the linear range of each cell, but a count's range may still hold one whole number
+    # only (a count published twice within an odd cycle of sums can leave a linear range of
+    # [20, 21] whose only whole solution is 20; see suppression._cell_range)
+    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True)
     return result.hidden, result.not_audited
 
 
