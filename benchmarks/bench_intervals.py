@@ -15,6 +15,9 @@ month dropped: ``--preset coventry`` (level shifts: flat 2020-23, then 2024's re
 above 2023's; lockdown dip, overdispersion) or ``--preset wolverhampton`` (requests growing
 about 8% a year, lockdown dip, overdispersion).
 
+With ``--growing`` the series are the same generator's with every trend a steady rise of 0.5%
+to 1.5% a month (6-20% a year), 120 months, 200 series, 2 windows.
+
 With ``--real`` the series are the 7 real monthly count series of 144 months or more in R's
 datasets (``tests/forecast/_series.py``; needs Rscript with the forecast package), with
 ``--windows 12``: each series' last 78 months are forecast from 12 origins.
@@ -22,7 +25,7 @@ datasets (``tests/forecast/_series.py``; needs Rscript with the forecast package
 Usage::
 
     PYTHONPATH=python EARLYHELP_NO_PROGRESS=1 python benchmarks/bench_intervals.py \
-        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3 [--preset wolverhampton]] [--real --windows 12]
+        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3 [--preset wolverhampton]] [--growing --series 200 --length 120 --windows 2] [--real --windows 12]
 """
 from __future__ import annotations
 
@@ -60,11 +63,14 @@ def main() -> None:
     ap.add_argument("--councils", type=int, default=0)
     ap.add_argument("--preset", default="coventry", choices=("coventry", "wolverhampton"))
     ap.add_argument("--real", action="store_true", help="R's real monthly count series")
+    ap.add_argument("--growing", action="store_true", help="every series rising 0.5-1.5%% a month")
     args = ap.parse_args()
     if args.real:
         df = real_count_series()
     elif args.councils:
         df = council_panel(args.councils, args.preset)
+    elif args.growing:
+        df = nb_trend_panel(args.series, args.length, args.seed, trend=(0.005, 0.015))
     else:
         df = nb_trend_panel(args.series, args.length, args.seed)
     cv_args = dict(h=12, n_windows=args.windows, step_size=6, level=list(LEVELS))

@@ -6,19 +6,20 @@ import numpy as np
 import pandas as pd
 
 
-def nb_trend_panel(n_series: int, n: int, seed: int) -> pd.DataFrame:
-    """``unique_id, ds, y``: level 10-80 a month, trend -1.5% to +2% a month (compounded),
-    seasonal amplitude 0-30%, negative binomial noise with size 4-30 (variance mu + mu^2/size)."""
+def nb_trend_panel(n_series: int, n: int, seed: int, trend: "tuple[float, float]" = (-0.015, 0.02)) -> pd.DataFrame:
+    """``unique_id, ds, y``: level 10-80 a month, trend -1.5% to +2% a month (compounded; or
+    uniform on the ``trend`` range given), seasonal amplitude 0-30%, negative binomial noise with
+    size 4-30 (variance mu + mu^2/size)."""
     rng = np.random.default_rng(seed)
     frames = []
     t = np.arange(n)
     for i in range(n_series):
         level = rng.uniform(10, 80)
-        trend = rng.uniform(-0.015, 0.02)
+        growth = rng.uniform(*trend)
         amp = rng.uniform(0.0, 0.3)
         phase = rng.integers(12)
         size = rng.uniform(4, 30)
-        mu = level * np.exp(trend * t) * (1 + amp * np.sin(2 * np.pi * (t + phase) / 12))
+        mu = level * np.exp(growth * t) * (1 + amp * np.sin(2 * np.pi * (t + phase) / 12))
         y = rng.negative_binomial(size, size / (size + mu)).astype(float)
         frames.append(pd.DataFrame({"unique_id": f"s{i:03d}",
                                     "ds": pd.date_range("2016-04-01", periods=n, freq="MS"), "y": y}))

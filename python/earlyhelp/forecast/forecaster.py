@@ -139,6 +139,19 @@ class _Panel:
     def lengths(self) -> np.ndarray:
         return np.diff(self.indptr)
 
+    def history_means(self) -> np.ndarray:
+        """Each series' mean over its history (missing values left out; NaN when none)."""
+        ok = np.isfinite(self.y)
+        starts = self.indptr[:-1]
+        if not len(starts):
+            return np.zeros(0)
+        sums = np.add.reduceat(np.where(ok, self.y, 0.0), starts) if len(self.y) else np.zeros(len(starts))
+        counts = np.add.reduceat(ok.astype(float), starts) if len(self.y) else np.zeros(len(starts))
+        empty = self.lengths() == 0  # reduceat gives the next element for an empty segment
+        sums[empty], counts[empty] = 0.0, 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, sums / counts, np.nan)
+
     def dates(self, h: int) -> pd.DatetimeIndex:
         """Future dates (series-major, h per series) after each series' end."""
         end = self.start + self.lengths()
@@ -1021,11 +1034,21 @@ class Forecaster:
     def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
                       res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
         """Count bounds around the point forecasts (see forecast/intervals.py)."""
-        var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+        var = self._claimed_variance(model, panel, res, levels)
         if self._interval_of[model.alias] == "count":
             return _intervals.nb_bounds(res["mean"], var, levels)
         backtests = self._backtests(model, panel, h, levels, phase0)
         return _intervals.calibrated_bounds(res["mean"], var, levels, backtests)
+
+    @staticmethod
+    def _claimed_variance(model: Any, panel: _Panel, res: Dict[str, Any], levels: List[float]) -> np.ndarray:
+        """The variance (S, h) a model's own intervals claim, the spread of Theta's additive errors
+        carried to the level of its forecast (see :func:`intervals.to_forecast_level`)."""
+        var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+        if getattr(model, "kind", None) != "Theta":
+            return var
+        theta = np.array([str(m).startswith(("Theta", "OptimizedTheta")) for m in res["method"]], dtype=bool)
+        return np.where(theta[:, None], _intervals.to_forecast_level(var, res["mean"], panel.history_means()), var)
 
     def _backtests(self, model: Any, panel: _Panel, h: int, levels: List[float],
                    phase0: np.ndarray) -> Dict[str, np.ndarray]:
@@ -1056,7 +1079,7 @@ class Forecaster:
             X_future = panel.X[rows] if panel.X is not None else None
             res = self._run_one(model, train, h, levels, X_future, phase0[idx])
             out["mean"][idx, w] = res["mean"]
-            out["var"][idx, w] = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+            out["var"][idx, w] = self._claimed_variance(model, train, res, levels)
             out["actual"][idx, w] = panel.y[rows].reshape(len(idx), h)
         return out
 
