@@ -147,6 +147,56 @@ def test_a_count_only_whole_numbers_pin_is_found_and_covered():
     assert result.hidden.sum() > hidden.sum()                    # it took more cells hidden
 
 
+def test_an_audit_out_of_time_takes_cells_in_doubt_as_pinned_and_covers_them():
+    """With no time for integer programmes, T (whose linear range is wider than its whole one)
+    cannot be proved safe: it is taken as pinned and covered, never passed, and the result and
+    a warning say the time ran out."""
+    values, rels, hidden = _odd_cycle()
+    with pytest.warns(UserWarning, match="audit_seconds=0"):
+        result = suppress_cells(values, rels, hidden=hidden, audit_seconds=0)
+    assert result.out_of_time
+    ranges = hidden_ranges(values, rels, result.hidden)
+    assert (ranges[:, 1] - ranges[:, 0] >= 1).all(), ranges.tolist()
+    full = suppress_cells(values, rels, hidden=hidden)
+    assert not full.out_of_time and result.hidden.sum() >= full.hidden.sum()
+
+
+def test_a_table_needing_no_integer_programme_is_never_out_of_time():
+    values, rels, _ = _table_with_margins(np.array([[3, 20, 30], [25, 2, 40], [50, 60, 4]], dtype=float))
+    full = suppress_cells(values, rels)
+    result = suppress_cells(values, rels, audit_seconds=0)
+    assert not result.out_of_time
+    np.testing.assert_array_equal(result.hidden, full.hidden)
+
+
+@pytest.mark.parametrize("seconds", [-1, float("nan"), float("inf"), "10", True])
+def test_audit_seconds_must_be_a_number_of_seconds(seconds):
+    from earlyhelp import ValidationError
+
+    values, rels, _ = _table_with_margins(np.array([[3, 20], [25, 2]], dtype=float))
+    with pytest.raises(ValidationError, match="audit_seconds"):
+        suppress_cells(values, rels, audit_seconds=seconds)
+
+
+def test_suppress_passes_the_time_on_and_names_the_columns_that_ran_out(monkeypatch):
+    import pandas as pd
+
+    seen = []
+    cells = suppression.suppress_cells
+
+    def timed_out(*args, **kw):
+        seen.append(kw["audit_seconds"])
+        result = cells(*args, **kw)
+        result.out_of_time = True
+        return result
+
+    monkeypatch.setattr(suppression, "suppress_cells", timed_out)
+    df = pd.DataFrame({"area": ["a", "b", "Total"], "count": [3, 20, 23], "other": [30, 40, 70]})
+    out = suppress(df, ["count", "other"], dims=["area"], totals={"area": "Total"}, audit_seconds=7)
+    assert seen == [7, 7] and out.out_of_time == ["count", "other"]
+    assert out["count_status"].tolist() == ["c", "c", ""]
+
+
 def test_the_audit_solves_with_one_blas_thread(monkeypatch):
     """Its many small solves run faster on one BLAS thread (earlyhelp._blas), and the
     caller's limit returns after."""

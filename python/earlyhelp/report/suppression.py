@@ -39,6 +39,8 @@ total rows) and :func:`suppress_table` (a two-way table, optionally with margins
 """
 from __future__ import annotations
 
+import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
@@ -56,6 +58,8 @@ TOTAL = "Total"
 # the bounds audit solves linear programmes per linked group of hidden cells (cells that share no
 # relation cannot narrow each other's range): a group larger than this is left unaudited, and said so
 _LP_AUDIT_MAX_BLOCK = 5000
+#: the default time the bounds audit of one suppress_cells call spends on exact ranges, in seconds
+DEFAULT_AUDIT_SECONDS = 300.0
 
 # (index of the total cell, indices of the parts); the total may be several cells, whose sum is the
 # parts' sum (a stock at a month's end plus the month's outflow = the stock a month before plus the inflow)
@@ -84,11 +88,15 @@ class SuppressionResult:
     not_audited : dict of int to str
         hidden cells the bounds audit did not cover, and why (empty when it covered every one,
         or was not asked for).
+    out_of_time : bool
+        the audit's exact ranges used up ``audit_seconds``: the cells still in doubt then were
+        taken as pinned and covered, so more cells may be hidden than a full audit would hide.
     """
 
     hidden: np.ndarray      # bool per cell
     reason: np.ndarray      # object per cell
     not_audited: Dict[int, str] = field(default_factory=dict)
+    out_of_time: bool = False
 
     @property
     def n_primary(self) -> int:
@@ -105,7 +113,8 @@ class SuppressionResult:
 @in_one_blas_thread
 def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                    threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
-                   hidden: Optional[Sequence[bool]] = None, zeros_last: bool = False) -> SuppressionResult:
+                   hidden: Optional[Sequence[bool]] = None, zeros_last: bool = False,
+                   audit_seconds: float = DEFAULT_AUDIT_SECONDS) -> SuppressionResult:
     """Choose the cells to hide among ``values`` linked by additive ``relations``.
 
     Parameters
@@ -130,11 +139,20 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         do. A hidden zero beside a zero total is pinned by the bounds (counts are >= 0), and
         covering it hides zero after zero: a series that is zero in most months (a yearly survey)
         would lose nearly all its cells.
+    audit_seconds : float, default 300
+        The most time the audit spends on exact ranges: the cells that whole points of the
+        relations do not show free get two linear programmes each, and integer programmes where
+        an optimum is not whole (cells of three-way and larger tables with margins; two-way
+        tables and hierarchies need none, see ``benchmarks/README.md``, suppression of many-way
+        tables). When it is used up, a cell still in doubt is taken as pinned, never passed as
+        safe, and covered: the result says so (``out_of_time``), with a warning, and more cells
+        may be hidden than needed.
 
     Returns
     -------
     SuppressionResult
     """
+    clock = _AuditClock(_check_audit_seconds(audit_seconds))
     v = np.asarray(values, dtype=float)
     n = len(v)
     primary = (v >= 1) & (v <= threshold)
@@ -269,14 +287,18 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                     or any(cover_far(int(i)) is not None for i in determined):
                 continue
         if lp_audit is not False:
-            pinned, not_audited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit))
+            pinned, not_audited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), clock=clock)
             if any(cover_far(int(i)) is not None for i in pinned):
                 continue
             # every cell its relations reach is hidden: said, never passed as safe
             not_audited.update({int(i): "its range holds one value only and no published cell is left "
                                 "to hide" for i in pinned})
         break
-    return SuppressionResult(hidden, reason, not_audited)
+    if clock.out_of_time:
+        warnings.warn(f"the bounds audit used up audit_seconds={clock.seconds:g}: the cells still in doubt were "
+                      "taken as pinned and covered, so more cells may be hidden than needed",
+                      UserWarning, stacklevel=2)
+    return SuppressionResult(hidden, reason, not_audited, clock.out_of_time)
 
 
 def _order(i: int, v: np.ndarray, totals: Tuple[int, ...],
@@ -428,12 +450,38 @@ def _sparse_blocks(a) -> List[Tuple[np.ndarray, np.ndarray]]:
 _IP_TIME_LIMIT = 20.0
 
 
+class _AuditClock:
+    """The time left to the exact ranges of one suppression's audit, and whether it ran out."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.out_of_time = False
+
+    def limit(self) -> float:
+        """Seconds the next integer programme may run (0: none may; the time is used up)."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.out_of_time = True
+            return 0.0
+        return min(_IP_TIME_LIMIT, left)
+
+
+def _check_audit_seconds(seconds) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(seconds) or seconds < 0:
+        raise ValidationError([Problem("suppression", "audit_seconds", "must be a number of seconds >= 0",
+                                       value=seconds)])
+    return float(seconds)
+
+
 def _whole(x: np.ndarray) -> bool:
     """Whether every value of the point ``x`` is a whole number (to the solver's tolerance)."""
     return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
 
 
-def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None) -> Tuple[float, float, List[np.ndarray]]:
+def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
+                time_limit: float = _IP_TIME_LIMIT) -> Tuple[float, float, List[np.ndarray]]:
     """The least and greatest whole value of cell ``j`` with ``a @ x = b``, ``x >= 0`` and every
     ``x`` whole (``inf`` when unbounded), and the whole points found on the way.
 
@@ -448,7 +496,8 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None) -> Tupl
 
     ``value``, when given, is the cell's true (whole) value in a whole solution: an end whose linear
     optimum lies less than one from it is that value (no other whole number lies between), with
-    no integer programme.
+    no integer programme. ``time_limit`` bounds each integer programme (0: none is run, and the
+    end is NaN).
     """
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
@@ -471,8 +520,11 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None) -> Tupl
         if value is not None and sign * (value - sign * lp.fun) < 1 - 1e-6:
             ends.append(value)           # the truth is the only whole value this far
             continue
+        if time_limit <= 0:
+            ends.append(np.nan)
+            continue
         res = milp(sign * c, constraints=LinearConstraint(a, b, b), integrality=np.ones(m),
-                   bounds=Bounds(0, np.inf), options={"time_limit": _IP_TIME_LIMIT})
+                   bounds=Bounds(0, np.inf), options={"time_limit": time_limit})
         if res.x is not None and _whole(res.x):
             points.append(np.round(res.x))
         ends.append(float(np.round(sign * res.fun)) if res.status == 0 else np.nan)
@@ -517,7 +569,8 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
     return out
 
 
-def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray:
+def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
+                  clock: Optional[_AuditClock] = None) -> np.ndarray:
     """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range
     holds one whole number at most (as :func:`hidden_ranges` would find, without two programmes per cell).
 
@@ -525,8 +578,9 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
     them span two whole numbers or more is not narrow. The true values are one point; the vertices
     that random objectives (over the cells still in doubt) reach are more, and clear most cells in a
     few solves. Only whole vertices count (a fractional one shows values no count takes); those of
-    two-way tables with margins are all whole. The cells still in doubt get the exact two integer
-    programmes each.
+    two-way tables with margins are all whole. The cells still in doubt get their exact range (two
+    linear programmes, and integer ones where an optimum is not whole) while ``clock`` has time
+    left; after it, they count as narrow.
     """
     from scipy.optimize import linprog
 
@@ -561,7 +615,11 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0) -> np.ndarray
     for j in np.flatnonzero(doubt()):
         if _two_whole_numbers(lo_seen[j], hi_seen[j]):
             continue            # cleared by a point found for a cell before it
-        lo, hi, points = _cell_range(a, b, int(j), float(x0[j]) if truth else None)
+        limit = _IP_TIME_LIMIT if clock is None else clock.limit()
+        if limit <= 0:          # out of time: in doubt, so pinned (never passed as safe)
+            narrow[j] = True
+            continue
+        lo, hi, points = _cell_range(a, b, int(j), float(x0[j]) if truth else None, limit)
         for x in points:
             seen(x)
         # an end not proven (NaN) counts as pinned unless whole points show two values
@@ -575,8 +633,8 @@ def _two_whole_numbers(lo, hi):
     return np.floor(np.asarray(hi) + 1e-6) - np.ceil(np.asarray(lo) - 1e-6) >= 1
 
 
-def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *,
-                      required: bool) -> Tuple[np.ndarray, Dict[int, str]]:
+def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, required: bool,
+                      clock: Optional[_AuditClock] = None) -> Tuple[np.ndarray, Dict[int, str]]:
     """Hidden cells whose range (:func:`hidden_ranges`) holds one whole number at most, ascending; and the
     hidden cells not audited, with why."""
     try:
@@ -595,7 +653,7 @@ def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *,
                    f"than the {_LP_AUDIT_MAX_BLOCK} audited together")
             skipped.update({int(i): why for i in idx[cols]})
             continue
-        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]])
+        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]], clock=clock)
         pinned.extend(int(i) for i in idx[cols[narrow]])
     return np.array(sorted(pinned), dtype=int), skipped
 
@@ -611,18 +669,22 @@ class Suppressed(FrameResult):
     threshold : counts ``1..threshold`` were hidden.
     counts : per value column, ``{"primary": n, "secondary": n}`` cells hidden.
     not_audited : per value column, ``{row: why}`` for hidden cells the bounds audit did not cover.
+    out_of_time : the value columns whose audit used up ``audit_seconds`` (cells still in doubt
+        were then taken as pinned and covered).
     """
 
-    _metadata = ["threshold", "counts", "not_audited"]
+    _metadata = ["threshold", "counts", "not_audited", "out_of_time"]
     threshold: int = DEFAULT_THRESHOLD
     counts: Dict[str, Dict[str, int]] = {}
     not_audited: Dict[str, Dict[int, str]] = {}
+    out_of_time: List[Hashable] = []
 
 
 def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims: Optional[Sequence[str]] = None,
              totals: Optional[Mapping[str, Hashable]] = None,
              hierarchies: Optional[Mapping[str, Mapping[Hashable, Hashable]]] = None,
-             threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> Suppressed:
+             threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
+             audit_seconds: float = DEFAULT_AUDIT_SECONDS) -> Suppressed:
     """Suppress small observed counts in a long table, with secondary suppression.
 
     Parameters
@@ -646,6 +708,9 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     lp_audit : bool, optional
         run the bounds audit (default: when scipy is installed; hidden cells linked in a group of
         more than 5,000 are not audited, and listed in the result's ``not_audited``).
+    audit_seconds : float, default 300
+        per value column, the most time the audit spends on exact ranges (see
+        :func:`suppress_cells`); the result's ``out_of_time`` names the columns where it ran out.
 
     Returns
     -------
@@ -677,9 +742,11 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     out = table.copy()
     summary = {}
     unaudited = {}
+    late: List[Hashable] = []
     for col in values:
         counts = _counts(table, col)
-        result = suppress_cells(counts, relations, threshold=threshold, lp_audit=lp_audit)
+        result = suppress_cells(counts, relations, threshold=threshold, lp_audit=lp_audit,
+                                audit_seconds=audit_seconds)
         kept = pd.array(np.where(result.hidden, 0, counts).astype("int64"), dtype="Int64")
         kept[result.hidden] = pd.NA
         out[col] = kept
@@ -687,7 +754,9 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
         summary[col] = {"primary": result.n_primary, "secondary": result.n_secondary}
         if result.not_audited:
             unaudited[col] = dict(result.not_audited)
-    return Suppressed.of(out, threshold=threshold, counts=summary, not_audited=unaudited)
+        if result.out_of_time:
+            late.append(col)
+    return Suppressed.of(out, threshold=threshold, counts=summary, not_audited=unaudited, out_of_time=late)
 
 
 def _check_threshold(threshold) -> None:
@@ -770,7 +839,8 @@ def _relations(table: pd.DataFrame, dims: List[str], parents: Dict[str, Dict[Has
 # two-way tables
 # ---------------------------------------------------------------------------------
 def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: Hashable = TOTAL,
-                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None) -> Suppressed:
+                   threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
+                   audit_seconds: float = DEFAULT_AUDIT_SECONDS) -> Suppressed:
     """Suppress a two-way table of counts (rows x columns), optionally with margins.
 
     Parameters
@@ -786,6 +856,8 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
         the label of the margins.
     lp_audit : bool, optional
         run the bounds audit (as :func:`suppress`).
+    audit_seconds : float, default 300
+        as :func:`suppress`.
 
     Returns
     -------
@@ -801,12 +873,14 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
             totals["_col"] = total_label
         if not totals:
             raise ValidationError([Problem("table", None, f"margins=True but no row or column is labelled {total_label!r}")])
-    out = suppress(long, "_value", dims=["_row", "_col"], totals=totals, threshold=threshold, lp_audit=lp_audit)
+    out = suppress(long, "_value", dims=["_row", "_col"], totals=totals, threshold=threshold, lp_audit=lp_audit,
+                   audit_seconds=audit_seconds)
     shown = out["_value"].astype(object).where(out["_value_status"] != SUPPRESSED, SUPPRESSED)
     wide = pd.DataFrame({"_row": out["_row"], "_col": out["_col"], "v": shown}).pivot(index="_row", columns="_col", values="v")
     wide = wide.reindex(index=table.index, columns=table.columns)
     wide.index.name, wide.columns.name = table.index.name, table.columns.name
-    return Suppressed.of(wide, threshold=out.threshold, counts=out.counts, not_audited=out.not_audited)
+    return Suppressed.of(wide, threshold=out.threshold, counts=out.counts, not_audited=out.not_audited,
+                         out_of_time=out.out_of_time)
 
 
 def published(frame: pd.DataFrame) -> pd.DataFrame:
