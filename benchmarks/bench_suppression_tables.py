@@ -7,6 +7,7 @@ hidden count can take another whole value. Prints the cells hidden, the integer 
 and the wall time.
 
 Run:  PYTHONPATH=python python benchmarks/bench_suppression_tables.py [--tables 10x10x10:1 6x6x6x6:2]
+      [--audit-seconds 300]
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def main() -> None:
     p.add_argument("--tables", nargs="*", default=["30x30:2", "10x10x10:1", "8x8x5:2", "6x6x6x6:2"],
                    help="SHAPE:MEAN, e.g. 10x10x10:1")
     p.add_argument("--seed", type=int, default=5)
+    p.add_argument("--audit-seconds", type=float, default=300.0, help="the audit's time for exact ranges")
     a = p.parse_args()
     calls = [0]
     milp = scipy.optimize.milp
@@ -53,11 +55,12 @@ def main() -> None:
         dims = [c for c in df.columns if c != "count"]
         calls[0] = 0
         t = time.perf_counter()
-        out = suppress(df, "count", dims=dims, totals={d: "Total" for d in dims})
+        out = suppress(df, "count", dims=dims, totals={d: "Total" for d in dims}, audit_seconds=a.audit_seconds)
         wall = time.perf_counter() - t
         hidden = int(out["count_status"].eq("c").sum())
         print(f"{shape_text} table, mean {mean}: {len(df)} cells, {hidden} hidden, "
               f"{sum(len(v) for v in out.not_audited.values())} not audited, {calls[0]} integer programmes, "
+              f"{'out of time, ' if out.out_of_time else ''}"
               f"{wall:.1f} s wall")
 
 
