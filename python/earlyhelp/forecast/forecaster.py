@@ -73,7 +73,7 @@ from .._native import naming, progress
 from .._numbers import is_whole
 from ._dates import local_dates
 from ._level_arg import level_list
-from .models import CoreModel, theta_bounds
+from .models import CoreModel, theta_bounds, theta_fitted
 
 __all__ = ["Forecaster", "ModelError", "MAX_Y", "MAX_EXOG"]
 
@@ -142,15 +142,10 @@ class _Panel:
     def history_means(self) -> np.ndarray:
         """Each series' mean over its history (missing values left out; NaN when none)."""
         ok = np.isfinite(self.y)
-        starts = self.indptr[:-1]
-        if not len(starts):
-            return np.zeros(0)
-        sums = np.add.reduceat(np.where(ok, self.y, 0.0), starts) if len(self.y) else np.zeros(len(starts))
-        counts = np.add.reduceat(ok.astype(float), starts) if len(self.y) else np.zeros(len(starts))
-        empty = self.lengths() == 0  # reduceat gives the next element for an empty segment
-        sums[empty], counts[empty] = 0.0, 0.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(counts > 0, sums / counts, np.nan)
+        series = np.repeat(np.arange(self.n_series), self.lengths())
+        sums = np.bincount(series, weights=np.where(ok, self.y, 0.0), minlength=self.n_series)
+        counts = np.bincount(series, weights=ok, minlength=self.n_series)
+        return np.divide(sums, counts, out=np.full(self.n_series, np.nan), where=counts > 0)
 
     def dates(self, h: int) -> pd.DatetimeIndex:
         """Future dates (series-major, h per series) after each series' end."""
@@ -1047,7 +1042,7 @@ class Forecaster:
         var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
         if getattr(model, "kind", None) != "Theta":
             return var
-        theta = np.array([str(m).startswith(("Theta", "OptimizedTheta")) for m in res["method"]], dtype=bool)
+        theta = theta_fitted(res["method"])
         return np.where(theta[:, None], _intervals.to_forecast_level(var, res["mean"], panel.history_means()), var)
 
     def _backtests(self, model: Any, panel: _Panel, h: int, levels: List[float],

@@ -252,6 +252,11 @@ class Theta(CoreModel):
                 "season_length": self.season_length, "seed": self.seed}
 
 
+def theta_fitted(methods: Sequence[Any]) -> np.ndarray:
+    """Per series, whether Theta was fitted (not the Naive fallback of a series too short for it)."""
+    return np.array([str(m).startswith(("Theta", "OptimizedTheta")) for m in methods], dtype=bool)
+
+
 def theta_bounds(res: Dict[str, Any], n_obs: np.ndarray, optimized: bool, levels: Sequence[float]) -> None:
     """Theta's simulated intervals, centred on the point forecast and widened for few residuals
     (in place; see :class:`Theta`).
@@ -276,7 +281,7 @@ def theta_bounds(res: Dict[str, Any], n_obs: np.ndarray, optimized: bool, levels
     n = np.asarray(n_obs, dtype=float)
     df = n - 3.0 - (3.0 if optimized else 2.0)
     # series too short for Theta were forecast by Naive, whose intervals are its own
-    theta = np.array([str(m).startswith(("Theta", "OptimizedTheta")) for m in res["method"]], dtype=bool)
+    theta = theta_fitted(res["method"])
     p = 0.5 + np.asarray(levels, dtype=float) / 200.0                         # (L,)
     usable = theta & (df >= 1)
     safe_df = np.where(usable, df, 1.0)

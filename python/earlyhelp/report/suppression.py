@@ -497,8 +497,7 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
 
     ``value``, when given, is the cell's true (whole) value in a whole solution: an end whose linear
     optimum lies less than one from it is that value (no other whole number lies between), with
-    no integer programme. ``time_limit`` bounds each integer programme (0: none is run, and the
-    end is NaN).
+    no integer programme. ``time_limit`` bounds each integer programme.
     """
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
@@ -520,9 +519,6 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
             continue
         if value is not None and sign * (value - sign * lp.fun) < 1 - 1e-6:
             ends.append(value)           # the truth is the only whole value this far
-            continue
-        if time_limit <= 0:
-            ends.append(np.nan)
             continue
         res = milp(sign * c, constraints=LinearConstraint(a, b, b), integrality=np.ones(m),
                    bounds=Bounds(0, np.inf), options={"time_limit": time_limit})
