@@ -175,7 +175,9 @@ def test_the_attack_would_find_a_primary_only_suppression(run):
     model = StockFlow("continuum").fit(council.replace(families=families), start="2024-04-01", end="2025-03-31",
                                        by="locality")
     raw = start_stock(model)
-    leaky = publish(raw, PublishPolicy(threshold=5), counts=["children"]).text   # no totals declared
+    with pytest.raises(earlyhelp.ValidationError, match="looks like the total"):   # its "all" rows are seen
+        publish(raw, PublishPolicy(threshold=5), counts=["children"])
+    leaky = publish(raw, PublishPolicy(threshold=5), counts=["children"], totals={}).text   # said to have none
     assert _recovered(leaky.astype({"children": str}), [], "children")
     # and the run's own table is that start, suppressed with the totals declared
     shown = start.loc[~hidden, "children"].astype(int).to_numpy()

@@ -22,7 +22,23 @@ def test_undeclared_rate_is_withheld_where_its_count_is_hidden():
     assert out.text["rate_per_10k"].iloc[0] == SUPPRESSED
     assert pd.isna(out.typed["rate_per_10k"].iloc[0])
     assert out.typed["rate_per_10k"].iloc[1] == 100.0
-    assert out.record["withheld_derived"] == {"rate_per_10k": 1}
+    # every number of the row that is not a count, a key or a place in time: the gate does not
+    # guess which are safe; the population is shown when declared independent
+    assert out.record["withheld_derived"] == {"population": 1, "rate_per_10k": 1}
+    shown = publish(_rates(), PublishPolicy(), independent=["population"])
+    assert shown.record["withheld_derived"] == {"rate_per_10k": 1}
+
+
+@pytest.mark.parametrize("name", ["change", "difference", "delta", "ci_low", "ci_high", "ratePer10k",
+                                  "percentOfAll", "fraction", "yoy"])
+def test_numbers_of_any_name_beside_a_hidden_count_are_withheld(name):
+    # a year-on-year change, an interval, a camelCase rate: each gives the hidden 3 away
+    frame = pd.DataFrame({"locality": ["North", "South"], "year": [2024, 2024], "families": [3, 20],
+                          name: [-7.0, 2.0]})
+    out = publish(frame, PublishPolicy())
+    assert out.text["families"].iloc[0] == SUPPRESSED
+    assert out.text[name].iloc[0] == SUPPRESSED and float(out.text[name].iloc[1]) == 2.0
+    assert out.text["year"].tolist() == [2024, 2024]   # a place in time, not derived from the count
 
 
 @pytest.mark.parametrize("name", ["percent", "pct", "mean_days", "ratio", "avg_age", "% of requests", "utilization"])

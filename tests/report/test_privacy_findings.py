@@ -206,7 +206,8 @@ def test_formula_leading_cells_are_neutralised_in_csv_and_excel(tmp_path, text):
                           "delta": [-2.5, 1.0]})
     out = publish(frame, PublishPolicy())
     for table in (out.text, out.typed):
-        assert table["locality_id"].iloc[0] == "'" + text and table["name"].iloc[1] == "'" + text
+        shown = "'" + text.replace("\r", "\n")  # a CR inside a cell is written as a newline (quoted)
+        assert table["locality_id"].iloc[0] == shown and table["name"].iloc[1] == shown
         assert table["delta"].tolist() == [-2.5, 1.0]            # numbers are numbers
     assert out.record["formulas_neutralised"] == 2
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"t": out.text}))).active

@@ -503,7 +503,8 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     if len(capacity_table):
         facts = capacity_table.facts() if hasattr(capacity_table, "facts") else {}
         withheld = withhold(rounded(capacity_table), hidden)
-        folder.write_table("capacity", with_place_names(withheld, names))
+        # forecasts of counts, not observed ones: withheld with their series (hidden) instead
+        folder.write_table("capacity", with_place_names(withheld, names), counts=[])
         capacity_shown = type(capacity_table).of(withheld, **facts) if facts else withheld
         sources.append("capacity")
     described = dict(measures=list(fc.measures), models=list(fc.models), levels=list(fc.levels), model=chosen)

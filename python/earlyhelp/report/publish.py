@@ -14,11 +14,11 @@ policy (:class:`PublishPolicy`) and says what it did:
 * **Figures derived from a hidden count.** A rate, share or mean published beside a hidden
   count gives it away (a rate per 10,000 times the population, a share times the total). In a
   row where a count cell is hidden (here or before the gate), every figure the caller declares
-  derived from it (``derived=``) is withheld, and so is every other number whose name says it
-  is derived from the row's counts (:func:`derived_columns`: a rate, share, percent,
-  proportion, mean, average, ratio, ``per``, utilisation, a ``value`` or its interval ``lo``/``hi``
-  or ``lower``/``upper``, a total or a sum), unless the caller declares it independent of the
-  counts (``independent=``). A withheld cell is ``"c"`` in CSV and missing in Parquet;
+  derived from it (``derived=``) is withheld, and so is every other number of the row that is
+  not itself a count, an identifier, a key of the row or a place in time
+  (:func:`numbers_beside_counts`: a rate, a share, a change from last year, an interval, a
+  total, whatever its name), unless the caller declares it independent of the counts
+  (``independent=``). A withheld cell is ``"c"`` in CSV and missing in Parquet;
   ``run.json`` says how many per column (``withheld_derived``).
 * **Pseudonymous ids.** With ``pseudonymise`` on, every identifier column (family,
   person, episode, request, practitioner, referral, assessment, involvement ids,
@@ -57,7 +57,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "
 #: what may stand before a formula character and still let a spreadsheet read a formula: a
 #: spreadsheet that trims leading spaces on import (or a reader who does) turns " =1+1" into one;
 #: zero-width characters and the byte order mark do not show at all
-_LEADING = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]*")
+_LEADING = re.compile(r"^[\s\x00\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*")
 
 #: identifier columns of published tables -> pseudonym domain (as :mod:`.pseudonymise`)
 IDENTIFIER_COLUMNS: Dict[str, str] = {
@@ -186,13 +186,22 @@ def neutralise_formulas(frame: pd.DataFrame) -> "tuple[pd.DataFrame, int]":
     changed = 0
     for col in _text_columns(out):
         values = out[col].astype(object)
+        # a carriage return inside a cell is no line break to Python's CSV writer, which leaves
+        # the cell unquoted, but a spreadsheet starts a new row (and a new cell) there: written
+        # as a newline, the cell is quoted and stays one cell
         risky = values.map(formula_like).to_numpy(dtype=bool)
+        broken = values.map(lambda v: isinstance(v, str) and "\r" in v).to_numpy(dtype=bool)
+        if broken.any():
+            values = values.copy()
+            values[broken] = [v.replace("\r\n", "\n").replace("\r", "\n") for v in values[broken]]
+            out[col] = values
+        changed += int((risky | broken).sum())
         if risky.any():
-            changed += int(risky.sum())
             converted = values.copy()
             converted[risky] = ["'" + v for v in values[risky]]
             out[col] = converted
-    renamed = {c: neutralise_text(c) for c in out.columns if formula_like(c)}
+    renamed = {c: ("'" if formula_like(c) else "") + c.replace("\r\n", "\n").replace("\r", "\n")
+               for c in out.columns if isinstance(c, str) and (formula_like(c) or "\r" in c)}
     if renamed:
         changed += len(renamed)
         out = out.rename(columns=renamed)
@@ -215,14 +224,30 @@ def identifier_columns(frame: pd.DataFrame) -> Dict[Hashable, str]:
     """
     out: Dict[Hashable, str] = {}
     for col in frame.columns:
-        name = str(col)
-        if name in ORGANISATION_COLUMNS:
+        name = _snake(col)
+        if name in ORGANISATION_COLUMNS or name.endswith(("locality_id", "agency_id", "locality_ids", "agency_ids")):
             continue
         if name in IDENTIFIER_COLUMNS:
             out[col] = IDENTIFIER_COLUMNS[name]
-        elif name.endswith("_id") and not name.endswith(("locality_id", "agency_id")):
-            out[col] = name[: -len("_id")].split("_")[-1]
+        elif name in _PERSON_NUMBERS or name.endswith(tuple(f"_{n}" for n in _PERSON_NUMBERS[:_NATIONAL])):
+            out[col] = "person"  # a national number of a person (UPN, NHS number) or a bare id
+        elif name.endswith(_ID_ENDINGS):
+            out[col] = re.sub(r"_(id|ids|ref|reference|number)$", "", name).split("_")[-1]
     return out
+
+
+#: names of columns that hold a person's number in a national system, or an id of no named kind
+_PERSON_NUMBERS = ("upn", "uln", "nhs_number", "nhs_no", "ni_number", "id", "ids", "reference", "ref")
+_NATIONAL = 5  # the first five: a child_upn is a person's too
+#: endings of a column of ids of a named kind (``household_id``, ``case_ref``)
+_ID_ENDINGS = ("_id", "_ids", "_ref", "_reference")
+
+
+def _snake(col: Hashable) -> str:
+    """A column name as snake case: ``Family_ID``, ``familyId``, ``family id`` and ``family_id `` are
+    all ``family_id`` (a name matched exactly would let its variants through unpseudonymised)."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(col).strip())
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 def _id_text(v: Any) -> str:
@@ -247,7 +272,7 @@ def _pseudonymise_column(values: pd.Series, domain: str, key: bytes,
             return v
         if isinstance(v, (list, tuple)):
             return ";".join(one(x) for x in v)
-        text = _id_text(v)
+        text = _id_text(v).strip()  # " F2" and "F2" are one id
         if ";" in text:
             return ";".join(one(x) for x in text.split(";"))
         if text not in cache:
@@ -334,6 +359,58 @@ def derived_columns(frame: pd.DataFrame, counts: Sequence[Hashable] = ()) -> Lis
         if col in counts and not (_name_words(col) & _TOTAL_WORDS):
             continue
         if _as_numbers(frame[col]) is not None or (frame[col].astype(object) == SUPPRESSED).any():
+            out.append(col)
+    return out
+
+
+#: words of a number that places a row rather than measuring it (a year, a level of need): one
+#: made only of these (and digits) is shown beside a hidden count
+_PLACE_WORDS = frozenset(("year", "years", "month", "quarter", "week", "period", "day", "level", "age", "order",
+                          "rank", "fy"))
+
+
+#: a number counting organisations (``n_agencies``) says nothing of a count of people beside it
+_ORGANISATION_WORDS = frozenset(("agency", "agencies", "partner", "partners", "organisation", "organisations",
+                                 "school", "schools", "hub", "hubs"))
+
+
+@_table_doc
+def numbers_beside_counts(frame: pd.DataFrame, counts: Sequence[Hashable] = (),
+                          keys: Sequence[Hashable] = ()) -> List[Hashable]:
+    """Columns withheld in a row where a count is hidden: every number that is not itself a
+    count, an identifier, a key of the row or a place in time (``year``, ``month``, ``level``).
+
+    A number beside a hidden count may give it away whatever its name (a ``change`` from last
+    year, a ``fraction``, a ``ci_high``): the gate does not guess from names which numbers are
+    safe, it withholds them all unless the caller declares them ``independent``. Counts named
+    as totals (``total_families``) are withheld too (:func:`derived_columns`).
+
+    {parameters_frame}
+    counts : sequence, optional
+        the table's count columns.
+    keys : sequence, optional
+        the columns that identify a row (``dims`` and ``totals`` keys).
+
+    Returns
+    -------
+    list
+        the columns, in the table's order.
+    """
+    named = set(derived_columns(frame, counts))
+    ids = identifier_columns(frame)
+    out = []
+    for col in frame.columns:
+        if col in named:
+            out.append(col)
+            continue
+        words = _name_words(col)
+        if col in counts or col in keys or col in ids or str(col) in ORGANISATION_COLUMNS \
+                or str(col).endswith("_status") or (words and words <= _PLACE_WORDS) or words & _ORGANISATION_WORDS:
+            continue
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if _as_numbers(values) is not None or (values.astype(object) == SUPPRESSED).any():
             out.append(col)
     return out
 
@@ -489,8 +566,8 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
 
     In each row where a count cell is hidden (by the gate, or before it as ``"c"``), the gate
     withholds the figures computed from it: the columns in ``derived`` whose counts are hidden,
-    and every other number named as derived from counts (:func:`derived_columns`) unless it is
-    declared ``independent``. A count named as a total (``total_families``) is withheld beside
+    and every other number that is not a count, an id, a key or a place in time
+    (:func:`numbers_beside_counts`) unless it is declared ``independent``. A count named as a total (``total_families``) is withheld beside
     another hidden count of its row.
 
     Parameters
@@ -530,15 +607,24 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
         a ``derived`` column or source, or an ``independent`` column, is not in the table, or a
         ``derived`` source is not a count the gate suppresses.
     """
-    record: Dict[str, Any] = {"rows": int(len(frame))}
-    typed = frame.reset_index(drop=True)
-    text = typed if text_frame is None else text_frame.reset_index(drop=True)
+    _check_columns(frame, "table")
+    if text_frame is not None:
+        _check_columns(text_frame, "text_frame")
+    rows = int(len(frame))
+    # a small number of rows of people is a count too (a list of 3 families)
+    record: Dict[str, Any] = {"rows": SUPPRESSED if 1 <= rows <= policy.threshold else rows}
+    typed = _index_as_columns(frame)
+    text = typed if text_frame is None else _index_as_columns(text_frame)
     already = suppressed_columns(text) if text_frame is not None else suppressed_columns(typed)
     cols = [c for c in (count_columns(typed) if counts is None else counts) if c not in not_counts
             and str(c) not in already]
     declared = [str(c) for c in count_columns(typed) if c not in cols and str(c) not in already]
+    if counts is None:  # counts the caller names are its word; found by name, they must be whole
+        _check_count_named(typed, cols, [*not_counts, *already, *independent, *(derived or {})])
     if declared:
         record["not_counts"] = declared     # count-named, declared by the caller as not observed counts
+    if cols and totals is None:
+        _check_no_total_rows(typed)
     if cols:
         text, done = _suppress_counts(text, cols, policy, totals, dims)
         if not totals and any(_name_words(c) & _SHARE_WORDS or "%" in str(c) for c in text.columns
@@ -561,7 +647,7 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
         for src in sources:
             hidden |= (text[src].astype(object) == SUPPRESSED).to_numpy(dtype=bool)
         withhold[col] = hidden
-    for col in derived_columns(text, list(hidden_count)):
+    for col in numbers_beside_counts(text, list(hidden_count), keys=[*(dims or ()), *(totals or {})]):
         if col in withhold or col in independent:
             continue
         others = [h for c, h in hidden_count.items() if c != col]
@@ -605,6 +691,91 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     text, n_text = neutralise_formulas(text)
     record["formulas_neutralised"] = max(n_typed, n_text)
     return Published(typed=typed, text=text, record=record)
+
+
+def _check_columns(frame: pd.DataFrame, table: str) -> None:
+    """One level of column names, each once: a MultiIndex name is not neutralised as text, and
+    of a name given twice only one column would be checked."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise ValidationError([Problem("publish", None, f"the {table}'s columns have more than one level of "
+                                       "names: flatten them first (e.g. '_'.join of each name)")])
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise ValidationError([Problem("publish", c, "the column is given twice; keep one") for c in twice])
+
+
+def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with a default index dropped and any other index (locality names, say) kept as
+    columns: dropping it would publish the counts without the rows they belong to."""
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
+        return frame.reset_index(drop=True)
+    if isinstance(frame.index, pd.MultiIndex) or frame.index.name is not None:
+        clash = [n for n in frame.index.names if n in frame.columns]
+        if clash:
+            raise ValidationError([Problem("publish", str(c), "the index has the name of a column; rename one")
+                                   for c in clash])
+        return frame.reset_index()
+    if pd.api.types.is_integer_dtype(frame.index):
+        return frame.reset_index(drop=True)  # row numbers (a filtered table): no information
+    return frame.rename_axis("index").reset_index() if "index" not in frame.columns else \
+        frame.rename_axis("row_label").reset_index()
+
+
+#: labels of a row that totals the others: with one hidden part, the total gives it away
+_TOTAL_LABEL = re.compile(r"^\s*((grand\s+)?totals?|all|all\s+\w+(\s+\w+)?|overall)\s*$", re.IGNORECASE)
+
+
+def _check_no_total_rows(frame: pd.DataFrame) -> None:
+    """A row labelled as a total (``Total``, ``All localities``) whose table does not say so
+    (``totals=``) would be suppressed as one more row: its hidden parts could be worked out by
+    subtraction. Refused unless the caller names it (``totals={dim: label}``) or says there is
+    none (``totals={}``)."""
+    problems = []
+    for col in _text_columns(frame):
+        labels = frame[col].astype(object)
+        hit = labels.map(lambda v: isinstance(v, str) and bool(_TOTAL_LABEL.match(v))).to_numpy(dtype=bool)
+        if hit.any():
+            label = labels[hit].iloc[0]
+            problems.append(Problem("publish", str(col), f"a row labelled {label!r} looks like the total of the "
+                                    f"others: pass totals={{{str(col)!r}: {label!r}}} (and dims) so that its hidden "
+                                    "parts cannot be worked out by subtraction, or totals={} if it is not a total",
+                                    rows=list(frame.index[hit][:10]), n_rows=int(hit.sum()), value=label))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _check_count_named(frame: pd.DataFrame, counts: Sequence[Hashable], skip: Sequence[Hashable]) -> None:
+    """A column named like a count of people or cases whose cells are not all whole numbers
+    (``3.0001``, ``"n/a"``, ``"<5"``) is not taken as a count, so nothing in it would be hidden:
+    refused, named by row, unless the caller declares it (``not_counts``, ``independent``)."""
+    skip_names = {str(c) for c in skip}
+    problems = []
+    for col in frame.columns:
+        if col in counts or str(col) in skip_names or not _count_named(col) or f"{col}_status" in frame.columns:
+            continue  # (a status column beside it: suppressed by the caller)
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values) \
+                or pd.api.types.is_timedelta64_dtype(values):
+            continue
+        filled = values.dropna()
+        if pd.api.types.is_numeric_dtype(filled):
+            numbers = pd.to_numeric(filled, errors="coerce").astype(float)
+        else:
+            numbers = pd.to_numeric(filled.astype(str).str.strip().str.replace(",", "", regex=False), errors="coerce")
+        if numbers.isna().all():
+            continue  # text throughout (a definition, a label): no count in it to hide
+        finite = np.isfinite(numbers.to_numpy(dtype=float))
+        bad = ~finite | (numbers.to_numpy(dtype=float) != np.round(np.where(finite, numbers, 0.0)))
+        if bad.any():
+            where = filled.index[bad]
+            value = filled.loc[where[0]]
+            problems.append(Problem("publish", str(col), "a column named like a count holds values that are not "
+                                    "whole numbers, so it cannot be suppressed as a count: fix the values, or "
+                                    "declare the column in not_counts if it is not a count of people or cases",
+                                    rows=list(where[:10]), n_rows=int(bad.sum()),
+                                    value=value.item() if isinstance(value, np.generic) else value))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _check_derived(derived: Mapping[Hashable, Sequence[Hashable]], text: pd.DataFrame,

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .._docstrings import with_sections
 from .._redact import MASK, redact_text
-from ..results import Excluded, Exclusions
+from ..results import UNITS, Excluded, Exclusions
 from .publish import PublishPolicy, Published, excel_bytes, publish
 
 log = logging.getLogger("earlyhelp")
@@ -290,9 +290,9 @@ class RunFolder:
         Published
             the table as the gate lets it out.
         """
-        frame = rounded(frame.reset_index(drop=True), decimals)
+        frame = rounded(frame, decimals)
         if csv_frame is not None:
-            csv_frame = rounded(csv_frame.reset_index(drop=True), decimals)
+            csv_frame = rounded(csv_frame, decimals)
         out = publish(frame, self.policy, text_frame=csv_frame, **gate)
         self._tables.add(name)
         return out
@@ -397,8 +397,12 @@ class RunFolder:
     def _counts_shown(self, records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """Exclusions for run.json: a count of 1..threshold records is ``"c"`` (run.json is published too)."""
         t = int(self.policy.threshold)
-        return [{**r, "rows": "c"} if isinstance(r.get("rows"), (int, np.integer)) and 1 <= r["rows"] <= t else r
-                for r in records]
+
+        def shown(n: Any) -> Any:
+            small = isinstance(n, (int, np.integer)) and not isinstance(n, bool) and 1 <= n <= t
+            return "c" if small else n
+
+        return [{k: shown(v) if k in UNITS else v for k, v in r.items()} for r in records]
 
     def hashes(self) -> Dict[str, str]:
         """SHA-256 of every file written so far (for run.json).

@@ -931,8 +931,12 @@ def shown_count(value, threshold: int = DEFAULT_THRESHOLD) -> str:
     if isinstance(value, str):
         number = pd.to_numeric(value.strip().replace(",", ""), errors="coerce")
         if pd.isna(number):
-            return value          # a marker ("c") or a word, not a count
+            return value if value.strip().lower() != "nan" else ""  # a marker ("c") or a word, not a count
         value = number            # a count written as text is still a count
     _check_threshold(threshold)
+    if isinstance(value, (bool, np.bool_)) or not np.isfinite(value) or float(value) != int(value):
+        # shown as it is, 0.5 would read as 0 and True as 1: no count of people is either
+        raise ValidationError([Problem("count", None, "a count shown in the summary must be a whole number",
+                                       value=value.item() if isinstance(value, np.generic) else value)])
     n = int(value)
     return SUPPRESSED if 1 <= n <= threshold else f"{n:,}"
