@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any
+from typing import Any, List
 
 import numpy as np
 import pandas as pd
@@ -114,6 +114,44 @@ def _iso_from_day_first(values: pd.Series, table: str, column: str) -> pd.Series
     out = np.array(rewritten, dtype=object)[np.maximum(codes, 0)]
     out[codes < 0] = None
     return pd.Series(out, index=values.index, name=values.name, dtype=object)
+
+
+def period_text(value: Any) -> str:
+    """A period as a user wrote it: a date without a midnight time, with any other time shown
+    (``2020-04-01``, ``2020-04-01T01:00:00``), so a date off a grid by an hour does not look on it.
+
+    Parameters
+    ----------
+    value : Timestamp, datetime64 or any other value
+        the period (anything that is not a date is shown as ``str`` shows it).
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    return str(value)
+
+
+def period_texts(values: Any, limit: int = 10) -> List[str]:
+    """The first ``limit`` distinct dates of ``values``, earliest first, as :func:`period_text`
+    writes them (for a message: a time of day is shown when it is not midnight).
+
+    Parameters
+    ----------
+    values : Series, DatetimeIndex or array of dates
+        the dates (no NaT).
+    limit : int, default 10
+        how many to write.
+
+    Returns
+    -------
+    list of str
+    """
+    distinct = np.unique(np.asarray(values, dtype="datetime64[ns]"))
+    return [period_text(d) for d in distinct[:limit]]
 
 
 def _distinct_local(values: pd.Series) -> pd.Series:

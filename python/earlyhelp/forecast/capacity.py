@@ -16,7 +16,7 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real, is_real
 from ..results import Excluded, Exclusions, FrameResult
-from ._dates import without_zone
+from ._dates import period_text, without_zone
 from ._level_arg import level_list
 from .accuracy import _flat_columns, _levels, series_gaps
 
@@ -221,16 +221,50 @@ def _deterministic_curve(episode_weeks: float):
     return np.array([float(episode_weeks)]), np.array([0.0])
 
 
-def _period_weeks(ds_values: pd.Series) -> float:
-    d = pd.DatetimeIndex(pd.to_datetime(ds_values.unique())).sort_values()
-    if len(d) >= 1 and (d.is_month_start.all() or d.is_month_end.all()):
-        # whole months: quarter and year starts are month starts too, so count the months between
-        months = np.diff(d.year.to_numpy() * 12 + d.month.to_numpy())
-        return WEEKS_PER_MONTH * (float(np.median(months)) if len(months) else 1.0)
+def _period_weeks(ds_values: pd.Series, history: Any = None) -> float:
+    """The length of one period in weeks, from the forecast's dates (and ``history``'s when the
+    forecast has one date: one date alone, even a month start, does not tell a month from a quarter,
+    a year or a week).
+
+    Parameters
+    ----------
+    ds_values : Series
+        the forecast's ``ds``.
+    history : DataFrame, optional
+        :func:`capacity`'s ``history``; its dates are used only when the forecast has one date.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValidationError
+        one date in all, with nothing in ``history`` to tell the period length.
+    """
+    d = pd.DatetimeIndex(pd.to_datetime(ds_values.unique()))
+    if len(d) < 2:
+        d = d.union(_history_dates(history))
+    d = d.sort_values()
     if len(d) < 2:
         raise ValidationError(Problem("forecast", "ds", "cannot tell the period length from one date; "
                                                         "pass period_weeks"))
+    if d.is_month_start.all() or d.is_month_end.all():
+        # whole months: quarter and year starts are month starts too, so count the months between
+        return WEEKS_PER_MONTH * float(np.median(np.diff(d.year.to_numpy() * 12 + d.month.to_numpy())))
     return float(np.median(np.diff(d.values).astype("timedelta64[D]").astype(float))) / DAYS_PER_WEEK
+
+
+def _history_dates(history: Any) -> pd.DatetimeIndex:
+    """The distinct dates of ``history`` when it is a frame with a ``ds`` of dates; none otherwise
+    (:func:`_history` then says what is wrong with it)."""
+    if not isinstance(history, pd.DataFrame) or "ds" not in history.columns \
+            or isinstance(history["ds"], pd.DataFrame):
+        return pd.DatetimeIndex([])
+    ds = without_zone(history["ds"])  # read as the forecast's dates are
+    if not pd.api.types.is_datetime64_any_dtype(ds):
+        return pd.DatetimeIndex([])
+    return pd.DatetimeIndex(ds.dropna().unique())
 
 
 def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str, float]] = 15.0,
@@ -275,7 +309,8 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     level : float or sequence of float, optional
         Interval levels (default: all present; one number is one level).
     period_weeks : float, optional
-        Length of one period in weeks (default: from ``ds``; 52.18/12 for months).
+        Length of one period in weeks (default: from ``ds``, 52.18/12 for months; a forecast of one
+        date takes it from ``history``'s dates, and without them is a ValidationError).
 
     Returns
     -------
@@ -293,8 +328,10 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
         naming the table, column and series: ``forecast`` or ``history`` not a DataFrame (or
         with a column given twice), missing series ids, ``ds`` not dates, repeated ``(unique_id, ds)``
         rows or missing periods (in a forecast, in ``history`` or between the two: the
-        convolution works period by period), ``history`` rows on or after a series' first
-        forecast period, interval bounds missing, infinite, upper bounds
+        convolution works period by period), series whose dates follow different grids (weeks
+        starting on different days, month starts and month ends), a forecast of one date with
+        neither ``period_weeks`` nor ``history`` to tell the period length, ``history`` rows on or
+        after a series' first forecast period, interval bounds missing, infinite, upper bounds
         negative or below the lower ones, an empty or incomplete ``duration_curve``, a scenario
         that is not a mapping or is named ``"baseline"``, or episodes lasting more than
         ``MAX_KERNEL_PERIODS`` periods.
@@ -316,7 +353,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     _check_positive("episode_weeks", episode_weeks)
     per_fte = _per_fte(caseload_per_fte)
     if period_weeks is None:
-        period_weeks = _period_weeks(forecast["ds"])
+        period_weeks = _period_weeks(forecast["ds"], history)
     _check_positive("period_weeks", period_weeks)
     scen = _scenarios(scenarios)
 
@@ -465,11 +502,24 @@ def _check_periods(table: str, frame: pd.DataFrame) -> None:
         raise ValidationError(Problem(table, "ds", "repeated (unique_id, ds) rows",
                                       rows=list(uid[dup].unique()[:10]), n_rows=int(dup.sum())))
     gaps = series_gaps(uid, frame["ds"])
-    if gaps:
+    if not gaps:
+        return
+    # the grid is read across all series: each series on its own tells a gap from another grid
+    own = {}
+    for u in gaps:
+        alone = (uid == u).to_numpy()
+        own.update(series_gaps(uid[alone], frame["ds"][alone]))
+    if own:
         raise ValidationError(Problem(table, "ds", "missing periods inside a series: caseload is built period "
                                                    "by period, so a gap would shift every later period; add the "
-                                                   "missing rows", rows=list(gaps)[:10], n_rows=len(gaps),
-                                      value=next(iter(gaps.values()))))
+                                                   "missing rows", rows=list(own)[:10], n_rows=len(own),
+                                      value=next(iter(own.values()))))
+    starts = frame["ds"].groupby(uid.to_numpy()).min()
+    raise ValidationError(Problem(table, "ds", "the series' dates follow different grids (weeks starting on "
+                                               "different days, or month starts and month ends): caseload is "
+                                               "built on one grid of periods; put every series on the same grid",
+                                  rows=list(gaps)[:10], n_rows=len(gaps),
+                                  value=", ".join(f"{u} starts {period_text(starts[u])}" for u in list(gaps)[:3])))
 
 
 def _check_positive(name: str, value: Any) -> None:

@@ -2,12 +2,14 @@
 
 Each partition must hold whole series. Every partition is forecast by an ordinary
 :class:`~earlyhelp.forecast.Forecaster` on the worker that holds it; series are fitted
-independently, so the result equals the single-process forecast of the same frame.
+independently, so the result equals the single-process forecast of the same frame. Series with no
+value are gathered from every partition into the forecaster's ``excluded_``, as for a pandas frame
+(a partition holding only such series gives no rows, not an error).
 """
 from __future__ import annotations
 
 import numbers
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
@@ -23,15 +25,16 @@ def _ids(pdf: pd.DataFrame) -> pd.DataFrame:
 
 
 def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]],
-                   first_row: int = 0) -> pd.DataFrame:
-    """One partition's forecast; ``first_row``: the partition's first row in the whole frame,
-    so that a problem names rows of the frame the user gave, not of the partition."""
+                   first_row: int = 0) -> Tuple[pd.DataFrame, pd.DataFrame]:
+    """One partition's forecast and the series it excluded; ``first_row``: the partition's first
+    row in the whole frame, so that a problem names rows of the frame the user gave, not of the
+    partition."""
     from .forecaster import Forecaster
 
     if pdf.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), pd.DataFrame()
     try:
-        return Forecaster(**params).fit(pdf.reset_index(drop=True)).predict(h, level=level)
+        return Forecaster(**params)._forecast_partition(pdf.reset_index(drop=True), h, level)
     except ValidationError as exc:
         if not first_row:
             raise
@@ -63,6 +66,8 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
     single-process forecast (by unique_id, then ds)."""
     import dask
 
+    from .forecaster import _gather_excluded, _no_series_error, _warn_excluded
+
     check_partitions(ddf)
     params = dict(models=forecaster.models, freq=forecaster.freq, season_length=forecaster.season_length, n_jobs=1,
                   fill_missing=forecaster.fill_missing, allow_negative=forecaster.allow_negative,
@@ -73,8 +78,13 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
     starts = [0, *pd.Series(list(lengths)).cumsum().tolist()[:-1]]
     parts = [dask.delayed(_forecast_part)(p, params, int(h), lv, int(first))
              for p, first in zip(ddf.to_delayed(), starts)]
-    frames = [f for f in dask.compute(*parts) if len(f)]
+    results = dask.compute(*parts)
+    forecaster.excluded_ = _gather_excluded([e for _, e in results])
+    _warn_excluded(forecaster.excluded_)
+    frames = [f for f, _ in results if len(f)]
     if not frames:
+        if len(forecaster.excluded_):
+            raise _no_series_error()
         raise ValidationError("the Dask DataFrame holds no series", table="df")
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)

@@ -71,8 +71,9 @@ from . import intervals as _intervals
 from .._native import forecast as core
 from .._native import naming, progress
 from .._numbers import is_whole
-from ._dates import local_dates
+from ._dates import local_dates, period_text, period_texts
 from ._level_arg import level_list
+from .accuracy import _flat_columns
 from .models import CoreModel, theta_bounds, theta_fitted
 
 __all__ = ["Forecaster", "ModelError", "MAX_Y", "MAX_EXOG"]
@@ -97,6 +98,8 @@ MAX_THREADS = 1024
 #: mean at 30 (cpp/src/forecast/count_regression.cpp); where it binds, the method says so
 COUNT_MEAN_CAP = float(np.exp(30.0))
 _FILL = ("zero", "interpolate", "error")
+#: the columns of ``excluded_``
+_EXCLUDED_COLUMNS = ["unique_id", "n_rows", "reason"]
 #: built-in models that need non-negative counts (they raise on a negative value)
 _COUNT_KINDS = ("CountRegression", "CrostonOptimized", "TSB")
 
@@ -178,19 +181,71 @@ class _Panel:
                       self.exog, None if self.whole is None else self.whole[keep]), keep
 
 
-def _as_float(values: pd.Series, table: str, column: str) -> np.ndarray:
-    """A column of numbers as float64 (missing values NaN); text, complex numbers (whose imaginary
-    part a cast would drop) and integers too large for a float raise, naming the column."""
+def _as_float(values: pd.Series, table: str, column: str, *, flags: bool = False) -> np.ndarray:
+    """A column of numbers as float64 (missing values NaN).
+
+    Parameters
+    ----------
+    values : Series
+        the column.
+    table, column : str
+        where it is, for the error.
+    flags : bool, default False
+        accept True/False as 1/0 (an exogenous indicator such as a holiday); never for ``y``:
+        True/False are no counts.
+
+    Returns
+    -------
+    ndarray
+        float64, missing values NaN.
+
+    Raises
+    ------
+    ValidationError
+        naming the column: dates or durations (pandas reads them as nanoseconds), True/False unless
+        ``flags``, text or other objects (naming their rows), complex numbers (whose imaginary part a
+        cast would drop) and integers too large for a float.
+    """
     if isinstance(values, pd.DataFrame):  # a name given twice: which column is meant cannot be told
         raise ValidationError(Problem(table, column, "the column is given twice; keep one"))
+    kind = _kind_of_no_numbers(values, flags)
+    if kind is not None:
+        raise ValidationError(Problem(table, column, f"{column} must be numbers, not {kind}"))
     try:
         numbers = pd.to_numeric(values)
         if not pd.api.types.is_complex_dtype(numbers):
             return numbers.to_numpy(np.float64, na_value=np.nan)
     except (ValueError, TypeError, OverflowError) as err:
-        raise ValidationError(Problem(table, column, f"{column} must be numeric: {err}")) from None
+        raise ValidationError(_not_numbers(values, table, column, err)) from None
     raise ValidationError(Problem(table, column, f"{column} must be real numbers, not complex ones",
                                   value=complex(numbers.iloc[0]) if len(numbers) else None))
+
+
+def _kind_of_no_numbers(values: pd.Series, flags: bool) -> Optional[str]:
+    """The dtype of ``values`` when pandas would read it as numbers that mean nothing here: dates and
+    durations (as nanoseconds), True/False (as 1/0) unless ``flags``; None otherwise."""
+    kind = values.dtype
+    if kind == object and pd.api.types.infer_dtype(values, skipna=True) == "boolean":
+        kind = np.dtype(bool)  # True/False held as objects (with missing values: read as 1.0/0.0)
+    if pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind) \
+            or (pd.api.types.is_bool_dtype(kind) and not flags):
+        return str(kind)
+    return None
+
+
+def _not_numbers(values: pd.Series, table: str, column: str, err: Exception) -> Problem:
+    """The problem with ``values``: the rows (index labels) holding text or another object that is no
+    number, or pandas' own message (a position, not a row) when none can be told (an integer too large
+    for a float)."""
+    try:
+        bad = (pd.to_numeric(values, errors="coerce").isna() & values.notna()).to_numpy()
+    except (ValueError, TypeError, OverflowError):
+        bad = np.zeros(len(values), dtype=bool)
+    if not bad.any():
+        return Problem(table, column, f"{column} must be numeric: {err}")
+    return Problem(table, column, f"{column} must be numeric: text or other values that are not numbers "
+                   "(leave a missing value empty)", rows=list(values.index[bad][:10]), n_rows=int(bad.sum()),
+                   value=values[bad].iloc[0])
 
 
 def _flat_exog(X: np.ndarray, Xf: np.ndarray, indptr: np.ndarray, h: int) -> np.ndarray:
@@ -213,14 +268,27 @@ def _flat_exog(X: np.ndarray, Xf: np.ndarray, indptr: np.ndarray, h: int) -> np.
     return flat
 
 
-def _note_count_regression(res: Dict[str, Any], model: Any, flat: np.ndarray) -> None:
+def _note_count_regression(res: Dict[str, Any], model: Any, shown: np.ndarray) -> None:
     """Say in the method (and so in ``fallbacks_``) where CountRegression could not use an
-    exogenous column (constant over the history) and where its mean reached the core's cap
-    (log mean 30, about 1.07e13: a trend or exogenous effect extrapolated beyond any count), or
-    its upper bounds passed MAX_Y (simulated paths are capped at exp(30) as well, so such bounds
-    may be understated)."""
+    exogenous column (constant over the history: ``res["flat_exog"]``), where its mean reached the
+    core's cap (log mean 30, about 1.07e13: a trend or exogenous effect extrapolated beyond any
+    count) and where its own upper bounds passed MAX_Y: its simulated paths reach the cap there, so
+    the fitted model does not bound the forecast. Called for the fit whose output is returned
+    (a backtest's notes would reach no ``fallbacks_``).
+
+    Parameters
+    ----------
+    res : dict
+        the core's result; its ``method`` and ``fallback`` are updated.
+    model : CountRegression
+        the model (its alias and exogenous columns).
+    shown : ndarray of bool
+        per series, whether the output holds the model's own bounds (else count bounds replace
+        them, and the note says the model's own bounds reached the cap).
+    """
     method = list(res["method"])
     fallback = np.array(res["fallback"], dtype=bool)
+    flat = res["flat_exog"]
     capped = (res["mean"] >= COUNT_MEAN_CAP * (1 - 1e-12)).sum(axis=1)
     hi = res["hi"]
     high = (np.nan_to_num(hi, nan=0.0) > MAX_Y).any(axis=1).sum(axis=1) if hi.size else np.zeros(len(method), int)
@@ -238,8 +306,11 @@ def _note_count_regression(res: Dict[str, Any], model: Any, flat: np.ndarray) ->
                          f"{res['mean'].shape[1]} periods: the fitted trend or exogenous effect runs beyond "
                          "any count; shorten h or check the exogenous values")
         if high[i]:
-            notes.append(f"upper bounds above {MAX_Y:g} on {int(high[i])} periods: simulated paths are capped "
-                         f"at exp(30) = {COUNT_MEAN_CAP:.3g}, so these bounds may be understated")
+            # bounds above MAX_Y come from simulated paths at the cap: no bound the model estimated
+            bounds = f"upper bounds above {MAX_Y:g} on {int(high[i])} periods"
+            cap = f"the cap exp(30) = {COUNT_MEAN_CAP:.3g}: the fitted model does not bound the forecast there"
+            notes.append(f"{bounds} reach {cap}, so these bounds are not meaningful" if shown[i] else
+                         f"its own {bounds} reached {cap} (count bounds are shown instead)")
         if notes:
             method[i] = f"{text} [{'; '.join(notes)}]"
             fallback[i] = True
@@ -268,6 +339,25 @@ def _note_fallback(res: Dict[str, Any], which: np.ndarray, note: str) -> None:
         method[i] = f"{method[i]} [{note}]"
         fallback[i] = True
     res["method"], res["fallback"] = method, fallback
+
+
+def _warn_excluded(excluded: pd.DataFrame) -> None:
+    """Say in the log that series were excluded (once per fit, however many Dask partitions)."""
+    if len(excluded):
+        log.warning("%d series excluded (see Forecaster.excluded_)", len(excluded))
+
+
+def _no_series_error() -> ValidationError:
+    """The error when no series of the input (of any Dask partition) has a value."""
+    return ValidationError("no series with any non-missing y value", table=_TABLE, column="y")
+
+
+def _gather_excluded(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The ``excluded_`` of every Dask partition in one table, as a pandas fit gives it (by unique_id)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=_EXCLUDED_COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values("unique_id", kind="stable", ignore_index=True)
 
 
 class Forecaster:
@@ -317,7 +407,8 @@ class Forecaster:
         Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped.
         None after fitting a Dask DataFrame (each partition is checked where it lives).
     excluded_ : DataFrame or None
-        Series left out, with ``reason``; None after fitting a Dask DataFrame.
+        Series left out, with ``reason`` (``unique_id, n_rows, reason``); after fitting a Dask
+        DataFrame, None until ``predict`` gathers it from the partitions.
     fallbacks_ : DataFrame
         After ``predict``/``cross_validation``: unique_id, model, method used instead.
     fitted_models_ : DataFrame
@@ -403,9 +494,10 @@ class Forecaster:
                     cols.append(c)
         return cols
 
-    def _prepare(self, df: pd.DataFrame) -> _Panel:
+    def _prepare(self, df: pd.DataFrame) -> Optional[_Panel]:
         if not isinstance(df, pd.DataFrame):
             raise ValidationError("df must be a pandas DataFrame", table=_TABLE)
+        _flat_columns(_TABLE, df)  # a name given twice (ds, unique_id): which one is meant cannot be told
         missing = [c for c in ("unique_id", "ds", "y") if c not in df.columns]
         if missing:
             raise ValidationError([Problem(_TABLE, c, "required column is missing") for c in missing])
@@ -423,7 +515,7 @@ class Forecaster:
                 rows = df.index[values.isna().to_numpy()]
                 raise ValidationError(Problem(_TABLE, col, what, list(rows[:10]), len(rows)))
         y = _as_float(df["y"], _TABLE, "y")
-        X = np.column_stack([_as_float(df[c], _TABLE, c) for c in exog]) if exog else None
+        X = np.column_stack([_as_float(df[c], _TABLE, c, flags=True) for c in exog]) if exog else None
         codes, uniques = pd.factorize(df["unique_id"], sort=True)
         # the grid of periods from the first date; a date not on it is off the frequency
         grid = pd.date_range(ds.min(), ds.max(), freq=self._offset)
@@ -464,12 +556,12 @@ class Forecaster:
             if not mask.any():
                 continue
             for uid, grp in frame.loc[mask].groupby("unique_id", sort=True):
-                dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
+                dates = period_texts(grp["ds"])
                 note = (" (pass allow_negative=True if negative values are meaningful)"
                         if text.startswith("has negative") else "")
                 value = float(grp["y"].iloc[0]) if column == "y" else dates[0]
                 problems.append(Problem(_TABLE, column, f"series {uid!r} {text} "
-                                        f"{', '.join(dates[:10])}{note}", list(grp.index[:10]),
+                                        f"{', '.join(dates)}{note}", list(grp.index[:10]),
                                         len(grp), value))
         return problems
 
@@ -484,18 +576,18 @@ class Forecaster:
                              index=df.index)
         problems = []
         for uid, grp in frame.loc[neg].groupby("unique_id", sort=True):
-            dates = sorted(grp["ds"].dt.strftime("%Y-%m-%d").unique())
             problems.append(Problem(_TABLE, "y", f"series {uid!r} has negative values on "
-                                    f"{', '.join(dates[:10])}; model(s) {counting} need non-negative "
+                                    f"{', '.join(period_texts(grp['ds']))}; model(s) {counting} need non-negative "
                                     "counts (allow_negative=True admits them for the other models only)",
                                     list(grp.index[:10]), len(grp), float(grp["y"].iloc[0])))
         raise ValidationError(problems)
 
     def _assemble(self, codes: np.ndarray, uniques: np.ndarray, p: np.ndarray, yv: np.ndarray,
                   Xrows: Optional[np.ndarray], grid: pd.DatetimeIndex, exog: List[str],
-                  index: Optional[pd.Index] = None) -> _Panel:
+                  index: Optional[pd.Index] = None) -> Optional[_Panel]:
         """Concatenate the rows (sorted by series code, then period) into one
-        gap-free array per series (vectorised: thousands of series are common)."""
+        gap-free array per series (vectorised: thousands of series are common); None when no
+        series has a value (each is listed in ``excluded_``)."""
         S = len(uniques)
         ok = ~np.isnan(yv)
         okc, okp = codes[ok], p[ok]
@@ -510,11 +602,9 @@ class Forecaster:
         n_rows = np.bincount(codes, minlength=S)
         excluded = [(uniques[c], int(n_rows[c]), "no non-missing y values")
                     for c in np.flatnonzero(last < 0)]
-        self.excluded_ = pd.DataFrame(excluded, columns=["unique_id", "n_rows", "reason"])
-        if excluded:
-            log.warning("%d series excluded (see Forecaster.excluded_)", len(excluded))
+        self.excluded_ = pd.DataFrame(excluded, columns=_EXCLUDED_COLUMNS)
         if not len(kept):
-            raise ValidationError("no series with any non-missing y value", table=_TABLE, column="y")
+            return None  # nothing to forecast: fit raises; a Dask partition gives no rows (_forecast_partition)
 
         K = len(kept)
         new = np.full(S, -1, dtype=np.int64)
@@ -542,10 +632,10 @@ class Forecaster:
                 problems = []
                 for k in np.flatnonzero(n_absent + n_nan):
                     at = np.flatnonzero(holes[indptr[k]:indptr[k + 1]])
-                    gaps = grid[first[kept[k]] + at].strftime("%Y-%m-%d")
+                    gaps = period_texts(grid[first[kept[k]] + at])
                     problems.append(Problem(_TABLE, "y", f"series {uniques[kept[k]]!r} has missing "
-                                            f"periods {', '.join(gaps[:10])} (fill_missing='error')",
-                                            list(gaps[:10]), len(gaps)))
+                                            f"periods {', '.join(gaps)} (fill_missing='error')",
+                                            gaps, len(at)))
                 raise ValidationError(problems)
             if self.fill_missing == "zero":
                 full[holes] = 0.0
@@ -626,10 +716,10 @@ class Forecaster:
                                _HUGE_EXOG)):
                 for c in np.unique(codes[bad]):
                     at = np.flatnonzero(bad & (codes == c))
-                    dates = grid[p[at]].strftime("%Y-%m-%d")
-                    rows = list(index[at][:10]) if index is not None else list(dates[:10])
+                    dates = period_texts(grid[p[at]])
+                    rows = list(index[at][:10]) if index is not None else dates
                     problems.append(Problem(_TABLE, col, f"series {uniques[c]!r} has {text} on "
-                                            f"{', '.join(dates[:10])}", rows, len(at), float(Xrows[at[0], j])))
+                                            f"{', '.join(dates)}", rows, len(at), float(Xrows[at[0], j])))
         if problems:
             raise ValidationError(problems)
 
@@ -672,10 +762,10 @@ class Forecaster:
         fut["unique_id"] = fut["unique_id"].astype(str)
         fut["ds"] = local_dates(fut["ds"], "X_df")  # a time zone is dropped, as the training frame's is
         for c in panel.exog:
-            fut[c] = _as_float(fut[c], "X_df", c)
+            fut[c] = _as_float(fut[c], "X_df", c, flags=True)
 
         def where(frame: pd.DataFrame) -> List[str]:
-            return [f"{u} {d:%Y-%m-%d}" for u, d in zip(frame["unique_id"][:10], frame["ds"][:10])]
+            return [f"{u} {period_text(d)}" for u, d in zip(frame["unique_id"][:10], frame["ds"][:10])]
 
         # repeated (series, date) rows must agree: which one to use would be a silent choice
         rep = fut[fut.duplicated(["unique_id", "ds"], keep=False)]
@@ -700,7 +790,7 @@ class Forecaster:
                               (np.isfinite(values) & (np.abs(values) > MAX_EXOG), _HUGE_EXOG_FUTURE)):
                 for uid, b in merged.loc[bad].groupby("unique_id", sort=True):
                     problems.append(Problem("X_df", col, f"series {uid!r} has {text} on "
-                                            f"{', '.join(b['ds'].dt.strftime('%Y-%m-%d')[:10])}",
+                                            f"{', '.join(period_texts(b['ds']))}",
                                             where(b), len(b), float(b[col].iloc[0])))
         if problems:
             raise ValidationError(problems)
@@ -734,7 +824,38 @@ class Forecaster:
             self._dask = df
             return self
         self._panel = self._prepare(df)
+        _warn_excluded(self.excluded_)
+        if self._panel is None:
+            raise _no_series_error()
         return self
+
+    def _forecast_partition(self, pdf: pd.DataFrame, h: int,
+                            level: Optional[Sequence[float]] = None) -> "tuple[pd.DataFrame, pd.DataFrame]":
+        """One Dask partition's forecast and the series it left out (its ``excluded_``), for
+        :func:`earlyhelp.forecast.distributed.predict_dask`, which gathers the exclusions of every
+        partition and raises only when no partition has a series to forecast.
+
+        Parameters
+        ----------
+        pdf : DataFrame
+            the partition (whole series).
+        h : int
+            horizon.
+        level : list of float, optional
+            interval levels.
+
+        Returns
+        -------
+        forecast : DataFrame
+            as :meth:`predict`; no rows when no series of the partition has a value (another
+            partition may hold the data).
+        excluded : DataFrame
+            the partition's ``excluded_``.
+        """
+        self._panel = self._prepare(pdf)
+        if self._panel is None:
+            return pd.DataFrame(), self.excluded_
+        return self.predict(h, level=level), self.excluded_
 
     def predict(self, h: int, level: Optional[Union[float, Sequence[float]]] = None,
                 X_df: Optional[pd.DataFrame] = None, fitted: bool = False) -> pd.DataFrame:
@@ -949,6 +1070,8 @@ class Forecaster:
             else:
                 res = self._run_python(model, panel, h, levels, X_future)
             alias = model.alias
+            if getattr(model, "kind", None) == "CountRegression":
+                _note_count_regression(res, model, self._own_bounds_shown(panel, alias))
             self._non_negative(model, res)
             if levels and self._interval_of.get(alias, "model") != "model":
                 own = res["lo"], res["hi"]
@@ -994,6 +1117,13 @@ class Forecaster:
         if self.allow_negative or self._interval_of.get(model.alias, "model") == "model":
             return
         res["mean"] = np.where(res["mean"] < 0, 0.0, res["mean"])
+
+    def _own_bounds_shown(self, panel: _Panel, alias: str) -> np.ndarray:
+        """Per series, whether the output holds the model's own bounds: with ``interval="model"``,
+        and for a series that is no count (see :meth:`_own_intervals_off_counts`)."""
+        if self._interval_of.get(alias, "model") == "model":
+            return np.ones(panel.n_series, dtype=bool)
+        return np.zeros(panel.n_series, dtype=bool) if panel.whole is None else ~panel.whole
 
     def _own_intervals_off_counts(self, panel: _Panel, alias: str, res: Dict[str, Any],
                                   own_lo: np.ndarray, own_hi: np.ndarray) -> None:
@@ -1094,8 +1224,7 @@ class Forecaster:
                 X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted, progress=callback)
         if model.kind == "Theta" and levels:
             theta_bounds(res, panel.lengths(), bool(getattr(model, "optimized", False)), levels)
-        if model.kind == "CountRegression":
-            _note_count_regression(res, model, flat)
+        res["flat_exog"] = flat  # for _note_count_regression, on the fit whose output is returned
         return res
 
     @staticmethod

@@ -25,7 +25,9 @@ from .._errors import Problem, ValidationError
 from .._native import forecast as core
 from .._native import naming
 from ..results import FrameResult
+from ._dates import period_text
 from ._level_arg import level_list
+from .accuracy import _flat_columns
 from .reconcile_intervals import joint_sd
 
 log = logging.getLogger(__name__)
@@ -158,7 +160,7 @@ def _check_one_row_per_period(ids: pd.Series, periods: pd.Series) -> None:
         return
     positions = pd.Series(np.flatnonzero(dup))
     groups = positions.groupby([key["id"].to_numpy()[dup], key["ds"].to_numpy()[dup]], sort=False)
-    named = [f"{sid} {_period_text(ds)} at positions {', '.join(str(p) for p in rows)}"
+    named = [f"{sid} {period_text(ds)} at positions {', '.join(str(p) for p in rows)}"
              for (sid, ds), rows in list(groups)[:10]]
     raise ValidationError(Problem(
         "series", periods.name if isinstance(periods.name, str) else None,
@@ -166,14 +168,6 @@ def _check_one_row_per_period(ids: pd.Series, periods: pd.Series) -> None:
         "aggregate needs one row per "
         "series and period and would add them up, so the totals would count them twice: drop or sum the "
         "repeated rows first", rows=named, n_rows=groups.ngroups))
-
-
-def _period_text(value: object) -> str:
-    """A period as a user wrote it: a date without a midnight time."""
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        stamp = pd.Timestamp(value)
-        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
-    return str(value)
 
 
 def _check_aggregate_input(df: pd.DataFrame, spec: List[List[str]], time_col: str,
@@ -198,6 +192,7 @@ def _summing_matrix(S: pd.DataFrame, id_col: str = "unique_id") -> Tuple[np.ndar
     """(series ids, bottom ids, sparse S) from an S DataFrame (ids in a column or the index)."""
     if not isinstance(S, pd.DataFrame):
         raise ValidationError(Problem("S", None, "S must be a DataFrame: rows are series, columns bottom series"))
+    _flat_columns("S", S)
     if id_col in S.columns:
         ids = S[id_col].astype(str).to_numpy()
         columns = [c for c in S.columns if c != id_col]
@@ -211,13 +206,29 @@ def _summing_matrix(S: pd.DataFrame, id_col: str = "unique_id") -> Tuple[np.ndar
     if len(dup):
         problems.append(Problem("S", id_col, "duplicate series ids", rows=list(dup[:10]), n_rows=len(dup)))
     if not finite:
-        problems.append(Problem("S", None, "S holds missing or infinite values"))
+        problems.extend(_entries_not_numbers(S, columns, ids))
     if problems:
         raise ValidationError(problems)
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(ids), len(columns)))
     _check_bottom_rows(ids, bottom, matrix, id_col)
     _check_aggregate_rows(ids, bottom, matrix, id_col)
     return ids, bottom, matrix
+
+
+def _entries_not_numbers(S: pd.DataFrame, columns: List, ids: np.ndarray) -> List[Problem]:
+    """One Problem per column of S holding text (not a number) or a missing or infinite entry,
+    naming the rows by their series ids (read column by column: only when S is known to hold one)."""
+    problems = []
+    for c in columns:
+        col = S[c].sparse.to_dense() if isinstance(S[c].dtype, pd.SparseDtype) else S[c]
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        text = np.isnan(x) & col.notna().to_numpy()
+        for bad, what in ((text, "entries that are not a number (0 or 1)"),
+                          (~np.isfinite(x) & ~text, "missing or infinite entries (0 or 1 expected)")):
+            if bad.any():
+                problems.append(Problem("S", str(c), what, rows=list(ids[bad][:10]), n_rows=int(bad.sum()),
+                                        value=col[bad].iloc[0] if bad is text else float(x[bad][0])))
+    return problems
 
 
 def _check_bottom_rows(ids: np.ndarray, bottom: List[str], matrix: sp.csr_matrix, id_col: str) -> None:
@@ -577,6 +588,7 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
                                       "solves none (it keeps the sign of its base forecasts): choose a mint_ method",
                                       value=nonnegative))
     ids, bottom, S_sparse = _summing_matrix(S)
+    _check_insample_frame(insample)
     forecasts = _whole_level_names(forecasts)
     model_cols, intervals = _forecast_columns(forecasts, models, level_list(level, table="reconcile"))
     horizon = _check_layout(forecasts, ids, model_cols, intervals)
@@ -657,7 +669,8 @@ def reconcile(forecasts: pd.DataFrame, S: pd.DataFrame, method: str = "mint_shri
                     # outwards, with a tolerance so a sum that is 3 up to rounding error stays 3
                     bounds = {col: (np.floor(b + 1e-7) if "-lo-" in col[len(model):] else np.ceil(b - 1e-7))
                               for col, b in bounds.items()}
-        values.update({col: b.ravel() for col, b in bounds.items()})
+        # + 0.0: a bound of 0 rounded up (np.ceil(-1e-7)) is -0.0, which a CSV or report prints as "-0.0"
+        values.update({col: b.ravel() + 0.0 for col, b in bounds.items()})
         for col, vals in values.items():
             out.loc[fc.index, col] = vals
     for model, n_below in below.items():
@@ -698,6 +711,7 @@ def _forecast_columns(forecasts: pd.DataFrame, models: Optional[Sequence[str]],
                       level: Optional[Sequence[float]]) -> Tuple[List[str], Dict[str, List[float]]]:
     if not isinstance(forecasts, pd.DataFrame):
         raise ValidationError(Problem("forecasts", None, "forecasts must be a DataFrame"))
+    _flat_columns("forecasts", forecasts)  # a model given twice was not reconciled, without a word
     missing = [c for c in ("unique_id", "ds") if c not in forecasts.columns]
     if missing:
         raise ValidationError([Problem("forecasts", c, "required column is missing") for c in missing])
@@ -785,7 +799,18 @@ def _check_insample_sums(y: np.ndarray, ids: np.ndarray, bottom: List[str], S_sp
                          f"({len(bad)}): S does not describe these data (a bottom series moved to another "
                          "parent, or S was built from other data); build S with aggregate() from the same "
                          "data", rows=[str(ids[k]) for k in bad[:10]], n_rows=len(bad),
-        value=f"{ids[i]!r} on {_period_text(periods[t])}: y {y[i, t]:g}, sum of its bottom series {summed[i, t]:g}"))
+        value=f"{ids[i]!r} on {period_text(periods[t])}: y {y[i, t]:g}, sum of its bottom series {summed[i, t]:g}"))
+
+
+def _check_insample_frame(insample: Any) -> None:
+    """``insample``, when given, is a DataFrame with each column once (a name given twice cannot be
+    told apart)."""
+    if insample is None:
+        return
+    if not isinstance(insample, pd.DataFrame):
+        raise ValidationError(Problem("insample", None, "insample must be a DataFrame of unique_id, ds, y and the "
+                                                        "fitted values per model", value=type(insample).__name__))
+    _flat_columns("insample", insample)
 
 
 def _insample_matrices(insample: Optional[pd.DataFrame], ids: np.ndarray, models: List[str], method: str,
