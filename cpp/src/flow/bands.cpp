@@ -2,6 +2,7 @@
 // outcomes without keeping every run.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "earlyhelp/common/error.hpp"
@@ -14,15 +15,29 @@ Bands::Bands(int periods, int series)
   require(periods >= 0 && series >= 0, "bands need a non-negative number of periods and series");
 }
 
-void Bands::Cell::cover(int64_t from, int64_t to) {
-  // A histogram keeps one bin per whole value between the least and the greatest outcome.
+// A dense cell keeps at most this many bins per value it holds (and at least kDenseBins):
+// its memory then stays within a few words per run, however far apart the runs' outcomes lie.
+constexpr int64_t kDenseBins = 4096;
+constexpr int64_t kBinsPerValue = 4;
+
+void Bands::Cell::cover(int64_t from, int64_t to, int64_t more) {
+  // Outcomes this far apart mean rates that grow without bound, whatever the storage.
   constexpr int64_t kMaxSpan = int64_t{1} << 24;
-  const int64_t least = counts.empty() ? from : std::min(from, lo);
-  const int64_t greatest = counts.empty() ? to : std::max(to, lo + static_cast<int64_t>(counts.size()) - 1);
+  const bool empty = n == 0 && counts.empty() && sparse.empty();
+  const bool listed = is_sparse && !sparse.empty();
+  const int64_t held_lo = listed ? sparse.begin()->first : lo;
+  const int64_t held_hi = listed ? sparse.rbegin()->first : lo + static_cast<int64_t>(counts.size()) - 1;
+  const int64_t least = empty ? from : std::min(from, held_lo);
+  const int64_t greatest = empty ? to : std::max(to, held_hi);
   if (greatest - least >= kMaxSpan)  // the message is built only when it is needed
     throw InputError("simulated outcomes range from " + std::to_string(least) + " to " + std::to_string(greatest) +
                      ", too wide to keep as a histogram: the rates (an entry trend or a scenario's multipliers) "
                      "grow without bound");
+  if (is_sparse) return;
+  if (greatest - least + 1 > std::max(kDenseBins, kBinsPerValue * (n + more))) {
+    make_sparse();
+    return;
+  }
   if (counts.empty()) {
     lo = from;
     counts.assign(static_cast<std::size_t>(to - from + 1), 0);
@@ -35,16 +50,31 @@ void Bands::Cell::cover(int64_t from, int64_t to) {
   if (to - lo >= static_cast<int64_t>(counts.size())) counts.resize(static_cast<std::size_t>(to - lo + 1), 0);
 }
 
+void Bands::Cell::make_sparse() {
+  for (std::size_t v = 0; v < counts.size(); ++v)
+    if (counts[v]) sparse[lo + static_cast<int64_t>(v)] += counts[v];
+  counts.clear();
+  counts.shrink_to_fit();
+  is_sparse = true;
+}
+
+void Bands::Cell::count(int64_t value, int64_t times) {
+  if (is_sparse)
+    sparse[value] += times;
+  else
+    counts[static_cast<std::size_t>(value - lo)] += times;
+}
+
 void Bands::add(int period, int series, int64_t value) { add_many(period, series, &value, 1); }
 
 void Bands::add_many(int period, int series, const int64_t* values, int count) {
   if (count <= 0) return;
   Cell& c = cells_[static_cast<std::size_t>(period) * series_ + series];
   const auto [lo, hi] = std::minmax_element(values, values + count);
-  c.cover(*lo, *hi);
+  c.cover(*lo, *hi, count);
   int64_t sum = 0;  // whole numbers: exact, and no chain of floating-point additions
   for (int i = 0; i < count; ++i) {
-    ++c.counts[static_cast<std::size_t>(values[i] - c.lo)];
+    c.count(values[i], 1);
     sum += values[i];
   }
   c.sum += static_cast<double>(sum);
@@ -61,9 +91,13 @@ void Bands::merge(const Bands& other) {
   for (std::size_t i = 0; i < cells_.size(); ++i) {
     const Cell& o = other.cells_[i];
     Cell& c = cells_[i];
-    if (!o.counts.empty()) {
-      c.cover(o.lo, o.lo + static_cast<int64_t>(o.counts.size()) - 1);
-      for (std::size_t v = 0; v < o.counts.size(); ++v) c.counts[static_cast<std::size_t>(o.lo - c.lo) + v] += o.counts[v];
+    if (o.is_sparse) {
+      c.cover(o.sparse.begin()->first, o.sparse.rbegin()->first, o.n);
+      for (const auto& [value, times] : o.sparse) c.count(value, times);
+    } else if (!o.counts.empty()) {
+      c.cover(o.lo, o.lo + static_cast<int64_t>(o.counts.size()) - 1, o.n);
+      for (std::size_t v = 0; v < o.counts.size(); ++v)
+        if (o.counts[v]) c.count(o.lo + static_cast<int64_t>(v), o.counts[v]);
     }
     c.n += o.n;
     c.sum += o.sum;
@@ -76,6 +110,13 @@ int64_t Bands::quantile(int period, int series, double q) const {
   require(c.n > 0, "no runs recorded");
   const double target = q * static_cast<double>(c.n);
   int64_t cum = 0;
+  if (c.is_sparse) {
+    for (const auto& [value, times] : c.sparse) {
+      cum += times;
+      if (static_cast<double>(cum) >= target && cum > 0) return value;
+    }
+    return c.sparse.rbegin()->first;
+  }
   for (std::size_t v = 0; v < c.counts.size(); ++v) {
     cum += c.counts[v];
     if (static_cast<double>(cum) >= target && cum > 0) return c.lo + static_cast<int64_t>(v);
@@ -95,6 +136,15 @@ int64_t Bands::runs(int period, int series) const {
 std::vector<int64_t> Bands::to_flat() const {
   std::vector<int64_t> out{periods_, series_};
   for (const Cell& c : cells_) {
+    if (c.is_sparse) {  // a negative length: that many (value, count) pairs follow
+      out.push_back(0);
+      out.push_back(-static_cast<int64_t>(c.sparse.size()));
+      for (const auto& [value, times] : c.sparse) {
+        out.push_back(value);
+        out.push_back(times);
+      }
+      continue;
+    }
     out.push_back(c.lo);
     out.push_back(static_cast<int64_t>(c.counts.size()));
     out.insert(out.end(), c.counts.begin(), c.counts.end());
@@ -109,6 +159,18 @@ Bands Bands::from_flat(const std::vector<int64_t>& flat) {
   for (Cell& c : b.cells_) {
     require(at + 2 <= flat.size(), "band state is truncated");
     c.lo = flat[at];
+    if (flat[at + 1] < 0) {  // sparse: (value, count) pairs
+      const auto pairs = static_cast<std::size_t>(-flat[at + 1]);
+      at += 2;
+      require(pairs > 0 && at + 2 * pairs <= flat.size(), "band state is truncated");
+      c.is_sparse = true;
+      for (std::size_t k = 0; k < pairs; ++k, at += 2) {
+        c.sparse[flat[at]] += flat[at + 1];
+        c.n += flat[at + 1];
+        c.sum += static_cast<double>(flat[at + 1]) * static_cast<double>(flat[at]);
+      }
+      continue;
+    }
     const auto len = static_cast<std::size_t>(flat[at + 1]);
     at += 2;
     require(at + len <= flat.size(), "band state is truncated");

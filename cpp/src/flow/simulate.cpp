@@ -42,6 +42,10 @@ using synthetic::detail::stream_key;
 constexpr int kBatch = 32;  // runs buffered before their outcomes go into the histograms
 constexpr uint32_t kNoSpare = 0xffffffffu;  // no spare random bits (they have 24 bits)
 constexpr double kMaxEntrants = 1e7;  // entrants of one cell in one segment: beyond any council
+// Entrants of one run: each is held until the run settles (tens of bytes each), so beyond this
+// a run's memory would reach gigabytes; the Python side refuses plans whose expected entrants
+// come near it, and this stops a run drawn far into an entry trend's tail.
+constexpr int64_t kMaxRunEntrants = 50'000'000;
 constexpr int kMaxMoves = 10000;      // moves of one child in one run: beyond any service
 constexpr int kBatchStays = 64;      // stays taken a step at a time (Runner::stays)
 
@@ -364,6 +368,7 @@ class Runner {
     // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
     draw_trends(rng);
     draw_period_multipliers(rng);
+    int64_t run_entrants = 0;
     for (std::size_t i = 0; i < cells_; ++i) {
       const int s = static_cast<int>(i / n_age_);
       const bool trended = !trend_.empty() && trend_[s].share_total > 0;
@@ -388,6 +393,10 @@ class Runner {
                            ": an entry trend or multiplier grows without bound");
         const int k = detail::poisson(rng, expected);
         if (k == 0) continue;
+        run_entrants += k;
+        if (run_entrants > kMaxRunEntrants)
+          throw InputError("run " + std::to_string(r) + " draws more than " + std::to_string(kMaxRunEntrants) +
+                           " entrants: an entry trend or multiplier grows without bound");
         // Segments cut at period ends lie in one period: their entrants are counted at once.
         if (monthly_ && g.period < periods_) entr_[static_cast<std::size_t>(g.period) * n_ + s] += k;
         const EntryCell cell{s, band, flat != 0, static_cast<double>(g.start), static_cast<double>(g.end),

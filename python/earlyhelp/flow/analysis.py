@@ -7,10 +7,10 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from .._errors import ValidationError
+from .._errors import Problem, ValidationError
 from . import checks
 from .localities import TOTAL, check_by, locality_model, locality_seed
-from .scenario import Scenario, check_scenario
+from .scenario import Scenario, check_scenario, unseen_rate
 
 
 #: most posterior draws goal_seek makes (each is a bisection of projections)
@@ -215,6 +215,7 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     bounds = _check_bounds(bounds)
     models = _seek_models(model, locality)
     first = next(iter(models.values()))
+    _check_rate_acts(rate, models)
     if state is not None and state not in first.categories.states:
         raise ValidationError(f"no state named {state!r}; states: {', '.join(first.categories.states)}",
                               table="goal_seek", column="state")
@@ -238,8 +239,9 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     rngs = [np.random.default_rng(locality_seed(seed, name) if by_locality else seed) for name in models]
     found = []
     for _ in range(draws):
-        found.append(solve([_with_fit(m, _drawn_fit(m._need_fit(), rng)) for m, rng in zip(models.values(), rngs)],
-                           beyond=True))
+        drawn = [_with_fit(m, _drawn_fit(m._need_fit(), rng, m._ageing_rates()))
+                 for m, rng in zip(models.values(), rngs)]
+        found.append(solve(drawn, beyond=True))
     found = np.array(found, dtype=float)
     alpha = (1 - level) / 2
     where = (locality or TOTAL) if by_locality else None
@@ -248,6 +250,19 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
             "draws": int(draws), "unreachable_draws": int((~np.isfinite(found)).sum()),
             "below_bounds_draws": int((found == -np.inf).sum()), "above_bounds_draws": int((found == np.inf).sum()),
             "level": level}
+
+
+def _check_rate_acts(rate: Any, models: Mapping[str, Any]) -> None:
+    """A rate no child took is 0 in every draw, and no multiplier moves it: refused as
+    :meth:`StockFlow.project` refuses multiplying it, rather than every draw reported beyond
+    ``bounds`` (which reads as bounds to widen)."""
+    first = next(iter(models.values()))
+    target = Scenario("goal_seek").multiply(rate, 1.0).changes[0].target  # the scenario's own checks
+    what = unseen_rate(target, [m._need_fit() for m in models.values()], first.categories.states,
+                       len(first.categories.brackets))
+    if what is not None:
+        raise ValidationError(f"no multiplier of {target!r} changes anything: no child in the data {what}, so the "
+                              "rate is 0 (a scenario can add to it instead)", table="goal_seek", column="rate")
 
 
 def _censored_quantile(values: np.ndarray, q: float) -> float:
@@ -287,13 +302,14 @@ def _seek_models(model, locality: Optional[str]) -> Dict[str, Any]:
     return {"": model}
 
 
-def _drawn_fit(f, rng: np.random.Generator):
-    """The fit with its transition and entry rates drawn from their posteriors."""
+def _drawn_fit(f, rng: np.random.Generator, ageing: np.ndarray):
+    """The fit with its transition and entry rates drawn from their posteriors; ``ageing``
+    (the model's ageing rates, within ``f.rates``) is fixed by the brackets and not drawn."""
     drawn = replace(f)
     k = f.counts
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(k > 0, rng.gamma(k + 0.5) / (k + 0.5), 1.0)
-    drawn.rates = f.rates * scale
+    drawn.rates = (f.rates - ageing) * scale + ageing
     # scaled like the rates, so the draws centre on the estimate: a Gamma(k + 0.5) count would add
     # half an entrant per bin, which in a locality's sparse bins shifts the whole interval
     k_e = np.rint(f.entrants * f.entry_days)
@@ -318,6 +334,12 @@ def _cutoffs(cutoffs: Any) -> list:
     cuts = [checks.date(c, "cutoffs", "backtest") for c in cutoffs]
     if not cuts:
         raise ValidationError("is empty: give at least one forecast origin", table="backtest", column="cutoffs")
+    repeated = sorted({c for c in cuts if cuts.count(c) > 1})
+    if repeated:
+        # each would add its rows again, weighing that origin twice in every error and coverage summary
+        rows = tuple(i for i, c in enumerate(cuts) if c in repeated)
+        raise ValidationError(Problem("backtest", "cutoffs", f"{', '.join(str(c.date()) for c in repeated)} given more "
+                                      "than once: give each forecast origin once", rows=rows[:10], n_rows=len(rows)))
     return cuts
 
 

@@ -72,6 +72,14 @@ class Categories:
     levels: Mapping[int, str] = field(default_factory=dict)  # Early Help episode level -> state
     entry_days_exclusive: bool = False  # entrants per day over (end - start).days, as cs-demand-model
 
+    def __post_init__(self) -> None:
+        # here, not where they are first used: a KeyError or a ZeroDivisionError from fit names
+        # no field, and a max_age the projection ignores would set it against the Monte Carlo
+        _check_states(self.states)
+        _check_brackets(self.brackets)
+        _check_max_age(self.max_age, self.brackets)
+        _check_targets(self)
+
     def bracket_of(self, age_years):
         """Index of the bracket holding each age (-1 when none does).
 
@@ -95,6 +103,91 @@ class Categories:
     @property
     def age_labels(self) -> Tuple[str, ...]:
         return tuple(b.label for b in self.brackets)
+
+
+#: names the model's outputs and scenarios already give a meaning: the totals' rows, leaving
+RESERVED_STATES = ("all", "out")
+
+
+def _problem(column: str, message: str):
+    from .._errors import ValidationError
+
+    return ValidationError(message, table="Categories", column=column)
+
+
+def _check_states(states) -> None:
+    """At least one state, each a distinct name the outputs do not reserve."""
+    if isinstance(states, str) or not isinstance(states, (tuple, list)) or not states:
+        raise _problem("states", f"states must be a non-empty tuple of names, not {states!r}")
+    wrong = [s for s in states if not isinstance(s, str) or not s or s in RESERVED_STATES]
+    if wrong:
+        raise _problem("states", f"states must be names other than {', '.join(RESERVED_STATES)}, not {wrong[0]!r}")
+    repeated = sorted({s for s in states if states.count(s) > 1})
+    if repeated:
+        raise _problem("states", f"states {repeated} are given more than once: their children would be counted "
+                                 "under one name")
+
+
+def _check_brackets(brackets) -> None:
+    """At least one bracket; each from a finite min to a greater max, with a positive finite
+    length (its ageing rate is 1 / length); in order of age, none overlapping, labels distinct."""
+    import math
+
+    from .._numbers import is_finite_real
+
+    if not isinstance(brackets, (tuple, list)) or not brackets or not all(isinstance(b, AgeBracket) for b in brackets):
+        raise _problem("brackets", f"brackets must be a non-empty tuple of AgeBracket, not {brackets!r}")
+    for b in brackets:
+        if not (is_finite_real(b.min) and is_finite_real(b.max) and b.min < b.max):
+            raise _problem("brackets", f"bracket {b.name!r} must run from a finite min to a greater max (years), "
+                                       f"not {b.min!r} to {b.max!r}")
+        if not (is_finite_real(b.length_in_days) and b.length_in_days > 0 and math.isfinite(1.0 / b.length_in_days)):
+            raise _problem("brackets", f"bracket {b.name!r} must last a positive number of days (length_in_days: "
+                                       f"children age out of it at 1 / length a day), not {b.length_in_days!r}")
+    for a, b in zip(brackets, brackets[1:]):
+        if b.min < a.max:
+            raise _problem("brackets", f"brackets {a.name!r} ({a.min:g} to {a.max:g}) and {b.name!r} ({b.min:g} to "
+                                       f"{b.max:g}) overlap or are out of order: give them youngest first, each "
+                                       "starting at or after the previous one's max")
+    labels = [b.label for b in brackets]
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    if repeated:
+        raise _problem("brackets", f"bracket labels {repeated} are given more than once: their rows would merge")
+
+
+def _check_max_age(max_age, brackets) -> None:
+    """Children leave every service at max_age: within the last bracket, which ages out into
+    leaving (the projection's ageing and the Monte Carlo's age limit then agree)."""
+    from .._numbers import is_finite_real
+
+    last = brackets[-1]
+    if not (is_finite_real(max_age) and last.min < max_age <= last.max):
+        raise _problem("max_age", f"max_age must be a number of years within the last bracket {last.name!r} "
+                                  f"(above {last.min:g}, at most {last.max:g}), not {max_age!r}")
+
+
+def _check_targets(cats: "Categories") -> None:
+    """Every placement, service and level maps to a state, and every service to a table of
+    periods (a person, a start date and an end date)."""
+    from ..data.schema import TABLES
+
+    states = set(cats.states)
+    periods = sorted(name for name, t in TABLES.items() if {"person_id", "start_date", "end_date"} <= set(t.names))
+    checks = (("placements", cats.placements), ("services", cats.services), ("levels", cats.levels))
+    for column, mapping in checks:
+        if not isinstance(mapping, Mapping):
+            raise _problem(column, f"{column} must be a mapping to states, not {mapping!r}")
+        wrong = {k: v for k, v in mapping.items() if v not in states}
+        if wrong:
+            key, value = next(iter(wrong.items()))
+            raise _problem(column, f"{column}[{key!r}] is {value!r}, not a state ({', '.join(cats.states)})")
+    if cats.other_placement not in states:
+        raise _problem("other_placement", f"other_placement is {cats.other_placement!r}, not a state "
+                                          f"({', '.join(cats.states)})")
+    unknown = [t for t in cats.services if t not in periods]
+    if unknown:
+        raise _problem("services", f"services name {unknown[0]!r}, not a table of service periods "
+                                   f"({', '.join(periods)})")
 
 
 # cs-demand-model's age brackets (lower and upper age in years, length in days); the oldest

@@ -45,6 +45,19 @@ def whole(value: Any, name: str, table: str, lo: int, hi: int) -> int:
     return int(value)
 
 
+def flag(value: Any, name: str, table: str) -> bool:
+    """``value`` if it is True or False: ``bool()`` would take any non-empty string, ``"no"``
+    and ``"False"`` too, as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValidationError(f"{name} must be True or False, not {value!r}", table=table, column=name)
+    return bool(value)
+
+
+def optional_flag(value: Any, name: str, table: str) -> Optional[bool]:
+    """``value`` if it is None, True or False (None: the default behaviour)."""
+    return None if value is None else flag(value, name, table)
+
+
 def seed(value: Any, table: str, name: str = "seed") -> int:
     """A random seed: a whole number from 0 to 2**63 - 1 (``None`` is refused: results must
     be reproducible)."""

@@ -260,11 +260,13 @@ def simulate_many(models: Mapping[str, Any], scenarios: Optional[Sequence[Any]] 
     _check_models(models)
     seed = checks.seed(seed, "simulate_many")
     quantiles = checks.quantiles(quantiles, "simulate_many")  # here, not after every run
+    total = checks.flag(total, "total", "simulate_many")
+    progress = checks.optional_flag(progress, "progress", "simulate_many")
     scen = _check_scenarios(scenarios)
     _check_scenarios_act(models, scen)
     check_client(client, "simulate_many")
     tasks = _tasks(models, scen, seed)
-    paired = [bool(total) and t[3] is not None for t in tasks]
+    paired = [total and t[3] is not None for t in tasks]
     if client is None:
         from .._native import progress as progress_bar
 

@@ -19,7 +19,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import pandas as pd
 
-from .._errors import ValidationError
+from .._errors import Problem, ValidationError
 from .._numbers import is_whole
 from . import checks
 from .categories import Categories, categories as resolve_categories
@@ -51,6 +51,12 @@ MAX_RUNS = 1_000_000
 MAX_THREADS = 1024
 MAX_GAP_DAYS = 3650
 MAX_UNIT_COST = 1e9  # per child per day (or week): a thousand times any placement's
+#: most children one Monte Carlo run may be expected to follow (those open at the start and the
+#: entrants): near every child in England (about 12 million), thousands of times the children any
+#: council serves in a century. The core holds each run's children at once, and beyond this
+#: (an entry trend carried decades ahead, a scenario adding entrants by the thousand a day) a
+#: run would need gigabytes.
+MAX_CHILDREN_PER_RUN = 10_000_000
 #: yearly cost inflation accepted (a fall of half to a doubling)
 INFLATION_RANGE = (-0.5, 1.0)
 #: a fit window may reach this many days beyond the data's first and last events (an extract
@@ -141,11 +147,11 @@ class StockFlow:
         per_day = 1.0 if unit == "day" else 1.0 / 7.0
         self.unit_costs = {s: costs.get(s, 0.0) * per_day for s in self.categories.states}
         self.inflation = checks.real(inflation, "inflation", "StockFlow", *INFLATION_RANGE)
-        self.entry_trend = bool(entry_trend)
-        self.entry_season = bool(entry_season)
-        self.entry_overdispersion = bool(entry_overdispersion)
-        self.entry_drift = bool(entry_drift)
-        self.rate_uncertainty = bool(rate_uncertainty)
+        self.entry_trend = checks.flag(entry_trend, "entry_trend", "StockFlow")
+        self.entry_season = checks.flag(entry_season, "entry_season", "StockFlow")
+        self.entry_overdispersion = checks.flag(entry_overdispersion, "entry_overdispersion", "StockFlow")
+        self.entry_drift = checks.flag(entry_drift, "entry_drift", "StockFlow")
+        self.rate_uncertainty = checks.flag(rate_uncertainty, "rate_uncertainty", "StockFlow")
         _check_size(trend_months, "trend_months", MAX_MONTHS)
         self.trend_months = int(trend_months)
         self._fit: Optional[_Fit] = None
@@ -817,7 +823,8 @@ class StockFlow:
         threads : int, default 2
             threads here.
         chunks : int, optional
-            runs per task on a client.
+            the tasks the runs are split into on a client (a whole number from 1; default two
+            per worker).
         progress : bool, optional
             a progress bar on a terminal or in a notebook: True shows it, False never; by
             default it shows once the simulation has lasted a second. Ctrl-C stops the runs
@@ -833,6 +840,10 @@ class StockFlow:
         quantiles = checks.quantiles(quantiles, "StockFlow")
         self._check_scenario(scenario)
         threads = checks.whole(threads, "threads", "StockFlow", 1, MAX_THREADS)
+        # checked with or without a client: a bad value must not wait for the day one is given
+        chunks = None if chunks is None else checks.whole(chunks, "chunks", "StockFlow", 1, MAX_RUNS)
+        progress = checks.optional_flag(progress, "progress", "StockFlow")
+        total = checks.flag(total, "total", "StockFlow")
         from .distributed import check_client
 
         check_client(client, "StockFlow")
@@ -840,7 +851,7 @@ class StockFlow:
             from .localities import simulate_localities
 
             return simulate_localities(self, months, runs, seed, client, scenario, quantiles, threads, chunks,
-                                       progress, bool(total))
+                                       progress, total)
         result = self._simulate_bands(months, runs, seed, client, scenario, threads, chunks, progress)
         self._last_sim = result
         return self._tidy_bands(result, quantiles)
@@ -887,7 +898,36 @@ class StockFlow:
                 del args[name]
         else:
             args["rate_change"] = self._rate_change
+        self._check_children(args, months, scenario)
         return args, period_dates
+
+    def _check_children(self, args: Dict[str, Any], months: int, scenario: Optional[Scenario]) -> None:
+        """A ValidationError, before any run, when a run is expected to follow more than
+        :data:`MAX_CHILDREN_PER_RUN` children: naming the scenario's entry changes when they
+        bring it there, else the entry trend and the longest horizon within the limit."""
+        open_cases = len(args["open_state"])
+        per_day = _expected_entrants(args)
+        expected = float(per_day.sum()) + open_cases
+        if expected <= MAX_CHILDREN_PER_RUN:
+            return
+        limit = f"beyond the {MAX_CHILDREN_PER_RUN:,} one run can follow (near every child in England)"
+        baseline = float(_expected_entrants(dict(args, entry_mult=np.ones_like(args["entry_mult"]))).sum())
+        if scenario is not None and baseline + open_cases <= MAX_CHILDREN_PER_RUN:
+            rows = [k for k, c in enumerate(scenario.changes) if isinstance(c.target, str)
+                    and ((c.kind == "add" and c.value > 0) or (c.kind == "multiply" and c.value > 1))]
+            targets = ", ".join(dict.fromkeys(scenario.changes[k].target for k in rows))
+            raise ValidationError(Problem(
+                f"scenario {scenario.name}", "target", f"the entry changes ({targets}) would bring about "
+                f"{_count(expected)} children into each Monte Carlo run over {months} months, {limit}: change entry "
+                f"by far less", rows=tuple(rows[:10]), n_rows=len(rows)))
+        reached = np.cumsum(per_day) + open_cases > MAX_CHILDREN_PER_RUN
+        longest = int((args["period_ends"] < np.argmax(reached)).sum())
+        why = (" (the entry trend, carried that far ahead with its uncertain slope, grows without bound)"
+               if self._trend is not None else "")
+        raise ValidationError(f"each Monte Carlo run would follow about {_count(expected)} children over {months} "
+                              f"months{why}, {limit}: simulate at most {longest} months"
+                              f"{' or without entry_trend' if self._trend is not None else ''}",
+                              table="StockFlow", column="months")
 
     def _simulate_bands(self, months, runs, seed, client, scenario, threads, chunks, progress, paired=False):
         """The bands of ``runs`` runs; ``paired``: with every run's outcome too (``run_stocks``,
@@ -1117,6 +1157,40 @@ def _drift_variance(counts: np.ndarray, length: np.ndarray, fit: _EntryFit, tren
     noise = (1 / next_y + 1 / prev_y) * (1 + fit.month_variance * monthly)
     steps = sum((j / 12) ** 2 for j in range(12)) + sum((j / 12) ** 2 for j in range(1, 13))
     return float(min(max(0.0, (np.mean((d - expected) ** 2) - np.mean(noise)) / steps), 0.5))
+
+
+def _count(x: float) -> str:
+    """A count of children in words a reader takes in: 365,408,257, or 2.91e+11 beyond a trillion."""
+    return f"{x:,.0f}" if x < 1e12 else f"{x:.3g}"
+
+
+def _expected_entrants(args: Dict[str, Any]) -> np.ndarray:
+    """The children expected to enter one Monte Carlo run on each of its days: each cell's
+    entry rate (its posterior mean, or for a trended state the mean of exp(alpha + beta t)
+    over the runs' drawn level and slope: a lognormal mean, whose variance grows as the
+    square of the days ahead) times the scenario's multipliers and the season, as the core
+    draws them (overdispersion and drift keep the mean)."""
+    days = int(args["days"])
+    t = np.arange(days, dtype=float)[:, None]
+    shape, rate = args["entry_shape"], args["entry_rate"]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_rate = np.broadcast_to(np.log(np.where(rate > 0, shape / rate, 0.0)).ravel(), (days, shape.size)).copy()
+        trend = args.get("entry_trend")
+        if trend is not None:
+            n_a = shape.shape[1]
+            share = np.log(shape / shape.sum(axis=1, keepdims=True))
+            for s, (a, b, l00, l10, l11) in enumerate(trend):
+                if not np.isfinite(a) or not shape[s].sum() > 0:
+                    continue  # as the core: not trended
+                variance = l00 ** 2 + 2 * l00 * l10 * t + (l10 ** 2 + l11 ** 2) * t ** 2
+                log_rate[:, s * n_a:(s + 1) * n_a] = a + b * t + variance / 2 + share[s][None, :]
+        regime = np.asarray(args["regime_of_day"])
+        log_rate += np.log(args["entry_mult"].reshape(args["entry_mult"].shape[0], -1))[regime]
+        season = args.get("entry_season")
+        if season is not None:
+            period = np.minimum(np.searchsorted(args["period_ends"], t[:, 0]), len(season) - 1)
+            log_rate += np.repeat(np.log(season), shape.shape[1], axis=1)[period]
+        return np.exp(log_rate).sum(axis=1)
 
 
 def _poisson_interval(events: np.ndarray, exposure: np.ndarray, level: float):

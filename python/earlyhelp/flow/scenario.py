@@ -266,11 +266,15 @@ def _state(model, name: str, what: str) -> int:
 
 
 def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants: np.ndarray, dates):
-    """Rates (K, n, n + 1), entrants (K, n) and a regime per day for the deterministic core."""
+    """Rates (K, n, n + 1), entrants (K, n) and a regime per day for the deterministic core.
+    A change acts on the estimated part of a rate only: ageing (into the next bracket, and
+    out at ``max_age``) is fixed by the brackets, as in the Monte Carlo, so halving the exits
+    from a state does not keep its children beyond 18."""
     regime, combos = _regime_of_day(scenario, dates)
     n_age = len(model.categories.brackets)
     n = rates.shape[0]
-    R = np.repeat(rates[None], len(combos), axis=0)
+    ageing = model._ageing_rates()
+    R = np.repeat((rates - ageing)[None], len(combos), axis=0)
     E = np.repeat(entrants[None], len(combos), axis=0)
     for k, change, s, to in _active_changes(scenario, combos, model):
         if to is None:
@@ -289,7 +293,7 @@ def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants
                 R[k, i, j] *= change.value
             else:
                 R[k, i, j] = max(R[k, i, j] + change.value, 0.0)
-    return R, E, regime
+    return R + ageing[None], E, regime
 
 
 def _active_changes(scenario: Optional[Scenario], combos, model):
@@ -313,31 +317,37 @@ def check_changes_act(scenario: Optional[Scenario], fits: List[Any], states: Seq
     baseline's, presented as the scenario's."""
     if scenario is None:
         return
-    states = list(states)
-    n = len(states) * n_age
     for row, c in enumerate(scenario.changes):
         if c.kind != "multiply" or c.value == 1:
             continue
-        if isinstance(c.target, str):
-            name = c.target[len("entry:"):]
-            if name not in states:
-                continue  # named as not a state where the rates are built
-            s = states.index(name)
-            seen = any(f.entrants[s * n_age:(s + 1) * n_age].sum() > 0 for f in fits)
-            what = f"entered {name!r} from no service"
-        else:
-            if c.target[0] not in states or (c.target[1] != "out" and c.target[1] not in states):
-                continue
-            s = states.index(c.target[0])
-            cols = [n] if c.target[1] == "out" else \
-                list(range(states.index(c.target[1]) * n_age, (states.index(c.target[1]) + 1) * n_age))
-            seen = any(f.counts[s * n_age:(s + 1) * n_age][:, cols].sum() > 0 for f in fits)
-            target = "no service" if c.target[1] == "out" else repr(c.target[1])
-            what = f"moved from {c.target[0]!r} to {target} in the fit window"
-        if not seen:
+        what = unseen_rate(c.target, fits, states, n_age)
+        if what is not None:
             raise ValidationError(Problem(
                 f"scenario {scenario.name}", "target", f"multiplying {c.target!r} by {c.value:g} changes nothing: "
                 f"no child in the data {what}, so the rate is 0 (add to it instead)", rows=(row,), n_rows=1))
+
+
+def unseen_rate(target: Target, fits: List[Any], states: Sequence[str], n_age: int) -> Optional[str]:
+    """What no child in any of ``fits`` did, when ``target``'s rate is zero in every one (no
+    multiplier can change it); None when some fit shows it, or it names no state (an error
+    raised where the rates are built)."""
+    states = list(states)
+    n = len(states) * n_age
+    if isinstance(target, str):
+        name = target[len("entry:"):]
+        if name not in states:
+            return None
+        s = states.index(name)
+        seen = any(f.entrants[s * n_age:(s + 1) * n_age].sum() > 0 for f in fits)
+        return None if seen else f"entered {name!r} from no service"
+    if target[0] not in states or (target[1] != "out" and target[1] not in states):
+        return None
+    s = states.index(target[0])
+    cols = [n] if target[1] == "out" else \
+        list(range(states.index(target[1]) * n_age, (states.index(target[1]) + 1) * n_age))
+    seen = any(f.counts[s * n_age:(s + 1) * n_age][:, cols].sum() > 0 for f in fits)
+    where = "no service" if target[1] == "out" else repr(target[1])
+    return None if seen else f"moved from {target[0]!r} to {where} in the fit window"
 
 
 def capped_states(scenario: Optional[Scenario], model) -> Dict[int, float]:

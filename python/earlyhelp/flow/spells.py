@@ -3,7 +3,11 @@
 Every estimate of :class:`~earlyhelp.flow.StockFlow` reads this one table. A spell's age bracket
 is the child's age when the spell began (as in ``cs-demand-model``); a spell that begins the day
 another of the same child ends (or within ``gap_days``) continues that child's path, otherwise the
-child came from, or went to, no service.
+child came from, or went to, no service. A later spell ends one still running (a CP plan ends
+CIN, care ends a CP plan), except that Early Help never ends care: an Early Help episode
+starting while the child is looked after (a family's episode copied to each child, one of them
+in care) starts when the care ends, or is left out when it ends first (both counted in the
+report).
 """
 from __future__ import annotations
 
@@ -17,10 +21,13 @@ from .categories import YEAR_IN_DAYS, Categories, state_of_placement
 NONE = -1  # no service (before entry, after exit)
 
 
-def _child_episodes(ds) -> pd.DataFrame:
-    """Early Help episodes per child: per-child rows as they are, family episodes for each child member."""
+def _child_episodes(ds, report: Dict[str, Any]) -> pd.DataFrame:
+    """Early Help episodes per child: per-child rows as they are, family episodes for each child
+    member. A family episode whose family has no ``child`` member has no child to place: it is
+    counted in ``report`` (``family_episodes_without_a_child_member_excluded``)."""
     cols = ["person_id", "start_date", "end_date", "level"]
     ep = ds.episodes
+    report["family_episodes_without_a_child_member_excluded"] = 0
     if ep.empty:
         return pd.DataFrame(columns=cols)
     ep = ep.assign(level=ep["level"]) if "level" in ep.columns else ep.assign(level=pd.NA)
@@ -29,9 +36,12 @@ def _child_episodes(ds) -> pd.DataFrame:
     members = ds.family_members
     if len(fam) and len(members):
         kids = members[members["role"].astype("string") == "child"][["family_id", "person_id"]]
+        childless = ~fam["family_id"].isin(kids["family_id"])
         fam = fam.merge(kids, on="family_id", how="inner")[cols]
     else:
+        childless = np.ones(len(fam), bool)
         fam = fam.iloc[0:0].reindex(columns=cols)
+    report["family_episodes_without_a_child_member_excluded"] = int(childless.sum())
     return pd.concat([per_child, fam], ignore_index=True)
 
 
@@ -48,7 +58,7 @@ def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame,
             "end": cla["end_date"].to_numpy(),
             "state": [state_index[s] for s in state_of_placement(cats, cla["placement"])]}))
     for table, state in cats.services.items():
-        frame = _child_episodes(ds) if table == "episodes" else ds[table]
+        frame = _child_episodes(ds, report) if table == "episodes" else ds[table]
         if len(frame):
             states = np.full(len(frame), state_index[state])
             if table == "episodes" and cats.levels:  # Early Help by level
@@ -69,10 +79,10 @@ def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame,
     sp["birth"] = sp["person_id"].map(births).astype("datetime64[ns]")
     no_birth = sp["birth"].isna()
     report["spells_without_birth_date_excluded"] = int(no_birth.sum())
-    sp = sp[~no_birth]
-    sp = sp.sort_values(["person_id", "start", "end"], na_position="first", kind="stable").reset_index(drop=True)
+    sp = _keep_care(sp[~no_birth], cats, report)
     # A later spell of the same child supersedes an earlier one still running (higher need wins
-    # in practice: CP starts while CIN runs, care starts while CP runs).
+    # in practice: CP starts while CIN runs, care starts while CP runs; Early Help within care
+    # was moved after it above).
     same_next = sp["person_id"].eq(sp["person_id"].shift(-1)).to_numpy()
     next_start = sp["start"].shift(-1)
     cut = same_next & (sp["end"].isna() | (sp["end"] > next_start)).to_numpy(dtype=bool)
@@ -91,6 +101,49 @@ def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame,
     joined_prev = same_prev & ((sp["start"] - sp["end"].shift(1)) <= gap).to_numpy(dtype=bool, na_value=False)
     sp["prev"] = np.where(joined_prev, sp["state"].shift(1).fillna(NONE).astype(int), NONE)
     return sp, report
+
+
+_NEVER, _OPEN = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+
+
+def _early_help_and_care(cats: Categories) -> Tuple[np.ndarray, np.ndarray]:
+    """(Early Help, looked after) of each state: the states of the ``episodes`` service and its
+    levels; those of the placements."""
+    early_help = {s for t, s in cats.services.items() if t == "episodes"}
+    early_help |= set(cats.levels.values()) if "episodes" in cats.services else set()
+    care = {*cats.placements.values(), cats.other_placement}
+    return np.array([s in early_help for s in cats.states]), np.array([s in care for s in cats.states])
+
+
+def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd.DataFrame:
+    """``sp`` sorted by child and start, an Early Help spell that starts while the child is
+    looked after (a family's episode copied to every child of the family) moved to start when
+    the care spell ends, or left out when it ends first: it does not end the child's care.
+    Counted in ``report``."""
+    early_help, care = _early_help_and_care(cats)
+    sp = sp.assign(_delayed=False)
+    dropped = 0
+    for _ in range(len(sp) + 1):  # each pass moves starts later or drops spells: it ends
+        sp = sp.sort_values(["person_id", "start", "end"], na_position="first", kind="stable").reset_index(drop=True)
+        state = sp["state"].to_numpy()
+        start = sp["start"].to_numpy().astype(np.int64)
+        end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype(np.int64))
+        # the latest end of the child's care spells begun before (open: _OPEN)
+        care_end = pd.Series(np.where(care[state], end, _NEVER))
+        group = sp["person_id"].to_numpy()
+        before = care_end.groupby(group).cummax().groupby(group).shift(1, fill_value=_NEVER).to_numpy()
+        inside = early_help[state] & (before > start)
+        if not inside.any():
+            break
+        drop = inside & (end <= before)
+        delay = inside & ~drop
+        sp.loc[delay, "start"] = pd.to_datetime(before[delay])
+        sp.loc[delay, "_delayed"] = True
+        dropped += int(drop.sum())
+        sp = sp[~drop]
+    report["early_help_spells_within_a_care_spell_excluded"] = dropped
+    report["early_help_spells_started_at_the_end_of_a_care_spell"] = int(sp["_delayed"].sum())
+    return sp.drop(columns="_delayed").reset_index(drop=True)
 
 
 def day_index(sp: pd.DataFrame) -> Tuple[pd.Timestamp, np.ndarray, np.ndarray]:

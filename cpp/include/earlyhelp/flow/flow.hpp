@@ -8,6 +8,7 @@
 // Time is in days from the projection start (day 0). Scenarios are "regimes":
 // day d uses regime regime_of_day[d], each with its own rate multipliers.
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "earlyhelp/common/progress.hpp"
@@ -74,12 +75,21 @@ class Bands {
 
  private:
   int periods_ = 0, series_ = 0;
+  // A cell counts its values densely (one bin per whole value from the least to the
+  // greatest) while that span is narrow against the values it holds; beyond, sparsely (one
+  // entry per distinct value), so a few outlying runs (an entry trend's steepest draws) cannot
+  // make its memory grow with their distance from the rest.
   struct Cell {
     int64_t lo = 0;               // value of counts[0]
-    std::vector<int64_t> counts;  // counts[v - lo]
+    std::vector<int64_t> counts;  // dense: counts[v - lo]
+    std::map<int64_t, int64_t> sparse;  // sparse: value -> count (counts then empty)
+    bool is_sparse = false;
     int64_t n = 0;
     double sum = 0;
-    void cover(int64_t lo, int64_t hi);  // widen counts to hold every value in [lo, hi]
+    // make room for `more` values in [lo, hi]: widen the dense bins or turn sparse
+    void cover(int64_t lo, int64_t hi, int64_t more);
+    void count(int64_t value, int64_t times);  // after cover
+    void make_sparse();
   };
   std::vector<Cell> cells_;
 };
