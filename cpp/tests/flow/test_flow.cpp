@@ -45,6 +45,37 @@ TEST(FlowBands, QuantilesMergeExactly) {
   EXPECT_EQ(back.quantile(0, 0, 0.95), a.quantile(0, 0, 0.95));
 }
 
+TEST(FlowBands, OutlyingRunsTurnACellSparseWithTheSameQuantiles) {
+  // Two clusters a million apart: dense bins would need a million slots for 100 values.
+  flow::Bands sparse(1, 1), dense_a(1, 1), dense_b(1, 1);
+  for (int v = 0; v < 50; ++v) {
+    sparse.add(0, 0, v);
+    dense_a.add(0, 0, v);
+  }
+  for (int v = 0; v < 50; ++v) {
+    sparse.add(0, 0, 1'000'000 + v);
+    dense_b.add(0, 0, 1'000'000 + v);
+  }
+  // the flat state lists the values held, not the span between them
+  EXPECT_LT(sparse.to_flat().size(), 1000u);
+  EXPECT_EQ(sparse.quantile(0, 0, 0.25), 24);
+  EXPECT_EQ(sparse.quantile(0, 0, 0.75), 1'000'024);
+  EXPECT_EQ(sparse.runs(0, 0), 100);
+  EXPECT_DOUBLE_EQ(sparse.mean(0, 0), (49.0 * 50 / 2 + (1'000'000.0 * 50 + 49.0 * 50 / 2)) / 100);
+  // dense merged with dense across the gap, sparse merged into dense: the same quantiles
+  dense_a.merge(dense_b);
+  flow::Bands into_dense(1, 1);
+  into_dense.add(0, 0, 3);
+  into_dense.merge(sparse);
+  for (double q : {0.05, 0.25, 0.5, 0.75, 0.95}) {
+    EXPECT_EQ(dense_a.quantile(0, 0, q), sparse.quantile(0, 0, q));
+    EXPECT_EQ(flow::Bands::from_flat(sparse.to_flat()).quantile(0, 0, q), sparse.quantile(0, 0, q));
+  }
+  EXPECT_EQ(into_dense.runs(0, 0), 101);
+  EXPECT_EQ(into_dense.quantile(0, 0, 0.0), 0);
+  EXPECT_LT(dense_a.to_flat().size(), 1000u);
+}
+
 namespace {
 flow::SimModel one_state(double hazard, double entry_per_day) {
   flow::SimModel m;
