@@ -133,3 +133,17 @@ def test_a_total_row_the_caller_did_not_declare_is_refused(label):
 def test_place_names_that_begin_like_a_total_are_not_totals():
     frame = pd.DataFrame({"locality": ["Allesley", "All Saints ward north side", "C"], "families": [30, 20, 30]})
     assert publish(frame, PublishPolicy()).text["families"].astype(int).tolist() == [30, 20, 30]
+
+
+def test_a_bad_cell_of_a_two_way_table_is_named_by_its_row_and_column():
+    from earlyhelp.report.suppression import suppress_table
+
+    table = pd.DataFrame({"level_2": [1, np.nan], "level_3": [10, 10]}, index=["North", "South"])
+    with pytest.raises(ValidationError) as err:
+        suppress_table(table)
+    problem = err.value.problems[0]
+    assert problem.column == "level_2" and list(problem.rows) == ["South"] and "_value" not in str(err.value)
+    doubled = pd.DataFrame({"x": [1, 2, 3, 3], "y": [10, 10, 20, 20]}, index=["A", "B", "Total", "Total"])
+    with pytest.raises(ValidationError, match="not unique") as err:
+        suppress_table(doubled, margins=True)
+    assert "_row" not in str(err.value) and list(err.value.problems[0].rows) == ["Total"]

@@ -876,14 +876,35 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
             totals["_col"] = total_label
         if not totals:
             raise ValidationError([Problem("table", None, f"margins=True but no row or column is labelled {total_label!r}")])
-    out = suppress(long, "_value", dims=["_row", "_col"], totals=totals, threshold=threshold, lp_audit=lp_audit,
-                   audit_seconds=audit_seconds)
+    try:
+        out = suppress(long, "_value", dims=["_row", "_col"], totals=totals, threshold=threshold, lp_audit=lp_audit,
+                       audit_seconds=audit_seconds)
+    except ValidationError as err:
+        raise ValidationError([_in_the_wide_table(p, long) for p in err.problems]) from None
     shown = out["_value"].astype(object).where(out["_value_status"] != SUPPRESSED, SUPPRESSED)
     wide = pd.DataFrame({"_row": out["_row"], "_col": out["_col"], "v": shown}).pivot(index="_row", columns="_col", values="v")
     wide = wide.reindex(index=table.index, columns=table.columns)
     wide.index.name, wide.columns.name = table.index.name, table.columns.name
     return Suppressed.of(wide, threshold=out.threshold, counts=out.counts, not_audited=out.not_audited,
                          out_of_time=out.out_of_time)
+
+
+def _in_the_wide_table(problem: Problem, long: pd.DataFrame) -> Problem:
+    """A problem found in the long form of a two-way table, named in the table's own terms: a
+    cell by its column and row labels, the labels by ``index`` and ``columns``."""
+    if problem.column == "_value" and problem.rows:
+        cells = long.loc[[r for r in problem.rows if r in long.index]]
+        columns = sorted({str(c) for c in cells["_col"]})
+        where = [f"{row!r} x {col!r}" for row, col in zip(cells["_row"], cells["_col"])]
+        return Problem("table", ", ".join(columns) or None, f"{problem.message} (cells {', '.join(where)})",
+                       rows=list(dict.fromkeys(cells["_row"])), n_rows=problem.n_rows, value=problem.value)
+    def plain(text: Optional[str]) -> Optional[str]:
+        return None if text is None else text.replace("_row", "index").replace("_col", "columns").replace(
+            "_value", "count")
+
+    rows = [long.at[r, "_row"] for r in problem.rows if r in long.index]
+    return Problem("table", plain(problem.column), plain(problem.message), rows=list(dict.fromkeys(rows)),
+                   n_rows=problem.n_rows, value=problem.value)
 
 
 def published(frame: pd.DataFrame) -> pd.DataFrame:
