@@ -219,6 +219,21 @@ def test_dask_address_must_be_a_string(tmp_path):
     _refused(tmp_path, "dask.address", extra="[dask]\naddress = false\n")
 
 
+def test_an_unreachable_dask_scheduler_is_a_config_error_found_before_the_work(tmp_path, monkeypatch):
+    import dask
+
+    import earlyhelp.cli.flowrun as flowrun
+
+    def no_loading(cfg):  # the scheduler is reached before the data are read
+        raise AssertionError("data loaded before the scheduler was reached")
+
+    monkeypatch.setattr(flowrun, "load_source_data", no_loading)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        out = _refused(tmp_path, "dask.address", "cannot reach the Dask scheduler", "tcp://127.0.0.1:9",
+                       extra='[dask]\naddress = "tcp://127.0.0.1:9"\n')
+    assert "data loaded" not in out
+
+
 def test_good_dates_are_read_as_iso_dates(tmp_path):
     from earlyhelp.cli.flowrun import load_flow_config
 

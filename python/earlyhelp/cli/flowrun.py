@@ -433,8 +433,35 @@ def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: 
 
 
 def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
-    """Fit, project, simulate and compare scenarios; write one run folder. Returns its path."""
-    from ..flow import StockFlow, compare, local_client
+    """Fit, project, simulate and compare scenarios; write one run folder. Returns its path.
+
+    The Dask scheduler (``[dask] address``) is reached first: one that cannot be reached is a
+    configuration error, found before the data are loaded and fitted, not after."""
+    client = _dask_client(cfg.dask, cfg.path)
+    try:
+        return _run_flow(cfg, run_id, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _dask_client(address: Optional[str], path: Any):
+    """The client of ``[dask] address`` (a new LocalCluster for ``"local"``), or None; ``path``: the
+    configuration file, named in the error."""
+    from ..flow import local_client
+
+    if not address:
+        return None
+    try:
+        return local_client() if address == "local" else local_client(address)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ConfigError([Problem(str(path), "dask.address", f"cannot reach the Dask scheduler at {address!r} "
+                                   f"({type(err).__name__}: {err}); give the address of a running scheduler, "
+                                   "\"local\" or \"\"")]) from None
+
+
+def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
+    from ..flow import StockFlow, compare
     from ..report.publish import PublishPolicy
     from ..report.runfolder import RunFolder, figure_png, new_run_id, run_digest
     from ..sources import content_hash
@@ -456,16 +483,9 @@ def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     det = model.project(until=until, freq="M")
     table = compare(model, scenarios, until=until)
     timings["project"] = round(time.perf_counter() - t, 3)
-    client = None
-    if cfg.dask:
-        client = local_client() if cfg.dask == "local" else local_client(cfg.dask)
     t = time.perf_counter()
-    try:
-        fan = model.simulate(months=cfg.months, runs=cfg.runs, seed=cfg.seed, client=client, quantiles=cfg.quantiles)
-        costs = model.simulate_costs(cfg.quantiles) if cfg.unit_costs else None
-    finally:
-        if client is not None:
-            client.close()
+    fan = model.simulate(months=cfg.months, runs=cfg.runs, seed=cfg.seed, client=client, quantiles=cfg.quantiles)
+    costs = model.simulate_costs(cfg.quantiles) if cfg.unit_costs else None
     timings["simulate"] = round(time.perf_counter() - t, 3)
     params = {"categories": cfg.categories, "by": cfg.by or "council", "start": str(f.start.date()),
               "end": str(f.end.date()), "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed,

@@ -139,6 +139,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     names = Names.of(ds)
     if "locality_id" in getattr(now, "groups", pd.DataFrame()).columns and len(now.groups) == len(scores):
         scores["locality"] = names.locality(now.groups["locality_id"]).to_numpy()   # a name, for the reader
+        scores["_locality_id"] = now.groups["locality_id"].to_numpy()
     scores["p_step_up_12m"] = np.round(p, 6)
     scores = scores.sort_values(["p_step_up_12m", "family_id"], ascending=[False, True], kind="mergesort")
     scores["rank"] = np.arange(1, len(scores) + 1)
@@ -169,6 +170,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
             # (and their interval) narrow down how many families there are
             expected[col] = expected[col].astype(float).round(4).where(~hidden)
     expected = pd.DataFrame(expected).rename(columns={"name": "locality"})     # the locality's name by its id
+    scores = _localities_shown(scores, set(expected.loc[hidden, "locality_id"]))
 
     # the scored families' outcome windows run past the data by design: not a row left out
     excluded = _excluded(past, "evaluate: training") + _excluded(held_out, "evaluate: test") + \
@@ -197,6 +199,20 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
                f"{float(p.sum()):,.1f}",
                f"accuracy on families open on {test_at.date()} (model trained on earlier outcomes): {accuracy}"]
     return ScoreResult(run_id=folder.run_id, folder=folder.final, summary=summary)
+
+
+def _localities_shown(scores: pd.DataFrame, hidden: set) -> pd.DataFrame:
+    """The list of scored families with the locality of a family shown only where ``expected``
+    shows the locality's count of families: counting the list's rows by locality (or adding their
+    scores) would otherwise give the hidden counts, and the withheld expected step-ups, back."""
+    if "_locality_id" not in scores:
+        return scores
+    out = scores.drop(columns="_locality_id")
+    if hidden:
+        from ..report.suppression import SUPPRESSED
+
+        out["locality"] = out["locality"].astype(object).where(~scores["_locality_id"].isin(hidden), SUPPRESSED)
+    return out
 
 
 def expected_with_total(expected: pd.DataFrame, council: Optional[pd.DataFrame] = None) -> pd.DataFrame:
