@@ -228,3 +228,17 @@ def test_episodes_closed_by_half_are_kept_and_counted(tmp_path):
     ep = ds.cla_episodes.set_index("person_id")
     assert pd.isna(ep.at["1001", "end_date"]) and ep.at["1002", "end_date"] == pd.Timestamp("2021-09-01")
     assert len(ds.cla_episodes) == 2
+
+
+def test_a_date_beyond_the_labelled_years_return_is_named(tmp_path):
+    # 01/06/2026 in the 2025 return: a slip of the year that would move the data's end a year on
+    late = E.replace("1001,01/05/2021,S,C2,N1,U4,PR1,01/09/2021,E4A", "1001,01/05/2021,S,C2,N1,U4,PR1,01/06/2026,E4A")
+    path = folder(tmp_path, {"2022/header.csv": H, "2022/episodes.csv": late})
+    (problem,) = problems(path)
+    assert problem.column == "DEC" and "30/04/2023" in problem.message and problem.value == "01/06/2026"
+    assert problem.table == "episodes (2022/episodes.csv)" and "line 2" in problem.rows[0]
+    # the 2021-22 return may be filed as 2021: dates to 31 March 2022 are its own, and an end
+    # in the April after, when the return is taken, is kept too
+    april = E.replace("01/09/2021,E4A", "01/04/2022,E4A")
+    ok = folder(tmp_path / "ok", {"2021/header.csv": H, "2021/episodes.csv": april})
+    assert len(earlyhelp.read_ssda903(ok).cla_episodes) == 2

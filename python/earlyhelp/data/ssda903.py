@@ -382,12 +382,33 @@ def _read_files(root: Path, report: Dict[str, Any]) -> Tuple[List[Tuple[int, str
             frame["DEC"] = _dates(frame["DEC"], "episodes", "DEC", frame, problems, rel, True)
             if year is None and frame["DECOM"].notna().any():
                 year = int(frame["DECOM"].max().year)
+            else:
+                problems += _after_the_return(frame, rel, year)
         else:
             frame["DOB"] = _dates(frame["DOB"], "header", "DOB", frame, problems, rel, False)
         frame["_year"] = year if year is not None else -1
         report["files"].append(rel)
         found.append((year if year is not None else -1, kind, frame))
     return found, problems + _unpaired_years(by_year)
+
+
+def _after_the_return(frame: pd.DataFrame, rel: str, year: Optional[int]) -> List[Problem]:
+    """Dates after April of the year after the one the file is labelled with: beyond its return
+    whichever way the label reads (the 2024-25 return may be filed as 2024 or 2025, and is taken
+    in the weeks after 31 March, so it may hold an end in early April), so a slip of the year
+    (06/2026 for 06/2025) that, taken as written, would move the data's end and the default fit
+    window past every event."""
+    if year is None:
+        return []
+    end = pd.Timestamp(year + 1, 4, 30)
+    problems = []
+    for col in ("DECOM", "DEC"):
+        late = (frame[col] > end).fillna(False)
+        if late.any():
+            problems.append(Problem(f"episodes ({rel})", col, f"dates after {end:%d/%m/%Y}: beyond the return of "
+                                    f"the year {year} the file is labelled with (a mistyped year?)",
+                                    _labels(frame, late), int(late.sum()), f"{frame.loc[late, col].iloc[0]:%d/%m/%Y}"))
+    return problems
 
 
 def _unpaired_years(by_year: Dict[int, Dict[str, List[str]]]) -> List[Problem]:
@@ -634,7 +655,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         RNE, LS or PLACE; missing DECOM or DOB; dates that do not read, by why: a two-digit year
         (``01/04/23``: the century is not guessed), month first (``04/13/2023``), no such day, or
         not a date; a date column written in more than one layout (the rows not in its most
-        common one are named); episodes starting before the child's DOB or when the child is 18
+        common one are named); a DECOM or DEC after April of the year after the one a file is
+        labelled with (a mistyped year); episodes starting before the child's DOB or when the child is 18
         or over; a child or an episode
         given different values in one file or in years' files; unknown codes; overlapping
         episodes (with ``overlaps="raise"``). Each names the file, column, lines and a value.
