@@ -53,6 +53,7 @@ def test_small_starting_stocks_are_left_out(tmp_path):
     scen = pd.read_csv(folder / "scenarios.csv")
     assert not set(scen.columns) & set(hidden + ["stock", "cost", "cost_avoided"])
     assert not (folder / "costs.csv").exists()
+    assert "hidden" in record["costs_withheld"]     # and run.json says why there is no costs table
 
 
 def test_bad_config_is_named(tmp_path):

@@ -505,6 +505,9 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
             publish(folder, "scenarios", table, hidden=hidden)
             if costs is not None and not hidden:
                 publish(folder, "costs", costs)
+            elif costs is not None:
+                # the costs over all states, less those shown by state, would give the hidden ones away
+                sections["costs_withheld"] = "every cost: a state's children are hidden"
             publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
             sections["suppressed_states"] = sorted(hidden)
         else:
