@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from earlyhelp import ValidationError
-from earlyhelp.forecast import CountRegression, Forecaster, Naive, aggregate, capacity, reconcile
+from earlyhelp.forecast import AutoETS, CountRegression, Forecaster, Naive, aggregate, capacity, reconcile
 
 
 def _monthly(n=24, uid="a", seed=0):
@@ -294,3 +294,14 @@ def test_dask_with_no_value_in_any_series_is_refused():
             pytest.raises(ValidationError, match=r"forecast input\.y: no series with any non-missing y value"):
         f.forecast(df=ddf, h=2)
     assert list(f.excluded_["unique_id"]) == ["a", "b", "c"]
+
+
+def test_a_forecast_far_beyond_the_series_usual_level_is_flagged():
+    # one spike of 1e6 in about 200 a month: the models take it as level or trend
+    y = np.array([188, 211, 201, 194, 181, 197, 200, 198, 219, 195, 207, 186, 197, 1e6, 221, 200, 194, 188, 205, 213.])
+    frame = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020-01-01", periods=20, freq="MS"), "y": y})
+    calm = frame.assign(unique_id="b", y=np.where(y > 1e5, 199.0, y))
+    f = Forecaster([AutoETS(), Naive()], freq="MS")
+    f.forecast(df=pd.concat([frame, calm]), h=6, level=[80])
+    flagged = f.fallbacks_[f.fallbacks_["method"].str.contains("usual level")]
+    assert set(flagged["unique_id"]) == {"a"} and "AutoETS" in set(flagged["model"])

@@ -88,6 +88,9 @@ MAX_Y = 1e12
 #: such as 1e300, a unit slip), and CountRegression, which standardises each column on the history,
 #: would lose the column's effect unseen (its spread overflows) or cap its forecast at exp(30)
 MAX_EXOG = MAX_Y
+#: a point forecast this many times its series' usual level (the history's 90th percentile, at
+#: least 1) is flagged: a spike or a runaway trend taken as the level
+FAR_BEYOND_HISTORY = 10.0
 _HUGE_EXOG = f"exogenous values larger than {MAX_EXOG:g} in size (MAX_EXOG: a sentinel or a unit slip)"
 _HUGE_EXOG_FUTURE = f"future {_HUGE_EXOG}"
 #: longest horizon forecast (periods): beyond it the output would not fit in memory for a council's series
@@ -341,6 +344,30 @@ def _note_fallback(res: Dict[str, Any], which: np.ndarray, note: str) -> None:
     res["method"], res["fallback"] = method, fallback
 
 
+def _note_far_beyond_history(res: Dict[str, Any], panel: _Panel) -> None:
+    """Say in the method (and so in ``fallbacks_``) where a point forecast passes
+    ``FAR_BEYOND_HISTORY`` times its series' usual level (the 90th percentile of its history, at
+    least 1): one spike (a data error, a one-off) can send a trend or a level far beyond anything
+    the series has done, and nothing else in the output would say so."""
+    usual = np.ones(panel.n_series)
+    for i in range(panel.n_series):
+        values = panel.y[panel.indptr[i]:panel.indptr[i + 1]]
+        values = values[np.isfinite(values)]
+        if len(values):
+            usual[i] = max(1.0, float(np.quantile(np.abs(values), 0.9)))
+    peak = np.nanmax(np.abs(res["mean"]), axis=1, initial=0.0)
+    far = peak > FAR_BEYOND_HISTORY * usual
+    if not far.any():
+        return
+    method, fallback = list(res["method"]), np.array(res["fallback"], dtype=bool)
+    for i in np.flatnonzero(far):
+        method[i] = (f"{method[i]} [forecast up to {peak[i]:.4g}, more than {FAR_BEYOND_HISTORY:g} times the "
+                     f"series' usual level ({usual[i]:.4g}, its 90th percentile): a spike or a runaway trend "
+                     "taken as the level? check the series]")
+        fallback[i] = True
+    res["method"], res["fallback"] = method, fallback
+
+
 def _warn_excluded(excluded: pd.DataFrame) -> None:
     """Say in the log that series were excluded (once per fit, however many Dask partitions)."""
     if len(excluded):
@@ -410,7 +437,9 @@ class Forecaster:
         Series left out, with ``reason`` (``unique_id, n_rows, reason``); after fitting a Dask
         DataFrame, None until ``predict`` gathers it from the partitions.
     fallbacks_ : DataFrame
-        After ``predict``/``cross_validation``: unique_id, model, method used instead.
+        After ``predict``/``cross_validation``: unique_id, model, method used instead, and the
+        series whose output carries a note (a point forecast more than ``FAR_BEYOND_HISTORY``
+        times the series' usual level, CountRegression at its cap).
     fitted_models_ : DataFrame
         After ``predict``: the model each series got (see :meth:`model_summary`).
     """
@@ -1073,6 +1102,7 @@ class Forecaster:
             if getattr(model, "kind", None) == "CountRegression":
                 _note_count_regression(res, model, self._own_bounds_shown(panel, alias))
             self._non_negative(model, res)
+            _note_far_beyond_history(res, panel)
             if levels and self._interval_of.get(alias, "model") != "model":
                 own = res["lo"], res["hi"]
                 res["lo"], res["hi"] = self._count_bounds(model, panel, h, levels, res, phase0)
