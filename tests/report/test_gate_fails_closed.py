@@ -147,3 +147,33 @@ def test_a_bad_cell_of_a_two_way_table_is_named_by_its_row_and_column():
     with pytest.raises(ValidationError, match="not unique") as err:
         suppress_table(doubled, margins=True)
     assert "_row" not in str(err.value) and list(err.value.problems[0].rows) == ["Total"]
+
+
+def _two_tables(tmp_path, fine_families):
+    coarse = pd.DataFrame({"locality": ["North", "South", "Total"], "families": [12, 30, 42]})
+    fine = pd.DataFrame({"locality": ["North", "South", "Total"] * 2, "sex": ["M"] * 3 + ["F"] * 3,
+                         "families": fine_families})
+    with RunFolder(tmp_path, "r") as folder:
+        folder.write_table("by_locality", coarse, totals={"locality": "Total"}, dims=["locality"])
+        folder.write_table("by_locality_and_sex", fine, totals={"locality": "Total"}, dims=["locality", "sex"])
+        folder.record("t", inputs={"sha256": "x"}, digest="d")
+
+
+def test_a_hidden_count_another_table_of_the_run_gives_away_is_refused(tmp_path):
+    # North/M = c beside North/F = 9, and North = 12 in the other table: North/M = 3
+    with pytest.raises(ValidationError, match="by_locality_and_sex and by_locality") as err:
+        _two_tables(tmp_path, [3, 15, 18, 9, 15, 24])
+    assert "North" in err.value.problems[0].rows
+    assert not list(tmp_path.iterdir())                       # nothing of the run published
+
+
+def test_tables_of_one_run_that_give_nothing_away_are_written(tmp_path):
+    _two_tables(tmp_path, [6, 15, 21, 6, 15, 21])             # nothing hidden
+    assert (tmp_path / "r" / "by_locality_and_sex.csv").exists()
+    # unrelated counts (not the margin of the other) are not compared
+    with RunFolder(tmp_path, "s") as folder:
+        folder.write_table("a", pd.DataFrame({"locality": ["North", "South"], "families": [12, 30]}),
+                           dims=["locality"], totals={})
+        folder.write_table("b", pd.DataFrame({"locality": ["North", "North"], "sex": ["M", "F"],
+                                              "families": [3, 40]}), dims=["locality", "sex"], totals={})
+        folder.record("t", inputs={"sha256": "x"}, digest="d")

@@ -34,7 +34,9 @@ policy (:class:`PublishPolicy`) and says what it did:
   requires their ``sources`` to be tables published in the same run, and records them.
 
 :class:`earlyhelp.report.runfolder.RunFolder` writes files only through this gate and
-lists what it did to each file in ``run.json`` (``publication``).
+lists what it did to each file in ``run.json`` (``publication``); it also reads the tables of
+one run together (:mod:`earlyhelp.report.across`): a hidden count that another table's margin
+gives away is refused.
 """
 from __future__ import annotations
 

@@ -36,6 +36,8 @@ import pandas as pd
 from .._docstrings import with_sections
 from .._redact import MASK, redact_text
 from ..results import UNITS, Excluded, Exclusions
+from .._errors import ValidationError
+from .across import CountTable, count_table, disclosures
 from .publish import PublishPolicy, Published, excel_bytes, publish
 
 log = logging.getLogger("earlyhelp")
@@ -158,6 +160,7 @@ class RunFolder:
         self.files: List[str] = []
         self.publication: Dict[str, Dict[str, Any]] = {}
         self._tables: set = set()
+        self._count_tables: List[CountTable] = []  # tables written with dims, for the audit across them
         self._record: Optional[Dict[str, Any]] = None
         self._created_output: List[Path] = []
 
@@ -267,10 +270,24 @@ class RunFolder:
         out = self.published_table(name, frame, csv_frame=csv_frame, decimals=decimals, counts=counts,
                                    totals=totals, dims=dims, not_counts=not_counts, derived=derived,
                                    independent=independent)
+        self._audit_across_tables(name, frame, out, dims, totals)
         write_parquet(out.typed, self._path(f"{name}.parquet"))
         out.text.to_csv(self._path(f"{name}.csv"), index=False, lineterminator="\n")
         self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = out.record
         return out
+
+    def _audit_across_tables(self, name: str, frame: pd.DataFrame, out: Published, dims: Optional[Sequence[str]],
+                             totals: Optional[Mapping[str, Any]]) -> None:
+        """Refuse a table whose hidden counts another table of the run gives away (or the reverse):
+        each was suppressed alone (:mod:`earlyhelp.report.across`)."""
+        counts = [*out.record.get("suppressed", {}), *out.record.get("suppressed_before", [])]
+        table = count_table(name, frame.reset_index(drop=True), out.text, dims or (), totals, counts)
+        if table is None:
+            return
+        problems = [p for other in self._count_tables for p in disclosures(table, other)]
+        if problems:
+            raise ValidationError(problems)
+        self._count_tables.append(table)
 
     @_table_doc
     def published_table(self, name: str, frame: pd.DataFrame, *, csv_frame: Optional[pd.DataFrame] = None,
