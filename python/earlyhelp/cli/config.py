@@ -289,7 +289,29 @@ def _code_map(check: "_Checker", src: Mapping[str, Any]) -> Dict[str, Dict[str, 
                 check.bad(f"source.code_map.{table}.{column}", "must map local codes to earlyhelp codes (strings)")
                 continue
             out.setdefault(table, {})[column] = {str(k): v for k, v in mapping.items()}
+    _check_code_map_keys(check, "source.code_map", out)
     return out
+
+
+def _check_code_map_keys(check: "_Checker", prefix: str, code_map: Mapping[str, Any]) -> None:
+    """Each table and column of a config's code map names a coded column: a typo is a config
+    problem at its full key (``source.code_map.episodes.end_reasn``), found before any data are read."""
+    from ..data.dataset import no_coded_column
+    from ..data.readers import resolve_table_name
+
+    for key, value in code_map.items():
+        if key == "ssd" or not isinstance(value, Mapping):
+            continue   # [code_map.ssd] is how to read an SSD extract; other shapes are checked where parsed
+        table = resolve_table_name(str(key))
+        if table is None:   # a column key at the top applies to every table with that column
+            message = no_coded_column(None, str(key))
+            if message:
+                check.bad(f"{prefix}.{key}", message)
+            continue
+        for column in value:
+            message = no_coded_column(table, str(column))
+            if message:
+                check.bad(f"{prefix}.{key}.{column}", message)
 
 
 def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConfig, base: Path) -> SourceConfig:
@@ -322,6 +344,7 @@ def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConf
         for problem in exc.problems:
             check.bad(f"code_map.{problem.column}" if problem.column else "code_map", problem.message, problem.value)
         return source
+    _check_code_map_keys(check, "code_map", inline.code_map)
     from ..data.ssd_profiles import merge_code_maps
 
     merged = merge_code_maps(inline.code_map, source.code_map)

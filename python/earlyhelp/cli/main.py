@@ -114,7 +114,6 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], r
     """Generate a synthetic council, validate it, compare it with published figures and build
     its monthly performance pack (as `earlyhelp report` does for a council's own data)."""
     from .. import synthetic
-    from ..data import write_dataset
     from .config import require_output_folder
 
     if out:
@@ -131,7 +130,7 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], r
     with pd.option_context("display.max_colwidth", 70, "display.width", 250):
         click.echo(table[shown].round(1).to_string(index=False))
     if out:
-        files = write_dataset(ds, out, format="parquet")
+        files = _write_new_tables_folder(ds, out, "parquet")
         click.echo(f"Wrote {len(files)} tables to {out}", err=True)
     if pack:
         _demo_pack(ds, runs, {"command": "earlyhelp demo", "preset": preset, "years": years, "scale": scale,
@@ -178,48 +177,160 @@ def _demo_pack(ds, runs: str, record: dict) -> None:
               help="Also (or instead) write the tables to this database, e.g. sqlite:///earlyhelp.db.")
 @click.option("--schema", "db_schema", default=None, help="Database schema for --sql (made if missing).")
 @click.option("--ssd-names", is_flag=True, help="Name database tables as the SSD does (ssd_person, ...).")
+@click.option("--replace", "replace_sql", is_flag=True,
+              help="With --sql: replace the database's tables of the same names (an earlier dataset); every "
+                   "table is written, empty ones too, so none of the earlier rows remain. Without it, a "
+                   "database that holds any of them is refused.")
 @_exits
 def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], fmt: str,
-          sql_url: Optional[str], db_schema: Optional[str], ssd_names: bool) -> None:
-    """Generate a synthetic council and write its tables (a folder and/or a database)."""
+          sql_url: Optional[str], db_schema: Optional[str], ssd_names: bool, replace_sql: bool) -> None:
+    """Generate a synthetic council and write its tables (a folder and/or a database).
+
+    Earlier data are never replaced unasked: a folder holding tables is refused, and so is a
+    database holding a table of the same name unless --replace is given.
+    """
     from .. import synthetic
-    from ..data import write_dataset
 
     if not out and not sql_url:
         raise click.UsageError("give --out FOLDER and/or --sql URL")
+    if replace_sql and not sql_url:
+        raise click.UsageError("--replace applies to --sql only (a folder's tables are never written over)")
     if preset not in synthetic.PRESETS:
         raise click.BadParameter(f"{preset!r} is not a preset; choose one of {', '.join(synthetic.PRESETS)}",
                                  param_hint="--preset")
     if out:
         _require_new_tables_folder(out)
+    if sql_url:
+        _require_new_sql_tables(sql_url, db_schema, ssd_names, replace_sql)
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     if out:
-        files = write_dataset(ds, out, format=fmt)
+        files = _write_new_tables_folder(ds, out, fmt)
         click.echo(f"wrote {len(files)} tables to {out}")
     if sql_url:
-        from ..sources import write_sql
-
         from .config import redact_url
 
-        names = write_sql(ds, sql_url, schema=db_schema, ssd_names=ssd_names)
+        names = _write_sql_tables(ds, sql_url, db_schema, ssd_names)
         click.echo(f"wrote {len(names)} tables to {redact_url(sql_url)}")
 
 
 def _require_new_tables_folder(out: str) -> None:
     """Stop before generating when ``--out`` already holds earlyhelp tables: writing over them would
     silently replace earlier data, and a second format beside the first makes the folder unreadable."""
-    from .._errors import ConfigError, Problem
-    from ..data.schema import TABLE_NAMES
+    from ..data.readers import table_files
+
     from .config import require_output_folder
 
     require_output_folder(out, key="--out", source="option")
-    folder = Path(out)
-    held = sorted(f.name for f in folder.glob("*.*") if f.is_file() and f.suffix in (".csv", ".parquet")
-                  and f.stem in TABLE_NAMES) if folder.is_dir() else []
+    held = table_files(out)
     if held:
-        shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
-        raise ConfigError([Problem("option", "--out", f"folder {folder} already holds tables ({shown}): give a new "
-                                   "or empty folder (earlier tables are not overwritten)", value=out)])
+        raise _held_tables_error(out, held)
+
+
+def _held_tables_error(out: str, held: list):
+    """The --out problem of a folder that holds tables (``held``: their file names)."""
+    from .._errors import ConfigError, Problem
+    from ..data.readers import held_tables_message
+
+    return ConfigError([Problem("option", "--out", held_tables_message(Path(out), held), value=out)])
+
+
+def _write_new_tables_folder(ds, out: str, fmt: str) -> list:
+    """Write ``ds`` to ``--out`` only if it still holds no tables: another run may have written
+    there since the check before generating (the tables of at most one run appear)."""
+    from ..data import write_dataset
+    from ..data.readers import FolderHoldsTablesError
+
+    try:
+        return write_dataset(ds, out, format=fmt, overwrite=False)
+    except FolderHoldsTablesError as exc:
+        raise _held_tables_error(out, exc.held) from None
+
+
+def _sql_table_names(ssd_names: bool) -> dict:
+    """``{our table: database table}`` as ``synth --sql`` names them."""
+    from ..data.schema import TABLE_NAMES
+    from ..sources import to_ssd_names
+
+    return {name: to_ssd_names(name, pd.DataFrame())[0] if ssd_names else name for name in TABLE_NAMES}
+
+
+def _sql_tables_present(url: str, schema: Optional[str]) -> list:
+    """The tables and views in the database (``schema``), or a ConfigError naming --sql when it
+    cannot be reached. A SQLite file that does not exist holds none (and is not created here)."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from .._errors import ConfigError, Problem
+    from .._redact import redact_text
+    from ..sources import with_driver
+
+    from .config import redact_url
+
+    try:
+        parsed = make_url(url)
+        db = parsed.database or ""
+        if parsed.get_backend_name() == "sqlite" and db not in ("", ":memory:") and not db.startswith("file:") \
+                and not os.path.exists(db):
+            return []
+        engine = sa.create_engine(with_driver(url))
+    except Exception as exc:  # noqa: BLE001 - a bad URL or a missing driver
+        raise ConfigError([Problem("option", "--sql", f"cannot use this database URL: {redact_text(exc)}",
+                                   value=redact_url(url))]) from None
+    try:
+        inspector = sa.inspect(engine)
+        return list(inspector.get_table_names(schema=schema)) + list(inspector.get_view_names(schema=schema))
+    except Exception as exc:  # noqa: BLE001 - connection refused, bad credentials
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError([Problem("option", "--sql", f"cannot connect to the database: {redact_text(first)}",
+                                   value=redact_url(url))]) from None
+    finally:
+        engine.dispose()
+
+
+def _require_new_sql_tables(url: str, schema: Optional[str], ssd_names: bool, replace: bool) -> None:
+    """Stop before generating when the database holds a table ``synth --sql`` would write, unless
+    ``--replace`` asks to replace them: the same rule as ``--out`` for a folder holding tables."""
+    from .._errors import ConfigError, Problem
+
+    from .config import redact_url
+
+    ours = {name.lower() for name in _sql_table_names(ssd_names).values()}
+    held = sorted(name for name in _sql_tables_present(url, schema) if name.lower() in ours)   # reached: checked
+    if held and not replace:
+        shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+        where = f"schema {schema} of " if schema else ""
+        raise ConfigError([Problem("option", "--sql", f"{where}database {redact_url(url)} already holds tables "
+                                   f"({shown}): pass --replace to replace them (every table is written, empty "
+                                   "ones too, so none of their rows remain), or give another database or "
+                                   "--schema (earlier tables are not replaced unasked)", value=redact_url(url))])
+
+
+def _write_sql_tables(ds, url: str, schema: Optional[str], ssd_names: bool) -> dict:
+    """Write every table of ``ds``, the empty ones too (as empty tables with their columns): with
+    ``--replace`` no table of an earlier dataset may keep its rows beside the new data.
+
+    ``write_sql`` writes the tables that hold rows; the empty ones are replaced here.
+    """
+    import sqlalchemy as sa
+
+    from ..sources import to_ssd_names, with_driver, write_sql
+
+    written = write_sql(ds, url, schema=schema, ssd_names=ssd_names)
+    empty = {name: frame for name, frame in ds.tables.items() if name not in written}
+    if not empty:
+        return written
+    engine = sa.create_engine(with_driver(url))
+    try:
+        with engine.begin() as conn:
+            for name, frame in empty.items():
+                target, out = to_ssd_names(name, frame) if ssd_names else (name, frame)
+                out = out.astype({c: "string" for c in out.columns
+                                  if isinstance(out[c].dtype, pd.CategoricalDtype)})
+                out.to_sql(target, conn, schema=schema, index=False, if_exists="replace")
+                written[name] = target
+    finally:
+        engine.dispose()
+    return written
 
 
 def _code_map_option(func: Callable) -> Callable:

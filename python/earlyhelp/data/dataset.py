@@ -175,20 +175,30 @@ class Dataset:
         return Dataset(merged, truth=self.truth, meta=self.meta)
 
     def data_end(self) -> Optional[pd.Timestamp]:
-        """The last date the data covers: ``meta['end_date']`` (synthetic data, extracts), else the
-        latest date in any table (None when no table holds a date).
+        """The last date the data covers.
+
+        ``meta['end_date']`` when known (synthetic data, a snapshot, a folder written by
+        :func:`~earlyhelp.write_dataset`), else the latest date of a recorded event: every date
+        column of :data:`~earlyhelp.data.schema.TABLES` except those in
+        :data:`~earlyhelp.data.schema.NOT_EVENT_DATES` (birth dates, which for an unborn child
+        are due dates, and TAF review due dates: both may lie after the extract by nature).
 
         Returns
         -------
         Timestamp or None
+            None when no table holds an event date.
         """
+        from .schema import NOT_EVENT_DATES
+
         end = self.meta.get("end_date")
         if end is not None:
             return pd.Timestamp(end).normalize()
         latest = pd.NaT
-        for frame in self._tables.values():
+        for name, frame in self._tables.items():
             for c in frame.columns:
-                if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) and frame[c].notna().any():
+                if (name, c) in NOT_EVENT_DATES or not pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
+                    continue
+                if frame[c].notna().any():
                     m = frame[c].max()
                     latest = m if pd.isna(latest) else max(latest, m)
         return None if pd.isna(latest) else pd.Timestamp(latest).normalize()
@@ -518,10 +528,22 @@ def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of, fol
 
 
 def _keep_local_end_reason(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep the council's own end-reason text before it is mapped to our codes."""
-    if "end_reason" in frame.columns and "end_reason_local" not in frame.columns:
-        frame = frame.assign(end_reason_local=frame["end_reason"])
-    return frame
+    """Keep the council's own end-reason text before it is mapped to our codes.
+
+    ``end_reason_local`` takes ``end_reason`` wherever it is blank, not only when the column
+    is absent: files written by :func:`~earlyhelp.write_dataset` carry the column, empty
+    where nothing was mapped, and a council filling ``end_reason`` with its own codes in that
+    layout must not lose them to the code map.
+    """
+    if "end_reason" not in frame.columns:
+        return frame
+    if "end_reason_local" not in frame.columns:
+        return frame.assign(end_reason_local=frame["end_reason"])
+    local = frame["end_reason_local"].astype("string")
+    blank = (local.isna() | (local.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+    if not blank.any():
+        return frame
+    return frame.assign(end_reason_local=local.mask(blank, frame["end_reason"].astype("string")))
 
 
 def resolve_folded_name(name: str) -> Optional[str]:
@@ -560,21 +582,44 @@ def _normalise_code_map(code_map: Optional[Mapping[str, Any]]) -> Dict[str, Dict
 
 def _check_code_map(maps: Dict[str, Dict[str, Mapping[str, str]]]) -> None:
     """Every table and column a code map names exists and holds codes: a typo is an error, not ignored."""
-    from .schema import TABLES
-
-    coded = {name: {c.name for c in table.columns if c.kind == "code"} for name, table in TABLES.items()}
-    every = set().union(*coded.values())
     problems = []
     for table, columns in maps.items():
-        known = every if table == "*" else coded.get(table, set())
         for column in columns:
-            if column not in known:
-                where = "any table" if table == "*" else f"table {table!r}"
-                problems.append(Problem("code_map", f"{table}.{column}" if table != "*" else column,
-                                        f"no coded column {column!r} in {where} (coded columns: "
-                                        f"{', '.join(sorted(known)) or 'none'})"))
+            message = no_coded_column(None if table == "*" else table, column)
+            if message:
+                problems.append(Problem("code_map", f"{table}.{column}" if table != "*" else column, message))
     if problems:
         raise ValidationError(problems)
+
+
+def no_coded_column(table: Optional[str], column: str) -> Optional[str]:
+    """Why a code map's ``column`` (of our ``table``, or of any table for None) holds no codes to
+    map, with the nearest name; None when it does. The one rule for code maps from Python and configs.
+
+    Parameters
+    ----------
+    table : str or None
+        our table name, or None for a column key at the top of the map.
+    column : str
+        the column as named in the map (ours or an SSD name).
+
+    Returns
+    -------
+    str or None
+    """
+    import difflib
+
+    coded = {name: {c.name for c in t.columns if c.kind == "code"} for name, t in TABLES.items()}
+    known = set().union(*coded.values()) if table is None else coded.get(table, set())
+    if _column_name(table, column) in known:
+        return None
+    where = "any table" if table is None else f"table {table!r}"
+    choices = sorted(known) + (list(TABLE_NAMES) if table is None else [])
+    guess = difflib.get_close_matches(column.strip().lower(), choices, n=1, cutoff=0.6)
+    hint = "" if not guess else (f" (did you mean the table {guess[0]!r}?)" if guess[0] in TABLE_NAMES
+                                 else f" (did you mean {guess[0]!r}?)")
+    return (f"no coded column {column!r} in {where}{hint} (coded columns: "
+            f"{', '.join(sorted(known)) or 'none'})")
 
 
 def _column_name(table: Optional[str], column: str) -> str:

@@ -25,6 +25,35 @@ if TYPE_CHECKING:
 STEP_UP_WITHIN_DAYS = 28
 STEP_DOWN_WITHIN_DAYS = 28
 FAR_FUTURE = pd.Timestamp("2262-04-01")  # stands for "still open" in interval arithmetic
+#: the longest window a days argument takes: ten years (longer ones mean nothing here, and a window
+#: of ~300 years would overflow the dates)
+MAX_DAYS = 3653
+
+
+def days_argument(value: Any, name: str) -> int:
+    """A number-of-days argument (``within_days``, ``gap_days``, ``window_days``) as an int, or a
+    ValidationError (a ValueError) naming it: a whole number from 0 to :data:`MAX_DAYS`.
+
+    Parameters
+    ----------
+    value : Any
+        the argument.
+    name : str
+        its name, for the message.
+
+    Returns
+    -------
+    int
+    """
+    from .._errors import Problem, ValidationError
+
+    # a bool is an int to Python, 28.5 and NaN no whole number, "28" text: each refused by name
+    whole = (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))) or \
+        (isinstance(value, (float, np.floating)) and float(value).is_integer())
+    if not whole or not 0 <= value <= MAX_DAYS:
+        raise ValidationError(Problem("argument", name, f"must be a whole number of days from 0 to {MAX_DAYS}, "
+                                      f"not {value!r}"))
+    return int(value)
 
 
 def _family_key(frame: pd.DataFrame) -> pd.Series:
@@ -86,8 +115,7 @@ def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS, level: str =
     the family episode that stepped up); ``episode_id`` is the first of them, ``date`` the
     earliest.
     """
-    if within_days < 0:
-        raise ValueError("within_days must be >= 0")
+    within_days = days_argument(within_days, "within_days")
     if level not in ("episode", "family"):
         raise ValueError(f"level must be 'episode' or 'family', not {level!r}")
     ep = ds.episodes
@@ -196,6 +224,7 @@ def step_downs(ds: "Dataset", within_days: int = STEP_DOWN_WITHIN_DAYS) -> pd.Da
     step-down), ``date`` (the referral close date, else the episode start),
     ``how`` (``"csc_close_rc9"``, ``"episode_origin"`` or ``"csc_close_rc9+episode_origin"``).
     """
+    within_days = days_argument(within_days, "within_days")
     ep = ds.episodes
     eps = pd.DataFrame({"episode_id": ep["episode_id"], "family_key": _family_key(ep),
                         "start_date": ep["start_date"],
@@ -265,8 +294,7 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
     """
     if basis not in ("request", "episode"):
         raise ValueError(f"basis must be 'request' or 'episode', not {basis!r}")
-    if window_days < 0:
-        raise ValueError("window_days must be >= 0")
+    window_days = days_argument(window_days, "window_days")
     rq = ds.requests
     if len(rq):
         events = pd.DataFrame({"request_id": rq["request_id"], "family_key": _family_key(rq),
@@ -332,8 +360,7 @@ def stitch_episodes(ds: "Dataset", gap_days: int = 1, return_map: bool = False
     ``n_persons`` (distinct person_id, 0 when episodes are per family), ``episode_ids``
     (tuple). With ``return_map=True`` also a DataFrame ``episode_id -> family_episode_id``.
     """
-    if gap_days < 0:
-        raise ValueError("gap_days must be >= 0")
+    gap_days = days_argument(gap_days, "gap_days")
     ep = ds.episodes
     e = pd.DataFrame({"episode_id": ep["episode_id"].astype(object), "family_key": _family_key(ep).astype(object),
                       "family_id": ep["family_id"], "start_date": ep["start_date"], "end_date": ep["end_date"],
@@ -416,18 +443,45 @@ def _blank(frame: pd.DataFrame, mask: np.ndarray, columns) -> None:
 
 
 def date_argument(date: Any, table: str, column: str) -> pd.Timestamp:
-    """A date argument as a day without a time zone, or a ValidationError naming it (numbers
-    are refused: pandas would read 20240630 as nanoseconds after 1970)."""
+    """A date argument as a day without a time zone, or a ValidationError naming it.
+
+    Text is read as the CSV readers read a date column (:func:`~earlyhelp.data.coerce.parse_dates`):
+    ISO 8601 first, then day first (``03/04/2024`` is 3 April, as an English council means it);
+    a year alone (``2024``) or a year and month is not a day, so it is refused, not read as
+    1 January. Numbers are refused too: pandas would read 20240630 as nanoseconds after 1970.
+
+    Parameters
+    ----------
+    date : str, date, datetime or Timestamp
+        the argument.
+    table, column : str
+        where it is named in a problem (the function and the argument).
+
+    Returns
+    -------
+    Timestamp
+        midnight of the day, without a time zone (the day as written there).
+
+    Raises
+    ------
+    ValidationError
+        ``date`` is missing, a number or text that is no whole date.
+    """
     from .._errors import Problem, ValidationError
     from .._numbers import is_number
+    from .coerce import parse_dates
 
-    bad = ValidationError(Problem(table, column, "must be a date such as '2024-03-31'", value=date))
+    bad = ValidationError(Problem(table, column, "must be a date such as '2024-03-31' or '31/03/2024' "
+                                  "(a whole day; day first)", value=date))
     if date is None or is_number(date):
         raise bad
-    try:
-        cut = pd.Timestamp(date)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise bad from exc
+    if isinstance(date, str):
+        cut = pd.Timestamp(parse_dates(np.array([date.strip()], dtype=object))[0])
+    else:
+        try:
+            cut = pd.Timestamp(date)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise bad from exc
     if pd.isna(cut):
         raise bad
     if cut.tz is not None:

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
+import stat
 import uuid
 import warnings
 from pathlib import Path
@@ -318,8 +320,17 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
     sources: Dict[str, str] = {}
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
+        if file.name == META_FILE:
+            continue   # read below: the extract's dates, not a table
         # a folder x.parquet is a Parquet dataset (as Spark, Dask and pyarrow write a table): read it
         dataset_folder = suffix == ".parquet" and file.is_dir()
+        unusable = _unusable_table_file(file) if suffix in (".csv", ".parquet") else None
+        if unusable:
+            name = resolve_table_name(file.stem) or resolve_folded_name(file.stem)
+            if name is not None:   # named as a table but no data can be read from it: never "ignored"
+                problems.append(Problem(name, None, f"{file.name}: {unusable}"))
+                report["files"][file.name] = f"not read: {unusable}"
+                continue
         if suffix not in (".csv", ".parquet") or not (file.is_file() or dataset_folder):
             if file.is_file() or suffix in (".csv", ".parquet"):  # a folder x.csv is no table either: said
                 report["ignored"].append(file.name + ("/" if file.is_dir() else ""))
@@ -340,7 +351,12 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
                 continue
             report["files"][file.name] = f"{len(frames[name])} rows"
         else:
-            frames[name] = read_csv_text(file, problems, report, name)
+            try:
+                frames[name] = read_csv_text(file, problems, report, name)
+            except OSError as exc:   # no permission, a file removed meanwhile: one problem, not a crash
+                problems.append(Problem(name, None, f"{file.name}: cannot read the file ({exc.strerror or exc})"))
+                report["files"][file.name] = "not read: cannot open"
+    meta = read_meta_file(folder, problems, report)
     if problems:  # also list what is wrong inside the files that did read: every problem in one pass
         problems += problems_beyond_reading(frames, problems, code_map=code_map, unknown_codes=unknown_codes,
                                             as_of=as_of, validate=validate, ssd=ssd)
@@ -349,7 +365,75 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
         raise ValidationError([Problem(str(folder), None, "no table files found (expected e.g. episodes.csv, "
                                        "ssd_early_help_episodes.csv or .parquet)")])
     return Dataset.from_frames(code_map=code_map, validate=validate, unknown_codes=unknown_codes, as_of=as_of,
-                               meta={"load_report": report, "source": str(folder)}, ssd=ssd, **frames)
+                               meta={**meta, "load_report": report, "source": str(folder)}, ssd=ssd, **frames)
+
+
+def _unusable_table_file(file: Path) -> Optional[str]:
+    """Why a ``.csv``/``.parquet`` entry holds no readable data (a broken link, a named pipe, a
+    socket, a device), or None for a regular file or a folder (a folder is said elsewhere).
+
+    A pipe is never opened: reading it would wait for a writer that may never come.
+    """
+    if file.is_symlink() and not file.exists():
+        return f"a broken link (to {os.readlink(file)}): the file it points to does not exist"
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        return f"cannot be looked at ({exc.strerror or exc})"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"not a regular file ({kind}): give the table as a file"
+
+
+# -- the extract's dates, written beside the tables -------------------------------------------
+
+#: the file :func:`write_dataset` writes beside the tables: the dates the data run from and to,
+#: which no table holds (``meta['window_start']`` and ``meta['end_date']``)
+META_FILE = "earlyhelp_meta.json"
+META_DATES = ("window_start", "end_date")
+
+
+def _meta_record(ds) -> Dict[str, Any]:
+    """What :data:`META_FILE` holds for ``ds``: its known extract dates as ISO days."""
+    meta = getattr(ds, "meta", None) or {}
+    record: Dict[str, Any] = {"written_by": "earlyhelp.write_dataset"}
+    for key in META_DATES:
+        value = meta.get(key)
+        record[key] = None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+    return record
+
+
+def read_meta_file(folder: Path, problems: List[Problem], report: Dict[str, Any]) -> Dict[str, Any]:
+    """The extract dates of :data:`META_FILE` in ``folder`` as meta (``{}`` without the file).
+
+    A file that is not JSON, or whose dates are not ISO days, is a problem naming the file and key.
+    """
+    from .events import date_argument
+
+    file = folder / META_FILE
+    if not file.exists() and not file.is_symlink():
+        return {}
+    try:
+        record = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        problems.append(Problem(META_FILE, None, f"cannot read the extract dates ({exc})"))
+        return {}
+    if not isinstance(record, dict):
+        problems.append(Problem(META_FILE, None, "must hold a JSON object such as "
+                                '{"window_start": "2023-04-01", "end_date": "2025-03-31"}'))
+        return {}
+    meta: Dict[str, Any] = {}
+    for key in META_DATES:
+        if record.get(key) is None:
+            continue
+        try:
+            meta[key] = date_argument(record[key], META_FILE, key)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if meta:
+        report["files"][file.name] = "extract dates: " + ", ".join(f"{k} {v.date()}" for k, v in meta.items())
+    return meta
 
 
 # -- published aggregates ---------------------------------------------------------------------
@@ -365,16 +449,34 @@ _LEVEL_WORDS = {"national": "National", "country": "National", "regional": "Regi
 _FLAGGED_VALUE = re.compile(r"^\s*(-?[\d,]*\.?\d+)\s*\[?\s*u\s*\]?\s*$", re.IGNORECASE)
 
 
-def _period_end(period: pd.Series, identifier: Optional[pd.Series]) -> pd.Series:
-    """The date a DfE time_period ends (financial year -> 31 March, academic -> 31 August)."""
+def _period_years(period: pd.Series) -> Tuple[pd.Series, pd.Series, pd.Series]:
+    """(year each time_period ends in, or NaN; six-digit periods; six-digit periods whose second
+    year does not follow the first, such as 202325) for DfE time_period text.
+
+    Years outside those a date can hold (FIRST_DATE..LAST_DATE: ``0000``, ``999999``) are NaN.
+    """
+    from .coerce import FIRST_DATE, LAST_DATE
+
     p = period.astype("string").str.strip()
+    six = p.str.fullmatch(r"\d{6}").fillna(False).astype(bool)
+    four = p.str.fullmatch(r"\d{4}").fillna(False).astype(bool)
+    year = pd.Series(np.nan, index=period.index)
+    first = p[six].str[:4].astype(float)
+    year[six] = first + 1
+    year[four] = p[four].astype(float)
+    unpaired = pd.Series(False, index=period.index)
+    unpaired[six] = (p[six].str[4:].astype(float) != (first + 1) % 100).to_numpy(dtype=bool)
+    year[unpaired | (year < FIRST_DATE.year) | (year > LAST_DATE.year)] = np.nan
+    return year, six, unpaired
+
+
+def _period_end(period: pd.Series, identifier: Optional[pd.Series]) -> pd.Series:
+    """The date a DfE time_period ends (financial year -> 31 March, academic -> 31 August);
+    NaT for text that is no DfE period (see :func:`_period_years`)."""
     ident = (identifier.astype("string").str.lower() if identifier is not None
              else pd.Series("", index=period.index, dtype="string"))
-    six = p.str.fullmatch(r"\d{6}").fillna(False)
-    four = p.str.fullmatch(r"\d{4}").fillna(False)
-    year = pd.Series(np.nan, index=period.index)
-    year[six] = p[six].str[:4].astype(float) + 1
-    year[four] = p[four].astype(float)
+    year, six, _ = _period_years(period)
+    four = ~six
     academic = ident.str.contains("academic").fillna(False)
     calendar = ident.str.contains("calendar").fillna(False) | (four & ~ident.str.contains("financial").fillna(False))
     month = np.where(academic, 8, np.where(calendar & ~six, 12, 3))
@@ -388,16 +490,20 @@ def _period_end(period: pd.Series, identifier: Optional[pd.Series]) -> pd.Series
 
 
 def _check_periods_and_rows(out: pd.DataFrame, measures: List[str], source: str) -> None:
-    """A time_period the DfE form does not give (``2023/24``: the form is ``202324``) would load
-    with no period end, and two rows for one period, place and breakdown would both count:
-    either is a ValidationError naming the rows (numbered from 0, as the file's data rows)."""
+    """A time_period the DfE form does not give (``2023/24``: the form is ``202324``; ``202325``,
+    whose years do not follow; a year no date holds) would load with no period end, and two rows
+    for one period, place and breakdown would both count: either is a ValidationError naming the
+    rows (numbered from 0, as the file's data rows)."""
     problems: List[Problem] = []
     unread = out["period_end"].isna().to_numpy()
-    if unread.any():
-        rows = np.flatnonzero(unread)
-        problems.append(Problem(source, "time_period", "not a DfE time period: a year (2024) or a financial or "
-                                "academic year as six digits (202324)", [int(i) for i in rows[:10]], len(rows),
-                                out["time_period"].iloc[rows[0]]))
+    unpaired = _period_years(out["time_period"])[2].to_numpy() & unread
+    for bad, message in ((unpaired, "a six-digit year's second year must follow the first (202324 is 2023-24)"),
+                         (unread & ~unpaired, "not a DfE time period: a year (2024) or a financial or academic "
+                                              "year as six digits (202324)")):
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            problems.append(Problem(source, "time_period", message, [int(i) for i in rows[:10]], len(rows),
+                                    out["time_period"].iloc[rows[0]]))
     keys = [c for c in out.columns if c not in measures and c not in ("geography_name", "parent_code")]
     repeated = out.duplicated(subset=keys, keep=False).to_numpy() & ~unread
     if repeated.any():
@@ -420,6 +526,7 @@ def _parse_measure(text: pd.Series) -> Tuple[pd.Series, pd.Series]:
     has_flag = flagged.notna() & ~marker
     number_text = t.where(~has_flag, flagged).str.replace(r"[,\s%£]", "", regex=True)
     values = pd.to_numeric(number_text.where(~marker & t.notna()).astype(object), errors="coerce").astype(float)
+    values[np.isinf(values)] = np.nan   # 'inf' is no count or rate: unreadable, as the record readers say
     status[has_flag] = "low_reliability"
     unreadable = values.isna() & (status == "ok")
     status[unreadable] = "unreadable"
@@ -514,8 +621,11 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
                       + ". Pass measures=[...] to read them as measures, those cells 'unreadable'",
                       UserWarning, stacklevel=2)
     missing = [m for m in measures if m not in text.columns]
-    if missing:
-        raise ValidationError([Problem(source, m, "measure column not found") for m in missing])
+    dimension = [m for m in measures if m in DIMENSIONS and m not in missing]
+    if missing or dimension:
+        raise ValidationError([Problem(source, m, "measure column not found") for m in missing]
+                              + [Problem(source, m, "describes a row (a DfE dimension column), not a measure")
+                                 for m in dimension])
     out = pd.DataFrame(index=text.index)
     for col in text.columns:
         if col not in measures:
@@ -564,7 +674,7 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
         .reset_index(drop=True)
 
 
-def write_dataset(ds, path, *, format: str = "parquet") -> list:
+def write_dataset(ds, path, *, format: str = "parquet", overwrite: bool = True) -> list:
     """Write every table of ``ds`` to ``path/<table>.parquet`` (or ``.csv``); returns the files.
 
     Parameters
@@ -575,44 +685,173 @@ def write_dataset(ds, path, *, format: str = "parquet") -> list:
         the folder (created if missing).
     format : {"parquet", "csv"}, default "parquet"
         the file format.
+    overwrite : bool, default True
+        replace the tables the folder already holds. With False, a folder holding tables is
+        refused (:class:`FolderHoldsTablesError`) and nothing is written, even when another
+        process writes them there while this one works: the tables of at most one writer appear.
 
     Returns
     -------
     list of Path
-        the files written.
+        the table files written.
+
+    Raises
+    ------
+    FolderHoldsTablesError
+        ``overwrite=False`` and the folder holds tables.
+    ValidationError
+        the folder holds the same tables under other names (``episodes.csv`` when writing
+        Parquet, ``ssd_person.parquet``): both would be read, so the folder could not be read
+        back; or a column cannot be written as Parquet (the table and column named).
 
     Notes
     -----
-    All or nothing: every table is first written beside its final name and only then moved
-    into place, so an error or Ctrl-C part way leaves the folder as it was (a new folder is
-    not created at all), never a mix of whole and half-written tables.
+    All or nothing: every table is first written into a sibling folder and only then moved
+    into place (a new folder by renaming that folder, so its tables appear at once), so an
+    error or Ctrl-C part way leaves the folder as it was (a new folder is not created at
+    all), never a mix of whole and half-written tables.
+
+    The dates the data run from and to (``meta['window_start']``, ``meta['end_date']``), which
+    no table holds, are written beside the tables in :data:`META_FILE` (JSON, ISO days);
+    :func:`read_dataset` reads them back, so the folder has the same :meth:`Dataset.data_end`.
     """
     if format not in ("parquet", "csv"):
         raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
     folder = Path(path)
-    new_folder = not folder.exists()
+    targets = [f"{name}.{format}" for name in ds.tables]
+    _check_target_folder(folder, targets, overwrite)   # before any work
     folder.parent.mkdir(parents=True, exist_ok=True)
     # os.mkdir, not mkdtemp: the folder keeps the usual permissions once renamed into place
     stage = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial"
     stage.mkdir()
     try:
-        staged = [_write_table(frame, stage / f"{name}.{format}", format) for name, frame in ds.tables.items()]
-        if new_folder:
-            stage.rename(folder)
+        staged = [_write_table(frame, stage / f"{name}.{format}", format, name) for name, frame in ds.tables.items()]
+        (stage / META_FILE).write_text(json.dumps(_meta_record(ds), indent=2) + "\n", encoding="utf-8")
+        if _rename_new(stage, folder):
             return [folder / f.name for f in staged]
-        folder.mkdir(exist_ok=True)
-        files = []
-        for file in staged:
-            os.replace(file, folder / file.name)
-            files.append(folder / file.name)
-        return files
+        _check_target_folder(folder, targets, overwrite)   # again: the folder may have changed meanwhile
+        if overwrite:
+            for file in staged:
+                os.replace(file, folder / file.name)
+        else:
+            _place_new(staged, folder)
+        os.replace(stage / META_FILE, folder / META_FILE)   # the dates of the tables now there
+        return [folder / f.name for f in staged]
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _write_table(frame: pd.DataFrame, file: Path, format: str) -> Path:
-    if format == "parquet":
-        frame.to_parquet(file, index=False)
-    else:
+class FolderHoldsTablesError(ValidationError):
+    """:func:`write_dataset` with ``overwrite=False`` found tables in the folder; nothing was written.
+
+    Parameters
+    ----------
+    folder : Path
+        the folder.
+    held : list of str
+        the names of the table files it holds.
+    """
+
+    def __init__(self, folder: Path, held: List[str]) -> None:
+        self.folder, self.held = Path(folder), list(held)
+        super().__init__([Problem(str(folder), None, held_tables_message(folder, held))])
+
+
+def held_tables_message(folder: Path, held: List[str]) -> str:
+    """What to say of a folder that holds tables a new dataset must not be written over."""
+    shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+    return (f"folder {folder} already holds tables ({shown}): give a new or empty folder (earlier tables are "
+            "not overwritten)")
+
+
+def table_files(folder: Union[str, Path]) -> List[str]:
+    """The names of the entries of ``folder`` that :func:`read_dataset` reads as a table (ours or SSD
+    names, any case; files, Parquet dataset folders and links alike), sorted; [] if no folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(f.name for f in folder.iterdir() if f.suffix.lower() in (".csv", ".parquet")
+                  and resolve_table_name(f.stem) is not None)
+
+
+def _check_target_folder(folder: Path, targets: List[str], overwrite: bool) -> None:
+    """Refuse a folder holding tables (``overwrite=False``), or holding the same tables under other
+    names: read_dataset would read both, so the written folder could not be read back."""
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError([Problem(str(folder), None, "is a file, not a folder")])
+    held = table_files(folder)
+    if held and not overwrite:
+        raise FolderHoldsTablesError(folder, held)
+    other = [name for name in held if name not in targets]
+    if other:
+        raise ValidationError([Problem(str(folder), None, f"holds {', '.join(other[:3])}"
+                                       + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+                                       + f": the tables written as {targets[0].split('.')[-1]} beside them would "
+                                       "be given twice; remove them or write to another folder")])
+
+
+def _rename_new(stage: Path, folder: Path) -> bool:
+    """Rename the staged folder to ``folder`` if that does not exist (True); False if it does,
+    also when it appeared meanwhile (a concurrent write)."""
+    if folder.exists() or folder.is_symlink():
+        return False
+    try:
+        os.rename(stage, folder)   # replaces at most an empty folder made meanwhile: nothing is lost
+        return True
+    except OSError:
+        if folder.exists():
+            return False           # made meanwhile, with files in it: placed file by file, or refused
+        raise
+
+
+def _place_new(staged: List[Path], folder: Path) -> None:
+    """Move the staged files into ``folder`` without replacing any file: a table that appeared
+    meanwhile (a concurrent write) refuses the whole write, the files placed so far taken back."""
+    placed: List[Path] = []
+    try:
+        for file in staged:
+            target = folder / file.name
+            _create_new(file, target)
+            placed.append(target)
+    except FileExistsError:
+        for target in placed:
+            target.unlink(missing_ok=True)
+        raise FolderHoldsTablesError(folder, table_files(folder)) from None
+
+
+def _create_new(file: Path, target: Path) -> None:
+    """``file`` at ``target``, which must not exist (FileExistsError): a hard link, in one step;
+    where links are not supported, a copy into a file created exclusively."""
+    try:
+        os.link(file, target)
+    except FileExistsError:
+        raise
+    except OSError:   # FAT, some network shares: no hard links
+        with open(target, "xb") as out, open(file, "rb") as src:
+            shutil.copyfileobj(src, out)
+
+
+def _write_table(frame: pd.DataFrame, file: Path, format: str, name: str) -> Path:
+    """Write one table; a column Parquet cannot hold is a ValidationError naming the table and column."""
+    if format == "csv":
         frame.to_csv(file, index=False)
+        return file
+    import pyarrow as pa
+
+    try:
+        frame.to_parquet(file, index=False)
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        bad = [c for c in frame.columns if not _arrow_can_hold(frame[c])] or [None]
+        raise ValidationError([Problem(name, None if c is None else str(c), "cannot be written as Parquet "
+                                       f"(values of mixed types?): {exc}") for c in bad]) from None
     return file
+
+
+def _arrow_can_hold(column: pd.Series) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.Array.from_pandas(column)
+        return True
+    except (pa.ArrowException, ValueError, TypeError):
+        return False

@@ -459,3 +459,9 @@ def _describe(table: Table) -> Table:
 TABLES = {name: _describe(table) for name, table in TABLES.items()}
 
 TABLE_NAMES: Tuple[str, ...] = tuple(TABLES)
+
+# Date columns that are no recorded event, so they do not say how far the data reach
+# (``Dataset.data_end``): birth dates (for an unborn child the due date, after the extract by
+# nature) and the date a TAF review is due (planned, not held).
+NOT_EVENT_DATES = frozenset({("persons", "birth_date"), ("persons", "expected_birth_date"),
+                             ("taf_reviews", "due_date")})
