@@ -8,7 +8,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,21 +28,40 @@ constexpr const char* kScaleBreakdown =
 
 int choose_threads(Eigen::Index n, Eigen::Index p, int requested);
 
-// Calls fn(thread, begin, end) over contiguous row ranges, one per thread.
+// Calls fn(thread, begin, end) over contiguous row ranges, one per thread, on at most one
+// thread per block of rows (more would only cost their start). Every thread started is joined
+// before an exception leaves (a joinable std::thread would call std::terminate): one thrown by
+// fn, or the std::system_error of a thread that could not start.
 template <class Fn>
 void parallel_rows(Eigen::Index n, int n_threads, Fn&& fn) {
-  if (n_threads <= 1 || n < 2 * kBlock) {
+  const int threads = static_cast<int>(std::min<Eigen::Index>(n_threads, (n + kBlock - 1) / kBlock));
+  if (threads <= 1 || n < 2 * kBlock) {
     fn(0, Eigen::Index(0), n);
     return;
   }
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto run = [&](int t, Eigen::Index begin, Eigen::Index end) {
+    try {
+      fn(t, begin, end);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+    }
+  };
   std::vector<std::thread> workers;
-  Eigen::Index chunk = (n + n_threads - 1) / n_threads;
-  for (int t = 1; t < n_threads; ++t) {
-    Eigen::Index begin = std::min(n, t * chunk), end = std::min(n, (t + 1) * chunk);
-    workers.emplace_back([&fn, t, begin, end] { fn(t, begin, end); });
+  const Eigen::Index chunk = (n + threads - 1) / threads;
+  try {
+    workers.reserve(threads - 1);
+    for (int t = 1; t < threads; ++t)
+      workers.emplace_back(run, t, std::min(n, t * chunk), std::min(n, (t + 1) * chunk));
+  } catch (...) {
+    for (auto& w : workers) w.join();
+    throw;
   }
-  fn(0, Eigen::Index(0), std::min(n, chunk));
+  run(0, Eigen::Index(0), std::min(n, chunk));
   for (auto& w : workers) w.join();
+  if (error) std::rethrow_exception(error);
 }
 
 // Checks the inputs and returns the weighted column means of X.
@@ -432,7 +453,6 @@ GlmResult lbfgs(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions& o, 
   const int max_iter = o.max_iter;
   for (int it = 0; it < max_iter; ++it) {
     res.gradient_norm = g.template lpNorm<Eigen::Infinity>() / P.weight_sum();
-    res.n_iter = it;
     if (res.gradient_norm <= o.tol) {
       res.converged = true;
       break;
@@ -480,6 +500,7 @@ GlmResult lbfgs(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions& o, 
       S.push_back(s), Y.push_back(yv), rho.push_back(1.0 / sy);
     }
     theta = trial, g = g_new, f = f_new;
+    res.n_iter = it + 1;  // the steps taken: max_iter when it ran out, as scikit-learn counts
     report(progress, static_cast<std::size_t>(it + 1), static_cast<std::size_t>(max_iter));
   }
   res.gradient_norm = g.template lpNorm<Eigen::Infinity>() / P.weight_sum();
@@ -528,7 +549,6 @@ GlmResult newton_cd(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions&
     gf.head(p) += lam2 * theta.head(p);
     fix_intercept(gf, o.fit_intercept);
     res.gradient_norm = subgradient_norm(gf, theta, lam1, p, o.fit_intercept, P.weight_sum());
-    res.n_iter = it;
     if (res.gradient_norm <= o.tol) {
       res.converged = true;
       break;
@@ -581,6 +601,7 @@ GlmResult newton_cd(Problem<Family>& P, Eigen::VectorXd theta, const GlmOptions&
     theta += t * step;
     P.move(t);
     f = f_new;
+    res.n_iter = it + 1;  // the steps taken: max_iter when it ran out, as scikit-learn counts
     report(progress, static_cast<std::size_t>(it + 1), static_cast<std::size_t>(max_iter));
   }
   P.gradient_hessian(g, &H);

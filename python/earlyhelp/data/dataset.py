@@ -364,6 +364,21 @@ class Dataset:
         return self
 
 
+def check_dataset(ds: Any, table: str) -> None:
+    """Raise a ValidationError naming ``<table>.ds`` unless ``ds`` is an earlyhelp Dataset.
+
+    Parameters
+    ----------
+    ds : Any
+        The argument to check.
+    table : str
+        The function (or part) it was given to, for the message.
+    """
+    if not isinstance(ds, Dataset):
+        raise ValidationError(Problem(table, "ds", "must be an earlyhelp Dataset (earlyhelp.read_dataset or "
+                                      f"Dataset.from_frames), got {type(ds).__name__}"))
+
+
 def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any]], unknown_codes: str,
                   report: Dict[str, Any], settings: Optional[Any] = None
                   ) -> "tuple[Dict[str, pd.DataFrame], list, Dict[str, pd.DataFrame]]":

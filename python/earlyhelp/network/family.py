@@ -35,37 +35,25 @@ import pandas as pd
 
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
-from .._numbers import is_number
 from ..data import codes
-from ..data.dataset import Dataset
+from ..data.coerce import row_labels
+from ..data.dataset import Dataset, check_dataset
+from ..data.events import date_argument
 from ..results import Excluded, Exclusions
 from .graph import Graph, _whole, bipartite_projection
 
 __all__ = ["FamilyNetwork", "AgencyCollaboration", "plot_agency_network", "snapshot_at"]
 
 NODE_KINDS = ("person", "family", "practitioner", "agency", "locality")
+#: the tables the network looks rows up in by id: a repeated id makes those lookups ambiguous
+KEYED_TABLES = (("families", "family_id"), ("episodes", "episode_id"), ("practitioners", "practitioner_id"),
+                ("agencies", "agency_id"))
 
 def snapshot_at(ds: Any, at: Any) -> Any:
     """The Dataset as known at ``at`` (``ds.snapshot(at)``); ``at=None`` returns ``ds``."""
     if at is None:
         return ds
     return ds.snapshot(pd.Timestamp(at))
-
-
-def _as_date(at: Any) -> pd.Timestamp:
-    """``at`` as a Timestamp without time zone, or a ValidationError.
-
-    A bare number is refused: pandas reads ``2024`` as 2,024 nanoseconds after 1970. A
-    time zone is dropped, keeping the clock date, as the data's dates have none.
-    """
-    numeric = is_number(at)
-    try:
-        stamp = pd.NaT if numeric else pd.Timestamp(at)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ValidationError(Problem("network", "at", "must be a date such as '2024-12-31'", value=str(at)))
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def _check_period_freq(freq: Any) -> None:
@@ -144,10 +132,30 @@ class AgencyCollaboration:
         return g
 
 
-def _check_dataset(ds: Any) -> None:
-    if not isinstance(ds, Dataset):
-        raise ValidationError(Problem("network", "ds", "must be an earlyhelp Dataset (earlyhelp.read_dataset or "
-                                      f"Dataset.from_frames), got {type(ds).__name__}"))
+def _check_unique_ids(ds: Dataset) -> None:
+    """A ValidationError naming each of :data:`KEYED_TABLES` whose id repeats.
+
+    ``Dataset.replace`` and ``from_frames(validate=False)`` do not check keys; a repeated id would
+    make the network's lookups fail, or list a practitioner twice.
+    """
+    problems = []
+    for table, column in KEYED_TABLES:
+        frame = ds[table]
+        if column not in frame.columns:
+            continue  # a missing required column is refused where the table is given
+        ids = _ids(frame[column])
+        missing = ids.isna().to_numpy(dtype=bool)
+        repeated = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~missing
+        if repeated.any():
+            problems.append(Problem(table, column, "duplicate key (each row must be unique): the network looks "
+                                    "rows up by it", row_labels(frame, column, repeated), int(repeated.sum()),
+                                    ids[repeated].iloc[0]))
+        if missing.sum() > 1:  # one row without an id is no vertex; several would be one ambiguous id
+            problems.append(Problem(table, column, "missing on more than one row: the network looks rows up by "
+                                    "it (give each row its id)", row_labels(frame, column, missing),
+                                    int(missing.sum())))
+    if problems:
+        raise ValidationError(problems)
 
 
 class FamilyNetwork:
@@ -164,10 +172,17 @@ class FamilyNetwork:
         the data, already cut at ``at`` (use :meth:`from_dataset`).
     at : Timestamp or None
         the date the network is known at.
+
+    Raises
+    ------
+    ValidationError
+        ``ds`` is not a Dataset, or an id repeats in one of :data:`KEYED_TABLES` (families,
+        episodes, practitioners, agencies), naming the table, the column and the ids.
     """
 
     def __init__(self, ds: Any, at: Optional[pd.Timestamp]) -> None:
-        _check_dataset(ds)
+        check_dataset(ds, "network")
+        _check_unique_ids(ds)
         self.at = at
         self.ds = ds
         self._build_tables()
@@ -190,10 +205,15 @@ class FamilyNetwork:
         Returns
         -------
         FamilyNetwork
+
+        Raises
+        ------
+        ValidationError
+            ``at`` is not a date, or as the constructor raises.
         """
-        _check_dataset(ds)
-        if at is not None:
-            at = _as_date(at)
+        check_dataset(ds, "network")
+        if at is not None:  # the day ds.snapshot(at) cuts at, by the package's one date check
+            at = date_argument(at, "network", "at")
         return cls(snapshot_at(ds, at), at)
 
     # -- the current picture ---------------------------------------------------
@@ -262,6 +282,11 @@ class FamilyNetwork:
         members = ds.family_members
         if "valid_to" in members.columns:
             members = members[members["valid_to"].isna()]
+        # a membership without its person or its family links nothing: left out and counted (kept,
+        # every missing person would be one "<NA>" person joining all their families into one household)
+        no_id = (members["family_id"].isna() | members["person_id"].isna()).to_numpy(dtype=bool)
+        self.excluded_memberships_without_id = int(no_id.sum())
+        members = members[~no_id]
         self.members = members[["family_id", "person_id", "role"]].drop_duplicates(["family_id", "person_id"])
         known = self.members["family_id"].astype(str).isin(_ids(ds.families["family_id"]).astype(str))
         self.excluded_memberships = int((~known).sum())
@@ -292,6 +317,8 @@ class FamilyNetwork:
             Excluded("episodes", "open episode of a family with a later open episode (the latest is the family's "
                      "episode; its lead stays in the team)", self.excluded_open_overlapping),
             Excluded("family_members", "family member of a family not in families", self.excluded_memberships),
+            Excluded("family_members", "current family membership with no person_id or no family_id",
+                     self.excluded_memberships_without_id),
         ])
 
     # -- the multipartite graph ------------------------------------------------

@@ -23,6 +23,13 @@ class NotNumericError(ValidationError, TypeError):
     """
 
 
+class ArgumentTypeError(ValidationError, TypeError):
+    """A ValidationError for an argument of the wrong kind (a number where functions belong, ...).
+
+    Also a TypeError, as scikit-learn's parameter checks raise (its ``InvalidParameterError`` is both).
+    """
+
+
 def row_labels(X: Any, positions: np.ndarray) -> list:
     """Row ids for error messages: the DataFrame index if there is one, else positions."""
     index = getattr(X, "index", None)

@@ -18,6 +18,7 @@ from scipy import stats
 
 from .._errors import Problem, ValidationError
 from ..results import FrameResult
+from ..data.dataset import check_dataset
 from ._glm import two_sided_z
 from .evaluate import _as_labels, _as_probabilities
 
@@ -105,6 +106,7 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     if by not in ("locality", "council"):
         raise ValueError(f"by must be 'locality' or 'council', not {by!r}")
     two_sided_z(level, table="expected_step_ups")  # checks level (a ValidationError)
+    check_dataset(ds, "expected_step_ups")
     frame = _scores_frame(scores)
     if observed is not None:
         y = _as_labels(observed, "observed")

@@ -7,18 +7,21 @@ rows the model was trained on), then ``transform`` new predictions.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.isotonic import check_increasing
 from sklearn.utils.validation import check_is_fitted
 
 from .._docstrings import with_sections
-from .._errors import Problem, ValidationError
+from .._errors import CoreInputError, Problem, ValidationError
 from .._native import risk as core
 from .._numbers import is_real, is_whole
 from ._glm import call_core, check_sample_weight, row_labels
+from .models import _EXTREME
 
 __all__ = ["IsotonicCalibrator", "PlattCalibrator", "reliability_diagram", "reliability_table"]
 
@@ -65,11 +68,15 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
     ----------
     X_thresholds_, y_thresholds_ : the knots (as scikit-learn's attributes).
     X_min_, X_max_ : the training range of the scores.
+    increasing_ : bool
+        the direction fitted (``increasing``, or the one ``"auto"`` chose).
 
     Parameters
     ----------
-    increasing : bool, default True
-        fit a non-decreasing (else non-increasing) function.
+    increasing : bool or "auto", default True
+        fit a non-decreasing (``True``) or non-increasing (``False``) function; ``"auto"``
+        chooses by the sign of the Spearman correlation of ``p`` and ``y``, as scikit-learn does
+        (which warns when its 95% interval spans zero).
     out_of_bounds : {"clip", "nan", "raise"}, default "clip"
         what happens to scores outside the training range.
     """
@@ -98,8 +105,14 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
         if self.out_of_bounds not in ("clip", "nan", "raise"):
             raise ValidationError(f"out_of_bounds must be 'clip', 'nan' or 'raise', got {self.out_of_bounds!r}",
                                   table="parameters")
+        auto = isinstance(self.increasing, str) and self.increasing == "auto"
+        if not (auto or isinstance(self.increasing, (bool, np.bool_))):  # "no" would be read as True
+            raise ValidationError(f"increasing must be True, False or 'auto', got {self.increasing!r}",
+                                  table="parameters")
         x, yv, w = _pair(p, y, sample_weight, binary=False)
-        kx, ky = call_core(core.fit_isotonic, x, yv, w, bool(self.increasing))
+        # "auto": scikit-learn's own choice, on every row as IsotonicRegression makes it
+        self.increasing_ = bool(check_increasing(x, yv)) if auto else bool(self.increasing)
+        kx, ky = call_core(core.fit_isotonic, x, yv, w, self.increasing_)
         self.X_thresholds_, self.y_thresholds_ = np.asarray(kx), np.asarray(ky)
         kept = x[w > 0]
         self.X_min_, self.X_max_ = float(kept.min()), float(kept.max())
@@ -132,6 +145,29 @@ class IsotonicCalibrator(TransformerMixin, BaseEstimator):
         return out
 
     predict = transform   # scikit-learn calibrators answer to both names
+
+
+def _score_scale_problem(s: np.ndarray, w: np.ndarray, p: Any) -> Problem:
+    """The scores (of positive weight) on extreme scales, most extreme first, as a problem of ``p``."""
+    size = np.where(w > 0, np.abs(s), 0.0)
+    rows = np.flatnonzero(size >= _EXTREME)
+    fix = "rescale the scores (e.g. standardise them) or correct these values"
+    if not rows.size:
+        return Problem("p", None, f"Platt scaling broke down numerically on these scores; {fix}")
+    rows = rows[np.argsort(-size[rows], kind="stable")]
+    return Problem("p", None, f"scores out of range for Platt scaling (extreme scales, as extreme as "
+                   f"{float(s[rows[0]]):.3g}): the fit breaks down numerically on them (rows most extreme "
+                   f"first); {fix}", rows=row_labels(p, rows), n_rows=rows.size, value=float(s[rows[0]]))
+
+
+def _check_score_scale(s: np.ndarray, w: np.ndarray, p: Any) -> None:
+    """Refuse scores whose weighted squares sum past the largest float: the fit's curvature would
+    overflow, so the slope would come out 0 or the solver would break down (and blame X)."""
+    kept = w > 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        curvature = float(np.dot(w[kept], np.square(s[kept])))
+    if not math.isfinite(curvature):
+        raise ValidationError(_score_scale_problem(s, w, p))
 
 
 class PlattCalibrator(TransformerMixin, BaseEstimator):
@@ -197,7 +233,13 @@ class PlattCalibrator(TransformerMixin, BaseEstimator):
             raise ValidationError(Problem("y", None, "has a single class (with positive weight): a calibrator "
                                           "needs both outcomes"))
         s = self._score(p)
-        self.a_, self.b_ = call_core(core.fit_platt, s, yv, w)
+        _check_score_scale(s, w, p)
+        try:
+            self.a_, self.b_ = call_core(core.fit_platt, s, yv, w)
+        except CoreInputError as exc:
+            if "extreme scales" not in exc.message:  # the core's words for a fit that broke down
+                raise
+            raise ValidationError(_score_scale_problem(s, w, p)) from exc
         return self
 
     def transform(self, p: Any) -> np.ndarray:

@@ -357,10 +357,19 @@ def _outcome_column(classes: List[Any]) -> Optional[int]:
     return None
 
 
+def _n_rows(values: Any, name: str) -> int:
+    """How many rows ``values`` holds, or a ValidationError naming it (a number or None has no rows)."""
+    try:
+        return len(values)
+    except TypeError:
+        raise ValidationError(Problem(name, None, "must be array-like with one row per case, not "
+                                      f"{type(values).__name__}")) from None
+
+
 def _check_X(X: Any, y: Any) -> None:
-    n = len(X)
-    if n != len(y):
-        raise ValueError(f"X and y have different lengths ({n} and {len(y)})")
+    n, n_y = _n_rows(X, "X"), _n_rows(y, "y")
+    if n != n_y:
+        raise ValidationError(Problem("y", None, f"X and y have different lengths ({n} and {n_y})"))
     if isinstance(X, pd.DataFrame):
         # text or categorical columns are for the model's own encoder (a pipeline); check the numbers
         numeric = [j for j in range(X.shape[1]) if pd.api.types.is_numeric_dtype(X.dtypes.iloc[j])

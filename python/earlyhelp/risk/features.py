@@ -30,7 +30,7 @@ own or network features this way, with the same protection against leakage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,10 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._numbers import is_whole
 from ..data import codes
+from ..data.events import date_argument
 from ..results import Excluded, Exclusions
+from ..data.dataset import check_dataset
+from ._glm import ArgumentTypeError
 from .fairness import MISSING_GROUP
 from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_known
 
@@ -46,6 +49,9 @@ TARGETS: Tuple[str, ...] = ("step_up_12m", "rereferral_12m")
 GROUP_COLUMNS: Tuple[str, ...] = ("ethnicity", "sex", "disability", "locality_id")
 NOT_REREFERRED_END_REASONS = ("step_up", "moved_away")
 CLOSURE_REASONS = ("outcomes_met", "step_down_universal", "disengaged", "transferred")
+#: the longest outcome window or look-back in days (100 years): far past any question asked of
+#: the data, and well inside the dates pandas can hold
+MAX_DAYS = 36_525
 
 ExtraFeature = Callable[[Any, pd.Timestamp, pd.DataFrame], pd.DataFrame]
 DateLike = Any
@@ -319,7 +325,8 @@ def _extra_features(extra: Sequence[ExtraFeature], snap: Any, at: pd.Timestamp, 
         name = getattr(f, "__name__", repr(f))
         got = f(snap, at, rows[["family_id", "episode_id"]].copy())
         if not isinstance(got, pd.DataFrame):
-            raise TypeError(f"extra feature function {name} must return a DataFrame, not {type(got).__name__}")
+            raise ArgumentTypeError(Problem("features", name, "extra feature function must return a DataFrame, "
+                                            f"not {type(got).__name__}"))
         if "family_id" in got.columns:
             got = got.set_index("family_id")
         clash = [str(c) for c in got.columns if c in taken or list(got.columns).count(c) > 1]
@@ -344,6 +351,70 @@ def _extra_features(extra: Sequence[ExtraFeature], snap: Any, at: pd.Timestamp, 
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=rows.index)
 
 
+def _problem(column: str, message: str, value: Any = None) -> ValidationError:
+    """A ValidationError about the argument ``build_features.<column>``."""
+    return ValidationError(Problem("build_features", column, message, value=value))
+
+
+def _day(value: Any, column: str) -> pd.Timestamp:
+    """A date argument as a day, or a ValidationError naming ``build_features.<column>``.
+
+    The package's date check refuses numbers (pandas reads 20230630 as nanoseconds since 1970),
+    NaT and text that is no date; a time zone is refused too, as the data's dates carry none.
+    """
+    day = date_argument(value, "build_features", column)
+    if getattr(value, "tzinfo", None) is not None:  # a Timestamp or datetime with a zone
+        raise _problem(column, "must be a date without a time zone (the data's dates have none)", value)
+    return day
+
+
+def _cut_off_dates(at: Any) -> List[pd.Timestamp]:
+    """``at`` (a date or a list of dates) as a non-empty list of distinct days."""
+    list_like = isinstance(at, (Sequence, np.ndarray, pd.Index, pd.Series)) and not isinstance(at, (str, bytes)) \
+        and np.ndim(at) == 1
+    dates = [_day(d, "at") for d in (list(at) if list_like else [at])]
+    if not dates:
+        raise _problem("at", "must be a date or a non-empty list of dates, got an empty list")
+    repeated = sorted({d for d in dates if dates.count(d) > 1})
+    if repeated:  # each repeat would stack every family's row again
+        raise _problem("at", f"holds the same date more than once: {[str(d.date()) for d in repeated]}")
+    return dates
+
+
+def _check_days(horizon_days: Any, lookback_days: Any) -> None:
+    """Both windows whole numbers of days from 1 to MAX_DAYS (pandas fails on far larger ones naming neither)."""
+    for name, v in (("horizon_days", horizon_days), ("lookback_days", lookback_days)):
+        if not is_whole(v) or not 0 < v <= MAX_DAYS:
+            raise _problem(name, f"must be a whole number of days from 1 to {MAX_DAYS:,} (100 years)", v)
+
+
+def _check_room(dates: List[pd.Timestamp], horizon_days: int, lookback_days: int) -> None:
+    """Refuse a cut-off date whose outcome window or look-back (at least the features' year) would
+    pass the dates pandas can hold, rather than fail on pandas' overflow naming nothing."""
+    first = pd.Timestamp.min.ceil("D") + pd.Timedelta(days=max(lookback_days, 365))
+    last = pd.Timestamp.max.floor("D") - pd.Timedelta(days=horizon_days)
+    outside = [d for d in dates if not first <= d <= last]
+    if outside:
+        raise _problem("at", f"must leave room for the look-back and the {horizon_days}-day outcome window "
+                       f"within the dates pandas can hold: from {first.date()} to {last.date()}",
+                       str(outside[0].date()))
+
+
+def _extra_functions(extra: Any) -> List[ExtraFeature]:
+    """``extra`` as a list of functions, or an ArgumentTypeError naming ``build_features.extra``."""
+    if extra is None:
+        return []
+    if callable(extra) or isinstance(extra, (str, bytes)) or not isinstance(extra, Iterable):
+        raise ArgumentTypeError(Problem("build_features", "extra", "must be a list of functions f(snap, at, rows) "
+                                        f"-> DataFrame (one function goes in a list too), not {type(extra).__name__}"))
+    functions = list(extra)
+    for f in functions:
+        if not callable(f):
+            raise ArgumentTypeError(Problem("build_features", "extra", "extra feature functions must be "
+                                            f"callable, not {type(f).__name__}", value=f))
+    return functions
+
+
 def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str = "step_up_12m",
                    extra: Optional[Sequence[ExtraFeature]] = None, *, horizon_days: int = 365,
                    lookback_days: int = 91, data_end: Optional[DateLike] = None,
@@ -354,23 +425,31 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     ----------
     ds : Dataset
     at : date-like or sequence of date-like
-        A date, or a list of dates (rows stacked).
+        A date, or a list of dates (rows stacked). Without a time zone; a bare number such as
+        ``20230630`` is refused (pandas would read it as nanoseconds since 1970).
     target : str, default "step_up_12m"
         ``"step_up_12m"`` or ``"rereferral_12m"`` (see the module docstring).
     extra : sequence of ExtraFeature, optional
         Functions ``f(snap, at, rows) -> DataFrame`` adding numeric features.
     horizon_days : int, default 365
-        The outcome window (365 = 12 months).
+        The outcome window (365 = 12 months), at most ``MAX_DAYS`` (100 years).
     lookback_days : int, default 91
-        For ``rereferral_12m``, episodes closed this many days before ``at``.
+        For ``rereferral_12m``, episodes closed this many days before ``at`` (at most ``MAX_DAYS``).
     data_end : date-like, optional
-        The last date of the data (default ``ds.meta['end_date']``, else the latest date in any table).
+        The last date of the data (default ``ds.meta['end_date']``, else the latest date in any table);
+        a date as ``at`` is.
     thresholds : ThresholdsLike, optional
         Thresholds for the need profile features (see :func:`need_profile`).
 
     Returns
     -------
     FeatureSet (unpacks as ``X, y, ids``), with ``groups`` and ``excluded``.
+
+    Raises
+    ------
+    ValidationError
+        an argument that is not what it should be, named ``build_features.<argument>``
+        (``extra`` of the wrong kind raises one that is also a TypeError, as scikit-learn does).
 
     Notes
     -----
@@ -387,32 +466,15 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     is the reference); ``n_children``, ``youngest_age``, ``oldest_age``,
     ``child_under_5``, ``teenager``, ``n_adults``, ``no_child_recorded`` (ages then 0).
     """
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {', '.join(repr(t) for t in TARGETS)}, not {target!r}")
-    for name, v in (("horizon_days", horizon_days), ("lookback_days", lookback_days)):
-        if not is_whole(v) or v <= 0:
-            raise ValueError(f"{name} must be a positive whole number of days, not {v!r}")
-    extra = list(extra or [])
-    for f in extra:
-        if not callable(f):
-            raise TypeError(f"extra feature functions must be callable, not {type(f).__name__}")
-    list_like = isinstance(at, (Sequence, np.ndarray, pd.Index, pd.Series)) and not isinstance(at, str) \
-        and np.ndim(at) == 1
-    dates = list(at) if list_like else [at]
-    try:
-        dates = [pd.Timestamp(d) for d in dates]
-        dates = [d if pd.isna(d) else d.normalize() for d in dates]
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"at must be a date or a list of dates, not {at!r}") from exc
-    if not dates or any(pd.isna(d) for d in dates):
-        raise ValueError(f"at must be a date or a non-empty list of dates, not {at!r}")
-    if any(d.tz is not None for d in dates):  # the data's dates carry no time zone
-        raise ValueError(f"at must be dates without a time zone, not {at!r}")
-    repeated = sorted({d for d in dates if dates.count(d) > 1})
-    if repeated:  # each repeat would stack every family's row again
-        raise ValueError(f"at holds the same date more than once: {[str(d.date()) for d in repeated]}")
+    check_dataset(ds, "build_features")
+    if not (isinstance(target, str) and target in TARGETS):
+        raise _problem("target", f"must be one of {', '.join(repr(t) for t in TARGETS)}", target)
+    _check_days(horizon_days, lookback_days)
+    extra = _extra_functions(extra)
+    dates = _cut_off_dates(at)
+    _check_room(dates, horizon_days, lookback_days)
+    end = _day(data_end, "data_end") if data_end is not None else data_end_of(ds)
     t = _as_thresholds(thresholds)
-    end = pd.Timestamp(data_end).normalize() if data_end is not None else data_end_of(ds)
     localities = sorted(ds.localities["locality_id"].dropna().astype(str).unique())
     events = ds.step_ups() if target == "step_up_12m" else ds.rereferrals(basis="episode", window_days=horizon_days)
     # Step-ups and (request) re-referrals dated by ``at`` are exactly those ds.snapshot(at) would

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from .._numbers import is_finite_real, is_real, is_whole
+from .._numbers import is_finite_real, is_number, is_real, is_whole
 from ..data import codes
 
 DEFAULT_WEIGHTS: Dict[str, float] = {need: 1.0 for need in codes.NEEDS}
@@ -215,6 +215,9 @@ def need_profile(ds: Any, at: Any, thresholds: ThresholdsLike = None) -> pd.Data
     ``need_score``, ``severe_signal`` (a severe combination present), ``statutory_open``
     (a child's social-care referral open at ``at``), ``level`` (1-4) and ``level_name``.
     """
+    if is_number(at):  # pandas would read 20230630 as nanoseconds since 1970, a profile with no needs
+        raise ValidationError(Problem("need_profile", "at", "must be a date such as '2024-03-31', not a number",
+                                      value=at))
     try:
         stamp = pd.Timestamp(at)
     except (TypeError, ValueError) as exc:

@@ -36,7 +36,13 @@ inline void run_workers(int threads, const std::function<void(int)>& work, std::
   };
   std::vector<std::thread> pool;
   const int first = progress == nullptr ? 1 : 0;
-  for (int w = first; w < threads; ++w) pool.emplace_back(body, w);
+  try {
+    for (int w = first; w < threads; ++w) pool.emplace_back(body, w);
+  } catch (...) {  // a thread that could not start (std::system_error): stop and join those that did
+    cancel.store(true);
+    for (auto& th : pool) th.join();
+    throw;
+  }
   if (progress == nullptr) body(0);
   while (exited.load() < threads) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
