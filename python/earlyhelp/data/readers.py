@@ -395,7 +395,7 @@ META_DATES = ("window_start", "end_date")
 
 
 def _meta_record(ds) -> Dict[str, Any]:
-    """What :data:`META_FILE` holds for ``ds``: its known extract dates as ISO days."""
+    """What ``earlyhelp_meta.json`` holds for ``ds``: its known extract dates as ISO days."""
     meta = getattr(ds, "meta", None) or {}
     record: Dict[str, Any] = {"written_by": "earlyhelp.write_dataset"}
     for key in META_DATES:
@@ -405,7 +405,7 @@ def _meta_record(ds) -> Dict[str, Any]:
 
 
 def read_meta_file(folder: Path, problems: List[Problem], report: Dict[str, Any]) -> Dict[str, Any]:
-    """The extract dates of :data:`META_FILE` in ``folder`` as meta (``{}`` without the file).
+    """The extract dates of ``earlyhelp_meta.json`` in ``folder`` as meta (``{}`` without the file).
 
     A file that is not JSON, or whose dates are not ISO days, is a problem naming the file and key.
     """
@@ -687,7 +687,7 @@ def write_dataset(ds, path, *, format: str = "parquet", overwrite: bool = True) 
         the file format.
     overwrite : bool, default True
         replace the tables the folder already holds. With False, a folder holding tables is
-        refused (:class:`FolderHoldsTablesError`) and nothing is written, even when another
+        refused (``FolderHoldsTablesError``, a ValidationError) and nothing is written, even when another
         process writes them there while this one works: the tables of at most one writer appear.
 
     Returns
@@ -712,7 +712,7 @@ def write_dataset(ds, path, *, format: str = "parquet", overwrite: bool = True) 
     all), never a mix of whole and half-written tables.
 
     The dates the data run from and to (``meta['window_start']``, ``meta['end_date']``), which
-    no table holds, are written beside the tables in :data:`META_FILE` (JSON, ISO days);
+    no table holds, are written beside the tables in ``earlyhelp_meta.json`` (JSON, ISO days);
     :func:`read_dataset` reads them back, so the folder has the same :meth:`Dataset.data_end`.
     """
     if format not in ("parquet", "csv"):

@@ -133,7 +133,7 @@ class AgencyCollaboration:
 
 
 def _check_unique_ids(ds: Dataset) -> None:
-    """A ValidationError naming each of :data:`KEYED_TABLES` whose id repeats.
+    """A ValidationError naming each of ``KEYED_TABLES`` whose id repeats.
 
     ``Dataset.replace`` and ``from_frames(validate=False)`` do not check keys; a repeated id would
     make the network's lookups fail, or list a practitioner twice.
@@ -176,7 +176,7 @@ class FamilyNetwork:
     Raises
     ------
     ValidationError
-        ``ds`` is not a Dataset, or an id repeats in one of :data:`KEYED_TABLES` (families,
+        ``ds`` is not a Dataset, or an id repeats in one of ``KEYED_TABLES`` (families,
         episodes, practitioners, agencies), naming the table, the column and the ids.
     """
 
