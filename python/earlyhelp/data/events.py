@@ -486,6 +486,11 @@ def date_argument(date: Any, table: str, column: str) -> pd.Timestamp:
         raise bad
     if cut.tz is not None:
         cut = cut.tz_localize(None)  # the day as written there
+    try:
+        cut = cut.as_unit("ns")  # outside the years 1677-2262 no date arithmetic of pandas works
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError(Problem(table, column, "must be a date between the years 1678 and 2261",
+                                      value=date)) from exc
     return cut.normalize()
 
 
