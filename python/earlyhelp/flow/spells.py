@@ -126,8 +126,9 @@ def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd
     for _ in range(len(sp) + 1):  # each pass moves starts later or drops spells: it ends
         sp = sp.sort_values(["person_id", "start", "end"], na_position="first", kind="stable").reset_index(drop=True)
         state = sp["state"].to_numpy()
-        start = sp["start"].to_numpy().astype(np.int64)
-        end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype(np.int64))
+        # as nanoseconds whatever unit the columns hold (pandas 3 reads dates as microseconds)
+        start = sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
+        end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
         # the latest end of the child's care spells begun before (open: _OPEN)
         care_end = pd.Series(np.where(care[state], end, _NEVER))
         group = sp["person_id"].to_numpy()
@@ -137,7 +138,7 @@ def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd
             break
         drop = inside & (end <= before)
         delay = inside & ~drop
-        sp.loc[delay, "start"] = pd.to_datetime(before[delay])
+        sp.loc[delay, "start"] = pd.to_datetime(before[delay], unit="ns")
         sp.loc[delay, "_delayed"] = True
         dropped += int(drop.sum())
         sp = sp[~drop]

@@ -531,7 +531,10 @@ def suppressed_columns(frame: pd.DataFrame) -> List[str]:
     for c in frame.columns:
         if str(c) == "status" or str(c).endswith("_status"):
             continue     # the marker column itself
-        if frame[c].dtype == object and (frame[c] == SUPPRESSED).any():
+        values = frame[c]
+        # object columns, or pandas 3's text dtype: markers are text either way
+        if (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)) \
+                and (values.astype(object) == SUPPRESSED).any():
             out.append(str(c))
     return sorted(set(out))
 
