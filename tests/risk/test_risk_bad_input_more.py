@@ -259,3 +259,35 @@ def test_need_profile_refuses_a_number_for_at(needs_ds, at):
     with pytest.raises(ValidationError, match="must be a date") as err:
         need_profile(needs_ds, at)
     _named(err, "need_profile", "at")
+
+
+# -- repeated key ids (Dataset.replace does not check keys) ----------------------------------------
+
+@pytest.mark.parametrize("table,column", [("episodes", "episode_id"), ("families", "family_id"),
+                                          ("persons", "person_id"), ("localities", "locality_id")])
+def test_a_repeated_key_id_is_named_by_build_features(needs_ds, table, column):
+    # before: a repeated episode id crashed with pandas' InvalidIndexError; a repeated family or
+    # person was looked up twice or not at all, silently
+    frame = needs_ds[table]
+    repeated = needs_ds.replace(**{table: pd.concat([frame, frame.iloc[[0]]], ignore_index=True)})
+    with pytest.raises(ValidationError, match="duplicate key") as err:
+        build_features(repeated, "2023-07-01", data_end=END)
+    _named(err, table, column)
+    assert str(frame[column].iloc[0]) in str(err.value)
+
+
+def test_a_repeated_family_is_named_by_expected_step_ups(needs_ds):
+    fam = needs_ds.families
+    repeated = needs_ds.replace(families=pd.concat([fam, fam.iloc[[0]]], ignore_index=True))
+    scores = pd.DataFrame({"family_id": fam["family_id"].astype(str), "p": 0.1})
+    assert len(expected_step_ups(scores, needs_ds)) >= 1  # the same scores pass on the data as given
+    with pytest.raises(ValidationError, match="duplicate key") as err:
+        expected_step_ups(scores, repeated)
+    _named(err, "families", "family_id")
+
+
+def test_repeated_rows_are_still_accepted_by_replace(needs_ds):
+    # the check belongs to the steps that look rows up by id, not to Dataset.replace, which takes a
+    # table as the case system holds it
+    fam = needs_ds.families
+    assert len(needs_ds.replace(families=pd.concat([fam, fam.iloc[[0]]])).families) == len(fam) + 1

@@ -1,12 +1,12 @@
 """The Dataset: a set of typed pandas tables, one per entity of the data model."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from .coerce import coerce_table, empty_table
+from .coerce import coerce_table, empty_table, row_labels
 from .schema import TABLE_NAMES, TABLES
 
 
@@ -377,6 +377,42 @@ def check_dataset(ds: Any, table: str) -> None:
     if not isinstance(ds, Dataset):
         raise ValidationError(Problem(table, "ds", "must be an earlyhelp Dataset (earlyhelp.read_dataset or "
                                       f"Dataset.from_frames), got {type(ds).__name__}"))
+
+
+def check_unique_ids(ds: "Dataset", keyed: Sequence[Tuple[str, str]], purpose: str) -> None:
+    """Raise a ValidationError naming each ``(table, column)`` of ``keyed`` whose id repeats.
+
+    ``Dataset.replace`` and ``from_frames(validate=False)`` do not check keys (a table may be
+    given as the case system holds it, with repeated rows); a step that looks rows up by id
+    checks the tables it uses, so a repeated id is refused by name instead of failing inside
+    pandas or counting a row twice.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data.
+    keyed : sequence of (table, column)
+        The tables the step looks up by id, and their id column.
+    purpose : str
+        What the step does with them, for the message (e.g. "the network looks rows up by it").
+    """
+    problems = []
+    for table, column in keyed:
+        frame = ds[table]
+        if column not in frame.columns:
+            continue  # a missing required column is refused where the table is given
+        ids = frame[column].astype("string")
+        missing = ids.isna().to_numpy(dtype=bool)
+        repeated = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~missing
+        if repeated.any():
+            problems.append(Problem(table, column, f"duplicate key (each row must be unique): {purpose}",
+                                    row_labels(frame, column, repeated), int(repeated.sum()),
+                                    ids[repeated].iloc[0]))
+        if missing.sum() > 1:  # one row without an id matches nothing; several would be one ambiguous id
+            problems.append(Problem(table, column, f"missing on more than one row: {purpose} (give each row "
+                                    "its id)", row_labels(frame, column, missing), int(missing.sum())))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any]], unknown_codes: str,

@@ -36,8 +36,7 @@ import pandas as pd
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from ..data import codes
-from ..data.coerce import row_labels
-from ..data.dataset import Dataset, check_dataset
+from ..data.dataset import check_dataset, check_unique_ids
 from ..data.events import date_argument
 from ..results import Excluded, Exclusions
 from .graph import Graph, _whole, bipartite_projection
@@ -132,32 +131,6 @@ class AgencyCollaboration:
         return g
 
 
-def _check_unique_ids(ds: Dataset) -> None:
-    """A ValidationError naming each of ``KEYED_TABLES`` whose id repeats.
-
-    ``Dataset.replace`` and ``from_frames(validate=False)`` do not check keys; a repeated id would
-    make the network's lookups fail, or list a practitioner twice.
-    """
-    problems = []
-    for table, column in KEYED_TABLES:
-        frame = ds[table]
-        if column not in frame.columns:
-            continue  # a missing required column is refused where the table is given
-        ids = _ids(frame[column])
-        missing = ids.isna().to_numpy(dtype=bool)
-        repeated = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~missing
-        if repeated.any():
-            problems.append(Problem(table, column, "duplicate key (each row must be unique): the network looks "
-                                    "rows up by it", row_labels(frame, column, repeated), int(repeated.sum()),
-                                    ids[repeated].iloc[0]))
-        if missing.sum() > 1:  # one row without an id is no vertex; several would be one ambiguous id
-            problems.append(Problem(table, column, "missing on more than one row: the network looks rows up by "
-                                    "it (give each row its id)", row_labels(frame, column, missing),
-                                    int(missing.sum())))
-    if problems:
-        raise ValidationError(problems)
-
-
 class FamilyNetwork:
     """Persons, families, practitioners, agencies and localities as one graph at a date.
 
@@ -182,7 +155,7 @@ class FamilyNetwork:
 
     def __init__(self, ds: Any, at: Optional[pd.Timestamp]) -> None:
         check_dataset(ds, "network")
-        _check_unique_ids(ds)
+        check_unique_ids(ds, KEYED_TABLES, "the network looks rows up by it")
         self.at = at
         self.ds = ds
         self._build_tables()

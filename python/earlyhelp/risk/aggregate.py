@@ -18,7 +18,7 @@ from scipy import stats
 
 from .._errors import Problem, ValidationError
 from ..results import FrameResult
-from ..data.dataset import check_dataset
+from ..data.dataset import check_dataset, check_unique_ids
 from ._glm import two_sided_z
 from .evaluate import _as_labels, _as_probabilities
 
@@ -107,6 +107,8 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
         raise ValueError(f"by must be 'locality' or 'council', not {by!r}")
     two_sided_z(level, table="expected_step_ups")  # checks level (a ValidationError)
     check_dataset(ds, "expected_step_ups")
+    check_unique_ids(ds, (("families", "family_id"), ("localities", "locality_id")),
+                     "each family's locality is looked up by it")
     frame = _scores_frame(scores)
     if observed is not None:
         y = _as_labels(observed, "observed")

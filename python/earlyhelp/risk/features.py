@@ -40,7 +40,7 @@ from .._numbers import is_whole
 from ..data import codes
 from ..data.events import date_argument
 from ..results import Excluded, Exclusions
-from ..data.dataset import check_dataset
+from ..data.dataset import check_dataset, check_unique_ids
 from ._glm import ArgumentTypeError
 from .fairness import MISSING_GROUP
 from .needs import NeedThresholds, ThresholdsLike, _as_thresholds, _in, profile_known
@@ -111,6 +111,11 @@ class FeatureSet:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+#: the tables features are looked up in by id: a repeated id would fail inside pandas or count twice
+KEYED_TABLES = (("families", "family_id"), ("episodes", "episode_id"), ("persons", "person_id"),
+                ("practitioners", "practitioner_id"), ("agencies", "agency_id"), ("localities", "locality_id"))
+
 
 def data_end_of(ds: Any) -> pd.Timestamp:
     """The last date the data covers (:meth:`earlyhelp.Dataset.data_end`)."""
@@ -467,6 +472,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     ``child_under_5``, ``teenager``, ``n_adults``, ``no_child_recorded`` (ages then 0).
     """
     check_dataset(ds, "build_features")
+    check_unique_ids(ds, KEYED_TABLES, "features are looked up by it")
     if not (isinstance(target, str) and target in TARGETS):
         raise _problem("target", f"must be one of {', '.join(repr(t) for t in TARGETS)}", target)
     _check_days(horizon_days, lookback_days)
