@@ -253,7 +253,11 @@ def content_hash(ds) -> Dict[str, Any]:
 
 def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = False,
               if_exists: str = "replace") -> Dict[str, str]:
-    """Write every non-empty table of ``ds`` to a database; returns ``{our table: database table}``.
+    """Write every table of ``ds`` to a database; returns ``{our table: database table}``.
+
+    Empty tables are written too, as tables with their columns and no rows: with
+    ``if_exists="replace"`` no table of an earlier dataset keeps its rows beside the new data
+    (``read_sql`` would read them as part of it).
 
     ``ssd_names`` names tables and columns as the SSD does where it has a name
     (``ssd_person.pers_person_id``), as a council's warehouse would hold them.
@@ -285,8 +289,6 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
             if schema and engine.dialect.name != "sqlite":
                 conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
             for name, frame in ds.tables.items():
-                if frame.empty:
-                    continue
                 target, out = to_ssd_names(name, frame) if ssd_names else (name, frame.copy())
                 for col in out.columns:
                     if isinstance(out[col].dtype, pd.CategoricalDtype):

@@ -110,3 +110,18 @@ def test_postgres_ssd_names(postgres_url, frames, reference):
     ds = read_sql(postgres_url, schema=schema)
     assert_same(ds, reference)
     assert content_hash(ds)["sha256"] == content_hash(reference)["sha256"]
+
+
+def test_write_sql_replaces_a_table_that_became_empty(tmp_path, reference):
+    # before: write_sql skipped empty tables, so a table emptied since the last write kept its old
+    # rows in the database and read_sql gave them back as part of the new data
+    from earlyhelp.sources import write_sql as write_dataset_sql
+
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    assert len(reference.assessments) > 0
+    write_dataset_sql(reference, url)
+    written = write_dataset_sql(reference.replace(assessments=reference.assessments.iloc[0:0]), url)
+    assert "assessments" in written
+    back = read_sql(url)
+    assert len(back.assessments) == 0
+    assert len(back.families) == len(reference.families)

@@ -209,7 +209,9 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
     if sql_url:
         from .config import redact_url
 
-        names = _write_sql_tables(ds, sql_url, db_schema, ssd_names)
+        from ..sources import write_sql
+
+        names = write_sql(ds, sql_url, schema=db_schema, ssd_names=ssd_names)
         click.echo(f"wrote {len(names)} tables to {redact_url(sql_url)}")
 
 
@@ -303,34 +305,6 @@ def _require_new_sql_tables(url: str, schema: Optional[str], ssd_names: bool, re
                                    f"({shown}): pass --replace to replace them (every table is written, empty "
                                    "ones too, so none of their rows remain), or give another database or "
                                    "--schema (earlier tables are not replaced unasked)", value=redact_url(url))])
-
-
-def _write_sql_tables(ds, url: str, schema: Optional[str], ssd_names: bool) -> dict:
-    """Write every table of ``ds``, the empty ones too (as empty tables with their columns): with
-    ``--replace`` no table of an earlier dataset may keep its rows beside the new data.
-
-    ``write_sql`` writes the tables that hold rows; the empty ones are replaced here.
-    """
-    import sqlalchemy as sa
-
-    from ..sources import to_ssd_names, with_driver, write_sql
-
-    written = write_sql(ds, url, schema=schema, ssd_names=ssd_names)
-    empty = {name: frame for name, frame in ds.tables.items() if name not in written}
-    if not empty:
-        return written
-    engine = sa.create_engine(with_driver(url))
-    try:
-        with engine.begin() as conn:
-            for name, frame in empty.items():
-                target, out = to_ssd_names(name, frame) if ssd_names else (name, frame)
-                out = out.astype({c: "string" for c in out.columns
-                                  if isinstance(out[c].dtype, pd.CategoricalDtype)})
-                out.to_sql(target, conn, schema=schema, index=False, if_exists="replace")
-                written[name] = target
-    finally:
-        engine.dispose()
-    return written
 
 
 def _code_map_option(func: Callable) -> Callable:
