@@ -197,3 +197,20 @@ def test_a_days_argument_that_is_no_whole_number_of_days_is_named(small_ds, call
 
 def test_a_whole_float_days_argument_is_read(small_ds):
     assert small_ds.step_ups(within_days=28.0).equals(small_ds.step_ups(within_days=28))
+
+
+# -- a placeholder for an unknown date is no date ----------------------------------------------
+@pytest.mark.parametrize("table,column,value", [("episodes", "start_date", "1753-01-01"),
+                                                ("episodes", "end_date", "1899-12-30"),
+                                                ("requests", "received_date", "1800-01-01"),
+                                                ("persons", "birth_date", "1850-01-01")])
+def test_a_placeholder_date_before_1900_is_named(frames, table, column, value):
+    # before: SQL Server's first datetime (1753-01-01), Excel's day 0 (1899-12-30) and other
+    # systems' "unknown" loaded as real dates: an episode open since 1753 counted in every period
+    frame = frames[table].copy()
+    frame[column] = frame[column].astype(object)
+    frame.loc[frame.index[0], column] = value
+    with pytest.raises(ValidationError, match="on or before 1900-01-01") as err:
+        earlyhelp.Dataset.from_frames(**{**frames, table: frame})
+    problem = next(p for p in err.value.problems if "1900-01-01" in p.message)
+    assert (problem.table, problem.column, problem.n_rows) == (table, column, 1)

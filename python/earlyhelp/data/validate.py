@@ -38,7 +38,12 @@ DATE_ORDER = {
 # same column they are new, not repeats (see dataset._later_problems).
 BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_ONE_OF, FUTURE_DATE = ("below the minimum", "above the maximum", "not one of",
                                                          "date in the future")
-VALUE_RANGE_PROBLEMS = (BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_ONE_OF, FUTURE_DATE)
+PLACEHOLDER_DATE = "date on or before 1900-01-01"
+VALUE_RANGE_PROBLEMS = (BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_ONE_OF, FUTURE_DATE, PLACEHOLDER_DATE)
+#: The last date no record of a living person or of a service can hold: the first day of
+#: Excel's dates (1900-01-01, and its day 0, 1899-12-30), SQL Server's datetime (1753-01-01) and
+#: other systems' "unknown" (1800-01-01, 1111-11-11) all lie on or before it.
+LAST_PLACEHOLDER_DATE = pd.Timestamp("1900-01-01")
 
 
 def _labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> list:
@@ -132,6 +137,12 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
             problems.append(Problem(name, col.name, f"{FUTURE_DATE} (after {today.date()})",
                                     _labels(frame, key0, future), int(future.sum()), _first(values, future),
                                     fix=PythonOnlyFix("pass as_of= to validate against another date")))
+        early = (values <= LAST_PLACEHOLDER_DATE).to_numpy(dtype=bool, na_value=False)
+        if early.any():
+            problems.append(Problem(name, col.name, f"{PLACEHOLDER_DATE}: a system's placeholder for an unknown "
+                                    "date (Excel's and SQL Server's first days lie there), not a real date; leave "
+                                    "an unknown date blank", _labels(frame, key0, early), int(early.sum()),
+                                    _first(values, early)))
 
 
 def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
