@@ -101,7 +101,10 @@ def test_interval_method_per_model_and_bad_names():
     df = nb_trend_panel(6, 48, seed=3)
     fc = Forecaster([Naive(), Theta()], freq="MS", interval={"Theta": "count"})
     out = fc.forecast(df=df, h=6, level=[95])
-    assert out["Naive-lo-95"].lt(0).any()  # the model's own Gaussian interval, unchanged
+    raw = Forecaster([Naive()], freq="MS", interval="model", allow_negative=True).forecast(df=df, h=6, level=[95])
+    assert raw["Naive-lo-95"].lt(0).any()  # the model's own Gaussian interval reaches below 0 ...
+    np.testing.assert_allclose(out["Naive-lo-95"], raw["Naive-lo-95"].clip(lower=0))  # ... and is kept at 0
+    np.testing.assert_allclose(out["Naive-hi-95"], raw["Naive-hi-95"])
     assert out["Theta-lo-95"].ge(0).all()
     with pytest.raises(ValidationError, match="unknown interval method"):
         Forecaster([Naive()], interval="bayes")
@@ -143,7 +146,7 @@ def panel300():
 
 
 def test_theta_default_intervals_on_trending_series(panel300):
-    cv_model = Forecaster([Theta()], freq="MS", interval="model").cross_validation(
+    cv_model = Forecaster([Theta()], freq="MS", interval="model", allow_negative=True).cross_validation(
         panel300, h=12, n_windows=2, step_size=6, level=list(LEVELS))
     cv = Forecaster([Theta()], freq="MS").cross_validation(panel300, h=12, n_windows=2, step_size=6,
                                                             level=list(LEVELS))

@@ -90,13 +90,25 @@ def test_one_early_demand_then_zeros_has_no_negative_forecast():
 
 
 def test_model_intervals_stay_the_models_own():
-    # interval="model" is the model's own output, as statsforecast gives it
+    # interval="model" with allow_negative=True is the model's own output, as statsforecast gives it
     rng = np.random.default_rng(2)
     y = np.r_[rng.poisson(10, 30), np.zeros(18)]
-    out = Forecaster([Theta()], interval="model").forecast(df=_frame(y), h=12, level=[80])
+    out = Forecaster([Theta()], interval="model", allow_negative=True).forecast(df=_frame(y), h=12, level=[80])
     core = _core_run("Theta", y)
     np.testing.assert_allclose(out["Theta"].to_numpy()[:3], core["mean"][0])
-    assert (out["Theta"] < 0).any()
+    assert (out["Theta"] < 0).any() and (out["Theta-lo-80"] < 0).any()
+
+
+def test_model_intervals_of_counts_never_go_below_zero():
+    # a count never gets a negative bound, whatever the interval method: the model's own output is
+    # raised to 0 where it falls below (the same output otherwise)
+    rng = np.random.default_rng(2)
+    y = np.r_[rng.poisson(10, 30), np.zeros(18)]
+    raw = Forecaster([Theta()], interval="model", allow_negative=True).forecast(df=_frame(y), h=12, level=[80])
+    out = Forecaster([Theta()], interval="model").forecast(df=_frame(y), h=12, level=[80])
+    for column in ("Theta", "Theta-lo-80", "Theta-hi-80"):
+        assert (raw[column] < 0).any() or column == "Theta-hi-80"
+        np.testing.assert_allclose(out[column], np.maximum(raw[column], 0.0), err_msg=column)
 
 
 def test_negative_forecasts_kept_when_negative_values_are_allowed():

@@ -114,7 +114,8 @@ def test_fixed_structure_matches_r(fixed_comparison, name, model, damped):
     r = r_all[r_all.dataset == name].sort_values("step")
     y = data[name]
     df = pd.DataFrame({"unique_id": name, "ds": pd.date_range("2000-01-01", periods=len(y), freq="MS"), "y": y})
-    fc = Forecaster([AutoETS(model=model, damped=damped)], freq="MS", n_jobs=1, interval="model")
+    fc = Forecaster([AutoETS(model=model, damped=damped)], freq="MS", n_jobs=1, interval="model",
+                    allow_negative=True)
     ours = fc.forecast(df=df, h=FIXED_H, level=[80, 95])
     summary = fc.model_summary().iloc[0]
     assert summary["method"] == r["method"].iloc[0]

@@ -25,7 +25,8 @@ def test_layout_matches_statsforecast():
     from statsforecast.models import Naive as SNaive, SeasonalNaive as SSeasonal
 
     df = _panel()
-    ours = Forecaster([Naive(), SeasonalNaive(12)], freq="MS", interval="model").fit(df).predict(5, level=[80, 95])
+    ours = Forecaster([Naive(), SeasonalNaive(12)], freq="MS", interval="model",
+                      allow_negative=True).fit(df).predict(5, level=[80, 95])
     theirs = StatsForecast([SNaive(), SSeasonal(12)], freq="MS").forecast(df=df, h=5, level=[80, 95])
     assert list(ours.columns) == list(theirs.columns)
     theirs = theirs.sort_values(["unique_id", "ds"]).reset_index(drop=True)

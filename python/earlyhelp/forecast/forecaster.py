@@ -28,8 +28,9 @@ Data handling (documented and reported, never silent)
   counts (CountRegression, CrostonOptimized, TSB) is among the models.
 * With count intervals (``interval`` ``"backtest"`` or ``"count"``) and
   ``allow_negative=False``, a negative point forecast (a trend extrapolated into a
-  run of zeros, e.g. a closed locality) is raised to 0; ``interval="model"`` keeps
-  each model's own output unchanged.
+  run of zeros, e.g. a closed locality) is raised to 0. ``interval="model"`` gives each
+  model's own output, with its point forecast and bounds raised to 0 where they fall below
+  it (as given, negative values included, with ``allow_negative=True``).
 * Count intervals are for counts: a series whose given values are not all whole numbers (a rate,
   a mean; values filled by ``fill_missing`` do not count) gets the model's own intervals instead,
   kept at 0 or above unless ``allow_negative``, and is listed in ``fallbacks_``.
@@ -411,16 +412,18 @@ class Forecaster:
     allow_negative : bool
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative),
         except for the models that need counts (CountRegression, CrostonOptimized, TSB). When
-        False, count intervals come with point forecasts of at least 0 (see the module doc).
+        False, no point forecast or bound is below 0 (see the module doc).
         True or False only: a string such as ``"no"`` is a ValidationError, not a true value.
     interval : {"backtest", "count", "model"} or dict
         How prediction intervals are made: one name for every built-in model (Python models
         keep their own), or a dict by model alias (models left out use ``"model"``).
-        ``"model"``: each model's own (mostly Gaussian); ``"count"``: negative binomial
+        ``"model"``: each model's own (mostly Gaussian), raised to 0 where it falls below
+        unless ``allow_negative``; ``"count"``: negative binomial
         quantiles around the point forecast with the model's variance; ``"backtest"``
         (default): negative binomial quantiles whose variance, centre and spread are
         calibrated per series on rolling-origin backtests of the same model (see
-        :mod:`earlyhelp.forecast.intervals`). The count methods never give a negative bound.
+        :mod:`earlyhelp.forecast.intervals`). No method gives a negative bound unless
+        ``allow_negative``.
         A series whose values are not all whole numbers is no count: it keeps the model's own
         intervals (at 0 or above unless ``allow_negative``), listed in ``fallbacks_``.
     interval_windows : int
@@ -1107,6 +1110,7 @@ class Forecaster:
                 own = res["lo"], res["hi"]
                 res["lo"], res["hi"] = self._count_bounds(model, panel, h, levels, res, phase0)
                 self._own_intervals_off_counts(panel, alias, res, *own)
+            self._own_output_at_zero(model, res)
             if levels and isinstance(model, CoreModel):
                 self._note_missing_intervals(panel, alias, res)
             out[alias] = res["mean"].ravel()
@@ -1147,6 +1151,17 @@ class Forecaster:
         if self.allow_negative or self._interval_of.get(model.alias, "model") == "model":
             return
         res["mean"] = np.where(res["mean"] < 0, 0.0, res["mean"])
+
+    def _own_output_at_zero(self, model: Any, res: Dict[str, Any]) -> None:
+        """With ``interval="model"`` and ``allow_negative`` False, the model's own point forecast
+        and bounds raised to 0 where they fall below it: the values are counts (or measures) of
+        0 or more, so a negative bound says nothing an actual can reach, and coverage is the same.
+        Done after the backtests, whose variance is read from the bounds as the model gives them."""
+        if self.allow_negative or self._interval_of.get(model.alias, "model") != "model":
+            return
+        for key in ("mean", "lo", "hi"):
+            if res.get(key) is not None:
+                res[key] = np.where(res[key] < 0, 0.0, res[key])
 
     def _own_bounds_shown(self, panel: _Panel, alias: str) -> np.ndarray:
         """Per series, whether the output holds the model's own bounds: with ``interval="model"``,

@@ -1,7 +1,8 @@
 """Prediction intervals for counts.
 
 A model's own intervals (``interval="model"``) are mostly symmetric Gaussian: on small
-counts their lower bounds go below zero and the upper tail is too short. The count
+counts their lower bounds go below zero (the Forecaster raises them to 0 unless
+``allow_negative``) and the upper tail is too short. The count
 methods keep the model's point forecast and give bounds that are quantiles of a negative
 binomial distribution with that mean:
 
