@@ -214,3 +214,19 @@ def test_a_placeholder_date_before_1900_is_named(frames, table, column, value):
         earlyhelp.Dataset.from_frames(**{**frames, table: frame})
     problem = next(p for p in err.value.problems if "1900-01-01" in p.message)
     assert (problem.table, problem.column, problem.n_rows) == (table, column, 1)
+
+
+# -- a code map that sends a value to a non-code ------------------------------------------------
+def test_a_code_map_target_that_is_not_a_code_names_the_code_map(frames):
+    # before: the rows were reported as holding an unknown local code, with a fix telling the user
+    # to map that code, which the code map already did
+    local = str(frames["episodes"]["end_reason"].dropna().iloc[0])
+    with pytest.raises(ValidationError) as err:
+        earlyhelp.Dataset.from_frames(code_map={"episodes": {"end_reason": {local: "closed_happy"}}}, **frames)
+    (problem,) = [p for p in err.value.problems if p.column == "end_reason"]
+    assert problem.table == "episodes" and problem.value == "closed_happy"
+    assert "code map" in problem.message and f"{local!r} -> 'closed_happy'" in problem.message
+    assert problem.fix is None and problem.n_rows == int((frames["episodes"]["end_reason"] == local).sum())
+    # a code map target that is a code in another case still reads
+    ok = earlyhelp.Dataset.from_frames(code_map={"episodes": {"end_reason": {local: "OTHER"}}}, **frames)
+    assert (ok.episodes["end_reason"] == "other").sum() >= problem.n_rows

@@ -464,10 +464,7 @@ def _code_resolver(table: Table, column: Column, code_map: Optional[Mapping[str,
     user_lower = _unambiguous(table, column, user, str.lower)
 
     def resolve(value: str) -> Optional[str]:
-        if value in user:
-            value = user[value]
-        elif value.lower() in user_lower:
-            value = user_lower[value.lower()]
+        value = mapped(value) or value
         if value in exact:
             return value
         low = value.lower()
@@ -476,6 +473,13 @@ def _code_resolver(table: Table, column: Column, code_map: Optional[Mapping[str,
         word = normalise_word(value)
         return normalised.get(word) or synonyms.get(word)
 
+    def mapped(value: str) -> Optional[str]:
+        """What the code map gives the local value (before it is read as one of ours), or None."""
+        if value in user:
+            return user[value]
+        return user_lower.get(value.lower())
+
+    resolve.mapped = mapped  # type: ignore[attr-defined]
     return resolve
 
 
@@ -497,6 +501,18 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
     target = np.array([categories.index(r) if r is not None else (-2 if u is not None else -1)
                        for r, u in zip(resolved, uniques)] + [-1], dtype=np.int64)
     new_codes = target[codes]
+    mapped_off = np.array([r is None and u is not None and resolve.mapped(str(u)) is not None
+                           for r, u in zip(resolved, uniques)] + [False], dtype=bool)[codes]
+    if mapped_off.any():  # the code map itself is wrong: say so, not "map these codes"
+        off_values = pd.Series(uniques[codes[mapped_off]]).value_counts()
+        targets = ", ".join(f"{v!r} -> {resolve.mapped(str(v))!r}" for v in off_values.index[:8])
+        problems.append(Problem(
+            table.name, column.name,
+            f"the code map sends {int(mapped_off.sum())} value(s) to text that is not an earlyhelp code "
+            f"({targets}); correct the code map's [{table.name}.{column.name}] entries "
+            f"(allowed: {', '.join(categories)})",
+            _row_labels(frame, table, mapped_off), int(mapped_off.sum()), resolve.mapped(str(off_values.index[0]))))
+        new_codes = np.where(mapped_off, -1, new_codes)  # reported once, not again as unknown
     unknown = new_codes == -2
     if unknown.any():
         bad_values = pd.Series(uniques[codes[unknown]]).value_counts()
