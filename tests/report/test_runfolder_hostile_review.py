@@ -70,6 +70,36 @@ def test_run_json_hides_small_row_counts_of_people_and_cases(tmp_path):
     assert written == {"csc_assessments": "c", "episodes": 10, "localities": 3, "cp_plans": 0}
 
 
+LOAD_REPORT = {
+    "files": {"cp_plans.csv": "3 rows, encoding utf-8", "episodes.csv": "556 rows, encoding utf-8",
+              "agencies.csv": "2 rows, encoding utf-8",
+              "earlyhelp_meta.json": "extract dates: window_start 2023-04-01, end_date 2025-03-31"},
+    "mapped": [{"table": "persons", "column": "ethnicity", "how": "code map", "rows": 2,
+                "values": {"GRT-LOCAL -> WIRT": 2, "W1 -> WBRI": 40}},
+               {"table": "agencies", "column": "agency_type", "how": "code map", "rows": 3, "values": {"X -> school": 3}}],
+    "not_derived": [{"table": "requests", "column": "decision", "reason": "no outcome recorded", "rows": 2}],
+}
+
+
+@pytest.mark.parametrize("where", ["inputs", "section"])
+def test_run_json_hides_small_counts_in_the_load_report(tmp_path, where):
+    # before: inputs.rows said "c" for cp_plans while load_report.files said "3 rows" beside it, and
+    # two people of one ethnicity were counted under "mapped"
+    sections = {"inputs": {"sha256": "s", "load_report": LOAD_REPORT}} if where == "inputs" else \
+        {"load_report": LOAD_REPORT}
+    with RunFolder(tmp_path, "r") as folder:
+        _record(folder, **sections)
+    record = json.loads((tmp_path / "r" / "run.json").read_text())
+    shown = record["inputs"]["load_report"] if where == "inputs" else record["load_report"]
+    assert shown["files"] == {"cp_plans.csv": "c rows, encoding utf-8", "episodes.csv": "556 rows, encoding utf-8",
+                              "agencies.csv": "2 rows, encoding utf-8",
+                              "earlyhelp_meta.json": "extract dates: window_start 2023-04-01, end_date 2025-03-31"}
+    assert shown["mapped"][0]["rows"] == "c" and shown["mapped"][0]["values"] == {"GRT-LOCAL -> WIRT": "c",
+                                                                                  "W1 -> WBRI": 40}
+    assert shown["mapped"][1] == LOAD_REPORT["mapped"][1]  # organisations are no people
+    assert shown["not_derived"][0]["rows"] == "c"
+
+
 def test_run_json_holds_no_password_key_or_path_of_this_machine(tmp_path, monkeypatch):
     monkeypatch.setenv("EARLYHELP_PSEUDO_KEY", KEY)
     home = tmp_path / "analyst" / "extracts"

@@ -469,6 +469,8 @@ class RunFolder:
                                   "run_digest": digest, "inputs": self._inputs_shown(inputs),
                                   "excluded": self._counts_shown(Exclusions(excluded).records())}
         record.update(sections)
+        if "load_report" in sections:
+            record["load_report"] = load_report_shown(sections["load_report"], self.policy.threshold)
         record["pseudonymised"] = bool(self.policy.pseudonymise) or bool(sections.get("pseudonymised"))
         record["publication"] = {"policy": self.policy.describe(), "files": dict(sorted(self.publication.items()))}
         record["files"] = self.hashes()
@@ -485,6 +487,8 @@ class RunFolder:
             t = int(self.policy.threshold)
             out["rows"] = {table: "c" if table not in _ORGANISATION_TABLES and isinstance(n, (int, np.integer))
                            and not isinstance(n, bool) and 1 <= n <= t else n for table, n in rows.items()}
+        if "load_report" in out:
+            out["load_report"] = load_report_shown(out["load_report"], self.policy.threshold)
         return out
 
 
@@ -522,6 +526,38 @@ _OWNER = ".owner"
 
 #: tables of places and organisations: how many there are is not a count of families
 _ORGANISATION_TABLES = ("localities", "agencies")
+_ROWS_IN_TEXT = re.compile(r"(?<![\d.,])(\d+)(?= (?:rows?|values?|records?|people|persons?|children|child|"
+                           r"famil(?:y|ies)|episodes?|cases?)\b)")
+
+
+def load_report_shown(report: Any, threshold: int) -> Any:
+    """The load report for run.json (published): every count of 1..``threshold`` records is ``"c"``.
+
+    The report counts rows per file, per value mapped, per value not derived ("3 rows", ``{"GRT ->
+    WIRT": 2}``): the same small numbers the tables hide. Counts of organisations (localities,
+    agencies) stay. In text, a number followed by what it counts ("3 rows") is hidden as well.
+    """
+    t = int(threshold)
+
+    def small(n: Any) -> bool:
+        return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and 1 <= n <= t
+
+    def text(value: str) -> str:
+        return _ROWS_IN_TEXT.sub(lambda m: "c" if 1 <= int(m.group(1)) <= t else m.group(0), value)
+
+    def walk(value: Any, organisation: bool) -> Any:
+        if isinstance(value, Mapping):
+            org = organisation or str(value.get("table", "")) in _ORGANISATION_TABLES
+            return {k: walk(v, org or Path(str(k)).stem in _ORGANISATION_TABLES) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(v, organisation) for v in value]
+        if organisation:
+            return value
+        if small(value):
+            return "c"
+        return text(value) if isinstance(value, str) else value
+
+    return walk(report, False)
 
 #: characters a run id (one folder name, on every system) may not hold
 _NOT_IN_RUN_ID = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
