@@ -120,3 +120,29 @@ def test_few_step_ups_withhold_every_outcome_metric():
     auc = float(metrics["auc"])
     fits = [k for k in range(1, 6) if abs(auc * k * (52 - k) - round(auc * k * (52 - k))) < 1e-6]
     assert fits == [3]  # what the published AUC would have told
+
+
+def test_score_with_no_locality_hidden_writes_its_total(tmp_path, scoring_folder):
+    # before: with every locality above the threshold the gate refused the expected table's Total
+    # row as an undeclared total, and the run failed with exit code 2
+    result = run_cli("score", "--data", str(scoring_folder), "--out", str(tmp_path / "s"),
+                     "--suppression-threshold", "0")
+    assert result.returncode == 0, result.stderr
+    expected = pd.read_csv(Path(result.stdout.strip()) / "expected.csv")
+    places = expected[expected["locality_id"] != "Total"]
+    assert (places["families"] > 0).all()
+    assert expected.loc[expected["locality_id"] == "Total", "families"].tolist() == [places["families"].sum()]
+
+
+def test_few_families_evaluated_withhold_their_number_everywhere():
+    import numpy as np
+
+    from earlyhelp.cli.scorerun import _count_or_c, protect_evaluation
+    from earlyhelp.risk import score_metrics
+
+    y, p = np.array([1, 0, 0, 1, 0]), np.array([0.9, 0.1, 0.2, 0.6, 0.3])
+    metrics = score_metrics(y, p)
+    evaluation = metrics.rename("value").rename_axis("metric").reset_index()
+    typed, text, kept = protect_evaluation(evaluation, metrics, threshold=5)
+    assert (text["value"] == "c").all() and typed["value"].isna().all() and kept.empty
+    assert _count_or_c(5, 5) == "c" and _count_or_c(6, 5) == 6 and _count_or_c(0, 5) == 0

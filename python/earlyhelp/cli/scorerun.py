@@ -185,10 +185,12 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
         folder.write_table("scores", scores, decimals=6)
         folder.write_table("coefficients", coefficients, decimals=6)
         folder.write_table("evaluation", evaluation, csv_frame=evaluation_csv, decimals=6)
-        folder.write_table("expected", expected, not_counts=("expected",))
+        folder.write_table("expected", expected, not_counts=("expected",), dims=["locality_id"],
+                           totals={"locality_id": TOTAL_LABEL})
         folder.record("score", digest=digest, inputs=inputs, excluded=excluded, timings=timings, parameters=params,
-                      rows={"training": len(train), "scored": _count_or_c(len(now), policy.threshold),
-                            "evaluation_training": len(past), "evaluation_test": len(held_out)},
+                      rows={name: _count_or_c(len(frame), policy.threshold) for name, frame in
+                            (("training", train), ("scored", now), ("evaluation_training", past),
+                             ("evaluation_test", held_out))},
                       evaluation={k: (None if pd.isna(v) else float(v)) for k, v in metrics.items()
                                   if isinstance(v, (int, float, np.number))})
     auc = metrics.get("auc")
@@ -239,7 +241,8 @@ OUTCOME_FREE_METRICS = ("n", "mean_p")
 def protect_evaluation(evaluation: pd.DataFrame, metrics: pd.Series, threshold: int):
     """The evaluation with the step-up count withheld when it is small.
 
-    When 1..threshold families (or all but 1..threshold) stepped up, their number is
+    When 1..threshold families were evaluated, every figure is withheld, their number too. When
+    1..threshold families (or all but 1..threshold) stepped up, their number is
     suppressed, and so is every metric computed from the outcomes: each can be worked back to
     it (prevalence = positives / n; the AUC is a whole number of pairs over positives x
     negatives, which only one small count fits; precision and recall at the top k, the Brier
@@ -248,16 +251,18 @@ def protect_evaluation(evaluation: pd.DataFrame, metrics: pd.Series, threshold: 
     """
     n = float(metrics.get("n", np.nan))
     positives = float(metrics.get("positives", np.nan))
-    small = any(1 <= k <= threshold for k in (positives, n - positives) if not np.isnan(k))
+    few_families = not np.isnan(n) and 1 <= n <= threshold   # then n itself, and every figure, is withheld
+    small = few_families or any(1 <= k <= threshold for k in (positives, n - positives) if not np.isnan(k))
     if not small:
         return evaluation, None, metrics
-    hidden = ~evaluation["metric"].astype(str).isin(OUTCOME_FREE_METRICS)
+    shown = () if few_families else OUTCOME_FREE_METRICS
+    hidden = ~evaluation["metric"].astype(str).isin(shown)
     typed = evaluation.copy()
     typed.loc[hidden, "value"] = np.nan
     text = evaluation.copy()
     text["value"] = text["value"].astype(object)
     text.loc[hidden, "value"] = "c"
-    kept = metrics[[k for k in metrics.index if k in OUTCOME_FREE_METRICS]]
+    kept = metrics[[k for k in metrics.index if k in shown]]
     return typed, text, kept
 
 
