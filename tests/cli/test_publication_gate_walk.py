@@ -261,3 +261,33 @@ def test_report_and_plots_name_their_published_sources(runs):
     assert all(files[name]["built_from"] for name in files if name.endswith(".png"))
     html = (folders["forecast"] / "report.html").read_text()
     assert "nosuchcmd" in html          # the TeX-like locality name was drawn and written, not parsed
+
+
+def test_the_episode_counts_behind_the_durations_are_hidden_when_small(tmp_path):
+    # before: run.json and report.html said "73 closed and 3 open episodes", unsuppressed
+    from earlyhelp import read_dataset, synthetic, write_dataset
+    from earlyhelp.cli.main import main
+    from cli_helpers import write_config
+
+    data = tmp_path / "data"
+    ds = synthetic.council(preset="coventry", years=3, scale=0.01, seed=3)
+    episodes = ds.episodes.copy()
+    still_open = episodes.index[episodes["end_date"].isna()]
+    assert len(still_open) > THRESHOLD
+    keep_open = 3
+    episodes.loc[still_open[keep_open:], "end_date"] = ds.data_end() - pd.Timedelta(days=10)
+    episodes.loc[still_open[keep_open:], "end_reason"] = "outcomes_met"
+    write_dataset(ds.replace(episodes=episodes), data, format="csv")
+    assert read_dataset(data).episodes["end_date"].isna().sum() == keep_open
+    out = tmp_path / "runs"
+    config = write_config(tmp_path / "f.toml", data, out)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EARLYHELP_NO_PROGRESS", "1")
+    try:
+        assert main(["forecast", "--config", str(config)]) == 0
+    finally:
+        mp.undo()
+    run = _newest(out, "2")
+    said = json.loads((run / "run.json").read_text())["capacity"]["episode_durations"]
+    assert re.search(r"\d+ closed and c open episodes", said), said
+    assert "and c open episodes" in (run / "report.html").read_text()

@@ -359,6 +359,7 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     were used (empty without a ``[capacity]`` section).
     """
     from ..data.names import Names
+    from ..report.suppression import shown_count
     from ..forecast import CapacityPlan, best_model, capacity, episode_duration_curve
 
     if cfg.capacity is None:
@@ -375,8 +376,9 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     closed = int(ds["episodes"]["end_date"].notna().sum())
     if closed >= MIN_CLOSED_EPISODES:
         curve = episode_duration_curve(ds)
-        duration = (f"Kaplan-Meier durations of {curve.n_closed:,} closed and {curve.n_open:,} open episodes "
-                    f"(mean {curve.mean_weeks:.1f} weeks)")
+        shown = lambda n: shown_count(n, cfg.suppression_threshold)  # noqa: E731 - run.json and report.html are published
+        duration = (f"Kaplan-Meier durations of {shown(curve.n_closed)} closed and {shown(curve.n_open)} open "
+                    f"episodes (mean {curve.mean_weeks:.1f} weeks)")
     scenarios = {name: {SCENARIO_KEYS[k]: v for k, v in params.items()} for name, params in cap.scenarios.items()}
     plan = capacity(inflow, caseload_per_fte=cap.caseload_per_fte, episode_weeks=cap.episode_weeks,
                      duration_curve=curve, scenarios=scenarios, model=model, history=history,
