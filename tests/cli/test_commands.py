@@ -120,6 +120,36 @@ def test_network_command(tmp_path, synthetic_folder):
             assert (run / name).read_bytes() == (run2 / name).read_bytes(), name
 
 
+def test_network_agency_totals_never_give_a_hidden_part_back(tmp_path, synthetic_folder):
+    # before: agencies.shared_families (the sum of an agency's links) beside agency_links with one
+    # link hidden gave that link by subtraction; agencies.families did the same for a practitioner's
+    # hidden caseload; and the PageRank weighted by the hidden counts pinned them too
+    import networkx as nx
+
+    result = run_cli("network", "--data", str(synthetic_folder), "--out", str(tmp_path / "net"))
+    assert result.returncode == 0, result.stderr
+    run = Path(result.stdout.strip())
+    agencies = pd.read_csv(run / "agencies.csv", dtype=str).set_index("agency_id")
+    links = pd.read_csv(run / "agency_links.csv", dtype=str)
+    caseloads = pd.read_csv(run / "caseloads.csv", dtype=str)
+    hidden_links = links[links["shared_families"] == "c"]
+    assert len(hidden_links) and len(caseloads[caseloads["open_families"] == "c"])
+    for agency in set(hidden_links["agency_id_a"]) | set(hidden_links["agency_id_b"]):
+        assert agencies.loc[agency, "shared_families"] == "c", agency
+    for agency in set(caseloads.loc[caseloads["open_families"] == "c", "agency_id"]):
+        assert agencies.loc[agency, "families"] == "c", agency
+    shown = agencies[agencies["shared_families"] != "c"]
+    for agency, row in shown.iterrows():       # a total shown is the sum of links all shown
+        mine = links[(links["agency_id_a"] == agency) | (links["agency_id_b"] == agency)]
+        assert int(row["shared_families"]) == mine["shared_families"].astype(int).sum()
+    # PageRank is the unweighted rank of the published links: it needs no hidden count
+    graph = nx.Graph()
+    graph.add_nodes_from(agencies.index)
+    graph.add_edges_from(zip(links["agency_id_a"], links["agency_id_b"]))
+    rank = pd.Series(nx.pagerank(graph))
+    assert (agencies["pagerank"].astype(float) - rank.reindex(agencies.index)).abs().max() < 1e-3
+
+
 def test_network_bad_date_exit_2(tmp_path, synthetic_folder):
     result = run_cli("network", "--data", str(synthetic_folder), "--out", str(tmp_path / "n"), "--at", "soon")
     assert result.returncode == 2 and "--at" in result.stderr and "not a date" in result.stderr

@@ -129,3 +129,19 @@ def test_the_network_refuses_at_that_is_no_day(council, at):
     with pytest.raises(ValidationError, match="must be a date") as err:
         FamilyNetwork.from_dataset(council, at=at)
     assert (err.value.problems[0].table, err.value.problems[0].column) == ("network", "at")
+
+
+def test_unweighted_pagerank_counts_each_link_once(council):
+    import networkx as nx
+
+    from earlyhelp.network import FamilyNetwork
+
+    collab = FamilyNetwork.from_dataset(council).agency_collaboration(weighted_pagerank=False)
+    graph = nx.Graph()
+    graph.add_nodes_from(collab.agencies["agency_id"].astype(str))
+    graph.add_edges_from(zip(collab.edges["agency_id_a"].astype(str), collab.edges["agency_id_b"].astype(str)))
+    expected = pd.Series(nx.pagerank(graph))
+    ours = collab.agencies.set_index(collab.agencies["agency_id"].astype(str))["pagerank"]
+    assert (ours - expected.reindex(ours.index)).abs().max() < 1e-6
+    with pytest.raises(ValidationError, match="weighted_pagerank"):
+        FamilyNetwork.from_dataset(council).agency_collaboration(weighted_pagerank="no")

@@ -25,6 +25,9 @@ DERIVED = {
 }
 #: count-named columns that are settings, not observed counts (a practitioner's agreed capacity)
 NOT_COUNTS = {"caseloads": ("caseload_capacity",)}
+#: figures computed without the counts of their row: the agencies' centrality comes from the list of
+#: links alone (PageRank unweighted), which ``agency_links`` publishes whole
+INDEPENDENT = {"agencies": ("pagerank", "betweenness")}
 
 
 @dataclass
@@ -77,9 +80,10 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
         "coordination_gaps": net.coordination_gaps(min_agencies=min_agencies),
         "linked_households": linked_families(net),
     }
-    collab = net.agency_collaboration(seed=0)
-    tables["agencies"] = collab.agencies
+    collab = net.agency_collaboration(seed=0, weighted_pagerank=False)
     tables["agency_links"] = collab.edges
+    tables["agencies"], agencies_csv = agency_totals_shown(collab.agencies, collab.edges, tables["caseloads"],
+                                                           policy)
     timings["network"] = round(time.perf_counter() - start, 3)
     excluded = net.excluded.at_step("network")
     allocation = None
@@ -96,7 +100,9 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
     tables = named_tables(tables, net)
     with RunFolder(output, run_id or new_run_id(digest, prefix="network-"), policy=policy) as folder:
         for name, frame in tables.items():
-            folder.write_table(name, _flat(frame), derived=DERIVED.get(name), not_counts=NOT_COUNTS.get(name, ()))
+            folder.write_table(name, _flat(frame), derived=DERIVED.get(name), not_counts=NOT_COUNTS.get(name, ()),
+                               independent=INDEPENDENT.get(name, ()),
+                               csv_frame=agencies_csv if name == "agencies" else None)
         extra = {} if allocation is None else {"allocation_total_cost": round(float(allocation.total_cost), 6)}
         folder.record("network", digest=digest, inputs=inputs, excluded=excluded, timings=timings,
                       parameters=params,
@@ -113,6 +119,35 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
         summary.append(f"proposed a lead for {shown(len(allocation.assignments))} families; "
                        f"{shown(len(allocation.unassigned))} could not be allocated")
     return NetworkResult(run_id=folder.run_id, folder=folder.final, summary=summary, excluded=excluded)
+
+
+def agency_totals_shown(agencies: pd.DataFrame, links: pd.DataFrame, caseloads: pd.DataFrame,
+                        policy) -> "tuple[pd.DataFrame, pd.DataFrame]":
+    """The agencies table, typed and as CSV, with an agency's totals withheld (missing, ``"c"``)
+    where one of their parts is hidden in another table of the run: ``shared_families`` is the
+    sum of the agency's links in ``agency_links``, and ``families`` about the sum of its
+    practitioners' ``open_families`` in ``caseloads``, so either total less the shown parts would
+    give a hidden part back. PageRank (unweighted) and betweenness are read off the list of
+    links, which is published whole, so they stay."""
+    from ..report.publish import PublishPolicy
+    from ..report.suppression import SUPPRESSED
+
+    t = int((policy or PublishPolicy()).threshold)
+    small = lambda v: pd.to_numeric(v, errors="coerce").between(1, t)  # noqa: E731 - hidden by the gate
+    hidden_link = links.loc[small(links["shared_families"]), ["agency_id_a", "agency_id_b"]]
+    with_hidden_link = set(hidden_link["agency_id_a"].astype(str)) | set(hidden_link["agency_id_b"].astype(str))
+    parts = caseloads[["open_families", "lead_families"]].apply(small).any(axis=1)
+    with_hidden_caseload = set(caseloads.loc[parts, "agency_id"].dropna().astype(str))
+    typed, text = agencies.reset_index(drop=True), agencies.reset_index(drop=True).copy()
+    ids = typed["agency_id"].astype(str)
+    for column, withheld in (("shared_families", ids.isin(with_hidden_link)),
+                             ("families", ids.isin(with_hidden_caseload))):
+        # the gate's own rule as well: a column holding "c" is taken as suppressed already
+        hidden = withheld.to_numpy() | small(typed[column]).to_numpy()
+        counts = typed[column].round().astype("Int64")   # a sum of counts of families
+        text[column] = counts.astype(object).where(~hidden, SUPPRESSED)
+        typed[column] = counts.mask(hidden)
+    return typed, text
 
 
 def linked_families(net) -> pd.DataFrame:

@@ -474,7 +474,8 @@ class FamilyNetwork:
                 "has_lead", "has_assessment", "reason"]
         return taf[cols].sort_values(["n_agencies", "family_id"], ascending=[False, True]).reset_index(drop=True)
 
-    def agency_collaboration(self, betweenness_samples: Optional[int] = None, seed: int = 0) -> AgencyCollaboration:
+    def agency_collaboration(self, betweenness_samples: Optional[int] = None, seed: int = 0,
+                             weighted_pagerank: bool = True) -> AgencyCollaboration:
         """Agency-to-agency network weighted by the families they currently share.
 
         Centrality (PageRank weighted by shared families; betweenness on hops,
@@ -487,6 +488,10 @@ class FamilyNetwork:
             many as there are agencies or more: exact; see :meth:`Graph.betweenness`).
         seed : int, default 0
             seed of the sample.
+        weighted_pagerank : bool, default True
+            weight PageRank by the families each pair shares; False counts every link once (what
+            a published table needs: the weighted rank of every agency, with the links' shown
+            weights, pins a weight the table hides).
 
         Returns
         -------
@@ -505,8 +510,11 @@ class FamilyNetwork:
                                                                   .size()).fillna(0).astype(int).values
         table["partners"] = proj.degree().astype(int)
         table["shared_families"] = proj.strength()
-        table["pagerank"] = proj.pagerank()
+        if not isinstance(weighted_pagerank, (bool, np.bool_)):
+            raise ValidationError(Problem("agency_collaboration", "weighted_pagerank", "must be True or False",
+                                          value=weighted_pagerank))
         unweighted = Graph.from_edges(*proj._g.edges()[:2], n=proj.n)
+        table["pagerank"] = proj.pagerank() if weighted_pagerank else unweighted.pagerank()
         table["betweenness"] = unweighted.betweenness(samples=betweenness_samples, seed=seed)
         edges = proj.edges().rename(columns={"source": "agency_id_a", "target": "agency_id_b",
                                              "weight": "shared_families"})
