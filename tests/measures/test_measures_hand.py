@@ -82,6 +82,22 @@ def test_wilson_interval_matches_the_formula(ds):
     assert row["lo"] == pytest.approx(centre - half) and row["hi"] == pytest.approx(centre + half)
 
 
+def test_wilson_interval_holds_0_and_1_exactly_at_the_edges():
+    # before: rounding gave lo = 5.6e-17 at k = 0 (n = 3) and hi = 0.9999999999999999 at k = n
+    # (n = 10, 13, 25, ...): a measure of 0% or 100% lay outside its own interval
+    from earlyhelp.measures.stats import wilson_interval
+    from earlyhelp.risk.fairness import _wilson
+
+    n = np.arange(1, 5001)
+    lo, _ = wilson_interval(np.zeros_like(n), n)
+    _, hi = wilson_interval(n, n)
+    assert (lo == 0.0).all() and (hi == 1.0).all()
+    z = 1.959963984540054
+    assert all(_wilson(0, m, z)[0] == 0.0 and _wilson(m, m, z)[1] == 1.0 for m in range(1, 2001))
+    inner_lo, inner_hi = wilson_interval(np.array([1]), np.array([2]))
+    assert 0 < inner_lo[0] < 0.5 < inner_hi[0] < 1
+
+
 def test_ratios_by_hand(ds):
     r = measures.compute(ds, ["caseload_per_practitioner", "caseload_per_team"], **WINDOW)
     # the council's practitioners W1 and W2 (1.5 FTE) and the episodes they lead (E1, E2, E4, E6);

@@ -18,8 +18,10 @@ def wilson_interval(k: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> Tuple[
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         lo, hi = centre - half, centre + half
     bad = ~(n > 0)
-    lo = np.where(bad, np.nan, np.clip(lo, 0, 1))
-    hi = np.where(bad, np.nan, np.clip(hi, 0, 1))
+    # at 0 and at n the ends are 0 and 1 exactly (rounding left 5.6e-17 and 0.9999999999999999,
+    # so a measure of 0% or 100% lay outside its own interval)
+    lo = np.where(bad, np.nan, np.where(k <= 0, 0.0, np.clip(lo, 0, 1)))
+    hi = np.where(bad, np.nan, np.where(k >= n, 1.0, np.clip(hi, 0, 1)))
     return lo, hi
 
 

@@ -121,13 +121,13 @@ def _rates(y: np.ndarray, p: np.ndarray, sel: np.ndarray) -> Dict[str, float]:
 
 
 def _wilson(k: int, n: int, z: float) -> tuple:
-    """Wilson score interval for k successes in n trials."""
-    if n == 0:
-        return float("nan"), float("nan")
-    phat = k / n
-    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    """Wilson score interval for k successes in n trials (z: the normal quantile of the level)."""
+    from scipy import stats
+
+    from ..measures.stats import wilson_interval
+
+    lo, hi = wilson_interval(np.array([k]), np.array([n]), alpha=2 * stats.norm.sf(z))
+    return float(lo[0]), float(hi[0])
 
 
 def _ratio_ci(k1: int, n1: int, k0: int, n0: int, z: float) -> tuple:
