@@ -69,7 +69,7 @@ def test_same_seed_same_council_other_seed_other_council(preset):
     dict(preset="wolverhampton", years=2.7, scale=0.05, seed=3),
     dict(preset="coventry", years=1, scale=0.05, seed=2 ** 64 - 1),
     dict(preset="coventry", years=1, scale=0.05, end_date="2024-02-29"),
-    dict(preset="coventry", years=3, scale=0.05, end_date="1901-06-30"),
+    dict(preset="coventry", years=3, scale=0.05, end_date="1976-06-30"),
     dict(preset="wolverhampton", years=1, scale=0.05, end_date="2200-12-31"),
     dict(preset="england", years=0.5, scale=0.002),
 ])
@@ -81,3 +81,11 @@ def test_edge_windows_give_valid_tables_inside_the_window(kwargs):
         for column in table.columns:
             if str(table[column].dtype).startswith("datetime64") and column != "birth_date":
                 assert not (table[column] > end).any(), f"{name}.{column} after the end date"
+
+
+@pytest.mark.parametrize("end_date,years", [("1901-06-30", 3), ("1976-06-30", 4), ("2025-03-31", 100)])
+def test_a_window_whose_oldest_people_would_be_born_by_1900_is_refused(end_date, years):
+    # records dated on or before 1900-01-01 are refused as placeholders when data are read: the
+    # generator does not write them
+    with pytest.raises(ValueError, match="end the window later"):
+        synthetic.council("coventry", years=years, scale=0.05, end_date=end_date)

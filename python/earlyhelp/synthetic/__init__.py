@@ -108,6 +108,7 @@ from typing import Any, Dict, Optional, Union
 import pandas as pd
 
 from ..data.dataset import Dataset
+from ..data.validate import LAST_PLACEHOLDER_DATE
 from .._native import naming, progress
 from .._native import synthetic as core
 from .._numbers import is_finite_real, is_number, is_whole
@@ -130,6 +131,9 @@ MAX_CHILD_YEARS = 120_000_000
 #: the core takes the thread count as a C int (and uses at most one thread a council)
 MAX_THREADS = 2 ** 31 - 1
 END_DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
+#: how far before the window the generator's oldest adults are born (a year of burn-in, adults of
+#: up to 70 when their family is made)
+OLDEST_BEFORE_WINDOW_YEARS = 73
 
 
 def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, presets) -> pd.Timestamp:
@@ -168,6 +172,11 @@ def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, p
     if not END_DATE_RANGE[0] <= end <= END_DATE_RANGE[1]:
         raise ValueError(f"end_date must be between {END_DATE_RANGE[0].date()} and {END_DATE_RANGE[1].date()}, "
                          f"not {end_date!r}")
+    oldest_birth = _window(end, float(years)) - pd.DateOffset(years=OLDEST_BEFORE_WINDOW_YEARS)
+    if oldest_birth <= LAST_PLACEHOLDER_DATE:
+        raise ValueError(f"end_date {end.date()} with years={years!r} starts the window so early that its oldest "
+                         f"people would be born about {oldest_birth.year}: a record dated on or before "
+                         f"{LAST_PLACEHOLDER_DATE.date()} is refused as a placeholder; end the window later")
     return end
 
 
@@ -217,7 +226,9 @@ def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed
     seed : int, default 0
         Random seed; the same seed gives the same tables.
     end_date : date-like, default "2025-03-31"
-        The extract date; no date in the tables is after it.
+        The extract date; no date in the tables is after it. With ``years``, it must leave the
+        oldest people's births (about 73 years before the window) after 1900-01-01, the last
+        date a reader takes as a system's placeholder.
 
     Returns
     -------
