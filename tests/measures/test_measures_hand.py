@@ -147,6 +147,24 @@ def test_year_on_year_change_test():
     assert p[0] < 0.01 and p[1] > 0.5
 
 
+def test_proportion_change_test_is_fishers_and_holds_its_size():
+    # before: a pooled z test, which flagged 5.7-6% of unchanged periods at 5% (n of 5 to 50)
+    from scipy.stats import fisher_exact
+
+    from earlyhelp.measures.stats import change_test
+
+    k1, n1, k0, n0 = np.array([3, 0, 5, 12]), np.array([10, 0, 5, 40]), np.array([7, 2, 0, 30]), np.array([12, 4, 5, 41])
+    p = change_test(k1, n1, k0, n0, "proportion")
+    assert np.isnan(p[1])
+    for i in (0, 2, 3):
+        assert p[i] == pytest.approx(fisher_exact([[k1[i], n1[i] - k1[i]], [k0[i], n0[i] - k0[i]]])[1])
+    rng = np.random.default_rng(0)
+    for n, share in ((5, 0.3), (5, 0.5), (50, 0.5)):
+        a, b = rng.binomial(n, share, 40_000), rng.binomial(n, share, 40_000)
+        size = (change_test(a, np.full(a.size, n), b, np.full(b.size, n), "proportion") < 0.05).mean()
+        assert size <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / a.size), (n, share, size)
+
+
 def test_missing_table_names_it_and_the_others_compute():
     ds = tiny_council(plans=True, taf_reviews=True)
     with pytest.warns(measures.MeasuresBlockedWarning, match="plans .* blocks plans_timely"):

@@ -73,11 +73,26 @@ def weighted_poisson_interval(y: np.ndarray, v: np.ndarray, w_max: float,
     return np.where(nan, np.nan, lo), np.where(nan, np.nan, hi)
 
 
+def _fisher(k1: np.ndarray, n1: np.ndarray, k0: np.ndarray, n0: np.ndarray) -> np.ndarray:
+    """Fisher's exact two-sided p-value per row (NaN where a period has no cases), each distinct
+    table computed once (a pack repeats them)."""
+    ok = (n1 > 0) & (n0 > 0) & ~np.isnan(k1 + k0 + n1 + n0)
+    out = np.full(np.broadcast(k1, n1, k0, n0).shape, np.nan)
+    rows = np.stack(np.broadcast_arrays(k1, n1, k0, n0), axis=-1)[ok].astype(np.int64)
+    if len(rows):
+        tables, inverse = np.unique(rows, axis=0, return_inverse=True)
+        p = np.array([stats.fisher_exact([[a, n - a], [b, m - b]])[1] for a, n, b, m in tables])
+        out[ok] = p[inverse.ravel()]
+    return out
+
+
 def change_test(k1: np.ndarray, n1: Optional[np.ndarray], k0: np.ndarray, n0: Optional[np.ndarray],
                 kind: str) -> np.ndarray:
     """Two-sided p-value that period 1 differs from period 0 by more than noise.
 
-    ``proportion``: pooled two-proportion z test. ``count``: conditional exact test of two
+    ``proportion``: Fisher's exact test (two-sided, as ``scipy.stats.fisher_exact`` and R's
+    ``fisher.test``), which never flags more than ``alpha`` of unchanged periods (the pooled z
+    test flagged 5.7-6% at 5%, at n of 5 to 50). ``count``: conditional exact test of two
     Poisson counts over equal exposure (k1 ~ Binomial(k1 + k0, 1/2)). ``weighted_count``: z test
     of two sums of weights, ``n1`` and ``n0`` the sums of their squared weights (the variance of a
     weighted Poisson sum): the binomial test of the sums found a change in 12-15% of unchanged
@@ -93,12 +108,7 @@ def change_test(k1: np.ndarray, n1: Optional[np.ndarray], k0: np.ndarray, n0: Op
         if kind == "proportion":
             n1 = np.asarray(n1, dtype=float)
             n0 = np.asarray(n0, dtype=float)
-            pooled = (k1 + k0) / (n1 + n0)
-            se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-            z = (k1 / n1 - k0 / n0) / se
-            p = 2 * stats.norm.sf(np.abs(z))
-            p = np.where((se == 0) & (n1 > 0) & (n0 > 0), 1.0, p)
-            return np.where((n1 > 0) & (n0 > 0), p, np.nan)
+            return _fisher(k1, n1, k0, n0)
         total = k1 + k0
         lo = stats.binom.cdf(k1, total, 0.5)
         hi = stats.binom.sf(k1 - 1, total, 0.5)
