@@ -286,3 +286,64 @@ def test_a_parquet_dataset_folder_is_read_and_a_csv_folder_is_listed(small_ds, t
     ds = earlyhelp.read_dataset(tmp_path)
     assert len(ds.episodes) == len(small_ds.episodes)
     assert "notes.csv/" in ds.meta["load_report"]["ignored"]
+
+
+# -- write_dataset is all or nothing, even when interrupted while moving tables into place ----------
+def _interrupt_at(monkeypatch, name: str, call: int) -> None:
+    import os as _os
+
+    real, calls = getattr(_os, name), {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_os, name, interrupted)
+
+
+def _contents(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("call", [1, 4, 9, 30])
+def test_an_interrupted_overwrite_leaves_the_old_tables(tmp_path, monkeypatch, call):
+    # before: Ctrl-C while the tables were moved in left some new tables beside old ones
+    from earlyhelp import synthetic, write_dataset
+
+    old, new = (synthetic.council("coventry", years=1, scale=0.02, seed=s) for s in (0, 1))
+    write_dataset(old, tmp_path / "t")
+    before = _contents(tmp_path / "t")
+    _interrupt_at(monkeypatch, "replace", call)
+    with pytest.raises(KeyboardInterrupt):
+        write_dataset(new, tmp_path / "t")
+    monkeypatch.undo()
+    assert _contents(tmp_path / "t") == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t"]   # no staging folder left
+
+
+@pytest.mark.parametrize("call", [1, 3, 12])
+def test_an_interrupted_new_write_leaves_no_tables(tmp_path, monkeypatch, call):
+    # before: Ctrl-C while placing tables in a folder that existed left a subset of the tables,
+    # which read_dataset read as a valid dataset with no episodes
+    from earlyhelp import synthetic, write_dataset
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("kept")
+    _interrupt_at(monkeypatch, "link", call)
+    with pytest.raises(KeyboardInterrupt):
+        write_dataset(synthetic.council("coventry", years=1, scale=0.02, seed=0), folder, overwrite=False)
+    monkeypatch.undo()
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_a_new_dataset_into_an_empty_folder_appears_at_once(tmp_path, monkeypatch):
+    from earlyhelp import synthetic, write_dataset
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    _interrupt_at(monkeypatch, "link", 1)   # the tables are not placed one by one
+    files = write_dataset(synthetic.council("coventry", years=1, scale=0.02, seed=0), folder, overwrite=False)
+    assert all(f.exists() for f in files) and len(files) == 20

@@ -32,7 +32,7 @@ import stat
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -707,9 +707,11 @@ def write_dataset(ds, path, *, format: str = "parquet", overwrite: bool = True) 
     Notes
     -----
     All or nothing: every table is first written into a sibling folder and only then moved
-    into place (a new folder by renaming that folder, so its tables appear at once), so an
-    error or Ctrl-C part way leaves the folder as it was (a new folder is not created at
-    all), never a mix of whole and half-written tables.
+    into place (a new or empty folder by renaming that folder, so its tables appear at once;
+    into a folder holding files, table by table, the tables they replace kept aside and put
+    back if the move is stopped), so an error or Ctrl-C part way leaves the folder as it was
+    (a new folder is not created at all), never a mix of whole and half-written tables or of
+    two datasets.
 
     The dates the data run from and to (``meta['window_start']``, ``meta['end_date']``), which
     no table holds, are written beside the tables in ``earlyhelp_meta.json`` (JSON, ISO days);
@@ -731,11 +733,10 @@ def write_dataset(ds, path, *, format: str = "parquet", overwrite: bool = True) 
             return [folder / f.name for f in staged]
         _check_target_folder(folder, targets, overwrite)   # again: the folder may have changed meanwhile
         if overwrite:
-            for file in staged:
-                os.replace(file, folder / file.name)
+            _replace_all([*staged, stage / META_FILE], folder, stage)
         else:
             _place_new(staged, folder)
-        os.replace(stage / META_FILE, folder / META_FILE)   # the dates of the tables now there
+            os.replace(stage / META_FILE, folder / META_FILE)   # the dates of the tables now there
         return [folder / f.name for f in staged]
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -791,9 +792,10 @@ def _check_target_folder(folder: Path, targets: List[str], overwrite: bool) -> N
 
 
 def _rename_new(stage: Path, folder: Path) -> bool:
-    """Rename the staged folder to ``folder`` if that does not exist (True); False if it does,
-    also when it appeared meanwhile (a concurrent write)."""
-    if folder.exists() or folder.is_symlink():
+    """Rename the staged folder to ``folder`` if that does not exist or is an empty folder (True,
+    in one step: the tables appear at once); False otherwise, also when it filled meanwhile (a
+    concurrent write)."""
+    if folder.is_symlink() or (folder.exists() and (not folder.is_dir() or any(folder.iterdir()))):
         return False
     try:
         os.rename(stage, folder)   # replaces at most an empty folder made meanwhile: nothing is lost
@@ -813,10 +815,36 @@ def _place_new(staged: List[Path], folder: Path) -> None:
             target = folder / file.name
             _create_new(file, target)
             placed.append(target)
-    except FileExistsError:
+    except BaseException as exc:   # Ctrl-C or an error part way: the folder as it was
         for target in placed:
             target.unlink(missing_ok=True)
-        raise FolderHoldsTablesError(folder, table_files(folder)) from None
+        if isinstance(exc, FileExistsError):
+            raise FolderHoldsTablesError(folder, table_files(folder)) from None
+        raise
+
+
+def _replace_all(staged: List[Path], folder: Path, stage: Path) -> None:
+    """Move the staged files into ``folder``, replacing files of the same names; on Ctrl-C or an
+    error part way the replaced files are put back, so the folder never mixes two datasets."""
+    kept = stage / ".replaced"
+    kept.mkdir()
+    moved: List[Tuple[Path, Optional[Path]]] = []   # (target, the file it replaced, kept aside)
+    try:
+        for file in staged:
+            target = folder / file.name
+            old = None
+            if target.exists():
+                old = kept / file.name
+                os.replace(target, old)
+            moved.append((target, old))
+            os.replace(file, target)
+    except BaseException:
+        for target, old in reversed(moved):
+            if old is not None and old.exists():
+                os.replace(old, target)
+            elif old is None:
+                target.unlink(missing_ok=True)
+        raise
 
 
 def _create_new(file: Path, target: Path) -> None:
