@@ -283,6 +283,8 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
     import sqlalchemy as sa
 
     engine = sa.create_engine(with_driver(url))
+    if engine.dialect.name == "sqlite":
+        _transactional_ddl(engine)
     written: Dict[str, str] = {}
     try:
         with engine.begin() as conn:
@@ -298,6 +300,22 @@ def write_sql(ds, url: str, *, schema: Optional[str] = None, ssd_names: bool = F
     finally:
         engine.dispose()
     return written
+
+
+def _transactional_ddl(engine) -> None:
+    """Make SQLite's DROP and CREATE TABLE part of the write's one transaction. Python's sqlite3
+    driver begins a transaction only at the first INSERT, so without this an error or Ctrl-C
+    part way through a write left the first table dropped and re-created empty, committed, while
+    the others kept their old rows (SQLAlchemy's recipe for pysqlite)."""
+    import sqlalchemy as sa
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 def to_ssd_names(name: str, frame: pd.DataFrame):

@@ -125,3 +125,36 @@ def test_write_sql_replaces_a_table_that_became_empty(tmp_path, reference):
     back = read_sql(url)
     assert len(back.assessments) == 0
     assert len(back.families) == len(reference.families)
+
+
+def test_an_interrupted_sqlite_write_leaves_the_earlier_tables(tmp_path, reference, monkeypatch):
+    # before: Python's sqlite3 driver began the transaction at the first INSERT, so the first
+    # table's DROP and CREATE were committed on their own: Ctrl-C on a later table left it empty
+    # beside the other tables' old rows
+    import sqlite3
+
+    from earlyhelp.sources import write_sql as write_dataset_sql
+
+    db = tmp_path / "warehouse.db"
+    url = f"sqlite:///{db}"
+    write_dataset_sql(reference, url)
+
+    def rows():
+        with sqlite3.connect(db) as c:
+            names = [n for (n,) in c.execute("select name from sqlite_master where type='table'")]
+            return {n: c.execute(f'select count(*) from "{n}"').fetchone()[0] for n in names}
+
+    before = rows()
+    real, calls = pd.DataFrame.to_sql, {"n": 0}
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_sql", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_dataset_sql(reference.replace(persons=reference.persons.iloc[:10]), url)
+    monkeypatch.undo()
+    assert rows() == before and before["persons"] == len(reference.persons)
