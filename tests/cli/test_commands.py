@@ -150,6 +150,24 @@ def test_network_agency_totals_never_give_a_hidden_part_back(tmp_path, synthetic
     assert (agencies["pagerank"].astype(float) - rank.reindex(agencies.index)).abs().max() < 1e-3
 
 
+def test_quiet_network_writes_nothing_to_stderr_and_an_unprintable_path_is_no_failure(tmp_path, synthetic_folder):
+    # before: -q ("only errors on stderr") still printed the summary, and a run folder whose path
+    # stdout's encoding (cp1252) could not hold failed the command (exit 1) after it was published
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "Côté 東京"
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    env.pop("EARLYHELP_NO_PROGRESS", None)
+    result = subprocess.run([sys.executable, "-m", "earlyhelp.cli.main", "-q", "network", "--data",
+                             str(synthetic_folder), "--out", str(out)], capture_output=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr.decode("cp1252", "replace")
+    assert result.stderr == b""
+    runs = list(out.iterdir())
+    assert len(runs) == 1 and runs[0].name.encode() in result.stdout and (runs[0] / "run.json").exists()
+
+
 def test_network_bad_date_exit_2(tmp_path, synthetic_folder):
     result = run_cli("network", "--data", str(synthetic_folder), "--out", str(tmp_path / "n"), "--at", "soon")
     assert result.returncode == 2 and "--at" in result.stderr and "not a date" in result.stderr

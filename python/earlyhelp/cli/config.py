@@ -3,7 +3,7 @@
 A scheduled run is described by one TOML file (see ``examples/forecast.toml``)::
 
     [run]
-    name = "coventry-monthly"        # appears in the report and the run folder
+    name = "coventry-monthly"        # titles the report (and starts a flow run's folder name)
     output = "runs"                  # a new folder per run is made inside
 
     [source]
@@ -427,8 +427,9 @@ def available_measures() -> Tuple[str, ...]:
 
 # ---------------------------------------------------------------------------------
 def check_run_name(check: "_Checker", key: str, name: Optional[str]) -> None:
-    """``run.name`` names (the start of) a run folder inside ``run.output``: one plain folder name,
-    never a path (no ``/``, ``\\``, ``:``, ``..``, absolute paths or control characters)."""
+    """``run.name`` titles a run's report and starts a flow run's folder name inside ``run.output``
+    (forecast and report folders are named by date and digest): one plain folder name, never a
+    path (no ``/``, ``\\``, ``:``, ``..``, absolute paths or control characters)."""
     if not name:
         return
     if any(ch in name for ch in "/\\:") or ".." in name or Path(name).is_absolute():

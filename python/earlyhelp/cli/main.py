@@ -13,6 +13,7 @@ stdout. Progress bars show on a terminal only (and never with
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import os
 import signal
@@ -93,7 +94,19 @@ def cli(verbose: int, quiet: bool) -> None:
 
     Exit codes: 0 ok, 1 failure, 2 bad input or config.
     """
+    _printable_streams()
     click.get_current_context().call_on_close(_setup_logging(verbose, quiet))
+
+
+def _printable_streams() -> None:
+    """Write what a stream's encoding cannot hold as escapes: a run folder's path with characters
+    outside a Windows code page (cp1252) made the last line, printed after the folder was
+    published, fail the command with exit 1, and a scheduler ran it again."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, io.UnsupportedOperation):  # replaced or closed streams keep theirs
+            pass
 
 
 # ---------------------------------------------------------------------------------
@@ -131,7 +144,7 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], r
         click.echo(table[shown].round(1).to_string(index=False))
     if out:
         files = _write_new_tables_folder(ds, out, "parquet")
-        click.echo(f"Wrote {len(files)} tables to {out}", err=True)
+        _say(f"Wrote {len(files)} tables to {out}")
     if pack:
         _demo_pack(ds, runs, {"command": "earlyhelp demo", "preset": preset, "years": years, "scale": scale,
                               "seed": seed})
@@ -315,13 +328,24 @@ def _code_map_option(func: Callable) -> Callable:
                              "the config's [code_map].")(func)
 
 
+def _say(line: str) -> None:
+    """A line of a command's summary on stderr, unless ``-q`` (only errors there: a scheduler that
+    mails whatever a job writes to stderr stays quiet on success)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not ctx.find_root().params.get("quiet"):
+        click.echo(line, err=True)
+
+
 def _print_load_report(ds_or_report, err: bool = True) -> None:
     """What loading did (defaulted, ignored, mapped, derived, could not derive), with counts."""
     from ..data.load_report import summary_lines
 
     report = ds_or_report if isinstance(ds_or_report, dict) else (ds_or_report.meta or {}).get("load_report")
     for line in summary_lines(report):
-        click.echo(line, err=err)
+        if err:
+            _say(line)
+        else:
+            click.echo(line)
 
 
 def _data_options(func: Callable) -> Callable:
@@ -481,7 +505,7 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str], code_map: O
         click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
         return
     for line in forecast_summary(result):
-        click.echo(line, err=True)
+        _say(line)
     click.echo(str(result.folder))
 
 
@@ -526,7 +550,7 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
     policy = _publish_policy(cfg, None, pseudonymise)
     result = run_network(ds, out, at=at, allocate=allocate, min_agencies=min_agencies, policy=policy)
     for line in result.summary:
-        click.echo(line, err=True)
+        _say(line)
     click.echo(str(result.folder))
 
 
@@ -568,7 +592,7 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     result = run_score(ds, out, at=at, train_years=train_years, suppression_threshold=policy.threshold,
                        policy=policy)
     for line in result.summary:
-        click.echo(line, err=True)
+        _say(line)
     click.echo(str(result.folder))
 
 
