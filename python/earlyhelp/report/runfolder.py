@@ -536,6 +536,18 @@ def load_report_shown(report: Any, threshold: int) -> Any:
     The report counts rows per file, per value mapped, per value not derived ("3 rows", ``{"GRT ->
     WIRT": 2}``): the same small numbers the tables hide. Counts of organisations (localities,
     agencies) stay. In text, a number followed by what it counts ("3 rows") is hidden as well.
+
+    Parameters
+    ----------
+    report : Any
+        the load report (``ds.meta["load_report"]``, or its JSON form).
+    threshold : int
+        counts ``1..threshold`` are hidden.
+
+    Returns
+    -------
+    Any
+        the same structure with those counts as ``"c"``.
     """
     t = int(threshold)
 
