@@ -57,3 +57,26 @@ def test_trended_bands_cover_held_back_years_better(backtests):
     assert trended["covered"].mean() >= 0.82
     eh = trended["state"] == "early_help"
     assert trended.loc[eh, "covered"].mean() > flat.loc[eh, "covered"].mean()
+
+
+def test_goal_seek_draws_the_trend_as_the_monte_carlo_does(monkeypatch):
+    # before: a trended state's entries follow the trend alone, whose level and slope were not
+    # drawn, so goal_seek's interval held none of the trend's uncertainty
+    from earlyhelp.flow import goal_seek
+    from earlyhelp.flow import analysis
+
+    council = earlyhelp.synthetic.council("coventry", years=4, scale=0.3, seed=3)
+    model = StockFlow(entry_trend=True).fit(council, start="2024-04-01", end="2025-03-31")
+    assert model._trended()[list(model.categories.states).index("cin")]
+    p = model.project(until="2027-03-31")
+    cin = float(p[(p["date"] == p["date"].max()) & (p["state"] == "cin")]["stock"].sum())
+
+    def seek():
+        return goal_seek(model, "entry:cin", "2027-03-31", target_stock=0.9 * cin, state="cin", start="2025-06-01",
+                         draws=30, seed=1)
+
+    drawn = seek()
+    monkeypatch.setattr(analysis, "_drawn_trend", lambda trend, rng: None)
+    fixed = seek()
+    assert drawn["multiplier"] == fixed["multiplier"]
+    assert drawn["upper"] - drawn["lower"] > 1.5 * (fixed["upper"] - fixed["lower"])

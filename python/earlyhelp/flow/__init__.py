@@ -14,6 +14,7 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "categories": "categories",
     "Scenario": "scenario",
     "compare": "analysis",
+    "cost_avoided_bands": "analysis",
     "goal_seek": "analysis",
     "backtest": "analysis",
     "simulate_many": "distributed",

@@ -4,8 +4,9 @@ Run ``r`` of a simulation always draws from the random stream keyed by (seed, r)
 histograms that merge by addition: splitting the runs into chunks, over threads, processes or
 machines, cannot change the answer. :func:`simulate_many` runs many councils and scenarios, one
 task per (council, scenario) pair, each council with its own seed (``seed`` + a stable hash of
-its name) and every scenario of a council with the same random numbers (common random numbers
-make scenario differences sharper).
+its name) and every scenario of a council with the same seed: run ``r`` of every scenario draws
+the same rates, which makes scenario differences sharper, though children's own paths are not
+matched draw for draw (see :func:`earlyhelp.flow.cost_avoided_bands`).
 """
 from __future__ import annotations
 
