@@ -453,7 +453,8 @@ def _unambiguous(table: Table, column: Column, code_map: Mapping[Any, Any], key)
 
 
 def _code_resolver(table: Table, column: Column, code_map: Optional[Mapping[str, str]]):
-    """A function local text -> our code (or None), applied to distinct values only."""
+    """Two functions of local text, applied to distinct values only: our code (or None), and what
+    the code map gives the text before it is read as one of ours (or None)."""
     allowed = list(column.codes or ())
     exact = set(allowed)
     lowered = {a.lower(): a for a in allowed}
@@ -474,13 +475,11 @@ def _code_resolver(table: Table, column: Column, code_map: Optional[Mapping[str,
         return normalised.get(word) or synonyms.get(word)
 
     def mapped(value: str) -> Optional[str]:
-        """What the code map gives the local value (before it is read as one of ours), or None."""
         if value in user:
             return user[value]
         return user_lower.get(value.lower())
 
-    resolve.mapped = mapped  # type: ignore[attr-defined]
-    return resolve
+    return resolve, mapped
 
 
 def counted_values(counts: pd.Series, limit: int = 8) -> str:
@@ -495,23 +494,25 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
                  report: Dict[str, Any]) -> pd.Series:
     categories = list(column.codes or ())
     codes, uniques = _distinct_text(values)
-    resolve = _code_resolver(table, column, code_map)
+    resolve, mapped = _code_resolver(table, column, code_map)
     resolved = [resolve(str(u)) if u is not None else None for u in uniques]
+    sent = [mapped(str(u)) if u is not None else None for u in uniques]   # what the code map made of each
     unknown_at = categories.index(code_lists.UNKNOWN) if code_lists.UNKNOWN in categories else -1
     target = np.array([categories.index(r) if r is not None else (-2 if u is not None else -1)
                        for r, u in zip(resolved, uniques)] + [-1], dtype=np.int64)
     new_codes = target[codes]
-    mapped_off = np.array([r is None and u is not None and resolve.mapped(str(u)) is not None
-                           for r, u in zip(resolved, uniques)] + [False], dtype=bool)[codes]
+    mapped_off = np.array([r is None and s is not None for r, s in zip(resolved, sent)] + [False],
+                          dtype=bool)[codes]
     if mapped_off.any():  # the code map itself is wrong: say so, not "map these codes"
+        sent_to = {str(u): s for u, s in zip(uniques, sent) if s is not None}
         off_values = pd.Series(uniques[codes[mapped_off]]).value_counts()
-        targets = ", ".join(f"{v!r} -> {resolve.mapped(str(v))!r}" for v in off_values.index[:8])
+        targets = ", ".join(f"{v!r} -> {sent_to[str(v)]!r}" for v in off_values.index[:8])
         problems.append(Problem(
             table.name, column.name,
             f"the code map sends {int(mapped_off.sum())} value(s) to text that is not an earlyhelp code "
             f"({targets}); correct the code map's [{table.name}.{column.name}] entries "
             f"(allowed: {', '.join(categories)})",
-            _row_labels(frame, table, mapped_off), int(mapped_off.sum()), resolve.mapped(str(off_values.index[0]))))
+            _row_labels(frame, table, mapped_off), int(mapped_off.sum()), sent_to[str(off_values.index[0])]))
         new_codes = np.where(mapped_off, -1, new_codes)  # reported once, not again as unknown
     unknown = new_codes == -2
     if unknown.any():

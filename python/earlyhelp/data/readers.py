@@ -840,10 +840,10 @@ def _replace_all(staged: List[Path], folder: Path, stage: Path) -> None:
             os.replace(file, target)
     except BaseException:
         for target, old in reversed(moved):
-            if old is not None and old.exists():
-                os.replace(old, target)
-            elif old is None:
+            if old is None:
                 target.unlink(missing_ok=True)
+            elif old.exists():
+                os.replace(old, target)
         raise
 
 

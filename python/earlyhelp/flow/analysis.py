@@ -93,13 +93,11 @@ def cost_avoided_bands(model, scenario: Scenario, months: int = 60, runs: int = 
     if model._parts is not None:
         raise ValidationError("a model fitted by locality: fit the council without by= for the cost avoided "
                               "run by run", table="cost_avoided_bands", column="model")
-    if not any(model.unit_costs.values()):
-        raise ValidationError("cost_avoided_bands needs unit_costs: StockFlow(unit_costs={state: cost})",
-                              table="cost_avoided_bands", column="unit_costs")
+    model._need_costs("cost_avoided_bands")
     base, alt = (model._simulate_bands(months, runs, seed, client, s, threads, None, progress, paired=True)
                  for s in (None, scenario))
-    avoided = np.cumsum(np.asarray(base["run_costs"], float) - np.asarray(alt["run_costs"], float), axis=1)
-    avoided = avoided.reshape(avoided.shape[0], avoided.shape[1], -1)[:, :, 0] * base["quantum"]
+    # run_costs: (runs, periods) in cost quanta, the same quantum for both (one model)
+    avoided = np.cumsum(base["run_costs"] - alt["run_costs"], axis=1) * base["quantum"]
     out = pd.DataFrame({"date": base["dates"], "mean": avoided.mean(axis=0)})
     for qq, values in zip(q, np.quantile(avoided, q, axis=0)):
         out[checks.quantile_label(qq)] = values

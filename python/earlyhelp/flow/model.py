@@ -995,10 +995,7 @@ class StockFlow:
         DataFrame
         """
         quantiles = checks.quantiles(quantiles, "StockFlow")
-        if not any(self.unit_costs.values()):
-            # without them every cost is 0: a table of zeros would read as a free service
-            raise ValidationError("simulate_costs needs unit_costs: StockFlow(unit_costs={state: cost})",
-                                  table="StockFlow", column="unit_costs")
+        self._need_costs("simulate_costs", table="StockFlow")
         if self._parts is not None:
             return self._locality_costs(quantiles)
         result = getattr(self, "_last_sim", None)
@@ -1010,6 +1007,13 @@ class StockFlow:
         for k, qq in enumerate(q):
             out[checks.quantile_label(qq)] = values[:, k]
         return out
+
+    def _need_costs(self, what: str, table: Optional[str] = None) -> None:
+        """A ValidationError unless unit costs were given: without them every cost is 0, and a
+        table of zeros would read as a free service."""
+        if not any(self.unit_costs.values()):
+            raise ValidationError(f"{what} needs unit_costs: StockFlow(unit_costs={{state: cost}})",
+                                  table=table or what, column="unit_costs")
 
     def _locality_costs(self, quantiles: Sequence[float]) -> pd.DataFrame:
         from .localities import TOTAL, run_quantiles
