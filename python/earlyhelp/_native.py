@@ -14,16 +14,18 @@ Every module reaches C++ through here: the submodules (``flow``, ``forecast``,
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 from ._core import flow, forecast, network, risk, synthetic
 from ._errors import CoreInputError
 
-__all__ = ["CoreInputError", "ProgressCallback", "flow", "forecast", "naming", "network", "progress", "progress_enabled",
-           "risk", "synthetic"]
+__all__ = ["CoreInputError", "ProgressCallback", "Steps", "flow", "forecast", "naming", "network", "progress",
+           "progress_enabled", "risk", "synthetic"]
 
 ProgressCallback = Callable[[int, int], None]
 AUTO_PROGRESS_DELAY = 1.0  # seconds of work before a default (show=None) bar appears
@@ -78,3 +80,30 @@ def progress(desc: str, unit: str = "it", show: Optional[bool] = True) -> Iterat
         yield update
     finally:
         bar.close()
+
+
+class Steps:
+    """The named steps of a command: each is timed (``timings``, seconds) and logged, and a
+    tqdm bar counts them on a terminal or in a notebook, naming the one under way."""
+
+    def __init__(self, desc: str, names: List[str], log: Optional[logging.Logger] = None) -> None:
+        from tqdm.auto import tqdm
+
+        self.timings: Dict[str, float] = {}
+        self._log = log or logging.getLogger("earlyhelp")
+        self.bar = tqdm(total=len(names), desc=desc, unit="step", disable=not progress_enabled(), file=sys.stderr,
+                        leave=False)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.bar.set_postfix_str(name)
+        self._log.info("%s ...", name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - start, 3)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()

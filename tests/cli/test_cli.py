@@ -336,7 +336,7 @@ def test_progress_on_a_terminal_only():
     """tqdm shows on a terminal, not in a pipe, and never with EARLYHELP_NO_PROGRESS."""
     import pty
 
-    code = "from earlyhelp.cli.forecastrun import progress_enabled; import sys; print(progress_enabled())"
+    code = "from earlyhelp._native import progress_enabled; print(progress_enabled())"
     env = {k: v for k, v in os.environ.items() if k != "EARLYHELP_NO_PROGRESS"}
     piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert piped.stdout.strip() == "False"
@@ -401,3 +401,21 @@ def test_outputs_name_places_never_code_them(small_run):
     assert set(drawn) <= set(labels)
     assert len(drawn) or "Practitioners needed (baseline; localities withheld)" in labels
     assert not [t for t in labels if codes.search(t)]
+
+
+def test_a_reader_that_stops_reading_does_not_fail_the_command(tmp_path):
+    """`earlyhelp ... | head -0`: the output's reader leaves before the last line, and the
+    command's work still completes and exits 0 (it said "failed" and exited 1, so a scheduler
+    ran a published run again)."""
+    env = {**os.environ, "EARLYHELP_NO_PROGRESS": "1"}
+    command = [sys.executable, "-m", "earlyhelp", "synth", "--scale", "0.02", "--years", "1", "--out",
+               str(tmp_path / "tables")]
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody reads stdout
+    try:
+        done = subprocess.run(command, stdout=writer, stderr=subprocess.PIPE, text=True, env=env, timeout=300)
+    finally:
+        os.close(writer)
+    assert done.returncode == 0, done.stderr
+    assert "failed" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert len(list((tmp_path / "tables").glob("*.parquet"))) >= 10

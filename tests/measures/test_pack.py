@@ -71,3 +71,17 @@ def test_vectorised_suppression_matches_the_general_rule():
             want = suppress_cells(values[rows], rel, threshold=5, lp_audit=False)
             assert (want.reason == "primary").tolist() == primary[rows].tolist(), trial
             assert (want.reason == "secondary").tolist() == secondary[rows].tolist(), trial
+
+
+def test_pack_shows_its_steps_on_a_terminal_and_times_them(tmp_path, monkeypatch, capsys):
+    """Long work shows progress: the pack's bar names its steps, and run.json times each."""
+    from earlyhelp import _native
+
+    monkeypatch.delenv("EARLYHELP_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(_native, "progress_enabled", lambda: True)
+    run = P.write_pack(tiny_council(plans=True), tmp_path, options=P.PackOptions(months=6, end="2024-06-30"))
+    err = capsys.readouterr().err
+    assert "earlyhelp report" in err and "/4 [" in err
+    timings = json.loads((run / "run.json").read_text())["timings_seconds"]
+    assert set(timings) == {"measures and suppression", "dashboard", "workbook", "write outputs", "total"}
+    assert timings["total"] >= sum(v for k, v in timings.items() if k != "total") - 0.01

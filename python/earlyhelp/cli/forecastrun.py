@@ -24,12 +24,9 @@ same config runs on the same data.
 from __future__ import annotations
 
 import logging
-import sys
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -60,35 +57,6 @@ class RunResult:
     best_mase: Optional[float] = None
 
 
-def progress_enabled() -> bool:
-    return _native.progress_enabled()
-
-
-class _Steps:
-    """Times each step and shows a progress bar on a terminal."""
-
-    def __init__(self, names: List[str]) -> None:
-        from tqdm.auto import tqdm
-
-        self.timings: Dict[str, float] = {}
-        self.bar = tqdm(total=len(names), desc="earlyhelp forecast", unit="step", disable=not progress_enabled(),
-                        file=sys.stderr, leave=False)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        self.bar.set_postfix_str(name)
-        log.info("%s ...", name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = round(time.perf_counter() - start, 3)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
 # ---------------------------------------------------------------------------------
 def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = None) -> RunResult:
     """Run the forecast described by ``cfg``; write a new run folder (unless ``dry_run``).
@@ -110,7 +78,8 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
 
     # made first: a missing pseudonymisation key stops the run before it computes anything
     policy = PublishPolicy(threshold=cfg.suppression_threshold, pseudonymise=cfg.pseudonymise)
-    steps = _Steps(["load data", "series", "forecast", "reconcile", "backtest", "capacity", "write outputs"])
+    steps = _native.Steps("earlyhelp forecast", ["load data", "series", "forecast", "reconcile", "backtest", "capacity",
+                                                 "write outputs"], log)
     try:
         with steps.step("load data"):
             ds = load_source(cfg.source)

@@ -135,13 +135,13 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], r
         require_output_folder(runs, key="--runs", source="option")
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     ds.validate()
-    click.echo(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
-    click.echo(repr(ds))
+    _print(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
+    _print(repr(ds))
     table = synthetic.calibration_table(ds)
     shown = [c for c in ("figure", "generated", "target", "unit", "within_10pct", "note") if c in table.columns]
-    click.echo("Generated figures against the published ones they are calibrated to:")
+    _print("Generated figures against the published ones they are calibrated to:")
     with pd.option_context("display.max_colwidth", 70, "display.width", 250):
-        click.echo(table[shown].round(1).to_string(index=False))
+        _print(table[shown].round(1).to_string(index=False))
     if out:
         files = _write_new_tables_folder(ds, out, "parquet")
         _say(f"Wrote {len(files)} tables to {out}")
@@ -164,19 +164,19 @@ def _demo_pack(ds, runs: str, record: dict) -> None:
 
     months = min(24, months_covered(data_begin(ds), last_month_end(ds, None)))
     folder = write_pack(ds, runs, options=PackOptions(months=months), config=record)
-    click.echo(f"\nMonthly performance pack ({months} months): {folder}")
+    _print(f"\nMonthly performance pack ({months} months): {folder}")
     for name in ("dashboard.html", "measures.xlsx", "run.json"):
-        click.echo(f"  {folder / name}")
+        _print(f"  {folder / name}")
     summary = pd.read_csv(folder / "summary.csv", dtype={"latest": str}).set_index("measure")
     shown = [m for m in DEMO_HEADLINES if m in summary.index]
     if shown:
-        click.echo("Latest month, as published (its variation by the SPC rules):")
+        _print("Latest month, as published (its variation by the SPC rules):")
     for m in shown:
         row = summary.loc[m]
         value = pd.to_numeric(row["latest"], errors="coerce")
         text = row["latest"] if pd.isna(value) else f"{value:.1%}" if row["kind"] == "proportion" else f"{value:,.0f}"
         variation = VARIATION_TEXT.get(str(row["variation"]), (str(row["variation"]),))[0]
-        click.echo(f"  {row['title']}, {row['latest_period']}: {text} ({variation.lower()})")
+        _print(f"  {row['title']}, {row['latest_period']}: {text} ({variation.lower()})")
 
 
 @cli.command()
@@ -218,14 +218,14 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     if out:
         files = _write_new_tables_folder(ds, out, fmt)
-        click.echo(f"wrote {len(files)} tables to {out}")
+        _print(f"wrote {len(files)} tables to {out}")
     if sql_url:
         from .config import redact_url
 
         from ..sources import write_sql
 
         names = write_sql(ds, sql_url, schema=db_schema, ssd_names=ssd_names)
-        click.echo(f"wrote {len(names)} tables to {redact_url(sql_url)}")
+        _print(f"wrote {len(names)} tables to {redact_url(sql_url)}")
 
 
 def _require_new_tables_folder(out: str) -> None:
@@ -328,6 +328,20 @@ def _code_map_option(func: Callable) -> Callable:
                              "the config's [code_map].")(func)
 
 
+def _print(line: str) -> None:
+    """A line of a command's output on stdout. A reader that stops reading (``| head``) does not
+    fail the command: the rest of its output goes nowhere and its work goes on, as a run folder
+    already published, or about to be, is not undone by a closed pipe."""
+    try:
+        click.echo(line)
+    except BrokenPipeError:
+        # later writes, and the interpreter's last flush, go to the null device
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        log.debug("stdout closed by its reader; the rest of the output is dropped")
+
+
 def _say(line: str) -> None:
     """A line of a command's summary on stderr, unless ``-q`` (only errors there: a scheduler that
     mails whatever a job writes to stderr stays quiet on success)."""
@@ -345,7 +359,7 @@ def _print_load_report(ds_or_report, err: bool = True) -> None:
         if err:
             _say(line)
         else:
-            click.echo(line)
+            _print(line)
 
 
 def _data_options(func: Callable) -> Callable:
@@ -463,13 +477,13 @@ def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[
 
     ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
     if config_path:
-        click.echo(f"config {config_path}: valid")
+        _print(f"config {config_path}: valid")
     summary = content_hash(ds)
-    click.echo("data: valid")
+    _print("data: valid")
     for name, n in summary["rows"].items():
         if n:
-            click.echo(f"  {name:<16}{n:>10,} rows")
-    click.echo(f"  sha256 {summary['sha256']}")
+            _print(f"  {name:<16}{n:>10,} rows")
+    _print(f"  sha256 {summary['sha256']}")
     _print_load_report(ds, err=False)
 
 
@@ -502,11 +516,11 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str], code_map: O
     result = run_forecast(cfg, dry_run=dry_run)
     _print_load_report(result.inputs.get("load_report"))
     if dry_run:
-        click.echo(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
+        _print(f"dry run: config and data valid ({sum(result.inputs['rows'].values()):,} rows); nothing written")
         return
     for line in forecast_summary(result):
         _say(line)
-    click.echo(str(result.folder))
+    _print(str(result.folder))
 
 
 def forecast_summary(result) -> list:
@@ -551,7 +565,7 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
     result = run_network(ds, out, at=at, allocate=allocate, min_agencies=min_agencies, policy=policy)
     for line in result.summary:
         _say(line)
-    click.echo(str(result.folder))
+    _print(str(result.folder))
 
 
 @cli.command()
@@ -593,7 +607,7 @@ def score(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
                        policy=policy)
     for line in result.summary:
         _say(line)
-    click.echo(str(result.folder))
+    _print(str(result.folder))
 
 
 @cli.command()
@@ -611,7 +625,7 @@ def flow(config_path: str, code_map: Optional[str]) -> None:
     """
     from .flowrun import run_flow
 
-    click.echo(str(run_flow(_flow_config(config_path, code_map))))
+    _print(str(run_flow(_flow_config(config_path, code_map))))
 
 
 @cli.command()
@@ -625,7 +639,7 @@ def report(config_path: str, output: Optional[str], code_map: Optional[str]) -> 
     """The monthly performance pack: HTML dashboard, Excel workbook, CSV/Parquet, run.json."""
     from .reportrun import run_report
 
-    click.echo(str(run_report(config_path, output, code_map=code_map)))
+    _print(str(run_report(config_path, output, code_map=code_map)))
 
 
 def _stopped(signum, frame) -> None:

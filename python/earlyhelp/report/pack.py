@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._blas import in_one_blas_thread
+from .._native import Steps
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED
 
 ALL = "All localities"
@@ -1160,31 +1161,37 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     from .runfolder import RunFolder, new_run_id, run_digest
 
     opt = options or PackOptions()
-    timings: Dict[str, float] = {}
+    steps = Steps("earlyhelp report", ["measures and suppression", "dashboard", "workbook", "write outputs"])
     t0 = time.perf_counter()
-    pack = build_pack(ds, opt)
-    timings["measures"] = round(time.perf_counter() - t0, 3)
-    tables = tidy_tables(pack)
-    inputs = content_hash(ds)
-    parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
-                  "measures": list(pack.catalogue["id"])}
-    digest = run_digest(parameters, inputs)
-    rid = run_id or new_run_id(digest, prefix="report-")
-    from .publish import PublishPolicy
+    try:
+        with steps.step("measures and suppression"):
+            pack = build_pack(ds, opt)
+            tables = tidy_tables(pack)
+        inputs = content_hash(ds)
+        parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
+                      "measures": list(pack.catalogue["id"])}
+        digest = run_digest(parameters, inputs)
+        rid = run_id or new_run_id(digest, prefix="report-")
+        from .publish import PublishPolicy
 
-    with RunFolder(output, rid, policy=PublishPolicy(threshold=opt.threshold)) as folder:
-        t1 = time.perf_counter()
-        for name, frame in tables.items():
-            publish_file(folder, name, frame, "table")
-        publish_file(folder, "dashboard.html", render_dashboard(pack, opt), "text")
-        publish_file(folder, "measures.xlsx", workbook_bytes(pack, tables), "bytes")
-        timings["write"] = round(time.perf_counter() - t1, 3)
-        timings["total"] = round(time.perf_counter() - t0, 3)
-        publish_file(folder, "run.json", dict(
-            command="report", inputs=inputs, digest=digest, timings=timings,
-            config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
-            blocked=pack.blocked, assumed=pack.assumed,
-            suppression={"threshold": opt.threshold, "by_measure": pack.suppression,
-                         "not_audited": pack.not_audited}),
-            "record")
+        with RunFolder(output, rid, policy=PublishPolicy(threshold=opt.threshold)) as folder:
+            with steps.step("dashboard"):
+                dashboard = render_dashboard(pack, opt)
+            with steps.step("workbook"):
+                workbook = workbook_bytes(pack, tables)
+            with steps.step("write outputs"):
+                for name, frame in tables.items():
+                    publish_file(folder, name, frame, "table")
+                publish_file(folder, "dashboard.html", dashboard, "text")
+                publish_file(folder, "measures.xlsx", workbook, "bytes")
+            timings = dict(steps.timings, total=round(time.perf_counter() - t0, 3))
+            publish_file(folder, "run.json", dict(
+                command="report", inputs=inputs, digest=digest, timings=timings,
+                config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
+                blocked=pack.blocked, assumed=pack.assumed,
+                suppression={"threshold": opt.threshold, "by_measure": pack.suppression,
+                             "not_audited": pack.not_audited}),
+                "record")
+    finally:
+        steps.close()
     return folder.final
