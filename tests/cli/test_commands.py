@@ -142,6 +142,19 @@ def test_network_agency_totals_never_give_a_hidden_part_back(tmp_path, synthetic
     for agency, row in shown.iterrows():       # a total shown is the sum of links all shown
         mine = links[(links["agency_id_a"] == agency) | (links["agency_id_b"] == agency)]
         assert int(row["shared_families"]) == mine["shared_families"].astype(int).sum()
+    # jaccard = shared / (families of a + families of b - shared): shown beside a withheld total, it
+    # gave that total back (and from it a hidden caseload)
+    withheld = set(agencies.index[agencies["families"] == "c"])
+    assert withheld
+    beside = links["agency_id_a"].isin(withheld) | links["agency_id_b"].isin(withheld)
+    assert beside.any() and (links.loc[beside, "jaccard"] == "c").all()
+    typed = pd.read_parquet(run / "agency_links.parquet")
+    assert typed.loc[beside.to_numpy(), "jaccard"].isna().all()
+    assert list(typed.columns) == list(links.columns)
+    for _, row in links[~beside & (links["shared_families"] != "c")].iterrows():   # shown: it adds nothing
+        union = int(agencies.loc[row["agency_id_a"], "families"]) + int(agencies.loc[row["agency_id_b"], "families"]) \
+            - int(row["shared_families"])
+        assert abs(float(row["jaccard"]) - int(row["shared_families"]) / union) < 1e-4
     # PageRank is the unweighted rank of the published links: it needs no hidden count
     graph = nx.Graph()
     graph.add_nodes_from(agencies.index)

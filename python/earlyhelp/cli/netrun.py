@@ -98,11 +98,12 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
               "min_agencies": min_agencies}
     digest = run_digest(params, inputs)
     tables = named_tables(tables, net)
+    tables["agency_links"], links_csv = jaccard_shown(tables["agency_links"], tables["agencies"])
     with RunFolder(output, run_id or new_run_id(digest, prefix="network-"), policy=policy) as folder:
         for name, frame in tables.items():
             folder.write_table(name, _flat(frame), derived=DERIVED.get(name), not_counts=NOT_COUNTS.get(name, ()),
                                independent=INDEPENDENT.get(name, ()),
-                               csv_frame=agencies_csv if name == "agencies" else None)
+                               csv_frame={"agencies": agencies_csv, "agency_links": links_csv}.get(name))
         extra = {} if allocation is None else {"allocation_total_cost": round(float(allocation.total_cost), 6)}
         folder.record("network", digest=digest, inputs=inputs, excluded=excluded, timings=timings,
                       parameters=params,
@@ -147,6 +148,22 @@ def agency_totals_shown(agencies: pd.DataFrame, links: pd.DataFrame, caseloads: 
         counts = typed[column].round().astype("Int64")   # a sum of counts of families
         text[column] = counts.astype(object).where(~hidden, SUPPRESSED)
         typed[column] = counts.mask(hidden)
+    return typed, text
+
+
+def jaccard_shown(links: pd.DataFrame, agencies: pd.DataFrame) -> "tuple[pd.DataFrame, pd.DataFrame]":
+    """The links table, typed and as CSV, with ``jaccard`` withheld (missing, ``"c"``) where either
+    agency's ``families`` is withheld in ``agencies``: the index is shared / (families of one +
+    families of the other - shared), so with ``shared_families`` it gives the two totals' sum
+    back, and with one of them shown, the other (and from it a hidden caseload)."""
+    from ..report.suppression import SUPPRESSED
+
+    withheld = set(agencies.loc[agencies["families"].isna(), "agency_id"].astype(str))
+    hidden = (links["agency_id_a"].astype(str).isin(withheld) | links["agency_id_b"].astype(str).isin(withheld))
+    typed, text = links.reset_index(drop=True), links.reset_index(drop=True).copy()
+    hidden = hidden.to_numpy()
+    text["jaccard"] = typed["jaccard"].astype(object).where(~hidden, SUPPRESSED)
+    typed["jaccard"] = typed["jaccard"].mask(hidden)
     return typed, text
 
 
