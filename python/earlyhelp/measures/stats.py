@@ -74,16 +74,64 @@ def weighted_poisson_interval(y: np.ndarray, v: np.ndarray, w_max: float,
 
 
 def _fisher(k1: np.ndarray, n1: np.ndarray, k0: np.ndarray, n0: np.ndarray) -> np.ndarray:
-    """Fisher's exact two-sided p-value per row (NaN where a period has no cases), each distinct
-    table computed once (a pack repeats them)."""
+    """Fisher's exact two-sided p-value per row (NaN where a period has no cases): the p-value of
+    ``scipy.stats.fisher_exact`` (probabilities at most the table's own, relative tolerance 1e-14),
+    for all rows at once. One call per table took minutes on England's 20,000 distinct tables."""
     ok = (n1 > 0) & (n0 > 0) & ~np.isnan(k1 + k0 + n1 + n0)
     out = np.full(np.broadcast(k1, n1, k0, n0).shape, np.nan)
     rows = np.stack(np.broadcast_arrays(k1, n1, k0, n0), axis=-1)[ok].astype(np.int64)
     if len(rows):
         tables, inverse = np.unique(rows, axis=0, return_inverse=True)
-        p = np.array([stats.fisher_exact([[a, n - a], [b, m - b]])[1] for a, n, b, m in tables])
-        out[ok] = p[inverse.ravel()]
+        out[ok] = _fisher_two_sided(*tables.T)[inverse.ravel()]
     return out
+
+
+def _fisher_two_sided(a: np.ndarray, n: np.ndarray, b: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Tables ``[[a, n - a], [b, m - b]]`` (rows of cases and of the rest): as scipy, the first
+    cell is hypergeometric given the margins; the other tail starts where the probability on the
+    far side of the mode falls to the table's own (found by a binary search on both sides)."""
+    total, column = n + m, a + b
+    p = np.ones(len(a))
+    live = (column > 0) & (total - column > 0)
+    total, column, a, n = total[live], column[live], a[live], n[live]
+    law = stats.hypergeom(total, n, column)
+    mode = ((column + 1) * (n + 1) / (total + 2)).astype(np.int64)
+    exact, at_mode = law.pmf(a), law.pmf(mode)
+    gamma = 1 + 1e-14
+    central = np.abs(exact - at_mode) / np.maximum(exact, at_mode) <= 1e-14
+    below = ~central & (a < mode)
+    above = ~central & ~below
+    q = np.ones(len(a))
+    lower, upper = law.cdf(a), law.sf(a - 1)
+    # below the mode: the upper tail from where the pmf falls to the table's own
+    far = law.pmf(column) > exact * gamma
+    guess = _last_at_most(lambda x: -law.pmf(x), -exact * gamma, mode, column)
+    q = np.where(below, np.where(far, lower, lower + law.sf(guess)), q)
+    near = law.pmf(np.zeros_like(a)) > exact * gamma
+    guess = _last_at_most(law.pmf, exact * gamma, np.zeros_like(a), mode)
+    q = np.where(above, np.where(near, upper, upper + law.cdf(guess)), q)
+    p[live] = np.minimum(q, 1.0)
+    return p
+
+
+def _last_at_most(f, d: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per row, the i in [lo, hi] with f(i) <= d < f(i + 1) for an ascending f (scipy's binary
+    search for the two-sided binomial and Fisher tests, on every row at once)."""
+    lo, hi = lo.astype(np.int64).copy(), hi.astype(np.int64).copy()
+    hit = np.zeros(len(lo), dtype=bool)
+    at = np.zeros(len(lo), dtype=np.int64)
+    active = lo < hi
+    while active.any():
+        mid = lo + (hi - lo) // 2
+        value = f(mid)
+        less, more = active & (value < d), active & (value > d)
+        equal = active & ~less & ~more
+        hit |= equal
+        at[equal] = mid[equal]
+        lo = np.where(less, mid + 1, lo)
+        hi = np.where(more, mid - 1, hi)
+        active &= ~equal & (lo < hi)
+    return np.where(hit, at, np.where(f(lo) <= d, lo, lo - 1))
 
 
 def change_test(k1: np.ndarray, n1: Optional[np.ndarray], k0: np.ndarray, n0: Optional[np.ndarray],
