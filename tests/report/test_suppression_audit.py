@@ -218,3 +218,22 @@ def test_the_audit_solves_with_one_blas_thread(monkeypatch):
         assert blas_threads() == {2}
     assert seen and all(s == {1} for s in seen)
     assert result.hidden.sum() > 3  # primary and secondary cells
+
+
+def test_cells_published_earlier_are_never_hidden_and_count_as_known():
+    """An earlier release printed the total: the part beside the small one is hidden instead, and
+    where every other cell is public already, the small one is said to be worked out, never passed."""
+    # 13 = 3 + 10 (total published before): 10 hidden, 13 stays shown
+    r = suppress_cells([13, 3, 10], [(0, (1, 2))], published=[True, False, False])
+    assert r.hidden.tolist() == [False, True, True]
+    # 20 = 3 + 17 (20 public) and 17 = 9 + 8: the 17 joins the 3, and then the 8 joins the 17
+    r = suppress_cells([20, 3, 17, 9, 8], [(0, (1, 2)), (2, (3, 4))], published=[True, False, False, False, False])
+    assert r.hidden.tolist() == [False, True, True, False, True] and not r.not_audited
+    # every other cell public: the 3 is worked out, and the result says so
+    r = suppress_cells([13, 3, 10], [(0, (1, 2))], published=[True, False, True])
+    assert r.hidden.tolist() == [False, True, False] and 1 in r.not_audited
+    with pytest.raises(ValueError, match="both published and hidden"):
+        suppress_cells([13, 3, 10], [(0, (1, 2))], hidden=[False, True, False], published=[False, True, False])
+    # a small count published before is known, not hidden: 13 = 3 + 10 with the 3 public
+    r = suppress_cells([13, 3, 10], [(0, (1, 2))], published=[False, True, False])
+    assert not r.hidden.any()

@@ -114,7 +114,8 @@ class SuppressionResult:
 def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                    threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
                    hidden: Optional[Sequence[bool]] = None, zeros_last: bool = False,
-                   audit_seconds: float = DEFAULT_AUDIT_SECONDS) -> SuppressionResult:
+                   audit_seconds: float = DEFAULT_AUDIT_SECONDS,
+                   published: Optional[Sequence[bool]] = None) -> SuppressionResult:
     """Choose the cells to hide among ``values`` linked by additive ``relations``.
 
     Parameters
@@ -134,6 +135,10 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     hidden : sequence of bool, optional
         Cells already hidden elsewhere (e.g. where another table publishes the same count):
         they stay hidden (reason ``"secondary"`` unless small) and the audit covers them.
+    published : sequence of bool, optional
+        Cells public already (an earlier release printed them, or a difference of two it printed):
+        never hidden, and known to the audit. A hidden cell they work out, with nothing else left
+        to hide, is listed in ``not_audited``.
     zeros_last : bool, default False
         Pick a published zero as a secondary cell only when no non-zero cell (part or total) will
         do. A hidden zero beside a zero total is pinned by the bounds (counts are >= 0), and
@@ -156,12 +161,17 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     clock = _AuditClock(_check_audit_seconds(audit_seconds))
     v = np.asarray(values, dtype=float)
     n = len(v)
-    primary = (v >= 1) & (v <= threshold)
+    public = np.zeros(n, dtype=bool) if published is None else np.asarray(published, dtype=bool)
+    if public.shape != v.shape:
+        raise ValueError(f"published has {public.size} cells, values {n}")
+    primary = (v >= 1) & (v <= threshold) & ~public       # what is public already is known, small or not
     reason = np.where(primary, "primary", "").astype(object)
     if hidden is not None:
         seed = np.asarray(hidden, dtype=bool)
         if seed.shape != primary.shape:
             raise ValueError(f"hidden has {seed.size} cells, values {n}")
+        if (seed & public).any():
+            raise ValueError(f"cells {np.flatnonzero(seed & public)[:5].tolist()} are both published and hidden")
         reason[seed & ~primary] = "secondary"
         primary = primary | seed
     hidden = primary
@@ -183,7 +193,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         changed = False
         for k in range(len(rels)):
             if n_hidden[k] == 1:
-                pick = _pick_secondary(rels[k], v, hidden, zeros_last)
+                pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
                 if pick is not None:
                     hide(pick)
                     changed = True
@@ -193,7 +203,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         """Hide one more cell next to hidden cell ``i`` (in any relation through it); return it."""
         best, best_key = None, None
         for k in eq.cell_relations[i]:
-            pick = _pick_secondary(rels[k], v, hidden, zeros_last)
+            pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
             if pick is not None:
                 key = _order(pick, v, rels[k][0], zeros_last)
                 if best_key is None or key < best_key:
@@ -213,7 +223,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             ring = sorted({k for c in frontier for k in eq.cell_relations[c]} - reached)
             best, best_key = None, None
             for k in ring:
-                pick = _pick_secondary(rels[k], v, hidden, zeros_last)
+                pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
                 if pick is not None:
                     key = _order(pick, v, rels[k][0], zeros_last)
                     if best_key is None or key < best_key:
@@ -245,7 +255,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             per_relation = np.zeros(len(rels))
             per_relation[rows[mine]] = y
             w = np.bincount(eq.cell, weights=per_relation[eq.rel] * eq.coef, minlength=n)
-            read = np.flatnonzero(~hidden & (np.abs(w) > 1e-9))
+            read = np.flatnonzero(~hidden & ~public & (np.abs(w) > 1e-9))
             if not len(read):
                 continue
             best = min((int(c) for c in read), key=lambda c: _order(c, v, (), zeros_last))
