@@ -293,7 +293,8 @@ def _check_distinct_localities(ds) -> None:
 
 
 @in_one_blas_thread
-def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
+def build_pack(ds, options: Optional[PackOptions] = None,
+               earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]] = ()) -> Pack:
     """Compute and suppress everything the pack publishes (nothing is written).
 
     Parameters
@@ -302,6 +303,11 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
         the council's data.
     options : PackOptions, optional
         what goes in the pack.
+    earlier : sequence of (DataFrame, DataFrame)
+        the published ``measures_monthly`` and ``measures_localities_12m`` tables (as text, with
+        ``"c"``) of the council's earlier packs (:func:`earlier_packs`): what they showed is
+        known, what they hid stays hidden, and no hidden count of theirs or of this pack can be
+        worked out from all of them together (:func:`_against_earlier_packs`).
 
     Returns
     -------
@@ -361,6 +367,13 @@ def build_pack(ds, options: Optional[PackOptions] = None) -> Pack:
     # shown (published as a ``previous``) and the flows link it to the cells hidden here
     _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end,
                      not_audited=not_audited)
+    # each round hides one cell at least, so the rounds end; in practice one or two
+    while earlier and _against_earlier_packs(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, earlier,
+                                             counts12, not_audited):
+        counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
+                                        counts12, not_audited)
+        _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12,
+                         month_end=month_end, not_audited=not_audited)
     not_audited = [dict(t) for t in dict.fromkeys(tuple(sorted(d.items())) for d in not_audited)]
     if not_audited:
         warnings.warn(f"{len(not_audited)} hidden cells of the pack were not audited for bounds (see "
@@ -558,6 +571,166 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
         _hide(monthly, status_m)
         _hide(loc12, status_y)
     return counts12
+
+
+def earlier_packs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
+    """The published tables of the council's packs already in a folder.
+
+    Parameters
+    ----------
+    output : str or Path
+        the folder holding the run folders of ``earlyhelp report`` (``write_pack``'s ``output``).
+    council : str
+        the council's name: a pack whose run.json names another council is left out.
+
+    Returns
+    -------
+    list of (DataFrame, DataFrame)
+        per pack, ``measures_monthly`` and ``measures_localities_12m`` as text (``"c"`` where
+        hidden), as :func:`build_pack`'s ``earlier`` takes them.
+    """
+    import json
+
+    found = []
+    folder = Path(output)
+    for record in sorted(folder.glob("*/run.json")) if folder.is_dir() else []:
+        try:
+            run = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if run.get("command") != "report" or run.get("council", council) != council:
+            continue
+        monthly, year = record.parent / "measures_monthly.csv", record.parent / "measures_localities_12m.csv"
+        if monthly.is_file() and year.is_file():
+            found.append((pd.read_csv(monthly, dtype=str, keep_default_na=False),
+                          pd.read_csv(year, dtype=str, keep_default_na=False)))
+    return found
+
+
+def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
+                           loc12_raw: pd.DataFrame, kinds: Dict[str, str], threshold: int,
+                           earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
+                           counts: Dict[str, Dict[str, int]], not_audited: List[Dict[str, str]]) -> bool:
+    """Hide more of this pack's cells so that, read with the council's earlier packs, no count any
+    of them hid can be worked out; in place; whether a cell was hidden.
+
+    Two 12-month figures a month apart differ by a month less the same month a year before, and
+    a cell hidden beside a small one in one pack can be shown by the next (the cells hidden
+    secondarily move with the months shown): the February and March packs of a synthetic
+    council, read together, gave 47 hidden counts back. So, per measure and count column, every
+    month and 12-month figure of this pack and the earlier ones is one table: a cell an earlier
+    pack showed is known (never hidden here, unless small now); a cell any pack hid stays hidden
+    here; per month and per 12-month period the council is the sum of its localities, and a
+    locality's 12-month figure the sum of its twelve months (a stock: its last). Hidden cells
+    that linear algebra works out get more cells hidden (:func:`suppress_cells`, without the
+    bounds audit, which :func:`_year_against_months` and :func:`_across_measures` run on this
+    pack's own relations). A hidden count the earlier packs already give away, which nothing
+    here can cover, goes to ``not_audited`` with where it was published.
+    """
+    now = _pack_cells(monthly, loc12, monthly_raw, loc12_raw)
+    before = pd.concat([_published_cells(m, "m") for m, _ in earlier] + [_published_cells(y, "y") for _, y in earlier],
+                       ignore_index=True)
+    status = {("m", c): (monthly[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
+    status.update({("y", c): (loc12[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True)
+                   for c in COUNT_COLUMNS})
+    added = False
+    for (mid, c), cur in now.groupby(["measure", "column"], sort=False):
+        kind = kinds.get(mid, "count")
+        if (c == "denominator" and kind != "proportion") or kind == "ratio":
+            continue
+        old = before[(before["measure"] == mid) & (before["column"] == c)]
+        old = old.groupby(["table", "period", "locality"], sort=False).agg(shown=("shown", "any"),
+                                                                          hid=("hidden", "any"),
+                                                                          value=("value", "max")).reset_index()
+        cells = cur.merge(old, on=["table", "period", "locality"], how="outer", validate="one_to_one")
+        current = cells["row"].notna().to_numpy()
+        hid_before, hid_now = cells["hid"].eq(True).to_numpy(), cells["hidden_now"].eq(True).to_numpy()
+        if not (hid_before | hid_now).any():
+            continue
+        value = np.where(current, cells["raw"].to_numpy(dtype=float, na_value=0.0),
+                         cells["value"].to_numpy(dtype=float, na_value=0.0))
+        value = np.round(np.nan_to_num(value, nan=0.0))
+        small_now = current & (value >= 1) & (value <= threshold)
+        published = cells["shown"].eq(True).to_numpy() & ~small_now
+        seed = (hid_before | hid_now) & ~published
+        relations = _pack_relations(cells, flow=kind in ("count", "proportion"))
+        if not relations:
+            continue
+        hidden, skipped = _suppress_related(value, relations, threshold, seed, published, lp_audit=False)
+        for k, why in skipped.items():
+            cell = cells.iloc[k]
+            table = "measures_monthly" if cell["table"] == "m" else "measures_localities_12m"
+            not_audited.append({"table": table if current[k] else f"{table} of an earlier pack",
+                                "measure": str(mid), "period": str(cell["period"]), "locality": str(cell["locality"]),
+                                "column": c, "why": why})
+        new = hidden & current & ~hid_now
+        if not new.any():
+            continue
+        added = True
+        for tag in ("m", "y"):
+            rows = cells.loc[new & (cells["table"] == tag).to_numpy(), "row"].to_numpy(dtype=np.int64)
+            status[(tag, c)][rows] = True
+        if c == "numerator":
+            counts.setdefault(str(mid), {"primary": 0, "secondary": 0})
+            counts[str(mid)]["secondary"] += int(new.sum())
+    if added:
+        _hide(monthly, {c: status[("m", c)] for c in COUNT_COLUMNS})
+        _hide(loc12, {c: status[("y", c)] for c in COUNT_COLUMNS})
+    return added
+
+
+def _pack_cells(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
+                loc12_raw: pd.DataFrame) -> pd.DataFrame:
+    """This pack's count cells, long: table (``m`` monthly, ``y`` 12-month), measure, period,
+    locality, column, row (in its frame), unsuppressed value and whether it is hidden now."""
+    parts = []
+    for tag, frame, raw, keys in (("m", monthly, monthly_raw, ("measure", "period", "locality")),
+                                  ("y", loc12, loc12_raw, ("measure", "locality"))):
+        raw_c = _raw_counts(raw, keys, frame)
+        for c in COUNT_COLUMNS:
+            parts.append(pd.DataFrame({
+                "table": tag, "measure": frame["measure"].astype(str).to_numpy(),
+                "period": frame["period"].astype(str).to_numpy(), "locality": frame["locality"].astype(str).to_numpy(),
+                "column": c, "row": np.arange(len(frame)), "raw": raw_c[c],
+                "hidden_now": (frame[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _published_cells(frame: pd.DataFrame, tag: str) -> pd.DataFrame:
+    """An earlier pack's published table (text), long: what it showed (with the value) and hid."""
+    parts = []
+    for c in COUNT_COLUMNS:
+        if c not in frame.columns:
+            continue
+        text = frame[c].astype(str).str.strip()
+        value = pd.to_numeric(text, errors="coerce")
+        parts.append(pd.DataFrame({"table": tag, "measure": frame["measure"].astype(str).to_numpy(),
+                                   "period": frame["period"].astype(str).to_numpy(),
+                                   "locality": frame["locality"].astype(str).to_numpy(), "column": c,
+                                   "shown": value.notna().to_numpy(), "hidden": (text == SUPPRESSED).to_numpy(),
+                                   "value": value.to_numpy(dtype=float, na_value=np.nan)}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["table", "measure", "period", "locality", "column", "shown", "hidden", "value"])
+
+
+def _pack_relations(cells: pd.DataFrame, *, flow: bool) -> list:
+    """Per month and 12-month period the council is the sum of its localities; a locality's
+    12-month figure is the sum of its twelve months (a stock: its last), where every one is a cell."""
+    at = {(t, p, loc): i for i, (t, p, loc) in enumerate(zip(cells["table"], cells["period"], cells["locality"]))}
+    relations = []
+    for (tag, period), group in cells.groupby(["table", "period"], sort=False):
+        total = at.get((tag, period, ALL))
+        parts = [int(i) for i, loc in zip(group.index, group["locality"]) if loc != ALL]
+        if total is not None and parts:
+            relations.append((total, tuple(parts)))
+    years = cells[cells["table"] == "y"]
+    for i, period, loc in zip(years.index, years["period"], years["locality"]):
+        end = pd.Period(str(period).rsplit(" ", 1)[-1], freq="M")
+        months = [str(end - k) for k in range(12)] if flow else [str(end)]
+        mine = [at.get(("m", m, loc)) for m in months]
+        if all(j is not None for j in mine):
+            relations.append((int(i), tuple(int(j) for j in mine)))
+    return relations
 
 
 @dataclass
@@ -930,8 +1103,9 @@ def _hide_places(frames: list, places: Dict[str, np.ndarray], hidden: np.ndarray
         _hide(frame, status)
 
 
-def _suppress_related(values: np.ndarray, relations: list, threshold: int,
-                      seed: np.ndarray) -> Tuple[np.ndarray, Dict[int, str]]:
+def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed: np.ndarray,
+                      published: Optional[np.ndarray] = None,
+                      lp_audit: bool = True) -> Tuple[np.ndarray, Dict[int, str]]:
     """Cells hidden (``seed`` and more) so that no relation pins a hidden one to one value; and the
     hidden cells the bounds audit did not cover, with why (:attr:`SuppressionResult.not_audited`)."""
     from .suppression import suppress_cells
@@ -940,7 +1114,8 @@ def _suppress_related(values: np.ndarray, relations: list, threshold: int,
     # inside the linear range of each cell, but a count's range may still hold one whole number
     # only (a count published twice within an odd cycle of sums can leave a linear range of
     # [20, 21] whose only whole solution is 20; see suppression._cell_range)
-    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True)
+    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True,
+                            published=published, lp_audit=None if lp_audit else False)
     return result.hidden, result.not_audited
 
 
@@ -1138,6 +1313,11 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     measure), ``measures_monthly``, ``measures_localities_12m``, ``summary``, ``catalogue`` as CSV
     and Parquet, and ``run.json``. The folder appears only when complete.
 
+    The council's packs already in ``output`` are read first (:func:`earlier_packs`): this pack
+    hides what they hid, and more where needed, so that no count any of them hid can be worked
+    out from all of them together (:func:`build_pack`'s ``earlier``). Keep a council's monthly
+    packs in one folder.
+
     Parameters
     ----------
     ds : Dataset
@@ -1165,7 +1345,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     t0 = time.perf_counter()
     try:
         with steps.step("measures and suppression"):
-            pack = build_pack(ds, opt)
+            pack = build_pack(ds, opt, earlier=earlier_packs(output, _council_name(ds)))
             tables = tidy_tables(pack)
         inputs = content_hash(ds)
         parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
@@ -1186,7 +1366,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
                 publish_file(folder, "measures.xlsx", workbook, "bytes")
             timings = dict(steps.timings, total=round(time.perf_counter() - t0, 3))
             publish_file(folder, "run.json", dict(
-                command="report", inputs=inputs, digest=digest, timings=timings,
+                command="report", council=pack.council, inputs=inputs, digest=digest, timings=timings,
                 config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
                 blocked=pack.blocked, assumed=pack.assumed,
                 suppression={"threshold": opt.threshold, "by_measure": pack.suppression,

@@ -297,8 +297,12 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             if cover_apart(determined) or cover_proof(determined, a, idx, rows) \
                     or any(cover_far(int(i)) is not None for i in determined):
                 continue
+            # worked out by what is public already (cells published before): said, never passed
+            not_audited.update({int(i): "the published cells work it out and no cell is left to hide"
+                                for i in determined})
         if lp_audit is not False:
-            pinned, not_audited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), clock=clock)
+            pinned, unaudited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), clock=clock)
+            not_audited.update(unaudited)
             if any(cover_far(int(i)) is not None for i in pinned):
                 continue
             # every cell its relations reach is hidden: said, never passed as safe

@@ -1,0 +1,87 @@
+"""Packs of successive months read together: two 12-month figures a month apart differ by a month
+less the same month a year before, and cells hidden beside small ones move with the months shown.
+Packs written to one folder are protected together; packs kept apart are not (the test's check
+finds counts they hid)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlyhelp import synthetic
+from earlyhelp.report.pack import ALL, PackOptions, write_pack
+
+ENDS = ("2025-01-31", "2025-02-28", "2025-03-31")
+MEASURES = ["requests", "episodes_opened", "children_referred", "service_referrals", "episodes_open",
+            "closed_within_16_weeks"]
+
+
+@pytest.fixture(scope="module")
+def council():
+    return synthetic.council("coventry", years=3, scale=0.1, seed=4)
+
+
+def _packs(ds, folder_of):
+    return [write_pack(ds, folder_of(end), options=PackOptions(months=12, end=end, measures=MEASURES))
+            for end in ENDS]
+
+
+def _worked_out(runs) -> list:
+    """Counts some pack hid that the published tables of all of them work out by linear algebra:
+    per month and 12-month period the council is the sum of its localities, and a locality's
+    12-month figure of a count is the sum of its twelve months."""
+    kinds = pd.read_csv(runs[0] / "catalogue.csv").set_index("id")["kind"]
+    known, hidden, relations = {}, set(), []
+    for run in runs:
+        for name, tag in (("measures_monthly", "m"), ("measures_localities_12m", "y")):
+            table = pd.read_csv(run / f"{name}.csv", dtype=str, keep_default_na=False)
+            for row in table.itertuples():
+                key = (tag, row.measure, row.period, row.locality)
+                if row.numerator == "c":
+                    hidden.add(key)
+                elif row.numerator != "":
+                    known[key] = float(row.numerator)
+            for (measure, period), group in table.groupby(["measure", "period"]):
+                parts = [(tag, measure, period, loc) for loc in group["locality"] if loc != ALL]
+                relations.append(((tag, measure, period, ALL), parts))
+                if tag == "y" and kinds[measure] == "count":
+                    end = pd.Period(period.rsplit(" ", 1)[-1], freq="M")
+                    for loc in group["locality"]:
+                        relations.append(((tag, measure, period, loc),
+                                          [("m", measure, str(end - k), loc) for k in range(12)]))
+    unknown = sorted(hidden - set(known))
+    index = {k: i for i, k in enumerate(unknown)}
+    rows, rhs = [], []
+    for total, parts in relations:
+        cells = [total, *parts]
+        if any(c not in index and c not in known for c in cells) or not any(c in index for c in cells):
+            continue
+        row, b = np.zeros(len(unknown)), 0.0
+        for sign, c in [(1.0, total)] + [(-1.0, p) for p in parts]:
+            if c in index:
+                row[index[c]] += sign
+            else:
+                b -= sign * known[c]
+        rows.append(row)
+        rhs.append(b)
+    a = np.array(rows)
+    # a hidden cell is worked out when its unit vector lies in the row space of the equations
+    _, sv, vt = np.linalg.svd(a, full_matrices=True)
+    null = vt[(sv > 1e-9).sum():]
+    return [unknown[i] for i in np.flatnonzero(np.abs(null).max(axis=0) < 1e-9)] if len(null) else unknown
+
+
+def test_packs_in_one_folder_give_no_hidden_count_back_together(council, tmp_path):
+    runs = _packs(council, lambda end: tmp_path / "runs")
+    assert len({r.parent for r in runs}) == 1 and not _worked_out(runs)
+    for run in runs[1:]:    # each pack read the ones before it in the folder
+        record = pd.read_json(run / "run.json", typ="series")
+        assert record["council"] == "Coventry"
+
+
+def test_packs_kept_apart_are_not_protected_together(council, tmp_path):
+    """The check above can fail: packs written to separate folders know nothing of each other,
+    and read together they give hidden counts back (the README says so)."""
+    runs = _packs(council, lambda end: tmp_path / end)
+    assert all(not _worked_out([run]) for run in runs)
+    assert _worked_out(runs)
