@@ -307,7 +307,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
         the published ``measures_monthly`` and ``measures_localities_12m`` tables (as text, with
         ``"c"``) of the council's earlier packs (:func:`earlier_packs`): what they showed is
         known, what they hid stays hidden, and no hidden count of theirs or of this pack can be
-        worked out from all of them together (:func:`_against_earlier_packs`).
+        worked out from all of them together.
 
     Returns
     -------
