@@ -82,15 +82,13 @@ def _fisher(k1: np.ndarray, n1: np.ndarray, k0: np.ndarray, n0: np.ndarray) -> n
     out = np.full(np.broadcast(k1, n1, k0, n0).shape, np.nan)
     rows = np.stack(np.broadcast_arrays(k1, n1, k0, n0), axis=-1)[ok].astype(np.int64)
     if len(rows):
-        # distinct tables by one whole-number key per row (np.unique of the rows sorts them as
-        # records, seconds on England)
-        pair_1 = np.unique(rows[:, :2], axis=0, return_inverse=True)[1].ravel() if rows[:, :2].max() >= 2 ** 31 \
-            else rows[:, 0] * 2 ** 31 + rows[:, 1]
-        pair_0 = np.unique(rows[:, 2:], axis=0, return_inverse=True)[1].ravel() if rows[:, 2:].max() >= 2 ** 31 \
-            else rows[:, 2] * 2 ** 31 + rows[:, 3]
-        codes_1, codes_0 = pd.factorize(pair_1)[0], pd.factorize(pair_0)[0]
-        _, first, inverse = np.unique(codes_1.astype(np.int64) * (codes_0.max() + 1) + codes_0, return_index=True,
-                                      return_inverse=True)
+        # distinct tables by one whole-number key per row, built a column at a time (np.unique of
+        # the rows sorts them as records: seconds on England)
+        key = np.zeros(len(rows), dtype=np.int64)
+        for column in rows.T:
+            code, values = pd.factorize(column)
+            key = pd.factorize(key * len(values) + code)[0].astype(np.int64)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         out[ok] = _fisher_two_sided(*rows[first].T)[inverse.ravel()]
     return out
 

@@ -368,7 +368,8 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end,
                      not_audited=not_audited)
     # each round hides one cell at least, so the rounds end; in practice one or two
-    while earlier and _against_earlier_packs(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, earlier,
+    before = _published_cells(earlier)
+    while earlier and _against_earlier_packs(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, before,
                                              counts12, not_audited):
         counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
                                         counts12, not_audited)
@@ -609,8 +610,8 @@ def earlier_packs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame
 
 def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
                            loc12_raw: pd.DataFrame, kinds: Dict[str, str], threshold: int,
-                           earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
-                           counts: Dict[str, Dict[str, int]], not_audited: List[Dict[str, str]]) -> bool:
+                           before: pd.DataFrame, counts: Dict[str, Dict[str, int]],
+                           not_audited: List[Dict[str, str]]) -> bool:
     """Hide more of this pack's cells so that, read with the council's earlier packs, no count any
     of them hid can be worked out; in place; whether a cell was hidden.
 
@@ -625,11 +626,10 @@ def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_r
     that linear algebra works out get more cells hidden (:func:`suppress_cells`, without the
     bounds audit, which :func:`_year_against_months` and :func:`_across_measures` run on this
     pack's own relations). A hidden count the earlier packs already give away, which nothing
-    here can cover, goes to ``not_audited`` with where it was published.
+    here can cover, goes to ``not_audited`` with where it was published. ``before``: the earlier
+    packs' cells (:func:`_published_cells`).
     """
     now = _pack_cells(monthly, loc12, monthly_raw, loc12_raw)
-    before = pd.concat([_published_cells(m, "m") for m, _ in earlier] + [_published_cells(y, "y") for _, y in earlier],
-                       ignore_index=True)
     status = {("m", c): (monthly[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
     status.update({("y", c): (loc12[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True)
                    for c in COUNT_COLUMNS})
@@ -696,19 +696,20 @@ def _pack_cells(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.Data
     return pd.concat(parts, ignore_index=True)
 
 
-def _published_cells(frame: pd.DataFrame, tag: str) -> pd.DataFrame:
-    """An earlier pack's published table (text), long: what it showed (with the value) and hid."""
+def _published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """The earlier packs' published tables (text), long: table (``m``, ``y``), measure, period,
+    locality, column, what each showed (with the value) and hid."""
     parts = []
-    for c in COUNT_COLUMNS:
-        if c not in frame.columns:
-            continue
-        text = frame[c].astype(str).str.strip()
-        value = pd.to_numeric(text, errors="coerce")
-        parts.append(pd.DataFrame({"table": tag, "measure": frame["measure"].astype(str).to_numpy(),
-                                   "period": frame["period"].astype(str).to_numpy(),
-                                   "locality": frame["locality"].astype(str).to_numpy(), "column": c,
-                                   "shown": value.notna().to_numpy(), "hidden": (text == SUPPRESSED).to_numpy(),
-                                   "value": value.to_numpy(dtype=float, na_value=np.nan)}))
+    for tables in earlier:
+        for tag, frame in zip(("m", "y"), tables):
+            for c in (c for c in COUNT_COLUMNS if c in frame.columns):
+                text = frame[c].astype(str).str.strip()
+                value = pd.to_numeric(text, errors="coerce")
+                parts.append(pd.DataFrame({"table": tag, "measure": frame["measure"].astype(str).to_numpy(),
+                                           "period": frame["period"].astype(str).to_numpy(),
+                                           "locality": frame["locality"].astype(str).to_numpy(), "column": c,
+                                           "shown": value.notna().to_numpy(), "hidden": (text == SUPPRESSED).to_numpy(),
+                                           "value": value.to_numpy(dtype=float, na_value=np.nan)}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["table", "measure", "period", "locality", "column", "shown", "hidden", "value"])
 
