@@ -103,6 +103,21 @@ def test_goal_seek_within_one_locality_and_on_a_budget(local):
     assert cost(seek["multiplier"]) == pytest.approx(budget, rel=1e-4)
 
 
+def test_goal_seek_by_locality_with_chance_on_a_budget(local):
+    """With chance, a run's cost is the sum of every locality's run on its own seed: the
+    multiplier found meets the budget in that share of fresh runs (another seed, more runs)."""
+    p = local.project(until=UNTIL)
+    budget = 0.97 * p.loc[p["date"] > p["date"].min(), "cost_per_day"].sum()
+    seek = goal_seek(local, "entry:cin", UNTIL, budget=budget, draws=0, seed=2, chance=0.6, runs=300)
+    assert seek["met_share_at_bounds"][0] > 0.6 > seek["met_share_at_bounds"][1]
+    scenario = Scenario("c").multiply("entry:cin", seek["multiplier_for_chance"])
+    total = 0
+    for name, part in local._parts.items():
+        r = part._simulate_bands(12, 1500, locality_seed(40, name), None, scenario, 2, None, False, paired=True)
+        total = total + r["run_costs"].sum(axis=1) * r["quantum"]
+    assert abs((total <= budget).mean() - 0.6) < 3 * np.sqrt(0.24 / 1500) + 3 * np.sqrt(0.24 / 300)
+
+
 def test_simulated_council_total_adds_the_localities_run_by_run(local):
     months, runs, seed = 6, 60, 9
     sim = local.simulate(months=months, runs=runs, seed=seed, quantiles=(0.05, 0.5, 0.95))

@@ -198,3 +198,44 @@ def test_entrants_per_day_count_every_day_of_the_window(council):
         np.testing.assert_allclose(mean, model.entry_rates()["per_day"].to_numpy(), rtol=1e-12, atol=0)
     peer = StockFlow("cs-demand-model").fit(council, start="2024-04-01", end="2025-03-31")
     assert days_divided_by(peer) == [364.0]
+
+
+def _simulated_share(model, multiplier, seed, runs, target, state="cin"):
+    """The share of runs whose ``state`` stock on 2026-03-31 is at or below ``target``."""
+    scenario = Scenario("g").multiply("entry:cin", multiplier, start="2025-04-01")
+    sim = model.simulate(months=12, runs=runs, seed=seed, scenario=scenario, quantiles=[0.5])
+    assert sim["date"].max() == pd.Timestamp("2026-03-31")
+    # the share from the bands is not needed: the runs themselves are, through the paired path
+    r = model._simulate_bands(12, runs, seed, None, scenario, 2, None, False, paired=True)
+    cats = model.categories
+    column = len(cats.states) * len(cats.brackets) + cats.states.index(state)
+    return float((r["run_stocks"][:, -1, column] <= target).mean())
+
+
+def test_goal_seek_with_chance_meets_the_target_in_that_share_of_fresh_runs(model):
+    """The multiplier found for an 80% chance, simulated again with another seed and more runs,
+    meets the target in 80% of them (within Monte Carlo error); the point multiplier's share is
+    the one its own runs give."""
+    base = model.project(until="2026-03-31")
+    cin_now = base[(base["date"] == base["date"].min()) & (base["state"] == "cin")]["stock"].sum()
+    target = 0.9 * cin_now
+    res = goal_seek(model, "entry:cin", "2026-03-31", target_stock=target, state="cin", start="2025-04-01",
+                    draws=0, seed=2, chance=0.8, runs=400)
+    assert res["met_share_at_bounds"] == (1.0, 0.0)   # no CIN entrants meets it in every run, 3x in none
+    m = res["multiplier_for_chance"]
+    assert 0 < m < res["multiplier"] < 1    # a better chance needs a larger change
+    assert res["met_share"] == pytest.approx(_simulated_share(model, res["multiplier"], 2, 400, target))
+    fresh = _simulated_share(model, m, seed=77, runs=2000, target=target)
+    assert abs(fresh - 0.8) < 3 * np.sqrt(0.8 * 0.2 / 2000) + 3 * np.sqrt(0.8 * 0.2 / 400)
+
+
+def test_goal_seek_with_chance_checks_its_arguments(model):
+    from earlyhelp import ValidationError
+
+    kwargs = dict(target_stock=100, state="cin", draws=0)
+    for bad, column in ((dict(chance=1.0), "chance"), (dict(chance=0.0), "chance"), (dict(chance=0.5, runs=0), "runs"),
+                        (dict(chance=0.5, until="2026-03-15"), "until"), (dict(chance=0.5, until="2025-03-31"), "until")):
+        until = bad.pop("until", "2026-03-31")
+        with pytest.raises(ValidationError) as e:
+            goal_seek(model, "entry:cin", until, **kwargs, **bad)
+        assert [p.column for p in e.value.problems] == [column]

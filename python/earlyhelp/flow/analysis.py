@@ -10,6 +10,7 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from . import checks
 from .localities import TOTAL, check_by, locality_model, locality_seed
+from .model import MAX_RUNS, MAX_THREADS
 from .scenario import Scenario, check_scenario, unseen_rate
 
 
@@ -186,7 +187,8 @@ def _bisect(f, target: float, lo: float, hi: float, tol: float = 1e-4, beyond: b
 
 def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, state: Optional[str] = None,
               budget: Optional[float] = None, start: Any = None, bounds=(0.0, 3.0), draws: int = 200,
-              seed: int = 0, level: float = 0.9, locality: Optional[str] = None) -> Dict[str, Any]:
+              seed: int = 0, level: float = 0.9, locality: Optional[str] = None, chance: Optional[float] = None,
+              runs: int = 1000, client: Any = None, threads: int = 2) -> Dict[str, Any]:
     """The multiplier on ``rate`` (a scenario target: ``("early_help", "cin")`` or ``"entry:cp"``)
     from ``start`` that brings the stock of ``state`` (all states when None) at ``until`` to
     ``target_stock``, or the total cost to ``until`` to ``budget``.
@@ -200,7 +202,9 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     numbers will meet the target. The Monte Carlo's other sources (rates changing from year to
     year, busier and quieter months, each child's path) move the outcome much more, so under the
     point multiplier the simulated stock or cost can land on either side of the target in a large
-    share of runs: simulate the scenario at the multiplier to see how often it is met. ``nan`` where the
+    share of runs. With ``chance``, the Monte Carlo answers that too: how often the point
+    multiplier meets the target, and the multiplier that meets it in ``chance`` of the runs.
+    ``nan`` where the
     target cannot be reached within ``bounds``. A draw whose target cannot be reached within
     ``bounds`` counts as lying beyond the bound its outcome comes nearer the target at (below
     ``bounds[0]`` or above ``bounds[1]``): it stays in the interval's quantiles, and a bound of
@@ -242,6 +246,20 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     locality : str, optional
         a model fitted by locality: seek the target within this locality only (its stock or
         cost, the multiplier applied there).
+    chance : float, optional
+        a share of Monte Carlo runs (between 0 and 1, e.g. 0.8): also find the multiplier
+        that meets the target in that share of ``runs`` runs of :meth:`StockFlow.simulate`.
+        A run meets a target below the stock (or cost) of the projection without the change
+        when its outcome is at or below it, and a target above it when its outcome is at or
+        above it. Every multiplier tried simulates the same runs (the same ``seed``), so the
+        share moves with the multiplier, not with fresh noise. ``until`` must then be a month
+        end after the fit's end (the simulation counts stocks and costs at month ends).
+    runs : int, default 1000
+        Monte Carlo runs per multiplier tried (with ``chance``).
+    client : dask.distributed.Client, optional
+        where the runs go (with ``chance``; default here).
+    threads : int, default 2
+        threads here (with ``chance``).
 
     Returns
     -------
@@ -250,7 +268,12 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
         locality, None for a whole-council model), ``multiplier``, ``lower`` and ``upper`` (the
         ``level`` interval), ``draws``, ``unreachable_draws`` (of which ``below_bounds_draws``
         would need a multiplier below ``bounds[0]`` and ``above_bounds_draws`` one above
-        ``bounds[1]``) and ``level``.
+        ``bounds[1]``) and ``level``. With ``chance``, also: ``chance``, ``runs``,
+        ``met_share`` (the share of runs meeting the target at ``multiplier``; ``nan`` when
+        that is), ``met_share_error`` (its Monte Carlo standard error),
+        ``multiplier_for_chance`` (``nan`` when the share of runs meeting the target does
+        not cross ``chance`` within ``bounds``: see ``met_share_at_bounds``) and
+        ``met_share_at_bounds`` (the shares at ``bounds[0]`` and ``bounds[1]``).
     """
     if (target_stock is None) == (budget is None):
         raise ValidationError("give exactly one of target_stock and budget", table="goal_seek", column="target")
@@ -266,6 +289,16 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     if level >= 1.0:
         raise ValidationError(f"level must be below 1, not {level!r}", table="goal_seek", column="level")
     bounds = _check_bounds(bounds)
+    if chance is not None:
+        chance = checks.real(chance, "chance", "goal_seek", 0.0, 1.0, lo_open=True)
+        if chance >= 1.0:
+            raise ValidationError(f"chance must be below 1 (a share of runs), not {chance!r}", table="goal_seek",
+                                  column="chance")
+        runs = checks.whole(runs, "runs", "goal_seek", 1, MAX_RUNS)
+        threads = checks.whole(threads, "threads", "goal_seek", 1, MAX_THREADS)
+        from .distributed import check_client
+
+        check_client(client, "goal_seek")
     models = _seek_models(model, locality)
     first = next(iter(models.values()))
     _check_rate_acts(rate, models)
@@ -298,11 +331,98 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     found = np.array(found, dtype=float)
     alpha = (1 - level) / 2
     where = (locality or TOTAL) if by_locality else None
-    return {"rate": rate, "locality": where, "multiplier": point,
-            "lower": _censored_quantile(found, alpha), "upper": _censored_quantile(found, 1 - alpha),
-            "draws": int(draws), "unreachable_draws": int((~np.isfinite(found)).sum()),
-            "below_bounds_draws": int((found == -np.inf).sum()), "above_bounds_draws": int((found == np.inf).sum()),
-            "level": level}
+    out = {"rate": rate, "locality": where, "multiplier": point,
+           "lower": _censored_quantile(found, alpha), "upper": _censored_quantile(found, 1 - alpha),
+           "draws": int(draws), "unreachable_draws": int((~np.isfinite(found)).sum()),
+           "below_bounds_draws": int((found == -np.inf).sum()), "above_bounds_draws": int((found == np.inf).sum()),
+           "level": level}
+    if chance is not None:
+        runner = _ChanceRuns(models, by_locality, rate, start, until, state, measure, float(target), runs, seed,
+                             client, threads)
+        out.update(runner.search(point, chance, bounds))
+    return out
+
+
+class _ChanceRuns:
+    """The share of Monte Carlo runs meeting goal_seek's target at a multiplier: every multiplier
+    tried simulates runs ``0 .. runs - 1`` of the same seed (per locality, its own), so two
+    multipliers differ by the change, not by fresh noise."""
+
+    def __init__(self, models: Mapping[str, Any], by_locality: bool, rate, start, until, state: Optional[str],
+                 measure: str, target: float, runs: int, seed: int, client, threads: int) -> None:
+        self.models, self.rate, self.start, self.measure, self.target = models, rate, start, measure, target
+        self.runs, self.client, self.threads = runs, client, threads
+        self.seeds = {name: locality_seed(seed, name) if by_locality else seed for name in models}
+        first = next(iter(models.values()))
+        self.months, self.period = _month_end_period(first, until)
+        cats = first.categories
+        n_bins = len(cats.states) * len(cats.brackets)
+        self.series = n_bins + len(cats.states) if state is None else n_bins + cats.states.index(state)
+        unchanged = sum(_outcome(m, Scenario("goal").multiply(rate, 1.0, start=start), until, state, measure)
+                        for m in models.values())
+        self.below = target <= unchanged   # the target lies below the outcome without the change
+
+    def share(self, x: float) -> float:
+        scenario = Scenario("goal").multiply(self.rate, x, start=self.start)
+        total = np.zeros(self.runs)
+        for name, m in self.models.items():
+            r = m._simulate_bands(self.months, self.runs, self.seeds[name], self.client, scenario, self.threads,
+                                  None, False, paired=True)
+            if self.measure == "cost":
+                total += r["run_costs"][:, :self.period + 1].sum(axis=1) * r["quantum"]
+            else:
+                total += r["run_stocks"][:, self.period, self.series]
+        met = total <= self.target if self.below else total >= self.target
+        return float(met.mean())
+
+    def search(self, point: float, chance: float, bounds: Tuple[float, float], tol: float = 1e-3) -> Dict[str, Any]:
+        """The share at the point multiplier and the multiplier where the share crosses ``chance``
+        (bisection: the share moves one way with the multiplier, as the projection does)."""
+        from .._native import Steps
+
+        lo, hi = bounds
+        steps = int(np.ceil(np.log2(max((hi - lo) / tol, 1.0)))) + 1
+        bar = Steps("goal_seek: Monte Carlo", [str(k) for k in range(steps + 3)])
+        try:
+            with bar.step("point"):
+                at_point = self.share(point) if np.isfinite(point) else np.nan
+            with bar.step("bounds"):
+                s_lo, s_hi = self.share(lo), self.share(hi)
+            found = np.nan
+            if (s_lo - chance) * (s_hi - chance) <= 0 and s_lo != s_hi:
+                rising = s_hi > s_lo
+                for k in range(steps):
+                    with bar.step(str(k)):
+                        mid = 0.5 * (lo + hi)
+                        if (self.share(mid) >= chance) == rising:
+                            hi = mid
+                        else:
+                            lo = mid
+                    if hi - lo < tol:
+                        break
+                found = hi if rising else lo   # the end of the last interval that meets the chance
+        finally:
+            bar.close()
+        err = float(np.sqrt(at_point * (1 - at_point) / self.runs)) if np.isfinite(at_point) else np.nan
+        return {"chance": chance, "runs": self.runs, "met_share": at_point, "met_share_error": err,
+                "multiplier_for_chance": float(found), "met_share_at_bounds": (s_lo, s_hi)}
+
+
+def _month_end_period(model, until) -> Tuple[int, int]:
+    """The months :meth:`StockFlow.simulate` needs to reach ``until`` and ``until``'s period among
+    its month ends; a ValidationError unless ``until`` is a month end after the fit's end."""
+    end = model._need_fit().end
+    day = checks.date(until, "until", "goal_seek")
+    if not (day.is_month_end and day > end):
+        raise ValidationError(f"with chance, until must be a month end after the fit's end ({end.date()}), not "
+                              f"{day.date()}: the Monte Carlo counts stocks and costs at month ends",
+                              table="goal_seek", column="until")
+    months = (day.year - end.year) * 12 + day.month - end.month
+    if end + pd.DateOffset(months=months) < day:
+        months += 1
+    # month ends after the end up to until, less one (the end's own month counts when it is not one)
+    period = (day.year - end.year) * 12 + day.month - end.month - (1 if end.is_month_end else 0)
+    return months, period
 
 
 def _check_rate_acts(rate: Any, models: Mapping[str, Any]) -> None:
