@@ -85,3 +85,25 @@ def test_packs_kept_apart_are_not_protected_together(council, tmp_path):
     runs = _packs(council, lambda end: tmp_path / end)
     assert all(not _worked_out([run]) for run in runs)
     assert _worked_out(runs)
+
+
+def test_packs_across_a_renamed_locality_give_no_hidden_count_back(council, tmp_path):
+    """A council that renames a locality between packs: each pack's council is the sum of its own
+    localities (the sum over every name any pack used is no relation), and read together the
+    packs still give no hidden count back."""
+    loc = council.localities.copy()
+    loc.loc[loc.index[0], "name"] = loc["name"].iloc[0] + " (renamed)"
+    renamed = council.replace(localities=loc)
+    runs = [write_pack(ds, tmp_path / "runs", options=PackOptions(months=12, end=end, measures=MEASURES))
+            for ds, end in zip((council, council, renamed), ENDS)]
+    assert not _worked_out(runs)
+
+
+def test_a_raised_threshold_gives_no_hidden_count_back(council, tmp_path):
+    """January's pack hid 1..3 and showed a 5; February's hides 1..5. The 5 January showed is
+    known: hidden in February as well, it cannot protect another cell (it did, and a 1 came back
+    as February's 12 months less January's plus that 5)."""
+    runs = [write_pack(council, tmp_path / "runs", options=PackOptions(months=12, end=end, measures=MEASURES,
+                                                                        threshold=threshold))
+            for end, threshold in zip(ENDS[:2], (3, 5))]
+    assert not _worked_out(runs)

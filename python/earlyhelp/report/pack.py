@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._blas import in_one_blas_thread
+from .._errors import Problem, ValidationError
 from .._native import Steps
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED
 
@@ -63,7 +64,6 @@ class PackOptions:
     def __post_init__(self) -> None:
         # checked here, not after the measures are computed: a negative threshold hid nothing and
         # months=0 gave an empty pack, both silently; a bad end or target failed deep in pandas
-        from .._errors import Problem, ValidationError
 
         problems = []
         if isinstance(self.months, bool) or not isinstance(self.months, (int, np.integer)) or self.months < 1:
@@ -145,7 +145,6 @@ def _check_has_data(ds) -> None:
     ValidationError
         naming the ``requests`` and ``episodes`` tables.
     """
-    from .._errors import Problem, ValidationError
 
     if len(ds.requests) or len(ds.episodes):
         return
@@ -162,7 +161,6 @@ def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
     dates = [d for d in dates if pd.notna(d)]
     if not dates:
         _check_has_data(ds)
-        from .._errors import Problem, ValidationError
 
         raise ValidationError([Problem("requests", "received_date", "no request or episode has a date to report "
                                        "on (and meta has no end_date)")])
@@ -189,7 +187,6 @@ def _check_end(ds, end: Optional[str], month_end: pd.Timestamp) -> None:
     ValidationError
         naming ``report.end``, the value given and the data's dates.
     """
-    from .._errors import Problem, ValidationError
 
     if not end:
         return
@@ -247,7 +244,6 @@ def _check_locality_labels(ds, by_loc: pd.DataFrame) -> None:
     ValidationError
         naming the ``localities`` rows whose name is the council total's label.
     """
-    from .._errors import Problem, ValidationError
 
     if not len(by_loc) or not (by_loc["locality"].astype(str) == ALL).any():
         return
@@ -270,7 +266,6 @@ def _check_distinct_localities(ds) -> None:
     ValidationError
         naming both (or all) names and the ``localities`` rows (their ids).
     """
-    from .._errors import Problem, ValidationError
     from ..data.names import indistinct_names, locality_names, name_key
 
     labels = locality_names(ds.localities)
@@ -574,15 +569,28 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
     return counts12
 
 
+#: the tables of a pack that the next packs read (:func:`earlier_packs`), and the columns they need
+PACK_LEDGER_TABLES = ("measures_monthly", "measures_localities_12m")
+_LEDGER_COLUMNS = ("measure", "period", "locality", *COUNT_COLUMNS)
+#: how each table's ``period`` is written: a month, or the 12 months to one
+_LEDGER_PERIODS = {"measures_monthly": r"\d{4}-\d{2}", "measures_localities_12m": r"12 months to \d{4}-\d{2}"}
+
+
 def earlier_packs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
     """The published tables of the council's packs already in a folder.
+
+    A run folder holding a pack's table whose ``run.json`` cannot say it is another council's
+    pack (unreadable, edited, without the command or the council), or whose tables cannot be
+    read back as the pack wrote them, is an error naming the file: read without it, the next
+    pack could show what it hid. Restore the file, or move the run folder out of ``output``.
 
     Parameters
     ----------
     output : str or Path
         the folder holding the run folders of ``earlyhelp report`` (``write_pack``'s ``output``).
     council : str
-        the council's name: a pack whose run.json names another council is left out.
+        the council's name: a pack whose run.json names another council is left out (names
+        compared without case or surrounding spaces).
 
     Returns
     -------
@@ -590,22 +598,114 @@ def earlier_packs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame
         per pack, ``measures_monthly`` and ``measures_localities_12m`` as text (``"c"`` where
         hidden), as :func:`build_pack`'s ``earlier`` takes them.
     """
+    folder = Path(output)
+    found = []
+    for run in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+        tables = [run / f"{name}.csv" for name in PACK_LEDGER_TABLES]
+        record = _pack_record(run)
+        if record is None and not any(t.exists() for t in tables):
+            continue                                   # not a run folder: nothing of a pack in it
+        if record is not None and record.get("command") != "report" and not any(t.exists() for t in tables):
+            continue                                   # another command's run
+        if record is None:
+            _unreadable_pack(run / "run.json", "is missing or not a run record (JSON object)")
+        if record.get("command") != "report":
+            _unreadable_pack(run / "run.json", f"says the command was {record.get('command')!r}, beside a "
+                             "pack's tables")
+        name = record.get("council")
+        if not isinstance(name, str):
+            # a pack written before run.json named its council, or edited: taken for this council's,
+            # another council's localities would be added into this one's totals
+            _unreadable_pack(run / "run.json", f"names no council ({name!r}; add \"council\": \"<its name>\")")
+        if name.strip().casefold() != council.strip().casefold():
+            continue
+        found.append(tuple(_ledger_table(run, name, record.get("files")) for name in PACK_LEDGER_TABLES))
+    return found
+
+
+def _pack_record(run: Path) -> Optional[Dict[str, Any]]:
+    """A run folder's run.json as a dict; None when it is missing or not a JSON object."""
     import json
 
-    found = []
-    folder = Path(output)
-    for record in sorted(folder.glob("*/run.json")) if folder.is_dir() else []:
+    try:
+        record = json.loads((run / "run.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _unreadable_pack(path: Path, what: str) -> None:
+    raise ValidationError([Problem(str(path), None, f"{what}: an earlier pack the next one must read (or it could "
+                                   "show what that pack hid); restore the file as the pack wrote it, or move the "
+                                   "run folder out of the output folder")])
+
+
+def _ledger_table(run: Path, name: str, written: Any) -> pd.DataFrame:
+    """An earlier pack's table ``name`` as text: its CSV, or its Parquet, as the pack wrote it
+    (the SHA-256 its run.json records: a table saved again by a spreadsheet reads back with other
+    periods, marks or localities), checked for the columns and periods it was written with."""
+    from .runfolder import sha256_file
+
+    csv, parquet = run / f"{name}.csv", run / f"{name}.parquet"
+    if isinstance(written, dict) and written:
+        for path in (csv, parquet):
+            if path.is_file() and written.get(path.name) == sha256_file(path):
+                return _checked_ledger(path, _ledger_text(path))
+        _unreadable_pack(csv, f"and {parquet.name} are missing or changed since the pack wrote them (their "
+                         "SHA-256 is not the one run.json records)")
+    return _checked_ledger(csv, _ledger_text(csv))
+
+
+def _ledger_text(path: Path) -> pd.DataFrame:
+    """A pack table's file read as text (``""`` where blank)."""
+    if not path.is_file():
+        _unreadable_pack(path, "is missing")
+    if path.suffix == ".parquet":
         try:
-            run = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            frame = pd.read_parquet(path)
+        except (OSError, ValueError) as err:
+            _unreadable_pack(path, f"cannot be read ({type(err).__name__}: {str(err).strip()})")
+        text = frame.astype(object).where(frame.notna(), "").astype(str)
+        for c in COUNT_COLUMNS:   # a hidden count is null beside its status "c" (the CSV writes "c")
+            if c in text.columns and pd.api.types.is_numeric_dtype(frame[c]):
+                text[c] = [repr(float(v)) if v == v else "" for v in frame[c].to_numpy(dtype=float)]
+            if f"{c}_status" in text.columns:
+                text.loc[text[f"{c}_status"] == SUPPRESSED, c] = SUPPRESSED
+        return text
+    frame = None
+    for encoding in ("utf-8-sig", "cp1252"):     # as written, or saved again by a spreadsheet
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            break
+        except UnicodeDecodeError:
             continue
-        if run.get("command") != "report" or run.get("council", council) != council:
-            continue
-        monthly, year = record.parent / "measures_monthly.csv", record.parent / "measures_localities_12m.csv"
-        if monthly.is_file() and year.is_file():
-            found.append((pd.read_csv(monthly, dtype=str, keep_default_na=False),
-                          pd.read_csv(year, dtype=str, keep_default_na=False)))
-    return found
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            _unreadable_pack(path, f"cannot be read ({type(err).__name__}: {str(err).strip()})")
+    if frame is None:
+        _unreadable_pack(path, "is neither UTF-8 nor Windows-1252 text")
+    return frame
+
+
+def _checked_ledger(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's columns of a pack table, checked: present, and periods written as the pack
+    writes them."""
+    import re
+
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in _LEDGER_COLUMNS if c not in frame.columns]
+    if missing:
+        _unreadable_pack(path, f"has no column {', '.join(missing)}")
+    frame = frame[list(_LEDGER_COLUMNS)].apply(lambda c: c.str.strip())
+    pattern = re.compile(_LEDGER_PERIODS[path.stem] + r"$")
+    bad = ~frame["period"].map(lambda v: bool(pattern.match(v)))
+    if bad.any():
+        rows = list(np.flatnonzero(bad.to_numpy()))
+        raise ValidationError([Problem(str(path), "period", "is not written as the pack wrote it ("
+                                       f"{'2024-06' if path.stem == 'measures_monthly' else '12 months to 2024-06'}"
+                                       "), so its cells cannot be matched with this pack's: restore the file, or "
+                                       "move the run folder out of the output folder", rows=rows[:10],
+                                       n_rows=len(rows), value=frame["period"].iloc[rows[0]])])
+    return frame
 
 
 def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
@@ -638,8 +738,8 @@ def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_r
         kind = kinds.get(mid, "count")
         if (c == "denominator" and kind != "proportion") or kind == "ratio":
             continue
-        old = before[(before["measure"] == mid) & (before["column"] == c)]
-        old = old.groupby(["table", "period", "locality"], sort=False).agg(shown=("shown", "any"),
+        old_rows = before[(before["measure"] == mid) & (before["column"] == c)]
+        old = old_rows.groupby(["table", "period", "locality"], sort=False).agg(shown=("shown", "any"),
                                                                           hid=("hidden", "any"),
                                                                           value=("value", "max")).reset_index()
         cells = cur.merge(old, on=["table", "period", "locality"], how="outer", validate="one_to_one")
@@ -650,10 +750,14 @@ def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_r
         value = np.where(current, cells["raw"].to_numpy(dtype=float, na_value=0.0),
                          cells["value"].to_numpy(dtype=float, na_value=0.0))
         value = np.round(np.nan_to_num(value, nan=0.0))
-        small_now = current & (value >= 1) & (value <= threshold)
-        published = cells["shown"].eq(True).to_numpy() & ~small_now
+        # a cell an earlier pack showed is known, even where it is small now (a threshold raised
+        # since): hidden here as well, it still protects nothing
+        published = cells["shown"].eq(True).to_numpy()
         seed = (hid_before | hid_now) & ~published
-        relations = _pack_relations(cells, flow=kind in ("count", "proportion"))
+        relations = []
+        for members in _same_localities(cells, old_rows):
+            relations += _pack_relations(cells[members], flow=kind in ("count", "proportion"))
+        relations = list(dict.fromkeys(relations))
         if not relations:
             continue
         hidden, skipped = _suppress_related(value, relations, threshold, seed, published, lp_audit=False)
@@ -697,27 +801,50 @@ def _pack_cells(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.Data
 
 
 def _published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
-    """The earlier packs' published tables (text), long: table (``m``, ``y``), measure, period,
-    locality, column, what each showed (with the value) and hid."""
+    """The earlier packs' published tables (text), long: pack (its place in ``earlier``), table
+    (``m``, ``y``), measure, period, locality, column, what each showed (with the value) and hid."""
     parts = []
-    for tables in earlier:
+    for pack, tables in enumerate(earlier):
         for tag, frame in zip(("m", "y"), tables):
             for c in (c for c in COUNT_COLUMNS if c in frame.columns):
                 text = frame[c].astype(str).str.strip()
-                value = pd.to_numeric(text, errors="coerce")
-                parts.append(pd.DataFrame({"table": tag, "measure": frame["measure"].astype(str).to_numpy(),
+                # a number is shown; anything else written ("c", or a mark a spreadsheet left) hid one
+                value = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+                parts.append(pd.DataFrame({"pack": pack, "table": tag, "measure": frame["measure"].astype(str).to_numpy(),
                                            "period": frame["period"].astype(str).to_numpy(),
                                            "locality": frame["locality"].astype(str).to_numpy(), "column": c,
-                                           "shown": value.notna().to_numpy(), "hidden": (text == SUPPRESSED).to_numpy(),
+                                           "shown": value.notna().to_numpy(), "hidden": (value.isna() & (text != "")).to_numpy(),
                                            "value": value.to_numpy(dtype=float, na_value=np.nan)}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["table", "measure", "period", "locality", "column", "shown", "hidden", "value"])
+        columns=["pack", "table", "measure", "period", "locality", "column", "shown", "hidden", "value"])
+
+
+def _same_localities(cells: pd.DataFrame, old_rows: pd.DataFrame) -> List[np.ndarray]:
+    """The cells (rows of ``cells``: this pack's, ``row`` set, and the earlier packs' ``old_rows``
+    merged) of the packs that share one set of localities, per such set. A council is the sum of
+    the localities its pack showed: where localities were renamed or redrawn between packs, the
+    sum over every name any pack used would be no relation at all."""
+    mine = frozenset(cells.loc[cells["row"].notna(), "locality"])
+    sets = {k: frozenset(g) for k, g in old_rows.groupby("pack", sort=False)["locality"]}
+    if all(v == mine for v in sets.values()):
+        return [np.ones(len(cells), dtype=bool)]
+    keys = pd.MultiIndex.from_frame(cells[["table", "period", "locality"]])
+    out = []
+    for localities in dict.fromkeys([mine, *sets.values()]):
+        packs = [k for k, v in sets.items() if v == localities]
+        held = pd.MultiIndex.from_frame(old_rows.loc[old_rows["pack"].isin(packs), ["table", "period", "locality"]])
+        members = keys.isin(held)
+        if localities == mine:
+            members |= cells["row"].notna().to_numpy()
+        out.append(np.asarray(members, dtype=bool))
+    return out
 
 
 def _pack_relations(cells: pd.DataFrame, *, flow: bool) -> list:
     """Per month and 12-month period the council is the sum of its localities; a locality's
-    12-month figure is the sum of its twelve months (a stock: its last), where every one is a cell."""
-    at = {(t, p, loc): i for i, (t, p, loc) in enumerate(zip(cells["table"], cells["period"], cells["locality"]))}
+    12-month figure is the sum of its twelve months (a stock: its last), where every one is a cell.
+    Cells are named by their index labels (``cells`` may be part of a larger frame)."""
+    at = {(t, p, loc): i for i, t, p, loc in zip(cells.index, cells["table"], cells["period"], cells["locality"])}
     relations = []
     for (tag, period), group in cells.groupby(["table", "period"], sort=False):
         total = at.get((tag, period, ALL))
