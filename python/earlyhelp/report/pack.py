@@ -352,8 +352,9 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     # one count in several measures, measures that add up to another: found in the data
     links = _linked_series(monthly_raw, loc12_raw, kinds)
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
+    before = _published_cells(earlier)
     # the lead-in year is published too, as the ``previous`` figures of the year after it
-    _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts)
+    _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts, before=before)
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
     not_audited: List[Dict[str, str]] = []
     counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
@@ -361,15 +362,14 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     # the lead-in year stays in until every cell is hidden: a stock's month before the first one
     # shown (published as a ``previous``) and the flows link it to the cells hidden here
     _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end,
-                     not_audited=not_audited)
+                     not_audited=not_audited, before=before)
     # each round hides one cell at least, so the rounds end; in practice one or two
-    before = _published_cells(earlier)
     while earlier and _against_earlier_packs(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, before,
                                              counts12, not_audited):
         counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
                                         counts12, not_audited)
         _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12,
-                         month_end=month_end, not_audited=not_audited)
+                         month_end=month_end, not_audited=not_audited, before=before)
     not_audited = [dict(t) for t in dict.fromkeys(tuple(sorted(d.items())) for d in not_audited)]
     if not_audited:
         warnings.warn(f"{len(not_audited)} hidden cells of the pack were not audited for bounds (see "
@@ -1053,7 +1053,8 @@ def _independent(sums: List[Tuple[int, Tuple[int, ...]]], k: int) -> List[Tuple[
 def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], monthly_raw: pd.DataFrame,
                      loc12_raw: Optional[pd.DataFrame], links: _Links, threshold: int,
                      counts: Dict[str, Dict[str, int]], month_end: Optional[pd.Timestamp] = None,
-                     not_audited: Optional[List[Dict[str, str]]] = None) -> None:
+                     not_audited: Optional[List[Dict[str, str]]] = None,
+                     before: Optional[pd.DataFrame] = None) -> None:
     """Hide more cells so that no hidden count can be read off another measure or worked out from
     the sums between measures (:func:`_linked_series`), in place.
 
@@ -1062,7 +1063,10 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     is the sum of its localities; with ``loc12``, each locality's 12-month figure is the sum of its
     last twelve months (of a stock, the last month). The last three hold where the data show them.
     ``counts`` gets the numerators hidden here as secondary suppressions; ``not_audited`` every place
-    of a hidden cell the bounds audit did not cover (:func:`_unaudited_place`).
+    of a hidden cell the bounds audit did not cover (:func:`_unaudited_place`). ``before``: the
+    council's earlier packs' cells (:func:`_published_cells`): a cell one of them showed is known
+    (it protects nothing), one they hid stays hidden. (A stock's month of the lead-in year, shown
+    by an earlier pack, with this pack's 12-month inflow and outflow gave the stock a year on.)
     """
     linked = links.linked()
     if not linked or monthly.empty:
@@ -1076,6 +1080,11 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     values = np.zeros(len(cell_key))
     values[cell] = np.round(np.nan_to_num(places["value"], nan=0.0))
     seed = np.bincount(cell, weights=places["hidden"], minlength=len(cell_key)) > 0
+    published = None
+    if before is not None and len(before):
+        shown, hid = _earlier_status(frames, places, before)
+        published = np.bincount(cell, weights=shown, minlength=len(cell_key)) > 0
+        seed = (seed | (np.bincount(cell, weights=hid, minlength=len(cell_key)) > 0)) & ~published
     at = -np.ones((len(links.classes), grid.n), dtype=np.int64)          # (class, slot) -> cell
     at[cell_key // grid.n, cell_key % grid.n] = np.arange(len(cell_key))
     relations = _linked_relations(at, values, grid, links, linked)
@@ -1086,7 +1095,8 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
         local = {c: k for k, c in enumerate(cells)}
         rels = [(tuple(local[q] for q in t) if isinstance(t, tuple) else local[t], tuple(local[q] for q in ps))
                 for t, ps in rels]
-        hidden[cells], why = _suppress_related(values[cells], rels, threshold, seed[cells])
+        hidden[cells], why = _suppress_related(values[cells], rels, threshold, seed[cells],
+                                               None if published is None else published[cells])
         skipped.update({int(cells[k]): w for k, w in why.items()})
     _hide_places(frames, places, hidden[cell], counts)
     if not_audited is not None and skipped:
@@ -1094,6 +1104,21 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
         for p in np.flatnonzero(np.isin(cell, list(skipped))):
             not_audited.append(_unaudited_place(by_tag[places["tag"][p]], int(places["row"][p]), str(places["col"][p]),
                                                 skipped[int(cell[p])]))
+
+
+def _earlier_status(frames: list, places: Dict[str, np.ndarray], before: pd.DataFrame
+                    ) -> Tuple[np.ndarray, np.ndarray]:
+    """Per place of :func:`_linked_places`: whether an earlier pack showed its cell, and whether
+    one hid it (``before``: :func:`_published_cells`)."""
+    by_tag = {tag: frame for tag, frame, _, _ in frames}
+    keys = pd.DataFrame({"table": places["tag"], "column": places["col"]})
+    for name in ("measure", "period", "locality"):   # places come frame by frame, in the frames' order
+        keys[name] = np.concatenate([frame[name].astype(str).to_numpy()[places["row"][places["tag"] == tag]]
+                                     for tag, frame in by_tag.items()])
+    old = before.groupby(["table", "measure", "period", "locality", "column"], sort=False).agg(
+        shown=("shown", "any"), hid=("hidden", "any")).reset_index()
+    got = keys.merge(old, on=["table", "measure", "period", "locality", "column"], how="left", validate="many_to_one")
+    return got["shown"].eq(True).to_numpy(), got["hid"].eq(True).to_numpy()
 
 
 class _SlotGrid:
