@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from earlyhelp import ValidationError, synthetic
-from earlyhelp.report.pack import PackOptions, earlier_packs, write_pack
+from earlyhelp.report.ledger import earlier_runs, published_cells
+from earlyhelp.report.pack import PackOptions, write_pack
 
 MEASURES = ["requests", "episodes_opened", "children_referred"]
 FIRST, SECOND = "2025-01-31", "2025-02-28"
@@ -70,7 +71,7 @@ def test_a_pack_whose_tables_were_both_changed_is_refused(council, first, tmp_pa
     folder, run = _copy(first, tmp_path)
     _excel_edit(run / "measures_monthly.csv")
     (run / "measures_monthly.parquet").unlink()
-    with pytest.raises(ValidationError, match="changed since the pack wrote them") as info:
+    with pytest.raises(ValidationError, match="changed since the run wrote them") as info:
         write_pack(council, folder, options=PackOptions(months=12, end=SECOND, measures=MEASURES))
     assert str(run / "measures_monthly.csv") in str(info.value)
 
@@ -92,8 +93,8 @@ def test_the_council_is_matched_whatever_its_case_and_a_byte_order_mark(council,
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
     record["council"] = " coventry "
     (run / "run.json").write_text("\ufeff" + json.dumps(record), encoding="utf-8")
-    assert len(earlier_packs(folder, "Coventry")) == 1
-    assert not earlier_packs(folder, "Wolverhampton")
+    assert len(earlier_runs(folder, "Coventry")) == 1
+    assert not earlier_runs(folder, "Wolverhampton")
 
 
 def test_a_pack_without_file_digests_is_read_with_care(council, first, tmp_path):
@@ -103,16 +104,14 @@ def test_a_pack_without_file_digests_is_read_with_care(council, first, tmp_path)
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
     del record["files"]
     (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
-    monthly, _ = earlier_packs(folder, "Coventry")[0]
+    monthly, _ = earlier_runs(folder, "Coventry")[0]
     hidden = (monthly["numerator"] == "c").sum()
     table = pd.read_csv(run / "measures_monthly.csv", dtype=str, keep_default_na=False)
     table["numerator"] = table["numerator"].replace("c", "C")
     table.to_csv(run / "measures_monthly.csv", index=False, encoding="cp1252")
-    from earlyhelp.report.pack import _published_cells
-
-    cells = _published_cells(earlier_packs(folder, "Coventry"))
+    cells = published_cells(earlier_runs(folder, "Coventry"))
     assert cells.query("table == 'm' and column == 'numerator'")["hidden"].sum() == hidden > 0
     _excel_edit(run / "measures_monthly.csv")
     with pytest.raises(ValidationError, match="not written as the pack wrote it") as info:
-        earlier_packs(folder, "Coventry")
+        earlier_runs(folder, "Coventry")
     assert [p.column for p in info.value.problems] == ["period"]

@@ -4,12 +4,13 @@ Packs written to one folder are protected together; packs kept apart are not (th
 finds counts they hid)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from earlyhelp import synthetic
-from earlyhelp.report.pack import ALL, PackOptions, write_pack
+from earlyhelp.report.pack import PackOptions, write_pack
+
+from _ledger_attack import pack_tables, worked_out
 
 ENDS = ("2025-01-31", "2025-02-28", "2025-03-31")
 MEASURES = ["requests", "episodes_opened", "children_referred", "service_referrals", "episodes_open",
@@ -27,48 +28,8 @@ def _packs(ds, folder_of):
 
 
 def _worked_out(runs) -> list:
-    """Counts some pack hid that the published tables of all of them work out by linear algebra:
-    per month and 12-month period the council is the sum of its localities, and a locality's
-    12-month figure of a count is the sum of its twelve months."""
     kinds = pd.read_csv(runs[0] / "catalogue.csv").set_index("id")["kind"]
-    known, hidden, relations = {}, set(), []
-    for run in runs:
-        for name, tag in (("measures_monthly", "m"), ("measures_localities_12m", "y")):
-            table = pd.read_csv(run / f"{name}.csv", dtype=str, keep_default_na=False)
-            for row in table.itertuples():
-                key = (tag, row.measure, row.period, row.locality)
-                if row.numerator == "c":
-                    hidden.add(key)
-                elif row.numerator != "":
-                    known[key] = float(row.numerator)
-            for (measure, period), group in table.groupby(["measure", "period"]):
-                parts = [(tag, measure, period, loc) for loc in group["locality"] if loc != ALL]
-                relations.append(((tag, measure, period, ALL), parts))
-                if tag == "y" and kinds[measure] == "count":
-                    end = pd.Period(period.rsplit(" ", 1)[-1], freq="M")
-                    for loc in group["locality"]:
-                        relations.append(((tag, measure, period, loc),
-                                          [("m", measure, str(end - k), loc) for k in range(12)]))
-    unknown = sorted(hidden - set(known))
-    index = {k: i for i, k in enumerate(unknown)}
-    rows, rhs = [], []
-    for total, parts in relations:
-        cells = [total, *parts]
-        if any(c not in index and c not in known for c in cells) or not any(c in index for c in cells):
-            continue
-        row, b = np.zeros(len(unknown)), 0.0
-        for sign, c in [(1.0, total)] + [(-1.0, p) for p in parts]:
-            if c in index:
-                row[index[c]] += sign
-            else:
-                b -= sign * known[c]
-        rows.append(row)
-        rhs.append(b)
-    a = np.array(rows)
-    # a hidden cell is worked out when its unit vector lies in the row space of the equations
-    _, sv, vt = np.linalg.svd(a, full_matrices=True)
-    null = vt[(sv > 1e-9).sum():]
-    return [unknown[i] for i in np.flatnonzero(np.abs(null).max(axis=0) < 1e-9)] if len(null) else unknown
+    return worked_out([t for run in runs for t in pack_tables(run)], kinds)
 
 
 def test_packs_in_one_folder_give_no_hidden_count_back_together(council, tmp_path):

@@ -369,12 +369,15 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
 # ---------------------------------------------------------------------------------
 # outputs
 # ---------------------------------------------------------------------------------
-def suppressed_history(Y_df: pd.DataFrame, threshold: int):
+def suppressed_history(Y_df: pd.DataFrame, threshold: int, earlier: Optional[pd.DataFrame] = None):
     """Observed counts for publication: every series and period, small counts suppressed.
 
     Secondary suppression uses the hierarchy in the ids (``measure/council`` is the sum of
     ``measure/council/locality``), so a hidden locality count cannot be recovered from the
-    council total. Returns a :class:`~earlyhelp.report.suppression.Suppressed` table.
+    council total. ``earlier``: what the council's runs already in the output folder published
+    of these cells (``unique_id``, ``ds``, ``shown``, ``hidden``; :func:`earlier_cells`): a
+    cell one of them hid is hidden here too, and one they showed is known (never hidden to
+    protect another). Returns a :class:`~earlyhelp.report.suppression.Suppressed` table.
     """
     from ..report.suppression import Suppressed, suppress
 
@@ -390,8 +393,48 @@ def suppressed_history(Y_df: pd.DataFrame, threshold: int):
     grid = pd.MultiIndex.from_product([sorted(ids), sorted(frame["ds"].unique())], names=["unique_id", "ds"])
     frame = frame.set_index(["unique_id", "ds"]).reindex(grid, fill_value=0).reset_index()
     frame["y"] = frame["y"].round().astype("int64")
-    out = suppress(frame, "y", dims=["unique_id", "ds"], hierarchies={"unique_id": parents}, threshold=threshold)
+    known = {}
+    if earlier is not None and len(earlier):
+        before = frame[["unique_id", "ds"]].merge(earlier, on=["unique_id", "ds"], how="left", validate="one_to_one")
+        small = ((frame["y"] >= 1) & (frame["y"] <= threshold)).to_numpy()
+        # a small count another run showed is hidden here all the same (this run's threshold), but
+        # as protection it counts for nothing
+        shown = before["shown"].eq(True).to_numpy() & ~small
+        known = {"hidden": {"y": before["hidden"].eq(True).to_numpy() & ~shown}, "published": {"y": shown}}
+    out = suppress(frame, "y", dims=["unique_id", "ds"], hierarchies={"unique_id": parents}, threshold=threshold,
+                   **known)
     return Suppressed.of(out.sort_values(["unique_id", "ds"]).reset_index(drop=True), **out.facts())
+
+
+def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
+    """What the councils' packs and monthly forecasts already in ``output`` published of the
+    observed cells ``Y_df`` holds: ``unique_id``, ``ds``, ``shown``, ``hidden`` (None: nothing;
+    :func:`earlyhelp.report.ledger.earlier_runs`)."""
+    from ..report.ledger import ALL, earlier_runs, published_cells
+
+    if names is None or not len(Y_df):
+        return None
+    ids = pd.Series(pd.unique(Y_df["unique_id"].astype(str)))
+    places = names.series_columns(ids)
+    series = pd.DataFrame({"unique_id": ids.to_numpy(), "measure": ids.str.split(SEP).str[0].to_numpy(),
+                           "council": places["council"].astype(str).to_numpy(),
+                           "locality": places["locality"].fillna("").astype(str).replace("", ALL).to_numpy()})
+    series = series[series["council"].str.strip() != ""]
+    parts = []
+    for council, mine in series.groupby("council", sort=False):
+        cells = published_cells(earlier_runs(output, council))
+        cells = cells[(cells["table"] == "m") & (cells["column"] == "numerator")]
+        if len(cells):
+            got = cells.groupby(["measure", "period", "locality"], sort=False).agg(
+                shown=("shown", "any"), hidden=("hidden", "any")).reset_index()
+            parts.append(mine.merge(got, on=["measure", "locality"]))
+    if not parts:
+        return None
+    known = pd.concat(parts, ignore_index=True)
+    known["ds"] = pd.to_datetime(known["period"] + "-01")
+    ds_type = Y_df["ds"].dtype
+    known["ds"] = known["ds"].astype(ds_type) if pd.api.types.is_datetime64_any_dtype(ds_type) else known["ds"]
+    return known[["unique_id", "ds", "shown", "hidden"]]
 
 
 def _sorted_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
@@ -460,7 +503,7 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     fc = cfg.forecast
     # chosen on every series' accuracy, as the capacity plan is, before small series' is withheld
     chosen = best_model(accuracy_table, fc.models)
-    history = suppressed_history(Y_df, cfg.suppression_threshold)
+    history = suppressed_history(Y_df, cfg.suppression_threshold, earlier_cells(folder.output, Y_df, names))
     hidden = hidden_series(history)
     folder.write_table("observed", with_place_names(history, names),
                        csv_frame=with_place_names(published(history), names))

@@ -23,10 +23,9 @@ import pandas as pd
 from .._blas import in_one_blas_thread
 from .._errors import Problem, ValidationError
 from .._native import Steps
+from .ledger import ALL, COUNT_COLUMNS, earlier_runs, published_cells
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED
 
-ALL = "All localities"
-COUNT_COLUMNS = ("numerator", "denominator")
 DERIVED = ("value", "lo", "hi", "rate_per_10k")
 CHANGE = ("previous", "change", "change_p", "change_significant")
 
@@ -300,7 +299,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
         what goes in the pack.
     earlier : sequence of (DataFrame, DataFrame)
         the published ``measures_monthly`` and ``measures_localities_12m`` tables (as text, with
-        ``"c"``) of the council's earlier packs (:func:`earlier_packs`): what they showed is
+        ``"c"``) of the council's earlier packs (:func:`~earlyhelp.report.ledger.earlier_runs`): what they showed is
         known, what they hid stays hidden, and no hidden count of theirs or of this pack can be
         worked out from all of them together.
 
@@ -352,7 +351,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     # one count in several measures, measures that add up to another: found in the data
     links = _linked_series(monthly_raw, loc12_raw, kinds)
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
-    before = _published_cells(earlier)
+    before = published_cells(earlier)
     # the lead-in year is published too, as the ``previous`` figures of the year after it
     _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts, before=before)
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
@@ -569,145 +568,6 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
     return counts12
 
 
-#: the tables of a pack that the next packs read (:func:`earlier_packs`), and the columns they need
-PACK_LEDGER_TABLES = ("measures_monthly", "measures_localities_12m")
-_LEDGER_COLUMNS = ("measure", "period", "locality", *COUNT_COLUMNS)
-#: how each table's ``period`` is written: a month, or the 12 months to one
-_LEDGER_PERIODS = {"measures_monthly": r"\d{4}-\d{2}", "measures_localities_12m": r"12 months to \d{4}-\d{2}"}
-
-
-def earlier_packs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
-    """The published tables of the council's packs already in a folder.
-
-    A run folder holding a pack's table whose ``run.json`` cannot say it is another council's
-    pack (unreadable, edited, without the command or the council), or whose tables cannot be
-    read back as the pack wrote them, is an error naming the file: read without it, the next
-    pack could show what it hid. Restore the file, or move the run folder out of ``output``.
-
-    Parameters
-    ----------
-    output : str or Path
-        the folder holding the run folders of ``earlyhelp report`` (``write_pack``'s ``output``).
-    council : str
-        the council's name: a pack whose run.json names another council is left out (names
-        compared without case or surrounding spaces).
-
-    Returns
-    -------
-    list of (DataFrame, DataFrame)
-        per pack, ``measures_monthly`` and ``measures_localities_12m`` as text (``"c"`` where
-        hidden), as :func:`build_pack`'s ``earlier`` takes them.
-    """
-    folder = Path(output)
-    found = []
-    for run in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
-        tables = [run / f"{name}.csv" for name in PACK_LEDGER_TABLES]
-        record = _pack_record(run)
-        if record is None and not any(t.exists() for t in tables):
-            continue                                   # not a run folder: nothing of a pack in it
-        if record is not None and record.get("command") != "report" and not any(t.exists() for t in tables):
-            continue                                   # another command's run
-        if record is None:
-            _unreadable_pack(run / "run.json", "is missing or not a run record (JSON object)")
-        if record.get("command") != "report":
-            _unreadable_pack(run / "run.json", f"says the command was {record.get('command')!r}, beside a "
-                             "pack's tables")
-        name = record.get("council")
-        if not isinstance(name, str):
-            # a pack written before run.json named its council, or edited: taken for this council's,
-            # another council's localities would be added into this one's totals
-            _unreadable_pack(run / "run.json", f"names no council ({name!r}; add \"council\": \"<its name>\")")
-        if name.strip().casefold() != council.strip().casefold():
-            continue
-        found.append(tuple(_ledger_table(run, name, record.get("files")) for name in PACK_LEDGER_TABLES))
-    return found
-
-
-def _pack_record(run: Path) -> Optional[Dict[str, Any]]:
-    """A run folder's run.json as a dict; None when it is missing or not a JSON object."""
-    import json
-
-    try:
-        record = json.loads((run / "run.json").read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
-
-
-def _unreadable_pack(path: Path, what: str) -> None:
-    raise ValidationError([Problem(str(path), None, f"{what}: an earlier pack the next one must read (or it could "
-                                   "show what that pack hid); restore the file as the pack wrote it, or move the "
-                                   "run folder out of the output folder")])
-
-
-def _ledger_table(run: Path, name: str, written: Any) -> pd.DataFrame:
-    """An earlier pack's table ``name`` as text: its CSV, or its Parquet, as the pack wrote it
-    (the SHA-256 its run.json records: a table saved again by a spreadsheet reads back with other
-    periods, marks or localities), checked for the columns and periods it was written with."""
-    from .runfolder import sha256_file
-
-    csv, parquet = run / f"{name}.csv", run / f"{name}.parquet"
-    if isinstance(written, dict) and written:
-        for path in (csv, parquet):
-            if path.is_file() and written.get(path.name) == sha256_file(path):
-                return _checked_ledger(path, _ledger_text(path))
-        _unreadable_pack(csv, f"and {parquet.name} are missing or changed since the pack wrote them (their "
-                         "SHA-256 is not the one run.json records)")
-    return _checked_ledger(csv, _ledger_text(csv))
-
-
-def _ledger_text(path: Path) -> pd.DataFrame:
-    """A pack table's file read as text (``""`` where blank)."""
-    if not path.is_file():
-        _unreadable_pack(path, "is missing")
-    if path.suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except (OSError, ValueError) as err:
-            _unreadable_pack(path, f"cannot be read ({type(err).__name__}: {str(err).strip()})")
-        text = frame.astype(object).where(frame.notna(), "").astype(str)
-        for c in COUNT_COLUMNS:   # a hidden count is null beside its status "c" (the CSV writes "c")
-            if c in text.columns and pd.api.types.is_numeric_dtype(frame[c]):
-                text[c] = [repr(float(v)) if v == v else "" for v in frame[c].to_numpy(dtype=float)]
-            if f"{c}_status" in text.columns:
-                text.loc[text[f"{c}_status"] == SUPPRESSED, c] = SUPPRESSED
-        return text
-    frame = None
-    for encoding in ("utf-8-sig", "cp1252"):     # as written, or saved again by a spreadsheet
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-            _unreadable_pack(path, f"cannot be read ({type(err).__name__}: {str(err).strip()})")
-    if frame is None:
-        _unreadable_pack(path, "is neither UTF-8 nor Windows-1252 text")
-    return frame
-
-
-def _checked_ledger(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """The ledger's columns of a pack table, checked: present, and periods written as the pack
-    writes them."""
-    import re
-
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in _LEDGER_COLUMNS if c not in frame.columns]
-    if missing:
-        _unreadable_pack(path, f"has no column {', '.join(missing)}")
-    frame = frame[list(_LEDGER_COLUMNS)].apply(lambda c: c.str.strip())
-    pattern = re.compile(_LEDGER_PERIODS[path.stem] + r"$")
-    bad = ~frame["period"].map(lambda v: bool(pattern.match(v)))
-    if bad.any():
-        rows = list(np.flatnonzero(bad.to_numpy()))
-        raise ValidationError([Problem(str(path), "period", "is not written as the pack wrote it ("
-                                       f"{'2024-06' if path.stem == 'measures_monthly' else '12 months to 2024-06'}"
-                                       "), so its cells cannot be matched with this pack's: restore the file, or "
-                                       "move the run folder out of the output folder", rows=rows[:10],
-                                       n_rows=len(rows), value=frame["period"].iloc[rows[0]])])
-    return frame
-
-
 def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
                            loc12_raw: pd.DataFrame, kinds: Dict[str, str], threshold: int,
                            before: pd.DataFrame, counts: Dict[str, Dict[str, int]],
@@ -727,7 +587,7 @@ def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_r
     bounds audit, which :func:`_year_against_months` and :func:`_across_measures` run on this
     pack's own relations). A hidden count the earlier packs already give away, which nothing
     here can cover, goes to ``not_audited`` with where it was published. ``before``: the earlier
-    packs' cells (:func:`_published_cells`).
+    packs' cells (:func:`~earlyhelp.report.ledger.published_cells`).
     """
     now = _pack_cells(monthly, loc12, monthly_raw, loc12_raw)
     status = {("m", c): (monthly[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True) for c in COUNT_COLUMNS}
@@ -798,25 +658,6 @@ def _pack_cells(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.Data
                 "column": c, "row": np.arange(len(frame)), "raw": raw_c[c],
                 "hidden_now": (frame[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool)}))
     return pd.concat(parts, ignore_index=True)
-
-
-def _published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
-    """The earlier packs' published tables (text), long: pack (its place in ``earlier``), table
-    (``m``, ``y``), measure, period, locality, column, what each showed (with the value) and hid."""
-    parts = []
-    for pack, tables in enumerate(earlier):
-        for tag, frame in zip(("m", "y"), tables):
-            for c in (c for c in COUNT_COLUMNS if c in frame.columns):
-                text = frame[c].astype(str).str.strip()
-                # a number is shown; anything else written ("c", or a mark a spreadsheet left) hid one
-                value = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-                parts.append(pd.DataFrame({"pack": pack, "table": tag, "measure": frame["measure"].astype(str).to_numpy(),
-                                           "period": frame["period"].astype(str).to_numpy(),
-                                           "locality": frame["locality"].astype(str).to_numpy(), "column": c,
-                                           "shown": value.notna().to_numpy(), "hidden": (value.isna() & (text != "")).to_numpy(),
-                                           "value": value.to_numpy(dtype=float, na_value=np.nan)}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["pack", "table", "measure", "period", "locality", "column", "shown", "hidden", "value"])
 
 
 def _same_localities(cells: pd.DataFrame, old_rows: pd.DataFrame) -> List[np.ndarray]:
@@ -1064,7 +905,7 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     last twelve months (of a stock, the last month). The last three hold where the data show them.
     ``counts`` gets the numerators hidden here as secondary suppressions; ``not_audited`` every place
     of a hidden cell the bounds audit did not cover (:func:`_unaudited_place`). ``before``: the
-    council's earlier packs' cells (:func:`_published_cells`): a cell one of them showed is known
+    council's earlier packs' cells (:func:`~earlyhelp.report.ledger.published_cells`): a cell one of them showed is known
     (it protects nothing), one they hid stays hidden. (A stock's month of the lead-in year, shown
     by an earlier pack, with this pack's 12-month inflow and outflow gave the stock a year on.)
     """
@@ -1109,7 +950,7 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
 def _earlier_status(frames: list, places: Dict[str, np.ndarray], before: pd.DataFrame
                     ) -> Tuple[np.ndarray, np.ndarray]:
     """Per place of :func:`_linked_places`: whether an earlier pack showed its cell, and whether
-    one hid it (``before``: :func:`_published_cells`)."""
+    one hid it (``before``: :func:`~earlyhelp.report.ledger.published_cells`)."""
     by_tag = {tag: frame for tag, frame, _, _ in frames}
     keys = pd.DataFrame({"table": places["tag"], "column": places["col"]})
     for name in ("measure", "period", "locality"):   # places come frame by frame, in the frames' order
@@ -1466,7 +1307,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     measure), ``measures_monthly``, ``measures_localities_12m``, ``summary``, ``catalogue`` as CSV
     and Parquet, and ``run.json``. The folder appears only when complete.
 
-    The council's packs already in ``output`` are read first (:func:`earlier_packs`): this pack
+    The council's packs already in ``output`` are read first (:func:`~earlyhelp.report.ledger.earlier_runs`): this pack
     hides what they hid, and more where needed, so that no count any of them hid can be worked
     out from all of them together (:func:`build_pack`'s ``earlier``). Keep a council's monthly
     packs in one folder.
@@ -1498,7 +1339,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     t0 = time.perf_counter()
     try:
         with steps.step("measures and suppression"):
-            pack = build_pack(ds, opt, earlier=earlier_packs(output, _council_name(ds)))
+            pack = build_pack(ds, opt, earlier=earlier_runs(output, _council_name(ds)))
             tables = tidy_tables(pack)
         inputs = content_hash(ds)
         parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,

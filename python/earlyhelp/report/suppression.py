@@ -701,7 +701,8 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
              totals: Optional[Mapping[str, Hashable]] = None,
              hierarchies: Optional[Mapping[str, Mapping[Hashable, Hashable]]] = None,
              threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
-             audit_seconds: float = DEFAULT_AUDIT_SECONDS) -> Suppressed:
+             audit_seconds: float = DEFAULT_AUDIT_SECONDS, hidden: Optional[Mapping[str, Sequence[bool]]] = None,
+             published: Optional[Mapping[str, Sequence[bool]]] = None) -> Suppressed:
     """Suppress small observed counts in a long table, with secondary suppression.
 
     Parameters
@@ -728,6 +729,12 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     audit_seconds : float, default 300
         per value column, the most time the audit spends on exact ranges (see
         :func:`suppress_cells`); the result's ``out_of_time`` names the columns where it ran out.
+    hidden : mapping of str to sequence of bool, optional
+        per value column, cells (rows) to hide whatever their count: what another publication
+        hid (:func:`suppress_cells`'s ``hidden``).
+    published : mapping of str to sequence of bool, optional
+        per value column, cells already published elsewhere: known, so never hidden to protect
+        another cell (:func:`suppress_cells`'s ``published``).
 
     Returns
     -------
@@ -763,7 +770,8 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     for col in values:
         counts = _counts(table, col)
         result = suppress_cells(counts, relations, threshold=threshold, lp_audit=lp_audit,
-                                audit_seconds=audit_seconds)
+                                audit_seconds=audit_seconds, hidden=(hidden or {}).get(col),
+                                published=(published or {}).get(col))
         kept = pd.array(np.where(result.hidden, 0, counts).astype("int64"), dtype="Int64")
         kept[result.hidden] = pd.NA
         out[col] = kept

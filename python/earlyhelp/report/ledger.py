@@ -1,0 +1,245 @@
+"""What a council has published already: the runs in an output folder that a new run reads.
+
+A council publishes a pack every month (``earlyhelp report``) and a demand forecast now and then
+(``earlyhelp forecast``), and they show the same counts: a month's requests by locality are in
+both. Cells one run hid beside small counts, another may show, and read together they give the
+hidden counts back. So a run reads the council's runs already in its output folder: what they
+showed is known, what they hid stays hidden (:mod:`earlyhelp.report.pack`, and the
+observed counts of ``earlyhelp forecast``).
+
+Runs are read as they were written: a table is taken from the file whose SHA-256 the run's
+``run.json`` records (its CSV, else its Parquet), and a run folder that cannot be read so, or
+whose ``run.json`` cannot say whose run it is, is an error naming the file. Read without it, the
+new run could show what that one hid.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+from .suppression import SUPPRESSED
+
+#: the council total's label in the published tables
+ALL = "All localities"
+#: the count columns of a pack's tables
+COUNT_COLUMNS = ("numerator", "denominator")
+_SEP = "/"      # between the levels of a forecast series id
+
+#: the tables of a pack that the next runs read (:func:`earlier_runs`), and the columns they need
+PACK_LEDGER_TABLES = ("measures_monthly", "measures_localities_12m")
+_LEDGER_COLUMNS = ("measure", "period", "locality", *COUNT_COLUMNS)
+#: how each table's ``period`` is written: a month, or the 12 months to one
+_LEDGER_PERIODS = {"measures_monthly": r"\d{4}-\d{2}", "measures_localities_12m": r"12 months to \d{4}-\d{2}"}
+
+
+def earlier_runs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
+    """What the council's packs and monthly demand forecasts already in a folder published.
+
+    A run folder holding a pack's tables or a forecast's observed counts whose ``run.json``
+    cannot say whose run it is (unreadable, edited, without the command or the council), or
+    whose tables cannot be read back as they were written, is an error naming the file.
+    Restore the file, or move the run folder out of ``output``. A forecast's series are named
+    by their measure, and those a pack has too (``requests``, ``children_referred``,
+    ``episodes_opened``, ``step_ups``) count the same cells; forecasts at weekly frequency
+    count other cells and are passed over.
+
+    Parameters
+    ----------
+    output : str or Path
+        the folder holding the run folders (``run.output``).
+    council : str
+        the council's name: another council's runs are left out (names compared without case or
+        surrounding spaces).
+
+    Returns
+    -------
+    list of (DataFrame, DataFrame)
+        per run, its monthly cells and its 12-month cells (``measure``, ``period``,
+        ``locality`` and the count columns, as text: ``"c"`` where hidden; a forecast has no
+        12-month cells), as :func:`earlyhelp.report.pack.build_pack`'s ``earlier`` takes them.
+    """
+    found = []
+    for run, command, record in _council_runs(output):
+        if command == "report":
+            if _same_council(record, run, council):
+                found.append(tuple(_ledger_table(run, table, record.get("files")) for table in PACK_LEDGER_TABLES))
+        else:
+            cells = _forecast_cells(run, record, council)
+            if cells is not None:
+                found.append((cells, pd.DataFrame(columns=list(_LEDGER_COLUMNS))))
+    return found
+
+
+def _council_runs(output):
+    """``(run folder, command, run.json)`` of every pack and forecast in ``output``; other runs
+    are passed over, and a folder holding a pack's or a forecast's tables that its run.json does
+    not account for is an error."""
+    folder = Path(output)
+    for run in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+        tables = {"report": any((run / f"{t}.{x}").exists() for t in PACK_LEDGER_TABLES for x in ("csv", "parquet")),
+                  "forecast": any((run / f"observed.{x}").exists() for x in ("csv", "parquet"))}
+        record = _pack_record(run)
+        command = record.get("command") if record is not None else None
+        if command in tables:
+            yield run, command, record
+        elif any(tables.values()):
+            what = "a pack's tables" if tables["report"] else "a forecast's observed counts"
+            _unreadable_pack(run / "run.json", "is missing or not a run record (JSON object)" if record is None else
+                             f"says the command was {command!r}, beside {what}")
+
+
+def _same_council(record: Dict[str, Any], run: Path, council: str) -> bool:
+    name = record.get("council")
+    if not isinstance(name, str):
+        # written before run.json named its council, or edited: taken for this council's, another
+        # council's localities would be added into this one's totals
+        _unreadable_pack(run / "run.json", f"names no council ({name!r}; add \"council\": \"<its name>\")")
+    return name.strip().casefold() == council.strip().casefold()
+
+
+def _forecast_cells(run: Path, record: Dict[str, Any], council: str) -> Optional[pd.DataFrame]:
+    """A monthly forecast's observed counts of ``council`` as pack cells (None: none, or weekly)."""
+    table = _run_table(run, "observed", record.get("files"))
+    missing = [c for c in ("unique_id", "council", "locality", "ds", "y") if c not in table.columns]
+    if missing:
+        _unreadable_pack(run / "observed.csv", f"has no column {', '.join(missing)}")
+    mine = table[table["council"].str.strip().str.casefold() == council.strip().casefold()]
+    if mine.empty:
+        return None
+    day = pd.to_datetime(mine["ds"].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    if day.isna().any():
+        rows = list(np.flatnonzero(day.isna().to_numpy()))
+        raise ValidationError([Problem(str(run / "observed.csv"), "ds", "is not a date as the forecast wrote it: "
+                                       "restore the file, or move the run folder out of the output folder",
+                                       rows=rows[:10], n_rows=len(rows), value=mine["ds"].iloc[rows[0]])])
+    if not (day.dt.day == 1).all():
+        return None                                   # weekly counts: other cells than a month's
+    locality = mine["locality"].str.strip()
+    return pd.DataFrame({"measure": mine["unique_id"].str.split(_SEP).str[0].to_numpy(),
+                         "period": day.dt.strftime("%Y-%m").to_numpy(),
+                         "locality": np.where(locality == "", ALL, locality),
+                         "numerator": mine["y"].to_numpy(), "denominator": ""})
+
+
+def _pack_record(run: Path) -> Optional[Dict[str, Any]]:
+    """A run folder's run.json as a dict; None when it is missing or not a JSON object."""
+    import json
+
+    try:
+        record = json.loads((run / "run.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _unreadable_pack(path: Path, what: str) -> None:
+    raise ValidationError([Problem(str(path), None, f"{what}: an earlier run the next one must read (or it could "
+                                   "show what that run hid); restore the file as the run wrote it, or move the "
+                                   "run folder out of the output folder")])
+
+
+def _ledger_table(run: Path, name: str, written: Any) -> pd.DataFrame:
+    """A pack's table ``name`` as text, checked for the columns and periods it was written with."""
+    return _checked_ledger(run / f"{name}.csv", _run_table(run, name, written))
+
+
+def _run_table(run: Path, name: str, written: Any) -> pd.DataFrame:
+    """A run's table ``name`` as text: its CSV, or its Parquet, as the run wrote it (the SHA-256
+    its run.json records: a table saved again by a spreadsheet reads back with other periods,
+    marks or localities)."""
+    from .runfolder import sha256_file
+
+    csv, parquet = run / f"{name}.csv", run / f"{name}.parquet"
+    if isinstance(written, dict) and written:
+        for path in (csv, parquet):
+            if path.is_file() and written.get(path.name) == sha256_file(path):
+                return _ledger_text(path)
+        _unreadable_pack(csv, f"and {parquet.name} are missing or changed since the run wrote them (their "
+                         "SHA-256 is not the one run.json records)")
+    return _ledger_text(csv)
+
+
+def _ledger_text(path: Path) -> pd.DataFrame:
+    """A pack table's file read as text (``""`` where blank)."""
+    if not path.is_file():
+        _unreadable_pack(path, "is missing")
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except (OSError, ValueError) as err:
+            _unreadable_pack(path, f"cannot be read ({type(err).__name__}: {str(err).strip()})")
+        text = frame.astype(object).where(frame.notna(), "").astype(str)
+        for c in (*COUNT_COLUMNS, "y"):   # a hidden count is null beside its status "c" (the CSV writes "c")
+            if c in text.columns and pd.api.types.is_numeric_dtype(frame[c]):
+                text[c] = [repr(float(v)) if v == v else "" for v in frame[c].to_numpy(dtype=float)]
+            if f"{c}_status" in text.columns:
+                text.loc[text[f"{c}_status"] == SUPPRESSED, c] = SUPPRESSED
+        return text
+    frame = None
+    for encoding in ("utf-8-sig", "cp1252"):     # as written, or saved again by a spreadsheet
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            _unreadable_pack(path, f"cannot be read ({type(err).__name__}: {str(err).strip()})")
+    if frame is None:
+        _unreadable_pack(path, "is neither UTF-8 nor Windows-1252 text")
+    return frame
+
+
+def _checked_ledger(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's columns of a pack table, checked: present, and periods written as the pack
+    writes them."""
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in _LEDGER_COLUMNS if c not in frame.columns]
+    if missing:
+        _unreadable_pack(path, f"has no column {', '.join(missing)}")
+    frame = frame[list(_LEDGER_COLUMNS)].apply(lambda c: c.str.strip())
+    pattern = re.compile(_LEDGER_PERIODS[path.stem] + r"$")
+    bad = ~frame["period"].map(lambda v: bool(pattern.match(v)))
+    if bad.any():
+        rows = list(np.flatnonzero(bad.to_numpy()))
+        raise ValidationError([Problem(str(path), "period", "is not written as the pack wrote it ("
+                                       f"{'2024-06' if path.stem == 'measures_monthly' else '12 months to 2024-06'}"
+                                       "), so its cells cannot be matched with this pack's: restore the file, or "
+                                       "move the run folder out of the output folder", rows=rows[:10],
+                                       n_rows=len(rows), value=frame["period"].iloc[rows[0]])])
+    return frame
+
+
+def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """The earlier runs' published cells, long.
+
+    Parameters
+    ----------
+    earlier : sequence of (DataFrame, DataFrame)
+        per run, its monthly and 12-month tables as text (:func:`earlier_runs`).
+
+    Returns
+    -------
+    DataFrame
+        one row per cell and run: ``pack`` (the run's place in ``earlier``), ``table`` (``m``
+        monthly, ``y`` 12-month), ``measure``, ``period``, ``locality``, ``column``, ``shown``
+        (and its ``value``) and ``hidden``.
+    """
+    parts = []
+    for pack, tables in enumerate(earlier):
+        for tag, frame in zip(("m", "y"), tables):
+            for c in (c for c in COUNT_COLUMNS if c in frame.columns):
+                text = frame[c].astype(str).str.strip()
+                # a number is shown; anything else written ("c", or a mark a spreadsheet left) hid one
+                value = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+                parts.append(pd.DataFrame({"pack": pack, "table": tag, "measure": frame["measure"].astype(str).to_numpy(),
+                                           "period": frame["period"].astype(str).to_numpy(),
+                                           "locality": frame["locality"].astype(str).to_numpy(), "column": c,
+                                           "shown": value.notna().to_numpy(), "hidden": (value.isna() & (text != "")).to_numpy(),
+                                           "value": value.to_numpy(dtype=float, na_value=np.nan)}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["pack", "table", "measure", "period", "locality", "column", "shown", "hidden", "value"])

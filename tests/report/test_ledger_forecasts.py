@@ -1,0 +1,70 @@
+"""A pack and a monthly demand forecast of one council in one folder: they show the same counts
+(a month's requests by locality), so each reads the other as an earlier run: what it hid stays
+hidden, what it showed is known, and read together they give no hidden count back."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from earlyhelp import synthetic
+from earlyhelp.cli.config import load_config
+from earlyhelp.cli.forecastrun import run_forecast
+from earlyhelp.report.pack import PackOptions, write_pack
+
+from _ledger_attack import forecast_tables, pack_tables, worked_out
+
+SOURCE = dict(preset="coventry", years=3, scale=0.5, seed=4)
+MEASURES = ["requests", "episodes_opened", "children_referred"]
+END = "2025-03-31"
+
+
+@pytest.fixture(scope="module")
+def council():
+    return synthetic.council(**SOURCE)
+
+
+def _forecast(tmp_path, output):
+    config = tmp_path / "forecast.toml"
+    source = "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in SOURCE.items())
+    config.write_text(f"""
+[run]
+name = "forecast"
+output = "{output.as_posix()}"
+[source]
+kind = "synthetic"
+{source}
+[forecast]
+measures = ["requests", "episodes_opened"]
+freq = "MS"
+horizon = 3
+season_length = 12
+models = ["SeasonalNaive"]
+levels = [80]
+hierarchy = ["locality", "council"]
+reconcile = "bottom_up"
+backtest_windows = 1
+backtest_step = 3
+[publish]
+suppression_threshold = 5
+""", encoding="utf-8")
+    return run_forecast(load_config(str(config))).folder
+
+
+def _given_back(pack, forecast):
+    kinds = pd.read_csv(pack / "catalogue.csv").set_index("id")["kind"]
+    return worked_out(pack_tables(pack) + forecast_tables(forecast), kinds)
+
+
+@pytest.mark.parametrize("forecast_first", [False, True], ids=["pack-then-forecast", "forecast-then-pack"])
+def test_a_pack_and_a_forecast_in_one_folder_give_no_hidden_count_back(council, tmp_path, forecast_first):
+    output = tmp_path / "runs"
+    steps = [lambda: write_pack(council, output, options=PackOptions(months=12, end=END, measures=MEASURES)),
+             lambda: _forecast(tmp_path, output)]
+    pack, forecast = (steps[1](), steps[0]())[::-1] if forecast_first else (steps[0](), steps[1]())
+    assert not _given_back(pack, forecast)
+
+
+def test_a_pack_and_a_forecast_kept_apart_can_give_counts_back(council, tmp_path):
+    """The check above can fail: kept in separate folders, they know nothing of each other."""
+    pack = write_pack(council, tmp_path / "packs", options=PackOptions(months=12, end=END, measures=MEASURES))
+    assert _given_back(pack, _forecast(tmp_path, tmp_path / "forecasts"))
