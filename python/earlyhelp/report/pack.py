@@ -594,11 +594,12 @@ def _against_earlier_packs(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_r
     status.update({("y", c): (loc12[f"{c}_status"] == SUPPRESSED).to_numpy(dtype=bool, copy=True)
                    for c in COUNT_COLUMNS})
     added = False
+    earlier_series = dict(tuple(before.groupby(["measure", "column"], sort=False)))
     for (mid, c), cur in now.groupby(["measure", "column"], sort=False):
         kind = kinds.get(mid, "count")
         if (c == "denominator" and kind != "proportion") or kind == "ratio":
             continue
-        old_rows = before[(before["measure"] == mid) & (before["column"] == c)]
+        old_rows = earlier_series.get((mid, c), before.iloc[:0])
         old = old_rows.groupby(["table", "period", "locality"], sort=False).agg(shown=("shown", "any"),
                                                                           hid=("hidden", "any"),
                                                                           value=("value", "max")).reset_index()
