@@ -410,6 +410,7 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
     """What the councils' packs and monthly forecasts already in ``output`` published of the
     observed cells ``Y_df`` holds: ``unique_id``, ``ds``, ``shown``, ``hidden`` (None: nothing;
     :func:`earlyhelp.report.ledger.earlier_runs`)."""
+    from ..measures import catalogue as measures_catalogue
     from ..report.ledger import ALL, earlier_runs, published_cells
 
     if names is None or not len(Y_df):
@@ -420,9 +421,11 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
                            "council": places["council"].astype(str).to_numpy(),
                            "locality": places["locality"].fillna("").astype(str).replace("", ALL).to_numpy()})
     series = series[series["council"].str.strip() != ""]
+    catalogue = measures_catalogue()
+    counted = set(catalogue.loc[catalogue["kind"].isin(["count", "stock"]), "id"])
     parts = []
     for council, mine in series.groupby("council", sort=False):
-        cells = published_cells(earlier_runs(output, council))
+        cells = published_cells(earlier_runs(output, council), counts=counted)
         cells = cells[(cells["table"] == "m") & (cells["column"] == "numerator")]
         if len(cells):
             got = cells.groupby(["measure", "period", "locality"], sort=False).agg(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -201,7 +201,9 @@ def _checked_ledger(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in _LEDGER_COLUMNS if c not in frame.columns]
     if missing:
         _unreadable_pack(path, f"has no column {', '.join(missing)}")
-    frame = frame[list(_LEDGER_COLUMNS)].apply(lambda c: c.str.strip())
+    # a monthly table's ``previous`` is the same month a year before (a count's): published too
+    frame = frame[[*_LEDGER_COLUMNS, *(["previous"] if "previous" in frame.columns else [])]]
+    frame = frame.apply(lambda c: c.astype(str).str.strip())
     pattern = re.compile(_LEDGER_PERIODS[path.stem] + r"$")
     bad = ~frame["period"].map(lambda v: bool(pattern.match(v)))
     if bad.any():
@@ -214,13 +216,18 @@ def _checked_ledger(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
+                    counts: Collection[str] = ()) -> pd.DataFrame:
     """The earlier runs' published cells, long.
 
     Parameters
     ----------
     earlier : sequence of (DataFrame, DataFrame)
         per run, its monthly and 12-month tables as text (:func:`earlier_runs`).
+    counts : collection of str, optional
+        the measures that count (kinds ``count`` and ``stock``): a monthly table's ``previous`` of these is the
+        numerator of the month a year before, published too (withheld beside a shown count, it
+        was hidden; beside a hidden one it says nothing).
 
     Returns
     -------
@@ -233,13 +240,26 @@ def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> pd.
     for pack, tables in enumerate(earlier):
         for tag, frame in zip(("m", "y"), tables):
             for c in (c for c in COUNT_COLUMNS if c in frame.columns):
-                text = frame[c].astype(str).str.strip()
-                # a number is shown; anything else written ("c", or a mark a spreadsheet left) hid one
-                value = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-                parts.append(pd.DataFrame({"pack": pack, "table": tag, "measure": frame["measure"].astype(str).to_numpy(),
-                                           "period": frame["period"].astype(str).to_numpy(),
-                                           "locality": frame["locality"].astype(str).to_numpy(), "column": c,
-                                           "shown": value.notna().to_numpy(), "hidden": (value.isna() & (text != "")).to_numpy(),
-                                           "value": value.to_numpy(dtype=float, na_value=np.nan)}))
+                parts.append(_cells(frame, frame[c], frame["period"], pack, tag, c))
+            if tag == "m" and "previous" in frame.columns and len(counts):
+                mine = frame[frame["measure"].isin(list(counts))]
+                year_before = (pd.PeriodIndex(mine["period"], freq="M") - 12).astype(str)
+                # beside a hidden count the previous is withheld whatever it was: then it says nothing
+                said = pd.to_numeric(mine["numerator"], errors="coerce").notna() | \
+                    pd.to_numeric(mine["previous"], errors="coerce").notna()
+                mine = mine[said.to_numpy()]
+                parts.append(_cells(mine, mine["previous"], pd.Series(year_before[said.to_numpy()], index=mine.index),
+                                    pack, tag, "numerator"))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["pack", "table", "measure", "period", "locality", "column", "shown", "hidden", "value"])
+
+
+def _cells(frame: pd.DataFrame, column: pd.Series, period: pd.Series, pack: int, tag: str, name: str) -> pd.DataFrame:
+    text = column.astype(str).str.strip()
+    # a number is shown; anything else written ("c", or a mark a spreadsheet left) hid one
+    value = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+    return pd.DataFrame({"pack": pack, "table": tag, "measure": frame["measure"].astype(str).to_numpy(),
+                         "period": period.astype(str).to_numpy(), "locality": frame["locality"].astype(str).to_numpy(),
+                         "column": name, "shown": value.notna().to_numpy(),
+                         "hidden": (value.isna() & (text != "")).to_numpy(),
+                         "value": value.to_numpy(dtype=float, na_value=np.nan)})

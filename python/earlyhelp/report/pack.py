@@ -351,7 +351,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     # one count in several measures, measures that add up to another: found in the data
     links = _linked_series(monthly_raw, loc12_raw, kinds)
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
-    before = published_cells(earlier)
+    before = published_cells(earlier, counts=[m for m, k in kinds.items() if k in ("count", "stock")])
     # the lead-in year is published too, as the ``previous`` figures of the year after it
     _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts, before=before)
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
