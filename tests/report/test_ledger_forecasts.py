@@ -68,3 +68,12 @@ def test_a_pack_and_a_forecast_kept_apart_can_give_counts_back(council, tmp_path
     """The check above can fail: kept in separate folders, they know nothing of each other."""
     pack = write_pack(council, tmp_path / "packs", options=PackOptions(months=12, end=END, measures=MEASURES))
     assert _given_back(pack, _forecast(tmp_path, tmp_path / "forecasts"))
+
+
+def test_a_weekly_forecast_meets_no_month_of_the_packs():
+    """Weeks are other cells than months: a week starting on the 1st is not that month's count."""
+    from earlyhelp.cli.forecastrun import earlier_cells
+
+    weekly = pd.DataFrame({"unique_id": "requests/E08000026", "y": 3.0,
+                           "ds": pd.date_range("2024-06-03", periods=8, freq="W-MON")})
+    assert earlier_cells("unused", weekly, names=object()) is None

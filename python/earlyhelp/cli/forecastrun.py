@@ -413,8 +413,8 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
     from ..measures import catalogue as measures_catalogue
     from ..report.ledger import ALL, earlier_runs, published_cells
 
-    if names is None or not len(Y_df):
-        return None
+    if names is None or not len(Y_df) or not (pd.to_datetime(Y_df["ds"]).dt.day == 1).all():
+        return None         # (weekly counts are other cells than the packs' months)
     ids = pd.Series(pd.unique(Y_df["unique_id"].astype(str)))
     places = names.series_columns(ids)
     series = pd.DataFrame({"unique_id": ids.to_numpy(), "measure": ids.str.split(SEP).str[0].to_numpy(),
