@@ -68,8 +68,6 @@ def test_report_numbers_carry_no_trailing_zeros():
 def test_capacity_chart_shows_the_council_when_every_locality_is_withheld():
     """Small localities' capacity is withheld: the chart drew nothing; it now draws the council."""
     import matplotlib.pyplot as plt
-    import numpy as np
-    import pandas as pd
 
     from earlyhelp.report import forecast_report
 

@@ -194,7 +194,7 @@ class Leaks:
 def attack(grid: Grid, rel: Relations, threshold: int) -> Leaks:
     """Every hidden count (shown as "c", or small in the lead-in year) that the published pack gives away."""
     leaks = Leaks()
-    n_c, n_s = len(rel.classes), grid.truth.shape[1]
+    n_s = grid.truth.shape[1]
     truth = np.array([grid.truth[c[0]] for c in rel.classes])
     known = np.array([np.nanmax(np.where(np.isnan(grid.known[c]), -1, grid.known[c]), axis=0) for c in rel.classes])
     known = np.where(known < 0, np.nan, known)

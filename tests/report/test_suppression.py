@@ -1,8 +1,6 @@
 """Small-number suppression: primary, secondary, and attacks on the published table."""
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
