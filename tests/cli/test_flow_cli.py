@@ -100,3 +100,38 @@ def test_validate_checks_a_flow_config_as_one(tmp_path):
     bad = CliRunner().invoke(cli, ["validate", "--config",
                                    str(_config(tmp_path, **{"inflation = 0.03": "inflation = 0.03\nfoo = 1"}))])
     assert bad.exit_code == 2 and "costs.foo" in bad.output, bad.output
+
+
+def test_goal_seek_table_is_written_and_hidden_states_are_withheld(tmp_path):
+    result = CliRunner().invoke(cli, ["flow", "--config", str(_config(tmp_path))])
+    assert result.exit_code == 0, result.output
+    folder = Path(result.output.strip().splitlines()[-1])
+    goals = pd.read_csv(folder / "goal_seek.csv")
+    row = goals.iloc[0]
+    assert row["goal"] == "CIN plans down a tenth by March 2027" and row["state"] == "cin"
+    # a deeper cut meets the target in 80% of the runs than the projection's answer does in its share
+    assert 0 < row["multiplier_for_chance"] < row["multiplier"] < 1.2 and 0 < row["met_share"] < 0.8
+    assert row["lower"] <= row["multiplier"] <= row["upper"]
+    # a goal on a state left out of the tables (children in residential care, at a threshold of 30)
+    # is withheld, and run.json says so
+    hidden = _config(tmp_path, **{"suppression_threshold = 5": "suppression_threshold = 30",
+                                  'state = "cin"': 'state = "residential"', "target_stock = 370": "target_stock = 10",
+                                  "chance = 0.8": "chance = 0.5", "draws = 50": "draws = 5"})
+    result = CliRunner().invoke(cli, ["flow", "--config", str(hidden)])
+    assert result.exit_code == 0, result.output
+    folder = Path(result.output.strip().splitlines()[-1])
+    record = json.loads((folder / "run.json").read_text())
+    assert "residential" in record["suppressed_states"]
+    assert record["goal_seek_withheld"] == ["CIN plans down a tenth by March 2027"]
+    assert pd.read_csv(folder / "goal_seek.csv").empty
+
+
+def test_goal_seek_config_is_checked(tmp_path):
+    cases = [("target_stock = 370 ", "budget = 1e6\ntarget_stock = 370 ", "goal_seek[0]"),       # both
+             ('until = "2027-03-31"', 'until = "2027-03-15"', "goal_seek[0].until"),           # not a month end
+             ("chance = 0.8 ", "chance = 1.5 ", "goal_seek[0].chance"),
+             ('rate = "entry:cin"', 'rate = "entry:nowhere"', "goal_seek[0].rate"),
+             ('state = "cin"', 'state = "cin"\nwhen = 3', "goal_seek[0]")]                      # unknown key
+    for old, new, key in cases:
+        result = CliRunner().invoke(cli, ["flow", "--config", str(_config(tmp_path, **{old: new}))])
+        assert result.exit_code == 2 and key in result.output, (old, result.output)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
+import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError, Problem, ValidationError
@@ -37,6 +38,7 @@ from ..data.coerce import UNKNOWN_CODES
 from ..data.ssda903 import OVERLAPS
 from ..flow import checks
 from ..flow.categories import PRESETS as CATEGORY_PRESETS
+from ..flow.localities import TOTAL
 from ..flow.model import INFLATION_RANGE, MAX_UNIT_COST
 from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
 from ..report.suppression import SUPPRESSED
@@ -80,6 +82,7 @@ class FlowConfig:
     inflation: float = 0.0
     switches: Dict[str, bool] = field(default_factory=dict)  # model_switches() as given
     scenarios: List[Dict[str, Any]] = field(default_factory=list)
+    goals: List[Dict[str, Any]] = field(default_factory=list)     # [[goal_seek]], as goal_seek's keywords
     dask: Optional[str] = None
     suppression_threshold: int = 5
     ssda903: Optional[str] = None
@@ -101,7 +104,8 @@ def load_flow_config(path: str) -> FlowConfig:
     data = read_config_toml(file, missing=missing_config("flow"))
     check = _Checker(str(file))
     base = file.parent
-    check.known(data, "", ("run", "source", "code_map", "model", "costs", "scenarios", "dask", "publish"))
+    check.known(data, "", ("run", "source", "code_map", "model", "costs", "scenarios", "goal_seek", "dask",
+                           "publish"))
 
     run = check.table(data, "run")
     check.known(run, "run", ("name", "output"))
@@ -164,6 +168,7 @@ def load_flow_config(path: str) -> FlowConfig:
     unit_costs = _unit_costs(check, costs, states)
 
     scenarios = _check_scenarios(check, data.get("scenarios", []), states)
+    goals = _check_goals(check, data.get("goal_seek", []), states, bool(unit_costs))
 
     dask = check.table(data, "dask")
     check.known(dask, "dask", ("address",))
@@ -178,7 +183,8 @@ def load_flow_config(path: str) -> FlowConfig:
     return FlowConfig(name=name, output=str(out), source=source, categories=categories,
                       by=None if by == "council" else by, start=start, end=end, months=months,
                       runs=runs, seed=seed, quantiles=quantiles, unit_costs=unit_costs,
-                      unit=unit, inflation=inflation, switches=switches, scenarios=scenarios, dask=address or None,
+                      unit=unit, inflation=inflation, switches=switches, scenarios=scenarios, goals=goals,
+                      dask=address or None,
                       suppression_threshold=threshold, ssda903=ssda903, path=str(file),
                       ssda903_overlaps=reader["overlaps"], ssda903_unknown_codes=reader["unknown_codes"])
 
@@ -271,6 +277,55 @@ def _check_scenarios(check, raw: Any, states: Optional[List[str]]) -> List[Dict[
         if problem:
             check.bad(where, f"not a scenario: {problem}")
         out.append(scenario)
+    return out
+
+
+def _check_goals(check, raw: Any, states: Optional[List[str]], costed: bool) -> List[Dict[str, Any]]:
+    """The ``[[goal_seek]]`` tables as :func:`earlyhelp.flow.goal_seek`'s keywords (and ``name``)."""
+    if not isinstance(raw, list):
+        check.bad("goal_seek", "must be an array of tables ([[goal_seek]])", raw)
+        return []
+    out, names = [], set()
+    for i, goal in enumerate(raw):
+        where = f"goal_seek[{i}]"
+        if not isinstance(goal, dict):
+            check.bad(where, "must be a table ([[goal_seek]] with name, rate, until and target_stock or budget)",
+                      goal)
+            continue
+        n = len(check.problems)
+        check.known(goal, where, ("name", "rate", "until", "target_stock", "state", "budget", "start", "chance",
+                                  "draws"))
+        name = check.string(goal, f"{where}.name", default=f"goal {i + 1}")
+        if name in names:
+            check.bad(f"{where}.name", "the same name as another goal: every goal needs its own (they label the "
+                      "rows)", name)
+        names.add(name)
+        rate = _check_target(check, f"{where}.rate", goal.get("rate"), states)
+        until = check.date(goal, f"{where}.until")
+        if until is None and "until" not in goal:
+            check.bad(f"{where}.until", "missing: the month end the target is for, e.g. \"2026-03-31\"")
+        stock = check.number(goal, f"{where}.target_stock", minimum=0)
+        budget = check.number(goal, f"{where}.budget", minimum=0)
+        if ("target_stock" in goal) == ("budget" in goal):
+            check.bad(where, "give exactly one of target_stock (children) and budget (cost to until)")
+        if "budget" in goal and not costed:
+            check.bad(f"{where}.budget", "a budget needs [costs.unit_costs]")
+        state = check.choice(goal, f"{where}.state", tuple(states), default=None) if states is not None else \
+            check.string(goal, f"{where}.state")
+        if state is not None and "budget" in goal:
+            check.bad(f"{where}.state", "chooses the stock of target_stock; a budget is the cost of all states", state)
+        start = check.date(goal, f"{where}.start")
+        chance = check.number(goal, f"{where}.chance", minimum=0, maximum=1)
+        if chance is not None and not 0 < chance < 1:
+            check.bad(f"{where}.chance", "must be a share of runs between 0 and 1 (0.8: met in 80% of them)",
+                      chance)
+        if chance is not None and until and not pd.Timestamp(until).is_month_end:
+            check.bad(f"{where}.until", "must be a month end with chance: the Monte Carlo counts at month ends",
+                      until)
+        draws = check.integer(goal, f"{where}.draws", default=100, minimum=0, maximum=100_000)
+        if len(check.problems) == n:
+            out.append({"name": name, "rate": rate, "until": until, "target_stock": stock, "budget": budget,
+                        "state": state, "start": start, "chance": chance, "draws": draws})
     return out
 
 
@@ -487,11 +542,15 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
     fan = model.simulate(months=cfg.months, runs=cfg.runs, seed=cfg.seed, client=client, quantiles=cfg.quantiles)
     costs = model.simulate_costs(cfg.quantiles) if cfg.unit_costs else None
     timings["simulate"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    goals = _goal_seeks(model, cfg, client) if cfg.goals else None
+    timings["goal_seek"] = round(time.perf_counter() - t, 3)
     params = {"categories": cfg.categories, "by": cfg.by or "council", "start": str(f.start.date()),
               "end": str(f.end.date()), "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed,
               "quantiles": cfg.quantiles, "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
               **cfg.switches,
-              "scenarios": [s.to_dict() for s in scenarios], "suppression_threshold": cfg.suppression_threshold}
+              "scenarios": [s.to_dict() for s in scenarios], "goal_seek": cfg.goals,
+              "suppression_threshold": cfg.suppression_threshold}
     digest = run_digest(params, inputs)
     excluded, sections = _excluded(model, ds, cfg.suppression_threshold)
     policy = PublishPolicy(threshold=cfg.suppression_threshold)
@@ -510,11 +569,49 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
                 sections["costs_withheld"] = "every cost: a state's children are hidden"
             publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
             sections["suppressed_states"] = sorted(hidden)
+            _publish_goals(folder, goals, set(hidden), sections)
         else:
             sections.update(_publish_by_locality(folder, model, det, fan, table, costs))
+            # goals are the council's: withheld with the council total's hidden states
+            at_total = {c["state"] for c in sections["suppressed_cells"] if c["locality"] == TOTAL}
+            _publish_goals(folder, goals, at_total | ({"all"} if TOTAL in sections["costs_withheld"] else set()),
+                           sections)
         folder.record("flow", inputs=inputs, digest=digest, excluded=excluded, timings=timings,
                       parameters=params, config=cfg.path, by=cfg.by or "council", **sections)
     return folder.final
+
+
+def _publish_goals(folder, goals: Optional[pd.DataFrame], hidden: set, sections: Dict[str, Any]) -> None:
+    """The goal_seek table without the goals on a hidden state's stock, or on every state's stock
+    or cost when one is hidden (they would say something of it); run.json names those left out."""
+    if goals is None:
+        return
+    out = goals["state"].isin(hidden | {"all"}) if hidden else np.zeros(len(goals), dtype=bool)
+    if out.any():
+        sections["goal_seek_withheld"] = sorted(goals.loc[out, "goal"])
+    folder.write_table("goal_seek", goals[~out].reset_index(drop=True))
+
+
+def _goal_seeks(model, cfg: FlowConfig, client) -> pd.DataFrame:
+    """One row per ``[[goal_seek]]``: the multiplier, its interval and, with ``chance``, how often
+    the Monte Carlo meets the target (``state`` "all" for every state's stock and for a budget)."""
+    from ..flow import goal_seek
+
+    rows = []
+    for goal in cfg.goals:
+        keywords = {k: v for k, v in goal.items() if k not in ("name", "rate", "until") and v is not None}
+        rate = tuple(goal["rate"]) if isinstance(goal["rate"], list) else goal["rate"]
+        got = goal_seek(model, rate, goal["until"], seed=cfg.seed, runs=cfg.runs, client=client, **keywords)
+        rows.append({"goal": goal["name"], "rate": rate if isinstance(rate, str) else " -> ".join(rate),
+                     "until": goal["until"], "state": goal["state"] or "all",
+                     "target": "budget" if goal["budget"] is not None else "stock",
+                     "target_value": goal["budget"] if goal["budget"] is not None else goal["target_stock"],
+                     "multiplier": got["multiplier"], "lower": got["lower"], "upper": got["upper"],
+                     "level": got["level"], "draws": got["draws"], "unreachable_draws": got["unreachable_draws"],
+                     **({"chance": got["chance"], "runs": got["runs"], "met_share": got["met_share"],
+                         "met_share_error": got["met_share_error"],
+                         "multiplier_for_chance": got["multiplier_for_chance"]} if "chance" in got else {})})
+    return pd.DataFrame(rows)
 
 
 def _hidden_states(model, f, threshold: int) -> Dict[str, str]:
