@@ -233,9 +233,23 @@ def test_goal_seek_with_chance_checks_its_arguments(model):
     from earlyhelp import ValidationError
 
     kwargs = dict(target_stock=100, state="cin", draws=0)
-    for bad, column in ((dict(chance=1.0), "chance"), (dict(chance=0.0), "chance"), (dict(chance=0.5, runs=0), "runs"),
+    for bad, column in ((dict(chance=1.0), "chance"), (dict(chance=0.0), "chance"), (dict(chance=2), "chance"),
+                        (dict(chance=True), "chance"), (dict(chance=0.5, runs=0), "runs"),
                         (dict(chance=0.5, until="2026-03-15"), "until"), (dict(chance=0.5, until="2025-03-31"), "until")):
         until = bad.pop("until", "2026-03-31")
-        with pytest.raises(ValidationError) as e:
+        with pytest.raises(ValidationError) as e:   # (draws=0: a bad until is refused before any draw)
             goal_seek(model, "entry:cin", until, **kwargs, **bad)
         assert [p.column for p in e.value.problems] == [column]
+
+
+def test_goal_seek_with_chance_refuses_a_bad_until_before_any_draw(model, monkeypatch):
+    from earlyhelp import ValidationError
+    from earlyhelp.flow import analysis
+
+    def no_draws(*args, **kwargs):
+        raise AssertionError("a posterior draw ran before until was checked")
+
+    monkeypatch.setattr(analysis, "_drawn_fit", no_draws)
+    with pytest.raises(ValidationError) as e:
+        goal_seek(model, "entry:cin", "2026-03-15", target_stock=100, state="cin", draws=5, chance=0.5)
+    assert [p.column for p in e.value.problems] == ["until"]

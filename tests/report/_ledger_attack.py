@@ -17,13 +17,16 @@ def pack_tables(run) -> list:
 
 
 def forecast_tables(run) -> list:
-    """A monthly forecast's observed counts as a monthly table of its series' measures."""
+    """A forecast's observed counts as a table of its series' measures: monthly (``m``), or
+    quarterly (``s3``: a quarter is named by its first month and is the sum of its months)."""
     observed = pd.read_csv(run / "observed.csv", dtype=str, keep_default_na=False)
     observed = observed[observed["council"] != ""]
-    return [("m", pd.DataFrame({"measure": observed["unique_id"].str.split("/").str[0],
-                                "period": observed["ds"].str.slice(0, 7),
-                                "locality": observed["locality"].replace("", ALL),
-                                "numerator": observed["y"]}))]
+    months = sorted(set(observed["ds"].str.slice(0, 7)))
+    step = (pd.Period(months[1], freq="M") - pd.Period(months[0], freq="M")).n if len(months) > 1 else 1
+    return [("m" if step == 1 else f"s{step}", pd.DataFrame({"measure": observed["unique_id"].str.split("/").str[0],
+                                                            "period": observed["ds"].str.slice(0, 7),
+                                                            "locality": observed["locality"].replace("", ALL),
+                                                            "numerator": observed["y"]}))]
 
 
 def worked_out(tables: Iterable[Tuple[str, pd.DataFrame]], kinds: Mapping[str, str]) -> list:
@@ -46,6 +49,11 @@ def worked_out(tables: Iterable[Tuple[str, pd.DataFrame]], kinds: Mapping[str, s
                 for loc in group["locality"]:
                     relations.append(((tag, measure, period, loc),
                                       [("m", measure, str(end - k), loc) for k in range(12)]))
+            if tag.startswith("s"):          # a quarter is the sum of its months
+                first = pd.Period(period, freq="M")
+                for loc in group["locality"]:
+                    relations.append(((tag, measure, period, loc),
+                                      [("m", measure, str(first + k), loc) for k in range(int(tag[1:]))]))
     unknown = sorted(hidden - set(known))
     index = {k: i for i, k in enumerate(unknown)}
     rows = []

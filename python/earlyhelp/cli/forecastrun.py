@@ -407,14 +407,16 @@ def suppressed_history(Y_df: pd.DataFrame, threshold: int, earlier: Optional[pd.
 
 
 def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
-    """What the councils' packs and monthly forecasts already in ``output`` published of the
-    observed cells ``Y_df`` holds: ``unique_id``, ``ds``, ``shown``, ``hidden`` (None: nothing;
-    :func:`earlyhelp.report.ledger.earlier_runs`)."""
+    """What the councils' packs and forecasts already in ``output`` published of the observed
+    cells ``Y_df`` holds: ``unique_id``, ``ds``, ``shown``, ``hidden`` (None: nothing;
+    :func:`earlyhelp.report.ledger.earlier_runs`). A quarter is hidden where one of its months
+    was, and known where every one was shown (or the quarter itself); weeks meet no month."""
     from ..measures import catalogue as measures_catalogue
-    from ..report.ledger import ALL, earlier_runs, published_cells
+    from ..report.ledger import ALL, earlier_runs, months_spanned, published_cells
 
-    if names is None or not len(Y_df) or not (pd.to_datetime(Y_df["ds"]).dt.day == 1).all():
-        return None         # (weekly counts are other cells than the packs' months)
+    span = months_spanned(Y_df["unique_id"].astype(str), Y_df["ds"]) if names is not None and len(Y_df) else None
+    if span is None:
+        return None
     ids = pd.Series(pd.unique(Y_df["unique_id"].astype(str)))
     places = names.series_columns(ids)
     series = pd.DataFrame({"unique_id": ids.to_numpy(), "measure": ids.str.split(SEP).str[0].to_numpy(),
@@ -423,18 +425,37 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
     series = series[series["council"].str.strip() != ""]
     catalogue = measures_catalogue()
     counted = set(catalogue.loc[catalogue["kind"].isin(["count", "stock"]), "id"])
+    cells = pd.DataFrame({"unique_id": Y_df["unique_id"].astype(str).to_numpy(),
+                          "start": pd.to_datetime(pd.Series(Y_df["ds"].to_numpy()))}).drop_duplicates()
     parts = []
     for council, mine in series.groupby("council", sort=False):
-        cells = published_cells(earlier_runs(output, council), counts=counted)
-        cells = cells[(cells["table"] == "m") & (cells["column"] == "numerator")]
-        if len(cells):
-            got = cells.groupby(["measure", "period", "locality"], sort=False).agg(
-                shown=("shown", "any"), hidden=("hidden", "any")).reset_index()
-            parts.append(mine.merge(got, on=["measure", "locality"]))
+        before = published_cells(earlier_runs(output, council), counts=counted)
+        before = before[before["column"] == "numerator"]
+        if not len(before):
+            continue
+        mine = cells.merge(mine, on="unique_id")
+        # each period's months (a quarter's three), then what the earlier runs did with each
+        months = mine.loc[mine.index.repeat(span)].copy()
+        months["period"] = (months["start"].dt.to_period("M") +
+                            np.tile(np.arange(span), len(mine))).astype(str).to_numpy()
+        monthly = before[before["table"] == "m"].groupby(["measure", "period", "locality"], sort=False).agg(
+            shown=("shown", "any"), hidden=("hidden", "any")).reset_index()
+        months = months.merge(monthly, on=["measure", "period", "locality"], how="left")
+        got = months.groupby(["unique_id", "start"], sort=False).agg(
+            shown=("shown", lambda v: bool(v.eq(True).all())), hidden=("hidden", lambda v: bool(v.eq(True).any())))
+        if span > 1:     # an earlier forecast's own quarters
+            same = before[before["table"] == f"s{span}"].groupby(["measure", "period", "locality"], sort=False).agg(
+                shown2=("shown", "any"), hidden2=("hidden", "any")).reset_index()
+            keyed = mine.assign(period=mine["start"].dt.strftime("%Y-%m")).merge(
+                same, on=["measure", "period", "locality"], how="left").set_index(["unique_id", "start"])
+            got = got.join(keyed[["shown2", "hidden2"]])
+            got["shown"] = got["shown"] | got["shown2"].eq(True)
+            got["hidden"] = got["hidden"] | got["hidden2"].eq(True)
+        parts.append(got[["shown", "hidden"]].reset_index())
     if not parts:
         return None
-    known = pd.concat(parts, ignore_index=True)
-    known["ds"] = pd.to_datetime(known["period"] + "-01")
+    known = pd.concat(parts, ignore_index=True).rename(columns={"start": "ds"})
+    known["hidden"] &= ~known["shown"]
     ds_type = Y_df["ds"].dtype
     known["ds"] = known["ds"].astype(ds_type) if pd.api.types.is_datetime64_any_dtype(ds_type) else known["ds"]
     return known[["unique_id", "ds", "shown", "hidden"]]

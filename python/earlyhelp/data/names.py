@@ -93,6 +93,29 @@ def council_names(localities: pd.DataFrame) -> pd.Series:
     return _lookup(localities["council_code"].to_numpy(), localities["council_name"].to_numpy())
 
 
+def locality_council_names(localities: pd.DataFrame) -> pd.Series:
+    """locality_id -> its council's name (the council code where no name is recorded)."""
+    if localities is None or not {"locality_id", "council_code"} <= set(localities.columns):
+        return pd.Series(dtype=object)
+    names = council_names(localities)
+    codes = _text(localities["council_code"])
+    return _lookup(localities["locality_id"].to_numpy(),
+                   np.array([None if c is None else names.get(str(c), str(c)) for c in codes], dtype=object))
+
+
+def council_name(localities: pd.DataFrame) -> str:
+    """The name a council's runs are known by (:mod:`earlyhelp.report.ledger`): its name, else its
+    code; ``"N councils"`` for several; ``"the council"`` where neither is recorded."""
+    if localities is None or "council_code" not in localities.columns:
+        names = _text(localities["council_name"]).dropna().unique() if localities is not None and \
+            "council_name" in localities.columns else []
+    else:
+        lookup = council_names(localities)
+        names = pd.unique(np.array([lookup.get(str(c), str(c)) for c in _text(localities["council_code"]).dropna()],
+                                   dtype=object))
+    return str(names[0]) if len(names) == 1 else f"{len(names)} councils" if len(names) else "the council"
+
+
 def agency_names(agencies: pd.DataFrame) -> pd.Series:
     """agency_id -> name."""
     if agencies is None or not {"agency_id", "name"} <= set(agencies.columns):
@@ -122,12 +145,14 @@ class Names:
     localities: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     councils: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     agencies: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    #: locality_id -> its council's name (the code where no name is recorded)
+    locality_councils: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
     @classmethod
     def of(cls, ds: Any) -> "Names":
         loc = _table(ds, "localities")
         return cls(localities=locality_names(loc), councils=council_names(loc),
-                   agencies=agency_names(_table(ds, "agencies")))
+                   agencies=agency_names(_table(ds, "agencies")), locality_councils=locality_council_names(loc))
 
     def locality(self, ids: Any) -> pd.Series:
         return name_of(ids, self.localities)
@@ -171,7 +196,10 @@ class Names:
         rows = {}
         for u in uniq:
             found = dict(self._levels(u))
-            rows[u] = (found.get("council", ""), found.get("locality", ""))
+            council = found.get("council", "")
+            if not council and "locality" in found:     # a hierarchy of localities alone: their council's
+                council = self.locality_councils.get(str(u).split(SEP)[-1], "")
+            rows[u] = (council, found.get("locality", ""))
         uids = [str(u) for u in uids]
         return pd.DataFrame({"council": [rows[u][0] for u in uids], "locality": [rows[u][1] for u in uids]},
                             dtype=object)

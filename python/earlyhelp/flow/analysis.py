@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_finite_real
 from . import checks
 from .localities import TOTAL, check_by, locality_model, locality_seed
 from .model import MAX_RUNS, MAX_THREADS
@@ -290,10 +291,10 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
         raise ValidationError(f"level must be below 1, not {level!r}", table="goal_seek", column="level")
     bounds = _check_bounds(bounds)
     if chance is not None:
-        chance = checks.real(chance, "chance", "goal_seek", 0.0, 1.0, lo_open=True)
-        if chance >= 1.0:
-            raise ValidationError(f"chance must be below 1 (a share of runs), not {chance!r}", table="goal_seek",
-                                  column="chance")
+        if not (is_finite_real(chance) and 0 < float(chance) < 1):
+            raise ValidationError(f"chance must be a share of runs between 0 and 1 (0.8: met in 80% of them), not "
+                                  f"{chance!r}", table="goal_seek", column="chance")
+        chance = float(chance)
         runs = checks.whole(runs, "runs", "goal_seek", 1, MAX_RUNS)
         threads = checks.whole(threads, "threads", "goal_seek", 1, MAX_THREADS)
         from .distributed import check_client
@@ -301,6 +302,8 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
         check_client(client, "goal_seek")
     models = _seek_models(model, locality)
     first = next(iter(models.values()))
+    if chance is not None:
+        _month_end_period(first, until)       # refused now, not after the posterior draws
     _check_rate_acts(rate, models)
     if state is not None and state not in first.categories.states:
         raise ValidationError(f"no state named {state!r}; states: {', '.join(first.categories.states)}",

@@ -117,13 +117,30 @@ def _forecast_cells(run: Path, record: Dict[str, Any], council: str) -> Optional
         raise ValidationError([Problem(str(run / "observed.csv"), "ds", "is not a date as the forecast wrote it: "
                                        "restore the file, or move the run folder out of the output folder",
                                        rows=rows[:10], n_rows=len(rows), value=mine["ds"].iloc[rows[0]])])
-    if not (day.dt.day == 1).all():
-        return None                                   # weekly counts: other cells than a month's
+    span = months_spanned(mine["unique_id"], day)
+    if span is None:
+        return None                                   # weekly counts: other cells than months'
     locality = mine["locality"].str.strip()
     return pd.DataFrame({"measure": mine["unique_id"].str.split(_SEP).str[0].to_numpy(),
                          "period": day.dt.strftime("%Y-%m").to_numpy(),
                          "locality": np.where(locality == "", ALL, locality),
-                         "numerator": mine["y"].to_numpy(), "denominator": ""})
+                         "numerator": mine["y"].to_numpy(), "denominator": "", "span": span})
+
+
+def months_spanned(series: pd.Series, start: pd.Series) -> Optional[int]:
+    """The months each period of a forecast's series covers, from their start dates: 1 (monthly),
+    3 (quarterly) or 12; None for periods that are not whole months (weeks)."""
+    start = pd.to_datetime(pd.Series(start.to_numpy()))
+    if not (start.dt.day == 1).all():
+        return None
+    month = start.dt.year * 12 + start.dt.month
+    steps = pd.Series(month.to_numpy()).groupby(pd.Series(series).to_numpy()).apply(
+        lambda m: np.diff(np.sort(m.unique())))
+    gaps = np.unique(np.concatenate([np.asarray(g) for g in steps])) if len(steps) else np.array([], dtype=int)
+    if not len(gaps):
+        return 1
+    span = int(gaps.min())
+    return span if span in (1, 3, 12) and (gaps % span == 0).all() else None
 
 
 def _pack_record(run: Path) -> Optional[Dict[str, Any]]:
@@ -233,12 +250,15 @@ def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
     -------
     DataFrame
         one row per cell and run: ``pack`` (the run's place in ``earlier``), ``table`` (``m``
-        monthly, ``y`` 12-month), ``measure``, ``period``, ``locality``, ``column``, ``shown``
-        (and its ``value``) and ``hidden``.
+        monthly, ``y`` 12-month, ``s3`` a forecast's quarter from the month ``period``),
+        ``measure``, ``period``, ``locality``, ``column``, ``shown`` (and its ``value``) and
+        ``hidden``.
     """
     parts = []
     for pack, tables in enumerate(earlier):
         for tag, frame in zip(("m", "y"), tables):
+            if tag == "m" and "span" in frame.columns and len(frame) and int(frame["span"].iloc[0]) > 1:
+                tag = f"s{int(frame['span'].iloc[0])}"    # a forecast's quarters (or years): sums of months
             for c in (c for c in COUNT_COLUMNS if c in frame.columns):
                 parts.append(_cells(frame, frame[c], frame["period"], pack, tag, c))
             if tag == "m" and "previous" in frame.columns and len(counts):

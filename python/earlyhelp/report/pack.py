@@ -228,11 +228,9 @@ def last_month_end(ds, end: Optional[str]) -> pd.Timestamp:
 
 
 def _council_name(ds) -> str:
-    loc = ds.localities
-    if "council_name" in loc.columns and loc["council_name"].notna().any():
-        names = loc["council_name"].dropna().unique()
-        return str(names[0]) if len(names) == 1 else f"{len(names)} councils"
-    return "the council"
+    from ..data.names import council_name
+
+    return council_name(ds.localities)
 
 
 def _check_locality_labels(ds, by_loc: pd.DataFrame) -> None:
@@ -698,6 +696,13 @@ def _pack_relations(cells: pd.DataFrame, *, flow: bool) -> list:
         end = pd.Period(str(period).rsplit(" ", 1)[-1], freq="M")
         months = [str(end - k) for k in range(12)] if flow else [str(end)]
         mine = [at.get(("m", m, loc)) for m in months]
+        if all(j is not None for j in mine):
+            relations.append((int(i), tuple(int(j) for j in mine)))
+    # a forecast's quarter (table "s3", from its first month) of a flow is the sum of its months
+    spans = cells[cells["table"].str.startswith("s")] if flow else cells.iloc[:0]
+    for i, tag, period, loc in zip(spans.index, spans["table"], spans["period"], spans["locality"]):
+        first = pd.Period(str(period), freq="M")
+        mine = [at.get(("m", str(first + k), loc)) for k in range(int(tag[1:]))]
         if all(j is not None for j in mine):
             relations.append((int(i), tuple(int(j) for j in mine)))
     return relations
