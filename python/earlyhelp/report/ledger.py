@@ -128,8 +128,21 @@ def _forecast_cells(run: Path, record: Dict[str, Any], council: str) -> Optional
 
 
 def months_spanned(series: pd.Series, start: pd.Series) -> Optional[int]:
-    """The months each period of a forecast's series covers, from their start dates: 1 (monthly),
-    3 (quarterly) or 12; None for periods that are not whole months (weeks)."""
+    """The months each period of a forecast's series covers.
+
+    Parameters
+    ----------
+    series : Series
+        each observation's series id.
+    start : Series
+        each observation's period start (``ds``).
+
+    Returns
+    -------
+    int or None
+        1 (monthly), 3 (quarterly) or 12, from the steps between the periods of each series;
+        None for periods that are not whole months (weeks).
+    """
     start = pd.to_datetime(pd.Series(start.to_numpy()))
     if not (start.dt.day == 1).all():
         return None
