@@ -97,22 +97,18 @@ def locality_council_names(localities: pd.DataFrame) -> pd.Series:
     """locality_id -> its council's name (the council code where no name is recorded)."""
     if localities is None or not {"locality_id", "council_code"} <= set(localities.columns):
         return pd.Series(dtype=object)
-    names = council_names(localities)
-    codes = _text(localities["council_code"])
     return _lookup(localities["locality_id"].to_numpy(),
-                   np.array([None if c is None else names.get(str(c), str(c)) for c in codes], dtype=object))
+                   name_of(localities["council_code"], council_names(localities)).to_numpy())
 
 
 def council_name(localities: pd.DataFrame) -> str:
     """The name a council's runs are known by (:mod:`earlyhelp.report.ledger`): its name, else its
     code; ``"N councils"`` for several; ``"the council"`` where neither is recorded."""
-    if localities is None or "council_code" not in localities.columns:
-        names = _text(localities["council_name"]).dropna().unique() if localities is not None and \
-            "council_name" in localities.columns else []
+    columns = set(localities.columns) if localities is not None else set()
+    if "council_code" in columns:
+        names = name_of(localities["council_code"], council_names(localities)).dropna().unique()
     else:
-        lookup = council_names(localities)
-        names = pd.unique(np.array([lookup.get(str(c), str(c)) for c in _text(localities["council_code"]).dropna()],
-                                   dtype=object))
+        names = _text(localities["council_name"]).dropna().unique() if "council_name" in columns else []
     return str(names[0]) if len(names) == 1 else f"{len(names)} councils" if len(names) else "the council"
 
 

@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..data.names import SEP
 from .suppression import SUPPRESSED
 
 #: the council total's label in the published tables
 ALL = "All localities"
 #: the count columns of a pack's tables
 COUNT_COLUMNS = ("numerator", "denominator")
-_SEP = "/"      # between the levels of a forecast series id
 
 #: the tables of a pack that the next runs read (:func:`earlier_runs`), and the columns they need
 PACK_LEDGER_TABLES = ("measures_monthly", "measures_localities_12m")
@@ -121,7 +121,7 @@ def _forecast_cells(run: Path, record: Dict[str, Any], council: str) -> Optional
     if span is None:
         return None                                   # weekly counts: other cells than months'
     locality = mine["locality"].str.strip()
-    return pd.DataFrame({"measure": mine["unique_id"].str.split(_SEP).str[0].to_numpy(),
+    return pd.DataFrame({"measure": mine["unique_id"].str.split(SEP).str[0].to_numpy(),
                          "period": day.dt.strftime("%Y-%m").to_numpy(),
                          "locality": np.where(locality == "", ALL, locality),
                          "numerator": mine["y"].to_numpy(), "denominator": "", "span": span})
