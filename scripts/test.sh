@@ -4,9 +4,10 @@
 #   2. build tools (the same ones pip install . uses)
 #   3. C++: the core and GoogleTest (no Python), warnings as errors, run by ctest
 #   4. Python, source build: pip install into this environment with the newest pandas 2,
-#      peers in their own environments, pytest (every test and notebook)
+#      peers in their own environments, pytest (every test but the slow statistical ones)
 #   5. Python, Linux wheel: built, repaired by auditwheel, installed into a fresh venv with
-#      pandas 3 and no compiler on the PATH, pytest again (scripts/test-wheel.sh)
+#      pandas 3 and no compiler on the PATH, pytest again: every test and notebook
+#      (scripts/test-wheel.sh)
 # Extra arguments go to both pytest runs. CI (.ci/run) runs exactly this script.
 # JOBS (default 2) is both the compiler's jobs and pytest's workers (pytest-xdist, a test
 # file per worker so that a file's fixtures are built once).
@@ -85,9 +86,10 @@ echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(panda
 # PostgreSQL and Chromium were installed above: a missing one fails the run, never skips.
 export EARLYHELP_REQUIRE_SERVICES=1
 # The installed package; fuzz ran above, and so did every notebook (the docs build, against
-# this same install): the wheel's run below runs them again, under pandas 3.
+# this same install): the wheel's run below runs them again, under pandas 3, and runs the slow
+# statistical checks (marked simulation), whose figures do not depend on the pandas version.
 (cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider -n "$jobs" --dist loadfile --ignore=fuzz \
-  --deselect tests/test_notebooks.py::test_notebook_runs "$@")
+  --deselect tests/test_notebooks.py::test_notebook_runs -m "not simulation" "$@")
 PYTHON="$python" scripts/check-stubs.sh  # stubs of earlyhelp._core against the installed module
 elapsed
 

@@ -43,6 +43,7 @@ def test_deterministic_forecast_is_accurate_on_held_back_years(result):
     assert (result["q05"] <= result["q95"]).all()
 
 
+@pytest.mark.simulation
 def test_bands_cover_held_back_years_close_to_nominal(councils):
     default = councils[councils["setting"] == "default"]
     poisson = councils[councils["setting"] == "poisson"]

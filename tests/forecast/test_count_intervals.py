@@ -145,6 +145,7 @@ def panel300():
     return nb_trend_panel(300, 96, seed=2)
 
 
+@pytest.mark.simulation
 def test_theta_default_intervals_on_trending_series(panel300):
     cv_model = Forecaster([Theta()], freq="MS", interval="model", allow_negative=True).cross_validation(
         panel300, h=12, n_windows=2, step_size=6, level=list(LEVELS))
@@ -167,6 +168,7 @@ def autoets_cv(panel300):
     return cv
 
 
+@pytest.mark.simulation
 def test_autoets_default_interval_coverage_95(autoets_cv):
     cov, below, above = _coverage(autoets_cv, "AutoETS", 95)
     print(f"AutoETS 95%: coverage {cov:.3f}, below {below:.3f}, above {above:.3f}")
@@ -175,6 +177,7 @@ def test_autoets_default_interval_coverage_95(autoets_cv):
     assert autoets_cv["AutoETS-lo-95"].ge(0).all()
 
 
+@pytest.mark.simulation
 def test_autoets_default_interval_coverage_80(autoets_cv):
     cov, below, above = _coverage(autoets_cv, "AutoETS", 80)
     print(f"AutoETS 80%: coverage {cov:.3f}, below {below:.3f}, above {above:.3f}")
@@ -182,6 +185,7 @@ def test_autoets_default_interval_coverage_80(autoets_cv):
     assert _balanced(below, above, 80), (below, above)
 
 
+@pytest.mark.simulation
 def test_default_intervals_on_councils_that_change():
     """Wolverhampton-like councils: requests growing about 8% a year, the 2020 lockdown dip
     and rebound, overdispersed locality-month counts."""
@@ -198,6 +202,7 @@ def test_default_intervals_on_councils_that_change():
     _assert_nominal(cv, "AutoETS")
 
 
+@pytest.mark.simulation
 @pytest.mark.skipif(r_ets_available() is not None, reason="R's datasets are read through Rscript")
 def test_default_intervals_on_real_count_series():
     """Real monthly counts (R's datasets: airline passengers, the UK Seatbelts road casualties,

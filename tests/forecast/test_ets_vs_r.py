@@ -16,6 +16,9 @@ from earlyhelp.forecast import AutoETS, Forecaster
 
 from _series import ETS_R_HOLDOUT as H, ets_r_series, mase, monthly_training_frame, r_ets_available, run_r_ets
 
+# accuracy against R's ets on 30+ series (slow): run once, in the wheel's pass of scripts/test.sh
+pytestmark = pytest.mark.simulation
+
 # Fixed structures on R's datasets: (dataset, model letters, damped), fitted by both to the
 # first 120 months, forecast 24 months with 80% and 95% intervals.
 FIXED = [("AirPassengers", "MAM", False), ("gas", "MAM", False), ("wineind", "MNM", False),

@@ -44,6 +44,7 @@ def _frames(y, levels):
     return fc, ins, fut.ravel()
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("method", ["bottom_up", "mint_ols", "mint_wls_struct", "mint_shrink"])
 def test_council_and_locality_coverage_with_correlated_errors(method):
     rng = np.random.default_rng(5)
@@ -61,6 +62,7 @@ def test_council_and_locality_coverage_with_correlated_errors(method):
         assert abs(np.mean(values) - lv / 100) <= 0.03, (method, lv, part, np.mean(values))
 
 
+@pytest.mark.simulation
 def test_without_insample_independence_is_stated_and_too_narrow():
     rng = np.random.default_rng(6)
     fc, ins, _ = _frames(_world(rng), (80,))
@@ -152,6 +154,7 @@ def near_zero_coverage(method: str, nonnegative: bool, reps: int, seed: int = 1)
     return {key: (inside[key] / n[key], below[key] / n[key], n[key]) for key in n if n[key]}
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("method", ["mint_shrink", "mint_ols"])
 def test_bounded_intervals_near_zero_cover_at_least_as_the_unbounded(method):
     """With ``nonnegative=True`` the intervals are the method's widths around the bounded forecasts,

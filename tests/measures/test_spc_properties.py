@@ -8,6 +8,9 @@ from scipy import stats
 
 from earlyhelp.measures import spc
 
+# a statistical property measured by simulation: run once, in the wheel's pass of scripts/test.sh
+pytestmark = pytest.mark.simulation
+
 
 def _draw(rng, kind: str, p: float, n: np.ndarray) -> np.ndarray:
     return rng.binomial(n, p) if kind == "proportion" else rng.poisson(n * p)

@@ -104,6 +104,7 @@ def _realistic(seed, n=2500, base_rate=0.07):
     return y, p, pd.DataFrame({"ethnicity": eth, "locality_id": loc})
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("base_rate", [0.05, 0.10])
 def test_permuted_groups_are_rarely_flagged(base_rate):
     y, p, g = _realistic(1, base_rate=base_rate)
@@ -121,6 +122,7 @@ def test_permuted_groups_are_rarely_flagged(base_rate):
     assert any_flag <= 10  # Holm keeps the family-wise rate near alpha = 0.05
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("true_over_score", [0.25, 0.5, 2.0])
 def test_groups_as_miscalibrated_as_everyone_are_rarely_flagged(true_over_score):
     """Scores too high (or too low) for every family alike, group labels that carry no
@@ -270,6 +272,7 @@ def test_a_group_against_a_reference_rate_of_zero_is_flagged():
     assert audit.loc["B", "flagged"] and "selection_rate" in audit.loc["B", "flags"]
 
 
+@pytest.mark.simulation
 @pytest.mark.parametrize("group_size,miscalibration", [(50, 1.0), (100, 1.0), (100, 0.6)])
 def test_calibration_ratio_interval_holds_its_level_in_small_groups(group_size, miscalibration):
     """Both groups' scores as well (or as badly) calibrated, so the true ratio is 1: the 95%

@@ -20,6 +20,9 @@ from earlyhelp.risk import (auc_difference, build_features, evaluate, observable
 
 synthetic = pytest.importorskip("earlyhelp.synthetic")
 
+# a statistical property measured by simulation: run once, in the wheel's pass of scripts/test.sh
+pytestmark = pytest.mark.simulation
+
 
 @pytest.fixture(scope="module")
 def council():
