@@ -67,6 +67,21 @@ def test_a_pack_and_a_forecast_in_one_folder_give_no_hidden_count_back(council, 
     assert not _given_back(pack, forecast)
 
 
+def test_a_quarterly_forecast_after_a_pack_gives_back_only_what_the_pack_already_gives(council, tmp_path):
+    """Written after the pack, a quarterly forecast knows which months the pack hid but not how
+    the pack's months add up: a quarter it hides may be worked out, but only one whose value the
+    pack's own tables already give (its hidden months' sum, from a 12-month figure and the
+    months shown), never a count either run hid."""
+    output = tmp_path / "runs"
+    pack = write_pack(council, output, options=PackOptions(months=12, end=END, measures=MEASURES))
+    forecast = _forecast(tmp_path, output, "QS")
+    kinds = pd.read_csv(pack / "catalogue.csv").set_index("id")["kind"]
+    for cell in _given_back(pack, forecast):
+        assert cell[0] == "s3", cell  # a quarter of the forecast, not a month of the pack
+        alone = pd.DataFrame({"measure": [cell[1]], "period": [cell[2]], "locality": [cell[3]], "numerator": ["c"]})
+        assert cell in worked_out(pack_tables(pack) + [("s3", alone)], kinds), cell
+
+
 def test_the_council_is_known_without_its_name_or_its_level(council, tmp_path):
     """A forecast of the localities alone (its series name no council) and data that record the
     council's code but not its name: the pack and the forecast still know each other's council."""
