@@ -107,6 +107,19 @@ def test_ratios_by_hand(ds):
     assert one(r, "caseload_per_team") == [2, 1, 2, 2, 1, 2]
 
 
+def test_sums_of_decimal_ftes_are_the_decimals_and_nobody_left_is_no_value(ds):
+    """FTEs of 0.1 and 0.2 add to 0.3, not 0.30000000000000004, and once both have left the
+    denominator is 0 (no value), not a residue of 1e-17 that makes the caseload 1e17."""
+    p = ds.practitioners.assign(fte=[0.1, 0.2, 1.0], locality_id="L1",
+                                end_date=pd.to_datetime(["2024-02-10", "2024-03-10", None]))
+    monthly = measures.compute(ds.replace(practitioners=p), ["caseload_per_practitioner"], **WINDOW)
+    assert one(monthly, "caseload_per_practitioner", "denominator") == [0.3, 0.2, 0, 0, 0, 0]
+    assert one(monthly, "caseload_per_practitioner")[2:] == [None] * 4
+    quarters = measures.compute(ds.replace(practitioners=p), ["caseload_per_practitioner"], period="quarter",
+                                **WINDOW)
+    assert one(quarters, "caseload_per_practitioner", "denominator") == [0, 0]
+
+
 def test_by_locality_and_quarter(ds):
     r = measures.compute(ds, ["requests", "episodes_open"], period="quarter", by="locality", **WINDOW)
     q = r.set_index(["measure", "period", "locality"])["value"]

@@ -370,8 +370,19 @@ def _outside_data(firsts: np.ndarray, lasts: np.ndarray, first_m: Optional[int],
     return before, after, np.asarray(wholly, dtype=bool) & (before | after)
 
 
+# Counts are whole and weights recorded decimals (FTEs to two places): period sums are rounded to
+# this many decimals, as binary floats leave residue (0.1 + 0.2 is 0.30000000000000004, and a
+# stock of FTEs that all left can come out as 1e-17 rather than 0: a denominator of almost nothing).
+_SUM_DECIMALS = 9
+
+
 def _periods(period: str, m0: int, M: int, stock: bool, num: np.ndarray, den: np.ndarray):
     """Aggregate (G, M) month arrays to periods: returns (labels, starts, ends, complete, num, den)."""
+    lab, firsts, lasts, complete, num, den = _period_sums(period, m0, M, stock, num, den)
+    return lab, firsts, lasts, complete, np.round(num, _SUM_DECIMALS), np.round(den, _SUM_DECIMALS)
+
+
+def _period_sums(period: str, m0: int, M: int, stock: bool, num: np.ndarray, den: np.ndarray):
     months = np.arange(m0, m0 + M)
     if period == "month":
         pid = months
