@@ -105,6 +105,22 @@ def test_simulation_is_reproducible_and_thread_independent(model):
     assert len(costs) == 12 and (costs["q05"] <= costs["q95"]).all() and costs["mean"].gt(0).all()
 
 
+@pytest.mark.parametrize("end", ["2024-04-30", "2024-02-29", "2024-04-15"])
+def test_a_simulation_of_n_months_has_n_month_ends_whatever_day_the_fit_ends(council, end):
+    """A fit ending on 30 April: plus one calendar month is 30 May, short of the 31st, which
+    once left every simulation a month short (and one month none at all)."""
+    from earlyhelp.flow import backtest
+
+    first = pd.Timestamp(end) + pd.offsets.MonthEnd(1)
+    for m in (StockFlow().fit(council, end=end), StockFlow(entry_season=True).fit(council, end=end)):
+        for months in (1, 3):
+            dates = m.simulate(months=months, runs=5, seed=1)["date"].drop_duplicates()
+            assert list(dates) == list(pd.date_range(first, periods=months, freq=pd.offsets.MonthEnd())), (end, months)
+    bt = backtest(council, cutoffs=[end], months=2, runs=20)
+    assert sorted(bt["date"].unique()) == list(pd.date_range(first, periods=2, freq=pd.offsets.MonthEnd()))
+    assert bt["q50"].notna().all()
+
+
 def test_simulation_mean_tracks_the_deterministic_projection(model):
     sim = model.simulate(months=12, runs=200, seed=2)
     det = model.project(until=sim["date"].max(), freq="M")

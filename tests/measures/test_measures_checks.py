@@ -257,3 +257,45 @@ def test_practitioners_without_fte_are_said_to_count_as_zero():
     r = measures.compute(council.replace(practitioners=prac), ["caseload_per_practitioner"])
     assert r.attrs["assumed"]["practitioners.fte"].startswith("3 practitioners with no FTE recorded count as 0 FTE")
     assert measures.compute(council, ["caseload_per_practitioner"]).attrs["assumed"] == {}
+
+
+def _bad_rows(ds, kind):
+    e, rq = ds.episodes.copy(), ds.requests.copy()
+    if kind == "no start":
+        e.loc[e.index[:2], "start_date"] = pd.NaT
+        return ds.replace(episodes=e), ("episodes", "start_date")
+    if kind == "repeated":
+        return ds.replace(episodes=pd.concat([e, e.iloc[:1]], ignore_index=True)), ("episodes", "episode_id")
+    if kind == "end before start":
+        e.loc[e.index[0], "end_date"] = e.loc[e.index[0], "start_date"] - pd.Timedelta(days=3)
+        return ds.replace(episodes=e), ("episodes", "end_date")
+    rq.loc[rq.index[0], "children"] = -3
+    return ds.replace(requests=rq), ("requests", "children")
+
+
+@pytest.mark.parametrize("kind", ["no start", "repeated", "end before start", "negative children"])
+def test_rows_a_measure_would_miscount_are_refused_by_name(ds, kind):
+    """A Dataset built with replace() is not validated: compute checks the tables it counts from,
+    rather than dropping an episode without a start, counting a repeated one twice, calling one
+    that ended before it began closed late, or adding -3 children."""
+    bad, (table, column) = _bad_rows(ds, kind)
+    with pytest.raises(ValidationError) as err:
+        measures.compute(bad, ["episodes_opened", "closed_within_16_weeks", "children_referred"])
+    problem = err.value.problems[0]
+    assert (problem.table, problem.column.split("+")[0]) == (table, column) and problem.rows, str(err.value)
+
+
+def test_tables_are_checked_once_and_again_after_a_replace(ds, monkeypatch):
+    from earlyhelp.data import validate
+
+    calls = []
+    real = validate.find_problems
+    monkeypatch.setattr(validate, "find_problems", lambda *a, **k: calls.append(k.get("tables")) or real(*a, **k))
+    fresh = ds.replace(requests=ds.requests.copy())
+    measures.compute(fresh, ["requests"])
+    measures.compute(fresh, ["requests"])
+    assert len(calls) == 1 and "requests" in calls[0]
+    measures.compute(fresh.replace(families=ds.families.copy()), ["requests"])  # requests refer to families
+    assert len(calls) == 2
+    with pytest.raises(ValidationError, match="compute.ds: must be an earlyhelp Dataset"):
+        measures.compute(None, ["requests"])

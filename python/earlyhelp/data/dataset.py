@@ -1,7 +1,7 @@
 """The Dataset: a set of typed pandas tables, one per entity of the data model."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 import pandas as pd
 
@@ -42,6 +42,9 @@ class Dataset:
         }
         self.truth: Dict[str, Any] = dict(truth or {})
         self.meta: Dict[str, Any] = dict(meta or {})
+        # tables validate() (or check_tables) found sound; a step that counts rows checks the
+        # tables it uses unless they are here
+        self._checked: FrozenSet[str] = frozenset()
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -172,7 +175,11 @@ class Dataset:
             raise ValidationError(problems)
         merged = dict(self._tables)
         merged.update(tables)
-        return Dataset(merged, truth=self.truth, meta=self.meta)
+        out = Dataset(merged, truth=self.truth, meta=self.meta)
+        # a table stays checked unless it, or a table it refers to, was replaced
+        out._checked = frozenset(name for name in self._checked
+                                 if name not in tables and not _refers_to(name, set(tables)))
+        return out
 
     def data_end(self) -> Optional[pd.Timestamp]:
         """The last date the data covers.
@@ -361,7 +368,41 @@ class Dataset:
         report["unchecked_references"] = notes.get("unchecked_references", [])
         if problems:
             raise ValidationError(problems)
+        self._checked = frozenset(TABLE_NAMES)
         return self
+
+    def check_tables(self, tables: Iterable[str]) -> "Dataset":
+        """Check ``tables`` as :meth:`validate` does (types, codes, required values, ranges,
+        dates in order, duplicate keys, references), once: a step that counts rows calls it, so
+        a Dataset built with :meth:`replace` or ``from_frames(validate=False)`` cannot count a
+        repeated row twice or drop a row without a date unseen. A missing column is left to the
+        step (it names what it blocks).
+
+        Parameters
+        ----------
+        tables : iterable of str
+            the tables the step uses.
+
+        Returns
+        -------
+        Dataset
+            the Dataset itself.
+        """
+        from .validate import MISSING_COLUMN, find_problems
+
+        todo = [name for name in tables if name in TABLES and name not in self._checked]
+        if not todo:
+            return self
+        problems = [p for p in find_problems(self, tables=todo) if p.message != MISSING_COLUMN]
+        if problems:
+            raise ValidationError(problems)
+        self._checked = self._checked | frozenset(todo)
+        return self
+
+
+def _refers_to(name: str, tables: Set[str]) -> bool:
+    """Whether table ``name`` has a column referring to one of ``tables``."""
+    return any(c.references is not None and c.references.split(".")[0] in tables for c in TABLES[name].columns)
 
 
 def check_dataset(ds: Any, table: str) -> None:

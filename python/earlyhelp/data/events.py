@@ -565,4 +565,6 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     end = ds.data_end()
     if end is None or end > cut:
         meta["end_date"] = cut  # what is after the cut is hidden: the data end there now
-    return Dataset({k: v.reset_index(drop=True) for k, v in tables.items()}, truth=ds.truth, meta=meta)
+    out = Dataset({k: v.reset_index(drop=True) for k, v in tables.items()}, truth=ds.truth, meta=meta)
+    out._checked = ds._checked  # rows were only taken away, consistently
+    return out

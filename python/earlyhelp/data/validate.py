@@ -46,6 +46,9 @@ VALUE_RANGE_PROBLEMS = (BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_ONE_OF, FUTURE_DATE, P
 LAST_PLACEHOLDER_DATE = pd.Timestamp("1900-01-01")
 
 
+MISSING_COLUMN = "required column is missing"
+
+
 def _labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> list:
     return row_labels(frame, key, mask)
 
@@ -146,14 +149,17 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
 
 
 def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
-                  notes: Optional[Dict[str, Any]] = None, partial: Iterable[str] = ()) -> List[Problem]:
-    """Every problem in the dataset, in table order.
+                  notes: Optional[Dict[str, Any]] = None, partial: Iterable[str] = (),
+                  tables: Optional[Iterable[str]] = None) -> List[Problem]:
+    """Every problem in the dataset (or in ``tables`` only, their references into others
+    included), in table order.
 
     References into a table that was neither supplied nor holds rows are not checked; they
     are listed in ``notes['unchecked_references']`` instead (never silently). Nor are
     references into the ``partial`` tables (files of which some rows could not be read).
     """
     partial = set(partial)
+    only = None if tables is None else set(tables)
     from .events import date_argument
 
     today = date_argument(as_of, "validate", "as_of") if as_of is not None else pd.Timestamp.today().normalize()
@@ -162,12 +168,14 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
     unchecked: List[str] = []
     value_sets: Dict[tuple, Any] = {}
     for name, table in TABLES.items():
+        if only is not None and name not in only:
+            continue
         frame = ds[name]
         key0 = table.key[0]
         for col in table.columns:
             if col.name not in frame.columns:
                 if col.required and (len(frame) or name in supplied):
-                    problems.append(Problem(name, col.name, "required column is missing"))
+                    problems.append(Problem(name, col.name, MISSING_COLUMN))
                 continue
             _check_column(name, frame, col, key0, today, problems)
         if not len(frame):
@@ -217,9 +225,10 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
             if orphan.any():
                 problems.append(Problem(name, "family_id", "episode with neither a family_id nor a person_id",
                                         _labels(frame, key0, orphan), int(orphan.sum())))
-    from .statutory import statutory_problems
+    from .statutory import PERIOD_TABLES, statutory_problems
 
-    problems += statutory_problems(ds)
+    if only is None or only & set(PERIOD_TABLES):
+        problems += statutory_problems(ds)
     if notes is not None:
         notes["unchecked_references"] = unchecked
     return problems

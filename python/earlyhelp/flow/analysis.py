@@ -11,7 +11,7 @@ from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real
 from . import checks
 from .localities import TOTAL, check_by, locality_model, locality_seed
-from .model import MAX_RUNS, MAX_THREADS
+from .model import MAX_RUNS, MAX_THREADS, month_ends_after
 from .scenario import Scenario, check_scenario, unseen_rate
 
 
@@ -420,12 +420,9 @@ def _month_end_period(model, until) -> Tuple[int, int]:
         raise ValidationError(f"with chance, until must be a month end after the fit's end ({end.date()}), not "
                               f"{day.date()}: the Monte Carlo counts stocks and costs at month ends",
                               table="goal_seek", column="until")
-    months = (day.year - end.year) * 12 + day.month - end.month
-    if end + pd.DateOffset(months=months) < day:
-        months += 1
-    # month ends after the end up to until, less one (the end's own month counts when it is not one)
-    period = (day.year - end.year) * 12 + day.month - end.month - (1 if end.is_month_end else 0)
-    return months, period
+    # the month ends after the end up to until (the end's own month's counts when it is not one)
+    months = (day.year - end.year) * 12 + day.month - end.month + (0 if end.is_month_end else 1)
+    return months, months - 1
 
 
 def _check_rate_acts(rate: Any, models: Mapping[str, Any]) -> None:
@@ -603,7 +600,7 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     rows = []
     for cut in cuts:
         m = StockFlow(categories, **kwargs).fit(ds, start=cut - pd.DateOffset(months=window_months), end=cut, by=by)
-        det = m.project(until=cut + pd.DateOffset(months=months), freq="M")
+        det = m.project(until=month_ends_after(cut, months)[-1], freq="M")
         det = det[det["date"] > cut].groupby(keys, as_index=False, sort=False)["stock"].sum()
         sim = m.simulate(months=months, runs=runs, seed=seed, quantiles=(0.05, 0.5, 0.95))
         sim = sim[(sim["age"] == "all") & (sim["state"] != "all")]

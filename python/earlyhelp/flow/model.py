@@ -64,6 +64,13 @@ INFLATION_RANGE = (-0.5, 1.0)
 WINDOW_SLACK_DAYS = 31
 
 
+def month_ends_after(end: pd.Timestamp, months: int) -> pd.DatetimeIndex:
+    """The ``months`` month ends after ``end``, its own month's first when ``end`` is not one.
+    (``end`` plus N calendar months falls short of the Nth month end when ``end`` is the 30th of
+    April: 30 May, before 31 May.)"""
+    return pd.date_range(end + pd.offsets.MonthEnd(1), periods=months, freq=pd.offsets.MonthEnd())
+
+
 def _check_size(value: Any, name: str, limit: int) -> None:
     if not is_whole(value) or not 1 <= value <= limit:
         raise ValidationError(f"{name} must be a whole number from 1 to {limit:,}, got {value!r}",
@@ -860,10 +867,9 @@ class StockFlow:
         f = self._need_fit()
         if months <= 0:
             raise ValidationError("months must be positive", table="StockFlow", column="months")
-        until = f.end + pd.DateOffset(months=months)
-        days = (until - f.end).days + 1
+        period_dates = month_ends_after(f.end, months)
+        days = (period_dates[-1] - f.end).days + 1
         dates = f.end + pd.to_timedelta(np.arange(days), unit="D")
-        period_dates = dates[dates.is_month_end & (dates > f.end)]
         period_ends = (period_dates - f.end).days.to_numpy().astype(np.int32)
         inputs = self._sim_inputs()
         entry_mult, move_mult, caps, regime = _sim_regimes(scenario, self, dates, inputs)

@@ -16,8 +16,8 @@ from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real
 from . import _catalogue as cat
 from ._expr import evaluate
-from .sources import (DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, Builder, MissingData, Source,
-                      check_measure)
+from .sources import (DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, SOURCE_TABLES, Builder, MissingData,
+                      Source, check_measure)
 from .stats import change_test, poisson_interval, weighted_poisson_interval, wilson_interval
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
@@ -137,6 +137,7 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     if len(set(dims)) != len(dims):
         raise ValueError(f"by names a dimension twice: {dims}")
     chosen = resolve_measures(measures)
+    _check_rows(ds, chosen)
     builder = Builder(ds)
     blocked: Dict[str, str] = {}
     skipped: Dict[str, str] = {}
@@ -174,6 +175,17 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     out.attrs["period"] = period
     out.attrs["by"] = dims
     return out
+
+
+def _check_rows(ds, chosen: List[cat.Measure]) -> None:
+    """The tables the measures count from, checked as Dataset.validate checks them (once per
+    Dataset): a repeated row would be counted twice, a row without its date left out unseen."""
+    from ..data.dataset import check_dataset
+
+    check_dataset(ds, "compute")
+    used = {t for m in chosen for source in (m.source, m.denominator_source) if source
+            for t in SOURCE_TABLES.get(source, ())}
+    ds.check_tables(sorted(used))
 
 
 def _warn_blocked(blocked: Dict[str, str], chosen: List[cat.Measure]) -> None:

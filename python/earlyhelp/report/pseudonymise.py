@@ -241,4 +241,6 @@ def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDON
     merged.update(replaced)
     meta = dict(ds.meta)
     meta["pseudonymised"] = done
-    return Dataset(merged, truth=None, meta=meta)
+    out = Dataset(merged, truth=None, meta=meta)
+    out._checked = ds._checked  # ids replaced one for one, references with them
+    return out
