@@ -69,7 +69,7 @@ def test_unknown_code_keep_loads_as_unknown_and_reports(frames):
     assert entry["values"] == {"CLOSED-ACHIEVED": 2, "Weird": 1}
     assert list(ds.episodes["end_reason_local"].fillna("-")) == ["step_up", "CLOSED-ACHIEVED", "CLOSED-ACHIEVED",
                                                                   "Weird", "-"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError, match="read.unknown_codes: must be one of raise, keep"):
         load(frames, unknown_codes="ignore")
 
 

@@ -225,3 +225,21 @@ def test_simulate_many_checks_its_quantiles_before_the_runs(model):
 def test_backtest_names_a_mistyped_model_keyword(council):
     err = _raises("unit_cost", backtest, council, cutoffs=["2024-03-31"], runs=5, unit_cost={"cp": 80})
     assert "did you mean 'unit_costs'" in str(err)
+
+
+def test_what_is_not_a_model_a_dataset_or_a_path_is_named(model):
+    """Not an AttributeError or TypeError from inside: each names its argument."""
+    from earlyhelp.flow import compare, cost_avoided_bands
+
+    scenario = Scenario("s").multiply(("cin", "cp"), 0.8)
+    _raises("ds", StockFlow().fit, None)
+    _raises("model", compare, None, [scenario], until="2026-01-01")
+    _raises("model", goal_seek, None, ("cin", "cp"), "2026-01-01", target_stock=5)
+    _raises("model", cost_avoided_bands, "model", scenario)
+    _raises("path", Scenario.load, None)
+
+
+@pytest.mark.parametrize("name", [1, ("a", "b"), "", None])
+def test_council_names_are_text(model, name):
+    """1 and "1" would be two councils with one label and one seed."""
+    _raises("models", simulate_many, {name: model}, months=2, runs=2)

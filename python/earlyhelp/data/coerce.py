@@ -678,7 +678,8 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
     An absent column that is needed is a problem saying why (:func:`why_needed`).
     """
     if unknown_codes not in UNKNOWN_CODES:
-        raise ValueError(f"unknown_codes must be one of {UNKNOWN_CODES}, not {unknown_codes!r}")
+        raise ValidationError(Problem("read", "unknown_codes", f"must be one of {', '.join(UNKNOWN_CODES)}",
+                                      value=unknown_codes))
     report = report if report is not None else new_report()
     if not isinstance(frame, pd.DataFrame):
         problems.append(Problem(table.name, None, f"expected a pandas DataFrame, got {type(frame).__name__}"))

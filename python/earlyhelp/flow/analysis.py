@@ -45,6 +45,7 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     -------
     DataFrame
     """
+    check_model(model, "compare")
     scenarios = _check_scenarios(scenarios)
     if model._parts is None:
         return _compare_one(model, scenarios, until)
@@ -90,6 +91,7 @@ def cost_avoided_bands(model, scenario: Scenario, months: int = 60, runs: int = 
         from the start to that month (the baseline's cost minus the scenario's, positive when the
         scenario is cheaper), and ``p_saving``: the share of runs in which it is above 0.
     """
+    check_model(model, "cost_avoided_bands")
     check_scenario(scenario, "cost_avoided_bands")
     q = np.asarray(checks.quantiles(quantiles, "cost_avoided_bands"), dtype=float)
     if model._parts is not None:
@@ -276,6 +278,7 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
         not cross ``chance`` within ``bounds``: see ``met_share_at_bounds``) and
         ``met_share_at_bounds`` (the shares at ``bounds[0]`` and ``bounds[1]``).
     """
+    check_model(model, "goal_seek")
     if (target_stock is None) == (budget is None):
         raise ValidationError("give exactly one of target_stock and budget", table="goal_seek", column="target")
     if budget is not None and state is not None:
@@ -409,6 +412,15 @@ class _ChanceRuns:
         err = float(np.sqrt(at_point * (1 - at_point) / self.runs)) if np.isfinite(at_point) else np.nan
         return {"chance": chance, "runs": self.runs, "met_share": at_point, "met_share_error": err,
                 "multiplier_for_chance": float(found), "met_share_at_bounds": (s_lo, s_hi)}
+
+
+def check_model(model: Any, table: str) -> None:
+    """A ValidationError unless ``model`` is a StockFlow (fitted or not: fitting is checked later)."""
+    from .model import StockFlow
+
+    if not isinstance(model, StockFlow):
+        raise ValidationError(f"must be a StockFlow (earlyhelp.flow.StockFlow().fit(ds)), not {type(model).__name__}",
+                              table=table, column="model")
 
 
 def _month_end_period(model, until) -> Tuple[int, int]:

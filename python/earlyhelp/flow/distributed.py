@@ -168,6 +168,12 @@ def _check_models(models: Any) -> None:
                               f"{type(models).__name__}", table="simulate_many", column="models")
     if not len(models):
         raise ValidationError("no models given", table="simulate_many", column="models")
+    # names label the rows and seed the councils: text, so that 1 and "1" are not two councils
+    # with one label and one seed
+    named = [repr(name) for name in models if not (isinstance(name, str) and name.strip())]
+    if named:
+        raise ValidationError(f"council names must be non-empty text, not {', '.join(named[:10])}",
+                              table="simulate_many", column="models")
     wrong = [str(name) for name, m in models.items() if not isinstance(m, StockFlow)]
     if wrong:
         raise ValidationError(f"not a StockFlow: {wrong[:10]}", table="simulate_many", column="models")

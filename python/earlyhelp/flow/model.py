@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from .._numbers import is_whole
+from ..data.dataset import check_dataset
 from . import checks
 from .categories import Categories, categories as resolve_categories
 from .localities import check_by, pool_rates, split_spells, stacked
@@ -201,6 +202,7 @@ class StockFlow:
         StockFlow
             itself, fitted.
         """
+        check_dataset(ds, "StockFlow.fit")
         check_by(by)
         sp, report = build_spells(ds, self.categories, self.gap_days)
         if sp.empty:

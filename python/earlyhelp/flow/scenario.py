@@ -182,6 +182,9 @@ class Scenario:
         -------
         Scenario
         """
+        if not isinstance(path, (str, Path)):
+            raise ValidationError(f"path must be a file's path, not {type(path).__name__}", table="scenario",
+                                  column="path")
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
