@@ -49,6 +49,38 @@ def test_years_that_disagree_are_named(tmp_path, council_return):
     assert "2019" in str(problem.value) and "2020" in str(problem.value)
 
 
+def _write(root, files):
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+HEADER = "CHILD,SEX,DOB\n1,1,01/01/2010\n"
+COLUMNS = "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n"
+
+
+def test_a_reason_for_leaving_a_later_year_leaves_blank_is_kept_and_counted(tmp_path):
+    root = _write(tmp_path, {"2021/header.csv": HEADER, "2022/header.csv": HEADER,
+                             "2021/episodes.csv": COLUMNS + "1,01/05/2020,S,C2,U4,01/03/2021,E4A\n",
+                             "2022/episodes.csv": COLUMNS + "1,01/05/2020,S,C2,U4,01/03/2021,\n"})
+    ds = earlyhelp.read_ssda903(root)
+    assert list(ds.cla_episodes["reason_for_leaving"].astype(str)) == ["E4A"]
+    report = ds.meta["ssda903_report"]
+    assert report["reason_for_leaving_from_an_earlier_year"] == 1
+    assert "2022/episodes.csv line 2" in report["reason_for_leaving_from_an_earlier_year_rows"][0]
+
+
+@pytest.mark.parametrize("lines", [["1,01/05/2020,S,C2,U4,01/03/2021,E4A", "1,01/05/2020,S,C2,U4,,"],
+                                   ["1,01/05/2020,S,C2,U4,,", "1,01/05/2020,S,C2,U4,01/03/2021,E4A"]])
+def test_one_file_listing_an_episode_closed_and_open_is_named_whatever_the_order(tmp_path, lines):
+    root = _write(tmp_path, {"2021/header.csv": HEADER, "2021/episodes.csv": COLUMNS + "\n".join(lines) + "\n"})
+    with pytest.raises(earlyhelp.ValidationError) as err:
+        earlyhelp.read_ssda903(root)
+    problem = next(p for p in err.value.problems if p.column == "DEC")
+    assert problem.table == "episodes" and "one file" in problem.message and "2021/episodes.csv" in str(problem.value)
+
+
 def test_unknown_placement_code_is_named(tmp_path, council_return):
     folder = write_years(tmp_path / "903", council_return, [2021])
     path = folder / "2021" / "episodes.csv"

@@ -464,6 +464,21 @@ def _disagreements(frame: pd.DataFrame, keys: List[str], col: str, table: str, w
     return out
 
 
+def _blank_and_filled_in_one_file(frame: pd.DataFrame, keys: List[str], col: str) -> List[Problem]:
+    """Problems for episodes one file lists twice, ``col`` blank in one row and filled in the
+    other (closed and open at once): which is right cannot be told, and taking the later line
+    would make the answer depend on the order of the lines."""
+    rows = frame.groupby(keys + ["_file"], sort=False)[col]
+    both = (rows.count() > 0) & (rows.size() > rows.count())
+    found = both[both].index
+    if not len(found):
+        return []
+    child, decom, file = found[0]
+    return [Problem("episodes", col, f"blank in one row and filled in another of one file for the same episode "
+                    f"(CHILD, DECOM)", [f"{c} {d.date()}" for c, d, _ in found[:10]], int(len(found)),
+                    f"{file}: CHILD {child}, DECOM {decom:%d/%m/%Y}")]
+
+
 def _repeated_within_a_year(frame: pd.DataFrame, keys: List[str], kind: str, report: Dict[str, Any]) -> int:
     """How many rows repeat a row of the same file, or of another file of the same year (the same
     child, or the same CHILD and DECOM).
@@ -525,6 +540,7 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
             if col not in dup.columns:
                 continue
             problems += _disagreements(dup, ["CHILD", "DECOM"], col, "episodes", "episode (CHILD, DECOM)")
+            problems += _blank_and_filled_in_one_file(dup, ["CHILD", "DECOM"], col)
         if "PLACE_PROVIDER" in dup:
             report["placement_provider_differs_between_years"] = int(len(_differ(dup, ["CHILD", "DECOM"],
                                                                                  "PLACE_PROVIDER")))
@@ -538,6 +554,13 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
         report["episodes_reopened_by_later_file_rows"] = _labels(ep, reopened, with_file=True)
     if "PLACE_PROVIDER" in ep:  # the latest non-blank provider
         ep["PLACE_PROVIDER"] = g["PLACE_PROVIDER"].transform("last")
+    if "REC" in ep:  # a closed episode's reason for leaving, from an earlier year when the latest left it blank
+        rec = g["REC"].transform("last")
+        filled = latest & ep["DEC"].notna() & ep["REC"].isna() & rec.notna()
+        report["reason_for_leaving_from_an_earlier_year"] = int(filled.sum())
+        if filled.any():
+            report["reason_for_leaving_from_an_earlier_year_rows"] = _labels(ep, filled, with_file=True)
+        ep.loc[filled, "REC"] = rec[filled]
     n0 = len(ep)
     within = _repeated_within_a_year(ep, ["CHILD", "DECOM"], "episodes", report)
     ep = ep[latest]
@@ -642,7 +665,11 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     first rows) or between two files of one year (``*_rows_repeated_between_files_of_one_year``)
     are counted apart from those repeated across years. Where years' files
     differ about an ETHNIC or PLACE_PROVIDER value, the latest year's non-blank value is kept
-    and the rows are counted; a DEC a later year leaves blank re-opens the episode (counted).
+    and the rows are counted; a DEC a later year leaves blank re-opens the episode (counted); a
+    REC a later year leaves blank on the same closed episode is kept from the earlier year
+    (``reason_for_leaving_from_an_earlier_year``, with the rows). One file listing an episode
+    twice, DEC or REC blank in one row and filled in the other, is a problem (which is right
+    cannot be told).
     Episodes closed by half are kept as written and counted, with their first rows: a REC
     without a DEC (``episodes_with_a_reason_for_leaving_but_no_end``: open) and a DEC without a
     REC (``episodes_ended_without_a_reason_for_leaving``: closed, the kind of exit unknown).
