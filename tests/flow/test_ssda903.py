@@ -155,3 +155,17 @@ def test_dates_with_a_time_zone_read_as_the_day_written(tmp_path):
     ds = earlyhelp.read_ssda903(tmp_path)
     episode = ds.cla_episodes.iloc[0]
     assert episode["start_date"] == pd.Timestamp("2023-05-01") and episode["end_date"] == pd.Timestamp("2023-06-01")
+
+
+def test_children_still_in_care_past_18_are_counted_by_the_fit(tmp_path):
+    """An episode never closed after the child turned 18: the projection ages such children out
+    at the last bracket's rate, the Monte Carlo ends their stay at once; the fit counts them."""
+    from earlyhelp.flow import StockFlow
+
+    rows = [(1, "01/06/2001", "01/05/2019"), (2, "01/09/2001", "01/05/2019"), (3, "01/01/2010", "01/05/2019"),
+            (4, "01/01/2012", "01/09/2019")]
+    header = "CHILD,SEX,DOB\n" + "".join(f"{c},1,{dob}\n" for c, dob, _ in rows)
+    episodes = COLUMNS + "".join(f"{c},{decom},S,C2,U4,,\n" for c, _, decom in rows)
+    ds = earlyhelp.read_ssda903(_write(tmp_path, {"2021/header.csv": header, "2021/episodes.csv": episodes}))
+    model = StockFlow("cs-demand-model").fit(ds, end="2019-10-01")
+    assert model.report["open_at_the_end_past_max_age"] == 2

@@ -294,6 +294,12 @@ class StockFlow:
         # Entries on each of the window's days: cs-demand-model's categories divide by one day fewer, as it does.
         entry_days = float(max(1, (end_ts - start_ts).days) if cats.entry_days_exclusive else length)
         entrants = np.bincount(b[entering], minlength=n).astype(float) / entry_days
+        # Children still open at the end who are past max_age (an episode the data never closed):
+        # the projection ages them out of the last bracket at its rate, as cs-demand-model does,
+        # and the Monte Carlo ends their stay on the first day, so the two start apart by them.
+        open_end = (s_day <= w1) & ((e_day < 0) | (e_day > w1))
+        past = open_end & (sp["birth"] + pd.to_timedelta(cats.max_age * 365.25, unit="D") <= end_ts).to_numpy()
+        report["open_at_the_end_past_max_age"] = int(past.sum())
         self._fit = _Fit(first, start_ts, end_ts, rates, entrants, stock[min(w1, days - 1)].copy(), counts, exposure,
                          entry_days)
         self._spells, self._report = sp, report
@@ -413,7 +419,13 @@ class StockFlow:
 
     @property
     def report(self) -> Dict[str, Any]:
-        """What fit excluded or changed, with counts and reasons."""
+        """What fit excluded or changed, with counts and reasons.
+
+        ``open_at_the_end_past_max_age`` counts children whose stay was still open at the fit's
+        end though they were past ``categories.max_age`` (an episode the data never closed): the
+        deterministic projection ages them out of the last age bracket at its rate (as
+        cs-demand-model), the Monte Carlo ends their stay on its first day.
+        """
         if self._parts is None:
             self._need_fit()
         return dict(self._report)
