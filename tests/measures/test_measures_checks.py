@@ -299,3 +299,17 @@ def test_tables_are_checked_once_and_again_after_a_replace(ds, monkeypatch):
     assert len(calls) == 2
     with pytest.raises(ValidationError, match="compute.ds: must be an earlyhelp Dataset"):
         measures.compute(None, ["requests"])
+
+
+@pytest.mark.parametrize("name", ["South", "not recorded"])
+def test_localities_of_one_name_are_kept_apart_by_their_ids(ds, name):
+    """Two localities named alike (or one named like the label of no locality) are two rows, not
+    one row adding both."""
+    loc = ds.localities.copy()
+    loc.loc[loc["locality_id"] == "L1", "name"] = name
+    by_locality = measures.compute(ds.replace(localities=loc), ["requests"], by="locality")
+    alone = measures.compute(ds, ["requests"], by="locality")
+    got = by_locality.groupby("locality", observed=True)["numerator"].sum()
+    want = alone.groupby("locality", observed=True)["numerator"].sum()
+    assert sorted(got.to_numpy()) == sorted(want.to_numpy()) and len(got) == len(want)
+    assert any(label.endswith(f"{name} (L1)") for label in got.index), list(got.index)

@@ -295,12 +295,18 @@ class Builder:
         return self._shared[key]
 
     def locality_names(self) -> Tuple[pd.Series, np.ndarray]:
-        """(locality ids, names) with duplicate names told apart by council."""
+        """(locality ids, names) with duplicate names told apart by council, then by id: two
+        localities of one name would otherwise be added into one row, and one named like the
+        label of no locality into that row."""
         def make():
             from ..data.names import locality_names, name_of
 
             loc = self.ds.localities
-            return loc["locality_id"], name_of(loc["locality_id"], locality_names(loc)).to_numpy(dtype=object)
+            names = name_of(loc["locality_id"], locality_names(loc))
+            ids = loc["locality_id"].astype(str)
+            clash = (names.notna() & names.duplicated(keep=False) & ~ids.duplicated(keep=False)) | names.eq(NOT_RECORDED)
+            names = names.where(~clash, names + " (" + ids + ")")
+            return loc["locality_id"], names.to_numpy(dtype=object)
         return self._memo("locality_names", make)
 
     def locality_label(self, locality_ids: pd.Series) -> pd.Categorical:
