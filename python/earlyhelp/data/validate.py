@@ -210,6 +210,8 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
                                         _first(values, dangling)))
         for start, end in DATE_ORDER.get(name, []):
             if start in frame.columns and end in frame.columns:
+                if not all(pd.api.types.is_datetime64_any_dtype(frame[c]) for c in (start, end)):
+                    continue  # reported as a wrong type (pandas would compare text with dates as it pleased)
                 try:
                     bad = (frame[end] < frame[start]).to_numpy(dtype=bool, na_value=False)
                 except TypeError:
