@@ -305,3 +305,16 @@ def test_a_forecast_far_beyond_the_series_usual_level_is_flagged():
     f.forecast(df=pd.concat([frame, calm]), h=6, level=[80])
     flagged = f.fallbacks_[f.fallbacks_["method"].str.contains("usual level")]
     assert set(flagged["unique_id"]) == {"a"} and "AutoETS" in set(flagged["model"])
+
+
+def test_series_ids_that_read_alike_as_text_are_refused():
+    """1 and "1" are two series to pandas but one in any file, plot or accuracy table."""
+    from earlyhelp.forecast import Forecaster, SeasonalNaive
+
+    dates = pd.date_range("2019-01-01", periods=30, freq="MS")
+    df = pd.concat([pd.DataFrame({"unique_id": uid, "ds": dates, "y": 5.0}) for uid in (1, "1", "2")],
+                   ignore_index=True)
+    with pytest.raises(ValidationError) as err:
+        Forecaster([SeasonalNaive()], freq="MS", season_length=12).forecast(h=3, df=df)
+    problem = err.value.problems[0]
+    assert problem.column == "unique_id" and problem.n_rows == 60 and "1, '1'" in problem.message

@@ -388,6 +388,23 @@ def _gather_excluded(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values("unique_id", kind="stable", ignore_index=True)
 
 
+def _check_ids_apart_as_text(ids: pd.Series) -> None:
+    """Series ids that differ but read alike as text (1 and "1"): two series here, one in every
+    file, plot or accuracy table that shows them, so which is which could not be told."""
+    uniques = pd.unique(ids)
+    if len(uniques) < 2 or ids.dtype != object:
+        return
+    text = pd.Series(uniques).astype(str)
+    alike = text[text.duplicated(keep=False)]
+    if len(alike):
+        first = alike.iloc[0]
+        same = [u for u in uniques if str(u) == first]
+        rows = ids.index[ids.astype(str).eq(first).to_numpy()]
+        raise ValidationError(Problem(_TABLE, "unique_id", f"series ids {', '.join(repr(u) for u in same)} differ but "
+                                      f"read alike as text ({len(alike)} such ids): give each series one id of one type",
+                                      list(rows[:10]), len(rows), first))
+
+
 class Forecaster:
     """Fit several models to many series and forecast them (statsforecast layout).
 
@@ -546,6 +563,7 @@ class Forecaster:
             if values.isna().any():
                 rows = df.index[values.isna().to_numpy()]
                 raise ValidationError(Problem(_TABLE, col, what, list(rows[:10]), len(rows)))
+        _check_ids_apart_as_text(df["unique_id"])
         y = _as_float(df["y"], _TABLE, "y")
         X = np.column_stack([_as_float(df[c], _TABLE, c, flags=True) for c in exog]) if exog else None
         codes, uniques = pd.factorize(df["unique_id"], sort=True)
