@@ -259,6 +259,14 @@ def test_practitioners_without_fte_are_said_to_count_as_zero():
     assert measures.compute(council, ["caseload_per_practitioner"]).attrs["assumed"] == {}
 
 
+def test_requests_without_a_number_of_children_are_said_to_count_as_one(ds):
+    rq = ds.requests.copy()
+    rq.loc[rq.index[:2], "children"] = pd.NA
+    r = measures.compute(ds.replace(requests=rq), ["children_referred"])
+    assert r.attrs["assumed"]["requests.children"].startswith("2 requests with no number of children recorded")
+    assert measures.compute(ds, ["children_referred"]).attrs["assumed"] == {}
+
+
 def _bad_rows(ds, kind):
     e, rq = ds.episodes.copy(), ds.requests.copy()
     if kind == "no start":

@@ -135,3 +135,15 @@ def test_funnel_coverage_by_simulation():
     f = spc.funnel(k, n, overall=0.2)
     inside = 1 - f["units"]["outside_95"].mean()
     assert 0.93 < inside < 0.97
+
+
+def test_a_change_point_given_as_text_is_one_label_not_its_letters():
+    s = pd.Series([1.0, 2, 3, 9, 2, 1, 3, 2], index=["a", "b", "c", "d", "e", "f", "de", "g"])
+    assert spc.xmr(s, change_points="de")["phase"].tolist() == [0] * 6 + [1, 1]
+    with pytest.raises(ValueError, match="'ef' is not in the series index"):
+        spc.xmr(s, change_points="ef")
+
+
+def test_a_funnel_of_single_numbers_is_refused_by_name():
+    with pytest.raises(ValueError, match="one value per unit"):
+        spc.funnel(3, 10)

@@ -579,9 +579,11 @@ def _check_forecast(forecast: pd.DataFrame, model: Optional[str]) -> str:
     values = forecast[model].to_numpy(float)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
-        ids = list(forecast.loc[bad, "unique_id"].astype(str).unique()[:10])
-        raise ValidationError(Problem("forecast", model, "episodes opened must be finite and not negative",
-                                      rows=ids, n_rows=int(bad.sum()), value=float(values[bad][0])))
+        ids = forecast.loc[bad, "unique_id"].astype(str).unique()
+        series = ", ".join(repr(i) for i in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        raise ValidationError(Problem("forecast", model, f"episodes opened must be finite and not negative "
+                                      f"(series {series})", rows=list(forecast.index[bad][:10]),
+                                      n_rows=int(bad.sum()), value=float(values[bad][0])))
     return model
 
 

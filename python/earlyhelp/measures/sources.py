@@ -494,6 +494,10 @@ def _requests(b: Builder) -> Source:
     # codes stay categorical (compared by code, not as Python strings)
     source, route, decision = rq["source"], rq["route"], rq["decision"]
     children = pd.to_numeric(rq["children"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    unrecorded = int(np.isnan(children).sum())
+    if unrecorded:
+        b.assumed["requests.children"] = (f"{unrecorded:,} requests with no number of children recorded count as "
+                                          "1 child (children referred is then a lower bound)")
     children = np.where(np.isnan(children), 1.0, children)
     # family integer codes shared by requests and episodes
     ep = b.ds.episodes

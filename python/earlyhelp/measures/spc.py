@@ -89,6 +89,8 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
         baseline = _whole("baseline", baseline, 1, n if n else None)
     phase = np.zeros(n, dtype=np.int64)
     if change_points is not None:
+        if isinstance(change_points, (str, bytes, pd.Timestamp)) or not hasattr(change_points, "__iter__"):
+            change_points = [change_points]  # one label, not its letters
         for cp in change_points:
             try:
                 pos = series.index.get_loc(cp)
@@ -427,6 +429,9 @@ def funnel(numerator, denominator, *, labels=None, overall: Optional[float] = No
     """
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
+    if num.ndim != 1 or den.ndim != 1:
+        raise ValueError("numerator and denominator must be one value per unit (a list, an array or a Series), "
+                         f"not {'a single number' if min(num.ndim, den.ndim) == 0 else 'a table'}")
     if num.shape != den.shape:
         raise ValueError("numerator and denominator must have the same length")
     if kind not in ("proportion", "rate"):
