@@ -161,9 +161,23 @@ def test_the_monte_carlo_refuses_a_rate_added_to_a_flow_nobody_took(model):
 def test_a_council_total_has_no_cost_where_no_locality_has_one(council):
     # the starting date has no cost in any locality (blank), and the council total showed 0
     local = StockFlow(unit_costs={"cin": 100}).fit(council, start="2024-04-01", end="2025-03-31", by="locality")
-    table = compare(local, [Scenario("same")], until="2025-06-30")
+    table = compare(local, [Scenario("fewer").multiply(("early_help", "cin"), 0.9)], until="2025-06-30")
     first = table[table["date"] == table["date"].min()]
     assert first["cost"].isna().all(), first[["locality", "cost"]]
+
+
+@pytest.mark.parametrize("scenario", [Scenario("empty"), Scenario("no-op").multiply(("early_help", "cin"), 1.0)
+                                      .add("entry:cin", 0)])
+def test_a_scenario_that_changes_nothing_is_refused_where_it_would_be_named(model, scenario):
+    from earlyhelp.flow import cost_avoided_bands, simulate_many
+
+    _raises("changes", compare, model, [scenario], until="2026-03-31")
+    _raises("changes", cost_avoided_bands, model, scenario, months=2, runs=2)
+    _raises("changes", simulate_many, {"c": model}, [scenario], months=2, runs=2)
+
+
+def test_an_added_rate_beyond_a_million_a_day_is_refused():
+    _raises("amount of 'entry:cin'", Scenario("huge").add, "entry:cin", 1e306)
 
 
 def test_a_change_outside_the_projection_is_refused(model):

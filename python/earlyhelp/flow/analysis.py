@@ -12,7 +12,7 @@ from .._numbers import is_finite_real
 from . import checks
 from .localities import TOTAL, check_by, locality_model, locality_seed
 from .model import MAX_RUNS, MAX_THREADS, month_ends_after
-from .scenario import Scenario, check_scenario, unseen_rate
+from .scenario import Scenario, check_changes_something, check_scenario, unseen_rate
 
 
 #: most posterior draws goal_seek makes (each is a bisection of projections)
@@ -93,6 +93,8 @@ def cost_avoided_bands(model, scenario: Scenario, months: int = 60, runs: int = 
     """
     check_model(model, "cost_avoided_bands")
     check_scenario(scenario, "cost_avoided_bands")
+    if scenario is not None:
+        check_changes_something(scenario)
     q = np.asarray(checks.quantiles(quantiles, "cost_avoided_bands"), dtype=float)
     if model._parts is not None:
         raise ValidationError("a model fitted by locality: fit the council without by= for the cost avoided "
@@ -118,6 +120,7 @@ def _check_scenarios(scenarios: Any) -> list:
     scenarios, names = list(scenarios), ["baseline"]
     for s in scenarios:
         check_scenario(s, "compare")
+        check_changes_something(s)
         if s.name in names:
             raise ValidationError(f"two scenarios would share the rows of {s.name!r}: give each scenario its own "
                                   "name (and none 'baseline', the name of the unchanged projection)",

@@ -183,7 +183,7 @@ def _check_scenarios(scenarios: Any) -> List[Any]:
     """The scenarios as a list ([None]: the baseline), each a Scenario, named once each: two
     of one name would be merged under it in the result."""
     from .._errors import ValidationError
-    from .scenario import check_scenario
+    from .scenario import check_changes_something, check_scenario
 
     if not scenarios:
         return [None]
@@ -191,6 +191,9 @@ def _check_scenarios(scenarios: Any) -> List[Any]:
         raise ValidationError(f"scenarios must be a list of Scenario, not {scenarios!r}", table="simulate_many",
                               column="scenarios")
     scen = [check_scenario(s, "simulate_many") for s in scenarios]
+    for s in scen:
+        if s is not None and s.name != "baseline":  # an unchanged "baseline" is the baseline
+            check_changes_something(s)
     changing = [s.name for s in scen if s is not None and s.name == "baseline" and (s.changes or s.caps)]
     if changing:
         # "baseline" names the run without changes (None): rows of that name must be it

@@ -24,6 +24,9 @@ Target = Union[str, Tuple[str, str]]
 CHANGE_KINDS = ("multiply", "add")
 #: the longest cap on a stay: a child's whole childhood
 MAX_CAP_DAYS = 18 * 366
+# the most a scenario adds to a rate a day: a million children a day entering a state, far
+# beyond England's; more makes every stock and cost infinite
+MAX_ADD = 1e6
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class Scenario:
         Scenario
             itself, so calls chain.
         """
-        amount = checks.real(amount, f"amount of {target!r}", f"scenario {self.name}")
+        amount = checks.real(amount, f"amount of {target!r}", f"scenario {self.name}", -MAX_ADD, MAX_ADD)
         self.changes.append(Change(_target(target), "add", amount, *self._when(start, end)))
         return self
 
@@ -233,6 +236,18 @@ def check_scenario(scenario: Any, table: str) -> Optional[Scenario]:
                               table=f"scenario {scenario.name}", column="caps")
     Scenario.from_dict(scenario.to_dict())  # the methods' checks, for changes or caps set by hand
     return scenario
+
+
+def check_changes_something(scenario: Scenario) -> None:
+    """A ValidationError for a scenario with no change other than multiplying by 1 or adding 0,
+    and no cap: its results would be the baseline's under the scenario's name. (Such changes are
+    allowed one by one: goal-seek tries a multiplier of 1 on its way.)"""
+    if scenario.caps or any(not (c.kind == "multiply" and c.value == 1) and not (c.kind == "add" and c.value == 0)
+                            for c in scenario.changes):
+        return
+    raise ValidationError("the scenario changes nothing (no change other than multiplying by 1 or adding 0, and "
+                          "no cap): its results would be the baseline's under its name", table=f"scenario {scenario.name}",
+                          column="changes")
 
 
 def _active(change: Change, dates: pd.DatetimeIndex) -> np.ndarray:
