@@ -169,3 +169,11 @@ def test_children_still_in_care_past_18_are_counted_by_the_fit(tmp_path):
     ds = earlyhelp.read_ssda903(_write(tmp_path, {"2021/header.csv": header, "2021/episodes.csv": episodes}))
     model = StockFlow("cs-demand-model").fit(ds, end="2019-10-01")
     assert model.report["open_at_the_end_past_max_age"] == 2
+
+
+def test_a_councils_own_placement_code_is_mapped_with_a_code_map(tmp_path):
+    root = _write(tmp_path, {"2021/header.csv": HEADER, "2021/episodes.csv": COLUMNS + "1,01/05/2020,S,C2,ZZ,,\n"})
+    with pytest.raises(earlyhelp.ValidationError, match="code_map"):
+        earlyhelp.read_ssda903(root)
+    ds = earlyhelp.read_ssda903(root, code_map={"cla_episodes": {"placement": {"ZZ": "K2"}}})
+    assert list(ds.cla_episodes["placement"].astype(str)) == ["K2"]

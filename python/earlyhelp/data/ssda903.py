@@ -633,7 +633,7 @@ def _sex(header: pd.DataFrame, report: Dict[str, Any]) -> pd.Series:
 
 
 def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknown_codes: str = "raise",
-                 validate: bool = True, as_of: Optional[Any] = None):
+                 code_map: Optional[Any] = None, validate: bool = True, as_of: Optional[Any] = None):
     """Read the yearly SSDA903 header and episodes files under ``folder`` into a Dataset.
 
     Parameters
@@ -652,7 +652,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         start of the same child's next episode (or is open when it begins) ends when the next
         begins; the count is in the report. ``"raise"``: such episodes are problems.
     unknown_codes : ``"raise"`` (default) or ``"keep"`` (load as ``unknown`` and count them).
-    validate, as_of : as for :meth:`earlyhelp.Dataset.from_frames`.
+    code_map, validate, as_of : as for :meth:`earlyhelp.Dataset.from_frames`: a council's own
+        placement codes, say, mapped to the return's (``{"cla_episodes": {"placement": {"R9": "R1"}}}``).
 
     Returns
     -------
@@ -730,4 +731,4 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         "placement_provider": ep["PLACE_PROVIDER"].to_numpy() if "PLACE_PROVIDER" in ep else None,
     })
     return Dataset.from_frames(persons=persons, cla_episodes=cla, validate=validate, unknown_codes=unknown_codes,
-                               as_of=as_of, meta={"ssda903_report": report, "source": str(root)})
+                               code_map=code_map, as_of=as_of, meta={"ssda903_report": report, "source": str(root)})
