@@ -177,3 +177,14 @@ def test_a_councils_own_placement_code_is_mapped_with_a_code_map(tmp_path):
         earlyhelp.read_ssda903(root)
     ds = earlyhelp.read_ssda903(root, code_map={"cla_episodes": {"placement": {"ZZ": "K2"}}})
     assert list(ds.cla_episodes["placement"].astype(str)) == ["K2"]
+
+
+def test_sex_written_1_one_year_and_m_the_next_is_no_disagreement(tmp_path):
+    episodes = COLUMNS + "1,01/05/2020,S,C2,U4,,\n"
+    root = _write(tmp_path, {"2021/header.csv": HEADER, "2021/episodes.csv": episodes,
+                             "2022/header.csv": HEADER.replace("1,1,", "1,M,"), "2022/episodes.csv": episodes})
+    assert list(earlyhelp.read_ssda903(root).persons["sex"].astype(str)) == ["M"]
+    root = _write(tmp_path / "f", {"2021/header.csv": HEADER, "2021/episodes.csv": episodes,
+                                   "2022/header.csv": HEADER.replace("1,1,", "1,F,"), "2022/episodes.csv": episodes})
+    with pytest.raises(earlyhelp.ValidationError, match="header.SEX: differs between years"):
+        earlyhelp.read_ssda903(root)

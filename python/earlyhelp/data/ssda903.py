@@ -501,6 +501,9 @@ def _repeated_within_a_year(frame: pd.DataFrame, keys: List[str], kind: str, rep
 
 def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any]) -> pd.DataFrame:
     header = pd.concat(frames, ignore_index=True).sort_values(["_year", "_file", "_line"], kind="stable")
+    if "SEX" in header:  # 1 in one year and M in the next say the same: compared as read
+        raw = header["SEX"].astype("string")
+        header["SEX"] = raw.str.upper().map(SEX).fillna(raw)
     for col in ("DOB", "SEX"):
         problems += _disagreements(header, ["CHILD"], col, "header", "child")
     if "ETHNIC" in header:
