@@ -325,3 +325,17 @@ def test_localities_of_one_name_are_kept_apart_by_their_ids(ds, name):
     want = alone.groupby("locality", observed=True)["numerator"].sum()
     assert sorted(got.to_numpy()) == sorted(want.to_numpy()) and len(got) == len(want)
     assert any(label.endswith(f"{name} (L1)") for label in got.index), list(got.index)
+
+
+def test_a_stray_date_that_stretches_the_window_is_warned_of():
+    import earlyhelp
+
+    council = earlyhelp.synthetic.council("coventry", years=1, scale=0.05, seed=1)
+    requests = council.requests.copy()
+    requests.loc[requests.index[0], "received_date"] = pd.Timestamp("1901-04-01")
+    typo = earlyhelp.Dataset({**council.tables, "requests": requests})
+    with pytest.warns(measures.StrayDatesWarning, match="requests.received_date: 1 row"):
+        measures.compute(typo, ["requests"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", measures.StrayDatesWarning)
+        measures.compute(earlyhelp.Dataset(dict(council.tables)), ["requests", "episodes_opened"])

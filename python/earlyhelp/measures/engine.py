@@ -24,6 +24,10 @@ PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
 _LAG = {"month": 12, "quarter": 4, "financial_year": 1, "rolling_12m": 12}
 
 
+class StrayDatesWarning(UserWarning):
+    """A few rows dated far from the rest stretch the window taken from the data."""
+
+
 class MeasuresBlockedWarning(UserWarning):
     """Some measures could not be computed (a table or column is missing); see ``result.attrs['blocked']``."""
 
@@ -197,6 +201,37 @@ def _warn_blocked(blocked: Dict[str, str], chosen: List[cat.Measure]) -> None:
                   f"{len(chosen)} computed)", MeasuresBlockedWarning, stacklevel=3)
 
 
+# a few rows this many months away from all the others stretch a window taken from the data
+_STRAY_GAP_MONTHS = 24
+_STRAY_SHARE = 0.01
+
+
+def _warn_stray_dates(days: np.ndarray, where: str, at_start: bool, at_end: bool) -> None:
+    """Warn when the window taken from the data is stretched by a few rows dated far from the
+    rest (a year typed 1901): every month between is reported as none, which is not what the
+    data say. Nothing is dropped: ``start``/``end`` set the window."""
+    months = np.unique(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
+    if len(months) < 2:
+        return
+    gaps = np.diff(months)
+    sorted_days = np.sort(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
+    for side, wanted in (("start", at_start), ("end", at_end)):
+        if not wanted:
+            continue
+        k = int(np.argmax(gaps >= _STRAY_GAP_MONTHS)) if side == "start" else \
+            len(gaps) - 1 - int(np.argmax((gaps >= _STRAY_GAP_MONTHS)[::-1]))
+        if gaps[k] < _STRAY_GAP_MONTHS:
+            return
+        stray = int(np.searchsorted(sorted_days, months[k], side="right")) if side == "start" else \
+            len(sorted_days) - int(np.searchsorted(sorted_days, months[k + 1], side="left"))
+        if stray > _STRAY_SHARE * len(days):
+            continue
+        far = np.datetime64(int(months[0] if side == "start" else months[-1]), "M")
+        warnings.warn(f"{where}: {stray:,} row(s) dated as far as {far}, {int(gaps[k])} months from every other "
+                      f"row, stretch the window's {side} there, and the months between show none; pass {side}= "
+                      f"to set the window (or correct the date)", StrayDatesWarning, stacklevel=4)
+
+
 def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
     def month(x) -> int:
         ts = pd.Timestamp(x)
@@ -216,6 +251,7 @@ def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
             if len(col):
                 first.append(col.min())
                 last.append(col.max())
+                _warn_stray_dates(col, f"{m.source}.{m.date}", lo is None, hi is None)
         if not first:
             today = pd.Timestamp.today().normalize()
             return month(today), month(today)
