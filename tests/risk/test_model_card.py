@@ -55,3 +55,25 @@ def test_card_bad_input(tmp_path):
         model_card(None, model, None, None, "  ", "2024", "Use.", "Limits.")
     with pytest.raises(ValueError, match="period"):
         model_card(None, model, None, None, "Data.", ["2020"], "Use.", "Limits.")
+
+
+def test_a_pipelines_coefficients_carry_the_names_of_the_final_steps_inputs():
+    """A step that reorders the columns (keeping their number) once put every coefficient beside
+    another feature's name: the pipeline's input names, not the final step's."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from earlyhelp.risk import LogisticRiskModel, model_card
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(400, 3)), columns=["a", "b", "c"])
+    y = (rng.random(400) < 1 / (1 + np.exp(-3 * X["c"]))).astype(int)
+    prep = ColumnTransformer([("scaled", StandardScaler(), ["c"])], remainder="passthrough",
+                             verbose_feature_names_out=False).set_output(transform="pandas")
+    pipe = Pipeline([("prep", prep), ("model", LogisticRiskModel(C=1.0))]).fit(X, y)
+    card = model_card(None, pipe, None, None, "synthetic", "2022-2023", "test", "test")
+    top = card[card.index("Largest coefficients"):].splitlines()[4]
+    assert top.startswith("| c |"), top  # c drives y, and the scaler moved it to the front

@@ -39,6 +39,19 @@ def markdown_table(frame: pd.DataFrame, index: bool = True) -> str:
     return "\n".join([header, rule, *body])
 
 
+def _coefficient_names(model: Any, final: Any) -> Any:
+    """The names of the final estimator's inputs: its own ``feature_names_in_``, else what the
+    pipeline's earlier steps put out; never the pipeline's input names, which a step that
+    reorders or replaces columns makes wrong label by label (``None``: numbered instead)."""
+    names = getattr(final, "feature_names_in_", None)
+    if names is not None or final is model:
+        return names
+    try:
+        return model[:-1].get_feature_names_out()
+    except Exception:  # noqa: BLE001 - a step that cannot name its outputs: the coefficients are numbered
+        return None
+
+
 def _model_section(model: Any) -> str:
     lines = [f"- Estimator: `{type(model).__module__}.{type(model).__name__}`"]
     if hasattr(model, "get_params"):
@@ -50,7 +63,7 @@ def _model_section(model: Any) -> str:
         lines.append("- Steps: " + " -> ".join(f"`{name}` ({type(step).__name__})" for name, step in model.steps))
         final = model.steps[-1][1]
     coef = getattr(final, "coef_", None)
-    names = getattr(model, "feature_names_in_", None)
+    names = _coefficient_names(model, final)
     if coef is not None:
         coef = np.asarray(coef).ravel()
         if names is None or len(names) != len(coef):
