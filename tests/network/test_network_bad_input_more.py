@@ -145,3 +145,32 @@ def test_unweighted_pagerank_counts_each_link_once(council):
     assert (ours - expected.reindex(ours.index)).abs().max() < 1e-6
     with pytest.raises(ValidationError, match="weighted_pagerank"):
         FamilyNetwork.from_dataset(council).agency_collaboration(weighted_pagerank="no")
+
+
+def test_ids_given_as_whole_numbers_link_as_ids_given_as_text(council):
+    """Practitioner and episode ids made whole numbers in every table (by replace): the network
+    once matched none of them and dropped every practitioner's link as unknown."""
+    number = {}  # every practitioner and episode id -> a whole number, the same in every table
+    for ids in (council.practitioners["practitioner_id"], council.episodes["episode_id"]):
+        number.update({v: k + len(number) for k, v in enumerate(ids.dropna().astype(str).unique())})
+
+    def as_numbers(frame, *cols):
+        return frame.assign(**{c: frame[c].astype(str).map(number).where(frame[c].notna()).astype("Int64")
+                               for c in cols if c in frame.columns})
+
+    numbered = council.replace(
+        practitioners=as_numbers(council.practitioners, "practitioner_id"),
+        episodes=as_numbers(council.episodes, "episode_id", "lead_practitioner_id"),
+        involvements=as_numbers(council.involvements, "practitioner_id", "episode_id"),
+        assessments=as_numbers(council.assessments, "episode_id"))
+    text, numbers = (FamilyNetwork.from_dataset(d, at="2024-12-31") for d in (council, numbered))
+    assert len(numbers.team) == len(text.team) > 0 and numbers.excluded.total() == text.excluded.total()
+    a, b = (n.team_around_family() for n in (text, numbers))
+    assert a["has_lead"].sum() == b["has_lead"].sum() > 0 and a["has_assessment"].sum() == b["has_assessment"].sum()
+
+
+@pytest.mark.parametrize("capacity", [4.5, -1.0])
+def test_a_caseload_capacity_that_is_not_a_whole_number_of_families_is_named(council, capacity):
+    practitioners = council.practitioners.assign(caseload_capacity=capacity)
+    with pytest.raises(ValidationError, match="practitioners.caseload_capacity: must be a whole number"):
+        FamilyNetwork.from_dataset(council.replace(practitioners=practitioners))

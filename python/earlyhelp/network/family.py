@@ -68,6 +68,36 @@ def _ids(series: pd.Series) -> pd.Series:
     return series.astype("string[pyarrow]")
 
 
+def _check_capacity(practitioners: pd.DataFrame) -> None:
+    """Caseload capacities are whole numbers of families, at least 0 (``from_frames`` checks
+    this; a table replaced by hand may not have been)."""
+    if "caseload_capacity" not in practitioners.columns:
+        return
+    cap = pd.to_numeric(practitioners["caseload_capacity"], errors="coerce").astype("float64")
+    given = practitioners["caseload_capacity"].notna().to_numpy()
+    bad = given & ~(np.isfinite(cap) & (cap >= 0) & (cap == np.round(cap))).to_numpy()
+    if bad.any():
+        raise ValidationError(Problem("practitioners", "caseload_capacity", "must be a whole number of families, at "
+                                      "least 0", list(practitioners.loc[bad, "practitioner_id"].astype(str)[:10]),
+                                      int(bad.sum()), float(cap[bad].iloc[0])))
+
+
+def _ids_as_text(ds: Any) -> Any:
+    """``ds`` with every id column as text: ids given as whole numbers (a table replaced by
+    hand) would otherwise match nothing the network looks up as text, and every link of theirs
+    would be dropped as unknown."""
+    from ..data.schema import TABLES
+
+    changed = {}
+    for name, table in TABLES.items():
+        frame = ds[name]
+        cols = [c.name for c in table.columns if c.kind == "id" and c.name in frame.columns
+                and not pd.api.types.is_string_dtype(frame[c.name])]
+        if cols:
+            changed[name] = frame.assign(**{c: _ids(frame[c]) for c in cols})
+    return ds.replace(**changed) if changed else ds
+
+
 def _sorted_lists(column) -> pd.Series:
     """Per group, its distinct values as a sorted list of text (an object column of Python lists:
     ``agg`` returning lists would give pandas 3's Arrow list dtype instead)."""
@@ -156,8 +186,9 @@ class FamilyNetwork:
     def __init__(self, ds: Any, at: Optional[pd.Timestamp]) -> None:
         check_dataset(ds, "network")
         check_unique_ids(ds, KEYED_TABLES, "the network looks rows up by it")
+        _check_capacity(ds.practitioners)
         self.at = at
-        self.ds = ds
+        self.ds = _ids_as_text(ds)
         self._build_tables()
         self._graph: Optional[Graph] = None
 
