@@ -214,3 +214,32 @@ def test_a_measure_called_history_gets_another_sheet_name():
     used: set = set()
     assert sheet_name("history", used).lower() != "history"
     assert sheet_name("History", used).lower() != "history"
+
+
+def test_a_number_withheld_by_the_gate_says_so_in_its_status(tmp_path):
+    """A denominator beside a hidden numerator is withheld by the gate: "c" in the CSV, and in the
+    Parquet missing with its status "c" too (a blank status read as missing data, not as hidden)."""
+    from earlyhelp.report.pack import write_pack
+
+    council = earlyhelp.synthetic.council("coventry", years=3, scale=0.3, seed=1)
+    run = write_pack(council, tmp_path, options=PackOptions(months=12, end="2025-03-31"))
+    withheld = 0
+    for name in ("measures_monthly", "measures_localities_12m"):
+        text = pd.read_csv(run / f"{name}.csv", dtype=str, keep_default_na=False)
+        typed = pd.read_parquet(run / f"{name}.parquet")
+        for col in ("numerator", "denominator"):
+            hidden = (text[col] == "c").to_numpy()
+            withheld += int((hidden & (typed[f"{col}_status"] == "c").to_numpy()).sum())
+            assert typed.loc[hidden, col].isna().all(), (name, col)
+            assert (typed.loc[hidden, f"{col}_status"] == "c").all(), (name, col)
+    assert withheld > 0
+
+
+def test_an_unaudited_12_month_cell_is_placed_in_the_12_month_table():
+    """Both tables have period_start: the 12-month cells were listed under measures_monthly."""
+    from earlyhelp.report.pack import _unaudited_place
+
+    frame = pd.DataFrame({"measure": ["requests", "requests"], "period": ["2025-02", "12 months to 2025-02"],
+                          "period_start": pd.to_datetime(["2025-02-01", "2024-03-01"]), "locality": ["A", "A"]})
+    assert [_unaudited_place(frame, k, "numerator", "why")["table"] for k in (0, 1)] == \
+        ["measures_monthly", "measures_localities_12m"]

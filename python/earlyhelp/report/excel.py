@@ -96,7 +96,8 @@ def workbook_bytes(pack, tables: Dict[str, pd.DataFrame]) -> bytes:
         [f"Early Help performance pack: {pack.council}"],
         [f"Months {pack.window['first_month']} to {pack.window['last_month']}"],
         [f"{SUPPRESSED} = a small number hidden (or hidden so a small number cannot be worked out); "
-         "figures built on it are hidden too"],
+         "figures built on it are hidden too; a blank previous or change: the same period a year before "
+         "was hidden or not whole"],
         [],
         ["sheet", "measure", "title", "definition", "direction", "source tables"],
     ]

@@ -507,8 +507,10 @@ def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, t
 
 def _unaudited_place(frame: pd.DataFrame, row: int, column: str, why: str) -> Dict[str, str]:
     """Where a hidden cell the bounds audit did not cover is published: for ``run.json``."""
-    table = "measures_monthly" if "period_start" in frame.columns else "measures_localities_12m"
-    return {"table": table, "measure": str(frame["measure"].iat[row]), "period": str(frame["period"].iat[row]),
+    period = str(frame["period"].iat[row])
+    # both tables have period_start: the 12-month table's periods are named "12 months to ..."
+    table = "measures_localities_12m" if period.startswith("12 months to") else "measures_monthly"
+    return {"table": table, "measure": str(frame["measure"].iat[row]), "period": period,
             "locality": str(frame["locality"].iat[row]), "column": column, "why": why}
 
 

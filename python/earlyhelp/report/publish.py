@@ -672,6 +672,11 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
                     typed.loc[hidden, col] = pd.NA
                 text[col] = text[col].astype(object)
                 text.loc[hidden, col] = SUPPRESSED
+                status = f"{col}_status"
+                for frame in (typed, text):  # the status says so: a Parquet reader sees "c", not missing data
+                    if status in frame.columns:
+                        frame[status] = frame[status].astype(object)
+                        frame.loc[hidden, status] = SUPPRESSED
             if col in (derived or {}) or hidden.any():
                 withheld[str(col)] = int(hidden.sum())
         record["withheld_derived"] = withheld
