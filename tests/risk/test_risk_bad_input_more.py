@@ -291,3 +291,36 @@ def test_repeated_rows_are_still_accepted_by_replace(needs_ds):
     # table as the case system holds it
     fam = needs_ds.families
     assert len(needs_ds.replace(families=pd.concat([fam, fam.iloc[[0]]])).families) == len(fam) + 1
+
+
+def test_an_open_episode_without_a_start_is_named_not_left_out(needs_ds):
+    episodes = needs_ds.episodes.copy()
+    episodes.loc[episodes.index[0], "start_date"] = pd.NaT
+    with pytest.raises(ValidationError) as err:
+        build_features(needs_ds.replace(episodes=episodes), ["2024-03-31"])
+    _named(err, "episodes", "start_date")
+
+
+@pytest.fixture(scope="module")
+def small():
+    import earlyhelp
+
+    return earlyhelp.synthetic.council("coventry", years=3, scale=0.1, seed=1)
+
+
+def test_a_locality_without_deprivation_gives_the_localities_mean_not_nan(small):
+    localities = small.localities.copy()
+    localities.loc[localities.index[0], "deprivation"] = np.nan
+    fs = build_features(small.replace(localities=localities), ["2023-06-30"])
+    assert fs.X["deprivation"].notna().all()
+    known = localities["deprivation"].dropna()
+    assert round(float(known.mean()), 9) in set(fs.X["deprivation"].round(9))
+
+
+def test_extra_features_that_differ_between_dates_are_named(small):
+    def by_month(snap, at, rows):
+        return pd.DataFrame({"family_id": rows["family_id"], ("a" if at.month == 6 else "b"): 1.0})
+
+    with pytest.raises(ValidationError, match="features at 2023-09-30 differ from those at 2023-06-30: without a; "
+                                              "with b"):
+        build_features(small, ["2023-06-30", "2023-09-30"], extra=[by_month])

@@ -266,8 +266,12 @@ def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: N
     loc = snap.families.assign(family_id=lambda d: d["family_id"].astype(str)).set_index("family_id")["locality_id"]
     family_loc = pd.Series(fam.map(loc), index=fam).astype(object)
     family_loc = family_loc.where(family_loc.notna(), rows["locality_id"].astype(object).to_numpy())
-    dep = snap.localities.set_index("locality_id")["deprivation"]
-    X["deprivation"] = family_loc.map(dep).astype(float).to_numpy()
+    dep = pd.to_numeric(snap.localities.set_index("locality_id")["deprivation"], errors="coerce").astype(float)
+    # a locality with none recorded (the data model allows it), or a family with no locality: the
+    # localities' mean, not NaN, which no model takes
+    known = dep.dropna()
+    X["deprivation"] = family_loc.map(dep).astype(float).fillna(float(known.mean()) if len(known) else 0.0) \
+        .to_numpy()
     for lid in localities[1:]:
         X[f"locality_{lid}"] = (family_loc == lid).to_numpy(dtype=float)
     # children and adults
@@ -405,6 +409,21 @@ def _check_room(dates: List[pd.Timestamp], horizon_days: int, lookback_days: int
                        str(outside[0].date()))
 
 
+def _check_same_columns(parts: List[pd.DataFrame], dates: List[pd.Timestamp]) -> None:
+    """Every cut-off date's features have the same columns (extra functions may differ by date):
+    stacked, a column one date lacks would be NaN on its rows, which no model takes."""
+    first = list(parts[0].columns)
+    for X, d in zip(parts[1:], dates[1:]):
+        missing = [str(c) for c in first if c not in X.columns]
+        new = [str(c) for c in X.columns if c not in first]
+        if missing or new:
+            what = "; ".join(p for p in (f"without {', '.join(missing[:5])}" if missing else "",
+                                         f"with {', '.join(new[:5])}" if new else "") if p)
+            raise ValidationError(Problem("features", "extra", f"the features at {d.date()} differ from those at "
+                                          f"{dates[0].date()}: {what} (an extra function must return the same "
+                                          "columns at every date)"))
+
+
 def _extra_functions(extra: Any) -> List[ExtraFeature]:
     """``extra`` as a list of functions, or an ArgumentTypeError naming ``build_features.extra``."""
     if extra is None:
@@ -467,12 +486,16 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     ``origin_step_down``, ``assessment_completed``, ``lead_named``, ``lead_partner``
     (lead agency is not the council), ``n_practitioners``, ``n_agencies`` (involved in
     the episode); ``linked_household``, ``n_linked_households`` (families sharing a
-    current member); ``deprivation`` and ``locality_<id>`` indicators (first locality
+    current member); ``deprivation`` (the localities' mean where the family's locality has none
+    recorded, or the family none) and ``locality_<id>`` indicators (first locality
     is the reference); ``n_children``, ``youngest_age``, ``oldest_age``,
     ``child_under_5``, ``teenager``, ``n_adults``, ``no_child_recorded`` (ages then 0).
     """
     check_dataset(ds, "build_features")
     check_unique_ids(ds, KEYED_TABLES, "features are looked up by it")
+    # rows without their dates, ends before starts, codes out of the list: refused by name, not
+    # left out of the population unseen (once per Dataset)
+    ds.check_tables([name for name, frame in ds.tables.items() if len(frame)])
     if not (isinstance(target, str) and target in TARGETS):
         raise _problem("target", f"must be one of {', '.join(repr(t) for t in TARGETS)}", target)
     _check_days(horizon_days, lookback_days)
@@ -510,6 +533,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
                                  "episode_id": rows["episode_id"].astype("string[pyarrow]")}))
         groups.append(_groups(snap, d, rows, X))
     if parts:
+        _check_same_columns(parts, [i["at"].iat[0] for i in ids])
         X = pd.concat(parts, ignore_index=True)
         y = pd.Series(np.concatenate(labels), name=target)
         id_frame = pd.concat(ids, ignore_index=True)
