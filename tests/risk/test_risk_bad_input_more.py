@@ -324,3 +324,29 @@ def test_extra_features_that_differ_between_dates_are_named(small):
     with pytest.raises(ValidationError, match="features at 2023-09-30 differ from those at 2023-06-30: without a; "
                                               "with b"):
         build_features(small, ["2023-06-30", "2023-09-30"], extra=[by_month])
+
+
+@pytest.mark.parametrize("years", [[pd.NaT], [pd.Timestamp("2024-03-31", tz="UTC")], True, [20240331]])
+def test_backtest_test_dates_pass_the_package_date_check(small, years):
+    from earlyhelp.risk import backtest
+
+    with pytest.raises(ValidationError):
+        backtest(small, LogisticRiskModel(C=0.1), years=years)
+
+
+def test_backtest_refuses_what_it_sets_itself_and_a_model_without_probabilities(small):
+    from earlyhelp.risk import PoissonRiskModel, backtest
+
+    with pytest.raises(ValidationError, match="backtest.features: may not set data_end"):
+        backtest(small, LogisticRiskModel(C=0.1), years=1, features={"data_end": "2025-03-31"})
+    with pytest.raises(ValidationError, match="backtest.model: must have predict_proba"):
+        backtest(small, PoissonRiskModel(), years=1)
+
+
+def test_score_and_count_arguments_of_the_wrong_kind_are_named(small):
+    from earlyhelp.risk import expected_step_ups, score_metrics
+
+    with pytest.raises(ValidationError, match="top_k_percent"):
+        score_metrics([0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], top_k_percent=None)
+    with pytest.raises(ValidationError, match="expected_step_ups.scores"):
+        expected_step_ups([0.1], small)

@@ -72,8 +72,8 @@ def _scores_frame(scores: Any) -> pd.DataFrame:
             raise ValueError("scores must have a column p (or score) of probabilities")
         frame = pd.DataFrame({"family_id": scores["family_id"].astype(str).to_numpy(), "p": scores[col].to_numpy()})
     else:
-        raise TypeError(f"scores must be a DataFrame (family_id, p) or a Series indexed by family_id, "
-                        f"not {type(scores).__name__}")
+        raise ValidationError(Problem("expected_step_ups", "scores", "must be a DataFrame (family_id, p) or a Series "
+                                      f"indexed by family_id, not {type(scores).__name__}"))
     frame["p"] = _as_probabilities(frame["p"], "scores")
     return frame
 

@@ -21,7 +21,7 @@ Metric definitions (:func:`score_metrics`)
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -119,10 +119,14 @@ def _check_pair(y: np.ndarray, p: np.ndarray) -> None:
 
 
 def _check_k(top_k: Union[Number, Sequence[Number]]) -> List[float]:
+    if not np.isscalar(top_k) and not isinstance(top_k, Iterable):
+        raise ValidationError(Problem("score_metrics", "top_k_percent", "must be a percentage in (0, 100] or a list "
+                                      "of them", value=top_k))
     ks = [top_k] if np.isscalar(top_k) else list(top_k)
     for k in ks:
         if not is_real(k) or not 0 < k <= 100:
-            raise ValueError(f"top_k must be percentages in (0, 100], not {k!r}")
+            raise ValidationError(Problem("score_metrics", "top_k_percent", "must be percentages in (0, 100]",
+                                          value=k))
     labels = [_k_label(float(k)) for k in ks]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
@@ -650,9 +654,19 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
     """
     from sklearn.base import clone
 
-    from .features import build_features, data_end_of
+    from .features import _cut_off_dates, build_features, data_end_of
 
+    if features is not None and not isinstance(features, Mapping):
+        raise ValidationError(Problem("backtest", "features", "must be a mapping of build_features arguments",
+                                      value=type(features).__name__))
     kwargs = dict(features or {})
+    set_here = sorted({"at", "data_end", "target", "ds"} & set(kwargs))
+    if set_here:  # backtest sets these for each test date itself
+        raise ValidationError(Problem("backtest", "features", f"may not set {', '.join(set_here)}: backtest sets "
+                                      "them for each test date"))
+    if not callable(getattr(model, "predict_proba", None)):  # refused before any fit, not after the first
+        raise ValidationError(Problem("backtest", "model", "must have predict_proba (a classifier): "
+                                      f"{type(model).__name__} has none", value=type(model).__name__))
     horizon = pd.Timedelta(days=int(kwargs.get("horizon_days", 365)))
     if not is_whole(train_years) or train_years < 1:
         raise ValueError(f"train_years must be a whole number >= 1, not {train_years!r}")
@@ -660,13 +674,16 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
         raise ValueError(f"cutoffs_per_year must be a whole number >= 1, not {cutoffs_per_year!r}")
     end = data_end_of(ds)
     start = _data_start(ds)
-    if is_whole(years):
+    if is_whole(years) and not isinstance(years, bool):
         if years < 1:
             raise ValueError(f"years must be >= 1 or a list of dates, not {years!r}")
         last = end - horizon
         tests = [last - pd.Timedelta(days=365 * i) for i in reversed(range(int(years)))]
-    else:
-        tests = [pd.Timestamp(d).normalize() for d in years]
+    elif isinstance(years, (bool, str, bytes)) or not isinstance(years, Iterable):
+        raise ValidationError(Problem("backtest", "years", "must be a number of test years or a list of dates",
+                                      value=years))
+    else:  # the package's date check: no NaT, no number read as nanoseconds, no time zone
+        tests = _cut_off_dates(list(years))
     if oracle is None:
         oracle = bool(getattr(ds, "truth", None)) and "families" in ds.truth
     step = pd.Timedelta(days=365 / cutoffs_per_year)
