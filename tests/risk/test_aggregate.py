@@ -82,7 +82,7 @@ def test_bad_input(needs_ds):
         expected_step_ups(good, needs_ds, observed=[1, 0])
     with pytest.raises(ValueError, match="family_id"):
         expected_step_ups(pd.Series([0.2]), needs_ds)
-    with pytest.raises(TypeError):
+    with pytest.raises(earlyhelp.ValidationError, match="expected_step_ups.scores"):
         expected_step_ups([0.2], needs_ds)
 
 
