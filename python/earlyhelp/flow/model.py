@@ -72,6 +72,11 @@ def month_ends_after(end: pd.Timestamp, months: int) -> pd.DatetimeIndex:
     return pd.date_range(end + pd.offsets.MonthEnd(1), periods=months, freq=pd.offsets.MonthEnd())
 
 
+def _open_on(s_day: np.ndarray, e_day: np.ndarray, day: int) -> np.ndarray:
+    """Spells open on ``day``: started by it and not ended by it (an end of -1: still open)."""
+    return (s_day <= day) & ((e_day < 0) | (e_day > day))
+
+
 def _check_size(value: Any, name: str, limit: int) -> None:
     if not is_whole(value) or not 1 <= value <= limit:
         raise ValidationError(f"{name} must be a whole number from 1 to {limit:,}, got {value!r}",
@@ -297,7 +302,7 @@ class StockFlow:
         # Children still open at the end who are past max_age (an episode the data never closed):
         # the projection ages them out of the last bracket at its rate, as cs-demand-model does,
         # and the Monte Carlo ends their stay on the first day, so the two start apart by them.
-        open_end = (s_day <= w1) & ((e_day < 0) | (e_day > w1))
+        open_end = _open_on(s_day, e_day, w1)
         past = open_end & (sp["birth"] + pd.to_timedelta(cats.max_age * 365.25, unit="D") <= end_ts).to_numpy()
         report["open_at_the_end_past_max_age"] = int(past.sum())
         self._fit = _Fit(first, start_ts, end_ts, rates, entrants, stock[min(w1, days - 1)].copy(), counts, exposure,
@@ -793,7 +798,7 @@ class StockFlow:
         entry_rate = np.where(seen, window * entry_shape / np.where(seen, k_entry, 1.0), window)
         lo = np.array([max(br.min, 0.0) for br in cats.brackets]) * 365.25
         hi = np.array([min(br.max, cats.max_age) for br in cats.brackets]) * 365.25
-        open_ = (s_day <= w1) & ((e_day < 0) | (e_day > w1))
+        open_ = _open_on(s_day, e_day, w1)
         births = ((sp["birth"] - f.first).dt.days.to_numpy() - w1).astype(float)
         return {
             "hazard": hazard, "dest": dest, "entry_shape": entry_shape, "entry_rate": entry_rate,

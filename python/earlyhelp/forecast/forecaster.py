@@ -391,9 +391,9 @@ def _gather_excluded(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
 def _check_ids_apart_as_text(ids: pd.Series) -> None:
     """Series ids that differ but read alike as text (1 and "1"): two series here, one in every
     file, plot or accuracy table that shows them, so which is which could not be told."""
-    uniques = pd.unique(ids)
-    if len(uniques) < 2 or ids.dtype != object:
+    if ids.dtype != object:  # one type of id: none can read like another
         return
+    uniques = pd.unique(ids)
     text = pd.Series(uniques).astype(str)
     alike = text[text.duplicated(keep=False)]
     if len(alike):

@@ -210,26 +210,20 @@ def _warn_stray_dates(days: np.ndarray, where: str, at_start: bool, at_end: bool
     """Warn when the window taken from the data is stretched by a few rows dated far from the
     rest (a year typed 1901): every month between is reported as none, which is not what the
     data say. Nothing is dropped: ``start``/``end`` set the window."""
-    months = np.unique(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
-    if len(months) < 2:
+    months, rows = np.unique(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64),
+                             return_counts=True)
+    wide = np.flatnonzero(np.diff(months) >= _STRAY_GAP_MONTHS)
+    if not len(wide):
         return
-    gaps = np.diff(months)
-    sorted_days = np.sort(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
-    for side, wanted in (("start", at_start), ("end", at_end)):
-        if not wanted:
-            continue
-        k = int(np.argmax(gaps >= _STRAY_GAP_MONTHS)) if side == "start" else \
-            len(gaps) - 1 - int(np.argmax((gaps >= _STRAY_GAP_MONTHS)[::-1]))
-        if gaps[k] < _STRAY_GAP_MONTHS:
-            return
-        stray = int(np.searchsorted(sorted_days, months[k], side="right")) if side == "start" else \
-            len(sorted_days) - int(np.searchsorted(sorted_days, months[k + 1], side="left"))
-        if stray > _STRAY_SHARE * len(days):
+    up_to = np.cumsum(rows)  # rows in each month and the months before it
+    for side, wanted, k in (("start", at_start, wide[0]), ("end", at_end, wide[-1])):
+        stray = int(up_to[k]) if side == "start" else len(days) - int(up_to[k])
+        if not wanted or stray > _STRAY_SHARE * len(days):
             continue
         far = np.datetime64(int(months[0] if side == "start" else months[-1]), "M")
-        warnings.warn(f"{where}: {stray:,} row(s) dated as far as {far}, {int(gaps[k])} months from every other "
-                      f"row, stretch the window's {side} there, and the months between show none; pass {side}= "
-                      f"to set the window (or correct the date)", StrayDatesWarning, stacklevel=4)
+        warnings.warn(f"{where}: {stray:,} row(s) dated as far as {far}, {int(months[k + 1] - months[k])} months from "
+                      f"every other row, stretch the window's {side} there, and the months between show none; pass "
+                      f"{side}= to set the window (or correct the date)", StrayDatesWarning, stacklevel=4)
 
 
 def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
@@ -244,14 +238,16 @@ def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
     lo = start if start is not None else ds.meta.get("window_start")
     hi = end if end is not None else ds.meta.get("end_date")
     if lo is None or hi is None:
-        first, last = [], []
+        first, last, seen = [], [], set()
         for m, src, _ in ready:
             col = src.frame[m.date].to_numpy()
             col = col[(col != NO_DAY) & (np.abs(col) < 10 ** 7)]
             if len(col):
                 first.append(col.min())
                 last.append(col.max())
-                _warn_stray_dates(col, f"{m.source}.{m.date}", lo is None, hi is None)
+                if (m.source, m.date) not in seen:  # measures share sources: each column once
+                    seen.add((m.source, m.date))
+                    _warn_stray_dates(col, f"{m.source}.{m.date}", lo is None, hi is None)
         if not first:
             today = pd.Timestamp.today().normalize()
             return month(today), month(today)
