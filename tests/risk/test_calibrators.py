@@ -120,3 +120,16 @@ def test_reliability_diagram_draws(scores):
     fig, ax2 = plt.subplots()
     assert reliability_diagram(y, p, ax=ax2) is ax2
     plt.close("all")
+
+
+@pytest.mark.parametrize("calibrator", [IsotonicCalibrator, PlattCalibrator])
+@pytest.mark.parametrize("scores, what", [(np.array([0.5 + 1j, 0.2]), "complex"),
+                                           (np.array(["0.5", "0.2"]), "text"),
+                                           (np.array([0.5, None], dtype=object), "missing")])
+def test_calibrators_refuse_scores_that_are_not_real_numbers(scores, calibrator, what):
+    """Complex scores lost their imaginary part and digits as text were read as numbers."""
+    fitted = calibrator().fit(np.linspace(0.01, 0.99, 40), np.r_[np.zeros(20), np.ones(20)])
+    with pytest.raises(ValidationError, match=what):
+        fitted.transform(scores)
+    with pytest.raises(ValidationError, match=what):
+        calibrator().fit(scores, np.array([0, 1]))

@@ -27,7 +27,9 @@ __all__ = ["IsotonicCalibrator", "PlattCalibrator", "reliability_diagram", "reli
 
 
 def _vector(values: Any, name: str, original: Any = None) -> np.ndarray:
-    a = np.asarray(values, dtype=np.float64)
+    from .evaluate import _as_floats  # text and complex numbers refused by row, not cast
+
+    a = _as_floats(values, name)
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     if a.ndim != 1:
