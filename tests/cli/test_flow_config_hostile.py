@@ -116,11 +116,12 @@ def test_ssda903_reader_settings_are_checked_and_used(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(earlyhelp, "read_ssda903", lambda folder, **kw: seen.update(kw, folder=folder))
     flowrun.load_source_data(cfg)
-    assert seen == {"folder": str(tmp_path / "return"), "overlaps": "raise", "unknown_codes": "keep"}
+    assert seen == {"folder": str(tmp_path / "return"), "overlaps": "raise", "unknown_codes": "keep",
+                    "code_map": None}
 
 
-def test_ssda903_with_a_code_map_or_a_missing_folder_is_refused(tmp_path):
-    _refused(tmp_path, "code_map", "without a code map", "source.path", "folder not found",
+def test_ssda903_with_a_missing_code_map_file_or_folder_is_refused(tmp_path):
+    _refused(tmp_path, "code_map.file", "file not found", "source.path", "folder not found",
              source=f'[source]\nkind = "ssda903"\npath = "{tmp_path / "nowhere"}"\n',
              model=MODEL.replace('"continuum"', '"cs-demand-model"'), costs="", scenarios="",
              extra='[code_map]\nfile = "codes.toml"\n')

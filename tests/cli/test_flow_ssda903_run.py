@@ -55,3 +55,22 @@ def test_run_json_counts_the_read_without_naming_children(tmp_path):
     # one orphan episode and one child whose ethnicity changed: counts of 1, suppressed
     assert read["episodes_without_header_dropped"] == read["ethnic_differs_between_years"] == SUPPRESSED
     assert read["years"] == [2020, 2021]
+
+
+def test_a_code_map_maps_the_councils_placement_codes(tmp_path):
+    data = _return(tmp_path / "return")
+    for year in (2020, 2021):
+        episodes = data / str(year) / "episodes.csv"
+        e = pd.read_csv(episodes, dtype=str, keep_default_na=False)
+        e.loc[e["PLACE"] == "U4", "PLACE"] = "Z4"   # the council's own code for a foster placement
+        e.to_csv(episodes, index=False)
+    config = tmp_path / "flow.toml"
+    base = (f'[run]\nname = "ssda"\noutput = "{tmp_path / "runs"}"\n'
+            f'[source]\nkind = "ssda903"\npath = "{data}"\n'
+            '[model]\ncategories = "cs-demand-model"\nmonths = 6\nruns = 20\n')
+    config.write_text(base)
+    refused = CliRunner().invoke(cli, ["flow", "--config", str(config)])
+    assert refused.exit_code == 2 and "Z4" in refused.output and "unknown" in refused.output
+    config.write_text(base + '[code_map.cla_episodes.placement]\nZ4 = "U4"\n')
+    result = CliRunner().invoke(cli, ["flow", "--config", str(config)])
+    assert result.exit_code == 0, result.output

@@ -98,7 +98,7 @@ def load_flow_config(path: str) -> FlowConfig:
     every scenario and change), types, finite numbers, dates, state names against the
     categories, scenario names, quantiles and the output folder.
     """
-    from .config import _Checker, _parse_source, _with_code_map, check_output_folder, check_run_name
+    from .config import SourceConfig, _Checker, _parse_source, _with_code_map, check_output_folder, check_run_name
 
     file = Path(path)
     data = read_config_toml(file, missing=missing_config("flow"))
@@ -132,9 +132,9 @@ def load_flow_config(path: str) -> FlowConfig:
             ssda903 = str(folder)
         reader["overlaps"] = check.choice(src, "source.overlaps", OVERLAPS, default="truncate")
         reader["unknown_codes"] = check.choice(src, "source.unknown_codes", UNKNOWN_CODES, default="raise")
-        if check.table(data, "code_map"):
-            check.bad("code_map", "an SSDA903 return is read without a code map: remove [code_map] "
-                      "(it applies to the synthetic, folder and sql sources)")
+        # [code_map] (a file and/or inline tables) maps the council's codes, as for the other sources
+        source = _with_code_map(check, check.table(data, "code_map"), SourceConfig(kind="ssda903", path=ssda903),
+                                base)
     elif src and kind is not None and kind not in FLOW_SOURCE_KINDS:
         check.bad("source.kind", f"must be one of {', '.join(FLOW_SOURCE_KINDS)}", kind)
     elif isinstance(data.get("source"), dict):       # (a missing or non-table [source] is reported above)
@@ -427,10 +427,12 @@ def load_source_data(cfg: FlowConfig):
     """The Dataset the config's [source] names: an SSDA903 return or any forecast source."""
     import earlyhelp
 
+    from ..sources import load_source, source_code_map
+
     if cfg.ssda903 is not None:
         return earlyhelp.read_ssda903(cfg.ssda903, overlaps=cfg.ssda903_overlaps,
-                                      unknown_codes=cfg.ssda903_unknown_codes)
-    from ..sources import load_source
+                                      unknown_codes=cfg.ssda903_unknown_codes,
+                                      code_map=source_code_map(cfg.source) if cfg.source is not None else None)
 
     return load_source(cfg.source)
 
