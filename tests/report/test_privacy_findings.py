@@ -74,6 +74,27 @@ def test_pseudonymise_covers_every_id_of_a_person_or_a_case():
     assert out["localities"]["locality_id"].tolist() == ds["localities"]["locality_id"].tolist()
 
 
+def test_ids_listed_in_a_derived_column_are_pseudonymised_with_the_persons():
+    """An extract with one contact row per child gives requests.person_ids ("1001,1002"): the raw ids
+    stayed after pseudonymise, and the publish gate hashed the whole list as one id."""
+    from earlyhelp import Dataset
+    from earlyhelp.report.publish import _pseudonymise_column
+    from earlyhelp.report.pseudonymise import pseudo_key, pseudonym, pseudonymise
+
+    persons = pd.DataFrame({"pers_person_id": ["1001", "1002"]})
+    contacts = pd.DataFrame({"cont_contact_id": ["C1", "C1"], "cont_person_id": ["1001", "1002"],
+                             "cont_contact_date": ["2024-01-05", "2024-01-05"],
+                             "cont_contact_source_code": ["1A", "1A"]})
+    ds = Dataset.from_frames(ssd_person=persons, ssd_contacts=contacts, ssd="eclipse", as_of="2025-01-01")
+    assert ds.requests["person_ids"].tolist() == ["1001,1002"]
+    out = pseudonymise(ds, key=KEY)
+    assert out.requests["person_ids"].tolist() == [",".join(out.persons["person_id"])]
+    assert "requests.person_ids" in out.meta["pseudonymised"]
+    raw = pseudo_key(KEY)
+    listed = _pseudonymise_column(pd.Series(["1001,1002"], name="person_ids"), "person", raw)
+    assert listed.tolist() == [",".join(pseudonym(i, domain="person", key=raw) for i in ("1001", "1002"))]
+
+
 def test_a_key_of_one_repeated_character_is_refused():
     from earlyhelp.report.pseudonymise import pseudo_key
 

@@ -59,6 +59,10 @@ for _table in TABLES.values():
         ID_COLUMNS[(_table.name, _col.name)] = domain
 
 
+#: list columns (ids joined by commas or semicolons) -> domain: a column named for a kind of id, plural
+_LIST_COLUMNS: Dict[str, str] = {f"{domain}_ids": domain for domain in set(ID_COLUMNS.values())}
+
+
 def pseudo_key(key: Optional[str | bytes] = None) -> bytes:
     """The hashing key: ``key`` if given, else ``$EARLYHELP_PSEUDO_KEY``; checked for length.
 
@@ -150,6 +154,26 @@ def _mapped(ids: pd.Series, domain: str, raw: bytes, length: int, taken: Dict[st
     return values.map(mapping).astype("string[pyarrow]")
 
 
+def _mapped_lists(cells: pd.Series, domain: str, raw: bytes, length: int,
+                  taken: Dict[str, Dict[str, Any]]) -> pd.Series:
+    """List cells (ids joined by ``,`` or ``;``, as a request covering several children lists them)
+    with each id by its pseudonym, the separator kept."""
+    text = cells.astype("string[pyarrow]")
+    parts = text.str.split(r"\s*[,;]\s*", regex=True).explode()
+    parts = parts[parts.notna() & parts.ne("")]
+    mapping = dict(zip(parts.unique(), _mapped(pd.Series(parts.unique(), dtype="string[pyarrow]"), domain, raw,
+                                               length, taken)))
+    separator = text.str.extract(r"([,;])", expand=False).fillna(",")
+
+    def rewritten(cell: Any, sep: str) -> Any:
+        if pd.isna(cell):
+            return pd.NA
+        return sep.join(mapping.get(part.strip(), part.strip()) for part in str(cell).replace(";", ",").split(",")
+                        if part.strip())
+    return pd.Series([rewritten(c, sep) for c, sep in zip(text, separator)], index=cells.index,
+                     dtype="string[pyarrow]")
+
+
 def _one_to_one(mapping: Dict[Any, str], domain: str, length: int, taken: Dict[str, Any]) -> None:
     """Two ids with one pseudonym would merge two families (or people) in every output: a short
     ``length`` makes that likely in a large council (8 characters: about even odds at 80,000
@@ -237,6 +261,16 @@ def pseudonymise(ds, *, key: Optional[str | bytes] = None, length: int = PSEUDON
         frame[column] = _mapped(frame[column], domain, raw, _checked_length(length), taken)
         replaced[table] = frame
         done.append(f"{table}.{column}")
+    for table, frame in tables.items():   # list cells: the ids a derived column lists (requests.person_ids)
+        for column in frame.columns:
+            domain = _LIST_COLUMNS.get(column)
+            if domain is None or table in ORGANISATION_TABLES:
+                continue
+            frame = replaced.get(table, frame)
+            frame = frame.copy() if table not in replaced else frame
+            frame[column] = _mapped_lists(frame[column], domain, raw, _checked_length(length), taken)
+            replaced[table] = frame
+            done.append(f"{table}.{column}")
     merged = dict(tables)
     merged.update(replaced)
     meta = dict(ds.meta)

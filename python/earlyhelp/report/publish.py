@@ -66,7 +66,7 @@ IDENTIFIER_COLUMNS: Dict[str, str] = {
     "person_id": "person", "family_id": "family", "episode_id": "episode", "request_id": "request",
     "practitioner_id": "practitioner", "lead_practitioner_id": "practitioner", "referral_id": "referral",
     "assessment_id": "assessment", "involvement_id": "involvement",
-    # list cells (``;``-joined ids)
+    # list cells (ids joined by ``;`` or ``,``)
     "family_ids": "family", "person_ids": "person", "practitioner_ids": "practitioner", "episode_ids": "episode",
 }
 #: organisational codes: published as they are (a locality, an agency, a council)
@@ -268,6 +268,8 @@ def _pseudonymise_column(values: pd.Series, domain: str, key: bytes,
 
     cache: Dict[str, str] = {}
     taken = {} if taken is None else taken
+    # a list column (``person_ids``) may join its ids by commas too; one id may hold a comma
+    separators = (";", ",") if str(values.name).endswith("_ids") else (";",)
 
     def one(v: Any) -> Any:
         if v is None or (not isinstance(v, (list, tuple, str)) and pd.isna(v)):
@@ -275,8 +277,9 @@ def _pseudonymise_column(values: pd.Series, domain: str, key: bytes,
         if isinstance(v, (list, tuple)):
             return ";".join(one(x) for x in v)
         text = _id_text(v).strip()  # " F2" and "F2" are one id
-        if ";" in text:
-            return ";".join(one(x) for x in text.split(";"))
+        for separator in separators:   # a list cell: each id by its pseudonym
+            if separator in text:
+                return separator.join(one(x) for x in text.split(separator))
         if text not in cache:
             alias = pseudonym(text, domain=domain, key=key)
             if taken.setdefault(alias, text) != text:
