@@ -10,6 +10,7 @@ a code list are a problem by default (``unknown_codes="raise"``); with
 """
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -164,7 +165,7 @@ def _as_text(values: pd.Series) -> pd.Series:
         values = values.astype("boolean").astype(ID_DTYPE)
     elif pd.api.types.is_float_dtype(dt):
         v = values.to_numpy(dtype="float64", na_value=np.nan)
-        if (np.isnan(v) | (np.mod(v, 1) == 0)).all():
+        if (np.isnan(v) | ((np.mod(v, 1) == 0) & (np.abs(v) < 2.0 ** 63))).all():
             values = values.astype("Int64")
     elif isinstance(dt, pd.CategoricalDtype):
         values = values.astype("object")
@@ -321,10 +322,34 @@ def _coerce_datetime(table: Table, column: Column, values: pd.Series, frame: pd.
     return out.dt.normalize().astype("datetime64[ns]")
 
 
+def _numpy_datetimes(values: pd.Series) -> pd.Series:
+    """Arrow dates and timestamps (``dtype_backend="pyarrow"``, Polars) as numpy datetimes, each in its
+    local calendar: the ``.dt`` methods the checks use are not all defined for Arrow's."""
+    if not isinstance(values.dtype, pd.ArrowDtype):
+        return values
+    import pyarrow as pa
+
+    kind = values.dtype.pyarrow_dtype
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        values = values.dt.tz_localize(None)
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return values.astype("datetime64[ms]")   # milliseconds reach the year 9999 placeholder
+    return values
+
+
+def _local_datetimes(values: pd.Series) -> pd.Series:
+    """A column of date objects in several time zones, each by its own local date and time: pandas
+    would turn them all into the first one's zone, moving some to another day."""
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in ("datetime", "mixed"):
+        return values
+    return values.map(lambda v: v.replace(tzinfo=None) if isinstance(v, datetime.datetime) and v.tzinfo else v)
+
+
 def _coerce_date(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
                  problems: List[Problem], report: Optional[Dict[str, Any]] = None) -> pd.Series:
     """A date column as ``datetime64[ns]``: its distinct texts parsed; far dates and text that is no
     date reported; in an end date, the year-9999 "still open" placeholder loaded as missing, counted."""
+    values = _local_datetimes(_numpy_datetimes(values))
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return _coerce_datetime(table, column, values, frame, problems, report)
     codes, text = _distinct_text(values)
@@ -536,6 +561,8 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
 
 def _coerce_text(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
                  problems: List[Problem]) -> pd.Series:
+    if column.kind == "id" and pd.api.types.is_float_dtype(values.dtype):
+        _check_float_ids(table, column, values, frame, problems)
     out = _as_text(values)
     if column.kind == "id" and len(out):
         too_long = out.str.len().fillna(0).to_numpy() > ID_MAX_LENGTH
@@ -545,6 +572,18 @@ def _coerce_text(table: Table, column: Column, values: pd.Series, frame: pd.Data
                                     _row_labels(frame, table, too_long), int(too_long.sum()),
                                     out[too_long].iloc[0]))
     return out
+
+
+def _check_float_ids(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
+                     problems: List[Problem]) -> None:
+    """Ids held as floats beyond 2**53 (or infinite) no longer hold every digit they were written
+    with: two ids could have become one, so they are named, not read."""
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    inexact = ~np.isnan(v) & ~(np.abs(v) < 2.0 ** 53)
+    if inexact.any():
+        problems.append(Problem(table.name, column.name, "an id held as a number too large for its digits to be kept "
+                                "exactly: read the id column as text (dtype=str)",
+                                _row_labels(frame, table, inexact), int(inexact.sum()), repr(float(v[inexact][0]))))
 
 
 _COLLECTIONS = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)

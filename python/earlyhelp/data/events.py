@@ -494,6 +494,17 @@ def date_argument(date: Any, table: str, column: str) -> pd.Timestamp:
     return cut.normalize()
 
 
+def _persons_referred_to(tables: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """The person ids the rows of ``tables`` name (family memberships aside: they follow the person)."""
+    from .schema import TABLES
+
+    ids = [frame[column.name].dropna() for name, frame in tables.items()
+           if name in TABLES and name != "family_members"
+           for column in TABLES[name].columns
+           if column.references == "persons.person_id" and column.name in frame.columns]
+    return pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype="string[pyarrow]")
+
+
 def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     """The data as it was known at the end of ``date``.
 
@@ -503,7 +514,8 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
     not completed by the date are open; needs of episodes still open lose their
     resolved/sustained flags (known at closure). Rows that refer to removed rows are
     removed too, among them the family memberships of children born after the date (whether
-    or not the membership has a start date). ``truth`` is passed on untouched (it is the
+    or not the membership has a start date); a child born after the date whom a remaining row
+    names (a pre-birth referral) stays, as an expected birth. ``truth`` is passed on untouched (it is the
     generator's answer key, not data a council holds); ``meta['snapshot_date']`` records the date, and the data now
     end there (``data_end()`` is the date, when the data ran past it).
 
@@ -549,6 +561,12 @@ def snapshot(ds: "Dataset", date: Any) -> "Dataset":
         expected = persons["expected_birth"].fillna(False).to_numpy(dtype=bool) \
             if "expected_birth" in persons.columns else np.zeros(len(persons), bool)
         unborn = (persons["birth_date"] > cut).to_numpy(dtype=bool, na_value=False) & ~expected
+        referred = unborn & isin(persons["person_id"], _persons_referred_to(tables))
+        if referred.any():   # a pre-birth referral: the council knew the child as an expected birth
+            persons = persons.copy()
+            persons["expected_birth"] = pd.array(expected | referred, dtype="boolean")
+            unborn = unborn & ~referred
+            tables["persons"] = persons
         if unborn.any():
             tables["persons"] = persons[~unborn]
             # their family memberships too, dated or not: a child born after the date is no member yet
