@@ -38,3 +38,7 @@ def read_toml(path: Union[str, "os.PathLike[str]"], *, missing: str) -> Dict[str
             return _toml.load(handle)
     except _toml.TOMLDecodeError as exc:
         raise ConfigError([Problem(str(file), None, f"not valid TOML: {exc}")]) from None
+    except UnicodeDecodeError as exc:   # TOML is UTF-8 only; Excel and Notepad may save Windows-1252
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise ConfigError([Problem(str(file), None, f"not UTF-8 text (line {line}): save the file as UTF-8",
+                                   value=exc.object[exc.start:exc.end])]) from None

@@ -126,7 +126,10 @@ def contact_outcome_to_decision(values: pd.Series, flags: Optional[Mapping[str, 
 
 
 def factors_to_text(values: pd.Series) -> pd.Series:
-    """SSD assessment-factor JSON (``["1A","3B"]`` or ``{"1A": "Yes", ...}``) -> ``"1A,3B"``."""
+    """SSD assessment-factor JSON (``["1A","3B"]`` or ``{"1A": "Yes", ...}``) or text (``1A, 3B``) -> ``"1A,3B"``.
+
+    The codes are read the same way, in any case, from each form.
+    """
     text = values.astype("string[pyarrow]")
     uniques = pd.Series(text.dropna().unique(), dtype=object)
     if uniques.empty:
@@ -136,10 +139,8 @@ def factors_to_text(values: pd.Series) -> pd.Series:
         u = u.strip()
         if u.startswith("{"):
             found = re.findall(r'"([0-9]{1,2}[A-F]?)"\s*:\s*"?(?:Y|Yes|True|1)\b', u, flags=re.IGNORECASE)
-        elif u.startswith("["):
-            found = re.findall(r'"?([0-9]{1,2}[A-F]?)"?', u)
-        else:
-            found = [f.strip() for f in re.split(r"[,;|\s]+", u) if f.strip()]
+        else:   # a JSON list reads as plain text does: every item whole, in any case
+            found = [f for f in re.split(r'[\[\]",;|\s]+', u) if f]
         return ",".join(f.upper() for f in found)
 
     # an object index, as given: pandas 2 with future.infer_string warns when it would infer one
@@ -209,15 +210,27 @@ def fold_factors(assessments: pd.DataFrame, factors: pd.DataFrame, problems: Lis
         problems.append(Problem("assessment_factors", None,
                                 "needs cinf_assessment_id and cinf_assessment_factors_json columns"))
         return assessments
-    f = pd.DataFrame({"assessment_id": factors[aid].astype("string[pyarrow]").str.strip(),
-                      "factors": factors_to_text(factors[fac])}).dropna(subset=["assessment_id"])
+    ids = factors[aid].astype("string[pyarrow]").str.strip()
+    f = pd.DataFrame({"assessment_id": ids.mask(ids.eq("").fillna(False)), "factors": factors_to_text(factors[fac])})
+    blank = f["assessment_id"].isna().to_numpy(dtype=bool)
+    if blank.any():   # nothing to attach, but counted: no row leaves without a word
+        report.setdefault("not_derived", []).append(
+            {"table": "assessment_factors", "column": str(aid), "rows": int(blank.sum()),
+             "reason": "assessment factors row without an assessment id: not attached to any assessment"})
+        f = f[~blank]
     joined = f.groupby("assessment_id", sort=False)["factors"].agg(lambda s: ",".join(x for x in s.dropna() if x))
     out = assessments.copy()
     key = _pick(out, ("assessment_id", "cina_assessment_id"))
     if key is None:
         problems.append(Problem("csc_assessments", "assessment_id", "needed to attach assessment factors"))
         return out
-    out["factors"] = out[key].astype("string[pyarrow]").str.strip().map(joined)
+    keys = out[key].astype("string[pyarrow]").str.strip()
+    out["factors"] = keys.map(joined)
+    orphan = ~f["assessment_id"].isin(keys).to_numpy(dtype=bool)
+    if orphan.any():   # a dangling reference, as for the disability table's persons
+        problems.append(Problem("assessment_factors", str(aid), "refers to a csc_assessments row that does not exist",
+                                list(f.loc[orphan, "assessment_id"].head(10)), int(orphan.sum()),
+                                f.loc[orphan, "assessment_id"].iloc[0]))
     report["derived"].append("csc_assessments.factors from the SSD assessment factors table")
     return out
 
@@ -277,6 +290,17 @@ def _text_columns(frame: pd.DataFrame) -> List[str]:
             if pd.api.types.is_object_dtype(frame[c].dtype) or pd.api.types.is_string_dtype(frame[c].dtype)]
 
 
+def _as_text_or_named(table: str, column: str, values: pd.Series) -> pd.Series:
+    """A column as text; bytes that are not UTF-8 (a Parquet column stored as plain binary) are named."""
+    from .._errors import Problem, ValidationError
+
+    try:
+        return values.astype("string[pyarrow]")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(Problem(table, column, f"holds bytes that are not UTF-8 text ({exc.reason} at byte "
+                                      f"{exc.start}): write the column as text (UTF-8)", value=exc.object[:40]))
+
+
 def _blank_missing(name: str, frame: pd.DataFrame, profile, report: Dict[str, Any]) -> pd.DataFrame:
     """NULL text and placeholders -> missing, counted per column and value."""
     from .schema import TABLES
@@ -290,7 +314,7 @@ def _blank_missing(name: str, frame: pd.DataFrame, profile, report: Dict[str, An
         if is_id:
             texts |= set(PLACEHOLDERS) | set(profile.missing.get("*", ()))
         texts |= set(profile.missing.get(f"{name}.{col}", ()))
-        values = frame[col].astype("string[pyarrow]").str.strip().str.upper()
+        values = _as_text_or_named(name, col, frame[col]).str.strip().str.upper()
         hit = values.isin([t.upper() for t in texts]).fillna(False).to_numpy(dtype=bool)
         if not hit.any():
             continue
@@ -333,7 +357,7 @@ def _whole_number_ids(name: str, frame: pd.DataFrame, id_columns: List[str], rep
         out[col] = text.str.replace(r"\.0*$", "", regex=True)
         report.setdefault("mapped", []).append(
             {"table": name, "column": str(col), "rows": int(pointed.sum()),
-             "how": f"id written as a number with a decimal point ({text[pointed].iloc[0]!r}): read without it"})
+             "how": "id written as a number with a decimal point (such as 123.0): read without it"})
     return frame if out is None else out
 
 
@@ -349,6 +373,7 @@ EXCEL_LAST_DAY = 2958465
 
 def _sql_and_excel_dates(name: str, frame: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
     """Date columns: SQL Server's empty date -> missing; Excel day numbers -> dates. Both counted."""
+    from .coerce import _numpy_datetimes as numpy_datetimes
     from .schema import TABLES
 
     if name not in TABLES:
@@ -358,7 +383,7 @@ def _sql_and_excel_dates(name: str, frame: pd.DataFrame, report: Dict[str, Any])
         col = column.name
         if column.kind != "date" or col not in frame.columns or pd.api.types.is_bool_dtype(frame[col].dtype):
             continue
-        values = frame[col]
+        values = numpy_datetimes(frame[col])   # Arrow dates have no .dt.tz
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             naive = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
             empty = (naive == SQL_SERVER_EMPTY_DATE).to_numpy(dtype=bool, na_value=False)
@@ -426,32 +451,49 @@ def _ssms_footer_rows(name: str, frame: pd.DataFrame, report: Dict[str, Any]) ->
     return frame.iloc[:len(frame) - trailing]
 
 
-def _disagreeing_contacts(requests: pd.DataFrame, ids: pd.Series, dup: np.ndarray) -> np.ndarray:
-    """Rows of contact ids written more than once whose rows give different dates or sources."""
+def _disagreeing_contacts(requests: pd.DataFrame, ids: pd.Series, dup: np.ndarray,
+                          settings=None) -> Dict[str, np.ndarray]:
+    """Rows of contact ids written more than once whose rows give different dates, sources or
+    outcomes, by what differs (``"contact dates"``, ...)."""
     from .coerce import parse_dates
 
-    clash = np.zeros(len(ids), bool)
     rows = pd.DataFrame({"id": ids[dup]})
     if "received_date" in requests.columns:
         text = requests.loc[dup, "received_date"].astype("string[pyarrow]").str.strip()
         codes, uniques = pd.factorize(text, use_na_sentinel=True)
         parsed = np.append(parse_dates(np.asarray(uniques, dtype=object)), np.datetime64("NaT"))
         day = pd.Series(parsed[codes], index=text.index)
-        rows["when"] = day.where(day.notna(), text.astype(object))   # unreadable text compared as written
+        rows["contact dates"] = day.where(day.notna(), text.astype(object))   # unreadable text compared as written
     if "source" in requests.columns:
-        rows["source"] = requests.loc[dup, "source"].astype("string[pyarrow]").str.strip().str.upper()
+        rows["sources"] = requests.loc[dup, "source"].astype("string[pyarrow]").str.strip().str.upper()
+    if "decision" in requests.columns:
+        rows["outcomes"] = _row_outcomes(requests.loc[dup, "decision"], settings)
+    clash = {}
     for col in rows.columns.drop("id"):
         differs = rows.groupby("id", sort=False)[col].transform("nunique").to_numpy(dtype="int64") > 1
-        clash[dup] |= differs
+        clash[col] = np.zeros(len(ids), bool)
+        clash[col][dup] = differs
     return clash
 
 
+def _row_outcomes(values: pd.Series, settings) -> pd.Series:
+    """Each contact row's outcome as compared between the rows of one contact: the decision its
+    outcome flags give (so the wording of COMMENTS does not count), else its text; "" when none
+    is recorded, so one child referred and another with nothing recorded still differ."""
+    decided = contact_outcome_to_decision(values, getattr(settings, "outcome_flags", None),
+                                          getattr(settings, "outcome_comments", None), None,
+                                          getattr(settings, "outcome_keys", None))
+    return decided.astype("string[pyarrow]").str.strip().str.upper().fillna("")
+
+
 def _collapse_child_rows(requests: pd.DataFrame, report: Dict[str, Any],
-                         problems: Optional[List[Problem]] = None) -> pd.DataFrame:
+                         problems: Optional[List[Problem]] = None, settings=None) -> pd.DataFrame:
     """One contact written once per child it is about (same id) -> one request covering them.
 
-    Rows that share an id but not the contact date or source are different contacts, not one
-    written per child: they are a problem (never merged, which would lose the later ones).
+    Rows that share an id but not the contact date, source or outcome are different contacts
+    (or decisions that differ by child), not one written per child: they are a problem (never
+    merged, which would lose the later ones' dates or decisions). ``settings`` (SSDSettings)
+    says how outcomes are read.
     """
     if "request_id" not in requests.columns:
         return requests
@@ -459,14 +501,18 @@ def _collapse_child_rows(requests: pd.DataFrame, report: Dict[str, Any],
     dup = ids.duplicated(keep=False).fillna(False).to_numpy(dtype=bool)
     if not dup.any():
         return requests
-    clash = _disagreeing_contacts(requests, ids, dup)
+    differing = {what: rows for what, rows in _disagreeing_contacts(requests, ids, dup, settings).items()
+                 if rows.any()}
+    clash = np.zeros(len(ids), bool)
+    for rows in differing.values():
+        clash |= rows
     if clash.any():
         if problems is not None:
-            first = np.flatnonzero(clash)[0]
+            what = " or ".join(differing)
             problems.append(Problem(
-                "requests", "request_id", "one contact id on rows with different contact dates or sources: they "
-                "are not one contact written once per child (give each contact its own id)",
-                list(pd.unique(ids[clash]))[:10], int(clash.sum()), ids.iloc[first]))
+                "requests", "request_id", f"one contact id on rows with different {what}: they are not one "
+                "contact written once per child (give each contact its own id, or one outcome per contact)",
+                list(pd.unique(ids[clash]))[:10], int(clash.sum()), ids.iloc[np.flatnonzero(clash)[0]]))
         dup = dup & ~clash   # left as they are: their duplicate ids stay visible to validation
         if not dup.any():
             return requests
@@ -590,7 +636,7 @@ def _count_mapped(name: str, frame: pd.DataFrame, maps: Mapping[str, Mapping[str
         if col not in frame.columns or not mapping:
             continue
         keys = {str(k).strip().upper(): v for k, v in mapping.items()}
-        values = frame[col].astype("string[pyarrow]").str.strip().str.upper()
+        values = _as_text_or_named(name, col, frame[col]).str.strip().str.upper()
         hit = values.isin(list(keys)).fillna(False)
         if hit.any():
             counts = values[hit].value_counts()
@@ -626,7 +672,7 @@ def prepare_frames(tables: Dict[str, pd.DataFrame], settings, maps: Mapping[str,
             frame = _unique_child_episodes(frame, report)
         if name == "requests":
             if prof.contact_rows_per_child:
-                frame = _collapse_child_rows(frame, report, problems)
+                frame = _collapse_child_rows(frame, report, problems, settings)
             if "decision" in frame.columns:
                 frame = frame.assign(decision=contact_outcome_to_decision(
                     frame["decision"], getattr(settings, "outcome_flags", None),

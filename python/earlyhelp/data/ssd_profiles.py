@@ -224,9 +224,28 @@ def load_code_map(path: Union[str, os.PathLike]) -> LocalCodes:
 
     Relative paths are taken relative to the file's folder.
     """
+    if isinstance(path, bytes):   # Path() cannot take bytes: say so rather than crash
+        raise ConfigError([Problem("code_map", None, "give the code-map file's path as text (str or "
+                                   "pathlib.Path), not bytes", value=path)])
     file = Path(path)
     data = read_toml(file, missing="code-map file not found: give the path to a .toml file")
     return parse_code_map(data, base=file.parent, name=str(file))
+
+
+def _shape_problems(key: Any, value: Any, name: str) -> List[Problem]:
+    """Why one top-level entry of a code map is not a table's ``{column: {local: ours}}`` or a
+    column's ``{local: ours}``; empty when it is."""
+    from .readers import resolve_table_name
+
+    if not isinstance(value, Mapping):
+        return [Problem(name, str(key), "must be a table: [<table>.<column>] or [<column>] of local = ours",
+                        value=value)]
+    if resolve_table_name(str(key)) is None:   # a column of every table
+        return []
+    # a table name always names a table (as when the map is applied): each column needs its codes
+    return [Problem(name, f"{key}.{column}", "must map local codes to earlyhelp codes (a table of "
+                    "local = ours), not one value", value=codes)
+            for column, codes in value.items() if not isinstance(codes, Mapping)]
 
 
 def parse_code_map(data: Mapping[str, Any], *, base: Optional[Path] = None, name: str = "code_map") -> LocalCodes:
@@ -239,6 +258,10 @@ def parse_code_map(data: Mapping[str, Any], *, base: Optional[Path] = None, name
     for key, value in data.items():
         if not isinstance(value, Mapping) or not value:
             problems.append(Problem(name, key, "must be a table: [<table>.<column>] or [<column>] of local = ours"))
+            continue
+        shape = _shape_problems(key, value, name)
+        if shape:
+            problems += shape
             continue
         if all(isinstance(v, str) for v in value.values()):   # [<column>]: every table
             code_map[key] = {str(k): v for k, v in value.items()}
@@ -350,12 +373,27 @@ def resolve_code_map(code_map: Union[None, str, os.PathLike, Mapping[str, Any], 
     lists come first and the council's map overrides them.
     """
     file_ssd = None
-    if isinstance(code_map, (str, os.PathLike)):
+    if isinstance(code_map, (str, bytes, os.PathLike)):
         code_map = load_code_map(code_map)
     if isinstance(code_map, LocalCodes):
         file_ssd = code_map.ssd
         code_map = code_map.code_map
+    else:
+        _check_shape(code_map)
     settings = ssd_settings(ssd) if ssd is not None else file_ssd
     if settings is not None and settings.profile.code_map:
         code_map = merge_code_maps(settings.profile.code_map, code_map)
     return (dict(code_map) if code_map else None), settings
+
+
+def _check_shape(code_map: Any) -> None:
+    """A ``code_map=`` argument is None or ``{table: {column: {local: ours}}}`` / ``{column: {local: ours}}``;
+    else :class:`ConfigError` naming each wrong key (before merging, which would drop or crash on it)."""
+    if code_map is None:
+        return
+    if not isinstance(code_map, Mapping):
+        raise ConfigError([Problem("code_map", None, "give a mapping {table: {column: {local: ours}}}, the "
+                                   "path of a code-map file or LocalCodes", value=type(code_map).__name__)])
+    problems = [p for key, value in code_map.items() for p in _shape_problems(key, value, "code_map")]
+    if problems:
+        raise ConfigError(problems)

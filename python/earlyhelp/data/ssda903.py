@@ -464,19 +464,23 @@ def _disagreements(frame: pd.DataFrame, keys: List[str], col: str, table: str, w
     return out
 
 
-def _blank_and_filled_in_one_file(frame: pd.DataFrame, keys: List[str], col: str) -> List[Problem]:
-    """Problems for episodes one file lists twice, ``col`` blank in one row and filled in the
-    other (closed and open at once): which is right cannot be told, and taking the later line
-    would make the answer depend on the order of the lines."""
-    rows = frame.groupby(keys + ["_file"], sort=False)[col]
+def _blank_and_filled_in_one_return(frame: pd.DataFrame, keys: List[str], col: str) -> List[Problem]:
+    """Problems for episodes one return lists twice (in one file, or in two files of one year),
+    ``col`` blank in one row and filled in the other (closed and open at once): which is right
+    cannot be told, and taking the later line would make the answer depend on the order of the
+    lines or on the files' names. Files whose year is not known are each a return."""
+    known = frame["_year"] >= 0
+    unit = frame["_file"].astype(str).where(~known, "year " + frame["_year"].astype(str))
+    rows = frame.assign(_return=unit.to_numpy()).groupby(keys + ["_return"], sort=False)[col]
     both = (rows.count() > 0) & (rows.size() > rows.count())
     found = both[both].index
     if not len(found):
         return []
-    child, decom, file = found[0]
-    return [Problem("episodes", col, f"blank in one row and filled in another of one file for the same episode "
-                    f"(CHILD, DECOM)", [f"{c} {d.date()}" for c, d, _ in found[:10]], int(len(found)),
-                    f"{file}: CHILD {child}, DECOM {decom:%d/%m/%Y}")]
+    child, decom, _ = found[0]
+    where = frame.loc[(frame["CHILD"] == child) & (frame["DECOM"] == decom), "_file"].astype(str).unique()
+    return [Problem("episodes", col, "blank in one row and filled in another of one return (one file, or the files "
+                    "of one year) for the same episode (CHILD, DECOM)", [f"{c} {d.date()}" for c, d, _ in found[:10]],
+                    int(len(found)), f"{', '.join(where)}: CHILD {child}, DECOM {decom:%d/%m/%Y}")]
 
 
 def _repeated_within_a_year(frame: pd.DataFrame, keys: List[str], kind: str, report: Dict[str, Any]) -> int:
@@ -499,11 +503,32 @@ def _repeated_within_a_year(frame: pd.DataFrame, keys: List[str], kind: str, rep
     return int((again | same_year).sum())
 
 
+def _ids_differing_by_leading_zeros(header: pd.DataFrame) -> List[Problem]:
+    """CHILD ids that are one once their leading zeros go (001 in one year, 1 in the next): a
+    spreadsheet drops the zeros of a number, so they are likely one child counted as two."""
+    ids = pd.Series(header["CHILD"].dropna().astype(str).unique())
+    bare = ids.str.lstrip("0")
+    clash = bare.duplicated(keep=False) & bare.ne("")
+    if not clash.any():
+        return []
+    groups = ids[clash].groupby(bare[clash]).agg(list)
+    shown = []
+    for names in groups.head(10):
+        files = [", ".join(header.loc[header["CHILD"].astype(str) == n, "_file"].astype(str).unique()[:2])
+                 for n in names]
+        shown.append(" and ".join(f"{n} ({f})" for n, f in zip(names, files)))
+    return [Problem("header", "CHILD", "ids that differ only by leading zeros (a spreadsheet drops them): likely "
+                    "one child read as two; write every file's ids alike", [" / ".join(n) for n in groups.head(10)],
+                    int(len(groups)),
+                    "; ".join(shown))]
+
+
 def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any]) -> pd.DataFrame:
     header = pd.concat(frames, ignore_index=True).sort_values(["_year", "_file", "_line"], kind="stable")
     if "SEX" in header:  # 1 in one year and M in the next say the same: compared as read
         raw = header["SEX"].astype("string")
         header["SEX"] = raw.str.upper().map(SEX).fillna(raw)
+    problems += _ids_differing_by_leading_zeros(header)
     for col in ("DOB", "SEX"):
         problems += _disagreements(header, ["CHILD"], col, "header", "child")
     if "ETHNIC" in header:
@@ -543,7 +568,7 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
             if col not in dup.columns:
                 continue
             problems += _disagreements(dup, ["CHILD", "DECOM"], col, "episodes", "episode (CHILD, DECOM)")
-            problems += _blank_and_filled_in_one_file(dup, ["CHILD", "DECOM"], col)
+            problems += _blank_and_filled_in_one_return(dup, ["CHILD", "DECOM"], col)
         if "PLACE_PROVIDER" in dup:
             report["placement_provider_differs_between_years"] = int(len(_differ(dup, ["CHILD", "DECOM"],
                                                                                  "PLACE_PROVIDER")))
@@ -672,8 +697,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     and the rows are counted; a DEC a later year leaves blank re-opens the episode (counted); a
     REC a later year leaves blank on the same closed episode is kept from the earlier year
     (``reason_for_leaving_from_an_earlier_year``, with the rows). One file listing an episode
-    twice, DEC or REC blank in one row and filled in the other, is a problem (which is right
-    cannot be told).
+    twice (or two files of one year listing it), DEC or REC blank in one row and filled in the
+    other, is a problem (which is right cannot be told).
     Episodes closed by half are kept as written and counted, with their first rows: a REC
     without a DEC (``episodes_with_a_reason_for_leaving_but_no_end``: open) and a DEC without a
     REC (``episodes_ended_without_a_reason_for_leaving``: closed, the kind of exit unknown).
@@ -689,7 +714,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         common one are named); a DECOM or DEC after April of the year after the one a file is
         labelled with (a mistyped year); episodes starting before the child's DOB or when the child is 18
         or over; a child or an episode
-        given different values in one file or in years' files; unknown codes; overlapping
+        given different values in one file or in years' files; CHILD ids that differ only by
+        leading zeros (``001`` and ``1``); unknown codes; overlapping
         episodes (with ``overlaps="raise"``). Each names the file, column, lines and a value.
     """
     from .dataset import Dataset
