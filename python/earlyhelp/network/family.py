@@ -36,6 +36,7 @@ import pandas as pd
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from ..data import codes
+from ..data.coerce import _as_text, row_labels
 from ..data.dataset import check_dataset, check_unique_ids
 from ..data.events import date_argument
 from ..results import Excluded, Exclusions
@@ -85,7 +86,14 @@ def _check_capacity(practitioners: pd.DataFrame) -> None:
 def _ids_as_text(ds: Any) -> Any:
     """``ds`` with every id column as text: ids given as whole numbers (a table replaced by
     hand) would otherwise match nothing the network looks up as text, and every link of theirs
-    would be dropped as unknown."""
+    would be dropped as unknown.
+
+    Raises
+    ------
+    ValidationError
+        an id held as a float that is not a whole number (or too large to keep its digits),
+        naming the table, the column and the rows.
+    """
     from ..data.schema import TABLES
 
     changed = {}
@@ -94,8 +102,25 @@ def _ids_as_text(ds: Any) -> Any:
         cols = [c.name for c in table.columns if c.kind == "id" and c.name in frame.columns
                 and not pd.api.types.is_string_dtype(frame[c.name])]
         if cols:
-            changed[name] = frame.assign(**{c: _ids(frame[c]) for c in cols})
+            changed[name] = frame.assign(**{c: _id_column_as_text(frame, name, table.key[0], c) for c in cols})
     return ds.replace(**changed) if changed else ds
+
+
+def _id_column_as_text(frame: pd.DataFrame, table: str, key: str, column: str) -> pd.Series:
+    """One id column as text. Floats (what pandas makes of a numeric id column with a blank cell)
+    read as the integer they hold, 7.0 as '7', so they match the same id given as 7 or '7'."""
+    values = frame[column]
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return _ids(values)
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(v) & (np.mod(v, 1) == 0) & (np.abs(v) < 2.0 ** 53)
+    bad = ~np.isnan(v) & ~whole
+    if bad.any():
+        raise ValidationError(Problem(table, column, "an id held as a number must be a whole number below 2**53 "
+                                      "(else it matches no id given as text): give the id column as text",
+                                      row_labels(frame, key, bad), int(bad.sum()), float(v[bad][0])))
+    return _as_text(values)
 
 
 def _sorted_lists(column) -> pd.Series:
@@ -294,6 +319,8 @@ class FamilyNetwork:
         self.members = members[["family_id", "person_id", "role"]].drop_duplicates(["family_id", "person_id"])
         known = self.members["family_id"].astype(str).isin(_ids(ds.families["family_id"]).astype(str))
         self.excluded_memberships = int((~known).sum())
+        # a families row with no id is no vertex (nothing can link to it) and no linked household
+        self.excluded_families_without_id = int(ds.families["family_id"].isna().sum())
 
     def __repr__(self) -> str:
         at = "(the data as given)" if self.at is None else f"at {pd.Timestamp(self.at).date()}"
@@ -323,6 +350,8 @@ class FamilyNetwork:
             Excluded("family_members", "family member of a family not in families", self.excluded_memberships),
             Excluded("family_members", "current family membership with no person_id or no family_id",
                      self.excluded_memberships_without_id),
+            Excluded("families", "family with no family_id (no vertex of the graph, no row of linked_households)",
+                     self.excluded_families_without_id),
         ])
 
     # -- the multipartite graph ------------------------------------------------
@@ -561,14 +590,15 @@ class FamilyNetwork:
 
         One row per family: family_id, household_group (component label), group_size
         (families in the group), shared_members (members of this family also in another).
-        Sorted with the largest groups first; singletons have group_size 1.
+        Sorted with the largest groups first; singletons have group_size 1. A families row with
+        no family_id is left out (counted in :attr:`excluded`).
 
         Returns
         -------
         DataFrame
         """
         members = self.members
-        families = _ids(self.ds.families["family_id"]).astype(str)
+        families = _ids(self.ds.families["family_id"]).dropna().astype(str)   # no id: counted in excluded
         f_index = pd.Series(np.arange(len(families)), index=families.values)
         members = members[members["family_id"].astype(str).isin(f_index.index)]   # counted in excluded
         person_codes, _ = pd.factorize(members["person_id"].astype(str))
@@ -590,8 +620,13 @@ class FamilyNetwork:
         Columns: practitioner_id, agency_id, agency_type, locality_id, tier, fte,
         caseload_capacity, open_families (distinct families with a current
         involvement or open episode led), lead_families, spare (capacity - open,
-        may be negative when over capacity), utilisation (open / capacity; NaN
-        when capacity is 0), families_per_fte (NaN when fte is 0).
+        may be negative when over capacity), utilisation (open / capacity; +inf
+        when capacity is 0 and they hold families, the most over capacity of all; NaN
+        when capacity is 0 and they hold none, or capacity is missing), families_per_fte
+        (NaN when fte is 0).
+
+        Sorted by utilisation, most loaded first (ties: more open families first), then
+        practitioners with no utilisation.
 
         Returns
         -------
@@ -607,10 +642,14 @@ class FamilyNetwork:
         p["lead_families"] = p["practitioner_id"].map(lead_fam).fillna(0).astype(int).values
         cap = p["caseload_capacity"].astype("float64")
         p["spare"] = (cap - p["open_families"]).astype("Int64")
-        p["utilisation"] = np.where(cap > 0, p["open_families"] / cap.where(cap > 0), np.nan)
+        # families held with no capacity at all is over capacity, not unknown: +inf sorts them first
+        over_zero = (cap == 0) & (p["open_families"] > 0)
+        p["utilisation"] = np.where(cap > 0, p["open_families"] / cap.where(cap > 0),
+                                    np.where(over_zero, np.inf, np.nan))
         fte = p["fte"].astype("float64")
         p["families_per_fte"] = np.where(fte > 0, p["open_families"] / fte.where(fte > 0), np.nan)
-        return p.sort_values("utilisation", ascending=False, na_position="last").reset_index(drop=True)
+        return p.sort_values(["utilisation", "open_families"], ascending=False, na_position="last",
+                             kind="stable").reset_index(drop=True)
 
     def lead_share(self, freq: Optional[str] = "Q", by_locality: bool = True) -> pd.DataFrame:
         """Share of episodes led by each agency type, per locality and period of episode start.

@@ -86,6 +86,21 @@ def _objects(values: Any) -> np.ndarray:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
+def _distinct_labels(labels: np.ndarray) -> np.ndarray:
+    """``labels`` if no two are equal, else a ValidationError naming the repeated labels and their
+    positions: two vertices with one name become one node in ``edges()`` and ``to_networkx()``."""
+    repeated = pd.Series(labels, dtype=object).duplicated(keep=False).to_numpy(dtype=bool)
+    if repeated.any():
+        rows = np.flatnonzero(repeated)
+        counts = pd.Series(labels[rows], dtype=object).value_counts(sort=False)
+        shown = ", ".join(f"{label!r} {k} times" for label, k in list(counts.items())[:5])
+        more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+        raise ValidationError(Problem("nodes", "label", f"labels must be distinct, one per vertex (a repeated label "
+                                      f"makes two vertices one node): {shown}{more}",
+                                      rows[:10].tolist(), len(rows), labels[rows[0]]))
+    return labels
+
+
 def _check_n(n: int, table: str, column: str) -> None:
     if n > MAX_VERTICES:
         raise ValidationError(Problem(table, column, f"{n:,} vertices is more than a graph may have "
@@ -187,14 +202,19 @@ class Graph:
     core_graph : object
         the compiled graph (use :meth:`from_edges` rather than this constructor).
     labels : sequence, optional
-        a name per vertex.
+        a distinct name per vertex.
+
+    Raises
+    ------
+    ValidationError
+        the labels are not one per vertex, or one repeats (naming it and its positions).
     """
 
     def __init__(self, core_graph: Any, labels: Optional[Sequence[Any]] = None) -> None:
         self._g = core_graph
         if labels is not None and len(labels) != core_graph.n:
             raise ValidationError(Problem("nodes", "label", f"{len(labels)} labels for {core_graph.n} vertices"))
-        self.labels = None if labels is None else _objects(labels)
+        self.labels = None if labels is None else _distinct_labels(_objects(labels))
         self.by_label = False      # per-node results keyed by label (built from a labelled edge list)
 
     @classmethod
@@ -218,7 +238,8 @@ class Graph:
         n : int, optional
             Number of vertices (isolated vertices allowed); default max id + 1.
         labels : sequence, optional
-            A name per vertex.
+            A distinct name per vertex; a repeated one is a ValidationError naming it and its
+            positions (it would make two vertices one node in ``edges()`` and ``to_networkx()``).
 
         Returns
         -------
@@ -584,7 +605,7 @@ def bipartite_projection(left: Any, right: Any, weight: str = "count", n_right: 
     n_right : int, optional
         Number of right vertices (default largest id + 1).
     labels : sequence, optional
-        Names of the right vertices.
+        Distinct names of the right vertices.
 
     Returns
     -------
