@@ -373,6 +373,8 @@ def best_model(table: Optional[pd.DataFrame], models: Sequence[str], metric: str
         raise ValidationError(Problem("models", None, "no models to choose from"))
     if table is None or table.empty or metric not in table or "model" not in table:
         return str(models[0])
+    # only the models to choose from: the table may score others (an ensemble, a dropped model)
+    table = table[table["model"].astype(str).isin([str(m) for m in models])]
     mean = table.groupby("model", observed=True)[metric].mean().dropna()
     return str(mean.idxmin()) if len(mean) else str(models[0])
 
@@ -407,6 +409,7 @@ def ensemble(forecasts: pd.DataFrame, models: Optional[Sequence[str]] = None, *,
     DataFrame
         a copy of ``forecasts`` with the ensemble's columns added.
     """
+    _check_alias(forecasts, alias)
     available = model_columns(forecasts)
     models = list(models) if models is not None else [m for m in available if m != alias]
     problems = [Problem("forecasts", m, "model column is missing") for m in models if m not in forecasts.columns]
@@ -425,12 +428,51 @@ def ensemble(forecasts: pd.DataFrame, models: Optional[Sequence[str]] = None, *,
     return Ensembled.of(out, ensemble={alias: list(models)})
 
 
+def _check_alias(forecasts: pd.DataFrame, alias: str) -> None:
+    """The new column must not already be there: writing it would overwrite that model's forecasts."""
+    taken = [c for c in forecasts.columns
+             if str(c) == str(alias) or ((m := _INTERVAL.match(str(c))) and m["model"] == str(alias))]
+    if taken:
+        raise ValidationError(Problem("forecasts", str(alias), f"alias {alias!r} is already a column of forecasts "
+                                      "(writing it would overwrite those forecasts); choose another alias",
+                                      value=alias))
+
+
+def _choices(forecasts: pd.DataFrame, selection: pd.DataFrame) -> Dict[str, str]:
+    """Each series' selected model: one row per series, naming a model column of ``forecasts``."""
+    if not isinstance(selection, pd.DataFrame):
+        raise ValidationError(Problem("selection", None, "expected a DataFrame (unique_id, model) from "
+                                      "select_models", value=type(selection).__name__))
+    missing = [c for c in ("unique_id", "model") if c not in selection.columns]
+    if missing:
+        raise ValidationError([Problem("selection", c, "required column is missing") for c in missing])
+    uid = selection["unique_id"].astype(str)
+    twice = uid[uid.duplicated(keep=False)]
+    if len(twice):
+        # e.g. the accuracy() table itself: which row is meant cannot be told (select_models picks one)
+        raise ValidationError(Problem("selection", "unique_id", "repeated series: give one selected model per "
+                                      "series (select_models(accuracy_table) does this)",
+                                      rows=sorted(set(twice))[:10], n_rows=len(twice)))
+    choice = dict(zip(uid, selection["model"]))
+    wanted = set(forecasts["unique_id"].astype(str))
+    models = set(model_columns(forecasts))
+    unknown = sorted((u, str(m)) for u, m in choice.items() if u in wanted and m not in models)
+    if unknown:
+        raise ValidationError([Problem("selection", "model", f"model {m!r} selected for series {u!r} is not "
+                                       f"a model column of forecasts ({', '.join(sorted(map(str, models)))})",
+                                       rows=[u], n_rows=1, value=m) for u, m in unknown[:10]])
+    return choice
+
+
 def pick(forecasts: pd.DataFrame, selection: pd.DataFrame, *, alias: str = "Selected") -> pd.DataFrame:
     """Add a column with each series' selected model (from :func:`select_models`), with intervals.
 
-    Series without a selection are a ValidationError (named).
+    Series without a selection are a ValidationError (named), and so are a series selected
+    twice, a selected model that is not a model column of ``forecasts`` and an ``alias`` that is
+    already a column.
     """
-    choice: Dict[str, str] = dict(zip(selection["unique_id"].astype(str), selection["model"]))
+    _check_alias(forecasts, alias)
+    choice = _choices(forecasts, selection)
     uid = forecasts["unique_id"].astype(str)
     missing = sorted(set(uid) - set(choice))
     if missing:

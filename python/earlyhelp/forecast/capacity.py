@@ -288,7 +288,7 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     duration_curve : DataFrame, optional
         From :func:`episode_duration_curve` (``weeks, survival``).
     scenarios : name -> changes, applied on top of the baseline (always included as
-        ``"baseline"``): ``inflow`` (or ``requests``): multiplier on episodes opened (requests
+        ``"baseline"``): ``inflow`` (or ``requests``, not both): multiplier on episodes opened (requests
         +10% with an unchanged conversion -> ``1.10``); ``duration``: multiplier on episode
         length; ``step_up_rate``: ``(current, new)`` or a new rate, moving that share of
         episodes between the step-up and other-closure duration curves (needs a curve with
@@ -620,6 +620,11 @@ def _check_scenario(name: str, change: Mapping[str, Any]) -> None:
     if unknown:
         raise ValidationError(Problem("scenarios", name, f"unknown settings {sorted(unknown)}; "
                                                          f"known: {SCENARIO_KEYS}"))
+    if "inflow" in change and "requests" in change:
+        # synonyms: one of the two would be ignored without a word
+        raise ValidationError(Problem("scenarios", name, "'inflow' and 'requests' are the same setting (the "
+                                      "multiplier on episodes opened); give one of them",
+                                      value={"inflow": change["inflow"], "requests": change["requests"]}))
     for key in ("inflow", "requests", "duration"):
         if key in change:
             _check_positive(f"scenarios[{name!r}].{key}", change[key])

@@ -72,9 +72,9 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         ``"MS"`` (months dated by their first day; ``"M"``/``"ME"``: by their last),
         ``"QS"`` (quarters), ``"W-MON"`` (weeks starting Monday, dated Monday), ``"W"`` (weeks
         ending Sunday, dated Sunday) or ``"D"``.
-    measures : sequence of str
-        Any of :data:`MEASURES`, all family events: ``requests`` (family requests for
-        support: a family's requests received on one day are one, see
+    measures : str or sequence of str
+        Each once (a plain string is one measure). Any of :data:`MEASURES`, all family events:
+        ``requests`` (family requests for support: a family's requests received on one day are one, see
         :func:`earlyhelp.data.events.family_requests`), ``children_referred`` (children those
         requests cover; 1 per row when not recorded), ``episodes_opened`` (family episodes,
         :func:`~earlyhelp.data.events.stitch_episodes`, by start), ``assessments`` (Early Help
@@ -120,11 +120,7 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         one column per bottom series), ``tags`` the ids of each level. Each measure is its own
         tree.
     """
-    problems = []
-    unknown = [m for m in measures if m not in MEASURES + CHILD_MEASURES]
-    if unknown:
-        problems.append(Problem("measures", None, f"unknown measures {unknown}; choose from "
-                                                  f"{MEASURES + CHILD_MEASURES}"))
+    measures, problems = _measure_list(measures)
     if freq not in _PERIODS:
         problems.append(Problem("freq", None, f"unsupported frequency {freq!r}; use one of {sorted(_PERIODS)}"))
     if by not in ("locality", "council"):
@@ -164,6 +160,24 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     out = DemandSeries.of(pd.concat(frames, ignore_index=True), excluded=Exclusions(excluded),
                           dropped_periods=tuple(dropped), as_of=as_of, freq=freq)
     return demand_hierarchy(out, sparse_s=sparse_s) if hierarchy else out
+
+
+def _measure_list(measures) -> Tuple[List[str], List[Problem]]:
+    """The measures asked for, each once; a plain string is one measure (not its letters)."""
+    measures = [measures] if isinstance(measures, str) else list(measures)
+    problems = []
+    if not measures:
+        problems.append(Problem("measures", None, f"no measures given; choose from {MEASURES + CHILD_MEASURES}"))
+    unknown = [m for m in measures if m not in MEASURES + CHILD_MEASURES]
+    if unknown:
+        problems.append(Problem("measures", None, f"unknown measures {unknown}; choose from "
+                                                  f"{MEASURES + CHILD_MEASURES}"))
+    twice = sorted({str(m) for i, m in enumerate(measures) if m in measures[:i]})
+    if twice:
+        # each would be counted again: every (unique_id, ds) row twice
+        problems.append(Problem("measures", None, f"measures given more than once: {twice}; give each once",
+                                value=twice))
+    return measures, problems
 
 
 def demand_hierarchy(series: pd.DataFrame, sparse_s: bool = False

@@ -4,11 +4,11 @@ Each partition must hold whole series. Every partition is forecast by an ordinar
 :class:`~earlyhelp.forecast.Forecaster` on the worker that holds it; series are fitted
 independently, so the result equals the single-process forecast of the same frame. Series with no
 value are gathered from every partition into the forecaster's ``excluded_``, as for a pandas frame
-(a partition holding only such series gives no rows, not an error).
+(a partition holding only such series gives no rows, not an error); so are ``fallbacks_`` and
+``fitted_models_``. A problem names rows by the frame's index labels, as for a pandas frame.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
@@ -24,31 +24,27 @@ def _ids(pdf: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": pd.unique(pdf["unique_id"].astype(str))})
 
 
-def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]],
-                   first_row: int = 0) -> Tuple[pd.DataFrame, pd.DataFrame]:
-    """One partition's forecast and the series it excluded; ``first_row``: the partition's first
-    row in the whole frame, so that a problem names rows of the frame the user gave, not of the
-    partition."""
+def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]]
+                   ) -> Tuple[pd.DataFrame, ...]:
+    """One partition's forecast, the series it excluded, its fallbacks and fitted models. Its
+    index is kept: a problem names the rows by the labels of the frame the user gave, as for a
+    pandas frame (a shuffled partition's positions are no rows of that frame)."""
     from .forecaster import Forecaster
 
     if pdf.empty:
-        return pd.DataFrame(), pd.DataFrame()
-    try:
-        return Forecaster(**params)._forecast_partition(pdf.reset_index(drop=True), h, level)
-    except ValidationError as exc:
-        if not first_row:
-            raise
-        raise ValidationError([_shifted(p, first_row) for p in exc.problems]) from None
+        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+    return Forecaster(**params)._forecast_partition(pdf, h, level)
 
 
-def _shifted(problem: Problem, first_row: int) -> Problem:
-    """``problem`` with its row numbers counted from the frame's first row (ids stay as they are)."""
-    from dataclasses import replace
-
-    rows = list(problem.rows or [])
-    if not all(isinstance(r, numbers.Integral) and not isinstance(r, bool) for r in rows):
-        return problem
-    return replace(problem, rows=[r + first_row for r in rows])
+def _gather_by_model(parts: Sequence[pd.DataFrame], aliases: List[str], columns: Any = None) -> pd.DataFrame:
+    """The partitions' rows (one per series and model) in the single-process order: by model, then series."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    order = pd.Categorical(out["model"], categories=list(dict.fromkeys(aliases)))
+    out = out.assign(_order=order).sort_values(["_order", "unique_id"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
 
 
 def check_partitions(ddf) -> None:
@@ -73,15 +69,15 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
                   fill_missing=forecaster.fill_missing, allow_negative=forecaster.allow_negative,
                   interval=forecaster.interval, interval_windows=forecaster.interval_windows)
     lv = None if level is None else list(level)
-    # each partition's first row in the frame, for row numbers in problems
-    lengths = ddf.map_partitions(len).compute()
-    starts = [0, *pd.Series(list(lengths)).cumsum().tolist()[:-1]]
-    parts = [dask.delayed(_forecast_part)(p, params, int(h), lv, int(first))
-             for p, first in zip(ddf.to_delayed(), starts)]
+    parts = [dask.delayed(_forecast_part)(p, params, int(h), lv) for p in ddf.to_delayed()]
     results = dask.compute(*parts)
-    forecaster.excluded_ = _gather_excluded([e for _, e in results])
+    forecaster.excluded_ = _gather_excluded([r[1] for r in results])
     _warn_excluded(forecaster.excluded_)
-    frames = [f for f, _ in results if len(f)]
+    aliases = [m.alias for m in forecaster.models]
+    forecaster.fallbacks_ = _gather_by_model([r[2] for r in results], aliases, forecaster.fallbacks_.columns)
+    fitted = [r[3] for r in results if len(r[3])]
+    forecaster.fitted_models_ = _gather_by_model(fitted, aliases) if fitted else None
+    frames = [r[0] for r in results if len(r[0])]
     if not frames:
         if len(forecaster.excluded_):
             raise _no_series_error()

@@ -110,7 +110,8 @@ _COUNT_KINDS = ("CountRegression", "CrostonOptimized", "TSB")
 
 class ModelError(ValidationError):
     """A Python model raised, or returned something other than the protocol's dict
-    (see ``earlyhelp.forecast.models``); names the model and the series.
+    (see ``earlyhelp.forecast.models``): a mean missing or infinite, infinite bounds or a lower
+    bound above the upper one included; names the model and the series.
 
     Parameters
     ----------
@@ -608,12 +609,28 @@ class Forecaster:
             for uid, grp in frame.loc[mask].groupby("unique_id", sort=True):
                 dates = period_texts(grp["ds"])
                 note = (" (pass allow_negative=True if negative values are meaningful)"
-                        if text.startswith("has negative") else "")
+                        if text.startswith("has negative") else self._time_of_day_note(ds) if mask is off else "")
                 value = float(grp["y"].iloc[0]) if column == "y" else dates[0]
                 problems.append(Problem(_TABLE, column, f"series {uid!r} {text} "
                                         f"{', '.join(dates)}{note}", list(grp.index[:10]),
                                         len(grp), value))
         return problems
+
+    def _time_of_day_note(self, ds: pd.Series) -> str:
+        """Why dates that are on the grid as days are off it: their times of day differ (month starts
+        stored in UTC and shown in Europe/London are 01:00 in summer), and the grid keeps the first
+        date's time. Empty when the days themselves are off the grid, or ``freq`` is under a day."""
+        tick = isinstance(self._offset, pd.offsets.Tick)
+        if (tick and self._offset.nanos < pd.Timedelta(days=1).value) or ds.dt.normalize().eq(ds).all():
+            return ""
+        days = ds.dt.normalize()
+        if (pd.date_range(days.min(), days.max(), freq=self._offset).get_indexer(days) < 0).any():
+            return ""
+        times = sorted({period_text(t).partition("T")[2] or "00:00:00" for t in ds.drop_duplicates().iloc[:1000]})
+        return (f" (their days are on the grid but their times of day differ: {', '.join(times[:3])}; the "
+                f"grid keeps the first date's time, {period_text(ds.min())}. A time zone conversion does this, "
+                "e.g. month starts stored in UTC and shown in Europe/London: keep the dates only, "
+                "df['ds'].dt.normalize(), or give them in the zone they were written in)")
 
     def _check_count_models(self, df: pd.DataFrame, ds: pd.Series, y: np.ndarray) -> None:
         """With ``allow_negative=True``: raise when a series has negative values and a model
@@ -674,6 +691,7 @@ class Forecaster:
         fraction = np.isfinite(given) & (np.abs(given - np.round(given)) > 1e-9 * np.maximum(1.0, np.abs(given)))
         whole = np.bincount(series_of[fraction], minlength=K) == 0
         self._check_sparse(kept, lengths, n_absent, codes, p, uniques, grid)
+        self._check_every_kth(codes, p, uniques, kept)
         if exog:
             self._check_exog(Xrows, inside, codes, p, uniques, grid, exog, index)
         holes = np.isnan(full)
@@ -750,6 +768,37 @@ class Forecaster:
                                     f"the {self.freq!r} grid; its dates look like frequency {suggested!r}: "
                                     f"pass freq={suggested!r} (fill_missing={self.fill_missing!r} would "
                                     f"fill {int(n_absent[k])} periods)"))
+        if problems:
+            raise ValidationError(problems)
+
+    def _check_every_kth(self, codes: np.ndarray, p: np.ndarray, uniques: np.ndarray, kept: np.ndarray) -> None:
+        """Raise when a series' rows (six or more) fall on every k-th period of the grid (k >= 2), evenly: its
+        data have a coarser frequency (fortnightly with ``"W-MON"``), and filling the periods
+        between would halve its level. ``_check_sparse`` misses it: only half the periods are gaps.
+
+        ``codes`` and ``p`` are sorted by series, then period; series not ``kept`` (no values) are
+        excluded, not checked.
+        """
+        same = codes[1:] == codes[:-1]
+        step, owner = np.diff(p)[same], codes[1:][same]
+        S = len(uniques)
+        n_steps = np.bincount(owner, minlength=S)
+        lo, hi = np.full(S, np.iinfo(np.int64).max), np.zeros(S, dtype=np.int64)
+        np.minimum.at(lo, owner, step)
+        np.maximum.at(hi, owner, step)
+        # six rows or more (a sparse series' few rows are rarely so even), every step the same and
+        # more than one period
+        regular = np.intersect1d(np.flatnonzero((n_steps >= 5) & (lo == hi) & (lo >= 2)), kept)
+        problems = []
+        for c in regular:
+            k = int(lo[c])
+            suggested = (self._offset * k).freqstr
+            problems.append(Problem(_TABLE, "ds", f"series {uniques[c]!r} has a row every {k} periods of the "
+                                    f"{self.freq!r} grid, evenly ({int(n_steps[c]) + 1} rows): its dates look "
+                                    f"like frequency {suggested!r}: pass freq={suggested!r} (with a season_length "
+                                    "in those periods) or sum the data to a coarser frequency "
+                                    f"(fill_missing={self.fill_missing!r} would fill the "
+                                    f"{int(n_steps[c]) * (k - 1)} periods between them)", value=suggested))
         if problems:
             raise ValidationError(problems)
 
@@ -880,10 +929,11 @@ class Forecaster:
         return self
 
     def _forecast_partition(self, pdf: pd.DataFrame, h: int,
-                            level: Optional[Sequence[float]] = None) -> "tuple[pd.DataFrame, pd.DataFrame]":
-        """One Dask partition's forecast and the series it left out (its ``excluded_``), for
-        :func:`earlyhelp.forecast.distributed.predict_dask`, which gathers the exclusions of every
-        partition and raises only when no partition has a series to forecast.
+                            level: Optional[Sequence[float]] = None) -> "tuple[pd.DataFrame, ...]":
+        """One Dask partition's forecast, the series it left out (its ``excluded_``), its
+        ``fallbacks_`` and ``fitted_models_``, for :func:`earlyhelp.forecast.distributed.predict_dask`,
+        which gathers them from every partition and raises only when no partition has a series to
+        forecast.
 
         Parameters
         ----------
@@ -901,11 +951,14 @@ class Forecaster:
             partition may hold the data).
         excluded : DataFrame
             the partition's ``excluded_``.
+        fallbacks, fitted_models : DataFrame
+            the partition's ``fallbacks_`` and ``fitted_models_`` (no rows when it has no series).
         """
         self._panel = self._prepare(pdf)
         if self._panel is None:
-            return pd.DataFrame(), self.excluded_
-        return self.predict(h, level=level), self.excluded_
+            return pd.DataFrame(), self.excluded_, self.fallbacks_, pd.DataFrame()
+        out = self.predict(h, level=level)
+        return out, self.excluded_, self.fallbacks_, self.fitted_models_
 
     def predict(self, h: int, level: Optional[Union[float, Sequence[float]]] = None,
                 X_df: Optional[pd.DataFrame] = None, fitted: bool = False) -> pd.DataFrame:
@@ -1298,6 +1351,22 @@ class Forecaster:
             raise ValueError(f"{key!r} has {len(arr)} values, {h} were asked for")
         return arr[:h]
 
+    @staticmethod
+    def _check_python_output(mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: List[float]) -> None:
+        """Raise (a failure of the model, as an exception in it is) on output no forecast can hold:
+        a missing or infinite mean, an infinite bound, a lower bound above the upper one. Bounds
+        left NaN are a model that gives no interval."""
+        if not np.isfinite(mean).all():
+            step = int(np.flatnonzero(~np.isfinite(mean))[0])
+            raise ValueError(f"'mean' is missing or infinite ({mean[step]}) at step {step + 1}")
+        for k, lv in enumerate(levels):
+            if np.isinf(lo[k]).any() or np.isinf(hi[k]).any():
+                raise ValueError(f"the {lv:g}% bounds are infinite")
+            crossed = np.flatnonzero(lo[k] > hi[k])
+            if len(crossed):
+                step = int(crossed[0])
+                raise ValueError(f"'lo-{lv:g}' ({lo[k, step]}) is above 'hi-{lv:g}' ({hi[k, step]}) at step {step + 1}")
+
     def _run_python(self, model: Any, panel: _Panel, h: int, levels: List[float],
                     X_future: Optional[np.ndarray]) -> Dict[str, Any]:
         S, L = panel.n_series, len(levels)
@@ -1326,6 +1395,7 @@ class Forecaster:
                                                          if float(lv).is_integer() else key))
                             if value is not None:
                                 arr[i, k] = self._values(value, h, key)
+                    self._check_python_output(mean[i], lo[i], hi[i], levels)
                 except Exception as err:  # a user's model: say which model and series failed
                     raise ModelError(Problem("Forecaster", "models", f"Python model {model.alias!r} failed on "
                                              f"series {panel.uids[i]!r}: {type(err).__name__}: {err}")) from err

@@ -103,6 +103,7 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
     problems = _check_aggregate_input(df, spec, time_col, list(target_cols))
     if problems:
         raise ValidationError(problems)
+    _check_levels_once(spec)
     levels = sorted(spec, key=len)
     bottom = levels[-1]
     missing = set(c for level in levels for c in level) - set(bottom)
@@ -127,6 +128,7 @@ def aggregate(df: pd.DataFrame, spec: Sequence[Sequence[str]], *, id_col: str = 
                    .sum().reset_index())
         frames.append(grouped[[id_col, time_col, *target_cols]])
         tags[name] = np.array(sorted(ids.unique()), dtype=object)
+    _check_ids_unique(tags)
     Y_df = pd.concat(frames, ignore_index=True)
 
     bottom_name = LEVEL_SEPARATOR.join(bottom)
@@ -168,6 +170,38 @@ def _check_one_row_per_period(ids: pd.Series, periods: pd.Series) -> None:
         "aggregate needs one row per "
         "series and period and would add them up, so the totals would count them twice: drop or sum the "
         "repeated rows first", rows=named, n_rows=groups.ngroups))
+
+
+def _check_levels_once(spec: List[List[str]]) -> None:
+    """Refuse a level given twice (its columns in any order): each of its series would be there twice."""
+    seen: Dict[frozenset, List[str]] = {}
+    problems = []
+    for level in spec:
+        key = frozenset(level)
+        if key in seen:
+            problems.append(Problem("series", LEVEL_SEPARATOR.join(level),
+                                    f"level {level} is given twice in spec (as {seen[key]}): its series would "
+                                    "be repeated; give each level once", value=level))
+        seen.setdefault(key, level)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _check_ids_unique(tags: Dict[str, np.ndarray]) -> None:
+    """Refuse an id shared by two levels: two different series would get one id (and one row of S)."""
+    first: Dict[str, str] = {}
+    problems = []
+    for name, ids in tags.items():
+        for sid in ids:
+            if sid in first:
+                problems.append(Problem(
+                    "series", name, f"id {sid!r} is a series of level {first[sid]!r} and of level {name!r}: "
+                    "two different series would share one id; make the values of these columns differ "
+                    "(e.g. prefix them with the column name)", rows=[sid], n_rows=1, value=sid))
+            else:
+                first[sid] = name
+    if problems:
+        raise ValidationError(problems[:10])
 
 
 def _check_aggregate_input(df: pd.DataFrame, spec: List[List[str]], time_col: str,
@@ -773,9 +807,28 @@ def _check_layout(forecasts: pd.DataFrame, ids: np.ndarray, models: List[str],
         if bad.any():
             problems.append(Problem("forecasts", col, "NaN or infinite forecasts", rows=list(fid[bad].unique()[:10]),
                                     n_rows=int(bad.sum())))
+    problems += _crossed_bounds(forecasts, fid, models, intervals)
     if problems:
         raise ValidationError(problems)
     return horizon
+
+
+def _crossed_bounds(forecasts: pd.DataFrame, fid: pd.Series, models: List[str],
+                    intervals: Dict[str, List[float]]) -> List[Problem]:
+    """Upper bounds below the lower ones, named by series and period (the core sees only positions)."""
+    problems = []
+    for m in models:
+        for lv in intervals.get(m, []):
+            lo_col, hi_col = f"{m}-lo-{_fmt(lv)}", f"{m}-hi-{_fmt(lv)}"
+            lo = pd.to_numeric(forecasts[lo_col], errors="coerce").to_numpy(dtype=float)
+            hi = pd.to_numeric(forecasts[hi_col], errors="coerce").to_numpy(dtype=float)
+            crossed = np.flatnonzero(hi < lo)
+            if len(crossed):
+                problems.append(Problem(
+                    "forecasts", hi_col, f"upper bounds below the lower bounds ({lo_col})",
+                    rows=[f"{fid.iloc[i]} on {period_text(forecasts['ds'].iloc[i])}" for i in crossed[:10]],
+                    n_rows=len(crossed), value=f"{lo[crossed[0]]:g} to {hi[crossed[0]]:g}"))
+    return problems
 
 
 def _check_insample_sums(y: np.ndarray, ids: np.ndarray, bottom: List[str], S_sparse: sp.csr_matrix,
