@@ -146,3 +146,29 @@ def test_few_families_evaluated_withhold_their_number_everywhere():
     typed, text, kept = protect_evaluation(evaluation, metrics, threshold=5)
     assert (text["value"] == "c").all() and typed["value"].isna().all() and kept.empty
     assert _count_or_c(5, 5) == "c" and _count_or_c(6, 5) == 6 and _count_or_c(0, 5) == 0
+
+
+def test_precision_and_recall_at_a_top_k_holding_few_step_ups_are_withheld():
+    """11 step-ups among 104 families are shown, but recall at the top 5% times 11 gave the 1
+    family of the 6 flagged who stepped up."""
+    import numpy as np
+
+    from earlyhelp.cli.scorerun import protect_evaluation
+    from earlyhelp.risk import score_metrics
+
+    y = np.zeros(200, int)
+    y[:40] = 1
+    p = np.linspace(0.99, 0.01, 200)     # ranked perfectly: the top 5% (10) are all step-ups
+    p[[0, 1, 2]] = p[[40, 41, 42]]       # ... but for 3 families who did not step up
+    p[[40, 41, 42]] = 0.995
+    metrics = score_metrics(y, p)
+    evaluation = metrics.rename("value").rename_axis("metric").reset_index()
+    typed, text, kept = protect_evaluation(evaluation, metrics, threshold=5)
+    shown = text.set_index("metric")["value"]
+    for k in (5, 10, 20):   # in each top k%, 3 flagged families did not step up
+        assert shown[f"precision_top_{k}pct"] == "c" and shown[f"recall_top_{k}pct"] == "c"
+    assert shown["positives"] != "c" and shown["auc"] != "c"
+    assert "precision_top_5pct" not in kept.index and "auc" in kept.index
+    ranked = score_metrics(y, np.linspace(0.99, 0.01, 200))   # 10, 20 and 40 flagged: all stepped up
+    _, text, _ = protect_evaluation(ranked.rename("value").rename_axis("metric").reset_index(), ranked, 5)
+    assert text is None

@@ -12,6 +12,7 @@ stdout. Progress bars show on a terminal only (and never with
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import logging
@@ -183,7 +184,7 @@ def _demo_pack(ds, runs: str, record: dict) -> None:
 @click.option("--preset", default="coventry", show_default=True, help="Synthetic council preset.")
 @click.option("--years", default=5, show_default=True, type=click.IntRange(1, 30), help="Years of history.")
 @click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.001, 100), help="Population scale.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2 ** 64 - 1), help="Random seed.")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for the tables.")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--sql", "sql_url", default=None,
@@ -302,6 +303,27 @@ def _sql_tables_present(url: str, schema: Optional[str]) -> list:
         engine.dispose()
 
 
+def _require_sqlite_folder(url: str) -> None:
+    """An SQLite file in a folder that does not exist cannot be made: said before the council is
+    generated, not after."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from .._errors import ConfigError, Problem
+    from .config import redact_url
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return   # named by the connection check that follows
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return
+    folder = Path(parsed.database).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise ConfigError([Problem("option", "--sql", f"the SQLite file's folder does not exist ({folder}): make "
+                                   "it first, or give another path", value=redact_url(url))])
+
+
 def _require_new_sql_tables(url: str, schema: Optional[str], ssd_names: bool, replace: bool) -> None:
     """Stop before generating when the database holds a table ``synth --sql`` would write, unless
     ``--replace`` asks to replace them: the same rule as ``--out`` for a folder holding tables."""
@@ -309,6 +331,7 @@ def _require_new_sql_tables(url: str, schema: Optional[str], ssd_names: bool, re
 
     from .config import redact_url
 
+    _require_sqlite_folder(url)
     ours = {name.lower() for name in _sql_table_names(ssd_names).values()}
     held = sorted(name for name in _sql_tables_present(url, schema) if name.lower() in ours)   # reached: checked
     if held and not replace:
@@ -401,7 +424,12 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
         from ..sources import load_source
 
         if _is_flow_config(config_path):
-            return _load_flow_source(config_path, code_map), None
+            # its [publish] threshold holds for what network and score publish from its data too
+            from .flowrun import load_source_data
+
+            flow_cfg = _flow_config(config_path, code_map)
+            log.info("config %s: valid", config_path)
+            return load_source_data(flow_cfg), _FlowPublish(flow_cfg.suppression_threshold)
         cfg = _run_config(config_path)
         log.info("config %s: valid", config_path)
         return load_source(cfg.source, code_map_file=code_map), cfg
@@ -412,6 +440,13 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
     from ..sources import read_sql
 
     return read_sql(sql_url, schema=db_schema, code_map=code_map), None
+
+
+@dataclasses.dataclass(frozen=True)
+class _FlowPublish:
+    """A flow config's publish settings, as :func:`_publish_policy` reads a run config's."""
+    suppression_threshold: int
+    pseudonymise: bool = False
 
 
 #: sections only ``earlyhelp flow``'s config has (and a source only it reads)
@@ -438,15 +473,6 @@ def _flow_config(config_path: str, code_map: Optional[str]):
     if code_map and cfg.source is not None:
         cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
     return cfg
-
-
-def _load_flow_source(config_path: str, code_map: Optional[str]):
-    """The Dataset of a flow config's source (the config checked whole first, as ``flow`` does)."""
-    from .flowrun import load_source_data
-
-    cfg = _flow_config(config_path, code_map)
-    log.info("config %s: valid", config_path)
-    return load_source_data(cfg)
 
 
 def _run_config(config_path: str) -> "Config":

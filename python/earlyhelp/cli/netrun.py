@@ -48,8 +48,11 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
-    when = as_of(at, ds.data_end(),
+    end = ds.data_end()
+    when = as_of(at, end,
                  after_end="the network shows the data as they stand at their end, not what happened since")
+    if when is None:   # the end of the data: a leaving date after it (a notice period) is not a leaver yet
+        when = end
     first = ds.episodes["start_date"].min() if len(ds.episodes) else pd.NaT
     if when is not None and pd.notna(first) and when < first:
         # no episode is open yet: every list would be empty, which reads as "no gaps"

@@ -253,10 +253,16 @@ def protect_evaluation(evaluation: pd.DataFrame, metrics: pd.Series, threshold: 
     positives = float(metrics.get("positives", np.nan))
     few_families = not np.isnan(n) and 1 <= n <= threshold   # then n itself, and every figure, is withheld
     small = few_families or any(1 <= k <= threshold for k in (positives, n - positives) if not np.isnan(k))
-    if not small:
+    small_top = _small_top_k(metrics, positives, threshold)
+    if not small and not small_top:
         return evaluation, None, metrics
-    shown = () if few_families else OUTCOME_FREE_METRICS
-    hidden = ~evaluation["metric"].astype(str).isin(shown)
+    names = evaluation["metric"].astype(str)
+    if small:
+        shown = () if few_families else OUTCOME_FREE_METRICS
+        hidden = ~names.isin(shown)
+    else:
+        hidden = names.isin(small_top)
+        shown = [k for k in metrics.index if k not in small_top]
     typed = evaluation.copy()
     typed.loc[hidden, "value"] = np.nan
     text = evaluation.copy()
@@ -264,6 +270,24 @@ def protect_evaluation(evaluation: pd.DataFrame, metrics: pd.Series, threshold: 
     text.loc[hidden, "value"] = "c"
     kept = metrics[[k for k in metrics.index if k in shown]]
     return typed, text, kept
+
+
+def _small_top_k(metrics: pd.Series, positives: float, threshold: int) -> List[str]:
+    """The precision and recall at a top k% whose families that stepped up (recall x positives),
+    or did not (flagged less those), number 1..threshold: either figure gives that count away."""
+    out: List[str] = []
+    for name in metrics.index:
+        if not str(name).startswith("recall_top_"):
+            continue
+        precision_name = "precision" + str(name)[len("recall"):]
+        recall, precision = float(metrics[name]), float(metrics.get(precision_name, np.nan))
+        if np.isnan(recall) or np.isnan(positives):
+            continue
+        stepped_up = round(recall * positives)
+        flagged = round(stepped_up / precision) if precision > 0 else np.nan
+        if any(1 <= k <= threshold for k in (stepped_up, flagged - stepped_up) if not np.isnan(k)):
+            out += [str(name), precision_name]
+    return out
 
 
 def _count_or_c(n: int, threshold: int):

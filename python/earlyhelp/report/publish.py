@@ -621,7 +621,7 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     rows = int(len(frame))
     # a small number of rows of people is a count too (a list of 3 families)
     record: Dict[str, Any] = {"rows": SUPPRESSED if 1 <= rows <= policy.threshold else rows}
-    typed = _index_as_columns(frame)
+    typed = original = _index_as_columns(frame)
     text = typed if text_frame is None else _index_as_columns(text_frame)
     already = suppressed_columns(text) if text_frame is not None else suppressed_columns(typed)
     cols = [c for c in (count_columns(typed) if counts is None else counts) if c not in not_counts
@@ -676,10 +676,10 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
                 text[col] = text[col].astype(object)
                 text.loc[hidden, col] = SUPPRESSED
                 status = f"{col}_status"
-                for frame in (typed, text):  # the status says so: a Parquet reader sees "c", not missing data
-                    if status in frame.columns:
-                        frame[status] = frame[status].astype(object)
-                        frame.loc[hidden, status] = SUPPRESSED
+                for table in (typed, text):  # the status says so: a Parquet reader sees "c", not missing data
+                    if status in table.columns:
+                        table[status] = table[status].astype(object)
+                        table.loc[hidden, status] = SUPPRESSED
             if col in (derived or {}) or hidden.any():
                 withheld[str(col)] = int(hidden.sum())
         record["withheld_derived"] = withheld
@@ -688,6 +688,11 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     if already:
         record["suppressed_before"] = already
     record["threshold"] = int(policy.threshold)
+    if totals is None:
+        typed, text, reordered = _order_not_by_hidden(original, typed, text)
+        if reordered:
+            record["rows_reordered"] = f"by {', '.join(map(str, reordered))}: the rows were sorted by a column " \
+                                       "with hidden cells, whose place between their neighbours would show them"
     ids = identifier_columns(typed)
     if ids:
         if policy.pseudonymise:
@@ -704,6 +709,37 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     text, n_text = neutralise_formulas(text)
     record["formulas_neutralised"] = max(n_typed, n_text)
     return Published(typed=typed, text=text, record=record)
+
+
+def _sorted_around(values: pd.Series, hidden: np.ndarray) -> bool:
+    """Whether the shown values (four distinct at least: by chance rarely in order) run in one
+    direction down the rows with a hidden cell between two of them, which they then bound."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    shown = ~hidden & ~np.isnan(v)
+    at = np.flatnonzero(shown)
+    if np.unique(v[shown]).size < 4 or not (hidden[at[0]:at[-1]]).any():
+        return False
+    step = np.diff(v[shown])
+    return bool((step >= 0).all() or (step <= 0).all())
+
+
+def _order_not_by_hidden(original: pd.DataFrame, typed: pd.DataFrame,
+                         text: pd.DataFrame) -> "tuple[pd.DataFrame, pd.DataFrame, List[Hashable]]":
+    """Rows sorted by a column with hidden cells (practitioners by utilisation, links by shared
+    families) place each hidden value between its shown neighbours: such a table is put in the
+    order of its labels (ids, names, dates) instead. Returns the tables and the labels used."""
+    hidden = {c: (text[c].astype(object) == SUPPRESSED).to_numpy(dtype=bool) for c in text.columns}
+    leaking = [c for c, h in hidden.items() if h.any() and c in original.columns
+               and pd.api.types.is_numeric_dtype(original[c]) and not pd.api.types.is_bool_dtype(original[c])
+               and _sorted_around(original[c], hidden[c])]
+    if not leaking:
+        return typed, text, []
+    labels = [c for c in typed.columns if not hidden[c].any() and c in original.columns
+              and (not pd.api.types.is_numeric_dtype(original[c]) or c in identifier_columns(typed))]
+    order = (np.lexsort([original[c].astype(str).to_numpy() for c in reversed(labels)]) if labels
+             else np.random.default_rng(0).permutation(len(typed)))   # no labels: no order at all
+    return (typed.iloc[order].reset_index(drop=True), text.iloc[order].reset_index(drop=True),
+            labels or ["a fixed shuffle"])
 
 
 def _check_columns(frame: pd.DataFrame, table: str) -> None:
