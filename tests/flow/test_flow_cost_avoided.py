@@ -57,3 +57,19 @@ def test_needs_costs_and_a_whole_council_model(council, model):
         cost_avoided_bands(model, "not a scenario", months=6, runs=10)
     with pytest.raises(ValidationError):
         cost_avoided_bands(model, SCENARIO, months=6, runs=10, quantiles=[1.5])
+
+
+def test_changes_to_one_rate_act_in_order_in_the_monte_carlo_as_in_the_projection(model):
+    """The Monte Carlo turned each added rate into a multiplier of the fitted rate and multiplied
+    them: "x0.5 then +1" ran as "+1 then x0.5", and "+1 then +1" as more than "+2"."""
+    twice = Scenario("twice").add("entry:cin", 0.5).add("entry:cin", 0.5)
+    once = Scenario("once").add("entry:cin", 1.0)
+    halved_first = Scenario("halved first").multiply("entry:cin", 0.5).add("entry:cin", 0.5)
+    added_first = Scenario("added first").add("entry:cin", 0.5).multiply("entry:cin", 0.5)
+    t0, t1 = model.simulate(months=12, runs=40, seed=5, scenario=twice), \
+        model.simulate(months=12, runs=40, seed=5, scenario=once)
+    assert t0.drop(columns="scenario", errors="ignore").equals(t1.drop(columns="scenario", errors="ignore"))
+    a = model.simulate(months=12, runs=40, seed=5, scenario=halved_first)
+    b = model.simulate(months=12, runs=40, seed=5, scenario=added_first)
+    cin = lambda frame: frame.loc[frame["state"] == "cin"].select_dtypes("number").to_numpy().sum()  # noqa: E731
+    assert cin(a) > cin(b)   # 0.5 r + 0.5 against 0.5 r + 0.25

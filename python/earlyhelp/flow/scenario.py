@@ -402,8 +402,9 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
                 # added rate would add no one (the projection spreads it over the age brackets)
                 raise _unseen(scenario, change, f"entered {cats.states[s]!r} from no service in the fit window",
                               "no ages to give")
-            else:
-                entry_mult[k, s] *= max(base_entry[s] + change.value, 0) / max(base_entry[s], 1e-12)
+            else:   # on the rate as the changes before this one left it, as the projection does
+                now = base_entry[s] * entry_mult[k, s, 0]
+                entry_mult[k, s] = max(now + change.value, 0) / max(base_entry[s], 1e-12)
         elif change.kind == "multiply":
             move_mult[k, s, to] *= change.value
         else:
@@ -416,7 +417,7 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
                 target = "no service" if to == n_s else repr(cats.states[to])
                 raise _unseen(scenario, change, f"moved from {cats.states[s]!r} to {target}",
                               "no share of exits to scale by")
-            move_mult[k, s, to] *= max(rate + change.value, 0) / max(rate, 1e-12)
+            move_mult[k, s, to] = max(rate * move_mult[k, s, to] + change.value, 0) / max(rate, 1e-12)
     caps = np.zeros(n_s)
     for s, days in capped_states(scenario, model).items():
         caps[s] = days
