@@ -73,3 +73,8 @@ def test_changes_to_one_rate_act_in_order_in_the_monte_carlo_as_in_the_projectio
     b = model.simulate(months=12, runs=40, seed=5, scenario=added_first)
     cin = lambda frame: frame.loc[frame["state"] == "cin"].select_dtypes("number").to_numpy().sum()  # noqa: E731
     assert cin(a) > cin(b)   # 0.5 r + 0.5 against 0.5 r + 0.25
+
+
+def test_no_scenario_is_refused_not_answered_with_zeros(model):
+    with pytest.raises(ValidationError, match="not None"):
+        cost_avoided_bands(model, None, months=12, runs=10, seed=1)

@@ -68,10 +68,11 @@ def cost_avoided_bands(model, scenario: Scenario, months: int = 60, runs: int = 
     same seed, and the difference taken run by run.
 
     The band of a difference is not the difference of two bands: run ``r`` of both draws the same
-    rates, so much of what makes one run dear makes its pair dear too, and the difference varies
-    far less than either cost (the two cost bands side by side gave a range of cost avoided
-    several times too wide). Children's own paths are not matched draw for draw between the two
-    runs, so some of each run's noise stays in the difference.
+    rates, so what its rates make dear in one run they make dear in its pair, and that part
+    cancels (the two cost bands side by side give a far wider range). Children's own paths are
+    not matched draw for draw between the two runs, so the noise of both runs' children stays in
+    the difference: its band can be as wide as a cost's own, and a small saving shows as a
+    ``p_saving`` near 0.5 (the saving lies within that noise), not as a narrow band.
 
     Parameters
     ----------
@@ -92,6 +93,9 @@ def cost_avoided_bands(model, scenario: Scenario, months: int = 60, runs: int = 
         scenario is cheaper), and ``p_saving``: the share of runs in which it is above 0.
     """
     check_model(model, "cost_avoided_bands")
+    if scenario is None:   # the baseline against itself: a band of zeros, which answers nothing
+        raise ValidationError("give the Scenario whose cost avoided you want, not None (the baseline against "
+                              "itself avoids nothing)", table="cost_avoided_bands", column="scenario")
     check_scenario(scenario, "cost_avoided_bands")
     if scenario is not None:
         check_changes_something(scenario)

@@ -556,7 +556,7 @@ class StockFlow:
         """Deterministic daily stock-flow projection from the end of the fit window.
 
         Returns a tidy DataFrame: ``date``, ``state``, ``age``, ``stock`` (and ``cost`` when unit
-        costs were given); ``freq="M"`` keeps month ends only.
+        costs were given); ``freq="M"`` keeps month ends, and ``until`` when it is not one.
 
         Parameters
         ----------
@@ -565,7 +565,7 @@ class StockFlow:
         scenario : Scenario, optional
             changes to the rates (default none).
         freq : str, default "D"
-            ``"D"`` (every day) or ``"M"`` (month ends).
+            ``"D"`` (every day) or ``"M"`` (month ends, and ``until``).
 
         Returns
         -------
@@ -698,12 +698,8 @@ class StockFlow:
         bins = self._bin_frame()
         dates = f.end + pd.to_timedelta(np.arange(x.shape[0]), unit="D")
         keep = np.arange(x.shape[0])
-        if freq == "M":
-            keep = np.flatnonzero(dates.is_month_end)
-            if not len(keep):
-                raise ValidationError(f"freq='M' keeps month ends, and none falls from {f.end.date()} to "
-                                      f"{dates[-1].date()}: project to a later date or use freq='D'",
-                                      table="StockFlow", column="until")
+        if freq == "M":   # and the last day asked for, as compare gives it, when it is no month end
+            keep = np.union1d(np.flatnonzero(dates.is_month_end), [x.shape[0] - 1])
         out = pd.DataFrame({
             "date": np.repeat(dates[keep], len(bins)), "state": np.tile(bins.state.to_numpy(), len(keep)),
             "age": np.tile(bins.age.to_numpy(), len(keep)), "stock": x[keep].ravel()})
