@@ -84,9 +84,11 @@ def test_months_outside_the_data_have_no_figure_not_zero():
     assert rows(r, "requests").loc["2024-06", "value"] == 0          # inside the data: a true 0
     assert rows(r, "requests").loc["2024-06", "complete"]
     assert rows(r, "episodes_open").loc["2024-08", "value"] == 3
-    # no closure in January, but the data have begun: a whole month with nothing to divide by
-    jan = rows(r, "closed_within_16_weeks").loc["2024-01"]
-    assert jan["denominator"] == 0 and np.isnan(jan["value"]) and jan["complete"]
+    # the data begin on 8 January (the later of the first request and episode) and end on 13 August
+    assert not rows(r, "requests").loc[["2024-01", "2024-08"], "complete"].any()
+    # no closure in March, inside the data: a whole month with nothing to divide by
+    mar = rows(r, "closed_within_16_weeks").loc["2024-03"]
+    assert mar["denominator"] == 0 and np.isnan(mar["value"]) and mar["complete"]
 
 
 def test_quarter_the_data_end_within_is_incomplete():
@@ -94,7 +96,8 @@ def test_quarter_the_data_end_within_is_incomplete():
     got = rows(r, "requests")
     assert got.loc["2024Q3", "value"] == 0 and not got.loc["2024Q3", "complete"]   # data end in August
     assert np.isnan(got.loc["2024Q4", "value"]) and not got.loc["2024Q4", "complete"]
-    assert got.loc["2024Q1", "complete"] and got.loc["2024Q1", "value"] == 5
+    assert got.loc["2024Q1", "value"] == 5 and not got.loc["2024Q1", "complete"]   # data begin 8 January
+    assert got.loc["2024Q2", "complete"] and got.loc["2024Q2", "value"] == 2
 
 
 def test_leap_day_and_year_end_boundaries(ds):
@@ -157,9 +160,10 @@ def test_rolling_12m_in_the_first_11_months(ds):
     r = compute(ds, ["requests"], period="rolling_12m", start="2024-01-01", end="2025-03-31")
     got = rows(r, "requests")
     assert got["value"].iloc[:11].isna().all() and not got["complete"].iloc[:11].any()
-    # 12 months to December 2024: Q1, Q2, Q3; to March 2025: Q3 (1 April 2024) to Q6
-    assert got.loc["12 months to 2024-12", "value"] == 3 and got.loc["12 months to 2024-12", "complete"]
-    assert got.loc["12 months to 2025-03", "value"] == 4
+    # 12 months to December 2024: Q1, Q2, Q3, but the requests begin on 29 February (a part month);
+    # to March 2025: Q3 (1 April 2024) to Q6, whole
+    assert got.loc["12 months to 2024-12", "value"] == 3 and not got.loc["12 months to 2024-12", "complete"]
+    assert got.loc["12 months to 2025-03", "value"] == 4 and got.loc["12 months to 2025-03", "complete"]
 
 
 def test_a_locality_with_nothing_in_the_whole_window_is_zero_not_missing(ds):

@@ -15,8 +15,9 @@ def test_limits_by_hand():
     mr = np.abs(np.diff(s.to_numpy())).mean()             # (2+1+4+6+4+2+3+4+2)/9 = 28/9
     assert mean == pytest.approx(11.7) and mr == pytest.approx(28 / 9)
     assert c["centre"].iloc[0] == pytest.approx(11.7)
-    assert c["upper"].iloc[0] == pytest.approx(11.7 + 3 / 1.128 * 28 / 9)
-    assert c["lower"].iloc[0] == pytest.approx(11.7 - 3 / 1.128 * 28 / 9)
+    # Making Data Count's 2.66, not 3 / 1.128 = 2.6596 (the guide's hand calculation)
+    assert c["upper"].iloc[0] == pytest.approx(11.7 + 2.66 * 28 / 9, rel=1e-12)
+    assert c["lower"].iloc[0] == pytest.approx(11.7 - 2.66 * 28 / 9, rel=1e-12)
     assert not c["special_cause"].any()
 
 
@@ -40,7 +41,8 @@ def test_two_of_three_by_hand():
     v = base + [2.7, 0.6, 2.7]
     c = spc.xmr(pd.Series(v), baseline=20)
     assert c["centre"].iloc[-1] == pytest.approx(0.5)
-    assert c["near_upper"].iloc[-1] == pytest.approx(0.5 + 2 / 1.128) and c["upper"].iloc[-1] == pytest.approx(0.5 + 3 / 1.128)
+    assert c["near_upper"].iloc[-1] == pytest.approx(0.5 + 2 / 3 * 2.66, rel=1e-12)
+    assert c["upper"].iloc[-1] == pytest.approx(0.5 + 2.66, rel=1e-12)
     assert c["two_of_three"].tolist()[-3:] == [True, False, True]
     assert not c["beyond_limits"].any()
 
@@ -83,10 +85,12 @@ def test_matches_abspc(seed):
     s = pd.Series(v)
     theirs = abspc.detect_special_causes(abspc.calculate_control_limits(pd.DataFrame({"value": v}), chart_type="XmR"))
     ours = spc.xmr(s, shift_run=8)                    # abspc uses a run of 8 for its shift rule
+    # abspc draws at 3 / 1.128 = 2.6596 mean moving ranges, we at Making Data Count's 2.66
+    to_ours = 2.66 / (3 / 1.128)
     np.testing.assert_allclose(ours["centre"], theirs["mean"])
-    np.testing.assert_allclose(ours["upper"], theirs["ucl"])
-    np.testing.assert_allclose(ours["lower"], theirs["lcl"])
-    np.testing.assert_allclose(ours["near_upper"], theirs["uwl"])
+    np.testing.assert_allclose(ours["upper"], theirs["mean"] + (theirs["ucl"] - theirs["mean"]) * to_ours)
+    np.testing.assert_allclose(ours["lower"], theirs["mean"] + (theirs["lcl"] - theirs["mean"]) * to_ours)
+    np.testing.assert_allclose(ours["near_upper"], theirs["mean"] + (theirs["uwl"] - theirs["mean"]) * to_ours)
     assert ours["beyond_limits"].tolist() == theirs["rule1"].tolist()
     assert ours["shift"].tolist() == theirs["rule2"].tolist()
     assert ours["trend"].tolist() == theirs["rule3"].tolist()

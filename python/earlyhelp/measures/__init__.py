@@ -13,10 +13,11 @@ and year-on-year change); ``xmr`` and ``funnel`` are the statistical process con
 from __future__ import annotations
 
 from ._catalogue import Measure, catalogue, get, ids, measure_from_spec, register, unregister
-from .engine import PERIODS, MeasuresBlockedWarning, StrayDatesWarning, blocked_by, compute
+from .engine import PERIODS, MeasuresBlockedWarning, PopulationUnknownWarning, StrayDatesWarning, blocked_by, compute
 from .sources import DIMENSIONS, describe
 
-__all__ = ["DIMENSIONS", "PERIODS", "Measure", "MeasuresBlockedWarning", "StrayDatesWarning", "blocked_by", "catalogue",
+__all__ = ["DIMENSIONS", "PERIODS", "Measure", "MeasuresBlockedWarning", "PopulationUnknownWarning",
+           "StrayDatesWarning", "blocked_by", "catalogue",
            "compute",
            "describe", "get", "ids", "measure_from_spec", "register", "unregister", "xmr", "funnel",
            "variation_summary", "load_measures_toml"]

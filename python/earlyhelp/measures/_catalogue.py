@@ -29,6 +29,8 @@ from ._expr import parse_condition
 
 KINDS = ("count", "proportion", "stock", "ratio")
 DIRECTIONS = ("higher_is_better", "lower_is_better", "neither")
+#: whose locality a row counts in: the family's (or the row's own), the lead team's, the lead practitioner's
+LOCALITY_OF = ("family", "lead_team", "lead_practitioner")
 THEMES = ("front_door", "episodes_timeliness", "outcomes", "partnership", "localities")
 
 SIXTEEN_WEEKS_DAYS = 112
@@ -88,6 +90,11 @@ class Measure:
         as described in the module docstring of :mod:`earlyhelp.measures`.
     lookback_days : int, default 0
         as described in the module docstring of :mod:`earlyhelp.measures`.
+    locality_of : str, default "family"
+        which locality a row counts in by ``locality``: ``"family"`` (the row's own, else its
+        family's), or for the ``episodes`` source ``"lead_team"`` (where the lead agency is based)
+        or ``"lead_practitioner"`` (where the lead practitioner is based), so that a caseload's
+        episodes and its teams or staff are counted in the same place.
     """
 
     id: str
@@ -108,6 +115,7 @@ class Measure:
     reference: str = ""
     unit: str = ""
     lookback_days: int = 0                       # history a row needs before it (re-referral windows)
+    locality_of: str = "family"                  # whose locality a row counts in by locality
 
     def __post_init__(self) -> None:
         problems = _spec_problems(self)
@@ -180,6 +188,8 @@ def _spec_problems(m: "Measure") -> List[Problem]:
         bad("end", "a stock needs an end column")
     if m.kind == "ratio" and not (m.end and m.denominator_source):
         bad("end", "a ratio needs an end column and a denominator_source")
+    if m.locality_of not in LOCALITY_OF:
+        bad("locality_of", f"must be one of {', '.join(LOCALITY_OF)}", m.locality_of)
     lookback = m.lookback_days
     if isinstance(lookback, bool) or not isinstance(lookback, int) or lookback < 0:
         bad("lookback_days", "must be a whole number of days >= 0", lookback)

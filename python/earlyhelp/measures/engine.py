@@ -28,6 +28,11 @@ class StrayDatesWarning(UserWarning):
     """A few rows dated far from the rest stretch the window taken from the data."""
 
 
+class PopulationUnknownWarning(UserWarning):
+    """A locality's child population is unknown, so the council's rate per 10,000 children has
+    no value; see ``result.attrs['no_rate']``."""
+
+
 class MeasuresBlockedWarning(UserWarning):
     """Some measures could not be computed (a table or column is missing); see ``result.attrs['blocked']``."""
 
@@ -105,8 +110,11 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         Dimensions to split by, any of ``locality, lead_agency_type, age_band, sex, ethnicity,
         level`` (and ``request_source, route, service, question`` where the source has them).
     start, end : date-like, optional
-        The months to report (default: the data window, ``ds.meta['window_start']`` and
-        ``['end_date']`` for synthetic councils, else the first and last date of the sources).
+        The first and last day to report (default: the data window, ``ds.meta['window_start']``
+        and ``['end_date']`` for synthetic councils, else the first and last date of the sources).
+        Events before ``start`` or after ``end`` are not counted, and a stock in a month ``end``
+        cuts short is taken on ``end``; for ``rolling_12m``, ``start`` names the first month the
+        12-month windows may use.
     alpha : 1 - confidence of the intervals and the level of the change test (default 95%).
 
     Returns
@@ -114,12 +122,18 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     DataFrame
         With ``measure, period, period_start, period_end, <by columns>, numerator, denominator,
         value, lo, hi, previous, change, change_p, change_significant, rate_per_10k, complete``.
-        ``complete`` is False for a period partly outside ``start``-``end`` or the data and, for
-        measures that look back (re-referrals within 12 months), for periods starting less than that
-        window after the data's first date. The data run from ``ds.meta['window_start']`` to
-        ``['end_date']``, else from the month of the earliest request or episode date (or date of the
-        measure's own column) to the month of the latest request or episode date; a period wholly
-        outside them has no figure (NaN, not 0). By ``locality`` every locality has a row.
+        ``complete`` is False for a period holding days outside ``start``-``end`` or the data
+        (a 12-month window that does has no value) and, for measures that look back
+        (re-referrals within 12 months), for periods starting less than that window after the
+        data's first date. The data run from ``ds.meta['window_start']`` to ``['end_date']``, else
+        from the later of the first request and the first episode start (or the measure's own first
+        date where earlier) to the latest request or episode date: a month they begin after its
+        1st or end before its last day is not complete, and a period wholly outside them has no
+        figure (NaN, not 0). By ``locality`` every locality has a row (a row counts in the
+        locality ``Measure.locality_of`` names: the caseloads count an episode where its lead team
+        or practitioner is based). The council's ``rate_per_10k`` is NaN when a locality's
+        ``child_population`` is missing, or 0 while the measure counts events there
+        (``PopulationUnknownWarning``; ``attrs['no_rate']`` says why per measure).
         Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
         intervals (counts; a sum of a ``weight`` such as children referred: Fay-Feuer gamma
         intervals from the squared weights); ``previous`` is the same period a year before (none
@@ -167,8 +181,11 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         ready.append((m, src, den))
     if blocked:
         _warn_blocked(blocked, chosen)
-    m0, m1 = _window(ds, builder, ready, start, end)
-    parts = [dict(_one(m, src, den, dims, period, m0, m1, alpha, builder), __id__=m.id) for m, src, den in ready]
+    m0, m1, d0, d1 = _window(ds, builder, ready, start, end)
+    if period == "rolling_12m":
+        d0 = None    # each window is 12 whole months to its month: start names the first month they may use
+    parts = [dict(_one(m, src, den, dims, period, (m0, m1, d0, d1), alpha, builder), __id__=m.id)
+             for m, src, den in ready]
     ready.clear()
     builder.release()           # the sources are done with: not held while the output is built
     order = [m.id for m in chosen]
@@ -176,6 +193,9 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     out.attrs["blocked"] = blocked
     out.attrs["skipped"] = skipped
     out.attrs["assumed"] = dict(builder.assumed)
+    out.attrs["no_rate"] = dict(builder.no_rate)
+    if builder.no_rate:
+        _warn_no_rate(builder.no_rate)
     out.attrs["period"] = period
     out.attrs["by"] = dims
     return out
@@ -199,6 +219,14 @@ def _warn_blocked(blocked: Dict[str, str], chosen: List[cat.Measure]) -> None:
     lines = [f"{what} blocks {', '.join(ids)}" for what, ids in by_what.items()]
     warnings.warn("measures not computed: " + "; ".join(lines) + f" ({len(chosen) - len(blocked)} of "
                   f"{len(chosen)} computed)", MeasuresBlockedWarning, stacklevel=3)
+
+
+def _warn_no_rate(no_rate: Dict[str, str]) -> None:
+    by_why: Dict[str, List[str]] = {}
+    for mid, why in no_rate.items():
+        by_why.setdefault(why, []).append(mid)
+    warnings.warn("; ".join(f"{why} ({', '.join(ids)})" for why, ids in by_why.items()), PopulationUnknownWarning,
+                  stacklevel=3)
 
 
 # a few rows this many months away from all the others stretch a window taken from the data
@@ -226,17 +254,24 @@ def _warn_stray_dates(days: np.ndarray, where: str, at_start: bool, at_end: bool
                       f"{side}= to set the window (or correct the date)", StrayDatesWarning, stacklevel=4)
 
 
-def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
-    def month(x) -> int:
+def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int, Optional[int], Optional[int]]:
+    """(first month, last month, first day, last day) to report; the days (days since 1970) only
+    where ``start``/``end`` or the data's own window set them, None where taken from the rows."""
+    def day(x) -> int:
         ts = pd.Timestamp(x)
         if ts.tz is not None:   # the date on the council's clock: 1 July 00:00 BST is not 30 June (UTC)
             ts = ts.tz_localize(None)
-        return int(np.datetime64(ts.to_datetime64(), "M").astype(np.int64))
+        return int(np.datetime64(ts.to_datetime64(), "D").astype(np.int64))
+
+    def month(x) -> int:
+        return _month_of(day(x))
 
     _check_bound("start", start)
     _check_bound("end", end)
     lo = start if start is not None else ds.meta.get("window_start")
     hi = end if end is not None else ds.meta.get("end_date")
+    d0 = day(lo) if lo is not None else None
+    d1 = day(hi) if hi is not None else None
     if lo is None or hi is None:
         first, last, seen = [], [], set()
         for m, src, _ in ready:
@@ -250,13 +285,26 @@ def _window(ds, builder: Builder, ready, start, end) -> Tuple[int, int]:
                     _warn_stray_dates(col, f"{m.source}.{m.date}", lo is None, hi is None)
         if not first:
             today = pd.Timestamp.today().normalize()
-            return month(today), month(today)
+            return month(today), month(today), None, None
         lo = lo if lo is not None else pd.Timestamp(np.datetime64(int(min(first)), "D"))
         hi = hi if hi is not None else pd.Timestamp(np.datetime64(int(max(last)), "D"))
     m0, m1 = month(lo), month(hi)
-    if m1 < m0:
+    if m1 < m0 or (d0 is not None and d1 is not None and d1 < d0):
         raise ValueError(f"end ({hi}) is before start ({lo})")
-    return m0, m1
+    return m0, m1, d0, d1
+
+
+def _month_of(day: int) -> int:
+    """Days since 1970 -> months since January 1970."""
+    return int(np.datetime64(int(day), "D").astype("datetime64[M]").astype(np.int64))
+
+
+def _part_months(m0: int, m1: int, d0: Optional[int], d1: Optional[int]) -> Tuple[bool, bool]:
+    """Whether the first and the last month are only partly between the days ``d0`` and ``d1``
+    (a start after the 1st, an end before the month's last day; None: the whole month)."""
+    first_day = int(np.datetime64(m0, "M").astype("datetime64[D]").astype(np.int64))
+    last_day = int((np.datetime64(m1, "M") + 1).astype("datetime64[D]").astype(np.int64)) - 1
+    return (d0 is not None and d0 > first_day), (d1 is not None and d1 < last_day)
 
 
 def _check_bound(name: str, value: Any) -> None:
@@ -321,6 +369,14 @@ def _mask(src: Source, m: cat.Measure, field: str) -> np.ndarray:
     return cache[expr]
 
 
+def _group_dims(m: cat.Measure, dims: List[str]) -> List[str]:
+    """The source's dimensions to group by: ``locality`` is the lead team's or practitioner's
+    where the measure counts there (``Measure.locality_of``)."""
+    if m.locality_of == "family":
+        return dims
+    return [f"locality@{m.locality_of}" if d == "locality" else d for d in dims]
+
+
 def _groups(src: Source, dims: List[str]) -> Tuple[np.ndarray, int, List[pd.Index]]:
     """Group number of every row (mixed radix over the dimensions' categories), once per source."""
     cache = src.__dict__.setdefault("_groups", {})
@@ -366,10 +422,18 @@ def _cells(src: Source, date: str, g: np.ndarray, G: int, m0: int, M: int) -> np
 
 
 def _flow(src: Source, m: cat.Measure, mask: np.ndarray, g: np.ndarray, G: int, m0: int, M: int,
-          weight: Optional[str] = None, squared: bool = False) -> np.ndarray:
-    """Rows (or the sum of ``weight``, or of its square) of ``mask`` dated in each (group, month)."""
+          weight: Optional[str] = None, squared: bool = False,
+          days: Tuple[Optional[int], Optional[int]] = (None, None)) -> np.ndarray:
+    """Rows (or the sum of ``weight``, or of its square) of ``mask`` dated in each (group, month),
+    those dated before ``days[0]`` or after ``days[1]`` (a window starting or ending mid-month) left out."""
     cell = _cells(src, m.date, g, G, m0, M)
     keep = mask & (cell >= 0)
+    if days != (None, None):
+        d = src.frame[m.date].to_numpy()
+        if days[0] is not None:
+            keep &= d >= days[0]
+        if days[1] is not None:
+            keep &= d <= days[1]
     w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else None
     if w is not None and squared:
         w = w * w
@@ -377,13 +441,18 @@ def _flow(src: Source, m: cat.Measure, mask: np.ndarray, g: np.ndarray, G: int, 
 
 
 def _stock(src: Source, date: str, end: str, mask: np.ndarray, g: np.ndarray, G: int, m0: int, M: int,
-           weight: Optional[str] = None) -> np.ndarray:
-    """Rows of ``mask`` open at each month end: started on or before it and not ended by it."""
+           weight: Optional[str] = None, last_day: Optional[int] = None) -> np.ndarray:
+    """Rows of ``mask`` open at each month end: started on or before it and not ended by it; in a
+    last month cut short at ``last_day``, open on that day."""
     s = src.frame[date].to_numpy()
     e = src.frame[end].to_numpy()
     sm = np.where(s == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, date))
     # ended on day e: not open at the end of e's month (the end of a month is its last day)
-    em = np.where(e == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, end))
+    ended = e != NO_DAY
+    if last_day is not None:   # what starts or ends after the window's last day is not seen
+        mask = mask & (s <= last_day)
+        ended &= e <= last_day
+    em = np.where(ended, _months(src, end), np.iinfo(np.int64).max // 8)
     s_i = np.maximum(sm - m0, 0)
     e_i = np.minimum(em - m0, M)
     keep = mask & (s_i < M) & (e_i > s_i) & (s != NO_DAY)
@@ -394,22 +463,26 @@ def _stock(src: Source, date: str, end: str, mask: np.ndarray, g: np.ndarray, G:
     return np.cumsum(diff.reshape(G, M + 1), axis=1)[:, :M]
 
 
-def _data_months(builder, m) -> Tuple[Optional[int], Optional[int]]:
-    """First and last month (months since January 1970) the data cover, None where unknown.
+def _data_months(builder, m) -> Tuple[Optional[int], Optional[int], bool, bool]:
+    """First and last month (months since January 1970) the data cover, None where unknown, and
+    whether the data begin after the first month's 1st or end before the last month's last day.
 
-    Months, not days: without a known window, the first and last records' days stand for the
-    ends of the data, and a month is not cut short because nothing happened on its 1st or 31st.
+    Without a known window the first and last records' days stand for the ends of the data (as
+    the pack takes its last month), so an extract taken on the 10th leaves its month part-counted.
     """
-    def month(day: Optional[int]) -> Optional[int]:
-        return None if day is None else int(np.datetime64(int(day), "D").astype("datetime64[M]").astype(np.int64))
+    first, last = builder.first_day(m.source, m.date), builder.last_day(m.source, m.date)
+    first_m = None if first is None else _month_of(first)
+    last_m = None if last is None else _month_of(last)
+    part_first, part_last = _part_months(first_m if first_m is not None else 0, last_m if last_m is not None else 0,
+                                         first, last)
+    return first_m, last_m, part_first and first is not None, part_last and last is not None
 
-    return month(builder.first_day(m.source, m.date)), month(builder.last_day(m.source, m.date))
 
-
-def _outside_data(firsts: np.ndarray, lasts: np.ndarray, first_m: Optional[int], last_m: Optional[int]):
-    """Per period: (starts before the data, ends after them, lies wholly outside them)."""
-    before = firsts < first_m if first_m is not None else np.zeros(len(firsts), dtype=bool)
-    after = lasts > last_m if last_m is not None else np.zeros(len(firsts), dtype=bool)
+def _outside_data(firsts: np.ndarray, lasts: np.ndarray, first_m: Optional[int], last_m: Optional[int],
+                  part_first: bool = False, part_last: bool = False):
+    """Per period: (holds days before the data, holds days after them, lies wholly outside them)."""
+    before = firsts < first_m + part_first if first_m is not None else np.zeros(len(firsts), dtype=bool)
+    after = lasts > last_m - part_last if last_m is not None else np.zeros(len(firsts), dtype=bool)
     wholly = (lasts < first_m if first_m is not None else False) | (firsts > last_m if last_m is not None else False)
     return before, after, np.asarray(wholly, dtype=bool) & (before | after)
 
@@ -489,39 +562,49 @@ def _mdate(m: np.ndarray, end: bool) -> np.ndarray:
     return ((first + 1).astype("datetime64[D]") - 1).astype("datetime64[ns]")
 
 
-def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str], period: str, m0: int, m1: int,
-         alpha: float, builder: Builder) -> Dict[str, Any]:
-    """One measure as column arrays (only groups that occur), for :func:`_assemble`."""
+def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str], period: str,
+         window: Tuple[int, int, Optional[int], Optional[int]], alpha: float, builder: Builder) -> Dict[str, Any]:
+    """One measure as column arrays (only groups that occur), for :func:`_assemble`.
+
+    ``window`` is (first month, last month, first day, last day); a day is None where the window
+    holds its whole month.
+    """
+    m0, m1, d0, d1 = window
     M = m1 - m0 + 1
-    g, G, levels = _groups(src, dims)
+    days = (d0, d1)
+    g, G, levels = _groups(src, _group_dims(m, dims))
     stock = m.kind in ("stock", "ratio")
     spread = None   # a weighted count's sum of squared weights: the variance of the sum
     if m.kind == "count":
-        num = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight)
+        num = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight, days=days)
         den = np.full_like(num, np.nan)
         if m.weight:
-            spread = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight, squared=True)
+            spread = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight, squared=True, days=days)
     elif m.kind == "proportion":
         in_den = _mask(src, m, "denominator")
-        num = _flow(src, m, _mask(src, m, "numerator") & in_den, g, G, m0, M)
-        den = _flow(src, m, in_den, g, G, m0, M)
+        num = _flow(src, m, _mask(src, m, "numerator") & in_den, g, G, m0, M, days=days)
+        den = _flow(src, m, in_den, g, G, m0, M, days=days)
     elif m.kind == "stock":
-        num = _stock(src, m.date, m.end, _mask(src, m, "numerator"), g, G, m0, M, m.weight)
+        num = _stock(src, m.date, m.end, _mask(src, m, "numerator"), g, G, m0, M, m.weight, d1)
         den = np.full_like(num, np.nan)
     else:
-        num = _stock(src, m.date, m.end, _mask(src, m, "numerator"), g, G, m0, M, m.weight)
+        num = _stock(src, m.date, m.end, _mask(src, m, "numerator"), g, G, m0, M, m.weight, d1)
         gd, Gd, _ = _groups(den_src, dims)
         every = np.ones(len(den_src.frame), dtype=bool)
-        den = _stock(den_src, "start_date", "end_date", every, gd, Gd, m0, M, m.denominator_weight)
+        den = _stock(den_src, "start_date", "end_date", every, gd, Gd, m0, M, m.denominator_weight, d1)
     lab, firsts, lasts, complete, num, den = _periods(period, m0, M, stock, num, den)
+    part_first, part_last = _part_months(m0, m1, d0, d1)
+    # a period holding days before start or after end is not whole (nor is a 12-month window)
+    complete = complete & ~(part_first & (np.asarray(firsts) <= m0)) & ~(part_last & (np.asarray(lasts) >= m1))
     if spread is not None:
         spread = _periods(period, m0, M, stock, spread, spread)[4]
     P = len(lab)
     lag = _LAG[period]
     prev_num = np.full_like(num, np.nan)
     prev_den = np.full_like(den, np.nan)
-    first_m, last_m = _data_months(builder, m)
-    unseen, beyond, outside = _outside_data(np.asarray(firsts), np.asarray(lasts), first_m, last_m)
+    first_m, last_m, data_part_first, data_part_last = _data_months(builder, m)
+    unseen, beyond, outside = _outside_data(np.asarray(firsts), np.asarray(lasts), first_m, last_m,
+                                            data_part_first, data_part_last)
     # no data is not zero: a period wholly outside the data has no figure (a stock included); one
     # partly outside keeps the part inside and is marked incomplete
     num = np.where(outside, np.nan, num)
@@ -586,7 +669,7 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     pc = p_change.ravel()[idx]
     cols.update({name: (arr, idx) for name, arr in (
         ("numerator", num), ("denominator", den), ("value", value), ("lo", lo), ("hi", hi), ("previous", prev),
-        ("change", change), ("rate_per_10k", value / _population(m, dims, levels, builder)[:, None] * 1e4))})
+        ("change", change), ("rate_per_10k", value / _population(m, src, dims, levels, builder)[:, None] * 1e4))})
     cols.update({"change_p": pc, "change_significant": (np.nan_to_num(pc, nan=1.0) < alpha, np.isnan(pc)),
                  "complete": np.tile(complete, len(kept))})
     cols["__n__"] = n
@@ -612,7 +695,8 @@ def _weighted_count_tests(src: Source, m: cat.Measure, num: np.ndarray, spread: 
     return lo, hi, change_test(num, spread, prev_num, prev_spread, "weighted_count")
 
 
-def _population(m: cat.Measure, dims: List[str], levels: List[pd.Index], builder: Builder) -> np.ndarray:
+def _population(m: cat.Measure, src: Source, dims: List[str], levels: List[pd.Index],
+                builder: Builder) -> np.ndarray:
     """Child population per group for counts per 10,000 children (NaN where it does not apply)."""
     G = int(np.prod([len(lv) for lv in levels])) if levels else 1
     if m.kind not in ("count", "stock") or any(d != "locality" for d in dims):
@@ -624,8 +708,35 @@ def _population(m: cat.Measure, dims: List[str], levels: List[pd.Index], builder
     if dims:
         p = pd.Series(list(levels[0])).map(pop).to_numpy(dtype=float, na_value=np.nan)
     else:
-        p = np.array([float(pop.sum(min_count=1)) if len(pop) else np.nan])
+        p = np.array([_council_population(m, src, pop, builder)])
     return np.where(p > 0, p, np.nan)
+
+
+def _council_population(m: cat.Measure, src: Source, pop: pd.Series, builder: Builder) -> float:
+    """The council's children: the sum over its localities, NaN when a locality's is unknown.
+
+    Unknown is missing, or 0 for a locality the measure has rows in: the council's count takes in
+    that locality's events, so a sum of the others' children would give too high a rate (why is
+    kept in ``builder.no_rate`` for the result's ``attrs``).
+    """
+    if not len(pop):
+        return np.nan
+    missing = pop.index[pop.isna()].tolist()
+    zero = pop.index[pop.fillna(1) <= 0].tolist()
+    if zero:   # a locality of no children that has no events changes nothing
+        codes_, _, levels = _groups(src, _group_dims(m, ["locality"]))
+        seen = set(levels[0][np.unique(codes_[_mask(src, m, "numerator")])])
+        zero = [name for name in zero if name in seen]
+    if not (missing or zero):
+        return float(pop.sum())
+    said = []
+    if missing:
+        said.append(f"missing for {', '.join(map(str, missing))}")
+    if zero:
+        said.append(f"0 for {', '.join(map(str, zero))}, which {m.source} are counted in")
+    builder.no_rate[m.id] = ("localities.child_population is " + "; ".join(said) + ": the council's children are "
+                             "not known, so its rate_per_10k has no value")
+    return np.nan
 
 
 def _assemble(parts: List[Dict[str, Any]], ids: List[str], dims: List[str]) -> pd.DataFrame:

@@ -97,6 +97,7 @@ FLAG_COLUMNS: Dict[Tuple[str, str], Tuple[str, str]] = {
     ("episodes", "lead_recorded"): ("episodes", "lead_agency_id"),
     ("episodes", "school_led"): ("episodes", "lead_agency_id"),
     ("episodes", "council_led"): ("episodes", "lead_agency_id"),
+    ("episodes", "early_help_led"): ("episodes", "lead_agency_id"),
     ("episodes", "has_lead_practitioner"): ("episodes", "lead_practitioner_id"),
     ("episodes", "early_help_practitioner_led"): ("episodes", "lead_practitioner_id"),
     ("episodes", "from_step_down"): ("episodes", "origin"),
@@ -204,6 +205,7 @@ class Builder:
         self._shared: Dict[str, object] = {}
         self.id_cache: Dict[tuple, object] = {}     # ids read as integers, for this call's look-ups
         self.assumed: Dict[str, str] = {}            # what a source took for missing values, said in the result
+        self.no_rate: Dict[str, str] = {}            # why a measure's council rate per 10,000 has no value
         supplied = ds.meta.get("supplied_tables")
         self.supplied = set(supplied) if supplied is not None else None
         end = ds.meta.get("end_date")
@@ -217,13 +219,18 @@ class Builder:
         self.id_cache.clear()
 
     def first_day(self, source: str, date: str) -> Optional[int]:
-        """First day of the data, days since 1970: the window start, else the earliest request or
-        episode date or date of the measure's own column (a measure whose first event comes late,
-        such as the first closure, still has data, and true zeros, before it)."""
+        """First day of the data, days since 1970: the window start, else the later of the first
+        request received and the first episode started (episodes still open when the extract was
+        taken started before it, so the earliest episode is not where the data begin), or the first
+        date of the measure's own column where that is earlier (the statutory tables reach further
+        back). A measure whose first event comes late, such as the first closure, still has data,
+        and true zeros, before it."""
         start = self.ds.meta.get("window_start")
         if start is not None:
             return int(days(pd.Series([pd.Timestamp(start)]))[0])
-        found = [d.min() for d in (*self._event_days(), self._source_days(source, date)) if len(d)]
+        firsts = [d.min() for key, d in self._event_days().items() if key != ("episodes", "end_date") and len(d)]
+        own = self._source_days(source, date)
+        found = ([max(firsts)] if firsts else []) + ([own.min()] if len(own) else [])
         return int(min(found)) if found else None
 
     def last_day(self, source: str, date: str) -> Optional[int]:
@@ -232,7 +239,7 @@ class Builder:
         end = self.ds.meta.get("end_date")
         if end is not None:
             return int(days(pd.Series([pd.Timestamp(end)]))[0])
-        found = [d.max() for d in self._event_days() if len(d)]
+        found = [d.max() for d in self._event_days().values() if len(d)]
         if not found:
             own = self._source_days(source, date)
             found = [own.max()] if len(own) else []
@@ -242,10 +249,10 @@ class Builder:
         col = self.source(source).frame[date].to_numpy()
         return col[(col != NO_DAY) & (np.abs(col) < FAR_DAY // 2)]
 
-    def _event_days(self) -> List[np.ndarray]:
-        """The known dates of requests received and episodes started and ended."""
+    def _event_days(self) -> Dict[Tuple[str, str], np.ndarray]:
+        """The known dates of requests received and episodes started and ended, by (table, column)."""
         def make():
-            out = []
+            out = {}
             for table, columns in (("requests", ("received_date",)), ("episodes", ("start_date", "end_date"))):
                 if table not in self.ds.tables or (self.supplied is not None and table not in self.supplied):
                     continue
@@ -253,7 +260,7 @@ class Builder:
                 for column in columns:
                     if column in frame.columns and len(frame):
                         d = days(frame[column])
-                        out.append(d[d != NO_DAY])
+                        out[(table, column)] = d[d != NO_DAY]
             return out
         return self._memo("event_days", make)
 
@@ -361,6 +368,15 @@ class Builder:
         pos = _lookup(family_ids, fam["family_id"], self.id_cache)
         vals = _take(_ids(fam["locality_id"]), pos, None)
         return pd.Series(vals, dtype=object)
+
+    def based_in(self, table: str, key: str, ids: pd.Series) -> pd.Series:
+        """The ``locality_id`` of the ``table`` row (agency or practitioner) each id names; missing
+        where the id, its row or the table's locality_id is (the first row of a repeated id)."""
+        frame = self.ds[table]
+        if "locality_id" not in frame.columns or not len(frame):
+            return pd.Series([pd.NA] * len(ids), dtype="string")
+        pos = _lookup(ids, frame[key], self.id_cache)
+        return pd.Series(_take(_ids(frame["locality_id"].astype("string")), pos, None), dtype="string")
 
     def population(self) -> pd.Series:
         ids, names = self.locality_names()
@@ -610,6 +626,7 @@ def _episodes(b: Builder) -> Source:
         "level_2": level == 2, "level_3": level == 3, "level_4": level == 4,
         "lead_recorded": lead_known, "partner_led": lead_known & ~council, "council_led": council,
         "school_led": np.asarray(lead_type == "school"),
+        "early_help_led": np.asarray(lead_type == "la_early_help"),
         "has_lead_practitioner": ep["lead_practitioner_id"].notna().to_numpy(),
         "early_help_practitioner_led": np.asarray(lead_type == "la_early_help")
         & ep["lead_practitioner_id"].notna().to_numpy(),
@@ -621,6 +638,10 @@ def _episodes(b: Builder) -> Source:
                                             order=[AGENCY_TYPE_NAMES[t] for t in codes.AGENCY_TYPE]),
         "level": lambda: _labels(np.where(np.isnan(level), None, level).astype(object), LEVEL_LABELS,
                                  order=list(LEVEL_LABELS.values())),
+        # a caseload's episodes counted where its teams or staff are (Measure.locality_of)
+        "locality@lead_team": lambda: b.locality_label(b.based_in("agencies", "agency_id", ep["lead_agency_id"])),
+        "locality@lead_practitioner": lambda: b.locality_label(
+            b.based_in("practitioners", "practitioner_id", ep["lead_practitioner_id"])),
     }
     _person_dims(b, dims, ep["person_id"], ep["family_id"], s)
     return Source("episodes", frame, dims)
@@ -857,8 +878,8 @@ SOURCE_COLUMNS: Dict[str, Tuple[str, ...]] = {s: tuple(c.split()) for s, c in {
                 "step_down_route repeat_request_12m rereferral_12m days_since_episode",
     "episodes": "start_date end_date duration_days closed within_16_weeks over_20_weeks end_reason outcomes_met "
                 "step_up from_step_down level level_recorded level_2 level_3 level_4 lead_recorded partner_led "
-                "council_led school_led has_lead_practitioner early_help_practitioner_led has_assessment n_needs "
-                "three_plus_needs",
+                "council_led school_led early_help_led has_lead_practitioner early_help_practitioner_led has_assessment "
+                "n_needs three_plus_needs",
     "assessments": "started completed completed_flag days_to_complete within_standard",
     "family_needs": "identified_date episode_end episode_closed need resolved_flag sustained_flag",
     "plans": "agreed_date end_date days_from_start within_standard",
@@ -903,6 +924,9 @@ def check_measure(m: Measure) -> None:
     for name, src in (("source", m.source), ("denominator_source", m.denominator_source)):
         if src is not None and src not in BUILDERS:
             problems.append(Problem(where, name, f"unknown source {src!r}; sources: {', '.join(BUILDERS)}"))
+    if m.locality_of != "family" and m.source != "episodes":
+        problems.append(Problem(where, "locality_of", f"{m.locality_of!r} needs source episodes (its lead agency "
+                                f"and practitioner), not {m.source}", value=m.locality_of))
     if problems:
         raise ValidationError(problems)
     fields = [("date", m.date, m.source, DATE_COLUMNS), ("end", m.end, m.source, DATE_COLUMNS),

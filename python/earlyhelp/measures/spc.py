@@ -4,8 +4,8 @@
   range, recalculated from each known change point, with one flag column per rule:
   ``beyond_limits`` (a point outside the limits), ``shift`` (a run of ``shift_run`` = 7 points on
   one side of the centre line), ``trend`` (``trend_run`` = 6 points all rising or all falling),
-  ``two_of_three`` (two of three points beyond 2 sigma, i.e. beyond mean +/- 1.77 x mean moving
-  range, all three on the same side).
+  ``two_of_three`` (two of three points beyond 2 sigma, i.e. beyond mean +/- 1.77 (2/3 of 2.66) x
+  mean moving range, all three on the same side).
 * :func:`variation` and :func:`assurance` - the programme's icons: special cause improvement or
   concern (high/low) or common cause; the target consistently passed, hit and miss, or
   consistently failed.
@@ -24,8 +24,10 @@ from scipy import stats
 from .._errors import Problem, ValidationError
 
 D2 = 1.128                      # moving range of two: E|x1 - x2| = 1.128 sigma
-LIMIT = 3.0 / D2                # 2.66
-NEAR = 2.0 / D2                 # 1.77: two sigma
+# 3 / D2 = 2.6596, rounded as Making Data Count (and NHSRplotthedots) draw their charts: the
+# limits match theirs and a hand calculation from the guidance
+LIMIT = 2.66                    # three sigma
+NEAR = 2.0 * LIMIT / 3.0        # 1.7733: two sigma
 #: Making Data Count: limits resting on fewer points are provisional (``xmr``'s ``provisional`` column)
 MIN_POINTS = 15
 ROUNDING = 1e-12                # differences below this share of a series' scale are rounding, not variation
@@ -255,10 +257,29 @@ def _two_of_three(near: np.ndarray, side: np.ndarray, phase: np.ndarray) -> np.n
     return flags
 
 
+def variation_period(chart: pd.DataFrame):
+    """The index label of the point :func:`variation` reads: the latest with a value (None if none).
+
+    A hidden or missing latest value moves the icon to an earlier period: show this period with
+    the icon, not the latest period of the table.
+
+    Parameters
+    ----------
+    chart : DataFrame
+        :func:`xmr` output.
+
+    Returns
+    -------
+    label of ``chart.index`` or None
+    """
+    last = chart.dropna(subset=["value"]).tail(1)
+    return last.index[0] if len(last) else None
+
+
 def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> str:
-    """The variation icon of the latest point: ``special_cause_improvement_high`` (or ``_low``),
-    ``special_cause_concern_high`` (or ``_low``), ``special_cause_neither_high`` (``_low``) for a
-    measure without a direction, or ``common_cause``.
+    """The variation icon of the latest point with a value (:func:`variation_period` says which):
+    ``special_cause_improvement_high`` (or ``_low``), ``special_cause_concern_high`` (or ``_low``),
+    ``special_cause_neither_high`` (``_low``) for a measure without a direction, or ``common_cause``.
 
     Raises
     ------
@@ -337,9 +358,11 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
     Returns
     -------
     DataFrame
-        per measure (and group): ``latest_period, latest, centre, lower, upper, points,
-        provisional`` (the latest point's limits rest on fewer than ``min_points`` points, so its
-        icons are tentative), ``variation, assurance, target, direction``.
+        per measure (and group): ``latest_period`` (the latest period with a value: the one the
+        icons describe, earlier than the table's last period when that has none), ``latest, centre,
+        lower, upper, points, provisional`` (the latest point's limits rest on fewer than
+        ``min_points`` points, so its icons are tentative), ``variation, assurance, target,
+        direction``.
 
     Raises
     ------
@@ -376,7 +399,7 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
         s = _period_series(g, dict(zip(keys, key)))
         chart = xmr(s, change_points=(change_points or {}).get(mid), min_points=min_points)
         last = chart.dropna(subset=["value"]).tail(1)
-        rows.append(dict(zip(keys, key), latest_period=last.index[0] if len(last) else None,
+        rows.append(dict(zip(keys, key), latest_period=variation_period(chart),
                          latest=float(last["value"].iloc[0]) if len(last) else np.nan,
                          centre=float(last["centre"].iloc[0]) if len(last) else np.nan,
                          lower=float(last["lower"].iloc[0]) if len(last) else np.nan,
