@@ -17,7 +17,7 @@ def test_example_synthetic():
     assert cfg.forecast.models == ("AutoETS", "SeasonalNaive", "Theta")
     assert cfg.capacity.scenarios["demand_up_10pc"]["demand_multiplier"] == pytest.approx(1.1)
     assert cfg.suppression_threshold == 5
-    assert Path(cfg.output) == EXAMPLES / "runs"
+    assert Path(cfg.output) == EXAMPLES / "runs-quarter-size"   # not report.toml's full-size council's folder
 
 
 def test_example_postgres_reads_url_from_environment():

@@ -266,6 +266,10 @@ def _tile(row: pd.Series) -> str:
     # Making Data Count: limits on fewer points will move, so the variation icon is tentative
     provisional = (f'<div class="s">provisional limits: fewer than {MIN_POINTS} months charted</div>'
                    if bool(row.get("provisional", False)) else "")
+    read = str(row.get("variation_period", "") or "")
+    if read and read != str(row["latest_period"]):   # the latest month is hidden or not yet whole
+        provisional += f'<div class="s">icons: {_esc(read)}, the latest month shown</div>'
+
     return (f'<div class="tile"><span class="icons">{icon(row["variation"], VARIATION_TEXT)} '
             f'{icon(row["assurance"], ASSURANCE_TEXT)}</span><h3>{_esc(row["title"])}</h3>'
             f'<div class="v">{_esc(value)}</div><div class="s">{_esc(row["latest_period"])}{target}</div>'

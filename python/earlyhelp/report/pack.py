@@ -410,6 +410,8 @@ def build_pack(ds, options: Optional[PackOptions] = None,
             upper=float(latest["upper"].iloc[0]) if len(latest) else np.nan,
             provisional=bool(latest["provisional"].iloc[0]) if len(latest) else True,
             variation=spc.variation(chart, m.direction),
+            # the month the icons read: the latest published one, earlier than the tile's when that is hidden
+            variation_period="" if spc.variation_period(chart) is None else str(spc.variation_period(chart)),
             assurance=spc.assurance(chart, target, m.direction),
             target=np.nan if target is None else float(target),
             points=int(chart["value"].notna().sum()), incomplete=int((~whole).sum()), unit=cat.loc[m.id, "unit"]))
@@ -444,10 +446,12 @@ def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, k
     is_total = (frame["locality"] == ALL).to_numpy(dtype=bool)
     proportion = np.array([kinds.get(m, "count") == "proportion" for m in mids])[mcodes]
     status = {}
+    small_rest = _small_complement(frame, proportion, threshold)
     for c in COUNT_COLUMNS:
         v = np.nan_to_num(np.round(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)),
                           nan=0.0)
-        primary, secondary = _one_relation_each(v, group, is_total, threshold, frame["measure"])
+        forced = small_rest if c == "numerator" else None
+        primary, secondary = _one_relation_each(v, group, is_total, threshold, frame["measure"], forced)
         use = np.ones(len(frame), dtype=bool) if c == "numerator" else proportion
         status[c] = (primary | secondary) & use
         if c == "numerator":
@@ -478,13 +482,26 @@ def _hide(frame: pd.DataFrame, status: Mapping[str, np.ndarray]) -> None:
         frame["change_significant"] = frame["change_significant"].astype("boolean").where(~gone, pd.NA)
 
 
-def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, threshold: int, measure):
+def _small_complement(frame: pd.DataFrame, proportion: np.ndarray, threshold: int) -> np.ndarray:
+    """Rows of a proportion whose denominator less its numerator is 1..threshold: "7 of 8" shows
+    that 1 request was not converted, a small count of families, so the numerator is hidden (the
+    denominator stays: it is a count of its own, suppressed by its own size)."""
+    num = pd.to_numeric(frame["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    den = pd.to_numeric(frame["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    rest = np.round(den - num)
+    # a small denominator is hidden by its own size, and the complement with it
+    return proportion & (rest >= 1) & (rest <= threshold) & (den > threshold)
+
+
+def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, threshold: int, measure,
+                       forced: Optional[np.ndarray] = None):
     """Primary and secondary suppression where each group is one relation ``total = sum(parts)``.
 
     The rule of :func:`earlyhelp.report.suppression.suppress_cells`, vectorised: counts
-    1..threshold are hidden; a relation with exactly one hidden cell hides one more (a part
-    before the total, non-zero before zero, the smallest, the first). With one relation and two
-    hidden cells no hidden cell is determined, so nothing more is needed.
+    1..threshold are hidden, and the ``forced`` cells (a small complement); a relation with
+    exactly one hidden cell hides one more (a part before the total, non-zero before zero, the
+    smallest, the first). With one relation and two hidden cells no hidden cell is determined,
+    so nothing more is needed.
     """
     n_groups = int(group.max()) + 1
     n_total = np.bincount(group, weights=is_total, minlength=n_groups)
@@ -494,6 +511,8 @@ def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, t
                          "in a period")
     n_parts = np.bincount(group, weights=~is_total, minlength=n_groups)
     primary = (v >= 1) & (v <= threshold)
+    if forced is not None:
+        primary = primary | forced
     n_hidden = np.bincount(group, weights=primary, minlength=n_groups)
     lone = (n_total == 1) & (n_parts >= 1) & (n_hidden == 1)
     cand = np.flatnonzero(~primary & lone[group])

@@ -1,0 +1,26 @@
+"""A tile whose latest month is hidden says which month its variation icon reads."""
+from __future__ import annotations
+
+import warnings
+
+import earlyhelp
+from earlyhelp.report.dashboard import _tile
+from earlyhelp.report.pack import PackOptions, build_pack
+from earlyhelp.report.suppression import SUPPRESSED
+
+
+def test_the_icons_of_a_hidden_latest_month_name_the_month_they_read():
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.3, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pack = build_pack(ds, PackOptions(months=24, measures=["step_ups", "referrals_young_carers"]))
+    summary = pack.summary.set_index("measure")
+    hidden = summary[summary["latest_status"] == SUPPRESSED]
+    assert len(hidden), "a measure whose latest month is hidden"
+    for measure, row in hidden.iterrows():
+        read = pack.charts[measure].dropna(subset=["value"]).index[-1]
+        assert row["variation_period"] == str(read) != row["latest_period"]
+        assert f"icons: {read}, the latest month shown" in _tile(row)
+    shown = summary[summary["latest_status"] != SUPPRESSED]
+    for _, row in shown.iterrows():
+        assert "icons:" not in _tile(row)
