@@ -3,7 +3,6 @@ and rows sorted by a figure with hidden cells are published in the order of thei
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -11,7 +11,7 @@ so they are never dropped; such rows have a missing ``family_id`` in the results
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
