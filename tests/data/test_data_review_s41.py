@@ -81,3 +81,11 @@ def test_child_ids_differing_by_leading_zeros_are_named(tmp_path):
         "2023/header.csv": HEADER.replace("001,", "1,"), "2023/episodes.csv": EPISODES + episode.format(child="1")})
     with pytest.raises(ValidationError, match=r"header.CHILD: ids that differ only by leading zeros.*001 / 1"):
         read_ssda903(folder, as_of="2025-01-01")
+
+
+def test_a_synthetic_council_generated_past_today_passes_its_own_validation():
+    ds = synthetic.council("coventry", years=1, scale=0.02, seed=0, end_date="2030-03-31")
+    ds.validate()                          # its world runs to its end date
+    ds.check_tables(["requests", "episodes"])
+    with pytest.raises(ValidationError, match="future"):
+        ds.validate(as_of=pd.Timestamp.today())   # asked about today, its later dates are problems

@@ -344,7 +344,8 @@ class Dataset:
         """Check types, codes, dates and keys; raise :class:`ValidationError` listing every problem.
 
         Checks: column types, codes, required values, value ranges, dates after ``as_of``
-        (default today; expected births may be in the future), end before start, duplicate
+        (default today, or a synthetic council's end date when that is later; expected births may
+        be in the future), end before start, duplicate
         keys, references to rows that do not exist. References into tables that were not
         supplied are listed in ``meta['load_report']['unchecked_references']``.
 
@@ -353,7 +354,7 @@ class Dataset:
         Parameters
         ----------
         as_of : date-like, optional
-            dates after it are problems (default today).
+            dates after it are problems (default today, or a synthetic council's later end date).
 
         Returns
         -------

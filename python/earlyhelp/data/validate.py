@@ -148,6 +148,13 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
                                     _first(values, early)))
 
 
+def _default_as_of(ds: "Dataset") -> pd.Timestamp:
+    """Today, or the end of a synthetic council generated to a later date (its world runs to then)."""
+    today = pd.Timestamp.today().normalize()
+    end = ds.meta.get("end_date") if ds.meta.get("source") == "earlyhelp.synthetic" else None
+    return max(today, pd.Timestamp(end).normalize()) if end is not None else today
+
+
 def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
                   notes: Optional[Dict[str, Any]] = None, partial: Iterable[str] = (),
                   tables: Optional[Iterable[str]] = None) -> List[Problem]:
@@ -162,7 +169,7 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
     only = None if tables is None else set(tables)
     from .events import date_argument
 
-    today = date_argument(as_of, "validate", "as_of") if as_of is not None else pd.Timestamp.today().normalize()
+    today = date_argument(as_of, "validate", "as_of") if as_of is not None else _default_as_of(ds)
     supplied = set(ds.meta.get("supplied_tables", [n for n in TABLES if len(ds[n])]))
     problems: List[Problem] = []
     unchecked: List[str] = []
