@@ -18,12 +18,23 @@ import pandas as pd
 
 def _run(args: Dict[str, Any], seed: int, first: int, runs: int, threads: int = 1, progress=None,
          keep_runs: bool = False):
+    from .._errors import CoreInputError
     from .._native import flow as core
     from .._native import naming
 
-    with naming("simulate"):
-        return core.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
-                             progress=progress, keep_runs=keep_runs, **args)
+    try:
+        with naming("simulate"):
+            return core.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
+                                 progress=progress, keep_runs=keep_runs, **args)
+    except CoreInputError as exc:
+        drift = args.get("entry_drift")
+        if "without bound" not in str(exc) or drift is None or not np.any(np.asarray(drift) > 0):
+            raise
+        # the core names a trend or a multiplier; with neither, the drifting entry rate is the cause
+        first = exc.problems[0]
+        raise CoreInputError(f"{first.message}; entry_drift (on by default) lets each run's entry rate wander "
+                             "month by month, far over a long horizon: project fewer months, or fit with "
+                             "StockFlow(entry_drift=False)", table=first.table, column=first.column) from exc
 
 
 def _merge(parts: Iterable[Tuple[Any, Any, Any]]):
