@@ -39,6 +39,12 @@ ASSESSMENT_DAYS = 45   # a common local standard for completing an Early Help As
 PLAN_DAYS = 28         # plan agreed within four weeks of the episode starting
 REVIEW_GRACE_DAYS = 0  # a review is on time when held on or before its due date
 REPEAT_CP_PLAN_DAYS = 730  # DfE: a second or subsequent plan within two years of the previous one ending
+# Maturity windows (Measure.maturity_days): how long after an episode opens, or a request arrives,
+# the records its measures count are still being added. Each is the longest delay seen in the
+# synthetic councils (at most a day above the 95th percentile); the measures guide gives the command.
+ASSESSMENT_MATURITY_DAYS = 21  # episode start to its first Early Help Assessment started: p95 20, max 21 days
+NEEDS_MATURITY_DAYS = 21       # episode start to its third need identified: p95 20, max 20 days
+DECISION_MATURITY_DAYS = 7     # request received to its screening decision: p90-max 7 days
 
 DFE_REREFERRAL = ("DfE Characteristics of children in need: re-referral = a referral within 12 months "
                   "of a previous referral")
@@ -90,6 +96,11 @@ class Measure:
         as described in the module docstring of :mod:`earlyhelp.measures`.
     lookback_days : int, default 0
         as described in the module docstring of :mod:`earlyhelp.measures`.
+    maturity_days : int, default 0
+        how long after a period its rows can still gain the later records the numerator or
+        denominator counts (an assessment started, a need identified, a screening decision): a
+        period ending fewer than this many days before the data's last day is provisional
+        (``complete`` False in :func:`earlyhelp.measures.compute`, and no change test).
     locality_of : str, default "family"
         which locality a row counts in by ``locality``: ``"family"`` (the row's own, else its
         family's), or for the ``episodes`` source ``"lead_team"`` (where the lead agency is based)
@@ -115,6 +126,7 @@ class Measure:
     reference: str = ""
     unit: str = ""
     lookback_days: int = 0                       # history a row needs before it (re-referral windows)
+    maturity_days: int = 0                       # time after a period its later records still arrive
     locality_of: str = "family"                  # whose locality a row counts in by locality
 
     def __post_init__(self) -> None:
@@ -147,8 +159,13 @@ class Measure:
     @property
     def period_rule(self) -> str:
         if self.kind in ("stock", "ratio"):
-            return f"open at the period end: {self.date} on or before it and {self.end} missing or after it"
-        return f"{self.source}.{self.date} within the period"
+            rule = f"open at the period end: {self.date} on or before it and {self.end} missing or after it"
+        else:
+            rule = f"{self.source}.{self.date} within the period"
+        if self.maturity_days:
+            rule += (f"; provisional until {self.maturity_days} days after the period end "
+                     "(later records can still change it)")
+        return rule
 
 
 _COLUMN_FIELDS = ("date", "end", "weight", "denominator_weight")
@@ -190,9 +207,10 @@ def _spec_problems(m: "Measure") -> List[Problem]:
         bad("end", "a ratio needs an end column and a denominator_source")
     if m.locality_of not in LOCALITY_OF:
         bad("locality_of", f"must be one of {', '.join(LOCALITY_OF)}", m.locality_of)
-    lookback = m.lookback_days
-    if isinstance(lookback, bool) or not isinstance(lookback, int) or lookback < 0:
-        bad("lookback_days", "must be a whole number of days >= 0", lookback)
+    for name in ("lookback_days", "maturity_days"):
+        days = getattr(m, name)
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            bad(name, "must be a whole number of days >= 0", days)
     out.extend(_target_problems(where, m.targets))
     return out
 
@@ -210,6 +228,8 @@ def _target_problems(where: str, targets: Any) -> List[Problem]:
 _TEXT_CONSTANTS = {"SIXTEEN_WEEKS_DAYS": SIXTEEN_WEEKS_DAYS, "TWENTY_WEEKS_DAYS": TWENTY_WEEKS_DAYS,
                    "ASSESSMENT_DAYS": ASSESSMENT_DAYS, "PLAN_DAYS": PLAN_DAYS,
                    "REPEAT_CP_PLAN_DAYS": REPEAT_CP_PLAN_DAYS, "DFE_REREFERRAL": DFE_REREFERRAL,
+                   "ASSESSMENT_MATURITY_DAYS": ASSESSMENT_MATURITY_DAYS, "NEEDS_MATURITY_DAYS": NEEDS_MATURITY_DAYS,
+                   "DECISION_MATURITY_DAYS": DECISION_MATURITY_DAYS,
                    "DFE_CIN_CENSUS": DFE_CIN_CENSUS, "DFE_SSDA903": DFE_SSDA903, "SF_FRAMEWORK": SF_FRAMEWORK}
 
 
@@ -226,8 +246,9 @@ def _load_builtin() -> Tuple[Measure, ...]:
     out = []
     for spec in specs:
         spec = {k: (v.format_map(_TEXT_CONSTANTS) if isinstance(v, str) else v) for k, v in spec.items()}
-        if isinstance(spec.get("lookback_days"), str):   # a constant named in the file
-            spec["lookback_days"] = int(spec["lookback_days"])
+        for name in ("lookback_days", "maturity_days"):
+            if isinstance(spec.get(name), str):   # a constant named in the file
+                spec[name] = int(spec[name])
         out.append(measure_from_spec(spec))
     return tuple(out)
 

@@ -125,7 +125,11 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         ``complete`` is False for a period holding days outside ``start``-``end`` or the data
         (a 12-month window that does has no value) and, for measures that look back
         (re-referrals within 12 months), for periods starting less than that window after the
-        data's first date. The data run from ``ds.meta['window_start']`` to ``['end_date']``, else
+        data's first date, and for measures that count records made after the period (an
+        assessment started weeks after the episode opened: ``Measure.maturity_days``), for
+        periods ending fewer than that many days before the data's last day: such a period is
+        provisional (later records can still change it) and has no change test (``change_p``
+        NaN, ``change_significant`` missing). The data run from ``ds.meta['window_start']`` to ``['end_date']``, else
         from the later of the first request and the first episode start (or the measure's own first
         date where earlier) to the latest request or episode date: a month they begin after its
         1st or end before its last day is not complete, and a period wholly outside them has no
@@ -617,6 +621,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
         if first_day is not None:
             need = (_mdate(firsts, False).astype("datetime64[D]").astype(np.int64) - first_day) < m.lookback_days
             complete = complete & ~need
+    immature = _immature(m, np.asarray(lasts), d1, builder)
+    complete = complete & ~immature
     if P > lag:
         prev_num[:, lag:], prev_den[:, lag:] = num[:, :-lag], den[:, :-lag]
         # a year before the data begin, or a year before that was not whole (a re-referral's look-back
@@ -644,6 +650,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     else:
         lo = hi = np.full_like(value, np.nan)
         p_change = np.full_like(value, np.nan)
+    if immature.any():  # a provisional figure against a final one: the shortfall is records still to come
+        p_change = np.where(immature[None, :], np.nan, p_change)
     with np.errstate(invalid="ignore"):
         change = value - prev
     keep_groups = np.ones(G, dtype=bool)
@@ -674,6 +682,25 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
                  "complete": np.tile(complete, len(kept))})
     cols["__n__"] = n
     return cols
+
+
+def _immature(m: cat.Measure, lasts: np.ndarray, d1: Optional[int], builder: Builder) -> np.ndarray:
+    """Per period: True where it ends fewer than ``m.maturity_days`` before the data's last day.
+
+    Such a period's rows can still gain the later records the measure counts (an assessment
+    started weeks after the episode opened): its figure is provisional, not complete. A period
+    ``end`` cuts short ends on ``end``.
+    """
+    out = np.zeros(len(lasts), dtype=bool)
+    if not m.maturity_days:
+        return out
+    last_day = builder.last_day(m.source, m.date)
+    if last_day is None:
+        return out
+    ends = _mdate(lasts, True).astype("datetime64[D]").astype(np.int64)
+    if d1 is not None:
+        ends = np.minimum(ends, d1)
+    return (last_day - ends) < m.maturity_days
 
 
 def _weighted_count_tests(src: Source, m: cat.Measure, num: np.ndarray, spread: np.ndarray, prev_num: np.ndarray,
