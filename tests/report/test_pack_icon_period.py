@@ -24,3 +24,15 @@ def test_the_icons_of_a_hidden_latest_month_name_the_month_they_read():
     shown = summary[summary["latest_status"] != SUPPRESSED]
     for _, row in shown.iterrows():
         assert "icons:" not in _tile(row)
+
+
+def test_a_provisional_latest_month_says_so_on_its_tile():
+    ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.3, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pack = build_pack(ds, PackOptions(months=24, measures=["episodes_with_assessment", "requests"]))
+    summary = pack.summary.set_index("measure")
+    assert not summary.loc["episodes_with_assessment", "latest_complete"]   # within its 21-day window
+    assert "provisional: later records" in _tile(summary.loc["episodes_with_assessment"])
+    assert summary.loc["requests", "latest_complete"]
+    assert "provisional: later records" not in _tile(summary.loc["requests"])

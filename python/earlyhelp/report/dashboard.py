@@ -266,6 +266,8 @@ def _tile(row: pd.Series) -> str:
     # Making Data Count: limits on fewer points will move, so the variation icon is tentative
     provisional = (f'<div class="s">provisional limits: fewer than {MIN_POINTS} months charted</div>'
                    if bool(row.get("provisional", False)) else "")
+    if not bool(row.get("latest_complete", True)):
+        provisional += '<div class="s">provisional: later records can still change it</div>'
     read = str(row.get("variation_period", "") or "")
     if read and read != str(row["latest_period"]):   # the latest month is hidden or not yet whole
         provisional += f'<div class="s">icons: {_esc(read)}, the latest month shown</div>'

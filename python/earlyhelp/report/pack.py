@@ -401,6 +401,9 @@ def build_pack(ds, options: Optional[PackOptions] = None,
         rows.append(dict(
             measure=m.id, title=m.title, theme=m.theme, kind=m.kind, direction=m.direction,
             latest_period=str(row_all["period"].iloc[0]) if len(row_all) else "",
+            # a month not yet whole, or within its measure's maturity window: later records can change it
+            latest_complete=bool(row_all["complete"].astype("boolean").fillna(False).iloc[0])
+            if len(row_all) and "complete" in row_all else True,
             latest=row_all["value"].iloc[0] if len(row_all) else np.nan,
             latest_status=row_all["value_status"].iloc[0] if len(row_all) else "",
             previous=row_all["previous"].iloc[0] if len(row_all) else np.nan,
