@@ -1,4 +1,5 @@
-"""A tile whose latest month is hidden says which month its variation icon reads."""
+"""A tile whose latest month is hidden says which month its variation icon reads, and a
+provisional latest month says so."""
 from __future__ import annotations
 
 import warnings
@@ -9,11 +10,15 @@ from earlyhelp.report.pack import PackOptions, build_pack
 from earlyhelp.report.suppression import SUPPRESSED
 
 
-def test_the_icons_of_a_hidden_latest_month_name_the_month_they_read():
+def _pack(measures):
     ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.3, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pack = build_pack(ds, PackOptions(months=24, measures=["step_ups", "referrals_young_carers"]))
+        return build_pack(ds, PackOptions(months=24, measures=measures))
+
+
+def test_the_icons_of_a_hidden_latest_month_name_the_month_they_read():
+    pack = _pack(["step_ups", "referrals_young_carers"])
     summary = pack.summary.set_index("measure")
     hidden = summary[summary["latest_status"] == SUPPRESSED]
     assert len(hidden), "a measure whose latest month is hidden"
@@ -27,10 +32,7 @@ def test_the_icons_of_a_hidden_latest_month_name_the_month_they_read():
 
 
 def test_a_provisional_latest_month_says_so_on_its_tile():
-    ds = earlyhelp.synthetic.council("coventry", years=3, scale=0.3, seed=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pack = build_pack(ds, PackOptions(months=24, measures=["episodes_with_assessment", "requests"]))
+    pack = _pack(["episodes_with_assessment", "requests"])
     summary = pack.summary.set_index("measure")
     assert not summary.loc["episodes_with_assessment", "latest_complete"]   # within its 21-day window
     assert "provisional: later records" in _tile(summary.loc["episodes_with_assessment"])

@@ -393,6 +393,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
         charts[m.id] = chart
         target = opt.targets.get(m.id, m.targets.get("target"))
         latest = chart.dropna(subset=["value"]).tail(1)
+        icons_read = spc.variation_period(chart)
         # the latest month with a figure (a hidden one counts): a survey answered each November
         # has no figure in the months between, and its tile showed nothing
         in_council = monthly[(monthly["measure"] == m.id) & (monthly["locality"] == ALL)]
@@ -414,7 +415,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
             provisional=bool(latest["provisional"].iloc[0]) if len(latest) else True,
             variation=spc.variation(chart, m.direction),
             # the month the icons read: the latest published one, earlier than the tile's when that is hidden
-            variation_period="" if spc.variation_period(chart) is None else str(spc.variation_period(chart)),
+            variation_period="" if icons_read is None else str(icons_read),
             assurance=spc.assurance(chart, target, m.direction),
             target=np.nan if target is None else float(target),
             points=int(chart["value"].notna().sum()), incomplete=int((~whole).sum()), unit=cat.loc[m.id, "unit"]))

@@ -734,8 +734,9 @@ def _order_not_by_hidden(original: pd.DataFrame, typed: pd.DataFrame,
                and _sorted_around(original[c], hidden[c])]
     if not leaking:
         return typed, text, []
+    ids = identifier_columns(typed)
     labels = [c for c in typed.columns if not hidden[c].any() and c in original.columns
-              and (not pd.api.types.is_numeric_dtype(original[c]) or c in identifier_columns(typed))]
+              and (not pd.api.types.is_numeric_dtype(original[c]) or c in ids)]
     order = (np.lexsort([original[c].astype(str).to_numpy() for c in reversed(labels)]) if labels
              else np.random.default_rng(0).permutation(len(typed)))   # no labels: no order at all
     return (typed.iloc[order].reset_index(drop=True), text.iloc[order].reset_index(drop=True),
