@@ -99,7 +99,7 @@ def test_a_row_without_its_id_is_named_by_position(tmp_path: Path):
     with pytest.raises(ValidationError) as exc:
         earlyhelp.read_dataset(tmp_path)
     p = problem(exc.value, "agencies", "agency_id", "missing value")
-    assert p.rows == ["row 1 (no agency_id)"]
+    assert p.rows == ["row 1 (no agency_id, line 3 of agencies.csv)"]  # row from 0, and the file's line
 
 
 def test_ssda903_dates_given_as_a_year_or_a_month_are_named(tmp_path: Path):

@@ -88,7 +88,7 @@ def test_an_unnamed_column_holding_values_is_named_with_its_row(frames, tmp_path
     with pytest.raises(ValidationError) as exc:
         earlyhelp.read_dataset(folder, as_of="2025-01-01")
     p = problem(exc.value, "persons", "column 5 (no name)", "holds values")
-    assert p.rows == ["data row 3"] and p.value == "note"
+    assert p.rows == ["row 2 (line 4 of persons.csv)"] and p.value == "note"  # the file's line 4
 
 
 SSDA903_HEADER = "CHILD,SEX,DOB,ETHNIC\n1001,1,01/05/2010,WBRI\n1002,2,03/06/2012,WBRI\n"

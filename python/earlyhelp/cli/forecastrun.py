@@ -410,12 +410,17 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
     """What the councils' packs and forecasts already in ``output`` published of the observed
     cells ``Y_df`` holds: ``unique_id``, ``ds``, ``shown``, ``hidden`` (None: nothing;
     :func:`earlyhelp.report.ledger.earlier_runs`). A quarter is hidden where one of its months
-    was, and known where every one was shown (or the quarter itself); weeks meet no month."""
+    was, and known where every one was shown (or the quarter itself); weeks meet no month, but
+    the same week of an earlier weekly forecast (periods starting the same day)."""
     from ..measures import catalogue as measures_catalogue
-    from ..report.ledger import ALL, earlier_runs, months_spanned, published_cells
+    from ..report.ledger import ALL, WEEKS, earlier_runs, months_spanned, published_cells, weekly
 
-    span = months_spanned(Y_df["unique_id"].astype(str), Y_df["ds"]) if names is not None and len(Y_df) else None
-    if span is None:
+    if names is None or not len(Y_df) or not Path(output).is_dir():
+        return None                                   # no earlier run to read
+    ids_of = Y_df["unique_id"].astype(str)
+    span = months_spanned(ids_of, Y_df["ds"])
+    weeks = span is None and weekly(ids_of, Y_df["ds"])
+    if span is None and not weeks:
         return None
     ids = pd.Series(pd.unique(Y_df["unique_id"].astype(str)))
     places = names.series_columns(ids)
@@ -429,11 +434,19 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
                           "start": pd.to_datetime(pd.Series(Y_df["ds"].to_numpy()))}).drop_duplicates()
     parts = []
     for council, mine in series.groupby("council", sort=False):
-        before = published_cells(earlier_runs(output, council), counts=counted)
+        before = published_cells(earlier_runs(output, council, weeks=weeks), counts=counted)
         before = before[before["column"] == "numerator"]
         if not len(before):
             continue
         mine = cells.merge(mine, on="unique_id")
+        if weeks:      # the same week (starting the same day) of an earlier weekly forecast
+            same = before[before["table"] == WEEKS].groupby(["measure", "period", "locality"], sort=False).agg(
+                shown=("shown", "any"), hidden=("hidden", "any")).reset_index()
+            keyed = mine.assign(period=mine["start"].dt.strftime("%Y-%m-%d")).merge(
+                same, on=["measure", "period", "locality"], how="left")
+            parts.append(keyed.assign(shown=keyed["shown"].eq(True), hidden=keyed["hidden"].eq(True))[
+                ["unique_id", "start", "shown", "hidden"]])
+            continue
         # each period's months (a quarter's three), then what the earlier runs did with each
         months = mine.loc[mine.index.repeat(span)].copy()
         months["period"] = (months["start"].dt.to_period("M") +

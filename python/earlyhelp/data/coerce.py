@@ -131,16 +131,115 @@ def normalise_word(text: str) -> str:
 
 # -- helpers --------------------------------------------------------------------------------
 
-def row_labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> List:
-    """The first ten flagged rows by their ``key`` value; by 0-based position where the key is missing.
+# ``frame.attrs`` key of the :class:`CsvLines` of a frame read from a CSV file.
+CSV_LINES = "earlyhelp_csv_lines"
+
+
+class CsvLines:
+    """Where the rows of a frame read from a CSV file are in the file: the line each row
+    begins on, the column names being line 1 (as a text editor numbers lines; Excel numbers
+    its rows the same way).
+
+    A row is line ``i + 2`` only in a plain file: blank lines (skipped), rows refused for
+    their number of fields and quoted values holding line breaks move the rows after them. So
+    the lines are worked out from the file's text, on first use only (most loads name no row):
+    ``text`` is a function returning the text as read (decoded, any footer cut). They hold for
+    the frame whose index is ``index`` (the rows as read): once a frame's rows are filtered or
+    reordered its lines are not used (see :func:`csv_lines`), and the loaders forget them at the end.
+    """
+
+    def __init__(self, file: str, text, delimiter: str, width: int, index: pd.Index) -> None:
+        self.file, self._text, self.delimiter, self.width, self.index = file, text, delimiter, width, index
+        self._lines: Optional[np.ndarray] = None
+        self._worked_out = False
+
+    def __deepcopy__(self, memo) -> "CsvLines":  # pandas copies ``attrs`` on every operation: one object
+        return self
+
+    def lines(self) -> Optional[np.ndarray]:
+        """The line each row begins on, or None when the text does not give the rows read."""
+        if not self._worked_out:
+            import csv
+            import io
+
+            self._worked_out = True
+            try:
+                text = self._text()
+            except (OSError, UnicodeDecodeError):  # the file went meanwhile: rows named without lines
+                return None
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+            next(reader, None)  # the column names
+            starts, end = [], reader.line_num
+            for row in reader:
+                if len(row) == self.width:  # blank lines and rows with other numbers of fields are not rows
+                    starts.append(end + 1)
+                end = reader.line_num
+            if len(starts) == len(self.index):
+                self._lines = np.asarray(starts, dtype=np.int64)
+        return self._lines
+
+    def label(self, position: int, note: Optional[str] = None) -> str:
+        """``row 17 (line 19 of requests.csv)``: the 0-based row (as a DataFrame numbers it) and the
+        file's line; ``note`` goes first in the brackets (``no request_id``)."""
+        lines = self.lines()
+        where = [note] if note else []
+        if lines is not None:
+            where.append(f"line {int(lines[position])} of {self.file}")
+        return f"row {int(position)}" + (f" ({', '.join(where)})" if where else "")
+
+
+def mark_csv_lines(frame: pd.DataFrame, lines: CsvLines) -> pd.DataFrame:
+    """``frame`` (as read from a CSV file) marked with where its rows are in the file."""
+    frame.attrs[CSV_LINES] = lines
+    return frame
+
+
+def csv_lines(frame: pd.DataFrame) -> Optional[CsvLines]:
+    """The :class:`CsvLines` of ``frame`` when its rows are still those read, in the file's order."""
+    found = frame.attrs.get(CSV_LINES)
+    if isinstance(found, CsvLines) and frame.index.equals(found.index):
+        return found
+    return None
+
+
+def carry_csv_lines(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
+    """``target`` (row for row ``source``, re-indexed) marked with ``source``'s lines; else unmarked."""
+    found = csv_lines(source)
+    if found is not None and len(target) == len(found.index):
+        moved = CsvLines(found.file, found._text, found.delimiter, found.width, target.index)
+        moved._lines, moved._worked_out = found._lines, found._worked_out
+        target.attrs[CSV_LINES] = moved
+    else:
+        target.attrs.pop(CSV_LINES, None)
+    return target
+
+
+def forget_csv_lines(frames) -> None:
+    """Drop the file lines from ``frames`` once loaded: a user's later changes to a table (rows
+    sorted, filtered) would make them wrong."""
+    for frame in frames:
+        if isinstance(frame, pd.DataFrame):
+            frame.attrs.pop(CSV_LINES, None)
+
+
+def row_labels(frame: pd.DataFrame, key: Optional[str], mask: np.ndarray) -> List:
+    """The first ten flagged rows by their ``key`` value; by 0-based position where the key is
+    missing (or ``key`` is None: a table without ids).
 
     A row without its id (a blank line of commas at the end of an export) must still be findable.
+    A position is the DataFrame's row number (from 0), not the file's: for a frame read from a
+    CSV file (see :class:`CsvLines`) it also says the file's line, as an editor or Excel shows it:
+    ``row 1 (no request_id, line 3 of requests.csv)``. This is the one place rows are named by
+    position, for every table's problems; an id is named as it is (it is searched for).
     """
     idx = np.flatnonzero(mask)[:10]
-    if key not in frame.columns:
-        return [int(i) for i in idx]
+    where = csv_lines(frame) if len(idx) else None
+    if key is None or key not in frame.columns:
+        return [int(i) for i in idx] if where is None else [where.label(i) for i in idx]
     keys = frame[key]
-    return [f"row {int(i)} (no {key})" if pd.isna(keys.iloc[i]) else keys.iloc[i] for i in idx]
+    if where is None:
+        return [f"row {int(i)} (no {key})" if pd.isna(keys.iloc[i]) else keys.iloc[i] for i in idx]
+    return [where.label(i, f"no {key}") if pd.isna(keys.iloc[i]) else keys.iloc[i] for i in idx]
 
 
 def _row_labels(frame: pd.DataFrame, table: Table, mask: np.ndarray) -> List:
@@ -730,7 +829,7 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
                                 f"{MAX_COLUMNS:,} (is this the right file?)"))
         return empty_table(table)
     given = frame.columns
-    frame = rename_aliases(table, frame.reset_index(drop=True))
+    frame = rename_aliases(table, carry_csv_lines(frame, frame.reset_index(drop=True)))
     conflicting_aliases(table, frame, problems)
     aliased = aliased or not frame.columns.equals(given)
     dupes = frame.columns[frame.columns.duplicated()]
@@ -754,4 +853,4 @@ def coerce_table(table: Table, frame: pd.DataFrame, problems: List[Problem],
     if extra:
         # one concatenation: adding columns one at a time is quadratic in their number
         result = pd.concat([result, frame[extra]], axis=1)
-    return result
+    return carry_csv_lines(frame, result)  # the typed table's rows are the given rows: validate names lines

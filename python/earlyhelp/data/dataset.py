@@ -6,7 +6,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Opti
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from .coerce import coerce_table, empty_table, row_labels
+from .coerce import coerce_table, empty_table, forget_csv_lines, row_labels
 from .schema import TABLE_NAMES, TABLES
 
 
@@ -114,8 +114,11 @@ class Dataset:
                     meta.setdefault(key, getattr(settings, key))
         meta["supplied_tables"] = supplied
         ds = cls(tables, truth=truth, meta=meta)
-        if validate:
-            ds.validate(as_of=as_of)
+        try:
+            if validate:
+                ds.validate(as_of=as_of)
+        finally:  # the CSV lines rows were read from name rows in loading's messages only
+            forget_csv_lines(list(ds._tables.values()) + list(frames.values()))
         return ds
 
     # -- access -----------------------------------------------------------------

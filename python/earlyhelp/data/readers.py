@@ -19,6 +19,10 @@ CSV files are read robustly and loudly:
   hold no values, counted in ``ds.meta['load_report']['ignored_values']``; one holding values
   is a problem naming its position and rows.
 - every cell is read as text and converted by the schema (so ``007`` stays an id).
+- problems name rows by their id; a row without one (or in a table without ids) by its row,
+  counted from 0 as in a DataFrame, and its line in the file, the header being line 1 (as an
+  editor or Excel shows it): ``row 2 (no agency_id, line 6 of agencies.csv)``. Blank lines,
+  refused rows and quoted line breaks are counted as the file has them.
 """
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from . import codes as code_lists
+from .coerce import CsvLines, carry_csv_lines, forget_csv_lines, mark_csv_lines, row_labels
 from .schema import TABLES
 
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
@@ -218,10 +223,12 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
             f"{path.name}: {len(bad_rows)} row(s) with a different number of fields than the header "
             f"({len(header)}); e.g. line {first[0]} has {first[1]} (check delimiters and quotes)",
             rows=[f"line {n}" for n in lines[:10]], n_rows=len(bad_rows), value=first[2][:80]))
+    # where each row is in the file, for messages (worked out again from the file if a message needs it)
+    where = CsvLines(path.name, lambda: _text_as_read(path), delimiter, len(header), pd.RangeIndex(table_.num_rows))
     unnamed = 0
     if len(named) != len(header):
-        table_, unnamed = _without_unnamed_columns(table_, header, path, label, problems, report)
-    frame = table_.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)  # no Python objects
+        table_, unnamed = _without_unnamed_columns(table_, header, path, label, problems, report, where)
+    frame = mark_csv_lines(table_.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get), where)
     if frame.empty:
         report.setdefault("files", {})[path.name] = "header only: loaded as an empty table"
     else:
@@ -234,8 +241,14 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
     return frame
 
 
+def _text_as_read(path: Path) -> str:
+    """The text of a CSV file as :func:`read_csv_text` reads it: decoded, any SSMS footer cut."""
+    encoding, data = detect_encoding(path.read_bytes())
+    return without_ssms_footer(data.decode(encoding))[0]
+
+
 def _without_unnamed_columns(table_, header: List[str], path: Path, label: str, problems: List[Problem],
-                             report: Dict[str, Any]):
+                             report: Dict[str, Any], where):
     """The Arrow table without its columns that have no name in the header, and how many were empty.
 
     Excel and SQL exports end lines with empty columns (``a,b,,``): with no name and no value
@@ -254,7 +267,7 @@ def _without_unnamed_columns(table_, header: List[str], path: Path, label: str, 
             first = column[int(rows[0])].as_py()
             problems.append(Problem(label, f"column {i + 1} (no name)", f"{path.name}: column {i + 1} has no name in "
                                     "the header but holds values: name it, or check the delimiters on these rows",
-                                    [f"data row {int(r) + 1}" for r in rows[:10]], len(rows), first))
+                                    [where.label(int(r)) for r in rows[:10]], len(rows), first))
         else:
             empty.append(i + 1)
         table_ = table_.remove_column(i)
@@ -493,7 +506,7 @@ def _check_periods_and_rows(out: pd.DataFrame, measures: List[str], source: str)
     """A time_period the DfE form does not give (``2023/24``: the form is ``202324``; ``202325``,
     whose years do not follow; a year no date holds) would load with no period end, and two rows
     for one period, place and breakdown would both count: either is a ValidationError naming the
-    rows (numbered from 0, as the file's data rows)."""
+    rows (numbered from 0; with the file's line, for a CSV file: see ``coerce.row_labels``)."""
     problems: List[Problem] = []
     unread = out["period_end"].isna().to_numpy()
     unpaired = _period_years(out["time_period"])[2].to_numpy() & unread
@@ -502,14 +515,14 @@ def _check_periods_and_rows(out: pd.DataFrame, measures: List[str], source: str)
                                               "year as six digits (202324)")):
         if bad.any():
             rows = np.flatnonzero(bad)
-            problems.append(Problem(source, "time_period", message, [int(i) for i in rows[:10]], len(rows),
+            problems.append(Problem(source, "time_period", message, row_labels(out, None, bad), len(rows),
                                     out["time_period"].iloc[rows[0]]))
     keys = [c for c in out.columns if c not in measures and c not in ("geography_name", "parent_code")]
     repeated = out.duplicated(subset=keys, keep=False).to_numpy() & ~unread
     if repeated.any():
         rows = np.flatnonzero(repeated)
         problems.append(Problem(source, None, "the same period, place and breakdown more than once: keep one row "
-                                "each", [int(i) for i in rows[:10]], len(rows)))
+                                "each", row_labels(out, None, repeated), len(rows)))
     if problems:
         raise ValidationError(problems)
 
@@ -626,7 +639,7 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
         raise ValidationError([Problem(source, m, "measure column not found") for m in missing]
                               + [Problem(source, m, "describes a row (a DfE dimension column), not a measure")
                                  for m in dimension])
-    out = pd.DataFrame(index=text.index)
+    out = carry_csv_lines(raw, pd.DataFrame(index=text.index))  # rows named with their lines (CSV)
     for col in text.columns:
         if col not in measures:
             out[col] = text[col].str.strip()
@@ -635,7 +648,7 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
     if bad.any():
         problems.append(Problem(source, "geographic_level",
                                 f"unknown geographic level (expected {', '.join(GEOGRAPHY_LEVELS)})",
-                                [int(i) for i in np.flatnonzero(bad)[:10]], int(bad.sum()),
+                                row_labels(out, None, bad.to_numpy()), int(bad.sum()),
                                 out.loc[bad, "geographic_level"].iloc[0]))
     out["geographic_level"] = pd.Categorical(level, categories=list(GEOGRAPHY_LEVELS), ordered=True)
     la_code = next((c for c in ("new_la_code", "la_code", "old_la_code") if c in out.columns), None)
@@ -658,11 +671,12 @@ def read_published(path_or_frame: Union[str, Path, pd.DataFrame], *, measures: O
     need_code = out["geography_code"].isna().to_numpy() & ~bad.to_numpy()
     if need_code.any():
         problems.append(Problem(source, "geography_code", "row without a code for its geographic level",
-                                [int(i) for i in np.flatnonzero(need_code)[:10]], int(need_code.sum())))
+                                row_labels(out, None, need_code), int(need_code.sum())))
     if problems:
         raise ValidationError(problems)
     out["period_end"] = _period_end(out["time_period"], out.get("time_identifier"))
     _check_periods_and_rows(out, measures, source)
+    forget_csv_lines([out])  # the rows are sorted below: their lines would be wrong
     for m in measures:
         values, status = _parse_measure(text[m])
         out[m] = values

@@ -948,6 +948,7 @@ def read_geography(path_or_frame) -> pd.DataFrame:
     (keys normalised).
     """
     from .._errors import ConfigError, Problem
+    from .coerce import row_labels
     from .readers import read_csv_text
 
     if isinstance(path_or_frame, pd.DataFrame):
@@ -971,9 +972,11 @@ def read_geography(path_or_frame) -> pd.DataFrame:
         raise ConfigError([Problem(label, None, "a geography lookup needs a locality_id column and one of "
                                    "postcode, sector, district or team")])
     parts = []
+    keyed = np.zeros(len(raw), dtype=bool)  # rows with a key at some level: each needs its locality
     for level in levels:
         key = raw[level].astype("string[pyarrow]")
         key = key.str.strip().str.lower() if level == "team" else normalise_postcode(key)
+        keyed |= key.notna().to_numpy(dtype=bool)
         part = pd.DataFrame({"level": level, "key": key,
                              "locality_id": raw["locality_id"].astype("string[pyarrow]").str.strip(),
                              "locality_name": raw["locality_name"].astype("string[pyarrow]")
@@ -983,10 +986,11 @@ def read_geography(path_or_frame) -> pd.DataFrame:
             part[extra] = raw[extra].astype("string[pyarrow]") if extra in raw.columns else pd.NA
         parts.append(part.dropna(subset=["key"]))
     out = pd.concat(parts, ignore_index=True)
-    missing = out["locality_id"].isna()
+    # named by the lookup's own rows (and, from a CSV file, their lines), not the rows of ``out``
+    missing = keyed & raw["locality_id"].astype("string[pyarrow]").str.strip().isna().to_numpy(dtype=bool)
     if missing.any():
         raise ConfigError([Problem(label, "locality_id", "row without a locality", n_rows=int(missing.sum()),
-                                   rows=[int(i) for i in np.flatnonzero(missing)[:10]])])
+                                   rows=row_labels(raw, None, missing))])
     clash = out.drop_duplicates(["level", "key", "locality_id"]).duplicated(["level", "key"], keep=False)
     if clash.any():
         first = out[clash.to_numpy()].iloc[0]

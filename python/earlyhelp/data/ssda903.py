@@ -22,7 +22,7 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,11 @@ KEPT = {"header": ("ETHNIC",), "episodes": ("PLACE_PROVIDER",)}
 CODES = ("SEX", "ETHNIC", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC")
 # Episode columns compared across years when the same (CHILD, DECOM) appears twice.
 COMPARED = ("RNE", "LS", "PLACE", "REC")
+# The Dataset table and columns the code columns load into: a code map names these, and years'
+# values are compared as they load (after the code map), not as written.
+LOADED_AS = {"header": ("persons", {"ETHNIC": "ethnicity"}),
+             "episodes": ("cla_episodes", {"RNE": "reason_new_episode", "LS": "legal_status", "PLACE": "placement",
+                                           "REC": "reason_for_leaving"})}
 SEX = {"1": "M", "2": "F", "1.0": "M", "2.0": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
 # The return's other tables: their files are skipped by name (a UASC file has CHILD, SEX and DOB too).
 OTHER_TABLES = ("uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "placedadoption", "previous_permanence",
@@ -433,18 +438,61 @@ def _unpaired_years(by_year: Dict[int, Dict[str, List[str]]]) -> List[Problem]:
     return out
 
 
+def _code_readers(code_map: Optional[Any]) -> Dict[str, Dict[str, Callable[[str], str]]]:
+    """For each kind of file and code column, what a written code loads as in the Dataset.
+
+    The code map (as :meth:`earlyhelp.Dataset.from_frames` takes it) is applied, then the code
+    list's case and synonyms, as loading does: years written ``R9`` (a local code mapped to ``R1``)
+    and ``R1`` agree. A value read as no code is kept as written (and, if the map sends it to
+    text that is not a code, as that text), so two different unknown codes still differ.
+    A code map that cannot be read is an error here, as it would be on loading.
+    """
+    from .coerce import _code_resolver
+    from .dataset import _normalise_code_map
+    from .schema import TABLES
+    from .ssd_profiles import resolve_code_map
+
+    maps = _normalise_code_map(resolve_code_map(code_map)[0])
+    out: Dict[str, Dict[str, Callable[[str], str]]] = {}
+    for kind, (table_name, columns) in LOADED_AS.items():
+        table = TABLES[table_name]
+        table_map = {**maps.get("*", {}), **maps.get(table_name, {})}
+        out[kind] = {}
+        for col, name in columns.items():
+            column = table.column(name)
+            resolve, mapped = _code_resolver(table, column, table_map.get(name))
+            out[kind][col] = lambda v, resolve=resolve, mapped=mapped: resolve(v) or mapped(v) or v
+    return out
+
+
+def _as_loaded(frame: pd.DataFrame, col: str, read: Optional[Callable[[str], str]]) -> pd.Series:
+    """``frame[col]`` as it loads (each distinct value read once); as written without ``read``."""
+    values = frame[col]
+    if read is None:
+        return values
+    codes, uniques = pd.factorize(values)
+    loaded = np.array([read(str(u)) for u in uniques] + [None], dtype=object)[codes]  # -1 (blank) takes None
+    return pd.Series(loaded, index=values.index)
+
+
 def _differ(frame: pd.DataFrame, keys: List[str], col: str) -> pd.Series:
     """Keys whose rows hold more than one value of ``col`` (blanks aside)."""
     n_values = frame.groupby(keys, sort=False)[col].nunique(dropna=True)
     return n_values[n_values > 1]
 
 
-def _disagreements(frame: pd.DataFrame, keys: List[str], col: str, table: str, what: str) -> List[Problem]:
+def _disagreements(frame: pd.DataFrame, keys: List[str], col: str, table: str, what: str,
+                   read: Optional[Callable[[str], str]] = None) -> List[Problem]:
     """Problems for the ``keys`` (a child, or an episode) whose rows hold different values of ``col``.
 
     A child or episode listed twice in one file with different values is an error in that
-    return, named apart from one whose years' files disagree.
+    return, named apart from one whose years' files disagree. With ``read`` (a code column) the
+    values are compared as they load, after the code map; the value shown is as written, with
+    what it loads as where that differs.
     """
+    written = frame[col]
+    loaded = _as_loaded(frame, col, read)
+    frame = frame.assign(**{col: loaded})
     differ = _differ(frame, keys, col).index
     if not len(differ):
         return []
@@ -455,12 +503,15 @@ def _disagreements(frame: pd.DataFrame, keys: List[str], col: str, table: str, w
         if not len(found):
             continue
         first = found[0] if isinstance(found[0], tuple) else (found[0],)
-        shown = frame.loc[(frame[keys] == pd.Series(first, index=keys)).all(axis=1), ["_file", col]]
+        rows = (frame[keys] == pd.Series(first, index=keys)).all(axis=1)
+        shown = zip(frame.loc[rows, "_file"], written[rows], loaded[rows])
         out.append(Problem(table, col, f"differs between {where} for the same {what}",
                            [" ".join(str(v.date()) if isinstance(v, pd.Timestamp) else str(v)
                                      for v in (k if isinstance(k, tuple) else (k,))) for k in found[:10]],
                            int(len(found)), ", ".join(
-                               f"{f}: {v.date() if isinstance(v, pd.Timestamp) else v}" for f, v in shown.to_numpy())))
+                               f"{f}: {v.date() if isinstance(v, pd.Timestamp) else v}"
+                               + (f" (read as {c})" if isinstance(v, str) and c != v else "")
+                               for f, v, c in shown)))
     return out
 
 
@@ -523,7 +574,8 @@ def _ids_differing_by_leading_zeros(header: pd.DataFrame) -> List[Problem]:
                     "; ".join(shown))]
 
 
-def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any]) -> pd.DataFrame:
+def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any],
+            reads: Optional[Dict[str, Callable[[str], str]]] = None) -> pd.DataFrame:
     header = pd.concat(frames, ignore_index=True).sort_values(["_year", "_file", "_line"], kind="stable")
     if "SEX" in header:  # 1 in one year and M in the next say the same: compared as read
         raw = header["SEX"].astype("string")
@@ -532,7 +584,9 @@ def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[st
     for col in ("DOB", "SEX"):
         problems += _disagreements(header, ["CHILD"], col, "header", "child")
     if "ETHNIC" in header:
-        differ = _differ(header, ["CHILD"], "ETHNIC").index
+        # compared as loaded: two local codes the code map makes one are one ethnicity
+        loaded = header[["CHILD"]].assign(ETHNIC=_as_loaded(header, "ETHNIC", (reads or {}).get("ETHNIC")))
+        differ = _differ(loaded, ["CHILD"], "ETHNIC").index
         report["ethnic_differs_between_years"] = int(len(differ))
         if len(differ):
             report["ethnic_differs_children"] = list(differ[:10])
@@ -552,7 +606,8 @@ def _overlapping(ep: pd.DataFrame) -> Tuple[pd.Series, pd.Series]:
 
 
 def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[Problem],
-              report: Dict[str, Any], overlaps: str) -> pd.DataFrame:
+              report: Dict[str, Any], overlaps: str,
+              reads: Optional[Dict[str, Callable[[str], str]]] = None) -> pd.DataFrame:
     # Oldest year first, so that "last" below is the latest return.
     ep = pd.concat(frames, ignore_index=True).sort_values(["CHILD", "DECOM", "_year", "_file", "_line"],
                                                           kind="stable")
@@ -561,13 +616,15 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
     if (~known).any():
         report["episodes_without_header_children"] = ep.loc[~known, "CHILD"].unique()[:10].tolist()
     ep = ep[known].copy()
-    # One episode in several years' files: the values must agree (a DEC filled in later is an update).
+    # One episode in several years' files: the values must agree (a DEC filled in later is an update);
+    # codes agree when they load as one code (``reads``: the code map applied).
     dup = ep[ep.duplicated(["CHILD", "DECOM"], keep=False)]
     if len(dup):
         for col in COMPARED + ("DEC",):
             if col not in dup.columns:
                 continue
-            problems += _disagreements(dup, ["CHILD", "DECOM"], col, "episodes", "episode (CHILD, DECOM)")
+            problems += _disagreements(dup, ["CHILD", "DECOM"], col, "episodes", "episode (CHILD, DECOM)",
+                                       (reads or {}).get(col))
             problems += _blank_and_filled_in_one_return(dup, ["CHILD", "DECOM"], col)
         if "PLACE_PROVIDER" in dup:
             report["placement_provider_differs_between_years"] = int(len(_differ(dup, ["CHILD", "DECOM"],
@@ -682,6 +739,7 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     unknown_codes : ``"raise"`` (default) or ``"keep"`` (load as ``unknown`` and count them).
     code_map, validate, as_of : as for :meth:`earlyhelp.Dataset.from_frames`: a council's own
         placement codes, say, mapped to the return's (``{"cla_episodes": {"placement": {"R9": "R1"}}}``).
+        Years' files are compared after it: ``R9`` one year and ``R1`` the next agree.
 
     Returns
     -------
@@ -714,7 +772,8 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         common one are named); a DECOM or DEC after April of the year after the one a file is
         labelled with (a mistyped year); episodes starting before the child's DOB or when the child is 18
         or over; a child or an episode
-        given different values in one file or in years' files; CHILD ids that differ only by
+        given different values in one file or in years' files (codes compared as they load, after
+        ``code_map``; the value shows each as written and what it reads as); CHILD ids that differ only by
         leading zeros (``001`` and ``1``); unknown codes; overlapping
         episodes (with ``overlaps="raise"``). Each names the file, column, lines and a value.
     """
@@ -742,8 +801,9 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
                                       "episodes files (need at least one of each)",
                                       [f"{f}: {why}" for f, why in list(skipped.items())[:10]], len(skipped)))
     report["years"] = sorted({int(f["_year"].iloc[0]) for f in episodes if len(f)})
-    header = _header(headers, problems, report)
-    ep = _episodes(episodes, header, problems, report, overlaps)
+    reads = _code_readers(code_map)  # years' codes are compared as they load, after the code map
+    header = _header(headers, problems, report, reads["header"])
+    ep = _episodes(episodes, header, problems, report, overlaps, reads["episodes"])
     if problems:
         raise ValidationError(problems)
     persons = pd.DataFrame({

@@ -4,8 +4,9 @@ Each partition must hold whole series. Every partition is forecast by an ordinar
 :class:`~earlyhelp.forecast.Forecaster` on the worker that holds it; series are fitted
 independently, so the result equals the single-process forecast of the same frame. Series with no
 value are gathered from every partition into the forecaster's ``excluded_``, as for a pandas frame
-(a partition holding only such series gives no rows, not an error); so are ``fallbacks_`` and
-``fitted_models_``. A problem names rows by the frame's index labels, as for a pandas frame.
+(a partition holding only such series gives no rows, not an error); so are ``report_`` (each
+series' data report), ``fallbacks_`` and ``fitted_models_``, as a pandas fit of the same frame
+gives them. A problem names rows by the frame's index labels, as for a pandas frame.
 """
 from __future__ import annotations
 
@@ -26,13 +27,13 @@ def _ids(pdf: pd.DataFrame) -> pd.DataFrame:
 
 def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]]
                    ) -> Tuple[pd.DataFrame, ...]:
-    """One partition's forecast, the series it excluded, its fallbacks and fitted models. Its
+    """One partition's forecast, the series it excluded, its fallbacks, fitted models and data report. Its
     index is kept: a problem names the rows by the labels of the frame the user gave, as for a
     pandas frame (a shuffled partition's positions are no rows of that frame)."""
     from .forecaster import Forecaster
 
     if pdf.empty:
-        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     return Forecaster(**params)._forecast_partition(pdf, h, level)
 
 
@@ -62,7 +63,7 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
     single-process forecast (by unique_id, then ds)."""
     import dask
 
-    from .forecaster import _gather_excluded, _no_series_error, _warn_excluded
+    from .forecaster import _gather_excluded, _gather_report, _no_series_error, _warn_excluded
 
     check_partitions(ddf)
     params = dict(models=forecaster.models, freq=forecaster.freq, season_length=forecaster.season_length, n_jobs=1,
@@ -72,6 +73,7 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
     parts = [dask.delayed(_forecast_part)(p, params, int(h), lv) for p in ddf.to_delayed()]
     results = dask.compute(*parts)
     forecaster.excluded_ = _gather_excluded([r[1] for r in results])
+    forecaster.report_ = _gather_report([r[4] for r in results])
     _warn_excluded(forecaster.excluded_)
     aliases = [m.alias for m in forecaster.models]
     forecaster.fallbacks_ = _gather_by_model([r[2] for r in results], aliases, forecaster.fallbacks_.columns)

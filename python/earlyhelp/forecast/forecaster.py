@@ -75,7 +75,8 @@ from .._numbers import is_whole
 from ._dates import local_dates, period_text, period_texts
 from ._level_arg import level_list
 from .accuracy import _flat_columns
-from .models import CoreModel, theta_bounds, theta_fitted
+from .models import (INTERMITTENT_KINDS, CoreModel, intermittent_bounds, intermittent_variance, theta_bounds,
+                     theta_fitted)
 
 __all__ = ["Forecaster", "ModelError", "MAX_Y", "MAX_EXOG"]
 
@@ -370,6 +371,24 @@ def _note_far_beyond_history(res: Dict[str, Any], panel: _Panel) -> None:
     res["method"], res["fallback"] = method, fallback
 
 
+def _holding_the_mean(mean: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
+    """Count bounds (S, L, h) widened to the whole numbers either side of their point forecast
+    (S, h) where they left it out; NaN bounds stay NaN.
+
+    A count's central interval can leave out its own mean: at a forecast of 0.26 a count is 0 in
+    three periods of four, so its 50% interval is [0, 0]; the backtest calibration moved intervals
+    of Croston's and TSB's forecasts of a fraction of a count off them too (a forecast of 0.68 got
+    [1, 2] at 80%, one of 0.26 got [0, 0]). An interval that does not hold the forecast it
+    surrounds reads as an error in every table and plot of it; widened, it covers more than its
+    level only where a count's whole numbers cannot hold both."""
+    m = mean[:, None, :]
+    known = np.isfinite(m)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(known & np.isfinite(lo), np.minimum(lo, np.floor(m)), lo)
+        hi = np.where(known & np.isfinite(hi), np.maximum(hi, np.ceil(m)), hi)
+    return lo, hi
+
+
 def _warn_excluded(excluded: pd.DataFrame) -> None:
     """Say in the log that series were excluded (once per fit, however many Dask partitions)."""
     if len(excluded):
@@ -386,6 +405,15 @@ def _gather_excluded(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=_EXCLUDED_COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values("unique_id", kind="stable", ignore_index=True)
+
+
+def _gather_report(parts: Sequence[pd.DataFrame]) -> Optional[pd.DataFrame]:
+    """The ``report_`` of every Dask partition in one table, as a pandas fit gives it (by unique_id);
+    None when no partition has a series (the fit then raises)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return None
     return pd.concat(parts, ignore_index=True).sort_values("unique_id", kind="stable", ignore_index=True)
 
 
@@ -441,7 +469,11 @@ class Forecaster:
         (default): negative binomial quantiles whose variance, centre and spread are
         calibrated per series on rolling-origin backtests of the same model (see
         :mod:`earlyhelp.forecast.intervals`). No method gives a negative bound unless
-        ``allow_negative``.
+        ``allow_negative``. Count bounds hold their point forecast: where a count's central
+        quantiles leave out a forecast of a fraction of a count (at 0.26 a count is 0 three
+        times in four: its 50% interval is [0, 0]), they are widened to the whole numbers either
+        side of it. Croston's and TSB's own intervals hold theirs too, and their count intervals
+        start from their mean squared one-step error.
         A series whose values are not all whole numbers is no count: it keeps the model's own
         intervals (at 0 or above unless ``allow_negative``), listed in ``fallbacks_``.
     interval_windows : int
@@ -452,8 +484,9 @@ class Forecaster:
     Attributes
     ----------
     report_ : DataFrame or None
-        Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped.
-        None after fitting a Dask DataFrame (each partition is checked where it lives).
+        Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped, note.
+        After fitting a Dask DataFrame, None until ``predict`` gathers it from the partitions (each
+        is checked where it lives): then the same table as for the pandas frame.
     excluded_ : DataFrame or None
         Series left out, with ``reason`` (``unique_id, n_rows, reason``); after fitting a Dask
         DataFrame, None until ``predict`` gathers it from the partitions.
@@ -931,7 +964,7 @@ class Forecaster:
     def _forecast_partition(self, pdf: pd.DataFrame, h: int,
                             level: Optional[Sequence[float]] = None) -> "tuple[pd.DataFrame, ...]":
         """One Dask partition's forecast, the series it left out (its ``excluded_``), its
-        ``fallbacks_`` and ``fitted_models_``, for :func:`earlyhelp.forecast.distributed.predict_dask`,
+        ``fallbacks_``, ``fitted_models_`` and ``report_``, for :func:`earlyhelp.forecast.distributed.predict_dask`,
         which gathers them from every partition and raises only when no partition has a series to
         forecast.
 
@@ -951,14 +984,15 @@ class Forecaster:
             partition may hold the data).
         excluded : DataFrame
             the partition's ``excluded_``.
-        fallbacks, fitted_models : DataFrame
-            the partition's ``fallbacks_`` and ``fitted_models_`` (no rows when it has no series).
+        fallbacks, fitted_models, report : DataFrame
+            the partition's ``fallbacks_``, ``fitted_models_`` and ``report_`` (no rows when it has
+            no series).
         """
         self._panel = self._prepare(pdf)
         if self._panel is None:
-            return pd.DataFrame(), self.excluded_, self.fallbacks_, pd.DataFrame()
+            return pd.DataFrame(), self.excluded_, self.fallbacks_, pd.DataFrame(), pd.DataFrame()
         out = self.predict(h, level=level)
-        return out, self.excluded_, self.fallbacks_, self.fitted_models_
+        return out, self.excluded_, self.fallbacks_, self.fitted_models_, self.report_
 
     def predict(self, h: int, level: Optional[Union[float, Sequence[float]]] = None,
                 X_df: Optional[pd.DataFrame] = None, fitted: bool = False) -> pd.DataFrame:
@@ -1274,18 +1308,25 @@ class Forecaster:
 
     def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
                       res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
-        """Count bounds around the point forecasts (see forecast/intervals.py)."""
+        """Count bounds around the point forecasts (see forecast/intervals.py), each holding its
+        point forecast (:func:`_holding_the_mean`)."""
         var = self._claimed_variance(model, panel, res, levels)
         if self._interval_of[model.alias] == "count":
-            return _intervals.nb_bounds(res["mean"], var, levels)
+            return _holding_the_mean(res["mean"], *_intervals.nb_bounds(res["mean"], var, levels))
         backtests = self._backtests(model, panel, h, levels, phase0)
-        return _intervals.calibrated_bounds(res["mean"], var, levels, backtests)
+        return _holding_the_mean(res["mean"], *_intervals.calibrated_bounds(res["mean"], var, levels, backtests))
 
     @staticmethod
     def _claimed_variance(model: Any, panel: _Panel, res: Dict[str, Any], levels: List[float]) -> np.ndarray:
         """The variance (S, h) a model's own intervals claim, the spread of Theta's additive errors
-        carried to the level of its forecast (see :func:`intervals.to_forecast_level`)."""
+        carried to the level of its forecast (see :func:`intervals.to_forecast_level`); for Croston
+        and TSB, whose own bounds are clipped error quantiles, not a normal interval, their mean
+        squared one-step error (:func:`~earlyhelp.forecast.models.intermittent_variance`)."""
         var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+        if getattr(model, "kind", None) in INTERMITTENT_KINDS and res.get("fitted") is not None:
+            mse = intermittent_variance(panel.y, res["fitted"], panel.indptr)
+            # where the model gave no interval (too few errors), it claims no variance either
+            return np.where(np.isfinite(var), mse[:, None], np.nan)
         if getattr(model, "kind", None) != "Theta":
             return var
         theta = theta_fitted(res["method"])
@@ -1340,6 +1381,8 @@ class Forecaster:
                 X=X, X_future=Xf, phase0=phase0, n_threads=self.n_jobs, fitted=want_fitted, progress=callback)
         if model.kind == "Theta" and levels:
             theta_bounds(res, panel.lengths(), bool(getattr(model, "optimized", False)), levels)
+        if model.kind in INTERMITTENT_KINDS and levels:
+            intermittent_bounds(res)  # error quantiles of rare demands fell below the point forecast
         res["flat_exog"] = flat  # for _note_count_regression, on the fit whose output is returned
         return res
 

@@ -296,6 +296,57 @@ def theta_bounds(res: Dict[str, Any], n_obs: np.ndarray, optimized: bool, levels
     res["lo"], res["hi"] = lo, hi
 
 
+#: the intermittent-demand models, whose own bounds are empirical quantiles of their in-sample errors
+INTERMITTENT_KINDS = ("CrostonOptimized", "TSB")
+
+
+def intermittent_bounds(res: Dict[str, Any]) -> None:
+    """Croston's and TSB's own bounds widened to hold their point forecast (in place; see
+    :class:`CrostonOptimized`).
+
+    The core adds the empirical quantiles of the in-sample one-step errors to the flat point
+    forecast. On an intermittent series most errors are the small negative ones of the periods
+    without demand, so both quantiles of a central interval can be below 0: the interval lay
+    below its own point forecast (a forecast of 1.12 with a 95% interval of [0, 0] on a series
+    with two demands in 48 months). A bound on the wrong side of the point forecast is moved to
+    it; NaN bounds (no interval) stay NaN.
+
+    Parameters
+    ----------
+    res : dict
+        the core's result: ``mean`` (S, h), ``lo``/``hi`` (S, L, h).
+    """
+    mean = res["mean"][:, None, :]
+    lo, hi = res["lo"], res["hi"]
+    res["lo"] = np.where(np.isfinite(lo) & np.isfinite(mean), np.minimum(lo, mean), lo)
+    res["hi"] = np.where(np.isfinite(hi) & np.isfinite(mean), np.maximum(hi, mean), hi)
+
+
+def intermittent_variance(y: np.ndarray, fitted: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Per series, the mean squared in-sample one-step error of Croston or TSB (NaN with fewer than
+    two errors, where the core gives no interval): the variance their count intervals start from.
+
+    Their own bounds are error quantiles clipped at 0, not a normal interval, so the width of the
+    widest one over twice its normal quantile is no standard deviation: on a series of rare
+    demands both bounds were 0 and the variance read from them 0 (a Poisson count interval),
+    however large the demands were.
+
+    Parameters
+    ----------
+    y, fitted : ndarray
+        the series concatenated, and the model's in-sample fitted values (NaN where none).
+    indptr : ndarray
+        where each series starts in ``y`` (and ends: S + 1 offsets).
+    """
+    err = np.asarray(y, dtype=float) - np.asarray(fitted, dtype=float)
+    ok = np.isfinite(err)
+    series = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    S = len(indptr) - 1
+    n = np.bincount(series[ok], minlength=S)
+    sq = np.bincount(series[ok], weights=err[ok] ** 2, minlength=S)
+    return np.divide(sq, n, out=np.full(S, np.nan), where=n >= 2)
+
+
 class SeasonalNaive(CoreModel):
     """The value one season earlier; normal intervals from seasonal differences
     as statsforecast. Series of at most one season fall back to Naive.
@@ -336,8 +387,12 @@ class CrostonOptimized(CoreModel):
 
     Intervals (which statsforecast offers only by conformal prediction) are the
     empirical quantiles of the in-sample one-step errors around the forecast,
-    both bounds clipped at zero for non-negative series. Negative values are an
-    input error (demand sizes and intervals between demands need counts).
+    both bounds clipped at zero for non-negative series, and widened where needed
+    to hold the point forecast (on a series of rare demands most errors are small
+    and negative, and both quantiles fell below it). The count intervals
+    (``interval="count"``/``"backtest"``) start from the mean squared one-step error.
+    Negative values are an input error (demand sizes and intervals between demands
+    need counts).
 
     Parameters
     ----------

@@ -5,7 +5,9 @@ A council publishes a pack every month (``earlyhelp report``) and a demand forec
 both. Cells one run hid beside small counts, another may show, and read together they give the
 hidden counts back. So a run reads the council's runs already in its output folder: what they
 showed is known, what they hid stays hidden (:mod:`earlyhelp.report.pack`, and the
-observed counts of ``earlyhelp forecast``).
+observed counts of ``earlyhelp forecast``). Weeks are other cells than months: a weekly
+forecast reads the weekly forecasts before it (the same week: periods starting the same day),
+and no pack or monthly forecast reads them.
 
 Runs are read as they were written: a table is taken from the file whose SHA-256 the run's
 ``run.json`` records (its CSV, else its Parquet), and a run folder that cannot be read so, or
@@ -37,16 +39,22 @@ _LEDGER_COLUMNS = ("measure", "period", "locality", *COUNT_COLUMNS)
 _LEDGER_PERIODS = {"measures_monthly": r"\d{4}-\d{2}", "measures_localities_12m": r"12 months to \d{4}-\d{2}"}
 
 
-def earlier_runs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
-    """What the council's packs and monthly demand forecasts already in a folder published.
+#: the ``span`` of a weekly forecast's cells (``period`` the week's first day, ``YYYY-MM-DD``) and their table
+#: in :func:`published_cells`
+WEEKS = "w"
+
+
+def earlier_runs(output, council: str, *, weeks: bool = False) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
+    """What the council's packs and demand forecasts already in a folder published.
 
     A run folder holding a pack's tables or a forecast's observed counts whose ``run.json``
     cannot say whose run it is (unreadable, edited, without the command or the council), or
     whose tables cannot be read back as they were written, is an error naming the file.
     Restore the file, or move the run folder out of ``output``. A forecast's series are named
     by their measure, and those a pack has too (``requests``, ``children_referred``,
-    ``episodes_opened``, ``step_ups``) count the same cells; forecasts at weekly frequency
-    count other cells and are passed over.
+    ``episodes_opened``, ``step_ups``) count the same cells. Forecasts at weekly
+    frequency count other cells than months: they are passed over unless ``weeks`` (a weekly
+    forecast reading the weekly ones before it).
 
     Parameters
     ----------
@@ -55,6 +63,9 @@ def earlier_runs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame]
     council : str
         the council's name: another council's runs are left out (names compared without case or
         surrounding spaces).
+    weeks : bool, default False
+        also the weekly forecasts' observed counts: their cells' ``span`` is ``WEEKS`` and their
+        ``period`` the week's first day (``YYYY-MM-DD``), as :func:`published_cells` reads them.
 
     Returns
     -------
@@ -69,7 +80,7 @@ def earlier_runs(output, council: str) -> List[Tuple[pd.DataFrame, pd.DataFrame]
             if _same_council(record, run, council):
                 found.append(tuple(_ledger_table(run, table, record.get("files")) for table in PACK_LEDGER_TABLES))
         else:
-            cells = _forecast_cells(run, record, council)
+            cells = _forecast_cells(run, record, council, weeks)
             if cells is not None:
                 found.append((cells, pd.DataFrame(columns=list(_LEDGER_COLUMNS))))
     return found
@@ -102,8 +113,9 @@ def _same_council(record: Dict[str, Any], run: Path, council: str) -> bool:
     return name.strip().casefold() == council.strip().casefold()
 
 
-def _forecast_cells(run: Path, record: Dict[str, Any], council: str) -> Optional[pd.DataFrame]:
-    """A monthly forecast's observed counts of ``council`` as pack cells (None: none, or weekly)."""
+def _forecast_cells(run: Path, record: Dict[str, Any], council: str, weeks: bool = False) -> Optional[pd.DataFrame]:
+    """A forecast's observed counts of ``council`` as pack cells (None: none, or weekly unless
+    ``weeks``; periods that are neither months nor weeks are passed over)."""
     table = _run_table(run, "observed", record.get("files"))
     missing = [c for c in ("unique_id", "council", "locality", "ds", "y") if c not in table.columns]
     if missing:
@@ -117,12 +129,14 @@ def _forecast_cells(run: Path, record: Dict[str, Any], council: str) -> Optional
         raise ValidationError([Problem(str(run / "observed.csv"), "ds", "is not a date as the forecast wrote it: "
                                        "restore the file, or move the run folder out of the output folder",
                                        rows=rows[:10], n_rows=len(rows), value=mine["ds"].iloc[rows[0]])])
-    span = months_spanned(mine["unique_id"], day)
-    if span is None:
-        return None                                   # weekly counts: other cells than months'
+    span: Any = months_spanned(mine["unique_id"], day)
+    if span is None:                                  # weekly counts: other cells than months'
+        if not (weeks and weekly(mine["unique_id"], day)):
+            return None
+        span = WEEKS
     locality = mine["locality"].str.strip()
     return pd.DataFrame({"measure": mine["unique_id"].str.split(SEP).str[0].to_numpy(),
-                         "period": day.dt.strftime("%Y-%m").to_numpy(),
+                         "period": day.dt.strftime("%Y-%m-%d" if span == WEEKS else "%Y-%m").to_numpy(),
                          "locality": np.where(locality == "", ALL, locality),
                          "numerator": mine["y"].to_numpy(), "denominator": "", "span": span})
 
@@ -154,6 +168,28 @@ def months_spanned(series: pd.Series, start: pd.Series) -> Optional[int]:
         return 1
     span = int(gaps.min())
     return span if span in (1, 3, 12) and (gaps % span == 0).all() else None
+
+
+def weekly(series: pd.Series, start: pd.Series) -> bool:
+    """Whether a forecast's periods are weeks: period starts (``ds``) at midnight on one weekday,
+    each series' 7 days apart (or a whole number of weeks: a week missing from the table).
+
+    Parameters
+    ----------
+    series : Series
+        each observation's series id.
+    start : Series
+        each observation's period start (``ds``).
+    """
+    start = pd.to_datetime(pd.Series(start.to_numpy()))
+    if not len(start) or not start.eq(start.dt.normalize()).all():
+        return False
+    days = (start - start.min()).dt.days.to_numpy()
+    if (days % 7).any():                               # one weekday for every series: one grid of weeks
+        return False
+    steps = pd.Series(days).groupby(pd.Series(series).to_numpy()).apply(lambda d: np.diff(np.sort(d.unique())))
+    gaps = np.concatenate([np.asarray(g) for g in steps]) if len(steps) else np.array([], dtype=int)
+    return not len(gaps) or int(gaps.min()) == 7
 
 
 def _pack_record(run: Path) -> Optional[Dict[str, Any]]:
@@ -263,15 +299,19 @@ def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
     -------
     DataFrame
         one row per cell and run: ``pack`` (the run's place in ``earlier``), ``table`` (``m``
-        monthly, ``y`` 12-month, ``s3`` a forecast's quarter from the month ``period``),
+        monthly, ``y`` 12-month, ``s3`` a forecast's quarter from the month ``period``, ``w`` a
+        weekly forecast's week from the day ``period``),
         ``measure``, ``period``, ``locality``, ``column``, ``shown`` (and its ``value``) and
         ``hidden``.
     """
     parts = []
     for pack, tables in enumerate(earlier):
         for tag, frame in zip(("m", "y"), tables):
-            if tag == "m" and "span" in frame.columns and len(frame) and int(frame["span"].iloc[0]) > 1:
-                tag = f"s{int(frame['span'].iloc[0])}"    # a forecast's quarters (or years): sums of months
+            span = str(frame["span"].iloc[0]) if tag == "m" and "span" in frame.columns and len(frame) else "1"
+            if span == WEEKS:
+                tag = WEEKS                                # a weekly forecast's weeks: no month's cells
+            elif int(span) > 1:
+                tag = f"s{int(span)}"                      # a forecast's quarters (or years): sums of months
             for c in (c for c in COUNT_COLUMNS if c in frame.columns):
                 parts.append(_cells(frame, frame[c], frame["period"], pack, tag, c))
             if tag == "m" and "previous" in frame.columns and len(counts):
