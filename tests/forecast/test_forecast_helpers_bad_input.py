@@ -1,4 +1,4 @@
-"""Review s41: bad input to pick/ensemble/best_model, aggregate, demand_series, capacity, Forecaster."""
+"""Bad input to pick/ensemble/best_model, aggregate, demand_series, capacity, Forecaster."""
 from __future__ import annotations
 
 import numpy as np

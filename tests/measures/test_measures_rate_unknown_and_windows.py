@@ -1,4 +1,4 @@
-"""Review s41: the council's rate with a locality's children unknown, windows and data that start or
+"""The council's rate with a locality's children unknown, windows and data that start or
 end mid-month, caseloads counted where the teams and staff are, Making Data Count's 2.66, and the
 period the variation icon describes."""
 from __future__ import annotations

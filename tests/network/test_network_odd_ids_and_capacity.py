@@ -1,4 +1,4 @@
-"""Review s41: float ids, zero capacity, repeated graph labels, families without an id."""
+"""Float ids, zero capacity, repeated graph labels, families without an id."""
 from __future__ import annotations
 
 import numpy as np

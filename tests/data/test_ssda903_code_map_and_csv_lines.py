@@ -1,4 +1,4 @@
-"""Review s42: SSDA903 years compared after the code map; CSV rows named by the file's line."""
+"""SSDA903 years compared after the code map; CSV rows named by the line of their file."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,17 +11,7 @@ from earlyhelp import ValidationError
 from earlyhelp.data.coerce import CSV_LINES
 from earlyhelp.data.ssd import read_geography
 
-H = "CHILD,SEX,DOB,ETHNIC\n1001,1,01/05/2010,WBRI\n1002,2,03/06/2012,WBRI\n"
-EPH = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC\n"
-E = EPH + "1001,01/05/2021,S,C2,N1,U4,PR1,01/09/2021,E4A\n1002,03/06/2021,S,C2,N1,K2,PR1,,\n"
-
-
-def folder(root: Path, files: dict) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+from _ssda903_files import E, H, folder  # noqa: E402
 
 
 def two_years(root: Path, episodes_2022: str, header_2022: str = H) -> Path:
