@@ -160,10 +160,7 @@ def months_spanned(series: pd.Series, start: pd.Series) -> Optional[int]:
     start = pd.to_datetime(pd.Series(start.to_numpy()))
     if not (start.dt.day == 1).all():
         return None
-    month = start.dt.year * 12 + start.dt.month
-    steps = pd.Series(month.to_numpy()).groupby(pd.Series(series).to_numpy()).apply(
-        lambda m: np.diff(np.sort(m.unique())))
-    gaps = np.unique(np.concatenate([np.asarray(g) for g in steps])) if len(steps) else np.array([], dtype=int)
+    gaps = np.unique(_steps(series, (start.dt.year * 12 + start.dt.month).to_numpy()))
     if not len(gaps):
         return 1
     span = int(gaps.min())
@@ -187,9 +184,14 @@ def weekly(series: pd.Series, start: pd.Series) -> bool:
     days = (start - start.min()).dt.days.to_numpy()
     if (days % 7).any():                               # one weekday for every series: one grid of weeks
         return False
-    steps = pd.Series(days).groupby(pd.Series(series).to_numpy()).apply(lambda d: np.diff(np.sort(d.unique())))
-    gaps = np.concatenate([np.asarray(g) for g in steps]) if len(steps) else np.array([], dtype=int)
+    gaps = _steps(series, days)
     return not len(gaps) or int(gaps.min()) == 7
+
+
+def _steps(series: pd.Series, when: np.ndarray) -> np.ndarray:
+    """The steps between each series' distinct period numbers ``when`` (months or days), all series together."""
+    steps = pd.Series(when).groupby(pd.Series(series).to_numpy()).apply(lambda d: np.diff(np.sort(d.unique())))
+    return np.concatenate([np.asarray(g) for g in steps]) if len(steps) else np.array([], dtype=int)
 
 
 def _pack_record(run: Path) -> Optional[Dict[str, Any]]:
