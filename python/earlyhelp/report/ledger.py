@@ -177,6 +177,11 @@ def weekly(series: pd.Series, start: pd.Series) -> bool:
         each observation's series id.
     start : Series
         each observation's period start (``ds``).
+
+    Returns
+    -------
+    bool
+        True where every period is a week of one grid.
     """
     start = pd.to_datetime(pd.Series(start.to_numpy()))
     if not len(start) or not start.eq(start.dt.normalize()).all():
