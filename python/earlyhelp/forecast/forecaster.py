@@ -371,24 +371,6 @@ def _note_far_beyond_history(res: Dict[str, Any], panel: _Panel) -> None:
     res["method"], res["fallback"] = method, fallback
 
 
-def _holding_the_mean(mean: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
-    """Count bounds (S, L, h) widened to the whole numbers either side of their point forecast
-    (S, h) where they left it out; NaN bounds stay NaN.
-
-    A count's central interval can leave out its own mean: at a forecast of 0.26 a count is 0 in
-    three periods of four, so its 50% interval is [0, 0]; the backtest calibration moved intervals
-    of Croston's and TSB's forecasts of a fraction of a count off them too (a forecast of 0.68 got
-    [1, 2] at 80%, one of 0.26 got [0, 0]). An interval that does not hold the forecast it
-    surrounds reads as an error in every table and plot of it; widened, it covers more than its
-    level only where a count's whole numbers cannot hold both."""
-    m = mean[:, None, :]
-    known = np.isfinite(m)
-    with np.errstate(invalid="ignore"):
-        lo = np.where(known & np.isfinite(lo), np.minimum(lo, np.floor(m)), lo)
-        hi = np.where(known & np.isfinite(hi), np.maximum(hi, np.ceil(m)), hi)
-    return lo, hi
-
-
 def _warn_excluded(excluded: pd.DataFrame) -> None:
     """Say in the log that series were excluded (once per fit, however many Dask partitions)."""
     if len(excluded):
@@ -400,21 +382,24 @@ def _no_series_error() -> ValidationError:
     return ValidationError("no series with any non-missing y value", table=_TABLE, column="y")
 
 
-def _gather_excluded(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """The ``excluded_`` of every Dask partition in one table, as a pandas fit gives it (by unique_id)."""
+def _by_series(parts: Sequence[pd.DataFrame], empty: Optional[pd.DataFrame]) -> Optional[pd.DataFrame]:
+    """Every Dask partition's table of series in one, as a pandas fit gives it (by unique_id);
+    ``empty`` when no partition has a row."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame(columns=_EXCLUDED_COLUMNS)
+        return empty
     return pd.concat(parts, ignore_index=True).sort_values("unique_id", kind="stable", ignore_index=True)
+
+
+def _gather_excluded(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The ``excluded_`` of every Dask partition in one table."""
+    return _by_series(parts, pd.DataFrame(columns=_EXCLUDED_COLUMNS))
 
 
 def _gather_report(parts: Sequence[pd.DataFrame]) -> Optional[pd.DataFrame]:
-    """The ``report_`` of every Dask partition in one table, as a pandas fit gives it (by unique_id);
-    None when no partition has a series (the fit then raises)."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return None
-    return pd.concat(parts, ignore_index=True).sort_values("unique_id", kind="stable", ignore_index=True)
+    """The ``report_`` of every Dask partition in one table; None when no partition has a series
+    (the fit then raises)."""
+    return _by_series(parts, None)
 
 
 def _check_ids_apart_as_text(ids: pd.Series) -> None:
@@ -1308,13 +1293,12 @@ class Forecaster:
 
     def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
                       res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
-        """Count bounds around the point forecasts (see forecast/intervals.py), each holding its
-        point forecast (:func:`_holding_the_mean`)."""
+        """Count bounds around the point forecasts (see forecast/intervals.py)."""
         var = self._claimed_variance(model, panel, res, levels)
         if self._interval_of[model.alias] == "count":
-            return _holding_the_mean(res["mean"], *_intervals.nb_bounds(res["mean"], var, levels))
+            return _intervals.nb_bounds(res["mean"], var, levels)
         backtests = self._backtests(model, panel, h, levels, phase0)
-        return _holding_the_mean(res["mean"], *_intervals.calibrated_bounds(res["mean"], var, levels, backtests))
+        return _intervals.calibrated_bounds(res["mean"], var, levels, backtests)
 
     @staticmethod
     def _claimed_variance(model: Any, panel: _Panel, res: Dict[str, Any], levels: List[float]) -> np.ndarray:
