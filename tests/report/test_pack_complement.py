@@ -1,13 +1,17 @@
 """A proportion published as 7 of 8 shows that 1 family was not counted: the numerator is hidden
-where the denominator less it is 1..threshold (and the denominator is shown)."""
+where the denominator less it is 1..threshold (and the denominator is shown). As 5 of 5, the
+numerator is at its bound: the denominator less it, 0 or more, is an unknown of the audit."""
 from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
+import pytest
 
 import earlyhelp
 from earlyhelp.report.pack import PackOptions, build_pack
+from earlyhelp.report.suppression import hidden_ranges, suppress_cells
 
 
 def test_no_published_proportion_leaves_a_small_complement():
@@ -26,3 +30,32 @@ def test_no_published_proportion_leaves_a_small_complement():
         # the rule is at work: numerators hidden though above 5, their denominator shown
         hidden_for_it += int((num.isna() & (den > 5)).sum())
     assert hidden_for_it > 0
+
+
+# two localities, each 5 of 5: numerators 0 (council) 1 2, denominators 3 4 5, what each locality's
+# denominator leaves over its numerator 6 7 (the council's follows)
+SHARES = [10, 5, 5, 10, 5, 5, 0, 0]
+SUMS = [(0, (1, 2)), (3, (4, 5))]
+BOUNDS = [(4, (1, 6)), (5, (2, 7))]
+FREE = np.array([False] * 6 + [True] * 2)
+
+
+def test_a_share_of_100_percent_is_protected_by_its_bound():
+    # hidden numerators 5 and 5 of a published 10, beside published denominators 5 and 5: each
+    # numerator is at most its denominator, so both are 5; one denominator more must go
+    seed = np.array([False, True, True, False, False, False, False, False])
+    alone = suppress_cells(SHARES, SUMS, threshold=3, hidden=seed)
+    assert alone.hidden.tolist() == seed.tolist()
+    assert (np.diff(hidden_ranges(SHARES, SUMS + BOUNDS, seed | FREE)[:2], axis=1) == 0).all()
+    result = suppress_cells(SHARES, SUMS + BOUNDS, threshold=3, hidden=seed, free=FREE)
+    assert not result.hidden[FREE].any() and result.hidden[3:6].any()
+    ranges = hidden_ranges(SHARES, SUMS + BOUNDS, result.hidden | FREE)
+    free_rows = FREE[np.flatnonzero(result.hidden | FREE)]
+    assert (ranges[~free_rows, 1] - ranges[~free_rows, 0] >= 1).all()
+
+
+def test_free_cells_are_never_published_or_hidden_themselves():
+    with pytest.raises(ValueError, match="free and published or hidden"):
+        suppress_cells(SHARES, SUMS + BOUNDS, threshold=3, published=FREE, free=FREE)
+    with pytest.raises(ValueError, match="free has 3 cells"):
+        suppress_cells(SHARES, SUMS + BOUNDS, threshold=3, free=[True] * 3)

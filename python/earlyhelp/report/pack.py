@@ -748,16 +748,22 @@ class _Links:
         ``(stock, inflow, outflow)`` classes: in every locality, the stock at a month's end is
         the stock a month before plus the month's inflow less its outflow (episodes open, opened
         and closed); None where there is no such flow.
+    bounds : list of (int, int)
+        ``(numerator, denominator)`` classes of a proportion equal in some cell: the numerator is
+        at most the denominator, and where the two are equal (a share of 100%) the bound can pin
+        a hidden count.
     """
 
     classes: List[List[Tuple[str, str]]]
     sums: List[Tuple[int, Tuple[int, ...]]]
     flows: List[Tuple[int, Optional[int], Optional[int]]] = field(default_factory=list)
+    bounds: List[Tuple[int, int]] = field(default_factory=list)
 
     def linked(self) -> List[int]:
-        """The classes in an identity (two series or more), a sum or a stock's flows."""
+        """The classes in an identity (two series or more), a sum, a stock's flows or a proportion's bound."""
         in_sums = {k for t, parts in self.sums for k in (t, *parts)}
         in_sums |= {k for flow in self.flows for k in flow if k is not None}
+        in_sums |= {k for pair in self.bounds for k in pair}
         return [k for k, c in enumerate(self.classes) if len(c) > 1 or k in in_sums]
 
 
@@ -783,7 +789,26 @@ def _linked_series(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame, kinds: Di
         classes[k].append(name)
     rep = x[first[order]]
     stocks = [k for k, members in enumerate(classes) if any(kinds.get(m) == "stock" for m, _ in members)]
-    return _Links(classes, _sums_of(rep), _flows_of(rep, stocks, month_pairs))
+    return _Links(classes, _sums_of(rep), _flows_of(rep, stocks, month_pairs), _bounds_of(classes, rep))
+
+
+def _bounds_of(classes: List[List[Tuple[str, str]]], rep: np.ndarray) -> List[Tuple[int, int]]:
+    """``(numerator, denominator)`` classes of each proportion that are equal in some cell.
+
+    A numerator is at most its denominator: two localities each 5 of 5, their numerators hidden
+    beside a council total of 10, are both 5. Only equal cells bind: where the denominator is
+    larger, either count can move a little and keep the bound, so it pins nothing the relations
+    did not (:func:`_full_shares`).
+    """
+    class_of = {name: k for k, members in enumerate(classes) for name in members}
+    out = []
+    for (m, c), num in class_of.items():
+        den = class_of.get((m, "denominator"))
+        if c != "numerator" or den is None or den == num:
+            continue
+        if (rep[num] == rep[den]).any():
+            out.append((num, den))
+    return list(dict.fromkeys(out))
 
 
 def _series_matrix(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame,
@@ -931,7 +956,8 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     the sums between measures (:func:`_linked_series`), in place.
 
     The linked series are audited as one table: a count published in several measures is one cell
-    (hidden in one, hidden in all); per period and locality each sum holds; per period the council
+    (hidden in one, hidden in all); per period and locality each sum holds, and a numerator is at
+    most its denominator (:func:`_full_shares`); per period the council
     is the sum of its localities; with ``loc12``, each locality's 12-month figure is the sum of its
     last twelve months (of a stock, the last month). The last three hold where the data show them.
     ``counts`` gets the numerators hidden here as secondary suppressions; ``not_audited`` every place
@@ -960,6 +986,14 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     at = -np.ones((len(links.classes), grid.n), dtype=np.int64)          # (class, slot) -> cell
     at[cell_key // grid.n, cell_key % grid.n] = np.arange(len(cell_key))
     relations = _linked_relations(at, values, grid, links, linked)
+    # a share of 100%: its complement (0, in no table) is one more unknown of 0 or more
+    full = _full_shares(at, values, links)
+    free = np.r_[np.zeros(len(values), dtype=bool), np.ones(len(full), dtype=bool)]
+    relations += [(den, (num, len(values) + j)) for j, (num, den) in enumerate(full)]
+    values = np.r_[values, np.zeros(len(full))]
+    seed = np.r_[seed, np.zeros(len(full), dtype=bool)]
+    if published is not None:
+        published = np.r_[published, np.zeros(len(full), dtype=bool)]
     hidden = seed.copy()
     skipped: Dict[int, str] = {}
     # cells no relation links are audited apart (months of the lead-in year share none): small systems
@@ -968,7 +1002,7 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
         rels = [(tuple(local[q] for q in t) if isinstance(t, tuple) else local[t], tuple(local[q] for q in ps))
                 for t, ps in rels]
         hidden[cells], why = _suppress_related(values[cells], rels, threshold, seed[cells],
-                                               None if published is None else published[cells])
+                                               None if published is None else published[cells], free[cells])
         skipped.update({int(cells[k]): w for k, w in why.items()})
     _hide_places(frames, places, hidden[cell], counts)
     if not_audited is not None and skipped:
@@ -1079,6 +1113,18 @@ def _linked_relations(at: np.ndarray, values: np.ndarray, grid: _SlotGrid, links
     return relations
 
 
+def _full_shares(at: np.ndarray, values: np.ndarray, links: _Links) -> List[Tuple[int, int]]:
+    """``(numerator, denominator)`` cells of the proportions (:attr:`_Links.bounds`) where the two
+    are equal: a numerator is at most its denominator, and only there does the bound pin anything
+    (elsewhere either can move a little and keep it)."""
+    out = []
+    for num, den in links.bounds:
+        both = np.flatnonzero((at[num] >= 0) & (at[den] >= 0))
+        equal = both[values[at[num, both]] == values[at[den, both]]]
+        out += [(int(at[num, s]), int(at[den, s])) for s in equal]
+    return out
+
+
 def _year_slots(grid: _SlotGrid) -> Dict[bool, list]:
     """Per locality its 12-month slot and the monthly slots it covers: the last twelve (a flow) or
     the last one (a stock)."""
@@ -1129,10 +1175,11 @@ def _hide_places(frames: list, places: Dict[str, np.ndarray], hidden: np.ndarray
 
 
 def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed: np.ndarray,
-                      published: Optional[np.ndarray] = None,
+                      published: Optional[np.ndarray] = None, free: Optional[np.ndarray] = None,
                       lp_audit: bool = True) -> Tuple[np.ndarray, Dict[int, str]]:
     """Cells hidden (``seed`` and more) so that no relation pins a hidden one to one value; and the
-    hidden cells the bounds audit did not cover, with why (:attr:`SuppressionResult.not_audited`)."""
+    hidden cells the bounds audit did not cover, with why (:attr:`SuppressionResult.not_audited`).
+    ``free``: unknowns no table publishes (:func:`~earlyhelp.report.suppression.suppress_cells`)."""
     from .suppression import suppress_cells
 
     # the bounds audit runs even when every hidden count is above zero: the true counts then lie
@@ -1140,7 +1187,7 @@ def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed:
     # only (a count published twice within an odd cycle of sums can leave a linear range of
     # [20, 21] whose only whole solution is 20; see suppression._cell_range)
     result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True,
-                            published=published, lp_audit=None if lp_audit else False)
+                            published=published, free=free, lp_audit=None if lp_audit else False)
     return result.hidden, result.not_audited
 
 

@@ -115,7 +115,8 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                    threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
                    hidden: Optional[Sequence[bool]] = None, zeros_last: bool = False,
                    audit_seconds: float = DEFAULT_AUDIT_SECONDS,
-                   published: Optional[Sequence[bool]] = None) -> SuppressionResult:
+                   published: Optional[Sequence[bool]] = None,
+                   free: Optional[Sequence[bool]] = None) -> SuppressionResult:
     """Choose the cells to hide among ``values`` linked by additive ``relations``.
 
     Parameters
@@ -139,6 +140,11 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         Cells public already (an earlier release printed them, or a difference of two it printed):
         never hidden, and known to the audit. A hidden cell they work out, with nothing else left
         to hide, is listed in ``not_audited``.
+    free : sequence of bool, optional
+        Unknowns that no table publishes and that need no protection of their own, such as a
+        proportion's denominator less its numerator (a count of 0 or more): they take part in the
+        relations and the bounds (a numerator at most its denominator), are never hidden or
+        audited for themselves, and come back not hidden.
     zeros_last : bool, default False
         Pick a published zero as a secondary cell only when no non-zero cell (part or total) will
         do. A hidden zero beside a zero total is pinned by the bounds (counts are >= 0), and
@@ -174,11 +180,22 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             raise ValueError(f"cells {np.flatnonzero(seed & public)[:5].tolist()} are both published and hidden")
         reason[seed & ~primary] = "secondary"
         primary = primary | seed
-    hidden = primary
-    if not hidden.any() or not relations:
-        return SuppressionResult(hidden, reason)
+    free_cells = np.zeros(n, dtype=bool) if free is None else np.asarray(free, dtype=bool)
+    if free_cells.shape != v.shape:
+        raise ValueError(f"free has {free_cells.size} cells, values {n}")
+    if (free_cells & (public | primary)).any():
+        raise ValueError(f"cells {np.flatnonzero(free_cells & (public | primary))[:5].tolist()} are free and "
+                         "published or hidden")
+    if not primary.any() or not relations:
+        return SuppressionResult(primary, reason)
+    hidden = primary | free_cells
     rels = _normalised(relations)
     eq = _Equations(rels, n)
+    # a relation with a free cell found in no other says nothing the algebra can use (the free
+    # cell takes up any difference): only the bounds read it, and leaving it out of the algebra
+    # keeps its blocks as small as they are without the free cells
+    lone_free = free_cells & (np.bincount(eq.cell, minlength=n) == 1)
+    informative = np.bincount(eq.rel, weights=lone_free[eq.cell], minlength=len(rels)) == 0
     # the hidden cells of each relation, kept up to date as cells are hidden: each round reads them
     # instead of every relation
     n_hidden = eq.hidden_per_relation(hidden)
@@ -192,7 +209,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         """Every relation with one hidden cell gets a second (step 1), in the relations' order."""
         changed = False
         for k in range(len(rels)):
-            if n_hidden[k] == 1:
+            if n_hidden[k] == 1 and not any(free_cells[i] for i in (*rels[k][0], *rels[k][1])):
                 pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
                 if pick is not None:
                     hide(pick)
@@ -291,7 +308,9 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             continue
         rows = np.flatnonzero(n_hidden > 0)
         a, _b, idx = eq.system(hidden, n_hidden)
+        a, rows = a[informative[rows]], rows[informative[rows]]
         determined = _algebraically_determined(rels, v, hidden, solved, (a, idx))
+        determined = determined[~free_cells[determined]]
         if determined.size:
             # beside it first; when every neighbour is hidden, in the relations that work it out
             if cover_apart(determined) or cover_proof(determined, a, idx, rows) \
@@ -301,7 +320,8 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             not_audited.update({int(i): "the published cells work it out and no cell is left to hide"
                                 for i in determined})
         if lp_audit is not False:
-            pinned, unaudited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), clock=clock)
+            pinned, unaudited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), clock=clock,
+                                                  free=free_cells)
             not_audited.update(unaudited)
             if any(cover_far(int(i)) is not None for i in pinned):
                 continue
@@ -312,7 +332,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     if clock.out_of_time:
         warnings.warn(f"the bounds audit used up audit_seconds={clock.seconds:g}: {len(not_audited)} hidden cells "
                       "were not audited (see not_audited)", UserWarning, stacklevel=3)
-    return SuppressionResult(hidden, reason, not_audited, clock.out_of_time)
+    return SuppressionResult(hidden & ~free_cells, reason, not_audited, clock.out_of_time)
 
 
 def _order(i: int, v: np.ndarray, totals: Tuple[int, ...],
@@ -581,7 +601,7 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
 
 
 def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
-                  clock: Optional[_AuditClock] = None) -> np.ndarray:
+                  clock: Optional[_AuditClock] = None, skip: Optional[np.ndarray] = None) -> np.ndarray:
     """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range
     holds one whole number at most (as :func:`hidden_ranges` would find, without two programmes per cell).
 
@@ -591,7 +611,8 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
     few solves. Only whole vertices count (a fractional one shows values no count takes); those of
     two-way tables with margins are all whole. The cells still in doubt get their exact range (two
     linear programmes, and integer ones where an optimum is not whole) while ``clock`` has time
-    left; after it, they are not narrow but marked in ``clock.unchecked``.
+    left; after it, they are not narrow but marked in ``clock.unchecked``. Cells in ``skip`` are not
+    asked about (never narrow).
     """
     from scipy.optimize import linprog
 
@@ -604,8 +625,10 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
         np.minimum(lo_seen, x, out=lo_seen)
         np.maximum(hi_seen, x, out=hi_seen)
 
+    asked = np.ones(m, dtype=bool) if skip is None else ~skip
+
     def doubt() -> np.ndarray:
-        return ~_two_whole_numbers(lo_seen, hi_seen)
+        return ~_two_whole_numbers(lo_seen, hi_seen) & asked
 
     truth = bool((x0 >= 0).all() and np.abs(a @ x0 - b).max() < 1e-6 and _whole(x0))
     if truth:
@@ -647,16 +670,18 @@ def _two_whole_numbers(lo, hi):
 
 
 def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, required: bool,
-                      clock: Optional[_AuditClock] = None) -> Tuple[np.ndarray, Dict[int, str]]:
+                      clock: Optional[_AuditClock] = None,
+                      free: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Dict[int, str]]:
     """Hidden cells whose range (:func:`hidden_ranges`) holds one whole number at most, ascending; and the
-    hidden cells not audited, with why."""
+    hidden cells not audited, with why (``free`` cells are neither: :func:`suppress_cells`)."""
+    free = np.zeros(len(v), dtype=bool) if free is None else free
     try:
         import scipy.optimize  # noqa: F401
     except ImportError:
         if required:
             raise
         why = "not audited for bounds: scipy is not installed"
-        return np.zeros(0, dtype=int), {int(i): why for i in np.flatnonzero(hidden)}
+        return np.zeros(0, dtype=int), {int(i): why for i in np.flatnonzero(hidden & ~free)}
     a, b, idx = eq.system(hidden, values=v, sparse=True)
     pinned: List[int] = []
     skipped: Dict[int, str] = {}
@@ -664,9 +689,9 @@ def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, requ
         if len(cols) > _LP_AUDIT_MAX_BLOCK:
             why = (f"not audited for bounds: one of {len(cols)} hidden cells linked by the relations, more "
                    f"than the {_LP_AUDIT_MAX_BLOCK} audited together")
-            skipped.update({int(i): why for i in idx[cols]})
+            skipped.update({int(i): why for i in idx[cols] if not free[i]})
             continue
-        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]], clock=clock)
+        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]], clock=clock, skip=free[idx[cols]])
         pinned.extend(int(i) for i in idx[cols[narrow]])
         if clock is not None and clock.unchecked.any():
             why = (f"not audited for bounds: the audit used up audit_seconds={clock.seconds:g} before this "
