@@ -1,5 +1,6 @@
 """A proportion published as 7 of 8 shows that 1 family was not counted: the numerator is hidden
-where the denominator less it is 1..threshold (and the denominator is shown). As 5 of 5, the
+where the denominator less it is 1..threshold (and the denominator is shown), in the pack and in
+any table the gate publishes with numerator and denominator columns. As 5 of 5, the
 numerator is at its bound: the denominator less it, 0 or more, is an unknown of the audit."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 import earlyhelp
 from earlyhelp.report.pack import PackOptions, build_pack
+from earlyhelp.report.publish import PublishPolicy, publish
 from earlyhelp.report.suppression import hidden_ranges, suppress_cells
 
 
@@ -59,3 +61,17 @@ def test_free_cells_are_never_published_or_hidden_themselves():
         suppress_cells(SHARES, SUMS + BOUNDS, threshold=3, published=FREE, free=FREE)
     with pytest.raises(ValueError, match="free has 3 cells"):
         suppress_cells(SHARES, SUMS + BOUNDS, threshold=3, free=[True] * 3)
+
+
+def test_the_gate_hides_a_numerator_that_gives_a_small_complement_away():
+    table = pd.DataFrame({"group": ["A", "B", "C", "D", "E"], "numerator": [7, 8, 3, 30, 0],
+                          "denominator": [8, 8, 4, 40, 5]})
+    shown = publish(table, PublishPolicy()).text
+    assert shown["numerator"].tolist() == ["c", "8", "c", "30", "0"]
+    assert shown["denominator"].tolist() == ["8", "8", "c", "40", "c"]
+    # with a council total: A's numerator hidden for its complement, a second one beside it
+    table = pd.DataFrame({"locality": ["All", "A", "B", "C"], "numerator": [65, 7, 28, 30],
+                          "denominator": [80, 8, 32, 40]})
+    out = publish(table, PublishPolicy(), totals={"locality": "All"}, dims=["locality"])
+    assert out.text["numerator"].tolist().count("c") == 2 and out.text.loc[1, "numerator"] == "c"
+    assert (out.text["denominator"] != "c").all()

@@ -24,6 +24,7 @@ from .._blas import in_one_blas_thread
 from .._errors import Problem, ValidationError
 from .._native import Steps
 from .ledger import ALL, COUNT_COLUMNS, earlier_runs, published_cells
+from .publish import small_complement
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED
 
 DERIVED = ("value", "lo", "hi", "rate_per_10k")
@@ -487,14 +488,10 @@ def _hide(frame: pd.DataFrame, status: Mapping[str, np.ndarray]) -> None:
 
 
 def _small_complement(frame: pd.DataFrame, proportion: np.ndarray, threshold: int) -> np.ndarray:
-    """Rows of a proportion whose denominator less its numerator is 1..threshold: "7 of 8" shows
-    that 1 request was not converted, a small count of families, so the numerator is hidden (the
-    denominator stays: it is a count of its own, suppressed by its own size)."""
+    """Rows of a proportion whose numerator gives a small count away (:func:`~earlyhelp.report.publish.small_complement`)."""
     num = pd.to_numeric(frame["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     den = pd.to_numeric(frame["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    rest = np.round(den - num)
-    # a small denominator is hidden by its own size, and the complement with it
-    return proportion & (rest >= 1) & (rest <= threshold) & (den > threshold)
+    return proportion & small_complement(num, den, threshold)
 
 
 def _one_relation_each(v: np.ndarray, group: np.ndarray, is_total: np.ndarray, threshold: int, measure,

@@ -441,29 +441,69 @@ def _as_numbers(values: pd.Series) -> Optional[pd.Series]:
     return numbers.reindex(values.index).astype(float)
 
 
+def small_complement(numerator: np.ndarray, denominator: np.ndarray, threshold: int) -> np.ndarray:
+    """Where a numerator beside its denominator gives a small count away: "7 of 8" shows that 1
+    was not counted, so the numerator is hidden where the denominator less it is 1..threshold
+    (the denominator stays: a count of its own, hidden by its own size, and the complement with it).
+
+    Parameters
+    ----------
+    numerator, denominator : ndarray of float
+        the counts of each row (NaN where there is none).
+    threshold : int
+        counts ``1..threshold`` are hidden.
+
+    Returns
+    -------
+    ndarray of bool
+        per row: hide the numerator.
+    """
+    rest = np.round(np.asarray(denominator, dtype=float) - np.asarray(numerator, dtype=float))
+    with np.errstate(invalid="ignore"):
+        return (rest >= 1) & (rest <= threshold) & (np.asarray(denominator, dtype=float) > threshold)
+
+
+def _count_values(values: pd.Series) -> pd.Series:
+    numbers = _as_numbers(values)
+    return pd.to_numeric(values, errors="coerce") if numbers is None else numbers
+
+
+def _small_complements(frame: pd.DataFrame, counts: Sequence[Hashable], threshold: int) -> Dict[Hashable, np.ndarray]:
+    """The numerators to hide (:func:`small_complement`) of a table with ``numerator`` and
+    ``denominator`` count columns."""
+    named = {str(c): c for c in counts}
+    if "numerator" not in named or "denominator" not in named:
+        return {}
+    num, den = (_count_values(frame[named[c]]).to_numpy(dtype=float, na_value=np.nan)
+                for c in ("numerator", "denominator"))
+    return {named["numerator"]: small_complement(num, den, threshold)}
+
+
 def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: PublishPolicy,
                      totals: Optional[Mapping[str, Hashable]], dims: Optional[Sequence[str]]) -> "tuple[pd.DataFrame, Dict]":
-    """Counts ``1..threshold`` shown as ``"c"`` (secondary suppression against declared totals)."""
+    """Counts ``1..threshold`` shown as ``"c"``, and numerators whose denominator less them is
+    (:func:`small_complement`); secondary suppression against declared totals."""
     _check_counts(frame, counts)
     out = frame.copy()
     done: Dict[str, Dict[str, int]] = {}
+    forced = _small_complements(frame, counts, policy.threshold)
     if totals:
         keys = list(dims) if dims else [c for c in frame.columns if c in totals]
         table = frame[keys + list(counts)].copy()
         for c in counts:
-            numbers = _as_numbers(table[c])
             # kept as float: a cast to int64 turned a count above its range into a negative number
-            table[c] = (pd.to_numeric(table[c]) if numbers is None else numbers).fillna(0).round()
-        result = suppress(table, list(counts), dims=keys, totals=totals, threshold=policy.threshold)
+            table[c] = _count_values(table[c]).fillna(0).round()
+        result = suppress(table, list(counts), dims=keys, totals=totals, threshold=policy.threshold,
+                          hidden={str(c): m for c, m in forced.items()} or None)
         for c in counts:
             hidden = (result[f"{c}_status"] == SUPPRESSED).to_numpy()
             out[c] = _shown(frame[c], hidden)
             done[str(c)] = result.counts[c]
         return out, done
     for c in counts:
-        values = _as_numbers(frame[c])
-        values = pd.to_numeric(frame[c], errors="coerce") if values is None else values
+        values = _count_values(frame[c])
         hidden = ((values >= 1) & (values <= policy.threshold)).fillna(False).to_numpy(dtype=bool)
+        hidden |= forced.get(c, False)
         if hidden.any():
             out[c] = _shown(frame[c], hidden)
         done[str(c)] = {"primary": int(hidden.sum()), "secondary": 0}
