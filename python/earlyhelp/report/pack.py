@@ -794,8 +794,8 @@ def _bounds_of(classes: List[List[Tuple[str, str]]], rep: np.ndarray) -> List[Tu
 
     A numerator is at most its denominator: two localities each 5 of 5, their numerators hidden
     beside a council total of 10, are both 5. Only equal cells bind: where the denominator is
-    larger, either count can move a little and keep the bound, so it pins nothing the relations
-    did not (:func:`_full_shares`).
+    larger, either count can move a little and keep the bound, so it shrinks no linear range to one
+    value (:func:`_full_shares`).
     """
     class_of = {name: k for k, members in enumerate(classes) for name in members}
     out = []
