@@ -6,7 +6,8 @@ policy (:class:`PublishPolicy`) and says what it did:
 
 * **Small-number suppression.** Every count column of a table (named like a count,
   see :func:`count_columns`, or declared with ``counts=``) has its observed values
-  ``1..threshold`` hidden as ``"c"``. When the table publishes totals of its own
+  ``1..threshold`` hidden as ``"c"``; so is a ``numerator`` whose ``denominator`` less it
+  is ``1..threshold`` (:func:`small_complement`). When the table publishes totals of its own
   rows (``totals={dim: label}``) or a hierarchy, hidden cells are also hidden
   secondarily so that no hidden cell can be worked out from the totals
   (:func:`earlyhelp.report.suppression.suppress`). A column already suppressed
