@@ -504,7 +504,7 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
     for c in counts:
         values = _count_values(frame[c])
         hidden = ((values >= 1) & (values <= policy.threshold)).fillna(False).to_numpy(dtype=bool)
-        hidden |= forced.get(c, False)
+        hidden = hidden | forced.get(c, False)     # a pandas 3 array is read-only
         if hidden.any():
             out[c] = _shown(frame[c], hidden)
         done[str(c)] = {"primary": int(hidden.sum()), "secondary": 0}
