@@ -790,13 +790,8 @@ def _linked_series(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame, kinds: Di
 
 
 def _bounds_of(classes: List[List[Tuple[str, str]]], rep: np.ndarray) -> List[Tuple[int, int]]:
-    """``(numerator, denominator)`` classes of each proportion that are equal in some cell.
-
-    A numerator is at most its denominator: two localities each 5 of 5, their numerators hidden
-    beside a council total of 10, are both 5. Only equal cells bind: where the denominator is
-    larger, either count can move a little and keep the bound, so it shrinks no linear range to one
-    value (:func:`_full_shares`).
-    """
+    """``(numerator, denominator)`` classes of each proportion that are equal in some cell, where
+    the bound binds (:func:`_full_shares`)."""
     class_of = {name: k for k, members in enumerate(classes) for name in members}
     out = []
     for (m, c), num in class_of.items():
@@ -1112,8 +1107,10 @@ def _linked_relations(at: np.ndarray, values: np.ndarray, grid: _SlotGrid, links
 
 def _full_shares(at: np.ndarray, values: np.ndarray, links: _Links) -> List[Tuple[int, int]]:
     """``(numerator, denominator)`` cells of the proportions (:attr:`_Links.bounds`) where the two
-    are equal: a numerator is at most its denominator, and only there does the bound pin anything
-    (elsewhere either can move a little and keep it)."""
+    are equal. A numerator is at most its denominator: two localities each 5 of 5, their numerators
+    hidden beside a council total of 10, are both 5. Only equal cells bind: where the denominator is
+    larger, either count can move a little and keep the bound, so it shrinks no linear range to one
+    value."""
     out = []
     for num, den in links.bounds:
         both = np.flatnonzero((at[num] >= 0) & (at[den] >= 0))

@@ -194,6 +194,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     # a relation with a free cell found in no other says nothing the algebra can use (the free
     # cell takes up any difference): only the bounds read it, and leaving it out of the algebra
     # keeps its blocks as small as they are without the free cells
+    with_free = np.bincount(eq.rel, weights=free_cells[eq.cell], minlength=len(rels)) > 0
     lone_free = free_cells & (np.bincount(eq.cell, minlength=n) == 1)
     informative = np.bincount(eq.rel, weights=lone_free[eq.cell], minlength=len(rels)) == 0
     # the hidden cells of each relation, kept up to date as cells are hidden: each round reads them
@@ -209,7 +210,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         """Every relation with one hidden cell gets a second (step 1), in the relations' order."""
         changed = False
         for k in range(len(rels)):
-            if n_hidden[k] == 1 and not any(free_cells[i] for i in (*rels[k][0], *rels[k][1])):
+            if n_hidden[k] == 1 and not with_free[k]:     # its one hidden cell is the free one
                 pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
                 if pick is not None:
                     hide(pick)
