@@ -135,8 +135,15 @@ def test_intervals_follow_scenarios():
                               "step-up 10% -> 8%": {"step_up_rate": (0.10, 0.08)}})
     base = out[out["scenario"] == "baseline"].reset_index(drop=True)
     more = out[out["scenario"] == "requests +10%"].reset_index(drop=True)
+    # the scenario multiplies the episodes opened from the forecast on, not those open at its origin
+    # (here the steady state): 10% more once the last of those has closed, less until then
+    closed = len(period_survival(curve["weeks"].to_numpy(), curve["survival"].to_numpy(), out.period_weeks)) - 1
+    assert 0 < closed < len(base)
     for col in ("caseload", "caseload-lo-80", "caseload-hi-80", "fte", "fte-lo-80", "fte-hi-80"):
-        np.testing.assert_allclose(more[col], 1.10 * base[col], rtol=1e-12)
+        np.testing.assert_allclose(more[col][closed:], 1.10 * base[col][closed:], rtol=1e-12)
+        ratio = (more[col] / base[col]).to_numpy()[:closed]
+        assert (ratio > 1.0).all() and (ratio <= 1.10 + 1e-12).all() and (np.diff(ratio) >= -1e-12).all(), col
+        assert ratio[0] < 1.05, col
     for frame in (base, out[out["scenario"] == "step-up 10% -> 8%"]):
         assert (frame["fte-lo-80"] < frame["fte"]).all() and (frame["fte"] < frame["fte-hi-80"]).all()
     np.testing.assert_allclose(base["fte"], base["caseload"] / 12)

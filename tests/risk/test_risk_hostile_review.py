@@ -241,7 +241,7 @@ def test_thresholds_that_would_be_read_wrongly(settings):
 
 @pytest.mark.parametrize("at", [None, pd.Timestamp("2024-01-01", tz="UTC")])
 def test_need_profile_date(needs_ds, at):
-    with pytest.raises(ValueError, match="at must be a date"):
+    with pytest.raises(ValueError, match=r"need_profile\.at: must be a date"):  # a ValidationError
         need_profile(needs_ds, at)
 
 

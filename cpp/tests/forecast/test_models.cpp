@@ -259,3 +259,25 @@ TEST(ForecastEdgeSeries, EveryModelOnEveryEdgeSeries) {
     }
   }
 }
+
+TEST(ForecastEdgeSeries, CountRegressionMonthWithNoEventsHasBoundedCountIntervals) {
+  // every other month 0 in all three years: the effect of those months had no finite maximum
+  // likelihood value, its standard error was about 17 on the log scale, and the 95% upper bound
+  // reached thousands on a series that never exceeded 1
+  std::vector<double> y;
+  for (int t = 0; t < 36; ++t) y.push_back(t % 2 == 0 ? 1.0 : 0.0);
+  ModelSpec spec = spec_of(ModelKind::CountRegression);
+  spec.season_length = 12;
+  const auto f = forecast_one(as_series(y), spec, 12, {80.0, 95.0});
+  for (int j = 0; j < 12; ++j) {
+    const double hi95 = f.hi[12 + j];
+    EXPECT_LE(hi95, j % 2 == 0 ? 5.0 : 3.0) << "step " << j;
+    for (int k = 0; k < 2; ++k) {
+      const double lo = f.lo[k * 12 + j], hi = f.hi[k * 12 + j];
+      EXPECT_EQ(lo, std::floor(lo));  // counts: whole numbers
+      EXPECT_EQ(hi, std::floor(hi));
+      EXPECT_LE(lo, f.mean[j]);
+      EXPECT_GE(hi, f.mean[j]);
+    }
+  }
+}

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_number
 
 # a date written day first: day, separator, month, the same separator, year; the rest (a time,
 # a zone) is kept as written
@@ -61,11 +62,14 @@ def local_dates(values: pd.Series, table: str, column: str = "ds") -> pd.Series:
     Raises
     ------
     ValidationError
-        a value that is not a date, naming the table, column and rows.
+        a value that is not a date, naming the table, column and rows; numbers too (pandas
+        would read 20240101 as nanoseconds since 1970, a date in 1970), as the data layer
+        refuses them.
     """
     values = without_zone(values)
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
+    _refuse_numbers(values, table, column)
     shown, values = values, _iso_from_day_first(values, table, column)
     try:
         with warnings.catch_warnings():
@@ -85,6 +89,27 @@ def local_dates(values: pd.Series, table: str, column: str = "ds") -> pd.Series:
         raise ValidationError(Problem(table, column, f"must be dates (e.g. 2024-04-01): {err}",
                                       rows=list(values.index[bad][:10]), n_rows=int(bad.sum()),
                                       value=_first(shown, bad))) from None
+
+
+def _refuse_numbers(values: pd.Series, table: str, column: str) -> None:
+    """A ValidationError naming the rows whose dates are numbers (or True/False): pandas reads a
+    number as nanoseconds since 1970, so 20240101 became 1970-01-01 00:00:00.020240101 and a
+    column of them was reported as dates off the grid by a time of day."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        bad = values.notna().to_numpy()
+    elif values.dtype == object:
+        bad = np.array([is_number(v) and not (isinstance(v, (float, np.floating)) and np.isnan(v))
+                        for v in values.to_numpy(dtype=object)], dtype=bool)
+    else:
+        return
+    if not bad.any():
+        return
+    first = values.to_numpy(dtype=object)[bad][0]
+    raise ValidationError(Problem(table, column, f"must be dates (e.g. 2024-04-01), not numbers ({values.dtype}): "
+                                  f"pandas would read {first!r} as nanoseconds since 1970. A date written as "
+                                  "yyyymmdd is read with pd.to_datetime(ds.astype(str), format='%Y%m%d'); a "
+                                  "period number has no calendar: give the date each period starts",
+                                  rows=list(values.index[bad][:10]), n_rows=int(bad.sum()), value=first))
 
 
 def _iso_from_day_first(values: pd.Series, table: str, column: str) -> pd.Series:

@@ -288,8 +288,11 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
     duration_curve : DataFrame, optional
         From :func:`episode_duration_curve` (``weeks, survival``).
     scenarios : name -> changes, applied on top of the baseline (always included as
-        ``"baseline"``): ``inflow`` (or ``requests``, not both): multiplier on episodes opened (requests
-        +10% with an unchanged conversion -> ``1.10``); ``duration``: multiplier on episode
+        ``"baseline"``): ``inflow`` (or ``requests``, not both): multiplier on episodes opened from
+        the first forecast period on (requests +10% with an unchanged conversion -> ``1.10``); the
+        episodes opened before it, from ``history`` or the steady state that stands in for it, are
+        open at the forecast origin whatever the scenario, so the caseload moves to the new level
+        as they close; ``duration``: multiplier on episode
         length; ``step_up_rate``: ``(current, new)`` or a new rate, moving that share of
         episodes between the step-up and other-closure duration curves (needs a curve with
         ``survival_step_up``/``survival_other``; current defaults to the observed share);
@@ -400,8 +403,10 @@ def capacity(forecast: pd.DataFrame, caseload_per_fte: Union[float, Mapping[str,
                 paths[f"-lo-{lv}"] = np.clip(g[f"{model}-lo-{lv}"].to_numpy(float), 0, None)
                 paths[f"-hi-{lv}"] = g[f"{model}-hi-{lv}"].to_numpy(float)
             for suffix, path in paths.items():
+                # the scenario changes episodes opened from the forecast on: those opened before
+                # it (history, or the steady state standing in for it) are open at the origin as they are
                 inflow = path * inflow_factor
-                caseload = _open_caseload(np.asarray(past, float) * inflow_factor, inflow, kernel)
+                caseload = _open_caseload(np.asarray(past, float), inflow, kernel)
                 if suffix == "":
                     row["episodes_opened"] = inflow
                 row[f"caseload{suffix}"] = caseload

@@ -12,7 +12,8 @@ Data handling (documented and reported, never silent)
   time written there, without the zone, as the data layer reads dates: a time-zone-aware
   frame and a naive one describe the same periods, and the output's ``ds`` carry no zone.
   Text dates written day first (``31/03/2024``, ``31.03.2024``, ``31-03-2024``) are read day first,
-  as the data layer reads them; a two-digit year is a ValidationError.
+  as the data layer reads them; a two-digit year is a ValidationError. So is a ``ds`` of numbers
+  (``20240101``, a period number): pandas would read it as nanoseconds since 1970.
 * Duplicate ``(unique_id, ds)`` rows raise :class:`earlyhelp.ValidationError`
   naming the series and dates; so do dates off the ``freq`` grid.
 * Missing periods inside a series (a row absent) and interior NaN ``y`` are
@@ -55,7 +56,9 @@ Data handling (documented and reported, never silent)
   points, CrostonOptimized on 2), and CountRegression fits that could not use an
   exogenous column (constant over the series' history: no effect estimated) or whose
   mean reached the core's cap ``COUNT_MEAN_CAP`` (exp(30), about 1.07e13) or whose upper
-  bounds passed ``MAX_Y`` (the simulated paths are capped too).
+  bounds passed ``MAX_Y`` (the simulated paths are capped too), or whose own upper bounds, shown
+  with ``interval="model"``, pass ``FAR_BEYOND_HISTORY`` times the largest value of the series
+  (a trend the history barely determines: one event in the first month, a year ahead from 9 months).
 """
 from __future__ import annotations
 
@@ -155,6 +158,16 @@ class _Panel:
         sums = np.bincount(series, weights=np.where(ok, self.y, 0.0), minlength=self.n_series)
         counts = np.bincount(series, weights=ok, minlength=self.n_series)
         return np.divide(sums, counts, out=np.full(self.n_series, np.nan), where=counts > 0)
+
+    def history_max(self) -> np.ndarray:
+        """Each series' largest value over its history (NaN when it has none)."""
+        out = np.full(self.n_series, np.nan)
+        for i in range(self.n_series):
+            values = self.y[self.indptr[i]:self.indptr[i + 1]]
+            values = values[np.isfinite(values)]
+            if len(values):
+                out[i] = float(values.max())
+        return out
 
     def dates(self, h: int) -> pd.DatetimeIndex:
         """Future dates (series-major, h per series) after each series' end."""
@@ -274,13 +287,17 @@ def _flat_exog(X: np.ndarray, Xf: np.ndarray, indptr: np.ndarray, h: int) -> np.
     return flat
 
 
-def _note_count_regression(res: Dict[str, Any], model: Any, shown: np.ndarray) -> None:
+def _note_count_regression(res: Dict[str, Any], model: Any, shown: np.ndarray,
+                           history_max: Optional[np.ndarray] = None) -> None:
     """Say in the method (and so in ``fallbacks_``) where CountRegression could not use an
     exogenous column (constant over the history: ``res["flat_exog"]``), where its mean reached the
     core's cap (log mean 30, about 1.07e13: a trend or exogenous effect extrapolated beyond any
-    count) and where its own upper bounds passed MAX_Y: its simulated paths reach the cap there, so
-    the fitted model does not bound the forecast. Called for the fit whose output is returned
-    (a backtest's notes would reach no ``fallbacks_``).
+    count), where its own upper bounds passed MAX_Y: its simulated paths reach the cap there, so
+    the fitted model does not bound the forecast, and where its own upper bounds, shown, pass
+    ``FAR_BEYOND_HISTORY`` times the largest value of the history (at least 1): a trend the history
+    barely determines (one event at the start of the series, a year's trend from 9 months) drawn
+    from its wide uncertainty.
+    Called for the fit whose output is returned (a backtest's notes would reach no ``fallbacks_``).
 
     Parameters
     ----------
@@ -291,6 +308,8 @@ def _note_count_regression(res: Dict[str, Any], model: Any, shown: np.ndarray) -
     shown : ndarray of bool
         per series, whether the output holds the model's own bounds (else count bounds replace
         them, and the note says the model's own bounds reached the cap).
+    history_max : ndarray, optional
+        per series, the largest value of its history.
     """
     method = list(res["method"])
     fallback = np.array(res["fallback"], dtype=bool)
@@ -299,6 +318,10 @@ def _note_count_regression(res: Dict[str, Any], model: Any, shown: np.ndarray) -
     hi = res["hi"]
     high = (np.nan_to_num(hi, nan=0.0) > MAX_Y).any(axis=1).sum(axis=1) if hi.size else np.zeros(len(method), int)
     exog = list(model.exog or [])
+    top = np.nanmax(np.nan_to_num(hi, nan=0.0), axis=(1, 2)) if hi.size else np.zeros(len(method))
+    far = np.zeros(len(method), dtype=bool)
+    if history_max is not None:
+        far = shown & (top > FAR_BEYOND_HISTORY * np.maximum(np.nan_to_num(history_max, nan=0.0), 1.0))
     noted = 0
     for i, text in enumerate(method):
         if not text.startswith("CountRegression"):
@@ -317,14 +340,18 @@ def _note_count_regression(res: Dict[str, Any], model: Any, shown: np.ndarray) -
             cap = f"the cap exp(30) = {COUNT_MEAN_CAP:.3g}: the fitted model does not bound the forecast there"
             notes.append(f"{bounds} reach {cap}, so these bounds are not meaningful" if shown[i] else
                          f"its own {bounds} reached {cap} (count bounds are shown instead)")
+        elif far[i]:
+            notes.append(f"upper bounds up to {top[i]:.4g}, more than {FAR_BEYOND_HISTORY:g} times the series' "
+                         f"largest value ({max(float(history_max[i]), 1.0):.4g}): a trend or season effect the "
+                         "history barely determines (few events or few periods), drawn from its wide uncertainty")
         if notes:
             method[i] = f"{text} [{'; '.join(notes)}]"
             fallback[i] = True
             noted += 1
     if noted:
         res["method"], res["fallback"] = method, fallback
-        log.warning("%d series: %s could not use an exogenous column or reached its cap (see fallbacks_)",
-                    noted, model.alias)
+        log.warning("%d series: %s could not use an exogenous column, reached its cap or gave upper bounds far "
+                    "beyond the history (see fallbacks_)", noted, model.alias)
 
 
 def _seasoned(model: Any, season_length: int) -> Any:
@@ -478,7 +505,8 @@ class Forecaster:
     fallbacks_ : DataFrame
         After ``predict``/``cross_validation``: unique_id, model, method used instead, and the
         series whose output carries a note (a point forecast more than ``FAR_BEYOND_HISTORY``
-        times the series' usual level, CountRegression at its cap).
+        times the series' usual level, CountRegression at its cap or, with its own intervals, an
+        upper bound more than ``FAR_BEYOND_HISTORY`` times the series' largest value).
     fitted_models_ : DataFrame
         After ``predict``: the model each series got (see :meth:`model_summary`).
     """
@@ -1193,7 +1221,7 @@ class Forecaster:
                 res = self._run_python(model, panel, h, levels, X_future)
             alias = model.alias
             if getattr(model, "kind", None) == "CountRegression":
-                _note_count_regression(res, model, self._own_bounds_shown(panel, alias))
+                _note_count_regression(res, model, self._own_bounds_shown(panel, alias), panel.history_max())
             self._non_negative(model, res)
             _note_far_beyond_history(res, panel)
             if levels and self._interval_of.get(alias, "model") != "model":

@@ -2,7 +2,8 @@
 
 A model's own intervals (``interval="model"``) are mostly symmetric Gaussian: on small
 counts their lower bounds go below zero (the Forecaster raises them to 0 unless
-``allow_negative``) and the upper tail is too short. The count
+``allow_negative``) and the upper tail is too short (CountRegression's own are counts: quantiles
+of its simulated counts, holding the point forecast as the count bounds below do). The count
 methods keep the model's point forecast and give bounds that are quantiles of a negative
 binomial distribution with that mean:
 

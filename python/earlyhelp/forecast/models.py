@@ -438,9 +438,25 @@ class CountRegression(CoreModel):
     effects and optional exogenous columns (e.g. child population).
 
     Coefficients by iteratively reweighted least squares, the dispersion by
-    maximum likelihood (alternating, as MASS::glm.nb). Intervals by simulation
-    (``n_sim`` paths, seeded) including coefficient uncertainty. Season effects
-    are dropped for series shorter than two seasons (reported as a fallback).
+    maximum likelihood (alternating, as MASS::glm.nb). Each season position has
+    its own effect with a normal prior of standard deviation 1 on the log scale
+    (a month busier or quieter than the average by a factor e is one standard
+    deviation away), so the coefficients are the posterior mode. Where each month
+    holds many counts the prior moves the forecasts little (against the maximum
+    likelihood fit: median 0.14%, at most 3%, on 100 simulated 8-year series of
+    10-80 a month); where a month holds few it pulls that month towards the
+    others, and a month with no events in any year gets a small finite effect, not
+    one running to minus infinity (whose uncertainty sent the simulated bounds to
+    thousands).
+    Season effects are dropped for series shorter than two seasons (reported as a
+    fallback).
+
+    Intervals by simulation (``n_sim`` paths, seeded): coefficients drawn from the
+    normal approximation of their posterior, counts from the negative binomial.
+    Its own bounds (``interval="model"``) are counts: for each level the smallest
+    simulated count whose share of paths reaches the tail probability, widened to
+    the whole numbers either side of the point forecast where they leave it out,
+    as the count intervals are (:mod:`earlyhelp.forecast.intervals`).
 
     Parameters
     ----------

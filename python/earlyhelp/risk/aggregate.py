@@ -62,14 +62,18 @@ class ExpectedStepUps(FrameResult):
 def _scores_frame(scores: Any) -> pd.DataFrame:
     if isinstance(scores, pd.Series):
         if scores.index.name != "family_id" and "family_id" not in (scores.index.names or []):
-            raise ValueError("a Series of scores must be indexed by family_id")
+            raise ValidationError(Problem("expected_step_ups", "scores", "a Series of scores must be indexed by "
+                                          "family_id (its index name), e.g. scores.rename_axis('family_id')",
+                                          value=scores.index.name))
         frame = pd.DataFrame({"family_id": scores.index.astype(str), "p": scores.to_numpy()})
     elif isinstance(scores, pd.DataFrame):
         if "family_id" not in scores.columns:
-            raise ValueError("scores must have a family_id column")
+            raise ValidationError(Problem("scores", "family_id", "required column is missing (the family each "
+                                          "probability is for)", value=[str(c) for c in scores.columns[:10]]))
         col = "p" if "p" in scores.columns else ("score" if "score" in scores.columns else None)
         if col is None:
-            raise ValueError("scores must have a column p (or score) of probabilities")
+            raise ValidationError(Problem("scores", "p", "required column is missing: p (or score), the "
+                                          "probabilities", value=[str(c) for c in scores.columns[:10]]))
         frame = pd.DataFrame({"family_id": scores["family_id"].astype(str).to_numpy(), "p": scores[col].to_numpy()})
     else:
         raise ValidationError(Problem("expected_step_ups", "scores", "must be a DataFrame (family_id, p) or a Series "
@@ -104,7 +108,7 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     under ``unknown``; none are dropped.
     """
     if by not in ("locality", "council"):
-        raise ValueError(f"by must be 'locality' or 'council', not {by!r}")
+        raise ValidationError(Problem("expected_step_ups", "by", "must be 'locality' or 'council'", value=by))
     two_sided_z(level, table="expected_step_ups")  # checks level (a ValidationError)
     check_dataset(ds, "expected_step_ups")
     check_unique_ids(ds, (("families", "family_id"), ("localities", "locality_id")),
@@ -113,7 +117,9 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     if observed is not None:
         y = _as_labels(observed, "observed")
         if len(y) != len(frame):
-            raise ValueError(f"observed has {len(y)} rows but scores has {len(frame)}")
+            raise ValidationError(Problem("expected_step_ups", "observed", f"observed has {len(y)} rows but scores "
+                                          f"has {len(frame)}: one outcome per row of scores, in its order",
+                                          value=len(y)))
         frame["observed"] = y
     fam = ds.families
     loc = pd.Series(fam["locality_id"].astype(object).to_numpy(), index=fam["family_id"].astype(str).to_numpy())

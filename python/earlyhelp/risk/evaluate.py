@@ -131,7 +131,9 @@ def _check_k(top_k: Union[Number, Sequence[Number]]) -> List[float]:
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
         # one result column per label: the second would overwrite the first
-        raise ValueError(f"top_k percentages must differ to 6 significant digits: {repeated} is given more than once")
+        raise ValidationError(Problem("score_metrics", "top_k_percent", "top_k percentages must differ to 6 "
+                                      f"significant digits (one result column each): {repeated} is given more than "
+                                      "once", value=list(ks)))
     return [float(k) for k in ks]
 
 
@@ -198,7 +200,8 @@ def auc_difference(y: Any, p_a: Any, p_b: Any, level: float = 0.95) -> Dict[str,
     z = two_sided_z(level, table="auc_difference")  # exact for levels within 1e-16 of 1 too
     n1, n0 = int(yy.sum()), int(len(yy) - yy.sum())
     if n1 < 2 or n0 < 2:
-        raise ValueError(f"need at least 2 positives and 2 negatives, not {n1} and {n0}")
+        raise ValidationError(Problem("auc_difference", "y", f"needs at least 2 positives and 2 negatives, not {n1} "
+                                      f"and {n0}: the variance of an AUC comes from both", value=(n1, n0)))
     v10a, v01a = _placements(yy, a)
     v10b, v01b = _placements(yy, b)
     s10 = np.cov(np.vstack([v10a, v10b]))
@@ -330,7 +333,8 @@ def predict_risk(model: Any, X: Any) -> np.ndarray:
                         "(wrap a classifier in sklearn.calibration.CalibratedClassifierCV)")
     proba = np.asarray(model.predict_proba(X))
     if proba.ndim != 2 or proba.shape[0] != len(X):
-        raise ValueError(f"predict_proba returned shape {proba.shape} for {len(X)} rows")
+        raise ValidationError(Problem("model", "predict_proba", f"returned shape {proba.shape} for {len(X)} rows: "
+                                      "expected one row per case and one column per class", value=proba.shape))
     classes = list(getattr(model, "classes_", [0, 1]))
     col = _outcome_column(classes) if len(classes) == 2 else None
     if len(classes) == 2 and col is None:
@@ -338,8 +342,8 @@ def predict_risk(model: Any, X: Any) -> np.ndarray:
         # "escalated" and "not_escalated" (the outcome sorts first): scoring the wrong column against
         # 0/1 outcomes would silently turn the AUC upside down
         shown = [c.item() if isinstance(c, np.generic) else c for c in classes]
-        raise ValueError(f"the model's classes are {shown}: which one is the outcome is ambiguous; refit it on "
-                         "0/1 (or False/True) labels")
+        raise ValidationError(Problem("model", "classes_", f"the model's classes are {shown}: which one is the "
+                                      "outcome is ambiguous; refit it on 0/1 (or False/True) labels", value=shown))
     if col is None:
         col = classes.index(1) if 1 in classes else proba.shape[1] - 1
     return proba[:, col]
@@ -451,8 +455,9 @@ def _truth_episodes(ds: Any, features: Any) -> pd.DataFrame:
     truth = getattr(ds, "truth", {}) or {}
     ep = truth.get("episodes")
     if ep is None or len(ep) == 0 or "duration_scale" not in ep.columns:
-        raise ValueError("this Dataset has no ground truth (ds.truth['episodes'] with the closure model); only "
-                         "synthetic councils from earlyhelp.synthetic have an oracle")
+        raise ValidationError(Problem("truth.episodes", "duration_scale", "this Dataset has no ground truth "
+                                      "(ds.truth['episodes'] with the closure model); only synthetic councils from "
+                                      "earlyhelp.synthetic have an oracle"))
     t = ep.set_index(ep["episode_id"].astype(str))
     dates = ds.episodes.set_index(ds.episodes["episode_id"].astype(str))[["start_date", "end_date"]]
     ids = features.ids["episode_id"].astype(str)
@@ -669,14 +674,16 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
                                       f"{type(model).__name__} has none", value=type(model).__name__))
     horizon = pd.Timedelta(days=int(kwargs.get("horizon_days", 365)))
     if not is_whole(train_years) or train_years < 1:
-        raise ValueError(f"train_years must be a whole number >= 1, not {train_years!r}")
+        raise ValidationError(Problem("backtest", "train_years", "must be a whole number >= 1", value=train_years))
     if not is_whole(cutoffs_per_year) or cutoffs_per_year < 1:
-        raise ValueError(f"cutoffs_per_year must be a whole number >= 1, not {cutoffs_per_year!r}")
+        raise ValidationError(Problem("backtest", "cutoffs_per_year", "must be a whole number >= 1",
+                                      value=cutoffs_per_year))
     end = data_end_of(ds)
     start = _data_start(ds)
     if is_whole(years) and not isinstance(years, bool):
         if years < 1:
-            raise ValueError(f"years must be >= 1 or a list of dates, not {years!r}")
+            raise ValidationError(Problem("backtest", "years", "must be a number of test years >= 1 or a list of dates",
+                                          value=years))
         last = end - horizon
         tests = [last - pd.Timedelta(days=365 * i) for i in reversed(range(int(years)))]
     elif isinstance(years, (bool, str, bytes)) or not isinstance(years, Iterable):
@@ -694,14 +701,17 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
         # more cut-offs a year than days fall on the same date; each date once (build_features refuses repeats)
         train_at = sorted({d.normalize() for d in train_at if d >= start})
         if not train_at or latest_train < start:
-            raise ValueError(f"no training cut-off for test date {T.date()}: the data start on {start.date()}; "
-                             f"test dates need at least {horizon.days} days of outcomes before them")
+            raise ValidationError(Problem("backtest", "years", f"no training cut-off for test date {T.date()}: the "
+                                          f"data start on {start.date()}; test dates need at least {horizon.days} "
+                                          "days of outcomes before them", value=T.date().isoformat()))
         train = build_features(ds, train_at, target, data_end=T, **kwargs)
         test = build_features(ds, T, target, **kwargs)
         if len(test) == 0:
-            raise ValueError(f"no test rows at {T.date()} (excluded: {test.excluded.by_reason()})")
+            raise ValidationError(Problem("backtest", "years", f"no test rows at {T.date()} (excluded: "
+                                          f"{test.excluded.by_reason()})", value=T.date().isoformat()))
         if train.y.nunique() < 2:
-            raise ValueError(f"the training rows before {T.date()} hold one class only; cannot fit")
+            raise ValidationError(Problem("backtest", "target", f"the {len(train)} training rows before {T.date()} "
+                                          f"hold one class of {target} only; cannot fit", value=target))
         fitted = clone(model).fit(train.X, train.y)
         scored = [evaluate(fitted, test.X, test.y, top_k_percent, name="model")]
         if oracle:

@@ -244,7 +244,8 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
         reference group with a Katz interval (``<metric>_ratio``, ``_ratio_low``,
         ``_ratio_high``) and Fisher's exact p-value against the reference (``<metric>_p``);
         ``mean_p``, ``observed_rate``, ``calibration_ratio`` (observed / mean score) and
-        ``calibration_ratio_vs_reference`` with ``_low``, ``_high`` and ``calibration_p``;
+        ``calibration_ratio_vs_reference`` with ``_low``, ``_high`` and ``calibration_p``
+        (the reference group's own row: ratios of 1, with no interval or p-value, NaN);
         ``is_reference``, ``small_group``, ``flags`` (comma-joined metrics flagged) and
         ``flagged``; its fields hold ``threshold``, ``selected_share`` (the share of all rows
         selected: scores tied at the threshold are all selected, so it can be above
@@ -303,13 +304,18 @@ def fairness_audit(y: Any, p: Any, groups: Any, threshold: Optional[float] = Non
                 out[f"{metric}_low"], out[f"{metric}_high"] = _wilson(k1, n1, z)
                 base = rr[metric]
                 out[f"{metric}_ratio"] = _rate_ratio(r[metric], base, is_ref)
-                out[f"{metric}_ratio_low"], out[f"{metric}_ratio_high"] = _ratio_ci(k1, n1, k0, n0, z)
+                # the reference against itself is no comparison: its ratio is 1 by definition, with no
+                # interval (one computed as for an independent group would be as wide as a real one's)
+                out[f"{metric}_ratio_low"], out[f"{metric}_ratio_high"] = (nan, nan) if is_ref else \
+                    _ratio_ci(k1, n1, k0, n0, z)
                 out[f"{metric}_p"] = nan if is_ref else _fisher_p(k1, n1, k0, n0)
             out["mean_p"], out["observed_rate"] = r["mean_p"], r["observed_rate"]
             out["calibration_ratio"] = r["observed_rate"] / r["mean_p"] if r["mean_p"] > 0 else nan
             c, c_lo, c_hi, c_p = _calibration_test(r, rr, z)
             out["calibration_ratio_vs_reference"], out["calibration_ratio_vs_reference_low"] = c, c_lo
             out["calibration_ratio_vs_reference_high"] = c_hi
+            if is_ref:
+                out["calibration_ratio_vs_reference_low"] = out["calibration_ratio_vs_reference_high"] = nan
             out["calibration_p"] = nan if is_ref else c_p
             out["is_reference"] = is_ref
             out["small_group"] = min(r["positives"], rr["positives"]) < min_positives

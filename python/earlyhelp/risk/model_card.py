@@ -9,6 +9,7 @@ from typing import Any, Iterable, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from .._errors import Problem, ValidationError
 from .fairness import FairnessAudit
 
 JUDGEMENT = ("Risk scores support a practitioner's professional judgement; they never decide. No family "
@@ -153,13 +154,15 @@ def model_card(path: Union[str, os.PathLike, None], model: Any, metrics: Union[p
         the model card (Markdown).
     """
     if not isinstance(data_description, str) or not data_description.strip():
-        raise ValueError("data_description must say what data the model was built on")
+        raise ValidationError(Problem("model_card", "data_description", "must say what data the model was built on",
+                                      value=data_description))
     if not isinstance(period, str):
         if not isinstance(period, Iterable):
-            raise ValueError(f"period must be text or (start, end), not {period!r}")
+            raise ValidationError(Problem("model_card", "period", "must be text or (start, end)", value=period))
         period = list(period)
         if len(period) != 2:
-            raise ValueError("period must be text or (start, end)")
+            raise ValidationError(Problem("model_card", "period", f"must be text or (start, end), not {len(period)} "
+                                          "values", value=period))
         period = f"{_cell(pd.Timestamp(period[0]))} to {_cell(pd.Timestamp(period[1]))}"
     if features is None:
         features = [str(f) for f in getattr(model, "feature_names_in_", [])]

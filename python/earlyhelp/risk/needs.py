@@ -221,11 +221,14 @@ def need_profile(ds: Any, at: Any, thresholds: ThresholdsLike = None) -> pd.Data
     try:
         stamp = pd.Timestamp(at)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"at must be a date, not {at!r}") from exc
+        raise ValidationError(Problem("need_profile", "at", "must be a date such as '2024-03-31'",
+                                      value=at)) from exc
     if pd.isna(stamp):
-        raise ValueError(f"at must be a date, not {at!r}")
+        raise ValidationError(Problem("need_profile", "at", "must be a date such as '2024-03-31', not missing",
+                                      value=at))
     if stamp.tz is not None:  # the data's dates carry no time zone
-        raise ValueError(f"at must be a date without a time zone, not {at!r}")
+        raise ValidationError(Problem("need_profile", "at", "must be a date without a time zone (the data's dates "
+                                      "have none)", value=at))
     at = stamp.normalize()
     return profile_known(ds.snapshot(at), at, _as_thresholds(thresholds))
 
