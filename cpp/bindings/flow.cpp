@@ -73,7 +73,8 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
                    double cost_quantum, uint64_t seed, int64_t first_run, int64_t runs, int threads,
                    py::object progress, const DArr& entry_trend, const DArr& entry_dispersion,
                    const DArr& entry_drift, const DArr& entry_season, const DArr& hazard_shape,
-                   const DArr& hazard_rate, const DArr& dest_weight, const DArr& rate_change, bool keep_runs) {
+                   const DArr& hazard_rate, const DArr& dest_weight, const DArr& rate_change, bool keep_runs,
+                   const DArr& entry_add) {
   if (hazard.ndim() != 3) throw InputError("hazard must have shape (states, age bands, duration bins)");
   const auto S = hazard.shape(0), A = hazard.shape(1), D = hazard.shape(2);
   shape(dest, {S, A, S + 1}, "dest");
@@ -99,6 +100,8 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   m.dur_edges = vec(dur_edges);
   m.max_age = max_age;
   m.entry_mult = vec(entry_mult);
+  if (entry_add.size() > 0) shape(entry_add, {K, S, A}, "entry_add");
+  m.entry_add = vec(entry_add);
   m.move_mult = vec(move_mult);
   m.max_duration = vec(max_duration);
   m.unit_cost = vec(unit_cost);
@@ -209,7 +212,7 @@ void register_flow(py::module_& m) {
         py::arg("progress") = py::none(), py::arg("entry_trend") = DArr(0), py::arg("entry_dispersion") = DArr(0),
         py::arg("entry_drift") = DArr(0), py::arg("entry_season") = DArr(0), py::arg("hazard_shape") = DArr(0),
         py::arg("hazard_rate") = DArr(0), py::arg("dest_weight") = DArr(0), py::arg("rate_change") = DArr(0),
-        py::arg("keep_runs") = false,
+        py::arg("keep_runs") = false, py::arg("entry_add") = DArr(0),
         "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands. "
         "entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of a log-linear entry rate "
         "exp(alpha + beta t) a day, (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended. "
@@ -221,7 +224,9 @@ void register_flow(py::module_& m) {
         "dest_weight (states, age bands, states + 1), optional: each run draws the destinations from this "
         "Dirichlet. rate_change (2,), optional: variances of the log year-to-year change of each "
         "state's hazards and of each destination's weight, drawn per run (mean-one lognormal factors). keep_runs: also return each run's outcome, run_stocks (runs, periods, series) int32 and "
-        "run_costs (runs, periods) int64 in cost quanta, runs in order.");
+        "run_costs (runs, periods) int64 in cost quanta, runs in order. entry_add (regimes, states, age bands), "
+        "optional: children a day a scenario adds in each regime (Poisson at the cells' entry ages; not drawn, "
+        "trended, seasonal, overdispersed or drifting; a negative amount comes off the cell's rate).");
 }
 
 }  // namespace earlyhelp::bindings

@@ -235,6 +235,7 @@ _C = categories("continuum")
     ("max_age", dict(max_age=float("nan"))),
     ("max_age", dict(max_age=float("inf"))),
     ("max_age", dict(max_age=19.0)),
+    ("max_age", dict(max_age=17.5)),  # within the last bracket, but it ages out at 18
 ])
 def test_custom_categories_are_checked(column, changes):
     _raises("Categories", column, _continuum, **changes)
@@ -243,7 +244,9 @@ def test_custom_categories_are_checked(column, changes):
 def test_the_presets_and_a_valid_custom_set_pass(council):
     for name in ("continuum", "statutory", "cs-demand-model"):
         categories(name)
-    custom = _continuum(max_age=17.5, name="custom")
+    # max_age where the last bracket ages out (its min plus its length), so the two methods agree
+    custom = _continuum(max_age=17.5, name="custom",
+                        brackets=_C.brackets[:4] + (AgeBracket("x", "16 to 17", 16, 17.5, 1.5 * 365),))
     assert StockFlow(custom).fit(council).report["spells_without_birth_date_excluded"] >= 0
 
 

@@ -30,9 +30,10 @@ void Bands::Cell::cover(int64_t from, int64_t to, int64_t more) {
   const int64_t least = empty ? from : std::min(from, held_lo);
   const int64_t greatest = empty ? to : std::max(to, held_hi);
   if (greatest - least >= kMaxSpan)  // the message is built only when it is needed
-    throw InputError("simulated outcomes range from " + std::to_string(least) + " to " + std::to_string(greatest) +
-                     ", too wide to keep as a histogram: the rates (an entry trend or a scenario's multipliers) "
-                     "grow without bound");
+    throw RangeError(least, greatest,
+                     "simulated outcomes range from " + std::to_string(least) + " to " + std::to_string(greatest) +
+                         ", too wide to keep as a histogram: the rates (an entry trend or a scenario's multipliers) "
+                         "grow without bound");
   if (is_sparse) return;
   if (greatest - least + 1 > std::max(kDenseBins, kBinsPerValue * (n + more))) {
     make_sparse();

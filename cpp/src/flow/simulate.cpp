@@ -386,22 +386,27 @@ class Runner {
         const double e0 = flat ? 1.0 : std::exp(beta * g.start), e1 = flat ? 1.0 : std::exp(beta * g.end);
         const double mass = flat ? length * e0 : (e1 - e0) / beta;
         const double month = monthly_ ? period_mult_[static_cast<std::size_t>(g.period) * n_ + s] : 1.0;
-        const double expected = lambda * m_.entry_mult[g.regime * cells_ + i] * month * mass;
-        if (!(expected < kMaxEntrants))  // the message is built only when it is needed
-          throw InputError("the entry rate of state " + std::to_string(s) + " reaches " + std::to_string(expected) +
-                           " children in days " + std::to_string(g.start) + "-" + std::to_string(g.end) +
-                           ": an entry trend or multiplier grows without bound");
-        const int k = detail::poisson(rng, expected);
-        if (k == 0) continue;
-        run_entrants += k;
-        if (run_entrants > kMaxRunEntrants)
-          throw InputError("run " + std::to_string(r) + " draws more than " + std::to_string(kMaxRunEntrants) +
-                           " entrants: an entry trend or multiplier grows without bound");
-        // Segments cut at period ends lie in one period: their entrants are counted at once.
-        if (monthly_ && g.period < periods_) entr_[static_cast<std::size_t>(g.period) * n_ + s] += k;
+        double expected = lambda * m_.entry_mult[g.regime * cells_ + i] * month * mass;
+        // a scenario's fewer children a day come off the rate (more are drawn below)
+        const double added = m_.entry_add.empty() ? 0.0 : m_.entry_add[g.regime * cells_ + i];
+        if (added < 0) expected = std::max(0.0, expected + added * length);
         const EntryCell cell{s, band, flat != 0, static_cast<double>(g.start), static_cast<double>(g.end),
                              length, e0, e1, beta, age_lo, age_span};
-        enter(rng, k, cell);
+        run_entrants += draw_entrants(rng, r, expected, g, cell, run_entrants);
+      }
+    }
+    // Entrants a scenario adds: that many a day, uniformly over the segment, at the cell's entry
+    // ages (after the others, so a run without them draws as it did).
+    for (std::size_t i = 0; i < cells_ && !m_.entry_add.empty(); ++i) {
+      const int s = static_cast<int>(i / n_age_);
+      for (const Segment& g : entry_segments_) {
+        const double rate = m_.entry_add[g.regime * cells_ + i];
+        if (!(rate > 0)) continue;
+        const double length = g.end - g.start;
+        const EntryCell cell{s, static_cast<int>(i % n_age_), true, static_cast<double>(g.start),
+                             static_cast<double>(g.end), length, 1.0, 1.0, 0.0, m_.entry_age_lo[i],
+                             m_.entry_age_hi[i] - m_.entry_age_lo[i]};
+        run_entrants += draw_entrants(rng, r, rate * length, g, cell, run_entrants);
       }
     }
     settle(rng);
@@ -447,7 +452,15 @@ class Runner {
     const int series = n_series();
     for (int p = 0; p < periods_; ++p) {
       for (int s = 0; s < series; ++s) r.stocks.add_many(p, s, slot(p * series + s), filled_);
-      r.costs.add_many(p, 0, slot(periods_ * series + p), filled_);
+      try {
+        r.costs.add_many(p, 0, slot(periods_ * series + p), filled_);
+      } catch (const RangeError& e) {
+        // costs, not children: inflation compounding over a long horizon widens them too
+        throw InputError("simulated costs of month " + std::to_string(p + 1) + " range from " +
+                         std::to_string(e.least) + " to " + std::to_string(e.greatest) +
+                         " cost quanta, too wide to keep as a histogram: the costs grow without bound (inflation "
+                         "compounding over the horizon, or rates that grow without bound)");
+      }
       for (int s = 0; s < n_; ++s) r.entrants.add_many(p, s, slot(periods_ * (series + 1) + p * n_ + s), filled_);
     }
     for (int i = 0; kept != nullptr && i < filled_; ++i) {
@@ -656,6 +669,25 @@ class Runner {
     bool flat;
     double start, end, length, e0, e1, beta, age_lo, age_span;
   };
+
+  // Draws the number of `cell`'s entrants in segment `g` (Poisson of mean `expected`) and
+  // enters them; returns how many. `so_far`: the run's entrants before them.
+  int64_t draw_entrants(Rng& rng, int64_t r, double expected, const Segment& g, const EntryCell& cell,
+                        int64_t so_far) {
+    if (!(expected < kMaxEntrants))  // the message is built only when it is needed
+      throw InputError("the entry rate of state " + std::to_string(cell.s) + " reaches " + std::to_string(expected) +
+                       " children in days " + std::to_string(g.start) + "-" + std::to_string(g.end) +
+                       ": an entry trend or multiplier grows without bound");
+    const int k = detail::poisson(rng, expected);
+    if (k == 0) return 0;
+    if (so_far + k > kMaxRunEntrants)
+      throw InputError("run " + std::to_string(r) + " draws more than " + std::to_string(kMaxRunEntrants) +
+                       " entrants: an entry trend or multiplier grows without bound");
+    // Segments cut at period ends lie in one period: their entrants are counted at once.
+    if (monthly_ && g.period < periods_) entr_[static_cast<std::size_t>(g.period) * n_ + cell.s] += k;
+    enter(rng, k, cell);
+    return k;
+  }
 
   // An arrival time at rate exp(beta t) in the cell's segment, from a uniform u.
   static EARLYHELP_NOINLINE double trended_arrival(const EntryCell& cell, double u) {
@@ -984,6 +1016,9 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
                                                   std::to_string(s) + ", not 1");
   }
   for (double v : m.entry_mult) require(v >= 0 && std::isfinite(v), "an entry multiplier is negative");
+  require(m.entry_add.empty() || m.entry_add.size() == K * cells,
+          "entry_add must be empty or hold n_regimes x n_states x n_age values");
+  for (double v : m.entry_add) require(std::isfinite(v), "an added entry rate is not finite");
   require(m.entry_trend.empty() || m.entry_trend.size() == static_cast<std::size_t>(n) * 5,
           "entry_trend must hold n_states x 5 values");
   for (std::size_t s = 0; s < m.entry_trend.size() / 5; ++s) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -219,6 +220,69 @@ TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
   EXPECT_NEAR(r.entrants.mean(1, 0), integral(200, 400), 3.0);
   m.entry_trend = {a, b, 0.0};  // wrong length
   EXPECT_THROW(flow::simulate(m, {}, o), InputError);
+}
+
+
+TEST(FlowSampling, AddedEntrantsAreThatManyADayWhateverTheTrend) {
+  // The trended curve of TrendedEntriesFollowTheCurve, and a scenario adding 3 a day from day
+  // 200 (regime 1): the added children are 3 a day, not 3 times the curve over its level.
+  flow::SimModel m;
+  m.n_states = 1;
+  m.age_edges = {0.0};
+  m.dur_edges = {0.0};
+  m.hazard = {1.0};
+  m.dest = {0.0, 1.0};
+  m.entry_shape = {1.0};
+  m.entry_rate = {1.0};
+  m.entry_age_lo = {0.0};
+  m.entry_age_hi = {100.0};
+  m.max_age = 1e9;
+  m.n_regimes = 2;
+  m.entry_mult = {1.0, 1.0};
+  m.move_mult = {1.0, 1.0, 1.0, 1.0};
+  const double a = std::log(2.0), b = 0.002;
+  m.entry_trend = {a, b, 0.0, 0.0, 0.0};
+  m.entry_add = {0.0, 3.0};
+  flow::SimOptions o;
+  o.days = 400;
+  o.period_ends = {199, 399};
+  o.regime_of_day.assign(o.days, 0);
+  std::fill(o.regime_of_day.begin() + 200, o.regime_of_day.end(), 1);
+  o.runs = 400;
+  const auto integral = [&](double t0, double t1) { return std::exp(a) * (std::exp(b * t1) - std::exp(b * t0)) / b; };
+  auto r = flow::simulate(m, {}, o);
+  EXPECT_NEAR(r.entrants.mean(0, 0), integral(0, 200), 3.0);
+  EXPECT_NEAR(r.entrants.mean(1, 0), integral(200, 400) + 3.0 * 200, 4.0);
+  // fewer a day come off the rate: 1 a day off a curve above 2 a day
+  m.entry_add = {0.0, -1.0};
+  r = flow::simulate(m, {}, o);
+  EXPECT_NEAR(r.entrants.mean(1, 0), integral(200, 400) - 200, 3.0);
+  // a state nobody entered (no rate to draw) still gets the children added
+  m.entry_trend.clear();
+  m.entry_shape = {0.0};
+  m.entry_add = {0.0, 3.0};
+  r = flow::simulate(m, {}, o);
+  EXPECT_EQ(r.entrants.mean(0, 0), 0.0);
+  EXPECT_NEAR(r.entrants.mean(1, 0), 600.0, 4.0);
+  m.entry_add = {3.0};  // one value for two regimes
+  EXPECT_THROW(flow::simulate(m, {}, o), InputError);
+}
+
+TEST(FlowSampling, CostsTooWideToKeepAreNamedAsCosts) {
+  // 1000 children a day who never leave, at one unit a day, counted in quanta of 1e-6: the
+  // monthly costs of the runs lie far more than 2^24 quanta apart.
+  flow::SimModel m = steady_entry_model();
+  m.entry_shape = {1e12};
+  m.entry_rate = {1e9};
+  m.unit_cost = {1.0};
+  flow::SimOptions o = monthly_options(40);
+  o.cost_quantum = 1e-6;
+  try {
+    flow::simulate(m, {}, o);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("simulated costs of month"), std::string::npos) << e.what();
+  }
 }
 
 

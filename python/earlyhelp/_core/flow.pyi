@@ -38,7 +38,7 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
              entry_drift: np.ndarray = ..., entry_season: np.ndarray = ...,
              hazard_shape: np.ndarray = ..., hazard_rate: np.ndarray = ...,
              dest_weight: np.ndarray = ..., rate_change: np.ndarray = ...,
-             keep_runs: bool = False) -> Tuple[Any, ...]:
+             keep_runs: bool = False, entry_add: np.ndarray = ...) -> Tuple[Any, ...]:
     """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands.
     entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of an entry rate
     exp(alpha + beta t) a day with (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended.
@@ -51,4 +51,7 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
     destinations from this Dirichlet. rate_change (2,), optional: variances of the log
     year-to-year change of each state's hazards and of each destination's weight, drawn per run
     (mean-one lognormal factors). keep_runs: the tuple also holds each run's outcome,
-    run_stocks (runs, periods, series) int32 and run_costs (runs, periods) int64 in cost quanta."""
+    run_stocks (runs, periods, series) int32 and run_costs (runs, periods) int64 in cost quanta.
+    entry_add (regimes, states, age bands), optional: children a day a scenario adds in each regime
+    (Poisson at the cells' entry ages; not drawn, trended, seasonal, overdispersed or drifting; a
+    negative amount comes off the cell's rate)."""

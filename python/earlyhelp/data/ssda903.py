@@ -665,6 +665,13 @@ def _episodes(frames: List[pd.DataFrame], header: pd.DataFrame, problems: List[P
             problems.append(Problem("episodes", "DECOM", why, _labels(ep, wrong, with_file=True), int(wrong.sum()),
                                     f"DECOM {ep.loc[wrong, 'DECOM'].iloc[0]:%d/%m/%Y}, "
                                     f"DOB {dob[wrong].iloc[0]:%d/%m/%Y}"))
+    # before the overlap rules, which would otherwise set such a DEC to the next DECOM or drop it
+    backwards = ep["DEC"].notna() & (ep["DEC"] < ep["DECOM"])
+    if backwards.any():
+        problems.append(Problem("episodes", "DEC", "episode ceases (DEC) before it starts (DECOM)",
+                                _labels(ep, backwards, with_file=True), int(backwards.sum()),
+                                f"DECOM {ep.loc[backwards, 'DECOM'].iloc[0]:%d/%m/%Y}, "
+                                f"DEC {ep.loc[backwards, 'DEC'].iloc[0]:%d/%m/%Y}"))
     _count_half_closed(ep, report)
     if overlaps == "raise":  # before the shared-end rule, which would hide some overlaps
         decom_next, change = _overlapping(ep)
@@ -771,7 +778,7 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         not a date; a date column written in more than one layout (the rows not in its most
         common one are named); a DECOM or DEC after April of the year after the one a file is
         labelled with (a mistyped year); episodes starting before the child's DOB or when the child is 18
-        or over; a child or an episode
+        or over; an episode whose DEC is before its DECOM; a child or an episode
         given different values in one file or in years' files (codes compared as they load, after
         ``code_map``; the value shows each as written and what it reads as); CHILD ids that differ only by
         leading zeros (``001`` and ``1``); unknown codes; overlapping

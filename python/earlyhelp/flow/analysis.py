@@ -10,7 +10,7 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real
 from . import checks
-from .localities import TOTAL, check_by, locality_model, locality_seed
+from .localities import TOTAL, check_by, locality_model, locality_scenarios, locality_seed
 from .model import MAX_RUNS, MAX_THREADS, month_ends_after
 from .scenario import Scenario, check_changes_something, check_scenario, unseen_rate
 
@@ -49,7 +49,10 @@ def compare(model, scenarios: Sequence[Scenario], until: Any) -> pd.DataFrame:
     scenarios = _check_scenarios(scenarios)
     if model._parts is None:
         return _compare_one(model, scenarios, until)
-    frames = [_compare_one(part, scenarios, until).assign(locality=name) for name, part in model._parts.items()]
+    # each scenario as each locality applies it (an entry amount added is the council's, split)
+    shared = [locality_scenarios(model._parts, s) for s in scenarios]
+    frames = [_compare_one(part, [split[name] for split in shared], until).assign(locality=name)
+              for name, part in model._parts.items()]
     parts = pd.concat(frames, ignore_index=True)
     values = [c for c in parts.columns if c not in ("scenario", "date", "locality")]
     total = parts.groupby(["scenario", "date"], sort=False, as_index=False)[values].sum(min_count=1).assign(locality=TOTAL)
@@ -321,13 +324,14 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     if measure == "cost" and not any(first.unit_costs.values()):
         raise ValidationError("a budget target needs unit_costs", table="goal_seek", column="budget")
     if start is not None:
-        # the stock on ``until`` (and the cost to it) follows the rates of the days before it:
-        # a change starting then or later never acts, and every multiplier would look unreachable
+        # the stock on ``until`` (and the cost to it) follows the rates of the days up to it (its
+        # own day's entrants and moves included): a change starting later never acts, and every
+        # multiplier would look unreachable
         f = first._need_fit()
         last = f.end + pd.Timedelta(days=first._days_until(until))
-        if checks.date(start, "start", "goal_seek") >= last:
-            raise ValidationError(f"start ({start}) must be before until ({last.date()}): a change from then on "
-                                  "cannot move the target", table="goal_seek", column="start")
+        if checks.date(start, "start", "goal_seek") > last:
+            raise ValidationError(f"start ({start}) must be on or before until ({last.date()}): a change from after "
+                                  "it cannot move the target", table="goal_seek", column="start")
 
     def solve(ms, beyond: bool = False) -> float:
         return _bisect(lambda x: sum(_outcome(m, Scenario("goal").multiply(rate, x, start=start), until, state,

@@ -32,7 +32,11 @@ class Categories:
 
     ``states`` are the service states in order (``FOSTERING``, ..., or ``early_help``, ``cin``,
     ...); ``placements`` maps SSDA903 placement codes to a looked-after state (codes not listed
-    fall into ``other_placement``); ``max_age`` (years) is when a child leaves every service.
+    fall into ``other_placement``); ``max_age`` (years) is when a child leaves every service in
+    the Monte Carlo: the age at which the projection ages children out of the last bracket, its
+    min plus its length (18 for the continuum's 16 to 18 of two years; 30 for cs-demand-model's
+    "16 to 18+", which runs 14 years from 16, so that its children leave by the exit rates the
+    data show, as in cs-demand-model).
 
     Parameters
     ----------
@@ -49,7 +53,8 @@ class Categories:
     services : mapping of str to str
         service to state.
     max_age : float, default 18.0
-        age (years) at which a child leaves every service.
+        age (years) at which a child leaves every service: the last bracket's min plus its
+        length in (365-day) years, within a day.
     gap_days : int, default 0
         a spell beginning within this many days of the previous one's end continues the path.
     levels : mapping of int to str
@@ -155,15 +160,29 @@ def _check_brackets(brackets) -> None:
         raise _problem("brackets", f"bracket labels {repeated} are given more than once: their rows would merge")
 
 
+def _ages_out_at(bracket: AgeBracket) -> float:
+    """The age (years) at which the deterministic projection's children leave ``bracket``, the
+    last: its min plus its length (the projection ages them out at 1 / length a day, so that is
+    their mean age on leaving; the brackets' lengths count 365-day years)."""
+    return bracket.min + bracket.length_in_days / 365
+
+
 def _check_max_age(max_age, brackets) -> None:
-    """Children leave every service at max_age: within the last bracket, which ages out into
-    leaving (the projection's ageing and the Monte Carlo's age limit then agree)."""
+    """Children leave every service at max_age: where the last bracket ages out into leaving,
+    its min plus its length (within a day), and within it; the projection's ageing out of it
+    and the Monte Carlo's age limit then agree."""
     from .._numbers import is_finite_real
 
     last = brackets[-1]
     if not (is_finite_real(max_age) and last.min < max_age <= last.max):
         raise _problem("max_age", f"max_age must be a number of years within the last bracket {last.name!r} "
                                   f"(above {last.min:g}, at most {last.max:g}), not {max_age!r}")
+    out = _ages_out_at(last)
+    if abs(max_age - out) * 365 > 1:
+        raise _problem("max_age", f"max_age ({max_age:g}) must be the age at which the projection ages children out "
+                                  f"of the last bracket {last.name!r}: its min plus its length ({last.min:g} + "
+                                  f"{last.length_in_days:g} days = {out:g} years), or the Monte Carlo would end their "
+                                  "stays at another age than the projection; change max_age or the bracket's length")
 
 
 def _check_targets(cats: "Categories") -> None:
@@ -205,8 +224,10 @@ def _cs_demand_model() -> Categories:
     placements.update({"K2": "RESIDENTIAL", "R1": "RESIDENTIAL", "H5": "SUPPORTED", "P2": "SUPPORTED"})
     brackets = _brackets(("BIRTH_TO_ONE", "ONE_TO_FIVE", "FIVE_TO_TEN", "TEN_TO_SIXTEEN", "SIXTEEN_TO_EIGHTEEN"),
                          ("Birth to 1", "1 to 5", "5 to 10", "10 to 16", "16 to 18+"), last=(30, 14 * 365))
+    # cs-demand-model's "16 to 18+" bracket runs to 30 and ages out at 1 / (14 years) a day: its
+    # children leave by the estimated exit rates, not at 18, and so do the Monte Carlo's
     return Categories("cs-demand-model", brackets, ("FOSTERING", "RESIDENTIAL", "SUPPORTED", "OTHER"), placements,
-                      "OTHER", entry_days_exclusive=True)
+                      "OTHER", max_age=_ages_out_at(brackets[-1]), entry_days_exclusive=True)
 
 
 _CARE_STATES = ("fostering", "residential", "supported", "other_care")

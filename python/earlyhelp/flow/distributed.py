@@ -27,14 +27,47 @@ def _run(args: Dict[str, Any], seed: int, first: int, runs: int, threads: int = 
             return core.simulate(seed=int(seed), first_run=int(first), runs=int(runs), threads=int(threads),
                                  progress=progress, keep_runs=keep_runs, **args)
     except CoreInputError as exc:
+        first = exc.problems[0]
+        inflated = _inflation(args)
+        if first.message.startswith("simulated costs") and inflated is not None:
+            # the costs, inflated month by month, outgrow the histogram: name inflation and the horizon
+            import re
+
+            yearly, growth, months = inflated
+            head = first.message.split(": the costs grow")[0]
+            found = re.match(r"simulated costs of month (\d+) range from (-?\d+) to (-?\d+) cost quanta", head)
+            if found:  # in currency units, not the histogram's
+                month, lo, hi = (int(v) for v in found.groups())
+                q = float(args["cost_quantum"])
+                head = (f"the simulated costs of month {month} range from {_amount(lo * q)} to {_amount(hi * q)} "
+                        "across the runs, too wide to keep as a histogram")
+            raise CoreInputError(f"{head}: inflation of {yearly:.3g} % a year multiplies a month's cost "
+                                 f"{growth:,.3g}-fold over the {months} months simulated; simulate fewer months or "
+                                 "with lower inflation", table=first.table, column=first.column) from exc
         drift = args.get("entry_drift")
         if "without bound" not in str(exc) or drift is None or not np.any(np.asarray(drift) > 0):
             raise
         # the core names a trend or a multiplier; with neither, the drifting entry rate is the cause
-        first = exc.problems[0]
         raise CoreInputError(f"{first.message}; entry_drift (on by default) lets each run's entry rate wander "
                              "month by month, far over a long horizon: project fewer months, or fit with "
                              "StockFlow(entry_drift=False)", table=first.table, column=first.column) from exc
+
+
+def _amount(x: float) -> str:
+    """An amount of money in words a reader takes in: 159,767,042, or 2.91e+13 beyond a trillion."""
+    return f"{x:,.0f}" if abs(x) < 1e12 else f"{x:.3g}"
+
+
+def _inflation(args: Dict[str, Any]) -> Optional[Tuple[float, float, int]]:
+    """(yearly inflation in per cent, the growth of a month's cost from the first month to the
+    last, months) of a simulation's plan whose costs are inflated; None when they are not."""
+    factor = np.asarray(args.get("cost_factor", ()), dtype=float)
+    ends = np.asarray(args.get("period_ends", ()), dtype=float)
+    if len(factor) < 2 or not factor[-1] > factor[0]:
+        return None
+    growth = float(factor[-1] / factor[0])
+    yearly = (growth ** (365.25 / max(ends[-1] - ends[0], 1.0)) - 1) * 100
+    return yearly, growth, len(factor)
 
 
 def _merge(parts: Iterable[Tuple[Any, Any, Any]]):
@@ -156,7 +189,7 @@ def _one(model, scenario, months: int, runs: int, seed: int, quantiles, paired: 
 def _tasks(models: Mapping[str, Any], scenarios: Sequence[Any], seed: int):
     """(council, scenario's index, scenario, locality or None, model, seed) of every task: a council fitted by
     locality gives one task per locality, seeded as its own ``simulate`` seeds it."""
-    from .localities import locality_seed
+    from .localities import locality_scenarios, locality_seed
 
     out = []
     for name, model in models.items():
@@ -165,7 +198,9 @@ def _tasks(models: Mapping[str, Any], scenarios: Sequence[Any], seed: int):
             if getattr(model, "_parts", None) is None:
                 out.append((name, k, s, None, model, own))
             else:
-                out += [(name, k, s, loc, part, locality_seed(own, loc)) for loc, part in model._parts.items()]
+                shared = locality_scenarios(model._parts, s)  # an entry amount added is the council's, split
+                out += [(name, k, shared[loc], loc, part, locality_seed(own, loc))
+                        for loc, part in model._parts.items()]
     return out
 
 

@@ -88,6 +88,37 @@ def stacked(parts: Dict[str, object], call: Callable[[str, object], pd.DataFrame
     return pd.concat(frames, ignore_index=True)
 
 
+def locality_scenarios(parts: Dict[str, object], scenario):
+    """``scenario`` as each locality of a council fitted by locality applies it, by locality name:
+    an amount added to an entry rate (``Scenario.add("entry:<state>", n)``: children a day) is
+    the council's, split across the localities in proportion to their entrants a day into that
+    state in the fit window (evenly when none had any), so that the council adds ``n`` a day as
+    a whole-council model does; every other change (a multiplier, an amount added to a flow's
+    daily rate, a cap) applies in each locality as it is. ``None`` for every locality without a
+    scenario."""
+    from dataclasses import replace
+
+    if scenario is None or not any(c.kind == "add" and isinstance(c.target, str) for c in scenario.changes):
+        return {name: scenario for name in parts}
+    first = next(iter(parts.values()))
+    states, n_a = list(first.categories.states), len(first.categories.brackets)
+    shares: Dict[str, np.ndarray] = {}
+    for c in scenario.changes:
+        state = c.target[len("entry:"):] if isinstance(c.target, str) else None
+        if c.kind != "add" or state is None or state not in states or state in shares:
+            continue  # (a state that does not exist is named where the rates are built)
+        s = states.index(state)
+        base = np.array([p._need_fit().entrants[s * n_a:(s + 1) * n_a].sum() for p in parts.values()])
+        shares[state] = base / base.sum() if base.sum() > 0 else np.full(len(parts), 1.0 / len(parts))
+    out = {}
+    for k, name in enumerate(parts):
+        changes = [replace(c, value=c.value * float(shares[c.target[len("entry:"):]][k]))
+                   if c.kind == "add" and isinstance(c.target, str) and c.target[len("entry:"):] in shares else c
+                   for c in scenario.changes]
+        out[name] = type(scenario)(scenario.name, changes, dict(scenario.caps))
+    return out
+
+
 def locality_model(model, locality: str, table: str):
     """The model of ``locality`` in ``model`` (fitted by locality), or a ValidationError naming the
     localities there are."""
@@ -120,12 +151,14 @@ def check_total_size(runs: int, periods: int, series: int, table: str = "StockFl
 def simulate_localities(model, months: int, runs: int, seed: int, client, scenario, quantiles, threads: int,
                         chunks, progress: Optional[bool], total: bool) -> pd.DataFrame:
     """:meth:`StockFlow.simulate` of a model fitted by locality: each locality's bands from its
-    own seed (:func:`locality_seed`), then, with ``total``, the council's from the run-by-run sums."""
+    own seed (:func:`locality_seed`) under its share of ``scenario`` (:func:`locality_scenarios`),
+    then, with ``total``, the council's from the run-by-run sums."""
     parts = model._parts
     frames: Dict[str, pd.DataFrame] = {}
     summed = None
+    shared = locality_scenarios(parts, scenario)
     for name, part in parts.items():
-        result = part._simulate_bands(months, runs, locality_seed(seed, name), client, scenario, threads, chunks,
+        result = part._simulate_bands(months, runs, locality_seed(seed, name), client, shared[name], threads, chunks,
                                       progress, paired=total)
         part._last_sim = result
         frames[name] = part._tidy_bands(result, quantiles)

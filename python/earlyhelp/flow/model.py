@@ -24,7 +24,7 @@ from .._numbers import is_whole
 from ..data.dataset import check_dataset
 from . import checks
 from .categories import Categories, categories as resolve_categories
-from .localities import check_by, pool_rates, split_spells, stacked
+from .localities import check_by, locality_scenarios, pool_rates, split_spells, stacked
 from .scenario import Scenario, capped_states, check_changes_act, check_scenario, regimes_for
 from .spells import NONE, build_spells, day_index
 
@@ -70,6 +70,14 @@ def month_ends_after(end: pd.Timestamp, months: int) -> pd.DatetimeIndex:
     (``end`` plus N calendar months falls short of the Nth month end when ``end`` is the 30th of
     April: 30 May, before 31 May.)"""
     return pd.date_range(end + pd.offsets.MonthEnd(1), periods=months, freq=pd.offsets.MonthEnd())
+
+
+def _step_dates(end: pd.Timestamp, days: int) -> pd.DatetimeIndex:
+    """The day each of ``days`` daily steps from ``end`` produces: step d moves the stock of
+    ``end + d`` to that of ``end + d + 1``, so its flows (the entrants, moves and exits counted
+    in the stock of ``end + d + 1``) are that day's, and a scenario's change of that day governs
+    it. (The stock on a day counts the children who started that day, as the fit does.)"""
+    return end + pd.to_timedelta(np.arange(1, days + 1), unit="D")
 
 
 def _open_on(s_day: np.ndarray, e_day: np.ndarray, day: int) -> np.ndarray:
@@ -200,7 +208,9 @@ class StockFlow:
             (``children_without_a_locality_excluded``, ``spells_without_a_locality_excluded``).
             Each locality's exit and transition rates are shrunk towards the council's as much
             as chance explains their differences (empirical Bayes; each state's mean weight of
-            the localities' own rates is ``report["locality_rates_pooled"]``).
+            the localities' own rates is ``report["locality_rates_pooled"]``). A scenario's
+            children added a day to an entry rate are the council's, split across the
+            localities (see :meth:`earlyhelp.flow.Scenario.add`).
 
         Returns
         -------
@@ -557,6 +567,11 @@ class StockFlow:
 
         Returns a tidy DataFrame: ``date``, ``state``, ``age``, ``stock`` (and ``cost`` when unit
         costs were given); ``freq="M"`` keeps month ends, and ``until`` when it is not one.
+        ``age`` is cs-demand-model's: the bracket of the child's age when the spell began (the
+        starting stock counts each open spell there), moved on to the next bracket at 1 / the
+        bracket's length a day. :meth:`simulate` counts each child in the bracket of their age
+        on the date, so by age the two start apart (see the continuum guide); by state and in
+        total they start from the same children.
 
         Parameters
         ----------
@@ -576,7 +591,9 @@ class StockFlow:
                                   column="freq")
         self._check_scenario(scenario)
         if self._parts is not None:
-            return stacked(self._parts, lambda _, m: m._tidy_projection(m._project_array(until, scenario), freq))
+            shared = locality_scenarios(self._parts, scenario)
+            return stacked(self._parts,
+                           lambda name, m: m._tidy_projection(m._project_array(until, shared[name]), freq))
         return self._tidy_projection(self._project_array(until, scenario), freq)
 
     def _check_scenario(self, scenario: Optional[Scenario]) -> None:
@@ -640,12 +657,13 @@ class StockFlow:
 
     def _regimes(self, scenario: Optional[Scenario], days: int):
         f = self._need_fit()
-        dates = f.end + pd.to_timedelta(np.arange(days), unit="D")
-        rates, entrants, regime = regimes_for(scenario, self, f.rates, f.entrants, dates)
+        dates = _step_dates(f.end, days)
+        rates, mult, added, regime = regimes_for(scenario, self, f.rates, f.entrants, dates)
         if self._trend is None and self._season is None:
-            return rates, entrants, regime
+            return rates, np.maximum(mult * f.entrants[None, :] + added, 0.0), regime
         # One regime per (scenario regime, calendar month): the window's mean entrants scaled
-        # to the trend at the middle of the month and to the month's season.
+        # to the trend at the middle of the month and to the month's season, then the
+        # scenario's multipliers and added entrants (children a day: not trended).
         month = ((dates.year - dates[0].year) * 12 + dates.month - dates[0].month).to_numpy().astype(np.int32)
         n_months = int(month.max()) + 1
         first = np.searchsorted(month, np.arange(n_months))
@@ -654,7 +672,8 @@ class StockFlow:
         n_a = len(self.categories.brackets)
         k = rates.shape[0]
         rates = np.repeat(rates, n_months, axis=0)
-        entrants = (entrants[:, None, :] * np.repeat(factor, n_a, axis=1)[None, :, :]).reshape(k * n_months, -1)
+        base = f.entrants[None, :] * np.repeat(factor, n_a, axis=1)  # (months, bins)
+        entrants = np.maximum(mult[:, None, :] * base[None, :, :] + added[:, None, :], 0.0).reshape(k * n_months, -1)
         return rates, entrants, (regime * n_months + month).astype(np.int32)
 
     def _trended(self) -> np.ndarray:
@@ -815,10 +834,11 @@ class StockFlow:
         """Monte Carlo projection of individual children, ``runs`` times, ``months`` ahead.
 
         Returns a tidy DataFrame: ``date`` (month ends), ``state`` (``"all"`` for the total),
-        ``age`` (``"all"`` for the state's total), ``mean`` and one column per quantile
-        (``q05``, ``q50``, ...). Run ``r`` always draws from the stream keyed by (``seed``,
-        ``r``), so the result is identical whether the runs are computed here or split over
-        a ``dask.distributed`` ``client``'s workers. Costs: :meth:`simulate_costs`.
+        ``age`` (the bracket of each child's age on the date, not the bracket the spell began
+        in as in :meth:`project`; ``"all"`` for the state's total), ``mean`` and one column per
+        quantile (``q05``, ``q50``, ...). Run ``r`` always draws from the stream keyed by
+        (``seed``, ``r``), so the result is identical whether the runs are computed here or
+        split over a ``dask.distributed`` ``client``'s workers. Costs: :meth:`simulate_costs`.
 
         A model fitted by locality returns one block per locality (``locality`` column first),
         locality ``L`` drawing from the stream of
@@ -884,21 +904,27 @@ class StockFlow:
             raise ValidationError("months must be positive", table="StockFlow", column="months")
         period_dates = month_ends_after(f.end, months)
         days = (period_dates[-1] - f.end).days + 1
-        dates = f.end + pd.to_timedelta(np.arange(days), unit="D")
+        dates = _step_dates(f.end, days)
         period_ends = (period_dates - f.end).days.to_numpy().astype(np.int32)
         inputs = self._sim_inputs()
-        entry_mult, move_mult, caps, regime = _sim_regimes(scenario, self, dates, inputs)
+        entry_mult, entry_add, move_mult, caps, regime = _sim_regimes(scenario, self, dates, inputs)
         # each period's inflation: the mean of its days' (days 1 to its end after the first), as
         # the projection inflates each day's cost; the period end's alone overstates a month's
         summed = np.cumsum((1 + self.inflation) ** (np.arange(days) / 365.25))
         bounds = np.concatenate([[0], period_ends])
         cost_factor = np.diff(summed[bounds]) / np.diff(bounds)
         unit = np.array([self.unit_costs[s] for s in self.categories.states])
+        # Costs are kept as whole numbers of a quantum: a 2000th of the expected first month's cost
+        # (of a month of one child in the cheapest costed state when none is open in one), in the
+        # currency's own unit, whatever it is (pounds, thousands or millions).
         expected = float(np.sum(unit * np.bincount(inputs["open_state"], minlength=len(unit)))) * 30.4
-        quantum = max(expected / 2000.0, 1.0) if unit.any() else 1.0
+        cheapest = float(unit[unit > 0].min()) * 30.4 if unit.any() else 2000.0
+        quantum = (expected if expected > 0 else cheapest) / 2000.0
         args = dict(inputs, entry_mult=entry_mult, move_mult=move_mult, max_duration=caps, unit_cost=unit,
                     days=int(days), period_ends=period_ends, regime_of_day=regime,
                     cost_factor=cost_factor, cost_quantum=quantum)
+        if entry_add.any():
+            args["entry_add"] = entry_add
         if self._trend is not None:
             args["entry_trend"] = self._trend
         if self._season is not None:
@@ -932,7 +958,8 @@ class StockFlow:
         if expected <= MAX_CHILDREN_PER_RUN:
             return
         limit = f"beyond the {MAX_CHILDREN_PER_RUN:,} one run can follow (near every child in England)"
-        baseline = float(_expected_entrants(dict(args, entry_mult=np.ones_like(args["entry_mult"]))).sum())
+        plain = {k: v for k, v in args.items() if k != "entry_add"}
+        baseline = float(_expected_entrants(dict(plain, entry_mult=np.ones_like(args["entry_mult"]))).sum())
         if scenario is not None and baseline + open_cases <= MAX_CHILDREN_PER_RUN:
             rows = [k for k, c in enumerate(scenario.changes) if isinstance(c.target, str)
                     and ((c.kind == "add" and c.value > 0) or (c.kind == "multiply" and c.value > 1))]
@@ -1193,8 +1220,9 @@ def _expected_entrants(args: Dict[str, Any]) -> np.ndarray:
     """The children expected to enter one Monte Carlo run on each of its days: each cell's
     entry rate (its posterior mean, or for a trended state the mean of exp(alpha + beta t)
     over the runs' drawn level and slope: a lognormal mean, whose variance grows as the
-    square of the days ahead) times the scenario's multipliers and the season, as the core
-    draws them (overdispersion and drift keep the mean)."""
+    square of the days ahead) times the scenario's multipliers and the season, plus the
+    children a day the scenario adds, as the core draws them (overdispersion and drift keep
+    the mean)."""
     days = int(args["days"])
     t = np.arange(days, dtype=float)[:, None]
     shape, rate = args["entry_shape"], args["entry_rate"]
@@ -1215,7 +1243,11 @@ def _expected_entrants(args: Dict[str, Any]) -> np.ndarray:
         if season is not None:
             period = np.minimum(np.searchsorted(args["period_ends"], t[:, 0]), len(season) - 1)
             log_rate += np.repeat(np.log(season), shape.shape[1], axis=1)[period]
-        return np.exp(log_rate).sum(axis=1)
+        daily = np.nan_to_num(np.exp(log_rate))
+        added = args.get("entry_add")
+        if added is not None:  # children a day, as the core adds them (or takes them off)
+            daily = np.maximum(daily + added.reshape(added.shape[0], -1)[regime], 0.0)
+        return daily.sum(axis=1)
 
 
 def _poisson_interval(events: np.ndarray, exposure: np.ndarray, level: float):

@@ -2,7 +2,10 @@
 
 A change multiplies or adds to one rate: the flow from one state to another (``("early_help",
 "cin")``, ``("cp", "out")``), or the entry rate into a state (``"entry:cp"``); it applies to every
-age bracket, from ``start`` (inclusive) to ``end`` (exclusive; open = for ever). ``cap`` limits
+age bracket, from ``start`` (inclusive) to ``end`` (exclusive; open = for ever): it changes the flows
+of those days, so the stock on ``start`` already holds the children it adds that day (a day's
+stock counts the children who started on it, as the fit does), and the fit's end date, whose
+stock is the data's, is no day a change can act on. ``cap`` limits
 the time a child spends in a state (in the Monte Carlo exactly; in the deterministic projection
 by following each capped state's stock as daily cohorts, see :meth:`StockFlow.project`). Days with the same set of active changes
 share one "regime", so the cores see a few rate sets and a regime number per day.
@@ -80,6 +83,15 @@ class Scenario:
 
     def add(self, target: Target, amount: float, start: Any = None, end: Any = None) -> "Scenario":
         """Add ``amount`` per day to a rate (children a day for ``entry:``, a daily rate for flows).
+
+        Children added to an entry rate are that many a day whatever the model's entry trend or
+        season (those scale the rate the data show, not the children a scenario adds), spread
+        over the age brackets as the state's entrants in the fit window are (evenly when it had
+        none). On a model fitted by locality (``fit(ds, by="locality")``) an entry amount is the
+        council's: each locality adds its share, in proportion to its entrants a day into that
+        state in the fit window (evenly when no locality had any), so that the localities add
+        ``amount`` a day between them, as the whole-council model does. An amount added to a
+        flow is a daily rate, the same in every locality.
 
         Parameters
         ----------
@@ -270,7 +282,8 @@ def _regime_of_day(scenario: Optional[Scenario], dates) -> Tuple[np.ndarray, Lis
         raise ValidationError(Problem(
             f"scenario {scenario.name}", "start", f"the change of {c.target!r} (from {c.start or 'the start'} to "
             f"{c.end or 'the end'}) never applies: the projection's days of change run from {dates[0].date()} "
-            f"to {dates[-1].date()}", rows=tuple(int(i) for i in idle[:10]), n_rows=len(idle)))
+            f"(the day after the fit's end, {(dates[0] - pd.Timedelta(days=1)).date()}, whose stock is the data's) to "
+            f"{dates[-1].date()}", rows=tuple(int(i) for i in idle[:10]), n_rows=len(idle)))
     combos, regime = np.unique(masks, axis=0, return_inverse=True)
     return regime.astype(np.int32).ravel(), [tuple(bool(v) for v in row) for row in combos]
 
@@ -284,25 +297,33 @@ def _state(model, name: str, what: str) -> int:
 
 
 def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants: np.ndarray, dates):
-    """Rates (K, n, n + 1), entrants (K, n) and a regime per day for the deterministic core.
-    A change acts on the estimated part of a rate only: ageing (into the next bracket, and
-    out at ``max_age``) is fixed by the brackets, as in the Monte Carlo, so halving the exits
-    from a state does not keep its children beyond 18."""
+    """Rates (K, n, n + 1), the entry multipliers (K, n) and added entrants a day (K, n), and a
+    regime per day (``dates``: the day each step produces) for the deterministic core: the
+    entrants of regime k are ``multiplier[k] * base + added[k]`` (at least 0), ``base`` the
+    model's entrants (the window's mean, or the trend and season's), so that an amount added
+    (children a day) is what is added whatever the trend, and a multiplier scales what the
+    changes before it left (the amounts added before it too). A change acts on the estimated
+    part of a rate only: ageing (into the next bracket, and out at ``max_age``) is fixed by the
+    brackets, as in the Monte Carlo, so halving the exits from a state does not keep its
+    children beyond 18."""
     regime, combos = _regime_of_day(scenario, dates)
     n_age = len(model.categories.brackets)
     n = rates.shape[0]
     ageing = model._ageing_rates()
     R = np.repeat((rates - ageing)[None], len(combos), axis=0)
-    E = np.repeat(entrants[None], len(combos), axis=0)
+    M = np.ones((len(combos), len(entrants)))
+    A = np.zeros((len(combos), len(entrants)))
     for k, change, s, to in _active_changes(scenario, combos, model):
         if to is None:
             idx = slice(s * n_age, (s + 1) * n_age)
             if change.kind == "multiply":
-                E[k, idx] *= change.value
+                M[k, idx] *= change.value
+                A[k, idx] *= change.value
             else:
+                # spread over the age brackets as the state's entrants are (evenly when it has none)
                 base = entrants[idx]
                 share = base / base.sum() if base.sum() > 0 else np.full(n_age, 1.0 / n_age)
-                E[k, idx] = np.maximum(E[k, idx] + change.value * share, 0)
+                A[k, idx] += change.value * share
             continue
         for age in range(n_age):
             i = s * n_age + age
@@ -311,7 +332,7 @@ def regimes_for(scenario: Optional[Scenario], model, rates: np.ndarray, entrants
                 R[k, i, j] *= change.value
             else:
                 R[k, i, j] = max(R[k, i, j] + change.value, 0.0)
-    return R + ageing[None], E, regime
+    return R + ageing[None], M, A, regime
 
 
 def _active_changes(scenario: Optional[Scenario], combos, model):
@@ -383,13 +404,21 @@ def _unseen(scenario: Scenario, change: Change, seen: str, lacks: str) -> Valida
 
 
 def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
-    """entry_mult (K, S, A), move_mult (K, S, S + 1), caps (S) and regime per day for the Monte Carlo core."""
+    """entry_mult (K, S, A), entry_add (K, S, A), move_mult (K, S, S + 1), caps (S) and regime
+    per day (``dates``: the day each step produces) for the Monte Carlo core. An amount added to
+    an entry rate is children a day (``entry_add``), spread over the age brackets as the state's
+    entrants in the fit window are (evenly when it had none), as the projection spreads it: it
+    is not scaled by the run's drawn rate, trend or season. A multiplier scales what the changes
+    before it left (the amounts added before it too)."""
     cats = model.categories
     n_s, n_a = len(cats.states), len(cats.brackets)
     regime, combos = _regime_of_day(scenario, dates)
     entry_mult = np.ones((len(combos), n_s, n_a))
+    entry_add = np.zeros((len(combos), n_s, n_a))
     move_mult = np.ones((len(combos), n_s, n_s + 1))
-    base_entry = (inputs["entry_shape"] / inputs["entry_rate"]).sum(axis=1)  # the mean entrants a day
+    base = inputs["entry_shape"] / inputs["entry_rate"]  # the mean entrants a day by (state, age)
+    total = base.sum(axis=1, keepdims=True)
+    share = np.where(total > 0, base / np.where(total > 0, total, 1.0), 1.0 / n_a)
     f = model._fit
     counts = f.counts.reshape(n_s, n_a, -1)
     exposure = f.exposure.reshape(n_s, n_a).sum(axis=1)
@@ -397,14 +426,9 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
         if to is None:
             if change.kind == "multiply":
                 entry_mult[k, s] *= change.value
-            elif base_entry[s] <= 0 < change.value:
-                # the children are drawn at the ages of the state's past entrants: with none, an
-                # added rate would add no one (the projection spreads it over the age brackets)
-                raise _unseen(scenario, change, f"entered {cats.states[s]!r} from no service in the fit window",
-                              "no ages to give")
-            else:   # on the rate as the changes before this one left it, as the projection does
-                now = base_entry[s] * entry_mult[k, s, 0]
-                entry_mult[k, s] = max(now + change.value, 0) / max(base_entry[s], 1e-12)
+                entry_add[k, s] *= change.value
+            else:
+                entry_add[k, s] += change.value * share[s]
         elif change.kind == "multiply":
             move_mult[k, s, to] *= change.value
         else:
@@ -421,4 +445,4 @@ def sim_regimes_for(scenario: Optional[Scenario], model, dates, inputs):
     caps = np.zeros(n_s)
     for s, days in capped_states(scenario, model).items():
         caps[s] = days
-    return entry_mult, move_mult, caps, regime
+    return entry_mult, entry_add, move_mult, caps, regime

@@ -5,9 +5,11 @@ is the child's age when the spell began (as in ``cs-demand-model``); a spell tha
 another of the same child ends (or within ``gap_days``) continues that child's path, otherwise the
 child came from, or went to, no service. A later spell ends one still running (a CP plan ends
 CIN, care ends a CP plan), except that Early Help never ends care: an Early Help episode
-starting while the child is looked after (a family's episode copied to each child, one of them
-in care) starts when the care ends, or is left out when it ends first (both counted in the
-report).
+starting while the child is looked after, or on the day care starts (a family's episode copied
+to each child, one of them in care), starts when the care ends, or is left out when it ends
+first (both counted in the report). Of two spells starting on the same day the one of higher
+need is kept (care, then CP or CIN, then Early Help; of one state, the longer) and the other,
+which would last no day, is left out (``spells_starting_with_a_spell_of_higher_need_excluded``).
 """
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ def _child_episodes(ds, report: Dict[str, Any]) -> pd.DataFrame:
         childless = np.ones(len(fam), bool)
         fam = fam.iloc[0:0].reindex(columns=cols)
     report["family_episodes_without_a_child_member_excluded"] = int(childless.sum())
-    return pd.concat([per_child, fam], ignore_index=True)
+    # (an empty part would only set the columns' types: pandas warns of that)
+    return pd.concat([part for part in (per_child, fam) if len(part)] or [per_child], ignore_index=True)
 
 
 def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame, Dict[str, Any]]:
@@ -82,12 +85,17 @@ def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame,
     sp = _keep_care(sp[~no_birth], cats, report)
     # A later spell of the same child supersedes an earlier one still running (higher need wins
     # in practice: CP starts while CIN runs, care starts while CP runs; Early Help within care
-    # was moved after it above).
+    # was moved after it above). Spells starting on one day are in order of need (care last),
+    # so the one of higher need is the later: the other would last no day, and is left out
+    # rather than kept as an entry and a move that did not happen.
     same_next = sp["person_id"].eq(sp["person_id"].shift(-1)).to_numpy()
     next_start = sp["start"].shift(-1)
     cut = same_next & (sp["end"].isna() | (sp["end"] > next_start)).to_numpy(dtype=bool)
-    report["spells_shortened_by_a_later_spell"] = int(cut.sum())
+    same_day = cut & (sp["start"] == next_start).to_numpy(dtype=bool)
+    report["spells_shortened_by_a_later_spell"] = int((cut & ~same_day).sum())
+    report["spells_starting_with_a_spell_of_higher_need_excluded"] = int(same_day.sum())
     sp.loc[cut, "end"] = next_start[cut]
+    sp = sp[~same_day].reset_index(drop=True)
     age = (sp["start"] - sp["birth"]).dt.days.to_numpy() / YEAR_IN_DAYS
     sp["age"] = cats.bracket_of(age)
     outside = sp["age"].to_numpy() < 0
@@ -115,24 +123,50 @@ def _early_help_and_care(cats: Categories) -> Tuple[np.ndarray, np.ndarray]:
     return np.array([s in early_help for s in cats.states]), np.array([s in care for s in cats.states])
 
 
-def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd.DataFrame:
-    """``sp`` sorted by child and start, an Early Help spell that starts while the child is
-    looked after (a family's episode copied to every child of the family) moved to start when
-    the care spell ends, or left out when it ends first: it does not end the child's care.
-    Counted in ``report``."""
+def _need_rank(cats: Categories) -> np.ndarray:
+    """Each state's rank in need: Early Help (0), the other services before care (1), care (2).
+    Spells of one child starting on one day are ordered by it, care last, so that the spell
+    of higher need is the one that supersedes the other."""
     early_help, care = _early_help_and_care(cats)
+    return np.where(early_help, 0, np.where(care, 2, 1))
+
+
+def _in_order(sp: pd.DataFrame, rank: np.ndarray) -> pd.DataFrame:
+    """``sp`` sorted by child and start; spells starting on one day by need (see
+    :func:`_need_rank`; between states of one rank, in the categories' order), then by end
+    (open last), so that the spell kept of two that start together is the one of higher need,
+    or the longer."""
+    sp = sp.reset_index(drop=True)
+    state = sp["state"].to_numpy()
+    # as nanoseconds whatever unit the column holds (pandas 3 reads dates as microseconds)
+    end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
+    keys = sp.assign(_rank=rank[state], _state=state, _end=end)
+    order = keys.sort_values(["person_id", "start", "_rank", "_state", "_end"], kind="stable").index
+    return sp.loc[order].reset_index(drop=True)
+
+
+def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd.DataFrame:
+    """``sp`` sorted by child and start (see :func:`_in_order`), an Early Help spell that
+    starts while the child is looked after (a family's episode copied to every child of the
+    family; a care spell starting the same day included) moved to start when the care spell
+    ends, or left out when it ends first: it does not end the child's care. Counted in
+    ``report``."""
+    early_help, care = _early_help_and_care(cats)
+    rank = _need_rank(cats)
     sp = sp.assign(_delayed=False)
     dropped = 0
     for _ in range(len(sp) + 1):  # each pass moves starts later or drops spells: it ends
-        sp = sp.sort_values(["person_id", "start", "end"], na_position="first", kind="stable").reset_index(drop=True)
+        sp = _in_order(sp, rank)
         state = sp["state"].to_numpy()
         # as nanoseconds whatever unit the columns hold (pandas 3 reads dates as microseconds)
         start = sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
         end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
-        # the latest end of the child's care spells begun before (open: _OPEN)
+        # the latest end of the child's care spells begun on or before its start (open: _OPEN):
+        # the running maximum up to the last spell starting that day (care sorts after Early Help)
         care_end = pd.Series(np.where(care[state], end, _NEVER))
         group = sp["person_id"].to_numpy()
-        before = care_end.groupby(group).cummax().groupby(group).shift(1, fill_value=_NEVER).to_numpy()
+        running = care_end.groupby(group).cummax()
+        before = running.groupby([group, start]).transform("last").to_numpy()
         inside = early_help[state] & (before > start)
         if not inside.any():
             break

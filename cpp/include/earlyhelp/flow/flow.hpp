@@ -9,8 +9,10 @@
 // day d uses regime regime_of_day[d], each with its own rate multipliers.
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
+#include "earlyhelp/common/error.hpp"
 #include "earlyhelp/common/progress.hpp"
 
 namespace earlyhelp::flow {
@@ -50,6 +52,15 @@ std::vector<double> project(const Projection& model, const std::vector<double>& 
                             const std::vector<int32_t>& regime_of_day);
 
 // ---- streaming bands ------------------------------------------------------------
+// Outcomes of one histogram too far apart to count (a Bands cell's span): the least and the
+// greatest, so that a caller can say which outcome it was (a stock, a cost).
+class RangeError : public InputError {
+ public:
+  RangeError(int64_t least, int64_t greatest, const std::string& what)
+      : InputError(what), least(least), greatest(greatest) {}
+  int64_t least, greatest;
+};
+
 // One integer histogram per (period, series): values are whole numbers (a
 // count of children, or a cost in whole units of `quantum`). Histograms from
 // different runs merge by addition, so bands do not depend on how runs were
@@ -131,6 +142,12 @@ struct SimModel {
   // Regimes (scenarios): multipliers applied on days with regime k.
   int n_regimes = 1;
   std::vector<double> entry_mult;  // [k][state][age]
+  // Added entry (optional, [k][state][age]; empty: none): children a day a scenario adds on days
+  // with regime k, arriving as a Poisson process at the cell's entry ages. Unlike the rate
+  // entry_mult multiplies, it is not drawn per run, trended, seasonal, overdispersed or drifting:
+  // an amount added is that many children a day. A negative amount comes off the cell's rate
+  // (as it is that run, in each entry segment, at least 0).
+  std::vector<double> entry_add;
   std::vector<double> move_mult;   // [k][state][n_states + 1]: cause-specific exit rate multipliers
   std::vector<double> max_duration;  // [state]: cap on days in a state (0 = none)
   std::vector<double> unit_cost;     // [state] cost per day
