@@ -124,11 +124,13 @@ def test_a_number_is_not_a_window_bound(ds, bound):
 
 def test_children_referred_interval_counts_the_children_per_request(ds):
     """A sum of children is not a Poisson count: January's 3 children come from 2 requests (1 and 2
-    children). The exact Poisson interval of 3 was too narrow; the Fay-Feuer interval uses the
-    squared weights (1 + 4) and the largest weight (3 children)."""
+    children). The exact Poisson interval of 3 was too narrow; the Fay-Feuer interval takes the
+    variance as the sum times the council's dispersion of the weights (squared over plain, over
+    every request: 21/11; the month's own squares, 1 + 4, would tell how many requests it holds)
+    and the largest weight (3 children)."""
     r = quiet(ds, ["children_referred"], **WINDOW).set_index("period")
     jan = r.loc["2024-01"]
-    y, v, w = 3.0, 5.0, 3.0
+    y, v, w = 3.0, 3.0 * 21 / 11, 3.0
     assert jan["value"] == y
     assert jan["lo"] == pytest.approx(stats.gamma.ppf(0.025, y * y / v, scale=v / y))
     assert jan["hi"] == pytest.approx(stats.gamma.ppf(0.975, (y + w) ** 2 / (v + w * w),

@@ -67,7 +67,8 @@ def load_report_config(path: str) -> ReportConfig:
                                                      "years": base.source.years, "scale": base.source.scale,
                                                      "seed": base.source.seed} if base.source.kind == "synthetic"
               else {"kind": base.source.kind},
-              "report": {k: v for k, v in report.items()}, "publish": {"suppression_threshold": options.threshold}}
+              "report": {k: v for k, v in report.items()},
+              "publish": {"suppression_threshold": options.threshold, "pseudonymise": bool(base.pseudonymise)}}
     return ReportConfig(base=base, options=options, custom=custom, record=record)
 
 
@@ -264,4 +265,4 @@ def run_report(path: str, output: Optional[str] = None, *, code_map: Optional[st
     require_output_folder(out, key="--output" if output else "run.output", source="option" if output else str(path))
     ds = load_source(cfg.base.source, code_map_file=code_map)
     check_report_window(ds, cfg.options, str(path))
-    return write_pack(ds, out, options=cfg.options, config=cfg.record)
+    return write_pack(ds, out, options=cfg.options, config=cfg.record, pseudonymise=cfg.base.pseudonymise)

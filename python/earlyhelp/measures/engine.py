@@ -140,14 +140,17 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         (``PopulationUnknownWarning``; ``attrs['no_rate']`` says why per measure).
         Shares are proportions (0-1); ``lo``/``hi`` are Wilson intervals (proportions) or exact Poisson
         intervals (counts; a sum of a ``weight`` such as children referred: Fay-Feuer gamma
-        intervals from the squared weights); ``previous`` is the same period a year before (none
+        intervals, the variance the sum times the weights' dispersion ``sum(w**2) / sum(w)`` over
+        all the measure's rows, not each cell's own sum of squares, which would tell how many
+        events its sum holds); ``previous`` is the same period a year before (none
         where that period was not ``complete``: a part-month, or re-referrals that could not see 12
         months back, would make any change look real) and ``change_p`` a two-sided test that the
         change is more than noise (two-proportion z test, the conditional binomial test of two
         Poisson counts, or a z test of two sums of weights). ``attrs['blocked']`` maps each measure
         that could not be computed to the missing table or column; ``attrs['skipped']`` those that
         cannot be split by ``by``; ``attrs['assumed']`` what a source took for values not recorded,
-        with how many (a practitioner with no FTE counts as 0 FTE).
+        with how many (a practitioner with no FTE counts as 0 FTE), and ``attrs['unrecorded']``
+        the how many of each as a number.
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; valid periods: {', '.join(PERIODS)}")
@@ -197,6 +200,7 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
     out.attrs["blocked"] = blocked
     out.attrs["skipped"] = skipped
     out.attrs["assumed"] = dict(builder.assumed)
+    out.attrs["unrecorded"] = dict(builder.unrecorded)
     out.attrs["no_rate"] = dict(builder.no_rate)
     if builder.no_rate:
         _warn_no_rate(builder.no_rate)
@@ -426,9 +430,9 @@ def _cells(src: Source, date: str, g: np.ndarray, G: int, m0: int, M: int) -> np
 
 
 def _flow(src: Source, m: cat.Measure, mask: np.ndarray, g: np.ndarray, G: int, m0: int, M: int,
-          weight: Optional[str] = None, squared: bool = False,
+          weight: Optional[str] = None,
           days: Tuple[Optional[int], Optional[int]] = (None, None)) -> np.ndarray:
-    """Rows (or the sum of ``weight``, or of its square) of ``mask`` dated in each (group, month),
+    """Rows (or the sum of ``weight``) of ``mask`` dated in each (group, month),
     those dated before ``days[0]`` or after ``days[1]`` (a window starting or ending mid-month) left out."""
     cell = _cells(src, m.date, g, G, m0, M)
     keep = mask & (cell >= 0)
@@ -439,8 +443,6 @@ def _flow(src: Source, m: cat.Measure, mask: np.ndarray, g: np.ndarray, G: int, 
         if days[1] is not None:
             keep &= d <= days[1]
     w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else None
-    if w is not None and squared:
-        w = w * w
     return np.bincount(cell[keep], weights=w, minlength=G * M).reshape(G, M).astype(float)
 
 
@@ -578,12 +580,9 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     days = (d0, d1)
     g, G, levels = _groups(src, _group_dims(m, dims))
     stock = m.kind in ("stock", "ratio")
-    spread = None   # a weighted count's sum of squared weights: the variance of the sum
     if m.kind == "count":
         num = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight, days=days)
         den = np.full_like(num, np.nan)
-        if m.weight:
-            spread = _flow(src, m, _mask(src, m, "numerator"), g, G, m0, M, m.weight, squared=True, days=days)
     elif m.kind == "proportion":
         in_den = _mask(src, m, "denominator")
         num = _flow(src, m, _mask(src, m, "numerator") & in_den, g, G, m0, M, days=days)
@@ -600,8 +599,6 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     part_first, part_last = _part_months(m0, m1, d0, d1)
     # a period holding days before start or after end is not whole (nor is a 12-month window)
     complete = complete & ~(part_first & (np.asarray(firsts) <= m0)) & ~(part_last & (np.asarray(lasts) >= m1))
-    if spread is not None:
-        spread = _periods(period, m0, M, stock, spread, spread)[4]
     P = len(lab)
     lag = _LAG[period]
     prev_num = np.full_like(num, np.nan)
@@ -642,8 +639,8 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     if m.kind == "proportion":
         lo, hi = wilson_interval(num, den, alpha)
         p_change = change_test(num, den, prev_num, prev_den, "proportion")
-    elif m.kind == "count" and spread is not None:
-        lo, hi, p_change = _weighted_count_tests(src, m, num, spread, prev_num, lag, alpha)
+    elif m.kind == "count" and m.weight:
+        lo, hi, p_change = _weighted_count_tests(src, m, num, prev_num, alpha)
     elif m.kind == "count":
         lo, hi = poisson_interval(num, alpha)
         p_change = change_test(num, None, prev_num, None, "count")
@@ -703,23 +700,28 @@ def _immature(m: cat.Measure, lasts: np.ndarray, d1: Optional[int], builder: Bui
     return (last_day - ends) < m.maturity_days
 
 
-def _weighted_count_tests(src: Source, m: cat.Measure, num: np.ndarray, spread: np.ndarray, prev_num: np.ndarray,
-                          lag: int, alpha: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Interval and change test of a sum of weights (children referred), from the sums of squared weights.
+def _weighted_count_tests(src: Source, m: cat.Measure, num: np.ndarray, prev_num: np.ndarray,
+                          alpha: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interval and change test of a sum of weights (children referred), from the weights' dispersion.
 
     The exact Poisson interval and test of a count treat the sum as a count of events: too narrow
-    when an event carries more than 1 (a request about three children). Negative weights have
-    neither (a sum that can fall is not a count).
+    when an event carries more than 1 (a request about three children). The variance of a sum of
+    weights is the sum of its events' squared weights, taken here as the sum times the measure's
+    dispersion, ``sum(w**2) / sum(w)`` over all its rows (the council's, every date), as the
+    largest weight is. A cell's own sum of squares would tell how its sum splits into events:
+    6 children whose squares add to 8 can only be 5 requests, a count the pack may hide. So a
+    cell's interval and test depend only on its own sum (and the sum a year before) and on two
+    figures of the whole council. Negative weights have neither (a sum that can fall is not a count).
     """
     w = src.frame[m.weight].to_numpy(dtype=float)[_mask(src, m, "numerator")]
     if len(w) and w.min() < 0:
         nan = np.full_like(num, np.nan)
         return nan, nan.copy(), nan.copy()
-    lo, hi = weighted_poisson_interval(num, spread, max(float(w.max()) if len(w) else 1.0, 1e-300), alpha)
-    prev_spread = np.full_like(spread, np.nan)
-    if spread.shape[1] > lag:
-        prev_spread[:, lag:] = spread[:, :-lag]   # NaN where prev_num is: the test is NaN there
-    return lo, hi, change_test(num, spread, prev_num, prev_spread, "weighted_count")
+    total = float(w.sum())
+    dispersion = float((w * w).sum()) / total if total > 0 else 1.0
+    lo, hi = weighted_poisson_interval(num, num * dispersion, max(float(w.max()) if len(w) else 1.0, 1e-300),
+                                       alpha)
+    return lo, hi, change_test(num, num * dispersion, prev_num, prev_num * dispersion, "weighted_count")
 
 
 def _population(m: cat.Measure, src: Source, dims: List[str], levels: List[pd.Index],

@@ -49,6 +49,35 @@ ROUTE_NAMES = {"direct": "Direct request", "mash_diversion": "MASH diversion", "
 SEX_NAMES = {"M": "Male", "F": "Female", "U": "Unknown or indeterminate", "unknown": NOT_RECORDED}
 ETHNIC_GROUPS = {"W": "White", "M": "Mixed", "A": "Asian or Asian British", "B": "Black or Black British",
                  "C": "Chinese", "O": "Any other ethnic group", "R": "Refused", "N": "Not obtained"}
+#: what a source takes for a value the data do not record: ``table.column -> (what the rows are,
+#: what they are taken as, whether they are cases)``, said with how many rows (:func:`assumed_note`);
+#: a published note hides a small count of cases (requests), as the tables do, not one of staff
+ASSUMED: Dict[str, Tuple[str, str, bool]] = {
+    "requests.children": ("requests", "with no number of children recorded count as 1 child (children referred "
+                                      "is then a lower bound)", True),
+    "practitioners.fte": ("practitioners", "with no FTE recorded count as 0 FTE (measures per FTE are then too "
+                                           "high)", False),
+}
+
+
+def assumed_note(key: str, count: object) -> str:
+    """The note of what a source assumed (:data:`ASSUMED`), with ``count`` rows as given (a number or ``"c"``).
+
+    Parameters
+    ----------
+    key : str
+        ``table.column``, a key of :data:`ASSUMED`.
+    count : object
+        how many rows, as shown (``"1,204"``, or ``"c"`` where the number is hidden).
+
+    Returns
+    -------
+    str
+    """
+    unit, taken, _ = ASSUMED[key]
+    return f"{count} {unit} {taken}"
+
+
 PARTNER_SOURCES = ("2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "6", "7", "8")
 
 # The tables behind each source (for the catalogue and for naming what blocks a measure).
@@ -205,12 +234,26 @@ class Builder:
         self._shared: Dict[str, object] = {}
         self.id_cache: Dict[tuple, object] = {}     # ids read as integers, for this call's look-ups
         self.assumed: Dict[str, str] = {}            # what a source took for missing values, said in the result
+        self.unrecorded: Dict[str, int] = {}         # how many rows of each assumed (ASSUMED), for a published note
         self.no_rate: Dict[str, str] = {}            # why a measure's council rate per 10,000 has no value
         supplied = ds.meta.get("supplied_tables")
         self.supplied = set(supplied) if supplied is not None else None
         end = ds.meta.get("end_date")
         self.as_of = pd.Timestamp(as_of if as_of is not None else end) if (as_of is not None or end is not None) \
             else None
+
+    def assume(self, key: str, rows: int) -> None:
+        """Say that ``rows`` rows were taken as :data:`ASSUMED` says for ``key``.
+
+        Parameters
+        ----------
+        key : str
+            ``table.column``, a key of :data:`ASSUMED`.
+        rows : int
+            how many rows.
+        """
+        self.unrecorded[key] = int(rows)
+        self.assumed[key] = assumed_note(key, f"{int(rows):,}")
 
     def release(self) -> None:
         """Forget the sources and look-ups built so far (their memory can go)."""
@@ -512,8 +555,7 @@ def _requests(b: Builder) -> Source:
     children = pd.to_numeric(rq["children"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     unrecorded = int(np.isnan(children).sum())
     if unrecorded:
-        b.assumed["requests.children"] = (f"{unrecorded:,} requests with no number of children recorded count as "
-                                          "1 child (children referred is then a lower bound)")
+        b.assume("requests.children", unrecorded)
     children = np.where(np.isnan(children), 1.0, children)
     # family integer codes shared by requests and episodes
     ep = b.ds.episodes
@@ -733,8 +775,7 @@ def _practitioners(b: Builder) -> Source:
     fte = pd.to_numeric(p["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     unrecorded = int(np.isnan(fte).sum())
     if unrecorded:
-        b.assumed["practitioners.fte"] = (f"{unrecorded:,} practitioners with no FTE recorded count as 0 FTE "
-                                          "(measures per FTE are then too high)")
+        b.assume("practitioners.fte", unrecorded)
     fte = np.nan_to_num(fte, nan=0.0)
     # the council's Early Help staff: partner agencies' practitioners (a school's teachers) are in
     # post in the table but give Early Help a small part of their time

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from .._errors import Problem, ValidationError
+from .._numbers import is_real
 
 D2 = 1.128                      # moving range of two: E|x1 - x2| = 1.128 sigma
 # 3 / D2 = 2.6596, rounded as Making Data Count (and NHSRplotthedots) draw their charts: the
@@ -307,13 +308,23 @@ def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "hi
     """``consistently_pass``, ``hit_and_miss``, ``consistently_fail`` or ``no_target``, from the
     latest phase's limits against the target.
 
+    A missing target (None, NaN of any float type, ``pd.NA``) gives ``no_target``.
+
     Raises
     ------
     ValidationError
-        a ``direction`` other than ``higher_is_better``, ``lower_is_better`` or ``neither``.
+        a ``direction`` other than ``higher_is_better``, ``lower_is_better`` or ``neither``, or a
+        ``target`` that is not a number (text such as ``"0.8"``, a bool) or is infinite.
     """
     _check_direction("assurance", direction)
-    if target is None or (isinstance(target, float) and np.isnan(target)) or direction == "neither":
+    if _missing(target):
+        return "no_target"
+    if not is_real(target) or not np.isfinite(float(target)):
+        # text compared with the limits raised a bare TypeError; True would pass as 1
+        raise ValidationError(Problem("assurance", "target", "must be a finite number (or missing for no target)",
+                                      value=target))
+    target = float(target)
+    if direction == "neither":
         return "no_target"
     last = chart.dropna(subset=["upper", "lower"]).tail(1)
     if last.empty:
@@ -322,6 +333,13 @@ def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "hi
     if direction == "higher_is_better":
         return "consistently_pass" if target <= lo else "consistently_fail" if target >= hi else "hit_and_miss"
     return "consistently_pass" if target >= hi else "consistently_fail" if target <= lo else "hit_and_miss"
+
+
+def _missing(value) -> bool:
+    """None, ``pd.NA``, ``pd.NaT`` or a NaN of any float type (``np.float32('nan')`` is not a Python float)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return is_real(value) and bool(np.isnan(float(value)))
 
 
 def _check_direction(where: str, direction: str) -> None:

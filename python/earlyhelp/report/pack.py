@@ -111,7 +111,8 @@ class Pack:
         measures that could not be computed, and why.
     assumed : dict of str to str
         what the measures took for values the data do not record (e.g. a practitioner's
-        missing FTE), with how many; said in run.json and on the dashboard's About page.
+        missing FTE), with how many (a count of requests 1..threshold as ``c``); said in run.json
+        and on the dashboard's About page.
     suppression : dict
         cells hidden per table.
     window : dict of str to str
@@ -335,7 +336,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
         rolling_all = M.compute(ds, ids, period="rolling_12m", start=month_end - pd.DateOffset(months=11), end=month_end)
     _check_locality_labels(ds, by_loc)
     blocked = dict(council.attrs.get("blocked", {}))
-    assumed = dict(council.attrs.get("assumed", {}))
+    assumed = _assumed_shown(council.attrs, opt.threshold)
     kinds = {m.id: m.kind for m in chosen}
     monthly = pd.concat([council.assign(locality=ALL), by_loc], ignore_index=True)
     monthly["locality"] = monthly["locality"].astype(str)
@@ -427,6 +428,19 @@ def build_pack(ds, options: Optional[PackOptions] = None,
                 blocked=blocked, suppression=counts,
                 window={"first_month": first_shown.strftime("%Y-%m"), "last_month": month_end.strftime("%Y-%m")},
                 council=_council_name(ds), assumed=assumed, not_audited=not_audited)
+
+
+def _assumed_shown(attrs: Mapping[str, Any], threshold: int) -> Dict[str, str]:
+    """What the measures assumed for values not recorded, as the pack publishes it (run.json, the
+    dashboard): a count of requests (people or cases) of 1..threshold is ``c``, as in the tables."""
+    from ..measures.sources import ASSUMED, assumed_note
+    from .suppression import shown_count
+
+    out = dict(attrs.get("assumed", {}))
+    for key, rows in attrs.get("unrecorded", {}).items():
+        if key in ASSUMED:
+            out[key] = assumed_note(key, shown_count(rows, threshold) if ASSUMED[key][2] else f"{rows:,}")
+    return out
 
 
 def _suppress_long(frame: pd.DataFrame, kinds: Dict[str, str], threshold: int, keys: Sequence[str]):
@@ -1372,7 +1386,7 @@ def csv_view(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Optional[str] = None,
-               config: Optional[Mapping[str, Any]] = None) -> Path:
+               config: Optional[Mapping[str, Any]] = None, pseudonymise: bool = False) -> Path:
     """Write the pack into a new run folder under ``output``; return the folder.
 
     Files: ``dashboard.html`` (offline, one page per theme), ``measures.xlsx`` (one sheet per
@@ -1396,6 +1410,10 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
         the run folder's name.
     config : mapping, optional
         recorded in run.json.
+    pseudonymise : bool, default False
+        the publication policy's (a report config's ``[publish] pseudonymise``): every id of a
+        person or a case the run publishes is replaced by its keyed pseudonym (the key from
+        ``$EARLYHELP_PSEUDO_KEY``). The pack's tables hold no such ids; run.json records the policy.
 
     Returns
     -------
@@ -1404,9 +1422,12 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     from ..sources import content_hash
     from .dashboard import render_dashboard
     from .excel import workbook_bytes
+    from .publish import PublishPolicy
     from .runfolder import RunFolder, new_run_id, run_digest
 
     opt = options or PackOptions()
+    # made first: a missing pseudonymisation key fails before anything is computed
+    policy = PublishPolicy(threshold=opt.threshold, pseudonymise=bool(pseudonymise))
     steps = Steps("earlyhelp report", ["measures and suppression", "dashboard", "workbook", "write outputs"])
     t0 = time.perf_counter()
     try:
@@ -1418,9 +1439,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
                       "measures": list(pack.catalogue["id"])}
         digest = run_digest(parameters, inputs)
         rid = run_id or new_run_id(digest, prefix="report-")
-        from .publish import PublishPolicy
-
-        with RunFolder(output, rid, policy=PublishPolicy(threshold=opt.threshold)) as folder:
+        with RunFolder(output, rid, policy=policy) as folder:
             with steps.step("dashboard"):
                 dashboard = render_dashboard(pack, opt)
             with steps.step("workbook"):

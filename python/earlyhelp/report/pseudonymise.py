@@ -157,21 +157,20 @@ def _mapped(ids: pd.Series, domain: str, raw: bytes, length: int, taken: Dict[st
 def _mapped_lists(cells: pd.Series, domain: str, raw: bytes, length: int,
                   taken: Dict[str, Dict[str, Any]]) -> pd.Series:
     """List cells (ids joined by ``,`` or ``;``, as a request covering several children lists them)
-    with each id by its pseudonym, the separator kept."""
-    text = cells.astype("string[pyarrow]")
-    parts = text.str.split(r"\s*[,;]\s*", regex=True).explode()
-    parts = parts[parts.notna() & parts.ne("")]
-    mapping = dict(zip(parts.unique(), _mapped(pd.Series(parts.unique(), dtype="string[pyarrow]"), domain, raw,
-                                               length, taken)))
-    separator = text.str.extract(r"([,;])", expand=False).fillna(",")
+    with each id by its pseudonym, the separator kept: read as the publication gate reads them
+    (:func:`earlyhelp.report.publish.id_cells`: each id without its outer spaces, none kept raw)."""
+    from .publish import id_cells
 
-    def rewritten(cell: Any, sep: str) -> Any:
-        if pd.isna(cell):
-            return pd.NA
-        return sep.join(mapping.get(part.strip(), part.strip()) for part in str(cell).replace(";", ",").split(",")
-                        if part.strip())
-    return pd.Series([rewritten(c, sep) for c, sep in zip(text, separator)], index=cells.index,
-                     dtype="string[pyarrow]")
+    mine = taken.setdefault(domain, {})
+    cache: Dict[str, str] = {}
+
+    def alias(text: str) -> str:
+        if text not in cache:
+            cache[text] = pseudonym(text, domain=domain, key=raw, length=length)
+            _one_to_one({text: cache[text]}, domain, length, mine)
+        return cache[text]
+
+    return id_cells(cells, alias, lists=True).astype("string[pyarrow]")
 
 
 def _one_to_one(mapping: Dict[Any, str], domain: str, length: int, taken: Dict[str, Any]) -> None:

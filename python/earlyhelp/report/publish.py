@@ -44,7 +44,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -227,15 +227,9 @@ def identifier_columns(frame: pd.DataFrame) -> Dict[Hashable, str]:
     """
     out: Dict[Hashable, str] = {}
     for col in frame.columns:
-        name = _snake(col)
-        if name in ORGANISATION_COLUMNS or name.endswith(("locality_id", "agency_id", "locality_ids", "agency_ids")):
-            continue
-        if name in IDENTIFIER_COLUMNS:
-            out[col] = IDENTIFIER_COLUMNS[name]
-        elif name in _PERSON_NUMBERS or name.endswith(tuple(f"_{n}" for n in _PERSON_NUMBERS[:_NATIONAL])):
-            out[col] = "person"  # a national number of a person (UPN, NHS number) or a bare id
-        elif name.endswith(_ID_ENDINGS):
-            out[col] = re.sub(r"_(id|ids|ref|reference|number)$", "", name).split("_")[-1]
+        domain = _id_domain(col)
+        if domain is not None:
+            out[col] = domain
     return out
 
 
@@ -244,6 +238,43 @@ _PERSON_NUMBERS = ("upn", "uln", "nhs_number", "nhs_no", "ni_number", "id", "ids
 _NATIONAL = 5  # the first five: a child_upn is a person's too
 #: endings of a column of ids of a named kind (``household_id``, ``case_ref``)
 _ID_ENDINGS = ("_id", "_ids", "_ref", "_reference")
+#: the kinds of person or case whose ids a column may name with no separator (``FAMILYID``,
+#: ``personref``), or as a number (``case_number``, ``household_no``); with no kind before it,
+#: ``id`` ends ordinary words (``paid``, ``valid``) and ``number`` counts (``week_number``)
+_ID_KINDS = ("family", "person", "episode", "request", "practitioner", "referral", "assessment", "involvement",
+             "household", "case", "child", "pupil", "client")
+_KIND_ID = re.compile(rf"(?:^|_)({'|'.join(_ID_KINDS)})_?(ids|id|reference|ref|number|no)$")
+
+
+def _bare(name: str) -> str:
+    """A snake-case name without its separators: ``FAMILYID``, ``familyid`` and ``family_id`` alike."""
+    return name.replace("_", "")
+
+
+def _id_domain(col: Hashable) -> Optional[str]:
+    """The pseudonym domain of a column of ids of people or cases (None for any other column).
+
+    Names are matched however they are spelt: in any case, with or without separators
+    (``Family_ID``, ``familyId``, ``family id``, ``FAMILYID``, ``personid``, ``CaseNumber``).
+    """
+    name = _snake(col)
+    bare = _bare(name)
+    if name in ORGANISATION_COLUMNS or bare in {_bare(c) for c in ORGANISATION_COLUMNS} \
+            or bare.endswith(("localityid", "agencyid", "localityids", "agencyids")):
+        return None
+    named = {_bare(k): v for k, v in IDENTIFIER_COLUMNS.items()}
+    if name in IDENTIFIER_COLUMNS or bare in named:
+        return IDENTIFIER_COLUMNS.get(name, named.get(bare))
+    national = tuple(_bare(n) for n in _PERSON_NUMBERS[:_NATIONAL])
+    if name in _PERSON_NUMBERS or bare in {_bare(n) for n in _PERSON_NUMBERS} \
+            or name.endswith(tuple(f"_{n}" for n in _PERSON_NUMBERS[:_NATIONAL])) or bare.endswith(national):
+        return "person"  # a national number of a person (UPN, NHS number) or a bare id
+    kind = _KIND_ID.search(name)
+    if kind:
+        return kind.group(1)
+    if name.endswith(_ID_ENDINGS):
+        return re.sub(r"_(id|ids|ref|reference|number)$", "", name).split("_")[-1]
+    return None
 
 
 def _snake(col: Hashable) -> str:
@@ -261,37 +292,66 @@ def _id_text(v: Any) -> str:
     return str(v)
 
 
-def _pseudonymise_column(values: pd.Series, domain: str, key: bytes,
-                         taken: Optional[Dict[str, str]] = None) -> pd.Series:
-    """``values`` by their pseudonyms; ``taken`` (pseudonym -> id, per domain, across the table's
-    columns) checks that no two ids share one."""
-    from .pseudonymise import pseudonym
+def id_cells(values: pd.Series, alias: Callable[[str], str], *, lists: bool = False) -> pd.Series:
+    """``values`` with every id in them replaced by ``alias(id)``: the one reading of a cell of ids.
 
-    cache: Dict[str, str] = {}
-    taken = {} if taken is None else taken
-    # a list column (``person_ids``) may join its ids by commas too; one id may hold a comma
-    separators = (";", ",") if str(values.name).endswith("_ids") else (";",)
+    A cell holds one id, a list or tuple of ids, or ids joined by ``;`` (and, in a list column such as
+    ``person_ids``, by ``,`` too: one id may hold a comma elsewhere). Each id is taken without the
+    spaces around it (``" F2"`` and ``"F2"`` are one id) and a whole number read as a float as an
+    integer (``5.0`` is ``5``); an empty part is no id and is left out. Every id goes through
+    ``alias``: none is kept as it was. Missing values stay missing.
+
+    Parameters
+    ----------
+    values : Series
+        the cells.
+    alias : callable
+        the pseudonym of one id (text).
+    lists : bool, default False
+        a list column: ``,`` joins ids as ``;`` does.
+
+    Returns
+    -------
+    Series
+        object dtype, the separators kept.
+    """
+    separators = (";", ",") if lists else (";",)
 
     def one(v: Any) -> Any:
         if v is None or (not isinstance(v, (list, tuple, str)) and pd.isna(v)):
             return v
         if isinstance(v, (list, tuple)):
-            return ";".join(one(x) for x in v)
-        text = _id_text(v).strip()  # " F2" and "F2" are one id
+            return ";".join(x for x in (one(x) for x in v) if x)
+        text = _id_text(v).strip()
         for separator in separators:   # a list cell: each id by its pseudonym
             if separator in text:
-                return separator.join(one(x) for x in text.split(separator))
-        if text not in cache:
-            alias = pseudonym(text, domain=domain, key=key)
-            if taken.setdefault(alias, text) != text:
-                # two people (or families) merged in every output: refused, never silent
-                raise ValidationError([Problem("publish", str(values.name), f"the {domain} ids "
-                                               f"{taken[alias]!r} and {text!r} get the same pseudonym",
-                                               value=text)])
-            cache[text] = alias
-        return cache[text]
+                return separator.join(x for x in (one(part) for part in text.split(separator)) if x)
+        return alias(text) if text else ""
 
     return values.astype(object).map(one)
+
+
+def _pseudonymise_column(values: pd.Series, domain: str, key: bytes,
+                         taken: Optional[Dict[str, str]] = None) -> pd.Series:
+    """``values`` by their pseudonyms (:func:`id_cells`); ``taken`` (pseudonym -> id, per domain,
+    across the table's columns) checks that no two ids share one."""
+    from .pseudonymise import pseudonym
+
+    cache: Dict[str, str] = {}
+    taken = {} if taken is None else taken
+
+    def alias(text: str) -> str:
+        if text not in cache:
+            pseudo = pseudonym(text, domain=domain, key=key)
+            if taken.setdefault(pseudo, text) != text:
+                # two people (or families) merged in every output: refused, never silent
+                raise ValidationError([Problem("publish", str(values.name), f"the {domain} ids "
+                                               f"{taken[pseudo]!r} and {text!r} get the same pseudonym",
+                                               value=text)])
+            cache[text] = pseudo
+        return cache[text]
+
+    return id_cells(values, alias, lists=_bare(_snake(values.name)).endswith("ids"))
 
 
 # ---------------------------------------------------------------------------------

@@ -284,7 +284,7 @@ class RunFolder:
         table = count_table(name, frame.reset_index(drop=True), out.text, dims or (), totals, counts)
         if table is None:
             return
-        problems = [p for other in self._count_tables for p in disclosures(table, other)]
+        problems = [p for other in self._count_tables for p in disclosures(table, other, self.policy.threshold)]
         if problems:
             raise ValidationError(problems)
         self._count_tables.append(table)

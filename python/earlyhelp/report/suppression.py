@@ -517,9 +517,11 @@ def _whole(x: np.ndarray) -> bool:
 
 
 def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
-                time_limit: float = _IP_TIME_LIMIT) -> Tuple[float, float, List[np.ndarray]]:
-    """The least and greatest whole value of cell ``j`` with ``a @ x = b``, ``x >= 0`` and every
-    ``x`` whole (``inf`` when unbounded), and the whole points found on the way.
+                time_limit: float = _IP_TIME_LIMIT,
+                box: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> Tuple[float, float, List[np.ndarray]]:
+    """The least and greatest whole value of cell ``j`` with ``a @ x = b``, ``x >= 0`` (within
+    ``box``, ``(lower, upper)`` per cell, when given: :func:`reader_bounds`) and every ``x`` whole
+    (``inf`` when unbounded), and the whole points found on the way.
 
     An attacker knows counts are whole numbers. Where the relations' matrix is totally unimodular
     (two-way tables with margins and hierarchies) the linear programme's range has whole ends and
@@ -539,9 +541,11 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
     m = a.shape[1]
     c = np.zeros(m)
     c[j] = 1.0
+    lower, upper = (np.zeros(m), np.full(m, np.inf)) if box is None else box
+    bounds = np.column_stack([lower, upper])
     ends, points = [], []
     for sign in (1.0, -1.0):
-        lp = linprog(sign * c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        lp = linprog(sign * c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
         if lp.status == 3:               # unbounded (a whole point exists: the data are one)
             ends.append(np.inf)
             continue
@@ -556,7 +560,7 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
             ends.append(value)           # the truth is the only whole value this far
             continue
         res = milp(sign * c, constraints=LinearConstraint(a, b, b), integrality=np.ones(m),
-                   bounds=Bounds(0, np.inf), options={"time_limit": time_limit})
+                   bounds=Bounds(lower, upper), options={"time_limit": time_limit})
         if res.x is not None and _whole(res.x):
             points.append(np.round(res.x))
         ends.append(float(np.round(sign * res.fun)) if res.status == 0 else np.nan)
@@ -564,7 +568,8 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
 
 
 @in_one_blas_thread
-def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden: np.ndarray) -> np.ndarray:
+def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden: np.ndarray, *,
+                  threshold: Optional[int] = None) -> np.ndarray:
     """The range ``[lo, hi]`` of each hidden cell an attacker can infer (hidden cells whole and >= 0).
 
     Solves, with the published cells fixed, ``min`` and ``max`` of each hidden cell by
@@ -581,6 +586,9 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
         ``(total, parts)`` as in :func:`suppress_cells`.
     hidden : ndarray of bool
         the hidden cells.
+    threshold : int, optional
+        with it, a reader also knows what ``c`` stands for (:func:`reader_bounds`): a hidden cell
+        of 1 or more is at least 1, one of at most ``threshold`` at most that.
 
     Returns
     -------
@@ -590,19 +598,90 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
     v = np.asarray(values, dtype=float)
     hidden = np.asarray(hidden, dtype=bool)
     a, b, idx = _Equations(_normalised(relations), len(v)).system(hidden, values=v, sparse=True)
+    box = None if threshold is None else reader_bounds(v, hidden, threshold)
     out = np.zeros((len(idx), 2))
     out[:, 1] = np.inf          # a hidden cell in no relation: anything from 0 up
+    if box is not None:
+        out[:, 0], out[:, 1] = box[0][idx], box[1][idx]
     for cols, rows in _sparse_blocks(a):
         if not len(rows):
             continue
         sub, sb = a[rows][:, cols], b[rows]
+        mine = None if box is None else (box[0][idx[cols]], box[1][idx[cols]])
         for k, j in enumerate(cols):
-            out[j, 0], out[j, 1], _ = _cell_range(sub, sb, k)
+            out[j, 0], out[j, 1], _ = _cell_range(sub, sb, k, box=mine)
     return out
 
 
+def reader_bounds(values: Sequence[float], hidden: Sequence[bool], threshold: int) -> Tuple[np.ndarray, np.ndarray]:
+    """What a reader knows of each hidden cell beyond ``>= 0``: ``(lower, upper)`` per cell.
+
+    ``c`` reads "1 to threshold" (the legend says so), and 0 is never hidden as small, so a reader
+    takes a hidden cell to be at least 1 and at most ``threshold``. That is not true of every
+    hidden cell (one hidden secondarily may be 0, or larger), but where it is true, what the reader
+    works out from it is true too. So each hidden cell is bounded by what is true of it: at least
+    1 where it is 1 or more, at most ``threshold`` where it is at most that. (Published cells are
+    fixed; their bounds are those of ``>= 0``.)
+
+    Parameters
+    ----------
+    values : sequence of float
+        the counts.
+    hidden : sequence of bool
+        the hidden cells.
+    threshold : int
+        counts ``1..threshold`` are hidden.
+
+    Returns
+    -------
+    (lower, upper) : tuple of ndarray
+        per cell; ``upper`` is ``inf`` where unbounded.
+    """
+    v = np.asarray(values, dtype=float)
+    h = np.asarray(hidden, dtype=bool)
+    lower = np.where(h & (v >= 1), 1.0, 0.0)
+    upper = np.where(h & (v <= threshold), float(threshold), np.inf)
+    return lower, upper
+
+
+@in_one_blas_thread
+def pinned_cells(values: Sequence[float], relations: Sequence[Relation], hidden: Sequence[bool], *,
+                 threshold: int) -> Tuple[np.ndarray, Dict[int, str]]:
+    """The hidden cells a reader works out from the published ones, knowing what ``c`` stands for.
+
+    The bounds audit of :func:`suppress_cells` (a range that holds one whole number only pins
+    its cell), with each hidden cell within :func:`reader_bounds`: beside a published 10 in a
+    total of 12, two hidden cells of at least 1 each are both 1; two hidden cells of at most 5
+    in a remainder of 10 are both 5.
+
+    Parameters
+    ----------
+    values : sequence of float
+        the counts (the hidden ones as computed).
+    relations : sequence of Relation
+        ``(total, parts)`` as in :func:`suppress_cells`.
+    hidden : sequence of bool
+        the hidden cells.
+    threshold : int
+        counts ``1..threshold`` are hidden.
+
+    Returns
+    -------
+    (pinned, not_audited) : tuple of (ndarray, dict of int to str)
+        the pinned hidden cells (ascending), and the hidden cells the audit could not cover, with
+        why (a linked group of more than 5,000 hidden cells).
+    """
+    v = np.asarray(values, dtype=float)
+    h = np.asarray(hidden, dtype=bool)
+    if not h.any() or not relations:
+        return np.zeros(0, dtype=int), {}
+    eq = _Equations(_normalised(relations), len(v))
+    return _pinned_by_bounds(eq, v, h, required=True, box=reader_bounds(v, h, threshold))
+
+
 def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
-                  clock: Optional[_AuditClock] = None, skip: Optional[np.ndarray] = None) -> np.ndarray:
+                  clock: Optional[_AuditClock] = None, skip: Optional[np.ndarray] = None,
+                  box: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> np.ndarray:
     """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range
     holds one whole number at most (as :func:`hidden_ranges` would find, without two programmes per cell).
 
@@ -613,7 +692,8 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
     two-way tables with margins are all whole. The cells still in doubt get their exact range (two
     linear programmes, and integer ones where an optimum is not whole) while ``clock`` has time
     left; after it, they are not narrow but marked in ``clock.unchecked``. Cells in ``skip`` are not
-    asked about (never narrow).
+    asked about (never narrow). ``box``: ``(lower, upper)`` per cell, what a reader knows of each
+    beyond ``x >= 0`` (:func:`reader_bounds`).
     """
     from scipy.optimize import linprog
 
@@ -631,16 +711,18 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
     def doubt() -> np.ndarray:
         return ~_two_whole_numbers(lo_seen, hi_seen) & asked
 
-    truth = bool((x0 >= 0).all() and np.abs(a @ x0 - b).max() < 1e-6 and _whole(x0))
+    lower, upper = (np.zeros(m), np.full(m, np.inf)) if box is None else box
+    truth = bool((x0 >= lower).all() and (x0 <= upper).all() and np.abs(a @ x0 - b).max() < 1e-6 and _whole(x0))
     if truth:
         seen(x0)               # the data are a point (when they add up, as published totals should)
     rng = np.random.default_rng(seed)
-    upper = 2.0 * max(float(np.max(x0, initial=0.0)), float(np.abs(b).max(initial=0.0))) + 10.0
+    reach = 2.0 * max(float(np.max(x0, initial=0.0)), float(np.abs(b).max(initial=0.0))) + 10.0
+    walk = np.column_stack([lower, np.minimum(upper, np.maximum(reach, lower))])
     stalled = 0
     while stalled < 2 and doubt().any():
         before = int(doubt().sum())
         c = np.where(doubt(), rng.uniform(-1.0, 1.0, m), 0.0)
-        res = linprog(c, A_eq=a, b_eq=b, bounds=(0, upper), method="highs")
+        res = linprog(c, A_eq=a, b_eq=b, bounds=walk, method="highs")
         if res.status != 0 or res.x is None:
             break               # the box or the data leave no point: the exact programmes decide
         if _whole(res.x):       # only a whole point shows values a count can take
@@ -656,7 +738,7 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
         if limit <= 0:          # out of time: left in doubt, and said so (see _pinned_by_bounds)
             clock.unchecked[j] = True
             continue
-        lo, hi, points = _cell_range(a, b, int(j), float(x0[j]) if truth else None, limit)
+        lo, hi, points = _cell_range(a, b, int(j), float(x0[j]) if truth else None, limit, box)
         for x in points:
             seen(x)
         # an end not proven (NaN) counts as pinned unless whole points show two values
@@ -671,10 +753,11 @@ def _two_whole_numbers(lo, hi):
 
 
 def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, required: bool,
-                      clock: Optional[_AuditClock] = None,
-                      free: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Dict[int, str]]:
+                      clock: Optional[_AuditClock] = None, free: Optional[np.ndarray] = None,
+                      box: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> Tuple[np.ndarray, Dict[int, str]]:
     """Hidden cells whose range (:func:`hidden_ranges`) holds one whole number at most, ascending; and the
-    hidden cells not audited, with why (``free`` cells are neither: :func:`suppress_cells`)."""
+    hidden cells not audited, with why (``free`` cells are neither: :func:`suppress_cells`).
+    ``box``: ``(lower, upper)`` per cell (:func:`reader_bounds`); default ``[0, inf)``."""
     free = np.zeros(len(v), dtype=bool) if free is None else free
     try:
         import scipy.optimize  # noqa: F401
@@ -692,7 +775,8 @@ def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, requ
                    f"than the {_LP_AUDIT_MAX_BLOCK} audited together")
             skipped.update({int(i): why for i in idx[cols] if not free[i]})
             continue
-        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]], clock=clock, skip=free[idx[cols]])
+        mine = None if box is None else (box[0][idx[cols]], box[1][idx[cols]])
+        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]], clock=clock, skip=free[idx[cols]], box=mine)
         pinned.extend(int(i) for i in idx[cols[narrow]])
         if clock is not None and clock.unchecked.any():
             why = (f"not audited for bounds: the audit used up audit_seconds={clock.seconds:g} before this "
