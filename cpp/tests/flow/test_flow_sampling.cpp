@@ -191,9 +191,10 @@ TEST(FlowSampling, DestinationsFollowTheirProbabilities) {
   EXPECT_NEAR(r.stocks.mean(0, 6) / 5000, 0.7, 0.005);
 }
 
-TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
-  // Entry rate exp(a + b t) a day with no uncertainty: entrants in [0, 200) and [200, 400)
-  // are the integrals of the curve.
+namespace {
+
+// One state, one age band, exits at rate 1 a day, entries at rate 1 a day with no uncertainty.
+flow::SimModel one_state_model() {
   flow::SimModel m;
   m.n_states = 1;
   m.age_edges = {0.0};
@@ -205,6 +206,15 @@ TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
   m.entry_age_lo = {0.0};
   m.entry_age_hi = {100.0};
   m.max_age = 1e9;
+  return m;
+}
+
+}  // namespace
+
+TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
+  // Entry rate exp(a + b t) a day with no uncertainty: entrants in [0, 200) and [200, 400)
+  // are the integrals of the curve.
+  flow::SimModel m = one_state_model();
   m.entry_mult = {1.0};
   m.move_mult = {1.0, 1.0};
   const double a = std::log(2.0), b = 0.002;
@@ -226,17 +236,7 @@ TEST(FlowSampling, TrendedEntriesFollowTheCurve) {
 TEST(FlowSampling, AddedEntrantsAreThatManyADayWhateverTheTrend) {
   // The trended curve of TrendedEntriesFollowTheCurve, and a scenario adding 3 a day from day
   // 200 (regime 1): the added children are 3 a day, not 3 times the curve over its level.
-  flow::SimModel m;
-  m.n_states = 1;
-  m.age_edges = {0.0};
-  m.dur_edges = {0.0};
-  m.hazard = {1.0};
-  m.dest = {0.0, 1.0};
-  m.entry_shape = {1.0};
-  m.entry_rate = {1.0};
-  m.entry_age_lo = {0.0};
-  m.entry_age_hi = {100.0};
-  m.max_age = 1e9;
+  flow::SimModel m = one_state_model();
   m.n_regimes = 2;
   m.entry_mult = {1.0, 1.0};
   m.move_mult = {1.0, 1.0, 1.0, 1.0};
