@@ -81,7 +81,7 @@ def test_a_hidden_count_of_requests_cannot_be_read_off_the_children_s_interval(p
         keys = ["period", "locality"]
         req = table[table["measure"] == "requests"].set_index(keys)
         ch = table[table["measure"] == MEASURE].set_index(keys)
-        both = req.join(ch, lsuffix="_req", rsuffix="_ch", how="inner")
+        both = req.merge(ch, left_index=True, right_index=True, suffixes=("_req", "_ch"), how="inner")
         target = both[(both["numerator_req"] == SUPPRESSED) & (both["numerator_ch"] != SUPPRESSED)
                       & (both["lo_ch"] != SUPPRESSED) & (both["lo_ch"] != "")]
         for key, row in target.iterrows():

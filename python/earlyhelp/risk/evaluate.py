@@ -25,6 +25,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
@@ -241,7 +242,7 @@ def _logistic_fit(y: np.ndarray, x: Optional[np.ndarray], offset: np.ndarray) ->
     beta = np.zeros(Z.shape[1])
     for _ in range(100):
         eta = Z @ beta + offset
-        mu = 1 / (1 + np.exp(-eta))
+        mu = special.expit(eta)  # without overflow where eta is far below 0
         w = np.maximum(mu * (1 - mu), 1e-12)
         grad = Z.T @ (y - mu)
         hess = Z.T @ (Z * w[:, None])
