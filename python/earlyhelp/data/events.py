@@ -283,7 +283,10 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
         ``window_days`` after the family's most recent *closed* episode ended. Requests
         received while another episode is open (one that started before the request's
         day) are not re-referrals on this basis; the request that opens a new episode on
-        its day of receipt is. Without any requests, episode starts stand in for requests.
+        its day of receipt is. An episode is open through its end day: dates carry no
+        time, so a request received the day an episode closed may have come before the
+        closure, and is not a re-referral (the catalogue's ``rereferrals_12m`` reads it
+        the same way). Without any requests, episode starts stand in for requests.
     window_days : 365 = 12 months.
 
     Returns
