@@ -98,22 +98,25 @@ def locality_scenarios(parts: Dict[str, object], scenario):
     scenario."""
     from dataclasses import replace
 
-    if scenario is None or not any(c.kind == "add" and isinstance(c.target, str) for c in scenario.changes):
+    def added_entry(c) -> Optional[str]:
+        """The state whose entry rate ``c`` adds to (string targets are ``"entry:<state>"``)."""
+        return c.target[len("entry:"):] if c.kind == "add" and isinstance(c.target, str) else None
+
+    if scenario is None or not any(added_entry(c) for c in scenario.changes):
         return {name: scenario for name in parts}
     first = next(iter(parts.values()))
     states, n_a = list(first.categories.states), len(first.categories.brackets)
     shares: Dict[str, np.ndarray] = {}
     for c in scenario.changes:
-        state = c.target[len("entry:"):] if isinstance(c.target, str) else None
-        if c.kind != "add" or state is None or state not in states or state in shares:
+        state = added_entry(c)
+        if state is None or state not in states or state in shares:
             continue  # (a state that does not exist is named where the rates are built)
         s = states.index(state)
         base = np.array([p._need_fit().entrants[s * n_a:(s + 1) * n_a].sum() for p in parts.values()])
         shares[state] = base / base.sum() if base.sum() > 0 else np.full(len(parts), 1.0 / len(parts))
     out = {}
     for k, name in enumerate(parts):
-        changes = [replace(c, value=c.value * float(shares[c.target[len("entry:"):]][k]))
-                   if c.kind == "add" and isinstance(c.target, str) and c.target[len("entry:"):] in shares else c
+        changes = [replace(c, value=c.value * float(shares[added_entry(c)][k])) if added_entry(c) in shares else c
                    for c in scenario.changes]
         out[name] = type(scenario)(scenario.name, changes, dict(scenario.caps))
     return out

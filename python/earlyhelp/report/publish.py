@@ -251,6 +251,13 @@ def _bare(name: str) -> str:
     return name.replace("_", "")
 
 
+# the names above without their separators, as column names are matched
+_BARE_ORGANISATIONS = frozenset(_bare(c) for c in ORGANISATION_COLUMNS)
+_BARE_IDENTIFIERS = {_bare(k): v for k, v in IDENTIFIER_COLUMNS.items()}
+_BARE_PERSON_NUMBERS = frozenset(_bare(n) for n in _PERSON_NUMBERS)
+_BARE_NATIONAL = tuple(_bare(n) for n in _PERSON_NUMBERS[:_NATIONAL])
+
+
 def _id_domain(col: Hashable) -> Optional[str]:
     """The pseudonym domain of a column of ids of people or cases (None for any other column).
 
@@ -259,15 +266,13 @@ def _id_domain(col: Hashable) -> Optional[str]:
     """
     name = _snake(col)
     bare = _bare(name)
-    if name in ORGANISATION_COLUMNS or bare in {_bare(c) for c in ORGANISATION_COLUMNS} \
+    if name in ORGANISATION_COLUMNS or bare in _BARE_ORGANISATIONS \
             or bare.endswith(("localityid", "agencyid", "localityids", "agencyids")):
         return None
-    named = {_bare(k): v for k, v in IDENTIFIER_COLUMNS.items()}
-    if name in IDENTIFIER_COLUMNS or bare in named:
-        return IDENTIFIER_COLUMNS.get(name, named.get(bare))
-    national = tuple(_bare(n) for n in _PERSON_NUMBERS[:_NATIONAL])
-    if name in _PERSON_NUMBERS or bare in {_bare(n) for n in _PERSON_NUMBERS} \
-            or name.endswith(tuple(f"_{n}" for n in _PERSON_NUMBERS[:_NATIONAL])) or bare.endswith(national):
+    if name in IDENTIFIER_COLUMNS or bare in _BARE_IDENTIFIERS:
+        return IDENTIFIER_COLUMNS.get(name, _BARE_IDENTIFIERS.get(bare))
+    if name in _PERSON_NUMBERS or bare in _BARE_PERSON_NUMBERS \
+            or name.endswith(tuple(f"_{n}" for n in _PERSON_NUMBERS[:_NATIONAL])) or bare.endswith(_BARE_NATIONAL):
         return "person"  # a national number of a person (UPN, NHS number) or a bare id
     kind = _KIND_ID.search(name)
     if kind:
