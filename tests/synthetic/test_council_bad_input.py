@@ -1,4 +1,5 @@
-"""Bad arguments to the generator raise ValueError naming the parameter; nothing crashes."""
+"""Bad arguments to the generator raise earlyhelp.ValidationError (a ValueError) naming the
+parameter; nothing crashes."""
 from __future__ import annotations
 
 import math
@@ -18,39 +19,39 @@ def test_unknown_preset(preset):
 @pytest.mark.parametrize("years", [0, -1, -0.5, 0.001, math.nan, math.inf, 101, pytest.param(10 ** 400, id="10**400"),
                                    "5", None, True])
 def test_bad_years(years):
-    with pytest.raises(ValueError, match="^years must be"):
+    with pytest.raises(ValueError, match="years must be"):
         synthetic.council("coventry", years=years)
 
 
 @pytest.mark.parametrize("scale", [0, -1, 0.0, math.nan, math.inf, -math.inf, 1000,
                                    pytest.param(10 ** 400, id="10**400"), "1", None, True])
 def test_bad_scale(scale):
-    with pytest.raises(ValueError, match="^scale must be"):
+    with pytest.raises(ValueError, match="scale must be"):
         synthetic.council("coventry", years=1, scale=scale)
 
 
 @pytest.mark.parametrize("seed", [-1, 2 ** 64, 1.5, "0", None, False])
 def test_bad_seed(seed):
-    with pytest.raises(ValueError, match="^seed must be"):
+    with pytest.raises(ValueError, match="seed must be"):
         synthetic.council("coventry", years=1, seed=seed)
 
 
 @pytest.mark.parametrize("end_date", ["not a date", "2025-13-45", None, "1800-01-01", "2300-01-01", object()])
 def test_bad_end_date(end_date):
-    with pytest.raises(ValueError, match="^end_date must be"):
+    with pytest.raises(ValueError, match="end_date must be"):
         synthetic.council("coventry", years=1, end_date=end_date)
 
 
 @pytest.mark.parametrize("threads", [0, -2, 1.5, "2", True])
 def test_bad_threads(threads):
-    with pytest.raises(ValueError, match="^threads must be"):
+    with pytest.raises(ValueError, match="threads must be"):
         synthetic.england(scale=0.001, threads=threads)
 
 
 def test_england_checks_its_arguments_too():
-    with pytest.raises(ValueError, match="^scale must be"):
+    with pytest.raises(ValueError, match="scale must be"):
         synthetic.england(scale=-1)
-    with pytest.raises(ValueError, match="^years must be"):
+    with pytest.raises(ValueError, match="years must be"):
         synthetic.england(years=0)
 
 

@@ -17,7 +17,7 @@ def _same(a: Dataset, b: Dataset) -> bool:
 @pytest.mark.parametrize("end_date", [20250331, 2025.0, np.int64(20250331), 0])
 def test_a_number_is_not_read_as_an_end_date(end_date):
     # pandas would read it as nanoseconds since 1970 and the window would silently end on 1970-01-01
-    with pytest.raises(ValueError, match="^end_date must be a date"):
+    with pytest.raises(ValueError, match="end_date must be a date"):
         synthetic.council("coventry", years=1, scale=0.05, end_date=end_date)
 
 
@@ -40,7 +40,7 @@ def test_a_short_window_still_counts_the_burn_in_year_towards_the_size_limit():
 
 @pytest.mark.parametrize("scale", [5e-324, 1e-9, 1e-6])
 def test_a_scale_leaving_no_child_is_refused(scale):
-    with pytest.raises(ValueError, match="^scale .* fewer than one child"):
+    with pytest.raises(ValueError, match="scale .* fewer than one child"):
         synthetic.council("coventry", years=1, scale=scale)
 
 

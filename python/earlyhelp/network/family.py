@@ -22,6 +22,12 @@ a membership, an agency named by a practitioner and a locality named by a family
 of the graph, so no link is lost. An agency known only by id has a missing name and
 ``agency_type``, and sector ``unknown``; ``unknown_agencies`` counts them.
 
+A current practitioner with no ``agency_id`` at all (it is optional) stays in the team around
+their families and in ``caseloads``, but belongs to no agency: their links to families are in
+no agency's figures (``n_agencies``, ``agency_collaboration``). ``team_around_family`` counts
+them per family (``n_practitioners_without_agency``), ``agency_collaboration`` in all
+(``links_without_agency``), and ``excluded`` says how many links the agency figures leave out.
+
 Tables are pandas work; graph work (projections, components, centrality) runs
 in the C++ engine (:class:`earlyhelp.network.Graph`).
 """
@@ -147,11 +153,15 @@ class AgencyCollaboration:
         families, partners (degree), shared_families (strength), pagerank, betweenness.
     edges : DataFrame
         agency_id_a, agency_id_b, shared_families, jaccard, with names and types.
+    links_without_agency : int, default 0
+        current family-practitioner links whose practitioner has no ``agency_id``: in no
+        agency's ``families`` (counted in :attr:`FamilyNetwork.excluded` too).
     """
 
     graph: Graph
     agencies: pd.DataFrame
     edges: pd.DataFrame
+    links_without_agency: int = 0
 
     @_plot_doc
     def plot(self, ax: Any = None, top: Optional[int] = 40, seed: int = 0) -> Any:
@@ -307,6 +317,10 @@ class FamilyNetwork:
         team = team[known].merge(self.practitioners[["practitioner_id", "agency_id", "agency_type", "tier"]],
                                  on="practitioner_id", how="left")
         self.team = team.drop_duplicates(["family_id", "practitioner_id", "role"])
+        # a current practitioner with no agency_id (optional) stays in the team, but their links
+        # count towards no agency: counted, one per family and practitioner
+        no_agency = self.team.loc[self.team["agency_id"].isna(), ["family_id", "practitioner_id"]]
+        self.excluded_links_without_agency = len(no_agency.drop_duplicates())
 
         members = ds.family_members
         if "valid_to" in members.columns:
@@ -344,6 +358,9 @@ class FamilyNetwork:
                      self.excluded_involvements),
             Excluded("involvements", "current involvement with no family (none recorded, nor through its episode)",
                      self.excluded_involvements_without_family),
+            Excluded("involvements", "family-practitioner link whose practitioner has no agency_id: in the team "
+                     "around the family, but in no agency's figures (n_agencies, agency_collaboration)",
+                     self.excluded_links_without_agency),
             Excluded("episodes", "open episode with no family", self.excluded_open_without_family),
             Excluded("episodes", "open episode of a family with a later open episode (the latest is the family's "
                      "episode; its lead stays in the team)", self.excluded_open_overlapping),
@@ -449,8 +466,12 @@ class FamilyNetwork:
         Columns: family_id, locality_id, episode_id (open episode or missing; the latest
         started when a family has several open, whose leads all stay in the team), level,
         n_practitioners, practitioners, n_agencies, agencies, agency_types,
-        has_lead, lead_left, lead_practitioner_id, lead_tier, lead_agency_id, lead_agency_type,
-        has_assessment (an assessment started for the open episode).
+        n_practitioners_without_agency, has_lead, lead_left, lead_practitioner_id, lead_tier,
+        lead_agency_id, lead_agency_type, has_assessment (an assessment started for the open episode).
+
+        ``n_agencies``, ``agencies`` and ``agency_types`` are the agencies known: a current
+        practitioner with no ``agency_id`` is in ``practitioners`` and counted in
+        ``n_practitioners_without_agency`` (their agency may be one of the family's others, or not).
 
         ``has_lead`` is True when the named lead practitioner is current at the date;
         a lead who has left (no longer in the practitioners table as current) keeps
@@ -468,10 +489,12 @@ class FamilyNetwork:
             "n_agencies": grouped["agency_id"].nunique(),
             "agencies": _sorted_lists(grouped["agency_id"]),
             "agency_types": _sorted_lists(grouped["agency_type"]),
+            "n_practitioners_without_agency": team.loc[team["agency_id"].isna()]
+            .groupby("family_id", observed=True)["practitioner_id"].nunique(),
         })
         families = pd.Index(_ids(self.open_episodes["family_id"])).union(taf.index)
         taf = taf.reindex(families)
-        for col in ("n_practitioners", "n_agencies"):
+        for col in ("n_practitioners", "n_agencies", "n_practitioners_without_agency"):
             taf[col] = taf[col].fillna(0).astype(int)
         for col in ("practitioners", "agencies", "agency_types"):
             taf[col] = taf[col].apply(lambda v: v if isinstance(v, list) else [])
@@ -505,7 +528,9 @@ class FamilyNetwork:
         The ``reason`` column says which: ``no lead practitioner`` (or ``lead
         practitioner has left`` when the named lead is no longer current),
         ``no assessment``, or both (joined by ``"; "``). "No assessment" means none
-        started for the open episode (or no open episode at all).
+        started for the open episode (or no open episode at all). Agencies are those known
+        (``n_agencies``); ``n_practitioners_without_agency`` says how many of the family's
+        practitioners have no ``agency_id`` (see :meth:`team_around_family`).
 
         Parameters
         ----------
@@ -531,7 +556,7 @@ class FamilyNetwork:
                            np.where(no_lead[taf.index], lead_reason, "no assessment"))
         taf["reason"] = reasons
         cols = ["family_id", "locality_id", "episode_id", "n_agencies", "agency_types", "n_practitioners",
-                "has_lead", "has_assessment", "reason"]
+                "n_practitioners_without_agency", "has_lead", "has_assessment", "reason"]
         return taf[cols].sort_values(["n_agencies", "family_id"], ascending=[False, True]).reset_index(drop=True)
 
     def agency_collaboration(self, betweenness_samples: Optional[int] = None, seed: int = 0,
@@ -556,8 +581,11 @@ class FamilyNetwork:
         Returns
         -------
         AgencyCollaboration
-            ``agencies`` (with centrality), ``edges`` and ``graph``.
+            ``agencies`` (with centrality), ``edges``, ``graph`` and ``links_without_agency`` (the
+            current family-practitioner links of practitioners with no ``agency_id``, in no
+            agency's ``families``).
         """
+        # links of practitioners with no agency_id join no agency: counted in links_without_agency
         pairs = self.team[["family_id", "agency_id"]].dropna().drop_duplicates()
         agency_ids = self.agencies["agency_id"].astype(str).tolist()
         a_index = pd.Series(np.arange(len(agency_ids)), index=agency_ids)
@@ -583,7 +611,8 @@ class FamilyNetwork:
         for side in ("a", "b"):
             edges[f"agency_type_{side}"] = edges[f"agency_id_{side}"].map(info["agency_type"])
         edges = edges.sort_values("shared_families", ascending=False).reset_index(drop=True)
-        return AgencyCollaboration(proj, table.sort_values("pagerank", ascending=False).reset_index(drop=True), edges)
+        return AgencyCollaboration(proj, table.sort_values("pagerank", ascending=False).reset_index(drop=True), edges,
+                                   links_without_agency=self.excluded_links_without_agency)
 
     def linked_households(self) -> pd.DataFrame:
         """Families joined through shared current members (a parent in two households, a child in two).

@@ -113,6 +113,7 @@ from typing import Any, Dict, Optional, Union
 
 import pandas as pd
 
+from .._errors import Problem, ValidationError
 from ..data.dataset import Dataset
 from ..data.validate import LAST_PLACEHOLDER_DATE
 from .._native import naming, progress
@@ -131,6 +132,8 @@ MAX_YEARS = 100
 MAX_SCALE = 100.0
 #: children in each preset at scale 1 (as the generator's presets)
 PRESET_CHILDREN = {"coventry": 78_500, "wolverhampton": 71_000, "england": 12_000_000}
+#: children per family: the generator makes round(locality children x scale / 1.9) families in each locality
+CHILDREN_PER_FAMILY = 1.9
 #: most child-years one call generates (children x scale x years, at least the burn-in year):
 #: England at scale 1 for 10 years; beyond it the tables would not fit in a machine's memory
 MAX_CHILD_YEARS = 120_000_000
@@ -142,47 +145,58 @@ END_DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 OLDEST_BEFORE_WINDOW_YEARS = 73
 
 
-def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, presets) -> pd.Timestamp:
-    """Check the generator's arguments; raise ValueError naming the first bad one."""
+def _refuse(func: str, parameter: str, message: str) -> ValidationError:
+    return ValidationError(Problem(func, parameter, message))
+
+
+def _refuse_no_family(func: str, preset: str, scale: float, seed: int) -> None:
+    """A council without a single Early Help family is no council to analyse: say why, not return it empty."""
+    raise _refuse(func, "scale", f"scale {scale!r} gives preset {preset!r} no Early Help family (seed {seed}): the "
+                  f"generator makes round(children x scale / {CHILDREN_PER_FAMILY}) families in each locality, "
+                  f"a family or two at this scale, and none came to Early Help; raise the scale")
+
+
+def _check(preset: Any, years: Any, scale: Any, seed: Any, end_date: DateLike, presets,
+           func: str = "council") -> pd.Timestamp:
+    """Check the generator's arguments; raise ValidationError naming ``func`` and the first bad one."""
     if not isinstance(preset, str) or preset not in presets:
-        raise ValueError(f"preset must be one of {', '.join(repr(p) for p in presets)}, not {preset!r}")
+        raise _refuse(func, "preset", f"preset must be one of {', '.join(repr(p) for p in presets)}, not {preset!r}")
     if not is_finite_real(years) or not 1 / 365.25 <= float(years) <= MAX_YEARS:
-        raise ValueError(f"years must be a number from one day (1/365.25) to {MAX_YEARS}, not {years!r}")
+        raise _refuse(func, "years", f"years must be a number from one day (1/365.25) to {MAX_YEARS}, not {years!r}")
     if not is_finite_real(scale) or not 0 < float(scale) <= MAX_SCALE:
-        raise ValueError(f"scale must be a positive number up to {MAX_SCALE:g}, not {scale!r}")
+        raise _refuse(func, "scale", f"scale must be a positive number up to {MAX_SCALE:g}, not {scale!r}")
     y, sc = float(years), float(scale)
-    children = PRESET_CHILDREN.get(preset, 0) * sc
-    if children < 1:
-        raise ValueError(f"scale {scale!r} leaves preset {preset!r} fewer than one child "
-                         f"(scale must be at least {1 / PRESET_CHILDREN[preset]:.2g})")
+    if PRESET_CHILDREN[preset] * sc < 1:
+        raise _refuse(func, "scale", f"scale {scale!r} leaves preset {preset!r} fewer than one child "
+                      f"(scale must be at least {1 / PRESET_CHILDREN[preset]:.2g})")
     # The burn-in year is simulated however short the window, so it counts as at least a year.
-    size = children * max(y, 1.0)
+    size = PRESET_CHILDREN[preset] * sc * max(y, 1.0)
     if size > MAX_CHILD_YEARS:
-        raise ValueError(f"preset {preset!r} at scale {scale!r} for {years!r} years is {size:,.0f} child-years "
-                         f"(a window under a year counts as one: the burn-in year is always simulated); "
-                         f"at most {MAX_CHILD_YEARS:,} are generated at once (lower scale or years)")
+        raise _refuse(func, "scale", f"preset {preset!r} at scale {scale!r} for {years!r} years is {size:,.0f} "
+                      f"child-years (a window under a year counts as one: the burn-in year is always simulated); "
+                      f"at most {MAX_CHILD_YEARS:,} are generated at once (lower scale or years)")
     if not is_whole(seed) or not 0 <= seed < 2 ** 64:
-        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
+        raise _refuse(func, "seed", f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
     # pandas reads a number as nanoseconds since 1970, which would silently give 1970-01-01.
     if is_number(end_date):
-        raise ValueError(f"end_date must be a date, not the number {end_date!r}")
+        raise _refuse(func, "end_date", f"end_date must be a date, not the number {end_date!r}")
     try:
         end = pd.Timestamp(end_date)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(f"end_date must be a date, not {end_date!r}") from exc
+        raise _refuse(func, "end_date", f"end_date must be a date, not {end_date!r}") from exc
     if end is pd.NaT or pd.isna(end):
-        raise ValueError(f"end_date must be a date, not {end_date!r}")
+        raise _refuse(func, "end_date", f"end_date must be a date, not {end_date!r}")
     if end.tzinfo is not None:  # the extract date is the local calendar day
         end = end.tz_localize(None)
     end = end.normalize()
     if not END_DATE_RANGE[0] <= end <= END_DATE_RANGE[1]:
-        raise ValueError(f"end_date must be between {END_DATE_RANGE[0].date()} and {END_DATE_RANGE[1].date()}, "
-                         f"not {end_date!r}")
+        raise _refuse(func, "end_date", f"end_date must be between {END_DATE_RANGE[0].date()} and "
+                      f"{END_DATE_RANGE[1].date()}, not {end_date!r}")
     oldest_birth = _window(end, float(years)) - pd.DateOffset(years=OLDEST_BEFORE_WINDOW_YEARS)
     if oldest_birth <= LAST_PLACEHOLDER_DATE:
-        raise ValueError(f"end_date {end.date()} with years={years!r} starts the window so early that its oldest "
-                         f"people would be born about {oldest_birth.year}: a record dated on or before "
-                         f"{LAST_PLACEHOLDER_DATE.date()} is refused as a placeholder; end the window later")
+        raise _refuse(func, "end_date", f"end_date {end.date()} with years={years!r} starts the window so early that "
+                      f"its oldest people would be born about {oldest_birth.year}: a record dated on or before "
+                      f"{LAST_PLACEHOLDER_DATE.date()} is refused as a placeholder; end the window later")
     return end
 
 
@@ -193,7 +207,7 @@ def _window(end: pd.Timestamp, years: float) -> pd.Timestamp:
 
 
 def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timestamp,
-              threads: int) -> Dataset:
+              threads: int, func: str = "council") -> Dataset:
     start = _window(end, years)
     epoch = pd.Timestamp("1970-01-01")
     with naming("synthetic"), progress(f"synthetic {preset}", unit="families") as callback:
@@ -206,6 +220,8 @@ def _generate(preset: str, years: float, scale: float, seed: int, end: pd.Timest
     tables, int_ids = build_tables(raw, labels, core.NO_DATE)
     truth = build_truth(truth_raw, tables, int_ids, labels, truth_episodes_raw)
     truth.update(build_change_truth(change_raw, tables, core.NO_DATE))
+    if truth["families"].empty:
+        _refuse_no_family(func, preset, scale, seed)
     meta: Dict[str, Any] = {
         "source": "earlyhelp.synthetic", "preset": preset, "years": years, "scale": scale, "seed": seed,
         "window_start": start, "end_date": end,
@@ -230,7 +246,9 @@ def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed
         Years of data ending on ``end_date`` (a burn-in year before is simulated
         but not returned).
     scale : float, default 1.0
-        Population scale; 0.1 gives a council a tenth the size (counts scale with it).
+        Population scale; 0.1 gives a council a tenth the size (counts scale with it). The
+        generator makes round(locality children x scale / 1.9) families in each locality, so a
+        scale that gives no Early Help family at all is refused (about 8.5e-05 for Coventry).
     seed : int, default 0
         Random seed; the same seed gives the same tables.
     end_date : date-like, default "2025-03-31"
@@ -247,8 +265,9 @@ def council(preset: str = "coventry", years: float = 5, scale: float = 1.0, seed
 
     Raises
     ------
-    ValueError
-        naming the parameter (``preset``, ``years``, ``scale``, ``seed``, ``end_date``).
+    ValidationError
+        a ``ValueError`` naming ``council`` and the parameter (``preset``, ``years``, ``scale``,
+        ``seed``, ``end_date``).
     """
     end = _check(preset, years, scale, seed, end_date, PRESETS)
     threads = (os.cpu_count() or 1) if preset == "england" else 1
@@ -266,7 +285,7 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
     Parameters
     ----------
     scale : float, default 1.0
-        population scale (0.01 is quick).
+        population scale (0.01 is quick); one that gives no Early Help family is refused.
     seed : int, default 0
         random seed; the same seed gives the same tables.
     years : float, default 1
@@ -280,10 +299,16 @@ def england(scale: float = 1.0, seed: int = 0, years: float = 1, end_date: DateL
     -------
     Dataset
         every council's tables, with ``truth`` and ``meta`` as :func:`council`.
+
+    Raises
+    ------
+    ValidationError
+        a ``ValueError`` naming ``england`` and the parameter (``years``, ``scale``, ``seed``,
+        ``end_date``, ``threads``).
     """
-    end = _check("england", years, scale, seed, end_date, ("england",))
+    end = _check("england", years, scale, seed, end_date, ("england",), func="england")
     if threads is None:
         threads = os.cpu_count() or 1
     if not is_whole(threads) or threads < 1:
-        raise ValueError(f"threads must be a positive whole number, not {threads!r}")
-    return _generate("england", years, scale, seed, end, threads=min(int(threads), MAX_THREADS))
+        raise _refuse("england", "threads", f"threads must be a positive whole number, not {threads!r}")
+    return _generate("england", years, scale, seed, end, threads=min(int(threads), MAX_THREADS), func="england")

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import pandas as pd
 
+from .._errors import Problem, ValidationError
 from ..data.codes import COUNCIL_AGENCY_TYPES
 from ..data.dataset import Dataset
 
@@ -40,6 +41,16 @@ class _Table:
         self.rows.append(dict(figure=figure, generated=float(generated), target=float(target), unit=unit,
                               source=source, relative_error=rel, within_10pct=within, note=note))
 
+    def share(self, figure: str, part: float, whole: float, target: float, unit: str, source: str, note: str = "",
+              nothing: str = "", per: float = 100.0) -> None:
+        """``per`` x part / whole; with nothing to take a share of (``whole`` 0: an empty council, a
+        period with no closures), NaN and not compared, saying so (``nothing``), rather than 0."""
+        if whole:
+            self.add(figure, per * float(part) / float(whole), target, unit, source, note)
+        else:
+            self.add(figure, float("nan"), target, unit, source,
+                     f"not compared: {nothing}" + (f" ({note})" if note else ""))
+
     def frame(self) -> pd.DataFrame:
         out = pd.DataFrame(self.rows, columns=COLUMNS)
         # Rounded for reading; within_10pct is decided on the unrounded figures.
@@ -69,13 +80,21 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
     -------
     DataFrame
         columns ``figure, generated, target, unit, source, relative_error, within_10pct,
-        note``; ``note`` says why a figure cannot be compared when it cannot.
+        note``; ``note`` says why a figure cannot be compared when it cannot (a share of
+        closures when no episode closed, for one, is NaN, not 0).
+
+    Raises
+    ------
+    ValidationError
+        ``ds`` is not a Dataset from :mod:`earlyhelp.synthetic` (naming ``calibration_table.ds``).
     """
     if not isinstance(ds, Dataset):
-        raise ValueError(f"calibration_table needs a Dataset from earlyhelp.synthetic, not {type(ds).__name__}")
+        raise ValidationError(Problem("calibration_table", "ds", "calibration_table needs a Dataset from "
+                                      f"earlyhelp.synthetic, not {type(ds).__name__}"))
     meta = ds.meta
     if meta.get("source") != "earlyhelp.synthetic":
-        raise ValueError("calibration_table needs a Dataset from earlyhelp.synthetic (ds.meta['source'])")
+        raise ValidationError(Problem("calibration_table", "ds", "calibration_table needs a Dataset from "
+                                      "earlyhelp.synthetic (ds.meta['source'])"))
     preset = meta["preset"]
     start, end = pd.Timestamp(meta["window_start"]), pd.Timestamp(meta["end_date"])
     years = ((end - start).days + 1) / 365.25
@@ -85,8 +104,10 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
     opened = _in_window(ep["start_date"], start, end)
     closed = _in_window(ep["end_date"], start, end)
     reasons = ep.loc[closed, "end_reason"]
-    n_closed = max(int(closed.sum()), 1)
-    step_up_share = 100.0 * float((reasons == "step_up").sum()) / n_closed
+    n_closed = int(closed.sum())
+    # the step-up share is the whole window's for every preset
+    window_closed, window_step_ups = n_closed, float((reasons == "step_up").sum())
+    no_closure = "no episode closed in the window"
     agency_type = ds.agencies.set_index("agency_id")["agency_type"]
     lead_type = ep.loc[opened, "lead_agency_id"].map(agency_type)
     partner = ~lead_type.isin(COUNCIL_AGENCY_TYPES).to_numpy() & lead_type.notna().to_numpy()
@@ -94,16 +115,18 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
     if preset == "coventry":
         # Coventry's figures are for 2024: compare calendar 2024 when it was generated
         # (the council changes over the years), else the yearly average of the window.
-        window_opened = max(int(opened.sum()), 1)
+        window_opened = int(opened.sum())
         y0, y1 = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31")
         if start <= y0 and end >= y1:
             start, end, per_year, basis = y0, y1, 1.0 / float(meta["scale"]), "calendar 2024"
+            period_closure = "no episode closed in calendar 2024"
         else:
             basis = "yearly average of the window (2024 not fully generated)"
+            period_closure = no_closure
         opened = _in_window(ep["start_date"], start, end)
         closed = _in_window(ep["end_date"], start, end)
         reasons = ep.loc[closed, "end_reason"]
-        n_closed = max(int(closed.sum()), 1)
+        n_closed = int(closed.sum())
         # The step-up share stays the whole window's (Wolverhampton's figure, not 2024's), and so
         # do the lead-agency shares: the generator holds them over the window by quota.
         req = req[_in_window(req["received_date"], start, end)]
@@ -114,25 +137,25 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         t.add("Early Help Assessments a year", _in_window(ass["started"], start, end).sum() * per_year, 1963,
               "assessments/year", SEED_COVENTRY)
         t.add("episodes closed a year", closed.sum() * per_year, 2739, "episodes/year", SEED_COVENTRY)
-        t.add("closed with outcomes met", 100.0 * float((reasons == "outcomes_met").sum()) / n_closed, 54, "%",
-              SEED_COVENTRY)
+        t.share("closed with outcomes met", (reasons == "outcomes_met").sum(), n_closed, 54, "%", SEED_COVENTRY,
+                nothing=period_closure)
         dur = (ep.loc[closed, "end_date"] - ep.loc[closed, "start_date"])
-        t.add("closed within 16 weeks", 100.0 * float((dur <= SIXTEEN_WEEKS).sum()) / n_closed, 87, "%",
-              SEED_COVENTRY)
-        t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017,
-              "Wolverhampton's figure, used for every preset")
-        t.add("episodes held by partners", 100.0 * partner.sum() / window_opened, 16.9, "%",
-              SEED_COVENTRY, "469 of 2,780")
-        t.add("partner-held episodes held by schools",
-              100.0 * float((lead_type[partner] == "school").sum()) / max(int(partner.sum()), 1),
-              100.0 * 428 / 469, "%", SEED_COVENTRY, "428 of 469")
+        t.share("closed within 16 weeks", (dur <= SIXTEEN_WEEKS).sum(), n_closed, 87, "%", SEED_COVENTRY,
+                nothing=period_closure)
+        t.share("closures stepped up to social care", window_step_ups, window_closed, 10, "%", SEED_WOLVES_2017,
+                "Wolverhampton's figure, used for every preset", nothing=no_closure)
+        t.share("episodes held by partners", partner.sum(), window_opened, 16.9, "%", SEED_COVENTRY, "469 of 2,780",
+                nothing="no episode opened in the window")
+        t.share("partner-held episodes held by schools", (lead_type[partner] == "school").sum(), int(partner.sum()),
+                100.0 * 428 / 469, "%", SEED_COVENTRY, "428 of 469", nothing="no episode held by a partner")
         eh = ds.practitioners.merge(ds.agencies[["agency_id", "agency_type"]], on="agency_id")
         fte = float(eh.loc[eh["agency_type"] == "la_early_help", "fte"].sum()) / float(meta["scale"])
         t.add("early help staff FTE per locality team", fte / 4, 12, "FTE", SEED_COVENTRY,
               "2 team leaders + 10 FTE practitioners in each of 4 teams")
         _coventry_year_on_year(t, ds, pd.Timestamp(meta["window_start"]), pd.Timestamp(meta["end_date"]))
     elif preset == "wolverhampton":
-        t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017)
+        t.share("closures stepped up to social care", window_step_ups, window_closed, 10, "%", SEED_WOLVES_2017,
+                nothing=no_closure)
         t.add("step-ups a year", float((reasons == "step_up").sum()) * per_year, 375 * 12 / 9, "children/year",
               SEED_WOLVES_2017, "375 children stepped up Apr-Dec 2017; one referral per stepped-up episode")
         mash = (req["route"] == "mash_diversion").sum()
@@ -140,7 +163,7 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
               SEED_WOLVES_2017, "3,236 referrals from the MASH in 9 months")
         started = ass[_in_window(ass["started"], start, end)]
         by_type = started["agency_id"].map(agency_type)
-        n = max(len(by_type), 1)
+        n = len(by_type)
         for label, types, share in (
                 ("council", ("la_early_help", "la_social_care"), 85.45), ("schools", ("school",), 12.56),
                 ("voluntary sector", ("vcs",), 1.84), ("health", ("health_visitor", "health_other", "gp",
@@ -150,35 +173,40 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
             if share < 1:
                 note = (f"{count} assessments (about 7 a year at scale 1): held to the share by the generator's "
                         "lead-agency quota, not left to chance")
-            t.add(f"assessments initiated by {label}", 100.0 * count / n, share, "%", SEED_WOLVES_2017, note)
+            t.share(f"assessments initiated by {label}", count, n, share, "%", SEED_WOLVES_2017, note,
+                    nothing="no assessment started in the window")
         # children of the Early Help families (not the households known only to statutory services)
         members = ds.family_members
         kids = members.loc[(members["role"] == "child") & members["family_id"].isin(ds.truth["families"]["family_id"]),
                            "person_id"].unique()
         eth = ds.persons.set_index("person_id").loc[kids, "ethnicity"]
         known = eth[eth.notna() & ~eth.isin(["REFU", "NOBT", "unknown"])]
-        t.add("children from ethnic minorities", 100.0 * float((~known.isin(MINORITY_EXCLUDED)).sum()) / max(len(known), 1),
-              56, "%", SEED_WOLVES_2025, "children known to early help; seed gives the city's children")
+        t.share("children from ethnic minorities", (~known.isin(MINORITY_EXCLUDED)).sum(), len(known), 56, "%",
+                SEED_WOLVES_2025, "children known to early help; seed gives the city's children",
+                nothing="no child of an Early Help family with a known ethnicity")
         closed_well = reasons.isin(["outcomes_met", "step_down_universal"]).sum()
-        t.add("closures without escalation (outcomes met or stepped down)", 100.0 * float(closed_well) / n_closed, 65,
-              "%", SEED_WOLVES_2017, "'65% close with only 10% requiring escalation'")
+        t.share("closures without escalation (outcomes met or stepped down)", closed_well, n_closed, 65, "%",
+                SEED_WOLVES_2017, "'65% close with only 10% requiring escalation'", nothing=no_closure)
         # the 2017 figures are the window's average (requests trend up over it): the 16 months
         # are those around the middle of the window, or up to the extract date if it is shorter
         middle = start + (end - start) / 2
         until = min(end, (middle + pd.DateOffset(months=8)).normalize())
         long_enough = start + pd.DateOffset(months=16) <= end + pd.Timedelta(days=1)
-        t.add("children supported in 16 months", _children_supported(ds, until, months=16) / float(meta["scale"]),
+        supported = _children_supported(ds, until, months=16) / float(meta["scale"])
+        t.add("children supported in 16 months", supported,
               9710 if long_enough else float("nan"), "children", SEED_WOLVES_2017,
+              "not compared: the window is shorter than 16 months (9,710 published)" if not long_enough else
               "families with an episode open in the 16 months around the middle of the window x children "
-              "named per request" if long_enough else
-              "not compared: the window is shorter than 16 months (9,710 published)")
+              "named per request" if supported == supported else
+              "not compared: no request taken on by early help (no children per request)")
         fam_loc = ds.families.set_index("family_id")["locality_id"]
         names = ds.localities.set_index("locality_id")["name"]
         demand = req["family_id"].map(fam_loc).map(names).value_counts()
         top2 = set(demand.index[:2])
         t.add("highest demand in Children's Village and Whitmore Reans",
-              float(top2 == {"Children's Village", "Whitmore Reans"}), 1, "yes=1", SEED_WOLVES_2017,
-              f"top two by requests: {', '.join(sorted(top2))}")
+              float(top2 == {"Children's Village", "Whitmore Reans"}) if len(demand) else float("nan"), 1, "yes=1",
+              SEED_WOLVES_2017, f"top two by requests: {', '.join(sorted(top2))}" if len(demand) else
+              "not compared: no request in the window")
         poverty = WOLVES_CHILD_POVERTY
         implied = math.exp(DEPRIVATION_ELASTICITY * (poverty[2023] - poverty[2020]) / 100 / (2023 - 2020))
         growth = _request_growth(ds)
@@ -186,7 +214,8 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
               "implied by child poverty 32.9% (2020) -> 38.3% (2023) through the generator's deprivation "
               "effect on requests; log-linear fit of monthly requests with month-of-year effects, lockdown "
               "months (Mar 2020 - May 2021) and partial months left out"
-              if growth == growth else "not compared: fewer than two years of whole months outside the lockdowns")
+              if growth == growth else "not compared: no request in the window" if not len(ds.requests) else
+              "not compared: fewer than two years of whole months outside the lockdowns")
         _looked_after(t, ds, pd.Timestamp(meta["window_start"]), pd.Timestamp(meta["end_date"]))
         for figure, value, unit, reason in NOT_MODELLED:
             t.add(figure, float("nan"), value, unit, SEED_WOLVES_2017 if "looked" in figure or "domestic" in figure
@@ -195,11 +224,13 @@ def calibration_table(ds: Dataset) -> pd.DataFrame:
         t.add("councils", ds.localities["council_code"].nunique(), 153, "councils", "national (DfE)")
         t.add("children", float(ds.localities["child_population"].sum()) / float(meta["scale"]), 12.0e6,
               "children", "national (ONS mid-year estimates)", "about 12 million children in England")
-        t.add("closures stepped up to social care", step_up_share, 10, "%", SEED_WOLVES_2017)
+        t.share("closures stepped up to social care", window_step_ups, window_closed, 10, "%", SEED_WOLVES_2017,
+                nothing=no_closure)
         pop = float(ds.localities["child_population"].sum())
-        t.add("requests for support per 1,000 children a year", 1000.0 * len(req) / pop / years,
-              1000.0 * 3195 / 78500, "per 1,000 children", SEED_COVENTRY,
-              "Coventry's rate (78,500 children) applied nationally; deprivation moves it per council")
+        t.share("requests for support per 1,000 children a year", len(req) / years, pop, 1000.0 * 3195 / 78500,
+                "per 1,000 children", SEED_COVENTRY,
+                "Coventry's rate (78,500 children) applied nationally; deprivation moves it per council",
+                nothing="no children in the localities", per=1000.0)
         _lockdown_rows(t, ds)
 
     _requests_year_on_year(t, ds)
@@ -216,7 +247,7 @@ def _year_figures(ep: pd.DataFrame, year: int) -> Dict[str, float]:
     y0, y1 = pd.Timestamp(f"{year}-01-01"), pd.Timestamp(f"{year}-12-31")
     closed = _in_window(ep["end_date"], y0, y1)
     met = float((ep.loc[closed, "end_reason"] == "outcomes_met").sum())
-    return {"closed": float(closed.sum()), "met_share": 100.0 * met / max(int(closed.sum()), 1)}
+    return {"closed": float(closed.sum()), "met": met}
 
 
 def _coventry_year_on_year(t: _Table, ds: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> None:
@@ -226,19 +257,29 @@ def _coventry_year_on_year(t: _Table, ds: Dataset, start: pd.Timestamp, end: pd.
               "not compared: the window does not hold both calendar years")
         return
     y23, y24 = _year_figures(ds.episodes, 2023), _year_figures(ds.episodes, 2024)
-    t.add("episodes closed in 2024 / 2023", y24["closed"] / max(y23["closed"], 1.0), 1.25, "ratio", SEED_COVENTRY,
-          "'25% more than in 2023'")
-    t.add("closed with outcomes met in 2023", y23["met_share"], 54 / 1.17, "%", SEED_COVENTRY,
-          "54% in 2024, 'up 17% on the year'")
-    t.add("outcomes-met share 2024 / 2023", y24["met_share"] / max(y23["met_share"], 1e-9), 1.17, "ratio",
-          SEED_COVENTRY)
+    t.share("episodes closed in 2024 / 2023", y24["closed"], y23["closed"], 1.25, "ratio", SEED_COVENTRY,
+            "'25% more than in 2023'", nothing="no episode closed in 2023", per=1.0)
+    t.share("closed with outcomes met in 2023", y23["met"], y23["closed"], 54 / 1.17, "%", SEED_COVENTRY,
+            "54% in 2024, 'up 17% on the year'", nothing="no episode closed in 2023")
+    missing = next((why for why, none in (("no episode closed in 2023", not y23["closed"]),
+                                          ("no episode closed in 2024", not y24["closed"]),
+                                          ("no episode closed with outcomes met in 2023", not y23["met"])) if none),
+                   None)
+    if missing is None:
+        t.add("outcomes-met share 2024 / 2023", (y24["met"] / y24["closed"]) / (y23["met"] / y23["closed"]), 1.17,
+              "ratio", SEED_COVENTRY)
+    else:
+        t.add("outcomes-met share 2024 / 2023", float("nan"), 1.17, "ratio", SEED_COVENTRY, f"not compared: {missing}")
     years = _whole_years(ds)
     opened = ds.episodes["start_date"].dt.year.value_counts().reindex(years, fill_value=0)
-    t.add("episodes opened in 2024 the most of the years generated", float(opened.idxmax() == 2024), 1, "yes=1",
-          SEED_COVENTRY, "'the highest since 2017'; " + ", ".join(f"{y}: {n}" for y, n in opened.items()))
+    t.add("episodes opened in 2024 the most of the years generated",
+          float(opened.idxmax() == 2024) if opened.sum() else float("nan"), 1, "yes=1", SEED_COVENTRY,
+          ("'the highest since 2017'; " if opened.sum() else "not compared: no episode opened; ")
+          + ", ".join(f"{y}: {n}" for y, n in opened.items()))
     assessed = ds.assessments["started"].dt.year.value_counts().reindex(years, fill_value=0)
-    t.add("Early Help Assessments 2024 / 2023", assessed[2024] / max(assessed[2023], 1), float("nan"), "ratio",
-          SEED_COVENTRY, "'a sharp rise in 2024' with no figure for 2023; not compared")
+    t.share("Early Help Assessments 2024 / 2023", assessed[2024], assessed[2023], float("nan"), "ratio",
+            SEED_COVENTRY, "'a sharp rise in 2024' with no figure for 2023; not compared", per=1.0,
+            nothing="no assessment started in 2023")
     grown = [y for y in range(2021, 2024) if y in assessed.index and y - 1 in assessed.index]
     if grown:
         t.add("Early Help Assessments grew each year 2020-2023", float(all(assessed[y] > assessed[y - 1] for y in grown)),
@@ -308,8 +349,9 @@ def _requests_year_on_year(t: _Table, ds: Dataset) -> None:
     years = _whole_years(ds)
     by_year = ds.requests["received_date"].dt.year.value_counts()
     for prev, year in zip(years[:-1], years[1:]):
-        t.add(f"requests for support {year} / {prev}", by_year.get(year, 0) / max(by_year.get(prev, 0), 1),
-              float("nan"), "ratio", "none", "no published figure for this pair of years; not compared")
+        t.share(f"requests for support {year} / {prev}", by_year.get(year, 0), by_year.get(prev, 0), float("nan"),
+                "ratio", "none", "no published figure for this pair of years; not compared", per=1.0,
+                nothing=f"no request in {prev}")
 
 
 def _monthly_requests(ds: Dataset, mask: Optional[np.ndarray] = None) -> pd.Series:
@@ -323,11 +365,12 @@ def _monthly_requests(ds: Dataset, mask: Optional[np.ndarray] = None) -> pd.Seri
 
 def _request_growth(ds: Dataset) -> float:
     """Growth factor of requests a year: Poisson log-linear fit of monthly requests on time
-    with month-of-year effects, the lockdown months left out (NaN with under 24 months)."""
+    with month-of-year effects, the lockdown months left out (NaN with under 24 months, or no
+    requests)."""
     counts = _monthly_requests(ds)
     keep = (counts.index < LOCKDOWN_MONTHS[0]) | (counts.index > LOCKDOWN_MONTHS[1])
     counts = counts[keep]
-    if len(counts) < 24:
+    if len(counts) < 24 or not counts.sum():
         return float("nan")
     t = np.array([(p - counts.index[0]).n for p in counts.index], dtype=float) / 12.0
     X = np.column_stack([t] + [(counts.index.month == m).astype(float) for m in range(1, 13)])
@@ -354,9 +397,9 @@ def _lockdown_rows(t: _Table, ds: Dataset) -> None:
         before = [pd.Period(f"2019-{m:02d}", "M") for m in months]
         figure = f"school-sourced requests {label} 2020 / {label} 2019"
         if all(p in counts.index for p in now + before):
-            t.add(figure, counts[now].sum() / max(counts[before].sum(), 1), float("nan"), "ratio",
-                  "national", "fell in the 2020 lockdowns and rebounded; no published figure, "
-                  "not compared")
+            t.share(figure, counts[now].sum(), counts[before].sum(), float("nan"), "ratio", "national",
+                    "fell in the 2020 lockdowns and rebounded; no published figure, not compared", per=1.0,
+                    nothing=f"no school-sourced request in {label} 2019")
         else:
             t.add(figure, float("nan"), float("nan"), "ratio", "national",
                   "not compared: the window does not hold 2019 and 2020")
