@@ -8,9 +8,11 @@ table, or, without a mapping, tables named like ours or like the SSD are found.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
-from typing import Any, Dict, Mapping, Optional
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import pandas as pd
 
@@ -22,7 +24,8 @@ log = logging.getLogger("earlyhelp")
 
 
 def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Optional[str] = None,
-             code_map=None, validate: bool = True, engine: Any = None):
+             code_map=None, validate: bool = True, unknown_codes: str = "raise", as_of: Optional[Any] = None,
+             ssd: Optional[Any] = None, engine: Any = None):
     """Load a Dataset from a SQL database.
 
     Parameters
@@ -32,14 +35,25 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
     tables : mapping of str to str, optional
         ``{earlyhelp table: database table}``; tables not mapped are looked up by
         our name or an SSD alias (``ssd_person`` for ``persons``), case-insensitively.
+        A table not mapped that the database holds under two of those names (``persons``
+        and ``ssd_person``) is a problem: map the one to read.
     schema : str, optional
         Database schema holding the tables (default: the connection's default).
-    code_map, validate : as for :meth:`earlyhelp.Dataset.from_frames`.
+    code_map, validate, unknown_codes, as_of, ssd : as for :meth:`earlyhelp.Dataset.from_frames`
+        (``as_of``: validate a warehouse snapshot as of its own date; ``ssd``: the case system,
+        e.g. ``"systemc"``).
     engine : an existing SQLAlchemy engine to use instead of ``url``.
 
     Returns
     -------
     Dataset
+
+    Raises
+    ------
+    ValidationError
+        a URL that cannot be used or a database that cannot be reached; a mapped table that is
+        not there; a table found under two names; no tables found; and every problem of the
+        data, as :meth:`earlyhelp.Dataset.from_frames` raises them.
     """
     import sqlalchemy as sa
 
@@ -77,7 +91,8 @@ def read_sql(url: str, *, tables: Optional[Mapping[str, str]] = None, schema: Op
     finally:
         if own_engine:
             engine.dispose()
-    ds = Dataset.from_frames(code_map=code_map, validate=validate, **frames)
+    ds = Dataset.from_frames(code_map=code_map, validate=validate, unknown_codes=unknown_codes, as_of=as_of,
+                             ssd=ssd, **frames)
     ds.meta.setdefault("source", {"kind": "sql", "tables": dict(chosen)})
     return ds
 
@@ -134,20 +149,54 @@ def _choose_tables(present: Dict[str, str], mapping: Mapping[str, str]):
                                     f"(found: {', '.join(sorted(present.values())) or 'none'})"))
         else:
             chosen[ours] = present[theirs.lower()]
-    for name, table in TABLES.items():
-        if name in chosen or name in mapping:
-            continue
-        for candidate in (name, *table.aliases):
-            if candidate.lower() in present:
-                chosen[name] = present[candidate.lower()]
-                break
     from .data.schema import FOLDED_TABLES
 
-    for fold, names in FOLDED_TABLES.items():   # SSD side tables: ssd_disability, ssd_address, ...
-        found = next((present[n.lower()] for n in names if n.lower() in present), None)
-        if found is not None:
-            chosen[fold] = found
+    names = {name: (name, *table.aliases) for name, table in TABLES.items()}
+    names.update(FOLDED_TABLES)   # SSD side tables: ssd_disability, ssd_address, ...
+    for name, candidates in names.items():
+        if name in chosen or name in mapping:
+            continue
+        found = list(dict.fromkeys(present[c.lower()] for c in candidates if c.lower() in present))
+        if len(found) > 1:   # persons and ssd_person: which one is meant cannot be told
+            problems.append(Problem(name, None, f"given twice: the database holds {' and '.join(found)} "
+                                    "(map the one to read)", fix=_TableChoiceFix(name, tuple(found))))
+        elif found:
+            chosen[name] = found[0]
     return chosen, problems
+
+
+@dataclass(frozen=True)
+class _TableChoiceFix:
+    """How to say which database table to read for ``table`` when several are named like it:
+    the ``tables=`` argument of :func:`read_sql`, or ``[source.tables]`` of a run config.
+
+    Parameters
+    ----------
+    table : str
+        our table name.
+    found : tuple of str
+        the database tables named like it.
+    """
+
+    table: str
+    found: Tuple[str, ...]
+
+    def render(self, form: str) -> str:
+        """The fix as a Python argument (``"python"``) or config-file TOML (``"toml"``).
+
+        Parameters
+        ----------
+        form : str
+            ``"python"`` or ``"toml"``.
+
+        Returns
+        -------
+        str
+        """
+        if form == "toml":
+            return f"add to the config file:\n[source.tables]\n{self.table} = {json.dumps(self.found[0])}"
+        others = " or ".join(repr(f) for f in self.found[1:])
+        return f"pass tables={{{self.table!r}: {self.found[0]!r}}} (or {others}) to read_sql"
 
 
 def _first_line(exc: BaseException) -> str:

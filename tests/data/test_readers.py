@@ -228,8 +228,9 @@ def test_ssd_folder_loads_with_no_mapping(tmp_path):
     fam = ds.stitch_episodes()
     assert len(fam) == 2 and fam.iloc[0]["n_persons"] == 2 and fam.iloc[0]["end_reason"] == "step_up"
     ups = ds.step_ups()
-    # R1 (child C2) came during EH2, which also ended step_up, and 11 days after EH1 ended
-    assert dict(zip(ups["episode_id"], ups["how"])) == {"EH1": "csc_referral", "EH2": "end_reason+csc_referral"}
+    # R1 (child C2) came during C2's own EH2, which also ended step_up, and 11 days after C1's EH1
+    # ended: it steps up the open episode only (one referral, one step-up)
+    assert dict(zip(ups["episode_id"], ups["how"])) == {"EH2": "end_reason+csc_referral"}
     assert list(ds.step_downs()["referral_id"]) == ["R1"]
 
 

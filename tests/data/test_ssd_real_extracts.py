@@ -167,6 +167,7 @@ def test_excels_last_day_in_an_end_date_is_an_open_end(written):
     open end, counted, as the same date written out is (it was 'not a date')."""
     tables = extract()
     tables["ssd_early_help_episodes"]["earl_episode_end_date"] = pd.Series([written, None, None], dtype=object)
+    tables["ssd_early_help_episodes"]["earl_episode_end_reason"] = None   # open episodes: no end reason
     ds = Dataset.from_frames(as_of=AS_OF, **tables)
     assert ds.episodes["end_date"].isna().all()
     assert [e["rows"] for e in entries(ds, "ignored_values", "episodes", "end_date")] == [1]

@@ -79,8 +79,17 @@ def _with_open_ends(frames: Dict[str, pd.DataFrame]) -> Dict[str, pd.DataFrame]:
         if table in frames:
             frame = frames[table].astype({c: object for c in columns})
             frame.loc[0, list(columns)] = "9999-12-31 00:00:00.000"
+            for reason in _END_REASONS.get(table, ()):   # an open row has no reason it ended
+                if reason in frame.columns:
+                    frame[reason] = frame[reason].astype(object)
+                    frame.loc[0, reason] = None
             frames[table] = frame
     return frames
+
+
+# The reasons an end date comes with.
+_END_REASONS = {"episodes": ("end_reason",), "csc_referrals": ("close_reason",),
+                "cla_episodes": ("reason_for_leaving",)}
 
 
 def test_every_end_date_reads_9999_as_open_from_frames_and_from_a_folder(frames, tmp_path):

@@ -151,6 +151,7 @@ class CsvLines:
     def __init__(self, file: str, text, delimiter: str, width: int, index: pd.Index) -> None:
         self.file, self._text, self.delimiter, self.width, self.index = file, text, delimiter, width, index
         self._lines: Optional[np.ndarray] = None
+        self._ragged: List[int] = []
         self._worked_out = False
 
     def __deepcopy__(self, memo) -> "CsvLines":  # pandas copies ``attrs`` on every operation: one object
@@ -169,14 +170,24 @@ class CsvLines:
                 return None
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
             next(reader, None)  # the column names
-            starts, end = [], reader.line_num
+            starts, ragged, end = [], [], reader.line_num
             for row in reader:
                 if len(row) == self.width:  # blank lines and rows with other numbers of fields are not rows
                     starts.append(end + 1)
+                elif row:
+                    ragged.append(end + 1)
                 end = reader.line_num
             if len(starts) == len(self.index):
                 self._lines = np.asarray(starts, dtype=np.int64)
+                self._ragged = ragged
         return self._lines
+
+    def ragged_lines(self, n: int) -> Optional[List[int]]:
+        """The lines the ``n`` rows refused for their number of fields begin on, or None when the
+        text does not give them (the file went meanwhile, or it reads otherwise)."""
+        if self.lines() is None or len(self._ragged) != n:
+            return None
+        return list(self._ragged)
 
     def label(self, position: int, note: Optional[str] = None) -> str:
         """``row 17 (line 19 of requests.csv)``: the 0-based row (as a DataFrame numbers it) and the
@@ -207,7 +218,7 @@ def carry_csv_lines(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
     found = csv_lines(source)
     if found is not None and len(target) == len(found.index):
         moved = CsvLines(found.file, found._text, found.delimiter, found.width, target.index)
-        moved._lines, moved._worked_out = found._lines, found._worked_out
+        moved._lines, moved._ragged, moved._worked_out = found._lines, found._ragged, found._worked_out
         target.attrs[CSV_LINES] = moved
     else:
         target.attrs.pop(CSV_LINES, None)

@@ -77,7 +77,8 @@ class Dataset:
             (default today).
         **frames : one DataFrame per table, e.g. ``persons=df``; SSD names such as
             ``ssd_early_help_episodes`` work too. ``ssd_disability`` and
-            ``ssd_assessment_factors`` are folded into persons and csc_assessments.
+            ``ssd_assessment_factors`` are folded into persons and csc_assessments. A table
+            given under two of its names (``persons=`` and ``ssd_person=``) is a problem.
         truth : mapping, optional
             stored as ``ds.truth``.
         meta : mapping, optional
@@ -347,9 +348,10 @@ class Dataset:
         """Check types, codes, dates and keys; raise :class:`ValidationError` listing every problem.
 
         Checks: column types, codes, required values, value ranges, dates after ``as_of``
-        (default today, or a synthetic council's end date when that is later; expected births may
-        be in the future), end before start, duplicate
-        keys, references to rows that do not exist. References into tables that were not
+        (default today, or a synthetic council's end date when that is later; expected births and
+        the due dates of Team Around the Family reviews not yet held may be in the future), end
+        before start, an end reason without its end date (episodes, social-care referrals),
+        duplicate keys, references to rows that do not exist. References into tables that were not
         supplied are listed in ``meta['load_report']['unchecked_references']``.
 
         Returns the Dataset itself so calls can be chained.
@@ -474,8 +476,16 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
     folded: Dict[str, pd.DataFrame] = {}
     aliased = set()   # tables that came under another system's column names (an SSD extract)
     maps = _normalise_code_map(code_map)
+    given_as: Dict[str, str] = {}   # our table (or side table) -> the name it was given under
     for given, frame in frames.items():
         name = resolve_table_name(given)
+        one = name or resolve_folded_name(given)
+        if one is not None:
+            if one in given_as:   # persons= and ssd_person=: which one is meant cannot be told
+                problems.append(Problem(one, None, f"given twice: {given_as[one]} and {given} "
+                                        "(pass the one you mean)"))
+                continue
+            given_as[one] = given
         if name is None:
             fold = resolve_folded_name(given)
             if fold is not None and isinstance(frame, pd.DataFrame):
@@ -515,6 +525,9 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
         table_map = {**maps.get("*", {}), **maps.get(name, {})}
         tables[name] = coerce_table(TABLES[name], tables[name], problems, table_map,
                                     unknown_codes=unknown_codes, report=report, aliased=name in aliased)
+    if "family_members" in tables:   # before its repeated rows are merged into one membership
+        unread = tuple(p.column for p in problems if p.table == "family_members" and p.column)
+        problems += ssd.disagreeing_memberships(tables["family_members"], skip=unread)
     return tables, problems, folded
 
 

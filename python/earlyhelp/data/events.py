@@ -66,37 +66,197 @@ def _family_key(frame: pd.DataFrame) -> pd.Series:
     return fam
 
 
+# Days as integers, and (key, day) pairs as one sortable integer: a key's code times _SPAN plus the
+# day moved to be positive (every date pandas holds is within 2**17 days of 1970).
+_OFFSET = np.int64(1) << 18
+_SPAN = np.int64(1) << 19
+_FAR_DAY = int((FAR_FUTURE - pd.Timestamp("1970-01-01")).days)
+
+
+def _day_numbers(values: pd.Series) -> np.ndarray:
+    """Dates as int64 days since 1970-01-01 (missing: the int64 minimum, never compared as a day)."""
+    v = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+    return v.astype("datetime64[D]").astype(np.int64)
+
+
+def _key_codes(*keys: pd.Series) -> Tuple[np.ndarray, ...]:
+    """One integer per distinct key shared across the series (-1 for a missing key)."""
+    whole = pd.concat([k.astype(object) for k in keys], ignore_index=True)
+    codes_, _ = pd.factorize(whole, use_na_sentinel=True)
+    out, at = [], 0
+    for k in keys:
+        out.append(codes_[at:at + len(k)].astype(np.int64))
+        at += len(k)
+    return tuple(out)
+
+
+def _pair(code: np.ndarray, day: np.ndarray) -> np.ndarray:
+    return code * _SPAN + (day + _OFFSET)
+
+
+def _latest_open(code: np.ndarray, start: np.ndarray, end: np.ndarray, q_code: np.ndarray,
+                 q_day: np.ndarray) -> np.ndarray:
+    """For each query (key, day): the position of the key's episode open on the day (started on or
+    before it, ending on or after it) that started last (ties: the later position), else -1.
+
+    Episodes are sorted by (key, start); the one wanted is the last, up to the query, whose end is
+    not before the day. It is found by skipping back over blocks of 2**k episodes that all ended
+    before the day (a table of the blocks' latest ends), so a key with K episodes costs log K per
+    query, not K.
+    """
+    n = len(code)
+    if n == 0 or len(q_code) == 0:
+        return np.full(len(q_code), -1, dtype=np.int64)
+    order = np.lexsort((np.arange(n), start, code))
+    skey = _pair(code[order], start[order])
+    ends = end[order]
+    lo = np.searchsorted(skey, q_code * _SPAN, side="left")           # the key's first episode
+    cur = np.searchsorted(skey, _pair(q_code, q_day), side="right")   # one past its last started by the day
+    largest = int(np.unique(code, return_counts=True)[1].max())
+    blocks = [ends]                      # blocks[k][i]: the latest end of ends[i : i + 2**k]
+    while (1 << len(blocks)) <= largest:
+        half = 1 << (len(blocks) - 1)
+        blocks.append(np.maximum(blocks[-1][:-half], blocks[-1][half:]))
+    for k in range(len(blocks) - 1, -1, -1):
+        cand = cur - (1 << k)
+        skip = cand >= lo
+        skip &= blocks[k][np.where(skip, cand, 0)] < q_day
+        cur = np.where(skip, cand, cur)
+    last = cur - 1
+    found = (last >= lo) & (ends[np.maximum(last, 0)] >= q_day) & (q_code >= 0)
+    return np.where(found, order[np.maximum(last, 0)], -1)
+
+
+def _latest_closed(code: np.ndarray, start: np.ndarray, end: np.ndarray, q_code: np.ndarray,
+                   q_day: np.ndarray, within_days: int) -> np.ndarray:
+    """For each query (key, day): the position of the key's episode that ended last before the day,
+    at most ``within_days`` before it (ties: the later start, then the later position), else -1.
+    Open episodes carry an end of :data:`_FAR_DAY` and are never found."""
+    n = len(code)
+    if n == 0 or len(q_code) == 0:
+        return np.full(len(q_code), -1, dtype=np.int64)
+    order = np.lexsort((np.arange(n), start, end, code))
+    skey = _pair(code[order], end[order])
+    last = np.searchsorted(skey, _pair(q_code, q_day), side="left") - 1
+    at = np.maximum(last, 0)
+    found = (last >= 0) & (code[order][at] == q_code) & (end[order][at] >= q_day - within_days) \
+        & (end[order][at] < q_day) & (q_code >= 0)
+    return np.where(found, order[at], -1)
+
+
 def _referral_families(ds: "Dataset") -> pd.DataFrame:
     """Social-care referrals with every family the child belonged to at the referral date.
 
     Columns: referral_id, person_id, family_key, referral_date, close_date, close_reason.
-    A child in no family keeps the key "person:<id>" (matches per-person episodes).
+    The families are those whose membership is valid at the referral date, and always the one
+    :func:`~earlyhelp.data.ssd.family_of_persons` gives (the rule that puts a child's own episodes
+    in a family when loading: with no membership valid on the date, the latest begun by then, else
+    the first listed). A child in no family keeps the key "person:<id>" (matches per-person
+    episodes).
     """
+    from .ssd import family_of_persons
+
     ref = ds.csc_referrals[["referral_id", "person_id", "referral_date", "close_date", "close_reason"]]
     members = ds.family_members
+    own = "person:" + ref["person_id"].astype("string[pyarrow]")
     if members.empty:
-        return ref.assign(family_key="person:" + ref["person_id"].astype("string[pyarrow]"))
-    m = members[["family_id", "person_id", "valid_from", "valid_to"]]
-    j = ref.merge(m, on="person_id", how="left")
+        return ref.assign(family_key=own)
+    m = members.loc[isin(members["person_id"], ref["person_id"]), ["family_id", "person_id", "valid_from", "valid_to"]]
+    j = ref.merge(m, on="person_id", how="inner")
     valid = ((j["valid_from"].isna() | (j["valid_from"] <= j["referral_date"]))
              & (j["valid_to"].isna() | (j["valid_to"] >= j["referral_date"])))
-    j = j[valid | j["family_id"].isna()]
-    j = j.assign(family_key=j["family_id"].astype("string[pyarrow]").fillna(
-        "person:" + j["person_id"].astype("string[pyarrow]")))
-    # a referral whose only memberships are outside their validity still belongs to the child
+    j = j[valid.to_numpy(dtype=bool, na_value=False)]
+    j = j.assign(family_key=j["family_id"].astype("string[pyarrow]"))
+    # family_of_persons gives a membership valid on the date where there is one (all of those are
+    # kept above), so it is asked only about the referrals with none
     lost = ~isin(ref["referral_id"], j["referral_id"])
     if lost.any():
-        extra = ref[lost].assign(family_key="person:" + ref.loc[lost, "person_id"].astype("string[pyarrow]"))
-        j = pd.concat([j, extra], ignore_index=True)
-    return j[["referral_id", "person_id", "family_key", "referral_date", "close_date", "close_reason"]]
+        rest = ref[lost]
+        theirs = members[isin(members["person_id"], rest["person_id"])]   # the same answer, sooner
+        chosen = family_of_persons(theirs, rest["person_id"], rest["referral_date"])
+        j = pd.concat([j, rest.assign(family_key=chosen.fillna(own[lost]).to_numpy())], ignore_index=True)
+    return j[["referral_id", "person_id", "family_key", "referral_date", "close_date", "close_reason"]] \
+        .reset_index(drop=True)
+
+
+def _attributed_referrals(ds: "Dataset", within_days: int) -> pd.DataFrame:
+    """Each social-care referral with the one episode it steps up, if any.
+
+    Candidates are the episodes of the child (matched on ``person_id``, in whatever family the
+    episode was put) and of the child's families (:func:`_referral_families`) that are open on the
+    referral date or ended at most ``within_days`` before it. The referral goes to one of them: an
+    open episode before a closed one; then the child's own episode before another member's; then
+    the open episode that started last, or the closed one that ended last (a tie: the later start,
+    then the later episode_id).
+
+    Columns: referral_id, referral_date, episode (position in ``ds.episodes``).
+    """
+    ep = ds.episodes
+    ref = _referral_families(ds)
+    ref = ref[ref["referral_date"].notna().to_numpy()].reset_index(drop=True)
+    empty = pd.DataFrame({"referral_id": pd.Series([], dtype=object),
+                          "referral_date": pd.Series([], dtype="datetime64[ns]"),
+                          "episode": pd.Series([], dtype=np.int64)})
+    started = ep["start_date"].notna().to_numpy()
+    if ref.empty or not started.any():
+        return empty
+    # the started episodes, in episode_id order (ties below go to the later id, whatever the row order)
+    rows = np.flatnonzero(started)
+    rows = rows[np.argsort(ep["episode_id"].astype(object).to_numpy()[rows], kind="stable")]
+    e = ep.iloc[rows]
+    e_start = _day_numbers(e["start_date"])
+    e_end = np.where(e["end_date"].notna().to_numpy(), _day_numbers(e["end_date"]), _FAR_DAY)
+    e_person = e["person_id"] if "person_id" in e.columns else pd.Series(pd.NA, index=e.index, dtype=object)
+    e_fam, q_fam = _key_codes(_family_key(e), ref["family_key"])
+    referral = ref.drop_duplicates("referral_id").reset_index(drop=True)
+    e_per, q_per = _key_codes(e_person, referral["person_id"])
+    day_fam, day_per = _day_numbers(ref["referral_date"]), _day_numbers(referral["referral_date"])
+    has = np.flatnonzero(e_per >= 0)          # episodes recorded for one child
+
+    def of_child(found: np.ndarray) -> np.ndarray:
+        return np.where(found >= 0, has[np.maximum(found, 0)], -1) if len(has) else found
+
+    searches = (
+        (ref["referral_id"], _latest_open(e_fam, e_start, e_end, q_fam, day_fam), True),
+        (ref["referral_id"], _latest_closed(e_fam, e_start, e_end, q_fam, day_fam, within_days), False),
+        (referral["referral_id"],
+         of_child(_latest_open(e_per[has], e_start[has], e_end[has], q_per, day_per)), True),
+        (referral["referral_id"],
+         of_child(_latest_closed(e_per[has], e_start[has], e_end[has], q_per, day_per, within_days)), False))
+    cands = []
+    for ids, found, is_open in searches:
+        hit = found >= 0
+        cands.append(pd.DataFrame({"referral_id": ids.to_numpy(dtype=object)[hit], "at": found[hit],
+                                   "open": is_open}))
+    c = pd.concat(cands, ignore_index=True)
+    if c.empty:
+        return empty
+    at = c["at"].to_numpy(dtype=np.int64)
+    child = pd.Series(q_per, index=referral["referral_id"].to_numpy(dtype=object))
+    c["own"] = e_per[at] == c["referral_id"].map(child).to_numpy(dtype=np.int64)
+    c["own"] &= e_per[at] >= 0
+    c["recency"] = np.where(c["open"].to_numpy(dtype=bool), e_start[at], e_end[at])
+    c["start"] = e_start[at]
+    c = c.sort_values(["referral_id", "open", "own", "recency", "start", "at"],
+                      ascending=[True, False, False, False, False, False], kind="stable")
+    c = c.drop_duplicates("referral_id")
+    dates = referral.set_index("referral_id")["referral_date"]
+    return pd.DataFrame({"referral_id": c["referral_id"].to_numpy(),
+                         "referral_date": c["referral_id"].map(dates).to_numpy(dtype="datetime64[ns]"),
+                         "episode": rows[c["at"].to_numpy(dtype=np.int64)]})
 
 
 def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS, level: str = "episode") -> pd.DataFrame:
     """Episodes stepped up to children's social care.
 
     An episode is stepped up when it ends with ``end_reason == "step_up"``, or when a
-    social-care referral (``csc_referrals``) is made for a member of its family while the
-    episode is open or within ``within_days`` days of its end.
+    social-care referral (``csc_referrals``) made while it is open, or within ``within_days``
+    days of its end, is attributed to it. A referral is for a child: its candidates are the
+    child's own episodes and the episodes of the child's family (membership valid at the referral
+    date, else the family loading gives the child's own episodes), and it steps up one of them:
+    an episode open on the referral date before one that had closed; then the child's own
+    episode before another member's; then the open episode that started last, or the closed
+    one that ended last. So one referral is one step-up, never two.
 
     Parameters
     ----------
@@ -108,36 +268,33 @@ def step_ups(ds: "Dataset", within_days: int = STEP_UP_WITHIN_DAYS, level: str =
     Returns
     -------
     DataFrame, one row per stepped-up episode: ``family_id``, ``episode_id``, ``date`` (the
-    earlier of the step-up end date and the first qualifying referral), ``how``
+    earlier of the step-up end date and the first referral attributed to it), ``how``
     (``"end_reason"``, ``"csc_referral"`` or ``"end_reason+csc_referral"``),
-    ``referral_id`` (first qualifying referral, if any), ``n_referrals``. With
-    ``level="family"`` also ``family_episode_id`` and ``n_episodes`` (recorded episodes of
-    the family episode that stepped up); ``episode_id`` is the first of them, ``date`` the
-    earliest.
+    ``referral_id`` (the first referral attributed to it, if any), ``n_referrals`` (referrals
+    attributed to it). With ``level="family"`` also ``family_episode_id`` and ``n_episodes``
+    (recorded episodes of the family episode that stepped up); ``episode_id`` is the first of
+    them, ``date`` the earliest.
     """
     within_days = days_argument(within_days, "within_days")
     if level not in ("episode", "family"):
         raise ValueError(f"level must be 'episode' or 'family', not {level!r}")
     ep = ds.episodes
-    base = pd.DataFrame({"episode_id": ep["episode_id"], "family_key": _family_key(ep),
-                         "start_date": ep["start_date"], "end_date": ep["end_date"]})
-    by_reason = base[(ep["end_reason"] == "step_up").to_numpy(dtype=bool, na_value=False)
-                     & ep["end_date"].notna().to_numpy()]
-    by_reason = by_reason.assign(reason_date=by_reason["end_date"])[["episode_id", "reason_date"]]
-
-    ref = _referral_families(ds)
-    j = base.merge(ref[["referral_id", "family_key", "referral_date"]], on="family_key", how="inner")
-    window_end = j["end_date"].fillna(FAR_FUTURE - pd.Timedelta(days=within_days)) + pd.Timedelta(days=within_days)
-    j = j[(j["referral_date"] >= j["start_date"]) & (j["referral_date"] <= window_end)]
+    by_reason = ep[(ep["end_reason"] == "step_up").to_numpy(dtype=bool, na_value=False)
+                   & ep["end_date"].notna().to_numpy()]
+    by_reason = pd.DataFrame({"episode_id": by_reason["episode_id"].astype(object),
+                              "reason_date": by_reason["end_date"]})
+    att = _attributed_referrals(ds, within_days)
+    j = pd.DataFrame({"episode_id": ep["episode_id"].astype(object).to_numpy()[att["episode"].to_numpy()],
+                      "referral_id": att["referral_id"].to_numpy(), "referral_date": att["referral_date"].to_numpy()})
     j = j.sort_values(["episode_id", "referral_date", "referral_id"], kind="stable")
     by_ref = j.groupby("episode_id", sort=False).agg(referral_date=("referral_date", "first"),
                                                     referral_id=("referral_id", "first"),
-                                                    n_referrals=("referral_id", "nunique")).reset_index()
+                                                    n_referrals=("referral_id", "size")).reset_index()
     out = by_reason.merge(by_ref, on="episode_id", how="outer")
     how = np.where(out["reason_date"].notna() & out["referral_date"].notna(), "end_reason+csc_referral",
                    np.where(out["reason_date"].notna(), "end_reason", "csc_referral"))
     date = out[["reason_date", "referral_date"]].min(axis=1)
-    info = ep.set_index("episode_id")["family_id"]
+    info = ep.set_index(ep["episode_id"].astype(object))["family_id"]
     result = pd.DataFrame({
         "family_id": out["episode_id"].map(info).astype("string[pyarrow]"),
         "episode_id": out["episode_id"].astype("string[pyarrow]"),
@@ -171,6 +328,15 @@ def family_step_ups(ds: "Dataset", ups: pd.DataFrame, mapping: Optional[pd.DataF
     return out.sort_values(["date", "family_episode_id"], kind="stable").reset_index(drop=True)
 
 
+def _same_day_groups(e: pd.DataFrame) -> Tuple[pd.DataFrame, np.ndarray]:
+    """``e`` (request_id, family_key, date) sorted by family, day and id, and a group number per row:
+    a family's rows on one day share one. Rows without a date or family are groups of their own."""
+    e = e.sort_values(["family_key", "date", "request_id"], kind="stable", na_position="last")
+    same = (e["family_key"].eq(e["family_key"].shift()) & e["date"].eq(e["date"].shift())
+            & e["family_key"].notna() & e["date"].notna()).to_numpy(dtype=bool, na_value=False)
+    return e, np.cumsum(~same)
+
+
 def family_requests(ds: "Dataset") -> pd.DataFrame:
     """Requests for support as family events.
 
@@ -191,11 +357,8 @@ def family_requests(ds: "Dataset") -> pd.DataFrame:
                       "family_id": rq["family_id"], "date": rq["received_date"],
                       "person_id": rq["person_id"] if "person_id" in rq.columns else pd.NA,
                       "children": children})
-    e = e.sort_values(["family_key", "date", "request_id"], kind="stable", na_position="last")
     # rows without a date or family stay separate events (counted, and excluded where a date is needed)
-    same = (e["family_key"].eq(e["family_key"].shift()) & e["date"].eq(e["date"].shift())
-            & e["family_key"].notna() & e["date"].notna()).to_numpy(dtype=bool, na_value=False)
-    group = np.cumsum(~same)
+    e, group = _same_day_groups(e)
     g = e.groupby(group, sort=False)
     out = pd.DataFrame({
         "family_request_id": g["request_id"].first().astype("string[pyarrow]"),
@@ -213,9 +376,11 @@ def step_downs(ds: "Dataset", within_days: int = STEP_DOWN_WITHIN_DAYS) -> pd.Da
 
     A step-down is a social-care referral closed with ``RC9`` (closed after assessment,
     referred to early help), or an episode whose ``origin`` is ``step_down``. An RC9
-    referral is linked to the family's first episode starting within ``within_days`` of
-    its close date (on or after it, or up to ``within_days`` before); several children's
-    RC9 referrals leading to one episode make one event.
+    referral is linked to the family's episode starting nearest its close date, at most
+    ``within_days`` before or after it (a tie: the earlier start); the child's families are
+    those of :func:`step_ups` (membership valid at the referral date, else the family loading
+    gives the child's own episodes). Several children's RC9 referrals leading to one episode
+    make one event.
 
     Returns
     -------
@@ -232,10 +397,14 @@ def step_downs(ds: "Dataset", within_days: int = STEP_DOWN_WITHIN_DAYS) -> pd.Da
     ref = _referral_families(ds)
     rc9 = ref[(ref["close_reason"] == codes.STEP_DOWN_CLOSE_REASON).to_numpy(dtype=bool, na_value=False)
               & ref["close_date"].notna().to_numpy()]
-    j = rc9.merge(eps[["episode_id", "family_key", "start_date"]], on="family_key", how="left")
-    gap = (j["start_date"] - j["close_date"]).dt.days
-    ok = gap.between(-within_days, within_days)
-    j = j.assign(episode_id=j["episode_id"].where(ok), gap=gap.abs().where(ok))
+    rc9 = rc9.reset_index(drop=True)
+    nearest, gap = _nearest_start(eps, rc9, within_days)
+    hit = nearest >= 0
+    linked_id = np.full(len(rc9), None, dtype=object)
+    linked_id[hit] = eps["episode_id"].to_numpy(dtype=object)[nearest[hit]]
+    linked_start = np.full(len(rc9), np.datetime64("NaT"), dtype="datetime64[ns]")
+    linked_start[hit] = eps["start_date"].to_numpy(dtype="datetime64[ns]")[nearest[hit]]
+    j = rc9.assign(episode_id=pd.array(linked_id, dtype="string[pyarrow]"), start_date=linked_start, gap=gap)
     j = j.sort_values(["referral_id", "gap", "start_date"], na_position="last", kind="stable") \
         .drop_duplicates("referral_id")
     linked = j[j["episode_id"].notna()].sort_values(["close_date", "referral_id"], kind="stable") \
@@ -250,6 +419,41 @@ def step_downs(ds: "Dataset", within_days: int = STEP_DOWN_WITHIN_DAYS) -> pd.Da
     unlinked_part = from_ref[from_ref["episode_id"].isna()]
     result = pd.concat([_step_down_rows(linked_part), _step_down_rows(unlinked_part)], ignore_index=True)
     return result.sort_values(["date", "episode_id", "referral_id"], kind="stable").reset_index(drop=True)
+
+
+def _nearest_start(eps: pd.DataFrame, ref: pd.DataFrame, within_days: int) -> Tuple[np.ndarray, np.ndarray]:
+    """For each referral row (family_key, close_date): the position in ``eps`` of the family's
+    episode starting nearest the close date, at most ``within_days`` before or after it (a tie
+    goes to the earlier start, then the earlier row), else -1; and the gap in days (NaN for none).
+
+    By binary search on the family's starts, so a family with thousands of rows costs no more
+    than many small ones.
+    """
+    none = (np.full(len(ref), -1, dtype=np.int64), np.full(len(ref), np.nan))
+    started = np.flatnonzero(eps["start_date"].notna().to_numpy())
+    if not len(started) or ref.empty:
+        return none
+    e_code, q_code = _key_codes(eps["family_key"].iloc[started], ref["family_key"])
+    e_start = _day_numbers(eps["start_date"].iloc[started])
+    order = np.lexsort((started, e_start, e_code))
+    pairs = _pair(e_code[order], e_start[order])
+    first = np.r_[True, pairs[1:] != pairs[:-1]]       # the first row of each (family, start day)
+    order, pairs = order[first], pairs[first]
+    code_s, start_s = e_code[order], e_start[order]
+    close = _day_numbers(ref["close_date"])
+    after = np.searchsorted(pairs, _pair(q_code, close), side="left")   # first start on or after the day
+    before = after - 1                                                  # last start before it
+    a, b = np.minimum(after, len(pairs) - 1), np.maximum(before, 0)
+    gap_a, gap_b = start_s[a] - close, close - start_s[b]
+    ok_a = (after < len(pairs)) & (code_s[a] == q_code) & (gap_a <= within_days)
+    ok_b = (before >= 0) & (code_s[b] == q_code) & (gap_b <= within_days)
+    take_b = ok_b & (~ok_a | (gap_b <= gap_a))
+    take_a = ok_a & ~take_b
+    ok = (take_a | take_b) & (q_code >= 0)
+    pos = np.where(take_b, order[b], order[a])
+    found = np.where(ok, started[pos], -1)
+    gap = np.where(ok, np.where(take_b, gap_b, gap_a), np.nan).astype(float)
+    return found, gap
 
 
 def _step_down_rows(out: pd.DataFrame) -> pd.DataFrame:
@@ -276,11 +480,15 @@ def _step_down_rows(out: pd.DataFrame) -> pd.DataFrame:
 def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -> pd.DataFrame:
     """Re-referrals: new requests for a family soon after an earlier one.
 
+    A family's requests received on the same day (siblings' contacts recorded one per child)
+    are one family request, as in :func:`family_requests`: it is listed once, under its first
+    request id, and only a request on a later day can be a re-referral of it.
+
     Parameters
     ----------
     basis : ``"request"`` (the DfE definition): a request received within ``window_days``
-        of the family's previous request. ``"episode"``: a request received within
-        ``window_days`` after the family's most recent *closed* episode ended. Requests
+        of the family's previous request (on an earlier day). ``"episode"``: a request received
+        within ``window_days`` after the family's most recent *closed* episode ended. Requests
         received while another episode is open (one that started before the request's
         day) are not re-referrals on this basis; the request that opens a new episode on
         its day of receipt is. An episode is open through its end day: dates carry no
@@ -291,9 +499,10 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
 
     Returns
     -------
-    DataFrame, one row per re-referral: ``family_id``, ``request_id`` (``episode_id``
-    when episodes stand in), ``date``, ``previous_id`` (the earlier request, or the
-    closed episode), ``previous_date`` (its receipt or end), ``days_since``.
+    DataFrame, one row per family re-referral: ``family_id``, ``request_id`` (the family's
+    first request of that day; ``episode_id`` when episodes stand in), ``date``,
+    ``previous_id`` (the earlier family request, or the closed episode), ``previous_date``
+    (its receipt or end), ``days_since`` (at least 1).
     """
     if basis not in ("request", "episode"):
         raise ValueError(f"basis must be 'request' or 'episode', not {basis!r}")
@@ -306,31 +515,41 @@ def rereferrals(ds: "Dataset", basis: str = "request", window_days: int = 365) -
         ep0 = ds.episodes
         events = pd.DataFrame({"request_id": ep0["episode_id"], "family_key": _family_key(ep0),
                                "date": ep0["start_date"]})
-    events = events[events["family_key"].notna() & events["date"].notna()]
+    events = events[events["family_key"].notna().to_numpy() & events["date"].notna().to_numpy()]
+    events, group = _same_day_groups(events)
+    events = events[np.r_[True, group[1:] != group[:-1]]]   # the first request of each family day
+    events = events.assign(request_id=events["request_id"].astype(object),
+                           family_key=events["family_key"].astype(object))
     if basis == "request":
-        events = events.sort_values(["family_key", "date", "request_id"], kind="stable")
         grouped = events.groupby("family_key", sort=False)
-        prev_id = grouped["request_id"].shift(1)
-        prev_date = grouped["date"].shift(1)
-        out = events.assign(previous_id=prev_id, previous_date=prev_date)
+        out = events.assign(previous_id=grouped["request_id"].shift(1), previous_date=grouped["date"].shift(1))
     else:
         ep = ds.episodes
-        closed = pd.DataFrame({"family_key": _family_key(ep), "previous_id": ep["episode_id"],
-                               "previous_date": ep["end_date"], "start": ep["start_date"]})
-        closed = closed[closed["previous_date"].notna() & closed["family_key"].notna()]
-        left = events.assign(family_key=events["family_key"].astype(object)).sort_values("date", kind="stable")
-        right = closed.assign(family_key=closed["family_key"].astype(object)).sort_values("previous_date",
-                                                                                          kind="stable")
+        closed = pd.DataFrame({"family_key": _family_key(ep).astype(object), "previous_id": ep["episode_id"],
+                               "previous_date": ep["end_date"]})
+        closed = closed[closed["previous_date"].notna().to_numpy() & closed["family_key"].notna().to_numpy()]
+        left = events.sort_values("date", kind="stable")
+        right = closed.sort_values("previous_date", kind="stable")
         out = pd.merge_asof(left, right[["family_key", "previous_id", "previous_date"]], left_on="date",
                             right_on="previous_date", by="family_key", direction="backward",
                             allow_exact_matches=False)
         # open at the request date: an episode started before that day and not ended before it (an
-        # episode starting the same day is the one this request opened)
-        spans = pd.DataFrame({"family_key": _family_key(ep).astype(object), "start": ep["start_date"],
-                              "end": ep["end_date"].fillna(FAR_FUTURE)})
-        o = out[["request_id", "family_key", "date"]].merge(spans, on="family_key", how="inner")
-        open_ids = o.loc[(o["start"] < o["date"]) & (o["end"] >= o["date"]), "request_id"]
-        out = out[~isin(out["request_id"], open_ids)]
+        # episode starting the same day is the one this request opened). Counted, not joined: the
+        # family's episodes started before the day less those ended before it (each ends after it
+        # starts), by binary search, so a family with thousands of rows costs no more than many
+        # small ones.
+        started = ep["start_date"].notna().to_numpy()
+        e_code, q_code = _key_codes(_family_key(ep)[started], out["family_key"])
+        e_start = _day_numbers(ep["start_date"][started])
+        e_end = ep["end_date"][started]
+        ended = e_end.notna().to_numpy()
+        starts = np.sort(_pair(e_code, e_start)[e_code >= 0])
+        ends = np.sort(_pair(e_code[ended], _day_numbers(e_end[ended]))[e_code[ended] >= 0])
+        q = _pair(q_code, _day_numbers(out["date"]))
+        floor = q_code * _SPAN
+        n_open = (np.searchsorted(starts, q, "left") - np.searchsorted(starts, floor, "left")) \
+            - (np.searchsorted(ends, q, "left") - np.searchsorted(ends, floor, "left"))
+        out = out[~((n_open > 0) & (q_code >= 0))]
     days = (out["date"] - out["previous_date"]).dt.days
     hit = out["previous_date"].notna() & (days <= window_days)
     out = out[hit.to_numpy(dtype=bool)].assign(days_since=days[hit])

@@ -49,7 +49,10 @@ def summary_lines(report: Optional[Mapping[str, Any]], *, limit: int = 12) -> Li
     ignored_values = report.get("ignored_values", []) or []
     ignored = [f"{e['table']}.{e['column']}: {e['value']!r} x{int(e['rows']):,} ({e['reason']})"
                for e in ignored_values]
-    ignored += [f"file {name}" for name in report.get("ignored", []) or []]
+    files = report.get("files", {}) or {}
+    why = {name: str(note)[len("not read: "):] for name, note in files.items()
+           if str(note).startswith("not read: ")}
+    ignored += [f"file {name}" + (f" ({why[name]})" if name in why else "") for name in report.get("ignored", []) or []]
     section(f"ignored ({_sum(ignored_values):,} values loaded as missing; "
             f"{len(report.get('ignored', []) or [])} files not read):", ignored)
     mapped = report.get("mapped", []) or []

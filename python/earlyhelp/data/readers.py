@@ -8,8 +8,9 @@ CSV files are read robustly and loudly:
   holding NUL bytes is not text (a spreadsheet saved as .csv, UTF-16 without its mark)
   and is reported, not read.
 - ragged rows (more or fewer fields than the header) raise a :class:`ValidationError`
-  naming the file and line numbers; no row is ever dropped silently. A file that cannot
-  be read is one problem in the list: the other files are still read and checked.
+  naming the file and line numbers (counted as below); no row is ever dropped silently. A
+  file that cannot be read is one problem in the list: the other files are still read and
+  checked.
 - an empty file (no bytes, or a header only) loads as an empty table and is noted in
   ``ds.meta['load_report']['files']``.
 - the lines SQL Server Management Studio writes after a result saved as text (``(1234 rows
@@ -215,16 +216,20 @@ def read_csv_text(path: Union[str, Path], problems: List[Problem], report: Dict[
         problems.append(Problem(label, None, f"{path.name}: cannot read as CSV ({exc})"))
         report.setdefault("files", {})[path.name] = "not read: not a CSV file"
         return pd.DataFrame(columns=header)
+    # where each row is in the file, for messages (worked out again from the file if a message needs it)
+    where = CsvLines(path.name, lambda: _text_as_read(path), delimiter, len(header), pd.RangeIndex(table_.num_rows))
     if bad_rows:
-        lines = [n for n, _, _ in bad_rows]
+        # Arrow numbers records, not lines: a quoted line break or a blank line before a
+        # ragged row would shift it, so the lines are read from the file as CsvLines reads them
+        found = where.ragged_lines(len(bad_rows))
+        lines = [f"line {n}" for n in found] if found is not None else \
+            [f"record {n} (the header being record 1)" for n, _, _ in bad_rows]
         first = bad_rows[0]
         problems.append(Problem(
             label, None,
             f"{path.name}: {len(bad_rows)} row(s) with a different number of fields than the header "
-            f"({len(header)}); e.g. line {first[0]} has {first[1]} (check delimiters and quotes)",
-            rows=[f"line {n}" for n in lines[:10]], n_rows=len(bad_rows), value=first[2][:80]))
-    # where each row is in the file, for messages (worked out again from the file if a message needs it)
-    where = CsvLines(path.name, lambda: _text_as_read(path), delimiter, len(header), pd.RangeIndex(table_.num_rows))
+            f"({len(header)}); e.g. {lines[0].split(' (')[0]} has {first[1]} (check delimiters and quotes)",
+            rows=lines[:10], n_rows=len(bad_rows), value=first[2][:80]))
     unnamed = 0
     if len(named) != len(header):
         table_, unnamed = _without_unnamed_columns(table_, header, path, label, problems, report, where)
@@ -305,7 +310,10 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
         or SSD names (``ssd_early_help_episodes.csv``, ``ssd_person.parquet``). Files that
         match no table are listed in ``meta['load_report']['ignored']`` (so is a folder named
         ``<table>.csv``); a folder named ``<table>.parquet`` is read as one Parquet dataset (the
-        layout Spark, Dask and pyarrow write).
+        layout Spark, Dask and pyarrow write). A file named as a table up to its first dot but
+        in a format not read (``episodes.xlsx``, ``episodes.txt``, ``episodes.csv.gz``) is a
+        problem saying how to read it, unless the table is read from another file there (then
+        it is ignored, and noted in ``meta['load_report']['files']``).
     code_map, unknown_codes, as_of, ssd : as for :meth:`Dataset.from_frames`
         ``code_map`` may be the path of a code-map file; ``ssd`` names the case system, e.g. ``"systemc"``.
     validate : bool, default True
@@ -331,6 +339,7 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
     problems: List[Problem] = []
     frames: Dict[str, pd.DataFrame] = {}
     sources: Dict[str, str] = {}
+    unread: List[Path] = []   # files in a format not read: a problem where the name is a table's
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
         if file.name == META_FILE:
@@ -347,6 +356,8 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
         if suffix not in (".csv", ".parquet") or not (file.is_file() or dataset_folder):
             if file.is_file() or suffix in (".csv", ".parquet"):  # a folder x.csv is no table either: said
                 report["ignored"].append(file.name + ("/" if file.is_dir() else ""))
+                if file.is_file() and suffix not in (".csv", ".parquet"):
+                    unread.append(file)
             continue
         name = resolve_table_name(file.stem) or resolve_folded_name(file.stem)
         if name is None:
@@ -369,6 +380,8 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
             except OSError as exc:   # no permission, a file removed meanwhile: one problem, not a crash
                 problems.append(Problem(name, None, f"{file.name}: cannot read the file ({exc.strerror or exc})"))
                 report["files"][file.name] = "not read: cannot open"
+    for file in unread:
+        _table_in_another_format(file, sources, problems, report)
     meta = read_meta_file(folder, problems, report)
     if problems:  # also list what is wrong inside the files that did read: every problem in one pass
         problems += problems_beyond_reading(frames, problems, code_map=code_map, unknown_codes=unknown_codes,
@@ -379,6 +392,41 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
                                        "ssd_early_help_episodes.csv or .parquet)")])
     return Dataset.from_frames(code_map=code_map, validate=validate, unknown_codes=unknown_codes, as_of=as_of,
                                meta={**meta, "load_report": report, "source": str(folder)}, ssd=ssd, **frames)
+
+
+# What to do with a table saved in a format read_dataset does not read, by the file's last suffix.
+_WORKBOOK = ("an Excel workbook is not read: save it as 'CSV UTF-8 (comma delimited)', or read it with "
+             "pd.read_excel and pass the frame to Dataset.from_frames")
+_TEXT = ("a text export is read only when named .csv: rename it to {stem}.csv (tab-, semicolon- and "
+         "comma-separated text are all read)")
+_PACKED = "a compressed file is not read: unpack it to {stem}.csv (or .parquet)"
+_OTHER_FORMATS = {
+    **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), _WORKBOOK),
+    **dict.fromkeys((".txt", ".tsv", ".tab", ".dat", ".psv"), _TEXT),
+    **dict.fromkeys((".gz", ".zip", ".bz2", ".xz", ".zst", ".7z"), _PACKED),
+}
+
+
+def _table_in_another_format(file: Path, sources: Dict[str, str], problems: List[Problem],
+                             report: Dict[str, Any]) -> None:
+    """A file not read whose name, up to its first dot, is a table's (``episodes.xlsx``,
+    ``episodes.csv.gz``): a problem saying how to read it, as the table would otherwise be
+    missing unseen; where the folder gives that table in a file that is read (``episodes.csv``
+    beside the workbook it was saved from), a note in the load report. Other files stay ignored."""
+    from .dataset import resolve_folded_name
+
+    stem = file.name.split(".", 1)[0]
+    name = resolve_table_name(stem) or resolve_folded_name(stem)
+    if name is None:
+        return
+    if name in sources:
+        report["files"][file.name] = f"not read: {name} is read from {sources[name]}"
+        return
+    how = _OTHER_FORMATS.get(file.suffix.lower(), "this format is not read: save it as 'CSV UTF-8 (comma "
+                            "delimited)' or Parquet, or read it with pandas and pass the frame to "
+                            "Dataset.from_frames").format(stem=stem)
+    problems.append(Problem(name, None, f"{file.name}: {how}"))
+    report["files"][file.name] = "not read: a format not read"
 
 
 def _unusable_table_file(file: Path) -> Optional[str]:

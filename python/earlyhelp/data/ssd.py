@@ -731,6 +731,70 @@ def birth_dates(persons: pd.DataFrame, settings, data_end: Optional[pd.Timestamp
     return out
 
 
+# family_members columns that may differ between rows of one membership: its dates (rows with
+# dates are never merged), and the contact a row of ssd_family was written for.
+_MEMBERSHIP_ROW_COLUMNS = ("family_id", "person_id", "valid_from", "valid_to", "fami_table_id")
+
+
+def disagreeing_memberships(members: pd.DataFrame, skip: Tuple[str, ...] = ()) -> List[Problem]:
+    """A problem naming the rows that repeat a family and person with no dates (which
+    :func:`date_family_rows` merges into one membership) but differ in another column (a role,
+    a council's own column): merging would keep the first row's values and lose the others'
+    unseen. Rows repeated whole are merged, and counted in the load report.
+
+    Parameters
+    ----------
+    members : DataFrame
+        ``family_members`` as typed, before it is dated.
+    skip : tuple of str, default ()
+        columns not compared (already reported as unreadable: their values are not known).
+
+    Returns
+    -------
+    list of Problem
+        none, or one naming the rows, the columns that differ and the first pair's values.
+    """
+    if members.empty or not {"family_id", "person_id"} <= set(members.columns):
+        return []
+    undated = members["family_id"].notna() & members["person_id"].notna()
+    for c in ("valid_from", "valid_to"):
+        if c in members.columns:
+            undated &= members[c].isna()
+    rows = np.flatnonzero(undated.to_numpy(dtype=bool))
+    sub = members.iloc[rows]
+    repeated = sub.duplicated(["family_id", "person_id"], keep=False).to_numpy(dtype=bool)
+    if not repeated.any():
+        return []
+    rows, sub = rows[repeated], sub[repeated]
+    pair = (sub["family_id"].astype("string") + "\x1f" + sub["person_id"].astype("string")).to_numpy()
+    clash = np.zeros(len(sub), bool)
+    differ: List[str] = []
+    for c in sub.columns:
+        if c in _MEMBERSHIP_ROW_COLUMNS or c in skip or isinstance(sub[c], pd.DataFrame):
+            continue
+        values = sub[c].astype("string").fillna("\x00")   # a blank and a value differ
+        bad = (values.groupby(pair, sort=False).transform("nunique") > 1).to_numpy(dtype=bool)
+        if bad.any():
+            differ.append(str(c))
+            clash |= bad
+    if not differ:
+        return []
+    mask = np.zeros(len(members), bool)
+    mask[rows[clash]] = True
+    first = rows[clash][0]
+    same = rows[clash][pair[clash] == pair[clash][0]]
+    values = {c: pd.unique(members[c].iloc[same].astype("string").fillna("<blank>")) for c in differ}
+    shown = ", ".join(f"{c} {' / '.join(map(repr, v))}" for c, v in values.items())
+    from .coerce import row_labels
+
+    return [Problem("family_members", differ[0],
+                    f"rows repeating a family and person with no dates differ in {', '.join(differ)}: which row "
+                    "holds cannot be told (keep one row per family and person, or date each row with "
+                    "valid_from / valid_to)", row_labels(members, None, mask), int(mask.sum()),
+                    f"family {members['family_id'].iloc[first]}, person {members['person_id'].iloc[first]}: "
+                    + shown)]
+
+
 def date_family_rows(members: pd.DataFrame, requests: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
     """Family rows as memberships: one per family and person, dated where the rows say when.
 
@@ -738,7 +802,8 @@ def date_family_rows(members: pd.DataFrame, requests: pd.DataFrame, report: Dict
     row per contact: the contact dates say when the child was in which family. A child's
     consecutive contacts in one family make one membership, valid from its first contact
     (from always, for the child's first family) to the day before the first contact in the
-    next family. Rows that repeat a family and person with no date are one membership.
+    next family. Rows that repeat a family and person with no date are one membership (rows
+    that differ otherwise are refused when the table is read: :func:`disagreeing_memberships`).
     """
     if members.empty:
         return members

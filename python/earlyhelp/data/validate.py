@@ -34,6 +34,13 @@ DATE_ORDER = {
 }
 
 
+# Pairs of (reason, date) columns per table: a reason says the period ended, so it needs the date.
+REASON_NEEDS_DATE = {
+    "episodes": [("end_reason", "end_date", "an episode")],
+    "csc_referrals": [("close_reason", "close_date", "a referral")],
+}
+
+
 # How the problems of values read but out of range begin: after a reading problem in the
 # same column they are new, not repeats (see dataset._later_problems).
 BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_ONE_OF, FUTURE_DATE = ("below the minimum", "above the maximum", "not one of",
@@ -136,6 +143,11 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
             future = np.zeros(len(frame), bool)  # a due date lies ahead by nature
         elif name == "persons" and col.name == "birth_date" and "expected_birth" in frame.columns:
             future = future & ~frame["expected_birth"].fillna(False).to_numpy(dtype=bool)  # unborn: a due date
+        elif name == "taf_reviews" and col.name == "due_date":
+            # the next review of an open plan is due ahead by nature; one held is dated by then
+            held = frame["held_date"].notna().to_numpy(dtype=bool) if "held_date" in frame.columns \
+                else np.zeros(len(frame), bool)
+            future = future & held
         if future.any():
             problems.append(Problem(name, col.name, f"{FUTURE_DATE} (after {today.date()})",
                                     _labels(frame, key0, future), int(future.sum()), _first(values, future),
@@ -228,6 +240,15 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
                     problems.append(Problem(
                         name, end, f"{end} is before {start}", _labels(frame, key0, bad), int(bad.sum()),
                         f"{frame[start].iloc[first].date()} -> {frame[end].iloc[first].date()}"))
+        for reason, date, what in REASON_NEEDS_DATE.get(name, []):
+            if reason in frame.columns and date in frame.columns:
+                # closed by half: counted neither as open nor as ended the way its reason says
+                half = (frame[reason].notna() & frame[date].isna()).to_numpy(dtype=bool, na_value=False)
+                if half.any():
+                    problems.append(Problem(
+                        name, date, f"{reason} given but {date} missing: {what} closed by half (give the "
+                        f"date it ended, or leave {reason} blank while it is open)", _labels(frame, key0, half),
+                        int(half.sum()), _first(frame[reason].astype("string"), half)))
         if name == "episodes" and "family_id" in frame.columns:
             person = frame["person_id"] if "person_id" in frame.columns else pd.Series(pd.NA, index=frame.index)
             orphan = (frame["family_id"].isna() & person.isna()).to_numpy(dtype=bool)

@@ -527,7 +527,8 @@ def _family_keys(frame: pd.DataFrame):
     if fam.null_count and "person_id" in frame.columns:
         person = arrow_strings(frame["person_id"])
         person = (person.combine_chunks() if isinstance(person, pa.ChunkedArray) else person).cast(pa.large_string())
-        fam = pc.coalesce(fam, pc.binary_join_element_wise(pa.scalar("person:", pa.large_string()), person, ""))
+        text = pa.large_string()  # the separator too: Arrow joins only strings of one type
+        fam = pc.coalesce(fam, pc.binary_join_element_wise(pa.scalar("person:", text), person, pa.scalar("", text)))
     return fam
 
 
@@ -562,13 +563,18 @@ def _requests(b: Builder) -> Source:
     fr, fe = b.ref_pos("families", "requests"), b.ref_pos("families", "episodes")
     if (fr < 0).any() or (fe < 0).any():   # rows without a known family: key them by family or person
         fr, fe = _family_codes(rq, ep)
-    # DfE rule: another request of the family in the 365 days before
+    # DfE rule: another request of the family in the 365 days before. A family's requests on one
+    # day (siblings' contacts, one row per child) are one family request: the earlier request
+    # must be on an earlier day, so each of them is a repeat only when the family had one before
     order = np.lexsort((d, fr))
     fs, ds_ = fr[order], d[order]
-    prev_same = np.r_[False, fs[1:] == fs[:-1]] & (fs >= 0)
-    gap = np.r_[FAR_DAY, ds_[1:] - ds_[:-1]]
+    new_day = np.r_[True, (fs[1:] != fs[:-1]) | (ds_[1:] != ds_[:-1])]
+    day_start = np.maximum.accumulate(np.where(new_day, np.arange(n), 0)) if n else np.zeros(0, dtype=np.int64)
+    before = np.maximum(day_start - 1, 0)    # the last row of the family's previous day
+    prev_same = (day_start > 0) & (fs[before] == fs) & (fs >= 0)
+    gap = np.where(prev_same, ds_ - ds_[before], FAR_DAY)
     repeat = np.zeros(n, dtype=bool)
-    repeat[order] = prev_same & (gap <= 365) & (ds_ != NO_DAY)
+    repeat[order] = prev_same & (gap <= 365) & (ds_ != NO_DAY) & (ds_[before] != NO_DAY)
     # re-referral: within 365 days after the family's last closed episode, none open on the day
     s_e, e_e = days(ep["start_date"]), days(ep["end_date"])
     shift = np.int64(1) << 21
