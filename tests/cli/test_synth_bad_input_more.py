@@ -110,5 +110,6 @@ def test_validate_names_the_config_key_of_a_code_map_typo(tmp_path, monkeypatch)
     result = _invoke("validate", "--config", str(config))
     assert result.exit_code == 2, result.output
     assert "bad config" in result.output
-    assert "c.toml.source.code_map.episode:" in result.output and "'episodes'" in result.output
-    assert "c.toml.code_map.episodes.end_reasn:" in result.output and "did you mean 'end_reason'" in result.output
+    assert "c.toml, line 4: source.code_map.episode:" in result.output and "'episodes'" in result.output
+    assert "c.toml, line 6: code_map.episodes.end_reasn:" in result.output
+    assert "did you mean 'end_reason'" in result.output

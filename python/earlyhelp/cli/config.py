@@ -22,7 +22,8 @@ A scheduled run is described by one TOML file (see ``examples/forecast.toml``)::
     suppression_threshold = 5
 
 Every problem found is reported at once as a :class:`earlyhelp.ConfigError` naming
-the key (``forecast.horizon``) and what to put there instead.
+the file, the key's line and the key (``monthly.toml, line 12: forecast.horizon: ...``) and
+what to put there instead.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .._redact import redact_url  # noqa: F401 - re-exported: config messages use it
 from .._errors import ConfigError, Problem
-from .._tomlfile import read_toml
+from .._tomlfile import located, read_toml
 
 
 SOURCE_KINDS = ("synthetic", "folder", "sql")
@@ -67,11 +68,41 @@ class SourceConfig:
     ssd: Dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> Dict[str, Any]:
-        """Settings safe to publish in run.json (no passwords)."""
-        out = asdict(self)
-        if self.url:
+        """The settings of this kind of source, safe to publish in run.json (no passwords).
+
+        Returns
+        -------
+        dict
+            ``kind``, the keys of that kind (a folder source has no synthetic ``preset`` or
+            ``seed``) and the code maps. Paths are absolute (read relative to the config file),
+            so the same config describes the same source from any working directory.
+        """
+        whole = asdict(self)
+        out = {key: whole[key] for key in ("kind", *_SOURCE_FIELDS.get(self.kind, ()), *_CODE_MAP_FIELDS)}
+        if out.get("url"):
             out["url"] = redact_url(self.url)
         return out
+
+    def settings(self) -> Dict[str, Any]:
+        """:meth:`describe` without where the data are on this machine (paths, database URL),
+        for the run digest: the data's content hash names the data, wherever they were read from.
+
+        Returns
+        -------
+        dict
+        """
+        out = {k: v for k, v in self.describe().items() if k not in _LOCATION_FIELDS}
+        if isinstance(out.get("ssd"), Mapping) and "geography" in out["ssd"]:
+            out["ssd"] = {k: v for k, v in out["ssd"].items() if k != "geography"}   # a file: read into the data
+        return out
+
+
+#: the fields each kind of source is described by (beside ``kind`` and the code maps)
+_SOURCE_FIELDS = {"synthetic": ("preset", "years", "scale", "seed"), "folder": ("path",),
+                  "sql": ("url", "url_env", "db_schema", "tables"), "ssda903": ("path",)}
+_CODE_MAP_FIELDS = ("code_map", "code_map_file", "ssd")
+#: where the data are read from: in run.json, not in the run digest
+_LOCATION_FIELDS = ("path", "url", "url_env", "code_map_file")
 
 
 @dataclass(frozen=True)
@@ -111,7 +142,13 @@ class Config:
     path: Optional[str] = None      # the file read (for messages)
 
     def describe(self) -> Dict[str, Any]:
-        """The config as plain data for run.json (no secrets, no local file path)."""
+        """The config as plain data for run.json (no secrets; paths absolute, which run.json
+        cuts to their last name).
+
+        Returns
+        -------
+        dict
+        """
         return {
             "name": self.name,
             "output": self.output,
@@ -121,17 +158,54 @@ class Config:
             "publish": {"suppression_threshold": self.suppression_threshold, "pseudonymise": self.pseudonymise},
         }
 
+    def settings(self) -> Dict[str, Any]:
+        """What the run computes from, for the run digest: :meth:`describe` without where the run
+        is written or where the data are read from. The same config on the same data gives the
+        same settings from any working directory, and with the data or the config moved.
+
+        Returns
+        -------
+        dict
+        """
+        out = {k: v for k, v in self.describe().items() if k != "output"}
+        out["source"] = self.source.settings()
+        return out
+
 
 # ---------------------------------------------------------------------------------
 def load_config(path: str | os.PathLike, *, environ: Optional[Mapping[str, str]] = None) -> Config:
     """Read and check a TOML config file; raise :class:`ConfigError` listing every problem.
 
-    Relative paths in the file (``source.path``, ``run.output``, ``sqlite:///`` URLs) are
-    taken relative to the folder holding the config file.
+    Relative paths in the file (``source.path``, ``run.output``, ``code_map.file``,
+    ``sqlite:///`` URLs) are taken relative to the folder holding the config file, and held as
+    absolute paths: the config means the same from any working directory.
     """
     file = Path(path)
     data = read_config_toml(file, missing=missing_config("forecast"))
     return parse_config(data, base=file.parent, name=str(file), environ=environ)
+
+
+def config_path(base: Path, written: str | os.PathLike) -> Path:
+    """A path written in a config file, relative to the file's folder ``base``, as an absolute
+    path (``..`` and links resolved): the same whatever the working directory.
+
+    Parameters
+    ----------
+    base : Path
+        The folder holding the config file.
+    written : str or path-like
+        The path as the config writes it.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(written)
+    path = path if path.is_absolute() else Path(base) / path
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError):   # a name no file system takes: its checks say why
+        return Path(os.path.abspath(path))
 
 
 def missing_config(example: str) -> str:
@@ -167,9 +241,26 @@ def read_config_toml(file: Path, *, missing: str) -> Dict[str, Any]:
 
 def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: str = "config",
                  environ: Optional[Mapping[str, str]] = None) -> Config:
-    """Check a config already parsed into a dict (the body of :func:`load_config`)."""
+    """Check a config already parsed into a dict (the body of :func:`load_config`).
+
+    Parameters
+    ----------
+    data : mapping
+        The config's tables.
+    base : Path, optional
+        The folder relative paths are read from (the config file's; default the working directory).
+    name : str, default "config"
+        The config file (for messages; problems give the line of their key in it).
+    environ : mapping, optional
+        Environment variables (``source.url_env``); default ``os.environ``.
+
+    Returns
+    -------
+    Config
+    """
     check = _Checker(name)
-    base = Path(base) if base is not None else Path.cwd()
+    # absolute, so that the paths held (and recorded) do not depend on the working directory
+    base = Path(base).resolve() if base is not None else Path.cwd()
     env = os.environ if environ is None else environ
     check.known(data, "", ("run", "source", "code_map", "forecast", "capacity", "publish"))
 
@@ -190,11 +281,8 @@ def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: 
     pseudo = check.boolean(publish, "publish.pseudonymise", default=False)
 
     check.raise_if_any()
-    out_path = Path(output)
-    if not out_path.is_absolute():
-        out_path = base / out_path
-    return Config(name=run_name, output=str(out_path), source=source, forecast=forecast, capacity=capacity,
-                  suppression_threshold=threshold, pseudonymise=pseudo, path=name)
+    return Config(name=run_name, output=str(config_path(base, output)), source=source, forecast=forecast,
+                  capacity=capacity, suppression_threshold=threshold, pseudonymise=pseudo, path=name)
 
 
 def _parse_source(check: "_Checker", src: Mapping[str, Any], base: Path, env: Mapping[str, str]) -> SourceConfig:
@@ -214,8 +302,7 @@ def _parse_source(check: "_Checker", src: Mapping[str, Any], base: Path, env: Ma
         raw = check.string(src, "source.path", required=True)
         path = None
         if raw:
-            p = Path(raw)
-            p = p if p.is_absolute() else base / p
+            p = config_path(base, raw)
             if not p.is_dir():
                 check.bad("source.path", f"folder not found ({p}): give a folder of <table>.csv or .parquet files", raw)
             path = str(p)
@@ -270,7 +357,7 @@ def _check_url(check: "_Checker", url: str, base: Path) -> str:
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         db = Path(parsed.database)
         if not db.is_absolute():
-            db = base / db
+            db = config_path(base, db)
             url = parsed.set(database=str(db)).render_as_string(hide_password=False)
         if not db.is_file():
             check.bad("source.url", f"SQLite file not found: {db}", redact_url(url))
@@ -332,8 +419,7 @@ def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConf
         if not isinstance(file, str) or not file:
             check.bad("code_map.file", "must be the path of a code-map file (TOML)", file)
         else:
-            p = Path(file)
-            p = p if p.is_absolute() else base / p
+            p = config_path(base, file)
             if not p.is_file():
                 check.bad("code_map.file", f"file not found ({p}): give a code-map file (TOML)", file)
             path = str(p)
@@ -349,8 +435,7 @@ def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConf
 
     merged = merge_code_maps(inline.code_map, source.code_map)
     if isinstance(ssd, Mapping) and isinstance(ssd.get("geography"), str):   # relative to the config's folder
-        g = Path(ssd["geography"])
-        ssd = {**ssd, "geography": str(g if g.is_absolute() else base / g)}
+        ssd = {**ssd, "geography": str(config_path(base, ssd["geography"]))}
     return dataclasses.replace(source, code_map=merged, code_map_file=path or source.code_map_file,
                                ssd=dict(ssd) if isinstance(ssd, Mapping) else {})
 
@@ -547,8 +632,8 @@ class _Checker:
         self.problems.append(Problem(self.name, key, message, value=value))
 
     def raise_if_any(self) -> None:
-        if self.problems:
-            raise ConfigError(self.problems)
+        if self.problems:   # named by file, key and the key's line in the file
+            raise ConfigError(located(self.problems, self.name))
 
     def known(self, table: Mapping[str, Any], prefix: str, keys: Tuple[str, ...]) -> None:
         if not isinstance(table, Mapping):

@@ -42,6 +42,7 @@ from ..flow.localities import TOTAL
 from ..flow.model import INFLATION_RANGE, MAX_UNIT_COST
 from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
 from ..report.suppression import SUPPRESSED
+from .._tomlfile import located
 from .config import SOURCE_KINDS, missing_config, read_config_toml
 
 
@@ -446,7 +447,8 @@ def _scenarios(cfg: FlowConfig):
             out.append(Scenario.from_dict({"name": raw.get("name", f"scenario {i + 1}"),
                                            "changes": raw.get("changes", []), "caps": raw.get("caps", {})}))
         except Exception as exc:  # noqa: BLE001 - load_flow_config checked them: a bad one is still a config problem
-            raise ConfigError([Problem(cfg.path, f"scenarios[{i}]", f"not a scenario: {exc}")]) from None
+            problem = Problem(cfg.path, f"scenarios[{i}]", f"not a scenario: {exc}")
+            raise ConfigError(located([problem], cfg.path)) from None
     return out
 
 
@@ -463,8 +465,9 @@ def _prepare_output(cfg: FlowConfig) -> None:
         out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryDirectory(dir=out, prefix=".earlyhelp-write-test-").cleanup()
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise ConfigError([Problem(cfg.path, "run.output", f"cannot write run folders in {out}: "
-                                   f"{getattr(exc, 'strerror', None) or exc}", value=str(out))]) from None
+        raise ConfigError(located([Problem(cfg.path, "run.output", f"cannot write run folders in {out}: "
+                                           f"{getattr(exc, 'strerror', None) or exc}", value=str(out))],
+                                  cfg.path)) from None
     finally:
         for folder in made:  # innermost first
             try:
@@ -512,9 +515,9 @@ def _dask_client(address: Optional[str], path: Any):
     try:
         return local_client() if address == "local" else local_client(address)
     except (OSError, TimeoutError, ValueError) as err:
-        raise ConfigError([Problem(str(path), "dask.address", f"cannot reach the Dask scheduler at {address!r} "
-                                   f"({type(err).__name__}: {err}); give the address of a running scheduler, "
-                                   "\"local\" or \"\"")]) from None
+        raise ConfigError(located([Problem(str(path), "dask.address", f"cannot reach the Dask scheduler at "
+                                           f"{address!r} ({type(err).__name__}: {err}); give the address of a "
+                                           "running scheduler, \"local\" or \"\"")], str(path))) from None
 
 
 def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
@@ -579,7 +582,7 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
             _publish_goals(folder, goals, at_total | ({"all"} if TOTAL in sections["costs_withheld"] else set()),
                            sections)
         folder.record("flow", inputs=inputs, digest=digest, excluded=excluded, timings=timings,
-                      parameters=params, config=cfg.path, by=cfg.by or "council", **sections)
+                      parameters=params, config=str(Path(cfg.path).resolve()), by=cfg.by or "council", **sections)
     return folder.final
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from .. import _native
 from .._errors import ConfigError, Problem, ValidationError
 from ..results import Excluded, Exclusions
+from .._tomlfile import located
 from .config import Config, ForecastConfig
 
 log = logging.getLogger("earlyhelp")
@@ -64,13 +65,20 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
     ``dry_run`` loads and validates the data and builds the series (so data problems
     surface), then stops without forecasting or writing anything.
 
+    The run folder is written holding the output folder's lock
+    (:func:`earlyhelp.report.outputlock.output_lock`): from reading the council's earlier runs there
+    until it is published, no other run publishes into the folder.
+
     Raises
     ------
     ValidationError / ConfigError
         Bad data or config (the CLI exits with code 2).
+    OutputFolderBusy
+        Another run held the output folder for longer than the run waits (``$EARLYHELP_LOCK_TIMEOUT``).
     """
     from ..data.names import Names
     from ..forecast import best_model
+    from ..report.outputlock import lock_timeout, output_lock
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..sources import content_hash, load_source
 
@@ -78,6 +86,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
 
     # made first: a missing pseudonymisation key stops the run before it computes anything
     policy = PublishPolicy(threshold=cfg.suppression_threshold, pseudonymise=cfg.pseudonymise)
+    wait = lock_timeout()     # a bad $EARLYHELP_LOCK_TIMEOUT, too
     steps = _native.Steps("earlyhelp forecast", ["load data", "series", "forecast", "reconcile", "backtest", "capacity",
                                                  "write outputs"], log)
     try:
@@ -123,7 +132,8 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             excluded += capacity_table.excluded_history.at_step("capacity")
             names = Names.of(ds)
 
-        with steps.step("write outputs"):
+        with steps.step("write outputs"), output_lock(cfg.output, timeout=wait):
+            # one run at a time in the folder, from reading its earlier runs (write_outputs) to publishing
             with RunFolder(cfg.output, rid, policy=policy) as folder:
                 suppressed = write_outputs(folder, cfg, Y_df, forecasts, accuracy_table, capacity_table, excluded,
                                            inputs, names=names)
@@ -172,8 +182,9 @@ def _reconciled_as(fc: ForecastConfig) -> str:
 
 
 def _settings(cfg: Config) -> Dict[str, Any]:
-    """The config without where the run goes (which does not change what it computes)."""
-    return {k: v for k, v in cfg.describe().items() if k != "output"}
+    """The config without where the run goes or where the data are (neither changes what it
+    computes; the data's content hash names the data)."""
+    return cfg.settings()
 
 
 def _mean_mase(accuracy_table: pd.DataFrame, model: str) -> Optional[float]:
@@ -291,7 +302,8 @@ def backtest(cfg: Config, Y_df: pd.DataFrame) -> pd.DataFrame:
                                                step_size=fc.backtest_step, level=list(fc.levels))
         table = accuracy(cv, train_df=Y_df, season_length=fc.season_length, level=list(fc.levels))
     except ValidationError as exc:
-        raise ConfigError([_backtest_problem(cfg, Y_df), *exc.problems]) from None
+        where = located([_backtest_problem(cfg, Y_df)], cfg.path or "config")
+        raise ConfigError(where + list(exc.problems)) from None
     return table.reset_index(drop=True)
 
 

@@ -2,13 +2,14 @@
 
 Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``, ``report``. Exit codes, for schedulers:
 
-* 0  success
-* 1  failure (a bug, a crash, an interrupted run)
+* 0  success (also when Ctrl-C or SIGTERM comes after the run folder was published: the run finished)
+* 1  failure (a bug, a crash, a run interrupted before its run folder was published, an output
+  folder another run held for longer than ``$EARLYHELP_LOCK_TIMEOUT`` seconds)
 * 2  bad input or config: the message says what to fix
 
-Logs go to stderr (``-v`` for more, ``-q`` for errors only); results and paths to
-stdout. Progress bars show on a terminal only (and never with
-``EARLYHELP_NO_PROGRESS`` set).
+Logs go to stderr (``-v`` for more, ``-q`` for errors only), Python warnings among them
+(``earlyhelp: WARNING: ...``); results and paths to stdout. Progress bars show on a terminal
+only (and never with ``EARLYHELP_NO_PROGRESS`` set).
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def _setup_logging(verbose: int, quiet: bool) -> Callable[[], None]:
 
     A notebook or a scheduler that calls ``main`` in-process keeps its own logging afterwards.
     """
+    import warnings
+
     root = logging.getLogger("earlyhelp")
     before = (list(root.handlers), root.level, root.propagate)
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
@@ -51,39 +54,105 @@ def _setup_logging(verbose: int, quiet: bool) -> Callable[[], None]:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    # Python warnings (the package's and its libraries') are log lines too: -q keeps them off stderr
+    shown_before = warnings.showwarning
+    warnings.showwarning = functools.partial(_logged_warning, shown_before, verbose)
 
     def restore() -> None:
         root.handlers[:] = before[0]
         root.setLevel(before[1])       # setLevel, not .level: it clears the loggers' cached levels
         root.propagate = before[2]
+        warnings.showwarning = shown_before
         handler.close()
 
     return restore
 
 
+def _logged_warning(shown_before: Callable, verbose: int, message, category, filename, lineno, file=None,
+                    line=None) -> None:
+    """A Python warning as a line of the package's log (``earlyhelp: WARNING: ...``): without the
+    source path and code line Python prints, which name this machine's install (with ``-v``, the
+    file's name and line). A warning written to a given file is written there as before."""
+    if file is not None:
+        shown_before(message, category, filename, lineno, file, line)
+        return
+    text = str(message)
+    if not issubclass(category, UserWarning) or category.__module__.split(".")[0] not in ("earlyhelp", "builtins"):
+        text = f"{category.__name__}: {text}"      # a library's warning says what kind it is
+    if verbose:
+        text += f" ({Path(str(filename)).name}:{lineno})"
+    log.warning("%s", text)
+
+
+class _Command:
+    """What the running command has done that its exit must say: the run folders it published,
+    the paths printed, and a stop signal that came after it had published (the run finished)."""
+
+    def __init__(self) -> None:
+        self.published: list = []
+        self.printed: set = set()
+        self.stopped_by: Optional[int] = None
+
+
+#: the command running in this process (main() and _exits set it)
+_command = _Command()
+
+
 def _exits(func: Callable) -> Callable:
-    """Map errors to exit codes: bad input/config -> 2 with the message, anything else -> 1."""
+    """Map errors to exit codes: bad input/config -> 2 with the message, anything else -> 1. A
+    run stopped (Ctrl-C, SIGTERM) after its run folder was published has finished: exit 0."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ValidationError as exc:
-            kind = "config" if type(exc).__name__ == "ConfigError" else "input"
-            click.echo(redact_text(f"earlyhelp: bad {kind}: {exc.format(fixes='toml')}"), err=True)  # fixes as config keys
-            sys.exit(EXIT_BAD_INPUT)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            click.echo("earlyhelp: interrupted", err=True)
-            sys.exit(EXIT_FAILURE)
-        except Exception as exc:  # noqa: BLE001 - the scheduler needs an exit code, the log the details
-            log.debug("traceback", exc_info=True)
-            click.echo(redact_text(f"earlyhelp: failed: {type(exc).__name__}: {exc} (run with -vv for the traceback)"),
-                       err=True)
-            sys.exit(EXIT_FAILURE)
+        from ..report.outputlock import OutputFolderBusy
+        from ..report.runfolder import when_published
+
+        global _command
+        _command = command = _Command()
+        with when_published(command.published.append):
+            try:
+                result = func(*args, **kwargs)
+            except ValidationError as exc:
+                kind = "config" if type(exc).__name__ == "ConfigError" else "input"
+                # fixes as config keys
+                click.echo(redact_text(f"earlyhelp: bad {kind}: {exc.format(fixes='toml')}"), err=True)
+                sys.exit(EXIT_BAD_INPUT)
+            except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+                raise
+            except KeyboardInterrupt:
+                if command.published:
+                    # stopped after the folder was published (in-process, where main() sets no handler)
+                    _finished_though_stopped(command, signal.SIGINT)
+                    return None
+                click.echo("earlyhelp: interrupted", err=True)
+                sys.exit(EXIT_FAILURE)
+            except OutputFolderBusy as exc:
+                click.echo(redact_text(f"earlyhelp: output folder busy: {exc}"), err=True)
+                sys.exit(EXIT_FAILURE)
+            except Exception as exc:  # noqa: BLE001 - the scheduler needs an exit code, the log the details
+                log.debug("traceback", exc_info=True)
+                click.echo(redact_text(f"earlyhelp: failed: {type(exc).__name__}: {exc} (run with -vv for the "
+                                       "traceback)"), err=True)
+                sys.exit(EXIT_FAILURE)
+        if command.stopped_by is not None:
+            _finished_though_stopped(command, command.stopped_by)
+        return result
 
     return wrapper
+
+
+def _finished_though_stopped(command: _Command, signum: int) -> None:
+    """Say that the run finished although it was stopped after publishing: where its folder is."""
+    folders = [str(p) for p in command.published]
+    for folder in folders:
+        if folder not in command.printed:     # stdout's last line names the run folder, as on success
+            _print(folder)
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    shown = ", ".join(folders)
+    click.echo(f"earlyhelp: {name} came after the run folder was published: the run finished ({shown})", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -355,6 +424,7 @@ def _print(line: str) -> None:
     """A line of a command's output on stdout. A reader that stops reading (``| head``) does not
     fail the command: the rest of its output goes nowhere and its work goes on, as a run folder
     already published, or about to be, is not undone by a closed pipe."""
+    _command.printed.add(line)
     try:
         click.echo(line)
     except BrokenPipeError:
@@ -669,24 +739,54 @@ def report(config_path: str, output: Optional[str], code_map: Optional[str]) -> 
 
 
 def _stopped(signum, frame) -> None:
-    """SIGTERM (how a scheduler stops a job) taken as Ctrl-C: the run stops the same way, and
-    its partial run folder is removed."""
+    """Ctrl-C, and SIGTERM (how a scheduler stops a job) taken as Ctrl-C: the run stops the same
+    way, and its partial run folder is removed. Once its run folder is published the run has
+    finished: the signal is noted (and said at the end), and the command ends as it would."""
+    if _command.published:
+        _command.stopped_by = signum
+        return
     raise KeyboardInterrupt
 
 
+#: the signals that stop a command
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
 def main(argv: Optional[list] = None) -> int:
+    """Run the command line; return its exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        the arguments (default: the process's, ``sys.argv[1:]``: then ``main`` is the process's
+        entry point, and a stop signal after a run folder was published is ignored until the
+        process has exited).
+
+    Returns
+    -------
+    int
+        0 success, 1 failure, 2 bad input or config.
+    """
     # The commands only write figures to files: no window, no display needed.
     os.environ.setdefault("MPLBACKEND", "Agg")
+    global _command
+    _command = _Command()
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _stopped) if main_thread else None
+    previous = {sig: signal.signal(sig, _stopped) for sig in _STOP_SIGNALS} if main_thread else {}
+    code = 0
     try:
         cli.main(args=argv, standalone_mode=True)
     except SystemExit as exit_:
-        return int(exit_.code or 0)
+        code = int(exit_.code or 0)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-    return 0
+        published = bool(_command.published)
+        for sig, handler in previous.items():
+            if argv is None and published and code == 0:
+                # the process ends now, its run finished: a late signal must not make the exit a failure
+                signal.signal(sig, signal.SIG_IGN)
+            else:
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    return code
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ The config has the forecast config's ``[run]``, ``[source]`` and ``[publish]`` s
     title = "Early Help performance pack"
     end = "2025-03-31"                                   # last month (default: end of the data)
     custom_measures = "my_measures.toml"                 # [[measures]] specs, relative to this file
+    audit_budget = 20000                                 # linear/integer programmes of the suppression audit
 
     [report.targets]
     closed_within_16_weeks = 0.87
@@ -26,11 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from .._errors import ConfigError, Problem
+from .._tomlfile import located
 
 if TYPE_CHECKING:  # pandas is imported where it is used: the command line starts faster
     import pandas as pd
 
-REPORT_KEYS = ("measures", "months", "title", "end", "targets", "change_points", "custom_measures", "period", "by")
+REPORT_KEYS = ("measures", "months", "title", "end", "targets", "change_points", "custom_measures", "period", "by",
+               "audit_budget")
 
 
 @dataclass
@@ -61,7 +64,7 @@ def load_report_config(path: str) -> ReportConfig:
         base = None
     options, custom = _parse_report(report, file, problems)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(located(problems, file))
     options.threshold = base.suppression_threshold
     record = {"run": {"name": base.name}, "source": {"kind": base.source.kind, "preset": base.source.preset,
                                                      "years": base.source.years, "scale": base.source.scale,
@@ -81,7 +84,11 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
         problems.append(Problem(name, "report", "must be a table ([report])"))
         report = {}
     for key in report:
-        if key not in REPORT_KEYS:
+        if key == "audit_seconds":
+            problems.append(Problem(name, "report.audit_seconds", "a time limit made the tables published depend on "
+                                    "the machine's load; report.audit_budget (a number of linear and integer "
+                                    "programmes) replaced it", value=report[key]))
+        elif key not in REPORT_KEYS:
             problems.append(Problem(name, f"report.{key}", f"unknown key; expected one of {', '.join(REPORT_KEYS)}"))
     custom: List[str] = []
     if "custom_measures" in report:
@@ -144,6 +151,14 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
         except ValueError:
             problems.append(Problem(name, "report.end", "must be a date like 2025-03-31 (YYYY-MM-DD)", value=end))
             end = None
+    from ..report.suppression import DEFAULT_AUDIT_BUDGET
+
+    audit_budget = report.get("audit_budget", DEFAULT_AUDIT_BUDGET)
+    if isinstance(audit_budget, bool) or not isinstance(audit_budget, int) or audit_budget < 0:
+        problems.append(Problem(name, "report.audit_budget", "must be a whole number of linear and integer "
+                                "programmes >= 0 (the suppression's bounds audit; counted, not timed)",
+                                value=audit_budget))
+        audit_budget = DEFAULT_AUDIT_BUDGET
     targets = _table(report, "targets", name, problems)
     checked_targets: Dict[str, float] = {}
     for mid, t in targets.items():
@@ -170,7 +185,7 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
             continue
         checked_cps[mid] = items
     return PackOptions(measures=measures, months=months, title=title, targets=checked_targets,
-                       change_points=checked_cps, end=end), custom
+                       change_points=checked_cps, end=end, audit_budget=audit_budget), custom
 
 
 def _table(report: Mapping[str, Any], key: str, name: str, problems: List[Problem]) -> Mapping[str, Any]:
@@ -248,7 +263,7 @@ def data_begin(ds) -> Optional[pd.Timestamp]:
 
 
 def _window_problem(config_name: str, key: str, value: Any, message: str) -> None:
-    raise ConfigError([Problem(config_name, key, message, value=value)])
+    raise ConfigError(located([Problem(config_name, key, message, value=value)], config_name))
 
 
 def run_report(path: str, output: Optional[str] = None, *, code_map: Optional[str] = None) -> Path:

@@ -7,6 +7,8 @@ periods. ``demand_hierarchy`` adds the council, region and England totals with
 """
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -46,7 +48,8 @@ class DemandSeries(FrameResult):
     Attributes
     ----------
     excluded : :class:`~earlyhelp.results.Exclusions`: events left out per measure and
-        reason (no date, no known locality, outside the complete periods).
+        reason (no date, no known locality, dated far before the rest, outside the complete
+        periods).
     dropped_periods : ``(period start, reason)`` of the partial first/last periods dropped.
     as_of : the data date the series run to.
     freq : the pandas frequency of ``ds``.
@@ -92,7 +95,10 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         The window. Default: from the later of the earliest request and the earliest
         episode start (extracts keep episodes opened before their window, not the requests) to
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
-        else the latest event). Only complete
+        else the latest event). A few requests dated 24 months or more before every other (at
+        most 1% of them: a year typed 1901) do not move that start: they are not counted,
+        ``excluded`` lists them with that reason and a
+        :class:`~earlyhelp.measures.StrayDatesWarning` names them. Only complete
         periods are kept; the partial first/last periods dropped are listed in
         ``dropped_periods``. A window reaching before that start or past the data date is
         clipped to them (nothing is known there, which is not zero demand); the periods cut
@@ -111,7 +117,8 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         locality_id``, one row per series and period (zero where nothing happened; every
         locality in the ``localities`` table gets a series). ``unique_id`` is the bottom id of
         the hierarchy (``measure/England/region/council/locality``). ``excluded`` lists the
-        events left out and why (no date, no known locality, outside the complete periods);
+        events left out and why (no date, no known locality, dated far before the rest,
+        outside the complete periods);
         ``dropped_periods``, ``as_of`` and ``freq`` describe the window.
 
         With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
@@ -135,7 +142,8 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         raise ValidationError(Problem("dataset", None, "no dated events to count"))
     all_dates = pd.concat(dates)
     as_of = _as_of(ds, all_dates)
-    first = _window_start(ds, all_dates)
+    first, strays = _window_start(ds, all_dates)
+    _warn_strays(strays)
     lo = _local_day(start) if start is not None else first
     hi = _local_day(end) if end is not None else as_of
     periods, dropped = _complete_periods(lo, hi, period, first, as_of)
@@ -151,8 +159,13 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
             counts = _open_at_period_end(ev, periods, key, as_of)
         else:
             inside = (ev["date"] >= periods[0].start_time) & (ev["date"] <= periods[-1].end_time)
-            excluded.append(Excluded(_TABLE_OF[measure], "outside the complete periods", int((~inside).sum()),
-                                     step="series", measure=measure))
+            stray = strays.get(_DATED_BY.get(measure))
+            far = ev["date"] < stray.cutoff if stray is not None else pd.Series(False, index=ev.index)
+            if stray is not None:   # before the window too, but counted with their own reason
+                excluded.append(Excluded(_TABLE_OF[measure], stray.reason, int(far.sum()), step="series",
+                                         measure=measure))
+            excluded.append(Excluded(_TABLE_OF[measure], "outside the complete periods",
+                                     int((~inside & ~far).sum()), step="series", measure=measure))
             ev = ev[inside]
             counts = (ev.assign(period=ev["date"].dt.to_period(period))
                       .groupby([key, "period"], observed=True)["weight"].sum())
@@ -410,18 +423,80 @@ def _as_of(ds, dates: pd.Series) -> pd.Timestamp:
     return _local_day(dates.max())
 
 
-def _window_start(ds, dates: pd.Series) -> pd.Timestamp:
+#: the date column each measure's events are dated by, where it is a table's own column
+_DATED_BY = {"requests": ("requests", "received_date"), "children_referred": ("requests", "received_date"),
+             "child_requests": ("requests", "received_date"), "episodes_opened": ("episodes", "start_date"),
+             "child_episodes_opened": ("episodes", "start_date")}
+
+
+@dataclass(frozen=True)
+class _Stray:
+    """A few rows of a date column dated far before all its others (a year typed 1901)."""
+
+    table: str
+    column: str
+    rows: int
+    far: pd.Period          # the month of the earliest
+    gap: int                # months between them and every other row
+    cutoff: pd.Timestamp    # the first day of the rest
+
+    @property
+    def reason(self) -> str:
+        return (f"dated far before the rest of {self.table}.{self.column} (as far back as {self.far}, "
+                f"{self.gap} months before every other row)")
+
+
+def _window_start(ds, dates: pd.Series) -> Tuple[pd.Timestamp, Dict[Tuple[str, str], _Stray]]:
     """The first day both requests and episodes are on record: the later of the earliest
     request and the earliest episode start. An extract often keeps episodes opened before its
     window (still open when it starts) but not the requests before it, so counting from the
     earliest episode would begin with months of missing requests. Read from the data only, so
-    the same data gives the same series whatever it was loaded from."""
-    firsts = []
+    the same data gives the same series whatever it was loaded from.
+
+    A few requests dated far before all the others (the rule of :func:`earlyhelp.measures.compute`:
+    24 months or more before every other row, at most 1% of the rows) do not move the start:
+    counted from them, the later of the two would fall back to the earliest episode (carried in
+    from before the extract), and the months before the first request would count only the
+    episodes carried in. The same holds for episode starts where no request is dated (the
+    episodes alone set the start then). The rows left so are returned, by (table, column)."""
+    firsts, strays = [], {}
     for table, column in (("requests", "received_date"), ("episodes", "start_date")):
         frame = ds[table]
         if len(frame) and column in frame.columns and frame[column].notna().any():
-            firsts.append(_local_day(frame[column].min()))
-    return max(firsts) if firsts else _local_day(dates.min())
+            days = _local_dates(frame[column]).dropna()
+            # episodes opened long before the extract are carried in: they set no start beside requests
+            stray = _stray_start(days, table, column) if not firsts else None
+            if stray is not None:
+                strays[(table, column)] = stray
+                days = days[days >= stray.cutoff]
+            firsts.append(_local_day(days.min()))
+    return (max(firsts) if firsts else _local_day(dates.min())), strays
+
+
+def _stray_start(days: pd.Series, table: str, column: str) -> Optional[_Stray]:
+    """The rows of ``days`` before the last gap of 24 months or more with at most 1% of the rows
+    before it (the rule of :func:`earlyhelp.measures.compute`), or None."""
+    from ..measures.engine import _STRAY_GAP_MONTHS, _STRAY_SHARE
+
+    months, rows = np.unique(days.to_numpy("datetime64[ns]").astype("datetime64[M]").astype(np.int64),
+                             return_counts=True)
+    before = np.cumsum(rows)          # rows in each month and the months before it
+    wide = [k for k in np.flatnonzero(np.diff(months) >= _STRAY_GAP_MONTHS)
+            if before[k] <= _STRAY_SHARE * len(days)]
+    if not wide:
+        return None
+    k = wide[-1]
+    return _Stray(table, column, int(before[k]), pd.Period(np.datetime64(int(months[0]), "M"), "M"),
+                  int(months[k + 1] - months[k]), pd.Timestamp(np.datetime64(int(months[k + 1]), "M")))
+
+
+def _warn_strays(strays: Dict[Tuple[str, str], _Stray]) -> None:
+    from ..measures import StrayDatesWarning
+
+    for s in strays.values():
+        warnings.warn(f"{s.table}.{s.column}: {s.rows:,} row(s) dated as far back as {s.far}, {s.gap} months "
+                      f"before every other row, are not counted: the demand series start from the other rows "
+                      f"(see excluded; correct the date to count them)", StrayDatesWarning, stacklevel=3)
 
 
 def _complete_periods(lo: pd.Timestamp, hi: pd.Timestamp, period: str, first: Optional[pd.Timestamp] = None,

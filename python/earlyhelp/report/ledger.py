@@ -12,7 +12,10 @@ and no pack or monthly forecast reads them.
 Runs are read as they were written: a table is taken from the file whose SHA-256 the run's
 ``run.json`` records (its CSV, else its Parquet), and a run folder that cannot be read so, or
 whose ``run.json`` cannot say whose run it is, is an error naming the file. Read without it, the
-new run could show what that one hid.
+new run could show what that one hid. Only published run folders are runs: the hidden
+``.<run>.partial`` folder of a run being written, or of one killed while it wrote, is not read.
+Runs into one folder take turns (:func:`earlyhelp.report.outputlock.output_lock`): each reads
+the folder and publishes its run folder before the next reads it.
 """
 from __future__ import annotations
 
@@ -46,6 +49,11 @@ WEEKS = "w"
 
 def earlier_runs(output, council: str, *, weeks: bool = False) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
     """What the council's packs and demand forecasts already in a folder published.
+
+    Only published run folders are read: a run still being written, or one killed while it wrote
+    (a hidden ``.<run>.partial`` folder), is not a run. A caller that publishes into ``output``
+    holds its lock (:func:`earlyhelp.report.outputlock.output_lock`) from this read until its
+    run folder is published, so that no run publishes there in between.
 
     A run folder holding a pack's tables or a forecast's observed counts whose ``run.json``
     cannot say whose run it is (unreadable, edited, without the command or the council), or
@@ -89,9 +97,11 @@ def earlier_runs(output, council: str, *, weeks: bool = False) -> List[Tuple[pd.
 def _council_runs(output):
     """``(run folder, command, run.json)`` of every pack and forecast in ``output``; other runs
     are passed over, and a folder holding a pack's or a forecast's tables that its run.json does
-    not account for is an error."""
+    not account for is an error. Folders whose name starts with ``.`` are not published runs
+    (a run being written, ``.<run>.partial``, or one killed while it wrote): they are not read."""
     folder = Path(output)
-    for run in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+    runs = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")] if folder.is_dir() else []
+    for run in sorted(runs):
         tables = {"report": any((run / f"{t}.{x}").exists() for t in PACK_LEDGER_TABLES for x in ("csv", "parquet")),
                   "forecast": any((run / f"observed.{x}").exists() for x in ("csv", "parquet"))}
         record = _pack_record(run)

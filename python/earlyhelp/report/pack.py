@@ -25,7 +25,7 @@ from .._errors import Problem, ValidationError
 from .._native import Steps
 from .ledger import ALL, COUNT_COLUMNS, earlier_runs, published_cells
 from .publish import small_complement
-from .suppression import DEFAULT_THRESHOLD, SUPPRESSED
+from .suppression import DEFAULT_AUDIT_BUDGET, DEFAULT_THRESHOLD, SUPPRESSED, AuditBudget
 
 DERIVED = ("value", "lo", "hi", "rate_per_10k")
 CHANGE = ("previous", "change", "change_p", "change_significant")
@@ -51,6 +51,11 @@ class PackOptions:
         counts 1..threshold are hidden.
     end : str, optional
         the last month (default the data's); must lie within the data's dates.
+    audit_budget : int, default 20,000
+        the most linear and integer programmes the suppression's bounds audit solves, over the
+        whole pack (:class:`~earlyhelp.report.suppression.AuditBudget`): counted, not timed, so the
+        same data and options publish the same tables on every machine. When it is used up, every
+        cell linked to a hidden cell not yet audited is hidden; run.json says how much was used.
     """
 
     measures: Optional[Sequence[str]] = None          # default: every catalogue measure
@@ -60,6 +65,7 @@ class PackOptions:
     change_points: Mapping[str, Sequence[str]] = field(default_factory=dict)   # measure -> ["2024-01", ...]
     threshold: int = DEFAULT_THRESHOLD
     end: Optional[str] = None                         # last month (default: the end of the data)
+    audit_budget: int = DEFAULT_AUDIT_BUDGET          # linear and integer programmes of the bounds audit
 
     def __post_init__(self) -> None:
         # checked here, not after the measures are computed: a negative threshold hid nothing and
@@ -73,6 +79,10 @@ class PackOptions:
                                     "hidden)", value=self.threshold))
         if not isinstance(self.title, str):
             problems.append(Problem("report", "title", "must be text", value=self.title))
+        if isinstance(self.audit_budget, bool) or not isinstance(self.audit_budget, (int, np.integer)) \
+                or self.audit_budget < 0:
+            problems.append(Problem("report", "audit_budget", "must be a whole number of linear and integer "
+                                    "programmes >= 0", value=self.audit_budget))
         if self.end is not None:
             try:
                 pd.Timestamp(self.end)
@@ -120,8 +130,13 @@ class Pack:
     council : str
         the council's name.
     not_audited : list of dict
-        hidden cells the bounds audit did not cover (a linked group too large), each with its table,
-        measure, period, locality, column and why; empty when it covered all. Also in run.json.
+        hidden cells not proven safe (what earlier packs published gives them away, and no cell is
+        left to hide), each with its table, measure, period, locality, column and why; empty when
+        every one was. Also in run.json.
+    audit : dict
+        the bounds audit's work (:meth:`~earlyhelp.report.suppression.AuditBudget.record`):
+        ``budget``, ``used``, ``left``, ``exhausted`` and ``fallback_hidden`` (cells hidden
+        because a hidden cell linked to them was not audited). Also in run.json.
     """
 
     monthly: pd.DataFrame            # measure, period, locality (incl. ALL), counts and values, published
@@ -136,6 +151,7 @@ class Pack:
     council: str
     assumed: Dict[str, str] = field(default_factory=dict)
     not_audited: List[Dict[str, str]] = field(default_factory=list)
+    audit: Dict[str, Any] = field(default_factory=dict)
 
 
 def _check_has_data(ds) -> None:
@@ -353,26 +369,33 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
     before = published_cells(earlier, counts=[m for m, k in kinds.items() if k in ("count", "stock")])
     # the lead-in year is published too, as the ``previous`` figures of the year after it
-    _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts, before=before)
+    # one budget for the whole pack's bounds audit, drawn on in the same order on every machine
+    audit = AuditBudget(opt.audit_budget)
+    _across_measures(monthly, None, monthly_raw, None, links, opt.threshold, counts, before=before, audit=audit)
     loc12, counts12 = _suppress_long(loc12, kinds, opt.threshold, keys=("measure",))
     not_audited: List[Dict[str, str]] = []
     counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
-                                    counts12, not_audited)
+                                    counts12, not_audited, audit=audit)
     # the lead-in year stays in until every cell is hidden: a stock's month before the first one
     # shown (published as a ``previous``) and the flows link it to the cells hidden here
     _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12, month_end=month_end,
-                     not_audited=not_audited, before=before)
+                     not_audited=not_audited, before=before, audit=audit)
     # each round hides one cell at least, so the rounds end; in practice one or two
     while earlier and _against_earlier_packs(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, before,
                                              counts12, not_audited):
         counts12 = _year_against_months(monthly, loc12, monthly_raw, loc12_raw, kinds, opt.threshold, month_end,
-                                        counts12, not_audited)
+                                        counts12, not_audited, audit=audit)
         _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12,
-                         month_end=month_end, not_audited=not_audited, before=before)
+                         month_end=month_end, not_audited=not_audited, before=before, audit=audit)
     not_audited = [dict(t) for t in dict.fromkeys(tuple(sorted(d.items())) for d in not_audited)]
     if not_audited:
-        warnings.warn(f"{len(not_audited)} hidden cells of the pack were not audited for bounds (see "
+        warnings.warn(f"{len(not_audited)} hidden cells of the pack were not proven safe (see "
                       "Pack.not_audited and run.json)", UserWarning, stacklevel=2)
+    if audit.fallback_hidden:
+        warnings.warn(f"the bounds audit could not cover every hidden cell (report.audit_budget = {audit.solves:,} "
+                      f"linear and integer programmes{', used up' if audit.exhausted else ''}): "
+                      f"{audit.fallback_hidden:,} more cells hidden, every cell linked to one it did not "
+                      "audit (see run.json suppression.audit)", UserWarning, stacklevel=2)
     monthly = monthly[monthly["period_start"] >= first_shown].reset_index(drop=True)
     for mid, c in counts12.items():
         for k, v in c.items():
@@ -427,7 +450,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
                 funnels=funnels, catalogue=M.catalogue()[lambda c: c["id"].isin(ids)].reset_index(drop=True),
                 blocked=blocked, suppression=counts,
                 window={"first_month": first_shown.strftime("%Y-%m"), "last_month": month_end.strftime("%Y-%m")},
-                council=_council_name(ds), assumed=assumed, not_audited=not_audited)
+                council=_council_name(ds), assumed=assumed, not_audited=not_audited, audit=audit.record())
 
 
 def _assumed_shown(attrs: Mapping[str, Any], threshold: int) -> Dict[str, str]:
@@ -551,7 +574,8 @@ def _unaudited_place(frame: pd.DataFrame, row: int, column: str, why: str) -> Di
 def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw: pd.DataFrame,
                          loc12_raw: pd.DataFrame, kinds: Dict[str, str], threshold: int, month_end: pd.Timestamp,
                          counts12: Dict[str, Dict[str, int]],
-                         not_audited: Optional[List[Dict[str, str]]] = None) -> Dict[str, Dict[str, int]]:
+                         not_audited: Optional[List[Dict[str, str]]] = None,
+                         audit: Optional[AuditBudget] = None) -> Dict[str, Dict[str, int]]:
     """Hide more cells so the 12-month table and the months it covers reveal no hidden count together.
 
     A locality's 12-month figure of a flow is the sum of its twelve monthly figures (of a stock, its
@@ -559,8 +583,8 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
     and count column, the monthly cells of the last twelve months and the 12-month cells are audited
     as one table (months by locality, with the council and 12-month totals), starting from the cells
     both tables already hide. Both frames are changed in place; returns ``counts12`` with the cells
-    hidden here added as secondary suppressions; ``not_audited`` gets the hidden cells the bounds
-    audit did not cover (:func:`_unaudited_place`).
+    hidden here added as secondary suppressions; ``not_audited`` gets the hidden cells not proven
+    safe (:func:`_unaudited_place`). ``audit``: the pack's budget for the bounds audit.
     """
     if monthly.empty or loc12.empty:
         return counts12
@@ -582,7 +606,7 @@ def _year_against_months(monthly: pd.DataFrame, loc12: pd.DataFrame, monthly_raw
                 continue
             values = np.round(np.nan_to_num(np.r_[raw_m[c][rows_m], raw_y[c][rows_y]], nan=0.0))
             seed = np.r_[status_m[c][rows_m], status_y[c][rows_y]]
-            hidden, skipped = _suppress_related(values, relations, threshold, seed)
+            hidden, skipped = _suppress_related(values, relations, threshold, seed, audit=audit)
             if not_audited is not None:
                 for k, why in skipped.items():
                     frame, row = (monthly, rows_m[k]) if k < len(rows_m) else (loc12, rows_y[k - len(rows_m)])
@@ -957,7 +981,7 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
                      loc12_raw: Optional[pd.DataFrame], links: _Links, threshold: int,
                      counts: Dict[str, Dict[str, int]], month_end: Optional[pd.Timestamp] = None,
                      not_audited: Optional[List[Dict[str, str]]] = None,
-                     before: Optional[pd.DataFrame] = None) -> None:
+                     before: Optional[pd.DataFrame] = None, audit: Optional[AuditBudget] = None) -> None:
     """Hide more cells so that no hidden count can be read off another measure or worked out from
     the sums between measures (:func:`_linked_series`), in place.
 
@@ -971,6 +995,7 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
     council's earlier packs' cells (:func:`~earlyhelp.report.ledger.published_cells`): a cell one of them showed is known
     (it protects nothing), one they hid stays hidden. (A stock's month of the lead-in year, shown
     by an earlier pack, with this pack's 12-month inflow and outflow gave the stock a year on.)
+    ``audit``: the pack's budget for the bounds audit.
     """
     linked = links.linked()
     if not linked or monthly.empty:
@@ -1008,7 +1033,8 @@ def _across_measures(monthly: pd.DataFrame, loc12: Optional[pd.DataFrame], month
         rels = [(tuple(local[q] for q in t) if isinstance(t, tuple) else local[t], tuple(local[q] for q in ps))
                 for t, ps in rels]
         hidden[cells], why = _suppress_related(values[cells], rels, threshold, seed[cells],
-                                               None if published is None else published[cells], free[cells])
+                                               None if published is None else published[cells], free[cells],
+                                               audit=audit)
         skipped.update({int(cells[k]): w for k, w in why.items()})
     _hide_places(frames, places, hidden[cell], counts)
     if not_audited is not None and skipped:
@@ -1184,18 +1210,25 @@ def _hide_places(frames: list, places: Dict[str, np.ndarray], hidden: np.ndarray
 
 def _suppress_related(values: np.ndarray, relations: list, threshold: int, seed: np.ndarray,
                       published: Optional[np.ndarray] = None, free: Optional[np.ndarray] = None,
-                      lp_audit: bool = True) -> Tuple[np.ndarray, Dict[int, str]]:
+                      lp_audit: bool = True, audit: Optional[AuditBudget] = None) -> Tuple[np.ndarray, Dict[int, str]]:
     """Cells hidden (``seed`` and more) so that no relation pins a hidden one to one value; and the
-    hidden cells the bounds audit did not cover, with why (:attr:`SuppressionResult.not_audited`).
-    ``free``: unknowns no table publishes (:func:`~earlyhelp.report.suppression.suppress_cells`)."""
+    hidden cells not proven safe, with why (:attr:`SuppressionResult.not_audited`).
+    ``free``: unknowns no table publishes (:func:`~earlyhelp.report.suppression.suppress_cells`).
+    ``audit``: the budget of the bounds audit, shared by the pack's calls (a default one if None)."""
+    import warnings
+
     from .suppression import suppress_cells
 
     # the bounds audit runs even when every hidden count is above zero: the true counts then lie
     # inside the linear range of each cell, but a count's range may still hold one whole number
     # only (a count published twice within an odd cycle of sums can leave a linear range of
     # [20, 21] whose only whole solution is 20; see suppression._cell_range)
-    result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True,
-                            published=published, free=free, lp_audit=None if lp_audit else False)
+    with warnings.catch_warnings():
+        # said once for the pack, with its budget (build_pack)
+        warnings.filterwarnings("ignore", message="the bounds audit could not cover", category=UserWarning)
+        result = suppress_cells(values, relations, threshold=threshold, hidden=seed, zeros_last=True,
+                                published=published, free=free, lp_audit=None if lp_audit else False,
+                                audit_budget=DEFAULT_AUDIT_BUDGET if audit is None else audit)
     return result.hidden, result.not_audited
 
 
@@ -1396,7 +1429,10 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     The council's packs already in ``output`` are read first (:func:`~earlyhelp.report.ledger.earlier_runs`): this pack
     hides what they hid, and more where needed, so that no count any of them hid can be worked
     out from all of them together (:func:`build_pack`'s ``earlier``). Keep a council's monthly
-    packs in one folder.
+    packs in one folder. Runs into one folder take turns: this one holds the folder's lock
+    (:func:`~earlyhelp.report.outputlock.output_lock`) from reading the earlier runs until its
+    run folder is published, and waits while another run holds it (an hour at most, or
+    ``$EARLYHELP_LOCK_TIMEOUT`` seconds; then :class:`~earlyhelp.report.outputlock.OutputFolderBusy`).
 
     Parameters
     ----------
@@ -1422,41 +1458,46 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     from ..sources import content_hash
     from .dashboard import render_dashboard
     from .excel import workbook_bytes
+    from .outputlock import lock_timeout, output_lock
     from .publish import PublishPolicy
     from .runfolder import RunFolder, new_run_id, run_digest
 
     opt = options or PackOptions()
     # made first: a missing pseudonymisation key fails before anything is computed
     policy = PublishPolicy(threshold=opt.threshold, pseudonymise=bool(pseudonymise))
+    wait = lock_timeout()
     steps = Steps("earlyhelp report", ["measures and suppression", "dashboard", "workbook", "write outputs"])
     t0 = time.perf_counter()
     try:
-        with steps.step("measures and suppression"):
-            pack = build_pack(ds, opt, earlier=earlier_runs(output, _council_name(ds)))
-            tables = tidy_tables(pack)
-        inputs = content_hash(ds)
-        parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
-                      "measures": list(pack.catalogue["id"])}
-        digest = run_digest(parameters, inputs)
-        rid = run_id or new_run_id(digest, prefix="report-")
-        with RunFolder(output, rid, policy=policy) as folder:
-            with steps.step("dashboard"):
-                dashboard = render_dashboard(pack, opt)
-            with steps.step("workbook"):
-                workbook = workbook_bytes(pack, tables)
-            with steps.step("write outputs"):
-                for name, frame in tables.items():
-                    publish_file(folder, name, frame, "table")
-                publish_file(folder, "dashboard.html", dashboard, "text")
-                publish_file(folder, "measures.xlsx", workbook, "bytes")
-            timings = dict(steps.timings, total=round(time.perf_counter() - t0, 3))
-            publish_file(folder, "run.json", dict(
-                command="report", council=pack.council, inputs=inputs, digest=digest, timings=timings,
-                config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
-                blocked=pack.blocked, assumed=pack.assumed,
-                suppression={"threshold": opt.threshold, "by_measure": pack.suppression,
-                             "not_audited": pack.not_audited}),
-                "record")
+        # one run at a time in the folder, from reading its earlier runs to publishing this one: a run
+        # publishing in between would be read by neither (the lock also clears dead runs' partial folders)
+        with output_lock(output, timeout=wait):
+            with steps.step("measures and suppression"):
+                pack = build_pack(ds, opt, earlier=earlier_runs(output, _council_name(ds)))
+                tables = tidy_tables(pack)
+            inputs = content_hash(ds)
+            parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
+                          "measures": list(pack.catalogue["id"]), "audit_budget": opt.audit_budget}
+            digest = run_digest(parameters, inputs)
+            rid = run_id or new_run_id(digest, prefix="report-")
+            with RunFolder(output, rid, policy=policy) as folder:
+                with steps.step("dashboard"):
+                    dashboard = render_dashboard(pack, opt)
+                with steps.step("workbook"):
+                    workbook = workbook_bytes(pack, tables)
+                with steps.step("write outputs"):
+                    for name, frame in tables.items():
+                        publish_file(folder, name, frame, "table")
+                    publish_file(folder, "dashboard.html", dashboard, "text")
+                    publish_file(folder, "measures.xlsx", workbook, "bytes")
+                timings = dict(steps.timings, total=round(time.perf_counter() - t0, 3))
+                publish_file(folder, "run.json", dict(
+                    command="report", council=pack.council, inputs=inputs, digest=digest, timings=timings,
+                    config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
+                    blocked=pack.blocked, assumed=pack.assumed,
+                    suppression={"threshold": opt.threshold, "by_measure": pack.suppression,
+                                 "not_audited": pack.not_audited, "audit": pack.audit}),
+                    "record")
     finally:
         steps.close()
     return folder.final

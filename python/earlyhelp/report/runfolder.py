@@ -18,6 +18,7 @@ written before it).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -25,10 +26,12 @@ import logging
 import os
 import re
 import shutil
+import signal
 import socket
+import threading
 from pathlib import Path
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -149,6 +152,11 @@ class RunFolder:
         the run folder's name.
     policy : PublishPolicy, optional
         what the gate does (default: :class:`~earlyhelp.report.publish.PublishPolicy()`).
+
+    Attributes
+    ----------
+    published : bool
+        True once the run folder is in place (``final``): the run has finished.
     """
 
     def __init__(self, output: str | os.PathLike, run_id: str, policy: Optional[PublishPolicy] = None) -> None:
@@ -163,6 +171,8 @@ class RunFolder:
         self._count_tables: List[CountTable] = []  # tables written with dims, for the audit across them
         self._record: Optional[Dict[str, Any]] = None
         self._created_output: List[Path] = []
+        #: whether the run folder has been published (renamed into place)
+        self.published = False
 
     def __enter__(self) -> "RunFolder":
         # the folders made here, innermost first: a failed run takes them away again if empty
@@ -194,11 +204,17 @@ class RunFolder:
             self._discard()
             return False
         (self.tmp / _OWNER).unlink(missing_ok=True)
-        try:
-            self._publish_folder()
-        except BaseException:
-            self._discard()
-            raise
+        # a Ctrl-C or SIGTERM during the rename is handled once the folder is published and said to
+        # be (published, when_published): a run stopped after that point has finished
+        with _signals_held():
+            try:
+                self._publish_folder()
+            except BaseException:
+                self._discard()
+                raise
+            self.published = True
+            for listener in list(_listeners):
+                listener(self.final)
         return False
 
     def _discard(self) -> None:
@@ -523,6 +539,59 @@ def _number(text: str) -> bool:
 
 #: marks a partial folder with the machine and the id of the process writing it
 _OWNER = ".owner"
+
+#: told the path of each run folder as it is published (:func:`when_published`)
+_listeners: List[Callable[[Path], None]] = []
+
+
+@contextlib.contextmanager
+def when_published(listener: Callable[[Path], None]) -> Iterator[None]:
+    """Inside the block, ``listener`` is called with each run folder's path the moment it is published.
+
+    The command line uses it to know that a run has finished: a Ctrl-C or SIGTERM after that
+    point does not undo it. Signals arriving between the rename and the call are handled after
+    the call.
+
+    Parameters
+    ----------
+    listener : callable
+        called with the published run folder's path.
+
+    Yields
+    ------
+    None
+    """
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM arriving inside the block are handled, by the handlers set before it,
+    when it ends (in the main thread only: signal handlers are set there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: List[int] = []
+    before = {}
+    for name in ("SIGINT", "SIGTERM"):
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        try:
+            before[number] = signal.signal(number, lambda signum, frame: caught.append(signum))
+        except (ValueError, OSError):     # not settable here
+            pass
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
 
 #: tables of places and organisations: how many there are is not a count of families
 _ORGANISATION_TABLES = ("localities", "agencies")

@@ -28,8 +28,15 @@ hierarchies such as locality -> council -> region). After primary suppression:
    one whole number only (a reader knows counts are whole, so [2.6, 3.4] gives 3 away) gets
    one more hidden neighbour (or the nearest published cell through the relations, when every neighbour is
    hidden). Hidden cells that share no relation are audited apart (one small
-   sparse problem per linked group); a group of more than 5,000 hidden cells is
-   not audited, and the result says which cells were not and why (``SuppressionResult.not_audited``).
+   sparse problem per linked group). The audit's work is counted, not timed: it
+   solves at most ``audit_budget`` linear and integer programmes (:class:`AuditBudget`),
+   so the same table gives the same result on every machine, however loaded. A hidden
+   cell the audit cannot cover (the budget is used up, or its linked group holds more
+   than 5,000 hidden cells) is not published unaudited: every cell the relations link to
+   it is hidden (``SuppressionResult.fallback_hidden``), and a count of 1 or more in a
+   table hidden whole can be any multiple of itself, so none is pinned. Where that table
+   holds cells published before (``published``), the cells still unproven are listed in
+   ``SuppressionResult.not_audited`` with why.
 
 Steps repeat until nothing changes. The hidden values never leave this module:
 results hold ``<NA>`` and a status column with ``"c"``.
@@ -39,7 +46,6 @@ total rows) and :func:`suppress_table` (a two-way table, optionally with margins
 """
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple, Union
@@ -56,10 +62,11 @@ DEFAULT_THRESHOLD = 5
 TOTAL = "Total"
 
 # the bounds audit solves linear programmes per linked group of hidden cells (cells that share no
-# relation cannot narrow each other's range): a group larger than this is left unaudited, and said so
+# relation cannot narrow each other's range): a group larger than this is not audited, and every
+# cell linked to it is hidden instead
 _LP_AUDIT_MAX_BLOCK = 5000
-#: the default time the bounds audit of one suppress_cells call spends on exact ranges, in seconds
-DEFAULT_AUDIT_SECONDS = 300.0
+#: the default number of linear and integer programmes the bounds audit may solve (:class:`AuditBudget`)
+DEFAULT_AUDIT_BUDGET = 20_000
 
 # (index of the total cell, indices of the parts); the total may be several cells, whose sum is the
 # parts' sum (a stock at a month's end plus the month's outflow = the stock a month before plus the inflow)
@@ -86,17 +93,25 @@ class SuppressionResult:
     reason : ndarray of object
         per cell: ``"primary"``, ``"secondary"`` or ``""``.
     not_audited : dict of int to str
-        hidden cells the bounds audit did not cover, and why (empty when it covered every one,
-        or was not asked for).
-    out_of_time : bool
-        the audit's exact ranges used up ``audit_seconds``: the cells still in doubt then are in
-        ``not_audited``.
+        hidden cells not proven safe, and why: cells published before work them out and no cell
+        is left to hide (empty when every hidden cell was proven, or the audit was not asked for).
+    fallback_hidden : dict of int to str
+        cells hidden (secondarily, also in ``reason``) because the bounds audit could not cover a
+        hidden cell linked to them (its budget was used up, or the linked group was too large):
+        every cell the relations link to such a cell is hidden. Empty when the audit covered all.
+    audit_solves : int
+        the linear and integer programmes this call's bounds audit solved.
+    budget_exhausted : bool
+        the audit needed more programmes than its budget had left (``fallback_hidden`` then
+        says which cells were hidden instead).
     """
 
     hidden: np.ndarray      # bool per cell
     reason: np.ndarray      # object per cell
     not_audited: Dict[int, str] = field(default_factory=dict)
-    out_of_time: bool = False
+    fallback_hidden: Dict[int, str] = field(default_factory=dict)
+    audit_solves: int = 0
+    budget_exhausted: bool = False
 
     @property
     def n_primary(self) -> int:
@@ -107,6 +122,94 @@ class SuppressionResult:
         return int((self.reason == "secondary").sum())
 
 
+class AuditBudget:
+    """The work the bounds audit may do: a number of linear and integer programmes.
+
+    Counted, not timed, so a table gives the same result on every machine and under any load.
+    One budget can be shared by several calls of :func:`suppress_cells` (a pack's tables): each
+    draws on what the ones before it left. Each integer programme stops after
+    ``_IP_NODE_LIMIT`` branch-and-bound nodes, also counted, not timed.
+
+    Parameters
+    ----------
+    solves : int
+        how many linear and integer programmes the audit may solve (0: none; every hidden cell
+        then needing one is covered by hiding the cells linked to it).
+
+    Attributes
+    ----------
+    used : int
+        programmes solved so far.
+    refused : int
+        programmes needed after the budget was used up (``exhausted`` when any).
+    fallback_hidden : int
+        cells hidden because the audit could not cover a cell linked to them (over every call).
+    """
+
+    def __init__(self, solves: int = DEFAULT_AUDIT_BUDGET) -> None:
+        self.solves = _check_audit_budget(solves)
+        self.used = 0
+        self.refused = 0
+        self.fallback_hidden = 0
+
+    @property
+    def left(self) -> int:
+        """Programmes the budget still allows."""
+        return self.solves - self.used
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether a programme was needed after the budget was used up."""
+        return self.refused > 0
+
+    def take(self) -> bool:
+        """Count one programme about to be solved.
+
+        Returns
+        -------
+        bool
+            False (and ``exhausted`` from then on) when the budget has none left.
+        """
+        if self.used >= self.solves:
+            self.refused += 1
+            return False
+        self.used += 1
+        return True
+
+    def record(self) -> Dict[str, object]:
+        """What the audit used, for a run's record.
+
+        Returns
+        -------
+        dict
+            ``budget``, ``used``, ``left``, ``exhausted`` and ``fallback_hidden``.
+        """
+        return {"budget": self.solves, "used": self.used, "left": self.left, "exhausted": self.exhausted,
+                "fallback_hidden": self.fallback_hidden}
+
+    def __repr__(self) -> str:
+        return f"AuditBudget(solves={self.solves}, used={self.used})"
+
+
+def _check_audit_budget(solves) -> int:
+    if isinstance(solves, bool) or not isinstance(solves, (int, np.integer)) or solves < 0:
+        raise ValidationError([Problem("suppression", "audit_budget", "must be a whole number of linear and "
+                                       "integer programmes >= 0", value=solves)])
+    return int(solves)
+
+
+def _refuse_audit_seconds(seconds) -> None:
+    if seconds is not None:
+        raise ValidationError([Problem("suppression", "audit_seconds", "is no longer read: a time limit made the "
+                                       "cells hidden depend on the machine's load. audit_budget replaced it (a "
+                                       f"number of linear and integer programmes, default {DEFAULT_AUDIT_BUDGET:,})",
+                                       value=seconds)])
+
+
+class _OutOfBudget(Exception):
+    """The audit's budget has no programme left for the cell being audited."""
+
+
 # ---------------------------------------------------------------------------------
 # the core: cells + relations
 # ---------------------------------------------------------------------------------
@@ -114,9 +217,9 @@ class SuppressionResult:
 def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                    threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
                    hidden: Optional[Sequence[bool]] = None, zeros_last: bool = False,
-                   audit_seconds: float = DEFAULT_AUDIT_SECONDS,
+                   audit_budget: Union[int, AuditBudget] = DEFAULT_AUDIT_BUDGET,
                    published: Optional[Sequence[bool]] = None,
-                   free: Optional[Sequence[bool]] = None) -> SuppressionResult:
+                   free: Optional[Sequence[bool]] = None, audit_seconds: None = None) -> SuppressionResult:
     """Choose the cells to hide among ``values`` linked by additive ``relations``.
 
     Parameters
@@ -131,8 +234,8 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         Counts ``1..threshold`` are hidden (primary suppression); 0 is shown.
     lp_audit : bool, optional
         Run the bounds audit (default: when scipy is installed). It runs per linked group of
-        hidden cells; the cells of a group of more than 5,000 are not audited and are listed,
-        with the reason, in the result's ``not_audited``.
+        hidden cells; a group of more than 5,000 is not audited, and every cell linked to it is
+        hidden instead (the result's ``fallback_hidden``, with the reason).
     hidden : sequence of bool, optional
         Cells already hidden elsewhere (e.g. where another table publishes the same count):
         they stay hidden (reason ``"secondary"`` unless small) and the audit covers them.
@@ -150,21 +253,28 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         do. A hidden zero beside a zero total is pinned by the bounds (counts are >= 0), and
         covering it hides zero after zero: a series that is zero in most months (a yearly survey)
         would lose nearly all its cells.
-    audit_seconds : float, default 300
-        The most time the audit spends on exact ranges: the cells that whole points of the
-        relations do not show free get two linear programmes each, and integer programmes where
-        an optimum is not whole (cells of three-way and larger tables with margins; two-way
-        tables and hierarchies need none, see ``benchmarks/README.md``, suppression of many-way
-        tables). When it is used up, the cells still in doubt are listed in ``not_audited`` with
-        why, and the result (``out_of_time``) and a warning say so. (Taking them as pinned and
-        hiding more instead hid 2,308 of a four-way table's 2,401 cells, not 1,477, in ten times
-        the time: each cell hidden starts another round.)
+    audit_budget : int or AuditBudget, default 20,000
+        The most linear and integer programmes the bounds audit solves: the random objectives
+        that find whole points clearing most cells, then two linear programmes per cell still in
+        doubt and integer programmes where an optimum is not whole (cells of three-way and larger
+        tables with margins; two-way tables and hierarchies need none, see
+        ``benchmarks/README.md``, suppression of many-way tables). Counted, not timed: the result
+        is the same on every machine. An :class:`AuditBudget` is shared with the other calls
+        given it. When it is used up, a hidden cell not yet proven is not published unaudited:
+        every cell linked to it through the relations is hidden (``fallback_hidden``), the result
+        (``budget_exhausted``) and a warning say so. (Covering such cells one by one as if pinned
+        hid 2,308 of a four-way table's 2,401 cells, in ten times the full audit's time.)
+    audit_seconds : None
+        replaced by ``audit_budget`` (a time limit made the result depend on the machine's load);
+        giving it raises a ValidationError.
 
     Returns
     -------
     SuppressionResult
     """
-    clock = _AuditClock(_check_audit_seconds(audit_seconds))
+    _refuse_audit_seconds(audit_seconds)
+    budget = audit_budget if isinstance(audit_budget, AuditBudget) else AuditBudget(audit_budget)
+    used_before, refused_before, exhausted_before = budget.used, budget.refused, budget.exhausted
     v = np.asarray(values, dtype=float)
     n = len(v)
     public = np.zeros(n, dtype=bool) if published is None else np.asarray(published, dtype=bool)
@@ -301,8 +411,29 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
                 touched |= near(i) | near(j)
         return covered
 
+    linked_table = None
+
+    def hide_linked(uncovered: Dict[int, str]) -> bool:
+        """Hide every cell the relations link to a cell of ``uncovered`` (hidden cells the bounds
+        audit could not cover): the fallback that publishes no unaudited cell. With every cell of a
+        linked table hidden, the zero counts are a solution, and so is every multiple of the true
+        ones: no count of 1 or more is pinned."""
+        nonlocal linked_table
+        if linked_table is None:
+            linked_table = eq.components()
+        why: Dict[int, str] = {}
+        for i, w in uncovered.items():
+            why.setdefault(int(linked_table[i]), w)
+        mine = np.flatnonzero(np.isin(linked_table, list(why)) & ~hidden & ~public & eq.in_relation)
+        for c in (int(c) for c in mine):
+            hide(c)
+            fallback[c] = f"hidden with its linked table: a hidden cell linked to it was {why[int(linked_table[c])]}"
+        return bool(len(mine))
+
     solved: Dict[Tuple[int, ...], np.ndarray] = {}
+    state = _AuditState(n)
     not_audited: Dict[int, str] = {}
+    fallback: Dict[int, str] = {}
     for _ in range(n + 1):
         changed = cover_single()
         if changed:
@@ -321,19 +452,38 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             not_audited.update({int(i): "the published cells work it out and no cell is left to hide"
                                 for i in determined})
         if lp_audit is not False:
-            pinned, unaudited = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), clock=clock,
-                                                  free=free_cells)
-            not_audited.update(unaudited)
-            if any(cover_far(int(i)) is not None for i in pinned):
+            # the lowest pinned cell is covered first, as when every pinned cell was found each round
+            # (the same cells hidden); only when nothing is left to hide beside it are the others sought
+            pinned, uncovered = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), budget=budget,
+                                                  free=free_cells, state=state, first=True)
+            if uncovered and hide_linked(uncovered):
                 continue
+            if len(pinned) and cover_far(int(pinned[0])) is not None:
+                continue
+            if len(pinned):
+                pinned, uncovered = _pinned_by_bounds(eq, v, hidden, required=bool(lp_audit), budget=budget,
+                                                      free=free_cells, state=state)
+                if uncovered and hide_linked(uncovered):
+                    continue
+                if any(cover_far(int(i)) is not None for i in pinned):
+                    continue
             # every cell its relations reach is hidden: said, never passed as safe
             not_audited.update({int(i): "its range holds one value only and no published cell is left "
                                 "to hide" for i in pinned})
+            # a linked table hidden whole but for cells published before: what those give away is unproven
+            with_public = np.zeros(n, dtype=bool) if linked_table is None else \
+                np.isin(linked_table, linked_table[public & eq.in_relation])
+            not_audited.update({i: f"{why}; every cell linked to it that is not public already is hidden"
+                                for i, why in uncovered.items() if with_public[i]})
         break
-    if clock.out_of_time:
-        warnings.warn(f"the bounds audit used up audit_seconds={clock.seconds:g}: {len(not_audited)} hidden cells "
-                      "were not audited (see not_audited)", UserWarning, stacklevel=3)
-    return SuppressionResult(hidden & ~free_cells, reason, not_audited, clock.out_of_time)
+    audit_solves = budget.used - used_before
+    exhausted = budget.refused > refused_before
+    budget.fallback_hidden += len(fallback)
+    if fallback and not exhausted_before:
+        warnings.warn(f"the bounds audit could not cover every hidden cell: {len(fallback)} more cells hidden, "
+                      f"every cell linked to such a cell ({next(iter(fallback.values()))}; see fallback_hidden)",
+                      UserWarning, stacklevel=3)
+    return SuppressionResult(hidden & ~free_cells, reason, not_audited, fallback, audit_solves, exhausted)
 
 
 def _order(i: int, v: np.ndarray, totals: Tuple[int, ...],
@@ -372,6 +522,16 @@ class _Equations:
         for k, (t, parts) in enumerate(rels):
             for i in (*t, *parts):
                 self.cell_relations[i].append(k)
+        self.in_relation = np.bincount(self.cell, minlength=n) > 0
+
+    def components(self) -> np.ndarray:
+        """Per cell: its linked table (cells joined through the relations, whatever is hidden)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        incidence = coo_matrix((np.ones(len(self.cell)), (self.cell, self.rel)), shape=(self.n, len(self.rels)))
+        incidence = incidence.tocsr()
+        return connected_components(incidence @ incidence.T, directed=False)[1]
 
     def hidden_per_relation(self, hidden: np.ndarray) -> np.ndarray:
         """Per relation: how many of its cell occurrences are hidden."""
@@ -480,35 +640,25 @@ def _sparse_blocks(a) -> List[Tuple[np.ndarray, np.ndarray]]:
     return [(np.flatnonzero(block == k), np.flatnonzero(row_block == k)) for k in np.unique(block)]
 
 
-# an integer programme (a hidden cell's least or greatest whole value) that runs longer than this is
-# stopped, and the cell is taken to be pinned: unproven cells are never passed as safe
-_IP_TIME_LIMIT = 20.0
+# an integer programme (a hidden cell's least or greatest whole value) stops after this many
+# branch-and-bound nodes, and the end it was after is then unproven: the cell is taken to be pinned
+# unless whole points show it free, never passed as safe. Counted, not timed, as the budget is.
+_IP_NODE_LIMIT = 10_000
 
 
-class _AuditClock:
-    """The time left to the exact ranges of one suppression's audit, and whether it ran out."""
+class _AuditState:
+    """What one suppression's bounds audit has proven, kept from round to round.
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
-        self.out_of_time = False
-        self.unchecked = np.zeros(0, dtype=bool)  # the last block's cells left in doubt for want of time
+    ``proven``: hidden cells whose whole range holds two numbers or more. Hiding more cells only
+    widens ranges (a solution before is one after, with each cell hidden since at its value), so
+    such a cell is not asked about again. ``groups``: per linked group of hidden cells (its cells;
+    the group's programmes depend on them only), the pinned cells found when it was last audited
+    in full.
+    """
 
-    def limit(self) -> float:
-        """Seconds the next integer programme may run (0: none may; the time is used up)."""
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            self.out_of_time = True
-            return 0.0
-        return min(_IP_TIME_LIMIT, left)
-
-
-def _check_audit_seconds(seconds) -> float:
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(seconds) or seconds < 0:
-        raise ValidationError([Problem("suppression", "audit_seconds", "must be a number of seconds >= 0",
-                                       value=seconds)])
-    return float(seconds)
+    def __init__(self, n: int) -> None:
+        self.proven = np.zeros(n, dtype=bool)
+        self.groups: Dict[Tuple[int, ...], np.ndarray] = {}
 
 
 def _whole(x: np.ndarray) -> bool:
@@ -517,8 +667,8 @@ def _whole(x: np.ndarray) -> bool:
 
 
 def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
-                time_limit: float = _IP_TIME_LIMIT,
-                box: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> Tuple[float, float, List[np.ndarray]]:
+                box: Optional[Tuple[np.ndarray, np.ndarray]] = None,
+                budget: Optional[AuditBudget] = None) -> Tuple[float, float, List[np.ndarray]]:
     """The least and greatest whole value of cell ``j`` with ``a @ x = b``, ``x >= 0`` (within
     ``box``, ``(lower, upper)`` per cell, when given: :func:`reader_bounds`) and every ``x`` whole
     (``inf`` when unbounded), and the whole points found on the way.
@@ -529,14 +679,20 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
     wider than the whole values that fit: a range of [20, 21] whose only whole
     solution is 20 gives the 20 away. So the range is found by integer programmes (HiGHS, as
     ``scipy.optimize.milp``) where the linear programme's optimum is not a whole point (a whole
-    optimum is the integer programme's too). An end whose integer programme stopped at its time
-    limit is NaN: no end is proven, and the audit then trusts only the whole points found.
+    optimum is the integer programme's too). An end whose integer programme stopped at its node
+    limit (``_IP_NODE_LIMIT``) is NaN: no end is proven, and the audit then trusts only the whole
+    points found.
 
     ``value``, when given, is the cell's true (whole) value in a whole solution: an end whose linear
     optimum lies less than one from it is that value (no other whole number lies between), with
-    no integer programme. ``time_limit`` bounds each integer programme.
+    no integer programme. ``budget``, when given, counts each programme, and raises
+    :class:`_OutOfBudget` when it has none left.
     """
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    def take() -> None:
+        if budget is not None and not budget.take():
+            raise _OutOfBudget()
 
     m = a.shape[1]
     c = np.zeros(m)
@@ -545,6 +701,7 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
     bounds = np.column_stack([lower, upper])
     ends, points = [], []
     for sign in (1.0, -1.0):
+        take()
         lp = linprog(sign * c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
         if lp.status == 3:               # unbounded (a whole point exists: the data are one)
             ends.append(np.inf)
@@ -559,8 +716,9 @@ def _cell_range(a, b: np.ndarray, j: int, value: Optional[float] = None,
         if value is not None and sign * (value - sign * lp.fun) < 1 - 1e-6:
             ends.append(value)           # the truth is the only whole value this far
             continue
+        take()
         res = milp(sign * c, constraints=LinearConstraint(a, b, b), integrality=np.ones(m),
-                   bounds=Bounds(lower, upper), options={"time_limit": time_limit})
+                   bounds=Bounds(lower, upper), options={"node_limit": _IP_NODE_LIMIT})
         if res.x is not None and _whole(res.x):
             points.append(np.round(res.x))
         ends.append(float(np.round(sign * res.fun)) if res.status == 0 else np.nan)
@@ -576,7 +734,7 @@ def hidden_ranges(values: Sequence[float], relations: Sequence[Relation], hidden
     integer programming (``scipy.optimize.milp``, sparse, one linked group of hidden cells at a
     time): a linear programme's range can hold whole numbers no whole solution reaches. Rows follow
     the hidden cells in order; ``hi`` is ``inf`` when unbounded, and an end is NaN when its
-    programme did not finish (see ``_IP_TIME_LIMIT``).
+    programme did not finish (see ``_IP_NODE_LIMIT``).
 
     Parameters
     ----------
@@ -680,8 +838,9 @@ def pinned_cells(values: Sequence[float], relations: Sequence[Relation], hidden:
 
 
 def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
-                  clock: Optional[_AuditClock] = None, skip: Optional[np.ndarray] = None,
-                  box: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> np.ndarray:
+                  budget: Optional[AuditBudget] = None, skip: Optional[np.ndarray] = None,
+                  box: Optional[Tuple[np.ndarray, np.ndarray]] = None,
+                  proven: Optional[np.ndarray] = None, first: bool = False) -> np.ndarray:
     """Per cell of one block (``a @ x = b``, ``x >= 0``; ``x0`` the true values): its range
     holds one whole number at most (as :func:`hidden_ranges` would find, without two programmes per cell).
 
@@ -690,10 +849,12 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
     that random objectives (over the cells still in doubt) reach are more, and clear most cells in a
     few solves. Only whole vertices count (a fractional one shows values no count takes); those of
     two-way tables with margins are all whole. The cells still in doubt get their exact range (two
-    linear programmes, and integer ones where an optimum is not whole) while ``clock`` has time
-    left; after it, they are not narrow but marked in ``clock.unchecked``. Cells in ``skip`` are not
-    asked about (never narrow). ``box``: ``(lower, upper)`` per cell, what a reader knows of each
-    beyond ``x >= 0`` (:func:`reader_bounds`).
+    linear programmes, and integer ones where an optimum is not whole). ``budget`` counts every
+    programme; when it has none left, the cells still in doubt are neither narrow nor proven.
+    Cells in ``skip`` are not asked about (never narrow). ``box``: ``(lower, upper)`` per cell,
+    what a reader knows of each beyond ``x >= 0`` (:func:`reader_bounds`). ``proven`` (bool per
+    cell, set in place): the asked cells found to take two whole values or more. ``first``: stop at
+    the first narrow cell (the cells after it are then neither narrow nor proven).
     """
     from scipy.optimize import linprog
 
@@ -707,9 +868,10 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
         np.maximum(hi_seen, x, out=hi_seen)
 
     asked = np.ones(m, dtype=bool) if skip is None else ~skip
+    free_found = np.zeros(m, dtype=bool)       # proven by an exact range (an unbounded one has no point)
 
     def doubt() -> np.ndarray:
-        return ~_two_whole_numbers(lo_seen, hi_seen) & asked
+        return ~_two_whole_numbers(lo_seen, hi_seen) & asked & ~free_found
 
     lower, upper = (np.zeros(m), np.full(m, np.inf)) if box is None else box
     truth = bool((x0 >= lower).all() and (x0 <= upper).all() and np.abs(a @ x0 - b).max() < 1e-6 and _whole(x0))
@@ -719,30 +881,34 @@ def _narrow_cells(a, b: np.ndarray, x0: np.ndarray, seed: int = 0,
     reach = 2.0 * max(float(np.max(x0, initial=0.0)), float(np.abs(b).max(initial=0.0))) + 10.0
     walk = np.column_stack([lower, np.minimum(upper, np.maximum(reach, lower))])
     stalled = 0
-    while stalled < 2 and doubt().any():
-        before = int(doubt().sum())
-        c = np.where(doubt(), rng.uniform(-1.0, 1.0, m), 0.0)
-        res = linprog(c, A_eq=a, b_eq=b, bounds=walk, method="highs")
-        if res.status != 0 or res.x is None:
-            break               # the box or the data leave no point: the exact programmes decide
-        if _whole(res.x):       # only a whole point shows values a count can take
-            seen(np.round(res.x))
-        stalled = stalled + 1 if int(doubt().sum()) == before else 0
     narrow = np.zeros(m, dtype=bool)
-    if clock is not None:
-        clock.unchecked = np.zeros(m, dtype=bool)
-    for j in np.flatnonzero(doubt()):
-        if _two_whole_numbers(lo_seen[j], hi_seen[j]):
-            continue            # cleared by a point found for a cell before it
-        limit = _IP_TIME_LIMIT if clock is None else clock.limit()
-        if limit <= 0:          # out of time: left in doubt, and said so (see _pinned_by_bounds)
-            clock.unchecked[j] = True
-            continue
-        lo, hi, points = _cell_range(a, b, int(j), float(x0[j]) if truth else None, limit, box)
-        for x in points:
-            seen(x)
-        # an end not proven (NaN) counts as pinned unless whole points show two values
-        narrow[j] = not (_two_whole_numbers(lo, hi) or _two_whole_numbers(lo_seen[j], hi_seen[j]))
+    try:
+        while stalled < 2 and doubt().any():
+            before = int(doubt().sum())
+            c = np.where(doubt(), rng.uniform(-1.0, 1.0, m), 0.0)
+            if budget is not None and not budget.take():
+                raise _OutOfBudget()
+            res = linprog(c, A_eq=a, b_eq=b, bounds=walk, method="highs")
+            if res.status != 0 or res.x is None:
+                break           # the box or the data leave no point: the exact programmes decide
+            if _whole(res.x):   # only a whole point shows values a count can take
+                seen(np.round(res.x))
+            stalled = stalled + 1 if int(doubt().sum()) == before else 0
+        for j in np.flatnonzero(doubt()):
+            if _two_whole_numbers(lo_seen[j], hi_seen[j]):
+                continue        # cleared by a point found for a cell before it
+            lo, hi, points = _cell_range(a, b, int(j), float(x0[j]) if truth else None, box, budget)
+            for x in points:
+                seen(x)
+            # an end not proven (NaN) counts as pinned unless whole points show two values
+            free_found[j] = _two_whole_numbers(lo, hi) or _two_whole_numbers(lo_seen[j], hi_seen[j])
+            narrow[j] = not free_found[j]
+            if first and narrow[j]:
+                break
+    except _OutOfBudget:
+        pass                    # the cells still in doubt are neither narrow nor proven
+    if proven is not None:
+        proven |= asked & (free_found | _two_whole_numbers(lo_seen, hi_seen))
     return narrow
 
 
@@ -753,11 +919,16 @@ def _two_whole_numbers(lo, hi):
 
 
 def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, required: bool,
-                      clock: Optional[_AuditClock] = None, free: Optional[np.ndarray] = None,
-                      box: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> Tuple[np.ndarray, Dict[int, str]]:
+                      budget: Optional[AuditBudget] = None, free: Optional[np.ndarray] = None,
+                      box: Optional[Tuple[np.ndarray, np.ndarray]] = None,
+                      state: Optional[_AuditState] = None, first: bool = False) -> Tuple[np.ndarray, Dict[int, str]]:
     """Hidden cells whose range (:func:`hidden_ranges`) holds one whole number at most, ascending; and the
-    hidden cells not audited, with why (``free`` cells are neither: :func:`suppress_cells`).
-    ``box``: ``(lower, upper)`` per cell (:func:`reader_bounds`); default ``[0, inf)``."""
+    hidden cells the audit could not cover, with why: a linked group too large, or ``budget`` used up
+    (``free`` cells are neither: :func:`suppress_cells`).
+    ``box``: ``(lower, upper)`` per cell (:func:`reader_bounds`); default ``[0, inf)``.
+    ``state``: what earlier rounds of the same suppression proved (:class:`_AuditState`).
+    ``first``: find the lowest pinned cell only (none when no cell is pinned): a round covers that
+    one, and the cells after it need not be proven pinned again each round."""
     free = np.zeros(len(v), dtype=bool) if free is None else free
     try:
         import scipy.optimize  # noqa: F401
@@ -766,22 +937,48 @@ def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, requ
             raise
         why = "not audited for bounds: scipy is not installed"
         return np.zeros(0, dtype=int), {int(i): why for i in np.flatnonzero(hidden & ~free)}
+    state = _AuditState(len(v)) if state is None else state
     a, b, idx = eq.system(hidden, values=v, sparse=True)
     pinned: List[int] = []
     skipped: Dict[int, str] = {}
+    groups = []
     for cols, rows in _sparse_blocks(a):
+        cells = idx[cols]
+        asked = ~free[cells] & ~state.proven[cells]
+        if asked.any():
+            groups.append((int(cells[asked][0]), cols, rows))
+    if first:                                # the group holding the lowest cell in doubt first
+        groups.sort(key=lambda g: g[0])
+    for lowest, cols, rows in groups:
+        if first and pinned and lowest > min(pinned):
+            break                            # every cell still in doubt lies after the one found
+        cells = idx[cols]
         if len(cols) > _LP_AUDIT_MAX_BLOCK:
             why = (f"not audited for bounds: one of {len(cols)} hidden cells linked by the relations, more "
                    f"than the {_LP_AUDIT_MAX_BLOCK} audited together")
-            skipped.update({int(i): why for i in idx[cols] if not free[i]})
+            skipped.update({int(i): why for i in cells if not free[i] and not state.proven[i]})
             continue
-        mine = None if box is None else (box[0][idx[cols]], box[1][idx[cols]])
-        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[idx[cols]], clock=clock, skip=free[idx[cols]], box=mine)
-        pinned.extend(int(i) for i in idx[cols[narrow]])
-        if clock is not None and clock.unchecked.any():
-            why = (f"not audited for bounds: the audit used up audit_seconds={clock.seconds:g} before this "
-                   "cell's range was found")
-            skipped.update({int(i): why for i in idx[cols[clock.unchecked]]})
+        key = tuple(cells.tolist())
+        if key in state.groups:              # audited in full before, and no cell of it hidden since
+            pinned.extend(state.groups[key].tolist())
+            continue
+        skip = free[cells] | state.proven[cells]
+        refused = 0 if budget is None else budget.refused
+        proven = np.zeros(len(cols), dtype=bool)
+        mine = None if box is None else (box[0][cells], box[1][cells])
+        narrow = _narrow_cells(a[rows][:, cols], b[rows], v[cells], budget=budget, skip=skip, box=mine,
+                               proven=proven, first=first)
+        state.proven[cells[proven]] = True
+        pinned.extend(int(i) for i in cells[narrow])
+        unchecked = ~skip & ~proven & ~narrow
+        if budget is not None and budget.refused > refused and unchecked.any():
+            why = (f"not audited for bounds: the audit had used its budget of {budget.solves:,} linear and "
+                   "integer programmes before this cell's range was found")
+            skipped.update({int(i): why for i in cells[unchecked]})
+        elif not unchecked.any():
+            state.groups[key] = cells[narrow]
+    if first and pinned:
+        pinned = [min(pinned)]
     return np.array(sorted(pinned), dtype=int), skipped
 
 
@@ -795,24 +992,29 @@ class Suppressed(FrameResult):
     ----------
     threshold : counts ``1..threshold`` were hidden.
     counts : per value column, ``{"primary": n, "secondary": n}`` cells hidden.
-    not_audited : per value column, ``{row: why}`` for hidden cells the bounds audit did not cover.
-    out_of_time : the value columns whose audit used up ``audit_seconds`` (the cells still in
-        doubt then are in ``not_audited``).
+    not_audited : per value column, ``{row: why}`` for hidden cells not proven safe.
+    fallback_hidden : per value column, ``{row: why}`` for cells hidden because the bounds audit
+        could not cover a hidden cell linked to them (:attr:`SuppressionResult.fallback_hidden`).
+    budget_exhausted : the value columns whose audit needed more than its budget.
+    audit_solves : per value column, the linear and integer programmes its audit solved.
     """
 
-    _metadata = ["threshold", "counts", "not_audited", "out_of_time"]
+    _metadata = ["threshold", "counts", "not_audited", "fallback_hidden", "budget_exhausted", "audit_solves"]
     threshold: int = DEFAULT_THRESHOLD
     counts: Dict[str, Dict[str, int]] = {}
     not_audited: Dict[str, Dict[int, str]] = {}
-    out_of_time: List[Hashable] = []
+    fallback_hidden: Dict[str, Dict[int, str]] = {}
+    budget_exhausted: List[Hashable] = []
+    audit_solves: Dict[str, int] = {}
 
 
 def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims: Optional[Sequence[str]] = None,
              totals: Optional[Mapping[str, Hashable]] = None,
              hierarchies: Optional[Mapping[str, Mapping[Hashable, Hashable]]] = None,
              threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
-             audit_seconds: float = DEFAULT_AUDIT_SECONDS, hidden: Optional[Mapping[str, Sequence[bool]]] = None,
-             published: Optional[Mapping[str, Sequence[bool]]] = None) -> Suppressed:
+             audit_budget: Union[int, AuditBudget] = DEFAULT_AUDIT_BUDGET,
+             hidden: Optional[Mapping[str, Sequence[bool]]] = None,
+             published: Optional[Mapping[str, Sequence[bool]]] = None, audit_seconds: None = None) -> Suppressed:
     """Suppress small observed counts in a long table, with secondary suppression.
 
     Parameters
@@ -834,17 +1036,21 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     threshold : int, default 5
         Counts ``1..threshold`` are hidden; 0 is shown. Default 5 (DfE).
     lp_audit : bool, optional
-        run the bounds audit (default: when scipy is installed; hidden cells linked in a group of
-        more than 5,000 are not audited, and listed in the result's ``not_audited``).
-    audit_seconds : float, default 300
-        per value column, the most time the audit spends on exact ranges (see
-        :func:`suppress_cells`); the result's ``out_of_time`` names the columns where it ran out.
+        run the bounds audit (default: when scipy is installed; a group of more than 5,000 linked
+        hidden cells is not audited, and every cell linked to it is hidden, listed in the result's
+        ``fallback_hidden``).
+    audit_budget : int or AuditBudget, default 20,000
+        the most linear and integer programmes the audit solves (see :func:`suppress_cells`): a
+        number, per value column; an :class:`AuditBudget`, shared by the columns. The result's
+        ``budget_exhausted`` names the columns where it ran out.
     hidden : mapping of str to sequence of bool, optional
         per value column, cells (rows) to hide whatever their count: what another publication
         hid (:func:`suppress_cells`'s ``hidden``).
     published : mapping of str to sequence of bool, optional
         per value column, cells already published elsewhere: known, so never hidden to protect
         another cell (:func:`suppress_cells`'s ``published``).
+    audit_seconds : None
+        replaced by ``audit_budget``; giving it raises a ValidationError.
 
     Returns
     -------
@@ -857,6 +1063,9 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     """
     values = [value] if isinstance(value, str) else list(value)
     _check_threshold(threshold)
+    _refuse_audit_seconds(audit_seconds)
+    if not isinstance(audit_budget, AuditBudget):
+        _check_audit_budget(audit_budget)
     missing = [c for c in values if c not in table.columns]
     if missing:
         raise ValidationError([Problem("table", c, "no such column to suppress") for c in missing])
@@ -876,11 +1085,13 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
     out = table.copy()
     summary = {}
     unaudited = {}
+    fallback = {}
+    solves = {}
     late: List[Hashable] = []
     for col in values:
         counts = _counts(table, col)
         result = suppress_cells(counts, relations, threshold=threshold, lp_audit=lp_audit,
-                                audit_seconds=audit_seconds, hidden=(hidden or {}).get(col),
+                                audit_budget=audit_budget, hidden=(hidden or {}).get(col),
                                 published=(published or {}).get(col))
         kept = pd.array(np.where(result.hidden, 0, counts).astype("int64"), dtype="Int64")
         kept[result.hidden] = pd.NA
@@ -889,9 +1100,13 @@ def suppress(table: pd.DataFrame, value: str | Sequence[str] = "count", *, dims:
         summary[col] = {"primary": result.n_primary, "secondary": result.n_secondary}
         if result.not_audited:
             unaudited[col] = dict(result.not_audited)
-        if result.out_of_time:
+        if result.fallback_hidden:
+            fallback[col] = dict(result.fallback_hidden)
+        if result.budget_exhausted:
             late.append(col)
-    return Suppressed.of(out, threshold=threshold, counts=summary, not_audited=unaudited, out_of_time=late)
+        solves[col] = result.audit_solves
+    return Suppressed.of(out, threshold=threshold, counts=summary, not_audited=unaudited, fallback_hidden=fallback,
+                         budget_exhausted=late, audit_solves=solves)
 
 
 def _check_threshold(threshold) -> None:
@@ -975,7 +1190,8 @@ def _relations(table: pd.DataFrame, dims: List[str], parents: Dict[str, Dict[Has
 # ---------------------------------------------------------------------------------
 def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: Hashable = TOTAL,
                    threshold: int = DEFAULT_THRESHOLD, lp_audit: Optional[bool] = None,
-                   audit_seconds: float = DEFAULT_AUDIT_SECONDS) -> Suppressed:
+                   audit_budget: Union[int, AuditBudget] = DEFAULT_AUDIT_BUDGET,
+                   audit_seconds: None = None) -> Suppressed:
     """Suppress a two-way table of counts (rows x columns), optionally with margins.
 
     Parameters
@@ -991,14 +1207,17 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
         the label of the margins.
     lp_audit : bool, optional
         run the bounds audit (as :func:`suppress`).
-    audit_seconds : float, default 300
+    audit_budget : int or AuditBudget, default 20,000
         as :func:`suppress`.
+    audit_seconds : None
+        replaced by ``audit_budget``; giving it raises a ValidationError.
 
     Returns
     -------
     Suppressed
         Same shape, ``object`` dtype: published counts as ints, hidden cells as ``"c"``.
     """
+    _refuse_audit_seconds(audit_seconds)
     long = table.rename_axis(index="_row", columns="_col").stack(future_stack=True).rename("_value").reset_index()
     totals = {}
     if margins:
@@ -1010,7 +1229,7 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
             raise ValidationError([Problem("table", None, f"margins=True but no row or column is labelled {total_label!r}")])
     try:
         out = suppress(long, "_value", dims=["_row", "_col"], totals=totals, threshold=threshold, lp_audit=lp_audit,
-                       audit_seconds=audit_seconds)
+                       audit_budget=audit_budget, audit_seconds=audit_seconds)
     except ValidationError as err:
         raise ValidationError([_in_the_wide_table(p, long) for p in err.problems]) from None
     shown = out["_value"].astype(object).where(out["_value_status"] != SUPPRESSED, SUPPRESSED)
@@ -1018,7 +1237,8 @@ def suppress_table(table: pd.DataFrame, *, margins: bool = False, total_label: H
     wide = wide.reindex(index=table.index, columns=table.columns)
     wide.index.name, wide.columns.name = table.index.name, table.columns.name
     return Suppressed.of(wide, threshold=out.threshold, counts=out.counts, not_audited=out.not_audited,
-                         out_of_time=out.out_of_time)
+                         fallback_hidden=out.fallback_hidden, budget_exhausted=out.budget_exhausted,
+                         audit_solves=out.audit_solves)
 
 
 def _in_the_wide_table(problem: Problem, long: pd.DataFrame) -> Problem:
