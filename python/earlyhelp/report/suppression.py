@@ -994,7 +994,7 @@ class Suppressed(FrameResult):
     counts : per value column, ``{"primary": n, "secondary": n}`` cells hidden.
     not_audited : per value column, ``{row: why}`` for hidden cells not proven safe.
     fallback_hidden : per value column, ``{row: why}`` for cells hidden because the bounds audit
-        could not cover a hidden cell linked to them (:attr:`SuppressionResult.fallback_hidden`).
+        could not cover a hidden cell linked to them (``SuppressionResult.fallback_hidden``).
     budget_exhausted : the value columns whose audit needed more than its budget.
     audit_solves : per value column, the linear and integer programmes its audit solved.
     """
