@@ -184,14 +184,19 @@ def test_ctrl_c_during_publication_is_handled_once_the_folder_is_published(tmp_p
 
     monkeypatch.setattr(RunFolder, "_publish_folder", interrupted)
     told = []
-    with caplog.at_level(logging.ERROR, logger="earlyhelp"), when_published(told.append):
-        with pytest.raises(KeyboardInterrupt):
-            with RunFolder(tmp_path, "r1") as run:
-                run.write_table("t", pd.DataFrame({"a": [10]}))
+    # Python's own Ctrl-C handler, whatever the test runner's worker process had set
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with caplog.at_level(logging.ERROR, logger="earlyhelp"), when_published(told.append):
+            with pytest.raises(KeyboardInterrupt):
+                with RunFolder(tmp_path, "r1") as run:
+                    run.write_table("t", pd.DataFrame({"a": [10]}))
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert run.published and told == [tmp_path / "r1"]
     assert sorted(p.name for p in (tmp_path / "r1").iterdir()) == ["t.csv", "t.parquet"]
     assert "run failed" not in caplog.text
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_where_files_cannot_be_locked_the_holders_process_id_tells(tmp_path, monkeypatch):
