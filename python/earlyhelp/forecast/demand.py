@@ -476,13 +476,10 @@ def _window_start(ds, dates: pd.Series) -> Tuple[pd.Timestamp, Dict[Tuple[str, s
 def _stray_start(days: pd.Series, table: str, column: str) -> Optional[_Stray]:
     """The rows of ``days`` before the last gap of 24 months or more with at most 1% of the rows
     before it (the rule of :func:`earlyhelp.measures.compute`), or None."""
-    from ..measures.engine import _STRAY_GAP_MONTHS, _STRAY_SHARE
+    from ..measures.engine import _STRAY_SHARE, _stray_gaps
 
-    months, rows = np.unique(days.to_numpy("datetime64[ns]").astype("datetime64[M]").astype(np.int64),
-                             return_counts=True)
-    before = np.cumsum(rows)          # rows in each month and the months before it
-    wide = [k for k in np.flatnonzero(np.diff(months) >= _STRAY_GAP_MONTHS)
-            if before[k] <= _STRAY_SHARE * len(days)]
+    months, before, gaps = _stray_gaps(days.to_numpy("datetime64[ns]").astype("datetime64[M]").astype(np.int64))
+    wide = [k for k in gaps if before[k] <= _STRAY_SHARE * len(days)]
     if not wide:
         return None
     k = wide[-1]

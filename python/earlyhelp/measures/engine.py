@@ -242,16 +242,21 @@ _STRAY_GAP_MONTHS = 24
 _STRAY_SHARE = 0.01
 
 
+def _stray_gaps(months: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the month (since 1970) of each row of a date column: the months present, the rows in
+    each month and the months before it, and the positions k of the gaps of
+    ``_STRAY_GAP_MONTHS`` or more after ``months[k]``."""
+    months, rows = np.unique(months, return_counts=True)
+    return months, np.cumsum(rows), np.flatnonzero(np.diff(months) >= _STRAY_GAP_MONTHS)
+
+
 def _warn_stray_dates(days: np.ndarray, where: str, at_start: bool, at_end: bool) -> None:
     """Warn when the window taken from the data is stretched by a few rows dated far from the
     rest (a year typed 1901): every month between is reported as none, which is not what the
     data say. Nothing is dropped: ``start``/``end`` set the window."""
-    months, rows = np.unique(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64),
-                             return_counts=True)
-    wide = np.flatnonzero(np.diff(months) >= _STRAY_GAP_MONTHS)
+    months, up_to, wide = _stray_gaps(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
     if not len(wide):
         return
-    up_to = np.cumsum(rows)  # rows in each month and the months before it
     for side, wanted, k in (("start", at_start, wide[0]), ("end", at_end, wide[-1])):
         stray = int(up_to[k]) if side == "start" else len(days) - int(up_to[k])
         if not wanted or stray > _STRAY_SHARE * len(days):

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Union
 
+from .runfolder import _alive, _clean_stale_partials
+
 try:
     import fcntl
 except ImportError:       # Windows: the lock file alone
@@ -121,7 +123,6 @@ def output_lock(output: Union[str, os.PathLike], *, timeout: Optional[float] = N
     OutputFolderBusy
         when another run held the lock for ``timeout`` seconds.
     """
-    from .runfolder import _clean_stale_partials
 
     folder = Path(output)
     wait = lock_timeout() if timeout is None else float(timeout)
@@ -362,12 +363,6 @@ def _flock(fd: int, *, blocking: bool) -> Optional[bool]:
         if err.errno in (errno.EAGAIN, errno.EACCES):
             return False
         return None                 # ENOLCK, EOPNOTSUPP, EINVAL: a file system without locks
-
-
-def _alive(pid: int) -> bool:
-    from .runfolder import _alive as alive
-
-    return alive(pid)
 
 
 def _make_folders(folder: Path) -> List[Path]:
