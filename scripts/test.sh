@@ -87,9 +87,10 @@ echo "== pytest: source build, pandas $("$python" -c 'import pandas; print(panda
 export EARLYHELP_REQUIRE_SERVICES=1
 # The installed package; fuzz ran above, and so did every notebook (the docs build, against
 # this same install): the wheel's run below runs them again, under pandas 3, and runs the slow
-# statistical checks (marked simulation), whose figures do not depend on the pandas version.
+# statistical checks (marked simulation) and the exhaustive attacks on packs (marked exhaustive),
+# whose outcomes do not depend on the pandas version.
 (cd tests && ../scripts/run-pytest.sh "$python" -q -p no:cacheprovider -n "$jobs" --dist loadfile --ignore=fuzz \
-  --deselect tests/test_notebooks.py::test_notebook_runs -m "not simulation" "$@")
+  --deselect tests/test_notebooks.py::test_notebook_runs -m "not simulation and not exhaustive" "$@")
 PYTHON="$python" scripts/check-stubs.sh  # stubs of earlyhelp._core against the installed module
 elapsed
 

@@ -33,6 +33,7 @@ def _slow_clock(monkeypatch) -> None:
     monkeypatch.setattr(time, "perf_counter", lambda: real_perf() + 1000.0 * next(ticks))
 
 
+@pytest.mark.exhaustive
 def test_a_slow_machine_publishes_the_same_pack(council, monkeypatch):
     """Timed (300 s per table), the audit of this council ran out on a loaded machine and not on an
     idle one, and the two published different tables under one digest. It also took 300 s: each

@@ -376,6 +376,7 @@ def _attack_council(seed: int, scale: float, threshold: int, complements: bool =
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("seed,scale,threshold", COUNCILS)
 def test_no_hidden_count_is_given_away_by_another_measure(seed, scale, threshold):
     grid, rel, leaks = _attack_council(seed, scale, threshold)
@@ -387,6 +388,7 @@ def test_no_hidden_count_is_given_away_by_another_measure(seed, scale, threshold
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("seed,scale,threshold", COUNCILS)
 def test_no_hidden_count_is_given_away_by_a_proportions_complement(seed, scale, threshold):
     # the denominator less the numerator (the families who said no) is a count no pack publishes but
