@@ -74,7 +74,7 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
                    py::object progress, const DArr& entry_trend, const DArr& entry_dispersion,
                    const DArr& entry_drift, const DArr& entry_season, const DArr& hazard_shape,
                    const DArr& hazard_rate, const DArr& dest_weight, const DArr& rate_change, bool keep_runs,
-                   const DArr& entry_add) {
+                   const DArr& entry_add, const DArr& open_stay_entered) {
   if (hazard.ndim() != 3) throw InputError("hazard must have shape (states, age bands, duration bins)");
   const auto S = hazard.shape(0), A = hazard.shape(1), D = hazard.shape(2);
   shape(dest, {S, A, S + 1}, "dest");
@@ -87,6 +87,8 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   shape(move_mult, {K, S, S + 1}, "move_mult");
   if (open_birth.size() != open_state.size() || open_entered.size() != open_state.size())
     throw InputError("open_state, open_birth and open_entered must have the same length");
+  if (open_stay_entered.size() > 0 && open_stay_entered.size() != open_state.size())
+    throw InputError("open_stay_entered must be empty or as long as open_state");
   flow::SimModel m;
   m.n_states = static_cast<int>(S);
   m.n_regimes = static_cast<int>(K);
@@ -123,7 +125,8 @@ py::tuple simulate(const DArr& hazard, const DArr& dest, const DArr& entry_shape
   m.rate_change = vec(rate_change);
   std::vector<flow::OpenCase> open(open_state.size());
   for (py::ssize_t i = 0; i < open_state.size(); ++i)
-    open[i] = {open_state.data()[i], open_birth.data()[i], open_entered.data()[i]};
+    open[i] = {open_state.data()[i], open_birth.data()[i], open_entered.data()[i],
+               open_stay_entered.size() > 0 ? open_stay_entered.data()[i] : NAN};
   flow::SimOptions o;
   o.days = days;
   o.period_ends = vec(period_ends);
@@ -212,7 +215,7 @@ void register_flow(py::module_& m) {
         py::arg("progress") = py::none(), py::arg("entry_trend") = DArr(0), py::arg("entry_dispersion") = DArr(0),
         py::arg("entry_drift") = DArr(0), py::arg("entry_season") = DArr(0), py::arg("hazard_shape") = DArr(0),
         py::arg("hazard_rate") = DArr(0), py::arg("dest_weight") = DArr(0), py::arg("rate_change") = DArr(0),
-        py::arg("keep_runs") = false, py::arg("entry_add") = DArr(0),
+        py::arg("keep_runs") = false, py::arg("entry_add") = DArr(0), py::arg("open_stay_entered") = DArr(0),
         "Monte Carlo simulation of individual children; returns (stocks, costs, entrants) Bands. "
         "entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of a log-linear entry rate "
         "exp(alpha + beta t) a day, (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended. "
@@ -226,7 +229,10 @@ void register_flow(py::module_& m) {
         "state's hazards and of each destination's weight, drawn per run (mean-one lognormal factors). keep_runs: also return each run's outcome, run_stocks (runs, periods, series) int32 and "
         "run_costs (runs, periods) int64 in cost quanta, runs in order. entry_add (regimes, states, age bands), "
         "optional: children a day a scenario adds in each regime (Poisson at the cells' entry ages; not drawn, "
-        "trended, seasonal, overdispersed or drifting; a negative amount comes off the cell's rate).");
+        "trended, seasonal, overdispersed or drifting; a negative amount comes off the cell's rate). "
+        "open_stay_entered (open cases,), optional: the day each open case's stay in its state began (at or "
+        "before open_entered, the day its episode began: earlier after a move between episodes of one state); "
+        "max_duration counts from it (default: open_entered).");
 }
 
 }  // namespace earlyhelp::bindings

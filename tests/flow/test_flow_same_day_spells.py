@@ -56,9 +56,32 @@ def test_early_help_starting_the_day_care_starts_waits_for_the_care_to_end():
     assert _stock(m, "early_help") == 1
 
 
-def test_a_cin_plan_starting_with_a_cp_plan_is_left_out_not_made_an_entry_and_a_move():
+def test_a_cin_plan_starting_with_a_cp_plan_resumes_when_the_cp_plan_ends_not_made_an_entry_and_a_move():
+    # the CIN plan runs on after the CP plan: the child returns to CIN then (no entry into CIN
+    # on the first day and move to CP: the CP plan is of higher need while both run)
     cin = pd.DataFrame({"cin_plan_id": ["c1"], "person_id": ["x"], "start_date": pd.to_datetime(["2024-01-10"]),
                         "end_date": pd.to_datetime([None])})
+    cp = pd.DataFrame({"cp_plan_id": ["p1", "p3"], "person_id": ["x", "z"],
+                       "start_date": pd.to_datetime(["2024-01-10", "2023-09-01"]),
+                       "end_date": pd.to_datetime(["2024-02-20", "2023-12-01"])})
+    ds = earlyhelp.Dataset.from_frames(persons=_persons(["x", "z"]), cin_plans=cin, cp_plans=cp,
+                                       meta={"end_date": "2024-06-30"})
+    m = StockFlow("statutory").fit(ds, start="2024-01-01", end="2024-06-30")
+    x = m._spells[m._spells.person_id == "x"]
+    assert [m.categories.states[s] for s in x.state] == ["cp", "cin"]
+    assert x.start.tolist() == [DAY("2024-01-10"), DAY("2024-02-20")] and pd.isna(x.end.iloc[1])
+    assert m.report["spells_starting_with_a_spell_of_higher_need_excluded"] == 0
+    assert m.report["spells_resumed_after_a_spell_within_them"] == 1
+    entrants = m.entry_rates().groupby("state")["entrants"].sum()
+    assert entrants["cin"] == 0 and entrants["cp"] == 1
+    moves = m.transition_rates()
+    assert not ((moves.from_state == "cin") & (moves.transitions > 0)).any()
+    assert moves.query("from_state == 'cp' and to_state == 'cin'")["transitions"].sum() == 1
+
+
+def test_a_cin_plan_starting_with_a_longer_cp_plan_is_left_out_not_made_an_entry_and_a_move():
+    cin = pd.DataFrame({"cin_plan_id": ["c1"], "person_id": ["x"], "start_date": pd.to_datetime(["2024-01-10"]),
+                        "end_date": pd.to_datetime(["2024-02-01"])})
     cp = pd.DataFrame({"cp_plan_id": ["p1", "p3"], "person_id": ["x", "z"],
                        "start_date": pd.to_datetime(["2024-01-10", "2023-09-01"]),
                        "end_date": pd.to_datetime(["2024-02-20", "2023-12-01"])})

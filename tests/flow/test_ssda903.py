@@ -89,8 +89,10 @@ def test_unknown_placement_code_is_named(tmp_path, council_return):
     ep.to_csv(path, index=False)
     with pytest.raises(earlyhelp.ValidationError) as err:
         earlyhelp.read_ssda903(folder)
-    problem = next(p for p in err.value.problems if p.column == "placement")
-    assert problem.table == "cla_episodes" and problem.n_rows == 1 and "ZZ9" in str(err.value)
+    # named as the return names it: the file, its line and the SSDA903 column
+    problem = next(p for p in err.value.problems if p.column == "PLACE")
+    assert problem.table == "episodes (2021/episodes.csv)" and problem.n_rows == 1 and "ZZ9" in str(err.value)
+    assert problem.rows[0].startswith("line 5 ")
     ds = earlyhelp.read_ssda903(folder, unknown_codes="keep")
     assert (ds.cla_episodes["placement"] == "unknown").sum() == 1
 

@@ -170,7 +170,9 @@ class SortedEdges {
 };
 
 // A stay waiting in a cell's cohort: when it starts, the child's birth
-// day, and the days already spent in the state (open cases).
+// day, and the days already spent in the episode (open cases). A cohort's
+// stays have spent no more days in the state than in the episode: a stay
+// continuing the state in a capped one is followed one by one (follow()).
 struct Stay {
   double t, birth, e;
 };
@@ -356,14 +358,16 @@ class Runner {
     current_run_ = r;
     Rng rng(stream_key(o_.seed, static_cast<uint64_t>(r), 0x466c6f77));  // "Flow"
     draw_rates(rng);
-    // Open cases join the cohort of their state and age band at entry to it.
+    // Open cases join the cohort of their state and age band at entry to it, but for those in a
+    // capped state since before their episode began (the cap counts the days in the state).
     for (const OpenCase& c : open_) {
       const double entry_age = c.entered - c.birth;
       const int a = ages_.last_at_or_below(entry_age);
-      if (single_from_ == 0)
+      const double in_state = std::isnan(c.stay_entered) ? -c.entered : -c.stay_entered;
+      if (single_from_ == 0 && !(in_state > -c.entered && cap_[c.state] < INFINITY))
         cohort_[static_cast<std::size_t>(c.state) * n_age_ + a].push_back(Stay{0.0, c.birth, -c.entered});
       else
-        single_.push_back(Start{c.state, 0.0, -c.entered, c.birth, a});
+        single_.push_back(Start{c.state, 0.0, -c.entered, c.birth, a, in_state});
     }
     // Entrants: rates drawn once per run (parameter uncertainty), then Poisson per regime segment.
     draw_trends(rng);
@@ -513,19 +517,20 @@ class Runner {
   };
 
   // The exit time when the regime changes before the horizon: walk through
-  // the pieces where both the duration bin and the regime are constant.
+  // the pieces where both the duration bin and the regime are constant (e:
+  // days in the episode, in_state: in the state, which the cap counts).
   // Returns the exit time (or the horizon). Results are returned, not written
   // through references, so the caller's can stay in registers.
-  Exit exit_time_regimes(Rng& rng, int s, int a, double t, double e, double leave_age) const {
+  Exit exit_time_regimes(Rng& rng, int s, int a, double t, double e, double in_state, double leave_age) const {
     const double horizon = o_.days, cap = cap_[s];
     const std::size_t c = static_cast<std::size_t>(s) * n_age_ + a;
     Exit x;
-    double need = expo_(rng, x.spare), tt = t, ee = e;
+    double need = expo_(rng, x.spare), tt = t, ee = e, ii = in_state;
     while (tt < horizon) {
       const int b = dur_bin(ee);
       const int day = day_of(tt);
       double seg = b + 1 < n_dur_ ? m_.dur_edges[b + 1] - ee : INFINITY;
-      seg = std::min({seg, run_end_[day] - tt, horizon - tt, std::max(0.0, cap - ee), std::max(0.0, leave_age - tt)});
+      seg = std::min({seg, run_end_[day] - tt, horizon - tt, std::max(0.0, cap - ii), std::max(0.0, leave_age - tt)});
       const double rate = hazard_[c * n_dur_ + b] * total_mult_[o_.regime_of_day[day] * cells_ + c];
       if (rate > 0 && rate * seg >= need) {
         x.t = tt + need / rate;
@@ -534,12 +539,13 @@ class Runner {
       need -= rate * seg;
       tt += seg;
       ee += seg;
+      ii += seg;
       if (tt >= leave_age - 1e-9) {
         x.t = tt;
         x.aged_out = true;
         return x;
       }
-      if (ee >= cap - 1e-9) {
+      if (ii >= cap - 1e-9) {
         x.t = tt;
         x.forced = true;
         return x;
@@ -550,11 +556,12 @@ class Runner {
     return x;
   }
 
-  // A child's start: state, time, days already spent in the state, birth day.
+  // A child's start: state, time, days already spent in the episode, birth day.
   struct Start {
     int s;
     double t, e, birth;
-    int band;  // the likely age band at entry to the state (checked)
+    int band;         // the likely age band at entry to the state (checked)
+    double in_state;  // days already spent in the state (>= e): the cap counts them
   };
 
   // Follows `count` children, child i starting as start(rng, i) says, each
@@ -584,7 +591,7 @@ class Runner {
     for (int64_t child = 0; child < count; ++child) {
       const Start start_at = start(rng, child);
       int s = start_at.s;
-      double t = start_at.t, e = start_at.e;
+      double t = start_at.t, e = start_at.e, in_state = start_at.in_state;
       const double birth = start_at.birth;
       const double leave_age = birth + max_age;  // day the child is too old for services
       // The age band at entry to the state: mostly the entry cell's, else a search.
@@ -617,7 +624,7 @@ class Runner {
             const int b = SortedEdges::last_at_or_below(H, steps, target);  // the bin where the exit falls
             if (h[b] > 0) t_exit = t + (dur_edges[b] + (target - H[b]) * inv_h[b] - e);
           }
-          const double t_cap = t + std::max(0.0, cap[s] - e);  // an open case past the cap leaves at once
+          const double t_cap = t + std::max(0.0, cap[s] - in_state);  // one past the cap leaves at once
           tt = t_exit;
           if (!(t_exit < t_cap && t_exit < leave_age)) {  // the cap or the age limit may come first
             tt = std::min({t_exit, t_cap, leave_age});
@@ -626,7 +633,7 @@ class Runner {
           }
         } else {
           Rng copy = rng;  // the stream's address stays here
-          const Exit x = exit_time_regimes(copy, s, a, t, e, leave_age);
+          const Exit x = exit_time_regimes(copy, s, a, t, e, in_state, leave_age);
           rng = copy;
           tt = x.t;
           spare = x.spare;
@@ -652,6 +659,8 @@ class Runner {
         if (spare == kNoSpare) spare = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
         const int j = AliasTables::draw(forced ? forced_dest : dest, outcomes, spare, kc);
         if (j >= n) break;
+        // a new episode in the same state (a placement move) does not restart the cap's clock
+        in_state = j == s ? in_state + (tt - t) : 0.0;
         s = j;
         t = tt;
         e = 0;
@@ -723,7 +732,7 @@ class Runner {
       if (lo_edge <= entry_age && entry_age < hi_edge && static_cast<int>(t) >= single_from)
         cohort.push_back(Stay{t, birth, 0.0});
       else
-        single_.push_back(Start{s, t, 0.0, birth, band});
+        single_.push_back(Start{s, t, 0.0, birth, band, 0.0});
     }
     stream = rng;
   }
@@ -765,6 +774,7 @@ class Runner {
     const double* dur_edges = durations_.data();
     const double* age_edges = ages_.data();
     const double inv_mult = inv_mult_[kc], cap = cap_[s], max_age = m_.max_age, horizon = days;
+    const bool capped = cap < INFINITY;
     const double hi_edge = age_edges[band + 1];
     const int* period_of_day = period_of_day_.data();
     int32_t* row = diff_.data() + c * (static_cast<std::size_t>(periods_) + 1);
@@ -780,7 +790,7 @@ class Runner {
     } across[kBatchStays];  // stays crossing an age band
     struct Move {
       double t, birth;
-      int state;
+      int state, from;  // the next state, and the stay moving (in this batch)
     } next[kBatchStays];  // stays that lead to another state
     const int count = static_cast<int>(list.size());
     for (int first = 0; first < count; first += kBatchStays) {
@@ -830,7 +840,7 @@ class Runner {
         uint32_t bits = spare[i];
         if (bits == kNoSpare) bits = static_cast<uint32_t>(rng.next() >> 40);  // no exit draw was made
         const int j = AliasTables::draw(forced ? forced_dest : dest, outcomes, bits, kc);
-        next[moving] = Move{tt, birth, j};
+        next[moving] = Move{tt, birth, j, i};
         moving += j < n;
       }
       for (int i = 0; i < crossing; ++i)
@@ -840,10 +850,14 @@ class Runner {
         // the age band at entry to the next state (never younger than this stay's: tt >= t)
         int a = band + (age_edges[band + 1] <= tt - birth);
         while (age_edges[a + 1] <= tt - birth) ++a;
-        if (static_cast<int>(tt) >= single_from)
+        if (capped && next[i].state == s) {  // a new episode in a capped state: the cap's clock runs on
+          const Stay& from = stay[next[i].from];
+          single_.push_back(Start{s, tt, 0.0, birth, a, from.e + (tt - from.t)});
+        } else if (static_cast<int>(tt) >= single_from) {
           cohort_[static_cast<std::size_t>(next[i].state) * n_age_ + a].push_back(Stay{tt, birth, 0.0});
-        else
-          single_.push_back(Start{next[i].state, tt, 0.0, birth, a});
+        } else {
+          single_.push_back(Start{next[i].state, tt, 0.0, birth, a, 0.0});
+        }
       }
     }
     stream = rng;
@@ -1047,6 +1061,8 @@ void check(const SimModel& m, const std::vector<OpenCase>& open, const SimOption
     require(c.state >= 0 && c.state < n, "an open case names a state that does not exist");
     require(c.entered <= 0, "an open case entered its state after day 0");
     require(std::isfinite(c.birth) && std::isfinite(c.entered), "an open case has a birth or entry day that is not finite");
+    require(std::isnan(c.stay_entered) || (std::isfinite(c.stay_entered) && c.stay_entered <= c.entered),
+            "an open case entered its state (stay_entered) after its episode began or on a day that is not finite");
   }
 }
 

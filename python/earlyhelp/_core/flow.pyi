@@ -38,7 +38,8 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
              entry_drift: np.ndarray = ..., entry_season: np.ndarray = ...,
              hazard_shape: np.ndarray = ..., hazard_rate: np.ndarray = ...,
              dest_weight: np.ndarray = ..., rate_change: np.ndarray = ...,
-             keep_runs: bool = False, entry_add: np.ndarray = ...) -> Tuple[Any, ...]:
+             keep_runs: bool = False, entry_add: np.ndarray = ...,
+             open_stay_entered: np.ndarray = ...) -> Tuple[Any, ...]:
     """Monte Carlo simulation of individual children; returns (stocks, costs, entrants) bands.
     entry_trend (states, 5), optional: per state (a, b, L00, L10, L11) of an entry rate
     exp(alpha + beta t) a day with (alpha, beta) = (a, b) + L z drawn per run; NaN a: not trended.
@@ -54,4 +55,7 @@ def simulate(hazard: np.ndarray, dest: np.ndarray, entry_shape: np.ndarray, entr
     run_stocks (runs, periods, series) int32 and run_costs (runs, periods) int64 in cost quanta.
     entry_add (regimes, states, age bands), optional: children a day a scenario adds in each regime
     (Poisson at the cells' entry ages; not drawn, trended, seasonal, overdispersed or drifting; a
-    negative amount comes off the cell's rate)."""
+    negative amount comes off the cell's rate). max_duration (states,): the longest stay in each
+    state (0: none), counted from the child's entry to the state, whatever new episodes in the
+    same state follow. open_stay_entered (open cases,), optional: the day each open case's stay in
+    its state began (at or before open_entered, the day its episode began; default open_entered)."""

@@ -41,6 +41,7 @@ from ..flow.categories import PRESETS as CATEGORY_PRESETS
 from ..flow.localities import TOTAL
 from ..flow.model import INFLATION_RANGE, MAX_UNIT_COST
 from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
+from ..flow.spells import SHORT_BREAKS
 from ..report.suppression import SUPPRESSED
 from .._tomlfile import located
 from .config import SOURCE_KINDS, missing_config, read_config_toml
@@ -82,6 +83,7 @@ class FlowConfig:
     unit: str = "week"
     inflation: float = 0.0
     switches: Dict[str, bool] = field(default_factory=dict)  # model_switches() as given
+    short_breaks: str = "exclude"            # StockFlow(short_breaks=...)
     scenarios: List[Dict[str, Any]] = field(default_factory=list)
     goals: List[Dict[str, Any]] = field(default_factory=list)     # [[goal_seek]], as goal_seek's keywords
     dask: Optional[str] = None
@@ -143,7 +145,7 @@ def load_flow_config(path: str) -> FlowConfig:
 
     model = check.table(data, "model")
     check.known(model, "model", ("categories", "by", "start", "end", "months", "runs", "seed", "quantiles",
-                                 *model_switches()))
+                                 "short_breaks", *model_switches()))
     categories = check.choice(model, "model.categories", tuple(CATEGORY_PRESETS), default="continuum")
     # state names are checked against the categories asked for (not against the default when that was wrong)
     states = _states(categories) if categories and model.get("categories", categories) == categories else None
@@ -160,6 +162,7 @@ def load_flow_config(path: str) -> FlowConfig:
     switches = {key: check.boolean(model, f"model.{key}", default=default)
                 for key, default in model_switches().items()}
     quantiles = _quantiles(check, model.get("quantiles", [0.05, 0.5, 0.95]))
+    short_breaks = check.choice(model, "model.short_breaks", SHORT_BREAKS, default="exclude")
 
     costs = check.table(data, "costs")
     check.known(costs, "costs", ("unit", "inflation", "unit_costs"))
@@ -184,7 +187,8 @@ def load_flow_config(path: str) -> FlowConfig:
     return FlowConfig(name=name, output=str(out), source=source, categories=categories,
                       by=None if by == "council" else by, start=start, end=end, months=months,
                       runs=runs, seed=seed, quantiles=quantiles, unit_costs=unit_costs,
-                      unit=unit, inflation=inflation, switches=switches, scenarios=scenarios, goals=goals,
+                      unit=unit, inflation=inflation, switches=switches, short_breaks=short_breaks or "exclude",
+                      scenarios=scenarios, goals=goals,
                       dask=address or None,
                       suppression_threshold=threshold, ssda903=ssda903, path=str(file),
                       ssda903_overlaps=reader["overlaps"], ssda903_unknown_codes=reader["unknown_codes"])
@@ -535,7 +539,7 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
     timings["load"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     model = StockFlow(cfg.categories, unit_costs=cfg.unit_costs or None, unit=cfg.unit, inflation=cfg.inflation,
-                      **cfg.switches).fit(ds, start=cfg.start, end=cfg.end, by=cfg.by)
+                      short_breaks=cfg.short_breaks, **cfg.switches).fit(ds, start=cfg.start, end=cfg.end, by=cfg.by)
     timings["fit"] = round(time.perf_counter() - t, 3)
     f = model._fit if cfg.by is None else next(iter(model.localities.values()))._fit
     until = f.end + pd.DateOffset(months=cfg.months)
@@ -553,7 +557,7 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
     params = {"categories": cfg.categories, "by": cfg.by or "council", "start": str(f.start.date()),
               "end": str(f.end.date()), "months": cfg.months, "runs": cfg.runs, "seed": cfg.seed,
               "quantiles": cfg.quantiles, "unit": cfg.unit, "unit_costs": cfg.unit_costs, "inflation": cfg.inflation,
-              **cfg.switches,
+              **cfg.switches, "short_breaks": cfg.short_breaks,
               "scenarios": [s.to_dict() for s in scenarios], "goal_seek": cfg.goals,
               "suppression_threshold": cfg.suppression_threshold}
     digest = run_digest(params, inputs)
@@ -626,18 +630,24 @@ def _hidden_states(model, f, threshold: int) -> Dict[str, str]:
 
 
 def _excluded(model, ds, threshold: int):
-    """What the fit and the read left out (for run.json), and the sections that say more."""
+    """What the fit and the read left out (for run.json's ``excluded``: the fit report's
+    ``*_excluded`` counts and the read's ``*_dropped``), and the sections that say more: the
+    rest of the fit report (``fit_report``: spells kept but changed, counts of what the fit set
+    aside without leaving out a spell, and the days of the window before exits were recorded),
+    the read's report and the localities."""
     from ..results import Excluded
 
     report = model.report
     excluded = [Excluded(table="spells", reason=reason.replace("_", " "), rows=int(n), step="fit")
                 for reason, n in report.items()
-                if is_whole(n) and n and reason != "children_without_a_locality_excluded"]
+                if is_whole(n) and n and reason.endswith("_excluded")
+                and reason != "children_without_a_locality_excluded"]
     read = ds.meta.get("ssda903_report") or {}
-    excluded += [Excluded(table="episodes", reason=key.replace("_", " "), rows=int(read[key]), step="read_ssda903")
-                 for key in ("episodes_without_header_dropped", "episodes_sharing_an_end_date_dropped")
-                 if read.get(key)]
-    sections: Dict[str, Any] = {"ssda903": _publishable_read_report(read, threshold)} if read else {}
+    excluded += [Excluded(table="episodes", reason=key.replace("_", " "), rows=int(n), step="read_ssda903")
+                 for key, n in read.items() if key.endswith("_dropped") and is_whole(n) and n]
+    sections: Dict[str, Any] = {"fit_report": _fit_report(report, threshold)}
+    if read:
+        sections["ssda903"] = _publishable_read_report(read, threshold)
     if "children_without_a_locality_excluded" in report:
         n = int(report["children_without_a_locality_excluded"])
         sections["localities"] = {
@@ -647,6 +657,27 @@ def _excluded(model, ds, threshold: int):
             "localities_without_spells": list(report.get("localities_without_spells", [])),
             "fitted": list(model.localities)}
     return excluded, sections
+
+
+#: fit report counts that are days, not children or spells (published as they are)
+_DAY_COUNTS = ("window_days_before_exits_recorded",)
+
+
+def _fit_report(report: Mapping[str, Any], threshold: int) -> Dict[str, Any]:
+    """The fit report for run.json, beside ``excluded``: ``kept_or_changed`` (spells
+    shortened, moved or resumed, children still open past the age limit, transitions the rates
+    could not use; 1..threshold suppressed), ``days`` (day counts, as they are) and the first
+    day entries are recorded from."""
+    def count(n):
+        return SUPPRESSED if 1 <= int(n) <= threshold else int(n)
+
+    changed = {k: count(v) for k, v in report.items()
+               if is_whole(v) and not k.endswith("_excluded") and k not in _DAY_COUNTS}
+    days = {k: int(report[k]) for k in _DAY_COUNTS if k in report}
+    out: Dict[str, Any] = {"kept_or_changed": changed, "days": days}
+    if "entries_recorded_from" in report:
+        out["entries_recorded_from"] = report["entries_recorded_from"]
+    return out
 
 
 #: what run.json may say of the SSDA903 read besides counts: the files, never a child

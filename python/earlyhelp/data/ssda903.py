@@ -50,6 +50,9 @@ SEX = {"1": "M", "2": "F", "1.0": "M", "2.0": "F", "M": "M", "F": "F", "MALE": "
 # The return's other tables: their files are skipped by name (a UASC file has CHILD, SEX and DOB too).
 OTHER_TABLES = ("uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "placedadoption", "previous_permanence",
                 "prev_perm", "missing", "reviews", "sw_episodes", "social_worker")
+# Legal statuses of short breaks (an agreed series of short-term placements), which DfE's figures of
+# children looked after leave out.
+SHORT_BREAK_STATUSES = ("V3", "V4")
 # read_ssda903(overlaps=...): what is done with an episode that runs past the next one's start
 OVERLAPS = ("truncate", "raise")
 # Field delimiters other than the comma (Excel's in continental locales, "Unicode text", pipes).
@@ -465,6 +468,41 @@ def _code_readers(code_map: Optional[Any]) -> Dict[str, Dict[str, Callable[[str]
     return out
 
 
+def _unknown_codes(kind: str, frame: pd.DataFrame, rel: str, code_map: Optional[Any], problems: List[Problem]) -> None:
+    """Problems for the codes of one file that load as no code (after the code map, the code
+    list's case and synonyms, as loading reads them): one per SSDA903 column, naming the file,
+    its lines and the values, with the code map that would fix them. A code map sending a value
+    to text that is no code is left to loading, which names the code map's entry."""
+    from .._errors import CodeMapFix
+    from .coerce import _code_resolver, counted_values
+    from .dataset import _normalise_code_map
+    from .schema import TABLES
+    from .ssd_profiles import resolve_code_map
+
+    table_name, columns = LOADED_AS[kind]
+    table = TABLES[table_name]
+    maps = _normalise_code_map(resolve_code_map(code_map)[0])
+    table_map = {**maps.get("*", {}), **maps.get(table_name, {})}
+    for col, name in columns.items():
+        if col not in frame:
+            continue
+        column = table.column(name)
+        resolve, mapped = _code_resolver(table, column, table_map.get(name))
+        codes, uniques = pd.factorize(frame[col])
+        unknown = np.array([resolve(str(u)) is None and mapped(str(u)) is None for u in uniques] + [False])[codes]
+        if not unknown.any():
+            continue
+        bad = pd.Series(unknown, index=frame.index)
+        values = frame.loc[bad, col].astype(str).value_counts()
+        allowed = list(column.codes or ())
+        problems.append(Problem(
+            f"{kind} ({rel})", col, f"code not in the list of {col} codes ({counted_values(values)}); map local "
+            f"codes to the return's with a code_map (or in a code-map file, [{table_name}.{name}], given with "
+            f"--code-map) (allowed: {', '.join(allowed)})", _labels(frame, bad), int(bad.sum()),
+            str(frame.loc[bad, col].iloc[0]), fix=CodeMapFix(table_name, name, [str(v) for v in values.index[:8]],
+                                                              allowed)))
+
+
 def _as_loaded(frame: pd.DataFrame, col: str, read: Optional[Callable[[str], str]]) -> pd.Series:
     """``frame[col]`` as it loads (each distinct value read once); as written without ``read``."""
     values = frame[col]
@@ -767,6 +805,10 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
     Episodes closed by half are kept as written and counted, with their first rows: a REC
     without a DEC (``episodes_with_a_reason_for_leaving_but_no_end``: open) and a DEC without a
     REC (``episodes_ended_without_a_reason_for_leaving``: closed, the kind of exit unknown).
+    Episodes of short breaks (LS ``V3`` or ``V4``: an agreed series of short-term placements)
+    are kept, as the return holds them, and counted (``short_break_episodes``): DfE's figures
+    of children looked after leave them out, and so does :class:`earlyhelp.flow.StockFlow`
+    unless given ``short_breaks="keep"``.
 
     Raises
     ------
@@ -781,7 +823,9 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         or over; an episode whose DEC is before its DECOM; a child or an episode
         given different values in one file or in years' files (codes compared as they load, after
         ``code_map``; the value shows each as written and what it reads as); CHILD ids that differ only by
-        leading zeros (``001`` and ``1``); unknown codes; overlapping
+        leading zeros (``001`` and ``1``); unknown codes (with ``unknown_codes="raise"``: each
+        RNE, LS, PLACE, REC or ETHNIC value that is no code after ``code_map``, by file and
+        SSDA903 column, with the code map that would fix them); overlapping
         episodes (with ``overlaps="raise"``). Each names the file, column, lines and a value.
     """
     from .dataset import Dataset
@@ -809,10 +853,19 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
                                       [f"{f}: {why}" for f, why in list(skipped.items())[:10]], len(skipped)))
     report["years"] = sorted({int(f["_year"].iloc[0]) for f in episodes if len(f)})
     reads = _code_readers(code_map)  # years' codes are compared as they load, after the code map
+    if unknown_codes == "raise":  # named here, by file and line: loading knows neither
+        for _, kind, frame in found:
+            if len(frame):
+                _unknown_codes(kind, frame, str(frame["_file"].iloc[0]), code_map, problems)
+        if problems:
+            raise ValidationError(problems)
     header = _header(headers, problems, report, reads["header"])
     ep = _episodes(episodes, header, problems, report, overlaps, reads["episodes"])
     if problems:
         raise ValidationError(problems)
+    # kept as the return has them; the flow models leave them out of care (StockFlow(short_breaks=))
+    short = _as_loaded(ep, "LS", reads["episodes"].get("LS")).isin(SHORT_BREAK_STATUSES)
+    report["short_break_episodes"] = int(short.sum())
     persons = pd.DataFrame({
         "person_id": header["CHILD"].astype(str).to_numpy(), "birth_date": header["DOB"].to_numpy(),
         "sex": _sex(header, report).to_numpy(),

@@ -26,7 +26,7 @@ from . import checks
 from .categories import Categories, categories as resolve_categories
 from .localities import check_by, locality_scenarios, pool_rates, split_spells, stacked
 from .scenario import Scenario, capped_states, check_changes_act, check_scenario, regimes_for
-from .spells import NONE, build_spells, day_index
+from .spells import NONE, SHORT_BREAKS, build_spells, day_index
 
 DURATION_EDGES = np.array([0, 7, 30, 91, 182, 365, 730, 1461], dtype=float)  # days
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -143,12 +143,20 @@ class StockFlow:
         between consecutive whole years of the recorded history (less their Poisson noise,
         pooled over states; none with under 2 years). The bands then carry the uncertainty of
         the estimated rates and of their change, as well as the randomness of each child's path.
+    short_breaks : {"exclude", "keep"}, default "exclude"
+        looked-after episodes of short breaks (SSDA903 legal status V3 or V4: a child looked after
+        under an agreed series of short-term placements, mostly disabled children's respite):
+        ``"exclude"`` leaves them out of care, as DfE's figures of children looked after do
+        (counted in :attr:`report`, ``short_break_episodes_excluded``); ``"keep"`` models them as
+        care, as cs-demand-model does (``short_break_episodes_kept_as_care``): a series of
+        breaks is then an entry into care and an exit from it every few days.
     """
 
     def __init__(self, categories: Union[str, Categories, None] = "continuum", *, gap_days: Optional[int] = None,
                  unit_costs: Optional[Dict[str, float]] = None, unit: str = "day", inflation: float = 0.0,
                  entry_trend: bool = False, entry_season: bool = False, entry_overdispersion: bool = True,
-                 entry_drift: bool = True, trend_months: int = 36, rate_uncertainty: bool = True) -> None:
+                 entry_drift: bool = True, trend_months: int = 36, rate_uncertainty: bool = True,
+                 short_breaks: str = "exclude") -> None:
         self.categories = resolve_categories(categories)
         self.gap_days = checks.whole(self.categories.gap_days if gap_days is None else gap_days, "gap_days",
                                      "StockFlow", 0, MAX_GAP_DAYS)
@@ -173,6 +181,10 @@ class StockFlow:
         self.entry_overdispersion = checks.flag(entry_overdispersion, "entry_overdispersion", "StockFlow")
         self.entry_drift = checks.flag(entry_drift, "entry_drift", "StockFlow")
         self.rate_uncertainty = checks.flag(rate_uncertainty, "rate_uncertainty", "StockFlow")
+        if short_breaks not in SHORT_BREAKS:
+            raise ValidationError(f"short_breaks must be one of {', '.join(SHORT_BREAKS)}, not {short_breaks!r}",
+                                  table="StockFlow", column="short_breaks")
+        self.short_breaks = short_breaks
         _check_size(trend_months, "trend_months", MAX_MONTHS)
         self.trend_months = int(trend_months)
         self._fit: Optional[_Fit] = None
@@ -219,7 +231,7 @@ class StockFlow:
         """
         check_dataset(ds, "StockFlow.fit")
         check_by(by)
-        sp, report = build_spells(ds, self.categories, self.gap_days)
+        sp, report = build_spells(ds, self.categories, self.gap_days, self.short_breaks)
         if sp.empty:
             left_out = {k: v for k, v in report.items() if is_whole(v) and v}
             raise ValidationError(f"no child's spell is in the model's states and age brackets (left out: "
@@ -260,7 +272,8 @@ class StockFlow:
         return StockFlow(self.categories, gap_days=self.gap_days, unit_costs=dict(self.unit_costs), unit="day",
                          inflation=self.inflation, entry_trend=self.entry_trend, entry_season=self.entry_season,
                          entry_overdispersion=self.entry_overdispersion, entry_drift=self.entry_drift,
-                         trend_months=self.trend_months, rate_uncertainty=self.rate_uncertainty)
+                         trend_months=self.trend_months, rate_uncertainty=self.rate_uncertainty,
+                         short_breaks=self.short_breaks)
 
     def _fit_spells(self, sp: pd.DataFrame, report: Dict[str, Any], start_ts: pd.Timestamp, end_ts: pd.Timestamp,
                     last: Optional[pd.Timestamp] = None) -> "StockFlow":
@@ -435,6 +448,15 @@ class StockFlow:
     @property
     def report(self) -> Dict[str, Any]:
         """What fit excluded or changed, with counts and reasons.
+
+        Keys ending ``_excluded`` count what was left out (spells, episodes, family episodes);
+        the others count spells kept but changed (shortened by a later spell, moved to start
+        when a spell of higher need ends, resumed after a spell within them: see the continuum
+        guide) and what the fit noted or set aside:
+        ``transitions_from_an_empty_stock_ignored``, ``window_days_before_exits_recorded`` (days,
+        not spells) and ``entries_recorded_from`` (a date). Short breaks (legal status V3 or V4)
+        are counted as ``short_break_episodes_excluded``, or ``short_break_episodes_kept_as_care``
+        with ``short_breaks="keep"``.
 
         ``open_at_the_end_past_max_age`` counts children whose stay was still open at the fit's
         end though they were past ``categories.max_age`` (an episode the data never closed): the
@@ -631,9 +653,12 @@ class StockFlow:
 
     def _project_caps(self, scenario: Optional[Scenario]) -> Dict[str, Any]:
         """Caps for the deterministic core: the capped group of each bin, the initial stock by
-        days already spent in the state (the open spells at the fit's end) and the daily chance
-        of staying on after u days (the Monte Carlo's duration hazards, pooled over age brackets
-        by the initial stock)."""
+        days already spent in the state (the stays open at the fit's end, from their first
+        spell in the state: a move between placements of one category starts a new spell, not a
+        new stay) and the daily chance of staying on in the state after u days there (the
+        Monte Carlo's: its duration hazards of a spell and its share of spells followed by
+        another in the same state, pooled over age brackets by the initial stock; see
+        :func:`_stay_survival`)."""
         caps = capped_states(scenario, self)
         if not caps:
             return {}
@@ -643,8 +668,9 @@ class StockFlow:
         days = np.maximum(1, np.rint(list(caps.values()))).astype(np.int32)
         w1 = self._window[1]
         open_ = (self._s_day <= w1) & ((self._e_day < 0) | (self._e_day > w1))
-        state, spent = self._spells["state"].to_numpy()[open_], (w1 - self._s_day[open_]).astype(int)
-        hazard = self._sim_inputs()["hazard"]
+        state, spent = self._spells["state"].to_numpy()[open_], (w1 - self._stay_start_days()[open_]).astype(int)
+        inputs = self._sim_inputs()
+        hazard, dest = inputs["hazard"], inputs["dest"]
         weight = f.initial.reshape(n_s, n_a) + 1e-9
         elapsed, survival = [], []
         for g, (s, cap) in enumerate(zip(caps, days)):
@@ -652,7 +678,8 @@ class StockFlow:
             elapsed.append(np.bincount(np.minimum(spent[state == s], cap), minlength=cap + 1).astype(float))
             pooled = weight[s] @ hazard[s] / weight[s].sum()
             dur_bin = np.searchsorted(DURATION_EDGES, np.arange(cap), side="right") - 1
-            survival.append(np.exp(-pooled[dur_bin]))
+            again = float(weight[s] @ dest[s, :, s] / weight[s].sum())
+            survival.append(_stay_survival(np.exp(-pooled[dur_bin]), again))
         return {"cap_group": group, "cap_days": days, "initial_elapsed": elapsed, "cap_survival": survival}
 
     def _regimes(self, scenario: Optional[Scenario], days: int):
@@ -728,6 +755,13 @@ class StockFlow:
         return out
 
     # ------------------------------------------------------------------ simulation
+    def _stay_start_days(self) -> np.ndarray:
+        """The day each spell's stay in its state began: the start of the first of the child's
+        spells in the state joined one to the next (an SSDA903 episode for each placement move
+        or change of legal status, in one category: one stay)."""
+        begins = self._spells["prev"].to_numpy() != self._spells["state"].to_numpy()  # a stay's first spell
+        return self._s_day[np.flatnonzero(begins)][np.cumsum(begins) - 1]
+
     def _duration_counts(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Exits (states, ages, duration bins), child-days at risk (the same) and exits by
         destination (states, ages, states + 1) in the fit window."""
@@ -822,6 +856,8 @@ class StockFlow:
             "max_age": cats.max_age * 365.25,
             "open_state": state[open_].astype(np.int32), "open_birth": births[open_],
             "open_entered": (s_day[open_] - w1).astype(float),
+            # a cap counts the days in the state: from the stay's first spell
+            "open_stay_entered": (self._stay_start_days()[open_] - w1).astype(float),
             # the posteriors each run draws the rates from (gamma hazards, Dirichlet destinations)
             "hazard_shape": hazard_shape, "hazard_rate": hazard_rate,
             "dest_weight": np.where(total > 0, dest_weight, 0.0),
@@ -1075,6 +1111,27 @@ class StockFlow:
         for k, qq in enumerate(np.asarray(quantiles, dtype=float)):
             total[checks.quantile_label(qq)] = values[:, k]
         return pd.concat([out, total], ignore_index=True)
+
+
+def _stay_survival(daily: np.ndarray, again: float) -> np.ndarray:
+    """The daily chance of staying on in a state after u = 0 .. cap - 1 days there, from the
+    chance ``daily[v]`` of a spell going on after v days and the share ``again`` of the spells
+    ending that are followed by another spell in the same state (a placement move): a stay is
+    spells one after the other, each ending as ``daily`` says and followed by another with
+    chance ``again``, as the Monte Carlo follows them. S(u), the chance of a stay lasting u days,
+    is the first spell's S1(u) plus again x the sum over v of (the first spell ending on day v)
+    x S(u - v)."""
+    if again <= 0:
+        return daily
+    cap = len(daily)
+    first = np.concatenate([[1.0], np.cumprod(daily)])  # S1(0 .. cap)
+    ends = first[:-1] - first[1:]                         # the first spell ending on day 1 .. cap
+    stay = np.empty(cap + 1)
+    stay[0] = 1.0
+    for u in range(1, cap + 1):
+        stay[u] = first[u] + again * float(ends[:u] @ stay[u - 1::-1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.clip(np.where(stay[:-1] > 0, stay[1:] / stay[:-1], 0.0), 0.0, 1.0)
 
 
 def _fit_window(sp: pd.DataFrame, start: Any, end: Any, data_end: Optional[pd.Timestamp] = None):

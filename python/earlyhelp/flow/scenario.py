@@ -6,7 +6,8 @@ age bracket, from ``start`` (inclusive) to ``end`` (exclusive; open = for ever):
 of those days, so the stock on ``start`` already holds the children it adds that day (a day's
 stock counts the children who started on it, as the fit does), and the fit's end date, whose
 stock is the data's, is no day a change can act on. ``cap`` limits
-the time a child spends in a state (in the Monte Carlo exactly; in the deterministic projection
+the time a child spends in a state, from their entry to it, whatever moves within it follow
+(in the Monte Carlo exactly; in the deterministic projection
 by following each capped state's stock as daily cohorts, see :meth:`StockFlow.project`). Days with the same set of active changes
 share one "regime", so the cores see a few rate sets and a regime number per day.
 """
@@ -121,7 +122,9 @@ class Scenario:
         return (None if lo is None else str(lo.date())), (None if hi is None else str(hi.date()))
 
     def cap(self, state: str, days: float) -> "Scenario":
-        """Limit the time a child stays in ``state`` to ``days``.
+        """Limit the time a child stays in ``state`` to ``days``, counted from the child's entry
+        to the state: a move to another spell of the state (a new foster placement or legal
+        status, each a new SSDA903 episode) does not restart it.
 
         Parameters
         ----------

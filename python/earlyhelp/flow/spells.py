@@ -3,13 +3,21 @@
 Every estimate of :class:`~earlyhelp.flow.StockFlow` reads this one table. A spell's age bracket
 is the child's age when the spell began (as in ``cs-demand-model``); a spell that begins the day
 another of the same child ends (or within ``gap_days``) continues that child's path, otherwise the
-child came from, or went to, no service. A later spell ends one still running (a CP plan ends
-CIN, care ends a CP plan), except that Early Help never ends care: an Early Help episode
-starting while the child is looked after, or on the day care starts (a family's episode copied
-to each child, one of them in care), starts when the care ends, or is left out when it ends
-first (both counted in the report). Of two spells starting on the same day the one of higher
-need is kept (care, then CP or CIN, then Early Help; of one state, the longer) and the other,
-which would last no day, is left out (``spells_starting_with_a_spell_of_higher_need_excluded``).
+child came from, or went to, no service.
+
+A child whose records overlap is, on each day, in the state of highest need among the spells
+running that day (care, then CP or CIN, then Early Help); of spells of equal need, the one that
+started last (of two starting on one day, CP over CIN and, of one state, the longer). So a later spell of
+equal or higher need ends one still running (a CP plan ends CIN, care ends a CP plan); when it
+ends first, the earlier spell resumes (a CIN plan open across a CP plan: the child returns to
+CIN). A spell of lower need does not end one of higher need: an Early Help episode starting
+while the child is on a plan or looked after (a family's episode copied to each child), or a CIN
+or CP plan starting while the child is looked after, starts when that spell ends, or is left out
+when it ends first. Every such change is counted in the report (see :func:`build_spells`).
+
+Episodes of short breaks (SSDA903 legal status V3 or V4: a disabled child looked after under an
+agreed series of short-term placements) are left out of care by default, as DfE's figures of
+children looked after leave them out.
 """
 from __future__ import annotations
 
@@ -48,13 +56,29 @@ def _child_episodes(ds, report: Dict[str, Any]) -> pd.DataFrame:
     return pd.concat([part for part in (per_child, fam) if len(part)] or [per_child], ignore_index=True)
 
 
-def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame, Dict[str, Any]]:
+def build_spells(ds, cats: Categories, gap_days: int = 0, short_breaks: str = "exclude"
+                 ) -> Tuple[pd.DataFrame, Dict[str, Any]]:
     """Spells of every child in ``ds`` for the states of ``cats``, and a report of what was
-    excluded or shortened (counts and reasons)."""
+    excluded, moved or shortened (counts and reasons).
+
+    ``short_breaks``: ``"exclude"`` leaves out the looked-after episodes of short breaks (legal
+    status V3 or V4), counted in ``short_break_episodes_excluded``; ``"keep"`` models them as
+    care (as cs-demand-model does), counted in ``short_break_episodes_kept_as_care``.
+
+    Overlapping spells of one child (see the module's notes) are counted by what became of them:
+    ``spells_shortened_by_a_later_spell`` (ended by a later spell of equal or higher need),
+    ``spells_resumed_after_a_spell_within_them`` (the child returned to them when a spell
+    within them ended), ``early_help_spells_started_at_the_end_of_a_care_spell`` (of
+    ``a_cin_or_cp_plan``; ``cin_or_cp_plans_started_at_the_end_of_a_care_spell``) and
+    ``early_help_spells_within_a_care_spell_excluded`` (and the like: a spell of lower need moved
+    to start when one of higher need ends, or left out as it ends first), and
+    ``spells_starting_with_a_spell_of_higher_need_excluded`` (two spells starting on one day,
+    the one of lower need ending first). A CIN or CP plan stands for the services of middle need
+    (other services of categories of your own too)."""
     report: Dict[str, Any] = {}
     parts: List[pd.DataFrame] = []
     state_index = {s: i for i, s in enumerate(cats.states)}
-    cla = ds.cla_episodes
+    cla = _care_episodes(ds.cla_episodes, short_breaks, report)
     if len(cla):
         parts.append(pd.DataFrame({
             "person_id": cla["person_id"].astype(str).to_numpy(), "start": cla["start_date"].to_numpy(),
@@ -83,19 +107,7 @@ def build_spells(ds, cats: Categories, gap_days: int = 0) -> Tuple[pd.DataFrame,
     no_birth = sp["birth"].isna()
     report["spells_without_birth_date_excluded"] = int(no_birth.sum())
     sp = _keep_care(sp[~no_birth], cats, report)
-    # A later spell of the same child supersedes an earlier one still running (higher need wins
-    # in practice: CP starts while CIN runs, care starts while CP runs; Early Help within care
-    # was moved after it above). Spells starting on one day are in order of need (care last),
-    # so the one of higher need is the later: the other would last no day, and is left out
-    # rather than kept as an entry and a move that did not happen.
-    same_next = sp["person_id"].eq(sp["person_id"].shift(-1)).to_numpy()
-    next_start = sp["start"].shift(-1)
-    cut = same_next & (sp["end"].isna() | (sp["end"] > next_start)).to_numpy(dtype=bool)
-    same_day = cut & (sp["start"] == next_start).to_numpy(dtype=bool)
-    report["spells_shortened_by_a_later_spell"] = int((cut & ~same_day).sum())
-    report["spells_starting_with_a_spell_of_higher_need_excluded"] = int(same_day.sum())
-    sp.loc[cut, "end"] = next_start[cut]
-    sp = sp[~same_day].reset_index(drop=True)
+    sp = _resolve_overlaps(sp, cats, report)
     age = (sp["start"] - sp["birth"]).dt.days.to_numpy() / YEAR_IN_DAYS
     sp["age"] = cats.bracket_of(age)
     outside = sp["age"].to_numpy() < 0
@@ -179,6 +191,135 @@ def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd
     report["early_help_spells_within_a_care_spell_excluded"] = dropped
     report["early_help_spells_started_at_the_end_of_a_care_spell"] = int(sp["_delayed"].sum())
     return sp.drop(columns="_delayed").reset_index(drop=True)
+
+
+#: legal statuses of short breaks (an agreed series of short-term placements)
+SHORT_BREAK_STATUSES = ("V3", "V4")
+SHORT_BREAKS = ("exclude", "keep")
+
+
+def _care_episodes(cla: pd.DataFrame, short_breaks: str, report: Dict[str, Any]) -> pd.DataFrame:
+    """``cla`` without the episodes of short breaks (legal status V3 or V4) unless they are
+    kept; counted in ``report`` either way."""
+    if "legal_status" in cla.columns:
+        short = cla["legal_status"].astype("string").isin(SHORT_BREAK_STATUSES).fillna(False).to_numpy(dtype=bool)
+    else:
+        short = np.zeros(len(cla), bool)
+    if short_breaks == "keep":
+        report["short_break_episodes_kept_as_care"] = int(short.sum())
+        return cla
+    report["short_break_episodes_excluded"] = int(short.sum())
+    return cla[~short]
+
+
+# what the spells of each rank of need are called in the report (see _need_rank)
+_SPELLS_OF_RANK = ("early_help_spells", "cin_or_cp_plans", "care_spells")
+_A_SPELL_OF_RANK = ("an_early_help_spell", "a_cin_or_cp_plan", "a_care_spell")
+RESUMED = "spells_resumed_after_a_spell_within_them"
+SHORTENED = "spells_shortened_by_a_later_spell"
+SAME_DAY = "spells_starting_with_a_spell_of_higher_need_excluded"
+
+
+def _moved_key(lower: int, higher: int) -> str:
+    return f"{_SPELLS_OF_RANK[lower]}_started_at_the_end_of_{_A_SPELL_OF_RANK[higher]}"
+
+
+def _left_out_key(lower: int, higher: int) -> str:
+    return f"{_SPELLS_OF_RANK[lower]}_within_{_A_SPELL_OF_RANK[higher]}_excluded"
+
+
+def _resolve_overlaps(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd.DataFrame:
+    """``sp`` (sorted as :func:`_in_order` sorts) with no two spells of a child overlapping: on
+    each day the child is in the running spell of highest need, of equal need the one that
+    started last (see the module's notes). A spell splits where one within it runs, and resumes
+    after it; a spell of lower need waits for one of higher need to end. What became of each
+    spell is counted in ``report``. A spell starting and ending on one day stands for that day
+    (a move there and back) and is left out where a spell of higher priority runs."""
+    rank = _need_rank(cats)
+    for lower in range(len(_SPELLS_OF_RANK) - 1):
+        for higher in range(lower + 1, len(_SPELLS_OF_RANK)):
+            report.setdefault(_moved_key(lower, higher), 0)
+            report.setdefault(_left_out_key(lower, higher), 0)
+    report[SHORTENED] = report[SAME_DAY] = report[RESUMED] = 0
+    sp = _in_order(sp, rank)
+    if sp.empty:
+        return sp
+    person = sp["person_id"].to_numpy()
+    start = sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
+    # a spell of no day runs for an instant, so that it can win or lose like any other
+    end = np.where(end == start, start + 1, end)
+    # children with an overlap: a spell starting before the latest end of the spells before it
+    latest = pd.Series(end).groupby(person).cummax().groupby(person).shift(1, fill_value=_NEVER).to_numpy()
+    overlap = start < latest
+    if not overlap.any():
+        return sp
+    new_child = np.r_[True, person[1:] != person[:-1]]
+    child = np.cumsum(new_child) - 1
+    involved = np.isin(child, np.unique(child[overlap]))
+    pos = np.arange(len(sp)) - np.flatnonzero(new_child)[child]  # each spell's place among its child's
+    rank_of = rank[sp["state"].to_numpy()]
+    rows, seg_start, seg_end, seg_pos = [], [], [], []
+    bounds = np.flatnonzero(np.r_[new_child, True])
+    for c in np.unique(child[involved]):
+        lo, hi = bounds[c], bounds[c + 1]
+        segments = _sweep(start[lo:hi], end[lo:hi], rank_of[lo:hi], report)
+        for k, (j, a, b) in enumerate(segments):
+            rows.append(lo + j)
+            seg_start.append(a)
+            seg_end.append(b)
+            seg_pos.append(k)
+    instants = set((start[involved] + 1)[(end == start + 1)[involved]].tolist())
+
+    def back(t):  # the end of a spell of no day is its own day
+        return np.array([x - 1 if x in instants else x for x in t], dtype=np.int64)
+
+    resolved = sp.iloc[rows].copy()
+    resolved["start"] = pd.to_datetime(back(seg_start), unit="ns")
+    ends = back(seg_end)
+    resolved["end"] = pd.to_datetime(np.where(ends == _OPEN, np.iinfo(np.int64).min, ends), unit="ns")
+    resolved["_child"], resolved["_pos"] = child[rows], seg_pos
+    kept = sp[~involved].assign(_child=child[~involved], _pos=pos[~involved])
+    out = pd.concat([kept, resolved], ignore_index=True).sort_values(["_child", "_pos"], kind="stable")
+    return out.drop(columns=["_child", "_pos"]).reset_index(drop=True)
+
+
+def _sweep(start: np.ndarray, end: np.ndarray, rank: np.ndarray, report: Dict[str, Any]):
+    """One child's spells (in :func:`_in_order`'s order; ``end``: ``_OPEN`` when open) as
+    segments (spell, start, end) in time order: on each stretch between two of the spells'
+    dates, the running spell of highest (rank, place in the order); counts in ``report`` what
+    became of each spell."""
+    n = len(start)
+    priority = rank * n + np.arange(n)
+    points = np.unique(np.concatenate([start, end[end != _OPEN]]))
+    running = (start[None, :] <= points[:, None]) & (end[None, :] > points[:, None])
+    winner = np.where(running.any(axis=1), np.where(running, priority[None, :], -1).argmax(axis=1), -1)
+    upto = np.append(points[1:], _OPEN)
+    segments: List[List[int]] = []
+    for k, w in enumerate(winner):
+        if w < 0:
+            continue
+        if segments and segments[-1][0] == w and segments[-1][2] == points[k]:
+            segments[-1][2] = upto[k]
+        else:
+            segments.append([int(w), int(points[k]), int(upto[k])])
+    at_start = winner[np.searchsorted(points, start)]  # who runs when each spell starts
+    for j in range(n):
+        own = [s for s in segments if s[0] == j]
+        w = at_start[j]
+        if not own:
+            key = _left_out_key(rank[j], rank[w]) if rank[w] > rank[j] and start[w] < start[j] else SAME_DAY
+            report[key] += 1
+            continue
+        resumed = len(own) > 1
+        if own[0][1] > start[j]:  # it waited for another spell
+            if rank[w] > rank[j]:
+                report[_moved_key(rank[j], rank[w])] += 1
+            else:  # one of equal need started the same day and ended first
+                resumed = True
+        report[RESUMED] += int(resumed)
+        report[SHORTENED] += int(own[-1][2] < end[j])
+    return segments
 
 
 def day_index(sp: pd.DataFrame) -> Tuple[pd.Timestamp, np.ndarray, np.ndarray]:

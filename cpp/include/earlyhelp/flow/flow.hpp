@@ -7,6 +7,7 @@
 //
 // Time is in days from the projection start (day 0). Scenarios are "regimes":
 // day d uses regime regime_of_day[d], each with its own rate multipliers.
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -149,14 +150,19 @@ struct SimModel {
   // (as it is that run, in each entry segment, at least 0).
   std::vector<double> entry_add;
   std::vector<double> move_mult;   // [k][state][n_states + 1]: cause-specific exit rate multipliers
-  std::vector<double> max_duration;  // [state]: cap on days in a state (0 = none)
+  // [state]: cap on days in a state (0 = none), counted from the child's entry to the state: a
+  // move to a new episode in the same state (a placement move) does not restart it
+  std::vector<double> max_duration;
   std::vector<double> unit_cost;     // [state] cost per day
 };
 
 struct OpenCase {
   int state;
   double birth;    // day of birth (negative: before day 0)
-  double entered;  // day the child entered the state (<= 0)
+  double entered;  // day the child's episode in the state began (<= 0): the duration hazards count from it
+  // day the child's stay in the state began (<= entered): earlier when episodes in the same
+  // state came before it (a placement move). The cap (max_duration) counts from it. NaN: entered.
+  double stay_entered = NAN;
 };
 
 struct SimOptions {
