@@ -5,7 +5,8 @@ Negative binomial monthly series with trend (-1.5% to +2% a month), seasonality 
 months apart). For AutoETS and Theta it prints, per interval method (``model``: the model's
 own Gaussian/simulated intervals, ``count``: negative binomial around the model's variance,
 ``backtest``: the default, negative binomial quantiles whose variance, centre and spread are
-calibrated per series on rolling-origin backtests before each origin), the
+calibrated per series on rolling-origin backtests before each origin; ``backtest_shared``: the
+same, moved by the bias the backtests of all the series share), the
 coverage, the share of actuals below and above the interval and the share of negative lower
 bounds; statsforecast's own intervals for the same models on the same windows are the peer.
 
@@ -25,7 +26,7 @@ datasets (``tests/forecast/_series.py``; needs Rscript with the forecast package
 Usage::
 
     PYTHONPATH=python EARLYHELP_NO_PROGRESS=1 python benchmarks/bench_intervals.py \
-        [--series 100] [--length 96] [--windows 3] [--no-peer] [--councils 3 [--preset wolverhampton]] [--growing --series 200 --length 120 --windows 2] [--real --windows 12]
+        [--series 100] [--length 96] [--windows 3] [--no-peer] [--methods backtest backtest_shared] [--councils 3 [--preset wolverhampton]] [--growing --series 200 --length 120 --windows 2] [--real --windows 12]
 """
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ def main() -> None:
     ap.add_argument("--preset", default="coventry", choices=("coventry", "wolverhampton"))
     ap.add_argument("--real", action="store_true", help="R's real monthly count series")
     ap.add_argument("--growing", action="store_true", help="every series rising 0.5-1.5%% a month")
+    ap.add_argument("--methods", nargs="+", default=["model", "count", "backtest", "backtest_shared"],
+                    choices=["model", "count", "backtest", "backtest_shared"], help="our interval methods to run")
     args = ap.parse_args()
     if args.real:
         df = real_count_series()
@@ -76,7 +79,7 @@ def main() -> None:
     cv_args = dict(h=12, n_windows=args.windows, step_size=6, level=list(LEVELS))
     rows = []
     for make in (AutoETS, Theta):
-        for method in ("model", "count", "backtest"):
+        for method in args.methods:
             t0 = time.perf_counter()
             cv = Forecaster([make()], freq="MS", interval=method).cross_validation(df, **cv_args)
             rows += _rows(cv, make.__name__, "earlyhelp", method, time.perf_counter() - t0)

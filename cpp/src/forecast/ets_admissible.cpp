@@ -32,6 +32,15 @@ bool roots_within(std::vector<double> c, double radius) {
   return true;
 }
 
+std::vector<double> without_unit_root(const std::vector<double>& c) {
+  // synthetic division by (z - 1), highest coefficient first
+  const std::size_t d = c.size() - 1;
+  std::vector<double> q(d);
+  q[d - 1] = c[d];
+  for (std::size_t k = d - 1; k >= 1; --k) q[k - 1] = c[k] + q[k];
+  return q;
+}
+
 bool admissible(double alpha, double beta, double gamma, double phi, int m) {
   if (phi < 0.0 || phi > 1.0 + 1e-8) return false;
   if (std::isnan(gamma)) {
@@ -54,6 +63,13 @@ bool admissible(double alpha, double beta, double gamma, double phi, int m) {
   for (int i = 0; i < m - 2; ++i) c.push_back(alpha + beta - alpha * phi);
   c.push_back(alpha + beta - phi);
   c.push_back(1.0);
+  // Its value at z = 1 is (1 - phi)(m alpha + gamma) + m beta: without trend or damping, 1 is
+  // a root, on the unit circle, 1e-10 inside the radius tested. The Schur-Cohn reduction then
+  // decided by rounding (lead^2 - last^2 cancels): it refused points whose other roots lie well
+  // inside the circle (by 2e-5 at alpha and gamma near 1e-4), which R's test, finding the roots,
+  // accepts, and the search ended at a lower likelihood than R's. The root is divided out
+  // (exactly: the remainder is 0) and the other roots are tested.
+  if (phi == 1.0 && beta == 0.0) c = without_unit_root(c);
   return roots_within(std::move(c), 1.0 + 1e-10);
 }
 

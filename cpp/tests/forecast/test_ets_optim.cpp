@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "earlyhelp/forecast/ets.hpp"
@@ -92,6 +93,29 @@ TEST(EtsAdmissible, AgreesWithR) {
   // typical fitted values are admissible; phi above one is not
   EXPECT_TRUE(ets::admissible(0.3, 0.01, 0.1, 0.98, 12));
   EXPECT_FALSE(ets::admissible(0.3, 0.01, 0.1, 1.01, 12));
+}
+
+// Seasonal models without trend or damping have the root z = 1, on the circle the test's
+// radius (1 + 1e-10) barely clears: at alpha and gamma near their lower bound the reduction
+// refused these points by rounding (R's forecast:::admissible(alpha, NULL, gamma, 1, 12) gives
+// 1 for each), and AutoETS's search ended at a lower likelihood than R's.
+TEST(EtsAdmissible, NoTrendAtTheLowerBoundsAsR) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<std::pair<double, double>> alpha_gamma = {
+      {0.000199690428163825, 0.000261937472560111},
+      {0.00015794033162704307, 0.00026175850299573606},
+      {0.00010138087783968504, 0.00025954572400007655},
+      {0.00010111639310029962, 0.00028997925422106574},
+      {0.00010111639228512178, 0.00028997925408858003},
+  };
+  for (const auto& [alpha, gamma] : alpha_gamma)
+    EXPECT_TRUE(ets::admissible(alpha, nan, gamma, 1.0, 12)) << alpha << " " << gamma;
+  // the root at 1 is divided out exactly: (z - 1)(z^2 - 0.25) -> z^2 - 0.25
+  const std::vector<double> q = ets::without_unit_root({0.25, -0.25, -1.0, 1.0});
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_DOUBLE_EQ(q[0], -0.25);
+  EXPECT_DOUBLE_EQ(q[1], 0.0);
+  EXPECT_DOUBLE_EQ(q[2], 1.0);
 }
 
 namespace {

@@ -9,7 +9,8 @@ Outputs (one folder per run, see :class:`earlyhelp.report.runfolder.RunFolder`):
     observed.{csv,parquet}    observed counts per series and period, suppressed ("c")
     forecasts.{csv,parquet}   every model, point and intervals, reconciled
     accuracy.{csv,parquet}    rolling-origin backtest accuracy per model and series
-    capacity.{csv,parquet}    open caseload and practitioners (FTE) needed, per scenario
+    capacity.{csv,parquet}    open caseload and practitioners (FTE) needed, per scenario and series
+                              (``level``: locality, council or region, as forecast.hierarchy names them)
     plots/*.png               history and forecasts, accuracy, capacity
     report.html               the self-contained report for managers
     run.json                  version, config, inputs (rows, hashes), exclusions, timings, file hashes
@@ -336,8 +337,9 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
     accurate model, with the observed history (episodes already open at the forecast origin
     count) and the Kaplan-Meier duration of the data's episodes when enough have closed.
     A :class:`~earlyhelp.forecast.CapacityPlan`: columns ``scenario, unique_id, level, area, ds,
-    episodes_opened, caseload, fte`` and intervals; ``durations`` says which episode durations
-    were used (empty without a ``[capacity]`` section).
+    episodes_opened, caseload, fte`` and intervals (``level`` is the series' level of
+    ``forecast.hierarchy``: ``locality``, ``council`` or ``region``); ``durations`` says which
+    episode durations were used (empty without a ``[capacity]`` section).
     """
     from ..data.names import Names
     from ..report.suppression import shown_count
@@ -365,8 +367,10 @@ def capacity_plan(cfg: Config, ds, forecasts: pd.DataFrame, accuracy_table: pd.D
                      duration_curve=curve, scenarios=scenarios, model=model, history=history,
                      level=list(cfg.forecast.levels))
     table = pd.DataFrame(plan)
-    depth = table["unique_id"].str.count(SEP)
-    table.insert(2, "level", np.where(depth == depth.max(), "locality", "council"))
+    # ids run measure/<top level>/.../locality (see _aggregate, which escapes "/" in a value): the
+    # number of separators is the level, counted from the top configured one
+    level_of_depth = dict(enumerate(reversed(cfg.forecast.hierarchy), start=1))
+    table.insert(2, "level", table["unique_id"].str.count(SEP).map(level_of_depth))
     # the area in words: the locality's or the council's name (its code where it has none)
     names = Names.of(ds)
     places = {u: names.series_label(u).rsplit(" / ", 1)[-1] for u in table["unique_id"].unique()}
@@ -446,7 +450,8 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
                           "start": pd.to_datetime(pd.Series(Y_df["ds"].to_numpy()))}).drop_duplicates()
     parts = []
     for council, mine in series.groupby("council", sort=False):
-        before = published_cells(earlier_runs(output, council, weeks=weeks), counts=counted)
+        # a pack's lead-in year is published only as `previous`: where it is not shown, it was hidden
+        before = published_cells(earlier_runs(output, council, weeks=weeks), counts=counted, lead_in=True)
         before = before[before["column"] == "numerator"]
         if not len(before):
             continue

@@ -49,7 +49,7 @@ class DemandSeries(FrameResult):
     ----------
     excluded : :class:`~earlyhelp.results.Exclusions`: events left out per measure and
         reason (no date, no known locality, dated far before the rest, outside the complete
-        periods).
+        periods; from the open caseloads, episodes whose end_date is before their start_date).
     dropped_periods : ``(period start, reason)`` of the partial first/last periods dropped.
     as_of : the data date the series run to.
     freq : the pandas frequency of ``ds``.
@@ -116,9 +116,13 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         A DataFrame ``unique_id, ds, y, measure, country, region_code, council_code,
         locality_id``, one row per series and period (zero where nothing happened; every
         locality in the ``localities`` table gets a series). ``unique_id`` is the bottom id of
-        the hierarchy (``measure/England/region/council/locality``). ``excluded`` lists the
+        the hierarchy (``measure/England/region/council/locality``), exactly as
+        :func:`aggregate` and ``hierarchy=True`` give it: a ``%`` or ``/`` inside a level's
+        value is written ``%25`` or ``%2F``. ``excluded`` lists the
         events left out and why (no date, no known locality, dated far before the rest,
-        outside the complete periods);
+        outside the complete periods; from ``open_caseload`` and ``child_open_caseload``,
+        episodes whose ``end_date`` is before their ``start_date``: never open, they would
+        take the caseload below what was open);
         ``dropped_periods``, ``as_of`` and ``freq`` describe the window.
 
         With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
@@ -234,9 +238,7 @@ def _check_bottom_series(series: pd.DataFrame, bottom: List[str]) -> None:
     needed = [c for c in [*bottom, "ds"] if c not in series.columns]
     if needed:
         raise ValidationError([Problem("series", c, "required column is missing") for c in needed])
-    key = series[bottom[0]].astype(str)
-    for col in bottom[1:]:
-        key = key + "/" + series[col].astype(str)
+    key = _series_ids(series, bottom)
     dup = series.duplicated([*bottom, "ds"], keep="first").to_numpy()
     problems = []
     if dup.any():
@@ -307,6 +309,16 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
         ep_loc = ep_loc.fillna(ep["family_id"].astype("string").map(fam_loc))
     ep_loc = _locality_of("episodes", "episode_id", ep["episode_id"], ep_loc)
     excluded: List[Excluded] = []
+    # an episode ending before it starts (a year typed wrong) was never open: counted, it would
+    # close before it opened and take the caseload below what was open, even below 0. The open
+    # caseloads leave it out, as episode_duration_curve does, and count it.
+    ends_early = np.zeros(len(ep), dtype=bool)
+    if "end_date" in ep.columns and "start_date" in ep.columns:
+        ends_early = (_local_dates(ep["end_date"]) < _local_dates(ep["start_date"])).to_numpy(dtype=bool)
+    for measure in ("open_caseload", "child_open_caseload"):
+        if measure in measures:
+            excluded.append(Excluded("episodes", "end_date before start_date", int(ends_early.sum()),
+                                     step="series", measure=measure))
     out: Dict[str, pd.DataFrame] = {}
     # one council: an event with no known locality still belongs to it
     whole = places.index[0] if by == "council" and places["council_code"].nunique() == 1 else None
@@ -351,13 +363,20 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
         if "episodes_opened" in measures:
             out["episodes_opened"] = frame("episodes_opened", fe["start_date"], fe_loc)
         if "open_caseload" in measures:
-            out["open_caseload"] = frame("open_caseload", fe["start_date"], fe_loc,
-                                         extra={"end_date": _local_dates(fe["end_date"]).to_numpy()})
+            fo, fo_loc = fe, fe_loc
+            if ends_early.any():   # family episodes stitched without them
+                fo = _call(ds.replace(episodes=ep[~ends_early]), "stitch_episodes")
+                fo_loc = (fo["family_episode_id"].astype(str).map(ep_loc).astype("string")
+                          .fillna(family_loc(fo["family_id"])))
+            out["open_caseload"] = frame("open_caseload", fo["start_date"], fo_loc,
+                                         extra={"end_date": _local_dates(fo["end_date"]).to_numpy()})
     if "child_episodes_opened" in measures:
         out["child_episodes_opened"] = frame("child_episodes_opened", ep["start_date"], pd.Series(ep_loc.to_numpy()))
     if "child_open_caseload" in measures:
-        out["child_open_caseload"] = frame("child_open_caseload", ep["start_date"], pd.Series(ep_loc.to_numpy()),
-                                           extra={"end_date": _local_dates(ep["end_date"]).to_numpy()})
+        kept = ep[~ends_early]
+        out["child_open_caseload"] = frame("child_open_caseload", kept["start_date"],
+                                           pd.Series(ep_loc.to_numpy()[~ends_early]),
+                                           extra={"end_date": _local_dates(kept["end_date"]).to_numpy()})
     if "assessments" in measures:
         ass = ds["assessments"]
         out["assessments"] = frame("assessments", ass["started"], ass["episode_id"].astype(str).map(ep_loc))
@@ -558,11 +577,18 @@ def _zero_filled(counts: pd.Series, places: pd.DataFrame, periods: pd.PeriodInde
     grid["country"] = COUNTRY
     grid["y"] = y
     grid["ds"] = grid["period"].dt.start_time if label == "start" else grid["period"].dt.end_time.dt.normalize()
-    parts = [grid["measure"], grid["country"], grid["region_code"], grid["council_code"]]
-    if key == "locality_id":
-        parts.append(grid["locality_id"])
-    uid = parts[0].astype(str)
-    for p in parts[1:]:
-        uid = uid + "/" + p.astype(str)
-    grid["unique_id"] = uid
+    parts = ["measure", "country", "region_code", "council_code"] + (["locality_id"] if key == "locality_id" else [])
+    grid["unique_id"] = _series_ids(grid, parts)
     return grid[["unique_id", "ds", "y", "measure", "country", "region_code", "council_code", "locality_id"]]
+
+
+def _series_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """The ids :func:`aggregate` gives these levels: each value escaped by
+    :func:`~earlyhelp.forecast.hierarchy.escape_level` (a locality named ``North/East`` would
+    otherwise read as two levels, and not match its series in the hierarchy), joined by ``/``."""
+    from .hierarchy import LEVEL_SEPARATOR, escape_level
+
+    uid = escape_level(frame[columns[0]].astype(str))
+    for col in columns[1:]:
+        uid = uid + LEVEL_SEPARATOR + escape_level(frame[col].astype(str))
+    return uid

@@ -2,7 +2,9 @@
 
 Each partition must hold whole series. Every partition is forecast by an ordinary
 :class:`~earlyhelp.forecast.Forecaster` on the worker that holds it; series are fitted
-independently, so the result equals the single-process forecast of the same frame. Series with no
+independently, so the result equals the single-process forecast of the same frame, rows in its
+order too (by series, as ``pd.factorize(sort=True)`` orders the ids: a Categorical's by its
+categories, when every partition holds the same ones; otherwise by value). Series with no
 value are gathered from every partition into the forecaster's ``excluded_``, as for a pandas frame
 (a partition holding only such series gives no rows, not an error); so are ``report_`` (each
 series' data report), ``fallbacks_`` and ``fitted_models_``, as a pandas fit of the same frame
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
@@ -33,19 +36,47 @@ def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Opt
     from .forecaster import Forecaster
 
     if pdf.empty:
-        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
-    return Forecaster(**params)._forecast_partition(pdf, h, level)
+        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None
+    ids = pdf["unique_id"].dtype
+    return (*Forecaster(**params)._forecast_partition(pdf, h, level),
+            ids if isinstance(ids, pd.CategoricalDtype) else None)
 
 
-def _gather_by_model(parts: Sequence[pd.DataFrame], aliases: List[str], columns: Any = None) -> pd.DataFrame:
+def _id_dtype(dtypes: Sequence[Any]) -> Optional[pd.CategoricalDtype]:
+    """The Categorical dtype of the ids when every partition with rows holds the same one (the pandas
+    fit of the whole frame orders its series by those categories); None otherwise (ordered by value)."""
+    if not dtypes or any(d is None for d in dtypes):
+        return None
+    first = dtypes[0]
+    return first if all(d == first for d in dtypes[1:]) else None
+
+
+def _series_codes(ids: pd.Series, dtype: Optional[pd.CategoricalDtype]) -> np.ndarray:
+    """Each id's place among the series as the pandas fit numbers them (``pd.factorize(sort=True)``
+    of the ids in their own dtype)."""
+    values = pd.Series(ids.to_numpy(), dtype=dtype) if dtype is not None else ids
+    return pd.factorize(values, sort=True)[0]
+
+
+def _in_series_order(frame: Optional[pd.DataFrame], dtype: Optional[pd.CategoricalDtype]) -> Optional[pd.DataFrame]:
+    """A table with one row per series (``excluded_``, ``report_``) in the pandas fit's order."""
+    if frame is None or not len(frame):
+        return frame
+    order = np.argsort(_series_codes(frame["unique_id"], dtype), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _gather_by_model(parts: Sequence[pd.DataFrame], aliases: List[str], columns: Any = None,
+                     dtype: Optional[pd.CategoricalDtype] = None) -> pd.DataFrame:
     """The partitions' rows (one per series and model) in the single-process order: by model, then series."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=columns)
     out = pd.concat(parts, ignore_index=True)
     order = pd.Categorical(out["model"], categories=list(dict.fromkeys(aliases)))
-    out = out.assign(_order=order).sort_values(["_order", "unique_id"], kind="stable")
-    return out.drop(columns="_order").reset_index(drop=True)
+    out = out.assign(_order=order, _series=_series_codes(out["unique_id"], dtype))
+    out = out.sort_values(["_order", "_series"], kind="stable")
+    return out.drop(columns=["_order", "_series"]).reset_index(drop=True)
 
 
 def check_partitions(ddf) -> None:
@@ -53,14 +84,14 @@ def check_partitions(ddf) -> None:
     ids = ddf.map_partitions(_ids, meta={"unique_id": "object"}).compute()
     split = ids["unique_id"][ids["unique_id"].duplicated()].unique()
     if len(split):
-        raise ValidationError([Problem("df", "unique_id", "series split between partitions: partition the Dask "
-                                       "DataFrame by unique_id (e.g. ddf.shuffle('unique_id'))", list(split[:10]),
-                                       len(split))])
+        named = ", ".join(str(u) for u in split[:10]) + (f" and {len(split) - 10} more" if len(split) > 10 else "")
+        raise ValidationError([Problem("df", "unique_id", f"{len(split)} series split between partitions ({named}): "
+                                       "partition the Dask DataFrame by unique_id (e.g. ddf.shuffle('unique_id'))")])
 
 
 def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = None) -> pd.DataFrame:
     """Forecast every partition on the cluster; returns one pandas DataFrame sorted as the
-    single-process forecast (by unique_id, then ds)."""
+    single-process forecast (by series, see the module doc, then ds)."""
     import dask
 
     from .forecaster import _gather_excluded, _gather_report, _no_series_error, _warn_excluded
@@ -72,17 +103,19 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
     lv = None if level is None else list(level)
     parts = [dask.delayed(_forecast_part)(p, params, int(h), lv) for p in ddf.to_delayed()]
     results = dask.compute(*parts)
-    forecaster.excluded_ = _gather_excluded([r[1] for r in results])
-    forecaster.report_ = _gather_report([r[4] for r in results])
+    dtype = _id_dtype([r[5] for r in results if len(r[1]) or len(r[4])])
+    forecaster.excluded_ = _in_series_order(_gather_excluded([r[1] for r in results]), dtype)
+    forecaster.report_ = _in_series_order(_gather_report([r[4] for r in results]), dtype)
     _warn_excluded(forecaster.excluded_)
     aliases = [m.alias for m in forecaster.models]
-    forecaster.fallbacks_ = _gather_by_model([r[2] for r in results], aliases, forecaster.fallbacks_.columns)
+    forecaster.fallbacks_ = _gather_by_model([r[2] for r in results], aliases, forecaster.fallbacks_.columns, dtype)
     fitted = [r[3] for r in results if len(r[3])]
-    forecaster.fitted_models_ = _gather_by_model(fitted, aliases) if fitted else None
+    forecaster.fitted_models_ = _gather_by_model(fitted, aliases, dtype=dtype) if fitted else None
     frames = [r[0] for r in results if len(r[0])]
     if not frames:
         if len(forecaster.excluded_):
             raise _no_series_error()
         raise ValidationError("the Dask DataFrame holds no series", table="df")
     out = pd.concat(frames, ignore_index=True)
-    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    out = out.assign(_series=_series_codes(out["unique_id"], dtype)).sort_values(["_series", "ds"], kind="stable")
+    return out.drop(columns="_series").reset_index(drop=True)

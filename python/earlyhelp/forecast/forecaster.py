@@ -110,6 +110,11 @@ _FILL = ("zero", "interpolate", "error")
 _EXCLUDED_COLUMNS = ["unique_id", "n_rows", "reason"]
 #: built-in models that need non-negative counts (they raise on a negative value)
 _COUNT_KINDS = ("CountRegression", "CrostonOptimized", "TSB")
+#: the level of the model's own interval whose width gives the variance the count intervals start from,
+#: whichever levels are asked for: Theta's own bounds (t-widened) and CountRegression's (simulated counts)
+#: are not normal, so the width over twice the normal quantile differs from level to level, and an 80%
+#: count interval moved when 95% was asked for too (95 is the level the CLI and the benchmarks read)
+_VARIANCE_LEVEL = 95.0
 
 
 class ModelError(ValidationError):
@@ -354,6 +359,15 @@ def _note_count_regression(res: Dict[str, Any], model: Any, shown: np.ndarray,
                     "beyond the history (see fallbacks_)", noted, model.alias)
 
 
+def _keep_levels(res: Dict[str, Any], asked: List[float], levels: List[float]) -> None:
+    """Keep the bounds at ``levels`` in ``res["lo"]``/``res["hi"]`` (in place) and those at
+    ``_VARIANCE_LEVEL`` (one of ``asked``, the levels the model gave) as ``ref_lo``/``ref_hi`` (S, h)."""
+    ref = asked.index(_VARIANCE_LEVEL)
+    res["ref_lo"], res["ref_hi"] = res["lo"][:, ref, :], res["hi"][:, ref, :]
+    keep = [asked.index(lv) for lv in levels]
+    res["lo"], res["hi"] = res["lo"][:, keep, :], res["hi"][:, keep, :]
+
+
 def _seasoned(model: Any, season_length: int) -> Any:
     """``model`` with the Forecaster's season_length when it has none of its own (a copy: the
     caller's object is left as it was)."""
@@ -459,9 +473,12 @@ class Forecaster:
     freq : str
         pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
     season_length : int
-        Periods per season, said once: the calendar position of each period (month of
-        year for "MS" with 12) and the season of every model not given its own
-        ``season_length`` (``AutoETS()`` here is ``AutoETS(season_length=12)``).
+        Periods per season, said once: the season of every model not given its own
+        ``season_length`` (``AutoETS()`` here is ``AutoETS(season_length=12)``). Season
+        positions follow the calendar where it gives them (month of the year for "MS" with 12,
+        quarter for "QS" with 4, day of the week for "D" with 7) and otherwise count from each
+        series' own first period (weekly data with 52: weeks of the calendar's years are 52 or
+        53), so a series' forecast never depends on the other series forecast with it.
     n_jobs : int
         Threads for the C++ models (series are fitted independently); below 1 is one thread, at
         most ``MAX_THREADS`` (1024) are used.
@@ -472,15 +489,22 @@ class Forecaster:
         except for the models that need counts (CountRegression, CrostonOptimized, TSB). When
         False, no point forecast or bound is below 0 (see the module doc).
         True or False only: a string such as ``"no"`` is a ValidationError, not a true value.
-    interval : {"backtest", "count", "model"} or dict
+    interval : {"backtest", "backtest_shared", "count", "model"} or dict
         How prediction intervals are made: one name for every built-in model (Python models
         keep their own), or a dict by model alias (models left out use ``"model"``).
         ``"model"``: each model's own (mostly Gaussian), raised to 0 where it falls below
         unless ``allow_negative``; ``"count"``: negative binomial
-        quantiles around the point forecast with the model's variance; ``"backtest"``
+        quantiles around the point forecast with the model's variance (read from the width of
+        its own 95% interval whichever levels are asked for, so a level's interval does not
+        depend on the others asked for); ``"backtest"``
         (default): negative binomial quantiles whose variance, centre and spread are
         calibrated per series on rolling-origin backtests of the same model (see
-        :mod:`earlyhelp.forecast.intervals`). No method gives a negative bound unless
+        :mod:`earlyhelp.forecast.intervals`); ``"backtest_shared"``: the same, with every
+        series' interval moved by the bias the backtests of all the series of the call share,
+        carried to the forecast origin (on steadily rising series the point forecasts lag the
+        rise, and ``"backtest"``'s upper tail misses about twice as often as its lower), so a
+        series' interval depends on the others forecast with it (refused for a Dask
+        DataFrame, whose partitions are forecast apart). No method gives a negative bound unless
         ``allow_negative``. Count bounds hold their point forecast: where a count's central
         quantiles leave out a forecast of a fraction of a count (at 0.26 a count is 0 three
         times in four: its 50% interval is [0, 0]), they are widened to the whole numbers either
@@ -868,20 +892,28 @@ class Forecaster:
         if problems:
             raise ValidationError(problems)
 
-    def _phase0(self, panel: _Panel) -> np.ndarray:
-        """Calendar position (0..season_length-1) of each series' first period."""
-        m = self.season_length
+    def _phase0(self, panel: _Panel, m: int) -> np.ndarray:
+        """Season position (0..m-1) of each series' first period, from the series' own dates only.
+
+        The calendar's where it gives one (month of the year for monthly data with ``m`` 12, quarter
+        for quarterly with 4, day of the week for daily with 7); otherwise 0: positions are counted
+        from the series' first period. Never from the frame's first date: a series would then be
+        numbered differently beside an earlier-starting series or in another Dask partition
+        (weeks of 52 drift against the calendar's 52 or 53), and CountRegression, whose
+        simulated draws follow the numbering, gave it other intervals."""
         origin = panel.grid[0]
-        base = 0
         name = getattr(self._offset, "rule_code", "")  # "name" is deprecated in pandas 3
+        if getattr(self._offset, "n", 1) != 1:   # "2MS": the grid steps over the calendar's positions
+            return np.zeros(panel.n_series, dtype=np.int64)
         if m == 12 and name.startswith("M"):
             base = origin.month - 1
         elif m == 4 and name.startswith("Q"):
             base = (origin.month - 1) // 3
-        elif m == 7 and name.startswith("D"):
+        elif m == 7 and name == "D":
             base = origin.day_of_week  # "dayofweek" is deprecated in pandas 3
-        elif m in (52, 53) and name.startswith("W"):
-            base = int(origin.isocalendar()[1]) - 1
+        else:
+            return np.zeros(panel.n_series, dtype=np.int64)
+        # panel.start counts periods from the frame's first date, whose own position is base
         return ((panel.start + base) % m).astype(np.int64)
 
     def _future_exog(self, panel: _Panel, h: int, X_df: Optional[pd.DataFrame]) -> Optional[np.ndarray]:
@@ -966,6 +998,11 @@ class Forecaster:
         self.fitted_models_ = self.report_ = self.excluded_ = None
         self.fallbacks_ = pd.DataFrame(columns=["unique_id", "model", "method"])
         if is_dask_frame(df):
+            pooled = sorted(a for a, m in self._interval_of.items() if m in _intervals.POOLED_METHODS)
+            if pooled:  # each partition would pool its own series: not the single-process answer
+                raise ValidationError(f"interval 'backtest_shared' (models {pooled}) pools the series of one call, and "
+                                      "a Dask DataFrame's partitions are forecast apart: use 'backtest', or a pandas "
+                                      "DataFrame", table="Forecaster", column="interval")
             self._dask = df
             return self
         self._panel = self._prepare(df)
@@ -1213,18 +1250,24 @@ class Forecaster:
         fits: Dict[str, np.ndarray] = {}
         fallbacks = []
         chosen = []
-        phase0 = self._phase0(panel)
         for model in self.models:
-            if isinstance(model, CoreModel):
-                res = self._run_core(model, panel, h, levels, X_future, phase0, want_fitted)
-            else:
-                res = self._run_python(model, panel, h, levels, X_future)
             alias = model.alias
+            own_season = getattr(model, "season_length", None) if isinstance(model, CoreModel) else None
+            phase0 = self._phase0(panel, own_season or self.season_length)
+            # count intervals start from the model's own bounds at _VARIANCE_LEVEL, asked for too
+            counted = bool(levels) and self._interval_of.get(alias, "model") != "model"
+            asked = sorted(set(levels) | {_VARIANCE_LEVEL}) if counted else levels
+            if isinstance(model, CoreModel):
+                res = self._run_core(model, panel, h, asked, X_future, phase0, want_fitted)
+            else:
+                res = self._run_python(model, panel, h, asked, X_future)
+            if counted:
+                _keep_levels(res, asked, levels)
             if getattr(model, "kind", None) == "CountRegression":
                 _note_count_regression(res, model, self._own_bounds_shown(panel, alias), panel.history_max())
             self._non_negative(model, res)
             _note_far_beyond_history(res, panel)
-            if levels and self._interval_of.get(alias, "model") != "model":
+            if counted:
                 own = res["lo"], res["hi"]
                 res["lo"], res["hi"] = self._count_bounds(model, panel, h, levels, res, phase0)
                 self._own_intervals_off_counts(panel, alias, res, *own)
@@ -1251,12 +1294,16 @@ class Forecaster:
             log.info("%d series/model pairs used a fallback model (see fallbacks_)", len(fb_df))
         return out, fits, fb_df
 
-    def _run_one(self, model: Any, panel: _Panel, h: int, levels: List[float],
-                 X_future: Optional[np.ndarray], phase0: np.ndarray) -> Dict[str, Any]:
+    def _run_one(self, model: Any, panel: _Panel, h: int, X_future: Optional[np.ndarray],
+                 phase0: np.ndarray) -> Dict[str, Any]:
+        """A backtest's fit: the point forecasts and the model's own bounds at ``_VARIANCE_LEVEL``
+        (``ref_lo``, ``ref_hi``), all its variance is read from."""
+        levels = [_VARIANCE_LEVEL]
         if isinstance(model, CoreModel):
             res = self._run_core(model, panel, h, levels, X_future, phase0, False)
         else:
             res = self._run_python(model, panel, h, levels, X_future)
+        _keep_levels(res, levels, [])
         self._non_negative(model, res)
         return res
 
@@ -1322,19 +1369,23 @@ class Forecaster:
     def _count_bounds(self, model: Any, panel: _Panel, h: int, levels: List[float],
                       res: Dict[str, Any], phase0: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
         """Count bounds around the point forecasts (see forecast/intervals.py)."""
-        var = self._claimed_variance(model, panel, res, levels)
+        var = self._claimed_variance(model, panel, res)
         if self._interval_of[model.alias] == "count":
             return _intervals.nb_bounds(res["mean"], var, levels)
-        backtests = self._backtests(model, panel, h, levels, phase0)
-        return _intervals.calibrated_bounds(res["mean"], var, levels, backtests)
+        backtests = self._backtests(model, panel, h, phase0)
+        shared = self._interval_of[model.alias] in _intervals.POOLED_METHODS
+        return _intervals.calibrated_bounds(res["mean"], var, levels, backtests, shared_bias=shared)
 
     @staticmethod
-    def _claimed_variance(model: Any, panel: _Panel, res: Dict[str, Any], levels: List[float]) -> np.ndarray:
-        """The variance (S, h) a model's own intervals claim, the spread of Theta's additive errors
-        carried to the level of its forecast (see :func:`intervals.to_forecast_level`); for Croston
-        and TSB, whose own bounds are clipped error quantiles, not a normal interval, their mean
-        squared one-step error (:func:`~earlyhelp.forecast.models.intermittent_variance`)."""
-        var = _intervals.model_variance(res["mean"], res["lo"], res["hi"], levels)
+    def _claimed_variance(model: Any, panel: _Panel, res: Dict[str, Any]) -> np.ndarray:
+        """The variance (S, h) a model's own intervals claim, read from its bounds at
+        ``_VARIANCE_LEVEL`` (``res["ref_lo"]``, ``res["ref_hi"]``) whichever levels were asked for;
+        the spread of Theta's additive errors carried to the level of its forecast (see
+        :func:`intervals.to_forecast_level`); for Croston and TSB, whose own bounds are clipped
+        error quantiles, not a normal interval, their mean squared one-step error
+        (:func:`~earlyhelp.forecast.models.intermittent_variance`)."""
+        var = _intervals.model_variance(res["mean"], res["ref_lo"][:, None, :], res["ref_hi"][:, None, :],
+                                        [_VARIANCE_LEVEL])
         if getattr(model, "kind", None) in INTERMITTENT_KINDS and res.get("fitted") is not None:
             mse = intermittent_variance(panel.y, res["fitted"], panel.indptr)
             # where the model gave no interval (too few errors), it claims no variance either
@@ -1344,8 +1395,7 @@ class Forecaster:
         theta = theta_fitted(res["method"])
         return np.where(theta[:, None], _intervals.to_forecast_level(var, res["mean"], panel.history_means()), var)
 
-    def _backtests(self, model: Any, panel: _Panel, h: int, levels: List[float],
-                   phase0: np.ndarray) -> Dict[str, np.ndarray]:
+    def _backtests(self, model: Any, panel: _Panel, h: int, phase0: np.ndarray) -> Dict[str, np.ndarray]:
         """Rolling-origin backtests of this model on each series' own history: point
         forecasts, the variance the model claimed and the actuals, each (S, windows, h)
         (NaN where a series was too short for a window)."""
@@ -1371,9 +1421,9 @@ class Forecaster:
             lengths = panel.lengths()[idx]
             rows = np.concatenate([panel.indptr[i] + (n - drop) + np.arange(h) for i, n in zip(idx, lengths)])
             X_future = panel.X[rows] if panel.X is not None else None
-            res = self._run_one(model, train, h, levels, X_future, phase0[idx])
+            res = self._run_one(model, train, h, X_future, phase0[idx])
             out["mean"][idx, w] = res["mean"]
-            out["var"][idx, w] = self._claimed_variance(model, train, res, levels)
+            out["var"][idx, w] = self._claimed_variance(model, train, res)
             out["actual"][idx, w] = panel.y[rows].reshape(len(idx), h)
         return out
 

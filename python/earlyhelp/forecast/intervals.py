@@ -26,20 +26,27 @@ binomial distribution with that mean:
        ridge-shrunk towards 1, so intervals widen where the model's errors were wider than
        it claimed, more so further ahead. The spread is measured around the backtests' bias
        line shrunk halfway towards no bias: half of a past bias widens the interval. The
-       interval is not moved by the bias: a backtest bias comes as often from a shock that
-       does not recur (the 2020 lockdown rebound biases every window spanning it) as from
-       a lasting lag behind a trend, and re-centring on it put the lower tail at 12% against
-       8% above at 80% on growing councils while it changed nothing on trending series
-       (``benchmarks/README.md``, prediction intervals for counts). The centre is the score
-       of the point forecast itself, not 0: a right-skewed count's median lies below its
-       mean, and a centre at 0 would pull the interval down;
+       interval is not moved by a series' own bias: a backtest bias comes as often from a
+       shock that does not recur (the 2020 lockdown rebound biases every window spanning it)
+       as from a lasting lag behind a trend, 8 overlapping windows of one series cannot tell a
+       lag (about 0.2 in normal scores on steadily rising series) from noise (about 0.3), and
+       re-centring on it put the lower tail at 12% against 8% above at 80% on growing
+       councils while it changed nothing on trending series (``benchmarks/README.md``,
+       prediction intervals for counts). The centre is the score of the point forecast
+       itself, not 0: a right-skewed count's median lies below its mean, and a centre at 0
+       would pull the interval down. With ``shared_bias`` (:func:`calibrated_bounds`) the
+       centre is moved by the bias the series forecast together share, carried to the
+       forecast origin (:func:`pooled_bias`), where it is beyond what the forecast's own score
+       stands for (:func:`score_fit`): on steadily rising series that balances the tails,
+       which otherwise miss above about twice as often as below;
     4. the bounds are the negative binomial quantiles at the probabilities
        ``Phi(c -/+ s(k) t)``, ``c`` that centre and ``t`` the Student-t quantile of the level
        (for the uncertainty of the estimated spread), rounded to the count whose tail
        probability is nearest.
 
     Each series is calibrated on its own: results do not depend on which series are
-    forecast together (a Dask frame gives the same intervals as one process).
+    forecast together (a Dask frame gives the same intervals as one process), unless
+    ``shared_bias`` is asked for.
 
 A point forecast below one count whose variance no count distribution of that mean has (a
 Naive forecast of 0 after a month of none, with the variance of the series' month-to-month
@@ -59,10 +66,12 @@ from typing import Dict, Mapping, Sequence, Union
 import numpy as np
 from scipy import stats
 
-__all__ = ["INTERVAL_METHODS", "nb_bounds", "to_forecast_level", "model_variance", "calibration_factors", "window_step",
-           "calibrated_bounds"]
+__all__ = ["INTERVAL_METHODS", "POOLED_METHODS", "nb_bounds", "to_forecast_level", "model_variance", "calibration_factors", "window_step",
+           "pooled_bias", "calibrated_bounds"]
 
-INTERVAL_METHODS = ("model", "count", "backtest")
+INTERVAL_METHODS = ("model", "count", "backtest", "backtest_shared")
+# methods whose intervals depend on the other series forecast in the same call
+POOLED_METHODS = ("backtest_shared",)
 # the model's own variance counts as this many backtest errors when a series' factor is estimated
 _PRIOR_WEIGHT = 24.0
 # the normal-score spread: the prior of a calibrated model (spread 1) counts as this many errors
@@ -220,12 +229,69 @@ def _ridge_line(t: np.ndarray, y: np.ndarray, prior: np.ndarray, weight: float) 
     return np.linalg.solve(X.T @ X + weight * np.eye(2), X.T @ y + weight * prior)
 
 
-def score_fit(z: np.ndarray, z_forecast: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
+def pooled_bias(z: np.ndarray, ahead: float) -> float:
+    """The normal-score bias the series forecast together share, carried to the forecast
+    origin: a shift of the centre of every series' interval.
+
+    The scores ``z`` (S, windows, h; the newest window first, origins one window step apart)
+    of a calibrated forecast average 0. Their mean over the series and steps of each origin
+    is fitted as a straight line in the origin and carried ``ahead`` window steps past the
+    newest, kept between 0 and the mean over all origins (a bias that fades over the origins,
+    as one a passing shock left, is not carried on; one that does not fade, as a lag behind
+    a steady rise, is; the line never claims more than the backtests showed), then shrunk
+    by ``e^2 / (e^2 + se^2)``, ``e`` that value and ``se`` the standard error of the carried
+    line, at least that of a mean of the series' own mean scores and at least
+    ``1 / sqrt(_T_DF * S)`` for S series (each series' backtests hold about ``_T_DF``
+    independent errors): a few series move little, a single series or fewer than 3 origins
+    not at all.
+
+    Parameters
+    ----------
+    z : ndarray (S, windows, h)
+        Backtest normal scores (NaN where a series had no window).
+    ahead : float
+        Window steps from the newest backtest origin to the forecast origin.
+
+    Returns
+    -------
+    float
+        The shift of the centre, in normal-score units.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        finite = np.isfinite(z)
+        n_origin = finite.sum(axis=(0, 2))
+        n_series = finite.sum(axis=(1, 2))
+        by_origin = np.where(finite, z, 0.0).sum(axis=(0, 2)) / np.maximum(n_origin, 1)
+        by_series = (np.where(finite, z, 0.0).sum(axis=(1, 2)) / np.maximum(n_series, 1))[n_series > 0]
+    ok = n_origin > 0
+    if ok.sum() < 3 or by_series.size < 2:
+        return 0.0
+    x = -np.flatnonzero(ok).astype(float)  # origins in window steps, the newest at 0
+    y = by_origin[ok]
+    X = np.column_stack([np.ones_like(x), x])
+    XtX_inv = np.linalg.inv(X.T @ X)
+    beta = XtX_inv @ X.T @ y
+    resid = y - X @ beta
+    at = np.array([1.0, ahead])
+    # the carried line is no surer than the mean of the series' own mean scores, whose spread
+    # is measured or, for a few series that happen to agree, that of about _T_DF independent
+    # errors a series (calibrated scores have variance 1)
+    se2 = max(float(resid @ resid) / max(len(y) - 2, 1) * float(at @ XtX_inv @ at),
+              float(np.var(by_series, ddof=1)) / by_series.size, 1.0 / (_T_DF * by_series.size))
+    mean = float(y.mean())
+    e = float(at @ beta)
+    e = min(max(e, 0.0), mean) if mean > 0 else max(min(e, 0.0), mean)
+    return e * e * e / (e * e + se2) if e != 0.0 else 0.0
+
+
+def score_fit(z: np.ndarray, z_forecast: np.ndarray, shift: float = 0.0) -> "tuple[np.ndarray, np.ndarray]":
     """Per series, the centre b (S, h) and spread s (S, h) of the intervals from backtest
     normal scores ``z`` (S, windows, h): the centre is no bias (the mean score ``z_forecast``
-    (S, windows, h) of the backtests' own point forecasts); the spread a straight line in the
-    horizon step, shrunk towards 1, of the scores' spread around their bias line shrunk
-    halfway to no bias."""
+    (S, windows, h) of the backtests' own point forecasts), moved by the bias the series share
+    ``shift`` (:func:`pooled_bias`) less the part of it that score already stands for (a shift
+    between 0 and that score leaves the centre where it is; a larger one raises it to the shift;
+    a negative one lowers it by the shift); the spread a straight line in the horizon step,
+    shrunk towards 1, of the scores' spread around their bias line shrunk halfway to that centre."""
     S, W, h = z.shape
     t = (np.arange(h) + 1.0) / h
     b = np.zeros((S, h))
@@ -238,6 +304,8 @@ def score_fit(z: np.ndarray, z_forecast: np.ndarray) -> "tuple[np.ndarray, np.nd
         zz = z[i][ok]
         zf = z_forecast[i][np.isfinite(z_forecast[i])]
         centre = zf.mean() if zf.size else 0.0
+        # the forecast's own score already stands for an upward bias of up to itself
+        centre += shift - min(max(shift, 0.0), max(centre, 0.0))
         beta = _ridge_line(tt, zz, np.array([centre, 0.0]), _BIAS_PRIOR_RATIO * W * h)
         # the spread around the bias line shrunk halfway to no bias
         r2 = (zz - beta[0] - beta[1] * tt) ** 2
@@ -248,7 +316,8 @@ def score_fit(z: np.ndarray, z_forecast: np.ndarray) -> "tuple[np.ndarray, np.nd
 
 
 def calibrated_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float],
-                      backtests: Mapping[str, np.ndarray]) -> "tuple[np.ndarray, np.ndarray]":
+                      backtests: Mapping[str, np.ndarray],
+                      shared_bias: bool = False) -> "tuple[np.ndarray, np.ndarray]":
     """The ``"backtest"`` intervals (see the module doc).
 
     Parameters
@@ -259,7 +328,11 @@ def calibrated_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float]
         Coverages in percent.
     backtests : mapping
         ``"mean"``, ``"var"`` and ``"actual"``, each (S, windows, h): the backtests'
-        point forecasts, claimed variances and actuals (NaN where a series had no window).
+        point forecasts, claimed variances and actuals (NaN where a series had no window),
+        the newest window first, origins ``window_step(h)`` periods apart.
+    shared_bias : bool
+        Move every series' interval by the bias the series share (:func:`pooled_bias`), so a
+        series' interval depends on the series forecast with it; otherwise not moved.
 
     Returns
     -------
@@ -274,7 +347,9 @@ def calibrated_bounds(mean: np.ndarray, var: np.ndarray, levels: Sequence[float]
     z = normal_scores(backtests["actual"], backtests["mean"], bt_var)
     # no bias means the point forecast stays where it is: the score of the forecast itself,
     # above 0 as a skewed count's median lies below its mean
-    b, s = score_fit(z, normal_scores(backtests["mean"], backtests["mean"], bt_var))
+    # the bias the series share, carried from the backtests' origins to the forecast's
+    shift = pooled_bias(z, mean.shape[1] / window_step(mean.shape[1])) if shared_bias else 0.0
+    b, s = score_fit(z, normal_scores(backtests["mean"], backtests["mean"], bt_var), shift)
     tq = stats.t.ppf(np.array([0.5 + lv / 200.0 for lv in levels]), _T_DF)[None, :, None]
     q_lo = stats.norm.cdf(b[:, None, :] - s[:, None, :] * tq)
     q_hi = stats.norm.cdf(b[:, None, :] + s[:, None, :] * tq)

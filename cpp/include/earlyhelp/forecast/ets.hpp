@@ -1,9 +1,9 @@
 #pragma once
-// The parts of AutoETS that follow R's forecast::ets step by step: the
-// optimiser (the Nelder-Mead simplex of R's optim(), which ets() calls with
-// maxit = 2000 and reltol = sqrt(machine epsilon)), the admissible region
-// of the smoothing parameters (bounds = "both") and the arithmetic of the
-// start values.
+// The parts of AutoETS that follow R's forecast::ets: the optimiser (the
+// Nelder-Mead simplex of R's optim(), which ets() calls with maxit = 2000 and
+// reltol = sqrt(machine epsilon)), the admissible region of the smoothing
+// parameters (bounds = "both"; tested without finding roots, where R finds
+// them numerically) and the arithmetic of the start values.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -139,6 +139,10 @@ SimplexResult nelder_mead_r(Objective&& f, const std::vector<double>& start,
 // Whether all roots of the polynomial c[0] + c[1] z + ... + c[d] z^d
 // (c[d] != 0) have modulus below `radius` (Schur-Cohn test, no root finding).
 bool roots_within(std::vector<double> c, double radius);
+
+// The polynomial c[0] + ... + c[d] z^d divided by (z - 1), for a polynomial with the root 1
+// (the remainder, c[0] + ... + c[d], is not returned). d >= 1.
+std::vector<double> without_unit_root(const std::vector<double>& c);
 
 // R's admissible(): the smoothing parameters give a forecastable model
 // (Hyndman et al. 2008, ch. 10). beta = NaN without trend, gamma = NaN without
