@@ -110,6 +110,8 @@ def test_a_pack_without_file_digests_is_read_with_care(council, first, tmp_path)
     table["numerator"] = table["numerator"].replace("c", "C")
     table.to_csv(run / "measures_monthly.csv", index=False, encoding="cp1252")
     cells = published_cells(earlier_runs(folder, "Coventry"))
+    # each cell under the pack's own measure name (it is there under a forecast's name too)
+    cells = cells[cells["measure"].isin(set(monthly["measure"]))]
     assert cells.query("table == 'm' and column == 'numerator'")["hidden"].sum() == hidden > 0
     _excel_edit(run / "measures_monthly.csv")
     with pytest.raises(ValidationError, match="not written as the pack wrote it") as info:

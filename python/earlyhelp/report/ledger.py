@@ -5,9 +5,11 @@ A council publishes a pack every month (``earlyhelp report``) and a demand forec
 both. Cells one run hid beside small counts, another may show, and read together they give the
 hidden counts back. So a run reads the council's runs already in its output folder: what they
 showed is known, what they hid stays hidden (:mod:`earlyhelp.report.pack`, and the
-observed counts of ``earlyhelp forecast``). Weeks are other cells than months: a weekly
-forecast reads the weekly forecasts before it (the same week: periods starting the same day),
-and no pack or monthly forecast reads them.
+observed counts of ``earlyhelp forecast``). A forecast's demand measures count a pack's
+measures' cells, some under other names (its ``open_caseload`` is a pack's ``episodes_open``):
+:data:`PACK_MEASURE_OF_DEMAND` pairs them, and the runs read each other's cells under both.
+Weeks are other cells than months: a weekly forecast reads the weekly forecasts before it (the
+same week: periods starting the same day), and no pack or monthly forecast reads them.
 
 Runs are read as they were written: a table is taken from the file whose SHA-256 the run's
 ``run.json`` records (its CSV, else its Parquet), and a run folder that cannot be read so, or
@@ -42,6 +44,59 @@ _LEDGER_COLUMNS = ("measure", "period", "locality", *COUNT_COLUMNS)
 _LEDGER_PERIODS = {"measures_monthly": r"\d{4}-\d{2}", "measures_localities_12m": r"12 months to \d{4}-\d{2}"}
 
 
+#: Each demand measure of ``earlyhelp forecast`` (:data:`earlyhelp.forecast.MEASURES` and
+#: ``CHILD_MEASURES``) and the pack measure (its id in the catalogue) that counts the same events
+#: in the same cells, or None for one no pack measure counts. A forecast's series are named by
+#: their demand measure, a pack's by the catalogue: without this, a forecast of ``assessments``
+#: and a pack of ``assessments_started`` in one folder did not know each other, and read together
+#: gave the pack's hidden counts back. A new demand measure needs its entry here (a test fails
+#: without one). Some pairs count the same cells by the same rule; others by rules that differ in
+#: a few cells (see :func:`published_cells`: the runs are linked by which cells they showed and
+#: hid, never by their values):
+#:
+#: * the same rule, in every locality's cells: ``assessments`` (assessments by the day they
+#:   started, in their episode's locality), ``children_referred``, and the per-row measures
+#:   ``child_requests``, ``child_episodes_opened`` and ``child_open_caseload`` (the pack's
+#:   measures count recorded rows). A council's cell may still differ: the pack's council
+#:   counts events of no known locality too, the forecast's council is the sum of its localities.
+#: * the family measures: ``requests`` (a family's requests of one day are one), ``episodes_opened``
+#:   and ``open_caseload`` (a family's overlapping or adjoining episodes are one family episode)
+#:   count families where the pack counts rows: the same in most cells, fewer where a family had
+#:   two rows (siblings' contacts, one episode starting the day after another ended).
+#: * ``step_ups`` and ``child_step_ups`` count the episodes stepped up to social care by an end
+#:   reason or a social-care referral within 28 days (:func:`earlyhelp.data.events.step_ups`),
+#:   dated by the earlier of the two; the pack's ``step_ups`` counts episodes closed with the end
+#:   reason ``step_up``, by the day they closed.
+PACK_MEASURE_OF_DEMAND: Dict[str, Optional[str]] = {
+    "requests": "requests", "children_referred": "children_referred", "episodes_opened": "episodes_opened",
+    "assessments": "assessments_started", "step_ups": "step_ups", "open_caseload": "episodes_open",
+    "child_requests": "requests", "child_episodes_opened": "episodes_opened", "child_step_ups": "step_ups",
+    "child_open_caseload": "episodes_open",
+}
+
+
+def same_cells(measure: str) -> Tuple[str, ...]:
+    """The measure names, of packs and forecasts, that count the cells ``measure`` counts
+    (:data:`PACK_MEASURE_OF_DEMAND`), ``measure`` first.
+
+    Parameters
+    ----------
+    measure : str
+        a pack's measure id or a forecast's demand measure.
+
+    Returns
+    -------
+    tuple of str
+        ``measure`` and the others counting its cells: the pack measure and every demand
+        measure of it; ``(measure,)`` alone for a measure no other counts.
+    """
+    pack = PACK_MEASURE_OF_DEMAND.get(measure, measure)
+    if pack is None:
+        return (measure,)
+    names = [pack, *(d for d, p in PACK_MEASURE_OF_DEMAND.items() if p == pack)]
+    return tuple(dict.fromkeys([measure, *names]))
+
+
 #: the ``span`` of a weekly forecast's cells (``period`` the week's first day, ``YYYY-MM-DD``) and their table
 #: in :func:`published_cells`
 WEEKS = "w"
@@ -59,8 +114,10 @@ def earlier_runs(output, council: str, *, weeks: bool = False) -> List[Tuple[pd.
     cannot say whose run it is (unreadable, edited, without the command or the council), or
     whose tables cannot be read back as they were written, is an error naming the file.
     Restore the file, or move the run folder out of ``output``. A forecast's series are named
-    by their measure, and those a pack has too (``requests``, ``children_referred``,
-    ``episodes_opened``, ``step_ups``) count the same cells. Forecasts at weekly
+    by their demand measure, which counts a pack measure's cells, under the pack's name or
+    another (``assessments`` are ``assessments_started``, ``open_caseload`` is
+    ``episodes_open``: :data:`PACK_MEASURE_OF_DEMAND`); :func:`published_cells` gives each cell
+    under both names. Forecasts at weekly
     frequency count other cells than months: they are passed over unless ``weeks`` (a weekly
     forecast reading the weekly ones before it).
 
@@ -300,7 +357,7 @@ def _checked_ledger(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
-                    counts: Collection[str] = ()) -> pd.DataFrame:
+                    counts: Collection[str] = (), *, lead_in: bool = False) -> pd.DataFrame:
     """The earlier runs' published cells, long.
 
     Parameters
@@ -309,39 +366,84 @@ def published_cells(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
         per run, its monthly and 12-month tables as text (:func:`earlier_runs`).
     counts : collection of str, optional
         the measures that count (kinds ``count`` and ``stock``): a monthly table's ``previous`` of these is the
-        numerator of the month a year before, published too (withheld beside a shown count, it
-        was hidden; beside a hidden one it says nothing).
+        numerator of the month a year before, published too where it is a number (a previous
+        withheld says nothing here: beside a shown count it is left blank, as where the data do
+        not reach a year back; beside a hidden one it is withheld whatever it was).
+    lead_in : bool, default False
+        for a reader that publishes the months before a pack's own as they are (a forecast's
+        history): the months of the year before a pack's months (its lead-in year, which it
+        audits with its own, published only as ``previous``) are hidden where the pack did not
+        show them. The pack hid some of them and protected its other cells with them: the open
+        caseloads of a forecast written after a synthetic council's pack, with the stock-flow
+        identity (open at a month's end = open the month before + opened - closed) and the
+        previous figures the pack showed, gave 14 of the pack's hidden counts back (7 of them 1
+        to 5). A pack reads its own lead-in year itself, and shows it only as the previous
+        figure of a count it shows: it leaves this False.
 
     Returns
     -------
     DataFrame
-        one row per cell and run: ``pack`` (the run's place in ``earlier``), ``table`` (``m``
+        one row per cell, run and name: ``pack`` (the run's place in ``earlier``), ``table`` (``m``
         monthly, ``y`` 12-month, ``s3`` a forecast's quarter from the month ``period``, ``w`` a
         weekly forecast's week from the day ``period``),
         ``measure``, ``period``, ``locality``, ``column``, ``shown`` (and its ``value``) and
-        ``hidden``.
+        ``hidden``. A cell is there under each name that counts it (:func:`same_cells`): a
+        forecast's ``assessments`` are a pack's ``assessments_started`` too, and the other way
+        round, so that a pack and a forecast each find the other's cells under their own
+        measure's name. Some of these pairs count a cell by rules that differ in a few cells
+        (:data:`PACK_MEASURE_OF_DEMAND`): what a run showed or hid holds for the other's cell
+        (shown, it is taken as known, which it nearly is; hidden, it stays hidden), but its value
+        does not, so a cell under another measure's name, and a forecast's cell (whose
+        ``step_ups`` is a pack's measure under another rule), has no ``value`` (NaN).
     """
     parts = []
     for pack, tables in enumerate(earlier):
         for tag, frame in zip(("m", "y"), tables):
-            span = str(frame["span"].iloc[0]) if tag == "m" and "span" in frame.columns and len(frame) else "1"
+            forecast = "span" in frame.columns
+            span = str(frame["span"].iloc[0]) if tag == "m" and forecast and len(frame) else "1"
             if span == WEEKS:
                 tag = WEEKS                                # a weekly forecast's weeks: no month's cells
             elif int(span) > 1:
                 tag = f"s{int(span)}"                      # a forecast's quarters (or years): sums of months
             for c in (c for c in COUNT_COLUMNS if c in frame.columns):
-                parts.append(_cells(frame, frame[c], frame["period"], pack, tag, c))
+                cells = _cells(frame, frame[c], frame["period"], pack, tag, c)
+                if forecast:
+                    cells["value"] = np.nan
+                parts.append(cells)
             if tag == "m" and "previous" in frame.columns and len(counts):
                 mine = frame[frame["measure"].isin(list(counts))]
                 year_before = (pd.PeriodIndex(mine["period"], freq="M") - 12).astype(str)
                 # beside a hidden count the previous is withheld whatever it was: then it says nothing
+                previous = mine["previous"]
                 said = pd.to_numeric(mine["numerator"], errors="coerce").notna() | \
-                    pd.to_numeric(mine["previous"], errors="coerce").notna()
-                mine = mine[said.to_numpy()]
-                parts.append(_cells(mine, mine["previous"], pd.Series(year_before[said.to_numpy()], index=mine.index),
+                    pd.to_numeric(previous, errors="coerce").notna()
+                if lead_in:
+                    # the year before the pack's months: a previous not shown there was hidden,
+                    # or had no figure (blank beside a shown count), or may have been hidden
+                    # (beside a hidden count)
+                    before_months = ~year_before.isin(set(frame["period"]))
+                    previous = previous.where(pd.to_numeric(previous, errors="coerce").notna() | ~before_months,
+                                              SUPPRESSED)
+                    said = said | before_months
+                said = said.to_numpy()
+                parts.append(_cells(mine[said], previous[said], pd.Series(year_before[said], index=mine.index[said]),
                                     pack, tag, "numerator"))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["pack", "table", "measure", "period", "locality", "column", "shown", "hidden", "value"])
+    if not parts:
+        return pd.DataFrame(columns=["pack", "table", "measure", "period", "locality", "column", "shown", "hidden",
+                                     "value"])
+    return _under_every_name(pd.concat(parts, ignore_index=True))
+
+
+def _under_every_name(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` with each row again under every other name counting its cell (:func:`same_cells`),
+    without its value there."""
+    names = {m: same_cells(m)[1:] for m in pd.unique(cells["measure"])}
+    named = {m: others for m, others in names.items() if others}
+    if not named:
+        return cells
+    others = cells["measure"][cells["measure"].isin(list(named))].map(named).explode()
+    again = cells.loc[others.index].assign(measure=others.to_numpy(dtype=object), value=np.nan)
+    return pd.concat([cells, again], ignore_index=True)
 
 
 def _cells(frame: pd.DataFrame, column: pd.Series, period: pd.Series, pack: int, tag: str, name: str) -> pd.DataFrame:
