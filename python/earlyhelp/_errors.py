@@ -79,6 +79,10 @@ class Problem:
     def __str__(self) -> str:
         return self.format("python")
 
+    def _where(self) -> str:
+        """Where the problem is: ``table.column`` (the table alone when no column)."""
+        return self.table if self.column is None else f"{self.table}.{self.column}"
+
     def format(self, fixes: str = "python") -> str:
         """The problem as text, with its fix in the user's form: ``"python"`` or ``"toml"`` (a config file).
 
@@ -91,8 +95,7 @@ class Problem:
         -------
         str
         """
-        where = self.table if self.column is None else f"{self.table}.{self.column}"
-        text = f"{where}: {self.message}"
+        text = f"{self._where()}: {self.message}"
         if self.n_rows:
             shown = ", ".join(str(r) for r in list(self.rows)[:10])
             more = f" and {self.n_rows - 10} more" if self.n_rows > 10 else ""

@@ -60,23 +60,10 @@ class ConfigProblem(Problem):
 
     line: Optional[int] = None
 
-    def format(self, fixes: str = "python") -> str:
-        """The problem as text (see :meth:`earlyhelp.Problem.format`).
-
-        Parameters
-        ----------
-        fixes : str, default "python"
-            The form of the fix: ``"python"`` or ``"toml"``.
-
-        Returns
-        -------
-        str
-        """
-        text = super().format(fixes)
-        where = self.table if self.column is None else f"{self.table}.{self.column}"
+    def _where(self) -> str:
         at = f", line {self.line}" if self.line else ""
         key = f": {self.column}" if self.column is not None else ""
-        return f"{self.table}{at}{key}" + text[len(where):]
+        return f"{self.table}{at}{key}"
 
 
 def located(problems: Sequence[Problem], file: Union[str, "os.PathLike[str]"]) -> List[Problem]:

@@ -269,10 +269,11 @@ def _resolve_overlaps(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]
             seg_start.append(a)
             seg_end.append(b)
             seg_pos.append(k)
-    instants = set((start[involved] + 1)[(end == start + 1)[involved]].tolist())
+    instants = (start[involved] + 1)[(end == start + 1)[involved]]
 
     def back(t):  # the end of a spell of no day is its own day
-        return np.array([x - 1 if x in instants else x for x in t], dtype=np.int64)
+        t = np.asarray(t, dtype=np.int64)
+        return t - np.isin(t, instants)
 
     resolved = sp.iloc[rows].copy()
     resolved["start"] = pd.to_datetime(back(seg_start), unit="ns")
