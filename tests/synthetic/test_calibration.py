@@ -1,6 +1,6 @@
 """Every generated figure of the councils here is within 10% of the published figure it is
 calibrated to, or the calibration table says why it cannot be compared. (Not every seed: over
-seeds 1-25 of five-year councils at scale 1, 2 of 675 figures were 11-12% off, as the
+seeds 1-25 of five-year councils at scale 1, 5 of 700 figures were 10.8-12.2% off, as the
 synthetic module's docstring says.)"""
 from __future__ import annotations
 

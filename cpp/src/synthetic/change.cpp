@@ -101,6 +101,8 @@ double YearLevels::on(int32_t day) const {
   return level.back();
 }
 
+double YearLevels::mid_year(int year) const { return on(civil_day(year, 7, 1)); }
+
 int year_of(int32_t day) { return civil(day).year; }
 
 int month_index(int32_t first, int32_t day) {

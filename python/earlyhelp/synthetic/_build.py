@@ -163,8 +163,10 @@ def build_truth(raw: RawColumns, tables: Dict[str, pd.DataFrame], int_ids: Dict[
 
 def build_change_truth(raw: Dict[str, RawColumns], tables: Dict[str, pd.DataFrame], no_date: int
                        ) -> Dict[str, pd.DataFrame]:
-    """Change over time: ``change`` (the parameters, one row per council), ``years`` (the
-    request and outcomes-met levels of each calendar year) and ``locality_months`` (each
+    """Change over time: ``change`` (the parameters, one row per council), ``years`` (each
+    calendar year's request level, the mean over its simulated days of the level interpolated
+    between 1 July of the listed years; its level on 1 July; its outcomes-met level) and
+    ``locality_months`` (each
     locality's random effects and noise-free expected request arrivals a month, before open
     episodes and families with no child aged 0-17 hold arrivals back)."""
     out: Dict[str, pd.DataFrame] = {}

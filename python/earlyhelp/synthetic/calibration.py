@@ -295,9 +295,10 @@ def _looked_after(t: _Table, ds: Dataset, start: pd.Timestamp, end: pd.Timestamp
     cla = ds.tables.get("cla_episodes")
     days = [pd.Timestamp(f"{y}-03-31") for y in range(start.year, end.year + 1)
             if start <= pd.Timestamp(f"{y}-03-31") <= end]
-    if cla is None or not days:
-        t.add("looked-after children", float("nan"), 637.5, "children", SEED_WOLVES_2017,
-              "not compared: " + ("no cla_episodes table" if cla is None else "the window holds no 31 March"))
+    # A Dataset holds every table, an absent one empty: no rows is no statutory data, not a stock of 0.
+    if cla is None or cla.empty or not days:
+        why = ("no cla_episodes rows" if cla is None or cla.empty else "the window holds no 31 March")
+        t.add("looked-after children", float("nan"), 637.5, "children", SEED_WOLVES_2017, f"not compared: {why}")
         return
     counts = [int(cla.loc[(cla["start_date"] <= d) & (cla["end_date"].isna() | (cla["end_date"] > d)),
                           "person_id"].nunique()) for d in days]

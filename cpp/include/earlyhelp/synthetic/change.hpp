@@ -25,6 +25,8 @@ struct YearLevels {
   double at(int year) const;
   // On a day: linear between the middles (1 July) of the listed years, flat beyond.
   double on(int32_t day) const;
+  // On 1 July of a year: the listed level for a listed year, else interpolated as on().
+  double mid_year(int year) const;
 };
 
 struct ChangeOverTime {
