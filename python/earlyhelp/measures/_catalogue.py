@@ -172,6 +172,19 @@ _COLUMN_FIELDS = ("date", "end", "weight", "denominator_weight")
 _TEXT_FIELDS = ("id", "title", "definition", "source", "reference", "unit")
 
 
+# The fields each kind does not use: given, they would be silently ignored (a proportion's
+# weight is not a weighted share: its numerator and denominator count rows).
+_IGNORED = {"count": ("denominator", "end", "denominator_source", "denominator_weight"),
+            "proportion": ("weight", "end", "denominator_source", "denominator_weight"),
+            "stock": ("denominator", "denominator_source", "denominator_weight"),
+            "ratio": ("denominator",)}
+_USES = {"denominator": "a proportion's rows to divide by; a ratio divides by denominator_source",
+         "end": "used by stock and ratio measures only",
+         "weight": "used by count, stock and ratio measures only",
+         "denominator_source": "used by ratio measures only",
+         "denominator_weight": "used by ratio measures only"}
+
+
 def _spec_problems(m: "Measure") -> List[Problem]:
     """Everything wrong with a measure's fields (types, choices, what its kind needs)."""
     where = f"measure {m.id}"
@@ -205,6 +218,11 @@ def _spec_problems(m: "Measure") -> List[Problem]:
         bad("end", "a stock needs an end column")
     if m.kind == "ratio" and not (m.end and m.denominator_source):
         bad("end", "a ratio needs an end column and a denominator_source")
+    if m.kind in KINDS:
+        for name in _IGNORED[m.kind]:
+            if getattr(m, name) is not None:
+                bad(name, f"is not used by a {m.kind} measure ({_USES[name]}): leave it out",
+                    getattr(m, name))
     if m.locality_of not in LOCALITY_OF:
         bad("locality_of", f"must be one of {', '.join(LOCALITY_OF)}", m.locality_of)
     for name in ("lookback_days", "maturity_days"):
@@ -315,14 +333,36 @@ def register(measure: "Measure | Mapping[str, Any]", *, replace_existing: bool =
 def unregister(measure_id: str) -> None:
     """Remove a registered measure from the catalogue (built-in measures stay).
 
+    A measure registered in place of a built-in one (``replace_existing=True``, or a measures
+    file loaded with ``replace_builtin=True``) is removed and the built-in measure comes back.
+
     Parameters
     ----------
     measure_id : str
         The measure's id.
+
+    Raises
+    ------
+    ValueError
+        the id is a built-in measure that nothing replaced.
     """
-    if measure_id in {m.id for m in _BUILTIN}:
-        raise ValueError(f"{measure_id!r} is a built-in measure")
+    builtin = {m.id: m for m in _BUILTIN}
+    if measure_id in builtin:
+        if _REGISTRY.get(measure_id) is builtin[measure_id]:
+            raise ValueError(f"{measure_id!r} is a built-in measure")
+        _REGISTRY[measure_id] = builtin[measure_id]
+        return
     _REGISTRY.pop(measure_id, None)
+
+
+def builtin_ids() -> List[str]:
+    """The ids of the built-in measures (``catalogue.toml``).
+
+    Returns
+    -------
+    list of str
+    """
+    return [m.id for m in _BUILTIN]
 
 
 _SPEC_KEYS = {f for f in Measure.__dataclass_fields__}

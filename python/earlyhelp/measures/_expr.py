@@ -9,6 +9,16 @@ is parsed with :mod:`ast` and only this grammar is allowed
 * ``and``, ``or``, ``not`` and their row-wise forms ``&``, ``|``, ``~``;
 * arithmetic ``+  -  *  /  //  %`` and unary minus on numbers, and parentheses.
 
+A missing value is missing, as in SQL: a comparison or arithmetic with one has no value (nor does
+dividing by 0), ``and``/``or``/``not`` keep "no value" where the known parts do not decide, and a
+row counts only where the whole condition is known to be true, so ``x != 1`` and ``not x == 1``
+are false on a row where ``x`` is missing. ``x == None`` (``!= None``) asks whether ``x`` is
+missing (recorded), and ``None`` in an ``in`` list matches a missing value. A date column is a
+number of days since 1970-01-01 (a missing date is missing), so ``end_date - start_date`` is a
+number of days, and it can be compared with a date written as text (``end_date >= '2024-04-01'``).
+A condition may nest at most :data:`MAX_DEPTH` deep and hold at most :data:`MAX_NODES` parts, so
+that anything accepted can be evaluated.
+
 Anything else (attribute access, function or method calls, ``@`` variables, indexing, lambdas,
 comprehensions, assignments) is refused with a :class:`~earlyhelp.ValidationError` naming the
 measure, the field, the expression and the part refused. The expression is then evaluated here,
@@ -28,6 +38,10 @@ from .._errors import Problem, ValidationError
 GRAMMAR = ("column names, numbers, text in quotes, True/False/None, comparisons (== != < <= > >=, "
            "'in'/'not in' a list of constants), and/or/not (or & | ~), arithmetic (+ - * / // %) and parentheses")
 EVERY_ROW = "all"
+#: the deepest a condition may nest (a sum of 100 columns is 100 deep; an and/or chain is 1)
+MAX_DEPTH = 100
+#: the most parts (names, constants, operators, list members) a condition may hold
+MAX_NODES = 5000
 
 _ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
                ast.FloorDiv: np.floor_divide, ast.Mod: np.mod}
@@ -89,10 +103,16 @@ def _parse(expr: str, measure: str, field: str) -> Optional[ast.Expression]:
         return None
     if "@" in text:  # pandas' @name reached the engine's own variables
         raise _fail(measure, field, expr, "uses '@': only the source's columns can be named")
+    too_deep = (f"is too long or nested too deeply (at most {MAX_DEPTH} levels and {MAX_NODES} parts): "
+                "split it, or add a true/false column to the data")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise _fail(measure, field, expr, f"is not a valid expression ({exc.msg}); allowed: {GRAMMAR}") from None
+    except (RecursionError, MemoryError):   # Python's parser gives up on very deep nesting
+        raise _fail(measure, field, expr, too_deep) from None
+    if not _within_limits(tree.body):
+        raise _fail(measure, field, expr, too_deep)
     names: Set[str] = set()
     _check(tree.body, text, names, measure, field, expr)
     if not names:
@@ -102,6 +122,20 @@ def _parse(expr: str, measure: str, field: str) -> Optional[ast.Expression]:
         raise _fail(measure, field, expr, "is not a true/false condition: compare it, e.g. "
                     f"'{text} > 0'")
     return tree
+
+
+def _within_limits(root: ast.AST) -> bool:
+    """Whether the tree nests at most MAX_DEPTH deep and has at most MAX_NODES nodes (walked
+    without recursion: the checks and the evaluation after it recurse once per level)."""
+    stack = [(root, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH or count > MAX_NODES:
+            return False
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+    return True
 
 
 def _check(node: ast.AST, text: str, names: Set[str], measure: str, field: str, expr: str) -> None:
@@ -177,8 +211,10 @@ def columns_used(expr: Optional[str]) -> List[str]:
 
 
 def evaluate(expr: Optional[str], frame: pd.DataFrame, *, measure: str, field: str,
-             source: str, columns: Iterable[str]) -> np.ndarray:
-    """A condition's value on every row of ``frame``: a boolean array (missing counts as false).
+             source: str, columns: Iterable[str], dates: Iterable[str] = (),
+             no_day: Optional[int] = None) -> np.ndarray:
+    """A condition's value on every row of ``frame``: a boolean array, True only where the
+    condition is known to be true (a row where it has no value, for a missing value, is False).
 
     Parameters
     ----------
@@ -190,6 +226,11 @@ def evaluate(expr: Optional[str], frame: pd.DataFrame, *, measure: str, field: s
         for errors: the measure, the spec field and the source.
     columns : iterable of str
         the source's columns a user may name (internal ones left out).
+    dates : iterable of str, default ()
+        the columns holding dates as int64 days since 1970-01-01: a condition sees them as days
+        (a float, missing where the date is), and text compared with them is read as a date.
+    no_day : int, optional
+        the int64 that stands for a missing date in ``dates`` columns.
 
     Returns
     -------
@@ -211,27 +252,48 @@ def evaluate(expr: Optional[str], frame: pd.DataFrame, *, measure: str, field: s
     if unknown:
         raise _fail(measure, field, expr, f"names {', '.join(map(repr, unknown))}, not a column of source "
                     f"{source} (its columns: {', '.join(allowed)})")
-    ev = _Evaluator(frame, expr.strip(), measure, field, expr)
-    return ev.condition(tree.body)
+    ev = _Evaluator(frame, expr.strip(), measure, field, expr, set(dates), no_day)
+    try:
+        truth = ev.condition(tree.body)
+    except RecursionError:   # parse_condition bounds the depth; this is a last guard
+        raise _fail(measure, field, expr, f"is nested too deeply to evaluate (at most {MAX_DEPTH} levels)") \
+            from None
+    return truth.to_numpy(dtype=bool, na_value=False)
 
 
 class _Evaluator:
-    """Evaluates a checked condition's nodes on a frame's columns (pandas Series)."""
+    """Evaluates a checked condition's nodes on a frame's columns (pandas Series).
 
-    def __init__(self, frame: pd.DataFrame, text: str, measure: str, field: str, expr: str) -> None:
+    A true/false part is a nullable boolean Series (``pd.NA`` where it has no value: a missing
+    operand); ``&``, ``|`` and ``~`` on it follow three-valued (Kleene) logic, as SQL's do.
+    """
+
+    def __init__(self, frame: pd.DataFrame, text: str, measure: str, field: str, expr: str,
+                 dates: Set[str] = frozenset(), no_day: Optional[int] = None) -> None:
         self.frame, self.text, self.measure, self.field, self.expr = frame, text, measure, field, expr
+        self.dates, self.no_day = dates, no_day
+        self._columns: dict = {}
 
     def fail(self, node: ast.AST, message: str) -> ValidationError:
         return _fail(self.measure, self.field, self.expr, f"cannot be evaluated: {_shown(self.text, node)!r} "
                      f"{message}")
 
-    def condition(self, node: ast.AST) -> np.ndarray:
-        """A true/false value per row; a column or part that is not true/false is an error."""
+    def _truth(self, values: Any, missing: Any = None) -> pd.Series:
+        """A nullable boolean Series from a bool array (NA where ``missing``)."""
+        v = np.asarray(values, dtype=bool)
+        m = np.zeros(len(v), dtype=bool) if missing is None else np.asarray(missing, dtype=bool)
+        return pd.Series(pd.arrays.BooleanArray(v & ~m, m.copy()), index=self.frame.index)
+
+    def condition(self, node: ast.AST) -> pd.Series:
+        """A true/false value per row (NA: no value); a column or part that is not true/false is an error."""
         value = self.value(node)
         if isinstance(value, (bool, np.bool_)):
-            return np.full(len(self.frame), bool(value))
-        if isinstance(value, pd.Series) and (pd.api.types.is_bool_dtype(value.dtype)):
-            return value.to_numpy(dtype=bool, na_value=False)
+            return self._truth(np.full(len(self.frame), bool(value)))
+        if isinstance(value, pd.Series) and pd.api.types.is_bool_dtype(value.dtype):
+            if isinstance(value.dtype, pd.BooleanDtype):
+                return value
+            missing = value.isna().to_numpy(dtype=bool)
+            return self._truth(value.to_numpy(dtype=bool, na_value=False), missing)
         hint = f"; write a condition such as '{_shown(self.text, node)} > 0'" if isinstance(node, ast.Name) else ""
         raise self.fail(node, f"is not true/false{hint}")
 
@@ -243,26 +305,41 @@ class _Evaluator:
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise self.fail(node, f"({exc})") from None
 
+    def _column(self, name: str) -> pd.Series:
+        """A column as the condition sees it: a date as days since 1970 (float, NaN where missing)."""
+        if name not in self._columns:
+            col = self.frame[name]
+            if name in self.dates:
+                d = col.to_numpy()
+                out = d.astype(float)
+                if self.no_day is not None:
+                    out[d == self.no_day] = np.nan
+                col = pd.Series(out, index=self.frame.index, name=name)
+            self._columns[name] = col
+        return self._columns[name]
+
     def _value(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
-            return self.frame[node.id]
+            return self._column(node.id)
         if isinstance(node, ast.BoolOp):
-            join = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
             parts = [self.condition(v) for v in node.values]
-            return pd.Series(join.reduce(parts), index=self.frame.index)
+            out = parts[0]
+            for part in parts[1:]:
+                out = (out & part) if isinstance(node.op, ast.And) else (out | part)
+            return out
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, (ast.Not, ast.Invert)):
-                return pd.Series(~self.condition(node.operand), index=self.frame.index)
+                return ~self.condition(node.operand)
             operand = self._number(node.operand)
             return -operand if isinstance(node.op, ast.USub) else +operand
         if isinstance(node, ast.BinOp):
             if type(node.op) in _ROWWISE:
-                return pd.Series(_ROWWISE[type(node.op)](self.condition(node.left), self.condition(node.right)),
-                                 index=self.frame.index)
+                left, right = self.condition(node.left), self.condition(node.right)
+                return (left & right) if isinstance(node.op, ast.BitAnd) else (left | right)
             left, right = self._number(node.left), self._number(node.right)
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 out = _ARITHMETIC[type(node.op)](left, right)
             if type(node.op) in (ast.Div, ast.FloorDiv, ast.Mod):
                 # x / 0 has no value: infinity would pass 'x / 0 > 1' on every row, and an
@@ -282,17 +359,41 @@ class _Evaluator:
             raise self.fail(node, "is not a number (arithmetic needs numbers)")
         return value
 
+    def _is_date(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and node.id in self.dates
+
+    def _as_day(self, node: ast.AST, value: Any) -> Any:
+        """Text compared with a date column: the date it names, as days since 1970."""
+        if not isinstance(value, str):
+            return value
+        try:
+            ts = pd.Timestamp(value)
+        except (TypeError, ValueError, OverflowError):
+            ts = pd.NaT
+        if pd.isna(ts):
+            raise self.fail(node, f"compares a date with {value!r}, which is not a date (write 'YYYY-MM-DD')")
+        return float(np.datetime64(ts.to_datetime64(), "D").astype(np.int64))
+
     def _compare(self, node: ast.Compare) -> pd.Series:
-        out = np.ones(len(self.frame), dtype=bool)
-        left = self.value(node.left)
+        out = self._truth(np.ones(len(self.frame), dtype=bool))
+        left_node, left = node.left, self.value(node.left)
         for op, right_node in zip(node.ops, node.comparators):
             if isinstance(op, (ast.In, ast.NotIn)):
                 if not isinstance(left, pd.Series):
                     raise self.fail(node, "needs a column on the left of 'in'")
                 members = [e.value for e in right_node.elts]
+                if self._is_date(left_node):
+                    members = [self._as_day(node, v) for v in members]
                 self._check_codes(node, left, members)
-                got = left.isin(members).to_numpy(dtype=bool)
-                got = ~got if isinstance(op, ast.NotIn) else got
+                missing = left.isna().to_numpy(dtype=bool)
+                known = [v for v in members if v is not None]
+                got = left.isin(known).to_numpy(dtype=bool) & ~missing
+                if None in members:   # 'in [..., None]' matches a missing value, as '== None' does
+                    got |= missing
+                    missing = np.zeros(len(got), dtype=bool)
+                if isinstance(op, ast.NotIn):
+                    got = ~got
+                part = self._truth(got, missing)
                 right = left
             else:
                 right = self.value(right_node)
@@ -304,17 +405,27 @@ class _Evaluator:
                         raise self.fail(node, "orders a value against None (only == None and != None ask "
                                         "whether a value is missing)")
                     got = column.isna().to_numpy(dtype=bool)
-                    got = ~got if isinstance(op, ast.NotEq) else got
-                    out &= got
-                    left = right
+                    out = out & self._truth(~got if isinstance(op, ast.NotEq) else got)
+                    left_node, left = right_node, right
                     continue
+                if self._is_date(left_node):
+                    right = self._as_day(node, right)
+                elif self._is_date(right_node):
+                    left = self._as_day(node, left)
                 self._check_codes(node, column, [other])
                 res = getattr(left, _COMPARE[type(op)])(right) if isinstance(left, pd.Series) \
                     else getattr(right, _COMPARE[_MIRROR[type(op)]])(left)
-                got = pd.Series(res).to_numpy(dtype=bool, na_value=False)
-            out &= got
-            left = right
-        return pd.Series(out, index=self.frame.index)
+                # a comparison with a missing value has no value (pandas: NaN != x is True)
+                missing = np.zeros(len(self.frame), dtype=bool)
+                for side in (left, right):
+                    if isinstance(side, pd.Series):
+                        missing |= side.isna().to_numpy(dtype=bool)
+                    elif isinstance(side, float) and np.isnan(side):   # a constant divided by 0
+                        missing[:] = True
+                part = self._truth(pd.Series(res).to_numpy(dtype=bool, na_value=False), missing)
+            out = out & part
+            left_node, left = right_node, right
+        return out
 
     def _check_codes(self, node: ast.AST, column: Any, values: List[Any]) -> None:
         """Refuse text that is not one of a code column's codes: a misspelt code ('outcome_met')

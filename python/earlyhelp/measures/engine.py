@@ -16,8 +16,8 @@ from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real
 from . import _catalogue as cat
 from ._expr import evaluate
-from .sources import (DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, SOURCE_TABLES, Builder, MissingData,
-                      Source, check_measure)
+from .sources import (DATE_COLUMNS, DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, SOURCE_TABLES, Builder,
+                      MissingData, Source, check_measure)
 from .stats import change_test, poisson_interval, weighted_poisson_interval, wilson_interval
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
@@ -145,12 +145,15 @@ def compute(ds, measures=None, period: str = "month", by: Union[None, str, Seque
         events its sum holds); ``previous`` is the same period a year before (none
         where that period was not ``complete``: a part-month, or re-referrals that could not see 12
         months back, would make any change look real) and ``change_p`` a two-sided test that the
-        change is more than noise (two-proportion z test, the conditional binomial test of two
-        Poisson counts, or a z test of two sums of weights). ``attrs['blocked']`` maps each measure
+        change is more than noise (Fisher's exact test of two proportions, the conditional
+        binomial test of two Poisson counts, or a z test of two sums of weights); a period that is
+        not ``complete`` (a part period, or a provisional one) has no change test (``change_p``
+        NaN, ``change_significant`` missing). ``attrs['blocked']`` maps each measure
         that could not be computed to the missing table or column; ``attrs['skipped']`` those that
         cannot be split by ``by``; ``attrs['assumed']`` what a source took for values not recorded,
-        with how many (a practitioner with no FTE counts as 0 FTE), and ``attrs['unrecorded']``
-        the how many of each as a number.
+        with how many (a practitioner with no FTE counts as 0 FTE; a plan agreed before its
+        episode started is not timely; a review due after the data's last date is not yet due),
+        and ``attrs['unrecorded']`` the how many of each as a number.
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; valid periods: {', '.join(PERIODS)}")
@@ -378,7 +381,8 @@ def _mask(src: Source, m: cat.Measure, field: str) -> np.ndarray:
     expr = getattr(m, field)
     cache = src.__dict__.setdefault("_masks", {})
     if expr not in cache:
-        cache[expr] = evaluate(expr, src.frame, measure=m.id, field=field, source=src.name, columns=_columns(src))
+        cache[expr] = evaluate(expr, src.frame, measure=m.id, field=field, source=src.name, columns=_columns(src),
+                               dates=DATE_COLUMNS.get(src.name, ()), no_day=NO_DAY)
     return cache[expr]
 
 
@@ -652,8 +656,9 @@ def _one(m: cat.Measure, src: Source, den_src: Optional[Source], dims: List[str]
     else:
         lo = hi = np.full_like(value, np.nan)
         p_change = np.full_like(value, np.nan)
-    if immature.any():  # a provisional figure against a final one: the shortfall is records still to come
-        p_change = np.where(immature[None, :], np.nan, p_change)
+    # no change test for a period that is not complete: a provisional figure against a final one
+    # shows the records still to come as a fall, a part month the days not in the window or the data
+    p_change = np.where(complete[None, :], p_change, np.nan)
     with np.errstate(invalid="ignore"):
         change = value - prev
     keep_groups = np.ones(G, dtype=bool)

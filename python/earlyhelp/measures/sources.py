@@ -57,6 +57,8 @@ ASSUMED: Dict[str, Tuple[str, str, bool]] = {
                                       "is then a lower bound)", True),
     "practitioners.fte": ("practitioners", "with no FTE recorded count as 0 FTE (measures per FTE are then too "
                                            "high)", False),
+    "plans.agreed_date": ("plans", "agreed before their episode started (a recording error in the plan's or the "
+                                   "episode's date) count as not agreed within 4 weeks", True),
 }
 
 
@@ -728,15 +730,31 @@ def _plans(b: Builder) -> Source:
     ep_start = _take(days(b.ds.episodes["start_date"]), pos, NO_DAY).astype(np.int64)
     agreed = days(p["agreed_date"])
     lag = np.where((ep_start != NO_DAY) & (agreed != NO_DAY), agreed - ep_start, np.nan).astype(float)
+    early = lag < 0
+    if early.any():   # a recording error (the plan's or the episode's date): not a timely plan, and said
+        b.assume("plans.agreed_date", int(early.sum()))
     frame = pd.DataFrame({"agreed_date": agreed, "end_date": days(p["end_date"]), "days_from_start": lag,
-                          "within_standard": lag <= PLAN_DAYS}, copy=False)
+                          "within_standard": (lag >= 0) & (lag <= PLAN_DAYS)}, copy=False)
     return Source("plans", frame, b.episode_dims(pos))
 
 
 def _taf_reviews(b: Builder) -> Source:
     r = b.ds.taf_reviews
     due, held = days(r["due_date"]), days(r["held_date"])
-    as_of = days(pd.Series([b.as_of]))[0] if b.as_of is not None else max(int(due.max()), int(held.max()))
+    if b.as_of is not None:
+        as_of = int(days(pd.Series([b.as_of]))[0])
+    else:
+        # no extract date: the latest event the data record as happened (never a review's due
+        # date, which is scheduled and may lie after the extract), said in the result
+        end = b.ds.data_end()
+        as_of = int(days(pd.Series([end]))[0]) if end is not None else NO_DAY
+        later = int(((due != NO_DAY) & (due > as_of)).sum())
+        if later:
+            when = f"after {end.date()}, the latest date the data record" if end is not None else \
+                "while the data record no event"
+            b.assumed["taf_reviews.due_date"] = (f"reviews due {when} (the extract's date is not known), are "
+                                                 "taken as not yet due")
+            b.unrecorded["taf_reviews.due_date"] = later
     is_due = (due != NO_DAY) & (due <= as_of)
     frame = pd.DataFrame({"due_date": due, "held_date": held, "due": is_due, "held": held != NO_DAY,
                           "on_time": is_due & (held != NO_DAY) & (held <= due)}, copy=False)
@@ -971,6 +989,12 @@ def check_measure(m: Measure) -> None:
     for name, src in (("source", m.source), ("denominator_source", m.denominator_source)):
         if src is not None and src not in BUILDERS:
             problems.append(Problem(where, name, f"unknown source {src!r}; sources: {', '.join(BUILDERS)}"))
+    in_post = [s for s, d in DATE_COLUMNS.items() if "start_date" in d and "end_date" in d]
+    if m.denominator_source in BUILDERS and m.denominator_source not in in_post:
+        # a ratio's denominator is what is in post at the period end: from start_date to end_date
+        problems.append(Problem(where, "denominator_source", f"source {m.denominator_source} has no start_date and "
+                                "end_date, so what is in post at a period end cannot be counted; sources with them: "
+                                f"{', '.join(in_post)}", value=m.denominator_source))
     if m.locality_of != "family" and m.source != "episodes":
         problems.append(Problem(where, "locality_of", f"{m.locality_of!r} needs source episodes (its lead agency "
                                 f"and practitioner), not {m.source}", value=m.locality_of))

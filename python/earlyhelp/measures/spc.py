@@ -48,6 +48,8 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
         taken in the order given.
     change_points : index labels where the process is known to change (a new service model);
         centre and limits are recalculated from each (the point itself starts the new phase).
+        Each must name exactly one point: a label of the index, or for a date index the date
+        (or month, ``"2024-01"`` or a ``Period``) of a point.
     baseline : compute each phase's centre and limits from its first ``baseline`` points only
         and extend them (default: every point of the phase); a whole number from 1 to the
         series' length.
@@ -77,7 +79,8 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
     ValidationError
         values that are not numbers or are infinite, values so large that a moving range or a
         limit would pass the largest float (about 1.8e308: give them in larger units), a
-        duplicated or missing date in a date index, or a ``baseline``, ``shift_run``,
+        duplicated or missing date in a date index, values that are dates or durations, a change
+        point that is not one point of the series, or a ``baseline``, ``shift_run``,
         ``trend_run`` or ``min_points`` that is not a whole number in range.
     """
     if not isinstance(series, pd.Series):
@@ -95,13 +98,7 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
         if isinstance(change_points, (str, bytes, pd.Timestamp)) or not hasattr(change_points, "__iter__"):
             change_points = [change_points]  # one label, not its letters
         for cp in change_points:
-            try:
-                pos = series.index.get_loc(cp)
-            except KeyError:
-                raise ValueError(f"change point {cp!r} is not in the series index") from None
-            if not isinstance(pos, (int, np.integer)):
-                raise ValueError(f"change point {cp!r} is not a unique index label")
-            phase[pos:] += 1
+            phase[_change_position(series.index, cp):] += 1
     # Work on the values scaled by a power of two to below 1 in size: exact (the same answer to
     # the last bit), but sums of values near 1e308 (the mean, the mean moving range) cannot overflow.
     exponent = _scale_exponent(values)
@@ -152,6 +149,38 @@ def xmr(series: pd.Series, *, change_points: Optional[Iterable] = None, baseline
     return out
 
 
+def _change_position(index: pd.Index, cp) -> int:
+    """The position of the point a change point names: one label of the index, matched exactly
+    (a month's label or date names that month; '2024-01-15' does not name January's point)."""
+    def refuse(message: str) -> ValidationError:
+        shown = [str(x) for x in index[:1].append(index[-1:])] if len(index) else []
+        span = f" (the series runs from {shown[0]} to {shown[-1]})" if shown else " (the series is empty)"
+        return ValidationError(Problem("xmr", "change_points", f"change point {cp!r} {message}{span}",
+                                       value=str(cp)))
+
+    keys = [cp]
+    if isinstance(index, pd.DatetimeIndex) and isinstance(cp, pd.Period):
+        keys.append(cp.start_time)
+    elif isinstance(index, pd.PeriodIndex) and not isinstance(cp, pd.Period):
+        try:
+            keys.append(pd.Period(cp, freq=index.freq))
+        except (TypeError, ValueError):
+            pass
+    for key in keys:
+        try:
+            found = index.get_indexer([key]) if index.is_unique else None
+        except (TypeError, ValueError):
+            found = np.array([-1])
+        if found is None:   # an index with a label twice: its change point must be a label once
+            matches = np.flatnonzero(index == key) if not isinstance(key, (list, tuple)) else []
+            if len(matches) > 1:
+                raise refuse("is more than one point of the series: a change point must name one")
+            found = matches if len(matches) else np.array([-1])
+        if found[0] >= 0:
+            return int(found[0])
+    raise refuse("is not in the series index: name one of its points (a label, or a point's date or month)")
+
+
 def _scale_exponent(values: np.ndarray) -> int:
     """The power of two that brings the largest value below 1 in size (0 when it already is)."""
     finite = values[np.isfinite(values)]
@@ -196,6 +225,15 @@ def _in_time_order(series: pd.Series) -> pd.Series:
 
 def _numbers(series: pd.Series) -> np.ndarray:
     """The values as floats; text that is not a number and infinities are refused, not dropped."""
+    kind = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind) \
+            or isinstance(kind, pd.PeriodDtype) \
+            or (kind == object and series.map(lambda v: isinstance(v, (pd.Timestamp, pd.Timedelta, pd.Period,
+                                                                         np.datetime64, np.timedelta64))).any()):
+        # a date read as a number is nanoseconds since 1970: a chart of nothing
+        raise ValidationError(Problem("xmr", "value", f"holds dates or durations ({kind}), not numbers: chart a "
+                                      "number per point (a count, a share, days as a number)",
+                                      value=str(series.dropna().iloc[0]) if series.notna().any() else None))
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     text = np.isnan(values) & series.notna().to_numpy()
     for bad, message in ((text, "is not a number"), (np.isinf(values), "is infinite")):
@@ -358,35 +396,42 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
 
     Each group's rows are put in time order first (by ``period_start`` where the frame has it,
     else by ``period`` when that is ordered, as :func:`compute` makes it; otherwise in the order
-    given), so a sorted or filtered frame gives the same summary.
+    given), so a sorted or filtered frame gives the same summary. Where the frame has
+    ``complete`` (as :func:`compute`'s has), a period that is not complete (a part month, a
+    provisional one) is charted without its value, as the pack charts it: its figure is not yet
+    comparable with the others, so the icons read the latest complete period (``latest_period``).
 
     Parameters
     ----------
     results : DataFrame
         :func:`compute` output.
     targets : dict, optional
-        target per measure id.
+        target per measure id (each a measure of ``results``).
     by : sequence of str, default ()
         group columns.
     change_points : dict, optional
-        dates where a measure's process changed, per measure id.
+        periods where a measure's process changed, per measure id (each a measure of
+        ``results``; each period one of its chart, see :func:`xmr`).
     min_points : int, default ``MIN_POINTS`` (15)
         the fewest points limits may rest on and not be provisional (see :func:`xmr`).
 
     Returns
     -------
     DataFrame
-        per measure (and group): ``latest_period`` (the latest period with a value: the one the
-        icons describe, earlier than the table's last period when that has none), ``latest, centre,
-        lower, upper, points, provisional`` (the latest point's limits rest on fewer than
-        ``min_points`` points, so its icons are tentative), ``variation, assurance, target,
-        direction``.
+        per measure (and group): ``latest_period`` (the latest complete period with a value: the
+        one the icons describe, earlier than the table's last period when that has none or is not
+        complete), ``latest, centre, lower, upper, points`` (the periods charted),
+        ``incomplete`` (the periods left out as not complete), ``provisional`` (the latest point's
+        limits rest on fewer than ``min_points`` points, so its icons are tentative), ``variation,
+        assurance, target, direction``.
 
     Raises
     ------
     ValidationError
-        a column missing, a period repeated within a group, or ``rolling_12m`` results (windows a
-        month apart overlap: the rules' false-signal rates hold for separate periods only).
+        a column missing, a period repeated within a group, ``rolling_12m`` results (windows a
+        month apart overlap: the rules' false-signal rates hold for separate periods only), a
+        ``targets`` or ``change_points`` key that is not a measure of ``results``, or a change
+        point that is not one of its periods.
     """
     from ._catalogue import get
 
@@ -402,8 +447,24 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
         raise ValidationError(Problem("variation_summary", "period", "is rolling_12m: overlapping 12-month "
                                       "windows cannot be read with SPC rules; compute period='month' (or "
                                       "'quarter') for the chart"))
+    present = set(results["measure"].astype(str))
+    for name, given in (("targets", targets), ("change_points", change_points)):
+        if given is None:
+            continue
+        if not isinstance(given, dict):
+            raise ValidationError(Problem("variation_summary", name, "must be a dict of measure id to "
+                                          f"{'a target' if name == 'targets' else 'change points'}", value=given))
+        unknown = sorted(str(k) for k in given if str(k) not in present)
+        if unknown:
+            # a misspelt id would silently leave the catalogue's target (or no change point) in place
+            raise ValidationError([Problem("variation_summary", f"{name}.{k}", "is not a measure of the results; "
+                                           f"their measures: {', '.join(sorted(present))}", value=k)
+                                   for k in unknown])
     rows = []
     keys = ["measure", *by]
+    if "complete" in results.columns:   # charted without their values, as the pack charts them
+        whole = results["complete"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        results = results.assign(value=results["value"].where(whole))
     for key, g in results.groupby(keys, observed=True, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         mid = str(key[0])
@@ -423,6 +484,8 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
                          lower=float(last["lower"].iloc[0]) if len(last) else np.nan,
                          upper=float(last["upper"].iloc[0]) if len(last) else np.nan,
                          points=int(chart["value"].notna().sum()),
+                         incomplete=int((~g["complete"].astype("boolean").fillna(False)).sum())
+                         if "complete" in g.columns else 0,
                          provisional=bool(last["provisional"].iloc[0]) if len(last) else True,
                          variation=variation(chart, direction), assurance=assurance(chart, target, direction),
                          target=target if target is not None else np.nan, direction=direction))
