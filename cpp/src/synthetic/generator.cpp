@@ -778,17 +778,21 @@ class CouncilSim {
     out_.te_p_rr.push_back(F.p_rr);
   }
 
-  // A child of the family aged 0-17 on `day`, or due within kPreBirthDays (a referral
-  // before birth); -1 when the family has no such child (no request then).
-  int child_on(Rng& r, int32_t f, int32_t day) const {
+  // The children a request on `day` can be about: those aged 0-17 then or due within
+  // kPreBirthDays (a referral before birth).
+  struct ChildOn {
+    int child;     // one of them, drawn; -1 when there is none (no request then)
+    int eligible;  // how many there are
+  };
+  ChildOn child_on(Rng& r, int32_t f, int32_t day) const {
     const Family& F = fam_[f];
     int32_t births[8];
     children_births(opt_.seed, index_, static_cast<uint64_t>(f), F.n_children, mid_day(), births);
     int eligible[8], n = 0;
     for (int c = 0; c < F.n_children; ++c)
       if (births[c] - kPreBirthDays <= day && day < eighteenth_birthday(births[c])) eligible[n++] = c;
-    if (n == 0) return -1;
-    return eligible[r.integer(0, n - 1)];
+    if (n == 0) return {-1, 0};
+    return {eligible[r.integer(0, n - 1)], n};
   }
   int32_t mid_day() const { return opt_.window_start + (opt_.window_end - opt_.window_start) / 2; }
 
@@ -808,7 +812,7 @@ class CouncilSim {
         throw std::logic_error("synthetic generator: family " + std::to_string(f) + " of council " +
                                std::to_string(index_) + " made no progress past day " + std::to_string(next.t));
       const auto day = static_cast<int32_t>(std::floor(next.t));
-      int child = child_on(r, f, day);
+      auto [child, eligible] = child_on(r, f, day);
       if (child < 0) {
         if (!next.step_down && !next.forced_request) {  // no child of the age early help serves: no request
           next = {next_arrival(r, F, day + 1.0), false, false};
@@ -816,7 +820,11 @@ class CouncilSim {
         }
         child = 0;  // a re-referral or step-down keeps to the closure model (the oracle's): the youngest
       }
-      const int children = 1 + (F.n_children > 1 ? std::min(F.n_children - 1, r.poisson(0.55 * (F.n_children - 1))) : 0);
+      // Children named: a count drawn from all the family's children (so the draws taken do not
+      // depend on the children's ages on the day), capped at those the request can be about (at
+      // least the one it is about).
+      const int drawn = 1 + (F.n_children > 1 ? std::min(F.n_children - 1, r.poisson(0.55 * (F.n_children - 1))) : 0);
+      const int children = std::min(drawn, std::max(1, eligible));
       if (next.step_down) {  // stepped down from social care: a request by social care, early help opens
         const int32_t dd = day + r.integer(0, 5);
         add_request(f, child, children, day, S5A, 2, EARLY_HELP, dd);

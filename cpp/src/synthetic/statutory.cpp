@@ -100,7 +100,8 @@ int placement_for(Rng& r, double age_years) {
 
 class Journeys {
  public:
-  Journeys(Rng& rng, const Options& o, Out& out) : r_(rng), o_(o), out_(out) {}
+  // `leaving` draws the reasons for leaving of periods whose last placement lasted under a day.
+  Journeys(Rng& rng, Rng& leaving, const Options& o, Out& out) : r_(rng), leaving_(leaving), o_(o), out_(out) {}
 
   // Follow one child from day t (birth on `birth`), starting in state 0 CIN, 1 CP, 2 care.
   // Returns the day the journey ends (the child is in no statutory service after it).
@@ -150,16 +151,19 @@ class Journeys {
     const double u = r_.uniform();
     out_.cp_cat.push_back(u < 0.50 ? 0 : u < 0.57 ? 1 : u < 0.61 ? 2 : u < 0.95 ? 3 : 4);
   }
-  // A period of care: placements of about kPlacementMean days, joined by X1.
+  // A period of care: placements of about kPlacementMean days, joined by X1. A placement
+  // starting and ending on one day has no episode of its own.
   void care(int64_t person, double birth, double s, double e) {
     const double u = r_.uniform();
     const int ls = index_of(kLegal, u < 0.55 ? "C2" : u < 0.75 ? "V2" : u < 0.92 ? "C1" : u < 0.97 ? "E1" : "L2");
     double t = s;
     bool first = true;
+    std::size_t shown = kNone;  // the period's latest episode in the table
     while (t < e) {
       const double next = std::min(e, t + r_.exponential(1.0 / kPlacementMean));
       const bool last = next >= e;
       if (keep(t, next) && day(next) > day(t)) {
+        shown = out_.cla_person.size();
         out_.cla_person.push_back(person);
         out_.cla_start.push_back(day(t));
         out_.cla_end.push_back(end_day(next));
@@ -167,22 +171,30 @@ class Journeys {
         out_.cla_ls.push_back(ls);
         out_.cla_place.push_back(placement_for(r_, (t - birth) / kYear));
         int rec = index_of(kRec, "X1");
-        if (last) rec = leaving_reason((next - birth) / kYear, next >= birth + kAdult - 1);
+        if (last) rec = leaving_reason(r_, (next - birth) / kYear, next >= birth + kAdult - 1);
         out_.cla_rec.push_back(next > o_.window_end ? -1 : rec);
+      } else if (last && keep(t, next) && shown != kNone) {
+        // The period's last placement lasted under a day: the episode before runs on to the
+        // period's end (the same day) and the period still ends with a reason for leaving.
+        out_.cla_end[shown] = end_day(next);
+        out_.cla_rec[shown] =
+            next > o_.window_end ? -1 : leaving_reason(leaving_, (next - birth) / kYear, next >= birth + kAdult - 1);
       }
       first = false;
       t = next;
     }
   }
-  int leaving_reason(double age, bool adult) {
-    if (adult) return index_of(kRec, r_.bernoulli(0.3) ? "E17" : "E8");
-    const double u = r_.uniform();
-    if (age < 5 && u < 0.35) return index_of(kRec, r_.bernoulli(0.7) ? "E11" : "E12");
+  static int leaving_reason(Rng& r, double age, bool adult) {
+    if (adult) return index_of(kRec, r.bernoulli(0.3) ? "E17" : "E8");
+    const double u = r.uniform();
+    if (age < 5 && u < 0.35) return index_of(kRec, r.bernoulli(0.7) ? "E11" : "E12");
     return index_of(kRec, u < 0.45 ? "E4A" : u < 0.55 ? "E4B" : u < 0.70 ? "E45" : u < 0.78 ? "E41" : u < 0.84 ? "E13"
                          : u < 0.92 ? "E8" : "E3");
   }
 
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   Rng& r_;
+  Rng& leaving_;
   const Options& o_;
   Out& out_;
 };
@@ -217,8 +229,11 @@ const std::map<std::string, std::vector<std::string>>& statutory_code_labels() {
 
 void add_statutory(Tables& t, const CouncilSpec& council, std::size_t council_index, const Options& o) {
   Rng rng(detail::stream_key(o.seed, council_index, 0x537461747574ULL));  // "Statut"
+  // A stream of its own for the rare reasons for leaving drawn after a placement of under a
+  // day, so the journeys' draws do not depend on which placements last under a day.
+  Rng leaving(detail::stream_key(o.seed, council_index, 0x4C65617665ULL));  // "Leave"
   Out out;
-  Journeys journeys(rng, o, out);
+  Journeys journeys(rng, leaving, o, out);
   Table& persons = t.at("persons");
   auto& birth = column<int32_t>(persons, "birth_date");
   // Referrals the Early Help part made: each one not closed with no further action starts a journey.
