@@ -27,7 +27,7 @@ pytestmark = pytest.mark.simulation
 @pytest.fixture(scope="module")
 def council():
     ds = synthetic.council("coventry", years=6, scale=2.0, seed=3)
-    train = build_features(ds, list(pd.date_range("2020-04-01", "2022-12-31", freq="QS")), data_end="2023-12-31")
+    train = build_features(ds, list(pd.date_range("2020-04-01", "2022-12-31", freq="QS")), data_end="2023-01-01")
     test = build_features(ds, list(pd.date_range("2023-01-01", "2024-03-31", freq="QS")))
     return ds, train, test
 
@@ -128,7 +128,7 @@ def test_backtest(council):
 def test_rereferral_model_reaches_the_observable_oracle(council):
     ds = council[0]
     train = build_features(ds, list(pd.date_range("2020-04-01", "2022-12-31", freq="QS")), "rereferral_12m",
-                           data_end="2023-12-31")
+                           data_end="2023-01-01")
     test = build_features(ds, list(pd.date_range("2023-01-01", "2024-03-31", freq="QS")), "rereferral_12m")
     assert {"closed_by_step_up_or_move", "episode_open"} <= set(test.excluded.by_reason())
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=3000)).fit(train.X, train.y)

@@ -668,7 +668,8 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
 @_data_options
 @click.option("--at", "at", default=None, help="Date the families are scored at (default, and at most: the end of the data; a later date warns).")
 @click.option("--train-years", default=2, show_default=True, type=click.IntRange(1, 10),
-              help="Years of quarterly cut-offs the model learns from.")
+              help="Years of quarterly cut-offs the model learns from (cut-offs before the data start are left "
+                   "out and counted in run.json's parameters).")
 @click.option("--suppression-threshold", default=None, type=click.IntRange(0, 100),
               help="Observed counts 1..threshold are shown as 'c' (default: the config's, else 5).")
 @click.option("--out", required=True, type=click.Path(file_okay=False),

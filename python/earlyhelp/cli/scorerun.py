@@ -60,6 +60,26 @@ def cutoffs(last: pd.Timestamp, years: int) -> List[pd.Timestamp]:
     return [(last - k * step).normalize() for k in range(years * CUTOFFS_PER_YEAR - 1, -1, -1)]
 
 
+def _in_data(ds, dates: List[pd.Timestamp]) -> List[pd.Timestamp]:
+    """The training cut-offs on or after the first episode's start: an earlier one holds no family
+    (build_features refuses it), so a --train-years reaching before the data trains on fewer dates,
+    and the run records how many it left out."""
+    starts = ds.episodes["start_date"].dropna()
+    if not len(starts):
+        return list(dates)
+    first = pd.Timestamp(starts.min()).normalize()
+    return [d for d in dates if d >= first]
+
+
+def _training_features(ds, dates, *, data_end):
+    kept = _in_data(ds, dates)
+    if not kept:
+        raise ValidationError([Problem("history", None, "not enough history to train on: every training date "
+                                       f"({dates[0].date()} to {dates[-1].date()}) is before the data start; "
+                                       "give a later --at or fewer --train-years")])
+    return _features(ds, kept, data_end=data_end), len(dates) - len(kept)
+
+
 def _features(ds, dates, *, data_end=None):
     from ..risk import build_features
 
@@ -113,7 +133,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     inputs = content_hash(ds)
 
     # 1. accuracy on the test date, from a model that saw only outcomes known by then
-    past = _features(ds, cutoffs(test_at - horizon, train_years), data_end=test_at)
+    past, _ = _training_features(ds, cutoffs(test_at - horizon, train_years), data_end=test_at)
     held_out = _features(ds, [test_at], data_end=when)
     checked = _fit(past)
     if len(held_out) == 0:
@@ -124,7 +144,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
 
     # 2. the model on the latest outcomes known at `when`, scoring the families open at `when`
     clock = time.perf_counter()
-    train = _features(ds, cutoffs(test_at, train_years), data_end=when)
+    train, before_data = _training_features(ds, cutoffs(test_at, train_years), data_end=when)
     model = _fit(train)
     # the scoring rows' outcomes lie after the data: a data_end past their window keeps them
     # (their labels are not used)
@@ -178,6 +198,8 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     params = {"at": str(when.date()), "test_at": str(test_at.date()), "train_years": train_years,
               "target": "step_up_12m", "horizon_days": HORIZON_DAYS, "model": "LogisticRiskModel()",
               "suppression_threshold": suppression_threshold}
+    if before_data:
+        params["training_cutoffs_before_data"] = before_data   # fewer training dates than --train-years asks
     if asked is not None and asked.normalize() > end:
         params["at_requested"] = str(asked.date())       # the run says what it was asked and what it did
     digest = run_digest(params, inputs)

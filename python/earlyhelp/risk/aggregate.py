@@ -21,6 +21,7 @@ from ..results import FrameResult
 from ..data.dataset import check_dataset, check_unique_ids
 from ._glm import two_sided_z
 from .evaluate import _as_labels, _as_probabilities
+from .features import family_localities
 
 
 #: the most families in one group whose distribution is computed exactly (quadratic time)
@@ -53,10 +54,14 @@ def _count_interval(p: np.ndarray, level: float) -> "tuple[float, float]":
 
 
 class ExpectedStepUps(FrameResult):
-    """:func:`expected_step_ups`'s table; ``level`` is the coverage of ``lower``/``upper``."""
+    """:func:`expected_step_ups`'s table; ``level`` is the coverage of ``lower``/``upper``;
+    ``locality_from_episode`` the number of score rows whose locality came from the episode (the
+    family has none in ``families``), ``no_locality`` those under ``unknown``."""
 
-    _metadata = ["level"]
+    _metadata = ["level", "locality_from_episode", "no_locality"]
     level: float = 0.95
+    locality_from_episode: int = 0
+    no_locality: int = 0
 
 
 def _scores_frame(scores: Any) -> pd.DataFrame:
@@ -75,6 +80,8 @@ def _scores_frame(scores: Any) -> pd.DataFrame:
             raise ValidationError(Problem("scores", "p", "required column is missing: p (or score), the "
                                           "probabilities", value=[str(c) for c in scores.columns[:10]]))
         frame = pd.DataFrame({"family_id": scores["family_id"].astype(str).to_numpy(), "p": scores[col].to_numpy()})
+        if "episode_id" in scores.columns:  # e.g. FeatureSet.ids: the episode each row is about
+            frame["episode_id"] = scores["episode_id"].astype(object).to_numpy()
     else:
         raise ValidationError(Problem("expected_step_ups", "scores", "must be a DataFrame (family_id, p) or a Series "
                                       f"indexed by family_id, not {type(scores).__name__}"))
@@ -104,8 +111,12 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     Returns
     -------
     DataFrame, one row per locality: ``locality_id``, ``name``, ``families``, ``expected``,
-    ``sd``, ``lower``, ``upper`` (and ``observed``). Families with no locality are grouped
-    under ``unknown``; none are dropped.
+    ``sd``, ``lower``, ``upper`` (and ``observed``). A family's locality follows the rule
+    :func:`build_features` uses (:func:`~earlyhelp.risk.features.family_localities`): its
+    ``locality_id`` in ``families``, else that of the row's episode (an ``episode_id`` column in
+    ``scores``, as ``FeatureSet.ids`` has) or, without one, of its latest episode with a locality.
+    Families with neither are grouped under ``unknown``; none are dropped. The result's
+    ``locality_from_episode`` and ``no_locality`` count the rows that took the fallback or have none.
     """
     if by not in ("locality", "council"):
         raise ValidationError(Problem("expected_step_ups", "by", "must be 'locality' or 'council'", value=by))
@@ -128,8 +139,13 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
         bad = frame.loc[unknown_family, "family_id"].tolist()
         raise ValidationError([Problem("scores", "family_id", "families not in ds.families", rows=bad[:10],
                                        n_rows=len(bad))])
-    key = frame["family_id"].map(loc).fillna("unknown").astype(str) if by == "locality" else \
-        pd.Series("council", index=frame.index)
+    from_episode = no_locality = 0
+    if by == "locality":
+        found, from_ep = family_localities(fam, ds.episodes, frame["family_id"], frame.get("episode_id"))
+        from_episode, no_locality = int(from_ep.sum()), int(found.isna().sum())
+        key = found.map(lambda v: "unknown" if pd.isna(v) else str(v))
+    else:
+        key = pd.Series("council", index=frame.index)
     frame["key"] = key.to_numpy()
     frame["var"] = frame["p"] * (1 - frame["p"])
     agg = {"families": ("p", "size"), "expected": ("p", "sum"), "var": ("var", "sum")}
@@ -149,4 +165,4 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
         out["name"] = name_of(out["locality_id"], locality_names(ds.localities)).to_numpy()
         cols.append("name")
     cols += ["families", "expected", "sd", "lower", "upper"] + (["observed"] if observed is not None else [])
-    return ExpectedStepUps.of(out[cols], level=level)
+    return ExpectedStepUps.of(out[cols], level=level, locality_from_episode=from_episode, no_locality=no_locality)

@@ -30,6 +30,7 @@ from scipy import special
 from .._docstrings import with_sections
 from .._errors import Problem, ValidationError
 from .._numbers import is_real, is_whole
+from ._glm import row_labels
 
 EPS = 1e-15
 Number = Union[int, float]
@@ -376,25 +377,37 @@ def _n_rows(values: Any, name: str) -> int:
 
 
 def _check_X(X: Any, y: Any) -> None:
+    """X and y of one length. Missing or infinite features are left to the model: a pipeline may
+    impute them (see :func:`_not_finite_problems` for a model that cannot)."""
     n, n_y = _n_rows(X, "X"), _n_rows(y, "y")
     if n != n_y:
         raise ValidationError(Problem("y", None, f"X and y have different lengths ({n} and {n_y})"))
+
+
+def _not_finite_problems(X: Any) -> List[Problem]:
+    """One problem per numeric column of X holding NaN or infinite values, with that column's rows
+    (the frame's index labels); text and categorical columns are the model's encoder's."""
     if isinstance(X, pd.DataFrame):
-        # text or categorical columns are for the model's own encoder (a pipeline); check the numbers
         numeric = [j for j in range(X.shape[1]) if pd.api.types.is_numeric_dtype(X.dtypes.iloc[j])
                    and not isinstance(X.dtypes.iloc[j], pd.CategoricalDtype)]
-        columns = X.columns[numeric]
+        columns = [str(X.columns[j]) for j in numeric]
         values = X.iloc[:, numeric].to_numpy(dtype=float, na_value=np.nan)
     else:
-        values = np.asarray(X, float)
-        columns = None
+        try:
+            values = np.asarray(X, dtype=float)
+        except (TypeError, ValueError):
+            return []
+        if values.ndim != 2:
+            return []
+        columns = [f"x{j}" for j in range(values.shape[1])]
     bad = ~np.isfinite(values)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        col = columns[c] if columns is not None else c
-        raise ValidationError([Problem("features", str(col), "features must be finite numbers (NaN or infinite "
-                                       "found)", rows=np.unique(np.argwhere(bad)[:, 0])[:10].tolist(),
-                                       n_rows=int(bad.any(axis=1).sum()), value=values[r, c])])
+    problems = []
+    for j in np.flatnonzero(bad.any(axis=0)):
+        rows = np.flatnonzero(bad[:, j])
+        problems.append(Problem("X", columns[j], "missing (NaN) or infinite values the model cannot take; impute "
+                                "them (e.g. SimpleImputer in a pipeline) or drop these rows",
+                                rows=row_labels(X, rows), n_rows=rows.size, value=float(values[rows[0], j])))
+    return problems
 
 
 @_evaluation_doc
@@ -417,7 +430,16 @@ def evaluate(model: Any, X: Any, y: Any, top_k_percent: Union[Number, Sequence[N
         as :func:`score_metrics`.
     """
     _check_X(X, y)
-    return score_metrics(y, predict_risk(model, X), top_k_percent, name=name)
+    try:
+        p = predict_risk(model, X)
+    except ValueError as exc:
+        # a model that cannot take missing or infinite features (scikit-learn's message names no
+        # column; a pipeline's last step names its own, encoded columns): X's columns and rows
+        problems = _not_finite_problems(X)
+        if problems:
+            raise ValidationError(problems) from exc
+        raise
+    return score_metrics(y, p, top_k_percent, name=name)
 
 
 # -- the oracle (synthetic councils) ------------------------------------------------------------

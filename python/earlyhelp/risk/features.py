@@ -53,6 +53,23 @@ CLOSURE_REASONS = ("outcomes_met", "step_down_universal", "disengaged", "transfe
 #: the data, and well inside the dates pandas can hold
 MAX_DAYS = 36_525
 
+#: the columns of FeatureSet.imputed
+IMPUTED_COLUMNS = ("at", "features", "reason", "families")
+#: what each imputation reason did, for FeatureSet.feature_info
+IMPUTED_NOTES = {
+    "no_child_recorded": ("youngest_age, oldest_age", "no child recorded: ages 0 (no_child_recorded = 1)"),
+    "child_age_unknown": ("youngest_age, oldest_age, child_under_5, teenager",
+                          "children recorded but none with a birth date: ages 0, child_under_5 and teenager 0 "
+                          "(child_age_unknown = 1)"),
+    "some_child_ages_unknown": ("youngest_age, oldest_age, child_under_5, teenager",
+                                "some children without a birth date: from the children with one"),
+    "no_locality_recorded": ("deprivation, locality_<id>", "no locality recorded for the family or its episode: "
+                             "locality_<id> all 0, deprivation the localities' mean (no_locality_recorded = 1)"),
+    "locality_without_deprivation": ("deprivation", "the family's locality has no deprivation recorded: the "
+                                     "localities' mean"),
+    "locality_from_episode": ("deprivation, locality_<id>", "no locality in families: the episode's locality"),
+}
+
 ExtraFeature = Callable[[Any, pd.Timestamp, pd.DataFrame], pd.DataFrame]
 DateLike = Any
 
@@ -81,7 +98,18 @@ class FeatureSet:
         date (``at``) and why.
     target, horizon_days, data_end : what was built.
     feature_info : dict of str to str
-        Notes on the features by column name (empty unless given).
+        Notes on the features by column name: where a value had to be filled in or taken from a
+        fallback, what was done and for how many rows (empty when nothing was).
+    imputed : DataFrame
+        The same as counts: ``at``, ``features`` (the columns concerned), ``reason`` and
+        ``families`` (rows at that date), one row per cut-off date and reason that occurred. The
+        reasons: ``no_child_recorded`` (ages 0), ``child_age_unknown`` (children recorded, none
+        with a birth date: ages 0, ``child_under_5`` and ``teenager`` 0, the indicator
+        ``child_age_unknown`` 1), ``some_child_ages_unknown`` (ages from the children with a
+        birth date only), ``no_locality_recorded`` (``locality_<id>`` all 0 with
+        ``no_locality_recorded`` 1, ``deprivation`` the localities' mean),
+        ``locality_without_deprivation`` (the localities' mean) and ``locality_from_episode``
+        (the family has none in ``families``: its episode's, see :func:`family_localities`).
     """
 
     X: pd.DataFrame
@@ -93,6 +121,7 @@ class FeatureSet:
     horizon_days: int
     data_end: pd.Timestamp
     feature_info: Dict[str, str] = field(default_factory=dict)
+    imputed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(IMPUTED_COLUMNS)))
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.X, self.y, self.ids))
@@ -135,6 +164,50 @@ def _members_at(snap: Any, at: pd.Timestamp) -> pd.DataFrame:
 def _count_by_family(family: pd.Series, rows: pd.Index) -> np.ndarray:
     counts = family.dropna().astype(str).value_counts()
     return counts.reindex(rows.astype(str), fill_value=0).to_numpy(dtype=float)
+
+
+def family_localities(families: pd.DataFrame, episodes: pd.DataFrame, family_id: pd.Series,
+                      episode_id: Optional[pd.Series] = None) -> Tuple[pd.Series, np.ndarray]:
+    """Each family's locality, by the one rule :func:`build_features` and
+    :func:`~earlyhelp.risk.expected_step_ups` share.
+
+    The family's ``locality_id`` in ``families``; where that is blank, the ``locality_id`` of the
+    episode given for the row (``episode_id``), or with no episode given, of the family's latest
+    episode (by start date) that has one. Missing where neither is recorded.
+
+    Parameters
+    ----------
+    families, episodes : DataFrame
+        The Dataset's tables.
+    family_id : Series
+        The families, one per row (a family may repeat).
+    episode_id : Series, optional
+        The episode each row is about (e.g. ``FeatureSet.ids["episode_id"]``).
+
+    Returns
+    -------
+    (Series, ndarray)
+        The locality per row (object, missing where none is recorded; index of ``family_id``)
+        and whether it came from the episode.
+    """
+    key = family_id.astype(object).where(family_id.notna(), None).map(lambda v: None if v is None else str(v))
+    fam = families.dropna(subset=["family_id"])
+    own = pd.Series(fam["locality_id"].astype(object).to_numpy(), index=fam["family_id"].astype(str).to_numpy())
+    loc = key.map(own).astype(object)
+    ep = episodes[episodes["locality_id"].notna().to_numpy()]
+    if episode_id is not None:
+        by_episode = pd.Series(ep["locality_id"].astype(object).to_numpy(), index=ep["episode_id"].astype(str).to_numpy())
+        fallback = episode_id.astype(object).map(lambda v: None if pd.isna(v) else str(v)).map(by_episode)
+    else:
+        latest = ep.dropna(subset=["family_id"]).sort_values(["family_id", "start_date", "episode_id"], kind="stable") \
+            .drop_duplicates("family_id", keep="last")
+        by_family = pd.Series(latest["locality_id"].astype(object).to_numpy(),
+                              index=latest["family_id"].astype(str).to_numpy())
+        fallback = key.map(by_family)
+    fallback = pd.Series(fallback.to_numpy(dtype=object), index=loc.index)
+    from_episode = (loc.isna() & fallback.notna()).to_numpy(dtype=bool)
+    loc = loc.where(loc.notna(), fallback)
+    return loc.astype(object), from_episode
 
 
 def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int, ups: pd.DataFrame
@@ -195,8 +268,10 @@ def _labels(ds: Any, rows: pd.DataFrame, at: pd.Timestamp, target: str, horizon_
 
 
 def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: NeedThresholds,
-              localities: List[str], ups: pd.DataFrame, rr: pd.DataFrame) -> pd.DataFrame:
+              localities: List[str], ups: pd.DataFrame, rr: pd.DataFrame) -> Tuple[pd.DataFrame, Dict[str, int]]:
+    """The built-in features of ``rows`` at ``at``, and the number of rows per imputation reason."""
     fam = pd.Index(rows["family_id"].astype(str))
+    imputed: Dict[str, int] = {}
     X: Dict[str, np.ndarray] = {}
     # needs as known at the date
     prof = profile_known(snap, at, t).assign(family_id=lambda d: d["family_id"].astype(str)).set_index("family_id")
@@ -209,9 +284,11 @@ def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: N
     X["statutory_open"] = prof["statutory_open"].fillna(False).to_numpy(dtype=float)
     # history: requests, episodes, step-ups, re-referrals, social-care referrals
     year_ago = at - pd.Timedelta(days=365)
-    rq = snap.requests
+    # family requests (ds.family_requests()): siblings' same-day contacts, one row per child in the
+    # SSD, are one request, as re-referrals count them; counting rows would count family size
+    rq = snap.family_requests()
     X["n_requests"] = _count_by_family(rq["family_id"], fam)
-    X["n_requests_12m"] = _count_by_family(rq.loc[(rq["received_date"] > year_ago).to_numpy(dtype=bool),
+    X["n_requests_12m"] = _count_by_family(rq.loc[(rq["date"] > year_ago).to_numpy(dtype=bool, na_value=False),
                                                   "family_id"], fam)
     ep = snap.episodes
     prior = ep[~_in(ep["episode_id"], rows["episode_id"])]
@@ -262,41 +339,49 @@ def _features(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, target: str, t: N
     linked = pairs.groupby(pairs["family_id_x"].astype(str))["family_id_y"].nunique()
     X["n_linked_households"] = linked.reindex(fam, fill_value=0).to_numpy(dtype=float)
     X["linked_household"] = (X["n_linked_households"] > 0).astype(float)
-    # locality
-    loc = snap.families.assign(family_id=lambda d: d["family_id"].astype(str)).set_index("family_id")["locality_id"]
-    family_loc = pd.Series(fam.map(loc), index=fam).astype(object)
-    family_loc = family_loc.where(family_loc.notna(), rows["locality_id"].astype(object).to_numpy())
-    dep = pd.to_numeric(snap.localities.set_index("locality_id")["deprivation"], errors="coerce").astype(float)
+    # locality: the families table, else the episode's (family_localities, shared with expected_step_ups)
+    family_loc, from_episode = family_localities(snap.families, snap.episodes, rows["family_id"],
+                                                 rows["episode_id"])
+    family_loc = family_loc.map(lambda v: None if pd.isna(v) else str(v))
+    dep = pd.to_numeric(snap.localities.set_index(snap.localities["locality_id"].astype(str))["deprivation"],
+                        errors="coerce").astype(float)
     # a locality with none recorded (the data model allows it), or a family with no locality: the
-    # localities' mean, not NaN, which no model takes
+    # localities' mean, not NaN, which no model takes; counted in FeatureSet.imputed
     known = dep.dropna()
-    X["deprivation"] = family_loc.map(dep).astype(float).fillna(float(known.mean()) if len(known) else 0.0) \
-        .to_numpy()
+    family_dep = family_loc.map(dep).astype(float)
+    no_locality = family_loc.isna().to_numpy()
+    imputed["no_locality_recorded"] = int(no_locality.sum())
+    imputed["locality_without_deprivation"] = int((family_dep.isna().to_numpy() & ~no_locality).sum())
+    imputed["locality_from_episode"] = int(from_episode.sum())
+    X["deprivation"] = family_dep.fillna(float(known.mean()) if len(known) else 0.0).to_numpy()
+    # the first locality is the reference; a family with none has its own indicator, not the
+    # reference's encoding
     for lid in localities[1:]:
         X[f"locality_{lid}"] = (family_loc == lid).to_numpy(dtype=float)
+    X["no_locality_recorded"] = no_locality.astype(float)
     # children and adults
     persons = snap.persons.set_index("person_id")
     kids = members[(members["role"] == "child").to_numpy(dtype=bool, na_value=False)]
     age = (at - kids["person_id"].map(persons["birth_date"])).dt.days / 365.25
     kids = kids.assign(age=age.clip(lower=0).to_numpy(), family_id=kids["family_id"].astype(str))
     g = kids.groupby("family_id")["age"]
-    X["n_children"] = kids.groupby("family_id").size().reindex(fam, fill_value=0).to_numpy(dtype=float)
-    X["youngest_age"] = g.min().reindex(fam).to_numpy(dtype=float)
-    X["oldest_age"] = g.max().reindex(fam).to_numpy(dtype=float)
+    n_children = kids.groupby("family_id").size().reindex(fam, fill_value=0).to_numpy(dtype=float)
+    n_aged = g.count().reindex(fam, fill_value=0).to_numpy(dtype=float)
+    X["n_children"] = n_children
+    # ages of the children with a birth date; 0 (with an indicator, counted) where no child has one
+    X["youngest_age"] = g.min().reindex(fam).fillna(0.0).to_numpy(dtype=float)
+    X["oldest_age"] = g.max().reindex(fam).fillna(0.0).to_numpy(dtype=float)
     X["child_under_5"] = (g.min().reindex(fam) < 5).to_numpy(dtype=float)
     X["teenager"] = (g.max().reindex(fam) >= 13).to_numpy(dtype=float)
     adults = members[members["role"].isin(["parent_carer", "other_adult"]).to_numpy(dtype=bool)]
     X["n_adults"] = _count_by_family(adults["family_id"], fam)
+    X["no_child_recorded"] = (n_children == 0).astype(float)
+    X["child_age_unknown"] = ((n_children > 0) & (n_aged == 0)).astype(float)
+    imputed["no_child_recorded"] = int((n_children == 0).sum())
+    imputed["child_age_unknown"] = int(((n_children > 0) & (n_aged == 0)).sum())
+    imputed["some_child_ages_unknown"] = int(((n_aged > 0) & (n_aged < n_children)).sum())
     out = pd.DataFrame(X, index=rows.index)
-    return out
-
-
-def _fill_missing_ages(X: pd.DataFrame) -> pd.DataFrame:
-    """Families with no child recorded: ages unknown -> 0 plus an indicator (documented)."""
-    missing = X["youngest_age"].isna()
-    X["no_child_recorded"] = missing.astype(float)
-    X[["youngest_age", "oldest_age"]] = X[["youngest_age", "oldest_age"]].fillna(0.0)
-    return X
+    return out, {k: v for k, v in imputed.items() if v}
 
 
 def _groups(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
@@ -320,9 +405,8 @@ def _groups(snap: Any, at: pd.Timestamp, rows: pd.DataFrame, X: pd.DataFrame) ->
         # nothing recorded is its own group: merged with a recorded "unknown" it would hide how many
         # families the data could not describe
         out[col] = pd.Series(values, index=rows.index).astype(object).fillna(MISSING_GROUP).astype(str)
-    loc = snap.families.set_index("family_id")["locality_id"]
-    out["locality_id"] = rows["family_id"].map(loc).fillna(rows["locality_id"]).astype(object) \
-        .fillna(MISSING_GROUP).astype(str)
+    loc, _ = family_localities(snap.families, snap.episodes, rows["family_id"], rows["episode_id"])
+    out["locality_id"] = loc.map(lambda v: MISSING_GROUP if pd.isna(v) else str(v)).to_numpy()
     return out.drop(columns="family_id")
 
 
@@ -409,6 +493,31 @@ def _check_room(dates: List[pd.Timestamp], horizon_days: int, lookback_days: int
                        str(outside[0].date()))
 
 
+def _check_after_start(ds: Any, dates: List[pd.Timestamp]) -> None:
+    """Refuse a cut-off date before the first episode starts: no family can be in the population
+    then, and the date would add nothing to the rows without a word."""
+    starts = ds.episodes["start_date"].dropna()
+    if not len(starts):
+        return
+    first = pd.Timestamp(starts.min()).normalize()
+    early = [d for d in dates if d < first]
+    if early:
+        raise _problem("at", f"{', '.join(str(d.date()) for d in early[:5])} "
+                       f"{'is' if len(early) == 1 else 'are'} before the data start ({first.date()}, the first "
+                       "episode's start): no family can be in an episode then; choose cut-off dates within the data",
+                       str(early[0].date()))
+
+
+def _imputed_notes(imputed: pd.DataFrame) -> Dict[str, str]:
+    """FeatureSet.feature_info: per column, each imputation or fallback and its number of rows."""
+    notes: Dict[str, List[str]] = {}
+    for reason, n in imputed.groupby("reason", sort=False)["families"].sum().items():
+        columns, what = IMPUTED_NOTES[reason]
+        for column in columns.split(", "):
+            notes.setdefault(column, []).append(f"{what}: {int(n)} rows")
+    return {c: "; ".join(v) for c, v in notes.items()}
+
+
 def _check_same_columns(parts: List[pd.DataFrame], dates: List[pd.Timestamp]) -> None:
     """Every cut-off date's features have the same columns (extra functions may differ by date):
     stacked, a column one date lacks would be NaN on its rows, which no model takes."""
@@ -488,8 +597,18 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     the episode); ``linked_household``, ``n_linked_households`` (families sharing a
     current member); ``deprivation`` (the localities' mean where the family's locality has none
     recorded, or the family none) and ``locality_<id>`` indicators (first locality
-    is the reference); ``n_children``, ``youngest_age``, ``oldest_age``,
-    ``child_under_5``, ``teenager``, ``n_adults``, ``no_child_recorded`` (ages then 0).
+    is the reference), ``no_locality_recorded`` (the family has none in ``families`` or on its
+    episode: the locality indicators are then all 0 and ``deprivation`` the mean), with the locality
+    taken as :func:`family_localities` says; ``n_children``, ``youngest_age``, ``oldest_age``,
+    ``child_under_5``, ``teenager`` (from the children with a birth date), ``n_adults``,
+    ``no_child_recorded`` (no child: ages then 0), ``child_age_unknown`` (children recorded, none
+    with a birth date: ages, ``child_under_5`` and ``teenager`` then 0). ``n_requests`` and
+    ``n_requests_12m`` count family requests (:meth:`earlyhelp.Dataset.family_requests`: siblings'
+    same-day contacts are one). Every value filled in or taken from a fallback is counted in
+    ``FeatureSet.imputed`` and described in ``FeatureSet.feature_info``.
+
+    A cut-off date before the first episode's start is refused (no family could be in the
+    population). When no date has rows, ``X`` keeps the built-in feature columns.
     """
     check_dataset(ds, "build_features")
     check_unique_ids(ds, KEYED_TABLES, "features are looked up by it")
@@ -503,6 +622,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     dates = _cut_off_dates(at)
     _check_room(dates, horizon_days, lookback_days)
     end = _day(data_end, "data_end") if data_end is not None else data_end_of(ds)
+    _check_after_start(ds, dates)
     t = _as_thresholds(thresholds)
     localities = sorted(ds.localities["locality_id"].dropna().astype(str).unique())
     events = ds.step_ups() if target == "step_up_12m" else ds.rereferrals(basis="episode", window_days=horizon_days)
@@ -510,7 +630,8 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     # derive: each depends only on rows dated on or before its own date. Derive them once.
     all_ups = events if target == "step_up_12m" else ds.step_ups()
     all_rr = ds.rereferrals()
-    parts, ids, groups, labels, excluded = [], [], [], [], []
+    parts, ids, groups, labels, excluded, imputed = [], [], [], [], [], []
+    empty_columns: Optional[pd.Index] = None
     for d in dates:
         snap = ds.snapshot(d)
         ups = all_ups[(all_ups["date"] <= d).to_numpy(dtype=bool)]
@@ -523,8 +644,11 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
         rows = rows[~incomplete].reset_index(drop=True)
         excluded += [Excluded("families", r, n, at=d) for r, n in reasons.items()]
         if rows.empty:
+            if empty_columns is None:  # the columns a date with rows would have, for an empty X
+                empty_columns = _features(snap, d, rows, target, t, localities, ups, rr)[0].columns
             continue
-        X = _fill_missing_ages(_features(snap, d, rows, target, t, localities, ups, rr))
+        X, counts = _features(snap, d, rows, target, t, localities, ups, rr)
+        imputed += [(d, IMPUTED_NOTES[r][0], r, n) for r, n in counts.items()]
         if extra:
             X = pd.concat([X, _extra_features(extra, snap, d, rows, X.columns)], axis=1)
         parts.append(X)
@@ -539,11 +663,15 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
         id_frame = pd.concat(ids, ignore_index=True)
         group_frame = pd.concat(groups, ignore_index=True)
     else:
-        X = pd.DataFrame()
+        # the built-in columns (extra functions are not called without rows)
+        X = pd.DataFrame(columns=empty_columns if empty_columns is not None else [], dtype=float)
         y = pd.Series([], dtype=np.int64, name=target)
         id_frame = pd.DataFrame({"family_id": pd.Series([], dtype="string[pyarrow]"),
                                  "at": pd.Series([], dtype="datetime64[ns]"),
                                  "episode_id": pd.Series([], dtype="string[pyarrow]")})
         group_frame = pd.DataFrame(columns=list(GROUP_COLUMNS))
+    imputed_frame = pd.DataFrame(imputed, columns=list(IMPUTED_COLUMNS))
+    imputed_frame["families"] = imputed_frame["families"].astype(np.int64)
     return FeatureSet(X=X, y=y, ids=id_frame, groups=group_frame, excluded=Exclusions(excluded), target=target,
-                      horizon_days=int(horizon_days), data_end=end)
+                      horizon_days=int(horizon_days), data_end=end, feature_info=_imputed_notes(imputed_frame),
+                      imputed=imputed_frame)
