@@ -30,6 +30,7 @@ def main() -> None:
         record = json.loads((run / "run.json").read_text())
     print(f"monthly pack, {len(record['measures'])} measures (coventry, 3 years, scale {scale:g}): {wall:.1f} s wall, "
           f"{cpu:.1f} s CPU (first call in the process: imports included); run.json timings {record['timings_seconds']}; "
+          f"suppression audit {record['suppression']['audit']}; "
           f"load average {os.getloadavg()[0]:.1f}")
 
 

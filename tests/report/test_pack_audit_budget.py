@@ -61,7 +61,8 @@ def test_the_budget_is_in_the_digest_and_run_json_says_what_was_used(council, tm
     assert audit["left"] == DEFAULT_AUDIT_BUDGET - audit["used"] and audit["fallback_hidden"] == 0
     cut = json.loads((none / "run.json").read_text())
     assert cut["suppression"]["audit"] == {"budget": 0, "used": 0, "left": 0, "exhausted": True,
-                                           "fallback_hidden": cut["suppression"]["audit"]["fallback_hidden"]}
+                                           "fallback_hidden": cut["suppression"]["audit"]["fallback_hidden"],
+                                           "largest_group": 0}
     assert cut["suppression"]["audit"]["fallback_hidden"] > 0
     # nothing was published before: every cell the audit could not reach is hidden, none left unproven
     assert cut["suppression"]["not_audited"] == []

@@ -88,7 +88,9 @@ def test_the_budget_counts_every_programme(monkeypatch):
     assert "ip" in solved and result.audit_solves == len(solved) == budget.used
     assert not result.budget_exhausted and budget.record() == {"budget": 1000, "used": len(solved),
                                                                "left": 1000 - len(solved), "exhausted": False,
-                                                               "fallback_hidden": 0}
+                                                               "fallback_hidden": 0,
+                                                               "largest_group": budget.largest_group}
+    assert 0 < budget.largest_group <= len(values)
 
 
 def test_a_budget_shared_by_calls_is_drawn_down_in_order():

@@ -46,7 +46,8 @@ class PackOptions:
     targets : mapping of str to float
         target per measure id.
     change_points : mapping of str to sequence of str
-        dates where a measure's process changed.
+        months (``"2024-01"``) where a measure's process changed; one outside the charted months
+        changes nothing (the whole chart lies on one side of it).
     threshold : int, default 5
         counts 1..threshold are hidden.
     end : str, optional
@@ -92,8 +93,25 @@ class PackOptions:
             if isinstance(target, bool) or not isinstance(target, (int, float, np.integer, np.floating)) \
                     or not np.isfinite(target):
                 problems.append(Problem("report", f"targets.{mid}", "must be a number", value=target))
+        for mid, points in dict(self.change_points or {}).items():
+            if isinstance(points, (str, bytes)) or not hasattr(points, "__iter__"):
+                points = [points]
+            for point in points:
+                if not _is_month(point):
+                    problems.append(Problem("report", f"change_points.{mid}", "must be a list of months like "
+                                            "\"2024-01\"", value=point))
         if problems:
             raise ValidationError(problems)
+
+
+def _is_month(point: object) -> bool:
+    """Whether a change point is written as the chart's months are (``"2024-01"``)."""
+    if not isinstance(point, str):
+        return False
+    try:
+        return str(pd.Period(point, freq="M")) == point
+    except (ValueError, TypeError):
+        return False
 
 
 @dataclass
@@ -135,8 +153,9 @@ class Pack:
         every one was. Also in run.json.
     audit : dict
         the bounds audit's work (:meth:`~earlyhelp.report.suppression.AuditBudget.record`):
-        ``budget``, ``used``, ``left``, ``exhausted`` and ``fallback_hidden`` (cells hidden
-        because a hidden cell linked to them was not audited). Also in run.json.
+        ``budget``, ``used``, ``left``, ``exhausted``, ``fallback_hidden`` (cells hidden
+        because a hidden cell linked to them was not audited) and ``largest_group`` (hidden cells
+        in the largest linked group the audit solved programmes for). Also in run.json.
     """
 
     monthly: pd.DataFrame            # measure, period, locality (incl. ALL), counts and values, published

@@ -144,6 +144,9 @@ class AuditBudget:
         programmes needed after the budget was used up (``exhausted`` when any).
     fallback_hidden : int
         cells hidden because the audit could not cover a cell linked to them (over every call).
+    largest_group : int
+        hidden cells in the largest linked group the audit solved programmes for (over every
+        call; groups of more than 5,000 are not audited, so not counted).
     """
 
     def __init__(self, solves: int = DEFAULT_AUDIT_BUDGET) -> None:
@@ -151,6 +154,7 @@ class AuditBudget:
         self.used = 0
         self.refused = 0
         self.fallback_hidden = 0
+        self.largest_group = 0
 
     @property
     def left(self) -> int:
@@ -182,10 +186,10 @@ class AuditBudget:
         Returns
         -------
         dict
-            ``budget``, ``used``, ``left``, ``exhausted`` and ``fallback_hidden``.
+            ``budget``, ``used``, ``left``, ``exhausted``, ``fallback_hidden`` and ``largest_group``.
         """
         return {"budget": self.solves, "used": self.used, "left": self.left, "exhausted": self.exhausted,
-                "fallback_hidden": self.fallback_hidden}
+                "fallback_hidden": self.fallback_hidden, "largest_group": self.largest_group}
 
     def __repr__(self) -> str:
         return f"AuditBudget(solves={self.solves}, used={self.used})"
@@ -963,11 +967,13 @@ def _pinned_by_bounds(eq: _Equations, v: np.ndarray, hidden: np.ndarray, *, requ
             pinned.extend(state.groups[key].tolist())
             continue
         skip = free[cells] | state.proven[cells]
-        refused = 0 if budget is None else budget.refused
+        refused, used = (0, 0) if budget is None else (budget.refused, budget.used)
         proven = np.zeros(len(cols), dtype=bool)
         mine = None if box is None else (box[0][cells], box[1][cells])
         narrow = _narrow_cells(a[rows][:, cols], b[rows], v[cells], budget=budget, skip=skip, box=mine,
                                proven=proven, first=first)
+        if budget is not None and budget.used > used:
+            budget.largest_group = max(budget.largest_group, len(cols))
         state.proven[cells[proven]] = True
         pinned.extend(int(i) for i in cells[narrow])
         unchecked = ~skip & ~proven & ~narrow
