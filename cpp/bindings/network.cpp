@@ -58,6 +58,17 @@ void register_network(py::module_& m) {
              }
              return py::make_tuple(to_numpy(std::move(s)), to_numpy(std::move(d)), to_numpy(std::move(w)));
            })
+      .def("lengths",
+           [](const network::Graph& g) {
+             std::vector<std::int64_t> s, d;
+             std::vector<double> w, length;
+             {
+               py::gil_scoped_release release;
+               g.edges(s, d, w, &length);
+             }
+             return to_numpy(std::move(length));
+           },
+           "Length of each merged edge, in the order of edges(): the shortest of its parallel edges.")
       .def("degree",
            [](const network::Graph& g) {
              std::vector<double> out;

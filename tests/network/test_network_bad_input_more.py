@@ -53,7 +53,7 @@ def test_the_same_id_spelt_as_a_number_and_as_text_repeats(council):
 
 
 @pytest.mark.parametrize("table, column", KEYS)
-def test_ids_missing_on_several_rows_are_refused_and_on_one_row_left_alone(council, table, column):
+def test_ids_missing_on_one_row_or_several_are_refused(council, table, column):
     frame = council[table].astype({column: object})
     frame.loc[frame.index[:2], column] = None
     with pytest.raises(ValidationError) as err:
@@ -61,8 +61,12 @@ def test_ids_missing_on_several_rows_are_refused_and_on_one_row_left_alone(counc
     problem = err.value.problems[0]
     assert (problem.table, problem.column, problem.n_rows) == (table, column, 2)
     assert "missing on more than one row" in problem.message
+    # one row without its id: the table is checked as validate() checks it (a required value)
     frame.loc[frame.index[1], column] = council[table][column].iloc[1]
-    FamilyNetwork.from_dataset(council.replace(**{table: frame})).team_around_family()
+    with pytest.raises(ValidationError) as err:
+        FamilyNetwork.from_dataset(council.replace(**{table: frame})).team_around_family()
+    problem = next(p for p in err.value.problems if (p.table, p.column) == (table, column))
+    assert problem.n_rows == 1 and "missing value where one is required" in problem.message
 
 
 def test_every_repeated_key_is_listed_at_once(council):
@@ -81,30 +85,20 @@ def _members_without_ids(ds: Dataset) -> "tuple[Dataset, list]":
     return ds.replace(family_members=pd.concat([members, extra], ignore_index=True)), families
 
 
-def test_memberships_without_a_person_do_not_link_households(council):
-    # before: astype(str) made every missing person the one person "<NA>", joining these three families
-    before = FamilyNetwork.from_dataset(council).linked_households().set_index("family_id")
-    odd, families = _members_without_ids(council)
-    net = FamilyNetwork.from_dataset(odd)
-    after = net.linked_households().set_index("family_id")
-    pd.testing.assert_series_equal(after.loc[families, "group_size"], before.loc[families, "group_size"])
-    pd.testing.assert_series_equal(after.loc[families, "shared_members"], before.loc[families, "shared_members"])
-    assert after["group_size"].max() == before["group_size"].max()
-
-
-def test_memberships_without_a_person_or_family_are_counted_in_excluded(council):
+@pytest.mark.parametrize("at", [None, "2024-06-30"])
+def test_memberships_without_a_person_or_family_are_refused_by_name(council, at):
+    # once left out and counted; the network now checks its tables as risk and measures do
     odd, _ = _members_without_ids(council)
-    net = FamilyNetwork.from_dataset(odd)
-    assert net.excluded.by_reason()["current family membership with no person_id or no family_id"] == 4
-    assert net.excluded_memberships_without_id == 4
-    assert "left out: 4 rows" in repr(net)
-    assert net.members["person_id"].notna().all() and net.members["family_id"].notna().all()
+    with pytest.raises(ValidationError) as err:
+        FamilyNetwork.from_dataset(odd, at=at)
+    named = {(p.table, p.column): p.n_rows for p in err.value.problems}
+    assert named[("family_members", "person_id")] == 3 and named[("family_members", "family_id")] == 1
 
 
-def test_graph_and_linked_households_agree_on_memberships_without_ids(council):
+def test_graph_and_linked_households_agree_on_memberships(council):
     import networkx as nx
 
-    net = FamilyNetwork.from_dataset(_members_without_ids(council)[0])
+    net = FamilyNetwork.from_dataset(council)
     graph = net.to_networkx()
     members = graph.edge_subgraph((a, b) for a, b, r in graph.edges(data="relation") if r == "member")
     families = nx.Graph(members)
@@ -162,7 +156,8 @@ def test_ids_given_as_whole_numbers_link_as_ids_given_as_text(council):
         practitioners=as_numbers(council.practitioners, "practitioner_id"),
         episodes=as_numbers(council.episodes, "episode_id", "lead_practitioner_id"),
         involvements=as_numbers(council.involvements, "practitioner_id", "episode_id"),
-        assessments=as_numbers(council.assessments, "episode_id"))
+        assessments=as_numbers(council.assessments, "episode_id"),
+        family_needs=as_numbers(council.family_needs, "episode_id"))
     text, numbers = (FamilyNetwork.from_dataset(d, at="2024-12-31") for d in (council, numbered))
     assert len(numbers.team) == len(text.team) > 0 and numbers.excluded.total() == text.excluded.total()
     a, b = (n.team_around_family() for n in (text, numbers))

@@ -88,13 +88,12 @@ def test_repeated_labels_are_named_with_their_positions():
     assert g.to_networkx().number_of_nodes() == 4
 
 
-def test_a_family_without_an_id_is_left_out_of_linked_households_and_counted(council):
-    # before: it came back with family_id the text '<NA>'
+def test_a_family_without_an_id_is_refused_by_name(council):
+    # before: it came back with family_id the text '<NA>'; then it was left out and counted; the
+    # network now checks its tables as risk and measures do
     fam = council.families.copy()
     fam.loc[0, "family_id"] = pd.NA
-    net = FamilyNetwork.from_dataset(council.replace(families=fam), AT)
-    linked = net.linked_households()
-    assert len(linked) == len(fam) - 1 and linked.family_id.notna().all()
-    assert "<NA>" not in set(linked.family_id.astype(str))
-    left_out = {e.table: e.rows for e in net.excluded}
-    assert left_out["families"] == 1
+    with pytest.raises(ValidationError) as err:
+        FamilyNetwork.from_dataset(council.replace(families=fam), AT)
+    problem = next(p for p in err.value.problems if (p.table, p.column) == ("families", "family_id"))
+    assert problem.n_rows == 1 and "missing value where one is required" in problem.message

@@ -1,4 +1,4 @@
-// Brandes betweenness: one BFS (or Dijkstra when weighted) per source with
+// Brandes betweenness: one BFS (or Dijkstra on edge lengths when weighted) per source with
 // shortest-path counts, then dependencies accumulated in reverse order.
 // Rescaled exactly as NetworkX's betweenness_centrality (endpoints=False),
 // except from a single sampled source, where NetworkX gives the source NaN.
@@ -67,7 +67,7 @@ void sssp(const Graph& g, std::uint32_t s, Workspace& ws) {
     for (auto e = off[u]; e < off[u + 1]; ++e) {
       std::uint32_t v = tgt[e];
       if (v == u) continue;
-      double nd = d + wt[e].weight;
+      double nd = d + wt[e].length;  // the shortest parallel edge, as NetworkX on a MultiGraph
       if (nd < ws.dist[v]) {
         ws.dist[v] = nd;
         ws.sigma[v] = ws.sigma[u];

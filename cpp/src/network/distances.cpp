@@ -1,5 +1,6 @@
 // Shortest path lengths from a set of sources: Boost's breadth-first search
-// when unweighted, Boost's Dijkstra when weighted. Unreachable = +inf.
+// when unweighted, Boost's Dijkstra on edge lengths (the shortest of parallel
+// edges, not their sum) when weighted. Unreachable = +inf.
 #include <limits>
 #include <string>
 
@@ -47,7 +48,7 @@ void distances(const Graph& g, const std::int64_t* sources, std::size_t k, doubl
     if (g.weighted()) {
       boost::dijkstra_shortest_paths_no_color_map(
           csr, s,
-          boost::weight_map(get(&EdgeWeight::weight, csr))
+          boost::weight_map(get(&EdgeWeight::length, csr))
               .distance_map(boost::make_iterator_property_map(dist, index))
               .predecessor_map(boost::make_iterator_property_map(pred.data(), index))
               .distance_inf(inf));

@@ -1,5 +1,6 @@
 // Building the CSR graph from an edge list: checks, symmetrising undirected
-// edges, merging duplicates (weights summed), then Boost's CSR constructor.
+// edges, merging duplicates (weights summed, the shortest length kept), then
+// Boost's CSR constructor.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -77,11 +78,14 @@ Graph::Graph(const std::int64_t* src, const std::int64_t* dst, const double* wei
     std::sort(b, e, [](const Arc& x, const Arc& y) { return x.v < y.v; });
     for (auto it = b; it != e; ++it) {
       if (it != b && it->v == pairs.back().second && pairs.size() > 0 && pairs.back().first == it->u) {
-        if (weighted_) props.back().weight += it->w;
+        if (weighted_) {
+          props.back().weight += it->w;
+          props.back().length = std::min(props.back().length, it->w);
+        }
         continue;
       }
       pairs.emplace_back(it->u, it->v);
-      props.push_back({it->w});
+      props.push_back({it->w, it->w});
     }
   }
   std::int64_t loops = 0;
@@ -91,7 +95,8 @@ Graph::Graph(const std::int64_t* src, const std::int64_t* dst, const double* wei
                 static_cast<std::uint32_t>(n), pairs.size());
 }
 
-void Graph::edges(std::vector<std::int64_t>& src, std::vector<std::int64_t>& dst, std::vector<double>& w) const {
+void Graph::edges(std::vector<std::int64_t>& src, std::vector<std::int64_t>& dst, std::vector<double>& w,
+                  std::vector<double>* length) const {
   const auto* off = offsets();
   const auto* tgt = targets();
   const auto* wt = weights();
@@ -101,12 +106,17 @@ void Graph::edges(std::vector<std::int64_t>& src, std::vector<std::int64_t>& dst
   src.reserve(static_cast<std::size_t>(m_));
   dst.reserve(static_cast<std::size_t>(m_));
   w.reserve(static_cast<std::size_t>(m_));
+  if (length != nullptr) {
+    length->clear();
+    length->reserve(static_cast<std::size_t>(m_));
+  }
   for (std::int64_t u = 0; u < n_; ++u) {
     for (auto e = off[u]; e < off[u + 1]; ++e) {
       if (!directed_ && tgt[e] < u) continue;
       src.push_back(u);
       dst.push_back(tgt[e]);
       w.push_back(wt[e].weight);
+      if (length != nullptr) length->push_back(wt[e].length);
     }
   }
 }

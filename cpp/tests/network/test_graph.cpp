@@ -34,6 +34,30 @@ TEST(NetworkGraph, DuplicatesMergedAndSelfLoopsKept) {
   EXPECT_DOUBLE_EQ(d[3], 0.0);
 }
 
+TEST(NetworkGraph, ParallelEdgesSumAsStrengthsAndTakeTheShortestAsLengths) {
+  // 0-1 twice (lengths 1 and 2), 1-2 (1): NetworkX and igraph on the multigraph give
+  // distances 0, 1, 2 from 0; the summed weight 3 is the strength of 0-1, not its length
+  std::vector<double> w{1.0, 2.0, 1.0};
+  Graph g = make({0, 0, 1}, {1, 1, 2}, false, -1, &w);
+  std::vector<std::int64_t> src{0};
+  std::vector<double> out(3);
+  distances(g, src.data(), 1, out.data());
+  EXPECT_DOUBLE_EQ(out[1], 1.0);
+  EXPECT_DOUBLE_EQ(out[2], 2.0);
+  EXPECT_DOUBLE_EQ(strength(g)[0], 3.0);
+  std::vector<std::int64_t> s, d;
+  std::vector<double> weight, length;
+  g.edges(s, d, weight, &length);
+  EXPECT_EQ(weight, (std::vector<double>{3.0, 1.0}));
+  EXPECT_EQ(length, (std::vector<double>{1.0, 1.0}));
+  // 0-1 (1, 1.5), 1-2 (1), 0-2 (2.2): the path 0-1-2 (2) is shorter than 0-2, so 1 lies between
+  std::vector<double> w2{1.0, 1.5, 1.0, 2.2};
+  Graph g2 = make({0, 0, 1, 0}, {1, 1, 2, 2}, false, -1, &w2);
+  auto bc = betweenness(g2, {}, false, false);
+  EXPECT_DOUBLE_EQ(bc[1], 1.0);
+  EXPECT_DOUBLE_EQ(bc[0], 0.0);
+}
+
 TEST(NetworkGraph, BadInputThrows) {
   std::vector<double> nan{std::nan("")};
   std::vector<double> neg{-1.0};

@@ -54,6 +54,9 @@ NODE_KINDS = ("person", "family", "practitioner", "agency", "locality")
 #: the tables the network looks rows up in by id: a repeated id makes those lookups ambiguous
 KEYED_TABLES = (("families", "family_id"), ("episodes", "episode_id"), ("practitioners", "practitioner_id"),
                 ("agencies", "agency_id"))
+#: the tables the network reads: checked as Dataset.validate checks them before it reads them
+NETWORK_TABLES = ("families", "family_members", "persons", "agencies", "practitioners", "localities", "episodes",
+                  "involvements", "assessments", "family_needs")
 
 def snapshot_at(ds: Any, at: Any) -> Any:
     """The Dataset as known at ``at`` (``ds.snapshot(at)``); ``at=None`` returns ``ds``."""
@@ -76,8 +79,8 @@ def _ids(series: pd.Series) -> pd.Series:
 
 
 def _check_capacity(practitioners: pd.DataFrame) -> None:
-    """Caseload capacities are whole numbers of families, at least 0 (``from_frames`` checks
-    this; a table replaced by hand may not have been)."""
+    """Caseload capacities are whole numbers of families, at least 0, naming the practitioners
+    whose capacity is not (the table check below names only the column's type)."""
     if "caseload_capacity" not in practitioners.columns:
         return
     cap = pd.to_numeric(practitioners["caseload_capacity"], errors="coerce").astype("float64")
@@ -87,6 +90,25 @@ def _check_capacity(practitioners: pd.DataFrame) -> None:
         raise ValidationError(Problem("practitioners", "caseload_capacity", "must be a whole number of families, at "
                                       "least 0", list(practitioners.loc[bad, "practitioner_id"].astype(str)[:10]),
                                       int(bad.sum()), float(cap[bad].iloc[0])))
+
+
+def _checked(ds: Any, snapshot: bool) -> Any:
+    """``ds`` with its ids as text and the tables it is read from checked as
+    :meth:`~earlyhelp.Dataset.validate` checks them (once per Dataset), as risk and measures
+    do: a table given with :meth:`~earlyhelp.Dataset.replace` may hold text where numbers or
+    dates belong, and would fail inside pandas. ``snapshot``: every table with rows, as
+    ``ds.snapshot`` cuts them all by their dates; else :data:`NETWORK_TABLES`.
+
+    Raises
+    ------
+    ValidationError
+        naming each table, column and rows with a problem.
+    """
+    if "practitioners" not in ds._checked:
+        _check_capacity(ds.practitioners)
+    ds = _ids_as_text(ds)   # ids held as numbers are tolerated: as text they match
+    ds.check_tables([name for name, frame in ds.tables.items() if len(frame)] if snapshot else NETWORK_TABLES)
+    return ds
 
 
 def _ids_as_text(ds: Any) -> Any:
@@ -181,6 +203,10 @@ class AgencyCollaboration:
         """A ``networkx.Graph`` of agencies (every column of ``agencies`` as node
         attributes) with ``shared_families`` (also as ``weight``) and ``jaccard`` on edges.
 
+        Nodes are added in the order of :attr:`graph`'s vertices (by agency id), so
+        ``nx.betweenness_centrality(G, k=k, seed=seed)`` draws the sources that
+        ``agency_collaboration(betweenness_samples=k, seed=seed)`` drew, and gives its numbers.
+
         Returns
         -------
         networkx.Graph
@@ -188,7 +214,12 @@ class AgencyCollaboration:
         import networkx as nx
 
         g = nx.Graph()
-        for row in self.agencies.to_dict("records"):
+        key = self.agencies["agency_id"].astype(str)
+        order = (pd.Series(np.arange(len(self.graph.labels)), index=[str(x) for x in self.graph.labels])
+                 if self.graph.labels is not None else pd.Series(dtype="int64"))
+        rows = self.agencies.assign(_vertex=key.map(order).to_numpy(dtype="float64", na_value=np.inf), _key=key) \
+            .sort_values(["_vertex", "_key"], kind="stable").drop(columns=["_vertex", "_key"])
+        for row in rows.to_dict("records"):
             g.add_node(str(row["agency_id"]), **{k: v for k, v in row.items() if k != "agency_id"})
         for row in self.edges.to_dict("records"):
             g.add_edge(str(row["agency_id_a"]), str(row["agency_id_b"]), weight=row["shared_families"],
@@ -214,16 +245,18 @@ class FamilyNetwork:
     Raises
     ------
     ValidationError
-        ``ds`` is not a Dataset, or an id repeats in one of ``KEYED_TABLES`` (families,
-        episodes, practitioners, agencies), naming the table, the column and the ids.
+        ``ds`` is not a Dataset, an id repeats in one of ``KEYED_TABLES`` (families,
+        episodes, practitioners, agencies), or a table the network reads (``NETWORK_TABLES``)
+        fails the checks of :meth:`~earlyhelp.Dataset.validate` (a value of the wrong type,
+        out of its range or code list, a reference to a row that does not exist, ...),
+        naming the table, the column and the rows.
     """
 
     def __init__(self, ds: Any, at: Optional[pd.Timestamp]) -> None:
         check_dataset(ds, "network")
         check_unique_ids(ds, KEYED_TABLES, "the network looks rows up by it")
-        _check_capacity(ds.practitioners)
         self.at = at
-        self.ds = _ids_as_text(ds)
+        self.ds = _checked(ds, snapshot=False)
         self._build_tables()
         self._graph: Optional[Graph] = None
 
@@ -233,6 +266,11 @@ class FamilyNetwork:
 
         An ``at`` that is not a date (a bare number such as ``2024`` included) raises
         :class:`earlyhelp.ValidationError`; a time zone is dropped, keeping the clock date.
+
+        The tables are checked first, as :meth:`~earlyhelp.Dataset.validate` checks them (once
+        per Dataset: a Dataset loaded with validation is not checked again): the tables the
+        network reads, and with ``at`` every table with rows, as the snapshot cuts them all by
+        their dates. Ids held as numbers (a table replaced by hand) are read as text.
 
         Parameters
         ----------
@@ -248,12 +286,14 @@ class FamilyNetwork:
         Raises
         ------
         ValidationError
-            ``at`` is not a date, or as the constructor raises.
+            ``at`` is not a date, a table fails its checks (naming the table, the column and
+            the rows), or as the constructor raises.
         """
         check_dataset(ds, "network")
         if at is not None:  # the day ds.snapshot(at) cuts at, by the package's one date check
             at = date_argument(at, "network", "at")
-        return cls(snapshot_at(ds, at), at)
+        check_unique_ids(ds, KEYED_TABLES, "the network looks rows up by it")
+        return cls(snapshot_at(_checked(ds, snapshot=at is not None), at), at)
 
     # -- the current picture ---------------------------------------------------
     def _build_tables(self) -> None:
@@ -587,13 +627,17 @@ class FamilyNetwork:
         """
         # links of practitioners with no agency_id join no agency: counted in links_without_agency
         pairs = self.team[["family_id", "agency_id"]].dropna().drop_duplicates()
-        agency_ids = self.agencies["agency_id"].astype(str).tolist()
+        # vertices in agency id order, not the table's row order: the sampled betweenness draws
+        # its sources by vertex, so the same data and seed give the same estimate in any row order
+        agencies = self.agencies.assign(_key=self.agencies["agency_id"].astype(str)) \
+            .sort_values("_key", kind="stable").drop(columns="_key").reset_index(drop=True)
+        agency_ids = agencies["agency_id"].astype(str).tolist()
         a_index = pd.Series(np.arange(len(agency_ids)), index=agency_ids)
         fam_codes, _ = pd.factorize(pairs["family_id"].astype(str))
         right = pairs["agency_id"].astype(str).map(a_index).to_numpy(dtype=np.int64)
         proj = bipartite_projection(fam_codes, right, weight="count", n_right=len(agency_ids), labels=agency_ids)
         jac = bipartite_projection(fam_codes, right, weight="jaccard", n_right=len(agency_ids), labels=agency_ids)
-        table = self.agencies.copy()
+        table = agencies.copy()
         table["families"] = table["agency_id"].astype(str).map(pairs.groupby(pairs["agency_id"].astype(str))
                                                                   .size()).fillna(0).astype(int).values
         table["partners"] = proj.degree().astype(int)
@@ -604,14 +648,15 @@ class FamilyNetwork:
         unweighted = Graph.from_edges(*proj._g.edges()[:2], n=proj.n)
         table["pagerank"] = proj.pagerank() if weighted_pagerank else unweighted.pagerank()
         table["betweenness"] = unweighted.betweenness(samples=betweenness_samples, seed=seed)
-        edges = proj.edges().rename(columns={"source": "agency_id_a", "target": "agency_id_b",
-                                             "weight": "shared_families"})
+        edges = proj.edges().drop(columns="length").rename(  # a projection has no parallel edges
+            columns={"source": "agency_id_a", "target": "agency_id_b", "weight": "shared_families"})
         edges["jaccard"] = jac.edges()["weight"].values
         info = self.agencies.set_index(self.agencies["agency_id"].astype(str))
         for side in ("a", "b"):
             edges[f"agency_type_{side}"] = edges[f"agency_id_{side}"].map(info["agency_type"])
         edges = edges.sort_values("shared_families", ascending=False).reset_index(drop=True)
-        return AgencyCollaboration(proj, table.sort_values("pagerank", ascending=False).reset_index(drop=True), edges,
+        return AgencyCollaboration(proj, table.sort_values("pagerank", ascending=False, kind="stable")
+                                   .reset_index(drop=True), edges,
                                    links_without_agency=self.excluded_links_without_agency)
 
     def linked_households(self) -> pd.DataFrame:

@@ -12,9 +12,13 @@ Edge-list conventions (documented, tested)
 - **Weights** must be finite and ``>= 0``: NaN, infinite or negative weights raise
   :class:`earlyhelp.ValidationError` (shortest paths and PageRank need them non-negative),
   as do weights that are not numbers or whose total overflows a float.
-- **Duplicate edges** are merged into one edge and their weights summed, as when
-  a NetworkX ``MultiGraph`` is collapsed to a ``Graph`` with summed weights.
-  An unweighted graph stays unweighted (the merged edge weighs 1), as
+- **Duplicate (parallel) edges** are merged into one edge, which keeps two numbers. As a
+  *strength* (:meth:`Graph.strength`, :meth:`Graph.pagerank`) its weight is the sum of the
+  parallel weights, as when a NetworkX ``MultiGraph`` is collapsed to a ``Graph`` with summed
+  weights. As a *length* (:meth:`Graph.distances`, :meth:`Graph.betweenness`) it is the
+  shortest of the parallel edges, as NetworkX's shortest paths on the ``MultiGraph`` and
+  igraph's on a multigraph take it. :meth:`Graph.edges` shows both (``weight`` and
+  ``length``). An unweighted graph stays unweighted (the merged edge weighs 1), as
   ``nx.Graph(edge_list)`` does. In an undirected graph ``(u, v)`` and ``(v, u)``
   are the same edge.
 - **Zero weights** are allowed for distances and PageRank; betweenness on a weighted
@@ -247,8 +251,9 @@ class Graph:
 
         Notes
         -----
-        Duplicate edges are merged with summed weights; self-loops are kept
-        (see the module docstring).
+        Duplicate edges are merged: their weights summed as strengths (strength, PageRank),
+        the shortest kept as the length (distances, betweenness); self-loops are kept (see the
+        module docstring).
         """
         directed = _flag(directed, "edges", "directed")
         if dst is None:
@@ -411,8 +416,9 @@ class Graph:
         samples : int, optional
             Use this many source vertices, drawn with ``random.Random(seed).sample(range(n), samples)``
             - exactly the sources ``nx.betweenness_centrality(G, k=samples, seed=seed)`` picks on a graph
-            whose nodes are ``0..n-1`` - and rescale as NetworkX does (see Notes). ``None``, or
-            ``n`` or more: exact (every vertex is a source).
+            whose nodes are in this graph's vertex order (:meth:`to_networkx`, or ``nx.Graph`` of the
+            same labelled edge list) - and rescale as NetworkX does (see Notes). Which vertices are
+            drawn depends on that order. ``None``, or ``n`` or more: exact (every vertex is a source).
         seed : int
             Seed for the sample (a whole number).
         normalized : bool
@@ -428,10 +434,13 @@ class Graph:
 
         Notes
         -----
-        Weighted graphs use Dijkstra (edge weights as lengths). Their weights must be
+        Weighted graphs use Dijkstra (edge weights as lengths; of parallel edges the shortest,
+        not their sum, as NetworkX on a ``MultiGraph`` and igraph do). Their lengths must be
         positive: a zero-weight edge makes the number of shortest paths ill-defined
         (walks of equal length through it), so it raises :class:`earlyhelp.ValidationError`.
-        A self-loop is on no shortest path, so its weight may be 0.
+        A self-loop is on no shortest path, so its weight may be 0. Parallel edges are one
+        edge, so they add no paths: NetworkX counts them so too; igraph counts each of several
+        equally short parallel edges as a path of its own, and then gives other values.
 
         With ``samples``, each vertex's betweenness is an unbiased estimate: averaged over the
         equally likely draws of sources it is the exact value. From 2 sources up it is NetworkX's
@@ -444,7 +453,8 @@ class Graph:
         normalized = _flag(normalized, "betweenness", "normalized")
         seed = _whole(seed, "betweenness", "seed")
         if self.weighted and self.m:
-            src, dst, w = self._g.edges()
+            src, dst, _ = self._g.edges()
+            w = self._g.lengths()              # the shortest parallel edge is the one on paths
             zero = (w <= 0) & (src != dst)     # a self-loop is on no shortest path: its weight is no matter
             if zero.any():
                 # named by their endpoints: the rows of the graph's own edge list are not the caller's
@@ -473,8 +483,10 @@ class Graph:
     def distances(self, sources: Any, progress: Optional[bool] = None) -> np.ndarray:
         """Shortest path lengths, shape ``(len(sources), n)``; ``inf`` when unreachable.
 
-        Hop counts when unweighted (breadth-first search), sums of weights when
-        weighted (Dijkstra). Follows edge direction when directed. For a graph built from
+        Hop counts when unweighted (breadth-first search), sums of edge lengths when
+        weighted (Dijkstra), where of parallel edges the shortest counts (not their summed
+        weight), as in NetworkX's shortest paths on a ``MultiGraph`` and igraph's. Follows
+        edge direction when directed. For a graph built from
         labels, ``sources`` are labels and the result is a DataFrame (sources x nodes).
 
         Parameters
@@ -508,10 +520,13 @@ class Graph:
         Returns
         -------
         DataFrame
-            ``source, target, weight``.
+            ``source, target, weight, length``: ``weight`` the parallel edges' summed weight (the
+            strength), ``length`` the shortest of them (what distances and betweenness use); the
+            two differ only where edges were given more than once.
         """
         s, d, w = self._g.edges()
-        return pd.DataFrame({"source": self._names(s), "target": self._names(d), "weight": w})
+        return pd.DataFrame({"source": self._names(s), "target": self._names(d), "weight": w,
+                             "length": self._g.lengths()})
 
     def nodes(self) -> pd.DataFrame:
         """Vertex table: id, label (when labelled), degree, strength, component.
@@ -532,6 +547,11 @@ class Graph:
     def to_networkx(self) -> Any:
         """A ``networkx.Graph`` / ``DiGraph`` with the same vertices (labels if given) and ``weight`` attributes.
 
+        Vertices are added in vertex order (``0..n-1``), so ``nx.betweenness_centrality(G, k, seed)``
+        draws the sources :meth:`betweenness` draws. A weighted graph's edges also carry ``length``,
+        the shortest of their parallel edges: ``weight`` is the summed strength, so where edges were
+        given more than once NetworkX's distances match :meth:`distances` with ``weight="length"``.
+
         Returns
         -------
         networkx.Graph or networkx.DiGraph
@@ -543,7 +563,8 @@ class Graph:
         s, d, w = self._g.edges()
         names_s, names_d = self._names(s).tolist(), self._names(d).tolist()
         if self.weighted:
-            g.add_weighted_edges_from(zip(names_s, names_d, w.tolist()))
+            g.add_edges_from((a, b, {"weight": x, "length": y})
+                             for a, b, x, y in zip(names_s, names_d, w.tolist(), self._g.lengths().tolist()))
         else:
             g.add_edges_from(zip(names_s, names_d))
         return g

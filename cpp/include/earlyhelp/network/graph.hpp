@@ -4,8 +4,11 @@
 //
 // Conventions (kept in step with NetworkX, documented in Python):
 // - Undirected graphs store each edge in both directions; a self-loop once.
-// - Duplicate edges are merged into one edge; their weights are summed
-//   (an unweighted graph keeps weight 1), as when a MultiGraph is collapsed.
+// - Duplicate edges are merged into one edge. A weight has two uses, kept apart:
+//   as a strength (degree/strength, PageRank) the parallel weights are summed,
+//   as when a MultiGraph is collapsed; as a length (distances, betweenness)
+//   the shortest parallel edge counts, as in NetworkX's and igraph's shortest
+//   paths on a multigraph. An unweighted graph keeps weight and length 1.
 // - Weights must be finite and >= 0 (checked on construction).
 #include <cstdint>
 #include <vector>
@@ -21,7 +24,8 @@ namespace earlyhelp::network {
 constexpr std::int64_t kMaxVertices = 0xFFFFFFF0;
 
 struct EdgeWeight {
-  double weight = 1.0;
+  double weight = 1.0;  // sum over parallel edges (strength, PageRank)
+  double length = 1.0;  // shortest parallel edge (distances, betweenness)
 };
 
 using CsrGraph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, EdgeWeight,
@@ -46,8 +50,10 @@ class Graph {
   const std::uint32_t* targets() const { return g_.m_forward.m_column.data(); }
   const EdgeWeight* weights() const { return g_.m_forward.m_edge_properties.data(); }
 
-  // Merged edge list (undirected: u <= v once), in CSR order.
-  void edges(std::vector<std::int64_t>& src, std::vector<std::int64_t>& dst, std::vector<double>& w) const;
+  // Merged edge list (undirected: u <= v once), in CSR order: summed weights, and the
+  // shortest parallel length when `length` is given.
+  void edges(std::vector<std::int64_t>& src, std::vector<std::int64_t>& dst, std::vector<double>& w,
+             std::vector<double>* length = nullptr) const;
 
  private:
   CsrGraph g_;
@@ -72,7 +78,7 @@ std::vector<std::int64_t> components(const Graph& g);
 std::vector<double> pagerank(const Graph& g, double damping = 0.85, double tol = 1e-6, int max_iter = 100);
 
 // Brandes betweenness from the given sources (all vertices when empty);
-// Dijkstra when weighted. Rescaled as NetworkX does (endpoints excluded),
+// Dijkstra on edge lengths when weighted. Rescaled as NetworkX does (endpoints excluded),
 // including the sampled-sources correction when `sampled` is true: an unbiased
 // estimate from distinct sources drawn uniformly (at least one; from a single
 // source every vertex is scaled by n, where NetworkX gives the source NaN).
@@ -81,7 +87,7 @@ std::vector<double> betweenness(const Graph& g, const std::vector<std::int64_t>&
                                 bool normalized, Progress* progress = nullptr);
 
 // Shortest path lengths from each source to every vertex (row-major,
-// sources.size() x n); +inf when unreachable. BFS or Dijkstra.
+// sources.size() x n); +inf when unreachable. BFS, or Dijkstra on edge lengths.
 void distances(const Graph& g, const std::int64_t* sources, std::size_t k, double* out,
                Progress* progress = nullptr);
 
