@@ -323,6 +323,12 @@ def register(measure: "Measure | Mapping[str, Any]", *, replace_existing: bool =
     if m.id in _REGISTRY and not replace_existing:
         raise ValidationError(Problem(f"measure {m.id}", "id", "is already in the catalogue (pass "
                                       "replace_existing=True)"))
+    other = case_clash(m.id)
+    if other is not None:
+        raise ValidationError(Problem(f"measure {m.id}", "id", f"differs only in case from {other!r}, "
+                                      f"{'a built-in measure' if other in builtin_ids() else 'a measure'} of the "
+                                      "catalogue: a spreadsheet's look-up ignores case, so give it an id of its own",
+                                      value=m.id))
     from .sources import check_measure
 
     check_measure(m)
@@ -353,6 +359,25 @@ def unregister(measure_id: str) -> None:
         _REGISTRY[measure_id] = builtin[measure_id]
         return
     _REGISTRY.pop(measure_id, None)
+
+
+def case_clash(measure_id: str) -> Optional[str]:
+    """The id of the catalogue equal to ``measure_id`` when case is ignored but not otherwise (None if none).
+
+    Parameters
+    ----------
+    measure_id : str
+        the id.
+
+    Returns
+    -------
+    str or None
+    """
+    folded = measure_id.casefold()
+    for other in list(_REGISTRY) + builtin_ids():
+        if other != measure_id and other.casefold() == folded:
+            return other
+    return None
 
 
 def builtin_ids() -> List[str]:

@@ -15,7 +15,12 @@ row counts only where the whole condition is known to be true, so ``x != 1`` and
 are false on a row where ``x`` is missing. ``x == None`` (``!= None``) asks whether ``x`` is
 missing (recorded), and ``None`` in an ``in`` list matches a missing value. A date column is a
 number of days since 1970-01-01 (a missing date is missing), so ``end_date - start_date`` is a
-number of days, and it can be compared with a date written as text (``end_date >= '2024-04-01'``).
+number of days, and it can be compared with a date written as text (``end_date >= '2024-04-01'``):
+only an ISO date, ``YYYY-MM-DD`` (a time after it, ``2024-04-01T09:30``, is allowed and ignored),
+is read, and any other text (``'01/04/2024'``, ``'today'``, a time with an offset) is refused
+rather than guessed. A constant must be of the column's kind: a code column's codes are text
+(``source == '6'``, never ``source == 6``), and a number or true/false column is not compared with
+text (``level == 2``, never ``level == '2'``); a mismatch matches no row, so it is refused.
 A condition may nest at most :data:`MAX_DEPTH` deep and hold at most :data:`MAX_NODES` parts, so
 that anything accepted can be evaluated.
 
@@ -27,6 +32,7 @@ node by node, on the source's columns: nothing reaches :func:`eval` or ``DataFra
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 from typing import Any, Iterable, List, Optional, Set
 
@@ -363,16 +369,20 @@ class _Evaluator:
         return isinstance(node, ast.Name) and node.id in self.dates
 
     def _as_day(self, node: ast.AST, value: Any) -> Any:
-        """Text compared with a date column: the date it names, as days since 1970."""
+        """Text compared with a date column: the date it names, as days since 1970 (ISO only)."""
         if not isinstance(value, str):
             return value
-        try:
-            ts = pd.Timestamp(value)
-        except (TypeError, ValueError, OverflowError):
-            ts = pd.NaT
-        if pd.isna(ts):
-            raise self.fail(node, f"compares a date with {value!r}, which is not a date (write 'YYYY-MM-DD')")
-        return float(np.datetime64(ts.to_datetime64(), "D").astype(np.int64))
+        day = iso_day(value)
+        if day is None:
+            lead = re.match(r"\d{4}-\d{2}-\d{2}", value.strip())
+            if lead is not None and iso_day(lead.group(0)) is not None:   # a time-zone offset, or more
+                how = f"write the council's own date, {lead.group(0)!r}, with no time-zone offset"
+            else:
+                how = ("write the date as year-month-day, e.g. '2024-04-01' for 1 April 2024 (a date such as "
+                       "'01/04/2024', which could be 1 April or 4 January, or a word such as 'today', which "
+                       "changes with the day the pack runs, is not read)")
+            raise self.fail(node, f"compares a date with {value!r}, which is not a date written as YYYY-MM-DD: {how}")
+        return float(day)
 
     def _compare(self, node: ast.Compare) -> pd.Series:
         out = self._truth(np.ones(len(self.frame), dtype=bool))
@@ -384,6 +394,8 @@ class _Evaluator:
                 members = [e.value for e in right_node.elts]
                 if self._is_date(left_node):
                     members = [self._as_day(node, v) for v in members]
+                else:
+                    self._check_kind(node, left_node, left, members)
                 self._check_codes(node, left, members)
                 missing = left.isna().to_numpy(dtype=bool)
                 known = [v for v in members if v is not None]
@@ -397,13 +409,14 @@ class _Evaluator:
                 right = left
             else:
                 right = self.value(right_node)
+                if (left is None or right is None) and not isinstance(op, (ast.Eq, ast.NotEq)):
+                    raise self.fail(node, "orders a value against None (only == None and != None ask "
+                                    "whether a value is missing)")
                 if not isinstance(left, pd.Series) and not isinstance(right, pd.Series):
                     raise self.fail(node, "compares constants only")
                 column, other = (left, right) if isinstance(left, pd.Series) else (right, left)
+                column_node = left_node if isinstance(left, pd.Series) else right_node
                 if other is None:   # 'x == None' asks whether x is missing (pandas: never true)
-                    if not isinstance(op, (ast.Eq, ast.NotEq)):
-                        raise self.fail(node, "orders a value against None (only == None and != None ask "
-                                        "whether a value is missing)")
                     got = column.isna().to_numpy(dtype=bool)
                     out = out & self._truth(~got if isinstance(op, ast.NotEq) else got)
                     left_node, left = right_node, right
@@ -412,6 +425,8 @@ class _Evaluator:
                     right = self._as_day(node, right)
                 elif self._is_date(right_node):
                     left = self._as_day(node, left)
+                else:
+                    self._check_kind(node, column_node, column, [other], op, isinstance(left, pd.Series))
                 self._check_codes(node, column, [other])
                 res = getattr(left, _COMPARE[type(op)])(right) if isinstance(left, pd.Series) \
                     else getattr(right, _COMPARE[_MIRROR[type(op)]])(left)
@@ -427,6 +442,65 @@ class _Evaluator:
             left_node, left = right_node, right
         return out
 
+    def _check_kind(self, node: ast.AST, column_node: ast.AST, column: pd.Series, values: List[Any],
+                    op: Optional[ast.cmpop] = None, column_left: bool = True) -> None:
+        """Refuse a constant of another kind than the column's: pandas compares text with numbers
+        as never equal, so 'source == 6' (codes are text) or 'level == \'2\'' would be a silent 0
+        (and '!=' true on every row)."""
+        name = _shown(self.text, column_node)
+        dtype = column.dtype
+        text_column = isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype) \
+            or pd.api.types.is_string_dtype(dtype)
+        known = [v for v in values if v is not None and not isinstance(v, pd.Series)]   # constants only
+        if text_column:
+            wrong = [v for v in known if not isinstance(v, str)]
+            if wrong:
+                codes = [str(c) for c in column.cat.categories] if isinstance(dtype, pd.CategoricalDtype) else []
+                as_text = [str(v) for v in wrong if str(v) in codes]
+                hint = (f": write {', '.join(repr(t) for t in as_text)} in quotes, as the codes are text"
+                        if as_text else ", as its codes are text")
+                listed = f" (its codes: {', '.join(codes)})" if codes else ""
+                raise self.fail(node, f"compares {name}, a column of text codes{listed}, with "
+                                f"{', '.join(map(repr, wrong))}, which is not text and would match no row; "
+                                f"a constant compared with {name} must be text{hint}")
+            return
+        if not any(isinstance(v, str) for v in known):
+            return
+        wrong = [v for v in known if isinstance(v, str)]
+        if pd.api.types.is_bool_dtype(dtype):
+            raise self.fail(node, f"compares {name}, a true/false column, with text {', '.join(map(repr, wrong))}, "
+                            f"which would match no row; write '{name}' or 'not {name}' (or '{name} == True')")
+        uses_date = any(isinstance(n, ast.Name) and n.id in self.dates for n in ast.walk(column_node))
+        if uses_date:
+            raise self.fail(node, "compares a number of days worked out from a date with text "
+                            f"{', '.join(map(repr, wrong))}: a date in text can be compared only with a date "
+                            f"column itself{self._date_hint(column_node, wrong[0], op, column_left)}")
+        numbers = []
+        for v in wrong:
+            try:
+                number = float(v)
+            except ValueError:
+                continue
+            if np.isfinite(number):
+                numbers.append(str(int(number)) if number.is_integer() else repr(number))
+        hint = f": write {', '.join(numbers)} without quotes" if len(numbers) == len(wrong) else ""
+        raise self.fail(node, f"compares {name}, a number, with text {', '.join(map(repr, wrong))}, which would "
+                        f"match no row; a constant compared with {name} must be a number{hint}")
+
+    def _date_hint(self, node: ast.AST, text: str, op: Optional[ast.cmpop], column_left: bool) -> str:
+        """For ``start_date + 28 >= '2024-04-01'``: the same condition on the date column itself."""
+        day = iso_day(text)
+        shifted = (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+                   and self._is_date(node.left) and isinstance(node.right, ast.Constant)
+                   and isinstance(node.right.value, int) and not isinstance(node.right.value, bool))
+        if not (shifted and day is not None and type(op) in _SYMBOL):
+            return ": compare the date column itself, with the days worked into the date (e.g. " \
+                   "start_date >= '2024-03-04' for start_date + 28 >= '2024-04-01')"
+        shift = node.right.value if isinstance(node.op, ast.Add) else -node.right.value
+        moved = str(np.datetime64(day - shift, "D"))
+        symbol = _SYMBOL[type(op) if column_left else _MIRROR[type(op)]]
+        return f": compare {node.left.id} itself, with the days worked into the date: {node.left.id} {symbol} '{moved}'"
+
     def _check_codes(self, node: ast.AST, column: Any, values: List[Any]) -> None:
         """Refuse text that is not one of a code column's codes: a misspelt code ('outcome_met')
         matches no row, and the measure would be a silent 0."""
@@ -439,6 +513,37 @@ class _Evaluator:
                             f"{', '.join(map(str, column.cat.categories))})")
 
 
+_ISO_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?")
+
+
+def iso_day(text: str) -> Optional[int]:
+    """The day an ISO date in text names, as days since 1970-01-01; None for any other text.
+
+    ``YYYY-MM-DD``, optionally followed by a time (``T`` or a space, ``HH:MM[:SS[.fff]]``, which
+    is ignored). A day-first or month-first date, a relative word ('today'), a date without a year
+    or a time-zone offset is not read: each would be a guess.
+
+    Parameters
+    ----------
+    text : str
+        the text.
+
+    Returns
+    -------
+    int or None
+    """
+    found = _ISO_DAY.fullmatch(text.strip())
+    if found is None:
+        return None
+    hour, minute, second = (int(x) if x is not None else 0 for x in found.group(2, 3, 4))
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    try:
+        return int(np.datetime64(found.group(1), "D").astype(np.int64))
+    except ValueError:   # '2024-02-30'
+        return None
+
+
 def _missing_where_zero(result: Any, divisor: Any) -> Any:
     """``result`` with a missing value (NaN) wherever ``divisor`` is 0."""
     zero = divisor == 0
@@ -448,4 +553,5 @@ def _missing_where_zero(result: Any, divisor: Any) -> Any:
     return np.nan if zero.any() else result
 
 
+_SYMBOL = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _MIRROR = {ast.Eq: ast.Eq, ast.NotEq: ast.NotEq, ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE}

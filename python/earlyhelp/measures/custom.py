@@ -6,17 +6,20 @@ from pathlib import Path
 from typing import List, Union
 
 from .._errors import Problem, ValidationError
-from ._catalogue import Measure, builtin_ids, measure_from_spec, register
+from ._catalogue import Measure, builtin_ids, case_clash, measure_from_spec, register
 from .sources import check_measure
 
 
 def load_measures_toml(path: Union[str, Path], *, add: bool = True, replace_builtin: bool = False) -> List[Measure]:
     """Read ``[[measures]]`` specs from a TOML file; with ``add`` register them in the catalogue.
 
-    A measure with the id of a measure loaded before (from this file or another) replaces it, so
-    a file can be loaded again; one with the id of a built-in measure is refused unless
-    ``replace_builtin`` is True, since a pack would publish another definition under the
-    national or local id (:func:`earlyhelp.measures.unregister` brings the built-in back).
+    A measure with the id of a measure loaded before (from another file, or this file loaded
+    again) replaces it, so a file can be loaded again; one with the id of a built-in measure is
+    refused unless ``replace_builtin`` is True, since a pack would publish another definition under
+    the national or local id (:func:`earlyhelp.measures.unregister` brings the built-in back). Ids
+    are compared ignoring case as well, as a spreadsheet's look-up does: an id twice in the file
+    (the later would silently replace the earlier), or one differing only in case from another in
+    the file or the catalogue (``Requests`` beside ``requests``), is refused.
 
     Parameters
     ----------
@@ -36,8 +39,9 @@ def load_measures_toml(path: Union[str, Path], *, add: bool = True, replace_buil
     ValidationError
         a file that is not valid TOML, a spec with a bad field, a source or column that does not
         exist, a condition outside the allowed grammar (see the measures guide, "Your own
-        measures"), or the id of a built-in measure without ``replace_builtin``, naming the file
-        and the spec.
+        measures"), the id of a built-in measure without ``replace_builtin``, or an id repeated in
+        the file or differing only in case from another, naming the file and the spec (both
+        specs' places for a repeated id).
     """
     try:
         import tomllib
@@ -52,6 +56,8 @@ def load_measures_toml(path: Union[str, Path], *, add: bool = True, replace_buil
     if not isinstance(specs, list):
         raise ValidationError(Problem(str(path), "measures", "must be an array of tables ([[measures]])"))
     builtin = builtin_ids()
+    folded_builtin = {b.casefold(): b for b in builtin}
+    seen = {}   # id ignoring case -> (index in the file, id as written)
     out = []
     for i, spec in enumerate(specs):
         try:
@@ -62,10 +68,25 @@ def load_measures_toml(path: Union[str, Path], *, add: bool = True, replace_buil
                 from None
         except (TypeError, ValueError) as exc:
             raise ValidationError(Problem(f"{path}: measures[{i}]", None, str(exc))) from None
-        if m.id in builtin and not replace_builtin:
-            raise ValidationError(Problem(f"{path}: measures[{i}]", "id", f"{m.id!r} is the id of a built-in "
+        folded = m.id.casefold()
+        if folded in seen:
+            # the later spec would silently replace the earlier one; a spreadsheet's look-up ignores case
+            j, first = seen[folded]
+            same = "the id" if first == m.id else f"the id {first!r} when case is ignored"
+            raise ValidationError(Problem(f"{path}: measures[{i}]", "id", f"{m.id!r} is {same} of measures[{j}] of "
+                                          "the same file: give each measure its own id", value=m.id))
+        seen[folded] = (i, m.id)
+        if folded in folded_builtin and not replace_builtin:
+            said = "the id" if m.id in builtin else f"the id {folded_builtin[folded]!r}, when case is ignored,"
+            raise ValidationError(Problem(f"{path}: measures[{i}]", "id", f"{m.id!r} is {said} of a built-in "
                                           "measure: give your measure its own id (or pass replace_builtin=True "
                                           "to replace the built-in)", value=m.id))
+        other = case_clash(m.id)
+        if other is not None:
+            raise ValidationError(Problem(f"{path}: measures[{i}]", "id", f"{m.id!r} differs only in case from "
+                                          f"{other!r}, a measure of the catalogue (built-in or loaded before): a "
+                                          "spreadsheet's look-up ignores case, so give it an id of its own",
+                                          value=m.id))
         out.append(m)
     if add:   # all checked first: a bad spec late in the file leaves the catalogue as it was
         out = [register(m, replace_existing=True) for m in out]

@@ -458,10 +458,13 @@ def _flow(src: Source, m: cat.Measure, mask: np.ndarray, g: np.ndarray, G: int, 
 def _stock(src: Source, date: str, end: str, mask: np.ndarray, g: np.ndarray, G: int, m0: int, M: int,
            weight: Optional[str] = None, last_day: Optional[int] = None) -> np.ndarray:
     """Rows of ``mask`` open at each month end: started on or before it and not ended by it; in a
-    last month cut short at ``last_day``, open on that day."""
+    last month cut short at ``last_day``, open on that day. A practitioner or team with no start
+    date recorded (``Source.in_post_without_start``) is open since before the data."""
     s = src.frame[date].to_numpy()
     e = src.frame[end].to_numpy()
-    sm = np.where(s == NO_DAY, np.iinfo(np.int64).max // 8, _months(src, date))
+    since_before = (s == NO_DAY) if src.in_post_without_start and date == "start_date" \
+        else np.zeros(len(s), dtype=bool)
+    sm = np.where(s == NO_DAY, np.where(since_before, m0, np.iinfo(np.int64).max // 8), _months(src, date))
     # ended on day e: not open at the end of e's month (the end of a month is its last day)
     ended = e != NO_DAY
     if last_day is not None:   # what starts or ends after the window's last day is not seen
@@ -470,7 +473,7 @@ def _stock(src: Source, date: str, end: str, mask: np.ndarray, g: np.ndarray, G:
     em = np.where(ended, _months(src, end), np.iinfo(np.int64).max // 8)
     s_i = np.maximum(sm - m0, 0)
     e_i = np.minimum(em - m0, M)
-    keep = mask & (s_i < M) & (e_i > s_i) & (s != NO_DAY)
+    keep = mask & (s_i < M) & (e_i > s_i) & ((s != NO_DAY) | since_before)
     w = src.frame[weight].to_numpy(dtype=float)[keep] if weight else np.ones(int(keep.sum()))
     diff = np.zeros(G * (M + 1))
     diff += np.bincount(g[keep] * (M + 1) + s_i[keep], weights=w, minlength=G * (M + 1))

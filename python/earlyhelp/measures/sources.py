@@ -10,6 +10,7 @@ never internal codes.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
@@ -59,6 +60,8 @@ ASSUMED: Dict[str, Tuple[str, str, bool]] = {
                                            "high)", False),
     "plans.agreed_date": ("plans", "agreed before their episode started (a recording error in the plan's or the "
                                    "episode's date) count as not agreed within 4 weeks", True),
+    "taf_reviews.due_date": ("reviews", "due after the latest date a request, episode or held review records (the "
+                                        "extract's date is not known) are taken as not yet due", True),
 }
 
 
@@ -171,6 +174,9 @@ class Source:
     frame: pd.DataFrame
     dims: Dict[str, pd.Categorical] = field(default_factory=dict)
     population: Optional[pd.Series] = None  # child population by locality name
+    # staff and teams: a row with no start_date recorded is in post since before the data (a
+    # condition still sees the date as missing: 'start_date == None' is true there)
+    in_post_without_start: bool = False
 
 
 def days(values: pd.Series) -> np.ndarray:
@@ -738,23 +744,86 @@ def _plans(b: Builder) -> Source:
     return Source("plans", frame, b.episode_dims(pos))
 
 
+# the latest event dates of an extract without its date that lie this many days after every
+# other event, and are at most this share of the events, are taken as recording errors
+_STRAY_EVENT_GAP_DAYS = 92
+_STRAY_EVENT_SHARE = 0.01
+_EVENT_WORDS = {("requests", "received_date"): "requests received", ("episodes", "start_date"): "episodes started",
+                ("episodes", "end_date"): "episodes ended"}
+
+
+def happened_end(events: Dict[str, np.ndarray], today: int) -> Tuple[Optional[int], List[str]]:
+    """The day an extract without its date was taken, from the events it records as happened.
+
+    An extract holds every event up to the day it was taken, and none after it: the latest event
+    is that day. A recorded event after ``today`` cannot have happened, and the latest dates lying
+    more than ``_STRAY_EVENT_GAP_DAYS`` after every other event, if they are at most
+    ``_STRAY_EVENT_SHARE`` of the events, are a mistyped year (requests arrive every week): both are
+    left out, so that one stray date does not move the day.
+
+    Parameters
+    ----------
+    events : dict of str to numpy.ndarray
+        the known days (since 1970) of each kind of event, keyed by what it is (``"requests received"``).
+    today : int
+        today's date, days since 1970.
+
+    Returns
+    -------
+    (int or None, list of str)
+        the day (None without events) and what was left out, in words.
+    """
+    kept, left_out = [], []
+    for what, d in events.items():
+        future = d > today
+        if future.any():
+            latest = np.datetime64(int(d.max()), "D")
+            left_out.append(f"{int(future.sum()):,} {what} dated after today (latest {latest})")
+        kept.append(d[~future])
+    known = np.sort(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
+    if not len(known):
+        return None, left_out
+    gaps = np.flatnonzero(np.diff(known) > _STRAY_EVENT_GAP_DAYS)
+    if len(gaps):
+        k = int(gaps[-1]) + 1   # the events from position k on lie apart from all before them
+        stray = len(known) - k
+        if stray <= _STRAY_EVENT_SHARE * len(known):
+            left_out.append(f"{stray:,} event date(s) from {np.datetime64(int(known[k]), 'D')} on, more than "
+                            f"{_STRAY_EVENT_GAP_DAYS} days after every other event")
+            known = known[:k]
+    return int(known[-1]), left_out
+
+
 def _taf_reviews(b: Builder) -> Source:
     r = b.ds.taf_reviews
     due, held = days(r["due_date"]), days(r["held_date"])
     if b.as_of is not None:
         as_of = int(days(pd.Series([b.as_of]))[0])
     else:
-        # no extract date: the latest event the data record as happened (never a review's due
-        # date, which is scheduled and may lie after the extract), said in the result
-        end = b.ds.data_end()
-        as_of = int(days(pd.Series([end]))[0]) if end is not None else NO_DAY
+        # no extract date: the day the extract was taken, from the events the measure's tables
+        # record as happened (requests received, episodes started and ended, reviews held; never a
+        # review's due date, which is scheduled, nor another table's dates), said in the result
+        events = {_EVENT_WORDS[key]: d for key, d in b._event_days().items()}
+        events["reviews held"] = held[held != NO_DAY]
+        today = int(np.datetime64(pd.Timestamp.today().date(), "D").astype(np.int64))
+        end, left_out = happened_end(events, today)
+        as_of = end if end is not None else NO_DAY
         later = int(((due != NO_DAY) & (due > as_of)).sum())
-        if later:
-            when = f"after {end.date()}, the latest date the data record" if end is not None else \
-                "while the data record no event"
-            b.assumed["taf_reviews.due_date"] = (f"reviews due {when} (the extract's date is not known), are "
-                                                 "taken as not yet due")
-            b.unrecorded["taf_reviews.due_date"] = later
+        if left_out:
+            from .engine import StrayDatesWarning   # the engine imports this module
+
+            warnings.warn(f"taf_reviews: the extract's date is not known and the latest events were left out in "
+                          f"taking it ({'; '.join(left_out)}), as recording errors; pass ds.meta['end_date'] "
+                          "(or correct the dates)", StrayDatesWarning, stacklevel=6)
+        if later or left_out:
+            when = (f"after {np.datetime64(end, 'D')}, the latest date a request, episode or held review records "
+                    "(the extract's date is not known),") if end is not None else \
+                "while the data record no event (the extract's date is not known),"
+            also = f"; left out in taking that date as recording errors: {'; '.join(left_out)}" if left_out else ""
+            # the detail for the caller; a published pack shows the ASSUMED note with the count
+            # passed through the small-count rule (report.pack._assumed_shown)
+            b.assume("taf_reviews.due_date", later)
+            b.assumed["taf_reviews.due_date"] = f"{later:,} reviews due {when} are taken as not yet due{also}"
     is_due = (due != NO_DAY) & (due <= as_of)
     frame = pd.DataFrame({"due_date": due, "held_date": held, "due": is_due, "held": held != NO_DAY,
                           "on_time": is_due & (held != NO_DAY) & (held <= due)}, copy=False)
@@ -807,11 +876,11 @@ def _practitioners(b: Builder) -> Source:
     if len(p) and not early_help.any():
         raise MissingData("agencies.agency_type", "no practitioner of an agency of type la_early_help "
                                                   "(the council's Early Help service)")
-    frame = pd.DataFrame({"start_date": np.where(start == NO_DAY, -FAR_DAY, start), "end_date": days(p["end_date"]),
+    frame = pd.DataFrame({"start_date": start, "end_date": days(p["end_date"]),
                           "fte": fte, "early_help_fte": np.where(early_help, fte, 0.0),
                           "all": np.ones(len(p), dtype=bool)}, copy=False)
     loc = p["locality_id"].astype("string")
-    return Source("practitioners", frame, {"locality": lambda: b.locality_label(loc)})
+    return Source("practitioners", frame, {"locality": lambda: b.locality_label(loc)}, in_post_without_start=True)
 
 
 def _teams(b: Builder) -> Source:
@@ -820,10 +889,12 @@ def _teams(b: Builder) -> Source:
     if teams.empty:
         raise MissingData("agencies.agency_type", "no agency of type la_early_help (council team)")
     n = len(teams)
-    frame = pd.DataFrame({"start_date": np.full(n, -FAR_DAY), "end_date": np.full(n, NO_DAY),
+    # the agencies table records no dates: every team is in post from before the data, with its
+    # start and end dates missing to a condition
+    frame = pd.DataFrame({"start_date": np.full(n, NO_DAY), "end_date": np.full(n, NO_DAY),
                           "one": np.ones(n)}, copy=False)
     loc = teams["locality_id"].astype("string") if "locality_id" in teams.columns else pd.Series([pd.NA] * n)
-    return Source("teams", frame, {"locality": lambda: b.locality_label(loc)})
+    return Source("teams", frame, {"locality": lambda: b.locality_label(loc)}, in_post_without_start=True)
 
 
 def _id_codes(ids: pd.Series) -> np.ndarray:

@@ -315,10 +315,23 @@ def variation_period(chart: pd.DataFrame):
     return last.index[0] if len(last) else None
 
 
-def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> str:
+def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> Optional[str]:
     """The variation icon of the latest point with a value (:func:`variation_period` says which):
     ``special_cause_improvement_high`` (or ``_low``), ``special_cause_concern_high`` (or ``_low``),
-    ``special_cause_neither_high`` (``_low``) for a measure without a direction, or ``common_cause``.
+    ``special_cause_neither_high`` (``_low``) for a measure without a direction, or ``common_cause``;
+    None when no point has a value (there is nothing to read: "common cause" would say the
+    measure is steady).
+
+    Parameters
+    ----------
+    chart : DataFrame
+        :func:`xmr` output.
+    direction : str, default "higher_is_better"
+        ``higher_is_better``, ``lower_is_better`` or ``neither``.
+
+    Returns
+    -------
+    str or None
 
     Raises
     ------
@@ -327,7 +340,9 @@ def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> str:
     """
     _check_direction("variation", direction)
     last = chart.dropna(subset=["value"]).tail(1)
-    if last.empty or not bool(last["special_cause"].iloc[0]):
+    if last.empty:
+        return None
+    if not bool(last["special_cause"].iloc[0]):
         return "common_cause"
     row = last.iloc[0]
     if bool(row["trend"]) and not (row["beyond_limits"] or row["shift"] or row["two_of_three"]):
@@ -423,7 +438,10 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
         complete), ``latest, centre, lower, upper, points`` (the periods charted),
         ``incomplete`` (the periods left out as not complete), ``provisional`` (the latest point's
         limits rest on fewer than ``min_points`` points, so its icons are tentative), ``variation,
-        assurance, target, direction``.
+        assurance, target, direction`` and ``note``. A measure with no complete period charted
+        (``points`` 0: every period a part period or within its look-back or maturity) has no icon:
+        ``variation`` and ``assurance`` are None, and ``note`` says why ("no complete period to
+        read", or "no period with a value"); ``note`` is empty otherwise.
 
     Raises
     ------
@@ -478,17 +496,20 @@ def variation_summary(results: pd.DataFrame, *, targets: Optional[dict] = None, 
         s = _period_series(g, dict(zip(keys, key)))
         chart = xmr(s, change_points=(change_points or {}).get(mid), min_points=min_points)
         last = chart.dropna(subset=["value"]).tail(1)
+        # no complete period charted: no icon, and the row says why
+        incomplete = int((~g["complete"].astype("boolean").fillna(False)).sum()) if "complete" in g.columns else 0
+        note = "" if len(last) else "no complete period to read" if incomplete else "no period with a value"
         rows.append(dict(zip(keys, key), latest_period=variation_period(chart),
                          latest=float(last["value"].iloc[0]) if len(last) else np.nan,
                          centre=float(last["centre"].iloc[0]) if len(last) else np.nan,
                          lower=float(last["lower"].iloc[0]) if len(last) else np.nan,
                          upper=float(last["upper"].iloc[0]) if len(last) else np.nan,
                          points=int(chart["value"].notna().sum()),
-                         incomplete=int((~g["complete"].astype("boolean").fillna(False)).sum())
-                         if "complete" in g.columns else 0,
+                         incomplete=incomplete,
                          provisional=bool(last["provisional"].iloc[0]) if len(last) else True,
-                         variation=variation(chart, direction), assurance=assurance(chart, target, direction),
-                         target=target if target is not None else np.nan, direction=direction))
+                         variation=variation(chart, direction),
+                         assurance=assurance(chart, target, direction) if len(last) else None,
+                         target=target if target is not None else np.nan, direction=direction, note=note))
     return pd.DataFrame(rows)
 
 

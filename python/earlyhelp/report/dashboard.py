@@ -26,6 +26,8 @@ VARIATION_TEXT = {
     "special_cause_concern_low": ("Special cause: concern (lower)", "#e07b00", "L"),
     "special_cause_neither_high": ("Special cause: higher (no preferred direction)", "#6b4fa0", "H"),
     "special_cause_neither_low": ("Special cause: lower (no preferred direction)", "#6b4fa0", "L"),
+    # every month of the chart is incomplete (e.g. a 12-month look-back on a first year of data)
+    "no_complete_period": ("No complete month to read", "#cbd2d9", "-"),
 }
 ASSURANCE_TEXT = {
     "consistently_pass": ("Will consistently meet the target", "#1f6fb2", "P"),

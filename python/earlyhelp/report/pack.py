@@ -457,7 +457,8 @@ def build_pack(ds, options: Optional[PackOptions] = None,
             lower=float(latest["lower"].iloc[0]) if len(latest) else np.nan,
             upper=float(latest["upper"].iloc[0]) if len(latest) else np.nan,
             provisional=bool(latest["provisional"].iloc[0]) if len(latest) else True,
-            variation=spc.variation(chart, m.direction),
+            # no month of the chart has a value: nothing to read, which "common cause" would misstate
+            variation=spc.variation(chart, m.direction) or "no_complete_period",
             # the month the icons read: the latest published one, earlier than the tile's when that is hidden
             variation_period="" if icons_read is None else str(icons_read),
             assurance=spc.assurance(chart, target, m.direction),
