@@ -25,7 +25,7 @@ def test_cutoffs_before_the_data_are_counted_in_the_run(council, tmp_path):
     test_at = when - pd.Timedelta(days=365)
     expected = sum(d < first for d in cutoffs(test_at, 4))
     assert expected > 0
-    assert run["parameters"]["training_cutoffs_before_data"] == expected
+    assert run["parameters"]["final_training_cutoffs_before_data"] == expected
 
 
 def test_every_training_date_before_the_data_is_refused(council, tmp_path):

@@ -64,11 +64,10 @@ def _in_data(ds, dates: List[pd.Timestamp]) -> List[pd.Timestamp]:
     """The training cut-offs on or after the first episode's start: an earlier one holds no family
     (build_features refuses it), so a --train-years reaching before the data trains on fewer dates,
     and the run records how many it left out."""
-    starts = ds.episodes["start_date"].dropna()
-    if not len(starts):
-        return list(dates)
-    first = pd.Timestamp(starts.min()).normalize()
-    return [d for d in dates if d >= first]
+    from ..risk.features import first_episode_start
+
+    first = first_episode_start(ds)
+    return list(dates) if first is None else [d for d in dates if d >= first]
 
 
 def _training_features(ds, dates, *, data_end):
@@ -133,7 +132,7 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     inputs = content_hash(ds)
 
     # 1. accuracy on the test date, from a model that saw only outcomes known by then
-    past, _ = _training_features(ds, cutoffs(test_at - horizon, train_years), data_end=test_at)
+    past, past_before_data = _training_features(ds, cutoffs(test_at - horizon, train_years), data_end=test_at)
     held_out = _features(ds, [test_at], data_end=when)
     checked = _fit(past)
     if len(held_out) == 0:
@@ -176,7 +175,8 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     evaluation["value"] = pd.to_numeric(evaluation["value"], errors="coerce").round(6)
     evaluation.insert(0, "test_at", str(test_at.date()))
     evaluation, evaluation_csv, metrics = protect_evaluation(evaluation, metrics, policy.threshold)
-    family_p = scores[["family_id", "p_step_up_12m"]].rename(columns={"p_step_up_12m": "p"})
+    # the row's episode gives the locality, as in scores (build_features' rule)
+    family_p = scores[["family_id", "episode_id", "p_step_up_12m"]].rename(columns={"p_step_up_12m": "p"})
     expected = expected_with_total(expected_step_ups(family_p, ds), expected_step_ups(family_p, ds, by="council"))
     # the total of families scored is published (the Total row, run.json, the summary): the
     # localities are suppressed against it, secondarily too
@@ -198,8 +198,11 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     params = {"at": str(when.date()), "test_at": str(test_at.date()), "train_years": train_years,
               "target": "step_up_12m", "horizon_days": HORIZON_DAYS, "model": "LogisticRiskModel()",
               "suppression_threshold": suppression_threshold}
+    # fewer training dates than --train-years asks, for each of the two models
+    if past_before_data:
+        params["evaluation_training_cutoffs_before_data"] = past_before_data
     if before_data:
-        params["training_cutoffs_before_data"] = before_data   # fewer training dates than --train-years asks
+        params["final_training_cutoffs_before_data"] = before_data
     if asked is not None and asked.normalize() > end:
         params["at_requested"] = str(asked.date())       # the run says what it was asked and what it did
     digest = run_digest(params, inputs)

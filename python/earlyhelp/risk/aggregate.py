@@ -21,6 +21,7 @@ from ..results import FrameResult
 from ..data.dataset import check_dataset, check_unique_ids
 from ._glm import two_sided_z
 from .evaluate import _as_labels, _as_probabilities
+from .fairness import MISSING_GROUP
 from .features import family_localities
 
 
@@ -56,7 +57,7 @@ def _count_interval(p: np.ndarray, level: float) -> "tuple[float, float]":
 class ExpectedStepUps(FrameResult):
     """:func:`expected_step_ups`'s table; ``level`` is the coverage of ``lower``/``upper``;
     ``locality_from_episode`` the number of score rows whose locality came from the episode (the
-    family has none in ``families``), ``no_locality`` those under ``unknown``."""
+    family has none in ``families``), ``no_locality`` those under ``"(missing)"``."""
 
     _metadata = ["level", "locality_from_episode", "no_locality"]
     level: float = 0.95
@@ -82,11 +83,23 @@ def _scores_frame(scores: Any) -> pd.DataFrame:
         frame = pd.DataFrame({"family_id": scores["family_id"].astype(str).to_numpy(), "p": scores[col].to_numpy()})
         if "episode_id" in scores.columns:  # e.g. FeatureSet.ids: the episode each row is about
             frame["episode_id"] = scores["episode_id"].astype(object).to_numpy()
+        if "at" in scores.columns:  # e.g. FeatureSet.ids: each row's cut-off date
+            frame["at"] = _as_dates(scores["at"])
     else:
         raise ValidationError(Problem("expected_step_ups", "scores", "must be a DataFrame (family_id, p) or a Series "
                                       f"indexed by family_id, not {type(scores).__name__}"))
     frame["p"] = _as_probabilities(frame["p"], "scores")
     return frame
+
+
+def _as_dates(values: pd.Series) -> np.ndarray:
+    """The ``at`` column of scores as dates; a value that is not a date is refused by row."""
+    dates = pd.to_datetime(values, errors="coerce")
+    bad = np.flatnonzero((dates.isna() & values.notna()).to_numpy())
+    if bad.size:
+        raise ValidationError(Problem("scores", "at", "not a date (the cut-off date of the row)",
+                                      rows=[int(i) for i in bad[:10]], n_rows=bad.size, value=values.iloc[bad[0]]))
+    return dates.to_numpy()
 
 
 def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float = 0.95,
@@ -113,9 +126,11 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     DataFrame, one row per locality: ``locality_id``, ``name``, ``families``, ``expected``,
     ``sd``, ``lower``, ``upper`` (and ``observed``). A family's locality follows the rule
     :func:`build_features` uses (:func:`~earlyhelp.risk.features.family_localities`): its
-    ``locality_id`` in ``families``, else that of the row's episode (an ``episode_id`` column in
-    ``scores``, as ``FeatureSet.ids`` has) or, without one, of its latest episode with a locality.
-    Families with neither are grouped under ``unknown``; none are dropped. The result's
+    ``locality_id`` in ``families``, else that of the row's episode: the ``episode_id`` column of
+    ``scores`` (as ``FeatureSet.ids`` has) or, without one, the episode :func:`build_features` takes
+    for the family at the row's cut-off date (the ``at`` column, else the data's last date): its
+    latest-starting episode open then, never one starting after it. Families with neither are
+    grouped under ``"(missing)"``; none are dropped. The result's
     ``locality_from_episode`` and ``no_locality`` count the rows that took the fallback or have none.
     """
     if by not in ("locality", "council"):
@@ -141,9 +156,11 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
                                        n_rows=len(bad))])
     from_episode = no_locality = 0
     if by == "locality":
-        found, from_ep = family_localities(fam, ds.episodes, frame["family_id"], frame.get("episode_id"))
+        at = frame["at"] if "at" in frame else ds.data_end()
+        found, from_ep = family_localities(fam, ds.episodes, frame["family_id"], frame.get("episode_id"), at=at)
         from_episode, no_locality = int(from_ep.sum()), int(found.isna().sum())
-        key = found.map(lambda v: "unknown" if pd.isna(v) else str(v))
+        # "(missing)", as fairness_audit names it: apart from a locality recorded as "unknown"
+        key = found.map(lambda v: MISSING_GROUP if pd.isna(v) else str(v))
     else:
         key = pd.Series("council", index=frame.index)
     frame["key"] = key.to_numpy()

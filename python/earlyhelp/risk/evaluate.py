@@ -21,6 +21,7 @@ Metric definitions (:func:`score_metrics`)
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -384,6 +385,23 @@ def _check_X(X: Any, y: Any) -> None:
         raise ValidationError(Problem("y", None, f"X and y have different lengths ({n} and {n_y})"))
 
 
+# scikit-learn's "Input X contains NaN" / "contains infinity", the package's own finite-number problem
+_MISSING_WORDS = re.compile(r"\bNaN\b|infinit", flags=re.IGNORECASE)
+
+
+def _about_missing_values(exc: ValueError) -> bool:
+    """Whether a model's error is about missing or infinite values (else it is left in its own words)."""
+    if isinstance(exc, ValidationError):
+        return bool(exc.problems) and all(_MISSING_WORDS.search(p.message) for p in exc.problems)
+    return bool(_MISSING_WORDS.search(str(exc)))
+
+
+def _model_message(exc: BaseException) -> str:
+    """A model's error on one line, without a dump of the data."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines)[:600] or type(exc).__name__
+
+
 def _not_finite_problems(X: Any) -> List[Problem]:
     """One problem per numeric column of X holding NaN or infinite values, with that column's rows
     (the frame's index labels); text and categorical columns are the model's encoder's."""
@@ -433,12 +451,16 @@ def evaluate(model: Any, X: Any, y: Any, top_k_percent: Union[Number, Sequence[N
     try:
         p = predict_risk(model, X)
     except ValueError as exc:
-        # a model that cannot take missing or infinite features (scikit-learn's message names no
-        # column; a pipeline's last step names its own, encoded columns): X's columns and rows
-        problems = _not_finite_problems(X)
-        if problems:
-            raise ValidationError(problems) from exc
-        raise
+        if _about_missing_values(exc):
+            # a model that cannot take missing or infinite features (scikit-learn's message names no
+            # column; a pipeline's last step names its own, encoded columns): X's columns and rows
+            problems = _not_finite_problems(X)
+            if problems:
+                raise ValidationError(problems) from exc
+        if isinstance(exc, ValidationError):
+            raise
+        # any other refusal (unknown or renamed columns...) in the model's own words
+        raise ValidationError(Problem("X", None, f"the model refused X: {_model_message(exc)}")) from exc
     return score_metrics(y, p, top_k_percent, name=name)
 
 
@@ -638,10 +660,27 @@ def observable_oracle(ds: Any, train: Any, test: Any,
 # -- backtest ---------------------------------------------------------------------------------
 
 def _data_start(ds: Any) -> pd.Timestamp:
-    start = ds.meta.get("window_start")
-    if start is not None:
-        return pd.Timestamp(start).normalize()
-    return pd.Timestamp(ds.episodes["start_date"].min()).normalize()
+    """The first cut-off date backtest may train on: the later of the extract's window start
+    (``meta["window_start"]``) and the first episode's start (build_features refuses a date before it)."""
+    from .features import first_episode_start
+
+    starts = [pd.Timestamp(d).normalize() for d in (ds.meta.get("window_start"), first_episode_start(ds))
+              if d is not None and not pd.isna(d)]
+    return max(starts) if starts else pd.NaT
+
+
+def _backtest_features(build_features: Any, test_at: pd.Timestamp, *args: Any, **kwargs: Any) -> Any:
+    """build_features for backtest: a refused cut-off date comes from backtest's ``years``, so the
+    error names that, not build_features' ``at`` (which the user never passed)."""
+    try:
+        return build_features(*args, **kwargs)
+    except ValidationError as exc:
+        dates = [p for p in exc.problems if p.table == "build_features" and p.column == "at"]
+        if not dates:
+            raise
+        raise ValidationError([Problem("backtest", "years", f"test date {test_at.date()}: a cut-off date it needs "
+                                       f"was refused: {p.message}", value=test_at.date().isoformat())
+                               for p in dates]) from exc
 
 
 @_evaluation_doc
@@ -678,7 +717,9 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
     Returns
     -------
     DataFrame, one row per test date and scorer (``model``, ``oracle``): ``test_at``,
-    ``scorer``, ``n_train``, ``train_positives`` and the metrics of :func:`score_metrics`.
+    ``scorer``, ``n_train``, ``train_positives``, ``train_cutoffs_before_data`` (the training
+    cut-offs left out because they fall before the data start: the later of
+    ``meta["window_start"]`` and the first episode's start) and the metrics of :func:`score_metrics`.
     """
     from sklearn.base import clone
 
@@ -722,13 +763,14 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
         latest_train = T - horizon
         train_at = [latest_train - step * j for j in range(train_years * cutoffs_per_year)]
         # more cut-offs a year than days fall on the same date; each date once (build_features refuses repeats)
-        train_at = sorted({d.normalize() for d in train_at if d >= start})
-        if not train_at or latest_train < start:
+        asked = {d.normalize() for d in train_at}
+        train_at = sorted(d for d in asked if pd.isna(start) or d >= start)
+        if not train_at or (not pd.isna(start) and latest_train < start):
             raise ValidationError(Problem("backtest", "years", f"no training cut-off for test date {T.date()}: the "
                                           f"data start on {start.date()}; test dates need at least {horizon.days} "
                                           "days of outcomes before them", value=T.date().isoformat()))
-        train = build_features(ds, train_at, target, data_end=T, **kwargs)
-        test = build_features(ds, T, target, **kwargs)
+        train = _backtest_features(build_features, T, ds, train_at, target, data_end=T, **kwargs)
+        test = _backtest_features(build_features, T, ds, T, target, **kwargs)
         if len(test) == 0:
             raise ValidationError(Problem("backtest", "years", f"no test rows at {T.date()} (excluded: "
                                           f"{test.excluded.by_reason()})", value=T.date().isoformat()))
@@ -741,5 +783,5 @@ def backtest(ds: Any, model: Any, target: str = "step_up_12m", years: Union[int,
             scored.append(oracle_metrics(ds, test, top_k_percent))
         for s in scored:
             rows.append({"test_at": T, "scorer": s.name, "n_train": len(train), "train_positives": int(train.y.sum()),
-                         **s.to_dict()})
+                         "train_cutoffs_before_data": len(asked) - len(train_at), **s.to_dict()})
     return pd.DataFrame(rows)

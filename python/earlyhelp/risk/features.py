@@ -167,13 +167,15 @@ def _count_by_family(family: pd.Series, rows: pd.Index) -> np.ndarray:
 
 
 def family_localities(families: pd.DataFrame, episodes: pd.DataFrame, family_id: pd.Series,
-                      episode_id: Optional[pd.Series] = None) -> Tuple[pd.Series, np.ndarray]:
+                      episode_id: Optional[pd.Series] = None, at: Any = None) -> Tuple[pd.Series, np.ndarray]:
     """Each family's locality, by the one rule :func:`build_features` and
     :func:`~earlyhelp.risk.expected_step_ups` share.
 
     The family's ``locality_id`` in ``families``; where that is blank, the ``locality_id`` of the
-    episode given for the row (``episode_id``), or with no episode given, of the family's latest
-    episode (by start date) that has one. Missing where neither is recorded.
+    row's episode: the episode given for the row (``episode_id``), or with none given, the episode
+    :func:`build_features` takes for the family at the row's cut-off date ``at`` (its latest-starting
+    episode open then; with none open, its latest episode started by then). An episode that starts
+    after the cut-off is never used. Missing where neither is recorded.
 
     Parameters
     ----------
@@ -183,6 +185,9 @@ def family_localities(families: pd.DataFrame, episodes: pd.DataFrame, family_id:
         The families, one per row (a family may repeat).
     episode_id : Series, optional
         The episode each row is about (e.g. ``FeatureSet.ids["episode_id"]``).
+    at : Timestamp or Series, optional
+        The cut-off date of each row (or one for all), used when ``episode_id`` is not given;
+        default: the last date the episodes record.
 
     Returns
     -------
@@ -194,20 +199,41 @@ def family_localities(families: pd.DataFrame, episodes: pd.DataFrame, family_id:
     fam = families.dropna(subset=["family_id"])
     own = pd.Series(fam["locality_id"].astype(object).to_numpy(), index=fam["family_id"].astype(str).to_numpy())
     loc = key.map(own).astype(object)
+    if episode_id is None:
+        episode_id = _episode_at(episodes, key, at)
     ep = episodes[episodes["locality_id"].notna().to_numpy()]
-    if episode_id is not None:
-        by_episode = pd.Series(ep["locality_id"].astype(object).to_numpy(), index=ep["episode_id"].astype(str).to_numpy())
-        fallback = episode_id.astype(object).map(lambda v: None if pd.isna(v) else str(v)).map(by_episode)
-    else:
-        latest = ep.dropna(subset=["family_id"]).sort_values(["family_id", "start_date", "episode_id"], kind="stable") \
-            .drop_duplicates("family_id", keep="last")
-        by_family = pd.Series(latest["locality_id"].astype(object).to_numpy(),
-                              index=latest["family_id"].astype(str).to_numpy())
-        fallback = key.map(by_family)
+    by_episode = pd.Series(ep["locality_id"].astype(object).to_numpy(), index=ep["episode_id"].astype(str).to_numpy())
+    fallback = pd.Series(episode_id.astype(object).to_numpy(), index=loc.index) \
+        .map(lambda v: None if pd.isna(v) else str(v)).map(by_episode)
     fallback = pd.Series(fallback.to_numpy(dtype=object), index=loc.index)
     from_episode = (loc.isna() & fallback.notna()).to_numpy(dtype=bool)
     loc = loc.where(loc.notna(), fallback)
     return loc.astype(object), from_episode
+
+
+def _episode_at(episodes: pd.DataFrame, key: pd.Series, at: Any) -> pd.Series:
+    """The episode :func:`build_features` takes for each family (``key``) at its cut-off date ``at``:
+    the latest-starting episode open then, else the latest started by then; None when none has started."""
+    ep = episodes.dropna(subset=["family_id", "start_date"])
+    if at is None:
+        dates = pd.concat([ep["start_date"], ep["end_date"].dropna()]) if "end_date" in ep else ep["start_date"]
+        at = dates.max() if len(dates) else pd.NaT
+    when = pd.Series(pd.to_datetime(at.to_numpy() if isinstance(at, pd.Series) else at), index=key.index) \
+        if isinstance(at, pd.Series) else pd.Series(pd.Timestamp(at), index=key.index)
+    out = pd.Series(None, index=key.index, dtype=object)
+    families = ep["family_id"].astype(str)
+    for d in when.dropna().unique():
+        d = pd.Timestamp(d)
+        started = (ep["start_date"] <= d).to_numpy(dtype=bool, na_value=False)
+        cand = ep[started].assign(_family=families[started].to_numpy())
+        end = cand["end_date"] if "end_date" in cand else pd.Series(pd.NaT, index=cand.index)
+        cand = cand.assign(_open=(end.isna() | (end > d)).to_numpy(dtype=bool, na_value=True))
+        chosen = cand.sort_values(["_family", "_open", "start_date", "episode_id"], kind="stable") \
+            .drop_duplicates("_family", keep="last")
+        by_family = pd.Series(chosen["episode_id"].astype(str).to_numpy(), index=chosen["_family"].to_numpy())
+        rows = (when == d).to_numpy()
+        out[rows] = key[rows].map(by_family).to_numpy(dtype=object)
+    return out
 
 
 def _population(snap: Any, at: pd.Timestamp, target: str, lookback_days: int, ups: pd.DataFrame
@@ -493,13 +519,19 @@ def _check_room(dates: List[pd.Timestamp], horizon_days: int, lookback_days: int
                        str(outside[0].date()))
 
 
+def first_episode_start(ds: Any) -> Optional[pd.Timestamp]:
+    """The day the first episode starts (None with no episode dates): :func:`build_features` refuses
+    a cut-off date before it, so callers that choose cut-offs keep theirs on or after it."""
+    starts = ds.episodes["start_date"].dropna()
+    return pd.Timestamp(starts.min()).normalize() if len(starts) else None
+
+
 def _check_after_start(ds: Any, dates: List[pd.Timestamp]) -> None:
     """Refuse a cut-off date before the first episode starts: no family can be in the population
     then, and the date would add nothing to the rows without a word."""
-    starts = ds.episodes["start_date"].dropna()
-    if not len(starts):
+    first = first_episode_start(ds)
+    if first is None:
         return
-    first = pd.Timestamp(starts.min()).normalize()
     early = [d for d in dates if d < first]
     if early:
         raise _problem("at", f"{', '.join(str(d.date()) for d in early[:5])} "

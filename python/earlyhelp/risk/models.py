@@ -25,16 +25,37 @@ weight times the class weight):
 
 * every weight 1 (or every positive weight equal): the inverse Hessian of the penalised
   objective at the solution (scaled to the sum of losses, so for ``C=np.inf`` / ``alpha=0`` they
-  are the usual model-based Wald standard errors, the same as statsmodels). Equal weights on
-  another scale give the same standard errors as weights of 1 (only their ratios matter).
-* weights that differ (``class_weight``, survey or inverse-probability weights): the sandwich
-  (robust) covariance ``H^-1 (sum_i s_i^2 g_i g_i') H^-1``, with ``H`` that Hessian and ``g_i``
-  row i's score ``(y_i - mu_i) x_i``. The inverse Hessian alone is right only when the weights
-  count copies of rows: with ``class_weight="balanced"`` it called a feature with no effect
-  significant at 5% in 34% of fits. The sandwich treats each row as one independent observation
-  whatever its weight, so it does not change when the weights are rescaled; for integer
-  frequency weights (a row standing for that many identical families) it is conservative, and
-  repeating the rows (``np.repeat``) gives the model-based errors instead.
+  are the usual model-based Wald standard errors, the same as statsmodels). With no penalty (and
+  for ``PoissonRiskModel``, whose penalty is scaled by the sum of the weights), equal weights on
+  another scale give the same fit and standard errors as weights of 1. With a finite ``C`` they act
+  like ``C * c`` (weights c), as in scikit-learn.
+* weights that differ (``class_weight``, survey or inverse-probability weights): per coefficient
+  the larger of two variances, with the correlations of the first:
+
+  - the leverage-corrected sandwich (HC3) ``H^-1 (sum_i s_i^2 g_i g_i' / (1 - h_i)^2) H^-1``, with
+    ``H`` that Hessian, ``g_i`` row i's score ``(y_i - mu_i) x_i`` and ``h_i = s_i v_i x_i' H^-1 x_i``
+    its leverage (``v_i`` the variance of the outcome at ``mu_i``). The inverse Hessian alone is
+    right only when the weights count copies of rows: with ``class_weight="balanced"`` it called a
+    feature with no effect significant at 5% in 34% of fits. The plain sandwich (HC0) treats each
+    row as one independent observation, but with few events it is too small: the few heavily
+    weighted events fit their own residuals away (with ``class_weight="balanced"``, 7% prevalence
+    and ``C=np.inf``, a no-effect feature was significant at 5% in 9.7% of fits at 150 rows,
+    about 10 events, and 7.5% at 300 rows). Dividing by ``1 - h_i`` corrects that.
+  - the inverse Hessian with the weights rescaled to mean 1 (``H^-1`` times the mean weight). Under
+    separation (a group of rows whose fitted values are all at 0 or 1, e.g. a category with no
+    event) a coefficient diverges: this variance grows without bound while the sandwich collapses
+    (the rows at 0 or 1 have no residual), and the sandwich alone called such a coefficient
+    significant with a tight interval around an infinite odds ratio. Where this one is more than
+    10 times the sandwich's standard error and, with no penalty, some rows are fitted within 1e-6
+    of 0 or 1, a warning names the feature.
+
+  Measured with ``class_weight="balanced"``, ``C=np.inf``, 7% prevalence and no-effect features (a
+  continuous one and a 20% binary one), the share of fits with p < 0.05 is 5.2% and 1.5% at 150
+  rows (about 10 events), 5.1% and 2.5% at 300 rows and 4.9% and 4.4% at 1,000 rows (1,500 fits
+  each; tests/risk/test_effects_small_sample_and_separation.py). Neither variance changes when the
+  weights are rescaled; for integer frequency weights (a row standing for that many identical
+  families) the errors are conservative, and repeating the rows (``np.repeat``) gives the
+  model-based errors instead.
 
 ``covariance_type_`` says which was used. With a penalty the standard errors are conditional on
 the penalty and shrink with it; with an L1 penalty coefficients that are exactly zero get no
@@ -86,6 +107,10 @@ _SOLVERS = ("auto", "newton-cholesky", "lbfgs", "newton-cd")
 _L2_ONLY = ("newton-cholesky", "lbfgs")  # solvers with no L1 step
 # Above this a count, weight or feature is a likely cause when a fit breaks down numerically.
 _EXTREME = 1e6
+# A model-based standard error this many times the sandwich's, with rows fitted within _AT_BOUND of
+# 0 or 1: the sandwich has collapsed under separation.
+_SEPARATION_RATIO = 10.0
+_AT_BOUND = 1e-6
 
 
 def _y_name(y: Any) -> Optional[str]:
@@ -254,7 +279,7 @@ class _LinearRiskModel(BaseEstimator):
             # inverse Hessian is c times this one
             self.covariance_ = self.covariance_ * float(positive[0])
         else:
-            self.covariance_ = self._sandwich(X, y, w)
+            self.covariance_ = self._robust_covariance(X, y, w)
             self.covariance_type_ = "robust"
         diag = np.diag(self.covariance_)
         with np.errstate(invalid="ignore"):
@@ -279,10 +304,12 @@ class _LinearRiskModel(BaseEstimator):
         with np.errstate(over="ignore"):
             return np.exp(eta)
 
-    def _sandwich(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """The robust covariance ``B M B``: ``B`` the inverse Hessian of the fit (the core's
-        covariance), ``M = sum_i w_i^2 g_i g_i'`` with ``g_i = (y_i - mu_i) x_i`` (intercept last).
-        Coefficients with no standard error (zero under an L1 penalty, or no intercept) stay NaN."""
+    def _robust_covariance(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """The covariance under unequal weights (the module docstring's rule): per coefficient the
+        larger of the leverage-corrected sandwich (HC3) and the model-based variance with the weights
+        rescaled to mean 1, with the sandwich's correlations. Coefficients with no standard error
+        (zero under an L1 penalty, or no intercept) stay NaN. Warns, naming the features, where the
+        sandwich has collapsed under separation."""
         bread = self.covariance_
         k = bread.shape[0]
         keep = np.flatnonzero(np.isfinite(np.diag(bread)))
@@ -290,11 +317,40 @@ class _LinearRiskModel(BaseEstimator):
         if not keep.size:
             return out
         design = np.column_stack([X, np.ones(X.shape[0])])[:, keep]
-        score = design * (w * (y - self._mean_response(X)))[:, None]
-        meat = score.T @ score
         b = bread[np.ix_(keep, keep)]
-        v = b @ meat @ b
-        out[np.ix_(keep, keep)] = 0.5 * (v + v.T)
+        mu = self._mean_response(X)
+        # the working variance of each row: mu (1 - mu) for the logistic model, mu for the Poisson
+        variance = mu * (1.0 - mu) if hasattr(self, "C") else mu
+        with np.errstate(over="ignore", invalid="ignore"):
+            leverage = w * variance * np.einsum("ij,jk,ik->i", design, b, design)
+        # HC3: each row's score over 1 - h_ii, so that a few heavily weighted rows (the events
+        # under class_weight="balanced") do not fit their own residuals away
+        room = np.clip(1.0 - np.nan_to_num(leverage, nan=0.0), 1e-8, None)
+        score = design * (w * (y - mu) / room)[:, None]
+        v = b @ (score.T @ score) @ b
+        robust = 0.5 * (v + v.T)
+        # the inverse Hessian with the weights rescaled to mean 1: it grows without bound where a
+        # coefficient diverges (separation), while the sandwich shrinks there
+        model = np.diag(b) * float(np.mean(w))
+        robust_var = np.diag(robust)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.sqrt(np.where(model > robust_var, model / robust_var, 1.0))
+        scale = np.where(np.isfinite(scale), scale, 1.0)
+        chosen = robust * np.outer(scale, scale)
+        chosen[np.diag_indices_from(chosen)] = np.maximum(model, robust_var)
+        out[np.ix_(keep, keep)] = chosen
+        # separation: with no penalty (a penalty keeps coefficients finite and alone puts the sandwich
+        # below the model-based error), rows fitted at 0 (or a probability of 1) and a sandwich far below it
+        at_bound = bool((variance < _AT_BOUND).any()) and not self._penalised()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            collapsed = (model > _SEPARATION_RATIO ** 2 * robust_var) & at_bound
+        if collapsed.any():
+            names = (feature_names(self, X.shape[1]) + ["intercept"])
+            named = [names[j] for j in keep[collapsed]]
+            warnings.warn(f"{type(self).__name__}: {', '.join(named)}: the coefficient diverges (separation: a "
+                          "group of rows with fitted values at 0 or 1, e.g. a category with no event); its "
+                          "standard error is the model-based one, so it is not significant; drop or merge the "
+                          "category, or use a penalty (finite C)", UserWarning, stacklevel=4)
         return out
 
     def _named_column_error(self, exc: CoreInputError) -> ValidationError:
@@ -506,10 +562,11 @@ class LogisticRiskModel(ClassifierMixin, _LinearRiskModel):
         from ``covariance_``.
     intercept_standard_error_ : float
     covariance_ : ndarray of shape (n_features + 1, n_features + 1)
-        intercept last: the inverse Hessian with equal weights, the sandwich (robust) covariance
-        when the weights (sample times class weights) differ (see the module docstring).
+        intercept last: the inverse Hessian with equal weights, the robust covariance (the larger
+        of the HC3 sandwich and the model-based variance, per coefficient) when the weights (sample
+        times class weights) differ (see the module docstring).
     covariance_type_ : str
-        ``"model"`` (inverse Hessian) or ``"robust"`` (sandwich).
+        ``"model"`` (inverse Hessian) or ``"robust"`` (the rule for unequal weights).
     feature_means_ : ndarray
         training means weighted by the sample weights (not the class weights): the average
         family, the reference of :meth:`explain`.
