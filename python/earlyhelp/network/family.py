@@ -203,7 +203,7 @@ class AgencyCollaboration:
         """A ``networkx.Graph`` of agencies (every column of ``agencies`` as node
         attributes) with ``shared_families`` (also as ``weight``) and ``jaccard`` on edges.
 
-        Nodes are added in the order of :attr:`graph`'s vertices (by agency id), so
+        Nodes are added in the order of the graph attribute's vertices (by agency id), so
         ``nx.betweenness_centrality(G, k=k, seed=seed)`` draws the sources that
         ``agency_collaboration(betweenness_samples=k, seed=seed)`` drew, and gives its numbers.
 

@@ -125,7 +125,7 @@ def expected_step_ups(scores: Any, ds: Any, by: str = "locality", level: float =
     -------
     DataFrame, one row per locality: ``locality_id``, ``name``, ``families``, ``expected``,
     ``sd``, ``lower``, ``upper`` (and ``observed``). A family's locality follows the rule
-    :func:`build_features` uses (:func:`~earlyhelp.risk.features.family_localities`): its
+    :func:`build_features` uses (``earlyhelp.risk.features.family_localities``): its
     ``locality_id`` in ``families``, else that of the row's episode: the ``episode_id`` column of
     ``scores`` (as ``FeatureSet.ids`` has) or, without one, the episode :func:`build_features` takes
     for the family at the row's cut-off date (the ``at`` column, else the data's last date): its

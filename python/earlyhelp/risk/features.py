@@ -109,7 +109,7 @@ class FeatureSet:
         birth date only), ``no_locality_recorded`` (``locality_<id>`` all 0 with
         ``no_locality_recorded`` 1, ``deprivation`` the localities' mean),
         ``locality_without_deprivation`` (the localities' mean) and ``locality_from_episode``
-        (the family has none in ``families``: its episode's, see :func:`family_localities`).
+        (the family has none in ``families``: its episode's, see ``earlyhelp.risk.features.family_localities``).
     """
 
     X: pd.DataFrame
@@ -631,7 +631,7 @@ def build_features(ds: Any, at: Union[DateLike, Sequence[DateLike]], target: str
     recorded, or the family none) and ``locality_<id>`` indicators (first locality
     is the reference), ``no_locality_recorded`` (the family has none in ``families`` or on its
     episode: the locality indicators are then all 0 and ``deprivation`` the mean), with the locality
-    taken as :func:`family_localities` says; ``n_children``, ``youngest_age``, ``oldest_age``,
+    taken as ``earlyhelp.risk.features.family_localities`` says; ``n_children``, ``youngest_age``, ``oldest_age``,
     ``child_under_5``, ``teenager`` (from the children with a birth date), ``n_adults``,
     ``no_child_recorded`` (no child: ages then 0), ``child_age_unknown`` (children recorded, none
     with a birth date: ages, ``child_under_5`` and ``teenager`` then 0). ``n_requests`` and
