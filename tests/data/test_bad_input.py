@@ -118,7 +118,7 @@ def test_duplicate_composite_key(frames):
     with pytest.raises(ValidationError) as exc:
         load(frames)
     p = problem(exc.value, "family_needs", "episode_id+need")
-    assert p.rows == ["E2"] and p.n_rows == 1
+    assert p.rows == ["E2 / health"] and p.n_rows == 1  # the whole key: E2 alone names two rows
 
 
 def test_dangling_reference(frames):

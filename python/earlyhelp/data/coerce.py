@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,10 @@ MONTH_FIRST = re.compile(r"(?:0?[1-9]|1[0-2])([/.-])(?:1[3-9]|2\d|3[01])\1\d{4}(
 MONTH_FIRST_MESSAGE = ("not a day-first date: the month (second number) is over 12. Was it saved month first "
                        "(mm/dd/yyyy, a US setting)? Then the column's other dates are misread too: save it with "
                        "dd/mm/yyyy or yyyy-mm-dd dates")
+# 2024111: 1 November or 11 January? Dates written as digits alone are read only as yyyymmdd (eight digits).
+SHORT_COMPACT_DATE = re.compile(r"\d{6,7}")
+SHORT_COMPACT_DATE_MESSAGE = ("a date written as digits alone needs all eight of yyyymmdd: 2024111 may be 1 November "
+                              "or 11 January, and which is meant cannot be told, so it is not guessed")
 UNKNOWN_CODES = ("raise", "keep")
 TZ_SUFFIX = r"(?<=\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
 
@@ -233,9 +237,13 @@ def forget_csv_lines(frames) -> None:
             frame.attrs.pop(CSV_LINES, None)
 
 
-def row_labels(frame: pd.DataFrame, key: Optional[str], mask: np.ndarray) -> List:
+def row_labels(frame: pd.DataFrame, key: Optional[Union[str, Sequence[str]]], mask: np.ndarray) -> List:
     """The first ten flagged rows by their ``key`` value; by 0-based position where the key is
     missing (or ``key`` is None: a table without ids).
+
+    A key of several columns (``family_members``: family, person, start) names a row by all of
+    them, ``F1 / P1 / 2021-05-01``, with the file's line where known: its first column alone
+    is shared by many rows.
 
     A row without its id (a blank line of commas at the end of an export) must still be findable.
     A position is the DataFrame's row number (from 0), not the file's: for a frame read from a
@@ -245,6 +253,11 @@ def row_labels(frame: pd.DataFrame, key: Optional[str], mask: np.ndarray) -> Lis
     """
     idx = np.flatnonzero(mask)[:10]
     where = csv_lines(frame) if len(idx) else None
+    if key is not None and not isinstance(key, str):
+        parts = [k for k in key if k in frame.columns]
+        if len(parts) > 1:
+            return _joined_key_labels(frame, parts, idx, where)
+        key = parts[0] if parts else None
     if key is None or key not in frame.columns:
         return [int(i) for i in idx] if where is None else [where.label(i) for i in idx]
     keys = frame[key]
@@ -253,8 +266,22 @@ def row_labels(frame: pd.DataFrame, key: Optional[str], mask: np.ndarray) -> Lis
     return [where.label(i, f"no {key}") if pd.isna(keys.iloc[i]) else keys.iloc[i] for i in idx]
 
 
+def _joined_key_labels(frame: pd.DataFrame, key: List[str], idx: np.ndarray, where: Optional[CsvLines]) -> List[str]:
+    """``F1 / P1 / 2021-05-01 (line 4 of family_members.csv)``: a row named by every column of its key."""
+    lines = where.lines() if where is not None else None
+    out = []
+    for i in idx:
+        parts = []
+        for k in key:
+            v = frame[k].iloc[i]
+            parts.append(f"no {k}" if pd.isna(v) else str(v.date()) if isinstance(v, pd.Timestamp) else str(v))
+        label = " / ".join(parts)
+        out.append(label if lines is None else f"{label} (line {int(lines[i])} of {where.file})")
+    return out
+
+
 def _row_labels(frame: pd.DataFrame, table: Table, mask: np.ndarray) -> List:
-    return row_labels(frame, table.key[0], mask)
+    return row_labels(frame, table.key if len(table.key) > 1 else table.key[0], mask)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -366,13 +393,17 @@ def parse_dates(uniques: np.ndarray) -> np.ndarray:
     """Parse distinct text dates: ISO 8601 first, then day-first UK formats; NaT if unreadable.
 
     A year alone (``2024``) or a year and month (``2024-03``) is unreadable, not 1 January or
-    1 March; so is a date outside the years FIRST_DATE..LAST_DATE.
+    1 March; so is a date outside the years FIRST_DATE..LAST_DATE, and a date written as digits
+    alone that are not the eight of ``yyyymmdd`` (``2024111``: 1 November or 11 January?).
     """
     if len(uniques) == 0:
         return np.array([], dtype="datetime64[ns]")
     # the calendar date as written: drop a time zone offset rather than convert to UTC
     u = pd.Series(uniques, dtype=object).str.replace(TZ_SUFFIX, "", regex=True)
     u = u.where(~u.str.fullmatch(PARTIAL_DATE, na=False).astype(bool))
+    # digits alone are yyyymmdd only: strptime would read 2024111 as 2024-11-01 and 202411 as 2024-01-01
+    digits = u.str.strip().str.fullmatch(r"\d+", na=False).astype(bool)
+    u = u.where(~digits | u.str.strip().str.len().eq(8))
     parsed = _within_date_range(pd.to_datetime(u, format="ISO8601", errors="coerce"))
     for fmt in DATE_FORMATS:
         todo = parsed.isna() & u.notna()
@@ -482,13 +513,17 @@ def _coerce_date(table: Table, column: Column, values: pd.Series, frame: pd.Data
                                     dtype=bool)
     month_first = bad_text & np.array([t is not None and MONTH_FIRST.fullmatch(t) is not None for t in text],
                                       dtype=bool)
-    bad = present & (bad_text & ~two_digit & ~month_first)[at]
+    short_compact = bad_text & np.array([t is not None and SHORT_COMPACT_DATE.fullmatch(t.strip()) is not None
+                                         for t in text], dtype=bool)
+    bad = present & (bad_text & ~two_digit & ~month_first & ~short_compact)[at]
     if open_end.any():
         rows = np.bincount(codes[open_end], minlength=len(text))
         _count_open_ends(table, column, {text[i]: rows[i] for i in np.flatnonzero(rows)}, report)
     _report_unreadable(problems, table, column, frame, far, values, FAR_END_MESSAGE if ends else FAR_DATE_MESSAGE)
     _report_unreadable(problems, table, column, frame, present & two_digit[at], values, TWO_DIGIT_YEAR_MESSAGE)
     _report_unreadable(problems, table, column, frame, present & month_first[at], values, MONTH_FIRST_MESSAGE)
+    _report_unreadable(problems, table, column, frame, present & short_compact[at], values,
+                       SHORT_COMPACT_DATE_MESSAGE)
     _report_unreadable(problems, table, column, frame, bad, values, "not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     return out
 
@@ -669,13 +704,32 @@ def _coerce_code(table: Table, column: Column, values: pd.Series, frame: pd.Data
     return pd.Series(pd.Categorical.from_codes(new_codes, categories=categories), index=values.index)
 
 
+# Texts tools write for "no value" (Excel's failed lookup, pandas' astype(str) of a missing value,
+# a dash typed by hand), compared ignoring case and spaces. In an id column each would become one
+# id shared by every row that has none (one practitioner called 'nan'), so they are refused.
+NO_VALUE_TEXTS: Tuple[str, ...] = ("N/A", "#N/A", "NAN", "NONE", "-")
+NO_VALUE_ID_MESSAGE = ("a text meaning 'no value' ({}) where an id is expected: it would load as one id shared by "
+                       "every such row; leave the cell blank where there is no id")
+
+
 def _coerce_text(table: Table, column: Column, values: pd.Series, frame: pd.DataFrame,
                  problems: List[Problem]) -> pd.Series:
     if column.kind == "id" and pd.api.types.is_float_dtype(values.dtype):
         _check_float_ids(table, column, values, frame, problems)
     out = _as_text(values)
     if column.kind == "id" and len(out):
-        too_long = out.str.len().fillna(0).to_numpy() > ID_MAX_LENGTH
+        lengths = out.str.len().fillna(0).to_numpy()
+        # only the short ids can be a no-value text: upper-casing those alone keeps this pass cheap
+        short = lengths <= max(map(len, NO_VALUE_TEXTS))
+        no_value = np.zeros(len(out), dtype=bool)
+        if short.any():
+            no_value[short] = out[short].str.upper().isin(NO_VALUE_TEXTS).fillna(False).to_numpy(dtype=bool)
+        if no_value.any():
+            written = out[no_value]
+            problems.append(Problem(table.name, column.name,
+                                    NO_VALUE_ID_MESSAGE.format(", ".join(map(repr, written.unique()[:5]))),
+                                    _row_labels(frame, table, no_value), int(no_value.sum()), written.iloc[0]))
+        too_long = lengths > ID_MAX_LENGTH
         if too_long.any():
             problems.append(Problem(table.name, column.name,
                                     f"id longer than {ID_MAX_LENGTH} characters (ids must be pseudonymous codes)",

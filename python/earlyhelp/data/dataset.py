@@ -491,13 +491,15 @@ def _typed_tables(frames: Mapping[str, Any], code_map: Optional[Mapping[str, Any
             if fold is not None and isinstance(frame, pd.DataFrame):
                 from .schema import FOLDED_COLUMNS
 
-                folded[fold] = _tidy_column_names(frame, [n for names in FOLDED_COLUMNS[fold].values() for n in names])
+                folded[fold] = _tidy_column_names(frame, [n for names in FOLDED_COLUMNS[fold].values() for n in names],
+                                                  fold, problems)
                 continue
             problems.append(Problem(given, None, f"not an earlyhelp table (known: {', '.join(TABLE_NAMES)})"))
             continue
         if isinstance(frame, pd.DataFrame):
             frame = _one_name_per_column(name, frame, problems)
-            frame = _tidy_column_names(frame, [n for c in TABLES[name].columns for n in (c.name,) + c.aliases])
+            frame = _tidy_column_names(frame, [n for c in TABLES[name].columns for n in (c.name,) + c.aliases],
+                                       name, problems)
             renamed = rename_aliases(TABLES[name], frame)
             if list(renamed.columns) != list(frame.columns):
                 aliased.add(name)
@@ -573,23 +575,44 @@ def _one_name_per_column(table: str, frame: pd.DataFrame, problems: list) -> pd.
     return frame.iloc[:, ~names.duplicated()]
 
 
-def _tidy_column_names(frame: pd.DataFrame, known: "list[str]") -> pd.DataFrame:
+def _tidy_column_names(frame: pd.DataFrame, known: "list[str]", table: Optional[str] = None,
+                       problems: Optional[list] = None) -> pd.DataFrame:
     """Headers written for people (``Pers Person ID``, ``earl-episode-id``) renamed to the known
-    name they spell; a header that already is a known name (any case) is left alone."""
+    name they spell; a header that already is a known name (any case) is left alone.
+
+    Two headers that spell one known name (``start_date`` and ``Start Date``, ``Start Date`` and
+    ``start-date``) are a problem naming both (which one is meant cannot be told, and taking the
+    first in column order would depend on the export's column order); the first is kept so that
+    the rest of the table is still checked.
+    """
     from .coerce import normalise_word
 
-    exact = {k.lower() for k in known}
+    exact = {k.lower(): k for k in known}
     spelled = {normalise_word(k): k for k in known}
-    present = {str(c).strip().lower() for c in frame.columns}
-    renames = {}
-    for col in frame.columns:
+    claimed: Dict[str, list] = {}   # known name -> positions of the headers that spell it
+    for i, col in enumerate(frame.columns):
         text = str(col).strip().lower()
-        if text in exact:
-            continue
-        target = spelled.get(normalise_word(str(col)))
-        if target is not None and target.lower() not in present and target not in renames.values():
-            renames[col] = target
-    return frame.rename(columns=renames) if renames else frame
+        target = exact.get(text) or spelled.get(normalise_word(str(col)))
+        if target is not None:
+            claimed.setdefault(target.lower(), []).append(i)
+    names = list(frame.columns)
+    keep = [True] * len(names)
+    for target, where in claimed.items():
+        headers = [str(names[i]) for i in where]
+        if len(where) > 1 and problems is not None and len({h.strip().lower() for h in headers}) > 1:
+            shown = ", ".join(map(repr, headers))
+            problems.append(Problem(table, headers[0], "column given more than once (names are compared "
+                                    f"ignoring case, spaces and punctuation): {shown} all spell "
+                                    f"{exact[target]!r}; keep the one you mean", value=shown))
+        if len({h.strip().lower() for h in headers}) > 1:
+            for i in where[1:]:
+                keep[i] = False
+        if headers[0].strip().lower() != target:
+            names[where[0]] = exact[target]
+    if all(keep) and names == list(frame.columns):
+        return frame
+    frame = frame.set_axis(names, axis=1)
+    return frame.iloc[:, keep] if not all(keep) else frame
 
 
 def problems_beyond_reading(frames: Mapping[str, Any], found: list, *, code_map: Optional[Any] = None,
@@ -773,7 +796,8 @@ def _derive_ssd_links(tables: Dict[str, pd.DataFrame], report: Dict[str, Any]) -
         todo = frame["family_id"].isna() & frame["person_id"].notna()
         if not todo.any():
             continue
-        found = ssd.family_of_persons(members, frame.loc[todo, "person_id"], frame.loc[todo, date_col])
+        choices = ssd.family_choices(members, frame.loc[todo, "person_id"], frame.loc[todo, date_col])
+        found = choices["family_id"]
         frame = frame.copy()
         frame.loc[todo, "family_id"] = found
         tables[name] = frame
@@ -785,3 +809,11 @@ def _derive_ssd_links(tables: Dict[str, pd.DataFrame], report: Dict[str, Any]) -
             report.setdefault("not_derived", []).append(
                 {"table": name, "column": "family_id", "rows": n_todo - n_found,
                  "reason": "the child is in no family (ssd_family): counted as its own family"})
+        # families chosen on weaker grounds than a membership valid on the date: counted, with why
+        for flag, why in (("not_valid_on_the_date", "no membership of the child is valid on the row's date: the "
+                           "latest begun by then (else the latest) is used"),
+                          ("tie", "the child is in two or more families equally valid on the row's date (or "
+                           "undated), none with more of the rows that day: the lowest family id is used")):
+            n = int(choices[flag].sum())
+            if n:
+                report["derived"].append(f"{name}.family_id for {n} of those rows: {why}")

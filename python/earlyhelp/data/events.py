@@ -151,8 +151,8 @@ def _referral_families(ds: "Dataset") -> pd.DataFrame:
     The families are those whose membership is valid at the referral date, and always the one
     :func:`~earlyhelp.data.ssd.family_of_persons` gives (the rule that puts a child's own episodes
     in a family when loading: with no membership valid on the date, the latest begun by then, else
-    the first listed). A child in no family keeps the key "person:<id>" (matches per-person
-    episodes).
+    the latest; among equals, the lowest family id). A child in no family keeps the key
+    "person:<id>" (matches per-person episodes).
     """
     from .ssd import family_of_persons
 

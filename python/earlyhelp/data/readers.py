@@ -313,7 +313,12 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
         layout Spark, Dask and pyarrow write). A file named as a table up to its first dot but
         in a format not read (``episodes.xlsx``, ``episodes.txt``, ``episodes.csv.gz``) is a
         problem saying how to read it, unless the table is read from another file there (then
-        it is ignored, and noted in ``meta['load_report']['files']``).
+        it is ignored, and noted in ``meta['load_report']['files']``). Files whose names begin
+        with a table's name followed by a space, ``_``, ``-`` or ``(`` (``episodes_2023.csv``
+        and ``episodes_2024.csv``, ``episodes (1).csv``, ``ssd_person - Copy.csv``) are not
+        read: with no file for that table they are a problem naming them (join the years into
+        one file, removing repeated rows); beside that table's file they are ignored and noted
+        in ``meta['load_report']['files']``.
     code_map, unknown_codes, as_of, ssd : as for :meth:`Dataset.from_frames`
         ``code_map`` may be the path of a code-map file; ``ssd`` names the case system, e.g. ``"systemc"``.
     validate : bool, default True
@@ -382,6 +387,7 @@ def read_dataset(path: Union[str, Path], *, code_map: Optional[Any] = None,
                 report["files"][file.name] = "not read: cannot open"
     for file in unread:
         _table_in_another_format(file, sources, problems, report)
+    _pieces_of_a_table(folder, sources, problems, report)
     meta = read_meta_file(folder, problems, report)
     if problems:  # also list what is wrong inside the files that did read: every problem in one pass
         problems += problems_beyond_reading(frames, problems, code_map=code_map, unknown_codes=unknown_codes,
@@ -427,6 +433,67 @@ def _table_in_another_format(file: Path, sources: Dict[str, str], problems: List
                             "Dataset.from_frames").format(stem=stem)
     problems.append(Problem(name, None, f"{file.name}: {how}"))
     report["files"][file.name] = "not read: a format not read"
+
+
+# What may follow a table's name in the name of a file holding part of it: ``episodes_2023``,
+# ``episodes (1)``, ``episodes - Copy``, ``ssd_person-2024``.
+_PIECE_SEPARATOR = re.compile(r"[ _\-(]")
+
+
+def table_named_at_start(stem: str) -> Optional[str]:
+    """The table whose name (ours, or an SSD name) begins ``stem`` before a space, ``_``, ``-`` or
+    ``(`` (``episodes_2023`` -> ``episodes``; the longest such name: ``family_members_2024`` ->
+    ``family_members``), or None.
+
+    Parameters
+    ----------
+    stem : str
+        a file's name up to its first dot.
+
+    Returns
+    -------
+    str or None
+        our table name.
+    """
+    from .dataset import resolve_folded_name
+
+    found = None
+    for cut in _PIECE_SEPARATOR.finditer(stem):
+        head = stem[:cut.start()].strip()
+        if head:
+            found = resolve_table_name(head) or resolve_folded_name(head) or found
+    return found
+
+
+def _pieces_of_a_table(folder: Path, sources: Dict[str, str], problems: List[Problem],
+                       report: Dict[str, Any]) -> None:
+    """Files whose names begin with a table's name but are not it (``episodes_2023.csv`` and
+    ``episodes_2024.csv``, ``episodes (1).csv``): one file per table is read, so a table split by
+    year would otherwise load empty, the files only listed as ignored. Where the folder gives no
+    file for that table, a problem naming the files (join them, removing repeated rows); where it
+    does, each is noted in ``report['files']`` beside its listing as ignored."""
+    pieces: Dict[str, List[str]] = {}
+    for entry in report["ignored"]:
+        if entry.endswith("/"):
+            continue
+        stem = entry.split(".", 1)[0]
+        if resolve_table_name(stem) is not None:
+            continue   # a table's whole name in another format: said by _table_in_another_format
+        name = table_named_at_start(stem)
+        if name is None:
+            continue
+        if name in sources:
+            report["files"][entry] = f"not read: {name} is read from {sources[name]}"
+        else:
+            pieces.setdefault(name, []).append(entry)
+    for name, files in pieces.items():
+        problems.append(Problem(name, None, f"{', '.join(files)}: named as pieces of {name} (by year, or copies), "
+                                f"but one file per table is read and the folder has no other file for {name}: "
+                                f"join them into one {name}.csv (or .parquet), removing repeated rows; or "
+                                f"rename a file that is not part of {name} so that its name does not begin "
+                                "with the table's"))
+        for entry in files:
+            report["files"][entry] = f"not read: one of {len(files)} files named as pieces of {name}"
 
 
 def _unusable_table_file(file: Path) -> Optional[str]:

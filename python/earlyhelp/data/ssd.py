@@ -254,14 +254,38 @@ def family_of_persons(members: pd.DataFrame, person_ids: pd.Series, dates: pd.Se
 
     A child in several families gets the membership valid on the date (valid_from <= date
     <= valid_to); if none is, the most recent membership starting on or before the date,
-    else the first listed. Among equally valid memberships, the family with more of the
-    asked rows on that date (siblings' episodes opened together) wins, then the latest.
+    else the latest starting after it. Among equally valid memberships, the family with more of
+    the asked rows on that date (siblings' episodes opened together) wins, then the latest
+    begun, then the lowest family id: never the order the rows are listed in, which a SQL
+    extract without ORDER BY does not keep. :func:`family_choices` also says which rows were
+    so decided.
     """
-    out = pd.Series(pd.NA, index=person_ids.index, dtype="string[pyarrow]")
+    return family_choices(members, person_ids, dates)["family_id"]
+
+
+def family_choices(members: pd.DataFrame, person_ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
+    """:func:`family_of_persons` with how each family was chosen.
+
+    Parameters
+    ----------
+    members : DataFrame
+        family_members rows (``family_id``, ``person_id``, ``valid_from``, ``valid_to``).
+    person_ids, dates : Series
+        each row's person and the date its family is asked for.
+
+    Returns
+    -------
+    DataFrame on ``person_ids``' index: ``family_id`` (missing for a person in no family);
+    ``not_valid_on_the_date`` (no membership of the person is valid on the date: the latest
+    begun by then, else the latest, was used); ``tie`` (two or more families equally valid,
+    with as many rows that day and begun the same day, or undated: the lowest family id was
+    used).
+    """
+    out = pd.DataFrame({"family_id": pd.Series(pd.NA, index=person_ids.index, dtype="string[pyarrow]"),
+                        "not_valid_on_the_date": False, "tie": False}, index=person_ids.index)
     if members.empty or person_ids.isna().all():
         return out
     m = members[["family_id", "person_id", "valid_from", "valid_to"]].reset_index(drop=True)
-    m = m.assign(order=np.arange(len(m)))
     q = pd.DataFrame({"person_id": person_ids.astype("string[pyarrow]").to_numpy(),
                       "date": pd.to_datetime(dates).to_numpy(), "row": np.arange(len(person_ids))})
     j = q.merge(m, on="person_id", how="inner")
@@ -272,11 +296,31 @@ def family_of_persons(members: pd.DataFrame, person_ids: pd.Series, dates: pd.Se
     # a child in two families with no dates to tell them apart: the family whose other members
     # have a row on the same day (siblings' episodes start together)
     j["support"] = j.groupby(["family_id", "date"], sort=False)["row"].transform("nunique")
-    j = j.sort_values(["row", "score", "support", "valid_from", "order"], ascending=[True, False, False, False, True],
-                      na_position="last", kind="stable").drop_duplicates("row")
-    values = out.to_numpy(dtype=object)
-    values[j["row"].to_numpy()] = j["family_id"].astype(object).to_numpy()
-    return pd.Series(values, index=person_ids.index).astype("string[pyarrow]")
+    j = j.sort_values(["row", "score", "support", "valid_from", "family_id"],
+                      ascending=[True, False, False, False, True], na_position="last", kind="stable")
+    # the same family listed twice for a person is no choice between families
+    j = j.drop_duplicates(["row", "family_id"])
+    first = ~j.duplicated("row")
+    rank = ["score", "support", "valid_from"]
+    best = j[first].set_index("row")[rank]
+    second = j[~first].drop_duplicates("row").set_index("row")[rank]
+    common = second.index
+    same = pd.Series(True, index=common)
+    for col in rank:
+        a, b = best.loc[common, col], second[col]
+        same &= (a == b).fillna(False) | (a.isna() & b.isna())
+    chosen = j[first]
+    rows = chosen["row"].to_numpy()
+    family = out["family_id"].to_numpy(dtype=object)
+    family[rows] = chosen["family_id"].astype(object).to_numpy()
+    out["family_id"] = pd.Series(family, index=person_ids.index).astype("string[pyarrow]")
+    stale = np.zeros(len(out), bool)
+    stale[rows] = chosen["score"].to_numpy() < 2
+    out["not_valid_on_the_date"] = stale
+    tie = np.zeros(len(out), bool)
+    tie[same[same].index.to_numpy(dtype=np.int64)] = True
+    out["tie"] = tie
+    return out
 
 
 # -- reading an extract as its case system wrote it --------------------------------------------

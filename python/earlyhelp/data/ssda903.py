@@ -592,24 +592,41 @@ def _repeated_within_a_year(frame: pd.DataFrame, keys: List[str], kind: str, rep
     return int((again | same_year).sum())
 
 
-def _ids_differing_by_leading_zeros(header: pd.DataFrame) -> List[Problem]:
-    """CHILD ids that are one once their leading zeros go (001 in one year, 1 in the next): a
-    spreadsheet drops the zeros of a number, so they are likely one child counted as two."""
-    ids = pd.Series(header["CHILD"].dropna().astype(str).unique())
-    bare = ids.str.lstrip("0")
-    clash = bare.duplicated(keep=False) & bare.ne("")
-    if not clash.any():
+def _ids_written_two_ways(headers: List[pd.DataFrame], episodes: List[pd.DataFrame]) -> List[Problem]:
+    """CHILD ids, in the header and episodes files of every year alike, that are one once their
+    leading zeros go and their case is folded (``001`` in the header, ``1`` in an episodes file a
+    spreadsheet saved; ``AB12`` and ``ab12``): likely one child written two ways. Checked before
+    episodes are matched to header rows, which would otherwise drop such an episode as one
+    'without a header' and leave the episode it closes open."""
+    rows = pd.concat([f.assign(_kind=kind)[["CHILD", "_file", "_line", "_kind"]]
+                      for kind, frames in (("header", headers), ("episodes", episodes)) for f in frames],
+                     ignore_index=True)
+    rows = rows[rows["CHILD"].notna()]
+    child = rows["CHILD"].astype(str)
+    folded = child.str.lstrip("0").str.upper()
+    spellings = child.groupby(folded).nunique()
+    clash = spellings[(spellings > 1) & (spellings.index != "")].index
+    if not len(clash):
         return []
-    groups = ids[clash].groupby(bare[clash]).agg(list)
-    shown = []
-    for names in groups.head(10):
-        files = [", ".join(header.loc[header["CHILD"].astype(str) == n, "_file"].astype(str).unique()[:2])
-                 for n in names]
-        shown.append(" and ".join(f"{n} ({f})" for n, f in zip(names, files)))
-    return [Problem("header", "CHILD", "ids that differ only by leading zeros (a spreadsheet drops them): likely "
-                    "one child read as two; write every file's ids alike", [" / ".join(n) for n in groups.head(10)],
-                    int(len(groups)),
-                    "; ".join(shown))]
+    problems = []
+    rows = rows.assign(_folded=folded, _child=child)[folded.isin(clash)]
+    # each spelling shown at its first header row, else its first episodes row
+    firsts = rows.sort_values("_kind", key=lambda k: k.ne("header"), kind="stable").drop_duplicates("_child")
+    in_header = rows.loc[rows["_kind"] == "header"].groupby("_folded")["_child"].nunique()
+    # named as header ids where every spelling is in a header file, else as the episodes ids that
+    # no header spells so
+    all_in_header = in_header.reindex(clash).fillna(0).eq(spellings[clash])
+    for kind, keys in (("header", clash[all_in_header.to_numpy()]), ("episodes", clash[~all_in_header.to_numpy()])):
+        if not len(keys):
+            continue
+        shown = firsts[firsts["_folded"].isin(keys[:10])].groupby("_folded", sort=False)
+        found = [" / ".join(g["_child"]) for _, g in shown]
+        values = [" and ".join(f"{c} ({k} {f} line {line})" for c, k, f, line in
+                               zip(g["_child"], g["_kind"], g["_file"], g["_line"])) for _, g in shown]
+        problems.append(Problem(kind, "CHILD", "ids that differ only by leading zeros or case (a spreadsheet "
+                                "drops the zeros of a number): likely one child read as two; write every "
+                                "file's ids alike", found, int(len(keys)), "; ".join(values)))
+    return problems
 
 
 def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[str, Any],
@@ -618,7 +635,6 @@ def _header(frames: List[pd.DataFrame], problems: List[Problem], report: Dict[st
     if "SEX" in header:  # 1 in one year and M in the next say the same: compared as read
         raw = header["SEX"].astype("string")
         header["SEX"] = raw.str.upper().map(SEX).fillna(raw)
-    problems += _ids_differing_by_leading_zeros(header)
     for col in ("DOB", "SEX"):
         problems += _disagreements(header, ["CHILD"], col, "header", "child")
     if "ETHNIC" in header:
@@ -823,7 +839,9 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
         or over; an episode whose DEC is before its DECOM; a child or an episode
         given different values in one file or in years' files (codes compared as they load, after
         ``code_map``; the value shows each as written and what it reads as); CHILD ids that differ only by
-        leading zeros (``001`` and ``1``); unknown codes (with ``unknown_codes="raise"``: each
+        leading zeros or case (``001`` and ``1``, ``AB12`` and ``ab12``), compared across the header
+        and episodes files of every year (each named with its file and line, never dropped as an
+        episode without a header); unknown codes (with ``unknown_codes="raise"``: each
         RNE, LS, PLACE, REC or ETHNIC value that is no code after ``code_map``, by file and
         SSDA903 column, with the code map that would fix them); overlapping
         episodes (with ``overlaps="raise"``). Each names the file, column, lines and a value.
@@ -859,6 +877,10 @@ def read_ssda903(folder: Union[str, Path], *, overlaps: str = "truncate", unknow
                 _unknown_codes(kind, frame, str(frame["_file"].iloc[0]), code_map, problems)
         if problems:
             raise ValidationError(problems)
+    # before the header's rows are merged and episodes matched to them, which would hide such ids
+    problems += _ids_written_two_ways(headers, episodes)
+    if problems:
+        raise ValidationError(problems)
     header = _header(headers, problems, report, reads["header"])
     ep = _episodes(episodes, header, problems, report, overlaps, reads["episodes"])
     if problems:

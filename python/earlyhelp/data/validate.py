@@ -5,7 +5,7 @@ column, the first row ids, how many rows, an offending value), not just the firs
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ LAST_PLACEHOLDER_DATE = pd.Timestamp("1900-01-01")
 MISSING_COLUMN = "required column is missing"
 
 
-def _labels(frame: pd.DataFrame, key: str, mask: np.ndarray) -> list:
+def _labels(frame: pd.DataFrame, key: Union[str, Tuple[str, ...]], mask: np.ndarray) -> list:
     return row_labels(frame, key, mask)
 
 
@@ -90,8 +90,8 @@ def _type_problem(name: str, col: Column, values: pd.Series) -> Optional[str]:
     return f"wrong type: {dt} where {kind} values are expected (load with Dataset.from_frames to convert)"
 
 
-def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today: pd.Timestamp,
-                  problems: List[Problem]) -> None:
+def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: Union[str, Tuple[str, ...]],
+                  today: pd.Timestamp, problems: List[Problem]) -> None:
     values = frame[col.name]
     why = _type_problem(name, col, values)
     if why is not None:
@@ -100,8 +100,13 @@ def _check_column(name: str, frame: pd.DataFrame, col: Column, key0: str, today:
     if not col.nullable and (col.required or col.default is not None):
         miss = values.isna().to_numpy()
         if miss.any():
-            problems.append(Problem(name, col.name, "missing value where one is required",
-                                    _labels(frame, key0, miss), int(miss.sum())))
+            # an optional column with a default: blank cells are not "not recorded" (that is the
+            # column left out), so say how to give either
+            why = ("missing value where one is required" if col.required else
+                   f"blank in a column whose absence loads as {col.default!r}: a blank cell cannot be told "
+                   f"from a value left out by mistake; fill the cells (with {col.default!r} where it is not "
+                   "recorded), or leave the whole column out")
+            problems.append(Problem(name, col.name, why, _labels(frame, key0, miss), int(miss.sum())))
     if col.kind == "code":
         allowed = list(col.codes or ())
         if isinstance(values.dtype, pd.CategoricalDtype):
@@ -190,7 +195,8 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
         if only is not None and name not in only:
             continue
         frame = ds[name]
-        key0 = table.key[0]
+        # a key of several columns names a row by all of them: its first is shared by many rows
+        key0 = table.key[0] if len(table.key) == 1 else tuple(table.key)
         for col in table.columns:
             if col.name not in frame.columns:
                 if col.required and (len(frame) or name in supplied):
@@ -204,7 +210,7 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
             dup = frame.duplicated(subset=key_cols, keep="first").to_numpy()
             if dup.any():
                 problems.append(Problem(name, "+".join(key_cols), "duplicate key (each row must be unique)",
-                                        _labels(frame, key0, dup), int(dup.sum()), _first(frame[key0], dup)))
+                                        _labels(frame, key0, dup), int(dup.sum()), _first(frame[table.key[0]], dup)))
         for col in table.columns:
             if col.references is None or col.name not in frame.columns:
                 continue
