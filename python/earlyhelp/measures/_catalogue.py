@@ -323,12 +323,7 @@ def register(measure: "Measure | Mapping[str, Any]", *, replace_existing: bool =
     if m.id in _REGISTRY and not replace_existing:
         raise ValidationError(Problem(f"measure {m.id}", "id", "is already in the catalogue (pass "
                                       "replace_existing=True)"))
-    other = case_clash(m.id)
-    if other is not None:
-        raise ValidationError(Problem(f"measure {m.id}", "id", f"differs only in case from {other!r}, "
-                                      f"{'a built-in measure' if other in builtin_ids() else 'a measure'} of the "
-                                      "catalogue: a spreadsheet's look-up ignores case, so give it an id of its own",
-                                      value=m.id))
+    refuse_case_clash(m.id, f"measure {m.id}")
     from .sources import check_measure
 
     check_measure(m)
@@ -359,6 +354,25 @@ def unregister(measure_id: str) -> None:
         _REGISTRY[measure_id] = builtin[measure_id]
         return
     _REGISTRY.pop(measure_id, None)
+
+
+def refuse_case_clash(measure_id: str, where: str) -> None:
+    """Raise ValidationError (table ``where``) when ``measure_id`` equals an id of the catalogue
+    but for case: a spreadsheet's look-up ignores case, so the two would be one measure there.
+
+    Parameters
+    ----------
+    measure_id : str
+        the id.
+    where : str
+        what the problem names as its table (the measure, or a file's entry).
+    """
+    other = case_clash(measure_id)
+    if other is not None:
+        kind = "a built-in measure" if other in builtin_ids() else "a measure loaded before"
+        raise ValidationError(Problem(where, "id", f"{measure_id!r} differs only in case from {other!r}, {kind} of "
+                                      "the catalogue: a spreadsheet's look-up ignores case, so give it an id of "
+                                      "its own", value=measure_id))
 
 
 def case_clash(measure_id: str) -> Optional[str]:

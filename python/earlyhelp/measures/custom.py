@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import List, Union
 
 from .._errors import Problem, ValidationError
-from ._catalogue import Measure, builtin_ids, case_clash, measure_from_spec, register
+from ._catalogue import Measure, builtin_ids, measure_from_spec, refuse_case_clash, register
 from .sources import check_measure
 
 
@@ -81,12 +81,7 @@ def load_measures_toml(path: Union[str, Path], *, add: bool = True, replace_buil
             raise ValidationError(Problem(f"{path}: measures[{i}]", "id", f"{m.id!r} is {said} of a built-in "
                                           "measure: give your measure its own id (or pass replace_builtin=True "
                                           "to replace the built-in)", value=m.id))
-        other = case_clash(m.id)
-        if other is not None:
-            raise ValidationError(Problem(f"{path}: measures[{i}]", "id", f"{m.id!r} differs only in case from "
-                                          f"{other!r}, a measure of the catalogue (built-in or loaded before): a "
-                                          "spreadsheet's look-up ignores case, so give it an id of its own",
-                                          value=m.id))
+        refuse_case_clash(m.id, f"{path}: measures[{i}]")
         out.append(m)
     if add:   # all checked first: a bad spec late in the file leaves the catalogue as it was
         out = [register(m, replace_existing=True) for m in out]
