@@ -32,7 +32,7 @@ def compare(series: List[Tuple[str, np.ndarray]]) -> pd.DataFrame:
     from earlyhelp.forecast import AutoETS, Forecaster
 
     train = monthly_training_frame(series, H)
-    fc = Forecaster([AutoETS()], freq="MS", n_jobs=1, interval="model")
+    fc = Forecaster([AutoETS()], freq="MS", n_jobs=1, interval="model", origin="series")
     t0 = time.process_time()
     ours = fc.forecast(df=train, h=H)
     ours_cpu = time.process_time() - t0

@@ -122,9 +122,9 @@ def main() -> None:
     for name, data, ours_model, sf_model, m in cases:
         train, test = split(data)
         warm = train[train.unique_id.isin(train.unique_id.unique()[:5])]
-        Forecaster([ours_model], freq="MS", n_jobs=1).fit(warm).predict(H)  # same warm-up for ours
-        ours1, t_ours1, cpu_ours1 = timed(lambda: Forecaster([ours_model], freq="MS", n_jobs=1).fit(train).predict(H))
-        ours, t_ours, _ = timed(lambda: Forecaster([ours_model], freq="MS", n_jobs=args.threads).fit(train).predict(H))
+        Forecaster([ours_model], freq="MS", n_jobs=1, origin="series").fit(warm).predict(H)  # same warm-up for ours
+        ours1, t_ours1, cpu_ours1 = timed(lambda: Forecaster([ours_model], freq="MS", n_jobs=1, origin="series").fit(train).predict(H))
+        ours, t_ours, _ = timed(lambda: Forecaster([ours_model], freq="MS", n_jobs=args.threads, origin="series").fit(train).predict(H))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             StatsForecast([sf_model], freq="MS", n_jobs=1).forecast(df=warm, h=H)  # numba JIT warm-up
@@ -146,7 +146,7 @@ def main() -> None:
         ids = sorted(train["unique_id"].unique())[:k]
         sub_train = train[train.unique_id.isin(ids)]
         sub_test = test[test.unique_id.isin(ids)]
-        ours, t_ours, cpu_ours = timed(lambda: Forecaster([AutoETS(12)], freq="MS", n_jobs=1).fit(sub_train).predict(H))
+        ours, t_ours, cpu_ours = timed(lambda: Forecaster([AutoETS(12)], freq="MS", n_jobs=1, origin="series").fit(sub_train).predict(H))
 
         def run_sm():
             parts = []

@@ -81,7 +81,7 @@ def main() -> None:
     for make in (AutoETS, Theta):
         for method in args.methods:
             t0 = time.perf_counter()
-            cv = Forecaster([make()], freq="MS", interval=method).cross_validation(df, **cv_args)
+            cv = Forecaster([make()], freq="MS", interval=method, origin="series").cross_validation(df, **cv_args)
             rows += _rows(cv, make.__name__, "earlyhelp", method, time.perf_counter() - t0)
     if not args.no_peer:
         from statsforecast import StatsForecast

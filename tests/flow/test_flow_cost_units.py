@@ -55,7 +55,7 @@ def test_costs_of_a_state_nobody_is_open_in_keep_their_unit():
     cp = pd.DataFrame({"cp_plan_id": ["p1"], "person_id": ["y"], "start_date": pd.to_datetime(["2023-06-01"]),
                        "end_date": pd.to_datetime([None])})
     ds = earlyhelp.Dataset.from_frames(persons=persons, cla_episodes=cla, cp_plans=cp,
-                                       meta={"end_date": "2024-06-30"})
+                                       meta={"window_start": "2023-01-01", "end_date": "2024-06-30"})
     m = StockFlow("statutory", unit_costs={"fostering": 120e-6}).fit(ds, start="2024-01-01", end="2024-06-30")
     args, _ = m._sim_plan(3, None)
     assert args["cost_quantum"] == pytest.approx(120e-6 * 30.4 / 2000)

@@ -46,7 +46,7 @@ def test_early_help_starting_the_day_care_starts_waits_for_the_care_to_end():
     ep = pd.DataFrame({"episode_id": ["h1"], "person_id": ["x"], "start_date": pd.to_datetime(["2024-01-10"]),
                        "end_date": pd.to_datetime([None]), "level": [3]})
     ds = earlyhelp.Dataset.from_frames(persons=_persons(["x"]), cla_episodes=cla, episodes=ep,
-                                       meta={"end_date": "2024-06-30"})
+                                       meta={"window_start": "2023-01-01", "end_date": "2024-06-30"})
     m = StockFlow("continuum").fit(ds, start="2024-01-01", end="2024-06-30")
     sp = m._spells
     assert [m.categories.states[s] for s in sp.state] == ["fostering", "early_help"]

@@ -209,8 +209,8 @@ def test_default_intervals_on_real_count_series():
     whose 1983 seat-belt law cut them by about a fifth, Australian wine sales): the default
     intervals hold their levels on 12 rolling origins of each series."""
     df = real_count_series()
-    cv = Forecaster([Theta(), AutoETS()], freq="MS").cross_validation(df, h=12, n_windows=12, step_size=6,
-                                                                       level=list(LEVELS))
+    cv = Forecaster([Theta(), AutoETS()], freq="MS", origin="series").cross_validation(
+        df, h=12, n_windows=12, step_size=6, level=list(LEVELS))
     assert len(cv) == 7 * 12 * 12
     _assert_nominal(cv, "Theta")
     _assert_nominal(cv, "AutoETS")

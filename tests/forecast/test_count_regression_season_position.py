@@ -73,7 +73,7 @@ def test_monthly_positions_follow_the_calendar():
     rng = np.random.default_rng(9)
     a = _series("a", "2019-01-01", 48, "MS", 12, rng, 5.0)
     b = a.assign(unique_id="b", ds=pd.date_range("2020-01-01", periods=48, freq="MS"))
-    out = Forecaster([CountRegression()], freq="MS", season_length=12, interval="model").forecast(
+    out = Forecaster([CountRegression()], freq="MS", season_length=12, interval="model", origin="series").forecast(
         df=pd.concat([a, b], ignore_index=True), h=6, level=[80, 95])
     cols = [c for c in out.columns if c.startswith("CountRegression")]
     np.testing.assert_array_equal(out.loc[out.unique_id == "a", cols].to_numpy(),

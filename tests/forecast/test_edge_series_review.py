@@ -131,7 +131,7 @@ def test_series_without_intervals_are_reported(interval, caplog):
     # Theta cannot estimate a spread on 4 points, nor Croston on 2: NaN bounds, before unreported
     df = pd.concat([_frame([4.0, 6.0, 5.0, 8.0], "four"), _frame([4.0, 6.0], "two"),
                     _frame(np.arange(1.0, 37.0), "long")], ignore_index=True)
-    fc = Forecaster([Theta(), CrostonOptimized()], interval=interval)
+    fc = Forecaster([Theta(), CrostonOptimized()], interval=interval, origin="series")
     with caplog.at_level(logging.WARNING, logger="earlyhelp.forecast.forecaster"):
         out = fc.forecast(df=df, h=3, level=[80])
     missing = out[out["Theta-lo-80"].isna() | out["CrostonOptimized-lo-80"].isna()]
@@ -167,7 +167,7 @@ def test_theta_too_short_for_a_spread_gets_no_interval_and_says_so(optimized, n_
     # forecast at 95%) covered about half as often as claimed
     ys = {"short": [3.0, 5.0, 4.0, 6.0, 5.0, 7.0][:n_min - 1], "enough": [3.0, 5.0, 4.0, 6.0, 5.0, 7.0, 6.0][:n_min]}
     df = pd.concat([_frame(v, k) for k, v in ys.items()], ignore_index=True)
-    fc = Forecaster([Theta(optimized=optimized)], interval="model")
+    fc = Forecaster([Theta(optimized=optimized)], interval="model", origin="series")
     out = fc.forecast(df=df, h=3, level=[80])
     by = out.set_index("unique_id")
     assert by.loc["short", "Theta-lo-80"].isna().all() and by.loc["short", "Theta"].notna().all()

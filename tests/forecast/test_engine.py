@@ -93,7 +93,8 @@ class Drift:
 
 def test_python_model_backtested_like_builtin():
     df = long_frame(synthetic_series(3, seed=4))
-    cv = Forecaster([Naive(), Drift()], freq="MS").cross_validation(df, h=4, n_windows=3, step_size=2)
+    cv = Forecaster([Naive(), Drift()], freq="MS", origin="series").cross_validation(df, h=4, n_windows=3,
+                                                                                     step_size=2)
     assert list(cv.columns) == ["unique_id", "ds", "cutoff", "y", "Naive", "Drift"]
     for (uid, cutoff), grp in cv.groupby(["unique_id", "cutoff"]):
         hist = df[(df.unique_id == uid) & (df.ds <= cutoff)]["y"].to_numpy()
@@ -116,10 +117,10 @@ def test_object_without_protocol_rejected():
 def test_threads_and_seeds_do_not_change_results():
     df = long_frame(synthetic_series(8, seed=9))
     models = [AutoETS(12), Theta(12, seed=3), CountRegression(12, seed=3)]
-    one = Forecaster(models, freq="MS", n_jobs=1).fit(df).predict(6, level=[80, 95])
-    two = Forecaster(models, freq="MS", n_jobs=2).fit(df).predict(6, level=[80, 95])
+    one = Forecaster(models, freq="MS", n_jobs=1, origin="series").fit(df).predict(6, level=[80, 95])
+    two = Forecaster(models, freq="MS", n_jobs=2, origin="series").fit(df).predict(6, level=[80, 95])
     pd.testing.assert_frame_equal(one, two)
-    other = Forecaster([Theta(12, seed=4)], freq="MS").fit(df).predict(6, level=[80])
+    other = Forecaster([Theta(12, seed=4)], freq="MS", origin="series").fit(df).predict(6, level=[80])
     assert not np.allclose(other["Theta-lo-80"], one["Theta-lo-80"])
     np.testing.assert_allclose(other["Theta"], one["Theta"])
 
@@ -135,7 +136,7 @@ def test_shorter_than_a_season_is_reported():
     ds = pd.date_range("2023-01-01", periods=9, freq="MS")
     df = pd.DataFrame({"unique_id": "new_hub", "ds": ds, "y": [4.0, 6, 5, 7, 6, 8, 7, 9, 8]})
     tiny = pd.DataFrame({"unique_id": "tiny", "ds": ds[:3], "y": [1.0, 2, 3]})
-    fc = Forecaster([AutoETS(12), SeasonalNaive(12)], freq="MS").fit(pd.concat([df, tiny]))
+    fc = Forecaster([AutoETS(12), SeasonalNaive(12)], freq="MS", origin="series").fit(pd.concat([df, tiny]))
     out = fc.predict(4, level=[80])
     assert np.isfinite(out[["AutoETS", "SeasonalNaive"]].to_numpy()).all()
     fb = fc.fallbacks_.set_index(["unique_id", "model"])["method"]

@@ -61,7 +61,7 @@ def test_same_model_and_likelihood_as_r_on_low_count_series():
     series = _low_count_series()
     train = pd.concat([pd.DataFrame({"unique_id": uid, "ds": pd.date_range("2000-01-01", periods=len(y), freq="MS"),
                                      "y": y}) for uid, y in series], ignore_index=True)
-    fc = Forecaster([AutoETS()], freq="MS", season_length=12, n_jobs=1, interval="model")
+    fc = Forecaster([AutoETS()], freq="MS", season_length=12, n_jobs=1, interval="model", origin="series")
     ours = fc.forecast(df=train, h=12)
     summary = fc.model_summary().set_index("unique_id")
     r, _ = run_r_ets(train, 12, processes=2)

@@ -53,7 +53,7 @@ def auto_comparison() -> pd.DataFrame:
         pytest.skip(why)
     series = ets_r_series()
     train = monthly_training_frame(series, H)
-    fc = Forecaster([AutoETS()], freq="MS", n_jobs=1)
+    fc = Forecaster([AutoETS()], freq="MS", n_jobs=1, origin="series")
     ours = fc.forecast(df=train, h=H)
     summary = fc.model_summary().set_index("unique_id")
     r_fc, _ = run_r_ets(train, H, processes=2)

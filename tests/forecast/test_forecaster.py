@@ -26,7 +26,7 @@ def test_layout_matches_statsforecast():
 
     df = _panel()
     ours = Forecaster([Naive(), SeasonalNaive(12)], freq="MS", interval="model",
-                      allow_negative=True).fit(df).predict(5, level=[80, 95])
+                      allow_negative=True, origin="series").fit(df).predict(5, level=[80, 95])
     theirs = StatsForecast([SNaive(), SSeasonal(12)], freq="MS").forecast(df=df, h=5, level=[80, 95])
     assert list(ours.columns) == list(theirs.columns)
     theirs = theirs.sort_values(["unique_id", "ds"]).reset_index(drop=True)
@@ -57,7 +57,7 @@ def test_fitted_values_match_statsforecast():
     from statsforecast.models import Naive as SNaive, TSB as ST
 
     df = _panel(2)
-    fc = Forecaster([Naive(), TSB()], freq="MS").fit(df)
+    fc = Forecaster([Naive(), TSB()], freq="MS", origin="series").fit(df)
     fc.predict(2, fitted=True)
     ours = fc.forecast_fitted_values()
     sf = StatsForecast([SNaive(), ST(0.1, 0.1)], freq="MS")
@@ -72,7 +72,8 @@ def test_cross_validation_layout_and_values():
     from statsforecast.models import SeasonalNaive as SSeasonal
 
     df = _panel()
-    ours = Forecaster([SeasonalNaive(12)], freq="MS").cross_validation(df, h=3, n_windows=3, step_size=2)
+    ours = Forecaster([SeasonalNaive(12)], freq="MS", origin="series").cross_validation(df, h=3, n_windows=3,
+                                                                                        step_size=2)
     theirs = StatsForecast([SSeasonal(12)], freq="MS").cross_validation(df=df, h=3, n_windows=3, step_size=2)
     assert list(ours.columns) == list(theirs.columns)
     key = ["unique_id", "cutoff", "ds"]
@@ -105,13 +106,13 @@ class Drift:
 
 def test_python_model_alongside_builtin():
     df = _panel(2)
-    out = Forecaster([Naive(), Drift()], freq="MS").fit(df).predict(3, level=[80])
+    out = Forecaster([Naive(), Drift()], freq="MS", origin="series").fit(df).predict(3, level=[80])
     last = df.groupby("unique_id")["y"].agg(["first", "last", "size"])
     slope = (last["last"] - last["first"]) / (last["size"] - 1)
     expected = last["last"]["L0"] + slope["L0"] * np.arange(1, 4)
     np.testing.assert_allclose(out.loc[out.unique_id == "L0", "Drift"], expected)
     np.testing.assert_allclose(out["Drift-hi-80"] - out["Drift"], 1.0)
-    cv = Forecaster([Drift()], freq="MS").cross_validation(df, h=2, n_windows=2)
+    cv = Forecaster([Drift()], freq="MS", origin="series").cross_validation(df, h=2, n_windows=2)
     assert len(cv) == 2 * 2 * 2
 
 
@@ -123,14 +124,14 @@ def test_gaps_late_start_and_stop():
     df = df[~((df.unique_id == "L2") & (df.ds > "2021-06-01"))]
     df.loc[(df.unique_id == "L0") & (df.ds == "2020-06-01"), "y"] = np.nan
     df = df.sample(frac=1.0, random_state=1)  # unsorted input is fine
-    fc = Forecaster([Naive()], freq="MS").fit(df)
+    fc = Forecaster([Naive()], freq="MS", origin="series").fit(df)
     rep = fc.report_.set_index("unique_id")
     assert rep.loc["L0", "n_missing_filled"] == 1 and rep.loc["L0", "n_nan_filled"] == 1
     assert rep.loc["L1", "first_ds"] == pd.Timestamp("2020-01-01")
     out = fc.predict(2)
     assert out.loc[out.unique_id == "L2", "ds"].min() == pd.Timestamp("2021-07-01")
     # zero fill versus interpolation
-    fc2 = Forecaster([Naive()], freq="MS", fill_missing="interpolate").fit(df)
+    fc2 = Forecaster([Naive()], freq="MS", fill_missing="interpolate", origin="series").fit(df)
     fc2.predict(1, fitted=True)
     fv = fc2.forecast_fitted_values()
     v = fv[(fv.unique_id == "L0") & (fv.ds == "2020-03-01")]["y"].iloc[0]
@@ -141,7 +142,7 @@ def test_zero_series_and_short_series():
     df = pd.DataFrame({"unique_id": ["Z"] * 30 + ["S"] * 5,
                        "ds": list(pd.date_range("2022-01-01", periods=30, freq="MS")) + list(pd.date_range("2022-01-01", periods=5, freq="MS")),
                        "y": [0.0] * 30 + [3, 4, 5, 6, 7]})
-    fc = Forecaster([SeasonalNaive(12), CrostonOptimized(), TSB()], freq="MS").fit(df)
+    fc = Forecaster([SeasonalNaive(12), CrostonOptimized(), TSB()], freq="MS", origin="series").fit(df)
     out = fc.predict(3, level=[90])
     assert np.isfinite(out[["SeasonalNaive", "CrostonOptimized", "TSB"]].to_numpy()).all()
     assert (out.loc[out.unique_id == "Z", "TSB"] == 0).all()
@@ -218,11 +219,13 @@ def test_season_length_given_once():
     """Models without their own season_length take the Forecaster's; the caller's model is not changed."""
     df = _panel(n_series=2, base=30)
     model = SeasonalNaive()
-    fc = Forecaster([model, SeasonalNaive(season_length=12, alias="Yearly")], freq="MS", season_length=4)
+    fc = Forecaster([model, SeasonalNaive(season_length=12, alias="Yearly")], freq="MS", season_length=4,
+                    origin="series")
     assert model.season_length is None
     assert [m.season_length for m in fc.models] == [4, 12]
     once = fc.forecast(df=df, h=4)
-    explicit = Forecaster([SeasonalNaive(season_length=4)], freq="MS", season_length=4).forecast(df=df, h=4)
+    explicit = Forecaster([SeasonalNaive(season_length=4)], freq="MS", season_length=4,
+                          origin="series").forecast(df=df, h=4)
     np.testing.assert_allclose(once["SeasonalNaive"], explicit["SeasonalNaive"])
     last = df.groupby("unique_id")["y"].apply(lambda y: y.to_numpy()[-4:])
     np.testing.assert_allclose(once["SeasonalNaive"], np.concatenate(last.to_list()))

@@ -28,11 +28,11 @@ def test_report_of_a_dask_fit_equals_the_pandas_one():
     # before: report_ was None after a Dask fit and predict, while the pandas fit filled it
     df = _frame()
     models = [AutoETS(season_length=12), SeasonalNaive(season_length=12)]
-    here = Forecaster(models, freq="MS", interval="model")
+    here = Forecaster(models, freq="MS", interval="model", origin="series")
     expected = here.forecast(df=df, h=2, level=[80])
     ddf = dd.from_pandas(df.set_index("unique_id"), npartitions=2, sort=True).reset_index()
     assert ddf.npartitions == 2
-    there = Forecaster(models, freq="MS", interval="model")
+    there = Forecaster(models, freq="MS", interval="model", origin="series")
     with dask.config.set(scheduler="synchronous"):
         got = there.fit(ddf).predict(2, level=[80])
     pd.testing.assert_frame_equal(expected, got[expected.columns])

@@ -210,7 +210,7 @@ def test_python_model_failure_names_model_and_series(model, text):
 # -- 8. a one-point series: NaN intervals, said why -----------------------------------------------
 def test_one_point_series_report_says_why_intervals_are_missing():
     df = pd.concat([_monthly(uid="A"), _monthly(n=1, uid="ONE")], ignore_index=True)
-    fc = Forecaster([Naive()], freq="MS").fit(df)
+    fc = Forecaster([Naive()], freq="MS", origin="series").fit(df)
     out = fc.predict(2, level=[80])
     assert out.loc[out.unique_id == "ONE", "Naive-lo-80"].isna().all()
     rep = fc.report_.set_index("unique_id")

@@ -113,7 +113,7 @@ def test_forecaster_panel_matches_statsforecast_panel():
 
     series = synthetic_series(6, seed=3)
     df = long_frame(series)
-    ours = Forecaster([AutoETS(12), Theta(12)], freq="MS").fit(df).predict(H)
+    ours = Forecaster([AutoETS(12), Theta(12)], freq="MS", origin="series").fit(df).predict(H)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = StatsForecast([SfETS(season_length=12), SfTheta(season_length=12)], freq="MS") \

@@ -475,6 +475,8 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
     note = "non-seasonal: series not longer than one season";
 
   std::vector<Fit> fits;
+  if (constant && n > 0)
+    note += std::string(note.empty() ? "" : "; ") + "constant series: alpha fixed at 0.9999, no AICc";
   if (constant) {
     fits.push_back(fit_model(y, n, {Comp::A, Comp::N, Comp::N, false, 1}, 0.9999));
   } else {
@@ -519,8 +521,15 @@ Forecast auto_ets(const Series& s, const ModelSpec& spec, int h, const std::vect
     f.method += " [" + note + "]";
     f.fallback = true;
   }
-  f.loglik = -0.5 * best->lik;
-  f.aicc = best->aicc;
+  if (constant) {
+    // R's ets() returns ses(y, alpha = 0.99999, initial = "simple")$model here: no likelihood, so no
+    // AICc; ours, from a residual variance at its floor, would only reflect the series' length
+    f.loglik = NAN;
+    f.aicc = NAN;
+  } else {
+    f.loglik = -0.5 * best->lik;
+    f.aicc = best->aicc;
+  }
   f.params = {best->p.alpha, k.trend != Comp::N ? best->p.beta : NAN,
               k.season != Comp::N ? best->p.gamma : NAN, k.damped ? best->p.phi : NAN};
   State st;

@@ -150,8 +150,14 @@ def file_stem(name: str, taken: Set[str]) -> str:
     return out
 
 
+def quantile_columns(frame: pd.DataFrame) -> List[str]:
+    """The quantile columns of a band table (``q05``, ``q2.5``, ...), lowest quantile first: a
+    band is drawn from the first to the last, the widest, whatever order the table has them in."""
+    return sorted((c for c in frame.columns if c.startswith("q")), key=lambda c: float(c[1:]))
+
+
 def _band(ax, part: pd.DataFrame, title: str) -> None:
-    cols = [c for c in part.columns if c.startswith("q")]
+    cols = quantile_columns(part)
     part = part.dropna(subset=["mean"])
     ax.set_title(plain(title), fontsize=9)
     if not len(part):

@@ -39,7 +39,7 @@ from ..data.ssda903 import OVERLAPS
 from ..flow import checks
 from ..flow.categories import PRESETS as CATEGORY_PRESETS
 from ..flow.localities import TOTAL
-from ..flow.model import INFLATION_RANGE, MAX_UNIT_COST
+from ..flow.model import INFLATION_RANGE, MAX_UNIT_COST, QUIET_STATES, month_ends_after
 from ..flow.scenario import CHANGE_KINDS, MAX_CAP_DAYS
 from ..flow.spells import SHORT_BREAKS
 from ..report.suppression import SUPPRESSED
@@ -496,6 +496,12 @@ def publish(folder, name: str, frame: Optional[pd.DataFrame] = None, *, hidden: 
     folder.write_table(name, frame.reset_index(drop=True))
 
 
+#: run.json's ``costs_withheld`` of a council run with a state hidden: exactly what is left out
+COSTS_WITHHELD = ("the costs over all states (costs.csv; scenarios.csv's cost and cost_avoided): a state's "
+                  "children are hidden, and the total less the states shown would give its cost away; "
+                  "stocks.csv keeps the cost_per_day of each state shown, its own stock's")
+
+
 def run_flow(cfg: FlowConfig, run_id: Optional[str] = None):
     """Fit, project, simulate and compare scenarios; write one run folder. Returns its path.
 
@@ -542,7 +548,9 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
                       short_breaks=cfg.short_breaks, **cfg.switches).fit(ds, start=cfg.start, end=cfg.end, by=cfg.by)
     timings["fit"] = round(time.perf_counter() - t, 3)
     f = model._fit if cfg.by is None else next(iter(model.localities.values()))._fit
-    until = f.end + pd.DateOffset(months=cfg.months)
+    # every table ends on one day: the Monte Carlo's last month end (simulate's months), not
+    # end + N calendar months (28 May after 28 February, where the fan ends on 31 May)
+    until = month_ends_after(f.end, cfg.months)[-1]
     t = time.perf_counter()
     det = model.project(until=until, freq="M")
     table = compare(model, scenarios, until=until)
@@ -575,7 +583,7 @@ def _run_flow(cfg: FlowConfig, run_id: Optional[str], client):
                 publish(folder, "costs", costs)
             elif costs is not None:
                 # the costs over all states, less those shown by state, would give the hidden ones away
-                sections["costs_withheld"] = "every cost: a state's children are hidden"
+                sections["costs_withheld"] = COSTS_WITHHELD
             publish(folder, "fan_chart.png", png=figure_png(_fan_chart(fan, hidden)))
             sections["suppressed_states"] = sorted(hidden)
             _publish_goals(folder, goals, set(hidden), sections)
@@ -666,8 +674,10 @@ _DAY_COUNTS = ("window_days_before_exits_recorded",)
 def _fit_report(report: Mapping[str, Any], threshold: int) -> Dict[str, Any]:
     """The fit report for run.json, beside ``excluded``: ``kept_or_changed`` (spells
     shortened, moved or resumed, children still open past the age limit, transitions the rates
-    could not use; 1..threshold suppressed), ``days`` (day counts, as they are) and the first
-    day entries are recorded from."""
+    could not use, exits whose destination is not known yet, X1 episodes joined; 1..threshold
+    suppressed), ``days`` (day counts, as they are), the first day entries are recorded from
+    and the states with children but no exit in the window (their Monte Carlo rates of leaving
+    drawn from no exit over their child-days)."""
     def count(n):
         return SUPPRESSED if 1 <= int(n) <= threshold else int(n)
 
@@ -677,6 +687,8 @@ def _fit_report(report: Mapping[str, Any], threshold: int) -> Dict[str, Any]:
     out: Dict[str, Any] = {"kept_or_changed": changed, "days": days}
     if "entries_recorded_from" in report:
         out["entries_recorded_from"] = report["entries_recorded_from"]
+    if QUIET_STATES in report:   # states' names, no count of children
+        out[QUIET_STATES] = list(report[QUIET_STATES])
     return out
 
 
@@ -740,9 +752,10 @@ def _fan_chart(fan: pd.DataFrame, hidden):
     import matplotlib.dates as mdates
 
     from ..flow.categories import state_title
+    from .flowlocal import quantile_columns
 
     states = [s for s in fan["state"].unique() if s not in hidden and s != "all"]
-    cols = [c for c in fan.columns if c.startswith("q")]
+    cols = quantile_columns(fan)
     ncols = min(4, max(1, len(states)))          # a grid, readable on a page, not one long row
     nrows = -(-max(1, len(states)) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.8 * nrows), squeeze=False)

@@ -301,6 +301,11 @@ def backtest(cfg: Config, Y_df: pd.DataFrame) -> pd.DataFrame:
     try:
         cv = _forecaster(cfg).cross_validation(Y_df, h=fc.horizon, n_windows=fc.backtest_windows,
                                                step_size=fc.backtest_step, level=list(fc.levels))
+        if cv["cutoff"].nunique() < fc.backtest_windows:
+            # windows too short for every series are left out by the Forecaster; scoring fewer
+            # windows than the config asks for would be reported as the config's backtest
+            raise ValidationError(Problem("backtest", "cutoff", f"{cv['cutoff'].nunique()} of the "
+                                          f"{fc.backtest_windows} windows could be scored"))
         table = accuracy(cv, train_df=Y_df, season_length=fc.season_length, level=list(fc.levels))
     except ValidationError as exc:
         where = located([_backtest_problem(cfg, Y_df)], cfg.path or "config")

@@ -208,8 +208,10 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
 
     Uncertainty: the same search on ``draws`` sets of rates drawn from their posteriors (each
     transition and entry rate times Gamma(count + 0.5) / (count + 0.5), count the transitions
-    or entrants seen in the fit window: draws centred on the estimate; with ``entry_trend``, the
-    trend's level and slope from their estimated distribution); the result gives the point
+    or entrants seen in the fit window: draws centred on the estimate; a state with children but
+    no exit in the window, its rate of leaving from Gamma(1/2) / its child-days, as the Monte
+    Carlo draws it; with ``entry_trend``, the trend's level and slope from their estimated
+    distribution); the result gives the point
     multiplier and the ``level`` interval of the drawn ones. That interval is the uncertainty of
     the estimated rates in the deterministic projection: not a range within which the children's
     numbers will meet the target. The Monte Carlo's other sources (rates changing from year to
@@ -251,7 +253,9 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     bounds : tuple of float, default (0.0, 3.0)
         the multipliers searched.
     draws : int, default 200
-        posterior draws.
+        posterior draws (each a search of projections: by locality, minutes for the default).
+        A progress bar counts them on a terminal or in a notebook once they have lasted a
+        second (none with ``EARLYHELP_NO_PROGRESS`` set); Ctrl-C stops them.
     seed : int, default 0
         the random seed.
     level : float, default 0.9
@@ -340,11 +344,19 @@ def goal_seek(model, rate, until: Any, *, target_stock: Optional[float] = None, 
     point = solve(list(models.values()))
     by_locality = model._parts is not None
     rngs = [np.random.default_rng(locality_seed(seed, name) if by_locality else seed) for name in models]
+    from .._native import progress
+
     found = []
-    for _ in range(draws):
-        drawn = [_with_fit(m, _drawn_fit(m._need_fit(), rng, m._ageing_rates()), _drawn_trend(m._trend, rng))
-                 for m, rng in zip(models.values(), rngs)]
-        found.append(solve(drawn, beyond=True))
+    # a bisection of projections each, minutes by locality: a bar once it has lasted a second
+    # (none with EARLYHELP_NO_PROGRESS); Ctrl-C stops it between projections
+    no_exit_days = [m._no_exit_days() for m in models.values()]
+    with progress("goal_seek: draws", unit="draw", show=None) as bar:
+        for k in range(draws):
+            drawn = [_with_fit(m, _drawn_fit(m._need_fit(), rng, m._ageing_rates(), days), _drawn_trend(m._trend, rng))
+                     for m, rng, days in zip(models.values(), rngs, no_exit_days)]
+            found.append(solve(drawn, beyond=True))
+            if bar is not None:
+                bar(k + 1, draws)
     found = np.array(found, dtype=float)
     alpha = (1 - level) / 2
     where = (locality or TOTAL) if by_locality else None
@@ -498,9 +510,15 @@ def _seek_models(model, locality: Optional[str]) -> Dict[str, Any]:
     return {"": model}
 
 
-def _drawn_fit(f, rng: np.random.Generator, ageing: np.ndarray):
+def _drawn_fit(f, rng: np.random.Generator, ageing: np.ndarray, no_exit_days: np.ndarray):
     """The fit with its transition and entry rates drawn from their posteriors; ``ageing``
-    (the model's ageing rates, within ``f.rates``) is fixed by the brackets and not drawn."""
+    (the model's ageing rates, within ``f.rates``) is fixed by the brackets and not drawn.
+
+    A state with children in the window but no exit (``no_exit_days``: per state, the
+    child-days its rate of leaving is estimated over, 0 for the others; see
+    ``StockFlow._no_exit_days``) draws that rate from the Jeffreys posterior of no exit,
+    Gamma(1/2) / child-days, one draw for its age brackets, as the Monte Carlo does: scaling its
+    rate of 0 held it at 0 in every draw."""
     drawn = replace(f)
     k = f.counts
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -511,6 +529,10 @@ def _drawn_fit(f, rng: np.random.Generator, ageing: np.ndarray):
     k_e = np.rint(f.entrants * f.entry_days)
     with np.errstate(divide="ignore", invalid="ignore"):
         drawn.entrants = np.where(k_e > 0, f.entrants * rng.gamma(k_e + 0.5) / (k_e + 0.5), 0.0)
+    n = len(f.initial)
+    n_age = n // len(no_exit_days)
+    for s in np.flatnonzero(no_exit_days > 0):
+        drawn.rates[s * n_age:(s + 1) * n_age, n] += rng.gamma(0.5) / no_exit_days[s]
     return drawn
 
 
@@ -578,6 +600,14 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     ``covered`` and ``abs_pct_error`` are missing, and ``attrs["rows_after_the_data"]``
     counts them.
 
+    Each cutoff is fitted on the data as they were known at it (``ds.snapshot(cutoff)``), as
+    an analyst fitting on that day had them: a spell closed in the weeks before it whose next
+    spell began after it is an exit whose destination was not known yet (see
+    :attr:`StockFlow.report`), not the step-up the later data show. A window reaching back
+    before the day the data record entries and exits (see :meth:`StockFlow.fit`) starts on
+    that day instead, and ``attrs["windows_shortened_to_the_recorded_data"]`` gives each such
+    cutoff's start; a cutoff on or before that day is refused.
+
     With ``by="locality"`` the models are fitted by locality at each cutoff
     (:meth:`StockFlow.fit`), and the rows are per (cutoff, locality, state, date), with a
     ``locality`` column after ``cutoff``, then the council total as locality ``"all"``: actual
@@ -619,10 +649,24 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     window_months = checks.whole(window_months, "window_months", "backtest", 1, 1200)
     keys = ["date", "state"] if by is None else ["locality", "date", "state"]
     _check_model_keywords(kwargs, StockFlow)
-    full = StockFlow(categories, **kwargs).fit(ds, by=by)
+    recorded = StockFlow(categories, **kwargs)._recorded_from_day(ds)
+    early = [c for c in cuts if recorded is not None and c <= recorded]
+    if early:
+        rows = tuple(i for i, c in enumerate(cuts) if c in early)
+        raise ValidationError(Problem("backtest", "cutoffs", f"{', '.join(str(c.date()) for c in early)} on or before "
+                                      f"the day the data record entries and exits from ({recorded.date()}): a "
+                                      "cutoff needs recorded days before it to fit on", rows=rows[:10],
+                                      n_rows=len(rows)))
+    full = StockFlow(categories, **kwargs).fit(ds, start=recorded, by=by)
+    shortened: Dict[str, str] = {}
     rows = []
     for cut in cuts:
-        m = StockFlow(categories, **kwargs).fit(ds, start=cut - pd.DateOffset(months=window_months), end=cut, by=by)
+        start = cut - pd.DateOffset(months=window_months)
+        if recorded is not None and start < recorded:
+            start = recorded
+            shortened[str(cut.date())] = str(start.date())
+        # what was known at the cutoff: later closures, and the spells they led to, hidden
+        m = StockFlow(categories, **kwargs).fit(ds.snapshot(cut), start=start, end=cut, by=by)
         det = m.project(until=month_ends_after(cut, months)[-1], freq="M")
         det = det[det["date"] > cut].groupby(keys, as_index=False, sort=False)["stock"].sum()
         sim = m.simulate(months=months, runs=runs, seed=seed, quantiles=(0.05, 0.5, 0.95))
@@ -648,6 +692,7 @@ def backtest(ds, categories="continuum", *, cutoffs: Sequence[Any], months: int 
     out["abs_pct_error"] = (out["forecast"] - out["actual"]).abs() / out["actual"].where(out["actual"] > 0)
     out = out[["cutoff", *keys, "actual", "forecast", "q05", "q50", "q95", "covered", "abs_pct_error"]]
     out.attrs["rows_after_the_data"] = int(after.sum())
+    out.attrs["windows_shortened_to_the_recorded_data"] = shortened
     if by is not None:
         out.attrs["children_without_a_locality_excluded"] = full.report["children_without_a_locality_excluded"]
     return out

@@ -64,6 +64,19 @@ class Categories:
         ``(end - start).days``, one day fewer than the window holds, as cs-demand-model does
         (only its categories set this, so that the projections agree); otherwise by the
         window's days.
+    ages_by : {"birthdays", "days"}, default "birthdays"
+        how a spell's age bracket is read from the child's age when it began: ``"birthdays"``,
+        in years by the calendar (a spell starting on the fifth birthday is five, as the law
+        and the statutory returns count it; see ``earlyhelp.data.age.completed_years``);
+        ``"days"``, days since birth / 365.24, as cs-demand-model does (only its categories
+        set this: a child is then a day short of five on the fifth birthday whenever those
+        years held a single leap day, and the brackets agree with that model's).
+    x1_join_days : int, default 7
+        an SSDA903 episode ceased ``X1`` (a new episode begins the same day: the child stays
+        looked after) whose child's next episode begins 1 to this many days after it ceased
+        (a slip common in returns) is joined to it: it ends the day the next begins, and the
+        child's stay in care runs on. 0 joins none: cs-demand-model's categories set it, as
+        that model reads any DEC that is not the next DECOM as the child leaving care.
     """
 
     name: str
@@ -76,14 +89,58 @@ class Categories:
     gap_days: int = 0  # a spell starting within this many days of the previous one's end continues the path
     levels: Mapping[int, str] = field(default_factory=dict)  # Early Help episode level -> state
     entry_days_exclusive: bool = False  # entrants per day over (end - start).days, as cs-demand-model
+    ages_by: str = "birthdays"  # a spell's age: by the calendar, or days / 365.24 as cs-demand-model
+    x1_join_days: int = 7  # an X1 episode joins the next beginning up to this many days later
 
     def __post_init__(self) -> None:
         # here, not where they are first used: a KeyError or a ZeroDivisionError from fit names
         # no field, and a max_age the projection ignores would set it against the Monte Carlo
+        if self.ages_by not in AGES_BY:
+            raise _problem("ages_by", f"ages_by must be one of {', '.join(AGES_BY)}, not {self.ages_by!r}")
+        from .._numbers import is_whole
+
+        if not is_whole(self.x1_join_days) or not 0 <= self.x1_join_days <= 366:
+            raise _problem("x1_join_days", f"x1_join_days must be a whole number of days from 0 to 366, not "
+                                           f"{self.x1_join_days!r}")
         _check_states(self.states)
         _check_brackets(self.brackets)
         _check_max_age(self.max_age, self.brackets)
         _check_targets(self)
+
+    def age_of(self, birth, on):
+        """The age in years on the days ``on`` of children born on ``birth`` (NaN where either
+        is missing), as ``ages_by`` reads it: by the calendar, whole years and the share of
+        the year since the last birthday (a child is five from the fifth birthday on), or days
+        / 365.24 (cs-demand-model).
+
+        Parameters
+        ----------
+        birth, on : array-like of dates
+            birth dates and the days the age is wanted on (broadcast against each other).
+
+        Returns
+        -------
+        ndarray of float
+        """
+        import numpy as np
+
+        from ..data.age import completed_years
+
+        b = np.asarray(birth, dtype="datetime64[ns]").astype("datetime64[D]")
+        o = np.asarray(on, dtype="datetime64[ns]").astype("datetime64[D]")
+        b, o = np.broadcast_arrays(b, o)
+        if self.ages_by == "days":
+            days = (o - b).astype(np.int64).astype(float)
+            return np.where(np.isnat(b) | np.isnat(o), np.nan, days / YEAR_IN_DAYS)
+        years = completed_years(b, o)
+        missing = np.isnan(years)
+        whole = np.where(missing, 0, years).astype(np.int64)
+        # the birthdays either side of the day: the share of that year gone (a 29 February
+        # birthday falls on 1 March in other years, as completed_years counts it)
+        last, following = _birthday(b, whole), _birthday(b, whole + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = (o - last).astype(float) / (following - last).astype(float)
+        return np.where(missing, np.nan, whole + share)
 
     def bracket_of(self, age_years):
         """Index of the bracket holding each age (-1 when none does).
@@ -108,6 +165,20 @@ class Categories:
     @property
     def age_labels(self) -> Tuple[str, ...]:
         return tuple(b.label for b in self.brackets)
+
+
+#: how a spell's age may be read (see Categories.ages_by)
+AGES_BY = ("birthdays", "days")
+
+
+def _birthday(birth, years):
+    """The day ``birth`` (datetime64[D]) is ``years`` old by the calendar: a 29 February birth
+    turns a year older on 1 March in a year with no 29th (numpy rolls the day over)."""
+    import numpy as np
+
+    month = birth.astype("datetime64[M]")
+    day = (birth - month).astype(np.int64)
+    return (month + (years * 12).astype("timedelta64[M]")).astype("datetime64[D]") + day.astype("timedelta64[D]")
 
 
 #: names the model's outputs and scenarios already give a meaning: the totals' rows, leaving
@@ -227,7 +298,8 @@ def _cs_demand_model() -> Categories:
     # cs-demand-model's "16 to 18+" bracket runs to 30 and ages out at 1 / (14 years) a day: its
     # children leave by the estimated exit rates, not at 18, and so do the Monte Carlo's
     return Categories("cs-demand-model", brackets, ("FOSTERING", "RESIDENTIAL", "SUPPORTED", "OTHER"), placements,
-                      "OTHER", max_age=_ages_out_at(brackets[-1]), entry_days_exclusive=True)
+                      "OTHER", max_age=_ages_out_at(brackets[-1]), entry_days_exclusive=True, ages_by="days",
+                      x1_join_days=0)
 
 
 _CARE_STATES = ("fostering", "residential", "supported", "other_care")

@@ -88,8 +88,10 @@ def quantile_label(q: float) -> str:
 
 
 def quantiles(values: Any, table: str, name: str = "quantiles") -> np.ndarray:
-    """Quantiles as a float array: at least one, each a number in [0, 1], their column labels
-    (:func:`quantile_label`) distinct."""
+    """Quantiles as a float array in ascending order: at least one, each a number in [0, 1],
+    their column labels (:func:`quantile_label`) distinct. Sorted, so that every table's
+    quantile columns run from the lowest to the highest and a band drawn between the first and
+    the last is the widest, whatever order they were given in."""
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, pd.Series)):
         raise ValidationError(f"{name} must be a list of numbers in [0, 1], not {values!r}", table=table, column=name)
     q = [real(v, name, table, 0.0, 1.0) for v in values]
@@ -103,7 +105,7 @@ def quantiles(values: Any, table: str, name: str = "quantiles") -> np.ndarray:
         raise ValidationError(f"{name} {sorted(set(sum(clash.values(), [])))} would share the column(s) "
                               f"{sorted(clash)}: give quantiles whose percentages differ (labels keep 6 significant figures)",
                               table=table, column=name)
-    return np.asarray(q, dtype=float)
+    return np.sort(np.asarray(q, dtype=float))
 
 
 def optional_date(value: Any, name: str, table: str) -> Optional[pd.Timestamp]:

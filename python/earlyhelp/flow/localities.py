@@ -1,8 +1,9 @@
 """Stock-flow models fitted per locality: one :class:`~earlyhelp.flow.StockFlow` per locality on
 the spells of the children who live there, their outputs stacked with a ``locality`` column.
 
-A child's locality is that of their family (their first row in ``family_members``), as in the
-measures; every spell of the child belongs to it, so a child's path stays in one model. Children
+A child's locality is that of their family on the day their latest spell ended (or the fit's
+end, while it runs on: see :func:`child_localities`); every spell of the child belongs to it, so a
+child's path stays in one model. Children
 with no family, or whose family has no locality, are excluded and counted in the report.
 
 The council total (locality ``"all"``) of a Monte Carlo band is built run by run: run ``r`` of
@@ -33,24 +34,35 @@ def check_by(by) -> None:
                               table="StockFlow", column="by")
 
 
-def child_localities(ds) -> pd.Series:
-    """person_id (str) -> locality name of the child's first family; missing when unknown."""
+def child_localities(ds, spells: pd.DataFrame, on: pd.Timestamp) -> pd.Series:
+    """person_id (str) -> locality name of each child of ``spells`` (``person_id``, ``start``,
+    ``end``); missing when unknown.
+
+    A child's locality is their family's on one day: the end of their latest spell, or ``on``
+    (the fit's end) when it is still open or ends later; the family chosen by the package's
+    rule for a membership on a date (``earlyhelp.data.ssd.family_of_persons``: the membership
+    valid that day, else the latest begun by then, else the latest), never by the order of the
+    rows of ``family_members``. Then ``families.locality_id``."""
     from ..data.names import locality_names, name_of
+    from ..data.ssd import family_of_persons
 
     members, families = ds.family_members, ds.families
-    if not len(members) or not len(families):
+    if not len(members) or not len(families) or not len(spells):
         return pd.Series(dtype=object)
-    first = members.drop_duplicates("person_id")
+    ends = spells["end"].where(spells["end"].notna() & (spells["end"] <= on), on)
+    day = ends.groupby(spells["person_id"].astype(str).to_numpy()).max()
+    family = family_of_persons(members, pd.Series(day.index, dtype="string"), pd.Series(day.to_numpy()))
     fam_loc = families.set_index(families["family_id"].astype(str))["locality_id"]
-    loc_id = first["family_id"].astype(str).map(fam_loc)
+    loc_id = family.astype(object).map(lambda f: None if pd.isna(f) else str(f)).map(fam_loc)
     names = name_of(loc_id.to_numpy(), locality_names(ds.localities))
-    return pd.Series(names.to_numpy(dtype=object), index=first["person_id"].astype(str).to_numpy())
+    return pd.Series(names.to_numpy(dtype=object), index=day.index.to_numpy())
 
 
-def split_spells(sp: pd.DataFrame, ds, report: Dict) -> List[Tuple[str, pd.DataFrame]]:
+def split_spells(sp: pd.DataFrame, ds, report: Dict, on: pd.Timestamp) -> List[Tuple[str, pd.DataFrame]]:
     """The spells of each locality (localities in the order of ``ds.localities``, then any other
-    name), recording in ``report`` the children and spells with no locality."""
-    loc = sp["person_id"].map(child_localities(ds))
+    name; a child's locality by :func:`child_localities`, on the fit's end ``on``), recording in
+    ``report`` the children and spells with no locality."""
+    loc = sp["person_id"].map(child_localities(ds, sp, on))
     unknown = loc.isna().to_numpy()
     report["children_without_a_locality_excluded"] = int(sp.loc[unknown, "person_id"].nunique())
     report["spells_without_a_locality_excluded"] = int(unknown.sum())
@@ -231,7 +243,10 @@ def pool_rates(parts: Dict[str, object], council) -> Dict[str, float]:
     shape, rate, weights = council._duration_posteriors(counts)
     exits_cell = dest.sum(axis=2)
     share = weights / np.maximum(weights.sum(axis=2, keepdims=True), 1e-300)
-    prior = {"alpha": alpha, "hazard": shape / rate, "events": events, "exits": exits_cell, "dest_share": share}
+    state_events = events.sum(axis=(1, 2))
+    quiet = (state_events == 0) & (rate.min(axis=(1, 2)) > 0) & (shape.min(axis=(1, 2)) > 0)
+    prior = {"alpha": alpha, "hazard": shape / rate, "events": events, "exits": exits_cell, "dest_share": share,
+             "quiet": quiet, "shape": shape, "rate": rate}
     own_share = np.zeros((len(parts), n_s))
     for k, part in enumerate(parts.values()):
         f = part._fit

@@ -60,6 +60,10 @@ MAX_UNIT_COST = 1e9  # per child per day (or week): a thousand times any placeme
 MAX_CHILDREN_PER_RUN = 10_000_000
 #: yearly cost inflation accepted (a fall of half to a doubling)
 INFLATION_RANGE = (-0.5, 1.0)
+#: report keys: exits whose destination the data cannot show yet (see StockFlow._exits_not_yet_known);
+#: states with children but no exit in the window (see StockFlow._duration_posteriors)
+EXITS_NOT_YET_KNOWN = "exits_with_destination_not_yet_known"
+QUIET_STATES = "states_without_exits_in_the_window"
 #: a fit window may reach this many days beyond the data's first and last events (an extract
 #: date a few weeks after the last recorded event); further, the rates would count days of no data
 WINDOW_SLACK_DAYS = 31
@@ -204,6 +208,15 @@ class StockFlow:
         ``end`` defaults to the last date in the data, ``start`` to six months before ``end``
         (as cs-demand-model). The projection starts at ``end``.
 
+        The window must lie within the days the data record entries and exits: from the
+        extract's start (``ds.meta["window_start"]``, when the data say it), else from the
+        first day a spell ended (before it an extract holds only the spells still open at its
+        start), to the data's end. A window starting (or ending) before that day is refused with
+        a ValidationError naming the window and the day, the default start too: its days before
+        it would count as days on which nobody left, every exit rate diluted (by 40 % with six
+        months before the records) and the survivors taken for entrants. It is refused, not
+        cut short, so that the rates are always those of the window asked for.
+
         Parameters
         ----------
         ds : Dataset
@@ -212,8 +225,11 @@ class StockFlow:
             the fit window.
         by : {None, "locality"}, optional
             ``"locality"``: estimate every rate per locality (a child's locality is their
-            family's: their first row in ``family_members``, then ``families.locality_id``), on
-            the same window. :meth:`transition_rates`, :meth:`entry_rates`, :meth:`project`,
+            family's on the day their latest spell ended, or on ``end`` while it runs on, by
+            the package's rule for a membership on a date; then ``families.locality_id``), on
+            the council's window, every locality on all its days (a locality whose first spell
+            begins inside the window had no entrant and no child before it).
+            :meth:`transition_rates`, :meth:`entry_rates`, :meth:`project`,
             :meth:`simulate` and :meth:`simulate_costs` then return one block per locality with
             a ``locality`` column first; the localities' stocks (and simulated means) add up to
             the council. Children with no locality are excluded and counted in :attr:`report`
@@ -240,19 +256,22 @@ class StockFlow:
         # event: a window ending on a day when nobody moved still holds that day.
         data_end = ds.data_end()
         start_ts, end_ts, last = _fit_window(sp, start, end, data_end)
-        _check_window_recorded(sp, start_ts, end_ts, report)
+        recorded = _check_window_recorded(sp, start_ts, end_ts, start is None, report, ds.meta.get("window_start"))
         if data_end is not None:
             last = max(last, min(data_end, end_ts))
+        # every part's days counted from one first day, the council's (or the window's start, if
+        # earlier): a locality's window is the council's, its days before its first spell too
+        first = min(day_index(sp)[0], start_ts)
         # a new fit: the last simulation (and its costs) belonged to the model as it was
         self._parts, self._last_total, self._last_sim = None, None, None
         if by is None:
-            return self._fit_spells(sp, report, start_ts, end_ts, last)
+            return self._fit_spells(sp, report, start_ts, end_ts, last, first, recorded)
         parts: Dict[str, StockFlow] = {}
-        split = split_spells(sp, ds, report)
+        split = split_spells(sp, ds, report, end_ts)
         for name, spells in split:
             part = self._unfitted_copy()
             try:
-                part._fit_spells(spells, {}, start_ts, end_ts, last)
+                part._fit_spells(spells, {}, start_ts, end_ts, last, first, recorded)
             except ValidationError as e:
                 raise ValidationError([replace(p, message=f"locality {name}: {p.message}")
                                        for p in e.problems]) from e
@@ -260,12 +279,23 @@ class StockFlow:
         # the council's rates and durations only: its entry history and rate change go unused
         council = StockFlow(self.categories, gap_days=self.gap_days, entry_overdispersion=False, entry_drift=False,
                             rate_uncertainty=False)
-        council._fit_spells(pd.concat([s for _, s in split], ignore_index=True), {}, start_ts, end_ts, last)
+        council._fit_spells(pd.concat([s for _, s in split], ignore_index=True), {}, start_ts, end_ts, last, first,
+                            recorded)
         report["locality_rates_pooled"] = pool_rates(parts, council)
-        report["transitions_from_an_empty_stock_ignored"] = sum(
-            m._report["transitions_from_an_empty_stock_ignored"] for m in parts.values())
+        for key in ("transitions_from_an_empty_stock_ignored", EXITS_NOT_YET_KNOWN):
+            report[key] = sum(m._report[key] for m in parts.values())
+        report["entries_recorded_from"] = council._report["entries_recorded_from"]
+        report[QUIET_STATES] = council._report[QUIET_STATES]
         self._fit, self._trend, self._parts, self._report = None, None, parts, report
         return self
+
+    def _recorded_from_day(self, ds) -> Optional[pd.Timestamp]:
+        """The first day ``ds`` records entries and exits in this model's spells (as :meth:`fit`
+        reads it; None when it cannot be told): where a window chosen for the analyst may start."""
+        check_dataset(ds, "StockFlow")
+        window_start = ds.meta.get("window_start")
+        sp = None if _known(window_start) else build_spells(ds, self.categories, self.gap_days, self.short_breaks)[0]
+        return _recorded_day(sp, window_start)[0]
 
     def _unfitted_copy(self) -> "StockFlow":
         """A model with the same settings, not fitted (unit costs are already per day)."""
@@ -276,11 +306,14 @@ class StockFlow:
                          short_breaks=self.short_breaks)
 
     def _fit_spells(self, sp: pd.DataFrame, report: Dict[str, Any], start_ts: pd.Timestamp, end_ts: pd.Timestamp,
-                    last: Optional[pd.Timestamp] = None) -> "StockFlow":
-        """Fit on spells ``sp``; ``last``: the last date of the whole data when these spells are a
-        part of it (a locality's), so the part's days run as far as the council's."""
+                    last: Optional[pd.Timestamp] = None, first: Optional[pd.Timestamp] = None,
+                    recorded: Optional[pd.Timestamp] = None) -> "StockFlow":
+        """Fit on spells ``sp``; ``last``, ``first``: the last and first dates of the whole data
+        when these spells are a part of it (a locality's), so the part's days run as far as the
+        council's both ways; ``recorded``: the first day the data record entries and exits (by
+        default the first day a spell of ``sp`` ended)."""
         cats = self.categories
-        first, s_day, e_day = day_index(sp)
+        first, s_day, e_day = day_index(sp, first)
         last_day = int(max(s_day.max(), e_day.max()))
         if last is not None:
             last_day = max(last_day, (last - first).days)
@@ -302,20 +335,29 @@ class StockFlow:
             raise ValidationError(f"the window {start_ts.date()} to {end_ts.date()} holds no data", table="StockFlow",
                                   column="start")
         length = w1 - w0 + 1
-        # Transitions: a spell of bin b ending on day d in the window, to (same age, next state) or out.
+        # Transitions: a spell of bin b ending on day d in the window, to (same age, next state) or
+        # out; an exit whose destination is not known yet, shared among the destinations.
         nxt = sp["next"].to_numpy()
-        to = np.where(nxt == NONE, n, nxt * n_age + sp["age"].to_numpy())
         in_win = closed & (e_day >= w0) & (e_day <= w1)
+        self._spells, self._s_day, self._e_day = sp, s_day, e_day
+        self._censored_exits = self._exits_not_yet_known(in_win, last_day)
+        report[EXITS_NOT_YET_KNOWN] = len(self._censored_exits[0])
+        rows, to, weight = self._exit_destinations(in_win, n_age)
         den_day = np.where(e_day == w0, w0, e_day - 1)
         den = stock[np.clip(den_day, 0, days - 1), b]
         rates = np.zeros((n, n + 1))
         counts = np.zeros((n, n + 1))
-        ok = in_win & (den > 0)
+        ok = den[rows] > 0
         report["transitions_from_an_empty_stock_ignored"] = int((in_win & (den <= 0)).sum())
-        np.add.at(rates, (b[ok], to[ok]), 1.0 / den[ok])
+        np.add.at(rates, (b[rows][ok], to[ok]), weight[ok] / den[rows][ok])
         rates /= length
-        np.add.at(counts, (b[in_win], to[in_win]), 1)
+        np.add.at(counts, (b[rows], to), weight)
         exposure = stock[w0:w1 + 1].sum(axis=0)
+        # a state whose children made no exit in the window: the Monte Carlo takes its rate's
+        # posterior from no exit over its child-days (see _duration_posteriors), not 0
+        per_state = exposure.reshape(n_states, n_age).sum(axis=1)
+        exits = counts.reshape(n_states, n_age, n + 1).sum(axis=(1, 2))
+        report[QUIET_STATES] = [st for st, e, x in zip(cats.states, per_state, exits) if e > 0 and x == 0]
         rates += self._ageing_rates()
         prev = sp["prev"].to_numpy()
         entering = (prev == NONE) & (s_day >= w0) & (s_day <= w1)
@@ -326,19 +368,86 @@ class StockFlow:
         # the projection ages them out of the last bracket at its rate, as cs-demand-model does,
         # and the Monte Carlo ends their stay on the first day, so the two start apart by them.
         open_end = _open_on(s_day, e_day, w1)
-        past = open_end & (sp["birth"] + pd.to_timedelta(cats.max_age * 365.25, unit="D") <= end_ts).to_numpy()
+        past = open_end & (cats.age_of(sp["birth"], end_ts) >= cats.max_age)
         report["open_at_the_end_past_max_age"] = int(past.sum())
         self._fit = _Fit(first, start_ts, end_ts, rates, entrants, stock[min(w1, days - 1)].copy(), counts, exposure,
                          entry_days)
-        self._spells, self._report = sp, report
+        self._report = report
         self._window = (w0, w1)
-        self._s_day, self._e_day, self._bins = s_day, e_day, b
+        self._bins = b
         ended = e_day[closed]
-        self._recorded_from = int(ended.min()) if len(ended) else 0
+        if recorded is not None:
+            self._recorded_from = (recorded - first).days
+        else:
+            self._recorded_from = int(ended.min()) if len(ended) else 0
         report["entries_recorded_from"] = str((first + pd.Timedelta(days=self._recorded_from)).date())
         self._fit_entry_history(entering_any=(prev == NONE))
         self._rate_change = self._fit_rate_change() if self.rate_uncertainty else None
         return self
+
+    def _exits_not_yet_known(self, in_win: np.ndarray, last_day: int):
+        """The window's exits whose destination the data cannot show yet: (rows of the spells,
+        days seen after each exit, shares of each destination (rows, states + 1; the last
+        column: out)).
+
+        A spell joins the next one starting within ``gap_days`` of its end, so a spell ending in
+        the data's last ``gap_days`` with no next spell yet may still be followed by one (a CIN
+        plan weeks after the Early Help episode closed). Counted as an exit to no service, such
+        exits undercount every move that follows by days (step-ups most) by their share of the
+        window's last weeks. Each is shared instead among the destinations in the proportions
+        the window's exits of its state whose destination is known (ended ``gap_days`` or more
+        before the data end) went, of those not followed by a spell within the days seen after
+        it: leaving, or moving to a spell that began later than that. (The exits of the whole
+        data when the window holds no known exit of the state; to no service when the data hold
+        none.)"""
+        sp = self._spells
+        s_day, e_day = self._s_day, self._e_day
+        n_s = len(self.categories.states)
+        nxt = sp["next"].to_numpy()
+        gap = self.gap_days
+        rows = np.flatnonzero(in_win & (nxt == NONE) & (e_day + gap > last_day))
+        seen = (last_day - e_day[rows]).astype(np.int64)
+        shares = np.zeros((len(rows), n_s + 1))
+        if not len(rows):
+            return rows, seen, shares
+        state = sp["state"].to_numpy()
+        # days from an exit to the next spell (when one follows: the child's next row)
+        lag = np.where(nxt != NONE, np.append(s_day[1:], 0) - e_day, np.inf)
+        known = (e_day >= 0) & (e_day + gap <= last_day)
+        dest = np.where(nxt == NONE, n_s, nxt)
+        for s in np.unique(state[rows]):
+            ref = known & in_win & (state == s)
+            if not ref.any():
+                ref = known & (state == s)
+            mine = state[rows] == s
+            for d in np.unique(seen[mine]):
+                later = ref & ((nxt == NONE) | (lag > d))   # not followed within the d days seen
+                weights = np.bincount(dest[later], minlength=n_s + 1).astype(float)
+                at = mine & (seen == d)
+                shares[at] = weights / weights.sum() if weights.sum() > 0 else np.eye(n_s + 1)[n_s]
+        return rows, seen, shares
+
+    def _exit_destinations(self, in_win: np.ndarray, n_age: int):
+        """The window's exits as (rows of the spells, bin each goes to (``n`` for out), weight):
+        one row of weight 1 for each exit whose destination is known, one for each destination
+        of an exit whose destination is not known yet, weighted by its share (see
+        :meth:`_exits_not_yet_known`)."""
+        sp = self._spells
+        n_s = len(self.categories.states)
+        n = n_s * n_age
+        nxt, age = sp["next"].to_numpy(), sp["age"].to_numpy()
+        censored, _, shares = self._censored_exits
+        plain = in_win.copy()
+        plain[censored] = False
+        rows = np.flatnonzero(plain)
+        to = np.where(nxt[rows] == NONE, n, nxt[rows] * n_age + age[rows])
+        weight = np.ones(len(rows))
+        if len(censored):
+            r, j = np.nonzero(shares > 0)
+            rows = np.concatenate([rows, censored[r]])
+            to = np.concatenate([to, np.where(j == n_s, n, j * n_age + age[censored[r]])])
+            weight = np.concatenate([weight, shares[r, j]])
+        return rows, to, weight
 
     def _fit_entry_history(self, entering_any: np.ndarray) -> None:
         """Trend, season, overdispersion and drift of the entries from no service, as asked: sets
@@ -454,9 +563,31 @@ class StockFlow:
         when a spell of higher need ends, resumed after a spell within them: see the continuum
         guide) and what the fit noted or set aside:
         ``transitions_from_an_empty_stock_ignored``, ``window_days_before_exits_recorded`` (days,
-        not spells) and ``entries_recorded_from`` (a date). Short breaks (legal status V3 or V4)
-        are counted as ``short_break_episodes_excluded``, or ``short_break_episodes_kept_as_care``
-        with ``short_breaks="keep"``.
+        not spells: 0, as a window starting before the recorded data is refused) and
+        ``entries_recorded_from`` (a date: the extract's start, else the first day a spell
+        ended; see :meth:`fit`). Short breaks (legal status V3 or V4) are counted as
+        ``short_break_episodes_excluded``, or ``short_break_episodes_kept_as_care`` with
+        ``short_breaks="keep"``.
+
+        A family's Early Help episode is each child member's for the days of their membership:
+        ``family_episodes_shortened_to_a_childs_membership`` and
+        ``family_episodes_outside_a_childs_membership_excluded`` count the copies so cut and
+        left out. SSDA903 episodes ceased X1 whose next began a few days later are joined to it
+        (``care_episodes_ceased_x1_joined_to_the_next_episode``; those the data show ending the
+        child's care, or that cs-demand-model's categories leave apart as it does, are
+        ``care_episodes_ceased_x1_not_joined_to_the_next_episode``).
+
+        ``exits_with_destination_not_yet_known`` counts the window's exits in the data's last
+        ``gap_days`` with no spell after them yet: one may still follow (a CIN plan weeks after
+        an Early Help episode closed), so each is shared among the destinations as the window's
+        exits of its state whose destination is known went, of those not followed by a spell
+        within the days seen after it, rather than counted as leaving every service.
+
+        ``states_without_exits_in_the_window`` names the states with children in the window but
+        no exit: the deterministic projection keeps their estimated rate of leaving, 0; the
+        Monte Carlo and :func:`~earlyhelp.flow.goal_seek`'s draws take it from the Jeffreys
+        posterior of no exit over the state's child-days, Gamma(1/2, child-days), not as
+        certain that no child ever leaves.
 
         ``open_at_the_end_past_max_age`` counts children whose stay was still open at the fit's
         end though they were past ``categories.max_age`` (an episode the data never closed): the
@@ -519,7 +650,10 @@ class StockFlow:
         the last): fixed by the brackets, not estimated, so ``lower`` and ``upper`` include it
         without uncertainty. Fitted by locality, ``rate`` is the locality's rate shrunk towards
         the council's (see :meth:`fit`), and ``lower`` and ``upper`` are the interval of the
-        locality's own transitions.
+        locality's own transitions. ``transitions`` counts the window's; an exit in the data's
+        last ``gap_days`` whose destination is not known yet counts as shares of one among the
+        destinations (see :attr:`report`, ``exits_with_destination_not_yet_known``), so it may
+        be fractional.
 
         Parameters
         ----------
@@ -547,7 +681,7 @@ class StockFlow:
         to_age = np.where(j == n, "out", bins.age.to_numpy()[np.minimum(j, n - 1)])
         return pd.DataFrame({"from_state": bins.state.to_numpy()[i], "from_age": bins.age.to_numpy()[i],
                              "to_state": to_state, "to_age": to_age, "rate": f.rates[i, j], "ageing": ageing,
-                             "transitions": f.counts[i, j].astype(int), "child_days": exposure, "lower": lo,
+                             "transitions": f.counts[i, j], "child_days": exposure, "lower": lo,
                              "upper": hi})
 
     def entry_rates(self, level: float = 0.95) -> pd.DataFrame:
@@ -787,10 +921,11 @@ class StockFlow:
         dur = (e_day - s_day).astype(float)
         kbin = np.clip(np.searchsorted(DURATION_EDGES, dur, side="right") - 1, 0, n_d - 1)
         np.add.at(events, (state[exited], age[exited], kbin[exited]), 1)
-        nxt = sp["next"].to_numpy()
-        dest_j = np.where(nxt == NONE, n_s, nxt)
+        # where the exits went: those not known yet shared as in the rates (_exit_destinations)
+        rows, to, weight = self._exit_destinations(exited, n_a)
+        dest_j = np.where(to == n_s * n_a, n_s, to // n_a)
         dest = np.zeros((n_s, n_a, n_s + 1))
-        np.add.at(dest, (state[exited], age[exited], dest_j[exited]), 1)
+        np.add.at(dest, (state[rows], age[rows], dest_j), weight)
         return events, exposure, dest
 
     def _duration_posteriors(self, counts: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
@@ -808,15 +943,38 @@ class StockFlow:
             hazard_shape = events + a
             hazard_rate = np.where(p["hazard"] > 0, exposure + a / np.where(p["hazard"] > 0, p["hazard"], 1.0),
                                    np.maximum(exposure, 1.0))
+            # a state with no exit in the council's window (so none in the locality's): the
+            # council's posterior of no exit over its child-days, as the council model takes it
+            quiet = p["quiet"]
+            hazard_shape[quiet], hazard_rate[quiet] = p["shape"][quiet], p["rate"][quiet]
             a_dest = np.minimum(p["alpha"][:, None], p["exits"] + 1.0)
             return hazard_shape, hazard_rate, dest + a_dest[..., None] * p["dest_share"]
-        pooled = events.sum(axis=(1, 2)) / np.maximum(exposure.sum(axis=(1, 2)), 1.0)
+        state_days = exposure.sum(axis=(1, 2))
+        pooled = events.sum(axis=(1, 2)) / np.maximum(state_days, 1.0)
         prior_days = 1.0 / np.maximum(pooled, 1e-6)
         hazard_shape = events + 1.0 * (pooled > 0)[:, None, None]
         hazard_rate = exposure + prior_days[:, None, None]
+        # A state whose children made no exit in the window: no exit seen is not none possible.
+        # Its rate takes the Jeffreys posterior of a Poisson rate with no event, Gamma(1/2) over
+        # the state's child-days (as the entry rates take Gamma(k + 1/2)), in each of its cells;
+        # its shape of 0 held every run's hazard at 0, certain that no child would ever leave.
+        quiet = (pooled == 0) & (state_days > 0)
+        hazard_shape[quiet] = 0.5
+        hazard_rate[quiet] = state_days[quiet][:, None, None]
         pooled_dest = dest.sum(axis=1, keepdims=True)
         pooled_dest = pooled_dest / np.maximum(pooled_dest.sum(axis=2, keepdims=True), 1)
         return hazard_shape, hazard_rate, dest + pooled_dest
+
+    def _no_exit_days(self) -> np.ndarray:
+        """(states,) for each state with children in the window but no exit, the child-days its
+        rate of leaving is drawn over (Gamma(1/2) / child-days: see :meth:`_duration_posteriors`;
+        a locality's, its council's, as its posterior is); 0 for every other state."""
+        if self._prior is not None:
+            p = self._prior
+            return np.where(p["quiet"], p["rate"][:, 0, 0], 0.0)
+        events, exposure, _ = self._duration_counts()
+        days = exposure.sum(axis=(1, 2))
+        return np.where((events.sum(axis=(1, 2)) == 0) & (days > 0), days, 0.0)
 
     def _sim_inputs(self) -> Dict[str, np.ndarray]:
         """Hazards, destinations, entry rates and open cases for the Monte Carlo core."""
@@ -1162,20 +1320,55 @@ def _fit_window(sp: pd.DataFrame, start: Any, end: Any, data_end: Optional[pd.Ti
     return start_ts, end_ts, last
 
 
-def _check_window_recorded(sp: pd.DataFrame, start_ts: pd.Timestamp, end_ts: pd.Timestamp, report: Dict) -> None:
-    """Entries and exits are recorded from the first day any spell ended (before it an extract
-    holds only the spells still open at its start): a window ending before that day has no
-    exit to estimate from, and its days before it are counted in ``report``."""
-    ended = sp["end"].dropna()
-    if not len(ended):
-        return  # nobody has left yet: the rates are what the data show
-    recorded = ended.min()
+def _known(date: Any) -> bool:
+    """Whether ``date`` (a meta date) is given."""
+    return date is not None and not pd.isna(date)
+
+
+def _recorded_day(sp: Optional[pd.DataFrame], window_start: Any) -> Tuple[Optional[pd.Timestamp], str]:
+    """(the first day the data record entries and exits, how it is known): ``window_start`` (the
+    extract's start, ``meta["window_start"]``) when given, else the first day a spell of ``sp``
+    ended; (None, "") when neither tells."""
+    if _known(window_start):
+        return pd.Timestamp(window_start).normalize(), "the extract's start (meta window_start)"
+    ended = sp["end"].dropna() if sp is not None else ()
+    return (ended.min(), "the first day a spell ended") if len(ended) else (None, "")
+
+
+def _check_window_recorded(sp: pd.DataFrame, start_ts: pd.Timestamp, end_ts: pd.Timestamp, default_start: bool,
+                           report: Dict, window_start: Any = None) -> Optional[pd.Timestamp]:
+    """The first day the data record entries and exits (``report["entries_recorded_from"]``), or
+    None when it cannot be told: the extract's start, ``meta["window_start"]``, when the data
+    say it (synthetic data, a snapshot, a folder written by ``write_dataset``); else the first
+    day any spell ended (before the extract's start it holds only the spells still open then,
+    none of which ends before it); None when no spell has ended.
+
+    A window must lie within the recorded days: one ending before that day has no exit to
+    estimate from, and one starting before it would count its days before it as days on which
+    nobody left, and the spells still open at the extract's start as the window's entrants
+    (the survivors only): every exit rate diluted, by 40 % with six months before the records,
+    and the entry rates wrong too. Both are refused, naming the window and the day the records
+    begin, as a window starting before the data is. The window is refused rather than cut to
+    the recorded days: its rates would then be those of a window the analyst did not choose,
+    and a projection from it could be read as theirs; the error says the first start that
+    works. (``backtest``, which chooses its own windows, starts each at the recorded days.)"""
+    report["window_days_before_exits_recorded"] = 0
+    recorded, how = _recorded_day(sp, window_start)
+    if recorded is None:
+        return None  # nobody has left yet: the rates are what the data show
     if end_ts < recorded:
-        raise ValidationError(f"the fit window ({start_ts.date()} to {end_ts.date()}) ends before the first "
-                              f"recorded exit ({recorded.date()}): before it the data hold only the spells still "
-                              "open, so no child would ever leave; fit a window after it", table="StockFlow",
-                              column="end")
-    report["window_days_before_exits_recorded"] = max(0, (recorded - start_ts).days)
+        raise ValidationError(f"the fit window ({start_ts.date()} to {end_ts.date()}) ends before the data record "
+                              f"entries and exits ({recorded.date()}, {how}): before it the data hold only the "
+                              "spells still open, so no child would ever leave; fit a window after it",
+                              table="StockFlow", column="end")
+    if start_ts < recorded:
+        given = "starts" if not default_start else "starts (the default start, six months before its end)"
+        raise ValidationError(f"the fit window ({start_ts.date()} to {end_ts.date()}) {given} before the data record "
+                              f"entries and exits: they are recorded from {recorded.date()}, {how} (before it the "
+                              "data hold only the spells still open then, so the window's days before it would count "
+                              "as days on which nobody left or entered); start the window on or after "
+                              f"{recorded.date()}", table="StockFlow", column="start")
+    return recorded
 
 
 def _poisson_glm(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray, precision: Optional[np.ndarray] = None):

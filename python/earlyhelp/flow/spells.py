@@ -1,9 +1,13 @@
 """Spells: one row per period a child spends in one state, with where they came from and went.
 
 Every estimate of :class:`~earlyhelp.flow.StockFlow` reads this one table. A spell's age bracket
-is the child's age when the spell began (as in ``cs-demand-model``); a spell that begins the day
-another of the same child ends (or within ``gap_days``) continues that child's path, otherwise the
-child came from, or went to, no service.
+is the child's age when the spell began (as in ``cs-demand-model``), in years by the calendar (a
+spell beginning on the fifth birthday is five; cs-demand-model's categories keep that model's days
+/ 365.24: see ``Categories.ages_by``); a spell that begins the day another of the same child ends
+(or within ``gap_days``) continues that child's path, otherwise the child came from, or went to,
+no service. A family's Early Help episode is each child member's for the days they were a member
+(``family_members.valid_from`` to ``valid_to``). An SSDA903 episode ceased X1 (the child stays
+looked after) whose next begins a few days later runs on to it (``Categories.x1_join_days``).
 
 A child whose records overlap is, on each day, in the state of highest need among the spells
 running that day (care, then CP or CIN, then Early Help); of spells of equal need, the one that
@@ -21,23 +25,37 @@ children looked after leave them out.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
-from .categories import YEAR_IN_DAYS, Categories, state_of_placement
+from ..data.codes import CLA_CONTINUES  # the reason an episode ceased that keeps the child looked after
+from .categories import Categories, state_of_placement
 
 NONE = -1  # no service (before entry, after exit)
 
 
 def _child_episodes(ds, report: Dict[str, Any]) -> pd.DataFrame:
     """Early Help episodes per child: per-child rows as they are, family episodes for each child
-    member. A family episode whose family has no ``child`` member has no child to place: it is
-    counted in ``report`` (``family_episodes_without_a_child_member_excluded``)."""
+    member, for the days the child was a member while the episode ran.
+
+    A membership holds from ``valid_from`` to ``valid_to``, both days included, a missing date
+    open: the rule by which the rest of the package reads memberships on a date
+    (``earlyhelp.data.ssd.family_of_persons``). A child who joined the family while the episode
+    ran (a baby born into it, a child moving in) has it from the day they joined; one who left,
+    to the day they left (the spell ends the day after ``valid_to``, the first day not in the
+    family). Counted in ``report``: ``family_episodes_shortened_to_a_childs_membership`` (a
+    child's copy so shortened), ``family_episodes_outside_a_childs_membership_excluded`` (a
+    child member who was not in the family on any day of the episode) and
+    ``family_episodes_without_a_child_member_excluded`` (no ``child`` member at all). A child's
+    memberships of one family that overlap or meet give one spell."""
     cols = ["person_id", "start_date", "end_date", "level"]
     ep = ds.episodes
-    report["family_episodes_without_a_child_member_excluded"] = 0
+    for key in ("family_episodes_without_a_child_member_excluded",
+                "family_episodes_outside_a_childs_membership_excluded",
+                "family_episodes_shortened_to_a_childs_membership"):
+        report[key] = 0
     if ep.empty:
         return pd.DataFrame(columns=cols)
     ep = ep.assign(level=ep["level"]) if "level" in ep.columns else ep.assign(level=pd.NA)
@@ -45,15 +63,54 @@ def _child_episodes(ds, report: Dict[str, Any]) -> pd.DataFrame:
     fam = ep[ep["person_id"].isna() & ep["family_id"].notna()][["family_id", "start_date", "end_date", "level"]]
     members = ds.family_members
     if len(fam) and len(members):
-        kids = members[members["role"].astype("string") == "child"][["family_id", "person_id"]]
+        fam = fam.reset_index(drop=True).assign(_episode=lambda f: np.arange(len(f)))
+        kids = members[members["role"].astype("string") == "child"][["family_id", "person_id", "valid_from",
+                                                                      "valid_to"]]
         childless = ~fam["family_id"].isin(kids["family_id"])
-        fam = fam.merge(kids, on="family_id", how="inner")[cols]
+        fam = _within_membership(fam.merge(kids, on="family_id", how="inner"), report)[cols]
     else:
         childless = np.ones(len(fam), bool)
         fam = fam.iloc[0:0].reindex(columns=cols)
     report["family_episodes_without_a_child_member_excluded"] = int(childless.sum())
     # (an empty part would only set the columns' types: pandas warns of that)
     return pd.concat([part for part in (per_child, fam) if len(part)] or [per_child], ignore_index=True)
+
+
+def _ns(dates: pd.Series, missing: int, later: np.timedelta64 = np.timedelta64(0, "D")) -> np.ndarray:
+    """``dates`` (plus ``later``) as nanoseconds whatever unit the column holds, ``missing`` where
+    there is none (pandas 3 reads dates as microseconds)."""
+    t = dates.to_numpy().astype("datetime64[ns]")
+    return np.where(np.isnat(t), missing, (t + later).astype(np.int64))
+
+
+def _within_membership(j: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
+    """Each (family episode, child member) row of ``j`` clipped to the membership: from the later
+    of the episode's start and ``valid_from`` to the earlier of its end and the day after
+    ``valid_to``; rows whose membership holds on no day of the episode left out, and one
+    child's pieces of one episode that overlap or meet merged. Counted in ``report``."""
+    day = np.timedelta64(1, "D")
+    s, e = _ns(j["start_date"], _NEVER), _ns(j["end_date"], _OPEN)
+    f = _ns(j["valid_from"], _NEVER)
+    u = _ns(j["valid_to"], _OPEN, later=day)   # the first day out of the family
+    lo, hi = np.maximum(s, f), np.minimum(e, u)
+    # an episode of one day (start = end) stands for that day: the child's if a member on it
+    inside = (lo < hi) | ((s == e) & (f <= s) & (s < u))
+    report["family_episodes_outside_a_childs_membership_excluded"] += int((~inside).sum())
+    j = j[inside].assign(_lo=lo[inside], _hi=np.maximum(hi[inside], lo[inside]))
+    j = j.sort_values(["_episode", "person_id", "_lo"], kind="stable")
+    same = (j["_episode"].eq(j["_episode"].shift()) & j["person_id"].eq(j["person_id"].shift())).to_numpy(
+        dtype=bool, na_value=False)
+    reach = pd.Series(j["_hi"].to_numpy()).groupby([j["_episode"].to_numpy(), j["person_id"].to_numpy()]).cummax()
+    before = np.r_[_NEVER, reach.to_numpy()[:-1]]
+    piece = np.cumsum(~(same & (j["_lo"].to_numpy() <= before)))
+    j = j.groupby(piece, sort=False).agg(person_id=("person_id", "first"), level=("level", "first"),
+                                         start_date=("start_date", "first"), end_date=("end_date", "first"),
+                                         _lo=("_lo", "min"), _hi=("_hi", "max"))
+    s, e = _ns(j["start_date"], _NEVER), _ns(j["end_date"], _OPEN)
+    report["family_episodes_shortened_to_a_childs_membership"] += int(((j["_lo"] > s) | (j["_hi"] < e)).sum())
+    return j.assign(start_date=pd.to_datetime(j["_lo"].to_numpy(), unit="ns"),
+                    end_date=pd.to_datetime(np.where(j["_hi"] == _OPEN, np.iinfo(np.int64).min, j["_hi"]),
+                                            unit="ns")).reset_index(drop=True)
 
 
 def build_spells(ds, cats: Categories, gap_days: int = 0, short_breaks: str = "exclude"
@@ -74,11 +131,19 @@ def build_spells(ds, cats: Categories, gap_days: int = 0, short_breaks: str = "e
     to start when one of higher need ends, or left out as it ends first), and
     ``spells_starting_with_a_spell_of_higher_need_excluded`` (two spells starting on one day,
     the one of lower need ending first). A CIN or CP plan stands for the services of middle need
-    (other services of categories of your own too)."""
+    (other services of categories of your own too).
+
+    A family's Early Help episodes are each child member's for the days of their membership
+    (see ``_child_episodes``: ``family_episodes_shortened_to_a_childs_membership``,
+    ``family_episodes_outside_a_childs_membership_excluded``); care episodes ceased X1 whose
+    next begins up to ``cats.x1_join_days`` later are joined to it
+    (``care_episodes_ceased_x1_joined_to_the_next_episode``, and
+    ``care_episodes_ceased_x1_not_joined_to_the_next_episode`` for those the data show ending
+    the child's care)."""
     report: Dict[str, Any] = {}
     parts: List[pd.DataFrame] = []
     state_index = {s: i for i, s in enumerate(cats.states)}
-    cla = _care_episodes(ds.cla_episodes, short_breaks, report)
+    cla = _join_x1_slips(_care_episodes(ds.cla_episodes, short_breaks, report), cats.x1_join_days, report)
     if len(cla):
         parts.append(pd.DataFrame({
             "person_id": cla["person_id"].astype(str).to_numpy(), "start": cla["start_date"].to_numpy(),
@@ -108,8 +173,7 @@ def build_spells(ds, cats: Categories, gap_days: int = 0, short_breaks: str = "e
     report["spells_without_birth_date_excluded"] = int(no_birth.sum())
     sp = _keep_care(sp[~no_birth], cats, report)
     sp = _resolve_overlaps(sp, cats, report)
-    age = (sp["start"] - sp["birth"]).dt.days.to_numpy() / YEAR_IN_DAYS
-    sp["age"] = cats.bracket_of(age)
+    sp["age"] = cats.bracket_of(cats.age_of(sp["birth"], sp["start"]))
     outside = sp["age"].to_numpy() < 0
     report["spells_outside_the_age_brackets_excluded"] = int(outside.sum())
     sp = sp[~outside].reset_index(drop=True)
@@ -210,6 +274,47 @@ def _care_episodes(cla: pd.DataFrame, short_breaks: str, report: Dict[str, Any])
         return cla
     report["short_break_episodes_excluded"] = int(short.sum())
     return cla[~short]
+
+
+X1_JOINED = "care_episodes_ceased_x1_joined_to_the_next_episode"
+X1_APART = "care_episodes_ceased_x1_not_joined_to_the_next_episode"
+
+
+def _join_x1_slips(cla: pd.DataFrame, join_days: int, report: Dict[str, Any]) -> pd.DataFrame:
+    """``cla`` with each episode ceased X1 (the child stays looked after: a new episode begins
+    the same day) whose child's next episode begins 1 to ``join_days`` days later ended on the
+    day the next begins: one stay in care, not an exit and a new entry on a slipped date.
+    Counted in ``report``: ``care_episodes_ceased_x1_joined_to_the_next_episode``, and
+    ``care_episodes_ceased_x1_not_joined_to_the_next_episode`` (the next begins later than
+    that, or no next episode follows: the data show the child leaving care; with ``join_days``
+    0, cs-demand-model's reading, every X1 episode whose next does not begin the day it ceased).
+    """
+    report[X1_JOINED] = report[X1_APART] = 0
+    if cla.empty or "reason_for_leaving" not in cla.columns:
+        return cla
+    x1 = cla["reason_for_leaving"].astype("string").eq(CLA_CONTINUES)   # codes read as the schema has them
+    x1 = x1.to_numpy(dtype=bool, na_value=False) & cla["end_date"].notna().to_numpy()
+    if not x1.any():
+        return cla
+    # each episode's child's next episode, in order of start (numpy: sorting the ids is slow)
+    child = pd.factorize(cla["person_id"])[0]
+    start = _ns(cla["start_date"], _NEVER)
+    order = np.lexsort((start, child))
+    after = np.full(len(cla), -1)
+    same = child[order][1:] == child[order][:-1]
+    after[order[:-1][same]] = order[1:][same]
+    has = x1 & (after >= 0)
+    gap = np.full(len(cla), np.nan)
+    gap[has] = (start[after[has]] - _ns(cla["end_date"], _NEVER)[has]) / 86_400e9
+    # a next episode beginning the day it ceased (or before: the overlap rules) runs on already
+    slipped = has & (gap >= 1) & (gap <= join_days)
+    report[X1_JOINED] = int(slipped.sum())
+    report[X1_APART] = int((x1 & ~(gap <= 0) & ~slipped).sum())
+    if slipped.any():
+        cla = cla.copy()
+        column = cla.columns.get_loc("end_date")
+        cla.iloc[np.flatnonzero(slipped), column] = cla["start_date"].to_numpy()[after[slipped]]
+    return cla
 
 
 # what the spells of each rank of need are called in the report (see _need_rank)
@@ -323,9 +428,11 @@ def _sweep(start: np.ndarray, end: np.ndarray, rank: np.ndarray, report: Dict[st
     return segments
 
 
-def day_index(sp: pd.DataFrame) -> Tuple[pd.Timestamp, np.ndarray, np.ndarray]:
-    """(first day, start day numbers, end day numbers with -1 for open spells)."""
-    first = min(sp["start"].min(), sp["end"].min() if sp["end"].notna().any() else sp["start"].min())
+def day_index(sp: pd.DataFrame, first: Optional[pd.Timestamp] = None) -> Tuple[pd.Timestamp, np.ndarray, np.ndarray]:
+    """(first day, start day numbers, end day numbers with -1 for open spells); ``first``: the
+    day to count from (at or before the spells' first), by default the spells' first day."""
+    if first is None:
+        first = min(sp["start"].min(), sp["end"].min() if sp["end"].notna().any() else sp["start"].min())
     start = (sp["start"] - first).dt.days.to_numpy()
     end = (sp["end"] - first).dt.days.fillna(-1).astype(np.int64).to_numpy()
     return first, start, end

@@ -14,7 +14,7 @@ _EXPORTS: Dict[str, str] = {
     # models and the engine (forecast/models.py, forecast/forecaster.py)
     "AutoETS": "models", "Theta": "models", "SeasonalNaive": "models", "Naive": "models",
     "CrostonOptimized": "models", "TSB": "models", "CountRegression": "models",
-    "Forecaster": "forecaster", "ModelError": "forecaster",
+    "Forecaster": "forecaster", "ModelError": "forecaster", "BlankValuesFilledWarning": "forecaster",
     # series, hierarchy, accuracy, capacity, plots
     "demand_series": "demand", "demand_hierarchy": "demand", "MEASURES": "demand", "CHILD_MEASURES": "demand",
     "DemandSeries": "demand",

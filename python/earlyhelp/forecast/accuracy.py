@@ -61,10 +61,17 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
 
     Returns
     -------
-    DataFrame ``unique_id, [cutoff,] model, mase, smape, rmsse, coverage_<level>..., n``:
+    DataFrame ``unique_id, [cutoff,] model, mase, smape, rmsse, coverage_<level>..., n``
+    (and, averaged over the windows, ``n_windows, n_windows_scaled``):
     ``smape`` in percent (0-100: ``100 * mean(|y - f| / (|y| + |f|))``, 0 when both are 0),
     ``coverage_<level>`` the share of actuals inside the interval, ``n`` the number of forecast
     points. MASE/RMSSE are NaN where the scale is 0 or the history is shorter than a season.
+    Averaged (``by_cutoff=False``), each metric is the mean of its windows' values: sMAPE and
+    coverage over all ``n_windows`` windows of the series, MASE and RMSSE over the
+    ``n_windows_scaled`` of them that have a scale (a window whose history is shorter than a
+    season, or whose scale is 0, has none). Where ``n_windows_scaled`` is below ``n_windows`` the
+    two sets of windows differ (a new series' first windows), and so may MASE compared across
+    series (as :func:`best_model` averages it); ``by_cutoff=True`` shows each window.
 
     Raises
     ------
@@ -121,6 +128,9 @@ def accuracy(cv_df: pd.DataFrame, train_df: Optional[pd.DataFrame] = None, seaso
     agg = out.groupby(["unique_id", "model"], sort=False)
     result = agg[cols].mean()
     result["n"] = agg["n"].sum()
+    # how many windows each mean is over: MASE and RMSSE skip the windows without a scale
+    result["n_windows"] = agg["n"].size()
+    result["n_windows_scaled"] = agg["mase"].count()
     result = result.reset_index()
     result["model"] = pd.Categorical(result["model"], categories=models)
     result = result.sort_values(["unique_id", "model"]).reset_index(drop=True)

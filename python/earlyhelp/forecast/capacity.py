@@ -19,6 +19,7 @@ from ..results import Excluded, Exclusions, FrameResult
 from ._dates import period_text, without_zone
 from ._level_arg import level_list
 from .accuracy import _flat_columns, _levels, series_gaps
+from .demand import _data_date, _ends_after_reason, _local_dates, _local_day
 
 DAYS_PER_WEEK = 7.0
 WEEKS_PER_MONTH = 365.25 / 12.0 / DAYS_PER_WEEK
@@ -36,9 +37,12 @@ class DurationCurve(FrameResult):
     ----------
     mean_weeks : restricted mean duration (the curve is taken to reach 0 after the last time).
     median_weeks : median duration (NaN when the curve never falls to one half).
-    n_closed, n_open : episodes closed by ``as_of`` (events) and still open (censored).
+    n_closed, n_open : episodes closed by ``as_of`` (events) and still open (censored), those
+        whose end date is after ``as_of`` among the open.
     step_up_share : the share of closed episodes that ended in a step-up.
-    excluded : episodes left out (missing start, end before start, start after ``as_of``).
+    excluded : episodes left out (missing start, end before start, start after ``as_of``) and,
+        counted though kept, the end dates after ``as_of`` that were not used (the episode taken as
+        open), each with its reason (an :class:`~earlyhelp.results.Exclusions`).
     as_of : the data date open episodes are censored at.
     """
 
@@ -116,8 +120,13 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
     ds : Dataset
         The council's data (its ``episodes`` table).
     as_of : Timestamp, optional
-        The data date: open episodes are censored here (default ``ds.meta["as_of"]`` or the
-        latest start or end date in the table). Episodes starting after it are excluded.
+        The data date: open episodes are censored here. Default: the date
+        :func:`demand_series` counts to, ``ds.meta["as_of"]``, ``["snapshot_date"]`` or
+        ``["end_date"]``, else the latest request received, episode started or assessment started
+        (no end date sets it). A date with a time zone stands for its own calendar day. Episodes
+        starting after it are excluded; an end date after it (a planned end keyed in ahead, or a
+        year typed wrong) is not used: the episode is taken as still open at ``as_of`` and counted
+        in ``excluded`` with that reason.
     by_outcome : bool, default True
         Also return the empirical duration curves of closed episodes that ended in a
         step-up and of those that ended otherwise (used by the ``step_up_rate`` scenario).
@@ -129,25 +138,32 @@ def episode_duration_curve(ds, *, as_of: Optional[pd.Timestamp] = None,
     ``survival_step_up, survival_other``; its fields ``mean_weeks`` (restricted mean: the curve
     is taken to reach 0 after the last time), ``median_weeks``, ``n_closed``, ``n_open``,
     ``step_up_share`` (among closed episodes) and ``excluded`` (missing start, end before
-    start, starts after ``as_of``).
+    start, starts after ``as_of``; end dates after ``as_of``, taken as open).
+
+    Raises
+    ------
+    ValidationError
+        no dated episode to take a data date from (give ``as_of``), or no closed episode.
     """
     ep = ds["episodes"]
-    if as_of is None:
-        as_of = ds.meta.get("as_of") if hasattr(ds, "meta") else None
-    if as_of is None:
-        as_of = pd.concat([ep["start_date"], ep["end_date"]]).max()
-    as_of = pd.Timestamp(as_of)
-    start, end = ep["start_date"], ep["end_date"]
+    start, end = _local_dates(ep["start_date"]), _local_dates(ep["end_date"])
+    as_of = _local_day(as_of) if as_of is not None else _data_date(ds)
+    if as_of is None or pd.isna(as_of):
+        raise ValidationError(Problem("episodes", "start_date", "no dated episodes to take the data date from: "
+                                                                "give as_of"))
     excluded = Exclusions([
         Excluded("episodes", "missing start_date", int(start.isna().sum())),
         Excluded("episodes", "end_date before start_date", int(((end < start) & end.notna()).sum())),
         Excluded("episodes", "start_date after as_of", int((start > as_of).sum())),
     ])
-    keep = start.notna() & ~((end < start) & end.notna()) & (start <= as_of)
-    ep = ep[keep]
-    closed = (ep["end_date"].notna() & (ep["end_date"] <= as_of)).to_numpy()
-    stop = ep["end_date"].where(closed, as_of)
-    weeks = ((stop - ep["start_date"]).dt.days / DAYS_PER_WEEK).to_numpy(float)
+    keep = (start.notna() & ~((end < start) & end.notna()) & (start <= as_of)).to_numpy()
+    ep, start, end = ep[keep], start[keep], end[keep]
+    closed = (end.notna() & (end <= as_of)).to_numpy()
+    # an end after the data date is not known to have happened (a planned end, a year typed wrong):
+    # counted as a closure, it would stretch the curve to that date
+    excluded = excluded + [Excluded("episodes", _ends_after_reason(as_of), int((end > as_of).sum()))]
+    stop = end.where(closed, as_of)
+    weeks = ((stop - start).dt.days / DAYS_PER_WEEK).to_numpy(float)
     if len(weeks) == 0 or not closed.any():
         raise ValidationError(Problem("episodes", "end_date", "no closed episodes to estimate durations from"))
     times, at_risk, events, censored, surv = _kaplan_meier(weeks, closed)

@@ -39,7 +39,12 @@ UNKNOWN_REGION = "unknown_region"
 _PERIODS = {"MS": ("M", "start"), "M": ("M", "end"), "ME": ("M", "end"), "QS": ("Q", "start"),
             "QS-JAN": ("Q", "start"), "W-MON": ("W-SUN", "start"), "W": ("W-SUN", "end"),
             "W-SUN": ("W-SUN", "end"), "D": ("D", "start")}
+#: the keys of ``ds.meta`` that give the data date, in order (see :func:`_data_date`)
 _AS_OF_KEYS = ("as_of", "snapshot_date", "end_date", "end")
+#: the dates recorded when an event happens, the latest of which is the data date when ``ds.meta`` gives
+#: none. No end date sets it: an episode's end may be a planned end keyed in ahead, or a year typed wrong
+#: (2052), and the data date would move with it (see :func:`_data_date`)
+_EVENT_DATES = (("requests", "received_date"), ("episodes", "start_date"), ("assessments", "started"))
 
 
 class DemandSeries(FrameResult):
@@ -49,7 +54,8 @@ class DemandSeries(FrameResult):
     ----------
     excluded : :class:`~earlyhelp.results.Exclusions`: events left out per measure and
         reason (no date, no known locality, dated far before the rest, outside the complete
-        periods; from the open caseloads, episodes whose end_date is before their start_date).
+        periods; from the open caseloads, episodes whose end_date is before their start_date,
+        and, counted though kept as still open, those whose end_date is after the data date).
     dropped_periods : ``(period start, reason)`` of the partial first/last periods dropped.
     as_of : the data date the series run to.
     freq : the pandas frequency of ``ds``.
@@ -95,8 +101,11 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         The window. Default: from the later of the earliest request and the earliest
         episode start (extracts keep episodes opened before their window, not the requests) to
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
-        else the latest event). A few requests dated 24 months or more before every other (at
-        most 1% of them: a year typed 1901) do not move that start: they are not counted,
+        else the latest request received, episode started or assessment started: an end date may
+        be a planned end keyed in ahead, so none sets it; the rule
+        :func:`~earlyhelp.forecast.episode_duration_curve` uses too). A few requests dated 24
+        months or more before every other (at most 1% of them: a year typed 1901) do not move
+        that start: they are not counted,
         ``excluded`` lists them with that reason and a
         :class:`~earlyhelp.measures.StrayDatesWarning` names them. Only complete
         periods are kept; the partial first/last periods dropped are listed in
@@ -122,7 +131,9 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         events left out and why (no date, no known locality, dated far before the rest,
         outside the complete periods; from ``open_caseload`` and ``child_open_caseload``,
         episodes whose ``end_date`` is before their ``start_date``: never open, they would
-        take the caseload below what was open);
+        take the caseload below what was open; and, counted though kept, episodes whose
+        ``end_date`` is after the data date: a planned end or a date typed wrong, taken as still
+        open, as :func:`~earlyhelp.forecast.episode_duration_curve` takes them);
         ``dropped_periods``, ``as_of`` and ``freq`` describe the window.
 
         With ``hierarchy=True``: ``(Y_df, S_df, tags)`` exactly as :func:`aggregate` returns them
@@ -145,7 +156,9 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
     if not dates:
         raise ValidationError(Problem("dataset", None, "no dated events to count"))
     all_dates = pd.concat(dates)
-    as_of = _as_of(ds, all_dates)
+    as_of = _data_date(ds)
+    if as_of is None:
+        as_of = _local_day(all_dates.max())
     first, strays = _window_start(ds, all_dates)
     _warn_strays(strays)
     lo = _local_day(start) if start is not None else first
@@ -161,6 +174,9 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         ev = events[measure]
         if measure in ("open_caseload", "child_open_caseload"):
             counts = _open_at_period_end(ev, periods, key, as_of)
+            excluded.append(Excluded(_TABLE_OF[measure], _ends_after_reason(as_of),
+                                     int(((ev["end_date"] > as_of) & (ev["date"] <= as_of)).sum()),
+                                     step="series", measure=measure))
         else:
             inside = (ev["date"] >= periods[0].start_time) & (ev["date"] <= periods[-1].end_time)
             stray = strays.get(_DATED_BY.get(measure))
@@ -431,15 +447,54 @@ def _local_dates(values) -> pd.Series:
     return dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
 
 
-def _as_of(ds, dates: pd.Series) -> pd.Timestamp:
+def _data_date(ds) -> Optional[pd.Timestamp]:
+    """The data date of ``ds``: the last day its data cover, the one rule of every forecast function
+    (:func:`demand_series` counts to it, :func:`~earlyhelp.forecast.episode_duration_curve` censors open
+    episodes there).
+
+    ``ds.meta["as_of"]``, ``["snapshot_date"]``, ``["end_date"]`` or ``["end"]`` (the first that reads as a
+    date), else the latest request received, episode started or assessment started: dates recorded when
+    the event happens. An end date never sets it: an episode's end may be a planned end keyed in ahead or
+    a year typed wrong, and every open episode would then be taken as open until that day. A date with a
+    time zone stands for its own calendar day.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the data.
+
+    Returns
+    -------
+    Timestamp or None
+        a day without a time zone; None when neither ``meta`` nor those tables hold a date.
+    """
     meta = getattr(ds, "meta", {}) or {}
     for k in _AS_OF_KEYS:
         if meta.get(k) is not None:
             try:
-                return _local_day(meta[k])
+                day = _local_day(meta[k])
             except (TypeError, ValueError):
                 continue
-    return _local_day(dates.max())
+            if not pd.isna(day):
+                return day
+    latest = None
+    for table, column in _EVENT_DATES:
+        try:
+            frame = ds[table]
+        except (KeyError, ValueError):
+            continue
+        if column not in frame.columns or not frame[column].notna().any():
+            continue
+        day = _local_day(_local_dates(frame[column]).max())
+        latest = day if latest is None else max(latest, day)
+    return latest
+
+
+def _ends_after_reason(as_of: pd.Timestamp) -> str:
+    """Why an episode's end date is not used: it lies after the data date (the words
+    :func:`~earlyhelp.forecast.episode_duration_curve` and :func:`demand_series` both give)."""
+    return (f"end_date after the data date {as_of.date()} (a planned end keyed in ahead, or a date typed "
+            "wrong): the closure is not used, the episode is taken as still open at the data date")
 
 
 #: the date column each measure's events are dated by, where it is a table's own column

@@ -8,7 +8,9 @@ categories, when every partition holds the same ones; otherwise by value). Serie
 value are gathered from every partition into the forecaster's ``excluded_``, as for a pandas frame
 (a partition holding only such series gives no rows, not an error); so are ``report_`` (each
 series' data report), ``fallbacks_`` and ``fitted_models_``, as a pandas fit of the same frame
-gives them. A problem names rows by the frame's index labels, as for a pandas frame.
+gives them. A problem names rows by the frame's index labels, as for a pandas frame. The whole
+frame's last period with a value is found first (one pass over the partitions): with
+``origin="frame"`` every partition runs its series to it, as the pandas fit does.
 """
 from __future__ import annotations
 
@@ -28,18 +30,33 @@ def _ids(pdf: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": pd.unique(pdf["unique_id"].astype(str))})
 
 
-def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]]
-                   ) -> Tuple[pd.DataFrame, ...]:
+def _forecast_part(pdf: pd.DataFrame, params: Dict[str, Any], h: int, level: Optional[List[Any]],
+                   frame_end: Optional[pd.Timestamp] = None) -> Tuple[pd.DataFrame, ...]:
     """One partition's forecast, the series it excluded, its fallbacks, fitted models and data report. Its
     index is kept: a problem names the rows by the labels of the frame the user gave, as for a
-    pandas frame (a shuffled partition's positions are no rows of that frame)."""
+    pandas frame (a shuffled partition's positions are no rows of that frame). ``frame_end``: the
+    whole frame's last period with a value, which every series runs to with ``origin="frame"``."""
     from .forecaster import Forecaster
 
     if pdf.empty:
         return pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None
     ids = pdf["unique_id"].dtype
-    return (*Forecaster(**params)._forecast_partition(pdf, h, level),
+    return (*Forecaster(**params)._forecast_partition(pdf, h, level, frame_end),
             ids if isinstance(ids, pd.CategoricalDtype) else None)
+
+
+def _last_value_date(pdf: pd.DataFrame) -> Optional[pd.Timestamp]:
+    """The partition's last period with a value (``y`` not missing), read as the Forecaster reads
+    dates; None when it has none."""
+    from ._dates import local_dates
+
+    if pdf.empty or not {"ds", "y"}.issubset(pdf.columns):
+        return None
+    valued = pd.to_numeric(pdf["y"], errors="coerce").notna().to_numpy()
+    if not valued.any():
+        return None
+    day = local_dates(pdf["ds"], "forecast input")[valued].max()
+    return None if pd.isna(day) else pd.Timestamp(day)
 
 
 def _id_dtype(dtypes: Sequence[Any]) -> Optional[pd.CategoricalDtype]:
@@ -99,9 +116,14 @@ def predict_dask(forecaster, ddf, h: int, level: Optional[Sequence[float]] = Non
     check_partitions(ddf)
     params = dict(models=forecaster.models, freq=forecaster.freq, season_length=forecaster.season_length, n_jobs=1,
                   fill_missing=forecaster.fill_missing, allow_negative=forecaster.allow_negative,
-                  interval=forecaster.interval, interval_windows=forecaster.interval_windows)
+                  interval=forecaster.interval, interval_windows=forecaster.interval_windows,
+                  origin=forecaster.origin)
     lv = None if level is None else list(level)
-    parts = [dask.delayed(_forecast_part)(p, params, int(h), lv) for p in ddf.to_delayed()]
+    # the whole frame's last period with a value: with origin="frame" every series runs to it, and a
+    # series' note measures its end from it, as in the pandas fit (not from its partition's last)
+    ends = [e for e in dask.compute(*[dask.delayed(_last_value_date)(p) for p in ddf.to_delayed()]) if e is not None]
+    frame_end = max(ends) if ends else None
+    parts = [dask.delayed(_forecast_part)(p, params, int(h), lv, frame_end) for p in ddf.to_delayed()]
     results = dask.compute(*parts)
     dtype = _id_dtype([r[5] for r in results if len(r[1]) or len(r[4])])
     forecaster.excluded_ = _in_series_order(_gather_excluded([r[1] for r in results]), dtype)

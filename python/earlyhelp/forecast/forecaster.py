@@ -16,12 +16,32 @@ Data handling (documented and reported, never silent)
   (``20240101``, a period number): pandas would read it as nanoseconds since 1970.
 * Duplicate ``(unique_id, ds)`` rows raise :class:`earlyhelp.ValidationError`
   naming the series and dates; so do dates off the ``freq`` grid.
-* Missing periods inside a series (a row absent) and interior NaN ``y`` are
-  filled by ``fill_missing``: ``"zero"`` (default: counts built from event
-  tables have no row when nothing happened), ``"interpolate"`` (linear), or
-  ``"error"``. Leading and trailing NaN rows are dropped (a series that starts
-  late or stops is simply shorter). Counts per series are in ``report_``; its ``note`` says
-  why a series gets no prediction intervals (a single observation).
+* Where each series is forecast from (``origin``): by default (``"frame"``) every series runs to
+  the frame's last period with a value, and is forecast from there. A series whose rows stop
+  earlier (a locality with no events in the last months has no row for them when the counts come
+  from a GROUP BY; or its last ``y`` are blank) has those periods filled as below, counted in
+  ``report_`` (``n_end_filled``, and a ``note``: "last value 2023-10-01, 2 periods before the
+  frame's last date 2023-12-01: ...") and in a warning in the log: forecast from its own last
+  row, it would be forecast for months already known, and a council total summed by ``ds`` would
+  leave it out of the last months. ``origin="series"`` forecasts each series from its own last
+  value (statsforecast's rule, for a frame of unrelated series, or of councils whose data end on
+  different dates); a series ending before the frame's last date then says so in its ``note``, and
+  in the log.
+* Missing periods between a series' first value and its end (a row absent, or a blank ``y``) are
+  filled by ``fill_missing``: ``"zero"`` (default: counts built from event tables have no row
+  when nothing happened, and a table of counts pivoted wide and back leaves those cells blank),
+  ``"interpolate"`` (linear; a series cannot end with a period to interpolate, so with
+  ``origin="frame"`` a series ending early is a ValidationError naming it), or ``"error"`` (a
+  ValidationError naming each series and period). ``"zero"`` fills counts only: a series with a
+  value that is not a whole number of 0 or more (a rate, a net change) and a period to fill is a
+  ValidationError naming it (a missing rate is not 0). Blank ``y`` cells filled with 0 raise a
+  :class:`BlankValuesFilledWarning` naming the series and how many: a blank may also be a value
+  not known (not keyed in, suppressed), which ``"interpolate"`` or ``"error"`` treat as such. NaN
+  rows before a series' first value are dropped (a series that starts late is simply shorter),
+  and so are NaN rows after the frame's last value. Counts per series are in ``report_``
+  (``n_missing_filled`` rows absent, ``n_nan_filled`` blanks filled, ``n_nan_dropped``, and
+  ``n_end_filled`` of them after the series' last value); its ``note`` says why a series gets no
+  prediction intervals (a single observation) and where it ends.
 * Negative ``y`` raises ValidationError unless ``allow_negative=True``; so do
   infinite ``y`` and ``y`` above ``MAX_Y`` in size (1e12: no count or measure of
   demand comes near it, and the count intervals cannot be computed beyond it).
@@ -32,13 +52,18 @@ Data handling (documented and reported, never silent)
   run of zeros, e.g. a closed locality) is raised to 0. ``interval="model"`` gives each
   model's own output, with its point forecast and bounds raised to 0 where they fall below
   it (as given, negative values included, with ``allow_negative=True``).
-* Count intervals are for counts: a series whose given values are not all whole numbers (a rate,
-  a mean; values filled by ``fill_missing`` do not count) gets the model's own intervals instead,
+* Count intervals are for counts: a series whose given values are not all whole numbers of 0 or
+  more (a rate, a mean, or a net change such as opened minus closed with ``allow_negative``;
+  values filled by ``fill_missing`` do not count) gets the model's own intervals instead,
   kept at 0 or above unless ``allow_negative``, and is listed in ``fallbacks_``.
 * ``freq`` must be given. When more than half of a series' periods on the ``freq``
-  grid would be filled and the dates themselves follow another frequency (e.g.
+  grid would be filled and the frame's dates follow another frequency (e.g.
   monthly dates with ``freq="D"``), a ValidationError names the series and the
-  frequency the dates suggest, instead of filling the gaps with zeros.
+  frequency the dates suggest, instead of filling the gaps with zeros. When the frame's dates
+  together follow ``freq``, a series with few rows is intermittent counts on that grid, however
+  evenly its rows fall (three events a quarter apart beside monthly series); its own dates suggest
+  a frequency only when the frame's follow none. Six or more rows on every k-th period, evenly,
+  are a coarser series (a ValidationError suggests the frequency).
 * Exogenous columns must be finite (no NaN or inf) and at most ``MAX_EXOG`` (1e12) in size
   on every row of a series' span, in the training frame and in ``X_df``; a missing period (a row absent)
   takes the exogenous values of the period before it (counted in ``report_``
@@ -46,9 +71,8 @@ Data handling (documented and reported, never silent)
   different values raise a ValidationError.
 * Series with no usable value are excluded and listed in ``excluded_``
   (with the reason).
-* Each series is forecast from its own last date (a series that stopped,
-  e.g. a council that merged, is forecast from where it stopped; its
-  ``last_ds`` is in ``report_``).
+* ``report_``'s ``last_ds`` is the period each series is forecast from (see ``origin`` above: the
+  frame's last period with a value, or with ``origin="series"`` the series' own last value).
 * Models that could not be used as asked on a series (e.g. a series shorter
   than a season gets a non-seasonal model) are listed in ``fallbacks_``; so are
   series of more than one observation that a model gave no prediction intervals
@@ -78,10 +102,10 @@ from .._numbers import is_whole
 from ._dates import local_dates, period_text, period_texts
 from ._level_arg import level_list
 from .accuracy import _flat_columns
-from .models import (INTERMITTENT_KINDS, CoreModel, intermittent_bounds, intermittent_variance, theta_bounds,
-                     theta_fitted)
+from .models import (INTERMITTENT_KINDS, MAX_SEASON_LENGTH, CoreModel, intermittent_bounds, intermittent_variance,
+                     theta_bounds, theta_fitted)
 
-__all__ = ["Forecaster", "ModelError", "MAX_Y", "MAX_EXOG"]
+__all__ = ["Forecaster", "ModelError", "BlankValuesFilledWarning", "MAX_Y", "MAX_EXOG", "MAX_SEASON_LENGTH"]
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +130,12 @@ MAX_THREADS = 1024
 #: mean at 30 (cpp/src/forecast/count_regression.cpp); where it binds, the method says so
 COUNT_MEAN_CAP = float(np.exp(30.0))
 _FILL = ("zero", "interpolate", "error")
+#: where each series is forecast from: the frame's last period with a value, or the series' own last value
+_ORIGINS = ("frame", "series")
 #: the columns of ``excluded_``
 _EXCLUDED_COLUMNS = ["unique_id", "n_rows", "reason"]
+#: the columns of ``cv_excluded_``: one row per backtest window and series left out of it
+_CV_EXCLUDED_COLUMNS = ["window", "cutoff", "unique_id", "n_train", "reason"]
 #: built-in models that need non-negative counts (they raise on a negative value)
 _COUNT_KINDS = ("CountRegression", "CrostonOptimized", "TSB")
 #: the level of the model's own interval whose width gives the variance the count intervals start from,
@@ -115,6 +143,11 @@ _COUNT_KINDS = ("CountRegression", "CrostonOptimized", "TSB")
 #: are not normal, so the width over twice the normal quantile differs from level to level, and an 80%
 #: count interval moved when 95% was asked for too (95 is the level the CLI and the benchmarks read)
 _VARIANCE_LEVEL = 95.0
+
+
+class BlankValuesFilledWarning(UserWarning):
+    """Blank ``y`` cells (NaN) inside a series were read as 0 (``fill_missing="zero"``, the default); the
+    message names the series and how many, as ``Forecaster.report_``'s ``n_nan_filled`` counts them."""
 
 
 class ModelError(ValidationError):
@@ -146,7 +179,8 @@ class _Panel:
                  whole: Optional[np.ndarray] = None) -> None:
         self.uids, self.y, self.indptr, self.start = uids, y, indptr, start
         self.grid, self.X, self.exog = grid, X, exog
-        # per series: every value given is a whole number (a count); None: not known (all taken as counts)
+        # per series: every value given is a whole number of 0 or more (a count); None: not known (all taken
+        # as counts)
         self.whole = whole
 
     @property
@@ -412,6 +446,29 @@ def _note_far_beyond_history(res: Dict[str, Any], panel: _Panel) -> None:
     res["method"], res["fallback"] = method, fallback
 
 
+def _warn_blank_filled(uids: np.ndarray, n_nan: np.ndarray, fill: str) -> None:
+    """With ``fill_missing="zero"``, a :class:`BlankValuesFilledWarning` naming the series whose blank
+    ``y`` cells (NaN) inside the forecast span were read as 0, with how many (also in ``report_``'s
+    ``n_nan_filled``): a blank may be a value not known, which 0 is not. Interpolated blanks, as asked,
+    are counted in ``report_`` and the log only."""
+    which = np.flatnonzero(n_nan)
+    if not len(which):
+        return
+    if fill != "zero":
+        log.info("%d blank y values (NaN) inside %d series were interpolated (see report_)",
+                 int(n_nan.sum()), len(which))
+        return
+    named = ", ".join(f"{uids[k]!r} ({int(n_nan[k])})" for k in which[:10])
+    more = f" and {len(which) - 10} more" if len(which) > 10 else ""
+    warnings.warn(f"{int(n_nan.sum())} blank y values (NaN) inside {len(which)} series were filled with 0 "
+                  f"(fill_missing='zero': a blank is read as no events, as a period without a row is; a table of "
+                  f"counts pivoted wide and back leaves its empty cells blank): {named}{more}. If they are "
+                  "values not known (not keyed in, suppressed), pass fill_missing='interpolate' or 'error' "
+                  "(see report_.n_nan_filled)", BlankValuesFilledWarning, stacklevel=5)
+    log.warning("%d blank y values (NaN) inside %d series were filled with 0 (see report_)",
+                int(n_nan.sum()), len(which))
+
+
 def _warn_excluded(excluded: pd.DataFrame) -> None:
     """Say in the log that series were excluded (once per fit, however many Dask partitions)."""
     if len(excluded):
@@ -473,8 +530,9 @@ class Forecaster:
     freq : str
         pandas frequency of ``ds`` ("MS" month start, "W-MON", "QS", "D", ...).
     season_length : int
-        Periods per season, said once: the season of every model not given its own
-        ``season_length`` (``AutoETS()`` here is ``AutoETS(season_length=12)``). Season
+        Periods per season (1 to ``MAX_SEASON_LENGTH``, 10,000), said once: the season of every
+        model not given its own ``season_length`` (``AutoETS()`` here is
+        ``AutoETS(season_length=12)``). Season
         positions follow the calendar where it gives them (month of the year for "MS" with 12,
         quarter for "QS" with 4, day of the week for "D" with 7) and otherwise count from each
         series' own first period (weekly data with 52: weeks of the calendar's years are 52 or
@@ -483,7 +541,11 @@ class Forecaster:
         Threads for the C++ models (series are fitted independently); below 1 is one thread, at
         most ``MAX_THREADS`` (1024) are used.
     fill_missing : {"zero", "interpolate", "error"}
-        What to do with missing periods and interior NaN values (see module doc).
+        What to do with missing periods (a row absent) and blank ``y`` (NaN) between a series'
+        first value and its end: ``"zero"`` fills counts with 0 (a series that is no count, with a
+        period to fill, is a ValidationError naming it), ``"interpolate"`` linearly, ``"error"``
+        refuses them, naming each series. Blanks filled with 0 raise a
+        :class:`BlankValuesFilledWarning` naming the series (see the module doc).
     allow_negative : bool
         Accept negative ``y`` (otherwise a ValidationError: demand counts cannot be negative),
         except for the models that need counts (CountRegression, CrostonOptimized, TSB). When
@@ -510,17 +572,31 @@ class Forecaster:
         times in four: its 50% interval is [0, 0]), they are widened to the whole numbers either
         side of it. Croston's and TSB's own intervals hold theirs too, and their count intervals
         start from their mean squared one-step error.
-        A series whose values are not all whole numbers is no count: it keeps the model's own
-        intervals (at 0 or above unless ``allow_negative``), listed in ``fallbacks_``.
+        A series whose values are not all whole numbers of 0 or more is no count (a rate; with
+        ``allow_negative`` a net change such as opened minus closed, whose count bounds could not go
+        below 0): it keeps the model's own intervals (at 0 or above unless ``allow_negative``),
+        listed in ``fallbacks_``.
     interval_windows : int
         Rolling-origin windows that calibrate ``"backtest"`` intervals: origins a quarter of
         the horizon apart (3 months for ``h=12``), the latest ``h`` periods before each
         series' end; a window leaves out series with less than two seasons before its origin.
+    origin : {"frame", "series"}, default "frame"
+        Where each series is forecast from. ``"frame"``: the frame's last period with a value,
+        for every series; the periods after a series' last value are filled by ``fill_missing``
+        (0 for counts: a locality with no events in the last months has no row for them), counted
+        in ``report_`` (``n_end_filled``, ``note``) and logged. ``"series"``: each series from its
+        own last value, as statsforecast forecasts (for series that end on different dates by
+        nature: unrelated series, or councils whose extracts end on different dates); a series
+        ending before the frame's last date says so in ``report_``'s ``note``. The output's first
+        ``ds`` of a series is the period after the one it is forecast from.
 
     Attributes
     ----------
     report_ : DataFrame or None
-        Per series: n_obs, first_ds, last_ds, n_missing_filled, n_nan_filled, n_nan_dropped, note.
+        Per series: n_obs, first_ds, last_ds (the period it is forecast from), n_missing_filled
+        (periods without a row, filled), n_nan_filled (blank ``y`` filled), n_nan_dropped (blank
+        rows before its first value or after the frame's last), n_end_filled (of those filled, the
+        periods after its last value, with ``origin="frame"``), note.
         After fitting a Dask DataFrame, None until ``predict`` gathers it from the partitions (each
         is checked where it lives): then the same table as for the pandas frame.
     excluded_ : DataFrame or None
@@ -533,11 +609,15 @@ class Forecaster:
         upper bound more than ``FAR_BEYOND_HISTORY`` times the series' largest value).
     fitted_models_ : DataFrame
         After ``predict``: the model each series got (see :meth:`model_summary`).
+    cv_excluded_ : DataFrame
+        After :meth:`cross_validation`: one row per window and series left out of it, ``window,
+        cutoff, unique_id, n_train, reason`` (no period before the cutoff; with ``level``, a
+        training part too short for a built-in model's prediction intervals).
     """
 
     def __init__(self, models: Sequence[Any], freq: str = "MS", season_length: int = 12,
                  n_jobs: int = 2, fill_missing: str = "zero", allow_negative: bool = False,
-                 interval: Any = "backtest", interval_windows: int = 8) -> None:
+                 interval: Any = "backtest", interval_windows: int = 8, origin: str = "frame") -> None:
         if not models:
             raise ValidationError("Forecaster needs at least one model", table="Forecaster",
                                   column="models")
@@ -567,9 +647,13 @@ class Forecaster:
         except (ValueError, TypeError) as err:
             raise ValidationError(f"unknown frequency {freq!r}: {err}", table="Forecaster",
                                   column="freq") from None
-        if not is_whole(season_length) or season_length < 1:
-            raise ValidationError(f"season_length must be a positive integer, got {season_length!r}",
+        if not is_whole(season_length) or not 1 <= season_length <= MAX_SEASON_LENGTH:
+            raise ValidationError(f"season_length must be a whole number from 1 to {MAX_SEASON_LENGTH:,} "
+                                  f"(MAX_SEASON_LENGTH), got {season_length!r}",
                                   table="Forecaster", column="season_length")
+        if origin not in _ORIGINS:
+            raise ValidationError(Problem("Forecaster", "origin", f"origin must be one of {_ORIGINS}", value=origin))
+        self.origin = origin
         season_length = int(season_length)
         self.models = [_seasoned(model, season_length) for model in models]
         self.freq = freq
@@ -614,7 +698,11 @@ class Forecaster:
                     cols.append(c)
         return cols
 
-    def _prepare(self, df: pd.DataFrame) -> Optional[_Panel]:
+    def _prepare(self, df: pd.DataFrame, frame_end: Optional[pd.Timestamp] = None) -> Optional[_Panel]:
+        """Check ``df`` and put its series on one date grid.
+
+        ``frame_end``: the last period with a value in the whole frame, when ``df`` is one Dask
+        partition of it (with ``origin="frame"`` every series runs to it); default: ``df``'s own."""
         if not isinstance(df, pd.DataFrame):
             raise ValidationError("df must be a pandas DataFrame", table=_TABLE)
         _flat_columns(_TABLE, df)  # a name given twice (ds, unique_id): which one is meant cannot be told
@@ -638,8 +726,11 @@ class Forecaster:
         y = _as_float(df["y"], _TABLE, "y")
         X = np.column_stack([_as_float(df[c], _TABLE, c, flags=True) for c in exog]) if exog else None
         codes, uniques = pd.factorize(df["unique_id"], sort=True)
+        if frame_end is None and np.isfinite(y).any():
+            frame_end = ds[np.isfinite(y)].max()  # the frame's last period with a value
         # the grid of periods from the first date; a date not on it is off the frequency
-        grid = pd.date_range(ds.min(), ds.max(), freq=self._offset)
+        last_date = ds.max() if frame_end is None else max(ds.max(), pd.Timestamp(frame_end))
+        grid = pd.date_range(ds.min(), last_date, freq=self._offset)
         pos = grid.get_indexer(ds).astype(np.int64)
         order = np.lexsort((pos, codes))
         codes_s, pos_s = codes[order], pos[order]
@@ -656,8 +747,12 @@ class Forecaster:
             raise ValidationError(self._problems(df, ds, y, dup, neg & ~inf, off, inf, big))
         self._check_count_models(df, ds, y)
         Xs = X[order] if X is not None else None
+        end = None
+        if frame_end is not None:
+            at = int(grid.get_indexer([pd.Timestamp(frame_end)])[0])
+            end = at if at >= 0 else None
         return self._assemble(codes_s, np.asarray(uniques, dtype=object), pos_s, y[order], Xs,
-                              grid, exog, df.index[order])
+                              grid, exog, df.index[order], end)
 
     def _problems(self, df: pd.DataFrame, ds: pd.Series, y: np.ndarray, dup: np.ndarray,
                   neg: np.ndarray, off: np.ndarray, inf: Optional[np.ndarray] = None,
@@ -721,10 +816,14 @@ class Forecaster:
 
     def _assemble(self, codes: np.ndarray, uniques: np.ndarray, p: np.ndarray, yv: np.ndarray,
                   Xrows: Optional[np.ndarray], grid: pd.DatetimeIndex, exog: List[str],
-                  index: Optional[pd.Index] = None) -> Optional[_Panel]:
+                  index: Optional[pd.Index] = None, end: Optional[int] = None) -> Optional[_Panel]:
         """Concatenate the rows (sorted by series code, then period) into one
         gap-free array per series (vectorised: thousands of series are common); None when no
-        series has a value (each is listed in ``excluded_``)."""
+        series has a value (each is listed in ``excluded_``).
+
+        ``end``: the grid position of the frame's last period with a value (of the whole frame, when
+        this is one Dask partition of it; None: this frame's), to which every series runs with
+        ``origin="frame"``; with ``origin="series"`` each series ends at its own last value."""
         S = len(uniques)
         ok = ~np.isnan(yv)
         okc, okp = codes[ok], p[ok]
@@ -744,6 +843,11 @@ class Forecaster:
             return None  # nothing to forecast: fit raises; a Dask partition gives no rows (_forecast_partition)
 
         K = len(kept)
+        last_value = last[kept].copy()
+        frame_last = int(end) if end is not None else int(last_value.max())
+        if self.origin == "frame":  # every series runs to the frame's last period with a value
+            last[kept] = np.maximum(last[kept], frame_last)
+        n_end = last[kept] - last_value  # periods after the series' last value, to be filled
         new = np.full(S, -1, dtype=np.int64)
         new[kept] = np.arange(K)
         lengths = last[kept] - first[kept] + 1
@@ -756,30 +860,24 @@ class Forecaster:
         n_dropped = np.bincount(codes[~inside & (last[codes] >= 0)], minlength=S)[kept]
         n_absent = lengths - np.bincount(series_of, minlength=K)
         n_nan = np.bincount(series_of[np.isnan(yv[inside])], minlength=K)
-        # values given that are not whole numbers (a rate, a mean): the series is no count
+        # a series is a count when every value given is a whole number of 0 or more; a rate, a mean
+        # or a net change (opened minus closed) is not, whatever the rounding of its values
         given = yv[inside]
         fraction = np.isfinite(given) & (np.abs(given - np.round(given)) > 1e-9 * np.maximum(1.0, np.abs(given)))
-        whole = np.bincount(series_of[fraction], minlength=K) == 0
+        whole = np.bincount(series_of[fraction | (given < 0)], minlength=K) == 0
         self._check_sparse(kept, lengths, n_absent, codes, p, uniques, grid)
         self._check_every_kth(codes, p, uniques, kept)
         if exog:
             self._check_exog(Xrows, inside, codes, p, uniques, grid, exog, index)
         holes = np.isnan(full)
         if holes.any():
-            if self.fill_missing == "error":
-                problems = []
-                for k in np.flatnonzero(n_absent + n_nan):
-                    at = np.flatnonzero(holes[indptr[k]:indptr[k + 1]])
-                    gaps = period_texts(grid[first[kept[k]] + at])
-                    problems.append(Problem(_TABLE, "y", f"series {uniques[kept[k]]!r} has missing "
-                                            f"periods {', '.join(gaps)} (fill_missing='error')",
-                                            gaps, len(at)))
-                raise ValidationError(problems)
+            self._check_fillable(holes, indptr, n_absent, n_nan, n_end, whole, kept, first, uniques, grid)
             if self.fill_missing == "zero":
                 full[holes] = 0.0
-            else:  # each series starts and ends with a value, so holes are interior
+            else:  # each series starts and ends with a value (_check_fillable), so holes are interior
                 idx = np.arange(len(full))
                 full[holes] = np.interp(idx[holes], idx[~holes], full[~holes])
+            _warn_blank_filled(uniques[kept], n_nan, self.fill_missing)
         X = None
         if exog:
             xf = np.full((len(full), len(exog)), np.nan)
@@ -792,45 +890,105 @@ class Forecaster:
                 raise ValidationError([Problem(_TABLE, ",".join(exog), f"series {uniques[kept[k]]!r} "
                                                "has no values in an exogenous column")
                                        for k in bad[:10]])
-        note = np.where(lengths == 1, "one observation: no prediction intervals (NaN), no spread to "
-                        "estimate", "")
+        notes: List[List[str]] = [[] for _ in range(K)]
+        for k in np.flatnonzero(lengths == 1):
+            notes[k].append("one observation: no prediction intervals (NaN), no spread to estimate")
         if (lengths == 1).any():
             log.warning("%d series have one observation: their prediction intervals are NaN (see report_)",
                         int((lengths == 1).sum()))
+        for k in np.flatnonzero(n_end > 0):
+            notes[k].append(f"last value {period_text(grid[last_value[k]])}, {int(n_end[k])} periods before the "
+                            f"frame's last date {period_text(grid[frame_last])}: those periods filled with 0 (no "
+                            f"row or a blank y: no events) and forecast from {period_text(grid[frame_last])}")
+        if (n_end > 0).any():
+            log.warning("%d series end before the frame's last date %s: the periods after their last value were "
+                        "filled with 0 and they are forecast from that date (see report_; origin='series' forecasts "
+                        "each series from its own last value)", int((n_end > 0).sum()), period_text(grid[frame_last]))
+        early = np.flatnonzero(last_value < frame_last) if self.origin == "series" else np.array([], dtype=np.int64)
+        for k in early:
+            notes[k].append(f"ends {int(frame_last - last_value[k])} periods before the frame's last date "
+                            f"{period_text(grid[frame_last])}: forecast from its own last date "
+                            f"{period_text(grid[last_value[k]])} (origin='series')")
+        if len(early):
+            log.warning("%d series end before the frame's last date %s: each is forecast from its own last date "
+                        "(origin='series'; see report_)", len(early), period_text(grid[frame_last]))
         self.report_ = pd.DataFrame({
             "unique_id": uniques[kept], "n_obs": lengths, "first_ds": grid[first[kept]],
             "last_ds": grid[last[kept]], "n_missing_filled": n_absent, "n_nan_filled": n_nan,
-            "n_nan_dropped": n_dropped, "note": note})
+            "n_nan_dropped": n_dropped, "n_end_filled": n_end, "note": ["; ".join(n) for n in notes]})
         return _Panel(uniques[kept], full, indptr, first[kept].astype(np.int64), grid, X, exog, whole)
 
-    def _suggested_freq(self, dates: np.ndarray) -> Optional[str]:
-        """The frequency ``dates`` follow when it is not ``freq`` (None when they follow none)."""
+    def _check_fillable(self, holes: np.ndarray, indptr: np.ndarray, n_absent: np.ndarray, n_nan: np.ndarray,
+                        n_end: np.ndarray, counts: np.ndarray, kept: np.ndarray, first: np.ndarray,
+                        uniques: np.ndarray, grid: pd.DatetimeIndex) -> None:
+        """Raise, naming each series, where its missing periods cannot be filled as ``fill_missing``
+        asks: any with ``"error"``; with ``"zero"``, those of a series that is no count (a fraction or
+        a negative value: a missing rate or net change is not 0); with ``"interpolate"``, the periods
+        after a series' last value (nothing to interpolate towards)."""
+        problems = []
+        for k in np.flatnonzero(n_absent + n_nan):
+            at = np.flatnonzero(holes[indptr[k]:indptr[k + 1]])
+            gaps = period_texts(grid[first[kept[k]] + at])
+            uid = uniques[kept[k]]
+            where = f"{len(at)} missing periods ({', '.join(gaps)}{', ...' if len(at) > len(gaps) else ''})"
+            if self.fill_missing == "error":
+                problems.append(Problem(_TABLE, "y", f"series {uid!r} has missing periods {', '.join(gaps)}"
+                                        f"{' ...' if len(at) > len(gaps) else ''} (fill_missing='error')",
+                                        gaps, len(at)))
+            elif self.fill_missing == "zero" and not counts[k]:
+                problems.append(Problem(_TABLE, "y", f"series {uid!r} has {where}, but its values are not counts "
+                                        "(fractions or negatives), so a missing period is not 0: give the rows, or "
+                                        "pass fill_missing='interpolate'" +
+                                        (" (or origin='series' to forecast each series from its own last value)"
+                                         if n_end[k] else ""), gaps, len(at)))
+            elif self.fill_missing == "interpolate" and n_end[k]:
+                last = grid[first[kept[k]] + (indptr[k + 1] - indptr[k]) - 1 - int(n_end[k])]
+                problems.append(Problem(_TABLE, "y", f"series {uid!r} ends {int(n_end[k])} periods before the "
+                                        f"frame's last date (last value {period_text(last)}): the periods after it "
+                                        "cannot be interpolated; give its rows, pass fill_missing='zero' for counts, "
+                                        "or origin='series' to forecast each series from its own last value",
+                                        gaps, len(at)))
+        if problems:
+            raise ValidationError(problems)
+
+    def _frequency_of(self, dates: np.ndarray) -> "tuple[bool, Optional[str]]":
+        """Whether ``dates`` follow ``freq``, and the other frequency they follow (None when they
+        follow ``freq`` or no frequency, or are fewer than 3)."""
         idx = pd.DatetimeIndex(np.unique(dates))
         if len(idx) < 3:
-            return None
+            return False, None
         try:
             with warnings.catch_warnings():
                 # pandas 3 announces an offset in place of the string (pandas 4): both are read below
                 warnings.filterwarnings("ignore", message=".*infer_freq")
                 inferred = pd.infer_freq(idx)
-            if inferred is None or pd.tseries.frequencies.to_offset(inferred) == self._offset:
-                return None
+            if inferred is None:
+                return False, None
+            if pd.tseries.frequencies.to_offset(inferred) == self._offset:
+                return True, None
         except (ValueError, TypeError):
-            return None
-        return inferred if isinstance(inferred, str) else inferred.freqstr
+            return False, None
+        return False, inferred if isinstance(inferred, str) else inferred.freqstr
 
     def _check_sparse(self, kept: np.ndarray, lengths: np.ndarray, n_absent: np.ndarray,
                       codes: np.ndarray, p: np.ndarray, uniques: np.ndarray, grid: pd.DatetimeIndex) -> None:
-        """Raise when most of a series' ``freq`` grid has no row and its dates follow another
-        frequency: a wrong ``freq``, whose gaps would be filled (with zeros by default)."""
+        """Raise when most of a series' ``freq`` grid has no row and the dates follow another
+        frequency: a wrong ``freq``, whose gaps would be filled (with zeros by default).
+
+        When the frame's dates together follow ``freq`` (the other series have a row every period),
+        a sparse series is taken as intermittent counts on that grid (filled and reported), however
+        evenly its few rows fall: three events a quarter apart are no quarterly series beside monthly
+        ones. Its own dates suggest a frequency only when the frame's follow none."""
         sparse = np.flatnonzero((lengths >= 3) & (2 * n_absent > lengths))
         if not len(sparse):
             return
-        overall = self._suggested_freq(grid[np.unique(p)].to_numpy())
+        follows, overall = self._frequency_of(grid[np.unique(p)].to_numpy())
+        if follows:
+            return
         problems = []
         for k in sparse:
             c = kept[k]
-            suggested = overall or self._suggested_freq(grid[p[codes == c]].to_numpy())
+            suggested = overall or self._frequency_of(grid[p[codes == c]].to_numpy())[1]
             if suggested is None:  # intermittent counts on the right grid: filled and reported
                 continue
             problems.append(Problem(_TABLE, "ds", f"series {uniques[c]!r} has rows for only "
@@ -1011,8 +1169,8 @@ class Forecaster:
             raise _no_series_error()
         return self
 
-    def _forecast_partition(self, pdf: pd.DataFrame, h: int,
-                            level: Optional[Sequence[float]] = None) -> "tuple[pd.DataFrame, ...]":
+    def _forecast_partition(self, pdf: pd.DataFrame, h: int, level: Optional[Sequence[float]] = None,
+                            frame_end: Optional[pd.Timestamp] = None) -> "tuple[pd.DataFrame, ...]":
         """One Dask partition's forecast, the series it left out (its ``excluded_``), its
         ``fallbacks_``, ``fitted_models_`` and ``report_``, for :func:`earlyhelp.forecast.distributed.predict_dask`,
         which gathers them from every partition and raises only when no partition has a series to
@@ -1026,6 +1184,9 @@ class Forecaster:
             horizon.
         level : list of float, optional
             interval levels.
+        frame_end : Timestamp, optional
+            the whole frame's last period with a value (``origin="frame"``: every series runs to it,
+            as in the pandas fit of the whole frame).
 
         Returns
         -------
@@ -1038,7 +1199,7 @@ class Forecaster:
             the partition's ``fallbacks_``, ``fitted_models_`` and ``report_`` (no rows when it has
             no series).
         """
-        self._panel = self._prepare(pdf)
+        self._panel = self._prepare(pdf, frame_end)
         if self._panel is None:
             return pd.DataFrame(), self.excluded_, self.fallbacks_, pd.DataFrame(), pd.DataFrame()
         out = self.predict(h, level=level)
@@ -1046,7 +1207,8 @@ class Forecaster:
 
     def predict(self, h: int, level: Optional[Union[float, Sequence[float]]] = None,
                 X_df: Optional[pd.DataFrame] = None, fitted: bool = False) -> pd.DataFrame:
-        """Forecast ``h`` periods after each series' last date.
+        """Forecast ``h`` periods after each series' end: the frame's last period with a value, or
+        with ``origin="series"`` the series' own last value (``report_``'s ``last_ds``).
 
         Parameters
         ----------
@@ -1146,9 +1308,16 @@ class Forecaster:
         fit on the data up to the cutoff and forecast ``h`` periods.
 
         Returns unique_id, ds, cutoff, y and the model columns (statsforecast
-        layout). Series too short for a window are skipped for that window; the
-        count per window is in ``cv_excluded_``. Exogenous future values come
-        from ``df`` itself.
+        layout). Exogenous future values come from ``df`` itself. A series is left out of a
+        window, and listed in ``cv_excluded_`` (one row per window and series: ``window, cutoff,
+        unique_id, n_train, reason``, and a warning in the log), when it has no period before the
+        cutoff, or, with ``level``, when its training part is too short for a built-in model to give
+        prediction intervals (one period; Theta on fewer than 6, CrostonOptimized on 2, ...): left
+        in, its NaN bounds could not be scored, and :func:`~earlyhelp.forecast.accuracy` with a
+        ``level`` would refuse the whole backtest. It is left out for every model, so that the
+        models are scored on the same points; its other windows are kept. Without ``level`` only the
+        first rule applies. A Python model that gives no intervals leaves no window out (its NaN
+        bounds are its own).
 
         Parameters
         ----------
@@ -1166,6 +1335,11 @@ class Forecaster:
         Returns
         -------
         DataFrame
+
+        Raises
+        ------
+        ValidationError
+            no series is left in any window (too short for all of them).
         """
         h = self._check_h(h)
         levels = self._check_levels(level)
@@ -1188,7 +1362,10 @@ class Forecaster:
         for w in range(n_windows):
             drop = h + step * (n_windows - 1 - w)
             train, keep = panel.truncate(drop)
-            excluded.append((w, panel.n_series - train.n_series))
+            for i in np.setdiff1d(np.arange(panel.n_series), keep):
+                at = int(panel.start[i] + panel.lengths()[i] - drop - 1)
+                excluded.append((w, panel.grid[at] if 0 <= at < len(panel.grid) else pd.NaT, panel.uids[i], 0,
+                                 "no period before the cutoff (the series starts after it)"))
             if train.n_series == 0:
                 continue
             # future values and actuals come from the full panel
@@ -1198,23 +1375,65 @@ class Forecaster:
             X_future = panel.X[rows] if panel.X is not None else None
             out, _, fb = self._run(train, h, levels, None, X_future=X_future)
             cutoff_idx = train.start + train.lengths() - 1
-            out.insert(2, "cutoff", np.repeat(train.grid[cutoff_idx] if cutoff_idx.max() < len(train.grid)
-                                              else panel.grid[cutoff_idx], h))
+            cutoffs = train._grid_at(cutoff_idx)
+            out.insert(2, "cutoff", np.repeat(cutoffs, h))
             out.insert(3, "y", panel.y[rows])
+            reasons = self._without_intervals(out, train, h, levels)
+            short = reasons != ""
+            for i in np.flatnonzero(short):
+                excluded.append((w, cutoffs[i], train.uids[i], int(train.lengths()[i]), reasons[i]))
+            if short.any():  # their fallbacks stay listed: the log of this window's fit named them
+                out = out[~np.repeat(short, h)].reset_index(drop=True)
             frames.append(out)
             fallbacks.append(fb)
-        self.cv_excluded_ = pd.DataFrame(excluded, columns=["window", "n_series_too_short"])
+        self.cv_excluded_ = pd.DataFrame(excluded, columns=_CV_EXCLUDED_COLUMNS)
+        if len(self.cv_excluded_):
+            log.warning("%d series were left out of %d of the backtest's windows (too short before the cutoff; "
+                        "see cv_excluded_)", self.cv_excluded_["unique_id"].nunique(),
+                        self.cv_excluded_["window"].nunique())
         self.fallbacks_ = pd.concat(fallbacks, ignore_index=True) if fallbacks else \
             pd.DataFrame(columns=["unique_id", "model", "method"])
+        frames = [f for f in frames if len(f)]
         if not frames:
             raise ValidationError("no series is long enough for any cross-validation window",
                                   table="cross_validation")
         return pd.concat(frames, ignore_index=True)
 
+    def _without_intervals(self, out: pd.DataFrame, train: _Panel, h: int, levels: List[float]) -> np.ndarray:
+        """Per series of a backtest window (``out``, ``h`` rows each), why it is left out: its training
+        part too short for a built-in model's prediction intervals (a bound is NaN); ``""`` to keep it.
+        Nothing is left out without ``levels``."""
+        reasons = np.full(train.n_series, "", dtype=object)
+        if not levels:
+            return reasons
+        for model in self.models:
+            if not isinstance(model, CoreModel):
+                continue  # a Python model's NaN bounds are its own choice
+            cols = [f"{model.alias}-{side}-{lv}" for lv in levels for side in ("lo", "hi")]
+            missing = out[cols].isna().to_numpy().reshape(train.n_series, h * len(cols)).any(axis=1)
+            for i in np.flatnonzero(missing & (reasons == "")):
+                # the count is in n_train: one reason per model, as a run's exclusions group them
+                reasons[i] = f"too few periods before the cutoff for {model.alias}'s prediction intervals"
+        return reasons
+
     def model_summary(self) -> pd.DataFrame:
         """The model fitted to each series by the last ``predict``/``forecast``: unique_id, model
         (alias), method (e.g. ``"ETS(M,Ad,M)"``, as R's ``forecast::ets`` prints it), aicc and the
         smoothing parameters alpha, beta, gamma, phi (NaN where the model has none).
+
+        For AutoETS the method, AICc and parameters are R's (``forecast::ets``) on the same series,
+        except where :class:`~earlyhelp.forecast.AutoETS` lists a difference, two of which change
+        this table:
+
+        * a constant series gives ``"ETS(A,N,N) [constant series: alpha fixed at 0.9999, no AICc]"``
+          with a NaN ``aicc``, whatever model was asked for (R: ``ses(y, alpha = 0.99999)``, no AICc,
+          when no model is given);
+        * a series of 5 or 6 points gives ETS(A,N,N) or ETS(M,N,N) with an AICc, and 1 to 4 points
+          ``"Naive (series too short for any ETS model)"``, where R fits Holt or simple exponential
+          smoothing by least squares, with no AICc (at ``n <= npars + 4``: 6 points for ``"ZZZ"``).
+
+        A method with a note in brackets (a fallback, a constant series, a forecast far beyond the
+        history) is listed in ``fallbacks_`` too.
 
         Returns
         -------
@@ -1337,11 +1556,13 @@ class Forecaster:
 
     def _own_intervals_off_counts(self, panel: _Panel, alias: str, res: Dict[str, Any],
                                   own_lo: np.ndarray, own_hi: np.ndarray) -> None:
-        """Give the series whose values are not all whole numbers (a rate, a mean, a measure in
-        hours) the model's own intervals in place of count intervals, and say so in the method
-        (so in ``fallbacks_``). Count bounds are whole numbers: on a measure of 0.1 to 0.5 the 80%
-        interval was [0, 0], which holds none of its values. Without ``allow_negative`` the
-        bounds are kept at 0 or above, as the values are."""
+        """Give the series that are no counts (a value not a whole number: a rate, a mean, a measure
+        in hours; or below 0: a net change such as opened minus closed, with ``allow_negative``) the
+        model's own intervals in place of count intervals, and say so in the method (so in
+        ``fallbacks_``). Count bounds are whole numbers of 0 or more: on a measure of 0.1 to 0.5 the
+        80% interval was [0, 0], which holds none of its values, and on a net change of about -5 it
+        was [-5, 0], the forecast its lower bound (51% coverage at 80%). Without ``allow_negative``
+        the bounds are kept at 0 or above, as the values are."""
         if panel.whole is None or panel.whole.all():
             return
         off = ~panel.whole
@@ -1350,9 +1571,10 @@ class Forecaster:
         if not self.allow_negative:
             lo[off], hi[off] = np.maximum(lo[off], 0.0), np.maximum(hi[off], 0.0)
         res["lo"], res["hi"] = lo, hi
-        _note_fallback(res, off, "values not whole numbers: the model's own intervals, not count intervals")
-        log.warning("%d series are not counts (values not whole numbers): %s gives them its own intervals "
-                    "(see fallbacks_)", int(off.sum()), alias)
+        _note_fallback(res, off, "values not counts (not whole numbers of 0 or more): the model's own "
+                                 "intervals, not count intervals")
+        log.warning("%d series are not counts (values not whole numbers of 0 or more): %s gives them its own "
+                    "intervals (see fallbacks_)", int(off.sum()), alias)
 
     @staticmethod
     def _note_missing_intervals(panel: _Panel, alias: str, res: Dict[str, Any]) -> None:

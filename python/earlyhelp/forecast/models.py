@@ -84,6 +84,9 @@ class CoreModel:
 
 # Simulated paths per series: beyond this the intervals gain nothing and memory runs out.
 MAX_N_SIM = 100_000
+#: longest season accepted (periods): a year of days is 366, of hours 8,784; a longer season is a slip
+#: (the core counts periods in 32-bit integers, and one season's states are held per series)
+MAX_SEASON_LENGTH = 10_000
 
 
 def _bad(model: Any, argument: str, message: str) -> ValidationError:
@@ -131,11 +134,12 @@ def _check_exog(model: Any, exog: Any) -> Optional[List[str]]:
 
 
 def _check_season(model: Any, season_length: Optional[int]) -> Optional[int]:
-    """A positive whole number, or None: the :class:`Forecaster`'s season_length is used."""
+    """A whole number from 1 to ``MAX_SEASON_LENGTH``, or None: the :class:`Forecaster`'s season_length is used."""
     if season_length is None:
         return None
-    if not is_whole(season_length) or season_length < 1:
-        raise _bad(model, "season_length", f"season_length must be a positive integer, got {season_length!r}")
+    if not is_whole(season_length) or not 1 <= season_length <= MAX_SEASON_LENGTH:
+        raise _bad(model, "season_length", f"season_length must be a whole number from 1 to "
+                                           f"{MAX_SEASON_LENGTH:,} (MAX_SEASON_LENGTH), got {season_length!r}")
     return int(season_length)
 
 
@@ -188,7 +192,23 @@ class AutoETS(CoreModel):
       out first), where R finds the roots numerically: for parameters with a root within
       rounding of the boundary (modulus 1 + 1e-10) the two tests can decide differently, and
       the searches then part;
-    * the forecast mean of a damped trend with a multiplicative season (below).
+    * the forecast mean of a damped trend with a multiplicative season (below);
+    * a constant series: R's ``ets`` returns ``ses(y, alpha = 0.99999, initial = "simple")``, a fit
+      with no likelihood and so no AICc, when no ``model`` is given (and fits the model asked for
+      otherwise). Here, whatever ``model`` says, it is ETS(A,N,N) with alpha fixed at 0.9999 and no
+      AICc (NaN), its method ``"ETS(A,N,N) [constant series: alpha fixed at 0.9999, no AICc]"``,
+      listed in ``Forecaster.fallbacks_``: a likelihood from a residual variance of 0 would rank
+      nothing;
+    * very short series: where ``n <= npars + 4`` (``npars`` is 2, plus 2 for a trend asked as A or
+      M and ``season_length`` for a season asked as A or M: 6 points for ``"ZZZ"``), R does not
+      search by likelihood but fits Holt or simple exponential smoothing by least squares
+      (``HoltWintersZZ``, no AICc). Here each candidate is fitted by maximum likelihood once the
+      series has at least 3 more points than the candidate has parameters (smoothing parameters
+      and free initial states): ETS(A,N,N) and ETS(M,N,N) from 5 points, a trend from 7 (damped
+      8), a season of ``m`` from ``m + 5`` points (and more than one season). So 5 and 6 points
+      give an ETS model with an AICc where R gives a least-squares fit without one, and 1 to 4
+      points give Naive (method ``"Naive (series too short for any ETS model)"``) where R gives
+      a least-squares fit.
 
     Forecasts and prediction
     intervals are R's analytic ones (Hyndman et al. 2008, classes 1 to 3): with a
@@ -197,7 +217,7 @@ class AutoETS(CoreModel):
     Intervals are simulated (``seed``, ``n_sim``) only if those formulas fail numerically.
 
     Series shorter than one season plus one period use non-seasonal models;
-    series too short for any ETS model (fewer than about 6 points) fall back to
+    series too short for any ETS model (fewer than 5 points) fall back to
     Naive. Both are reported in ``Forecaster.fallbacks_``. Unlike R, seasons longer than 24
     periods are modelled rather than dropped.
     """
