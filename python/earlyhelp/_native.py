@@ -21,11 +21,18 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Dict, Iterator, List, Optional
 
+from . import _core
 from ._core import flow, forecast, network, risk, synthetic
 from ._errors import CoreInputError
 
-__all__ = ["CoreInputError", "ProgressCallback", "Steps", "flow", "forecast", "naming", "network", "progress",
-           "progress_enabled", "risk", "synthetic"]
+__all__ = ["CoreInputError", "ProgressCallback", "Steps", "core_build", "flow", "forecast", "naming", "network",
+           "progress", "progress_enabled", "risk", "synthetic"]
+
+
+def core_build() -> Dict[str, Optional[str]]:
+    """The compiled core a run ran on: its ``version`` and the ``path`` of its file (None where
+    the module has none), which tells two builds of one version apart by their content."""
+    return {"version": getattr(_core, "__version__", None), "path": getattr(_core, "__file__", None)}
 
 ProgressCallback = Callable[[int, int], None]
 AUTO_PROGRESS_DELAY = 1.0  # seconds of work before a default (show=None) bar appears

@@ -195,7 +195,10 @@ def test_network_at_before_the_data_is_refused(tmp_path):
 
 # -- a backtest longer than the data names its keys --------------------------------------------
 def test_backtest_longer_than_the_data_names_the_config_keys(tmp_path):
-    config = _forecast_config(tmp_path, "runs", forecast="backtest_windows = 24")
+    # a horizon longer than the data's 23 periods leaves no window a period to learn from (a
+    # backtest with fewer windows than asked runs them and records both: test_forecast_backtest_windows_used)
+    config = _forecast_config(tmp_path, "runs", forecast="backtest_windows = 2")
+    config.write_text(config.read_text().replace("horizon = 3", "horizon = 24"))
     result = _invoke("forecast", "--config", str(config))
     assert result.exit_code == 2, result.output
     assert "forecast.backtest_windows" in result.output and "forecast.horizon" in result.output

@@ -20,8 +20,9 @@ def test_demo_and_synth(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["demo", "--years", "2", "--scale", "0.05"])
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and "requests for support a year" in result.output
-    # the council's monthly pack, in a run folder under ./runs
-    (folder,) = (tmp_path / "runs").iterdir()
+    # the synthetic council's monthly pack, in a run folder of its own folder (never the council's ./runs)
+    assert not (tmp_path / "runs").exists()
+    (folder,) = (tmp_path / "earlyhelp-demo").iterdir()
     assert str(folder.relative_to(tmp_path)) in result.output
     # headline figures of the last month, as the pack publishes them (small numbers as "c")
     summary = pd.read_csv(folder / "summary.csv", dtype={"latest": str}).set_index("measure")

@@ -67,7 +67,7 @@ def synthetic_run(tmp_path_factory) -> Path:
 def test_example_against_the_synthetic_council(synthetic_run):
     record = assert_full_folder(synthetic_run)
     assert record["config"]["source"]["kind"] == "synthetic"
-    assert record["inputs"]["rows"]["episodes"] > 1000
+    assert record["inputs"]["rows"]["episodes"] == "c"       # rows of cases are never published exact
     capacity = pd.read_parquet(synthetic_run / "capacity.parquet")
     assert list(dict.fromkeys(capacity["scenario"])) == ["baseline", "demand_up_10pc", "lighter_caseloads"]
     base = capacity[capacity["scenario"] == "baseline"].set_index(["unique_id", "ds"])

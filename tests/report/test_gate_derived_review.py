@@ -17,7 +17,8 @@ def _rates() -> pd.DataFrame:
 
 def test_undeclared_rate_is_withheld_where_its_count_is_hidden():
     # rate * population / 10,000 = the hidden count
-    out = publish(_rates(), PublishPolicy())
+    # population's whole numbers would be read as a count (counts are found by value): declared not one
+    out = publish(_rates(), PublishPolicy(), not_counts=["population"])
     assert out.text["requests"].tolist()[0] == SUPPRESSED
     assert out.text["rate_per_10k"].iloc[0] == SUPPRESSED
     assert pd.isna(out.typed["rate_per_10k"].iloc[0])
@@ -25,7 +26,7 @@ def test_undeclared_rate_is_withheld_where_its_count_is_hidden():
     # every number of the row that is not a count, a key or a place in time: the gate does not
     # guess which are safe; the population is shown when declared independent
     assert out.record["withheld_derived"] == {"population": 1, "rate_per_10k": 1}
-    shown = publish(_rates(), PublishPolicy(), independent=["population"])
+    shown = publish(_rates(), PublishPolicy(), not_counts=["population"], independent=["population"])
     assert shown.record["withheld_derived"] == {"rate_per_10k": 1}
 
 

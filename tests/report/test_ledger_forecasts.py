@@ -110,3 +110,24 @@ def test_a_weekly_forecast_meets_no_month_of_the_packs():
     weekly = pd.DataFrame({"unique_id": "requests/E08000026", "y": 3.0,
                            "ds": pd.date_range("2024-06-03", periods=8, freq="W-MON")})
     assert earlier_cells("unused", weekly, names=object()) is None
+
+
+def test_a_forecast_reads_the_pack_of_its_council_under_an_earlier_name(council, tmp_path):
+    # the pack written while the council went by another name, the forecast under today's: one
+    # council_code, one council (before: matched by name only, the pack was not read)
+    import json
+    import warnings
+
+    from earlyhelp.data import write_dataset
+
+    loc = council.localities.copy()
+    loc["council_name"] = "Old Name Council"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pack = write_pack(council.replace(localities=loc), tmp_path / "runs",
+                          options=PackOptions(months=12, end=END, measures=MEASURES))
+    write_dataset(council, tmp_path / "data", format="csv")
+    forecast = _forecast(tmp_path, tmp_path / "runs", data=tmp_path / "data")
+    read = json.loads((forecast / "run.json").read_text())["earlier_runs"]
+    assert [r["run_id"] for r in read] == [pack.name]
+    assert _given_back(pack, forecast) == []

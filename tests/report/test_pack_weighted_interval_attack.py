@@ -106,7 +106,8 @@ def test_the_interval_says_one_figure_of_the_council_beyond_each_cell_s_own_coun
     ratios = np.concatenate([_implied_dispersion(t) for t in published.values()])
     assert len(ratios) > 50
     assert ratios.min() > 1.0                        # requests about several children: wider than Poisson
-    assert np.ptp(ratios) <= 1e-6 * ratios.mean()
+    # the same to the published 4 decimals of ``lo`` (cells' own ratios differ by whole percents)
+    assert np.ptp(ratios) <= 1e-3 * ratios.mean()
 
 
 def test_the_change_test_says_nothing_beyond_the_two_published_counts(published):
@@ -115,11 +116,12 @@ def test_the_change_test_says_nothing_beyond_the_two_published_counts(published)
     table = published["measures_monthly"]
     rows = table[table["measure"] == MEASURE]
     y1, y0, p = _number(rows["numerator"]), _number(rows["previous"]), _number(rows["change_p"])
-    ok = np.isfinite(y1) & np.isfinite(y0) & np.isfinite(p) & (y1 != y0) & (p > 1e-12) & (p < 1 - 1e-9)
+    # p is published to 4 decimals: between 0.05 and 0.5 that moves the solved variance by < 0.05%
+    ok = np.isfinite(y1) & np.isfinite(y0) & np.isfinite(p) & (y1 != y0) & (p >= 0.05) & (p <= 0.5)
     assert ok.sum() > 20
     variance = ((y1[ok] - y0[ok]) / stats.norm.isf(p[ok] / 2)) ** 2
     ratio = variance / (y1[ok] + y0[ok])
-    assert np.ptp(ratio) <= 1e-6 * ratio.mean()
-    assert ratio.mean() == pytest.approx(_implied_dispersion(table).mean(), rel=1e-6)
+    assert np.ptp(ratio) <= 2e-3 * ratio.mean()
+    assert ratio.mean() == pytest.approx(_implied_dispersion(table).mean(), rel=1e-3)
     # the council total is published too, and follows the same rule
     assert (rows["locality"] == ALL).any()

@@ -27,7 +27,8 @@ def test_record_writes_run_json_last_with_every_file(tmp_path):
     written = json.loads((tmp_path / rid / "run.json").read_text())
     assert written == json.loads(json.dumps(record, default=str))
     assert written["earlyhelp_version"] == __version__ and written["command"] == "network"
-    assert written["run_id"] == rid and written["run_digest"] == digest and written["inputs"] == inputs
+    assert written["run_id"] == rid and written["run_digest"] == digest
+    assert written["inputs"] == {"rows": {"episodes": "c"}, "sha256": inputs["sha256"]}  # cases: rows_shown
     assert written["excluded"] == [{"step": "network", "table": "involvements", "reason": "practitioner left",
                                     "rows": "c"}]          # run.json is published: 1..5 hidden
     assert written["parameters"] == {"at": "2024-03-31"} and written["timings_seconds"] == {"network": 0.5}
@@ -88,3 +89,15 @@ def test_a_second_run_of_the_same_id_gets_its_own_folder(tmp_path):
             folder.record("test", inputs={}, digest="0")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert len(names) == 3 and names[0] == "same-id" and all(n.startswith("same-id") for n in names)
+
+
+def test_every_run_json_names_the_software_it_ran_on(tmp_path):
+    # report and flow runs as much as forecast, score and network: run_environment by default
+    with RunFolder(tmp_path, "r") as folder:
+        written = folder.record("report", digest="d", inputs={"rows": {}, "sha256": "s"})
+    environment = json.loads((tmp_path / "r" / "run.json").read_text())["environment"]
+    assert environment == json.loads(json.dumps(written["environment"]))
+    assert environment["libraries"]["pandas"] == pd.__version__ and environment["core"]["version"] == __version__
+    with RunFolder(tmp_path, "s") as folder:
+        folder.record("report", digest="d", inputs={"rows": {}, "sha256": "s"}, environment={"given": 1})
+    assert json.loads((tmp_path / "s" / "run.json").read_text())["environment"] == {"given": 1}

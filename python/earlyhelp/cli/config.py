@@ -27,6 +27,7 @@ what to put there instead.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import math
@@ -187,7 +188,7 @@ def load_config(path: str | os.PathLike, *, environ: Optional[Mapping[str, str]]
 
 def config_path(base: Path, written: str | os.PathLike) -> Path:
     """A path written in a config file, relative to the file's folder ``base``, as an absolute
-    path (``..`` and links resolved): the same whatever the working directory.
+    path (``~`` expanded, ``..`` and links resolved): the same whatever the working directory.
 
     Parameters
     ----------
@@ -200,7 +201,7 @@ def config_path(base: Path, written: str | os.PathLike) -> Path:
     -------
     Path
     """
-    path = Path(written)
+    path = Path(written).expanduser()      # "~/runs": the user's home folder, as a shell reads it
     path = path if path.is_absolute() else Path(base) / path
     try:
         return path.resolve()
@@ -229,14 +230,39 @@ def read_config_toml(file: Path, *, missing: str) -> Dict[str, Any]:
     """
     try:
         return read_toml(file, missing=missing)
-    except UnicodeDecodeError as exc:
-        raise ConfigError([Problem(str(file), None, f"not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#x}, "
-                                   "e.g. a Windows-1252 'é' or '£'): save the file as UTF-8")]) from None
-    except ConfigError:
+    except ConfigError as exc:
+        if any(_is_escape_error(p.message) for p in exc.problems):
+            raise ConfigError([dataclasses.replace(p, message=p.message + ": " + WINDOWS_PATH_HINT)
+                               if _is_escape_error(p.message) else p for p in exc.problems]) from None
         if file.is_file() and file.read_bytes()[:3] == b"\xef\xbb\xbf":
             raise ConfigError([Problem(str(file), None, "starts with a byte-order mark ('UTF-8 with BOM'), which "
                                        "TOML does not allow: save the file as UTF-8 without BOM")]) from None
         raise
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(str(file), None, f"not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#x}, "
+                                   "e.g. a Windows-1252 'é' or '£'): save the file as UTF-8")]) from None
+
+
+#: how to write a Windows path in TOML, where a backslash in a "double-quoted" string starts an escape
+WINDOWS_PATH_HINT = ("a backslash in a \"double-quoted\" TOML string starts an escape (\\n a new line, \\t a tab, "
+                     "\\U... a character): write Windows paths in 'single quotes' or with forward slashes, e.g. "
+                     "path = 'C:\\Users\\analyst\\data' or \"C:/Users/analyst/data\"")
+
+
+def _is_escape_error(message: str) -> bool:
+    """Whether a TOML parse error is one a Windows path in double quotes gives."""
+    return any(text in message for text in ("Invalid hex value", "Unescaped '\\'", "Invalid escape"))
+
+
+def check_path_text(check: "_Checker", key: str, raw: Any) -> bool:
+    """Whether the path ``raw`` written at ``key`` holds no control characters (a new line, a
+    tab); a problem naming the key, with the Windows-path hint, where it does: ``"C:\\new\\test"``
+    in double quotes reads as ``C:`` + new line + ``ew`` + tab + ``est``."""
+    if not isinstance(raw, str) or not any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        return True
+    check.bad(key, f"holds a control character (a new line, a tab, ...), so it names no folder: {WINDOWS_PATH_HINT}",
+              raw)
+    return False
 
 
 def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: str = "config",
@@ -268,6 +294,8 @@ def parse_config(data: Mapping[str, Any], *, base: Optional[Path] = None, name: 
     check.known(run, "run", ("name", "output"))
     run_name = check.string(run, "run.name", default="earlyhelp-forecast")
     output = check.string(run, "run.output", default="runs")
+    if not check_path_text(check, "run.output", output):
+        output = "runs"
     check_run_name(check, "run.name", run_name)
 
     source = _parse_source(check, check.table(data, "source", required=True), base, env)
@@ -301,7 +329,7 @@ def _parse_source(check: "_Checker", src: Mapping[str, Any], base: Path, env: Ma
         check.known(src, "source", common + ("path",))
         raw = check.string(src, "source.path", required=True)
         path = None
-        if raw:
+        if raw and check_path_text(check, "source.path", raw):
             p = config_path(base, raw)
             if not p.is_dir():
                 check.bad("source.path", f"folder not found ({p}): give a folder of <table>.csv or .parquet files", raw)
@@ -418,7 +446,7 @@ def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConf
     if file is not None:
         if not isinstance(file, str) or not file:
             check.bad("code_map.file", "must be the path of a code-map file (TOML)", file)
-        else:
+        elif check_path_text(check, "code_map.file", file):
             p = config_path(base, file)
             if not p.is_file():
                 check.bad("code_map.file", f"file not found ({p}): give a code-map file (TOML)", file)
@@ -438,6 +466,30 @@ def _with_code_map(check: "_Checker", raw: Mapping[str, Any], source: SourceConf
         ssd = {**ssd, "geography": str(config_path(base, ssd["geography"]))}
     return dataclasses.replace(source, code_map=merged, code_map_file=path or source.code_map_file,
                                ssd=dict(ssd) if isinstance(ssd, Mapping) else {})
+
+
+def with_code_map_option(source: SourceConfig, code_map: Optional[str | os.PathLike]) -> SourceConfig:
+    """``source`` read with the code-map file ``code_map`` (the ``--code-map`` option) in place of
+    the config's whole code map: its ``[code_map]`` file, its inline ``[code_map.<table>.<column>]``
+    tables, ``[code_map.ssd]`` and ``[source.code_map]``. An analyst who corrects a mapping with
+    the option gets the option's mapping, never the config's old one merged over it.
+
+    Parameters
+    ----------
+    source : SourceConfig
+        The config's source.
+    code_map : str or path-like, optional
+        The option's file; None leaves ``source`` as it is.
+
+    Returns
+    -------
+    SourceConfig
+    """
+    import dataclasses
+
+    if not code_map:
+        return source
+    return dataclasses.replace(source, code_map={}, ssd={}, code_map_file=str(Path(code_map).resolve()))
 
 
 def _parse_forecast(check: "_Checker", fc: Mapping[str, Any]) -> ForecastConfig:

@@ -20,11 +20,16 @@ Places are named, never coded, in what people read: the report, the plots, and t
 from the ``localities`` table; the id where none is recorded).
 
 Everything except ``run.json`` (which holds timings) is byte-identical when the
-same config runs on the same data.
+same config runs on the same data into an output folder holding the same earlier runs: the
+council's packs and forecasts already there decide which further cells are hidden, so
+``run.json`` lists each one read (``earlier_runs``: its run id and the SHA-256 of its
+``run.json``) and the run digest covers them.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -77,7 +82,6 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
     OutputFolderBusy
         Another run held the output folder for longer than the run waits (``$EARLYHELP_LOCK_TIMEOUT``).
     """
-    from ..data.names import Names
     from ..forecast import best_model
     from ..report.outputlock import lock_timeout, output_lock
     from ..report.runfolder import RunFolder, new_run_id, run_digest
@@ -93,25 +97,25 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
     try:
         with steps.step("load data"):
             ds = load_source(cfg.source)
+            # the extract as read, as validate, score and network record it: the same whatever the key
+            inputs = content_hash(ds)
             if cfg.pseudonymise:
                 from ..report.pseudonymise import pseudonymise
 
                 ds = pseudonymise(ds)
-            inputs = content_hash(ds)
             # a loader lists what it left out as Excluded items in meta["excluded"]
             excluded = Exclusions(ds.meta.get("excluded") or ()).at_step("load data")
         with steps.step("series"):
-            bottom, history_excluded = demand_history(ds, cfg)
-            excluded += history_excluded
-            Y_df, S_df, tags = _aggregate(bottom, cfg)
-        digest = run_digest(_settings(cfg), inputs)
-        rid = run_id or new_run_id(digest)
+            data = forecast_data(ds, cfg)
+            Y_df, S_df, tags, names = data.Y_df, data.S_df, data.tags, data.names
+            excluded += data.excluded
         n_series = int(Y_df["unique_id"].nunique())
         if dry_run:
+            digest = run_digest(_settings(cfg, data.earlier_runs), inputs)
             log.info("dry run: config and data are valid (%s series, %s periods); nothing written",
                      n_series, Y_df["ds"].nunique())
-            return RunResult(run_id=rid, folder=None, timings=steps.timings, inputs=inputs, excluded=excluded,
-                             n_series=n_series)
+            return RunResult(run_id=run_id or new_run_id(digest), folder=None, timings=steps.timings, inputs=inputs,
+                             excluded=excluded, n_series=n_series)
 
         fc = cfg.forecast
         with steps.step("forecast"):
@@ -127,17 +131,26 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                 forecasts = reconcile(forecasts, S_df, fc.reconcile, insample=fitted, tags=tags,
                                       level=list(fc.levels), nonnegative=_bounded_at_0(fc))
         with steps.step("backtest"):
-            accuracy_table = backtest(cfg, Y_df)
+            backtest_facts: Dict[str, Any] = {}
+            accuracy_table = backtest(cfg, Y_df, record=backtest_facts)
+            excluded += backtest_facts.pop("excluded", Exclusions())
         with steps.step("capacity"):
             capacity_table = capacity_plan(cfg, ds, forecasts, accuracy_table, Y_df)
             excluded += capacity_table.excluded_history.at_step("capacity")
-            names = Names.of(ds)
 
         with steps.step("write outputs"), output_lock(cfg.output, timeout=wait):
-            # one run at a time in the folder, from reading its earlier runs (write_outputs) to publishing
+            # one run at a time in the folder, from reading its earlier runs to publishing: read again
+            # here, as another run may have published since the check before the work
+            read: List[Dict[str, Any]] = []
+            earlier = earlier_cells(cfg.output, Y_df, names, found=read)
+            used = earlier_run_records(cfg.output, read)
+            # the earlier runs read decide which further cells are hidden: they are inputs of the run
+            digest = run_digest(_settings(cfg, used), inputs)
+            rid = run_id or new_run_id(digest)
             with RunFolder(cfg.output, rid, policy=policy) as folder:
                 suppressed = write_outputs(folder, cfg, Y_df, forecasts, accuracy_table, capacity_table, excluded,
-                                           inputs, names=names)
+                                           inputs, names=names, earlier=earlier,
+                                           backtest_windows=backtest_facts.get("windows_run", fc.backtest_windows))
                 record = folder.record(
                     "forecast", digest=digest, inputs=inputs, excluded=excluded, timings=steps.timings,
                     config=cfg.describe(),
@@ -146,18 +159,90 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                     pseudonymised=ds.meta.get("pseudonymised"),
                     series={"n_series": n_series, "first_period": _iso(Y_df["ds"].min()),
                             "last_period": _iso(Y_df["ds"].max())},
+                    backtest=backtest_facts,
                     capacity=({"model": capacity_table.model, "episode_durations": capacity_table.durations}
                               if len(capacity_table) else None),
                     reconciliation=_reconciliation(forecasts),
-                    suppression={"threshold": cfg.suppression_threshold, "observed": suppressed})
+                    suppression={"threshold": cfg.suppression_threshold, "observed": suppressed},
+                    earlier_runs=used)
         log.info("wrote %s", folder.final)
         model = best_model(accuracy_table, fc.models)
         mase = _mean_mase(accuracy_table, model)
-        return RunResult(run_id=rid, folder=folder.final, timings=steps.timings, inputs=inputs,
+        return RunResult(run_id=folder.run_id, folder=folder.final, timings=steps.timings, inputs=inputs,
                          excluded=excluded, files=record["files"], n_series=n_series, best_model=model,
                          best_mase=mase)
     finally:
         steps.close()
+
+
+@dataclass
+class ForecastData:
+    """The series a forecast runs on and what checking them found (:func:`forecast_data`)."""
+
+    Y_df: pd.DataFrame
+    S_df: pd.DataFrame
+    tags: Dict[str, Any]
+    excluded: Exclusions
+    names: Any
+    #: the council's earlier runs in the output folder (:func:`earlier_run_records`), read to check it
+    earlier_runs: List[Dict[str, Any]]
+
+
+def forecast_data(ds, cfg: Config) -> ForecastData:
+    """The series of ``cfg``'s forecast from ``ds``, checked as the run needs them, before any
+    model is fitted: what ``earlyhelp forecast --dry-run`` and ``earlyhelp validate --config``
+    check, so that neither says "valid" for a run that then fails.
+
+    Raises
+    ------
+    ConfigError
+        ``forecast.start`` / ``forecast.end`` leave no complete period of the data, or the
+        backtest's windows leave no period to learn from (naming the config's keys and lines).
+    ValidationError
+        The data give no complete period, or a run folder in ``run.output`` cannot be read as
+        the earlier run the forecast must take account of (the forecast would fail on it only
+        after its work).
+    """
+    from ..data.names import Names
+
+    bottom, excluded = demand_history(ds, cfg)
+    Y_df, S_df, tags = _aggregate(bottom, cfg)
+    backtest_windows_possible(cfg, Y_df)
+    names = Names.of(ds)
+    # read without the output folder's lock (the run reads it again under the lock, to publish)
+    read: List[Dict[str, Any]] = []
+    try:
+        earlier_cells(cfg.output, Y_df, names, found=read)
+    except ValidationError as exc:
+        raise ValidationError([_not_a_run_hint(p) for p in exc.problems]) from None
+    return ForecastData(Y_df=Y_df, S_df=S_df, tags=tags, excluded=excluded, names=names,
+                        earlier_runs=earlier_run_records(cfg.output, read))
+
+
+#: a run folder's name ends in its run id's date, time and digest (``20250401-060000-0123456789``)
+_RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{10}")
+
+
+def _not_a_run_hint(problem: Problem) -> Problem:
+    """``problem`` with a hint when the folder it names has no ``run.json`` and no run id in its
+    name: not an earlier run at all, but a folder someone put in the output folder."""
+    file = Path(str(problem.table))
+    folder = file.parent
+    if file.name != "run.json" or file.exists() or _RUN_ID.search(folder.name):
+        return problem
+    hint = (f" ({folder.name} has no run.json and is not named as a run folder: if it is not a run, move it out "
+            "of the output folder, which holds run folders only)")
+    return dataclasses.replace(problem, message=problem.message + hint)
+
+
+def earlier_run_records(output, read: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The earlier runs a forecast read from ``output`` (``found`` of
+    :func:`earlyhelp.report.ledger.earlier_runs`), as run.json and the run digest name them:
+    ``run_id``, ``command`` and the SHA-256 of the run's ``run.json`` (which holds the SHA-256 of
+    each of its files), in the order of their run ids."""
+    runs = sorted({str(r.get("run_id")): r for r in read}.values(), key=lambda r: str(r.get("run_id")))
+    return [{"run_id": r.get("run_id"), "command": r.get("command"), "run_json_sha256": r.get("run_json_sha256")}
+            for r in runs]
 
 
 def _reconciliation(forecasts: pd.DataFrame) -> Optional[Dict[str, Any]]:
@@ -182,10 +267,15 @@ def _reconciled_as(fc: ForecastConfig) -> str:
     return fc.reconcile + (", no forecast below 0" if _bounded_at_0(fc) else "")
 
 
-def _settings(cfg: Config) -> Dict[str, Any]:
-    """The config without where the run goes or where the data are (neither changes what it
-    computes; the data's content hash names the data)."""
-    return cfg.settings()
+def _settings(cfg: Config, earlier_runs: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """What the run computes from, beside the data (whose content hash names them): the config
+    without where the run goes or where the data are, and the council's earlier runs read from
+    the output folder (they decide which further cells are hidden), when there are any."""
+    out = cfg.settings()
+    if earlier_runs:
+        out["earlier_runs"] = [{"run_id": r["run_id"], "run_json_sha256": r["run_json_sha256"]}
+                               for r in earlier_runs]
+    return out
 
 
 def _mean_mase(accuracy_table: pd.DataFrame, model: str) -> Optional[float]:
@@ -218,6 +308,10 @@ def demand_history(ds, cfg: Config) -> Tuple[pd.DataFrame, Exclusions]:
                                  step="series"))
     series = pd.DataFrame(series)
     series["ds"] = pd.to_datetime(series["ds"])
+    if series.empty:
+        raise ValidationError([Problem("series", None, "no complete periods of data to forecast from: check the "
+                                       "dates in the data (requests' received_date, episodes' start_date)")])
+    data_first, data_last = series["ds"].min(), series["ds"].max()
     # demand_series keeps complete periods only; forecast.start / end narrow the window further
     keep = pd.Series(True, index=series.index)
     if fc.end:
@@ -230,6 +324,8 @@ def demand_history(ds, cfg: Config) -> Tuple[pd.DataFrame, Exclusions]:
         excluded.append(Excluded("series", f"period before forecast.start ({fc.start})", int(before.sum()),
                                  step="series"))
         keep &= ~before
+    if not keep.any():
+        raise _window_problem(cfg, data_first, data_last)
     series = series.loc[keep]
     # demand_series zero-fills from the earliest event of any measure; a measure recorded from a
     # later date (a new system, a new form) would start with a run of false zeros
@@ -254,6 +350,27 @@ def demand_history(ds, cfg: Config) -> Tuple[pd.DataFrame, Exclusions]:
     if "region_code" in series:
         series["region_code"] = series["region_code"].astype(object).where(series["region_code"].notna(), "unknown")
     return series.reset_index(drop=True), Exclusions(excluded)
+
+
+def _window_problem(cfg: Config, first: pd.Timestamp, last: pd.Timestamp) -> ConfigError:
+    """The config error of a forecast window (``forecast.start`` / ``forecast.end``) that holds
+    none of the data's complete periods, at the key's line, with the periods the data give."""
+    fc = cfg.forecast
+    span = f"the data's complete periods run from {_iso(first)} to {_iso(last)}"
+    problems = []
+    if fc.start and pd.Timestamp(fc.start) > last:
+        problems.append(Problem(cfg.path or "config", "forecast.start", f"is after the last complete period of the "
+                                f"data ({_iso(last)}): {span}; give a start within them, or leave it out",
+                                value=fc.start))
+    if fc.end and pd.Timestamp(fc.end) < first:
+        problems.append(Problem(cfg.path or "config", "forecast.end", f"is before the first complete period of the "
+                                f"data ({_iso(first)}): {span}; give an end within them, or leave it out",
+                                value=fc.end))
+    if not problems:
+        problems.append(Problem(cfg.path or "config", "forecast.start" if fc.start else "forecast.end",
+                                f"forecast.start ({fc.start or 'not given'}) to forecast.end ({fc.end or 'not given'}) "
+                                f"holds no complete period of the data: {span}", value=fc.start or fc.end))
+    return ConfigError(located(problems, cfg.path or "config"))
 
 
 def _aggregate(bottom: pd.DataFrame, cfg: Config):
@@ -291,26 +408,93 @@ def _forecaster_exclusions(forecaster) -> Exclusions:
 # ---------------------------------------------------------------------------------
 # backtest and capacity
 # ---------------------------------------------------------------------------------
-def backtest(cfg: Config, Y_df: pd.DataFrame) -> pd.DataFrame:
-    """Rolling-origin accuracy per model and series (empty when backtest_windows = 0)."""
+def backtest(cfg: Config, Y_df: pd.DataFrame, *, record: Optional[Dict[str, Any]] = None) -> pd.DataFrame:
+    """Rolling-origin accuracy per model and series (empty when backtest_windows = 0).
+
+    ``record``, when given, is filled with what run.json says of the backtest: ``windows_asked``,
+    ``windows_run`` (the windows in which at least one series was scored: a window whose cutoff
+    leaves no period before it is not run) and, where they differ or series were left out of
+    windows, ``reason``; and ``excluded``, the series left out of windows
+    (:class:`~earlyhelp.results.Exclusions`, step ``backtest``).
+    """
     fc = cfg.forecast
+    facts: Dict[str, Any] = {"windows_asked": fc.backtest_windows, "windows_run": 0}
+    if record is not None:
+        record.update(facts)
     if fc.backtest_windows == 0:
         return pd.DataFrame(columns=["unique_id", "model"])
     from ..forecast import accuracy
 
+    forecaster = _forecaster(cfg)
     try:
-        cv = _forecaster(cfg).cross_validation(Y_df, h=fc.horizon, n_windows=fc.backtest_windows,
-                                               step_size=fc.backtest_step, level=list(fc.levels))
-        if cv["cutoff"].nunique() < fc.backtest_windows:
-            # windows too short for every series are left out by the Forecaster; scoring fewer
-            # windows than the config asks for would be reported as the config's backtest
-            raise ValidationError(Problem("backtest", "cutoff", f"{cv['cutoff'].nunique()} of the "
-                                          f"{fc.backtest_windows} windows could be scored"))
+        cv = forecaster.cross_validation(Y_df, h=fc.horizon, n_windows=fc.backtest_windows,
+                                         step_size=fc.backtest_step, level=list(fc.levels))
         table = accuracy(cv, train_df=Y_df, season_length=fc.season_length, level=list(fc.levels))
     except ValidationError as exc:
         where = located([_backtest_problem(cfg, Y_df)], cfg.path or "config")
         raise ConfigError(where + list(exc.problems)) from None
+    if record is not None:
+        record.update(_backtest_facts(cfg, Y_df, getattr(forecaster, "cv_excluded_", None)))
     return table.reset_index(drop=True)
+
+
+def _backtest_facts(cfg: Config, Y_df: pd.DataFrame, left_out: Optional[pd.DataFrame]) -> Dict[str, Any]:
+    """``windows_asked``, ``windows_run``, ``reason`` and ``excluded`` of a backtest that ran
+    (see :func:`backtest`), from the forecaster's ``cv_excluded_`` (one row per window and
+    series left out of it)."""
+    fc = cfg.forecast
+    n_series = int(Y_df["unique_id"].nunique())
+    left_out = left_out if left_out is not None else pd.DataFrame(columns=["window", "unique_id", "reason"])
+    per_window = left_out.groupby("window")["unique_id"].nunique() if len(left_out) else pd.Series(dtype=int)
+    not_run = int((per_window >= n_series).sum())
+    facts: Dict[str, Any] = {"windows_asked": fc.backtest_windows, "windows_run": fc.backtest_windows - not_run}
+    reasons = []
+    if not_run:
+        periods = int(Y_df.groupby("unique_id")["ds"].nunique().max())
+        empty = left_out[left_out["window"].isin(per_window[per_window >= n_series].index)]
+        why = "; ".join(sorted(set(map(str, empty["reason"]))))
+        reasons.append(f"{not_run} of the {fc.backtest_windows} windows asked for (forecast.backtest_windows, "
+                       f"forecast.backtest_step = {fc.backtest_step} periods apart, forecast.horizon = "
+                       f"{fc.horizon}) left every series out, as the series have at most {periods} periods: {why}")
+    excluded = []
+    for reason, rows in left_out.groupby("reason") if len(left_out) else ():
+        series, windows = int(rows["unique_id"].nunique()), int(rows["window"].nunique())
+        excluded.append(Excluded("series", f"left out of {windows} of the {fc.backtest_windows} backtest windows "
+                                 f"asked for: {reason}", series, unit="series", step="backtest"))
+    partly = left_out[~left_out["window"].isin(per_window[per_window >= n_series].index)] if len(left_out) else left_out
+    if len(partly):
+        reasons.append(f"{int(partly['unique_id'].nunique())} series were left out of some of the windows run "
+                       "(see excluded, step backtest)")
+    if reasons:
+        facts["reason"] = "; ".join(reasons)
+    facts["excluded"] = Exclusions(excluded)
+    return facts
+
+
+def backtest_windows_possible(cfg: Config, Y_df: pd.DataFrame) -> int:
+    """How many of the backtest's windows leave at least one period before their cutoff, for
+    the longest series; checked before any model is fitted. Fewer than asked is said in the log
+    (the run records how many ran); none is a config error naming the keys.
+
+    Raises
+    ------
+    ConfigError
+        ``forecast.backtest_windows`` > 0 and no window has a period before its cutoff.
+    """
+    fc = cfg.forecast
+    if fc.backtest_windows == 0 or not len(Y_df):
+        return 0
+    periods = int(Y_df.groupby("unique_id")["ds"].nunique().max())
+    possible = sum(1 for w in range(fc.backtest_windows)
+                   if periods - fc.horizon - fc.backtest_step * (fc.backtest_windows - 1 - w) >= 1)
+    if possible == 0:
+        raise ConfigError(located([_backtest_problem(cfg, Y_df)], cfg.path or "config"))
+    if possible < fc.backtest_windows:
+        log.warning("forecast.backtest_windows = %d: the data's %d periods hold %d of them (forecast.horizon = %d, "
+                    "forecast.backtest_step = %d apart); the earlier windows start before the data and are not run "
+                    "(run.json's backtest records both)", fc.backtest_windows, periods, possible, fc.horizon,
+                    fc.backtest_step)
+    return possible
 
 
 def _backtest_problem(cfg: Config, Y_df: pd.DataFrame) -> Problem:
@@ -427,12 +611,14 @@ def suppressed_history(Y_df: pd.DataFrame, threshold: int, earlier: Optional[pd.
     return Suppressed.of(out.sort_values(["unique_id", "ds"]).reset_index(drop=True), **out.facts())
 
 
-def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
+def earlier_cells(output, Y_df: pd.DataFrame, names, *, found: Optional[List[Dict[str, Any]]] = None
+                  ) -> Optional[pd.DataFrame]:
     """What the councils' packs and forecasts already in ``output`` published of the observed
     cells ``Y_df`` holds: ``unique_id``, ``ds``, ``shown``, ``hidden`` (None: nothing;
     :func:`earlyhelp.report.ledger.earlier_runs`). A quarter is hidden where one of its months
     was, and known where every one was shown (or the quarter itself); weeks meet no month, but
-    the same week of an earlier weekly forecast (periods starting the same day)."""
+    the same week of an earlier weekly forecast (periods starting the same day). ``found``, when
+    given, is filled with one dict per earlier run read (as ``earlier_runs``' ``found``)."""
     from ..measures import catalogue as measures_catalogue
     from ..report.ledger import ALL, WEEKS, earlier_runs, months_spanned, published_cells, weekly
 
@@ -455,8 +641,11 @@ def earlier_cells(output, Y_df: pd.DataFrame, names) -> Optional[pd.DataFrame]:
                           "start": pd.to_datetime(pd.Series(Y_df["ds"].to_numpy()))}).drop_duplicates()
     parts = []
     for council, mine in series.groupby("council", sort=False):
+        # matched by council code where the data give one: a council renamed since is the same council
+        codes = sorted(str(c) for c, n in getattr(names, "councils", {}).items() if str(n) == council) or None
         # a pack's lead-in year is published only as `previous`: where it is not shown, it was hidden
-        before = published_cells(earlier_runs(output, council, weeks=weeks), counts=counted, lead_in=True)
+        before = published_cells(earlier_runs(output, council, weeks=weeks, code=codes, found=found),
+                                 counts=counted, lead_in=True)
         before = before[before["column"] == "numerator"]
         if not len(before):
             continue
@@ -544,14 +733,18 @@ def with_place_names(frame: pd.DataFrame, names) -> pd.DataFrame:
 
 
 def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity_table, excluded: Exclusions,
-                  inputs, names=None) -> Dict[str, int]:
+                  inputs, names=None, *, earlier: Any = "read", backtest_windows: Optional[int] = None
+                  ) -> Dict[str, int]:
     """Write the tables, plots and report into ``folder``; return the observed-count suppressions.
 
     Every number derived from a suppressed observed count is withheld (:func:`withhold`): the
     forecasts, backtest accuracy and capacity of a series with a suppressed count.
 
     ``names`` (:class:`earlyhelp.data.names.Names`) puts the places' names beside the series ids
-    in every table and in the figures and report; without it they show ids.
+    in every table and in the figures and report; without it they show ids. ``earlier``: the
+    cells the output folder's earlier runs published (:func:`earlier_cells`; by default read
+    here). ``backtest_windows``: the backtest windows run, as the report states them (default:
+    ``forecast.backtest_windows``, the number asked for).
     """
     from ..report.runfolder import figure_png, rounded
     from ..report.suppression import published
@@ -562,7 +755,9 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     fc = cfg.forecast
     # chosen on every series' accuracy, as the capacity plan is, before small series' is withheld
     chosen = best_model(accuracy_table, fc.models)
-    history = suppressed_history(Y_df, cfg.suppression_threshold, earlier_cells(folder.output, Y_df, names))
+    if isinstance(earlier, str):
+        earlier = earlier_cells(folder.output, Y_df, names)
+    history = suppressed_history(Y_df, cfg.suppression_threshold, earlier)
     hidden = hidden_series(history)
     folder.write_table("observed", with_place_names(history, names),
                        csv_frame=with_place_names(published(history), names))
@@ -594,7 +789,8 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         history, forecasts, accuracy_table, capacity_shown, **described,
         title=f"{cfg.name}: Early Help demand forecast", horizon=fc.horizon, threshold=cfg.suppression_threshold,
         inputs=inputs, excluded=excluded, pngs=pngs, freq=fc.freq, reconciliation=_reconciled_as(fc),
-        backtest_windows=fc.backtest_windows, source=cfg.source.kind,
+        backtest_windows=fc.backtest_windows if backtest_windows is None else backtest_windows,
+        source=cfg.source.kind,
         capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
         durations=getattr(capacity_table, "durations", None), names=names)
     folder.write_text("report.html", html, sources=sources)

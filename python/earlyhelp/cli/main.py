@@ -1,6 +1,7 @@
 """The ``earlyhelp`` command line.
 
-Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``, ``report``. Exit codes, for schedulers:
+Commands: ``demo``, ``validate``, ``synth``, ``forecast``, ``score``, ``network``, ``flow``, ``report``. Exit
+codes, for schedulers:
 
 * 0  success (also when Ctrl-C or SIGTERM comes after the run folder was published: the run finished)
 * 1  failure (a bug, a crash, a run interrupted before its run folder was published, an output
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("earlyhelp")
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+#: where ``earlyhelp demo`` writes its synthetic pack: a folder of its own, not a council's ``runs``
+DEMO_OUTPUT = "earlyhelp-demo"
 
 
 def _setup_logging(verbose: int, quiet: bool) -> Callable[[], None]:
@@ -155,8 +158,20 @@ def _finished_though_stopped(command: _Command, signum: int) -> None:
     click.echo(f"earlyhelp: {name} came after the run folder was published: the run finished ({shown})", err=True)
 
 
+def _show_version(ctx: click.Context, _param, value: bool) -> None:
+    """``--version``: the package's own version (``earlyhelp.__version__``, the compiled core's), so
+    that it works from a source checkout too, where no installed distribution names it."""
+    if not value or ctx.resilient_parsing:
+        return
+    from .. import __version__
+
+    click.echo(f"earlyhelp, version {__version__}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="earlyhelp")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def cli(verbose: int, quiet: bool) -> None:
@@ -188,21 +203,35 @@ def _printable_streams() -> None:
               help="Population scale factor.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the tables as Parquet here.")
-@click.option("--runs", default="runs", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the monthly pack's run folder.")
+@click.option("--output", "output", default=None, type=click.Path(file_okay=False),
+              help=f"Folder for the synthetic pack's run folder [default: {DEMO_OUTPUT}]. It may hold earlier "
+                   "demo packs only: never a council's own runs.")
+@click.option("--runs", "runs", default=None, type=click.Path(file_okay=False), hidden=True,
+              help="The same as --output (its earlier name).")
 @click.option("--pack/--no-pack", default=True, show_default=True,
               help="Build the council's monthly performance pack from the generated data.")
 @_exits
-def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], runs: str, pack: bool) -> None:
+def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], output: Optional[str],
+         runs: Optional[str], pack: bool) -> None:
     """Generate a synthetic council, validate it, compare it with published figures and build
-    its monthly performance pack (as `earlyhelp report` does for a council's own data)."""
+    its monthly performance pack (as `earlyhelp report` does for a council's own data) in
+    ./earlyhelp-demo, a folder of its own: a synthetic pack is never put beside a council's runs."""
     from .. import synthetic
     from .config import require_output_folder
 
+    if output and runs:
+        raise click.UsageError("give --output or --runs (the same option), not both")
+    key = "--runs" if runs else "--output"
+    folder = output or runs or DEMO_OUTPUT
     if out:
         _require_new_tables_folder(out)
     if pack:
-        require_output_folder(runs, key="--runs", source="option")
+        require_output_folder(folder, key=key, source="option")
+        problem = _demo_folder_problem(folder, key)
+        if problem is not None:
+            from .._errors import ConfigError
+
+            raise ConfigError([problem])
     ds = synthetic.council(preset=preset, years=years, scale=scale, seed=seed)
     ds.validate()
     _print(f"Synthetic council '{preset}' ({years} years, scale {scale}, seed {seed}): valid.")
@@ -216,13 +245,47 @@ def demo(preset: str, years: int, scale: float, seed: int, out: Optional[str], r
         files = _write_new_tables_folder(ds, out, "parquet")
         _say(f"Wrote {len(files)} tables to {out}")
     if pack:
-        _demo_pack(ds, runs, {"command": "earlyhelp demo", "preset": preset, "years": years, "scale": scale,
-                              "seed": seed})
+        # "synthetic": the pack's run.json says its data are generated, not a council's
+        _demo_pack(ds, folder, {"command": "earlyhelp demo", "synthetic": True, "preset": preset, "years": years,
+                                "scale": scale, "seed": seed})
 
 
 #: measures whose latest month the demo prints from its pack
 DEMO_HEADLINES = ("requests", "episodes_opened", "closed_within_16_weeks", "outcomes_met", "step_up_rate",
                   "rereferrals_12m")
+
+
+def _demo_folder_problem(folder: str, key: str):
+    """The problem with putting the demo's pack in ``folder`` (None when there is none): a run
+    folder there that is not an earlier demo pack. The synthetic council bears a real council's
+    name and code, so a council's next pack or forecast in that folder would read the demo's
+    pack as its own earlier publication (and hide other cells because of it)."""
+    import json
+
+    from .._errors import Problem
+
+    where = Path(folder)
+    if not where.is_dir():
+        return None
+    others = []
+    for run in sorted(p for p in where.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        record_file = run / "run.json"
+        if not record_file.is_file():
+            continue       # not a run folder
+        try:
+            record = json.loads(record_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = None
+        config = record.get("config") if isinstance(record, dict) else None
+        if not (isinstance(config, dict) and (config.get("synthetic") is True
+                                              or config.get("command") == "earlyhelp demo")):
+            others.append(run.name)
+    if not others:
+        return None
+    shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    return Problem("option", key, f"{folder} holds runs that are not demo packs ({shown}): the demo's synthetic "
+                   f"council would be read as that council's own earlier pack. Give a folder of its own (the "
+                   f"default, {DEMO_OUTPUT}, or another --output)", value=folder)
 
 
 def _demo_pack(ds, runs: str, record: dict) -> None:
@@ -416,8 +479,9 @@ def _code_map_option(func: Callable) -> Callable:
     """--code-map FILE: the council's code map (TOML; see docs/guides/ssd.md), for every command."""
     return click.option("--code-map", "code_map", type=click.Path(dir_okay=False, exists=True), default=None,
                         help="The council's code map (TOML): local codes -> earlyhelp codes and, in [ssd], how "
-                             "to read an SSD extract (case system, contact outcomes, geography). Overrides "
-                             "the config's [code_map].")(func)
+                             "to read an SSD extract (case system, contact outcomes, geography). Replaces the "
+                             "config's whole [code_map] (its file, inline tables and [code_map.ssd]) and "
+                             "[source.code_map]: nothing of the config's codes is merged in.")(func)
 
 
 def _print(line: str) -> None:
@@ -467,13 +531,6 @@ def _data_options(func: Callable) -> Callable:
     return func
 
 
-def _load_dataset(config_path: Optional[str], data: Optional[str], sql_url: Optional[str],
-                  db_schema: Optional[str], code_map: Optional[str] = None):
-    """The Dataset named by exactly one of --config, --data, --sql (validated), read with the
-    code map (--code-map, else the config's [code_map])."""
-    return _load(config_path, data, sql_url, db_schema, code_map)[0]
-
-
 def _publish_policy(cfg, threshold: Optional[int], pseudonymise: bool):
     """The publication gate's policy: the config's [publish] section, else the options."""
     from ..report.publish import PublishPolicy
@@ -500,9 +557,11 @@ def _load(config_path: Optional[str], data: Optional[str], sql_url: Optional[str
             flow_cfg = _flow_config(config_path, code_map)
             log.info("config %s: valid", config_path)
             return load_source_data(flow_cfg), _FlowPublish(flow_cfg.suppression_threshold)
+        from .config import with_code_map_option
+
         cfg = _run_config(config_path)
         log.info("config %s: valid", config_path)
-        return load_source(cfg.source, code_map_file=code_map), cfg
+        return load_source(with_code_map_option(cfg.source, code_map)), cfg
     if data:
         from ..data import read_dataset
 
@@ -537,11 +596,12 @@ def _flow_config(config_path: str, code_map: Optional[str]):
     """``earlyhelp flow``'s config, checked whole, with --code-map in place of its [code_map]."""
     import dataclasses
 
+    from .config import with_code_map_option
     from .flowrun import load_flow_config
 
     cfg = load_flow_config(config_path)
     if code_map and cfg.source is not None:
-        cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
+        cfg = dataclasses.replace(cfg, source=with_code_map_option(cfg.source, code_map))
     return cfg
 
 
@@ -568,11 +628,17 @@ _PSEUDO_HELP = ("Replace every family, person, episode, request, practitioner an
 @_exits
 def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[str], db_schema: Optional[str],
              code_map: Optional[str]) -> None:
-    """Check a config (forecast, report or flow) and its data, or a dataset; list every problem found (exit 2 if any)."""
+    """Check a config (forecast, report or flow) and its data, or a dataset; list every problem found (exit 2 if any).
+
+    A config is checked against its data as its run checks them before any work (a report's
+    months, a forecast's window and backtest, the council's earlier runs in run.output), with
+    the run's messages.
+    """
     from ..sources import content_hash
 
-    ds = _load_dataset(config_path, data, sql_url, db_schema, code_map)
+    ds, cfg = _load(config_path, data, sql_url, db_schema, code_map)
     if config_path:
+        _check_against_data(config_path, ds, cfg)
         _print(f"config {config_path}: valid")
     summary = content_hash(ds)
     _print("data: valid")
@@ -581,6 +647,32 @@ def validate(config_path: Optional[str], data: Optional[str], sql_url: Optional[
             _print(f"  {name:<16}{n:>10,} rows")
     _print(f"  sha256 {summary['sha256']}")
     _print_load_report(ds, err=False)
+
+
+def _check_against_data(config_path: str, ds, cfg) -> None:
+    """What the run of the config at ``config_path`` checks against its data before any work,
+    raising the run's own errors: the pseudonymisation key the config's publish.pseudonymise
+    needs, its run.output, a report config's months against the data's
+    (``check_report_window``), a forecast config's window, backtest and output folder's earlier
+    runs (``forecast_data``, as ``forecast --dry-run``)."""
+    from .config import missing_config, read_config_toml
+
+    if isinstance(cfg, _FlowPublish):
+        return          # earlyhelp flow checks its config whole when it is loaded
+    _publish_policy(cfg, None, False)     # publish.pseudonymise without $EARLYHELP_PSEUDO_KEY
+    sections = read_config_toml(Path(config_path), missing=missing_config("forecast"))
+    if "report" in sections or "forecast" in sections:
+        from .config import require_output_folder
+
+        require_output_folder(cfg.output, key="run.output", source=config_path)
+    if "report" in sections:
+        from .reportrun import check_report_window, load_report_config
+
+        check_report_window(ds, load_report_config(config_path).options, str(config_path))
+    elif "forecast" in sections:
+        from .forecastrun import forecast_data
+
+        forecast_data(ds, cfg)
 
 
 @cli.command()
@@ -599,14 +691,14 @@ def forecast(config_path: str, dry_run: bool, output: Optional[str], code_map: O
     """
     import dataclasses
 
-    from .config import load_config, require_output_folder
+    from .config import load_config, require_output_folder, with_code_map_option
     from .forecastrun import run_forecast
 
     cfg = load_config(config_path)
     if output:
         cfg = dataclasses.replace(cfg, output=str(Path(output).resolve()))
     if code_map:
-        cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, code_map_file=str(Path(code_map).resolve())))
+        cfg = dataclasses.replace(cfg, source=with_code_map_option(cfg.source, code_map))
     require_output_folder(cfg.output, key="--output" if output else "run.output",
                           source="option" if output else config_path)
     result = run_forecast(cfg, dry_run=dry_run)
@@ -630,7 +722,9 @@ def forecast_summary(result) -> list:
 
 @cli.command()
 @_data_options
-@click.option("--at", "at", default=None, help="Date the network is taken at (default: the end of the data; a later date warns).")
+@click.option("--at", "at", default=None,
+              help="Date the network is taken at, YYYY-MM-DD (default: the end of the data; a later date warns, "
+                   "and leaving and end dates recorded up to it apply).")
 @click.option("--allocate/--no-allocate", default=True, show_default=True,
               help="Also propose lead practitioners for families without one (minimum-cost flow).")
 @click.option("--min-agencies", default=3, show_default=True, type=click.IntRange(1, 50),
@@ -647,8 +741,12 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
     Writes caseloads, coordination_gaps, agencies, agency_links, linked_households and (with
     --allocate) lead_allocation and lead_unallocated as CSV and Parquet, and run.json. These
     are operational lists for the Early Help service, not publications; every file still
-    passes the publication gate (counts 1..5 shown as 'c'; ids pseudonymous with
-    --pseudonymise or the config's publish.pseudonymise). The folder appears only when complete.
+    passes the publication gate (counts from 1 to the config's publish.suppression_threshold,
+    else 5, shown as 'c'; ids pseudonymous with --pseudonymise or the config's
+    publish.pseudonymise). The folder appears only when complete.
+
+    Refused (exit 2) when the data hold no episodes or no involvements: every list would be
+    empty or nearly so, which reads as an all-clear.
     """
     from .config import require_output_folder
     from .netrun import run_network
@@ -666,7 +764,10 @@ def network(config_path: Optional[str], data: Optional[str], sql_url: Optional[s
 
 @cli.command()
 @_data_options
-@click.option("--at", "at", default=None, help="Date the families are scored at (default, and at most: the end of the data; a later date warns).")
+@click.option("--at", "at", default=None,
+              help="Date the families are scored at, YYYY-MM-DD (default, and at most: the end of the data; a later "
+                   "date warns). At least two years after the first episode starts: the model is tested on "
+                   "families open a year before it, and learns from outcomes a year before that.")
 @click.option("--train-years", default=2, show_default=True, type=click.IntRange(1, 10),
               help="Years of quarterly cut-offs the model learns from (cut-offs before the data start are left "
                    "out and counted in run.json's parameters).")

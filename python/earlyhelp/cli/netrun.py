@@ -50,7 +50,10 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
     end = ds.data_end()
     when = as_of(at, end,
-                 after_end="the network shows the data as they stand at their end, not what happened since")
+                 after_end="the network is the data as they stand at their end, with the leaving dates of "
+                           "practitioners and the end dates of episodes and involvements recorded up to --at "
+                           "applied (practitioners leaving by then are left out, and their families lose them); "
+                           "what begins after the end of the data is not in it")
     if when is None:   # the end of the data: a leaving date after it (a notice period) is not a leaver yet
         when = end
     first = ds.episodes["start_date"].min() if len(ds.episodes) else pd.NaT
@@ -61,18 +64,52 @@ def _as_of(ds, at: Optional[str]) -> Optional[pd.Timestamp]:
     return when
 
 
+def required_tables(ds) -> None:
+    """Raise :class:`~earlyhelp.ValidationError` naming each table the network is built from that
+    holds no rows (a failed or partial extract): without episodes no family is open, and without
+    involvements no family has a team beside its lead, so every list would be empty or nearly so,
+    which reads as an all-clear (no coordination gaps, every practitioner free)."""
+    problems = []
+    if len(ds.episodes) == 0:
+        problems.append(Problem("episodes", None, "has no rows: the network is of the families with an open Early "
+                                "Help episode, so with none every list would be empty, which reads as 'no gaps' "
+                                "and every practitioner free; check that the extract exported the episodes"))
+    if len(ds.involvements) == 0:
+        problems.append(Problem("involvements", None, "has no rows: the agencies and practitioners working with "
+                                "each family come from it, so no coordination gap could be found and caseloads "
+                                "would count lead families only; check that the extract exported the involvements"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def publication_settings(policy) -> Dict[str, object]:
+    """The publication policy's settings that change what a run publishes, for its parameters and
+    run digest: the suppression threshold and whether ids are pseudonymised (never the key)."""
+    from ..report.publish import PublishPolicy
+
+    policy = policy if policy is not None else PublishPolicy()
+    return {"suppression_threshold": int(policy.threshold), "pseudonymise": bool(policy.pseudonymise)}
+
+
 def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = True, min_agencies: int = 3,
                 run_id: Optional[str] = None, policy=None) -> NetworkResult:
     """Build the family network at ``at``, write its tables to a new run folder in ``output``.
 
     Every table passes the publication gate with ``policy``
     (:class:`~earlyhelp.report.publish.PublishPolicy`; default: counts 1..5 hidden, raw ids).
+
+    Raises
+    ------
+    ValidationError
+        ``episodes`` or ``involvements`` holds no rows (the network would read as an all-clear),
+        or ``at`` is not a date the data can answer for.
     """
     from ..network import FamilyNetwork, allocate_leads
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..report.suppression import shown_count
     from ..sources import content_hash
 
+    required_tables(ds)
     when = _as_of(ds, at)
     timings: Dict[str, float] = {}
     start = time.perf_counter()
@@ -98,7 +135,13 @@ def run_network(ds, output: str, *, at: Optional[str] = None, allocate: bool = T
         timings["allocate"] = round(time.perf_counter() - start, 3)
 
     params = {"at": None if when is None else when.date().isoformat(), "allocate": allocate,
-              "min_agencies": min_agencies}
+              "min_agencies": min_agencies,
+              # what is hidden and whether ids are pseudonyms change every file (the key is never recorded)
+              "publication": publication_settings(policy)}
+    end = ds.data_end()
+    if at is not None and when is not None and end is not None and when.normalize() > end:
+        # the run says the date it was asked for lies after the data, and where they end
+        params["at_after_data_end"] = end.date().isoformat()
     digest = run_digest(params, inputs)
     tables = named_tables(tables, net)
     tables["agency_links"], links_csv = jaccard_shown(tables["agency_links"], tables["agencies"])

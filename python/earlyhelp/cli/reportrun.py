@@ -8,6 +8,8 @@ The config has the forecast config's ``[run]``, ``[source]`` and ``[publish]`` s
     months = 24                                          # months shown
     title = "Early Help performance pack"
     end = "2025-03-31"                                   # last month (default: end of the data)
+    extract_date = 2025-04-01                            # the day the extract is complete to (default: its
+                                                         # data's end_date, else its latest event)
     custom_measures = "my_measures.toml"                 # [[measures]] specs, relative to this file
     audit_budget = 20000                                 # linear/integer programmes of the suppression audit
 
@@ -32,8 +34,8 @@ from .._tomlfile import located
 if TYPE_CHECKING:  # pandas is imported where it is used: the command line starts faster
     import pandas as pd
 
-REPORT_KEYS = ("measures", "months", "title", "end", "targets", "change_points", "custom_measures", "period", "by",
-               "audit_budget")
+REPORT_KEYS = ("measures", "months", "title", "end", "extract_date", "targets", "change_points", "custom_measures",
+               "period", "by", "audit_budget")
 
 
 @dataclass
@@ -62,7 +64,7 @@ def load_report_config(path: str) -> ReportConfig:
     except ConfigError as exc:
         problems.extend(exc.problems)
         base = None
-    options, custom = _parse_report(report, file, problems)
+    options, custom, custom_sha256 = _parse_report(report, file, problems)
     if problems:
         raise ConfigError(located(problems, file))
     options.threshold = base.suppression_threshold
@@ -70,7 +72,8 @@ def load_report_config(path: str) -> ReportConfig:
                                                      "years": base.source.years, "scale": base.source.scale,
                                                      "seed": base.source.seed} if base.source.kind == "synthetic"
               else {"kind": base.source.kind},
-              "report": {k: v for k, v in report.items()},
+              # the custom measures' definitions, not only their file's name, make the pack (and its digest)
+              "report": {**report, **({"custom_measures_sha256": custom_sha256} if custom_sha256 else {})},
               "publish": {"suppression_threshold": options.threshold, "pseudonymise": bool(base.pseudonymise)}}
     return ReportConfig(base=base, options=options, custom=custom, record=record)
 
@@ -90,7 +93,10 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
                                     "programmes) replaced it", value=report[key]))
         elif key not in REPORT_KEYS:
             problems.append(Problem(name, f"report.{key}", f"unknown key; expected one of {', '.join(REPORT_KEYS)}"))
+    from ..report.runfolder import sha256_file
+
     custom: List[str] = []
+    custom_sha256: Optional[str] = None
     if "custom_measures" in report:
         raw = report["custom_measures"]
         p = Path(raw) if isinstance(raw, str) else None
@@ -100,6 +106,7 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
             p = p if p.is_absolute() else file.parent / p
             try:
                 custom = [m.id for m in M.load_measures_toml(p)]
+                custom_sha256 = sha256_file(p)
             except (OSError, ValueError) as exc:
                 problems.append(Problem(name, "report.custom_measures", str(exc)))
     valid = M.ids()
@@ -139,18 +146,15 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
     if not isinstance(title, str) or not title.strip():
         problems.append(Problem(name, "report.title", "must be a non-empty string", value=title))
         title = "Early Help performance pack"
-    end = report.get("end")
-    if end is not None:
-        import datetime as _dt
+    end = _iso_date(report, "end", name, problems)
+    extract_date = _iso_date(report, "extract_date", name, problems)
+    if extract_date is not None:
+        from ..report.pack import _extract_date_problem
 
-        # a TOML date, or ISO text: pandas would read 03/04/2024 as 4 March (an English council
-        # means 3 April) and 2024 as 1 January; a time zone would fail the run after its work
-        iso = end.isoformat()[:10] if isinstance(end, _dt.date) else str(end) if isinstance(end, str) else ""
-        try:
-            end = _dt.date.fromisoformat(iso).isoformat()
-        except ValueError:
-            problems.append(Problem(name, "report.end", "must be a date like 2025-03-31 (YYYY-MM-DD)", value=end))
-            end = None
+        problem = _extract_date_problem(extract_date)
+        if problem is not None:
+            problems.append(Problem(name, "report.extract_date", problem.message, value=report["extract_date"]))
+            extract_date = None
     from ..report.suppression import DEFAULT_AUDIT_BUDGET
 
     audit_budget = report.get("audit_budget", DEFAULT_AUDIT_BUDGET)
@@ -185,7 +189,25 @@ def _parse_report(report: Mapping[str, Any], file: Path, problems: List[Problem]
             continue
         checked_cps[mid] = items
     return PackOptions(measures=measures, months=months, title=title, targets=checked_targets,
-                       change_points=checked_cps, end=end, audit_budget=audit_budget), custom
+                       change_points=checked_cps, end=end, extract_date=extract_date,
+                       audit_budget=audit_budget), custom, custom_sha256
+
+
+def _iso_date(report: Mapping[str, Any], key: str, name: str, problems: List[Problem]) -> Optional[str]:
+    """``report.<key>`` as an ISO day (None when absent or wrong, the problem noted)."""
+    import datetime as _dt
+
+    value = report.get(key)
+    if value is None:
+        return None
+    # a TOML date, or ISO text: pandas would read 03/04/2024 as 4 March (an English council
+    # means 3 April) and 2024 as 1 January; a time zone would fail the run after its work
+    iso = value.isoformat()[:10] if isinstance(value, _dt.date) else str(value) if isinstance(value, str) else ""
+    try:
+        return _dt.date.fromisoformat(iso).isoformat()
+    except ValueError:
+        problems.append(Problem(name, f"report.{key}", "must be a date like 2025-03-31 (YYYY-MM-DD)", value=value))
+        return None
 
 
 def _table(report: Mapping[str, Any], key: str, name: str, problems: List[Problem]) -> Mapping[str, Any]:
@@ -219,31 +241,38 @@ def _is_month(text: Any) -> bool:
 
 def check_report_window(ds, options, config_name: str) -> None:
     """Raise :class:`ConfigError` when the pack's months reach outside the data (``report.end``
-    after their end or before they begin, ``report.months`` back past their first month): those
-    months would be published as zeros, and the SPC limits and verdicts computed with them."""
-    import pandas as pd
-
-    from ..report.pack import last_month_end
+    after the extract's end or before the data begin, ``report.months`` back past their first
+    month): those months would be published as zeros, and the SPC limits and verdicts computed
+    with them. The extract's end is the pack's own (:func:`earlyhelp.report.pack.pack_window`:
+    ``report.extract_date``, else the data's end date, else their latest event less stray dates),
+    so the command line and the pack agree."""
+    from .._errors import ValidationError
+    from ..report.pack import pack_window
 
     begin = data_begin(ds)
     if begin is None:
         return      # nothing to report on: the pack says so
     if options.end:
-        end = pd.Timestamp(options.end).normalize()
-        data_end = ds.data_end()
-        if data_end is not None and end > data_end:
-            _window_problem(config_name, "report.end", options.end, f"is after the end of the data "
-                            f"({data_end.date()}): the months after it would show as zeros; leave report.end out "
-                            "to report to the end of the data")
+        end = _day(options.end)
         if end < begin:
             _window_problem(config_name, "report.end", options.end, f"is before the data begin ({begin.date()}): "
                             "every month of the pack would show as zeros")
-    month_end = last_month_end(ds, options.end)        # the pack's own last month, so both agree
+    try:
+        month_end, _ = pack_window(ds, options)
+    except ValidationError as err:
+        raise ConfigError(located([Problem(config_name, f"report.{p.column}", p.message, value=p.value)
+                                   if p.table == "report" else p for p in err.problems], config_name)) from None
     covered = months_covered(begin, month_end)
     if options.months > covered:
         _window_problem(config_name, "report.months", options.months, f"reaches back before the data begin "
                         f"({begin.date()}): the data cover {covered} months to {month_end:%Y-%m}, and the months "
                         f"before would show as zeros; give report.months = {covered} or fewer")
+
+
+def _day(value: Any) -> "pd.Timestamp":
+    import pandas as pd
+
+    return pd.Timestamp(value).normalize()
 
 
 def months_covered(begin: pd.Timestamp, month_end: pd.Timestamp) -> int:
@@ -273,11 +302,12 @@ def run_report(path: str, output: Optional[str] = None, *, code_map: Optional[st
     from ..report.pack import write_pack
     from ..sources import load_source
 
-    from .config import require_output_folder
+    from .config import require_output_folder, with_code_map_option
 
     cfg = load_report_config(path)
     out = output or cfg.base.output
     require_output_folder(out, key="--output" if output else "run.output", source="option" if output else str(path))
-    ds = load_source(cfg.base.source, code_map_file=code_map)
+    # the option's code map in place of the config's whole one, as forecast, score and network read it
+    ds = load_source(with_code_map_option(cfg.base.source, code_map))
     check_report_window(ds, cfg.options, str(path))
     return write_pack(ds, out, options=cfg.options, config=cfg.record, pseudonymise=cfg.base.pseudonymise)

@@ -70,12 +70,26 @@ def _in_data(ds, dates: List[pd.Timestamp]) -> List[pd.Timestamp]:
     return list(dates) if first is None else [d for d in dates if d >= first]
 
 
+def earliest_at(ds) -> Optional[pd.Timestamp]:
+    """The earliest ``--at`` that leaves the evaluation model a training date on or after the first
+    episode's start: two horizons after it (the model tested at ``--at`` less a horizon learns from
+    outcomes a horizon before that). None when the data hold no episode."""
+    from ..risk.features import first_episode_start
+
+    first = first_episode_start(ds)
+    return None if first is None else (pd.Timestamp(first) + 2 * pd.Timedelta(days=HORIZON_DAYS)).normalize()
+
+
 def _training_features(ds, dates, *, data_end):
     kept = _in_data(ds, dates)
     if not kept:
+        earliest = earliest_at(ds)
         raise ValidationError([Problem("history", None, "not enough history to train on: every training date "
-                                       f"({dates[0].date()} to {dates[-1].date()}) is before the data start; "
-                                       "give a later --at or fewer --train-years")])
+                                       f"({dates[0].date()} to {dates[-1].date()}) is before the first episode "
+                                       "starts; the model is tested on families open a year before --at and "
+                                       "learns from outcomes a year before that, so give "
+                                       f"--at {earliest.date()} or later (more or fewer --train-years cannot help: "
+                                       "they only add or drop earlier dates)")])
     return _features(ds, kept, data_end=data_end), len(dates) - len(kept)
 
 
@@ -93,8 +107,9 @@ def _fit(fs):
 
     if len(fs) == 0 or fs.y.nunique() < 2:
         raise ValidationError([Problem("history", None, "not enough history to train on: the training dates hold "
-                                       f"{len(fs)} families and {int(fs.y.sum()) if len(fs) else 0} step-ups; "
-                                       "give a later --at or fewer --train-years")])
+                                       f"{len(fs)} families and {int(fs.y.sum()) if len(fs) else 0} step-ups, and "
+                                       "the model needs families that stepped up and families that did not; "
+                                       "give a later --at, or more --train-years where the data go back further")])
     return LogisticRiskModel().fit(fs.X, fs.y)
 
 
@@ -121,7 +136,14 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
     from ..risk import evaluate, expected_step_ups
     from ..risk.features import data_end_of
     from ..sources import content_hash
+    from .netrun import publication_settings
 
+    if len(ds.episodes) == 0:
+        # build_features would fail on the empty table with a message from pandas
+        raise ValidationError([Problem("episodes", None, "has no rows: the families scored are those with an open "
+                                       "Early Help episode, and the model learns from earlier episodes and their "
+                                       "step-ups, so there is nothing to score or learn from; check that the "
+                                       "extract exported the episodes")])
     timings: Dict[str, float] = {}
     clock = time.perf_counter()
     end = data_end_of(ds)
@@ -197,7 +219,9 @@ def run_score(ds, output: str, *, at: Optional[str] = None, train_years: int = 2
         _excluded(train, "training") + _excluded(now, "scoring", leave_out=("window_incomplete",))
     params = {"at": str(when.date()), "test_at": str(test_at.date()), "train_years": train_years,
               "target": "step_up_12m", "horizon_days": HORIZON_DAYS, "model": "LogisticRiskModel()",
-              "suppression_threshold": suppression_threshold}
+              "suppression_threshold": suppression_threshold,
+              # what is hidden and whether ids are pseudonyms change every file (the key is never recorded)
+              "publication": publication_settings(policy)}
     # fewer training dates than --train-years asks, for each of the two models
     if past_before_data:
         params["evaluation_training_cutoffs_before_data"] = past_before_data

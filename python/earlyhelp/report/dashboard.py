@@ -28,6 +28,8 @@ VARIATION_TEXT = {
     "special_cause_neither_low": ("Special cause: lower (no preferred direction)", "#6b4fa0", "L"),
     # every month of the chart is incomplete (e.g. a 12-month look-back on a first year of data)
     "no_complete_period": ("No complete month to read", "#cbd2d9", "-"),
+    # the months are whole, but every one is hidden (c): suppressed, not missing
+    "every_month_hidden": ("Every month hidden (c): too few to show", "#cbd2d9", "c"),
 }
 ASSURANCE_TEXT = {
     "consistently_pass": ("Will consistently meet the target", "#1f6fb2", "P"),
@@ -280,6 +282,14 @@ def _tile(row: pd.Series) -> str:
             f'<div class="s">{change}</div>{provisional}</div>')
 
 
+def _tiles_and_charts(pack, rows: pd.DataFrame) -> str:
+    """The tiles of the measures in ``rows`` (summary rows), then their XmR charts."""
+    body = ['<div class="tiles">' + "".join(_tile(r) for _, r in rows.iterrows()) + "</div>"]
+    for _, r in rows.iterrows():
+        body.append(xmr_svg(pack.charts[r["measure"]], f"{r['title']}, {pack.council}", r["kind"], r["direction"]))
+    return "".join(body)
+
+
 def _table(frame: pd.DataFrame, caption: str = "") -> str:
     head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
     body = "".join("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>"
@@ -306,16 +316,14 @@ def render_dashboard(pack, options) -> str:
     pages: List[tuple] = []
     for theme in ("front_door", "episodes_timeliness", "outcomes", "partnership"):
         rows = s[s["theme"] == theme] if len(s) else s
-        body = []
-        if len(rows):
-            body.append('<div class="tiles">' + "".join(_tile(r) for _, r in rows.iterrows()) + "</div>")
-            for _, r in rows.iterrows():
-                body.append(xmr_svg(pack.charts[r["measure"]], f"{r['title']}, {pack.council}", r["kind"],
-                                    r["direction"]))
-        else:
-            body.append("<p>No measures of this theme could be computed from the data supplied.</p>")
-        pages.append((theme, THEME_TITLES[theme], "".join(body)))
-    pages.append(("localities", THEME_TITLES["localities"], _localities_page(pack)))
+        body = _tiles_and_charts(pack, rows) if len(rows) else \
+            "<p>No measures of this theme could be computed from the data supplied.</p>"
+        pages.append((theme, THEME_TITLES[theme], body))
+    # a measure of the localities theme (a council's own, say) gets its tile and chart there, above
+    # the comparison of localities
+    rows = s[s["theme"] == "localities"] if len(s) else s
+    pages.append(("localities", THEME_TITLES["localities"],
+                  (_tiles_and_charts(pack, rows) if len(rows) else "") + _localities_page(pack)))
     pages.append(("about", "About these figures", _about_page(pack, options)))
     nav = "".join(f'<button data-page="p-{key}" class="{"on" if i == 0 else ""}">{_esc(title)}</button>'
                   for i, (key, title, _) in enumerate(pages))

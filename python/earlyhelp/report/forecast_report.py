@@ -282,9 +282,13 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
     sections.append(s)
 
     s = Section("About this run")
-    rows = inputs.get("rows", {})
-    s.paragraphs.append(f"Data source: {source}. Rows read: "
-                        + ", ".join(f"{k} {shown_count(v, threshold)}" for k, v in rows.items() if v) + ".")
+    # a table's rows are the sum of every count published from it: only the organisations' are given
+    from .runfolder import rows_shown
+
+    rows = {k: v if v == SUPPRESSED else f"{v:,}" for k, v in rows_shown(inputs.get("rows", {})).items() if v}
+    s.paragraphs.append(f"Data source: {source}. Rows read: " + ", ".join(f"{k} {v}" for k, v in rows.items())
+                        + f" (\"{SUPPRESSED}\" for a table of people or cases, whatever its rows: they are the sum "
+                        "of every count published from it; run.json names each table by its SHA-256).")
     if excluded:
         s.add_table("Rows and series left out", pd.DataFrame(
             [{"step": e.step or e.table, "measure": e.measure or "", "reason": e.reason,

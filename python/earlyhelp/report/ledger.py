@@ -102,13 +102,28 @@ def same_cells(measure: str) -> Tuple[str, ...]:
 WEEKS = "w"
 
 
-def earlier_runs(output, council: str, *, weeks: bool = False) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
+class OtherCouncilRunsWarning(UserWarning):
+    """The output folder holds packs or forecasts that are not this council's: they are not read
+    (keep each council's runs in a folder of its own; a council that changed its name keeps its
+    council code, which matches its runs whatever their names)."""
+
+
+def earlier_runs(output, council: str, *, weeks: bool = False, code: Any = None,
+                 found: Optional[List[Dict[str, Any]]] = None) -> List[Tuple[pd.DataFrame, pd.DataFrame]]:
     """What the council's packs and demand forecasts already in a folder published.
 
     Only published run folders are read: a run still being written, or one killed while it wrote
     (a hidden ``.<run>.partial`` folder), is not a run. A caller that publishes into ``output``
     holds its lock (:func:`earlyhelp.report.outputlock.output_lock`) from this read until its
     run folder is published, so that no run publishes there in between.
+
+    A run is the council's when its council code (``council_code`` in a pack's run.json; a
+    forecast's series ids hold it) is ``code``, whatever name it was written under: a council
+    renamed between packs ("Coventry", then "Coventry City Council") is one council. Where either
+    has no code (packs written before run.json recorded it, data without one), the names are
+    compared, without case or surrounding spaces. Runs in the folder that are not the council's
+    by this rule are not read, and an :class:`OtherCouncilRunsWarning` names them: a council
+    whose name changed and that has no code cannot be told from another council.
 
     A run folder holding a pack's tables or a forecast's observed counts whose ``run.json``
     cannot say whose run it is (unreadable, edited, without the command or the council), or
@@ -126,11 +141,17 @@ def earlier_runs(output, council: str, *, weeks: bool = False) -> List[Tuple[pd.
     output : str or Path
         the folder holding the run folders (``run.output``).
     council : str
-        the council's name: another council's runs are left out (names compared without case or
-        surrounding spaces).
+        the council's name.
     weeks : bool, default False
         also the weekly forecasts' observed counts: their cells' ``span`` is ``WEEKS`` and their
         ``period`` the week's first day (``YYYY-MM-DD``), as :func:`published_cells` reads them.
+    code : str or sequence of str, optional
+        the council's code (the ``council_code`` of its localities; several for a dataset of
+        several councils).
+    found : list, optional
+        filled with one dict per run read: ``run_id``, ``command``, ``council``, ``council_code``
+        (None where the run recorded none), ``matched_by`` (``"council_code"`` or ``"name"``) and
+        ``run_json_sha256`` (which names every file of the run: a run reading it is computed from it).
 
     Returns
     -------
@@ -139,16 +160,34 @@ def earlier_runs(output, council: str, *, weeks: bool = False) -> List[Tuple[pd.
         ``locality`` and the count columns, as text: ``"c"`` where hidden; a forecast has no
         12-month cells), as :func:`earlyhelp.report.pack.build_pack`'s ``earlier`` takes them.
     """
-    found = []
+    mine = council_key(code)
+    runs = []
+    others = []
     for run, command, record in _council_runs(output):
         if command == "report":
-            if _same_council(record, run, council):
-                found.append(tuple(_ledger_table(run, table, record.get("files")) for table in PACK_LEDGER_TABLES))
+            matched = _same_council(record, run, council, mine)
+            if matched:
+                runs.append(tuple(_ledger_table(run, table, record.get("files")) for table in PACK_LEDGER_TABLES))
+                _found(found, run, command, record.get("council"), council_key(record.get("council_code")), matched)
+            else:
+                others.append(_other(run, record.get("council"), council_key(record.get("council_code")), mine))
         else:
-            cells = _forecast_cells(run, record, council, weeks)
+            cells, matched, names = _forecast_cells(run, record, council, weeks, mine)
             if cells is not None:
-                found.append((cells, pd.DataFrame(columns=list(_LEDGER_COLUMNS))))
-    return found
+                runs.append((cells, pd.DataFrame(columns=list(_LEDGER_COLUMNS))))
+                _found(found, run, command, names, mine if matched == "council_code" else None, matched)
+            elif matched is None and names:
+                others.append(_other(run, names, None, mine, forecast=True))
+    if others:
+        import warnings
+
+        how = "by council code" if mine else "by name (the data give no council code)"
+        warnings.warn(f"the output folder holds runs that are not {council!r}'s, matched {how}, and are not read: "
+                      f"{'; '.join(others[:10])}{' ...' if len(others) > 10 else ''}. Keep each council's runs in a "
+                      "folder of its own; if one is this council under another name, give both its council_code "
+                      "(packs written before run.json recorded the code are matched by name)",
+                      OtherCouncilRunsWarning, stacklevel=2)
+    return runs
 
 
 def _council_runs(output):
@@ -171,25 +210,89 @@ def _council_runs(output):
                              f"says the command was {command!r}, beside {what}")
 
 
-def _same_council(record: Dict[str, Any], run: Path, council: str) -> bool:
+def council_key(code: Any) -> Optional[Tuple[str, ...]]:
+    """A council code (or several) as the ledger compares them: sorted, stripped, without case;
+    None where there is none.
+
+    Parameters
+    ----------
+    code : str, sequence of str or None
+        a ``council_code``, or the codes of a dataset of several councils.
+
+    Returns
+    -------
+    tuple of str or None
+    """
+    if code is None:
+        return None
+    items = [code] if isinstance(code, str) else list(code) if isinstance(code, (list, tuple, set)) else [code]
+    keys = sorted({str(c).strip().upper() for c in items if c is not None and str(c).strip()
+                   and str(c).strip().lower() != "nan"})
+    return tuple(keys) or None
+
+
+def _found(found: Optional[List[Dict[str, Any]]], run: Path, command: str, council: Any,
+           code: Optional[Tuple[str, ...]], matched: str) -> None:
+    if found is not None:
+        from .runfolder import sha256_file
+
+        record = run / "run.json"
+        found.append({"run_id": run.name, "command": command, "council": council,
+                      "council_code": None if code is None else (code[0] if len(code) == 1 else list(code)),
+                      "matched_by": matched, "run_json_sha256": sha256_file(record) if record.is_file() else None})
+
+
+def _other(run: Path, council: Any, code: Optional[Tuple[str, ...]], mine: Optional[Tuple[str, ...]],
+           forecast: bool = False) -> str:
+    """A run not read, in words: its folder, council and code, or that it was matched by name."""
+    if forecast:
+        by = "its series hold no code of this council, nor its name" if mine else "matched by name"
+        return f"{run.name} (a forecast of {council}, {by})"
+    by = f"council code {', '.join(code)}" if code and mine else "no council code on one side: matched by name"
+    return f"{run.name} ({council!r}, {by})"
+
+
+def _same_council(record: Dict[str, Any], run: Path, council: str,
+                  code: Optional[Tuple[str, ...]] = None) -> Optional[str]:
+    """How an earlier pack is this council's (``"council_code"``, ``"name"``), or None when it is not."""
     name = record.get("council")
     if not isinstance(name, str):
         # written before run.json named its council, or edited: taken for this council's, another
         # council's localities would be added into this one's totals
         _unreadable_pack(run / "run.json", f"names no council ({name!r}; add \"council\": \"<its name>\")")
-    return name.strip().casefold() == council.strip().casefold()
+    theirs = council_key(record.get("council_code"))
+    if code is not None and theirs is not None:
+        return "council_code" if theirs == code else None
+    return "name" if name.strip().casefold() == council.strip().casefold() else None
 
 
-def _forecast_cells(run: Path, record: Dict[str, Any], council: str, weeks: bool = False) -> Optional[pd.DataFrame]:
-    """A forecast's observed counts of ``council`` as pack cells (None: none, or weekly unless
-    ``weeks``; periods that are neither months nor weeks are passed over)."""
+def _forecast_cells(run: Path, record: Dict[str, Any], council: str, weeks: bool = False,
+                    code: Optional[Tuple[str, ...]] = None) -> Tuple[Optional[pd.DataFrame], Optional[str], str]:
+    """A forecast's observed counts of ``council`` as pack cells; how they were matched
+    (``"council_code"``: a code of ``code`` is a part of the series ids; ``"name"``); and the
+    councils the forecast names. The cells are None where there are none of this council, or
+    weekly ones unless ``weeks``; periods that are neither months nor weeks are passed over;
+    the match is ``""`` when the forecast holds this council's counts but none to read here."""
     table = _run_table(run, "observed", record.get("files"))
     missing = [c for c in ("unique_id", "council", "locality", "ds", "y") if c not in table.columns]
     if missing:
         _unreadable_pack(run / "observed.csv", f"has no column {', '.join(missing)}")
-    mine = table[table["council"].str.strip().str.casefold() == council.strip().casefold()]
+    names = ", ".join(repr(n) for n in sorted({str(n).strip() for n in table["council"]} - {""}))
+    matched = None
+    mine = table.iloc[:0]
+    if code is not None:
+        # a forecast's series ids hold its council's code (measure/council/locality, with a region
+        # between where asked for): matched by code whatever name the forecast gave the council
+        parts = table["unique_id"].astype(str).str.upper().str.split(SEP).str[1:]
+        by_code = parts.map(lambda p: bool(set(p) & set(code))).to_numpy(dtype=bool)
+        if by_code.any():
+            mine, matched = table[by_code], "council_code"
+    if matched is None:
+        by_name = table["council"].str.strip().str.casefold() == council.strip().casefold()
+        if by_name.any():
+            mine, matched = table[by_name], "name"
     if mine.empty:
-        return None
+        return None, None, names
     day = pd.to_datetime(mine["ds"].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     if day.isna().any():
         rows = list(np.flatnonzero(day.isna().to_numpy()))
@@ -199,13 +302,13 @@ def _forecast_cells(run: Path, record: Dict[str, Any], council: str, weeks: bool
     span: Any = months_spanned(mine["unique_id"], day)
     if span is None:                                  # weekly counts: other cells than months'
         if not (weeks and weekly(mine["unique_id"], day)):
-            return None
+            return None, "", names
         span = WEEKS
     locality = mine["locality"].str.strip()
     return pd.DataFrame({"measure": mine["unique_id"].str.split(SEP).str[0].to_numpy(),
                          "period": day.dt.strftime("%Y-%m-%d" if span == WEEKS else "%Y-%m").to_numpy(),
                          "locality": np.where(locality == "", ALL, locality),
-                         "numerator": mine["y"].to_numpy(), "denominator": "", "span": span})
+                         "numerator": mine["y"].to_numpy(), "denominator": "", "span": span}), matched, names
 
 
 def months_spanned(series: pd.Series, start: pd.Series) -> Optional[int]:

@@ -12,6 +12,7 @@ and funnel limits. :func:`write_pack` writes it as an offline HTML dashboard, an
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,18 @@ class PackOptions:
     threshold : int, default 5
         counts 1..threshold are hidden.
     end : str, optional
-        the last month (default the data's); must lie within the data's dates.
+        the last month (default the data's); must lie within the data's dates: on or before the
+        extract's end (see ``extract_date``). An ``end`` after the latest event that only a
+        weekend separates from it (the last event on Friday 30 August, ``end`` the 31st) is taken
+        as the extract's end.
+    extract_date : str, optional
+        the last day the extract is complete to (the day it was taken, or the day before when it
+        was taken before the day's records were in). Default ``ds.meta["end_date"]``, else the
+        latest event the data record, less dates after today and stray dates (the measures' rule:
+        the latest dates lying more than 92 days after every other event, at most 1% of them),
+        counted and named in a :class:`~earlyhelp.measures.StrayDatesWarning` and in run.json.
+        A month is in the pack when the extract covers its last day: stated, a month that ends
+        at a weekend with nothing recorded after Friday is whole.
     audit_budget : int, default 20,000
         the most linear and integer programmes the suppression's bounds audit solves, over the
         whole pack (:class:`~earlyhelp.report.suppression.AuditBudget`): counted, not timed, so the
@@ -66,6 +78,7 @@ class PackOptions:
     change_points: Mapping[str, Sequence[str]] = field(default_factory=dict)   # measure -> ["2024-01", ...]
     threshold: int = DEFAULT_THRESHOLD
     end: Optional[str] = None                         # last month (default: the end of the data)
+    extract_date: Optional[str] = None                # the day the extract is complete to (default: from the data)
     audit_budget: int = DEFAULT_AUDIT_BUDGET          # linear and integer programmes of the bounds audit
 
     def __post_init__(self) -> None:
@@ -89,6 +102,13 @@ class PackOptions:
                 pd.Timestamp(self.end)
             except (ValueError, TypeError):
                 problems.append(Problem("report", "end", "must be a date like 2025-03-31", value=self.end))
+        if self.extract_date is not None:
+            problem = _extract_date_problem(self.extract_date)
+            if problem:
+                problems.append(problem)
+            else:
+                self.extract_date = pd.Timestamp(self.extract_date).strftime("%Y-%m-%d") \
+                    if not isinstance(self.extract_date, str) else _iso_day(self.extract_date)
         for mid, target in dict(self.targets or {}).items():
             if isinstance(target, bool) or not isinstance(target, (int, float, np.integer, np.floating)) \
                     or not np.isfinite(target):
@@ -102,6 +122,28 @@ class PackOptions:
                                             "\"2024-01\"", value=point))
         if problems:
             raise ValidationError(problems)
+
+
+def _iso_day(text: str) -> str:
+    from ..data.events import date_argument
+
+    return date_argument(text, "report", "extract_date").strftime("%Y-%m-%d")
+
+
+def _extract_date_problem(value: Any) -> Optional[Problem]:
+    """What is wrong with a stated extract date (None when it is a day up to today)."""
+    from ..data.events import date_argument
+
+    if isinstance(value, bool) or isinstance(value, (int, float, np.integer, np.floating)):
+        return Problem("report", "extract_date", "must be a date like 2025-03-31, not a number", value=value)
+    try:
+        day = date_argument(value, "report", "extract_date")
+    except ValidationError as err:
+        return err.problems[0]
+    if day > pd.Timestamp.today().normalize():
+        return Problem("report", "extract_date", f"is after today ({pd.Timestamp.today():%Y-%m-%d}): an extract "
+                       "is complete to a day that has passed", value=value)
+    return None
 
 
 def _is_month(point: object) -> bool:
@@ -127,7 +169,9 @@ class Pack:
     summary : DataFrame
         one row per measure (``points`` charted, ``incomplete`` months left out of the chart,
         ``provisional``: the latest point's limits rest on fewer than ``spc.MIN_POINTS`` (15)
-        months, so its variation icon is tentative).
+        months, so its variation icon is tentative; ``variation`` is ``every_month_hidden`` where
+        no whole month has a figure because every one is hidden, ``no_complete_period`` where no
+        month is whole).
     charts : dict of str to DataFrame
         XmR chart per measure, over whole months only (a month the data begin within, or whose
         look-back reaches before the data, has no value there).
@@ -156,6 +200,11 @@ class Pack:
         ``budget``, ``used``, ``left``, ``exhausted``, ``fallback_hidden`` (cells hidden
         because a hidden cell linked to them was not audited) and ``largest_group`` (hidden cells
         in the largest linked group the audit solved programmes for). Also in run.json.
+    extract : dict
+        the extract's end the months were taken to (``extract_end``), how it was found
+        (``extract_end_from``: ``stated``, ``end_date``, ``report.end``, ``latest event``, ``latest
+        event, stray dates left out``) and the rows dated after it per ``table.column``
+        (``after_extract_end``, a count of 1..threshold as ``c``). In run.json's ``window``.
     """
 
     monthly: pd.DataFrame            # measure, period, locality (incl. ALL), counts and values, published
@@ -171,6 +220,7 @@ class Pack:
     assumed: Dict[str, str] = field(default_factory=dict)
     not_audited: List[Dict[str, str]] = field(default_factory=list)
     audit: Dict[str, Any] = field(default_factory=dict)
+    extract: Dict[str, Any] = field(default_factory=dict)
 
 
 def _check_has_data(ds) -> None:
@@ -188,35 +238,205 @@ def _check_has_data(ds) -> None:
                            for name in ("requests", "episodes")])
 
 
-def _last_month(ds, end: Optional[str]) -> pd.Timestamp:
-    if end:
-        return pd.Timestamp(end)
-    if ds.meta.get("end_date") is not None:
-        return pd.Timestamp(ds.meta["end_date"])
-    dates = [ds.requests["received_date"].max(), ds.episodes["start_date"].max(), ds.episodes["end_date"].max()]
-    dates = [d for d in dates if pd.notna(d)]
-    if not dates:
-        _check_has_data(ds)
-
-        raise ValidationError([Problem("requests", "received_date", "no request or episode has a date to report "
-                                       "on (and meta has no end_date)")])
-    return max(dates)
+class MonthLeftOutWarning(UserWarning):
+    """The pack's last month is left out because the extract ends a few days before it ends, with
+    no more than one working day between (a weekend, a bank holiday): state the extract's date
+    (``PackOptions.extract_date``, ``[report] extract_date``) if the month is whole."""
 
 
-def _data_range(ds) -> Tuple[Optional[pd.Timestamp], pd.Timestamp]:
+class EmptyMonthsWarning(UserWarning):
+    """The pack's last months hold no event in any table: the extract's end lies after its data."""
+
+
+@dataclass(frozen=True)
+class ExtractEnd:
+    """The last day an extract is complete to, as the pack takes it (:func:`extract_end`).
+
+    Parameters
+    ----------
+    day : Timestamp
+        the day.
+    how : str
+        ``"stated"`` (``extract_date``), ``"end_date"`` (``ds.meta``), ``"report.end"`` (an end
+        that only a weekend separates from the latest event), ``"latest event"``, or ``"latest
+        event, stray dates left out"``.
+    after : dict of str to int
+        per ``table.column``, the rows dated after ``day``: not in any month of the pack.
+    left_out : list of str
+        the dates left out in taking the latest event (after today, or stray), in words.
+    latest : Timestamp or None
+        the latest event the data record, less those left out.
+    """
+
+    day: pd.Timestamp
+    how: str
+    after: Dict[str, int] = field(default_factory=dict)
+    left_out: List[str] = field(default_factory=list)
+    latest: Optional[pd.Timestamp] = None
+
+
+def _event_days(ds) -> Dict[str, np.ndarray]:
+    """The days (since 1970) of the events every table records, by ``table.column``: every date
+    column but those lying ahead by nature (``data.schema.NOT_EVENT_DATES``: birth and due
+    dates), as :meth:`~earlyhelp.Dataset.data_end` and validation read them."""
+    from ..data.schema import NOT_EVENT_DATES
+
+    out = {}
+    for name, frame in ds.tables.items():
+        for c in frame.columns:
+            if (name, c) in NOT_EVENT_DATES or not pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
+                continue
+            values = frame[c].dropna()
+            if len(values):
+                if getattr(values.dt, "tz", None) is not None:
+                    values = values.dt.tz_localize(None)
+                out[f"{name}.{c}"] = values.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return out
+
+
+def _day(d: int) -> pd.Timestamp:
+    return pd.Timestamp(np.datetime64(int(d), "D"))
+
+
+def extract_end(ds, extract_date: Optional[Any] = None, *, warn: bool = False) -> ExtractEnd:
+    """The last day the data are complete to: the months the pack may show end there.
+
+    ``extract_date`` when stated, else ``ds.meta["end_date"]``, else the latest event any table
+    records, less the dates the measures take as recording errors
+    (``earlyhelp.measures.sources.happened_end``): dates after today (which validation
+    refuses as "date in the future") and the latest dates lying more than 92 days after every
+    other event when they are at most 1% of the events (a year typed wrong). Rows dated after
+    the day are counted (``after``); with ``warn``, a
+    :class:`~earlyhelp.measures.StrayDatesWarning` names them.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    extract_date : date-like, optional
+        the day the extract is complete to, as the council states it.
+    warn : bool, default False
+        warn of the rows dated after the day.
+
+    Returns
+    -------
+    ExtractEnd
+
+    Raises
+    ------
+    ValidationError
+        a stated date after the data's ``meta["end_date"]``, or more than 92 days after every
+        event (the months between would show zeros); data with no event at all.
+    """
+    from ..measures.sources import _STRAY_EVENT_GAP_DAYS, happened_end
+
+    events = _event_days(ds)
+    today = int(np.datetime64(pd.Timestamp.today().date(), "D").astype(np.int64))
+    latest, left_out = happened_end(events, today)
+    recorded = ds.meta.get("end_date")
+    if extract_date is not None:
+        problem = _extract_date_problem(extract_date)
+        if problem:
+            raise ValidationError([problem])
+        day, how = pd.Timestamp(extract_date).normalize(), "stated"
+        if recorded is not None and day > pd.Timestamp(recorded).normalize():
+            raise ValidationError([Problem("report", "extract_date", f"is after the end the data record "
+                                           f"(meta end_date {pd.Timestamp(recorded):%Y-%m-%d}): they cover no day "
+                                           "after it", value=extract_date)])
+        if latest is not None and (day - _day(latest)).days > _STRAY_EVENT_GAP_DAYS:
+            raise ValidationError([Problem("report", "extract_date", f"is {(day - _day(latest)).days} days after the "
+                                           f"latest event the data record ({_day(latest):%Y-%m-%d}): no event in "
+                                           f"more than {_STRAY_EVENT_GAP_DAYS} days, and the months between would "
+                                           "show as zeros; give the day the extract was taken", value=extract_date)])
+    elif recorded is not None:
+        day, how = pd.Timestamp(recorded).normalize(), "end_date"
+    else:
+        if latest is None:
+            _check_has_data(ds)
+            raise ValidationError([Problem("requests", "received_date", "no request or episode has a date to "
+                                           "report on (and meta has no end_date)")])
+        day = _day(latest)
+        how = "latest event, stray dates left out" if left_out else "latest event"
+    cut = int(np.datetime64(day.date(), "D").astype(np.int64))
+    after = {key: int((d > cut).sum()) for key, d in events.items() if (d > cut).any()}
+    out = ExtractEnd(day=day, how=how, after=after, left_out=list(left_out),
+                     latest=None if latest is None else _day(latest))
+    if warn:
+        _warn_rows_after(out, events)
+    return out
+
+
+def _warn_rows_after(ext: ExtractEnd, events: Dict[str, np.ndarray]) -> None:
+    """A :class:`~earlyhelp.measures.StrayDatesWarning` naming the rows dated after the extract's end."""
+    if not ext.after:
+        return
+    import warnings
+
+    from ..measures import StrayDatesWarning
+
+    where = "; ".join(f"{key}: {n:,} row(s), the latest {_day(events[key].max()):%Y-%m-%d}"
+                      for key, n in ext.after.items())
+    why = (f"left out in taking the extract's end from its events ({'; '.join(ext.left_out)})"
+           if ext.how.startswith("latest event") else f"after the extract's end ({ext.how})")
+    warnings.warn(f"rows dated after {ext.day:%Y-%m-%d}, {why}, are in no month of the pack: {where}. Correct the "
+                  "dates, or state the extract's date (report.extract_date)", StrayDatesWarning, stacklevel=4)
+
+
+def _working_days_between(first: pd.Timestamp, last: pd.Timestamp) -> int:
+    """Weekdays after ``first`` up to and including ``last`` (0 when ``last`` is not after it)."""
+    if last <= first:
+        return 0
+    return int(np.busday_count((first + pd.Timedelta(days=1)).date(), (last + pd.Timedelta(days=1)).date()))
+
+
+def pack_extract_end(ds, end: Optional[str] = None, extract_date: Optional[Any] = None, *,
+                     warn: bool = False) -> ExtractEnd:
+    """:func:`extract_end`, with an ``end`` that only a weekend (and at most one more day, a bank
+    holiday) separates from the latest event taken as the extract's end: the analyst asking for
+    August of an extract whose last event is Friday 30 August says the extract is whole to the 31st.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    end : str, optional
+        the pack's ``report.end``.
+    extract_date : date-like, optional
+        the extract's date, as stated.
+    warn : bool, default False
+        as :func:`extract_end`.
+
+    Returns
+    -------
+    ExtractEnd
+    """
+    ext = extract_end(ds, extract_date)
+    if end and ext.how.startswith("latest event"):
+        given = pd.Timestamp(end).normalize()
+        same_month = given.to_period("M") == ext.day.to_period("M")
+        if given > ext.day and same_month and _working_days_between(ext.day, given) <= 1 \
+                and _extract_date_problem(given) is None:
+            taken = extract_end(ds, given)
+            ext = ExtractEnd(day=taken.day, how="report.end", after=taken.after, left_out=ext.left_out,
+                             latest=ext.latest)
+    if warn:
+        _warn_rows_after(ext, _event_days(ds))
+    return ext
+
+
+def _data_range(ds, ext: ExtractEnd) -> Tuple[Optional[pd.Timestamp], pd.Timestamp]:
     """The first and last dates the data cover: ``meta['window_start']`` (else the first request
-    or episode) and the end of :func:`last_month_end` without an ``end``."""
-    last = _last_month(ds, None)
+    or episode) and the extract's end."""
     first = ds.meta.get("window_start")
     if first is None:
         dates = [ds.requests["received_date"].min(), ds.episodes["start_date"].min()]
         dates = [d for d in dates if pd.notna(d)]
         first = min(dates) if dates else None
-    return (None if first is None else pd.Timestamp(first).normalize()), pd.Timestamp(last).normalize()
+    return (None if first is None else pd.Timestamp(first).normalize()), ext.day
 
 
-def _check_end(ds, end: Optional[str], month_end: pd.Timestamp) -> None:
-    """A pack ending after the data, or whose last month ends before them, would hold no figures.
+def _check_end(ds, end: Optional[str], month_end: pd.Timestamp, ext: ExtractEnd) -> None:
+    """A pack ending after the extract, or whose last month ends before the data, would hold no figures.
 
     Raises
     ------
@@ -226,13 +446,19 @@ def _check_end(ds, end: Optional[str], month_end: pd.Timestamp) -> None:
 
     if not end:
         return
-    first, last = _data_range(ds)
+    first, last = _data_range(ds, ext)
     given = pd.Timestamp(end)
     if given.tzinfo is not None:
         raise ValidationError([Problem("report", "end", "must be a date without a time zone", value=end)])
     span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if first is not None else f"up to {last:%Y-%m-%d}"
     if given.normalize() > last:
-        why = f"is after the data's last date: the data cover {span}; the pack's months after it would be empty"
+        what = {"stated": "the extract_date stated", "end_date": "the end date the data record",
+                "report.end": "report.end"}.get(ext.how, "the latest event recorded")
+        why = (f"is after the end of the data ({last:%Y-%m-%d}, {what}): the data cover {span}, and the pack's "
+               "months after the data's last date would be empty")
+        if ext.how.startswith("latest event"):
+            why += (f". If the extract is complete to {given:%Y-%m-%d}, say so: extract_date = {given:%Y-%m-%d} "
+                    "(report.extract_date)")
     elif first is not None and month_end < first:
         why = (f"leaves no whole month within the data: the data cover {span} and the pack's last month would "
                f"end on {month_end:%Y-%m-%d}")
@@ -241,7 +467,8 @@ def _check_end(ds, end: Optional[str], month_end: pd.Timestamp) -> None:
     raise ValidationError([Problem("report", "end", why, value=end)])
 
 
-def last_month_end(ds, end: Optional[str]) -> pd.Timestamp:
+def last_month_end(ds, end: Optional[str], extract_date: Optional[Any] = None,
+                   ext: Optional[ExtractEnd] = None) -> pd.Timestamp:
     """The end of the pack's last month: a complete month only, so an extract taken mid-month
     reports up to the month before.
 
@@ -250,24 +477,114 @@ def last_month_end(ds, end: Optional[str]) -> pd.Timestamp:
     ds : Dataset
         the council's data.
     end : str, optional
-        the pack's ``report.end`` (default: the end of the data).
+        the pack's ``report.end`` (default: the extract's end, :func:`pack_extract_end`).
+    extract_date : date-like, optional
+        the day the extract is complete to, as stated (``report.extract_date``).
+    ext : ExtractEnd, optional
+        the extract's end, when already found.
 
     Returns
     -------
     Timestamp
         the last day of the pack's last month.
     """
-    last = _last_month(ds, end)
+    if ext is None:
+        ext = pack_extract_end(ds, end, extract_date)
+    last = pd.Timestamp(end).normalize() if end else ext.day
     month_end = last + pd.offsets.MonthEnd(0)
     if last.normalize() != month_end.normalize():
         month_end = last - pd.offsets.MonthEnd(1)
     return month_end
 
 
+def pack_window(ds, options: "PackOptions", *, warn: bool = False) -> Tuple[pd.Timestamp, ExtractEnd]:
+    """The end of the pack's last month and the extract's end, ``options.end`` checked against it
+    (the pack and the command line check it alike).
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+    options : PackOptions
+        the pack's ``end`` and ``extract_date``.
+    warn : bool, default False
+        warn of rows after the extract's end, and of a month left out by a weekend.
+
+    Returns
+    -------
+    (Timestamp, ExtractEnd)
+
+    Raises
+    ------
+    ValidationError
+        ``end`` after the extract's end, or before the data; a stated ``extract_date`` that
+        cannot be.
+    """
+    ext = pack_extract_end(ds, options.end, options.extract_date, warn=warn)
+    month_end = last_month_end(ds, options.end, ext=ext)
+    _check_end(ds, options.end, month_end, ext)
+    if warn and not options.end and ext.how.startswith("latest event"):
+        whole = ext.day + pd.offsets.MonthEnd(0)
+        if whole.normalize() != ext.day and _working_days_between(ext.day, whole) <= 1:
+            import warnings
+
+            warnings.warn(f"{whole:%Y-%m} is left out of the pack: the latest event the data record is on "
+                          f"{ext.day:%A %d %B %Y}, and the extract's date is not known, so the month is taken as not "
+                          f"whole. If the extract is complete to {whole:%Y-%m-%d} (nothing is recorded at the "
+                          f"weekend), state it: extract_date = {whole:%Y-%m-%d} (report.extract_date, or "
+                          "PackOptions.extract_date)", MonthLeftOutWarning, stacklevel=3)
+    return month_end, ext
+
+
+def _with_end_date(ds, day: pd.Timestamp):
+    """``ds`` whose ``meta['end_date']`` is ``day``: the measures then take the months as the pack does."""
+    if ds.meta.get("end_date") is not None and pd.Timestamp(ds.meta["end_date"]).normalize() == day:
+        return ds
+    out = ds.replace()
+    out.meta["end_date"] = day
+    return out
+
+
+def _empty_last_months(ds, first_shown: pd.Timestamp, month_end: pd.Timestamp) -> List[str]:
+    """The pack's last months (``YYYY-MM``) in which no table records an event."""
+    days = _event_days(ds)
+    if not days:
+        return []
+    seen = set(np.unique(np.concatenate(list(days.values())).astype("datetime64[D]").astype("datetime64[M]")
+                         .astype(str)))
+    out = []
+    for period in reversed(pd.period_range(first_shown, month_end, freq="M")):
+        if str(period) in seen:
+            break
+        out.append(str(period))
+    return out[::-1]
+
+
 def _council_name(ds) -> str:
     from ..data.names import council_name
 
     return council_name(ds.localities)
+
+
+def council_code(ds) -> Any:
+    """The council's code, the key its runs are matched by in an output folder
+    (:func:`~earlyhelp.report.ledger.earlier_runs`): the ``council_code`` of its localities (a
+    sorted list for a dataset of several councils; None where none is recorded).
+
+    Parameters
+    ----------
+    ds : Dataset
+        the council's data.
+
+    Returns
+    -------
+    str, list of str or None
+    """
+    from .ledger import council_key
+
+    loc = ds.localities
+    key = council_key(list(loc["council_code"].dropna().astype(str))) if "council_code" in loc.columns else None
+    return None if key is None else key[0] if len(key) == 1 else list(key)
 
 
 def _check_locality_labels(ds, by_loc: pd.DataFrame) -> None:
@@ -358,9 +675,17 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     ids = [m.id for m in chosen]
     _check_has_data(ds)
     _check_distinct_localities(ds)
-    month_end = last_month_end(ds, opt.end)
-    _check_end(ds, opt.end, month_end)
+    month_end, ext = pack_window(ds, opt, warn=True)
+    # the measures take the months as the pack does: a stated extract date makes its month whole,
+    # and a stray date left out here does not make the months before it look mature
+    ds = _with_end_date(ds, ext.day)
     first_shown = (month_end - pd.offsets.MonthBegin(1)).normalize() - pd.DateOffset(months=opt.months - 1)
+    empty = _empty_last_months(ds, first_shown, month_end)
+    if empty:
+        warnings.warn(f"the pack's last month{'s' if len(empty) > 1 else ''} ({', '.join(empty)}) hold{'' if len(empty) > 1 else 's'} "
+                      f"no event in any table: the extract's end ({ext.day:%Y-%m-%d}, {ext.how}) lies after its data, "
+                      "and the months after the latest event show zeros; give the day the extract was taken "
+                      "(report.extract_date) or an earlier report.end", EmptyMonthsWarning, stacklevel=2)
     first = first_shown - pd.DateOffset(months=12)          # a year more for the year-on-year change
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", M.MeasuresBlockedWarning)
@@ -457,8 +782,11 @@ def build_pack(ds, options: Optional[PackOptions] = None,
             lower=float(latest["lower"].iloc[0]) if len(latest) else np.nan,
             upper=float(latest["upper"].iloc[0]) if len(latest) else np.nan,
             provisional=bool(latest["provisional"].iloc[0]) if len(latest) else True,
-            # no month of the chart has a value: nothing to read, which "common cause" would misstate
-            variation=spc.variation(chart, m.direction) or "no_complete_period",
+            # no month of the chart has a value: nothing to read, which "common cause" would misstate;
+            # whole months hidden by suppression are said to be hidden, not incomplete
+            variation=spc.variation(chart, m.direction) or (
+                "every_month_hidden" if (whole & (council_rows["value_status"] == SUPPRESSED).to_numpy()).any()
+                else "no_complete_period"),
             # the month the icons read: the latest published one, earlier than the tile's when that is hidden
             variation_period="" if icons_read is None else str(icons_read),
             assurance=spc.assurance(chart, target, m.direction),
@@ -470,7 +798,19 @@ def build_pack(ds, options: Optional[PackOptions] = None,
                 funnels=funnels, catalogue=M.catalogue()[lambda c: c["id"].isin(ids)].reset_index(drop=True),
                 blocked=blocked, suppression=counts,
                 window={"first_month": first_shown.strftime("%Y-%m"), "last_month": month_end.strftime("%Y-%m")},
-                council=_council_name(ds), assumed=assumed, not_audited=not_audited, audit=audit.record())
+                council=_council_name(ds), assumed=assumed, not_audited=not_audited, audit=audit.record(),
+                extract=_extract_record(ext, opt.threshold))
+
+
+def _extract_record(ext: ExtractEnd, threshold: int) -> Dict[str, Any]:
+    """The extract's end as run.json publishes it: the day, how it was found, and the rows dated
+    after it (per ``table.column``; a count of 1..threshold as ``c``, as the tables show it)."""
+    from .suppression import shown_count
+
+    out: Dict[str, Any] = {"extract_end": ext.day.strftime("%Y-%m-%d"), "extract_end_from": ext.how}
+    if ext.after:
+        out["after_extract_end"] = {k: shown_count(n, threshold) for k, n in ext.after.items()}
+    return out
 
 
 def _assumed_shown(attrs: Mapping[str, Any], threshold: int) -> Dict[str, str]:
@@ -848,15 +1188,15 @@ def _linked_series(monthly_raw: pd.DataFrame, loc12_raw: pd.DataFrame, kinds: Di
 
 
 def _bounds_of(classes: List[List[Tuple[str, str]]], rep: np.ndarray) -> List[Tuple[int, int]]:
-    """``(numerator, denominator)`` classes of each proportion that are equal in some cell, where
-    the bound binds (:func:`_full_shares`)."""
+    """``(numerator, denominator)`` classes of each proportion that are equal and above 0 in some
+    cell, where the bound binds (:func:`_full_shares`)."""
     class_of = {name: k for k, members in enumerate(classes) for name in members}
     out = []
     for (m, c), num in class_of.items():
         den = class_of.get((m, "denominator"))
         if c != "numerator" or den is None or den == num:
             continue
-        if (rep[num] == rep[den]).any():
+        if ((rep[num] == rep[den]) & (rep[den] > 0)).any():
             out.append((num, den))
     return list(dict.fromkeys(out))
 
@@ -1170,11 +1510,13 @@ def _full_shares(at: np.ndarray, values: np.ndarray, links: _Links) -> List[Tupl
     are equal. A numerator is at most its denominator: two localities each 5 of 5, their numerators
     hidden beside a council total of 10, are both 5. Only equal cells bind: where the denominator is
     larger, either count can move a little and keep the bound, so it shrinks no linear range to one
-    value."""
+    value. A share of 0 of 0 binds nothing: a numerator of 0 or more at most a denominator of 0
+    is 0, which a count of 0 shown already says (taken as full, each empty month of a locality
+    with no activity added an unknown, and the pack hid cells in every other locality)."""
     out = []
     for num, den in links.bounds:
         both = np.flatnonzero((at[num] >= 0) & (at[den] >= 0))
-        equal = both[values[at[num, both]] == values[at[den, both]]]
+        equal = both[(values[at[num, both]] == values[at[den, both]]) & (values[at[den, both]] > 0)]
         out += [(int(at[num, s]), int(at[den, s])) for s in equal]
     return out
 
@@ -1379,7 +1721,16 @@ def publish_file(folder, name: str, payload: Any, kind: str) -> None:
         # the run folder's publication gate (earlyhelp.report.publish) suppresses, pseudonymises
         # and neutralises formulas; the pack's own suppression (status columns) is kept as it is
         frame = neutralise_formulas(payload)
-        folder.write_table(name, frame, csv_frame=csv_view(frame))
+        # the pack's counts are its numerators and denominators, suppressed here (their status
+        # columns); its other numbers are figures built on them (withheld beside a hidden count),
+        # months charted and limits: declared, so the gate does not take a whole one for a count
+        figures = [c for c in frame.columns if c not in COUNT_COLUMNS and not str(c).endswith("_status")
+                   and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+        # rounded before the hidden cells become "c": the CSV's numbers are the Parquet's
+        from .runfolder import rounded
+
+        typed = rounded(frame)
+        folder.write_table(name, typed, csv_frame=_whole_counts(csv_view(typed)), not_counts=figures)
     elif kind == "text":
         folder.write_text(name, payload, sources=list(PACK_TABLES))
     elif kind == "bytes":
@@ -1411,6 +1762,45 @@ def tidy_tables(pack: Pack) -> Dict[str, pd.DataFrame]:
     """
     return {"measures_monthly": pack.monthly, "measures_localities_12m": pack.localities, "summary": pack.summary,
             "catalogue": pack.catalogue}
+
+
+def _whole_counts(text: pd.DataFrame) -> pd.DataFrame:
+    """The CSV form with each whole count (numerator, denominator) written as an integer: ``14``,
+    not ``14.0`` (a ratio's denominator in FTE keeps its decimals)."""
+    out = text.copy()
+    for c in COUNT_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c].map(lambda v: int(v) if isinstance(v, (float, np.floating)) and np.isfinite(v)
+                                and float(v) == round(float(v)) else v).astype(object)
+    return out
+
+
+def hidden_by_measure(pack: Pack) -> Dict[str, Dict[str, int]]:
+    """Per measure, the numerators the published tables show as ``c`` (monthly and 12-month), as
+    run.json publishes them.
+
+    How many of them are small (``Pack.suppression``'s ``primary``) is not published: beside
+    the figures shown it bounds the hidden ones (two hidden cells summing to 7, one of them
+    small, are 1 and 6).
+
+    Parameters
+    ----------
+    pack : Pack
+        the pack.
+
+    Returns
+    -------
+    dict of str to dict
+        ``{measure: {"hidden": n}}``, in the catalogue's order.
+    """
+    out: Dict[str, Dict[str, int]] = {}
+    for mid in pack.catalogue["id"]:
+        n = 0
+        for frame in (pack.monthly, pack.localities):
+            if len(frame):
+                n += int(((frame["measure"] == mid) & (frame["numerator_status"] == SUPPRESSED)).sum())
+        out[str(mid)] = {"hidden": n}
+    return out
 
 
 def csv_view(frame: pd.DataFrame) -> pd.DataFrame:
@@ -1449,7 +1839,11 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
     The council's packs already in ``output`` are read first (:func:`~earlyhelp.report.ledger.earlier_runs`): this pack
     hides what they hid, and more where needed, so that no count any of them hid can be worked
     out from all of them together (:func:`build_pack`'s ``earlier``). Keep a council's monthly
-    packs in one folder. Runs into one folder take turns: this one holds the folder's lock
+    packs in one folder. They are the council's by its council code (:func:`council_code`,
+    recorded in run.json), whatever name they were written under (run.json's ``earlier_runs``
+    lists them, ``council_renamed_from`` the names that changed); packs with no code are matched
+    by name, and runs of the folder that are not this council's are named in an
+    :class:`~earlyhelp.report.ledger.OtherCouncilRunsWarning`. Runs into one folder take turns: this one holds the folder's lock
     (:func:`~earlyhelp.report.outputlock.output_lock`) from reading the earlier runs until its
     run folder is published, and waits while another run holds it (an hour at most, or
     ``$EARLYHELP_LOCK_TIMEOUT`` seconds; then :class:`~earlyhelp.report.outputlock.OutputFolderBusy`).
@@ -1493,13 +1887,20 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
         # publishing in between would be read by neither (the lock also clears dead runs' partial folders)
         with output_lock(output, timeout=wait):
             with steps.step("measures and suppression"):
-                pack = build_pack(ds, opt, earlier=earlier_runs(output, _council_name(ds)))
+                code = council_code(ds)
+                read: List[Dict[str, Any]] = []
+                pack = build_pack(ds, opt, earlier=earlier_runs(output, _council_name(ds), code=code, found=read))
                 tables = tidy_tables(pack)
             inputs = content_hash(ds)
-            parameters = {"config": dict(config or {}), "window": pack.window, "threshold": opt.threshold,
-                          "measures": list(pack.catalogue["id"]), "audit_budget": opt.audit_budget}
+            # the earlier packs read decide which further cells are hidden: inputs of this one
+            parameters = {"config": dict(config or {}), "window": dict(pack.window, **pack.extract),
+                          "threshold": opt.threshold,
+                          "measures": list(pack.catalogue["id"]), "audit_budget": opt.audit_budget,
+                          "earlier_runs": sorted((str(r["run_id"]), str(r["run_json_sha256"])) for r in read)}
             digest = run_digest(parameters, inputs)
             rid = run_id or new_run_id(digest, prefix="report-")
+            # the council's name: a row of a table labelled with it is taken for a total (the gate)
+            policy = dataclasses.replace(policy, council=pack.council)
             with RunFolder(output, rid, policy=policy) as folder:
                 with steps.step("dashboard"):
                     dashboard = render_dashboard(pack, opt)
@@ -1511,11 +1912,18 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
                     publish_file(folder, "dashboard.html", dashboard, "text")
                     publish_file(folder, "measures.xlsx", workbook, "bytes")
                 timings = dict(steps.timings, total=round(time.perf_counter() - t0, 3))
+                # the same council code under another name is this council renamed: said, and read
+                renamed = sorted({str(r["council"]) for r in read if r["matched_by"] == "council_code"
+                                  and isinstance(r["council"], str)
+                                  and r["council"].strip().casefold() != pack.council.strip().casefold()})
+                names = {"council_renamed_from": renamed} if renamed else {}
                 publish_file(folder, "run.json", dict(
-                    command="report", council=pack.council, inputs=inputs, digest=digest, timings=timings,
-                    config=dict(config or {}), window=pack.window, measures=list(pack.catalogue["id"]),
+                    command="report", council=pack.council, council_code=code, earlier_runs=read, **names,
+                    inputs=inputs, digest=digest, timings=timings,
+                    config=dict(config or {}), window=dict(pack.window, **pack.extract),
+                    measures=list(pack.catalogue["id"]),
                     blocked=pack.blocked, assumed=pack.assumed,
-                    suppression={"threshold": opt.threshold, "by_measure": pack.suppression,
+                    suppression={"threshold": opt.threshold, "by_measure": hidden_by_measure(pack),
                                  "not_audited": pack.not_audited, "audit": pack.audit}),
                     "record")
     finally:

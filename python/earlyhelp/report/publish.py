@@ -4,13 +4,17 @@ A run folder leaves the council. Whatever a command computes, the file written
 for it goes through this one function, which applies the council's publication
 policy (:class:`PublishPolicy`) and says what it did:
 
-* **Small-number suppression.** Every count column of a table (named like a count,
-  see :func:`count_columns`, or declared with ``counts=``) has its observed values
+* **Small-number suppression.** Every count column of a table (every whole-number column
+  that is not an id, a code, a place in time or a figure named as derived, whatever its name,
+  see :func:`count_columns`; or those declared with ``counts=``) has its observed values
   ``1..threshold`` hidden as ``"c"``; so is a ``numerator`` whose ``denominator`` less it
   is ``1..threshold`` (:func:`small_complement`). When the table publishes totals of its own
-  rows (``totals={dim: label}``) or a hierarchy, hidden cells are also hidden
-  secondarily so that no hidden cell can be worked out from the totals
-  (:func:`earlyhelp.report.suppression.suppress`). A column already suppressed
+  rows (``totals={dim: label}``, or rows equal to the sum of others, found by their values:
+  :func:`found_total_rows`), or columns that add up within a row (``column_sums=``, or found
+  by their values: :func:`find_column_sums`), hidden cells are also hidden secondarily, the
+  whole table as one, so that no hidden cell can be worked out from the totals
+  (:func:`earlyhelp.report.suppression.suppress_cells`). A row labelled as a total that the
+  table does not declare (:func:`total_label`) is refused. A column already suppressed
   (a ``<col>_status`` column beside it) is kept as it is.
 * **Figures derived from a hidden count.** A rate, share or mean published beside a hidden
   count gives it away (a rate per 10,000 times the population, a share times the total). In a
@@ -27,8 +31,8 @@ policy (:class:`PublishPolicy`) and says what it did:
   (:mod:`earlyhelp.report.pseudonymise`): the same pseudonym in every table, none
   of the case system's ids.
 * **Formula neutralising.** A text cell (or column name) that starts with ``=``,
-  ``+``, ``-``, ``@``, a tab or a carriage return (also after leading whitespace) would run
-  as a formula when a
+  ``+``, ``-``, ``@``, a tab or a carriage return, or a character whose NFKC form is one of
+  them (full-width, small), also after leading whitespace, would run as a formula when a
   spreadsheet opens the file; it is prefixed with ``'`` as OWASP recommends
   (CSV injection). Excel sheets are written with formulas and URLs off as well.
 * **HTML and PNG** are built from tables that already passed the gate: the gate
@@ -54,8 +58,11 @@ from .._errors import Problem, ValidationError
 from .suppression import DEFAULT_THRESHOLD, SUPPRESSED, suppress
 
 #: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), and their
-#: full-width forms, which spreadsheets in East Asian locales may take for them
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: full-width and small forms, which spreadsheets in East Asian locales may take for them (any
+#: other character whose NFKC form is one of ``= + - @`` is taken so too: :func:`formula_like`)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+                 "\ufe66", "\ufe62", "\ufe63", "\ufe6b")
+_FORMULA_ASCII = ("=", "+", "-", "@")
 
 #: what may stand before a formula character and still let a spreadsheet read a formula: a
 #: spreadsheet that trims leading spaces on import (or a reader who does) turns " =1+1" into one;
@@ -106,11 +113,15 @@ class PublishPolicy:
         replace ids of people and cases by keyed pseudonyms.
     key : bytes, optional
         the pseudonymisation secret.
+    council : str, optional
+        the council's name: a row labelled with it (with or without "City Council" and the
+        like) is taken for a total of the others (:func:`total_label`).
     """
 
     threshold: int = DEFAULT_THRESHOLD
     pseudonymise: bool = False
     key: Optional[bytes] = field(default=None, repr=False)
+    council: Optional[str] = None
 
     def __post_init__(self) -> None:
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, np.integer)) or self.threshold < 0:
@@ -123,8 +134,8 @@ class PublishPolicy:
 
     def describe(self) -> Dict[str, Any]:
         return {"suppression_threshold": int(self.threshold), "pseudonymise": bool(self.pseudonymise),
-                "formula_neutralising": "OWASP: cells starting with = + - @ tab CR, also after leading "
-                                        "whitespace, prefixed with '"}
+                "formula_neutralising": "OWASP: cells starting with = + - @ tab CR (or a character whose NFKC "
+                                        "form is one of = + - @), also after leading whitespace, prefixed with '"}
 
 
 # ---------------------------------------------------------------------------------
@@ -164,8 +175,19 @@ def formula_like(value: Any) -> bool:
     -------
     bool
     """
-    return isinstance(value, str) and (value.startswith(FORMULA_START)
-                                       or value[_LEADING.match(value).end():].startswith(FORMULA_START))
+    if not isinstance(value, str):
+        return False
+    if value.startswith(FORMULA_START):
+        return True
+    rest = value[_LEADING.match(value).end():]
+    if not rest:
+        return False
+    if rest.startswith(FORMULA_START):
+        return True
+    import unicodedata
+
+    # a compatibility form of = + - @ (full-width, small, superscript): a spreadsheet may fold it
+    return unicodedata.normalize("NFKC", rest[0])[:1] in _FORMULA_ASCII
 
 
 def _text_columns(frame: pd.DataFrame) -> List[Hashable]:
@@ -364,10 +386,25 @@ def _pseudonymise_column(values: pd.Series, domain: str, key: bytes,
 # ---------------------------------------------------------------------------------
 @_table_doc
 def count_columns(frame: pd.DataFrame) -> List[Hashable]:
-    """Columns holding observed counts of people or cases: whole-number columns named so
-    (``families``, ``open_families``, ``n_children``, ``episodes_opened``, ``count``, ``y``, ...).
+    """Columns holding observed counts of people or cases: every column of whole numbers (numbers,
+    or numbers held as text) whatever its name (``families``, ``assessments``, ``households``,
+    ``2024-01``, ``Total``), less those that are not counts:
 
-    Counts of organisations or staff (``n_agencies``, ``partners``) are not hidden.
+    * identifiers and organisation codes (``family_id``, ``council_code``, a name whose words
+      hold ``code`` or ``key``), ``*_status`` columns and columns with a ``<name>_status`` beside
+      them (suppressed by the caller);
+    * a place in time, a level or an order (a name made of ``year``, ``month``, ``level``,
+      ``rank`` ...);
+    * counts of organisations or staff (``n_agencies``, ``partners``, ``n_practitioners``), money
+      (``cost``), a model's or a simulation's figures (``score``, ``jaccard``, ``q05``, ``draws``)
+      and labels of groups of rows (``household_group``);
+    * figures named as derived from counts (a ``rate``, ``share``, ``percent``, ``mean``, ``per``
+      ...: :data:`DERIVED_WORDS`), unless named as a total (``total_families``);
+    * differences: a column holding a number below 0 (unless it is named like a count of people
+      or cases, which :func:`publish` then refuses).
+
+    A column of another kind of whole number (a number of months charted, say) is declared
+    ``not_counts`` to :func:`publish`.
 
     {parameters_frame}
 
@@ -378,21 +415,55 @@ def count_columns(frame: pd.DataFrame) -> List[Hashable]:
     """
     out = []
     for col in frame.columns:
-        name = str(col).lower()
-        if name.endswith("_id") or name.endswith("_ids"):
-            continue
-        if not (name in _COUNT_NAMES or any(w in name for w in _PEOPLE_WORDS)):
-            continue
-        if _says_derived(col) and not (_name_words(col) & _TOTAL_WORDS):
-            continue     # a rate of people (``families_per_fte``) is not a count, even when whole
-        if f"{name}_status" in frame.columns:
+        if _not_a_count_by_name(col, frame):
             continue
         numbers = _as_numbers(frame[col])
-        if numbers is not None:
-            finite = numbers.dropna().to_numpy(dtype=float)
-            if (finite == np.round(finite)).all():
-                out.append(col)
+        if numbers is None:
+            continue
+        finite = numbers.dropna().to_numpy(dtype=float)
+        if not (finite == np.round(finite)).all():
+            continue
+        if not _count_named(col) and (not np.isfinite(finite).all() or (finite < 0).any()):
+            continue     # a difference (a change from last year) or no number at all: not a count
+        out.append(col)
     return out
+
+
+#: words of a name that make a column a code or a key, never a count
+_KEY_WORDS = frozenset(("id", "ids", "code", "codes", "key", "keys", "ref", "reference", "uprn", "postcode"))
+#: last words of a name that make a column a label of rows (``household_group``), never a count
+_LABEL_ENDINGS = frozenset(("group", "cluster", "component", "community"))
+#: words of a number that counts no people, whole or not: staff, money, a model's or a simulation's
+#: figures (quantiles, draws). Not counts; beside a hidden count they are withheld as any number is
+_NOT_COUNT_WORDS = frozenset((
+    "practitioner", "practitioners", "staff", "worker", "workers", "team", "teams", "fte",
+    "cost", "costs", "spend", "price", "prices", "budget", "gbp", "pounds",
+    "quantile", "quantiles", "percentile", "percentiles", "median", "decile", "quintile", "centile",
+    "score", "scores", "index", "probability", "chance", "odds", "weight", "weights", "multiplier", "factor",
+    "jaccard", "similarity", "draws", "runs", "iterations", "simulations", "seed",
+))
+#: a quantile of a distribution named by its level (``q05``, ``p95``): a figure, not an observed count
+_QUANTILE_NAME = re.compile(r"^[qp]\d{1,3}$")
+
+
+def _not_a_count_by_name(col: Hashable, frame: pd.DataFrame) -> bool:
+    """The column is an id, a code, a status, a place in time, a count of organisations or a
+    figure named as derived: not a count of people or cases, whatever its values."""
+    name = str(col)
+    lower = name.lower()
+    if lower.endswith(("_id", "_ids", "_status")) or name == "status" or f"{name}_status" in frame.columns \
+            or f"{lower}_status" in frame.columns:
+        return True
+    if name in ORGANISATION_COLUMNS or _id_domain(col) is not None:
+        return True
+    words = _name_words(col)
+    parts = _snake(col).split("_")
+    if (words and words <= _PLACE_WORDS) or words & _ORGANISATION_WORDS or set(parts) & _KEY_WORDS \
+            or words & _NOT_COUNT_WORDS or parts[-1] in _LABEL_ENDINGS or _QUANTILE_NAME.match(_snake(col)):
+        return True
+    if _says_derived(col) and not (words & _TOTAL_WORDS):
+        return True     # a rate of people (``families_per_fte``) is not a count, even when whole
+    return False
 
 
 def _name_words(col: Hashable) -> "frozenset[str]":
@@ -546,13 +617,19 @@ def _small_complements(frame: pd.DataFrame, counts: Sequence[Hashable], threshol
 
 
 def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: PublishPolicy,
-                     totals: Optional[Mapping[str, Hashable]], dims: Optional[Sequence[str]]) -> "tuple[pd.DataFrame, Dict]":
+                     totals: Optional[Mapping[str, Hashable]], dims: Optional[Sequence[str]],
+                     total_rows: Sequence[tuple] = (),
+                     sums: Optional[Mapping[Hashable, Sequence[Hashable]]] = None) -> "tuple[pd.DataFrame, Dict]":
     """Counts ``1..threshold`` shown as ``"c"``, and numerators whose denominator less them is
-    (:func:`small_complement`); secondary suppression against declared totals."""
+    (:func:`small_complement`); secondary suppression against declared totals, total rows found
+    by their values (``total_rows``: ``(row, part rows)``) and columns that add up within a row
+    (``sums``: ``{total column: [part columns]}``), all count cells of the table at once."""
     _check_counts(frame, counts)
     out = frame.copy()
     done: Dict[str, Dict[str, int]] = {}
     forced = _small_complements(frame, counts, policy.threshold)
+    if total_rows or sums:
+        return _suppress_related_cells(frame, out, counts, policy, totals, dims, total_rows, sums or {}, forced)
     if totals:
         keys = list(dims) if dims else [c for c in frame.columns if c in totals]
         table = frame[keys + list(counts)].copy()
@@ -573,6 +650,49 @@ def _suppress_counts(frame: pd.DataFrame, counts: Sequence[Hashable], policy: Pu
         if hidden.any():
             out[c] = _shown(frame[c], hidden)
         done[str(c)] = {"primary": int(hidden.sum()), "secondary": 0}
+    return out, done
+
+
+def _suppress_related_cells(frame: pd.DataFrame, out: pd.DataFrame, counts: Sequence[Hashable], policy: PublishPolicy,
+                            totals: Optional[Mapping[str, Hashable]], dims: Optional[Sequence[str]],
+                            total_rows: Sequence[tuple], sums: Mapping[Hashable, Sequence[Hashable]],
+                            forced: Mapping[Hashable, np.ndarray]) -> "tuple[pd.DataFrame, Dict]":
+    """Every count cell of the table suppressed as one system: per count column, each total row
+    (declared, or found) is the sum of its part rows; per row, each total column the sum of its
+    part columns (:func:`earlyhelp.report.suppression.suppress_cells`)."""
+    from .suppression import _parent_maps, _relations, suppress_cells
+
+    counts = list(counts)
+    n, k = len(frame), len(counts)
+    x = np.round(_count_matrix(frame, counts))
+    row_relations: List[tuple] = []
+    if totals:
+        keys = list(dims) if dims else [c for c in frame.columns if c in totals]
+        table = frame[keys].reset_index(drop=True)
+        dup = table.duplicated(keys, keep=False)
+        if dup.any():
+            raise ValidationError([Problem("publish", ", ".join(map(str, keys)), "rows are not unique on the "
+                                           "dimension columns", rows=list(np.flatnonzero(dup))[:10],
+                                           n_rows=int(dup.sum()))])
+        row_relations += _relations(table, keys, _parent_maps(table, keys, totals, {}))
+    row_relations += [(int(t), tuple(int(p) for p in parts)) for t, parts in total_rows]
+    relations = [(t * k + j, tuple(p * k + j for p in parts)) for t, parts in row_relations for j in range(k)]
+    at = {c: j for j, c in enumerate(counts)}
+    for total, parts in sums.items():
+        jt, jp = at[total], [at[p] for p in parts]
+        relations += [(r * k + jt, tuple(r * k + q for q in jp)) for r in range(n)]
+    seed = np.zeros((n, k), dtype=bool)
+    for c, mask in forced.items():
+        seed[:, at[c]] = np.asarray(mask, dtype=bool)
+    result = suppress_cells(x.ravel(), relations, threshold=policy.threshold, hidden=seed.ravel())
+    hidden = result.hidden.reshape(n, k)
+    reason = result.reason.reshape(n, k)
+    done: Dict[str, Dict[str, int]] = {}
+    for j, c in enumerate(counts):
+        if hidden[:, j].any():
+            out[c] = _shown(frame[c], hidden[:, j])
+        done[str(c)] = {"primary": int((reason[:, j] == "primary").sum()),
+                        "secondary": int((reason[:, j] == "secondary").sum())}
     return out, done
 
 
@@ -674,9 +794,19 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
             totals: Optional[Mapping[str, Hashable]] = None, dims: Optional[Sequence[str]] = None,
             text_frame: Optional[pd.DataFrame] = None, not_counts: Sequence[Hashable] = (),
             derived: Optional[Mapping[Hashable, Sequence[Hashable]]] = None,
-            independent: Sequence[Hashable] = ()) -> Published:
+            independent: Sequence[Hashable] = (),
+            column_sums: Optional[Mapping[Hashable, Sequence[Hashable]]] = None) -> Published:
     """Apply ``policy`` to one table: suppression, withheld derived figures, pseudonymous ids,
     formula neutralising.
+
+    Counts are found by their values (:func:`count_columns`: every whole-number column that is
+    not an id, a code, a key, a place in time, a count of organisations, a figure named as
+    derived or a difference), unless the caller names them (``counts``). The relations between
+    them are suppressed together: declared total rows (``totals``) and, where none is declared,
+    rows that total others found by their values (:func:`found_total_rows`); columns that add up
+    within a row (``column_sums``, and those :func:`find_column_sums` finds by their values, a wide
+    table's ``Total`` column). A row labelled as a total (:func:`total_label`, the council's name
+    from ``PublishPolicy.council`` included) that the caller did not declare is refused.
 
     In each row where a count cell is hidden (by the gate, or before it as ``"c"``), the gate
     withholds the figures computed from it: the columns in ``derived`` whose counts are hidden,
@@ -707,6 +837,9 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     independent : sequence, optional
         columns named like a rate or total that are not computed from the row's counts (e.g.
         a population rate from another source): never withheld.
+    column_sums : mapping, optional
+        ``{total column: [part columns]}``: count columns that are the sum of others in every
+        row (checked); those the values show are found as well.
 
     Returns
     -------
@@ -724,6 +857,7 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     _check_columns(frame, "table")
     if text_frame is not None:
         _check_columns(text_frame, "text_frame")
+    column_sums_declared = column_sums
     rows = int(len(frame))
     # a small number of rows of people is a count too (a list of 3 families)
     record: Dict[str, Any] = {"rows": SUPPRESSED if 1 <= rows <= policy.threshold else rows}
@@ -736,11 +870,21 @@ def publish(frame: pd.DataFrame, policy: PublishPolicy, *, counts: Optional[Sequ
     if counts is None:  # counts the caller names are its word; found by name, they must be whole
         _check_count_named(typed, cols, [*not_counts, *already, *independent, *(derived or {})])
     if declared:
-        record["not_counts"] = declared     # count-named, declared by the caller as not observed counts
+        record["not_counts"] = declared     # whole numbers the caller declares are no observed counts
+    if counts is None:
+        by_value = [str(c) for c in cols if not _count_named(c)]
+        if by_value:
+            record["counts_by_value"] = by_value    # counts by their values, whatever their names
     if cols and totals is None:
-        _check_no_total_rows(typed)
+        _check_no_total_rows(typed, policy.council)
     if cols:
-        text, done = _suppress_counts(text, cols, policy, totals, dims)
+        rows_found = found_total_rows(typed, cols) if totals is None else []
+        if rows_found:
+            record["total_rows"] = [{"row": int(t), "of_rows": [int(p) for p in parts]} for t, parts in rows_found]
+        sums = find_column_sums(typed, cols, column_sums_declared)
+        if sums:
+            record["column_sums"] = {str(t): [str(p) for p in parts] for t, parts in sums.items()}
+        text, done = _suppress_counts(text, cols, policy, totals, dims, rows_found, sums)
         if not totals and any(_name_words(c) & _SHARE_WORDS or "%" in str(c) for c in text.columns
                               if c not in independent):
             text = _second_hidden_cell(typed, text, cols, done)
@@ -877,19 +1021,77 @@ def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
         frame.rename_axis("row_label").reset_index()
 
 
-#: labels of a row that totals the others: with one hidden part, the total gives it away
-_TOTAL_LABEL = re.compile(r"^\s*((grand\s+)?totals?|all|all\s+\w+(\s+\w+)?|overall)\s*$", re.IGNORECASE)
+#: words that make a row's label a total's: with one hidden part, the total gives it away
+_TOTAL_LABEL_WORDS = frozenset(("total", "totals", "subtotal", "subtotals", "sum", "overall", "grandtotal"))
+#: labels that are a total's as a whole (after case, spacing and punctuation are set aside)
+_TOTAL_LABELS = frozenset(("council", "whole council", "local authority", "la", "england", "all"))
+#: what a council's name may end with, set aside to compare it with a label ("Coventry City Council": "Coventry")
+_COUNCIL_SUFFIXES = ("metropolitan borough council", "royal borough council", "borough council", "city council",
+                     "county council", "district council", "council", "city", "county", "borough")
 
 
-def _check_no_total_rows(frame: pd.DataFrame) -> None:
-    """A row labelled as a total (``Total``, ``All localities``) whose table does not say so
-    (``totals=``) would be suppressed as one more row: its hidden parts could be worked out by
-    subtraction. Refused unless the caller names it (``totals={dim: label}``) or says there is
-    none (``totals={}``)."""
+def _label_words(value: str) -> List[str]:
+    """A label's words: NFKC-normalised, without case, punctuation or extra spaces."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", value).casefold()
+    return re.sub(r"[^\w]+|_", " ", text).split()
+
+
+def _council_stem(words: Sequence[str]) -> str:
+    text = " ".join(words)
+    for suffix in _COUNCIL_SUFFIXES:
+        if text.endswith(" " + suffix):
+            return text[: -len(suffix) - 1]
+    return text
+
+
+def total_label(value: Any, council: Optional[str] = None) -> bool:
+    """Whether a row's label says it totals the other rows.
+
+    Without case, spacing or punctuation: a word of the label is ``total``, ``totals``,
+    ``subtotal``, ``sum`` or ``overall`` ("Council total", "Total (all hubs)", "TOTAL:",
+    "Totals - all areas", "Sum", "sub-total"); the label begins with ``all`` and has at most
+    three words ("All", "All localities") or with ``whole`` ("Whole council"); it is
+    ``council``, ``local authority`` or ``england``; or it is the council's name (with or without
+    "City Council" and the like: "Coventry" for "Coventry City Council").
+
+    Parameters
+    ----------
+    value : object
+        a cell of a text column.
+    council : str, optional
+        the council's name (``PublishPolicy.council``).
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(value, str) or formula_like(value):
+        return False      # text a spreadsheet would run ("@SUM(A1)"): neutralised, no label of a total
+    words = _label_words(value)
+    if not words:
+        return False
+    if set(words) & _TOTAL_LABEL_WORDS or " ".join(words) in _TOTAL_LABELS:
+        return True
+    if (words[0] == "all" and len(words) <= 2) or (words[0] == "whole" and len(words) <= 3):
+        return True
+    if council:
+        mine = _label_words(council)
+        if mine and (words == mine or _council_stem(words) == _council_stem(mine)):
+            return True
+    return False
+
+
+def _check_no_total_rows(frame: pd.DataFrame, council: Optional[str] = None) -> None:
+    """A row labelled as a total (:func:`total_label`: ``Total``, ``All localities``, ``Council
+    total``, the council's name) whose table does not say so (``totals=``) would be suppressed as
+    one more row: its hidden parts could be worked out by subtraction. Refused unless the caller
+    names it (``totals={dim: label}``) or says there is none (``totals={}``)."""
     problems = []
     for col in _text_columns(frame):
         labels = frame[col].astype(object)
-        hit = labels.map(lambda v: isinstance(v, str) and bool(_TOTAL_LABEL.match(v))).to_numpy(dtype=bool)
+        hit = labels.map(lambda v: total_label(v, council)).to_numpy(dtype=bool)
         if hit.any():
             label = labels[hit].iloc[0]
             problems.append(Problem("publish", str(col), f"a row labelled {label!r} looks like the total of the "
@@ -898,6 +1100,173 @@ def _check_no_total_rows(frame: pd.DataFrame) -> None:
                                     rows=list(frame.index[hit][:10]), n_rows=int(hit.sum()), value=label))
     if problems:
         raise ValidationError(problems)
+
+
+def _count_matrix(frame: pd.DataFrame, counts: Sequence[Hashable]) -> np.ndarray:
+    """The count columns as a matrix of floats (rows x columns), a blank cell as 0."""
+    if not len(counts):
+        return np.zeros((len(frame), 0))
+    return np.column_stack([np.nan_to_num(_count_values(frame[c]).to_numpy(dtype=float, na_value=np.nan), nan=0.0)
+                            for c in counts])
+
+
+def _key_columns(frame: pd.DataFrame, counts: Sequence[Hashable]) -> List[Hashable]:
+    """The columns that label a row (text, dates, true/false, whole numbers that are no count):
+    a total row is the sum of the rows sharing its other labels."""
+    keys = []
+    for col in frame.columns:
+        if col in counts or str(col).endswith("_status"):
+            continue
+        values = frame[col]
+        numbers = _as_numbers(values) if not pd.api.types.is_bool_dtype(values) else None
+        if numbers is not None:
+            finite = numbers.dropna().to_numpy(dtype=float)
+            if not (finite == np.round(finite)).all():
+                continue      # a rate, a mean: a figure, not a label
+        keys.append(col)
+    return keys
+
+
+def found_total_rows(frame: pd.DataFrame, counts: Sequence[Hashable]) -> List[tuple]:
+    """Rows that total others, found by their values: in every count column, the row equals the
+    sum of the other rows of its group (the rows sharing every other label of the table; the
+    whole table when it has one label column), at least two others, and is not all zero.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+    counts : sequence
+        its count columns.
+
+    Returns
+    -------
+    list of (int, tuple of int)
+        ``(total row, part rows)``, by position.
+    """
+    n = len(frame)
+    if n < 3 or not len(counts):
+        return []
+    x = _count_matrix(frame, counts)
+    keys = _key_columns(frame, counts)
+    groupings = []
+    for d in keys or [None]:
+        others = [k for k in keys if k != d]
+        if others:
+            codes = frame[others].astype(str).groupby(others, sort=False, dropna=False).ngroup().to_numpy()
+        else:
+            codes = np.zeros(n, dtype=np.int64)
+        groupings.append(codes)
+    out: Dict[int, tuple] = {}
+    nonzero = (x != 0).any(axis=1)
+    for codes in groupings:
+        size = np.bincount(codes)
+        sums = np.zeros((int(codes.max()) + 1, x.shape[1]))
+        np.add.at(sums, codes, x)
+        with np.errstate(over="ignore", invalid="ignore"):     # an infinite count is refused after
+            total = (size[codes] >= 3) & nonzero & (2 * x == sums[codes]).all(axis=1)
+        taken: set = set()
+        for r in np.flatnonzero(total):
+            if codes[r] in taken or r in out:
+                continue      # two rows each half of their group: the first is the total
+            taken.add(codes[r])
+            parts = tuple(int(p) for p in np.flatnonzero(codes == codes[r]) if p != r)
+            out[int(r)] = parts
+    return sorted(out.items())
+
+
+def _period_named(col: Hashable) -> bool:
+    """A column named as a period of a wide table: ``2024-01``, ``2024 Q1``, ``Jan 2024``, ``March``."""
+    text = str(col).strip().lower()
+    if re.fullmatch(r"\d{4}([-/ ]?(\d{1,2}|q[1-4]|h[12]))?|\d{4}[-/]\d{2}[-/]\d{2}|(fy|q[1-4]\s*)\d{2,4}", text):
+        return True
+    months = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    words = re.split(r"[^a-z0-9]+", text)
+    return bool(words) and words[0][:3] in months and all(w.isdigit() or w[:3] in months for w in words if w) \
+        and len(words) <= 2
+
+
+def find_column_sums(frame: pd.DataFrame, counts: Sequence[Hashable],
+                     declared: Optional[Mapping[Hashable, Sequence[Hashable]]] = None
+                     ) -> Dict[Hashable, List[Hashable]]:
+    """Count columns that are the sum of others in every row: the ``declared`` ones (checked),
+    and those found by their values: a column equal to another, to the sum of two to four
+    others, to the sum of all the others, or to the sum of the columns named as periods (a wide
+    table's ``Total``). Columns that are zero throughout are no part.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        the table.
+    counts : sequence
+        its count columns.
+    declared : mapping, optional
+        ``{total column: [part columns]}``.
+
+    Returns
+    -------
+    dict
+        ``{total column: [part columns]}`` (parts in the table's order).
+
+    Raises
+    ------
+    ValidationError
+        a declared column that is not a count column of the table, or a declared sum that does
+        not hold in some row.
+    """
+    counts = list(counts)
+    x = _count_matrix(frame, counts)
+    at = {c: j for j, c in enumerate(counts)}
+    out: Dict[Hashable, List[Hashable]] = {}
+    problems = []
+    for total, parts in (declared or {}).items():
+        missing = [c for c in (total, *parts) if c not in at]
+        if missing:
+            problems.extend(Problem("publish", str(c), "a column of column_sums is not a count column of the table "
+                                    f"(counts: {[str(k) for k in counts]})") for c in missing)
+            continue
+        bad = x[:, at[total]] != x[:, [at[p] for p in parts]].sum(axis=1)
+        if bad.any():
+            problems.append(Problem("publish", str(total), f"is not the sum of {[str(p) for p in parts]} in every row, "
+                                    "as column_sums says", rows=list(np.flatnonzero(bad)[:10]), n_rows=int(bad.sum())))
+            continue
+        out[total] = list(parts)
+    if problems:
+        raise ValidationError(problems)
+    if x.shape[1] < 2 or not len(frame):
+        return out
+    live = [j for j in range(x.shape[1]) if x[:, j].any()]
+    found: Dict[int, List[int]] = {}
+    # equal columns: one count published twice
+    seen: Dict[bytes, int] = {}
+    for j in live:
+        key = x[:, j].tobytes()
+        if key in seen:
+            found.setdefault(j, [seen[key]])
+        else:
+            seen[key] = j
+    distinct = list(seen.values())
+    if len(distinct) >= 3:
+        from .pack import _sums_of
+
+        rep = np.round(x[:, distinct].T).astype(np.int64)
+        most = 4 if len(distinct) <= 60 else 3 if len(distinct) <= 200 else 2
+        for t, parts in _sums_of(rep, max_parts=most):
+            if len(set(parts)) == len(parts):        # a column twice is no layout of a table
+                found.setdefault(distinct[t], [distinct[p] for p in parts])
+        for t in distinct:                            # a total of every other column
+            rest = [j for j in distinct if j != t]
+            if len(rest) > 4 and np.array_equal(x[:, t], x[:, rest].sum(axis=1)):
+                found.setdefault(t, rest)
+    periods = [j for j in live if _period_named(counts[j])]
+    if len(periods) >= 2:
+        for t in live:
+            if t not in periods and np.array_equal(x[:, t], x[:, periods].sum(axis=1)):
+                found.setdefault(t, periods)
+    for t, parts in found.items():
+        if counts[t] not in out:
+            out[counts[t]] = [counts[p] for p in sorted(parts)]
+    return out
 
 
 def _check_count_named(frame: pd.DataFrame, counts: Sequence[Hashable], skip: Sequence[Hashable]) -> None:

@@ -42,6 +42,7 @@ from ..results import UNITS, Excluded, Exclusions
 from .._errors import ValidationError
 from .across import CountTable, count_table, disclosures
 from .publish import PublishPolicy, Published, excel_bytes, publish
+from .suppression import SUPPRESSED
 
 log = logging.getLogger("earlyhelp")
 
@@ -104,6 +105,10 @@ def rounded(frame: pd.DataFrame, decimals: int = DECIMALS) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         values = out[col]
+        if pd.api.types.is_object_dtype(values):
+            # a column holding "c" beside its numbers (a table's CSV form): its numbers rounded too
+            out[col] = _rounded_cells(values, decimals, _is_count(col))
+            continue
         if not pd.api.types.is_float_dtype(values):
             continue
         finite = values.dropna().to_numpy(dtype=float)
@@ -113,6 +118,19 @@ def rounded(frame: pd.DataFrame, decimals: int = DECIMALS) -> pd.DataFrame:
         else:
             out[col] = values.round(decimals)
     return out
+
+
+def _rounded_cells(values: pd.Series, decimals: int, count: bool) -> pd.Series:
+    """An object column's float cells rounded to ``decimals`` (whole ones as integers in a count
+    column); text, integers and missing cells as they are."""
+    floats = values.map(lambda v: isinstance(v, (float, np.floating)) and np.isfinite(v)).to_numpy(dtype=bool)
+    if not floats.any():
+        return values
+    cells = values.to_numpy(dtype=object, copy=True)
+    numbers = np.array([float(v) for v in cells[floats]])
+    whole = count and bool((numbers == np.round(numbers)).all())
+    cells[floats] = [int(v) for v in np.round(numbers)] if whole else [float(v) for v in np.round(numbers, decimals)]
+    return pd.Series(cells, index=values.index, name=values.name, dtype=object)
 
 
 #: column names of counts (float only when computed as a sum or a mean of counts)
@@ -263,19 +281,20 @@ class RunFolder:
                     decimals: int = DECIMALS, counts: Optional[Sequence[Any]] = None,
                     totals: Optional[Mapping[str, Any]] = None, dims: Optional[Sequence[str]] = None,
                     not_counts: Sequence[Any] = (), derived: Optional[Mapping[Any, Sequence[Any]]] = None,
-                    independent: Sequence[Any] = ()) -> Published:
+                    independent: Sequence[Any] = (),
+                    column_sums: Optional[Mapping[Any, Sequence[Any]]] = None) -> Published:
         """``name.parquet`` (typed) and ``name.csv`` (``csv_frame`` if given, e.g. with ``"c"`` markers).
 
         Both pass the gate (:func:`~earlyhelp.report.publish.publish` with ``counts``,
-        ``totals``, ``dims``, ``not_counts``, ``derived``, ``independent``) after :func:`rounded`:
-        floats to ``decimals`` decimals, whole counts as integers.
+        ``totals``, ``dims``, ``not_counts``, ``derived``, ``independent``, ``column_sums``) after
+        :func:`rounded`: floats to ``decimals`` decimals, whole counts as integers.
 
         Parameters
         ----------
         name : str
             the file stem.
         {frame_parameters}
-        counts, totals, dims, not_counts, derived, independent : optional
+        counts, totals, dims, not_counts, derived, independent, column_sums : optional
             passed to the gate (see :func:`~earlyhelp.report.publish.publish`).
 
         Returns
@@ -285,11 +304,11 @@ class RunFolder:
         """
         out = self.published_table(name, frame, csv_frame=csv_frame, decimals=decimals, counts=counts,
                                    totals=totals, dims=dims, not_counts=not_counts, derived=derived,
-                                   independent=independent)
+                                   independent=independent, column_sums=column_sums)
         self._audit_across_tables(name, frame, out, dims, totals)
         write_parquet(out.typed, self._path(f"{name}.parquet"))
         out.text.to_csv(self._path(f"{name}.csv"), index=False, lineterminator="\n")
-        self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = out.record
+        self.publication[f"{name}.parquet"] = self.publication[f"{name}.csv"] = gate_record_shown(out.record)
         return out
 
     def _audit_across_tables(self, name: str, frame: pd.DataFrame, out: Published, dims: Optional[Sequence[str]],
@@ -347,7 +366,7 @@ class RunFolder:
         for sheet, frame in sheets.items():
             out = self.published_table(f"{name}:{sheet}", frame, **gate)
             shown[sheet] = out.text
-            records[str(sheet)] = out.record
+            records[str(sheet)] = gate_record_shown(out.record)
         self._path(f"{name}.xlsx").write_bytes(excel_bytes(shown))
         self.publication[f"{name}.xlsx"] = {"sheets": records}
 
@@ -457,7 +476,10 @@ class RunFolder:
         command : str
             The command that ran (``"forecast"``, ``"score"``, ``"network"``).
         inputs : mapping
-            :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256).
+            :func:`earlyhelp.sources.content_hash` of the data (rows per table, SHA-256). run.json
+            names the data by their SHA-256: the rows of a table of people or cases are written
+            ``"c"`` whatever their number (:func:`rows_shown`), and so is every count of them in the
+            load report (:func:`load_report_shown`).
         digest : str
             :func:`run_digest` of the parameters and the data.
         excluded : iterable of Excluded, default ()
@@ -467,13 +489,15 @@ class RunFolder:
         **sections : object
             The command's own sections (``parameters=...``, ``config=...``, ``rows=...``),
             written as given (plain data; dates, numpy numbers and paths are converted).
+            ``environment`` defaults to :func:`run_environment`.
 
         Returns
         -------
         dict
             The record as written, with ``files`` (the SHA-256 of every file written before it),
             ``pseudonymised`` (whether ids were pseudonymised) and ``publication`` (the gate's
-            policy and what it did to each file).
+            policy and what it did to each file: per count column the cells hidden, never how
+            many of them were small, :func:`gate_record_shown`).
         """
         from .. import __version__
 
@@ -485,6 +509,8 @@ class RunFolder:
                                   "run_digest": digest, "inputs": self._inputs_shown(inputs),
                                   "excluded": self._counts_shown(Exclusions(excluded).records())}
         record.update(sections)
+        # what explains a change of figures after an upgrade; not in the digest
+        record.setdefault("environment", run_environment())
         if "load_report" in sections:
             record["load_report"] = load_report_shown(sections["load_report"], self.policy.threshold)
         record["pseudonymised"] = bool(self.policy.pseudonymise) or bool(sections.get("pseudonymised"))
@@ -496,13 +522,17 @@ class RunFolder:
         return record
 
     def _inputs_shown(self, inputs: Mapping[str, Any]) -> Dict[str, Any]:
-        """Inputs for run.json: rows 1..threshold of a table of people or cases are ``"c"``."""
+        """Inputs for run.json: the rows of a table of people or cases are ``"c"`` whatever their number.
+
+        A table's rows are the sum of every cell a run publishes from it (where the extract covers
+        the months shown): beside the cells shown they give the hidden ones back. The SHA-256 of
+        each table (``tables``, ``sha256``) names the data the run read; the rows of the tables of
+        organisations (localities, agencies), and a table's 0, count no people and stay.
+        """
         out = dict(inputs)
         rows = out.get("rows")
         if isinstance(rows, Mapping):
-            t = int(self.policy.threshold)
-            out["rows"] = {table: "c" if table not in _ORGANISATION_TABLES and isinstance(n, (int, np.integer))
-                           and not isinstance(n, bool) and 1 <= n <= t else n for table, n in rows.items()}
+            out["rows"] = rows_shown(rows)
         if "load_report" in out:
             out["load_report"] = load_report_shown(out["load_report"], self.policy.threshold)
         return out
@@ -525,6 +555,18 @@ def _check_workbook(name: str, data: bytes) -> None:
     risky = re.findall(r"<t(?: [^>]*)?>((?:\s|_x000[9AD]_|\u200b|\ufeff)*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20][^<]*)</t>",
                        strings)
     risky = [t for t in risky if not _number(t)]
+    # and every text the gate would neutralise (a small or other compatibility form of = + - @)
+    from html import unescape
+
+    from .publish import formula_like
+
+    codes = {"_x000D_": "\r", "_x0009_": "\t", "_x000A_": "\n"}
+    for raw in re.findall(r"<t(?: [^>]*)?>([^<]*)</t>", strings):
+        text = unescape(raw)
+        for code, char in codes.items():
+            text = text.replace(code, char)
+        if formula_like(text) and not _number(text) and raw not in risky:
+            risky.append(raw)
     if risky:
         raise ValueError(f"{name}: text cells start like a formula: {risky[:3]}")
 
@@ -600,31 +642,35 @@ _ROWS_IN_TEXT = re.compile(r"(?<![\d.,])(\d+)(?= (?:rows?|values?|records?|peopl
 
 
 def load_report_shown(report: Any, threshold: int) -> Any:
-    """The load report for run.json (published): every count of 1..``threshold`` records is ``"c"``.
+    """The load report for run.json (published): every count of records of people or cases is ``"c"``.
 
-    The report counts rows per file, per value mapped, per value not derived ("3 rows", ``{"GRT ->
-    WIRT": 2}``): the same small numbers the tables hide. Counts of organisations (localities,
-    agencies) stay. In text, a number followed by what it counts ("3 rows") is hidden as well.
+    The report counts rows per file, per value mapped, per value not derived ("556 rows", ``{"GRT ->
+    WIRT": 2}``). A file's rows are the sum of every cell a run publishes from its table, and the
+    rows of one code or one value not derived are the sum of that category's cells over every
+    month: beside the cells shown, either gives a hidden one back, whatever its size. So each is
+    ``"c"`` (a count of 0 stays: it is no sum of hidden cells). Counts of organisations
+    (localities, agencies) stay. In text, a number followed by what it counts ("556 rows") is
+    hidden as well.
 
     Parameters
     ----------
     report : Any
         the load report (``ds.meta["load_report"]``, or its JSON form).
     threshold : int
-        counts ``1..threshold`` are hidden.
+        the publication's threshold (a count of people or cases is withheld at any size; the
+        parameter is kept for callers that pass it).
 
     Returns
     -------
     Any
         the same structure with those counts as ``"c"``.
     """
-    t = int(threshold)
 
-    def small(n: Any) -> bool:
-        return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and 1 <= n <= t
+    def counted(n: Any) -> bool:
+        return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n != 0
 
     def text(value: str) -> str:
-        return _ROWS_IN_TEXT.sub(lambda m: "c" if 1 <= int(m.group(1)) <= t else m.group(0), value)
+        return _ROWS_IN_TEXT.sub(lambda m: SUPPRESSED if int(m.group(1)) != 0 else m.group(0), value)
 
     def walk(value: Any, organisation: bool) -> Any:
         if isinstance(value, Mapping):
@@ -634,11 +680,59 @@ def load_report_shown(report: Any, threshold: int) -> Any:
             return [walk(v, organisation) for v in value]
         if organisation:
             return value
-        if small(value):
-            return "c"
+        if counted(value):
+            return SUPPRESSED
         return text(value) if isinstance(value, str) else value
 
     return walk(report, False)
+
+
+def rows_shown(rows: Mapping[str, Any]) -> Dict[str, Any]:
+    """Rows per table as a published file may give them: ``"c"`` for a table of people or cases
+    (its rows are the sum of every cell published from it), the number for the tables of
+    organisations (localities, agencies) and for an empty table.
+
+    Parameters
+    ----------
+    rows : mapping of str to int
+        rows per table (:func:`earlyhelp.sources.content_hash`'s ``rows``).
+
+    Returns
+    -------
+    dict
+    """
+    return {table: n if table in _ORGANISATION_TABLES or _zero(n) else SUPPRESSED for table, n in rows.items()}
+
+
+def _zero(n: Any) -> bool:
+    """A count of 0 (an empty table): the sum of no hidden cell."""
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n == 0
+
+
+def gate_record_shown(record: Mapping[str, Any]) -> Dict[str, Any]:
+    """What the gate did to a table, as run.json publishes it: per count column the cells hidden,
+    never how many of them were small.
+
+    "One of the two hidden cells is small", beside their sum of 7, pins them to 1 and 6 (DfE and
+    ONS practice marks primary and secondary suppression alike); the number of cells hidden is
+    the number of ``c`` in the file.
+
+    Parameters
+    ----------
+    record : mapping
+        ``Published.record`` (:class:`~earlyhelp.report.publish.Published`).
+
+    Returns
+    -------
+    dict
+    """
+    out = dict(record)
+    suppressed = out.get("suppressed")
+    if isinstance(suppressed, Mapping):
+        out["suppressed"] = {col: {"hidden": int(sum(int(v) for v in split.values()))}
+                             if isinstance(split, Mapping) else split for col, split in suppressed.items()}
+    return out
+
 
 #: characters a run id (one folder name, on every system) may not hold
 _NOT_IN_RUN_ID = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
@@ -819,3 +913,48 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return str(value)
+
+
+#: the libraries whose versions can change a run's figures or files (distribution names)
+RECORDED_LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "pyarrow", "SQLAlchemy", "matplotlib",
+                      "openpyxl", "networkx")
+
+
+def run_environment() -> Dict[str, Any]:
+    """The software a run ran on, for the ``environment`` section of its run.json.
+
+    Not part of the run digest (the same config on the same data names the same computation on
+    any machine), but what explains a change of figures after an upgrade. Nothing of the
+    machine's paths, user or host is recorded.
+
+    Returns
+    -------
+    dict
+        ``python`` (version and implementation), ``platform`` (operating system and machine),
+        ``libraries`` (distribution name: version, None where not installed) and ``core`` (the
+        compiled core's version, file name and SHA-256, which tells two builds of one version
+        apart).
+    """
+    import platform
+    from importlib import metadata
+
+    libraries: Dict[str, Any] = {}
+    for name in RECORDED_LIBRARIES:
+        try:
+            libraries[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libraries[name] = None
+    core: Dict[str, Any] = {}
+    try:
+        from .._native import core_build
+
+        build = core_build()
+        core["version"] = build["version"]
+        file = Path(build["path"] or "")
+        if build["path"] and file.is_file():
+            core.update(file=file.name, sha256=sha256_file(file))
+    except ImportError:     # a run needs the core; a record written without it says so
+        core["version"] = None
+    return {"python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
+            "platform": {"system": platform.system(), "release": platform.release(), "machine": platform.machine()},
+            "libraries": libraries, "core": core}

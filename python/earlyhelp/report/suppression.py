@@ -256,7 +256,9 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         Pick a published zero as a secondary cell only when no non-zero cell (part or total) will
         do. A hidden zero beside a zero total is pinned by the bounds (counts are >= 0), and
         covering it hides zero after zero: a series that is zero in most months (a yearly survey)
-        would lose nearly all its cells.
+        would lose nearly all its cells. With the bounds audit, a zero whose relations of zeros
+        only hold no hidden cell (a locality with no activity) is never picked: the zeros beside
+        it would pin it.
     audit_budget : int or AuditBudget, default 20,000
         The most linear and integer programmes the bounds audit solves: the random objectives
         that find whole points clearing most cells, then two linear programmes per cell still in
@@ -314,6 +316,25 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     # the hidden cells of each relation, kept up to date as cells are hidden: each round reads them
     # instead of every relation
     n_hidden = eq.hidden_per_relation(hidden)
+    # with zeros_last and the bounds audit: a zero whose relations of zeros only (a locality with no
+    # activity) hold no hidden cell is no cover. Hidden, the bounds pin it to 0 beside the zeros
+    # shown, so it protects nothing; and each pinned zero hidden asked for another, until the empty
+    # locality's whole table and the cells it reached in every other locality were hidden. Where
+    # such a relation holds a hidden cell (a zero an earlier release hid), its zeros are the cover
+    # it needs; without the audit (the algebra alone) a hidden zero is cover as any cell is.
+    zero_rel = np.zeros(len(rels), dtype=bool)
+    if zeros_last and lp_audit is not False and len(rels):
+        zero_rel = np.bincount(eq.rel, weights=(v[eq.cell] != 0), minlength=len(rels)) == 0
+    in_zero_rel = np.bincount(eq.cell[zero_rel[eq.rel]], minlength=n) > 0 if zero_rel.any() \
+        else np.zeros(n, dtype=bool)
+
+    def blocked() -> np.ndarray:
+        """Cells never picked to hide: those public already, and zeros that are no cover."""
+        if not zero_rel.any():
+            return public
+        live = zero_rel[eq.rel] & (n_hidden[eq.rel] > 0)
+        needed = np.bincount(eq.cell[live], minlength=n) > 0
+        return public | (in_zero_rel & ~needed)
 
     def hide(i: int) -> None:
         hidden[i] = True
@@ -323,9 +344,10 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     def cover_single() -> bool:
         """Every relation with one hidden cell gets a second (step 1), in the relations' order."""
         changed = False
+        closed = blocked()
         for k in range(len(rels)):
             if n_hidden[k] == 1 and not with_free[k]:     # its one hidden cell is the free one
-                pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
+                pick = _pick_secondary(rels[k], v, hidden | closed, zeros_last)
                 if pick is not None:
                     hide(pick)
                     changed = True
@@ -334,8 +356,9 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
     def cover(i: int) -> Optional[int]:
         """Hide one more cell next to hidden cell ``i`` (in any relation through it); return it."""
         best, best_key = None, None
+        closed = blocked()
         for k in eq.cell_relations[i]:
-            pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
+            pick = _pick_secondary(rels[k], v, hidden | closed, zeros_last)
             if pick is not None:
                 key = _order(pick, v, rels[k][0], zeros_last)
                 if best_key is None or key < best_key:
@@ -351,11 +374,12 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
         neighbour is hidden can still be pinned by the cells further out; leaving it so would
         publish it."""
         reached, cells, frontier = set(), {i}, [i]
+        closed = blocked()
         while frontier:
             ring = sorted({k for c in frontier for k in eq.cell_relations[c]} - reached)
             best, best_key = None, None
             for k in ring:
-                pick = _pick_secondary(rels[k], v, hidden | public, zeros_last)
+                pick = _pick_secondary(rels[k], v, hidden | closed, zeros_last)
                 if pick is not None:
                     key = _order(pick, v, rels[k][0], zeros_last)
                     if best_key is None or key < best_key:
@@ -387,7 +411,7 @@ def suppress_cells(values: Sequence[float], relations: Sequence[Relation], *,
             per_relation = np.zeros(len(rels))
             per_relation[rows[mine]] = y
             w = np.bincount(eq.cell, weights=per_relation[eq.rel] * eq.coef, minlength=n)
-            read = np.flatnonzero(~hidden & ~public & (np.abs(w) > 1e-9))
+            read = np.flatnonzero(~hidden & ~blocked() & (np.abs(w) > 1e-9))
             if not len(read):
                 continue
             best = min((int(c) for c in read), key=lambda c: _order(c, v, (), zeros_last))
