@@ -108,9 +108,9 @@ def _within_membership(j: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
                                          _lo=("_lo", "min"), _hi=("_hi", "max"))
     s, e = _ns(j["start_date"], _NEVER), _ns(j["end_date"], _OPEN)
     report["family_episodes_shortened_to_a_childs_membership"] += int(((j["_lo"] > s) | (j["_hi"] < e)).sum())
-    return j.assign(start_date=pd.to_datetime(j["_lo"].to_numpy(), unit="ns"),
+    return j.assign(start_date=pd.to_datetime(j["_lo"].to_numpy(), unit="ns", cache=False),
                     end_date=pd.to_datetime(np.where(j["_hi"] == _OPEN, np.iinfo(np.int64).min, j["_hi"]),
-                                            unit="ns")).reset_index(drop=True)
+                                            unit="ns", cache=False)).reset_index(drop=True)
 
 
 def build_spells(ds, cats: Categories, gap_days: int = 0, short_breaks: str = "exclude"
@@ -165,8 +165,9 @@ def build_spells(ds, cats: Categories, gap_days: int = 0, short_breaks: str = "e
 
         raise ValidationError("no looked-after episodes or service periods to fit", table="StockFlow")
     sp = pd.concat(parts, ignore_index=True)
-    sp["start"] = pd.to_datetime(sp["start"]).astype("datetime64[ns]")
-    sp["end"] = pd.to_datetime(sp["end"]).astype("datetime64[ns]")
+    # cache=False: pandas' cache first walks the dates one Timestamp at a time to decide whether to use it
+    sp["start"] = pd.to_datetime(sp["start"], cache=False).astype("datetime64[ns]")
+    sp["end"] = pd.to_datetime(sp["end"], cache=False).astype("datetime64[ns]")
     births = ds.persons.set_index(ds.persons["person_id"].astype(str))["birth_date"]
     sp["birth"] = sp["person_id"].map(births).astype("datetime64[ns]")
     no_birth = sp["birth"].isna()
@@ -214,11 +215,13 @@ def _in_order(sp: pd.DataFrame, rank: np.ndarray) -> pd.DataFrame:
     or the longer."""
     sp = sp.reset_index(drop=True)
     state = sp["state"].to_numpy()
-    # as nanoseconds whatever unit the column holds (pandas 3 reads dates as microseconds)
+    # as nanoseconds whatever unit the columns hold (pandas 3 reads dates as microseconds)
+    start = sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
     end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
-    keys = sp.assign(_rank=rank[state], _state=state, _end=end)
-    order = keys.sort_values(["person_id", "start", "_rank", "_state", "_end"], kind="stable").index
-    return sp.loc[order].reset_index(drop=True)
+    # the child's place in the sorted ids: the order of the ids themselves, sorted as numbers are
+    child = pd.factorize(sp["person_id"], sort=True)[0]
+    order = np.lexsort((end, state, rank[state], start, child))    # the last key sorts first; stable
+    return sp.take(order).reset_index(drop=True)
 
 
 def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd.DataFrame:
@@ -229,6 +232,11 @@ def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd
     ``report``."""
     early_help, care = _early_help_and_care(cats)
     rank = _need_rank(cats)
+    report["early_help_spells_within_a_care_spell_excluded"] = 0
+    report["early_help_spells_started_at_the_end_of_a_care_spell"] = 0
+    held = sp["state"].to_numpy()
+    if not (early_help[held].any() and care[held].any()):
+        return _in_order(sp, rank)        # no Early Help spell, or no care spell, to move
     sp = sp.assign(_delayed=False)
     dropped = 0
     for _ in range(len(sp) + 1):  # each pass moves starts later or drops spells: it ends
@@ -248,10 +256,12 @@ def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd
             break
         drop = inside & (end <= before)
         delay = inside & ~drop
-        sp.loc[delay, "start"] = pd.to_datetime(before[delay], unit="ns")
+        sp.loc[delay, "start"] = pd.to_datetime(before[delay], unit="ns", cache=False)
         sp.loc[delay, "_delayed"] = True
         dropped += int(drop.sum())
         sp = sp[~drop]
+    else:
+        sp = _in_order(sp, rank)          # returned in order, as _resolve_overlaps takes it
     report["early_help_spells_within_a_care_spell_excluded"] = dropped
     report["early_help_spells_started_at_the_end_of_a_care_spell"] = int(sp["_delayed"].sum())
     return sp.drop(columns="_delayed").reset_index(drop=True)
@@ -346,7 +356,7 @@ def _resolve_overlaps(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]
             report.setdefault(_moved_key(lower, higher), 0)
             report.setdefault(_left_out_key(lower, higher), 0)
     report[SHORTENED] = report[SAME_DAY] = report[RESUMED] = 0
-    sp = _in_order(sp, rank)
+    sp = sp.reset_index(drop=True)       # in order already (the caller's _keep_care sorts it)
     if sp.empty:
         return sp
     person = sp["person_id"].to_numpy()
@@ -381,9 +391,9 @@ def _resolve_overlaps(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]
         return t - np.isin(t, instants)
 
     resolved = sp.iloc[rows].copy()
-    resolved["start"] = pd.to_datetime(back(seg_start), unit="ns")
+    resolved["start"] = pd.to_datetime(back(seg_start), unit="ns", cache=False)
     ends = back(seg_end)
-    resolved["end"] = pd.to_datetime(np.where(ends == _OPEN, np.iinfo(np.int64).min, ends), unit="ns")
+    resolved["end"] = pd.to_datetime(np.where(ends == _OPEN, np.iinfo(np.int64).min, ends), unit="ns", cache=False)
     resolved["_child"], resolved["_pos"] = child[rows], seg_pos
     kept = sp[~involved].assign(_child=child[~involved], _pos=pos[~involved])
     out = pd.concat([kept, resolved], ignore_index=True).sort_values(["_child", "_pos"], kind="stable")
@@ -433,6 +443,12 @@ def day_index(sp: pd.DataFrame, first: Optional[pd.Timestamp] = None) -> Tuple[p
     day to count from (at or before the spells' first), by default the spells' first day."""
     if first is None:
         first = min(sp["start"].min(), sp["end"].min() if sp["end"].notna().any() else sp["start"].min())
-    start = (sp["start"] - first).dt.days.to_numpy()
-    end = (sp["end"] - first).dt.days.fillna(-1).astype(np.int64).to_numpy()
+    if sp.empty:
+        return first, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # whole days since ``first``, floored as Timedelta.days floors them, in numpy (a fit counts them often)
+    day = np.int64(86_400_000_000_000)
+    origin = pd.Timestamp(first).as_unit("ns").value
+    start = (sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64) - origin) // day
+    ends = sp["end"].to_numpy().astype("datetime64[ns]")
+    end = np.where(np.isnat(ends), -1, (ends.astype(np.int64) - origin) // day)
     return first, start, end
