@@ -192,27 +192,27 @@ class Dataset:
         :func:`~earlyhelp.write_dataset`), else the latest date of a recorded event: every date
         column of :data:`~earlyhelp.data.schema.TABLES` except those in
         :data:`~earlyhelp.data.schema.NOT_EVENT_DATES` (birth dates, which for an unborn child
-        are due dates, and TAF review due dates: both may lie after the extract by nature).
+        are due dates, and TAF review due dates: both may lie after the extract by nature), less
+        the dates that cannot be taken at their word: dates after today, and the latest dates
+        lying more than 92 days after every other event when they are at most 1% of the events (a
+        year typed wrong; a real later extract has many). Those are left out, and a
+        :class:`~earlyhelp.measures.StrayDatesWarning` names them (``table.column``, how many
+        rows, the latest). The rule is the one the forecasts' data date, the pack's extract end
+        and the measures' review cut-off take (``earlyhelp.data.dates.latest_happened``).
 
         Returns
         -------
         Timestamp or None
-            None when no table holds an event date.
+            None when no table holds an event date (or every one was left out).
         """
-        from .schema import NOT_EVENT_DATES
+        from .dates import event_days, latest_happened
 
         end = self.meta.get("end_date")
         if end is not None:
             return pd.Timestamp(end).normalize()
-        latest = pd.NaT
-        for name, frame in self._tables.items():
-            for c in frame.columns:
-                if (name, c) in NOT_EVENT_DATES or not pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
-                    continue
-                if frame[c].notna().any():
-                    m = frame[c].max()
-                    latest = m if pd.isna(latest) else max(latest, m)
-        return None if pd.isna(latest) else pd.Timestamp(latest).normalize()
+        happened = latest_happened(event_days(self._tables))
+        happened.warn("Dataset.data_end", "state the extract's date (meta['end_date'])")
+        return None if happened.day is None else pd.Timestamp(happened.day, unit="D")
 
     def __repr__(self) -> str:
         counts = {k: v for k, v in self.row_counts().items() if v}

@@ -205,8 +205,13 @@ class StockFlow:
     def fit(self, ds, start: Any = None, end: Any = None, by: Optional[str] = None) -> "StockFlow":
         """Estimate stocks, transition rates and entry rates from ``ds`` over [start, end].
 
-        ``end`` defaults to the last date in the data, ``start`` to six months before ``end``
-        (as cs-demand-model). The projection starts at ``end``.
+        ``end`` defaults to the last date in the data (:meth:`earlyhelp.Dataset.data_end`: a
+        date after today or a stray year typed wrong does not move it), ``start`` to six months
+        before ``end`` (as cs-demand-model). The projection starts at ``end``. The data show
+        nothing after that day: a spell starting after it is left out, an end after it (a planned
+        end, a date typed wrong) is taken as not yet happened, counted in :attr:`report`
+        (``spells_starting_after_the_data_end_excluded``,
+        ``spell_ends_after_the_data_end_taken_as_open``).
 
         The window must lie within the days the data record entries and exits: from the
         extract's start (``ds.meta["window_start"]``, when the data say it), else from the
@@ -248,13 +253,16 @@ class StockFlow:
         check_dataset(ds, "StockFlow.fit")
         check_by(by)
         sp, report = build_spells(ds, self.categories, self.gap_days, self.short_breaks)
+        # The data cover the days to their end (an extract's date), not only to the last spell
+        # event: a window ending on a day when nobody moved still holds that day. A date after
+        # it (a planned end keyed in ahead, a year typed wrong) has not happened by then.
+        data_end = ds.data_end()
+        if data_end is not None:
+            sp = _as_known_on(sp, data_end, report)
         if sp.empty:
             left_out = {k: v for k, v in report.items() if is_whole(v) and v}
             raise ValidationError(f"no child's spell is in the model's states and age brackets (left out: "
                                   f"{left_out or 'none'}): the data hold nothing to fit", table="spells")
-        # The data cover the days to their end (an extract's date), not only to the last spell
-        # event: a window ending on a day when nobody moved still holds that day.
-        data_end = ds.data_end()
         start_ts, end_ts, last = _fit_window(sp, start, end, data_end)
         recorded = _check_window_recorded(sp, start_ts, end_ts, start is None, report, ds.meta.get("window_start"))
         if data_end is not None:
@@ -1292,11 +1300,32 @@ def _stay_survival(daily: np.ndarray, again: float) -> np.ndarray:
         return np.clip(np.where(stay[:-1] > 0, stay[1:] / stay[:-1], 0.0), 0.0, 1.0)
 
 
+def _as_known_on(sp: pd.DataFrame, day: pd.Timestamp, report: Dict[str, Any]) -> pd.DataFrame:
+    """The spells as the data know them on ``day``, their end (:meth:`earlyhelp.Dataset.data_end`):
+    a spell starting after it is left out (``spells_starting_after_the_data_end_excluded``), and
+    an end after it has not happened by then (a planned end keyed in ahead, a year typed wrong):
+    the spell is open on that day (``spell_ends_after_the_data_end_taken_as_open``), as a
+    snapshot on that day takes them. Neither has a next spell the data know."""
+    later_start = (sp["start"] > day).to_numpy(dtype=bool, na_value=False)
+    later_end = (sp["end"] > day).to_numpy(dtype=bool, na_value=False) & ~later_start
+    report["spells_starting_after_the_data_end_excluded"] = int(later_start.sum())
+    report["spell_ends_after_the_data_end_taken_as_open"] = int(later_end.sum())
+    if not (later_start.any() or later_end.any()):
+        return sp
+    same_next = sp["person_id"].eq(sp["person_id"].shift(-1)).to_numpy()
+    followed_by_later = same_next & np.append(later_start[1:], False)
+    out = sp.copy()
+    out["next"] = np.where(followed_by_later | later_end, NONE, out["next"].to_numpy())
+    out.loc[later_end, "end"] = pd.NaT
+    return out[~later_start].reset_index(drop=True)
+
+
 def _fit_window(sp: pd.DataFrame, start: Any, end: Any, data_end: Optional[pd.Timestamp] = None):
     """(start, end) of the fit window and the spells' last event. The data cover the days to
-    the later of that event and ``data_end`` (the extract's date): ``end`` defaults to that
-    day, ``start`` to six months before ``end``. A window reaching well beyond the data is
-    refused: its days without data would count as days without entries or moves."""
+    ``data_end`` (the extract's date, :meth:`earlyhelp.Dataset.data_end`; no spell is dated after
+    it), else to that event: ``end`` defaults to that day, ``start`` to six months before
+    ``end``. A window reaching well beyond the data is refused: its days without data would count
+    as days without entries or moves."""
     first, s_day, e_day = day_index(sp)
     last = first + pd.Timedelta(days=int(max(s_day.max(), e_day.max())))
     covered = last if data_end is None else max(last, data_end)

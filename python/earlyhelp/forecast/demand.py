@@ -101,7 +101,9 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         The window. Default: from the later of the earliest request and the earliest
         episode start (extracts keep episodes opened before their window, not the requests) to
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
-        else the latest request received, episode started or assessment started: an end date may
+        else the latest request received, episode started or assessment started, less dates after
+        today and stray dates as :meth:`~earlyhelp.Dataset.data_end` leaves them out, with a
+        :class:`~earlyhelp.measures.StrayDatesWarning`: an end date may
         be a planned end keyed in ahead, so none sets it; the rule
         :func:`~earlyhelp.forecast.episode_duration_curve` uses too). A few requests dated 24
         months or more before every other (at most 1% of them: a year typed 1901) do not move
@@ -455,8 +457,12 @@ def _data_date(ds) -> Optional[pd.Timestamp]:
     ``ds.meta["as_of"]``, ``["snapshot_date"]``, ``["end_date"]`` or ``["end"]`` (the first that reads as a
     date), else the latest request received, episode started or assessment started: dates recorded when
     the event happens. An end date never sets it: an episode's end may be a planned end keyed in ahead or
-    a year typed wrong, and every open episode would then be taken as open until that day. A date with a
-    time zone stands for its own calendar day.
+    a year typed wrong, and every open episode would then be taken as open until that day. Of those
+    dates, the ones :meth:`~earlyhelp.Dataset.data_end` cannot take at their word are left out too, by
+    its rule (``earlyhelp.data.dates.latest_happened``): dates after today, and the latest dates lying
+    more than 92 days after every other such date when they are at most 1% of them (a year typed
+    wrong); a :class:`~earlyhelp.measures.StrayDatesWarning` names them. A date with a time zone stands
+    for its own calendar day.
 
     Parameters
     ----------
@@ -468,6 +474,8 @@ def _data_date(ds) -> Optional[pd.Timestamp]:
     Timestamp or None
         a day without a time zone; None when neither ``meta`` nor those tables hold a date.
     """
+    from ..data.dates import days_of, latest_happened
+
     meta = getattr(ds, "meta", {}) or {}
     for k in _AS_OF_KEYS:
         if meta.get(k) is not None:
@@ -477,17 +485,19 @@ def _data_date(ds) -> Optional[pd.Timestamp]:
                 continue
             if not pd.isna(day):
                 return day
-    latest = None
+    events = {}
     for table, column in _EVENT_DATES:
         try:
             frame = ds[table]
         except (KeyError, ValueError):
             continue
-        if column not in frame.columns or not frame[column].notna().any():
-            continue
-        day = _local_day(_local_dates(frame[column]).max())
-        latest = day if latest is None else max(latest, day)
-    return latest
+        if column in frame.columns:
+            days = days_of(_local_dates(frame[column]))
+            if len(days):
+                events[f"{table}.{column}"] = days
+    happened = latest_happened(events)
+    happened.warn("the forecasts' data date", "state it (ds.meta['end_date'])", stacklevel=3)
+    return None if happened.day is None else pd.Timestamp(happened.day, unit="D")
 
 
 def _ends_after_reason(as_of: pd.Timestamp) -> str:

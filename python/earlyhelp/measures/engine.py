@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._errors import Problem, ValidationError
 from .._numbers import is_finite_real
+from ..data.dates import StrayDatesWarning
 from . import _catalogue as cat
 from ._expr import evaluate
 from .sources import (DATE_COLUMNS, DIMENSIONS, NO_DAY, NOT_RECORDED, SOURCE_DIMENSIONS, SOURCE_TABLES, Builder,
@@ -22,10 +23,6 @@ from .stats import change_test, poisson_interval, weighted_poisson_interval, wil
 
 PERIODS = ("month", "quarter", "financial_year", "rolling_12m")
 _LAG = {"month": 12, "quarter": 4, "financial_year": 1, "rolling_12m": 12}
-
-
-class StrayDatesWarning(UserWarning):
-    """A few rows dated far from the rest stretch the window taken from the data."""
 
 
 class PopulationUnknownWarning(UserWarning):

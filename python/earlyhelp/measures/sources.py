@@ -20,6 +20,8 @@ import pandas as pd
 from .._errors import Problem, ValidationError
 from ..data import codes
 from ..data.age import completed_years
+# the one rule for the day an extract without its date was taken (the pack takes it too)
+from ..data.dates import StrayDatesWarning, happened_end, today_day
 from ._expr import columns_used
 from ._ids import arrow_strings, int_ids, positions
 from ._catalogue import (ASSESSMENT_DAYS, PLAN_DAYS, REPEAT_CP_PLAN_DAYS, SIXTEEN_WEEKS_DAYS, TWENTY_WEEKS_DAYS,
@@ -744,54 +746,8 @@ def _plans(b: Builder) -> Source:
     return Source("plans", frame, b.episode_dims(pos))
 
 
-# the latest event dates of an extract without its date that lie this many days after every
-# other event, and are at most this share of the events, are taken as recording errors
-_STRAY_EVENT_GAP_DAYS = 92
-_STRAY_EVENT_SHARE = 0.01
 _EVENT_WORDS = {("requests", "received_date"): "requests received", ("episodes", "start_date"): "episodes started",
                 ("episodes", "end_date"): "episodes ended"}
-
-
-def happened_end(events: Dict[str, np.ndarray], today: int) -> Tuple[Optional[int], List[str]]:
-    """The day an extract without its date was taken, from the events it records as happened.
-
-    An extract holds every event up to the day it was taken, and none after it: the latest event
-    is that day. A recorded event after ``today`` cannot have happened, and the latest dates lying
-    more than ``_STRAY_EVENT_GAP_DAYS`` after every other event, if they are at most
-    ``_STRAY_EVENT_SHARE`` of the events, are a mistyped year (requests arrive every week): both are
-    left out, so that one stray date does not move the day.
-
-    Parameters
-    ----------
-    events : dict of str to numpy.ndarray
-        the known days (since 1970) of each kind of event, keyed by what it is (``"requests received"``).
-    today : int
-        today's date, days since 1970.
-
-    Returns
-    -------
-    (int or None, list of str)
-        the day (None without events) and what was left out, in words.
-    """
-    kept, left_out = [], []
-    for what, d in events.items():
-        future = d > today
-        if future.any():
-            latest = np.datetime64(int(d.max()), "D")
-            left_out.append(f"{int(future.sum()):,} {what} dated after today (latest {latest})")
-        kept.append(d[~future])
-    known = np.sort(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
-    if not len(known):
-        return None, left_out
-    gaps = np.flatnonzero(np.diff(known) > _STRAY_EVENT_GAP_DAYS)
-    if len(gaps):
-        k = int(gaps[-1]) + 1   # the events from position k on lie apart from all before them
-        stray = len(known) - k
-        if stray <= _STRAY_EVENT_SHARE * len(known):
-            left_out.append(f"{stray:,} event date(s) from {np.datetime64(int(known[k]), 'D')} on, more than "
-                            f"{_STRAY_EVENT_GAP_DAYS} days after every other event")
-            known = known[:k]
-    return int(known[-1]), left_out
 
 
 def _taf_reviews(b: Builder) -> Source:
@@ -805,13 +761,10 @@ def _taf_reviews(b: Builder) -> Source:
         # review's due date, which is scheduled, nor another table's dates), said in the result
         events = {_EVENT_WORDS[key]: d for key, d in b._event_days().items()}
         events["reviews held"] = held[held != NO_DAY]
-        today = int(np.datetime64(pd.Timestamp.today().date(), "D").astype(np.int64))
-        end, left_out = happened_end(events, today)
+        end, left_out = happened_end(events, today_day())
         as_of = end if end is not None else NO_DAY
         later = int(((due != NO_DAY) & (due > as_of)).sum())
         if left_out:
-            from .engine import StrayDatesWarning   # the engine imports this module
-
             warnings.warn(f"taf_reviews: the extract's date is not known and the latest events were left out in "
                           f"taking it ({'; '.join(left_out)}), as recording errors; pass ds.meta['end_date'] "
                           "(or correct the dates)", StrayDatesWarning, stacklevel=6)

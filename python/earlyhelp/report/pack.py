@@ -278,20 +278,11 @@ class ExtractEnd:
 def _event_days(ds) -> Dict[str, np.ndarray]:
     """The days (since 1970) of the events every table records, by ``table.column``: every date
     column but those lying ahead by nature (``data.schema.NOT_EVENT_DATES``: birth and due
-    dates), as :meth:`~earlyhelp.Dataset.data_end` and validation read them."""
-    from ..data.schema import NOT_EVENT_DATES
+    dates), as :meth:`~earlyhelp.Dataset.data_end` and validation read them
+    (``earlyhelp.data.dates.event_days``)."""
+    from ..data.dates import event_days
 
-    out = {}
-    for name, frame in ds.tables.items():
-        for c in frame.columns:
-            if (name, c) in NOT_EVENT_DATES or not pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
-                continue
-            values = frame[c].dropna()
-            if len(values):
-                if getattr(values.dt, "tz", None) is not None:
-                    values = values.dt.tz_localize(None)
-                out[f"{name}.{c}"] = values.to_numpy().astype("datetime64[D]").astype(np.int64)
-    return out
+    return event_days(ds.tables)
 
 
 def _day(d: int) -> pd.Timestamp:
@@ -302,8 +293,8 @@ def extract_end(ds, extract_date: Optional[Any] = None, *, warn: bool = False) -
     """The last day the data are complete to: the months the pack may show end there.
 
     ``extract_date`` when stated, else ``ds.meta["end_date"]``, else the latest event any table
-    records, less the dates the measures take as recording errors
-    (``earlyhelp.measures.sources.happened_end``): dates after today (which validation
+    records, less the dates taken as recording errors (``earlyhelp.data.dates.happened_end``, the
+    rule of :meth:`~earlyhelp.Dataset.data_end` and the measures): dates after today (which validation
     refuses as "date in the future") and the latest dates lying more than 92 days after every
     other event when they are at most 1% of the events (a year typed wrong). Rows dated after
     the day are counted (``after``); with ``warn``, a
@@ -328,11 +319,10 @@ def extract_end(ds, extract_date: Optional[Any] = None, *, warn: bool = False) -
         a stated date after the data's ``meta["end_date"]``, or more than 92 days after every
         event (the months between would show zeros); data with no event at all.
     """
-    from ..measures.sources import _STRAY_EVENT_GAP_DAYS, happened_end
+    from ..data.dates import STRAY_EVENT_GAP_DAYS, happened_end, today_day
 
     events = _event_days(ds)
-    today = int(np.datetime64(pd.Timestamp.today().date(), "D").astype(np.int64))
-    latest, left_out = happened_end(events, today)
+    latest, left_out = happened_end(events, today_day())
     recorded = ds.meta.get("end_date")
     if extract_date is not None:
         problem = _extract_date_problem(extract_date)
@@ -343,10 +333,10 @@ def extract_end(ds, extract_date: Optional[Any] = None, *, warn: bool = False) -
             raise ValidationError([Problem("report", "extract_date", f"is after the end the data record "
                                            f"(meta end_date {pd.Timestamp(recorded):%Y-%m-%d}): they cover no day "
                                            "after it", value=extract_date)])
-        if latest is not None and (day - _day(latest)).days > _STRAY_EVENT_GAP_DAYS:
+        if latest is not None and (day - _day(latest)).days > STRAY_EVENT_GAP_DAYS:
             raise ValidationError([Problem("report", "extract_date", f"is {(day - _day(latest)).days} days after the "
                                            f"latest event the data record ({_day(latest):%Y-%m-%d}): no event in "
-                                           f"more than {_STRAY_EVENT_GAP_DAYS} days, and the months between would "
+                                           f"more than {STRAY_EVENT_GAP_DAYS} days, and the months between would "
                                            "show as zeros; give the day the extract was taken", value=extract_date)])
     elif recorded is not None:
         day, how = pd.Timestamp(recorded).normalize(), "end_date"
