@@ -102,6 +102,10 @@ def _fisher_two_sided(a: np.ndarray, n: np.ndarray, b: np.ndarray, m: np.ndarray
     live = (column > 0) & (total - column > 0)
     total, column, a, n = total[live], column[live], a[live], n[live]
     law = stats.hypergeom(total, n, column)
+
+    def pmf(x, rows):      # the pmf of the given rows only: the searches narrow to few rows
+        return stats.hypergeom.pmf(x, total[rows], n[rows], column[rows])
+
     mode = ((column + 1) * (n + 1) / (total + 2)).astype(np.int64)
     exact, at_mode = law.pmf(a), law.pmf(mode)
     gamma = 1 + 1e-14
@@ -112,10 +116,10 @@ def _fisher_two_sided(a: np.ndarray, n: np.ndarray, b: np.ndarray, m: np.ndarray
     lower, upper = law.cdf(a), law.sf(a - 1)
     # below the mode: the upper tail from where the pmf falls to the table's own
     far = law.pmf(column) > exact * gamma
-    guess = _last_at_most(lambda x: -law.pmf(x), -exact * gamma, mode, column)
+    guess = _last_at_most(lambda x, rows: -pmf(x, rows), -exact * gamma, mode, column)
     q = np.where(below, np.where(far, lower, lower + law.sf(guess)), q)
     near = law.pmf(np.zeros_like(a)) > exact * gamma
-    guess = _last_at_most(law.pmf, exact * gamma, np.zeros_like(a), mode)
+    guess = _last_at_most(pmf, exact * gamma, np.zeros_like(a), mode)
     q = np.where(above, np.where(near, upper, upper + law.cdf(guess)), q)
     p[live] = np.minimum(q, 1.0)
     return p
@@ -123,22 +127,25 @@ def _fisher_two_sided(a: np.ndarray, n: np.ndarray, b: np.ndarray, m: np.ndarray
 
 def _last_at_most(f, d: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per row, the i in [lo, hi] with f(i) <= d < f(i + 1) for an ascending f (scipy's binary
-    search for the two-sided binomial and Fisher tests, on every row at once)."""
+    search for the two-sided binomial and Fisher tests, on every row at once). ``f(x, rows)``
+    gives f of the rows ``rows`` (positions) at ``x``: each step evaluates the rows still
+    searching only."""
     lo, hi = lo.astype(np.int64).copy(), hi.astype(np.int64).copy()
     hit = np.zeros(len(lo), dtype=bool)
     at = np.zeros(len(lo), dtype=np.int64)
-    active = lo < hi
-    while active.any():
-        mid = lo + (hi - lo) // 2
-        value = f(mid)
-        less, more = active & (value < d), active & (value > d)
-        equal = active & ~less & ~more
-        hit |= equal
-        at[equal] = mid[equal]
-        lo = np.where(less, mid + 1, lo)
-        hi = np.where(more, mid - 1, hi)
-        active &= ~equal & (lo < hi)
-    return np.where(hit, at, np.where(f(lo) <= d, lo, lo - 1))
+    rows = np.flatnonzero(lo < hi)
+    while len(rows):
+        mid = lo[rows] + (hi[rows] - lo[rows]) // 2
+        value = f(mid, rows)
+        less, more = value < d[rows], value > d[rows]
+        equal = ~less & ~more
+        hit[rows[equal]] = True
+        at[rows[equal]] = mid[equal]
+        lo[rows[less]] = mid[less] + 1
+        hi[rows[more]] = mid[more] - 1
+        rows = rows[~equal & (lo[rows] < hi[rows])]
+    every = np.arange(len(lo))
+    return np.where(hit, at, np.where(f(lo, every) <= d, lo, lo - 1))
 
 
 def change_test(k1: np.ndarray, n1: Optional[np.ndarray], k0: np.ndarray, n0: Optional[np.ndarray],
