@@ -322,7 +322,8 @@ def _demo_pack(ds, runs: str, record: dict) -> None:
 @click.option("--sql", "sql_url", default=None,
               help="Also (or instead) write the tables to this database, e.g. sqlite:///earlyhelp.db.")
 @click.option("--schema", "db_schema", default=None, help="Database schema for --sql (made if missing).")
-@click.option("--ssd-names", is_flag=True, help="Name database tables as the SSD does (ssd_person, ...).")
+@click.option("--ssd-names", is_flag=True, help="With --sql: name the database's tables as the SSD does "
+              "(ssd_person, ...); not for --out.")
 @click.option("--replace", "replace_sql", is_flag=True,
               help="With --sql: replace the database's tables of the same names (an earlier dataset); every "
                    "table is written, empty ones too, so none of the earlier rows remain. Without it, a "
@@ -341,6 +342,9 @@ def synth(preset: str, years: int, scale: float, seed: int, out: Optional[str], 
         raise click.UsageError("give --out FOLDER and/or --sql URL")
     if replace_sql and not sql_url:
         raise click.UsageError("--replace applies to --sql only (a folder's tables are never written over)")
+    if ssd_names and not sql_url:
+        raise click.UsageError("--ssd-names names the tables of --sql only: a folder's files are written with "
+                               "earlyhelp's table names (every command reads a folder of either)")
     if preset not in synthetic.PRESETS:
         raise click.BadParameter(f"{preset!r} is not a preset; choose one of {', '.join(synthetic.PRESETS)}",
                                  param_hint="--preset")

@@ -319,8 +319,9 @@ def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> Optio
     """The variation icon of the latest point with a value (:func:`variation_period` says which):
     ``special_cause_improvement_high`` (or ``_low``), ``special_cause_concern_high`` (or ``_low``),
     ``special_cause_neither_high`` (``_low``) for a measure without a direction, or ``common_cause``;
-    None when no point has a value (there is nothing to read: "common cause" would say the
-    measure is steady).
+    ``too_few_points`` when no rule fired and the latest point has no limits (its phase has one
+    point); None when no point has a value (there is nothing to read: "common cause" would say
+    the measure is steady).
 
     Parameters
     ----------
@@ -343,7 +344,8 @@ def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> Optio
     if last.empty:
         return None
     if not bool(last["special_cause"].iloc[0]):
-        return "common_cause"
+        # a point without limits (its phase has one point) shows no variation either way
+        return "common_cause" if pd.notna(last["upper"].iloc[0]) else "too_few_points"
     row = last.iloc[0]
     if bool(row["trend"]) and not (row["beyond_limits"] or row["shift"] or row["two_of_three"]):
         prev = chart["value"].dropna()
@@ -358,10 +360,12 @@ def variation(chart: pd.DataFrame, direction: str = "higher_is_better") -> Optio
 
 
 def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "higher_is_better") -> str:
-    """``consistently_pass``, ``hit_and_miss``, ``consistently_fail`` or ``no_target``, from the
-    latest phase's limits against the target.
+    """``consistently_pass``, ``hit_and_miss``, ``consistently_fail``, ``no_target`` or
+    ``not_assessable``, from the latest phase's limits against the target.
 
-    A missing target (None, NaN of any float type, ``pd.NA``) gives ``no_target``.
+    A missing target (None, NaN of any float type, ``pd.NA``) gives ``no_target``; a target that
+    cannot be judged (the chart has no limits yet, or the measure has no direction to meet it
+    in) gives ``not_assessable``, never "no target".
 
     Raises
     ------
@@ -378,10 +382,10 @@ def assurance(chart: pd.DataFrame, target: Optional[float], direction: str = "hi
                                       value=target))
     target = float(target)
     if direction == "neither":
-        return "no_target"
+        return "not_assessable"
     last = chart.dropna(subset=["upper", "lower"]).tail(1)
     if last.empty:
-        return "no_target"
+        return "not_assessable"
     lo, hi = float(last["lower"].iloc[0]), float(last["upper"].iloc[0])
     if direction == "higher_is_better":
         return "consistently_pass" if target <= lo else "consistently_fail" if target >= hi else "hit_and_miss"

@@ -20,6 +20,8 @@ THEME_TITLES = {"front_door": "Front door", "episodes_timeliness": "Episodes and
                 "outcomes": "Outcomes", "partnership": "Partnership", "localities": "Localities"}
 VARIATION_TEXT = {
     "common_cause": ("Common cause variation", "#7b8794", "~"),
+    # one charted month: no limits to read variation against
+    "too_few_points": ("Too few months charted to judge variation", "#cbd2d9", "-"),
     "special_cause_improvement_high": ("Special cause: improvement (higher)", "#1f6fb2", "H"),
     "special_cause_improvement_low": ("Special cause: improvement (lower)", "#1f6fb2", "L"),
     "special_cause_concern_high": ("Special cause: concern (higher)", "#e07b00", "H"),
@@ -36,6 +38,7 @@ ASSURANCE_TEXT = {
     "consistently_fail": ("Will consistently miss the target", "#e07b00", "F"),
     "hit_and_miss": ("Will sometimes meet and sometimes miss the target", "#7b8794", "?"),
     "no_target": ("No target set", "#cbd2d9", "-"),
+    "not_assessable": ("Target set; too few months charted to judge it", "#cbd2d9", "?"),
 }
 LEGEND = ("c = a small number (1 to {t}) is not shown, or a number is hidden so that a small number cannot be "
           "worked out from totals; rates, intervals and changes built on a hidden number are hidden too.")
