@@ -142,15 +142,20 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             # one run at a time in the folder, from reading its earlier runs to publishing: read again
             # here, as another run may have published since the check before the work
             read: List[Dict[str, Any]] = []
-            earlier = earlier_cells(cfg.output, Y_df, names, found=read)
+            earlier = earlier_cells(cfg.output, Y_df, names, found=read, synthetic=cfg.source.kind == "synthetic")
             used = earlier_run_records(cfg.output, read)
             # the earlier runs read decide which further cells are hidden: they are inputs of the run
             digest = run_digest(_settings(cfg, used), inputs)
             rid = run_id or new_run_id(digest)
             with RunFolder(cfg.output, rid, policy=policy) as folder:
+                by_earlier: List[Dict[str, Any]] = []
                 suppressed = write_outputs(folder, cfg, Y_df, forecasts, accuracy_table, capacity_table, excluded,
                                            inputs, names=names, earlier=earlier,
-                                           backtest_windows=backtest_facts.get("windows_run", fc.backtest_windows))
+                                           backtest_windows=backtest_facts.get("windows_run", fc.backtest_windows),
+                                           earlier_run_ids=[str(r["run_id"]) for r in used],
+                                           withheld_by_earlier=by_earlier)
+                if by_earlier:
+                    log.warning("%s", _withheld_by_earlier_text(by_earlier, cfg.output))
                 record = folder.record(
                     "forecast", digest=digest, inputs=inputs, excluded=excluded, timings=steps.timings,
                     config=cfg.describe(),
@@ -164,7 +169,9 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
                               if len(capacity_table) else None),
                     reconciliation=_reconciliation(forecasts),
                     suppression={"threshold": cfg.suppression_threshold, "observed": suppressed},
-                    earlier_runs=used)
+                    earlier_runs=used,
+                    # the series withheld only because earlier runs in the folder hid observed counts of them
+                    **({"withheld_by_earlier_runs": by_earlier} if by_earlier else {}))
         log.info("wrote %s", folder.final)
         model = best_model(accuracy_table, fc.models)
         mase = _mean_mase(accuracy_table, model)
@@ -212,7 +219,7 @@ def forecast_data(ds, cfg: Config) -> ForecastData:
     # read without the output folder's lock (the run reads it again under the lock, to publish)
     read: List[Dict[str, Any]] = []
     try:
-        earlier_cells(cfg.output, Y_df, names, found=read)
+        earlier_cells(cfg.output, Y_df, names, found=read, synthetic=cfg.source.kind == "synthetic")
     except ValidationError as exc:
         raise ValidationError([_not_a_run_hint(p) for p in exc.problems]) from None
     return ForecastData(Y_df=Y_df, S_df=S_df, tags=tags, excluded=excluded, names=names,
@@ -611,14 +618,75 @@ def suppressed_history(Y_df: pd.DataFrame, threshold: int, earlier: Optional[pd.
     return Suppressed.of(out.sort_values(["unique_id", "ds"]).reset_index(drop=True), **out.facts())
 
 
-def earlier_cells(output, Y_df: pd.DataFrame, names, *, found: Optional[List[Dict[str, Any]]] = None
-                  ) -> Optional[pd.DataFrame]:
+def withheld_by_earlier_runs(Y_df: pd.DataFrame, threshold: int, history: pd.DataFrame,
+                             run_ids: List[str] = (), names=None) -> List[Dict[str, Any]]:
+    """The series withheld whole only because the earlier runs in the output folder hid observed
+    counts of them: hidden in ``history`` (:func:`suppressed_history` with the earlier runs'
+    cells) and not in the same counts suppressed alone.
+
+    Parameters
+    ----------
+    Y_df : DataFrame
+        the observed counts (``unique_id``, ``ds``, ``y``).
+    threshold : int
+        counts ``1..threshold`` are hidden.
+    history : DataFrame
+        :func:`suppressed_history` of ``Y_df`` with the earlier runs' cells.
+    run_ids : list of str
+        the earlier runs read.
+    names : Names, optional
+        the places' names, for ``area``.
+
+    Returns
+    -------
+    list of dict
+        per series: ``series`` (its id), ``area`` (its place in words), ``periods`` (its observed
+        periods hidden only because of the earlier runs), ``periods_hidden`` (all its hidden
+        periods) and ``earlier_runs`` (the run ids read), in the order of the series ids.
+    """
+    alone = suppressed_history(Y_df, threshold)
+    hidden_alone = hidden_series(alone)
+    extra = sorted(hidden_series(history) - hidden_alone)
+    if not extra:
+        return []
+    now = history[["unique_id", "ds", "y_status"]].assign(unique_id=lambda f: f["unique_id"].astype(str))
+    was = alone[["unique_id", "ds", "y_status"]].assign(unique_id=lambda f: f["unique_id"].astype(str))
+    both = now[now["unique_id"].isin(extra)].merge(was, on=["unique_id", "ds"], suffixes=("", "_alone"))
+    by_run = both["y_status"].eq("c") & both["y_status_alone"].ne("c")
+    periods = by_run.groupby(both["unique_id"]).sum()
+    total = both["y_status"].eq("c").groupby(both["unique_id"]).sum()
+    areas = names.series_columns(pd.Series(extra)) if names is not None else None
+    out = []
+    for k, uid in enumerate(extra):
+        area = uid
+        if areas is not None:
+            locality = str(areas["locality"].iloc[k] or "") if pd.notna(areas["locality"].iloc[k]) else ""
+            area = locality or str(areas["council"].iloc[k])
+        out.append({"series": uid, "area": area, "periods": int(periods.get(uid, 0)),
+                    "periods_hidden": int(total.get(uid, 0)), "earlier_runs": list(run_ids)})
+    return out
+
+
+def _withheld_by_earlier_text(withheld: List[Dict[str, Any]], output) -> str:
+    """The warning a forecast gives of the series it withholds because of earlier runs."""
+    runs = sorted({r for w in withheld for r in w["earlier_runs"]})
+    shown = "; ".join(f"{w['series']} ({w['area']}: {w['periods']} observed periods hidden by them)"
+                      for w in withheld[:8]) + (f"; and {len(withheld) - 8} more" if len(withheld) > 8 else "")
+    return (f"{len(withheld)} series withheld (forecasts, accuracy and capacity) only because earlier runs in "
+            f"{output} hid observed counts of them ({', '.join(runs)}): {shown}. Nothing derived from a hidden "
+            "count is published; run.json lists them (withheld_by_earlier_runs)")
+
+
+def earlier_cells(output, Y_df: pd.DataFrame, names, *, found: Optional[List[Dict[str, Any]]] = None,
+                  synthetic: bool = False) -> Optional[pd.DataFrame]:
     """What the councils' packs and forecasts already in ``output`` published of the observed
     cells ``Y_df`` holds: ``unique_id``, ``ds``, ``shown``, ``hidden`` (None: nothing;
     :func:`earlyhelp.report.ledger.earlier_runs`). A quarter is hidden where one of its months
     was, and known where every one was shown (or the quarter itself); weeks meet no month, but
     the same week of an earlier weekly forecast (periods starting the same day). ``found``, when
-    given, is filled with one dict per earlier run read (as ``earlier_runs``' ``found``)."""
+    given, is filled with one dict per earlier run read (as ``earlier_runs``' ``found``).
+    ``synthetic``: the data are synthetic (``earlier_runs``' ``synthetic``): runs on synthetic
+    data and runs on a council's data are not read as each other's."""
     from ..measures import catalogue as measures_catalogue
     from ..report.ledger import ALL, WEEKS, earlier_runs, months_spanned, published_cells, weekly
 
@@ -644,7 +712,8 @@ def earlier_cells(output, Y_df: pd.DataFrame, names, *, found: Optional[List[Dic
         # matched by council code where the data give one: a council renamed since is the same council
         codes = sorted(str(c) for c, n in getattr(names, "councils", {}).items() if str(n) == council) or None
         # a pack's lead-in year is published only as `previous`: where it is not shown, it was hidden
-        before = published_cells(earlier_runs(output, council, weeks=weeks, code=codes, found=found),
+        before = published_cells(earlier_runs(output, council, weeks=weeks, code=codes, found=found,
+                                              synthetic=synthetic),
                                  counts=counted, lead_in=True)
         before = before[before["column"] == "numerator"]
         if not len(before):
@@ -733,8 +802,9 @@ def with_place_names(frame: pd.DataFrame, names) -> pd.DataFrame:
 
 
 def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity_table, excluded: Exclusions,
-                  inputs, names=None, *, earlier: Any = "read", backtest_windows: Optional[int] = None
-                  ) -> Dict[str, int]:
+                  inputs, names=None, *, earlier: Any = "read", backtest_windows: Optional[int] = None,
+                  earlier_run_ids: Optional[List[str]] = None,
+                  withheld_by_earlier: Optional[List[Dict[str, Any]]] = None) -> Dict[str, int]:
     """Write the tables, plots and report into ``folder``; return the observed-count suppressions.
 
     Every number derived from a suppressed observed count is withheld (:func:`withhold`): the
@@ -744,7 +814,9 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
     in every table and in the figures and report; without it they show ids. ``earlier``: the
     cells the output folder's earlier runs published (:func:`earlier_cells`; by default read
     here). ``backtest_windows``: the backtest windows run, as the report states them (default:
-    ``forecast.backtest_windows``, the number asked for).
+    ``forecast.backtest_windows``, the number asked for). ``earlier_run_ids``: the earlier runs
+    ``earlier`` was read from; ``withheld_by_earlier``, when given, is filled with the series
+    withheld only because of them (:func:`withheld_by_earlier_runs`), which the report names.
     """
     from ..report.runfolder import figure_png, rounded
     from ..report.suppression import published
@@ -759,6 +831,10 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         earlier = earlier_cells(folder.output, Y_df, names)
     history = suppressed_history(Y_df, cfg.suppression_threshold, earlier)
     hidden = hidden_series(history)
+    by_earlier = withheld_by_earlier_runs(Y_df, cfg.suppression_threshold, history, list(earlier_run_ids or ()),
+                                          names) if earlier is not None and len(earlier) else []
+    if withheld_by_earlier is not None:
+        withheld_by_earlier.extend(by_earlier)
     folder.write_table("observed", with_place_names(history, names),
                        csv_frame=with_place_names(published(history), names))
     # the report shows what is published: the rounded, withheld tables
@@ -792,6 +868,6 @@ def write_outputs(folder, cfg: Config, Y_df, forecasts, accuracy_table, capacity
         backtest_windows=fc.backtest_windows if backtest_windows is None else backtest_windows,
         source=cfg.source.kind,
         capacity_measure=cap.measure if cap else None, caseload_per_fte=cap.caseload_per_fte if cap else None,
-        durations=getattr(capacity_table, "durations", None), names=names)
+        durations=getattr(capacity_table, "durations", None), names=names, withheld_by_earlier=by_earlier)
     folder.write_text("report.html", html, sources=sources)
     return history.counts.get("y", {})

@@ -6,8 +6,8 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Opti
 import pandas as pd
 
 from .._errors import Problem, ValidationError
-from .coerce import coerce_table, empty_table, forget_csv_lines, row_labels
-from .schema import TABLE_NAMES, TABLES
+from .coerce import carry_csv_lines, coerce_table, empty_table, forget_csv_lines, row_labels
+from .schema import ONS_CODE_COLUMNS, TABLE_NAMES, TABLES
 
 
 class Dataset:
@@ -106,13 +106,15 @@ class Dataset:
             raise ValidationError(problems)
         ssd_read.derive_family_level(tables, folded, settings, report)
         _derive_ssd_links(tables, report)
+        if isinstance(tables.get("localities"), pd.DataFrame):   # derived localities included
+            tables["localities"] = ons_codes_upper_case("localities", tables["localities"], report)
         meta = dict(meta or {})
         meta["load_report"] = report
         if settings is not None:
             meta["ssd"] = settings.describe()
             for key in ("council_code", "region_code"):
                 if getattr(settings, key):
-                    meta.setdefault(key, getattr(settings, key))
+                    meta.setdefault(key, str(getattr(settings, key)).strip().upper())
         meta["supplied_tables"] = supplied
         ds = cls(tables, truth=truth, meta=meta)
         try:
@@ -652,11 +654,43 @@ def _later_problems(tables: Dict[str, pd.DataFrame], supplied, found, as_of, fol
 
         ssd_read.derive_family_level(typed, folded or {}, settings, {"derived": []})
         _derive_ssd_links(typed, {"derived": []})
+        if isinstance(typed.get("localities"), pd.DataFrame):   # as reading repairs them
+            typed["localities"] = ons_codes_upper_case("localities", typed["localities"], {})
         later = find_problems(Dataset(typed, meta={"supplied_tables": [n for n in supplied if n in typed]}),
                               as_of=as_of, partial=partial)
     except Exception:  # the reading problems are the error; checks on half-read tables are a bonus
         return []
     return [p for p in later if (p.table, p.column) not in seen or p.message.startswith(VALUE_RANGE_PROBLEMS)]
+
+
+ONS_CODE_HOW = ("ONS code written in lower case (such as {example!r}): read in upper case, as ONS writes it, "
+                "so that one code is one council or region")
+
+
+def ons_codes_upper_case(table: str, frame: pd.DataFrame, report: Dict[str, Any]) -> pd.DataFrame:
+    """``frame`` with its ONS code columns in upper case; each repair counted in ``report["mapped"]``.
+
+    A council code typed ``e08000026`` on one locality's row would otherwise make a second
+    council of that locality in every count by council (the forecast's hierarchy), while
+    commands that read the council as one would count it in the first: their difference
+    would give back what each hides. Spaces around a code are already stripped on reading.
+    """
+    out = frame
+    for column in ONS_CODE_COLUMNS.get(table, ()):
+        if column not in frame.columns:
+            continue
+        text = frame[column].astype("string")
+        upper = text.str.strip().str.upper()
+        changed = (text.notna() & (text != upper)).to_numpy(dtype=bool, na_value=False)
+        if not changed.any():
+            continue
+        if out is frame:
+            out = carry_csv_lines(frame, frame.copy())
+        out[column] = frame[column].where(~changed, upper)
+        report.setdefault("mapped", []).append(
+            {"table": table, "column": column, "rows": int(changed.sum()),
+             "how": ONS_CODE_HOW.format(example=str(text[changed].iloc[0]))})
+    return out
 
 
 def _keep_local_end_reason(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,10 @@ import numpy as np
 import pandas as pd
 
 SEP = "/"          # separator of the levels in forecast series ids (measure/council/locality)
+#: The locality id of the forecast's series of events whose family has no known locality (a
+#: blank ``families.locality_id``): counted for their council, in none of its localities.
+NO_KNOWN_LOCALITY = "(no known locality)"
+NO_KNOWN_LOCALITY_NAME = "no known locality"
 
 
 def _text(values: Any) -> pd.Series:
@@ -164,8 +168,9 @@ class Names:
         """The levels below the measure of a series id, as ``[(kind, name), ...]``.
 
         The levels run down to the locality (``forecast.hierarchy`` starts there): the last part is
-        a locality when one has that id, the others councils when one has that code; anything else
-        (a region: the data model records no region names) is shown as its code.
+        a locality when one has that id (or is ``NO_KNOWN_LOCALITY``, the series of events of no
+        known locality), the others councils when one has that code; anything else (a region: the
+        data model records no region names) is shown as its code.
         """
         parts = str(uid).split(SEP)[1:]
         out = []
@@ -173,6 +178,8 @@ class Names:
             last = k == len(parts) - 1
             if last and part in self.localities.index:
                 out.append(("locality", self.localities[part]))
+            elif last and part == NO_KNOWN_LOCALITY:
+                out.append(("locality", NO_KNOWN_LOCALITY_NAME))
             elif part in self.councils.index:
                 out.append(("council", self.councils[part]))
             elif not last and part in self.localities.index:

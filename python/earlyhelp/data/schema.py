@@ -460,6 +460,10 @@ TABLES = {name: _describe(table) for name, table in TABLES.items()}
 
 TABLE_NAMES: Tuple[str, ...] = tuple(TABLES)
 
+# Columns holding ONS (GSS) codes, which ONS writes in upper case (E08000026, E12000005): read in
+# upper case, so that a code typed in lower case on one row is not a second council or region.
+ONS_CODE_COLUMNS: Dict[str, Tuple[str, ...]] = {"localities": ("council_code", "region_code")}
+
 # Date columns that are no recorded event, so they do not say how far the data reach
 # (``Dataset.data_end``): birth dates (for an unborn child the due date, after the extract by
 # nature) and the date a TAF review is due (planned, not held).

@@ -13,7 +13,7 @@ import pandas as pd
 from .._errors import Problem, PythonOnlyFix
 from ._fast import isin, value_set
 from .coerce import counted_values, row_labels
-from .schema import ID_MAX_LENGTH, TABLES, Column
+from .schema import ID_MAX_LENGTH, ONS_CODE_COLUMNS, TABLES, Column
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -172,6 +172,24 @@ def _default_as_of(ds: "Dataset") -> pd.Timestamp:
     return max(today, pd.Timestamp(end).normalize()) if end is not None else today
 
 
+def _codes_differing_in_case(name: str, frame: pd.DataFrame, col: str,
+                             key0: Union[str, Tuple[str, ...]]) -> Optional[Problem]:
+    """Codes of ``col`` that differ only in case or spaces (``E08000026``, ``e08000026 ``): one
+    council would be counted as two by whatever groups by the code. Reading upper-cases them
+    (``Dataset.from_frames``); a Dataset built from frames directly is refused instead."""
+    text = frame[col].astype("string")
+    folded = text.str.strip().str.upper()
+    spellings = pd.DataFrame({"text": text, "folded": folded}).dropna().drop_duplicates()
+    clash_codes = spellings.loc[spellings["folded"].duplicated(keep=False), "folded"]
+    if not len(clash_codes):
+        return None
+    clash = folded.isin(set(clash_codes)).to_numpy(dtype=bool, na_value=False)
+    written = sorted(spellings.loc[spellings["folded"].isin(set(clash_codes)), "text"].unique())
+    return Problem(name, col, "values differ only in case or spaces (" + ", ".join(map(repr, written[:6])) +
+                   "): one code would be counted as several; write each code one way (ONS codes in upper case)",
+                   _labels(frame, key0, clash), int(clash.sum()), written[0])
+
+
 def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
                   notes: Optional[Dict[str, Any]] = None, partial: Iterable[str] = (),
                   tables: Optional[Iterable[str]] = None) -> List[Problem]:
@@ -255,6 +273,11 @@ def find_problems(ds: "Dataset", as_of: Optional[Any] = None,
                         name, date, f"{reason} given but {date} missing: {what} closed by half (give the "
                         f"date it ended, or leave {reason} blank while it is open)", _labels(frame, key0, half),
                         int(half.sum()), _first(frame[reason].astype("string"), half)))
+        for col in ONS_CODE_COLUMNS.get(name, ()):
+            if col in frame.columns:
+                problem = _codes_differing_in_case(name, frame, col, key0)
+                if problem is not None:
+                    problems.append(problem)
         if name == "episodes" and "family_id" in frame.columns:
             person = frame["person_id"] if "person_id" in frame.columns else pd.Series(pd.NA, index=frame.index)
             orphan = (frame["family_id"].isna() & person.isna()).to_numpy(dtype=bool)

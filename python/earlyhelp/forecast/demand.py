@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..data.names import NO_KNOWN_LOCALITY
 from ..results import Excluded, Exclusions, FrameResult
 
 MEASURES: Tuple[str, ...] = ("requests", "children_referred", "episodes_opened", "assessments", "step_ups",
@@ -96,10 +97,18 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         ``"locality"`` (bottom series are localities) or ``"council"``. Council series need
         no localities table: without one, every event counts for the council
         (``ds.meta["council_code"]``, else ``"council"``); with one council in it, events of
-        families with no known locality still count for the council.
+        families with no known locality still count for the council, as the monthly pack counts
+        them. By locality they then form a bottom series of their own, locality
+        ``"(no known locality)"`` (``earlyhelp.data.names.NO_KNOWN_LOCALITY``), in every measure
+        when any event counted has no known locality (in none otherwise), so that the
+        council's total is the sum of its bottom series; ``excluded`` counts them with the
+        reason that says so. With several councils they
+        cannot be placed and are left out (reason "no known locality").
     start, end : Timestamp, optional
         The window. Default: from the later of the earliest request and the earliest
-        episode start (extracts keep episodes opened before their window, not the requests) to
+        episode start (extracts keep episodes opened before their window, not the requests), or
+        from the extract's start where its writer recorded an earlier one
+        (``ds.meta["window_start"]``, as the monthly pack takes it), to
         the data date (``ds.meta["as_of"]``, ``["snapshot_date"]`` or ``["end_date"]``,
         else the latest request received, episode started or assessment started, less dates after
         today and stray dates as :meth:`~earlyhelp.Dataset.data_end` leaves them out, with a
@@ -153,7 +162,7 @@ def demand_series(ds, freq: str = "MS", measures: Sequence[str] = MEASURES, by: 
         raise ValidationError(problems)
     period, label = _PERIODS[freq]
     places = _places(ds, by)
-    events, excluded = _events(ds, measures, places, by)
+    events, excluded, places = _events(ds, measures, places, by)
     dates = [e["date"] for e in events.values() if len(e)]
     if not dates:
         raise ValidationError(Problem("dataset", None, "no dated events to count"))
@@ -313,8 +322,15 @@ _TABLE_OF = {"requests": "requests", "children_referred": "requests", "episodes_
              "child_open_caseload": "episodes"}
 
 
+#: the ``excluded`` reason of the events counted in the series of no known locality
+UNPLACED_REASON = (f"no known locality: counted for the council in the series of locality {NO_KNOWN_LOCALITY}, "
+                   "in none of its localities")
+
+
 def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locality"):
-    """Per measure: date, weight, locality_id, council_code of each counted event."""
+    """Per measure: date, weight, locality_id, council_code of each counted event; what was left
+    out; and the places counted (``places`` and, by locality in one council where some events
+    have no known locality, ``NO_KNOWN_LOCALITY``)."""
     fam_loc = _locality_of("families", "family_id", ds["families"]["family_id"], ds["families"]["locality_id"])
     ep = ds["episodes"]
     repeated = ep["episode_id"].astype(str).duplicated(keep=False).to_numpy()
@@ -338,8 +354,18 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
             excluded.append(Excluded("episodes", "end_date before start_date", int(ends_early.sum()),
                                      step="series", measure=measure))
     out: Dict[str, pd.DataFrame] = {}
-    # one council: an event with no known locality still belongs to it
-    whole = places.index[0] if by == "council" and places["council_code"].nunique() == 1 else None
+    # one council: an event with no known locality still belongs to it (as the pack counts it).
+    # By locality it gets a bottom series of its own, so that the council stays the sum of its
+    # bottom series; kept only where such events exist (see the end).
+    whole = None
+    if places["council_code"].nunique() == 1:
+        if by == "council":
+            whole = places.index[0]
+        elif NO_KNOWN_LOCALITY not in places.index:
+            whole = NO_KNOWN_LOCALITY
+            places = pd.concat([places, places.iloc[:1].set_axis(pd.Index([NO_KNOWN_LOCALITY],
+                                                                          name=places.index.name))])
+    unplaced: Dict[str, int] = {}
 
     def frame(measure: str, date: pd.Series, locality: pd.Series, weight=None, extra=None) -> pd.DataFrame:
         f = pd.DataFrame({"date": _local_dates(date).to_numpy(),
@@ -350,10 +376,12 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
                 f[k] = np.asarray(v)
         no_date = f["date"].isna()
         no_place = f["locality_id"].isna() | ~f["locality_id"].isin(places.index)
+        table = _TABLE_OF[measure]
         if whole is not None:
             f.loc[no_place, "locality_id"] = whole
+            if whole == NO_KNOWN_LOCALITY:
+                unplaced[measure] = int((no_place & ~no_date).sum())
             no_place = no_place & False
-        table = _TABLE_OF[measure]
         excluded.append(Excluded(table, "no date", int(no_date.sum()), step="series", measure=measure))
         excluded.append(Excluded(table, "no known locality", int((no_place & ~no_date).sum()), step="series",
                                  measure=measure))
@@ -407,7 +435,13 @@ def _events(ds, measures: Sequence[str], places: pd.DataFrame, by: str = "locali
 
             su = family_step_ups(ds, ups, fmap)
             out["step_ups"] = frame("step_ups", su["date"], su["episode_id"].astype(str).map(ep_loc))
-    return out, excluded
+    if whole == NO_KNOWN_LOCALITY:
+        if any(unplaced.values()):
+            for measure, n in unplaced.items():
+                excluded.append(Excluded(_TABLE_OF[measure], UNPLACED_REASON, n, step="series", measure=measure))
+        else:   # every event has a locality: no series of none
+            places = places.drop(index=NO_KNOWN_LOCALITY)
+    return out, excluded, places
 
 
 def _locality_of(table: str, id_column: str, ids: pd.Series, locality: pd.Series) -> pd.Series:
@@ -530,12 +564,29 @@ class _Stray:
                 f"{self.gap} months before every other row)")
 
 
+def _recorded_start(ds) -> Optional[pd.Timestamp]:
+    """The extract's start as its writer recorded it (``ds.meta["window_start"]``), or None when
+    not recorded or not a date."""
+    meta = getattr(ds, "meta", {}) or {}
+    given = meta.get("window_start")
+    if given is None:
+        return None
+    try:
+        day = _local_day(given)
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(day) else day
+
+
 def _window_start(ds, dates: pd.Series) -> Tuple[pd.Timestamp, Dict[Tuple[str, str], _Stray]]:
-    """The first day both requests and episodes are on record: the later of the earliest
-    request and the earliest episode start. An extract often keeps episodes opened before its
-    window (still open when it starts) but not the requests before it, so counting from the
-    earliest episode would begin with months of missing requests. Read from the data only, so
-    the same data gives the same series whatever it was loaded from.
+    """The first day the data are on record: the first day both requests and episodes are on
+    record (the later of the earliest request and the earliest episode start), or the extract's
+    start where its writer recorded an earlier one (``ds.meta["window_start"]``, as the monthly
+    pack and the flow model take it: a first request a few days into the first month does not
+    make that month partial when the extract started on or before its first day). An extract
+    often keeps episodes opened before its window (still open when it starts) but not the
+    requests before it, so counting from the earliest episode would begin with months of
+    missing requests.
 
     A few requests dated far before all the others (the rule of :func:`earlyhelp.measures.compute`:
     24 months or more before every other row, at most 1% of the rows) do not move the start:
@@ -554,7 +605,11 @@ def _window_start(ds, dates: pd.Series) -> Tuple[pd.Timestamp, Dict[Tuple[str, s
                 strays[(table, column)] = stray
                 days = days[days >= stray.cutoff]
             firsts.append(_local_day(days.min()))
-    return (max(firsts) if firsts else _local_day(dates.min())), strays
+    first = max(firsts) if firsts else _local_day(dates.min())
+    recorded = _recorded_start(ds)
+    # the extract covers its days from its recorded start, events or not; rows before it (more
+    # than a few strays) are data too
+    return (min(first, recorded) if recorded is not None else first), strays
 
 
 def _stray_start(days: pd.Series, table: str, column: str) -> Optional[_Stray]:

@@ -163,7 +163,8 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
                  pngs: Optional[Mapping[str, bytes]] = None, freq: str = "MS", reconciliation: str = "none",
                  backtest_windows: int = 0, source: str = "", capacity_measure: Optional[str] = None,
                  caseload_per_fte: Optional[float] = None, durations: Optional[str] = None,
-                 names: Optional[Names] = None, model: Optional[str] = None) -> str:
+                 names: Optional[Names] = None, model: Optional[str] = None,
+                 withheld_by_earlier: Sequence[Mapping[str, Any]] = ()) -> str:
     """The self-contained HTML report.
 
     Parameters
@@ -195,6 +196,10 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
         As :func:`figures` (places are named, never coded, in the text and tables).
     model : str, optional
         As :func:`figures`: the forecasts, key points and capacity text describe this model.
+    withheld_by_earlier : sequence of mapping, default ()
+        The series withheld only because earlier runs in the output folder hid observed counts
+        of them (``series``, ``area``, ``periods``, ``earlier_runs``; ``withheld_by_earlier_runs``
+        of ``earlyhelp.cli.forecastrun``): the report gives that reason for them, not small counts.
 
     Returns
     -------
@@ -220,9 +225,12 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
     shown, withheld = _scored_series(accuracy)
     if accuracy is not None and not accuracy.empty and "mase" in accuracy:
         key_points.append(_accuracy_point(accuracy, model, models, backtest_windows, shown, withheld))
-    cap_point = _capacity_summary(capacity)
+    by_earlier = {str(w["series"]): w for w in withheld_by_earlier}
+    cap_point = _capacity_summary(capacity, by_earlier)
     if cap_point:
         key_points.append(cap_point)
+    if by_earlier:
+        key_points.append(_withheld_by_earlier_point(by_earlier))
 
     sections: List[Section] = []
     s = Section("What was forecast")
@@ -253,7 +261,8 @@ def build_report(history: pd.DataFrame, forecasts: pd.DataFrame, accuracy: Optio
         if "accuracy" in pngs:
             s.add_image("Backtest accuracy by model", pngs["accuracy"])
         s.add_table("Mean accuracy by model (all series)" if not withheld else
-                    f"Mean accuracy by model ({shown} series; {withheld} with small counts withheld)",
+                    f"Mean accuracy by model ({shown} series; {withheld} withheld: small counts"
+                    + (", or counts hidden by earlier runs" if by_earlier else "") + ")",
                     _accuracy_table(accuracy))
     sections.append(s)
 
@@ -361,9 +370,22 @@ def _localities(capacity: pd.DataFrame) -> pd.DataFrame:
     return capacity[capacity["level"] == "locality"] if "level" in capacity else capacity
 
 
-def _capacity_summary(capacity) -> Optional[str]:
+def _withheld_by_earlier_point(by_earlier: Mapping[str, Mapping[str, Any]]) -> str:
+    """The key point naming the series withheld because earlier runs hid observed counts of them."""
+    runs = sorted({str(r) for w in by_earlier.values() for r in w.get("earlier_runs", ())})
+    named = [f"{str(w['series']).split(SEP)[0].replace('_', ' ')} ({w.get('area') or w['series']})"
+             for w in by_earlier.values()]
+    shown = ", ".join(named[:8]) + (f" and {len(named) - 8} more" if len(named) > 8 else "")
+    return (f"Withheld because earlier runs in the output folder ({', '.join(runs) or 'not named'}) hid observed "
+            f"counts of them, not because the counts are small: {shown}. Nothing derived from a count a published "
+            "run hid is published.")
+
+
+def _capacity_summary(capacity, by_earlier: Optional[Mapping[str, Any]] = None) -> Optional[str]:
     """The practitioners needed at the end of the forecast: the council's figure where there is
-    one (the localities' add up to it), else the localities' sum, never counting a withheld one as 0."""
+    one (the localities' add up to it), else the localities' sum, never counting a withheld one as 0.
+    ``by_earlier``: the series withheld because earlier runs hid their counts (said so, not small counts)."""
+    by_earlier = by_earlier or {}
     if capacity is None or capacity.empty or not {"fte", "ds"} <= set(capacity.columns):
         return None
     base = _baseline(capacity)
@@ -376,11 +398,20 @@ def _capacity_summary(capacity) -> Optional[str]:
         where = "across councils" if several else "in the council"
     fte = pd.to_numeric(last["fte"], errors="coerce")
     when = pd.Timestamp(end).strftime("%B %Y")
+    ids = last["unique_id"].astype(str) if "unique_id" in last else pd.Series("", index=last.index)
+    earlier = (fte.isna() & ids.isin(list(by_earlier))).to_numpy()
+    small = int(fte.isna().sum()) - int(earlier.sum())
     if fte.isna().all():
-        return f"Practitioners needed by {when}: withheld (small counts)."
+        if not small:
+            return (f"Practitioners needed by {when}: withheld (earlier runs in the output folder hid observed "
+                    "counts it is forecast from).")
+        also = ", or counts hidden by earlier runs" if earlier.any() else ""
+        return f"Practitioners needed by {when}: withheld (small counts{also})."
     text = f"Practitioners needed by {when}: about {fte.sum():,.1f} FTE {where}"
     if fte.isna().any():
-        text += f" shown ({int(fte.isna().sum())} with small counts withheld)"
+        why = [f"{small} with small counts"] if small else []
+        why += [f"{int(earlier.sum())} whose counts earlier runs hid"] if earlier.any() else []
+        text += f" shown ({' and '.join(why)} withheld)"
     return text + " (baseline)."
 
 

@@ -24,7 +24,8 @@ import pandas as pd
 from .._blas import in_one_blas_thread
 from .._errors import Problem, ValidationError
 from .._native import Steps
-from .ledger import ALL, COUNT_COLUMNS, earlier_runs, published_cells
+from .ledger import (ALL, COUNT_COLUMNS, _under_every_name, earlier_runs, is_synthetic, published_cells,
+                     synthetic_source)
 from .publish import small_complement
 from .suppression import DEFAULT_AUDIT_BUDGET, DEFAULT_THRESHOLD, SUPPRESSED, AuditBudget
 
@@ -702,6 +703,8 @@ def build_pack(ds, options: Optional[PackOptions] = None,
     links = _linked_series(monthly_raw, loc12_raw, kinds)
     monthly, counts = _suppress_long(monthly, kinds, opt.threshold, keys=("measure", "period"))
     before = published_cells(earlier, counts=[m for m, k in kinds.items() if k in ("count", "stock")])
+    # a month an earlier pack withheld as the previous of a month it showed stays hidden
+    before = _previous_withheld_before(before, earlier, monthly_raw, first_shown)
     # the lead-in year is published too, as the ``previous`` figures of the year after it
     # one budget for the whole pack's bounds audit, drawn on in the same order on every machine
     audit = AuditBudget(opt.audit_budget)
@@ -721,6 +724,7 @@ def build_pack(ds, options: Optional[PackOptions] = None,
                                         counts12, not_audited, audit=audit)
         _across_measures(monthly, loc12, monthly_raw, loc12_raw, links, opt.threshold, counts12,
                          month_end=month_end, not_audited=not_audited, before=before, audit=audit)
+    _withhold_previous_withheld_before(monthly, earlier)
     not_audited = [dict(t) for t in dict.fromkeys(tuple(sorted(d.items())) for d in not_audited)]
     if not_audited:
         warnings.warn(f"{len(not_audited)} hidden cells of the pack were not proven safe (see "
@@ -790,6 +794,81 @@ def build_pack(ds, options: Optional[PackOptions] = None,
                 window={"first_month": first_shown.strftime("%Y-%m"), "last_month": month_end.strftime("%Y-%m")},
                 council=_council_name(ds), assumed=assumed, not_audited=not_audited, audit=audit.record(),
                 extract=_extract_record(ext, opt.threshold))
+
+
+#: the figures built on the same period a year before
+_YEAR_BEFORE = ("previous", "change", "change_p", "change_significant")
+
+
+def _withheld_previous(earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> List[pd.DataFrame]:
+    """Per earlier pack, its months (``measure``, ``period``, ``locality``) whose count it showed
+    beside a blank ``previous``: the same month a year before was hidden there (or had no
+    figure; a pack cannot tell them apart, and takes it as hidden)."""
+    out = []
+    for monthly, _ in earlier:
+        if "previous" not in monthly.columns or "span" in monthly.columns:   # a forecast's: no previous
+            out.append(monthly.iloc[:0][["measure", "period", "locality"]])
+            continue
+        shown = pd.to_numeric(monthly["numerator"].astype(str).str.replace(",", "", regex=False),
+                              errors="coerce").notna()
+        blank = monthly["previous"].astype(str).str.strip() == ""
+        out.append(monthly.loc[shown & blank, ["measure", "period", "locality"]].astype(str))
+    return out
+
+
+def _previous_withheld_before(before: pd.DataFrame, earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]],
+                              monthly_raw: pd.DataFrame, first_shown: pd.Timestamp) -> pd.DataFrame:
+    """``before`` (:func:`~earlyhelp.report.ledger.published_cells`) with the months a year before
+    that an earlier pack withheld as a ``previous`` (``_withheld_previous``) as hidden counts,
+    where this pack shows them as months (from ``first_shown``: a pack of more months than the
+    earlier one) and has a figure there: they stay hidden. In this pack's lead-in year (published
+    only as ``previous``) the figures built on them are withheld instead
+    (``_withhold_previous_withheld_before``): hiding them there too moves the pack's other
+    hidden cells for nothing, at many times the audit's work."""
+    if not len(earlier):
+        return before
+    raw = monthly_raw[pd.to_numeric(monthly_raw["previous"], errors="coerce").notna()]
+    known = set(zip(raw["measure"].astype(str), raw["period"].astype(str), raw["locality"].astype(str)))
+    parts = []
+    for pack, rows in enumerate(_withheld_previous(earlier)):
+        rows = rows[[k in known for k in zip(rows["measure"], rows["period"], rows["locality"])]]
+        if not len(rows):
+            continue
+        year_before = pd.PeriodIndex(rows["period"], freq="M") - 12
+        shown = np.asarray(year_before >= pd.Period(first_shown, freq="M"))
+        if not shown.any():
+            continue
+        rows, year_before = rows[shown], year_before[shown].astype(str)
+        parts.append(pd.DataFrame({"pack": pack, "table": "m", "measure": rows["measure"].to_numpy(),
+                                   "period": np.asarray(year_before), "locality": rows["locality"].to_numpy(),
+                                   "column": "numerator", "shown": False, "hidden": True, "value": np.nan}))
+    if not parts:
+        return before
+    return pd.concat([before, _under_every_name(pd.concat(parts, ignore_index=True))], ignore_index=True)
+
+
+def _withhold_previous_withheld_before(monthly: pd.DataFrame,
+                                       earlier: Sequence[Tuple[pd.DataFrame, pd.DataFrame]]) -> None:
+    """Withhold, in place, the figures built on the month a year before (``_YEAR_BEFORE``) of
+    the months whose ``previous`` an earlier pack left blank (``_withheld_previous``), whatever
+    this pack hid: of a measure the ledger does not audit (a ratio, a median) too."""
+    if not len(earlier) or monthly.empty:
+        return
+    withheld = pd.concat(_withheld_previous(earlier), ignore_index=True)
+    if not len(withheld):
+        return
+    keys = set(zip(withheld["measure"], withheld["period"], withheld["locality"]))
+    gone = np.fromiter((k in keys for k in zip(monthly["measure"].astype(str), monthly["period"].astype(str),
+                                               monthly["locality"].astype(str))), dtype=bool, count=len(monthly))
+    if not gone.any():
+        return
+    for c in _YEAR_BEFORE:
+        if c not in monthly.columns:
+            continue
+        if c == "change_significant":
+            monthly[c] = monthly[c].astype("boolean").where(~gone, pd.NA)
+        else:
+            monthly[c] = pd.to_numeric(monthly[c], errors="coerce").where(~gone, np.nan)
 
 
 def _extract_record(ext: ExtractEnd, threshold: int) -> Dict[str, Any]:
@@ -1818,6 +1897,18 @@ def csv_view(frame: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=status)
 
 
+def _synthetic_run(ds, config: Optional[Mapping[str, Any]]) -> Optional[bool]:
+    """Whether the pack's data are synthetic, as the earlier runs it reads are told
+    (:func:`~earlyhelp.report.ledger.earlier_runs`' ``synthetic``): as its config says (an
+    ``earlyhelp demo`` pack, a report config's source kind, recorded in run.json); without one,
+    False for data read from a council's extract, and None (every run read) for data generated
+    in Python, which a run of the same data read back from a folder takes for a council's."""
+    said = synthetic_source({"config": dict(config or {})})
+    if said is not None:
+        return bool(said)
+    return None if is_synthetic(ds) else False
+
+
 def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Optional[str] = None,
                config: Optional[Mapping[str, Any]] = None, pseudonymise: bool = False) -> Path:
     """Write the pack into a new run folder under ``output``; return the folder.
@@ -1879,7 +1970,9 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
             with steps.step("measures and suppression"):
                 code = council_code(ds)
                 read: List[Dict[str, Any]] = []
-                pack = build_pack(ds, opt, earlier=earlier_runs(output, _council_name(ds), code=code, found=read))
+                # a synthetic council's runs and a real council's are never read as each other's
+                pack = build_pack(ds, opt, earlier=earlier_runs(output, _council_name(ds), code=code, found=read,
+                                                                synthetic=_synthetic_run(ds, config)))
                 tables = tidy_tables(pack)
             inputs = content_hash(ds)
             # the earlier packs read decide which further cells are hidden: inputs of this one

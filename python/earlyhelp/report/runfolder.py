@@ -48,6 +48,9 @@ log = logging.getLogger("earlyhelp")
 
 #: decimals kept in published tables (stable text across platforms)
 DECIMALS = 4
+# Units of ``Excluded`` counts that count no people or cases (calendar periods, series): shown in
+# run.json as they are. Every other unit (rows, families, any added later) is hidden when small.
+_UNITS_NOT_OF_PEOPLE = ("periods", "series")
 
 
 def run_digest(parameters: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
@@ -447,14 +450,17 @@ class RunFolder:
         file.write_text(text + "\n", encoding="utf-8")
 
     def _counts_shown(self, records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        """Exclusions for run.json: a count of 1..threshold records is ``"c"`` (run.json is published too)."""
+        """Exclusions for run.json: a count of 1..threshold records of people or cases (unit
+        ``rows`` or ``families``) is ``"c"`` (run.json is published too). Counts of calendar
+        periods or of series say nothing about people and are shown as they are."""
         t = int(self.policy.threshold)
 
         def shown(n: Any) -> Any:
             small = isinstance(n, (int, np.integer)) and not isinstance(n, bool) and 1 <= n <= t
             return "c" if small else n
 
-        return [{k: shown(v) if k in UNITS else v for k, v in r.items()} for r in records]
+        return [{k: shown(v) if k in UNITS and k not in _UNITS_NOT_OF_PEOPLE else v for k, v in r.items()}
+                for r in records]
 
     def hashes(self) -> Dict[str, str]:
         """SHA-256 of every file written so far (for run.json).
