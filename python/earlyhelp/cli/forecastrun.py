@@ -83,6 +83,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
         Another run held the output folder for longer than the run waits (``$EARLYHELP_LOCK_TIMEOUT``).
     """
     from ..forecast import best_model
+    from ..report.ledger import earlier_run_records
     from ..report.outputlock import lock_timeout, output_lock
     from ..report.runfolder import RunFolder, new_run_id, run_digest
     from ..sources import content_hash, load_source
@@ -143,7 +144,7 @@ def run_forecast(cfg: Config, *, dry_run: bool = False, run_id: Optional[str] = 
             # here, as another run may have published since the check before the work
             read: List[Dict[str, Any]] = []
             earlier = earlier_cells(cfg.output, Y_df, names, found=read, synthetic=cfg.source.kind == "synthetic")
-            used = earlier_run_records(cfg.output, read)
+            used = earlier_run_records(read)
             # the earlier runs read decide which further cells are hidden: they are inputs of the run
             digest = run_digest(_settings(cfg, used), inputs)
             rid = run_id or new_run_id(digest)
@@ -211,6 +212,7 @@ def forecast_data(ds, cfg: Config) -> ForecastData:
         after its work).
     """
     from ..data.names import Names
+    from ..report.ledger import earlier_run_records
 
     bottom, excluded = demand_history(ds, cfg)
     Y_df, S_df, tags = _aggregate(bottom, cfg)
@@ -223,7 +225,7 @@ def forecast_data(ds, cfg: Config) -> ForecastData:
     except ValidationError as exc:
         raise ValidationError([_not_a_run_hint(p) for p in exc.problems]) from None
     return ForecastData(Y_df=Y_df, S_df=S_df, tags=tags, excluded=excluded, names=names,
-                        earlier_runs=earlier_run_records(cfg.output, read))
+                        earlier_runs=earlier_run_records(read))
 
 
 #: a run folder's name ends in its run id's date, time and digest (``20250401-060000-0123456789``)
@@ -240,16 +242,6 @@ def _not_a_run_hint(problem: Problem) -> Problem:
     hint = (f" ({folder.name} has no run.json and is not named as a run folder: if it is not a run, move it out "
             "of the output folder, which holds run folders only)")
     return dataclasses.replace(problem, message=problem.message + hint)
-
-
-def earlier_run_records(output, read: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The earlier runs a forecast read from ``output`` (``found`` of
-    :func:`earlyhelp.report.ledger.earlier_runs`), as run.json and the run digest name them:
-    ``run_id``, ``command`` and the SHA-256 of the run's ``run.json`` (which holds the SHA-256 of
-    each of its files), in the order of their run ids."""
-    runs = sorted({str(r.get("run_id")): r for r in read}.values(), key=lambda r: str(r.get("run_id")))
-    return [{"run_id": r.get("run_id"), "command": r.get("command"), "run_json_sha256": r.get("run_json_sha256")}
-            for r in runs]
 
 
 def _reconciliation(forecasts: pd.DataFrame) -> Optional[Dict[str, Any]]:
@@ -278,10 +270,11 @@ def _settings(cfg: Config, earlier_runs: Optional[List[Dict[str, Any]]] = None) 
     """What the run computes from, beside the data (whose content hash names them): the config
     without where the run goes or where the data are, and the council's earlier runs read from
     the output folder (they decide which further cells are hidden), when there are any."""
+    from ..report.ledger import earlier_runs_digested
+
     out = cfg.settings()
     if earlier_runs:
-        out["earlier_runs"] = [{"run_id": r["run_id"], "run_json_sha256": r["run_json_sha256"]}
-                               for r in earlier_runs]
+        out["earlier_runs"] = earlier_runs_digested(earlier_runs)
     return out
 
 

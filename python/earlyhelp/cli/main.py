@@ -263,6 +263,7 @@ def _demo_folder_problem(folder: str, key: str):
     import json
 
     from .._errors import Problem
+    from ..report.ledger import synthetic_source
 
     where = Path(folder)
     if not where.is_dir():
@@ -276,9 +277,8 @@ def _demo_folder_problem(folder: str, key: str):
             record = json.loads(record_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             record = None
-        config = record.get("config") if isinstance(record, dict) else None
-        if not (isinstance(config, dict) and (config.get("synthetic") is True
-                                              or config.get("command") == "earlyhelp demo")):
+        # the ledger's rule: a run of synthetic data is never read by a council's runs
+        if not (isinstance(record, dict) and synthetic_source(record)):
             others.append(run.name)
     if not others:
         return None

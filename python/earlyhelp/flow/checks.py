@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -11,9 +10,6 @@ import pandas as pd
 
 from .._errors import ValidationError
 from .._numbers import is_finite_real, is_number, is_whole
-
-#: an ISO 8601 day (2024-03-31), read directly
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 #: the largest seed: every core and every locality's stream takes 0 .. 2**63 - 1
 MAX_SEED = 2 ** 63 - 1
@@ -71,12 +67,6 @@ def seed(value: Any, table: str, name: str = "seed") -> int:
 def date(value: Any, name: str, table: str) -> pd.Timestamp:
     """``value`` as a day: a date, a datetime or a date string (numbers are refused: 2024 is
     not a date); the data module's rule for every date argument."""
-    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
-        # the common case, without the CSV readers' whole parse (a fit reads two dates)
-        try:
-            return pd.Timestamp(value.strip()).as_unit("ns")
-        except (ValueError, OverflowError):
-            pass                         # not a day, or out of range: said by the general rule below
     from ..data.events import date_argument
 
     return date_argument(value, table, name)

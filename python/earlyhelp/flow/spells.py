@@ -215,9 +215,7 @@ def _in_order(sp: pd.DataFrame, rank: np.ndarray) -> pd.DataFrame:
     or the longer."""
     sp = sp.reset_index(drop=True)
     state = sp["state"].to_numpy()
-    # as nanoseconds whatever unit the columns hold (pandas 3 reads dates as microseconds)
-    start = sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
-    end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
+    start, end = _ns(sp["start"], _NEVER), _ns(sp["end"], _OPEN)
     # the child's place in the sorted ids: the order of the ids themselves, sorted as numbers are
     child = pd.factorize(sp["person_id"], sort=True)[0]
     order = np.lexsort((end, state, rank[state], start, child))    # the last key sorts first; stable
@@ -242,9 +240,7 @@ def _keep_care(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]) -> pd
     for _ in range(len(sp) + 1):  # each pass moves starts later or drops spells: it ends
         sp = _in_order(sp, rank)
         state = sp["state"].to_numpy()
-        # as nanoseconds whatever unit the columns hold (pandas 3 reads dates as microseconds)
-        start = sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
-        end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
+        start, end = _ns(sp["start"], _NEVER), _ns(sp["end"], _OPEN)
         # the latest end of the child's care spells begun on or before its start (open: _OPEN):
         # the running maximum up to the last spell starting that day (care sorts after Early Help)
         care_end = pd.Series(np.where(care[state], end, _NEVER))
@@ -360,8 +356,7 @@ def _resolve_overlaps(sp: pd.DataFrame, cats: Categories, report: Dict[str, Any]
     if sp.empty:
         return sp
     person = sp["person_id"].to_numpy()
-    start = sp["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
-    end = np.where(sp["end"].isna(), _OPEN, sp["end"].to_numpy().astype("datetime64[ns]").astype(np.int64))
+    start, end = _ns(sp["start"], _NEVER), _ns(sp["end"], _OPEN)
     # a spell of no day runs for an instant, so that it can win or lose like any other
     end = np.where(end == start, start + 1, end)
     # children with an overlap: a spell starting before the latest end of the spells before it

@@ -297,6 +297,41 @@ def _council_runs(output):
                              f"says the command was {command!r}, beside {what}")
 
 
+def earlier_run_records(found: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The earlier runs read (``found`` of :func:`earlier_runs`) as run.json and a run digest name
+    them: ``run_id``, ``command`` and the SHA-256 of the run's ``run.json`` (which holds the
+    SHA-256 of each of its files), once each, in the order of their run ids.
+
+    Parameters
+    ----------
+    found : list of dict
+        filled by :func:`earlier_runs`.
+
+    Returns
+    -------
+    list of dict
+    """
+    runs = sorted({str(r.get("run_id")): r for r in found}.values(), key=lambda r: str(r.get("run_id")))
+    return [{"run_id": r.get("run_id"), "command": r.get("command"), "run_json_sha256": r.get("run_json_sha256")}
+            for r in runs]
+
+
+def earlier_runs_digested(records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """What of the earlier runs read a run digest covers: each run's id and the SHA-256 of its
+    ``run.json``.
+
+    Parameters
+    ----------
+    records : list of dict
+        :func:`earlier_run_records`.
+
+    Returns
+    -------
+    list of dict
+    """
+    return [{"run_id": r["run_id"], "run_json_sha256": r["run_json_sha256"]} for r in records]
+
+
 def council_key(code: Any) -> Optional[Tuple[str, ...]]:
     """A council code (or several) as the ledger compares them: sorted, stripped, without case;
     None where there is none.

@@ -24,8 +24,8 @@ import pandas as pd
 from .._blas import in_one_blas_thread
 from .._errors import Problem, ValidationError
 from .._native import Steps
-from .ledger import (ALL, COUNT_COLUMNS, _under_every_name, earlier_runs, is_synthetic, published_cells,
-                     synthetic_source)
+from .ledger import (ALL, COUNT_COLUMNS, _under_every_name, earlier_run_records, earlier_runs,
+                     earlier_runs_digested, is_synthetic, published_cells, synthetic_source)
 from .publish import small_complement
 from .suppression import DEFAULT_AUDIT_BUDGET, DEFAULT_THRESHOLD, SUPPRESSED, AuditBudget
 
@@ -1979,7 +1979,7 @@ def write_pack(ds, output, *, options: Optional[PackOptions] = None, run_id: Opt
             parameters = {"config": dict(config or {}), "window": dict(pack.window, **pack.extract),
                           "threshold": opt.threshold,
                           "measures": list(pack.catalogue["id"]), "audit_budget": opt.audit_budget,
-                          "earlier_runs": sorted((str(r["run_id"]), str(r["run_json_sha256"])) for r in read)}
+                          "earlier_runs": earlier_runs_digested(earlier_run_records(read))}
             digest = run_digest(parameters, inputs)
             rid = run_id or new_run_id(digest, prefix="report-")
             # the council's name: a row of a table labelled with it is taken for a total (the gate)
